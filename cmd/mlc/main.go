@@ -1,0 +1,169 @@
+// Command mlc compiles a model description (.ml) into a Go package.
+//
+//	mlc build [-o dir] [-pkg name] model.ml   write dir/<model>.go (default: the current directory)
+//	mlc check model.ml                        report errors without writing anything
+//	mlc version                               print the version
+//
+// It works under go generate: put `//go:generate mlc build model.ml` in a package.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/mlc-go/mlc/codegen"
+	"github.com/mlc-go/mlc/dsl"
+)
+
+// Version is mlc's version, printed by `mlc version`.
+const Version = "0.1.0"
+
+const usage = `mlc compiles a model description (.ml file) into a Go package.
+
+Usage:
+  mlc build [-o dir] [-pkg name] model.ml   generate dir/<model file name>.go
+  mlc check model.ml                        parse and check the model, write nothing
+  mlc version                               print mlc's version
+
+The generated package has the model's forward pass, loss and gradient specialised to its
+shapes, and links github.com/mlc-go/mlc/runtime for training. Under go generate, write
+  //go:generate mlc build model.ml
+in the package that should hold the model (run with go run if mlc is not installed:
+  //go:generate go run github.com/mlc-go/mlc/cmd/mlc build model.ml).
+
+Errors name file:line:col and say what was expected.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "version":
+		fmt.Fprintln(stdout, "mlc", Version)
+		return 0
+	case "build", "check":
+	default:
+		fmt.Fprintf(stderr, "mlc: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	cmd := args[0]
+	fs := flag.NewFlagSet("mlc "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("o", ".", "output `dir`ectory (build)")
+	pkg := fs.String("pkg", "", "package `name` (build; default: the output directory's name, or the model's)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(stderr, "mlc %s: expected one .ml file\n", cmd)
+		return 2
+	}
+	path := fs.Arg(0)
+	src, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "mlc: %v\n", err)
+		return 1
+	}
+	if cmd == "check" {
+		if _, err := codegen.Check(path, src); err != nil {
+			report(stderr, err)
+			return 1
+		}
+		return 0
+	}
+	name := *pkg
+	if name == "" {
+		name = packageName(*out)
+	}
+	code, err := codegen.Generate(path, src, codegen.Options{Package: name})
+	if err != nil {
+		report(stderr, err)
+		return 1
+	}
+	dst := filepath.Join(*out, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))+".go")
+	if err := writeIfChanged(dst, code); err != nil {
+		fmt.Fprintf(stderr, "mlc: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func report(w io.Writer, err error) {
+	var list dsl.ErrorList
+	if errors.As(err, &list) {
+		for _, e := range list {
+			fmt.Fprintln(w, e)
+		}
+		return
+	}
+	fmt.Fprintln(w, "mlc:", err)
+}
+
+// packageName is the name of an existing package in dir, else the directory's base name
+// when it is a Go identifier, else "" (the model's name).
+func packageName(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	base := filepath.Base(abs)
+	clean := strings.Map(func(r rune) rune {
+		if r == '-' || r == '.' {
+			return '_'
+		}
+		return r
+	}, base)
+	for _, r := range clean {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return ""
+		}
+	}
+	if clean == "" || clean[0] >= '0' && clean[0] <= '9' {
+		return ""
+	}
+	return clean
+}
+
+// writeIfChanged rewrites a file only when its bytes change, so go generate leaves
+// timestamps (and build caches) alone; the write is atomic.
+func writeIfChanged(path string, data []byte) error {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".mlc-*.go.tmp")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,218 @@
+// Package dsl reads mlc's model language (.ml files) into a syntax tree.
+//
+// The language is line oriented: one statement per line, `#` starts a comment, and a
+// statement continues on the next line when that line starts with a binary operator or
+// while a parenthesis or bracket is open. Parse is the one verb; it returns the tree and
+// an ErrorList whose entries say file:line:col, what was expected and what was found.
+package dsl
+
+import "fmt"
+
+// Pos is a place in a source file. Lines and columns count from 1; columns count bytes.
+type Pos struct {
+	File      string
+	Line, Col int
+}
+
+func (p Pos) String() string {
+	if p.File == "" {
+		return fmt.Sprintf("%d:%d", p.Line, p.Col)
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+// File is one parsed .ml file.
+type File struct {
+	Name  string
+	Stmts []Stmt
+}
+
+// Stmt is one statement; Pos is where its keyword starts.
+type Stmt interface{ StmtPos() Pos }
+
+// ModelStmt is `model NAME`.
+type ModelStmt struct {
+	Pos  Pos
+	Name *Ident
+}
+
+// DTypeStmt is `dtype float32|float64`.
+type DTypeStmt struct {
+	Pos  Pos
+	Name *Ident
+}
+
+// Decl declares a named tensor: `x[30]`, `x[240, 3]` or a scalar `t`.
+type Decl struct {
+	Name  *Ident
+	Shape []int
+	// ShapePos holds the position of each dimension, for shape errors.
+	ShapePos []Pos
+}
+
+// InputStmt is `input DECL, ...`: the network's inputs.
+type InputStmt struct {
+	Pos   Pos
+	Decls []*Decl
+}
+
+// TargetStmt is `target DECL, ...`: known outputs a loss compares against.
+type TargetStmt struct {
+	Pos   Pos
+	Decls []*Decl
+}
+
+// ConstStmt is `const NAME = EXPR`.
+type ConstStmt struct {
+	Pos   Pos
+	Name  *Ident
+	Value Expr
+}
+
+// LayerStmt is a layer of the network: `KIND ARG, ARG, ... [-> NAME]`, for example
+// `dense 20, tanh -> h` or `conv1d 32, kernel = 10, padding = same, relu`.
+type LayerStmt struct {
+	Pos    Pos
+	Kind   *Ident
+	Args   []*Arg
+	Output *Ident // nil when the layer's output is not named
+}
+
+// RepeatStmt is `repeat N { STMTS }`.
+type RepeatStmt struct {
+	Pos   Pos
+	Count Expr
+	Body  []Stmt
+}
+
+// LossStmt is `loss EXPR`.
+type LossStmt struct {
+	Pos  Pos
+	Expr Expr
+}
+
+// MetricStmt is `metric NAME, ...`.
+type MetricStmt struct {
+	Pos   Pos
+	Names []*Ident
+}
+
+// OptimizerStmt is `optimizer STEP [then STEP ...]`, each step a name or a call with
+// named arguments: `adam(lr = 1e-3)`.
+type OptimizerStmt struct {
+	Pos   Pos
+	Steps []*Call
+}
+
+// TrainStmt is `train ARG, ...`: `epochs = 100, batch = 32, early_stopping(patience = 5)`.
+type TrainStmt struct {
+	Pos  Pos
+	Args []*Arg
+}
+
+func (s *ModelStmt) StmtPos() Pos     { return s.Pos }
+func (s *DTypeStmt) StmtPos() Pos     { return s.Pos }
+func (s *InputStmt) StmtPos() Pos     { return s.Pos }
+func (s *TargetStmt) StmtPos() Pos    { return s.Pos }
+func (s *ConstStmt) StmtPos() Pos     { return s.Pos }
+func (s *LayerStmt) StmtPos() Pos     { return s.Pos }
+func (s *RepeatStmt) StmtPos() Pos    { return s.Pos }
+func (s *LossStmt) StmtPos() Pos      { return s.Pos }
+func (s *MetricStmt) StmtPos() Pos    { return s.Pos }
+func (s *OptimizerStmt) StmtPos() Pos { return s.Pos }
+func (s *TrainStmt) StmtPos() Pos     { return s.Pos }
+
+// Arg is a positional (`tanh`) or named (`kernel = 10`) argument.
+type Arg struct {
+	Name  *Ident // nil for a positional argument
+	Value Expr
+}
+
+// Expr is an expression.
+type Expr interface{ ExprPos() Pos }
+
+// Ident is a name.
+type Ident struct {
+	Pos  Pos
+	Name string
+}
+
+// Number is a numeric literal; Text keeps its spelling so integers can be told apart.
+type Number struct {
+	Pos   Pos
+	Value float64
+	Text  string
+}
+
+// Call is `NAME(ARG, ...)`.
+type Call struct {
+	Fun    *Ident
+	Args   []*Arg
+	Lparen Pos // zero when written without parentheses
+}
+
+// Binary is `X OP Y` with OP one of + - * / ^.
+type Binary struct {
+	OpPos Pos
+	Op    string
+	X, Y  Expr
+}
+
+// Unary is `-X`.
+type Unary struct {
+	OpPos Pos
+	Op    string
+	X     Expr
+}
+
+// Paren is `(X)`; kept so positions and printing stay faithful.
+type Paren struct {
+	Lparen Pos
+	X      Expr
+}
+
+func (e *Ident) ExprPos() Pos  { return e.Pos }
+func (e *Number) ExprPos() Pos { return e.Pos }
+func (e *Call) ExprPos() Pos   { return e.Fun.Pos }
+func (e *Binary) ExprPos() Pos { return e.X.ExprPos() }
+func (e *Unary) ExprPos() Pos  { return e.OpPos }
+func (e *Paren) ExprPos() Pos  { return e.Lparen }
+
+// Error is one problem at one place.
+type Error struct {
+	Pos Pos
+	Msg string
+}
+
+func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
+
+// ErrorList is the errors of one run, sorted by position when returned.
+type ErrorList []*Error
+
+// MaxErrors caps the list, as go/scanner does: after that many, the rest is noise.
+const MaxErrors = 10
+
+func (l ErrorList) Error() string {
+	switch len(l) {
+	case 0:
+		return "no errors"
+	case 1:
+		return l[0].Error()
+	}
+	s := ""
+	for i, e := range l {
+		if i > 0 {
+			s += "\n"
+		}
+		s += e.Error()
+	}
+	return s
+}
+
+// Err returns nil for an empty list, so callers can `return list.Err()`.
+func (l ErrorList) Err() error {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}

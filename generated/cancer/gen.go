@@ -1,0 +1,3 @@
+package cancer
+
+//go:generate go run ../../cmd/mlc build -o . -pkg cancer ../../examples/cancer/cancer.ml

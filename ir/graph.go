@@ -1,0 +1,491 @@
+// Package ir is mlc's intermediate representation: a graph of primitive operations on
+// tensors with static shapes, built from the syntax tree by Lower and differentiated by
+// Differentiate. Every derivative is itself a graph of the same primitives, so a
+// derivative can be differentiated again.
+//
+// Values are per-sample tensors; a batched value has one such tensor per sample of the
+// batch (generated code stores it batch-major: features × batch). Parameters, constants
+// and reductions over the batch are unbatched.
+package ir
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/mlc-go/mlc/dsl"
+)
+
+// Op is a primitive operation. Its meaning is in Ops.
+type Op int
+
+// The primitives. Layers and losses are lowered to these.
+const (
+	OpInput    Op = iota // a named input column block, batched
+	OpTarget             // a named known output, batched
+	OpParam              // a trainable parameter, unbatched
+	OpConst              // a scalar constant
+	OpDropMask           // dropout mask: 0 with probability Rate, else 1/(1-Rate); batched
+	OpAdd                // x + y, broadcasting scalars and unbatched operands
+	OpSub                // x - y
+	OpMul                // x * y
+	OpDiv                // x / y
+	OpNeg                // -x
+	OpTanh               // tanh x
+	OpSigmoid            // 1 / (1 + exp(-x))
+	OpRelu               // max(x, 0)
+	OpStep               // 1 if x > 0 else 0: the derivative of relu
+	OpSoftplus           // log(1 + exp(x)), computed without overflow
+	OpExp                // exp x
+	OpLog                // log x
+	OpSin                // sin x
+	OpCos                // cos x
+	OpAbs                // |x|
+	OpSign               // -1, 0 or 1: the derivative of |x|
+	OpClip               // min(max(x, Lo), Hi)
+	OpInRange            // 1 if Lo < x < Hi else 0: the derivative of clip
+	OpMatVec             // W·x: W [o,i] unbatched, x [i] batched, result [o] batched
+	OpMatTVec            // Wᵀ·g: W [o,i], g [o] batched, result [i] batched
+	OpOuter              // Σ_batch g ⊗ x: g [o], x [i] batched, result [o,i] unbatched
+	OpSumBatch           // Σ_batch x: x batched, result unbatched of the same shape
+	OpBroadcast          // x unbatched repeated over the batch
+	OpMean               // mean of x over the batch and all its elements: a scalar
+	OpSpread             // s/(n·size) at every element of a batched Shape: the adjoint of mean
+	numOps
+)
+
+// Kind groups ops by how they are computed.
+type Kind int
+
+const (
+	Leaf        Kind = iota // no arguments; filled from outside
+	Elementwise             // one output element from the same element of each argument
+	Linear                  // a contraction: matrix-vector or outer product
+	Reduction               // sums over the batch or over all elements
+)
+
+// OpInfo describes an op: its name in dumps and generated comments, kind and arity.
+type OpInfo struct {
+	Name  string
+	Kind  Kind
+	Arity int
+}
+
+// Ops is the table of primitives. A test checks that each has a derivative rule and an
+// emitter in codegen.
+var Ops = [numOps]OpInfo{
+	OpInput:     {"input", Leaf, 0},
+	OpTarget:    {"target", Leaf, 0},
+	OpParam:     {"param", Leaf, 0},
+	OpConst:     {"const", Leaf, 0},
+	OpDropMask:  {"dropmask", Leaf, 0},
+	OpAdd:       {"add", Elementwise, 2},
+	OpSub:       {"sub", Elementwise, 2},
+	OpMul:       {"mul", Elementwise, 2},
+	OpDiv:       {"div", Elementwise, 2},
+	OpNeg:       {"neg", Elementwise, 1},
+	OpTanh:      {"tanh", Elementwise, 1},
+	OpSigmoid:   {"sigmoid", Elementwise, 1},
+	OpRelu:      {"relu", Elementwise, 1},
+	OpStep:      {"step", Elementwise, 1},
+	OpSoftplus:  {"softplus", Elementwise, 1},
+	OpExp:       {"exp", Elementwise, 1},
+	OpLog:       {"log", Elementwise, 1},
+	OpSin:       {"sin", Elementwise, 1},
+	OpCos:       {"cos", Elementwise, 1},
+	OpAbs:       {"abs", Elementwise, 1},
+	OpSign:      {"sign", Elementwise, 1},
+	OpClip:      {"clip", Elementwise, 1},
+	OpInRange:   {"inrange", Elementwise, 1},
+	OpMatVec:    {"matvec", Linear, 2},
+	OpMatTVec:   {"mattvec", Linear, 2},
+	OpOuter:     {"outer", Linear, 2},
+	OpSumBatch:  {"sumbatch", Reduction, 1},
+	OpBroadcast: {"broadcast", Reduction, 1},
+	OpMean:      {"mean", Reduction, 1},
+	OpSpread:    {"spread", Reduction, 1},
+}
+
+func (op Op) String() string {
+	if op >= 0 && op < numOps {
+		return Ops[op].Name
+	}
+	return fmt.Sprintf("op%d", int(op))
+}
+
+// NumOps is the number of primitives, for tests that walk the table.
+const NumOps = int(numOps)
+
+// Node is one value of the graph.
+type Node struct {
+	ID      int
+	Op      Op
+	Args    []*Node
+	Shape   []int // per-sample dimensions; empty for a scalar
+	Batched bool
+	Value   float64 // OpConst
+	Lo, Hi  float64 // OpClip, OpInRange
+	Rate    float64 // OpDropMask
+	Param   *Param  // OpParam
+	Name    string  // model-given or derived name, for generated identifiers
+	Pos     dsl.Pos // the .ml place this value comes from
+}
+
+// Size is the number of elements per sample.
+func (n *Node) Size() int { return size(n.Shape) }
+
+func size(shape []int) int {
+	s := 1
+	for _, d := range shape {
+		s *= d
+	}
+	return s
+}
+
+// IsConst reports whether n is the constant v.
+func (n *Node) IsConst(v float64) bool { return n.Op == OpConst && n.Value == v }
+
+func (n *Node) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%%%d = %s", n.ID, n.Op)
+	switch n.Op {
+	case OpConst:
+		fmt.Fprintf(&b, " %v", n.Value)
+	case OpInput, OpTarget, OpParam:
+		fmt.Fprintf(&b, " %s", n.Name)
+	case OpClip, OpInRange:
+		fmt.Fprintf(&b, "[%v,%v]", n.Lo, n.Hi)
+	case OpDropMask:
+		fmt.Fprintf(&b, "[%v]", n.Rate)
+	}
+	for _, a := range n.Args {
+		fmt.Fprintf(&b, " %%%d", a.ID)
+	}
+	fmt.Fprintf(&b, " : %v", n.Shape)
+	if n.Batched {
+		b.WriteString(" batched")
+	}
+	return b.String()
+}
+
+// Param is a trainable tensor. Its values live at Offset in the model's flat parameter
+// vector.
+type Param struct {
+	Name   string // e.g. dense1_W
+	Shape  []int
+	Offset int
+	Init   string // "glorot_uniform" or "zeros"
+	FanIn  int
+	FanOut int
+	Layer  string // the layer it belongs to, e.g. dense1
+	Pos    dsl.Pos
+}
+
+// Size is the number of values of p.
+func (p *Param) Size() int { return size(p.Shape) }
+
+// Graph holds nodes in creation order, which is a topological order. Building a node goes
+// through the graph so identical nodes are shared (common-subexpression elimination) and
+// constant expressions are folded as they are made.
+type Graph struct {
+	Nodes []*Node
+	memo  map[string]*Node
+	seq   int // distinguishes dropout masks, which must never be shared
+}
+
+func NewGraph() *Graph { return &Graph{memo: map[string]*Node{}} }
+
+func (g *Graph) key(n *Node) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d|%v|%v|%v|%v|%v|%v", n.Op, n.Shape, n.Batched, math.Float64bits(n.Value), n.Lo, n.Hi, n.Rate)
+	switch n.Op {
+	case OpInput, OpTarget, OpParam:
+		b.WriteString("|" + n.Name)
+	case OpDropMask:
+		g.seq++
+		fmt.Fprintf(&b, "|#%d", g.seq)
+	}
+	for _, a := range n.Args {
+		fmt.Fprintf(&b, "|%d", a.ID)
+	}
+	return b.String()
+}
+
+// add interns n: an existing identical node is returned instead.
+func (g *Graph) add(n *Node) *Node {
+	k := g.key(n)
+	if old, ok := g.memo[k]; ok {
+		return old
+	}
+	n.ID = len(g.Nodes)
+	g.Nodes = append(g.Nodes, n)
+	g.memo[k] = n
+	return n
+}
+
+func internalf(format string, args ...any) {
+	panic(fmt.Sprintf("mlc: internal error: "+format, args...))
+}
+
+// Const returns the scalar constant v.
+func (g *Graph) Const(v float64) *Node {
+	return g.add(&Node{Op: OpConst, Value: v, Name: "const"})
+}
+
+// Leaf makes an input, target or parameter node.
+func (g *Graph) Leaf(op Op, name string, shape []int, batched bool, pos dsl.Pos) *Node {
+	return g.add(&Node{Op: op, Name: name, Shape: shape, Batched: batched, Pos: pos})
+}
+
+// ParamNode makes the node that reads parameter p.
+func (g *Graph) ParamNode(p *Param) *Node {
+	return g.add(&Node{Op: OpParam, Name: p.Name, Shape: p.Shape, Param: p, Pos: p.Pos})
+}
+
+// DropMask makes a fresh dropout mask shaped like x.
+func (g *Graph) DropMask(x *Node, rate float64, name string, pos dsl.Pos) *Node {
+	return g.add(&Node{Op: OpDropMask, Shape: x.Shape, Batched: true, Rate: rate, Name: name, Pos: pos})
+}
+
+// ShapeError is a shape mismatch found while building the graph; Lower turns it into a
+// positioned error.
+type ShapeError struct{ Msg string }
+
+func (e *ShapeError) Error() string { return e.Msg }
+
+func shapeStr(n *Node) string {
+	if len(n.Shape) == 0 {
+		return "a scalar"
+	}
+	s := strings.Trim(strings.ReplaceAll(fmt.Sprint(n.Shape), " ", ", "), "[]")
+	return "[" + s + "]"
+}
+
+// elementwiseShape is the result shape of an elementwise op: operands agree, or one of
+// them is a scalar, or an unbatched operand is repeated over the batch of a batched one.
+func elementwiseShape(args []*Node) ([]int, bool, error) {
+	var shape []int
+	batched := false
+	for _, a := range args {
+		batched = batched || a.Batched
+		if len(a.Shape) == 0 {
+			continue
+		}
+		if shape == nil {
+			shape = a.Shape
+			continue
+		}
+		if !equalShape(shape, a.Shape) {
+			return nil, false, &ShapeError{fmt.Sprintf("shapes %s and %s do not match", shapeStr(args[0]), shapeStr(args[1]))}
+		}
+	}
+	return shape, batched, nil
+}
+
+func equalShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Apply builds op over args, checking shapes; a mismatch is returned as a *ShapeError.
+// name and pos label the result for generated code and messages.
+func (g *Graph) Apply(op Op, name string, pos dsl.Pos, args ...*Node) (*Node, error) {
+	info := Ops[op]
+	if len(args) != info.Arity {
+		internalf("%s takes %d arguments, got %d", op, info.Arity, len(args))
+	}
+	n := &Node{Op: op, Args: args, Name: name, Pos: pos}
+	switch info.Kind {
+	case Elementwise:
+		shape, batched, err := elementwiseShape(args)
+		if err != nil {
+			return nil, err
+		}
+		n.Shape, n.Batched = shape, batched
+		if folded := g.fold(n); folded != nil {
+			return folded, nil
+		}
+	case Linear:
+		a, b := args[0], args[1]
+		switch op {
+		case OpMatVec: // W [o,i] · x [i]
+			if len(a.Shape) != 2 || a.Batched || len(b.Shape) != 1 || a.Shape[1] != b.Shape[0] {
+				return nil, &ShapeError{fmt.Sprintf("cannot multiply %s by %s", shapeStr(a), shapeStr(b))}
+			}
+			n.Shape, n.Batched = []int{a.Shape[0]}, b.Batched
+		case OpMatTVec: // Wᵀ [i,o] · g [o]
+			if len(a.Shape) != 2 || a.Batched || len(b.Shape) != 1 || a.Shape[0] != b.Shape[0] {
+				return nil, &ShapeError{fmt.Sprintf("cannot multiply the transpose of %s by %s", shapeStr(a), shapeStr(b))}
+			}
+			n.Shape, n.Batched = []int{a.Shape[1]}, b.Batched
+		case OpOuter:
+			if len(a.Shape) != 1 || len(b.Shape) != 1 || !a.Batched || !b.Batched {
+				return nil, &ShapeError{fmt.Sprintf("outer product of %s and %s", shapeStr(a), shapeStr(b))}
+			}
+			n.Shape = []int{a.Shape[0], b.Shape[0]}
+		}
+	case Reduction:
+		x := args[0]
+		switch op {
+		case OpSumBatch:
+			if !x.Batched {
+				internalf("sumbatch of an unbatched value")
+			}
+			n.Shape = x.Shape
+		case OpBroadcast:
+			if x.Batched {
+				internalf("broadcast of a batched value")
+			}
+			n.Shape, n.Batched = x.Shape, true
+		case OpMean:
+			if !x.Batched {
+				internalf("mean of an unbatched value")
+			}
+		case OpSpread:
+			internalf("use Graph.Spread")
+		}
+	default:
+		internalf("Apply on leaf op %s", op)
+	}
+	return g.add(n), nil
+}
+
+// must is Apply for derivative rules, whose shapes are right by construction.
+func (g *Graph) must(op Op, name string, pos dsl.Pos, args ...*Node) *Node {
+	n, err := g.Apply(op, name, pos, args...)
+	if err != nil {
+		internalf("%s: %v", op, err)
+	}
+	return n
+}
+
+// Spread makes the adjoint of mean(like): s/(n·size) at every element of like's shape.
+func (g *Graph) Spread(s, like *Node) *Node {
+	return g.add(&Node{Op: OpSpread, Args: []*Node{s}, Shape: like.Shape, Batched: true, Name: s.Name, Pos: s.Pos})
+}
+
+// ClipNode makes clip(x, lo, hi) or its derivative mask inrange(x, lo, hi).
+func (g *Graph) ClipNode(op Op, x *Node, lo, hi float64, name string, pos dsl.Pos) *Node {
+	if x.Op == OpConst {
+		v := x.Value
+		if op == OpClip {
+			return g.Const(math.Min(math.Max(v, lo), hi))
+		}
+		if lo < v && v < hi {
+			return g.Const(1)
+		}
+		return g.Const(0)
+	}
+	return g.add(&Node{Op: op, Args: []*Node{x}, Shape: x.Shape, Batched: x.Batched, Lo: lo, Hi: hi, Name: name, Pos: pos})
+}
+
+// fold simplifies an elementwise node as it is made: constant arguments are evaluated and
+// the identities x+0, x-0, x*1, x/1, -(-x) are removed. x*0 is kept: it is NaN when x is.
+func (g *Graph) fold(n *Node) *Node {
+	allConst := true
+	for _, a := range n.Args {
+		allConst = allConst && a.Op == OpConst
+	}
+	if allConst {
+		vals := make([]float64, len(n.Args))
+		for i, a := range n.Args {
+			vals[i] = a.Value
+		}
+		if v, ok := Eval(n.Op, vals...); ok {
+			return g.Const(v)
+		}
+	}
+	same := func(x *Node) *Node {
+		// An identity may drop an operand only when the result keeps the shape of x.
+		if equalShape(x.Shape, n.Shape) && x.Batched == n.Batched {
+			return x
+		}
+		return nil
+	}
+	switch n.Op {
+	case OpAdd:
+		if n.Args[1].IsConst(0) {
+			return same(n.Args[0])
+		}
+		if n.Args[0].IsConst(0) {
+			return same(n.Args[1])
+		}
+	case OpSub:
+		if n.Args[1].IsConst(0) {
+			return same(n.Args[0])
+		}
+	case OpMul:
+		if n.Args[1].IsConst(1) {
+			return same(n.Args[0])
+		}
+		if n.Args[0].IsConst(1) {
+			return same(n.Args[1])
+		}
+	case OpDiv:
+		if n.Args[1].IsConst(1) {
+			return same(n.Args[0])
+		}
+	case OpNeg:
+		if n.Args[0].Op == OpNeg {
+			return n.Args[0].Args[0]
+		}
+	}
+	return nil
+}
+
+// Eval computes an elementwise op on scalars, in float64. It is the reference semantics
+// the generated code must match.
+func Eval(op Op, v ...float64) (float64, bool) {
+	switch op {
+	case OpAdd:
+		return v[0] + v[1], true
+	case OpSub:
+		return v[0] - v[1], true
+	case OpMul:
+		return v[0] * v[1], true
+	case OpDiv:
+		return v[0] / v[1], true
+	case OpNeg:
+		return -v[0], true
+	case OpTanh:
+		return math.Tanh(v[0]), true
+	case OpSigmoid:
+		return 1 / (1 + math.Exp(-v[0])), true
+	case OpRelu:
+		return math.Max(v[0], 0), true
+	case OpStep:
+		if v[0] > 0 {
+			return 1, true
+		}
+		return 0, true
+	case OpSoftplus:
+		x := v[0]
+		return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x))), true
+	case OpExp:
+		return math.Exp(v[0]), true
+	case OpLog:
+		return math.Log(v[0]), true
+	case OpSin:
+		return math.Sin(v[0]), true
+	case OpCos:
+		return math.Cos(v[0]), true
+	case OpAbs:
+		return math.Abs(v[0]), true
+	case OpSign:
+		switch {
+		case v[0] > 0:
+			return 1, true
+		case v[0] < 0:
+			return -1, true
+		}
+		return 0, true
+	}
+	return 0, false
+}

@@ -1,0 +1,753 @@
+package ir
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/mlc-go/mlc/dsl"
+)
+
+// Model is a lowered .ml file: its declarations, its parameters and two graphs. Infer is
+// the network as used for prediction (dropout off); Train is the training pass (dropout
+// on) with the gradient of the loss with respect to every parameter.
+type Model struct {
+	Name   string
+	Source string // the file name as given to dsl.Parse
+	DType  string // float32 or float64
+
+	Inputs  []*Tensor
+	Targets []*Tensor
+	Output  *Tensor // the network's output, what Predict returns
+	Params  []*Param
+	Layers  []*Layer
+
+	// NumParams is the length of the flat parameter vector.
+	NumParams int
+
+	Infer *Pass
+	Train *Pass
+
+	Metrics    []string
+	Optimizers []*Optimizer
+	Settings   Settings
+}
+
+// Tensor is a declared input, target or output.
+type Tensor struct {
+	Name  string
+	Shape []int
+	Pos   dsl.Pos
+}
+
+// Size is the number of values per sample.
+func (t *Tensor) Size() int { return size(t.Shape) }
+
+// Layer records a layer for documentation in generated code.
+type Layer struct {
+	Name string // dense1, dropout1, ...
+	Desc string // "dense 20, tanh"
+	Pos  dsl.Pos
+}
+
+// Pass is one graph with its roots: the prediction, the loss and, for training, the
+// gradient of the loss with respect to each of Model.Params (same order).
+type Pass struct {
+	Graph *Graph
+	Pred  *Node
+	Loss  *Node
+	Grads []*Node
+}
+
+// Optimizer is one step of the optimizer schedule, e.g. adam(lr = 1e-3).
+type Optimizer struct {
+	Name string
+	Args map[string]float64
+	Pos  dsl.Pos
+}
+
+// Settings are the training settings of the `train` statement, with Keras' defaults.
+type Settings struct {
+	Epochs          int
+	Batch           int
+	ValidationSplit float64
+	Shuffle         bool
+	Seed            uint64
+	Patience        int // 0: no early stopping
+	RestoreBest     bool
+}
+
+// Lower checks a parsed file and builds its model. Errors are a dsl.ErrorList: each names
+// its file:line:col; a shape mismatch names both shapes and where each was declared.
+func Lower(f *dsl.File) (*Model, error) {
+	l := &lowerer{file: f, m: &Model{Source: f.Name, DType: "float32"}, scope: map[string]*binding{}}
+	l.m.Settings = Settings{Epochs: 1, Batch: 32, Shuffle: true, Seed: 1}
+	l.run()
+	sort.SliceStable(l.errs, func(i, j int) bool {
+		a, b := l.errs[i].Pos, l.errs[j].Pos
+		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+	})
+	if len(l.errs) > dsl.MaxErrors {
+		l.errs = l.errs[:dsl.MaxErrors]
+	}
+	if err := l.errs.Err(); err != nil {
+		return nil, err
+	}
+	return l.m, nil
+}
+
+type lowerer struct {
+	file  *dsl.File
+	m     *Model
+	errs  dsl.ErrorList
+	scope map[string]*binding
+	// the layer statements in order, with repeats expanded
+	layers []*dsl.LayerStmt
+	loss   *dsl.LossStmt
+}
+
+// binding is what a name in a loss expression refers to.
+type binding struct {
+	kind  string // "input", "target", "output", "const"
+	shape []int
+	value float64
+	pos   dsl.Pos
+}
+
+func (l *lowerer) errorf(pos dsl.Pos, format string, args ...any) {
+	l.errs = append(l.errs, &dsl.Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (l *lowerer) declare(id *dsl.Ident, b *binding) bool {
+	if old, ok := l.scope[id.Name]; ok {
+		l.errorf(id.Pos, "%s is already declared as %s at %d:%d", id.Name, old.kind, old.pos.Line, old.pos.Col)
+		return false
+	}
+	l.scope[id.Name] = b
+	return true
+}
+
+func (l *lowerer) run() {
+	var modelPos dsl.Pos
+	for _, s := range l.file.Stmts {
+		switch s := s.(type) {
+		case *dsl.ModelStmt:
+			if l.m.Name != "" {
+				l.errorf(s.Pos, "second model statement; the model was named at %d:%d", modelPos.Line, modelPos.Col)
+			}
+			l.m.Name, modelPos = s.Name.Name, s.Pos
+		case *dsl.DTypeStmt:
+			if s.Name.Name != "float32" && s.Name.Name != "float64" {
+				l.errorf(s.Name.Pos, "expected float32 or float64, found '%s'", s.Name.Name)
+			}
+			l.m.DType = s.Name.Name
+		case *dsl.InputStmt:
+			for _, d := range s.Decls {
+				if l.declare(d.Name, &binding{kind: "input", shape: d.Shape, pos: d.Name.Pos}) {
+					l.m.Inputs = append(l.m.Inputs, &Tensor{d.Name.Name, shapeOrScalar(d.Shape), d.Name.Pos})
+				}
+			}
+		case *dsl.TargetStmt:
+			for _, d := range s.Decls {
+				if l.declare(d.Name, &binding{kind: "target", shape: d.Shape, pos: d.Name.Pos}) {
+					l.m.Targets = append(l.m.Targets, &Tensor{d.Name.Name, shapeOrScalar(d.Shape), d.Name.Pos})
+				}
+			}
+		case *dsl.ConstStmt:
+			if v, ok := l.constExpr(s.Value); ok {
+				l.declare(s.Name, &binding{kind: "const", value: v, pos: s.Name.Pos})
+			}
+		case *dsl.LayerStmt:
+			l.layers = append(l.layers, s)
+		case *dsl.RepeatStmt:
+			l.repeat(s)
+		case *dsl.LossStmt:
+			if l.loss != nil {
+				l.errorf(s.Pos, "second loss statement; write one loss as a sum of terms")
+			}
+			l.loss = s
+		case *dsl.MetricStmt:
+			for _, n := range s.Names {
+				if !knownMetrics[n.Name] {
+					l.errorf(n.Pos, "unknown metric '%s'; expected one of %s", n.Name, keys(knownMetrics))
+				}
+				l.m.Metrics = append(l.m.Metrics, n.Name)
+			}
+		case *dsl.OptimizerStmt:
+			for _, c := range s.Steps {
+				l.optimizer(c)
+			}
+		case *dsl.TrainStmt:
+			l.settings(s)
+		default:
+			internalf("unknown statement %T", s)
+		}
+	}
+	if l.m.Name == "" {
+		l.errorf(dsl.Pos{File: l.file.Name, Line: 1, Col: 1}, "expected a 'model NAME' statement")
+	}
+	if len(l.m.Inputs) == 0 {
+		l.errorf(dsl.Pos{File: l.file.Name, Line: 1, Col: 1}, "expected an 'input' statement")
+		return
+	}
+	if len(l.m.Optimizers) == 0 {
+		l.m.Optimizers = []*Optimizer{{Name: "adam", Args: copyDefaults(optimizerArgs["adam"])}}
+	}
+	if len(l.errs) > 0 {
+		return
+	}
+	l.m.Infer = l.buildPass(false)
+	if len(l.errs) > 0 {
+		return
+	}
+	l.m.Train = l.buildPass(true)
+	if l.m.Train != nil && l.m.Train.Loss != nil {
+		wrt := make([]*Node, len(l.m.Params))
+		for i, p := range l.m.Params {
+			wrt[i] = l.m.Train.Graph.ParamNode(p)
+		}
+		l.m.Train.Grads = Differentiate(l.m.Train.Graph, l.m.Train.Loss, wrt)
+	}
+}
+
+func shapeOrScalar(s []int) []int {
+	if s == nil {
+		return []int{1}
+	}
+	return s
+}
+
+func (l *lowerer) repeat(s *dsl.RepeatStmt) {
+	n, ok := l.intExpr(s.Count, "a repeat count")
+	if !ok {
+		return
+	}
+	for i := 0; i < n; i++ {
+		for _, b := range s.Body {
+			switch b := b.(type) {
+			case *dsl.LayerStmt:
+				if b.Output != nil && n > 1 {
+					l.errorf(b.Output.Pos, "a layer inside 'repeat %d' cannot name its output: the name would be bound %d times", n, n)
+					return
+				}
+				l.layers = append(l.layers, b)
+			case *dsl.RepeatStmt:
+				l.repeat(b)
+			default:
+				l.errorf(b.StmtPos(), "only layers may be repeated")
+				return
+			}
+		}
+	}
+}
+
+// constExpr evaluates a constant expression: numbers, named constants, pi, arithmetic.
+func (l *lowerer) constExpr(e dsl.Expr) (float64, bool) {
+	switch e := e.(type) {
+	case *dsl.Number:
+		return e.Value, true
+	case *dsl.Paren:
+		return l.constExpr(e.X)
+	case *dsl.Ident:
+		if e.Name == "pi" {
+			return math.Pi, true
+		}
+		if b, ok := l.scope[e.Name]; ok && b.kind == "const" {
+			return b.value, true
+		}
+		l.errorf(e.Pos, "expected a constant, found '%s'", e.Name)
+	case *dsl.Unary:
+		v, ok := l.constExpr(e.X)
+		if e.Op == "-" {
+			v = -v
+		}
+		return v, ok
+	case *dsl.Binary:
+		x, ok1 := l.constExpr(e.X)
+		y, ok2 := l.constExpr(e.Y)
+		if !ok1 || !ok2 {
+			return 0, false
+		}
+		switch e.Op {
+		case "+":
+			return x + y, true
+		case "-":
+			return x - y, true
+		case "*":
+			return x * y, true
+		case "/":
+			return x / y, true
+		case "^":
+			return math.Pow(x, y), true
+		}
+	case *dsl.Call:
+		l.errorf(e.Fun.Pos, "expected a constant, found a call of '%s'", e.Fun.Name)
+	}
+	return 0, false
+}
+
+func (l *lowerer) intExpr(e dsl.Expr, what string) (int, bool) {
+	v, ok := l.constExpr(e)
+	if !ok {
+		return 0, false
+	}
+	if v != math.Trunc(v) || v < 1 || v > 1<<30 {
+		l.errorf(e.ExprPos(), "expected %s (a positive integer), found %v", what, v)
+		return 0, false
+	}
+	return int(v), true
+}
+
+var knownMetrics = map[string]bool{"binary_accuracy": true, "accuracy": true, "mae": true, "mse": true}
+
+var optimizerArgs = map[string]map[string]float64{
+	"adam": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-7},
+	"sgd":  {"lr": 0.01, "momentum": 0},
+}
+
+func copyDefaults(m map[string]float64) map[string]float64 {
+	c := make(map[string]float64, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+func keys[V any](m map[string]V) string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return strings.Join(ks, ", ")
+}
+
+func (l *lowerer) optimizer(c *dsl.Call) {
+	defaults, ok := optimizerArgs[c.Fun.Name]
+	if !ok {
+		l.errorf(c.Fun.Pos, "unknown optimizer '%s'; expected one of %s", c.Fun.Name, keys(optimizerArgs))
+		return
+	}
+	o := &Optimizer{Name: c.Fun.Name, Args: copyDefaults(defaults), Pos: c.Fun.Pos}
+	for _, a := range c.Args {
+		if a.Name == nil {
+			l.errorf(a.Value.ExprPos(), "expected a named argument (%s)", keys(defaults))
+			continue
+		}
+		if _, ok := defaults[a.Name.Name]; !ok {
+			l.errorf(a.Name.Pos, "%s has no argument '%s'; expected one of %s", c.Fun.Name, a.Name.Name, keys(defaults))
+			continue
+		}
+		if v, ok := l.constExpr(a.Value); ok {
+			o.Args[a.Name.Name] = v
+		}
+	}
+	l.m.Optimizers = append(l.m.Optimizers, o)
+}
+
+func (l *lowerer) settings(s *dsl.TrainStmt) {
+	st := &l.m.Settings
+	for _, a := range s.Args {
+		if a.Name == nil {
+			c, ok := a.Value.(*dsl.Call)
+			if !ok || c.Fun.Name != "early_stopping" {
+				l.errorf(a.Value.ExprPos(), "expected a setting such as epochs = 100 or early_stopping(patience = 5)")
+				continue
+			}
+			st.Patience = 5
+			for _, ca := range c.Args {
+				switch {
+				case ca.Name != nil && ca.Name.Name == "patience":
+					if v, ok := l.intExpr(ca.Value, "a patience"); ok {
+						st.Patience = v
+					}
+				case ca.Name != nil && ca.Name.Name == "restore_best":
+					st.RestoreBest = l.boolExpr(ca.Value)
+				default:
+					l.errorf(ca.Value.ExprPos(), "early_stopping takes patience = N and restore_best = true|false")
+				}
+			}
+			continue
+		}
+		switch a.Name.Name {
+		case "epochs":
+			if v, ok := l.intExpr(a.Value, "a number of epochs"); ok {
+				st.Epochs = v
+			}
+		case "batch", "batch_size":
+			if v, ok := l.intExpr(a.Value, "a batch size"); ok {
+				st.Batch = v
+			}
+		case "validation_split":
+			if v, ok := l.constExpr(a.Value); ok {
+				if v < 0 || v >= 1 {
+					l.errorf(a.Value.ExprPos(), "expected a validation split in [0, 1), found %v", v)
+				}
+				st.ValidationSplit = v
+			}
+		case "shuffle":
+			st.Shuffle = l.boolExpr(a.Value)
+		case "seed":
+			if v, ok := l.constExpr(a.Value); ok {
+				if v < 0 || v != math.Trunc(v) {
+					l.errorf(a.Value.ExprPos(), "expected a seed (a non-negative integer), found %v", v)
+				}
+				st.Seed = uint64(v)
+			}
+		default:
+			l.errorf(a.Name.Pos, "unknown setting '%s'; expected epochs, batch, validation_split, shuffle, seed or early_stopping(...)", a.Name.Name)
+		}
+	}
+}
+
+func (l *lowerer) boolExpr(e dsl.Expr) bool {
+	if id, ok := e.(*dsl.Ident); ok && (id.Name == "true" || id.Name == "false") {
+		return id.Name == "true"
+	}
+	l.errorf(e.ExprPos(), "expected true or false")
+	return false
+}
+
+// activations maps an activation name to its op; linear is the identity.
+var activations = map[string]Op{
+	"linear": -1, "tanh": OpTanh, "sigmoid": OpSigmoid, "relu": OpRelu, "softplus": OpSoftplus, "sin": OpSin,
+}
+
+// buildPass lowers the layer stack and the loss into a fresh graph. Parameters are created
+// on the first call (inference) and shared by the second (training).
+func (l *lowerer) buildPass(training bool) *Pass {
+	g := NewGraph()
+	pass := &Pass{Graph: g}
+	in := l.m.Inputs
+	if len(in) != 1 || len(in[0].Shape) != 1 {
+		l.errorf(in[0].Pos, "the network needs one vector input such as x[30]; several or shaped inputs come with conv1d and PINN models")
+		return nil
+	}
+	values := map[string]*Node{}
+	x := g.Leaf(OpInput, in[0].Name, in[0].Shape, true, in[0].Pos)
+	values[in[0].Name] = x
+	counts := map[string]int{}
+	firstPass := !training
+	paramIdx := 0
+	for _, s := range l.layers {
+		kind := s.Kind.Name
+		counts[kind]++
+		name := fmt.Sprintf("%s%d", kind, counts[kind])
+		var desc []string
+		switch kind {
+		case "dense":
+			units, act, ok := l.denseArgs(s)
+			if !ok {
+				return nil
+			}
+			desc = append(desc, fmt.Sprint(units))
+			if act != "linear" {
+				desc = append(desc, act)
+			}
+			fanIn := x.Size()
+			var w, b *Param
+			if firstPass {
+				w = l.newParam(name+"_W", []int{units, fanIn}, "glorot_uniform", fanIn, units, name, s.Pos)
+				b = l.newParam(name+"_b", []int{units}, "zeros", fanIn, units, name, s.Pos)
+			} else {
+				w, b = l.m.Params[paramIdx], l.m.Params[paramIdx+1]
+			}
+			paramIdx += 2
+			wx, err := g.Apply(OpMatVec, name+"_Wx", s.Pos, g.ParamNode(w), x)
+			if err != nil {
+				l.errorf(s.Pos, "%s: %v", name, err)
+				return nil
+			}
+			z := g.must(OpAdd, name+"_z", s.Pos, wx, g.ParamNode(b))
+			x = z
+			if op := activations[act]; op >= 0 {
+				x = g.must(op, name, s.Pos, z)
+			}
+		case "dropout":
+			rate, ok := l.dropoutArgs(s)
+			if !ok {
+				return nil
+			}
+			desc = append(desc, fmt.Sprint(rate))
+			if training {
+				mask := g.DropMask(x, rate, name+"_mask", s.Pos)
+				x = g.must(OpMul, name, s.Pos, x, mask)
+			}
+		default:
+			l.errorf(s.Kind.Pos, "unknown layer '%s'; expected dense or dropout", kind)
+			return nil
+		}
+		if firstPass {
+			l.m.Layers = append(l.m.Layers, &Layer{Name: name, Desc: kind + " " + strings.Join(desc, ", "), Pos: s.Pos})
+		}
+		if s.Output != nil {
+			if firstPass && !l.declare(s.Output, &binding{kind: "output", shape: x.Shape, pos: s.Output.Pos}) {
+				return nil
+			}
+			x.Name = s.Output.Name
+			values[s.Output.Name] = x
+		}
+	}
+	if len(l.layers) == 0 {
+		l.errorf(in[0].Pos, "the model has no layers")
+		return nil
+	}
+	pass.Pred = x
+	if firstPass {
+		last := l.layers[len(l.layers)-1]
+		name := x.Name
+		if last.Output == nil {
+			name = "output"
+		}
+		l.m.Output = &Tensor{Name: name, Shape: x.Shape, Pos: last.Pos}
+		if l.m.Output.Name != x.Name {
+			x.Name = "output"
+		}
+	} else {
+		x.Name = l.m.Output.Name
+	}
+	for _, t := range l.m.Targets {
+		values[t.Name] = g.Leaf(OpTarget, t.Name, t.Shape, true, t.Pos)
+	}
+	if l.loss == nil {
+		if firstPass {
+			l.errorf(dsl.Pos{File: l.file.Name, Line: 1, Col: 1}, "expected a 'loss' statement")
+		}
+		return pass
+	}
+	le := &lossLowerer{l: l, g: g, values: values}
+	loss, ok := le.expr(l.loss.Expr)
+	if !ok {
+		return nil
+	}
+	if len(loss.Shape) != 0 || loss.Batched {
+		l.errorf(l.loss.Expr.ExprPos(), "the loss must be a scalar, found %s per sample; reduce it with mean(...)", shapeStr(loss))
+		return nil
+	}
+	loss.Name = "loss"
+	pass.Loss = loss
+	return pass
+}
+
+func (l *lowerer) newParam(name string, shape []int, init string, fanIn, fanOut int, layer string, pos dsl.Pos) *Param {
+	p := &Param{Name: name, Shape: shape, Offset: l.m.NumParams, Init: init, FanIn: fanIn, FanOut: fanOut, Layer: layer, Pos: pos}
+	l.m.Params = append(l.m.Params, p)
+	l.m.NumParams += p.Size()
+	return p
+}
+
+// denseArgs reads `dense UNITS[, ACTIVATION]` (also units = N, activation = NAME).
+func (l *lowerer) denseArgs(s *dsl.LayerStmt) (units int, act string, ok bool) {
+	act = "linear"
+	for i, a := range s.Args {
+		switch {
+		case a.Name == nil && i == 0, a.Name != nil && a.Name.Name == "units":
+			if units, ok = l.intExpr(a.Value, "a number of units"); !ok {
+				return 0, "", false
+			}
+		case a.Name == nil, a.Name != nil && a.Name.Name == "activation":
+			id, isID := a.Value.(*dsl.Ident)
+			if !isID {
+				l.errorf(a.Value.ExprPos(), "expected an activation (%s)", keys(activations))
+				return 0, "", false
+			}
+			if _, known := activations[id.Name]; !known {
+				l.errorf(id.Pos, "unknown activation '%s'; expected one of %s", id.Name, keys(activations))
+				return 0, "", false
+			}
+			act = id.Name
+		default:
+			l.errorf(a.Name.Pos, "dense has no argument '%s'; expected units or activation", a.Name.Name)
+			return 0, "", false
+		}
+	}
+	if units == 0 {
+		l.errorf(s.Kind.Pos, "expected the number of units after dense, as in 'dense 20, tanh'")
+		return 0, "", false
+	}
+	return units, act, true
+}
+
+func (l *lowerer) dropoutArgs(s *dsl.LayerStmt) (float64, bool) {
+	if len(s.Args) != 1 || s.Args[0].Name != nil && s.Args[0].Name.Name != "rate" {
+		l.errorf(s.Kind.Pos, "expected a dropout rate, as in 'dropout 0.2'")
+		return 0, false
+	}
+	v, ok := l.constExpr(s.Args[0].Value)
+	if ok && (v < 0 || v >= 1) {
+		l.errorf(s.Args[0].Value.ExprPos(), "expected a dropout rate in [0, 1), found %v", v)
+		return 0, false
+	}
+	return v, ok
+}
+
+// lossLowerer turns a loss expression into graph nodes.
+type lossLowerer struct {
+	l      *lowerer
+	g      *Graph
+	values map[string]*Node
+}
+
+// bceEpsilon is Keras' clipping of probabilities in binary cross-entropy.
+const bceEpsilon = 1e-7
+
+func (e *lossLowerer) expr(x dsl.Expr) (*Node, bool) {
+	l, g := e.l, e.g
+	switch x := x.(type) {
+	case *dsl.Number:
+		return g.Const(x.Value), true
+	case *dsl.Paren:
+		return e.expr(x.X)
+	case *dsl.Ident:
+		if n, ok := e.values[x.Name]; ok {
+			return n, true
+		}
+		if x.Name == "pi" {
+			return g.Const(math.Pi), true
+		}
+		if b, ok := l.scope[x.Name]; ok && b.kind == "const" {
+			return g.Const(b.value), true
+		}
+		l.errorf(x.Pos, "undefined: %s", x.Name)
+		return nil, false
+	case *dsl.Unary:
+		v, ok := e.expr(x.X)
+		if !ok || x.Op == "+" {
+			return v, ok
+		}
+		return e.apply(OpNeg, x.OpPos, v)
+	case *dsl.Binary:
+		a, ok1 := e.expr(x.X)
+		b, ok2 := e.expr(x.Y)
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		switch x.Op {
+		case "+":
+			return e.apply(OpAdd, x.OpPos, a, b)
+		case "-":
+			return e.apply(OpSub, x.OpPos, a, b)
+		case "*":
+			return e.apply(OpMul, x.OpPos, a, b)
+		case "/":
+			return e.apply(OpDiv, x.OpPos, a, b)
+		case "^":
+			if !b.IsConst(2) {
+				l.errorf(x.OpPos, "only ^2 is supported so far")
+				return nil, false
+			}
+			return e.apply(OpMul, x.OpPos, a, a)
+		}
+	case *dsl.Call:
+		return e.call(x)
+	}
+	internalf("unknown expression %T", x)
+	return nil, false
+}
+
+func (e *lossLowerer) apply(op Op, pos dsl.Pos, args ...*Node) (*Node, bool) {
+	n, err := e.g.Apply(op, "", pos, args...)
+	if err != nil {
+		var se *ShapeError
+		if errors.As(err, &se) && len(args) == 2 {
+			e.l.errorf(pos, "%s: %s (%s) and %s (%s)", op, shapeStr(args[0]), e.where(args[0]), shapeStr(args[1]), e.where(args[1]))
+		} else {
+			e.l.errorf(pos, "%v", err)
+		}
+		return nil, false
+	}
+	return n, true
+}
+
+func (e *lossLowerer) where(n *Node) string {
+	name := n.Name
+	if name == "" {
+		name = "value"
+	}
+	if n.Pos.Line == 0 {
+		return name
+	}
+	return fmt.Sprintf("%s at %d:%d", name, n.Pos.Line, n.Pos.Col)
+}
+
+var unaryFuncs = map[string]Op{"tanh": OpTanh, "sigmoid": OpSigmoid, "relu": OpRelu, "softplus": OpSoftplus,
+	"exp": OpExp, "log": OpLog, "sin": OpSin, "cos": OpCos, "abs": OpAbs}
+
+var lossFuncs = map[string]bool{"binary_crossentropy": true, "mse": true, "mae": true, "mean": true}
+
+func (e *lossLowerer) call(c *dsl.Call) (*Node, bool) {
+	l, g := e.l, e.g
+	name := c.Fun.Name
+	args := make([]*Node, len(c.Args))
+	for i, a := range c.Args {
+		if a.Name != nil {
+			l.errorf(a.Name.Pos, "%s takes no named arguments", name)
+			return nil, false
+		}
+		n, ok := e.expr(a.Value)
+		if !ok {
+			return nil, false
+		}
+		args[i] = n
+	}
+	want := 2
+	if _, ok := unaryFuncs[name]; ok || name == "mean" {
+		want = 1
+	} else if !lossFuncs[name] {
+		l.errorf(c.Fun.Pos, "unknown function '%s'; expected one of %s, %s", name, keys(lossFuncs), keys(unaryFuncs))
+		return nil, false
+	}
+	if len(args) != want {
+		l.errorf(c.Fun.Pos, "%s takes %d arguments, found %d", name, want, len(args))
+		return nil, false
+	}
+	if op, ok := unaryFuncs[name]; ok {
+		return e.apply(op, c.Fun.Pos, args[0])
+	}
+	if name == "mean" {
+		if !args[0].Batched {
+			return args[0], true
+		}
+		return g.must(OpMean, "", c.Fun.Pos, args[0]), true
+	}
+	p, y := args[0], args[1]
+	if !equalShape(p.Shape, y.Shape) {
+		l.errorf(c.Fun.Pos, "%s: prediction %s has shape %s (%s) but %s has shape %s (%s)",
+			name, p.Name, shapeStr(p), posStr(p.Pos), y.Name, shapeStr(y), posStr(y.Pos))
+		return nil, false
+	}
+	d, ok := e.apply(OpSub, c.Fun.Pos, p, y)
+	if !ok {
+		return nil, false
+	}
+	var per *Node
+	switch name {
+	case "mse":
+		per = g.must(OpMul, "sq_err", c.Fun.Pos, d, d)
+	case "mae":
+		per = g.must(OpAbs, "abs_err", c.Fun.Pos, d)
+	case "binary_crossentropy":
+		per = e.bce(p, y, c.Fun.Pos)
+	}
+	return g.must(OpMean, name, c.Fun.Pos, per), true
+}
+
+// bce is the per-element binary cross-entropy. On a sigmoid output it is computed from the
+// logit z as softplus(z) - y·z, which equals -y·log σ(z) - (1-y)·log(1-σ(z)) without
+// rounding σ(z) to 0 or 1 (Keras does the same); otherwise p is clipped to [ε, 1-ε].
+func (e *lossLowerer) bce(p, y *Node, pos dsl.Pos) *Node {
+	g := e.g
+	if p.Op == OpSigmoid {
+		z := p.Args[0]
+		return g.must(OpSub, "bce", pos, g.must(OpSoftplus, "softplus_z", pos, z), g.must(OpMul, "yz", pos, y, z))
+	}
+	pc := g.ClipNode(OpClip, p, bceEpsilon, 1-bceEpsilon, "p_clipped", pos)
+	one := g.Const(1)
+	a := g.must(OpMul, "", pos, y, g.must(OpLog, "", pos, pc))
+	b := g.must(OpMul, "", pos, g.must(OpSub, "", pos, one, y), g.must(OpLog, "", pos, g.must(OpSub, "", pos, one, pc)))
+	return g.must(OpNeg, "bce", pos, g.must(OpAdd, "", pos, a, b))
+}
+
+func posStr(p dsl.Pos) string { return fmt.Sprintf("declared at %d:%d", p.Line, p.Col) }

@@ -1,0 +1,83 @@
+package runtime
+
+import "math"
+
+// Elementwise functions that generated code calls, one per dtype so each call is a plain,
+// inlinable function on that type. The float64 versions are the reference; float32 ones
+// compute in float64 and round once, which keeps them within one ulp of the exact value.
+
+func Tanh64(x float64) float64 { return math.Tanh(x) }
+func Tanh32(x float32) float32 { return float32(math.Tanh(float64(x))) }
+
+func Sigmoid64(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+func Sigmoid32(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
+
+// Softplus is log(1 + eˣ) written so that it neither overflows for large x nor loses
+// precision for very negative x.
+func Softplus64(x float64) float64 { return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x))) }
+func Softplus32(x float32) float32 { return float32(Softplus64(float64(x))) }
+
+func Exp64(x float64) float64 { return math.Exp(x) }
+func Exp32(x float32) float32 { return float32(math.Exp(float64(x))) }
+
+func Log64(x float64) float64 { return math.Log(x) }
+func Log32(x float32) float32 { return float32(math.Log(float64(x))) }
+
+func Sin64(x float64) float64 { return math.Sin(x) }
+func Sin32(x float32) float32 { return float32(math.Sin(float64(x))) }
+
+func Cos64(x float64) float64 { return math.Cos(x) }
+func Cos32(x float32) float32 { return float32(math.Cos(float64(x))) }
+
+// Relu is max(x, 0); a NaN stays NaN so a diverging run is seen.
+func Relu[T Float](x T) T {
+	if x < 0 {
+		return 0
+	}
+	return x
+}
+
+// Step is the derivative of Relu: 1 for x > 0, else 0.
+func Step[T Float](x T) T {
+	if x > 0 {
+		return 1
+	}
+	return 0
+}
+
+func Abs[T Float](x T) T {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// Sign is the derivative of Abs: -1, 0 or 1.
+func Sign[T Float](x T) T {
+	switch {
+	case x > 0:
+		return 1
+	case x < 0:
+		return -1
+	}
+	return 0
+}
+
+// Clip is min(max(x, lo), hi).
+func Clip[T Float](x, lo, hi T) T {
+	if x < lo {
+		return lo
+	}
+	if x > hi {
+		return hi
+	}
+	return x
+}
+
+// InRange is the derivative of Clip: 1 strictly inside (lo, hi), else 0.
+func InRange[T Float](x, lo, hi T) T {
+	if lo < x && x < hi {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,3 @@
+package activations
+
+//go:generate go run ../../../cmd/mlc build -o . -pkg activations activations.ml

@@ -1,0 +1,3 @@
+package bceclip
+
+//go:generate go run ../../../cmd/mlc build -o . -pkg bceclip bceclip.ml

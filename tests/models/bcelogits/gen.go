@@ -1,0 +1,3 @@
+package bcelogits
+
+//go:generate go run ../../../cmd/mlc build -o . -pkg bcelogits bcelogits.ml

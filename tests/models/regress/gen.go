@@ -1,0 +1,3 @@
+package regress
+
+//go:generate go run ../../../cmd/mlc build -o . -pkg regress regress.ml
