@@ -189,6 +189,7 @@ func (e *emitter) file(pkg string) {
 
 	e.modelType()
 	e.publicMethods(lossPlan != nil)
+	e.trainingSetup()
 	for _, c := range methods {
 		f.Add(c)
 		f.Line()
@@ -299,6 +300,72 @@ func (e *emitter) publicMethods(hasLoss bool) {
 		check(),
 		jen.Return(jen.Float64().Call(jen.Id("m").Dot("lossGradBatch").Call(jen.Id("x"), jen.Id("y"), jen.Id("n"), jen.Id("rng"), jen.Id("pred")))),
 	)
+	f.Line()
+}
+
+// trainingSetup emits the train and optimizer statements as Go values, so a program
+// trains the model as its .ml file says without repeating the settings.
+func (e *emitter) trainingSetup() {
+	m, f := e.m, e.f
+	st := m.Settings
+	metrics := make([]jen.Code, len(m.Metrics))
+	for i, name := range m.Metrics {
+		metrics[i] = jen.Lit(name)
+	}
+	cfg := jen.Dict{
+		jen.Id("Epochs"):          jen.Lit(st.Epochs),
+		jen.Id("BatchSize"):       jen.Lit(st.Batch),
+		jen.Id("ValidationSplit"): lit(st.ValidationSplit),
+		jen.Id("Shuffle"):         jen.Lit(st.Shuffle),
+		jen.Id("Seed"):            jen.Lit(int(st.Seed)),
+	}
+	if st.Patience > 0 {
+		cfg[jen.Id("Patience")] = jen.Lit(st.Patience)
+		cfg[jen.Id("RestoreBest")] = jen.Lit(st.RestoreBest)
+	}
+	if len(metrics) > 0 {
+		cfg[jen.Id("Metrics")] = jen.Index().String().Values(metrics...)
+	}
+	f.Commentf("TrainConfig returns the settings of the train and metric statements of %s.", e.source())
+	f.Func().Id("TrainConfig").Params().Qual(RuntimePath, "TrainConfig").Block(
+		jen.Return(jen.Qual(RuntimePath, "TrainConfig").Values(cfg)))
+	f.Line()
+
+	o := m.Optimizers[0]
+	var args []string
+	for k := range o.Args {
+		args = append(args, k)
+	}
+	sort.Strings(args)
+	var desc []string
+	for _, k := range args {
+		desc = append(desc, fmt.Sprintf("%s = %v", k, o.Args[k]))
+	}
+	body := []jen.Code{}
+	switch o.Name {
+	case "adam":
+		body = append(body,
+			jen.Id("o").Op(":=").Qual(RuntimePath, "NewAdam").Types(jen.Id("T")).Call(jen.Id("NumParams")),
+			jen.Id("o").Dot("LR").Op("=").Add(lit(o.Args["lr"])),
+			jen.Id("o").Dot("Beta1").Op("=").Add(lit(o.Args["beta1"])),
+			jen.Id("o").Dot("Beta2").Op("=").Add(lit(o.Args["beta2"])),
+			jen.Id("o").Dot("Epsilon").Op("=").Add(lit(o.Args["epsilon"])),
+			jen.Return(jen.Id("o")))
+	case "sgd":
+		body = append(body,
+			jen.Id("o").Op(":=").Qual(RuntimePath, "NewSGD").Types(jen.Id("T")).Call(jen.Id("NumParams")),
+			jen.Id("o").Dot("LR").Op("=").Add(lit(o.Args["lr"])),
+			jen.Id("o").Dot("Momentum").Op("=").Add(lit(o.Args["momentum"])),
+			jen.Return(jen.Id("o")))
+	default:
+		panic("mlc: internal error: optimizer " + o.Name)
+	}
+	where := "the default optimizer"
+	if o.Pos.Line > 0 {
+		where = "the optimizer of " + e.loc(o.Pos.Line)
+	}
+	f.Commentf("NewOptimizer returns %s: %s(%s).", where, o.Name, strings.Join(desc, ", "))
+	f.Func().Id("NewOptimizer").Params().Qual(RuntimePath, "Optimizer").Types(jen.Id("T")).Block(body...)
 	f.Line()
 }
 

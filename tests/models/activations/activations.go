@@ -170,6 +170,27 @@ func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	return float64(m.lossGradBatch(x, y, n, rng, pred))
 }
 
+// TrainConfig returns the settings of the train and metric statements of activations.ml.
+func TrainConfig() mlrt.TrainConfig {
+	return mlrt.TrainConfig{
+		BatchSize:       8,
+		Epochs:          1,
+		Seed:            1,
+		Shuffle:         true,
+		ValidationSplit: 0.0,
+	}
+}
+
+// NewOptimizer returns the optimizer of activations.ml:0: adam(beta1 = 0.9, beta2 = 0.999, epsilon = 1e-07, lr = 0.001).
+func NewOptimizer() mlrt.Optimizer[T] {
+	o := mlrt.NewAdam[T](NumParams)
+	o.LR = 0.001
+	o.Beta1 = 0.9
+	o.Beta2 = 0.999
+	o.Epsilon = 1e-07
+	return o
+}
+
 // predictBatch computes the outputs of n ≤ MaxBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	// input x: row-major rows to batch-major (activations.ml:4)
