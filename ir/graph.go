@@ -21,36 +21,36 @@ type Op int
 
 // The primitives. Layers and losses are lowered to these.
 const (
-	OpInput    Op = iota // a named input column block, batched
-	OpTarget             // a named known output, batched
-	OpParam              // a trainable parameter, unbatched
-	OpConst              // a scalar constant
-	OpDropMask           // dropout mask: 0 with probability Rate, else 1/(1-Rate); batched
-	OpAdd                // x + y, broadcasting scalars and unbatched operands
-	OpSub                // x - y
-	OpMul                // x * y
-	OpDiv                // x / y
-	OpNeg                // -x
-	OpTanh               // tanh x
-	OpSigmoid            // 1 / (1 + exp(-x))
-	OpRelu               // max(x, 0)
-	OpStep               // 1 if x > 0 else 0: the derivative of relu
-	OpSoftplus           // log(1 + exp(x)), computed without overflow
-	OpExp                // exp x
-	OpLog                // log x
-	OpSin                // sin x
-	OpCos                // cos x
-	OpAbs                // |x|
-	OpSign               // -1, 0 or 1: the derivative of |x|
-	OpClip               // min(max(x, Lo), Hi)
-	OpInRange            // 1 if Lo < x < Hi else 0: the derivative of clip
-	OpMatVec             // W·x: W [o,i] unbatched, x [i] batched, result [o] batched
-	OpMatTVec            // Wᵀ·g: W [o,i], g [o] batched, result [i] batched
-	OpOuter              // Σ_batch g ⊗ x: g [o], x [i] batched, result [o,i] unbatched
-	OpSumBatch           // Σ_batch x: x batched, result unbatched of the same shape
-	OpBroadcast          // x unbatched repeated over the batch
-	OpMean               // mean of x over the batch and all its elements: a scalar
-	OpSpread             // s/(n·size) at every element of a batched Shape: the adjoint of mean
+	OpInput     Op = iota // a named input column block, batched
+	OpTarget              // a named known output, batched
+	OpParam               // a trainable parameter, unbatched
+	OpConst               // a scalar constant
+	OpDropMask            // dropout mask: 0 with probability Rate, else 1/(1-Rate); batched
+	OpAdd                 // x + y, broadcasting scalars and unbatched operands
+	OpSub                 // x - y
+	OpMul                 // x * y
+	OpDiv                 // x / y
+	OpNeg                 // -x
+	OpTanh                // tanh x
+	OpSigmoid             // 1 / (1 + exp(-x))
+	OpRelu                // max(x, 0)
+	OpStep                // 1 if x > 0 else 0: the derivative of relu
+	OpSoftplus            // log(1 + exp(x)), computed without overflow
+	OpExp                 // exp x
+	OpLog                 // log x
+	OpSin                 // sin x
+	OpCos                 // cos x
+	OpAbs                 // |x|
+	OpSign                // -1, 0 or 1: the derivative of |x|
+	OpClip                // min(max(x, Lo), Hi)
+	OpInRange             // 1 if Lo < x < Hi else 0: the derivative of clip
+	OpMatVec              // W·x: W [o,i] unbatched, x [i] batched, result [o] batched
+	OpMatTVec             // Wᵀ·g: W [o,i], g [o] batched, result [i] batched
+	OpOuter               // Σ_batch g ⊗ x: g [o], x [i] batched, result [o,i] unbatched
+	OpSumBatch            // Σ_batch x: x batched, result unbatched of the same shape
+	OpBroadcast           // x unbatched repeated over the batch
+	OpMean                // mean of x over the batch and all its elements: a scalar
+	OpSpread              // s/(n·size) at every element of a batched Shape: the adjoint of mean
 	numOps
 )
 
