@@ -177,6 +177,7 @@ func (e *emitter) file(pkg string) {
 		}
 	}
 	var methods []jen.Code
+	methods = append(methods, e.rowEntry(predPlan))
 	methods = append(methods, e.entry("predictBatch", "predictBatch computes the outputs of n ≤ MaxBatch rows of x into dst (inference: no dropout).",
 		m.Infer, predPlan, false, false))
 	if lossPlan != nil {
@@ -215,6 +216,8 @@ func (e *emitter) modelType() {
 	fields = append(fields, jen.List(names...).Index().Id("T"), jen.Line())
 	fields = append(fields, jen.Comment("work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it."))
 	fields = append(fields, jen.Id("work").Index(jen.Lit(e.workRows).Op("*").Id("MaxBatch")).Id("T"))
+	fields = append(fields, jen.Comment("rowWork is the same for the single-row Predict."))
+	fields = append(fields, jen.Id("rowWork").Index(jen.Lit(e.workRows)).Id("T"))
 	if e.uSize > 0 {
 		fields = append(fields, jen.Id("scratch").Index(jen.Lit(e.uSize)).Id("T"))
 	}
@@ -270,6 +273,10 @@ func (e *emitter) publicMethods(hasLoss bool) {
 	f.Comment("Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst")
 	f.Comment("(NumOutputs values a row). It runs in batches of MaxBatch and allocates nothing.")
 	f.Func().Params(recv()).Id("Predict").Params(jen.List(jen.Id("dst"), jen.Id("x")).Index().Id("T"), jen.Id("n").Int()).Block(
+		jen.If(jen.Id("n").Op("==").Lit(1)).Block(
+			jen.Id("m").Dot("predictRow").Call(jen.Id("dst"), jen.Id("x")),
+			jen.Return(),
+		),
 		jen.For(jen.Id("i").Op(":=").Lit(0), jen.Id("i").Op("<").Id("n"), jen.Id("i").Op("+=").Id("MaxBatch")).Block(
 			jen.Id("k").Op(":=").Min(jen.Id("MaxBatch"), jen.Id("n").Op("-").Id("i")),
 			jen.Id("m").Dot("predictBatch").Call(
@@ -369,6 +376,20 @@ func (e *emitter) trainingSetup() {
 	f.Line()
 }
 
+// rowEntry generates the inference pass for a single row: the same plan with the batch
+// loops gone, so one prediction costs its arithmetic and little else.
+func (e *emitter) rowEntry(plan *ir.Plan) jen.Code {
+	en := &entry{e: e, row: true, plan: plan, pass: e.m.Infer, names: map[int]string{}, used: map[string]bool{
+		"m": true, "xRows": true, "dstRows": true, "f": true, "j": true, "T": true, "i": true}}
+	for _, n := range plan.Order {
+		en.node(n)
+	}
+	en.add(jen.Comment("The outputs."))
+	en.add(jen.Copy(jen.Id("dstRows").Index(jen.Op(":").Id("NumOutputs")), en.ref(e.m.Infer.Pred)))
+	return jen.Comment("predictRow computes the outputs of the single row x into dst (inference: no dropout).").Line().
+		Func().Params(recv()).Id("predictRow").Params(jen.List(jen.Id("dstRows"), jen.Id("xRows")).Index().Id("T")).Block(en.body...)
+}
+
 // entry generates one pass over a batch as a method.
 func (e *emitter) entry(name, doc string, pass *ir.Pass, plan *ir.Plan, withLoss, withGrad bool) jen.Code {
 	en := &entry{e: e, plan: plan, pass: pass, names: map[int]string{}, used: map[string]bool{
@@ -440,6 +461,7 @@ func (e *emitter) entry(name, doc string, pass *ir.Pass, plan *ir.Plan, withLoss
 // entry is the state of one generated pass: local names of the materialized nodes.
 type entry struct {
 	e      *emitter
+	row    bool // one sample, no batch loops: the single-row Predict
 	plan   *ir.Plan
 	pass   *ir.Pass
 	names  map[int]string
@@ -495,6 +517,9 @@ func (en *entry) declare(n *ir.Node, base string) string {
 	name := en.fresh(base)
 	en.names[n.ID] = name
 	switch {
+	case n.Batched && en.row:
+		off := en.plan.Offset[n.ID]
+		en.add(jen.Id(name).Op(":=").Id("m").Dot("rowWork").Index(jen.Lit(off).Op(":").Lit(off + n.Size())))
 	case n.Batched:
 		off := en.plan.Offset[n.ID]
 		en.add(jen.Id(name).Op(":=").Id("m").Dot("work").Index(
@@ -538,6 +563,12 @@ func (en *entry) node(n *ir.Node) {
 		what := "NumInputs"
 		if n.Op == ir.OpTarget {
 			src, what = "yRows", "NumTargets"
+		}
+		if en.row {
+			en.comment(n, "%s %s", n.Op, n.Name)
+			name := en.declare(n, n.Name)
+			en.add(jen.Copy(jen.Id(name), jen.Id(src).Index(jen.Op(":").Lit(size))))
+			return
 		}
 		en.comment(n, "%s %s: row-major rows to batch-major", n.Op, n.Name)
 		name := en.declare(n, n.Name)
@@ -616,7 +647,7 @@ func (en *entry) elementwise(n *ir.Node) {
 	k := en.kernel()
 	v := k.val2(n)
 	en.add(k.pre...)
-	if !n.Batched {
+	if !n.Batched || en.row {
 		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(n.Size()), jen.Id("f").Op("++")).Block(
 			append(k.perF, jen.Id(name).Index(jen.Id("f")).Op("=").Add(v))...))
 		return
@@ -654,6 +685,11 @@ func (en *entry) describe(n *ir.Node) string {
 		case ir.OpSpread:
 			return args[0] + "/(n·" + strconv.Itoa(n.Size()) + ")"
 		}
+		for i, a := range args {
+			if strings.HasPrefix(a, "(") && strings.HasSuffix(a, ")") {
+				args[i] = a[1 : len(a)-1]
+			}
+		}
 		return n.Op.String() + "(" + strings.Join(args, ", ") + ")"
 	}
 	s := d(n, true)
@@ -684,6 +720,16 @@ func (en *entry) matVec(n *ir.Node, transposed bool) {
 	if !x.Batched {
 		panic("mlc: internal error: matvec of an unbatched vector")
 	}
+	if en.row {
+		if transposed {
+			panic("mlc: internal error: transposed matvec in a single-row pass")
+		}
+		en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(rows), jen.Id("j").Op("++")).Block(
+			jen.Id(name).Index(jen.Id("j")).Op("=").Add(rt("Dot").Call(
+				W.Clone().Index(jen.Id("j").Op("*").Lit(cols).Op(":").Op("(").Id("j").Op("+").Lit(1).Op(")").Op("*").Lit(cols)), X)),
+		))
+		return
+	}
 	en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(outer), jen.Id("j").Op("++")).Block(
 		jen.Id("out").Op(":=").Id(name).Index(jen.Id("j").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n")),
 		jen.Clear(jen.Id("out")),
@@ -707,11 +753,7 @@ func (en *entry) outer(n *ir.Node) {
 		jen.Id("gj").Op(":=").Add(G).Index(jen.Id("j").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n")),
 		jen.For(jen.Id("k").Op(":=").Lit(0), jen.Id("k").Op("<").Lit(cols), jen.Id("k").Op("++")).Block(
 			jen.Id("xk").Op(":=").Add(X).Index(jen.Id("k").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Len(jen.Id("gj"))),
-			jen.Var().Id("s").Id("T"),
-			jen.For(jen.List(jen.Id("b"), jen.Id("v")).Op(":=").Range().Id("gj")).Block(
-				jen.Id("s").Op("+=").Id("v").Op("*").Id("xk").Index(jen.Id("b")),
-			),
-			jen.Id(name).Index(jen.Id("j").Op("*").Lit(cols).Op("+").Id("k")).Op("=").Id("s"),
+			jen.Id(name).Index(jen.Id("j").Op("*").Lit(cols).Op("+").Id("k")).Op("=").Add(rt("Dot").Call(jen.Id("gj"), jen.Id("xk"))),
 		),
 	))
 }
@@ -754,6 +796,8 @@ func (k *kernel) expr(n *ir.Node) (jen.Code, int) {
 	}
 	ref := k.en.ref(n)
 	switch {
+	case n.Batched && k.en.row:
+		return ref.Index(jen.Id("f")), precAtom
 	case n.Batched:
 		name := k.en.fresh("r_" + nodeName(n))
 		k.hoisted[n.ID] = name

@@ -67,6 +67,8 @@ type Model struct {
 
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
 	work [174 * MaxBatch]T
+	// rowWork is the same for the single-row Predict.
+	rowWork [174]T
 }
 
 // New returns a model with zero parameters; call Init or load weights.
@@ -125,6 +127,10 @@ func (m *Model) Init(rng *mlrt.RNG) {
 // Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst
 // (NumOutputs values a row). It runs in batches of MaxBatch and allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
+	if n == 1 {
+		m.predictRow(dst, x)
+		return
+	}
 	for i := 0; i < n; i += MaxBatch {
 		k := min(MaxBatch, n-i)
 		m.predictBatch(dst[i*NumOutputs:], x[i*NumInputs:], k)
@@ -172,6 +178,67 @@ func NewOptimizer() mlrt.Optimizer[T] {
 	return o
 }
 
+// predictRow computes the outputs of the single row x into dst (inference: no dropout).
+func (m *Model) predictRow(dstRows, xRows []T) {
+	// input x (cancer.ml:6)
+	x := m.rowWork[0:30]
+	copy(x, xRows[:30])
+
+	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:7)
+	dense1_Wx := m.rowWork[30:50]
+	for j := 0; j < 20; j++ {
+		dense1_Wx[j] = mlrt.Dot(m.Dense1W[j*30:(j+1)*30], x)
+	}
+
+	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:7)
+	dense1 := m.rowWork[0:20]
+	for f := 0; f < 20; f++ {
+		dense1_b_f := m.Dense1B[f]
+		dense1[f] = mlrt.Tanh32(dense1_Wx[f] + dense1_b_f)
+	}
+
+	// dense2_Wx = dense2_W·dense1: [12] from [20] (cancer.ml:9)
+	dense2_Wx := m.rowWork[30:42]
+	for j := 0; j < 12; j++ {
+		dense2_Wx[j] = mlrt.Dot(m.Dense2W[j*20:(j+1)*20], dense1)
+	}
+
+	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:9)
+	dense2 := m.rowWork[0:12]
+	for f := 0; f < 12; f++ {
+		dense2_b_f := m.Dense2B[f]
+		dense2[f] = mlrt.Tanh32(dense2_Wx[f] + dense2_b_f)
+	}
+
+	// dense3_Wx = dense3_W·dense2: [4] from [12] (cancer.ml:11)
+	dense3_Wx := m.rowWork[20:24]
+	for j := 0; j < 4; j++ {
+		dense3_Wx[j] = mlrt.Dot(m.Dense3W[j*12:(j+1)*12], dense2)
+	}
+
+	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:11)
+	dense3 := m.rowWork[24:28]
+	for f := 0; f < 4; f++ {
+		dense3_b_f := m.Dense3B[f]
+		dense3[f] = mlrt.Tanh32(dense3_Wx[f] + dense3_b_f)
+	}
+
+	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:12)
+	dense4_Wx := m.rowWork[28:29]
+	for j := 0; j < 1; j++ {
+		dense4_Wx[j] = mlrt.Dot(m.Dense4W[j*4:(j+1)*4], dense3)
+	}
+
+	// p = sigmoid(dense4_Wx + dense4_b) (cancer.ml:12)
+	p := m.rowWork[29:30]
+	for f := 0; f < 1; f++ {
+		dense4_b_f := m.Dense4B[f]
+		p[f] = mlrt.Sigmoid32(dense4_Wx[f] + dense4_b_f)
+	}
+	// The outputs.
+	copy(dstRows[:NumOutputs], p)
+}
+
 // predictBatch computes the outputs of n ≤ MaxBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	// input x: row-major rows to batch-major (cancer.ml:6)
@@ -197,7 +264,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 		}
 	}
 
-	// dense1 = tanh((dense1_Wx + dense1_b)) (cancer.ml:7)
+	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:7)
 	dense1 := m.work[0*MaxBatch : 20*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1[f*MaxBatch:][:n]
@@ -222,7 +289,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 		}
 	}
 
-	// dense2 = tanh((dense2_Wx + dense2_b)) (cancer.ml:9)
+	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:9)
 	dense2 := m.work[0*MaxBatch : 12*MaxBatch]
 	for f := 0; f < 12; f++ {
 		out := dense2[f*MaxBatch:][:n]
@@ -247,7 +314,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 		}
 	}
 
-	// dense3 = tanh((dense3_Wx + dense3_b)) (cancer.ml:11)
+	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:11)
 	dense3 := m.work[24*MaxBatch : 28*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense3[f*MaxBatch:][:n]
@@ -272,7 +339,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 		}
 	}
 
-	// p = sigmoid((dense4_Wx + dense4_b)) (cancer.ml:12)
+	// p = sigmoid(dense4_Wx + dense4_b) (cancer.ml:12)
 	p := m.work[29*MaxBatch : 30*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := p[f*MaxBatch:][:n]
@@ -316,7 +383,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 		}
 	}
 
-	// dense1 = tanh((dense1_Wx + dense1_b)) (cancer.ml:7)
+	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:7)
 	dense1 := m.work[0*MaxBatch : 20*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1[f*MaxBatch:][:n]
@@ -341,7 +408,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 		}
 	}
 
-	// dense2 = tanh((dense2_Wx + dense2_b)) (cancer.ml:9)
+	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:9)
 	dense2 := m.work[0*MaxBatch : 12*MaxBatch]
 	for f := 0; f < 12; f++ {
 		out := dense2[f*MaxBatch:][:n]
@@ -366,7 +433,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 		}
 	}
 
-	// dense3 = tanh((dense3_Wx + dense3_b)) (cancer.ml:11)
+	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:11)
 	dense3 := m.work[24*MaxBatch : 28*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense3[f*MaxBatch:][:n]
@@ -472,7 +539,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		}
 	}
 
-	// dense1 = tanh((dense1_Wx + dense1_b)) (cancer.ml:7)
+	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:7)
 	dense1 := m.work[50*MaxBatch : 70*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1[f*MaxBatch:][:n]
@@ -522,7 +589,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		}
 	}
 
-	// dense2 = tanh((dense2_Wx + dense2_b)) (cancer.ml:9)
+	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:9)
 	dense2 := m.work[102*MaxBatch : 114*MaxBatch]
 	for f := 0; f < 12; f++ {
 		out := dense2[f*MaxBatch:][:n]
@@ -572,7 +639,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		}
 	}
 
-	// dense3 = tanh((dense3_Wx + dense3_b)) (cancer.ml:11)
+	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:11)
 	dense3 := m.work[130*MaxBatch : 134*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense3[f*MaxBatch:][:n]
@@ -677,11 +744,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		gj := d_dense4_z[j*MaxBatch:][:n]
 		for k := 0; k < 4; k++ {
 			xk := dense3[k*MaxBatch:][:len(gj)]
-			var s T
-			for b, v := range gj {
-				s += v * xk[b]
-			}
-			d_dense4_W[j*4+k] = s
+			d_dense4_W[j*4+k] = mlrt.Dot(gj, xk)
 		}
 	}
 
@@ -727,11 +790,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		gj := d_dense3_z[j*MaxBatch:][:n]
 		for k := 0; k < 12; k++ {
 			xk := dropout2[k*MaxBatch:][:len(gj)]
-			var s T
-			for b, v := range gj {
-				s += v * xk[b]
-			}
-			d_dense3_W[j*12+k] = s
+			d_dense3_W[j*12+k] = mlrt.Dot(gj, xk)
 		}
 	}
 
@@ -778,11 +837,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		gj := d_dense2_z[j*MaxBatch:][:n]
 		for k := 0; k < 20; k++ {
 			xk := dropout1[k*MaxBatch:][:len(gj)]
-			var s T
-			for b, v := range gj {
-				s += v * xk[b]
-			}
-			d_dense2_W[j*20+k] = s
+			d_dense2_W[j*20+k] = mlrt.Dot(gj, xk)
 		}
 	}
 
@@ -829,11 +884,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		gj := d_dense1_z[j*MaxBatch:][:n]
 		for k := 0; k < 30; k++ {
 			xk := x[k*MaxBatch:][:len(gj)]
-			var s T
-			for b, v := range gj {
-				s += v * xk[b]
-			}
-			d_dense1_W[j*30+k] = s
+			d_dense1_W[j*30+k] = mlrt.Dot(gj, xk)
 		}
 	}
 	// The outputs, row-major.

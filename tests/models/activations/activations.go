@@ -75,6 +75,8 @@ type Model struct {
 
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
 	work [50 * MaxBatch]T
+	// rowWork is the same for the single-row Predict.
+	rowWork [50]T
 }
 
 // New returns a model with zero parameters; call Init or load weights.
@@ -145,6 +147,10 @@ func (m *Model) Init(rng *mlrt.RNG) {
 // Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst
 // (NumOutputs values a row). It runs in batches of MaxBatch and allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
+	if n == 1 {
+		m.predictRow(dst, x)
+		return
+	}
 	for i := 0; i < n; i += MaxBatch {
 		k := min(MaxBatch, n-i)
 		m.predictBatch(dst[i*NumOutputs:], x[i*NumInputs:], k)
@@ -181,7 +187,7 @@ func TrainConfig() mlrt.TrainConfig {
 	}
 }
 
-// NewOptimizer returns the optimizer of activations.ml:0: adam(beta1 = 0.9, beta2 = 0.999, epsilon = 1e-07, lr = 0.001).
+// NewOptimizer returns the default optimizer: adam(beta1 = 0.9, beta2 = 0.999, epsilon = 1e-07, lr = 0.001).
 func NewOptimizer() mlrt.Optimizer[T] {
 	o := mlrt.NewAdam[T](NumParams)
 	o.LR = 0.001
@@ -189,6 +195,93 @@ func NewOptimizer() mlrt.Optimizer[T] {
 	o.Beta2 = 0.999
 	o.Epsilon = 1e-07
 	return o
+}
+
+// predictRow computes the outputs of the single row x into dst (inference: no dropout).
+func (m *Model) predictRow(dstRows, xRows []T) {
+	// input x (activations.ml:4)
+	x := m.rowWork[0:5]
+	copy(x, xRows[:5])
+
+	// dense1_Wx = dense1_W·x: [4] from [5] (activations.ml:5)
+	dense1_Wx := m.rowWork[5:9]
+	for j := 0; j < 4; j++ {
+		dense1_Wx[j] = mlrt.Dot(m.Dense1W[j*5:(j+1)*5], x)
+	}
+
+	// dense1 = tanh(dense1_Wx + dense1_b) (activations.ml:5)
+	dense1 := m.rowWork[0:4]
+	for f := 0; f < 4; f++ {
+		dense1_b_f := m.Dense1B[f]
+		dense1[f] = mlrt.Tanh64(dense1_Wx[f] + dense1_b_f)
+	}
+
+	// dense2_Wx = dense2_W·dense1: [4] from [4] (activations.ml:6)
+	dense2_Wx := m.rowWork[5:9]
+	for j := 0; j < 4; j++ {
+		dense2_Wx[j] = mlrt.Dot(m.Dense2W[j*4:(j+1)*4], dense1)
+	}
+
+	// dense2 = sigmoid(dense2_Wx + dense2_b) (activations.ml:6)
+	dense2 := m.rowWork[0:4]
+	for f := 0; f < 4; f++ {
+		dense2_b_f := m.Dense2B[f]
+		dense2[f] = mlrt.Sigmoid64(dense2_Wx[f] + dense2_b_f)
+	}
+
+	// dense3_Wx = dense3_W·dense2: [4] from [4] (activations.ml:7)
+	dense3_Wx := m.rowWork[5:9]
+	for j := 0; j < 4; j++ {
+		dense3_Wx[j] = mlrt.Dot(m.Dense3W[j*4:(j+1)*4], dense2)
+	}
+
+	// dense3 = relu(dense3_Wx + dense3_b) (activations.ml:7)
+	dense3 := m.rowWork[0:4]
+	for f := 0; f < 4; f++ {
+		dense3_b_f := m.Dense3B[f]
+		dense3[f] = mlrt.Relu(dense3_Wx[f] + dense3_b_f)
+	}
+
+	// dense4_Wx = dense4_W·dense3: [4] from [4] (activations.ml:8)
+	dense4_Wx := m.rowWork[5:9]
+	for j := 0; j < 4; j++ {
+		dense4_Wx[j] = mlrt.Dot(m.Dense4W[j*4:(j+1)*4], dense3)
+	}
+
+	// dense4 = softplus(dense4_Wx + dense4_b) (activations.ml:8)
+	dense4 := m.rowWork[0:4]
+	for f := 0; f < 4; f++ {
+		dense4_b_f := m.Dense4B[f]
+		dense4[f] = mlrt.Softplus64(dense4_Wx[f] + dense4_b_f)
+	}
+
+	// dense5_Wx = dense5_W·dense4: [4] from [4] (activations.ml:9)
+	dense5_Wx := m.rowWork[5:9]
+	for j := 0; j < 4; j++ {
+		dense5_Wx[j] = mlrt.Dot(m.Dense5W[j*4:(j+1)*4], dense4)
+	}
+
+	// dense5 = sin(dense5_Wx + dense5_b) (activations.ml:9)
+	dense5 := m.rowWork[0:4]
+	for f := 0; f < 4; f++ {
+		dense5_b_f := m.Dense5B[f]
+		dense5[f] = mlrt.Sin64(dense5_Wx[f] + dense5_b_f)
+	}
+
+	// dense6_Wx = dense6_W·dense5: [3] from [4] (activations.ml:10)
+	dense6_Wx := m.rowWork[5:8]
+	for j := 0; j < 3; j++ {
+		dense6_Wx[j] = mlrt.Dot(m.Dense6W[j*4:(j+1)*4], dense5)
+	}
+
+	// u = dense6_Wx + dense6_b (activations.ml:10)
+	u := m.rowWork[0:3]
+	for f := 0; f < 3; f++ {
+		dense6_b_f := m.Dense6B[f]
+		u[f] = dense6_Wx[f] + dense6_b_f
+	}
+	// The outputs.
+	copy(dstRows[:NumOutputs], u)
 }
 
 // predictBatch computes the outputs of n ≤ MaxBatch rows of x into dst (inference: no dropout).
@@ -216,7 +309,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 		}
 	}
 
-	// dense1 = tanh((dense1_Wx + dense1_b)) (activations.ml:5)
+	// dense1 = tanh(dense1_Wx + dense1_b) (activations.ml:5)
 	dense1 := m.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense1[f*MaxBatch:][:n]
@@ -241,7 +334,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 		}
 	}
 
-	// dense2 = sigmoid((dense2_Wx + dense2_b)) (activations.ml:6)
+	// dense2 = sigmoid(dense2_Wx + dense2_b) (activations.ml:6)
 	dense2 := m.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense2[f*MaxBatch:][:n]
@@ -266,7 +359,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 		}
 	}
 
-	// dense3 = relu((dense3_Wx + dense3_b)) (activations.ml:7)
+	// dense3 = relu(dense3_Wx + dense3_b) (activations.ml:7)
 	dense3 := m.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense3[f*MaxBatch:][:n]
@@ -291,7 +384,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 		}
 	}
 
-	// dense4 = softplus((dense4_Wx + dense4_b)) (activations.ml:8)
+	// dense4 = softplus(dense4_Wx + dense4_b) (activations.ml:8)
 	dense4 := m.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense4[f*MaxBatch:][:n]
@@ -316,7 +409,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 		}
 	}
 
-	// dense5 = sin((dense5_Wx + dense5_b)) (activations.ml:9)
+	// dense5 = sin(dense5_Wx + dense5_b) (activations.ml:9)
 	dense5 := m.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense5[f*MaxBatch:][:n]
@@ -385,7 +478,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 		}
 	}
 
-	// dense1 = tanh((dense1_Wx + dense1_b)) (activations.ml:5)
+	// dense1 = tanh(dense1_Wx + dense1_b) (activations.ml:5)
 	dense1 := m.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense1[f*MaxBatch:][:n]
@@ -410,7 +503,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 		}
 	}
 
-	// dense2 = sigmoid((dense2_Wx + dense2_b)) (activations.ml:6)
+	// dense2 = sigmoid(dense2_Wx + dense2_b) (activations.ml:6)
 	dense2 := m.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense2[f*MaxBatch:][:n]
@@ -435,7 +528,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 		}
 	}
 
-	// dense3 = relu((dense3_Wx + dense3_b)) (activations.ml:7)
+	// dense3 = relu(dense3_Wx + dense3_b) (activations.ml:7)
 	dense3 := m.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense3[f*MaxBatch:][:n]
@@ -460,7 +553,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 		}
 	}
 
-	// dense4 = softplus((dense4_Wx + dense4_b)) (activations.ml:8)
+	// dense4 = softplus(dense4_Wx + dense4_b) (activations.ml:8)
 	dense4 := m.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense4[f*MaxBatch:][:n]
@@ -485,7 +578,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 		}
 	}
 
-	// dense5 = sin((dense5_Wx + dense5_b)) (activations.ml:9)
+	// dense5 = sin(dense5_Wx + dense5_b) (activations.ml:9)
 	dense5 := m.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense5[f*MaxBatch:][:n]
@@ -591,7 +684,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		}
 	}
 
-	// dense1 = tanh((dense1_Wx + dense1_b)) (activations.ml:5)
+	// dense1 = tanh(dense1_Wx + dense1_b) (activations.ml:5)
 	dense1 := m.work[9*MaxBatch : 13*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense1[f*MaxBatch:][:n]
@@ -616,7 +709,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		}
 	}
 
-	// dense2 = sigmoid((dense2_Wx + dense2_b)) (activations.ml:6)
+	// dense2 = sigmoid(dense2_Wx + dense2_b) (activations.ml:6)
 	dense2 := m.work[13*MaxBatch : 17*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense2[f*MaxBatch:][:n]
@@ -825,11 +918,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		gj := d_u[j*MaxBatch:][:n]
 		for k := 0; k < 4; k++ {
 			xk := dense5[k*MaxBatch:][:len(gj)]
-			var s T
-			for b, v := range gj {
-				s += v * xk[b]
-			}
-			d_dense6_W[j*4+k] = s
+			d_dense6_W[j*4+k] = mlrt.Dot(gj, xk)
 		}
 	}
 
@@ -875,11 +964,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		gj := d_dense5_z[j*MaxBatch:][:n]
 		for k := 0; k < 4; k++ {
 			xk := dense4[k*MaxBatch:][:len(gj)]
-			var s T
-			for b, v := range gj {
-				s += v * xk[b]
-			}
-			d_dense5_W[j*4+k] = s
+			d_dense5_W[j*4+k] = mlrt.Dot(gj, xk)
 		}
 	}
 
@@ -925,11 +1010,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		gj := d_dense4_z[j*MaxBatch:][:n]
 		for k := 0; k < 4; k++ {
 			xk := dense3[k*MaxBatch:][:len(gj)]
-			var s T
-			for b, v := range gj {
-				s += v * xk[b]
-			}
-			d_dense4_W[j*4+k] = s
+			d_dense4_W[j*4+k] = mlrt.Dot(gj, xk)
 		}
 	}
 
@@ -975,11 +1056,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		gj := d_dense3_z[j*MaxBatch:][:n]
 		for k := 0; k < 4; k++ {
 			xk := dense2[k*MaxBatch:][:len(gj)]
-			var s T
-			for b, v := range gj {
-				s += v * xk[b]
-			}
-			d_dense3_W[j*4+k] = s
+			d_dense3_W[j*4+k] = mlrt.Dot(gj, xk)
 		}
 	}
 
@@ -1025,11 +1102,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		gj := d_dense2_z[j*MaxBatch:][:n]
 		for k := 0; k < 4; k++ {
 			xk := dense1[k*MaxBatch:][:len(gj)]
-			var s T
-			for b, v := range gj {
-				s += v * xk[b]
-			}
-			d_dense2_W[j*4+k] = s
+			d_dense2_W[j*4+k] = mlrt.Dot(gj, xk)
 		}
 	}
 
@@ -1075,11 +1148,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		gj := d_dense1_z[j*MaxBatch:][:n]
 		for k := 0; k < 5; k++ {
 			xk := x[k*MaxBatch:][:len(gj)]
-			var s T
-			for b, v := range gj {
-				s += v * xk[b]
-			}
-			d_dense1_W[j*5+k] = s
+			d_dense1_W[j*5+k] = mlrt.Dot(gj, xk)
 		}
 	}
 	// The outputs, row-major.

@@ -55,6 +55,8 @@ type Model struct {
 
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
 	work [30 * MaxBatch]T
+	// rowWork is the same for the single-row Predict.
+	rowWork [30]T
 }
 
 // New returns a model with zero parameters; call Init or load weights.
@@ -101,6 +103,10 @@ func (m *Model) Init(rng *mlrt.RNG) {
 // Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst
 // (NumOutputs values a row). It runs in batches of MaxBatch and allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
+	if n == 1 {
+		m.predictRow(dst, x)
+		return
+	}
 	for i := 0; i < n; i += MaxBatch {
 		k := min(MaxBatch, n-i)
 		m.predictBatch(dst[i*NumOutputs:], x[i*NumInputs:], k)
@@ -137,7 +143,7 @@ func TrainConfig() mlrt.TrainConfig {
 	}
 }
 
-// NewOptimizer returns the optimizer of bceclip.ml:0: adam(beta1 = 0.9, beta2 = 0.999, epsilon = 1e-07, lr = 0.001).
+// NewOptimizer returns the default optimizer: adam(beta1 = 0.9, beta2 = 0.999, epsilon = 1e-07, lr = 0.001).
 func NewOptimizer() mlrt.Optimizer[T] {
 	o := mlrt.NewAdam[T](NumParams)
 	o.LR = 0.001
@@ -145,6 +151,41 @@ func NewOptimizer() mlrt.Optimizer[T] {
 	o.Beta2 = 0.999
 	o.Epsilon = 1e-07
 	return o
+}
+
+// predictRow computes the outputs of the single row x into dst (inference: no dropout).
+func (m *Model) predictRow(dstRows, xRows []T) {
+	// input x (bceclip.ml:4)
+	x := m.rowWork[0:4]
+	copy(x, xRows[:4])
+
+	// dense1_Wx = dense1_W·x: [3] from [4] (bceclip.ml:5)
+	dense1_Wx := m.rowWork[4:7]
+	for j := 0; j < 3; j++ {
+		dense1_Wx[j] = mlrt.Dot(m.Dense1W[j*4:(j+1)*4], x)
+	}
+
+	// dense1 = tanh(dense1_Wx + dense1_b) (bceclip.ml:5)
+	dense1 := m.rowWork[0:3]
+	for f := 0; f < 3; f++ {
+		dense1_b_f := m.Dense1B[f]
+		dense1[f] = mlrt.Tanh64(dense1_Wx[f] + dense1_b_f)
+	}
+
+	// dense2_Wx = dense2_W·dense1: [2] from [3] (bceclip.ml:6)
+	dense2_Wx := m.rowWork[4:6]
+	for j := 0; j < 2; j++ {
+		dense2_Wx[j] = mlrt.Dot(m.Dense2W[j*3:(j+1)*3], dense1)
+	}
+
+	// p = softplus(dense2_Wx + dense2_b) (bceclip.ml:6)
+	p := m.rowWork[0:2]
+	for f := 0; f < 2; f++ {
+		dense2_b_f := m.Dense2B[f]
+		p[f] = mlrt.Softplus64(dense2_Wx[f] + dense2_b_f)
+	}
+	// The outputs.
+	copy(dstRows[:NumOutputs], p)
 }
 
 // predictBatch computes the outputs of n ≤ MaxBatch rows of x into dst (inference: no dropout).
@@ -172,7 +213,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 		}
 	}
 
-	// dense1 = tanh((dense1_Wx + dense1_b)) (bceclip.ml:5)
+	// dense1 = tanh(dense1_Wx + dense1_b) (bceclip.ml:5)
 	dense1 := m.work[0*MaxBatch : 3*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := dense1[f*MaxBatch:][:n]
@@ -197,7 +238,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 		}
 	}
 
-	// p = softplus((dense2_Wx + dense2_b)) (bceclip.ml:6)
+	// p = softplus(dense2_Wx + dense2_b) (bceclip.ml:6)
 	p := m.work[0*MaxBatch : 2*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := p[f*MaxBatch:][:n]
@@ -241,7 +282,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 		}
 	}
 
-	// dense1 = tanh((dense1_Wx + dense1_b)) (bceclip.ml:5)
+	// dense1 = tanh(dense1_Wx + dense1_b) (bceclip.ml:5)
 	dense1 := m.work[0*MaxBatch : 3*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := dense1[f*MaxBatch:][:n]
@@ -266,7 +307,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 		}
 	}
 
-	// p = softplus((dense2_Wx + dense2_b)) (bceclip.ml:6)
+	// p = softplus(dense2_Wx + dense2_b) (bceclip.ml:6)
 	p := m.work[0*MaxBatch : 2*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := p[f*MaxBatch:][:n]
@@ -347,7 +388,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		}
 	}
 
-	// dense1 = tanh((dense1_Wx + dense1_b)) (bceclip.ml:5)
+	// dense1 = tanh(dense1_Wx + dense1_b) (bceclip.ml:5)
 	dense1 := m.work[7*MaxBatch : 10*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := dense1[f*MaxBatch:][:n]
@@ -488,11 +529,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		gj := d_dense2_z[j*MaxBatch:][:n]
 		for k := 0; k < 3; k++ {
 			xk := dense1[k*MaxBatch:][:len(gj)]
-			var s T
-			for b, v := range gj {
-				s += v * xk[b]
-			}
-			d_dense2_W[j*3+k] = s
+			d_dense2_W[j*3+k] = mlrt.Dot(gj, xk)
 		}
 	}
 
@@ -538,11 +575,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		gj := d_dense1_z[j*MaxBatch:][:n]
 		for k := 0; k < 4; k++ {
 			xk := x[k*MaxBatch:][:len(gj)]
-			var s T
-			for b, v := range gj {
-				s += v * xk[b]
-			}
-			d_dense1_W[j*4+k] = s
+			d_dense1_W[j*4+k] = mlrt.Dot(gj, xk)
 		}
 	}
 	// The outputs, row-major.

@@ -56,6 +56,8 @@ type Model struct {
 
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
 	work [30 * MaxBatch]T
+	// rowWork is the same for the single-row Predict.
+	rowWork [30]T
 }
 
 // New returns a model with zero parameters; call Init or load weights.
@@ -102,6 +104,10 @@ func (m *Model) Init(rng *mlrt.RNG) {
 // Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst
 // (NumOutputs values a row). It runs in batches of MaxBatch and allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
+	if n == 1 {
+		m.predictRow(dst, x)
+		return
+	}
 	for i := 0; i < n; i += MaxBatch {
 		k := min(MaxBatch, n-i)
 		m.predictBatch(dst[i*NumOutputs:], x[i*NumInputs:], k)
@@ -138,7 +144,7 @@ func TrainConfig() mlrt.TrainConfig {
 	}
 }
 
-// NewOptimizer returns the optimizer of bcelogits.ml:0: adam(beta1 = 0.9, beta2 = 0.999, epsilon = 1e-07, lr = 0.001).
+// NewOptimizer returns the default optimizer: adam(beta1 = 0.9, beta2 = 0.999, epsilon = 1e-07, lr = 0.001).
 func NewOptimizer() mlrt.Optimizer[T] {
 	o := mlrt.NewAdam[T](NumParams)
 	o.LR = 0.001
@@ -146,6 +152,41 @@ func NewOptimizer() mlrt.Optimizer[T] {
 	o.Beta2 = 0.999
 	o.Epsilon = 1e-07
 	return o
+}
+
+// predictRow computes the outputs of the single row x into dst (inference: no dropout).
+func (m *Model) predictRow(dstRows, xRows []T) {
+	// input x (bcelogits.ml:4)
+	x := m.rowWork[0:6]
+	copy(x, xRows[:6])
+
+	// dense1_Wx = dense1_W·x: [5] from [6] (bcelogits.ml:5)
+	dense1_Wx := m.rowWork[6:11]
+	for j := 0; j < 5; j++ {
+		dense1_Wx[j] = mlrt.Dot(m.Dense1W[j*6:(j+1)*6], x)
+	}
+
+	// dense1 = tanh(dense1_Wx + dense1_b) (bcelogits.ml:5)
+	dense1 := m.rowWork[0:5]
+	for f := 0; f < 5; f++ {
+		dense1_b_f := m.Dense1B[f]
+		dense1[f] = mlrt.Tanh64(dense1_Wx[f] + dense1_b_f)
+	}
+
+	// dense2_Wx = dense2_W·dense1: [1] from [5] (bcelogits.ml:7)
+	dense2_Wx := m.rowWork[5:6]
+	for j := 0; j < 1; j++ {
+		dense2_Wx[j] = mlrt.Dot(m.Dense2W[j*5:(j+1)*5], dense1)
+	}
+
+	// p = sigmoid(dense2_Wx + dense2_b) (bcelogits.ml:7)
+	p := m.rowWork[6:7]
+	for f := 0; f < 1; f++ {
+		dense2_b_f := m.Dense2B[f]
+		p[f] = mlrt.Sigmoid64(dense2_Wx[f] + dense2_b_f)
+	}
+	// The outputs.
+	copy(dstRows[:NumOutputs], p)
 }
 
 // predictBatch computes the outputs of n ≤ MaxBatch rows of x into dst (inference: no dropout).
@@ -173,7 +214,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 		}
 	}
 
-	// dense1 = tanh((dense1_Wx + dense1_b)) (bcelogits.ml:5)
+	// dense1 = tanh(dense1_Wx + dense1_b) (bcelogits.ml:5)
 	dense1 := m.work[0*MaxBatch : 5*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense1[f*MaxBatch:][:n]
@@ -198,7 +239,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 		}
 	}
 
-	// p = sigmoid((dense2_Wx + dense2_b)) (bcelogits.ml:7)
+	// p = sigmoid(dense2_Wx + dense2_b) (bcelogits.ml:7)
 	p := m.work[6*MaxBatch : 7*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := p[f*MaxBatch:][:n]
@@ -242,7 +283,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 		}
 	}
 
-	// dense1 = tanh((dense1_Wx + dense1_b)) (bcelogits.ml:5)
+	// dense1 = tanh(dense1_Wx + dense1_b) (bcelogits.ml:5)
 	dense1 := m.work[0*MaxBatch : 5*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense1[f*MaxBatch:][:n]
@@ -348,7 +389,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		}
 	}
 
-	// dense1 = tanh((dense1_Wx + dense1_b)) (bcelogits.ml:5)
+	// dense1 = tanh(dense1_Wx + dense1_b) (bcelogits.ml:5)
 	dense1 := m.work[11*MaxBatch : 16*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense1[f*MaxBatch:][:n]
@@ -478,11 +519,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		gj := d_dense2_z[j*MaxBatch:][:n]
 		for k := 0; k < 5; k++ {
 			xk := dropout1[k*MaxBatch:][:len(gj)]
-			var s T
-			for b, v := range gj {
-				s += v * xk[b]
-			}
-			d_dense2_W[j*5+k] = s
+			d_dense2_W[j*5+k] = mlrt.Dot(gj, xk)
 		}
 	}
 
@@ -529,11 +566,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		gj := d_dense1_z[j*MaxBatch:][:n]
 		for k := 0; k < 6; k++ {
 			xk := x[k*MaxBatch:][:len(gj)]
-			var s T
-			for b, v := range gj {
-				s += v * xk[b]
-			}
-			d_dense1_W[j*6+k] = s
+			d_dense1_W[j*6+k] = mlrt.Dot(gj, xk)
 		}
 	}
 	// The outputs, row-major.
