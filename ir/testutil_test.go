@@ -1,0 +1,5 @@
+package ir
+
+import "github.com/mlc-go/mlc/dsl"
+
+var posZero = dsl.Pos{}

@@ -1,0 +1,58 @@
+package tests
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/mlc-go/mlc/codegen"
+)
+
+// goGenerate matches the //go:generate lines of the checked-in generated packages.
+var goGenerate = regexp.MustCompile(`(?m)^//go:generate go run \S+/cmd/mlc build -o \. -pkg (\w+) (\S+\.ml)$`)
+
+// TestGeneratedIsFresh fails when a checked-in generated package is not what mlc makes
+// of its .ml file now: run `go generate ./...` and review the diff.
+func TestGeneratedIsFresh(t *testing.T) {
+	gens, _ := filepath.Glob("../generated/*/gen.go")
+	more, _ := filepath.Glob("models/*/gen.go")
+	gens = append(gens, more...)
+	if len(gens) < 2 {
+		t.Fatalf("found %d generated packages; expected generated/cancer and tests/models/*", len(gens))
+	}
+	for _, gen := range gens {
+		src, err := os.ReadFile(gen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := goGenerate.FindSubmatch(src)
+		if m == nil {
+			t.Errorf("%s: no //go:generate ... mlc build -o . -pkg NAME FILE.ml line", gen)
+			continue
+		}
+		dir := filepath.Dir(gen)
+		mlPath := filepath.Join(dir, string(m[2]))
+		ml, err := os.ReadFile(mlPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := codegen.Generate(mlPath, ml, codegen.Options{Package: string(m[1])})
+		if err != nil {
+			t.Fatalf("%s: %v", mlPath, err)
+		}
+		outPath := filepath.Join(dir, filepath.Base(mlPath[:len(mlPath)-len(".ml")])+".go")
+		got, err := os.ReadFile(outPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s is stale: run go generate ./... (it differs from mlc's output for %s)", outPath, mlPath)
+		}
+		again, _ := codegen.Generate(mlPath, ml, codegen.Options{Package: string(m[1])})
+		if !bytes.Equal(again, want) {
+			t.Errorf("%s: two runs of mlc gave different bytes", mlPath)
+		}
+	}
+}
