@@ -487,6 +487,7 @@ func (l *lowerer) buildPass(training bool) *Pass {
 				return nil
 			}
 			x.Name = s.Output.Name
+			x.Pos = s.Output.Pos
 			values[s.Output.Name] = x
 		}
 	}

@@ -12,7 +12,7 @@ import (
 
 func TestWeightsRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	p64 := []float64{1.5, -0.0, math.Inf(1), math.SmallestNonzeroFloat64, math.Pi}
+	p64 := []float64{1.5, math.Copysign(0, -1), math.Inf(1), math.SmallestNonzeroFloat64, math.Pi}
 	path := filepath.Join(dir, "w64.bin")
 	if err := SaveWeights(path, "Cancer", p64); err != nil {
 		t.Fatal(err)
