@@ -394,7 +394,7 @@ func (e *emitter) rowEntry(plan *ir.Plan) jen.Code {
 func (e *emitter) entry(name, doc string, pass *ir.Pass, plan *ir.Plan, withLoss, withGrad bool) jen.Code {
 	en := &entry{e: e, plan: plan, pass: pass, names: map[int]string{}, used: map[string]bool{
 		"m": true, "xRows": true, "yRows": true, "n": true, "rng": true, "predRows": true, "dstRows": true, "row": true, "v": true, "gj": true, "xk": true, "i": true, "b": true, "f": true, "j": true, "k": true,
-		"out": true, "in": true, "w": true, "s": true, "acc": true, "T": true, "MaxBatch": true}}
+		"out": true, "in": true, "w": true, "in0": true, "in1": true, "in2": true, "in3": true, "w0": true, "w1": true, "w2": true, "w3": true, "s": true, "acc": true, "T": true, "MaxBatch": true}}
 	if withGrad {
 		en.gradOf = map[int]*ir.Param{}
 		for i, g := range pass.Grads {
@@ -710,12 +710,8 @@ func (en *entry) matVec(n *ir.Node, transposed bool) {
 	name := en.declare(n, nodeName(n))
 	W, X := en.ref(w), en.ref(x)
 	outer, inner := rows, cols
-	var widx *jen.Statement
 	if transposed {
 		outer, inner = cols, rows
-		widx = W.Clone().Index(jen.Id("k").Op("*").Lit(cols).Op("+").Id("j"))
-	} else {
-		widx = W.Clone().Index(jen.Id("j").Op("*").Lit(cols).Op("+").Id("k"))
 	}
 	if !x.Batched {
 		panic("mlc: internal error: matvec of an unbatched vector")
@@ -730,18 +726,58 @@ func (en *entry) matVec(n *ir.Node, transposed bool) {
 		))
 		return
 	}
-	en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(outer), jen.Id("j").Op("++")).Block(
-		jen.Id("out").Op(":=").Id(name).Index(jen.Id("j").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n")),
-		jen.Clear(jen.Id("out")),
-		jen.For(jen.Id("k").Op(":=").Lit(0), jen.Id("k").Op("<").Lit(inner), jen.Id("k").Op("++")).Block(
-			jen.Id("w").Op(":=").Add(widx),
-			jen.Id("in").Op(":=").Add(X).Index(jen.Id("k").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Len(jen.Id("out"))),
-			jen.For(jen.Id("b").Op(":=").Range().Id("out")).Block(
-				jen.Id("out").Index(jen.Id("b")).Op("+=").Id("w").Op("*").Id("in").Index(jen.Id("b")),
-			),
-		),
-	))
+	// The inner dimension is taken unrollSum terms at a time: each pass over the batch row
+	// adds several products, so the row is loaded and stored once per group, not per term.
+	wAt := func(k jen.Code) *jen.Statement {
+		if transposed {
+			return W.Clone().Index(jen.Add(k).Op("*").Lit(cols).Op("+").Id("j"))
+		}
+		return W.Clone().Index(jen.Id("j").Op("*").Lit(cols).Op("+").Add(k))
+	}
+	group := func(k0 func(t int) jen.Code, terms int, first bool) []jen.Code {
+		var stmts []jen.Code
+		var sum *jen.Statement
+		for t := 0; t < terms; t++ {
+			in, w := fmt.Sprintf("in%d", t), fmt.Sprintf("w%d", t)
+			stmts = append(stmts,
+				jen.Id(in).Op(":=").Add(X).Index(jen.Add(k0(t)).Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Len(jen.Id("out"))),
+				jen.Id(w).Op(":=").Add(wAt(k0(t))))
+			term := jen.Id(w).Op("*").Id(in).Index(jen.Id("b"))
+			if sum == nil {
+				sum = term
+			} else {
+				sum = sum.Op("+").Add(term)
+			}
+		}
+		op := "+="
+		if first {
+			op = "="
+		}
+		return append(stmts, jen.For(jen.Id("b").Op(":=").Range().Id("out")).Block(jen.Id("out").Index(jen.Id("b")).Op(op).Add(sum)))
+	}
+	body := []jen.Code{jen.Id("out").Op(":=").Id(name).Index(jen.Id("j").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n"))}
+	if inner <= unrollSum {
+		// Small enough to write out whole: one pass over the batch.
+		body = append(body, group(func(t int) jen.Code { return jen.Lit(t) }, inner, true)...)
+	} else {
+		full := inner / unrollSum * unrollSum
+		body = append(body, jen.Clear(jen.Id("out")))
+		body = append(body, jen.For(jen.Id("k").Op(":=").Lit(0), jen.Id("k").Op("<").Lit(full), jen.Id("k").Op("+=").Lit(unrollSum)).Block(
+			group(func(t int) jen.Code {
+				if t == 0 {
+					return jen.Id("k")
+				}
+				return jen.Parens(jen.Id("k").Op("+").Lit(t))
+			}, unrollSum, false)...))
+		if rest := inner - full; rest > 0 {
+			body = append(body, jen.Block(group(func(t int) jen.Code { return jen.Lit(full + t) }, rest, false)...))
+		}
+	}
+	en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(outer), jen.Id("j").Op("++")).Block(body...))
 }
+
+// unrollSum is how many terms of a matrix-vector product one pass over a batch row adds.
+const unrollSum = 4
 
 func (en *entry) outer(n *ir.Node) {
 	g, x := n.Args[0], n.Args[1]

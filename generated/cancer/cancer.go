@@ -255,11 +255,26 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	for j := 0; j < 20; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 30; k++ {
-			w := m.Dense1W[j*30+k]
-			in := x[k*MaxBatch:][:len(out)]
+		for k := 0; k < 28; k += 4 {
+			in0 := x[k*MaxBatch:][:len(out)]
+			w0 := m.Dense1W[j*30+k]
+			in1 := x[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense1W[j*30+(k+1)]
+			in2 := x[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense1W[j*30+(k+2)]
+			in3 := x[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense1W[j*30+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
+			}
+		}
+		{
+			in0 := x[28*MaxBatch:][:len(out)]
+			w0 := m.Dense1W[j*30+28]
+			in1 := x[29*MaxBatch:][:len(out)]
+			w1 := m.Dense1W[j*30+29]
+			for b := range out {
+				out[b] += w0*in0[b] + w1*in1[b]
 			}
 		}
 	}
@@ -280,11 +295,17 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	for j := 0; j < 12; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 20; k++ {
-			w := m.Dense2W[j*20+k]
-			in := dense1[k*MaxBatch:][:len(out)]
+		for k := 0; k < 20; k += 4 {
+			in0 := dense1[k*MaxBatch:][:len(out)]
+			w0 := m.Dense2W[j*20+k]
+			in1 := dense1[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense2W[j*20+(k+1)]
+			in2 := dense1[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense2W[j*20+(k+2)]
+			in3 := dense1[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense2W[j*20+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 			}
 		}
 	}
@@ -305,11 +326,17 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	for j := 0; j < 4; j++ {
 		out := dense3_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 12; k++ {
-			w := m.Dense3W[j*12+k]
-			in := dense2[k*MaxBatch:][:len(out)]
+		for k := 0; k < 12; k += 4 {
+			in0 := dense2[k*MaxBatch:][:len(out)]
+			w0 := m.Dense3W[j*12+k]
+			in1 := dense2[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense3W[j*12+(k+1)]
+			in2 := dense2[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense3W[j*12+(k+2)]
+			in3 := dense2[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense3W[j*12+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 			}
 		}
 	}
@@ -329,13 +356,16 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	dense4_Wx := m.work[28*MaxBatch : 29*MaxBatch]
 	for j := 0; j < 1; j++ {
 		out := dense4_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense4W[j*4+k]
-			in := dense3[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense3[0*MaxBatch:][:len(out)]
+		w0 := m.Dense4W[j*4+0]
+		in1 := dense3[1*MaxBatch:][:len(out)]
+		w1 := m.Dense4W[j*4+1]
+		in2 := dense3[2*MaxBatch:][:len(out)]
+		w2 := m.Dense4W[j*4+2]
+		in3 := dense3[3*MaxBatch:][:len(out)]
+		w3 := m.Dense4W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -374,11 +404,26 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	for j := 0; j < 20; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 30; k++ {
-			w := m.Dense1W[j*30+k]
-			in := x[k*MaxBatch:][:len(out)]
+		for k := 0; k < 28; k += 4 {
+			in0 := x[k*MaxBatch:][:len(out)]
+			w0 := m.Dense1W[j*30+k]
+			in1 := x[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense1W[j*30+(k+1)]
+			in2 := x[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense1W[j*30+(k+2)]
+			in3 := x[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense1W[j*30+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
+			}
+		}
+		{
+			in0 := x[28*MaxBatch:][:len(out)]
+			w0 := m.Dense1W[j*30+28]
+			in1 := x[29*MaxBatch:][:len(out)]
+			w1 := m.Dense1W[j*30+29]
+			for b := range out {
+				out[b] += w0*in0[b] + w1*in1[b]
 			}
 		}
 	}
@@ -399,11 +444,17 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	for j := 0; j < 12; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 20; k++ {
-			w := m.Dense2W[j*20+k]
-			in := dense1[k*MaxBatch:][:len(out)]
+		for k := 0; k < 20; k += 4 {
+			in0 := dense1[k*MaxBatch:][:len(out)]
+			w0 := m.Dense2W[j*20+k]
+			in1 := dense1[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense2W[j*20+(k+1)]
+			in2 := dense1[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense2W[j*20+(k+2)]
+			in3 := dense1[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense2W[j*20+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 			}
 		}
 	}
@@ -424,11 +475,17 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	for j := 0; j < 4; j++ {
 		out := dense3_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 12; k++ {
-			w := m.Dense3W[j*12+k]
-			in := dense2[k*MaxBatch:][:len(out)]
+		for k := 0; k < 12; k += 4 {
+			in0 := dense2[k*MaxBatch:][:len(out)]
+			w0 := m.Dense3W[j*12+k]
+			in1 := dense2[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense3W[j*12+(k+1)]
+			in2 := dense2[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense3W[j*12+(k+2)]
+			in3 := dense2[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense3W[j*12+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 			}
 		}
 	}
@@ -448,13 +505,16 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	dense4_Wx := m.work[28*MaxBatch : 29*MaxBatch]
 	for j := 0; j < 1; j++ {
 		out := dense4_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense4W[j*4+k]
-			in := dense3[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense3[0*MaxBatch:][:len(out)]
+		w0 := m.Dense4W[j*4+0]
+		in1 := dense3[1*MaxBatch:][:len(out)]
+		w1 := m.Dense4W[j*4+1]
+		in2 := dense3[2*MaxBatch:][:len(out)]
+		w2 := m.Dense4W[j*4+2]
+		in3 := dense3[3*MaxBatch:][:len(out)]
+		w3 := m.Dense4W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -530,11 +590,26 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	for j := 0; j < 20; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 30; k++ {
-			w := m.Dense1W[j*30+k]
-			in := x[k*MaxBatch:][:len(out)]
+		for k := 0; k < 28; k += 4 {
+			in0 := x[k*MaxBatch:][:len(out)]
+			w0 := m.Dense1W[j*30+k]
+			in1 := x[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense1W[j*30+(k+1)]
+			in2 := x[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense1W[j*30+(k+2)]
+			in3 := x[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense1W[j*30+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
+			}
+		}
+		{
+			in0 := x[28*MaxBatch:][:len(out)]
+			w0 := m.Dense1W[j*30+28]
+			in1 := x[29*MaxBatch:][:len(out)]
+			w1 := m.Dense1W[j*30+29]
+			for b := range out {
+				out[b] += w0*in0[b] + w1*in1[b]
 			}
 		}
 	}
@@ -580,11 +655,17 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	for j := 0; j < 12; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 20; k++ {
-			w := m.Dense2W[j*20+k]
-			in := dropout1[k*MaxBatch:][:len(out)]
+		for k := 0; k < 20; k += 4 {
+			in0 := dropout1[k*MaxBatch:][:len(out)]
+			w0 := m.Dense2W[j*20+k]
+			in1 := dropout1[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense2W[j*20+(k+1)]
+			in2 := dropout1[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense2W[j*20+(k+2)]
+			in3 := dropout1[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense2W[j*20+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 			}
 		}
 	}
@@ -630,11 +711,17 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	for j := 0; j < 4; j++ {
 		out := dense3_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 12; k++ {
-			w := m.Dense3W[j*12+k]
-			in := dropout2[k*MaxBatch:][:len(out)]
+		for k := 0; k < 12; k += 4 {
+			in0 := dropout2[k*MaxBatch:][:len(out)]
+			w0 := m.Dense3W[j*12+k]
+			in1 := dropout2[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense3W[j*12+(k+1)]
+			in2 := dropout2[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense3W[j*12+(k+2)]
+			in3 := dropout2[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense3W[j*12+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 			}
 		}
 	}
@@ -654,13 +741,16 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	dense4_Wx := m.work[126*MaxBatch : 127*MaxBatch]
 	for j := 0; j < 1; j++ {
 		out := dense4_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense4W[j*4+k]
-			in := dense3[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense3[0*MaxBatch:][:len(out)]
+		w0 := m.Dense4W[j*4+0]
+		in1 := dense3[1*MaxBatch:][:len(out)]
+		w1 := m.Dense4W[j*4+1]
+		in2 := dense3[2*MaxBatch:][:len(out)]
+		w2 := m.Dense4W[j*4+2]
+		in3 := dense3[3*MaxBatch:][:len(out)]
+		w3 := m.Dense4W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -752,13 +842,10 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	d_dense3 := m.work[134*MaxBatch : 138*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := d_dense3[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 1; k++ {
-			w := m.Dense4W[k*4+j]
-			in := d_dense4_z[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := d_dense4_z[0*MaxBatch:][:len(out)]
+		w0 := m.Dense4W[0*4+j]
+		for b := range out {
+			out[b] = w0 * in0[b]
 		}
 	}
 
@@ -798,13 +885,16 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	d_dropout2 := m.work[114*MaxBatch : 126*MaxBatch]
 	for j := 0; j < 12; j++ {
 		out := d_dropout2[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense3W[k*12+j]
-			in := d_dense3_z[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := d_dense3_z[0*MaxBatch:][:len(out)]
+		w0 := m.Dense3W[0*12+j]
+		in1 := d_dense3_z[1*MaxBatch:][:len(out)]
+		w1 := m.Dense3W[1*12+j]
+		in2 := d_dense3_z[2*MaxBatch:][:len(out)]
+		w2 := m.Dense3W[2*12+j]
+		in3 := d_dense3_z[3*MaxBatch:][:len(out)]
+		w3 := m.Dense3W[3*12+j]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -846,11 +936,17 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	for j := 0; j < 20; j++ {
 		out := d_dropout1[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 12; k++ {
-			w := m.Dense2W[k*20+j]
-			in := d_dense2_z[k*MaxBatch:][:len(out)]
+		for k := 0; k < 12; k += 4 {
+			in0 := d_dense2_z[k*MaxBatch:][:len(out)]
+			w0 := m.Dense2W[k*20+j]
+			in1 := d_dense2_z[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense2W[(k+1)*20+j]
+			in2 := d_dense2_z[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense2W[(k+2)*20+j]
+			in3 := d_dense2_z[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense2W[(k+3)*20+j]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 			}
 		}
 	}

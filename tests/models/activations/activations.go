@@ -300,11 +300,24 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	for j := 0; j < 4; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 5; k++ {
-			w := m.Dense1W[j*5+k]
-			in := x[k*MaxBatch:][:len(out)]
+		for k := 0; k < 4; k += 4 {
+			in0 := x[k*MaxBatch:][:len(out)]
+			w0 := m.Dense1W[j*5+k]
+			in1 := x[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense1W[j*5+(k+1)]
+			in2 := x[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense1W[j*5+(k+2)]
+			in3 := x[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense1W[j*5+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
+			}
+		}
+		{
+			in0 := x[4*MaxBatch:][:len(out)]
+			w0 := m.Dense1W[j*5+4]
+			for b := range out {
+				out[b] += w0 * in0[b]
 			}
 		}
 	}
@@ -324,13 +337,16 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	dense2_Wx := m.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense2W[j*4+k]
-			in := dense1[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense1[0*MaxBatch:][:len(out)]
+		w0 := m.Dense2W[j*4+0]
+		in1 := dense1[1*MaxBatch:][:len(out)]
+		w1 := m.Dense2W[j*4+1]
+		in2 := dense1[2*MaxBatch:][:len(out)]
+		w2 := m.Dense2W[j*4+2]
+		in3 := dense1[3*MaxBatch:][:len(out)]
+		w3 := m.Dense2W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -349,13 +365,16 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	dense3_Wx := m.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense3_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense3W[j*4+k]
-			in := dense2[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense2[0*MaxBatch:][:len(out)]
+		w0 := m.Dense3W[j*4+0]
+		in1 := dense2[1*MaxBatch:][:len(out)]
+		w1 := m.Dense3W[j*4+1]
+		in2 := dense2[2*MaxBatch:][:len(out)]
+		w2 := m.Dense3W[j*4+2]
+		in3 := dense2[3*MaxBatch:][:len(out)]
+		w3 := m.Dense3W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -374,13 +393,16 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	dense4_Wx := m.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense4_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense4W[j*4+k]
-			in := dense3[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense3[0*MaxBatch:][:len(out)]
+		w0 := m.Dense4W[j*4+0]
+		in1 := dense3[1*MaxBatch:][:len(out)]
+		w1 := m.Dense4W[j*4+1]
+		in2 := dense3[2*MaxBatch:][:len(out)]
+		w2 := m.Dense4W[j*4+2]
+		in3 := dense3[3*MaxBatch:][:len(out)]
+		w3 := m.Dense4W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -399,13 +421,16 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	dense5_Wx := m.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense5_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense5W[j*4+k]
-			in := dense4[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense4[0*MaxBatch:][:len(out)]
+		w0 := m.Dense5W[j*4+0]
+		in1 := dense4[1*MaxBatch:][:len(out)]
+		w1 := m.Dense5W[j*4+1]
+		in2 := dense4[2*MaxBatch:][:len(out)]
+		w2 := m.Dense5W[j*4+2]
+		in3 := dense4[3*MaxBatch:][:len(out)]
+		w3 := m.Dense5W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -424,13 +449,16 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	dense6_Wx := m.work[5*MaxBatch : 8*MaxBatch]
 	for j := 0; j < 3; j++ {
 		out := dense6_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense6W[j*4+k]
-			in := dense5[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense5[0*MaxBatch:][:len(out)]
+		w0 := m.Dense6W[j*4+0]
+		in1 := dense5[1*MaxBatch:][:len(out)]
+		w1 := m.Dense6W[j*4+1]
+		in2 := dense5[2*MaxBatch:][:len(out)]
+		w2 := m.Dense6W[j*4+2]
+		in3 := dense5[3*MaxBatch:][:len(out)]
+		w3 := m.Dense6W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -469,11 +497,24 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	for j := 0; j < 4; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 5; k++ {
-			w := m.Dense1W[j*5+k]
-			in := x[k*MaxBatch:][:len(out)]
+		for k := 0; k < 4; k += 4 {
+			in0 := x[k*MaxBatch:][:len(out)]
+			w0 := m.Dense1W[j*5+k]
+			in1 := x[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense1W[j*5+(k+1)]
+			in2 := x[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense1W[j*5+(k+2)]
+			in3 := x[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense1W[j*5+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
+			}
+		}
+		{
+			in0 := x[4*MaxBatch:][:len(out)]
+			w0 := m.Dense1W[j*5+4]
+			for b := range out {
+				out[b] += w0 * in0[b]
 			}
 		}
 	}
@@ -493,13 +534,16 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	dense2_Wx := m.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense2W[j*4+k]
-			in := dense1[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense1[0*MaxBatch:][:len(out)]
+		w0 := m.Dense2W[j*4+0]
+		in1 := dense1[1*MaxBatch:][:len(out)]
+		w1 := m.Dense2W[j*4+1]
+		in2 := dense1[2*MaxBatch:][:len(out)]
+		w2 := m.Dense2W[j*4+2]
+		in3 := dense1[3*MaxBatch:][:len(out)]
+		w3 := m.Dense2W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -518,13 +562,16 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	dense3_Wx := m.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense3_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense3W[j*4+k]
-			in := dense2[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense2[0*MaxBatch:][:len(out)]
+		w0 := m.Dense3W[j*4+0]
+		in1 := dense2[1*MaxBatch:][:len(out)]
+		w1 := m.Dense3W[j*4+1]
+		in2 := dense2[2*MaxBatch:][:len(out)]
+		w2 := m.Dense3W[j*4+2]
+		in3 := dense2[3*MaxBatch:][:len(out)]
+		w3 := m.Dense3W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -543,13 +590,16 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	dense4_Wx := m.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense4_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense4W[j*4+k]
-			in := dense3[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense3[0*MaxBatch:][:len(out)]
+		w0 := m.Dense4W[j*4+0]
+		in1 := dense3[1*MaxBatch:][:len(out)]
+		w1 := m.Dense4W[j*4+1]
+		in2 := dense3[2*MaxBatch:][:len(out)]
+		w2 := m.Dense4W[j*4+2]
+		in3 := dense3[3*MaxBatch:][:len(out)]
+		w3 := m.Dense4W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -568,13 +618,16 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	dense5_Wx := m.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense5_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense5W[j*4+k]
-			in := dense4[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense4[0*MaxBatch:][:len(out)]
+		w0 := m.Dense5W[j*4+0]
+		in1 := dense4[1*MaxBatch:][:len(out)]
+		w1 := m.Dense5W[j*4+1]
+		in2 := dense4[2*MaxBatch:][:len(out)]
+		w2 := m.Dense5W[j*4+2]
+		in3 := dense4[3*MaxBatch:][:len(out)]
+		w3 := m.Dense5W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -593,13 +646,16 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	dense6_Wx := m.work[5*MaxBatch : 8*MaxBatch]
 	for j := 0; j < 3; j++ {
 		out := dense6_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense6W[j*4+k]
-			in := dense5[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense5[0*MaxBatch:][:len(out)]
+		w0 := m.Dense6W[j*4+0]
+		in1 := dense5[1*MaxBatch:][:len(out)]
+		w1 := m.Dense6W[j*4+1]
+		in2 := dense5[2*MaxBatch:][:len(out)]
+		w2 := m.Dense6W[j*4+2]
+		in3 := dense5[3*MaxBatch:][:len(out)]
+		w3 := m.Dense6W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -675,11 +731,24 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	for j := 0; j < 4; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 5; k++ {
-			w := m.Dense1W[j*5+k]
-			in := x[k*MaxBatch:][:len(out)]
+		for k := 0; k < 4; k += 4 {
+			in0 := x[k*MaxBatch:][:len(out)]
+			w0 := m.Dense1W[j*5+k]
+			in1 := x[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense1W[j*5+(k+1)]
+			in2 := x[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense1W[j*5+(k+2)]
+			in3 := x[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense1W[j*5+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
+			}
+		}
+		{
+			in0 := x[4*MaxBatch:][:len(out)]
+			w0 := m.Dense1W[j*5+4]
+			for b := range out {
+				out[b] += w0 * in0[b]
 			}
 		}
 	}
@@ -699,13 +768,16 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	dense2_Wx := m.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense2W[j*4+k]
-			in := dense1[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense1[0*MaxBatch:][:len(out)]
+		w0 := m.Dense2W[j*4+0]
+		in1 := dense1[1*MaxBatch:][:len(out)]
+		w1 := m.Dense2W[j*4+1]
+		in2 := dense1[2*MaxBatch:][:len(out)]
+		w2 := m.Dense2W[j*4+2]
+		in3 := dense1[3*MaxBatch:][:len(out)]
+		w3 := m.Dense2W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -724,13 +796,16 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	dense3_Wx := m.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense3_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense3W[j*4+k]
-			in := dense2[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense2[0*MaxBatch:][:len(out)]
+		w0 := m.Dense3W[j*4+0]
+		in1 := dense2[1*MaxBatch:][:len(out)]
+		w1 := m.Dense3W[j*4+1]
+		in2 := dense2[2*MaxBatch:][:len(out)]
+		w2 := m.Dense3W[j*4+2]
+		in3 := dense2[3*MaxBatch:][:len(out)]
+		w3 := m.Dense3W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -759,13 +834,16 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	dense4_Wx := m.work[21*MaxBatch : 25*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense4_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense4W[j*4+k]
-			in := dense3[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense3[0*MaxBatch:][:len(out)]
+		w0 := m.Dense4W[j*4+0]
+		in1 := dense3[1*MaxBatch:][:len(out)]
+		w1 := m.Dense4W[j*4+1]
+		in2 := dense3[2*MaxBatch:][:len(out)]
+		w2 := m.Dense4W[j*4+2]
+		in3 := dense3[3*MaxBatch:][:len(out)]
+		w3 := m.Dense4W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -794,13 +872,16 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	dense5_Wx := m.work[29*MaxBatch : 33*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense5_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense5W[j*4+k]
-			in := dense4[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense4[0*MaxBatch:][:len(out)]
+		w0 := m.Dense5W[j*4+0]
+		in1 := dense4[1*MaxBatch:][:len(out)]
+		w1 := m.Dense5W[j*4+1]
+		in2 := dense4[2*MaxBatch:][:len(out)]
+		w2 := m.Dense5W[j*4+2]
+		in3 := dense4[3*MaxBatch:][:len(out)]
+		w3 := m.Dense5W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -829,13 +910,16 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	dense6_Wx := m.work[37*MaxBatch : 40*MaxBatch]
 	for j := 0; j < 3; j++ {
 		out := dense6_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense6W[j*4+k]
-			in := dense5[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense5[0*MaxBatch:][:len(out)]
+		w0 := m.Dense6W[j*4+0]
+		in1 := dense5[1*MaxBatch:][:len(out)]
+		w1 := m.Dense6W[j*4+1]
+		in2 := dense5[2*MaxBatch:][:len(out)]
+		w2 := m.Dense6W[j*4+2]
+		in3 := dense5[3*MaxBatch:][:len(out)]
+		w3 := m.Dense6W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -926,13 +1010,14 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	d_dense5 := m.work[29*MaxBatch : 33*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := d_dense5[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 3; k++ {
-			w := m.Dense6W[k*4+j]
-			in := d_u[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := d_u[0*MaxBatch:][:len(out)]
+		w0 := m.Dense6W[0*4+j]
+		in1 := d_u[1*MaxBatch:][:len(out)]
+		w1 := m.Dense6W[1*4+j]
+		in2 := d_u[2*MaxBatch:][:len(out)]
+		w2 := m.Dense6W[2*4+j]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b]
 		}
 	}
 
@@ -972,13 +1057,16 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	d_dense4 := m.work[33*MaxBatch : 37*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := d_dense4[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense5W[k*4+j]
-			in := d_dense5_z[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := d_dense5_z[0*MaxBatch:][:len(out)]
+		w0 := m.Dense5W[0*4+j]
+		in1 := d_dense5_z[1*MaxBatch:][:len(out)]
+		w1 := m.Dense5W[1*4+j]
+		in2 := d_dense5_z[2*MaxBatch:][:len(out)]
+		w2 := m.Dense5W[2*4+j]
+		in3 := d_dense5_z[3*MaxBatch:][:len(out)]
+		w3 := m.Dense5W[3*4+j]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -1018,13 +1106,16 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	d_dense3 := m.work[21*MaxBatch : 25*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := d_dense3[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense4W[k*4+j]
-			in := d_dense4_z[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := d_dense4_z[0*MaxBatch:][:len(out)]
+		w0 := m.Dense4W[0*4+j]
+		in1 := d_dense4_z[1*MaxBatch:][:len(out)]
+		w1 := m.Dense4W[1*4+j]
+		in2 := d_dense4_z[2*MaxBatch:][:len(out)]
+		w2 := m.Dense4W[2*4+j]
+		in3 := d_dense4_z[3*MaxBatch:][:len(out)]
+		w3 := m.Dense4W[3*4+j]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -1064,13 +1155,16 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	d_dense2 := m.work[25*MaxBatch : 29*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := d_dense2[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense3W[k*4+j]
-			in := d_dense3_z[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := d_dense3_z[0*MaxBatch:][:len(out)]
+		w0 := m.Dense3W[0*4+j]
+		in1 := d_dense3_z[1*MaxBatch:][:len(out)]
+		w1 := m.Dense3W[1*4+j]
+		in2 := d_dense3_z[2*MaxBatch:][:len(out)]
+		w2 := m.Dense3W[2*4+j]
+		in3 := d_dense3_z[3*MaxBatch:][:len(out)]
+		w3 := m.Dense3W[3*4+j]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -1110,13 +1204,16 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	d_dense1 := m.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := d_dense1[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense2W[k*4+j]
-			in := d_dense2_z[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := d_dense2_z[0*MaxBatch:][:len(out)]
+		w0 := m.Dense2W[0*4+j]
+		in1 := d_dense2_z[1*MaxBatch:][:len(out)]
+		w1 := m.Dense2W[1*4+j]
+		in2 := d_dense2_z[2*MaxBatch:][:len(out)]
+		w2 := m.Dense2W[2*4+j]
+		in3 := d_dense2_z[3*MaxBatch:][:len(out)]
+		w3 := m.Dense2W[3*4+j]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 

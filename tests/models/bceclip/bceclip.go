@@ -203,13 +203,16 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	dense1_Wx := m.work[4*MaxBatch : 7*MaxBatch]
 	for j := 0; j < 3; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense1W[j*4+k]
-			in := x[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := x[0*MaxBatch:][:len(out)]
+		w0 := m.Dense1W[j*4+0]
+		in1 := x[1*MaxBatch:][:len(out)]
+		w1 := m.Dense1W[j*4+1]
+		in2 := x[2*MaxBatch:][:len(out)]
+		w2 := m.Dense1W[j*4+2]
+		in3 := x[3*MaxBatch:][:len(out)]
+		w3 := m.Dense1W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -228,13 +231,14 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	dense2_Wx := m.work[4*MaxBatch : 6*MaxBatch]
 	for j := 0; j < 2; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 3; k++ {
-			w := m.Dense2W[j*3+k]
-			in := dense1[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense1[0*MaxBatch:][:len(out)]
+		w0 := m.Dense2W[j*3+0]
+		in1 := dense1[1*MaxBatch:][:len(out)]
+		w1 := m.Dense2W[j*3+1]
+		in2 := dense1[2*MaxBatch:][:len(out)]
+		w2 := m.Dense2W[j*3+2]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b]
 		}
 	}
 
@@ -272,13 +276,16 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	dense1_Wx := m.work[4*MaxBatch : 7*MaxBatch]
 	for j := 0; j < 3; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense1W[j*4+k]
-			in := x[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := x[0*MaxBatch:][:len(out)]
+		w0 := m.Dense1W[j*4+0]
+		in1 := x[1*MaxBatch:][:len(out)]
+		w1 := m.Dense1W[j*4+1]
+		in2 := x[2*MaxBatch:][:len(out)]
+		w2 := m.Dense1W[j*4+2]
+		in3 := x[3*MaxBatch:][:len(out)]
+		w3 := m.Dense1W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -297,13 +304,14 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	dense2_Wx := m.work[4*MaxBatch : 6*MaxBatch]
 	for j := 0; j < 2; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 3; k++ {
-			w := m.Dense2W[j*3+k]
-			in := dense1[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense1[0*MaxBatch:][:len(out)]
+		w0 := m.Dense2W[j*3+0]
+		in1 := dense1[1*MaxBatch:][:len(out)]
+		w1 := m.Dense2W[j*3+1]
+		in2 := dense1[2*MaxBatch:][:len(out)]
+		w2 := m.Dense2W[j*3+2]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b]
 		}
 	}
 
@@ -378,13 +386,16 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	dense1_Wx := m.work[4*MaxBatch : 7*MaxBatch]
 	for j := 0; j < 3; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k++ {
-			w := m.Dense1W[j*4+k]
-			in := x[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := x[0*MaxBatch:][:len(out)]
+		w0 := m.Dense1W[j*4+0]
+		in1 := x[1*MaxBatch:][:len(out)]
+		w1 := m.Dense1W[j*4+1]
+		in2 := x[2*MaxBatch:][:len(out)]
+		w2 := m.Dense1W[j*4+2]
+		in3 := x[3*MaxBatch:][:len(out)]
+		w3 := m.Dense1W[j*4+3]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
 		}
 	}
 
@@ -403,13 +414,14 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	dense2_Wx := m.work[4*MaxBatch : 6*MaxBatch]
 	for j := 0; j < 2; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 3; k++ {
-			w := m.Dense2W[j*3+k]
-			in := dense1[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := dense1[0*MaxBatch:][:len(out)]
+		w0 := m.Dense2W[j*3+0]
+		in1 := dense1[1*MaxBatch:][:len(out)]
+		w1 := m.Dense2W[j*3+1]
+		in2 := dense1[2*MaxBatch:][:len(out)]
+		w2 := m.Dense2W[j*3+2]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b]
 		}
 	}
 
@@ -537,13 +549,12 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	d_dense1 := m.work[24*MaxBatch : 27*MaxBatch]
 	for j := 0; j < 3; j++ {
 		out := d_dense1[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 2; k++ {
-			w := m.Dense2W[k*3+j]
-			in := d_dense2_z[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := d_dense2_z[0*MaxBatch:][:len(out)]
+		w0 := m.Dense2W[0*3+j]
+		in1 := d_dense2_z[1*MaxBatch:][:len(out)]
+		w1 := m.Dense2W[1*3+j]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b]
 		}
 	}
 

@@ -205,11 +205,26 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	for j := 0; j < 5; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 6; k++ {
-			w := m.Dense1W[j*6+k]
-			in := x[k*MaxBatch:][:len(out)]
+		for k := 0; k < 4; k += 4 {
+			in0 := x[k*MaxBatch:][:len(out)]
+			w0 := m.Dense1W[j*6+k]
+			in1 := x[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense1W[j*6+(k+1)]
+			in2 := x[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense1W[j*6+(k+2)]
+			in3 := x[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense1W[j*6+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
+			}
+		}
+		{
+			in0 := x[4*MaxBatch:][:len(out)]
+			w0 := m.Dense1W[j*6+4]
+			in1 := x[5*MaxBatch:][:len(out)]
+			w1 := m.Dense1W[j*6+5]
+			for b := range out {
+				out[b] += w0*in0[b] + w1*in1[b]
 			}
 		}
 	}
@@ -230,11 +245,24 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	for j := 0; j < 1; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 5; k++ {
-			w := m.Dense2W[j*5+k]
-			in := dense1[k*MaxBatch:][:len(out)]
+		for k := 0; k < 4; k += 4 {
+			in0 := dense1[k*MaxBatch:][:len(out)]
+			w0 := m.Dense2W[j*5+k]
+			in1 := dense1[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense2W[j*5+(k+1)]
+			in2 := dense1[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense2W[j*5+(k+2)]
+			in3 := dense1[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense2W[j*5+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
+			}
+		}
+		{
+			in0 := dense1[4*MaxBatch:][:len(out)]
+			w0 := m.Dense2W[j*5+4]
+			for b := range out {
+				out[b] += w0 * in0[b]
 			}
 		}
 	}
@@ -274,11 +302,26 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	for j := 0; j < 5; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 6; k++ {
-			w := m.Dense1W[j*6+k]
-			in := x[k*MaxBatch:][:len(out)]
+		for k := 0; k < 4; k += 4 {
+			in0 := x[k*MaxBatch:][:len(out)]
+			w0 := m.Dense1W[j*6+k]
+			in1 := x[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense1W[j*6+(k+1)]
+			in2 := x[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense1W[j*6+(k+2)]
+			in3 := x[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense1W[j*6+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
+			}
+		}
+		{
+			in0 := x[4*MaxBatch:][:len(out)]
+			w0 := m.Dense1W[j*6+4]
+			in1 := x[5*MaxBatch:][:len(out)]
+			w1 := m.Dense1W[j*6+5]
+			for b := range out {
+				out[b] += w0*in0[b] + w1*in1[b]
 			}
 		}
 	}
@@ -299,11 +342,24 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	for j := 0; j < 1; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 5; k++ {
-			w := m.Dense2W[j*5+k]
-			in := dense1[k*MaxBatch:][:len(out)]
+		for k := 0; k < 4; k += 4 {
+			in0 := dense1[k*MaxBatch:][:len(out)]
+			w0 := m.Dense2W[j*5+k]
+			in1 := dense1[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense2W[j*5+(k+1)]
+			in2 := dense1[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense2W[j*5+(k+2)]
+			in3 := dense1[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense2W[j*5+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
+			}
+		}
+		{
+			in0 := dense1[4*MaxBatch:][:len(out)]
+			w0 := m.Dense2W[j*5+4]
+			for b := range out {
+				out[b] += w0 * in0[b]
 			}
 		}
 	}
@@ -380,11 +436,26 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	for j := 0; j < 5; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 6; k++ {
-			w := m.Dense1W[j*6+k]
-			in := x[k*MaxBatch:][:len(out)]
+		for k := 0; k < 4; k += 4 {
+			in0 := x[k*MaxBatch:][:len(out)]
+			w0 := m.Dense1W[j*6+k]
+			in1 := x[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense1W[j*6+(k+1)]
+			in2 := x[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense1W[j*6+(k+2)]
+			in3 := x[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense1W[j*6+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
+			}
+		}
+		{
+			in0 := x[4*MaxBatch:][:len(out)]
+			w0 := m.Dense1W[j*6+4]
+			in1 := x[5*MaxBatch:][:len(out)]
+			w1 := m.Dense1W[j*6+5]
+			for b := range out {
+				out[b] += w0*in0[b] + w1*in1[b]
 			}
 		}
 	}
@@ -430,11 +501,24 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	for j := 0; j < 1; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 5; k++ {
-			w := m.Dense2W[j*5+k]
-			in := dropout1[k*MaxBatch:][:len(out)]
+		for k := 0; k < 4; k += 4 {
+			in0 := dropout1[k*MaxBatch:][:len(out)]
+			w0 := m.Dense2W[j*5+k]
+			in1 := dropout1[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense2W[j*5+(k+1)]
+			in2 := dropout1[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense2W[j*5+(k+2)]
+			in3 := dropout1[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense2W[j*5+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
+			}
+		}
+		{
+			in0 := dropout1[4*MaxBatch:][:len(out)]
+			w0 := m.Dense2W[j*5+4]
+			for b := range out {
+				out[b] += w0 * in0[b]
 			}
 		}
 	}
@@ -527,13 +611,10 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	d_dropout1 := m.work[16*MaxBatch : 21*MaxBatch]
 	for j := 0; j < 5; j++ {
 		out := d_dropout1[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 1; k++ {
-			w := m.Dense2W[k*5+j]
-			in := d_dense2_z[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := d_dense2_z[0*MaxBatch:][:len(out)]
+		w0 := m.Dense2W[0*5+j]
+		for b := range out {
+			out[b] = w0 * in0[b]
 		}
 	}
 

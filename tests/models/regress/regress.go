@@ -204,13 +204,14 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	dense1_Wx := m.work[3*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 6; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 3; k++ {
-			w := m.Dense1W[j*3+k]
-			in := x[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := x[0*MaxBatch:][:len(out)]
+		w0 := m.Dense1W[j*3+0]
+		in1 := x[1*MaxBatch:][:len(out)]
+		w1 := m.Dense1W[j*3+1]
+		in2 := x[2*MaxBatch:][:len(out)]
+		w2 := m.Dense1W[j*3+2]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b]
 		}
 	}
 
@@ -230,11 +231,26 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	for j := 0; j < 2; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 6; k++ {
-			w := m.Dense2W[j*6+k]
-			in := dense1[k*MaxBatch:][:len(out)]
+		for k := 0; k < 4; k += 4 {
+			in0 := dense1[k*MaxBatch:][:len(out)]
+			w0 := m.Dense2W[j*6+k]
+			in1 := dense1[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense2W[j*6+(k+1)]
+			in2 := dense1[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense2W[j*6+(k+2)]
+			in3 := dense1[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense2W[j*6+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
+			}
+		}
+		{
+			in0 := dense1[4*MaxBatch:][:len(out)]
+			w0 := m.Dense2W[j*6+4]
+			in1 := dense1[5*MaxBatch:][:len(out)]
+			w1 := m.Dense2W[j*6+5]
+			for b := range out {
+				out[b] += w0*in0[b] + w1*in1[b]
 			}
 		}
 	}
@@ -273,13 +289,14 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	dense1_Wx := m.work[3*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 6; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 3; k++ {
-			w := m.Dense1W[j*3+k]
-			in := x[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := x[0*MaxBatch:][:len(out)]
+		w0 := m.Dense1W[j*3+0]
+		in1 := x[1*MaxBatch:][:len(out)]
+		w1 := m.Dense1W[j*3+1]
+		in2 := x[2*MaxBatch:][:len(out)]
+		w2 := m.Dense1W[j*3+2]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b]
 		}
 	}
 
@@ -299,11 +316,26 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	for j := 0; j < 2; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 6; k++ {
-			w := m.Dense2W[j*6+k]
-			in := dense1[k*MaxBatch:][:len(out)]
+		for k := 0; k < 4; k += 4 {
+			in0 := dense1[k*MaxBatch:][:len(out)]
+			w0 := m.Dense2W[j*6+k]
+			in1 := dense1[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense2W[j*6+(k+1)]
+			in2 := dense1[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense2W[j*6+(k+2)]
+			in3 := dense1[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense2W[j*6+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
+			}
+		}
+		{
+			in0 := dense1[4*MaxBatch:][:len(out)]
+			w0 := m.Dense2W[j*6+4]
+			in1 := dense1[5*MaxBatch:][:len(out)]
+			w1 := m.Dense2W[j*6+5]
+			for b := range out {
+				out[b] += w0*in0[b] + w1*in1[b]
 			}
 		}
 	}
@@ -402,13 +434,14 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	dense1_Wx := m.work[3*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 6; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 3; k++ {
-			w := m.Dense1W[j*3+k]
-			in := x[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := x[0*MaxBatch:][:len(out)]
+		w0 := m.Dense1W[j*3+0]
+		in1 := x[1*MaxBatch:][:len(out)]
+		w1 := m.Dense1W[j*3+1]
+		in2 := x[2*MaxBatch:][:len(out)]
+		w2 := m.Dense1W[j*3+2]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b]
 		}
 	}
 
@@ -453,11 +486,26 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	for j := 0; j < 2; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		clear(out)
-		for k := 0; k < 6; k++ {
-			w := m.Dense2W[j*6+k]
-			in := dropout1[k*MaxBatch:][:len(out)]
+		for k := 0; k < 4; k += 4 {
+			in0 := dropout1[k*MaxBatch:][:len(out)]
+			w0 := m.Dense2W[j*6+k]
+			in1 := dropout1[(k+1)*MaxBatch:][:len(out)]
+			w1 := m.Dense2W[j*6+(k+1)]
+			in2 := dropout1[(k+2)*MaxBatch:][:len(out)]
+			w2 := m.Dense2W[j*6+(k+2)]
+			in3 := dropout1[(k+3)*MaxBatch:][:len(out)]
+			w3 := m.Dense2W[j*6+(k+3)]
 			for b := range out {
-				out[b] += w * in[b]
+				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
+			}
+		}
+		{
+			in0 := dropout1[4*MaxBatch:][:len(out)]
+			w0 := m.Dense2W[j*6+4]
+			in1 := dropout1[5*MaxBatch:][:len(out)]
+			w1 := m.Dense2W[j*6+5]
+			for b := range out {
+				out[b] += w0*in0[b] + w1*in1[b]
 			}
 		}
 	}
@@ -575,13 +623,12 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	d_dropout1 := m.work[15*MaxBatch : 21*MaxBatch]
 	for j := 0; j < 6; j++ {
 		out := d_dropout1[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 2; k++ {
-			w := m.Dense2W[k*6+j]
-			in := d_u[k*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] += w * in[b]
-			}
+		in0 := d_u[0*MaxBatch:][:len(out)]
+		w0 := m.Dense2W[0*6+j]
+		in1 := d_u[1*MaxBatch:][:len(out)]
+		w1 := m.Dense2W[1*6+j]
+		for b := range out {
+			out[b] = w0*in0[b] + w1*in1[b]
 		}
 	}
 
