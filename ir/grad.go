@@ -74,11 +74,54 @@ var Rules = [numOps]rule{
 	},
 	OpSumBatch:  func(b *Graph, n, g *Node) []*Node { return []*Node{b.must(OpBroadcast, g.Name, n.Pos, g)} },
 	OpBroadcast: func(b *Graph, n, g *Node) []*Node { return []*Node{b.must(OpSumBatch, g.Name, n.Pos, g)} },
-	OpMean:      func(b *Graph, n, g *Node) []*Node { return []*Node{b.Spread(g, n.Args[0])} },
-	OpSpread:    func(b *Graph, n, g *Node) []*Node { return []*Node{b.must(OpMean, g.Name, n.Pos, g)} },
+	OpMean:      func(b *Graph, n, g *Node) []*Node { return []*Node{b.Spread(g, n.Args[0], n.Sets)} },
+	OpSpread:    func(b *Graph, n, g *Node) []*Node { return []*Node{b.MeanOver(g, n.Sets, g.Name, n.Pos)} },
+	OpConcat: func(b *Graph, n, g *Node) []*Node {
+		out := make([]*Node, len(n.Args))
+		off := 0
+		for i, a := range n.Args {
+			out[i] = b.Slice(g, off, a.Size(), "d_"+a.Name)
+			if len(a.Shape) == 0 {
+				out[i] = b.scalarOf(out[i])
+			}
+			off += a.Size()
+		}
+		return out
+	},
+	OpSlice: func(b *Graph, n, g *Node) []*Node {
+		x := n.Args[0]
+		var parts []*Node
+		if n.Off > 0 {
+			parts = append(parts, b.zeros(n.Off, g.Batched))
+		}
+		parts = append(parts, g)
+		if rest := x.Size() - n.Off - n.Size(); rest > 0 {
+			parts = append(parts, b.zeros(rest, g.Batched))
+		}
+		return []*Node{b.must(OpConcat, g.Name, n.Pos, parts...)}
+	},
+	OpConstVec: leafRule,
 }
 
 func leafRule(b *Graph, n, g *Node) []*Node { return nil }
+
+// zeros is a zero vector of k elements; batched zeros broadcast from an unbatched constant.
+func (b *Graph) zeros(k int, batched bool) *Node {
+	z := b.ConstVec(make([]float64, k))
+	if batched {
+		return b.must(OpBroadcast, "zeros", z.Pos, z)
+	}
+	return z
+}
+
+// scalarOf views a one-element vector as a scalar, for the adjoint of a scalar input that
+// was concatenated into a vector.
+func (b *Graph) scalarOf(v *Node) *Node {
+	if v.Size() != 1 {
+		internalf("scalarOf a vector of %d elements", v.Size())
+	}
+	return v
+}
 func zeroRule(b *Graph, n, g *Node) []*Node { return []*Node{nil} }
 
 // unbroadcast sums the adjoint g back to the shape of x where x was repeated.

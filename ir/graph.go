@@ -49,8 +49,11 @@ const (
 	OpOuter               // Σ_batch g ⊗ x: g [o], x [i] batched, result [o,i] unbatched
 	OpSumBatch            // Σ_batch x: x batched, result unbatched of the same shape
 	OpBroadcast           // x unbatched repeated over the batch
-	OpMean                // mean of x over the batch and all its elements: a scalar
-	OpSpread              // s/(n·size) at every element of a batched Shape: the adjoint of mean
+	OpMean                // mean of x over the rows of point sets Sets (all rows if 0) and all its elements: a scalar
+	OpSpread              // s/(rows·size) at every element of the rows of Sets: the adjoint of mean
+	OpConcat              // the arguments' elements one after another (scalars count as [1])
+	OpSlice               // elements Off … Off+Shape[0]-1 of a vector: the adjoint of concat
+	OpConstVec            // a constant vector Vec, unbatched
 	numOps
 )
 
@@ -62,6 +65,7 @@ const (
 	Elementwise             // one output element from the same element of each argument
 	Linear                  // a contraction: matrix-vector or outer product
 	Reduction               // sums over the batch or over all elements
+	Shape                   // moves elements: concatenation and slicing
 )
 
 // OpInfo describes an op: its name in dumps and generated comments, kind and arity.
@@ -104,6 +108,9 @@ var Ops = [numOps]OpInfo{
 	OpBroadcast: {"broadcast", Reduction, 1},
 	OpMean:      {"mean", Reduction, 1},
 	OpSpread:    {"spread", Reduction, 1},
+	OpConcat:    {"concat", Shape, -1},
+	OpSlice:     {"slice", Shape, 1},
+	OpConstVec:  {"constvec", Leaf, 0},
 }
 
 func (op Op) String() string {
@@ -123,12 +130,15 @@ type Node struct {
 	Args    []*Node
 	Shape   []int // per-sample dimensions; empty for a scalar
 	Batched bool
-	Value   float64 // OpConst
-	Lo, Hi  float64 // OpClip, OpInRange
-	Rate    float64 // OpDropMask
-	Param   *Param  // OpParam
-	Name    string  // model-given or derived name, for generated identifiers
-	Pos     dsl.Pos // the .ml place this value comes from
+	Value   float64   // OpConst
+	Lo, Hi  float64   // OpClip, OpInRange
+	Rate    float64   // OpDropMask
+	Sets    uint64    // OpMean, OpSpread: bit i selects point set i; 0 means every row
+	Off     int       // OpSlice
+	Vec     []float64 // OpConstVec
+	Param   *Param    // OpParam
+	Name    string    // model-given or derived name, for generated identifiers
+	Pos     dsl.Pos   // the .ml place this value comes from
 }
 
 // Size is the number of elements per sample.
@@ -197,7 +207,7 @@ func NewGraph() *Graph { return &Graph{memo: map[string]*Node{}} }
 
 func (g *Graph) key(n *Node) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d|%v|%v|%v|%v|%v|%v", n.Op, n.Shape, n.Batched, math.Float64bits(n.Value), n.Lo, n.Hi, n.Rate)
+	fmt.Fprintf(&b, "%d|%v|%v|%v|%v|%v|%v|%d|%d|%v", n.Op, n.Shape, n.Batched, math.Float64bits(n.Value), n.Lo, n.Hi, n.Rate, n.Sets, n.Off, n.Vec)
 	switch n.Op {
 	case OpInput, OpTarget, OpParam:
 		b.WriteString("|" + n.Name)
@@ -298,7 +308,7 @@ func equalShape(a, b []int) bool {
 // name and pos label the result for generated code and messages.
 func (g *Graph) Apply(op Op, name string, pos dsl.Pos, args ...*Node) (*Node, error) {
 	info := Ops[op]
-	if len(args) != info.Arity {
+	if info.Arity >= 0 && len(args) != info.Arity {
 		internalf("%s takes %d arguments, got %d", op, info.Arity, len(args))
 	}
 	n := &Node{Op: op, Args: args, Name: name, Pos: pos}
@@ -326,7 +336,7 @@ func (g *Graph) Apply(op Op, name string, pos dsl.Pos, args ...*Node) (*Node, er
 			}
 			n.Shape, n.Batched = []int{a.Shape[1]}, b.Batched
 		case OpOuter:
-			if len(a.Shape) != 1 || len(b.Shape) != 1 || !a.Batched || !b.Batched {
+			if len(a.Shape) != 1 || len(b.Shape) != 1 || a.Batched != b.Batched {
 				return nil, &ShapeError{fmt.Sprintf("outer product of %s and %s", shapeStr(a), shapeStr(b))}
 			}
 			n.Shape = []int{a.Shape[0], b.Shape[0]}
@@ -344,17 +354,71 @@ func (g *Graph) Apply(op Op, name string, pos dsl.Pos, args ...*Node) (*Node, er
 				internalf("broadcast of a batched value")
 			}
 			n.Shape, n.Batched = x.Shape, true
-		case OpMean:
-			if !x.Batched {
-				internalf("mean of an unbatched value")
+		case OpMean, OpSpread:
+			internalf("use Graph.MeanOver or Graph.Spread")
+		}
+	case Shape:
+		switch op {
+		case OpConcat:
+			total := 0
+			for _, a := range args {
+				if len(a.Shape) > 1 {
+					return nil, &ShapeError{fmt.Sprintf("cannot concatenate %s", shapeStr(a))}
+				}
+				total += a.Size()
+				n.Batched = n.Batched || a.Batched
 			}
-		case OpSpread:
-			internalf("use Graph.Spread")
+			n.Shape = []int{total}
+			if folded := g.foldConcat(n); folded != nil {
+				return folded, nil
+			}
+		case OpSlice:
+			internalf("use Graph.Slice")
 		}
 	default:
 		internalf("Apply on leaf op %s", op)
 	}
 	return g.add(n), nil
+}
+
+// foldConcat turns a concatenation of constants into one constant vector.
+func (g *Graph) foldConcat(n *Node) *Node {
+	var vec []float64
+	for _, a := range n.Args {
+		switch a.Op {
+		case OpConst:
+			vec = append(vec, a.Value)
+		case OpConstVec:
+			vec = append(vec, a.Vec...)
+		default:
+			return nil
+		}
+	}
+	return g.ConstVec(vec)
+}
+
+// ConstVec returns the constant vector v (unbatched).
+func (g *Graph) ConstVec(v []float64) *Node {
+	return g.add(&Node{Op: OpConstVec, Vec: v, Shape: []int{len(v)}, Name: "basis"})
+}
+
+// Slice returns elements off … off+size-1 of the vector x.
+func (g *Graph) Slice(x *Node, off, size int, name string) *Node {
+	if off == 0 && size == x.Size() {
+		return x
+	}
+	if x.Op == OpConstVec {
+		return g.ConstVec(x.Vec[off : off+size])
+	}
+	return g.add(&Node{Op: OpSlice, Args: []*Node{x}, Shape: []int{size}, Batched: x.Batched, Off: off, Name: name, Pos: x.Pos})
+}
+
+// MeanOver makes the mean of x over the rows of the point sets in mask (0: every row).
+func (g *Graph) MeanOver(x *Node, sets uint64, name string, pos dsl.Pos) *Node {
+	if !x.Batched {
+		internalf("mean of an unbatched value")
+	}
+	return g.add(&Node{Op: OpMean, Args: []*Node{x}, Sets: sets, Name: name, Pos: pos})
 }
 
 // must is Apply for derivative rules, whose shapes are right by construction.
@@ -366,9 +430,10 @@ func (g *Graph) must(op Op, name string, pos dsl.Pos, args ...*Node) *Node {
 	return n
 }
 
-// Spread makes the adjoint of mean(like): s/(n·size) at every element of like's shape.
-func (g *Graph) Spread(s, like *Node) *Node {
-	return g.add(&Node{Op: OpSpread, Args: []*Node{s}, Shape: like.Shape, Batched: true, Name: s.Name, Pos: s.Pos})
+// Spread makes the adjoint of a mean over sets of a value shaped like like: s/(rows·size)
+// at every element of the rows of sets, zero elsewhere.
+func (g *Graph) Spread(s, like *Node, sets uint64) *Node {
+	return g.add(&Node{Op: OpSpread, Args: []*Node{s}, Shape: like.Shape, Batched: true, Sets: sets, Name: s.Name, Pos: s.Pos})
 }
 
 // ClipNode makes clip(x, lo, hi) or its derivative mask inrange(x, lo, hi).

@@ -711,7 +711,7 @@ func (e *lossLowerer) call(c *dsl.Call) (*Node, bool) {
 		if !args[0].Batched {
 			return args[0], true
 		}
-		return g.must(OpMean, "", c.Fun.Pos, args[0]), true
+		return g.MeanOver(args[0], 0, "", c.Fun.Pos), true
 	}
 	p, y := args[0], args[1]
 	if !equalShape(p.Shape, y.Shape) {
@@ -732,7 +732,7 @@ func (e *lossLowerer) call(c *dsl.Call) (*Node, bool) {
 	case "binary_crossentropy":
 		per = e.bce(p, y, c.Fun.Pos)
 	}
-	return g.must(OpMean, name, c.Fun.Pos, per), true
+	return g.MeanOver(per, 0, name, c.Fun.Pos), true
 }
 
 // bce is the per-element binary cross-entropy. On a sigmoid output it is computed from the

@@ -50,7 +50,7 @@ func TestPlanReusesBuffers(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		h = g.must(OpTanh, "", posZero, g.must(OpMatVec, "", posZero, w, h))
 	}
-	loss := g.must(OpMean, "", posZero, g.must(OpMul, "", posZero, h, h))
+	loss := g.MeanOver(g.must(OpMul, "", posZero, h, h), 0, "", posZero)
 	grads := Differentiate(g, loss, []*Node{w})
 	p := Schedule(g, append([]*Node{loss}, grads...))
 	total := 0
