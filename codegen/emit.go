@@ -30,6 +30,8 @@ const RuntimePath = "github.com/mlc-go/mlc/runtime"
 type Options struct {
 	// Package is the generated package's name; empty means the model name in lower case.
 	Package string
+	// DType overrides the model's dtype ("float32" or "float64") when not empty.
+	DType string
 }
 
 // Emit generates the Go source of model m.
@@ -38,8 +40,18 @@ func Emit(m *ir.Model, opt Options) ([]byte, error) {
 	if pkg == "" {
 		pkg = strings.ToLower(m.Name)
 	}
-	if !token(pkg) {
-		return nil, fmt.Errorf("package name %q is not a Go identifier", pkg)
+	if !token(pkg) || pkg == "_" || goReserved[pkg] {
+		return nil, fmt.Errorf("package name %q is not a usable Go package name; give one with -pkg", pkg)
+	}
+	switch opt.DType {
+	case "":
+	case "float32", "float64":
+		m.DType = opt.DType
+	default:
+		return nil, fmt.Errorf("dtype %q: want float32 or float64", opt.DType)
+	}
+	if err := checkConstants(m); err != nil {
+		return nil, err
 	}
 	e := &emitter{m: m, f: jen.NewFile(pkg), bits: "32", maxBatch: m.Settings.Batch}
 	if m.DType == "float64" {
@@ -51,9 +63,49 @@ func Emit(m *ir.Model, opt Options) ([]byte, error) {
 	e.file(pkg)
 	var buf bytes.Buffer
 	if err := e.f.Render(&buf); err != nil {
-		return nil, fmt.Errorf("mlc: internal error: generated code does not format: %v", err)
+		return nil, fmt.Errorf("internal error: generated code does not format: %v", firstLine(err.Error()))
 	}
 	return buf.Bytes(), nil
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// goReserved are the keywords and predeclared identifiers of Go, and the packages generated
+// code imports: a model's names that equal one of them get a suffix in generated code.
+var goReserved = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`break case chan const continue default defer else fallthrough for func go goto if
+		import interface map package range return select struct switch type var
+		any append bool byte cap clear close comparable complex complex64 complex128 copy delete error false
+		float32 float64 imag int int8 int16 int32 int64 iota len make max min new nil panic print println
+		real recover rune string true uint uint8 uint16 uint32 uint64 uintptr
+		mlrt fmt runtime math`) {
+		goReserved[w] = true
+	}
+}
+
+// checkConstants refuses constants the model's dtype cannot hold.
+func checkConstants(m *ir.Model) error {
+	if m.DType != "float32" {
+		return nil
+	}
+	for _, p := range []*ir.Pass{m.Infer, m.Train} {
+		if p == nil {
+			continue
+		}
+		for _, n := range p.Graph.Nodes {
+			if n.Op == ir.OpConst && math.Abs(n.Value) > math.MaxFloat32 {
+				return fmt.Errorf("%s: the constant %g does not fit in float32", n.Pos, n.Value)
+			}
+		}
+	}
+	return nil
 }
 
 func token(s string) bool {
@@ -78,6 +130,16 @@ type emitter struct {
 }
 
 func rt(name string) *jen.Statement { return jen.Qual(RuntimePath, name) }
+
+// inputIndex is the position of an input or known value among Predict's columns.
+func (e *emitter) inputIndex(name string) int {
+	for i, in := range e.m.Inputs {
+		if in.Name == name {
+			return i
+		}
+	}
+	panic("mlc: internal error: no input " + name)
+}
 
 // exported turns dense1_W into Dense1W.
 func exported(name string) string {
@@ -128,6 +190,10 @@ func shapeComment(shape []int) string {
 }
 
 func (e *emitter) file(pkg string) {
+	if len(e.m.PointSets) > 0 {
+		e.pointsFile(pkg)
+		return
+	}
 	m, f := e.m, e.f
 	var doc strings.Builder
 	fmt.Fprintf(&doc, "Package %s is the model %s of %s, compiled by mlc.\n\n", pkg, m.Name, e.source())
@@ -197,45 +263,74 @@ func (e *emitter) file(pkg string) {
 	}
 }
 
-func (e *emitter) modelType() {
-	m, f := e.m, e.f
+// paramFields are the Model fields every generated model has: the flat parameter and
+// gradient vectors and a named view of each tensor in both.
+func (e *emitter) paramFields() []jen.Code {
 	fields := []jen.Code{
 		jen.Id("params").Index(jen.Id("NumParams")).Id("T"),
 		jen.Id("grads").Index(jen.Id("NumParams")).Id("T"),
 		jen.Line(),
 	}
-	for _, p := range m.Params {
+	for _, p := range e.m.Params {
 		fields = append(fields, jen.Commentf("%s is %s of %s (%s): %s.", exported(p.Name), paramRole(p), p.Layer, e.loc(p.Pos.Line), shapeComment(p.Shape)))
 		fields = append(fields, jen.Id(exported(p.Name)).Index().Id("T"))
 	}
 	fields = append(fields, jen.Line(), jen.Comment("The gradient of the loss, in the same layout."))
-	names := make([]jen.Code, len(m.Params))
-	for i, p := range m.Params {
+	names := make([]jen.Code, len(e.m.Params))
+	for i, p := range e.m.Params {
 		names[i] = jen.Id(gradName(p))
 	}
-	fields = append(fields, jen.List(names...).Index().Id("T"), jen.Line())
-	fields = append(fields, jen.Comment("work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it."))
-	fields = append(fields, jen.Id("work").Index(jen.Lit(e.workRows).Op("*").Id("MaxBatch")).Id("T"))
-	fields = append(fields, jen.Comment("rowWork is the same for the single-row Predict."))
-	fields = append(fields, jen.Id("rowWork").Index(jen.Lit(e.workRows)).Id("T"))
-	if e.uSize > 0 {
-		fields = append(fields, jen.Id("scratch").Index(jen.Lit(e.uSize)).Id("T"))
-	}
-	f.Commentf("Model holds the parameters of %s, their gradient and the scratch space of its passes.", m.Name)
-	f.Comment("A Model is not safe for concurrent use; make one per goroutine.")
-	f.Type().Id("Model").Struct(fields...)
+	return append(fields, jen.List(names...).Index().Id("T"), jen.Line())
+}
 
-	body := []jen.Code{jen.Id("m").Op(":=").Op("&").Id("Model").Values()}
-	for _, p := range m.Params {
+// paramViews sets the named views of a new model m.
+func (e *emitter) paramViews() []jen.Code {
+	var body []jen.Code
+	for _, p := range e.m.Params {
 		lo, hi := p.Offset, p.Offset+p.Size()
 		body = append(body,
 			jen.Id("m").Dot(exported(p.Name)).Op("=").Id("m").Dot("params").Index(jen.Lit(lo).Op(":").Lit(hi).Op(":").Lit(hi)),
 			jen.Id("m").Dot(gradName(p)).Op("=").Id("m").Dot("grads").Index(jen.Lit(lo).Op(":").Lit(hi).Op(":").Lit(hi)))
 	}
+	return body
+}
+
+func (e *emitter) modelType() {
+	m, f := e.m, e.f
+	fields := e.paramFields()
+	fields = append(fields, jen.Id("w").Index(jen.Lit(1)).Id("worker"))
+	fields = append(fields, jen.Comment("rowWork is the work area of the single-row Predict."))
+	fields = append(fields, jen.Id("rowWork").Index(jen.Lit(e.workRows)).Id("T"))
+	e.workerType(false)
+	f.Commentf("Model holds the parameters of %s, their gradient and the scratch space of its passes.", m.Name)
+	f.Comment("A Model is not safe for concurrent use; make one per goroutine.")
+	f.Type().Id("Model").Struct(fields...)
+
+	body := append([]jen.Code{jen.Id("m").Op(":=").Op("&").Id("Model").Values()}, e.paramViews()...)
 	body = append(body, jen.Return(jen.Id("m")))
 	f.Comment("New returns a model with zero parameters; call Init or load weights.")
 	f.Func().Id("New").Params().Op("*").Id("Model").Block(body...)
 	f.Line()
+}
+
+// workerType declares the scratch space of one goroutine's passes.
+func (e *emitter) workerType(tiles bool) {
+	fields := []jen.Code{
+		jen.Comment("work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it."),
+		jen.Id("work").Index(jen.Lit(e.workRows).Op("*").Id("MaxBatch")).Id("T"),
+		jen.Id("scratch").Index(jen.Lit(max(e.uSize, 1))).Id("T"),
+	}
+	if tiles {
+		fields = append(fields,
+			jen.Comment("grads, terms and loss sum this worker's tiles."),
+			jen.Id("grads").Index(jen.Id("NumParams")).Id("T"),
+			jen.Id("terms").Index(jen.Id("NumTerms")).Float64(),
+			jen.Id("loss").Float64(),
+		)
+	}
+	e.f.Comment("worker is the scratch space of the passes one goroutine runs.")
+	e.f.Type().Id("worker").Struct(fields...)
+	e.f.Line()
 }
 
 func paramRole(p *ir.Param) string {
@@ -249,13 +344,21 @@ func recv() *jen.Statement { return jen.Id("m").Op("*").Id("Model") }
 
 func (e *emitter) publicMethods(hasLoss bool) {
 	m, f := e.m, e.f
+	e.commonMethods()
+	for _, c := range []string{"NumInputs", "NumOutputs", "MaxBatch"} {
+		f.Func().Params(recv()).Id(c).Params().Int().Block(jen.Return(jen.Id(c)))
+	}
+	f.Line()
+	e.batchMethods(m, f, hasLoss)
+}
+
+// commonMethods are Params, Grads and Init, the same for every model.
+func (e *emitter) commonMethods() {
+	m, f := e.m, e.f
 	f.Comment("Params is the flat parameter vector; the named fields are views into it.")
 	f.Func().Params(recv()).Id("Params").Params().Index().Id("T").Block(jen.Return(jen.Id("m").Dot("params").Index(jen.Op(":"))))
 	f.Comment("Grads is the gradient of the loss as left by the last LossGrad, laid out as Params.")
 	f.Func().Params(recv()).Id("Grads").Params().Index().Id("T").Block(jen.Return(jen.Id("m").Dot("grads").Index(jen.Op(":"))))
-	for _, c := range []string{"NumInputs", "NumOutputs", "MaxBatch"} {
-		f.Func().Params(recv()).Id(c).Params().Int().Block(jen.Return(jen.Id(c)))
-	}
 	f.Line()
 
 	var init []jen.Code
@@ -269,6 +372,9 @@ func (e *emitter) publicMethods(hasLoss bool) {
 	f.Comment("Init sets the parameters as Keras does: Glorot-uniform kernels, zero biases.")
 	f.Func().Params(recv()).Id("Init").Params(jen.Id("rng").Op("*").Qual(RuntimePath, "RNG")).Block(init...)
 	f.Line()
+}
+
+func (e *emitter) batchMethods(m *ir.Model, f *jen.File, hasLoss bool) {
 
 	f.Comment("Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst")
 	f.Comment("(NumOutputs values a row). It runs in batches of MaxBatch and allocates nothing.")
@@ -280,6 +386,7 @@ func (e *emitter) publicMethods(hasLoss bool) {
 		jen.For(jen.Id("i").Op(":=").Lit(0), jen.Id("i").Op("<").Id("n"), jen.Id("i").Op("+=").Id("MaxBatch")).Block(
 			jen.Id("k").Op(":=").Min(jen.Id("MaxBatch"), jen.Id("n").Op("-").Id("i")),
 			jen.Id("m").Dot("predictBatch").Call(
+				jen.Op("&").Id("m").Dot("w").Index(jen.Lit(0)),
 				jen.Id("dst").Index(jen.Id("i").Op("*").Id("NumOutputs").Op(":")),
 				jen.Id("x").Index(jen.Id("i").Op("*").Id("NumInputs").Op(":")),
 				jen.Id("k")),
@@ -297,7 +404,7 @@ func (e *emitter) publicMethods(hasLoss bool) {
 	f.Comment("NumTargets values a row; pred, if not nil, receives the outputs.")
 	f.Func().Params(recv()).Id("Loss").Params(jen.List(jen.Id("x"), jen.Id("y")).Index().Id("T"), jen.Id("n").Int(), jen.Id("pred").Index().Id("T")).Float64().Block(
 		check(),
-		jen.Return(jen.Float64().Call(jen.Id("m").Dot("lossBatch").Call(jen.Id("x"), jen.Id("y"), jen.Id("n"), jen.Id("pred")))),
+		jen.Return(jen.Float64().Call(jen.Id("m").Dot("lossBatch").Call(jen.Op("&").Id("m").Dot("w").Index(jen.Lit(0)), jen.Id("x"), jen.Id("y"), jen.Id("n"), jen.Id("pred")))),
 	)
 	f.Line()
 	f.Comment("LossGrad runs the training pass (dropout masks drawn from rng; nil turns dropout off)")
@@ -305,7 +412,7 @@ func (e *emitter) publicMethods(hasLoss bool) {
 	f.Comment("loss. pred, if not nil, receives the outputs of that pass.")
 	f.Func().Params(recv()).Id("LossGrad").Params(jen.List(jen.Id("x"), jen.Id("y")).Index().Id("T"), jen.Id("n").Int(), jen.Id("rng").Op("*").Qual(RuntimePath, "RNG"), jen.Id("pred").Index().Id("T")).Float64().Block(
 		check(),
-		jen.Return(jen.Float64().Call(jen.Id("m").Dot("lossGradBatch").Call(jen.Id("x"), jen.Id("y"), jen.Id("n"), jen.Id("rng"), jen.Id("pred")))),
+		jen.Return(jen.Float64().Call(jen.Id("m").Dot("lossGradBatch").Call(jen.Op("&").Id("m").Dot("w").Index(jen.Lit(0)), jen.Id("x"), jen.Id("y"), jen.Id("n"), jen.Id("rng"), jen.Id("pred")))),
 	)
 	f.Line()
 }
@@ -346,6 +453,9 @@ func (e *emitter) trainingSetup() {
 	sort.Strings(args)
 	var desc []string
 	for _, k := range args {
+		if k == "steps" && o.Args[k] == 0 {
+			continue
+		}
 		desc = append(desc, fmt.Sprintf("%s = %v", k, o.Args[k]))
 	}
 	body := []jen.Code{}
@@ -391,35 +501,57 @@ func (e *emitter) rowEntry(plan *ir.Plan) jen.Code {
 }
 
 // entry generates one pass over a batch as a method.
-func (e *emitter) entry(name, doc string, pass *ir.Pass, plan *ir.Plan, withLoss, withGrad bool) jen.Code {
-	en := &entry{e: e, plan: plan, pass: pass, names: map[int]string{}, used: map[string]bool{
+// newEntry starts a generated pass; the names the generated code uses itself are taken.
+func (e *emitter) newEntry(plan *ir.Plan, pass *ir.Pass) *entry {
+	return &entry{e: e, plan: plan, pass: pass, names: map[int]string{}, used: map[string]bool{
 		"m": true, "xRows": true, "yRows": true, "n": true, "rng": true, "predRows": true, "dstRows": true, "row": true, "v": true, "gj": true, "xk": true, "i": true, "b": true, "f": true, "j": true, "k": true,
-		"out": true, "in": true, "w": true, "in0": true, "in1": true, "in2": true, "in3": true, "w0": true, "w1": true, "w2": true, "w3": true, "s": true, "acc": true, "T": true, "MaxBatch": true}}
-	if withGrad {
-		en.gradOf = map[int]*ir.Param{}
-		for i, g := range pass.Grads {
-			if g.Op != ir.OpConst && g.Op != ir.OpParam && !g.Batched && plan.Uses[g.ID] == 0 && en.gradOf[g.ID] == nil {
-				en.gradOf[g.ID] = e.m.Params[i]
-			}
+		"out": true, "in": true, "w": true, "in0": true, "in1": true, "in2": true, "in3": true, "w0": true, "w1": true, "w2": true, "w3": true, "s": true, "acc": true, "T": true, "MaxBatch": true, "r0": true}}
+}
+
+// markGrads picks the gradient nodes computed straight into their parameter's gradient.
+func (en *entry) markGrads() {
+	en.gradOf = map[int]*ir.Param{}
+	for i, g := range en.pass.Grads {
+		if g.Op != ir.OpConst && g.Op != ir.OpParam && !g.Batched && en.plan.Uses[g.ID] == 0 && en.gradOf[g.ID] == nil {
+			en.gradOf[g.ID] = en.e.m.Params[i]
 		}
+	}
+}
+
+// finishGrads stores the gradients not computed in place.
+func (en *entry) finishGrads() {
+	for i, g := range en.pass.Grads {
+		p := en.e.m.Params[i]
+		dst := jen.Id("m").Dot(gradName(p))
+		if en.tile {
+			dst = jen.Id("w").Dot("grads").Index(jen.Lit(p.Offset).Op(":").Lit(p.Offset + p.Size()))
+		}
+		switch {
+		case en.gradOf[g.ID] == p:
+		case g.IsConst(0) && en.tile:
+		case g.IsConst(0):
+			en.add(jen.Clear(dst))
+		case en.tile:
+			en.add(jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Add(en.ref(g))).Block(dst.Clone().Index(jen.Id("i")).Op("+=").Id("v")))
+		case g.Op == ir.OpConst:
+			en.add(jen.For(jen.Id("i").Op(":=").Range().Add(dst)).Block(dst.Clone().Index(jen.Id("i")).Op("=").Add(lit(g.Value))))
+		default:
+			en.add(jen.Copy(dst, en.ref(g)))
+		}
+	}
+}
+
+// entry generates one pass over a batch as a method.
+func (e *emitter) entry(name, doc string, pass *ir.Pass, plan *ir.Plan, withLoss, withGrad bool) jen.Code {
+	en := e.newEntry(plan, pass)
+	if withGrad {
+		en.markGrads()
 	}
 	for _, n := range plan.Order {
 		en.node(n)
 	}
 	if withGrad {
-		for i, g := range pass.Grads {
-			p := e.m.Params[i]
-			dst := jen.Id("m").Dot(gradName(p))
-			switch {
-			case en.gradOf[g.ID] == p:
-			case g.IsConst(0):
-				en.add(jen.Clear(dst))
-			case g.Op == ir.OpConst:
-				en.add(jen.For(jen.Id("i").Op(":=").Range().Add(dst)).Block(dst.Clone().Index(jen.Id("i")).Op("=").Add(lit(g.Value))))
-			default:
-				en.add(jen.Copy(dst, en.ref(g)))
-			}
-		}
+		en.finishGrads()
 	}
 	// Copy the prediction out, row-major.
 	predBuf := en.ref(pass.Pred)
@@ -441,7 +573,7 @@ func (e *emitter) entry(name, doc string, pass *ir.Pass, plan *ir.Plan, withLoss
 		en.add(jen.Comment("The outputs, row-major."))
 		en.add(store)
 	}
-	params := []jen.Code{}
+	params := []jen.Code{jen.Id("w").Op("*").Id("worker")}
 	if withLoss {
 		params = append(params, jen.List(jen.Id("xRows"), jen.Id("yRows")).Index().Id("T"), jen.Id("n").Int())
 		if withGrad {
@@ -460,14 +592,16 @@ func (e *emitter) entry(name, doc string, pass *ir.Pass, plan *ir.Plan, withLoss
 
 // entry is the state of one generated pass: local names of the materialized nodes.
 type entry struct {
-	e      *emitter
-	row    bool // one sample, no batch loops: the single-row Predict
-	plan   *ir.Plan
-	pass   *ir.Pass
-	names  map[int]string
-	used   map[string]bool
-	gradOf map[int]*ir.Param // nodes computed straight into a parameter's gradient view
-	body   []jen.Code
+	e       *emitter
+	row     bool // one sample, no batch loops: the single-row Predict
+	tile    bool // a tile of rows r0 … r0+n-1 of the model's point sets; gradients accumulate
+	predict bool // a tile of Predict's arguments rather than of the point sets
+	plan    *ir.Plan
+	pass    *ir.Pass
+	names   map[int]string
+	used    map[string]bool
+	gradOf  map[int]*ir.Param // nodes computed straight into a parameter's gradient view
+	body    []jen.Code
 }
 
 func (en *entry) add(c ...jen.Code) { en.body = append(en.body, c...) }
@@ -483,6 +617,9 @@ func (en *entry) fresh(name string) string {
 	s := b.String()
 	if s == "" || unicode.IsDigit(rune(s[0])) {
 		s = "v" + s
+	}
+	if goReserved[s] || s == "_" {
+		s += "_"
 	}
 	if !en.used[s] {
 		en.used[s] = true
@@ -522,15 +659,17 @@ func (en *entry) declare(n *ir.Node, base string) string {
 		en.add(jen.Id(name).Op(":=").Id("m").Dot("rowWork").Index(jen.Lit(off).Op(":").Lit(off + n.Size())))
 	case n.Batched:
 		off := en.plan.Offset[n.ID]
-		en.add(jen.Id(name).Op(":=").Id("m").Dot("work").Index(
+		en.add(jen.Id(name).Op(":=").Id("w").Dot("work").Index(
 			jen.Lit(off).Op("*").Id("MaxBatch").Op(":").Lit(off + n.Size()).Op("*").Id("MaxBatch")))
 	case len(n.Shape) > 0:
-		if p := en.gradOf[n.ID]; p != nil {
+		if p := en.gradOf[n.ID]; p != nil && en.tile {
+			en.add(jen.Id(name).Op(":=").Id("w").Dot("grads").Index(jen.Lit(p.Offset).Op(":").Lit(p.Offset + p.Size())))
+		} else if p != nil {
 			en.add(jen.Id(name).Op(":=").Id("m").Dot(gradName(p)))
 		} else {
 			off := en.e.uSize
 			en.e.uSize += n.Size()
-			en.add(jen.Id(name).Op(":=").Id("m").Dot("scratch").Index(jen.Lit(off).Op(":").Lit(off + n.Size())))
+			en.add(jen.Id(name).Op(":=").Id("w").Dot("scratch").Index(jen.Lit(off).Op(":").Lit(off + n.Size())))
 		}
 	}
 	return name
@@ -554,6 +693,134 @@ func nodeName(n *ir.Node) string {
 	return n.Op.String()
 }
 
+// assign is the operator that stores n: gradients of a tile add to what earlier tiles left.
+func (en *entry) assign(n *ir.Node) string {
+	if en.tile && en.gradOf[n.ID] != nil {
+		return "+="
+	}
+	return "="
+}
+
+// column is the data column a tile's input or known value is read from.
+func (en *entry) column(n *ir.Node) *jen.Statement {
+	if en.predict {
+		return jen.Id("m").Dot("predIn").Index(jen.Lit(en.e.inputIndex(n.Name)))
+	}
+	return jen.Id("m").Dot("col" + exported(n.Name))
+}
+
+// rowRange is a range of rows of the current batch: statements declaring lo and hi.
+type rowRange struct {
+	decl   []jen.Code
+	lo, hi jen.Code
+}
+
+// ranges are the row ranges of the batch that belong to the point sets in mask (every row
+// for 0). Consecutive sets are stored next to each other and make one range.
+func (en *entry) ranges(mask uint64) []rowRange {
+	if mask == 0 || !en.tile {
+		return []rowRange{{lo: jen.Lit(0), hi: jen.Id("n")}}
+	}
+	var out []rowRange
+	for i := 0; i < 64; i++ {
+		if mask&(1<<i) == 0 {
+			continue
+		}
+		j := i
+		for j+1 < 64 && mask&(1<<(j+1)) != 0 {
+			j++
+		}
+		lo, hi := en.fresh("lo"), en.fresh("hi")
+		out = append(out, rowRange{
+			decl: []jen.Code{jen.Comment(en.setList(mask&(((1<<(j+1))-1)&^((1<<i)-1))) + ": the rows of this batch"),
+				jen.List(jen.Id(lo), jen.Id(hi)).Op(":=").List(
+					jen.Max(jen.Id("m").Dot("setLo").Index(jen.Lit(i)).Op("-").Id("r0"), jen.Lit(0)),
+					jen.Min(jen.Id("m").Dot("setHi").Index(jen.Lit(j)).Op("-").Id("r0"), jen.Id("n")))},
+			lo: jen.Id(lo), hi: jen.Id(hi)})
+		i = j
+	}
+	return out
+}
+
+// count is the number of rows a mean over mask divides by: all rows of the whole data
+// (not just this batch) of the sets.
+func (en *entry) count(mask uint64) jen.Code {
+	if !en.tile {
+		return jen.Id("n")
+	}
+	if mask == 0 {
+		return jen.Id("m").Dot("rows")
+	}
+	return jen.Id("m").Dot("rowsIn").Call(jen.Lit(int(mask)))
+}
+
+func (en *entry) setList(mask uint64) string {
+	if mask == 0 {
+		return "the batch"
+	}
+	var names []string
+	for i, ps := range en.e.m.PointSets {
+		if mask&(1<<i) != 0 {
+			names = append(names, ps.Name)
+		}
+	}
+	return strings.Join(names, " + ")
+}
+
+// shapeOp emits concatenation and slicing: row copies in batch-major storage.
+func (en *entry) shapeOp(n *ir.Node) {
+	en.comment(n, "%s = %s", nodeName(n), en.describe(n))
+	name := en.declare(n, nodeName(n))
+	rowOf := func(buf *jen.Statement, f int) *jen.Statement {
+		if en.row {
+			return buf.Clone().Index(jen.Lit(f))
+		}
+		return buf.Clone().Index(jen.Lit(f).Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n"))
+	}
+	set := func(f int, src jen.Code, batched bool) {
+		dst := rowOf(jen.Id(name), f)
+		switch {
+		case en.row || !n.Batched:
+			if batched && !en.row {
+				panic("mlc: internal error: batched value into an unbatched concat")
+			}
+			en.add(jen.Id(name).Index(jen.Lit(f)).Op("=").Add(src))
+		case batched:
+			en.add(jen.Copy(dst, src))
+		default:
+			en.add(jen.For(jen.Id("b").Op(":=").Range().Add(dst)).Block(jen.Id(name).Index(jen.Lit(f).Op("*").Id("MaxBatch").Op("+").Id("b")).Op("=").Add(src)))
+		}
+	}
+	switch n.Op {
+	case ir.OpConcat:
+		off := 0
+		for _, a := range n.Args {
+			for f := 0; f < max(a.Size(), 1); f++ {
+				switch {
+				case a.Op == ir.OpConst:
+					set(off+f, lit(a.Value), false)
+				case a.Op == ir.OpConstVec:
+					set(off+f, lit(a.Vec[f]), false)
+				case a.Batched && !en.row:
+					set(off+f, rowOf(en.ref(a), f), true)
+				default:
+					set(off+f, en.ref(a).Index(jen.Lit(f)), a.Batched)
+				}
+			}
+			off += max(a.Size(), 1)
+		}
+	case ir.OpSlice:
+		a := n.Args[0]
+		for f := 0; f < n.Size(); f++ {
+			if a.Batched && !en.row {
+				set(f, rowOf(en.ref(a), n.Off+f), true)
+			} else {
+				set(f, en.ref(a).Index(jen.Lit(n.Off+f)), a.Batched)
+			}
+		}
+	}
+}
+
 // node emits the computation of one materialized node.
 func (en *entry) node(n *ir.Node) {
 	size := n.Size()
@@ -568,6 +835,12 @@ func (en *entry) node(n *ir.Node) {
 			en.comment(n, "%s %s", n.Op, n.Name)
 			name := en.declare(n, n.Name)
 			en.add(jen.Copy(jen.Id(name), jen.Id(src).Index(jen.Op(":").Lit(size))))
+			return
+		}
+		if en.tile {
+			en.comment(n, "%s %s: rows r0 … r0+n-1", n.Op, n.Name)
+			name := en.declare(n, n.Name)
+			en.add(jen.Copy(jen.Id(name).Index(jen.Op(":").Id("n")), en.column(n).Index(jen.Id("r0").Op(":").Id("r0").Op("+").Id("n"))))
 			return
 		}
 		en.comment(n, "%s %s: row-major rows to batch-major", n.Op, n.Name)
@@ -608,11 +881,40 @@ func (en *entry) node(n *ir.Node) {
 		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(size), jen.Id("f").Op("++")).Block(
 			append(append(k.perF, jen.Var().Id("s").Id("T")),
 				jen.For(jen.Id("b").Op(":=").Lit(0), jen.Id("b").Op("<").Id("n"), jen.Id("b").Op("++")).Block(jen.Id("s").Op("+=").Add(v)),
-				jen.Id(name).Index(jen.Id("f")).Op("=").Id("s"))...,
+				jen.Id(name).Index(jen.Id("f")).Op(en.assign(n)).Id("s"))...,
 		))
+	case ir.OpSpread:
+		if n.Sets == 0 {
+			en.elementwise(n)
+			return
+		}
+		en.comment(n, "%s = %s/(rows·%d) on the rows of %s, 0 elsewhere: the adjoint of the mean", nodeName(n), nodeName(n.Args[0]), size, en.setList(n.Sets))
+		name := en.declare(n, nodeName(n))
+		k := en.kernel()
+		s, _ := k.expr(n.Args[0])
+		en.add(k.pre...)
+		each := en.fresh(nodeName(n) + "_each")
+		en.add(jen.Id(each).Op(":=").Add(s).Op("/").Id("T").Call(jen.Add(en.count(n.Sets)).Op("*").Lit(size)))
+		en.add(jen.Clear(jen.Id(name)))
+		for _, r := range en.ranges(n.Sets) {
+			en.add(r.decl...)
+			en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(size), jen.Id("f").Op("++")).Block(
+				jen.Id("row").Op(":=").Id(name).Index(jen.Id("f").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n")),
+				jen.For(jen.Id("b").Op(":=").Add(r.lo), jen.Id("b").Op("<").Add(r.hi), jen.Id("b").Op("++")).Block(
+					jen.Id("row").Index(jen.Id("b")).Op("=").Id(each)),
+			))
+		}
+	case ir.OpConcat, ir.OpSlice:
+		en.shapeOp(n)
+	case ir.OpConstVec:
+		en.comment(n, "%s = %v", nodeName(n), n.Vec)
+		name := en.declare(n, nodeName(n))
+		for i, v := range n.Vec {
+			en.add(jen.Id(name).Index(jen.Lit(i)).Op("=").Add(lit(v)))
+		}
 	case ir.OpMean:
 		arg := n.Args[0]
-		en.comment(n, "%s = mean of %s over the batch and its %d elements", nodeName(n), nodeName(arg), arg.Size())
+		en.comment(n, "%s = mean of %s over %s and its %d elements", nodeName(n), nodeName(arg), en.setList(n.Sets), arg.Size())
 		name := en.fresh(nodeName(n))
 		en.names[n.ID] = name
 		k := en.kernel()
@@ -620,11 +922,14 @@ func (en *entry) node(n *ir.Node) {
 		en.add(k.pre...)
 		acc := en.fresh("sum_" + name)
 		en.add(jen.Var().Id(acc).Float64())
-		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(arg.Size()), jen.Id("f").Op("++")).Block(
-			append(k.perF, jen.For(jen.Id("b").Op(":=").Lit(0), jen.Id("b").Op("<").Id("n"), jen.Id("b").Op("++")).Block(
-				jen.Id(acc).Op("+=").Float64().Call(v)))...,
-		))
-		en.add(jen.Id(name).Op(":=").Id("T").Call(jen.Id(acc).Op("/").Float64().Call(jen.Id("n").Op("*").Lit(arg.Size()))))
+		for _, r := range en.ranges(n.Sets) {
+			en.add(r.decl...)
+			en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(arg.Size()), jen.Id("f").Op("++")).Block(
+				append(k.perF, jen.For(jen.Id("b").Op(":=").Add(r.lo), jen.Id("b").Op("<").Add(r.hi), jen.Id("b").Op("++")).Block(
+					jen.Id(acc).Op("+=").Float64().Call(v)))...,
+			))
+		}
+		en.add(jen.Id(name).Op(":=").Id("T").Call(jen.Id(acc).Op("/").Float64().Call(jen.Add(en.count(n.Sets)).Op("*").Lit(arg.Size()))))
 	default:
 		en.elementwise(n)
 	}
@@ -649,7 +954,7 @@ func (en *entry) elementwise(n *ir.Node) {
 	en.add(k.pre...)
 	if !n.Batched || en.row {
 		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(n.Size()), jen.Id("f").Op("++")).Block(
-			append(k.perF, jen.Id(name).Index(jen.Id("f")).Op("=").Add(v))...))
+			append(k.perF, jen.Id(name).Index(jen.Id("f")).Op(en.assign(n)).Add(v))...))
 		return
 	}
 	body := append([]jen.Code{jen.Id("out").Op(":=").Id(name).Index(jen.Id("f").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n"))}, k.perF...)
@@ -714,7 +1019,22 @@ func (en *entry) matVec(n *ir.Node, transposed bool) {
 		outer, inner = cols, rows
 	}
 	if !x.Batched {
-		panic("mlc: internal error: matvec of an unbatched vector")
+		// Once per batch: a product of unbatched values, e.g. a weight column W·e_k.
+		widx := W.Clone().Index(jen.Id("j").Op("*").Lit(cols).Op("+").Id("k"))
+		if transposed {
+			widx = W.Clone().Index(jen.Id("k").Op("*").Lit(cols).Op("+").Id("j"))
+		}
+		o, in := rows, cols
+		if transposed {
+			o, in = cols, rows
+		}
+		en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(o), jen.Id("j").Op("++")).Block(
+			jen.Var().Id("s").Id("T"),
+			jen.For(jen.Id("k").Op(":=").Lit(0), jen.Id("k").Op("<").Lit(in), jen.Id("k").Op("++")).Block(
+				jen.Id("s").Op("+=").Add(widx).Op("*").Add(X).Index(jen.Id("k"))),
+			jen.Id(name).Index(jen.Id("j")).Op("=").Id("s"),
+		))
+		return
 	}
 	if en.row {
 		if transposed {
@@ -785,11 +1105,17 @@ func (en *entry) outer(n *ir.Node) {
 	en.comment(n, "%s = Σ over the batch of %s ⊗ %s: [%d, %d]", nodeName(n), nodeName(g), nodeName(x), rows, cols)
 	name := en.declare(n, nodeName(n))
 	G, X := en.ref(g), en.ref(x)
+	if !g.Batched {
+		en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(rows), jen.Id("j").Op("++")).Block(
+			jen.For(jen.Id("k").Op(":=").Lit(0), jen.Id("k").Op("<").Lit(cols), jen.Id("k").Op("++")).Block(
+				jen.Id(name).Index(jen.Id("j").Op("*").Lit(cols).Op("+").Id("k")).Op(en.assign(n)).Add(G).Index(jen.Id("j")).Op("*").Add(X).Index(jen.Id("k")))))
+		return
+	}
 	en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(rows), jen.Id("j").Op("++")).Block(
 		jen.Id("gj").Op(":=").Add(G).Index(jen.Id("j").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n")),
 		jen.For(jen.Id("k").Op(":=").Lit(0), jen.Id("k").Op("<").Lit(cols), jen.Id("k").Op("++")).Block(
 			jen.Id("xk").Op(":=").Add(X).Index(jen.Id("k").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Len(jen.Id("gj"))),
-			jen.Id(name).Index(jen.Id("j").Op("*").Lit(cols).Op("+").Id("k")).Op("=").Add(rt("Dot").Call(jen.Id("gj"), jen.Id("xk"))),
+			jen.Id(name).Index(jen.Id("j").Op("*").Lit(cols).Op("+").Id("k")).Op(en.assign(n)).Add(rt("Dot").Call(jen.Id("gj"), jen.Id("xk"))),
 		),
 	))
 }
@@ -914,7 +1240,7 @@ func (k *kernel) compute(n *ir.Node) (jen.Code, int) {
 		// s/(n·size) is the same at every element: computed once before the loop.
 		s, ps := k.expr(a[0])
 		name := k.en.fresh(nodeName(n) + "_each")
-		k.pre = append(k.pre, jen.Id(name).Op(":=").Add(paren(s, ps, precProd)).Op("/").Id("T").Call(jen.Id("n").Op("*").Lit(n.Size())))
+		k.pre = append(k.pre, jen.Id(name).Op(":=").Add(paren(s, ps, precProd)).Op("/").Id("T").Call(jen.Add(k.en.count(0)).Op("*").Lit(n.Size())))
 		return jen.Id(name), precAtom
 	case ir.OpBroadcast:
 		return k.expr(a[0])

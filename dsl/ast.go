@@ -110,6 +110,26 @@ type TrainStmt struct {
 	Args []*Arg
 }
 
+// PointsStmt is `points NAME(COL, ...; KNOWN, ...)`: a set of points at which the loss is
+// evaluated, given by input columns, with known values after the semicolon.
+type PointsStmt struct {
+	Pos   Pos
+	Name  *Ident
+	Cols  []*Ident
+	Known []*Ident
+}
+
+// LetStmt is `residual NAME = EXPR` or `let NAME = EXPR`: a named expression of the
+// network's outputs, for use in the loss.
+type LetStmt struct {
+	Pos     Pos
+	Keyword string
+	Name    *Ident
+	Value   Expr
+}
+
+func (s *PointsStmt) StmtPos() Pos    { return s.Pos }
+func (s *LetStmt) StmtPos() Pos       { return s.Pos }
 func (s *ModelStmt) StmtPos() Pos     { return s.Pos }
 func (s *DTypeStmt) StmtPos() Pos     { return s.Pos }
 func (s *InputStmt) StmtPos() Pos     { return s.Pos }
@@ -151,7 +171,8 @@ type Call struct {
 	Lparen Pos // zero when written without parentheses
 }
 
-// Binary is `X OP Y` with OP one of + - * / ^.
+// Binary is `X OP Y` with OP one of + - * / ^ (arithmetic) or < > (in settings such as
+// stop_when(rel_change < 1e-4)).
 type Binary struct {
 	OpPos Pos
 	Op    string

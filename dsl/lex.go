@@ -111,7 +111,8 @@ func lex(file string, src []byte) []token {
 			col += size
 		}
 	}
-	toks = append(toks, token{tNewline, "\n", Pos{file, line, col}})
+	// No newline token is made up at the end: the parser takes end of file as the end of a
+	// statement, and an unclosed '(' at the end must say "found end of file".
 	toks = append(toks, token{tEOF, "", Pos{file, line, col}})
 	return toks
 }

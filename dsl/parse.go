@@ -109,6 +109,14 @@ func (p *parser) stmtRecover() (s Stmt) {
 			for p.tok().kind != tNewline && p.tok().kind != tEOF {
 				p.next()
 			}
+			// Lines that continue the statement (starting with a binary operator) go
+			// with it, rather than each being reported as a statement that starts badly.
+			for n := p.peek(); p.tok().kind == tNewline && n.kind == tOp && precedence[n.text] > 0; n = p.peek() {
+				p.next()
+				for p.tok().kind != tNewline && p.tok().kind != tEOF {
+					p.next()
+				}
+			}
 			s = nil
 		}
 	}()
@@ -194,6 +202,41 @@ func (p *parser) stmt() Stmt {
 	case "train":
 		p.next()
 		s := &TrainStmt{t.pos, p.args()}
+		p.endStmt()
+		return s
+	case "points":
+		p.next()
+		s := &PointsStmt{Pos: t.pos, Name: p.ident("a point-set name")}
+		open := p.expect("(").pos
+		for {
+			s.Cols = append(s.Cols, p.ident("an input name"))
+			if !p.is(",") {
+				break
+			}
+			p.next()
+		}
+		if p.is(";") {
+			p.next()
+			for {
+				s.Known = append(s.Known, p.ident("the name of a known value"))
+				if !p.is(",") {
+					break
+				}
+				p.next()
+			}
+		}
+		if !p.is(")") {
+			p.errorf(p.tok().pos, "expected ',', ';' or ')' to close the point set opened at %d:%d, found %s",
+				open.Line, open.Col, p.tok().describe())
+		}
+		p.next()
+		p.endStmt()
+		return s
+	case "residual", "let":
+		p.next()
+		s := &LetStmt{Pos: t.pos, Keyword: t.text, Name: p.ident("a name")}
+		p.expect("=")
+		s.Value = p.expr()
 		p.endStmt()
 		return s
 	}
@@ -303,7 +346,7 @@ func (p *parser) callArgs(open Pos) []*Arg {
 	return args
 }
 
-var precedence = map[string]int{"+": 1, "-": 1, "*": 2, "/": 2, "^": 4}
+var precedence = map[string]int{"<": 1, ">": 1, "+": 2, "-": 2, "*": 3, "/": 3, "^": 5}
 
 // binaryOp reports the operator at the cursor, looking past a line break: a line that
 // starts with a binary operator continues the expression of the line before.
@@ -344,7 +387,7 @@ func (p *parser) unary() Expr {
 	if p.is("-") || p.is("+") {
 		t := p.next()
 		// -x^2 is -(x^2), as in mathematics.
-		return &Unary{t.pos, t.text, p.binary(3)}
+		return &Unary{t.pos, t.text, p.binary(4)}
 	}
 	return p.primary()
 }

@@ -29,12 +29,8 @@ var Rules = [numOps]rule{
 		return []*Node{unbroadcast(b, gx, n.Args[0]), unbroadcast(b, b.neg(b.mul(gx, n)), y)}
 	},
 	OpNeg: func(b *Graph, n, g *Node) []*Node { return []*Node{b.neg(g)} },
-	OpTanh: func(b *Graph, n, g *Node) []*Node { // 1 - tanh²
-		return []*Node{b.mul(g, b.sub(b.Const(1), b.mul(n, n)))}
-	},
-	OpSigmoid: func(b *Graph, n, g *Node) []*Node { // σ(1-σ)
-		return []*Node{b.mul(g, b.mul(n, b.sub(b.Const(1), n)))}
-	},
+	OpTanh:    func(b *Graph, n, g *Node) []*Node { return []*Node{b.mul(g, b.slope(n))} },
+	OpSigmoid: func(b *Graph, n, g *Node) []*Node { return []*Node{b.mul(g, b.slope(n))} },
 	OpRelu:     func(b *Graph, n, g *Node) []*Node { return []*Node{b.mul(g, b.unary(OpStep, n.Args[0]))} },
 	OpStep:     zeroRule,
 	OpSoftplus: func(b *Graph, n, g *Node) []*Node { return []*Node{b.mul(g, b.unary(OpSigmoid, n.Args[0]))} },
@@ -104,6 +100,25 @@ var Rules = [numOps]rule{
 }
 
 func leafRule(b *Graph, n, g *Node) []*Node { return nil }
+
+// slope is the derivative of an activation written through its output y, shared by the
+// reverse and the forward rules: 1 - y² for tanh, y(1 - y) for the sigmoid. It is named
+// after the value, e.g. dense1_slope.
+func (b *Graph) slope(y *Node) *Node {
+	var d *Node
+	switch y.Op {
+	case OpTanh:
+		d = b.sub(b.Const(1), b.mul(y, y))
+	case OpSigmoid:
+		d = b.mul(y, b.sub(b.Const(1), y))
+	default:
+		internalf("slope of %s", y.Op)
+	}
+	if d.Op != OpConst && y.Name != "" {
+		d.Name = y.Name + "_slope"
+	}
+	return d
+}
 
 // zeros is a zero vector of k elements; batched zeros broadcast from an unbatched constant.
 func (b *Graph) zeros(k int, batched bool) *Node {

@@ -33,6 +33,20 @@ type Model struct {
 	Metrics    []string
 	Optimizers []*Optimizer
 	Settings   Settings
+
+	// PointSets are the `points` statements, in order. A model with point sets is trained
+	// full-batch on them (a physics-informed network); the batch is all their points, the
+	// sets one after another.
+	PointSets []*PointSet
+	// TermNames names the terms of the loss (its top-level sum), as Pass.Terms.
+	TermNames []string
+}
+
+// PointSet is a named set of points: the input columns and the values known there.
+type PointSet struct {
+	Name  string
+	Known []*Tensor // per-point known values, e.g. u_bd; each [1]
+	Pos   dsl.Pos
 }
 
 // Tensor is a declared input, target or output.
@@ -59,6 +73,8 @@ type Pass struct {
 	Pred  *Node
 	Loss  *Node
 	Grads []*Node
+	// Terms are the summands of the loss, named by Model.TermNames.
+	Terms []*Node
 }
 
 // Optimizer is one step of the optimizer schedule, e.g. adam(lr = 1e-3).
@@ -70,8 +86,14 @@ type Optimizer struct {
 
 // Settings are the training settings of the `train` statement, with Keras' defaults.
 type Settings struct {
+	// StopRelChange and StopPatience are stop_when(rel_change < X, patience = N): stop a
+	// full-batch run when the loss moved less than X·loss over the last N steps.
+	StopRelChange float64
+	StopPatience  int
+
 	Epochs          int
 	Batch           int
+	BatchGiven      bool // the train statement set the batch
 	ValidationSplit float64
 	Shuffle         bool
 	Seed            uint64
@@ -106,11 +128,48 @@ type lowerer struct {
 	// the layer statements in order, with repeats expanded
 	layers []*dsl.LayerStmt
 	loss   *dsl.LossStmt
+	lets   []*dsl.LetStmt
+}
+
+// points checks a points statement: its columns are the model's inputs, in their order.
+func (l *lowerer) points(s *dsl.PointsStmt) {
+	if len(l.m.PointSets) >= 64 {
+		l.errorf(s.Pos, "too many point sets (at most 64)")
+		return
+	}
+	set := &PointSet{Name: s.Name.Name, Pos: s.Name.Pos}
+	if !l.declare(s.Name, &binding{kind: "points", set: len(l.m.PointSets), pos: s.Name.Pos}) {
+		return
+	}
+	var want []string
+	for _, in := range l.m.Inputs {
+		want = append(want, in.Name)
+	}
+	var got []string
+	for _, c := range s.Cols {
+		got = append(got, c.Name)
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		pos := s.Name.Pos
+		if len(s.Cols) > 0 {
+			pos = s.Cols[0].Pos
+		}
+		l.errorf(pos, "point set %s has columns (%s); the model's inputs are (%s), declared before it", s.Name.Name, strings.Join(got, ", "), strings.Join(want, ", "))
+		return
+	}
+	for _, k := range s.Known {
+		if l.declare(k, &binding{kind: "known", set: len(l.m.PointSets), shape: []int{1}, pos: k.Pos}) {
+			set.Known = append(set.Known, &Tensor{Name: k.Name, Shape: []int{1}, Pos: k.Pos})
+		}
+	}
+	l.m.PointSets = append(l.m.PointSets, set)
 }
 
 // binding is what a name in a loss expression refers to.
 type binding struct {
-	kind  string // "input", "target", "output", "const"
+	kind  string // "input", "target", "output", "const", "points", "known", "residual"
+	set   int    // for "points": the set's index; for "known": the set it is known on
+	expr  dsl.Expr
 	shape []int
 	value float64
 	pos   dsl.Pos
@@ -181,6 +240,12 @@ func (l *lowerer) run() {
 			}
 		case *dsl.TrainStmt:
 			l.settings(s)
+		case *dsl.PointsStmt:
+			l.points(s)
+		case *dsl.LetStmt:
+			if l.declare(s.Name, &binding{kind: "residual", expr: s.Value, pos: s.Name.Pos}) {
+				l.lets = append(l.lets, s)
+			}
 		default:
 			internalf("unknown statement %T", s)
 		}
@@ -192,8 +257,21 @@ func (l *lowerer) run() {
 		l.errorf(dsl.Pos{File: l.file.Name, Line: 1, Col: 1}, "expected an 'input' statement")
 		return
 	}
+	if len(l.m.PointSets) > 0 && len(l.m.Targets) > 0 {
+		l.errorf(l.m.Targets[0].Pos, "a model with point sets gives known values in its points statements, not as targets")
+	}
 	if len(l.m.Optimizers) == 0 {
 		l.m.Optimizers = []*Optimizer{{Name: "adam", Args: copyDefaults(optimizerArgs["adam"])}}
+	}
+	if len(l.m.PointSets) == 0 {
+		for _, o := range l.m.Optimizers {
+			if o.Name == "lbfgs" {
+				l.errorf(o.Pos, "lbfgs needs a full-batch model (one with points statements); mini-batch training takes adam or sgd")
+			}
+		}
+		if len(l.m.Optimizers) > 1 {
+			l.errorf(l.m.Optimizers[1].Pos, "an optimizer schedule ('then') is for full-batch models (with points statements); mini-batch training takes one optimizer")
+		}
 	}
 	if len(l.errs) > 0 {
 		return
@@ -244,12 +322,22 @@ func (l *lowerer) repeat(s *dsl.RepeatStmt) {
 }
 
 // constExpr evaluates a constant expression: numbers, named constants, pi, arithmetic.
+// A result that is not a finite number is an error at the expression.
 func (l *lowerer) constExpr(e dsl.Expr) (float64, bool) {
+	v, ok := l.constValue(e)
+	if ok && (math.IsInf(v, 0) || math.IsNaN(v)) {
+		l.errorf(e.ExprPos(), "the constant is %v: expected a finite number", v)
+		return 0, false
+	}
+	return v, ok
+}
+
+func (l *lowerer) constValue(e dsl.Expr) (float64, bool) {
 	switch e := e.(type) {
 	case *dsl.Number:
 		return e.Value, true
 	case *dsl.Paren:
-		return l.constExpr(e.X)
+		return l.constValue(e.X)
 	case *dsl.Ident:
 		if e.Name == "pi" {
 			return math.Pi, true
@@ -259,14 +347,18 @@ func (l *lowerer) constExpr(e dsl.Expr) (float64, bool) {
 		}
 		l.errorf(e.Pos, "expected a constant, found '%s'", e.Name)
 	case *dsl.Unary:
-		v, ok := l.constExpr(e.X)
+		v, ok := l.constValue(e.X)
 		if e.Op == "-" {
 			v = -v
 		}
 		return v, ok
 	case *dsl.Binary:
-		x, ok1 := l.constExpr(e.X)
-		y, ok2 := l.constExpr(e.Y)
+		if e.Op == "<" || e.Op == ">" {
+			l.errorf(e.OpPos, "expected a number, found a comparison ('%s')", e.Op)
+			return 0, false
+		}
+		x, ok1 := l.constValue(e.X)
+		y, ok2 := l.constValue(e.Y)
 		if !ok1 || !ok2 {
 			return 0, false
 		}
@@ -293,18 +385,23 @@ func (l *lowerer) intExpr(e dsl.Expr, what string) (int, bool) {
 	if !ok {
 		return 0, false
 	}
-	if v != math.Trunc(v) || v < 1 || v > 1<<30 {
-		l.errorf(e.ExprPos(), "expected %s (a positive integer), found %v", what, v)
+	if v != math.Trunc(v) || v < 1 || v > maxSize {
+		l.errorf(e.ExprPos(), "expected %s (an integer from 1 to %d), found %v", what, maxSize, v)
 		return 0, false
 	}
 	return int(v), true
 }
 
+// maxSize bounds counts in a model (units, batch, repeats, epochs): beyond it a model
+// would not fit in memory, and the generated arrays must stay reasonable.
+const maxSize = 1 << 20
+
 var knownMetrics = map[string]bool{"binary_accuracy": true, "accuracy": true, "mae": true, "mse": true}
 
 var optimizerArgs = map[string]map[string]float64{
-	"adam": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-7},
-	"sgd":  {"lr": 0.01, "momentum": 0},
+	"adam":  {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-7, "steps": 0},
+	"sgd":   {"lr": 0.01, "momentum": 0, "steps": 0},
+	"lbfgs": {"steps": 0, "memory": 10},
 }
 
 func copyDefaults(m map[string]float64) map[string]float64 {
@@ -351,6 +448,10 @@ func (l *lowerer) settings(s *dsl.TrainStmt) {
 	st := &l.m.Settings
 	for _, a := range s.Args {
 		if a.Name == nil {
+			if c, ok := a.Value.(*dsl.Call); ok && c.Fun.Name == "stop_when" {
+				l.stopWhen(c)
+				continue
+			}
 			c, ok := a.Value.(*dsl.Call)
 			if !ok || c.Fun.Name != "early_stopping" {
 				l.errorf(a.Value.ExprPos(), "expected a setting such as epochs = 100 or early_stopping(patience = 5)")
@@ -372,13 +473,15 @@ func (l *lowerer) settings(s *dsl.TrainStmt) {
 			continue
 		}
 		switch a.Name.Name {
+		case "stop_when":
+			l.errorf(a.Name.Pos, "write stop_when(rel_change < X, patience = N)")
 		case "epochs":
 			if v, ok := l.intExpr(a.Value, "a number of epochs"); ok {
 				st.Epochs = v
 			}
 		case "batch", "batch_size":
 			if v, ok := l.intExpr(a.Value, "a batch size"); ok {
-				st.Batch = v
+				st.Batch, st.BatchGiven = v, true
 			}
 		case "validation_split":
 			if v, ok := l.constExpr(a.Value); ok {
@@ -391,13 +494,45 @@ func (l *lowerer) settings(s *dsl.TrainStmt) {
 			st.Shuffle = l.boolExpr(a.Value)
 		case "seed":
 			if v, ok := l.constExpr(a.Value); ok {
-				if v < 0 || v != math.Trunc(v) {
-					l.errorf(a.Value.ExprPos(), "expected a seed (a non-negative integer), found %v", v)
+				if v < 0 || v != math.Trunc(v) || v >= 1<<53 {
+					l.errorf(a.Value.ExprPos(), "expected a seed (an integer from 0 to 2^53), found %v", v)
 				}
 				st.Seed = uint64(v)
 			}
 		default:
 			l.errorf(a.Name.Pos, "unknown setting '%s'; expected epochs, batch, validation_split, shuffle, seed or early_stopping(...)", a.Name.Name)
+		}
+	}
+}
+
+// stopWhen reads stop_when(rel_change < X, patience = N).
+func (l *lowerer) stopWhen(c *dsl.Call) {
+	st := &l.m.Settings
+	st.StopPatience = 10
+	for _, a := range c.Args {
+		switch {
+		case a.Name == nil:
+			b, ok := a.Value.(*dsl.Binary)
+			id, isID := (*dsl.Ident)(nil), false
+			if ok {
+				id, isID = b.X.(*dsl.Ident)
+			}
+			if !ok || b.Op != "<" || !isID || id.Name != "rel_change" {
+				l.errorf(a.Value.ExprPos(), "expected rel_change < X")
+				continue
+			}
+			if v, ok := l.constExpr(b.Y); ok {
+				if v <= 0 {
+					l.errorf(b.Y.ExprPos(), "expected a positive relative change, found %v", v)
+				}
+				st.StopRelChange = v
+			}
+		case a.Name.Name == "patience":
+			if v, ok := l.intExpr(a.Value, "a patience"); ok {
+				st.StopPatience = v
+			}
+		default:
+			l.errorf(a.Name.Pos, "stop_when takes rel_change < X and patience = N")
 		}
 	}
 }
@@ -421,13 +556,22 @@ func (l *lowerer) buildPass(training bool) *Pass {
 	g := NewGraph()
 	pass := &Pass{Graph: g}
 	in := l.m.Inputs
-	if len(in) != 1 || len(in[0].Shape) != 1 {
-		l.errorf(in[0].Pos, "the network needs one vector input such as x[30]; several or shaped inputs come with conv1d and PINN models")
-		return nil
-	}
 	values := map[string]*Node{}
-	x := g.Leaf(OpInput, in[0].Name, in[0].Shape, true, in[0].Pos)
-	values[in[0].Name] = x
+	var cols []*Node
+	for _, t := range in {
+		if len(t.Shape) != 1 {
+			l.errorf(t.Pos, "input %s has shape %v: inputs are vectors or scalars so far; shaped inputs come with conv1d", t.Name, t.Shape)
+			return nil
+		}
+		leaf := g.Leaf(OpInput, t.Name, t.Shape, true, t.Pos)
+		values[t.Name] = leaf
+		cols = append(cols, leaf)
+	}
+	x := cols[0]
+	if len(cols) > 1 {
+		// Several inputs feed the first layer as one vector: [x; t].
+		x = g.must(OpConcat, strings.ToLower(l.m.Name)+"_in", in[0].Pos, cols...)
+	}
 	counts := map[string]int{}
 	firstPass := !training
 	paramIdx := 0
@@ -512,15 +656,46 @@ func (l *lowerer) buildPass(training bool) *Pass {
 	for _, t := range l.m.Targets {
 		values[t.Name] = g.Leaf(OpTarget, t.Name, t.Shape, true, t.Pos)
 	}
+	for _, ps := range l.m.PointSets {
+		for _, k := range ps.Known {
+			values[k.Name] = g.Leaf(OpTarget, k.Name, k.Shape, true, k.Pos)
+		}
+	}
+	le := &lossLowerer{l: l, g: g, values: values, inputs: map[string]*Node{}}
+	for _, c := range cols {
+		le.inputs[c.Name] = c
+	}
+	for _, s := range l.lets {
+		v, ok := le.expr(s.Value)
+		if !ok {
+			return nil
+		}
+		if !v.Batched || len(v.Shape) > 1 || v.Size() != 1 && len(v.Shape) != 0 {
+			if !v.Batched {
+				l.errorf(s.Value.ExprPos(), "%s %s must be a value per point, found %s", s.Keyword, s.Name.Name, shapeStr(v))
+				return nil
+			}
+		}
+		v.Name = s.Name.Name
+		values[s.Name.Name] = v
+	}
 	if l.loss == nil {
 		if firstPass {
 			l.errorf(dsl.Pos{File: l.file.Name, Line: 1, Col: 1}, "expected a 'loss' statement")
 		}
 		return pass
 	}
-	le := &lossLowerer{l: l, g: g, values: values}
 	loss, ok := le.expr(l.loss.Expr)
 	if !ok {
+		return nil
+	}
+	var names []string
+	pass.Terms, names = le.terms(l.loss.Expr, loss)
+	if firstPass {
+		l.m.TermNames = names
+	}
+	if len(l.m.PointSets) > 0 && !linearInMeans(loss) {
+		l.errorf(l.loss.Expr.ExprPos(), "the loss must be a weighted sum of means over point sets, so that it can be summed batch by batch")
 		return nil
 	}
 	if len(loss.Shape) != 0 || loss.Batched {
@@ -589,6 +764,129 @@ type lossLowerer struct {
 	l      *lowerer
 	g      *Graph
 	values map[string]*Node
+	inputs map[string]*Node
+}
+
+// terms splits the loss at its top-level + and - into named summands: a term is named after
+// the one residual it uses, else after the point sets it averages over, else termN.
+func (e *lossLowerer) terms(x dsl.Expr, loss *Node) ([]*Node, []string) {
+	var parts []dsl.Expr
+	var signs []bool
+	var split func(x dsl.Expr, neg bool)
+	split = func(x dsl.Expr, neg bool) {
+		if p, ok := x.(*dsl.Paren); ok {
+			x = p.X
+		}
+		if b, ok := x.(*dsl.Binary); ok && (b.Op == "+" || b.Op == "-") {
+			split(b.X, neg)
+			split(b.Y, neg != (b.Op == "-"))
+			return
+		}
+		parts = append(parts, x)
+		signs = append(signs, neg)
+	}
+	split(x, false)
+	if len(parts) == 1 {
+		name := e.termName(x)
+		if name == "" {
+			name = "loss"
+		}
+		return []*Node{loss}, []string{name}
+	}
+	var out []*Node
+	var names []string
+	used := map[string]bool{}
+	for i, p := range parts {
+		// Re-lowering a part finds the nodes the whole already has (they are shared).
+		n, ok := e.expr(p)
+		if !ok {
+			return nil, nil
+		}
+		if signs[i] {
+			n = e.g.must(OpNeg, "", p.ExprPos(), n)
+		}
+		name := e.termName(p)
+		if name == "" || used[name] {
+			name = fmt.Sprintf("term%d", i+1)
+		}
+		used[name] = true
+		out = append(out, n)
+		names = append(names, name)
+		n.Name = "loss_" + name
+	}
+	return out, names
+}
+
+func (e *lossLowerer) termName(x dsl.Expr) string {
+	var residuals, sets, funcs []string
+	var walk func(x dsl.Expr)
+	walk = func(x dsl.Expr) {
+		switch x := x.(type) {
+		case *dsl.Ident:
+			if b := e.l.scope[x.Name]; b != nil && b.kind == "residual" {
+				residuals = append(residuals, x.Name)
+			}
+		case *dsl.Paren:
+			walk(x.X)
+		case *dsl.Unary:
+			walk(x.X)
+		case *dsl.Binary:
+			walk(x.X)
+			walk(x.Y)
+		case *dsl.Call:
+			if x.Fun.Name == "mean" && len(x.Args) == 2 {
+				sets = append(sets, setNames(x.Args[0].Value)...)
+				walk(x.Args[1].Value)
+				return
+			}
+			if lossFuncs[x.Fun.Name] && x.Fun.Name != "d" {
+				funcs = append(funcs, x.Fun.Name)
+			}
+			for _, a := range x.Args {
+				walk(a.Value)
+			}
+		}
+	}
+	walk(x)
+	switch {
+	case len(residuals) == 1:
+		return residuals[0]
+	case len(sets) > 0:
+		return strings.Join(sets, "+")
+	case len(funcs) == 1:
+		return funcs[0]
+	}
+	return ""
+}
+
+func setNames(x dsl.Expr) []string {
+	switch x := x.(type) {
+	case *dsl.Ident:
+		return []string{x.Name}
+	case *dsl.Paren:
+		return setNames(x.X)
+	case *dsl.Binary:
+		return append(setNames(x.X), setNames(x.Y)...)
+	}
+	return nil
+}
+
+// linearInMeans reports whether a scalar loss is a weighted sum of means: then the sum of
+// its values on the parts of a batch is its value on the whole.
+func linearInMeans(n *Node) bool {
+	switch n.Op {
+	case OpMean, OpConst:
+		return true
+	case OpAdd, OpSub:
+		return linearInMeans(n.Args[0]) && linearInMeans(n.Args[1])
+	case OpNeg:
+		return linearInMeans(n.Args[0])
+	case OpMul:
+		return n.Args[0].Op == OpConst && linearInMeans(n.Args[1]) || n.Args[1].Op == OpConst && linearInMeans(n.Args[0])
+	case OpDiv:
+		return n.Args[1].Op == OpConst && linearInMeans(n.Args[0])
+	}
+	return false
 }
 
 // bceEpsilon is Keras' clipping of probabilities in binary cross-entropy.
@@ -598,6 +896,10 @@ func (e *lossLowerer) expr(x dsl.Expr) (*Node, bool) {
 	l, g := e.l, e.g
 	switch x := x.(type) {
 	case *dsl.Number:
+		if math.IsInf(x.Value, 0) {
+			l.errorf(x.Pos, "%s is too large for a number", x.Text)
+			return nil, false
+		}
 		return g.Const(x.Value), true
 	case *dsl.Paren:
 		return e.expr(x.X)
@@ -610,6 +912,14 @@ func (e *lossLowerer) expr(x dsl.Expr) (*Node, bool) {
 		}
 		if b, ok := l.scope[x.Name]; ok && b.kind == "const" {
 			return g.Const(b.value), true
+		}
+		if b, ok := l.scope[x.Name]; ok && b.kind == "points" {
+			l.errorf(x.Pos, "%s is a point set; use it as mean(%s, ...)", x.Name, x.Name)
+			return nil, false
+		}
+		if b, ok := l.scope[x.Name]; ok && b.kind == "residual" {
+			l.errorf(x.Pos, "%s is used before it is defined", x.Name)
+			return nil, false
 		}
 		l.errorf(x.Pos, "undefined: %s", x.Name)
 		return nil, false
@@ -634,6 +944,9 @@ func (e *lossLowerer) expr(x dsl.Expr) (*Node, bool) {
 			return e.apply(OpMul, x.OpPos, a, b)
 		case "/":
 			return e.apply(OpDiv, x.OpPos, a, b)
+		case "<", ">":
+			l.errorf(x.OpPos, "a comparison ('%s') has no place in a loss", x.Op)
+			return nil, false
 		case "^":
 			if !b.IsConst(2) {
 				l.errorf(x.OpPos, "only ^2 is supported so far")
@@ -653,7 +966,11 @@ func (e *lossLowerer) apply(op Op, pos dsl.Pos, args ...*Node) (*Node, bool) {
 	if err != nil {
 		var se *ShapeError
 		if errors.As(err, &se) && len(args) == 2 {
-			e.l.errorf(pos, "%s: %s (%s) and %s (%s)", op, shapeStr(args[0]), e.where(args[0]), shapeStr(args[1]), e.where(args[1]))
+			sym := map[Op]string{OpAdd: "'+'", OpSub: "'-'", OpMul: "'*'", OpDiv: "'/'"}[op]
+			if sym == "" {
+				sym = op.String()
+			}
+			e.l.errorf(pos, "%s: shapes %s (%s) and %s (%s) do not match", sym, shapeStr(args[0]), e.where(args[0]), shapeStr(args[1]), e.where(args[1]))
 		} else {
 			e.l.errorf(pos, "%v", err)
 		}
@@ -676,11 +993,118 @@ func (e *lossLowerer) where(n *Node) string {
 var unaryFuncs = map[string]Op{"tanh": OpTanh, "sigmoid": OpSigmoid, "relu": OpRelu, "softplus": OpSoftplus,
 	"exp": OpExp, "log": OpLog, "sin": OpSin, "cos": OpCos, "abs": OpAbs}
 
-var lossFuncs = map[string]bool{"binary_crossentropy": true, "mse": true, "mae": true, "mean": true}
+var lossFuncs = map[string]bool{"binary_crossentropy": true, "mse": true, "mae": true, "mean": true, "d": true}
+
+// maxOrder is the highest input derivative the compiler derives.
+const maxOrder = 2
+
+// derivative lowers d(u, x) and d(u, x, y): the tangent pass, once per input named.
+func (e *lossLowerer) derivative(c *dsl.Call) (*Node, bool) {
+	l := e.l
+	if len(c.Args) < 2 {
+		l.errorf(c.Fun.Pos, "d takes a value and the inputs to differentiate by, as in d(u, x) or d(u, x, x)")
+		return nil, false
+	}
+	if len(c.Args)-1 > maxOrder {
+		l.errorf(c.Args[maxOrder+1].Value.ExprPos(), "derivatives of order %d: mlc derives up to order %d", len(c.Args)-1, maxOrder)
+		return nil, false
+	}
+	v, ok := e.expr(c.Args[0].Value)
+	if !ok {
+		return nil, false
+	}
+	if !v.Batched {
+		l.errorf(c.Args[0].Value.ExprPos(), "d: the value must be one per point, found %s", shapeStr(v))
+		return nil, false
+	}
+	for _, a := range c.Args[1:] {
+		id, isID := a.Value.(*dsl.Ident)
+		if !isID || a.Name != nil {
+			l.errorf(a.Value.ExprPos(), "d: expected an input name")
+			return nil, false
+		}
+		x, ok := e.inputs[id.Name]
+		if !ok || x.Size() != 1 {
+			l.errorf(id.Pos, "d: %s is not a scalar input of the model (inputs: %s)", id.Name, e.inputNames())
+			return nil, false
+		}
+		v = Tangent(e.g, v, x)
+		if v == nil {
+			v = e.g.Const(0)
+		}
+	}
+	return v, true
+}
+
+func (e *lossLowerer) inputNames() string {
+	var s []string
+	for _, in := range e.l.m.Inputs {
+		s = append(s, in.Name)
+	}
+	return strings.Join(s, ", ")
+}
+
+// setMean lowers mean(S, expr) with S a point set or a sum of them.
+func (e *lossLowerer) setMean(c *dsl.Call) (*Node, bool) {
+	l := e.l
+	var mask uint64
+	for _, name := range setNames(c.Args[0].Value) {
+		b := l.scope[name]
+		if b == nil || b.kind != "points" {
+			l.errorf(c.Args[0].Value.ExprPos(), "mean(S, ...): %s is not a point set", name)
+			return nil, false
+		}
+		mask |= 1 << b.set
+	}
+	if mask == 1<<len(l.m.PointSets)-1 {
+		mask = 0 // every point
+	}
+	if c.Args[0].Name != nil || c.Args[1].Name != nil {
+		l.errorf(c.Fun.Pos, "mean takes no named arguments")
+		return nil, false
+	}
+	v, ok := e.expr(c.Args[1].Value)
+	if !ok {
+		return nil, false
+	}
+	if !v.Batched {
+		return v, true
+	}
+	// A known value may only be averaged over the sets it is known on.
+	var bad string
+	var walk func(n *Node)
+	seen := map[*Node]bool{}
+	walk = func(n *Node) {
+		if seen[n] {
+			return
+		}
+		seen[n] = true
+		if n.Op == OpTarget {
+			if b := l.scope[n.Name]; b != nil && b.kind == "known" && mask&^(1<<b.set) != 0 {
+				bad = n.Name
+			}
+		}
+		for _, a := range n.Args {
+			walk(a)
+		}
+	}
+	walk(v)
+	if bad != "" {
+		l.errorf(c.Args[0].Value.ExprPos(), "%s is known only on point set %s", bad, l.m.PointSets[l.scope[bad].set].Name)
+		return nil, false
+	}
+	return e.g.MeanOver(v, mask, "", c.Fun.Pos), true
+}
 
 func (e *lossLowerer) call(c *dsl.Call) (*Node, bool) {
 	l, g := e.l, e.g
 	name := c.Fun.Name
+	if name == "d" {
+		return e.derivative(c)
+	}
+	if name == "mean" && len(c.Args) == 2 {
+		return e.setMean(c)
+	}
 	args := make([]*Node, len(c.Args))
 	for i, a := range c.Args {
 		if a.Name != nil {

@@ -23,7 +23,10 @@ type Plan struct {
 
 // fusable ops are computed inside the loop of their user when they have one user.
 func fusable(n *Node) bool {
-	if n.Op == OpSpread || n.Op == OpBroadcast {
+	if n.Op == OpSpread {
+		return n.Sets == 0 // over some point sets it is zero on other rows: a loop of its own
+	}
+	if n.Op == OpBroadcast {
 		return true
 	}
 	return Ops[n.Op].Kind == Elementwise

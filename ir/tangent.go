@@ -61,7 +61,6 @@ func (t *tangents) rule(n *Node) *Node {
 	}
 	// scale is f'(x)·dx for the unary ops below, nil-safe.
 	scale := func(f *Node) *Node { return g.mul(da, f) }
-	one := g.Const(1)
 	switch n.Op {
 	case OpAdd:
 		return t.sum(da, db, false)
@@ -84,10 +83,8 @@ func (t *tangents) rule(n *Node) *Node {
 		return g.div(t.sum(da, num, true), a[1])
 	case OpNeg:
 		return g.neg(da)
-	case OpTanh:
-		return scale(g.sub(one, g.mul(n, n)))
-	case OpSigmoid:
-		return scale(g.mul(n, g.sub(one, n)))
+	case OpTanh, OpSigmoid:
+		return scale(g.slope(n))
 	case OpRelu:
 		return scale(g.unary(OpStep, a[0]))
 	case OpSoftplus:

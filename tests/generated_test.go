@@ -11,7 +11,7 @@ import (
 )
 
 // goGenerate matches the //go:generate lines of the checked-in generated packages.
-var goGenerate = regexp.MustCompile(`(?m)^//go:generate go run \S+/cmd/mlc build -o \. -pkg (\w+) (\S+\.ml)$`)
+var goGenerate = regexp.MustCompile(`(?m)^//go:generate go run \S+/cmd/mlc build -o \. -pkg (\w+) (?:-dtype (\w+) )?(\S+\.ml)$`)
 
 // TestGeneratedIsFresh fails when a checked-in generated package is not what mlc makes
 // of its .ml file now: run `go generate ./...` and review the diff.
@@ -33,12 +33,12 @@ func TestGeneratedIsFresh(t *testing.T) {
 			continue
 		}
 		dir := filepath.Dir(gen)
-		mlPath := filepath.Join(dir, string(m[2]))
+		mlPath := filepath.Join(dir, string(m[3]))
 		ml, err := os.ReadFile(mlPath)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := codegen.Generate(mlPath, ml, codegen.Options{Package: string(m[1])})
+		want, err := codegen.Generate(mlPath, ml, codegen.Options{Package: string(m[1]), DType: string(m[2])})
 		if err != nil {
 			t.Fatalf("%s: %v", mlPath, err)
 		}
@@ -50,7 +50,7 @@ func TestGeneratedIsFresh(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Errorf("%s is stale: run go generate ./... (it differs from mlc's output for %s)", outPath, mlPath)
 		}
-		again, _ := codegen.Generate(mlPath, ml, codegen.Options{Package: string(m[1])})
+		again, _ := codegen.Generate(mlPath, ml, codegen.Options{Package: string(m[1]), DType: string(m[2])})
 		if !bytes.Equal(again, want) {
 			t.Errorf("%s: two runs of mlc gave different bytes", mlPath)
 		}

@@ -27,7 +27,8 @@ const Version = "0.1.0"
 const usage = `mlc compiles a model description (.ml file) into a Go package.
 
 Usage:
-  mlc build [-o dir] [-pkg name] model.ml   generate dir/<model file name>.go
+  mlc build [-o dir] [-pkg name] [-dtype float32|float64] model.ml
+                                            generate dir/<model file name>.go
   mlc check model.ml                        parse and check the model, write nothing
   mlc version                               print mlc's version
 
@@ -66,6 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	out := fs.String("o", ".", "output `dir`ectory (build)")
 	pkg := fs.String("pkg", "", "package `name` (build; default: the output directory's name, or the model's)")
+	dtype := fs.String("dtype", "", "override the model's dtype: float32 or float64 (build)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -90,7 +92,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if name == "" {
 		name = packageName(*out)
 	}
-	code, err := codegen.Generate(path, src, codegen.Options{Package: name})
+	code, err := codegen.Generate(path, src, codegen.Options{Package: name, DType: *dtype})
 	if err != nil {
 		report(stderr, err)
 		return 1

@@ -39,6 +39,13 @@ const (
 	MaxBatch = 32
 )
 
+// worker is the scratch space of the passes one goroutine runs.
+type worker struct {
+	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
+	work    [174 * MaxBatch]T
+	scratch [1]T
+}
+
 // Model holds the parameters of Cancer, their gradient and the scratch space of its passes.
 // A Model is not safe for concurrent use; make one per goroutine.
 type Model struct {
@@ -65,9 +72,8 @@ type Model struct {
 	// The gradient of the loss, in the same layout.
 	Dense1WGrad, Dense1BGrad, Dense2WGrad, Dense2BGrad, Dense3WGrad, Dense3BGrad, Dense4WGrad, Dense4BGrad []T
 
-	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work [174 * MaxBatch]T
-	// rowWork is the same for the single-row Predict.
+	w [1]worker
+	// rowWork is the work area of the single-row Predict.
 	rowWork [174]T
 }
 
@@ -102,15 +108,6 @@ func (m *Model) Params() []T {
 func (m *Model) Grads() []T {
 	return m.grads[:]
 }
-func (m *Model) NumInputs() int {
-	return NumInputs
-}
-func (m *Model) NumOutputs() int {
-	return NumOutputs
-}
-func (m *Model) MaxBatch() int {
-	return MaxBatch
-}
 
 // Init sets the parameters as Keras does: Glorot-uniform kernels, zero biases.
 func (m *Model) Init(rng *mlrt.RNG) {
@@ -124,6 +121,16 @@ func (m *Model) Init(rng *mlrt.RNG) {
 	mlrt.Zeros(m.Dense4B)
 }
 
+func (m *Model) NumInputs() int {
+	return NumInputs
+}
+func (m *Model) NumOutputs() int {
+	return NumOutputs
+}
+func (m *Model) MaxBatch() int {
+	return MaxBatch
+}
+
 // Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst
 // (NumOutputs values a row). It runs in batches of MaxBatch and allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
@@ -133,7 +140,7 @@ func (m *Model) Predict(dst, x []T, n int) {
 	}
 	for i := 0; i < n; i += MaxBatch {
 		k := min(MaxBatch, n-i)
-		m.predictBatch(dst[i*NumOutputs:], x[i*NumInputs:], k)
+		m.predictBatch(&m.w[0], dst[i*NumOutputs:], x[i*NumInputs:], k)
 	}
 }
 
@@ -143,7 +150,7 @@ func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
 		panic(fmt.Sprintf("Cancer: batch of %d rows; want 1 to %d", n, MaxBatch))
 	}
-	return float64(m.lossBatch(x, y, n, pred))
+	return float64(m.lossBatch(&m.w[0], x, y, n, pred))
 }
 
 // LossGrad runs the training pass (dropout masks drawn from rng; nil turns dropout off)
@@ -153,7 +160,7 @@ func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
 		panic(fmt.Sprintf("Cancer: batch of %d rows; want 1 to %d", n, MaxBatch))
 	}
-	return float64(m.lossGradBatch(x, y, n, rng, pred))
+	return float64(m.lossGradBatch(&m.w[0], x, y, n, rng, pred))
 }
 
 // TrainConfig returns the settings of the train and metric statements of cancer.ml.
@@ -240,9 +247,9 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 }
 
 // predictBatch computes the outputs of n ≤ MaxBatch rows of x into dst (inference: no dropout).
-func (m *Model) predictBatch(dstRows, xRows []T, n int) {
+func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// input x: row-major rows to batch-major (cancer.ml:6)
-	x := m.work[0*MaxBatch : 30*MaxBatch]
+	x := w.work[0*MaxBatch : 30*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := xRows[b*NumInputs:][:30]
 		for f, v := range row {
@@ -251,7 +258,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:7)
-	dense1_Wx := m.work[30*MaxBatch : 50*MaxBatch]
+	dense1_Wx := w.work[30*MaxBatch : 50*MaxBatch]
 	for j := 0; j < 20; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -280,7 +287,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:7)
-	dense1 := m.work[0*MaxBatch : 20*MaxBatch]
+	dense1 := w.work[0*MaxBatch : 20*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1[f*MaxBatch:][:n]
 		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
@@ -291,7 +298,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense2_Wx = dense2_W·dense1: [12] from [20] (cancer.ml:9)
-	dense2_Wx := m.work[30*MaxBatch : 42*MaxBatch]
+	dense2_Wx := w.work[30*MaxBatch : 42*MaxBatch]
 	for j := 0; j < 12; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -311,7 +318,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:9)
-	dense2 := m.work[0*MaxBatch : 12*MaxBatch]
+	dense2 := w.work[0*MaxBatch : 12*MaxBatch]
 	for f := 0; f < 12; f++ {
 		out := dense2[f*MaxBatch:][:n]
 		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
@@ -322,7 +329,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense3_Wx = dense3_W·dense2: [4] from [12] (cancer.ml:11)
-	dense3_Wx := m.work[20*MaxBatch : 24*MaxBatch]
+	dense3_Wx := w.work[20*MaxBatch : 24*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense3_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -342,7 +349,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:11)
-	dense3 := m.work[24*MaxBatch : 28*MaxBatch]
+	dense3 := w.work[24*MaxBatch : 28*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense3[f*MaxBatch:][:n]
 		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:n]
@@ -353,7 +360,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:12)
-	dense4_Wx := m.work[28*MaxBatch : 29*MaxBatch]
+	dense4_Wx := w.work[28*MaxBatch : 29*MaxBatch]
 	for j := 0; j < 1; j++ {
 		out := dense4_Wx[j*MaxBatch:][:n]
 		in0 := dense3[0*MaxBatch:][:len(out)]
@@ -370,7 +377,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// p = sigmoid(dense4_Wx + dense4_b) (cancer.ml:12)
-	p := m.work[29*MaxBatch : 30*MaxBatch]
+	p := w.work[29*MaxBatch : 30*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := p[f*MaxBatch:][:n]
 		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:n]
@@ -389,9 +396,9 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
-func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
+func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 	// input x: row-major rows to batch-major (cancer.ml:6)
-	x := m.work[0*MaxBatch : 30*MaxBatch]
+	x := w.work[0*MaxBatch : 30*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := xRows[b*NumInputs:][:30]
 		for f, v := range row {
@@ -400,7 +407,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:7)
-	dense1_Wx := m.work[30*MaxBatch : 50*MaxBatch]
+	dense1_Wx := w.work[30*MaxBatch : 50*MaxBatch]
 	for j := 0; j < 20; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -429,7 +436,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:7)
-	dense1 := m.work[0*MaxBatch : 20*MaxBatch]
+	dense1 := w.work[0*MaxBatch : 20*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1[f*MaxBatch:][:n]
 		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
@@ -440,7 +447,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense2_Wx = dense2_W·dense1: [12] from [20] (cancer.ml:9)
-	dense2_Wx := m.work[30*MaxBatch : 42*MaxBatch]
+	dense2_Wx := w.work[30*MaxBatch : 42*MaxBatch]
 	for j := 0; j < 12; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -460,7 +467,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:9)
-	dense2 := m.work[0*MaxBatch : 12*MaxBatch]
+	dense2 := w.work[0*MaxBatch : 12*MaxBatch]
 	for f := 0; f < 12; f++ {
 		out := dense2[f*MaxBatch:][:n]
 		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
@@ -471,7 +478,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense3_Wx = dense3_W·dense2: [4] from [12] (cancer.ml:11)
-	dense3_Wx := m.work[20*MaxBatch : 24*MaxBatch]
+	dense3_Wx := w.work[20*MaxBatch : 24*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense3_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -491,7 +498,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:11)
-	dense3 := m.work[24*MaxBatch : 28*MaxBatch]
+	dense3 := w.work[24*MaxBatch : 28*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense3[f*MaxBatch:][:n]
 		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:n]
@@ -502,7 +509,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:12)
-	dense4_Wx := m.work[28*MaxBatch : 29*MaxBatch]
+	dense4_Wx := w.work[28*MaxBatch : 29*MaxBatch]
 	for j := 0; j < 1; j++ {
 		out := dense4_Wx[j*MaxBatch:][:n]
 		in0 := dense3[0*MaxBatch:][:len(out)]
@@ -519,7 +526,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense4_z = dense4_Wx + dense4_b (cancer.ml:12)
-	dense4_z := m.work[29*MaxBatch : 30*MaxBatch]
+	dense4_z := w.work[29*MaxBatch : 30*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := dense4_z[f*MaxBatch:][:n]
 		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:n]
@@ -530,7 +537,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// p = sigmoid(dense4_z) (cancer.ml:12)
-	p := m.work[42*MaxBatch : 43*MaxBatch]
+	p := w.work[42*MaxBatch : 43*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := p[f*MaxBatch:][:n]
 		r_dense4_z := dense4_z[f*MaxBatch:][:n]
@@ -540,7 +547,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// target y: row-major rows to batch-major (cancer.ml:14)
-	y := m.work[43*MaxBatch : 44*MaxBatch]
+	y := w.work[43*MaxBatch : 44*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := yRows[b*NumTargets:][:1]
 		for f, v := range row {
@@ -575,9 +582,9 @@ lossGradBatch runs the training pass on n ≤ MaxBatch rows: the loss, its gradi
 Grad views, and the outputs into pred if not nil. rng draws the dropout masks; nil turns
 dropout off.
 */
-func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows []T) T {
+func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG, predRows []T) T {
 	// input x: row-major rows to batch-major (cancer.ml:6)
-	x := m.work[0*MaxBatch : 30*MaxBatch]
+	x := w.work[0*MaxBatch : 30*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := xRows[b*NumInputs:][:30]
 		for f, v := range row {
@@ -586,7 +593,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:7)
-	dense1_Wx := m.work[30*MaxBatch : 50*MaxBatch]
+	dense1_Wx := w.work[30*MaxBatch : 50*MaxBatch]
 	for j := 0; j < 20; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -615,7 +622,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:7)
-	dense1 := m.work[50*MaxBatch : 70*MaxBatch]
+	dense1 := w.work[50*MaxBatch : 70*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1[f*MaxBatch:][:n]
 		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
@@ -626,7 +633,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dropout1_mask: dropout 0.2, kept values scaled by 1/(1-0.2) as Keras does (cancer.ml:8)
-	dropout1_mask := m.work[30*MaxBatch : 50*MaxBatch]
+	dropout1_mask := w.work[30*MaxBatch : 50*MaxBatch]
 	for f := 0; f < 20; f++ {
 		row := dropout1_mask[f*MaxBatch:][:n]
 		for b := range row {
@@ -640,7 +647,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dropout1 = dense1·dropout1_mask (cancer.ml:8)
-	dropout1 := m.work[70*MaxBatch : 90*MaxBatch]
+	dropout1 := w.work[70*MaxBatch : 90*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dropout1[f*MaxBatch:][:n]
 		r_dense1 := dense1[f*MaxBatch:][:n]
@@ -651,7 +658,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense2_Wx = dense2_W·dropout1: [12] from [20] (cancer.ml:9)
-	dense2_Wx := m.work[90*MaxBatch : 102*MaxBatch]
+	dense2_Wx := w.work[90*MaxBatch : 102*MaxBatch]
 	for j := 0; j < 12; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -671,7 +678,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:9)
-	dense2 := m.work[102*MaxBatch : 114*MaxBatch]
+	dense2 := w.work[102*MaxBatch : 114*MaxBatch]
 	for f := 0; f < 12; f++ {
 		out := dense2[f*MaxBatch:][:n]
 		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
@@ -682,7 +689,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dropout2_mask: dropout 0.2, kept values scaled by 1/(1-0.2) as Keras does (cancer.ml:10)
-	dropout2_mask := m.work[90*MaxBatch : 102*MaxBatch]
+	dropout2_mask := w.work[90*MaxBatch : 102*MaxBatch]
 	for f := 0; f < 12; f++ {
 		row := dropout2_mask[f*MaxBatch:][:n]
 		for b := range row {
@@ -696,7 +703,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dropout2 = dense2·dropout2_mask (cancer.ml:10)
-	dropout2 := m.work[114*MaxBatch : 126*MaxBatch]
+	dropout2 := w.work[114*MaxBatch : 126*MaxBatch]
 	for f := 0; f < 12; f++ {
 		out := dropout2[f*MaxBatch:][:n]
 		r_dense2 := dense2[f*MaxBatch:][:n]
@@ -707,7 +714,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense3_Wx = dense3_W·dropout2: [4] from [12] (cancer.ml:11)
-	dense3_Wx := m.work[126*MaxBatch : 130*MaxBatch]
+	dense3_Wx := w.work[126*MaxBatch : 130*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense3_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -727,7 +734,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:11)
-	dense3 := m.work[130*MaxBatch : 134*MaxBatch]
+	dense3 := w.work[130*MaxBatch : 134*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense3[f*MaxBatch:][:n]
 		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:n]
@@ -738,7 +745,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:12)
-	dense4_Wx := m.work[126*MaxBatch : 127*MaxBatch]
+	dense4_Wx := w.work[126*MaxBatch : 127*MaxBatch]
 	for j := 0; j < 1; j++ {
 		out := dense4_Wx[j*MaxBatch:][:n]
 		in0 := dense3[0*MaxBatch:][:len(out)]
@@ -755,7 +762,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense4_z = dense4_Wx + dense4_b (cancer.ml:12)
-	dense4_z := m.work[127*MaxBatch : 128*MaxBatch]
+	dense4_z := w.work[127*MaxBatch : 128*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := dense4_z[f*MaxBatch:][:n]
 		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:n]
@@ -766,7 +773,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// p = sigmoid(dense4_z) (cancer.ml:12)
-	p := m.work[128*MaxBatch : 129*MaxBatch]
+	p := w.work[128*MaxBatch : 129*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := p[f*MaxBatch:][:n]
 		r_dense4_z := dense4_z[f*MaxBatch:][:n]
@@ -776,7 +783,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// target y: row-major rows to batch-major (cancer.ml:14)
-	y := m.work[129*MaxBatch : 130*MaxBatch]
+	y := w.work[129*MaxBatch : 130*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := yRows[b*NumTargets:][:1]
 		for f, v := range row {
@@ -796,7 +803,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	loss := T(sum_loss / float64(n*1))
 
 	// d_bce = 1/(n·1)
-	d_bce := m.work[126*MaxBatch : 127*MaxBatch]
+	d_bce := w.work[126*MaxBatch : 127*MaxBatch]
 	d_bce_each := 1.0 / T(n*1)
 	for f := 0; f < 1; f++ {
 		out := d_bce[f*MaxBatch:][:n]
@@ -806,7 +813,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense4_z = -d_bce·y + d_bce·p
-	d_dense4_z := m.work[127*MaxBatch : 128*MaxBatch]
+	d_dense4_z := w.work[127*MaxBatch : 128*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_dense4_z[f*MaxBatch:][:n]
 		r_d_bce := d_bce[f*MaxBatch:][:n]
@@ -839,7 +846,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense3 = dense4_Wᵀ·d_dense4_z: [4] from [1] (cancer.ml:12)
-	d_dense3 := m.work[134*MaxBatch : 138*MaxBatch]
+	d_dense3 := w.work[134*MaxBatch : 138*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := d_dense3[j*MaxBatch:][:n]
 		in0 := d_dense4_z[0*MaxBatch:][:len(out)]
@@ -850,7 +857,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense3_z = d_dense3·(1 - dense3·dense3) (cancer.ml:12)
-	d_dense3_z := m.work[138*MaxBatch : 142*MaxBatch]
+	d_dense3_z := w.work[138*MaxBatch : 142*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := d_dense3_z[f*MaxBatch:][:n]
 		r_d_dense3 := d_dense3[f*MaxBatch:][:n]
@@ -882,7 +889,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dropout2 = dense3_Wᵀ·d_dense3_z: [12] from [4] (cancer.ml:11)
-	d_dropout2 := m.work[114*MaxBatch : 126*MaxBatch]
+	d_dropout2 := w.work[114*MaxBatch : 126*MaxBatch]
 	for j := 0; j < 12; j++ {
 		out := d_dropout2[j*MaxBatch:][:n]
 		in0 := d_dense3_z[0*MaxBatch:][:len(out)]
@@ -899,7 +906,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense2_z = d_dropout2·dropout2_mask·(1 - dense2·dense2) (cancer.ml:11)
-	d_dense2_z := m.work[142*MaxBatch : 154*MaxBatch]
+	d_dense2_z := w.work[142*MaxBatch : 154*MaxBatch]
 	for f := 0; f < 12; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
 		r_d_dropout2 := d_dropout2[f*MaxBatch:][:n]
@@ -932,7 +939,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dropout1 = dense2_Wᵀ·d_dense2_z: [20] from [12] (cancer.ml:9)
-	d_dropout1 := m.work[70*MaxBatch : 90*MaxBatch]
+	d_dropout1 := w.work[70*MaxBatch : 90*MaxBatch]
 	for j := 0; j < 20; j++ {
 		out := d_dropout1[j*MaxBatch:][:n]
 		clear(out)
@@ -952,7 +959,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense1_z = d_dropout1·dropout1_mask·(1 - dense1·dense1) (cancer.ml:9)
-	d_dense1_z := m.work[154*MaxBatch : 174*MaxBatch]
+	d_dense1_z := w.work[154*MaxBatch : 174*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
 		r_d_dropout1 := d_dropout1[f*MaxBatch:][:n]

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -18,7 +19,7 @@ type Series struct {
 }
 
 // palette is a colour-blind-safe set (Okabe–Ito).
-var palette = []color.Color{
+var colors = []color.Color{
 	color.RGBA{0, 114, 178, 255}, color.RGBA{213, 94, 0, 255}, color.RGBA{0, 158, 115, 255},
 	color.RGBA{204, 121, 167, 255}, color.RGBA{230, 159, 0, 255}, color.RGBA{86, 180, 233, 255},
 }
@@ -51,7 +52,7 @@ func Lines(title, xlabel, ylabel string, logY bool, series ...Series) (*plot.Plo
 		if err != nil {
 			return nil, fmt.Errorf("plot %q: %w", s.Name, err)
 		}
-		l.Color = palette[i%len(palette)]
+		l.Color = colors[i%len(colors)]
 		l.Width = vg.Points(1.5)
 		p.Add(l)
 		p.Legend.Add(s.Name, l)
@@ -73,3 +74,5 @@ func SaveRow(path string, width, height vg.Length, ps ...*plot.Plot) error {
 	}
 	return savePNG(img, path)
 }
+
+func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }

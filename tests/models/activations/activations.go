@@ -39,6 +39,13 @@ const (
 	MaxBatch = 8
 )
 
+// worker is the scratch space of the passes one goroutine runs.
+type worker struct {
+	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
+	work    [50 * MaxBatch]T
+	scratch [1]T
+}
+
 // Model holds the parameters of Activations, their gradient and the scratch space of its passes.
 // A Model is not safe for concurrent use; make one per goroutine.
 type Model struct {
@@ -73,9 +80,8 @@ type Model struct {
 	// The gradient of the loss, in the same layout.
 	Dense1WGrad, Dense1BGrad, Dense2WGrad, Dense2BGrad, Dense3WGrad, Dense3BGrad, Dense4WGrad, Dense4BGrad, Dense5WGrad, Dense5BGrad, Dense6WGrad, Dense6BGrad []T
 
-	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work [50 * MaxBatch]T
-	// rowWork is the same for the single-row Predict.
+	w [1]worker
+	// rowWork is the work area of the single-row Predict.
 	rowWork [50]T
 }
 
@@ -118,15 +124,6 @@ func (m *Model) Params() []T {
 func (m *Model) Grads() []T {
 	return m.grads[:]
 }
-func (m *Model) NumInputs() int {
-	return NumInputs
-}
-func (m *Model) NumOutputs() int {
-	return NumOutputs
-}
-func (m *Model) MaxBatch() int {
-	return MaxBatch
-}
 
 // Init sets the parameters as Keras does: Glorot-uniform kernels, zero biases.
 func (m *Model) Init(rng *mlrt.RNG) {
@@ -144,6 +141,16 @@ func (m *Model) Init(rng *mlrt.RNG) {
 	mlrt.Zeros(m.Dense6B)
 }
 
+func (m *Model) NumInputs() int {
+	return NumInputs
+}
+func (m *Model) NumOutputs() int {
+	return NumOutputs
+}
+func (m *Model) MaxBatch() int {
+	return MaxBatch
+}
+
 // Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst
 // (NumOutputs values a row). It runs in batches of MaxBatch and allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
@@ -153,7 +160,7 @@ func (m *Model) Predict(dst, x []T, n int) {
 	}
 	for i := 0; i < n; i += MaxBatch {
 		k := min(MaxBatch, n-i)
-		m.predictBatch(dst[i*NumOutputs:], x[i*NumInputs:], k)
+		m.predictBatch(&m.w[0], dst[i*NumOutputs:], x[i*NumInputs:], k)
 	}
 }
 
@@ -163,7 +170,7 @@ func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
 		panic(fmt.Sprintf("Activations: batch of %d rows; want 1 to %d", n, MaxBatch))
 	}
-	return float64(m.lossBatch(x, y, n, pred))
+	return float64(m.lossBatch(&m.w[0], x, y, n, pred))
 }
 
 // LossGrad runs the training pass (dropout masks drawn from rng; nil turns dropout off)
@@ -173,7 +180,7 @@ func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
 		panic(fmt.Sprintf("Activations: batch of %d rows; want 1 to %d", n, MaxBatch))
 	}
-	return float64(m.lossGradBatch(x, y, n, rng, pred))
+	return float64(m.lossGradBatch(&m.w[0], x, y, n, rng, pred))
 }
 
 // TrainConfig returns the settings of the train and metric statements of activations.ml.
@@ -285,9 +292,9 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 }
 
 // predictBatch computes the outputs of n ≤ MaxBatch rows of x into dst (inference: no dropout).
-func (m *Model) predictBatch(dstRows, xRows []T, n int) {
+func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// input x: row-major rows to batch-major (activations.ml:4)
-	x := m.work[0*MaxBatch : 5*MaxBatch]
+	x := w.work[0*MaxBatch : 5*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := xRows[b*NumInputs:][:5]
 		for f, v := range row {
@@ -296,7 +303,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense1_Wx = dense1_W·x: [4] from [5] (activations.ml:5)
-	dense1_Wx := m.work[5*MaxBatch : 9*MaxBatch]
+	dense1_Wx := w.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -323,7 +330,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (activations.ml:5)
-	dense1 := m.work[0*MaxBatch : 4*MaxBatch]
+	dense1 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense1[f*MaxBatch:][:n]
 		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
@@ -334,7 +341,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense2_Wx = dense2_W·dense1: [4] from [4] (activations.ml:6)
-	dense2_Wx := m.work[5*MaxBatch : 9*MaxBatch]
+	dense2_Wx := w.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		in0 := dense1[0*MaxBatch:][:len(out)]
@@ -351,7 +358,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense2 = sigmoid(dense2_Wx + dense2_b) (activations.ml:6)
-	dense2 := m.work[0*MaxBatch : 4*MaxBatch]
+	dense2 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense2[f*MaxBatch:][:n]
 		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
@@ -362,7 +369,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense3_Wx = dense3_W·dense2: [4] from [4] (activations.ml:7)
-	dense3_Wx := m.work[5*MaxBatch : 9*MaxBatch]
+	dense3_Wx := w.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense3_Wx[j*MaxBatch:][:n]
 		in0 := dense2[0*MaxBatch:][:len(out)]
@@ -379,7 +386,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense3 = relu(dense3_Wx + dense3_b) (activations.ml:7)
-	dense3 := m.work[0*MaxBatch : 4*MaxBatch]
+	dense3 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense3[f*MaxBatch:][:n]
 		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:n]
@@ -390,7 +397,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense4_Wx = dense4_W·dense3: [4] from [4] (activations.ml:8)
-	dense4_Wx := m.work[5*MaxBatch : 9*MaxBatch]
+	dense4_Wx := w.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense4_Wx[j*MaxBatch:][:n]
 		in0 := dense3[0*MaxBatch:][:len(out)]
@@ -407,7 +414,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense4 = softplus(dense4_Wx + dense4_b) (activations.ml:8)
-	dense4 := m.work[0*MaxBatch : 4*MaxBatch]
+	dense4 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense4[f*MaxBatch:][:n]
 		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:n]
@@ -418,7 +425,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense5_Wx = dense5_W·dense4: [4] from [4] (activations.ml:9)
-	dense5_Wx := m.work[5*MaxBatch : 9*MaxBatch]
+	dense5_Wx := w.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense5_Wx[j*MaxBatch:][:n]
 		in0 := dense4[0*MaxBatch:][:len(out)]
@@ -435,7 +442,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense5 = sin(dense5_Wx + dense5_b) (activations.ml:9)
-	dense5 := m.work[0*MaxBatch : 4*MaxBatch]
+	dense5 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense5[f*MaxBatch:][:n]
 		r_dense5_Wx := dense5_Wx[f*MaxBatch:][:n]
@@ -446,7 +453,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense6_Wx = dense6_W·dense5: [3] from [4] (activations.ml:10)
-	dense6_Wx := m.work[5*MaxBatch : 8*MaxBatch]
+	dense6_Wx := w.work[5*MaxBatch : 8*MaxBatch]
 	for j := 0; j < 3; j++ {
 		out := dense6_Wx[j*MaxBatch:][:n]
 		in0 := dense5[0*MaxBatch:][:len(out)]
@@ -463,7 +470,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// u = dense6_Wx + dense6_b (activations.ml:10)
-	u := m.work[0*MaxBatch : 3*MaxBatch]
+	u := w.work[0*MaxBatch : 3*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := u[f*MaxBatch:][:n]
 		r_dense6_Wx := dense6_Wx[f*MaxBatch:][:n]
@@ -482,9 +489,9 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
-func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
+func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 	// input x: row-major rows to batch-major (activations.ml:4)
-	x := m.work[0*MaxBatch : 5*MaxBatch]
+	x := w.work[0*MaxBatch : 5*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := xRows[b*NumInputs:][:5]
 		for f, v := range row {
@@ -493,7 +500,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense1_Wx = dense1_W·x: [4] from [5] (activations.ml:5)
-	dense1_Wx := m.work[5*MaxBatch : 9*MaxBatch]
+	dense1_Wx := w.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -520,7 +527,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (activations.ml:5)
-	dense1 := m.work[0*MaxBatch : 4*MaxBatch]
+	dense1 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense1[f*MaxBatch:][:n]
 		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
@@ -531,7 +538,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense2_Wx = dense2_W·dense1: [4] from [4] (activations.ml:6)
-	dense2_Wx := m.work[5*MaxBatch : 9*MaxBatch]
+	dense2_Wx := w.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		in0 := dense1[0*MaxBatch:][:len(out)]
@@ -548,7 +555,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense2 = sigmoid(dense2_Wx + dense2_b) (activations.ml:6)
-	dense2 := m.work[0*MaxBatch : 4*MaxBatch]
+	dense2 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense2[f*MaxBatch:][:n]
 		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
@@ -559,7 +566,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense3_Wx = dense3_W·dense2: [4] from [4] (activations.ml:7)
-	dense3_Wx := m.work[5*MaxBatch : 9*MaxBatch]
+	dense3_Wx := w.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense3_Wx[j*MaxBatch:][:n]
 		in0 := dense2[0*MaxBatch:][:len(out)]
@@ -576,7 +583,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense3 = relu(dense3_Wx + dense3_b) (activations.ml:7)
-	dense3 := m.work[0*MaxBatch : 4*MaxBatch]
+	dense3 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense3[f*MaxBatch:][:n]
 		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:n]
@@ -587,7 +594,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense4_Wx = dense4_W·dense3: [4] from [4] (activations.ml:8)
-	dense4_Wx := m.work[5*MaxBatch : 9*MaxBatch]
+	dense4_Wx := w.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense4_Wx[j*MaxBatch:][:n]
 		in0 := dense3[0*MaxBatch:][:len(out)]
@@ -604,7 +611,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense4 = softplus(dense4_Wx + dense4_b) (activations.ml:8)
-	dense4 := m.work[0*MaxBatch : 4*MaxBatch]
+	dense4 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense4[f*MaxBatch:][:n]
 		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:n]
@@ -615,7 +622,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense5_Wx = dense5_W·dense4: [4] from [4] (activations.ml:9)
-	dense5_Wx := m.work[5*MaxBatch : 9*MaxBatch]
+	dense5_Wx := w.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense5_Wx[j*MaxBatch:][:n]
 		in0 := dense4[0*MaxBatch:][:len(out)]
@@ -632,7 +639,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense5 = sin(dense5_Wx + dense5_b) (activations.ml:9)
-	dense5 := m.work[0*MaxBatch : 4*MaxBatch]
+	dense5 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense5[f*MaxBatch:][:n]
 		r_dense5_Wx := dense5_Wx[f*MaxBatch:][:n]
@@ -643,7 +650,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense6_Wx = dense6_W·dense5: [3] from [4] (activations.ml:10)
-	dense6_Wx := m.work[5*MaxBatch : 8*MaxBatch]
+	dense6_Wx := w.work[5*MaxBatch : 8*MaxBatch]
 	for j := 0; j < 3; j++ {
 		out := dense6_Wx[j*MaxBatch:][:n]
 		in0 := dense5[0*MaxBatch:][:len(out)]
@@ -660,7 +667,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// u = dense6_Wx + dense6_b (activations.ml:10)
-	u := m.work[0*MaxBatch : 3*MaxBatch]
+	u := w.work[0*MaxBatch : 3*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := u[f*MaxBatch:][:n]
 		r_dense6_Wx := dense6_Wx[f*MaxBatch:][:n]
@@ -671,7 +678,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// target y: row-major rows to batch-major (activations.ml:11)
-	y := m.work[5*MaxBatch : 8*MaxBatch]
+	y := w.work[5*MaxBatch : 8*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := yRows[b*NumTargets:][:3]
 		for f, v := range row {
@@ -680,7 +687,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// sub = u - y (activations.ml:12)
-	sub := m.work[9*MaxBatch : 12*MaxBatch]
+	sub := w.work[9*MaxBatch : 12*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := sub[f*MaxBatch:][:n]
 		r_u := u[f*MaxBatch:][:n]
@@ -716,9 +723,9 @@ lossGradBatch runs the training pass on n ≤ MaxBatch rows: the loss, its gradi
 Grad views, and the outputs into pred if not nil. rng draws the dropout masks; nil turns
 dropout off.
 */
-func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows []T) T {
+func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG, predRows []T) T {
 	// input x: row-major rows to batch-major (activations.ml:4)
-	x := m.work[0*MaxBatch : 5*MaxBatch]
+	x := w.work[0*MaxBatch : 5*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := xRows[b*NumInputs:][:5]
 		for f, v := range row {
@@ -727,7 +734,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense1_Wx = dense1_W·x: [4] from [5] (activations.ml:5)
-	dense1_Wx := m.work[5*MaxBatch : 9*MaxBatch]
+	dense1_Wx := w.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -754,7 +761,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (activations.ml:5)
-	dense1 := m.work[9*MaxBatch : 13*MaxBatch]
+	dense1 := w.work[9*MaxBatch : 13*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense1[f*MaxBatch:][:n]
 		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
@@ -765,7 +772,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense2_Wx = dense2_W·dense1: [4] from [4] (activations.ml:6)
-	dense2_Wx := m.work[5*MaxBatch : 9*MaxBatch]
+	dense2_Wx := w.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		in0 := dense1[0*MaxBatch:][:len(out)]
@@ -782,7 +789,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense2 = sigmoid(dense2_Wx + dense2_b) (activations.ml:6)
-	dense2 := m.work[13*MaxBatch : 17*MaxBatch]
+	dense2 := w.work[13*MaxBatch : 17*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense2[f*MaxBatch:][:n]
 		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
@@ -793,7 +800,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense3_Wx = dense3_W·dense2: [4] from [4] (activations.ml:7)
-	dense3_Wx := m.work[5*MaxBatch : 9*MaxBatch]
+	dense3_Wx := w.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense3_Wx[j*MaxBatch:][:n]
 		in0 := dense2[0*MaxBatch:][:len(out)]
@@ -810,7 +817,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense3_z = dense3_Wx + dense3_b (activations.ml:7)
-	dense3_z := m.work[17*MaxBatch : 21*MaxBatch]
+	dense3_z := w.work[17*MaxBatch : 21*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense3_z[f*MaxBatch:][:n]
 		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:n]
@@ -821,7 +828,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense3 = relu(dense3_z) (activations.ml:7)
-	dense3 := m.work[5*MaxBatch : 9*MaxBatch]
+	dense3 := w.work[5*MaxBatch : 9*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense3[f*MaxBatch:][:n]
 		r_dense3_z := dense3_z[f*MaxBatch:][:n]
@@ -831,7 +838,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense4_Wx = dense4_W·dense3: [4] from [4] (activations.ml:8)
-	dense4_Wx := m.work[21*MaxBatch : 25*MaxBatch]
+	dense4_Wx := w.work[21*MaxBatch : 25*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense4_Wx[j*MaxBatch:][:n]
 		in0 := dense3[0*MaxBatch:][:len(out)]
@@ -848,7 +855,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense4_z = dense4_Wx + dense4_b (activations.ml:8)
-	dense4_z := m.work[25*MaxBatch : 29*MaxBatch]
+	dense4_z := w.work[25*MaxBatch : 29*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense4_z[f*MaxBatch:][:n]
 		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:n]
@@ -859,7 +866,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense4 = softplus(dense4_z) (activations.ml:8)
-	dense4 := m.work[21*MaxBatch : 25*MaxBatch]
+	dense4 := w.work[21*MaxBatch : 25*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense4[f*MaxBatch:][:n]
 		r_dense4_z := dense4_z[f*MaxBatch:][:n]
@@ -869,7 +876,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense5_Wx = dense5_W·dense4: [4] from [4] (activations.ml:9)
-	dense5_Wx := m.work[29*MaxBatch : 33*MaxBatch]
+	dense5_Wx := w.work[29*MaxBatch : 33*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := dense5_Wx[j*MaxBatch:][:n]
 		in0 := dense4[0*MaxBatch:][:len(out)]
@@ -886,7 +893,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense5_z = dense5_Wx + dense5_b (activations.ml:9)
-	dense5_z := m.work[33*MaxBatch : 37*MaxBatch]
+	dense5_z := w.work[33*MaxBatch : 37*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense5_z[f*MaxBatch:][:n]
 		r_dense5_Wx := dense5_Wx[f*MaxBatch:][:n]
@@ -897,7 +904,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense5 = sin(dense5_z) (activations.ml:9)
-	dense5 := m.work[29*MaxBatch : 33*MaxBatch]
+	dense5 := w.work[29*MaxBatch : 33*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense5[f*MaxBatch:][:n]
 		r_dense5_z := dense5_z[f*MaxBatch:][:n]
@@ -907,7 +914,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense6_Wx = dense6_W·dense5: [3] from [4] (activations.ml:10)
-	dense6_Wx := m.work[37*MaxBatch : 40*MaxBatch]
+	dense6_Wx := w.work[37*MaxBatch : 40*MaxBatch]
 	for j := 0; j < 3; j++ {
 		out := dense6_Wx[j*MaxBatch:][:n]
 		in0 := dense5[0*MaxBatch:][:len(out)]
@@ -924,7 +931,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// u = dense6_Wx + dense6_b (activations.ml:10)
-	u := m.work[40*MaxBatch : 43*MaxBatch]
+	u := w.work[40*MaxBatch : 43*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := u[f*MaxBatch:][:n]
 		r_dense6_Wx := dense6_Wx[f*MaxBatch:][:n]
@@ -935,7 +942,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// target y: row-major rows to batch-major (activations.ml:11)
-	y := m.work[37*MaxBatch : 40*MaxBatch]
+	y := w.work[37*MaxBatch : 40*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := yRows[b*NumTargets:][:3]
 		for f, v := range row {
@@ -944,7 +951,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// sub = u - y (activations.ml:12)
-	sub := m.work[43*MaxBatch : 46*MaxBatch]
+	sub := w.work[43*MaxBatch : 46*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := sub[f*MaxBatch:][:n]
 		r_u := u[f*MaxBatch:][:n]
@@ -965,7 +972,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	loss := T(sum_loss / float64(n*3))
 
 	// d_sq_err = 1/(n·3)·sub
-	d_sq_err := m.work[37*MaxBatch : 40*MaxBatch]
+	d_sq_err := w.work[37*MaxBatch : 40*MaxBatch]
 	d_sq_err_each := 1.0 / T(n*3)
 	for f := 0; f < 3; f++ {
 		out := d_sq_err[f*MaxBatch:][:n]
@@ -976,7 +983,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_u = d_sq_err + d_sq_err
-	d_u := m.work[43*MaxBatch : 46*MaxBatch]
+	d_u := w.work[43*MaxBatch : 46*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := d_u[f*MaxBatch:][:n]
 		r_d_sq_err := d_sq_err[f*MaxBatch:][:n]
@@ -1007,7 +1014,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense5 = dense6_Wᵀ·d_u: [4] from [3] (activations.ml:10)
-	d_dense5 := m.work[29*MaxBatch : 33*MaxBatch]
+	d_dense5 := w.work[29*MaxBatch : 33*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := d_dense5[j*MaxBatch:][:n]
 		in0 := d_u[0*MaxBatch:][:len(out)]
@@ -1022,7 +1029,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense5_z = d_dense5·cos(dense5_z) (activations.ml:10)
-	d_dense5_z := m.work[46*MaxBatch : 50*MaxBatch]
+	d_dense5_z := w.work[46*MaxBatch : 50*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := d_dense5_z[f*MaxBatch:][:n]
 		r_d_dense5 := d_dense5[f*MaxBatch:][:n]
@@ -1054,7 +1061,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense4 = dense5_Wᵀ·d_dense5_z: [4] from [4] (activations.ml:9)
-	d_dense4 := m.work[33*MaxBatch : 37*MaxBatch]
+	d_dense4 := w.work[33*MaxBatch : 37*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := d_dense4[j*MaxBatch:][:n]
 		in0 := d_dense5_z[0*MaxBatch:][:len(out)]
@@ -1071,7 +1078,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense4_z = d_dense4·sigmoid(dense4_z) (activations.ml:9)
-	d_dense4_z := m.work[29*MaxBatch : 33*MaxBatch]
+	d_dense4_z := w.work[29*MaxBatch : 33*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := d_dense4_z[f*MaxBatch:][:n]
 		r_d_dense4 := d_dense4[f*MaxBatch:][:n]
@@ -1103,7 +1110,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense3 = dense4_Wᵀ·d_dense4_z: [4] from [4] (activations.ml:8)
-	d_dense3 := m.work[21*MaxBatch : 25*MaxBatch]
+	d_dense3 := w.work[21*MaxBatch : 25*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := d_dense3[j*MaxBatch:][:n]
 		in0 := d_dense4_z[0*MaxBatch:][:len(out)]
@@ -1120,7 +1127,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense3_z = d_dense3·step(dense3_z) (activations.ml:8)
-	d_dense3_z := m.work[46*MaxBatch : 50*MaxBatch]
+	d_dense3_z := w.work[46*MaxBatch : 50*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := d_dense3_z[f*MaxBatch:][:n]
 		r_d_dense3 := d_dense3[f*MaxBatch:][:n]
@@ -1152,7 +1159,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense2 = dense3_Wᵀ·d_dense3_z: [4] from [4] (activations.ml:7)
-	d_dense2 := m.work[25*MaxBatch : 29*MaxBatch]
+	d_dense2 := w.work[25*MaxBatch : 29*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := d_dense2[j*MaxBatch:][:n]
 		in0 := d_dense3_z[0*MaxBatch:][:len(out)]
@@ -1169,7 +1176,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense2_z = d_dense2·dense2·(1 - dense2) (activations.ml:7)
-	d_dense2_z := m.work[33*MaxBatch : 37*MaxBatch]
+	d_dense2_z := w.work[33*MaxBatch : 37*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
 		r_d_dense2 := d_dense2[f*MaxBatch:][:n]
@@ -1201,7 +1208,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense1 = dense2_Wᵀ·d_dense2_z: [4] from [4] (activations.ml:6)
-	d_dense1 := m.work[5*MaxBatch : 9*MaxBatch]
+	d_dense1 := w.work[5*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 4; j++ {
 		out := d_dense1[j*MaxBatch:][:n]
 		in0 := d_dense2_z[0*MaxBatch:][:len(out)]
@@ -1218,7 +1225,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense1_z = d_dense1·(1 - dense1·dense1) (activations.ml:6)
-	d_dense1_z := m.work[29*MaxBatch : 33*MaxBatch]
+	d_dense1_z := w.work[29*MaxBatch : 33*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
 		r_d_dense1 := d_dense1[f*MaxBatch:][:n]

@@ -35,6 +35,13 @@ const (
 	MaxBatch = 8
 )
 
+// worker is the scratch space of the passes one goroutine runs.
+type worker struct {
+	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
+	work    [30 * MaxBatch]T
+	scratch [1]T
+}
+
 // Model holds the parameters of BCEClip, their gradient and the scratch space of its passes.
 // A Model is not safe for concurrent use; make one per goroutine.
 type Model struct {
@@ -53,9 +60,8 @@ type Model struct {
 	// The gradient of the loss, in the same layout.
 	Dense1WGrad, Dense1BGrad, Dense2WGrad, Dense2BGrad []T
 
-	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work [30 * MaxBatch]T
-	// rowWork is the same for the single-row Predict.
+	w [1]worker
+	// rowWork is the work area of the single-row Predict.
 	rowWork [30]T
 }
 
@@ -82,6 +88,15 @@ func (m *Model) Params() []T {
 func (m *Model) Grads() []T {
 	return m.grads[:]
 }
+
+// Init sets the parameters as Keras does: Glorot-uniform kernels, zero biases.
+func (m *Model) Init(rng *mlrt.RNG) {
+	mlrt.GlorotUniform(m.Dense1W, 4, 3, rng)
+	mlrt.Zeros(m.Dense1B)
+	mlrt.GlorotUniform(m.Dense2W, 3, 2, rng)
+	mlrt.Zeros(m.Dense2B)
+}
+
 func (m *Model) NumInputs() int {
 	return NumInputs
 }
@@ -90,14 +105,6 @@ func (m *Model) NumOutputs() int {
 }
 func (m *Model) MaxBatch() int {
 	return MaxBatch
-}
-
-// Init sets the parameters as Keras does: Glorot-uniform kernels, zero biases.
-func (m *Model) Init(rng *mlrt.RNG) {
-	mlrt.GlorotUniform(m.Dense1W, 4, 3, rng)
-	mlrt.Zeros(m.Dense1B)
-	mlrt.GlorotUniform(m.Dense2W, 3, 2, rng)
-	mlrt.Zeros(m.Dense2B)
 }
 
 // Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst
@@ -109,7 +116,7 @@ func (m *Model) Predict(dst, x []T, n int) {
 	}
 	for i := 0; i < n; i += MaxBatch {
 		k := min(MaxBatch, n-i)
-		m.predictBatch(dst[i*NumOutputs:], x[i*NumInputs:], k)
+		m.predictBatch(&m.w[0], dst[i*NumOutputs:], x[i*NumInputs:], k)
 	}
 }
 
@@ -119,7 +126,7 @@ func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
 		panic(fmt.Sprintf("BCEClip: batch of %d rows; want 1 to %d", n, MaxBatch))
 	}
-	return float64(m.lossBatch(x, y, n, pred))
+	return float64(m.lossBatch(&m.w[0], x, y, n, pred))
 }
 
 // LossGrad runs the training pass (dropout masks drawn from rng; nil turns dropout off)
@@ -129,7 +136,7 @@ func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
 		panic(fmt.Sprintf("BCEClip: batch of %d rows; want 1 to %d", n, MaxBatch))
 	}
-	return float64(m.lossGradBatch(x, y, n, rng, pred))
+	return float64(m.lossGradBatch(&m.w[0], x, y, n, rng, pred))
 }
 
 // TrainConfig returns the settings of the train and metric statements of bceclip.ml.
@@ -189,9 +196,9 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 }
 
 // predictBatch computes the outputs of n ≤ MaxBatch rows of x into dst (inference: no dropout).
-func (m *Model) predictBatch(dstRows, xRows []T, n int) {
+func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// input x: row-major rows to batch-major (bceclip.ml:4)
-	x := m.work[0*MaxBatch : 4*MaxBatch]
+	x := w.work[0*MaxBatch : 4*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := xRows[b*NumInputs:][:4]
 		for f, v := range row {
@@ -200,7 +207,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense1_Wx = dense1_W·x: [3] from [4] (bceclip.ml:5)
-	dense1_Wx := m.work[4*MaxBatch : 7*MaxBatch]
+	dense1_Wx := w.work[4*MaxBatch : 7*MaxBatch]
 	for j := 0; j < 3; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		in0 := x[0*MaxBatch:][:len(out)]
@@ -217,7 +224,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bceclip.ml:5)
-	dense1 := m.work[0*MaxBatch : 3*MaxBatch]
+	dense1 := w.work[0*MaxBatch : 3*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := dense1[f*MaxBatch:][:n]
 		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
@@ -228,7 +235,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense2_Wx = dense2_W·dense1: [2] from [3] (bceclip.ml:6)
-	dense2_Wx := m.work[4*MaxBatch : 6*MaxBatch]
+	dense2_Wx := w.work[4*MaxBatch : 6*MaxBatch]
 	for j := 0; j < 2; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		in0 := dense1[0*MaxBatch:][:len(out)]
@@ -243,7 +250,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// p = softplus(dense2_Wx + dense2_b) (bceclip.ml:6)
-	p := m.work[0*MaxBatch : 2*MaxBatch]
+	p := w.work[0*MaxBatch : 2*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := p[f*MaxBatch:][:n]
 		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
@@ -262,9 +269,9 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
-func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
+func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 	// input x: row-major rows to batch-major (bceclip.ml:4)
-	x := m.work[0*MaxBatch : 4*MaxBatch]
+	x := w.work[0*MaxBatch : 4*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := xRows[b*NumInputs:][:4]
 		for f, v := range row {
@@ -273,7 +280,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense1_Wx = dense1_W·x: [3] from [4] (bceclip.ml:5)
-	dense1_Wx := m.work[4*MaxBatch : 7*MaxBatch]
+	dense1_Wx := w.work[4*MaxBatch : 7*MaxBatch]
 	for j := 0; j < 3; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		in0 := x[0*MaxBatch:][:len(out)]
@@ -290,7 +297,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bceclip.ml:5)
-	dense1 := m.work[0*MaxBatch : 3*MaxBatch]
+	dense1 := w.work[0*MaxBatch : 3*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := dense1[f*MaxBatch:][:n]
 		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
@@ -301,7 +308,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense2_Wx = dense2_W·dense1: [2] from [3] (bceclip.ml:6)
-	dense2_Wx := m.work[4*MaxBatch : 6*MaxBatch]
+	dense2_Wx := w.work[4*MaxBatch : 6*MaxBatch]
 	for j := 0; j < 2; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		in0 := dense1[0*MaxBatch:][:len(out)]
@@ -316,7 +323,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// p = softplus(dense2_Wx + dense2_b) (bceclip.ml:6)
-	p := m.work[0*MaxBatch : 2*MaxBatch]
+	p := w.work[0*MaxBatch : 2*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := p[f*MaxBatch:][:n]
 		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
@@ -327,7 +334,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// target y: row-major rows to batch-major (bceclip.ml:7)
-	y := m.work[4*MaxBatch : 6*MaxBatch]
+	y := w.work[4*MaxBatch : 6*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := yRows[b*NumTargets:][:2]
 		for f, v := range row {
@@ -336,7 +343,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// p_clipped = clip(p) (bceclip.ml:8)
-	p_clipped := m.work[7*MaxBatch : 9*MaxBatch]
+	p_clipped := w.work[7*MaxBatch : 9*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := p_clipped[f*MaxBatch:][:n]
 		r_p := p[f*MaxBatch:][:n]
@@ -372,9 +379,9 @@ lossGradBatch runs the training pass on n ≤ MaxBatch rows: the loss, its gradi
 Grad views, and the outputs into pred if not nil. rng draws the dropout masks; nil turns
 dropout off.
 */
-func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows []T) T {
+func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG, predRows []T) T {
 	// input x: row-major rows to batch-major (bceclip.ml:4)
-	x := m.work[0*MaxBatch : 4*MaxBatch]
+	x := w.work[0*MaxBatch : 4*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := xRows[b*NumInputs:][:4]
 		for f, v := range row {
@@ -383,7 +390,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense1_Wx = dense1_W·x: [3] from [4] (bceclip.ml:5)
-	dense1_Wx := m.work[4*MaxBatch : 7*MaxBatch]
+	dense1_Wx := w.work[4*MaxBatch : 7*MaxBatch]
 	for j := 0; j < 3; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		in0 := x[0*MaxBatch:][:len(out)]
@@ -400,7 +407,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bceclip.ml:5)
-	dense1 := m.work[7*MaxBatch : 10*MaxBatch]
+	dense1 := w.work[7*MaxBatch : 10*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := dense1[f*MaxBatch:][:n]
 		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
@@ -411,7 +418,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense2_Wx = dense2_W·dense1: [2] from [3] (bceclip.ml:6)
-	dense2_Wx := m.work[4*MaxBatch : 6*MaxBatch]
+	dense2_Wx := w.work[4*MaxBatch : 6*MaxBatch]
 	for j := 0; j < 2; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		in0 := dense1[0*MaxBatch:][:len(out)]
@@ -426,7 +433,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense2_z = dense2_Wx + dense2_b (bceclip.ml:6)
-	dense2_z := m.work[10*MaxBatch : 12*MaxBatch]
+	dense2_z := w.work[10*MaxBatch : 12*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := dense2_z[f*MaxBatch:][:n]
 		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
@@ -437,7 +444,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// p = softplus(dense2_z) (bceclip.ml:6)
-	p := m.work[4*MaxBatch : 6*MaxBatch]
+	p := w.work[4*MaxBatch : 6*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := p[f*MaxBatch:][:n]
 		r_dense2_z := dense2_z[f*MaxBatch:][:n]
@@ -447,7 +454,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// target y: row-major rows to batch-major (bceclip.ml:7)
-	y := m.work[12*MaxBatch : 14*MaxBatch]
+	y := w.work[12*MaxBatch : 14*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := yRows[b*NumTargets:][:2]
 		for f, v := range row {
@@ -456,7 +463,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// p_clipped = clip(p) (bceclip.ml:8)
-	p_clipped := m.work[14*MaxBatch : 16*MaxBatch]
+	p_clipped := w.work[14*MaxBatch : 16*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := p_clipped[f*MaxBatch:][:n]
 		r_p := p[f*MaxBatch:][:n]
@@ -466,7 +473,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// sub = 1 - y (bceclip.ml:8)
-	sub := m.work[16*MaxBatch : 18*MaxBatch]
+	sub := w.work[16*MaxBatch : 18*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := sub[f*MaxBatch:][:n]
 		r_y := y[f*MaxBatch:][:n]
@@ -476,7 +483,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// sub = 1 - p_clipped (bceclip.ml:8)
-	sub_2 := m.work[18*MaxBatch : 20*MaxBatch]
+	sub_2 := w.work[18*MaxBatch : 20*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := sub_2[f*MaxBatch:][:n]
 		r_p_clipped := p_clipped[f*MaxBatch:][:n]
@@ -499,7 +506,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	loss := T(sum_loss / float64(n*2))
 
 	// d_bce = -1/(n·2)
-	d_bce := m.work[20*MaxBatch : 22*MaxBatch]
+	d_bce := w.work[20*MaxBatch : 22*MaxBatch]
 	d_bce_each := 1.0 / T(n*2)
 	for f := 0; f < 2; f++ {
 		out := d_bce[f*MaxBatch:][:n]
@@ -509,7 +516,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense2_z = (-d_bce·sub/sub + d_bce·y/p_clipped)·inrange(p)·sigmoid(dense2_z)
-	d_dense2_z := m.work[22*MaxBatch : 24*MaxBatch]
+	d_dense2_z := w.work[22*MaxBatch : 24*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
 		r_d_bce := d_bce[f*MaxBatch:][:n]
@@ -546,7 +553,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense1 = dense2_Wᵀ·d_dense2_z: [3] from [2] (bceclip.ml:6)
-	d_dense1 := m.work[24*MaxBatch : 27*MaxBatch]
+	d_dense1 := w.work[24*MaxBatch : 27*MaxBatch]
 	for j := 0; j < 3; j++ {
 		out := d_dense1[j*MaxBatch:][:n]
 		in0 := d_dense2_z[0*MaxBatch:][:len(out)]
@@ -559,7 +566,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense1_z = d_dense1·(1 - dense1·dense1) (bceclip.ml:6)
-	d_dense1_z := m.work[27*MaxBatch : 30*MaxBatch]
+	d_dense1_z := w.work[27*MaxBatch : 30*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
 		r_d_dense1 := d_dense1[f*MaxBatch:][:n]

@@ -36,6 +36,13 @@ const (
 	MaxBatch = 8
 )
 
+// worker is the scratch space of the passes one goroutine runs.
+type worker struct {
+	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
+	work    [30 * MaxBatch]T
+	scratch [1]T
+}
+
 // Model holds the parameters of BCELogits, their gradient and the scratch space of its passes.
 // A Model is not safe for concurrent use; make one per goroutine.
 type Model struct {
@@ -54,9 +61,8 @@ type Model struct {
 	// The gradient of the loss, in the same layout.
 	Dense1WGrad, Dense1BGrad, Dense2WGrad, Dense2BGrad []T
 
-	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work [30 * MaxBatch]T
-	// rowWork is the same for the single-row Predict.
+	w [1]worker
+	// rowWork is the work area of the single-row Predict.
 	rowWork [30]T
 }
 
@@ -83,6 +89,15 @@ func (m *Model) Params() []T {
 func (m *Model) Grads() []T {
 	return m.grads[:]
 }
+
+// Init sets the parameters as Keras does: Glorot-uniform kernels, zero biases.
+func (m *Model) Init(rng *mlrt.RNG) {
+	mlrt.GlorotUniform(m.Dense1W, 6, 5, rng)
+	mlrt.Zeros(m.Dense1B)
+	mlrt.GlorotUniform(m.Dense2W, 5, 1, rng)
+	mlrt.Zeros(m.Dense2B)
+}
+
 func (m *Model) NumInputs() int {
 	return NumInputs
 }
@@ -91,14 +106,6 @@ func (m *Model) NumOutputs() int {
 }
 func (m *Model) MaxBatch() int {
 	return MaxBatch
-}
-
-// Init sets the parameters as Keras does: Glorot-uniform kernels, zero biases.
-func (m *Model) Init(rng *mlrt.RNG) {
-	mlrt.GlorotUniform(m.Dense1W, 6, 5, rng)
-	mlrt.Zeros(m.Dense1B)
-	mlrt.GlorotUniform(m.Dense2W, 5, 1, rng)
-	mlrt.Zeros(m.Dense2B)
 }
 
 // Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst
@@ -110,7 +117,7 @@ func (m *Model) Predict(dst, x []T, n int) {
 	}
 	for i := 0; i < n; i += MaxBatch {
 		k := min(MaxBatch, n-i)
-		m.predictBatch(dst[i*NumOutputs:], x[i*NumInputs:], k)
+		m.predictBatch(&m.w[0], dst[i*NumOutputs:], x[i*NumInputs:], k)
 	}
 }
 
@@ -120,7 +127,7 @@ func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
 		panic(fmt.Sprintf("BCELogits: batch of %d rows; want 1 to %d", n, MaxBatch))
 	}
-	return float64(m.lossBatch(x, y, n, pred))
+	return float64(m.lossBatch(&m.w[0], x, y, n, pred))
 }
 
 // LossGrad runs the training pass (dropout masks drawn from rng; nil turns dropout off)
@@ -130,7 +137,7 @@ func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
 		panic(fmt.Sprintf("BCELogits: batch of %d rows; want 1 to %d", n, MaxBatch))
 	}
-	return float64(m.lossGradBatch(x, y, n, rng, pred))
+	return float64(m.lossGradBatch(&m.w[0], x, y, n, rng, pred))
 }
 
 // TrainConfig returns the settings of the train and metric statements of bcelogits.ml.
@@ -190,9 +197,9 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 }
 
 // predictBatch computes the outputs of n ≤ MaxBatch rows of x into dst (inference: no dropout).
-func (m *Model) predictBatch(dstRows, xRows []T, n int) {
+func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// input x: row-major rows to batch-major (bcelogits.ml:4)
-	x := m.work[0*MaxBatch : 6*MaxBatch]
+	x := w.work[0*MaxBatch : 6*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := xRows[b*NumInputs:][:6]
 		for f, v := range row {
@@ -201,7 +208,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense1_Wx = dense1_W·x: [5] from [6] (bcelogits.ml:5)
-	dense1_Wx := m.work[6*MaxBatch : 11*MaxBatch]
+	dense1_Wx := w.work[6*MaxBatch : 11*MaxBatch]
 	for j := 0; j < 5; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -230,7 +237,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bcelogits.ml:5)
-	dense1 := m.work[0*MaxBatch : 5*MaxBatch]
+	dense1 := w.work[0*MaxBatch : 5*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense1[f*MaxBatch:][:n]
 		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
@@ -241,7 +248,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense2_Wx = dense2_W·dense1: [1] from [5] (bcelogits.ml:7)
-	dense2_Wx := m.work[5*MaxBatch : 6*MaxBatch]
+	dense2_Wx := w.work[5*MaxBatch : 6*MaxBatch]
 	for j := 0; j < 1; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -268,7 +275,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// p = sigmoid(dense2_Wx + dense2_b) (bcelogits.ml:7)
-	p := m.work[6*MaxBatch : 7*MaxBatch]
+	p := w.work[6*MaxBatch : 7*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := p[f*MaxBatch:][:n]
 		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
@@ -287,9 +294,9 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
-func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
+func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 	// input x: row-major rows to batch-major (bcelogits.ml:4)
-	x := m.work[0*MaxBatch : 6*MaxBatch]
+	x := w.work[0*MaxBatch : 6*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := xRows[b*NumInputs:][:6]
 		for f, v := range row {
@@ -298,7 +305,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense1_Wx = dense1_W·x: [5] from [6] (bcelogits.ml:5)
-	dense1_Wx := m.work[6*MaxBatch : 11*MaxBatch]
+	dense1_Wx := w.work[6*MaxBatch : 11*MaxBatch]
 	for j := 0; j < 5; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -327,7 +334,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bcelogits.ml:5)
-	dense1 := m.work[0*MaxBatch : 5*MaxBatch]
+	dense1 := w.work[0*MaxBatch : 5*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense1[f*MaxBatch:][:n]
 		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
@@ -338,7 +345,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense2_Wx = dense2_W·dense1: [1] from [5] (bcelogits.ml:7)
-	dense2_Wx := m.work[5*MaxBatch : 6*MaxBatch]
+	dense2_Wx := w.work[5*MaxBatch : 6*MaxBatch]
 	for j := 0; j < 1; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -365,7 +372,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense2_z = dense2_Wx + dense2_b (bcelogits.ml:7)
-	dense2_z := m.work[6*MaxBatch : 7*MaxBatch]
+	dense2_z := w.work[6*MaxBatch : 7*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := dense2_z[f*MaxBatch:][:n]
 		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
@@ -376,7 +383,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// p = sigmoid(dense2_z) (bcelogits.ml:7)
-	p := m.work[7*MaxBatch : 8*MaxBatch]
+	p := w.work[7*MaxBatch : 8*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := p[f*MaxBatch:][:n]
 		r_dense2_z := dense2_z[f*MaxBatch:][:n]
@@ -386,7 +393,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// target y: row-major rows to batch-major (bcelogits.ml:8)
-	y := m.work[8*MaxBatch : 9*MaxBatch]
+	y := w.work[8*MaxBatch : 9*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := yRows[b*NumTargets:][:1]
 		for f, v := range row {
@@ -421,9 +428,9 @@ lossGradBatch runs the training pass on n ≤ MaxBatch rows: the loss, its gradi
 Grad views, and the outputs into pred if not nil. rng draws the dropout masks; nil turns
 dropout off.
 */
-func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows []T) T {
+func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG, predRows []T) T {
 	// input x: row-major rows to batch-major (bcelogits.ml:4)
-	x := m.work[0*MaxBatch : 6*MaxBatch]
+	x := w.work[0*MaxBatch : 6*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := xRows[b*NumInputs:][:6]
 		for f, v := range row {
@@ -432,7 +439,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense1_Wx = dense1_W·x: [5] from [6] (bcelogits.ml:5)
-	dense1_Wx := m.work[6*MaxBatch : 11*MaxBatch]
+	dense1_Wx := w.work[6*MaxBatch : 11*MaxBatch]
 	for j := 0; j < 5; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -461,7 +468,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bcelogits.ml:5)
-	dense1 := m.work[11*MaxBatch : 16*MaxBatch]
+	dense1 := w.work[11*MaxBatch : 16*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense1[f*MaxBatch:][:n]
 		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
@@ -472,7 +479,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dropout1_mask: dropout 0.3, kept values scaled by 1/(1-0.3) as Keras does (bcelogits.ml:6)
-	dropout1_mask := m.work[6*MaxBatch : 11*MaxBatch]
+	dropout1_mask := w.work[6*MaxBatch : 11*MaxBatch]
 	for f := 0; f < 5; f++ {
 		row := dropout1_mask[f*MaxBatch:][:n]
 		for b := range row {
@@ -486,7 +493,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dropout1 = dense1·dropout1_mask (bcelogits.ml:6)
-	dropout1 := m.work[16*MaxBatch : 21*MaxBatch]
+	dropout1 := w.work[16*MaxBatch : 21*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dropout1[f*MaxBatch:][:n]
 		r_dense1 := dense1[f*MaxBatch:][:n]
@@ -497,7 +504,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense2_Wx = dense2_W·dropout1: [1] from [5] (bcelogits.ml:7)
-	dense2_Wx := m.work[21*MaxBatch : 22*MaxBatch]
+	dense2_Wx := w.work[21*MaxBatch : 22*MaxBatch]
 	for j := 0; j < 1; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -524,7 +531,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense2_z = dense2_Wx + dense2_b (bcelogits.ml:7)
-	dense2_z := m.work[22*MaxBatch : 23*MaxBatch]
+	dense2_z := w.work[22*MaxBatch : 23*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := dense2_z[f*MaxBatch:][:n]
 		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
@@ -535,7 +542,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// p = sigmoid(dense2_z) (bcelogits.ml:7)
-	p := m.work[21*MaxBatch : 22*MaxBatch]
+	p := w.work[21*MaxBatch : 22*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := p[f*MaxBatch:][:n]
 		r_dense2_z := dense2_z[f*MaxBatch:][:n]
@@ -545,7 +552,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// target y: row-major rows to batch-major (bcelogits.ml:8)
-	y := m.work[23*MaxBatch : 24*MaxBatch]
+	y := w.work[23*MaxBatch : 24*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := yRows[b*NumTargets:][:1]
 		for f, v := range row {
@@ -565,7 +572,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	loss := T(sum_loss / float64(n*1))
 
 	// d_bce = 1/(n·1)
-	d_bce := m.work[22*MaxBatch : 23*MaxBatch]
+	d_bce := w.work[22*MaxBatch : 23*MaxBatch]
 	d_bce_each := 1.0 / T(n*1)
 	for f := 0; f < 1; f++ {
 		out := d_bce[f*MaxBatch:][:n]
@@ -575,7 +582,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense2_z = -d_bce·y + d_bce·p
-	d_dense2_z := m.work[24*MaxBatch : 25*MaxBatch]
+	d_dense2_z := w.work[24*MaxBatch : 25*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
 		r_d_bce := d_bce[f*MaxBatch:][:n]
@@ -608,7 +615,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dropout1 = dense2_Wᵀ·d_dense2_z: [5] from [1] (bcelogits.ml:7)
-	d_dropout1 := m.work[16*MaxBatch : 21*MaxBatch]
+	d_dropout1 := w.work[16*MaxBatch : 21*MaxBatch]
 	for j := 0; j < 5; j++ {
 		out := d_dropout1[j*MaxBatch:][:n]
 		in0 := d_dense2_z[0*MaxBatch:][:len(out)]
@@ -619,7 +626,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense1_z = d_dropout1·dropout1_mask·(1 - dense1·dense1) (bcelogits.ml:7)
-	d_dense1_z := m.work[25*MaxBatch : 30*MaxBatch]
+	d_dense1_z := w.work[25*MaxBatch : 30*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
 		r_d_dropout1 := d_dropout1[f*MaxBatch:][:n]

@@ -36,6 +36,13 @@ const (
 	MaxBatch = 8
 )
 
+// worker is the scratch space of the passes one goroutine runs.
+type worker struct {
+	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
+	work    [35 * MaxBatch]T
+	scratch [1]T
+}
+
 // Model holds the parameters of Regress, their gradient and the scratch space of its passes.
 // A Model is not safe for concurrent use; make one per goroutine.
 type Model struct {
@@ -54,9 +61,8 @@ type Model struct {
 	// The gradient of the loss, in the same layout.
 	Dense1WGrad, Dense1BGrad, Dense2WGrad, Dense2BGrad []T
 
-	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work [35 * MaxBatch]T
-	// rowWork is the same for the single-row Predict.
+	w [1]worker
+	// rowWork is the work area of the single-row Predict.
 	rowWork [35]T
 }
 
@@ -83,6 +89,15 @@ func (m *Model) Params() []T {
 func (m *Model) Grads() []T {
 	return m.grads[:]
 }
+
+// Init sets the parameters as Keras does: Glorot-uniform kernels, zero biases.
+func (m *Model) Init(rng *mlrt.RNG) {
+	mlrt.GlorotUniform(m.Dense1W, 3, 6, rng)
+	mlrt.Zeros(m.Dense1B)
+	mlrt.GlorotUniform(m.Dense2W, 6, 2, rng)
+	mlrt.Zeros(m.Dense2B)
+}
+
 func (m *Model) NumInputs() int {
 	return NumInputs
 }
@@ -91,14 +106,6 @@ func (m *Model) NumOutputs() int {
 }
 func (m *Model) MaxBatch() int {
 	return MaxBatch
-}
-
-// Init sets the parameters as Keras does: Glorot-uniform kernels, zero biases.
-func (m *Model) Init(rng *mlrt.RNG) {
-	mlrt.GlorotUniform(m.Dense1W, 3, 6, rng)
-	mlrt.Zeros(m.Dense1B)
-	mlrt.GlorotUniform(m.Dense2W, 6, 2, rng)
-	mlrt.Zeros(m.Dense2B)
 }
 
 // Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst
@@ -110,7 +117,7 @@ func (m *Model) Predict(dst, x []T, n int) {
 	}
 	for i := 0; i < n; i += MaxBatch {
 		k := min(MaxBatch, n-i)
-		m.predictBatch(dst[i*NumOutputs:], x[i*NumInputs:], k)
+		m.predictBatch(&m.w[0], dst[i*NumOutputs:], x[i*NumInputs:], k)
 	}
 }
 
@@ -120,7 +127,7 @@ func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
 		panic(fmt.Sprintf("Regress: batch of %d rows; want 1 to %d", n, MaxBatch))
 	}
-	return float64(m.lossBatch(x, y, n, pred))
+	return float64(m.lossBatch(&m.w[0], x, y, n, pred))
 }
 
 // LossGrad runs the training pass (dropout masks drawn from rng; nil turns dropout off)
@@ -130,7 +137,7 @@ func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
 		panic(fmt.Sprintf("Regress: batch of %d rows; want 1 to %d", n, MaxBatch))
 	}
-	return float64(m.lossGradBatch(x, y, n, rng, pred))
+	return float64(m.lossGradBatch(&m.w[0], x, y, n, rng, pred))
 }
 
 // TrainConfig returns the settings of the train and metric statements of regress.ml.
@@ -190,9 +197,9 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 }
 
 // predictBatch computes the outputs of n ≤ MaxBatch rows of x into dst (inference: no dropout).
-func (m *Model) predictBatch(dstRows, xRows []T, n int) {
+func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// input x: row-major rows to batch-major (regress.ml:4)
-	x := m.work[0*MaxBatch : 3*MaxBatch]
+	x := w.work[0*MaxBatch : 3*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := xRows[b*NumInputs:][:3]
 		for f, v := range row {
@@ -201,7 +208,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense1_Wx = dense1_W·x: [6] from [3] (regress.ml:5)
-	dense1_Wx := m.work[3*MaxBatch : 9*MaxBatch]
+	dense1_Wx := w.work[3*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 6; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		in0 := x[0*MaxBatch:][:len(out)]
@@ -216,7 +223,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (regress.ml:5)
-	dense1 := m.work[9*MaxBatch : 15*MaxBatch]
+	dense1 := w.work[9*MaxBatch : 15*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dense1[f*MaxBatch:][:n]
 		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
@@ -227,7 +234,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// dense2_Wx = dense2_W·dense1: [2] from [6] (regress.ml:7)
-	dense2_Wx := m.work[0*MaxBatch : 2*MaxBatch]
+	dense2_Wx := w.work[0*MaxBatch : 2*MaxBatch]
 	for j := 0; j < 2; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -256,7 +263,7 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 	}
 
 	// u = dense2_Wx + dense2_b (regress.ml:7)
-	u := m.work[3*MaxBatch : 5*MaxBatch]
+	u := w.work[3*MaxBatch : 5*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := u[f*MaxBatch:][:n]
 		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
@@ -275,9 +282,9 @@ func (m *Model) predictBatch(dstRows, xRows []T, n int) {
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
-func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
+func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 	// input x: row-major rows to batch-major (regress.ml:4)
-	x := m.work[0*MaxBatch : 3*MaxBatch]
+	x := w.work[0*MaxBatch : 3*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := xRows[b*NumInputs:][:3]
 		for f, v := range row {
@@ -286,7 +293,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense1_Wx = dense1_W·x: [6] from [3] (regress.ml:5)
-	dense1_Wx := m.work[3*MaxBatch : 9*MaxBatch]
+	dense1_Wx := w.work[3*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 6; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		in0 := x[0*MaxBatch:][:len(out)]
@@ -301,7 +308,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (regress.ml:5)
-	dense1 := m.work[9*MaxBatch : 15*MaxBatch]
+	dense1 := w.work[9*MaxBatch : 15*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dense1[f*MaxBatch:][:n]
 		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
@@ -312,7 +319,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// dense2_Wx = dense2_W·dense1: [2] from [6] (regress.ml:7)
-	dense2_Wx := m.work[0*MaxBatch : 2*MaxBatch]
+	dense2_Wx := w.work[0*MaxBatch : 2*MaxBatch]
 	for j := 0; j < 2; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -341,7 +348,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// u = dense2_Wx + dense2_b (regress.ml:7)
-	u := m.work[3*MaxBatch : 5*MaxBatch]
+	u := w.work[3*MaxBatch : 5*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := u[f*MaxBatch:][:n]
 		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
@@ -352,7 +359,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// target y: row-major rows to batch-major (regress.ml:8)
-	y := m.work[5*MaxBatch : 7*MaxBatch]
+	y := w.work[5*MaxBatch : 7*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := yRows[b*NumTargets:][:2]
 		for f, v := range row {
@@ -361,7 +368,7 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 
 	// sub = u - y (regress.ml:9)
-	sub := m.work[7*MaxBatch : 9*MaxBatch]
+	sub := w.work[7*MaxBatch : 9*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := sub[f*MaxBatch:][:n]
 		r_u := u[f*MaxBatch:][:n]
@@ -371,15 +378,15 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 		}
 	}
 
-	// mse = mean of sq_err over the batch and its 2 elements (regress.ml:9)
-	var sum_mse float64
+	// loss_mse = mean of sq_err over the batch and its 2 elements (regress.ml:9)
+	var sum_loss_mse float64
 	for f := 0; f < 2; f++ {
 		r_sub := sub[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
-			sum_mse += float64(r_sub[b] * r_sub[b])
+			sum_loss_mse += float64(r_sub[b] * r_sub[b])
 		}
 	}
-	mse := T(sum_mse / float64(n*2))
+	loss_mse := T(sum_loss_mse / float64(n*2))
 
 	// mae = mean of abs_err over the batch and its 2 elements (regress.ml:9)
 	var sum_mae float64
@@ -401,8 +408,8 @@ func (m *Model) lossBatch(xRows, yRows []T, n int, predRows []T) T {
 	}
 	mean := T(sum_mean / float64(n*2))
 
-	// loss = (mse + 0.5·mae) - 0.1·mean (regress.ml:9)
-	loss := mse + 0.5*mae - 0.1*mean
+	// loss = (loss_mse + 0.5·mae) - 0.1·mean (regress.ml:9)
+	loss := loss_mse + 0.5*mae - 0.1*mean
 	// The outputs, row-major.
 	if predRows != nil {
 		for f := 0; f < NumOutputs; f++ {
@@ -420,9 +427,9 @@ lossGradBatch runs the training pass on n ≤ MaxBatch rows: the loss, its gradi
 Grad views, and the outputs into pred if not nil. rng draws the dropout masks; nil turns
 dropout off.
 */
-func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows []T) T {
+func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG, predRows []T) T {
 	// input x: row-major rows to batch-major (regress.ml:4)
-	x := m.work[0*MaxBatch : 3*MaxBatch]
+	x := w.work[0*MaxBatch : 3*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := xRows[b*NumInputs:][:3]
 		for f, v := range row {
@@ -431,7 +438,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense1_Wx = dense1_W·x: [6] from [3] (regress.ml:5)
-	dense1_Wx := m.work[3*MaxBatch : 9*MaxBatch]
+	dense1_Wx := w.work[3*MaxBatch : 9*MaxBatch]
 	for j := 0; j < 6; j++ {
 		out := dense1_Wx[j*MaxBatch:][:n]
 		in0 := x[0*MaxBatch:][:len(out)]
@@ -446,7 +453,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (regress.ml:5)
-	dense1 := m.work[9*MaxBatch : 15*MaxBatch]
+	dense1 := w.work[9*MaxBatch : 15*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dense1[f*MaxBatch:][:n]
 		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
@@ -457,7 +464,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dropout1_mask: dropout 0.1, kept values scaled by 1/(1-0.1) as Keras does (regress.ml:6)
-	dropout1_mask := m.work[3*MaxBatch : 9*MaxBatch]
+	dropout1_mask := w.work[3*MaxBatch : 9*MaxBatch]
 	for f := 0; f < 6; f++ {
 		row := dropout1_mask[f*MaxBatch:][:n]
 		for b := range row {
@@ -471,7 +478,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dropout1 = dense1·dropout1_mask (regress.ml:6)
-	dropout1 := m.work[15*MaxBatch : 21*MaxBatch]
+	dropout1 := w.work[15*MaxBatch : 21*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dropout1[f*MaxBatch:][:n]
 		r_dense1 := dense1[f*MaxBatch:][:n]
@@ -482,7 +489,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// dense2_Wx = dense2_W·dropout1: [2] from [6] (regress.ml:7)
-	dense2_Wx := m.work[21*MaxBatch : 23*MaxBatch]
+	dense2_Wx := w.work[21*MaxBatch : 23*MaxBatch]
 	for j := 0; j < 2; j++ {
 		out := dense2_Wx[j*MaxBatch:][:n]
 		clear(out)
@@ -511,7 +518,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// u = dense2_Wx + dense2_b (regress.ml:7)
-	u := m.work[23*MaxBatch : 25*MaxBatch]
+	u := w.work[23*MaxBatch : 25*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := u[f*MaxBatch:][:n]
 		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
@@ -522,7 +529,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// target y: row-major rows to batch-major (regress.ml:8)
-	y := m.work[21*MaxBatch : 23*MaxBatch]
+	y := w.work[21*MaxBatch : 23*MaxBatch]
 	for b := 0; b < n; b++ {
 		row := yRows[b*NumTargets:][:2]
 		for f, v := range row {
@@ -531,7 +538,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// sub = u - y (regress.ml:9)
-	sub := m.work[25*MaxBatch : 27*MaxBatch]
+	sub := w.work[25*MaxBatch : 27*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := sub[f*MaxBatch:][:n]
 		r_u := u[f*MaxBatch:][:n]
@@ -541,15 +548,15 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 		}
 	}
 
-	// mse = mean of sq_err over the batch and its 2 elements (regress.ml:9)
-	var sum_mse float64
+	// loss_mse = mean of sq_err over the batch and its 2 elements (regress.ml:9)
+	var sum_loss_mse float64
 	for f := 0; f < 2; f++ {
 		r_sub := sub[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
-			sum_mse += float64(r_sub[b] * r_sub[b])
+			sum_loss_mse += float64(r_sub[b] * r_sub[b])
 		}
 	}
-	mse := T(sum_mse / float64(n*2))
+	loss_mse := T(sum_loss_mse / float64(n*2))
 
 	// mae = mean of abs_err over the batch and its 2 elements (regress.ml:9)
 	var sum_mae float64
@@ -571,11 +578,11 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 	mean := T(sum_mean / float64(n*2))
 
-	// loss = (mse + 0.5·mae) - 0.1·mean (regress.ml:9)
-	loss := mse + 0.5*mae - 0.1*mean
+	// loss = (loss_mse + 0.5·mae) - 0.1·mean (regress.ml:9)
+	loss := loss_mse + 0.5*mae - 0.1*mean
 
 	// d_sq_err = 1/(n·2)·sub
-	d_sq_err := m.work[21*MaxBatch : 23*MaxBatch]
+	d_sq_err := w.work[21*MaxBatch : 23*MaxBatch]
 	d_sq_err_each := 1.0 / T(n*2)
 	for f := 0; f < 2; f++ {
 		out := d_sq_err[f*MaxBatch:][:n]
@@ -586,7 +593,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_u = -0.1/(n·2) + ((0.5/(n·2)·sign(sub) + d_sq_err) + d_sq_err)
-	d_u := m.work[27*MaxBatch : 29*MaxBatch]
+	d_u := w.work[27*MaxBatch : 29*MaxBatch]
 	spread_each := (-0.1) / T(n*2)
 	d_abs_err_each := 0.5 / T(n*2)
 	for f := 0; f < 2; f++ {
@@ -620,7 +627,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dropout1 = dense2_Wᵀ·d_u: [6] from [2] (regress.ml:7)
-	d_dropout1 := m.work[15*MaxBatch : 21*MaxBatch]
+	d_dropout1 := w.work[15*MaxBatch : 21*MaxBatch]
 	for j := 0; j < 6; j++ {
 		out := d_dropout1[j*MaxBatch:][:n]
 		in0 := d_u[0*MaxBatch:][:len(out)]
@@ -633,7 +640,7 @@ func (m *Model) lossGradBatch(xRows, yRows []T, n int, rng *mlrt.RNG, predRows [
 	}
 
 	// d_dense1_z = d_dropout1·dropout1_mask·(1 - dense1·dense1) (regress.ml:7)
-	d_dense1_z := m.work[29*MaxBatch : 35*MaxBatch]
+	d_dense1_z := w.work[29*MaxBatch : 35*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
 		r_d_dropout1 := d_dropout1[f*MaxBatch:][:n]

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// kind says how a workload's figure reads.
+type kind int
+
+const (
+	// perTime figures are seconds per unit of work (an epoch, a step, a row): lower is better.
+	perTime kind = iota
+	// perSecond figures are units of work per second (rows/s): higher is better.
+	perSecond
+)
+
+// FLOP counts. A multiply-add counts as 2 FLOPs; activations, the loss and the optimizer
+// update are not counted (they are O(parameters) or O(activations), not O(multiply-adds)).
+//
+// Cancer model, 30 → 20 → 12 → 4 → 1 dense:
+//
+//	forward, one row   = 2·(30·20 + 20·12 + 12·4 + 4·1) = 2·892 = 1 784 FLOPs
+//	training, one row  = forward + backward ≈ forward + 2×forward = 3 × 1 784 = 5 352 FLOPs
+//	                     (backward computes both the input gradient and the weight gradient,
+//	                     each as many multiply-adds as the forward pass)
+//	one epoch          = 503 training rows × 5 352 + 56 validation rows × 1 784
+//	                   = 2 692 056 + 99 904 = 2 791 960 FLOPs ≈ 2.79 MFLOP
+//	one LossGrad batch = 32 × 5 352 = 171 264 FLOPs
+const (
+	cancerFwdRow   = 2 * (30*20 + 20*12 + 12*4 + 4*1)     // 1 784
+	cancerTrainRow = 3 * cancerFwdRow                     // 5 352
+	cancerEpoch    = 503*cancerTrainRow + 56*cancerFwdRow // 2 791 960
+	cancerBatch    = 32 * cancerTrainRow                  // 171 264
+
+	// Conv1D autoencoder ('same' convolutions over 240 steps: 3→32 k10, 32→8 k10, 8→4 k10,
+	// 4→3 k4), as torch_conv_ae.py's fwd_flops_per_window:
+	//	forward, one window = 2·240·(3·32·10 + 32·8·10 + 8·4·10 + 4·3·4) = 1 866 240 FLOPs
+	//	training, one batch of 128 windows = 3 × 1 866 240 × 128 = 716 636 160 FLOPs
+	convAEFwdWindow  = 2 * 240 * (3*32*10 + 32*8*10 + 8*4*10 + 4*3*4)
+	convAETrainBatch = 3 * convAEFwdWindow * 128
+)
+
+// workload is one row of the table.
+type workload struct {
+	name string // matched by -only
+	desc string // shown in the table
+	kind kind
+	unit string // the unit of work: "epoch", "row", "step", "rows/s" …
+
+	// Our side: a Go benchmark in ./tests and the metric it reports ("ns/op" or a custom
+	// one). A workload whose benchmark the test binary does not list is "not yet in mlc".
+	goBench  string
+	goMetric string
+
+	// The PyTorch side: a value read from the JSON of the group's torch run, converted to
+	// seconds (perTime) or units per second (perSecond). nil: no torch counterpart.
+	torchValue func(j map[string]any) (float64, string, error)
+
+	flops float64 // per unit of work; 0 = not counted
+	f64   bool    // element type float64 (selects the peak)
+}
+
+// group is a set of workloads measured by one torch invocation (its JSON has all their
+// figures). Rounds alternate per group: our benchmarks, then the torch script.
+type group struct {
+	name      string
+	script    string   // in the torch directory
+	args      []string // besides --threads 1 --no-wait-idle --json F
+	workloads []*workload
+}
+
+// field reads a number from the torch JSON at a dotted path and multiplies it by scale.
+func field(path string, scale float64) func(map[string]any) (float64, string, error) {
+	return func(j map[string]any) (float64, string, error) {
+		v, err := lookup(j, path)
+		return v * scale, "", err
+	}
+}
+
+func lookup(j map[string]any, path string) (float64, error) {
+	var cur any = j
+	for _, k := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return 0, fmt.Errorf("torch JSON: %s: %q is not an object", path, k)
+		}
+		if cur, ok = m[k]; !ok {
+			return 0, fmt.Errorf("torch JSON has no field %s", path)
+		}
+	}
+	f, ok := cur.(float64)
+	if !ok || math.IsNaN(f) || f <= 0 {
+		return 0, fmt.Errorf("torch JSON: %s = %v, not a positive number", path, cur)
+	}
+	return f, nil
+}
+
+// groups lists every workload. The Go benchmark names of the workloads mlc does not have
+// yet are the contract for whoever adds them: add a benchmark of that name to ./tests,
+// reporting the given metric, and this program picks it up.
+func groups() []*group {
+	return []*group{
+		{
+			name:   "cancer-train",
+			script: "torch_cancer.py",
+			// one seed, 50 epochs: the per-epoch median needs no more
+			args: []string{"--standardize", "--no-infer", "--seeds", "1", "--epochs", "50"},
+			workloads: []*workload{{
+				name: "cancer/epoch", desc: "cancer: one training epoch (503 rows, batch 32, + validation)",
+				kind: perTime, unit: "epoch",
+				goBench: "BenchmarkCancerEpoch", goMetric: "ns/epoch",
+				torchValue: field("epoch_time_median_over_seeds_ms", 1e-3),
+				flops:      cancerEpoch,
+			}, {
+				name: "cancer/lossgrad", desc: "cancer: forward+loss+gradient, one batch of 32",
+				kind: perTime, unit: "batch",
+				goBench: "BenchmarkCancerLossGrad", goMetric: "ns/op",
+				flops: cancerBatch,
+			}},
+		},
+		{
+			name:   "cancer-infer",
+			script: "torch_cancer.py",
+			// the script always trains first: one seed, one epoch keeps that short; its
+			// inference then runs on the standardized fit rows, as our benchmark does
+			args: []string{"--standardize", "--seeds", "1", "--epochs", "1"},
+			workloads: []*workload{{
+				name: "cancer/predict-100k", desc: "cancer: inference, 100 000 rows in one call",
+				kind: perSecond, unit: "rows/s",
+				goBench: "BenchmarkCancerPredict100k", goMetric: "rows/s",
+				torchValue: field("inference.batch_rows_per_s", 1),
+				flops:      cancerFwdRow,
+			}, {
+				name: "cancer/predict-row", desc: "cancer: inference, one row per call (latency)",
+				kind: perTime, unit: "call",
+				goBench: "BenchmarkCancerPredictRow", goMetric: "ns/op",
+				torchValue: field("inference.single_row_latency_median_us", 1e-6),
+				flops:      cancerFwdRow,
+			}},
+		},
+		{
+			name:   "pinn-adam-f32",
+			script: "torch_burgers.py",
+			args:   []string{"--grad2", "full", "--epochs", "30", "--warmup", "5"},
+			workloads: []*workload{{
+				name: "pinn/adam-f32", desc: "Burgers PINN: one full-batch Adam step, float32, true gradient",
+				kind: perTime, unit: "step",
+				goBench: "BenchmarkBurgersAdamF32", goMetric: "ns/op",
+				torchValue: field("step_time_median_s", 1),
+				// flops: not counted yet (second derivatives through the net; define with
+				// the mlc implementation — torch_burgers.py --flops counts torch's matmuls)
+			}},
+		},
+		{
+			name:   "pinn-adam-f64",
+			script: "torch_burgers.py",
+			args:   []string{"--grad2", "full", "--dtype", "float64", "--epochs", "30", "--warmup", "5"},
+			workloads: []*workload{{
+				name: "pinn/adam-f64", desc: "Burgers PINN: one full-batch Adam step, float64, true gradient",
+				kind: perTime, unit: "step",
+				goBench: "BenchmarkBurgersAdamF64", goMetric: "ns/op",
+				torchValue: field("step_time_median_s", 1),
+				f64:        true,
+			}},
+		},
+		{
+			name:   "pinn-lbfgs",
+			script: "torch_burgers.py",
+			// 2 Adam + 2 L-BFGS warm-up steps, 2 timed outer steps (~22 evaluations each)
+			args: []string{"--grad2", "full", "--optimizer", "lbfgs", "--epochs", "2", "--warmup", "2"},
+			workloads: []*workload{{
+				name: "pinn/lbfgs-eval", desc: "Burgers PINN: one L-BFGS loss+gradient evaluation, float32",
+				kind: perTime, unit: "eval",
+				goBench: "BenchmarkBurgersLBFGSEval", goMetric: "ns/op",
+				torchValue: field("time_per_closure_eval_s", 1),
+			}},
+		},
+		{
+			name:   "convae",
+			script: "torch_conv_ae.py",
+			// 20 000 samples (19 761 windows) instead of 110 000: the same per-batch and
+			// per-window cost, a fifth of the data preparation and inference time;
+			// --max-epoch-s 0 makes it time 5 + 30 batches instead of a whole epoch
+			args: []string{"--samples", "20000", "--probe", "5", "--batches", "30", "--max-epoch-s", "0", "--infer-reps", "2"},
+			workloads: []*workload{{
+				name: "convae/train-batch", desc: "Conv1D AE: one training batch of 128 windows 240×3",
+				kind: perTime, unit: "batch",
+				goBench: "BenchmarkConvAETrainBatch", goMetric: "ns/op",
+				torchValue: field("batch_time_median_s", 1),
+				flops:      convAETrainBatch,
+			}, {
+				name: "convae/predict", desc: "Conv1D AE: inference, windows/s",
+				kind: perSecond, unit: "windows/s",
+				goBench: "BenchmarkConvAEPredict", goMetric: "windows/s",
+				torchValue: convAEInfer,
+				flops:      convAEFwdWindow,
+			}},
+		},
+	}
+}
+
+// convAEInfer takes torch's faster batch size (it times batch 32, Keras' predict default,
+// and --infer-batch 1024); which one won goes into the notes.
+func convAEInfer(j map[string]any) (float64, string, error) {
+	best, note := 0.0, ""
+	var firstErr error
+	for _, b := range []string{"32", "1024"} {
+		v, err := lookup(j, "inference."+b+".windows_per_s")
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		if v > best {
+			best, note = v, "torch batch "+b
+		}
+	}
+	if best == 0 {
+		return 0, "", firstErr
+	}
+	return best, note, nil
+}

@@ -1,0 +1,415 @@
+package codegen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/mlc-go/mlc/ir"
+)
+
+// numWorkers is how many goroutines share a point-set model's tiles. The tiles are split
+// into this many fixed parts whatever the number of cores, and the parts are summed in a
+// fixed order, so a seed gives the same result on one core or two.
+const numWorkers = 2
+
+// defaultTile is the batch a point-set model's passes work on when the train statement
+// gives none: large enough that loop overhead vanishes, small enough that a tile's
+// buffers stay in the cache.
+const defaultTile = 256
+
+// pointsFile generates a model trained on named point sets (a physics-informed network):
+// all points are one data set, cut into tiles processed by two goroutines.
+func (e *emitter) pointsFile(pkg string) {
+	m, f := e.m, e.f
+	var doc strings.Builder
+	fmt.Fprintf(&doc, "Package %s is the model %s of %s, compiled by mlc.\n\n", pkg, m.Name, e.source())
+	var ins []string
+	for _, in := range m.Inputs {
+		ins = append(ins, in.Name)
+	}
+	fmt.Fprintf(&doc, "\tinput  %s\n", strings.Join(ins, ", "))
+	for _, l := range m.Layers {
+		fmt.Fprintf(&doc, "\t%-9s %-22s # %s\n", l.Name, l.Desc, e.loc(l.Pos.Line))
+	}
+	fmt.Fprintf(&doc, "\toutput %s%s\n", m.Output.Name, shapeComment(m.Output.Shape))
+	for _, ps := range m.PointSets {
+		var known []string
+		for _, k := range ps.Known {
+			known = append(known, k.Name)
+		}
+		fmt.Fprintf(&doc, "\tpoints %s(%s", ps.Name, strings.Join(ins, ", "))
+		if len(known) > 0 {
+			fmt.Fprintf(&doc, "; %s", strings.Join(known, ", "))
+		}
+		fmt.Fprintf(&doc, ")  # %s\n", e.loc(ps.Pos.Line))
+	}
+	fmt.Fprintf(&doc, "\tloss terms: %s\n", strings.Join(m.TermNames, ", "))
+	doc.WriteString("\nThe input derivatives the loss uses are derived at build time (forward mode, twice for\n" +
+		"second order) and the gradient of the loss is the exact gradient through them.\n" +
+		"Parameters live in one flat vector (Params) with a named view per tensor; a dense\n" +
+		"kernel is stored [out][in], row-major. Tiles of MaxBatch points are batch-major:\n" +
+		"element f of point b is at f*MaxBatch + b.")
+	f.PackageComment(doc.String())
+
+	f.Commentf("T is the element type of the model (dtype %s).", m.DType)
+	f.Type().Id("T").Op("=").Id("float" + e.bits)
+
+	tile := e.maxBatch
+	if !m.Settings.BatchGiven {
+		tile = defaultTile
+	}
+	e.maxBatch = tile
+	f.Const().Defs(
+		jen.Id("NumInputs").Op("=").Lit(len(m.Inputs)).Comment(strings.Join(ins, ", ")),
+		jen.Id("NumOutputs").Op("=").Lit(m.Output.Size()).Comment(m.Output.Name+shapeComment(m.Output.Shape)),
+		jen.Id("NumParams").Op("=").Lit(m.NumParams),
+		jen.Id("NumSets").Op("=").Lit(len(m.PointSets)),
+		jen.Id("NumTerms").Op("=").Lit(len(m.TermNames)),
+		jen.Line().Comment("MaxBatch is the tile: the passes work on this many points at a time.").Line().
+			Id("MaxBatch").Op("=").Lit(tile),
+		jen.Comment("NumWorkers is how many goroutines share the tiles."),
+		jen.Id("NumWorkers").Op("=").Lit(numWorkers),
+	)
+	names := make([]jen.Code, len(m.TermNames))
+	for i, n := range m.TermNames {
+		names[i] = jen.Lit(n)
+	}
+	f.Comment("termNames name the terms of the loss, in the order of Terms.")
+	f.Var().Id("termNames").Op("=").Index().String().Values(names...)
+
+	predPlan := ir.Schedule(m.Infer.Graph, []*ir.Node{m.Infer.Pred})
+	lossPlan := ir.Schedule(m.Infer.Graph, append([]*ir.Node{m.Infer.Loss}, m.Infer.Terms...))
+	gradPlan := ir.Schedule(m.Train.Graph, append(append([]*ir.Node{m.Train.Loss}, m.Train.Terms...), m.Train.Grads...))
+	for _, p := range []*ir.Plan{predPlan, lossPlan, gradPlan} {
+		e.workRows = max(e.workRows, p.Rows)
+	}
+	methods := []jen.Code{
+		e.tileEntry("predictTile", "predictTile computes the outputs at rows r0 … r0+n-1 of Predict's columns.", m.Infer, predPlan, tilePredict),
+		e.tileEntry("lossTile", "lossTile adds the loss and its terms on rows r0 … r0+n-1 of the points to w.", m.Infer, lossPlan, tileLoss),
+		e.tileEntry("lossGradTile", "lossGradTile adds the loss, its terms and its gradient on rows r0 … r0+n-1 of the points to w.", m.Train, gradPlan, tileGrad),
+	}
+
+	e.pointTypes()
+	e.workerType(true)
+	fields := e.paramFields()
+	fields = append(fields,
+		jen.Comment("The points of all sets, one after another, a column per input and known value."),
+		jen.Id("rows").Int(),
+		jen.List(jen.Id("setLo"), jen.Id("setHi")).Index(jen.Id("NumSets")).Int())
+	for _, c := range e.columns() {
+		fields = append(fields, jen.Id("col"+exported(c)).Index().Id("T"))
+	}
+	fields = append(fields,
+		jen.Line(),
+		jen.Id("terms").Index(jen.Id("NumTerms")).Float64(),
+		jen.Id("w").Index(jen.Id("NumWorkers")).Id("worker"),
+		jen.Comment("Predict's arguments, for the workers."),
+		jen.Id("predIn").Index(jen.Id("NumInputs")).Index().Id("T"),
+		jen.Id("predDst").Index().Id("T"),
+		jen.Comment("The goroutines of workers 1 … NumWorkers-1, started on first use."),
+		jen.Id("jobs").Index(jen.Id("NumWorkers")).Chan().Id("job"),
+		jen.Id("done").Chan().Struct(),
+		jen.Id("started").Bool(),
+		jen.Id("jobRows").Int(),
+	)
+	f.Commentf("Model holds the parameters of %s, its points and the scratch space of its passes.", m.Name)
+	f.Comment("A Model is not safe for concurrent use.")
+	f.Type().Id("Model").Struct(fields...)
+	body := append([]jen.Code{jen.Id("m").Op(":=").Op("&").Id("Model").Values()}, e.paramViews()...)
+	body = append(body, jen.Return(jen.Id("m")))
+	f.Comment("New returns a model with zero parameters and no points; call Init (or load weights) and SetPoints.")
+	f.Func().Id("New").Params().Op("*").Id("Model").Block(body...)
+	f.Line()
+	e.commonMethods()
+	e.pointMethods()
+	e.fitSetup()
+	for _, c := range methods {
+		f.Add(c)
+		f.Line()
+	}
+}
+
+// columns are the data columns of the point sets: the inputs, then each known value.
+func (e *emitter) columns() []string {
+	var cols []string
+	for _, in := range e.m.Inputs {
+		cols = append(cols, in.Name)
+	}
+	for _, ps := range e.m.PointSets {
+		for _, k := range ps.Known {
+			cols = append(cols, k.Name)
+		}
+	}
+	return cols
+}
+
+func setType(ps *ir.PointSet) string { return exported(ps.Name) + "Points" }
+
+// pointTypes declares Points, the argument of SetPoints: a struct of columns per set.
+func (e *emitter) pointTypes() {
+	f := e.f
+	var sets []jen.Code
+	for _, ps := range e.m.PointSets {
+		var cols []jen.Code
+		for _, in := range e.m.Inputs {
+			cols = append(cols, jen.Id(exported(in.Name)))
+		}
+		for _, k := range ps.Known {
+			cols = append(cols, jen.Id(exported(k.Name)))
+		}
+		f.Commentf("%s are the points of the set %s (%s): one value per point in each column.", setType(ps), ps.Name, e.loc(ps.Pos.Line))
+		f.Type().Id(setType(ps)).Struct(jen.List(cols...).Index().Id("T"))
+		sets = append(sets, jen.Id(exported(ps.Name)).Id(setType(ps)))
+	}
+	f.Comment("Points holds every point set of the model.")
+	f.Type().Id("Points").Struct(sets...)
+	f.Line()
+	f.Comment("job is what a worker is asked to do with its tiles.")
+	f.Type().Id("job").Int()
+	f.Const().Defs(jen.Id("jobPredict").Id("job").Op("=").Iota(), jen.Id("jobLoss"), jen.Id("jobLossGrad"))
+}
+
+func (e *emitter) pointMethods() {
+	m, f := e.m, e.f
+	// SetPoints
+	var body []jen.Code
+	body = append(body, jen.Id("rows").Op(":=").Lit(0))
+	for i, ps := range m.PointSets {
+		set := jen.Id("p").Dot(exported(ps.Name))
+		first := m.Inputs[0].Name
+		body = append(body, jen.Id("m").Dot("setLo").Index(jen.Lit(i)).Op("=").Id("rows"))
+		var cols []string
+		for _, in := range m.Inputs[1:] {
+			cols = append(cols, in.Name)
+		}
+		for _, k := range ps.Known {
+			cols = append(cols, k.Name)
+		}
+		for _, c := range cols {
+			body = append(body, jen.If(jen.Len(set.Clone().Dot(exported(c))).Op("!=").Len(set.Clone().Dot(exported(first)))).Block(
+				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(fmt.Sprintf("%s: point set %s: column %s has %%d values, column %s has %%d", m.Name, ps.Name, c, first)),
+					jen.Len(set.Clone().Dot(exported(c))), jen.Len(set.Clone().Dot(exported(first)))))))
+		}
+		body = append(body, jen.Id("rows").Op("+=").Len(set.Clone().Dot(exported(first))),
+			jen.Id("m").Dot("setHi").Index(jen.Lit(i)).Op("=").Id("rows"))
+	}
+	body = append(body, jen.If(jen.Id("rows").Op("==").Lit(0)).Block(
+		jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(m.Name+": no points")))))
+	body = append(body, jen.Id("m").Dot("rows").Op("=").Id("rows"))
+	for _, c := range e.columns() {
+		col := jen.Id("m").Dot("col" + exported(c))
+		body = append(body, jen.Add(col).Op("=").Append(col.Clone().Index(jen.Op(":").Lit(0)), jen.Make(jen.Index().Id("T"), jen.Id("rows")).Op("...")))
+		for i, ps := range m.PointSets {
+			has := false
+			for _, in := range m.Inputs {
+				has = has || in.Name == c
+			}
+			for _, k := range ps.Known {
+				has = has || k.Name == c
+			}
+			if has {
+				body = append(body, jen.Copy(col.Clone().Index(jen.Id("m").Dot("setLo").Index(jen.Lit(i)).Op(":")), jen.Id("p").Dot(exported(ps.Name)).Dot(exported(c))))
+			}
+		}
+	}
+	body = append(body, jen.Return(jen.Nil()))
+	f.Comment("SetPoints copies the point sets into the model; the loss is evaluated on them.")
+	f.Comment("Known values are zero on the sets that do not give them (the loss never reads them there).")
+	f.Func().Params(recv()).Id("SetPoints").Params(jen.Id("p").Op("*").Id("Points")).Error().Block(body...)
+	f.Line()
+
+	f.Comment("Rows is the number of points set by SetPoints.")
+	f.Func().Params(recv()).Id("Rows").Params().Int().Block(jen.Return(jen.Id("m").Dot("rows")))
+	f.Comment("rowsIn counts the points of the sets in mask (bit i: set i).")
+	f.Func().Params(recv()).Id("rowsIn").Params(jen.Id("mask").Int()).Int().Block(
+		jen.Id("c").Op(":=").Lit(0),
+		jen.For(jen.Id("i").Op(":=").Range().Id("m").Dot("setLo")).Block(
+			jen.If(jen.Id("mask").Op("&").Parens(jen.Lit(1).Op("<<").Id("i")).Op("!=").Lit(0)).Block(
+				jen.Id("c").Op("+=").Id("m").Dot("setHi").Index(jen.Id("i")).Op("-").Id("m").Dot("setLo").Index(jen.Id("i")))),
+		jen.Return(jen.Id("c")))
+	f.Line()
+
+	f.Comment("LossGrad evaluates the loss on all points, writes its gradient into Grads and the")
+	f.Comment("values of its terms into Terms. It allocates nothing after its first call.")
+	f.Func().Params(recv()).Id("LossGrad").Params().Float64().Block(
+		jen.Id("m").Dot("run").Call(jen.Id("jobLossGrad"), jen.Id("m").Dot("rows")),
+		jen.Copy(jen.Id("m").Dot("grads").Index(jen.Op(":")), jen.Id("m").Dot("w").Index(jen.Lit(0)).Dot("grads").Index(jen.Op(":"))),
+		jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
+			jen.For(jen.List(jen.Id("i"), jen.Id("g")).Op(":=").Range().Id("m").Dot("w").Index(jen.Id("k")).Dot("grads")).Block(
+				jen.Id("m").Dot("grads").Index(jen.Id("i")).Op("+=").Id("g"))),
+		jen.Return(jen.Id("m").Dot("sumTerms").Call()))
+	f.Comment("Loss evaluates the loss on all points (and Terms), without the gradient.")
+	f.Func().Params(recv()).Id("Loss").Params().Float64().Block(
+		jen.Id("m").Dot("run").Call(jen.Id("jobLoss"), jen.Id("m").Dot("rows")),
+		jen.Return(jen.Id("m").Dot("sumTerms").Call()))
+	f.Comment("sumTerms adds up the workers' parts in a fixed order.")
+	f.Func().Params(recv()).Id("sumTerms").Params().Float64().Block(
+		jen.Id("loss").Op(":=").Lit(0.0),
+		jen.Id("m").Dot("terms").Op("=").Index(jen.Id("NumTerms")).Float64().Values(),
+		jen.For(jen.Id("k").Op(":=").Range().Id("m").Dot("w")).Block(
+			jen.Id("loss").Op("+=").Id("m").Dot("w").Index(jen.Id("k")).Dot("loss"),
+			jen.For(jen.List(jen.Id("i"), jen.Id("t")).Op(":=").Range().Id("m").Dot("w").Index(jen.Id("k")).Dot("terms")).Block(
+				jen.Id("m").Dot("terms").Index(jen.Id("i")).Op("+=").Id("t"))),
+		jen.Return(jen.Id("loss")))
+	f.Comment("Terms are the values of the loss's terms at the last Loss or LossGrad, named by TermNames.")
+	f.Func().Params(recv()).Id("Terms").Params().Index().Float64().Block(jen.Return(jen.Id("m").Dot("terms").Index(jen.Op(":"))))
+	f.Comment("TermNames names the terms of the loss.")
+	f.Func().Params(recv()).Id("TermNames").Params().Index().String().Block(jen.Return(jen.Id("termNames")))
+	f.Line()
+
+	// Predict
+	var args []jen.Code
+	var checks, sets []jen.Code
+	first := m.Inputs[0].Name
+	for i, in := range m.Inputs {
+		args = append(args, jen.Id(in.Name+"s"))
+		if i > 0 {
+			checks = append(checks, jen.If(jen.Len(jen.Id(in.Name+"s")).Op("!=").Len(jen.Id(first+"s"))).Block(
+				jen.Panic(jen.Lit(fmt.Sprintf("%s: Predict: columns of different lengths", m.Name)))))
+		}
+		sets = append(sets, jen.Id("m").Dot("predIn").Index(jen.Lit(i)).Op("=").Id(in.Name+"s"))
+	}
+	pbody := append(checks, jen.If(jen.Len(jen.Id("dst")).Op("<").Len(jen.Id(first+"s")).Op("*").Id("NumOutputs")).Block(
+		jen.Panic(jen.Lit(m.Name+": Predict: dst too short"))))
+	pbody = append(pbody, sets...)
+	pbody = append(pbody, jen.Id("m").Dot("predDst").Op("=").Id("dst"),
+		jen.Id("m").Dot("run").Call(jen.Id("jobPredict"), jen.Len(jen.Id(first+"s"))))
+	for i := range m.Inputs {
+		pbody = append(pbody, jen.Id("m").Dot("predIn").Index(jen.Lit(i)).Op("=").Nil())
+	}
+	pbody = append(pbody, jen.Id("m").Dot("predDst").Op("=").Nil())
+	f.Commentf("Predict writes %s at the points given by the columns %s (one value per point each)", m.Output.Name, strings.Join(func() []string {
+		var s []string
+		for _, in := range m.Inputs {
+			s = append(s, in.Name+"s")
+		}
+		return s
+	}(), ", "))
+	f.Comment("into dst (NumOutputs values a point).")
+	f.Func().Params(recv()).Id("Predict").Params(jen.Id("dst").Index().Id("T"), jen.List(args...).Index().Id("T")).Block(pbody...)
+	f.Line()
+
+	// run, part, serve, Close
+	f.Comment("run has the workers do job on rows points: worker k takes the k-th of NumWorkers equal")
+	f.Comment("runs of tiles. With one core the parts run one after another, with the same sums.")
+	f.Func().Params(recv()).Id("run").Params(jen.Id("j").Id("job"), jen.Id("rows").Int()).Block(
+		jen.If(jen.Id("rows").Op("<=").Id("MaxBatch").Op("||").Qual("runtime", "GOMAXPROCS").Call(jen.Lit(0)).Op("==").Lit(1)).Block(
+			jen.For(jen.Id("k").Op(":=").Range().Id("m").Dot("w")).Block(jen.Id("m").Dot("part").Call(jen.Id("k"), jen.Id("j"), jen.Id("rows"))),
+			jen.Return()),
+		jen.If(jen.Op("!").Id("m").Dot("started")).Block(
+			jen.Id("m").Dot("started").Op("=").True(),
+			jen.Id("m").Dot("done").Op("=").Make(jen.Chan().Struct()),
+			jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
+				jen.Id("m").Dot("jobs").Index(jen.Id("k")).Op("=").Make(jen.Chan().Id("job")),
+				jen.Go().Id("m").Dot("serve").Call(jen.Id("k")))),
+		jen.Id("m").Dot("jobRows").Op("=").Id("rows"),
+		jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
+			jen.Id("m").Dot("jobs").Index(jen.Id("k")).Op("<-").Id("j")),
+		jen.Id("m").Dot("part").Call(jen.Lit(0), jen.Id("j"), jen.Id("rows")),
+		jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
+			jen.Op("<-").Id("m").Dot("done")),
+	)
+	f.Func().Params(recv()).Id("serve").Params(jen.Id("k").Int()).Block(
+		jen.For(jen.Id("j").Op(":=").Range().Id("m").Dot("jobs").Index(jen.Id("k"))).Block(
+			jen.Id("m").Dot("part").Call(jen.Id("k"), jen.Id("j"), jen.Id("m").Dot("jobRows")),
+			jen.Id("m").Dot("done").Op("<-").Struct().Values()))
+	f.Comment("part runs worker k's tiles.")
+	f.Func().Params(recv()).Id("part").Params(jen.Id("k").Int(), jen.Id("j").Id("job"), jen.Id("rows").Int()).Block(
+		jen.Id("w").Op(":=").Op("&").Id("m").Dot("w").Index(jen.Id("k")),
+		jen.If(jen.Id("j").Op("==").Id("jobLossGrad")).Block(jen.Clear(jen.Id("w").Dot("grads").Index(jen.Op(":")))),
+		jen.Id("w").Dot("terms").Op(",").Id("w").Dot("loss").Op("=").Index(jen.Id("NumTerms")).Float64().Values().Op(",").Lit(0),
+		jen.Id("tiles").Op(":=").Parens(jen.Id("rows").Op("+").Id("MaxBatch").Op("-").Lit(1)).Op("/").Id("MaxBatch"),
+		jen.For(jen.Id("t").Op(":=").Id("k").Op("*").Id("tiles").Op("/").Id("NumWorkers"), jen.Id("t").Op("<").Parens(jen.Id("k").Op("+").Lit(1)).Op("*").Id("tiles").Op("/").Id("NumWorkers"), jen.Id("t").Op("++")).Block(
+			jen.Id("r0").Op(":=").Id("t").Op("*").Id("MaxBatch"),
+			jen.Id("n").Op(":=").Min(jen.Id("MaxBatch"), jen.Id("rows").Op("-").Id("r0")),
+			jen.Switch(jen.Id("j")).Block(
+				jen.Case(jen.Id("jobPredict")).Block(jen.Id("m").Dot("predictTile").Call(jen.Id("w"), jen.Id("r0"), jen.Id("n"))),
+				jen.Case(jen.Id("jobLoss")).Block(jen.Id("m").Dot("lossTile").Call(jen.Id("w"), jen.Id("r0"), jen.Id("n"))),
+				jen.Case(jen.Id("jobLossGrad")).Block(jen.Id("m").Dot("lossGradTile").Call(jen.Id("w"), jen.Id("r0"), jen.Id("n"))),
+			)))
+	f.Comment("Close stops the model's worker goroutines; the model must not be used after.")
+	f.Func().Params(recv()).Id("Close").Params().Block(
+		jen.If(jen.Id("m").Dot("started")).Block(
+			jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
+				jen.Close(jen.Id("m").Dot("jobs").Index(jen.Id("k")))),
+			jen.Id("m").Dot("started").Op("=").False()))
+	f.Line()
+}
+
+// fitSetup emits FitConfig: the optimizer schedule and stop rule of the .ml file.
+func (e *emitter) fitSetup() {
+	m, f := e.m, e.f
+	var stages []jen.Code
+	for _, o := range m.Optimizers {
+		d := jen.Dict{jen.Id("Optimizer"): jen.Lit(o.Name)}
+		for k, v := range o.Args {
+			switch k {
+			case "steps":
+				if v > 0 {
+					d[jen.Id("Steps")] = jen.Lit(int(v))
+				}
+			case "memory":
+				d[jen.Id("Memory")] = jen.Lit(int(v))
+			case "lr":
+				d[jen.Id("LR")] = lit(v)
+			case "beta1", "beta2", "epsilon", "momentum":
+				d[jen.Id(exported(k))] = lit(v)
+			}
+		}
+		stages = append(stages, jen.Values(d))
+	}
+	st := m.Settings
+	cfg := jen.Dict{
+		jen.Id("Stages"): jen.Index().Qual(RuntimePath, "Stage").Values(stages...),
+		jen.Id("Epochs"): jen.Lit(st.Epochs),
+	}
+	if st.StopRelChange > 0 {
+		cfg[jen.Id("StopRelChange")] = lit(st.StopRelChange)
+		cfg[jen.Id("StopPatience")] = jen.Lit(st.StopPatience)
+	}
+	f.Commentf("FitConfig returns the optimizer schedule and the train settings of %s.", e.source())
+	f.Func().Id("FitConfig").Params().Qual(RuntimePath, "FitConfig").Block(jen.Return(jen.Qual(RuntimePath, "FitConfig").Values(cfg)))
+	f.Line()
+}
+
+type tileKind int
+
+const (
+	tilePredict tileKind = iota
+	tileLoss
+	tileGrad
+)
+
+// tileEntry generates one pass over a tile of a point-set model.
+func (e *emitter) tileEntry(name, doc string, pass *ir.Pass, plan *ir.Plan, kind tileKind) jen.Code {
+	en := e.newEntry(plan, pass)
+	en.tile = true
+	en.predict = kind == tilePredict
+	if kind == tileGrad {
+		en.markGrads()
+	}
+	for _, n := range plan.Order {
+		en.node(n)
+	}
+	switch kind {
+	case tilePredict:
+		pred := en.ref(pass.Pred)
+		en.add(jen.Comment("The outputs, a row per point."))
+		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Id("NumOutputs"), jen.Id("f").Op("++")).Block(
+			jen.Id("row").Op(":=").Add(pred).Index(jen.Id("f").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n")),
+			jen.For(jen.List(jen.Id("b"), jen.Id("v")).Op(":=").Range().Id("row")).Block(
+				jen.Id("m").Dot("predDst").Index(jen.Parens(jen.Id("r0").Op("+").Id("b")).Op("*").Id("NumOutputs").Op("+").Id("f")).Op("=").Id("v"))))
+	default:
+		if kind == tileGrad {
+			en.finishGrads()
+		}
+		en.add(jen.Comment("This tile's share of the loss and its terms."))
+		en.add(jen.Id("w").Dot("loss").Op("+=").Float64().Call(en.ref(pass.Loss)))
+		for i, t := range pass.Terms {
+			en.add(jen.Id("w").Dot("terms").Index(jen.Lit(i)).Op("+=").Float64().Call(en.ref(t)))
+		}
+	}
+	return jen.Comment(doc).Line().Func().Params(recv()).Id(name).Params(jen.Id("w").Op("*").Id("worker"), jen.List(jen.Id("r0"), jen.Id("n")).Int()).Block(en.body...)
+}
