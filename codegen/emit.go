@@ -26,12 +26,18 @@ import (
 // RuntimePath is the import path of the runtime generated code links.
 const RuntimePath = "github.com/mlc-go/mlc/runtime"
 
+// KernelsPath is the import path of the matrix kernels (assembly with a Go fallback).
+const KernelsPath = "github.com/mlc-go/mlc/kernels"
+
 // Options control Emit.
 type Options struct {
 	// Package is the generated package's name; empty means the model name in lower case.
 	Package string
 	// DType overrides the model's dtype ("float32" or "float64") when not empty.
 	DType string
+	// Loops writes batched matrix products out as plain Go loops instead of calling
+	// package kernels: slower, but a generated file with no dependency beyond the runtime.
+	Loops bool
 }
 
 // Emit generates the Go source of model m.
@@ -53,7 +59,7 @@ func Emit(m *ir.Model, opt Options) ([]byte, error) {
 	if err := checkConstants(m); err != nil {
 		return nil, err
 	}
-	e := &emitter{m: m, f: jen.NewFile(pkg), bits: "32", maxBatch: m.Settings.Batch}
+	e := &emitter{m: m, f: jen.NewFile(pkg), bits: "32", maxBatch: m.Settings.Batch, kernels: !opt.Loops}
 	if m.DType == "float64" {
 		e.bits = "64"
 	}
@@ -124,6 +130,7 @@ type emitter struct {
 	m        *ir.Model
 	f        *jen.File
 	bits     string // "32" or "64": the suffix of the runtime's math functions
+	kernels  bool   // batched products call package kernels instead of written-out loops
 	maxBatch int
 	workRows int // size of the shared work area, in units of MaxBatch
 	uSize    int // size of the unbatched scratch area
@@ -1046,6 +1053,14 @@ func (en *entry) matVec(n *ir.Node, transposed bool) {
 		))
 		return
 	}
+	if en.e.kernels {
+		fn := "GemmNN" + en.e.bits
+		if transposed {
+			fn = "GemmTN" + en.e.bits
+		}
+		en.add(jen.Qual(KernelsPath, fn).Call(jen.Lit(rows), jen.Lit(cols), jen.Id("n"), W, X, jen.Id("MaxBatch"), jen.Id(name), jen.Id("MaxBatch"), jen.False()))
+		return
+	}
 	// The inner dimension is taken unrollSum terms at a time: each pass over the batch row
 	// adds several products, so the row is loaded and stored once per group, not per term.
 	wAt := func(k jen.Code) *jen.Statement {
@@ -1109,6 +1124,10 @@ func (en *entry) outer(n *ir.Node) {
 		en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(rows), jen.Id("j").Op("++")).Block(
 			jen.For(jen.Id("k").Op(":=").Lit(0), jen.Id("k").Op("<").Lit(cols), jen.Id("k").Op("++")).Block(
 				jen.Id(name).Index(jen.Id("j").Op("*").Lit(cols).Op("+").Id("k")).Op(en.assign(n)).Add(G).Index(jen.Id("j")).Op("*").Add(X).Index(jen.Id("k")))))
+		return
+	}
+	if en.e.kernels {
+		en.add(jen.Qual(KernelsPath, "GemmNT"+en.e.bits).Call(jen.Lit(rows), jen.Lit(cols), jen.Id("n"), G, jen.Id("MaxBatch"), X, jen.Id("MaxBatch"), jen.Id(name), jen.Lit(en.assign(n) == "+=")))
 		return
 	}
 	en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(rows), jen.Id("j").Op("++")).Block(
@@ -1253,7 +1272,7 @@ func Emitters() []ir.Op {
 	ops := []ir.Op{ir.OpInput, ir.OpTarget, ir.OpParam, ir.OpConst, ir.OpDropMask, ir.OpMatVec, ir.OpMatTVec,
 		ir.OpOuter, ir.OpSumBatch, ir.OpMean, ir.OpSpread, ir.OpBroadcast, ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv,
 		ir.OpNeg, ir.OpTanh, ir.OpSigmoid, ir.OpSoftplus, ir.OpExp, ir.OpLog, ir.OpSin, ir.OpCos, ir.OpRelu,
-		ir.OpStep, ir.OpAbs, ir.OpSign, ir.OpClip, ir.OpInRange}
+		ir.OpStep, ir.OpAbs, ir.OpSign, ir.OpClip, ir.OpInRange, ir.OpConcat, ir.OpSlice, ir.OpConstVec}
 	sort.Slice(ops, func(i, j int) bool { return ops[i] < ops[j] })
 	return ops
 }

@@ -28,9 +28,9 @@ var Rules = [numOps]rule{
 		gx := b.div(g, y)
 		return []*Node{unbroadcast(b, gx, n.Args[0]), unbroadcast(b, b.neg(b.mul(gx, n)), y)}
 	},
-	OpNeg: func(b *Graph, n, g *Node) []*Node { return []*Node{b.neg(g)} },
-	OpTanh:    func(b *Graph, n, g *Node) []*Node { return []*Node{b.mul(g, b.slope(n))} },
-	OpSigmoid: func(b *Graph, n, g *Node) []*Node { return []*Node{b.mul(g, b.slope(n))} },
+	OpNeg:      func(b *Graph, n, g *Node) []*Node { return []*Node{b.neg(g)} },
+	OpTanh:     func(b *Graph, n, g *Node) []*Node { return []*Node{b.mul(g, b.slope(n))} },
+	OpSigmoid:  func(b *Graph, n, g *Node) []*Node { return []*Node{b.mul(g, b.slope(n))} },
 	OpRelu:     func(b *Graph, n, g *Node) []*Node { return []*Node{b.mul(g, b.unary(OpStep, n.Args[0]))} },
 	OpStep:     zeroRule,
 	OpSoftplus: func(b *Graph, n, g *Node) []*Node { return []*Node{b.mul(g, b.unary(OpSigmoid, n.Args[0]))} },

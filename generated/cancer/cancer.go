@@ -22,6 +22,7 @@ package cancer
 
 import (
 	"fmt"
+	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
 )
 
@@ -259,32 +260,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:7)
 	dense1_Wx := w.work[30*MaxBatch : 50*MaxBatch]
-	for j := 0; j < 20; j++ {
-		out := dense1_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 28; k += 4 {
-			in0 := x[k*MaxBatch:][:len(out)]
-			w0 := m.Dense1W[j*30+k]
-			in1 := x[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense1W[j*30+(k+1)]
-			in2 := x[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense1W[j*30+(k+2)]
-			in3 := x[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense1W[j*30+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-		{
-			in0 := x[28*MaxBatch:][:len(out)]
-			w0 := m.Dense1W[j*30+28]
-			in1 := x[29*MaxBatch:][:len(out)]
-			w1 := m.Dense1W[j*30+29]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b]
-			}
-		}
-	}
+	kernels.GemmNN32(20, 30, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:7)
 	dense1 := w.work[0*MaxBatch : 20*MaxBatch]
@@ -299,23 +275,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// dense2_Wx = dense2_W·dense1: [12] from [20] (cancer.ml:9)
 	dense2_Wx := w.work[30*MaxBatch : 42*MaxBatch]
-	for j := 0; j < 12; j++ {
-		out := dense2_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 20; k += 4 {
-			in0 := dense1[k*MaxBatch:][:len(out)]
-			w0 := m.Dense2W[j*20+k]
-			in1 := dense1[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense2W[j*20+(k+1)]
-			in2 := dense1[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense2W[j*20+(k+2)]
-			in3 := dense1[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense2W[j*20+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-	}
+	kernels.GemmNN32(12, 20, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
 
 	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:9)
 	dense2 := w.work[0*MaxBatch : 12*MaxBatch]
@@ -330,23 +290,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// dense3_Wx = dense3_W·dense2: [4] from [12] (cancer.ml:11)
 	dense3_Wx := w.work[20*MaxBatch : 24*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := dense3_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 12; k += 4 {
-			in0 := dense2[k*MaxBatch:][:len(out)]
-			w0 := m.Dense3W[j*12+k]
-			in1 := dense2[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense3W[j*12+(k+1)]
-			in2 := dense2[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense3W[j*12+(k+2)]
-			in3 := dense2[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense3W[j*12+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-	}
+	kernels.GemmNN32(4, 12, n, m.Dense3W, dense2, MaxBatch, dense3_Wx, MaxBatch, false)
 
 	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:11)
 	dense3 := w.work[24*MaxBatch : 28*MaxBatch]
@@ -361,20 +305,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:12)
 	dense4_Wx := w.work[28*MaxBatch : 29*MaxBatch]
-	for j := 0; j < 1; j++ {
-		out := dense4_Wx[j*MaxBatch:][:n]
-		in0 := dense3[0*MaxBatch:][:len(out)]
-		w0 := m.Dense4W[j*4+0]
-		in1 := dense3[1*MaxBatch:][:len(out)]
-		w1 := m.Dense4W[j*4+1]
-		in2 := dense3[2*MaxBatch:][:len(out)]
-		w2 := m.Dense4W[j*4+2]
-		in3 := dense3[3*MaxBatch:][:len(out)]
-		w3 := m.Dense4W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN32(1, 4, n, m.Dense4W, dense3, MaxBatch, dense4_Wx, MaxBatch, false)
 
 	// p = sigmoid(dense4_Wx + dense4_b) (cancer.ml:12)
 	p := w.work[29*MaxBatch : 30*MaxBatch]
@@ -408,32 +339,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 
 	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:7)
 	dense1_Wx := w.work[30*MaxBatch : 50*MaxBatch]
-	for j := 0; j < 20; j++ {
-		out := dense1_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 28; k += 4 {
-			in0 := x[k*MaxBatch:][:len(out)]
-			w0 := m.Dense1W[j*30+k]
-			in1 := x[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense1W[j*30+(k+1)]
-			in2 := x[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense1W[j*30+(k+2)]
-			in3 := x[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense1W[j*30+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-		{
-			in0 := x[28*MaxBatch:][:len(out)]
-			w0 := m.Dense1W[j*30+28]
-			in1 := x[29*MaxBatch:][:len(out)]
-			w1 := m.Dense1W[j*30+29]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b]
-			}
-		}
-	}
+	kernels.GemmNN32(20, 30, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:7)
 	dense1 := w.work[0*MaxBatch : 20*MaxBatch]
@@ -448,23 +354,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 
 	// dense2_Wx = dense2_W·dense1: [12] from [20] (cancer.ml:9)
 	dense2_Wx := w.work[30*MaxBatch : 42*MaxBatch]
-	for j := 0; j < 12; j++ {
-		out := dense2_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 20; k += 4 {
-			in0 := dense1[k*MaxBatch:][:len(out)]
-			w0 := m.Dense2W[j*20+k]
-			in1 := dense1[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense2W[j*20+(k+1)]
-			in2 := dense1[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense2W[j*20+(k+2)]
-			in3 := dense1[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense2W[j*20+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-	}
+	kernels.GemmNN32(12, 20, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
 
 	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:9)
 	dense2 := w.work[0*MaxBatch : 12*MaxBatch]
@@ -479,23 +369,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 
 	// dense3_Wx = dense3_W·dense2: [4] from [12] (cancer.ml:11)
 	dense3_Wx := w.work[20*MaxBatch : 24*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := dense3_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 12; k += 4 {
-			in0 := dense2[k*MaxBatch:][:len(out)]
-			w0 := m.Dense3W[j*12+k]
-			in1 := dense2[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense3W[j*12+(k+1)]
-			in2 := dense2[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense3W[j*12+(k+2)]
-			in3 := dense2[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense3W[j*12+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-	}
+	kernels.GemmNN32(4, 12, n, m.Dense3W, dense2, MaxBatch, dense3_Wx, MaxBatch, false)
 
 	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:11)
 	dense3 := w.work[24*MaxBatch : 28*MaxBatch]
@@ -510,20 +384,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 
 	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:12)
 	dense4_Wx := w.work[28*MaxBatch : 29*MaxBatch]
-	for j := 0; j < 1; j++ {
-		out := dense4_Wx[j*MaxBatch:][:n]
-		in0 := dense3[0*MaxBatch:][:len(out)]
-		w0 := m.Dense4W[j*4+0]
-		in1 := dense3[1*MaxBatch:][:len(out)]
-		w1 := m.Dense4W[j*4+1]
-		in2 := dense3[2*MaxBatch:][:len(out)]
-		w2 := m.Dense4W[j*4+2]
-		in3 := dense3[3*MaxBatch:][:len(out)]
-		w3 := m.Dense4W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN32(1, 4, n, m.Dense4W, dense3, MaxBatch, dense4_Wx, MaxBatch, false)
 
 	// dense4_z = dense4_Wx + dense4_b (cancer.ml:12)
 	dense4_z := w.work[29*MaxBatch : 30*MaxBatch]
@@ -594,32 +455,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:7)
 	dense1_Wx := w.work[30*MaxBatch : 50*MaxBatch]
-	for j := 0; j < 20; j++ {
-		out := dense1_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 28; k += 4 {
-			in0 := x[k*MaxBatch:][:len(out)]
-			w0 := m.Dense1W[j*30+k]
-			in1 := x[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense1W[j*30+(k+1)]
-			in2 := x[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense1W[j*30+(k+2)]
-			in3 := x[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense1W[j*30+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-		{
-			in0 := x[28*MaxBatch:][:len(out)]
-			w0 := m.Dense1W[j*30+28]
-			in1 := x[29*MaxBatch:][:len(out)]
-			w1 := m.Dense1W[j*30+29]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b]
-			}
-		}
-	}
+	kernels.GemmNN32(20, 30, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:7)
 	dense1 := w.work[50*MaxBatch : 70*MaxBatch]
@@ -659,23 +495,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// dense2_Wx = dense2_W·dropout1: [12] from [20] (cancer.ml:9)
 	dense2_Wx := w.work[90*MaxBatch : 102*MaxBatch]
-	for j := 0; j < 12; j++ {
-		out := dense2_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 20; k += 4 {
-			in0 := dropout1[k*MaxBatch:][:len(out)]
-			w0 := m.Dense2W[j*20+k]
-			in1 := dropout1[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense2W[j*20+(k+1)]
-			in2 := dropout1[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense2W[j*20+(k+2)]
-			in3 := dropout1[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense2W[j*20+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-	}
+	kernels.GemmNN32(12, 20, n, m.Dense2W, dropout1, MaxBatch, dense2_Wx, MaxBatch, false)
 
 	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:9)
 	dense2 := w.work[102*MaxBatch : 114*MaxBatch]
@@ -715,23 +535,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// dense3_Wx = dense3_W·dropout2: [4] from [12] (cancer.ml:11)
 	dense3_Wx := w.work[126*MaxBatch : 130*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := dense3_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 12; k += 4 {
-			in0 := dropout2[k*MaxBatch:][:len(out)]
-			w0 := m.Dense3W[j*12+k]
-			in1 := dropout2[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense3W[j*12+(k+1)]
-			in2 := dropout2[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense3W[j*12+(k+2)]
-			in3 := dropout2[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense3W[j*12+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-	}
+	kernels.GemmNN32(4, 12, n, m.Dense3W, dropout2, MaxBatch, dense3_Wx, MaxBatch, false)
 
 	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:11)
 	dense3 := w.work[130*MaxBatch : 134*MaxBatch]
@@ -746,20 +550,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:12)
 	dense4_Wx := w.work[126*MaxBatch : 127*MaxBatch]
-	for j := 0; j < 1; j++ {
-		out := dense4_Wx[j*MaxBatch:][:n]
-		in0 := dense3[0*MaxBatch:][:len(out)]
-		w0 := m.Dense4W[j*4+0]
-		in1 := dense3[1*MaxBatch:][:len(out)]
-		w1 := m.Dense4W[j*4+1]
-		in2 := dense3[2*MaxBatch:][:len(out)]
-		w2 := m.Dense4W[j*4+2]
-		in3 := dense3[3*MaxBatch:][:len(out)]
-		w3 := m.Dense4W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN32(1, 4, n, m.Dense4W, dense3, MaxBatch, dense4_Wx, MaxBatch, false)
 
 	// dense4_z = dense4_Wx + dense4_b (cancer.ml:12)
 	dense4_z := w.work[127*MaxBatch : 128*MaxBatch]
@@ -837,24 +628,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// d_dense4_W = Σ over the batch of d_dense4_z ⊗ dense3: [1, 4] (cancer.ml:12)
 	d_dense4_W := m.Dense4WGrad
-	for j := 0; j < 1; j++ {
-		gj := d_dense4_z[j*MaxBatch:][:n]
-		for k := 0; k < 4; k++ {
-			xk := dense3[k*MaxBatch:][:len(gj)]
-			d_dense4_W[j*4+k] = mlrt.Dot(gj, xk)
-		}
-	}
+	kernels.GemmNT32(1, 4, n, d_dense4_z, MaxBatch, dense3, MaxBatch, d_dense4_W, false)
 
 	// d_dense3 = dense4_Wᵀ·d_dense4_z: [4] from [1] (cancer.ml:12)
 	d_dense3 := w.work[134*MaxBatch : 138*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := d_dense3[j*MaxBatch:][:n]
-		in0 := d_dense4_z[0*MaxBatch:][:len(out)]
-		w0 := m.Dense4W[0*4+j]
-		for b := range out {
-			out[b] = w0 * in0[b]
-		}
-	}
+	kernels.GemmTN32(1, 4, n, m.Dense4W, d_dense4_z, MaxBatch, d_dense3, MaxBatch, false)
 
 	// d_dense3_z = d_dense3·(1 - dense3·dense3) (cancer.ml:12)
 	d_dense3_z := w.work[138*MaxBatch : 142*MaxBatch]
@@ -880,30 +658,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// d_dense3_W = Σ over the batch of d_dense3_z ⊗ dropout2: [4, 12] (cancer.ml:11)
 	d_dense3_W := m.Dense3WGrad
-	for j := 0; j < 4; j++ {
-		gj := d_dense3_z[j*MaxBatch:][:n]
-		for k := 0; k < 12; k++ {
-			xk := dropout2[k*MaxBatch:][:len(gj)]
-			d_dense3_W[j*12+k] = mlrt.Dot(gj, xk)
-		}
-	}
+	kernels.GemmNT32(4, 12, n, d_dense3_z, MaxBatch, dropout2, MaxBatch, d_dense3_W, false)
 
 	// d_dropout2 = dense3_Wᵀ·d_dense3_z: [12] from [4] (cancer.ml:11)
 	d_dropout2 := w.work[114*MaxBatch : 126*MaxBatch]
-	for j := 0; j < 12; j++ {
-		out := d_dropout2[j*MaxBatch:][:n]
-		in0 := d_dense3_z[0*MaxBatch:][:len(out)]
-		w0 := m.Dense3W[0*12+j]
-		in1 := d_dense3_z[1*MaxBatch:][:len(out)]
-		w1 := m.Dense3W[1*12+j]
-		in2 := d_dense3_z[2*MaxBatch:][:len(out)]
-		w2 := m.Dense3W[2*12+j]
-		in3 := d_dense3_z[3*MaxBatch:][:len(out)]
-		w3 := m.Dense3W[3*12+j]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmTN32(4, 12, n, m.Dense3W, d_dense3_z, MaxBatch, d_dropout2, MaxBatch, false)
 
 	// d_dense2_z = d_dropout2·dropout2_mask·(1 - dense2·dense2) (cancer.ml:11)
 	d_dense2_z := w.work[142*MaxBatch : 154*MaxBatch]
@@ -930,33 +689,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dropout1: [12, 20] (cancer.ml:9)
 	d_dense2_W := m.Dense2WGrad
-	for j := 0; j < 12; j++ {
-		gj := d_dense2_z[j*MaxBatch:][:n]
-		for k := 0; k < 20; k++ {
-			xk := dropout1[k*MaxBatch:][:len(gj)]
-			d_dense2_W[j*20+k] = mlrt.Dot(gj, xk)
-		}
-	}
+	kernels.GemmNT32(12, 20, n, d_dense2_z, MaxBatch, dropout1, MaxBatch, d_dense2_W, false)
 
 	// d_dropout1 = dense2_Wᵀ·d_dense2_z: [20] from [12] (cancer.ml:9)
 	d_dropout1 := w.work[70*MaxBatch : 90*MaxBatch]
-	for j := 0; j < 20; j++ {
-		out := d_dropout1[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 12; k += 4 {
-			in0 := d_dense2_z[k*MaxBatch:][:len(out)]
-			w0 := m.Dense2W[k*20+j]
-			in1 := d_dense2_z[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense2W[(k+1)*20+j]
-			in2 := d_dense2_z[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense2W[(k+2)*20+j]
-			in3 := d_dense2_z[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense2W[(k+3)*20+j]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-	}
+	kernels.GemmTN32(12, 20, n, m.Dense2W, d_dense2_z, MaxBatch, d_dropout1, MaxBatch, false)
 
 	// d_dense1_z = d_dropout1·dropout1_mask·(1 - dense1·dense1) (cancer.ml:9)
 	d_dense1_z := w.work[154*MaxBatch : 174*MaxBatch]
@@ -983,13 +720,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [20, 30] (cancer.ml:7)
 	d_dense1_W := m.Dense1WGrad
-	for j := 0; j < 20; j++ {
-		gj := d_dense1_z[j*MaxBatch:][:n]
-		for k := 0; k < 30; k++ {
-			xk := x[k*MaxBatch:][:len(gj)]
-			d_dense1_W[j*30+k] = mlrt.Dot(gj, xk)
-		}
-	}
+	kernels.GemmNT32(20, 30, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
 		for f := 0; f < NumOutputs; f++ {

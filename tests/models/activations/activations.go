@@ -22,6 +22,7 @@ package activations
 
 import (
 	"fmt"
+	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
 )
 
@@ -304,30 +305,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// dense1_Wx = dense1_W·x: [4] from [5] (activations.ml:5)
 	dense1_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := dense1_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k += 4 {
-			in0 := x[k*MaxBatch:][:len(out)]
-			w0 := m.Dense1W[j*5+k]
-			in1 := x[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense1W[j*5+(k+1)]
-			in2 := x[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense1W[j*5+(k+2)]
-			in3 := x[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense1W[j*5+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-		{
-			in0 := x[4*MaxBatch:][:len(out)]
-			w0 := m.Dense1W[j*5+4]
-			for b := range out {
-				out[b] += w0 * in0[b]
-			}
-		}
-	}
+	kernels.GemmNN64(4, 5, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (activations.ml:5)
 	dense1 := w.work[0*MaxBatch : 4*MaxBatch]
@@ -342,20 +320,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// dense2_Wx = dense2_W·dense1: [4] from [4] (activations.ml:6)
 	dense2_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := dense2_Wx[j*MaxBatch:][:n]
-		in0 := dense1[0*MaxBatch:][:len(out)]
-		w0 := m.Dense2W[j*4+0]
-		in1 := dense1[1*MaxBatch:][:len(out)]
-		w1 := m.Dense2W[j*4+1]
-		in2 := dense1[2*MaxBatch:][:len(out)]
-		w2 := m.Dense2W[j*4+2]
-		in3 := dense1[3*MaxBatch:][:len(out)]
-		w3 := m.Dense2W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN64(4, 4, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
 
 	// dense2 = sigmoid(dense2_Wx + dense2_b) (activations.ml:6)
 	dense2 := w.work[0*MaxBatch : 4*MaxBatch]
@@ -370,20 +335,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// dense3_Wx = dense3_W·dense2: [4] from [4] (activations.ml:7)
 	dense3_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := dense3_Wx[j*MaxBatch:][:n]
-		in0 := dense2[0*MaxBatch:][:len(out)]
-		w0 := m.Dense3W[j*4+0]
-		in1 := dense2[1*MaxBatch:][:len(out)]
-		w1 := m.Dense3W[j*4+1]
-		in2 := dense2[2*MaxBatch:][:len(out)]
-		w2 := m.Dense3W[j*4+2]
-		in3 := dense2[3*MaxBatch:][:len(out)]
-		w3 := m.Dense3W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN64(4, 4, n, m.Dense3W, dense2, MaxBatch, dense3_Wx, MaxBatch, false)
 
 	// dense3 = relu(dense3_Wx + dense3_b) (activations.ml:7)
 	dense3 := w.work[0*MaxBatch : 4*MaxBatch]
@@ -398,20 +350,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// dense4_Wx = dense4_W·dense3: [4] from [4] (activations.ml:8)
 	dense4_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := dense4_Wx[j*MaxBatch:][:n]
-		in0 := dense3[0*MaxBatch:][:len(out)]
-		w0 := m.Dense4W[j*4+0]
-		in1 := dense3[1*MaxBatch:][:len(out)]
-		w1 := m.Dense4W[j*4+1]
-		in2 := dense3[2*MaxBatch:][:len(out)]
-		w2 := m.Dense4W[j*4+2]
-		in3 := dense3[3*MaxBatch:][:len(out)]
-		w3 := m.Dense4W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN64(4, 4, n, m.Dense4W, dense3, MaxBatch, dense4_Wx, MaxBatch, false)
 
 	// dense4 = softplus(dense4_Wx + dense4_b) (activations.ml:8)
 	dense4 := w.work[0*MaxBatch : 4*MaxBatch]
@@ -426,20 +365,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// dense5_Wx = dense5_W·dense4: [4] from [4] (activations.ml:9)
 	dense5_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := dense5_Wx[j*MaxBatch:][:n]
-		in0 := dense4[0*MaxBatch:][:len(out)]
-		w0 := m.Dense5W[j*4+0]
-		in1 := dense4[1*MaxBatch:][:len(out)]
-		w1 := m.Dense5W[j*4+1]
-		in2 := dense4[2*MaxBatch:][:len(out)]
-		w2 := m.Dense5W[j*4+2]
-		in3 := dense4[3*MaxBatch:][:len(out)]
-		w3 := m.Dense5W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN64(4, 4, n, m.Dense5W, dense4, MaxBatch, dense5_Wx, MaxBatch, false)
 
 	// dense5 = sin(dense5_Wx + dense5_b) (activations.ml:9)
 	dense5 := w.work[0*MaxBatch : 4*MaxBatch]
@@ -454,20 +380,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// dense6_Wx = dense6_W·dense5: [3] from [4] (activations.ml:10)
 	dense6_Wx := w.work[5*MaxBatch : 8*MaxBatch]
-	for j := 0; j < 3; j++ {
-		out := dense6_Wx[j*MaxBatch:][:n]
-		in0 := dense5[0*MaxBatch:][:len(out)]
-		w0 := m.Dense6W[j*4+0]
-		in1 := dense5[1*MaxBatch:][:len(out)]
-		w1 := m.Dense6W[j*4+1]
-		in2 := dense5[2*MaxBatch:][:len(out)]
-		w2 := m.Dense6W[j*4+2]
-		in3 := dense5[3*MaxBatch:][:len(out)]
-		w3 := m.Dense6W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN64(3, 4, n, m.Dense6W, dense5, MaxBatch, dense6_Wx, MaxBatch, false)
 
 	// u = dense6_Wx + dense6_b (activations.ml:10)
 	u := w.work[0*MaxBatch : 3*MaxBatch]
@@ -501,30 +414,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 
 	// dense1_Wx = dense1_W·x: [4] from [5] (activations.ml:5)
 	dense1_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := dense1_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k += 4 {
-			in0 := x[k*MaxBatch:][:len(out)]
-			w0 := m.Dense1W[j*5+k]
-			in1 := x[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense1W[j*5+(k+1)]
-			in2 := x[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense1W[j*5+(k+2)]
-			in3 := x[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense1W[j*5+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-		{
-			in0 := x[4*MaxBatch:][:len(out)]
-			w0 := m.Dense1W[j*5+4]
-			for b := range out {
-				out[b] += w0 * in0[b]
-			}
-		}
-	}
+	kernels.GemmNN64(4, 5, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (activations.ml:5)
 	dense1 := w.work[0*MaxBatch : 4*MaxBatch]
@@ -539,20 +429,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 
 	// dense2_Wx = dense2_W·dense1: [4] from [4] (activations.ml:6)
 	dense2_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := dense2_Wx[j*MaxBatch:][:n]
-		in0 := dense1[0*MaxBatch:][:len(out)]
-		w0 := m.Dense2W[j*4+0]
-		in1 := dense1[1*MaxBatch:][:len(out)]
-		w1 := m.Dense2W[j*4+1]
-		in2 := dense1[2*MaxBatch:][:len(out)]
-		w2 := m.Dense2W[j*4+2]
-		in3 := dense1[3*MaxBatch:][:len(out)]
-		w3 := m.Dense2W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN64(4, 4, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
 
 	// dense2 = sigmoid(dense2_Wx + dense2_b) (activations.ml:6)
 	dense2 := w.work[0*MaxBatch : 4*MaxBatch]
@@ -567,20 +444,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 
 	// dense3_Wx = dense3_W·dense2: [4] from [4] (activations.ml:7)
 	dense3_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := dense3_Wx[j*MaxBatch:][:n]
-		in0 := dense2[0*MaxBatch:][:len(out)]
-		w0 := m.Dense3W[j*4+0]
-		in1 := dense2[1*MaxBatch:][:len(out)]
-		w1 := m.Dense3W[j*4+1]
-		in2 := dense2[2*MaxBatch:][:len(out)]
-		w2 := m.Dense3W[j*4+2]
-		in3 := dense2[3*MaxBatch:][:len(out)]
-		w3 := m.Dense3W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN64(4, 4, n, m.Dense3W, dense2, MaxBatch, dense3_Wx, MaxBatch, false)
 
 	// dense3 = relu(dense3_Wx + dense3_b) (activations.ml:7)
 	dense3 := w.work[0*MaxBatch : 4*MaxBatch]
@@ -595,20 +459,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 
 	// dense4_Wx = dense4_W·dense3: [4] from [4] (activations.ml:8)
 	dense4_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := dense4_Wx[j*MaxBatch:][:n]
-		in0 := dense3[0*MaxBatch:][:len(out)]
-		w0 := m.Dense4W[j*4+0]
-		in1 := dense3[1*MaxBatch:][:len(out)]
-		w1 := m.Dense4W[j*4+1]
-		in2 := dense3[2*MaxBatch:][:len(out)]
-		w2 := m.Dense4W[j*4+2]
-		in3 := dense3[3*MaxBatch:][:len(out)]
-		w3 := m.Dense4W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN64(4, 4, n, m.Dense4W, dense3, MaxBatch, dense4_Wx, MaxBatch, false)
 
 	// dense4 = softplus(dense4_Wx + dense4_b) (activations.ml:8)
 	dense4 := w.work[0*MaxBatch : 4*MaxBatch]
@@ -623,20 +474,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 
 	// dense5_Wx = dense5_W·dense4: [4] from [4] (activations.ml:9)
 	dense5_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := dense5_Wx[j*MaxBatch:][:n]
-		in0 := dense4[0*MaxBatch:][:len(out)]
-		w0 := m.Dense5W[j*4+0]
-		in1 := dense4[1*MaxBatch:][:len(out)]
-		w1 := m.Dense5W[j*4+1]
-		in2 := dense4[2*MaxBatch:][:len(out)]
-		w2 := m.Dense5W[j*4+2]
-		in3 := dense4[3*MaxBatch:][:len(out)]
-		w3 := m.Dense5W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN64(4, 4, n, m.Dense5W, dense4, MaxBatch, dense5_Wx, MaxBatch, false)
 
 	// dense5 = sin(dense5_Wx + dense5_b) (activations.ml:9)
 	dense5 := w.work[0*MaxBatch : 4*MaxBatch]
@@ -651,20 +489,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 
 	// dense6_Wx = dense6_W·dense5: [3] from [4] (activations.ml:10)
 	dense6_Wx := w.work[5*MaxBatch : 8*MaxBatch]
-	for j := 0; j < 3; j++ {
-		out := dense6_Wx[j*MaxBatch:][:n]
-		in0 := dense5[0*MaxBatch:][:len(out)]
-		w0 := m.Dense6W[j*4+0]
-		in1 := dense5[1*MaxBatch:][:len(out)]
-		w1 := m.Dense6W[j*4+1]
-		in2 := dense5[2*MaxBatch:][:len(out)]
-		w2 := m.Dense6W[j*4+2]
-		in3 := dense5[3*MaxBatch:][:len(out)]
-		w3 := m.Dense6W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN64(3, 4, n, m.Dense6W, dense5, MaxBatch, dense6_Wx, MaxBatch, false)
 
 	// u = dense6_Wx + dense6_b (activations.ml:10)
 	u := w.work[0*MaxBatch : 3*MaxBatch]
@@ -735,30 +560,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// dense1_Wx = dense1_W·x: [4] from [5] (activations.ml:5)
 	dense1_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := dense1_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k += 4 {
-			in0 := x[k*MaxBatch:][:len(out)]
-			w0 := m.Dense1W[j*5+k]
-			in1 := x[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense1W[j*5+(k+1)]
-			in2 := x[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense1W[j*5+(k+2)]
-			in3 := x[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense1W[j*5+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-		{
-			in0 := x[4*MaxBatch:][:len(out)]
-			w0 := m.Dense1W[j*5+4]
-			for b := range out {
-				out[b] += w0 * in0[b]
-			}
-		}
-	}
+	kernels.GemmNN64(4, 5, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (activations.ml:5)
 	dense1 := w.work[9*MaxBatch : 13*MaxBatch]
@@ -773,20 +575,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// dense2_Wx = dense2_W·dense1: [4] from [4] (activations.ml:6)
 	dense2_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := dense2_Wx[j*MaxBatch:][:n]
-		in0 := dense1[0*MaxBatch:][:len(out)]
-		w0 := m.Dense2W[j*4+0]
-		in1 := dense1[1*MaxBatch:][:len(out)]
-		w1 := m.Dense2W[j*4+1]
-		in2 := dense1[2*MaxBatch:][:len(out)]
-		w2 := m.Dense2W[j*4+2]
-		in3 := dense1[3*MaxBatch:][:len(out)]
-		w3 := m.Dense2W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN64(4, 4, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
 
 	// dense2 = sigmoid(dense2_Wx + dense2_b) (activations.ml:6)
 	dense2 := w.work[13*MaxBatch : 17*MaxBatch]
@@ -801,20 +590,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// dense3_Wx = dense3_W·dense2: [4] from [4] (activations.ml:7)
 	dense3_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := dense3_Wx[j*MaxBatch:][:n]
-		in0 := dense2[0*MaxBatch:][:len(out)]
-		w0 := m.Dense3W[j*4+0]
-		in1 := dense2[1*MaxBatch:][:len(out)]
-		w1 := m.Dense3W[j*4+1]
-		in2 := dense2[2*MaxBatch:][:len(out)]
-		w2 := m.Dense3W[j*4+2]
-		in3 := dense2[3*MaxBatch:][:len(out)]
-		w3 := m.Dense3W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN64(4, 4, n, m.Dense3W, dense2, MaxBatch, dense3_Wx, MaxBatch, false)
 
 	// dense3_z = dense3_Wx + dense3_b (activations.ml:7)
 	dense3_z := w.work[17*MaxBatch : 21*MaxBatch]
@@ -839,20 +615,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// dense4_Wx = dense4_W·dense3: [4] from [4] (activations.ml:8)
 	dense4_Wx := w.work[21*MaxBatch : 25*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := dense4_Wx[j*MaxBatch:][:n]
-		in0 := dense3[0*MaxBatch:][:len(out)]
-		w0 := m.Dense4W[j*4+0]
-		in1 := dense3[1*MaxBatch:][:len(out)]
-		w1 := m.Dense4W[j*4+1]
-		in2 := dense3[2*MaxBatch:][:len(out)]
-		w2 := m.Dense4W[j*4+2]
-		in3 := dense3[3*MaxBatch:][:len(out)]
-		w3 := m.Dense4W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN64(4, 4, n, m.Dense4W, dense3, MaxBatch, dense4_Wx, MaxBatch, false)
 
 	// dense4_z = dense4_Wx + dense4_b (activations.ml:8)
 	dense4_z := w.work[25*MaxBatch : 29*MaxBatch]
@@ -877,20 +640,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// dense5_Wx = dense5_W·dense4: [4] from [4] (activations.ml:9)
 	dense5_Wx := w.work[29*MaxBatch : 33*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := dense5_Wx[j*MaxBatch:][:n]
-		in0 := dense4[0*MaxBatch:][:len(out)]
-		w0 := m.Dense5W[j*4+0]
-		in1 := dense4[1*MaxBatch:][:len(out)]
-		w1 := m.Dense5W[j*4+1]
-		in2 := dense4[2*MaxBatch:][:len(out)]
-		w2 := m.Dense5W[j*4+2]
-		in3 := dense4[3*MaxBatch:][:len(out)]
-		w3 := m.Dense5W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN64(4, 4, n, m.Dense5W, dense4, MaxBatch, dense5_Wx, MaxBatch, false)
 
 	// dense5_z = dense5_Wx + dense5_b (activations.ml:9)
 	dense5_z := w.work[33*MaxBatch : 37*MaxBatch]
@@ -915,20 +665,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// dense6_Wx = dense6_W·dense5: [3] from [4] (activations.ml:10)
 	dense6_Wx := w.work[37*MaxBatch : 40*MaxBatch]
-	for j := 0; j < 3; j++ {
-		out := dense6_Wx[j*MaxBatch:][:n]
-		in0 := dense5[0*MaxBatch:][:len(out)]
-		w0 := m.Dense6W[j*4+0]
-		in1 := dense5[1*MaxBatch:][:len(out)]
-		w1 := m.Dense6W[j*4+1]
-		in2 := dense5[2*MaxBatch:][:len(out)]
-		w2 := m.Dense6W[j*4+2]
-		in3 := dense5[3*MaxBatch:][:len(out)]
-		w3 := m.Dense6W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN64(3, 4, n, m.Dense6W, dense5, MaxBatch, dense6_Wx, MaxBatch, false)
 
 	// u = dense6_Wx + dense6_b (activations.ml:10)
 	u := w.work[40*MaxBatch : 43*MaxBatch]
@@ -1005,28 +742,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// d_dense6_W = Σ over the batch of d_u ⊗ dense5: [3, 4] (activations.ml:10)
 	d_dense6_W := m.Dense6WGrad
-	for j := 0; j < 3; j++ {
-		gj := d_u[j*MaxBatch:][:n]
-		for k := 0; k < 4; k++ {
-			xk := dense5[k*MaxBatch:][:len(gj)]
-			d_dense6_W[j*4+k] = mlrt.Dot(gj, xk)
-		}
-	}
+	kernels.GemmNT64(3, 4, n, d_u, MaxBatch, dense5, MaxBatch, d_dense6_W, false)
 
 	// d_dense5 = dense6_Wᵀ·d_u: [4] from [3] (activations.ml:10)
 	d_dense5 := w.work[29*MaxBatch : 33*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := d_dense5[j*MaxBatch:][:n]
-		in0 := d_u[0*MaxBatch:][:len(out)]
-		w0 := m.Dense6W[0*4+j]
-		in1 := d_u[1*MaxBatch:][:len(out)]
-		w1 := m.Dense6W[1*4+j]
-		in2 := d_u[2*MaxBatch:][:len(out)]
-		w2 := m.Dense6W[2*4+j]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b]
-		}
-	}
+	kernels.GemmTN64(3, 4, n, m.Dense6W, d_u, MaxBatch, d_dense5, MaxBatch, false)
 
 	// d_dense5_z = d_dense5·cos(dense5_z) (activations.ml:10)
 	d_dense5_z := w.work[46*MaxBatch : 50*MaxBatch]
@@ -1052,30 +772,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// d_dense5_W = Σ over the batch of d_dense5_z ⊗ dense4: [4, 4] (activations.ml:9)
 	d_dense5_W := m.Dense5WGrad
-	for j := 0; j < 4; j++ {
-		gj := d_dense5_z[j*MaxBatch:][:n]
-		for k := 0; k < 4; k++ {
-			xk := dense4[k*MaxBatch:][:len(gj)]
-			d_dense5_W[j*4+k] = mlrt.Dot(gj, xk)
-		}
-	}
+	kernels.GemmNT64(4, 4, n, d_dense5_z, MaxBatch, dense4, MaxBatch, d_dense5_W, false)
 
 	// d_dense4 = dense5_Wᵀ·d_dense5_z: [4] from [4] (activations.ml:9)
 	d_dense4 := w.work[33*MaxBatch : 37*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := d_dense4[j*MaxBatch:][:n]
-		in0 := d_dense5_z[0*MaxBatch:][:len(out)]
-		w0 := m.Dense5W[0*4+j]
-		in1 := d_dense5_z[1*MaxBatch:][:len(out)]
-		w1 := m.Dense5W[1*4+j]
-		in2 := d_dense5_z[2*MaxBatch:][:len(out)]
-		w2 := m.Dense5W[2*4+j]
-		in3 := d_dense5_z[3*MaxBatch:][:len(out)]
-		w3 := m.Dense5W[3*4+j]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmTN64(4, 4, n, m.Dense5W, d_dense5_z, MaxBatch, d_dense4, MaxBatch, false)
 
 	// d_dense4_z = d_dense4·sigmoid(dense4_z) (activations.ml:9)
 	d_dense4_z := w.work[29*MaxBatch : 33*MaxBatch]
@@ -1101,30 +802,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// d_dense4_W = Σ over the batch of d_dense4_z ⊗ dense3: [4, 4] (activations.ml:8)
 	d_dense4_W := m.Dense4WGrad
-	for j := 0; j < 4; j++ {
-		gj := d_dense4_z[j*MaxBatch:][:n]
-		for k := 0; k < 4; k++ {
-			xk := dense3[k*MaxBatch:][:len(gj)]
-			d_dense4_W[j*4+k] = mlrt.Dot(gj, xk)
-		}
-	}
+	kernels.GemmNT64(4, 4, n, d_dense4_z, MaxBatch, dense3, MaxBatch, d_dense4_W, false)
 
 	// d_dense3 = dense4_Wᵀ·d_dense4_z: [4] from [4] (activations.ml:8)
 	d_dense3 := w.work[21*MaxBatch : 25*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := d_dense3[j*MaxBatch:][:n]
-		in0 := d_dense4_z[0*MaxBatch:][:len(out)]
-		w0 := m.Dense4W[0*4+j]
-		in1 := d_dense4_z[1*MaxBatch:][:len(out)]
-		w1 := m.Dense4W[1*4+j]
-		in2 := d_dense4_z[2*MaxBatch:][:len(out)]
-		w2 := m.Dense4W[2*4+j]
-		in3 := d_dense4_z[3*MaxBatch:][:len(out)]
-		w3 := m.Dense4W[3*4+j]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmTN64(4, 4, n, m.Dense4W, d_dense4_z, MaxBatch, d_dense3, MaxBatch, false)
 
 	// d_dense3_z = d_dense3·step(dense3_z) (activations.ml:8)
 	d_dense3_z := w.work[46*MaxBatch : 50*MaxBatch]
@@ -1150,30 +832,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// d_dense3_W = Σ over the batch of d_dense3_z ⊗ dense2: [4, 4] (activations.ml:7)
 	d_dense3_W := m.Dense3WGrad
-	for j := 0; j < 4; j++ {
-		gj := d_dense3_z[j*MaxBatch:][:n]
-		for k := 0; k < 4; k++ {
-			xk := dense2[k*MaxBatch:][:len(gj)]
-			d_dense3_W[j*4+k] = mlrt.Dot(gj, xk)
-		}
-	}
+	kernels.GemmNT64(4, 4, n, d_dense3_z, MaxBatch, dense2, MaxBatch, d_dense3_W, false)
 
 	// d_dense2 = dense3_Wᵀ·d_dense3_z: [4] from [4] (activations.ml:7)
 	d_dense2 := w.work[25*MaxBatch : 29*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := d_dense2[j*MaxBatch:][:n]
-		in0 := d_dense3_z[0*MaxBatch:][:len(out)]
-		w0 := m.Dense3W[0*4+j]
-		in1 := d_dense3_z[1*MaxBatch:][:len(out)]
-		w1 := m.Dense3W[1*4+j]
-		in2 := d_dense3_z[2*MaxBatch:][:len(out)]
-		w2 := m.Dense3W[2*4+j]
-		in3 := d_dense3_z[3*MaxBatch:][:len(out)]
-		w3 := m.Dense3W[3*4+j]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmTN64(4, 4, n, m.Dense3W, d_dense3_z, MaxBatch, d_dense2, MaxBatch, false)
 
 	// d_dense2_z = d_dense2·dense2·(1 - dense2) (activations.ml:7)
 	d_dense2_z := w.work[33*MaxBatch : 37*MaxBatch]
@@ -1199,30 +862,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dense1: [4, 4] (activations.ml:6)
 	d_dense2_W := m.Dense2WGrad
-	for j := 0; j < 4; j++ {
-		gj := d_dense2_z[j*MaxBatch:][:n]
-		for k := 0; k < 4; k++ {
-			xk := dense1[k*MaxBatch:][:len(gj)]
-			d_dense2_W[j*4+k] = mlrt.Dot(gj, xk)
-		}
-	}
+	kernels.GemmNT64(4, 4, n, d_dense2_z, MaxBatch, dense1, MaxBatch, d_dense2_W, false)
 
 	// d_dense1 = dense2_Wᵀ·d_dense2_z: [4] from [4] (activations.ml:6)
 	d_dense1 := w.work[5*MaxBatch : 9*MaxBatch]
-	for j := 0; j < 4; j++ {
-		out := d_dense1[j*MaxBatch:][:n]
-		in0 := d_dense2_z[0*MaxBatch:][:len(out)]
-		w0 := m.Dense2W[0*4+j]
-		in1 := d_dense2_z[1*MaxBatch:][:len(out)]
-		w1 := m.Dense2W[1*4+j]
-		in2 := d_dense2_z[2*MaxBatch:][:len(out)]
-		w2 := m.Dense2W[2*4+j]
-		in3 := d_dense2_z[3*MaxBatch:][:len(out)]
-		w3 := m.Dense2W[3*4+j]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmTN64(4, 4, n, m.Dense2W, d_dense2_z, MaxBatch, d_dense1, MaxBatch, false)
 
 	// d_dense1_z = d_dense1·(1 - dense1·dense1) (activations.ml:6)
 	d_dense1_z := w.work[29*MaxBatch : 33*MaxBatch]
@@ -1248,13 +892,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [4, 5] (activations.ml:5)
 	d_dense1_W := m.Dense1WGrad
-	for j := 0; j < 4; j++ {
-		gj := d_dense1_z[j*MaxBatch:][:n]
-		for k := 0; k < 5; k++ {
-			xk := x[k*MaxBatch:][:len(gj)]
-			d_dense1_W[j*5+k] = mlrt.Dot(gj, xk)
-		}
-	}
+	kernels.GemmNT64(4, 5, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
 		for f := 0; f < NumOutputs; f++ {

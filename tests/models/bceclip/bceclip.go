@@ -18,6 +18,7 @@ package bceclip
 
 import (
 	"fmt"
+	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
 )
 
@@ -208,20 +209,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// dense1_Wx = dense1_W·x: [3] from [4] (bceclip.ml:5)
 	dense1_Wx := w.work[4*MaxBatch : 7*MaxBatch]
-	for j := 0; j < 3; j++ {
-		out := dense1_Wx[j*MaxBatch:][:n]
-		in0 := x[0*MaxBatch:][:len(out)]
-		w0 := m.Dense1W[j*4+0]
-		in1 := x[1*MaxBatch:][:len(out)]
-		w1 := m.Dense1W[j*4+1]
-		in2 := x[2*MaxBatch:][:len(out)]
-		w2 := m.Dense1W[j*4+2]
-		in3 := x[3*MaxBatch:][:len(out)]
-		w3 := m.Dense1W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN64(3, 4, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bceclip.ml:5)
 	dense1 := w.work[0*MaxBatch : 3*MaxBatch]
@@ -236,18 +224,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// dense2_Wx = dense2_W·dense1: [2] from [3] (bceclip.ml:6)
 	dense2_Wx := w.work[4*MaxBatch : 6*MaxBatch]
-	for j := 0; j < 2; j++ {
-		out := dense2_Wx[j*MaxBatch:][:n]
-		in0 := dense1[0*MaxBatch:][:len(out)]
-		w0 := m.Dense2W[j*3+0]
-		in1 := dense1[1*MaxBatch:][:len(out)]
-		w1 := m.Dense2W[j*3+1]
-		in2 := dense1[2*MaxBatch:][:len(out)]
-		w2 := m.Dense2W[j*3+2]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b]
-		}
-	}
+	kernels.GemmNN64(2, 3, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
 
 	// p = softplus(dense2_Wx + dense2_b) (bceclip.ml:6)
 	p := w.work[0*MaxBatch : 2*MaxBatch]
@@ -281,20 +258,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 
 	// dense1_Wx = dense1_W·x: [3] from [4] (bceclip.ml:5)
 	dense1_Wx := w.work[4*MaxBatch : 7*MaxBatch]
-	for j := 0; j < 3; j++ {
-		out := dense1_Wx[j*MaxBatch:][:n]
-		in0 := x[0*MaxBatch:][:len(out)]
-		w0 := m.Dense1W[j*4+0]
-		in1 := x[1*MaxBatch:][:len(out)]
-		w1 := m.Dense1W[j*4+1]
-		in2 := x[2*MaxBatch:][:len(out)]
-		w2 := m.Dense1W[j*4+2]
-		in3 := x[3*MaxBatch:][:len(out)]
-		w3 := m.Dense1W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN64(3, 4, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bceclip.ml:5)
 	dense1 := w.work[0*MaxBatch : 3*MaxBatch]
@@ -309,18 +273,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 
 	// dense2_Wx = dense2_W·dense1: [2] from [3] (bceclip.ml:6)
 	dense2_Wx := w.work[4*MaxBatch : 6*MaxBatch]
-	for j := 0; j < 2; j++ {
-		out := dense2_Wx[j*MaxBatch:][:n]
-		in0 := dense1[0*MaxBatch:][:len(out)]
-		w0 := m.Dense2W[j*3+0]
-		in1 := dense1[1*MaxBatch:][:len(out)]
-		w1 := m.Dense2W[j*3+1]
-		in2 := dense1[2*MaxBatch:][:len(out)]
-		w2 := m.Dense2W[j*3+2]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b]
-		}
-	}
+	kernels.GemmNN64(2, 3, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
 
 	// p = softplus(dense2_Wx + dense2_b) (bceclip.ml:6)
 	p := w.work[0*MaxBatch : 2*MaxBatch]
@@ -391,20 +344,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// dense1_Wx = dense1_W·x: [3] from [4] (bceclip.ml:5)
 	dense1_Wx := w.work[4*MaxBatch : 7*MaxBatch]
-	for j := 0; j < 3; j++ {
-		out := dense1_Wx[j*MaxBatch:][:n]
-		in0 := x[0*MaxBatch:][:len(out)]
-		w0 := m.Dense1W[j*4+0]
-		in1 := x[1*MaxBatch:][:len(out)]
-		w1 := m.Dense1W[j*4+1]
-		in2 := x[2*MaxBatch:][:len(out)]
-		w2 := m.Dense1W[j*4+2]
-		in3 := x[3*MaxBatch:][:len(out)]
-		w3 := m.Dense1W[j*4+3]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-		}
-	}
+	kernels.GemmNN64(3, 4, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bceclip.ml:5)
 	dense1 := w.work[7*MaxBatch : 10*MaxBatch]
@@ -419,18 +359,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// dense2_Wx = dense2_W·dense1: [2] from [3] (bceclip.ml:6)
 	dense2_Wx := w.work[4*MaxBatch : 6*MaxBatch]
-	for j := 0; j < 2; j++ {
-		out := dense2_Wx[j*MaxBatch:][:n]
-		in0 := dense1[0*MaxBatch:][:len(out)]
-		w0 := m.Dense2W[j*3+0]
-		in1 := dense1[1*MaxBatch:][:len(out)]
-		w1 := m.Dense2W[j*3+1]
-		in2 := dense1[2*MaxBatch:][:len(out)]
-		w2 := m.Dense2W[j*3+2]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b]
-		}
-	}
+	kernels.GemmNN64(2, 3, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
 
 	// dense2_z = dense2_Wx + dense2_b (bceclip.ml:6)
 	dense2_z := w.work[10*MaxBatch : 12*MaxBatch]
@@ -544,26 +473,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dense1: [2, 3] (bceclip.ml:6)
 	d_dense2_W := m.Dense2WGrad
-	for j := 0; j < 2; j++ {
-		gj := d_dense2_z[j*MaxBatch:][:n]
-		for k := 0; k < 3; k++ {
-			xk := dense1[k*MaxBatch:][:len(gj)]
-			d_dense2_W[j*3+k] = mlrt.Dot(gj, xk)
-		}
-	}
+	kernels.GemmNT64(2, 3, n, d_dense2_z, MaxBatch, dense1, MaxBatch, d_dense2_W, false)
 
 	// d_dense1 = dense2_Wᵀ·d_dense2_z: [3] from [2] (bceclip.ml:6)
 	d_dense1 := w.work[24*MaxBatch : 27*MaxBatch]
-	for j := 0; j < 3; j++ {
-		out := d_dense1[j*MaxBatch:][:n]
-		in0 := d_dense2_z[0*MaxBatch:][:len(out)]
-		w0 := m.Dense2W[0*3+j]
-		in1 := d_dense2_z[1*MaxBatch:][:len(out)]
-		w1 := m.Dense2W[1*3+j]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b]
-		}
-	}
+	kernels.GemmTN64(2, 3, n, m.Dense2W, d_dense2_z, MaxBatch, d_dense1, MaxBatch, false)
 
 	// d_dense1_z = d_dense1·(1 - dense1·dense1) (bceclip.ml:6)
 	d_dense1_z := w.work[27*MaxBatch : 30*MaxBatch]
@@ -589,13 +503,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [3, 4] (bceclip.ml:5)
 	d_dense1_W := m.Dense1WGrad
-	for j := 0; j < 3; j++ {
-		gj := d_dense1_z[j*MaxBatch:][:n]
-		for k := 0; k < 4; k++ {
-			xk := x[k*MaxBatch:][:len(gj)]
-			d_dense1_W[j*4+k] = mlrt.Dot(gj, xk)
-		}
-	}
+	kernels.GemmNT64(3, 4, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
 		for f := 0; f < NumOutputs; f++ {

@@ -19,6 +19,7 @@ package bcelogits
 
 import (
 	"fmt"
+	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
 )
 
@@ -209,32 +210,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// dense1_Wx = dense1_W·x: [5] from [6] (bcelogits.ml:5)
 	dense1_Wx := w.work[6*MaxBatch : 11*MaxBatch]
-	for j := 0; j < 5; j++ {
-		out := dense1_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k += 4 {
-			in0 := x[k*MaxBatch:][:len(out)]
-			w0 := m.Dense1W[j*6+k]
-			in1 := x[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense1W[j*6+(k+1)]
-			in2 := x[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense1W[j*6+(k+2)]
-			in3 := x[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense1W[j*6+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-		{
-			in0 := x[4*MaxBatch:][:len(out)]
-			w0 := m.Dense1W[j*6+4]
-			in1 := x[5*MaxBatch:][:len(out)]
-			w1 := m.Dense1W[j*6+5]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b]
-			}
-		}
-	}
+	kernels.GemmNN64(5, 6, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bcelogits.ml:5)
 	dense1 := w.work[0*MaxBatch : 5*MaxBatch]
@@ -249,30 +225,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// dense2_Wx = dense2_W·dense1: [1] from [5] (bcelogits.ml:7)
 	dense2_Wx := w.work[5*MaxBatch : 6*MaxBatch]
-	for j := 0; j < 1; j++ {
-		out := dense2_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k += 4 {
-			in0 := dense1[k*MaxBatch:][:len(out)]
-			w0 := m.Dense2W[j*5+k]
-			in1 := dense1[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense2W[j*5+(k+1)]
-			in2 := dense1[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense2W[j*5+(k+2)]
-			in3 := dense1[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense2W[j*5+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-		{
-			in0 := dense1[4*MaxBatch:][:len(out)]
-			w0 := m.Dense2W[j*5+4]
-			for b := range out {
-				out[b] += w0 * in0[b]
-			}
-		}
-	}
+	kernels.GemmNN64(1, 5, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
 
 	// p = sigmoid(dense2_Wx + dense2_b) (bcelogits.ml:7)
 	p := w.work[6*MaxBatch : 7*MaxBatch]
@@ -306,32 +259,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 
 	// dense1_Wx = dense1_W·x: [5] from [6] (bcelogits.ml:5)
 	dense1_Wx := w.work[6*MaxBatch : 11*MaxBatch]
-	for j := 0; j < 5; j++ {
-		out := dense1_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k += 4 {
-			in0 := x[k*MaxBatch:][:len(out)]
-			w0 := m.Dense1W[j*6+k]
-			in1 := x[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense1W[j*6+(k+1)]
-			in2 := x[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense1W[j*6+(k+2)]
-			in3 := x[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense1W[j*6+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-		{
-			in0 := x[4*MaxBatch:][:len(out)]
-			w0 := m.Dense1W[j*6+4]
-			in1 := x[5*MaxBatch:][:len(out)]
-			w1 := m.Dense1W[j*6+5]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b]
-			}
-		}
-	}
+	kernels.GemmNN64(5, 6, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bcelogits.ml:5)
 	dense1 := w.work[0*MaxBatch : 5*MaxBatch]
@@ -346,30 +274,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 
 	// dense2_Wx = dense2_W·dense1: [1] from [5] (bcelogits.ml:7)
 	dense2_Wx := w.work[5*MaxBatch : 6*MaxBatch]
-	for j := 0; j < 1; j++ {
-		out := dense2_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k += 4 {
-			in0 := dense1[k*MaxBatch:][:len(out)]
-			w0 := m.Dense2W[j*5+k]
-			in1 := dense1[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense2W[j*5+(k+1)]
-			in2 := dense1[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense2W[j*5+(k+2)]
-			in3 := dense1[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense2W[j*5+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-		{
-			in0 := dense1[4*MaxBatch:][:len(out)]
-			w0 := m.Dense2W[j*5+4]
-			for b := range out {
-				out[b] += w0 * in0[b]
-			}
-		}
-	}
+	kernels.GemmNN64(1, 5, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
 
 	// dense2_z = dense2_Wx + dense2_b (bcelogits.ml:7)
 	dense2_z := w.work[6*MaxBatch : 7*MaxBatch]
@@ -440,32 +345,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// dense1_Wx = dense1_W·x: [5] from [6] (bcelogits.ml:5)
 	dense1_Wx := w.work[6*MaxBatch : 11*MaxBatch]
-	for j := 0; j < 5; j++ {
-		out := dense1_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k += 4 {
-			in0 := x[k*MaxBatch:][:len(out)]
-			w0 := m.Dense1W[j*6+k]
-			in1 := x[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense1W[j*6+(k+1)]
-			in2 := x[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense1W[j*6+(k+2)]
-			in3 := x[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense1W[j*6+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-		{
-			in0 := x[4*MaxBatch:][:len(out)]
-			w0 := m.Dense1W[j*6+4]
-			in1 := x[5*MaxBatch:][:len(out)]
-			w1 := m.Dense1W[j*6+5]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b]
-			}
-		}
-	}
+	kernels.GemmNN64(5, 6, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bcelogits.ml:5)
 	dense1 := w.work[11*MaxBatch : 16*MaxBatch]
@@ -505,30 +385,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// dense2_Wx = dense2_W·dropout1: [1] from [5] (bcelogits.ml:7)
 	dense2_Wx := w.work[21*MaxBatch : 22*MaxBatch]
-	for j := 0; j < 1; j++ {
-		out := dense2_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k += 4 {
-			in0 := dropout1[k*MaxBatch:][:len(out)]
-			w0 := m.Dense2W[j*5+k]
-			in1 := dropout1[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense2W[j*5+(k+1)]
-			in2 := dropout1[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense2W[j*5+(k+2)]
-			in3 := dropout1[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense2W[j*5+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-		{
-			in0 := dropout1[4*MaxBatch:][:len(out)]
-			w0 := m.Dense2W[j*5+4]
-			for b := range out {
-				out[b] += w0 * in0[b]
-			}
-		}
-	}
+	kernels.GemmNN64(1, 5, n, m.Dense2W, dropout1, MaxBatch, dense2_Wx, MaxBatch, false)
 
 	// dense2_z = dense2_Wx + dense2_b (bcelogits.ml:7)
 	dense2_z := w.work[22*MaxBatch : 23*MaxBatch]
@@ -606,24 +463,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dropout1: [1, 5] (bcelogits.ml:7)
 	d_dense2_W := m.Dense2WGrad
-	for j := 0; j < 1; j++ {
-		gj := d_dense2_z[j*MaxBatch:][:n]
-		for k := 0; k < 5; k++ {
-			xk := dropout1[k*MaxBatch:][:len(gj)]
-			d_dense2_W[j*5+k] = mlrt.Dot(gj, xk)
-		}
-	}
+	kernels.GemmNT64(1, 5, n, d_dense2_z, MaxBatch, dropout1, MaxBatch, d_dense2_W, false)
 
 	// d_dropout1 = dense2_Wᵀ·d_dense2_z: [5] from [1] (bcelogits.ml:7)
 	d_dropout1 := w.work[16*MaxBatch : 21*MaxBatch]
-	for j := 0; j < 5; j++ {
-		out := d_dropout1[j*MaxBatch:][:n]
-		in0 := d_dense2_z[0*MaxBatch:][:len(out)]
-		w0 := m.Dense2W[0*5+j]
-		for b := range out {
-			out[b] = w0 * in0[b]
-		}
-	}
+	kernels.GemmTN64(1, 5, n, m.Dense2W, d_dense2_z, MaxBatch, d_dropout1, MaxBatch, false)
 
 	// d_dense1_z = d_dropout1·dropout1_mask·(1 - dense1·dense1) (bcelogits.ml:7)
 	d_dense1_z := w.work[25*MaxBatch : 30*MaxBatch]
@@ -650,13 +494,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [5, 6] (bcelogits.ml:5)
 	d_dense1_W := m.Dense1WGrad
-	for j := 0; j < 5; j++ {
-		gj := d_dense1_z[j*MaxBatch:][:n]
-		for k := 0; k < 6; k++ {
-			xk := x[k*MaxBatch:][:len(gj)]
-			d_dense1_W[j*6+k] = mlrt.Dot(gj, xk)
-		}
-	}
+	kernels.GemmNT64(5, 6, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
 		for f := 0; f < NumOutputs; f++ {

@@ -19,6 +19,7 @@ package regress
 
 import (
 	"fmt"
+	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
 )
 
@@ -209,18 +210,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// dense1_Wx = dense1_W·x: [6] from [3] (regress.ml:5)
 	dense1_Wx := w.work[3*MaxBatch : 9*MaxBatch]
-	for j := 0; j < 6; j++ {
-		out := dense1_Wx[j*MaxBatch:][:n]
-		in0 := x[0*MaxBatch:][:len(out)]
-		w0 := m.Dense1W[j*3+0]
-		in1 := x[1*MaxBatch:][:len(out)]
-		w1 := m.Dense1W[j*3+1]
-		in2 := x[2*MaxBatch:][:len(out)]
-		w2 := m.Dense1W[j*3+2]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b]
-		}
-	}
+	kernels.GemmNN64(6, 3, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (regress.ml:5)
 	dense1 := w.work[9*MaxBatch : 15*MaxBatch]
@@ -235,32 +225,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// dense2_Wx = dense2_W·dense1: [2] from [6] (regress.ml:7)
 	dense2_Wx := w.work[0*MaxBatch : 2*MaxBatch]
-	for j := 0; j < 2; j++ {
-		out := dense2_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k += 4 {
-			in0 := dense1[k*MaxBatch:][:len(out)]
-			w0 := m.Dense2W[j*6+k]
-			in1 := dense1[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense2W[j*6+(k+1)]
-			in2 := dense1[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense2W[j*6+(k+2)]
-			in3 := dense1[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense2W[j*6+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-		{
-			in0 := dense1[4*MaxBatch:][:len(out)]
-			w0 := m.Dense2W[j*6+4]
-			in1 := dense1[5*MaxBatch:][:len(out)]
-			w1 := m.Dense2W[j*6+5]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b]
-			}
-		}
-	}
+	kernels.GemmNN64(2, 6, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
 
 	// u = dense2_Wx + dense2_b (regress.ml:7)
 	u := w.work[3*MaxBatch : 5*MaxBatch]
@@ -294,18 +259,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 
 	// dense1_Wx = dense1_W·x: [6] from [3] (regress.ml:5)
 	dense1_Wx := w.work[3*MaxBatch : 9*MaxBatch]
-	for j := 0; j < 6; j++ {
-		out := dense1_Wx[j*MaxBatch:][:n]
-		in0 := x[0*MaxBatch:][:len(out)]
-		w0 := m.Dense1W[j*3+0]
-		in1 := x[1*MaxBatch:][:len(out)]
-		w1 := m.Dense1W[j*3+1]
-		in2 := x[2*MaxBatch:][:len(out)]
-		w2 := m.Dense1W[j*3+2]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b]
-		}
-	}
+	kernels.GemmNN64(6, 3, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (regress.ml:5)
 	dense1 := w.work[9*MaxBatch : 15*MaxBatch]
@@ -320,32 +274,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 
 	// dense2_Wx = dense2_W·dense1: [2] from [6] (regress.ml:7)
 	dense2_Wx := w.work[0*MaxBatch : 2*MaxBatch]
-	for j := 0; j < 2; j++ {
-		out := dense2_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k += 4 {
-			in0 := dense1[k*MaxBatch:][:len(out)]
-			w0 := m.Dense2W[j*6+k]
-			in1 := dense1[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense2W[j*6+(k+1)]
-			in2 := dense1[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense2W[j*6+(k+2)]
-			in3 := dense1[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense2W[j*6+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-		{
-			in0 := dense1[4*MaxBatch:][:len(out)]
-			w0 := m.Dense2W[j*6+4]
-			in1 := dense1[5*MaxBatch:][:len(out)]
-			w1 := m.Dense2W[j*6+5]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b]
-			}
-		}
-	}
+	kernels.GemmNN64(2, 6, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
 
 	// u = dense2_Wx + dense2_b (regress.ml:7)
 	u := w.work[3*MaxBatch : 5*MaxBatch]
@@ -439,18 +368,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// dense1_Wx = dense1_W·x: [6] from [3] (regress.ml:5)
 	dense1_Wx := w.work[3*MaxBatch : 9*MaxBatch]
-	for j := 0; j < 6; j++ {
-		out := dense1_Wx[j*MaxBatch:][:n]
-		in0 := x[0*MaxBatch:][:len(out)]
-		w0 := m.Dense1W[j*3+0]
-		in1 := x[1*MaxBatch:][:len(out)]
-		w1 := m.Dense1W[j*3+1]
-		in2 := x[2*MaxBatch:][:len(out)]
-		w2 := m.Dense1W[j*3+2]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b] + w2*in2[b]
-		}
-	}
+	kernels.GemmNN64(6, 3, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (regress.ml:5)
 	dense1 := w.work[9*MaxBatch : 15*MaxBatch]
@@ -490,32 +408,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// dense2_Wx = dense2_W·dropout1: [2] from [6] (regress.ml:7)
 	dense2_Wx := w.work[21*MaxBatch : 23*MaxBatch]
-	for j := 0; j < 2; j++ {
-		out := dense2_Wx[j*MaxBatch:][:n]
-		clear(out)
-		for k := 0; k < 4; k += 4 {
-			in0 := dropout1[k*MaxBatch:][:len(out)]
-			w0 := m.Dense2W[j*6+k]
-			in1 := dropout1[(k+1)*MaxBatch:][:len(out)]
-			w1 := m.Dense2W[j*6+(k+1)]
-			in2 := dropout1[(k+2)*MaxBatch:][:len(out)]
-			w2 := m.Dense2W[j*6+(k+2)]
-			in3 := dropout1[(k+3)*MaxBatch:][:len(out)]
-			w3 := m.Dense2W[j*6+(k+3)]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b] + w2*in2[b] + w3*in3[b]
-			}
-		}
-		{
-			in0 := dropout1[4*MaxBatch:][:len(out)]
-			w0 := m.Dense2W[j*6+4]
-			in1 := dropout1[5*MaxBatch:][:len(out)]
-			w1 := m.Dense2W[j*6+5]
-			for b := range out {
-				out[b] += w0*in0[b] + w1*in1[b]
-			}
-		}
-	}
+	kernels.GemmNN64(2, 6, n, m.Dense2W, dropout1, MaxBatch, dense2_Wx, MaxBatch, false)
 
 	// u = dense2_Wx + dense2_b (regress.ml:7)
 	u := w.work[23*MaxBatch : 25*MaxBatch]
@@ -618,26 +511,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// d_dense2_W = Σ over the batch of d_u ⊗ dropout1: [2, 6] (regress.ml:7)
 	d_dense2_W := m.Dense2WGrad
-	for j := 0; j < 2; j++ {
-		gj := d_u[j*MaxBatch:][:n]
-		for k := 0; k < 6; k++ {
-			xk := dropout1[k*MaxBatch:][:len(gj)]
-			d_dense2_W[j*6+k] = mlrt.Dot(gj, xk)
-		}
-	}
+	kernels.GemmNT64(2, 6, n, d_u, MaxBatch, dropout1, MaxBatch, d_dense2_W, false)
 
 	// d_dropout1 = dense2_Wᵀ·d_u: [6] from [2] (regress.ml:7)
 	d_dropout1 := w.work[15*MaxBatch : 21*MaxBatch]
-	for j := 0; j < 6; j++ {
-		out := d_dropout1[j*MaxBatch:][:n]
-		in0 := d_u[0*MaxBatch:][:len(out)]
-		w0 := m.Dense2W[0*6+j]
-		in1 := d_u[1*MaxBatch:][:len(out)]
-		w1 := m.Dense2W[1*6+j]
-		for b := range out {
-			out[b] = w0*in0[b] + w1*in1[b]
-		}
-	}
+	kernels.GemmTN64(2, 6, n, m.Dense2W, d_u, MaxBatch, d_dropout1, MaxBatch, false)
 
 	// d_dense1_z = d_dropout1·dropout1_mask·(1 - dense1·dense1) (regress.ml:7)
 	d_dense1_z := w.work[29*MaxBatch : 35*MaxBatch]
@@ -664,13 +542,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [6, 3] (regress.ml:5)
 	d_dense1_W := m.Dense1WGrad
-	for j := 0; j < 6; j++ {
-		gj := d_dense1_z[j*MaxBatch:][:n]
-		for k := 0; k < 3; k++ {
-			xk := x[k*MaxBatch:][:len(gj)]
-			d_dense1_W[j*3+k] = mlrt.Dot(gj, xk)
-		}
-	}
+	kernels.GemmNT64(6, 3, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
 		for f := 0; f < NumOutputs; f++ {

@@ -1,0 +1,3 @@
+package burgers
+
+//go:generate go run ../../cmd/mlc build -o . -pkg burgers ../../examples/burgers/burgers.ml

@@ -1,0 +1,679 @@
+// Command asm generates the AVX-512 dense-layer kernels of package kernels
+// (../gemm_amd64.s and ../gemm_stubs_amd64.go) with github.com/mmcloughlin/avo.
+//
+// It is its own module so that avo stays out of the main module's
+// dependencies; the generated files are checked in and need nothing but
+// `go build`. Regenerate with `go generate ./kernels` from the repository root.
+//
+// Layout (see ../README.md): activations are batch-major [features][ld], so
+// every kernel streams the batch dimension through zmm registers.
+//
+//   - panel{32,64}: out[i][b] (+)= Σ_t w(i,t)·x[t][b] for r ≤ 6 output rows.
+//     w(i,t) = w[i*rs + t*ts], so one kernel serves W·X (rs=K, ts=1) and
+//     Wᵀ·G (rs=1, ts=K). Register block: r rows × C(r) zmm of columns,
+//     weights broadcast, x rows streamed; a masked block for the column tail.
+//   - nt{32,64}: dw[j][k] (+)= Σ_b g[j][b]·x[k][b] for a rj ≤ 6 × rk ≤ 4
+//     block: one zmm accumulator per (j,k) reducing over b, then a
+//     shuffle-tree horizontal reduction that leaves the results in dw order.
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// dtype bundles the instructions that differ between float32 and float64.
+type dtype struct {
+	name   string // "32" / "64"
+	shift  uint64 // log2 of the element size
+	v      int    // elements per zmm
+	mov    func(ops ...Op)
+	movZ   func(m, k, r Op)
+	bcast  func(ops ...Op)
+	fma    func(ops ...Op)
+	add    func(ops ...Op)
+	shuf4  func(ops ...Op) // 128-bit lane shuffle of two zmm
+	goType string
+}
+
+var f32 = dtype{"32", 2, 16, VMOVUPS, VMOVUPS_Z, VBROADCASTSS, VFMADD231PS, VADDPS, VSHUFF32X4, "float32"}
+var f64 = dtype{"64", 3, 8, VMOVUPD, VMOVUPD_Z, VBROADCASTSD, VFMADD231PD, VADDPD, VSHUFF64X2, "float64"}
+
+// panelRows is the largest row block of the panel kernel; panelCols[r] is the
+// number of zmm columns of its register block for r rows (r·C + C + 1 ≤ 32).
+const panelRows = 6
+
+var panelCols = [panelRows + 1]int{0, 8, 8, 7, 6, 5, 4}
+
+// ntRows × ntCols is the largest block of the nt kernel.
+const (
+	ntRows   = 6
+	ntCols   = 4
+	ntUnroll = 2 // steps (zmm of b) per loop iteration
+)
+
+func z(i int) VecPhysical { return zregs[i] }
+
+var zregs = []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
+	Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}
+
+func main() {
+	ConstraintExpr("amd64,!purego")
+	for _, d := range []dtype{f32, f64} {
+		panel(d)
+	}
+	for _, d := range []dtype{f32, f64} {
+		nt(d)
+	}
+	Generate()
+}
+
+// ---------------------------------------------------------------------------
+// panel
+
+// Panel registers.
+var (
+	pRS   = RBX // weight row stride, bytes
+	pTS   = RCX // weight reduction stride, bytes
+	pXCol = RDX // x column pointer of the current block
+	pLDX  = RSI // x row stride, bytes
+	pOCol = RDI // out column pointer of the current block
+	pLDO  = R8  // out row stride, bytes
+	pNBlk = R9  // full column blocks left
+	pWP   = R10 // weight pointer, rows 0..2 (out pointer outside the k loop)
+	pWP3  = R11 // weight pointer, rows 3..5
+	pXP   = R12 // x row pointer
+	pKC   = R13 // reduction counter
+)
+
+// Registers and locals of panel's loop over row blocks.
+var (
+	pWRow = R14 // weights of the current row block
+	pTQ   Mem   // tail zmm count of the current row block
+)
+
+func panel(d dtype) {
+	TEXT("panel"+d.name, NOSPLIT, fmt.Sprintf(
+		"func(rbase, rn1, nrb, red int, nblk1, tq1 int, mask1 uint64, nblk2, tq2 int, mask2 uint64, w *%[1]s, rs, ts int, x *%[1]s, ldx int, out *%[1]s, ldo int, acc int)", d.goType))
+	Doc(fmt.Sprintf("panel%s computes out[i*ldo+b] (+)= Σ_t w[i*rs+t*ts]·x[t*ldx+b] for t < red", d.name),
+		fmt.Sprintf("over nrb row blocks of i, the first rn1 of rbase rows and the rest of rbase+1 (≤ %d).", panelRows),
+		"A block of r rows covers nblk full column blocks of panelCols[r] zmm and then tq",
+		"(0..panelCols[r]) zmm whose last is masked by mask: nblk1, tq1, mask1 for r = rbase,",
+		"nblk2, tq2, mask2 for rbase+1. Strides are in elements; acc != 0 adds to out.")
+	Pragma("noescape")
+
+	rb, r, oRow := AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	pTQ = AllocLocal(8)
+
+	Load(Param("rs"), pRS)
+	Load(Param("ts"), pTS)
+	Load(Param("ldx"), pLDX)
+	Load(Param("ldo"), pLDO)
+	for _, r := range []Register{pRS, pTS, pLDX, pLDO} {
+		SHLQ(Imm(d.shift), r)
+	}
+	Load(Param("w"), pWRow)
+	Load(Param("out"), RAX)
+	MOVQ(RAX, oRow)
+	MOVQ(U32(0), rb)
+
+	Label("rloop")
+	Load(Param("rbase"), RAX)
+	MOVQ(rb, pNBlk)
+	CMPQ(pNBlk, paramAddr("rn1"))
+	JGE(LabelRef("rbig"))
+	MOVQ(RAX, r)
+	Load(Param("nblk1"), pNBlk)
+	Load(Param("tq1"), RAX)
+	MOVQ(RAX, pTQ)
+	Load(Param("mask1"), RAX)
+	JMP(LabelRef("rgo"))
+	Label("rbig")
+	INCQ(RAX)
+	MOVQ(RAX, r)
+	Load(Param("nblk2"), pNBlk)
+	Load(Param("tq2"), RAX)
+	MOVQ(RAX, pTQ)
+	Load(Param("mask2"), RAX)
+	Label("rgo")
+	KMOVW(EAX, K1)
+	Load(Param("x"), pXCol)
+	MOVQ(oRow, pOCol)
+	MOVQ(r, RAX)
+	dispatch(RAX, 1, panelRows, func(r int) string { return fmt.Sprintf("rows%d", r) }, "done", "pr")
+
+	for r := 1; r <= panelRows; r++ {
+		c := panelCols[r]
+		Label(fmt.Sprintf("rows%d", r))
+		TESTQ(pNBlk, pNBlk)
+		JEQ(LabelRef(fmt.Sprintf("tail%d", r)))
+		Label(fmt.Sprintf("bulk%d", r))
+		panelBlock(d, r, c, false, fmt.Sprintf("r%dbulk", r))
+		ADDQ(U32(c*64), pXCol)
+		ADDQ(U32(c*64), pOCol)
+		DECQ(pNBlk)
+		JNE(LabelRef(fmt.Sprintf("bulk%d", r)))
+
+		Label(fmt.Sprintf("tail%d", r))
+		MOVQ(pTQ, RAX)
+		dispatch(RAX, 0, c, func(q int) string {
+			if q == 0 {
+				return "rnext"
+			}
+			return fmt.Sprintf("r%dq%d", r, q)
+		}, "rnext", fmt.Sprintf("r%dtq", r))
+		for q := 1; q <= c; q++ {
+			Label(fmt.Sprintf("r%dq%d", r, q))
+			panelBlock(d, r, q, true, fmt.Sprintf("r%dq%d_", r, q))
+			JMP(LabelRef("rnext"))
+		}
+	}
+
+	Label("rnext")
+	MOVQ(r, RAX)
+	IMULQ(pRS, RAX)
+	ADDQ(RAX, pWRow)
+	MOVQ(r, RAX)
+	IMULQ(pLDO, RAX)
+	ADDQ(RAX, oRow)
+	INCQ(rb)
+	MOVQ(rb, RAX)
+	CMPQ(RAX, paramAddr("nrb"))
+	JLT(LabelRef("rloop"))
+
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// panelBlock emits one r × q register block at pXCol / pOCol. With masked,
+// zmm column q-1 is loaded and stored under K1.
+func panelBlock(d dtype, r, q int, masked bool, tag string) {
+	acc := func(i, c int) VecPhysical { return z(i*q + c) }
+	xr := func(c int) VecPhysical { return z(r*q + c) }
+	nb := 32 - r*q - q // broadcast registers available
+	br := func(i int) VecPhysical { return z(r*q + q + i%nb) }
+	rowMem := func(base, base3 Register, stride Register, i int) Mem {
+		b := base
+		if i >= 3 {
+			b, i = base3, i-3
+		}
+		switch i {
+		case 0:
+			return Mem{Base: b}
+		case 1:
+			return Mem{Base: b, Index: stride, Scale: 1}
+		default:
+			return Mem{Base: b, Index: stride, Scale: 2}
+		}
+	}
+	outPtrs := func() {
+		MOVQ(pOCol, pWP)
+		if r > 3 {
+			LEAQ(Mem{Base: pWP, Index: pLDO, Scale: 2}, pWP3)
+			ADDQ(pLDO, pWP3)
+		}
+	}
+	load := func(m Mem, c int, dst VecPhysical) {
+		if masked && c == q-1 {
+			d.movZ(m, K1, dst)
+		} else {
+			d.mov(m, dst)
+		}
+	}
+
+	// Initialise the accumulators: zero, or the current out block.
+	outPtrs()
+	CMPQ(paramAddr("acc"), Imm(0))
+	JNE(LabelRef(tag + "load"))
+	for i := 0; i < r; i++ {
+		for c := 0; c < q; c++ {
+			VPXORD(acc(i, c), acc(i, c), acc(i, c))
+		}
+	}
+	JMP(LabelRef(tag + "k"))
+	Label(tag + "load")
+	for i := 0; i < r; i++ {
+		for c := 0; c < q; c++ {
+			load(rowMem(pWP, pWP3, pLDO, i).Offset(64*c), c, acc(i, c))
+		}
+	}
+
+	Label(tag + "k")
+	MOVQ(pWRow, pWP)
+	if r > 3 {
+		LEAQ(Mem{Base: pWP, Index: pRS, Scale: 2}, pWP3)
+		ADDQ(pRS, pWP3)
+	}
+	MOVQ(pXCol, pXP)
+	Load(Param("red"), pKC)
+	Label(tag + "kloop")
+	for c := 0; c < q; c++ {
+		load(Mem{Base: pXP, Disp: 64 * c}, c, xr(c))
+	}
+	for i := 0; i < r; i++ {
+		d.bcast(rowMem(pWP, pWP3, pRS, i), br(i))
+		for c := 0; c < q; c++ {
+			d.fma(xr(c), br(i), acc(i, c))
+		}
+	}
+	ADDQ(pTS, pWP)
+	if r > 3 {
+		ADDQ(pTS, pWP3)
+	}
+	ADDQ(pLDX, pXP)
+	DECQ(pKC)
+	JNE(LabelRef(tag + "kloop"))
+
+	outPtrs()
+	for i := 0; i < r; i++ {
+		for c := 0; c < q; c++ {
+			m := rowMem(pWP, pWP3, pLDO, i).Offset(64 * c)
+			if masked && c == q-1 {
+				d.mov(acc(i, c), K1, m)
+			} else {
+				d.mov(acc(i, c), m)
+			}
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// nt
+
+var (
+	tGP   = RBX // g rows 0..2
+	tGP3  = RCX // g rows 3..5
+	tLDG  = RDX
+	tXP   = RSI // x rows 0..2
+	tXP3  = RDI // x row 3
+	tLDX  = R8
+	tCnt  = R9
+	tDW   = R10
+	tLDW  = R11
+	tTmp  = RAX
+	tMask = K1 // column tail
+	tKMsk = K2 // rk < 4 output mask
+)
+
+// Registers of nt's outer loops (the block code leaves them alone).
+var (
+	oG  = R12 // g rows of the current j block
+	oX  = R13 // x rows of the current k block
+	oDW = R14 // dw at (current j block, current k block)
+)
+
+func nt(d dtype) {
+	TEXT("nt"+d.name, NOSPLIT, fmt.Sprintf(
+		"func(jbase, jn1, nj, kbase, kn1, nk, nfull int, mask uint64, grad *%[1]s, ldg int, x *%[1]s, ldx int, dw *%[1]s, ldw int, acc int)", d.goType))
+	Doc(fmt.Sprintf("nt%s computes dw[j*ldw+k] (+)= Σ_b grad[j*ldg+b]·x[k*ldx+b] for j < M, k < K", d.name),
+		"over nfull full zmm of b and then one zmm masked by mask (if mask != 0).",
+		fmt.Sprintf("The rows j are taken in nj blocks, the first jn1 of jbase rows and the rest of jbase+1 (≤ %d);", ntRows),
+		fmt.Sprintf("likewise the columns k in nk blocks of kbase or kbase+1 (≤ %d). Strides are in elements;", ntCols),
+		"acc != 0 adds to dw.")
+	Pragma("noescape")
+
+	jb, kb, rj, rk, dwRow := AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
+
+	Load(Param("ldg"), tLDG)
+	Load(Param("ldx"), tLDX)
+	Load(Param("ldw"), tLDW)
+	SHLQ(Imm(d.shift), tLDG)
+	SHLQ(Imm(d.shift), tLDX)
+	SHLQ(Imm(d.shift), tLDW)
+	Load(Param("mask"), tTmp)
+	KMOVW(tTmp.As32(), tMask)
+	Load(Param("grad"), oG)
+	Load(Param("dw"), tTmp)
+	MOVQ(tTmp, dwRow)
+	MOVQ(U32(0), jb)
+
+	Label("jloop")
+	Load(Param("jbase"), tTmp)
+	MOVQ(jb, tCnt)
+	CMPQ(tCnt, paramAddr("jn1"))
+	JLT(LabelRef("jsmall"))
+	INCQ(tTmp)
+	Label("jsmall")
+	MOVQ(tTmp, rj)
+	Load(Param("x"), oX)
+	MOVQ(dwRow, oDW)
+	MOVQ(U32(0), kb)
+
+	Label("kloop")
+	Load(Param("kbase"), tTmp)
+	MOVQ(kb, tCnt)
+	CMPQ(tCnt, paramAddr("kn1"))
+	JLT(LabelRef("ksmall"))
+	INCQ(tTmp)
+	Label("ksmall")
+	MOVQ(tTmp, rk)
+	// The block's pointers.
+	MOVQ(oG, tGP)
+	LEAQ(Mem{Base: tGP, Index: tLDG, Scale: 2}, tGP3)
+	ADDQ(tLDG, tGP3)
+	MOVQ(oX, tXP)
+	LEAQ(Mem{Base: tXP, Index: tLDX, Scale: 2}, tXP3)
+	ADDQ(tLDX, tXP3)
+	MOVQ(oDW, tDW)
+	Load(Param("nfull"), tCnt)
+	// v = (rj-1)*ntCols + rk-1
+	MOVQ(rj, tTmp)
+	SHLQ(Imm(2), tTmp) // ntCols == 4
+	ADDQ(rk, tTmp)
+	SUBQ(Imm(ntCols+1), tTmp)
+	dispatch(tTmp, 0, ntRows*ntCols-1, func(v int) string {
+		return fmt.Sprintf("j%dk%d", v/ntCols+1, v%ntCols+1)
+	}, "done", "v")
+	for rj := 1; rj <= ntRows; rj++ {
+		for rk := 1; rk <= ntCols; rk++ {
+			Label(fmt.Sprintf("j%dk%d", rj, rk))
+			ntBlock(d, rj, rk, fmt.Sprintf("j%dk%d_", rj, rk))
+			JMP(LabelRef("next"))
+		}
+	}
+
+	Label("next")
+	MOVQ(rk, tTmp)
+	IMULQ(tLDX, tTmp)
+	ADDQ(tTmp, oX)
+	MOVQ(rk, tTmp)
+	SHLQ(Imm(d.shift), tTmp)
+	ADDQ(tTmp, oDW)
+	INCQ(kb)
+	MOVQ(kb, tTmp)
+	CMPQ(tTmp, paramAddr("nk"))
+	JLT(LabelRef("kloop"))
+
+	MOVQ(rj, tTmp)
+	IMULQ(tLDG, tTmp)
+	ADDQ(tTmp, oG)
+	MOVQ(rj, tTmp)
+	IMULQ(tLDW, tTmp)
+	ADDQ(tTmp, dwRow)
+	INCQ(jb)
+	MOVQ(jb, tTmp)
+	CMPQ(tTmp, paramAddr("nj"))
+	JLT(LabelRef("jloop"))
+
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+func ntBlock(d dtype, rj, rk int, tag string) {
+	// sets: independent accumulator sets (small blocks need more chains to
+	// hide the FMA latency); the loop body does ntUnroll steps.
+	sets := 1
+	if rj*rk <= 8 {
+		sets = 2
+	}
+	nacc := rj * rk
+	acc := func(s, j, k int) VecPhysical { return z((s%sets)*nacc + j*rk + k) }
+	next := sets * nacc
+	gsets := 1
+	if 32-next >= 2*rj+2 {
+		gsets = 2
+	}
+	gr := func(s, j int) VecPhysical { return z(next + (s%gsets)*rj + j) }
+	nx := 32 - next - gsets*rj
+	xt := func(s, k int) VecPhysical { return z(next + gsets*rj + (s*rk+k)%nx) }
+
+	rowMem := func(base, base3, stride Register, i int) Mem {
+		b := base
+		if i >= 3 {
+			b, i = base3, i-3
+		}
+		switch i {
+		case 0:
+			return Mem{Base: b}
+		case 1:
+			return Mem{Base: b, Index: stride, Scale: 1}
+		default:
+			return Mem{Base: b, Index: stride, Scale: 2}
+		}
+	}
+	step := func(s, off int, masked bool) {
+		ld := func(m Mem, dst VecPhysical) {
+			if masked {
+				d.movZ(m, tMask, dst)
+			} else {
+				d.mov(m, dst)
+			}
+		}
+		for j := 0; j < rj; j++ {
+			ld(rowMem(tGP, tGP3, tLDG, j).Offset(off), gr(s, j))
+		}
+		for k := 0; k < rk; k++ {
+			ld(rowMem(tXP, tXP3, tLDX, k).Offset(off), xt(s, k))
+			for j := 0; j < rj; j++ {
+				d.fma(gr(s, j), xt(s, k), acc(s, j, k))
+			}
+		}
+	}
+	advance := func(bytes int) {
+		ADDQ(U32(bytes), tGP)
+		if rj > 3 {
+			ADDQ(U32(bytes), tGP3)
+		}
+		ADDQ(U32(bytes), tXP)
+		if rk > 3 {
+			ADDQ(U32(bytes), tXP3)
+		}
+	}
+
+	for i := 0; i < sets*nacc; i++ {
+		VPXORD(z(i), z(i), z(i))
+	}
+	if ntUnroll > 1 {
+		CMPQ(tCnt, Imm(ntUnroll))
+		JLT(LabelRef(tag + "one"))
+		Label(tag + "loopU")
+		for u := 0; u < ntUnroll; u++ {
+			step(u, 64*u, false)
+		}
+		advance(64 * ntUnroll)
+		SUBQ(Imm(ntUnroll), tCnt)
+		CMPQ(tCnt, Imm(ntUnroll))
+		JGE(LabelRef(tag + "loopU"))
+		Label(tag + "one")
+	}
+	TESTQ(tCnt, tCnt)
+	JEQ(LabelRef(tag + "tail"))
+	Label(tag + "loop")
+	step(0, 0, false)
+	advance(64)
+	DECQ(tCnt)
+	JNE(LabelRef(tag + "loop"))
+	Label(tag + "tail")
+	KORTESTW(tMask, tMask)
+	JEQ(LabelRef(tag + "reduce"))
+	step(0, 0, true)
+	Label(tag + "reduce")
+	if sets == 2 {
+		for i := 0; i < nacc; i++ {
+			d.add(z(nacc+i), z(i), z(i))
+		}
+	}
+
+	// Horizontal reduction. Every tree output zmm holds per rows × 4 sums:
+	// row j, column k in slot (j%per)*4 + k of tree j/per.
+	per := d.v / 4
+	ntrees := (rj + per - 1) / per
+	temps := []VecPhysical{}
+	for i := nacc; i < 32; i++ {
+		temps = append(temps, z(i))
+	}
+	ins := make([][]Register, ntrees)
+	for t := range ins {
+		ins[t] = make([]Register, d.v)
+		for slot := 0; slot < d.v; slot++ {
+			j, k := t*per+slot/4, slot%4
+			if j < rj && k < rk {
+				ins[t][treeInput(d, slot)] = acc(0, j, k)
+			}
+		}
+	}
+	red := trees(d, ins, temps[2:])
+
+	// Store (or add) the rows.
+	if rk < 4 {
+		MOVL(U32(1<<rk-1), tTmp.As32())
+		KMOVW(tTmp.As32(), tKMsk)
+	}
+	rowVal := func(j int) Register {
+		tr := red[j/per]
+		lane := j % per
+		if d.v == 16 {
+			if lane == 0 {
+				return tr.AsX()
+			}
+			VEXTRACTF32X4(Imm(uint64(lane)), tr, temps[0].AsX())
+			return temps[0].AsX()
+		}
+		if lane == 0 {
+			return tr.AsY()
+		}
+		VEXTRACTF64X4(Imm(1), tr, temps[0].AsY())
+		return temps[0].AsY()
+	}
+	for _, add := range []bool{false, true} {
+		if !add {
+			CMPQ(paramAddr("acc"), Imm(0))
+			JNE(LabelRef(tag + "add"))
+		} else {
+			Label(tag + "add")
+		}
+		for j := 0; j < rj; j++ {
+			if j > 0 {
+				ADDQ(tLDW, tDW)
+			}
+			val := rowVal(j)
+			m := Mem{Base: tDW}
+			if add {
+				old := temps[1].AsX()
+				if d.v == 8 {
+					old = temps[1].AsY()
+				}
+				if rk < 4 {
+					d.movZ(m, tKMsk, old)
+				} else {
+					d.mov(m, old)
+				}
+				d.add(val, old, old) // not into val: a VEX write would clear the tree's upper lanes
+				val = old
+			}
+			if rk < 4 {
+				d.mov(val, tKMsk, m)
+			} else {
+				d.mov(val, m)
+			}
+		}
+		if !add {
+			JMP(LabelRef("next"))
+		}
+	}
+}
+
+// treeInput maps an output slot of tree to the input position that ends up there.
+func treeInput(d dtype, slot int) int {
+	if d.v == 16 { // slot 4L+P ← input 4P+L
+		return 4*(slot%4) + slot/4
+	}
+	return 4*(slot%2) + slot/2 // slot 2L+P ← input 4P+L
+}
+
+// trees reduces each ins[t] (d.v zmm inputs, nil = don't care) to one zmm
+// whose slot s holds the horizontal sum of input treeInput(d, s). It works
+// level by level across the trees, so that independent shuffles interleave,
+// and overwrites its inputs; temps are scratch registers.
+func trees(d dtype, ins [][]Register, temps []VecPhysical) []VecPhysical {
+	ti := 0
+	temp := func() VecPhysical {
+		t := temps[ti%len(temps)]
+		ti++
+		return t
+	}
+	combine := func(a, b Register, op func(a, b, t1, t2 Register)) Register {
+		if a == nil && b == nil {
+			return nil
+		}
+		if a == nil {
+			a = b
+		}
+		if b == nil {
+			b = a
+		}
+		op(a, b, temp(), temp())
+		return a
+	}
+	level := func(op func(a, b, t1, t2 Register)) {
+		for t, in := range ins {
+			out := make([]Register, len(in)/2)
+			for p := range out {
+				out[p] = combine(in[2*p], in[2*p+1], op)
+			}
+			ins[t] = out
+		}
+	}
+	lanes := func(i1, i2 uint64) func(a, b, t1, t2 Register) {
+		return func(a, b, t1, t2 Register) {
+			d.shuf4(Imm(i1), b, a, t1)
+			d.shuf4(Imm(i2), b, a, t2)
+			d.add(t2, t1, a)
+		}
+	}
+	level(lanes(0x44, 0xEE))            // 256-bit halves
+	level(lanes(0x88, 0xDD))            // 128-bit lanes
+	level(func(a, b, t1, t2 Register) { // 64-bit halves of each lane
+		VUNPCKLPD(b, a, t1)
+		VUNPCKHPD(b, a, t2)
+		d.add(t2, t1, a)
+	})
+	if d.v == 16 {
+		level(func(a, b, t1, t2 Register) { // 32-bit elements
+			VSHUFPS(Imm(0x88), b, a, t1)
+			VSHUFPS(Imm(0xDD), b, a, t2)
+			d.add(t2, t1, a)
+		})
+	}
+	out := make([]VecPhysical, len(ins))
+	for t, in := range ins {
+		out[t] = in[0].(VecPhysical)
+	}
+	return out
+}
+
+// paramAddr is the frame address of an argument of the current function.
+func paramAddr(name string) Mem {
+	b, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}
+
+// dispatch jumps to label(v) for the value v in [lo, hi] held in r, by a
+// balanced tree of comparisons; other values jump to def.
+func dispatch(r Register, lo, hi int, label func(int) string, def, tag string) {
+	var rec func(lo, hi int)
+	rec = func(lo, hi int) {
+		if lo == hi {
+			CMPQ(r, Imm(uint64(lo)))
+			JEQ(LabelRef(label(lo)))
+			JMP(LabelRef(def))
+			return
+		}
+		mid := (lo + hi + 1) / 2
+		upper := fmt.Sprintf("%s_ge%d_%d", tag, mid, hi)
+		CMPQ(r, Imm(uint64(mid)))
+		JGE(LabelRef(upper))
+		rec(lo, mid-1)
+		Label(upper)
+		rec(mid, hi)
+	}
+	rec(lo, hi)
+}

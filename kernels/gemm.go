@@ -1,0 +1,144 @@
+// Package kernels holds the dense-layer contractions that generated code calls
+// on batched activations.
+//
+// Activations are stored batch-major: a layer's values form a matrix
+// [features][ld] whose row f holds feature f for every sample of the batch
+// contiguously (ld ≥ n, the leading dimension). Dense weights W are [M out][K in]
+// row-major. The three contractions of a dense layer are
+//
+//	GemmNN: out[j*ldo+b] (+)= Σ_k w[j*K+k] · x[k*ldx+b]    j<M, b<n  (forward, W·X)
+//	GemmTN: out[k*ldo+b] (+)= Σ_j w[j*K+k] · g[j*ldg+b]    k<K, b<n  (input gradient, Wᵀ·G)
+//	GemmNT: dw[j*K+k]    (+)= Σ_b g[j*ldg+b] · x[k*ldx+b]  j<M, k<K  (weight gradient, G·Xᵀ)
+//
+// with acc false overwriting the output and acc true adding to it. They accept
+// any M, K ≥ 1 and n ≥ 0, never allocate, and never touch the columns
+// n ≤ b < ld of the outputs. Outputs must not overlap the inputs.
+//
+// On amd64 with AVX-512 (F and VL) the work is done by register-blocked
+// assembly generated with avo (see _asm/ and README.md); elsewhere, with the
+// build tag purego, when NoAsm is set, or when MLC_NOASM=1 is in the
+// environment at start-up, a portable Go path is used. The two paths sum in
+// different orders, so their results differ by rounding only: each result r
+// of either path satisfies |r − exact| ≤ (t+2)·ε·Σ|terms| (t terms, including
+// the previous output when acc is true; ε = 2⁻²⁴ for float32 and 2⁻⁵³ for
+// float64), the usual bound for a floating-point sum in any order.
+package kernels
+
+//go:generate go run -C _asm . -out ../gemm_amd64.s -stubs ../gemm_stubs_amd64.go -pkg kernels
+
+import (
+	"fmt"
+	"os"
+)
+
+// NoAsm forces the portable Go path even where the assembly kernels are
+// available. It starts true when the environment has MLC_NOASM=1. Set it
+// only while no kernel is running (tests and benchmarks flip it).
+var NoAsm = os.Getenv("MLC_NOASM") == "1"
+
+// HasAsm reports whether this build and CPU have the assembly kernels
+// (amd64 without the purego tag, and a CPU with AVX-512 F and VL).
+func HasAsm() bool { return hasAsm }
+
+// UsingAsm reports whether the kernels currently run the assembly path.
+func UsingAsm() bool { return hasAsm && !NoAsm }
+
+type float interface{ float32 | float64 }
+
+// GemmNN32 computes out[j*ldo+b] (+)= Σ_k w[j*K+k]·x[k*ldx+b] for j < M, b < n.
+func GemmNN32(M, K, n int, w, x []float32, ldx int, out []float32, ldo int, acc bool) {
+	gemmNN(M, K, n, w, x, ldx, out, ldo, acc)
+}
+
+// GemmNN64 computes out[j*ldo+b] (+)= Σ_k w[j*K+k]·x[k*ldx+b] for j < M, b < n.
+func GemmNN64(M, K, n int, w, x []float64, ldx int, out []float64, ldo int, acc bool) {
+	gemmNN(M, K, n, w, x, ldx, out, ldo, acc)
+}
+
+// GemmTN32 computes out[k*ldo+b] (+)= Σ_j w[j*K+k]·g[j*ldg+b] for k < K, b < n.
+func GemmTN32(M, K, n int, w, g []float32, ldg int, out []float32, ldo int, acc bool) {
+	gemmTN(M, K, n, w, g, ldg, out, ldo, acc)
+}
+
+// GemmTN64 computes out[k*ldo+b] (+)= Σ_j w[j*K+k]·g[j*ldg+b] for k < K, b < n.
+func GemmTN64(M, K, n int, w, g []float64, ldg int, out []float64, ldo int, acc bool) {
+	gemmTN(M, K, n, w, g, ldg, out, ldo, acc)
+}
+
+// GemmNT32 computes dw[j*K+k] (+)= Σ_b g[j*ldg+b]·x[k*ldx+b] for j < M, k < K.
+func GemmNT32(M, K, n int, g []float32, ldg int, x []float32, ldx int, dw []float32, acc bool) {
+	gemmNT(M, K, n, g, ldg, x, ldx, dw, acc)
+}
+
+// GemmNT64 computes dw[j*K+k] (+)= Σ_b g[j*ldg+b]·x[k*ldx+b] for j < M, k < K.
+func GemmNT64(M, K, n int, g []float64, ldg int, x []float64, ldx int, dw []float64, acc bool) {
+	gemmNT(M, K, n, g, ldg, x, ldx, dw, acc)
+}
+
+func gemmNN[T float](M, K, n int, w, x []T, ldx int, out []T, ldo int, acc bool) {
+	checkDims("GemmNN", M, K, n)
+	checkLen("GemmNN", "w", len(w), M*K)
+	if n == 0 {
+		return
+	}
+	checkMat("GemmNN", "x", len(x), K, n, ldx)
+	checkMat("GemmNN", "out", len(out), M, n, ldo)
+	if UsingAsm() {
+		panelsAsm(M, K, n, w, K, 1, x, ldx, out, ldo, acc)
+		return
+	}
+	panelsGo(M, K, n, w, K, 1, x, ldx, out, ldo, acc)
+}
+
+func gemmTN[T float](M, K, n int, w, g []T, ldg int, out []T, ldo int, acc bool) {
+	checkDims("GemmTN", M, K, n)
+	checkLen("GemmTN", "w", len(w), M*K)
+	if n == 0 {
+		return
+	}
+	checkMat("GemmTN", "g", len(g), M, n, ldg)
+	checkMat("GemmTN", "out", len(out), K, n, ldo)
+	if UsingAsm() {
+		panelsAsm(K, M, n, w, 1, K, g, ldg, out, ldo, acc)
+		return
+	}
+	panelsGo(K, M, n, w, 1, K, g, ldg, out, ldo, acc)
+}
+
+func gemmNT[T float](M, K, n int, g []T, ldg int, x []T, ldx int, dw []T, acc bool) {
+	checkDims("GemmNT", M, K, n)
+	checkLen("GemmNT", "dw", len(dw), M*K)
+	if n == 0 {
+		if !acc {
+			clear(dw[:M*K])
+		}
+		return
+	}
+	checkMat("GemmNT", "g", len(g), M, n, ldg)
+	checkMat("GemmNT", "x", len(x), K, n, ldx)
+	if UsingAsm() {
+		ntAsm(M, K, n, g, ldg, x, ldx, dw, acc)
+		return
+	}
+	ntGo(M, K, n, g, ldg, x, ldx, dw, acc)
+}
+
+func checkDims(fn string, M, K, n int) {
+	if M < 1 || K < 1 || n < 0 {
+		panic(fmt.Sprintf("kernels.%s: bad sizes M=%d K=%d n=%d", fn, M, K, n))
+	}
+}
+
+func checkLen(fn, name string, have, need int) {
+	if have < need {
+		panic(fmt.Sprintf("kernels.%s: len(%s) = %d, need %d", fn, name, have, need))
+	}
+}
+
+// checkMat checks a rows × n matrix with leading dimension ld (n ≥ 1).
+func checkMat(fn, name string, have, rows, n, ld int) {
+	if ld < n {
+		panic(fmt.Sprintf("kernels.%s: leading dimension of %s is %d < n = %d", fn, name, ld, n))
+	}
+	checkLen(fn, name, have, (rows-1)*ld+n)
+}

@@ -1,0 +1,13 @@
+//go:build !amd64 || purego
+
+package kernels
+
+const hasAsm = false
+
+func panelsAsm[T float](rows, red, n int, w []T, rs, ts int, x []T, ldx int, out []T, ldo int, acc bool) {
+	panelsGo(rows, red, n, w, rs, ts, x, ldx, out, ldo, acc)
+}
+
+func ntAsm[T float](M, K, n int, g []T, ldg int, x []T, ldx int, dw []T, acc bool) {
+	ntGo(M, K, n, g, ldg, x, ldx, dw, acc)
+}

@@ -1,0 +1,783 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"gonum.org/v1/gonum/optimize"
+)
+
+// FullBatch is a model trained on all its points at once (a physics-informed network):
+// the generated package's Model for a .ml file with `points` statements.
+type FullBatch[T Float] interface {
+	Params() []T
+	Grads() []T
+	// LossGrad evaluates the loss on all points and writes its gradient into Grads.
+	LossGrad() float64
+	// Loss evaluates the loss without the gradient.
+	Loss() float64
+	// Terms are the values of the loss's named terms at the last Loss or LossGrad.
+	Terms() []float64
+	TermNames() []string
+}
+
+// Stage is one step of an optimizer schedule: `optimizer adam(lr = 1e-3, steps = 1000) then lbfgs`.
+type Stage struct {
+	Optimizer string // "adam", "sgd" or "lbfgs"
+	// Steps is the number of iterations of this stage; 0: FitConfig.Epochs for adam/sgd,
+	// unlimited (until converged or out of time) for lbfgs.
+	Steps int
+	// LR, Beta1, Beta2, Epsilon, Momentum are the adam/sgd settings (Keras semantics; zero
+	// means Keras' default: adam lr 1e-3, β1 0.9, β2 0.999, ε 1e-7; sgd lr 0.01, no momentum).
+	LR, Beta1, Beta2, Epsilon, Momentum float64
+	// Memory is the lbfgs history size (0: 100, as the PyTorch reference uses).
+	Memory int
+}
+
+// FitConfig is how Fit trains: the optimizer schedule and when to stop.
+type FitConfig struct {
+	Stages []Stage
+	// Epochs is the default number of steps of a first-order stage without Steps.
+	Epochs int
+	// StopRelChange and StopPatience are the tutorial's convergence stop for first-order
+	// stages: with patience p, stage step k stops the stage when k > p+1 and
+	// |loss(k) − loss(k−j)| < StopRelChange·loss(k) for every j in 1…p (its
+	// `e > patience and max(abs(losses[e-patience:e] - loss)) < threshold*loss`, e = k−1).
+	// Either being 0 disables the rule. L-BFGS stages have their own convergence test.
+	StopRelChange float64
+	StopPatience  int
+	// TimeLimit bounds the training time (Observe excluded) of the whole fit; 0: none. A stage
+	// running when it expires stops; later stages do not start.
+	TimeLimit time.Duration
+	Out       io.Writer // progress; nil: os.Stderr
+	Quiet     bool
+	// Every is how often (in steps/iterations, counted across stages) a record is kept and,
+	// if set, Observe is called; 0: 10. The last step of every stage is recorded too.
+	Every int
+	// Observe is called with each record, e.g. to compute the error against an exact solution
+	// into rec.Extra (nil until Observe sets it). The model's parameters are those at which
+	// rec.Loss was computed; Observe may call Loss or predict with the model but not LossGrad.
+	// Its time is not counted as training time.
+	Observe func(rec *FitRecord)
+}
+
+// FitRecord is the state of a fit at one step.
+type FitRecord struct {
+	Step    int                `json:"step"`            // counting across stages, from 1
+	Stage   int                `json:"stage"`           // index into FitConfig.Stages (and FitHistory.Stops)
+	Seconds float64            `json:"seconds"`         // training time so far (excluding Observe)
+	Loss    float64            `json:"loss"`            // at the parameters the step started from (adam/sgd) or reached (lbfgs)
+	Terms   []float64          `json:"terms"`           // in the order of TermNames
+	Extra   map[string]float64 `json:"extra,omitempty"` // set by Observe
+}
+
+// FitHistory is what Fit returns.
+type FitHistory struct {
+	Records []FitRecord `json:"records"`
+	// Stops says, for each stage that ran, why it stopped ("3000 steps", "rel_change < 1e-4
+	// over 10 steps", "L-BFGS: function converged", "time limit", …).
+	Stops       []string `json:"stops"`
+	Steps       int      `json:"steps"`       // steps and iterations of all stages
+	Evaluations int      `json:"evaluations"` // loss+gradient evaluations (LossGrad calls)
+	Seconds     float64  `json:"seconds"`     // training time (excluding Observe)
+	// FinalLoss is the loss at the parameters Fit leaves in the model (one Loss call at the
+	// end). After a divergence it is the last finite loss seen.
+	FinalLoss float64 `json:"final_loss"`
+}
+
+// Defaults and L-BFGS settings.
+const (
+	defaultEvery       = 10
+	defaultLBFGSMemory = 100 // the history_size of the PyTorch reference (torch_burgers.py)
+	// lbfgsConvergeIterations is the window of gonum's FunctionConverge: L-BFGS stops when
+	// this many iterations in a row brought no significant decrease (see lbfgsRelTol). A PINN's
+	// L-BFGS often crawls along a plateau for tens of iterations and then drops again, so the
+	// window is long; at 1–2 evaluations an iteration it costs little when the run is over.
+	lbfgsConvergeIterations = 100
+	// Line search: strong Wolfe with PyTorch's constants (c1 1e-4, c2 0.9). gonum's MoreThuente
+	// defaults c1 to 0, which accepts any step that does not increase the loss.
+	lbfgsDecrease  = 1e-4
+	lbfgsCurvature = 0.9
+	// lbfgsMaxLineSearch bounds the evaluations of one line search, as PyTorch's max_ls. Without
+	// it gonum's Moré–Thuente can ask for the same point forever when the loss is flat at the
+	// precision of T (a float32 model near its minimum).
+	lbfgsMaxLineSearch = 25
+	// progressEveryUnlimited is the plain-output line interval of a stage without a step count.
+	progressEveryUnlimited = 100
+)
+
+// fitNow is the clock; tests replace it to make time limits deterministic.
+var fitNow = time.Now
+
+// Fit trains m on all its points with cfg's optimizer schedule, stage after stage, each
+// stage continuing from the parameters the previous one left. It does not initialise m.
+//
+// Adam and SGD stages take one LossGrad and one optimizer step per step, and allocate nothing
+// per step; the records are appended to a slice and term store preallocated for the planned
+// steps (amortised growth beyond, e.g. for L-BFGS without a step count). An L-BFGS stage runs
+// gonum's L-BFGS in float64 with a strong-Wolfe (Moré–Thuente) line search; each point it
+// evaluates costs one LossGrad, and the stage leaves the model at the best point it evaluated.
+//
+// If the loss turns NaN or ±Inf, Fit stops with an error naming the stage and step, and
+// returns the history so far (an L-BFGS stage first puts back its best point; a first-order
+// stage leaves the parameters that gave the bad loss).
+func Fit[T Float](m FullBatch[T], cfg FitConfig) (*FitHistory, error) {
+	if m == nil {
+		return nil, errors.New("fit: model must not be nil")
+	}
+	params, grads := m.Params(), m.Grads()
+	switch {
+	case len(params) == 0:
+		return nil, errors.New("fit: the model has no parameters")
+	case len(grads) != len(params):
+		return nil, fmt.Errorf("fit: model has %d parameters but %d gradients", len(params), len(grads))
+	}
+	if err := checkFitConfig(&cfg); err != nil {
+		return nil, fmt.Errorf("fit: %w", err)
+	}
+	f := newFitter(m, &cfg)
+	for si := range cfg.Stages {
+		if f.outOfTime() {
+			break
+		}
+		var err error
+		if cfg.Stages[si].Optimizer == "lbfgs" {
+			err = f.lbfgs(si)
+		} else {
+			err = f.firstOrder(si)
+		}
+		if err != nil {
+			f.finish(false)
+			return f.h, err
+		}
+	}
+	if err := f.finish(true); err != nil {
+		return f.h, err
+	}
+	return f.h, nil
+}
+
+// checkFitConfig validates cfg and fills in the defaults.
+func checkFitConfig(cfg *FitConfig) error {
+	if len(cfg.Stages) == 0 {
+		return errors.New("no optimizer stages")
+	}
+	switch {
+	case cfg.Epochs < 0:
+		return fmt.Errorf("epochs must not be negative, got %d", cfg.Epochs)
+	case cfg.Every < 0:
+		return fmt.Errorf("every must not be negative, got %d", cfg.Every)
+	case cfg.StopPatience < 0:
+		return fmt.Errorf("stop patience must not be negative, got %d", cfg.StopPatience)
+	case !(cfg.StopRelChange >= 0) || math.IsInf(cfg.StopRelChange, 0):
+		return fmt.Errorf("stop rel_change must be a non-negative number, got %g", cfg.StopRelChange)
+	case cfg.TimeLimit < 0:
+		return fmt.Errorf("time limit must not be negative, got %v", cfg.TimeLimit)
+	}
+	if cfg.Every == 0 {
+		cfg.Every = defaultEvery
+	}
+	for i, s := range cfg.Stages {
+		where := fmt.Sprintf("stage %d (%s)", i+1, s.Optimizer)
+		switch s.Optimizer {
+		case "adam", "sgd":
+			if s.Steps == 0 && cfg.Epochs == 0 {
+				return fmt.Errorf("%s: no step count: set its steps or the epochs", where)
+			}
+			if s.Memory != 0 {
+				return fmt.Errorf("%s: memory is an lbfgs setting", where)
+			}
+		case "lbfgs":
+			if s.LR != 0 || s.Beta1 != 0 || s.Beta2 != 0 || s.Epsilon != 0 || s.Momentum != 0 {
+				return fmt.Errorf("%s: lr, beta1, beta2, epsilon and momentum are adam/sgd settings", where)
+			}
+			if s.Memory < 0 {
+				return fmt.Errorf("%s: memory must not be negative, got %d", where, s.Memory)
+			}
+		default:
+			return fmt.Errorf("stage %d: unknown optimizer %q (adam, sgd or lbfgs)", i+1, s.Optimizer)
+		}
+		if s.Steps < 0 {
+			return fmt.Errorf("%s: steps must not be negative, got %d", where, s.Steps)
+		}
+		for _, v := range []struct {
+			name string
+			v    float64
+		}{{"lr", s.LR}, {"beta1", s.Beta1}, {"beta2", s.Beta2}, {"epsilon", s.Epsilon}, {"momentum", s.Momentum}} {
+			if !(v.v >= 0) || math.IsInf(v.v, 0) {
+				return fmt.Errorf("%s: %s must be a non-negative number, got %g", where, v.name, v.v)
+			}
+		}
+		if s.Beta1 >= 1 || s.Beta2 >= 1 {
+			return fmt.Errorf("%s: beta1 and beta2 must be below 1, got %g and %g", where, s.Beta1, s.Beta2)
+		}
+	}
+	return nil
+}
+
+// fitter is one Fit's state, shared by its stages.
+type fitter[T Float] struct {
+	m      FullBatch[T]
+	cfg    *FitConfig
+	params []T
+	grads  []T
+	names  []string
+	h      *FitHistory
+	clock  fitClock
+	p      *progress
+	terms  termStore
+	step   int     // global steps done
+	last   float64 // last finite loss seen
+}
+
+func newFitter[T Float](m FullBatch[T], cfg *FitConfig) *fitter[T] {
+	names := m.TermNames()
+	// Records planned: one per Every steps and one per stage end; a stage without a step
+	// count gets a guess, and the slices grow (amortised) past it.
+	est := 0
+	for _, s := range cfg.Stages {
+		n := s.Steps
+		if n == 0 && s.Optimizer != "lbfgs" {
+			n = cfg.Epochs
+		}
+		if n == 0 {
+			n = 64 * cfg.Every
+		}
+		est += n/cfg.Every + 2
+	}
+	est = min(est, 1<<16)
+	f := &fitter[T]{
+		m: m, cfg: cfg, params: m.Params(), grads: m.Grads(), names: names,
+		h: &FitHistory{
+			Records: make([]FitRecord, 0, est),
+			Stops:   make([]string, 0, len(cfg.Stages)),
+		},
+		p:     newProgress(cfg.Out, cfg.Quiet, 0),
+		terms: termStore{width: len(names), slab: make([]float64, est*len(names))},
+		last:  math.NaN(),
+	}
+	f.clock.start = fitNow()
+	return f
+}
+
+// finish sets the totals; with final it evaluates the loss at the parameters left in the
+// model, so that FinalLoss and m.Terms() describe them.
+func (f *fitter[T]) finish(final bool) error {
+	f.h.Steps = f.step
+	if final {
+		loss := f.m.Loss()
+		if !isFinite(loss) {
+			f.h.Seconds = f.clock.seconds()
+			f.h.FinalLoss = f.last
+			return fmt.Errorf("training diverged: loss is %v after the last step (%d)", loss, f.step)
+		}
+		f.last = loss
+	}
+	f.h.Seconds = f.clock.seconds()
+	f.h.FinalLoss = f.last
+	return nil
+}
+
+func (f *fitter[T]) outOfTime() bool {
+	return f.cfg.TimeLimit > 0 && f.clock.elapsed() >= f.cfg.TimeLimit
+}
+
+// record keeps a record of global step f.step and calls Observe. If the last record is of
+// the same step (an L-BFGS stage's end), it is replaced.
+func (f *fitter[T]) record(stage int, loss float64, terms []float64) {
+	recs := f.h.Records
+	var r *FitRecord
+	if n := len(recs); n > 0 && recs[n-1].Step == f.step {
+		r = &recs[n-1]
+		r.Extra = nil
+	} else {
+		f.h.Records = append(recs, FitRecord{Step: f.step, Terms: f.terms.next()})
+		r = &f.h.Records[len(f.h.Records)-1]
+	}
+	r.Stage, r.Seconds, r.Loss = stage, f.clock.seconds(), loss
+	copy(r.Terms, terms)
+	if f.cfg.Observe != nil {
+		t0 := fitNow()
+		f.cfg.Observe(r)
+		f.clock.excluded += fitNow().Sub(t0)
+	}
+}
+
+func (f *fitter[T]) diverged(loss float64, what string, stage int) error {
+	if f.p != nil {
+		f.p.abort()
+	}
+	where := ""
+	if len(f.cfg.Stages) > 1 {
+		where = fmt.Sprintf(" (stage %d)", stage+1)
+	}
+	return fmt.Errorf("training diverged: %s is %v at %s step %d%s", what, loss, f.cfg.Stages[stage].Optimizer, f.step, where)
+}
+
+// firstOrder runs an adam or sgd stage.
+func (f *fitter[T]) firstOrder(si int) error {
+	s := f.cfg.Stages[si]
+	steps := s.Steps
+	if steps == 0 {
+		steps = f.cfg.Epochs
+	}
+	var opt Optimizer[T]
+	if s.Optimizer == "adam" {
+		a := NewAdam[T](len(f.params))
+		setIf(&a.LR, s.LR)
+		setIf(&a.Beta1, s.Beta1)
+		setIf(&a.Beta2, s.Beta2)
+		setIf(&a.Epsilon, s.Epsilon)
+		opt = a
+	} else {
+		g := NewSGD[T](len(f.params))
+		setIf(&g.LR, s.LR)
+		g.Momentum = s.Momentum
+		opt = g
+	}
+	// The tutorial's stop: the last patience losses, in a ring.
+	patience := f.cfg.StopPatience
+	if f.cfg.StopRelChange == 0 {
+		patience = 0
+	}
+	prev := make([]float64, patience)
+	every, lineEvery := f.cfg.Every, max(f.cfg.Every, steps/50)
+
+	for k := 1; ; k++ {
+		f.step++
+		loss := f.m.LossGrad()
+		f.h.Evaluations++
+		if !isFinite(loss) {
+			return f.diverged(loss, "loss", si)
+		}
+		f.last = loss
+
+		stop := ""
+		switch {
+		case patience > 0 && k > patience+1 && relChangeBelow(prev, loss, f.cfg.StopRelChange):
+			stop = "rel_change < " + fmtG(f.cfg.StopRelChange) + " over " + strconv.Itoa(patience) + " steps"
+		case k >= steps:
+			stop = strconv.Itoa(steps) + " steps"
+		case f.outOfTime():
+			stop = "time limit"
+		}
+		if patience > 0 {
+			prev[k%patience] = loss
+		}
+		if f.step%every == 0 || stop != "" {
+			f.record(si, loss, f.m.Terms())
+		}
+		opt.Step(f.params, f.grads)
+
+		if f.p != nil {
+			secs := f.clock.seconds()
+			switch {
+			case stop != "":
+				f.p.fitEnd(s.Optimizer, k, steps, loss, f.names, f.m.Terms(), secs, stop)
+			case f.p.tty:
+				f.p.fitStep(s.Optimizer, k, steps, loss, f.names, f.m.Terms(), secs)
+			case k%lineEvery == 0:
+				f.p.fitLine(s.Optimizer, k, steps, loss, f.names, f.m.Terms(), secs)
+			}
+		}
+		if stop != "" {
+			f.h.Stops = append(f.h.Stops, stop)
+			return nil
+		}
+	}
+}
+
+// relChangeBelow is the tutorial's test: every previous loss within tol·loss of loss.
+func relChangeBelow(prev []float64, loss, tol float64) bool {
+	lim := tol * loss
+	for _, p := range prev {
+		if !(math.Abs(p-loss) < lim) {
+			return false
+		}
+	}
+	return true
+}
+
+// lbfgsRun is the float64 view of the model that gonum's L-BFGS minimises. Func and Grad at
+// the same point share one LossGrad: the last point evaluated (and the best one, which the
+// Moré–Thuente line search returns to when it gives up) are cached with their loss, gradient
+// and terms.
+type lbfgsRun[T Float] struct {
+	f     *fitter[T]
+	stage int
+
+	last, best evalPoint
+	majors     int     // MajorIterations seen by the recorder; the first is the start
+	lsEvals    int     // evaluations gonum asked for since the last major iteration
+	lsStuck    bool    // lsEvals passed lbfgsMaxLineSearch
+	bad        float64 // a non-finite loss (or gradient component) met, else 0
+	badWhat    string
+	lineEvery  int
+	steps      int
+}
+
+// evalPoint is one evaluated point.
+type evalPoint struct {
+	ok    bool
+	x, g  []float64
+	f     float64
+	terms []float64
+}
+
+func newEvalPoint(n, nt int) evalPoint {
+	return evalPoint{x: make([]float64, n), g: make([]float64, n), terms: make([]float64, nt)}
+}
+
+func (e *evalPoint) set(o *evalPoint) {
+	e.ok, e.f = o.ok, o.f
+	copy(e.x, o.x)
+	copy(e.g, o.g)
+	copy(e.terms, o.terms)
+}
+
+// at returns the cached point at x, if any.
+func (r *lbfgsRun[T]) at(x []float64) *evalPoint {
+	switch {
+	case r.last.ok && slices.Equal(r.last.x, x):
+		return &r.last
+	case r.best.ok && slices.Equal(r.best.x, x):
+		return &r.best
+	}
+	return r.eval(x)
+}
+
+func (r *lbfgsRun[T]) eval(x []float64) *evalPoint {
+	f := r.f
+	for i, v := range x {
+		f.params[i] = T(v)
+	}
+	loss := f.m.LossGrad()
+	f.h.Evaluations++
+	e := &r.last
+	copy(e.x, x)
+	for i, g := range f.grads {
+		e.g[i] = float64(g)
+	}
+	e.f, e.ok = loss, true
+	copy(e.terms, f.m.Terms())
+	if !isFinite(loss) {
+		r.bad, r.badWhat = loss, "loss"
+		return e
+	}
+	for _, g := range e.g {
+		if !isFinite(g) {
+			r.bad, r.badWhat = g, "gradient"
+			return e
+		}
+	}
+	f.last = loss
+	if !r.best.ok || loss < r.best.f {
+		r.best.set(e)
+	}
+	return e
+}
+
+// Status is called by gonum after every evaluation: it stops the run on a non-finite loss
+// and when the fit's time is up (measured without Observe, unlike Settings.Runtime).
+func (r *lbfgsRun[T]) Status() (optimize.Status, error) {
+	if r.bad != 0 {
+		return optimize.Failure, nil
+	}
+	if r.lsEvals > lbfgsMaxLineSearch {
+		r.lsStuck = true
+		return optimize.Failure, nil
+	}
+	if r.f.outOfTime() {
+		return optimize.RuntimeLimit, nil
+	}
+	return optimize.NotTerminated, nil
+}
+
+// Init and Record make lbfgsRun gonum's Recorder: each major iteration is a step.
+func (r *lbfgsRun[T]) Init() error { return nil }
+
+func (r *lbfgsRun[T]) Record(loc *optimize.Location, op optimize.Operation, _ *optimize.Stats) error {
+	if op != optimize.MajorIteration {
+		return nil
+	}
+	r.majors++
+	r.lsEvals = 0
+	if r.majors == 1 { // the starting point
+		return nil
+	}
+	f := r.f
+	f.step++
+	k := r.majors - 1
+	e := r.at(loc.X) // the line search's last point, in practice: no new evaluation
+	if f.step%f.cfg.Every == 0 {
+		if !slices.Equal(e.x, r.last.x) {
+			for i, v := range e.x {
+				f.params[i] = T(v)
+			}
+		}
+		f.record(r.stage, e.f, e.terms)
+	}
+	if p := f.p; p != nil {
+		switch {
+		case p.tty:
+			p.fitStep("lbfgs", k, r.steps, e.f, f.names, e.terms, f.clock.seconds())
+		case k%r.lineEvery == 0:
+			p.fitLine("lbfgs", k, r.steps, e.f, f.names, e.terms, f.clock.seconds())
+		}
+	}
+	return nil
+}
+
+// lbfgs runs an L-BFGS stage.
+func (f *fitter[T]) lbfgs(si int) error {
+	s := f.cfg.Stages[si]
+	n, nt := len(f.params), len(f.names)
+	r := &lbfgsRun[T]{f: f, stage: si, last: newEvalPoint(n, nt), best: newEvalPoint(n, nt), steps: s.Steps}
+	r.lineEvery = max(f.cfg.Every, progressEveryUnlimited)
+	if s.Steps > 0 {
+		r.lineEvery = max(f.cfg.Every, s.Steps/50)
+	}
+	x0 := make([]float64, n)
+	for i, v := range f.params {
+		x0[i] = float64(v)
+	}
+	prob := optimize.Problem{
+		Func: func(x []float64) float64 {
+			r.lsEvals++
+			return r.at(x).f
+		},
+		Grad:   func(g, x []float64) { copy(g, r.at(x).g) },
+		Status: r.Status,
+	}
+	settings := &optimize.Settings{
+		// FunctionConverge stops after lbfgsConvergeIterations iterations without a decrease
+		// of more than relTol·|loss| below the best so far. relTol sits just above the
+		// rounding noise of a loss summed over thousands of points in T (about 10 ulp of T, and
+		// not below 1e-12 in float64), so L-BFGS stops when it truly stalls, not when it
+		// merely slows: a PINN's last digits come slowly but are worth having. A user who
+		// wants less bounds the stage with steps or the fit with a time limit. No absolute
+		// tolerance: the loss of a PINN can legitimately be 1e-8.
+		Converger: &optimize.FunctionConverge{Relative: lbfgsRelTol[T](), Iterations: lbfgsConvergeIterations},
+		Recorder:  r,
+	}
+	if s.Steps > 0 {
+		settings.MajorIterations = s.Steps + 1 // gonum counts the starting point as one
+	}
+	// The time limit is enforced by r.Status against the fit's clock, which excludes
+	// Observe; Settings.Runtime would count it.
+	memory := s.Memory
+	if memory == 0 {
+		memory = defaultLBFGSMemory
+	}
+	method := &optimize.LBFGS{
+		Store: memory,
+		// gonum's LBFGS defaults to a bisection line search; ask for Moré–Thuente, as
+		// PyTorch's line_search_fn="strong_wolfe".
+		Linesearcher: &optimize.MoreThuente{DecreaseFactor: lbfgsDecrease, CurvatureFactor: lbfgsCurvature},
+	}
+	stepsBefore := f.step
+	res, err := optimize.Minimize(prob, x0, settings, method)
+
+	// The iterations done: gonum counts the start as a major iteration, and does not show
+	// the recorder the one that ends the run.
+	iters := max(r.majors-1, 0)
+	if res != nil {
+		iters = max(iters, res.MajorIterations-1)
+	}
+	f.step = stepsBefore + iters
+	// Put the model at the best point evaluated: the last evaluation may be a rejected
+	// line-search trial, and res.X (the last major iteration) is never better than it.
+	if r.best.ok {
+		for i, v := range r.best.x {
+			f.params[i] = T(v)
+		}
+		f.last = r.best.f
+	} else if res != nil {
+		for i, v := range res.X {
+			f.params[i] = T(v)
+		}
+	}
+	if r.bad != 0 {
+		f.step = stepsBefore + iters + 1 // the iteration under way
+		return f.diverged(r.bad, r.badWhat, si)
+	}
+	stop, err := lbfgsStop(res, err, s.Steps)
+	if r.lsStuck {
+		stop, err = "L-BFGS: line search failed ("+strconv.Itoa(lbfgsMaxLineSearch)+" evaluations without an acceptable step)", nil
+	}
+	if err != nil {
+		return fmt.Errorf("fit: stage %d (lbfgs): %w", si+1, err)
+	}
+	if r.best.ok && f.step > stepsBefore {
+		last := len(f.h.Records) - 1
+		if last < 0 || f.h.Records[last].Step != f.step || f.h.Records[last].Loss != r.best.f {
+			f.record(si, r.best.f, r.best.terms)
+		}
+	}
+	if f.p != nil {
+		b := &r.best
+		if !b.ok {
+			b = &r.last
+		}
+		f.p.fitEnd("lbfgs", iters, s.Steps, b.f, f.names, b.terms, f.clock.seconds(), stop)
+	}
+	f.h.Stops = append(f.h.Stops, stop)
+	return nil
+}
+
+// lbfgsStop turns gonum's status and error into a stop reason. Errors that only say the line
+// search could not make further progress are normal ends of the stage, not failures.
+func lbfgsStop(res *optimize.Result, err error, steps int) (string, error) {
+	switch {
+	case errors.Is(err, optimize.ErrLinesearcherFailure):
+		return "L-BFGS: line search failed (no further decrease found)", nil
+	case errors.Is(err, optimize.ErrNoProgress):
+		return "L-BFGS: no progress (steps too small to change the parameters)", nil
+	case errors.Is(err, optimize.ErrNonDescentDirection):
+		return "L-BFGS: no descent direction", nil
+	case errors.Is(err, optimize.ErrLinesearcherBound):
+		return "L-BFGS: line search step out of bounds", nil
+	case err != nil:
+		return "", err
+	case res == nil:
+		return "", errors.New("optimize returned no result")
+	}
+	switch res.Status {
+	case optimize.FunctionConvergence:
+		return "L-BFGS: function converged", nil
+	case optimize.GradientThreshold:
+		return "L-BFGS: gradient converged", nil
+	case optimize.IterationLimit:
+		return strconv.Itoa(steps) + " iterations", nil
+	case optimize.RuntimeLimit:
+		return "time limit", nil
+	}
+	return "L-BFGS: " + res.Status.String(), nil
+}
+
+// lbfgsRelTol is the relative decrease FunctionConverge asks for: 10 ulp of T, at least 1e-12.
+func lbfgsRelTol[T Float]() float64 {
+	tiny := 1e-10
+	if T(1+tiny) == 1 { // float32
+		return 10 * 0x1p-23
+	}
+	return 1e-12
+}
+
+// fitClock measures training time: wall time minus the time spent in Observe.
+type fitClock struct {
+	start    time.Time
+	excluded time.Duration
+}
+
+func (c *fitClock) elapsed() time.Duration { return fitNow().Sub(c.start) - c.excluded }
+func (c *fitClock) seconds() float64       { return c.elapsed().Seconds() }
+
+// termStore hands out the records' term slices from slabs, so a record costs no allocation
+// until the preallocated slab runs out; a full slab is left to the records that use it.
+type termStore struct {
+	width int
+	slab  []float64
+	grown int // records' worth allocated after the first slab; doubles
+}
+
+func (s *termStore) next() []float64 {
+	if len(s.slab) < s.width {
+		n := max(64, s.grown)
+		s.grown += n
+		s.slab = make([]float64, n*s.width)
+	}
+	t := s.slab[:s.width:s.width]
+	s.slab = s.slab[s.width:]
+	return t
+}
+
+func setIf(dst *float64, v float64) {
+	if v != 0 {
+		*dst = v
+	}
+}
+
+func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// fmtG writes a tolerance as a reader writes it: 1e-4, 0.01, 5e-07 → 5e-7.
+func fmtG(v float64) string {
+	if v == 0 || (math.Abs(v) >= 1e-3 && math.Abs(v) < 1e4) {
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	s := strconv.FormatFloat(v, 'e', -1, 64) // 1e-04
+	for i := 0; i+2 < len(s); i++ {
+		if s[i] == 'e' && (s[i+1] == '-' || s[i+1] == '+') && s[i+2] == '0' && i+3 < len(s) {
+			s = s[:i+2] + s[i+3:]
+			break
+		}
+	}
+	return s
+}
+
+// fitStep redraws the fit's progress line in place (terminal only, throttled):
+//
+//	adam 1234/5000  loss 1.234e-03  boundary 1.0e-04  r 2.3e-04  12.30 s
+func (p *progress) fitStep(opt string, k, steps int, loss float64, names []string, terms []float64, secs float64) {
+	now := time.Now()
+	if now.Sub(p.drawn) < barEvery {
+		return
+	}
+	p.drawn = now
+	b := append(p.buf[:0], '\r')
+	b = appendFit(b, opt, k, steps, loss, names, terms, secs)
+	b = append(b, "\x1b[K"...)
+	p.buf = b
+	p.w.Write(b)
+}
+
+// fitLine prints the progress line on a line of its own (plain output).
+func (p *progress) fitLine(opt string, k, steps int, loss float64, names []string, terms []float64, secs float64) {
+	b := appendFit(p.buf[:0], opt, k, steps, loss, names, terms, secs)
+	b = append(b, '\n')
+	p.buf = b
+	p.w.Write(b)
+}
+
+// fitEnd prints a stage's last line with why it stopped, replacing the in-place line.
+func (p *progress) fitEnd(opt string, k, steps int, loss float64, names []string, terms []float64, secs float64, stop string) {
+	b := p.buf[:0]
+	if p.tty {
+		b = append(b, "\r\x1b[K"...)
+	}
+	b = appendFit(b, opt, k, steps, loss, names, terms, secs)
+	b = append(b, "  ("...)
+	b = append(b, stop...)
+	b = append(b, ")\n"...)
+	p.buf = b
+	p.w.Write(b)
+	p.drawn = time.Time{}
+}
+
+func appendFit(b []byte, opt string, k, steps int, loss float64, names []string, terms []float64, secs float64) []byte {
+	b = append(b, opt...)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(k), 10)
+	if steps > 0 {
+		b = append(b, '/')
+		b = strconv.AppendInt(b, int64(steps), 10)
+	}
+	b = append(b, "  loss "...)
+	b = strconv.AppendFloat(b, loss, 'e', 3, 64)
+	for i, n := range names {
+		if i >= len(terms) {
+			break
+		}
+		b = append(b, "  "...)
+		b = append(b, n...)
+		b = append(b, ' ')
+		b = strconv.AppendFloat(b, terms[i], 'e', 1, 64)
+	}
+	b = append(b, "  "...)
+	return appendSeconds(b, secs)
+}

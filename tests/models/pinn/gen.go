@@ -1,0 +1,3 @@
+package pinn
+
+//go:generate go run ../../../cmd/mlc build -o . -pkg pinn pinn.ml
