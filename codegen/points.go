@@ -17,7 +17,7 @@ const numWorkers = 2
 // defaultTile is the batch a point-set model's passes work on when the train statement
 // gives none: large enough that loop overhead vanishes, small enough that a tile's
 // buffers stay in the cache.
-const defaultTile = 256
+const defaultTile = 128
 
 // pointsFile generates a model trained on named point sets (a physics-informed network):
 // all points are one data set, cut into tiles processed by two goroutines.

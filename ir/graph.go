@@ -311,6 +311,15 @@ func (g *Graph) Apply(op Op, name string, pos dsl.Pos, args ...*Node) (*Node, er
 	if info.Arity >= 0 && len(args) != info.Arity {
 		internalf("%s takes %d arguments, got %d", op, info.Arity, len(args))
 	}
+	if (op == OpAdd || op == OpMul) && args[0].ID > args[1].ID && args[0].Op != OpConst && args[1].Op != OpConst {
+		// Commutative: one order for both, so x·y and y·x are one node. IEEE addition and
+		// multiplication commute exactly, so this changes no result.
+		args = []*Node{args[1], args[0]}
+	}
+	if op == OpAdd && args[0] == args[1] {
+		// x + x is 2·x exactly; written so, sums of repeated adjoints shrink.
+		op, args = OpMul, []*Node{g.Const(2), args[0]}
+	}
 	n := &Node{Op: op, Args: args, Name: name, Pos: pos}
 	switch info.Kind {
 	case Elementwise:

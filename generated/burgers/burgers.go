@@ -45,7 +45,7 @@ const (
 	NumTerms   = 2
 
 	// MaxBatch is the tile: the passes work on this many points at a time.
-	MaxBatch = 256
+	MaxBatch = 128
 	// NumWorkers is how many goroutines share the tiles.
 	NumWorkers = 2
 )
@@ -81,7 +81,7 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [1724 * MaxBatch]T
+	work    [1584 * MaxBatch]T
 	scratch [11568]T
 	// grads, terms and loss sum this worker's tiles.
 	grads [NumParams]T
@@ -965,14 +965,14 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 		dense1_z_x[j] = s
 	}
 
-	// dense1_x = dense1_z_x·dense1_slope (burgers.ml:8)
+	// dense1_x = dense1_slope·dense1_z_x (burgers.ml:8)
 	dense1_x := w.work[204*MaxBatch : 224*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_x[f*MaxBatch:][:n]
-		dense1_z_x_f := dense1_z_x[f]
 		r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:n]
+		dense1_z_x_f := dense1_z_x[f]
 		for b := range out {
-			out[b] = dense1_z_x_f * r_dense1_slope_2[b]
+			out[b] = r_dense1_slope_2[b] * dense1_z_x_f
 		}
 	}
 
@@ -980,14 +980,14 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense2_z_x := w.work[344*MaxBatch : 364*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense2W, dense1_x, MaxBatch, dense2_z_x, MaxBatch, false)
 
-	// dense2_x = dense2_z_x·dense2_slope (burgers.ml:8)
+	// dense2_x = dense2_slope·dense2_z_x (burgers.ml:8)
 	dense2_x := w.work[4*MaxBatch : 24*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_x[f*MaxBatch:][:n]
-		r_dense2_z_x := dense2_z_x[f*MaxBatch:][:n]
 		r_dense2_slope_2 := dense2_slope[f*MaxBatch:][:n]
+		r_dense2_z_x := dense2_z_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense2_z_x[b] * r_dense2_slope_2[b]
+			out[b] = r_dense2_slope_2[b] * r_dense2_z_x[b]
 		}
 	}
 
@@ -995,14 +995,14 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense3_z_x := w.work[364*MaxBatch : 384*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense3W, dense2_x, MaxBatch, dense3_z_x, MaxBatch, false)
 
-	// dense3_x = dense3_z_x·dense3_slope (burgers.ml:8)
+	// dense3_x = dense3_slope·dense3_z_x (burgers.ml:8)
 	dense3_x := w.work[384*MaxBatch : 404*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_x[f*MaxBatch:][:n]
-		r_dense3_z_x := dense3_z_x[f*MaxBatch:][:n]
 		r_dense3_slope_2 := dense3_slope[f*MaxBatch:][:n]
+		r_dense3_z_x := dense3_z_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense3_z_x[b] * r_dense3_slope_2[b]
+			out[b] = r_dense3_slope_2[b] * r_dense3_z_x[b]
 		}
 	}
 
@@ -1010,14 +1010,14 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense4_z_x := w.work[404*MaxBatch : 424*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense4W, dense3_x, MaxBatch, dense4_z_x, MaxBatch, false)
 
-	// dense4_x = dense4_z_x·dense4_slope (burgers.ml:8)
+	// dense4_x = dense4_slope·dense4_z_x (burgers.ml:8)
 	dense4_x := w.work[424*MaxBatch : 444*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_x[f*MaxBatch:][:n]
-		r_dense4_z_x := dense4_z_x[f*MaxBatch:][:n]
 		r_dense4_slope_2 := dense4_slope[f*MaxBatch:][:n]
+		r_dense4_z_x := dense4_z_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense4_z_x[b] * r_dense4_slope_2[b]
+			out[b] = r_dense4_slope_2[b] * r_dense4_z_x[b]
 		}
 	}
 
@@ -1025,14 +1025,14 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense5_z_x := w.work[444*MaxBatch : 464*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense5W, dense4_x, MaxBatch, dense5_z_x, MaxBatch, false)
 
-	// dense5_x = dense5_z_x·dense5_slope (burgers.ml:8)
+	// dense5_x = dense5_slope·dense5_z_x (burgers.ml:8)
 	dense5_x := w.work[464*MaxBatch : 484*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_x[f*MaxBatch:][:n]
-		r_dense5_z_x := dense5_z_x[f*MaxBatch:][:n]
 		r_dense5_slope_2 := dense5_slope[f*MaxBatch:][:n]
+		r_dense5_z_x := dense5_z_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense5_z_x[b] * r_dense5_slope_2[b]
+			out[b] = r_dense5_slope_2[b] * r_dense5_z_x[b]
 		}
 	}
 
@@ -1040,14 +1040,14 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense6_z_x := w.work[484*MaxBatch : 504*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense6W, dense5_x, MaxBatch, dense6_z_x, MaxBatch, false)
 
-	// dense6_x = dense6_z_x·dense6_slope (burgers.ml:8)
+	// dense6_x = dense6_slope·dense6_z_x (burgers.ml:8)
 	dense6_x := w.work[504*MaxBatch : 524*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_x[f*MaxBatch:][:n]
-		r_dense6_z_x := dense6_z_x[f*MaxBatch:][:n]
 		r_dense6_slope_2 := dense6_slope[f*MaxBatch:][:n]
+		r_dense6_z_x := dense6_z_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense6_z_x[b] * r_dense6_slope_2[b]
+			out[b] = r_dense6_slope_2[b] * r_dense6_z_x[b]
 		}
 	}
 
@@ -1055,14 +1055,14 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense7_z_x := w.work[524*MaxBatch : 544*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense7W, dense6_x, MaxBatch, dense7_z_x, MaxBatch, false)
 
-	// dense7_x = dense7_z_x·dense7_slope (burgers.ml:8)
+	// dense7_x = dense7_slope·dense7_z_x (burgers.ml:8)
 	dense7_x := w.work[544*MaxBatch : 564*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_x[f*MaxBatch:][:n]
-		r_dense7_z_x := dense7_z_x[f*MaxBatch:][:n]
 		r_dense7_slope_2 := dense7_slope[f*MaxBatch:][:n]
+		r_dense7_z_x := dense7_z_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense7_z_x[b] * r_dense7_slope_2[b]
+			out[b] = r_dense7_slope_2[b] * r_dense7_z_x[b]
 		}
 	}
 
@@ -1070,14 +1070,14 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense8_z_x := w.work[564*MaxBatch : 584*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense8W, dense7_x, MaxBatch, dense8_z_x, MaxBatch, false)
 
-	// dense8_x = dense8_z_x·dense8_slope (burgers.ml:8)
+	// dense8_x = dense8_slope·dense8_z_x (burgers.ml:8)
 	dense8_x := w.work[584*MaxBatch : 604*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_x[f*MaxBatch:][:n]
-		r_dense8_z_x := dense8_z_x[f*MaxBatch:][:n]
 		r_dense8_slope_2 := dense8_slope[f*MaxBatch:][:n]
+		r_dense8_z_x := dense8_z_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense8_z_x[b] * r_dense8_slope_2[b]
+			out[b] = r_dense8_slope_2[b] * r_dense8_z_x[b]
 		}
 	}
 
@@ -1085,15 +1085,15 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	u_x := w.work[0*MaxBatch : 1*MaxBatch]
 	kernels.GemmNN64(1, 20, n, m.Dense9W, dense8_x, MaxBatch, u_x, MaxBatch, false)
 
-	// dense1_x_x = dense1_z_x·-(dense1_x·dense1 + dense1·dense1_x) (burgers.ml:8)
+	// dense1_x_x = dense1_z_x·-2·dense1·dense1_x (burgers.ml:8)
 	dense1_x_x := w.work[604*MaxBatch : 624*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_x_x[f*MaxBatch:][:n]
 		dense1_z_x_f_2 := dense1_z_x[f]
-		r_dense1_x := dense1_x[f*MaxBatch:][:n]
 		r_dense1_2 := dense1[f*MaxBatch:][:n]
+		r_dense1_x := dense1_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = dense1_z_x_f_2 * -(r_dense1_x[b]*r_dense1_2[b] + r_dense1_2[b]*r_dense1_x[b])
+			out[b] = dense1_z_x_f_2 * -(2.0 * r_dense1_2[b] * r_dense1_x[b])
 		}
 	}
 
@@ -1101,17 +1101,17 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense2_z_x_x := w.work[24*MaxBatch : 44*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense2W, dense1_x_x, MaxBatch, dense2_z_x_x, MaxBatch, false)
 
-	// dense2_x_x = dense2_z_x_x·dense2_slope + dense2_z_x·-(dense2_x·dense2 + dense2·dense2_x) (burgers.ml:8)
+	// dense2_x_x = dense2_z_x·-2·dense2·dense2_x + dense2_slope·dense2_z_x_x (burgers.ml:8)
 	dense2_x_x := w.work[204*MaxBatch : 224*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_x_x[f*MaxBatch:][:n]
-		r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:n]
-		r_dense2_slope_3 := dense2_slope[f*MaxBatch:][:n]
 		r_dense2_z_x_2 := dense2_z_x[f*MaxBatch:][:n]
-		r_dense2_x := dense2_x[f*MaxBatch:][:n]
 		r_dense2_2 := dense2[f*MaxBatch:][:n]
+		r_dense2_x := dense2_x[f*MaxBatch:][:n]
+		r_dense2_slope_3 := dense2_slope[f*MaxBatch:][:n]
+		r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense2_z_x_x[b]*r_dense2_slope_3[b] + r_dense2_z_x_2[b]*-(r_dense2_x[b]*r_dense2_2[b]+r_dense2_2[b]*r_dense2_x[b])
+			out[b] = r_dense2_z_x_2[b]*-(2.0*r_dense2_2[b]*r_dense2_x[b]) + r_dense2_slope_3[b]*r_dense2_z_x_x[b]
 		}
 	}
 
@@ -1119,17 +1119,17 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense3_z_x_x := w.work[604*MaxBatch : 624*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense3W, dense2_x_x, MaxBatch, dense3_z_x_x, MaxBatch, false)
 
-	// dense3_x_x = dense3_z_x_x·dense3_slope + dense3_z_x·-(dense3_x·dense3 + dense3·dense3_x) (burgers.ml:8)
+	// dense3_x_x = dense3_z_x·-2·dense3·dense3_x + dense3_slope·dense3_z_x_x (burgers.ml:8)
 	dense3_x_x := w.work[44*MaxBatch : 64*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_x_x[f*MaxBatch:][:n]
-		r_dense3_z_x_x := dense3_z_x_x[f*MaxBatch:][:n]
-		r_dense3_slope_3 := dense3_slope[f*MaxBatch:][:n]
 		r_dense3_z_x_2 := dense3_z_x[f*MaxBatch:][:n]
-		r_dense3_x := dense3_x[f*MaxBatch:][:n]
 		r_dense3_2 := dense3[f*MaxBatch:][:n]
+		r_dense3_x := dense3_x[f*MaxBatch:][:n]
+		r_dense3_slope_3 := dense3_slope[f*MaxBatch:][:n]
+		r_dense3_z_x_x := dense3_z_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense3_z_x_x[b]*r_dense3_slope_3[b] + r_dense3_z_x_2[b]*-(r_dense3_x[b]*r_dense3_2[b]+r_dense3_2[b]*r_dense3_x[b])
+			out[b] = r_dense3_z_x_2[b]*-(2.0*r_dense3_2[b]*r_dense3_x[b]) + r_dense3_slope_3[b]*r_dense3_z_x_x[b]
 		}
 	}
 
@@ -1137,17 +1137,17 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense4_z_x_x := w.work[184*MaxBatch : 204*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense4W, dense3_x_x, MaxBatch, dense4_z_x_x, MaxBatch, false)
 
-	// dense4_x_x = dense4_z_x_x·dense4_slope + dense4_z_x·-(dense4_x·dense4 + dense4·dense4_x) (burgers.ml:8)
+	// dense4_x_x = dense4_z_x·-2·dense4·dense4_x + dense4_slope·dense4_z_x_x (burgers.ml:8)
 	dense4_x_x := w.work[344*MaxBatch : 364*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_x_x[f*MaxBatch:][:n]
-		r_dense4_z_x_x := dense4_z_x_x[f*MaxBatch:][:n]
-		r_dense4_slope_3 := dense4_slope[f*MaxBatch:][:n]
 		r_dense4_z_x_2 := dense4_z_x[f*MaxBatch:][:n]
-		r_dense4_x := dense4_x[f*MaxBatch:][:n]
 		r_dense4_2 := dense4[f*MaxBatch:][:n]
+		r_dense4_x := dense4_x[f*MaxBatch:][:n]
+		r_dense4_slope_3 := dense4_slope[f*MaxBatch:][:n]
+		r_dense4_z_x_x := dense4_z_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense4_z_x_x[b]*r_dense4_slope_3[b] + r_dense4_z_x_2[b]*-(r_dense4_x[b]*r_dense4_2[b]+r_dense4_2[b]*r_dense4_x[b])
+			out[b] = r_dense4_z_x_2[b]*-(2.0*r_dense4_2[b]*r_dense4_x[b]) + r_dense4_slope_3[b]*r_dense4_z_x_x[b]
 		}
 	}
 
@@ -1155,17 +1155,17 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense5_z_x_x := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense5W, dense4_x_x, MaxBatch, dense5_z_x_x, MaxBatch, false)
 
-	// dense5_x_x = dense5_z_x_x·dense5_slope + dense5_z_x·-(dense5_x·dense5 + dense5·dense5_x) (burgers.ml:8)
+	// dense5_x_x = dense5_z_x·-2·dense5·dense5_x + dense5_slope·dense5_z_x_x (burgers.ml:8)
 	dense5_x_x := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_x_x[f*MaxBatch:][:n]
-		r_dense5_z_x_x := dense5_z_x_x[f*MaxBatch:][:n]
-		r_dense5_slope_3 := dense5_slope[f*MaxBatch:][:n]
 		r_dense5_z_x_2 := dense5_z_x[f*MaxBatch:][:n]
-		r_dense5_x := dense5_x[f*MaxBatch:][:n]
 		r_dense5_2 := dense5[f*MaxBatch:][:n]
+		r_dense5_x := dense5_x[f*MaxBatch:][:n]
+		r_dense5_slope_3 := dense5_slope[f*MaxBatch:][:n]
+		r_dense5_z_x_x := dense5_z_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense5_z_x_x[b]*r_dense5_slope_3[b] + r_dense5_z_x_2[b]*-(r_dense5_x[b]*r_dense5_2[b]+r_dense5_2[b]*r_dense5_x[b])
+			out[b] = r_dense5_z_x_2[b]*-(2.0*r_dense5_2[b]*r_dense5_x[b]) + r_dense5_slope_3[b]*r_dense5_z_x_x[b]
 		}
 	}
 
@@ -1173,17 +1173,17 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense6_z_x_x := w.work[204*MaxBatch : 224*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense6W, dense5_x_x, MaxBatch, dense6_z_x_x, MaxBatch, false)
 
-	// dense6_x_x = dense6_z_x_x·dense6_slope + dense6_z_x·-(dense6_x·dense6 + dense6·dense6_x) (burgers.ml:8)
+	// dense6_x_x = dense6_z_x·-2·dense6·dense6_x + dense6_slope·dense6_z_x_x (burgers.ml:8)
 	dense6_x_x := w.work[64*MaxBatch : 84*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_x_x[f*MaxBatch:][:n]
-		r_dense6_z_x_x := dense6_z_x_x[f*MaxBatch:][:n]
-		r_dense6_slope_3 := dense6_slope[f*MaxBatch:][:n]
 		r_dense6_z_x_2 := dense6_z_x[f*MaxBatch:][:n]
-		r_dense6_x := dense6_x[f*MaxBatch:][:n]
 		r_dense6_2 := dense6[f*MaxBatch:][:n]
+		r_dense6_x := dense6_x[f*MaxBatch:][:n]
+		r_dense6_slope_3 := dense6_slope[f*MaxBatch:][:n]
+		r_dense6_z_x_x := dense6_z_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense6_z_x_x[b]*r_dense6_slope_3[b] + r_dense6_z_x_2[b]*-(r_dense6_x[b]*r_dense6_2[b]+r_dense6_2[b]*r_dense6_x[b])
+			out[b] = r_dense6_z_x_2[b]*-(2.0*r_dense6_2[b]*r_dense6_x[b]) + r_dense6_slope_3[b]*r_dense6_z_x_x[b]
 		}
 	}
 
@@ -1191,17 +1191,17 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense7_z_x_x := w.work[224*MaxBatch : 244*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense7W, dense6_x_x, MaxBatch, dense7_z_x_x, MaxBatch, false)
 
-	// dense7_x_x = dense7_z_x_x·dense7_slope + dense7_z_x·-(dense7_x·dense7 + dense7·dense7_x) (burgers.ml:8)
+	// dense7_x_x = dense7_z_x·-2·dense7·dense7_x + dense7_slope·dense7_z_x_x (burgers.ml:8)
 	dense7_x_x := w.work[364*MaxBatch : 384*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_x_x[f*MaxBatch:][:n]
-		r_dense7_z_x_x := dense7_z_x_x[f*MaxBatch:][:n]
-		r_dense7_slope_3 := dense7_slope[f*MaxBatch:][:n]
 		r_dense7_z_x_2 := dense7_z_x[f*MaxBatch:][:n]
-		r_dense7_x := dense7_x[f*MaxBatch:][:n]
 		r_dense7_2 := dense7[f*MaxBatch:][:n]
+		r_dense7_x := dense7_x[f*MaxBatch:][:n]
+		r_dense7_slope_3 := dense7_slope[f*MaxBatch:][:n]
+		r_dense7_z_x_x := dense7_z_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense7_z_x_x[b]*r_dense7_slope_3[b] + r_dense7_z_x_2[b]*-(r_dense7_x[b]*r_dense7_2[b]+r_dense7_2[b]*r_dense7_x[b])
+			out[b] = r_dense7_z_x_2[b]*-(2.0*r_dense7_2[b]*r_dense7_x[b]) + r_dense7_slope_3[b]*r_dense7_z_x_x[b]
 		}
 	}
 
@@ -1209,17 +1209,17 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense8_z_x_x := w.work[384*MaxBatch : 404*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense8W, dense7_x_x, MaxBatch, dense8_z_x_x, MaxBatch, false)
 
-	// dense8_x_x = dense8_z_x_x·dense8_slope + dense8_z_x·-(dense8_x·dense8 + dense8·dense8_x) (burgers.ml:8)
+	// dense8_x_x = dense8_z_x·-2·dense8·dense8_x + dense8_slope·dense8_z_x_x (burgers.ml:8)
 	dense8_x_x := w.work[604*MaxBatch : 624*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_x_x[f*MaxBatch:][:n]
-		r_dense8_z_x_x := dense8_z_x_x[f*MaxBatch:][:n]
-		r_dense8_slope_3 := dense8_slope[f*MaxBatch:][:n]
 		r_dense8_z_x_2 := dense8_z_x[f*MaxBatch:][:n]
-		r_dense8_x := dense8_x[f*MaxBatch:][:n]
 		r_dense8_2 := dense8[f*MaxBatch:][:n]
+		r_dense8_x := dense8_x[f*MaxBatch:][:n]
+		r_dense8_slope_3 := dense8_slope[f*MaxBatch:][:n]
+		r_dense8_z_x_x := dense8_z_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense8_z_x_x[b]*r_dense8_slope_3[b] + r_dense8_z_x_2[b]*-(r_dense8_x[b]*r_dense8_2[b]+r_dense8_2[b]*r_dense8_x[b])
+			out[b] = r_dense8_z_x_2[b]*-(2.0*r_dense8_2[b]*r_dense8_x[b]) + r_dense8_slope_3[b]*r_dense8_z_x_x[b]
 		}
 	}
 
@@ -1668,14 +1668,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		dense1_z_x[j] = s
 	}
 
-	// dense1_x = dense1_z_x·dense1_slope (burgers.ml:8)
+	// dense1_x = dense1_slope·dense1_z_x (burgers.ml:8)
 	dense1_x := w.work[644*MaxBatch : 664*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_x[f*MaxBatch:][:n]
-		dense1_z_x_f := dense1_z_x[f]
 		r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:n]
+		dense1_z_x_f := dense1_z_x[f]
 		for b := range out {
-			out[b] = dense1_z_x_f * r_dense1_slope_2[b]
+			out[b] = r_dense1_slope_2[b] * dense1_z_x_f
 		}
 	}
 
@@ -1683,14 +1683,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense2_z_x := w.work[664*MaxBatch : 684*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense2W, dense1_x, MaxBatch, dense2_z_x, MaxBatch, false)
 
-	// dense2_x = dense2_z_x·dense2_slope (burgers.ml:8)
+	// dense2_x = dense2_slope·dense2_z_x (burgers.ml:8)
 	dense2_x := w.work[684*MaxBatch : 704*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_x[f*MaxBatch:][:n]
-		r_dense2_z_x := dense2_z_x[f*MaxBatch:][:n]
 		r_dense2_slope_2 := dense2_slope[f*MaxBatch:][:n]
+		r_dense2_z_x := dense2_z_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense2_z_x[b] * r_dense2_slope_2[b]
+			out[b] = r_dense2_slope_2[b] * r_dense2_z_x[b]
 		}
 	}
 
@@ -1698,14 +1698,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense3_z_x := w.work[704*MaxBatch : 724*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense3W, dense2_x, MaxBatch, dense3_z_x, MaxBatch, false)
 
-	// dense3_x = dense3_z_x·dense3_slope (burgers.ml:8)
+	// dense3_x = dense3_slope·dense3_z_x (burgers.ml:8)
 	dense3_x := w.work[724*MaxBatch : 744*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_x[f*MaxBatch:][:n]
-		r_dense3_z_x := dense3_z_x[f*MaxBatch:][:n]
 		r_dense3_slope_2 := dense3_slope[f*MaxBatch:][:n]
+		r_dense3_z_x := dense3_z_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense3_z_x[b] * r_dense3_slope_2[b]
+			out[b] = r_dense3_slope_2[b] * r_dense3_z_x[b]
 		}
 	}
 
@@ -1713,14 +1713,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense4_z_x := w.work[744*MaxBatch : 764*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense4W, dense3_x, MaxBatch, dense4_z_x, MaxBatch, false)
 
-	// dense4_x = dense4_z_x·dense4_slope (burgers.ml:8)
+	// dense4_x = dense4_slope·dense4_z_x (burgers.ml:8)
 	dense4_x := w.work[764*MaxBatch : 784*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_x[f*MaxBatch:][:n]
-		r_dense4_z_x := dense4_z_x[f*MaxBatch:][:n]
 		r_dense4_slope_2 := dense4_slope[f*MaxBatch:][:n]
+		r_dense4_z_x := dense4_z_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense4_z_x[b] * r_dense4_slope_2[b]
+			out[b] = r_dense4_slope_2[b] * r_dense4_z_x[b]
 		}
 	}
 
@@ -1728,14 +1728,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense5_z_x := w.work[784*MaxBatch : 804*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense5W, dense4_x, MaxBatch, dense5_z_x, MaxBatch, false)
 
-	// dense5_x = dense5_z_x·dense5_slope (burgers.ml:8)
+	// dense5_x = dense5_slope·dense5_z_x (burgers.ml:8)
 	dense5_x := w.work[804*MaxBatch : 824*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_x[f*MaxBatch:][:n]
-		r_dense5_z_x := dense5_z_x[f*MaxBatch:][:n]
 		r_dense5_slope_2 := dense5_slope[f*MaxBatch:][:n]
+		r_dense5_z_x := dense5_z_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense5_z_x[b] * r_dense5_slope_2[b]
+			out[b] = r_dense5_slope_2[b] * r_dense5_z_x[b]
 		}
 	}
 
@@ -1743,14 +1743,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense6_z_x := w.work[824*MaxBatch : 844*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense6W, dense5_x, MaxBatch, dense6_z_x, MaxBatch, false)
 
-	// dense6_x = dense6_z_x·dense6_slope (burgers.ml:8)
+	// dense6_x = dense6_slope·dense6_z_x (burgers.ml:8)
 	dense6_x := w.work[844*MaxBatch : 864*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_x[f*MaxBatch:][:n]
-		r_dense6_z_x := dense6_z_x[f*MaxBatch:][:n]
 		r_dense6_slope_2 := dense6_slope[f*MaxBatch:][:n]
+		r_dense6_z_x := dense6_z_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense6_z_x[b] * r_dense6_slope_2[b]
+			out[b] = r_dense6_slope_2[b] * r_dense6_z_x[b]
 		}
 	}
 
@@ -1758,14 +1758,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense7_z_x := w.work[864*MaxBatch : 884*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense7W, dense6_x, MaxBatch, dense7_z_x, MaxBatch, false)
 
-	// dense7_x = dense7_z_x·dense7_slope (burgers.ml:8)
+	// dense7_x = dense7_slope·dense7_z_x (burgers.ml:8)
 	dense7_x := w.work[884*MaxBatch : 904*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_x[f*MaxBatch:][:n]
-		r_dense7_z_x := dense7_z_x[f*MaxBatch:][:n]
 		r_dense7_slope_2 := dense7_slope[f*MaxBatch:][:n]
+		r_dense7_z_x := dense7_z_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense7_z_x[b] * r_dense7_slope_2[b]
+			out[b] = r_dense7_slope_2[b] * r_dense7_z_x[b]
 		}
 	}
 
@@ -1773,14 +1773,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense8_z_x := w.work[904*MaxBatch : 924*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense8W, dense7_x, MaxBatch, dense8_z_x, MaxBatch, false)
 
-	// dense8_x = dense8_z_x·dense8_slope (burgers.ml:8)
+	// dense8_x = dense8_slope·dense8_z_x (burgers.ml:8)
 	dense8_x := w.work[924*MaxBatch : 944*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_x[f*MaxBatch:][:n]
-		r_dense8_z_x := dense8_z_x[f*MaxBatch:][:n]
 		r_dense8_slope_2 := dense8_slope[f*MaxBatch:][:n]
+		r_dense8_z_x := dense8_z_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense8_z_x[b] * r_dense8_slope_2[b]
+			out[b] = r_dense8_slope_2[b] * r_dense8_z_x[b]
 		}
 	}
 
@@ -1788,19 +1788,96 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	u_x := w.work[6*MaxBatch : 7*MaxBatch]
 	kernels.GemmNN64(1, 20, n, m.Dense9W, dense8_x, MaxBatch, u_x, MaxBatch, false)
 
-	// dense1_slope_x = -(dense1_x·dense1 + dense1·dense1_x) (burgers.ml:8)
-	dense1_slope_x := w.work[944*MaxBatch : 964*MaxBatch]
+	// dense8_slope_x = -2·dense8·dense8_x (burgers.ml:8)
+	dense8_slope_x := w.work[944*MaxBatch : 964*MaxBatch]
+	for f := 0; f < 20; f++ {
+		out := dense8_slope_x[f*MaxBatch:][:n]
+		r_dense8_2 := dense8[f*MaxBatch:][:n]
+		r_dense8_x := dense8_x[f*MaxBatch:][:n]
+		for b := range out {
+			out[b] = -(2.0 * r_dense8_2[b] * r_dense8_x[b])
+		}
+	}
+
+	// dense7_slope_x = -2·dense7·dense7_x (burgers.ml:8)
+	dense7_slope_x := w.work[964*MaxBatch : 984*MaxBatch]
+	for f := 0; f < 20; f++ {
+		out := dense7_slope_x[f*MaxBatch:][:n]
+		r_dense7_2 := dense7[f*MaxBatch:][:n]
+		r_dense7_x := dense7_x[f*MaxBatch:][:n]
+		for b := range out {
+			out[b] = -(2.0 * r_dense7_2[b] * r_dense7_x[b])
+		}
+	}
+
+	// dense6_slope_x = -2·dense6·dense6_x (burgers.ml:8)
+	dense6_slope_x := w.work[984*MaxBatch : 1004*MaxBatch]
+	for f := 0; f < 20; f++ {
+		out := dense6_slope_x[f*MaxBatch:][:n]
+		r_dense6_2 := dense6[f*MaxBatch:][:n]
+		r_dense6_x := dense6_x[f*MaxBatch:][:n]
+		for b := range out {
+			out[b] = -(2.0 * r_dense6_2[b] * r_dense6_x[b])
+		}
+	}
+
+	// dense5_slope_x = -2·dense5·dense5_x (burgers.ml:8)
+	dense5_slope_x := w.work[1004*MaxBatch : 1024*MaxBatch]
+	for f := 0; f < 20; f++ {
+		out := dense5_slope_x[f*MaxBatch:][:n]
+		r_dense5_2 := dense5[f*MaxBatch:][:n]
+		r_dense5_x := dense5_x[f*MaxBatch:][:n]
+		for b := range out {
+			out[b] = -(2.0 * r_dense5_2[b] * r_dense5_x[b])
+		}
+	}
+
+	// dense4_slope_x = -2·dense4·dense4_x (burgers.ml:8)
+	dense4_slope_x := w.work[1024*MaxBatch : 1044*MaxBatch]
+	for f := 0; f < 20; f++ {
+		out := dense4_slope_x[f*MaxBatch:][:n]
+		r_dense4_2 := dense4[f*MaxBatch:][:n]
+		r_dense4_x := dense4_x[f*MaxBatch:][:n]
+		for b := range out {
+			out[b] = -(2.0 * r_dense4_2[b] * r_dense4_x[b])
+		}
+	}
+
+	// dense3_slope_x = -2·dense3·dense3_x (burgers.ml:8)
+	dense3_slope_x := w.work[1044*MaxBatch : 1064*MaxBatch]
+	for f := 0; f < 20; f++ {
+		out := dense3_slope_x[f*MaxBatch:][:n]
+		r_dense3_2 := dense3[f*MaxBatch:][:n]
+		r_dense3_x := dense3_x[f*MaxBatch:][:n]
+		for b := range out {
+			out[b] = -(2.0 * r_dense3_2[b] * r_dense3_x[b])
+		}
+	}
+
+	// dense2_slope_x = -2·dense2·dense2_x (burgers.ml:8)
+	dense2_slope_x := w.work[1064*MaxBatch : 1084*MaxBatch]
+	for f := 0; f < 20; f++ {
+		out := dense2_slope_x[f*MaxBatch:][:n]
+		r_dense2_2 := dense2[f*MaxBatch:][:n]
+		r_dense2_x := dense2_x[f*MaxBatch:][:n]
+		for b := range out {
+			out[b] = -(2.0 * r_dense2_2[b] * r_dense2_x[b])
+		}
+	}
+
+	// dense1_slope_x = -2·dense1·dense1_x (burgers.ml:8)
+	dense1_slope_x := w.work[1084*MaxBatch : 1104*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_slope_x[f*MaxBatch:][:n]
-		r_dense1_x := dense1_x[f*MaxBatch:][:n]
 		r_dense1_2 := dense1[f*MaxBatch:][:n]
+		r_dense1_x := dense1_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = -(r_dense1_x[b]*r_dense1_2[b] + r_dense1_2[b]*r_dense1_x[b])
+			out[b] = -(2.0 * r_dense1_2[b] * r_dense1_x[b])
 		}
 	}
 
 	// dense1_x_x = dense1_z_x·dense1_slope_x (burgers.ml:8)
-	dense1_x_x := w.work[964*MaxBatch : 984*MaxBatch]
+	dense1_x_x := w.work[1104*MaxBatch : 1124*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_x_x[f*MaxBatch:][:n]
 		dense1_z_x_f_2 := dense1_z_x[f]
@@ -1811,198 +1888,121 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	}
 
 	// dense2_z_x_x = dense2_W·dense1_x_x: [20] from [20] (burgers.ml:8)
-	dense2_z_x_x := w.work[984*MaxBatch : 1004*MaxBatch]
+	dense2_z_x_x := w.work[1124*MaxBatch : 1144*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense2W, dense1_x_x, MaxBatch, dense2_z_x_x, MaxBatch, false)
 
-	// dense2_slope_x = -(dense2_x·dense2 + dense2·dense2_x) (burgers.ml:8)
-	dense2_slope_x := w.work[1004*MaxBatch : 1024*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := dense2_slope_x[f*MaxBatch:][:n]
-		r_dense2_x := dense2_x[f*MaxBatch:][:n]
-		r_dense2_2 := dense2[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = -(r_dense2_x[b]*r_dense2_2[b] + r_dense2_2[b]*r_dense2_x[b])
-		}
-	}
-
-	// dense2_x_x = dense2_z_x_x·dense2_slope + dense2_z_x·dense2_slope_x (burgers.ml:8)
-	dense2_x_x := w.work[1024*MaxBatch : 1044*MaxBatch]
+	// dense2_x_x = dense2_z_x·dense2_slope_x + dense2_slope·dense2_z_x_x (burgers.ml:8)
+	dense2_x_x := w.work[1144*MaxBatch : 1164*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_x_x[f*MaxBatch:][:n]
-		r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:n]
-		r_dense2_slope_3 := dense2_slope[f*MaxBatch:][:n]
 		r_dense2_z_x_2 := dense2_z_x[f*MaxBatch:][:n]
 		r_dense2_slope_x := dense2_slope_x[f*MaxBatch:][:n]
+		r_dense2_slope_3 := dense2_slope[f*MaxBatch:][:n]
+		r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense2_z_x_x[b]*r_dense2_slope_3[b] + r_dense2_z_x_2[b]*r_dense2_slope_x[b]
+			out[b] = r_dense2_z_x_2[b]*r_dense2_slope_x[b] + r_dense2_slope_3[b]*r_dense2_z_x_x[b]
 		}
 	}
 
 	// dense3_z_x_x = dense3_W·dense2_x_x: [20] from [20] (burgers.ml:8)
-	dense3_z_x_x := w.work[1044*MaxBatch : 1064*MaxBatch]
+	dense3_z_x_x := w.work[1164*MaxBatch : 1184*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense3W, dense2_x_x, MaxBatch, dense3_z_x_x, MaxBatch, false)
 
-	// dense3_slope_x = -(dense3_x·dense3 + dense3·dense3_x) (burgers.ml:8)
-	dense3_slope_x := w.work[1064*MaxBatch : 1084*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := dense3_slope_x[f*MaxBatch:][:n]
-		r_dense3_x := dense3_x[f*MaxBatch:][:n]
-		r_dense3_2 := dense3[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = -(r_dense3_x[b]*r_dense3_2[b] + r_dense3_2[b]*r_dense3_x[b])
-		}
-	}
-
-	// dense3_x_x = dense3_z_x_x·dense3_slope + dense3_z_x·dense3_slope_x (burgers.ml:8)
-	dense3_x_x := w.work[1084*MaxBatch : 1104*MaxBatch]
+	// dense3_x_x = dense3_z_x·dense3_slope_x + dense3_slope·dense3_z_x_x (burgers.ml:8)
+	dense3_x_x := w.work[1184*MaxBatch : 1204*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_x_x[f*MaxBatch:][:n]
-		r_dense3_z_x_x := dense3_z_x_x[f*MaxBatch:][:n]
-		r_dense3_slope_3 := dense3_slope[f*MaxBatch:][:n]
 		r_dense3_z_x_2 := dense3_z_x[f*MaxBatch:][:n]
 		r_dense3_slope_x := dense3_slope_x[f*MaxBatch:][:n]
+		r_dense3_slope_3 := dense3_slope[f*MaxBatch:][:n]
+		r_dense3_z_x_x := dense3_z_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense3_z_x_x[b]*r_dense3_slope_3[b] + r_dense3_z_x_2[b]*r_dense3_slope_x[b]
+			out[b] = r_dense3_z_x_2[b]*r_dense3_slope_x[b] + r_dense3_slope_3[b]*r_dense3_z_x_x[b]
 		}
 	}
 
 	// dense4_z_x_x = dense4_W·dense3_x_x: [20] from [20] (burgers.ml:8)
-	dense4_z_x_x := w.work[1104*MaxBatch : 1124*MaxBatch]
+	dense4_z_x_x := w.work[1204*MaxBatch : 1224*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense4W, dense3_x_x, MaxBatch, dense4_z_x_x, MaxBatch, false)
 
-	// dense4_slope_x = -(dense4_x·dense4 + dense4·dense4_x) (burgers.ml:8)
-	dense4_slope_x := w.work[1124*MaxBatch : 1144*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := dense4_slope_x[f*MaxBatch:][:n]
-		r_dense4_x := dense4_x[f*MaxBatch:][:n]
-		r_dense4_2 := dense4[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = -(r_dense4_x[b]*r_dense4_2[b] + r_dense4_2[b]*r_dense4_x[b])
-		}
-	}
-
-	// dense4_x_x = dense4_z_x_x·dense4_slope + dense4_z_x·dense4_slope_x (burgers.ml:8)
-	dense4_x_x := w.work[1144*MaxBatch : 1164*MaxBatch]
+	// dense4_x_x = dense4_z_x·dense4_slope_x + dense4_slope·dense4_z_x_x (burgers.ml:8)
+	dense4_x_x := w.work[1224*MaxBatch : 1244*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_x_x[f*MaxBatch:][:n]
-		r_dense4_z_x_x := dense4_z_x_x[f*MaxBatch:][:n]
-		r_dense4_slope_3 := dense4_slope[f*MaxBatch:][:n]
 		r_dense4_z_x_2 := dense4_z_x[f*MaxBatch:][:n]
 		r_dense4_slope_x := dense4_slope_x[f*MaxBatch:][:n]
+		r_dense4_slope_3 := dense4_slope[f*MaxBatch:][:n]
+		r_dense4_z_x_x := dense4_z_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense4_z_x_x[b]*r_dense4_slope_3[b] + r_dense4_z_x_2[b]*r_dense4_slope_x[b]
+			out[b] = r_dense4_z_x_2[b]*r_dense4_slope_x[b] + r_dense4_slope_3[b]*r_dense4_z_x_x[b]
 		}
 	}
 
 	// dense5_z_x_x = dense5_W·dense4_x_x: [20] from [20] (burgers.ml:8)
-	dense5_z_x_x := w.work[1164*MaxBatch : 1184*MaxBatch]
+	dense5_z_x_x := w.work[1244*MaxBatch : 1264*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense5W, dense4_x_x, MaxBatch, dense5_z_x_x, MaxBatch, false)
 
-	// dense5_slope_x = -(dense5_x·dense5 + dense5·dense5_x) (burgers.ml:8)
-	dense5_slope_x := w.work[1184*MaxBatch : 1204*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := dense5_slope_x[f*MaxBatch:][:n]
-		r_dense5_x := dense5_x[f*MaxBatch:][:n]
-		r_dense5_2 := dense5[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = -(r_dense5_x[b]*r_dense5_2[b] + r_dense5_2[b]*r_dense5_x[b])
-		}
-	}
-
-	// dense5_x_x = dense5_z_x_x·dense5_slope + dense5_z_x·dense5_slope_x (burgers.ml:8)
-	dense5_x_x := w.work[1204*MaxBatch : 1224*MaxBatch]
+	// dense5_x_x = dense5_z_x·dense5_slope_x + dense5_slope·dense5_z_x_x (burgers.ml:8)
+	dense5_x_x := w.work[1264*MaxBatch : 1284*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_x_x[f*MaxBatch:][:n]
-		r_dense5_z_x_x := dense5_z_x_x[f*MaxBatch:][:n]
-		r_dense5_slope_3 := dense5_slope[f*MaxBatch:][:n]
 		r_dense5_z_x_2 := dense5_z_x[f*MaxBatch:][:n]
 		r_dense5_slope_x := dense5_slope_x[f*MaxBatch:][:n]
+		r_dense5_slope_3 := dense5_slope[f*MaxBatch:][:n]
+		r_dense5_z_x_x := dense5_z_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense5_z_x_x[b]*r_dense5_slope_3[b] + r_dense5_z_x_2[b]*r_dense5_slope_x[b]
+			out[b] = r_dense5_z_x_2[b]*r_dense5_slope_x[b] + r_dense5_slope_3[b]*r_dense5_z_x_x[b]
 		}
 	}
 
 	// dense6_z_x_x = dense6_W·dense5_x_x: [20] from [20] (burgers.ml:8)
-	dense6_z_x_x := w.work[1224*MaxBatch : 1244*MaxBatch]
+	dense6_z_x_x := w.work[1284*MaxBatch : 1304*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense6W, dense5_x_x, MaxBatch, dense6_z_x_x, MaxBatch, false)
 
-	// dense6_slope_x = -(dense6_x·dense6 + dense6·dense6_x) (burgers.ml:8)
-	dense6_slope_x := w.work[1244*MaxBatch : 1264*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := dense6_slope_x[f*MaxBatch:][:n]
-		r_dense6_x := dense6_x[f*MaxBatch:][:n]
-		r_dense6_2 := dense6[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = -(r_dense6_x[b]*r_dense6_2[b] + r_dense6_2[b]*r_dense6_x[b])
-		}
-	}
-
-	// dense6_x_x = dense6_z_x_x·dense6_slope + dense6_z_x·dense6_slope_x (burgers.ml:8)
-	dense6_x_x := w.work[1264*MaxBatch : 1284*MaxBatch]
+	// dense6_x_x = dense6_z_x·dense6_slope_x + dense6_slope·dense6_z_x_x (burgers.ml:8)
+	dense6_x_x := w.work[1304*MaxBatch : 1324*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_x_x[f*MaxBatch:][:n]
-		r_dense6_z_x_x := dense6_z_x_x[f*MaxBatch:][:n]
-		r_dense6_slope_3 := dense6_slope[f*MaxBatch:][:n]
 		r_dense6_z_x_2 := dense6_z_x[f*MaxBatch:][:n]
 		r_dense6_slope_x := dense6_slope_x[f*MaxBatch:][:n]
+		r_dense6_slope_3 := dense6_slope[f*MaxBatch:][:n]
+		r_dense6_z_x_x := dense6_z_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense6_z_x_x[b]*r_dense6_slope_3[b] + r_dense6_z_x_2[b]*r_dense6_slope_x[b]
+			out[b] = r_dense6_z_x_2[b]*r_dense6_slope_x[b] + r_dense6_slope_3[b]*r_dense6_z_x_x[b]
 		}
 	}
 
 	// dense7_z_x_x = dense7_W·dense6_x_x: [20] from [20] (burgers.ml:8)
-	dense7_z_x_x := w.work[1284*MaxBatch : 1304*MaxBatch]
+	dense7_z_x_x := w.work[1324*MaxBatch : 1344*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense7W, dense6_x_x, MaxBatch, dense7_z_x_x, MaxBatch, false)
 
-	// dense7_slope_x = -(dense7_x·dense7 + dense7·dense7_x) (burgers.ml:8)
-	dense7_slope_x := w.work[1304*MaxBatch : 1324*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := dense7_slope_x[f*MaxBatch:][:n]
-		r_dense7_x := dense7_x[f*MaxBatch:][:n]
-		r_dense7_2 := dense7[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = -(r_dense7_x[b]*r_dense7_2[b] + r_dense7_2[b]*r_dense7_x[b])
-		}
-	}
-
-	// dense7_x_x = dense7_z_x_x·dense7_slope + dense7_z_x·dense7_slope_x (burgers.ml:8)
-	dense7_x_x := w.work[1324*MaxBatch : 1344*MaxBatch]
+	// dense7_x_x = dense7_z_x·dense7_slope_x + dense7_slope·dense7_z_x_x (burgers.ml:8)
+	dense7_x_x := w.work[1344*MaxBatch : 1364*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_x_x[f*MaxBatch:][:n]
-		r_dense7_z_x_x := dense7_z_x_x[f*MaxBatch:][:n]
-		r_dense7_slope_3 := dense7_slope[f*MaxBatch:][:n]
 		r_dense7_z_x_2 := dense7_z_x[f*MaxBatch:][:n]
 		r_dense7_slope_x := dense7_slope_x[f*MaxBatch:][:n]
+		r_dense7_slope_3 := dense7_slope[f*MaxBatch:][:n]
+		r_dense7_z_x_x := dense7_z_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense7_z_x_x[b]*r_dense7_slope_3[b] + r_dense7_z_x_2[b]*r_dense7_slope_x[b]
+			out[b] = r_dense7_z_x_2[b]*r_dense7_slope_x[b] + r_dense7_slope_3[b]*r_dense7_z_x_x[b]
 		}
 	}
 
 	// dense8_z_x_x = dense8_W·dense7_x_x: [20] from [20] (burgers.ml:8)
-	dense8_z_x_x := w.work[1344*MaxBatch : 1364*MaxBatch]
+	dense8_z_x_x := w.work[1364*MaxBatch : 1384*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense8W, dense7_x_x, MaxBatch, dense8_z_x_x, MaxBatch, false)
 
-	// dense8_slope_x = -(dense8_x·dense8 + dense8·dense8_x) (burgers.ml:8)
-	dense8_slope_x := w.work[1364*MaxBatch : 1384*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := dense8_slope_x[f*MaxBatch:][:n]
-		r_dense8_x := dense8_x[f*MaxBatch:][:n]
-		r_dense8_2 := dense8[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = -(r_dense8_x[b]*r_dense8_2[b] + r_dense8_2[b]*r_dense8_x[b])
-		}
-	}
-
-	// dense8_x_x = dense8_z_x_x·dense8_slope + dense8_z_x·dense8_slope_x (burgers.ml:8)
+	// dense8_x_x = dense8_z_x·dense8_slope_x + dense8_slope·dense8_z_x_x (burgers.ml:8)
 	dense8_x_x := w.work[1384*MaxBatch : 1404*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_x_x[f*MaxBatch:][:n]
-		r_dense8_z_x_x := dense8_z_x_x[f*MaxBatch:][:n]
-		r_dense8_slope_3 := dense8_slope[f*MaxBatch:][:n]
 		r_dense8_z_x_2 := dense8_z_x[f*MaxBatch:][:n]
 		r_dense8_slope_x := dense8_slope_x[f*MaxBatch:][:n]
+		r_dense8_slope_3 := dense8_slope[f*MaxBatch:][:n]
+		r_dense8_z_x_x := dense8_z_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense8_z_x_x[b]*r_dense8_slope_3[b] + r_dense8_z_x_2[b]*r_dense8_slope_x[b]
+			out[b] = r_dense8_z_x_2[b]*r_dense8_slope_x[b] + r_dense8_slope_3[b]*r_dense8_z_x_x[b]
 		}
 	}
 
@@ -2062,29 +2062,19 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	// loss = loss_boundary + loss_r (burgers.ml:19)
 	loss := loss_boundary + loss_r
 
-	// mul = 1/(n·1)·r
-	mul := w.work[10*MaxBatch : 11*MaxBatch]
+	// d_r = 2·r·1/(n·1)
+	d_r := w.work[10*MaxBatch : 11*MaxBatch]
 	spread_each := 1.0 / T(m.rows*1)
 	for f := 0; f < 1; f++ {
-		out := mul[f*MaxBatch:][:n]
+		out := d_r[f*MaxBatch:][:n]
 		r_r_2 := r[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = spread_each * r_r_2[b]
-		}
-	}
-
-	// d_r = mul + mul
-	d_r := w.work[11*MaxBatch : 12*MaxBatch]
-	for f := 0; f < 1; f++ {
-		out := d_r[f*MaxBatch:][:n]
-		r_mul := mul[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_mul[b] + r_mul[b]
+			out[b] = 2.0 * r_r_2[b] * spread_each
 		}
 	}
 
 	// spread = const/(rows·1) on the rows of boundary, 0 elsewhere: the adjoint of the mean
-	spread := w.work[12*MaxBatch : 13*MaxBatch]
+	spread := w.work[11*MaxBatch : 12*MaxBatch]
 	spread_each_2 := 5.0 / T(m.rowsIn(1)*1)
 	clear(spread)
 	// boundary: the rows of this batch
@@ -2096,19 +2086,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// mul = spread·sub
-	mul_2 := w.work[13*MaxBatch : 14*MaxBatch]
-	for f := 0; f < 1; f++ {
-		out := mul_2[f*MaxBatch:][:n]
-		r_spread := spread[f*MaxBatch:][:n]
-		r_sub_2 := sub[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_spread[b] * r_sub_2[b]
-		}
-	}
-
 	// d_u_x_x = -d_r·0.003183098861837907
-	d_u_x_x := w.work[14*MaxBatch : 15*MaxBatch]
+	d_u_x_x := w.work[12*MaxBatch : 13*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_u_x_x[f*MaxBatch:][:n]
 		r_d_r := d_r[f*MaxBatch:][:n]
@@ -2125,47 +2104,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense8_x_x := w.work[1384*MaxBatch : 1404*MaxBatch]
 	kernels.GemmTN64(1, 20, n, m.Dense9W, d_u_x_x, MaxBatch, d_dense8_x_x, MaxBatch, false)
 
-	// d_dense8_z_x_x = d_dense8_x_x·dense8_slope (burgers.ml:9)
+	// d_dense8_z_x_x = dense8_slope·d_dense8_x_x (burgers.ml:9)
 	d_dense8_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8_z_x_x[f*MaxBatch:][:n]
-		r_d_dense8_x_x := d_dense8_x_x[f*MaxBatch:][:n]
 		r_dense8_slope_4 := dense8_slope[f*MaxBatch:][:n]
+		r_d_dense8_x_x := d_dense8_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense8_x_x[b] * r_dense8_slope_4[b]
-		}
-	}
-
-	// d_dense8_x = -d_dense8_x_x·dense8_z_x (burgers.ml:9)
-	d_dense8_x := w.work[1424*MaxBatch : 1444*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense8_x[f*MaxBatch:][:n]
-		r_d_dense8_x_x_2 := d_dense8_x_x[f*MaxBatch:][:n]
-		r_dense8_z_x_3 := dense8_z_x[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = -(r_d_dense8_x_x_2[b] * r_dense8_z_x_3[b])
-		}
-	}
-
-	// d_dense8_x = d_dense8_x·dense8_x (burgers.ml:9)
-	d_dense8_x_2 := w.work[1444*MaxBatch : 1464*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense8_x_2[f*MaxBatch:][:n]
-		r_d_dense8_x := d_dense8_x[f*MaxBatch:][:n]
-		r_dense8_x_2 := dense8_x[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_d_dense8_x[b] * r_dense8_x_2[b]
-		}
-	}
-
-	// d_dense8_x = d_dense8_x·dense8 (burgers.ml:9)
-	d_dense8_x_3 := w.work[1464*MaxBatch : 1484*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense8_x_3[f*MaxBatch:][:n]
-		r_d_dense8_x_2 := d_dense8_x[f*MaxBatch:][:n]
-		r_dense8_3 := dense8[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_d_dense8_x_2[b] * r_dense8_3[b]
+			out[b] = r_dense8_slope_4[b] * r_d_dense8_x_x[b]
 		}
 	}
 
@@ -2174,50 +2120,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense8_z_x_x, MaxBatch, dense7_x_x, MaxBatch, d_dense8_W, false)
 
 	// d_dense7_x_x = dense8_Wᵀ·d_dense8_z_x_x: [20] from [20] (burgers.ml:8)
-	d_dense7_x_x := w.work[1424*MaxBatch : 1444*MaxBatch]
+	d_dense7_x_x := w.work[1344*MaxBatch : 1364*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense8W, d_dense8_z_x_x, MaxBatch, d_dense7_x_x, MaxBatch, false)
 
-	// d_dense7_z_x_x = d_dense7_x_x·dense7_slope (burgers.ml:8)
-	d_dense7_z_x_x := w.work[1324*MaxBatch : 1344*MaxBatch]
+	// d_dense7_z_x_x = dense7_slope·d_dense7_x_x (burgers.ml:8)
+	d_dense7_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7_z_x_x[f*MaxBatch:][:n]
-		r_d_dense7_x_x := d_dense7_x_x[f*MaxBatch:][:n]
 		r_dense7_slope_4 := dense7_slope[f*MaxBatch:][:n]
+		r_d_dense7_x_x := d_dense7_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense7_x_x[b] * r_dense7_slope_4[b]
-		}
-	}
-
-	// d_dense7_x = -d_dense7_x_x·dense7_z_x (burgers.ml:8)
-	d_dense7_x := w.work[1404*MaxBatch : 1424*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense7_x[f*MaxBatch:][:n]
-		r_d_dense7_x_x_2 := d_dense7_x_x[f*MaxBatch:][:n]
-		r_dense7_z_x_3 := dense7_z_x[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = -(r_d_dense7_x_x_2[b] * r_dense7_z_x_3[b])
-		}
-	}
-
-	// d_dense7_x = d_dense7_x·dense7_x (burgers.ml:8)
-	d_dense7_x_2 := w.work[1484*MaxBatch : 1504*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense7_x_2[f*MaxBatch:][:n]
-		r_d_dense7_x := d_dense7_x[f*MaxBatch:][:n]
-		r_dense7_x_2 := dense7_x[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_d_dense7_x[b] * r_dense7_x_2[b]
-		}
-	}
-
-	// d_dense7_x = d_dense7_x·dense7 (burgers.ml:8)
-	d_dense7_x_3 := w.work[1504*MaxBatch : 1524*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense7_x_3[f*MaxBatch:][:n]
-		r_d_dense7_x_2 := d_dense7_x[f*MaxBatch:][:n]
-		r_dense7_3 := dense7[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_d_dense7_x_2[b] * r_dense7_3[b]
+			out[b] = r_dense7_slope_4[b] * r_d_dense7_x_x[b]
 		}
 	}
 
@@ -2226,50 +2139,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense7_z_x_x, MaxBatch, dense6_x_x, MaxBatch, d_dense7_W, false)
 
 	// d_dense6_x_x = dense7_Wᵀ·d_dense7_z_x_x: [20] from [20] (burgers.ml:8)
-	d_dense6_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
+	d_dense6_x_x := w.work[1304*MaxBatch : 1324*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense7W, d_dense7_z_x_x, MaxBatch, d_dense6_x_x, MaxBatch, false)
 
-	// d_dense6_z_x_x = d_dense6_x_x·dense6_slope (burgers.ml:8)
-	d_dense6_z_x_x := w.work[1264*MaxBatch : 1284*MaxBatch]
+	// d_dense6_z_x_x = dense6_slope·d_dense6_x_x (burgers.ml:8)
+	d_dense6_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6_z_x_x[f*MaxBatch:][:n]
-		r_d_dense6_x_x := d_dense6_x_x[f*MaxBatch:][:n]
 		r_dense6_slope_4 := dense6_slope[f*MaxBatch:][:n]
+		r_d_dense6_x_x := d_dense6_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense6_x_x[b] * r_dense6_slope_4[b]
-		}
-	}
-
-	// d_dense6_x = -d_dense6_x_x·dense6_z_x (burgers.ml:8)
-	d_dense6_x := w.work[1324*MaxBatch : 1344*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense6_x[f*MaxBatch:][:n]
-		r_d_dense6_x_x_2 := d_dense6_x_x[f*MaxBatch:][:n]
-		r_dense6_z_x_3 := dense6_z_x[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = -(r_d_dense6_x_x_2[b] * r_dense6_z_x_3[b])
-		}
-	}
-
-	// d_dense6_x = d_dense6_x·dense6_x (burgers.ml:8)
-	d_dense6_x_2 := w.work[1524*MaxBatch : 1544*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense6_x_2[f*MaxBatch:][:n]
-		r_d_dense6_x := d_dense6_x[f*MaxBatch:][:n]
-		r_dense6_x_2 := dense6_x[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_d_dense6_x[b] * r_dense6_x_2[b]
-		}
-	}
-
-	// d_dense6_x = d_dense6_x·dense6 (burgers.ml:8)
-	d_dense6_x_3 := w.work[1544*MaxBatch : 1564*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense6_x_3[f*MaxBatch:][:n]
-		r_d_dense6_x_2 := d_dense6_x[f*MaxBatch:][:n]
-		r_dense6_3 := dense6[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_d_dense6_x_2[b] * r_dense6_3[b]
+			out[b] = r_dense6_slope_4[b] * r_d_dense6_x_x[b]
 		}
 	}
 
@@ -2278,50 +2158,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense6_z_x_x, MaxBatch, dense5_x_x, MaxBatch, d_dense6_W, false)
 
 	// d_dense5_x_x = dense6_Wᵀ·d_dense6_z_x_x: [20] from [20] (burgers.ml:8)
-	d_dense5_x_x := w.work[1324*MaxBatch : 1344*MaxBatch]
+	d_dense5_x_x := w.work[1264*MaxBatch : 1284*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense6W, d_dense6_z_x_x, MaxBatch, d_dense5_x_x, MaxBatch, false)
 
-	// d_dense5_z_x_x = d_dense5_x_x·dense5_slope (burgers.ml:8)
-	d_dense5_z_x_x := w.work[1204*MaxBatch : 1224*MaxBatch]
+	// d_dense5_z_x_x = dense5_slope·d_dense5_x_x (burgers.ml:8)
+	d_dense5_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5_z_x_x[f*MaxBatch:][:n]
-		r_d_dense5_x_x := d_dense5_x_x[f*MaxBatch:][:n]
 		r_dense5_slope_4 := dense5_slope[f*MaxBatch:][:n]
+		r_d_dense5_x_x := d_dense5_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense5_x_x[b] * r_dense5_slope_4[b]
-		}
-	}
-
-	// d_dense5_x = -d_dense5_x_x·dense5_z_x (burgers.ml:8)
-	d_dense5_x := w.work[1264*MaxBatch : 1284*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense5_x[f*MaxBatch:][:n]
-		r_d_dense5_x_x_2 := d_dense5_x_x[f*MaxBatch:][:n]
-		r_dense5_z_x_3 := dense5_z_x[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = -(r_d_dense5_x_x_2[b] * r_dense5_z_x_3[b])
-		}
-	}
-
-	// d_dense5_x = d_dense5_x·dense5_x (burgers.ml:8)
-	d_dense5_x_2 := w.work[1564*MaxBatch : 1584*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense5_x_2[f*MaxBatch:][:n]
-		r_d_dense5_x := d_dense5_x[f*MaxBatch:][:n]
-		r_dense5_x_2 := dense5_x[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_d_dense5_x[b] * r_dense5_x_2[b]
-		}
-	}
-
-	// d_dense5_x = d_dense5_x·dense5 (burgers.ml:8)
-	d_dense5_x_3 := w.work[1584*MaxBatch : 1604*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense5_x_3[f*MaxBatch:][:n]
-		r_d_dense5_x_2 := d_dense5_x[f*MaxBatch:][:n]
-		r_dense5_3 := dense5[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_d_dense5_x_2[b] * r_dense5_3[b]
+			out[b] = r_dense5_slope_4[b] * r_d_dense5_x_x[b]
 		}
 	}
 
@@ -2330,50 +2177,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense5_z_x_x, MaxBatch, dense4_x_x, MaxBatch, d_dense5_W, false)
 
 	// d_dense4_x_x = dense5_Wᵀ·d_dense5_z_x_x: [20] from [20] (burgers.ml:8)
-	d_dense4_x_x := w.work[1264*MaxBatch : 1284*MaxBatch]
+	d_dense4_x_x := w.work[1224*MaxBatch : 1244*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense5W, d_dense5_z_x_x, MaxBatch, d_dense4_x_x, MaxBatch, false)
 
-	// d_dense4_z_x_x = d_dense4_x_x·dense4_slope (burgers.ml:8)
-	d_dense4_z_x_x := w.work[1144*MaxBatch : 1164*MaxBatch]
+	// d_dense4_z_x_x = dense4_slope·d_dense4_x_x (burgers.ml:8)
+	d_dense4_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4_z_x_x[f*MaxBatch:][:n]
-		r_d_dense4_x_x := d_dense4_x_x[f*MaxBatch:][:n]
 		r_dense4_slope_4 := dense4_slope[f*MaxBatch:][:n]
+		r_d_dense4_x_x := d_dense4_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense4_x_x[b] * r_dense4_slope_4[b]
-		}
-	}
-
-	// d_dense4_x = -d_dense4_x_x·dense4_z_x (burgers.ml:8)
-	d_dense4_x := w.work[1204*MaxBatch : 1224*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense4_x[f*MaxBatch:][:n]
-		r_d_dense4_x_x_2 := d_dense4_x_x[f*MaxBatch:][:n]
-		r_dense4_z_x_3 := dense4_z_x[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = -(r_d_dense4_x_x_2[b] * r_dense4_z_x_3[b])
-		}
-	}
-
-	// d_dense4_x = d_dense4_x·dense4_x (burgers.ml:8)
-	d_dense4_x_2 := w.work[1604*MaxBatch : 1624*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense4_x_2[f*MaxBatch:][:n]
-		r_d_dense4_x := d_dense4_x[f*MaxBatch:][:n]
-		r_dense4_x_2 := dense4_x[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_d_dense4_x[b] * r_dense4_x_2[b]
-		}
-	}
-
-	// d_dense4_x = d_dense4_x·dense4 (burgers.ml:8)
-	d_dense4_x_3 := w.work[1624*MaxBatch : 1644*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense4_x_3[f*MaxBatch:][:n]
-		r_d_dense4_x_2 := d_dense4_x[f*MaxBatch:][:n]
-		r_dense4_3 := dense4[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_d_dense4_x_2[b] * r_dense4_3[b]
+			out[b] = r_dense4_slope_4[b] * r_d_dense4_x_x[b]
 		}
 	}
 
@@ -2382,50 +2196,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense4_z_x_x, MaxBatch, dense3_x_x, MaxBatch, d_dense4_W, false)
 
 	// d_dense3_x_x = dense4_Wᵀ·d_dense4_z_x_x: [20] from [20] (burgers.ml:8)
-	d_dense3_x_x := w.work[1204*MaxBatch : 1224*MaxBatch]
+	d_dense3_x_x := w.work[1184*MaxBatch : 1204*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense4W, d_dense4_z_x_x, MaxBatch, d_dense3_x_x, MaxBatch, false)
 
-	// d_dense3_z_x_x = d_dense3_x_x·dense3_slope (burgers.ml:8)
-	d_dense3_z_x_x := w.work[1084*MaxBatch : 1104*MaxBatch]
+	// d_dense3_z_x_x = dense3_slope·d_dense3_x_x (burgers.ml:8)
+	d_dense3_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3_z_x_x[f*MaxBatch:][:n]
-		r_d_dense3_x_x := d_dense3_x_x[f*MaxBatch:][:n]
 		r_dense3_slope_4 := dense3_slope[f*MaxBatch:][:n]
+		r_d_dense3_x_x := d_dense3_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense3_x_x[b] * r_dense3_slope_4[b]
-		}
-	}
-
-	// d_dense3_x = -d_dense3_x_x·dense3_z_x (burgers.ml:8)
-	d_dense3_x := w.work[1144*MaxBatch : 1164*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense3_x[f*MaxBatch:][:n]
-		r_d_dense3_x_x_2 := d_dense3_x_x[f*MaxBatch:][:n]
-		r_dense3_z_x_3 := dense3_z_x[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = -(r_d_dense3_x_x_2[b] * r_dense3_z_x_3[b])
-		}
-	}
-
-	// d_dense3_x = d_dense3_x·dense3_x (burgers.ml:8)
-	d_dense3_x_2 := w.work[1644*MaxBatch : 1664*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense3_x_2[f*MaxBatch:][:n]
-		r_d_dense3_x := d_dense3_x[f*MaxBatch:][:n]
-		r_dense3_x_2 := dense3_x[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_d_dense3_x[b] * r_dense3_x_2[b]
-		}
-	}
-
-	// d_dense3_x = d_dense3_x·dense3 (burgers.ml:8)
-	d_dense3_x_3 := w.work[1664*MaxBatch : 1684*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense3_x_3[f*MaxBatch:][:n]
-		r_d_dense3_x_2 := d_dense3_x[f*MaxBatch:][:n]
-		r_dense3_3 := dense3[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_d_dense3_x_2[b] * r_dense3_3[b]
+			out[b] = r_dense3_slope_4[b] * r_d_dense3_x_x[b]
 		}
 	}
 
@@ -2437,47 +2218,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense2_x_x := w.work[1144*MaxBatch : 1164*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense3W, d_dense3_z_x_x, MaxBatch, d_dense2_x_x, MaxBatch, false)
 
-	// d_dense2_z_x_x = d_dense2_x_x·dense2_slope (burgers.ml:8)
-	d_dense2_z_x_x := w.work[1024*MaxBatch : 1044*MaxBatch]
+	// d_dense2_z_x_x = dense2_slope·d_dense2_x_x (burgers.ml:8)
+	d_dense2_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2_z_x_x[f*MaxBatch:][:n]
-		r_d_dense2_x_x := d_dense2_x_x[f*MaxBatch:][:n]
 		r_dense2_slope_4 := dense2_slope[f*MaxBatch:][:n]
+		r_d_dense2_x_x := d_dense2_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense2_x_x[b] * r_dense2_slope_4[b]
-		}
-	}
-
-	// d_dense2_x = -d_dense2_x_x·dense2_z_x (burgers.ml:8)
-	d_dense2_x := w.work[1084*MaxBatch : 1104*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense2_x[f*MaxBatch:][:n]
-		r_d_dense2_x_x_2 := d_dense2_x_x[f*MaxBatch:][:n]
-		r_dense2_z_x_3 := dense2_z_x[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = -(r_d_dense2_x_x_2[b] * r_dense2_z_x_3[b])
-		}
-	}
-
-	// d_dense2_x = d_dense2_x·dense2_x (burgers.ml:8)
-	d_dense2_x_2 := w.work[1684*MaxBatch : 1704*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense2_x_2[f*MaxBatch:][:n]
-		r_d_dense2_x := d_dense2_x[f*MaxBatch:][:n]
-		r_dense2_x_2 := dense2_x[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_d_dense2_x[b] * r_dense2_x_2[b]
-		}
-	}
-
-	// d_dense2_x = d_dense2_x·dense2 (burgers.ml:8)
-	d_dense2_x_3 := w.work[1704*MaxBatch : 1724*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense2_x_3[f*MaxBatch:][:n]
-		r_d_dense2_x_2 := d_dense2_x[f*MaxBatch:][:n]
-		r_dense2_3 := dense2[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_d_dense2_x_2[b] * r_dense2_3[b]
+			out[b] = r_dense2_slope_4[b] * r_d_dense2_x_x[b]
 		}
 	}
 
@@ -2486,74 +2234,130 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense2_z_x_x, MaxBatch, dense1_x_x, MaxBatch, d_dense2_W, false)
 
 	// d_dense1_x_x = dense2_Wᵀ·d_dense2_z_x_x: [20] from [20] (burgers.ml:8)
-	d_dense1_x_x := w.work[1084*MaxBatch : 1104*MaxBatch]
+	d_dense1_x_x := w.work[1104*MaxBatch : 1124*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense2W, d_dense2_z_x_x, MaxBatch, d_dense1_x_x, MaxBatch, false)
 
 	// d_dense1_x_x = Σ over the batch of d_dense1_x_x (burgers.ml:8)
 	d_dense1_x_x_2 := w.scratch[2908:2928]
 	for f := 0; f < 20; f++ {
-		r_d_dense1_x_x := d_dense1_x_x[f*MaxBatch:][:n]
 		r_dense1_slope_x_2 := dense1_slope_x[f*MaxBatch:][:n]
+		r_d_dense1_x_x := d_dense1_x_x[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
-			s += r_d_dense1_x_x[b] * r_dense1_slope_x_2[b]
+			s += r_dense1_slope_x_2[b] * r_d_dense1_x_x[b]
 		}
 		d_dense1_x_x_2[f] = s
 	}
 
-	// d_dense1_x = -d_dense1_x_x·dense1_z_x (burgers.ml:8)
-	d_dense1_x := w.work[964*MaxBatch : 984*MaxBatch]
+	// d_dense1_x = -dense1_z_x·d_dense1_x_x·2 (burgers.ml:8)
+	d_dense1_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense1_x[f*MaxBatch:][:n]
-		r_d_dense1_x_x_2 := d_dense1_x_x[f*MaxBatch:][:n]
 		dense1_z_x_f_3 := dense1_z_x[f]
+		r_d_dense1_x_x_2 := d_dense1_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = -(r_d_dense1_x_x_2[b] * dense1_z_x_f_3)
+			out[b] = -(dense1_z_x_f_3 * r_d_dense1_x_x_2[b]) * 2.0
 		}
 	}
 
-	// d_dense1_x = d_dense1_x·dense1_x (burgers.ml:8)
-	d_dense1_x_2 := w.work[1024*MaxBatch : 1044*MaxBatch]
+	// d_dense2_x = -dense2_z_x·d_dense2_x_x·2 (burgers.ml:8)
+	d_dense2_x := w.work[1084*MaxBatch : 1104*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := d_dense1_x_2[f*MaxBatch:][:n]
-		r_d_dense1_x := d_dense1_x[f*MaxBatch:][:n]
-		r_dense1_x_2 := dense1_x[f*MaxBatch:][:n]
+		out := d_dense2_x[f*MaxBatch:][:n]
+		r_dense2_z_x_3 := dense2_z_x[f*MaxBatch:][:n]
+		r_d_dense2_x_x_2 := d_dense2_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense1_x[b] * r_dense1_x_2[b]
+			out[b] = -(r_dense2_z_x_3[b] * r_d_dense2_x_x_2[b]) * 2.0
 		}
 	}
 
-	// d_dense1_x = d_dense1_x·dense1 (burgers.ml:8)
-	d_dense1_x_3 := w.work[944*MaxBatch : 964*MaxBatch]
+	// d_dense3_x = -dense3_z_x·d_dense3_x_x·2 (burgers.ml:8)
+	d_dense3_x := w.work[1104*MaxBatch : 1124*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := d_dense1_x_3[f*MaxBatch:][:n]
-		r_d_dense1_x_2 := d_dense1_x[f*MaxBatch:][:n]
-		r_dense1_3 := dense1[f*MaxBatch:][:n]
+		out := d_dense3_x[f*MaxBatch:][:n]
+		r_dense3_z_x_3 := dense3_z_x[f*MaxBatch:][:n]
+		r_d_dense3_x_x_2 := d_dense3_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense1_x_2[b] * r_dense1_3[b]
+			out[b] = -(r_dense3_z_x_3[b] * r_d_dense3_x_x_2[b]) * 2.0
 		}
 	}
 
-	// d_u_x = d_r·u
-	d_u_x := w.work[15*MaxBatch : 16*MaxBatch]
+	// d_dense4_x = -dense4_z_x·d_dense4_x_x·2 (burgers.ml:8)
+	d_dense4_x := w.work[1424*MaxBatch : 1444*MaxBatch]
+	for f := 0; f < 20; f++ {
+		out := d_dense4_x[f*MaxBatch:][:n]
+		r_dense4_z_x_3 := dense4_z_x[f*MaxBatch:][:n]
+		r_d_dense4_x_x_2 := d_dense4_x_x[f*MaxBatch:][:n]
+		for b := range out {
+			out[b] = -(r_dense4_z_x_3[b] * r_d_dense4_x_x_2[b]) * 2.0
+		}
+	}
+
+	// d_dense5_x = -dense5_z_x·d_dense5_x_x·2 (burgers.ml:8)
+	d_dense5_x := w.work[1444*MaxBatch : 1464*MaxBatch]
+	for f := 0; f < 20; f++ {
+		out := d_dense5_x[f*MaxBatch:][:n]
+		r_dense5_z_x_3 := dense5_z_x[f*MaxBatch:][:n]
+		r_d_dense5_x_x_2 := d_dense5_x_x[f*MaxBatch:][:n]
+		for b := range out {
+			out[b] = -(r_dense5_z_x_3[b] * r_d_dense5_x_x_2[b]) * 2.0
+		}
+	}
+
+	// d_dense6_x = -dense6_z_x·d_dense6_x_x·2 (burgers.ml:8)
+	d_dense6_x := w.work[1464*MaxBatch : 1484*MaxBatch]
+	for f := 0; f < 20; f++ {
+		out := d_dense6_x[f*MaxBatch:][:n]
+		r_dense6_z_x_3 := dense6_z_x[f*MaxBatch:][:n]
+		r_d_dense6_x_x_2 := d_dense6_x_x[f*MaxBatch:][:n]
+		for b := range out {
+			out[b] = -(r_dense6_z_x_3[b] * r_d_dense6_x_x_2[b]) * 2.0
+		}
+	}
+
+	// d_dense7_x = -dense7_z_x·d_dense7_x_x·2 (burgers.ml:8)
+	d_dense7_x := w.work[1484*MaxBatch : 1504*MaxBatch]
+	for f := 0; f < 20; f++ {
+		out := d_dense7_x[f*MaxBatch:][:n]
+		r_dense7_z_x_3 := dense7_z_x[f*MaxBatch:][:n]
+		r_d_dense7_x_x_2 := d_dense7_x_x[f*MaxBatch:][:n]
+		for b := range out {
+			out[b] = -(r_dense7_z_x_3[b] * r_d_dense7_x_x_2[b]) * 2.0
+		}
+	}
+
+	// d_dense8_x = -dense8_z_x·d_dense8_x_x·2 (burgers.ml:9)
+	d_dense8_x := w.work[1504*MaxBatch : 1524*MaxBatch]
+	for f := 0; f < 20; f++ {
+		out := d_dense8_x[f*MaxBatch:][:n]
+		r_dense8_z_x_3 := dense8_z_x[f*MaxBatch:][:n]
+		r_d_dense8_x_x_2 := d_dense8_x_x[f*MaxBatch:][:n]
+		for b := range out {
+			out[b] = -(r_dense8_z_x_3[b] * r_d_dense8_x_x_2[b]) * 2.0
+		}
+	}
+
+	// d_u_x = u·d_r
+	d_u_x := w.work[13*MaxBatch : 14*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_u_x[f*MaxBatch:][:n]
-		r_d_r_2 := d_r[f*MaxBatch:][:n]
 		r_u_3 := u[f*MaxBatch:][:n]
+		r_d_r_2 := d_r[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_r_2[b] * r_u_3[b]
+			out[b] = r_u_3[b] * r_d_r_2[b]
 		}
 	}
 
-	// d_u = (mul + mul) + d_r·u_x
-	d_u := w.work[16*MaxBatch : 17*MaxBatch]
+	// d_u = 2·sub·spread + u_x·d_r
+	d_u := w.work[14*MaxBatch : 15*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_u[f*MaxBatch:][:n]
-		r_mul_2 := mul_2[f*MaxBatch:][:n]
-		r_d_r_3 := d_r[f*MaxBatch:][:n]
+		r_sub_2 := sub[f*MaxBatch:][:n]
+		r_spread := spread[f*MaxBatch:][:n]
 		r_u_x_2 := u_x[f*MaxBatch:][:n]
+		r_d_r_3 := d_r[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_mul_2[b] + r_mul_2[b] + r_d_r_3[b]*r_u_x_2[b]
+			out[b] = 2.0*r_sub_2[b]*r_spread[b] + r_u_x_2[b]*r_d_r_3[b]
 		}
 	}
 
@@ -2562,30 +2366,31 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(1, 20, n, d_u_x, MaxBatch, dense8_x, MaxBatch, d_dense9_W_2, false)
 
 	// d_dense8_x = dense9_Wᵀ·d_u_x: [20] from [1] (burgers.ml:9)
-	d_dense8_x_4 := w.work[1084*MaxBatch : 1104*MaxBatch]
-	kernels.GemmTN64(1, 20, n, m.Dense9W, d_u_x, MaxBatch, d_dense8_x_4, MaxBatch, false)
+	d_dense8_x_2 := w.work[1524*MaxBatch : 1544*MaxBatch]
+	kernels.GemmTN64(1, 20, n, m.Dense9W, d_u_x, MaxBatch, d_dense8_x_2, MaxBatch, false)
 
-	// d_dense8_x = (d_dense8_x + d_dense8_x) + d_dense8_x (burgers.ml:9)
-	d_dense8_x_5 := w.work[964*MaxBatch : 984*MaxBatch]
+	// d_dense8_x = dense8·d_dense8_x + d_dense8_x (burgers.ml:9)
+	d_dense8_x_3 := w.work[1544*MaxBatch : 1564*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := d_dense8_x_5[f*MaxBatch:][:n]
-		r_d_dense8_x_3 := d_dense8_x_3[f*MaxBatch:][:n]
-		r_d_dense8_x_4 := d_dense8_x_4[f*MaxBatch:][:n]
+		out := d_dense8_x_3[f*MaxBatch:][:n]
+		r_dense8_3 := dense8[f*MaxBatch:][:n]
+		r_d_dense8_x := d_dense8_x[f*MaxBatch:][:n]
+		r_d_dense8_x_2 := d_dense8_x_2[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense8_x_3[b] + r_d_dense8_x_3[b] + r_d_dense8_x_4[b]
+			out[b] = r_dense8_3[b]*r_d_dense8_x[b] + r_d_dense8_x_2[b]
 		}
 	}
 
-	// d_dense8_z_x = d_dense8_x_x·dense8_slope_x + d_dense8_x·dense8_slope (burgers.ml:9)
-	d_dense8_z_x := w.work[924*MaxBatch : 944*MaxBatch]
+	// d_dense8_z_x = dense8_slope_x·d_dense8_x_x + dense8_slope·d_dense8_x (burgers.ml:9)
+	d_dense8_z_x := w.work[1524*MaxBatch : 1544*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8_z_x[f*MaxBatch:][:n]
-		r_d_dense8_x_x_3 := d_dense8_x_x[f*MaxBatch:][:n]
 		r_dense8_slope_x_2 := dense8_slope_x[f*MaxBatch:][:n]
-		r_d_dense8_x_5 := d_dense8_x_5[f*MaxBatch:][:n]
+		r_d_dense8_x_x_3 := d_dense8_x_x[f*MaxBatch:][:n]
 		r_dense8_slope_5 := dense8_slope[f*MaxBatch:][:n]
+		r_d_dense8_x_3 := d_dense8_x_3[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense8_x_x_3[b]*r_dense8_slope_x_2[b] + r_d_dense8_x_5[b]*r_dense8_slope_5[b]
+			out[b] = r_dense8_slope_x_2[b]*r_d_dense8_x_x_3[b] + r_dense8_slope_5[b]*r_d_dense8_x_3[b]
 		}
 	}
 
@@ -2594,30 +2399,31 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense8_z_x, MaxBatch, dense7_x, MaxBatch, d_dense8_W_2, false)
 
 	// d_dense7_x = dense8_Wᵀ·d_dense8_z_x: [20] from [20] (burgers.ml:8)
-	d_dense7_x_4 := w.work[1464*MaxBatch : 1484*MaxBatch]
-	kernels.GemmTN64(20, 20, n, m.Dense8W, d_dense8_z_x, MaxBatch, d_dense7_x_4, MaxBatch, false)
+	d_dense7_x_2 := w.work[944*MaxBatch : 964*MaxBatch]
+	kernels.GemmTN64(20, 20, n, m.Dense8W, d_dense8_z_x, MaxBatch, d_dense7_x_2, MaxBatch, false)
 
-	// d_dense7_x = (d_dense7_x + d_dense7_x) + d_dense7_x (burgers.ml:8)
-	d_dense7_x_5 := w.work[1084*MaxBatch : 1104*MaxBatch]
+	// d_dense7_x = dense7·d_dense7_x + d_dense7_x (burgers.ml:8)
+	d_dense7_x_3 := w.work[1524*MaxBatch : 1544*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := d_dense7_x_5[f*MaxBatch:][:n]
-		r_d_dense7_x_3 := d_dense7_x_3[f*MaxBatch:][:n]
-		r_d_dense7_x_4 := d_dense7_x_4[f*MaxBatch:][:n]
+		out := d_dense7_x_3[f*MaxBatch:][:n]
+		r_dense7_3 := dense7[f*MaxBatch:][:n]
+		r_d_dense7_x := d_dense7_x[f*MaxBatch:][:n]
+		r_d_dense7_x_2 := d_dense7_x_2[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense7_x_3[b] + r_d_dense7_x_3[b] + r_d_dense7_x_4[b]
+			out[b] = r_dense7_3[b]*r_d_dense7_x[b] + r_d_dense7_x_2[b]
 		}
 	}
 
-	// d_dense7_z_x = d_dense7_x_x·dense7_slope_x + d_dense7_x·dense7_slope (burgers.ml:8)
-	d_dense7_z_x := w.work[1364*MaxBatch : 1384*MaxBatch]
+	// d_dense7_z_x = dense7_slope_x·d_dense7_x_x + dense7_slope·d_dense7_x (burgers.ml:8)
+	d_dense7_z_x := w.work[944*MaxBatch : 964*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7_z_x[f*MaxBatch:][:n]
-		r_d_dense7_x_x_3 := d_dense7_x_x[f*MaxBatch:][:n]
 		r_dense7_slope_x_2 := dense7_slope_x[f*MaxBatch:][:n]
-		r_d_dense7_x_5 := d_dense7_x_5[f*MaxBatch:][:n]
+		r_d_dense7_x_x_3 := d_dense7_x_x[f*MaxBatch:][:n]
 		r_dense7_slope_5 := dense7_slope[f*MaxBatch:][:n]
+		r_d_dense7_x_3 := d_dense7_x_3[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense7_x_x_3[b]*r_dense7_slope_x_2[b] + r_d_dense7_x_5[b]*r_dense7_slope_5[b]
+			out[b] = r_dense7_slope_x_2[b]*r_d_dense7_x_x_3[b] + r_dense7_slope_5[b]*r_d_dense7_x_3[b]
 		}
 	}
 
@@ -2626,30 +2432,31 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense7_z_x, MaxBatch, dense6_x, MaxBatch, d_dense7_W_2, false)
 
 	// d_dense6_x = dense7_Wᵀ·d_dense7_z_x: [20] from [20] (burgers.ml:8)
-	d_dense6_x_4 := w.work[884*MaxBatch : 904*MaxBatch]
-	kernels.GemmTN64(20, 20, n, m.Dense7W, d_dense7_z_x, MaxBatch, d_dense6_x_4, MaxBatch, false)
+	d_dense6_x_2 := w.work[964*MaxBatch : 984*MaxBatch]
+	kernels.GemmTN64(20, 20, n, m.Dense7W, d_dense7_z_x, MaxBatch, d_dense6_x_2, MaxBatch, false)
 
-	// d_dense6_x = (d_dense6_x + d_dense6_x) + d_dense6_x (burgers.ml:8)
-	d_dense6_x_5 := w.work[924*MaxBatch : 944*MaxBatch]
+	// d_dense6_x = dense6·d_dense6_x + d_dense6_x (burgers.ml:8)
+	d_dense6_x_3 := w.work[944*MaxBatch : 964*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := d_dense6_x_5[f*MaxBatch:][:n]
-		r_d_dense6_x_3 := d_dense6_x_3[f*MaxBatch:][:n]
-		r_d_dense6_x_4 := d_dense6_x_4[f*MaxBatch:][:n]
+		out := d_dense6_x_3[f*MaxBatch:][:n]
+		r_dense6_3 := dense6[f*MaxBatch:][:n]
+		r_d_dense6_x := d_dense6_x[f*MaxBatch:][:n]
+		r_d_dense6_x_2 := d_dense6_x_2[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense6_x_3[b] + r_d_dense6_x_3[b] + r_d_dense6_x_4[b]
+			out[b] = r_dense6_3[b]*r_d_dense6_x[b] + r_d_dense6_x_2[b]
 		}
 	}
 
-	// d_dense6_z_x = d_dense6_x_x·dense6_slope_x + d_dense6_x·dense6_slope (burgers.ml:8)
-	d_dense6_z_x := w.work[1504*MaxBatch : 1524*MaxBatch]
+	// d_dense6_z_x = dense6_slope_x·d_dense6_x_x + dense6_slope·d_dense6_x (burgers.ml:8)
+	d_dense6_z_x := w.work[964*MaxBatch : 984*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6_z_x[f*MaxBatch:][:n]
-		r_d_dense6_x_x_3 := d_dense6_x_x[f*MaxBatch:][:n]
 		r_dense6_slope_x_2 := dense6_slope_x[f*MaxBatch:][:n]
-		r_d_dense6_x_5 := d_dense6_x_5[f*MaxBatch:][:n]
+		r_d_dense6_x_x_3 := d_dense6_x_x[f*MaxBatch:][:n]
 		r_dense6_slope_5 := dense6_slope[f*MaxBatch:][:n]
+		r_d_dense6_x_3 := d_dense6_x_3[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense6_x_x_3[b]*r_dense6_slope_x_2[b] + r_d_dense6_x_5[b]*r_dense6_slope_5[b]
+			out[b] = r_dense6_slope_x_2[b]*r_d_dense6_x_x_3[b] + r_dense6_slope_5[b]*r_d_dense6_x_3[b]
 		}
 	}
 
@@ -2658,30 +2465,31 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense6_z_x, MaxBatch, dense5_x, MaxBatch, d_dense6_W_2, false)
 
 	// d_dense5_x = dense6_Wᵀ·d_dense6_z_x: [20] from [20] (burgers.ml:8)
-	d_dense5_x_4 := w.work[1464*MaxBatch : 1484*MaxBatch]
-	kernels.GemmTN64(20, 20, n, m.Dense6W, d_dense6_z_x, MaxBatch, d_dense5_x_4, MaxBatch, false)
+	d_dense5_x_2 := w.work[984*MaxBatch : 1004*MaxBatch]
+	kernels.GemmTN64(20, 20, n, m.Dense6W, d_dense6_z_x, MaxBatch, d_dense5_x_2, MaxBatch, false)
 
-	// d_dense5_x = (d_dense5_x + d_dense5_x) + d_dense5_x (burgers.ml:8)
-	d_dense5_x_5 := w.work[1304*MaxBatch : 1324*MaxBatch]
+	// d_dense5_x = dense5·d_dense5_x + d_dense5_x (burgers.ml:8)
+	d_dense5_x_3 := w.work[964*MaxBatch : 984*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := d_dense5_x_5[f*MaxBatch:][:n]
-		r_d_dense5_x_3 := d_dense5_x_3[f*MaxBatch:][:n]
-		r_d_dense5_x_4 := d_dense5_x_4[f*MaxBatch:][:n]
+		out := d_dense5_x_3[f*MaxBatch:][:n]
+		r_dense5_3 := dense5[f*MaxBatch:][:n]
+		r_d_dense5_x := d_dense5_x[f*MaxBatch:][:n]
+		r_d_dense5_x_2 := d_dense5_x_2[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense5_x_3[b] + r_d_dense5_x_3[b] + r_d_dense5_x_4[b]
+			out[b] = r_dense5_3[b]*r_d_dense5_x[b] + r_d_dense5_x_2[b]
 		}
 	}
 
-	// d_dense5_z_x = d_dense5_x_x·dense5_slope_x + d_dense5_x·dense5_slope (burgers.ml:8)
-	d_dense5_z_x := w.work[844*MaxBatch : 864*MaxBatch]
+	// d_dense5_z_x = dense5_slope_x·d_dense5_x_x + dense5_slope·d_dense5_x (burgers.ml:8)
+	d_dense5_z_x := w.work[984*MaxBatch : 1004*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5_z_x[f*MaxBatch:][:n]
-		r_d_dense5_x_x_3 := d_dense5_x_x[f*MaxBatch:][:n]
 		r_dense5_slope_x_2 := dense5_slope_x[f*MaxBatch:][:n]
-		r_d_dense5_x_5 := d_dense5_x_5[f*MaxBatch:][:n]
+		r_d_dense5_x_x_3 := d_dense5_x_x[f*MaxBatch:][:n]
 		r_dense5_slope_5 := dense5_slope[f*MaxBatch:][:n]
+		r_d_dense5_x_3 := d_dense5_x_3[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense5_x_x_3[b]*r_dense5_slope_x_2[b] + r_d_dense5_x_5[b]*r_dense5_slope_5[b]
+			out[b] = r_dense5_slope_x_2[b]*r_d_dense5_x_x_3[b] + r_dense5_slope_5[b]*r_d_dense5_x_3[b]
 		}
 	}
 
@@ -2690,30 +2498,31 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense5_z_x, MaxBatch, dense4_x, MaxBatch, d_dense5_W_2, false)
 
 	// d_dense4_x = dense5_Wᵀ·d_dense5_z_x: [20] from [20] (burgers.ml:8)
-	d_dense4_x_4 := w.work[1364*MaxBatch : 1384*MaxBatch]
-	kernels.GemmTN64(20, 20, n, m.Dense5W, d_dense5_z_x, MaxBatch, d_dense4_x_4, MaxBatch, false)
+	d_dense4_x_2 := w.work[1004*MaxBatch : 1024*MaxBatch]
+	kernels.GemmTN64(20, 20, n, m.Dense5W, d_dense5_z_x, MaxBatch, d_dense4_x_2, MaxBatch, false)
 
-	// d_dense4_x = (d_dense4_x + d_dense4_x) + d_dense4_x (burgers.ml:8)
-	d_dense4_x_5 := w.work[1544*MaxBatch : 1564*MaxBatch]
+	// d_dense4_x = dense4·d_dense4_x + d_dense4_x (burgers.ml:8)
+	d_dense4_x_3 := w.work[984*MaxBatch : 1004*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := d_dense4_x_5[f*MaxBatch:][:n]
-		r_d_dense4_x_3 := d_dense4_x_3[f*MaxBatch:][:n]
-		r_d_dense4_x_4 := d_dense4_x_4[f*MaxBatch:][:n]
+		out := d_dense4_x_3[f*MaxBatch:][:n]
+		r_dense4_3 := dense4[f*MaxBatch:][:n]
+		r_d_dense4_x := d_dense4_x[f*MaxBatch:][:n]
+		r_d_dense4_x_2 := d_dense4_x_2[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense4_x_3[b] + r_d_dense4_x_3[b] + r_d_dense4_x_4[b]
+			out[b] = r_dense4_3[b]*r_d_dense4_x[b] + r_d_dense4_x_2[b]
 		}
 	}
 
-	// d_dense4_z_x = d_dense4_x_x·dense4_slope_x + d_dense4_x·dense4_slope (burgers.ml:8)
-	d_dense4_z_x := w.work[884*MaxBatch : 904*MaxBatch]
+	// d_dense4_z_x = dense4_slope_x·d_dense4_x_x + dense4_slope·d_dense4_x (burgers.ml:8)
+	d_dense4_z_x := w.work[1004*MaxBatch : 1024*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4_z_x[f*MaxBatch:][:n]
-		r_d_dense4_x_x_3 := d_dense4_x_x[f*MaxBatch:][:n]
 		r_dense4_slope_x_2 := dense4_slope_x[f*MaxBatch:][:n]
-		r_d_dense4_x_5 := d_dense4_x_5[f*MaxBatch:][:n]
+		r_d_dense4_x_x_3 := d_dense4_x_x[f*MaxBatch:][:n]
 		r_dense4_slope_5 := dense4_slope[f*MaxBatch:][:n]
+		r_d_dense4_x_3 := d_dense4_x_3[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense4_x_x_3[b]*r_dense4_slope_x_2[b] + r_d_dense4_x_5[b]*r_dense4_slope_5[b]
+			out[b] = r_dense4_slope_x_2[b]*r_d_dense4_x_x_3[b] + r_dense4_slope_5[b]*r_d_dense4_x_3[b]
 		}
 	}
 
@@ -2722,30 +2531,31 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense4_z_x, MaxBatch, dense3_x, MaxBatch, d_dense4_W_2, false)
 
 	// d_dense3_x = dense4_Wᵀ·d_dense4_z_x: [20] from [20] (burgers.ml:8)
-	d_dense3_x_4 := w.work[1244*MaxBatch : 1264*MaxBatch]
-	kernels.GemmTN64(20, 20, n, m.Dense4W, d_dense4_z_x, MaxBatch, d_dense3_x_4, MaxBatch, false)
+	d_dense3_x_2 := w.work[1024*MaxBatch : 1044*MaxBatch]
+	kernels.GemmTN64(20, 20, n, m.Dense4W, d_dense4_z_x, MaxBatch, d_dense3_x_2, MaxBatch, false)
 
-	// d_dense3_x = (d_dense3_x + d_dense3_x) + d_dense3_x (burgers.ml:8)
-	d_dense3_x_5 := w.work[804*MaxBatch : 824*MaxBatch]
+	// d_dense3_x = dense3·d_dense3_x + d_dense3_x (burgers.ml:8)
+	d_dense3_x_3 := w.work[1004*MaxBatch : 1024*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := d_dense3_x_5[f*MaxBatch:][:n]
-		r_d_dense3_x_3 := d_dense3_x_3[f*MaxBatch:][:n]
-		r_d_dense3_x_4 := d_dense3_x_4[f*MaxBatch:][:n]
+		out := d_dense3_x_3[f*MaxBatch:][:n]
+		r_dense3_3 := dense3[f*MaxBatch:][:n]
+		r_d_dense3_x := d_dense3_x[f*MaxBatch:][:n]
+		r_d_dense3_x_2 := d_dense3_x_2[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense3_x_3[b] + r_d_dense3_x_3[b] + r_d_dense3_x_4[b]
+			out[b] = r_dense3_3[b]*r_d_dense3_x[b] + r_d_dense3_x_2[b]
 		}
 	}
 
-	// d_dense3_z_x = d_dense3_x_x·dense3_slope_x + d_dense3_x·dense3_slope (burgers.ml:8)
-	d_dense3_z_x := w.work[1504*MaxBatch : 1524*MaxBatch]
+	// d_dense3_z_x = dense3_slope_x·d_dense3_x_x + dense3_slope·d_dense3_x (burgers.ml:8)
+	d_dense3_z_x := w.work[1024*MaxBatch : 1044*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3_z_x[f*MaxBatch:][:n]
-		r_d_dense3_x_x_3 := d_dense3_x_x[f*MaxBatch:][:n]
 		r_dense3_slope_x_2 := dense3_slope_x[f*MaxBatch:][:n]
-		r_d_dense3_x_5 := d_dense3_x_5[f*MaxBatch:][:n]
+		r_d_dense3_x_x_3 := d_dense3_x_x[f*MaxBatch:][:n]
 		r_dense3_slope_5 := dense3_slope[f*MaxBatch:][:n]
+		r_d_dense3_x_3 := d_dense3_x_3[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense3_x_x_3[b]*r_dense3_slope_x_2[b] + r_d_dense3_x_5[b]*r_dense3_slope_5[b]
+			out[b] = r_dense3_slope_x_2[b]*r_d_dense3_x_x_3[b] + r_dense3_slope_5[b]*r_d_dense3_x_3[b]
 		}
 	}
 
@@ -2754,30 +2564,31 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense3_z_x, MaxBatch, dense2_x, MaxBatch, d_dense3_W_2, false)
 
 	// d_dense2_x = dense3_Wᵀ·d_dense3_z_x: [20] from [20] (burgers.ml:8)
-	d_dense2_x_4 := w.work[1584*MaxBatch : 1604*MaxBatch]
-	kernels.GemmTN64(20, 20, n, m.Dense3W, d_dense3_z_x, MaxBatch, d_dense2_x_4, MaxBatch, false)
+	d_dense2_x_2 := w.work[1044*MaxBatch : 1064*MaxBatch]
+	kernels.GemmTN64(20, 20, n, m.Dense3W, d_dense3_z_x, MaxBatch, d_dense2_x_2, MaxBatch, false)
 
-	// d_dense2_x = (d_dense2_x + d_dense2_x) + d_dense2_x (burgers.ml:8)
-	d_dense2_x_5 := w.work[1464*MaxBatch : 1484*MaxBatch]
+	// d_dense2_x = dense2·d_dense2_x + d_dense2_x (burgers.ml:8)
+	d_dense2_x_3 := w.work[1024*MaxBatch : 1044*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := d_dense2_x_5[f*MaxBatch:][:n]
-		r_d_dense2_x_3 := d_dense2_x_3[f*MaxBatch:][:n]
-		r_d_dense2_x_4 := d_dense2_x_4[f*MaxBatch:][:n]
+		out := d_dense2_x_3[f*MaxBatch:][:n]
+		r_dense2_3 := dense2[f*MaxBatch:][:n]
+		r_d_dense2_x := d_dense2_x[f*MaxBatch:][:n]
+		r_d_dense2_x_2 := d_dense2_x_2[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense2_x_3[b] + r_d_dense2_x_3[b] + r_d_dense2_x_4[b]
+			out[b] = r_dense2_3[b]*r_d_dense2_x[b] + r_d_dense2_x_2[b]
 		}
 	}
 
-	// d_dense2_z_x = d_dense2_x_x·dense2_slope_x + d_dense2_x·dense2_slope (burgers.ml:8)
-	d_dense2_z_x := w.work[1184*MaxBatch : 1204*MaxBatch]
+	// d_dense2_z_x = dense2_slope_x·d_dense2_x_x + dense2_slope·d_dense2_x (burgers.ml:8)
+	d_dense2_z_x := w.work[1044*MaxBatch : 1064*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2_z_x[f*MaxBatch:][:n]
-		r_d_dense2_x_x_3 := d_dense2_x_x[f*MaxBatch:][:n]
 		r_dense2_slope_x_2 := dense2_slope_x[f*MaxBatch:][:n]
-		r_d_dense2_x_5 := d_dense2_x_5[f*MaxBatch:][:n]
+		r_d_dense2_x_x_3 := d_dense2_x_x[f*MaxBatch:][:n]
 		r_dense2_slope_5 := dense2_slope[f*MaxBatch:][:n]
+		r_d_dense2_x_3 := d_dense2_x_3[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense2_x_x_3[b]*r_dense2_slope_x_2[b] + r_d_dense2_x_5[b]*r_dense2_slope_5[b]
+			out[b] = r_dense2_slope_x_2[b]*r_d_dense2_x_x_3[b] + r_dense2_slope_5[b]*r_d_dense2_x_3[b]
 		}
 	}
 
@@ -2786,37 +2597,38 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense2_z_x, MaxBatch, dense1_x, MaxBatch, d_dense2_W_2, false)
 
 	// d_dense1_x = dense2_Wᵀ·d_dense2_z_x: [20] from [20] (burgers.ml:8)
-	d_dense1_x_4 := w.work[764*MaxBatch : 784*MaxBatch]
-	kernels.GemmTN64(20, 20, n, m.Dense2W, d_dense2_z_x, MaxBatch, d_dense1_x_4, MaxBatch, false)
+	d_dense1_x_2 := w.work[1064*MaxBatch : 1084*MaxBatch]
+	kernels.GemmTN64(20, 20, n, m.Dense2W, d_dense2_z_x, MaxBatch, d_dense1_x_2, MaxBatch, false)
 
-	// d_dense1_x = (d_dense1_x + d_dense1_x) + d_dense1_x (burgers.ml:8)
-	d_dense1_x_5 := w.work[844*MaxBatch : 864*MaxBatch]
+	// d_dense1_x = dense1·d_dense1_x + d_dense1_x (burgers.ml:8)
+	d_dense1_x_3 := w.work[1044*MaxBatch : 1064*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := d_dense1_x_5[f*MaxBatch:][:n]
-		r_d_dense1_x_3 := d_dense1_x_3[f*MaxBatch:][:n]
-		r_d_dense1_x_4 := d_dense1_x_4[f*MaxBatch:][:n]
+		out := d_dense1_x_3[f*MaxBatch:][:n]
+		r_dense1_3 := dense1[f*MaxBatch:][:n]
+		r_d_dense1_x := d_dense1_x[f*MaxBatch:][:n]
+		r_d_dense1_x_2 := d_dense1_x_2[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense1_x_3[b] + r_d_dense1_x_3[b] + r_d_dense1_x_4[b]
+			out[b] = r_dense1_3[b]*r_d_dense1_x[b] + r_d_dense1_x_2[b]
 		}
 	}
 
 	// d_dense1_x = Σ over the batch of d_dense1_x (burgers.ml:8)
-	d_dense1_x_6 := w.scratch[5748:5768]
+	d_dense1_x_4 := w.scratch[5748:5768]
 	for f := 0; f < 20; f++ {
-		r_d_dense1_x_5 := d_dense1_x_5[f*MaxBatch:][:n]
 		r_dense1_slope_3 := dense1_slope[f*MaxBatch:][:n]
+		r_d_dense1_x_3 := d_dense1_x_3[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
-			s += r_d_dense1_x_5[b] * r_dense1_slope_3[b]
+			s += r_dense1_slope_3[b] * r_d_dense1_x_3[b]
 		}
-		d_dense1_x_6[f] = s
+		d_dense1_x_4[f] = s
 	}
 
 	// d_dense1_z_x = d_dense1_x_x + d_dense1_x (burgers.ml:8)
 	d_dense1_z_x := w.scratch[5768:5788]
 	for f := 0; f < 20; f++ {
 		d_dense1_x_x_f := d_dense1_x_x_2[f]
-		d_dense1_x_f := d_dense1_x_6[f]
+		d_dense1_x_f := d_dense1_x_4[f]
 		d_dense1_z_x[f] = d_dense1_x_x_f + d_dense1_x_f
 	}
 
@@ -2833,33 +2645,33 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(1, 20, n, d_r, MaxBatch, dense8_t, MaxBatch, d_dense9_W_3, false)
 
 	// d_dense8_t = dense9_Wᵀ·d_r: [20] from [1] (burgers.ml:9)
-	d_dense8_t := w.work[1624*MaxBatch : 1644*MaxBatch]
+	d_dense8_t := w.work[1064*MaxBatch : 1084*MaxBatch]
 	kernels.GemmTN64(1, 20, n, m.Dense9W, d_r, MaxBatch, d_dense8_t, MaxBatch, false)
 
-	// d_dense8_z_t = d_dense8_t·dense8_slope (burgers.ml:9)
-	d_dense8_z_t := w.work[1364*MaxBatch : 1384*MaxBatch]
+	// d_dense8_z_t = dense8_slope·d_dense8_t (burgers.ml:9)
+	d_dense8_z_t := w.work[624*MaxBatch : 644*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8_z_t[f*MaxBatch:][:n]
-		r_d_dense8_t := d_dense8_t[f*MaxBatch:][:n]
 		r_dense8_slope_6 := dense8_slope[f*MaxBatch:][:n]
+		r_d_dense8_t := d_dense8_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense8_t[b] * r_dense8_slope_6[b]
+			out[b] = r_dense8_slope_6[b] * r_d_dense8_t[b]
 		}
 	}
 
-	// d_dense8 = -((d_dense8_x_x·dense8_z_x_x + d_dense8_x·dense8_z_x) + d_dense8_t·dense8_z_t)·dense8 (burgers.ml:9)
-	d_dense8 := w.work[1124*MaxBatch : 1144*MaxBatch]
+	// d_dense8 = dense8·-((dense8_z_x_x·d_dense8_x_x + dense8_z_x·d_dense8_x) + dense8_z_t·d_dense8_t) (burgers.ml:9)
+	d_dense8 := w.work[1564*MaxBatch : 1584*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8[f*MaxBatch:][:n]
-		r_d_dense8_x_x_4 := d_dense8_x_x[f*MaxBatch:][:n]
-		r_dense8_z_x_x_2 := dense8_z_x_x[f*MaxBatch:][:n]
-		r_d_dense8_x_6 := d_dense8_x_5[f*MaxBatch:][:n]
-		r_dense8_z_x_4 := dense8_z_x[f*MaxBatch:][:n]
-		r_d_dense8_t_2 := d_dense8_t[f*MaxBatch:][:n]
-		r_dense8_z_t_2 := dense8_z_t[f*MaxBatch:][:n]
 		r_dense8_4 := dense8[f*MaxBatch:][:n]
+		r_dense8_z_x_x_2 := dense8_z_x_x[f*MaxBatch:][:n]
+		r_d_dense8_x_x_4 := d_dense8_x_x[f*MaxBatch:][:n]
+		r_dense8_z_x_4 := dense8_z_x[f*MaxBatch:][:n]
+		r_d_dense8_x_4 := d_dense8_x_3[f*MaxBatch:][:n]
+		r_dense8_z_t_2 := dense8_z_t[f*MaxBatch:][:n]
+		r_d_dense8_t_2 := d_dense8_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = -(r_d_dense8_x_x_4[b]*r_dense8_z_x_x_2[b] + r_d_dense8_x_6[b]*r_dense8_z_x_4[b] + r_d_dense8_t_2[b]*r_dense8_z_t_2[b]) * r_dense8_4[b]
+			out[b] = r_dense8_4[b] * -(r_dense8_z_x_x_2[b]*r_d_dense8_x_x_4[b] + r_dense8_z_x_4[b]*r_d_dense8_x_4[b] + r_dense8_z_t_2[b]*r_d_dense8_t_2[b])
 		}
 	}
 
@@ -2868,33 +2680,33 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense8_z_t, MaxBatch, dense7_t, MaxBatch, d_dense8_W_3, false)
 
 	// d_dense7_t = dense8_Wᵀ·d_dense8_z_t: [20] from [20] (burgers.ml:8)
-	d_dense7_t := w.work[724*MaxBatch : 744*MaxBatch]
+	d_dense7_t := w.work[584*MaxBatch : 604*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense8W, d_dense8_z_t, MaxBatch, d_dense7_t, MaxBatch, false)
 
-	// d_dense7_z_t = d_dense7_t·dense7_slope (burgers.ml:8)
-	d_dense7_z_t := w.work[884*MaxBatch : 904*MaxBatch]
+	// d_dense7_z_t = dense7_slope·d_dense7_t (burgers.ml:8)
+	d_dense7_z_t := w.work[904*MaxBatch : 924*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7_z_t[f*MaxBatch:][:n]
-		r_d_dense7_t := d_dense7_t[f*MaxBatch:][:n]
 		r_dense7_slope_6 := dense7_slope[f*MaxBatch:][:n]
+		r_d_dense7_t := d_dense7_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense7_t[b] * r_dense7_slope_6[b]
+			out[b] = r_dense7_slope_6[b] * r_d_dense7_t[b]
 		}
 	}
 
-	// d_dense7 = -((d_dense7_x_x·dense7_z_x_x + d_dense7_x·dense7_z_x) + d_dense7_t·dense7_z_t)·dense7 (burgers.ml:8)
-	d_dense7 := w.work[1664*MaxBatch : 1684*MaxBatch]
+	// d_dense7 = dense7·-((dense7_z_x_x·d_dense7_x_x + dense7_z_x·d_dense7_x) + dense7_z_t·d_dense7_t) (burgers.ml:8)
+	d_dense7 := w.work[1364*MaxBatch : 1384*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7[f*MaxBatch:][:n]
-		r_d_dense7_x_x_4 := d_dense7_x_x[f*MaxBatch:][:n]
-		r_dense7_z_x_x_2 := dense7_z_x_x[f*MaxBatch:][:n]
-		r_d_dense7_x_6 := d_dense7_x_5[f*MaxBatch:][:n]
-		r_dense7_z_x_4 := dense7_z_x[f*MaxBatch:][:n]
-		r_d_dense7_t_2 := d_dense7_t[f*MaxBatch:][:n]
-		r_dense7_z_t_2 := dense7_z_t[f*MaxBatch:][:n]
 		r_dense7_4 := dense7[f*MaxBatch:][:n]
+		r_dense7_z_x_x_2 := dense7_z_x_x[f*MaxBatch:][:n]
+		r_d_dense7_x_x_4 := d_dense7_x_x[f*MaxBatch:][:n]
+		r_dense7_z_x_4 := dense7_z_x[f*MaxBatch:][:n]
+		r_d_dense7_x_4 := d_dense7_x_3[f*MaxBatch:][:n]
+		r_dense7_z_t_2 := dense7_z_t[f*MaxBatch:][:n]
+		r_d_dense7_t_2 := d_dense7_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = -(r_d_dense7_x_x_4[b]*r_dense7_z_x_x_2[b] + r_d_dense7_x_6[b]*r_dense7_z_x_4[b] + r_d_dense7_t_2[b]*r_dense7_z_t_2[b]) * r_dense7_4[b]
+			out[b] = r_dense7_4[b] * -(r_dense7_z_x_x_2[b]*r_d_dense7_x_x_4[b] + r_dense7_z_x_4[b]*r_d_dense7_x_4[b] + r_dense7_z_t_2[b]*r_d_dense7_t_2[b])
 		}
 	}
 
@@ -2903,33 +2715,33 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense7_z_t, MaxBatch, dense6_t, MaxBatch, d_dense7_W_3, false)
 
 	// d_dense6_t = dense7_Wᵀ·d_dense7_z_t: [20] from [20] (burgers.ml:8)
-	d_dense6_t := w.work[1244*MaxBatch : 1264*MaxBatch]
+	d_dense6_t := w.work[1384*MaxBatch : 1404*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense7W, d_dense7_z_t, MaxBatch, d_dense6_t, MaxBatch, false)
 
-	// d_dense6_z_t = d_dense6_t·dense6_slope (burgers.ml:8)
-	d_dense6_z_t := w.work[1064*MaxBatch : 1084*MaxBatch]
+	// d_dense6_z_t = dense6_slope·d_dense6_t (burgers.ml:8)
+	d_dense6_z_t := w.work[1544*MaxBatch : 1564*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6_z_t[f*MaxBatch:][:n]
-		r_d_dense6_t := d_dense6_t[f*MaxBatch:][:n]
 		r_dense6_slope_6 := dense6_slope[f*MaxBatch:][:n]
+		r_d_dense6_t := d_dense6_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense6_t[b] * r_dense6_slope_6[b]
+			out[b] = r_dense6_slope_6[b] * r_d_dense6_t[b]
 		}
 	}
 
-	// d_dense6 = -((d_dense6_x_x·dense6_z_x_x + d_dense6_x·dense6_z_x) + d_dense6_t·dense6_z_t)·dense6 (burgers.ml:8)
-	d_dense6 := w.work[684*MaxBatch : 704*MaxBatch]
+	// d_dense6 = dense6·-((dense6_z_x_x·d_dense6_x_x + dense6_z_x·d_dense6_x) + dense6_z_t·d_dense6_t) (burgers.ml:8)
+	d_dense6 := w.work[1064*MaxBatch : 1084*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6[f*MaxBatch:][:n]
-		r_d_dense6_x_x_4 := d_dense6_x_x[f*MaxBatch:][:n]
-		r_dense6_z_x_x_2 := dense6_z_x_x[f*MaxBatch:][:n]
-		r_d_dense6_x_6 := d_dense6_x_5[f*MaxBatch:][:n]
-		r_dense6_z_x_4 := dense6_z_x[f*MaxBatch:][:n]
-		r_d_dense6_t_2 := d_dense6_t[f*MaxBatch:][:n]
-		r_dense6_z_t_2 := dense6_z_t[f*MaxBatch:][:n]
 		r_dense6_4 := dense6[f*MaxBatch:][:n]
+		r_dense6_z_x_x_2 := dense6_z_x_x[f*MaxBatch:][:n]
+		r_d_dense6_x_x_4 := d_dense6_x_x[f*MaxBatch:][:n]
+		r_dense6_z_x_4 := dense6_z_x[f*MaxBatch:][:n]
+		r_d_dense6_x_4 := d_dense6_x_3[f*MaxBatch:][:n]
+		r_dense6_z_t_2 := dense6_z_t[f*MaxBatch:][:n]
+		r_d_dense6_t_2 := d_dense6_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = -(r_d_dense6_x_x_4[b]*r_dense6_z_x_x_2[b] + r_d_dense6_x_6[b]*r_dense6_z_x_4[b] + r_d_dense6_t_2[b]*r_dense6_z_t_2[b]) * r_dense6_4[b]
+			out[b] = r_dense6_4[b] * -(r_dense6_z_x_x_2[b]*r_d_dense6_x_x_4[b] + r_dense6_z_x_4[b]*r_d_dense6_x_4[b] + r_dense6_z_t_2[b]*r_d_dense6_t_2[b])
 		}
 	}
 
@@ -2938,33 +2750,33 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense6_z_t, MaxBatch, dense5_t, MaxBatch, d_dense6_W_3, false)
 
 	// d_dense5_t = dense6_Wᵀ·d_dense6_z_t: [20] from [20] (burgers.ml:8)
-	d_dense5_t := w.work[1504*MaxBatch : 1524*MaxBatch]
+	d_dense5_t := w.work[564*MaxBatch : 584*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense6W, d_dense6_z_t, MaxBatch, d_dense5_t, MaxBatch, false)
 
-	// d_dense5_z_t = d_dense5_t·dense5_slope (burgers.ml:8)
-	d_dense5_z_t := w.work[1704*MaxBatch : 1724*MaxBatch]
+	// d_dense5_z_t = dense5_slope·d_dense5_t (burgers.ml:8)
+	d_dense5_z_t := w.work[624*MaxBatch : 644*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5_z_t[f*MaxBatch:][:n]
-		r_d_dense5_t := d_dense5_t[f*MaxBatch:][:n]
 		r_dense5_slope_6 := dense5_slope[f*MaxBatch:][:n]
+		r_d_dense5_t := d_dense5_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense5_t[b] * r_dense5_slope_6[b]
+			out[b] = r_dense5_slope_6[b] * r_d_dense5_t[b]
 		}
 	}
 
-	// d_dense5 = -((d_dense5_x_x·dense5_z_x_x + d_dense5_x·dense5_z_x) + d_dense5_t·dense5_z_t)·dense5 (burgers.ml:8)
-	d_dense5 := w.work[1584*MaxBatch : 1604*MaxBatch]
+	// d_dense5 = dense5·-((dense5_z_x_x·d_dense5_x_x + dense5_z_x·d_dense5_x) + dense5_z_t·d_dense5_t) (burgers.ml:8)
+	d_dense5 := w.work[524*MaxBatch : 544*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5[f*MaxBatch:][:n]
-		r_d_dense5_x_x_4 := d_dense5_x_x[f*MaxBatch:][:n]
-		r_dense5_z_x_x_2 := dense5_z_x_x[f*MaxBatch:][:n]
-		r_d_dense5_x_6 := d_dense5_x_5[f*MaxBatch:][:n]
-		r_dense5_z_x_4 := dense5_z_x[f*MaxBatch:][:n]
-		r_d_dense5_t_2 := d_dense5_t[f*MaxBatch:][:n]
-		r_dense5_z_t_2 := dense5_z_t[f*MaxBatch:][:n]
 		r_dense5_4 := dense5[f*MaxBatch:][:n]
+		r_dense5_z_x_x_2 := dense5_z_x_x[f*MaxBatch:][:n]
+		r_d_dense5_x_x_4 := d_dense5_x_x[f*MaxBatch:][:n]
+		r_dense5_z_x_4 := dense5_z_x[f*MaxBatch:][:n]
+		r_d_dense5_x_4 := d_dense5_x_3[f*MaxBatch:][:n]
+		r_dense5_z_t_2 := dense5_z_t[f*MaxBatch:][:n]
+		r_d_dense5_t_2 := d_dense5_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = -(r_d_dense5_x_x_4[b]*r_dense5_z_x_x_2[b] + r_d_dense5_x_6[b]*r_dense5_z_x_4[b] + r_d_dense5_t_2[b]*r_dense5_z_t_2[b]) * r_dense5_4[b]
+			out[b] = r_dense5_4[b] * -(r_dense5_z_x_x_2[b]*r_d_dense5_x_x_4[b] + r_dense5_z_x_4[b]*r_d_dense5_x_4[b] + r_dense5_z_t_2[b]*r_d_dense5_t_2[b])
 		}
 	}
 
@@ -2973,33 +2785,33 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense5_z_t, MaxBatch, dense4_t, MaxBatch, d_dense5_W_3, false)
 
 	// d_dense4_t = dense5_Wᵀ·d_dense5_z_t: [20] from [20] (burgers.ml:8)
-	d_dense4_t := w.work[1004*MaxBatch : 1024*MaxBatch]
+	d_dense4_t := w.work[864*MaxBatch : 884*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense5W, d_dense5_z_t, MaxBatch, d_dense4_t, MaxBatch, false)
 
-	// d_dense4_z_t = d_dense4_t·dense4_slope (burgers.ml:8)
-	d_dense4_z_t := w.work[644*MaxBatch : 664*MaxBatch]
+	// d_dense4_z_t = dense4_slope·d_dense4_t (burgers.ml:8)
+	d_dense4_z_t := w.work[1324*MaxBatch : 1344*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4_z_t[f*MaxBatch:][:n]
-		r_d_dense4_t := d_dense4_t[f*MaxBatch:][:n]
 		r_dense4_slope_6 := dense4_slope[f*MaxBatch:][:n]
+		r_d_dense4_t := d_dense4_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense4_t[b] * r_dense4_slope_6[b]
+			out[b] = r_dense4_slope_6[b] * r_d_dense4_t[b]
 		}
 	}
 
-	// d_dense4 = -((d_dense4_x_x·dense4_z_x_x + d_dense4_x·dense4_z_x) + d_dense4_t·dense4_z_t)·dense4 (burgers.ml:8)
-	d_dense4 := w.work[1184*MaxBatch : 1204*MaxBatch]
+	// d_dense4 = dense4·-((dense4_z_x_x·d_dense4_x_x + dense4_z_x·d_dense4_x) + dense4_z_t·d_dense4_t) (burgers.ml:8)
+	d_dense4 := w.work[1344*MaxBatch : 1364*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4[f*MaxBatch:][:n]
-		r_d_dense4_x_x_4 := d_dense4_x_x[f*MaxBatch:][:n]
-		r_dense4_z_x_x_2 := dense4_z_x_x[f*MaxBatch:][:n]
-		r_d_dense4_x_6 := d_dense4_x_5[f*MaxBatch:][:n]
-		r_dense4_z_x_4 := dense4_z_x[f*MaxBatch:][:n]
-		r_d_dense4_t_2 := d_dense4_t[f*MaxBatch:][:n]
-		r_dense4_z_t_2 := dense4_z_t[f*MaxBatch:][:n]
 		r_dense4_4 := dense4[f*MaxBatch:][:n]
+		r_dense4_z_x_x_2 := dense4_z_x_x[f*MaxBatch:][:n]
+		r_d_dense4_x_x_4 := d_dense4_x_x[f*MaxBatch:][:n]
+		r_dense4_z_x_4 := dense4_z_x[f*MaxBatch:][:n]
+		r_d_dense4_x_4 := d_dense4_x_3[f*MaxBatch:][:n]
+		r_dense4_z_t_2 := dense4_z_t[f*MaxBatch:][:n]
+		r_d_dense4_t_2 := d_dense4_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = -(r_d_dense4_x_x_4[b]*r_dense4_z_x_x_2[b] + r_d_dense4_x_6[b]*r_dense4_z_x_4[b] + r_d_dense4_t_2[b]*r_dense4_z_t_2[b]) * r_dense4_4[b]
+			out[b] = r_dense4_4[b] * -(r_dense4_z_x_x_2[b]*r_d_dense4_x_x_4[b] + r_dense4_z_x_4[b]*r_d_dense4_x_4[b] + r_dense4_z_t_2[b]*r_d_dense4_t_2[b])
 		}
 	}
 
@@ -3008,33 +2820,33 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense4_z_t, MaxBatch, dense3_t, MaxBatch, d_dense4_W_3, false)
 
 	// d_dense3_t = dense4_Wᵀ·d_dense4_z_t: [20] from [20] (burgers.ml:8)
-	d_dense3_t := w.work[944*MaxBatch : 964*MaxBatch]
+	d_dense3_t := w.work[1524*MaxBatch : 1544*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense4W, d_dense4_z_t, MaxBatch, d_dense3_t, MaxBatch, false)
 
-	// d_dense3_z_t = d_dense3_t·dense3_slope (burgers.ml:8)
-	d_dense3_z_t := w.work[764*MaxBatch : 784*MaxBatch]
+	// d_dense3_z_t = dense3_slope·d_dense3_t (burgers.ml:8)
+	d_dense3_z_t := w.work[584*MaxBatch : 604*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3_z_t[f*MaxBatch:][:n]
-		r_d_dense3_t := d_dense3_t[f*MaxBatch:][:n]
 		r_dense3_slope_6 := dense3_slope[f*MaxBatch:][:n]
+		r_d_dense3_t := d_dense3_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense3_t[b] * r_dense3_slope_6[b]
+			out[b] = r_dense3_slope_6[b] * r_d_dense3_t[b]
 		}
 	}
 
-	// d_dense3 = -((d_dense3_x_x·dense3_z_x_x + d_dense3_x·dense3_z_x) + d_dense3_t·dense3_z_t)·dense3 (burgers.ml:8)
-	d_dense3 := w.work[624*MaxBatch : 644*MaxBatch]
+	// d_dense3 = dense3·-((dense3_z_x_x·d_dense3_x_x + dense3_z_x·d_dense3_x) + dense3_z_t·d_dense3_t) (burgers.ml:8)
+	d_dense3 := w.work[504*MaxBatch : 524*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3[f*MaxBatch:][:n]
-		r_d_dense3_x_x_4 := d_dense3_x_x[f*MaxBatch:][:n]
-		r_dense3_z_x_x_2 := dense3_z_x_x[f*MaxBatch:][:n]
-		r_d_dense3_x_6 := d_dense3_x_5[f*MaxBatch:][:n]
-		r_dense3_z_x_4 := dense3_z_x[f*MaxBatch:][:n]
-		r_d_dense3_t_2 := d_dense3_t[f*MaxBatch:][:n]
-		r_dense3_z_t_2 := dense3_z_t[f*MaxBatch:][:n]
 		r_dense3_4 := dense3[f*MaxBatch:][:n]
+		r_dense3_z_x_x_2 := dense3_z_x_x[f*MaxBatch:][:n]
+		r_d_dense3_x_x_4 := d_dense3_x_x[f*MaxBatch:][:n]
+		r_dense3_z_x_4 := dense3_z_x[f*MaxBatch:][:n]
+		r_d_dense3_x_4 := d_dense3_x_3[f*MaxBatch:][:n]
+		r_dense3_z_t_2 := dense3_z_t[f*MaxBatch:][:n]
+		r_d_dense3_t_2 := d_dense3_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = -(r_d_dense3_x_x_4[b]*r_dense3_z_x_x_2[b] + r_d_dense3_x_6[b]*r_dense3_z_x_4[b] + r_d_dense3_t_2[b]*r_dense3_z_t_2[b]) * r_dense3_4[b]
+			out[b] = r_dense3_4[b] * -(r_dense3_z_x_x_2[b]*r_d_dense3_x_x_4[b] + r_dense3_z_x_4[b]*r_d_dense3_x_4[b] + r_dense3_z_t_2[b]*r_d_dense3_t_2[b])
 		}
 	}
 
@@ -3043,33 +2855,33 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense3_z_t, MaxBatch, dense2_t, MaxBatch, d_dense3_W_3, false)
 
 	// d_dense2_t = dense3_Wᵀ·d_dense3_z_t: [20] from [20] (burgers.ml:8)
-	d_dense2_t := w.work[584*MaxBatch : 604*MaxBatch]
+	d_dense2_t := w.work[904*MaxBatch : 924*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense3W, d_dense3_z_t, MaxBatch, d_dense2_t, MaxBatch, false)
 
-	// d_dense2_z_t = d_dense2_t·dense2_slope (burgers.ml:8)
-	d_dense2_z_t := w.work[904*MaxBatch : 924*MaxBatch]
+	// d_dense2_z_t = dense2_slope·d_dense2_t (burgers.ml:8)
+	d_dense2_z_t := w.work[464*MaxBatch : 484*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2_z_t[f*MaxBatch:][:n]
-		r_d_dense2_t := d_dense2_t[f*MaxBatch:][:n]
 		r_dense2_slope_6 := dense2_slope[f*MaxBatch:][:n]
+		r_d_dense2_t := d_dense2_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense2_t[b] * r_dense2_slope_6[b]
+			out[b] = r_dense2_slope_6[b] * r_d_dense2_t[b]
 		}
 	}
 
-	// d_dense2 = -((d_dense2_x_x·dense2_z_x_x + d_dense2_x·dense2_z_x) + d_dense2_t·dense2_z_t)·dense2 (burgers.ml:8)
-	d_dense2 := w.work[1344*MaxBatch : 1364*MaxBatch]
+	// d_dense2 = dense2·-((dense2_z_x_x·d_dense2_x_x + dense2_z_x·d_dense2_x) + dense2_z_t·d_dense2_t) (burgers.ml:8)
+	d_dense2 := w.work[824*MaxBatch : 844*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2[f*MaxBatch:][:n]
-		r_d_dense2_x_x_4 := d_dense2_x_x[f*MaxBatch:][:n]
-		r_dense2_z_x_x_2 := dense2_z_x_x[f*MaxBatch:][:n]
-		r_d_dense2_x_6 := d_dense2_x_5[f*MaxBatch:][:n]
-		r_dense2_z_x_4 := dense2_z_x[f*MaxBatch:][:n]
-		r_d_dense2_t_2 := d_dense2_t[f*MaxBatch:][:n]
-		r_dense2_z_t_2 := dense2_z_t[f*MaxBatch:][:n]
 		r_dense2_4 := dense2[f*MaxBatch:][:n]
+		r_dense2_z_x_x_2 := dense2_z_x_x[f*MaxBatch:][:n]
+		r_d_dense2_x_x_4 := d_dense2_x_x[f*MaxBatch:][:n]
+		r_dense2_z_x_4 := dense2_z_x[f*MaxBatch:][:n]
+		r_d_dense2_x_4 := d_dense2_x_3[f*MaxBatch:][:n]
+		r_dense2_z_t_2 := dense2_z_t[f*MaxBatch:][:n]
+		r_d_dense2_t_2 := d_dense2_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = -(r_d_dense2_x_x_4[b]*r_dense2_z_x_x_2[b] + r_d_dense2_x_6[b]*r_dense2_z_x_4[b] + r_d_dense2_t_2[b]*r_dense2_z_t_2[b]) * r_dense2_4[b]
+			out[b] = r_dense2_4[b] * -(r_dense2_z_x_x_2[b]*r_d_dense2_x_x_4[b] + r_dense2_z_x_4[b]*r_d_dense2_x_4[b] + r_dense2_z_t_2[b]*r_d_dense2_t_2[b])
 		}
 	}
 
@@ -3078,32 +2890,32 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense2_z_t, MaxBatch, dense1_t, MaxBatch, d_dense2_W_3, false)
 
 	// d_dense1_t = dense2_Wᵀ·d_dense2_z_t: [20] from [20] (burgers.ml:8)
-	d_dense1_t := w.work[1384*MaxBatch : 1404*MaxBatch]
+	d_dense1_t := w.work[1284*MaxBatch : 1304*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense2W, d_dense2_z_t, MaxBatch, d_dense1_t, MaxBatch, false)
 
 	// d_dense1_z_t = Σ over the batch of d_dense1_t (burgers.ml:8)
 	d_dense1_z_t := w.scratch[8648:8668]
 	for f := 0; f < 20; f++ {
-		r_d_dense1_t := d_dense1_t[f*MaxBatch:][:n]
 		r_dense1_slope_4 := dense1_slope[f*MaxBatch:][:n]
+		r_d_dense1_t := d_dense1_t[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
-			s += r_d_dense1_t[b] * r_dense1_slope_4[b]
+			s += r_dense1_slope_4[b] * r_d_dense1_t[b]
 		}
 		d_dense1_z_t[f] = s
 	}
 
-	// d_dense1 = -(d_dense1_x·dense1_z_x + d_dense1_t·dense1_z_t)·dense1 (burgers.ml:8)
-	d_dense1 := w.work[964*MaxBatch : 984*MaxBatch]
+	// d_dense1 = dense1·-(dense1_z_x·d_dense1_x + dense1_z_t·d_dense1_t) (burgers.ml:8)
+	d_dense1 := w.work[1304*MaxBatch : 1324*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense1[f*MaxBatch:][:n]
-		r_d_dense1_x_6 := d_dense1_x_5[f*MaxBatch:][:n]
-		dense1_z_x_f_4 := dense1_z_x[f]
-		r_d_dense1_t_2 := d_dense1_t[f*MaxBatch:][:n]
-		dense1_z_t_f_2 := dense1_z_t[f]
 		r_dense1_4 := dense1[f*MaxBatch:][:n]
+		dense1_z_x_f_4 := dense1_z_x[f]
+		r_d_dense1_x_4 := d_dense1_x_3[f*MaxBatch:][:n]
+		dense1_z_t_f_2 := dense1_z_t[f]
+		r_d_dense1_t_2 := d_dense1_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = -(r_d_dense1_x_6[b]*dense1_z_x_f_4 + r_d_dense1_t_2[b]*dense1_z_t_f_2) * r_dense1_4[b]
+			out[b] = r_dense1_4[b] * -(dense1_z_x_f_4*r_d_dense1_x_4[b] + dense1_z_t_f_2*r_d_dense1_t_2[b])
 		}
 	}
 
@@ -3131,7 +2943,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(1, 20, n, d_u, MaxBatch, dense8, MaxBatch, d_dense9_W_4, false)
 
 	// d_dense8 = dense9_Wᵀ·d_u: [20] from [1] (burgers.ml:9)
-	d_dense8_2 := w.work[1624*MaxBatch : 1644*MaxBatch]
+	d_dense8_2 := w.work[944*MaxBatch : 964*MaxBatch]
 	kernels.GemmTN64(1, 20, n, m.Dense9W, d_u, MaxBatch, d_dense8_2, MaxBatch, false)
 
 	// d_dense9_W = ((d_dense9_W + d_dense9_W) + d_dense9_W) + d_dense9_W (burgers.ml:9)
@@ -3144,16 +2956,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense9_W_5[f] += d_dense9_W_f + d_dense9_W_f_2 + d_dense9_W_f_3 + d_dense9_W_f_4
 	}
 
-	// d_dense8_z = ((((d_dense8_x + d_dense8_x) + d_dense8) + d_dense8) + d_dense8)·dense8_slope (burgers.ml:9)
-	d_dense8_z := w.work[564*MaxBatch : 584*MaxBatch]
+	// d_dense8_z = dense8_slope·((d_dense8 + (dense8_x·d_dense8_x + d_dense8)) + d_dense8) (burgers.ml:9)
+	d_dense8_z := w.work[1384*MaxBatch : 1404*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8_z[f*MaxBatch:][:n]
-		r_d_dense8_x_7 := d_dense8_x_2[f*MaxBatch:][:n]
-		r_d_dense8 := d_dense8[f*MaxBatch:][:n]
-		r_d_dense8_2 := d_dense8_2[f*MaxBatch:][:n]
 		r_dense8_slope_7 := dense8_slope[f*MaxBatch:][:n]
+		r_d_dense8 := d_dense8[f*MaxBatch:][:n]
+		r_dense8_x_2 := dense8_x[f*MaxBatch:][:n]
+		r_d_dense8_x_5 := d_dense8_x[f*MaxBatch:][:n]
+		r_d_dense8_2 := d_dense8_2[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = (r_d_dense8_x_7[b] + r_d_dense8_x_7[b] + r_d_dense8[b] + r_d_dense8[b] + r_d_dense8_2[b]) * r_dense8_slope_7[b]
+			out[b] = r_dense8_slope_7[b] * (r_d_dense8[b] + r_dense8_x_2[b]*r_d_dense8_x_5[b] + r_d_dense8[b] + r_d_dense8_2[b])
 		}
 	}
 
@@ -3173,7 +2986,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense8_z, MaxBatch, dense7, MaxBatch, d_dense8_W_4, false)
 
 	// d_dense7 = dense8_Wᵀ·d_dense8_z: [20] from [20] (burgers.ml:8)
-	d_dense7_2 := w.work[1364*MaxBatch : 1384*MaxBatch]
+	d_dense7_2 := w.work[444*MaxBatch : 464*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense8W, d_dense8_z, MaxBatch, d_dense7_2, MaxBatch, false)
 
 	// d_dense8_W = ((d_dense8_W + d_dense8_W) + d_dense8_W) + d_dense8_W (burgers.ml:8)
@@ -3186,16 +2999,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense8_W_5[f] += d_dense8_W_f + d_dense8_W_f_2 + d_dense8_W_f_3 + d_dense8_W_f_4
 	}
 
-	// d_dense7_z = ((((d_dense7_x + d_dense7_x) + d_dense7) + d_dense7) + d_dense7)·dense7_slope (burgers.ml:8)
-	d_dense7_z := w.work[524*MaxBatch : 544*MaxBatch]
+	// d_dense7_z = dense7_slope·((d_dense7 + (dense7_x·d_dense7_x + d_dense7)) + d_dense7) (burgers.ml:8)
+	d_dense7_z := w.work[1544*MaxBatch : 1564*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7_z[f*MaxBatch:][:n]
-		r_d_dense7_x_7 := d_dense7_x_2[f*MaxBatch:][:n]
-		r_d_dense7 := d_dense7[f*MaxBatch:][:n]
-		r_d_dense7_2 := d_dense7_2[f*MaxBatch:][:n]
 		r_dense7_slope_7 := dense7_slope[f*MaxBatch:][:n]
+		r_d_dense7 := d_dense7[f*MaxBatch:][:n]
+		r_dense7_x_2 := dense7_x[f*MaxBatch:][:n]
+		r_d_dense7_x_5 := d_dense7_x[f*MaxBatch:][:n]
+		r_d_dense7_2 := d_dense7_2[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = (r_d_dense7_x_7[b] + r_d_dense7_x_7[b] + r_d_dense7[b] + r_d_dense7[b] + r_d_dense7_2[b]) * r_dense7_slope_7[b]
+			out[b] = r_dense7_slope_7[b] * (r_d_dense7[b] + r_dense7_x_2[b]*r_d_dense7_x_5[b] + r_d_dense7[b] + r_d_dense7_2[b])
 		}
 	}
 
@@ -3215,7 +3029,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense7_z, MaxBatch, dense6, MaxBatch, d_dense7_W_4, false)
 
 	// d_dense6 = dense7_Wᵀ·d_dense7_z: [20] from [20] (burgers.ml:8)
-	d_dense6_2 := w.work[864*MaxBatch : 884*MaxBatch]
+	d_dense6_2 := w.work[404*MaxBatch : 424*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense7W, d_dense7_z, MaxBatch, d_dense6_2, MaxBatch, false)
 
 	// d_dense7_W = ((d_dense7_W + d_dense7_W) + d_dense7_W) + d_dense7_W (burgers.ml:8)
@@ -3228,16 +3042,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense7_W_5[f] += d_dense7_W_f + d_dense7_W_f_2 + d_dense7_W_f_3 + d_dense7_W_f_4
 	}
 
-	// d_dense6_z = ((((d_dense6_x + d_dense6_x) + d_dense6) + d_dense6) + d_dense6)·dense6_slope (burgers.ml:8)
-	d_dense6_z := w.work[1284*MaxBatch : 1304*MaxBatch]
+	// d_dense6_z = dense6_slope·((d_dense6 + (dense6_x·d_dense6_x + d_dense6)) + d_dense6) (burgers.ml:8)
+	d_dense6_z := w.work[784*MaxBatch : 804*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6_z[f*MaxBatch:][:n]
-		r_d_dense6_x_7 := d_dense6_x_2[f*MaxBatch:][:n]
-		r_d_dense6 := d_dense6[f*MaxBatch:][:n]
-		r_d_dense6_2 := d_dense6_2[f*MaxBatch:][:n]
 		r_dense6_slope_7 := dense6_slope[f*MaxBatch:][:n]
+		r_d_dense6 := d_dense6[f*MaxBatch:][:n]
+		r_dense6_x_2 := dense6_x[f*MaxBatch:][:n]
+		r_d_dense6_x_5 := d_dense6_x[f*MaxBatch:][:n]
+		r_d_dense6_2 := d_dense6_2[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = (r_d_dense6_x_7[b] + r_d_dense6_x_7[b] + r_d_dense6[b] + r_d_dense6[b] + r_d_dense6_2[b]) * r_dense6_slope_7[b]
+			out[b] = r_dense6_slope_7[b] * (r_d_dense6[b] + r_dense6_x_2[b]*r_d_dense6_x_5[b] + r_d_dense6[b] + r_d_dense6_2[b])
 		}
 	}
 
@@ -3257,7 +3072,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense6_z, MaxBatch, dense5, MaxBatch, d_dense6_W_4, false)
 
 	// d_dense5 = dense6_Wᵀ·d_dense6_z: [20] from [20] (burgers.ml:8)
-	d_dense5_2 := w.work[1424*MaxBatch : 1444*MaxBatch]
+	d_dense5_2 := w.work[1244*MaxBatch : 1264*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense6W, d_dense6_z, MaxBatch, d_dense5_2, MaxBatch, false)
 
 	// d_dense6_W = ((d_dense6_W + d_dense6_W) + d_dense6_W) + d_dense6_W (burgers.ml:8)
@@ -3270,16 +3085,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense6_W_5[f] += d_dense6_W_f + d_dense6_W_f_2 + d_dense6_W_f_3 + d_dense6_W_f_4
 	}
 
-	// d_dense5_z = ((((d_dense5_x + d_dense5_x) + d_dense5) + d_dense5) + d_dense5)·dense5_slope (burgers.ml:8)
-	d_dense5_z := w.work[1084*MaxBatch : 1104*MaxBatch]
+	// d_dense5_z = dense5_slope·((d_dense5 + (dense5_x·d_dense5_x + d_dense5)) + d_dense5) (burgers.ml:8)
+	d_dense5_z := w.work[1264*MaxBatch : 1284*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5_z[f*MaxBatch:][:n]
-		r_d_dense5_x_7 := d_dense5_x_2[f*MaxBatch:][:n]
-		r_d_dense5 := d_dense5[f*MaxBatch:][:n]
-		r_d_dense5_2 := d_dense5_2[f*MaxBatch:][:n]
 		r_dense5_slope_7 := dense5_slope[f*MaxBatch:][:n]
+		r_d_dense5 := d_dense5[f*MaxBatch:][:n]
+		r_dense5_x_2 := dense5_x[f*MaxBatch:][:n]
+		r_d_dense5_x_5 := d_dense5_x[f*MaxBatch:][:n]
+		r_d_dense5_2 := d_dense5_2[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = (r_d_dense5_x_7[b] + r_d_dense5_x_7[b] + r_d_dense5[b] + r_d_dense5[b] + r_d_dense5_2[b]) * r_dense5_slope_7[b]
+			out[b] = r_dense5_slope_7[b] * (r_d_dense5[b] + r_dense5_x_2[b]*r_d_dense5_x_5[b] + r_d_dense5[b] + r_d_dense5_2[b])
 		}
 	}
 
@@ -3299,7 +3115,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense5_z, MaxBatch, dense4, MaxBatch, d_dense5_W_4, false)
 
 	// d_dense4 = dense5_Wᵀ·d_dense5_z: [20] from [20] (burgers.ml:8)
-	d_dense4_2 := w.work[724*MaxBatch : 744*MaxBatch]
+	d_dense4_2 := w.work[964*MaxBatch : 984*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense5W, d_dense5_z, MaxBatch, d_dense4_2, MaxBatch, false)
 
 	// d_dense5_W = ((d_dense5_W + d_dense5_W) + d_dense5_W) + d_dense5_W (burgers.ml:8)
@@ -3312,16 +3128,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense5_W_5[f] += d_dense5_W_f + d_dense5_W_f_2 + d_dense5_W_f_3 + d_dense5_W_f_4
 	}
 
-	// d_dense4_z = ((((d_dense4_x + d_dense4_x) + d_dense4) + d_dense4) + d_dense4)·dense4_slope (burgers.ml:8)
-	d_dense4_z := w.work[504*MaxBatch : 524*MaxBatch]
+	// d_dense4_z = dense4_slope·((d_dense4 + (dense4_x·d_dense4_x + d_dense4)) + d_dense4) (burgers.ml:8)
+	d_dense4_z := w.work[564*MaxBatch : 584*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4_z[f*MaxBatch:][:n]
-		r_d_dense4_x_7 := d_dense4_x_2[f*MaxBatch:][:n]
-		r_d_dense4 := d_dense4[f*MaxBatch:][:n]
-		r_d_dense4_2 := d_dense4_2[f*MaxBatch:][:n]
 		r_dense4_slope_7 := dense4_slope[f*MaxBatch:][:n]
+		r_d_dense4 := d_dense4[f*MaxBatch:][:n]
+		r_dense4_x_2 := dense4_x[f*MaxBatch:][:n]
+		r_d_dense4_x_5 := d_dense4_x[f*MaxBatch:][:n]
+		r_d_dense4_2 := d_dense4_2[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = (r_d_dense4_x_7[b] + r_d_dense4_x_7[b] + r_d_dense4[b] + r_d_dense4[b] + r_d_dense4_2[b]) * r_dense4_slope_7[b]
+			out[b] = r_dense4_slope_7[b] * (r_d_dense4[b] + r_dense4_x_2[b]*r_d_dense4_x_5[b] + r_d_dense4[b] + r_d_dense4_2[b])
 		}
 	}
 
@@ -3341,7 +3158,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense4_z, MaxBatch, dense3, MaxBatch, d_dense4_W_4, false)
 
 	// d_dense3 = dense4_Wᵀ·d_dense4_z: [20] from [20] (burgers.ml:8)
-	d_dense3_2 := w.work[884*MaxBatch : 904*MaxBatch]
+	d_dense3_2 := w.work[384*MaxBatch : 404*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense4W, d_dense4_z, MaxBatch, d_dense3_2, MaxBatch, false)
 
 	// d_dense4_W = ((d_dense4_W + d_dense4_W) + d_dense4_W) + d_dense4_W (burgers.ml:8)
@@ -3354,16 +3171,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense4_W_5[f] += d_dense4_W_f + d_dense4_W_f_2 + d_dense4_W_f_3 + d_dense4_W_f_4
 	}
 
-	// d_dense3_z = ((((d_dense3_x + d_dense3_x) + d_dense3) + d_dense3) + d_dense3)·dense3_slope (burgers.ml:8)
-	d_dense3_z := w.work[464*MaxBatch : 484*MaxBatch]
+	// d_dense3_z = dense3_slope·((d_dense3 + (dense3_x·d_dense3_x + d_dense3)) + d_dense3) (burgers.ml:8)
+	d_dense3_z := w.work[624*MaxBatch : 644*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3_z[f*MaxBatch:][:n]
-		r_d_dense3_x_7 := d_dense3_x_2[f*MaxBatch:][:n]
-		r_d_dense3 := d_dense3[f*MaxBatch:][:n]
-		r_d_dense3_2 := d_dense3_2[f*MaxBatch:][:n]
 		r_dense3_slope_7 := dense3_slope[f*MaxBatch:][:n]
+		r_d_dense3 := d_dense3[f*MaxBatch:][:n]
+		r_dense3_x_2 := dense3_x[f*MaxBatch:][:n]
+		r_d_dense3_x_5 := d_dense3_x[f*MaxBatch:][:n]
+		r_d_dense3_2 := d_dense3_2[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = (r_d_dense3_x_7[b] + r_d_dense3_x_7[b] + r_d_dense3[b] + r_d_dense3[b] + r_d_dense3_2[b]) * r_dense3_slope_7[b]
+			out[b] = r_dense3_slope_7[b] * (r_d_dense3[b] + r_dense3_x_2[b]*r_d_dense3_x_5[b] + r_d_dense3[b] + r_d_dense3_2[b])
 		}
 	}
 
@@ -3383,7 +3201,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense3_z, MaxBatch, dense2, MaxBatch, d_dense3_W_4, false)
 
 	// d_dense2 = dense3_Wᵀ·d_dense3_z: [20] from [20] (burgers.ml:8)
-	d_dense2_2 := w.work[824*MaxBatch : 844*MaxBatch]
+	d_dense2_2 := w.work[344*MaxBatch : 364*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense3W, d_dense3_z, MaxBatch, d_dense2_2, MaxBatch, false)
 
 	// d_dense3_W = ((d_dense3_W + d_dense3_W) + d_dense3_W) + d_dense3_W (burgers.ml:8)
@@ -3396,16 +3214,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense3_W_5[f] += d_dense3_W_f + d_dense3_W_f_2 + d_dense3_W_f_3 + d_dense3_W_f_4
 	}
 
-	// d_dense2_z = ((((d_dense2_x + d_dense2_x) + d_dense2) + d_dense2) + d_dense2)·dense2_slope (burgers.ml:8)
-	d_dense2_z := w.work[1224*MaxBatch : 1244*MaxBatch]
+	// d_dense2_z = dense2_slope·((d_dense2 + (dense2_x·d_dense2_x + d_dense2)) + d_dense2) (burgers.ml:8)
+	d_dense2_z := w.work[744*MaxBatch : 764*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
-		r_d_dense2_x_7 := d_dense2_x_2[f*MaxBatch:][:n]
-		r_d_dense2 := d_dense2[f*MaxBatch:][:n]
-		r_d_dense2_2 := d_dense2_2[f*MaxBatch:][:n]
 		r_dense2_slope_7 := dense2_slope[f*MaxBatch:][:n]
+		r_d_dense2 := d_dense2[f*MaxBatch:][:n]
+		r_dense2_x_2 := dense2_x[f*MaxBatch:][:n]
+		r_d_dense2_x_5 := d_dense2_x[f*MaxBatch:][:n]
+		r_d_dense2_2 := d_dense2_2[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = (r_d_dense2_x_7[b] + r_d_dense2_x_7[b] + r_d_dense2[b] + r_d_dense2[b] + r_d_dense2_2[b]) * r_dense2_slope_7[b]
+			out[b] = r_dense2_slope_7[b] * (r_d_dense2[b] + r_dense2_x_2[b]*r_d_dense2_x_5[b] + r_d_dense2[b] + r_d_dense2_2[b])
 		}
 	}
 
@@ -3425,7 +3244,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(20, 20, n, d_dense2_z, MaxBatch, dense1, MaxBatch, d_dense2_W_4, false)
 
 	// d_dense1 = dense2_Wᵀ·d_dense2_z: [20] from [20] (burgers.ml:8)
-	d_dense1_2 := w.work[1404*MaxBatch : 1424*MaxBatch]
+	d_dense1_2 := w.work[1204*MaxBatch : 1224*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense2W, d_dense2_z, MaxBatch, d_dense1_2, MaxBatch, false)
 
 	// d_dense2_W = ((d_dense2_W + d_dense2_W) + d_dense2_W) + d_dense2_W (burgers.ml:8)
@@ -3438,16 +3257,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense2_W_5[f] += d_dense2_W_f + d_dense2_W_f_2 + d_dense2_W_f_3 + d_dense2_W_f_4
 	}
 
-	// d_dense1_z = ((((d_dense1_x + d_dense1_x) + d_dense1) + d_dense1) + d_dense1)·dense1_slope (burgers.ml:8)
-	d_dense1_z := w.work[924*MaxBatch : 944*MaxBatch]
+	// d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1) (burgers.ml:8)
+	d_dense1_z := w.work[1224*MaxBatch : 1244*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
-		r_d_dense1_x_7 := d_dense1_x_2[f*MaxBatch:][:n]
-		r_d_dense1 := d_dense1[f*MaxBatch:][:n]
-		r_d_dense1_2 := d_dense1_2[f*MaxBatch:][:n]
 		r_dense1_slope_5 := dense1_slope[f*MaxBatch:][:n]
+		r_d_dense1 := d_dense1[f*MaxBatch:][:n]
+		r_dense1_x_2 := dense1_x[f*MaxBatch:][:n]
+		r_d_dense1_x_5 := d_dense1_x[f*MaxBatch:][:n]
+		r_d_dense1_2 := d_dense1_2[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = (r_d_dense1_x_7[b] + r_d_dense1_x_7[b] + r_d_dense1[b] + r_d_dense1[b] + r_d_dense1_2[b]) * r_dense1_slope_5[b]
+			out[b] = r_dense1_slope_5[b] * (r_d_dense1[b] + r_dense1_x_2[b]*r_d_dense1_x_5[b] + r_d_dense1[b] + r_d_dense1_2[b])
 		}
 	}
 

@@ -422,7 +422,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 		r_dense4_z_2 := dense4_z[f*MaxBatch:][:n]
 		r_y := y[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
-			sum_loss += float64(mlrt.Softplus32(r_dense4_z_2[b]) - r_y[b]*r_dense4_z_2[b])
+			sum_loss += float64(mlrt.Softplus32(r_dense4_z_2[b]) - r_dense4_z_2[b]*r_y[b])
 		}
 	}
 	loss := T(sum_loss / float64(n*1))
@@ -588,7 +588,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 		r_dense4_z_2 := dense4_z[f*MaxBatch:][:n]
 		r_y := y[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
-			sum_loss += float64(mlrt.Softplus32(r_dense4_z_2[b]) - r_y[b]*r_dense4_z_2[b])
+			sum_loss += float64(mlrt.Softplus32(r_dense4_z_2[b]) - r_dense4_z_2[b]*r_y[b])
 		}
 	}
 	loss := T(sum_loss / float64(n*1))
@@ -603,15 +603,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 		}
 	}
 
-	// d_dense4_z = -d_bce·y + d_bce·p
+	// d_dense4_z = y·-d_bce + p·d_bce
 	d_dense4_z := w.work[127*MaxBatch : 128*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_dense4_z[f*MaxBatch:][:n]
-		r_d_bce := d_bce[f*MaxBatch:][:n]
 		r_y_2 := y[f*MaxBatch:][:n]
+		r_d_bce := d_bce[f*MaxBatch:][:n]
 		r_p := p[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = -r_d_bce[b]*r_y_2[b] + r_d_bce[b]*r_p[b]
+			out[b] = r_y_2[b]*-r_d_bce[b] + r_p[b]*r_d_bce[b]
 		}
 	}
 
@@ -664,15 +664,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	d_dropout2 := w.work[114*MaxBatch : 126*MaxBatch]
 	kernels.GemmTN32(4, 12, n, m.Dense3W, d_dense3_z, MaxBatch, d_dropout2, MaxBatch, false)
 
-	// d_dense2_z = d_dropout2·dropout2_mask·(1 - dense2·dense2) (cancer.ml:11)
+	// d_dense2_z = dropout2_mask·d_dropout2·(1 - dense2·dense2) (cancer.ml:11)
 	d_dense2_z := w.work[142*MaxBatch : 154*MaxBatch]
 	for f := 0; f < 12; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
-		r_d_dropout2 := d_dropout2[f*MaxBatch:][:n]
 		r_dropout2_mask_2 := dropout2_mask[f*MaxBatch:][:n]
+		r_d_dropout2 := d_dropout2[f*MaxBatch:][:n]
 		r_dense2_2 := dense2[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dropout2[b] * r_dropout2_mask_2[b] * (1.0 - r_dense2_2[b]*r_dense2_2[b])
+			out[b] = r_dropout2_mask_2[b] * r_d_dropout2[b] * (1.0 - r_dense2_2[b]*r_dense2_2[b])
 		}
 	}
 
@@ -695,15 +695,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	d_dropout1 := w.work[70*MaxBatch : 90*MaxBatch]
 	kernels.GemmTN32(12, 20, n, m.Dense2W, d_dense2_z, MaxBatch, d_dropout1, MaxBatch, false)
 
-	// d_dense1_z = d_dropout1·dropout1_mask·(1 - dense1·dense1) (cancer.ml:9)
+	// d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1) (cancer.ml:9)
 	d_dense1_z := w.work[154*MaxBatch : 174*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
-		r_d_dropout1 := d_dropout1[f*MaxBatch:][:n]
 		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:n]
+		r_d_dropout1 := d_dropout1[f*MaxBatch:][:n]
 		r_dense1_2 := dense1[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dropout1[b] * r_dropout1_mask_2[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
+			out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
 		}
 	}
 

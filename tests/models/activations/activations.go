@@ -708,24 +708,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	}
 	loss := T(sum_loss / float64(n*3))
 
-	// d_sq_err = 1/(n·3)·sub
-	d_sq_err := w.work[37*MaxBatch : 40*MaxBatch]
+	// d_u = 2·sub·1/(n·3)
+	d_u := w.work[37*MaxBatch : 40*MaxBatch]
 	d_sq_err_each := 1.0 / T(n*3)
 	for f := 0; f < 3; f++ {
-		out := d_sq_err[f*MaxBatch:][:n]
+		out := d_u[f*MaxBatch:][:n]
 		r_sub_2 := sub[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = d_sq_err_each * r_sub_2[b]
-		}
-	}
-
-	// d_u = d_sq_err + d_sq_err
-	d_u := w.work[43*MaxBatch : 46*MaxBatch]
-	for f := 0; f < 3; f++ {
-		out := d_u[f*MaxBatch:][:n]
-		r_d_sq_err := d_sq_err[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_d_sq_err[b] + r_d_sq_err[b]
+			out[b] = 2.0 * r_sub_2[b] * d_sq_err_each
 		}
 	}
 

@@ -444,19 +444,19 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 		}
 	}
 
-	// d_dense2_z = (-d_bce·sub/sub + d_bce·y/p_clipped)·inrange(p)·sigmoid(dense2_z)
+	// d_dense2_z = (-sub·d_bce/sub + y·d_bce/p_clipped)·inrange(p)·sigmoid(dense2_z)
 	d_dense2_z := w.work[22*MaxBatch : 24*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
-		r_d_bce := d_bce[f*MaxBatch:][:n]
 		r_sub_3 := sub[f*MaxBatch:][:n]
+		r_d_bce := d_bce[f*MaxBatch:][:n]
 		r_sub_4 := sub_2[f*MaxBatch:][:n]
 		r_y_3 := y[f*MaxBatch:][:n]
 		r_p_clipped_3 := p_clipped[f*MaxBatch:][:n]
 		r_p_2 := p[f*MaxBatch:][:n]
 		r_dense2_z_2 := dense2_z[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = (-(r_d_bce[b] * r_sub_3[b] / r_sub_4[b]) + r_d_bce[b]*r_y_3[b]/r_p_clipped_3[b]) * mlrt.InRange(r_p_2[b], T(1e-07), T(0.9999999)) * mlrt.Sigmoid64(r_dense2_z_2[b])
+			out[b] = (-(r_sub_3[b] * r_d_bce[b] / r_sub_4[b]) + r_y_3[b]*r_d_bce[b]/r_p_clipped_3[b]) * mlrt.InRange(r_p_2[b], T(1e-07), T(0.9999999)) * mlrt.Sigmoid64(r_dense2_z_2[b])
 		}
 	}
 

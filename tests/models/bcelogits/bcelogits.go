@@ -312,7 +312,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 		r_dense2_z_2 := dense2_z[f*MaxBatch:][:n]
 		r_y := y[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
-			sum_loss += float64(mlrt.Softplus64(r_dense2_z_2[b]) - r_y[b]*r_dense2_z_2[b])
+			sum_loss += float64(mlrt.Softplus64(r_dense2_z_2[b]) - r_dense2_z_2[b]*r_y[b])
 		}
 	}
 	loss := T(sum_loss / float64(n*1))
@@ -423,7 +423,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 		r_dense2_z_2 := dense2_z[f*MaxBatch:][:n]
 		r_y := y[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
-			sum_loss += float64(mlrt.Softplus64(r_dense2_z_2[b]) - r_y[b]*r_dense2_z_2[b])
+			sum_loss += float64(mlrt.Softplus64(r_dense2_z_2[b]) - r_dense2_z_2[b]*r_y[b])
 		}
 	}
 	loss := T(sum_loss / float64(n*1))
@@ -438,15 +438,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 		}
 	}
 
-	// d_dense2_z = -d_bce·y + d_bce·p
+	// d_dense2_z = y·-d_bce + p·d_bce
 	d_dense2_z := w.work[24*MaxBatch : 25*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
-		r_d_bce := d_bce[f*MaxBatch:][:n]
 		r_y_2 := y[f*MaxBatch:][:n]
+		r_d_bce := d_bce[f*MaxBatch:][:n]
 		r_p := p[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = -r_d_bce[b]*r_y_2[b] + r_d_bce[b]*r_p[b]
+			out[b] = r_y_2[b]*-r_d_bce[b] + r_p[b]*r_d_bce[b]
 		}
 	}
 
@@ -469,15 +469,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	d_dropout1 := w.work[16*MaxBatch : 21*MaxBatch]
 	kernels.GemmTN64(1, 5, n, m.Dense2W, d_dense2_z, MaxBatch, d_dropout1, MaxBatch, false)
 
-	// d_dense1_z = d_dropout1·dropout1_mask·(1 - dense1·dense1) (bcelogits.ml:7)
+	// d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1) (bcelogits.ml:7)
 	d_dense1_z := w.work[25*MaxBatch : 30*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
-		r_d_dropout1 := d_dropout1[f*MaxBatch:][:n]
 		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:n]
+		r_d_dropout1 := d_dropout1[f*MaxBatch:][:n]
 		r_dense1_2 := dense1[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dropout1[b] * r_dropout1_mask_2[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
+			out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
 		}
 	}
 

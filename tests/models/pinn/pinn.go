@@ -75,7 +75,7 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [145 * MaxBatch]T
+	work    [140 * MaxBatch]T
 	scratch [273]T
 	// grads, terms and loss sum this worker's tiles.
 	grads [NumParams]T
@@ -573,14 +573,14 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 		dense1_z_x[j] = s
 	}
 
-	// dense1_x = dense1_z_x·dense1_slope (pinn.ml:6)
+	// dense1_x = dense1_slope·dense1_z_x (pinn.ml:6)
 	dense1_x := w.work[43*MaxBatch : 49*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dense1_x[f*MaxBatch:][:n]
-		dense1_z_x_f := dense1_z_x[f]
 		r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:n]
+		dense1_z_x_f := dense1_z_x[f]
 		for b := range out {
-			out[b] = dense1_z_x_f * r_dense1_slope_2[b]
+			out[b] = r_dense1_slope_2[b] * dense1_z_x_f
 		}
 	}
 
@@ -588,14 +588,14 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense2_z_x := w.work[16*MaxBatch : 21*MaxBatch]
 	kernels.GemmNN64(5, 6, n, m.Dense2W, dense1_x, MaxBatch, dense2_z_x, MaxBatch, false)
 
-	// dense2_x = dense2_z_x·dense2_z_cos (pinn.ml:7)
+	// dense2_x = dense2_z_cos·dense2_z_x (pinn.ml:7)
 	dense2_x := w.work[21*MaxBatch : 26*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_x[f*MaxBatch:][:n]
-		r_dense2_z_x := dense2_z_x[f*MaxBatch:][:n]
 		r_dense2_z_cos_2 := dense2_z_cos[f*MaxBatch:][:n]
+		r_dense2_z_x := dense2_z_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense2_z_x[b] * r_dense2_z_cos_2[b]
+			out[b] = r_dense2_z_cos_2[b] * r_dense2_z_x[b]
 		}
 	}
 
@@ -603,15 +603,15 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	u_x := w.work[9*MaxBatch : 10*MaxBatch]
 	kernels.GemmNN64(1, 5, n, m.Dense3W, dense2_x, MaxBatch, u_x, MaxBatch, false)
 
-	// dense1_x_x = dense1_z_x·-(dense1_x·dense1 + dense1·dense1_x) (pinn.ml:6)
+	// dense1_x_x = dense1_z_x·-2·dense1·dense1_x (pinn.ml:6)
 	dense1_x_x := w.work[49*MaxBatch : 55*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dense1_x_x[f*MaxBatch:][:n]
 		dense1_z_x_f_2 := dense1_z_x[f]
-		r_dense1_x := dense1_x[f*MaxBatch:][:n]
 		r_dense1_2 := dense1[f*MaxBatch:][:n]
+		r_dense1_x := dense1_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = dense1_z_x_f_2 * -(r_dense1_x[b]*r_dense1_2[b] + r_dense1_2[b]*r_dense1_x[b])
+			out[b] = dense1_z_x_f_2 * -(2.0 * r_dense1_2[b] * r_dense1_x[b])
 		}
 	}
 
@@ -619,16 +619,16 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense2_z_x_x := w.work[21*MaxBatch : 26*MaxBatch]
 	kernels.GemmNN64(5, 6, n, m.Dense2W, dense1_x_x, MaxBatch, dense2_z_x_x, MaxBatch, false)
 
-	// dense2_x_x = dense2_z_x_x·dense2_z_cos + dense2_z_x·-dense2_z_x·dense2 (pinn.ml:7)
+	// dense2_x_x = dense2_z_x·-dense2·dense2_z_x + dense2_z_cos·dense2_z_x_x (pinn.ml:7)
 	dense2_x_x := w.work[43*MaxBatch : 48*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_x_x[f*MaxBatch:][:n]
-		r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:n]
-		r_dense2_z_cos_3 := dense2_z_cos[f*MaxBatch:][:n]
 		r_dense2_z_x_2 := dense2_z_x[f*MaxBatch:][:n]
 		r_dense2 := dense2[f*MaxBatch:][:n]
+		r_dense2_z_cos_3 := dense2_z_cos[f*MaxBatch:][:n]
+		r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense2_z_x_x[b]*r_dense2_z_cos_3[b] + r_dense2_z_x_2[b]*-(r_dense2_z_x_2[b]*r_dense2[b])
+			out[b] = r_dense2_z_x_2[b]*-(r_dense2[b]*r_dense2_z_x_2[b]) + r_dense2_z_cos_3[b]*r_dense2_z_x_x[b]
 		}
 	}
 
@@ -636,15 +636,15 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	u_x_x := w.work[0*MaxBatch : 1*MaxBatch]
 	kernels.GemmNN64(1, 5, n, m.Dense3W, dense2_x_x, MaxBatch, u_x_x, MaxBatch, false)
 
-	// dense1_x_t = dense1_z_x·-(dense1_t·dense1 + dense1·dense1_t) (pinn.ml:6)
+	// dense1_x_t = dense1_z_x·-2·dense1·dense1_t (pinn.ml:6)
 	dense1_x_t := w.work[49*MaxBatch : 55*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dense1_x_t[f*MaxBatch:][:n]
 		dense1_z_x_f_3 := dense1_z_x[f]
-		r_dense1_t := dense1_t[f*MaxBatch:][:n]
 		r_dense1_3 := dense1[f*MaxBatch:][:n]
+		r_dense1_t := dense1_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = dense1_z_x_f_3 * -(r_dense1_t[b]*r_dense1_3[b] + r_dense1_3[b]*r_dense1_t[b])
+			out[b] = dense1_z_x_f_3 * -(2.0 * r_dense1_3[b] * r_dense1_t[b])
 		}
 	}
 
@@ -652,17 +652,17 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense2_z_x_t := w.work[21*MaxBatch : 26*MaxBatch]
 	kernels.GemmNN64(5, 6, n, m.Dense2W, dense1_x_t, MaxBatch, dense2_z_x_t, MaxBatch, false)
 
-	// dense2_x_t = dense2_z_x_t·dense2_z_cos + dense2_z_x·-dense2_z_t·dense2 (pinn.ml:7)
+	// dense2_x_t = dense2_z_x·-dense2·dense2_z_t + dense2_z_cos·dense2_z_x_t (pinn.ml:7)
 	dense2_x_t := w.work[43*MaxBatch : 48*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_x_t[f*MaxBatch:][:n]
-		r_dense2_z_x_t := dense2_z_x_t[f*MaxBatch:][:n]
-		r_dense2_z_cos_4 := dense2_z_cos[f*MaxBatch:][:n]
 		r_dense2_z_x_3 := dense2_z_x[f*MaxBatch:][:n]
-		r_dense2_z_t_2 := dense2_z_t[f*MaxBatch:][:n]
 		r_dense2_2 := dense2[f*MaxBatch:][:n]
+		r_dense2_z_t_2 := dense2_z_t[f*MaxBatch:][:n]
+		r_dense2_z_cos_4 := dense2_z_cos[f*MaxBatch:][:n]
+		r_dense2_z_x_t := dense2_z_x_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense2_z_x_t[b]*r_dense2_z_cos_4[b] + r_dense2_z_x_3[b]*-(r_dense2_z_t_2[b]*r_dense2_2[b])
+			out[b] = r_dense2_z_x_3[b]*-(r_dense2_2[b]*r_dense2_z_t_2[b]) + r_dense2_z_cos_4[b]*r_dense2_z_x_t[b]
 		}
 	}
 
@@ -898,14 +898,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		dense1_z_x[j] = s
 	}
 
-	// dense1_x = dense1_z_x·dense1_slope (pinn.ml:6)
+	// dense1_x = dense1_slope·dense1_z_x (pinn.ml:6)
 	dense1_x := w.work[43*MaxBatch : 49*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dense1_x[f*MaxBatch:][:n]
-		dense1_z_x_f := dense1_z_x[f]
 		r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:n]
+		dense1_z_x_f := dense1_z_x[f]
 		for b := range out {
-			out[b] = dense1_z_x_f * r_dense1_slope_2[b]
+			out[b] = r_dense1_slope_2[b] * dense1_z_x_f
 		}
 	}
 
@@ -913,14 +913,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense2_z_x := w.work[49*MaxBatch : 54*MaxBatch]
 	kernels.GemmNN64(5, 6, n, m.Dense2W, dense1_x, MaxBatch, dense2_z_x, MaxBatch, false)
 
-	// dense2_x = dense2_z_x·dense2_z_cos (pinn.ml:7)
+	// dense2_x = dense2_z_cos·dense2_z_x (pinn.ml:7)
 	dense2_x := w.work[54*MaxBatch : 59*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_x[f*MaxBatch:][:n]
-		r_dense2_z_x := dense2_z_x[f*MaxBatch:][:n]
 		r_dense2_z_cos_2 := dense2_z_cos[f*MaxBatch:][:n]
+		r_dense2_z_x := dense2_z_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense2_z_x[b] * r_dense2_z_cos_2[b]
+			out[b] = r_dense2_z_cos_2[b] * r_dense2_z_x[b]
 		}
 	}
 
@@ -928,19 +928,30 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	u_x := w.work[59*MaxBatch : 60*MaxBatch]
 	kernels.GemmNN64(1, 5, n, m.Dense3W, dense2_x, MaxBatch, u_x, MaxBatch, false)
 
-	// dense1_slope_x = -(dense1_x·dense1 + dense1·dense1_x) (pinn.ml:6)
-	dense1_slope_x := w.work[60*MaxBatch : 66*MaxBatch]
+	// dense2_z_cos_x = -dense2·dense2_z_x (pinn.ml:7)
+	dense2_z_cos_x := w.work[60*MaxBatch : 65*MaxBatch]
+	for f := 0; f < 5; f++ {
+		out := dense2_z_cos_x[f*MaxBatch:][:n]
+		r_dense2 := dense2[f*MaxBatch:][:n]
+		r_dense2_z_x_2 := dense2_z_x[f*MaxBatch:][:n]
+		for b := range out {
+			out[b] = -(r_dense2[b] * r_dense2_z_x_2[b])
+		}
+	}
+
+	// dense1_slope_x = -2·dense1·dense1_x (pinn.ml:6)
+	dense1_slope_x := w.work[65*MaxBatch : 71*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dense1_slope_x[f*MaxBatch:][:n]
-		r_dense1_x := dense1_x[f*MaxBatch:][:n]
 		r_dense1_2 := dense1[f*MaxBatch:][:n]
+		r_dense1_x := dense1_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = -(r_dense1_x[b]*r_dense1_2[b] + r_dense1_2[b]*r_dense1_x[b])
+			out[b] = -(2.0 * r_dense1_2[b] * r_dense1_x[b])
 		}
 	}
 
 	// dense1_x_x = dense1_z_x·dense1_slope_x (pinn.ml:6)
-	dense1_x_x := w.work[66*MaxBatch : 72*MaxBatch]
+	dense1_x_x := w.work[71*MaxBatch : 77*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dense1_x_x[f*MaxBatch:][:n]
 		dense1_z_x_f_2 := dense1_z_x[f]
@@ -951,30 +962,19 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	}
 
 	// dense2_z_x_x = dense2_W·dense1_x_x: [5] from [6] (pinn.ml:7)
-	dense2_z_x_x := w.work[72*MaxBatch : 77*MaxBatch]
+	dense2_z_x_x := w.work[77*MaxBatch : 82*MaxBatch]
 	kernels.GemmNN64(5, 6, n, m.Dense2W, dense1_x_x, MaxBatch, dense2_z_x_x, MaxBatch, false)
 
-	// dense2_z_cos_x = -dense2_z_x·dense2 (pinn.ml:7)
-	dense2_z_cos_x := w.work[77*MaxBatch : 82*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := dense2_z_cos_x[f*MaxBatch:][:n]
-		r_dense2_z_x_2 := dense2_z_x[f*MaxBatch:][:n]
-		r_dense2 := dense2[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = -(r_dense2_z_x_2[b] * r_dense2[b])
-		}
-	}
-
-	// dense2_x_x = dense2_z_x_x·dense2_z_cos + dense2_z_x·dense2_z_cos_x (pinn.ml:7)
+	// dense2_x_x = dense2_z_x·dense2_z_cos_x + dense2_z_cos·dense2_z_x_x (pinn.ml:7)
 	dense2_x_x := w.work[82*MaxBatch : 87*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_x_x[f*MaxBatch:][:n]
-		r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:n]
-		r_dense2_z_cos_3 := dense2_z_cos[f*MaxBatch:][:n]
 		r_dense2_z_x_3 := dense2_z_x[f*MaxBatch:][:n]
 		r_dense2_z_cos_x := dense2_z_cos_x[f*MaxBatch:][:n]
+		r_dense2_z_cos_3 := dense2_z_cos[f*MaxBatch:][:n]
+		r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense2_z_x_x[b]*r_dense2_z_cos_3[b] + r_dense2_z_x_3[b]*r_dense2_z_cos_x[b]
+			out[b] = r_dense2_z_x_3[b]*r_dense2_z_cos_x[b] + r_dense2_z_cos_3[b]*r_dense2_z_x_x[b]
 		}
 	}
 
@@ -982,19 +982,30 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	u_x_x := w.work[87*MaxBatch : 88*MaxBatch]
 	kernels.GemmNN64(1, 5, n, m.Dense3W, dense2_x_x, MaxBatch, u_x_x, MaxBatch, false)
 
-	// dense1_slope_t = -(dense1_t·dense1 + dense1·dense1_t) (pinn.ml:6)
-	dense1_slope_t := w.work[88*MaxBatch : 94*MaxBatch]
+	// dense2_z_cos_t = -dense2·dense2_z_t (pinn.ml:7)
+	dense2_z_cos_t := w.work[88*MaxBatch : 93*MaxBatch]
+	for f := 0; f < 5; f++ {
+		out := dense2_z_cos_t[f*MaxBatch:][:n]
+		r_dense2_2 := dense2[f*MaxBatch:][:n]
+		r_dense2_z_t_2 := dense2_z_t[f*MaxBatch:][:n]
+		for b := range out {
+			out[b] = -(r_dense2_2[b] * r_dense2_z_t_2[b])
+		}
+	}
+
+	// dense1_slope_t = -2·dense1·dense1_t (pinn.ml:6)
+	dense1_slope_t := w.work[93*MaxBatch : 99*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dense1_slope_t[f*MaxBatch:][:n]
-		r_dense1_t := dense1_t[f*MaxBatch:][:n]
 		r_dense1_3 := dense1[f*MaxBatch:][:n]
+		r_dense1_t := dense1_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = -(r_dense1_t[b]*r_dense1_3[b] + r_dense1_3[b]*r_dense1_t[b])
+			out[b] = -(2.0 * r_dense1_3[b] * r_dense1_t[b])
 		}
 	}
 
 	// dense1_x_t = dense1_z_x·dense1_slope_t (pinn.ml:6)
-	dense1_x_t := w.work[94*MaxBatch : 100*MaxBatch]
+	dense1_x_t := w.work[99*MaxBatch : 105*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dense1_x_t[f*MaxBatch:][:n]
 		dense1_z_x_f_3 := dense1_z_x[f]
@@ -1005,30 +1016,19 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	}
 
 	// dense2_z_x_t = dense2_W·dense1_x_t: [5] from [6] (pinn.ml:7)
-	dense2_z_x_t := w.work[100*MaxBatch : 105*MaxBatch]
+	dense2_z_x_t := w.work[105*MaxBatch : 110*MaxBatch]
 	kernels.GemmNN64(5, 6, n, m.Dense2W, dense1_x_t, MaxBatch, dense2_z_x_t, MaxBatch, false)
 
-	// dense2_z_cos_t = -dense2_z_t·dense2 (pinn.ml:7)
-	dense2_z_cos_t := w.work[105*MaxBatch : 110*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := dense2_z_cos_t[f*MaxBatch:][:n]
-		r_dense2_z_t_2 := dense2_z_t[f*MaxBatch:][:n]
-		r_dense2_2 := dense2[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = -(r_dense2_z_t_2[b] * r_dense2_2[b])
-		}
-	}
-
-	// dense2_x_t = dense2_z_x_t·dense2_z_cos + dense2_z_x·dense2_z_cos_t (pinn.ml:7)
+	// dense2_x_t = dense2_z_x·dense2_z_cos_t + dense2_z_cos·dense2_z_x_t (pinn.ml:7)
 	dense2_x_t := w.work[110*MaxBatch : 115*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_x_t[f*MaxBatch:][:n]
-		r_dense2_z_x_t := dense2_z_x_t[f*MaxBatch:][:n]
-		r_dense2_z_cos_4 := dense2_z_cos[f*MaxBatch:][:n]
 		r_dense2_z_x_4 := dense2_z_x[f*MaxBatch:][:n]
 		r_dense2_z_cos_t := dense2_z_cos_t[f*MaxBatch:][:n]
+		r_dense2_z_cos_4 := dense2_z_cos[f*MaxBatch:][:n]
+		r_dense2_z_x_t := dense2_z_x_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_dense2_z_x_t[b]*r_dense2_z_cos_4[b] + r_dense2_z_x_4[b]*r_dense2_z_cos_t[b]
+			out[b] = r_dense2_z_x_4[b]*r_dense2_z_cos_t[b] + r_dense2_z_cos_4[b]*r_dense2_z_x_t[b]
 		}
 	}
 
@@ -1104,77 +1104,45 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	// loss = (loss_boundary + loss_r) + loss_boundary+interior (pinn.ml:13)
 	loss := loss_boundary + loss_r + loss_boundaryinterior
 
-	// mul = 0.5/(n·1)·u_t
-	mul := w.work[115*MaxBatch : 116*MaxBatch]
-	spread_each := 0.5 / T(m.rows*1)
-	for f := 0; f < 1; f++ {
-		out := mul[f*MaxBatch:][:n]
-		r_u_t_3 := u_t[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = spread_each * r_u_t_3[b]
-		}
-	}
-
 	// spread = const/(rows·1) on the rows of interior, 0 elsewhere: the adjoint of the mean
-	spread := w.work[9*MaxBatch : 10*MaxBatch]
-	spread_each_2 := 1.0 / T(m.rowsIn(2)*1)
+	spread := w.work[115*MaxBatch : 116*MaxBatch]
+	spread_each := 1.0 / T(m.rowsIn(2)*1)
 	clear(spread)
 	// interior: the rows of this batch
 	lo_3, hi_3 := max(m.setLo[1]-r0, 0), min(m.setHi[1]-r0, n)
 	for f := 0; f < 1; f++ {
 		row := spread[f*MaxBatch:][:n]
 		for b := lo_3; b < hi_3; b++ {
-			row[b] = spread_each_2
+			row[b] = spread_each
 		}
 	}
 
-	// mul = spread·r
-	mul_2 := w.work[0*MaxBatch : 1*MaxBatch]
-	for f := 0; f < 1; f++ {
-		out := mul_2[f*MaxBatch:][:n]
-		r_spread := spread[f*MaxBatch:][:n]
-		r_r_2 := r[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_spread[b] * r_r_2[b]
-		}
-	}
-
-	// d_r = mul + mul
-	d_r := w.work[116*MaxBatch : 117*MaxBatch]
+	// d_r = 2·r·spread
+	d_r := w.work[9*MaxBatch : 10*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_r[f*MaxBatch:][:n]
-		r_mul := mul_2[f*MaxBatch:][:n]
+		r_r_2 := r[f*MaxBatch:][:n]
+		r_spread := spread[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_mul[b] + r_mul[b]
+			out[b] = 2.0 * r_r_2[b] * r_spread[b]
 		}
 	}
 
 	// spread = const/(rows·1) on the rows of boundary, 0 elsewhere: the adjoint of the mean
-	spread_2 := w.work[9*MaxBatch : 10*MaxBatch]
-	spread_each_3 := 5.0 / T(m.rowsIn(1)*1)
+	spread_2 := w.work[116*MaxBatch : 117*MaxBatch]
+	spread_each_2 := 5.0 / T(m.rowsIn(1)*1)
 	clear(spread_2)
 	// boundary: the rows of this batch
 	lo_4, hi_4 := max(m.setLo[0]-r0, 0), min(m.setHi[0]-r0, n)
 	for f := 0; f < 1; f++ {
 		row := spread_2[f*MaxBatch:][:n]
 		for b := lo_4; b < hi_4; b++ {
-			row[b] = spread_each_3
-		}
-	}
-
-	// mul = spread·sub
-	mul_3 := w.work[0*MaxBatch : 1*MaxBatch]
-	for f := 0; f < 1; f++ {
-		out := mul_3[f*MaxBatch:][:n]
-		r_spread_2 := spread_2[f*MaxBatch:][:n]
-		r_sub_2 := sub[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_spread_2[b] * r_sub_2[b]
+			row[b] = spread_each_2
 		}
 	}
 
 	// d_u_x_t = d_r·0.1
-	d_u_x_t := w.work[87*MaxBatch : 88*MaxBatch]
+	d_u_x_t := w.work[115*MaxBatch : 116*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_u_x_t[f*MaxBatch:][:n]
 		r_d_r := d_r[f*MaxBatch:][:n]
@@ -1191,25 +1159,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense2_x_t := w.work[110*MaxBatch : 115*MaxBatch]
 	kernels.GemmTN64(1, 5, n, m.Dense3W, d_u_x_t, MaxBatch, d_dense2_x_t, MaxBatch, false)
 
-	// d_dense2_z_x_t = d_dense2_x_t·dense2_z_cos (pinn.ml:8)
+	// d_dense2_z_x_t = dense2_z_cos·d_dense2_x_t (pinn.ml:8)
 	d_dense2_z_x_t := w.work[117*MaxBatch : 122*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := d_dense2_z_x_t[f*MaxBatch:][:n]
-		r_d_dense2_x_t := d_dense2_x_t[f*MaxBatch:][:n]
 		r_dense2_z_cos_5 := dense2_z_cos[f*MaxBatch:][:n]
+		r_d_dense2_x_t := d_dense2_x_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense2_x_t[b] * r_dense2_z_cos_5[b]
-		}
-	}
-
-	// d_dense2_z_t = -d_dense2_x_t·dense2_z_x (pinn.ml:8)
-	d_dense2_z_t := w.work[122*MaxBatch : 127*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := d_dense2_z_t[f*MaxBatch:][:n]
-		r_d_dense2_x_t_2 := d_dense2_x_t[f*MaxBatch:][:n]
-		r_dense2_z_x_5 := dense2_z_x[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = -(r_d_dense2_x_t_2[b] * r_dense2_z_x_5[b])
+			out[b] = r_dense2_z_cos_5[b] * r_d_dense2_x_t[b]
 		}
 	}
 
@@ -1218,56 +1175,45 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(5, 6, n, d_dense2_z_x_t, MaxBatch, dense1_x_t, MaxBatch, d_dense2_W, false)
 
 	// d_dense1_x_t = dense2_Wᵀ·d_dense2_z_x_t: [6] from [5] (pinn.ml:7)
-	d_dense1_x_t := w.work[94*MaxBatch : 100*MaxBatch]
+	d_dense1_x_t := w.work[99*MaxBatch : 105*MaxBatch]
 	kernels.GemmTN64(5, 6, n, m.Dense2W, d_dense2_z_x_t, MaxBatch, d_dense1_x_t, MaxBatch, false)
 
 	// d_dense1_x_t = Σ over the batch of d_dense1_x_t (pinn.ml:7)
 	d_dense1_x_t_2 := w.scratch[67:73]
 	for f := 0; f < 6; f++ {
-		r_d_dense1_x_t := d_dense1_x_t[f*MaxBatch:][:n]
 		r_dense1_slope_t_2 := dense1_slope_t[f*MaxBatch:][:n]
+		r_d_dense1_x_t := d_dense1_x_t[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
-			s += r_d_dense1_x_t[b] * r_dense1_slope_t_2[b]
+			s += r_dense1_slope_t_2[b] * r_d_dense1_x_t[b]
 		}
 		d_dense1_x_t_2[f] = s
 	}
 
-	// d_dense1_t = -d_dense1_x_t·dense1_z_x (pinn.ml:7)
-	d_dense1_t := w.work[88*MaxBatch : 94*MaxBatch]
+	// d_dense1_t = -dense1_z_x·d_dense1_x_t·2 (pinn.ml:7)
+	d_dense1_t := w.work[93*MaxBatch : 99*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := d_dense1_t[f*MaxBatch:][:n]
-		r_d_dense1_x_t_2 := d_dense1_x_t[f*MaxBatch:][:n]
 		dense1_z_x_f_4 := dense1_z_x[f]
+		r_d_dense1_x_t_2 := d_dense1_x_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = -(r_d_dense1_x_t_2[b] * dense1_z_x_f_4)
+			out[b] = -(dense1_z_x_f_4 * r_d_dense1_x_t_2[b]) * 2.0
 		}
 	}
 
-	// d_dense1_t = d_dense1_t·dense1_t (pinn.ml:7)
-	d_dense1_t_2 := w.work[94*MaxBatch : 100*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := d_dense1_t_2[f*MaxBatch:][:n]
-		r_d_dense1_t := d_dense1_t[f*MaxBatch:][:n]
-		r_dense1_t_2 := dense1_t[f*MaxBatch:][:n]
+	// d_dense2_z_t = -dense2_z_x·d_dense2_x_t (pinn.ml:8)
+	d_dense2_z_t := w.work[117*MaxBatch : 122*MaxBatch]
+	for f := 0; f < 5; f++ {
+		out := d_dense2_z_t[f*MaxBatch:][:n]
+		r_dense2_z_x_5 := dense2_z_x[f*MaxBatch:][:n]
+		r_d_dense2_x_t_2 := d_dense2_x_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense1_t[b] * r_dense1_t_2[b]
-		}
-	}
-
-	// d_dense1_t = d_dense1_t·dense1 (pinn.ml:7)
-	d_dense1_t_3 := w.work[127*MaxBatch : 133*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := d_dense1_t_3[f*MaxBatch:][:n]
-		r_d_dense1_t_2 := d_dense1_t[f*MaxBatch:][:n]
-		r_dense1_4 := dense1[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_d_dense1_t_2[b] * r_dense1_4[b]
+			out[b] = -(r_dense2_z_x_5[b] * r_d_dense2_x_t_2[b])
 		}
 	}
 
 	// d_u_x_x = -d_r·0.003183098861837907
-	d_u_x_x := w.work[9*MaxBatch : 10*MaxBatch]
+	d_u_x_x := w.work[115*MaxBatch : 116*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_u_x_x[f*MaxBatch:][:n]
 		r_d_r_2 := d_r[f*MaxBatch:][:n]
@@ -1281,28 +1227,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(1, 5, n, d_u_x_x, MaxBatch, dense2_x_x, MaxBatch, d_dense3_W_2, false)
 
 	// d_dense2_x_x = dense3_Wᵀ·d_u_x_x: [5] from [1] (pinn.ml:8)
-	d_dense2_x_x := w.work[117*MaxBatch : 122*MaxBatch]
+	d_dense2_x_x := w.work[99*MaxBatch : 104*MaxBatch]
 	kernels.GemmTN64(1, 5, n, m.Dense3W, d_u_x_x, MaxBatch, d_dense2_x_x, MaxBatch, false)
 
-	// d_dense2_z_x_x = d_dense2_x_x·dense2_z_cos (pinn.ml:8)
-	d_dense2_z_x_x := w.work[88*MaxBatch : 93*MaxBatch]
+	// d_dense2_z_x_x = dense2_z_cos·d_dense2_x_x (pinn.ml:8)
+	d_dense2_z_x_x := w.work[82*MaxBatch : 87*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := d_dense2_z_x_x[f*MaxBatch:][:n]
-		r_d_dense2_x_x := d_dense2_x_x[f*MaxBatch:][:n]
 		r_dense2_z_cos_6 := dense2_z_cos[f*MaxBatch:][:n]
+		r_d_dense2_x_x := d_dense2_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense2_x_x[b] * r_dense2_z_cos_6[b]
-		}
-	}
-
-	// d_dense2_z_x = -d_dense2_x_x·dense2_z_x (pinn.ml:8)
-	d_dense2_z_x := w.work[82*MaxBatch : 87*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := d_dense2_z_x[f*MaxBatch:][:n]
-		r_d_dense2_x_x_2 := d_dense2_x_x[f*MaxBatch:][:n]
-		r_dense2_z_x_6 := dense2_z_x[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = -(r_d_dense2_x_x_2[b] * r_dense2_z_x_6[b])
+			out[b] = r_dense2_z_cos_6[b] * r_d_dense2_x_x[b]
 		}
 	}
 
@@ -1311,85 +1246,76 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(5, 6, n, d_dense2_z_x_x, MaxBatch, dense1_x_x, MaxBatch, d_dense2_W_2, false)
 
 	// d_dense1_x_x = dense2_Wᵀ·d_dense2_z_x_x: [6] from [5] (pinn.ml:7)
-	d_dense1_x_x := w.work[66*MaxBatch : 72*MaxBatch]
+	d_dense1_x_x := w.work[71*MaxBatch : 77*MaxBatch]
 	kernels.GemmTN64(5, 6, n, m.Dense2W, d_dense2_z_x_x, MaxBatch, d_dense1_x_x, MaxBatch, false)
 
 	// d_dense1_x_x = Σ over the batch of d_dense1_x_x (pinn.ml:7)
 	d_dense1_x_x_2 := w.scratch[108:114]
 	for f := 0; f < 6; f++ {
-		r_d_dense1_x_x := d_dense1_x_x[f*MaxBatch:][:n]
 		r_dense1_slope_x_2 := dense1_slope_x[f*MaxBatch:][:n]
+		r_d_dense1_x_x := d_dense1_x_x[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
-			s += r_d_dense1_x_x[b] * r_dense1_slope_x_2[b]
+			s += r_dense1_slope_x_2[b] * r_d_dense1_x_x[b]
 		}
 		d_dense1_x_x_2[f] = s
 	}
 
-	// d_dense1_x = -d_dense1_x_x·dense1_z_x (pinn.ml:7)
-	d_dense1_x := w.work[60*MaxBatch : 66*MaxBatch]
+	// d_dense1_x = -dense1_z_x·d_dense1_x_x·2 (pinn.ml:7)
+	d_dense1_x := w.work[65*MaxBatch : 71*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := d_dense1_x[f*MaxBatch:][:n]
-		r_d_dense1_x_x_2 := d_dense1_x_x[f*MaxBatch:][:n]
 		dense1_z_x_f_5 := dense1_z_x[f]
+		r_d_dense1_x_x_2 := d_dense1_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = -(r_d_dense1_x_x_2[b] * dense1_z_x_f_5)
+			out[b] = -(dense1_z_x_f_5 * r_d_dense1_x_x_2[b]) * 2.0
 		}
 	}
 
-	// d_dense1_x = d_dense1_x·dense1_x (pinn.ml:7)
-	d_dense1_x_2 := w.work[66*MaxBatch : 72*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := d_dense1_x_2[f*MaxBatch:][:n]
-		r_d_dense1_x := d_dense1_x[f*MaxBatch:][:n]
-		r_dense1_x_2 := dense1_x[f*MaxBatch:][:n]
+	// d_dense2_z_x = -dense2_z_x·d_dense2_x_x (pinn.ml:8)
+	d_dense2_z_x := w.work[82*MaxBatch : 87*MaxBatch]
+	for f := 0; f < 5; f++ {
+		out := d_dense2_z_x[f*MaxBatch:][:n]
+		r_dense2_z_x_6 := dense2_z_x[f*MaxBatch:][:n]
+		r_d_dense2_x_x_2 := d_dense2_x_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense1_x[b] * r_dense1_x_2[b]
+			out[b] = -(r_dense2_z_x_6[b] * r_d_dense2_x_x_2[b])
 		}
 	}
 
-	// d_dense1_x = d_dense1_x·dense1 (pinn.ml:7)
-	d_dense1_x_3 := w.work[133*MaxBatch : 139*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := d_dense1_x_3[f*MaxBatch:][:n]
-		r_d_dense1_x_2 := d_dense1_x[f*MaxBatch:][:n]
-		r_dense1_5 := dense1[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_d_dense1_x_2[b] * r_dense1_5[b]
-		}
-	}
-
-	// d_u_t = (mul + mul) + d_r
-	d_u_t := w.work[87*MaxBatch : 88*MaxBatch]
+	// d_u_t = 2·u_t·0.5/(n·1) + d_r
+	d_u_t := w.work[104*MaxBatch : 105*MaxBatch]
+	spread_each_3 := 0.5 / T(m.rows*1)
 	for f := 0; f < 1; f++ {
 		out := d_u_t[f*MaxBatch:][:n]
-		r_mul_2 := mul[f*MaxBatch:][:n]
+		r_u_t_3 := u_t[f*MaxBatch:][:n]
 		r_d_r_3 := d_r[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_mul_2[b] + r_mul_2[b] + r_d_r_3[b]
+			out[b] = 2.0*r_u_t_3[b]*spread_each_3 + r_d_r_3[b]
 		}
 	}
 
-	// d_u_x = d_r·u
-	d_u_x := w.work[93*MaxBatch : 94*MaxBatch]
+	// d_u_x = u·d_r
+	d_u_x := w.work[115*MaxBatch : 116*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_u_x[f*MaxBatch:][:n]
-		r_d_r_4 := d_r[f*MaxBatch:][:n]
 		r_u_3 := u[f*MaxBatch:][:n]
+		r_d_r_4 := d_r[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_r_4[b] * r_u_3[b]
+			out[b] = r_u_3[b] * r_d_r_4[b]
 		}
 	}
 
-	// d_u = (mul + mul) + d_r·u_x
-	d_u := w.work[9*MaxBatch : 10*MaxBatch]
+	// d_u = 2·sub·spread + u_x·d_r
+	d_u := w.work[71*MaxBatch : 72*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_u[f*MaxBatch:][:n]
-		r_mul_3 := mul_3[f*MaxBatch:][:n]
-		r_d_r_5 := d_r[f*MaxBatch:][:n]
+		r_sub_2 := sub[f*MaxBatch:][:n]
+		r_spread_2 := spread_2[f*MaxBatch:][:n]
 		r_u_x_2 := u_x[f*MaxBatch:][:n]
+		r_d_r_5 := d_r[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_mul_3[b] + r_mul_3[b] + r_d_r_5[b]*r_u_x_2[b]
+			out[b] = 2.0*r_sub_2[b]*r_spread_2[b] + r_u_x_2[b]*r_d_r_5[b]
 		}
 	}
 
@@ -1398,23 +1324,23 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(1, 5, n, d_u_x, MaxBatch, dense2_x, MaxBatch, d_dense3_W_3, false)
 
 	// d_dense2_x = dense3_Wᵀ·d_u_x: [5] from [1] (pinn.ml:8)
-	d_dense2_x := w.work[88*MaxBatch : 93*MaxBatch]
+	d_dense2_x := w.work[72*MaxBatch : 77*MaxBatch]
 	kernels.GemmTN64(1, 5, n, m.Dense3W, d_u_x, MaxBatch, d_dense2_x, MaxBatch, false)
 
-	// d_dense2_z_x = ((d_dense2_x_t·dense2_z_cos_t + d_dense2_x_x·dense2_z_cos_x) + d_dense2_z_x·dense2) + d_dense2_x·dense2_z_cos (pinn.ml:8)
-	d_dense2_z_x_2 := w.work[60*MaxBatch : 65*MaxBatch]
+	// d_dense2_z_x = ((dense2_z_cos_t·d_dense2_x_t + dense2_z_cos_x·d_dense2_x_x) + dense2·d_dense2_z_x) + dense2_z_cos·d_dense2_x (pinn.ml:8)
+	d_dense2_z_x_2 := w.work[54*MaxBatch : 59*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := d_dense2_z_x_2[f*MaxBatch:][:n]
-		r_d_dense2_x_t_3 := d_dense2_x_t[f*MaxBatch:][:n]
 		r_dense2_z_cos_t_2 := dense2_z_cos_t[f*MaxBatch:][:n]
-		r_d_dense2_x_x_3 := d_dense2_x_x[f*MaxBatch:][:n]
+		r_d_dense2_x_t_3 := d_dense2_x_t[f*MaxBatch:][:n]
 		r_dense2_z_cos_x_2 := dense2_z_cos_x[f*MaxBatch:][:n]
-		r_d_dense2_z_x := d_dense2_z_x[f*MaxBatch:][:n]
+		r_d_dense2_x_x_3 := d_dense2_x_x[f*MaxBatch:][:n]
 		r_dense2_3 := dense2[f*MaxBatch:][:n]
-		r_d_dense2_x := d_dense2_x[f*MaxBatch:][:n]
+		r_d_dense2_z_x := d_dense2_z_x[f*MaxBatch:][:n]
 		r_dense2_z_cos_7 := dense2_z_cos[f*MaxBatch:][:n]
+		r_d_dense2_x := d_dense2_x[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense2_x_t_3[b]*r_dense2_z_cos_t_2[b] + r_d_dense2_x_x_3[b]*r_dense2_z_cos_x_2[b] + r_d_dense2_z_x[b]*r_dense2_3[b] + r_d_dense2_x[b]*r_dense2_z_cos_7[b]
+			out[b] = r_dense2_z_cos_t_2[b]*r_d_dense2_x_t_3[b] + r_dense2_z_cos_x_2[b]*r_d_dense2_x_x_3[b] + r_dense2_3[b]*r_d_dense2_z_x[b] + r_dense2_z_cos_7[b]*r_d_dense2_x[b]
 		}
 	}
 
@@ -1423,30 +1349,31 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(5, 6, n, d_dense2_z_x_2, MaxBatch, dense1_x, MaxBatch, d_dense2_W_3, false)
 
 	// d_dense1_x = dense2_Wᵀ·d_dense2_z_x: [6] from [5] (pinn.ml:7)
-	d_dense1_x_4 := w.work[43*MaxBatch : 49*MaxBatch]
-	kernels.GemmTN64(5, 6, n, m.Dense2W, d_dense2_z_x_2, MaxBatch, d_dense1_x_4, MaxBatch, false)
+	d_dense1_x_2 := w.work[122*MaxBatch : 128*MaxBatch]
+	kernels.GemmTN64(5, 6, n, m.Dense2W, d_dense2_z_x_2, MaxBatch, d_dense1_x_2, MaxBatch, false)
 
-	// d_dense1_x = (d_dense1_x + d_dense1_x) + d_dense1_x (pinn.ml:7)
-	d_dense1_x_5 := w.work[139*MaxBatch : 145*MaxBatch]
+	// d_dense1_x = dense1·d_dense1_x + d_dense1_x (pinn.ml:7)
+	d_dense1_x_3 := w.work[128*MaxBatch : 134*MaxBatch]
 	for f := 0; f < 6; f++ {
-		out := d_dense1_x_5[f*MaxBatch:][:n]
-		r_d_dense1_x_3 := d_dense1_x_3[f*MaxBatch:][:n]
-		r_d_dense1_x_4 := d_dense1_x_4[f*MaxBatch:][:n]
+		out := d_dense1_x_3[f*MaxBatch:][:n]
+		r_dense1_4 := dense1[f*MaxBatch:][:n]
+		r_d_dense1_x := d_dense1_x[f*MaxBatch:][:n]
+		r_d_dense1_x_2 := d_dense1_x_2[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense1_x_3[b] + r_d_dense1_x_3[b] + r_d_dense1_x_4[b]
+			out[b] = r_dense1_4[b]*r_d_dense1_x[b] + r_d_dense1_x_2[b]
 		}
 	}
 
 	// d_dense1_x = Σ over the batch of d_dense1_x (pinn.ml:7)
-	d_dense1_x_6 := w.scratch[149:155]
+	d_dense1_x_4 := w.scratch[149:155]
 	for f := 0; f < 6; f++ {
-		r_d_dense1_x_5 := d_dense1_x_5[f*MaxBatch:][:n]
 		r_dense1_slope_3 := dense1_slope[f*MaxBatch:][:n]
+		r_d_dense1_x_3 := d_dense1_x_3[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
-			s += r_d_dense1_x_5[b] * r_dense1_slope_3[b]
+			s += r_dense1_slope_3[b] * r_d_dense1_x_3[b]
 		}
-		d_dense1_x_6[f] = s
+		d_dense1_x_4[f] = s
 	}
 
 	// d_dense1_z_x = (d_dense1_x_t + d_dense1_x_x) + d_dense1_x (pinn.ml:7)
@@ -1454,7 +1381,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	for f := 0; f < 6; f++ {
 		d_dense1_x_t_f := d_dense1_x_t_2[f]
 		d_dense1_x_x_f := d_dense1_x_x_2[f]
-		d_dense1_x_f := d_dense1_x_6[f]
+		d_dense1_x_f := d_dense1_x_4[f]
 		d_dense1_z_x[f] = d_dense1_x_t_f + d_dense1_x_x_f + d_dense1_x_f
 	}
 
@@ -1471,19 +1398,19 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(1, 5, n, d_u_t, MaxBatch, dense2_t, MaxBatch, d_dense3_W_4, false)
 
 	// d_dense2_t = dense3_Wᵀ·d_u_t: [5] from [1] (pinn.ml:8)
-	d_dense2_t := w.work[54*MaxBatch : 59*MaxBatch]
+	d_dense2_t := w.work[60*MaxBatch : 65*MaxBatch]
 	kernels.GemmTN64(1, 5, n, m.Dense3W, d_u_t, MaxBatch, d_dense2_t, MaxBatch, false)
 
-	// d_dense2_z_t = d_dense2_z_t·dense2 + d_dense2_t·dense2_z_cos (pinn.ml:8)
-	d_dense2_z_t_2 := w.work[77*MaxBatch : 82*MaxBatch]
+	// d_dense2_z_t = dense2·d_dense2_z_t + dense2_z_cos·d_dense2_t (pinn.ml:8)
+	d_dense2_z_t_2 := w.work[88*MaxBatch : 93*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := d_dense2_z_t_2[f*MaxBatch:][:n]
-		r_d_dense2_z_t := d_dense2_z_t[f*MaxBatch:][:n]
 		r_dense2_4 := dense2[f*MaxBatch:][:n]
-		r_d_dense2_t := d_dense2_t[f*MaxBatch:][:n]
+		r_d_dense2_z_t := d_dense2_z_t[f*MaxBatch:][:n]
 		r_dense2_z_cos_8 := dense2_z_cos[f*MaxBatch:][:n]
+		r_d_dense2_t := d_dense2_t[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense2_z_t[b]*r_dense2_4[b] + r_d_dense2_t[b]*r_dense2_z_cos_8[b]
+			out[b] = r_dense2_4[b]*r_d_dense2_z_t[b] + r_dense2_z_cos_8[b]*r_d_dense2_t[b]
 		}
 	}
 
@@ -1492,43 +1419,44 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(5, 6, n, d_dense2_z_t_2, MaxBatch, dense1_t, MaxBatch, d_dense2_W_4, false)
 
 	// d_dense1_t = dense2_Wᵀ·d_dense2_z_t: [6] from [5] (pinn.ml:7)
-	d_dense1_t_4 := w.work[133*MaxBatch : 139*MaxBatch]
-	kernels.GemmTN64(5, 6, n, m.Dense2W, d_dense2_z_t_2, MaxBatch, d_dense1_t_4, MaxBatch, false)
+	d_dense1_t_2 := w.work[122*MaxBatch : 128*MaxBatch]
+	kernels.GemmTN64(5, 6, n, m.Dense2W, d_dense2_z_t_2, MaxBatch, d_dense1_t_2, MaxBatch, false)
 
-	// d_dense1_t = (d_dense1_t + d_dense1_t) + d_dense1_t (pinn.ml:7)
-	d_dense1_t_5 := w.work[43*MaxBatch : 49*MaxBatch]
+	// d_dense1_t = dense1·d_dense1_t + d_dense1_t (pinn.ml:7)
+	d_dense1_t_3 := w.work[134*MaxBatch : 140*MaxBatch]
 	for f := 0; f < 6; f++ {
-		out := d_dense1_t_5[f*MaxBatch:][:n]
-		r_d_dense1_t_3 := d_dense1_t_3[f*MaxBatch:][:n]
-		r_d_dense1_t_4 := d_dense1_t_4[f*MaxBatch:][:n]
+		out := d_dense1_t_3[f*MaxBatch:][:n]
+		r_dense1_5 := dense1[f*MaxBatch:][:n]
+		r_d_dense1_t := d_dense1_t[f*MaxBatch:][:n]
+		r_d_dense1_t_2 := d_dense1_t_2[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dense1_t_3[b] + r_d_dense1_t_3[b] + r_d_dense1_t_4[b]
+			out[b] = r_dense1_5[b]*r_d_dense1_t[b] + r_d_dense1_t_2[b]
 		}
 	}
 
 	// d_dense1_z_t = Σ over the batch of d_dense1_t (pinn.ml:7)
 	d_dense1_z_t := w.scratch[208:214]
 	for f := 0; f < 6; f++ {
-		r_d_dense1_t_5 := d_dense1_t_5[f*MaxBatch:][:n]
 		r_dense1_slope_4 := dense1_slope[f*MaxBatch:][:n]
+		r_d_dense1_t_3 := d_dense1_t_3[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
-			s += r_d_dense1_t_5[b] * r_dense1_slope_4[b]
+			s += r_dense1_slope_4[b] * r_d_dense1_t_3[b]
 		}
 		d_dense1_z_t[f] = s
 	}
 
-	// d_dense1 = -(d_dense1_x·dense1_z_x + d_dense1_t·dense1_z_t)·dense1 (pinn.ml:7)
-	d_dense1 := w.work[27*MaxBatch : 33*MaxBatch]
+	// d_dense1 = dense1·-(dense1_z_x·d_dense1_x + dense1_z_t·d_dense1_t) (pinn.ml:7)
+	d_dense1 := w.work[122*MaxBatch : 128*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := d_dense1[f*MaxBatch:][:n]
-		r_d_dense1_x_6 := d_dense1_x_5[f*MaxBatch:][:n]
-		dense1_z_x_f_6 := dense1_z_x[f]
-		r_d_dense1_t_6 := d_dense1_t_5[f*MaxBatch:][:n]
-		dense1_z_t_f_2 := dense1_z_t[f]
 		r_dense1_6 := dense1[f*MaxBatch:][:n]
+		dense1_z_x_f_6 := dense1_z_x[f]
+		r_d_dense1_x_4 := d_dense1_x_3[f*MaxBatch:][:n]
+		dense1_z_t_f_2 := dense1_z_t[f]
+		r_d_dense1_t_4 := d_dense1_t_3[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = -(r_d_dense1_x_6[b]*dense1_z_x_f_6 + r_d_dense1_t_6[b]*dense1_z_t_f_2) * r_dense1_6[b]
+			out[b] = r_dense1_6[b] * -(dense1_z_x_f_6*r_d_dense1_x_4[b] + dense1_z_t_f_2*r_d_dense1_t_4[b])
 		}
 	}
 
@@ -1556,7 +1484,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(1, 5, n, d_u, MaxBatch, dense2, MaxBatch, d_dense3_W_5, false)
 
 	// d_dense2 = dense3_Wᵀ·d_u: [5] from [1] (pinn.ml:8)
-	d_dense2 := w.work[105*MaxBatch : 110*MaxBatch]
+	d_dense2 := w.work[54*MaxBatch : 59*MaxBatch]
 	kernels.GemmTN64(1, 5, n, m.Dense3W, d_u, MaxBatch, d_dense2, MaxBatch, false)
 
 	// d_dense3_W = (((d_dense3_W + d_dense3_W) + d_dense3_W) + d_dense3_W) + d_dense3_W (pinn.ml:8)
@@ -1570,25 +1498,25 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense3_W_6[f] += d_dense3_W_f + d_dense3_W_f_2 + d_dense3_W_f_3 + d_dense3_W_f_4 + d_dense3_W_f_5
 	}
 
-	// d_dense2_z = -(((d_dense2_x_t·dense2_z_x_t + d_dense2_x_x·dense2_z_x_x) + d_dense2_x·dense2_z_x) + d_dense2_t·dense2_z_t)·dense2 + ((d_dense2_z_t·dense2_z_t + d_dense2_z_x·dense2_z_x) + d_dense2)·dense2_z_cos (pinn.ml:8)
-	d_dense2_z := w.work[60*MaxBatch : 65*MaxBatch]
+	// d_dense2_z = -dense2·(((dense2_z_x_t·d_dense2_x_t + dense2_z_x_x·d_dense2_x_x) + dense2_z_x·d_dense2_x) + dense2_z_t·d_dense2_t) + dense2_z_cos·((dense2_z_t·d_dense2_z_t + dense2_z_x·d_dense2_z_x) + d_dense2) (pinn.ml:8)
+	d_dense2_z := w.work[16*MaxBatch : 21*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
-		r_d_dense2_x_t_4 := d_dense2_x_t[f*MaxBatch:][:n]
-		r_dense2_z_x_t_2 := dense2_z_x_t[f*MaxBatch:][:n]
-		r_d_dense2_x_x_4 := d_dense2_x_x[f*MaxBatch:][:n]
-		r_dense2_z_x_x_2 := dense2_z_x_x[f*MaxBatch:][:n]
-		r_d_dense2_x_2 := d_dense2_x[f*MaxBatch:][:n]
-		r_dense2_z_x_7 := dense2_z_x[f*MaxBatch:][:n]
-		r_d_dense2_t_2 := d_dense2_t[f*MaxBatch:][:n]
-		r_dense2_z_t_3 := dense2_z_t[f*MaxBatch:][:n]
 		r_dense2_5 := dense2[f*MaxBatch:][:n]
+		r_dense2_z_x_t_2 := dense2_z_x_t[f*MaxBatch:][:n]
+		r_d_dense2_x_t_4 := d_dense2_x_t[f*MaxBatch:][:n]
+		r_dense2_z_x_x_2 := dense2_z_x_x[f*MaxBatch:][:n]
+		r_d_dense2_x_x_4 := d_dense2_x_x[f*MaxBatch:][:n]
+		r_dense2_z_x_7 := dense2_z_x[f*MaxBatch:][:n]
+		r_d_dense2_x_2 := d_dense2_x[f*MaxBatch:][:n]
+		r_dense2_z_t_3 := dense2_z_t[f*MaxBatch:][:n]
+		r_d_dense2_t_2 := d_dense2_t[f*MaxBatch:][:n]
+		r_dense2_z_cos_9 := dense2_z_cos[f*MaxBatch:][:n]
 		r_d_dense2_z_t_2 := d_dense2_z_t[f*MaxBatch:][:n]
 		r_d_dense2_z_x_2 := d_dense2_z_x[f*MaxBatch:][:n]
 		r_d_dense2 := d_dense2[f*MaxBatch:][:n]
-		r_dense2_z_cos_9 := dense2_z_cos[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = -((r_d_dense2_x_t_4[b]*r_dense2_z_x_t_2[b] + r_d_dense2_x_x_4[b]*r_dense2_z_x_x_2[b] + r_d_dense2_x_2[b]*r_dense2_z_x_7[b] + r_d_dense2_t_2[b]*r_dense2_z_t_3[b]) * r_dense2_5[b]) + (r_d_dense2_z_t_2[b]*r_dense2_z_t_3[b]+r_d_dense2_z_x_2[b]*r_dense2_z_x_7[b]+r_d_dense2[b])*r_dense2_z_cos_9[b]
+			out[b] = -(r_dense2_5[b] * (r_dense2_z_x_t_2[b]*r_d_dense2_x_t_4[b] + r_dense2_z_x_x_2[b]*r_d_dense2_x_x_4[b] + r_dense2_z_x_7[b]*r_d_dense2_x_2[b] + r_dense2_z_t_3[b]*r_d_dense2_t_2[b])) + r_dense2_z_cos_9[b]*(r_dense2_z_t_3[b]*r_d_dense2_z_t_2[b]+r_dense2_z_x_7[b]*r_d_dense2_z_x_2[b]+r_d_dense2[b])
 		}
 	}
 
@@ -1608,7 +1536,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	kernels.GemmNT64(5, 6, n, d_dense2_z, MaxBatch, dense1, MaxBatch, d_dense2_W_5, false)
 
 	// d_dense1 = dense2_Wᵀ·d_dense2_z: [6] from [5] (pinn.ml:7)
-	d_dense1_2 := w.work[127*MaxBatch : 133*MaxBatch]
+	d_dense1_2 := w.work[128*MaxBatch : 134*MaxBatch]
 	kernels.GemmTN64(5, 6, n, m.Dense2W, d_dense2_z, MaxBatch, d_dense1_2, MaxBatch, false)
 
 	// d_dense2_W = (((d_dense2_W + d_dense2_W) + d_dense2_W) + d_dense2_W) + d_dense2_W (pinn.ml:7)
@@ -1622,17 +1550,19 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense2_W_6[f] += d_dense2_W_f + d_dense2_W_f_2 + d_dense2_W_f_3 + d_dense2_W_f_4 + d_dense2_W_f_5
 	}
 
-	// d_dense1_z = ((((((d_dense1_t + d_dense1_t) + d_dense1_x) + d_dense1_x) + d_dense1) + d_dense1) + d_dense1)·dense1_slope (pinn.ml:7)
-	d_dense1_z := w.work[133*MaxBatch : 139*MaxBatch]
+	// d_dense1_z = dense1_slope·((d_dense1 + ((dense1_t·d_dense1_t + dense1_x·d_dense1_x) + d_dense1)) + d_dense1) (pinn.ml:7)
+	d_dense1_z := w.work[134*MaxBatch : 140*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
-		r_d_dense1_t_7 := d_dense1_t_2[f*MaxBatch:][:n]
-		r_d_dense1_x_7 := d_dense1_x_2[f*MaxBatch:][:n]
-		r_d_dense1 := d_dense1[f*MaxBatch:][:n]
-		r_d_dense1_2 := d_dense1_2[f*MaxBatch:][:n]
 		r_dense1_slope_5 := dense1_slope[f*MaxBatch:][:n]
+		r_d_dense1 := d_dense1[f*MaxBatch:][:n]
+		r_dense1_t_2 := dense1_t[f*MaxBatch:][:n]
+		r_d_dense1_t_5 := d_dense1_t[f*MaxBatch:][:n]
+		r_dense1_x_2 := dense1_x[f*MaxBatch:][:n]
+		r_d_dense1_x_5 := d_dense1_x[f*MaxBatch:][:n]
+		r_d_dense1_2 := d_dense1_2[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = (r_d_dense1_t_7[b] + r_d_dense1_t_7[b] + r_d_dense1_x_7[b] + r_d_dense1_x_7[b] + r_d_dense1[b] + r_d_dense1[b] + r_d_dense1_2[b]) * r_dense1_slope_5[b]
+			out[b] = r_dense1_slope_5[b] * (r_d_dense1[b] + r_dense1_t_2[b]*r_d_dense1_t_5[b] + r_dense1_x_2[b]*r_d_dense1_x_5[b] + r_d_dense1[b] + r_d_dense1_2[b])
 		}
 	}
 

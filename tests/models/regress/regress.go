@@ -474,27 +474,27 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	// loss = (loss_mse + 0.5·mae) - 0.1·mean (regress.ml:9)
 	loss := loss_mse + 0.5*mae - 0.1*mean
 
-	// d_sq_err = 1/(n·2)·sub
+	// d_sq_err = sub·1/(n·2)
 	d_sq_err := w.work[21*MaxBatch : 23*MaxBatch]
 	d_sq_err_each := 1.0 / T(n*2)
 	for f := 0; f < 2; f++ {
 		out := d_sq_err[f*MaxBatch:][:n]
 		r_sub_3 := sub[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = d_sq_err_each * r_sub_3[b]
+			out[b] = r_sub_3[b] * d_sq_err_each
 		}
 	}
 
-	// d_u = -0.1/(n·2) + ((0.5/(n·2)·sign(sub) + d_sq_err) + d_sq_err)
+	// d_u = -0.1/(n·2) + (d_sq_err + (0.5/(n·2)·sign(sub) + d_sq_err))
 	d_u := w.work[27*MaxBatch : 29*MaxBatch]
 	spread_each := (-0.1) / T(n*2)
 	d_abs_err_each := 0.5 / T(n*2)
 	for f := 0; f < 2; f++ {
 		out := d_u[f*MaxBatch:][:n]
-		r_sub_4 := sub[f*MaxBatch:][:n]
 		r_d_sq_err := d_sq_err[f*MaxBatch:][:n]
+		r_sub_4 := sub[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = spread_each + d_abs_err_each*mlrt.Sign(r_sub_4[b]) + r_d_sq_err[b] + r_d_sq_err[b]
+			out[b] = spread_each + r_d_sq_err[b] + d_abs_err_each*mlrt.Sign(r_sub_4[b]) + r_d_sq_err[b]
 		}
 	}
 
@@ -517,15 +517,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	d_dropout1 := w.work[15*MaxBatch : 21*MaxBatch]
 	kernels.GemmTN64(2, 6, n, m.Dense2W, d_u, MaxBatch, d_dropout1, MaxBatch, false)
 
-	// d_dense1_z = d_dropout1·dropout1_mask·(1 - dense1·dense1) (regress.ml:7)
+	// d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1) (regress.ml:7)
 	d_dense1_z := w.work[29*MaxBatch : 35*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
-		r_d_dropout1 := d_dropout1[f*MaxBatch:][:n]
 		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:n]
+		r_d_dropout1 := d_dropout1[f*MaxBatch:][:n]
 		r_dense1_2 := dense1[f*MaxBatch:][:n]
 		for b := range out {
-			out[b] = r_d_dropout1[b] * r_dropout1_mask_2[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
+			out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
 		}
 	}
 
