@@ -23,7 +23,7 @@ var panelCols = [panelRows + 1]int{0, 8, 8, 7, 6, 5, 4}
 // Column chunking: one panel call covers columns whose x panel (all red
 // rows) takes about panelChunkBytes, so that it stays in L1 across the row
 // blocks; one nt call covers about ntChunkBytes of every g and x row.
-var (
+const (
 	panelChunkBytes = 16 << 10
 	ntChunkBytes    = 2560
 )

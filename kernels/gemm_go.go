@@ -12,7 +12,7 @@ func panelsGo[T float](rows, red, n int, w []T, rs, ts int, x []T, ldx int, out 
 		wi := i * rs
 		t := 0
 		if !acc {
-			x0 := x[:n]
+			x0 := x[:len(o)]
 			w0 := w[wi]
 			for b := range o {
 				o[b] = w0 * x0[b]
