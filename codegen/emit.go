@@ -235,6 +235,10 @@ func (e *emitter) file(pkg string) {
 		jen.Line().Comment("MaxBatch is the largest batch LossGrad and Loss take: the batch size of the train").
 			Line().Comment("statement. Predict takes any number of rows.").Line().
 			Id("MaxBatch").Op("=").Lit(e.maxBatch),
+		jen.Comment("NumWorkers is how many goroutines share a call: a batch is split between them when it"),
+		jen.Comment("has at least minSplit rows; prediction over many rows always uses them all."),
+		jen.Id("NumWorkers").Op("=").Lit(numWorkers),
+		jen.Id("minSplit").Op("=").Lit(minSplit),
 	)
 
 	// Plans first: their sizes set the struct's scratch areas.
@@ -305,9 +309,20 @@ func (e *emitter) paramViews() []jen.Code {
 func (e *emitter) modelType() {
 	m, f := e.m, e.f
 	fields := e.paramFields()
-	fields = append(fields, jen.Id("w").Index(jen.Lit(1)).Id("worker"))
-	fields = append(fields, jen.Comment("rowWork is the work area of the single-row Predict."))
-	fields = append(fields, jen.Id("rowWork").Index(jen.Lit(e.workRows)).Id("T"))
+	fields = append(fields,
+		jen.Id("w").Index(jen.Id("NumWorkers")).Id("worker"),
+		jen.Comment("rowWork is the work area of the single-row Predict."),
+		jen.Id("rowWork").Index(jen.Lit(e.workRows)).Id("T"),
+		jen.Comment("The arguments of the current call, for the workers."),
+		jen.List(jen.Id("cx"), jen.Id("cy"), jen.Id("cpred")).Index().Id("T"),
+		jen.Id("cn").Int(),
+		jen.Id("crng").Index(jen.Id("NumWorkers")).Op("*").Qual(RuntimePath, "RNG"),
+		jen.Comment("The goroutines of workers 1 … NumWorkers-1, started on first use."),
+		jen.Id("jobs").Index(jen.Id("NumWorkers")).Chan().Id("job"),
+		jen.Id("done").Chan().Struct(),
+		jen.Id("started").Bool(),
+	)
+	e.jobType()
 	e.workerType(false)
 	f.Commentf("Model holds the parameters of %s, their gradient and the scratch space of its passes.", m.Name)
 	f.Comment("A Model is not safe for concurrent use; make one per goroutine.")
@@ -320,20 +335,27 @@ func (e *emitter) modelType() {
 	f.Line()
 }
 
+// jobType declares what a worker can be asked to do.
+func (e *emitter) jobType() {
+	e.f.Comment("job is what a worker is asked to do with its share of a call.")
+	e.f.Type().Id("job").Int()
+	e.f.Const().Defs(jen.Id("jobPredict").Id("job").Op("=").Iota(), jen.Id("jobLoss"), jen.Id("jobLossGrad"))
+}
+
 // workerType declares the scratch space of one goroutine's passes.
 func (e *emitter) workerType(tiles bool) {
 	fields := []jen.Code{
 		jen.Comment("work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it."),
 		jen.Id("work").Index(jen.Lit(e.workRows).Op("*").Id("MaxBatch")).Id("T"),
 		jen.Id("scratch").Index(jen.Lit(max(e.uSize, 1))).Id("T"),
+		jen.Comment("grads and loss are this worker's share of the last call."),
+		jen.Id("grads").Index(jen.Id("NumParams")).Id("T"),
+		jen.Id("loss").Float64(),
 	}
 	if tiles {
-		fields = append(fields,
-			jen.Comment("grads, terms and loss sum this worker's tiles."),
-			jen.Id("grads").Index(jen.Id("NumParams")).Id("T"),
-			jen.Id("terms").Index(jen.Id("NumTerms")).Float64(),
-			jen.Id("loss").Float64(),
-		)
+		fields = append(fields, jen.Id("terms").Index(jen.Id("NumTerms")).Float64())
+	} else {
+		fields = append(fields, jen.Comment("rng draws this worker's dropout masks (worker 0 uses the caller's)."), jen.Id("rng").Qual(RuntimePath, "RNG"))
 	}
 	e.f.Comment("worker is the scratch space of the passes one goroutine runs.")
 	e.f.Type().Id("worker").Struct(fields...)
@@ -382,45 +404,159 @@ func (e *emitter) commonMethods() {
 }
 
 func (e *emitter) batchMethods(m *ir.Model, f *jen.File, hasLoss bool) {
-
+	mm := func(name string) *jen.Statement { return jen.Id("m").Dot(name) }
 	f.Comment("Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst")
-	f.Comment("(NumOutputs values a row). It runs in batches of MaxBatch and allocates nothing.")
+	f.Comment("(NumOutputs values a row). It runs in batches of MaxBatch, shared by the workers, and")
+	f.Comment("allocates nothing.")
 	f.Func().Params(recv()).Id("Predict").Params(jen.List(jen.Id("dst"), jen.Id("x")).Index().Id("T"), jen.Id("n").Int()).Block(
 		jen.If(jen.Id("n").Op("==").Lit(1)).Block(
-			jen.Id("m").Dot("predictRow").Call(jen.Id("dst"), jen.Id("x")),
+			mm("predictRow").Call(jen.Id("dst"), jen.Id("x")),
 			jen.Return(),
 		),
-		jen.For(jen.Id("i").Op(":=").Lit(0), jen.Id("i").Op("<").Id("n"), jen.Id("i").Op("+=").Id("MaxBatch")).Block(
-			jen.Id("k").Op(":=").Min(jen.Id("MaxBatch"), jen.Id("n").Op("-").Id("i")),
-			jen.Id("m").Dot("predictBatch").Call(
-				jen.Op("&").Id("m").Dot("w").Index(jen.Lit(0)),
-				jen.Id("dst").Index(jen.Id("i").Op("*").Id("NumOutputs").Op(":")),
-				jen.Id("x").Index(jen.Id("i").Op("*").Id("NumInputs").Op(":")),
-				jen.Id("k")),
-		),
+		jen.List(mm("cx"), mm("cpred"), mm("cn")).Op("=").List(jen.Id("x"), jen.Id("dst"), jen.Id("n")),
+		mm("run").Call(jen.Id("jobPredict"), jen.Id("n").Op(">=").Lit(2).Op("*").Id("MaxBatch")),
+		jen.List(mm("cx"), mm("cpred")).Op("=").List(jen.Nil(), jen.Nil()),
 	)
 	f.Line()
-	if !hasLoss {
-		return
+	if hasLoss {
+		check := func() jen.Code {
+			return jen.If(jen.Id("n").Op("<").Lit(1).Op("||").Id("n").Op(">").Id("MaxBatch")).Block(
+				jen.Panic(jen.Qual("fmt", "Sprintf").Call(jen.Lit(e.m.Name+": batch of %d rows; want 1 to %d"), jen.Id("n"), jen.Id("MaxBatch"))))
+		}
+		f.Comment("Loss is the mean loss of n ≤ MaxBatch rows in inference mode (no dropout). y holds")
+		f.Comment("NumTargets values a row; pred, if not nil, receives the outputs.")
+		f.Func().Params(recv()).Id("Loss").Params(jen.List(jen.Id("x"), jen.Id("y")).Index().Id("T"), jen.Id("n").Int(), jen.Id("pred").Index().Id("T")).Float64().Block(
+			check(),
+			jen.List(mm("cx"), mm("cy"), mm("cn"), mm("cpred")).Op("=").List(jen.Id("x"), jen.Id("y"), jen.Id("n"), jen.Id("pred")),
+			mm("run").Call(jen.Id("jobLoss"), jen.Id("n").Op(">=").Id("minSplit")),
+			jen.List(mm("cx"), mm("cy"), mm("cpred")).Op("=").List(jen.Nil(), jen.Nil(), jen.Nil()),
+			jen.Id("loss").Op(":=").Lit(0.0),
+			jen.For(jen.Id("k").Op(":=").Range().Id("m").Dot("w")).Block(jen.Id("loss").Op("+=").Id("m").Dot("w").Index(jen.Id("k")).Dot("loss")),
+			jen.Return(jen.Id("loss")),
+		)
+		f.Line()
+		f.Comment("LossGrad runs the training pass (dropout masks drawn from rng; nil turns dropout off)")
+		f.Comment("on n ≤ MaxBatch rows, writes the gradient of the mean loss into Grads and returns the")
+		f.Comment("loss. pred, if not nil, receives the outputs of that pass. The rows are split between")
+		f.Comment("the workers in a fixed way and their gradients summed in a fixed order, so a seed gives")
+		f.Comment("the same result on any number of cores.")
+		f.Func().Params(recv()).Id("LossGrad").Params(jen.List(jen.Id("x"), jen.Id("y")).Index().Id("T"), jen.Id("n").Int(), jen.Id("rng").Op("*").Qual(RuntimePath, "RNG"), jen.Id("pred").Index().Id("T")).Float64().Block(
+			check(),
+			jen.List(mm("cx"), mm("cy"), mm("cn"), mm("cpred")).Op("=").List(jen.Id("x"), jen.Id("y"), jen.Id("n"), jen.Id("pred")),
+			mm("crng").Index(jen.Lit(0)).Op("=").Id("rng"),
+			jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
+				mm("crng").Index(jen.Id("k")).Op("=").Nil(),
+				jen.If(jen.Id("rng").Op("!=").Nil()).Block(
+					jen.Comment("Each worker draws its dropout masks from a stream of its own."),
+					mm("w").Index(jen.Id("k")).Dot("rng").Dot("Seed").Call(jen.Id("rng").Dot("Uint64").Call()),
+					mm("crng").Index(jen.Id("k")).Op("=").Op("&").Id("m").Dot("w").Index(jen.Id("k")).Dot("rng"))),
+			mm("run").Call(jen.Id("jobLossGrad"), jen.Id("n").Op(">=").Id("minSplit")),
+			jen.List(mm("cx"), mm("cy"), mm("cpred")).Op("=").List(jen.Nil(), jen.Nil(), jen.Nil()),
+			jen.Copy(mm("grads").Index(jen.Op(":")), mm("w").Index(jen.Lit(0)).Dot("grads").Index(jen.Op(":"))),
+			jen.Id("loss").Op(":=").Id("m").Dot("w").Index(jen.Lit(0)).Dot("loss"),
+			jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
+				jen.Id("loss").Op("+=").Id("m").Dot("w").Index(jen.Id("k")).Dot("loss"),
+				jen.For(jen.List(jen.Id("i"), jen.Id("g")).Op(":=").Range().Id("m").Dot("w").Index(jen.Id("k")).Dot("grads")).Block(
+					mm("grads").Index(jen.Id("i")).Op("+=").Id("g"))),
+			jen.Return(jen.Id("loss")),
+		)
+		f.Line()
 	}
-	check := func() jen.Code {
-		return jen.If(jen.Id("n").Op("<").Lit(1).Op("||").Id("n").Op(">").Id("MaxBatch")).Block(
-			jen.Panic(jen.Qual("fmt", "Sprintf").Call(jen.Lit(e.m.Name+": batch of %d rows; want 1 to %d"), jen.Id("n"), jen.Id("MaxBatch"))))
+	// part: worker k's share of a call.
+	rowsOf := func(buf, width string) jen.Code {
+		return jen.Id("m").Dot(buf).Index(jen.Id("lo").Op("*").Id(width).Op(":"))
 	}
-	f.Comment("Loss is the mean loss of n ≤ MaxBatch rows in inference mode (no dropout). y holds")
-	f.Comment("NumTargets values a row; pred, if not nil, receives the outputs.")
-	f.Func().Params(recv()).Id("Loss").Params(jen.List(jen.Id("x"), jen.Id("y")).Index().Id("T"), jen.Id("n").Int(), jen.Id("pred").Index().Id("T")).Float64().Block(
-		check(),
-		jen.Return(jen.Float64().Call(jen.Id("m").Dot("lossBatch").Call(jen.Op("&").Id("m").Dot("w").Index(jen.Lit(0)), jen.Id("x"), jen.Id("y"), jen.Id("n"), jen.Id("pred")))),
+	predOf := jen.Id("pred").Op(":=").Id("m").Dot("cpred")
+	cases := []jen.Code{
+		jen.Case(jen.Id("jobPredict")).Block(
+			jen.For(jen.Id("i").Op(":=").Id("k").Op("*").Id("MaxBatch"), jen.Id("i").Op("<").Id("m").Dot("cn"), jen.Id("i").Op("+=").Id("NumWorkers").Op("*").Id("MaxBatch")).Block(
+				jen.Id("m").Dot("predictBatch").Call(jen.Id("w"),
+					jen.Id("m").Dot("cpred").Index(jen.Id("i").Op("*").Id("NumOutputs").Op(":")),
+					jen.Id("m").Dot("cx").Index(jen.Id("i").Op("*").Id("NumInputs").Op(":")),
+					jen.Min(jen.Id("MaxBatch"), jen.Id("m").Dot("cn").Op("-").Id("i"))))),
+	}
+	if hasLoss {
+		cases = append(cases,
+			jen.Case(jen.Id("jobLoss")).Block(
+				jen.Id("w").Dot("loss").Op("=").Float64().Call(jen.Id("m").Dot("lossBatch").Call(jen.Id("w"), rowsOf("cx", "NumInputs"), rowsOf("cy", "NumTargets"), jen.Id("hi").Op("-").Id("lo"), jen.Id("m").Dot("cn"), jen.Id("pred")))),
+			jen.Case(jen.Id("jobLossGrad")).Block(
+				jen.Id("w").Dot("loss").Op("=").Float64().Call(jen.Id("m").Dot("lossGradBatch").Call(jen.Id("w"), rowsOf("cx", "NumInputs"), rowsOf("cy", "NumTargets"), jen.Id("hi").Op("-").Id("lo"), jen.Id("m").Dot("cn"), jen.Id("m").Dot("crng").Index(jen.Id("k")), jen.Id("pred")))))
+	}
+	f.Comment("part runs worker k's share of the current call: rows lo … hi-1 of a loss, or every")
+	f.Comment("NumWorkers-th batch of a prediction.")
+	f.Func().Params(recv()).Id("part").Params(jen.Id("k").Int(), jen.Id("j").Id("job")).Block(
+		jen.Id("w").Op(":=").Op("&").Id("m").Dot("w").Index(jen.Id("k")),
+		jen.List(jen.Id("lo"), jen.Id("hi")).Op(":=").List(jen.Id("k").Op("*").Id("m").Dot("cn").Op("/").Id("NumWorkers"), jen.Parens(jen.Id("k").Op("+").Lit(1)).Op("*").Id("m").Dot("cn").Op("/").Id("NumWorkers")),
+		jen.If(jen.Id("m").Dot("cn").Op("<").Id("minSplit")).Block(
+			jen.Comment("A small batch is not split: worker 0 takes it whole."),
+			jen.List(jen.Id("lo"), jen.Id("hi")).Op("=").List(jen.Lit(0), jen.Id("m").Dot("cn")),
+			jen.If(jen.Id("k").Op(">").Lit(0)).Block(jen.Id("lo").Op("=").Id("hi"))),
+		jen.If(jen.Id("j").Op("!=").Id("jobPredict").Op("&&").Id("lo").Op("==").Id("hi")).Block(
+			jen.Clear(jen.Id("w").Dot("grads").Index(jen.Op(":"))),
+			jen.Id("w").Dot("loss").Op("=").Lit(0),
+			jen.Return()),
+		predOf,
+		jen.If(jen.Id("pred").Op("!=").Nil().Op("&&").Id("j").Op("!=").Id("jobPredict")).Block(
+			jen.Id("pred").Op("=").Id("pred").Index(jen.Id("lo").Op("*").Id("NumOutputs").Op(":"))),
+		jen.Switch(jen.Id("j")).Block(cases...),
 	)
 	f.Line()
-	f.Comment("LossGrad runs the training pass (dropout masks drawn from rng; nil turns dropout off)")
-	f.Comment("on n ≤ MaxBatch rows, writes the gradient of the mean loss into Grads and returns the")
-	f.Comment("loss. pred, if not nil, receives the outputs of that pass.")
-	f.Func().Params(recv()).Id("LossGrad").Params(jen.List(jen.Id("x"), jen.Id("y")).Index().Id("T"), jen.Id("n").Int(), jen.Id("rng").Op("*").Qual(RuntimePath, "RNG"), jen.Id("pred").Index().Id("T")).Float64().Block(
-		check(),
-		jen.Return(jen.Float64().Call(jen.Id("m").Dot("lossGradBatch").Call(jen.Op("&").Id("m").Dot("w").Index(jen.Lit(0)), jen.Id("x"), jen.Id("y"), jen.Id("n"), jen.Id("rng"), jen.Id("pred")))),
+	e.workerRun(false)
+}
+
+// workerRun emits run, serve and Close: the goroutines of workers 1 … NumWorkers-1, each
+// waiting for a job; worker 0 is the caller's goroutine.
+func (e *emitter) workerRun(points bool) {
+	f := e.f
+	part := func(k jen.Code) jen.Code {
+		if points {
+			return jen.Id("m").Dot("part").Call(k, jen.Id("j"), jen.Id("m").Dot("jobRows"))
+		}
+		return jen.Id("m").Dot("part").Call(k, jen.Id("j"))
+	}
+	params := []jen.Code{jen.Id("j").Id("job")}
+	cond := jen.Op("!").Id("parallel")
+	if points {
+		params = append(params, jen.Id("rows").Int())
+		cond = jen.Id("rows").Op("<=").Id("MaxBatch")
+	} else {
+		params = append(params, jen.Id("parallel").Bool())
+	}
+	var body []jen.Code
+	if points {
+		body = append(body, jen.Id("m").Dot("jobRows").Op("=").Id("rows"))
+	}
+	body = append(body,
+		jen.If(jen.Add(cond).Op("||").Id("NumWorkers").Op("==").Lit(1).Op("||").Qual("runtime", "GOMAXPROCS").Call(jen.Lit(0)).Op("==").Lit(1)).Block(
+			jen.For(jen.Id("k").Op(":=").Range().Id("m").Dot("w")).Block(part(jen.Id("k"))),
+			jen.Return()),
+		jen.If(jen.Op("!").Id("m").Dot("started")).Block(
+			jen.Id("m").Dot("started").Op("=").True(),
+			jen.Id("m").Dot("done").Op("=").Make(jen.Chan().Struct()),
+			jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
+				jen.Id("m").Dot("jobs").Index(jen.Id("k")).Op("=").Make(jen.Chan().Id("job")),
+				jen.Go().Id("m").Dot("serve").Call(jen.Id("k")))),
 	)
+	body = append(body,
+		jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
+			jen.Id("m").Dot("jobs").Index(jen.Id("k")).Op("<-").Id("j")),
+		part(jen.Lit(0)),
+		jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
+			jen.Op("<-").Id("m").Dot("done")),
+	)
+	f.Comment("run has every worker do its part of job, in parallel when it pays. The parts are the")
+	f.Comment("same either way, so the result does not depend on the number of cores.")
+	f.Func().Params(recv()).Id("run").Params(params...).Block(body...)
+	f.Func().Params(recv()).Id("serve").Params(jen.Id("k").Int()).Block(
+		jen.For(jen.Id("j").Op(":=").Range().Id("m").Dot("jobs").Index(jen.Id("k"))).Block(
+			part(jen.Id("k")),
+			jen.Id("m").Dot("done").Op("<-").Struct().Values()))
+	f.Comment("Close stops the model's worker goroutines; the model must not be used after.")
+	f.Func().Params(recv()).Id("Close").Params().Block(
+		jen.If(jen.Id("m").Dot("started")).Block(
+			jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
+				jen.Close(jen.Id("m").Dot("jobs").Index(jen.Id("k")))),
+			jen.Id("m").Dot("started").Op("=").False()))
 	f.Line()
 }
 
@@ -529,10 +665,7 @@ func (en *entry) markGrads() {
 func (en *entry) finishGrads() {
 	for i, g := range en.pass.Grads {
 		p := en.e.m.Params[i]
-		dst := jen.Id("m").Dot(gradName(p))
-		if en.tile {
-			dst = jen.Id("w").Dot("grads").Index(jen.Lit(p.Offset).Op(":").Lit(p.Offset + p.Size()))
-		}
+		dst := jen.Id("w").Dot("grads").Index(jen.Lit(p.Offset).Op(":").Lit(p.Offset + p.Size()))
 		switch {
 		case en.gradOf[g.ID] == p:
 		case g.IsConst(0) && en.tile:
@@ -582,7 +715,7 @@ func (e *emitter) entry(name, doc string, pass *ir.Pass, plan *ir.Plan, withLoss
 	}
 	params := []jen.Code{jen.Id("w").Op("*").Id("worker")}
 	if withLoss {
-		params = append(params, jen.List(jen.Id("xRows"), jen.Id("yRows")).Index().Id("T"), jen.Id("n").Int())
+		params = append(params, jen.List(jen.Id("xRows"), jen.Id("yRows")).Index().Id("T"), jen.List(jen.Id("n"), jen.Id("total")).Int())
 		if withGrad {
 			params = append(params, jen.Id("rng").Op("*").Qual(RuntimePath, "RNG"))
 		}
@@ -669,10 +802,9 @@ func (en *entry) declare(n *ir.Node, base string) string {
 		en.add(jen.Id(name).Op(":=").Id("w").Dot("work").Index(
 			jen.Lit(off).Op("*").Id("MaxBatch").Op(":").Lit(off + n.Size()).Op("*").Id("MaxBatch")))
 	case len(n.Shape) > 0:
-		if p := en.gradOf[n.ID]; p != nil && en.tile {
+		if p := en.gradOf[n.ID]; p != nil {
+			// The gradient of a parameter goes straight into the worker's gradient.
 			en.add(jen.Id(name).Op(":=").Id("w").Dot("grads").Index(jen.Lit(p.Offset).Op(":").Lit(p.Offset + p.Size())))
-		} else if p != nil {
-			en.add(jen.Id(name).Op(":=").Id("m").Dot(gradName(p)))
 		} else {
 			off := en.e.uSize
 			en.e.uSize += n.Size()
@@ -753,7 +885,7 @@ func (en *entry) ranges(mask uint64) []rowRange {
 // (not just this batch) of the sets.
 func (en *entry) count(mask uint64) jen.Code {
 	if !en.tile {
-		return jen.Id("n")
+		return jen.Id("total") // this part of the batch over the whole batch
 	}
 	if mask == 0 {
 		return jen.Id("m").Dot("rows")
@@ -772,6 +904,51 @@ func (en *entry) setList(mask uint64) string {
 		}
 	}
 	return strings.Join(names, " + ")
+}
+
+// conv emits the convolution ops as one matrix product per output position: the window
+// of an output position is a contiguous block of K·Cin batch rows of the (padded) input.
+func (en *entry) conv(n *ir.Node) {
+	a, b := n.Args[0], n.Args[1]
+	k, s := n.Off, n.Stride
+	ld := jen.Id("MaxBatch")
+	cols := jen.Id("n")
+	if en.row {
+		ld, cols = jen.Lit(1), jen.Lit(1)
+	}
+	at := func(buf jen.Code, row jen.Code) jen.Code {
+		return jen.Add(buf).Index(jen.Parens(row).Op("*").Add(ld).Op(":"))
+	}
+	pos := jen.Id("l")
+	switch n.Op {
+	case ir.OpConv1D: // y[l] (Cout rows) = W · x[l·s : l·s+K] (K·Cin rows)
+		cout, cin := n.Shape[1], b.Shape[1]
+		en.comment(n, "%s = conv1d(%s, %s): [%d, %d] from [%d, %d], kernel %d, stride %d", nodeName(n), nodeName(a), nodeName(b), n.Shape[0], cout, b.Shape[0], cin, k, s)
+		name := en.declare(n, nodeName(n))
+		en.add(jen.For(jen.Id("l").Op(":=").Lit(0), jen.Id("l").Op("<").Lit(n.Shape[0]), jen.Id("l").Op("++")).Block(
+			jen.Qual(KernelsPath, "GemmNN"+en.e.bits).Call(jen.Lit(cout), jen.Lit(k*cin), cols, en.ref(a),
+				at(en.ref(b), jen.Add(pos).Op("*").Lit(s*cin)), ld, at(jen.Id(name), jen.Add(pos).Op("*").Lit(cout)), ld, jen.False())))
+	case ir.OpConv1DT: // x[l·s : l·s+K] += Wᵀ · g[l]
+		w, g := a, b
+		cout, cin := g.Shape[1], n.Shape[1]
+		en.comment(n, "%s = conv1dᵀ(%s, %s): [%d, %d] from [%d, %d]", nodeName(n), nodeName(w), nodeName(g), n.Shape[0], cin, g.Shape[0], cout)
+		name := en.declare(n, nodeName(n))
+		en.add(jen.Clear(jen.Id(name)))
+		en.add(jen.For(jen.Id("l").Op(":=").Lit(0), jen.Id("l").Op("<").Lit(g.Shape[0]), jen.Id("l").Op("++")).Block(
+			jen.Qual(KernelsPath, "GemmTN"+en.e.bits).Call(jen.Lit(cout), jen.Lit(k*cin), cols, en.ref(w),
+				at(en.ref(g), jen.Add(pos).Op("*").Lit(cout)), ld, at(jen.Id(name), jen.Add(pos).Op("*").Lit(s*cin)), ld, jen.True())))
+	case ir.OpConv1DW: // dW += g[l] ⊗ x[l·s : l·s+K] summed over the batch
+		g, x := a, b
+		cout, cin := g.Shape[1], x.Shape[1]
+		en.comment(n, "%s = Σ over the batch and %d positions of %s ⊗ windows of %s: [%d, %d]", nodeName(n), g.Shape[0], nodeName(g), nodeName(x), cout, k*cin)
+		name := en.declare(n, nodeName(n))
+		if en.assign(n) == "=" {
+			en.add(jen.Clear(jen.Id(name)))
+		}
+		en.add(jen.For(jen.Id("l").Op(":=").Lit(0), jen.Id("l").Op("<").Lit(g.Shape[0]), jen.Id("l").Op("++")).Block(
+			jen.Qual(KernelsPath, "GemmNT"+en.e.bits).Call(jen.Lit(cout), jen.Lit(k*cin), cols,
+				at(en.ref(g), jen.Add(pos).Op("*").Lit(cout)), ld, at(en.ref(x), jen.Add(pos).Op("*").Lit(s*cin)), ld, jen.Id(name), jen.True())))
+	}
 }
 
 // shapeOp emits concatenation and slicing: row copies in batch-major storage.
@@ -815,6 +992,28 @@ func (en *entry) shapeOp(n *ir.Node) {
 				}
 			}
 			off += max(a.Size(), 1)
+		}
+	case ir.OpPad, ir.OpCrop:
+		// Rows of a series [steps, channels], each channel row a batch row: one copy.
+		a := n.Args[0]
+		c := n.Shape[1]
+		ld := jen.Id("MaxBatch")
+		if en.row {
+			ld = jen.Lit(1)
+		}
+		rows := func(buf string, from, to int) jen.Code {
+			return jen.Id(buf).Index(jen.Lit(from * c).Op("*").Add(ld).Op(":").Lit(to * c).Op("*").Add(ld))
+		}
+		if n.Op == ir.OpPad {
+			if n.PadL > 0 {
+				en.add(jen.Clear(rows(name, 0, n.PadL)))
+			}
+			en.add(jen.Copy(rows(name, n.PadL, n.PadL+a.Shape[0]), en.ref(a)))
+			if n.PadR > 0 {
+				en.add(jen.Clear(rows(name, n.PadL+a.Shape[0], n.Shape[0])))
+			}
+		} else {
+			en.add(jen.Copy(jen.Id(name), rows(en.names[a.ID], n.PadL, n.PadL+n.Shape[0])))
 		}
 	case ir.OpSlice:
 		a := n.Args[0]
@@ -861,18 +1060,8 @@ func (en *entry) node(n *ir.Node) {
 	case ir.OpDropMask:
 		en.comment(n, "%s: dropout %v, kept values scaled by 1/(1-%v) as Keras does", n.Name, n.Rate, n.Rate)
 		name := en.declare(n, n.Name)
-		keep := 1 / (1 - n.Rate)
 		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(size), jen.Id("f").Op("++")).Block(
-			jen.Id("row").Op(":=").Id(name).Index(jen.Id("f").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n")),
-			jen.For(jen.Id("b").Op(":=").Range().Id("row")).Block(
-				jen.Id("row").Index(jen.Id("b")).Op("=").Lit(1),
-				jen.If(jen.Id("rng").Op("!=").Nil().Op("&&").Id("rng").Dot("Float"+en.e.bits).Call().Op("<").Add(lit(n.Rate))).Block(
-					jen.Id("row").Index(jen.Id("b")).Op("=").Lit(0),
-				).Else().If(jen.Id("rng").Op("!=").Nil()).Block(
-					jen.Id("row").Index(jen.Id("b")).Op("=").Add(lit(keep)),
-				),
-			),
-		))
+			rt("DropoutMask").Call(jen.Id(name).Index(jen.Id("f").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n")), jen.Id("rng"), lit(n.Rate))))
 	case ir.OpMatVec:
 		en.matVec(n, false)
 	case ir.OpMatTVec:
@@ -882,13 +1071,26 @@ func (en *entry) node(n *ir.Node) {
 	case ir.OpSumBatch:
 		en.comment(n, "%s = Σ over the batch of %s", nodeName(n), nodeName(n.Args[0]))
 		name := en.declare(n, nodeName(n))
-		k := en.kernel()
+		k := en.kernel(n.Args[0].Size())
 		v := k.val(n.Args[0])
 		en.add(k.pre...)
-		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(size), jen.Id("f").Op("++")).Block(
+		argSize := n.Args[0].Size()
+		idx, op := jen.Id("f"), en.assign(n)
+		if argSize > size {
+			// Also summed over the leading dimensions: a bias repeated at every position.
+			if op == "=" {
+				en.add(jen.Clear(jen.Id(name)))
+			}
+			idx, op = jen.Id("f").Op("%").Lit(size), "+="
+		}
+		bloop := jen.For(jen.Id("b").Op(":=").Lit(0), jen.Id("b").Op("<").Id("n"), jen.Id("b").Op("++")).Block(jen.Id("s").Op("+=").Add(v))
+		if en.row {
+			bloop = jen.Id("s").Op("=").Add(v)
+		}
+		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(argSize), jen.Id("f").Op("++")).Block(
 			append(append(k.perF, jen.Var().Id("s").Id("T")),
-				jen.For(jen.Id("b").Op(":=").Lit(0), jen.Id("b").Op("<").Id("n"), jen.Id("b").Op("++")).Block(jen.Id("s").Op("+=").Add(v)),
-				jen.Id(name).Index(jen.Id("f")).Op(en.assign(n)).Id("s"))...,
+				bloop,
+				jen.Id(name).Index(idx).Op(op).Id("s"))...,
 		))
 	case ir.OpSpread:
 		if n.Sets == 0 {
@@ -897,7 +1099,7 @@ func (en *entry) node(n *ir.Node) {
 		}
 		en.comment(n, "%s = %s/(rows·%d) on the rows of %s, 0 elsewhere: the adjoint of the mean", nodeName(n), nodeName(n.Args[0]), size, en.setList(n.Sets))
 		name := en.declare(n, nodeName(n))
-		k := en.kernel()
+		k := en.kernel(size)
 		s, _ := k.expr(n.Args[0])
 		en.add(k.pre...)
 		each := en.fresh(nodeName(n) + "_each")
@@ -911,8 +1113,10 @@ func (en *entry) node(n *ir.Node) {
 					jen.Id("row").Index(jen.Id("b")).Op("=").Id(each)),
 			))
 		}
-	case ir.OpConcat, ir.OpSlice:
+	case ir.OpConcat, ir.OpSlice, ir.OpPad, ir.OpCrop:
 		en.shapeOp(n)
+	case ir.OpConv1D, ir.OpConv1DT, ir.OpConv1DW:
+		en.conv(n)
 	case ir.OpConstVec:
 		en.comment(n, "%s = %v", nodeName(n), n.Vec)
 		name := en.declare(n, nodeName(n))
@@ -924,7 +1128,7 @@ func (en *entry) node(n *ir.Node) {
 		en.comment(n, "%s = mean of %s over %s and its %d elements", nodeName(n), nodeName(arg), en.setList(n.Sets), arg.Size())
 		name := en.fresh(nodeName(n))
 		en.names[n.ID] = name
-		k := en.kernel()
+		k := en.kernel(arg.Size())
 		v := k.val(arg)
 		en.add(k.pre...)
 		acc := en.fresh("sum_" + name)
@@ -947,7 +1151,7 @@ func (en *entry) elementwise(n *ir.Node) {
 	en.comment(n, "%s = %s", nodeName(n), en.describe(n))
 	if len(n.Shape) == 0 && !n.Batched {
 		name := en.fresh(nodeName(n))
-		k := en.kernel()
+		k := en.kernel(1)
 		v := k.val2(n)
 		en.add(k.pre...)
 		en.add(k.perF...)
@@ -956,7 +1160,7 @@ func (en *entry) elementwise(n *ir.Node) {
 		return
 	}
 	name := en.declare(n, nodeName(n))
-	k := en.kernel()
+	k := en.kernel(n.Size())
 	v := k.val2(n)
 	en.add(k.pre...)
 	if !n.Batched || en.row {
@@ -1145,9 +1349,12 @@ type kernel struct {
 	en        *entry
 	pre, perF []jen.Code
 	hoisted   map[int]string
+	loop      int // how many features f the loop runs over
 }
 
-func (en *entry) kernel() *kernel { return &kernel{en: en, hoisted: map[int]string{}} }
+func (en *entry) kernel(loop int) *kernel {
+	return &kernel{en: en, hoisted: map[int]string{}, loop: loop}
+}
 
 // Precedences for parenthesising generated expressions.
 const (
@@ -1187,7 +1394,11 @@ func (k *kernel) expr(n *ir.Node) (jen.Code, int) {
 	case len(n.Shape) > 0:
 		name := k.en.fresh(nodeName(n) + "_f")
 		k.hoisted[n.ID] = name
-		k.perF = append(k.perF, jen.Id(name).Op(":=").Add(ref).Index(jen.Id("f")))
+		idx := jen.Id("f")
+		if n.Size() < k.loop {
+			idx = jen.Id("f").Op("%").Lit(n.Size()) // repeated over the leading dimensions
+		}
+		k.perF = append(k.perF, jen.Id(name).Op(":=").Add(ref).Index(idx))
 		return jen.Id(name), precAtom
 	}
 	return ref, precAtom
@@ -1272,7 +1483,8 @@ func Emitters() []ir.Op {
 	ops := []ir.Op{ir.OpInput, ir.OpTarget, ir.OpParam, ir.OpConst, ir.OpDropMask, ir.OpMatVec, ir.OpMatTVec,
 		ir.OpOuter, ir.OpSumBatch, ir.OpMean, ir.OpSpread, ir.OpBroadcast, ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv,
 		ir.OpNeg, ir.OpTanh, ir.OpSigmoid, ir.OpSoftplus, ir.OpExp, ir.OpLog, ir.OpSin, ir.OpCos, ir.OpRelu,
-		ir.OpStep, ir.OpAbs, ir.OpSign, ir.OpClip, ir.OpInRange, ir.OpConcat, ir.OpSlice, ir.OpConstVec}
+		ir.OpStep, ir.OpAbs, ir.OpSign, ir.OpClip, ir.OpInRange, ir.OpConcat, ir.OpSlice, ir.OpConstVec,
+		ir.OpPad, ir.OpCrop, ir.OpConv1D, ir.OpConv1DT, ir.OpConv1DW}
 	sort.Slice(ops, func(i, j int) bool { return ops[i] < ops[j] })
 	return ops
 }

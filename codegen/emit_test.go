@@ -41,7 +41,7 @@ func TestEveryOpHasAnEmitter(t *testing.T) {
 				}
 			}()
 			en := &entry{plan: &ir.Plan{Fused: map[int]bool{}}, names: map[int]string{args[0].ID: "a"}, used: map[string]bool{}, e: &emitter{bits: "64"}}
-			k := en.kernel()
+			k := en.kernel(2)
 			k.compute(n)
 		}()
 	}

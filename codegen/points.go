@@ -14,6 +14,10 @@ import (
 // fixed order, so a seed gives the same result on one core or two.
 const numWorkers = 2
 
+// minSplit is the smallest batch a mini-batch model splits between its workers: below it
+// the cost of waking the second goroutine is not worth paying.
+const minSplit = 64
+
 // defaultTile is the batch a point-set model's passes work on when the train statement
 // gives none: large enough that loop overhead vanishes, small enough that a tile's
 // buffers stay in the cache.
@@ -166,9 +170,7 @@ func (e *emitter) pointTypes() {
 	f.Comment("Points holds every point set of the model.")
 	f.Type().Id("Points").Struct(sets...)
 	f.Line()
-	f.Comment("job is what a worker is asked to do with its tiles.")
-	f.Type().Id("job").Int()
-	f.Const().Defs(jen.Id("jobPredict").Id("job").Op("=").Iota(), jen.Id("jobLoss"), jen.Id("jobLossGrad"))
+	e.jobType()
 }
 
 func (e *emitter) pointMethods() {
@@ -291,30 +293,7 @@ func (e *emitter) pointMethods() {
 	f.Func().Params(recv()).Id("Predict").Params(jen.Id("dst").Index().Id("T"), jen.List(args...).Index().Id("T")).Block(pbody...)
 	f.Line()
 
-	// run, part, serve, Close
-	f.Comment("run has the workers do job on rows points: worker k takes the k-th of NumWorkers equal")
-	f.Comment("runs of tiles. With one core the parts run one after another, with the same sums.")
-	f.Func().Params(recv()).Id("run").Params(jen.Id("j").Id("job"), jen.Id("rows").Int()).Block(
-		jen.If(jen.Id("rows").Op("<=").Id("MaxBatch").Op("||").Qual("runtime", "GOMAXPROCS").Call(jen.Lit(0)).Op("==").Lit(1)).Block(
-			jen.For(jen.Id("k").Op(":=").Range().Id("m").Dot("w")).Block(jen.Id("m").Dot("part").Call(jen.Id("k"), jen.Id("j"), jen.Id("rows"))),
-			jen.Return()),
-		jen.If(jen.Op("!").Id("m").Dot("started")).Block(
-			jen.Id("m").Dot("started").Op("=").True(),
-			jen.Id("m").Dot("done").Op("=").Make(jen.Chan().Struct()),
-			jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
-				jen.Id("m").Dot("jobs").Index(jen.Id("k")).Op("=").Make(jen.Chan().Id("job")),
-				jen.Go().Id("m").Dot("serve").Call(jen.Id("k")))),
-		jen.Id("m").Dot("jobRows").Op("=").Id("rows"),
-		jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
-			jen.Id("m").Dot("jobs").Index(jen.Id("k")).Op("<-").Id("j")),
-		jen.Id("m").Dot("part").Call(jen.Lit(0), jen.Id("j"), jen.Id("rows")),
-		jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
-			jen.Op("<-").Id("m").Dot("done")),
-	)
-	f.Func().Params(recv()).Id("serve").Params(jen.Id("k").Int()).Block(
-		jen.For(jen.Id("j").Op(":=").Range().Id("m").Dot("jobs").Index(jen.Id("k"))).Block(
-			jen.Id("m").Dot("part").Call(jen.Id("k"), jen.Id("j"), jen.Id("m").Dot("jobRows")),
-			jen.Id("m").Dot("done").Op("<-").Struct().Values()))
+	// part: worker k's tiles; run, serve and Close are shared with mini-batch models.
 	f.Comment("part runs worker k's tiles.")
 	f.Func().Params(recv()).Id("part").Params(jen.Id("k").Int(), jen.Id("j").Id("job"), jen.Id("rows").Int()).Block(
 		jen.Id("w").Op(":=").Op("&").Id("m").Dot("w").Index(jen.Id("k")),
@@ -329,13 +308,8 @@ func (e *emitter) pointMethods() {
 				jen.Case(jen.Id("jobLoss")).Block(jen.Id("m").Dot("lossTile").Call(jen.Id("w"), jen.Id("r0"), jen.Id("n"))),
 				jen.Case(jen.Id("jobLossGrad")).Block(jen.Id("m").Dot("lossGradTile").Call(jen.Id("w"), jen.Id("r0"), jen.Id("n"))),
 			)))
-	f.Comment("Close stops the model's worker goroutines; the model must not be used after.")
-	f.Func().Params(recv()).Id("Close").Params().Block(
-		jen.If(jen.Id("m").Dot("started")).Block(
-			jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
-				jen.Close(jen.Id("m").Dot("jobs").Index(jen.Id("k")))),
-			jen.Id("m").Dot("started").Op("=").False()))
 	f.Line()
+	e.workerRun(true)
 }
 
 // fitSetup emits FitConfig: the optimizer schedule and stop rule of the .ml file.

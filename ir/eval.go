@@ -2,6 +2,60 @@ package ir
 
 import "math"
 
+// evalConv interprets the convolution ops: y[l][co] = Σ_k Σ_ci W[co][k·Cin+ci]·x[l·s+k][ci].
+func evalConv(x *Node, val [][]float64, n int, out []float64) {
+	k, s := x.Off, x.Stride
+	a, b := x.Args[0], x.Args[1]
+	switch x.Op {
+	case OpConv1D:
+		w, in := val[a.ID], val[b.ID]
+		lout, cout, cin := x.Shape[0], x.Shape[1], b.Shape[1]
+		for l := 0; l < lout; l++ {
+			for co := 0; co < cout; co++ {
+				for kk := 0; kk < k; kk++ {
+					for ci := 0; ci < cin; ci++ {
+						wv := w[co*k*cin+kk*cin+ci]
+						for bb := 0; bb < n; bb++ {
+							out[(l*cout+co)*n+bb] += wv * in[((l*s+kk)*cin+ci)*n+bb]
+						}
+					}
+				}
+			}
+		}
+	case OpConv1DT:
+		w, g := val[a.ID], val[b.ID]
+		lout, cout, cin := b.Shape[0], b.Shape[1], x.Shape[1]
+		for l := 0; l < lout; l++ {
+			for co := 0; co < cout; co++ {
+				for kk := 0; kk < k; kk++ {
+					for ci := 0; ci < cin; ci++ {
+						wv := w[co*k*cin+kk*cin+ci]
+						for bb := 0; bb < n; bb++ {
+							out[((l*s+kk)*cin+ci)*n+bb] += wv * g[(l*cout+co)*n+bb]
+						}
+					}
+				}
+			}
+		}
+	case OpConv1DW:
+		g, in := val[a.ID], val[b.ID]
+		lout, cout, cin := a.Shape[0], a.Shape[1], b.Shape[1]
+		for l := 0; l < lout; l++ {
+			for co := 0; co < cout; co++ {
+				for kk := 0; kk < k; kk++ {
+					for ci := 0; ci < cin; ci++ {
+						sum := 0.0
+						for bb := 0; bb < n; bb++ {
+							sum += g[(l*cout+co)*n+bb] * in[((l*s+kk)*cin+ci)*n+bb]
+						}
+						out[co*k*cin+kk*cin+ci] += sum
+					}
+				}
+			}
+		}
+	}
+}
+
 // Batch is the data an interpreted evaluation runs on: n samples, the values of the
 // batched leaves (inputs, targets, dropout masks) batch-major, parameters by name, and
 // the row range of each point set.
@@ -50,7 +104,7 @@ func Evaluate(g *Graph, roots []*Node, in *Batch) [][]float64 {
 		if a.Batched {
 			return v[f*n+b]
 		}
-		return v[f]
+		return v[f%len(v)]
 	}
 	for _, x := range g.Nodes[:last+1] {
 		size := x.Size()
@@ -102,9 +156,9 @@ func Evaluate(g *Graph, roots []*Node, in *Batch) [][]float64 {
 				}
 			}
 		case OpSumBatch:
-			for f := 0; f < size; f++ {
+			for f := 0; f < x.Args[0].Size(); f++ {
 				for b := 0; b < n; b++ {
-					out[f] += at(x.Args[0], f, b)
+					out[f%size] += at(x.Args[0], f, b)
 				}
 			}
 		case OpBroadcast:
@@ -113,6 +167,25 @@ func Evaluate(g *Graph, roots []*Node, in *Batch) [][]float64 {
 					out[f*n+b] = at(x.Args[0], f, 0)
 				}
 			}
+		case OpPad, OpCrop:
+			a := x.Args[0]
+			c := x.Shape[1]
+			for l := 0; l < x.Shape[0]; l++ {
+				src := l - x.PadL
+				if x.Op == OpCrop {
+					src = l + x.PadL
+				}
+				if src < 0 || src >= a.Shape[0] {
+					continue
+				}
+				for ch := 0; ch < c; ch++ {
+					for b := 0; b < stride; b++ {
+						out[(l*c+ch)*stride+b] = at(a, src*c+ch, b)
+					}
+				}
+			}
+		case OpConv1D, OpConv1DT, OpConv1DW:
+			evalConv(x, val, n, out)
 		case OpMean:
 			a := x.Args[0]
 			rs := rows(x.Sets)

@@ -68,10 +68,35 @@ var Rules = [numOps]rule{
 			b.must(OpMatTVec, "d_"+v.Name, n.Pos, g, u),
 		}
 	},
-	OpSumBatch:  func(b *Graph, n, g *Node) []*Node { return []*Node{b.must(OpBroadcast, g.Name, n.Pos, g)} },
-	OpBroadcast: func(b *Graph, n, g *Node) []*Node { return []*Node{b.must(OpSumBatch, g.Name, n.Pos, g)} },
-	OpMean:      func(b *Graph, n, g *Node) []*Node { return []*Node{b.Spread(g, n.Args[0], n.Sets)} },
-	OpSpread:    func(b *Graph, n, g *Node) []*Node { return []*Node{b.MeanOver(g, n.Sets, g.Name, n.Pos)} },
+	OpSumBatch:  func(b *Graph, n, g *Node) []*Node { return []*Node{b.BroadcastTo(g, n.Args[0].Shape, g.Name)} },
+	OpBroadcast: func(b *Graph, n, g *Node) []*Node { return []*Node{b.SumBatchTo(g, n.Args[0].Shape, g.Name)} },
+	OpPad: func(b *Graph, n, g *Node) []*Node {
+		return []*Node{b.Crop(g, n.PadL, n.Args[0].Shape[0], "d_"+n.Args[0].Name)}
+	},
+	OpCrop: func(b *Graph, n, g *Node) []*Node { return []*Node{b.Pad(g, n.PadL, n.PadR, "d_"+n.Args[0].Name)} },
+	OpConv1D: func(b *Graph, n, g *Node) []*Node { // y = conv(W, x)
+		w, x := n.Args[0], n.Args[1]
+		return []*Node{
+			b.Conv(OpConv1DW, g, x, n.Off, n.Stride, n.PadL, "d_"+w.Name, n.Pos),
+			b.Conv(OpConv1DT, w, g, n.Off, n.Stride, n.PadL, "d_"+x.Name, n.Pos),
+		}
+	},
+	OpConv1DT: func(b *Graph, n, h *Node) []*Node { // y = convᵀ(W, g): linear in each
+		w, g := n.Args[0], n.Args[1]
+		return []*Node{
+			b.Conv(OpConv1DW, g, h, n.Off, n.Stride, n.PadL, "d_"+w.Name, n.Pos),
+			b.Conv(OpConv1D, w, h, n.Off, n.Stride, n.PadL, "d_"+g.Name, n.Pos),
+		}
+	},
+	OpConv1DW: func(b *Graph, n, h *Node) []*Node { // y = Σ g ⊗ windows of x
+		g, x := n.Args[0], n.Args[1]
+		return []*Node{
+			b.Conv(OpConv1D, h, x, n.Off, n.Stride, n.PadL, "d_"+g.Name, n.Pos),
+			b.Conv(OpConv1DT, h, g, n.Off, n.Stride, n.PadL, "d_"+x.Name, n.Pos),
+		}
+	},
+	OpMean:   func(b *Graph, n, g *Node) []*Node { return []*Node{b.Spread(g, n.Args[0], n.Sets)} },
+	OpSpread: func(b *Graph, n, g *Node) []*Node { return []*Node{b.MeanOver(g, n.Sets, g.Name, n.Pos)} },
 	OpConcat: func(b *Graph, n, g *Node) []*Node {
 		out := make([]*Node, len(n.Args))
 		off := 0
@@ -150,7 +175,10 @@ func unbroadcast(b *Graph, g, x *Node) *Node {
 			// no adjoint; a trainable scalar would need a full reduction here.
 			return nil
 		}
-		return b.must(OpSumBatch, g.Name, g.Pos, g)
+		return b.SumBatchTo(g, x.Shape, g.Name)
+	}
+	if len(x.Shape) > 0 && !equalShape(g.Shape, x.Shape) {
+		internalf("adjoint of shape %v for a value of shape %v", g.Shape, x.Shape)
 	}
 	return g
 }

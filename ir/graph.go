@@ -54,6 +54,11 @@ const (
 	OpConcat              // the arguments' elements one after another (scalars count as [1])
 	OpSlice               // elements Off … Off+Shape[0]-1 of a vector: the adjoint of concat
 	OpConstVec            // a constant vector Vec, unbatched
+	OpPad                 // x [L, C] with PadL zero rows before and PadR after: [L+PadL+PadR, C]
+	OpCrop                // rows PadL … of x [L', C]: the adjoint of pad
+	OpConv1D              // W [Cout, K·Cin] over x [L, Cin] (already padded), stride Stride: [Lout, Cout]
+	OpConv1DT             // the transpose of conv1d: W [Cout, K·Cin], g [Lout, Cout] to [L, Cin]
+	OpConv1DW             // the kernel gradient: Σ over the batch and positions of g [Lout, Cout] ⊗ x windows: [Cout, K·Cin]
 	numOps
 )
 
@@ -111,6 +116,11 @@ var Ops = [numOps]OpInfo{
 	OpConcat:    {"concat", Shape, -1},
 	OpSlice:     {"slice", Shape, 1},
 	OpConstVec:  {"constvec", Leaf, 0},
+	OpPad:       {"pad", Shape, 1},
+	OpCrop:      {"crop", Shape, 1},
+	OpConv1D:    {"conv1d", Linear, 2},
+	OpConv1DT:   {"conv1dT", Linear, 2},
+	OpConv1DW:   {"conv1dW", Linear, 2},
 }
 
 func (op Op) String() string {
@@ -134,7 +144,10 @@ type Node struct {
 	Lo, Hi  float64   // OpClip, OpInRange
 	Rate    float64   // OpDropMask
 	Sets    uint64    // OpMean, OpSpread: bit i selects point set i; 0 means every row
-	Off     int       // OpSlice
+	Off     int       // OpSlice: the first element; OpConv*: the kernel size
+	PadL    int       // OpPad, OpCrop: rows before; OpConv*: the length L of the (padded) input
+	PadR    int       // OpPad: rows after
+	Stride  int       // OpConv*
 	Vec     []float64 // OpConstVec
 	Param   *Param    // OpParam
 	Name    string    // model-given or derived name, for generated identifiers
@@ -207,7 +220,7 @@ func NewGraph() *Graph { return &Graph{memo: map[string]*Node{}} }
 
 func (g *Graph) key(n *Node) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d|%v|%v|%v|%v|%v|%v|%d|%d|%v", n.Op, n.Shape, n.Batched, math.Float64bits(n.Value), n.Lo, n.Hi, n.Rate, n.Sets, n.Off, n.Vec)
+	fmt.Fprintf(&b, "%d|%v|%v|%v|%v|%v|%v|%d|%d|%v|%d|%d|%d", n.Op, n.Shape, n.Batched, math.Float64bits(n.Value), n.Lo, n.Hi, n.Rate, n.Sets, n.Off, n.Vec, n.PadL, n.PadR, n.Stride)
 	switch n.Op {
 	case OpInput, OpTarget, OpParam:
 		b.WriteString("|" + n.Name)
@@ -281,15 +294,37 @@ func elementwiseShape(args []*Node) ([]int, bool, error) {
 		if len(a.Shape) == 0 {
 			continue
 		}
-		if shape == nil {
+		switch {
+		case shape == nil:
 			shape = a.Shape
-			continue
-		}
-		if !equalShape(shape, a.Shape) {
+		case equalShape(shape, a.Shape):
+		case !a.Batched && isSuffix(a.Shape, shape):
+			// An unbatched operand matching the trailing dimensions repeats over the
+			// leading ones: a bias [C] added to every position of [L, C].
+		case isSuffix(shape, a.Shape) && !anyBatchedWithShape(args, shape):
+			shape = a.Shape
+		default:
 			return nil, false, &ShapeError{fmt.Sprintf("shapes %s and %s do not match", shapeStr(args[0]), shapeStr(args[1]))}
 		}
 	}
 	return shape, batched, nil
+}
+
+// isSuffix reports whether short equals the trailing dimensions of long.
+func isSuffix(short, long []int) bool {
+	if len(short) > len(long) {
+		return false
+	}
+	return equalShape(short, long[len(long)-len(short):])
+}
+
+func anyBatchedWithShape(args []*Node, shape []int) bool {
+	for _, a := range args {
+		if a.Batched && equalShape(a.Shape, shape) {
+			return true
+		}
+	}
+	return false
 }
 
 func equalShape(a, b []int) bool {
@@ -388,6 +423,56 @@ func (g *Graph) Apply(op Op, name string, pos dsl.Pos, args ...*Node) (*Node, er
 		internalf("Apply on leaf op %s", op)
 	}
 	return g.add(n), nil
+}
+
+// SumBatchTo sums x over the batch and over its leading dimensions down to shape (a
+// suffix of x's shape): the adjoint of repeating an unbatched value.
+func (g *Graph) SumBatchTo(x *Node, shape []int, name string) *Node {
+	if !isSuffix(shape, x.Shape) {
+		internalf("sumbatch of %v to %v", x.Shape, shape)
+	}
+	return g.add(&Node{Op: OpSumBatch, Args: []*Node{x}, Shape: shape, Name: name, Pos: x.Pos})
+}
+
+// BroadcastTo repeats the unbatched x over the batch and over leading dimensions up to shape.
+func (g *Graph) BroadcastTo(x *Node, shape []int, name string) *Node {
+	if !isSuffix(x.Shape, shape) {
+		internalf("broadcast of %v to %v", x.Shape, shape)
+	}
+	return g.add(&Node{Op: OpBroadcast, Args: []*Node{x}, Shape: shape, Batched: true, Name: name, Pos: x.Pos})
+}
+
+// Pad adds padL zero rows before and padR after the first dimension of x [L, C].
+func (g *Graph) Pad(x *Node, padL, padR int, name string) *Node {
+	if padL == 0 && padR == 0 {
+		return x
+	}
+	return g.add(&Node{Op: OpPad, Args: []*Node{x}, Shape: []int{x.Shape[0] + padL + padR, x.Shape[1]}, Batched: x.Batched, PadL: padL, PadR: padR, Name: name, Pos: x.Pos})
+}
+
+// Crop keeps rows padL … padL+rows-1 of the first dimension of x.
+func (g *Graph) Crop(x *Node, padL, rows int, name string) *Node {
+	if padL == 0 && rows == x.Shape[0] {
+		return x
+	}
+	return g.add(&Node{Op: OpCrop, Args: []*Node{x}, Shape: []int{rows, x.Shape[1]}, Batched: x.Batched, PadL: padL, PadR: x.Shape[0] - padL - rows, Name: name, Pos: x.Pos})
+}
+
+// Conv builds the three convolution ops, of kernel size k and stride: conv1d(W, x),
+// its transpose conv1dT(W, g) back to an input of length inLen, and the kernel gradient
+// conv1dW(g, x). The input is already padded: every window lies inside it.
+func (g *Graph) Conv(op Op, a, b *Node, k, stride, inLen int, name string, pos dsl.Pos) *Node {
+	n := &Node{Op: op, Args: []*Node{a, b}, Stride: stride, Off: k, PadL: inLen, Name: name, Pos: pos, Batched: true}
+	switch op {
+	case OpConv1D: // W [Cout, K·Cin], x [L, Cin]
+		n.Shape = []int{(inLen-k)/stride + 1, a.Shape[0]}
+	case OpConv1DT: // W [Cout, K·Cin], g [Lout, Cout]
+		n.Shape = []int{inLen, a.Shape[1] / k}
+	case OpConv1DW: // g [Lout, Cout], x [L, Cin]
+		n.Shape = []int{a.Shape[1], k * b.Shape[1]}
+		n.Batched = false
+	}
+	return g.add(n)
 }
 
 // foldConcat turns a concatenation of constants into one constant vector.

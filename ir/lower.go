@@ -559,8 +559,8 @@ func (l *lowerer) buildPass(training bool) *Pass {
 	values := map[string]*Node{}
 	var cols []*Node
 	for _, t := range in {
-		if len(t.Shape) != 1 {
-			l.errorf(t.Pos, "input %s has shape %v: inputs are vectors or scalars so far; shaped inputs come with conv1d", t.Name, t.Shape)
+		if len(t.Shape) > 2 || len(t.Shape) == 2 && len(in) > 1 {
+			l.errorf(t.Pos, "input %s has shape %v: inputs are vectors, scalars, or one [steps, channels] series", t.Name, t.Shape)
 			return nil
 		}
 		leaf := g.Leaf(OpInput, t.Name, t.Shape, true, t.Pos)
@@ -581,9 +581,35 @@ func (l *lowerer) buildPass(training bool) *Pass {
 		name := fmt.Sprintf("%s%d", kind, counts[kind])
 		var desc []string
 		switch kind {
+		case "conv1d":
+			c, ok := l.convArgs(s, x)
+			if !ok {
+				return nil
+			}
+			desc = append(desc, c.desc...)
+			cin := x.Shape[1]
+			var w, b *Param
+			if firstPass {
+				w = l.newParam(name+"_W", []int{c.filters, c.kernel * cin}, "glorot_uniform", c.kernel*cin, c.kernel*c.filters, name, s.Pos)
+				b = l.newParam(name+"_b", []int{c.filters}, "zeros", c.kernel*cin, c.kernel*c.filters, name, s.Pos)
+			} else {
+				w, b = l.m.Params[paramIdx], l.m.Params[paramIdx+1]
+			}
+			paramIdx += 2
+			xp := g.Pad(x, c.padL, c.padR, name+"_in")
+			y := g.Conv(OpConv1D, g.ParamNode(w), xp, c.kernel, c.stride, xp.Shape[0], name+"_Wx", s.Pos)
+			z := g.must(OpAdd, name+"_z", s.Pos, y, g.ParamNode(b))
+			x = z
+			if op := activations[c.act]; op >= 0 {
+				x = g.must(op, name, s.Pos, z)
+			}
 		case "dense":
 			units, act, ok := l.denseArgs(s)
 			if !ok {
+				return nil
+			}
+			if len(x.Shape) != 1 {
+				l.errorf(s.Kind.Pos, "dense takes a vector; its input is %s (a series from conv1d or a shaped input)", shapeStr(x))
 				return nil
 			}
 			desc = append(desc, fmt.Sprint(units))
@@ -620,7 +646,7 @@ func (l *lowerer) buildPass(training bool) *Pass {
 				x = g.must(OpMul, name, s.Pos, x, mask)
 			}
 		default:
-			l.errorf(s.Kind.Pos, "unknown layer '%s'; expected dense or dropout", kind)
+			l.errorf(s.Kind.Pos, "unknown layer '%s'; expected dense, conv1d or dropout", kind)
 			return nil
 		}
 		if firstPass {
@@ -744,6 +770,91 @@ func (l *lowerer) denseArgs(s *dsl.LayerStmt) (units int, act string, ok bool) {
 		return 0, "", false
 	}
 	return units, act, true
+}
+
+// convSpec is a conv1d layer's settings.
+type convSpec struct {
+	filters, kernel, stride, padL, padR int
+	act                                 string
+	desc                                []string
+}
+
+// convArgs reads `conv1d FILTERS, kernel = K[, stride = S][, padding = same|valid][, ACT]`
+// and checks it against the input x [steps, channels].
+func (l *lowerer) convArgs(s *dsl.LayerStmt, x *Node) (c convSpec, ok bool) {
+	if len(x.Shape) != 2 {
+		l.errorf(s.Kind.Pos, "conv1d takes a series [steps, channels]; its input is %s", shapeStr(x))
+		return c, false
+	}
+	c.stride, c.act = 1, "linear"
+	padding := "valid"
+	var kernelPos dsl.Pos
+	for i, a := range s.Args {
+		name := ""
+		if a.Name != nil {
+			name = a.Name.Name
+		}
+		switch {
+		case name == "" && i == 0, name == "filters":
+			if c.filters, ok = l.intExpr(a.Value, "a number of filters"); !ok {
+				return c, false
+			}
+		case name == "kernel", name == "kernel_size":
+			kernelPos = a.Value.ExprPos()
+			if c.kernel, ok = l.intExpr(a.Value, "a kernel size"); !ok {
+				return c, false
+			}
+		case name == "stride", name == "strides":
+			if c.stride, ok = l.intExpr(a.Value, "a stride"); !ok {
+				return c, false
+			}
+		case name == "padding":
+			id, isID := a.Value.(*dsl.Ident)
+			if !isID || id.Name != "same" && id.Name != "valid" {
+				l.errorf(a.Value.ExprPos(), "expected padding = same or padding = valid")
+				return c, false
+			}
+			padding = id.Name
+		case name == "", name == "activation":
+			id, isID := a.Value.(*dsl.Ident)
+			if !isID {
+				l.errorf(a.Value.ExprPos(), "expected an activation (%s)", keys(activations))
+				return c, false
+			}
+			if _, known := activations[id.Name]; !known {
+				l.errorf(id.Pos, "unknown activation '%s'; expected one of %s", id.Name, keys(activations))
+				return c, false
+			}
+			c.act = id.Name
+		default:
+			l.errorf(a.Name.Pos, "conv1d has no argument '%s'; expected filters, kernel, stride, padding or activation", name)
+			return c, false
+		}
+	}
+	if c.filters == 0 || c.kernel == 0 {
+		l.errorf(s.Kind.Pos, "expected conv1d FILTERS, kernel = K, as in 'conv1d 32, kernel = 10, padding = same, relu'")
+		return c, false
+	}
+	steps := x.Shape[0]
+	if padding == "same" {
+		// Keras/TensorFlow: out = ceil(steps/stride); an odd total pad puts the extra row
+		// on the right, so an even kernel pads (k-1)/2 on the left and k/2 on the right.
+		out := (steps + c.stride - 1) / c.stride
+		total := max((out-1)*c.stride+c.kernel-steps, 0)
+		c.padL, c.padR = total/2, total-total/2
+	} else if c.kernel > steps {
+		l.errorf(kernelPos, "conv1d: kernel %d is longer than its input of %d steps (padding = valid)", c.kernel, steps)
+		return c, false
+	}
+	c.desc = []string{fmt.Sprint(c.filters), fmt.Sprintf("kernel = %d", c.kernel)}
+	if c.stride != 1 {
+		c.desc = append(c.desc, fmt.Sprintf("stride = %d", c.stride))
+	}
+	c.desc = append(c.desc, "padding = "+padding)
+	if c.act != "linear" {
+		c.desc = append(c.desc, c.act)
+	}
+	return c, true
 }
 
 func (l *lowerer) dropoutArgs(s *dsl.LayerStmt) (float64, bool) {

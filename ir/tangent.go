@@ -132,6 +132,19 @@ func (t *tangents) rule(n *Node) *Node {
 		return g.must(OpConcat, "", n.Pos, parts...)
 	case OpSlice:
 		return g.Slice(da, n.Off, n.Size(), "")
+	case OpPad:
+		return g.Pad(da, n.PadL, n.PadR, "")
+	case OpCrop:
+		return g.Crop(da, n.PadL, n.Shape[0], "")
+	case OpConv1D: // W·x is linear in each: conv(dW, x) + conv(W, dx)
+		var p, q *Node
+		if db != nil {
+			p = g.Conv(OpConv1D, a[0], db, n.Off, n.Stride, n.PadL, "", n.Pos)
+		}
+		if da != nil {
+			q = g.Conv(OpConv1D, da, a[1], n.Off, n.Stride, n.PadL, "", n.Pos)
+		}
+		return t.sum(p, q, false)
 	}
 	internalf("no input-derivative rule for %s", n.Op)
 	return nil

@@ -80,3 +80,44 @@ func splitmix64(x uint64) uint64 {
 func deriveSeed(seed, stream uint64) uint64 {
 	return splitmix64(seed ^ splitmix64(stream+0x6d6c63)) // "mlc"
 }
+
+// Seed restarts r from seed, in place (no allocation): how a worker goroutine gets a
+// stream of its own, derived from the caller's generator.
+func (r *RNG) Seed(seed uint64) { r.pcg.Seed(seed, splitmix64(seed)) }
+
+// DropoutMask fills mask with Keras' inverted dropout: 0 with probability rate, else
+// 1/(1-rate); with a nil rng, all ones (dropout off). Each 64-bit draw decides four
+// elements from 16 bits each, so the rate is applied as a multiple of 1/65536 (0.2
+// becomes 0.199997): four times fewer draws, which dominated the cost of a dropout layer.
+func DropoutMask[T Float](mask []T, rng *RNG, rate float64) {
+	if rng == nil || rate <= 0 {
+		for i := range mask {
+			mask[i] = 1
+		}
+		return
+	}
+	cut := uint64(rate*65536 + 0.5)
+	keep := T(1 / (1 - rate))
+	i := 0
+	for ; i+4 <= len(mask); i += 4 {
+		r := rng.Uint64()
+		m := mask[i : i+4 : i+4]
+		for k := range m {
+			if (r>>(16*k))&0xffff < cut {
+				m[k] = 0
+			} else {
+				m[k] = keep
+			}
+		}
+	}
+	if i < len(mask) {
+		r := rng.Uint64()
+		for k := range mask[i:] {
+			if (r>>(16*k))&0xffff < cut {
+				mask[i+k] = 0
+			} else {
+				mask[i+k] = keep
+			}
+		}
+	}
+}

@@ -180,3 +180,31 @@ func BenchmarkRNGFloat64(b *testing.B) {
 	}
 	_ = s
 }
+
+func TestDropoutMask(t *testing.T) {
+	rng := NewRNG(9)
+	mask := make([]float32, 100003)
+	DropoutMask(mask, rng, 0.2)
+	zeros := 0
+	for _, v := range mask {
+		switch v {
+		case 0:
+			zeros++
+		case 1.25:
+		default:
+			t.Fatalf("mask value %v, want 0 or 1.25", v)
+		}
+	}
+	if frac := float64(zeros) / float64(len(mask)); frac < 0.195 || frac > 0.205 {
+		t.Errorf("dropped %.4f of the values, want 0.2", frac)
+	}
+	DropoutMask(mask, nil, 0.2)
+	for _, v := range mask {
+		if v != 1 {
+			t.Fatal("nil rng must turn dropout off")
+		}
+	}
+	if a := testing.AllocsPerRun(10, func() { DropoutMask(mask[:999], rng, 0.3) }); a != 0 {
+		t.Errorf("DropoutMask allocates %v times", a)
+	}
+}

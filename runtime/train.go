@@ -72,15 +72,18 @@ const defaultBatch = 32
 // by batch size), metrics are taken on the training predictions (dropout on, before the
 // step), and the validation rows are then evaluated in inference mode.
 //
+// The data are any Source: a *Table, or the *Windows of a series (an autoencoder, whose
+// targets are its inputs); the validation rows are the last ones in the source's order.
+//
 // Train does not initialise m. Nothing is allocated per batch. If the loss turns NaN or ±Inf,
 // Train stops with an error naming the epoch and batch; on an error after training started,
 // the returned History holds the epochs that finished.
-func Train[T Float](m Model[T], opt Optimizer[T], data *Table[T], cfg TrainConfig) (*History, error) {
-	if m == nil || opt == nil || data == nil {
+func Train[T Float](m Model[T], opt Optimizer[T], data Source[T], cfg TrainConfig) (*History, error) {
+	if m == nil || opt == nil || isNilSource(data) {
 		return nil, errors.New("train: model, optimizer and data must not be nil")
 	}
 	ni, no, maxB := m.NumInputs(), m.NumOutputs(), m.MaxBatch()
-	if err := checkTable(data, ni, no); err != nil {
+	if err := checkSource(data, ni, no); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
 	params, grads := m.Params(), m.Grads()
@@ -100,12 +103,12 @@ func Train[T Float](m Model[T], opt Optimizer[T], data *Table[T], cfg TrainConfi
 	}
 	valMetrics, _ := newMetrics[T](cfg.Metrics)
 
-	nVal := ValidationRows(data.Rows, cfg.ValidationSplit)
-	nTrain := data.Rows - nVal
+	rows := data.NumRows()
+	nVal := ValidationRows(rows, cfg.ValidationSplit)
+	nTrain := rows - nVal
 	if nTrain == 0 {
-		return nil, fmt.Errorf("train: validation split %g of %d rows leaves no rows to train on", cfg.ValidationSplit, data.Rows)
+		return nil, fmt.Errorf("train: validation split %g of %d rows leaves no rows to train on", cfg.ValidationSplit, rows)
 	}
-	train, val := data.SplitLast(nVal)
 
 	// Everything the epochs need is allocated here, once.
 	shuf := NewRNG(deriveSeed(cfg.Seed, 1))
@@ -149,10 +152,7 @@ func Train[T Float](m Model[T], opt Optimizer[T], data *Table[T], cfg TrainConfi
 		for b := range nBatches {
 			lo := b * bs
 			nb := min(bs, nTrain-lo)
-			for i, r := range idx[lo : lo+nb] {
-				copy(xb[i*ni:(i+1)*ni], train.X[r*ni:(r+1)*ni])
-				copy(yb[i*no:(i+1)*no], train.Y[r*no:(r+1)*no])
-			}
+			data.Gather(idx[lo:lo+nb], xb[:nb*ni], yb[:nb*no])
 			var pb []T
 			if pred != nil {
 				pb = pred[:nb*no]
@@ -177,7 +177,7 @@ func Train[T Float](m Model[T], opt Optimizer[T], data *Table[T], cfg TrainConfi
 		st := EpochStats{Epoch: e, Loss: sum / float64(nTrain), Metrics: metricValues(trainMetrics)}
 		monitored := st.Loss
 		if nVal > 0 {
-			st.ValLoss = ev.run(val.X, val.Y, nVal)
+			st.ValLoss = ev.run(data, nTrain, rows)
 			st.ValMetrics = metricValues(valMetrics)
 			monitored = st.ValLoss
 		}
@@ -211,6 +211,35 @@ func Train[T Float](m Model[T], opt Optimizer[T], data *Table[T], cfg TrainConfi
 		}
 	}
 	return h, nil
+}
+
+// isNilSource is true for a nil interface and for a nil *Table or *Windows in one.
+func isNilSource[T Float](s Source[T]) bool {
+	switch v := s.(type) {
+	case nil:
+		return true
+	case *Table[T]:
+		return v == nil
+	case *Windows[T]:
+		return v == nil
+	}
+	return false
+}
+
+// checkSource says what is wrong when data does not fit a model with ni inputs, no outputs.
+func checkSource[T Float](s Source[T], ni, no int) error {
+	if t, ok := s.(*Table[T]); ok {
+		return checkTable(t, ni, no)
+	}
+	switch {
+	case s.NumRows() < 1:
+		return errors.New("data has no rows")
+	case s.NumFeatures() != ni:
+		return fmt.Errorf("data has %d features, the model takes %d inputs", s.NumFeatures(), ni)
+	case s.NumTargets() != no:
+		return fmt.Errorf("data has %d targets, the model has %d outputs", s.NumTargets(), no)
+	}
+	return nil
 }
 
 // checkTable says what is wrong when data does not fit a model with ni inputs, no outputs.
@@ -263,18 +292,36 @@ func Evaluate[T Float](m Model[T], x, y []T, rows int, batch int, metrics []stri
 	if m == nil {
 		return 0, nil, errors.New("evaluate: model must not be nil")
 	}
-	ni, no, maxB := m.NumInputs(), m.NumOutputs(), m.MaxBatch()
+	ni, no := m.NumInputs(), m.NumOutputs()
 	switch {
-	case maxB < 1:
-		return 0, nil, fmt.Errorf("evaluate: model's maximum batch is %d", maxB)
 	case rows < 1:
 		return 0, nil, fmt.Errorf("evaluate: need at least 1 row, got %d", rows)
 	case len(x) < rows*ni:
 		return 0, nil, fmt.Errorf("evaluate: x holds %d values, %d rows of %d inputs need %d", len(x), rows, ni, rows*ni)
 	case len(y) < rows*no:
 		return 0, nil, fmt.Errorf("evaluate: y holds %d values, %d rows of %d outputs need %d", len(y), rows, no, rows*no)
+	}
+	t := &Table[T]{X: x[:rows*ni], Y: y[:rows*no], Rows: rows, Features: ni, Targets: no}
+	return EvaluateSource[T](m, t, batch, metrics)
+}
+
+// EvaluateSource is Evaluate over every row of a Source (a Table, the windows of a series).
+func EvaluateSource[T Float](m Model[T], src Source[T], batch int, metrics []string) (loss float64, values map[string]float64, err error) {
+	if m == nil || isNilSource(src) {
+		return 0, nil, errors.New("evaluate: model and data must not be nil")
+	}
+	ni, no, maxB := m.NumInputs(), m.NumOutputs(), m.MaxBatch()
+	switch {
+	case maxB < 1:
+		return 0, nil, fmt.Errorf("evaluate: model's maximum batch is %d", maxB)
 	case batch < 0:
 		return 0, nil, fmt.Errorf("evaluate: batch size must be positive, got %d", batch)
+	}
+	if src.NumRows() < 1 {
+		return 0, nil, fmt.Errorf("evaluate: need at least 1 row, got %d", src.NumRows())
+	}
+	if err := checkSource(src, ni, no); err != nil {
+		return 0, nil, fmt.Errorf("evaluate: %w", err)
 	}
 	if batch == 0 {
 		batch = defaultBatch
@@ -284,7 +331,7 @@ func Evaluate[T Float](m Model[T], x, y []T, rows int, batch int, metrics []stri
 		return 0, nil, fmt.Errorf("evaluate: %w", err)
 	}
 	ev := newEvaluator(m, min(batch, maxB), ms)
-	loss = ev.run(x, y, rows)
+	loss = ev.run(src, 0, src.NumRows())
 	values = metricValues(ms)
 	if values == nil {
 		values = map[string]float64{}
@@ -292,13 +339,17 @@ func Evaluate[T Float](m Model[T], x, y []T, rows int, batch int, metrics []stri
 	return loss, values, nil
 }
 
-// evaluator runs inference-mode loss and metrics over contiguous rows with a buffer it keeps,
+// evaluator runs inference-mode loss and metrics over a range of rows with buffers it keeps,
 // so that validating every epoch allocates nothing.
 type evaluator[T Float] struct {
 	m       Model[T]
 	batch   int
 	pred    []T
 	metrics []Metric[T]
+	// Gather buffers, made on first use by a source that is not a Table (a Table's rows are
+	// used where they lie).
+	xb, yb []T
+	idx    []int
 }
 
 func newEvaluator[T Float](m Model[T], batch int, metrics []Metric[T]) *evaluator[T] {
@@ -309,26 +360,88 @@ func newEvaluator[T Float](m Model[T], batch int, metrics []Metric[T]) *evaluato
 	return e
 }
 
-// run returns the mean loss over rows (batches weighted by size) and leaves the metrics filled.
-func (e *evaluator[T]) run(x, y []T, rows int) float64 {
+// run returns the mean loss over rows [lo, hi) of src (batches weighted by size) and leaves
+// the metrics filled.
+func (e *evaluator[T]) run(src Source[T], lo, hi int) float64 {
 	ni, no := e.m.NumInputs(), e.m.NumOutputs()
 	for _, mt := range e.metrics {
 		mt.Reset()
 	}
+	t, isTable := src.(*Table[T])
+	if !isTable && e.xb == nil {
+		e.xb, e.yb, e.idx = make([]T, e.batch*ni), make([]T, e.batch*no), make([]int, e.batch)
+	}
 	sum := 0.0
-	for lo := 0; lo < rows; lo += e.batch {
-		nb := min(e.batch, rows-lo)
+	for b := lo; b < hi; b += e.batch {
+		nb := min(e.batch, hi-b)
 		var pb []T
 		if e.pred != nil {
 			pb = e.pred[:nb*no]
 		}
-		yb := y[lo*no : (lo+nb)*no]
-		sum += e.m.Loss(x[lo*ni:(lo+nb)*ni], yb, nb, pb) * float64(nb)
+		var xb, yb []T
+		if isTable {
+			xb, yb = t.X[b*ni:(b+nb)*ni], t.Y[b*no:(b+nb)*no]
+		} else {
+			idx := e.idx[:nb]
+			for i := range idx {
+				idx[i] = b + i
+			}
+			xb, yb = e.xb[:nb*ni], e.yb[:nb*no]
+			src.Gather(idx, xb, yb)
+		}
+		sum += e.m.Loss(xb, yb, nb, pb) * float64(nb)
 		for _, mt := range e.metrics {
 			mt.Add(pb, yb)
 		}
 	}
-	return sum / float64(rows)
+	return sum / float64(hi-lo)
+}
+
+// PredictBatches runs m's inference over every row of src in batches of m.MaxBatch(),
+// gathering each batch into a buffer it reuses, and calls fn with the batch's first row, its
+// size n, its inputs (n·NumInputs values) and the predictions (n·NumOutputs). The slices are
+// reused by the next batch: copy what must outlive the call. It is how a reconstruction error
+// is taken over 100 000 windows without holding 100 000 reconstructions.
+func PredictBatches[T Float](m Model[T], src Source[T], fn func(lo, n int, x, pred []T)) error {
+	if m == nil || isNilSource(src) {
+		return errors.New("predict: model and data must not be nil")
+	}
+	ni, no, maxB := m.NumInputs(), m.NumOutputs(), m.MaxBatch()
+	if maxB < 1 {
+		return fmt.Errorf("predict: model's maximum batch is %d", maxB)
+	}
+	if src.NumFeatures() != ni {
+		return fmt.Errorf("predict: data has %d features, the model takes %d inputs", src.NumFeatures(), ni)
+	}
+	rows := src.NumRows()
+	bs := min(maxB, max(rows, 1))
+	xb, yb, pb := make([]T, bs*ni), make([]T, 0), make([]T, bs*no)
+	idx := make([]int, bs)
+	for lo := 0; lo < rows; lo += bs {
+		n := min(bs, rows-lo)
+		for i := range n {
+			idx[i] = lo + i
+		}
+		src.Gather(idx[:n], xb[:n*ni], yb)
+		m.Predict(pb[:n*no], xb[:n*ni], n)
+		fn(lo, n, xb[:n*ni], pb[:n*no])
+	}
+	return nil
+}
+
+// PredictSource writes m's inference outputs for every row of src into dst
+// (NumRows·NumOutputs values, row-major), in batches of m.MaxBatch().
+func PredictSource[T Float](m Model[T], src Source[T], dst []T) error {
+	if m == nil || isNilSource(src) {
+		return errors.New("predict: model and data must not be nil")
+	}
+	no := m.NumOutputs()
+	if need := src.NumRows() * no; len(dst) < need {
+		return fmt.Errorf("predict: dst holds %d values, %d rows of %d outputs need %d", len(dst), src.NumRows(), no, need)
+	}
+	return PredictBatches(m, src, func(lo, n int, _, pred []T) {
+		copy(dst[lo*no:(lo+n)*no], pred)
+	})
 }
 
 // metricValues reads the metrics into a map keyed by name; nil when there are none.

@@ -11,6 +11,7 @@ import (
 	"github.com/mlc-go/mlc/tests/models/activations"
 	"github.com/mlc-go/mlc/tests/models/bceclip"
 	"github.com/mlc-go/mlc/tests/models/bcelogits"
+	"github.com/mlc-go/mlc/tests/models/conv"
 	"github.com/mlc-go/mlc/tests/models/regress"
 )
 
@@ -22,6 +23,7 @@ func float64Models() map[string]func() mlrt.Model[float64] {
 		"bcelogits":   func() mlrt.Model[float64] { return bcelogits.New() },
 		"bceclip":     func() mlrt.Model[float64] { return bceclip.New() },
 		"regress":     func() mlrt.Model[float64] { return regress.New() },
+		"conv":        func() mlrt.Model[float64] { return conv.New() },
 	}
 }
 
@@ -61,7 +63,7 @@ func TestGradientsAgainstFiniteDifferences(t *testing.T) {
 					m.Params()[i] += 0.1 * (rng.Float64() - 0.5)
 				}
 				n := min(5, m.MaxBatch())
-				x, y := randomBatch(rng, n, m.NumInputs(), len(m.Params())*0+numTargets(m), name != "regress" && name != "activations")
+				x, y := randomBatch(rng, n, m.NumInputs(), len(m.Params())*0+numTargets(m), name != "regress" && name != "activations" && name != "conv")
 				drop := *mlrt.NewRNG(seed + 100)
 				loss := func(p []float64) float64 {
 					copy(m.Params(), p)

@@ -69,7 +69,7 @@ type Points struct {
 	Interior InteriorPoints
 }
 
-// job is what a worker is asked to do with its tiles.
+// job is what a worker is asked to do with its share of a call.
 type job int
 
 const (
@@ -83,10 +83,10 @@ type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
 	work    [1584 * MaxBatch]T
 	scratch [11568]T
-	// grads, terms and loss sum this worker's tiles.
+	// grads and loss are this worker's share of the last call.
 	grads [NumParams]T
-	terms [NumTerms]float64
 	loss  float64
+	terms [NumTerms]float64
 }
 
 // Model holds the parameters of Burgers, its points and the scratch space of its passes.
@@ -338,39 +338,6 @@ func (m *Model) Predict(dst []T, xs, ts []T) {
 	m.predDst = nil
 }
 
-// run has the workers do job on rows points: worker k takes the k-th of NumWorkers equal
-// runs of tiles. With one core the parts run one after another, with the same sums.
-func (m *Model) run(j job, rows int) {
-	if rows <= MaxBatch || runtime.GOMAXPROCS(0) == 1 {
-		for k := range m.w {
-			m.part(k, j, rows)
-		}
-		return
-	}
-	if !m.started {
-		m.started = true
-		m.done = make(chan struct{})
-		for k := 1; k < NumWorkers; k++ {
-			m.jobs[k] = make(chan job)
-			go m.serve(k)
-		}
-	}
-	m.jobRows = rows
-	for k := 1; k < NumWorkers; k++ {
-		m.jobs[k] <- j
-	}
-	m.part(0, j, rows)
-	for k := 1; k < NumWorkers; k++ {
-		<-m.done
-	}
-}
-func (m *Model) serve(k int) {
-	for j := range m.jobs[k] {
-		m.part(k, j, m.jobRows)
-		m.done <- struct{}{}
-	}
-}
-
 // part runs worker k's tiles.
 func (m *Model) part(k int, j job, rows int) {
 	w := &m.w[k]
@@ -390,6 +357,39 @@ func (m *Model) part(k int, j job, rows int) {
 		case jobLossGrad:
 			m.lossGradTile(w, r0, n)
 		}
+	}
+}
+
+// run has every worker do its part of job, in parallel when it pays. The parts are the
+// same either way, so the result does not depend on the number of cores.
+func (m *Model) run(j job, rows int) {
+	m.jobRows = rows
+	if rows <= MaxBatch || NumWorkers == 1 || runtime.GOMAXPROCS(0) == 1 {
+		for k := range m.w {
+			m.part(k, j, m.jobRows)
+		}
+		return
+	}
+	if !m.started {
+		m.started = true
+		m.done = make(chan struct{})
+		for k := 1; k < NumWorkers; k++ {
+			m.jobs[k] = make(chan job)
+			go m.serve(k)
+		}
+	}
+	for k := 1; k < NumWorkers; k++ {
+		m.jobs[k] <- j
+	}
+	m.part(0, j, m.jobRows)
+	for k := 1; k < NumWorkers; k++ {
+		<-m.done
+	}
+}
+func (m *Model) serve(k int) {
+	for j := range m.jobs[k] {
+		m.part(k, j, m.jobRows)
+		m.done <- struct{}{}
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"fmt"
 	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
+	"runtime"
 )
 
 // T is the element type of the model (dtype float32).
@@ -38,6 +39,19 @@ const (
 	// MaxBatch is the largest batch LossGrad and Loss take: the batch size of the train
 	// statement. Predict takes any number of rows.
 	MaxBatch = 32
+	// NumWorkers is how many goroutines share a call: a batch is split between them when it
+	// has at least minSplit rows; prediction over many rows always uses them all.
+	NumWorkers = 2
+	minSplit   = 64
+)
+
+// job is what a worker is asked to do with its share of a call.
+type job int
+
+const (
+	jobPredict job = iota
+	jobLoss
+	jobLossGrad
 )
 
 // worker is the scratch space of the passes one goroutine runs.
@@ -45,6 +59,11 @@ type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
 	work    [174 * MaxBatch]T
 	scratch [1]T
+	// grads and loss are this worker's share of the last call.
+	grads [NumParams]T
+	loss  float64
+	// rng draws this worker's dropout masks (worker 0 uses the caller's).
+	rng mlrt.RNG
 }
 
 // Model holds the parameters of Cancer, their gradient and the scratch space of its passes.
@@ -73,9 +92,17 @@ type Model struct {
 	// The gradient of the loss, in the same layout.
 	Dense1WGrad, Dense1BGrad, Dense2WGrad, Dense2BGrad, Dense3WGrad, Dense3BGrad, Dense4WGrad, Dense4BGrad []T
 
-	w [1]worker
+	w [NumWorkers]worker
 	// rowWork is the work area of the single-row Predict.
 	rowWork [174]T
+	// The arguments of the current call, for the workers.
+	cx, cy, cpred []T
+	cn            int
+	crng          [NumWorkers]*mlrt.RNG
+	// The goroutines of workers 1 … NumWorkers-1, started on first use.
+	jobs    [NumWorkers]chan job
+	done    chan struct{}
+	started bool
 }
 
 // New returns a model with zero parameters; call Init or load weights.
@@ -133,16 +160,16 @@ func (m *Model) MaxBatch() int {
 }
 
 // Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst
-// (NumOutputs values a row). It runs in batches of MaxBatch and allocates nothing.
+// (NumOutputs values a row). It runs in batches of MaxBatch, shared by the workers, and
+// allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
 	if n == 1 {
 		m.predictRow(dst, x)
 		return
 	}
-	for i := 0; i < n; i += MaxBatch {
-		k := min(MaxBatch, n-i)
-		m.predictBatch(&m.w[0], dst[i*NumOutputs:], x[i*NumInputs:], k)
-	}
+	m.cx, m.cpred, m.cn = x, dst, n
+	m.run(jobPredict, n >= 2*MaxBatch)
+	m.cx, m.cpred = nil, nil
 }
 
 // Loss is the mean loss of n ≤ MaxBatch rows in inference mode (no dropout). y holds
@@ -151,17 +178,121 @@ func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
 		panic(fmt.Sprintf("Cancer: batch of %d rows; want 1 to %d", n, MaxBatch))
 	}
-	return float64(m.lossBatch(&m.w[0], x, y, n, pred))
+	m.cx, m.cy, m.cn, m.cpred = x, y, n, pred
+	m.run(jobLoss, n >= minSplit)
+	m.cx, m.cy, m.cpred = nil, nil, nil
+	loss := 0.0
+	for k := range m.w {
+		loss += m.w[k].loss
+	}
+	return loss
 }
 
 // LossGrad runs the training pass (dropout masks drawn from rng; nil turns dropout off)
 // on n ≤ MaxBatch rows, writes the gradient of the mean loss into Grads and returns the
-// loss. pred, if not nil, receives the outputs of that pass.
+// loss. pred, if not nil, receives the outputs of that pass. The rows are split between
+// the workers in a fixed way and their gradients summed in a fixed order, so a seed gives
+// the same result on any number of cores.
 func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
 		panic(fmt.Sprintf("Cancer: batch of %d rows; want 1 to %d", n, MaxBatch))
 	}
-	return float64(m.lossGradBatch(&m.w[0], x, y, n, rng, pred))
+	m.cx, m.cy, m.cn, m.cpred = x, y, n, pred
+	m.crng[0] = rng
+	for k := 1; k < NumWorkers; k++ {
+		m.crng[k] = nil
+		if rng != nil {
+			// Each worker draws its dropout masks from a stream of its own.
+			m.w[k].rng.Seed(rng.Uint64())
+			m.crng[k] = &m.w[k].rng
+		}
+	}
+	m.run(jobLossGrad, n >= minSplit)
+	m.cx, m.cy, m.cpred = nil, nil, nil
+	copy(m.grads[:], m.w[0].grads[:])
+	loss := m.w[0].loss
+	for k := 1; k < NumWorkers; k++ {
+		loss += m.w[k].loss
+		for i, g := range m.w[k].grads {
+			m.grads[i] += g
+		}
+	}
+	return loss
+}
+
+// part runs worker k's share of the current call: rows lo … hi-1 of a loss, or every
+// NumWorkers-th batch of a prediction.
+func (m *Model) part(k int, j job) {
+	w := &m.w[k]
+	lo, hi := k*m.cn/NumWorkers, (k+1)*m.cn/NumWorkers
+	if m.cn < minSplit {
+		// A small batch is not split: worker 0 takes it whole.
+		lo, hi = 0, m.cn
+		if k > 0 {
+			lo = hi
+		}
+	}
+	if j != jobPredict && lo == hi {
+		clear(w.grads[:])
+		w.loss = 0
+		return
+	}
+	pred := m.cpred
+	if pred != nil && j != jobPredict {
+		pred = pred[lo*NumOutputs:]
+	}
+	switch j {
+	case jobPredict:
+		for i := k * MaxBatch; i < m.cn; i += NumWorkers * MaxBatch {
+			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], min(MaxBatch, m.cn-i))
+		}
+	case jobLoss:
+		w.loss = float64(m.lossBatch(w, m.cx[lo*NumInputs:], m.cy[lo*NumTargets:], hi-lo, m.cn, pred))
+	case jobLossGrad:
+		w.loss = float64(m.lossGradBatch(w, m.cx[lo*NumInputs:], m.cy[lo*NumTargets:], hi-lo, m.cn, m.crng[k], pred))
+	}
+}
+
+// run has every worker do its part of job, in parallel when it pays. The parts are the
+// same either way, so the result does not depend on the number of cores.
+func (m *Model) run(j job, parallel bool) {
+	if !parallel || NumWorkers == 1 || runtime.GOMAXPROCS(0) == 1 {
+		for k := range m.w {
+			m.part(k, j)
+		}
+		return
+	}
+	if !m.started {
+		m.started = true
+		m.done = make(chan struct{})
+		for k := 1; k < NumWorkers; k++ {
+			m.jobs[k] = make(chan job)
+			go m.serve(k)
+		}
+	}
+	for k := 1; k < NumWorkers; k++ {
+		m.jobs[k] <- j
+	}
+	m.part(0, j)
+	for k := 1; k < NumWorkers; k++ {
+		<-m.done
+	}
+}
+func (m *Model) serve(k int) {
+	for j := range m.jobs[k] {
+		m.part(k, j)
+		m.done <- struct{}{}
+	}
+}
+
+// Close stops the model's worker goroutines; the model must not be used after.
+func (m *Model) Close() {
+	if m.started {
+		for k := 1; k < NumWorkers; k++ {
+			close(m.jobs[k])
+		}
+		m.started = false
+	}
 }
 
 // TrainConfig returns the settings of the train and metric statements of cancer.ml.
@@ -327,7 +458,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
-func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
+func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
 	// input x: row-major rows to batch-major (cancer.ml:6)
 	x := w.work[0*MaxBatch : 30*MaxBatch]
 	for b := 0; b < n; b++ {
@@ -425,7 +556,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 			sum_loss += float64(mlrt.Softplus32(r_dense4_z_2[b]) - r_dense4_z_2[b]*r_y[b])
 		}
 	}
-	loss := T(sum_loss / float64(n*1))
+	loss := T(sum_loss / float64(total*1))
 	// The outputs, row-major.
 	if predRows != nil {
 		for f := 0; f < NumOutputs; f++ {
@@ -443,7 +574,7 @@ lossGradBatch runs the training pass on n ≤ MaxBatch rows: the loss, its gradi
 Grad views, and the outputs into pred if not nil. rng draws the dropout masks; nil turns
 dropout off.
 */
-func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG, predRows []T) T {
+func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
 	// input x: row-major rows to batch-major (cancer.ml:6)
 	x := w.work[0*MaxBatch : 30*MaxBatch]
 	for b := 0; b < n; b++ {
@@ -471,15 +602,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	// dropout1_mask: dropout 0.2, kept values scaled by 1/(1-0.2) as Keras does (cancer.ml:8)
 	dropout1_mask := w.work[30*MaxBatch : 50*MaxBatch]
 	for f := 0; f < 20; f++ {
-		row := dropout1_mask[f*MaxBatch:][:n]
-		for b := range row {
-			row[b] = 1
-			if rng != nil && rng.Float32() < 0.2 {
-				row[b] = 0
-			} else if rng != nil {
-				row[b] = 1.25
-			}
-		}
+		mlrt.DropoutMask(dropout1_mask[f*MaxBatch:][:n], rng, 0.2)
 	}
 
 	// dropout1 = dense1·dropout1_mask (cancer.ml:8)
@@ -511,15 +634,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	// dropout2_mask: dropout 0.2, kept values scaled by 1/(1-0.2) as Keras does (cancer.ml:10)
 	dropout2_mask := w.work[90*MaxBatch : 102*MaxBatch]
 	for f := 0; f < 12; f++ {
-		row := dropout2_mask[f*MaxBatch:][:n]
-		for b := range row {
-			row[b] = 1
-			if rng != nil && rng.Float32() < 0.2 {
-				row[b] = 0
-			} else if rng != nil {
-				row[b] = 1.25
-			}
-		}
+		mlrt.DropoutMask(dropout2_mask[f*MaxBatch:][:n], rng, 0.2)
 	}
 
 	// dropout2 = dense2·dropout2_mask (cancer.ml:10)
@@ -591,11 +706,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 			sum_loss += float64(mlrt.Softplus32(r_dense4_z_2[b]) - r_dense4_z_2[b]*r_y[b])
 		}
 	}
-	loss := T(sum_loss / float64(n*1))
+	loss := T(sum_loss / float64(total*1))
 
 	// d_bce = 1/(n·1)
 	d_bce := w.work[126*MaxBatch : 127*MaxBatch]
-	d_bce_each := 1.0 / T(n*1)
+	d_bce_each := 1.0 / T(total*1)
 	for f := 0; f < 1; f++ {
 		out := d_bce[f*MaxBatch:][:n]
 		for b := range out {
@@ -616,7 +731,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	}
 
 	// d_dense4_z = Σ over the batch of d_dense4_z
-	d_dense4_z_2 := m.Dense4BGrad
+	d_dense4_z_2 := w.grads[928:929]
 	for f := 0; f < 1; f++ {
 		r_d_dense4_z := d_dense4_z[f*MaxBatch:][:n]
 		var s T
@@ -627,7 +742,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	}
 
 	// d_dense4_W = Σ over the batch of d_dense4_z ⊗ dense3: [1, 4] (cancer.ml:12)
-	d_dense4_W := m.Dense4WGrad
+	d_dense4_W := w.grads[924:928]
 	kernels.GemmNT32(1, 4, n, d_dense4_z, MaxBatch, dense3, MaxBatch, d_dense4_W, false)
 
 	// d_dense3 = dense4_Wᵀ·d_dense4_z: [4] from [1] (cancer.ml:12)
@@ -646,7 +761,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	}
 
 	// d_dense3_z = Σ over the batch of d_dense3_z (cancer.ml:12)
-	d_dense3_z_2 := m.Dense3BGrad
+	d_dense3_z_2 := w.grads[920:924]
 	for f := 0; f < 4; f++ {
 		r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
 		var s T
@@ -657,7 +772,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	}
 
 	// d_dense3_W = Σ over the batch of d_dense3_z ⊗ dropout2: [4, 12] (cancer.ml:11)
-	d_dense3_W := m.Dense3WGrad
+	d_dense3_W := w.grads[872:920]
 	kernels.GemmNT32(4, 12, n, d_dense3_z, MaxBatch, dropout2, MaxBatch, d_dense3_W, false)
 
 	// d_dropout2 = dense3_Wᵀ·d_dense3_z: [12] from [4] (cancer.ml:11)
@@ -677,7 +792,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	}
 
 	// d_dense2_z = Σ over the batch of d_dense2_z (cancer.ml:11)
-	d_dense2_z_2 := m.Dense2BGrad
+	d_dense2_z_2 := w.grads[860:872]
 	for f := 0; f < 12; f++ {
 		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
 		var s T
@@ -688,7 +803,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	}
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dropout1: [12, 20] (cancer.ml:9)
-	d_dense2_W := m.Dense2WGrad
+	d_dense2_W := w.grads[620:860]
 	kernels.GemmNT32(12, 20, n, d_dense2_z, MaxBatch, dropout1, MaxBatch, d_dense2_W, false)
 
 	// d_dropout1 = dense2_Wᵀ·d_dense2_z: [20] from [12] (cancer.ml:9)
@@ -708,7 +823,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	}
 
 	// d_dense1_z = Σ over the batch of d_dense1_z (cancer.ml:9)
-	d_dense1_z_2 := m.Dense1BGrad
+	d_dense1_z_2 := w.grads[600:620]
 	for f := 0; f < 20; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
 		var s T
@@ -719,7 +834,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [20, 30] (cancer.ml:7)
-	d_dense1_W := m.Dense1WGrad
+	d_dense1_W := w.grads[0:600]
 	kernels.GemmNT32(20, 30, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {

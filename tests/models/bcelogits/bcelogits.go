@@ -21,6 +21,7 @@ import (
 	"fmt"
 	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
+	"runtime"
 )
 
 // T is the element type of the model (dtype float64).
@@ -35,6 +36,19 @@ const (
 	// MaxBatch is the largest batch LossGrad and Loss take: the batch size of the train
 	// statement. Predict takes any number of rows.
 	MaxBatch = 8
+	// NumWorkers is how many goroutines share a call: a batch is split between them when it
+	// has at least minSplit rows; prediction over many rows always uses them all.
+	NumWorkers = 2
+	minSplit   = 64
+)
+
+// job is what a worker is asked to do with its share of a call.
+type job int
+
+const (
+	jobPredict job = iota
+	jobLoss
+	jobLossGrad
 )
 
 // worker is the scratch space of the passes one goroutine runs.
@@ -42,6 +56,11 @@ type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
 	work    [30 * MaxBatch]T
 	scratch [1]T
+	// grads and loss are this worker's share of the last call.
+	grads [NumParams]T
+	loss  float64
+	// rng draws this worker's dropout masks (worker 0 uses the caller's).
+	rng mlrt.RNG
 }
 
 // Model holds the parameters of BCELogits, their gradient and the scratch space of its passes.
@@ -62,9 +81,17 @@ type Model struct {
 	// The gradient of the loss, in the same layout.
 	Dense1WGrad, Dense1BGrad, Dense2WGrad, Dense2BGrad []T
 
-	w [1]worker
+	w [NumWorkers]worker
 	// rowWork is the work area of the single-row Predict.
 	rowWork [30]T
+	// The arguments of the current call, for the workers.
+	cx, cy, cpred []T
+	cn            int
+	crng          [NumWorkers]*mlrt.RNG
+	// The goroutines of workers 1 … NumWorkers-1, started on first use.
+	jobs    [NumWorkers]chan job
+	done    chan struct{}
+	started bool
 }
 
 // New returns a model with zero parameters; call Init or load weights.
@@ -110,16 +137,16 @@ func (m *Model) MaxBatch() int {
 }
 
 // Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst
-// (NumOutputs values a row). It runs in batches of MaxBatch and allocates nothing.
+// (NumOutputs values a row). It runs in batches of MaxBatch, shared by the workers, and
+// allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
 	if n == 1 {
 		m.predictRow(dst, x)
 		return
 	}
-	for i := 0; i < n; i += MaxBatch {
-		k := min(MaxBatch, n-i)
-		m.predictBatch(&m.w[0], dst[i*NumOutputs:], x[i*NumInputs:], k)
-	}
+	m.cx, m.cpred, m.cn = x, dst, n
+	m.run(jobPredict, n >= 2*MaxBatch)
+	m.cx, m.cpred = nil, nil
 }
 
 // Loss is the mean loss of n ≤ MaxBatch rows in inference mode (no dropout). y holds
@@ -128,17 +155,121 @@ func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
 		panic(fmt.Sprintf("BCELogits: batch of %d rows; want 1 to %d", n, MaxBatch))
 	}
-	return float64(m.lossBatch(&m.w[0], x, y, n, pred))
+	m.cx, m.cy, m.cn, m.cpred = x, y, n, pred
+	m.run(jobLoss, n >= minSplit)
+	m.cx, m.cy, m.cpred = nil, nil, nil
+	loss := 0.0
+	for k := range m.w {
+		loss += m.w[k].loss
+	}
+	return loss
 }
 
 // LossGrad runs the training pass (dropout masks drawn from rng; nil turns dropout off)
 // on n ≤ MaxBatch rows, writes the gradient of the mean loss into Grads and returns the
-// loss. pred, if not nil, receives the outputs of that pass.
+// loss. pred, if not nil, receives the outputs of that pass. The rows are split between
+// the workers in a fixed way and their gradients summed in a fixed order, so a seed gives
+// the same result on any number of cores.
 func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
 		panic(fmt.Sprintf("BCELogits: batch of %d rows; want 1 to %d", n, MaxBatch))
 	}
-	return float64(m.lossGradBatch(&m.w[0], x, y, n, rng, pred))
+	m.cx, m.cy, m.cn, m.cpred = x, y, n, pred
+	m.crng[0] = rng
+	for k := 1; k < NumWorkers; k++ {
+		m.crng[k] = nil
+		if rng != nil {
+			// Each worker draws its dropout masks from a stream of its own.
+			m.w[k].rng.Seed(rng.Uint64())
+			m.crng[k] = &m.w[k].rng
+		}
+	}
+	m.run(jobLossGrad, n >= minSplit)
+	m.cx, m.cy, m.cpred = nil, nil, nil
+	copy(m.grads[:], m.w[0].grads[:])
+	loss := m.w[0].loss
+	for k := 1; k < NumWorkers; k++ {
+		loss += m.w[k].loss
+		for i, g := range m.w[k].grads {
+			m.grads[i] += g
+		}
+	}
+	return loss
+}
+
+// part runs worker k's share of the current call: rows lo … hi-1 of a loss, or every
+// NumWorkers-th batch of a prediction.
+func (m *Model) part(k int, j job) {
+	w := &m.w[k]
+	lo, hi := k*m.cn/NumWorkers, (k+1)*m.cn/NumWorkers
+	if m.cn < minSplit {
+		// A small batch is not split: worker 0 takes it whole.
+		lo, hi = 0, m.cn
+		if k > 0 {
+			lo = hi
+		}
+	}
+	if j != jobPredict && lo == hi {
+		clear(w.grads[:])
+		w.loss = 0
+		return
+	}
+	pred := m.cpred
+	if pred != nil && j != jobPredict {
+		pred = pred[lo*NumOutputs:]
+	}
+	switch j {
+	case jobPredict:
+		for i := k * MaxBatch; i < m.cn; i += NumWorkers * MaxBatch {
+			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], min(MaxBatch, m.cn-i))
+		}
+	case jobLoss:
+		w.loss = float64(m.lossBatch(w, m.cx[lo*NumInputs:], m.cy[lo*NumTargets:], hi-lo, m.cn, pred))
+	case jobLossGrad:
+		w.loss = float64(m.lossGradBatch(w, m.cx[lo*NumInputs:], m.cy[lo*NumTargets:], hi-lo, m.cn, m.crng[k], pred))
+	}
+}
+
+// run has every worker do its part of job, in parallel when it pays. The parts are the
+// same either way, so the result does not depend on the number of cores.
+func (m *Model) run(j job, parallel bool) {
+	if !parallel || NumWorkers == 1 || runtime.GOMAXPROCS(0) == 1 {
+		for k := range m.w {
+			m.part(k, j)
+		}
+		return
+	}
+	if !m.started {
+		m.started = true
+		m.done = make(chan struct{})
+		for k := 1; k < NumWorkers; k++ {
+			m.jobs[k] = make(chan job)
+			go m.serve(k)
+		}
+	}
+	for k := 1; k < NumWorkers; k++ {
+		m.jobs[k] <- j
+	}
+	m.part(0, j)
+	for k := 1; k < NumWorkers; k++ {
+		<-m.done
+	}
+}
+func (m *Model) serve(k int) {
+	for j := range m.jobs[k] {
+		m.part(k, j)
+		m.done <- struct{}{}
+	}
+}
+
+// Close stops the model's worker goroutines; the model must not be used after.
+func (m *Model) Close() {
+	if m.started {
+		for k := 1; k < NumWorkers; k++ {
+			close(m.jobs[k])
+		}
+		m.started = false
+	}
 }
 
 // TrainConfig returns the settings of the train and metric statements of bcelogits.ml.
@@ -247,7 +378,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
-func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
+func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
 	// input x: row-major rows to batch-major (bcelogits.ml:4)
 	x := w.work[0*MaxBatch : 6*MaxBatch]
 	for b := 0; b < n; b++ {
@@ -315,7 +446,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n int, predRows []T) T {
 			sum_loss += float64(mlrt.Softplus64(r_dense2_z_2[b]) - r_dense2_z_2[b]*r_y[b])
 		}
 	}
-	loss := T(sum_loss / float64(n*1))
+	loss := T(sum_loss / float64(total*1))
 	// The outputs, row-major.
 	if predRows != nil {
 		for f := 0; f < NumOutputs; f++ {
@@ -333,7 +464,7 @@ lossGradBatch runs the training pass on n ≤ MaxBatch rows: the loss, its gradi
 Grad views, and the outputs into pred if not nil. rng draws the dropout masks; nil turns
 dropout off.
 */
-func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG, predRows []T) T {
+func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
 	// input x: row-major rows to batch-major (bcelogits.ml:4)
 	x := w.work[0*MaxBatch : 6*MaxBatch]
 	for b := 0; b < n; b++ {
@@ -361,15 +492,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	// dropout1_mask: dropout 0.3, kept values scaled by 1/(1-0.3) as Keras does (bcelogits.ml:6)
 	dropout1_mask := w.work[6*MaxBatch : 11*MaxBatch]
 	for f := 0; f < 5; f++ {
-		row := dropout1_mask[f*MaxBatch:][:n]
-		for b := range row {
-			row[b] = 1
-			if rng != nil && rng.Float64() < 0.3 {
-				row[b] = 0
-			} else if rng != nil {
-				row[b] = 1.4285714285714286
-			}
-		}
+		mlrt.DropoutMask(dropout1_mask[f*MaxBatch:][:n], rng, 0.3)
 	}
 
 	// dropout1 = dense1·dropout1_mask (bcelogits.ml:6)
@@ -426,11 +549,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 			sum_loss += float64(mlrt.Softplus64(r_dense2_z_2[b]) - r_dense2_z_2[b]*r_y[b])
 		}
 	}
-	loss := T(sum_loss / float64(n*1))
+	loss := T(sum_loss / float64(total*1))
 
 	// d_bce = 1/(n·1)
 	d_bce := w.work[22*MaxBatch : 23*MaxBatch]
-	d_bce_each := 1.0 / T(n*1)
+	d_bce_each := 1.0 / T(total*1)
 	for f := 0; f < 1; f++ {
 		out := d_bce[f*MaxBatch:][:n]
 		for b := range out {
@@ -451,7 +574,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	}
 
 	// d_dense2_z = Σ over the batch of d_dense2_z
-	d_dense2_z_2 := m.Dense2BGrad
+	d_dense2_z_2 := w.grads[40:41]
 	for f := 0; f < 1; f++ {
 		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
 		var s T
@@ -462,7 +585,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	}
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dropout1: [1, 5] (bcelogits.ml:7)
-	d_dense2_W := m.Dense2WGrad
+	d_dense2_W := w.grads[35:40]
 	kernels.GemmNT64(1, 5, n, d_dense2_z, MaxBatch, dropout1, MaxBatch, d_dense2_W, false)
 
 	// d_dropout1 = dense2_Wᵀ·d_dense2_z: [5] from [1] (bcelogits.ml:7)
@@ -482,7 +605,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	}
 
 	// d_dense1_z = Σ over the batch of d_dense1_z (bcelogits.ml:7)
-	d_dense1_z_2 := m.Dense1BGrad
+	d_dense1_z_2 := w.grads[30:35]
 	for f := 0; f < 5; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
 		var s T
@@ -493,7 +616,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n int, rng *mlrt.RNG,
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [5, 6] (bcelogits.ml:5)
-	d_dense1_W := m.Dense1WGrad
+	d_dense1_W := w.grads[0:30]
 	kernels.GemmNT64(5, 6, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {

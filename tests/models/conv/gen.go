@@ -1,0 +1,3 @@
+package conv
+
+//go:generate go run ../../../cmd/mlc build -o . -pkg conv conv.ml
