@@ -68,6 +68,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("o", ".", "output `dir`ectory (build)")
 	pkg := fs.String("pkg", "", "package `name` (build; default: the output directory's name, or the model's)")
 	dtype := fs.String("dtype", "", "override the model's dtype: float32 or float64 (build)")
+	loops := fs.Bool("loops", false, "write matrix products as plain Go loops instead of calls to package kernels (build)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -92,7 +93,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if name == "" {
 		name = packageName(*out)
 	}
-	code, err := codegen.Generate(path, src, codegen.Options{Package: name, DType: *dtype})
+	code, err := codegen.Generate(path, src, codegen.Options{Package: name, DType: *dtype, Loops: *loops})
 	if err != nil {
 		report(stderr, err)
 		return 1

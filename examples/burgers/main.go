@@ -337,7 +337,7 @@ func writePlots[T mlrt.Float](dir string, h *mlrt.FitHistory, names []string, cu
 	// Profiles at t = 0, 0.25, 0.5, 0.75, 1 against the exact solution.
 	px := sample.Linspace(-1, 1, 401)
 	var ps []plots.Series
-	for _, t := range []float64{0, 0.25, 0.5, 0.75, 1} {
+	for k, t := range []float64{0, 0.25, 0.5, 0.75, 1} {
 		qx, qt := make([]T, len(px)), make([]T, len(px))
 		ex := make([]float64, len(px))
 		for i, x := range px {
@@ -350,7 +350,8 @@ func writePlots[T mlrt.Float](dir string, h *mlrt.FitHistory, names []string, cu
 		for i := range pu {
 			py[i] = float64(pu[i])
 		}
-		ps = append(ps, plots.Series{Name: fmt.Sprintf("t = %g mlc", t), X: px, Y: py}, plots.Series{Name: fmt.Sprintf("t = %g exact", t), X: px, Y: ex})
+		ps = append(ps, plots.Series{Name: fmt.Sprintf("t = %g", t), X: px, Y: py, Color: k + 1},
+			plots.Series{Name: fmt.Sprintf("t = %g exact", t), X: px, Y: ex, Color: k + 1, Dashed: true})
 	}
 	pl, err := plots.Lines("u(x, t) profiles against the exact solution", "x", "u", false, ps...)
 	if err != nil {

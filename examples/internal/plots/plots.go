@@ -16,6 +16,10 @@ import (
 type Series struct {
 	Name string
 	X, Y []float64
+	// Color picks the palette entry (0 means by position); Dashed draws a dashed line,
+	// e.g. a reference curve beside the computed one in the same colour.
+	Color  int
+	Dashed bool
 }
 
 // palette is a colour-blind-safe set (Okabe–Ito).
@@ -52,8 +56,15 @@ func Lines(title, xlabel, ylabel string, logY bool, series ...Series) (*plot.Plo
 		if err != nil {
 			return nil, fmt.Errorf("plot %q: %w", s.Name, err)
 		}
-		l.Color = colors[i%len(colors)]
+		c := i
+		if s.Color > 0 {
+			c = s.Color - 1
+		}
+		l.Color = colors[c%len(colors)]
 		l.Width = vg.Points(1.5)
+		if s.Dashed {
+			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		}
 		p.Add(l)
 		p.Legend.Add(s.Name, l)
 	}
