@@ -1167,9 +1167,6 @@ func (e *lossLowerer) setMean(c *dsl.Call) (*Node, bool) {
 		}
 		mask |= 1 << b.set
 	}
-	if mask == 1<<len(l.m.PointSets)-1 {
-		mask = 0 // every point
-	}
 	if c.Args[0].Name != nil || c.Args[1].Name != nil {
 		l.errorf(c.Fun.Pos, "mean takes no named arguments")
 		return nil, false
@@ -1203,6 +1200,9 @@ func (e *lossLowerer) setMean(c *dsl.Call) (*Node, bool) {
 	if bad != "" {
 		l.errorf(c.Args[0].Value.ExprPos(), "%s is known only on point set %s", bad, l.m.PointSets[l.scope[bad].set].Name)
 		return nil, false
+	}
+	if mask == 1<<len(l.m.PointSets)-1 {
+		mask = 0 // every point
 	}
 	return e.g.MeanOver(v, mask, "", c.Fun.Pos), true
 }
