@@ -191,14 +191,14 @@ func (e *emitter) pointMethods() {
 		}
 		for _, c := range cols {
 			body = append(body, jen.If(jen.Len(set.Clone().Dot(exported(c))).Op("!=").Len(set.Clone().Dot(exported(first)))).Block(
-				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(fmt.Sprintf("%s: point set %s: column %s has %%d values, column %s has %%d", m.Name, ps.Name, c, first)),
+				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(fmt.Sprintf("%s: point set %s: column %s has %%d values, column %s has %%d", strings.ToLower(m.Name), ps.Name, c, first)),
 					jen.Len(set.Clone().Dot(exported(c))), jen.Len(set.Clone().Dot(exported(first)))))))
 		}
 		body = append(body, jen.Id("rows").Op("+=").Len(set.Clone().Dot(exported(first))),
 			jen.Id("m").Dot("setHi").Index(jen.Lit(i)).Op("=").Id("rows"))
 	}
 	body = append(body, jen.If(jen.Id("rows").Op("==").Lit(0)).Block(
-		jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(m.Name+": no points")))))
+		jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(strings.ToLower(m.Name)+": no points")))))
 	body = append(body, jen.Id("m").Dot("rows").Op("=").Id("rows"))
 	for _, c := range e.columns() {
 		col := jen.Id("m").Dot("col" + exported(c))

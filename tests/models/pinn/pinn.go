@@ -168,21 +168,21 @@ func (m *Model) SetPoints(p *Points) error {
 	rows := 0
 	m.setLo[0] = rows
 	if len(p.Boundary.T) != len(p.Boundary.X) {
-		return fmt.Errorf("PINN: point set boundary: column t has %d values, column x has %d", len(p.Boundary.T), len(p.Boundary.X))
+		return fmt.Errorf("pinn: point set boundary: column t has %d values, column x has %d", len(p.Boundary.T), len(p.Boundary.X))
 	}
 	if len(p.Boundary.UBd) != len(p.Boundary.X) {
-		return fmt.Errorf("PINN: point set boundary: column u_bd has %d values, column x has %d", len(p.Boundary.UBd), len(p.Boundary.X))
+		return fmt.Errorf("pinn: point set boundary: column u_bd has %d values, column x has %d", len(p.Boundary.UBd), len(p.Boundary.X))
 	}
 	rows += len(p.Boundary.X)
 	m.setHi[0] = rows
 	m.setLo[1] = rows
 	if len(p.Interior.T) != len(p.Interior.X) {
-		return fmt.Errorf("PINN: point set interior: column t has %d values, column x has %d", len(p.Interior.T), len(p.Interior.X))
+		return fmt.Errorf("pinn: point set interior: column t has %d values, column x has %d", len(p.Interior.T), len(p.Interior.X))
 	}
 	rows += len(p.Interior.X)
 	m.setHi[1] = rows
 	if rows == 0 {
-		return fmt.Errorf("PINN: no points")
+		return fmt.Errorf("pinn: no points")
 	}
 	m.rows = rows
 	m.colX = append(m.colX[:0], make([]T, rows)...)
