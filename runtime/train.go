@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	goruntime "runtime"
 	"time"
 )
 
@@ -397,11 +398,12 @@ func (e *evaluator[T]) run(src Source[T], lo, hi int) float64 {
 	return sum / float64(hi-lo)
 }
 
-// PredictBatches runs m's inference over every row of src in batches of m.MaxBatch(),
-// gathering each batch into a buffer it reuses, and calls fn with the batch's first row, its
-// size n, its inputs (n·NumInputs values) and the predictions (n·NumOutputs). The slices are
-// reused by the next batch: copy what must outlive the call. It is how a reconstruction error
-// is taken over 100 000 windows without holding 100 000 reconstructions.
+// PredictBatches runs m's inference over every row of src in chunks of m.MaxBatch() rows
+// times GOMAXPROCS (at most 8), so that a generated model can share a chunk between its
+// workers, gathering each chunk into a buffer it reuses, and calls fn with the chunk's first
+// row, its size n, its inputs (n·NumInputs values) and the predictions (n·NumOutputs). The
+// slices are reused by the next chunk: copy what must outlive the call. It is how a
+// reconstruction error is taken over 100 000 windows without holding 100 000 reconstructions.
 func PredictBatches[T Float](m Model[T], src Source[T], fn func(lo, n int, x, pred []T)) error {
 	if m == nil || isNilSource(src) {
 		return errors.New("predict: model and data must not be nil")
@@ -414,7 +416,7 @@ func PredictBatches[T Float](m Model[T], src Source[T], fn func(lo, n int, x, pr
 		return fmt.Errorf("predict: data has %d features, the model takes %d inputs", src.NumFeatures(), ni)
 	}
 	rows := src.NumRows()
-	bs := min(maxB, max(rows, 1))
+	bs := min(maxB*min(goruntime.GOMAXPROCS(0), 8), max(rows, 1))
 	xb, yb, pb := make([]T, bs*ni), make([]T, 0), make([]T, bs*no)
 	idx := make([]int, bs)
 	for lo := 0; lo < rows; lo += bs {
@@ -430,7 +432,7 @@ func PredictBatches[T Float](m Model[T], src Source[T], fn func(lo, n int, x, pr
 }
 
 // PredictSource writes m's inference outputs for every row of src into dst
-// (NumRows·NumOutputs values, row-major), in batches of m.MaxBatch().
+// (NumRows·NumOutputs values, row-major), in chunks as PredictBatches takes them.
 func PredictSource[T Float](m Model[T], src Source[T], dst []T) error {
 	if m == nil || isNilSource(src) {
 		return errors.New("predict: model and data must not be nil")
