@@ -123,11 +123,14 @@ var torchEnv = []string{
 	"MALLOC_TOP_PAD_=268435456",
 }
 
+// torchThreads is torch's --threads (the -torch-threads flag).
+var torchThreads = 1
+
 // torchCmd is the command line of a group's torch run (for the record).
 func torchCmd(python, dir string, g *group, jsonFile string) []string {
 	c := []string{python, filepath.Join(dir, g.script)}
 	c = append(c, g.args...)
-	return append(c, "--threads", "1", "--no-wait-idle", "--json", jsonFile)
+	return append(c, "--threads", strconv.Itoa(torchThreads), "--no-wait-idle", "--json", jsonFile)
 }
 
 // runTorch runs one torch script and returns its JSON and the foreign load meanwhile.
