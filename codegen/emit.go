@@ -67,6 +67,9 @@ func Emit(m *ir.Model, opt Options) ([]byte, error) {
 	e.f.HeaderComment("source: " + e.source())
 	e.f.ImportAlias(RuntimePath, "mlrt")
 	e.file(pkg)
+	if e.workRows*e.maxBatch > 1<<28 {
+		return nil, fmt.Errorf("%s: the model needs %d intermediate values per batch of %d; lower the batch or the sizes", e.source(), e.workRows*e.maxBatch, e.maxBatch)
+	}
 	var buf bytes.Buffer
 	if err := e.f.Render(&buf); err != nil {
 		return nil, fmt.Errorf("internal error: generated code does not format: %v", firstLine(err.Error()))
@@ -1160,6 +1163,9 @@ func (en *entry) elementwise(n *ir.Node) {
 		return
 	}
 	name := en.declare(n, nodeName(n))
+	if en.activationKernel(n, name) {
+		return
+	}
 	k := en.kernel(n.Size())
 	v := k.val2(n)
 	en.add(k.pre...)
@@ -1171,6 +1177,53 @@ func (en *entry) elementwise(n *ir.Node) {
 	body := append([]jen.Code{jen.Id("out").Op(":=").Id(name).Index(jen.Id("f").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n"))}, k.perF...)
 	body = append(body, jen.For(jen.Id("b").Op(":=").Range().Id("out")).Block(jen.Id("out").Index(jen.Id("b")).Op("=").Add(v)))
 	en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(n.Size()), jen.Id("f").Op("++")).Block(body...))
+}
+
+// actKernels lists the activations package kernels computes a batch row at a time, with
+// the bias of the layer added on the way in.
+var actKernels = map[ir.Op]string{ir.OpTanh: "BiasTanh"}
+
+const actKernelsReady = false
+
+// activationKernel emits act(z + bias) over batch rows as kernel calls when n is that
+// pattern (z a buffer, bias an unbatched value per feature, or none). It reports whether
+// it did.
+func (en *entry) activationKernel(n *ir.Node, name string) bool {
+	fn, ok := actKernels[n.Op]
+	if !ok || !actKernelsReady || !en.e.kernels || en.row || !n.Batched {
+		return false
+	}
+	z, bias := n.Args[0], (*ir.Node)(nil)
+	if en.plan.Fused[z.ID] {
+		if z.Op != ir.OpAdd {
+			return false
+		}
+		a, b := z.Args[0], z.Args[1]
+		if !a.Batched {
+			a, b = b, a
+		}
+		if !a.Batched || b.Batched || en.plan.Fused[a.ID] || en.plan.Fused[b.ID] || len(b.Shape) == 0 || b.Op == ir.OpConst {
+			return false
+		}
+		z, bias = a, b
+	}
+	if !z.Batched || len(z.Shape) == 0 {
+		return false
+	}
+	b := lit(0)
+	if bias != nil {
+		idx := jen.Id("f")
+		if bias.Size() < n.Size() {
+			idx = jen.Id("f").Op("%").Lit(bias.Size())
+		}
+		b = en.ref(bias).Index(idx)
+	}
+	en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(n.Size()), jen.Id("f").Op("++")).Block(
+		jen.Qual(KernelsPath, fn+en.e.bits).Call(
+			jen.Id(name).Index(jen.Id("f").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n")),
+			en.ref(z).Index(jen.Id("f").Op("*").Id("MaxBatch").Op(":")),
+			b)))
+	return true
 }
 
 // describe renders a node's fused expression tree as a comment, e.g. tanh(dense1_Wx + dense1_b).

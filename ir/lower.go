@@ -596,6 +596,9 @@ func (l *lowerer) buildPass(training bool) *Pass {
 				w, b = l.m.Params[paramIdx], l.m.Params[paramIdx+1]
 			}
 			paramIdx += 2
+			if len(l.errs) > 0 {
+				return nil
+			}
 			xp := g.Pad(x, c.padL, c.padR, name+"_in")
 			y := g.Conv(OpConv1D, g.ParamNode(w), xp, c.kernel, c.stride, xp.Shape[0], name+"_Wx", s.Pos)
 			z := g.must(OpAdd, name+"_z", s.Pos, y, g.ParamNode(b))
@@ -625,6 +628,9 @@ func (l *lowerer) buildPass(training bool) *Pass {
 				w, b = l.m.Params[paramIdx], l.m.Params[paramIdx+1]
 			}
 			paramIdx += 2
+			if len(l.errs) > 0 {
+				return nil
+			}
 			wx, err := g.Apply(OpMatVec, name+"_Wx", s.Pos, g.ParamNode(w), x)
 			if err != nil {
 				l.errorf(s.Pos, "%s: %v", name, err)
@@ -733,7 +739,14 @@ func (l *lowerer) buildPass(training bool) *Pass {
 	return pass
 }
 
+// maxParams bounds a model's parameter count: the generated code holds them in arrays.
+const maxParams = 1 << 27
+
 func (l *lowerer) newParam(name string, shape []int, init string, fanIn, fanOut int, layer string, pos dsl.Pos) *Param {
+	if n := size(shape); n > maxParams || l.m.NumParams+n > maxParams {
+		l.errorf(pos, "%s would bring the model to %d parameters; mlc's limit is %d", name, l.m.NumParams+n, maxParams)
+		shape = []int{1}
+	}
 	p := &Param{Name: name, Shape: shape, Offset: l.m.NumParams, Init: init, FanIn: fanIn, FanOut: fanOut, Layer: layer, Pos: pos}
 	l.m.Params = append(l.m.Params, p)
 	l.m.NumParams += p.Size()
