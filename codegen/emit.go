@@ -1167,6 +1167,7 @@ func (en *entry) elementwise(n *ir.Node) {
 		return
 	}
 	k := en.kernel(n.Size())
+	k.overOut = n.Batched && !en.row
 	v := k.val2(n)
 	en.add(k.pre...)
 	if !n.Batched || en.row {
@@ -1183,7 +1184,7 @@ func (en *entry) elementwise(n *ir.Node) {
 // the bias of the layer added on the way in.
 var actKernels = map[ir.Op]string{ir.OpTanh: "BiasTanh"}
 
-const actKernelsReady = false
+const actKernelsReady = true
 
 // activationKernel emits act(z + bias) over batch rows as kernel calls when n is that
 // pattern (z a buffer, bias an unbatched value per feature, or none). It reports whether
@@ -1402,7 +1403,8 @@ type kernel struct {
 	en        *entry
 	pre, perF []jen.Code
 	hoisted   map[int]string
-	loop      int // how many features f the loop runs over
+	loop      int  // how many features f the loop runs over
+	overOut   bool // the inner loop ranges over out: row views are cut to len(out), so the compiler drops their bounds checks
 }
 
 func (en *entry) kernel(loop int) *kernel {
@@ -1442,7 +1444,11 @@ func (k *kernel) expr(n *ir.Node) (jen.Code, int) {
 	case n.Batched:
 		name := k.en.fresh("r_" + nodeName(n))
 		k.hoisted[n.ID] = name
-		k.perF = append(k.perF, jen.Id(name).Op(":=").Add(ref).Index(jen.Id("f").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n")))
+		cut := jen.Id("n")
+		if k.overOut {
+			cut = jen.Len(jen.Id("out"))
+		}
+		k.perF = append(k.perF, jen.Id(name).Op(":=").Add(ref).Index(jen.Id("f").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Add(cut)))
 		return jen.Id(name).Index(jen.Id("b")), precAtom
 	case len(n.Shape) > 0:
 		name := k.en.fresh(nodeName(n) + "_f")

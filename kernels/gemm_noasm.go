@@ -11,3 +11,7 @@ func panelsAsm[T float](rows, red, n int, w []T, rs, ts int, x []T, ldx int, out
 func ntAsm[T float](M, K, n int, g []T, ldg int, x []T, ldx int, dw []T, acc bool) {
 	ntGo(M, K, n, g, ldg, x, ldx, dw, acc)
 }
+
+func biasTanh32Asm(dst, src []float32, bias float32) { biasTanh32Go(dst, src, bias) }
+
+func biasTanh64Asm(dst, src []float64, bias float64) { biasTanh64Go(dst, src, bias) }

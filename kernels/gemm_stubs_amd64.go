@@ -39,3 +39,15 @@ func nt32(jbase int, jn1 int, nj int, kbase int, kn1 int, nk int, nfull int, mas
 //
 //go:noescape
 func nt64(jbase int, jn1 int, nj int, kbase int, kn1 int, nk int, nfull int, mask uint64, grad *float64, ldg int, x *float64, ldx int, dw *float64, ldw int, acc int)
+
+// tanh32 sets dst[i] = tanh(src[i] + bias) (runtime.Tanh32's rational approximation)
+// for the nfull·16 elements of nfull full zmm and then the lanes of one more zmm in mask.
+//
+//go:noescape
+func tanh32(dst *float32, src *float32, nfull int, mask uint64, bias float32)
+
+// tanh64 sets dst[i] = tanh(src[i] + bias) for the nfull·8 elements of nfull full zmm
+// and then the lanes of one more zmm in mask.
+//
+//go:noescape
+func tanh64(dst *float64, src *float64, nfull int, mask uint64, bias float64)

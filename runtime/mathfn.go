@@ -19,10 +19,10 @@ func Tanh32(x float32) float32 {
 	} else if x < -clamp {
 		x = -clamp
 	}
-	if x < 0.0004 && x > -0.0004 {
-		return x
-	}
 	x2 := x * x
+	if x2 < 0.0004*0.0004 {
+		return x // one comparison: a sign test here is a mispredicted branch on mixed data
+	}
 	p := x2*-2.76076847742355e-16 + 2.00018790482477e-13
 	p = x2*p + -8.60467152213735e-11
 	p = x2*p + 5.12229709037114e-08

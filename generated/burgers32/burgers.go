@@ -445,12 +445,7 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	// dense1 = tanh(dense1_Wx + dense1_b) (burgers.ml:8)
 	dense1 := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh32(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [20] from [20] (burgers.ml:8)
@@ -460,12 +455,7 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	// dense2 = tanh(dense2_Wx + dense2_b) (burgers.ml:8)
 	dense2 := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense2[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense2_Wx[b] + dense2_b_f)
-		}
+		kernels.BiasTanh32(dense2[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
 	}
 
 	// dense3_Wx = dense3_W·dense2: [20] from [20] (burgers.ml:8)
@@ -475,12 +465,7 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	// dense3 = tanh(dense3_Wx + dense3_b) (burgers.ml:8)
 	dense3 := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense3[f*MaxBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:n]
-		dense3_b_f := m.Dense3B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense3_Wx[b] + dense3_b_f)
-		}
+		kernels.BiasTanh32(dense3[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
 	}
 
 	// dense4_Wx = dense4_W·dense3: [20] from [20] (burgers.ml:8)
@@ -490,12 +475,7 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	// dense4 = tanh(dense4_Wx + dense4_b) (burgers.ml:8)
 	dense4 := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense4[f*MaxBatch:][:n]
-		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:n]
-		dense4_b_f := m.Dense4B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense4_Wx[b] + dense4_b_f)
-		}
+		kernels.BiasTanh32(dense4[f*MaxBatch:][:n], dense4_Wx[f*MaxBatch:], m.Dense4B[f])
 	}
 
 	// dense5_Wx = dense5_W·dense4: [20] from [20] (burgers.ml:8)
@@ -505,12 +485,7 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	// dense5 = tanh(dense5_Wx + dense5_b) (burgers.ml:8)
 	dense5 := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense5[f*MaxBatch:][:n]
-		r_dense5_Wx := dense5_Wx[f*MaxBatch:][:n]
-		dense5_b_f := m.Dense5B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense5_Wx[b] + dense5_b_f)
-		}
+		kernels.BiasTanh32(dense5[f*MaxBatch:][:n], dense5_Wx[f*MaxBatch:], m.Dense5B[f])
 	}
 
 	// dense6_Wx = dense6_W·dense5: [20] from [20] (burgers.ml:8)
@@ -520,12 +495,7 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	// dense6 = tanh(dense6_Wx + dense6_b) (burgers.ml:8)
 	dense6 := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense6[f*MaxBatch:][:n]
-		r_dense6_Wx := dense6_Wx[f*MaxBatch:][:n]
-		dense6_b_f := m.Dense6B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense6_Wx[b] + dense6_b_f)
-		}
+		kernels.BiasTanh32(dense6[f*MaxBatch:][:n], dense6_Wx[f*MaxBatch:], m.Dense6B[f])
 	}
 
 	// dense7_Wx = dense7_W·dense6: [20] from [20] (burgers.ml:8)
@@ -535,12 +505,7 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	// dense7 = tanh(dense7_Wx + dense7_b) (burgers.ml:8)
 	dense7 := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense7[f*MaxBatch:][:n]
-		r_dense7_Wx := dense7_Wx[f*MaxBatch:][:n]
-		dense7_b_f := m.Dense7B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense7_Wx[b] + dense7_b_f)
-		}
+		kernels.BiasTanh32(dense7[f*MaxBatch:][:n], dense7_Wx[f*MaxBatch:], m.Dense7B[f])
 	}
 
 	// dense8_Wx = dense8_W·dense7: [20] from [20] (burgers.ml:8)
@@ -550,12 +515,7 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	// dense8 = tanh(dense8_Wx + dense8_b) (burgers.ml:8)
 	dense8 := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense8[f*MaxBatch:][:n]
-		r_dense8_Wx := dense8_Wx[f*MaxBatch:][:n]
-		dense8_b_f := m.Dense8B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense8_Wx[b] + dense8_b_f)
-		}
+		kernels.BiasTanh32(dense8[f*MaxBatch:][:n], dense8_Wx[f*MaxBatch:], m.Dense8B[f])
 	}
 
 	// dense9_Wx = dense9_W·dense8: [1] from [20] (burgers.ml:9)
@@ -566,7 +526,7 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	u := w.work[1*MaxBatch : 2*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := u[f*MaxBatch:][:n]
-		r_dense9_Wx := dense9_Wx[f*MaxBatch:][:n]
+		r_dense9_Wx := dense9_Wx[f*MaxBatch:][:len(out)]
 		dense9_b_f := m.Dense9B[f]
 		for b := range out {
 			out[b] = r_dense9_Wx[b] + dense9_b_f
@@ -603,12 +563,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	// dense1 = tanh(dense1_Wx + dense1_b) (burgers.ml:8)
 	dense1 := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh32(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [20] from [20] (burgers.ml:8)
@@ -618,12 +573,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	// dense2 = tanh(dense2_Wx + dense2_b) (burgers.ml:8)
 	dense2 := w.work[44*MaxBatch : 64*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense2[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense2_Wx[b] + dense2_b_f)
-		}
+		kernels.BiasTanh32(dense2[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
 	}
 
 	// dense3_Wx = dense3_W·dense2: [20] from [20] (burgers.ml:8)
@@ -633,12 +583,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	// dense3 = tanh(dense3_Wx + dense3_b) (burgers.ml:8)
 	dense3 := w.work[64*MaxBatch : 84*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense3[f*MaxBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:n]
-		dense3_b_f := m.Dense3B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense3_Wx[b] + dense3_b_f)
-		}
+		kernels.BiasTanh32(dense3[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
 	}
 
 	// dense4_Wx = dense4_W·dense3: [20] from [20] (burgers.ml:8)
@@ -648,12 +593,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	// dense4 = tanh(dense4_Wx + dense4_b) (burgers.ml:8)
 	dense4 := w.work[84*MaxBatch : 104*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense4[f*MaxBatch:][:n]
-		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:n]
-		dense4_b_f := m.Dense4B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense4_Wx[b] + dense4_b_f)
-		}
+		kernels.BiasTanh32(dense4[f*MaxBatch:][:n], dense4_Wx[f*MaxBatch:], m.Dense4B[f])
 	}
 
 	// dense5_Wx = dense5_W·dense4: [20] from [20] (burgers.ml:8)
@@ -663,12 +603,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	// dense5 = tanh(dense5_Wx + dense5_b) (burgers.ml:8)
 	dense5 := w.work[104*MaxBatch : 124*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense5[f*MaxBatch:][:n]
-		r_dense5_Wx := dense5_Wx[f*MaxBatch:][:n]
-		dense5_b_f := m.Dense5B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense5_Wx[b] + dense5_b_f)
-		}
+		kernels.BiasTanh32(dense5[f*MaxBatch:][:n], dense5_Wx[f*MaxBatch:], m.Dense5B[f])
 	}
 
 	// dense6_Wx = dense6_W·dense5: [20] from [20] (burgers.ml:8)
@@ -678,12 +613,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	// dense6 = tanh(dense6_Wx + dense6_b) (burgers.ml:8)
 	dense6 := w.work[124*MaxBatch : 144*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense6[f*MaxBatch:][:n]
-		r_dense6_Wx := dense6_Wx[f*MaxBatch:][:n]
-		dense6_b_f := m.Dense6B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense6_Wx[b] + dense6_b_f)
-		}
+		kernels.BiasTanh32(dense6[f*MaxBatch:][:n], dense6_Wx[f*MaxBatch:], m.Dense6B[f])
 	}
 
 	// dense7_Wx = dense7_W·dense6: [20] from [20] (burgers.ml:8)
@@ -693,12 +623,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	// dense7 = tanh(dense7_Wx + dense7_b) (burgers.ml:8)
 	dense7 := w.work[144*MaxBatch : 164*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense7[f*MaxBatch:][:n]
-		r_dense7_Wx := dense7_Wx[f*MaxBatch:][:n]
-		dense7_b_f := m.Dense7B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense7_Wx[b] + dense7_b_f)
-		}
+		kernels.BiasTanh32(dense7[f*MaxBatch:][:n], dense7_Wx[f*MaxBatch:], m.Dense7B[f])
 	}
 
 	// dense8_Wx = dense8_W·dense7: [20] from [20] (burgers.ml:8)
@@ -708,12 +633,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	// dense8 = tanh(dense8_Wx + dense8_b) (burgers.ml:8)
 	dense8 := w.work[164*MaxBatch : 184*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense8[f*MaxBatch:][:n]
-		r_dense8_Wx := dense8_Wx[f*MaxBatch:][:n]
-		dense8_b_f := m.Dense8B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense8_Wx[b] + dense8_b_f)
-		}
+		kernels.BiasTanh32(dense8[f*MaxBatch:][:n], dense8_Wx[f*MaxBatch:], m.Dense8B[f])
 	}
 
 	// dense9_Wx = dense9_W·dense8: [1] from [20] (burgers.ml:9)
@@ -724,7 +644,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	u := w.work[1*MaxBatch : 2*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := u[f*MaxBatch:][:n]
-		r_dense9_Wx := dense9_Wx[f*MaxBatch:][:n]
+		r_dense9_Wx := dense9_Wx[f*MaxBatch:][:len(out)]
 		dense9_b_f := m.Dense9B[f]
 		for b := range out {
 			out[b] = r_dense9_Wx[b] + dense9_b_f
@@ -754,7 +674,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense1_slope := w.work[4*MaxBatch : 24*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_slope[f*MaxBatch:][:n]
-		r_dense1 := dense1[f*MaxBatch:][:n]
+		r_dense1 := dense1[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 1.0 - r_dense1[b]*r_dense1[b]
 		}
@@ -765,7 +685,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	for f := 0; f < 20; f++ {
 		out := dense1_t[f*MaxBatch:][:n]
 		dense1_z_t_f := dense1_z_t[f]
-		r_dense1_slope := dense1_slope[f*MaxBatch:][:n]
+		r_dense1_slope := dense1_slope[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = dense1_z_t_f * r_dense1_slope[b]
 		}
@@ -779,7 +699,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense2_slope := w.work[184*MaxBatch : 204*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_slope[f*MaxBatch:][:n]
-		r_dense2 := dense2[f*MaxBatch:][:n]
+		r_dense2 := dense2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 1.0 - r_dense2[b]*r_dense2[b]
 		}
@@ -789,8 +709,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense2_t := w.work[224*MaxBatch : 244*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_t[f*MaxBatch:][:n]
-		r_dense2_z_t := dense2_z_t[f*MaxBatch:][:n]
-		r_dense2_slope := dense2_slope[f*MaxBatch:][:n]
+		r_dense2_z_t := dense2_z_t[f*MaxBatch:][:len(out)]
+		r_dense2_slope := dense2_slope[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_z_t[b] * r_dense2_slope[b]
 		}
@@ -804,7 +724,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense3_slope := w.work[224*MaxBatch : 244*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_slope[f*MaxBatch:][:n]
-		r_dense3 := dense3[f*MaxBatch:][:n]
+		r_dense3 := dense3[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 1.0 - r_dense3[b]*r_dense3[b]
 		}
@@ -814,8 +734,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense3_t := w.work[244*MaxBatch : 264*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_t[f*MaxBatch:][:n]
-		r_dense3_z_t := dense3_z_t[f*MaxBatch:][:n]
-		r_dense3_slope := dense3_slope[f*MaxBatch:][:n]
+		r_dense3_z_t := dense3_z_t[f*MaxBatch:][:len(out)]
+		r_dense3_slope := dense3_slope[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense3_z_t[b] * r_dense3_slope[b]
 		}
@@ -829,7 +749,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense4_slope := w.work[244*MaxBatch : 264*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_slope[f*MaxBatch:][:n]
-		r_dense4 := dense4[f*MaxBatch:][:n]
+		r_dense4 := dense4[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 1.0 - r_dense4[b]*r_dense4[b]
 		}
@@ -839,8 +759,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense4_t := w.work[264*MaxBatch : 284*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_t[f*MaxBatch:][:n]
-		r_dense4_z_t := dense4_z_t[f*MaxBatch:][:n]
-		r_dense4_slope := dense4_slope[f*MaxBatch:][:n]
+		r_dense4_z_t := dense4_z_t[f*MaxBatch:][:len(out)]
+		r_dense4_slope := dense4_slope[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense4_z_t[b] * r_dense4_slope[b]
 		}
@@ -854,7 +774,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense5_slope := w.work[264*MaxBatch : 284*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_slope[f*MaxBatch:][:n]
-		r_dense5 := dense5[f*MaxBatch:][:n]
+		r_dense5 := dense5[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 1.0 - r_dense5[b]*r_dense5[b]
 		}
@@ -864,8 +784,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense5_t := w.work[284*MaxBatch : 304*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_t[f*MaxBatch:][:n]
-		r_dense5_z_t := dense5_z_t[f*MaxBatch:][:n]
-		r_dense5_slope := dense5_slope[f*MaxBatch:][:n]
+		r_dense5_z_t := dense5_z_t[f*MaxBatch:][:len(out)]
+		r_dense5_slope := dense5_slope[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense5_z_t[b] * r_dense5_slope[b]
 		}
@@ -879,7 +799,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense6_slope := w.work[284*MaxBatch : 304*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_slope[f*MaxBatch:][:n]
-		r_dense6 := dense6[f*MaxBatch:][:n]
+		r_dense6 := dense6[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 1.0 - r_dense6[b]*r_dense6[b]
 		}
@@ -889,8 +809,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense6_t := w.work[304*MaxBatch : 324*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_t[f*MaxBatch:][:n]
-		r_dense6_z_t := dense6_z_t[f*MaxBatch:][:n]
-		r_dense6_slope := dense6_slope[f*MaxBatch:][:n]
+		r_dense6_z_t := dense6_z_t[f*MaxBatch:][:len(out)]
+		r_dense6_slope := dense6_slope[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense6_z_t[b] * r_dense6_slope[b]
 		}
@@ -904,7 +824,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense7_slope := w.work[304*MaxBatch : 324*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_slope[f*MaxBatch:][:n]
-		r_dense7 := dense7[f*MaxBatch:][:n]
+		r_dense7 := dense7[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 1.0 - r_dense7[b]*r_dense7[b]
 		}
@@ -914,8 +834,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense7_t := w.work[324*MaxBatch : 344*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_t[f*MaxBatch:][:n]
-		r_dense7_z_t := dense7_z_t[f*MaxBatch:][:n]
-		r_dense7_slope := dense7_slope[f*MaxBatch:][:n]
+		r_dense7_z_t := dense7_z_t[f*MaxBatch:][:len(out)]
+		r_dense7_slope := dense7_slope[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense7_z_t[b] * r_dense7_slope[b]
 		}
@@ -929,7 +849,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense8_slope := w.work[324*MaxBatch : 344*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_slope[f*MaxBatch:][:n]
-		r_dense8 := dense8[f*MaxBatch:][:n]
+		r_dense8 := dense8[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 1.0 - r_dense8[b]*r_dense8[b]
 		}
@@ -939,8 +859,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense8_t := w.work[344*MaxBatch : 364*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_t[f*MaxBatch:][:n]
-		r_dense8_z_t := dense8_z_t[f*MaxBatch:][:n]
-		r_dense8_slope := dense8_slope[f*MaxBatch:][:n]
+		r_dense8_z_t := dense8_z_t[f*MaxBatch:][:len(out)]
+		r_dense8_slope := dense8_slope[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense8_z_t[b] * r_dense8_slope[b]
 		}
@@ -969,7 +889,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense1_x := w.work[204*MaxBatch : 224*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_x[f*MaxBatch:][:n]
-		r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:n]
+		r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:len(out)]
 		dense1_z_x_f := dense1_z_x[f]
 		for b := range out {
 			out[b] = r_dense1_slope_2[b] * dense1_z_x_f
@@ -984,8 +904,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense2_x := w.work[4*MaxBatch : 24*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_x[f*MaxBatch:][:n]
-		r_dense2_slope_2 := dense2_slope[f*MaxBatch:][:n]
-		r_dense2_z_x := dense2_z_x[f*MaxBatch:][:n]
+		r_dense2_slope_2 := dense2_slope[f*MaxBatch:][:len(out)]
+		r_dense2_z_x := dense2_z_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_slope_2[b] * r_dense2_z_x[b]
 		}
@@ -999,8 +919,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense3_x := w.work[384*MaxBatch : 404*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_x[f*MaxBatch:][:n]
-		r_dense3_slope_2 := dense3_slope[f*MaxBatch:][:n]
-		r_dense3_z_x := dense3_z_x[f*MaxBatch:][:n]
+		r_dense3_slope_2 := dense3_slope[f*MaxBatch:][:len(out)]
+		r_dense3_z_x := dense3_z_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense3_slope_2[b] * r_dense3_z_x[b]
 		}
@@ -1014,8 +934,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense4_x := w.work[424*MaxBatch : 444*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_x[f*MaxBatch:][:n]
-		r_dense4_slope_2 := dense4_slope[f*MaxBatch:][:n]
-		r_dense4_z_x := dense4_z_x[f*MaxBatch:][:n]
+		r_dense4_slope_2 := dense4_slope[f*MaxBatch:][:len(out)]
+		r_dense4_z_x := dense4_z_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense4_slope_2[b] * r_dense4_z_x[b]
 		}
@@ -1029,8 +949,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense5_x := w.work[464*MaxBatch : 484*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_x[f*MaxBatch:][:n]
-		r_dense5_slope_2 := dense5_slope[f*MaxBatch:][:n]
-		r_dense5_z_x := dense5_z_x[f*MaxBatch:][:n]
+		r_dense5_slope_2 := dense5_slope[f*MaxBatch:][:len(out)]
+		r_dense5_z_x := dense5_z_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense5_slope_2[b] * r_dense5_z_x[b]
 		}
@@ -1044,8 +964,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense6_x := w.work[504*MaxBatch : 524*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_x[f*MaxBatch:][:n]
-		r_dense6_slope_2 := dense6_slope[f*MaxBatch:][:n]
-		r_dense6_z_x := dense6_z_x[f*MaxBatch:][:n]
+		r_dense6_slope_2 := dense6_slope[f*MaxBatch:][:len(out)]
+		r_dense6_z_x := dense6_z_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense6_slope_2[b] * r_dense6_z_x[b]
 		}
@@ -1059,8 +979,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense7_x := w.work[544*MaxBatch : 564*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_x[f*MaxBatch:][:n]
-		r_dense7_slope_2 := dense7_slope[f*MaxBatch:][:n]
-		r_dense7_z_x := dense7_z_x[f*MaxBatch:][:n]
+		r_dense7_slope_2 := dense7_slope[f*MaxBatch:][:len(out)]
+		r_dense7_z_x := dense7_z_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense7_slope_2[b] * r_dense7_z_x[b]
 		}
@@ -1074,8 +994,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense8_x := w.work[584*MaxBatch : 604*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_x[f*MaxBatch:][:n]
-		r_dense8_slope_2 := dense8_slope[f*MaxBatch:][:n]
-		r_dense8_z_x := dense8_z_x[f*MaxBatch:][:n]
+		r_dense8_slope_2 := dense8_slope[f*MaxBatch:][:len(out)]
+		r_dense8_z_x := dense8_z_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense8_slope_2[b] * r_dense8_z_x[b]
 		}
@@ -1090,8 +1010,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	for f := 0; f < 20; f++ {
 		out := dense1_x_x[f*MaxBatch:][:n]
 		dense1_z_x_f_2 := dense1_z_x[f]
-		r_dense1_2 := dense1[f*MaxBatch:][:n]
-		r_dense1_x := dense1_x[f*MaxBatch:][:n]
+		r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
+		r_dense1_x := dense1_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = dense1_z_x_f_2 * -(2.0 * r_dense1_2[b] * r_dense1_x[b])
 		}
@@ -1105,11 +1025,11 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense2_x_x := w.work[204*MaxBatch : 224*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_x_x[f*MaxBatch:][:n]
-		r_dense2_z_x_2 := dense2_z_x[f*MaxBatch:][:n]
-		r_dense2_2 := dense2[f*MaxBatch:][:n]
-		r_dense2_x := dense2_x[f*MaxBatch:][:n]
-		r_dense2_slope_3 := dense2_slope[f*MaxBatch:][:n]
-		r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:n]
+		r_dense2_z_x_2 := dense2_z_x[f*MaxBatch:][:len(out)]
+		r_dense2_2 := dense2[f*MaxBatch:][:len(out)]
+		r_dense2_x := dense2_x[f*MaxBatch:][:len(out)]
+		r_dense2_slope_3 := dense2_slope[f*MaxBatch:][:len(out)]
+		r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_z_x_2[b]*-(2.0*r_dense2_2[b]*r_dense2_x[b]) + r_dense2_slope_3[b]*r_dense2_z_x_x[b]
 		}
@@ -1123,11 +1043,11 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense3_x_x := w.work[44*MaxBatch : 64*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_x_x[f*MaxBatch:][:n]
-		r_dense3_z_x_2 := dense3_z_x[f*MaxBatch:][:n]
-		r_dense3_2 := dense3[f*MaxBatch:][:n]
-		r_dense3_x := dense3_x[f*MaxBatch:][:n]
-		r_dense3_slope_3 := dense3_slope[f*MaxBatch:][:n]
-		r_dense3_z_x_x := dense3_z_x_x[f*MaxBatch:][:n]
+		r_dense3_z_x_2 := dense3_z_x[f*MaxBatch:][:len(out)]
+		r_dense3_2 := dense3[f*MaxBatch:][:len(out)]
+		r_dense3_x := dense3_x[f*MaxBatch:][:len(out)]
+		r_dense3_slope_3 := dense3_slope[f*MaxBatch:][:len(out)]
+		r_dense3_z_x_x := dense3_z_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense3_z_x_2[b]*-(2.0*r_dense3_2[b]*r_dense3_x[b]) + r_dense3_slope_3[b]*r_dense3_z_x_x[b]
 		}
@@ -1141,11 +1061,11 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense4_x_x := w.work[344*MaxBatch : 364*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_x_x[f*MaxBatch:][:n]
-		r_dense4_z_x_2 := dense4_z_x[f*MaxBatch:][:n]
-		r_dense4_2 := dense4[f*MaxBatch:][:n]
-		r_dense4_x := dense4_x[f*MaxBatch:][:n]
-		r_dense4_slope_3 := dense4_slope[f*MaxBatch:][:n]
-		r_dense4_z_x_x := dense4_z_x_x[f*MaxBatch:][:n]
+		r_dense4_z_x_2 := dense4_z_x[f*MaxBatch:][:len(out)]
+		r_dense4_2 := dense4[f*MaxBatch:][:len(out)]
+		r_dense4_x := dense4_x[f*MaxBatch:][:len(out)]
+		r_dense4_slope_3 := dense4_slope[f*MaxBatch:][:len(out)]
+		r_dense4_z_x_x := dense4_z_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense4_z_x_2[b]*-(2.0*r_dense4_2[b]*r_dense4_x[b]) + r_dense4_slope_3[b]*r_dense4_z_x_x[b]
 		}
@@ -1159,11 +1079,11 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense5_x_x := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_x_x[f*MaxBatch:][:n]
-		r_dense5_z_x_2 := dense5_z_x[f*MaxBatch:][:n]
-		r_dense5_2 := dense5[f*MaxBatch:][:n]
-		r_dense5_x := dense5_x[f*MaxBatch:][:n]
-		r_dense5_slope_3 := dense5_slope[f*MaxBatch:][:n]
-		r_dense5_z_x_x := dense5_z_x_x[f*MaxBatch:][:n]
+		r_dense5_z_x_2 := dense5_z_x[f*MaxBatch:][:len(out)]
+		r_dense5_2 := dense5[f*MaxBatch:][:len(out)]
+		r_dense5_x := dense5_x[f*MaxBatch:][:len(out)]
+		r_dense5_slope_3 := dense5_slope[f*MaxBatch:][:len(out)]
+		r_dense5_z_x_x := dense5_z_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense5_z_x_2[b]*-(2.0*r_dense5_2[b]*r_dense5_x[b]) + r_dense5_slope_3[b]*r_dense5_z_x_x[b]
 		}
@@ -1177,11 +1097,11 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense6_x_x := w.work[64*MaxBatch : 84*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_x_x[f*MaxBatch:][:n]
-		r_dense6_z_x_2 := dense6_z_x[f*MaxBatch:][:n]
-		r_dense6_2 := dense6[f*MaxBatch:][:n]
-		r_dense6_x := dense6_x[f*MaxBatch:][:n]
-		r_dense6_slope_3 := dense6_slope[f*MaxBatch:][:n]
-		r_dense6_z_x_x := dense6_z_x_x[f*MaxBatch:][:n]
+		r_dense6_z_x_2 := dense6_z_x[f*MaxBatch:][:len(out)]
+		r_dense6_2 := dense6[f*MaxBatch:][:len(out)]
+		r_dense6_x := dense6_x[f*MaxBatch:][:len(out)]
+		r_dense6_slope_3 := dense6_slope[f*MaxBatch:][:len(out)]
+		r_dense6_z_x_x := dense6_z_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense6_z_x_2[b]*-(2.0*r_dense6_2[b]*r_dense6_x[b]) + r_dense6_slope_3[b]*r_dense6_z_x_x[b]
 		}
@@ -1195,11 +1115,11 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense7_x_x := w.work[364*MaxBatch : 384*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_x_x[f*MaxBatch:][:n]
-		r_dense7_z_x_2 := dense7_z_x[f*MaxBatch:][:n]
-		r_dense7_2 := dense7[f*MaxBatch:][:n]
-		r_dense7_x := dense7_x[f*MaxBatch:][:n]
-		r_dense7_slope_3 := dense7_slope[f*MaxBatch:][:n]
-		r_dense7_z_x_x := dense7_z_x_x[f*MaxBatch:][:n]
+		r_dense7_z_x_2 := dense7_z_x[f*MaxBatch:][:len(out)]
+		r_dense7_2 := dense7[f*MaxBatch:][:len(out)]
+		r_dense7_x := dense7_x[f*MaxBatch:][:len(out)]
+		r_dense7_slope_3 := dense7_slope[f*MaxBatch:][:len(out)]
+		r_dense7_z_x_x := dense7_z_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense7_z_x_2[b]*-(2.0*r_dense7_2[b]*r_dense7_x[b]) + r_dense7_slope_3[b]*r_dense7_z_x_x[b]
 		}
@@ -1213,11 +1133,11 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense8_x_x := w.work[604*MaxBatch : 624*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_x_x[f*MaxBatch:][:n]
-		r_dense8_z_x_2 := dense8_z_x[f*MaxBatch:][:n]
-		r_dense8_2 := dense8[f*MaxBatch:][:n]
-		r_dense8_x := dense8_x[f*MaxBatch:][:n]
-		r_dense8_slope_3 := dense8_slope[f*MaxBatch:][:n]
-		r_dense8_z_x_x := dense8_z_x_x[f*MaxBatch:][:n]
+		r_dense8_z_x_2 := dense8_z_x[f*MaxBatch:][:len(out)]
+		r_dense8_2 := dense8[f*MaxBatch:][:len(out)]
+		r_dense8_x := dense8_x[f*MaxBatch:][:len(out)]
+		r_dense8_slope_3 := dense8_slope[f*MaxBatch:][:len(out)]
+		r_dense8_z_x_x := dense8_z_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense8_z_x_2[b]*-(2.0*r_dense8_2[b]*r_dense8_x[b]) + r_dense8_slope_3[b]*r_dense8_z_x_x[b]
 		}
@@ -1231,10 +1151,10 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	r := w.work[45*MaxBatch : 46*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := r[f*MaxBatch:][:n]
-		r_u_t := u_t[f*MaxBatch:][:n]
-		r_u := u[f*MaxBatch:][:n]
-		r_u_x := u_x[f*MaxBatch:][:n]
-		r_u_x_x := u_x_x[f*MaxBatch:][:n]
+		r_u_t := u_t[f*MaxBatch:][:len(out)]
+		r_u := u[f*MaxBatch:][:len(out)]
+		r_u_x := u_x[f*MaxBatch:][:len(out)]
+		r_u_x_x := u_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_u_t[b] + r_u[b]*r_u_x[b] - 0.003183098861837907*r_u_x_x[b]
 		}
@@ -1244,8 +1164,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	sub := w.work[46*MaxBatch : 47*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := sub[f*MaxBatch:][:n]
-		r_u_2 := u[f*MaxBatch:][:n]
-		r_u_bd := u_bd[f*MaxBatch:][:n]
+		r_u_2 := u[f*MaxBatch:][:len(out)]
+		r_u_bd := u_bd[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_u_2[b] - r_u_bd[b]
 		}
@@ -1306,12 +1226,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	// dense1 = tanh(dense1_Wx + dense1_b) (burgers.ml:8)
 	dense1 := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh32(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [20] from [20] (burgers.ml:8)
@@ -1321,12 +1236,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	// dense2 = tanh(dense2_Wx + dense2_b) (burgers.ml:8)
 	dense2 := w.work[44*MaxBatch : 64*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense2[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense2_Wx[b] + dense2_b_f)
-		}
+		kernels.BiasTanh32(dense2[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
 	}
 
 	// dense3_Wx = dense3_W·dense2: [20] from [20] (burgers.ml:8)
@@ -1336,12 +1246,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	// dense3 = tanh(dense3_Wx + dense3_b) (burgers.ml:8)
 	dense3 := w.work[64*MaxBatch : 84*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense3[f*MaxBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:n]
-		dense3_b_f := m.Dense3B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense3_Wx[b] + dense3_b_f)
-		}
+		kernels.BiasTanh32(dense3[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
 	}
 
 	// dense4_Wx = dense4_W·dense3: [20] from [20] (burgers.ml:8)
@@ -1351,12 +1256,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	// dense4 = tanh(dense4_Wx + dense4_b) (burgers.ml:8)
 	dense4 := w.work[84*MaxBatch : 104*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense4[f*MaxBatch:][:n]
-		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:n]
-		dense4_b_f := m.Dense4B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense4_Wx[b] + dense4_b_f)
-		}
+		kernels.BiasTanh32(dense4[f*MaxBatch:][:n], dense4_Wx[f*MaxBatch:], m.Dense4B[f])
 	}
 
 	// dense5_Wx = dense5_W·dense4: [20] from [20] (burgers.ml:8)
@@ -1366,12 +1266,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	// dense5 = tanh(dense5_Wx + dense5_b) (burgers.ml:8)
 	dense5 := w.work[104*MaxBatch : 124*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense5[f*MaxBatch:][:n]
-		r_dense5_Wx := dense5_Wx[f*MaxBatch:][:n]
-		dense5_b_f := m.Dense5B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense5_Wx[b] + dense5_b_f)
-		}
+		kernels.BiasTanh32(dense5[f*MaxBatch:][:n], dense5_Wx[f*MaxBatch:], m.Dense5B[f])
 	}
 
 	// dense6_Wx = dense6_W·dense5: [20] from [20] (burgers.ml:8)
@@ -1381,12 +1276,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	// dense6 = tanh(dense6_Wx + dense6_b) (burgers.ml:8)
 	dense6 := w.work[124*MaxBatch : 144*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense6[f*MaxBatch:][:n]
-		r_dense6_Wx := dense6_Wx[f*MaxBatch:][:n]
-		dense6_b_f := m.Dense6B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense6_Wx[b] + dense6_b_f)
-		}
+		kernels.BiasTanh32(dense6[f*MaxBatch:][:n], dense6_Wx[f*MaxBatch:], m.Dense6B[f])
 	}
 
 	// dense7_Wx = dense7_W·dense6: [20] from [20] (burgers.ml:8)
@@ -1396,12 +1286,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	// dense7 = tanh(dense7_Wx + dense7_b) (burgers.ml:8)
 	dense7 := w.work[144*MaxBatch : 164*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense7[f*MaxBatch:][:n]
-		r_dense7_Wx := dense7_Wx[f*MaxBatch:][:n]
-		dense7_b_f := m.Dense7B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense7_Wx[b] + dense7_b_f)
-		}
+		kernels.BiasTanh32(dense7[f*MaxBatch:][:n], dense7_Wx[f*MaxBatch:], m.Dense7B[f])
 	}
 
 	// dense8_Wx = dense8_W·dense7: [20] from [20] (burgers.ml:8)
@@ -1411,12 +1296,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	// dense8 = tanh(dense8_Wx + dense8_b) (burgers.ml:8)
 	dense8 := w.work[164*MaxBatch : 184*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense8[f*MaxBatch:][:n]
-		r_dense8_Wx := dense8_Wx[f*MaxBatch:][:n]
-		dense8_b_f := m.Dense8B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense8_Wx[b] + dense8_b_f)
-		}
+		kernels.BiasTanh32(dense8[f*MaxBatch:][:n], dense8_Wx[f*MaxBatch:], m.Dense8B[f])
 	}
 
 	// dense9_Wx = dense9_W·dense8: [1] from [20] (burgers.ml:9)
@@ -1427,7 +1307,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	u := w.work[1*MaxBatch : 2*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := u[f*MaxBatch:][:n]
-		r_dense9_Wx := dense9_Wx[f*MaxBatch:][:n]
+		r_dense9_Wx := dense9_Wx[f*MaxBatch:][:len(out)]
 		dense9_b_f := m.Dense9B[f]
 		for b := range out {
 			out[b] = r_dense9_Wx[b] + dense9_b_f
@@ -1457,7 +1337,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense1_slope := w.work[184*MaxBatch : 204*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_slope[f*MaxBatch:][:n]
-		r_dense1 := dense1[f*MaxBatch:][:n]
+		r_dense1 := dense1[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 1.0 - r_dense1[b]*r_dense1[b]
 		}
@@ -1468,7 +1348,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	for f := 0; f < 20; f++ {
 		out := dense1_t[f*MaxBatch:][:n]
 		dense1_z_t_f := dense1_z_t[f]
-		r_dense1_slope := dense1_slope[f*MaxBatch:][:n]
+		r_dense1_slope := dense1_slope[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = dense1_z_t_f * r_dense1_slope[b]
 		}
@@ -1482,7 +1362,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense2_slope := w.work[244*MaxBatch : 264*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_slope[f*MaxBatch:][:n]
-		r_dense2 := dense2[f*MaxBatch:][:n]
+		r_dense2 := dense2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 1.0 - r_dense2[b]*r_dense2[b]
 		}
@@ -1492,8 +1372,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense2_t := w.work[264*MaxBatch : 284*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_t[f*MaxBatch:][:n]
-		r_dense2_z_t := dense2_z_t[f*MaxBatch:][:n]
-		r_dense2_slope := dense2_slope[f*MaxBatch:][:n]
+		r_dense2_z_t := dense2_z_t[f*MaxBatch:][:len(out)]
+		r_dense2_slope := dense2_slope[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_z_t[b] * r_dense2_slope[b]
 		}
@@ -1507,7 +1387,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense3_slope := w.work[304*MaxBatch : 324*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_slope[f*MaxBatch:][:n]
-		r_dense3 := dense3[f*MaxBatch:][:n]
+		r_dense3 := dense3[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 1.0 - r_dense3[b]*r_dense3[b]
 		}
@@ -1517,8 +1397,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense3_t := w.work[324*MaxBatch : 344*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_t[f*MaxBatch:][:n]
-		r_dense3_z_t := dense3_z_t[f*MaxBatch:][:n]
-		r_dense3_slope := dense3_slope[f*MaxBatch:][:n]
+		r_dense3_z_t := dense3_z_t[f*MaxBatch:][:len(out)]
+		r_dense3_slope := dense3_slope[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense3_z_t[b] * r_dense3_slope[b]
 		}
@@ -1532,7 +1412,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense4_slope := w.work[364*MaxBatch : 384*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_slope[f*MaxBatch:][:n]
-		r_dense4 := dense4[f*MaxBatch:][:n]
+		r_dense4 := dense4[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 1.0 - r_dense4[b]*r_dense4[b]
 		}
@@ -1542,8 +1422,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense4_t := w.work[384*MaxBatch : 404*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_t[f*MaxBatch:][:n]
-		r_dense4_z_t := dense4_z_t[f*MaxBatch:][:n]
-		r_dense4_slope := dense4_slope[f*MaxBatch:][:n]
+		r_dense4_z_t := dense4_z_t[f*MaxBatch:][:len(out)]
+		r_dense4_slope := dense4_slope[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense4_z_t[b] * r_dense4_slope[b]
 		}
@@ -1557,7 +1437,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense5_slope := w.work[424*MaxBatch : 444*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_slope[f*MaxBatch:][:n]
-		r_dense5 := dense5[f*MaxBatch:][:n]
+		r_dense5 := dense5[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 1.0 - r_dense5[b]*r_dense5[b]
 		}
@@ -1567,8 +1447,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense5_t := w.work[444*MaxBatch : 464*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_t[f*MaxBatch:][:n]
-		r_dense5_z_t := dense5_z_t[f*MaxBatch:][:n]
-		r_dense5_slope := dense5_slope[f*MaxBatch:][:n]
+		r_dense5_z_t := dense5_z_t[f*MaxBatch:][:len(out)]
+		r_dense5_slope := dense5_slope[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense5_z_t[b] * r_dense5_slope[b]
 		}
@@ -1582,7 +1462,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense6_slope := w.work[484*MaxBatch : 504*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_slope[f*MaxBatch:][:n]
-		r_dense6 := dense6[f*MaxBatch:][:n]
+		r_dense6 := dense6[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 1.0 - r_dense6[b]*r_dense6[b]
 		}
@@ -1592,8 +1472,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense6_t := w.work[504*MaxBatch : 524*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_t[f*MaxBatch:][:n]
-		r_dense6_z_t := dense6_z_t[f*MaxBatch:][:n]
-		r_dense6_slope := dense6_slope[f*MaxBatch:][:n]
+		r_dense6_z_t := dense6_z_t[f*MaxBatch:][:len(out)]
+		r_dense6_slope := dense6_slope[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense6_z_t[b] * r_dense6_slope[b]
 		}
@@ -1607,7 +1487,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense7_slope := w.work[544*MaxBatch : 564*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_slope[f*MaxBatch:][:n]
-		r_dense7 := dense7[f*MaxBatch:][:n]
+		r_dense7 := dense7[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 1.0 - r_dense7[b]*r_dense7[b]
 		}
@@ -1617,8 +1497,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense7_t := w.work[564*MaxBatch : 584*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_t[f*MaxBatch:][:n]
-		r_dense7_z_t := dense7_z_t[f*MaxBatch:][:n]
-		r_dense7_slope := dense7_slope[f*MaxBatch:][:n]
+		r_dense7_z_t := dense7_z_t[f*MaxBatch:][:len(out)]
+		r_dense7_slope := dense7_slope[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense7_z_t[b] * r_dense7_slope[b]
 		}
@@ -1632,7 +1512,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense8_slope := w.work[604*MaxBatch : 624*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_slope[f*MaxBatch:][:n]
-		r_dense8 := dense8[f*MaxBatch:][:n]
+		r_dense8 := dense8[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 1.0 - r_dense8[b]*r_dense8[b]
 		}
@@ -1642,8 +1522,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense8_t := w.work[624*MaxBatch : 644*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_t[f*MaxBatch:][:n]
-		r_dense8_z_t := dense8_z_t[f*MaxBatch:][:n]
-		r_dense8_slope := dense8_slope[f*MaxBatch:][:n]
+		r_dense8_z_t := dense8_z_t[f*MaxBatch:][:len(out)]
+		r_dense8_slope := dense8_slope[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense8_z_t[b] * r_dense8_slope[b]
 		}
@@ -1672,7 +1552,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense1_x := w.work[644*MaxBatch : 664*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_x[f*MaxBatch:][:n]
-		r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:n]
+		r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:len(out)]
 		dense1_z_x_f := dense1_z_x[f]
 		for b := range out {
 			out[b] = r_dense1_slope_2[b] * dense1_z_x_f
@@ -1687,8 +1567,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense2_x := w.work[684*MaxBatch : 704*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_x[f*MaxBatch:][:n]
-		r_dense2_slope_2 := dense2_slope[f*MaxBatch:][:n]
-		r_dense2_z_x := dense2_z_x[f*MaxBatch:][:n]
+		r_dense2_slope_2 := dense2_slope[f*MaxBatch:][:len(out)]
+		r_dense2_z_x := dense2_z_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_slope_2[b] * r_dense2_z_x[b]
 		}
@@ -1702,8 +1582,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense3_x := w.work[724*MaxBatch : 744*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_x[f*MaxBatch:][:n]
-		r_dense3_slope_2 := dense3_slope[f*MaxBatch:][:n]
-		r_dense3_z_x := dense3_z_x[f*MaxBatch:][:n]
+		r_dense3_slope_2 := dense3_slope[f*MaxBatch:][:len(out)]
+		r_dense3_z_x := dense3_z_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense3_slope_2[b] * r_dense3_z_x[b]
 		}
@@ -1717,8 +1597,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense4_x := w.work[764*MaxBatch : 784*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_x[f*MaxBatch:][:n]
-		r_dense4_slope_2 := dense4_slope[f*MaxBatch:][:n]
-		r_dense4_z_x := dense4_z_x[f*MaxBatch:][:n]
+		r_dense4_slope_2 := dense4_slope[f*MaxBatch:][:len(out)]
+		r_dense4_z_x := dense4_z_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense4_slope_2[b] * r_dense4_z_x[b]
 		}
@@ -1732,8 +1612,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense5_x := w.work[804*MaxBatch : 824*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_x[f*MaxBatch:][:n]
-		r_dense5_slope_2 := dense5_slope[f*MaxBatch:][:n]
-		r_dense5_z_x := dense5_z_x[f*MaxBatch:][:n]
+		r_dense5_slope_2 := dense5_slope[f*MaxBatch:][:len(out)]
+		r_dense5_z_x := dense5_z_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense5_slope_2[b] * r_dense5_z_x[b]
 		}
@@ -1747,8 +1627,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense6_x := w.work[844*MaxBatch : 864*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_x[f*MaxBatch:][:n]
-		r_dense6_slope_2 := dense6_slope[f*MaxBatch:][:n]
-		r_dense6_z_x := dense6_z_x[f*MaxBatch:][:n]
+		r_dense6_slope_2 := dense6_slope[f*MaxBatch:][:len(out)]
+		r_dense6_z_x := dense6_z_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense6_slope_2[b] * r_dense6_z_x[b]
 		}
@@ -1762,8 +1642,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense7_x := w.work[884*MaxBatch : 904*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_x[f*MaxBatch:][:n]
-		r_dense7_slope_2 := dense7_slope[f*MaxBatch:][:n]
-		r_dense7_z_x := dense7_z_x[f*MaxBatch:][:n]
+		r_dense7_slope_2 := dense7_slope[f*MaxBatch:][:len(out)]
+		r_dense7_z_x := dense7_z_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense7_slope_2[b] * r_dense7_z_x[b]
 		}
@@ -1777,8 +1657,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense8_x := w.work[924*MaxBatch : 944*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_x[f*MaxBatch:][:n]
-		r_dense8_slope_2 := dense8_slope[f*MaxBatch:][:n]
-		r_dense8_z_x := dense8_z_x[f*MaxBatch:][:n]
+		r_dense8_slope_2 := dense8_slope[f*MaxBatch:][:len(out)]
+		r_dense8_z_x := dense8_z_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense8_slope_2[b] * r_dense8_z_x[b]
 		}
@@ -1792,8 +1672,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense8_slope_x := w.work[944*MaxBatch : 964*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_slope_x[f*MaxBatch:][:n]
-		r_dense8_2 := dense8[f*MaxBatch:][:n]
-		r_dense8_x := dense8_x[f*MaxBatch:][:n]
+		r_dense8_2 := dense8[f*MaxBatch:][:len(out)]
+		r_dense8_x := dense8_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(2.0 * r_dense8_2[b] * r_dense8_x[b])
 		}
@@ -1803,8 +1683,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense7_slope_x := w.work[964*MaxBatch : 984*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_slope_x[f*MaxBatch:][:n]
-		r_dense7_2 := dense7[f*MaxBatch:][:n]
-		r_dense7_x := dense7_x[f*MaxBatch:][:n]
+		r_dense7_2 := dense7[f*MaxBatch:][:len(out)]
+		r_dense7_x := dense7_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(2.0 * r_dense7_2[b] * r_dense7_x[b])
 		}
@@ -1814,8 +1694,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense6_slope_x := w.work[984*MaxBatch : 1004*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_slope_x[f*MaxBatch:][:n]
-		r_dense6_2 := dense6[f*MaxBatch:][:n]
-		r_dense6_x := dense6_x[f*MaxBatch:][:n]
+		r_dense6_2 := dense6[f*MaxBatch:][:len(out)]
+		r_dense6_x := dense6_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(2.0 * r_dense6_2[b] * r_dense6_x[b])
 		}
@@ -1825,8 +1705,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense5_slope_x := w.work[1004*MaxBatch : 1024*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_slope_x[f*MaxBatch:][:n]
-		r_dense5_2 := dense5[f*MaxBatch:][:n]
-		r_dense5_x := dense5_x[f*MaxBatch:][:n]
+		r_dense5_2 := dense5[f*MaxBatch:][:len(out)]
+		r_dense5_x := dense5_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(2.0 * r_dense5_2[b] * r_dense5_x[b])
 		}
@@ -1836,8 +1716,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense4_slope_x := w.work[1024*MaxBatch : 1044*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_slope_x[f*MaxBatch:][:n]
-		r_dense4_2 := dense4[f*MaxBatch:][:n]
-		r_dense4_x := dense4_x[f*MaxBatch:][:n]
+		r_dense4_2 := dense4[f*MaxBatch:][:len(out)]
+		r_dense4_x := dense4_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(2.0 * r_dense4_2[b] * r_dense4_x[b])
 		}
@@ -1847,8 +1727,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense3_slope_x := w.work[1044*MaxBatch : 1064*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_slope_x[f*MaxBatch:][:n]
-		r_dense3_2 := dense3[f*MaxBatch:][:n]
-		r_dense3_x := dense3_x[f*MaxBatch:][:n]
+		r_dense3_2 := dense3[f*MaxBatch:][:len(out)]
+		r_dense3_x := dense3_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(2.0 * r_dense3_2[b] * r_dense3_x[b])
 		}
@@ -1858,8 +1738,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense2_slope_x := w.work[1064*MaxBatch : 1084*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_slope_x[f*MaxBatch:][:n]
-		r_dense2_2 := dense2[f*MaxBatch:][:n]
-		r_dense2_x := dense2_x[f*MaxBatch:][:n]
+		r_dense2_2 := dense2[f*MaxBatch:][:len(out)]
+		r_dense2_x := dense2_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(2.0 * r_dense2_2[b] * r_dense2_x[b])
 		}
@@ -1869,8 +1749,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense1_slope_x := w.work[1084*MaxBatch : 1104*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_slope_x[f*MaxBatch:][:n]
-		r_dense1_2 := dense1[f*MaxBatch:][:n]
-		r_dense1_x := dense1_x[f*MaxBatch:][:n]
+		r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
+		r_dense1_x := dense1_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(2.0 * r_dense1_2[b] * r_dense1_x[b])
 		}
@@ -1881,7 +1761,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	for f := 0; f < 20; f++ {
 		out := dense1_x_x[f*MaxBatch:][:n]
 		dense1_z_x_f_2 := dense1_z_x[f]
-		r_dense1_slope_x := dense1_slope_x[f*MaxBatch:][:n]
+		r_dense1_slope_x := dense1_slope_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = dense1_z_x_f_2 * r_dense1_slope_x[b]
 		}
@@ -1895,10 +1775,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense2_x_x := w.work[1144*MaxBatch : 1164*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_x_x[f*MaxBatch:][:n]
-		r_dense2_z_x_2 := dense2_z_x[f*MaxBatch:][:n]
-		r_dense2_slope_x := dense2_slope_x[f*MaxBatch:][:n]
-		r_dense2_slope_3 := dense2_slope[f*MaxBatch:][:n]
-		r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:n]
+		r_dense2_z_x_2 := dense2_z_x[f*MaxBatch:][:len(out)]
+		r_dense2_slope_x := dense2_slope_x[f*MaxBatch:][:len(out)]
+		r_dense2_slope_3 := dense2_slope[f*MaxBatch:][:len(out)]
+		r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_z_x_2[b]*r_dense2_slope_x[b] + r_dense2_slope_3[b]*r_dense2_z_x_x[b]
 		}
@@ -1912,10 +1792,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense3_x_x := w.work[1184*MaxBatch : 1204*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_x_x[f*MaxBatch:][:n]
-		r_dense3_z_x_2 := dense3_z_x[f*MaxBatch:][:n]
-		r_dense3_slope_x := dense3_slope_x[f*MaxBatch:][:n]
-		r_dense3_slope_3 := dense3_slope[f*MaxBatch:][:n]
-		r_dense3_z_x_x := dense3_z_x_x[f*MaxBatch:][:n]
+		r_dense3_z_x_2 := dense3_z_x[f*MaxBatch:][:len(out)]
+		r_dense3_slope_x := dense3_slope_x[f*MaxBatch:][:len(out)]
+		r_dense3_slope_3 := dense3_slope[f*MaxBatch:][:len(out)]
+		r_dense3_z_x_x := dense3_z_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense3_z_x_2[b]*r_dense3_slope_x[b] + r_dense3_slope_3[b]*r_dense3_z_x_x[b]
 		}
@@ -1929,10 +1809,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense4_x_x := w.work[1224*MaxBatch : 1244*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_x_x[f*MaxBatch:][:n]
-		r_dense4_z_x_2 := dense4_z_x[f*MaxBatch:][:n]
-		r_dense4_slope_x := dense4_slope_x[f*MaxBatch:][:n]
-		r_dense4_slope_3 := dense4_slope[f*MaxBatch:][:n]
-		r_dense4_z_x_x := dense4_z_x_x[f*MaxBatch:][:n]
+		r_dense4_z_x_2 := dense4_z_x[f*MaxBatch:][:len(out)]
+		r_dense4_slope_x := dense4_slope_x[f*MaxBatch:][:len(out)]
+		r_dense4_slope_3 := dense4_slope[f*MaxBatch:][:len(out)]
+		r_dense4_z_x_x := dense4_z_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense4_z_x_2[b]*r_dense4_slope_x[b] + r_dense4_slope_3[b]*r_dense4_z_x_x[b]
 		}
@@ -1946,10 +1826,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense5_x_x := w.work[1264*MaxBatch : 1284*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_x_x[f*MaxBatch:][:n]
-		r_dense5_z_x_2 := dense5_z_x[f*MaxBatch:][:n]
-		r_dense5_slope_x := dense5_slope_x[f*MaxBatch:][:n]
-		r_dense5_slope_3 := dense5_slope[f*MaxBatch:][:n]
-		r_dense5_z_x_x := dense5_z_x_x[f*MaxBatch:][:n]
+		r_dense5_z_x_2 := dense5_z_x[f*MaxBatch:][:len(out)]
+		r_dense5_slope_x := dense5_slope_x[f*MaxBatch:][:len(out)]
+		r_dense5_slope_3 := dense5_slope[f*MaxBatch:][:len(out)]
+		r_dense5_z_x_x := dense5_z_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense5_z_x_2[b]*r_dense5_slope_x[b] + r_dense5_slope_3[b]*r_dense5_z_x_x[b]
 		}
@@ -1963,10 +1843,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense6_x_x := w.work[1304*MaxBatch : 1324*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_x_x[f*MaxBatch:][:n]
-		r_dense6_z_x_2 := dense6_z_x[f*MaxBatch:][:n]
-		r_dense6_slope_x := dense6_slope_x[f*MaxBatch:][:n]
-		r_dense6_slope_3 := dense6_slope[f*MaxBatch:][:n]
-		r_dense6_z_x_x := dense6_z_x_x[f*MaxBatch:][:n]
+		r_dense6_z_x_2 := dense6_z_x[f*MaxBatch:][:len(out)]
+		r_dense6_slope_x := dense6_slope_x[f*MaxBatch:][:len(out)]
+		r_dense6_slope_3 := dense6_slope[f*MaxBatch:][:len(out)]
+		r_dense6_z_x_x := dense6_z_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense6_z_x_2[b]*r_dense6_slope_x[b] + r_dense6_slope_3[b]*r_dense6_z_x_x[b]
 		}
@@ -1980,10 +1860,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense7_x_x := w.work[1344*MaxBatch : 1364*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_x_x[f*MaxBatch:][:n]
-		r_dense7_z_x_2 := dense7_z_x[f*MaxBatch:][:n]
-		r_dense7_slope_x := dense7_slope_x[f*MaxBatch:][:n]
-		r_dense7_slope_3 := dense7_slope[f*MaxBatch:][:n]
-		r_dense7_z_x_x := dense7_z_x_x[f*MaxBatch:][:n]
+		r_dense7_z_x_2 := dense7_z_x[f*MaxBatch:][:len(out)]
+		r_dense7_slope_x := dense7_slope_x[f*MaxBatch:][:len(out)]
+		r_dense7_slope_3 := dense7_slope[f*MaxBatch:][:len(out)]
+		r_dense7_z_x_x := dense7_z_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense7_z_x_2[b]*r_dense7_slope_x[b] + r_dense7_slope_3[b]*r_dense7_z_x_x[b]
 		}
@@ -1997,10 +1877,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense8_x_x := w.work[1384*MaxBatch : 1404*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_x_x[f*MaxBatch:][:n]
-		r_dense8_z_x_2 := dense8_z_x[f*MaxBatch:][:n]
-		r_dense8_slope_x := dense8_slope_x[f*MaxBatch:][:n]
-		r_dense8_slope_3 := dense8_slope[f*MaxBatch:][:n]
-		r_dense8_z_x_x := dense8_z_x_x[f*MaxBatch:][:n]
+		r_dense8_z_x_2 := dense8_z_x[f*MaxBatch:][:len(out)]
+		r_dense8_slope_x := dense8_slope_x[f*MaxBatch:][:len(out)]
+		r_dense8_slope_3 := dense8_slope[f*MaxBatch:][:len(out)]
+		r_dense8_z_x_x := dense8_z_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense8_z_x_2[b]*r_dense8_slope_x[b] + r_dense8_slope_3[b]*r_dense8_z_x_x[b]
 		}
@@ -2014,10 +1894,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	r := w.work[8*MaxBatch : 9*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := r[f*MaxBatch:][:n]
-		r_u_t := u_t[f*MaxBatch:][:n]
-		r_u := u[f*MaxBatch:][:n]
-		r_u_x := u_x[f*MaxBatch:][:n]
-		r_u_x_x := u_x_x[f*MaxBatch:][:n]
+		r_u_t := u_t[f*MaxBatch:][:len(out)]
+		r_u := u[f*MaxBatch:][:len(out)]
+		r_u_x := u_x[f*MaxBatch:][:len(out)]
+		r_u_x_x := u_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_u_t[b] + r_u[b]*r_u_x[b] - 0.003183098861837907*r_u_x_x[b]
 		}
@@ -2027,8 +1907,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	sub := w.work[9*MaxBatch : 10*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := sub[f*MaxBatch:][:n]
-		r_u_2 := u[f*MaxBatch:][:n]
-		r_u_bd := u_bd[f*MaxBatch:][:n]
+		r_u_2 := u[f*MaxBatch:][:len(out)]
+		r_u_bd := u_bd[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_u_2[b] - r_u_bd[b]
 		}
@@ -2067,7 +1947,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	spread_each := 1.0 / T(m.rows*1)
 	for f := 0; f < 1; f++ {
 		out := d_r[f*MaxBatch:][:n]
-		r_r_2 := r[f*MaxBatch:][:n]
+		r_r_2 := r[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 2.0 * r_r_2[b] * spread_each
 		}
@@ -2090,7 +1970,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_u_x_x := w.work[12*MaxBatch : 13*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_u_x_x[f*MaxBatch:][:n]
-		r_d_r := d_r[f*MaxBatch:][:n]
+		r_d_r := d_r[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -r_d_r[b] * 0.003183098861837907
 		}
@@ -2108,8 +1988,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense8_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8_z_x_x[f*MaxBatch:][:n]
-		r_dense8_slope_4 := dense8_slope[f*MaxBatch:][:n]
-		r_d_dense8_x_x := d_dense8_x_x[f*MaxBatch:][:n]
+		r_dense8_slope_4 := dense8_slope[f*MaxBatch:][:len(out)]
+		r_d_dense8_x_x := d_dense8_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense8_slope_4[b] * r_d_dense8_x_x[b]
 		}
@@ -2127,8 +2007,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense7_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7_z_x_x[f*MaxBatch:][:n]
-		r_dense7_slope_4 := dense7_slope[f*MaxBatch:][:n]
-		r_d_dense7_x_x := d_dense7_x_x[f*MaxBatch:][:n]
+		r_dense7_slope_4 := dense7_slope[f*MaxBatch:][:len(out)]
+		r_d_dense7_x_x := d_dense7_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense7_slope_4[b] * r_d_dense7_x_x[b]
 		}
@@ -2146,8 +2026,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense6_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6_z_x_x[f*MaxBatch:][:n]
-		r_dense6_slope_4 := dense6_slope[f*MaxBatch:][:n]
-		r_d_dense6_x_x := d_dense6_x_x[f*MaxBatch:][:n]
+		r_dense6_slope_4 := dense6_slope[f*MaxBatch:][:len(out)]
+		r_d_dense6_x_x := d_dense6_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense6_slope_4[b] * r_d_dense6_x_x[b]
 		}
@@ -2165,8 +2045,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense5_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5_z_x_x[f*MaxBatch:][:n]
-		r_dense5_slope_4 := dense5_slope[f*MaxBatch:][:n]
-		r_d_dense5_x_x := d_dense5_x_x[f*MaxBatch:][:n]
+		r_dense5_slope_4 := dense5_slope[f*MaxBatch:][:len(out)]
+		r_d_dense5_x_x := d_dense5_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense5_slope_4[b] * r_d_dense5_x_x[b]
 		}
@@ -2184,8 +2064,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense4_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4_z_x_x[f*MaxBatch:][:n]
-		r_dense4_slope_4 := dense4_slope[f*MaxBatch:][:n]
-		r_d_dense4_x_x := d_dense4_x_x[f*MaxBatch:][:n]
+		r_dense4_slope_4 := dense4_slope[f*MaxBatch:][:len(out)]
+		r_d_dense4_x_x := d_dense4_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense4_slope_4[b] * r_d_dense4_x_x[b]
 		}
@@ -2203,8 +2083,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense3_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3_z_x_x[f*MaxBatch:][:n]
-		r_dense3_slope_4 := dense3_slope[f*MaxBatch:][:n]
-		r_d_dense3_x_x := d_dense3_x_x[f*MaxBatch:][:n]
+		r_dense3_slope_4 := dense3_slope[f*MaxBatch:][:len(out)]
+		r_d_dense3_x_x := d_dense3_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense3_slope_4[b] * r_d_dense3_x_x[b]
 		}
@@ -2222,8 +2102,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense2_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2_z_x_x[f*MaxBatch:][:n]
-		r_dense2_slope_4 := dense2_slope[f*MaxBatch:][:n]
-		r_d_dense2_x_x := d_dense2_x_x[f*MaxBatch:][:n]
+		r_dense2_slope_4 := dense2_slope[f*MaxBatch:][:len(out)]
+		r_d_dense2_x_x := d_dense2_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_slope_4[b] * r_d_dense2_x_x[b]
 		}
@@ -2254,7 +2134,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	for f := 0; f < 20; f++ {
 		out := d_dense1_x[f*MaxBatch:][:n]
 		dense1_z_x_f_3 := dense1_z_x[f]
-		r_d_dense1_x_x_2 := d_dense1_x_x[f*MaxBatch:][:n]
+		r_d_dense1_x_x_2 := d_dense1_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(dense1_z_x_f_3 * r_d_dense1_x_x_2[b]) * 2.0
 		}
@@ -2264,8 +2144,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense2_x := w.work[1084*MaxBatch : 1104*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2_x[f*MaxBatch:][:n]
-		r_dense2_z_x_3 := dense2_z_x[f*MaxBatch:][:n]
-		r_d_dense2_x_x_2 := d_dense2_x_x[f*MaxBatch:][:n]
+		r_dense2_z_x_3 := dense2_z_x[f*MaxBatch:][:len(out)]
+		r_d_dense2_x_x_2 := d_dense2_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(r_dense2_z_x_3[b] * r_d_dense2_x_x_2[b]) * 2.0
 		}
@@ -2275,8 +2155,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense3_x := w.work[1104*MaxBatch : 1124*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3_x[f*MaxBatch:][:n]
-		r_dense3_z_x_3 := dense3_z_x[f*MaxBatch:][:n]
-		r_d_dense3_x_x_2 := d_dense3_x_x[f*MaxBatch:][:n]
+		r_dense3_z_x_3 := dense3_z_x[f*MaxBatch:][:len(out)]
+		r_d_dense3_x_x_2 := d_dense3_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(r_dense3_z_x_3[b] * r_d_dense3_x_x_2[b]) * 2.0
 		}
@@ -2286,8 +2166,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense4_x := w.work[1424*MaxBatch : 1444*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4_x[f*MaxBatch:][:n]
-		r_dense4_z_x_3 := dense4_z_x[f*MaxBatch:][:n]
-		r_d_dense4_x_x_2 := d_dense4_x_x[f*MaxBatch:][:n]
+		r_dense4_z_x_3 := dense4_z_x[f*MaxBatch:][:len(out)]
+		r_d_dense4_x_x_2 := d_dense4_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(r_dense4_z_x_3[b] * r_d_dense4_x_x_2[b]) * 2.0
 		}
@@ -2297,8 +2177,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense5_x := w.work[1444*MaxBatch : 1464*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5_x[f*MaxBatch:][:n]
-		r_dense5_z_x_3 := dense5_z_x[f*MaxBatch:][:n]
-		r_d_dense5_x_x_2 := d_dense5_x_x[f*MaxBatch:][:n]
+		r_dense5_z_x_3 := dense5_z_x[f*MaxBatch:][:len(out)]
+		r_d_dense5_x_x_2 := d_dense5_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(r_dense5_z_x_3[b] * r_d_dense5_x_x_2[b]) * 2.0
 		}
@@ -2308,8 +2188,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense6_x := w.work[1464*MaxBatch : 1484*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6_x[f*MaxBatch:][:n]
-		r_dense6_z_x_3 := dense6_z_x[f*MaxBatch:][:n]
-		r_d_dense6_x_x_2 := d_dense6_x_x[f*MaxBatch:][:n]
+		r_dense6_z_x_3 := dense6_z_x[f*MaxBatch:][:len(out)]
+		r_d_dense6_x_x_2 := d_dense6_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(r_dense6_z_x_3[b] * r_d_dense6_x_x_2[b]) * 2.0
 		}
@@ -2319,8 +2199,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense7_x := w.work[1484*MaxBatch : 1504*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7_x[f*MaxBatch:][:n]
-		r_dense7_z_x_3 := dense7_z_x[f*MaxBatch:][:n]
-		r_d_dense7_x_x_2 := d_dense7_x_x[f*MaxBatch:][:n]
+		r_dense7_z_x_3 := dense7_z_x[f*MaxBatch:][:len(out)]
+		r_d_dense7_x_x_2 := d_dense7_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(r_dense7_z_x_3[b] * r_d_dense7_x_x_2[b]) * 2.0
 		}
@@ -2330,8 +2210,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense8_x := w.work[1504*MaxBatch : 1524*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8_x[f*MaxBatch:][:n]
-		r_dense8_z_x_3 := dense8_z_x[f*MaxBatch:][:n]
-		r_d_dense8_x_x_2 := d_dense8_x_x[f*MaxBatch:][:n]
+		r_dense8_z_x_3 := dense8_z_x[f*MaxBatch:][:len(out)]
+		r_d_dense8_x_x_2 := d_dense8_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(r_dense8_z_x_3[b] * r_d_dense8_x_x_2[b]) * 2.0
 		}
@@ -2341,8 +2221,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_u_x := w.work[13*MaxBatch : 14*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_u_x[f*MaxBatch:][:n]
-		r_u_3 := u[f*MaxBatch:][:n]
-		r_d_r_2 := d_r[f*MaxBatch:][:n]
+		r_u_3 := u[f*MaxBatch:][:len(out)]
+		r_d_r_2 := d_r[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_u_3[b] * r_d_r_2[b]
 		}
@@ -2352,10 +2232,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_u := w.work[14*MaxBatch : 15*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_u[f*MaxBatch:][:n]
-		r_sub_2 := sub[f*MaxBatch:][:n]
-		r_spread := spread[f*MaxBatch:][:n]
-		r_u_x_2 := u_x[f*MaxBatch:][:n]
-		r_d_r_3 := d_r[f*MaxBatch:][:n]
+		r_sub_2 := sub[f*MaxBatch:][:len(out)]
+		r_spread := spread[f*MaxBatch:][:len(out)]
+		r_u_x_2 := u_x[f*MaxBatch:][:len(out)]
+		r_d_r_3 := d_r[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 2.0*r_sub_2[b]*r_spread[b] + r_u_x_2[b]*r_d_r_3[b]
 		}
@@ -2373,9 +2253,9 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense8_x_3 := w.work[1544*MaxBatch : 1564*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8_x_3[f*MaxBatch:][:n]
-		r_dense8_3 := dense8[f*MaxBatch:][:n]
-		r_d_dense8_x := d_dense8_x[f*MaxBatch:][:n]
-		r_d_dense8_x_2 := d_dense8_x_2[f*MaxBatch:][:n]
+		r_dense8_3 := dense8[f*MaxBatch:][:len(out)]
+		r_d_dense8_x := d_dense8_x[f*MaxBatch:][:len(out)]
+		r_d_dense8_x_2 := d_dense8_x_2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense8_3[b]*r_d_dense8_x[b] + r_d_dense8_x_2[b]
 		}
@@ -2385,10 +2265,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense8_z_x := w.work[1524*MaxBatch : 1544*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8_z_x[f*MaxBatch:][:n]
-		r_dense8_slope_x_2 := dense8_slope_x[f*MaxBatch:][:n]
-		r_d_dense8_x_x_3 := d_dense8_x_x[f*MaxBatch:][:n]
-		r_dense8_slope_5 := dense8_slope[f*MaxBatch:][:n]
-		r_d_dense8_x_3 := d_dense8_x_3[f*MaxBatch:][:n]
+		r_dense8_slope_x_2 := dense8_slope_x[f*MaxBatch:][:len(out)]
+		r_d_dense8_x_x_3 := d_dense8_x_x[f*MaxBatch:][:len(out)]
+		r_dense8_slope_5 := dense8_slope[f*MaxBatch:][:len(out)]
+		r_d_dense8_x_3 := d_dense8_x_3[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense8_slope_x_2[b]*r_d_dense8_x_x_3[b] + r_dense8_slope_5[b]*r_d_dense8_x_3[b]
 		}
@@ -2406,9 +2286,9 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense7_x_3 := w.work[1524*MaxBatch : 1544*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7_x_3[f*MaxBatch:][:n]
-		r_dense7_3 := dense7[f*MaxBatch:][:n]
-		r_d_dense7_x := d_dense7_x[f*MaxBatch:][:n]
-		r_d_dense7_x_2 := d_dense7_x_2[f*MaxBatch:][:n]
+		r_dense7_3 := dense7[f*MaxBatch:][:len(out)]
+		r_d_dense7_x := d_dense7_x[f*MaxBatch:][:len(out)]
+		r_d_dense7_x_2 := d_dense7_x_2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense7_3[b]*r_d_dense7_x[b] + r_d_dense7_x_2[b]
 		}
@@ -2418,10 +2298,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense7_z_x := w.work[944*MaxBatch : 964*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7_z_x[f*MaxBatch:][:n]
-		r_dense7_slope_x_2 := dense7_slope_x[f*MaxBatch:][:n]
-		r_d_dense7_x_x_3 := d_dense7_x_x[f*MaxBatch:][:n]
-		r_dense7_slope_5 := dense7_slope[f*MaxBatch:][:n]
-		r_d_dense7_x_3 := d_dense7_x_3[f*MaxBatch:][:n]
+		r_dense7_slope_x_2 := dense7_slope_x[f*MaxBatch:][:len(out)]
+		r_d_dense7_x_x_3 := d_dense7_x_x[f*MaxBatch:][:len(out)]
+		r_dense7_slope_5 := dense7_slope[f*MaxBatch:][:len(out)]
+		r_d_dense7_x_3 := d_dense7_x_3[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense7_slope_x_2[b]*r_d_dense7_x_x_3[b] + r_dense7_slope_5[b]*r_d_dense7_x_3[b]
 		}
@@ -2439,9 +2319,9 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense6_x_3 := w.work[944*MaxBatch : 964*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6_x_3[f*MaxBatch:][:n]
-		r_dense6_3 := dense6[f*MaxBatch:][:n]
-		r_d_dense6_x := d_dense6_x[f*MaxBatch:][:n]
-		r_d_dense6_x_2 := d_dense6_x_2[f*MaxBatch:][:n]
+		r_dense6_3 := dense6[f*MaxBatch:][:len(out)]
+		r_d_dense6_x := d_dense6_x[f*MaxBatch:][:len(out)]
+		r_d_dense6_x_2 := d_dense6_x_2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense6_3[b]*r_d_dense6_x[b] + r_d_dense6_x_2[b]
 		}
@@ -2451,10 +2331,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense6_z_x := w.work[964*MaxBatch : 984*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6_z_x[f*MaxBatch:][:n]
-		r_dense6_slope_x_2 := dense6_slope_x[f*MaxBatch:][:n]
-		r_d_dense6_x_x_3 := d_dense6_x_x[f*MaxBatch:][:n]
-		r_dense6_slope_5 := dense6_slope[f*MaxBatch:][:n]
-		r_d_dense6_x_3 := d_dense6_x_3[f*MaxBatch:][:n]
+		r_dense6_slope_x_2 := dense6_slope_x[f*MaxBatch:][:len(out)]
+		r_d_dense6_x_x_3 := d_dense6_x_x[f*MaxBatch:][:len(out)]
+		r_dense6_slope_5 := dense6_slope[f*MaxBatch:][:len(out)]
+		r_d_dense6_x_3 := d_dense6_x_3[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense6_slope_x_2[b]*r_d_dense6_x_x_3[b] + r_dense6_slope_5[b]*r_d_dense6_x_3[b]
 		}
@@ -2472,9 +2352,9 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense5_x_3 := w.work[964*MaxBatch : 984*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5_x_3[f*MaxBatch:][:n]
-		r_dense5_3 := dense5[f*MaxBatch:][:n]
-		r_d_dense5_x := d_dense5_x[f*MaxBatch:][:n]
-		r_d_dense5_x_2 := d_dense5_x_2[f*MaxBatch:][:n]
+		r_dense5_3 := dense5[f*MaxBatch:][:len(out)]
+		r_d_dense5_x := d_dense5_x[f*MaxBatch:][:len(out)]
+		r_d_dense5_x_2 := d_dense5_x_2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense5_3[b]*r_d_dense5_x[b] + r_d_dense5_x_2[b]
 		}
@@ -2484,10 +2364,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense5_z_x := w.work[984*MaxBatch : 1004*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5_z_x[f*MaxBatch:][:n]
-		r_dense5_slope_x_2 := dense5_slope_x[f*MaxBatch:][:n]
-		r_d_dense5_x_x_3 := d_dense5_x_x[f*MaxBatch:][:n]
-		r_dense5_slope_5 := dense5_slope[f*MaxBatch:][:n]
-		r_d_dense5_x_3 := d_dense5_x_3[f*MaxBatch:][:n]
+		r_dense5_slope_x_2 := dense5_slope_x[f*MaxBatch:][:len(out)]
+		r_d_dense5_x_x_3 := d_dense5_x_x[f*MaxBatch:][:len(out)]
+		r_dense5_slope_5 := dense5_slope[f*MaxBatch:][:len(out)]
+		r_d_dense5_x_3 := d_dense5_x_3[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense5_slope_x_2[b]*r_d_dense5_x_x_3[b] + r_dense5_slope_5[b]*r_d_dense5_x_3[b]
 		}
@@ -2505,9 +2385,9 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense4_x_3 := w.work[984*MaxBatch : 1004*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4_x_3[f*MaxBatch:][:n]
-		r_dense4_3 := dense4[f*MaxBatch:][:n]
-		r_d_dense4_x := d_dense4_x[f*MaxBatch:][:n]
-		r_d_dense4_x_2 := d_dense4_x_2[f*MaxBatch:][:n]
+		r_dense4_3 := dense4[f*MaxBatch:][:len(out)]
+		r_d_dense4_x := d_dense4_x[f*MaxBatch:][:len(out)]
+		r_d_dense4_x_2 := d_dense4_x_2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense4_3[b]*r_d_dense4_x[b] + r_d_dense4_x_2[b]
 		}
@@ -2517,10 +2397,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense4_z_x := w.work[1004*MaxBatch : 1024*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4_z_x[f*MaxBatch:][:n]
-		r_dense4_slope_x_2 := dense4_slope_x[f*MaxBatch:][:n]
-		r_d_dense4_x_x_3 := d_dense4_x_x[f*MaxBatch:][:n]
-		r_dense4_slope_5 := dense4_slope[f*MaxBatch:][:n]
-		r_d_dense4_x_3 := d_dense4_x_3[f*MaxBatch:][:n]
+		r_dense4_slope_x_2 := dense4_slope_x[f*MaxBatch:][:len(out)]
+		r_d_dense4_x_x_3 := d_dense4_x_x[f*MaxBatch:][:len(out)]
+		r_dense4_slope_5 := dense4_slope[f*MaxBatch:][:len(out)]
+		r_d_dense4_x_3 := d_dense4_x_3[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense4_slope_x_2[b]*r_d_dense4_x_x_3[b] + r_dense4_slope_5[b]*r_d_dense4_x_3[b]
 		}
@@ -2538,9 +2418,9 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense3_x_3 := w.work[1004*MaxBatch : 1024*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3_x_3[f*MaxBatch:][:n]
-		r_dense3_3 := dense3[f*MaxBatch:][:n]
-		r_d_dense3_x := d_dense3_x[f*MaxBatch:][:n]
-		r_d_dense3_x_2 := d_dense3_x_2[f*MaxBatch:][:n]
+		r_dense3_3 := dense3[f*MaxBatch:][:len(out)]
+		r_d_dense3_x := d_dense3_x[f*MaxBatch:][:len(out)]
+		r_d_dense3_x_2 := d_dense3_x_2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense3_3[b]*r_d_dense3_x[b] + r_d_dense3_x_2[b]
 		}
@@ -2550,10 +2430,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense3_z_x := w.work[1024*MaxBatch : 1044*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3_z_x[f*MaxBatch:][:n]
-		r_dense3_slope_x_2 := dense3_slope_x[f*MaxBatch:][:n]
-		r_d_dense3_x_x_3 := d_dense3_x_x[f*MaxBatch:][:n]
-		r_dense3_slope_5 := dense3_slope[f*MaxBatch:][:n]
-		r_d_dense3_x_3 := d_dense3_x_3[f*MaxBatch:][:n]
+		r_dense3_slope_x_2 := dense3_slope_x[f*MaxBatch:][:len(out)]
+		r_d_dense3_x_x_3 := d_dense3_x_x[f*MaxBatch:][:len(out)]
+		r_dense3_slope_5 := dense3_slope[f*MaxBatch:][:len(out)]
+		r_d_dense3_x_3 := d_dense3_x_3[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense3_slope_x_2[b]*r_d_dense3_x_x_3[b] + r_dense3_slope_5[b]*r_d_dense3_x_3[b]
 		}
@@ -2571,9 +2451,9 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense2_x_3 := w.work[1024*MaxBatch : 1044*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2_x_3[f*MaxBatch:][:n]
-		r_dense2_3 := dense2[f*MaxBatch:][:n]
-		r_d_dense2_x := d_dense2_x[f*MaxBatch:][:n]
-		r_d_dense2_x_2 := d_dense2_x_2[f*MaxBatch:][:n]
+		r_dense2_3 := dense2[f*MaxBatch:][:len(out)]
+		r_d_dense2_x := d_dense2_x[f*MaxBatch:][:len(out)]
+		r_d_dense2_x_2 := d_dense2_x_2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_3[b]*r_d_dense2_x[b] + r_d_dense2_x_2[b]
 		}
@@ -2583,10 +2463,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense2_z_x := w.work[1044*MaxBatch : 1064*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2_z_x[f*MaxBatch:][:n]
-		r_dense2_slope_x_2 := dense2_slope_x[f*MaxBatch:][:n]
-		r_d_dense2_x_x_3 := d_dense2_x_x[f*MaxBatch:][:n]
-		r_dense2_slope_5 := dense2_slope[f*MaxBatch:][:n]
-		r_d_dense2_x_3 := d_dense2_x_3[f*MaxBatch:][:n]
+		r_dense2_slope_x_2 := dense2_slope_x[f*MaxBatch:][:len(out)]
+		r_d_dense2_x_x_3 := d_dense2_x_x[f*MaxBatch:][:len(out)]
+		r_dense2_slope_5 := dense2_slope[f*MaxBatch:][:len(out)]
+		r_d_dense2_x_3 := d_dense2_x_3[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_slope_x_2[b]*r_d_dense2_x_x_3[b] + r_dense2_slope_5[b]*r_d_dense2_x_3[b]
 		}
@@ -2604,9 +2484,9 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense1_x_3 := w.work[1044*MaxBatch : 1064*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense1_x_3[f*MaxBatch:][:n]
-		r_dense1_3 := dense1[f*MaxBatch:][:n]
-		r_d_dense1_x := d_dense1_x[f*MaxBatch:][:n]
-		r_d_dense1_x_2 := d_dense1_x_2[f*MaxBatch:][:n]
+		r_dense1_3 := dense1[f*MaxBatch:][:len(out)]
+		r_d_dense1_x := d_dense1_x[f*MaxBatch:][:len(out)]
+		r_d_dense1_x_2 := d_dense1_x_2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense1_3[b]*r_d_dense1_x[b] + r_d_dense1_x_2[b]
 		}
@@ -2652,8 +2532,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense8_z_t := w.work[624*MaxBatch : 644*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8_z_t[f*MaxBatch:][:n]
-		r_dense8_slope_6 := dense8_slope[f*MaxBatch:][:n]
-		r_d_dense8_t := d_dense8_t[f*MaxBatch:][:n]
+		r_dense8_slope_6 := dense8_slope[f*MaxBatch:][:len(out)]
+		r_d_dense8_t := d_dense8_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense8_slope_6[b] * r_d_dense8_t[b]
 		}
@@ -2663,13 +2543,13 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense8 := w.work[1564*MaxBatch : 1584*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8[f*MaxBatch:][:n]
-		r_dense8_4 := dense8[f*MaxBatch:][:n]
-		r_dense8_z_x_x_2 := dense8_z_x_x[f*MaxBatch:][:n]
-		r_d_dense8_x_x_4 := d_dense8_x_x[f*MaxBatch:][:n]
-		r_dense8_z_x_4 := dense8_z_x[f*MaxBatch:][:n]
-		r_d_dense8_x_4 := d_dense8_x_3[f*MaxBatch:][:n]
-		r_dense8_z_t_2 := dense8_z_t[f*MaxBatch:][:n]
-		r_d_dense8_t_2 := d_dense8_t[f*MaxBatch:][:n]
+		r_dense8_4 := dense8[f*MaxBatch:][:len(out)]
+		r_dense8_z_x_x_2 := dense8_z_x_x[f*MaxBatch:][:len(out)]
+		r_d_dense8_x_x_4 := d_dense8_x_x[f*MaxBatch:][:len(out)]
+		r_dense8_z_x_4 := dense8_z_x[f*MaxBatch:][:len(out)]
+		r_d_dense8_x_4 := d_dense8_x_3[f*MaxBatch:][:len(out)]
+		r_dense8_z_t_2 := dense8_z_t[f*MaxBatch:][:len(out)]
+		r_d_dense8_t_2 := d_dense8_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense8_4[b] * -(r_dense8_z_x_x_2[b]*r_d_dense8_x_x_4[b] + r_dense8_z_x_4[b]*r_d_dense8_x_4[b] + r_dense8_z_t_2[b]*r_d_dense8_t_2[b])
 		}
@@ -2687,8 +2567,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense7_z_t := w.work[904*MaxBatch : 924*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7_z_t[f*MaxBatch:][:n]
-		r_dense7_slope_6 := dense7_slope[f*MaxBatch:][:n]
-		r_d_dense7_t := d_dense7_t[f*MaxBatch:][:n]
+		r_dense7_slope_6 := dense7_slope[f*MaxBatch:][:len(out)]
+		r_d_dense7_t := d_dense7_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense7_slope_6[b] * r_d_dense7_t[b]
 		}
@@ -2698,13 +2578,13 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense7 := w.work[1364*MaxBatch : 1384*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7[f*MaxBatch:][:n]
-		r_dense7_4 := dense7[f*MaxBatch:][:n]
-		r_dense7_z_x_x_2 := dense7_z_x_x[f*MaxBatch:][:n]
-		r_d_dense7_x_x_4 := d_dense7_x_x[f*MaxBatch:][:n]
-		r_dense7_z_x_4 := dense7_z_x[f*MaxBatch:][:n]
-		r_d_dense7_x_4 := d_dense7_x_3[f*MaxBatch:][:n]
-		r_dense7_z_t_2 := dense7_z_t[f*MaxBatch:][:n]
-		r_d_dense7_t_2 := d_dense7_t[f*MaxBatch:][:n]
+		r_dense7_4 := dense7[f*MaxBatch:][:len(out)]
+		r_dense7_z_x_x_2 := dense7_z_x_x[f*MaxBatch:][:len(out)]
+		r_d_dense7_x_x_4 := d_dense7_x_x[f*MaxBatch:][:len(out)]
+		r_dense7_z_x_4 := dense7_z_x[f*MaxBatch:][:len(out)]
+		r_d_dense7_x_4 := d_dense7_x_3[f*MaxBatch:][:len(out)]
+		r_dense7_z_t_2 := dense7_z_t[f*MaxBatch:][:len(out)]
+		r_d_dense7_t_2 := d_dense7_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense7_4[b] * -(r_dense7_z_x_x_2[b]*r_d_dense7_x_x_4[b] + r_dense7_z_x_4[b]*r_d_dense7_x_4[b] + r_dense7_z_t_2[b]*r_d_dense7_t_2[b])
 		}
@@ -2722,8 +2602,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense6_z_t := w.work[1544*MaxBatch : 1564*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6_z_t[f*MaxBatch:][:n]
-		r_dense6_slope_6 := dense6_slope[f*MaxBatch:][:n]
-		r_d_dense6_t := d_dense6_t[f*MaxBatch:][:n]
+		r_dense6_slope_6 := dense6_slope[f*MaxBatch:][:len(out)]
+		r_d_dense6_t := d_dense6_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense6_slope_6[b] * r_d_dense6_t[b]
 		}
@@ -2733,13 +2613,13 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense6 := w.work[1064*MaxBatch : 1084*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6[f*MaxBatch:][:n]
-		r_dense6_4 := dense6[f*MaxBatch:][:n]
-		r_dense6_z_x_x_2 := dense6_z_x_x[f*MaxBatch:][:n]
-		r_d_dense6_x_x_4 := d_dense6_x_x[f*MaxBatch:][:n]
-		r_dense6_z_x_4 := dense6_z_x[f*MaxBatch:][:n]
-		r_d_dense6_x_4 := d_dense6_x_3[f*MaxBatch:][:n]
-		r_dense6_z_t_2 := dense6_z_t[f*MaxBatch:][:n]
-		r_d_dense6_t_2 := d_dense6_t[f*MaxBatch:][:n]
+		r_dense6_4 := dense6[f*MaxBatch:][:len(out)]
+		r_dense6_z_x_x_2 := dense6_z_x_x[f*MaxBatch:][:len(out)]
+		r_d_dense6_x_x_4 := d_dense6_x_x[f*MaxBatch:][:len(out)]
+		r_dense6_z_x_4 := dense6_z_x[f*MaxBatch:][:len(out)]
+		r_d_dense6_x_4 := d_dense6_x_3[f*MaxBatch:][:len(out)]
+		r_dense6_z_t_2 := dense6_z_t[f*MaxBatch:][:len(out)]
+		r_d_dense6_t_2 := d_dense6_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense6_4[b] * -(r_dense6_z_x_x_2[b]*r_d_dense6_x_x_4[b] + r_dense6_z_x_4[b]*r_d_dense6_x_4[b] + r_dense6_z_t_2[b]*r_d_dense6_t_2[b])
 		}
@@ -2757,8 +2637,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense5_z_t := w.work[624*MaxBatch : 644*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5_z_t[f*MaxBatch:][:n]
-		r_dense5_slope_6 := dense5_slope[f*MaxBatch:][:n]
-		r_d_dense5_t := d_dense5_t[f*MaxBatch:][:n]
+		r_dense5_slope_6 := dense5_slope[f*MaxBatch:][:len(out)]
+		r_d_dense5_t := d_dense5_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense5_slope_6[b] * r_d_dense5_t[b]
 		}
@@ -2768,13 +2648,13 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense5 := w.work[524*MaxBatch : 544*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5[f*MaxBatch:][:n]
-		r_dense5_4 := dense5[f*MaxBatch:][:n]
-		r_dense5_z_x_x_2 := dense5_z_x_x[f*MaxBatch:][:n]
-		r_d_dense5_x_x_4 := d_dense5_x_x[f*MaxBatch:][:n]
-		r_dense5_z_x_4 := dense5_z_x[f*MaxBatch:][:n]
-		r_d_dense5_x_4 := d_dense5_x_3[f*MaxBatch:][:n]
-		r_dense5_z_t_2 := dense5_z_t[f*MaxBatch:][:n]
-		r_d_dense5_t_2 := d_dense5_t[f*MaxBatch:][:n]
+		r_dense5_4 := dense5[f*MaxBatch:][:len(out)]
+		r_dense5_z_x_x_2 := dense5_z_x_x[f*MaxBatch:][:len(out)]
+		r_d_dense5_x_x_4 := d_dense5_x_x[f*MaxBatch:][:len(out)]
+		r_dense5_z_x_4 := dense5_z_x[f*MaxBatch:][:len(out)]
+		r_d_dense5_x_4 := d_dense5_x_3[f*MaxBatch:][:len(out)]
+		r_dense5_z_t_2 := dense5_z_t[f*MaxBatch:][:len(out)]
+		r_d_dense5_t_2 := d_dense5_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense5_4[b] * -(r_dense5_z_x_x_2[b]*r_d_dense5_x_x_4[b] + r_dense5_z_x_4[b]*r_d_dense5_x_4[b] + r_dense5_z_t_2[b]*r_d_dense5_t_2[b])
 		}
@@ -2792,8 +2672,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense4_z_t := w.work[1324*MaxBatch : 1344*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4_z_t[f*MaxBatch:][:n]
-		r_dense4_slope_6 := dense4_slope[f*MaxBatch:][:n]
-		r_d_dense4_t := d_dense4_t[f*MaxBatch:][:n]
+		r_dense4_slope_6 := dense4_slope[f*MaxBatch:][:len(out)]
+		r_d_dense4_t := d_dense4_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense4_slope_6[b] * r_d_dense4_t[b]
 		}
@@ -2803,13 +2683,13 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense4 := w.work[1344*MaxBatch : 1364*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4[f*MaxBatch:][:n]
-		r_dense4_4 := dense4[f*MaxBatch:][:n]
-		r_dense4_z_x_x_2 := dense4_z_x_x[f*MaxBatch:][:n]
-		r_d_dense4_x_x_4 := d_dense4_x_x[f*MaxBatch:][:n]
-		r_dense4_z_x_4 := dense4_z_x[f*MaxBatch:][:n]
-		r_d_dense4_x_4 := d_dense4_x_3[f*MaxBatch:][:n]
-		r_dense4_z_t_2 := dense4_z_t[f*MaxBatch:][:n]
-		r_d_dense4_t_2 := d_dense4_t[f*MaxBatch:][:n]
+		r_dense4_4 := dense4[f*MaxBatch:][:len(out)]
+		r_dense4_z_x_x_2 := dense4_z_x_x[f*MaxBatch:][:len(out)]
+		r_d_dense4_x_x_4 := d_dense4_x_x[f*MaxBatch:][:len(out)]
+		r_dense4_z_x_4 := dense4_z_x[f*MaxBatch:][:len(out)]
+		r_d_dense4_x_4 := d_dense4_x_3[f*MaxBatch:][:len(out)]
+		r_dense4_z_t_2 := dense4_z_t[f*MaxBatch:][:len(out)]
+		r_d_dense4_t_2 := d_dense4_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense4_4[b] * -(r_dense4_z_x_x_2[b]*r_d_dense4_x_x_4[b] + r_dense4_z_x_4[b]*r_d_dense4_x_4[b] + r_dense4_z_t_2[b]*r_d_dense4_t_2[b])
 		}
@@ -2827,8 +2707,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense3_z_t := w.work[584*MaxBatch : 604*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3_z_t[f*MaxBatch:][:n]
-		r_dense3_slope_6 := dense3_slope[f*MaxBatch:][:n]
-		r_d_dense3_t := d_dense3_t[f*MaxBatch:][:n]
+		r_dense3_slope_6 := dense3_slope[f*MaxBatch:][:len(out)]
+		r_d_dense3_t := d_dense3_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense3_slope_6[b] * r_d_dense3_t[b]
 		}
@@ -2838,13 +2718,13 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense3 := w.work[504*MaxBatch : 524*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3[f*MaxBatch:][:n]
-		r_dense3_4 := dense3[f*MaxBatch:][:n]
-		r_dense3_z_x_x_2 := dense3_z_x_x[f*MaxBatch:][:n]
-		r_d_dense3_x_x_4 := d_dense3_x_x[f*MaxBatch:][:n]
-		r_dense3_z_x_4 := dense3_z_x[f*MaxBatch:][:n]
-		r_d_dense3_x_4 := d_dense3_x_3[f*MaxBatch:][:n]
-		r_dense3_z_t_2 := dense3_z_t[f*MaxBatch:][:n]
-		r_d_dense3_t_2 := d_dense3_t[f*MaxBatch:][:n]
+		r_dense3_4 := dense3[f*MaxBatch:][:len(out)]
+		r_dense3_z_x_x_2 := dense3_z_x_x[f*MaxBatch:][:len(out)]
+		r_d_dense3_x_x_4 := d_dense3_x_x[f*MaxBatch:][:len(out)]
+		r_dense3_z_x_4 := dense3_z_x[f*MaxBatch:][:len(out)]
+		r_d_dense3_x_4 := d_dense3_x_3[f*MaxBatch:][:len(out)]
+		r_dense3_z_t_2 := dense3_z_t[f*MaxBatch:][:len(out)]
+		r_d_dense3_t_2 := d_dense3_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense3_4[b] * -(r_dense3_z_x_x_2[b]*r_d_dense3_x_x_4[b] + r_dense3_z_x_4[b]*r_d_dense3_x_4[b] + r_dense3_z_t_2[b]*r_d_dense3_t_2[b])
 		}
@@ -2862,8 +2742,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense2_z_t := w.work[464*MaxBatch : 484*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2_z_t[f*MaxBatch:][:n]
-		r_dense2_slope_6 := dense2_slope[f*MaxBatch:][:n]
-		r_d_dense2_t := d_dense2_t[f*MaxBatch:][:n]
+		r_dense2_slope_6 := dense2_slope[f*MaxBatch:][:len(out)]
+		r_d_dense2_t := d_dense2_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_slope_6[b] * r_d_dense2_t[b]
 		}
@@ -2873,13 +2753,13 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense2 := w.work[824*MaxBatch : 844*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2[f*MaxBatch:][:n]
-		r_dense2_4 := dense2[f*MaxBatch:][:n]
-		r_dense2_z_x_x_2 := dense2_z_x_x[f*MaxBatch:][:n]
-		r_d_dense2_x_x_4 := d_dense2_x_x[f*MaxBatch:][:n]
-		r_dense2_z_x_4 := dense2_z_x[f*MaxBatch:][:n]
-		r_d_dense2_x_4 := d_dense2_x_3[f*MaxBatch:][:n]
-		r_dense2_z_t_2 := dense2_z_t[f*MaxBatch:][:n]
-		r_d_dense2_t_2 := d_dense2_t[f*MaxBatch:][:n]
+		r_dense2_4 := dense2[f*MaxBatch:][:len(out)]
+		r_dense2_z_x_x_2 := dense2_z_x_x[f*MaxBatch:][:len(out)]
+		r_d_dense2_x_x_4 := d_dense2_x_x[f*MaxBatch:][:len(out)]
+		r_dense2_z_x_4 := dense2_z_x[f*MaxBatch:][:len(out)]
+		r_d_dense2_x_4 := d_dense2_x_3[f*MaxBatch:][:len(out)]
+		r_dense2_z_t_2 := dense2_z_t[f*MaxBatch:][:len(out)]
+		r_d_dense2_t_2 := d_dense2_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_4[b] * -(r_dense2_z_x_x_2[b]*r_d_dense2_x_x_4[b] + r_dense2_z_x_4[b]*r_d_dense2_x_4[b] + r_dense2_z_t_2[b]*r_d_dense2_t_2[b])
 		}
@@ -2909,11 +2789,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense1 := w.work[1304*MaxBatch : 1324*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense1[f*MaxBatch:][:n]
-		r_dense1_4 := dense1[f*MaxBatch:][:n]
+		r_dense1_4 := dense1[f*MaxBatch:][:len(out)]
 		dense1_z_x_f_4 := dense1_z_x[f]
-		r_d_dense1_x_4 := d_dense1_x_3[f*MaxBatch:][:n]
+		r_d_dense1_x_4 := d_dense1_x_3[f*MaxBatch:][:len(out)]
 		dense1_z_t_f_2 := dense1_z_t[f]
-		r_d_dense1_t_2 := d_dense1_t[f*MaxBatch:][:n]
+		r_d_dense1_t_2 := d_dense1_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense1_4[b] * -(dense1_z_x_f_4*r_d_dense1_x_4[b] + dense1_z_t_f_2*r_d_dense1_t_2[b])
 		}
@@ -2960,11 +2840,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense8_z := w.work[1384*MaxBatch : 1404*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8_z[f*MaxBatch:][:n]
-		r_dense8_slope_7 := dense8_slope[f*MaxBatch:][:n]
-		r_d_dense8 := d_dense8[f*MaxBatch:][:n]
-		r_dense8_x_2 := dense8_x[f*MaxBatch:][:n]
-		r_d_dense8_x_5 := d_dense8_x[f*MaxBatch:][:n]
-		r_d_dense8_2 := d_dense8_2[f*MaxBatch:][:n]
+		r_dense8_slope_7 := dense8_slope[f*MaxBatch:][:len(out)]
+		r_d_dense8 := d_dense8[f*MaxBatch:][:len(out)]
+		r_dense8_x_2 := dense8_x[f*MaxBatch:][:len(out)]
+		r_d_dense8_x_5 := d_dense8_x[f*MaxBatch:][:len(out)]
+		r_d_dense8_2 := d_dense8_2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense8_slope_7[b] * (r_d_dense8[b] + r_dense8_x_2[b]*r_d_dense8_x_5[b] + r_d_dense8[b] + r_d_dense8_2[b])
 		}
@@ -3003,11 +2883,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense7_z := w.work[1544*MaxBatch : 1564*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7_z[f*MaxBatch:][:n]
-		r_dense7_slope_7 := dense7_slope[f*MaxBatch:][:n]
-		r_d_dense7 := d_dense7[f*MaxBatch:][:n]
-		r_dense7_x_2 := dense7_x[f*MaxBatch:][:n]
-		r_d_dense7_x_5 := d_dense7_x[f*MaxBatch:][:n]
-		r_d_dense7_2 := d_dense7_2[f*MaxBatch:][:n]
+		r_dense7_slope_7 := dense7_slope[f*MaxBatch:][:len(out)]
+		r_d_dense7 := d_dense7[f*MaxBatch:][:len(out)]
+		r_dense7_x_2 := dense7_x[f*MaxBatch:][:len(out)]
+		r_d_dense7_x_5 := d_dense7_x[f*MaxBatch:][:len(out)]
+		r_d_dense7_2 := d_dense7_2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense7_slope_7[b] * (r_d_dense7[b] + r_dense7_x_2[b]*r_d_dense7_x_5[b] + r_d_dense7[b] + r_d_dense7_2[b])
 		}
@@ -3046,11 +2926,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense6_z := w.work[784*MaxBatch : 804*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6_z[f*MaxBatch:][:n]
-		r_dense6_slope_7 := dense6_slope[f*MaxBatch:][:n]
-		r_d_dense6 := d_dense6[f*MaxBatch:][:n]
-		r_dense6_x_2 := dense6_x[f*MaxBatch:][:n]
-		r_d_dense6_x_5 := d_dense6_x[f*MaxBatch:][:n]
-		r_d_dense6_2 := d_dense6_2[f*MaxBatch:][:n]
+		r_dense6_slope_7 := dense6_slope[f*MaxBatch:][:len(out)]
+		r_d_dense6 := d_dense6[f*MaxBatch:][:len(out)]
+		r_dense6_x_2 := dense6_x[f*MaxBatch:][:len(out)]
+		r_d_dense6_x_5 := d_dense6_x[f*MaxBatch:][:len(out)]
+		r_d_dense6_2 := d_dense6_2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense6_slope_7[b] * (r_d_dense6[b] + r_dense6_x_2[b]*r_d_dense6_x_5[b] + r_d_dense6[b] + r_d_dense6_2[b])
 		}
@@ -3089,11 +2969,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense5_z := w.work[1264*MaxBatch : 1284*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5_z[f*MaxBatch:][:n]
-		r_dense5_slope_7 := dense5_slope[f*MaxBatch:][:n]
-		r_d_dense5 := d_dense5[f*MaxBatch:][:n]
-		r_dense5_x_2 := dense5_x[f*MaxBatch:][:n]
-		r_d_dense5_x_5 := d_dense5_x[f*MaxBatch:][:n]
-		r_d_dense5_2 := d_dense5_2[f*MaxBatch:][:n]
+		r_dense5_slope_7 := dense5_slope[f*MaxBatch:][:len(out)]
+		r_d_dense5 := d_dense5[f*MaxBatch:][:len(out)]
+		r_dense5_x_2 := dense5_x[f*MaxBatch:][:len(out)]
+		r_d_dense5_x_5 := d_dense5_x[f*MaxBatch:][:len(out)]
+		r_d_dense5_2 := d_dense5_2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense5_slope_7[b] * (r_d_dense5[b] + r_dense5_x_2[b]*r_d_dense5_x_5[b] + r_d_dense5[b] + r_d_dense5_2[b])
 		}
@@ -3132,11 +3012,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense4_z := w.work[564*MaxBatch : 584*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4_z[f*MaxBatch:][:n]
-		r_dense4_slope_7 := dense4_slope[f*MaxBatch:][:n]
-		r_d_dense4 := d_dense4[f*MaxBatch:][:n]
-		r_dense4_x_2 := dense4_x[f*MaxBatch:][:n]
-		r_d_dense4_x_5 := d_dense4_x[f*MaxBatch:][:n]
-		r_d_dense4_2 := d_dense4_2[f*MaxBatch:][:n]
+		r_dense4_slope_7 := dense4_slope[f*MaxBatch:][:len(out)]
+		r_d_dense4 := d_dense4[f*MaxBatch:][:len(out)]
+		r_dense4_x_2 := dense4_x[f*MaxBatch:][:len(out)]
+		r_d_dense4_x_5 := d_dense4_x[f*MaxBatch:][:len(out)]
+		r_d_dense4_2 := d_dense4_2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense4_slope_7[b] * (r_d_dense4[b] + r_dense4_x_2[b]*r_d_dense4_x_5[b] + r_d_dense4[b] + r_d_dense4_2[b])
 		}
@@ -3175,11 +3055,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense3_z := w.work[624*MaxBatch : 644*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3_z[f*MaxBatch:][:n]
-		r_dense3_slope_7 := dense3_slope[f*MaxBatch:][:n]
-		r_d_dense3 := d_dense3[f*MaxBatch:][:n]
-		r_dense3_x_2 := dense3_x[f*MaxBatch:][:n]
-		r_d_dense3_x_5 := d_dense3_x[f*MaxBatch:][:n]
-		r_d_dense3_2 := d_dense3_2[f*MaxBatch:][:n]
+		r_dense3_slope_7 := dense3_slope[f*MaxBatch:][:len(out)]
+		r_d_dense3 := d_dense3[f*MaxBatch:][:len(out)]
+		r_dense3_x_2 := dense3_x[f*MaxBatch:][:len(out)]
+		r_d_dense3_x_5 := d_dense3_x[f*MaxBatch:][:len(out)]
+		r_d_dense3_2 := d_dense3_2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense3_slope_7[b] * (r_d_dense3[b] + r_dense3_x_2[b]*r_d_dense3_x_5[b] + r_d_dense3[b] + r_d_dense3_2[b])
 		}
@@ -3218,11 +3098,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense2_z := w.work[744*MaxBatch : 764*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
-		r_dense2_slope_7 := dense2_slope[f*MaxBatch:][:n]
-		r_d_dense2 := d_dense2[f*MaxBatch:][:n]
-		r_dense2_x_2 := dense2_x[f*MaxBatch:][:n]
-		r_d_dense2_x_5 := d_dense2_x[f*MaxBatch:][:n]
-		r_d_dense2_2 := d_dense2_2[f*MaxBatch:][:n]
+		r_dense2_slope_7 := dense2_slope[f*MaxBatch:][:len(out)]
+		r_d_dense2 := d_dense2[f*MaxBatch:][:len(out)]
+		r_dense2_x_2 := dense2_x[f*MaxBatch:][:len(out)]
+		r_d_dense2_x_5 := d_dense2_x[f*MaxBatch:][:len(out)]
+		r_d_dense2_2 := d_dense2_2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_slope_7[b] * (r_d_dense2[b] + r_dense2_x_2[b]*r_d_dense2_x_5[b] + r_d_dense2[b] + r_d_dense2_2[b])
 		}
@@ -3261,11 +3141,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense1_z := w.work[1224*MaxBatch : 1244*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
-		r_dense1_slope_5 := dense1_slope[f*MaxBatch:][:n]
-		r_d_dense1 := d_dense1[f*MaxBatch:][:n]
-		r_dense1_x_2 := dense1_x[f*MaxBatch:][:n]
-		r_d_dense1_x_5 := d_dense1_x[f*MaxBatch:][:n]
-		r_d_dense1_2 := d_dense1_2[f*MaxBatch:][:n]
+		r_dense1_slope_5 := dense1_slope[f*MaxBatch:][:len(out)]
+		r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
+		r_dense1_x_2 := dense1_x[f*MaxBatch:][:len(out)]
+		r_d_dense1_x_5 := d_dense1_x[f*MaxBatch:][:len(out)]
+		r_d_dense1_2 := d_dense1_2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense1_slope_5[b] * (r_d_dense1[b] + r_dense1_x_2[b]*r_d_dense1_x_5[b] + r_d_dense1[b] + r_d_dense1_2[b])
 		}

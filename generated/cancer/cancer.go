@@ -396,12 +396,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:7)
 	dense1 := w.work[0*MaxBatch : 20*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh32(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [12] from [20] (cancer.ml:9)
@@ -411,12 +406,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:9)
 	dense2 := w.work[0*MaxBatch : 12*MaxBatch]
 	for f := 0; f < 12; f++ {
-		out := dense2[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense2_Wx[b] + dense2_b_f)
-		}
+		kernels.BiasTanh32(dense2[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
 	}
 
 	// dense3_Wx = dense3_W·dense2: [4] from [12] (cancer.ml:11)
@@ -426,12 +416,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:11)
 	dense3 := w.work[24*MaxBatch : 28*MaxBatch]
 	for f := 0; f < 4; f++ {
-		out := dense3[f*MaxBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:n]
-		dense3_b_f := m.Dense3B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense3_Wx[b] + dense3_b_f)
-		}
+		kernels.BiasTanh32(dense3[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
 	}
 
 	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:12)
@@ -442,7 +427,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	p := w.work[29*MaxBatch : 30*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := p[f*MaxBatch:][:n]
-		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:n]
+		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
 		dense4_b_f := m.Dense4B[f]
 		for b := range out {
 			out[b] = mlrt.Sigmoid32(r_dense4_Wx[b] + dense4_b_f)
@@ -475,12 +460,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:7)
 	dense1 := w.work[0*MaxBatch : 20*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh32(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [12] from [20] (cancer.ml:9)
@@ -490,12 +470,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:9)
 	dense2 := w.work[0*MaxBatch : 12*MaxBatch]
 	for f := 0; f < 12; f++ {
-		out := dense2[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense2_Wx[b] + dense2_b_f)
-		}
+		kernels.BiasTanh32(dense2[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
 	}
 
 	// dense3_Wx = dense3_W·dense2: [4] from [12] (cancer.ml:11)
@@ -505,12 +480,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:11)
 	dense3 := w.work[24*MaxBatch : 28*MaxBatch]
 	for f := 0; f < 4; f++ {
-		out := dense3[f*MaxBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:n]
-		dense3_b_f := m.Dense3B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense3_Wx[b] + dense3_b_f)
-		}
+		kernels.BiasTanh32(dense3[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
 	}
 
 	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:12)
@@ -521,7 +491,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	dense4_z := w.work[29*MaxBatch : 30*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := dense4_z[f*MaxBatch:][:n]
-		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:n]
+		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
 		dense4_b_f := m.Dense4B[f]
 		for b := range out {
 			out[b] = r_dense4_Wx[b] + dense4_b_f
@@ -532,7 +502,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	p := w.work[42*MaxBatch : 43*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := p[f*MaxBatch:][:n]
-		r_dense4_z := dense4_z[f*MaxBatch:][:n]
+		r_dense4_z := dense4_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Sigmoid32(r_dense4_z[b])
 		}
@@ -591,12 +561,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:7)
 	dense1 := w.work[50*MaxBatch : 70*MaxBatch]
 	for f := 0; f < 20; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh32(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dropout1_mask: dropout 0.2, kept values scaled by 1/(1-0.2) as Keras does (cancer.ml:8)
@@ -609,8 +574,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dropout1 := w.work[70*MaxBatch : 90*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dropout1[f*MaxBatch:][:n]
-		r_dense1 := dense1[f*MaxBatch:][:n]
-		r_dropout1_mask := dropout1_mask[f*MaxBatch:][:n]
+		r_dense1 := dense1[f*MaxBatch:][:len(out)]
+		r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense1[b] * r_dropout1_mask[b]
 		}
@@ -623,12 +588,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:9)
 	dense2 := w.work[102*MaxBatch : 114*MaxBatch]
 	for f := 0; f < 12; f++ {
-		out := dense2[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense2_Wx[b] + dense2_b_f)
-		}
+		kernels.BiasTanh32(dense2[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
 	}
 
 	// dropout2_mask: dropout 0.2, kept values scaled by 1/(1-0.2) as Keras does (cancer.ml:10)
@@ -641,8 +601,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dropout2 := w.work[114*MaxBatch : 126*MaxBatch]
 	for f := 0; f < 12; f++ {
 		out := dropout2[f*MaxBatch:][:n]
-		r_dense2 := dense2[f*MaxBatch:][:n]
-		r_dropout2_mask := dropout2_mask[f*MaxBatch:][:n]
+		r_dense2 := dense2[f*MaxBatch:][:len(out)]
+		r_dropout2_mask := dropout2_mask[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2[b] * r_dropout2_mask[b]
 		}
@@ -655,12 +615,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:11)
 	dense3 := w.work[130*MaxBatch : 134*MaxBatch]
 	for f := 0; f < 4; f++ {
-		out := dense3[f*MaxBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:n]
-		dense3_b_f := m.Dense3B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh32(r_dense3_Wx[b] + dense3_b_f)
-		}
+		kernels.BiasTanh32(dense3[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
 	}
 
 	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:12)
@@ -671,7 +626,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dense4_z := w.work[127*MaxBatch : 128*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := dense4_z[f*MaxBatch:][:n]
-		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:n]
+		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
 		dense4_b_f := m.Dense4B[f]
 		for b := range out {
 			out[b] = r_dense4_Wx[b] + dense4_b_f
@@ -682,7 +637,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	p := w.work[128*MaxBatch : 129*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := p[f*MaxBatch:][:n]
-		r_dense4_z := dense4_z[f*MaxBatch:][:n]
+		r_dense4_z := dense4_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Sigmoid32(r_dense4_z[b])
 		}
@@ -722,9 +677,9 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_dense4_z := w.work[127*MaxBatch : 128*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_dense4_z[f*MaxBatch:][:n]
-		r_y_2 := y[f*MaxBatch:][:n]
-		r_d_bce := d_bce[f*MaxBatch:][:n]
-		r_p := p[f*MaxBatch:][:n]
+		r_y_2 := y[f*MaxBatch:][:len(out)]
+		r_d_bce := d_bce[f*MaxBatch:][:len(out)]
+		r_p := p[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_y_2[b]*-r_d_bce[b] + r_p[b]*r_d_bce[b]
 		}
@@ -753,8 +708,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_dense3_z := w.work[138*MaxBatch : 142*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := d_dense3_z[f*MaxBatch:][:n]
-		r_d_dense3 := d_dense3[f*MaxBatch:][:n]
-		r_dense3 := dense3[f*MaxBatch:][:n]
+		r_d_dense3 := d_dense3[f*MaxBatch:][:len(out)]
+		r_dense3 := dense3[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_d_dense3[b] * (1.0 - r_dense3[b]*r_dense3[b])
 		}
@@ -783,9 +738,9 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_dense2_z := w.work[142*MaxBatch : 154*MaxBatch]
 	for f := 0; f < 12; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
-		r_dropout2_mask_2 := dropout2_mask[f*MaxBatch:][:n]
-		r_d_dropout2 := d_dropout2[f*MaxBatch:][:n]
-		r_dense2_2 := dense2[f*MaxBatch:][:n]
+		r_dropout2_mask_2 := dropout2_mask[f*MaxBatch:][:len(out)]
+		r_d_dropout2 := d_dropout2[f*MaxBatch:][:len(out)]
+		r_dense2_2 := dense2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dropout2_mask_2[b] * r_d_dropout2[b] * (1.0 - r_dense2_2[b]*r_dense2_2[b])
 		}
@@ -814,9 +769,9 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_dense1_z := w.work[154*MaxBatch : 174*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
-		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:n]
-		r_d_dropout1 := d_dropout1[f*MaxBatch:][:n]
-		r_dense1_2 := dense1[f*MaxBatch:][:n]
+		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
+		r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
+		r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
 		}

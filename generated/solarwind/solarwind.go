@@ -429,7 +429,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	conv1d1 := w.work[9147*MaxBatch : 16827*MaxBatch]
 	for f := 0; f < 7680; f++ {
 		out := conv1d1[f*MaxBatch:][:n]
-		r_conv1d1_Wx := conv1d1_Wx[f*MaxBatch:][:n]
+		r_conv1d1_Wx := conv1d1_Wx[f*MaxBatch:][:len(out)]
 		conv1d1_b_f := m.Conv1d1B[f%32]
 		for b := range out {
 			out[b] = mlrt.Relu(r_conv1d1_Wx[b] + conv1d1_b_f)
@@ -452,7 +452,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	conv1d2 := w.work[3387*MaxBatch : 5307*MaxBatch]
 	for f := 0; f < 1920; f++ {
 		out := conv1d2[f*MaxBatch:][:n]
-		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:n]
+		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
 		conv1d2_b_f := m.Conv1d2B[f%8]
 		for b := range out {
 			out[b] = mlrt.Relu(r_conv1d2_Wx[b] + conv1d2_b_f)
@@ -475,7 +475,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	conv1d3 := w.work[9147*MaxBatch : 10107*MaxBatch]
 	for f := 0; f < 960; f++ {
 		out := conv1d3[f*MaxBatch:][:n]
-		r_conv1d3_Wx := conv1d3_Wx[f*MaxBatch:][:n]
+		r_conv1d3_Wx := conv1d3_Wx[f*MaxBatch:][:len(out)]
 		conv1d3_b_f := m.Conv1d3B[f%4]
 		for b := range out {
 			out[b] = mlrt.Relu(r_conv1d3_Wx[b] + conv1d3_b_f)
@@ -498,7 +498,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	xhat := w.work[720*MaxBatch : 1440*MaxBatch]
 	for f := 0; f < 720; f++ {
 		out := xhat[f*MaxBatch:][:n]
-		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:n]
+		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
 		conv1d4_b_f := m.Conv1d4B[f%3]
 		for b := range out {
 			out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
@@ -540,7 +540,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	conv1d1 := w.work[9147*MaxBatch : 16827*MaxBatch]
 	for f := 0; f < 7680; f++ {
 		out := conv1d1[f*MaxBatch:][:n]
-		r_conv1d1_Wx := conv1d1_Wx[f*MaxBatch:][:n]
+		r_conv1d1_Wx := conv1d1_Wx[f*MaxBatch:][:len(out)]
 		conv1d1_b_f := m.Conv1d1B[f%32]
 		for b := range out {
 			out[b] = mlrt.Relu(r_conv1d1_Wx[b] + conv1d1_b_f)
@@ -563,7 +563,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	conv1d2 := w.work[3387*MaxBatch : 5307*MaxBatch]
 	for f := 0; f < 1920; f++ {
 		out := conv1d2[f*MaxBatch:][:n]
-		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:n]
+		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
 		conv1d2_b_f := m.Conv1d2B[f%8]
 		for b := range out {
 			out[b] = mlrt.Relu(r_conv1d2_Wx[b] + conv1d2_b_f)
@@ -586,7 +586,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	conv1d3 := w.work[9147*MaxBatch : 10107*MaxBatch]
 	for f := 0; f < 960; f++ {
 		out := conv1d3[f*MaxBatch:][:n]
-		r_conv1d3_Wx := conv1d3_Wx[f*MaxBatch:][:n]
+		r_conv1d3_Wx := conv1d3_Wx[f*MaxBatch:][:len(out)]
 		conv1d3_b_f := m.Conv1d3B[f%4]
 		for b := range out {
 			out[b] = mlrt.Relu(r_conv1d3_Wx[b] + conv1d3_b_f)
@@ -609,7 +609,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	xhat := w.work[8259*MaxBatch : 8979*MaxBatch]
 	for f := 0; f < 720; f++ {
 		out := xhat[f*MaxBatch:][:n]
-		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:n]
+		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
 		conv1d4_b_f := m.Conv1d4B[f%3]
 		for b := range out {
 			out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
@@ -620,8 +620,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	sub := w.work[11079*MaxBatch : 11799*MaxBatch]
 	for f := 0; f < 720; f++ {
 		out := sub[f*MaxBatch:][:n]
-		r_xhat := xhat[f*MaxBatch:][:n]
-		r_x := x[f*MaxBatch:][:n]
+		r_xhat := xhat[f*MaxBatch:][:len(out)]
+		r_x := x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_xhat[b] - r_x[b]
 		}
@@ -679,7 +679,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	conv1d1_z := w.work[9147*MaxBatch : 16827*MaxBatch]
 	for f := 0; f < 7680; f++ {
 		out := conv1d1_z[f*MaxBatch:][:n]
-		r_conv1d1_Wx := conv1d1_Wx[f*MaxBatch:][:n]
+		r_conv1d1_Wx := conv1d1_Wx[f*MaxBatch:][:len(out)]
 		conv1d1_b_f := m.Conv1d1B[f%32]
 		for b := range out {
 			out[b] = r_conv1d1_Wx[b] + conv1d1_b_f
@@ -696,8 +696,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dropout1 := w.work[16827*MaxBatch : 24507*MaxBatch]
 	for f := 0; f < 7680; f++ {
 		out := dropout1[f*MaxBatch:][:n]
-		r_conv1d1_z := conv1d1_z[f*MaxBatch:][:n]
-		r_dropout1_mask := dropout1_mask[f*MaxBatch:][:n]
+		r_conv1d1_z := conv1d1_z[f*MaxBatch:][:len(out)]
+		r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Relu(r_conv1d1_z[b]) * r_dropout1_mask[b]
 		}
@@ -719,7 +719,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	conv1d2_z := w.work[18747*MaxBatch : 20667*MaxBatch]
 	for f := 0; f < 1920; f++ {
 		out := conv1d2_z[f*MaxBatch:][:n]
-		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:n]
+		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
 		conv1d2_b_f := m.Conv1d2B[f%8]
 		for b := range out {
 			out[b] = r_conv1d2_Wx[b] + conv1d2_b_f
@@ -736,8 +736,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dropout2 := w.work[22587*MaxBatch : 24507*MaxBatch]
 	for f := 0; f < 1920; f++ {
 		out := dropout2[f*MaxBatch:][:n]
-		r_conv1d2_z := conv1d2_z[f*MaxBatch:][:n]
-		r_dropout2_mask := dropout2_mask[f*MaxBatch:][:n]
+		r_conv1d2_z := conv1d2_z[f*MaxBatch:][:len(out)]
+		r_dropout2_mask := dropout2_mask[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Relu(r_conv1d2_z[b]) * r_dropout2_mask[b]
 		}
@@ -759,7 +759,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	conv1d3_z := w.work[17787*MaxBatch : 18747*MaxBatch]
 	for f := 0; f < 960; f++ {
 		out := conv1d3_z[f*MaxBatch:][:n]
-		r_conv1d3_Wx := conv1d3_Wx[f*MaxBatch:][:n]
+		r_conv1d3_Wx := conv1d3_Wx[f*MaxBatch:][:len(out)]
 		conv1d3_b_f := m.Conv1d3B[f%4]
 		for b := range out {
 			out[b] = r_conv1d3_Wx[b] + conv1d3_b_f
@@ -770,7 +770,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	conv1d3 := w.work[22587*MaxBatch : 23547*MaxBatch]
 	for f := 0; f < 960; f++ {
 		out := conv1d3[f*MaxBatch:][:n]
-		r_conv1d3_z := conv1d3_z[f*MaxBatch:][:n]
+		r_conv1d3_z := conv1d3_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Relu(r_conv1d3_z[b])
 		}
@@ -792,7 +792,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	xhat := w.work[16827*MaxBatch : 17547*MaxBatch]
 	for f := 0; f < 720; f++ {
 		out := xhat[f*MaxBatch:][:n]
-		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:n]
+		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
 		conv1d4_b_f := m.Conv1d4B[f%3]
 		for b := range out {
 			out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
@@ -803,8 +803,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	sub := w.work[22587*MaxBatch : 23307*MaxBatch]
 	for f := 0; f < 720; f++ {
 		out := sub[f*MaxBatch:][:n]
-		r_xhat := xhat[f*MaxBatch:][:n]
-		r_x := x[f*MaxBatch:][:n]
+		r_xhat := xhat[f*MaxBatch:][:len(out)]
+		r_x := x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_xhat[b] - r_x[b]
 		}
@@ -825,7 +825,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_sq_err_each := 1.0 / T(total*720)
 	for f := 0; f < 720; f++ {
 		out := d_xhat[f*MaxBatch:][:n]
-		r_sub_2 := sub[f*MaxBatch:][:n]
+		r_sub_2 := sub[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 2.0 * r_sub_2[b] * d_sq_err_each
 		}
@@ -865,8 +865,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_conv1d3_z := w.work[34467*MaxBatch : 35427*MaxBatch]
 	for f := 0; f < 960; f++ {
 		out := d_conv1d3_z[f*MaxBatch:][:n]
-		r_d_conv1d3 := d_conv1d3[f*MaxBatch:][:n]
-		r_conv1d3_z_2 := conv1d3_z[f*MaxBatch:][:n]
+		r_d_conv1d3 := d_conv1d3[f*MaxBatch:][:len(out)]
+		r_conv1d3_z_2 := conv1d3_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_d_conv1d3[b] * mlrt.Step(r_conv1d3_z_2[b])
 		}
@@ -906,9 +906,9 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_conv1d2_z := w.work[32475*MaxBatch : 34395*MaxBatch]
 	for f := 0; f < 1920; f++ {
 		out := d_conv1d2_z[f*MaxBatch:][:n]
-		r_dropout2_mask_2 := dropout2_mask[f*MaxBatch:][:n]
-		r_d_dropout2 := d_dropout2[f*MaxBatch:][:n]
-		r_conv1d2_z_2 := conv1d2_z[f*MaxBatch:][:n]
+		r_dropout2_mask_2 := dropout2_mask[f*MaxBatch:][:len(out)]
+		r_d_dropout2 := d_dropout2[f*MaxBatch:][:len(out)]
+		r_conv1d2_z_2 := conv1d2_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dropout2_mask_2[b] * r_d_dropout2[b] * mlrt.Step(r_conv1d2_z_2[b])
 		}
@@ -948,9 +948,9 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_conv1d1_z := w.work[24507*MaxBatch : 32187*MaxBatch]
 	for f := 0; f < 7680; f++ {
 		out := d_conv1d1_z[f*MaxBatch:][:n]
-		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:n]
-		r_d_dropout1 := d_dropout1[f*MaxBatch:][:n]
-		r_conv1d1_z_2 := conv1d1_z[f*MaxBatch:][:n]
+		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
+		r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
+		r_conv1d1_z_2 := conv1d1_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * mlrt.Step(r_conv1d1_z_2[b])
 		}

@@ -15,6 +15,7 @@
 //   - nt{32,64}: dw[j][k] (+)= Σ_b g[j][b]·x[k][b] for a rj ≤ 6 × rk ≤ 4
 //     block: one zmm accumulator per (j,k) reducing over b, then a
 //     shuffle-tree horizontal reduction that leaves the results in dw order.
+//   - tanh{32,64}: dst[i] = tanh(src[i] + bias), elementwise (act.go).
 package main
 
 import (
@@ -68,6 +69,8 @@ func main() {
 	for _, d := range []dtype{f32, f64} {
 		nt(d)
 	}
+	tanh32()
+	tanh64()
 	Generate()
 }
 

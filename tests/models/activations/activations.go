@@ -441,12 +441,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// dense1 = tanh(dense1_Wx + dense1_b) (activations.ml:5)
 	dense1 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh64(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [4] from [4] (activations.ml:6)
@@ -457,7 +452,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	dense2 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense2[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
+		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
 		dense2_b_f := m.Dense2B[f]
 		for b := range out {
 			out[b] = mlrt.Sigmoid64(r_dense2_Wx[b] + dense2_b_f)
@@ -472,7 +467,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	dense3 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense3[f*MaxBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:n]
+		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
 		dense3_b_f := m.Dense3B[f]
 		for b := range out {
 			out[b] = mlrt.Relu(r_dense3_Wx[b] + dense3_b_f)
@@ -487,7 +482,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	dense4 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense4[f*MaxBatch:][:n]
-		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:n]
+		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
 		dense4_b_f := m.Dense4B[f]
 		for b := range out {
 			out[b] = mlrt.Softplus64(r_dense4_Wx[b] + dense4_b_f)
@@ -502,7 +497,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	dense5 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense5[f*MaxBatch:][:n]
-		r_dense5_Wx := dense5_Wx[f*MaxBatch:][:n]
+		r_dense5_Wx := dense5_Wx[f*MaxBatch:][:len(out)]
 		dense5_b_f := m.Dense5B[f]
 		for b := range out {
 			out[b] = mlrt.Sin64(r_dense5_Wx[b] + dense5_b_f)
@@ -517,7 +512,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	u := w.work[0*MaxBatch : 3*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := u[f*MaxBatch:][:n]
-		r_dense6_Wx := dense6_Wx[f*MaxBatch:][:n]
+		r_dense6_Wx := dense6_Wx[f*MaxBatch:][:len(out)]
 		dense6_b_f := m.Dense6B[f]
 		for b := range out {
 			out[b] = r_dense6_Wx[b] + dense6_b_f
@@ -550,12 +545,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// dense1 = tanh(dense1_Wx + dense1_b) (activations.ml:5)
 	dense1 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh64(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [4] from [4] (activations.ml:6)
@@ -566,7 +556,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	dense2 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense2[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
+		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
 		dense2_b_f := m.Dense2B[f]
 		for b := range out {
 			out[b] = mlrt.Sigmoid64(r_dense2_Wx[b] + dense2_b_f)
@@ -581,7 +571,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	dense3 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense3[f*MaxBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:n]
+		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
 		dense3_b_f := m.Dense3B[f]
 		for b := range out {
 			out[b] = mlrt.Relu(r_dense3_Wx[b] + dense3_b_f)
@@ -596,7 +586,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	dense4 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense4[f*MaxBatch:][:n]
-		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:n]
+		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
 		dense4_b_f := m.Dense4B[f]
 		for b := range out {
 			out[b] = mlrt.Softplus64(r_dense4_Wx[b] + dense4_b_f)
@@ -611,7 +601,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	dense5 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense5[f*MaxBatch:][:n]
-		r_dense5_Wx := dense5_Wx[f*MaxBatch:][:n]
+		r_dense5_Wx := dense5_Wx[f*MaxBatch:][:len(out)]
 		dense5_b_f := m.Dense5B[f]
 		for b := range out {
 			out[b] = mlrt.Sin64(r_dense5_Wx[b] + dense5_b_f)
@@ -626,7 +616,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	u := w.work[0*MaxBatch : 3*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := u[f*MaxBatch:][:n]
-		r_dense6_Wx := dense6_Wx[f*MaxBatch:][:n]
+		r_dense6_Wx := dense6_Wx[f*MaxBatch:][:len(out)]
 		dense6_b_f := m.Dense6B[f]
 		for b := range out {
 			out[b] = r_dense6_Wx[b] + dense6_b_f
@@ -646,8 +636,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	sub := w.work[9*MaxBatch : 12*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := sub[f*MaxBatch:][:n]
-		r_u := u[f*MaxBatch:][:n]
-		r_y := y[f*MaxBatch:][:n]
+		r_u := u[f*MaxBatch:][:len(out)]
+		r_y := y[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_u[b] - r_y[b]
 		}
@@ -696,12 +686,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense1 = tanh(dense1_Wx + dense1_b) (activations.ml:5)
 	dense1 := w.work[9*MaxBatch : 13*MaxBatch]
 	for f := 0; f < 4; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh64(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [4] from [4] (activations.ml:6)
@@ -712,7 +697,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dense2 := w.work[13*MaxBatch : 17*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense2[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
+		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
 		dense2_b_f := m.Dense2B[f]
 		for b := range out {
 			out[b] = mlrt.Sigmoid64(r_dense2_Wx[b] + dense2_b_f)
@@ -727,7 +712,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dense3_z := w.work[17*MaxBatch : 21*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense3_z[f*MaxBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:n]
+		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
 		dense3_b_f := m.Dense3B[f]
 		for b := range out {
 			out[b] = r_dense3_Wx[b] + dense3_b_f
@@ -738,7 +723,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dense3 := w.work[5*MaxBatch : 9*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense3[f*MaxBatch:][:n]
-		r_dense3_z := dense3_z[f*MaxBatch:][:n]
+		r_dense3_z := dense3_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Relu(r_dense3_z[b])
 		}
@@ -752,7 +737,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dense4_z := w.work[25*MaxBatch : 29*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense4_z[f*MaxBatch:][:n]
-		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:n]
+		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
 		dense4_b_f := m.Dense4B[f]
 		for b := range out {
 			out[b] = r_dense4_Wx[b] + dense4_b_f
@@ -763,7 +748,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dense4 := w.work[21*MaxBatch : 25*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense4[f*MaxBatch:][:n]
-		r_dense4_z := dense4_z[f*MaxBatch:][:n]
+		r_dense4_z := dense4_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Softplus64(r_dense4_z[b])
 		}
@@ -777,7 +762,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dense5_z := w.work[33*MaxBatch : 37*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense5_z[f*MaxBatch:][:n]
-		r_dense5_Wx := dense5_Wx[f*MaxBatch:][:n]
+		r_dense5_Wx := dense5_Wx[f*MaxBatch:][:len(out)]
 		dense5_b_f := m.Dense5B[f]
 		for b := range out {
 			out[b] = r_dense5_Wx[b] + dense5_b_f
@@ -788,7 +773,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dense5 := w.work[29*MaxBatch : 33*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense5[f*MaxBatch:][:n]
-		r_dense5_z := dense5_z[f*MaxBatch:][:n]
+		r_dense5_z := dense5_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Sin64(r_dense5_z[b])
 		}
@@ -802,7 +787,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	u := w.work[40*MaxBatch : 43*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := u[f*MaxBatch:][:n]
-		r_dense6_Wx := dense6_Wx[f*MaxBatch:][:n]
+		r_dense6_Wx := dense6_Wx[f*MaxBatch:][:len(out)]
 		dense6_b_f := m.Dense6B[f]
 		for b := range out {
 			out[b] = r_dense6_Wx[b] + dense6_b_f
@@ -822,8 +807,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	sub := w.work[43*MaxBatch : 46*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := sub[f*MaxBatch:][:n]
-		r_u := u[f*MaxBatch:][:n]
-		r_y := y[f*MaxBatch:][:n]
+		r_u := u[f*MaxBatch:][:len(out)]
+		r_y := y[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_u[b] - r_y[b]
 		}
@@ -844,7 +829,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_sq_err_each := 1.0 / T(total*3)
 	for f := 0; f < 3; f++ {
 		out := d_u[f*MaxBatch:][:n]
-		r_sub_2 := sub[f*MaxBatch:][:n]
+		r_sub_2 := sub[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 2.0 * r_sub_2[b] * d_sq_err_each
 		}
@@ -873,8 +858,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_dense5_z := w.work[46*MaxBatch : 50*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := d_dense5_z[f*MaxBatch:][:n]
-		r_d_dense5 := d_dense5[f*MaxBatch:][:n]
-		r_dense5_z_2 := dense5_z[f*MaxBatch:][:n]
+		r_d_dense5 := d_dense5[f*MaxBatch:][:len(out)]
+		r_dense5_z_2 := dense5_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_d_dense5[b] * mlrt.Cos64(r_dense5_z_2[b])
 		}
@@ -903,8 +888,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_dense4_z := w.work[29*MaxBatch : 33*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := d_dense4_z[f*MaxBatch:][:n]
-		r_d_dense4 := d_dense4[f*MaxBatch:][:n]
-		r_dense4_z_2 := dense4_z[f*MaxBatch:][:n]
+		r_d_dense4 := d_dense4[f*MaxBatch:][:len(out)]
+		r_dense4_z_2 := dense4_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_d_dense4[b] * mlrt.Sigmoid64(r_dense4_z_2[b])
 		}
@@ -933,8 +918,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_dense3_z := w.work[46*MaxBatch : 50*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := d_dense3_z[f*MaxBatch:][:n]
-		r_d_dense3 := d_dense3[f*MaxBatch:][:n]
-		r_dense3_z_2 := dense3_z[f*MaxBatch:][:n]
+		r_d_dense3 := d_dense3[f*MaxBatch:][:len(out)]
+		r_dense3_z_2 := dense3_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_d_dense3[b] * mlrt.Step(r_dense3_z_2[b])
 		}
@@ -963,8 +948,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_dense2_z := w.work[33*MaxBatch : 37*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
-		r_d_dense2 := d_dense2[f*MaxBatch:][:n]
-		r_dense2 := dense2[f*MaxBatch:][:n]
+		r_d_dense2 := d_dense2[f*MaxBatch:][:len(out)]
+		r_dense2 := dense2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_d_dense2[b] * r_dense2[b] * (1.0 - r_dense2[b])
 		}
@@ -993,8 +978,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_dense1_z := w.work[29*MaxBatch : 33*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
-		r_d_dense1 := d_dense1[f*MaxBatch:][:n]
-		r_dense1 := dense1[f*MaxBatch:][:n]
+		r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
+		r_dense1 := dense1[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_d_dense1[b] * (1.0 - r_dense1[b]*r_dense1[b])
 		}

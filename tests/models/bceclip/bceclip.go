@@ -345,12 +345,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// dense1 = tanh(dense1_Wx + dense1_b) (bceclip.ml:5)
 	dense1 := w.work[0*MaxBatch : 3*MaxBatch]
 	for f := 0; f < 3; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh64(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [2] from [3] (bceclip.ml:6)
@@ -361,7 +356,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	p := w.work[0*MaxBatch : 2*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := p[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
+		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
 		dense2_b_f := m.Dense2B[f]
 		for b := range out {
 			out[b] = mlrt.Softplus64(r_dense2_Wx[b] + dense2_b_f)
@@ -394,12 +389,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// dense1 = tanh(dense1_Wx + dense1_b) (bceclip.ml:5)
 	dense1 := w.work[0*MaxBatch : 3*MaxBatch]
 	for f := 0; f < 3; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh64(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [2] from [3] (bceclip.ml:6)
@@ -410,7 +400,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	p := w.work[0*MaxBatch : 2*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := p[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
+		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
 		dense2_b_f := m.Dense2B[f]
 		for b := range out {
 			out[b] = mlrt.Softplus64(r_dense2_Wx[b] + dense2_b_f)
@@ -430,7 +420,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	p_clipped := w.work[7*MaxBatch : 9*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := p_clipped[f*MaxBatch:][:n]
-		r_p := p[f*MaxBatch:][:n]
+		r_p := p[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Clip(r_p[b], T(1e-07), T(0.9999999))
 		}
@@ -480,12 +470,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense1 = tanh(dense1_Wx + dense1_b) (bceclip.ml:5)
 	dense1 := w.work[7*MaxBatch : 10*MaxBatch]
 	for f := 0; f < 3; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh64(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [2] from [3] (bceclip.ml:6)
@@ -496,7 +481,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dense2_z := w.work[10*MaxBatch : 12*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := dense2_z[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
+		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
 		dense2_b_f := m.Dense2B[f]
 		for b := range out {
 			out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -507,7 +492,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	p := w.work[4*MaxBatch : 6*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := p[f*MaxBatch:][:n]
-		r_dense2_z := dense2_z[f*MaxBatch:][:n]
+		r_dense2_z := dense2_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Softplus64(r_dense2_z[b])
 		}
@@ -526,7 +511,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	p_clipped := w.work[14*MaxBatch : 16*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := p_clipped[f*MaxBatch:][:n]
-		r_p := p[f*MaxBatch:][:n]
+		r_p := p[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Clip(r_p[b], T(1e-07), T(0.9999999))
 		}
@@ -536,7 +521,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	sub := w.work[16*MaxBatch : 18*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := sub[f*MaxBatch:][:n]
-		r_y := y[f*MaxBatch:][:n]
+		r_y := y[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 1.0 - r_y[b]
 		}
@@ -546,7 +531,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	sub_2 := w.work[18*MaxBatch : 20*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := sub_2[f*MaxBatch:][:n]
-		r_p_clipped := p_clipped[f*MaxBatch:][:n]
+		r_p_clipped := p_clipped[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 1.0 - r_p_clipped[b]
 		}
@@ -579,13 +564,13 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_dense2_z := w.work[22*MaxBatch : 24*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
-		r_sub_3 := sub[f*MaxBatch:][:n]
-		r_d_bce := d_bce[f*MaxBatch:][:n]
-		r_sub_4 := sub_2[f*MaxBatch:][:n]
-		r_y_3 := y[f*MaxBatch:][:n]
-		r_p_clipped_3 := p_clipped[f*MaxBatch:][:n]
-		r_p_2 := p[f*MaxBatch:][:n]
-		r_dense2_z_2 := dense2_z[f*MaxBatch:][:n]
+		r_sub_3 := sub[f*MaxBatch:][:len(out)]
+		r_d_bce := d_bce[f*MaxBatch:][:len(out)]
+		r_sub_4 := sub_2[f*MaxBatch:][:len(out)]
+		r_y_3 := y[f*MaxBatch:][:len(out)]
+		r_p_clipped_3 := p_clipped[f*MaxBatch:][:len(out)]
+		r_p_2 := p[f*MaxBatch:][:len(out)]
+		r_dense2_z_2 := dense2_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = (-(r_sub_3[b] * r_d_bce[b] / r_sub_4[b]) + r_y_3[b]*r_d_bce[b]/r_p_clipped_3[b]) * mlrt.InRange(r_p_2[b], T(1e-07), T(0.9999999)) * mlrt.Sigmoid64(r_dense2_z_2[b])
 		}
@@ -614,8 +599,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_dense1_z := w.work[27*MaxBatch : 30*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
-		r_d_dense1 := d_dense1[f*MaxBatch:][:n]
-		r_dense1 := dense1[f*MaxBatch:][:n]
+		r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
+		r_dense1 := dense1[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_d_dense1[b] * (1.0 - r_dense1[b]*r_dense1[b])
 		}

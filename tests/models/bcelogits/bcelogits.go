@@ -346,12 +346,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// dense1 = tanh(dense1_Wx + dense1_b) (bcelogits.ml:5)
 	dense1 := w.work[0*MaxBatch : 5*MaxBatch]
 	for f := 0; f < 5; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh64(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [1] from [5] (bcelogits.ml:7)
@@ -362,7 +357,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	p := w.work[6*MaxBatch : 7*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := p[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
+		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
 		dense2_b_f := m.Dense2B[f]
 		for b := range out {
 			out[b] = mlrt.Sigmoid64(r_dense2_Wx[b] + dense2_b_f)
@@ -395,12 +390,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// dense1 = tanh(dense1_Wx + dense1_b) (bcelogits.ml:5)
 	dense1 := w.work[0*MaxBatch : 5*MaxBatch]
 	for f := 0; f < 5; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh64(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [1] from [5] (bcelogits.ml:7)
@@ -411,7 +401,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	dense2_z := w.work[6*MaxBatch : 7*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := dense2_z[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
+		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
 		dense2_b_f := m.Dense2B[f]
 		for b := range out {
 			out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -422,7 +412,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	p := w.work[7*MaxBatch : 8*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := p[f*MaxBatch:][:n]
-		r_dense2_z := dense2_z[f*MaxBatch:][:n]
+		r_dense2_z := dense2_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Sigmoid64(r_dense2_z[b])
 		}
@@ -481,12 +471,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense1 = tanh(dense1_Wx + dense1_b) (bcelogits.ml:5)
 	dense1 := w.work[11*MaxBatch : 16*MaxBatch]
 	for f := 0; f < 5; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh64(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dropout1_mask: dropout 0.3, kept values scaled by 1/(1-0.3) as Keras does (bcelogits.ml:6)
@@ -499,8 +484,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dropout1 := w.work[16*MaxBatch : 21*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dropout1[f*MaxBatch:][:n]
-		r_dense1 := dense1[f*MaxBatch:][:n]
-		r_dropout1_mask := dropout1_mask[f*MaxBatch:][:n]
+		r_dense1 := dense1[f*MaxBatch:][:len(out)]
+		r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense1[b] * r_dropout1_mask[b]
 		}
@@ -514,7 +499,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dense2_z := w.work[22*MaxBatch : 23*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := dense2_z[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
+		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
 		dense2_b_f := m.Dense2B[f]
 		for b := range out {
 			out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -525,7 +510,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	p := w.work[21*MaxBatch : 22*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := p[f*MaxBatch:][:n]
-		r_dense2_z := dense2_z[f*MaxBatch:][:n]
+		r_dense2_z := dense2_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Sigmoid64(r_dense2_z[b])
 		}
@@ -565,9 +550,9 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_dense2_z := w.work[24*MaxBatch : 25*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
-		r_y_2 := y[f*MaxBatch:][:n]
-		r_d_bce := d_bce[f*MaxBatch:][:n]
-		r_p := p[f*MaxBatch:][:n]
+		r_y_2 := y[f*MaxBatch:][:len(out)]
+		r_d_bce := d_bce[f*MaxBatch:][:len(out)]
+		r_p := p[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_y_2[b]*-r_d_bce[b] + r_p[b]*r_d_bce[b]
 		}
@@ -596,9 +581,9 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_dense1_z := w.work[25*MaxBatch : 30*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
-		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:n]
-		r_d_dropout1 := d_dropout1[f*MaxBatch:][:n]
-		r_dense1_2 := dense1[f*MaxBatch:][:n]
+		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
+		r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
+		r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
 		}

@@ -414,12 +414,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// conv1d1 = tanh(conv1d1_Wx + conv1d1_b) (conv.ml:6)
 	conv1d1 := w.work[102*MaxBatch : 150*MaxBatch]
 	for f := 0; f < 48; f++ {
-		out := conv1d1[f*MaxBatch:][:n]
-		r_conv1d1_Wx := conv1d1_Wx[f*MaxBatch:][:n]
-		conv1d1_b_f := m.Conv1d1B[f%4]
-		for b := range out {
-			out[b] = mlrt.Tanh64(r_conv1d1_Wx[b] + conv1d1_b_f)
-		}
+		kernels.BiasTanh64(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%4])
 	}
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d1): [5, 3] from [12, 4], kernel 3, stride 2 (conv.ml:8)
@@ -432,7 +427,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	conv1d2 := w.work[24*MaxBatch : 39*MaxBatch]
 	for f := 0; f < 15; f++ {
 		out := conv1d2[f*MaxBatch:][:n]
-		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:n]
+		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
 		conv1d2_b_f := m.Conv1d2B[f%3]
 		for b := range out {
 			out[b] = mlrt.Softplus64(r_conv1d2_Wx[b] + conv1d2_b_f)
@@ -455,7 +450,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	conv1d3 := w.work[39*MaxBatch : 48*MaxBatch]
 	for f := 0; f < 9; f++ {
 		out := conv1d3[f*MaxBatch:][:n]
-		r_conv1d3_Wx := conv1d3_Wx[f*MaxBatch:][:n]
+		r_conv1d3_Wx := conv1d3_Wx[f*MaxBatch:][:len(out)]
 		conv1d3_b_f := m.Conv1d3B[f%3]
 		for b := range out {
 			out[b] = mlrt.Sigmoid64(r_conv1d3_Wx[b] + conv1d3_b_f)
@@ -472,7 +467,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	xhat := w.work[75*MaxBatch : 81*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := xhat[f*MaxBatch:][:n]
-		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:n]
+		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
 		conv1d4_b_f := m.Conv1d4B[f%2]
 		for b := range out {
 			out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
@@ -513,12 +508,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// conv1d1 = tanh(conv1d1_Wx + conv1d1_b) (conv.ml:6)
 	conv1d1 := w.work[102*MaxBatch : 150*MaxBatch]
 	for f := 0; f < 48; f++ {
-		out := conv1d1[f*MaxBatch:][:n]
-		r_conv1d1_Wx := conv1d1_Wx[f*MaxBatch:][:n]
-		conv1d1_b_f := m.Conv1d1B[f%4]
-		for b := range out {
-			out[b] = mlrt.Tanh64(r_conv1d1_Wx[b] + conv1d1_b_f)
-		}
+		kernels.BiasTanh64(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%4])
 	}
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d1): [5, 3] from [12, 4], kernel 3, stride 2 (conv.ml:8)
@@ -531,7 +521,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	conv1d2 := w.work[24*MaxBatch : 39*MaxBatch]
 	for f := 0; f < 15; f++ {
 		out := conv1d2[f*MaxBatch:][:n]
-		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:n]
+		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
 		conv1d2_b_f := m.Conv1d2B[f%3]
 		for b := range out {
 			out[b] = mlrt.Softplus64(r_conv1d2_Wx[b] + conv1d2_b_f)
@@ -554,7 +544,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	conv1d3 := w.work[39*MaxBatch : 48*MaxBatch]
 	for f := 0; f < 9; f++ {
 		out := conv1d3[f*MaxBatch:][:n]
-		r_conv1d3_Wx := conv1d3_Wx[f*MaxBatch:][:n]
+		r_conv1d3_Wx := conv1d3_Wx[f*MaxBatch:][:len(out)]
 		conv1d3_b_f := m.Conv1d3B[f%3]
 		for b := range out {
 			out[b] = mlrt.Sigmoid64(r_conv1d3_Wx[b] + conv1d3_b_f)
@@ -571,7 +561,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	xhat := w.work[75*MaxBatch : 81*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := xhat[f*MaxBatch:][:n]
-		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:n]
+		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
 		conv1d4_b_f := m.Conv1d4B[f%2]
 		for b := range out {
 			out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
@@ -591,8 +581,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	sub := w.work[87*MaxBatch : 93*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := sub[f*MaxBatch:][:n]
-		r_xhat := xhat[f*MaxBatch:][:n]
-		r_y := y[f*MaxBatch:][:n]
+		r_xhat := xhat[f*MaxBatch:][:len(out)]
+		r_y := y[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_xhat[b] - r_y[b]
 		}
@@ -662,12 +652,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// conv1d1 = tanh(conv1d1_Wx + conv1d1_b) (conv.ml:6)
 	conv1d1 := w.work[102*MaxBatch : 150*MaxBatch]
 	for f := 0; f < 48; f++ {
-		out := conv1d1[f*MaxBatch:][:n]
-		r_conv1d1_Wx := conv1d1_Wx[f*MaxBatch:][:n]
-		conv1d1_b_f := m.Conv1d1B[f%4]
-		for b := range out {
-			out[b] = mlrt.Tanh64(r_conv1d1_Wx[b] + conv1d1_b_f)
-		}
+		kernels.BiasTanh64(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%4])
 	}
 
 	// dropout1_mask: dropout 0.1, kept values scaled by 1/(1-0.1) as Keras does (conv.ml:7)
@@ -680,8 +665,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dropout1 := w.work[150*MaxBatch : 198*MaxBatch]
 	for f := 0; f < 48; f++ {
 		out := dropout1[f*MaxBatch:][:n]
-		r_conv1d1 := conv1d1[f*MaxBatch:][:n]
-		r_dropout1_mask := dropout1_mask[f*MaxBatch:][:n]
+		r_conv1d1 := conv1d1[f*MaxBatch:][:len(out)]
+		r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_conv1d1[b] * r_dropout1_mask[b]
 		}
@@ -697,7 +682,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	conv1d2_z := w.work[198*MaxBatch : 213*MaxBatch]
 	for f := 0; f < 15; f++ {
 		out := conv1d2_z[f*MaxBatch:][:n]
-		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:n]
+		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
 		conv1d2_b_f := m.Conv1d2B[f%3]
 		for b := range out {
 			out[b] = r_conv1d2_Wx[b] + conv1d2_b_f
@@ -708,7 +693,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	conv1d2 := w.work[0*MaxBatch : 15*MaxBatch]
 	for f := 0; f < 15; f++ {
 		out := conv1d2[f*MaxBatch:][:n]
-		r_conv1d2_z := conv1d2_z[f*MaxBatch:][:n]
+		r_conv1d2_z := conv1d2_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Softplus64(r_conv1d2_z[b])
 		}
@@ -730,7 +715,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	conv1d3 := w.work[0*MaxBatch : 9*MaxBatch]
 	for f := 0; f < 9; f++ {
 		out := conv1d3[f*MaxBatch:][:n]
-		r_conv1d3_Wx := conv1d3_Wx[f*MaxBatch:][:n]
+		r_conv1d3_Wx := conv1d3_Wx[f*MaxBatch:][:len(out)]
 		conv1d3_b_f := m.Conv1d3B[f%3]
 		for b := range out {
 			out[b] = mlrt.Sigmoid64(r_conv1d3_Wx[b] + conv1d3_b_f)
@@ -747,7 +732,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	xhat := w.work[15*MaxBatch : 21*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := xhat[f*MaxBatch:][:n]
-		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:n]
+		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
 		conv1d4_b_f := m.Conv1d4B[f%2]
 		for b := range out {
 			out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
@@ -767,8 +752,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	sub := w.work[234*MaxBatch : 240*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := sub[f*MaxBatch:][:n]
-		r_xhat := xhat[f*MaxBatch:][:n]
-		r_y := y[f*MaxBatch:][:n]
+		r_xhat := xhat[f*MaxBatch:][:len(out)]
+		r_y := y[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_xhat[b] - r_y[b]
 		}
@@ -802,7 +787,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_sq_err_each := 1.0 / T(total*6)
 	for f := 0; f < 6; f++ {
 		out := d_sq_err[f*MaxBatch:][:n]
-		r_sub_3 := sub[f*MaxBatch:][:n]
+		r_sub_3 := sub[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_sub_3[b] * d_sq_err_each
 		}
@@ -813,8 +798,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_abs_err_each := 0.1 / T(total*6)
 	for f := 0; f < 6; f++ {
 		out := d_xhat[f*MaxBatch:][:n]
-		r_d_sq_err := d_sq_err[f*MaxBatch:][:n]
-		r_sub_4 := sub[f*MaxBatch:][:n]
+		r_d_sq_err := d_sq_err[f*MaxBatch:][:len(out)]
+		r_sub_4 := sub[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_d_sq_err[b] + d_abs_err_each*mlrt.Sign(r_sub_4[b]) + r_d_sq_err[b]
 		}
@@ -850,8 +835,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_conv1d3_z := w.work[255*MaxBatch : 264*MaxBatch]
 	for f := 0; f < 9; f++ {
 		out := d_conv1d3_z[f*MaxBatch:][:n]
-		r_d_conv1d3 := d_conv1d3[f*MaxBatch:][:n]
-		r_conv1d3 := conv1d3[f*MaxBatch:][:n]
+		r_d_conv1d3 := d_conv1d3[f*MaxBatch:][:len(out)]
+		r_conv1d3 := conv1d3[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_d_conv1d3[b] * r_conv1d3[b] * (1.0 - r_conv1d3[b])
 		}
@@ -891,8 +876,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_conv1d2_z := w.work[213*MaxBatch : 228*MaxBatch]
 	for f := 0; f < 15; f++ {
 		out := d_conv1d2_z[f*MaxBatch:][:n]
-		r_d_conv1d2 := d_conv1d2[f*MaxBatch:][:n]
-		r_conv1d2_z_2 := conv1d2_z[f*MaxBatch:][:n]
+		r_d_conv1d2 := d_conv1d2[f*MaxBatch:][:len(out)]
+		r_conv1d2_z_2 := conv1d2_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_d_conv1d2[b] * mlrt.Sigmoid64(r_conv1d2_z_2[b])
 		}
@@ -928,9 +913,9 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_conv1d1_z := w.work[279*MaxBatch : 327*MaxBatch]
 	for f := 0; f < 48; f++ {
 		out := d_conv1d1_z[f*MaxBatch:][:n]
-		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:n]
-		r_d_dropout1 := d_dropout1[f*MaxBatch:][:n]
-		r_conv1d1_2 := conv1d1[f*MaxBatch:][:n]
+		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
+		r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
+		r_conv1d1_2 := conv1d1[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_conv1d1_2[b]*r_conv1d1_2[b])
 		}

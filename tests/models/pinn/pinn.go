@@ -373,12 +373,7 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	// dense1 = tanh(dense1_Wx + dense1_b) (pinn.ml:6)
 	dense1 := w.work[10*MaxBatch : 16*MaxBatch]
 	for f := 0; f < 6; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh64(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [5] from [6] (pinn.ml:7)
@@ -389,7 +384,7 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	dense2 := w.work[10*MaxBatch : 15*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
+		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
 		dense2_b_f := m.Dense2B[f]
 		for b := range out {
 			out[b] = mlrt.Sin64(r_dense2_Wx[b] + dense2_b_f)
@@ -404,7 +399,7 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	u := w.work[1*MaxBatch : 2*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := u[f*MaxBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:n]
+		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
 		dense3_b_f := m.Dense3B[f]
 		for b := range out {
 			out[b] = r_dense3_Wx[b] + dense3_b_f
@@ -441,12 +436,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	// dense1 = tanh(dense1_Wx + dense1_b) (pinn.ml:6)
 	dense1 := w.work[10*MaxBatch : 16*MaxBatch]
 	for f := 0; f < 6; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh64(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [5] from [6] (pinn.ml:7)
@@ -457,7 +447,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense2_z := w.work[16*MaxBatch : 21*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_z[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
+		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
 		dense2_b_f := m.Dense2B[f]
 		for b := range out {
 			out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -468,7 +458,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense2 := w.work[4*MaxBatch : 9*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2[f*MaxBatch:][:n]
-		r_dense2_z := dense2_z[f*MaxBatch:][:n]
+		r_dense2_z := dense2_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Sin64(r_dense2_z[b])
 		}
@@ -482,7 +472,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	u := w.work[1*MaxBatch : 2*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := u[f*MaxBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:n]
+		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
 		dense3_b_f := m.Dense3B[f]
 		for b := range out {
 			out[b] = r_dense3_Wx[b] + dense3_b_f
@@ -512,7 +502,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense1_slope := w.work[21*MaxBatch : 27*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dense1_slope[f*MaxBatch:][:n]
-		r_dense1 := dense1[f*MaxBatch:][:n]
+		r_dense1 := dense1[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 1.0 - r_dense1[b]*r_dense1[b]
 		}
@@ -523,7 +513,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	for f := 0; f < 6; f++ {
 		out := dense1_t[f*MaxBatch:][:n]
 		dense1_z_t_f := dense1_z_t[f]
-		r_dense1_slope := dense1_slope[f*MaxBatch:][:n]
+		r_dense1_slope := dense1_slope[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = dense1_z_t_f * r_dense1_slope[b]
 		}
@@ -537,7 +527,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense2_z_cos := w.work[38*MaxBatch : 43*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_z_cos[f*MaxBatch:][:n]
-		r_dense2_z_2 := dense2_z[f*MaxBatch:][:n]
+		r_dense2_z_2 := dense2_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Cos64(r_dense2_z_2[b])
 		}
@@ -547,8 +537,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense2_t := w.work[16*MaxBatch : 21*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_t[f*MaxBatch:][:n]
-		r_dense2_z_t := dense2_z_t[f*MaxBatch:][:n]
-		r_dense2_z_cos := dense2_z_cos[f*MaxBatch:][:n]
+		r_dense2_z_t := dense2_z_t[f*MaxBatch:][:len(out)]
+		r_dense2_z_cos := dense2_z_cos[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_z_t[b] * r_dense2_z_cos[b]
 		}
@@ -577,7 +567,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense1_x := w.work[43*MaxBatch : 49*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dense1_x[f*MaxBatch:][:n]
-		r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:n]
+		r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:len(out)]
 		dense1_z_x_f := dense1_z_x[f]
 		for b := range out {
 			out[b] = r_dense1_slope_2[b] * dense1_z_x_f
@@ -592,8 +582,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense2_x := w.work[21*MaxBatch : 26*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_x[f*MaxBatch:][:n]
-		r_dense2_z_cos_2 := dense2_z_cos[f*MaxBatch:][:n]
-		r_dense2_z_x := dense2_z_x[f*MaxBatch:][:n]
+		r_dense2_z_cos_2 := dense2_z_cos[f*MaxBatch:][:len(out)]
+		r_dense2_z_x := dense2_z_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_z_cos_2[b] * r_dense2_z_x[b]
 		}
@@ -608,8 +598,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	for f := 0; f < 6; f++ {
 		out := dense1_x_x[f*MaxBatch:][:n]
 		dense1_z_x_f_2 := dense1_z_x[f]
-		r_dense1_2 := dense1[f*MaxBatch:][:n]
-		r_dense1_x := dense1_x[f*MaxBatch:][:n]
+		r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
+		r_dense1_x := dense1_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = dense1_z_x_f_2 * -(2.0 * r_dense1_2[b] * r_dense1_x[b])
 		}
@@ -623,10 +613,10 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense2_x_x := w.work[43*MaxBatch : 48*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_x_x[f*MaxBatch:][:n]
-		r_dense2_z_x_2 := dense2_z_x[f*MaxBatch:][:n]
-		r_dense2 := dense2[f*MaxBatch:][:n]
-		r_dense2_z_cos_3 := dense2_z_cos[f*MaxBatch:][:n]
-		r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:n]
+		r_dense2_z_x_2 := dense2_z_x[f*MaxBatch:][:len(out)]
+		r_dense2 := dense2[f*MaxBatch:][:len(out)]
+		r_dense2_z_cos_3 := dense2_z_cos[f*MaxBatch:][:len(out)]
+		r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_z_x_2[b]*-(r_dense2[b]*r_dense2_z_x_2[b]) + r_dense2_z_cos_3[b]*r_dense2_z_x_x[b]
 		}
@@ -641,8 +631,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	for f := 0; f < 6; f++ {
 		out := dense1_x_t[f*MaxBatch:][:n]
 		dense1_z_x_f_3 := dense1_z_x[f]
-		r_dense1_3 := dense1[f*MaxBatch:][:n]
-		r_dense1_t := dense1_t[f*MaxBatch:][:n]
+		r_dense1_3 := dense1[f*MaxBatch:][:len(out)]
+		r_dense1_t := dense1_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = dense1_z_x_f_3 * -(2.0 * r_dense1_3[b] * r_dense1_t[b])
 		}
@@ -656,11 +646,11 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense2_x_t := w.work[43*MaxBatch : 48*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_x_t[f*MaxBatch:][:n]
-		r_dense2_z_x_3 := dense2_z_x[f*MaxBatch:][:n]
-		r_dense2_2 := dense2[f*MaxBatch:][:n]
-		r_dense2_z_t_2 := dense2_z_t[f*MaxBatch:][:n]
-		r_dense2_z_cos_4 := dense2_z_cos[f*MaxBatch:][:n]
-		r_dense2_z_x_t := dense2_z_x_t[f*MaxBatch:][:n]
+		r_dense2_z_x_3 := dense2_z_x[f*MaxBatch:][:len(out)]
+		r_dense2_2 := dense2[f*MaxBatch:][:len(out)]
+		r_dense2_z_t_2 := dense2_z_t[f*MaxBatch:][:len(out)]
+		r_dense2_z_cos_4 := dense2_z_cos[f*MaxBatch:][:len(out)]
+		r_dense2_z_x_t := dense2_z_x_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_z_x_3[b]*-(r_dense2_2[b]*r_dense2_z_t_2[b]) + r_dense2_z_cos_4[b]*r_dense2_z_x_t[b]
 		}
@@ -674,11 +664,11 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	r := w.work[48*MaxBatch : 49*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := r[f*MaxBatch:][:n]
-		r_u_t := u_t[f*MaxBatch:][:n]
-		r_u := u[f*MaxBatch:][:n]
-		r_u_x := u_x[f*MaxBatch:][:n]
-		r_u_x_x := u_x_x[f*MaxBatch:][:n]
-		r_u_x_t := u_x_t[f*MaxBatch:][:n]
+		r_u_t := u_t[f*MaxBatch:][:len(out)]
+		r_u := u[f*MaxBatch:][:len(out)]
+		r_u_x := u_x[f*MaxBatch:][:len(out)]
+		r_u_x_x := u_x_x[f*MaxBatch:][:len(out)]
+		r_u_x_t := u_x_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_u_t[b] + r_u[b]*r_u_x[b] - 0.003183098861837907*r_u_x_x[b] + 0.1*r_u_x_t[b]
 		}
@@ -688,8 +678,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	sub := w.work[10*MaxBatch : 11*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := sub[f*MaxBatch:][:n]
-		r_u_2 := u[f*MaxBatch:][:n]
-		r_u_bd := u_bd[f*MaxBatch:][:n]
+		r_u_2 := u[f*MaxBatch:][:len(out)]
+		r_u_bd := u_bd[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_u_2[b] - r_u_bd[b]
 		}
@@ -766,12 +756,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	// dense1 = tanh(dense1_Wx + dense1_b) (pinn.ml:6)
 	dense1 := w.work[10*MaxBatch : 16*MaxBatch]
 	for f := 0; f < 6; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh64(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [5] from [6] (pinn.ml:7)
@@ -782,7 +767,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense2_z := w.work[16*MaxBatch : 21*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_z[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
+		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
 		dense2_b_f := m.Dense2B[f]
 		for b := range out {
 			out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -793,7 +778,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense2 := w.work[4*MaxBatch : 9*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2[f*MaxBatch:][:n]
-		r_dense2_z := dense2_z[f*MaxBatch:][:n]
+		r_dense2_z := dense2_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Sin64(r_dense2_z[b])
 		}
@@ -807,7 +792,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	u := w.work[1*MaxBatch : 2*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := u[f*MaxBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:n]
+		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
 		dense3_b_f := m.Dense3B[f]
 		for b := range out {
 			out[b] = r_dense3_Wx[b] + dense3_b_f
@@ -837,7 +822,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense1_slope := w.work[21*MaxBatch : 27*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dense1_slope[f*MaxBatch:][:n]
-		r_dense1 := dense1[f*MaxBatch:][:n]
+		r_dense1 := dense1[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 1.0 - r_dense1[b]*r_dense1[b]
 		}
@@ -848,7 +833,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	for f := 0; f < 6; f++ {
 		out := dense1_t[f*MaxBatch:][:n]
 		dense1_z_t_f := dense1_z_t[f]
-		r_dense1_slope := dense1_slope[f*MaxBatch:][:n]
+		r_dense1_slope := dense1_slope[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = dense1_z_t_f * r_dense1_slope[b]
 		}
@@ -862,7 +847,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense2_z_cos := w.work[38*MaxBatch : 43*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_z_cos[f*MaxBatch:][:n]
-		r_dense2_z_2 := dense2_z[f*MaxBatch:][:n]
+		r_dense2_z_2 := dense2_z[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Cos64(r_dense2_z_2[b])
 		}
@@ -872,8 +857,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense2_t := w.work[16*MaxBatch : 21*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_t[f*MaxBatch:][:n]
-		r_dense2_z_t := dense2_z_t[f*MaxBatch:][:n]
-		r_dense2_z_cos := dense2_z_cos[f*MaxBatch:][:n]
+		r_dense2_z_t := dense2_z_t[f*MaxBatch:][:len(out)]
+		r_dense2_z_cos := dense2_z_cos[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_z_t[b] * r_dense2_z_cos[b]
 		}
@@ -902,7 +887,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense1_x := w.work[43*MaxBatch : 49*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dense1_x[f*MaxBatch:][:n]
-		r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:n]
+		r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:len(out)]
 		dense1_z_x_f := dense1_z_x[f]
 		for b := range out {
 			out[b] = r_dense1_slope_2[b] * dense1_z_x_f
@@ -917,8 +902,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense2_x := w.work[54*MaxBatch : 59*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_x[f*MaxBatch:][:n]
-		r_dense2_z_cos_2 := dense2_z_cos[f*MaxBatch:][:n]
-		r_dense2_z_x := dense2_z_x[f*MaxBatch:][:n]
+		r_dense2_z_cos_2 := dense2_z_cos[f*MaxBatch:][:len(out)]
+		r_dense2_z_x := dense2_z_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_z_cos_2[b] * r_dense2_z_x[b]
 		}
@@ -932,8 +917,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense2_z_cos_x := w.work[60*MaxBatch : 65*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_z_cos_x[f*MaxBatch:][:n]
-		r_dense2 := dense2[f*MaxBatch:][:n]
-		r_dense2_z_x_2 := dense2_z_x[f*MaxBatch:][:n]
+		r_dense2 := dense2[f*MaxBatch:][:len(out)]
+		r_dense2_z_x_2 := dense2_z_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(r_dense2[b] * r_dense2_z_x_2[b])
 		}
@@ -943,8 +928,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense1_slope_x := w.work[65*MaxBatch : 71*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dense1_slope_x[f*MaxBatch:][:n]
-		r_dense1_2 := dense1[f*MaxBatch:][:n]
-		r_dense1_x := dense1_x[f*MaxBatch:][:n]
+		r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
+		r_dense1_x := dense1_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(2.0 * r_dense1_2[b] * r_dense1_x[b])
 		}
@@ -955,7 +940,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	for f := 0; f < 6; f++ {
 		out := dense1_x_x[f*MaxBatch:][:n]
 		dense1_z_x_f_2 := dense1_z_x[f]
-		r_dense1_slope_x := dense1_slope_x[f*MaxBatch:][:n]
+		r_dense1_slope_x := dense1_slope_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = dense1_z_x_f_2 * r_dense1_slope_x[b]
 		}
@@ -969,10 +954,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense2_x_x := w.work[82*MaxBatch : 87*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_x_x[f*MaxBatch:][:n]
-		r_dense2_z_x_3 := dense2_z_x[f*MaxBatch:][:n]
-		r_dense2_z_cos_x := dense2_z_cos_x[f*MaxBatch:][:n]
-		r_dense2_z_cos_3 := dense2_z_cos[f*MaxBatch:][:n]
-		r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:n]
+		r_dense2_z_x_3 := dense2_z_x[f*MaxBatch:][:len(out)]
+		r_dense2_z_cos_x := dense2_z_cos_x[f*MaxBatch:][:len(out)]
+		r_dense2_z_cos_3 := dense2_z_cos[f*MaxBatch:][:len(out)]
+		r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_z_x_3[b]*r_dense2_z_cos_x[b] + r_dense2_z_cos_3[b]*r_dense2_z_x_x[b]
 		}
@@ -986,8 +971,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense2_z_cos_t := w.work[88*MaxBatch : 93*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_z_cos_t[f*MaxBatch:][:n]
-		r_dense2_2 := dense2[f*MaxBatch:][:n]
-		r_dense2_z_t_2 := dense2_z_t[f*MaxBatch:][:n]
+		r_dense2_2 := dense2[f*MaxBatch:][:len(out)]
+		r_dense2_z_t_2 := dense2_z_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(r_dense2_2[b] * r_dense2_z_t_2[b])
 		}
@@ -997,8 +982,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense1_slope_t := w.work[93*MaxBatch : 99*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dense1_slope_t[f*MaxBatch:][:n]
-		r_dense1_3 := dense1[f*MaxBatch:][:n]
-		r_dense1_t := dense1_t[f*MaxBatch:][:n]
+		r_dense1_3 := dense1[f*MaxBatch:][:len(out)]
+		r_dense1_t := dense1_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(2.0 * r_dense1_3[b] * r_dense1_t[b])
 		}
@@ -1009,7 +994,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	for f := 0; f < 6; f++ {
 		out := dense1_x_t[f*MaxBatch:][:n]
 		dense1_z_x_f_3 := dense1_z_x[f]
-		r_dense1_slope_t := dense1_slope_t[f*MaxBatch:][:n]
+		r_dense1_slope_t := dense1_slope_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = dense1_z_x_f_3 * r_dense1_slope_t[b]
 		}
@@ -1023,10 +1008,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense2_x_t := w.work[110*MaxBatch : 115*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_x_t[f*MaxBatch:][:n]
-		r_dense2_z_x_4 := dense2_z_x[f*MaxBatch:][:n]
-		r_dense2_z_cos_t := dense2_z_cos_t[f*MaxBatch:][:n]
-		r_dense2_z_cos_4 := dense2_z_cos[f*MaxBatch:][:n]
-		r_dense2_z_x_t := dense2_z_x_t[f*MaxBatch:][:n]
+		r_dense2_z_x_4 := dense2_z_x[f*MaxBatch:][:len(out)]
+		r_dense2_z_cos_t := dense2_z_cos_t[f*MaxBatch:][:len(out)]
+		r_dense2_z_cos_4 := dense2_z_cos[f*MaxBatch:][:len(out)]
+		r_dense2_z_x_t := dense2_z_x_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_z_x_4[b]*r_dense2_z_cos_t[b] + r_dense2_z_cos_4[b]*r_dense2_z_x_t[b]
 		}
@@ -1040,11 +1025,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	r := w.work[116*MaxBatch : 117*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := r[f*MaxBatch:][:n]
-		r_u_t := u_t[f*MaxBatch:][:n]
-		r_u := u[f*MaxBatch:][:n]
-		r_u_x := u_x[f*MaxBatch:][:n]
-		r_u_x_x := u_x_x[f*MaxBatch:][:n]
-		r_u_x_t := u_x_t[f*MaxBatch:][:n]
+		r_u_t := u_t[f*MaxBatch:][:len(out)]
+		r_u := u[f*MaxBatch:][:len(out)]
+		r_u_x := u_x[f*MaxBatch:][:len(out)]
+		r_u_x_x := u_x_x[f*MaxBatch:][:len(out)]
+		r_u_x_t := u_x_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_u_t[b] + r_u[b]*r_u_x[b] - 0.003183098861837907*r_u_x_x[b] + 0.1*r_u_x_t[b]
 		}
@@ -1054,8 +1039,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	sub := w.work[87*MaxBatch : 88*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := sub[f*MaxBatch:][:n]
-		r_u_2 := u[f*MaxBatch:][:n]
-		r_u_bd := u_bd[f*MaxBatch:][:n]
+		r_u_2 := u[f*MaxBatch:][:len(out)]
+		r_u_bd := u_bd[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_u_2[b] - r_u_bd[b]
 		}
@@ -1121,8 +1106,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_r := w.work[9*MaxBatch : 10*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_r[f*MaxBatch:][:n]
-		r_r_2 := r[f*MaxBatch:][:n]
-		r_spread := spread[f*MaxBatch:][:n]
+		r_r_2 := r[f*MaxBatch:][:len(out)]
+		r_spread := spread[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 2.0 * r_r_2[b] * r_spread[b]
 		}
@@ -1145,7 +1130,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_u_x_t := w.work[115*MaxBatch : 116*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_u_x_t[f*MaxBatch:][:n]
-		r_d_r := d_r[f*MaxBatch:][:n]
+		r_d_r := d_r[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_d_r[b] * 0.1
 		}
@@ -1163,8 +1148,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense2_z_x_t := w.work[117*MaxBatch : 122*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := d_dense2_z_x_t[f*MaxBatch:][:n]
-		r_dense2_z_cos_5 := dense2_z_cos[f*MaxBatch:][:n]
-		r_d_dense2_x_t := d_dense2_x_t[f*MaxBatch:][:n]
+		r_dense2_z_cos_5 := dense2_z_cos[f*MaxBatch:][:len(out)]
+		r_d_dense2_x_t := d_dense2_x_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_z_cos_5[b] * r_d_dense2_x_t[b]
 		}
@@ -1195,7 +1180,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	for f := 0; f < 6; f++ {
 		out := d_dense1_t[f*MaxBatch:][:n]
 		dense1_z_x_f_4 := dense1_z_x[f]
-		r_d_dense1_x_t_2 := d_dense1_x_t[f*MaxBatch:][:n]
+		r_d_dense1_x_t_2 := d_dense1_x_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(dense1_z_x_f_4 * r_d_dense1_x_t_2[b]) * 2.0
 		}
@@ -1205,8 +1190,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense2_z_t := w.work[117*MaxBatch : 122*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := d_dense2_z_t[f*MaxBatch:][:n]
-		r_dense2_z_x_5 := dense2_z_x[f*MaxBatch:][:n]
-		r_d_dense2_x_t_2 := d_dense2_x_t[f*MaxBatch:][:n]
+		r_dense2_z_x_5 := dense2_z_x[f*MaxBatch:][:len(out)]
+		r_d_dense2_x_t_2 := d_dense2_x_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(r_dense2_z_x_5[b] * r_d_dense2_x_t_2[b])
 		}
@@ -1216,7 +1201,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_u_x_x := w.work[115*MaxBatch : 116*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_u_x_x[f*MaxBatch:][:n]
-		r_d_r_2 := d_r[f*MaxBatch:][:n]
+		r_d_r_2 := d_r[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -r_d_r_2[b] * 0.003183098861837907
 		}
@@ -1234,8 +1219,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense2_z_x_x := w.work[82*MaxBatch : 87*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := d_dense2_z_x_x[f*MaxBatch:][:n]
-		r_dense2_z_cos_6 := dense2_z_cos[f*MaxBatch:][:n]
-		r_d_dense2_x_x := d_dense2_x_x[f*MaxBatch:][:n]
+		r_dense2_z_cos_6 := dense2_z_cos[f*MaxBatch:][:len(out)]
+		r_d_dense2_x_x := d_dense2_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_z_cos_6[b] * r_d_dense2_x_x[b]
 		}
@@ -1266,7 +1251,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	for f := 0; f < 6; f++ {
 		out := d_dense1_x[f*MaxBatch:][:n]
 		dense1_z_x_f_5 := dense1_z_x[f]
-		r_d_dense1_x_x_2 := d_dense1_x_x[f*MaxBatch:][:n]
+		r_d_dense1_x_x_2 := d_dense1_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(dense1_z_x_f_5 * r_d_dense1_x_x_2[b]) * 2.0
 		}
@@ -1276,8 +1261,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense2_z_x := w.work[82*MaxBatch : 87*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := d_dense2_z_x[f*MaxBatch:][:n]
-		r_dense2_z_x_6 := dense2_z_x[f*MaxBatch:][:n]
-		r_d_dense2_x_x_2 := d_dense2_x_x[f*MaxBatch:][:n]
+		r_dense2_z_x_6 := dense2_z_x[f*MaxBatch:][:len(out)]
+		r_d_dense2_x_x_2 := d_dense2_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(r_dense2_z_x_6[b] * r_d_dense2_x_x_2[b])
 		}
@@ -1288,8 +1273,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	spread_each_3 := 0.5 / T(m.rows*1)
 	for f := 0; f < 1; f++ {
 		out := d_u_t[f*MaxBatch:][:n]
-		r_u_t_3 := u_t[f*MaxBatch:][:n]
-		r_d_r_3 := d_r[f*MaxBatch:][:n]
+		r_u_t_3 := u_t[f*MaxBatch:][:len(out)]
+		r_d_r_3 := d_r[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 2.0*r_u_t_3[b]*spread_each_3 + r_d_r_3[b]
 		}
@@ -1299,8 +1284,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_u_x := w.work[115*MaxBatch : 116*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_u_x[f*MaxBatch:][:n]
-		r_u_3 := u[f*MaxBatch:][:n]
-		r_d_r_4 := d_r[f*MaxBatch:][:n]
+		r_u_3 := u[f*MaxBatch:][:len(out)]
+		r_d_r_4 := d_r[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_u_3[b] * r_d_r_4[b]
 		}
@@ -1310,10 +1295,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_u := w.work[71*MaxBatch : 72*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_u[f*MaxBatch:][:n]
-		r_sub_2 := sub[f*MaxBatch:][:n]
-		r_spread_2 := spread_2[f*MaxBatch:][:n]
-		r_u_x_2 := u_x[f*MaxBatch:][:n]
-		r_d_r_5 := d_r[f*MaxBatch:][:n]
+		r_sub_2 := sub[f*MaxBatch:][:len(out)]
+		r_spread_2 := spread_2[f*MaxBatch:][:len(out)]
+		r_u_x_2 := u_x[f*MaxBatch:][:len(out)]
+		r_d_r_5 := d_r[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = 2.0*r_sub_2[b]*r_spread_2[b] + r_u_x_2[b]*r_d_r_5[b]
 		}
@@ -1331,14 +1316,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense2_z_x_2 := w.work[54*MaxBatch : 59*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := d_dense2_z_x_2[f*MaxBatch:][:n]
-		r_dense2_z_cos_t_2 := dense2_z_cos_t[f*MaxBatch:][:n]
-		r_d_dense2_x_t_3 := d_dense2_x_t[f*MaxBatch:][:n]
-		r_dense2_z_cos_x_2 := dense2_z_cos_x[f*MaxBatch:][:n]
-		r_d_dense2_x_x_3 := d_dense2_x_x[f*MaxBatch:][:n]
-		r_dense2_3 := dense2[f*MaxBatch:][:n]
-		r_d_dense2_z_x := d_dense2_z_x[f*MaxBatch:][:n]
-		r_dense2_z_cos_7 := dense2_z_cos[f*MaxBatch:][:n]
-		r_d_dense2_x := d_dense2_x[f*MaxBatch:][:n]
+		r_dense2_z_cos_t_2 := dense2_z_cos_t[f*MaxBatch:][:len(out)]
+		r_d_dense2_x_t_3 := d_dense2_x_t[f*MaxBatch:][:len(out)]
+		r_dense2_z_cos_x_2 := dense2_z_cos_x[f*MaxBatch:][:len(out)]
+		r_d_dense2_x_x_3 := d_dense2_x_x[f*MaxBatch:][:len(out)]
+		r_dense2_3 := dense2[f*MaxBatch:][:len(out)]
+		r_d_dense2_z_x := d_dense2_z_x[f*MaxBatch:][:len(out)]
+		r_dense2_z_cos_7 := dense2_z_cos[f*MaxBatch:][:len(out)]
+		r_d_dense2_x := d_dense2_x[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_z_cos_t_2[b]*r_d_dense2_x_t_3[b] + r_dense2_z_cos_x_2[b]*r_d_dense2_x_x_3[b] + r_dense2_3[b]*r_d_dense2_z_x[b] + r_dense2_z_cos_7[b]*r_d_dense2_x[b]
 		}
@@ -1356,9 +1341,9 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense1_x_3 := w.work[128*MaxBatch : 134*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := d_dense1_x_3[f*MaxBatch:][:n]
-		r_dense1_4 := dense1[f*MaxBatch:][:n]
-		r_d_dense1_x := d_dense1_x[f*MaxBatch:][:n]
-		r_d_dense1_x_2 := d_dense1_x_2[f*MaxBatch:][:n]
+		r_dense1_4 := dense1[f*MaxBatch:][:len(out)]
+		r_d_dense1_x := d_dense1_x[f*MaxBatch:][:len(out)]
+		r_d_dense1_x_2 := d_dense1_x_2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense1_4[b]*r_d_dense1_x[b] + r_d_dense1_x_2[b]
 		}
@@ -1405,10 +1390,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense2_z_t_2 := w.work[88*MaxBatch : 93*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := d_dense2_z_t_2[f*MaxBatch:][:n]
-		r_dense2_4 := dense2[f*MaxBatch:][:n]
-		r_d_dense2_z_t := d_dense2_z_t[f*MaxBatch:][:n]
-		r_dense2_z_cos_8 := dense2_z_cos[f*MaxBatch:][:n]
-		r_d_dense2_t := d_dense2_t[f*MaxBatch:][:n]
+		r_dense2_4 := dense2[f*MaxBatch:][:len(out)]
+		r_d_dense2_z_t := d_dense2_z_t[f*MaxBatch:][:len(out)]
+		r_dense2_z_cos_8 := dense2_z_cos[f*MaxBatch:][:len(out)]
+		r_d_dense2_t := d_dense2_t[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense2_4[b]*r_d_dense2_z_t[b] + r_dense2_z_cos_8[b]*r_d_dense2_t[b]
 		}
@@ -1426,9 +1411,9 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense1_t_3 := w.work[134*MaxBatch : 140*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := d_dense1_t_3[f*MaxBatch:][:n]
-		r_dense1_5 := dense1[f*MaxBatch:][:n]
-		r_d_dense1_t := d_dense1_t[f*MaxBatch:][:n]
-		r_d_dense1_t_2 := d_dense1_t_2[f*MaxBatch:][:n]
+		r_dense1_5 := dense1[f*MaxBatch:][:len(out)]
+		r_d_dense1_t := d_dense1_t[f*MaxBatch:][:len(out)]
+		r_d_dense1_t_2 := d_dense1_t_2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense1_5[b]*r_d_dense1_t[b] + r_d_dense1_t_2[b]
 		}
@@ -1450,11 +1435,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense1 := w.work[122*MaxBatch : 128*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := d_dense1[f*MaxBatch:][:n]
-		r_dense1_6 := dense1[f*MaxBatch:][:n]
+		r_dense1_6 := dense1[f*MaxBatch:][:len(out)]
 		dense1_z_x_f_6 := dense1_z_x[f]
-		r_d_dense1_x_4 := d_dense1_x_3[f*MaxBatch:][:n]
+		r_d_dense1_x_4 := d_dense1_x_3[f*MaxBatch:][:len(out)]
 		dense1_z_t_f_2 := dense1_z_t[f]
-		r_d_dense1_t_4 := d_dense1_t_3[f*MaxBatch:][:n]
+		r_d_dense1_t_4 := d_dense1_t_3[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense1_6[b] * -(dense1_z_x_f_6*r_d_dense1_x_4[b] + dense1_z_t_f_2*r_d_dense1_t_4[b])
 		}
@@ -1502,19 +1487,19 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense2_z := w.work[16*MaxBatch : 21*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
-		r_dense2_5 := dense2[f*MaxBatch:][:n]
-		r_dense2_z_x_t_2 := dense2_z_x_t[f*MaxBatch:][:n]
-		r_d_dense2_x_t_4 := d_dense2_x_t[f*MaxBatch:][:n]
-		r_dense2_z_x_x_2 := dense2_z_x_x[f*MaxBatch:][:n]
-		r_d_dense2_x_x_4 := d_dense2_x_x[f*MaxBatch:][:n]
-		r_dense2_z_x_7 := dense2_z_x[f*MaxBatch:][:n]
-		r_d_dense2_x_2 := d_dense2_x[f*MaxBatch:][:n]
-		r_dense2_z_t_3 := dense2_z_t[f*MaxBatch:][:n]
-		r_d_dense2_t_2 := d_dense2_t[f*MaxBatch:][:n]
-		r_dense2_z_cos_9 := dense2_z_cos[f*MaxBatch:][:n]
-		r_d_dense2_z_t_2 := d_dense2_z_t[f*MaxBatch:][:n]
-		r_d_dense2_z_x_2 := d_dense2_z_x[f*MaxBatch:][:n]
-		r_d_dense2 := d_dense2[f*MaxBatch:][:n]
+		r_dense2_5 := dense2[f*MaxBatch:][:len(out)]
+		r_dense2_z_x_t_2 := dense2_z_x_t[f*MaxBatch:][:len(out)]
+		r_d_dense2_x_t_4 := d_dense2_x_t[f*MaxBatch:][:len(out)]
+		r_dense2_z_x_x_2 := dense2_z_x_x[f*MaxBatch:][:len(out)]
+		r_d_dense2_x_x_4 := d_dense2_x_x[f*MaxBatch:][:len(out)]
+		r_dense2_z_x_7 := dense2_z_x[f*MaxBatch:][:len(out)]
+		r_d_dense2_x_2 := d_dense2_x[f*MaxBatch:][:len(out)]
+		r_dense2_z_t_3 := dense2_z_t[f*MaxBatch:][:len(out)]
+		r_d_dense2_t_2 := d_dense2_t[f*MaxBatch:][:len(out)]
+		r_dense2_z_cos_9 := dense2_z_cos[f*MaxBatch:][:len(out)]
+		r_d_dense2_z_t_2 := d_dense2_z_t[f*MaxBatch:][:len(out)]
+		r_d_dense2_z_x_2 := d_dense2_z_x[f*MaxBatch:][:len(out)]
+		r_d_dense2 := d_dense2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = -(r_dense2_5[b] * (r_dense2_z_x_t_2[b]*r_d_dense2_x_t_4[b] + r_dense2_z_x_x_2[b]*r_d_dense2_x_x_4[b] + r_dense2_z_x_7[b]*r_d_dense2_x_2[b] + r_dense2_z_t_3[b]*r_d_dense2_t_2[b])) + r_dense2_z_cos_9[b]*(r_dense2_z_t_3[b]*r_d_dense2_z_t_2[b]+r_dense2_z_x_7[b]*r_d_dense2_z_x_2[b]+r_d_dense2[b])
 		}
@@ -1554,13 +1539,13 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense1_z := w.work[134*MaxBatch : 140*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
-		r_dense1_slope_5 := dense1_slope[f*MaxBatch:][:n]
-		r_d_dense1 := d_dense1[f*MaxBatch:][:n]
-		r_dense1_t_2 := dense1_t[f*MaxBatch:][:n]
-		r_d_dense1_t_5 := d_dense1_t[f*MaxBatch:][:n]
-		r_dense1_x_2 := dense1_x[f*MaxBatch:][:n]
-		r_d_dense1_x_5 := d_dense1_x[f*MaxBatch:][:n]
-		r_d_dense1_2 := d_dense1_2[f*MaxBatch:][:n]
+		r_dense1_slope_5 := dense1_slope[f*MaxBatch:][:len(out)]
+		r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
+		r_dense1_t_2 := dense1_t[f*MaxBatch:][:len(out)]
+		r_d_dense1_t_5 := d_dense1_t[f*MaxBatch:][:len(out)]
+		r_dense1_x_2 := dense1_x[f*MaxBatch:][:len(out)]
+		r_d_dense1_x_5 := d_dense1_x[f*MaxBatch:][:len(out)]
+		r_d_dense1_2 := d_dense1_2[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense1_slope_5[b] * (r_d_dense1[b] + r_dense1_t_2[b]*r_d_dense1_t_5[b] + r_dense1_x_2[b]*r_d_dense1_x_5[b] + r_d_dense1[b] + r_d_dense1_2[b])
 		}

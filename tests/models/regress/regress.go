@@ -346,12 +346,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// dense1 = tanh(dense1_Wx + dense1_b) (regress.ml:5)
 	dense1 := w.work[9*MaxBatch : 15*MaxBatch]
 	for f := 0; f < 6; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh64(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [2] from [6] (regress.ml:7)
@@ -362,7 +357,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	u := w.work[3*MaxBatch : 5*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := u[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
+		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
 		dense2_b_f := m.Dense2B[f]
 		for b := range out {
 			out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -395,12 +390,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// dense1 = tanh(dense1_Wx + dense1_b) (regress.ml:5)
 	dense1 := w.work[9*MaxBatch : 15*MaxBatch]
 	for f := 0; f < 6; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh64(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [2] from [6] (regress.ml:7)
@@ -411,7 +401,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	u := w.work[3*MaxBatch : 5*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := u[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
+		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
 		dense2_b_f := m.Dense2B[f]
 		for b := range out {
 			out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -431,8 +421,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	sub := w.work[7*MaxBatch : 9*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := sub[f*MaxBatch:][:n]
-		r_u := u[f*MaxBatch:][:n]
-		r_y := y[f*MaxBatch:][:n]
+		r_u := u[f*MaxBatch:][:len(out)]
+		r_y := y[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_u[b] - r_y[b]
 		}
@@ -504,12 +494,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense1 = tanh(dense1_Wx + dense1_b) (regress.ml:5)
 	dense1 := w.work[9*MaxBatch : 15*MaxBatch]
 	for f := 0; f < 6; f++ {
-		out := dense1[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:n]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = mlrt.Tanh64(r_dense1_Wx[b] + dense1_b_f)
-		}
+		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dropout1_mask: dropout 0.1, kept values scaled by 1/(1-0.1) as Keras does (regress.ml:6)
@@ -522,8 +507,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dropout1 := w.work[15*MaxBatch : 21*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dropout1[f*MaxBatch:][:n]
-		r_dense1 := dense1[f*MaxBatch:][:n]
-		r_dropout1_mask := dropout1_mask[f*MaxBatch:][:n]
+		r_dense1 := dense1[f*MaxBatch:][:len(out)]
+		r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dense1[b] * r_dropout1_mask[b]
 		}
@@ -537,7 +522,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	u := w.work[23*MaxBatch : 25*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := u[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:n]
+		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
 		dense2_b_f := m.Dense2B[f]
 		for b := range out {
 			out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -557,8 +542,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	sub := w.work[25*MaxBatch : 27*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := sub[f*MaxBatch:][:n]
-		r_u := u[f*MaxBatch:][:n]
-		r_y := y[f*MaxBatch:][:n]
+		r_u := u[f*MaxBatch:][:len(out)]
+		r_y := y[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_u[b] - r_y[b]
 		}
@@ -602,7 +587,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_sq_err_each := 1.0 / T(total*2)
 	for f := 0; f < 2; f++ {
 		out := d_sq_err[f*MaxBatch:][:n]
-		r_sub_3 := sub[f*MaxBatch:][:n]
+		r_sub_3 := sub[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_sub_3[b] * d_sq_err_each
 		}
@@ -614,8 +599,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_abs_err_each := 0.5 / T(total*2)
 	for f := 0; f < 2; f++ {
 		out := d_u[f*MaxBatch:][:n]
-		r_d_sq_err := d_sq_err[f*MaxBatch:][:n]
-		r_sub_4 := sub[f*MaxBatch:][:n]
+		r_d_sq_err := d_sq_err[f*MaxBatch:][:len(out)]
+		r_sub_4 := sub[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = spread_each + r_d_sq_err[b] + d_abs_err_each*mlrt.Sign(r_sub_4[b]) + r_d_sq_err[b]
 		}
@@ -644,9 +629,9 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_dense1_z := w.work[29*MaxBatch : 35*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
-		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:n]
-		r_d_dropout1 := d_dropout1[f*MaxBatch:][:n]
-		r_dense1_2 := dense1[f*MaxBatch:][:n]
+		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
+		r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
+		r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
 		for b := range out {
 			out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
 		}

@@ -1,0 +1,46 @@
+package kernels
+
+import "math"
+
+// Portable activation kernels (the fallback of BiasTanh32/64).
+
+func biasTanh32Go(dst, src []float32, bias float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = tanh32Scalar(v + bias)
+	}
+}
+
+func biasTanh64Go(dst, src []float64, bias float64) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = math.Tanh(v + bias)
+	}
+}
+
+// tanh32Scalar is runtime.Tanh32: Eigen's ptanh_float rational approximation, in
+// float32. The assembly kernel evaluates the same formula with FMA.
+func tanh32Scalar(x float32) float32 {
+	const clamp = 7.90531110763549805
+	if x > clamp {
+		x = clamp
+	} else if x < -clamp {
+		x = -clamp
+	}
+	// One comparison on |x| (not x < 4e-4 && x > -4e-4): on mixed-sign
+	// data the second branch of the pair is unpredictable (2.5× slower).
+	if math.Float32frombits(math.Float32bits(x)&0x7fffffff) < 0.0004 {
+		return x
+	}
+	x2 := x * x
+	p := x2*-2.76076847742355e-16 + 2.00018790482477e-13
+	p = x2*p + -8.60467152213735e-11
+	p = x2*p + 5.12229709037114e-08
+	p = x2*p + 1.48572235717979e-05
+	p = x2*p + 6.37261928875436e-04
+	p = x2*p + 4.89352455891786e-03
+	q := x2*1.19825839466702e-06 + 1.18534705686654e-04
+	q = x2*q + 2.26843463243900e-03
+	q = x2*q + 4.89352518554385e-03
+	return x * p / q
+}
