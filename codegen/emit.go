@@ -1184,14 +1184,12 @@ func (en *entry) elementwise(n *ir.Node) {
 // the bias of the layer added on the way in.
 var actKernels = map[ir.Op]string{ir.OpTanh: "BiasTanh"}
 
-const actKernelsReady = true
-
 // activationKernel emits act(z + bias) over batch rows as kernel calls when n is that
 // pattern (z a buffer, bias an unbatched value per feature, or none). It reports whether
 // it did.
 func (en *entry) activationKernel(n *ir.Node, name string) bool {
 	fn, ok := actKernels[n.Op]
-	if !ok || !actKernelsReady || !en.e.kernels || en.row || !n.Batched {
+	if !ok || !en.e.kernels || en.row || !n.Batched {
 		return false
 	}
 	z, bias := n.Args[0], (*ir.Node)(nil)

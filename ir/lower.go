@@ -702,11 +702,9 @@ func (l *lowerer) buildPass(training bool) *Pass {
 		if !ok {
 			return nil
 		}
-		if !v.Batched || len(v.Shape) > 1 || v.Size() != 1 && len(v.Shape) != 0 {
-			if !v.Batched {
-				l.errorf(s.Value.ExprPos(), "%s %s must be a value per point, found %s", s.Keyword, s.Name.Name, shapeStr(v))
-				return nil
-			}
+		if !v.Batched {
+			l.errorf(s.Value.ExprPos(), "%s %s must be a value per point, found %s", s.Keyword, s.Name.Name, shapeStr(v))
+			return nil
 		}
 		v.Name = s.Name.Name
 		values[s.Name.Name] = v
