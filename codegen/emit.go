@@ -1189,8 +1189,19 @@ var actKernels = map[ir.Op]string{ir.OpTanh: "BiasTanh"}
 // it did.
 func (en *entry) activationKernel(n *ir.Node, name string) bool {
 	fn, ok := actKernels[n.Op]
-	if !ok || !en.e.kernels || en.row || !n.Batched {
+	if !ok || !en.e.kernels || !n.Batched {
 		return false
+	}
+	if en.row {
+		// One sample: the argument is computed into the output, then one kernel call
+		// replaces a scalar call per feature.
+		k := en.kernel(n.Size())
+		v := k.val(n.Args[0])
+		en.add(k.pre...)
+		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(n.Size()), jen.Id("f").Op("++")).Block(
+			append(k.perF, jen.Id(name).Index(jen.Id("f")).Op("=").Add(v))...))
+		en.add(jen.Qual(KernelsPath, fn+en.e.bits).Call(jen.Id(name), jen.Id(name), lit(0)))
+		return true
 	}
 	z, bias := n.Args[0], (*ir.Node)(nil)
 	if en.plan.Fused[z.ID] {
@@ -1297,6 +1308,11 @@ func (en *entry) matVec(n *ir.Node, transposed bool) {
 				jen.Id("s").Op("+=").Add(widx).Op("*").Add(X).Index(jen.Id("k"))),
 			jen.Id(name).Index(jen.Id("j")).Op("=").Id("s"),
 		))
+		return
+	}
+	if en.row && en.e.kernels && !transposed {
+		// One row: the matrix-vector product is a product with a one-column batch.
+		en.add(jen.Qual(KernelsPath, "GemmNN"+en.e.bits).Call(jen.Lit(rows), jen.Lit(cols), jen.Lit(1), W, X, jen.Lit(1), jen.Id(name), jen.Lit(1), jen.False()))
 		return
 	}
 	if en.row {

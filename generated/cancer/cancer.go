@@ -325,48 +325,43 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:7)
 	dense1_Wx := m.rowWork[30:50]
-	for j := 0; j < 20; j++ {
-		dense1_Wx[j] = mlrt.Dot(m.Dense1W[j*30:(j+1)*30], x)
-	}
+	kernels.GemmNN32(20, 30, 1, m.Dense1W, x, 1, dense1_Wx, 1, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:7)
 	dense1 := m.rowWork[0:20]
 	for f := 0; f < 20; f++ {
 		dense1_b_f := m.Dense1B[f]
-		dense1[f] = mlrt.Tanh32(dense1_Wx[f] + dense1_b_f)
+		dense1[f] = dense1_Wx[f] + dense1_b_f
 	}
+	kernels.BiasTanh32(dense1, dense1, 0.0)
 
 	// dense2_Wx = dense2_W·dense1: [12] from [20] (cancer.ml:9)
 	dense2_Wx := m.rowWork[30:42]
-	for j := 0; j < 12; j++ {
-		dense2_Wx[j] = mlrt.Dot(m.Dense2W[j*20:(j+1)*20], dense1)
-	}
+	kernels.GemmNN32(12, 20, 1, m.Dense2W, dense1, 1, dense2_Wx, 1, false)
 
 	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:9)
 	dense2 := m.rowWork[0:12]
 	for f := 0; f < 12; f++ {
 		dense2_b_f := m.Dense2B[f]
-		dense2[f] = mlrt.Tanh32(dense2_Wx[f] + dense2_b_f)
+		dense2[f] = dense2_Wx[f] + dense2_b_f
 	}
+	kernels.BiasTanh32(dense2, dense2, 0.0)
 
 	// dense3_Wx = dense3_W·dense2: [4] from [12] (cancer.ml:11)
 	dense3_Wx := m.rowWork[20:24]
-	for j := 0; j < 4; j++ {
-		dense3_Wx[j] = mlrt.Dot(m.Dense3W[j*12:(j+1)*12], dense2)
-	}
+	kernels.GemmNN32(4, 12, 1, m.Dense3W, dense2, 1, dense3_Wx, 1, false)
 
 	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:11)
 	dense3 := m.rowWork[24:28]
 	for f := 0; f < 4; f++ {
 		dense3_b_f := m.Dense3B[f]
-		dense3[f] = mlrt.Tanh32(dense3_Wx[f] + dense3_b_f)
+		dense3[f] = dense3_Wx[f] + dense3_b_f
 	}
+	kernels.BiasTanh32(dense3, dense3, 0.0)
 
 	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:12)
 	dense4_Wx := m.rowWork[28:29]
-	for j := 0; j < 1; j++ {
-		dense4_Wx[j] = mlrt.Dot(m.Dense4W[j*4:(j+1)*4], dense3)
-	}
+	kernels.GemmNN32(1, 4, 1, m.Dense4W, dense3, 1, dense4_Wx, 1, false)
 
 	// p = sigmoid(dense4_Wx + dense4_b) (cancer.ml:12)
 	p := m.rowWork[29:30]

@@ -344,22 +344,19 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense1_Wx = dense1_W·x: [4] from [5] (activations.ml:5)
 	dense1_Wx := m.rowWork[5:9]
-	for j := 0; j < 4; j++ {
-		dense1_Wx[j] = mlrt.Dot(m.Dense1W[j*5:(j+1)*5], x)
-	}
+	kernels.GemmNN64(4, 5, 1, m.Dense1W, x, 1, dense1_Wx, 1, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (activations.ml:5)
 	dense1 := m.rowWork[0:4]
 	for f := 0; f < 4; f++ {
 		dense1_b_f := m.Dense1B[f]
-		dense1[f] = mlrt.Tanh64(dense1_Wx[f] + dense1_b_f)
+		dense1[f] = dense1_Wx[f] + dense1_b_f
 	}
+	kernels.BiasTanh64(dense1, dense1, 0.0)
 
 	// dense2_Wx = dense2_W·dense1: [4] from [4] (activations.ml:6)
 	dense2_Wx := m.rowWork[5:9]
-	for j := 0; j < 4; j++ {
-		dense2_Wx[j] = mlrt.Dot(m.Dense2W[j*4:(j+1)*4], dense1)
-	}
+	kernels.GemmNN64(4, 4, 1, m.Dense2W, dense1, 1, dense2_Wx, 1, false)
 
 	// dense2 = sigmoid(dense2_Wx + dense2_b) (activations.ml:6)
 	dense2 := m.rowWork[0:4]
@@ -370,9 +367,7 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense3_Wx = dense3_W·dense2: [4] from [4] (activations.ml:7)
 	dense3_Wx := m.rowWork[5:9]
-	for j := 0; j < 4; j++ {
-		dense3_Wx[j] = mlrt.Dot(m.Dense3W[j*4:(j+1)*4], dense2)
-	}
+	kernels.GemmNN64(4, 4, 1, m.Dense3W, dense2, 1, dense3_Wx, 1, false)
 
 	// dense3 = relu(dense3_Wx + dense3_b) (activations.ml:7)
 	dense3 := m.rowWork[0:4]
@@ -383,9 +378,7 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense4_Wx = dense4_W·dense3: [4] from [4] (activations.ml:8)
 	dense4_Wx := m.rowWork[5:9]
-	for j := 0; j < 4; j++ {
-		dense4_Wx[j] = mlrt.Dot(m.Dense4W[j*4:(j+1)*4], dense3)
-	}
+	kernels.GemmNN64(4, 4, 1, m.Dense4W, dense3, 1, dense4_Wx, 1, false)
 
 	// dense4 = softplus(dense4_Wx + dense4_b) (activations.ml:8)
 	dense4 := m.rowWork[0:4]
@@ -396,9 +389,7 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense5_Wx = dense5_W·dense4: [4] from [4] (activations.ml:9)
 	dense5_Wx := m.rowWork[5:9]
-	for j := 0; j < 4; j++ {
-		dense5_Wx[j] = mlrt.Dot(m.Dense5W[j*4:(j+1)*4], dense4)
-	}
+	kernels.GemmNN64(4, 4, 1, m.Dense5W, dense4, 1, dense5_Wx, 1, false)
 
 	// dense5 = sin(dense5_Wx + dense5_b) (activations.ml:9)
 	dense5 := m.rowWork[0:4]
@@ -409,9 +400,7 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense6_Wx = dense6_W·dense5: [3] from [4] (activations.ml:10)
 	dense6_Wx := m.rowWork[5:8]
-	for j := 0; j < 3; j++ {
-		dense6_Wx[j] = mlrt.Dot(m.Dense6W[j*4:(j+1)*4], dense5)
-	}
+	kernels.GemmNN64(3, 4, 1, m.Dense6W, dense5, 1, dense6_Wx, 1, false)
 
 	// u = dense6_Wx + dense6_b (activations.ml:10)
 	u := m.rowWork[0:3]

@@ -300,22 +300,19 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense1_Wx = dense1_W·x: [3] from [4] (bceclip.ml:5)
 	dense1_Wx := m.rowWork[4:7]
-	for j := 0; j < 3; j++ {
-		dense1_Wx[j] = mlrt.Dot(m.Dense1W[j*4:(j+1)*4], x)
-	}
+	kernels.GemmNN64(3, 4, 1, m.Dense1W, x, 1, dense1_Wx, 1, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bceclip.ml:5)
 	dense1 := m.rowWork[0:3]
 	for f := 0; f < 3; f++ {
 		dense1_b_f := m.Dense1B[f]
-		dense1[f] = mlrt.Tanh64(dense1_Wx[f] + dense1_b_f)
+		dense1[f] = dense1_Wx[f] + dense1_b_f
 	}
+	kernels.BiasTanh64(dense1, dense1, 0.0)
 
 	// dense2_Wx = dense2_W·dense1: [2] from [3] (bceclip.ml:6)
 	dense2_Wx := m.rowWork[4:6]
-	for j := 0; j < 2; j++ {
-		dense2_Wx[j] = mlrt.Dot(m.Dense2W[j*3:(j+1)*3], dense1)
-	}
+	kernels.GemmNN64(2, 3, 1, m.Dense2W, dense1, 1, dense2_Wx, 1, false)
 
 	// p = softplus(dense2_Wx + dense2_b) (bceclip.ml:6)
 	p := m.rowWork[0:2]

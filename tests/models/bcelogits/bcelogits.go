@@ -301,22 +301,19 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense1_Wx = dense1_W·x: [5] from [6] (bcelogits.ml:5)
 	dense1_Wx := m.rowWork[6:11]
-	for j := 0; j < 5; j++ {
-		dense1_Wx[j] = mlrt.Dot(m.Dense1W[j*6:(j+1)*6], x)
-	}
+	kernels.GemmNN64(5, 6, 1, m.Dense1W, x, 1, dense1_Wx, 1, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bcelogits.ml:5)
 	dense1 := m.rowWork[0:5]
 	for f := 0; f < 5; f++ {
 		dense1_b_f := m.Dense1B[f]
-		dense1[f] = mlrt.Tanh64(dense1_Wx[f] + dense1_b_f)
+		dense1[f] = dense1_Wx[f] + dense1_b_f
 	}
+	kernels.BiasTanh64(dense1, dense1, 0.0)
 
 	// dense2_Wx = dense2_W·dense1: [1] from [5] (bcelogits.ml:7)
 	dense2_Wx := m.rowWork[5:6]
-	for j := 0; j < 1; j++ {
-		dense2_Wx[j] = mlrt.Dot(m.Dense2W[j*5:(j+1)*5], dense1)
-	}
+	kernels.GemmNN64(1, 5, 1, m.Dense2W, dense1, 1, dense2_Wx, 1, false)
 
 	// p = sigmoid(dense2_Wx + dense2_b) (bcelogits.ml:7)
 	p := m.rowWork[6:7]

@@ -337,8 +337,9 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	conv1d1 := m.rowWork[102:150]
 	for f := 0; f < 48; f++ {
 		conv1d1_b_f := m.Conv1d1B[f%4]
-		conv1d1[f] = mlrt.Tanh64(conv1d1_Wx[f] + conv1d1_b_f)
+		conv1d1[f] = conv1d1_Wx[f] + conv1d1_b_f
 	}
+	kernels.BiasTanh64(conv1d1, conv1d1, 0.0)
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d1): [5, 3] from [12, 4], kernel 3, stride 2 (conv.ml:8)
 	conv1d2_Wx := m.rowWork[0:15]

@@ -301,22 +301,19 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense1_Wx = dense1_W·x: [6] from [3] (regress.ml:5)
 	dense1_Wx := m.rowWork[3:9]
-	for j := 0; j < 6; j++ {
-		dense1_Wx[j] = mlrt.Dot(m.Dense1W[j*3:(j+1)*3], x)
-	}
+	kernels.GemmNN64(6, 3, 1, m.Dense1W, x, 1, dense1_Wx, 1, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (regress.ml:5)
 	dense1 := m.rowWork[9:15]
 	for f := 0; f < 6; f++ {
 		dense1_b_f := m.Dense1B[f]
-		dense1[f] = mlrt.Tanh64(dense1_Wx[f] + dense1_b_f)
+		dense1[f] = dense1_Wx[f] + dense1_b_f
 	}
+	kernels.BiasTanh64(dense1, dense1, 0.0)
 
 	// dense2_Wx = dense2_W·dense1: [2] from [6] (regress.ml:7)
 	dense2_Wx := m.rowWork[0:2]
-	for j := 0; j < 2; j++ {
-		dense2_Wx[j] = mlrt.Dot(m.Dense2W[j*6:(j+1)*6], dense1)
-	}
+	kernels.GemmNN64(2, 6, 1, m.Dense2W, dense1, 1, dense2_Wx, 1, false)
 
 	// u = dense2_Wx + dense2_b (regress.ml:7)
 	u := m.rowWork[3:5]
