@@ -25,6 +25,9 @@ func (p Pos) String() string {
 type File struct {
 	Name  string
 	Stmts []Stmt
+	// End is the position just past the last character: where a missing statement is
+	// reported.
+	End Pos
 }
 
 // Stmt is one statement; Pos is where its keyword starts.

@@ -11,6 +11,7 @@ func Parse(name string, src []byte) (*File, error) {
 	p := &parser{toks: lex(name, src)}
 	f := &File{Name: name}
 	f.Stmts = p.stmts(false)
+	f.End = p.toks[len(p.toks)-1].pos
 	sort.SliceStable(p.errs, func(i, j int) bool {
 		a, b := p.errs[i].Pos, p.errs[j].Pos
 		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col

@@ -175,6 +175,14 @@ type binding struct {
 	pos   dsl.Pos
 }
 
+// end is where a missing statement is reported: the end of the file.
+func (l *lowerer) end() dsl.Pos {
+	if l.file.End.Line > 0 {
+		return l.file.End
+	}
+	return dsl.Pos{File: l.file.Name, Line: 1, Col: 1}
+}
+
 func (l *lowerer) errorf(pos dsl.Pos, format string, args ...any) {
 	l.errs = append(l.errs, &dsl.Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
 }
@@ -251,10 +259,10 @@ func (l *lowerer) run() {
 		}
 	}
 	if l.m.Name == "" {
-		l.errorf(dsl.Pos{File: l.file.Name, Line: 1, Col: 1}, "expected a 'model NAME' statement")
+		l.errorf(l.end(), "expected a 'model NAME' statement")
 	}
 	if len(l.m.Inputs) == 0 {
-		l.errorf(dsl.Pos{File: l.file.Name, Line: 1, Col: 1}, "expected an 'input' statement")
+		l.errorf(l.end(), "expected an 'input' statement")
 		return
 	}
 	if len(l.m.PointSets) > 0 && len(l.m.Targets) > 0 {
@@ -711,7 +719,7 @@ func (l *lowerer) buildPass(training bool) *Pass {
 	}
 	if l.loss == nil {
 		if firstPass {
-			l.errorf(dsl.Pos{File: l.file.Name, Line: 1, Col: 1}, "expected a 'loss' statement")
+			l.errorf(l.end(), "expected a 'loss' statement")
 		}
 		return pass
 	}
