@@ -102,9 +102,6 @@ var Rules = [numOps]rule{
 		off := 0
 		for i, a := range n.Args {
 			out[i] = b.Slice(g, off, a.Size(), "d_"+a.Name)
-			if len(a.Shape) == 0 {
-				out[i] = b.scalarOf(out[i])
-			}
 			off += a.Size()
 		}
 		return out
@@ -154,14 +151,6 @@ func (b *Graph) zeros(k int, batched bool) *Node {
 	return z
 }
 
-// scalarOf views a one-element vector as a scalar, for the adjoint of a scalar input that
-// was concatenated into a vector.
-func (b *Graph) scalarOf(v *Node) *Node {
-	if v.Size() != 1 {
-		internalf("scalarOf a vector of %d elements", v.Size())
-	}
-	return v
-}
 func zeroRule(b *Graph, n, g *Node) []*Node { return []*Node{nil} }
 
 // unbroadcast sums the adjoint g back to the shape of x where x was repeated.

@@ -22,11 +22,3 @@ func Dot[T Float](a, b []T) T {
 	}
 	return (s0 + s1) + (s2 + s3)
 }
-
-// Axpy adds w·x to y element by element over len(y); x must be at least as long.
-func Axpy[T Float](y, x []T, w T) {
-	x = x[:len(y)]
-	for i := range y {
-		y[i] += w * x[i]
-	}
-}
