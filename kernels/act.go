@@ -36,3 +36,39 @@ func BiasTanh64(dst, src []float64, bias float64) {
 	}
 	biasTanh64Go(dst, src[:n], bias)
 }
+
+// BiasSigmoid32 sets dst[i] = 1/(1 + e^−(src[i]+bias)) for i < len(dst), with the
+// length and aliasing rules of BiasTanh32. The portable path computes in float64
+// (as runtime.Sigmoid32); the assembly path evaluates e^y in float32 (a degree-7
+// polynomial after range reduction) and is within 4 ulp of it, small outputs
+// included: the result keeps the relative accuracy of e^y. NaN gives NaN, −Inf 0,
+// +Inf 1.
+func BiasSigmoid32(dst, src []float32, bias float32) {
+	n := len(dst)
+	checkLen("BiasSigmoid32", "src", len(src), n)
+	if n == 0 {
+		return
+	}
+	if UsingAsm() {
+		nfull := n / 16
+		sigmoid32Asm(dst, src[:n], nfull, uint64(1)<<(n-nfull*16)-1, bias)
+		return
+	}
+	biasSigmoid32Go(dst, src[:n], bias)
+}
+
+// BiasSigmoid64 is BiasSigmoid32 in float64; the assembly path is within 4 ulp of
+// 1/(1 + math.Exp(−x)).
+func BiasSigmoid64(dst, src []float64, bias float64) {
+	n := len(dst)
+	checkLen("BiasSigmoid64", "src", len(src), n)
+	if n == 0 {
+		return
+	}
+	if UsingAsm() {
+		nfull := n / 8
+		sigmoid64Asm(dst, src[:n], nfull, uint64(1)<<(n-nfull*8)-1, bias)
+		return
+	}
+	biasSigmoid64Go(dst, src[:n], bias)
+}

@@ -16,3 +16,11 @@ func biasTanh64Asm(dst, src []float64, bias float64) {
 	nfull := n / 8
 	tanh64(&dst[0], &src[0], nfull, uint64(1)<<(n-nfull*8)-1, bias)
 }
+
+func sigmoid32Asm(dst, src []float32, nfull int, mask uint64, bias float32) {
+	sigmoid32(&dst[0], &src[0], nfull, mask, bias)
+}
+
+func sigmoid64Asm(dst, src []float64, nfull int, mask uint64, bias float64) {
+	sigmoid64(&dst[0], &src[0], nfull, mask, bias)
+}

@@ -46,3 +46,31 @@ func Tanh32(x float32) float32 {
 	q = x2*q + 4.89352518554385e-03
 	return x * p / q
 }
+
+func biasSigmoid32Go(dst, src []float32, bias float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = Sigmoid32(v + bias)
+	}
+}
+
+func biasSigmoid64Go(dst, src []float64, bias float64) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = Sigmoid64(v + bias)
+	}
+}
+
+// Sigmoid64 is 1/(1 + e^−x), as e^x/(1 + e^x) for x < 0 so that e^−x cannot
+// overflow: tiny outputs (down to the subnormals) keep their relative accuracy.
+// The assembly kernel is within 2 ulp of it.
+func Sigmoid64(x float64) float64 {
+	if x < 0 {
+		e := math.Exp(x)
+		return e / (1 + e)
+	}
+	return 1 / (1 + math.Exp(-x))
+}
+
+// Sigmoid32 is Sigmoid64 computed in float64 and rounded once.
+func Sigmoid32(x float32) float32 { return float32(Sigmoid64(float64(x))) }

@@ -129,3 +129,22 @@ func lcm(a, b int) int {
 	}
 	return a / x * b
 }
+
+// transposeAsm is transposeGo on the assembly block kernel: blocks of one zmm
+// of rows by one zmm of columns, the last ones partial under masks.
+func transposeAsm[T float](rows, cols int, src []T, lds int, dst []T, ldd int) {
+	v := vecLen[T]()
+	for r0 := 0; r0 < rows; r0 += v {
+		nr := min(v, rows-r0)
+		rmask := uint64(1)<<nr - 1
+		for c0 := 0; c0 < cols; c0 += v {
+			nc := min(v, cols-c0)
+			s, d := &src[r0*lds+c0], &dst[c0*ldd+r0]
+			if unsafe.Sizeof(src[0]) == 4 {
+				transpose32((*float32)(unsafe.Pointer(d)), ldd, (*float32)(unsafe.Pointer(s)), lds, nr, nc, rmask, uint64(1)<<nc-1)
+			} else {
+				transpose64((*float64)(unsafe.Pointer(d)), ldd, (*float64)(unsafe.Pointer(s)), lds, nr, nc, rmask, uint64(1)<<nc-1)
+			}
+		}
+	}
+}

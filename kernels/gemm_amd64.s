@@ -16746,3 +16746,743 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+DATA sigmoid32c<>+0(SB)/4, $0x39500d01
+DATA sigmoid32c<>+4(SB)/4, $0x3ab60b61
+DATA sigmoid32c<>+8(SB)/4, $0x3c088889
+DATA sigmoid32c<>+12(SB)/4, $0x3d2aaaab
+DATA sigmoid32c<>+16(SB)/4, $0x3e2aaaab
+DATA sigmoid32c<>+20(SB)/4, $0x3f000000
+DATA sigmoid32c<>+24(SB)/4, $0x42d00000
+DATA sigmoid32c<>+28(SB)/4, $0x3fb8aa3b
+DATA sigmoid32c<>+32(SB)/4, $0x3f318000
+DATA sigmoid32c<>+36(SB)/4, $0xb95e8083
+DATA sigmoid32c<>+40(SB)/4, $0x3f800000
+GLOBL sigmoid32c<>(SB), RODATA|NOPTR, $44
+
+// func sigmoid32(dst *float32, src *float32, nfull int, mask uint64, bias float32)
+// Requires: AVX, AVX512F
+TEXT ·sigmoid32(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         nfull+16(FP), CX
+	MOVQ         mask+24(FP), AX
+	KMOVW        AX, K1
+	VBROADCASTSS bias+32(FP), Z16
+	VBROADCASTSS sigmoid32c<>+24(SB), Z17
+	VBROADCASTSS sigmoid32c<>+28(SB), Z18
+	VBROADCASTSS sigmoid32c<>+32(SB), Z19
+	VBROADCASTSS sigmoid32c<>+36(SB), Z20
+	VBROADCASTSS sigmoid32c<>+40(SB), Z21
+	MOVL         $0x7fffffff, AX
+	VPBROADCASTD AX, Z22
+	VBROADCASTSS sigmoid32c<>+0(SB), Z23
+	VBROADCASTSS sigmoid32c<>+4(SB), Z24
+	VBROADCASTSS sigmoid32c<>+8(SB), Z25
+	VBROADCASTSS sigmoid32c<>+12(SB), Z26
+	VBROADCASTSS sigmoid32c<>+16(SB), Z27
+	VBROADCASTSS sigmoid32c<>+20(SB), Z28
+	VPXORD       Z31, Z31, Z31
+	CMPQ         CX, $0x02
+	JLT          sigmoid32_one
+
+sigmoid32_loop2:
+	VADDPS       (SI), Z16, Z0
+	VPANDD       Z0, Z22, Z1
+	VMINPS       Z1, Z17, Z1
+	VSUBPS       Z1, Z31, Z1
+	VMULPS       Z18, Z1, Z2
+	VRNDSCALEPS  $0x00, Z2, Z2
+	VFNMADD231PS Z19, Z2, Z1
+	VFNMADD231PS Z20, Z2, Z1
+	VMOVUPS      Z23, Z3
+	VFMADD213PS  Z24, Z1, Z3
+	VFMADD213PS  Z25, Z1, Z3
+	VFMADD213PS  Z26, Z1, Z3
+	VFMADD213PS  Z27, Z1, Z3
+	VFMADD213PS  Z28, Z1, Z3
+	VFMADD213PS  Z21, Z1, Z3
+	VFMADD213PS  Z21, Z1, Z3
+	VSCALEFPS    Z2, Z3, Z3
+	VCMPPS       $0x0d, Z31, Z0, K2
+	VMOVUPS      Z3, Z4
+	VMOVUPS      Z21, K2, Z4
+	VADDPS       Z21, Z3, Z3
+	VDIVPS       Z3, Z4, Z3
+	VMOVUPS      Z3, (DI)
+	VADDPS       64(SI), Z16, Z5
+	VPANDD       Z5, Z22, Z6
+	VMINPS       Z6, Z17, Z6
+	VSUBPS       Z6, Z31, Z6
+	VMULPS       Z18, Z6, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VFNMADD231PS Z19, Z7, Z6
+	VFNMADD231PS Z20, Z7, Z6
+	VMOVUPS      Z23, Z8
+	VFMADD213PS  Z24, Z6, Z8
+	VFMADD213PS  Z25, Z6, Z8
+	VFMADD213PS  Z26, Z6, Z8
+	VFMADD213PS  Z27, Z6, Z8
+	VFMADD213PS  Z28, Z6, Z8
+	VFMADD213PS  Z21, Z6, Z8
+	VFMADD213PS  Z21, Z6, Z8
+	VSCALEFPS    Z7, Z8, Z8
+	VCMPPS       $0x0d, Z31, Z5, K2
+	VMOVUPS      Z8, Z9
+	VMOVUPS      Z21, K2, Z9
+	VADDPS       Z21, Z8, Z8
+	VDIVPS       Z8, Z9, Z8
+	VMOVUPS      Z8, 64(DI)
+	ADDQ         $0x00000080, SI
+	ADDQ         $0x00000080, DI
+	SUBQ         $0x02, CX
+	CMPQ         CX, $0x02
+	JGE          sigmoid32_loop2
+
+sigmoid32_one:
+	TESTQ        CX, CX
+	JEQ          sigmoid32_tail
+	VADDPS       (SI), Z16, Z0
+	VPANDD       Z0, Z22, Z1
+	VMINPS       Z1, Z17, Z1
+	VSUBPS       Z1, Z31, Z1
+	VMULPS       Z18, Z1, Z2
+	VRNDSCALEPS  $0x00, Z2, Z2
+	VFNMADD231PS Z19, Z2, Z1
+	VFNMADD231PS Z20, Z2, Z1
+	VMOVUPS      Z23, Z3
+	VFMADD213PS  Z24, Z1, Z3
+	VFMADD213PS  Z25, Z1, Z3
+	VFMADD213PS  Z26, Z1, Z3
+	VFMADD213PS  Z27, Z1, Z3
+	VFMADD213PS  Z28, Z1, Z3
+	VFMADD213PS  Z21, Z1, Z3
+	VFMADD213PS  Z21, Z1, Z3
+	VSCALEFPS    Z2, Z3, Z3
+	VCMPPS       $0x0d, Z31, Z0, K2
+	VMOVUPS      Z3, Z4
+	VMOVUPS      Z21, K2, Z4
+	VADDPS       Z21, Z3, Z3
+	VDIVPS       Z3, Z4, Z3
+	VMOVUPS      Z3, (DI)
+	ADDQ         $0x00000040, SI
+	ADDQ         $0x00000040, DI
+
+sigmoid32_tail:
+	KORTESTW     K1, K1
+	JEQ          sigmoid32_done
+	VMOVUPS.Z    (SI), K1, Z0
+	VADDPS       Z0, Z16, Z0
+	VPANDD       Z0, Z22, Z1
+	VMINPS       Z1, Z17, Z1
+	VSUBPS       Z1, Z31, Z1
+	VMULPS       Z18, Z1, Z2
+	VRNDSCALEPS  $0x00, Z2, Z2
+	VFNMADD231PS Z19, Z2, Z1
+	VFNMADD231PS Z20, Z2, Z1
+	VMOVUPS      Z23, Z3
+	VFMADD213PS  Z24, Z1, Z3
+	VFMADD213PS  Z25, Z1, Z3
+	VFMADD213PS  Z26, Z1, Z3
+	VFMADD213PS  Z27, Z1, Z3
+	VFMADD213PS  Z28, Z1, Z3
+	VFMADD213PS  Z21, Z1, Z3
+	VFMADD213PS  Z21, Z1, Z3
+	VSCALEFPS    Z2, Z3, Z3
+	VCMPPS       $0x0d, Z31, Z0, K2
+	VMOVUPS      Z3, Z4
+	VMOVUPS      Z21, K2, Z4
+	VADDPS       Z21, Z3, Z3
+	VDIVPS       Z3, Z4, Z3
+	VMOVUPS      Z3, K1, (DI)
+
+sigmoid32_done:
+	VZEROUPPER
+	RET
+
+// func transpose32(dst *float32, ldd int, src *float32, lds int, nr int, nc int, rmask uint64, cmask uint64)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·transpose32(SB), NOSPLIT, $0-64
+	MOVQ       dst+0(FP), DI
+	MOVQ       ldd+8(FP), R8
+	MOVQ       src+16(FP), SI
+	MOVQ       lds+24(FP), R9
+	MOVQ       nr+32(FP), CX
+	MOVQ       nc+40(FP), DX
+	SHLQ       $0x02, R8
+	SHLQ       $0x02, R9
+	MOVQ       rmask+48(FP), AX
+	KMOVW      AX, K2
+	MOVQ       cmask+56(FP), AX
+	KMOVW      AX, K1
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
+	VPXORD     Z13, Z13, Z13
+	VPXORD     Z14, Z14, Z14
+	VPXORD     Z15, Z15, Z15
+	MOVQ       R9, R10
+	SHLQ       $0x04, R10
+	ADDQ       SI, R10
+	CMPQ       CX, $0x00
+	JLE        transpose32_loaded
+	VMOVUPS.Z  (SI), K1, Z0
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x01
+	JLE        transpose32_loaded
+	VMOVUPS.Z  (SI), K1, Z1
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x02
+	JLE        transpose32_loaded
+	VMOVUPS.Z  (SI), K1, Z2
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x03
+	JLE        transpose32_loaded
+	VMOVUPS.Z  (SI), K1, Z3
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x04
+	JLE        transpose32_loaded
+	VMOVUPS.Z  (SI), K1, Z4
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x05
+	JLE        transpose32_loaded
+	VMOVUPS.Z  (SI), K1, Z5
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x06
+	JLE        transpose32_loaded
+	VMOVUPS.Z  (SI), K1, Z6
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x07
+	JLE        transpose32_loaded
+	VMOVUPS.Z  (SI), K1, Z7
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x08
+	JLE        transpose32_loaded
+	VMOVUPS.Z  (SI), K1, Z8
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x09
+	JLE        transpose32_loaded
+	VMOVUPS.Z  (SI), K1, Z9
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x0a
+	JLE        transpose32_loaded
+	VMOVUPS.Z  (SI), K1, Z10
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x0b
+	JLE        transpose32_loaded
+	VMOVUPS.Z  (SI), K1, Z11
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x0c
+	JLE        transpose32_loaded
+	VMOVUPS.Z  (SI), K1, Z12
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x0d
+	JLE        transpose32_loaded
+	VMOVUPS.Z  (SI), K1, Z13
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x0e
+	JLE        transpose32_loaded
+	VMOVUPS.Z  (SI), K1, Z14
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x0f
+	JLE        transpose32_loaded
+	VMOVUPS.Z  (SI), K1, Z15
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+
+transpose32_loaded:
+	VUNPCKLPS  Z1, Z0, Z16
+	VUNPCKHPS  Z1, Z0, Z17
+	VUNPCKLPS  Z3, Z2, Z18
+	VUNPCKHPS  Z3, Z2, Z19
+	VUNPCKLPS  Z5, Z4, Z20
+	VUNPCKHPS  Z5, Z4, Z21
+	VUNPCKLPS  Z7, Z6, Z22
+	VUNPCKHPS  Z7, Z6, Z23
+	VUNPCKLPS  Z9, Z8, Z24
+	VUNPCKHPS  Z9, Z8, Z25
+	VUNPCKLPS  Z11, Z10, Z26
+	VUNPCKHPS  Z11, Z10, Z27
+	VUNPCKLPS  Z13, Z12, Z28
+	VUNPCKHPS  Z13, Z12, Z29
+	VUNPCKLPS  Z15, Z14, Z30
+	VUNPCKHPS  Z15, Z14, Z31
+	VUNPCKLPD  Z18, Z16, Z0
+	VUNPCKHPD  Z18, Z16, Z1
+	VUNPCKLPD  Z19, Z17, Z2
+	VUNPCKHPD  Z19, Z17, Z3
+	VUNPCKLPD  Z22, Z20, Z4
+	VUNPCKHPD  Z22, Z20, Z5
+	VUNPCKLPD  Z23, Z21, Z6
+	VUNPCKHPD  Z23, Z21, Z7
+	VUNPCKLPD  Z26, Z24, Z8
+	VUNPCKHPD  Z26, Z24, Z9
+	VUNPCKLPD  Z27, Z25, Z10
+	VUNPCKHPD  Z27, Z25, Z11
+	VUNPCKLPD  Z30, Z28, Z12
+	VUNPCKHPD  Z30, Z28, Z13
+	VUNPCKLPD  Z31, Z29, Z14
+	VUNPCKHPD  Z31, Z29, Z15
+	VSHUFF32X4 $0x44, Z4, Z0, Z16
+	VSHUFF32X4 $0xee, Z4, Z0, Z17
+	VSHUFF32X4 $0x44, Z12, Z8, Z18
+	VSHUFF32X4 $0xee, Z12, Z8, Z19
+	VSHUFF32X4 $0x44, Z5, Z1, Z20
+	VSHUFF32X4 $0xee, Z5, Z1, Z21
+	VSHUFF32X4 $0x44, Z13, Z9, Z22
+	VSHUFF32X4 $0xee, Z13, Z9, Z23
+	VSHUFF32X4 $0x44, Z6, Z2, Z24
+	VSHUFF32X4 $0xee, Z6, Z2, Z25
+	VSHUFF32X4 $0x44, Z14, Z10, Z26
+	VSHUFF32X4 $0xee, Z14, Z10, Z27
+	VSHUFF32X4 $0x44, Z7, Z3, Z28
+	VSHUFF32X4 $0xee, Z7, Z3, Z29
+	VSHUFF32X4 $0x44, Z15, Z11, Z30
+	VSHUFF32X4 $0xee, Z15, Z11, Z31
+	VSHUFF32X4 $0x88, Z18, Z16, Z0
+	VSHUFF32X4 $0xdd, Z18, Z16, Z1
+	VSHUFF32X4 $0x88, Z19, Z17, Z2
+	VSHUFF32X4 $0xdd, Z19, Z17, Z3
+	VSHUFF32X4 $0x88, Z22, Z20, Z4
+	VSHUFF32X4 $0xdd, Z22, Z20, Z5
+	VSHUFF32X4 $0x88, Z23, Z21, Z6
+	VSHUFF32X4 $0xdd, Z23, Z21, Z7
+	VSHUFF32X4 $0x88, Z26, Z24, Z8
+	VSHUFF32X4 $0xdd, Z26, Z24, Z9
+	VSHUFF32X4 $0x88, Z27, Z25, Z10
+	VSHUFF32X4 $0xdd, Z27, Z25, Z11
+	VSHUFF32X4 $0x88, Z30, Z28, Z12
+	VSHUFF32X4 $0xdd, Z30, Z28, Z13
+	VSHUFF32X4 $0x88, Z31, Z29, Z14
+	VSHUFF32X4 $0xdd, Z31, Z29, Z15
+	CMPQ       DX, $0x00
+	JLE        transpose32_done
+	VMOVUPS    Z0, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x01
+	JLE        transpose32_done
+	VMOVUPS    Z4, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x02
+	JLE        transpose32_done
+	VMOVUPS    Z8, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x03
+	JLE        transpose32_done
+	VMOVUPS    Z12, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x04
+	JLE        transpose32_done
+	VMOVUPS    Z1, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x05
+	JLE        transpose32_done
+	VMOVUPS    Z5, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x06
+	JLE        transpose32_done
+	VMOVUPS    Z9, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x07
+	JLE        transpose32_done
+	VMOVUPS    Z13, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x08
+	JLE        transpose32_done
+	VMOVUPS    Z2, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x09
+	JLE        transpose32_done
+	VMOVUPS    Z6, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x0a
+	JLE        transpose32_done
+	VMOVUPS    Z10, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x0b
+	JLE        transpose32_done
+	VMOVUPS    Z14, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x0c
+	JLE        transpose32_done
+	VMOVUPS    Z3, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x0d
+	JLE        transpose32_done
+	VMOVUPS    Z7, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x0e
+	JLE        transpose32_done
+	VMOVUPS    Z11, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x0f
+	JLE        transpose32_done
+	VMOVUPS    Z15, K2, (DI)
+	ADDQ       R8, DI
+
+transpose32_done:
+	VZEROUPPER
+	RET
+
+DATA sigmoid64c<>+0(SB)/8, $0x3de6124613a86d09
+DATA sigmoid64c<>+8(SB)/8, $0x3e21eed8eff8d898
+DATA sigmoid64c<>+16(SB)/8, $0x3e5ae64567f544e4
+DATA sigmoid64c<>+24(SB)/8, $0x3e927e4fb7789f5c
+DATA sigmoid64c<>+32(SB)/8, $0x3ec71de3a556c734
+DATA sigmoid64c<>+40(SB)/8, $0x3efa01a01a01a01a
+DATA sigmoid64c<>+48(SB)/8, $0x3f2a01a01a01a01a
+DATA sigmoid64c<>+56(SB)/8, $0x3f56c16c16c16c17
+DATA sigmoid64c<>+64(SB)/8, $0x3f81111111111111
+DATA sigmoid64c<>+72(SB)/8, $0x3fa5555555555555
+DATA sigmoid64c<>+80(SB)/8, $0x3fc5555555555555
+DATA sigmoid64c<>+88(SB)/8, $0x3fe0000000000000
+DATA sigmoid64c<>+96(SB)/8, $0x4087700000000000
+DATA sigmoid64c<>+104(SB)/8, $0x3ff71547652b82fe
+DATA sigmoid64c<>+112(SB)/8, $0x3fe62e42fee00000
+DATA sigmoid64c<>+120(SB)/8, $0x3dea39ef35793c76
+DATA sigmoid64c<>+128(SB)/8, $0x3ff0000000000000
+GLOBL sigmoid64c<>(SB), RODATA|NOPTR, $136
+
+// func sigmoid64(dst *float64, src *float64, nfull int, mask uint64, bias float64)
+// Requires: AVX, AVX512F
+TEXT ·sigmoid64(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         nfull+16(FP), CX
+	MOVQ         mask+24(FP), AX
+	KMOVW        AX, K1
+	VBROADCASTSD bias+32(FP), Z16
+	VBROADCASTSD sigmoid64c<>+96(SB), Z17
+	VBROADCASTSD sigmoid64c<>+104(SB), Z18
+	VBROADCASTSD sigmoid64c<>+112(SB), Z19
+	VBROADCASTSD sigmoid64c<>+120(SB), Z20
+	VBROADCASTSD sigmoid64c<>+128(SB), Z21
+	MOVQ         $0x7fffffffffffffff, AX
+	VPBROADCASTQ AX, Z22
+	VBROADCASTSD sigmoid64c<>+0(SB), Z23
+	VBROADCASTSD sigmoid64c<>+8(SB), Z24
+	VBROADCASTSD sigmoid64c<>+16(SB), Z25
+	VBROADCASTSD sigmoid64c<>+24(SB), Z26
+	VBROADCASTSD sigmoid64c<>+32(SB), Z27
+	VBROADCASTSD sigmoid64c<>+40(SB), Z28
+	VBROADCASTSD sigmoid64c<>+48(SB), Z29
+	VBROADCASTSD sigmoid64c<>+56(SB), Z30
+	VPXORD       Z31, Z31, Z31
+	CMPQ         CX, $0x02
+	JLT          sigmoid64_one
+
+sigmoid64_loop2:
+	VADDPD           (SI), Z16, Z0
+	VPANDQ           Z0, Z22, Z1
+	VMINPD           Z1, Z17, Z1
+	VSUBPD           Z1, Z31, Z1
+	VMULPD           Z18, Z1, Z2
+	VRNDSCALEPD      $0x00, Z2, Z2
+	VFNMADD231PD     Z19, Z2, Z1
+	VFNMADD231PD     Z20, Z2, Z1
+	VMOVUPD          Z23, Z3
+	VFMADD213PD      Z24, Z1, Z3
+	VFMADD213PD      Z25, Z1, Z3
+	VFMADD213PD      Z26, Z1, Z3
+	VFMADD213PD      Z27, Z1, Z3
+	VFMADD213PD      Z28, Z1, Z3
+	VFMADD213PD      Z29, Z1, Z3
+	VFMADD213PD      Z30, Z1, Z3
+	VFMADD213PD.BCST sigmoid64c<>+64(SB), Z1, Z3
+	VFMADD213PD.BCST sigmoid64c<>+72(SB), Z1, Z3
+	VFMADD213PD.BCST sigmoid64c<>+80(SB), Z1, Z3
+	VFMADD213PD.BCST sigmoid64c<>+88(SB), Z1, Z3
+	VFMADD213PD      Z21, Z1, Z3
+	VFMADD213PD      Z21, Z1, Z3
+	VSCALEFPD        Z2, Z3, Z3
+	VCMPPD           $0x0d, Z31, Z0, K2
+	VMOVUPD          Z3, Z4
+	VMOVUPD          Z21, K2, Z4
+	VADDPD           Z21, Z3, Z3
+	VDIVPD           Z3, Z4, Z3
+	VMOVUPD          Z3, (DI)
+	VADDPD           64(SI), Z16, Z5
+	VPANDQ           Z5, Z22, Z6
+	VMINPD           Z6, Z17, Z6
+	VSUBPD           Z6, Z31, Z6
+	VMULPD           Z18, Z6, Z7
+	VRNDSCALEPD      $0x00, Z7, Z7
+	VFNMADD231PD     Z19, Z7, Z6
+	VFNMADD231PD     Z20, Z7, Z6
+	VMOVUPD          Z23, Z8
+	VFMADD213PD      Z24, Z6, Z8
+	VFMADD213PD      Z25, Z6, Z8
+	VFMADD213PD      Z26, Z6, Z8
+	VFMADD213PD      Z27, Z6, Z8
+	VFMADD213PD      Z28, Z6, Z8
+	VFMADD213PD      Z29, Z6, Z8
+	VFMADD213PD      Z30, Z6, Z8
+	VFMADD213PD.BCST sigmoid64c<>+64(SB), Z6, Z8
+	VFMADD213PD.BCST sigmoid64c<>+72(SB), Z6, Z8
+	VFMADD213PD.BCST sigmoid64c<>+80(SB), Z6, Z8
+	VFMADD213PD.BCST sigmoid64c<>+88(SB), Z6, Z8
+	VFMADD213PD      Z21, Z6, Z8
+	VFMADD213PD      Z21, Z6, Z8
+	VSCALEFPD        Z7, Z8, Z8
+	VCMPPD           $0x0d, Z31, Z5, K2
+	VMOVUPD          Z8, Z9
+	VMOVUPD          Z21, K2, Z9
+	VADDPD           Z21, Z8, Z8
+	VDIVPD           Z8, Z9, Z8
+	VMOVUPD          Z8, 64(DI)
+	ADDQ             $0x00000080, SI
+	ADDQ             $0x00000080, DI
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              sigmoid64_loop2
+
+sigmoid64_one:
+	TESTQ            CX, CX
+	JEQ              sigmoid64_tail
+	VADDPD           (SI), Z16, Z0
+	VPANDQ           Z0, Z22, Z1
+	VMINPD           Z1, Z17, Z1
+	VSUBPD           Z1, Z31, Z1
+	VMULPD           Z18, Z1, Z2
+	VRNDSCALEPD      $0x00, Z2, Z2
+	VFNMADD231PD     Z19, Z2, Z1
+	VFNMADD231PD     Z20, Z2, Z1
+	VMOVUPD          Z23, Z3
+	VFMADD213PD      Z24, Z1, Z3
+	VFMADD213PD      Z25, Z1, Z3
+	VFMADD213PD      Z26, Z1, Z3
+	VFMADD213PD      Z27, Z1, Z3
+	VFMADD213PD      Z28, Z1, Z3
+	VFMADD213PD      Z29, Z1, Z3
+	VFMADD213PD      Z30, Z1, Z3
+	VFMADD213PD.BCST sigmoid64c<>+64(SB), Z1, Z3
+	VFMADD213PD.BCST sigmoid64c<>+72(SB), Z1, Z3
+	VFMADD213PD.BCST sigmoid64c<>+80(SB), Z1, Z3
+	VFMADD213PD.BCST sigmoid64c<>+88(SB), Z1, Z3
+	VFMADD213PD      Z21, Z1, Z3
+	VFMADD213PD      Z21, Z1, Z3
+	VSCALEFPD        Z2, Z3, Z3
+	VCMPPD           $0x0d, Z31, Z0, K2
+	VMOVUPD          Z3, Z4
+	VMOVUPD          Z21, K2, Z4
+	VADDPD           Z21, Z3, Z3
+	VDIVPD           Z3, Z4, Z3
+	VMOVUPD          Z3, (DI)
+	ADDQ             $0x00000040, SI
+	ADDQ             $0x00000040, DI
+
+sigmoid64_tail:
+	KORTESTW         K1, K1
+	JEQ              sigmoid64_done
+	VMOVUPD.Z        (SI), K1, Z0
+	VADDPD           Z0, Z16, Z0
+	VPANDQ           Z0, Z22, Z1
+	VMINPD           Z1, Z17, Z1
+	VSUBPD           Z1, Z31, Z1
+	VMULPD           Z18, Z1, Z2
+	VRNDSCALEPD      $0x00, Z2, Z2
+	VFNMADD231PD     Z19, Z2, Z1
+	VFNMADD231PD     Z20, Z2, Z1
+	VMOVUPD          Z23, Z3
+	VFMADD213PD      Z24, Z1, Z3
+	VFMADD213PD      Z25, Z1, Z3
+	VFMADD213PD      Z26, Z1, Z3
+	VFMADD213PD      Z27, Z1, Z3
+	VFMADD213PD      Z28, Z1, Z3
+	VFMADD213PD      Z29, Z1, Z3
+	VFMADD213PD      Z30, Z1, Z3
+	VFMADD213PD.BCST sigmoid64c<>+64(SB), Z1, Z3
+	VFMADD213PD.BCST sigmoid64c<>+72(SB), Z1, Z3
+	VFMADD213PD.BCST sigmoid64c<>+80(SB), Z1, Z3
+	VFMADD213PD.BCST sigmoid64c<>+88(SB), Z1, Z3
+	VFMADD213PD      Z21, Z1, Z3
+	VFMADD213PD      Z21, Z1, Z3
+	VSCALEFPD        Z2, Z3, Z3
+	VCMPPD           $0x0d, Z31, Z0, K2
+	VMOVUPD          Z3, Z4
+	VMOVUPD          Z21, K2, Z4
+	VADDPD           Z21, Z3, Z3
+	VDIVPD           Z3, Z4, Z3
+	VMOVUPD          Z3, K1, (DI)
+
+sigmoid64_done:
+	VZEROUPPER
+	RET
+
+// func transpose64(dst *float64, ldd int, src *float64, lds int, nr int, nc int, rmask uint64, cmask uint64)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·transpose64(SB), NOSPLIT, $0-64
+	MOVQ       dst+0(FP), DI
+	MOVQ       ldd+8(FP), R8
+	MOVQ       src+16(FP), SI
+	MOVQ       lds+24(FP), R9
+	MOVQ       nr+32(FP), CX
+	MOVQ       nc+40(FP), DX
+	SHLQ       $0x03, R8
+	SHLQ       $0x03, R9
+	MOVQ       rmask+48(FP), AX
+	KMOVW      AX, K2
+	MOVQ       cmask+56(FP), AX
+	KMOVW      AX, K1
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	MOVQ       R9, R10
+	SHLQ       $0x03, R10
+	ADDQ       SI, R10
+	CMPQ       CX, $0x00
+	JLE        transpose64_loaded
+	VMOVUPD.Z  (SI), K1, Z0
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x01
+	JLE        transpose64_loaded
+	VMOVUPD.Z  (SI), K1, Z1
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x02
+	JLE        transpose64_loaded
+	VMOVUPD.Z  (SI), K1, Z2
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x03
+	JLE        transpose64_loaded
+	VMOVUPD.Z  (SI), K1, Z3
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x04
+	JLE        transpose64_loaded
+	VMOVUPD.Z  (SI), K1, Z4
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x05
+	JLE        transpose64_loaded
+	VMOVUPD.Z  (SI), K1, Z5
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x06
+	JLE        transpose64_loaded
+	VMOVUPD.Z  (SI), K1, Z6
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+	CMPQ       CX, $0x07
+	JLE        transpose64_loaded
+	VMOVUPD.Z  (SI), K1, Z7
+	PREFETCHT0 (R10)
+	ADDQ       R9, SI
+	ADDQ       R9, R10
+
+transpose64_loaded:
+	VUNPCKLPD  Z1, Z0, Z16
+	VUNPCKHPD  Z1, Z0, Z17
+	VUNPCKLPD  Z3, Z2, Z18
+	VUNPCKHPD  Z3, Z2, Z19
+	VUNPCKLPD  Z5, Z4, Z20
+	VUNPCKHPD  Z5, Z4, Z21
+	VUNPCKLPD  Z7, Z6, Z22
+	VUNPCKHPD  Z7, Z6, Z23
+	VSHUFF64X2 $0x44, Z18, Z16, Z0
+	VSHUFF64X2 $0xee, Z18, Z16, Z1
+	VSHUFF64X2 $0x44, Z22, Z20, Z2
+	VSHUFF64X2 $0xee, Z22, Z20, Z3
+	VSHUFF64X2 $0x44, Z19, Z17, Z4
+	VSHUFF64X2 $0xee, Z19, Z17, Z5
+	VSHUFF64X2 $0x44, Z23, Z21, Z6
+	VSHUFF64X2 $0xee, Z23, Z21, Z7
+	VSHUFF64X2 $0x88, Z2, Z0, Z16
+	VSHUFF64X2 $0xdd, Z2, Z0, Z17
+	VSHUFF64X2 $0x88, Z3, Z1, Z18
+	VSHUFF64X2 $0xdd, Z3, Z1, Z19
+	VSHUFF64X2 $0x88, Z6, Z4, Z20
+	VSHUFF64X2 $0xdd, Z6, Z4, Z21
+	VSHUFF64X2 $0x88, Z7, Z5, Z22
+	VSHUFF64X2 $0xdd, Z7, Z5, Z23
+	CMPQ       DX, $0x00
+	JLE        transpose64_done
+	VMOVUPD    Z16, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x01
+	JLE        transpose64_done
+	VMOVUPD    Z20, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x02
+	JLE        transpose64_done
+	VMOVUPD    Z17, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x03
+	JLE        transpose64_done
+	VMOVUPD    Z21, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x04
+	JLE        transpose64_done
+	VMOVUPD    Z18, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x05
+	JLE        transpose64_done
+	VMOVUPD    Z22, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x06
+	JLE        transpose64_done
+	VMOVUPD    Z19, K2, (DI)
+	ADDQ       R8, DI
+	CMPQ       DX, $0x07
+	JLE        transpose64_done
+	VMOVUPD    Z23, K2, (DI)
+	ADDQ       R8, DI
+
+transpose64_done:
+	VZEROUPPER
+	RET

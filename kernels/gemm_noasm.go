@@ -15,3 +15,15 @@ func ntAsm[T float](M, K, n int, g []T, ldg int, x []T, ldx int, dw []T, acc boo
 func biasTanh32Asm(dst, src []float32, bias float32) { biasTanh32Go(dst, src, bias) }
 
 func biasTanh64Asm(dst, src []float64, bias float64) { biasTanh64Go(dst, src, bias) }
+
+func transposeAsm[T float](rows, cols int, src []T, lds int, dst []T, ldd int) {
+	transposeGo(rows, cols, src, lds, dst, ldd)
+}
+
+func sigmoid32Asm(dst, src []float32, nfull int, mask uint64, bias float32) {
+	biasSigmoid32Go(dst, src, bias)
+}
+
+func sigmoid64Asm(dst, src []float64, nfull int, mask uint64, bias float64) {
+	biasSigmoid64Go(dst, src, bias)
+}

@@ -51,3 +51,27 @@ func tanh32(dst *float32, src *float32, nfull int, mask uint64, bias float32)
 //
 //go:noescape
 func tanh64(dst *float64, src *float64, nfull int, mask uint64, bias float64)
+
+// sigmoid32 sets dst[i] = 1/(1+exp(-(src[i]+bias))) for the nfull whole zmm and then
+// the lanes of one more zmm in mask.
+//
+//go:noescape
+func sigmoid32(dst *float32, src *float32, nfull int, mask uint64, bias float32)
+
+// transpose32 sets dst[c*ldd+r] = src[r*lds+c] for r < nr, c < nc, one block of at most
+// one zmm of rows and columns; rmask has the low nr bits set, cmask the low nc.
+//
+//go:noescape
+func transpose32(dst *float32, ldd int, src *float32, lds int, nr int, nc int, rmask uint64, cmask uint64)
+
+// sigmoid64 sets dst[i] = 1/(1+exp(-(src[i]+bias))) for the nfull whole zmm and then
+// the lanes of one more zmm in mask.
+//
+//go:noescape
+func sigmoid64(dst *float64, src *float64, nfull int, mask uint64, bias float64)
+
+// transpose64 sets dst[c*ldd+r] = src[r*lds+c] for r < nr, c < nc, one block of at most
+// one zmm of rows and columns; rmask has the low nr bits set, cmask the low nc.
+//
+//go:noescape
+func transpose64(dst *float64, ldd int, src *float64, lds int, nr int, nc int, rmask uint64, cmask uint64)

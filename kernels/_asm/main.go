@@ -16,6 +16,9 @@
 //     block: one zmm accumulator per (j,k) reducing over b, then a
 //     shuffle-tree horizontal reduction that leaves the results in dw order.
 //   - tanh{32,64}: dst[i] = tanh(src[i] + bias), elementwise (act.go).
+//   - sigmoid{32,64}: dst[i] = 1/(1 + e^−(src[i] + bias)) (sigmoid.go).
+//   - transpose{32,64}: one 16×16 / 8×8 block row-major ↔ batch-major
+//     (transpose.go).
 package main
 
 import (
@@ -71,6 +74,10 @@ func main() {
 	}
 	tanh32()
 	tanh64()
+	for _, d := range []dtype{f32, f64} {
+		sigmoid(d)
+		transpose(d)
+	}
 	Generate()
 }
 
