@@ -136,7 +136,10 @@ type emitter struct {
 	kernels  bool   // batched products call package kernels instead of written-out loops
 	maxBatch int
 	workRows int // size of the shared work area, in units of MaxBatch
-	uSize    int // size of the unbatched scratch area
+	// predictBatch is the number of rows a worker predicts at once (PredictBatch) and
+	// predictRows the work area of that pass, in units of PredictBatch.
+	predictBatch, predictRows int
+	uSize                     int // size of the unbatched scratch area
 }
 
 func rt(name string) *jen.Statement { return jen.Qual(RuntimePath, name) }
@@ -256,9 +259,16 @@ func (e *emitter) file(pkg string) {
 			e.workRows = max(e.workRows, p.Rows)
 		}
 	}
+	e.predictRows = predPlan.Rows
+	e.predictBatch = predictBatchFor(e.maxBatch, predPlan.Rows, e.bits)
+	f.Const().Defs(
+		jen.Comment("PredictBatch is how many rows a worker runs through the network at a time in Predict:"),
+		jen.Comment("as many as keep that pass's intermediate values within about 128 KB, at least MaxBatch."),
+		jen.Id("PredictBatch").Op("=").Lit(e.predictBatch),
+	)
 	var methods []jen.Code
 	methods = append(methods, e.rowEntry(predPlan))
-	methods = append(methods, e.entry("predictBatch", "predictBatch computes the outputs of n ≤ MaxBatch rows of x into dst (inference: no dropout).",
+	methods = append(methods, e.entry("predictBatch", "predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).",
 		m.Infer, predPlan, false, false))
 	if lossPlan != nil {
 		methods = append(methods, e.entry("lossBatch", "lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.",
@@ -347,9 +357,13 @@ func (e *emitter) jobType() {
 
 // workerType declares the scratch space of one goroutine's passes.
 func (e *emitter) workerType(tiles bool) {
+	work := jen.Id("work").Index(jen.Lit(e.workRows).Op("*").Id("MaxBatch")).Id("T")
+	if e.predictBatch > 0 {
+		work = jen.Id("work").Index(jen.Max(jen.Lit(e.workRows).Op("*").Id("MaxBatch"), jen.Lit(e.predictRows).Op("*").Id("PredictBatch"))).Id("T")
+	}
 	fields := []jen.Code{
 		jen.Comment("work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it."),
-		jen.Id("work").Index(jen.Lit(e.workRows).Op("*").Id("MaxBatch")).Id("T"),
+		work,
 		jen.Id("scratch").Index(jen.Lit(max(e.uSize, 1))).Id("T"),
 		jen.Comment("grads and loss are this worker's share of the last call."),
 		jen.Id("grads").Index(jen.Id("NumParams")).Id("T"),
@@ -409,15 +423,15 @@ func (e *emitter) commonMethods() {
 func (e *emitter) batchMethods(m *ir.Model, f *jen.File, hasLoss bool) {
 	mm := func(name string) *jen.Statement { return jen.Id("m").Dot(name) }
 	f.Comment("Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst")
-	f.Comment("(NumOutputs values a row). It runs in batches of MaxBatch, shared by the workers, and")
-	f.Comment("allocates nothing.")
+	f.Comment("(NumOutputs values a row). Each worker takes its share of the rows in batches of")
+	f.Comment("PredictBatch; it allocates nothing.")
 	f.Func().Params(recv()).Id("Predict").Params(jen.List(jen.Id("dst"), jen.Id("x")).Index().Id("T"), jen.Id("n").Int()).Block(
 		jen.If(jen.Id("n").Op("==").Lit(1)).Block(
 			mm("predictRow").Call(jen.Id("dst"), jen.Id("x")),
 			jen.Return(),
 		),
 		jen.List(mm("cx"), mm("cpred"), mm("cn")).Op("=").List(jen.Id("x"), jen.Id("dst"), jen.Id("n")),
-		mm("run").Call(jen.Id("jobPredict"), jen.Id("n").Op(">=").Lit(2).Op("*").Id("MaxBatch")),
+		mm("run").Call(jen.Id("jobPredict"), jen.Id("n").Op(">=").Id("minSplit")),
 		jen.List(mm("cx"), mm("cpred")).Op("=").List(jen.Nil(), jen.Nil()),
 	)
 	f.Line()
@@ -472,11 +486,11 @@ func (e *emitter) batchMethods(m *ir.Model, f *jen.File, hasLoss bool) {
 	predOf := jen.Id("pred").Op(":=").Id("m").Dot("cpred")
 	cases := []jen.Code{
 		jen.Case(jen.Id("jobPredict")).Block(
-			jen.For(jen.Id("i").Op(":=").Id("k").Op("*").Id("MaxBatch"), jen.Id("i").Op("<").Id("m").Dot("cn"), jen.Id("i").Op("+=").Id("NumWorkers").Op("*").Id("MaxBatch")).Block(
+			jen.For(jen.Id("i").Op(":=").Id("lo"), jen.Id("i").Op("<").Id("hi"), jen.Id("i").Op("+=").Id("PredictBatch")).Block(
 				jen.Id("m").Dot("predictBatch").Call(jen.Id("w"),
 					jen.Id("m").Dot("cpred").Index(jen.Id("i").Op("*").Id("NumOutputs").Op(":")),
 					jen.Id("m").Dot("cx").Index(jen.Id("i").Op("*").Id("NumInputs").Op(":")),
-					jen.Min(jen.Id("MaxBatch"), jen.Id("m").Dot("cn").Op("-").Id("i"))))),
+					jen.Min(jen.Id("PredictBatch"), jen.Id("hi").Op("-").Id("i"))))),
 	}
 	if hasLoss {
 		cases = append(cases,
@@ -485,8 +499,7 @@ func (e *emitter) batchMethods(m *ir.Model, f *jen.File, hasLoss bool) {
 			jen.Case(jen.Id("jobLossGrad")).Block(
 				jen.Id("w").Dot("loss").Op("=").Float64().Call(jen.Id("m").Dot("lossGradBatch").Call(jen.Id("w"), rowsOf("cx", "NumInputs"), rowsOf("cy", "NumTargets"), jen.Id("hi").Op("-").Id("lo"), jen.Id("m").Dot("cn"), jen.Id("m").Dot("crng").Index(jen.Id("k")), jen.Id("pred")))))
 	}
-	f.Comment("part runs worker k's share of the current call: rows lo … hi-1 of a loss, or every")
-	f.Comment("NumWorkers-th batch of a prediction.")
+	f.Comment("part runs worker k's share of the current call: rows lo … hi-1.")
 	f.Func().Params(recv()).Id("part").Params(jen.Id("k").Int(), jen.Id("j").Id("job")).Block(
 		jen.Id("w").Op(":=").Op("&").Id("m").Dot("w").Index(jen.Id("k")),
 		jen.List(jen.Id("lo"), jen.Id("hi")).Op(":=").List(jen.Id("k").Op("*").Id("m").Dot("cn").Op("/").Id("NumWorkers"), jen.Parens(jen.Id("k").Op("+").Lit(1)).Op("*").Id("m").Dot("cn").Op("/").Id("NumWorkers")),
@@ -651,7 +664,7 @@ func (e *emitter) rowEntry(plan *ir.Plan) jen.Code {
 func (e *emitter) newEntry(plan *ir.Plan, pass *ir.Pass) *entry {
 	return &entry{e: e, plan: plan, pass: pass, names: map[int]string{}, used: map[string]bool{
 		"m": true, "xRows": true, "yRows": true, "n": true, "rng": true, "predRows": true, "dstRows": true, "row": true, "v": true, "gj": true, "xk": true, "i": true, "b": true, "f": true, "j": true, "k": true,
-		"out": true, "in": true, "w": true, "in0": true, "in1": true, "in2": true, "in3": true, "w0": true, "w1": true, "w2": true, "w3": true, "s": true, "acc": true, "T": true, "MaxBatch": true, "r0": true}}
+		"out": true, "in": true, "w": true, "in0": true, "in1": true, "in2": true, "in3": true, "w0": true, "w1": true, "w2": true, "w3": true, "s": true, "acc": true, "T": true, "MaxBatch": true, "PredictBatch": true, "r0": true}}
 }
 
 // markGrads picks the gradient nodes computed straight into their parameter's gradient.
@@ -687,6 +700,9 @@ func (en *entry) finishGrads() {
 // entry generates one pass over a batch as a method.
 func (e *emitter) entry(name, doc string, pass *ir.Pass, plan *ir.Plan, withLoss, withGrad bool) jen.Code {
 	en := e.newEntry(plan, pass)
+	if !withLoss {
+		en.ldName = "PredictBatch"
+	}
 	if withGrad {
 		en.markGrads()
 	}
@@ -702,12 +718,15 @@ func (e *emitter) entry(name, doc string, pass *ir.Pass, plan *ir.Plan, withLoss
 	if !withLoss {
 		outName = "dstRows"
 	}
-	store := jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Id("NumOutputs"), jen.Id("f").Op("++")).Block(
-		jen.Id("row").Op(":=").Add(predBuf).Index(jen.Id("f").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n")),
+	var store jen.Code = jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Id("NumOutputs"), jen.Id("f").Op("++")).Block(
+		jen.Id("row").Op(":=").Add(predBuf).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n")),
 		jen.For(jen.List(jen.Id("b"), jen.Id("v")).Op(":=").Range().Id("row")).Block(
 			jen.Id(outName).Index(jen.Id("b").Op("*").Id("NumOutputs").Op("+").Id("f")).Op("=").Id("v"),
 		),
 	)
+	if e.kernels {
+		store = jen.Qual(KernelsPath, "Transpose"+e.bits).Call(jen.Id("NumOutputs"), jen.Id("n"), predBuf, en.ld(), jen.Id(outName), jen.Id("NumOutputs"))
+	}
 	if withLoss {
 		en.add(jen.Comment("The outputs, row-major."))
 		en.add(jen.If(jen.Id("predRows").Op("!=").Nil()).Block(store))
@@ -745,9 +764,18 @@ type entry struct {
 	used    map[string]bool
 	gradOf  map[int]*ir.Param // nodes computed straight into a parameter's gradient view
 	body    []jen.Code
+	ldName  string // the batch stride of the pass's buffers: MaxBatch unless set
 }
 
 func (en *entry) add(c ...jen.Code) { en.body = append(en.body, c...) }
+
+// ld is the batch stride of the pass's buffers: element f of sample b is at f·ld + b.
+func (en *entry) ld() *jen.Statement {
+	if en.ldName == "" {
+		return jen.Id("MaxBatch")
+	}
+	return jen.Id(en.ldName)
+}
 
 // fresh returns a Go identifier based on name, unique in this method.
 func (en *entry) fresh(name string) string {
@@ -803,7 +831,7 @@ func (en *entry) declare(n *ir.Node, base string) string {
 	case n.Batched:
 		off := en.plan.Offset[n.ID]
 		en.add(jen.Id(name).Op(":=").Id("w").Dot("work").Index(
-			jen.Lit(off).Op("*").Id("MaxBatch").Op(":").Lit(off + n.Size()).Op("*").Id("MaxBatch")))
+			jen.Lit(off).Op("*").Add(en.ld()).Op(":").Lit(off + n.Size()).Op("*").Add(en.ld())))
 	case len(n.Shape) > 0:
 		if p := en.gradOf[n.ID]; p != nil {
 			// The gradient of a parameter goes straight into the worker's gradient.
@@ -914,7 +942,7 @@ func (en *entry) setList(mask uint64) string {
 func (en *entry) conv(n *ir.Node) {
 	a, b := n.Args[0], n.Args[1]
 	k, s := n.Off, n.Stride
-	ld := jen.Id("MaxBatch")
+	ld := en.ld()
 	cols := jen.Id("n")
 	if en.row {
 		ld, cols = jen.Lit(1), jen.Lit(1)
@@ -962,7 +990,7 @@ func (en *entry) shapeOp(n *ir.Node) {
 		if en.row {
 			return buf.Clone().Index(jen.Lit(f))
 		}
-		return buf.Clone().Index(jen.Lit(f).Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n"))
+		return buf.Clone().Index(jen.Lit(f).Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n"))
 	}
 	set := func(f int, src jen.Code, batched bool) {
 		dst := rowOf(jen.Id(name), f)
@@ -975,7 +1003,7 @@ func (en *entry) shapeOp(n *ir.Node) {
 		case batched:
 			en.add(jen.Copy(dst, src))
 		default:
-			en.add(jen.For(jen.Id("b").Op(":=").Range().Add(dst)).Block(jen.Id(name).Index(jen.Lit(f).Op("*").Id("MaxBatch").Op("+").Id("b")).Op("=").Add(src)))
+			en.add(jen.For(jen.Id("b").Op(":=").Range().Add(dst)).Block(jen.Id(name).Index(jen.Lit(f).Op("*").Add(en.ld()).Op("+").Id("b")).Op("=").Add(src)))
 		}
 	}
 	switch n.Op {
@@ -1000,7 +1028,7 @@ func (en *entry) shapeOp(n *ir.Node) {
 		// Rows of a series [steps, channels], each channel row a batch row: one copy.
 		a := n.Args[0]
 		c := n.Shape[1]
-		ld := jen.Id("MaxBatch")
+		ld := en.ld()
 		if en.row {
 			ld = jen.Lit(1)
 		}
@@ -1054,17 +1082,21 @@ func (en *entry) node(n *ir.Node) {
 		}
 		en.comment(n, "%s %s: row-major rows to batch-major", n.Op, n.Name)
 		name := en.declare(n, n.Name)
+		if en.e.kernels {
+			en.add(jen.Qual(KernelsPath, "Transpose"+en.e.bits).Call(jen.Id("n"), jen.Lit(size), jen.Id(src), jen.Id(what), jen.Id(name), en.ld()))
+			return
+		}
 		en.add(jen.For(jen.Id("b").Op(":=").Lit(0), jen.Id("b").Op("<").Id("n"), jen.Id("b").Op("++")).Block(
 			jen.Id("row").Op(":=").Id(src).Index(jen.Id("b").Op("*").Id(what).Op(":")).Index(jen.Op(":").Lit(size)),
 			jen.For(jen.List(jen.Id("f"), jen.Id("v")).Op(":=").Range().Id("row")).Block(
-				jen.Id(name).Index(jen.Id("f").Op("*").Id("MaxBatch").Op("+").Id("b")).Op("=").Id("v"),
+				jen.Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op("+").Id("b")).Op("=").Id("v"),
 			),
 		))
 	case ir.OpDropMask:
 		en.comment(n, "%s: dropout %v, kept values scaled by 1/(1-%v) as Keras does", n.Name, n.Rate, n.Rate)
 		name := en.declare(n, n.Name)
 		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(size), jen.Id("f").Op("++")).Block(
-			rt("DropoutMask").Call(jen.Id(name).Index(jen.Id("f").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n")), jen.Id("rng"), lit(n.Rate))))
+			rt("DropoutMask").Call(jen.Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n")), jen.Id("rng"), lit(n.Rate))))
 	case ir.OpMatVec:
 		en.matVec(n, false)
 	case ir.OpMatTVec:
@@ -1111,7 +1143,7 @@ func (en *entry) node(n *ir.Node) {
 		for _, r := range en.ranges(n.Sets) {
 			en.add(r.decl...)
 			en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(size), jen.Id("f").Op("++")).Block(
-				jen.Id("row").Op(":=").Id(name).Index(jen.Id("f").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n")),
+				jen.Id("row").Op(":=").Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n")),
 				jen.For(jen.Id("b").Op(":=").Add(r.lo), jen.Id("b").Op("<").Add(r.hi), jen.Id("b").Op("++")).Block(
 					jen.Id("row").Index(jen.Id("b")).Op("=").Id(each)),
 			))
@@ -1175,14 +1207,14 @@ func (en *entry) elementwise(n *ir.Node) {
 			append(k.perF, jen.Id(name).Index(jen.Id("f")).Op(en.assign(n)).Add(v))...))
 		return
 	}
-	body := append([]jen.Code{jen.Id("out").Op(":=").Id(name).Index(jen.Id("f").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n"))}, k.perF...)
+	body := append([]jen.Code{jen.Id("out").Op(":=").Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n"))}, k.perF...)
 	body = append(body, jen.For(jen.Id("b").Op(":=").Range().Id("out")).Block(jen.Id("out").Index(jen.Id("b")).Op("=").Add(v)))
 	en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(n.Size()), jen.Id("f").Op("++")).Block(body...))
 }
 
 // actKernels lists the activations package kernels computes a batch row at a time, with
 // the bias of the layer added on the way in.
-var actKernels = map[ir.Op]string{ir.OpTanh: "BiasTanh"}
+var actKernels = map[ir.Op]string{ir.OpTanh: "BiasTanh", ir.OpSigmoid: "BiasSigmoid"}
 
 // activationKernel emits act(z + bias) over batch rows as kernel calls when n is that
 // pattern (z a buffer, bias an unbatched value per feature, or none). It reports whether
@@ -1230,8 +1262,8 @@ func (en *entry) activationKernel(n *ir.Node, name string) bool {
 	}
 	en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(n.Size()), jen.Id("f").Op("++")).Block(
 		jen.Qual(KernelsPath, fn+en.e.bits).Call(
-			jen.Id(name).Index(jen.Id("f").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n")),
-			en.ref(z).Index(jen.Id("f").Op("*").Id("MaxBatch").Op(":")),
+			jen.Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n")),
+			en.ref(z).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")),
 			b)))
 	return true
 }
@@ -1311,8 +1343,9 @@ func (en *entry) matVec(n *ir.Node, transposed bool) {
 		return
 	}
 	if en.row && en.e.kernels && !transposed {
-		// One row: the matrix-vector product is a product with a one-column batch.
-		en.add(jen.Qual(KernelsPath, "GemmNN"+en.e.bits).Call(jen.Lit(rows), jen.Lit(cols), jen.Lit(1), W, X, jen.Lit(1), jen.Id(name), jen.Lit(1), jen.False()))
+		// One row: the rows of W dotted with x, the weight-gradient kernel's contraction
+		// (along contiguous memory on both sides) with x as its only row.
+		en.add(jen.Qual(KernelsPath, "GemmNT"+en.e.bits).Call(jen.Lit(rows), jen.Lit(1), jen.Lit(cols), W, jen.Lit(cols), X, jen.Lit(cols), jen.Id(name), jen.False()))
 		return
 	}
 	if en.row {
@@ -1330,7 +1363,7 @@ func (en *entry) matVec(n *ir.Node, transposed bool) {
 		if transposed {
 			fn = "GemmTN" + en.e.bits
 		}
-		en.add(jen.Qual(KernelsPath, fn).Call(jen.Lit(rows), jen.Lit(cols), jen.Id("n"), W, X, jen.Id("MaxBatch"), jen.Id(name), jen.Id("MaxBatch"), jen.False()))
+		en.add(jen.Qual(KernelsPath, fn).Call(jen.Lit(rows), jen.Lit(cols), jen.Id("n"), W, X, en.ld(), jen.Id(name), en.ld(), jen.False()))
 		return
 	}
 	// The inner dimension is taken unrollSum terms at a time: each pass over the batch row
@@ -1347,7 +1380,7 @@ func (en *entry) matVec(n *ir.Node, transposed bool) {
 		for t := 0; t < terms; t++ {
 			in, w := fmt.Sprintf("in%d", t), fmt.Sprintf("w%d", t)
 			stmts = append(stmts,
-				jen.Id(in).Op(":=").Add(X).Index(jen.Add(k0(t)).Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Len(jen.Id("out"))),
+				jen.Id(in).Op(":=").Add(X).Index(jen.Add(k0(t)).Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Len(jen.Id("out"))),
 				jen.Id(w).Op(":=").Add(wAt(k0(t))))
 			term := jen.Id(w).Op("*").Id(in).Index(jen.Id("b"))
 			if sum == nil {
@@ -1362,7 +1395,7 @@ func (en *entry) matVec(n *ir.Node, transposed bool) {
 		}
 		return append(stmts, jen.For(jen.Id("b").Op(":=").Range().Id("out")).Block(jen.Id("out").Index(jen.Id("b")).Op(op).Add(sum)))
 	}
-	body := []jen.Code{jen.Id("out").Op(":=").Id(name).Index(jen.Id("j").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n"))}
+	body := []jen.Code{jen.Id("out").Op(":=").Id(name).Index(jen.Id("j").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n"))}
 	if inner <= unrollSum {
 		// Small enough to write out whole: one pass over the batch.
 		body = append(body, group(func(t int) jen.Code { return jen.Lit(t) }, inner, true)...)
@@ -1399,13 +1432,13 @@ func (en *entry) outer(n *ir.Node) {
 		return
 	}
 	if en.e.kernels {
-		en.add(jen.Qual(KernelsPath, "GemmNT"+en.e.bits).Call(jen.Lit(rows), jen.Lit(cols), jen.Id("n"), G, jen.Id("MaxBatch"), X, jen.Id("MaxBatch"), jen.Id(name), jen.Lit(en.assign(n) == "+=")))
+		en.add(jen.Qual(KernelsPath, "GemmNT"+en.e.bits).Call(jen.Lit(rows), jen.Lit(cols), jen.Id("n"), G, en.ld(), X, en.ld(), jen.Id(name), jen.Lit(en.assign(n) == "+=")))
 		return
 	}
 	en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(rows), jen.Id("j").Op("++")).Block(
-		jen.Id("gj").Op(":=").Add(G).Index(jen.Id("j").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n")),
+		jen.Id("gj").Op(":=").Add(G).Index(jen.Id("j").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n")),
 		jen.For(jen.Id("k").Op(":=").Lit(0), jen.Id("k").Op("<").Lit(cols), jen.Id("k").Op("++")).Block(
-			jen.Id("xk").Op(":=").Add(X).Index(jen.Id("k").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Len(jen.Id("gj"))),
+			jen.Id("xk").Op(":=").Add(X).Index(jen.Id("k").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Len(jen.Id("gj"))),
 			jen.Id(name).Index(jen.Id("j").Op("*").Lit(cols).Op("+").Id("k")).Op(en.assign(n)).Add(rt("Dot").Call(jen.Id("gj"), jen.Id("xk"))),
 		),
 	))
@@ -1462,7 +1495,7 @@ func (k *kernel) expr(n *ir.Node) (jen.Code, int) {
 		if k.overOut {
 			cut = jen.Len(jen.Id("out"))
 		}
-		k.perF = append(k.perF, jen.Id(name).Op(":=").Add(ref).Index(jen.Id("f").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Add(cut)))
+		k.perF = append(k.perF, jen.Id(name).Op(":=").Add(ref).Index(jen.Id("f").Op("*").Add(k.en.ld()).Op(":")).Index(jen.Op(":").Add(cut)))
 		return jen.Id(name).Index(jen.Id("b")), precAtom
 	case len(n.Shape) > 0:
 		name := k.en.fresh(nodeName(n) + "_f")
@@ -1579,4 +1612,19 @@ func Check(filename string, src []byte) (*ir.Model, error) {
 		return nil, err
 	}
 	return ir.Lower(f)
+}
+
+// predictBudget is the size the intermediate values of one Predict batch should stay within:
+// they are written and read back layer after layer, so they should stay in the core's L2.
+const predictBudget = 128 << 10
+
+// predictBatchFor is PredictBatch: the multiple of 64 rows whose work area (rows values a row
+// of bits-bit floats) fits predictBudget, between maxBatch and 1024.
+func predictBatchFor(maxBatch, rows int, bits string) int {
+	size := 4
+	if bits == "64" {
+		size = 8
+	}
+	b := predictBudget / (max(rows, 1) * size) / 64 * 64
+	return max(maxBatch, min(b, 1024))
 }

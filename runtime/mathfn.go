@@ -17,8 +17,8 @@ func Tanh64(x float64) float64 { return math.Tanh(x) }
 // 1e-6 relative of it over [-10, 10] (about 7 ulp near ±1).
 func Tanh32(x float32) float32 { return kernels.Tanh32(x) }
 
-func Sigmoid64(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
-func Sigmoid32(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
+func Sigmoid64(x float64) float64 { return kernels.Sigmoid64(x) }
+func Sigmoid32(x float32) float32 { return kernels.Sigmoid32(x) }
 
 // Softplus is log(1 + eˣ) written so that it neither overflows for large x nor loses
 // precision for very negative x.

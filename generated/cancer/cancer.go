@@ -44,6 +44,11 @@ const (
 	NumWorkers = 2
 	minSplit   = 64
 )
+const (
+	// PredictBatch is how many rows a worker runs through the network at a time in Predict:
+	// as many as keep that pass's intermediate values within about 128 KB, at least MaxBatch.
+	PredictBatch = 640
+)
 
 // job is what a worker is asked to do with its share of a call.
 type job int
@@ -57,7 +62,7 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [174 * MaxBatch]T
+	work    [max(174*MaxBatch, 50*PredictBatch)]T
 	scratch [1]T
 	// grads and loss are this worker's share of the last call.
 	grads [NumParams]T
@@ -160,15 +165,15 @@ func (m *Model) MaxBatch() int {
 }
 
 // Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst
-// (NumOutputs values a row). It runs in batches of MaxBatch, shared by the workers, and
-// allocates nothing.
+// (NumOutputs values a row). Each worker takes its share of the rows in batches of
+// PredictBatch; it allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
 	if n == 1 {
 		m.predictRow(dst, x)
 		return
 	}
 	m.cx, m.cpred, m.cn = x, dst, n
-	m.run(jobPredict, n >= 2*MaxBatch)
+	m.run(jobPredict, n >= minSplit)
 	m.cx, m.cpred = nil, nil
 }
 
@@ -220,8 +225,7 @@ func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	return loss
 }
 
-// part runs worker k's share of the current call: rows lo … hi-1 of a loss, or every
-// NumWorkers-th batch of a prediction.
+// part runs worker k's share of the current call: rows lo … hi-1.
 func (m *Model) part(k int, j job) {
 	w := &m.w[k]
 	lo, hi := k*m.cn/NumWorkers, (k+1)*m.cn/NumWorkers
@@ -243,8 +247,8 @@ func (m *Model) part(k int, j job) {
 	}
 	switch j {
 	case jobPredict:
-		for i := k * MaxBatch; i < m.cn; i += NumWorkers * MaxBatch {
-			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], min(MaxBatch, m.cn-i))
+		for i := lo; i < hi; i += PredictBatch {
+			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], min(PredictBatch, hi-i))
 		}
 	case jobLoss:
 		w.loss = float64(m.lossBatch(w, m.cx[lo*NumInputs:], m.cy[lo*NumTargets:], hi-lo, m.cn, pred))
@@ -325,7 +329,7 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:7)
 	dense1_Wx := m.rowWork[30:50]
-	kernels.GemmNN32(20, 30, 1, m.Dense1W, x, 1, dense1_Wx, 1, false)
+	kernels.GemmNT32(20, 1, 30, m.Dense1W, 30, x, 30, dense1_Wx, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:7)
 	dense1 := m.rowWork[0:20]
@@ -337,7 +341,7 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense2_Wx = dense2_W·dense1: [12] from [20] (cancer.ml:9)
 	dense2_Wx := m.rowWork[30:42]
-	kernels.GemmNN32(12, 20, 1, m.Dense2W, dense1, 1, dense2_Wx, 1, false)
+	kernels.GemmNT32(12, 1, 20, m.Dense2W, 20, dense1, 20, dense2_Wx, false)
 
 	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:9)
 	dense2 := m.rowWork[0:12]
@@ -349,7 +353,7 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense3_Wx = dense3_W·dense2: [4] from [12] (cancer.ml:11)
 	dense3_Wx := m.rowWork[20:24]
-	kernels.GemmNN32(4, 12, 1, m.Dense3W, dense2, 1, dense3_Wx, 1, false)
+	kernels.GemmNT32(4, 1, 12, m.Dense3W, 12, dense2, 12, dense3_Wx, false)
 
 	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:11)
 	dense3 := m.rowWork[24:28]
@@ -361,92 +365,73 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:12)
 	dense4_Wx := m.rowWork[28:29]
-	kernels.GemmNN32(1, 4, 1, m.Dense4W, dense3, 1, dense4_Wx, 1, false)
+	kernels.GemmNT32(1, 1, 4, m.Dense4W, 4, dense3, 4, dense4_Wx, false)
 
 	// p = sigmoid(dense4_Wx + dense4_b) (cancer.ml:12)
 	p := m.rowWork[29:30]
 	for f := 0; f < 1; f++ {
 		dense4_b_f := m.Dense4B[f]
-		p[f] = mlrt.Sigmoid32(dense4_Wx[f] + dense4_b_f)
+		p[f] = dense4_Wx[f] + dense4_b_f
 	}
+	kernels.BiasSigmoid32(p, p, 0.0)
 	// The outputs.
 	copy(dstRows[:NumOutputs], p)
 }
 
-// predictBatch computes the outputs of n ≤ MaxBatch rows of x into dst (inference: no dropout).
+// predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// input x: row-major rows to batch-major (cancer.ml:6)
-	x := w.work[0*MaxBatch : 30*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:30]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	x := w.work[0*PredictBatch : 30*PredictBatch]
+	kernels.Transpose32(n, 30, xRows, NumInputs, x, PredictBatch)
 
 	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:7)
-	dense1_Wx := w.work[30*MaxBatch : 50*MaxBatch]
-	kernels.GemmNN32(20, 30, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[30*PredictBatch : 50*PredictBatch]
+	kernels.GemmNN32(20, 30, n, m.Dense1W, x, PredictBatch, dense1_Wx, PredictBatch, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:7)
-	dense1 := w.work[0*MaxBatch : 20*MaxBatch]
+	dense1 := w.work[0*PredictBatch : 20*PredictBatch]
 	for f := 0; f < 20; f++ {
-		kernels.BiasTanh32(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh32(dense1[f*PredictBatch:][:n], dense1_Wx[f*PredictBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [12] from [20] (cancer.ml:9)
-	dense2_Wx := w.work[30*MaxBatch : 42*MaxBatch]
-	kernels.GemmNN32(12, 20, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[30*PredictBatch : 42*PredictBatch]
+	kernels.GemmNN32(12, 20, n, m.Dense2W, dense1, PredictBatch, dense2_Wx, PredictBatch, false)
 
 	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:9)
-	dense2 := w.work[0*MaxBatch : 12*MaxBatch]
+	dense2 := w.work[0*PredictBatch : 12*PredictBatch]
 	for f := 0; f < 12; f++ {
-		kernels.BiasTanh32(dense2[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
+		kernels.BiasTanh32(dense2[f*PredictBatch:][:n], dense2_Wx[f*PredictBatch:], m.Dense2B[f])
 	}
 
 	// dense3_Wx = dense3_W·dense2: [4] from [12] (cancer.ml:11)
-	dense3_Wx := w.work[20*MaxBatch : 24*MaxBatch]
-	kernels.GemmNN32(4, 12, n, m.Dense3W, dense2, MaxBatch, dense3_Wx, MaxBatch, false)
+	dense3_Wx := w.work[20*PredictBatch : 24*PredictBatch]
+	kernels.GemmNN32(4, 12, n, m.Dense3W, dense2, PredictBatch, dense3_Wx, PredictBatch, false)
 
 	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:11)
-	dense3 := w.work[24*MaxBatch : 28*MaxBatch]
+	dense3 := w.work[24*PredictBatch : 28*PredictBatch]
 	for f := 0; f < 4; f++ {
-		kernels.BiasTanh32(dense3[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
+		kernels.BiasTanh32(dense3[f*PredictBatch:][:n], dense3_Wx[f*PredictBatch:], m.Dense3B[f])
 	}
 
 	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:12)
-	dense4_Wx := w.work[28*MaxBatch : 29*MaxBatch]
-	kernels.GemmNN32(1, 4, n, m.Dense4W, dense3, MaxBatch, dense4_Wx, MaxBatch, false)
+	dense4_Wx := w.work[28*PredictBatch : 29*PredictBatch]
+	kernels.GemmNN32(1, 4, n, m.Dense4W, dense3, PredictBatch, dense4_Wx, PredictBatch, false)
 
 	// p = sigmoid(dense4_Wx + dense4_b) (cancer.ml:12)
-	p := w.work[29*MaxBatch : 30*MaxBatch]
+	p := w.work[29*PredictBatch : 30*PredictBatch]
 	for f := 0; f < 1; f++ {
-		out := p[f*MaxBatch:][:n]
-		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
-		dense4_b_f := m.Dense4B[f]
-		for b := range out {
-			out[b] = mlrt.Sigmoid32(r_dense4_Wx[b] + dense4_b_f)
-		}
+		kernels.BiasSigmoid32(p[f*PredictBatch:][:n], dense4_Wx[f*PredictBatch:], m.Dense4B[f])
 	}
 	// The outputs, row-major.
-	for f := 0; f < NumOutputs; f++ {
-		row := p[f*MaxBatch:][:n]
-		for b, v := range row {
-			dstRows[b*NumOutputs+f] = v
-		}
-	}
+	kernels.Transpose32(NumOutputs, n, p, PredictBatch, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
 	// input x: row-major rows to batch-major (cancer.ml:6)
 	x := w.work[0*MaxBatch : 30*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:30]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose32(n, 30, xRows, NumInputs, x, MaxBatch)
 
 	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:7)
 	dense1_Wx := w.work[30*MaxBatch : 50*MaxBatch]
@@ -496,40 +481,26 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// p = sigmoid(dense4_z) (cancer.ml:12)
 	p := w.work[42*MaxBatch : 43*MaxBatch]
 	for f := 0; f < 1; f++ {
-		out := p[f*MaxBatch:][:n]
-		r_dense4_z := dense4_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = mlrt.Sigmoid32(r_dense4_z[b])
-		}
+		kernels.BiasSigmoid32(p[f*MaxBatch:][:n], dense4_z[f*MaxBatch:], 0.0)
 	}
 
 	// target y: row-major rows to batch-major (cancer.ml:14)
 	y := w.work[43*MaxBatch : 44*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := yRows[b*NumTargets:][:1]
-		for f, v := range row {
-			y[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose32(n, 1, yRows, NumTargets, y, MaxBatch)
 
 	// loss = mean of bce over the batch and its 1 elements (cancer.ml:15)
 	var sum_loss float64
 	for f := 0; f < 1; f++ {
-		r_dense4_z_2 := dense4_z[f*MaxBatch:][:n]
+		r_dense4_z := dense4_z[f*MaxBatch:][:n]
 		r_y := y[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
-			sum_loss += float64(mlrt.Softplus32(r_dense4_z_2[b]) - r_dense4_z_2[b]*r_y[b])
+			sum_loss += float64(mlrt.Softplus32(r_dense4_z[b]) - r_dense4_z[b]*r_y[b])
 		}
 	}
 	loss := T(sum_loss / float64(total*1))
 	// The outputs, row-major.
 	if predRows != nil {
-		for f := 0; f < NumOutputs; f++ {
-			row := p[f*MaxBatch:][:n]
-			for b, v := range row {
-				predRows[b*NumOutputs+f] = v
-			}
-		}
+		kernels.Transpose32(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -542,12 +513,7 @@ dropout off.
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
 	// input x: row-major rows to batch-major (cancer.ml:6)
 	x := w.work[0*MaxBatch : 30*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:30]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose32(n, 30, xRows, NumInputs, x, MaxBatch)
 
 	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:7)
 	dense1_Wx := w.work[30*MaxBatch : 50*MaxBatch]
@@ -631,29 +597,20 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// p = sigmoid(dense4_z) (cancer.ml:12)
 	p := w.work[128*MaxBatch : 129*MaxBatch]
 	for f := 0; f < 1; f++ {
-		out := p[f*MaxBatch:][:n]
-		r_dense4_z := dense4_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = mlrt.Sigmoid32(r_dense4_z[b])
-		}
+		kernels.BiasSigmoid32(p[f*MaxBatch:][:n], dense4_z[f*MaxBatch:], 0.0)
 	}
 
 	// target y: row-major rows to batch-major (cancer.ml:14)
 	y := w.work[129*MaxBatch : 130*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := yRows[b*NumTargets:][:1]
-		for f, v := range row {
-			y[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose32(n, 1, yRows, NumTargets, y, MaxBatch)
 
 	// loss = mean of bce over the batch and its 1 elements (cancer.ml:15)
 	var sum_loss float64
 	for f := 0; f < 1; f++ {
-		r_dense4_z_2 := dense4_z[f*MaxBatch:][:n]
+		r_dense4_z := dense4_z[f*MaxBatch:][:n]
 		r_y := y[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
-			sum_loss += float64(mlrt.Softplus32(r_dense4_z_2[b]) - r_dense4_z_2[b]*r_y[b])
+			sum_loss += float64(mlrt.Softplus32(r_dense4_z[b]) - r_dense4_z[b]*r_y[b])
 		}
 	}
 	loss := T(sum_loss / float64(total*1))
@@ -788,12 +745,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNT32(20, 30, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		for f := 0; f < NumOutputs; f++ {
-			row := p[f*MaxBatch:][:n]
-			for b, v := range row {
-				predRows[b*NumOutputs+f] = v
-			}
-		}
+		kernels.Transpose32(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
 }

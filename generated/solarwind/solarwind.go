@@ -43,6 +43,11 @@ const (
 	NumWorkers = 2
 	minSplit   = 64
 )
+const (
+	// PredictBatch is how many rows a worker runs through the network at a time in Predict:
+	// as many as keep that pass's intermediate values within about 128 KB, at least MaxBatch.
+	PredictBatch = 128
+)
 
 // job is what a worker is asked to do with its share of a call.
 type job int
@@ -56,7 +61,7 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [45999 * MaxBatch]T
+	work    [max(45999*MaxBatch, 24795*PredictBatch)]T
 	scratch [1]T
 	// grads and loss are this worker's share of the last call.
 	grads [NumParams]T
@@ -159,15 +164,15 @@ func (m *Model) MaxBatch() int {
 }
 
 // Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst
-// (NumOutputs values a row). It runs in batches of MaxBatch, shared by the workers, and
-// allocates nothing.
+// (NumOutputs values a row). Each worker takes its share of the rows in batches of
+// PredictBatch; it allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
 	if n == 1 {
 		m.predictRow(dst, x)
 		return
 	}
 	m.cx, m.cpred, m.cn = x, dst, n
-	m.run(jobPredict, n >= 2*MaxBatch)
+	m.run(jobPredict, n >= minSplit)
 	m.cx, m.cpred = nil, nil
 }
 
@@ -219,8 +224,7 @@ func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	return loss
 }
 
-// part runs worker k's share of the current call: rows lo … hi-1 of a loss, or every
-// NumWorkers-th batch of a prediction.
+// part runs worker k's share of the current call: rows lo … hi-1.
 func (m *Model) part(k int, j job) {
 	w := &m.w[k]
 	lo, hi := k*m.cn/NumWorkers, (k+1)*m.cn/NumWorkers
@@ -242,8 +246,8 @@ func (m *Model) part(k int, j job) {
 	}
 	switch j {
 	case jobPredict:
-		for i := k * MaxBatch; i < m.cn; i += NumWorkers * MaxBatch {
-			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], min(MaxBatch, m.cn-i))
+		for i := lo; i < hi; i += PredictBatch {
+			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], min(PredictBatch, hi-i))
 		}
 	case jobLoss:
 		w.loss = float64(m.lossBatch(w, m.cx[lo*NumInputs:], m.cy[lo*NumTargets:], hi-lo, m.cn, pred))
@@ -402,34 +406,29 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	copy(dstRows[:NumOutputs], xhat)
 }
 
-// predictBatch computes the outputs of n ≤ MaxBatch rows of x into dst (inference: no dropout).
+// predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// input x: row-major rows to batch-major (solarwind.ml:7)
-	x := w.work[0*MaxBatch : 720*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:720]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	x := w.work[0*PredictBatch : 720*PredictBatch]
+	kernels.Transpose32(n, 720, xRows, NumInputs, x, PredictBatch)
 
 	// conv1d1_in = pad(x) (solarwind.ml:7)
-	conv1d1_in := w.work[720*MaxBatch : 1467*MaxBatch]
-	clear(conv1d1_in[0*MaxBatch : 12*MaxBatch])
-	copy(conv1d1_in[12*MaxBatch:732*MaxBatch], x)
-	clear(conv1d1_in[732*MaxBatch : 747*MaxBatch])
+	conv1d1_in := w.work[720*PredictBatch : 1467*PredictBatch]
+	clear(conv1d1_in[0*PredictBatch : 12*PredictBatch])
+	copy(conv1d1_in[12*PredictBatch:732*PredictBatch], x)
+	clear(conv1d1_in[732*PredictBatch : 747*PredictBatch])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [240, 32] from [249, 3], kernel 10, stride 1 (solarwind.ml:8)
-	conv1d1_Wx := w.work[1467*MaxBatch : 9147*MaxBatch]
+	conv1d1_Wx := w.work[1467*PredictBatch : 9147*PredictBatch]
 	for l := 0; l < 240; l++ {
-		kernels.GemmNN32(32, 30, n, m.Conv1d1W, conv1d1_in[(l*3)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*32)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN32(32, 30, n, m.Conv1d1W, conv1d1_in[(l*3)*PredictBatch:], PredictBatch, conv1d1_Wx[(l*32)*PredictBatch:], PredictBatch, false)
 	}
 
 	// conv1d1 = relu(conv1d1_Wx + conv1d1_b) (solarwind.ml:8)
-	conv1d1 := w.work[9147*MaxBatch : 16827*MaxBatch]
+	conv1d1 := w.work[9147*PredictBatch : 16827*PredictBatch]
 	for f := 0; f < 7680; f++ {
-		out := conv1d1[f*MaxBatch:][:n]
-		r_conv1d1_Wx := conv1d1_Wx[f*MaxBatch:][:len(out)]
+		out := conv1d1[f*PredictBatch:][:n]
+		r_conv1d1_Wx := conv1d1_Wx[f*PredictBatch:][:len(out)]
 		conv1d1_b_f := m.Conv1d1B[f%32]
 		for b := range out {
 			out[b] = mlrt.Relu(r_conv1d1_Wx[b] + conv1d1_b_f)
@@ -437,22 +436,22 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// conv1d2_in = pad(conv1d1) (solarwind.ml:8)
-	conv1d2_in := w.work[16827*MaxBatch : 24795*MaxBatch]
-	clear(conv1d2_in[0*MaxBatch : 128*MaxBatch])
-	copy(conv1d2_in[128*MaxBatch:7808*MaxBatch], conv1d1)
-	clear(conv1d2_in[7808*MaxBatch : 7968*MaxBatch])
+	conv1d2_in := w.work[16827*PredictBatch : 24795*PredictBatch]
+	clear(conv1d2_in[0*PredictBatch : 128*PredictBatch])
+	copy(conv1d2_in[128*PredictBatch:7808*PredictBatch], conv1d1)
+	clear(conv1d2_in[7808*PredictBatch : 7968*PredictBatch])
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, stride 1 (solarwind.ml:10)
-	conv1d2_Wx := w.work[1467*MaxBatch : 3387*MaxBatch]
+	conv1d2_Wx := w.work[1467*PredictBatch : 3387*PredictBatch]
 	for l := 0; l < 240; l++ {
-		kernels.GemmNN32(8, 320, n, m.Conv1d2W, conv1d2_in[(l*32)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*8)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN32(8, 320, n, m.Conv1d2W, conv1d2_in[(l*32)*PredictBatch:], PredictBatch, conv1d2_Wx[(l*8)*PredictBatch:], PredictBatch, false)
 	}
 
 	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (solarwind.ml:10)
-	conv1d2 := w.work[3387*MaxBatch : 5307*MaxBatch]
+	conv1d2 := w.work[3387*PredictBatch : 5307*PredictBatch]
 	for f := 0; f < 1920; f++ {
-		out := conv1d2[f*MaxBatch:][:n]
-		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
+		out := conv1d2[f*PredictBatch:][:n]
+		r_conv1d2_Wx := conv1d2_Wx[f*PredictBatch:][:len(out)]
 		conv1d2_b_f := m.Conv1d2B[f%8]
 		for b := range out {
 			out[b] = mlrt.Relu(r_conv1d2_Wx[b] + conv1d2_b_f)
@@ -460,22 +459,22 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// conv1d3_in = pad(conv1d2) (solarwind.ml:10)
-	conv1d3_in := w.work[5307*MaxBatch : 7299*MaxBatch]
-	clear(conv1d3_in[0*MaxBatch : 32*MaxBatch])
-	copy(conv1d3_in[32*MaxBatch:1952*MaxBatch], conv1d2)
-	clear(conv1d3_in[1952*MaxBatch : 1992*MaxBatch])
+	conv1d3_in := w.work[5307*PredictBatch : 7299*PredictBatch]
+	clear(conv1d3_in[0*PredictBatch : 32*PredictBatch])
+	copy(conv1d3_in[32*PredictBatch:1952*PredictBatch], conv1d2)
+	clear(conv1d3_in[1952*PredictBatch : 1992*PredictBatch])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [240, 4] from [249, 8], kernel 10, stride 1 (solarwind.ml:12)
-	conv1d3_Wx := w.work[7299*MaxBatch : 8259*MaxBatch]
+	conv1d3_Wx := w.work[7299*PredictBatch : 8259*PredictBatch]
 	for l := 0; l < 240; l++ {
-		kernels.GemmNN32(4, 80, n, m.Conv1d3W, conv1d3_in[(l*8)*MaxBatch:], MaxBatch, conv1d3_Wx[(l*4)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN32(4, 80, n, m.Conv1d3W, conv1d3_in[(l*8)*PredictBatch:], PredictBatch, conv1d3_Wx[(l*4)*PredictBatch:], PredictBatch, false)
 	}
 
 	// conv1d3 = relu(conv1d3_Wx + conv1d3_b) (solarwind.ml:12)
-	conv1d3 := w.work[9147*MaxBatch : 10107*MaxBatch]
+	conv1d3 := w.work[9147*PredictBatch : 10107*PredictBatch]
 	for f := 0; f < 960; f++ {
-		out := conv1d3[f*MaxBatch:][:n]
-		r_conv1d3_Wx := conv1d3_Wx[f*MaxBatch:][:len(out)]
+		out := conv1d3[f*PredictBatch:][:n]
+		r_conv1d3_Wx := conv1d3_Wx[f*PredictBatch:][:len(out)]
 		conv1d3_b_f := m.Conv1d3B[f%4]
 		for b := range out {
 			out[b] = mlrt.Relu(r_conv1d3_Wx[b] + conv1d3_b_f)
@@ -483,46 +482,36 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
-	conv1d4_in := w.work[10107*MaxBatch : 11079*MaxBatch]
-	clear(conv1d4_in[0*MaxBatch : 4*MaxBatch])
-	copy(conv1d4_in[4*MaxBatch:964*MaxBatch], conv1d3)
-	clear(conv1d4_in[964*MaxBatch : 972*MaxBatch])
+	conv1d4_in := w.work[10107*PredictBatch : 11079*PredictBatch]
+	clear(conv1d4_in[0*PredictBatch : 4*PredictBatch])
+	copy(conv1d4_in[4*PredictBatch:964*PredictBatch], conv1d3)
+	clear(conv1d4_in[964*PredictBatch : 972*PredictBatch])
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d4_in): [240, 3] from [243, 4], kernel 4, stride 1 (solarwind.ml:13)
-	conv1d4_Wx := w.work[0*MaxBatch : 720*MaxBatch]
+	conv1d4_Wx := w.work[0*PredictBatch : 720*PredictBatch]
 	for l := 0; l < 240; l++ {
-		kernels.GemmNN32(3, 16, n, m.Conv1d4W, conv1d4_in[(l*4)*MaxBatch:], MaxBatch, conv1d4_Wx[(l*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN32(3, 16, n, m.Conv1d4W, conv1d4_in[(l*4)*PredictBatch:], PredictBatch, conv1d4_Wx[(l*3)*PredictBatch:], PredictBatch, false)
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (solarwind.ml:13)
-	xhat := w.work[720*MaxBatch : 1440*MaxBatch]
+	xhat := w.work[720*PredictBatch : 1440*PredictBatch]
 	for f := 0; f < 720; f++ {
-		out := xhat[f*MaxBatch:][:n]
-		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
+		out := xhat[f*PredictBatch:][:n]
+		r_conv1d4_Wx := conv1d4_Wx[f*PredictBatch:][:len(out)]
 		conv1d4_b_f := m.Conv1d4B[f%3]
 		for b := range out {
 			out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
 		}
 	}
 	// The outputs, row-major.
-	for f := 0; f < NumOutputs; f++ {
-		row := xhat[f*MaxBatch:][:n]
-		for b, v := range row {
-			dstRows[b*NumOutputs+f] = v
-		}
-	}
+	kernels.Transpose32(NumOutputs, n, xhat, PredictBatch, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
 	// input x: row-major rows to batch-major (solarwind.ml:7)
 	x := w.work[0*MaxBatch : 720*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:720]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose32(n, 720, xRows, NumInputs, x, MaxBatch)
 
 	// conv1d1_in = pad(x) (solarwind.ml:7)
 	conv1d1_in := w.work[720*MaxBatch : 1467*MaxBatch]
@@ -638,12 +627,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := T(sum_loss / float64(total*720))
 	// The outputs, row-major.
 	if predRows != nil {
-		for f := 0; f < NumOutputs; f++ {
-			row := xhat[f*MaxBatch:][:n]
-			for b, v := range row {
-				predRows[b*NumOutputs+f] = v
-			}
-		}
+		kernels.Transpose32(NumOutputs, n, xhat, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -656,12 +640,7 @@ dropout off.
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
 	// input x: row-major rows to batch-major (solarwind.ml:7)
 	x := w.work[0*MaxBatch : 720*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:720]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose32(n, 720, xRows, NumInputs, x, MaxBatch)
 
 	// conv1d1_in = pad(x) (solarwind.ml:7)
 	conv1d1_in := w.work[720*MaxBatch : 1467*MaxBatch]
@@ -976,12 +955,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 	// The outputs, row-major.
 	if predRows != nil {
-		for f := 0; f < NumOutputs; f++ {
-			row := xhat[f*MaxBatch:][:n]
-			for b, v := range row {
-				predRows[b*NumOutputs+f] = v
-			}
-		}
+		kernels.Transpose32(NumOutputs, n, xhat, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
 }

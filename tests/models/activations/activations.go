@@ -44,6 +44,11 @@ const (
 	NumWorkers = 2
 	minSplit   = 64
 )
+const (
+	// PredictBatch is how many rows a worker runs through the network at a time in Predict:
+	// as many as keep that pass's intermediate values within about 128 KB, at least MaxBatch.
+	PredictBatch = 1024
+)
 
 // job is what a worker is asked to do with its share of a call.
 type job int
@@ -57,7 +62,7 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [50 * MaxBatch]T
+	work    [max(50*MaxBatch, 9*PredictBatch)]T
 	scratch [1]T
 	// grads and loss are this worker's share of the last call.
 	grads [NumParams]T
@@ -180,15 +185,15 @@ func (m *Model) MaxBatch() int {
 }
 
 // Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst
-// (NumOutputs values a row). It runs in batches of MaxBatch, shared by the workers, and
-// allocates nothing.
+// (NumOutputs values a row). Each worker takes its share of the rows in batches of
+// PredictBatch; it allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
 	if n == 1 {
 		m.predictRow(dst, x)
 		return
 	}
 	m.cx, m.cpred, m.cn = x, dst, n
-	m.run(jobPredict, n >= 2*MaxBatch)
+	m.run(jobPredict, n >= minSplit)
 	m.cx, m.cpred = nil, nil
 }
 
@@ -240,8 +245,7 @@ func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	return loss
 }
 
-// part runs worker k's share of the current call: rows lo … hi-1 of a loss, or every
-// NumWorkers-th batch of a prediction.
+// part runs worker k's share of the current call: rows lo … hi-1.
 func (m *Model) part(k int, j job) {
 	w := &m.w[k]
 	lo, hi := k*m.cn/NumWorkers, (k+1)*m.cn/NumWorkers
@@ -263,8 +267,8 @@ func (m *Model) part(k int, j job) {
 	}
 	switch j {
 	case jobPredict:
-		for i := k * MaxBatch; i < m.cn; i += NumWorkers * MaxBatch {
-			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], min(MaxBatch, m.cn-i))
+		for i := lo; i < hi; i += PredictBatch {
+			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], min(PredictBatch, hi-i))
 		}
 	case jobLoss:
 		w.loss = float64(m.lossBatch(w, m.cx[lo*NumInputs:], m.cy[lo*NumTargets:], hi-lo, m.cn, pred))
@@ -344,7 +348,7 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense1_Wx = dense1_W·x: [4] from [5] (activations.ml:5)
 	dense1_Wx := m.rowWork[5:9]
-	kernels.GemmNN64(4, 5, 1, m.Dense1W, x, 1, dense1_Wx, 1, false)
+	kernels.GemmNT64(4, 1, 5, m.Dense1W, 5, x, 5, dense1_Wx, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (activations.ml:5)
 	dense1 := m.rowWork[0:4]
@@ -356,18 +360,19 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense2_Wx = dense2_W·dense1: [4] from [4] (activations.ml:6)
 	dense2_Wx := m.rowWork[5:9]
-	kernels.GemmNN64(4, 4, 1, m.Dense2W, dense1, 1, dense2_Wx, 1, false)
+	kernels.GemmNT64(4, 1, 4, m.Dense2W, 4, dense1, 4, dense2_Wx, false)
 
 	// dense2 = sigmoid(dense2_Wx + dense2_b) (activations.ml:6)
 	dense2 := m.rowWork[0:4]
 	for f := 0; f < 4; f++ {
 		dense2_b_f := m.Dense2B[f]
-		dense2[f] = mlrt.Sigmoid64(dense2_Wx[f] + dense2_b_f)
+		dense2[f] = dense2_Wx[f] + dense2_b_f
 	}
+	kernels.BiasSigmoid64(dense2, dense2, 0.0)
 
 	// dense3_Wx = dense3_W·dense2: [4] from [4] (activations.ml:7)
 	dense3_Wx := m.rowWork[5:9]
-	kernels.GemmNN64(4, 4, 1, m.Dense3W, dense2, 1, dense3_Wx, 1, false)
+	kernels.GemmNT64(4, 1, 4, m.Dense3W, 4, dense2, 4, dense3_Wx, false)
 
 	// dense3 = relu(dense3_Wx + dense3_b) (activations.ml:7)
 	dense3 := m.rowWork[0:4]
@@ -378,7 +383,7 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense4_Wx = dense4_W·dense3: [4] from [4] (activations.ml:8)
 	dense4_Wx := m.rowWork[5:9]
-	kernels.GemmNN64(4, 4, 1, m.Dense4W, dense3, 1, dense4_Wx, 1, false)
+	kernels.GemmNT64(4, 1, 4, m.Dense4W, 4, dense3, 4, dense4_Wx, false)
 
 	// dense4 = softplus(dense4_Wx + dense4_b) (activations.ml:8)
 	dense4 := m.rowWork[0:4]
@@ -389,7 +394,7 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense5_Wx = dense5_W·dense4: [4] from [4] (activations.ml:9)
 	dense5_Wx := m.rowWork[5:9]
-	kernels.GemmNN64(4, 4, 1, m.Dense5W, dense4, 1, dense5_Wx, 1, false)
+	kernels.GemmNT64(4, 1, 4, m.Dense5W, 4, dense4, 4, dense5_Wx, false)
 
 	// dense5 = sin(dense5_Wx + dense5_b) (activations.ml:9)
 	dense5 := m.rowWork[0:4]
@@ -400,7 +405,7 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense6_Wx = dense6_W·dense5: [3] from [4] (activations.ml:10)
 	dense6_Wx := m.rowWork[5:8]
-	kernels.GemmNN64(3, 4, 1, m.Dense6W, dense5, 1, dense6_Wx, 1, false)
+	kernels.GemmNT64(3, 1, 4, m.Dense6W, 4, dense5, 4, dense6_Wx, false)
 
 	// u = dense6_Wx + dense6_b (activations.ml:10)
 	u := m.rowWork[0:3]
@@ -412,51 +417,41 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	copy(dstRows[:NumOutputs], u)
 }
 
-// predictBatch computes the outputs of n ≤ MaxBatch rows of x into dst (inference: no dropout).
+// predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// input x: row-major rows to batch-major (activations.ml:4)
-	x := w.work[0*MaxBatch : 5*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:5]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	x := w.work[0*PredictBatch : 5*PredictBatch]
+	kernels.Transpose64(n, 5, xRows, NumInputs, x, PredictBatch)
 
 	// dense1_Wx = dense1_W·x: [4] from [5] (activations.ml:5)
-	dense1_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	kernels.GemmNN64(4, 5, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[5*PredictBatch : 9*PredictBatch]
+	kernels.GemmNN64(4, 5, n, m.Dense1W, x, PredictBatch, dense1_Wx, PredictBatch, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (activations.ml:5)
-	dense1 := w.work[0*MaxBatch : 4*MaxBatch]
+	dense1 := w.work[0*PredictBatch : 4*PredictBatch]
 	for f := 0; f < 4; f++ {
-		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(dense1[f*PredictBatch:][:n], dense1_Wx[f*PredictBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [4] from [4] (activations.ml:6)
-	dense2_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	kernels.GemmNN64(4, 4, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[5*PredictBatch : 9*PredictBatch]
+	kernels.GemmNN64(4, 4, n, m.Dense2W, dense1, PredictBatch, dense2_Wx, PredictBatch, false)
 
 	// dense2 = sigmoid(dense2_Wx + dense2_b) (activations.ml:6)
-	dense2 := w.work[0*MaxBatch : 4*MaxBatch]
+	dense2 := w.work[0*PredictBatch : 4*PredictBatch]
 	for f := 0; f < 4; f++ {
-		out := dense2[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = mlrt.Sigmoid64(r_dense2_Wx[b] + dense2_b_f)
-		}
+		kernels.BiasSigmoid64(dense2[f*PredictBatch:][:n], dense2_Wx[f*PredictBatch:], m.Dense2B[f])
 	}
 
 	// dense3_Wx = dense3_W·dense2: [4] from [4] (activations.ml:7)
-	dense3_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	kernels.GemmNN64(4, 4, n, m.Dense3W, dense2, MaxBatch, dense3_Wx, MaxBatch, false)
+	dense3_Wx := w.work[5*PredictBatch : 9*PredictBatch]
+	kernels.GemmNN64(4, 4, n, m.Dense3W, dense2, PredictBatch, dense3_Wx, PredictBatch, false)
 
 	// dense3 = relu(dense3_Wx + dense3_b) (activations.ml:7)
-	dense3 := w.work[0*MaxBatch : 4*MaxBatch]
+	dense3 := w.work[0*PredictBatch : 4*PredictBatch]
 	for f := 0; f < 4; f++ {
-		out := dense3[f*MaxBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
+		out := dense3[f*PredictBatch:][:n]
+		r_dense3_Wx := dense3_Wx[f*PredictBatch:][:len(out)]
 		dense3_b_f := m.Dense3B[f]
 		for b := range out {
 			out[b] = mlrt.Relu(r_dense3_Wx[b] + dense3_b_f)
@@ -464,14 +459,14 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// dense4_Wx = dense4_W·dense3: [4] from [4] (activations.ml:8)
-	dense4_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	kernels.GemmNN64(4, 4, n, m.Dense4W, dense3, MaxBatch, dense4_Wx, MaxBatch, false)
+	dense4_Wx := w.work[5*PredictBatch : 9*PredictBatch]
+	kernels.GemmNN64(4, 4, n, m.Dense4W, dense3, PredictBatch, dense4_Wx, PredictBatch, false)
 
 	// dense4 = softplus(dense4_Wx + dense4_b) (activations.ml:8)
-	dense4 := w.work[0*MaxBatch : 4*MaxBatch]
+	dense4 := w.work[0*PredictBatch : 4*PredictBatch]
 	for f := 0; f < 4; f++ {
-		out := dense4[f*MaxBatch:][:n]
-		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
+		out := dense4[f*PredictBatch:][:n]
+		r_dense4_Wx := dense4_Wx[f*PredictBatch:][:len(out)]
 		dense4_b_f := m.Dense4B[f]
 		for b := range out {
 			out[b] = mlrt.Softplus64(r_dense4_Wx[b] + dense4_b_f)
@@ -479,14 +474,14 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// dense5_Wx = dense5_W·dense4: [4] from [4] (activations.ml:9)
-	dense5_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	kernels.GemmNN64(4, 4, n, m.Dense5W, dense4, MaxBatch, dense5_Wx, MaxBatch, false)
+	dense5_Wx := w.work[5*PredictBatch : 9*PredictBatch]
+	kernels.GemmNN64(4, 4, n, m.Dense5W, dense4, PredictBatch, dense5_Wx, PredictBatch, false)
 
 	// dense5 = sin(dense5_Wx + dense5_b) (activations.ml:9)
-	dense5 := w.work[0*MaxBatch : 4*MaxBatch]
+	dense5 := w.work[0*PredictBatch : 4*PredictBatch]
 	for f := 0; f < 4; f++ {
-		out := dense5[f*MaxBatch:][:n]
-		r_dense5_Wx := dense5_Wx[f*MaxBatch:][:len(out)]
+		out := dense5[f*PredictBatch:][:n]
+		r_dense5_Wx := dense5_Wx[f*PredictBatch:][:len(out)]
 		dense5_b_f := m.Dense5B[f]
 		for b := range out {
 			out[b] = mlrt.Sin64(r_dense5_Wx[b] + dense5_b_f)
@@ -494,38 +489,28 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// dense6_Wx = dense6_W·dense5: [3] from [4] (activations.ml:10)
-	dense6_Wx := w.work[5*MaxBatch : 8*MaxBatch]
-	kernels.GemmNN64(3, 4, n, m.Dense6W, dense5, MaxBatch, dense6_Wx, MaxBatch, false)
+	dense6_Wx := w.work[5*PredictBatch : 8*PredictBatch]
+	kernels.GemmNN64(3, 4, n, m.Dense6W, dense5, PredictBatch, dense6_Wx, PredictBatch, false)
 
 	// u = dense6_Wx + dense6_b (activations.ml:10)
-	u := w.work[0*MaxBatch : 3*MaxBatch]
+	u := w.work[0*PredictBatch : 3*PredictBatch]
 	for f := 0; f < 3; f++ {
-		out := u[f*MaxBatch:][:n]
-		r_dense6_Wx := dense6_Wx[f*MaxBatch:][:len(out)]
+		out := u[f*PredictBatch:][:n]
+		r_dense6_Wx := dense6_Wx[f*PredictBatch:][:len(out)]
 		dense6_b_f := m.Dense6B[f]
 		for b := range out {
 			out[b] = r_dense6_Wx[b] + dense6_b_f
 		}
 	}
 	// The outputs, row-major.
-	for f := 0; f < NumOutputs; f++ {
-		row := u[f*MaxBatch:][:n]
-		for b, v := range row {
-			dstRows[b*NumOutputs+f] = v
-		}
-	}
+	kernels.Transpose64(NumOutputs, n, u, PredictBatch, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
 	// input x: row-major rows to batch-major (activations.ml:4)
 	x := w.work[0*MaxBatch : 5*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:5]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose64(n, 5, xRows, NumInputs, x, MaxBatch)
 
 	// dense1_Wx = dense1_W·x: [4] from [5] (activations.ml:5)
 	dense1_Wx := w.work[5*MaxBatch : 9*MaxBatch]
@@ -544,12 +529,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// dense2 = sigmoid(dense2_Wx + dense2_b) (activations.ml:6)
 	dense2 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
-		out := dense2[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = mlrt.Sigmoid64(r_dense2_Wx[b] + dense2_b_f)
-		}
+		kernels.BiasSigmoid64(dense2[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
 	}
 
 	// dense3_Wx = dense3_W·dense2: [4] from [4] (activations.ml:7)
@@ -614,12 +594,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// target y: row-major rows to batch-major (activations.ml:11)
 	y := w.work[5*MaxBatch : 8*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := yRows[b*NumTargets:][:3]
-		for f, v := range row {
-			y[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose64(n, 3, yRows, NumTargets, y, MaxBatch)
 
 	// sub = u - y (activations.ml:12)
 	sub := w.work[9*MaxBatch : 12*MaxBatch]
@@ -643,12 +618,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := T(sum_loss / float64(total*3))
 	// The outputs, row-major.
 	if predRows != nil {
-		for f := 0; f < NumOutputs; f++ {
-			row := u[f*MaxBatch:][:n]
-			for b, v := range row {
-				predRows[b*NumOutputs+f] = v
-			}
-		}
+		kernels.Transpose64(NumOutputs, n, u, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -661,12 +631,7 @@ dropout off.
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
 	// input x: row-major rows to batch-major (activations.ml:4)
 	x := w.work[0*MaxBatch : 5*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:5]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose64(n, 5, xRows, NumInputs, x, MaxBatch)
 
 	// dense1_Wx = dense1_W·x: [4] from [5] (activations.ml:5)
 	dense1_Wx := w.work[5*MaxBatch : 9*MaxBatch]
@@ -685,12 +650,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense2 = sigmoid(dense2_Wx + dense2_b) (activations.ml:6)
 	dense2 := w.work[13*MaxBatch : 17*MaxBatch]
 	for f := 0; f < 4; f++ {
-		out := dense2[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = mlrt.Sigmoid64(r_dense2_Wx[b] + dense2_b_f)
-		}
+		kernels.BiasSigmoid64(dense2[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
 	}
 
 	// dense3_Wx = dense3_W·dense2: [4] from [4] (activations.ml:7)
@@ -785,12 +745,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// target y: row-major rows to batch-major (activations.ml:11)
 	y := w.work[37*MaxBatch : 40*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := yRows[b*NumTargets:][:3]
-		for f, v := range row {
-			y[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose64(n, 3, yRows, NumTargets, y, MaxBatch)
 
 	// sub = u - y (activations.ml:12)
 	sub := w.work[43*MaxBatch : 46*MaxBatch]
@@ -990,12 +945,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNT64(4, 5, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		for f := 0; f < NumOutputs; f++ {
-			row := u[f*MaxBatch:][:n]
-			for b, v := range row {
-				predRows[b*NumOutputs+f] = v
-			}
-		}
+		kernels.Transpose64(NumOutputs, n, u, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
 }

@@ -40,6 +40,11 @@ const (
 	NumWorkers = 2
 	minSplit   = 64
 )
+const (
+	// PredictBatch is how many rows a worker runs through the network at a time in Predict:
+	// as many as keep that pass's intermediate values within about 128 KB, at least MaxBatch.
+	PredictBatch = 1024
+)
 
 // job is what a worker is asked to do with its share of a call.
 type job int
@@ -53,7 +58,7 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [30 * MaxBatch]T
+	work    [max(30*MaxBatch, 7*PredictBatch)]T
 	scratch [1]T
 	// grads and loss are this worker's share of the last call.
 	grads [NumParams]T
@@ -136,15 +141,15 @@ func (m *Model) MaxBatch() int {
 }
 
 // Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst
-// (NumOutputs values a row). It runs in batches of MaxBatch, shared by the workers, and
-// allocates nothing.
+// (NumOutputs values a row). Each worker takes its share of the rows in batches of
+// PredictBatch; it allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
 	if n == 1 {
 		m.predictRow(dst, x)
 		return
 	}
 	m.cx, m.cpred, m.cn = x, dst, n
-	m.run(jobPredict, n >= 2*MaxBatch)
+	m.run(jobPredict, n >= minSplit)
 	m.cx, m.cpred = nil, nil
 }
 
@@ -196,8 +201,7 @@ func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	return loss
 }
 
-// part runs worker k's share of the current call: rows lo … hi-1 of a loss, or every
-// NumWorkers-th batch of a prediction.
+// part runs worker k's share of the current call: rows lo … hi-1.
 func (m *Model) part(k int, j job) {
 	w := &m.w[k]
 	lo, hi := k*m.cn/NumWorkers, (k+1)*m.cn/NumWorkers
@@ -219,8 +223,8 @@ func (m *Model) part(k int, j job) {
 	}
 	switch j {
 	case jobPredict:
-		for i := k * MaxBatch; i < m.cn; i += NumWorkers * MaxBatch {
-			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], min(MaxBatch, m.cn-i))
+		for i := lo; i < hi; i += PredictBatch {
+			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], min(PredictBatch, hi-i))
 		}
 	case jobLoss:
 		w.loss = float64(m.lossBatch(w, m.cx[lo*NumInputs:], m.cy[lo*NumTargets:], hi-lo, m.cn, pred))
@@ -300,7 +304,7 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense1_Wx = dense1_W·x: [3] from [4] (bceclip.ml:5)
 	dense1_Wx := m.rowWork[4:7]
-	kernels.GemmNN64(3, 4, 1, m.Dense1W, x, 1, dense1_Wx, 1, false)
+	kernels.GemmNT64(3, 1, 4, m.Dense1W, 4, x, 4, dense1_Wx, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bceclip.ml:5)
 	dense1 := m.rowWork[0:3]
@@ -312,7 +316,7 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense2_Wx = dense2_W·dense1: [2] from [3] (bceclip.ml:6)
 	dense2_Wx := m.rowWork[4:6]
-	kernels.GemmNN64(2, 3, 1, m.Dense2W, dense1, 1, dense2_Wx, 1, false)
+	kernels.GemmNT64(2, 1, 3, m.Dense2W, 3, dense1, 3, dense2_Wx, false)
 
 	// p = softplus(dense2_Wx + dense2_b) (bceclip.ml:6)
 	p := m.rowWork[0:2]
@@ -324,60 +328,45 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	copy(dstRows[:NumOutputs], p)
 }
 
-// predictBatch computes the outputs of n ≤ MaxBatch rows of x into dst (inference: no dropout).
+// predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// input x: row-major rows to batch-major (bceclip.ml:4)
-	x := w.work[0*MaxBatch : 4*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:4]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	x := w.work[0*PredictBatch : 4*PredictBatch]
+	kernels.Transpose64(n, 4, xRows, NumInputs, x, PredictBatch)
 
 	// dense1_Wx = dense1_W·x: [3] from [4] (bceclip.ml:5)
-	dense1_Wx := w.work[4*MaxBatch : 7*MaxBatch]
-	kernels.GemmNN64(3, 4, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[4*PredictBatch : 7*PredictBatch]
+	kernels.GemmNN64(3, 4, n, m.Dense1W, x, PredictBatch, dense1_Wx, PredictBatch, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bceclip.ml:5)
-	dense1 := w.work[0*MaxBatch : 3*MaxBatch]
+	dense1 := w.work[0*PredictBatch : 3*PredictBatch]
 	for f := 0; f < 3; f++ {
-		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(dense1[f*PredictBatch:][:n], dense1_Wx[f*PredictBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [2] from [3] (bceclip.ml:6)
-	dense2_Wx := w.work[4*MaxBatch : 6*MaxBatch]
-	kernels.GemmNN64(2, 3, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[4*PredictBatch : 6*PredictBatch]
+	kernels.GemmNN64(2, 3, n, m.Dense2W, dense1, PredictBatch, dense2_Wx, PredictBatch, false)
 
 	// p = softplus(dense2_Wx + dense2_b) (bceclip.ml:6)
-	p := w.work[0*MaxBatch : 2*MaxBatch]
+	p := w.work[0*PredictBatch : 2*PredictBatch]
 	for f := 0; f < 2; f++ {
-		out := p[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+		out := p[f*PredictBatch:][:n]
+		r_dense2_Wx := dense2_Wx[f*PredictBatch:][:len(out)]
 		dense2_b_f := m.Dense2B[f]
 		for b := range out {
 			out[b] = mlrt.Softplus64(r_dense2_Wx[b] + dense2_b_f)
 		}
 	}
 	// The outputs, row-major.
-	for f := 0; f < NumOutputs; f++ {
-		row := p[f*MaxBatch:][:n]
-		for b, v := range row {
-			dstRows[b*NumOutputs+f] = v
-		}
-	}
+	kernels.Transpose64(NumOutputs, n, p, PredictBatch, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
 	// input x: row-major rows to batch-major (bceclip.ml:4)
 	x := w.work[0*MaxBatch : 4*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:4]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose64(n, 4, xRows, NumInputs, x, MaxBatch)
 
 	// dense1_Wx = dense1_W·x: [3] from [4] (bceclip.ml:5)
 	dense1_Wx := w.work[4*MaxBatch : 7*MaxBatch]
@@ -406,12 +395,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// target y: row-major rows to batch-major (bceclip.ml:7)
 	y := w.work[4*MaxBatch : 6*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := yRows[b*NumTargets:][:2]
-		for f, v := range row {
-			y[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose64(n, 2, yRows, NumTargets, y, MaxBatch)
 
 	// p_clipped = clip(p) (bceclip.ml:8)
 	p_clipped := w.work[7*MaxBatch : 9*MaxBatch]
@@ -435,12 +419,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := T(sum_loss / float64(total*2))
 	// The outputs, row-major.
 	if predRows != nil {
-		for f := 0; f < NumOutputs; f++ {
-			row := p[f*MaxBatch:][:n]
-			for b, v := range row {
-				predRows[b*NumOutputs+f] = v
-			}
-		}
+		kernels.Transpose64(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -453,12 +432,7 @@ dropout off.
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
 	// input x: row-major rows to batch-major (bceclip.ml:4)
 	x := w.work[0*MaxBatch : 4*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:4]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose64(n, 4, xRows, NumInputs, x, MaxBatch)
 
 	// dense1_Wx = dense1_W·x: [3] from [4] (bceclip.ml:5)
 	dense1_Wx := w.work[4*MaxBatch : 7*MaxBatch]
@@ -497,12 +471,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// target y: row-major rows to batch-major (bceclip.ml:7)
 	y := w.work[12*MaxBatch : 14*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := yRows[b*NumTargets:][:2]
-		for f, v := range row {
-			y[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose64(n, 2, yRows, NumTargets, y, MaxBatch)
 
 	// p_clipped = clip(p) (bceclip.ml:8)
 	p_clipped := w.work[14*MaxBatch : 16*MaxBatch]
@@ -619,12 +588,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNT64(3, 4, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		for f := 0; f < NumOutputs; f++ {
-			row := p[f*MaxBatch:][:n]
-			for b, v := range row {
-				predRows[b*NumOutputs+f] = v
-			}
-		}
+		kernels.Transpose64(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
 }

@@ -41,6 +41,11 @@ const (
 	NumWorkers = 2
 	minSplit   = 64
 )
+const (
+	// PredictBatch is how many rows a worker runs through the network at a time in Predict:
+	// as many as keep that pass's intermediate values within about 128 KB, at least MaxBatch.
+	PredictBatch = 1024
+)
 
 // job is what a worker is asked to do with its share of a call.
 type job int
@@ -54,7 +59,7 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [30 * MaxBatch]T
+	work    [max(30*MaxBatch, 11*PredictBatch)]T
 	scratch [1]T
 	// grads and loss are this worker's share of the last call.
 	grads [NumParams]T
@@ -137,15 +142,15 @@ func (m *Model) MaxBatch() int {
 }
 
 // Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst
-// (NumOutputs values a row). It runs in batches of MaxBatch, shared by the workers, and
-// allocates nothing.
+// (NumOutputs values a row). Each worker takes its share of the rows in batches of
+// PredictBatch; it allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
 	if n == 1 {
 		m.predictRow(dst, x)
 		return
 	}
 	m.cx, m.cpred, m.cn = x, dst, n
-	m.run(jobPredict, n >= 2*MaxBatch)
+	m.run(jobPredict, n >= minSplit)
 	m.cx, m.cpred = nil, nil
 }
 
@@ -197,8 +202,7 @@ func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	return loss
 }
 
-// part runs worker k's share of the current call: rows lo … hi-1 of a loss, or every
-// NumWorkers-th batch of a prediction.
+// part runs worker k's share of the current call: rows lo … hi-1.
 func (m *Model) part(k int, j job) {
 	w := &m.w[k]
 	lo, hi := k*m.cn/NumWorkers, (k+1)*m.cn/NumWorkers
@@ -220,8 +224,8 @@ func (m *Model) part(k int, j job) {
 	}
 	switch j {
 	case jobPredict:
-		for i := k * MaxBatch; i < m.cn; i += NumWorkers * MaxBatch {
-			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], min(MaxBatch, m.cn-i))
+		for i := lo; i < hi; i += PredictBatch {
+			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], min(PredictBatch, hi-i))
 		}
 	case jobLoss:
 		w.loss = float64(m.lossBatch(w, m.cx[lo*NumInputs:], m.cy[lo*NumTargets:], hi-lo, m.cn, pred))
@@ -301,7 +305,7 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense1_Wx = dense1_W·x: [5] from [6] (bcelogits.ml:5)
 	dense1_Wx := m.rowWork[6:11]
-	kernels.GemmNN64(5, 6, 1, m.Dense1W, x, 1, dense1_Wx, 1, false)
+	kernels.GemmNT64(5, 1, 6, m.Dense1W, 6, x, 6, dense1_Wx, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bcelogits.ml:5)
 	dense1 := m.rowWork[0:5]
@@ -313,72 +317,53 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense2_Wx = dense2_W·dense1: [1] from [5] (bcelogits.ml:7)
 	dense2_Wx := m.rowWork[5:6]
-	kernels.GemmNN64(1, 5, 1, m.Dense2W, dense1, 1, dense2_Wx, 1, false)
+	kernels.GemmNT64(1, 1, 5, m.Dense2W, 5, dense1, 5, dense2_Wx, false)
 
 	// p = sigmoid(dense2_Wx + dense2_b) (bcelogits.ml:7)
 	p := m.rowWork[6:7]
 	for f := 0; f < 1; f++ {
 		dense2_b_f := m.Dense2B[f]
-		p[f] = mlrt.Sigmoid64(dense2_Wx[f] + dense2_b_f)
+		p[f] = dense2_Wx[f] + dense2_b_f
 	}
+	kernels.BiasSigmoid64(p, p, 0.0)
 	// The outputs.
 	copy(dstRows[:NumOutputs], p)
 }
 
-// predictBatch computes the outputs of n ≤ MaxBatch rows of x into dst (inference: no dropout).
+// predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// input x: row-major rows to batch-major (bcelogits.ml:4)
-	x := w.work[0*MaxBatch : 6*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:6]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	x := w.work[0*PredictBatch : 6*PredictBatch]
+	kernels.Transpose64(n, 6, xRows, NumInputs, x, PredictBatch)
 
 	// dense1_Wx = dense1_W·x: [5] from [6] (bcelogits.ml:5)
-	dense1_Wx := w.work[6*MaxBatch : 11*MaxBatch]
-	kernels.GemmNN64(5, 6, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[6*PredictBatch : 11*PredictBatch]
+	kernels.GemmNN64(5, 6, n, m.Dense1W, x, PredictBatch, dense1_Wx, PredictBatch, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bcelogits.ml:5)
-	dense1 := w.work[0*MaxBatch : 5*MaxBatch]
+	dense1 := w.work[0*PredictBatch : 5*PredictBatch]
 	for f := 0; f < 5; f++ {
-		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(dense1[f*PredictBatch:][:n], dense1_Wx[f*PredictBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [1] from [5] (bcelogits.ml:7)
-	dense2_Wx := w.work[5*MaxBatch : 6*MaxBatch]
-	kernels.GemmNN64(1, 5, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[5*PredictBatch : 6*PredictBatch]
+	kernels.GemmNN64(1, 5, n, m.Dense2W, dense1, PredictBatch, dense2_Wx, PredictBatch, false)
 
 	// p = sigmoid(dense2_Wx + dense2_b) (bcelogits.ml:7)
-	p := w.work[6*MaxBatch : 7*MaxBatch]
+	p := w.work[6*PredictBatch : 7*PredictBatch]
 	for f := 0; f < 1; f++ {
-		out := p[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = mlrt.Sigmoid64(r_dense2_Wx[b] + dense2_b_f)
-		}
+		kernels.BiasSigmoid64(p[f*PredictBatch:][:n], dense2_Wx[f*PredictBatch:], m.Dense2B[f])
 	}
 	// The outputs, row-major.
-	for f := 0; f < NumOutputs; f++ {
-		row := p[f*MaxBatch:][:n]
-		for b, v := range row {
-			dstRows[b*NumOutputs+f] = v
-		}
-	}
+	kernels.Transpose64(NumOutputs, n, p, PredictBatch, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
 	// input x: row-major rows to batch-major (bcelogits.ml:4)
 	x := w.work[0*MaxBatch : 6*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:6]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose64(n, 6, xRows, NumInputs, x, MaxBatch)
 
 	// dense1_Wx = dense1_W·x: [5] from [6] (bcelogits.ml:5)
 	dense1_Wx := w.work[6*MaxBatch : 11*MaxBatch]
@@ -408,40 +393,26 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// p = sigmoid(dense2_z) (bcelogits.ml:7)
 	p := w.work[7*MaxBatch : 8*MaxBatch]
 	for f := 0; f < 1; f++ {
-		out := p[f*MaxBatch:][:n]
-		r_dense2_z := dense2_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = mlrt.Sigmoid64(r_dense2_z[b])
-		}
+		kernels.BiasSigmoid64(p[f*MaxBatch:][:n], dense2_z[f*MaxBatch:], 0.0)
 	}
 
 	// target y: row-major rows to batch-major (bcelogits.ml:8)
 	y := w.work[8*MaxBatch : 9*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := yRows[b*NumTargets:][:1]
-		for f, v := range row {
-			y[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose64(n, 1, yRows, NumTargets, y, MaxBatch)
 
 	// loss = mean of bce over the batch and its 1 elements (bcelogits.ml:9)
 	var sum_loss float64
 	for f := 0; f < 1; f++ {
-		r_dense2_z_2 := dense2_z[f*MaxBatch:][:n]
+		r_dense2_z := dense2_z[f*MaxBatch:][:n]
 		r_y := y[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
-			sum_loss += float64(mlrt.Softplus64(r_dense2_z_2[b]) - r_dense2_z_2[b]*r_y[b])
+			sum_loss += float64(mlrt.Softplus64(r_dense2_z[b]) - r_dense2_z[b]*r_y[b])
 		}
 	}
 	loss := T(sum_loss / float64(total*1))
 	// The outputs, row-major.
 	if predRows != nil {
-		for f := 0; f < NumOutputs; f++ {
-			row := p[f*MaxBatch:][:n]
-			for b, v := range row {
-				predRows[b*NumOutputs+f] = v
-			}
-		}
+		kernels.Transpose64(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -454,12 +425,7 @@ dropout off.
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
 	// input x: row-major rows to batch-major (bcelogits.ml:4)
 	x := w.work[0*MaxBatch : 6*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:6]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose64(n, 6, xRows, NumInputs, x, MaxBatch)
 
 	// dense1_Wx = dense1_W·x: [5] from [6] (bcelogits.ml:5)
 	dense1_Wx := w.work[6*MaxBatch : 11*MaxBatch]
@@ -506,29 +472,20 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// p = sigmoid(dense2_z) (bcelogits.ml:7)
 	p := w.work[21*MaxBatch : 22*MaxBatch]
 	for f := 0; f < 1; f++ {
-		out := p[f*MaxBatch:][:n]
-		r_dense2_z := dense2_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = mlrt.Sigmoid64(r_dense2_z[b])
-		}
+		kernels.BiasSigmoid64(p[f*MaxBatch:][:n], dense2_z[f*MaxBatch:], 0.0)
 	}
 
 	// target y: row-major rows to batch-major (bcelogits.ml:8)
 	y := w.work[23*MaxBatch : 24*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := yRows[b*NumTargets:][:1]
-		for f, v := range row {
-			y[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose64(n, 1, yRows, NumTargets, y, MaxBatch)
 
 	// loss = mean of bce over the batch and its 1 elements (bcelogits.ml:9)
 	var sum_loss float64
 	for f := 0; f < 1; f++ {
-		r_dense2_z_2 := dense2_z[f*MaxBatch:][:n]
+		r_dense2_z := dense2_z[f*MaxBatch:][:n]
 		r_y := y[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
-			sum_loss += float64(mlrt.Softplus64(r_dense2_z_2[b]) - r_dense2_z_2[b]*r_y[b])
+			sum_loss += float64(mlrt.Softplus64(r_dense2_z[b]) - r_dense2_z[b]*r_y[b])
 		}
 	}
 	loss := T(sum_loss / float64(total*1))
@@ -602,12 +559,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNT64(5, 6, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		for f := 0; f < NumOutputs; f++ {
-			row := p[f*MaxBatch:][:n]
-			for b, v := range row {
-				predRows[b*NumOutputs+f] = v
-			}
-		}
+		kernels.Transpose64(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
 }

@@ -43,6 +43,11 @@ const (
 	NumWorkers = 2
 	minSplit   = 64
 )
+const (
+	// PredictBatch is how many rows a worker runs through the network at a time in Predict:
+	// as many as keep that pass's intermediate values within about 128 KB, at least MaxBatch.
+	PredictBatch = 64
+)
 
 // job is what a worker is asked to do with its share of a call.
 type job int
@@ -56,7 +61,7 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [327 * MaxBatch]T
+	work    [max(327*MaxBatch, 150*PredictBatch)]T
 	scratch [1]T
 	// grads and loss are this worker's share of the last call.
 	grads [NumParams]T
@@ -159,15 +164,15 @@ func (m *Model) MaxBatch() int {
 }
 
 // Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst
-// (NumOutputs values a row). It runs in batches of MaxBatch, shared by the workers, and
-// allocates nothing.
+// (NumOutputs values a row). Each worker takes its share of the rows in batches of
+// PredictBatch; it allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
 	if n == 1 {
 		m.predictRow(dst, x)
 		return
 	}
 	m.cx, m.cpred, m.cn = x, dst, n
-	m.run(jobPredict, n >= 2*MaxBatch)
+	m.run(jobPredict, n >= minSplit)
 	m.cx, m.cpred = nil, nil
 }
 
@@ -219,8 +224,7 @@ func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	return loss
 }
 
-// part runs worker k's share of the current call: rows lo … hi-1 of a loss, or every
-// NumWorkers-th batch of a prediction.
+// part runs worker k's share of the current call: rows lo … hi-1.
 func (m *Model) part(k int, j job) {
 	w := &m.w[k]
 	lo, hi := k*m.cn/NumWorkers, (k+1)*m.cn/NumWorkers
@@ -242,8 +246,8 @@ func (m *Model) part(k int, j job) {
 	}
 	switch j {
 	case jobPredict:
-		for i := k * MaxBatch; i < m.cn; i += NumWorkers * MaxBatch {
-			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], min(MaxBatch, m.cn-i))
+		for i := lo; i < hi; i += PredictBatch {
+			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], min(PredictBatch, hi-i))
 		}
 	case jobLoss:
 		w.loss = float64(m.lossBatch(w, m.cx[lo*NumInputs:], m.cy[lo*NumTargets:], hi-lo, m.cn, pred))
@@ -370,8 +374,9 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	conv1d3 := m.rowWork[39:48]
 	for f := 0; f < 9; f++ {
 		conv1d3_b_f := m.Conv1d3B[f%3]
-		conv1d3[f] = mlrt.Sigmoid64(conv1d3_Wx[f] + conv1d3_b_f)
+		conv1d3[f] = conv1d3_Wx[f] + conv1d3_b_f
 	}
+	kernels.BiasSigmoid64(conv1d3, conv1d3, 0.0)
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d3): [3, 2] from [3, 3], kernel 1, stride 1 (conv.ml:10)
 	conv1d4_Wx := m.rowWork[48:54]
@@ -389,46 +394,41 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	copy(dstRows[:NumOutputs], xhat)
 }
 
-// predictBatch computes the outputs of n ≤ MaxBatch rows of x into dst (inference: no dropout).
+// predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// input x: row-major rows to batch-major (conv.ml:5)
-	x := w.work[0*MaxBatch : 24*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:24]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	x := w.work[0*PredictBatch : 24*PredictBatch]
+	kernels.Transpose64(n, 24, xRows, NumInputs, x, PredictBatch)
 
 	// conv1d1_in = pad(x) (conv.ml:5)
-	conv1d1_in := w.work[24*MaxBatch : 54*MaxBatch]
-	clear(conv1d1_in[0*MaxBatch : 2*MaxBatch])
-	copy(conv1d1_in[2*MaxBatch:26*MaxBatch], x)
-	clear(conv1d1_in[26*MaxBatch : 30*MaxBatch])
+	conv1d1_in := w.work[24*PredictBatch : 54*PredictBatch]
+	clear(conv1d1_in[0*PredictBatch : 2*PredictBatch])
+	copy(conv1d1_in[2*PredictBatch:26*PredictBatch], x)
+	clear(conv1d1_in[26*PredictBatch : 30*PredictBatch])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [12, 4] from [15, 2], kernel 4, stride 1 (conv.ml:6)
-	conv1d1_Wx := w.work[54*MaxBatch : 102*MaxBatch]
+	conv1d1_Wx := w.work[54*PredictBatch : 102*PredictBatch]
 	for l := 0; l < 12; l++ {
-		kernels.GemmNN64(4, 8, n, m.Conv1d1W, conv1d1_in[(l*2)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*4)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(4, 8, n, m.Conv1d1W, conv1d1_in[(l*2)*PredictBatch:], PredictBatch, conv1d1_Wx[(l*4)*PredictBatch:], PredictBatch, false)
 	}
 
 	// conv1d1 = tanh(conv1d1_Wx + conv1d1_b) (conv.ml:6)
-	conv1d1 := w.work[102*MaxBatch : 150*MaxBatch]
+	conv1d1 := w.work[102*PredictBatch : 150*PredictBatch]
 	for f := 0; f < 48; f++ {
-		kernels.BiasTanh64(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%4])
+		kernels.BiasTanh64(conv1d1[f*PredictBatch:][:n], conv1d1_Wx[f*PredictBatch:], m.Conv1d1B[f%4])
 	}
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d1): [5, 3] from [12, 4], kernel 3, stride 2 (conv.ml:8)
-	conv1d2_Wx := w.work[0*MaxBatch : 15*MaxBatch]
+	conv1d2_Wx := w.work[0*PredictBatch : 15*PredictBatch]
 	for l := 0; l < 5; l++ {
-		kernels.GemmNN64(3, 12, n, m.Conv1d2W, conv1d1[(l*8)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(3, 12, n, m.Conv1d2W, conv1d1[(l*8)*PredictBatch:], PredictBatch, conv1d2_Wx[(l*3)*PredictBatch:], PredictBatch, false)
 	}
 
 	// conv1d2 = softplus(conv1d2_Wx + conv1d2_b) (conv.ml:8)
-	conv1d2 := w.work[24*MaxBatch : 39*MaxBatch]
+	conv1d2 := w.work[24*PredictBatch : 39*PredictBatch]
 	for f := 0; f < 15; f++ {
-		out := conv1d2[f*MaxBatch:][:n]
-		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
+		out := conv1d2[f*PredictBatch:][:n]
+		r_conv1d2_Wx := conv1d2_Wx[f*PredictBatch:][:len(out)]
 		conv1d2_b_f := m.Conv1d2B[f%3]
 		for b := range out {
 			out[b] = mlrt.Softplus64(r_conv1d2_Wx[b] + conv1d2_b_f)
@@ -436,63 +436,48 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// conv1d3_in = pad(conv1d2) (conv.ml:8)
-	conv1d3_in := w.work[54*MaxBatch : 75*MaxBatch]
-	clear(conv1d3_in[0*MaxBatch : 3*MaxBatch])
-	copy(conv1d3_in[3*MaxBatch:18*MaxBatch], conv1d2)
-	clear(conv1d3_in[18*MaxBatch : 21*MaxBatch])
+	conv1d3_in := w.work[54*PredictBatch : 75*PredictBatch]
+	clear(conv1d3_in[0*PredictBatch : 3*PredictBatch])
+	copy(conv1d3_in[3*PredictBatch:18*PredictBatch], conv1d2)
+	clear(conv1d3_in[18*PredictBatch : 21*PredictBatch])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [3, 3] from [7, 3], kernel 3, stride 2 (conv.ml:9)
-	conv1d3_Wx := w.work[15*MaxBatch : 24*MaxBatch]
+	conv1d3_Wx := w.work[15*PredictBatch : 24*PredictBatch]
 	for l := 0; l < 3; l++ {
-		kernels.GemmNN64(3, 9, n, m.Conv1d3W, conv1d3_in[(l*6)*MaxBatch:], MaxBatch, conv1d3_Wx[(l*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(3, 9, n, m.Conv1d3W, conv1d3_in[(l*6)*PredictBatch:], PredictBatch, conv1d3_Wx[(l*3)*PredictBatch:], PredictBatch, false)
 	}
 
 	// conv1d3 = sigmoid(conv1d3_Wx + conv1d3_b) (conv.ml:9)
-	conv1d3 := w.work[39*MaxBatch : 48*MaxBatch]
+	conv1d3 := w.work[39*PredictBatch : 48*PredictBatch]
 	for f := 0; f < 9; f++ {
-		out := conv1d3[f*MaxBatch:][:n]
-		r_conv1d3_Wx := conv1d3_Wx[f*MaxBatch:][:len(out)]
-		conv1d3_b_f := m.Conv1d3B[f%3]
-		for b := range out {
-			out[b] = mlrt.Sigmoid64(r_conv1d3_Wx[b] + conv1d3_b_f)
-		}
+		kernels.BiasSigmoid64(conv1d3[f*PredictBatch:][:n], conv1d3_Wx[f*PredictBatch:], m.Conv1d3B[f%3])
 	}
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d3): [3, 2] from [3, 3], kernel 1, stride 1 (conv.ml:10)
-	conv1d4_Wx := w.work[48*MaxBatch : 54*MaxBatch]
+	conv1d4_Wx := w.work[48*PredictBatch : 54*PredictBatch]
 	for l := 0; l < 3; l++ {
-		kernels.GemmNN64(2, 3, n, m.Conv1d4W, conv1d3[(l*3)*MaxBatch:], MaxBatch, conv1d4_Wx[(l*2)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(2, 3, n, m.Conv1d4W, conv1d3[(l*3)*PredictBatch:], PredictBatch, conv1d4_Wx[(l*2)*PredictBatch:], PredictBatch, false)
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (conv.ml:10)
-	xhat := w.work[75*MaxBatch : 81*MaxBatch]
+	xhat := w.work[75*PredictBatch : 81*PredictBatch]
 	for f := 0; f < 6; f++ {
-		out := xhat[f*MaxBatch:][:n]
-		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
+		out := xhat[f*PredictBatch:][:n]
+		r_conv1d4_Wx := conv1d4_Wx[f*PredictBatch:][:len(out)]
 		conv1d4_b_f := m.Conv1d4B[f%2]
 		for b := range out {
 			out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
 		}
 	}
 	// The outputs, row-major.
-	for f := 0; f < NumOutputs; f++ {
-		row := xhat[f*MaxBatch:][:n]
-		for b, v := range row {
-			dstRows[b*NumOutputs+f] = v
-		}
-	}
+	kernels.Transpose64(NumOutputs, n, xhat, PredictBatch, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
 	// input x: row-major rows to batch-major (conv.ml:5)
 	x := w.work[0*MaxBatch : 24*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:24]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose64(n, 24, xRows, NumInputs, x, MaxBatch)
 
 	// conv1d1_in = pad(x) (conv.ml:5)
 	conv1d1_in := w.work[24*MaxBatch : 54*MaxBatch]
@@ -544,12 +529,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// conv1d3 = sigmoid(conv1d3_Wx + conv1d3_b) (conv.ml:9)
 	conv1d3 := w.work[39*MaxBatch : 48*MaxBatch]
 	for f := 0; f < 9; f++ {
-		out := conv1d3[f*MaxBatch:][:n]
-		r_conv1d3_Wx := conv1d3_Wx[f*MaxBatch:][:len(out)]
-		conv1d3_b_f := m.Conv1d3B[f%3]
-		for b := range out {
-			out[b] = mlrt.Sigmoid64(r_conv1d3_Wx[b] + conv1d3_b_f)
-		}
+		kernels.BiasSigmoid64(conv1d3[f*MaxBatch:][:n], conv1d3_Wx[f*MaxBatch:], m.Conv1d3B[f%3])
 	}
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d3): [3, 2] from [3, 3], kernel 1, stride 1 (conv.ml:10)
@@ -571,12 +551,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// target y: row-major rows to batch-major (conv.ml:11)
 	y := w.work[81*MaxBatch : 87*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := yRows[b*NumTargets:][:6]
-		for f, v := range row {
-			y[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose64(n, 6, yRows, NumTargets, y, MaxBatch)
 
 	// sub = xhat - y (conv.ml:12)
 	sub := w.work[87*MaxBatch : 93*MaxBatch]
@@ -613,12 +588,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := loss_mse + 0.1*mae
 	// The outputs, row-major.
 	if predRows != nil {
-		for f := 0; f < NumOutputs; f++ {
-			row := xhat[f*MaxBatch:][:n]
-			for b, v := range row {
-				predRows[b*NumOutputs+f] = v
-			}
-		}
+		kernels.Transpose64(NumOutputs, n, xhat, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -631,12 +601,7 @@ dropout off.
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
 	// input x: row-major rows to batch-major (conv.ml:5)
 	x := w.work[0*MaxBatch : 24*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:24]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose64(n, 24, xRows, NumInputs, x, MaxBatch)
 
 	// conv1d1_in = pad(x) (conv.ml:5)
 	conv1d1_in := w.work[24*MaxBatch : 54*MaxBatch]
@@ -715,12 +680,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// conv1d3 = sigmoid(conv1d3_Wx + conv1d3_b) (conv.ml:9)
 	conv1d3 := w.work[0*MaxBatch : 9*MaxBatch]
 	for f := 0; f < 9; f++ {
-		out := conv1d3[f*MaxBatch:][:n]
-		r_conv1d3_Wx := conv1d3_Wx[f*MaxBatch:][:len(out)]
-		conv1d3_b_f := m.Conv1d3B[f%3]
-		for b := range out {
-			out[b] = mlrt.Sigmoid64(r_conv1d3_Wx[b] + conv1d3_b_f)
-		}
+		kernels.BiasSigmoid64(conv1d3[f*MaxBatch:][:n], conv1d3_Wx[f*MaxBatch:], m.Conv1d3B[f%3])
 	}
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d3): [3, 2] from [3, 3], kernel 1, stride 1 (conv.ml:10)
@@ -742,12 +702,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// target y: row-major rows to batch-major (conv.ml:11)
 	y := w.work[9*MaxBatch : 15*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := yRows[b*NumTargets:][:6]
-		for f, v := range row {
-			y[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose64(n, 6, yRows, NumTargets, y, MaxBatch)
 
 	// sub = xhat - y (conv.ml:12)
 	sub := w.work[234*MaxBatch : 240*MaxBatch]
@@ -942,12 +897,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 	// The outputs, row-major.
 	if predRows != nil {
-		for f := 0; f < NumOutputs; f++ {
-			row := xhat[f*MaxBatch:][:n]
-			for b, v := range row {
-				predRows[b*NumOutputs+f] = v
-			}
-		}
+		kernels.Transpose64(NumOutputs, n, xhat, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
 }

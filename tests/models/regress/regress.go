@@ -41,6 +41,11 @@ const (
 	NumWorkers = 2
 	minSplit   = 64
 )
+const (
+	// PredictBatch is how many rows a worker runs through the network at a time in Predict:
+	// as many as keep that pass's intermediate values within about 128 KB, at least MaxBatch.
+	PredictBatch = 1024
+)
 
 // job is what a worker is asked to do with its share of a call.
 type job int
@@ -54,7 +59,7 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [35 * MaxBatch]T
+	work    [max(35*MaxBatch, 15*PredictBatch)]T
 	scratch [1]T
 	// grads and loss are this worker's share of the last call.
 	grads [NumParams]T
@@ -137,15 +142,15 @@ func (m *Model) MaxBatch() int {
 }
 
 // Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst
-// (NumOutputs values a row). It runs in batches of MaxBatch, shared by the workers, and
-// allocates nothing.
+// (NumOutputs values a row). Each worker takes its share of the rows in batches of
+// PredictBatch; it allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
 	if n == 1 {
 		m.predictRow(dst, x)
 		return
 	}
 	m.cx, m.cpred, m.cn = x, dst, n
-	m.run(jobPredict, n >= 2*MaxBatch)
+	m.run(jobPredict, n >= minSplit)
 	m.cx, m.cpred = nil, nil
 }
 
@@ -197,8 +202,7 @@ func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	return loss
 }
 
-// part runs worker k's share of the current call: rows lo … hi-1 of a loss, or every
-// NumWorkers-th batch of a prediction.
+// part runs worker k's share of the current call: rows lo … hi-1.
 func (m *Model) part(k int, j job) {
 	w := &m.w[k]
 	lo, hi := k*m.cn/NumWorkers, (k+1)*m.cn/NumWorkers
@@ -220,8 +224,8 @@ func (m *Model) part(k int, j job) {
 	}
 	switch j {
 	case jobPredict:
-		for i := k * MaxBatch; i < m.cn; i += NumWorkers * MaxBatch {
-			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], min(MaxBatch, m.cn-i))
+		for i := lo; i < hi; i += PredictBatch {
+			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], min(PredictBatch, hi-i))
 		}
 	case jobLoss:
 		w.loss = float64(m.lossBatch(w, m.cx[lo*NumInputs:], m.cy[lo*NumTargets:], hi-lo, m.cn, pred))
@@ -301,7 +305,7 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense1_Wx = dense1_W·x: [6] from [3] (regress.ml:5)
 	dense1_Wx := m.rowWork[3:9]
-	kernels.GemmNN64(6, 3, 1, m.Dense1W, x, 1, dense1_Wx, 1, false)
+	kernels.GemmNT64(6, 1, 3, m.Dense1W, 3, x, 3, dense1_Wx, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (regress.ml:5)
 	dense1 := m.rowWork[9:15]
@@ -313,7 +317,7 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// dense2_Wx = dense2_W·dense1: [2] from [6] (regress.ml:7)
 	dense2_Wx := m.rowWork[0:2]
-	kernels.GemmNN64(2, 6, 1, m.Dense2W, dense1, 1, dense2_Wx, 1, false)
+	kernels.GemmNT64(2, 1, 6, m.Dense2W, 6, dense1, 6, dense2_Wx, false)
 
 	// u = dense2_Wx + dense2_b (regress.ml:7)
 	u := m.rowWork[3:5]
@@ -325,60 +329,45 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	copy(dstRows[:NumOutputs], u)
 }
 
-// predictBatch computes the outputs of n ≤ MaxBatch rows of x into dst (inference: no dropout).
+// predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// input x: row-major rows to batch-major (regress.ml:4)
-	x := w.work[0*MaxBatch : 3*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:3]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	x := w.work[0*PredictBatch : 3*PredictBatch]
+	kernels.Transpose64(n, 3, xRows, NumInputs, x, PredictBatch)
 
 	// dense1_Wx = dense1_W·x: [6] from [3] (regress.ml:5)
-	dense1_Wx := w.work[3*MaxBatch : 9*MaxBatch]
-	kernels.GemmNN64(6, 3, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[3*PredictBatch : 9*PredictBatch]
+	kernels.GemmNN64(6, 3, n, m.Dense1W, x, PredictBatch, dense1_Wx, PredictBatch, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (regress.ml:5)
-	dense1 := w.work[9*MaxBatch : 15*MaxBatch]
+	dense1 := w.work[9*PredictBatch : 15*PredictBatch]
 	for f := 0; f < 6; f++ {
-		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(dense1[f*PredictBatch:][:n], dense1_Wx[f*PredictBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [2] from [6] (regress.ml:7)
-	dense2_Wx := w.work[0*MaxBatch : 2*MaxBatch]
-	kernels.GemmNN64(2, 6, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[0*PredictBatch : 2*PredictBatch]
+	kernels.GemmNN64(2, 6, n, m.Dense2W, dense1, PredictBatch, dense2_Wx, PredictBatch, false)
 
 	// u = dense2_Wx + dense2_b (regress.ml:7)
-	u := w.work[3*MaxBatch : 5*MaxBatch]
+	u := w.work[3*PredictBatch : 5*PredictBatch]
 	for f := 0; f < 2; f++ {
-		out := u[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+		out := u[f*PredictBatch:][:n]
+		r_dense2_Wx := dense2_Wx[f*PredictBatch:][:len(out)]
 		dense2_b_f := m.Dense2B[f]
 		for b := range out {
 			out[b] = r_dense2_Wx[b] + dense2_b_f
 		}
 	}
 	// The outputs, row-major.
-	for f := 0; f < NumOutputs; f++ {
-		row := u[f*MaxBatch:][:n]
-		for b, v := range row {
-			dstRows[b*NumOutputs+f] = v
-		}
-	}
+	kernels.Transpose64(NumOutputs, n, u, PredictBatch, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
 	// input x: row-major rows to batch-major (regress.ml:4)
 	x := w.work[0*MaxBatch : 3*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:3]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose64(n, 3, xRows, NumInputs, x, MaxBatch)
 
 	// dense1_Wx = dense1_W·x: [6] from [3] (regress.ml:5)
 	dense1_Wx := w.work[3*MaxBatch : 9*MaxBatch]
@@ -407,12 +396,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// target y: row-major rows to batch-major (regress.ml:8)
 	y := w.work[5*MaxBatch : 7*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := yRows[b*NumTargets:][:2]
-		for f, v := range row {
-			y[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose64(n, 2, yRows, NumTargets, y, MaxBatch)
 
 	// sub = u - y (regress.ml:9)
 	sub := w.work[7*MaxBatch : 9*MaxBatch]
@@ -459,12 +443,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := loss_mse + 0.5*mae - 0.1*mean
 	// The outputs, row-major.
 	if predRows != nil {
-		for f := 0; f < NumOutputs; f++ {
-			row := u[f*MaxBatch:][:n]
-			for b, v := range row {
-				predRows[b*NumOutputs+f] = v
-			}
-		}
+		kernels.Transpose64(NumOutputs, n, u, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -477,12 +456,7 @@ dropout off.
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
 	// input x: row-major rows to batch-major (regress.ml:4)
 	x := w.work[0*MaxBatch : 3*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := xRows[b*NumInputs:][:3]
-		for f, v := range row {
-			x[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose64(n, 3, xRows, NumInputs, x, MaxBatch)
 
 	// dense1_Wx = dense1_W·x: [6] from [3] (regress.ml:5)
 	dense1_Wx := w.work[3*MaxBatch : 9*MaxBatch]
@@ -528,12 +502,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// target y: row-major rows to batch-major (regress.ml:8)
 	y := w.work[21*MaxBatch : 23*MaxBatch]
-	for b := 0; b < n; b++ {
-		row := yRows[b*NumTargets:][:2]
-		for f, v := range row {
-			y[f*MaxBatch+b] = v
-		}
-	}
+	kernels.Transpose64(n, 2, yRows, NumTargets, y, MaxBatch)
 
 	// sub = u - y (regress.ml:9)
 	sub := w.work[25*MaxBatch : 27*MaxBatch]
@@ -650,12 +619,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNT64(6, 3, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		for f := 0; f < NumOutputs; f++ {
-			row := u[f*MaxBatch:][:n]
-			for b, v := range row {
-				predRows[b*NumOutputs+f] = v
-			}
-		}
+		kernels.Transpose64(NumOutputs, n, u, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
 }
