@@ -72,3 +72,35 @@ func BiasSigmoid64(dst, src []float64, bias float64) {
 	}
 	biasSigmoid64Go(dst, src[:n], bias)
 }
+
+// BiasRelu32 sets dst[i] = max(src[i] + bias, 0) for i < len(dst), with the length
+// and aliasing rules of BiasTanh32. Both paths give the same values (NaN stays NaN;
+// the assembly path may give −0 where the Go path gives +0).
+func BiasRelu32(dst, src []float32, bias float32) {
+	n := len(dst)
+	checkLen("BiasRelu32", "src", len(src), n)
+	if n == 0 {
+		return
+	}
+	if UsingAsm() {
+		nfull := n / 16
+		relu32Asm(dst, src[:n], nfull, uint64(1)<<(n-nfull*16)-1, bias)
+		return
+	}
+	biasReluGo(dst, src[:n], bias)
+}
+
+// BiasRelu64 is BiasRelu32 in float64.
+func BiasRelu64(dst, src []float64, bias float64) {
+	n := len(dst)
+	checkLen("BiasRelu64", "src", len(src), n)
+	if n == 0 {
+		return
+	}
+	if UsingAsm() {
+		nfull := n / 8
+		relu64Asm(dst, src[:n], nfull, uint64(1)<<(n-nfull*8)-1, bias)
+		return
+	}
+	biasReluGo(dst, src[:n], bias)
+}

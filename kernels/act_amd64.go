@@ -24,3 +24,11 @@ func sigmoid32Asm(dst, src []float32, nfull int, mask uint64, bias float32) {
 func sigmoid64Asm(dst, src []float64, nfull int, mask uint64, bias float64) {
 	sigmoid64(&dst[0], &src[0], nfull, mask, bias)
 }
+
+func relu32Asm(dst, src []float32, nfull int, mask uint64, bias float32) {
+	relu32(&dst[0], &src[0], nfull, mask, bias)
+}
+
+func relu64Asm(dst, src []float64, nfull int, mask uint64, bias float64) {
+	relu64(&dst[0], &src[0], nfull, mask, bias)
+}

@@ -74,3 +74,10 @@ func Sigmoid64(x float64) float64 {
 
 // Sigmoid32 is Sigmoid64 computed in float64 and rounded once.
 func Sigmoid32(x float32) float32 { return float32(Sigmoid64(float64(x))) }
+
+func biasReluGo[T float](dst, src []T, bias T) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = max(v+bias, 0)
+	}
+}

@@ -16900,6 +16900,61 @@ sigmoid32_done:
 	VZEROUPPER
 	RET
 
+// func relu32(dst *float32, src *float32, nfull int, mask uint64, bias float32)
+// Requires: AVX, AVX512F
+TEXT ·relu32(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         nfull+16(FP), CX
+	MOVQ         mask+24(FP), AX
+	KMOVW        AX, K1
+	VBROADCASTSS bias+32(FP), Z16
+	VPXORD       Z17, Z17, Z17
+	CMPQ         CX, $0x04
+	JLT          relu32_one
+
+relu32_loop4:
+	VADDPS  (SI), Z16, Z0
+	VMAXPS  Z0, Z17, Z0
+	VMOVUPS Z0, (DI)
+	VADDPS  64(SI), Z16, Z1
+	VMAXPS  Z1, Z17, Z1
+	VMOVUPS Z1, 64(DI)
+	VADDPS  128(SI), Z16, Z2
+	VMAXPS  Z2, Z17, Z2
+	VMOVUPS Z2, 128(DI)
+	VADDPS  192(SI), Z16, Z3
+	VMAXPS  Z3, Z17, Z3
+	VMOVUPS Z3, 192(DI)
+	ADDQ    $0x00000100, SI
+	ADDQ    $0x00000100, DI
+	SUBQ    $0x04, CX
+	CMPQ    CX, $0x04
+	JGE     relu32_loop4
+
+relu32_one:
+	TESTQ   CX, CX
+	JEQ     relu32_tail
+	VADDPS  (SI), Z16, Z0
+	VMAXPS  Z0, Z17, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x00000040, SI
+	ADDQ    $0x00000040, DI
+	DECQ    CX
+	JMP     relu32_one
+
+relu32_tail:
+	KORTESTW  K1, K1
+	JEQ       relu32_done
+	VMOVUPS.Z (SI), K1, Z0
+	VADDPS    Z0, Z16, Z0
+	VMAXPS    Z0, Z17, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+relu32_done:
+	VZEROUPPER
+	RET
+
 // func transpose32(dst *float32, ldd int, src *float32, lds int, nr int, nc int, rmask uint64, cmask uint64)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·transpose32(SB), NOSPLIT, $0-64
@@ -17347,6 +17402,61 @@ sigmoid64_tail:
 	VMOVUPD          Z3, K1, (DI)
 
 sigmoid64_done:
+	VZEROUPPER
+	RET
+
+// func relu64(dst *float64, src *float64, nfull int, mask uint64, bias float64)
+// Requires: AVX, AVX512F
+TEXT ·relu64(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         nfull+16(FP), CX
+	MOVQ         mask+24(FP), AX
+	KMOVW        AX, K1
+	VBROADCASTSD bias+32(FP), Z16
+	VPXORD       Z17, Z17, Z17
+	CMPQ         CX, $0x04
+	JLT          relu64_one
+
+relu64_loop4:
+	VADDPD  (SI), Z16, Z0
+	VMAXPD  Z0, Z17, Z0
+	VMOVUPD Z0, (DI)
+	VADDPD  64(SI), Z16, Z1
+	VMAXPD  Z1, Z17, Z1
+	VMOVUPD Z1, 64(DI)
+	VADDPD  128(SI), Z16, Z2
+	VMAXPD  Z2, Z17, Z2
+	VMOVUPD Z2, 128(DI)
+	VADDPD  192(SI), Z16, Z3
+	VMAXPD  Z3, Z17, Z3
+	VMOVUPD Z3, 192(DI)
+	ADDQ    $0x00000100, SI
+	ADDQ    $0x00000100, DI
+	SUBQ    $0x04, CX
+	CMPQ    CX, $0x04
+	JGE     relu64_loop4
+
+relu64_one:
+	TESTQ   CX, CX
+	JEQ     relu64_tail
+	VADDPD  (SI), Z16, Z0
+	VMAXPD  Z0, Z17, Z0
+	VMOVUPD Z0, (DI)
+	ADDQ    $0x00000040, SI
+	ADDQ    $0x00000040, DI
+	DECQ    CX
+	JMP     relu64_one
+
+relu64_tail:
+	KORTESTW  K1, K1
+	JEQ       relu64_done
+	VMOVUPD.Z (SI), K1, Z0
+	VADDPD    Z0, Z16, Z0
+	VMAXPD    Z0, Z17, Z0
+	VMOVUPD   Z0, K1, (DI)
+
+relu64_done:
 	VZEROUPPER
 	RET
 

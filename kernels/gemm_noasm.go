@@ -27,3 +27,11 @@ func sigmoid32Asm(dst, src []float32, nfull int, mask uint64, bias float32) {
 func sigmoid64Asm(dst, src []float64, nfull int, mask uint64, bias float64) {
 	biasSigmoid64Go(dst, src, bias)
 }
+
+func relu32Asm(dst, src []float32, nfull int, mask uint64, bias float32) {
+	biasReluGo(dst, src, bias)
+}
+
+func relu64Asm(dst, src []float64, nfull int, mask uint64, bias float64) {
+	biasReluGo(dst, src, bias)
+}

@@ -58,6 +58,12 @@ func tanh64(dst *float64, src *float64, nfull int, mask uint64, bias float64)
 //go:noescape
 func sigmoid32(dst *float32, src *float32, nfull int, mask uint64, bias float32)
 
+// relu32 sets dst[i] = max(src[i]+bias, 0) for the nfull whole zmm and then the lanes
+// of one more zmm in mask.
+//
+//go:noescape
+func relu32(dst *float32, src *float32, nfull int, mask uint64, bias float32)
+
 // transpose32 sets dst[c*ldd+r] = src[r*lds+c] for r < nr, c < nc, one block of at most
 // one zmm of rows and columns; rmask has the low nr bits set, cmask the low nc.
 //
@@ -69,6 +75,12 @@ func transpose32(dst *float32, ldd int, src *float32, lds int, nr int, nc int, r
 //
 //go:noescape
 func sigmoid64(dst *float64, src *float64, nfull int, mask uint64, bias float64)
+
+// relu64 sets dst[i] = max(src[i]+bias, 0) for the nfull whole zmm and then the lanes
+// of one more zmm in mask.
+//
+//go:noescape
+func relu64(dst *float64, src *float64, nfull int, mask uint64, bias float64)
 
 // transpose64 sets dst[c*ldd+r] = src[r*lds+c] for r < nr, c < nc, one block of at most
 // one zmm of rows and columns; rmask has the low nr bits set, cmask the low nc.

@@ -343,8 +343,9 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	conv1d1 := m.rowWork[9147:16827]
 	for f := 0; f < 7680; f++ {
 		conv1d1_b_f := m.Conv1d1B[f%32]
-		conv1d1[f] = mlrt.Relu(conv1d1_Wx[f] + conv1d1_b_f)
+		conv1d1[f] = conv1d1_Wx[f] + conv1d1_b_f
 	}
+	kernels.BiasRelu32(conv1d1, conv1d1, 0.0)
 
 	// conv1d2_in = pad(conv1d1) (solarwind.ml:8)
 	conv1d2_in := m.rowWork[16827:24795]
@@ -362,8 +363,9 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	conv1d2 := m.rowWork[3387:5307]
 	for f := 0; f < 1920; f++ {
 		conv1d2_b_f := m.Conv1d2B[f%8]
-		conv1d2[f] = mlrt.Relu(conv1d2_Wx[f] + conv1d2_b_f)
+		conv1d2[f] = conv1d2_Wx[f] + conv1d2_b_f
 	}
+	kernels.BiasRelu32(conv1d2, conv1d2, 0.0)
 
 	// conv1d3_in = pad(conv1d2) (solarwind.ml:10)
 	conv1d3_in := m.rowWork[5307:7299]
@@ -381,8 +383,9 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	conv1d3 := m.rowWork[9147:10107]
 	for f := 0; f < 960; f++ {
 		conv1d3_b_f := m.Conv1d3B[f%4]
-		conv1d3[f] = mlrt.Relu(conv1d3_Wx[f] + conv1d3_b_f)
+		conv1d3[f] = conv1d3_Wx[f] + conv1d3_b_f
 	}
+	kernels.BiasRelu32(conv1d3, conv1d3, 0.0)
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
 	conv1d4_in := m.rowWork[10107:11079]
@@ -427,12 +430,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// conv1d1 = relu(conv1d1_Wx + conv1d1_b) (solarwind.ml:8)
 	conv1d1 := w.work[9147*PredictBatch : 16827*PredictBatch]
 	for f := 0; f < 7680; f++ {
-		out := conv1d1[f*PredictBatch:][:n]
-		r_conv1d1_Wx := conv1d1_Wx[f*PredictBatch:][:len(out)]
-		conv1d1_b_f := m.Conv1d1B[f%32]
-		for b := range out {
-			out[b] = mlrt.Relu(r_conv1d1_Wx[b] + conv1d1_b_f)
-		}
+		kernels.BiasRelu32(conv1d1[f*PredictBatch:][:n], conv1d1_Wx[f*PredictBatch:], m.Conv1d1B[f%32])
 	}
 
 	// conv1d2_in = pad(conv1d1) (solarwind.ml:8)
@@ -450,12 +448,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (solarwind.ml:10)
 	conv1d2 := w.work[3387*PredictBatch : 5307*PredictBatch]
 	for f := 0; f < 1920; f++ {
-		out := conv1d2[f*PredictBatch:][:n]
-		r_conv1d2_Wx := conv1d2_Wx[f*PredictBatch:][:len(out)]
-		conv1d2_b_f := m.Conv1d2B[f%8]
-		for b := range out {
-			out[b] = mlrt.Relu(r_conv1d2_Wx[b] + conv1d2_b_f)
-		}
+		kernels.BiasRelu32(conv1d2[f*PredictBatch:][:n], conv1d2_Wx[f*PredictBatch:], m.Conv1d2B[f%8])
 	}
 
 	// conv1d3_in = pad(conv1d2) (solarwind.ml:10)
@@ -473,12 +466,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// conv1d3 = relu(conv1d3_Wx + conv1d3_b) (solarwind.ml:12)
 	conv1d3 := w.work[9147*PredictBatch : 10107*PredictBatch]
 	for f := 0; f < 960; f++ {
-		out := conv1d3[f*PredictBatch:][:n]
-		r_conv1d3_Wx := conv1d3_Wx[f*PredictBatch:][:len(out)]
-		conv1d3_b_f := m.Conv1d3B[f%4]
-		for b := range out {
-			out[b] = mlrt.Relu(r_conv1d3_Wx[b] + conv1d3_b_f)
-		}
+		kernels.BiasRelu32(conv1d3[f*PredictBatch:][:n], conv1d3_Wx[f*PredictBatch:], m.Conv1d3B[f%4])
 	}
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
@@ -528,12 +516,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// conv1d1 = relu(conv1d1_Wx + conv1d1_b) (solarwind.ml:8)
 	conv1d1 := w.work[9147*MaxBatch : 16827*MaxBatch]
 	for f := 0; f < 7680; f++ {
-		out := conv1d1[f*MaxBatch:][:n]
-		r_conv1d1_Wx := conv1d1_Wx[f*MaxBatch:][:len(out)]
-		conv1d1_b_f := m.Conv1d1B[f%32]
-		for b := range out {
-			out[b] = mlrt.Relu(r_conv1d1_Wx[b] + conv1d1_b_f)
-		}
+		kernels.BiasRelu32(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%32])
 	}
 
 	// conv1d2_in = pad(conv1d1) (solarwind.ml:8)
@@ -551,12 +534,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (solarwind.ml:10)
 	conv1d2 := w.work[3387*MaxBatch : 5307*MaxBatch]
 	for f := 0; f < 1920; f++ {
-		out := conv1d2[f*MaxBatch:][:n]
-		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
-		conv1d2_b_f := m.Conv1d2B[f%8]
-		for b := range out {
-			out[b] = mlrt.Relu(r_conv1d2_Wx[b] + conv1d2_b_f)
-		}
+		kernels.BiasRelu32(conv1d2[f*MaxBatch:][:n], conv1d2_Wx[f*MaxBatch:], m.Conv1d2B[f%8])
 	}
 
 	// conv1d3_in = pad(conv1d2) (solarwind.ml:10)
@@ -574,12 +552,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// conv1d3 = relu(conv1d3_Wx + conv1d3_b) (solarwind.ml:12)
 	conv1d3 := w.work[9147*MaxBatch : 10107*MaxBatch]
 	for f := 0; f < 960; f++ {
-		out := conv1d3[f*MaxBatch:][:n]
-		r_conv1d3_Wx := conv1d3_Wx[f*MaxBatch:][:len(out)]
-		conv1d3_b_f := m.Conv1d3B[f%4]
-		for b := range out {
-			out[b] = mlrt.Relu(r_conv1d3_Wx[b] + conv1d3_b_f)
-		}
+		kernels.BiasRelu32(conv1d3[f*MaxBatch:][:n], conv1d3_Wx[f*MaxBatch:], m.Conv1d3B[f%4])
 	}
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
@@ -748,11 +721,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// conv1d3 = relu(conv1d3_z) (solarwind.ml:12)
 	conv1d3 := w.work[22587*MaxBatch : 23547*MaxBatch]
 	for f := 0; f < 960; f++ {
-		out := conv1d3[f*MaxBatch:][:n]
-		r_conv1d3_z := conv1d3_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = mlrt.Relu(r_conv1d3_z[b])
-		}
+		kernels.BiasRelu32(conv1d3[f*MaxBatch:][:n], conv1d3_z[f*MaxBatch:], 0.0)
 	}
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
@@ -845,9 +814,9 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	for f := 0; f < 960; f++ {
 		out := d_conv1d3_z[f*MaxBatch:][:n]
 		r_d_conv1d3 := d_conv1d3[f*MaxBatch:][:len(out)]
-		r_conv1d3_z_2 := conv1d3_z[f*MaxBatch:][:len(out)]
+		r_conv1d3_z := conv1d3_z[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = r_d_conv1d3[b] * mlrt.Step(r_conv1d3_z_2[b])
+			out[b] = r_d_conv1d3[b] * mlrt.Step(r_conv1d3_z[b])
 		}
 	}
 

@@ -17,6 +17,7 @@
 //     shuffle-tree horizontal reduction that leaves the results in dw order.
 //   - tanh{32,64}: dst[i] = tanh(src[i] + bias), elementwise (act.go).
 //   - sigmoid{32,64}: dst[i] = 1/(1 + e^−(src[i] + bias)) (sigmoid.go).
+//   - relu{32,64}: dst[i] = max(src[i] + bias, 0) (relu.go).
 //   - transpose{32,64}: one 16×16 / 8×8 block row-major ↔ batch-major
 //     (transpose.go).
 package main
@@ -76,6 +77,7 @@ func main() {
 	tanh64()
 	for _, d := range []dtype{f32, f64} {
 		sigmoid(d)
+		relu(d)
 		transpose(d)
 	}
 	Generate()

@@ -378,8 +378,9 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	dense3 := m.rowWork[0:4]
 	for f := 0; f < 4; f++ {
 		dense3_b_f := m.Dense3B[f]
-		dense3[f] = mlrt.Relu(dense3_Wx[f] + dense3_b_f)
+		dense3[f] = dense3_Wx[f] + dense3_b_f
 	}
+	kernels.BiasRelu64(dense3, dense3, 0.0)
 
 	// dense4_Wx = dense4_W·dense3: [4] from [4] (activations.ml:8)
 	dense4_Wx := m.rowWork[5:9]
@@ -450,12 +451,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// dense3 = relu(dense3_Wx + dense3_b) (activations.ml:7)
 	dense3 := w.work[0*PredictBatch : 4*PredictBatch]
 	for f := 0; f < 4; f++ {
-		out := dense3[f*PredictBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*PredictBatch:][:len(out)]
-		dense3_b_f := m.Dense3B[f]
-		for b := range out {
-			out[b] = mlrt.Relu(r_dense3_Wx[b] + dense3_b_f)
-		}
+		kernels.BiasRelu64(dense3[f*PredictBatch:][:n], dense3_Wx[f*PredictBatch:], m.Dense3B[f])
 	}
 
 	// dense4_Wx = dense4_W·dense3: [4] from [4] (activations.ml:8)
@@ -539,12 +535,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// dense3 = relu(dense3_Wx + dense3_b) (activations.ml:7)
 	dense3 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
-		out := dense3[f*MaxBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
-		dense3_b_f := m.Dense3B[f]
-		for b := range out {
-			out[b] = mlrt.Relu(r_dense3_Wx[b] + dense3_b_f)
-		}
+		kernels.BiasRelu64(dense3[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
 	}
 
 	// dense4_Wx = dense4_W·dense3: [4] from [4] (activations.ml:8)
@@ -671,11 +662,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense3 = relu(dense3_z) (activations.ml:7)
 	dense3 := w.work[5*MaxBatch : 9*MaxBatch]
 	for f := 0; f < 4; f++ {
-		out := dense3[f*MaxBatch:][:n]
-		r_dense3_z := dense3_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = mlrt.Relu(r_dense3_z[b])
-		}
+		kernels.BiasRelu64(dense3[f*MaxBatch:][:n], dense3_z[f*MaxBatch:], 0.0)
 	}
 
 	// dense4_Wx = dense4_W·dense3: [4] from [4] (activations.ml:8)
@@ -863,9 +850,9 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	for f := 0; f < 4; f++ {
 		out := d_dense3_z[f*MaxBatch:][:n]
 		r_d_dense3 := d_dense3[f*MaxBatch:][:len(out)]
-		r_dense3_z_2 := dense3_z[f*MaxBatch:][:len(out)]
+		r_dense3_z := dense3_z[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = r_d_dense3[b] * mlrt.Step(r_dense3_z_2[b])
+			out[b] = r_d_dense3[b] * mlrt.Step(r_dense3_z[b])
 		}
 	}
 
