@@ -1039,7 +1039,9 @@ func (en *entry) shapeOp(n *ir.Node) {
 			if n.PadL > 0 {
 				en.add(jen.Clear(rows(name, 0, n.PadL)))
 			}
-			en.add(jen.Copy(rows(name, n.PadL, n.PadL+a.Shape[0]), en.ref(a)))
+			if en.plan.Inside[a.ID] != n {
+				en.add(jen.Copy(rows(name, n.PadL, n.PadL+a.Shape[0]), en.ref(a)))
+			}
 			if n.PadR > 0 {
 				en.add(jen.Clear(rows(name, n.PadL+a.Shape[0], n.Shape[0])))
 			}

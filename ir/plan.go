@@ -19,6 +19,10 @@ type Plan struct {
 	Offset map[int]int
 	// Rows is the size of the work area in units of MaxBatch values.
 	Rows int
+	// Inside[id] is the pad whose buffer a node is computed straight into: the node's
+	// buffer is the interior of the pad's, so the pad only clears its borders instead of
+	// copying the whole activation (a conv layer's input).
+	Inside map[int]*Node
 }
 
 // fusable ops are computed inside the loop of their user when they have one user.
@@ -47,7 +51,7 @@ func fusesArgs(n *Node) bool {
 // Schedule plans the computation of roots in g. keep lists nodes that must get their own
 // buffer even if they could be fused (for example the prediction, which is copied out).
 func Schedule(g *Graph, roots []*Node) *Plan {
-	p := &Plan{Fused: map[int]bool{}, Live: map[int]bool{}, Uses: map[int]int{}, Offset: map[int]int{}}
+	p := &Plan{Fused: map[int]bool{}, Live: map[int]bool{}, Uses: map[int]int{}, Offset: map[int]int{}, Inside: map[int]*Node{}}
 	var visit func(n *Node)
 	visit = func(n *Node) {
 		if p.Live[n.ID] {
@@ -88,6 +92,20 @@ func Schedule(g *Graph, roots []*Node) *Plan {
 			p.Order = append(p.Order, n)
 		}
 	}
+	materialized := map[int]bool{}
+	for _, n := range p.Order {
+		materialized[n.ID] = true
+	}
+	for _, n := range p.Order {
+		if n.Op != OpPad {
+			continue
+		}
+		// The pad's one argument, read by nothing else, can live inside it. A pad of a pad
+		// would nest two such layouts; it stays a copy.
+		if a := n.Args[0]; materialized[a.ID] && a.Batched && n.Batched && p.Uses[a.ID] == 1 && !isRoot[a.ID] && a.Op != OpPad {
+			p.Inside[a.ID] = n
+		}
+	}
 	p.assignOffsets(isRoot)
 	return p
 }
@@ -112,31 +130,44 @@ func (p *Plan) assignOffsets(isRoot map[int]bool) {
 	type span struct{ off, rows int }
 	var free []span
 	top := 0
+	alloc := func(rows int) int {
+		for k, s := range free {
+			if s.rows >= rows {
+				if s.rows == rows {
+					free = append(free[:k], free[k+1:]...)
+				} else {
+					free[k] = span{s.off + rows, s.rows - rows}
+				}
+				return s.off
+			}
+		}
+		top += rows
+		return top - rows
+	}
 	expiring := map[int][]*Node{}
+	expire := func(n *Node, i int) {
+		if isRoot[n.ID] {
+			return
+		}
+		if l, ok := last[n.ID]; ok {
+			expiring[l] = append(expiring[l], n)
+		} else {
+			expiring[i] = append(expiring[i], n)
+		}
+	}
 	for i, n := range p.Order {
 		if n.Batched {
-			rows := n.Size()
-			off := -1
-			for k, s := range free {
-				if s.rows >= rows {
-					off = s.off
-					if s.rows == rows {
-						free = append(free[:k], free[k+1:]...)
-					} else {
-						free[k] = span{s.off + rows, s.rows - rows}
-					}
-					break
-				}
-			}
-			if off < 0 {
-				off = top
-				top += rows
-			}
-			p.Offset[n.ID] = off
-			if l, ok := last[n.ID]; ok && !isRoot[n.ID] {
-				expiring[l] = append(expiring[l], n)
-			} else if !ok && !isRoot[n.ID] {
-				expiring[i] = append(expiring[i], n)
+			if _, placed := p.Offset[n.ID]; placed {
+				// A pad whose argument was computed inside it.
+				expire(n, i)
+			} else if pad := p.Inside[n.ID]; pad != nil {
+				// The pad's buffer, with this node in its interior; freed with the pad.
+				off := alloc(pad.Size())
+				p.Offset[pad.ID] = off
+				p.Offset[n.ID] = off + pad.PadL*pad.Shape[1]
+			} else {
+				p.Offset[n.ID] = alloc(n.Size())
+				expire(n, i)
 			}
 		}
 		// Buffers whose last reader is node i are free for the nodes after it.

@@ -61,7 +61,7 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [max(45999*MaxBatch, 24795*PredictBatch)]T
+	work    [max(44799*MaxBatch, 16395*PredictBatch)]T
 	scratch [1]T
 	// grads and loss are this worker's share of the last call.
 	grads [NumParams]T
@@ -98,7 +98,7 @@ type Model struct {
 
 	w [NumWorkers]worker
 	// rowWork is the work area of the single-row Predict.
-	rowWork [45999]T
+	rowWork [44799]T
 	// The arguments of the current call, for the workers.
 	cx, cy, cpred []T
 	cn            int
@@ -324,23 +324,22 @@ func NewOptimizer() mlrt.Optimizer[T] {
 // predictRow computes the outputs of the single row x into dst (inference: no dropout).
 func (m *Model) predictRow(dstRows, xRows []T) {
 	// input x (solarwind.ml:7)
-	x := m.rowWork[0:720]
+	x := m.rowWork[12:732]
 	copy(x, xRows[:720])
 
 	// conv1d1_in = pad(x) (solarwind.ml:7)
-	conv1d1_in := m.rowWork[720:1467]
+	conv1d1_in := m.rowWork[0:747]
 	clear(conv1d1_in[0*1 : 12*1])
-	copy(conv1d1_in[12*1:732*1], x)
 	clear(conv1d1_in[732*1 : 747*1])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [240, 32] from [249, 3], kernel 10, stride 1 (solarwind.ml:8)
-	conv1d1_Wx := m.rowWork[1467:9147]
+	conv1d1_Wx := m.rowWork[747:8427]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN32(32, 30, 1, m.Conv1d1W, conv1d1_in[(l*3)*1:], 1, conv1d1_Wx[(l*32)*1:], 1, false)
 	}
 
 	// conv1d1 = relu(conv1d1_Wx + conv1d1_b) (solarwind.ml:8)
-	conv1d1 := m.rowWork[9147:16827]
+	conv1d1 := m.rowWork[8555:16235]
 	for f := 0; f < 7680; f++ {
 		conv1d1_b_f := m.Conv1d1B[f%32]
 		conv1d1[f] = conv1d1_Wx[f] + conv1d1_b_f
@@ -348,19 +347,18 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	kernels.BiasRelu32(conv1d1, conv1d1, 0.0)
 
 	// conv1d2_in = pad(conv1d1) (solarwind.ml:8)
-	conv1d2_in := m.rowWork[16827:24795]
+	conv1d2_in := m.rowWork[8427:16395]
 	clear(conv1d2_in[0*1 : 128*1])
-	copy(conv1d2_in[128*1:7808*1], conv1d1)
 	clear(conv1d2_in[7808*1 : 7968*1])
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, stride 1 (solarwind.ml:10)
-	conv1d2_Wx := m.rowWork[1467:3387]
+	conv1d2_Wx := m.rowWork[747:2667]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN32(8, 320, 1, m.Conv1d2W, conv1d2_in[(l*32)*1:], 1, conv1d2_Wx[(l*8)*1:], 1, false)
 	}
 
 	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (solarwind.ml:10)
-	conv1d2 := m.rowWork[3387:5307]
+	conv1d2 := m.rowWork[2699:4619]
 	for f := 0; f < 1920; f++ {
 		conv1d2_b_f := m.Conv1d2B[f%8]
 		conv1d2[f] = conv1d2_Wx[f] + conv1d2_b_f
@@ -368,19 +366,18 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	kernels.BiasRelu32(conv1d2, conv1d2, 0.0)
 
 	// conv1d3_in = pad(conv1d2) (solarwind.ml:10)
-	conv1d3_in := m.rowWork[5307:7299]
+	conv1d3_in := m.rowWork[2667:4659]
 	clear(conv1d3_in[0*1 : 32*1])
-	copy(conv1d3_in[32*1:1952*1], conv1d2)
 	clear(conv1d3_in[1952*1 : 1992*1])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [240, 4] from [249, 8], kernel 10, stride 1 (solarwind.ml:12)
-	conv1d3_Wx := m.rowWork[7299:8259]
+	conv1d3_Wx := m.rowWork[4659:5619]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN32(4, 80, 1, m.Conv1d3W, conv1d3_in[(l*8)*1:], 1, conv1d3_Wx[(l*4)*1:], 1, false)
 	}
 
 	// conv1d3 = relu(conv1d3_Wx + conv1d3_b) (solarwind.ml:12)
-	conv1d3 := m.rowWork[9147:10107]
+	conv1d3 := m.rowWork[5623:6583]
 	for f := 0; f < 960; f++ {
 		conv1d3_b_f := m.Conv1d3B[f%4]
 		conv1d3[f] = conv1d3_Wx[f] + conv1d3_b_f
@@ -388,9 +385,8 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	kernels.BiasRelu32(conv1d3, conv1d3, 0.0)
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
-	conv1d4_in := m.rowWork[10107:11079]
+	conv1d4_in := m.rowWork[5619:6591]
 	clear(conv1d4_in[0*1 : 4*1])
-	copy(conv1d4_in[4*1:964*1], conv1d3)
 	clear(conv1d4_in[964*1 : 972*1])
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d4_in): [240, 3] from [243, 4], kernel 4, stride 1 (solarwind.ml:13)
@@ -400,7 +396,7 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (solarwind.ml:13)
-	xhat := m.rowWork[720:1440]
+	xhat := m.rowWork[6591:7311]
 	for f := 0; f < 720; f++ {
 		conv1d4_b_f := m.Conv1d4B[f%3]
 		xhat[f] = conv1d4_Wx[f] + conv1d4_b_f
@@ -412,67 +408,63 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// input x: row-major rows to batch-major (solarwind.ml:7)
-	x := w.work[0*PredictBatch : 720*PredictBatch]
+	x := w.work[12*PredictBatch : 732*PredictBatch]
 	kernels.Transpose32(n, 720, xRows, NumInputs, x, PredictBatch)
 
 	// conv1d1_in = pad(x) (solarwind.ml:7)
-	conv1d1_in := w.work[720*PredictBatch : 1467*PredictBatch]
+	conv1d1_in := w.work[0*PredictBatch : 747*PredictBatch]
 	clear(conv1d1_in[0*PredictBatch : 12*PredictBatch])
-	copy(conv1d1_in[12*PredictBatch:732*PredictBatch], x)
 	clear(conv1d1_in[732*PredictBatch : 747*PredictBatch])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [240, 32] from [249, 3], kernel 10, stride 1 (solarwind.ml:8)
-	conv1d1_Wx := w.work[1467*PredictBatch : 9147*PredictBatch]
+	conv1d1_Wx := w.work[747*PredictBatch : 8427*PredictBatch]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN32(32, 30, n, m.Conv1d1W, conv1d1_in[(l*3)*PredictBatch:], PredictBatch, conv1d1_Wx[(l*32)*PredictBatch:], PredictBatch, false)
 	}
 
 	// conv1d1 = relu(conv1d1_Wx + conv1d1_b) (solarwind.ml:8)
-	conv1d1 := w.work[9147*PredictBatch : 16827*PredictBatch]
+	conv1d1 := w.work[8555*PredictBatch : 16235*PredictBatch]
 	for f := 0; f < 7680; f++ {
 		kernels.BiasRelu32(conv1d1[f*PredictBatch:][:n], conv1d1_Wx[f*PredictBatch:], m.Conv1d1B[f%32])
 	}
 
 	// conv1d2_in = pad(conv1d1) (solarwind.ml:8)
-	conv1d2_in := w.work[16827*PredictBatch : 24795*PredictBatch]
+	conv1d2_in := w.work[8427*PredictBatch : 16395*PredictBatch]
 	clear(conv1d2_in[0*PredictBatch : 128*PredictBatch])
-	copy(conv1d2_in[128*PredictBatch:7808*PredictBatch], conv1d1)
 	clear(conv1d2_in[7808*PredictBatch : 7968*PredictBatch])
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, stride 1 (solarwind.ml:10)
-	conv1d2_Wx := w.work[1467*PredictBatch : 3387*PredictBatch]
+	conv1d2_Wx := w.work[747*PredictBatch : 2667*PredictBatch]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN32(8, 320, n, m.Conv1d2W, conv1d2_in[(l*32)*PredictBatch:], PredictBatch, conv1d2_Wx[(l*8)*PredictBatch:], PredictBatch, false)
 	}
 
 	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (solarwind.ml:10)
-	conv1d2 := w.work[3387*PredictBatch : 5307*PredictBatch]
+	conv1d2 := w.work[2699*PredictBatch : 4619*PredictBatch]
 	for f := 0; f < 1920; f++ {
 		kernels.BiasRelu32(conv1d2[f*PredictBatch:][:n], conv1d2_Wx[f*PredictBatch:], m.Conv1d2B[f%8])
 	}
 
 	// conv1d3_in = pad(conv1d2) (solarwind.ml:10)
-	conv1d3_in := w.work[5307*PredictBatch : 7299*PredictBatch]
+	conv1d3_in := w.work[2667*PredictBatch : 4659*PredictBatch]
 	clear(conv1d3_in[0*PredictBatch : 32*PredictBatch])
-	copy(conv1d3_in[32*PredictBatch:1952*PredictBatch], conv1d2)
 	clear(conv1d3_in[1952*PredictBatch : 1992*PredictBatch])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [240, 4] from [249, 8], kernel 10, stride 1 (solarwind.ml:12)
-	conv1d3_Wx := w.work[7299*PredictBatch : 8259*PredictBatch]
+	conv1d3_Wx := w.work[4659*PredictBatch : 5619*PredictBatch]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN32(4, 80, n, m.Conv1d3W, conv1d3_in[(l*8)*PredictBatch:], PredictBatch, conv1d3_Wx[(l*4)*PredictBatch:], PredictBatch, false)
 	}
 
 	// conv1d3 = relu(conv1d3_Wx + conv1d3_b) (solarwind.ml:12)
-	conv1d3 := w.work[9147*PredictBatch : 10107*PredictBatch]
+	conv1d3 := w.work[5623*PredictBatch : 6583*PredictBatch]
 	for f := 0; f < 960; f++ {
 		kernels.BiasRelu32(conv1d3[f*PredictBatch:][:n], conv1d3_Wx[f*PredictBatch:], m.Conv1d3B[f%4])
 	}
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
-	conv1d4_in := w.work[10107*PredictBatch : 11079*PredictBatch]
+	conv1d4_in := w.work[5619*PredictBatch : 6591*PredictBatch]
 	clear(conv1d4_in[0*PredictBatch : 4*PredictBatch])
-	copy(conv1d4_in[4*PredictBatch:964*PredictBatch], conv1d3)
 	clear(conv1d4_in[964*PredictBatch : 972*PredictBatch])
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d4_in): [240, 3] from [243, 4], kernel 4, stride 1 (solarwind.ml:13)
@@ -482,7 +474,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (solarwind.ml:13)
-	xhat := w.work[720*PredictBatch : 1440*PredictBatch]
+	xhat := w.work[6591*PredictBatch : 7311*PredictBatch]
 	for f := 0; f < 720; f++ {
 		out := xhat[f*PredictBatch:][:n]
 		r_conv1d4_Wx := conv1d4_Wx[f*PredictBatch:][:len(out)]
@@ -514,15 +506,14 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// conv1d1 = relu(conv1d1_Wx + conv1d1_b) (solarwind.ml:8)
-	conv1d1 := w.work[9147*MaxBatch : 16827*MaxBatch]
+	conv1d1 := w.work[9275*MaxBatch : 16955*MaxBatch]
 	for f := 0; f < 7680; f++ {
 		kernels.BiasRelu32(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%32])
 	}
 
 	// conv1d2_in = pad(conv1d1) (solarwind.ml:8)
-	conv1d2_in := w.work[16827*MaxBatch : 24795*MaxBatch]
+	conv1d2_in := w.work[9147*MaxBatch : 17115*MaxBatch]
 	clear(conv1d2_in[0*MaxBatch : 128*MaxBatch])
-	copy(conv1d2_in[128*MaxBatch:7808*MaxBatch], conv1d1)
 	clear(conv1d2_in[7808*MaxBatch : 7968*MaxBatch])
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, stride 1 (solarwind.ml:10)
@@ -532,33 +523,31 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (solarwind.ml:10)
-	conv1d2 := w.work[3387*MaxBatch : 5307*MaxBatch]
+	conv1d2 := w.work[3419*MaxBatch : 5339*MaxBatch]
 	for f := 0; f < 1920; f++ {
 		kernels.BiasRelu32(conv1d2[f*MaxBatch:][:n], conv1d2_Wx[f*MaxBatch:], m.Conv1d2B[f%8])
 	}
 
 	// conv1d3_in = pad(conv1d2) (solarwind.ml:10)
-	conv1d3_in := w.work[5307*MaxBatch : 7299*MaxBatch]
+	conv1d3_in := w.work[3387*MaxBatch : 5379*MaxBatch]
 	clear(conv1d3_in[0*MaxBatch : 32*MaxBatch])
-	copy(conv1d3_in[32*MaxBatch:1952*MaxBatch], conv1d2)
 	clear(conv1d3_in[1952*MaxBatch : 1992*MaxBatch])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [240, 4] from [249, 8], kernel 10, stride 1 (solarwind.ml:12)
-	conv1d3_Wx := w.work[7299*MaxBatch : 8259*MaxBatch]
+	conv1d3_Wx := w.work[5379*MaxBatch : 6339*MaxBatch]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN32(4, 80, n, m.Conv1d3W, conv1d3_in[(l*8)*MaxBatch:], MaxBatch, conv1d3_Wx[(l*4)*MaxBatch:], MaxBatch, false)
 	}
 
 	// conv1d3 = relu(conv1d3_Wx + conv1d3_b) (solarwind.ml:12)
-	conv1d3 := w.work[9147*MaxBatch : 10107*MaxBatch]
+	conv1d3 := w.work[6343*MaxBatch : 7303*MaxBatch]
 	for f := 0; f < 960; f++ {
 		kernels.BiasRelu32(conv1d3[f*MaxBatch:][:n], conv1d3_Wx[f*MaxBatch:], m.Conv1d3B[f%4])
 	}
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
-	conv1d4_in := w.work[10107*MaxBatch : 11079*MaxBatch]
+	conv1d4_in := w.work[6339*MaxBatch : 7311*MaxBatch]
 	clear(conv1d4_in[0*MaxBatch : 4*MaxBatch])
-	copy(conv1d4_in[4*MaxBatch:964*MaxBatch], conv1d3)
 	clear(conv1d4_in[964*MaxBatch : 972*MaxBatch])
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d4_in): [240, 3] from [243, 4], kernel 4, stride 1 (solarwind.ml:13)
@@ -568,7 +557,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (solarwind.ml:13)
-	xhat := w.work[8259*MaxBatch : 8979*MaxBatch]
+	xhat := w.work[7311*MaxBatch : 8031*MaxBatch]
 	for f := 0; f < 720; f++ {
 		out := xhat[f*MaxBatch:][:n]
 		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
@@ -579,7 +568,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// sub = xhat - x (solarwind.ml:15)
-	sub := w.work[11079*MaxBatch : 11799*MaxBatch]
+	sub := w.work[8031*MaxBatch : 8751*MaxBatch]
 	for f := 0; f < 720; f++ {
 		out := sub[f*MaxBatch:][:n]
 		r_xhat := xhat[f*MaxBatch:][:len(out)]
@@ -645,7 +634,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dropout1 = relu(conv1d1_z)·dropout1_mask (solarwind.ml:9)
-	dropout1 := w.work[16827*MaxBatch : 24507*MaxBatch]
+	dropout1 := w.work[16955*MaxBatch : 24635*MaxBatch]
 	for f := 0; f < 7680; f++ {
 		out := dropout1[f*MaxBatch:][:n]
 		r_conv1d1_z := conv1d1_z[f*MaxBatch:][:len(out)]
@@ -656,19 +645,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// conv1d2_in = pad(dropout1) (solarwind.ml:9)
-	conv1d2_in := w.work[24507*MaxBatch : 32475*MaxBatch]
+	conv1d2_in := w.work[16827*MaxBatch : 24795*MaxBatch]
 	clear(conv1d2_in[0*MaxBatch : 128*MaxBatch])
-	copy(conv1d2_in[128*MaxBatch:7808*MaxBatch], dropout1)
 	clear(conv1d2_in[7808*MaxBatch : 7968*MaxBatch])
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, stride 1 (solarwind.ml:10)
-	conv1d2_Wx := w.work[16827*MaxBatch : 18747*MaxBatch]
+	conv1d2_Wx := w.work[24795*MaxBatch : 26715*MaxBatch]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN32(8, 320, n, m.Conv1d2W, conv1d2_in[(l*32)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*8)*MaxBatch:], MaxBatch, false)
 	}
 
 	// conv1d2_z = conv1d2_Wx + conv1d2_b (solarwind.ml:10)
-	conv1d2_z := w.work[18747*MaxBatch : 20667*MaxBatch]
+	conv1d2_z := w.work[26715*MaxBatch : 28635*MaxBatch]
 	for f := 0; f < 1920; f++ {
 		out := conv1d2_z[f*MaxBatch:][:n]
 		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
@@ -679,13 +667,13 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dropout2_mask: dropout 0.2, kept values scaled by 1/(1-0.2) as Keras does (solarwind.ml:11)
-	dropout2_mask := w.work[20667*MaxBatch : 22587*MaxBatch]
+	dropout2_mask := w.work[24795*MaxBatch : 26715*MaxBatch]
 	for f := 0; f < 1920; f++ {
 		mlrt.DropoutMask(dropout2_mask[f*MaxBatch:][:n], rng, 0.2)
 	}
 
 	// dropout2 = relu(conv1d2_z)·dropout2_mask (solarwind.ml:11)
-	dropout2 := w.work[22587*MaxBatch : 24507*MaxBatch]
+	dropout2 := w.work[28667*MaxBatch : 30587*MaxBatch]
 	for f := 0; f < 1920; f++ {
 		out := dropout2[f*MaxBatch:][:n]
 		r_conv1d2_z := conv1d2_z[f*MaxBatch:][:len(out)]
@@ -696,19 +684,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// conv1d3_in = pad(dropout2) (solarwind.ml:11)
-	conv1d3_in := w.work[32475*MaxBatch : 34467*MaxBatch]
+	conv1d3_in := w.work[28635*MaxBatch : 30627*MaxBatch]
 	clear(conv1d3_in[0*MaxBatch : 32*MaxBatch])
-	copy(conv1d3_in[32*MaxBatch:1952*MaxBatch], dropout2)
 	clear(conv1d3_in[1952*MaxBatch : 1992*MaxBatch])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [240, 4] from [249, 8], kernel 10, stride 1 (solarwind.ml:12)
-	conv1d3_Wx := w.work[16827*MaxBatch : 17787*MaxBatch]
+	conv1d3_Wx := w.work[30627*MaxBatch : 31587*MaxBatch]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN32(4, 80, n, m.Conv1d3W, conv1d3_in[(l*8)*MaxBatch:], MaxBatch, conv1d3_Wx[(l*4)*MaxBatch:], MaxBatch, false)
 	}
 
 	// conv1d3_z = conv1d3_Wx + conv1d3_b (solarwind.ml:12)
-	conv1d3_z := w.work[17787*MaxBatch : 18747*MaxBatch]
+	conv1d3_z := w.work[31587*MaxBatch : 32547*MaxBatch]
 	for f := 0; f < 960; f++ {
 		out := conv1d3_z[f*MaxBatch:][:n]
 		r_conv1d3_Wx := conv1d3_Wx[f*MaxBatch:][:len(out)]
@@ -719,25 +706,24 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// conv1d3 = relu(conv1d3_z) (solarwind.ml:12)
-	conv1d3 := w.work[22587*MaxBatch : 23547*MaxBatch]
+	conv1d3 := w.work[32551*MaxBatch : 33511*MaxBatch]
 	for f := 0; f < 960; f++ {
 		kernels.BiasRelu32(conv1d3[f*MaxBatch:][:n], conv1d3_z[f*MaxBatch:], 0.0)
 	}
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
-	conv1d4_in := w.work[34467*MaxBatch : 35439*MaxBatch]
+	conv1d4_in := w.work[32547*MaxBatch : 33519*MaxBatch]
 	clear(conv1d4_in[0*MaxBatch : 4*MaxBatch])
-	copy(conv1d4_in[4*MaxBatch:964*MaxBatch], conv1d3)
 	clear(conv1d4_in[964*MaxBatch : 972*MaxBatch])
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d4_in): [240, 3] from [243, 4], kernel 4, stride 1 (solarwind.ml:13)
-	conv1d4_Wx := w.work[23547*MaxBatch : 24267*MaxBatch]
+	conv1d4_Wx := w.work[30627*MaxBatch : 31347*MaxBatch]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN32(3, 16, n, m.Conv1d4W, conv1d4_in[(l*4)*MaxBatch:], MaxBatch, conv1d4_Wx[(l*3)*MaxBatch:], MaxBatch, false)
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (solarwind.ml:13)
-	xhat := w.work[16827*MaxBatch : 17547*MaxBatch]
+	xhat := w.work[33519*MaxBatch : 34239*MaxBatch]
 	for f := 0; f < 720; f++ {
 		out := xhat[f*MaxBatch:][:n]
 		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
@@ -748,7 +734,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// sub = xhat - x (solarwind.ml:15)
-	sub := w.work[22587*MaxBatch : 23307*MaxBatch]
+	sub := w.work[30627*MaxBatch : 31347*MaxBatch]
 	for f := 0; f < 720; f++ {
 		out := sub[f*MaxBatch:][:n]
 		r_xhat := xhat[f*MaxBatch:][:len(out)]
@@ -769,7 +755,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := T(sum_loss / float64(total*720))
 
 	// d_xhat = 2·sub·1/(n·720)
-	d_xhat := w.work[23547*MaxBatch : 24267*MaxBatch]
+	d_xhat := w.work[0*MaxBatch : 720*MaxBatch]
 	d_sq_err_each := 1.0 / T(total*720)
 	for f := 0; f < 720; f++ {
 		out := d_xhat[f*MaxBatch:][:n]
@@ -799,18 +785,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d4_in = conv1dᵀ(conv1d4_W, d_xhat): [243, 4] from [240, 3] (solarwind.ml:13)
-	d_conv1d4_in := w.work[34467*MaxBatch : 35439*MaxBatch]
+	d_conv1d4_in := w.work[32547*MaxBatch : 33519*MaxBatch]
 	clear(d_conv1d4_in)
 	for l := 0; l < 240; l++ {
 		kernels.GemmTN32(3, 16, n, m.Conv1d4W, d_xhat[(l*3)*MaxBatch:], MaxBatch, d_conv1d4_in[(l*4)*MaxBatch:], MaxBatch, true)
 	}
 
 	// d_conv1d3 = crop(d_conv1d4_in) (solarwind.ml:13)
-	d_conv1d3 := w.work[35439*MaxBatch : 36399*MaxBatch]
+	d_conv1d3 := w.work[34239*MaxBatch : 35199*MaxBatch]
 	copy(d_conv1d3, d_conv1d4_in[4*MaxBatch:964*MaxBatch])
 
 	// d_conv1d3_z = d_conv1d3·step(conv1d3_z) (solarwind.ml:13)
-	d_conv1d3_z := w.work[34467*MaxBatch : 35427*MaxBatch]
+	d_conv1d3_z := w.work[32547*MaxBatch : 33507*MaxBatch]
 	for f := 0; f < 960; f++ {
 		out := d_conv1d3_z[f*MaxBatch:][:n]
 		r_d_conv1d3 := d_conv1d3[f*MaxBatch:][:len(out)]
@@ -840,18 +826,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d3_in = conv1dᵀ(conv1d3_W, d_conv1d3_z): [249, 8] from [240, 4] (solarwind.ml:12)
-	d_conv1d3_in := w.work[32475*MaxBatch : 34467*MaxBatch]
+	d_conv1d3_in := w.work[28635*MaxBatch : 30627*MaxBatch]
 	clear(d_conv1d3_in)
 	for l := 0; l < 240; l++ {
 		kernels.GemmTN32(4, 80, n, m.Conv1d3W, d_conv1d3_z[(l*4)*MaxBatch:], MaxBatch, d_conv1d3_in[(l*8)*MaxBatch:], MaxBatch, true)
 	}
 
 	// d_dropout2 = crop(d_conv1d3_in) (solarwind.ml:12)
-	d_dropout2 := w.work[36399*MaxBatch : 38319*MaxBatch]
+	d_dropout2 := w.work[35199*MaxBatch : 37119*MaxBatch]
 	copy(d_dropout2, d_conv1d3_in[32*MaxBatch:1952*MaxBatch])
 
 	// d_conv1d2_z = dropout2_mask·d_dropout2·step(conv1d2_z) (solarwind.ml:12)
-	d_conv1d2_z := w.work[32475*MaxBatch : 34395*MaxBatch]
+	d_conv1d2_z := w.work[28635*MaxBatch : 30555*MaxBatch]
 	for f := 0; f < 1920; f++ {
 		out := d_conv1d2_z[f*MaxBatch:][:n]
 		r_dropout2_mask_2 := dropout2_mask[f*MaxBatch:][:len(out)]
@@ -882,18 +868,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d2_in = conv1dᵀ(conv1d2_W, d_conv1d2_z): [249, 32] from [240, 8] (solarwind.ml:10)
-	d_conv1d2_in := w.work[24507*MaxBatch : 32475*MaxBatch]
+	d_conv1d2_in := w.work[16827*MaxBatch : 24795*MaxBatch]
 	clear(d_conv1d2_in)
 	for l := 0; l < 240; l++ {
 		kernels.GemmTN32(8, 320, n, m.Conv1d2W, d_conv1d2_z[(l*8)*MaxBatch:], MaxBatch, d_conv1d2_in[(l*32)*MaxBatch:], MaxBatch, true)
 	}
 
 	// d_dropout1 = crop(d_conv1d2_in) (solarwind.ml:10)
-	d_dropout1 := w.work[38319*MaxBatch : 45999*MaxBatch]
+	d_dropout1 := w.work[37119*MaxBatch : 44799*MaxBatch]
 	copy(d_dropout1, d_conv1d2_in[128*MaxBatch:7808*MaxBatch])
 
 	// d_conv1d1_z = dropout1_mask·d_dropout1·step(conv1d1_z) (solarwind.ml:10)
-	d_conv1d1_z := w.work[24507*MaxBatch : 32187*MaxBatch]
+	d_conv1d1_z := w.work[16827*MaxBatch : 24507*MaxBatch]
 	for f := 0; f < 7680; f++ {
 		out := d_conv1d1_z[f*MaxBatch:][:n]
 		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]

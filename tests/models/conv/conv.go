@@ -46,7 +46,7 @@ const (
 const (
 	// PredictBatch is how many rows a worker runs through the network at a time in Predict:
 	// as many as keep that pass's intermediate values within about 128 KB, at least MaxBatch.
-	PredictBatch = 64
+	PredictBatch = 128
 )
 
 // job is what a worker is asked to do with its share of a call.
@@ -61,7 +61,7 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [max(327*MaxBatch, 150*PredictBatch)]T
+	work    [max(327*MaxBatch, 126*PredictBatch)]T
 	scratch [1]T
 	// grads and loss are this worker's share of the last call.
 	grads [NumParams]T
@@ -322,23 +322,22 @@ func NewOptimizer() mlrt.Optimizer[T] {
 // predictRow computes the outputs of the single row x into dst (inference: no dropout).
 func (m *Model) predictRow(dstRows, xRows []T) {
 	// input x (conv.ml:5)
-	x := m.rowWork[0:24]
+	x := m.rowWork[2:26]
 	copy(x, xRows[:24])
 
 	// conv1d1_in = pad(x) (conv.ml:5)
-	conv1d1_in := m.rowWork[24:54]
+	conv1d1_in := m.rowWork[0:30]
 	clear(conv1d1_in[0*1 : 2*1])
-	copy(conv1d1_in[2*1:26*1], x)
 	clear(conv1d1_in[26*1 : 30*1])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [12, 4] from [15, 2], kernel 4, stride 1 (conv.ml:6)
-	conv1d1_Wx := m.rowWork[54:102]
+	conv1d1_Wx := m.rowWork[30:78]
 	for l := 0; l < 12; l++ {
 		kernels.GemmNN64(4, 8, 1, m.Conv1d1W, conv1d1_in[(l*2)*1:], 1, conv1d1_Wx[(l*4)*1:], 1, false)
 	}
 
 	// conv1d1 = tanh(conv1d1_Wx + conv1d1_b) (conv.ml:6)
-	conv1d1 := m.rowWork[102:150]
+	conv1d1 := m.rowWork[78:126]
 	for f := 0; f < 48; f++ {
 		conv1d1_b_f := m.Conv1d1B[f%4]
 		conv1d1[f] = conv1d1_Wx[f] + conv1d1_b_f
@@ -352,16 +351,15 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	}
 
 	// conv1d2 = softplus(conv1d2_Wx + conv1d2_b) (conv.ml:8)
-	conv1d2 := m.rowWork[24:39]
+	conv1d2 := m.rowWork[33:48]
 	for f := 0; f < 15; f++ {
 		conv1d2_b_f := m.Conv1d2B[f%3]
 		conv1d2[f] = mlrt.Softplus64(conv1d2_Wx[f] + conv1d2_b_f)
 	}
 
 	// conv1d3_in = pad(conv1d2) (conv.ml:8)
-	conv1d3_in := m.rowWork[54:75]
+	conv1d3_in := m.rowWork[30:51]
 	clear(conv1d3_in[0*1 : 3*1])
-	copy(conv1d3_in[3*1:18*1], conv1d2)
 	clear(conv1d3_in[18*1 : 21*1])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [3, 3] from [7, 3], kernel 3, stride 2 (conv.ml:9)
@@ -371,7 +369,7 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	}
 
 	// conv1d3 = sigmoid(conv1d3_Wx + conv1d3_b) (conv.ml:9)
-	conv1d3 := m.rowWork[39:48]
+	conv1d3 := m.rowWork[51:60]
 	for f := 0; f < 9; f++ {
 		conv1d3_b_f := m.Conv1d3B[f%3]
 		conv1d3[f] = conv1d3_Wx[f] + conv1d3_b_f
@@ -379,13 +377,13 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	kernels.BiasSigmoid64(conv1d3, conv1d3, 0.0)
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d3): [3, 2] from [3, 3], kernel 1, stride 1 (conv.ml:10)
-	conv1d4_Wx := m.rowWork[48:54]
+	conv1d4_Wx := m.rowWork[24:30]
 	for l := 0; l < 3; l++ {
 		kernels.GemmNN64(2, 3, 1, m.Conv1d4W, conv1d3[(l*3)*1:], 1, conv1d4_Wx[(l*2)*1:], 1, false)
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (conv.ml:10)
-	xhat := m.rowWork[75:81]
+	xhat := m.rowWork[60:66]
 	for f := 0; f < 6; f++ {
 		conv1d4_b_f := m.Conv1d4B[f%2]
 		xhat[f] = conv1d4_Wx[f] + conv1d4_b_f
@@ -397,23 +395,22 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// input x: row-major rows to batch-major (conv.ml:5)
-	x := w.work[0*PredictBatch : 24*PredictBatch]
+	x := w.work[2*PredictBatch : 26*PredictBatch]
 	kernels.Transpose64(n, 24, xRows, NumInputs, x, PredictBatch)
 
 	// conv1d1_in = pad(x) (conv.ml:5)
-	conv1d1_in := w.work[24*PredictBatch : 54*PredictBatch]
+	conv1d1_in := w.work[0*PredictBatch : 30*PredictBatch]
 	clear(conv1d1_in[0*PredictBatch : 2*PredictBatch])
-	copy(conv1d1_in[2*PredictBatch:26*PredictBatch], x)
 	clear(conv1d1_in[26*PredictBatch : 30*PredictBatch])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [12, 4] from [15, 2], kernel 4, stride 1 (conv.ml:6)
-	conv1d1_Wx := w.work[54*PredictBatch : 102*PredictBatch]
+	conv1d1_Wx := w.work[30*PredictBatch : 78*PredictBatch]
 	for l := 0; l < 12; l++ {
 		kernels.GemmNN64(4, 8, n, m.Conv1d1W, conv1d1_in[(l*2)*PredictBatch:], PredictBatch, conv1d1_Wx[(l*4)*PredictBatch:], PredictBatch, false)
 	}
 
 	// conv1d1 = tanh(conv1d1_Wx + conv1d1_b) (conv.ml:6)
-	conv1d1 := w.work[102*PredictBatch : 150*PredictBatch]
+	conv1d1 := w.work[78*PredictBatch : 126*PredictBatch]
 	for f := 0; f < 48; f++ {
 		kernels.BiasTanh64(conv1d1[f*PredictBatch:][:n], conv1d1_Wx[f*PredictBatch:], m.Conv1d1B[f%4])
 	}
@@ -425,7 +422,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// conv1d2 = softplus(conv1d2_Wx + conv1d2_b) (conv.ml:8)
-	conv1d2 := w.work[24*PredictBatch : 39*PredictBatch]
+	conv1d2 := w.work[33*PredictBatch : 48*PredictBatch]
 	for f := 0; f < 15; f++ {
 		out := conv1d2[f*PredictBatch:][:n]
 		r_conv1d2_Wx := conv1d2_Wx[f*PredictBatch:][:len(out)]
@@ -436,9 +433,8 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// conv1d3_in = pad(conv1d2) (conv.ml:8)
-	conv1d3_in := w.work[54*PredictBatch : 75*PredictBatch]
+	conv1d3_in := w.work[30*PredictBatch : 51*PredictBatch]
 	clear(conv1d3_in[0*PredictBatch : 3*PredictBatch])
-	copy(conv1d3_in[3*PredictBatch:18*PredictBatch], conv1d2)
 	clear(conv1d3_in[18*PredictBatch : 21*PredictBatch])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [3, 3] from [7, 3], kernel 3, stride 2 (conv.ml:9)
@@ -448,19 +444,19 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// conv1d3 = sigmoid(conv1d3_Wx + conv1d3_b) (conv.ml:9)
-	conv1d3 := w.work[39*PredictBatch : 48*PredictBatch]
+	conv1d3 := w.work[51*PredictBatch : 60*PredictBatch]
 	for f := 0; f < 9; f++ {
 		kernels.BiasSigmoid64(conv1d3[f*PredictBatch:][:n], conv1d3_Wx[f*PredictBatch:], m.Conv1d3B[f%3])
 	}
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d3): [3, 2] from [3, 3], kernel 1, stride 1 (conv.ml:10)
-	conv1d4_Wx := w.work[48*PredictBatch : 54*PredictBatch]
+	conv1d4_Wx := w.work[24*PredictBatch : 30*PredictBatch]
 	for l := 0; l < 3; l++ {
 		kernels.GemmNN64(2, 3, n, m.Conv1d4W, conv1d3[(l*3)*PredictBatch:], PredictBatch, conv1d4_Wx[(l*2)*PredictBatch:], PredictBatch, false)
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (conv.ml:10)
-	xhat := w.work[75*PredictBatch : 81*PredictBatch]
+	xhat := w.work[60*PredictBatch : 66*PredictBatch]
 	for f := 0; f < 6; f++ {
 		out := xhat[f*PredictBatch:][:n]
 		r_conv1d4_Wx := conv1d4_Wx[f*PredictBatch:][:len(out)]
@@ -476,23 +472,22 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
 	// input x: row-major rows to batch-major (conv.ml:5)
-	x := w.work[0*MaxBatch : 24*MaxBatch]
+	x := w.work[2*MaxBatch : 26*MaxBatch]
 	kernels.Transpose64(n, 24, xRows, NumInputs, x, MaxBatch)
 
 	// conv1d1_in = pad(x) (conv.ml:5)
-	conv1d1_in := w.work[24*MaxBatch : 54*MaxBatch]
+	conv1d1_in := w.work[0*MaxBatch : 30*MaxBatch]
 	clear(conv1d1_in[0*MaxBatch : 2*MaxBatch])
-	copy(conv1d1_in[2*MaxBatch:26*MaxBatch], x)
 	clear(conv1d1_in[26*MaxBatch : 30*MaxBatch])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [12, 4] from [15, 2], kernel 4, stride 1 (conv.ml:6)
-	conv1d1_Wx := w.work[54*MaxBatch : 102*MaxBatch]
+	conv1d1_Wx := w.work[30*MaxBatch : 78*MaxBatch]
 	for l := 0; l < 12; l++ {
 		kernels.GemmNN64(4, 8, n, m.Conv1d1W, conv1d1_in[(l*2)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*4)*MaxBatch:], MaxBatch, false)
 	}
 
 	// conv1d1 = tanh(conv1d1_Wx + conv1d1_b) (conv.ml:6)
-	conv1d1 := w.work[102*MaxBatch : 150*MaxBatch]
+	conv1d1 := w.work[78*MaxBatch : 126*MaxBatch]
 	for f := 0; f < 48; f++ {
 		kernels.BiasTanh64(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%4])
 	}
@@ -504,7 +499,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// conv1d2 = softplus(conv1d2_Wx + conv1d2_b) (conv.ml:8)
-	conv1d2 := w.work[24*MaxBatch : 39*MaxBatch]
+	conv1d2 := w.work[33*MaxBatch : 48*MaxBatch]
 	for f := 0; f < 15; f++ {
 		out := conv1d2[f*MaxBatch:][:n]
 		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
@@ -515,9 +510,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// conv1d3_in = pad(conv1d2) (conv.ml:8)
-	conv1d3_in := w.work[54*MaxBatch : 75*MaxBatch]
+	conv1d3_in := w.work[30*MaxBatch : 51*MaxBatch]
 	clear(conv1d3_in[0*MaxBatch : 3*MaxBatch])
-	copy(conv1d3_in[3*MaxBatch:18*MaxBatch], conv1d2)
 	clear(conv1d3_in[18*MaxBatch : 21*MaxBatch])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [3, 3] from [7, 3], kernel 3, stride 2 (conv.ml:9)
@@ -527,19 +521,19 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// conv1d3 = sigmoid(conv1d3_Wx + conv1d3_b) (conv.ml:9)
-	conv1d3 := w.work[39*MaxBatch : 48*MaxBatch]
+	conv1d3 := w.work[51*MaxBatch : 60*MaxBatch]
 	for f := 0; f < 9; f++ {
 		kernels.BiasSigmoid64(conv1d3[f*MaxBatch:][:n], conv1d3_Wx[f*MaxBatch:], m.Conv1d3B[f%3])
 	}
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d3): [3, 2] from [3, 3], kernel 1, stride 1 (conv.ml:10)
-	conv1d4_Wx := w.work[48*MaxBatch : 54*MaxBatch]
+	conv1d4_Wx := w.work[24*MaxBatch : 30*MaxBatch]
 	for l := 0; l < 3; l++ {
 		kernels.GemmNN64(2, 3, n, m.Conv1d4W, conv1d3[(l*3)*MaxBatch:], MaxBatch, conv1d4_Wx[(l*2)*MaxBatch:], MaxBatch, false)
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (conv.ml:10)
-	xhat := w.work[75*MaxBatch : 81*MaxBatch]
+	xhat := w.work[60*MaxBatch : 66*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := xhat[f*MaxBatch:][:n]
 		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
@@ -550,11 +544,11 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// target y: row-major rows to batch-major (conv.ml:11)
-	y := w.work[81*MaxBatch : 87*MaxBatch]
+	y := w.work[66*MaxBatch : 72*MaxBatch]
 	kernels.Transpose64(n, 6, yRows, NumTargets, y, MaxBatch)
 
 	// sub = xhat - y (conv.ml:12)
-	sub := w.work[87*MaxBatch : 93*MaxBatch]
+	sub := w.work[72*MaxBatch : 78*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := sub[f*MaxBatch:][:n]
 		r_xhat := xhat[f*MaxBatch:][:len(out)]
@@ -600,35 +594,34 @@ dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
 	// input x: row-major rows to batch-major (conv.ml:5)
-	x := w.work[0*MaxBatch : 24*MaxBatch]
+	x := w.work[2*MaxBatch : 26*MaxBatch]
 	kernels.Transpose64(n, 24, xRows, NumInputs, x, MaxBatch)
 
 	// conv1d1_in = pad(x) (conv.ml:5)
-	conv1d1_in := w.work[24*MaxBatch : 54*MaxBatch]
+	conv1d1_in := w.work[0*MaxBatch : 30*MaxBatch]
 	clear(conv1d1_in[0*MaxBatch : 2*MaxBatch])
-	copy(conv1d1_in[2*MaxBatch:26*MaxBatch], x)
 	clear(conv1d1_in[26*MaxBatch : 30*MaxBatch])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [12, 4] from [15, 2], kernel 4, stride 1 (conv.ml:6)
-	conv1d1_Wx := w.work[54*MaxBatch : 102*MaxBatch]
+	conv1d1_Wx := w.work[30*MaxBatch : 78*MaxBatch]
 	for l := 0; l < 12; l++ {
 		kernels.GemmNN64(4, 8, n, m.Conv1d1W, conv1d1_in[(l*2)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*4)*MaxBatch:], MaxBatch, false)
 	}
 
 	// conv1d1 = tanh(conv1d1_Wx + conv1d1_b) (conv.ml:6)
-	conv1d1 := w.work[102*MaxBatch : 150*MaxBatch]
+	conv1d1 := w.work[78*MaxBatch : 126*MaxBatch]
 	for f := 0; f < 48; f++ {
 		kernels.BiasTanh64(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%4])
 	}
 
 	// dropout1_mask: dropout 0.1, kept values scaled by 1/(1-0.1) as Keras does (conv.ml:7)
-	dropout1_mask := w.work[54*MaxBatch : 102*MaxBatch]
+	dropout1_mask := w.work[30*MaxBatch : 78*MaxBatch]
 	for f := 0; f < 48; f++ {
 		mlrt.DropoutMask(dropout1_mask[f*MaxBatch:][:n], rng, 0.1)
 	}
 
 	// dropout1 = conv1d1·dropout1_mask (conv.ml:7)
-	dropout1 := w.work[150*MaxBatch : 198*MaxBatch]
+	dropout1 := w.work[126*MaxBatch : 174*MaxBatch]
 	for f := 0; f < 48; f++ {
 		out := dropout1[f*MaxBatch:][:n]
 		r_conv1d1 := conv1d1[f*MaxBatch:][:len(out)]
@@ -639,13 +632,13 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// conv1d2_Wx = conv1d(conv1d2_W, dropout1): [5, 3] from [12, 4], kernel 3, stride 2 (conv.ml:8)
-	conv1d2_Wx := w.work[0*MaxBatch : 15*MaxBatch]
+	conv1d2_Wx := w.work[174*MaxBatch : 189*MaxBatch]
 	for l := 0; l < 5; l++ {
 		kernels.GemmNN64(3, 12, n, m.Conv1d2W, dropout1[(l*8)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*3)*MaxBatch:], MaxBatch, false)
 	}
 
 	// conv1d2_z = conv1d2_Wx + conv1d2_b (conv.ml:8)
-	conv1d2_z := w.work[198*MaxBatch : 213*MaxBatch]
+	conv1d2_z := w.work[189*MaxBatch : 204*MaxBatch]
 	for f := 0; f < 15; f++ {
 		out := conv1d2_z[f*MaxBatch:][:n]
 		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
@@ -656,7 +649,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// conv1d2 = softplus(conv1d2_z) (conv.ml:8)
-	conv1d2 := w.work[0*MaxBatch : 15*MaxBatch]
+	conv1d2 := w.work[207*MaxBatch : 222*MaxBatch]
 	for f := 0; f < 15; f++ {
 		out := conv1d2[f*MaxBatch:][:n]
 		r_conv1d2_z := conv1d2_z[f*MaxBatch:][:len(out)]
@@ -666,31 +659,30 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// conv1d3_in = pad(conv1d2) (conv.ml:8)
-	conv1d3_in := w.work[213*MaxBatch : 234*MaxBatch]
+	conv1d3_in := w.work[204*MaxBatch : 225*MaxBatch]
 	clear(conv1d3_in[0*MaxBatch : 3*MaxBatch])
-	copy(conv1d3_in[3*MaxBatch:18*MaxBatch], conv1d2)
 	clear(conv1d3_in[18*MaxBatch : 21*MaxBatch])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [3, 3] from [7, 3], kernel 3, stride 2 (conv.ml:9)
-	conv1d3_Wx := w.work[15*MaxBatch : 24*MaxBatch]
+	conv1d3_Wx := w.work[174*MaxBatch : 183*MaxBatch]
 	for l := 0; l < 3; l++ {
 		kernels.GemmNN64(3, 9, n, m.Conv1d3W, conv1d3_in[(l*6)*MaxBatch:], MaxBatch, conv1d3_Wx[(l*3)*MaxBatch:], MaxBatch, false)
 	}
 
 	// conv1d3 = sigmoid(conv1d3_Wx + conv1d3_b) (conv.ml:9)
-	conv1d3 := w.work[0*MaxBatch : 9*MaxBatch]
+	conv1d3 := w.work[225*MaxBatch : 234*MaxBatch]
 	for f := 0; f < 9; f++ {
 		kernels.BiasSigmoid64(conv1d3[f*MaxBatch:][:n], conv1d3_Wx[f*MaxBatch:], m.Conv1d3B[f%3])
 	}
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d3): [3, 2] from [3, 3], kernel 1, stride 1 (conv.ml:10)
-	conv1d4_Wx := w.work[9*MaxBatch : 15*MaxBatch]
+	conv1d4_Wx := w.work[183*MaxBatch : 189*MaxBatch]
 	for l := 0; l < 3; l++ {
 		kernels.GemmNN64(2, 3, n, m.Conv1d4W, conv1d3[(l*3)*MaxBatch:], MaxBatch, conv1d4_Wx[(l*2)*MaxBatch:], MaxBatch, false)
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (conv.ml:10)
-	xhat := w.work[15*MaxBatch : 21*MaxBatch]
+	xhat := w.work[174*MaxBatch : 180*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := xhat[f*MaxBatch:][:n]
 		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
@@ -701,7 +693,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// target y: row-major rows to batch-major (conv.ml:11)
-	y := w.work[9*MaxBatch : 15*MaxBatch]
+	y := w.work[183*MaxBatch : 189*MaxBatch]
 	kernels.Transpose64(n, 6, yRows, NumTargets, y, MaxBatch)
 
 	// sub = xhat - y (conv.ml:12)
@@ -739,7 +731,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := loss_mse + 0.1*mae
 
 	// d_sq_err = sub·1/(n·6)
-	d_sq_err := w.work[9*MaxBatch : 15*MaxBatch]
+	d_sq_err := w.work[183*MaxBatch : 189*MaxBatch]
 	d_sq_err_each := 1.0 / T(total*6)
 	for f := 0; f < 6; f++ {
 		out := d_sq_err[f*MaxBatch:][:n]
@@ -818,7 +810,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d3_in = conv1dᵀ(conv1d3_W, d_conv1d3_z): [7, 3] from [3, 3] (conv.ml:9)
-	d_conv1d3_in := w.work[213*MaxBatch : 234*MaxBatch]
+	d_conv1d3_in := w.work[204*MaxBatch : 225*MaxBatch]
 	clear(d_conv1d3_in)
 	for l := 0; l < 3; l++ {
 		kernels.GemmTN64(3, 9, n, m.Conv1d3W, d_conv1d3_z[(l*3)*MaxBatch:], MaxBatch, d_conv1d3_in[(l*6)*MaxBatch:], MaxBatch, true)
@@ -829,7 +821,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	copy(d_conv1d2, d_conv1d3_in[3*MaxBatch:18*MaxBatch])
 
 	// d_conv1d2_z = d_conv1d2·sigmoid(conv1d2_z) (conv.ml:9)
-	d_conv1d2_z := w.work[213*MaxBatch : 228*MaxBatch]
+	d_conv1d2_z := w.work[204*MaxBatch : 219*MaxBatch]
 	for f := 0; f < 15; f++ {
 		out := d_conv1d2_z[f*MaxBatch:][:n]
 		r_d_conv1d2 := d_conv1d2[f*MaxBatch:][:len(out)]
@@ -859,7 +851,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_dropout1 = conv1dᵀ(conv1d2_W, d_conv1d2_z): [12, 4] from [5, 3] (conv.ml:8)
-	d_dropout1 := w.work[150*MaxBatch : 198*MaxBatch]
+	d_dropout1 := w.work[126*MaxBatch : 174*MaxBatch]
 	clear(d_dropout1)
 	for l := 0; l < 5; l++ {
 		kernels.GemmTN64(3, 12, n, m.Conv1d2W, d_conv1d2_z[(l*3)*MaxBatch:], MaxBatch, d_dropout1[(l*8)*MaxBatch:], MaxBatch, true)
