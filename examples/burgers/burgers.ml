@@ -11,7 +11,7 @@ dense  1 -> u
 const nu = 0.01 / pi
 
 points boundary(x, t; u_bd)      # t = 0 and x = +-1, where u is known
-points interior(x, t)            # collocation points, Latin hypercube
+points interior(x, t)            # collocation points (Latin hypercube, multi-jittered)
 
 residual r = d(u, t) + u * d(u, x) - nu * d(u, x, x)
 

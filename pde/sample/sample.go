@@ -1,9 +1,10 @@
 // Package sample builds the point sets a PDE workload trains and evaluates on: evenly
-// spaced grids (Linspace, bit-for-bit numpy.linspace) and Latin-hypercube samples
-// (LatinHypercube, as scipy.stats.qmc.LatinHypercube and pyDOE's lhs without a criterion).
+// spaced grids (Linspace, bit-for-bit numpy.linspace), Latin-hypercube samples
+// (LatinHypercube, as scipy.stats.qmc.LatinHypercube and pyDOE's lhs without a criterion),
+// and Latin-hypercube samples that are also stratified in the plane (MultiJittered).
 //
-// Everything here is deterministic: Linspace is pure arithmetic, and LatinHypercube draws
-// only from the *rand.Rand it is given, so a seeded generator gives the same points on every
+// Everything here is deterministic: Linspace is pure arithmetic, and the samplers draw
+// only from the *rand.Rand they are given, so a seeded generator gives the same points on every
 // run of the same build.
 package sample
 
@@ -97,4 +98,97 @@ func Edge(lo, hi float64, k, n int) float64 {
 		return hi
 	}
 	return lo + (hi-lo)*(float64(k)/float64(n))
+}
+
+// MultiJittered returns n points in the rectangle [lo[0], hi[0]) × [lo[1], hi[1]) that are a
+// Latin-hypercube sample — each of the n strata of each axis holds exactly one point — and are
+// also stratified in two dimensions: the rectangle is cut into an m × k grid of cells (m·k = n)
+// and each cell holds exactly one point. This is multi-jittered sampling (Chiu, Shirley and
+// Wang, "Multi-jittered sampling", Graphics Gems IV, 1994). A plain Latin hypercube leaves
+// holes and clumps in the plane (only its projections are even); for collocation points of a
+// PDE a hole where the solution is steep costs accuracy, and this sample has none larger than
+// a cell.
+//
+// m and k are the factor pair of n whose cells are closest to square in the units of lo and hi
+// (for [−1, 1] × [0, 1] and n = 5000: 100 columns by 50 rows, cells 0.02 on a side). A prime n
+// has only 1 × n, which is a plain Latin hypercube.
+//
+// Construction: cell (i, j) — column i along axis 0, row j along axis 1 — takes axis-0 stratum
+// i·k + p_i(j) and axis-1 stratum j·m + q_j(i), where p_i is a random permutation of k per
+// column and q_j one of m per row; a uniform jitter places the point inside its strata. The
+// result depends only on the generator's state; the layout of the result is LatinHypercube's.
+func MultiJittered(rng *rand.Rand, n int, lo, hi [2]float64) [][]float64 {
+	if n < 0 {
+		panic(fmt.Sprintf("sample: MultiJittered: n = %d < 0", n))
+	}
+	for d := range lo {
+		if !(hi[d] >= lo[d]) {
+			panic(fmt.Sprintf("sample: MultiJittered: dimension %d: hi %g < lo %g", d, hi[d], lo[d]))
+		}
+	}
+	flat := make([]float64, 2*n)
+	pts := make([][]float64, n)
+	for i := range pts {
+		pts[i] = flat[2*i : 2*i+2 : 2*i+2]
+	}
+	if n == 0 {
+		return pts
+	}
+	m, k := gridShape(n, hi[0]-lo[0], hi[1]-lo[1])
+	// stratum[c] is the axis-0 stratum of cell c = j·m + i, then reused for axis 1.
+	cols := make([]int, n)
+	rows := make([]int, n)
+	perm := make([]int, max(m, k))
+	shuffled := func(l int) []int {
+		p := perm[:l]
+		for i := range p {
+			p[i] = i
+		}
+		rng.Shuffle(l, func(a, b int) { p[a], p[b] = p[b], p[a] })
+		return p
+	}
+	for i := 0; i < m; i++ {
+		for j, s := range shuffled(k) {
+			cols[j*m+i] = i*k + s
+		}
+	}
+	for j := 0; j < k; j++ {
+		for i, s := range shuffled(m) {
+			rows[j*m+i] = j*m + s
+		}
+	}
+	place := func(a, b float64, s int) float64 {
+		v := a + (b-a)*((float64(s)+rng.Float64())/float64(n))
+		if top := Edge(a, b, s+1, n); v >= top && top > a {
+			v = math.Nextafter(top, math.Inf(-1))
+		}
+		return max(v, Edge(a, b, s, n))
+	}
+	for c := range pts {
+		pts[c][0] = place(lo[0], hi[0], cols[c])
+		pts[c][1] = place(lo[1], hi[1], rows[c])
+	}
+	return pts
+}
+
+// gridShape is the factor pair m·k = n with m columns over width w and k rows over height h
+// whose cells w/m × h/k are closest to square (ties: fewer columns).
+func gridShape(n int, w, h float64) (m, k int) {
+	m, k = n, 1
+	best := math.Inf(1)
+	for c := 1; c <= n; c++ {
+		if n%c != 0 {
+			continue
+		}
+		r := n / c
+		// |log(cell aspect)|; a degenerate box (w or h zero) makes every shape equal.
+		a := math.Abs(math.Log((w / float64(c)) / (h / float64(r))))
+		if math.IsNaN(a) {
+			a = 0
+		}
+		if a < best {
+			m, k, best = c, r, a
+		}
+	}
+	return m, k
 }

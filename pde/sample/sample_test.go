@@ -170,3 +170,59 @@ func BenchmarkLatinHypercube5000x2(b *testing.B) {
 		LatinHypercube(rng, 5000, lo, hi)
 	}
 }
+
+// TestMultiJittered checks both stratifications: one point per stratum of each axis (the
+// Latin-hypercube property) and one point per cell of the m × k grid.
+func TestMultiJittered(t *testing.T) {
+	for _, c := range []struct {
+		n      int
+		lo, hi [2]float64
+		m, k   int
+	}{
+		{5000, [2]float64{-1, 0}, [2]float64{1, 1}, 100, 50},
+		{12, [2]float64{0, 0}, [2]float64{1, 1}, 3, 4},
+		{7, [2]float64{0, 0}, [2]float64{1, 1}, 1, 7},
+		{1, [2]float64{2, 3}, [2]float64{2, 4}, 1, 1},
+	} {
+		rng := rand.New(rand.NewPCG(1, 2))
+		pts := MultiJittered(rng, c.n, c.lo, c.hi)
+		if m, k := gridShape(c.n, c.hi[0]-c.lo[0], c.hi[1]-c.lo[1]); m != c.m || k != c.k {
+			t.Errorf("n=%d: grid %d×%d, want %d×%d", c.n, m, k, c.m, c.k)
+		}
+		seen0, seen1, cells := map[int]bool{}, map[int]bool{}, map[[2]int]bool{}
+		stratum := func(v float64, d, parts int) int {
+			w := c.hi[d] - c.lo[d]
+			if w == 0 {
+				return 0
+			}
+			return int((v - c.lo[d]) / w * float64(parts))
+		}
+		for _, p := range pts {
+			for d := range 2 {
+				if p[d] < c.lo[d] || (p[d] >= c.hi[d] && c.hi[d] > c.lo[d]) {
+					t.Fatalf("n=%d: point %v outside the box", c.n, p)
+				}
+			}
+			s0, s1 := stratum(p[0], 0, c.n), stratum(p[1], 1, c.n)
+			if c.hi[1] == c.lo[1] || c.hi[0] == c.lo[0] {
+				continue
+			}
+			if seen0[s0] || seen1[s1] {
+				t.Fatalf("n=%d: axis stratum used twice at %v", c.n, p)
+			}
+			seen0[s0], seen1[s1] = true, true
+			cell := [2]int{stratum(p[0], 0, c.m), stratum(p[1], 1, c.k)}
+			if cells[cell] {
+				t.Fatalf("n=%d: cell %v holds two points", c.n, cell)
+			}
+			cells[cell] = true
+		}
+	}
+	a := MultiJittered(rand.New(rand.NewPCG(3, 4)), 100, [2]float64{0, 0}, [2]float64{1, 1})
+	b := MultiJittered(rand.New(rand.NewPCG(3, 4)), 100, [2]float64{0, 0}, [2]float64{1, 1})
+	for i := range a {
+		if !slices.Equal(a[i], b[i]) {
+			t.Fatal("same seed, different points")
+		}
+	}
+}
