@@ -330,10 +330,10 @@ func (e *emitter) modelType() {
 		jen.List(jen.Id("cx"), jen.Id("cy"), jen.Id("cpred")).Index().Id("T"),
 		jen.Id("cn").Int(),
 		jen.Id("crng").Index(jen.Id("NumWorkers")).Op("*").Qual(RuntimePath, "RNG"),
-		jen.Comment("The goroutines of workers 1 … NumWorkers-1, started on first use."),
-		jen.Id("jobs").Index(jen.Id("NumWorkers")).Chan().Id("job"),
-		jen.Id("done").Chan().Struct(),
-		jen.Id("started").Bool(),
+		jen.Comment("team runs the workers' parts of a call: worker 0 on the caller's goroutine, the"),
+		jen.Comment("others on goroutines of their own that stay awake between calls (mlrt.Team)."),
+		jen.Id("team").Qual(RuntimePath, "Team"),
+		jen.Id("job").Id("job"),
 	)
 	e.jobType()
 	e.workerType(false)
@@ -342,7 +342,7 @@ func (e *emitter) modelType() {
 	f.Type().Id("Model").Struct(fields...)
 
 	body := append([]jen.Code{jen.Id("m").Op(":=").Op("&").Id("Model").Values()}, e.paramViews()...)
-	body = append(body, jen.Return(jen.Id("m")))
+	body = append(body, jen.Id("m").Dot("team").Dot("Init").Call(jen.Id("NumWorkers"), jen.Id("m").Dot("part")), jen.Return(jen.Id("m")))
 	f.Comment("New returns a model with zero parameters; call Init or load weights.")
 	f.Func().Id("New").Params().Op("*").Id("Model").Block(body...)
 	f.Line()
@@ -500,8 +500,8 @@ func (e *emitter) batchMethods(m *ir.Model, f *jen.File, hasLoss bool) {
 				jen.Id("w").Dot("loss").Op("=").Float64().Call(jen.Id("m").Dot("lossGradBatch").Call(jen.Id("w"), rowsOf("cx", "NumInputs"), rowsOf("cy", "NumTargets"), jen.Id("hi").Op("-").Id("lo"), jen.Id("m").Dot("cn"), jen.Id("m").Dot("crng").Index(jen.Id("k")), jen.Id("pred")))))
 	}
 	f.Comment("part runs worker k's share of the current call: rows lo … hi-1.")
-	f.Func().Params(recv()).Id("part").Params(jen.Id("k").Int(), jen.Id("j").Id("job")).Block(
-		jen.Id("w").Op(":=").Op("&").Id("m").Dot("w").Index(jen.Id("k")),
+	f.Func().Params(recv()).Id("part").Params(jen.Id("k").Int()).Block(
+		jen.List(jen.Id("w"), jen.Id("j")).Op(":=").List(jen.Op("&").Id("m").Dot("w").Index(jen.Id("k")), jen.Id("m").Dot("job")),
 		jen.List(jen.Id("lo"), jen.Id("hi")).Op(":=").List(jen.Id("k").Op("*").Id("m").Dot("cn").Op("/").Id("NumWorkers"), jen.Parens(jen.Id("k").Op("+").Lit(1)).Op("*").Id("m").Dot("cn").Op("/").Id("NumWorkers")),
 		jen.If(jen.Id("m").Dot("cn").Op("<").Id("minSplit")).Block(
 			jen.Comment("A small batch is not split: worker 0 takes it whole."),
@@ -520,59 +520,28 @@ func (e *emitter) batchMethods(m *ir.Model, f *jen.File, hasLoss bool) {
 	e.workerRun(false)
 }
 
-// workerRun emits run, serve and Close: the goroutines of workers 1 … NumWorkers-1, each
-// waiting for a job; worker 0 is the caller's goroutine.
+// workerRun emits run and Close: the job goes to the model's mlrt.Team, which runs
+// worker 0 on the caller's goroutine and the others on goroutines of their own.
 func (e *emitter) workerRun(points bool) {
 	f := e.f
-	part := func(k jen.Code) jen.Code {
-		if points {
-			return jen.Id("m").Dot("part").Call(k, jen.Id("j"), jen.Id("m").Dot("jobRows"))
-		}
-		return jen.Id("m").Dot("part").Call(k, jen.Id("j"))
-	}
 	params := []jen.Code{jen.Id("j").Id("job")}
-	cond := jen.Op("!").Id("parallel")
-	if points {
-		params = append(params, jen.Id("rows").Int())
-		cond = jen.Id("rows").Op("<=").Id("MaxBatch")
-	} else {
-		params = append(params, jen.Id("parallel").Bool())
-	}
 	var body []jen.Code
 	if points {
-		body = append(body, jen.Id("m").Dot("jobRows").Op("=").Id("rows"))
+		params = append(params, jen.Id("rows").Int())
+		body = append(body,
+			jen.List(jen.Id("m").Dot("job"), jen.Id("m").Dot("jobRows")).Op("=").List(jen.Id("j"), jen.Id("rows")),
+			jen.Id("m").Dot("team").Dot("Run").Call(jen.Id("rows").Op(">").Id("MaxBatch")))
+	} else {
+		params = append(params, jen.Id("parallel").Bool())
+		body = append(body,
+			jen.Id("m").Dot("job").Op("=").Id("j"),
+			jen.Id("m").Dot("team").Dot("Run").Call(jen.Id("parallel")))
 	}
-	body = append(body,
-		jen.If(jen.Add(cond).Op("||").Id("NumWorkers").Op("==").Lit(1).Op("||").Qual("runtime", "GOMAXPROCS").Call(jen.Lit(0)).Op("==").Lit(1)).Block(
-			jen.For(jen.Id("k").Op(":=").Range().Id("m").Dot("w")).Block(part(jen.Id("k"))),
-			jen.Return()),
-		jen.If(jen.Op("!").Id("m").Dot("started")).Block(
-			jen.Id("m").Dot("started").Op("=").True(),
-			jen.Id("m").Dot("done").Op("=").Make(jen.Chan().Struct()),
-			jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
-				jen.Id("m").Dot("jobs").Index(jen.Id("k")).Op("=").Make(jen.Chan().Id("job")),
-				jen.Go().Id("m").Dot("serve").Call(jen.Id("k")))),
-	)
-	body = append(body,
-		jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
-			jen.Id("m").Dot("jobs").Index(jen.Id("k")).Op("<-").Id("j")),
-		part(jen.Lit(0)),
-		jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
-			jen.Op("<-").Id("m").Dot("done")),
-	)
 	f.Comment("run has every worker do its part of job, in parallel when it pays. The parts are the")
 	f.Comment("same either way, so the result does not depend on the number of cores.")
 	f.Func().Params(recv()).Id("run").Params(params...).Block(body...)
-	f.Func().Params(recv()).Id("serve").Params(jen.Id("k").Int()).Block(
-		jen.For(jen.Id("j").Op(":=").Range().Id("m").Dot("jobs").Index(jen.Id("k"))).Block(
-			part(jen.Id("k")),
-			jen.Id("m").Dot("done").Op("<-").Struct().Values()))
-	f.Comment("Close stops the model's worker goroutines; the model must not be used after.")
-	f.Func().Params(recv()).Id("Close").Params().Block(
-		jen.If(jen.Id("m").Dot("started")).Block(
-			jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
-				jen.Close(jen.Id("m").Dot("jobs").Index(jen.Id("k")))),
-			jen.Id("m").Dot("started").Op("=").False()))
+	f.Comment("Close stops the model's worker goroutines; a later call starts them again.")
+	f.Func().Params(recv()).Id("Close").Params().Block(jen.Id("m").Dot("team").Dot("Close").Call())
 	f.Line()
 }
 

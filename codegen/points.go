@@ -112,17 +112,17 @@ func (e *emitter) pointsFile(pkg string) {
 		jen.Comment("Predict's arguments, for the workers."),
 		jen.Id("predIn").Index(jen.Id("NumInputs")).Index().Id("T"),
 		jen.Id("predDst").Index().Id("T"),
-		jen.Comment("The goroutines of workers 1 … NumWorkers-1, started on first use."),
-		jen.Id("jobs").Index(jen.Id("NumWorkers")).Chan().Id("job"),
-		jen.Id("done").Chan().Struct(),
-		jen.Id("started").Bool(),
+		jen.Comment("team runs the workers' parts of a call: worker 0 on the caller's goroutine, the"),
+		jen.Comment("others on goroutines of their own that stay awake between calls (mlrt.Team)."),
+		jen.Id("team").Qual(RuntimePath, "Team"),
+		jen.Id("job").Id("job"),
 		jen.Id("jobRows").Int(),
 	)
 	f.Commentf("Model holds the parameters of %s, its points and the scratch space of its passes.", m.Name)
 	f.Comment("A Model is not safe for concurrent use.")
 	f.Type().Id("Model").Struct(fields...)
 	body := append([]jen.Code{jen.Id("m").Op(":=").Op("&").Id("Model").Values()}, e.paramViews()...)
-	body = append(body, jen.Return(jen.Id("m")))
+	body = append(body, jen.Id("m").Dot("team").Dot("Init").Call(jen.Id("NumWorkers"), jen.Id("m").Dot("part")), jen.Return(jen.Id("m")))
 	f.Comment("New returns a model with zero parameters and no points; call Init (or load weights) and SetPoints.")
 	f.Func().Id("New").Params().Op("*").Id("Model").Block(body...)
 	f.Line()
@@ -295,8 +295,8 @@ func (e *emitter) pointMethods() {
 
 	// part: worker k's tiles; run, serve and Close are shared with mini-batch models.
 	f.Comment("part runs worker k's tiles.")
-	f.Func().Params(recv()).Id("part").Params(jen.Id("k").Int(), jen.Id("j").Id("job"), jen.Id("rows").Int()).Block(
-		jen.Id("w").Op(":=").Op("&").Id("m").Dot("w").Index(jen.Id("k")),
+	f.Func().Params(recv()).Id("part").Params(jen.Id("k").Int()).Block(
+		jen.List(jen.Id("w"), jen.Id("j"), jen.Id("rows")).Op(":=").List(jen.Op("&").Id("m").Dot("w").Index(jen.Id("k")), jen.Id("m").Dot("job"), jen.Id("m").Dot("jobRows")),
 		jen.If(jen.Id("j").Op("==").Id("jobLossGrad")).Block(jen.Clear(jen.Id("w").Dot("grads").Index(jen.Op(":")))),
 		jen.Id("w").Dot("terms").Op(",").Id("w").Dot("loss").Op("=").Index(jen.Id("NumTerms")).Float64().Values().Op(",").Lit(0),
 		jen.Id("tiles").Op(":=").Parens(jen.Id("rows").Op("+").Id("MaxBatch").Op("-").Lit(1)).Op("/").Id("MaxBatch"),

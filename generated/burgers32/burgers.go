@@ -31,7 +31,6 @@ import (
 	"fmt"
 	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
-	"runtime"
 )
 
 // T is the element type of the model (dtype float32).
@@ -147,10 +146,10 @@ type Model struct {
 	// Predict's arguments, for the workers.
 	predIn  [NumInputs][]T
 	predDst []T
-	// The goroutines of workers 1 … NumWorkers-1, started on first use.
-	jobs    [NumWorkers]chan job
-	done    chan struct{}
-	started bool
+	// team runs the workers' parts of a call: worker 0 on the caller's goroutine, the
+	// others on goroutines of their own that stay awake between calls (mlrt.Team).
+	team    mlrt.Team
+	job     job
 	jobRows int
 }
 
@@ -193,6 +192,7 @@ func New() *Model {
 	m.Dense9WGrad = m.grads[3000:3020:3020]
 	m.Dense9B = m.params[3020:3021:3021]
 	m.Dense9BGrad = m.grads[3020:3021:3021]
+	m.team.Init(NumWorkers, m.part)
 	return m
 }
 
@@ -339,8 +339,8 @@ func (m *Model) Predict(dst []T, xs, ts []T) {
 }
 
 // part runs worker k's tiles.
-func (m *Model) part(k int, j job, rows int) {
-	w := &m.w[k]
+func (m *Model) part(k int) {
+	w, j, rows := &m.w[k], m.job, m.jobRows
 	if j == jobLossGrad {
 		clear(w.grads[:])
 	}
@@ -363,44 +363,13 @@ func (m *Model) part(k int, j job, rows int) {
 // run has every worker do its part of job, in parallel when it pays. The parts are the
 // same either way, so the result does not depend on the number of cores.
 func (m *Model) run(j job, rows int) {
-	m.jobRows = rows
-	if rows <= MaxBatch || NumWorkers == 1 || runtime.GOMAXPROCS(0) == 1 {
-		for k := range m.w {
-			m.part(k, j, m.jobRows)
-		}
-		return
-	}
-	if !m.started {
-		m.started = true
-		m.done = make(chan struct{})
-		for k := 1; k < NumWorkers; k++ {
-			m.jobs[k] = make(chan job)
-			go m.serve(k)
-		}
-	}
-	for k := 1; k < NumWorkers; k++ {
-		m.jobs[k] <- j
-	}
-	m.part(0, j, m.jobRows)
-	for k := 1; k < NumWorkers; k++ {
-		<-m.done
-	}
-}
-func (m *Model) serve(k int) {
-	for j := range m.jobs[k] {
-		m.part(k, j, m.jobRows)
-		m.done <- struct{}{}
-	}
+	m.job, m.jobRows = j, rows
+	m.team.Run(rows > MaxBatch)
 }
 
-// Close stops the model's worker goroutines; the model must not be used after.
+// Close stops the model's worker goroutines; a later call starts them again.
 func (m *Model) Close() {
-	if m.started {
-		for k := 1; k < NumWorkers; k++ {
-			close(m.jobs[k])
-		}
-		m.started = false
-	}
+	m.team.Close()
 }
 
 // FitConfig returns the optimizer schedule and the train settings of burgers.ml.

@@ -20,7 +20,6 @@ import (
 	"fmt"
 	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
-	"runtime"
 )
 
 // T is the element type of the model (dtype float64).
@@ -92,10 +91,10 @@ type Model struct {
 	cx, cy, cpred []T
 	cn            int
 	crng          [NumWorkers]*mlrt.RNG
-	// The goroutines of workers 1 … NumWorkers-1, started on first use.
-	jobs    [NumWorkers]chan job
-	done    chan struct{}
-	started bool
+	// team runs the workers' parts of a call: worker 0 on the caller's goroutine, the
+	// others on goroutines of their own that stay awake between calls (mlrt.Team).
+	team mlrt.Team
+	job  job
 }
 
 // New returns a model with zero parameters; call Init or load weights.
@@ -109,6 +108,7 @@ func New() *Model {
 	m.Dense2WGrad = m.grads[15:21:21]
 	m.Dense2B = m.params[21:23:23]
 	m.Dense2BGrad = m.grads[21:23:23]
+	m.team.Init(NumWorkers, m.part)
 	return m
 }
 
@@ -202,8 +202,8 @@ func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 }
 
 // part runs worker k's share of the current call: rows lo … hi-1.
-func (m *Model) part(k int, j job) {
-	w := &m.w[k]
+func (m *Model) part(k int) {
+	w, j := &m.w[k], m.job
 	lo, hi := k*m.cn/NumWorkers, (k+1)*m.cn/NumWorkers
 	if m.cn < minSplit {
 		// A small batch is not split: worker 0 takes it whole.
@@ -236,43 +236,13 @@ func (m *Model) part(k int, j job) {
 // run has every worker do its part of job, in parallel when it pays. The parts are the
 // same either way, so the result does not depend on the number of cores.
 func (m *Model) run(j job, parallel bool) {
-	if !parallel || NumWorkers == 1 || runtime.GOMAXPROCS(0) == 1 {
-		for k := range m.w {
-			m.part(k, j)
-		}
-		return
-	}
-	if !m.started {
-		m.started = true
-		m.done = make(chan struct{})
-		for k := 1; k < NumWorkers; k++ {
-			m.jobs[k] = make(chan job)
-			go m.serve(k)
-		}
-	}
-	for k := 1; k < NumWorkers; k++ {
-		m.jobs[k] <- j
-	}
-	m.part(0, j)
-	for k := 1; k < NumWorkers; k++ {
-		<-m.done
-	}
-}
-func (m *Model) serve(k int) {
-	for j := range m.jobs[k] {
-		m.part(k, j)
-		m.done <- struct{}{}
-	}
+	m.job = j
+	m.team.Run(parallel)
 }
 
-// Close stops the model's worker goroutines; the model must not be used after.
+// Close stops the model's worker goroutines; a later call starts them again.
 func (m *Model) Close() {
-	if m.started {
-		for k := 1; k < NumWorkers; k++ {
-			close(m.jobs[k])
-		}
-		m.started = false
-	}
+	m.team.Close()
 }
 
 // TrainConfig returns the settings of the train and metric statements of bceclip.ml.
