@@ -20,8 +20,9 @@ func biasTanh64Go(dst, src []float64, bias float64) {
 
 // Tanh32 is tanh of one float32 by Eigen's ptanh_float rational approximation:
 // x·P(x²)/Q(x²) on |x| ≤ 7.905, ±1 beyond, x itself below 4e-4; within 5e-7 absolute
-// and 1e-6 relative of math.Tanh. The assembly kernel evaluates the same formula with
-// FMA; runtime.Tanh32 is this function.
+// and 1e-6 relative of math.Tanh. The assembly kernel evaluates the same rational with
+// FMA (clamped at ±10 and capped at ±1 instead; see BiasTanh32); runtime.Tanh32 is this
+// function.
 func Tanh32(x float32) float32 {
 	const clamp = 7.90531110763549805
 	if x > clamp {
