@@ -16375,9 +16375,9 @@ TEXT ·tanh32(SB), NOSPLIT, $0-36
 	VBROADCASTSS tanh32c<>+44(SB), Z28
 	VBROADCASTSS tanh32c<>+48(SB), Z29
 	CMPQ         CX, $0x02
-	JLT          one
+	JLT          tanh32_one
 
-loop2:
+tanh32_loop2:
 	VADDPS      (SI), Z16, Z0
 	VMINPS      Z0, Z17, Z0
 	VMAXPS      Z0, Z18, Z0
@@ -16422,11 +16422,11 @@ loop2:
 	ADDQ        $0x00000080, DI
 	SUBQ        $0x02, CX
 	CMPQ        CX, $0x02
-	JGE         loop2
+	JGE         tanh32_loop2
 
-one:
+tanh32_one:
 	TESTQ       CX, CX
-	JEQ         tail
+	JEQ         tanh32_tail
 	VADDPS      (SI), Z16, Z0
 	VMINPS      Z0, Z17, Z0
 	VMAXPS      Z0, Z18, Z0
@@ -16450,9 +16450,9 @@ one:
 	ADDQ        $0x00000040, SI
 	ADDQ        $0x00000040, DI
 
-tail:
+tanh32_tail:
 	KORTESTW    K1, K1
-	JEQ         done
+	JEQ         tanh32_done
 	VMOVUPS.Z   (SI), K1, Z0
 	VADDPS      Z0, Z16, Z0
 	VMINPS      Z0, Z17, Z0
@@ -16475,7 +16475,7 @@ tail:
 	VMAXPS      Z2, Z11, Z2
 	VMOVUPS     Z2, K1, (DI)
 
-done:
+tanh32_done:
 	VZEROUPPER
 	RET
 
@@ -16533,9 +16533,9 @@ TEXT ·tanh64(SB), NOSPLIT, $0-40
 	VBROADCASTSD tanh64c<>+88(SB), Z29
 	VBROADCASTSD tanh64c<>+96(SB), Z30
 	CMPQ         CX, $0x02
-	JLT          one
+	JLT          tanh64_one
 
-loop2:
+tanh64_loop2:
 	VADDPD           (SI), Z16, Z0
 	VPANDQ           Z0, Z17, Z1
 	VCMPPD           $0x01, Z18, Z1, K2
@@ -16624,11 +16624,11 @@ loop2:
 	ADDQ             $0x00000080, DI
 	SUBQ             $0x02, CX
 	CMPQ             CX, $0x02
-	JGE              loop2
+	JGE              tanh64_loop2
 
-one:
+tanh64_one:
 	TESTQ            CX, CX
-	JEQ              tail
+	JEQ              tanh64_tail
 	VADDPD           (SI), Z16, Z0
 	VPANDQ           Z0, Z17, Z1
 	VCMPPD           $0x01, Z18, Z1, K2
@@ -16674,9 +16674,9 @@ one:
 	ADDQ             $0x00000040, SI
 	ADDQ             $0x00000040, DI
 
-tail:
+tanh64_tail:
 	KORTESTW         K1, K1
-	JEQ              done
+	JEQ              tanh64_done
 	VMOVUPD.Z        (SI), K1, Z0
 	VADDPD           Z0, Z16, Z0
 	VPANDQ           Z0, Z17, Z1
@@ -16721,7 +16721,7 @@ tail:
 	VPORQ            Z0, Z3, Z3
 	VMOVUPD          Z3, K1, (DI)
 
-done:
+tanh64_done:
 	VZEROUPPER
 	RET
 
@@ -16888,27 +16888,21 @@ TEXT ·relu32(SB), NOSPLIT, $0-36
 	KMOVW        AX, K1
 	VBROADCASTSS bias+32(FP), Z16
 	VPXORD       Z17, Z17, Z17
-	CMPQ         CX, $0x04
+	CMPQ         CX, $0x02
 	JLT          relu32_one
 
-relu32_loop4:
+relu32_loop2:
 	VADDPS  (SI), Z16, Z0
 	VMAXPS  Z0, Z17, Z0
 	VMOVUPS Z0, (DI)
 	VADDPS  64(SI), Z16, Z1
 	VMAXPS  Z1, Z17, Z1
 	VMOVUPS Z1, 64(DI)
-	VADDPS  128(SI), Z16, Z2
-	VMAXPS  Z2, Z17, Z2
-	VMOVUPS Z2, 128(DI)
-	VADDPS  192(SI), Z16, Z3
-	VMAXPS  Z3, Z17, Z3
-	VMOVUPS Z3, 192(DI)
-	ADDQ    $0x00000100, SI
-	ADDQ    $0x00000100, DI
-	SUBQ    $0x04, CX
-	CMPQ    CX, $0x04
-	JGE     relu32_loop4
+	ADDQ    $0x00000080, SI
+	ADDQ    $0x00000080, DI
+	SUBQ    $0x02, CX
+	CMPQ    CX, $0x02
+	JGE     relu32_loop2
 
 relu32_one:
 	TESTQ   CX, CX
@@ -16918,8 +16912,6 @@ relu32_one:
 	VMOVUPS Z0, (DI)
 	ADDQ    $0x00000040, SI
 	ADDQ    $0x00000040, DI
-	DECQ    CX
-	JMP     relu32_one
 
 relu32_tail:
 	KORTESTW  K1, K1
@@ -17393,27 +17385,21 @@ TEXT ·relu64(SB), NOSPLIT, $0-40
 	KMOVW        AX, K1
 	VBROADCASTSD bias+32(FP), Z16
 	VPXORD       Z17, Z17, Z17
-	CMPQ         CX, $0x04
+	CMPQ         CX, $0x02
 	JLT          relu64_one
 
-relu64_loop4:
+relu64_loop2:
 	VADDPD  (SI), Z16, Z0
 	VMAXPD  Z0, Z17, Z0
 	VMOVUPD Z0, (DI)
 	VADDPD  64(SI), Z16, Z1
 	VMAXPD  Z1, Z17, Z1
 	VMOVUPD Z1, 64(DI)
-	VADDPD  128(SI), Z16, Z2
-	VMAXPD  Z2, Z17, Z2
-	VMOVUPD Z2, 128(DI)
-	VADDPD  192(SI), Z16, Z3
-	VMAXPD  Z3, Z17, Z3
-	VMOVUPD Z3, 192(DI)
-	ADDQ    $0x00000100, SI
-	ADDQ    $0x00000100, DI
-	SUBQ    $0x04, CX
-	CMPQ    CX, $0x04
-	JGE     relu64_loop4
+	ADDQ    $0x00000080, SI
+	ADDQ    $0x00000080, DI
+	SUBQ    $0x02, CX
+	CMPQ    CX, $0x02
+	JGE     relu64_loop2
 
 relu64_one:
 	TESTQ   CX, CX
@@ -17423,8 +17409,6 @@ relu64_one:
 	VMOVUPD Z0, (DI)
 	ADDQ    $0x00000040, SI
 	ADDQ    $0x00000040, DI
-	DECQ    CX
-	JMP     relu64_one
 
 relu64_tail:
 	KORTESTW  K1, K1

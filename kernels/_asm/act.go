@@ -107,12 +107,7 @@ func tanh32() {
 		"for the nfull·16 elements of nfull full zmm and then the lanes of one more zmm in mask.")
 	Pragma("noescape")
 
-	dst, src, cnt := RDI, RSI, RCX
-	MOVQ(paramAddr("dst"), dst)
-	MOVQ(paramAddr("src"), src)
-	MOVQ(paramAddr("nfull"), cnt)
-	MOVQ(paramAddr("mask"), RAX)
-	KMOVW(EAX, K1)
+	dst, src, cnt := elementwiseArgs()
 
 	// Constant registers Z16..Z31; Z10 and Z11 hold ±1 (the loop body uses Z0..Z9).
 	bias, clamp, nclamp, one, none := Z16, Z17, Z18, Z10, Z11
@@ -165,30 +160,7 @@ func tanh32() {
 		}
 	}
 
-	// Two zmm per iteration, then one, then the masked tail.
-	CMPQ(cnt, Imm(2))
-	JLT(LabelRef("one"))
-	Label("loop2")
-	step(0, 0, false)
-	step(4, 64, false)
-	ADDQ(U32(128), src)
-	ADDQ(U32(128), dst)
-	SUBQ(Imm(2), cnt)
-	CMPQ(cnt, Imm(2))
-	JGE(LabelRef("loop2"))
-	Label("one")
-	TESTQ(cnt, cnt)
-	JEQ(LabelRef("tail"))
-	step(0, 0, false)
-	ADDQ(U32(64), src)
-	ADDQ(U32(64), dst)
-	Label("tail")
-	KORTESTW(K1, K1)
-	JEQ(LabelRef("done"))
-	step(0, 0, true)
-	Label("done")
-	VZEROUPPER()
-	RET()
+	elementwiseLoop("tanh32", 4, step, dst, src, cnt)
 }
 
 func tanh64() {
@@ -213,12 +185,7 @@ func tanh64() {
 		"and then the lanes of one more zmm in mask.")
 	Pragma("noescape")
 
-	dst, src, cnt := RDI, RSI, RCX
-	MOVQ(paramAddr("dst"), dst)
-	MOVQ(paramAddr("src"), src)
-	MOVQ(paramAddr("nfull"), cnt)
-	MOVQ(paramAddr("mask"), RAX)
-	KMOVW(EAX, K1)
+	dst, src, cnt := elementwiseArgs()
 
 	// Constant registers Z16..Z31 (the exp coefficients are broadcast from memory).
 	bias, abs, small, ymax, invln2, lnhi, lnlo, one, neg2 := Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24
@@ -294,27 +261,46 @@ func tanh64() {
 		}
 	}
 
+	elementwiseLoop("tanh64", 8, step, dst, src, cnt)
+}
+
+// elementwiseArgs loads the arguments every elementwise kernel takes — dst, src, nfull
+// (whole zmm) and mask (the lanes of the last, partial zmm, into K1) — and returns the
+// registers of the first three.
+func elementwiseArgs() (dst, src, cnt Register) {
+	dst, src, cnt = RDI, RSI, RCX
+	MOVQ(paramAddr("dst"), dst)
+	MOVQ(paramAddr("src"), src)
+	MOVQ(paramAddr("nfull"), cnt)
+	MOVQ(paramAddr("mask"), RAX)
+	KMOVW(EAX, K1)
+	return dst, src, cnt
+}
+
+// elementwiseLoop walks the nfull whole zmm of an elementwise kernel two at a time (step on
+// registers from 0 and from second), then one, then the lanes of K1, and returns.
+func elementwiseLoop(name string, second int, step func(regs, off int, masked bool), dst, src, cnt Register) {
 	CMPQ(cnt, Imm(2))
-	JLT(LabelRef("one"))
-	Label("loop2")
+	JLT(LabelRef(name + "_one"))
+	Label(name + "_loop2")
 	step(0, 0, false)
-	step(8, 64, false)
+	step(second, 64, false)
 	ADDQ(U32(128), src)
 	ADDQ(U32(128), dst)
 	SUBQ(Imm(2), cnt)
 	CMPQ(cnt, Imm(2))
-	JGE(LabelRef("loop2"))
-	Label("one")
+	JGE(LabelRef(name + "_loop2"))
+	Label(name + "_one")
 	TESTQ(cnt, cnt)
-	JEQ(LabelRef("tail"))
+	JEQ(LabelRef(name + "_tail"))
 	step(0, 0, false)
 	ADDQ(U32(64), src)
 	ADDQ(U32(64), dst)
-	Label("tail")
+	Label(name + "_tail")
 	KORTESTW(K1, K1)
-	JEQ(LabelRef("done"))
+	JEQ(LabelRef(name + "_done"))
 	step(0, 0, true)
-	Label("done")
+	Label(name + "_done")
 	VZEROUPPER()
 	RET()
 }

@@ -1,6 +1,6 @@
 package main
 
-// relu{32,64}: dst[i] = max(src[i] + bias, 0), two zmm a step. NaN propagates
+// relu{32,64}: dst[i] = max(src[i] + bias, 0). NaN propagates
 // (VMAXPS returns its second Intel source, the sum, when either is NaN).
 
 import (
@@ -15,12 +15,7 @@ func relu(d dtype) {
 	Doc(name+" sets dst[i] = max(src[i]+bias, 0) for the nfull whole zmm and then the lanes",
 		"of one more zmm in mask.")
 	Pragma("noescape")
-	dst, src, cnt := RDI, RSI, RCX
-	MOVQ(paramAddr("dst"), dst)
-	MOVQ(paramAddr("src"), src)
-	MOVQ(paramAddr("nfull"), cnt)
-	MOVQ(paramAddr("mask"), RAX)
-	KMOVW(EAX, K1)
+	dst, src, cnt := elementwiseArgs()
 	bias, zero := Z16, Z17
 	add, vmax := VADDPS, VMAXPS
 	if d.v == 16 {
@@ -30,40 +25,20 @@ func relu(d dtype) {
 		add, vmax = VADDPD, VMAXPD
 	}
 	VPXORD(zero, zero, zero)
-	step := func(r, off int) {
+	step := func(r, off int, masked bool) {
 		x := z(r)
-		add(Mem{Base: src, Disp: off}, bias, x)
+		if masked {
+			d.movZ(Mem{Base: src, Disp: off}, K1, x)
+			add(x, bias, x)
+		} else {
+			add(Mem{Base: src, Disp: off}, bias, x)
+		}
 		vmax(x, zero, x)
-		d.mov(x, Mem{Base: dst, Disp: off})
+		if masked {
+			d.mov(x, K1, Mem{Base: dst, Disp: off})
+		} else {
+			d.mov(x, Mem{Base: dst, Disp: off})
+		}
 	}
-	CMPQ(cnt, Imm(4))
-	JLT(LabelRef(name + "_one"))
-	Label(name + "_loop4")
-	for i := range 4 {
-		step(i, 64*i)
-	}
-	ADDQ(U32(256), src)
-	ADDQ(U32(256), dst)
-	SUBQ(Imm(4), cnt)
-	CMPQ(cnt, Imm(4))
-	JGE(LabelRef(name + "_loop4"))
-	Label(name + "_one")
-	TESTQ(cnt, cnt)
-	JEQ(LabelRef(name + "_tail"))
-	step(0, 0)
-	ADDQ(U32(64), src)
-	ADDQ(U32(64), dst)
-	DECQ(cnt)
-	JMP(LabelRef(name + "_one"))
-	Label(name + "_tail")
-	KORTESTW(K1, K1)
-	JEQ(LabelRef(name + "_done"))
-	x := z(0)
-	d.movZ(Mem{Base: src}, K1, x)
-	add(x, bias, x)
-	vmax(x, zero, x)
-	d.mov(x, K1, Mem{Base: dst})
-	Label(name + "_done")
-	VZEROUPPER()
-	RET()
+	elementwiseLoop(name, 1, step, dst, src, cnt)
 }

@@ -43,12 +43,7 @@ func sigmoid(d dtype) {
 		"the lanes of one more zmm in mask.")
 	Pragma("noescape")
 
-	dst, src, cnt := RDI, RSI, RCX
-	MOVQ(paramAddr("dst"), dst)
-	MOVQ(paramAddr("src"), src)
-	MOVQ(paramAddr("nfull"), cnt)
-	MOVQ(paramAddr("mask"), RAX)
-	KMOVW(EAX, K1)
+	dst, src, cnt := elementwiseArgs()
 
 	bcast, add, sub, mul, vmin, div, fma, fnma, rnd, scalef, movZ := VBROADCASTSS, VADDPS, VSUBPS, VMULPS, VMINPS, VDIVPS, VFMADD213PS, VFNMADD231PS, VRNDSCALEPS, VSCALEFPS, VMOVUPS_Z
 	cmpGE := func(a, b, k Op) { VCMPPS(Imm(13), a, b, k) } // k = b ≥ a (false for NaN)
@@ -120,27 +115,5 @@ func sigmoid(d dtype) {
 	}
 
 	VPXORD(zero, zero, zero)
-	CMPQ(cnt, Imm(2))
-	JLT(LabelRef(name + "_one"))
-	Label(name + "_loop2")
-	step(0, 0, false)
-	step(5, 64, false)
-	ADDQ(U32(128), src)
-	ADDQ(U32(128), dst)
-	SUBQ(Imm(2), cnt)
-	CMPQ(cnt, Imm(2))
-	JGE(LabelRef(name + "_loop2"))
-	Label(name + "_one")
-	TESTQ(cnt, cnt)
-	JEQ(LabelRef(name + "_tail"))
-	step(0, 0, false)
-	ADDQ(U32(64), src)
-	ADDQ(U32(64), dst)
-	Label(name + "_tail")
-	KORTESTW(K1, K1)
-	JEQ(LabelRef(name + "_done"))
-	step(0, 0, true)
-	Label(name + "_done")
-	VZEROUPPER()
-	RET()
+	elementwiseLoop(name, 5, step, dst, src, cnt)
 }
