@@ -94,7 +94,7 @@ func init() {
 		any append bool byte cap clear close comparable complex complex64 complex128 copy delete error false
 		float32 float64 imag int int8 int16 int32 int64 iota len make max min new nil panic print println
 		real recover rune string true uint uint8 uint16 uint32 uint64 uintptr
-		mlrt fmt runtime math`) {
+		mlrt fmt kernels`) {
 		goReserved[w] = true
 	}
 }
@@ -618,7 +618,7 @@ func (e *emitter) trainingSetup() {
 // loops gone, so one prediction costs its arithmetic and little else.
 func (e *emitter) rowEntry(plan *ir.Plan) jen.Code {
 	en := &entry{e: e, row: true, plan: plan, pass: e.m.Infer, names: map[int]string{}, used: map[string]bool{
-		"m": true, "xRows": true, "dstRows": true, "f": true, "j": true, "T": true, "i": true}}
+		"m": true, "xRows": true, "dstRows": true, "f": true, "j": true, "T": true, "i": true, "NumOutputs": true}}
 	for _, n := range plan.Order {
 		en.node(n)
 	}
@@ -628,12 +628,12 @@ func (e *emitter) rowEntry(plan *ir.Plan) jen.Code {
 		Func().Params(recv()).Id("predictRow").Params(jen.List(jen.Id("dstRows"), jen.Id("xRows")).Index().Id("T")).Block(en.body...)
 }
 
-// entry generates one pass over a batch as a method.
 // newEntry starts a generated pass; the names the generated code uses itself are taken.
 func (e *emitter) newEntry(plan *ir.Plan, pass *ir.Pass) *entry {
 	return &entry{e: e, plan: plan, pass: pass, names: map[int]string{}, used: map[string]bool{
-		"m": true, "xRows": true, "yRows": true, "n": true, "rng": true, "predRows": true, "dstRows": true, "row": true, "v": true, "gj": true, "xk": true, "i": true, "b": true, "f": true, "j": true, "k": true,
-		"out": true, "in": true, "w": true, "in0": true, "in1": true, "in2": true, "in3": true, "w0": true, "w1": true, "w2": true, "w3": true, "s": true, "acc": true, "T": true, "MaxBatch": true, "PredictBatch": true, "r0": true}}
+		"m": true, "xRows": true, "yRows": true, "n": true, "total": true, "rng": true, "predRows": true, "dstRows": true, "row": true, "v": true, "gj": true, "xk": true, "i": true, "b": true, "f": true, "j": true, "k": true, "l": true,
+		"out": true, "w": true, "in0": true, "in1": true, "in2": true, "in3": true, "w0": true, "w1": true, "w2": true, "w3": true, "s": true, "r0": true,
+		"T": true, "MaxBatch": true, "PredictBatch": true, "NumInputs": true, "NumOutputs": true, "NumTargets": true}}
 }
 
 // markGrads picks the gradient nodes computed straight into their parameter's gradient.

@@ -12,11 +12,13 @@ import (
 	"github.com/mlc-go/mlc/tests/models/bceclip"
 	"github.com/mlc-go/mlc/tests/models/bcelogits"
 	"github.com/mlc-go/mlc/tests/models/conv"
+	"github.com/mlc-go/mlc/tests/models/names"
 	"github.com/mlc-go/mlc/tests/models/regress"
 )
 
 // float64Models are small generated models that together use every activation, loss and
-// layer mlc has: each is checked against finite differences.
+// layer mlc has, and names generated code must rename: each is checked against finite
+// differences.
 func float64Models() map[string]func() mlrt.Model[float64] {
 	return map[string]func() mlrt.Model[float64]{
 		"activations": func() mlrt.Model[float64] { return activations.New() },
@@ -24,6 +26,7 @@ func float64Models() map[string]func() mlrt.Model[float64] {
 		"bceclip":     func() mlrt.Model[float64] { return bceclip.New() },
 		"regress":     func() mlrt.Model[float64] { return regress.New() },
 		"conv":        func() mlrt.Model[float64] { return conv.New() },
+		"names":       func() mlrt.Model[float64] { return names.New() }, // model names that clash with generated code's
 	}
 }
 

@@ -1,0 +1,3 @@
+package names
+
+//go:generate go run ../../../cmd/mlc build -o . -pkg names names.ml
