@@ -325,7 +325,7 @@ func (e *emitter) modelType() {
 	fields = append(fields,
 		jen.Id("w").Index(jen.Id("NumWorkers")).Id("worker"),
 		jen.Comment("rowWork is the work area of the single-row Predict."),
-		jen.Id("rowWork").Index(jen.Lit(e.workRows)).Id("T"),
+		jen.Id("rowWork").Index(jen.Lit(e.predictRows)).Id("T"),
 		jen.Comment("The arguments of the current call, for the workers."),
 		jen.List(jen.Id("cx"), jen.Id("cy"), jen.Id("cpred")).Index().Id("T"),
 		jen.Id("cn").Int(),

@@ -98,7 +98,7 @@ type Model struct {
 
 	w [NumWorkers]worker
 	// rowWork is the work area of the single-row Predict.
-	rowWork [174]T
+	rowWork [50]T
 	// The arguments of the current call, for the workers.
 	cx, cy, cpred []T
 	cn            int

@@ -97,7 +97,7 @@ type Model struct {
 
 	w [NumWorkers]worker
 	// rowWork is the work area of the single-row Predict.
-	rowWork [44799]T
+	rowWork [16395]T
 	// The arguments of the current call, for the workers.
 	cx, cy, cpred []T
 	cn            int

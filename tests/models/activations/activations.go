@@ -106,7 +106,7 @@ type Model struct {
 
 	w [NumWorkers]worker
 	// rowWork is the work area of the single-row Predict.
-	rowWork [50]T
+	rowWork [9]T
 	// The arguments of the current call, for the workers.
 	cx, cy, cpred []T
 	cn            int

@@ -86,7 +86,7 @@ type Model struct {
 
 	w [NumWorkers]worker
 	// rowWork is the work area of the single-row Predict.
-	rowWork [30]T
+	rowWork [7]T
 	// The arguments of the current call, for the workers.
 	cx, cy, cpred []T
 	cn            int

@@ -87,7 +87,7 @@ type Model struct {
 
 	w [NumWorkers]worker
 	// rowWork is the work area of the single-row Predict.
-	rowWork [35]T
+	rowWork [15]T
 	// The arguments of the current call, for the workers.
 	cx, cy, cpred []T
 	cn            int
