@@ -3,8 +3,9 @@
 //
 // The generated code is meant to be read. Buffers are named after the model's layers,
 // each loop carries a comment pointing back to its .ml line, and shapes are constants.
-// Batched values are stored batch-major (element f of sample b at f·MaxBatch + b), so
-// the inner loops run over contiguous samples.
+// Batched values are stored batch-major (element f of sample b at f·MaxBatch + b, and at
+// f·PredictBatch + b in Predict's larger batches), so the inner loops run over contiguous
+// samples.
 package codegen
 
 import (
@@ -222,7 +223,7 @@ func (e *emitter) file(pkg string) {
 	}
 	doc.WriteString("\nParameters live in one flat vector (Params) with a named view per tensor; a dense\n" +
 		"kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of\n" +
-		"sample b is at f*MaxBatch + b.")
+		"sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).")
 	f.PackageComment(doc.String())
 
 	f.Commentf("T is the element type of the model (dtype %s).", m.DType)

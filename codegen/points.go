@@ -9,9 +9,10 @@ import (
 	"github.com/mlc-go/mlc/ir"
 )
 
-// numWorkers is how many goroutines share a point-set model's tiles. The tiles are split
-// into this many fixed parts whatever the number of cores, and the parts are summed in a
-// fixed order, so a seed gives the same result on one core or two.
+// numWorkers is how many goroutines share a call of a generated model (a mini-batch
+// model's batch, a point-set model's tiles). The work is split into this many fixed parts
+// whatever the number of cores, and the parts are summed in a fixed order, so a seed gives
+// the same result on one core or two.
 const numWorkers = 2
 
 // minSplit is the smallest batch a mini-batch model splits between its workers: below it
@@ -293,7 +294,7 @@ func (e *emitter) pointMethods() {
 	f.Func().Params(recv()).Id("Predict").Params(jen.Id("dst").Index().Id("T"), jen.List(args...).Index().Id("T")).Block(pbody...)
 	f.Line()
 
-	// part: worker k's tiles; run, serve and Close are shared with mini-batch models.
+	// part: worker k's tiles; run and Close are shared with mini-batch models.
 	f.Comment("part runs worker k's tiles.")
 	f.Func().Params(recv()).Id("part").Params(jen.Id("k").Int()).Block(
 		jen.List(jen.Id("w"), jen.Id("j"), jen.Id("rows")).Op(":=").List(jen.Op("&").Id("m").Dot("w").Index(jen.Id("k")), jen.Id("m").Dot("job"), jen.Id("m").Dot("jobRows")),

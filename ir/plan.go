@@ -13,11 +13,11 @@ type Plan struct {
 	Live map[int]bool
 	// Uses[id] counts the live users of a node.
 	Uses map[int]int
-	// Offset[id] is a batched node's place in the work area, in units of MaxBatch values:
-	// element f of sample b is at (Offset+f)·MaxBatch + b. Buffers whose lifetimes do not
-	// overlap share space.
+	// Offset[id] is a batched node's place in the work area, in units of the batch stride
+	// ld (MaxBatch, or PredictBatch in Predict): element f of sample b is at
+	// (Offset+f)·ld + b. Buffers whose lifetimes do not overlap share space.
 	Offset map[int]int
-	// Rows is the size of the work area in units of MaxBatch values.
+	// Rows is the size of the work area in units of the batch stride.
 	Rows int
 	// Inside[id] is the pad whose buffer a node is computed straight into: the node's
 	// buffer is the interior of the pad's, so the pad only clears its borders instead of
@@ -48,8 +48,8 @@ func fusesArgs(n *Node) bool {
 	return false
 }
 
-// Schedule plans the computation of roots in g. keep lists nodes that must get their own
-// buffer even if they could be fused (for example the prediction, which is copied out).
+// Schedule plans the computation of roots in g. The roots always get a buffer of their own,
+// never fused into a user, since the caller reads them (the prediction is copied out).
 func Schedule(g *Graph, roots []*Node) *Plan {
 	p := &Plan{Fused: map[int]bool{}, Live: map[int]bool{}, Uses: map[int]int{}, Offset: map[int]int{}, Inside: map[int]*Node{}}
 	var visit func(n *Node)

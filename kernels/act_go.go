@@ -2,7 +2,8 @@ package kernels
 
 import "math"
 
-// Portable activation kernels (the fallback of BiasTanh32/64).
+// Portable activation kernels (the fallback of the Bias* activations), and the scalar
+// Tanh32, Sigmoid64 and Sigmoid32 that the runtime shares.
 
 func biasTanh32Go(dst, src []float32, bias float32) {
 	src = src[:len(dst)]

@@ -1,5 +1,6 @@
-// Package kernels holds the dense-layer contractions that generated code calls
-// on batched activations.
+// Package kernels holds what generated code calls on batched activations: the
+// dense-layer contractions (this file), the activations with their layer's bias
+// (act.go) and the row-major ↔ batch-major transposes (transpose.go).
 //
 // Activations are stored batch-major: a layer's values form a matrix
 // [features][ld] whose row f holds feature f for every sample of the batch

@@ -16,7 +16,7 @@ Package cancer is the model Cancer of cancer.ml, compiled by mlc.
 
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of
-sample b is at f*MaxBatch + b.
+sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).
 */
 package cancer
 

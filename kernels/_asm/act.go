@@ -1,6 +1,7 @@
 package main
 
-// Elementwise activation kernels: dst[i] = tanh(src[i] + bias).
+// Elementwise tanh kernels, dst[i] = tanh(src[i] + bias), and the argument prologue
+// and loop that every elementwise kernel (tanh, sigmoid, relu) shares.
 //
 //   - tanh32: the rational approximation of runtime.Tanh32 (Eigen's
 //     ptanh_float), x·P(x²)/Q(x²), with x² clamped to 100 (|x| to 10) and

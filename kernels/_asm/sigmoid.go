@@ -51,7 +51,9 @@ func sigmoid(d dtype) {
 		bcast, add, sub, mul, vmin, div, fma, fnma, rnd, scalef, movZ = VBROADCASTSD, VADDPD, VSUBPD, VMULPD, VMINPD, VDIVPD, VFMADD213PD, VFNMADD231PD, VRNDSCALEPD, VSCALEFPD, VMOVUPD_Z
 		cmpGE = func(a, b, k Op) { VCMPPD(Imm(13), a, b, k) }
 	}
-	// Constant registers Z16 …: bias, clamp, 1/ln2, ln2 parts, 1, then the polynomial.
+	// Constant registers: bias, clamp, 1/ln2, the ln2 parts, 1 and the abs mask in Z16 … Z22,
+	// the polynomial's first 8 coefficients in Z23 … Z30 (the rest broadcast from memory),
+	// zero in Z31.
 	bias, hi, invln2, lnhi, lnlo, one, abs, zero := Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z31
 	poly := func(i int) VecPhysical { return z(23 + i) } // 1/k! for k = deg … 2: the first 8 in Z23 … Z30
 	bcast(paramAddr("bias"), bias)
