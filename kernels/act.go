@@ -51,8 +51,7 @@ func BiasSigmoid32(dst, src []float32, bias float32) {
 		return
 	}
 	if UsingAsm() {
-		nfull := n / 16
-		sigmoid32Asm(dst, src[:n], nfull, uint64(1)<<(n-nfull*16)-1, bias)
+		sigmoid32Asm(dst, src[:n], bias)
 		return
 	}
 	biasSigmoid32Go(dst, src[:n], bias)
@@ -67,8 +66,7 @@ func BiasSigmoid64(dst, src []float64, bias float64) {
 		return
 	}
 	if UsingAsm() {
-		nfull := n / 8
-		sigmoid64Asm(dst, src[:n], nfull, uint64(1)<<(n-nfull*8)-1, bias)
+		sigmoid64Asm(dst, src[:n], bias)
 		return
 	}
 	biasSigmoid64Go(dst, src[:n], bias)
@@ -84,8 +82,7 @@ func BiasRelu32(dst, src []float32, bias float32) {
 		return
 	}
 	if UsingAsm() {
-		nfull := n / 16
-		relu32Asm(dst, src[:n], nfull, uint64(1)<<(n-nfull*16)-1, bias)
+		relu32Asm(dst, src[:n], bias)
 		return
 	}
 	biasReluGo(dst, src[:n], bias)
@@ -99,8 +96,7 @@ func BiasRelu64(dst, src []float64, bias float64) {
 		return
 	}
 	if UsingAsm() {
-		nfull := n / 8
-		relu64Asm(dst, src[:n], nfull, uint64(1)<<(n-nfull*8)-1, bias)
+		relu64Asm(dst, src[:n], bias)
 		return
 	}
 	biasReluGo(dst, src[:n], bias)

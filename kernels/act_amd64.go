@@ -2,33 +2,42 @@
 
 package kernels
 
-// biasTanh32Asm runs the generated tanh32 kernel on len(dst) == len(src) ≥ 1
-// elements: whole zmm, then one masked zmm for the tail.
+// The activation kernels' entry points on len(dst) == len(src) ≥ 1 elements: the
+// generated kernel walks the whole zmm, then one zmm under the mask of the tail.
+
 func biasTanh32Asm(dst, src []float32, bias float32) {
-	n := len(dst)
-	nfull := n / 16
-	tanh32(&dst[0], &src[0], nfull, uint64(1)<<(n-nfull*16)-1, bias)
+	nfull, mask := zmmSplit[float32](len(dst))
+	tanh32(&dst[0], &src[0], nfull, mask, bias)
 }
 
-// biasTanh64Asm is biasTanh32Asm for the tanh64 kernel.
 func biasTanh64Asm(dst, src []float64, bias float64) {
-	n := len(dst)
-	nfull := n / 8
-	tanh64(&dst[0], &src[0], nfull, uint64(1)<<(n-nfull*8)-1, bias)
+	nfull, mask := zmmSplit[float64](len(dst))
+	tanh64(&dst[0], &src[0], nfull, mask, bias)
 }
 
-func sigmoid32Asm(dst, src []float32, nfull int, mask uint64, bias float32) {
+func sigmoid32Asm(dst, src []float32, bias float32) {
+	nfull, mask := zmmSplit[float32](len(dst))
 	sigmoid32(&dst[0], &src[0], nfull, mask, bias)
 }
 
-func sigmoid64Asm(dst, src []float64, nfull int, mask uint64, bias float64) {
+func sigmoid64Asm(dst, src []float64, bias float64) {
+	nfull, mask := zmmSplit[float64](len(dst))
 	sigmoid64(&dst[0], &src[0], nfull, mask, bias)
 }
 
-func relu32Asm(dst, src []float32, nfull int, mask uint64, bias float32) {
+func relu32Asm(dst, src []float32, bias float32) {
+	nfull, mask := zmmSplit[float32](len(dst))
 	relu32(&dst[0], &src[0], nfull, mask, bias)
 }
 
-func relu64Asm(dst, src []float64, nfull int, mask uint64, bias float64) {
+func relu64Asm(dst, src []float64, bias float64) {
+	nfull, mask := zmmSplit[float64](len(dst))
 	relu64(&dst[0], &src[0], nfull, mask, bias)
+}
+
+// zmmSplit splits n elements into nfull whole zmm and the lane mask of the rest.
+func zmmSplit[T float](n int) (nfull int, mask uint64) {
+	v := vecLen[T]()
+	nfull = n / v
+	return nfull, uint64(1)<<(n-nfull*v) - 1
 }

@@ -20,18 +20,10 @@ func transposeAsm[T float](rows, cols int, src []T, lds int, dst []T, ldd int) {
 	transposeGo(rows, cols, src, lds, dst, ldd)
 }
 
-func sigmoid32Asm(dst, src []float32, nfull int, mask uint64, bias float32) {
-	biasSigmoid32Go(dst, src, bias)
-}
+func sigmoid32Asm(dst, src []float32, bias float32) { biasSigmoid32Go(dst, src, bias) }
 
-func sigmoid64Asm(dst, src []float64, nfull int, mask uint64, bias float64) {
-	biasSigmoid64Go(dst, src, bias)
-}
+func sigmoid64Asm(dst, src []float64, bias float64) { biasSigmoid64Go(dst, src, bias) }
 
-func relu32Asm(dst, src []float32, nfull int, mask uint64, bias float32) {
-	biasReluGo(dst, src, bias)
-}
+func relu32Asm(dst, src []float32, bias float32) { biasReluGo(dst, src, bias) }
 
-func relu64Asm(dst, src []float64, nfull int, mask uint64, bias float64) {
-	biasReluGo(dst, src, bias)
-}
+func relu64Asm(dst, src []float64, bias float64) { biasReluGo(dst, src, bias) }
