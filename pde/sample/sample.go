@@ -50,45 +50,60 @@ func LatinHypercube(rng *rand.Rand, n int, lo, hi []float64) [][]float64 {
 	if len(lo) != len(hi) {
 		panic(fmt.Sprintf("sample: LatinHypercube: len(lo) = %d != len(hi) = %d", len(lo), len(hi)))
 	}
+	checkBox("LatinHypercube", n, lo, hi)
+	pts := newPoints(n, len(lo))
+	if n == 0 {
+		return pts
+	}
+	perm := make([]int, n)
+	for d := range lo {
+		for i, k := range shuffled(rng, perm) {
+			pts[i][d] = place(rng, lo[d], hi[d], k, n)
+		}
+	}
+	return pts
+}
+
+// checkBox panics, naming the sampler, if n < 0 or some hi[d] < lo[d].
+func checkBox(sampler string, n int, lo, hi []float64) {
 	if n < 0 {
-		panic(fmt.Sprintf("sample: LatinHypercube: n = %d < 0", n))
+		panic(fmt.Sprintf("sample: %s: n = %d < 0", sampler, n))
 	}
 	for d := range lo {
 		if !(hi[d] >= lo[d]) {
-			panic(fmt.Sprintf("sample: LatinHypercube: dimension %d: hi %g < lo %g", d, hi[d], lo[d]))
+			panic(fmt.Sprintf("sample: %s: dimension %d: hi %g < lo %g", sampler, d, hi[d], lo[d]))
 		}
 	}
-	dim := len(lo)
+}
+
+// newPoints returns n rows of dim values sharing one backing array.
+func newPoints(n, dim int) [][]float64 {
 	flat := make([]float64, n*dim)
 	pts := make([][]float64, n)
 	for i := range pts {
 		pts[i] = flat[i*dim : (i+1)*dim : (i+1)*dim]
 	}
-	if n == 0 {
-		return pts
-	}
-	perm := make([]int, n)
-	for d := 0; d < dim; d++ {
-		for i := range perm {
-			perm[i] = i
-		}
-		rng.Shuffle(n, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
-		a, b := lo[d], hi[d]
-		w := b - a
-		for i, k := range perm {
-			v := a + w*((float64(k)+rng.Float64())/float64(n))
-			// Rounding can carry a jitter just below 1 onto the next stratum's edge (or
-			// past hi); pull such a point back inside its own stratum.
-			if top := Edge(a, b, k+1, n); v >= top && top > a {
-				v = math.Nextafter(top, math.Inf(-1))
-			}
-			if lowEdge := Edge(a, b, k, n); v < lowEdge {
-				v = lowEdge
-			}
-			pts[i][d] = v
-		}
-	}
 	return pts
+}
+
+// shuffled fills perm with 0 … len(perm)−1 in an order drawn by rng.Shuffle.
+func shuffled(rng *rand.Rand, perm []int) []int {
+	for i := range perm {
+		perm[i] = i
+	}
+	rng.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+	return perm
+}
+
+// place draws one uniform jitter and returns the point it gives in stratum k of n on [a, b).
+func place(rng *rand.Rand, a, b float64, k, n int) float64 {
+	v := a + (b-a)*((float64(k)+rng.Float64())/float64(n))
+	// Rounding can carry a jitter just below 1 onto the next stratum's edge (or past b);
+	// pull such a point back inside its own stratum.
+	if top := Edge(a, b, k+1, n); v >= top && top > a {
+		v = math.Nextafter(top, math.Inf(-1))
+	}
+	return max(v, Edge(a, b, k, n))
 }
 
 // Edge is the lower boundary of stratum k of n on [lo, hi): lo + (hi−lo)·k/n, with Edge(lo,
@@ -118,55 +133,29 @@ func Edge(lo, hi float64, k, n int) float64 {
 // column and q_j one of m per row; a uniform jitter places the point inside its strata. The
 // result depends only on the generator's state; the layout of the result is LatinHypercube's.
 func MultiJittered(rng *rand.Rand, n int, lo, hi [2]float64) [][]float64 {
-	if n < 0 {
-		panic(fmt.Sprintf("sample: MultiJittered: n = %d < 0", n))
-	}
-	for d := range lo {
-		if !(hi[d] >= lo[d]) {
-			panic(fmt.Sprintf("sample: MultiJittered: dimension %d: hi %g < lo %g", d, hi[d], lo[d]))
-		}
-	}
-	flat := make([]float64, 2*n)
-	pts := make([][]float64, n)
-	for i := range pts {
-		pts[i] = flat[2*i : 2*i+2 : 2*i+2]
-	}
+	checkBox("MultiJittered", n, lo[:], hi[:])
+	pts := newPoints(n, 2)
 	if n == 0 {
 		return pts
 	}
 	m, k := gridShape(n, hi[0]-lo[0], hi[1]-lo[1])
-	// stratum[c] is the axis-0 stratum of cell c = j·m + i, then reused for axis 1.
+	// cols[c] and rows[c] are the axis-0 and axis-1 strata of cell c = j·m + i.
 	cols := make([]int, n)
 	rows := make([]int, n)
 	perm := make([]int, max(m, k))
-	shuffled := func(l int) []int {
-		p := perm[:l]
-		for i := range p {
-			p[i] = i
-		}
-		rng.Shuffle(l, func(a, b int) { p[a], p[b] = p[b], p[a] })
-		return p
-	}
 	for i := 0; i < m; i++ {
-		for j, s := range shuffled(k) {
+		for j, s := range shuffled(rng, perm[:k]) {
 			cols[j*m+i] = i*k + s
 		}
 	}
 	for j := 0; j < k; j++ {
-		for i, s := range shuffled(m) {
+		for i, s := range shuffled(rng, perm[:m]) {
 			rows[j*m+i] = j*m + s
 		}
 	}
-	place := func(a, b float64, s int) float64 {
-		v := a + (b-a)*((float64(s)+rng.Float64())/float64(n))
-		if top := Edge(a, b, s+1, n); v >= top && top > a {
-			v = math.Nextafter(top, math.Inf(-1))
-		}
-		return max(v, Edge(a, b, s, n))
-	}
 	for c := range pts {
-		pts[c][0] = place(lo[0], hi[0], cols[c])
-		pts[c][1] = place(lo[1], hi[1], rows[c])
+		pts[c][0] = place(rng, lo[0], hi[0], cols[c], n)
+		pts[c][1] = place(rng, lo[1], hi[1], rows[c], n)
 	}
 	return pts
 }
