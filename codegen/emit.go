@@ -1302,13 +1302,9 @@ func (en *entry) matVec(n *ir.Node, transposed bool) {
 		if transposed {
 			widx = W.Clone().Index(jen.Id("k").Op("*").Lit(cols).Op("+").Id("j"))
 		}
-		o, in := rows, cols
-		if transposed {
-			o, in = cols, rows
-		}
-		en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(o), jen.Id("j").Op("++")).Block(
+		en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(outer), jen.Id("j").Op("++")).Block(
 			jen.Var().Id("s").Id("T"),
-			jen.For(jen.Id("k").Op(":=").Lit(0), jen.Id("k").Op("<").Lit(in), jen.Id("k").Op("++")).Block(
+			jen.For(jen.Id("k").Op(":=").Lit(0), jen.Id("k").Op("<").Lit(inner), jen.Id("k").Op("++")).Block(
 				jen.Id("s").Op("+=").Add(widx).Op("*").Add(X).Index(jen.Id("k"))),
 			jen.Id(name).Index(jen.Id("j")).Op("=").Id("s"),
 		))

@@ -373,7 +373,7 @@ func (e *emitter) tileEntry(name, doc string, pass *ir.Pass, plan *ir.Plan, kind
 		pred := en.ref(pass.Pred)
 		en.add(jen.Comment("The outputs, a row per point."))
 		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Id("NumOutputs"), jen.Id("f").Op("++")).Block(
-			jen.Id("row").Op(":=").Add(pred).Index(jen.Id("f").Op("*").Id("MaxBatch").Op(":")).Index(jen.Op(":").Id("n")),
+			jen.Id("row").Op(":=").Add(pred).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n")),
 			jen.For(jen.List(jen.Id("b"), jen.Id("v")).Op(":=").Range().Id("row")).Block(
 				jen.Id("m").Dot("predDst").Index(jen.Parens(jen.Id("r0").Op("+").Id("b")).Op("*").Id("NumOutputs").Op("+").Id("f")).Op("=").Id("v"))))
 	default:
