@@ -1,6 +1,7 @@
 // Command mlc compiles a model description (.ml) into a Go package.
 //
-//	mlc build [-o dir] [-pkg name] model.ml   write dir/<model>.go (default: the current directory)
+//	mlc build [-o dir] [-pkg name] [-dtype t] [-loops] model.ml
+//	                                          write dir/<model>.go (default: the current directory)
 //	mlc check model.ml                        report errors without writing anything
 //	mlc version                               print the version
 //
@@ -12,9 +13,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/mlc-go/mlc/codegen"
@@ -27,7 +31,7 @@ const Version = "0.1.0"
 const usage = `mlc compiles a model description (.ml file) into a Go package.
 
 Usage:
-  mlc build [-o dir] [-pkg name] [-dtype float32|float64] model.ml
+  mlc build [-o dir] [-pkg name] [-dtype float32|float64] [-loops] model.ml
                                             generate dir/<model file name>.go
   mlc check model.ml                        parse and check the model, write nothing
   mlc version                               print mlc's version
@@ -66,7 +70,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mlc "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("o", ".", "output `dir`ectory (build)")
-	pkg := fs.String("pkg", "", "package `name` (build; default: the output directory's name, or the model's)")
+	pkg := fs.String("pkg", "", "package `name` (build; default: the package already in the output directory, else the directory's name, else the model's)")
 	dtype := fs.String("dtype", "", "override the model's dtype: float32 or float64 (build)")
 	loops := fs.Bool("loops", false, "write matrix products as plain Go loops instead of calls to package kernels (build)")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -89,7 +93,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	dst := filepath.Join(*out, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))+".go")
 	name := *pkg
+	if name == "" {
+		name = existingPackage(*out, dst)
+	}
 	if name == "" {
 		name = packageName(*out)
 	}
@@ -98,7 +106,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		report(stderr, err)
 		return 1
 	}
-	dst := filepath.Join(*out, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))+".go")
 	if err := writeIfChanged(dst, code); err != nil {
 		fmt.Fprintf(stderr, "mlc: %v\n", err)
 		return 1
@@ -117,8 +124,26 @@ func report(w io.Writer, err error) {
 	fmt.Fprintln(w, "mlc:", err)
 }
 
-// packageName is the name of an existing package in dir, else the directory's base name
-// when it is a Go identifier, else "" (the model's name).
+// existingPackage is the package of the other Go files in dir (test files and the file
+// mlc is about to write aside), so that a model generated into a package, as by
+// //go:generate, joins it whatever the directory is called; "" if there are none.
+func existingPackage(dir, skip string) string {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	sort.Strings(files)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") || filepath.Clean(f) == filepath.Clean(skip) {
+			continue
+		}
+		ast, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.PackageClauseOnly)
+		if err == nil {
+			return ast.Name.Name
+		}
+	}
+	return ""
+}
+
+// packageName is the directory's base name made a Go identifier ('-' and '.' become '_'),
+// or "" (the model's name) when it cannot be one.
 func packageName(dir string) string {
 	abs, err := filepath.Abs(dir)
 	if err != nil {

@@ -302,6 +302,36 @@ func TestBuildBadPackage(t *testing.T) {
 	}
 }
 
+// TestBuildJoinsExistingPackage: generated into a directory whose Go files already say
+// package circle, the model joins that package whatever the directory is called.
+func TestBuildJoinsExistingPackage(t *testing.T) {
+	src := write(t, "tiny.ml", goodModel)
+	out := filepath.Join(t.TempDir(), "my-models")
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "doc.go"), []byte("// Package circle holds a model.\npackage circle\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "x_test.go"), []byte("package circle_test\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := mlc(t, "build", "-o", out, src); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	got, err := os.ReadFile(filepath.Join(out, "tiny.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(got, []byte("\npackage circle\n")) {
+		t.Errorf("tiny.go does not join package circle:\n%.400s", got)
+	}
+	// A second build reads its own earlier output as no evidence: still circle.
+	if code, _, errOut := mlc(t, "build", "-o", out, src); code != 0 {
+		t.Fatalf("second build: exit %d: %s", code, errOut)
+	}
+}
+
 func TestPackageName(t *testing.T) {
 	tests := []struct{ dir, want string }{
 		{"/a/b/model", "model"},
