@@ -1,7 +1,7 @@
 // Command bench measures mlc's generated code against the PyTorch references of
 // ../shared/bench on the same machine, in the same run, and prints one table.
 //
-//	go run ./bench                 # from the project root: cancer workloads, 3 rounds
+//	go run ./bench                 # from the project root: every workload, 3 rounds
 //	go run ./bench -torch-all      # also time torch on the workloads mlc does not have yet
 //	go run ./bench -only cancer/predict -rounds 5 -markdown -json /tmp/bench.json
 //
@@ -144,7 +144,6 @@ func run(o options) error {
 			logf("bench: PyTorch reference not available (%v); measuring mlc only", err)
 		} else {
 			torchOK = true
-			m.torchVersion = v
 			m.torchStatus = fmt.Sprintf("torch %s, %s, --threads %d, tuned malloc (run_all.sh)", v, o.python, torchThreads)
 		}
 	}
@@ -338,7 +337,7 @@ type machineInfo struct {
 	rounds, procs                                     int
 	benchtime                                         string
 	peak32, peak64                                    float64
-	torchDir, python, torchVersion, torchStatus       string
+	torchDir, python, torchStatus                     string
 	elapsed, waitIdle                                 time.Duration
 }
 

@@ -240,8 +240,8 @@ func busySeconds() (float64, bool) {
 const clockTicks = 100
 
 // waitIdle waits, at most max, until other processes keep less than 0.3 cores busy over a
-// one-second window. It returns the last load seen.
-func waitIdle(max time.Duration) float64 {
+// one-second window (or until it cannot read the load).
+func waitIdle(max time.Duration) {
 	end := time.Now().Add(max)
 	for {
 		b0, ok0 := busySeconds()
@@ -249,11 +249,11 @@ func waitIdle(max time.Duration) float64 {
 		time.Sleep(time.Second)
 		b1, ok1 := busySeconds()
 		if !ok0 || !ok1 {
-			return -1
+			return
 		}
 		load := (b1 - b0) / time.Since(t0).Seconds()
 		if load < 0.3 || time.Now().After(end) {
-			return load
+			return
 		}
 	}
 }

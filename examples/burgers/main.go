@@ -112,6 +112,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if o.nInterior < 0 || o.nBoundary < 1 {
 		return errors.New("-interior must be ≥ 0 and -boundary ≥ 1")
 	}
+	if _, err := stages(o); err != nil {
+		return err
+	}
 	switch o.dtype {
 	case "float64":
 		m := burgers.New()
@@ -123,6 +126,22 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return train(o, m, burgers32.FitConfig(), m.Init, m.SetPoints, m.Predict, toPoints32, stdout, stderr)
 	}
 	return fmt.Errorf("-dtype %q: want float64 or float32", o.dtype)
+}
+
+// stages turns -schedule into the optimizer stages of the fit.
+func stages(o options) ([]mlrt.Stage, error) {
+	var st []mlrt.Stage
+	for _, name := range strings.Split(o.schedule, ",") {
+		switch strings.TrimSpace(name) {
+		case "adam":
+			st = append(st, mlrt.Stage{Optimizer: "adam", LR: o.lr, Steps: o.adamSteps})
+		case "lbfgs":
+			st = append(st, mlrt.Stage{Optimizer: "lbfgs", Steps: o.lbfgsSteps})
+		default:
+			return nil, fmt.Errorf("-schedule: unknown optimizer %q (adam, lbfgs)", name)
+		}
+	}
+	return st, nil
 }
 
 // pointSets are the tutorial's points, in float64.
@@ -209,18 +228,7 @@ func train[T mlrt.Float, P any](o options, m mlrt.FullBatch[T], cfg mlrt.FitConf
 		cfg.Stages = []mlrt.Stage{{Optimizer: "adam", LR: 1e-4, Steps: 10000}}
 		cfg.StopRelChange, cfg.StopPatience = 1e-4, 10
 	} else {
-		var stages []mlrt.Stage
-		for _, name := range strings.Split(o.schedule, ",") {
-			switch strings.TrimSpace(name) {
-			case "adam":
-				stages = append(stages, mlrt.Stage{Optimizer: "adam", LR: o.lr, Steps: o.adamSteps})
-			case "lbfgs":
-				stages = append(stages, mlrt.Stage{Optimizer: "lbfgs", Steps: o.lbfgsSteps})
-			default:
-				return fmt.Errorf("-schedule: unknown optimizer %q (adam, lbfgs)", name)
-			}
-		}
-		cfg.Stages = stages
+		cfg.Stages, _ = stages(o) // checked in run
 		// The .ml file's stop rule is for the tutorial's slow Adam; a 1000-step warm-up runs in full.
 		cfg.StopRelChange = 0
 	}

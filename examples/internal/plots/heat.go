@@ -26,7 +26,6 @@ func (g gridXYZ) Y(r int) float64    { return g.g.Y[r] }
 // signed fields), otherwise a black-body map from the minimum to the maximum.
 func Heat(title, xlabel, ylabel string, g Grid, diverging bool) *plot.Plot {
 	p := plot.New()
-	p.Title.Text = title
 	p.X.Label.Text = xlabel
 	p.Y.Label.Text = ylabel
 	lo, hi := math.Inf(1), math.Inf(-1)

@@ -72,7 +72,7 @@ func Lines(title, xlabel, ylabel string, logY bool, series ...Series) (*plot.Plo
 	return p, nil
 }
 
-// SaveRow writes plots side by side into one PNG of the given size in centimetres.
+// SaveRow writes plots side by side into one PNG of the given total size.
 func SaveRow(path string, width, height vg.Length, ps ...*plot.Plot) error {
 	if len(ps) == 1 {
 		return ps[0].Save(width, height, path)
