@@ -64,37 +64,44 @@ func ReadCancerCSV[T Float](r io.Reader, name string) (*Table[T], error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1 // the header and the rows differ; counts are checked here
 	cr.ReuseRecord = true
-	p := cancerParser[T]{name: name, cr: cr}
+	p := cancerParser[T]{csvRecords: csvRecords{name: name, cr: cr}}
 	return p.parse()
 }
 
-// cancerParser holds the state of one ReadCancerCSV call.
-type cancerParser[T Float] struct {
+// csvRecords reads the records of one named CSV input and keeps the line of the last
+// one, so that every error can say where it is.
+type csvRecords struct {
 	name string
 	cr   *csv.Reader
-	line int // line of the record being parsed, for errors
-	t    *Table[T]
+	line int // line of the record being parsed
 }
 
-func (p *cancerParser[T]) errorf(format string, args ...any) error {
-	return fmt.Errorf("%s:%d: %s", p.name, p.line, fmt.Sprintf(format, args...))
+// errorf is an error at the line of the current record.
+func (r *csvRecords) errorf(format string, args ...any) error {
+	return fmt.Errorf("%s:%d: %s", r.name, r.line, fmt.Sprintf(format, args...))
 }
 
 // read returns the next record, or io.EOF, or a positioned error.
-func (p *cancerParser[T]) read() ([]string, error) {
-	rec, err := p.cr.Read()
+func (r *csvRecords) read() ([]string, error) {
+	rec, err := r.cr.Read()
 	if err == io.EOF {
 		return nil, err
 	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return nil, fmt.Errorf("%s:%d:%d: %v", p.name, pe.Line, pe.Column, pe.Err)
+		return nil, fmt.Errorf("%s:%d:%d: %v", r.name, pe.Line, pe.Column, pe.Err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p.name, err)
+		return nil, fmt.Errorf("%s: %w", r.name, err)
 	}
-	p.line, _ = p.cr.FieldPos(0)
+	r.line, _ = r.cr.FieldPos(0)
 	return rec, nil
+}
+
+// cancerParser holds the state of one ReadCancerCSV call.
+type cancerParser[T Float] struct {
+	csvRecords
+	t *Table[T]
 }
 
 func (p *cancerParser[T]) parse() (*Table[T], error) {

@@ -202,16 +202,15 @@ func ReadSeriesCSV[T Float](r io.Reader, name string, opts SeriesOptions) (*Seri
 	if opts.Comma != 0 {
 		cr.Comma = opts.Comma
 	}
-	p := seriesParser[T]{name: name, cr: cr, opts: &opts, tp: timeParser{extra: opts.TimeLayouts}}
+	p := seriesParser[T]{csvRecords: csvRecords{name: name, cr: cr}, opts: &opts, tp: timeParser{extra: opts.TimeLayouts}}
 	return p.parse()
 }
 
+// seriesParser holds the state of one ReadSeriesCSV call.
 type seriesParser[T Float] struct {
-	name string
-	cr   *csv.Reader
+	csvRecords
 	opts *SeriesOptions
 	tp   timeParser
-	line int
 
 	timeCol int   // field index from 0
 	cols    []int // value field indices from 0
@@ -219,26 +218,6 @@ type seriesParser[T Float] struct {
 	s       *Series[T]
 	prev    time.Time
 	rows    int // data rows read, kept or not
-}
-
-func (p *seriesParser[T]) errorf(format string, args ...any) error {
-	return fmt.Errorf("%s:%d: %s", p.name, p.line, fmt.Sprintf(format, args...))
-}
-
-func (p *seriesParser[T]) read() ([]string, error) {
-	rec, err := p.cr.Read()
-	if err == io.EOF {
-		return nil, err
-	}
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return nil, fmt.Errorf("%s:%d:%d: %v", p.name, pe.Line, pe.Column, pe.Err)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p.name, err)
-	}
-	p.line, _ = p.cr.FieldPos(0)
-	return rec, nil
 }
 
 func (p *seriesParser[T]) parse() (*Series[T], error) {
