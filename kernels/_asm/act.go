@@ -73,6 +73,20 @@ const (
 	ln2Lo       = 1.90821492927058770002e-10
 )
 
+// expCoeffs is 1/k! for k = deg down to 2: the coefficients of e^r above degree 1,
+// highest first, for Horner's rule.
+func expCoeffs(deg int) []float64 {
+	var c []float64
+	for k := deg; k >= 2; k-- {
+		f := 1.0
+		for i := 2; i <= k; i++ {
+			f *= float64(i)
+		}
+		c = append(c, 1/f)
+	}
+	return c
+}
+
 // constTable emits a read-only table of float32 or float64 constants and
 // returns a function giving the Mem of entry i.
 func constTable(name string, vals []float64, f32 bool) func(i int) Mem {
@@ -168,15 +182,8 @@ func tanh32() {
 }
 
 func tanh64() {
-	// Table: 1/k! for k = expDeg..2 (exp's Taylor coefficients above degree 1).
-	var vals []float64
-	for k := expDeg; k >= 2; k-- {
-		f := 1.0
-		for i := 2; i <= k; i++ {
-			f *= float64(i)
-		}
-		vals = append(vals, 1/f)
-	}
+	// Table: exp's Taylor coefficients above degree 1.
+	vals := expCoeffs(expDeg)
 	ec := constTable("tanh64e", vals, false)
 	nEC := len(vals)
 	cvals := []float64{tanh64Small, tanh64YMax, 1 / math.Ln2, ln2Hi, ln2Lo, 1, -2}

@@ -208,20 +208,6 @@ func panelBlock(d dtype, r, q int, masked bool, tag string) {
 	xr := func(c int) VecPhysical { return z(r*q + c) }
 	nb := 32 - r*q - q // broadcast registers available
 	br := func(i int) VecPhysical { return z(r*q + q + i%nb) }
-	rowMem := func(base, base3 Register, stride Register, i int) Mem {
-		b := base
-		if i >= 3 {
-			b, i = base3, i-3
-		}
-		switch i {
-		case 0:
-			return Mem{Base: b}
-		case 1:
-			return Mem{Base: b, Index: stride, Scale: 1}
-		default:
-			return Mem{Base: b, Index: stride, Scale: 2}
-		}
-	}
 	outPtrs := func() {
 		MOVQ(pOCol, pWP)
 		if r > 3 {
@@ -434,20 +420,6 @@ func ntBlock(d dtype, rj, rk int, tag string) {
 	nx := 32 - next - gsets*rj
 	xt := func(s, k int) VecPhysical { return z(next + gsets*rj + (s*rk+k)%nx) }
 
-	rowMem := func(base, base3, stride Register, i int) Mem {
-		b := base
-		if i >= 3 {
-			b, i = base3, i-3
-		}
-		switch i {
-		case 0:
-			return Mem{Base: b}
-		case 1:
-			return Mem{Base: b, Index: stride, Scale: 1}
-		default:
-			return Mem{Base: b, Index: stride, Scale: 2}
-		}
-	}
 	step := func(s, off int, masked bool) {
 		ld := func(m Mem, dst VecPhysical) {
 			if masked {
@@ -660,6 +632,23 @@ func trees(d dtype, ins [][]Register, temps []VecPhysical) []VecPhysical {
 }
 
 // paramAddr is the frame address of an argument of the current function.
+// rowMem is the address of row i < 6 of a block whose rows are stride bytes apart: rows
+// 0…2 from base, 3…5 from base3 = base + 3·stride (x86 scales reach 2·stride, not 3).
+func rowMem(base, base3, stride Register, i int) Mem {
+	b := base
+	if i >= 3 {
+		b, i = base3, i-3
+	}
+	switch i {
+	case 0:
+		return Mem{Base: b}
+	case 1:
+		return Mem{Base: b, Index: stride, Scale: 1}
+	default:
+		return Mem{Base: b, Index: stride, Scale: 2}
+	}
+}
+
 func paramAddr(name string) Mem {
 	b, err := Param(name).Resolve()
 	if err != nil {

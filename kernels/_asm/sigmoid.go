@@ -25,14 +25,7 @@ func sigmoid(d dtype) {
 		// ln2 split so that k·lnHi is exact in float32 for |k| < 2¹⁶.
 		deg, clamp, lnHi, lnLo = 7, 104.0, 0.693359375, -2.12194440e-4
 	}
-	var vals []float64
-	for k := deg; k >= 2; k-- {
-		f := 1.0
-		for i := 2; i <= k; i++ {
-			f *= float64(i)
-		}
-		vals = append(vals, 1/f)
-	}
+	vals := expCoeffs(deg)
 	nEC := len(vals)
 	vals = append(vals, clamp, 1/math.Ln2, lnHi, lnLo, 1)
 	name := "sigmoid" + d.name
