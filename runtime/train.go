@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	goruntime "runtime"
+	"slices"
 	"time"
 )
 
@@ -61,6 +62,20 @@ type History struct {
 	Monitor   string `json:"monitor"`
 	TrainRows int    `json:"train_rows"`
 	ValRows   int    `json:"val_rows"`
+}
+
+// MedianEpochSeconds is the median wall time of an epoch (NaN for no epochs): the median
+// resists the first epoch's page faults and a noisy machine.
+func (h *History) MedianEpochSeconds() float64 {
+	if len(h.Epochs) == 0 {
+		return math.NaN()
+	}
+	s := make([]float64, len(h.Epochs))
+	for i, e := range h.Epochs {
+		s[i] = e.Seconds
+	}
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 // keras default batch size, used when TrainConfig.BatchSize is 0.

@@ -359,3 +359,19 @@ func TestEvaluate(t *testing.T) {
 		}
 	}
 }
+
+func TestMedianEpochSeconds(t *testing.T) {
+	h := &History{}
+	if s := h.MedianEpochSeconds(); !math.IsNaN(s) {
+		t.Errorf("no epochs: %v, want NaN", s)
+	}
+	for _, s := range []float64{0.9, 0.1, 0.3, 0.2, 0.25} {
+		h.Epochs = append(h.Epochs, EpochStats{Seconds: s})
+	}
+	if s := h.MedianEpochSeconds(); s != 0.25 {
+		t.Errorf("median of 0.9 0.1 0.3 0.2 0.25 = %v, want 0.25", s)
+	}
+	if h.Epochs[0].Seconds != 0.9 {
+		t.Error("MedianEpochSeconds reordered the epochs")
+	}
+}

@@ -15,10 +15,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -140,10 +138,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	valAcc := last.ValMetrics["binary_accuracy"]
 	fmt.Fprintf(stdout, "\nfinal: loss %.4f  accuracy %.4f  val_loss %.4f  val_accuracy %.4f  test %d/%d  (%d epochs, %.1f ms/epoch)\n",
-		last.Loss, last.Metrics["binary_accuracy"], last.ValLoss, valAcc, correct, test.Rows, len(hist.Epochs), 1e3*medianEpoch(hist))
+		last.Loss, last.Metrics["binary_accuracy"], last.ValLoss, valAcc, correct, test.Rows, len(hist.Epochs), 1e3*hist.MedianEpochSeconds())
 
 	sum := summary{ValAccuracy: valAcc, ValLoss: last.ValLoss, TestAccuracy: float64(correct) / float64(test.Rows),
-		TestCorrect: correct, TestRows: test.Rows, Epochs: len(hist.Epochs), EpochSeconds: medianEpoch(hist),
+		TestCorrect: correct, TestRows: test.Rows, Epochs: len(hist.Epochs), EpochSeconds: hist.MedianEpochSeconds(),
 		TrainSeconds: trainSeconds, Standardized: *standardize, Seed: *seed}
 	if !*noFiles {
 		if err := os.MkdirAll(*outDir, 0o755); err != nil {
@@ -201,20 +199,6 @@ func equal(a, b []cancer.T) bool {
 		}
 	}
 	return len(a) == len(b)
-}
-
-// medianEpoch is the median wall time of an epoch; the median resists the first epoch's
-// page faults and the machine's noise.
-func medianEpoch(h *mlrt.History) float64 {
-	s := make([]float64, len(h.Epochs))
-	for i, e := range h.Epochs {
-		s[i] = e.Seconds
-	}
-	sort.Float64s(s)
-	if len(s) == 0 {
-		return math.NaN()
-	}
-	return s[len(s)/2]
 }
 
 func writeCurves(path string, h *mlrt.History) error {

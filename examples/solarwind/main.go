@@ -227,7 +227,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	sum.TrainSeconds = time.Since(start).Seconds()
 	last := hist.Epochs[len(hist.Epochs)-1]
 	sum.Epochs, sum.BestEpoch, sum.Loss, sum.ValLoss = len(hist.Epochs), hist.BestEpoch, last.Loss, last.ValLoss
-	sum.EpochSeconds = medianEpoch(hist)
+	sum.EpochSeconds = hist.MedianEpochSeconds()
 
 	// The detector.
 	start = time.Now()
@@ -492,17 +492,4 @@ func fmtVec(v []float64) string {
 		s[i] = strconv.FormatFloat(x, 'f', 2, 64)
 	}
 	return "(" + strings.Join(s, ", ") + ")"
-}
-
-// medianEpoch is the median wall time of an epoch.
-func medianEpoch(h *mlrt.History) float64 {
-	s := make([]float64, len(h.Epochs))
-	for i, e := range h.Epochs {
-		s[i] = e.Seconds
-	}
-	slices.Sort(s)
-	if len(s) == 0 {
-		return math.NaN()
-	}
-	return s[len(s)/2]
 }
