@@ -335,6 +335,8 @@ func (e *emitter) modelType() {
 		jen.Comment("others on goroutines of their own that stay awake between calls (mlrt.Team)."),
 		jen.Id("team").Qual(RuntimePath, "Team"),
 		jen.Id("job").Id("job"),
+		jen.Comment("batches deals Predict's batches to the workers as they finish one (mlrt.Chunks)."),
+		jen.Id("batches").Qual(RuntimePath, "Chunks"),
 	)
 	e.jobType()
 	e.workerType(false)
@@ -424,14 +426,16 @@ func (e *emitter) commonMethods() {
 func (e *emitter) batchMethods(m *ir.Model, f *jen.File, hasLoss bool) {
 	mm := func(name string) *jen.Statement { return jen.Id("m").Dot(name) }
 	f.Comment("Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst")
-	f.Comment("(NumOutputs values a row). Each worker takes its share of the rows in batches of")
-	f.Comment("PredictBatch; it allocates nothing.")
+	f.Comment("(NumOutputs values a row). The workers take batches of PredictBatch rows as they")
+	f.Comment("finish one, so a core slowed by other work does fewer; each row's outputs are the")
+	f.Comment("same whichever worker computes them. It allocates nothing.")
 	f.Func().Params(recv()).Id("Predict").Params(jen.List(jen.Id("dst"), jen.Id("x")).Index().Id("T"), jen.Id("n").Int()).Block(
 		jen.If(jen.Id("n").Op("==").Lit(1)).Block(
 			mm("predictRow").Call(jen.Id("dst"), jen.Id("x")),
 			jen.Return(),
 		),
 		jen.List(mm("cx"), mm("cpred"), mm("cn")).Op("=").List(jen.Id("x"), jen.Id("dst"), jen.Id("n")),
+		mm("batches").Dot("Reset").Call(jen.Id("n"), jen.Id("PredictBatch")),
 		mm("run").Call(jen.Id("jobPredict"), jen.Id("n").Op(">=").Id("minSplit")),
 		jen.List(mm("cx"), mm("cpred")).Op("=").List(jen.Nil(), jen.Nil()),
 	)
@@ -487,11 +491,13 @@ func (e *emitter) batchMethods(m *ir.Model, f *jen.File, hasLoss bool) {
 	predOf := jen.Id("pred").Op(":=").Id("m").Dot("cpred")
 	cases := []jen.Code{
 		jen.Case(jen.Id("jobPredict")).Block(
-			jen.For(jen.Id("i").Op(":=").Id("lo"), jen.Id("i").Op("<").Id("hi"), jen.Id("i").Op("+=").Id("PredictBatch")).Block(
+			jen.For().Block(
+				jen.List(jen.Id("i"), jen.Id("ok")).Op(":=").Id("m").Dot("batches").Dot("Next").Call(),
+				jen.If(jen.Op("!").Id("ok")).Block(jen.Return()),
 				jen.Id("m").Dot("predictBatch").Call(jen.Id("w"),
 					jen.Id("m").Dot("cpred").Index(jen.Id("i").Op("*").Id("NumOutputs").Op(":")),
 					jen.Id("m").Dot("cx").Index(jen.Id("i").Op("*").Id("NumInputs").Op(":")),
-					jen.Min(jen.Id("PredictBatch"), jen.Id("hi").Op("-").Id("i"))))),
+					jen.Min(jen.Id("PredictBatch"), jen.Id("m").Dot("cn").Op("-").Id("i"))))),
 	}
 	if hasLoss {
 		cases = append(cases,
@@ -500,7 +506,7 @@ func (e *emitter) batchMethods(m *ir.Model, f *jen.File, hasLoss bool) {
 			jen.Case(jen.Id("jobLossGrad")).Block(
 				jen.Id("w").Dot("loss").Op("=").Float64().Call(jen.Id("m").Dot("lossGradBatch").Call(jen.Id("w"), rowsOf("cx", "NumInputs"), rowsOf("cy", "NumTargets"), jen.Id("hi").Op("-").Id("lo"), jen.Id("m").Dot("cn"), jen.Id("m").Dot("crng").Index(jen.Id("k")), jen.Id("pred")))))
 	}
-	f.Comment("part runs worker k's share of the current call: rows lo … hi-1.")
+	f.Comment("part runs worker k's share of the current call: rows lo … hi-1 (Predict: the batches it is dealt).")
 	f.Func().Params(recv()).Id("part").Params(jen.Id("k").Int()).Block(
 		jen.List(jen.Id("w"), jen.Id("j")).Op(":=").List(jen.Op("&").Id("m").Dot("w").Index(jen.Id("k")), jen.Id("m").Dot("job")),
 		jen.List(jen.Id("lo"), jen.Id("hi")).Op(":=").List(jen.Id("k").Op("*").Id("m").Dot("cn").Op("/").Id("NumWorkers"), jen.Parens(jen.Id("k").Op("+").Lit(1)).Op("*").Id("m").Dot("cn").Op("/").Id("NumWorkers")),

@@ -114,3 +114,27 @@ func (t *Team) Close() {
 	}
 	t.started = false
 }
+
+// Chunks deals the chunks of a range out to the workers of a Team as they ask, for jobs
+// whose result does not depend on who computes which chunk (inference: each row's output
+// is its own). A static split makes the call wait for its slowest part; on a machine where
+// another process or a neighbouring VM slows one core, dealing chunks on demand lets the
+// other core take more of them. It allocates nothing.
+type Chunks struct {
+	next atomic.Int64
+	n    int64
+	size int64
+}
+
+// Reset starts dealing [0, n) in chunks of size.
+func (c *Chunks) Reset(n, size int) {
+	c.n, c.size = int64(n), int64(size)
+	c.next.Store(0)
+}
+
+// Next returns the start of a chunk not dealt yet, or ok false when none is left. The
+// chunk ends at min(lo+size, n).
+func (c *Chunks) Next() (lo int, ok bool) {
+	i := c.next.Add(c.size) - c.size
+	return int(i), i < c.n
+}

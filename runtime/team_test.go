@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -39,5 +40,39 @@ func TestTeamRunAllocatesNothing(t *testing.T) {
 	defer tm.Close()
 	if a := testing.AllocsPerRun(100, func() { tm.Run(true) }); a != 0 {
 		t.Fatalf("Run allocates %v times", a)
+	}
+}
+
+// TestChunks deals a range to two goroutines at once: every chunk goes out exactly once.
+func TestChunks(t *testing.T) {
+	for _, tt := range []struct{ n, size int }{{0, 4}, {1, 4}, {10, 4}, {12, 4}, {100000, 640}} {
+		var c Chunks
+		c.Reset(tt.n, tt.size)
+		got := make([]int, tt.n)
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					lo, ok := c.Next()
+					if !ok {
+						return
+					}
+					for i := lo; i < min(lo+tt.size, tt.n); i++ {
+						got[i]++
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		for i, g := range got {
+			if g != 1 {
+				t.Fatalf("n=%d size=%d: row %d dealt %d times", tt.n, tt.size, i, g)
+			}
+		}
+		if _, ok := c.Next(); ok {
+			t.Errorf("n=%d: Next after the end says ok", tt.n)
+		}
 	}
 }

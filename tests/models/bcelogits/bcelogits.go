@@ -96,6 +96,8 @@ type Model struct {
 	// others on goroutines of their own that stay awake between calls (mlrt.Team).
 	team mlrt.Team
 	job  job
+	// batches deals Predict's batches to the workers as they finish one (mlrt.Chunks).
+	batches mlrt.Chunks
 }
 
 // New returns a model with zero parameters; call Init or load weights.
@@ -142,14 +144,16 @@ func (m *Model) MaxBatch() int {
 }
 
 // Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst
-// (NumOutputs values a row). Each worker takes its share of the rows in batches of
-// PredictBatch; it allocates nothing.
+// (NumOutputs values a row). The workers take batches of PredictBatch rows as they
+// finish one, so a core slowed by other work does fewer; each row's outputs are the
+// same whichever worker computes them. It allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
 	if n == 1 {
 		m.predictRow(dst, x)
 		return
 	}
 	m.cx, m.cpred, m.cn = x, dst, n
+	m.batches.Reset(n, PredictBatch)
 	m.run(jobPredict, n >= minSplit)
 	m.cx, m.cpred = nil, nil
 }
@@ -202,7 +206,7 @@ func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	return loss
 }
 
-// part runs worker k's share of the current call: rows lo … hi-1.
+// part runs worker k's share of the current call: rows lo … hi-1 (Predict: the batches it is dealt).
 func (m *Model) part(k int) {
 	w, j := &m.w[k], m.job
 	lo, hi := k*m.cn/NumWorkers, (k+1)*m.cn/NumWorkers
@@ -224,8 +228,12 @@ func (m *Model) part(k int) {
 	}
 	switch j {
 	case jobPredict:
-		for i := lo; i < hi; i += PredictBatch {
-			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], min(PredictBatch, hi-i))
+		for {
+			i, ok := m.batches.Next()
+			if !ok {
+				return
+			}
+			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], min(PredictBatch, m.cn-i))
 		}
 	case jobLoss:
 		w.loss = float64(m.lossBatch(w, m.cx[lo*NumInputs:], m.cy[lo*NumTargets:], hi-lo, m.cn, pred))
