@@ -426,16 +426,17 @@ func (e *emitter) commonMethods() {
 func (e *emitter) batchMethods(m *ir.Model, f *jen.File, hasLoss bool) {
 	mm := func(name string) *jen.Statement { return jen.Id("m").Dot(name) }
 	f.Comment("Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst")
-	f.Comment("(NumOutputs values a row). The workers take batches of PredictBatch rows as they")
-	f.Comment("finish one, so a core slowed by other work does fewer; each row's outputs are the")
-	f.Comment("same whichever worker computes them. It allocates nothing.")
+	f.Comment("(NumOutputs values a row). The workers take batches of up to PredictBatch rows as")
+	f.Comment("they finish one, so a core slowed by other work does fewer; each row's outputs are")
+	f.Comment("the same whichever worker computes them. It allocates nothing.")
 	f.Func().Params(recv()).Id("Predict").Params(jen.List(jen.Id("dst"), jen.Id("x")).Index().Id("T"), jen.Id("n").Int()).Block(
 		jen.If(jen.Id("n").Op("==").Lit(1)).Block(
 			mm("predictRow").Call(jen.Id("dst"), jen.Id("x")),
 			jen.Return(),
 		),
 		jen.List(mm("cx"), mm("cpred"), mm("cn")).Op("=").List(jen.Id("x"), jen.Id("dst"), jen.Id("n")),
-		mm("batches").Dot("Reset").Call(jen.Id("n"), jen.Id("PredictBatch")),
+		jen.Comment("Batches of PredictBatch rows, or of n/NumWorkers when that is fewer: every worker gets some."),
+		mm("batches").Dot("Reset").Call(jen.Id("n"), jen.Min(jen.Id("PredictBatch"), jen.Parens(jen.Id("n").Op("+").Id("NumWorkers").Op("-").Lit(1)).Op("/").Id("NumWorkers"))),
 		mm("run").Call(jen.Id("jobPredict"), jen.Id("n").Op(">=").Id("minSplit")),
 		jen.List(mm("cx"), mm("cpred")).Op("=").List(jen.Nil(), jen.Nil()),
 	)

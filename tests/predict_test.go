@@ -12,7 +12,12 @@ import (
 // as they finish, and checks each row against the same rows predicted a few at a time and
 // on one core: a row's outputs must not depend on who computed them or with which rows.
 func TestPredictManyRows(t *testing.T) {
-	const rows = 7*cancer.PredictBatch + 13
+	for _, rows := range []int{301, 7*cancer.PredictBatch + 13} {
+		testPredictRows(t, rows)
+	}
+}
+
+func testPredictRows(t *testing.T, rows int) {
 	rng := mlrt.NewRNG(11)
 	x := make([]cancer.T, rows*cancer.NumInputs)
 	for i := range x {
@@ -42,7 +47,7 @@ func TestPredictManyRows(t *testing.T) {
 
 	for i := range all {
 		if all[i] != few[i] || all[i] != one[i] {
-			t.Fatalf("output %d: %v in one call, %v 37 rows at a time, %v on one core", i, all[i], few[i], one[i])
+			t.Fatalf("%d rows: output %d: %v in one call, %v 37 rows at a time, %v on one core", rows, i, all[i], few[i], one[i])
 		}
 	}
 }

@@ -187,16 +187,17 @@ func (m *Model) MaxBatch() int {
 }
 
 // Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst
-// (NumOutputs values a row). The workers take batches of PredictBatch rows as they
-// finish one, so a core slowed by other work does fewer; each row's outputs are the
-// same whichever worker computes them. It allocates nothing.
+// (NumOutputs values a row). The workers take batches of up to PredictBatch rows as
+// they finish one, so a core slowed by other work does fewer; each row's outputs are
+// the same whichever worker computes them. It allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
 	if n == 1 {
 		m.predictRow(dst, x)
 		return
 	}
 	m.cx, m.cpred, m.cn = x, dst, n
-	m.batches.Reset(n, PredictBatch)
+	// Batches of PredictBatch rows, or of n/NumWorkers when that is fewer: every worker gets some.
+	m.batches.Reset(n, min(PredictBatch, (n+NumWorkers-1)/NumWorkers))
 	m.run(jobPredict, n >= minSplit)
 	m.cx, m.cpred = nil, nil
 }
