@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/mlc-go/mlc/tests"
+
 	"encoding/json"
 	"math"
 	"testing"
@@ -54,23 +56,23 @@ func TestTorchFields(t *testing.T) {
 }
 
 func TestFLOPs(t *testing.T) {
-	if cancerFwdRow != 1784 || cancerEpoch != 2791960 || cancerBatch != 171264 {
-		t.Errorf("cancer FLOPs %d %d %d", cancerFwdRow, cancerEpoch, cancerBatch)
+	if tests.CancerFwdRow != 1784 || tests.CancerEpoch != 2791960 || tests.CancerBatch != 171264 {
+		t.Errorf("cancer FLOPs %d %d %d", tests.CancerFwdRow, tests.CancerEpoch, tests.CancerBatch)
 	}
-	if convAEFwdWindow != 1866240 {
-		t.Errorf("convae FLOPs %d (torch_conv_ae.py says 1866240)", convAEFwdWindow)
+	if tests.ConvAEFwdWindow != 1866240 {
+		t.Errorf("convae FLOPs %d (torch_conv_ae.py says 1866240)", tests.ConvAEFwdWindow)
 	}
 }
 
 func TestFigures(t *testing.T) {
 	m := &machineInfo{peak32: 220, peak64: 110}
-	w := &workload{kind: perTime, unit: "epoch", flops: cancerEpoch}
+	w := &workload{kind: perTime, unit: "epoch", flops: tests.CancerEpoch}
 	r := &row{w: w, ours: []float64{1e-3, 2e-3, 1.1e-3}, torch: []float64{6e-3}}
 	f := r.figures(m)
 	if f.ours != 1.1e-3 || math.Abs(f.ratio-6/1.1) > 1e-9 || math.Abs(f.gflops-2.79196/1.1) > 1e-6 {
 		t.Errorf("%+v", f)
 	}
-	w = &workload{kind: perSecond, unit: "rows/s", flops: cancerFwdRow}
+	w = &workload{kind: perSecond, unit: "rows/s", flops: tests.CancerFwdRow}
 	r = &row{w: w, ours: []float64{2e6}, torch: []float64{4e6}}
 	if f := r.figures(m); f.ratio != 0.5 || math.Abs(f.gflops-3.568) > 1e-9 {
 		t.Errorf("%+v", f)

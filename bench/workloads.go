@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/mlc-go/mlc/tests"
+
 	"fmt"
 	"math"
 	"strings"
@@ -16,31 +18,7 @@ const (
 	perSecond
 )
 
-// FLOP counts. A multiply-add counts as 2 FLOPs; activations, the loss and the optimizer
-// update are not counted (they are O(parameters) or O(activations), not O(multiply-adds)).
-//
-// Cancer model, 30 → 20 → 12 → 4 → 1 dense:
-//
-//	forward, one row   = 2·(30·20 + 20·12 + 12·4 + 4·1) = 2·892 = 1 784 FLOPs
-//	training, one row  = forward + backward ≈ forward + 2×forward = 3 × 1 784 = 5 352 FLOPs
-//	                     (backward computes both the input gradient and the weight gradient,
-//	                     each as many multiply-adds as the forward pass)
-//	one epoch          = 503 training rows × 5 352 + 56 validation rows × 1 784
-//	                   = 2 692 056 + 99 904 = 2 791 960 FLOPs ≈ 2.79 MFLOP
-//	one LossGrad batch = 32 × 5 352 = 171 264 FLOPs
-const (
-	cancerFwdRow   = 2 * (30*20 + 20*12 + 12*4 + 4*1)     // 1 784
-	cancerTrainRow = 3 * cancerFwdRow                     // 5 352
-	cancerEpoch    = 503*cancerTrainRow + 56*cancerFwdRow // 2 791 960
-	cancerBatch    = 32 * cancerTrainRow                  // 171 264
-
-	// Conv1D autoencoder ('same' convolutions over 240 steps: 3→32 k10, 32→8 k10, 8→4 k10,
-	// 4→3 k4), as torch_conv_ae.py's fwd_flops_per_window:
-	//	forward, one window = 2·240·(3·32·10 + 32·8·10 + 8·4·10 + 4·3·4) = 1 866 240 FLOPs
-	//	training, one batch of 128 windows = 3 × 1 866 240 × 128 = 716 636 160 FLOPs
-	convAEFwdWindow  = 2 * 240 * (3*32*10 + 32*8*10 + 8*4*10 + 4*3*4)
-	convAETrainBatch = 3 * convAEFwdWindow * 128
-)
+// The FLOP counts of the workloads are the benchmarks' own (tests/flops.go).
 
 // workload is one row of the table.
 type workload struct {
@@ -112,12 +90,12 @@ func groups() []*group {
 				kind: perTime, unit: "epoch",
 				goBench: "BenchmarkCancerEpoch", goMetric: "ns/epoch",
 				torchValue: field("epoch_time_median_over_seeds_ms", 1e-3),
-				flops:      cancerEpoch,
+				flops:      tests.CancerEpoch,
 			}, {
 				name: "cancer/lossgrad", desc: "cancer: forward+loss+gradient, one batch of 32",
 				kind: perTime, unit: "batch",
 				goBench: "BenchmarkCancerLossGrad", goMetric: "ns/op",
-				flops: cancerBatch,
+				flops: tests.CancerBatch,
 			}},
 		},
 		{
@@ -131,13 +109,13 @@ func groups() []*group {
 				kind: perSecond, unit: "rows/s",
 				goBench: "BenchmarkCancerPredict100k", goMetric: "rows/s",
 				torchValue: field("inference.batch_rows_per_s", 1),
-				flops:      cancerFwdRow,
+				flops:      tests.CancerFwdRow,
 			}, {
 				name: "cancer/predict-row", desc: "cancer: inference, one row per call (latency)",
 				kind: perTime, unit: "call",
 				goBench: "BenchmarkCancerPredictRow", goMetric: "ns/op",
 				torchValue: field("inference.single_row_latency_median_us", 1e-6),
-				flops:      cancerFwdRow,
+				flops:      tests.CancerFwdRow,
 			}},
 		},
 		{
@@ -189,13 +167,13 @@ func groups() []*group {
 				kind: perTime, unit: "batch",
 				goBench: "BenchmarkConvAETrainBatch", goMetric: "ns/op",
 				torchValue: field("batch_time_median_s", 1),
-				flops:      convAETrainBatch,
+				flops:      tests.ConvAETrainBatch,
 			}, {
 				name: "convae/predict", desc: "Conv1D AE: inference, windows/s",
 				kind: perSecond, unit: "windows/s",
 				goBench: "BenchmarkConvAEPredict", goMetric: "windows/s",
 				torchValue: convAEInfer,
-				flops:      convAEFwdWindow,
+				flops:      tests.ConvAEFwdWindow,
 			}},
 		},
 	}

@@ -35,6 +35,7 @@ func BenchmarkConvAETrainBatch(b *testing.B) {
 		m.LossGrad(x, x, solarwind.MaxBatch, rng, nil)
 		opt.Step(m.Params(), m.Grads())
 	}
+	reportGFLOPs(b, ConvAETrainBatch)
 }
 
 // BenchmarkConvAEPredict is inference over 4096 windows.
@@ -49,4 +50,5 @@ func BenchmarkConvAEPredict(b *testing.B) {
 		m.Predict(dst, x, n)
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "windows/s")
+	reportGFLOPs(b, n*ConvAEFwdWindow)
 }

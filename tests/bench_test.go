@@ -42,6 +42,13 @@ func BenchmarkCancerEpoch(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*cfg.Epochs), "ns/epoch")
+	reportGFLOPs(b, float64(CancerEpoch*cfg.Epochs))
+}
+
+// reportGFLOPs reports the benchmark's rate in GFLOP/s, given the FLOPs of one of its
+// operations (flops.go).
+func reportGFLOPs(b *testing.B, flopsPerOp float64) {
+	b.ReportMetric(flopsPerOp*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
 // BenchmarkCancerLossGrad is one training batch of 32 rows: forward, loss, gradient.
@@ -53,6 +60,7 @@ func BenchmarkCancerLossGrad(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		m.LossGrad(train.X, train.Y, cancer.MaxBatch, rng, nil)
 	}
+	reportGFLOPs(b, CancerBatch)
 }
 
 // BenchmarkCancerPredict100k is inference over 100 000 rows (the data repeated).
@@ -71,6 +79,7 @@ func BenchmarkCancerPredict100k(b *testing.B) {
 		m.Predict(dst, x, rows)
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	reportGFLOPs(b, rows*CancerFwdRow)
 }
 
 // BenchmarkCancerPredictRow is the latency of one row.
@@ -82,4 +91,5 @@ func BenchmarkCancerPredictRow(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		m.Predict(dst[:], train.X[(i%train.Rows)*cancer.NumInputs:], 1)
 	}
+	reportGFLOPs(b, CancerFwdRow)
 }
