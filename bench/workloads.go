@@ -127,8 +127,7 @@ func groups() []*group {
 				kind: perTime, unit: "step",
 				goBench: "BenchmarkBurgersAdamF32", goMetric: "ns/op",
 				torchValue: field("step_time_median_s", 1),
-				// flops: not counted yet (second derivatives through the net; define with
-				// the mlc implementation — torch_burgers.py --flops counts torch's matmuls)
+				flops:      tests.BurgersEval,
 			}},
 		},
 		{
@@ -140,6 +139,7 @@ func groups() []*group {
 				kind: perTime, unit: "step",
 				goBench: "BenchmarkBurgersAdamF64", goMetric: "ns/op",
 				torchValue: field("step_time_median_s", 1),
+				flops:      tests.BurgersEval,
 				f64:        true,
 			}},
 		},
@@ -147,12 +147,15 @@ func groups() []*group {
 			name:   "pinn-lbfgs",
 			script: "torch_burgers.py",
 			// 2 Adam + 2 L-BFGS warm-up steps, 2 timed outer steps (~22 evaluations each)
-			args: []string{"--grad2", "full", "--optimizer", "lbfgs", "--epochs", "2", "--warmup", "2"},
+			// float64 on both sides, as the example's L-BFGS stage runs.
+			args: []string{"--grad2", "full", "--dtype", "float64", "--optimizer", "lbfgs", "--epochs", "2", "--warmup", "2"},
 			workloads: []*workload{{
-				name: "pinn/lbfgs-eval", desc: "Burgers PINN: one L-BFGS loss+gradient evaluation, float32",
+				name: "pinn/lbfgs-eval", desc: "Burgers PINN: one L-BFGS loss+gradient evaluation, float64",
 				kind: perTime, unit: "eval",
 				goBench: "BenchmarkBurgersLBFGSEval", goMetric: "ns/op",
 				torchValue: field("time_per_closure_eval_s", 1),
+				flops:      tests.BurgersEval,
+				f64:        true,
 			}},
 		},
 		{

@@ -51,6 +51,7 @@ func BenchmarkBurgersAdamF64(b *testing.B) {
 		m.LossGrad()
 		opt.Step(m.Params(), m.Grads())
 	}
+	reportGFLOPs(b, BurgersEval)
 }
 
 // BenchmarkBurgersAdamF32 is the same step in float32.
@@ -68,6 +69,7 @@ func BenchmarkBurgersAdamF32(b *testing.B) {
 		m.LossGrad()
 		opt.Step(m.Params(), m.Grads())
 	}
+	reportGFLOPs(b, BurgersEval)
 }
 
 // BenchmarkBurgersLBFGSEval is one loss+gradient evaluation in float64, what L-BFGS calls.
@@ -83,4 +85,5 @@ func BenchmarkBurgersLBFGSEval(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		m.LossGrad()
 	}
+	reportGFLOPs(b, BurgersEval)
 }

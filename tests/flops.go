@@ -28,4 +28,17 @@ const (
 	//	training, one batch of 128 windows = 3 × 1 866 240 × 128 = 716 636 160 FLOPs
 	ConvAEFwdWindow  = 2 * 240 * (3*32*10 + 32*8*10 + 8*4*10 + 4*3*4)
 	ConvAETrainBatch = 3 * ConvAEFwdWindow * 128
+
+	// Burgers PINN (x, t → 8 × dense 20 tanh → u), the products of mlc's loss+gradient pass
+	// over one point: the value and the derivative streams u_x, u_t, u_xx each go through
+	// the 7 20×20 layers and the last 1×20 one forward (one product each) and back (an
+	// input and a weight gradient: two more), 12 products a layer; the first layer's
+	// products for the derivative streams do not depend on the point (W·e_x, W·e_t) and are
+	// not counted, its value-stream forward and weight gradient are.
+	//	one point = 2·(12·7·20·20 + 2·20·2 + 12·1·20) = 2·33 920 = 67 840 FLOPs
+	//	one loss+gradient evaluation (an Adam step, an L-BFGS evaluation) over the
+	//	5300 points = 359 552 000 FLOPs ≈ 0.36 GFLOP
+	// TestBurgersFLOPs checks the 33 920 against the products in the generated code.
+	BurgersPoint = 2 * (12*7*20*20 + 2*20*2 + 12*1*20)
+	BurgersEval  = 5300 * BurgersPoint
 )
