@@ -92,17 +92,13 @@ func Schedule(g *Graph, roots []*Node) *Plan {
 			p.Order = append(p.Order, n)
 		}
 	}
-	materialized := map[int]bool{}
-	for _, n := range p.Order {
-		materialized[n.ID] = true
-	}
 	for _, n := range p.Order {
 		if n.Op != OpPad {
 			continue
 		}
 		// The pad's one argument, read by nothing else, can live inside it. A pad of a pad
 		// would nest two such layouts; it stays a copy.
-		if a := n.Args[0]; materialized[a.ID] && a.Batched && n.Batched && p.Uses[a.ID] == 1 && !isRoot[a.ID] && a.Op != OpPad {
+		if a := n.Args[0]; !p.Fused[a.ID] && a.Batched && n.Batched && p.Uses[a.ID] == 1 && !isRoot[a.ID] && a.Op != OpPad {
 			p.Inside[a.ID] = n
 		}
 	}
