@@ -72,6 +72,39 @@ func BiasSigmoid64(dst, src []float64, bias float64) {
 	biasSigmoid64Go(dst, src[:n], bias)
 }
 
+// BiasSoftplus32 sets dst[i] = log(1 + e^(src[i]+bias)) for i < len(dst), with the length
+// and aliasing rules of BiasTanh32. The portable path computes in float64 (Softplus32); the
+// assembly path evaluates e^−|x| and log1p in float32 and is within 6 ulp of it, small
+// outputs included (they keep the relative accuracy of e^x). NaN gives NaN, −Inf 0, +Inf
+// +Inf.
+func BiasSoftplus32(dst, src []float32, bias float32) {
+	n := len(dst)
+	checkLen("BiasSoftplus32", "src", len(src), n)
+	if n == 0 {
+		return
+	}
+	if UsingAsm() {
+		softplus32Asm(dst, src[:n], bias)
+		return
+	}
+	biasSoftplus32Go(dst, src[:n], bias)
+}
+
+// BiasSoftplus64 is BiasSoftplus32 in float64; the assembly path is within 6 ulp of
+// Softplus64.
+func BiasSoftplus64(dst, src []float64, bias float64) {
+	n := len(dst)
+	checkLen("BiasSoftplus64", "src", len(src), n)
+	if n == 0 {
+		return
+	}
+	if UsingAsm() {
+		softplus64Asm(dst, src[:n], bias)
+		return
+	}
+	biasSoftplus64Go(dst, src[:n], bias)
+}
+
 // BiasRelu32 sets dst[i] = max(src[i] + bias, 0) for i < len(dst), with the length
 // and aliasing rules of BiasTanh32. Both paths give the same values (NaN stays NaN;
 // the assembly path may give −0 where the Go path gives +0).

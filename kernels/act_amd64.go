@@ -25,6 +25,16 @@ func sigmoid64Asm(dst, src []float64, bias float64) {
 	sigmoid64(&dst[0], &src[0], nfull, mask, bias)
 }
 
+func softplus32Asm(dst, src []float32, bias float32) {
+	nfull, mask := zmmSplit[float32](len(dst))
+	softplus32(&dst[0], &src[0], nfull, mask, bias)
+}
+
+func softplus64Asm(dst, src []float64, bias float64) {
+	nfull, mask := zmmSplit[float64](len(dst))
+	softplus64(&dst[0], &src[0], nfull, mask, bias)
+}
+
 func relu32Asm(dst, src []float32, bias float32) {
 	nfull, mask := zmmSplit[float32](len(dst))
 	relu32(&dst[0], &src[0], nfull, mask, bias)

@@ -3,7 +3,7 @@ package kernels
 import "math"
 
 // Portable activation kernels (the fallback of the Bias* activations), and the scalar
-// Tanh32, Sigmoid64 and Sigmoid32 that the runtime shares.
+// Tanh32, Sigmoid64/32 and Softplus64/32 that the runtime shares.
 
 func biasTanh32Go(dst, src []float32, bias float32) {
 	src = src[:len(dst)]
@@ -76,6 +76,27 @@ func Sigmoid64(x float64) float64 {
 
 // Sigmoid32 is Sigmoid64 computed in float64 and rounded once.
 func Sigmoid32(x float32) float32 { return float32(Sigmoid64(float64(x))) }
+
+func biasSoftplus32Go(dst, src []float32, bias float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = Softplus32(v + bias)
+	}
+}
+
+func biasSoftplus64Go(dst, src []float64, bias float64) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = Softplus64(v + bias)
+	}
+}
+
+// Softplus64 is log(1 + eˣ) written so that it neither overflows for large x nor loses the
+// relative accuracy of small outputs: max(x, 0) + log1p(e^−|x|).
+func Softplus64(x float64) float64 { return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x))) }
+
+// Softplus32 is Softplus64 computed in float64 and rounded once.
+func Softplus32(x float32) float32 { return float32(Softplus64(float64(x))) }
 
 func biasReluGo[T float](dst, src []T, bias T) {
 	src = src[:len(dst)]

@@ -16717,19 +16717,6 @@ tanh64_done:
 	VZEROUPPER
 	RET
 
-DATA sigmoid32c<>+0(SB)/4, $0x39500d01
-DATA sigmoid32c<>+4(SB)/4, $0x3ab60b61
-DATA sigmoid32c<>+8(SB)/4, $0x3c088889
-DATA sigmoid32c<>+12(SB)/4, $0x3d2aaaab
-DATA sigmoid32c<>+16(SB)/4, $0x3e2aaaab
-DATA sigmoid32c<>+20(SB)/4, $0x3f000000
-DATA sigmoid32c<>+24(SB)/4, $0x42d00000
-DATA sigmoid32c<>+28(SB)/4, $0x3fb8aa3b
-DATA sigmoid32c<>+32(SB)/4, $0x3f318000
-DATA sigmoid32c<>+36(SB)/4, $0xb95e8083
-DATA sigmoid32c<>+40(SB)/4, $0x3f800000
-GLOBL sigmoid32c<>(SB), RODATA|NOPTR, $44
-
 // func sigmoid32(dst *float32, src *float32, nfull int, mask uint64, bias float32)
 // Requires: AVX, AVX512F
 TEXT ·sigmoid32(SB), NOSPLIT, $0-36
@@ -16738,7 +16725,6 @@ TEXT ·sigmoid32(SB), NOSPLIT, $0-36
 	MOVQ         nfull+16(FP), CX
 	MOVQ         mask+24(FP), AX
 	KMOVW        AX, K1
-	VBROADCASTSS bias+32(FP), Z16
 	VBROADCASTSS sigmoid32c<>+24(SB), Z17
 	VBROADCASTSS sigmoid32c<>+28(SB), Z18
 	VBROADCASTSS sigmoid32c<>+32(SB), Z19
@@ -16753,6 +16739,7 @@ TEXT ·sigmoid32(SB), NOSPLIT, $0-36
 	VBROADCASTSS sigmoid32c<>+16(SB), Z27
 	VBROADCASTSS sigmoid32c<>+20(SB), Z28
 	VPXORD       Z31, Z31, Z31
+	VBROADCASTSS bias+32(FP), Z16
 	CMPQ         CX, $0x02
 	JLT          sigmoid32_one
 
@@ -16869,6 +16856,216 @@ sigmoid32_tail:
 sigmoid32_done:
 	VZEROUPPER
 	RET
+
+DATA sigmoid32c<>+0(SB)/4, $0x39500d01
+DATA sigmoid32c<>+4(SB)/4, $0x3ab60b61
+DATA sigmoid32c<>+8(SB)/4, $0x3c088889
+DATA sigmoid32c<>+12(SB)/4, $0x3d2aaaab
+DATA sigmoid32c<>+16(SB)/4, $0x3e2aaaab
+DATA sigmoid32c<>+20(SB)/4, $0x3f000000
+DATA sigmoid32c<>+24(SB)/4, $0x42d00000
+DATA sigmoid32c<>+28(SB)/4, $0x3fb8aa3b
+DATA sigmoid32c<>+32(SB)/4, $0x3f318000
+DATA sigmoid32c<>+36(SB)/4, $0xb95e8083
+DATA sigmoid32c<>+40(SB)/4, $0x3f800000
+GLOBL sigmoid32c<>(SB), RODATA|NOPTR, $44
+
+// func softplus32(dst *float32, src *float32, nfull int, mask uint64, bias float32)
+// Requires: AVX, AVX512F
+TEXT ·softplus32(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         nfull+16(FP), CX
+	MOVQ         mask+24(FP), AX
+	KMOVW        AX, K1
+	VBROADCASTSS softplus32c<>+24(SB), Z17
+	VBROADCASTSS softplus32c<>+28(SB), Z18
+	VBROADCASTSS softplus32c<>+32(SB), Z19
+	VBROADCASTSS softplus32c<>+36(SB), Z20
+	VBROADCASTSS softplus32c<>+40(SB), Z21
+	MOVL         $0x7fffffff, AX
+	VPBROADCASTD AX, Z22
+	VBROADCASTSS softplus32c<>+0(SB), Z23
+	VBROADCASTSS softplus32c<>+4(SB), Z24
+	VBROADCASTSS softplus32c<>+8(SB), Z25
+	VBROADCASTSS softplus32c<>+12(SB), Z26
+	VBROADCASTSS softplus32c<>+16(SB), Z27
+	VBROADCASTSS softplus32c<>+20(SB), Z28
+	VPXORD       Z31, Z31, Z31
+	VBROADCASTSS bias+32(FP), Z16
+	CMPQ         CX, $0x02
+	JLT          softplus32_one
+
+softplus32_loop2:
+	VADDPS           (SI), Z16, Z0
+	VPANDD           Z0, Z22, Z1
+	VMINPS           Z1, Z17, Z1
+	VSUBPS           Z1, Z31, Z1
+	VMULPS           Z18, Z1, Z2
+	VRNDSCALEPS      $0x00, Z2, Z2
+	VFNMADD231PS     Z19, Z2, Z1
+	VFNMADD231PS     Z20, Z2, Z1
+	VMOVUPS          Z23, Z3
+	VFMADD213PS      Z24, Z1, Z3
+	VFMADD213PS      Z25, Z1, Z3
+	VFMADD213PS      Z26, Z1, Z3
+	VFMADD213PS      Z27, Z1, Z3
+	VFMADD213PS      Z28, Z1, Z3
+	VFMADD213PS      Z21, Z1, Z3
+	VFMADD213PS      Z21, Z1, Z3
+	VSCALEFPS        Z2, Z3, Z3
+	VBROADCASTSS     softplus32c<>+72(SB), Z1
+	VADDPS           Z3, Z1, Z1
+	VDIVPS           Z1, Z3, Z3
+	VMULPS           Z3, Z3, Z4
+	VBROADCASTSS     softplus32c<>+44(SB), Z1
+	VFMADD213PS.BCST softplus32c<>+48(SB), Z4, Z1
+	VFMADD213PS.BCST softplus32c<>+52(SB), Z4, Z1
+	VFMADD213PS.BCST softplus32c<>+56(SB), Z4, Z1
+	VFMADD213PS.BCST softplus32c<>+60(SB), Z4, Z1
+	VFMADD213PS.BCST softplus32c<>+64(SB), Z4, Z1
+	VFMADD213PS.BCST softplus32c<>+68(SB), Z4, Z1
+	VMULPS           Z3, Z1, Z1
+	VMAXPS           Z0, Z31, Z0
+	VADDPS           Z1, Z0, Z0
+	VMOVUPS          Z0, (DI)
+	VADDPS           64(SI), Z16, Z5
+	VPANDD           Z5, Z22, Z6
+	VMINPS           Z6, Z17, Z6
+	VSUBPS           Z6, Z31, Z6
+	VMULPS           Z18, Z6, Z7
+	VRNDSCALEPS      $0x00, Z7, Z7
+	VFNMADD231PS     Z19, Z7, Z6
+	VFNMADD231PS     Z20, Z7, Z6
+	VMOVUPS          Z23, Z8
+	VFMADD213PS      Z24, Z6, Z8
+	VFMADD213PS      Z25, Z6, Z8
+	VFMADD213PS      Z26, Z6, Z8
+	VFMADD213PS      Z27, Z6, Z8
+	VFMADD213PS      Z28, Z6, Z8
+	VFMADD213PS      Z21, Z6, Z8
+	VFMADD213PS      Z21, Z6, Z8
+	VSCALEFPS        Z7, Z8, Z8
+	VBROADCASTSS     softplus32c<>+72(SB), Z6
+	VADDPS           Z8, Z6, Z6
+	VDIVPS           Z6, Z8, Z8
+	VMULPS           Z8, Z8, Z9
+	VBROADCASTSS     softplus32c<>+44(SB), Z6
+	VFMADD213PS.BCST softplus32c<>+48(SB), Z9, Z6
+	VFMADD213PS.BCST softplus32c<>+52(SB), Z9, Z6
+	VFMADD213PS.BCST softplus32c<>+56(SB), Z9, Z6
+	VFMADD213PS.BCST softplus32c<>+60(SB), Z9, Z6
+	VFMADD213PS.BCST softplus32c<>+64(SB), Z9, Z6
+	VFMADD213PS.BCST softplus32c<>+68(SB), Z9, Z6
+	VMULPS           Z8, Z6, Z6
+	VMAXPS           Z5, Z31, Z5
+	VADDPS           Z6, Z5, Z5
+	VMOVUPS          Z5, 64(DI)
+	ADDQ             $0x00000080, SI
+	ADDQ             $0x00000080, DI
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              softplus32_loop2
+
+softplus32_one:
+	TESTQ            CX, CX
+	JEQ              softplus32_tail
+	VADDPS           (SI), Z16, Z0
+	VPANDD           Z0, Z22, Z1
+	VMINPS           Z1, Z17, Z1
+	VSUBPS           Z1, Z31, Z1
+	VMULPS           Z18, Z1, Z2
+	VRNDSCALEPS      $0x00, Z2, Z2
+	VFNMADD231PS     Z19, Z2, Z1
+	VFNMADD231PS     Z20, Z2, Z1
+	VMOVUPS          Z23, Z3
+	VFMADD213PS      Z24, Z1, Z3
+	VFMADD213PS      Z25, Z1, Z3
+	VFMADD213PS      Z26, Z1, Z3
+	VFMADD213PS      Z27, Z1, Z3
+	VFMADD213PS      Z28, Z1, Z3
+	VFMADD213PS      Z21, Z1, Z3
+	VFMADD213PS      Z21, Z1, Z3
+	VSCALEFPS        Z2, Z3, Z3
+	VBROADCASTSS     softplus32c<>+72(SB), Z1
+	VADDPS           Z3, Z1, Z1
+	VDIVPS           Z1, Z3, Z3
+	VMULPS           Z3, Z3, Z4
+	VBROADCASTSS     softplus32c<>+44(SB), Z1
+	VFMADD213PS.BCST softplus32c<>+48(SB), Z4, Z1
+	VFMADD213PS.BCST softplus32c<>+52(SB), Z4, Z1
+	VFMADD213PS.BCST softplus32c<>+56(SB), Z4, Z1
+	VFMADD213PS.BCST softplus32c<>+60(SB), Z4, Z1
+	VFMADD213PS.BCST softplus32c<>+64(SB), Z4, Z1
+	VFMADD213PS.BCST softplus32c<>+68(SB), Z4, Z1
+	VMULPS           Z3, Z1, Z1
+	VMAXPS           Z0, Z31, Z0
+	VADDPS           Z1, Z0, Z0
+	VMOVUPS          Z0, (DI)
+	ADDQ             $0x00000040, SI
+	ADDQ             $0x00000040, DI
+
+softplus32_tail:
+	KORTESTW         K1, K1
+	JEQ              softplus32_done
+	VMOVUPS.Z        (SI), K1, Z0
+	VADDPS           Z0, Z16, Z0
+	VPANDD           Z0, Z22, Z1
+	VMINPS           Z1, Z17, Z1
+	VSUBPS           Z1, Z31, Z1
+	VMULPS           Z18, Z1, Z2
+	VRNDSCALEPS      $0x00, Z2, Z2
+	VFNMADD231PS     Z19, Z2, Z1
+	VFNMADD231PS     Z20, Z2, Z1
+	VMOVUPS          Z23, Z3
+	VFMADD213PS      Z24, Z1, Z3
+	VFMADD213PS      Z25, Z1, Z3
+	VFMADD213PS      Z26, Z1, Z3
+	VFMADD213PS      Z27, Z1, Z3
+	VFMADD213PS      Z28, Z1, Z3
+	VFMADD213PS      Z21, Z1, Z3
+	VFMADD213PS      Z21, Z1, Z3
+	VSCALEFPS        Z2, Z3, Z3
+	VBROADCASTSS     softplus32c<>+72(SB), Z1
+	VADDPS           Z3, Z1, Z1
+	VDIVPS           Z1, Z3, Z3
+	VMULPS           Z3, Z3, Z4
+	VBROADCASTSS     softplus32c<>+44(SB), Z1
+	VFMADD213PS.BCST softplus32c<>+48(SB), Z4, Z1
+	VFMADD213PS.BCST softplus32c<>+52(SB), Z4, Z1
+	VFMADD213PS.BCST softplus32c<>+56(SB), Z4, Z1
+	VFMADD213PS.BCST softplus32c<>+60(SB), Z4, Z1
+	VFMADD213PS.BCST softplus32c<>+64(SB), Z4, Z1
+	VFMADD213PS.BCST softplus32c<>+68(SB), Z4, Z1
+	VMULPS           Z3, Z1, Z1
+	VMAXPS           Z0, Z31, Z0
+	VADDPS           Z1, Z0, Z0
+	VMOVUPS          Z0, K1, (DI)
+
+softplus32_done:
+	VZEROUPPER
+	RET
+
+DATA softplus32c<>+0(SB)/4, $0x39500d01
+DATA softplus32c<>+4(SB)/4, $0x3ab60b61
+DATA softplus32c<>+8(SB)/4, $0x3c088889
+DATA softplus32c<>+12(SB)/4, $0x3d2aaaab
+DATA softplus32c<>+16(SB)/4, $0x3e2aaaab
+DATA softplus32c<>+20(SB)/4, $0x3f000000
+DATA softplus32c<>+24(SB)/4, $0x42d00000
+DATA softplus32c<>+28(SB)/4, $0x3fb8aa3b
+DATA softplus32c<>+32(SB)/4, $0x3f318000
+DATA softplus32c<>+36(SB)/4, $0xb95e8083
+DATA softplus32c<>+40(SB)/4, $0x3f800000
+DATA softplus32c<>+44(SB)/4, $0x3e1d89d9
+DATA softplus32c<>+48(SB)/4, $0x3e3a2e8c
+DATA softplus32c<>+52(SB)/4, $0x3e638e39
+DATA softplus32c<>+56(SB)/4, $0x3e924925
+DATA softplus32c<>+60(SB)/4, $0x3ecccccd
+DATA softplus32c<>+64(SB)/4, $0x3f2aaaab
+DATA softplus32c<>+68(SB)/4, $0x40000000
+DATA softplus32c<>+72(SB)/4, $0x40000000
+GLOBL softplus32c<>(SB), RODATA|NOPTR, $76
 
 // func relu32(dst *float32, src *float32, nfull int, mask uint64, bias float32)
 // Requires: AVX, AVX512F
@@ -17182,25 +17379,6 @@ transpose32_done:
 	VZEROUPPER
 	RET
 
-DATA sigmoid64c<>+0(SB)/8, $0x3de6124613a86d09
-DATA sigmoid64c<>+8(SB)/8, $0x3e21eed8eff8d898
-DATA sigmoid64c<>+16(SB)/8, $0x3e5ae64567f544e4
-DATA sigmoid64c<>+24(SB)/8, $0x3e927e4fb7789f5c
-DATA sigmoid64c<>+32(SB)/8, $0x3ec71de3a556c734
-DATA sigmoid64c<>+40(SB)/8, $0x3efa01a01a01a01a
-DATA sigmoid64c<>+48(SB)/8, $0x3f2a01a01a01a01a
-DATA sigmoid64c<>+56(SB)/8, $0x3f56c16c16c16c17
-DATA sigmoid64c<>+64(SB)/8, $0x3f81111111111111
-DATA sigmoid64c<>+72(SB)/8, $0x3fa5555555555555
-DATA sigmoid64c<>+80(SB)/8, $0x3fc5555555555555
-DATA sigmoid64c<>+88(SB)/8, $0x3fe0000000000000
-DATA sigmoid64c<>+96(SB)/8, $0x4087700000000000
-DATA sigmoid64c<>+104(SB)/8, $0x3ff71547652b82fe
-DATA sigmoid64c<>+112(SB)/8, $0x3fe62e42fee00000
-DATA sigmoid64c<>+120(SB)/8, $0x3dea39ef35793c76
-DATA sigmoid64c<>+128(SB)/8, $0x3ff0000000000000
-GLOBL sigmoid64c<>(SB), RODATA|NOPTR, $136
-
 // func sigmoid64(dst *float64, src *float64, nfull int, mask uint64, bias float64)
 // Requires: AVX, AVX512F
 TEXT ·sigmoid64(SB), NOSPLIT, $0-40
@@ -17209,7 +17387,6 @@ TEXT ·sigmoid64(SB), NOSPLIT, $0-40
 	MOVQ         nfull+16(FP), CX
 	MOVQ         mask+24(FP), AX
 	KMOVW        AX, K1
-	VBROADCASTSD bias+32(FP), Z16
 	VBROADCASTSD sigmoid64c<>+96(SB), Z17
 	VBROADCASTSD sigmoid64c<>+104(SB), Z18
 	VBROADCASTSD sigmoid64c<>+112(SB), Z19
@@ -17226,6 +17403,7 @@ TEXT ·sigmoid64(SB), NOSPLIT, $0-40
 	VBROADCASTSD sigmoid64c<>+48(SB), Z29
 	VBROADCASTSD sigmoid64c<>+56(SB), Z30
 	VPXORD       Z31, Z31, Z31
+	VBROADCASTSD bias+32(FP), Z16
 	CMPQ         CX, $0x02
 	JLT          sigmoid64_one
 
@@ -17366,6 +17544,299 @@ sigmoid64_tail:
 sigmoid64_done:
 	VZEROUPPER
 	RET
+
+DATA sigmoid64c<>+0(SB)/8, $0x3de6124613a86d09
+DATA sigmoid64c<>+8(SB)/8, $0x3e21eed8eff8d898
+DATA sigmoid64c<>+16(SB)/8, $0x3e5ae64567f544e4
+DATA sigmoid64c<>+24(SB)/8, $0x3e927e4fb7789f5c
+DATA sigmoid64c<>+32(SB)/8, $0x3ec71de3a556c734
+DATA sigmoid64c<>+40(SB)/8, $0x3efa01a01a01a01a
+DATA sigmoid64c<>+48(SB)/8, $0x3f2a01a01a01a01a
+DATA sigmoid64c<>+56(SB)/8, $0x3f56c16c16c16c17
+DATA sigmoid64c<>+64(SB)/8, $0x3f81111111111111
+DATA sigmoid64c<>+72(SB)/8, $0x3fa5555555555555
+DATA sigmoid64c<>+80(SB)/8, $0x3fc5555555555555
+DATA sigmoid64c<>+88(SB)/8, $0x3fe0000000000000
+DATA sigmoid64c<>+96(SB)/8, $0x4087700000000000
+DATA sigmoid64c<>+104(SB)/8, $0x3ff71547652b82fe
+DATA sigmoid64c<>+112(SB)/8, $0x3fe62e42fee00000
+DATA sigmoid64c<>+120(SB)/8, $0x3dea39ef35793c76
+DATA sigmoid64c<>+128(SB)/8, $0x3ff0000000000000
+GLOBL sigmoid64c<>(SB), RODATA|NOPTR, $136
+
+// func softplus64(dst *float64, src *float64, nfull int, mask uint64, bias float64)
+// Requires: AVX, AVX512F
+TEXT ·softplus64(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         nfull+16(FP), CX
+	MOVQ         mask+24(FP), AX
+	KMOVW        AX, K1
+	VBROADCASTSD softplus64c<>+96(SB), Z17
+	VBROADCASTSD softplus64c<>+104(SB), Z18
+	VBROADCASTSD softplus64c<>+112(SB), Z19
+	VBROADCASTSD softplus64c<>+120(SB), Z20
+	VBROADCASTSD softplus64c<>+128(SB), Z21
+	MOVQ         $0x7fffffffffffffff, AX
+	VPBROADCASTQ AX, Z22
+	VBROADCASTSD softplus64c<>+0(SB), Z23
+	VBROADCASTSD softplus64c<>+8(SB), Z24
+	VBROADCASTSD softplus64c<>+16(SB), Z25
+	VBROADCASTSD softplus64c<>+24(SB), Z26
+	VBROADCASTSD softplus64c<>+32(SB), Z27
+	VBROADCASTSD softplus64c<>+40(SB), Z28
+	VBROADCASTSD softplus64c<>+48(SB), Z29
+	VBROADCASTSD softplus64c<>+56(SB), Z30
+	VPXORD       Z31, Z31, Z31
+	VBROADCASTSD bias+32(FP), Z16
+	CMPQ         CX, $0x02
+	JLT          softplus64_one
+
+softplus64_loop2:
+	VADDPD           (SI), Z16, Z0
+	VPANDQ           Z0, Z22, Z1
+	VMINPD           Z1, Z17, Z1
+	VSUBPD           Z1, Z31, Z1
+	VMULPD           Z18, Z1, Z2
+	VRNDSCALEPD      $0x00, Z2, Z2
+	VFNMADD231PD     Z19, Z2, Z1
+	VFNMADD231PD     Z20, Z2, Z1
+	VMOVUPD          Z23, Z3
+	VFMADD213PD      Z24, Z1, Z3
+	VFMADD213PD      Z25, Z1, Z3
+	VFMADD213PD      Z26, Z1, Z3
+	VFMADD213PD      Z27, Z1, Z3
+	VFMADD213PD      Z28, Z1, Z3
+	VFMADD213PD      Z29, Z1, Z3
+	VFMADD213PD      Z30, Z1, Z3
+	VFMADD213PD.BCST softplus64c<>+64(SB), Z1, Z3
+	VFMADD213PD.BCST softplus64c<>+72(SB), Z1, Z3
+	VFMADD213PD.BCST softplus64c<>+80(SB), Z1, Z3
+	VFMADD213PD.BCST softplus64c<>+88(SB), Z1, Z3
+	VFMADD213PD      Z21, Z1, Z3
+	VFMADD213PD      Z21, Z1, Z3
+	VSCALEFPD        Z2, Z3, Z3
+	VBROADCASTSD     softplus64c<>+264(SB), Z1
+	VADDPD           Z3, Z1, Z1
+	VDIVPD           Z1, Z3, Z3
+	VMULPD           Z3, Z3, Z4
+	VBROADCASTSD     softplus64c<>+136(SB), Z1
+	VFMADD213PD.BCST softplus64c<>+144(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+152(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+160(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+168(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+176(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+184(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+192(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+200(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+208(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+216(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+224(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+232(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+240(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+248(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+256(SB), Z4, Z1
+	VMULPD           Z3, Z1, Z1
+	VMAXPD           Z0, Z31, Z0
+	VADDPD           Z1, Z0, Z0
+	VMOVUPD          Z0, (DI)
+	VADDPD           64(SI), Z16, Z5
+	VPANDQ           Z5, Z22, Z6
+	VMINPD           Z6, Z17, Z6
+	VSUBPD           Z6, Z31, Z6
+	VMULPD           Z18, Z6, Z7
+	VRNDSCALEPD      $0x00, Z7, Z7
+	VFNMADD231PD     Z19, Z7, Z6
+	VFNMADD231PD     Z20, Z7, Z6
+	VMOVUPD          Z23, Z8
+	VFMADD213PD      Z24, Z6, Z8
+	VFMADD213PD      Z25, Z6, Z8
+	VFMADD213PD      Z26, Z6, Z8
+	VFMADD213PD      Z27, Z6, Z8
+	VFMADD213PD      Z28, Z6, Z8
+	VFMADD213PD      Z29, Z6, Z8
+	VFMADD213PD      Z30, Z6, Z8
+	VFMADD213PD.BCST softplus64c<>+64(SB), Z6, Z8
+	VFMADD213PD.BCST softplus64c<>+72(SB), Z6, Z8
+	VFMADD213PD.BCST softplus64c<>+80(SB), Z6, Z8
+	VFMADD213PD.BCST softplus64c<>+88(SB), Z6, Z8
+	VFMADD213PD      Z21, Z6, Z8
+	VFMADD213PD      Z21, Z6, Z8
+	VSCALEFPD        Z7, Z8, Z8
+	VBROADCASTSD     softplus64c<>+264(SB), Z6
+	VADDPD           Z8, Z6, Z6
+	VDIVPD           Z6, Z8, Z8
+	VMULPD           Z8, Z8, Z9
+	VBROADCASTSD     softplus64c<>+136(SB), Z6
+	VFMADD213PD.BCST softplus64c<>+144(SB), Z9, Z6
+	VFMADD213PD.BCST softplus64c<>+152(SB), Z9, Z6
+	VFMADD213PD.BCST softplus64c<>+160(SB), Z9, Z6
+	VFMADD213PD.BCST softplus64c<>+168(SB), Z9, Z6
+	VFMADD213PD.BCST softplus64c<>+176(SB), Z9, Z6
+	VFMADD213PD.BCST softplus64c<>+184(SB), Z9, Z6
+	VFMADD213PD.BCST softplus64c<>+192(SB), Z9, Z6
+	VFMADD213PD.BCST softplus64c<>+200(SB), Z9, Z6
+	VFMADD213PD.BCST softplus64c<>+208(SB), Z9, Z6
+	VFMADD213PD.BCST softplus64c<>+216(SB), Z9, Z6
+	VFMADD213PD.BCST softplus64c<>+224(SB), Z9, Z6
+	VFMADD213PD.BCST softplus64c<>+232(SB), Z9, Z6
+	VFMADD213PD.BCST softplus64c<>+240(SB), Z9, Z6
+	VFMADD213PD.BCST softplus64c<>+248(SB), Z9, Z6
+	VFMADD213PD.BCST softplus64c<>+256(SB), Z9, Z6
+	VMULPD           Z8, Z6, Z6
+	VMAXPD           Z5, Z31, Z5
+	VADDPD           Z6, Z5, Z5
+	VMOVUPD          Z5, 64(DI)
+	ADDQ             $0x00000080, SI
+	ADDQ             $0x00000080, DI
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              softplus64_loop2
+
+softplus64_one:
+	TESTQ            CX, CX
+	JEQ              softplus64_tail
+	VADDPD           (SI), Z16, Z0
+	VPANDQ           Z0, Z22, Z1
+	VMINPD           Z1, Z17, Z1
+	VSUBPD           Z1, Z31, Z1
+	VMULPD           Z18, Z1, Z2
+	VRNDSCALEPD      $0x00, Z2, Z2
+	VFNMADD231PD     Z19, Z2, Z1
+	VFNMADD231PD     Z20, Z2, Z1
+	VMOVUPD          Z23, Z3
+	VFMADD213PD      Z24, Z1, Z3
+	VFMADD213PD      Z25, Z1, Z3
+	VFMADD213PD      Z26, Z1, Z3
+	VFMADD213PD      Z27, Z1, Z3
+	VFMADD213PD      Z28, Z1, Z3
+	VFMADD213PD      Z29, Z1, Z3
+	VFMADD213PD      Z30, Z1, Z3
+	VFMADD213PD.BCST softplus64c<>+64(SB), Z1, Z3
+	VFMADD213PD.BCST softplus64c<>+72(SB), Z1, Z3
+	VFMADD213PD.BCST softplus64c<>+80(SB), Z1, Z3
+	VFMADD213PD.BCST softplus64c<>+88(SB), Z1, Z3
+	VFMADD213PD      Z21, Z1, Z3
+	VFMADD213PD      Z21, Z1, Z3
+	VSCALEFPD        Z2, Z3, Z3
+	VBROADCASTSD     softplus64c<>+264(SB), Z1
+	VADDPD           Z3, Z1, Z1
+	VDIVPD           Z1, Z3, Z3
+	VMULPD           Z3, Z3, Z4
+	VBROADCASTSD     softplus64c<>+136(SB), Z1
+	VFMADD213PD.BCST softplus64c<>+144(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+152(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+160(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+168(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+176(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+184(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+192(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+200(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+208(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+216(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+224(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+232(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+240(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+248(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+256(SB), Z4, Z1
+	VMULPD           Z3, Z1, Z1
+	VMAXPD           Z0, Z31, Z0
+	VADDPD           Z1, Z0, Z0
+	VMOVUPD          Z0, (DI)
+	ADDQ             $0x00000040, SI
+	ADDQ             $0x00000040, DI
+
+softplus64_tail:
+	KORTESTW         K1, K1
+	JEQ              softplus64_done
+	VMOVUPD.Z        (SI), K1, Z0
+	VADDPD           Z0, Z16, Z0
+	VPANDQ           Z0, Z22, Z1
+	VMINPD           Z1, Z17, Z1
+	VSUBPD           Z1, Z31, Z1
+	VMULPD           Z18, Z1, Z2
+	VRNDSCALEPD      $0x00, Z2, Z2
+	VFNMADD231PD     Z19, Z2, Z1
+	VFNMADD231PD     Z20, Z2, Z1
+	VMOVUPD          Z23, Z3
+	VFMADD213PD      Z24, Z1, Z3
+	VFMADD213PD      Z25, Z1, Z3
+	VFMADD213PD      Z26, Z1, Z3
+	VFMADD213PD      Z27, Z1, Z3
+	VFMADD213PD      Z28, Z1, Z3
+	VFMADD213PD      Z29, Z1, Z3
+	VFMADD213PD      Z30, Z1, Z3
+	VFMADD213PD.BCST softplus64c<>+64(SB), Z1, Z3
+	VFMADD213PD.BCST softplus64c<>+72(SB), Z1, Z3
+	VFMADD213PD.BCST softplus64c<>+80(SB), Z1, Z3
+	VFMADD213PD.BCST softplus64c<>+88(SB), Z1, Z3
+	VFMADD213PD      Z21, Z1, Z3
+	VFMADD213PD      Z21, Z1, Z3
+	VSCALEFPD        Z2, Z3, Z3
+	VBROADCASTSD     softplus64c<>+264(SB), Z1
+	VADDPD           Z3, Z1, Z1
+	VDIVPD           Z1, Z3, Z3
+	VMULPD           Z3, Z3, Z4
+	VBROADCASTSD     softplus64c<>+136(SB), Z1
+	VFMADD213PD.BCST softplus64c<>+144(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+152(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+160(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+168(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+176(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+184(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+192(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+200(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+208(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+216(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+224(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+232(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+240(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+248(SB), Z4, Z1
+	VFMADD213PD.BCST softplus64c<>+256(SB), Z4, Z1
+	VMULPD           Z3, Z1, Z1
+	VMAXPD           Z0, Z31, Z0
+	VADDPD           Z1, Z0, Z0
+	VMOVUPD          Z0, K1, (DI)
+
+softplus64_done:
+	VZEROUPPER
+	RET
+
+DATA softplus64c<>+0(SB)/8, $0x3de6124613a86d09
+DATA softplus64c<>+8(SB)/8, $0x3e21eed8eff8d898
+DATA softplus64c<>+16(SB)/8, $0x3e5ae64567f544e4
+DATA softplus64c<>+24(SB)/8, $0x3e927e4fb7789f5c
+DATA softplus64c<>+32(SB)/8, $0x3ec71de3a556c734
+DATA softplus64c<>+40(SB)/8, $0x3efa01a01a01a01a
+DATA softplus64c<>+48(SB)/8, $0x3f2a01a01a01a01a
+DATA softplus64c<>+56(SB)/8, $0x3f56c16c16c16c17
+DATA softplus64c<>+64(SB)/8, $0x3f81111111111111
+DATA softplus64c<>+72(SB)/8, $0x3fa5555555555555
+DATA softplus64c<>+80(SB)/8, $0x3fc5555555555555
+DATA softplus64c<>+88(SB)/8, $0x3fe0000000000000
+DATA softplus64c<>+96(SB)/8, $0x4087700000000000
+DATA softplus64c<>+104(SB)/8, $0x3ff71547652b82fe
+DATA softplus64c<>+112(SB)/8, $0x3fe62e42fee00000
+DATA softplus64c<>+120(SB)/8, $0x3dea39ef35793c76
+DATA softplus64c<>+128(SB)/8, $0x3ff0000000000000
+DATA softplus64c<>+136(SB)/8, $0x3fb0842108421084
+DATA softplus64c<>+144(SB)/8, $0x3fb1a7b9611a7b96
+DATA softplus64c<>+152(SB)/8, $0x3fb2f684bda12f68
+DATA softplus64c<>+160(SB)/8, $0x3fb47ae147ae147b
+DATA softplus64c<>+168(SB)/8, $0x3fb642c8590b2164
+DATA softplus64c<>+176(SB)/8, $0x3fb8618618618618
+DATA softplus64c<>+184(SB)/8, $0x3fbaf286bca1af28
+DATA softplus64c<>+192(SB)/8, $0x3fbe1e1e1e1e1e1e
+DATA softplus64c<>+200(SB)/8, $0x3fc1111111111111
+DATA softplus64c<>+208(SB)/8, $0x3fc3b13b13b13b14
+DATA softplus64c<>+216(SB)/8, $0x3fc745d1745d1746
+DATA softplus64c<>+224(SB)/8, $0x3fcc71c71c71c71c
+DATA softplus64c<>+232(SB)/8, $0x3fd2492492492492
+DATA softplus64c<>+240(SB)/8, $0x3fd999999999999a
+DATA softplus64c<>+248(SB)/8, $0x3fe5555555555555
+DATA softplus64c<>+256(SB)/8, $0x4000000000000000
+DATA softplus64c<>+264(SB)/8, $0x4000000000000000
+GLOBL softplus64c<>(SB), RODATA|NOPTR, $272
 
 // func relu64(dst *float64, src *float64, nfull int, mask uint64, bias float64)
 // Requires: AVX, AVX512F

@@ -24,6 +24,10 @@ func sigmoid32Asm(dst, src []float32, bias float32) { biasSigmoid32Go(dst, src, 
 
 func sigmoid64Asm(dst, src []float64, bias float64) { biasSigmoid64Go(dst, src, bias) }
 
+func softplus32Asm(dst, src []float32, bias float32) { biasSoftplus32Go(dst, src, bias) }
+
+func softplus64Asm(dst, src []float64, bias float64) { biasSoftplus64Go(dst, src, bias) }
+
 func relu32Asm(dst, src []float32, bias float32) { biasReluGo(dst, src, bias) }
 
 func relu64Asm(dst, src []float64, bias float64) { biasReluGo(dst, src, bias) }

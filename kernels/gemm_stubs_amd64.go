@@ -58,6 +58,12 @@ func tanh64(dst *float64, src *float64, nfull int, mask uint64, bias float64)
 //go:noescape
 func sigmoid32(dst *float32, src *float32, nfull int, mask uint64, bias float32)
 
+// softplus32 sets dst[i] = log(1+exp(src[i]+bias)) for the nfull whole zmm and then the
+// lanes of one more zmm in mask.
+//
+//go:noescape
+func softplus32(dst *float32, src *float32, nfull int, mask uint64, bias float32)
+
 // relu32 sets dst[i] = max(src[i]+bias, 0) for the nfull whole zmm and then the lanes
 // of one more zmm in mask.
 //
@@ -75,6 +81,12 @@ func transpose32(dst *float32, ldd int, src *float32, lds int, nr int, nc int, r
 //
 //go:noescape
 func sigmoid64(dst *float64, src *float64, nfull int, mask uint64, bias float64)
+
+// softplus64 sets dst[i] = log(1+exp(src[i]+bias)) for the nfull whole zmm and then the
+// lanes of one more zmm in mask.
+//
+//go:noescape
+func softplus64(dst *float64, src *float64, nfull int, mask uint64, bias float64)
 
 // relu64 sets dst[i] = max(src[i]+bias, 0) for the nfull whole zmm and then the lanes
 // of one more zmm in mask.

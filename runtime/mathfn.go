@@ -22,8 +22,8 @@ func Sigmoid32(x float32) float32 { return kernels.Sigmoid32(x) }
 
 // Softplus is log(1 + eˣ) written so that it neither overflows for large x nor loses
 // precision for very negative x.
-func Softplus64(x float64) float64 { return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x))) }
-func Softplus32(x float32) float32 { return float32(Softplus64(float64(x))) }
+func Softplus64(x float64) float64 { return kernels.Softplus64(x) }
+func Softplus32(x float32) float32 { return kernels.Softplus32(x) }
 
 func Exp64(x float64) float64 { return math.Exp(x) }
 func Exp32(x float32) float32 { return float32(math.Exp(float64(x))) }

@@ -77,6 +77,7 @@ func main() {
 	tanh64()
 	for _, d := range []dtype{f32, f64} {
 		sigmoid(d)
+		softplus(d)
 		relu(d)
 		transpose(d)
 	}

@@ -369,8 +369,9 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	dense4 := m.rowWork[0:4]
 	for f := 0; f < 4; f++ {
 		dense4_b_f := m.Dense4B[f]
-		dense4[f] = mlrt.Softplus64(dense4_Wx[f] + dense4_b_f)
+		dense4[f] = dense4_Wx[f] + dense4_b_f
 	}
+	kernels.BiasSoftplus64(dense4, dense4, 0.0)
 
 	// dense5_Wx = dense5_W·dense4: [4] from [4] (activations.ml:9)
 	dense5_Wx := m.rowWork[5:9]
@@ -440,12 +441,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// dense4 = softplus(dense4_Wx + dense4_b) (activations.ml:8)
 	dense4 := w.work[0*PredictBatch : 4*PredictBatch]
 	for f := 0; f < 4; f++ {
-		out := dense4[f*PredictBatch:][:n]
-		r_dense4_Wx := dense4_Wx[f*PredictBatch:][:len(out)]
-		dense4_b_f := m.Dense4B[f]
-		for b := range out {
-			out[b] = mlrt.Softplus64(r_dense4_Wx[b] + dense4_b_f)
-		}
+		kernels.BiasSoftplus64(dense4[f*PredictBatch:][:n], dense4_Wx[f*PredictBatch:], m.Dense4B[f])
 	}
 
 	// dense5_Wx = dense5_W·dense4: [4] from [4] (activations.ml:9)
@@ -524,12 +520,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// dense4 = softplus(dense4_Wx + dense4_b) (activations.ml:8)
 	dense4 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
-		out := dense4[f*MaxBatch:][:n]
-		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
-		dense4_b_f := m.Dense4B[f]
-		for b := range out {
-			out[b] = mlrt.Softplus64(r_dense4_Wx[b] + dense4_b_f)
-		}
+		kernels.BiasSoftplus64(dense4[f*MaxBatch:][:n], dense4_Wx[f*MaxBatch:], m.Dense4B[f])
 	}
 
 	// dense5_Wx = dense5_W·dense4: [4] from [4] (activations.ml:9)
@@ -662,11 +653,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense4 = softplus(dense4_z) (activations.ml:8)
 	dense4 := w.work[21*MaxBatch : 25*MaxBatch]
 	for f := 0; f < 4; f++ {
-		out := dense4[f*MaxBatch:][:n]
-		r_dense4_z := dense4_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = mlrt.Softplus64(r_dense4_z[b])
-		}
+		kernels.BiasSoftplus64(dense4[f*MaxBatch:][:n], dense4_z[f*MaxBatch:], 0.0)
 	}
 
 	// dense5_Wx = dense5_W·dense4: [4] from [4] (activations.ml:9)
@@ -799,9 +786,9 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	for f := 0; f < 4; f++ {
 		out := d_dense4_z[f*MaxBatch:][:n]
 		r_d_dense4 := d_dense4[f*MaxBatch:][:len(out)]
-		r_dense4_z_2 := dense4_z[f*MaxBatch:][:len(out)]
+		r_dense4_z := dense4_z[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = r_d_dense4[b] * mlrt.Sigmoid64(r_dense4_z_2[b])
+			out[b] = r_d_dense4[b] * mlrt.Sigmoid64(r_dense4_z[b])
 		}
 	}
 

@@ -301,8 +301,9 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	p := m.rowWork[0:2]
 	for f := 0; f < 2; f++ {
 		dense2_b_f := m.Dense2B[f]
-		p[f] = mlrt.Softplus64(dense2_Wx[f] + dense2_b_f)
+		p[f] = dense2_Wx[f] + dense2_b_f
 	}
+	kernels.BiasSoftplus64(p, p, 0.0)
 	// The outputs.
 	copy(dstRows[:NumOutputs], p)
 }
@@ -330,12 +331,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// p = softplus(dense2_Wx + dense2_b) (bceclip.ml:6)
 	p := w.work[0*PredictBatch : 2*PredictBatch]
 	for f := 0; f < 2; f++ {
-		out := p[f*PredictBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*PredictBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = mlrt.Softplus64(r_dense2_Wx[b] + dense2_b_f)
-		}
+		kernels.BiasSoftplus64(p[f*PredictBatch:][:n], dense2_Wx[f*PredictBatch:], m.Dense2B[f])
 	}
 	// The outputs, row-major.
 	kernels.Transpose64(NumOutputs, n, p, PredictBatch, dstRows, NumOutputs)
@@ -364,12 +360,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// p = softplus(dense2_Wx + dense2_b) (bceclip.ml:6)
 	p := w.work[0*MaxBatch : 2*MaxBatch]
 	for f := 0; f < 2; f++ {
-		out := p[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = mlrt.Softplus64(r_dense2_Wx[b] + dense2_b_f)
-		}
+		kernels.BiasSoftplus64(p[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
 	}
 
 	// target y: row-major rows to batch-major (bceclip.ml:7)
@@ -441,11 +432,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// p = softplus(dense2_z) (bceclip.ml:6)
 	p := w.work[4*MaxBatch : 6*MaxBatch]
 	for f := 0; f < 2; f++ {
-		out := p[f*MaxBatch:][:n]
-		r_dense2_z := dense2_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = mlrt.Softplus64(r_dense2_z[b])
-		}
+		kernels.BiasSoftplus64(p[f*MaxBatch:][:n], dense2_z[f*MaxBatch:], 0.0)
 	}
 
 	// target y: row-major rows to batch-major (bceclip.ml:7)
@@ -515,9 +502,9 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		r_y_3 := y[f*MaxBatch:][:len(out)]
 		r_p_clipped_3 := p_clipped[f*MaxBatch:][:len(out)]
 		r_p_2 := p[f*MaxBatch:][:len(out)]
-		r_dense2_z_2 := dense2_z[f*MaxBatch:][:len(out)]
+		r_dense2_z := dense2_z[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = (-(r_sub_3[b] * r_d_bce[b] / r_sub_4[b]) + r_y_3[b]*r_d_bce[b]/r_p_clipped_3[b]) * mlrt.InRange(r_p_2[b], T(1e-07), T(0.9999999)) * mlrt.Sigmoid64(r_dense2_z_2[b])
+			out[b] = (-(r_sub_3[b] * r_d_bce[b] / r_sub_4[b]) + r_y_3[b]*r_d_bce[b]/r_p_clipped_3[b]) * mlrt.InRange(r_p_2[b], T(1e-07), T(0.9999999)) * mlrt.Sigmoid64(r_dense2_z[b])
 		}
 	}
 

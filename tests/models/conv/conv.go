@@ -333,8 +333,9 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	conv1d2 := m.rowWork[33:48]
 	for f := 0; f < 15; f++ {
 		conv1d2_b_f := m.Conv1d2B[f%3]
-		conv1d2[f] = mlrt.Softplus64(conv1d2_Wx[f] + conv1d2_b_f)
+		conv1d2[f] = conv1d2_Wx[f] + conv1d2_b_f
 	}
+	kernels.BiasSoftplus64(conv1d2, conv1d2, 0.0)
 
 	// conv1d3_in = pad(conv1d2) (conv.ml:8)
 	conv1d3_in := m.rowWork[30:51]
@@ -403,12 +404,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// conv1d2 = softplus(conv1d2_Wx + conv1d2_b) (conv.ml:8)
 	conv1d2 := w.work[33*PredictBatch : 48*PredictBatch]
 	for f := 0; f < 15; f++ {
-		out := conv1d2[f*PredictBatch:][:n]
-		r_conv1d2_Wx := conv1d2_Wx[f*PredictBatch:][:len(out)]
-		conv1d2_b_f := m.Conv1d2B[f%3]
-		for b := range out {
-			out[b] = mlrt.Softplus64(r_conv1d2_Wx[b] + conv1d2_b_f)
-		}
+		kernels.BiasSoftplus64(conv1d2[f*PredictBatch:][:n], conv1d2_Wx[f*PredictBatch:], m.Conv1d2B[f%3])
 	}
 
 	// conv1d3_in = pad(conv1d2) (conv.ml:8)
@@ -480,12 +476,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// conv1d2 = softplus(conv1d2_Wx + conv1d2_b) (conv.ml:8)
 	conv1d2 := w.work[33*MaxBatch : 48*MaxBatch]
 	for f := 0; f < 15; f++ {
-		out := conv1d2[f*MaxBatch:][:n]
-		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
-		conv1d2_b_f := m.Conv1d2B[f%3]
-		for b := range out {
-			out[b] = mlrt.Softplus64(r_conv1d2_Wx[b] + conv1d2_b_f)
-		}
+		kernels.BiasSoftplus64(conv1d2[f*MaxBatch:][:n], conv1d2_Wx[f*MaxBatch:], m.Conv1d2B[f%3])
 	}
 
 	// conv1d3_in = pad(conv1d2) (conv.ml:8)
@@ -630,11 +621,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// conv1d2 = softplus(conv1d2_z) (conv.ml:8)
 	conv1d2 := w.work[207*MaxBatch : 222*MaxBatch]
 	for f := 0; f < 15; f++ {
-		out := conv1d2[f*MaxBatch:][:n]
-		r_conv1d2_z := conv1d2_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = mlrt.Softplus64(r_conv1d2_z[b])
-		}
+		kernels.BiasSoftplus64(conv1d2[f*MaxBatch:][:n], conv1d2_z[f*MaxBatch:], 0.0)
 	}
 
 	// conv1d3_in = pad(conv1d2) (conv.ml:8)
@@ -804,9 +791,9 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	for f := 0; f < 15; f++ {
 		out := d_conv1d2_z[f*MaxBatch:][:n]
 		r_d_conv1d2 := d_conv1d2[f*MaxBatch:][:len(out)]
-		r_conv1d2_z_2 := conv1d2_z[f*MaxBatch:][:len(out)]
+		r_conv1d2_z := conv1d2_z[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = r_d_conv1d2[b] * mlrt.Sigmoid64(r_conv1d2_z_2[b])
+			out[b] = r_d_conv1d2[b] * mlrt.Sigmoid64(r_conv1d2_z[b])
 		}
 	}
 
