@@ -1193,7 +1193,7 @@ func (en *entry) elementwise(n *ir.Node) {
 
 // actKernels lists the activations package kernels computes a batch row at a time, with
 // the bias of the layer added on the way in.
-var actKernels = map[ir.Op]string{ir.OpTanh: "BiasTanh", ir.OpSigmoid: "BiasSigmoid", ir.OpRelu: "BiasRelu", ir.OpSoftplus: "BiasSoftplus"}
+var actKernels = map[ir.Op]string{ir.OpTanh: "BiasTanh", ir.OpSigmoid: "BiasSigmoid", ir.OpRelu: "BiasRelu", ir.OpSoftplus: "BiasSoftplus", ir.OpSin: "BiasSin"}
 
 // activationKernel emits act(z + bias) over batch rows as kernel calls when n is that
 // pattern (z a buffer, bias an unbatched value per feature, or none). It reports whether

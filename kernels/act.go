@@ -105,6 +105,40 @@ func BiasSoftplus64(dst, src []float64, bias float64) {
 	biasSoftplus64Go(dst, src[:n], bias)
 }
 
+// BiasSin32 sets dst[i] = sin(src[i] + bias) for i < len(dst), with the length and
+// aliasing rules of BiasTanh32: src[i]+bias rounded to float32, then math.Sin in float64
+// rounded once (the portable path); the assembly path computes math.Sin's algorithm in
+// float64 by FMA and agrees with it to 1e-15 relative (or 1e-16 absolute near the zeros),
+// hence to the float32 rounding. Arguments of 2²⁹ or more in magnitude, where math.Sin
+// changes its reduction, go to math.Sin itself. NaN and ±Inf give NaN.
+func BiasSin32(dst, src []float32, bias float32) {
+	n := len(dst)
+	checkLen("BiasSin32", "src", len(src), n)
+	if n == 0 {
+		return
+	}
+	if UsingAsm() {
+		sin32Asm(dst, src[:n], bias)
+		return
+	}
+	biasSin32Go(dst, src[:n], bias)
+}
+
+// BiasSin64 is BiasSin32 in float64: the portable path is math.Sin, the assembly path within
+// 1e-15 relative or 1e-16 absolute of it.
+func BiasSin64(dst, src []float64, bias float64) {
+	n := len(dst)
+	checkLen("BiasSin64", "src", len(src), n)
+	if n == 0 {
+		return
+	}
+	if UsingAsm() {
+		sin64Asm(dst, src[:n], bias)
+		return
+	}
+	biasSin64Go(dst, src[:n], bias)
+}
+
 // BiasRelu32 sets dst[i] = max(src[i] + bias, 0) for i < len(dst), with the length
 // and aliasing rules of BiasTanh32. Both paths give the same values (NaN stays NaN;
 // the assembly path may give −0 where the Go path gives +0).

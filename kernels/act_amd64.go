@@ -2,6 +2,8 @@
 
 package kernels
 
+import "math"
+
 // The activation kernels' entry points on len(dst) == len(src) ≥ 1 elements: the
 // generated kernel walks the whole zmm, then one zmm under the mask of the tail.
 
@@ -33,6 +35,31 @@ func softplus32Asm(dst, src []float32, bias float32) {
 func softplus64Asm(dst, src []float64, bias float64) {
 	nfull, mask := zmmSplit[float64](len(dst))
 	softplus64(&dst[0], &src[0], nfull, mask, bias)
+}
+
+// sinReduceMax is where math.Sin leaves the three-part reduction the kernels use.
+const sinReduceMax = 1 << 29
+
+func sin32Asm(dst, src []float32, bias float32) {
+	nfull, mask := zmmSplit[float32](len(dst))
+	if sin32(&dst[0], &src[0], nfull, mask, bias) != 0 {
+		for i, v := range src {
+			if x := float64(v + bias); math.Abs(x) >= sinReduceMax {
+				dst[i] = float32(math.Sin(x))
+			}
+		}
+	}
+}
+
+func sin64Asm(dst, src []float64, bias float64) {
+	nfull, mask := zmmSplit[float64](len(dst))
+	if sin64(&dst[0], &src[0], nfull, mask, bias) != 0 {
+		for i, v := range src {
+			if x := v + bias; math.Abs(x) >= sinReduceMax {
+				dst[i] = math.Sin(x)
+			}
+		}
+	}
 }
 
 func relu32Asm(dst, src []float32, bias float32) {

@@ -98,6 +98,20 @@ func Softplus64(x float64) float64 { return math.Max(x, 0) + math.Log1p(math.Exp
 // Softplus32 is Softplus64 computed in float64 and rounded once.
 func Softplus32(x float32) float32 { return float32(Softplus64(float64(x))) }
 
+func biasSin32Go(dst, src []float32, bias float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = float32(math.Sin(float64(v + bias)))
+	}
+}
+
+func biasSin64Go(dst, src []float64, bias float64) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = math.Sin(v + bias)
+	}
+}
+
 func biasReluGo[T float](dst, src []T, bias T) {
 	src = src[:len(dst)]
 	for i, v := range src {

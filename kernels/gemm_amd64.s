@@ -16717,6 +16717,732 @@ tanh64_done:
 	VZEROUPPER
 	RET
 
+// func sin32(dst *float32, src *float32, nfull int, mask uint64, bias float32) (big uint64)
+// Requires: AVX, AVX512F
+TEXT ·sin32(SB), NOSPLIT, $0-48
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         nfull+16(FP), CX
+	MOVQ         mask+24(FP), AX
+	KMOVW        AX, K1
+	VBROADCASTSD sin32c<>+96(SB), Z17
+	VBROADCASTSD sin32c<>+104(SB), Z18
+	VBROADCASTSD sin32c<>+112(SB), Z19
+	VBROADCASTSD sin32c<>+120(SB), Z20
+	VBROADCASTSD sin32c<>+128(SB), Z21
+	VBROADCASTSD sin32c<>+136(SB), Z22
+	VBROADCASTSD sin32c<>+144(SB), Z23
+	VBROADCASTSD sin32c<>+152(SB), Z24
+	VBROADCASTSD sin32c<>+160(SB), Z25
+	VBROADCASTSD sin32c<>+168(SB), Z26
+	VBROADCASTSD sin32c<>+176(SB), Z27
+	VBROADCASTSD sin32c<>+184(SB), Z28
+	MOVQ         $0x7fffffffffffffff, AX
+	VPBROADCASTQ AX, Z29
+	MOVQ         $0x8000000000000000, AX
+	VPBROADCASTQ AX, Z30
+	KXORW        K5, K5, K5
+	VBROADCASTSS bias+32(FP), Z16
+	CMPQ         CX, $0x02
+	JLT          sin32_one
+
+sin32_loop2:
+	VADDPS           (SI), Z16, Z0
+	VCVTPS2PD        Y0, Z1
+	VPANDQ           Z1, Z29, Z3
+	VCMPPD           $0x0d, Z28, Z3, K2
+	KORW             K2, K5, K5
+	VMULPD           Z17, Z3, Z4
+	VRNDSCALEPD      $0x01, Z4, Z4
+	VMULPD           Z21, Z4, Z5
+	VRNDSCALEPD      $0x01, Z5, Z5
+	VADDPD           Z5, Z5, Z5
+	VSUBPD           Z5, Z4, Z5
+	VADDPD           Z5, Z4, Z4
+	VMULPD           Z23, Z4, Z5
+	VRNDSCALEPD      $0x01, Z5, Z5
+	VFNMADD213PD     Z4, Z24, Z5
+	VMOVAPD          Z3, Z6
+	VFNMADD231PD     Z18, Z4, Z6
+	VFNMADD231PD     Z19, Z4, Z6
+	VFNMADD231PD     Z20, Z4, Z6
+	VMULPD           Z6, Z6, Z7
+	VBROADCASTSD     sin32c<>+0(SB), Z8
+	VFMADD213PD.BCST sin32c<>+8(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+16(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+24(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+32(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+40(SB), Z7, Z8
+	VMULPD           Z7, Z8, Z8
+	VFMADD213PD      Z6, Z6, Z8
+	VBROADCASTSD     sin32c<>+48(SB), Z2
+	VFMADD213PD.BCST sin32c<>+56(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+64(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+72(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+80(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+88(SB), Z7, Z2
+	VMULPD           Z7, Z2, Z2
+	VMULPD           Z7, Z2, Z2
+	VFNMADD231PD     Z21, Z7, Z2
+	VADDPD           Z22, Z2, Z2
+	VCMPPD           $0x00, Z25, Z5, K3
+	VCMPPD           $0x00, Z27, Z5, K4
+	KORW             K3, K4, K3
+	VBLENDMPD        Z2, Z8, K3, Z2
+	VCMPPD           $0x0d, Z26, Z5, K4
+	VPXORQ           Z30, Z2, K4, Z2
+	VPANDQ           Z1, Z30, Z3
+	VPXORQ           Z3, Z2, Z2
+	VCVTPD2PS        Z2, Y9
+	VEXTRACTF64X4    $0x01, Z0, Y1
+	VCVTPS2PD        Y1, Z1
+	VPANDQ           Z1, Z29, Z3
+	VCMPPD           $0x0d, Z28, Z3, K2
+	KORW             K2, K5, K5
+	VMULPD           Z17, Z3, Z4
+	VRNDSCALEPD      $0x01, Z4, Z4
+	VMULPD           Z21, Z4, Z5
+	VRNDSCALEPD      $0x01, Z5, Z5
+	VADDPD           Z5, Z5, Z5
+	VSUBPD           Z5, Z4, Z5
+	VADDPD           Z5, Z4, Z4
+	VMULPD           Z23, Z4, Z5
+	VRNDSCALEPD      $0x01, Z5, Z5
+	VFNMADD213PD     Z4, Z24, Z5
+	VMOVAPD          Z3, Z6
+	VFNMADD231PD     Z18, Z4, Z6
+	VFNMADD231PD     Z19, Z4, Z6
+	VFNMADD231PD     Z20, Z4, Z6
+	VMULPD           Z6, Z6, Z7
+	VBROADCASTSD     sin32c<>+0(SB), Z8
+	VFMADD213PD.BCST sin32c<>+8(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+16(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+24(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+32(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+40(SB), Z7, Z8
+	VMULPD           Z7, Z8, Z8
+	VFMADD213PD      Z6, Z6, Z8
+	VBROADCASTSD     sin32c<>+48(SB), Z2
+	VFMADD213PD.BCST sin32c<>+56(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+64(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+72(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+80(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+88(SB), Z7, Z2
+	VMULPD           Z7, Z2, Z2
+	VMULPD           Z7, Z2, Z2
+	VFNMADD231PD     Z21, Z7, Z2
+	VADDPD           Z22, Z2, Z2
+	VCMPPD           $0x00, Z25, Z5, K3
+	VCMPPD           $0x00, Z27, Z5, K4
+	KORW             K3, K4, K3
+	VBLENDMPD        Z2, Z8, K3, Z2
+	VCMPPD           $0x0d, Z26, Z5, K4
+	VPXORQ           Z30, Z2, K4, Z2
+	VPANDQ           Z1, Z30, Z3
+	VPXORQ           Z3, Z2, Z2
+	VCVTPD2PS        Z2, Y2
+	VINSERTF64X4     $0x01, Y2, Z9, Z9
+	VMOVUPS          Z9, (DI)
+	VADDPS           64(SI), Z16, Z0
+	VCVTPS2PD        Y0, Z1
+	VPANDQ           Z1, Z29, Z3
+	VCMPPD           $0x0d, Z28, Z3, K2
+	KORW             K2, K5, K5
+	VMULPD           Z17, Z3, Z4
+	VRNDSCALEPD      $0x01, Z4, Z4
+	VMULPD           Z21, Z4, Z5
+	VRNDSCALEPD      $0x01, Z5, Z5
+	VADDPD           Z5, Z5, Z5
+	VSUBPD           Z5, Z4, Z5
+	VADDPD           Z5, Z4, Z4
+	VMULPD           Z23, Z4, Z5
+	VRNDSCALEPD      $0x01, Z5, Z5
+	VFNMADD213PD     Z4, Z24, Z5
+	VMOVAPD          Z3, Z6
+	VFNMADD231PD     Z18, Z4, Z6
+	VFNMADD231PD     Z19, Z4, Z6
+	VFNMADD231PD     Z20, Z4, Z6
+	VMULPD           Z6, Z6, Z7
+	VBROADCASTSD     sin32c<>+0(SB), Z8
+	VFMADD213PD.BCST sin32c<>+8(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+16(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+24(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+32(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+40(SB), Z7, Z8
+	VMULPD           Z7, Z8, Z8
+	VFMADD213PD      Z6, Z6, Z8
+	VBROADCASTSD     sin32c<>+48(SB), Z2
+	VFMADD213PD.BCST sin32c<>+56(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+64(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+72(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+80(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+88(SB), Z7, Z2
+	VMULPD           Z7, Z2, Z2
+	VMULPD           Z7, Z2, Z2
+	VFNMADD231PD     Z21, Z7, Z2
+	VADDPD           Z22, Z2, Z2
+	VCMPPD           $0x00, Z25, Z5, K3
+	VCMPPD           $0x00, Z27, Z5, K4
+	KORW             K3, K4, K3
+	VBLENDMPD        Z2, Z8, K3, Z2
+	VCMPPD           $0x0d, Z26, Z5, K4
+	VPXORQ           Z30, Z2, K4, Z2
+	VPANDQ           Z1, Z30, Z3
+	VPXORQ           Z3, Z2, Z2
+	VCVTPD2PS        Z2, Y9
+	VEXTRACTF64X4    $0x01, Z0, Y1
+	VCVTPS2PD        Y1, Z1
+	VPANDQ           Z1, Z29, Z3
+	VCMPPD           $0x0d, Z28, Z3, K2
+	KORW             K2, K5, K5
+	VMULPD           Z17, Z3, Z4
+	VRNDSCALEPD      $0x01, Z4, Z4
+	VMULPD           Z21, Z4, Z5
+	VRNDSCALEPD      $0x01, Z5, Z5
+	VADDPD           Z5, Z5, Z5
+	VSUBPD           Z5, Z4, Z5
+	VADDPD           Z5, Z4, Z4
+	VMULPD           Z23, Z4, Z5
+	VRNDSCALEPD      $0x01, Z5, Z5
+	VFNMADD213PD     Z4, Z24, Z5
+	VMOVAPD          Z3, Z6
+	VFNMADD231PD     Z18, Z4, Z6
+	VFNMADD231PD     Z19, Z4, Z6
+	VFNMADD231PD     Z20, Z4, Z6
+	VMULPD           Z6, Z6, Z7
+	VBROADCASTSD     sin32c<>+0(SB), Z8
+	VFMADD213PD.BCST sin32c<>+8(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+16(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+24(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+32(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+40(SB), Z7, Z8
+	VMULPD           Z7, Z8, Z8
+	VFMADD213PD      Z6, Z6, Z8
+	VBROADCASTSD     sin32c<>+48(SB), Z2
+	VFMADD213PD.BCST sin32c<>+56(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+64(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+72(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+80(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+88(SB), Z7, Z2
+	VMULPD           Z7, Z2, Z2
+	VMULPD           Z7, Z2, Z2
+	VFNMADD231PD     Z21, Z7, Z2
+	VADDPD           Z22, Z2, Z2
+	VCMPPD           $0x00, Z25, Z5, K3
+	VCMPPD           $0x00, Z27, Z5, K4
+	KORW             K3, K4, K3
+	VBLENDMPD        Z2, Z8, K3, Z2
+	VCMPPD           $0x0d, Z26, Z5, K4
+	VPXORQ           Z30, Z2, K4, Z2
+	VPANDQ           Z1, Z30, Z3
+	VPXORQ           Z3, Z2, Z2
+	VCVTPD2PS        Z2, Y2
+	VINSERTF64X4     $0x01, Y2, Z9, Z9
+	VMOVUPS          Z9, 64(DI)
+	ADDQ             $0x00000080, SI
+	ADDQ             $0x00000080, DI
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              sin32_loop2
+
+sin32_one:
+	TESTQ            CX, CX
+	JEQ              sin32_tail
+	VADDPS           (SI), Z16, Z0
+	VCVTPS2PD        Y0, Z1
+	VPANDQ           Z1, Z29, Z3
+	VCMPPD           $0x0d, Z28, Z3, K2
+	KORW             K2, K5, K5
+	VMULPD           Z17, Z3, Z4
+	VRNDSCALEPD      $0x01, Z4, Z4
+	VMULPD           Z21, Z4, Z5
+	VRNDSCALEPD      $0x01, Z5, Z5
+	VADDPD           Z5, Z5, Z5
+	VSUBPD           Z5, Z4, Z5
+	VADDPD           Z5, Z4, Z4
+	VMULPD           Z23, Z4, Z5
+	VRNDSCALEPD      $0x01, Z5, Z5
+	VFNMADD213PD     Z4, Z24, Z5
+	VMOVAPD          Z3, Z6
+	VFNMADD231PD     Z18, Z4, Z6
+	VFNMADD231PD     Z19, Z4, Z6
+	VFNMADD231PD     Z20, Z4, Z6
+	VMULPD           Z6, Z6, Z7
+	VBROADCASTSD     sin32c<>+0(SB), Z8
+	VFMADD213PD.BCST sin32c<>+8(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+16(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+24(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+32(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+40(SB), Z7, Z8
+	VMULPD           Z7, Z8, Z8
+	VFMADD213PD      Z6, Z6, Z8
+	VBROADCASTSD     sin32c<>+48(SB), Z2
+	VFMADD213PD.BCST sin32c<>+56(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+64(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+72(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+80(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+88(SB), Z7, Z2
+	VMULPD           Z7, Z2, Z2
+	VMULPD           Z7, Z2, Z2
+	VFNMADD231PD     Z21, Z7, Z2
+	VADDPD           Z22, Z2, Z2
+	VCMPPD           $0x00, Z25, Z5, K3
+	VCMPPD           $0x00, Z27, Z5, K4
+	KORW             K3, K4, K3
+	VBLENDMPD        Z2, Z8, K3, Z2
+	VCMPPD           $0x0d, Z26, Z5, K4
+	VPXORQ           Z30, Z2, K4, Z2
+	VPANDQ           Z1, Z30, Z3
+	VPXORQ           Z3, Z2, Z2
+	VCVTPD2PS        Z2, Y9
+	VEXTRACTF64X4    $0x01, Z0, Y1
+	VCVTPS2PD        Y1, Z1
+	VPANDQ           Z1, Z29, Z3
+	VCMPPD           $0x0d, Z28, Z3, K2
+	KORW             K2, K5, K5
+	VMULPD           Z17, Z3, Z4
+	VRNDSCALEPD      $0x01, Z4, Z4
+	VMULPD           Z21, Z4, Z5
+	VRNDSCALEPD      $0x01, Z5, Z5
+	VADDPD           Z5, Z5, Z5
+	VSUBPD           Z5, Z4, Z5
+	VADDPD           Z5, Z4, Z4
+	VMULPD           Z23, Z4, Z5
+	VRNDSCALEPD      $0x01, Z5, Z5
+	VFNMADD213PD     Z4, Z24, Z5
+	VMOVAPD          Z3, Z6
+	VFNMADD231PD     Z18, Z4, Z6
+	VFNMADD231PD     Z19, Z4, Z6
+	VFNMADD231PD     Z20, Z4, Z6
+	VMULPD           Z6, Z6, Z7
+	VBROADCASTSD     sin32c<>+0(SB), Z8
+	VFMADD213PD.BCST sin32c<>+8(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+16(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+24(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+32(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+40(SB), Z7, Z8
+	VMULPD           Z7, Z8, Z8
+	VFMADD213PD      Z6, Z6, Z8
+	VBROADCASTSD     sin32c<>+48(SB), Z2
+	VFMADD213PD.BCST sin32c<>+56(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+64(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+72(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+80(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+88(SB), Z7, Z2
+	VMULPD           Z7, Z2, Z2
+	VMULPD           Z7, Z2, Z2
+	VFNMADD231PD     Z21, Z7, Z2
+	VADDPD           Z22, Z2, Z2
+	VCMPPD           $0x00, Z25, Z5, K3
+	VCMPPD           $0x00, Z27, Z5, K4
+	KORW             K3, K4, K3
+	VBLENDMPD        Z2, Z8, K3, Z2
+	VCMPPD           $0x0d, Z26, Z5, K4
+	VPXORQ           Z30, Z2, K4, Z2
+	VPANDQ           Z1, Z30, Z3
+	VPXORQ           Z3, Z2, Z2
+	VCVTPD2PS        Z2, Y2
+	VINSERTF64X4     $0x01, Y2, Z9, Z9
+	VMOVUPS          Z9, (DI)
+	ADDQ             $0x00000040, SI
+	ADDQ             $0x00000040, DI
+
+sin32_tail:
+	KORTESTW         K1, K1
+	JEQ              sin32_done
+	VMOVUPS.Z        (SI), K1, Z0
+	VADDPS           Z0, Z16, Z0
+	VCVTPS2PD        Y0, Z1
+	VPANDQ           Z1, Z29, Z3
+	VCMPPD           $0x0d, Z28, Z3, K2
+	KORW             K2, K5, K5
+	VMULPD           Z17, Z3, Z4
+	VRNDSCALEPD      $0x01, Z4, Z4
+	VMULPD           Z21, Z4, Z5
+	VRNDSCALEPD      $0x01, Z5, Z5
+	VADDPD           Z5, Z5, Z5
+	VSUBPD           Z5, Z4, Z5
+	VADDPD           Z5, Z4, Z4
+	VMULPD           Z23, Z4, Z5
+	VRNDSCALEPD      $0x01, Z5, Z5
+	VFNMADD213PD     Z4, Z24, Z5
+	VMOVAPD          Z3, Z6
+	VFNMADD231PD     Z18, Z4, Z6
+	VFNMADD231PD     Z19, Z4, Z6
+	VFNMADD231PD     Z20, Z4, Z6
+	VMULPD           Z6, Z6, Z7
+	VBROADCASTSD     sin32c<>+0(SB), Z8
+	VFMADD213PD.BCST sin32c<>+8(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+16(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+24(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+32(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+40(SB), Z7, Z8
+	VMULPD           Z7, Z8, Z8
+	VFMADD213PD      Z6, Z6, Z8
+	VBROADCASTSD     sin32c<>+48(SB), Z2
+	VFMADD213PD.BCST sin32c<>+56(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+64(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+72(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+80(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+88(SB), Z7, Z2
+	VMULPD           Z7, Z2, Z2
+	VMULPD           Z7, Z2, Z2
+	VFNMADD231PD     Z21, Z7, Z2
+	VADDPD           Z22, Z2, Z2
+	VCMPPD           $0x00, Z25, Z5, K3
+	VCMPPD           $0x00, Z27, Z5, K4
+	KORW             K3, K4, K3
+	VBLENDMPD        Z2, Z8, K3, Z2
+	VCMPPD           $0x0d, Z26, Z5, K4
+	VPXORQ           Z30, Z2, K4, Z2
+	VPANDQ           Z1, Z30, Z3
+	VPXORQ           Z3, Z2, Z2
+	VCVTPD2PS        Z2, Y9
+	VEXTRACTF64X4    $0x01, Z0, Y1
+	VCVTPS2PD        Y1, Z1
+	VPANDQ           Z1, Z29, Z3
+	VCMPPD           $0x0d, Z28, Z3, K2
+	KORW             K2, K5, K5
+	VMULPD           Z17, Z3, Z4
+	VRNDSCALEPD      $0x01, Z4, Z4
+	VMULPD           Z21, Z4, Z5
+	VRNDSCALEPD      $0x01, Z5, Z5
+	VADDPD           Z5, Z5, Z5
+	VSUBPD           Z5, Z4, Z5
+	VADDPD           Z5, Z4, Z4
+	VMULPD           Z23, Z4, Z5
+	VRNDSCALEPD      $0x01, Z5, Z5
+	VFNMADD213PD     Z4, Z24, Z5
+	VMOVAPD          Z3, Z6
+	VFNMADD231PD     Z18, Z4, Z6
+	VFNMADD231PD     Z19, Z4, Z6
+	VFNMADD231PD     Z20, Z4, Z6
+	VMULPD           Z6, Z6, Z7
+	VBROADCASTSD     sin32c<>+0(SB), Z8
+	VFMADD213PD.BCST sin32c<>+8(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+16(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+24(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+32(SB), Z7, Z8
+	VFMADD213PD.BCST sin32c<>+40(SB), Z7, Z8
+	VMULPD           Z7, Z8, Z8
+	VFMADD213PD      Z6, Z6, Z8
+	VBROADCASTSD     sin32c<>+48(SB), Z2
+	VFMADD213PD.BCST sin32c<>+56(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+64(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+72(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+80(SB), Z7, Z2
+	VFMADD213PD.BCST sin32c<>+88(SB), Z7, Z2
+	VMULPD           Z7, Z2, Z2
+	VMULPD           Z7, Z2, Z2
+	VFNMADD231PD     Z21, Z7, Z2
+	VADDPD           Z22, Z2, Z2
+	VCMPPD           $0x00, Z25, Z5, K3
+	VCMPPD           $0x00, Z27, Z5, K4
+	KORW             K3, K4, K3
+	VBLENDMPD        Z2, Z8, K3, Z2
+	VCMPPD           $0x0d, Z26, Z5, K4
+	VPXORQ           Z30, Z2, K4, Z2
+	VPANDQ           Z1, Z30, Z3
+	VPXORQ           Z3, Z2, Z2
+	VCVTPD2PS        Z2, Y2
+	VINSERTF64X4     $0x01, Y2, Z9, Z9
+	VMOVUPS          Z9, K1, (DI)
+
+sin32_done:
+	KMOVW K5, AX
+	MOVQ  AX, big+40(FP)
+	VZEROUPPER
+	RET
+
+DATA sin32c<>+0(SB)/8, $0x3de5d8fd1fd19ccd
+DATA sin32c<>+8(SB)/8, $0xbe5ae5e5a9291f5d
+DATA sin32c<>+16(SB)/8, $0x3ec71de3567d48a1
+DATA sin32c<>+24(SB)/8, $0xbf2a01a019bfdf03
+DATA sin32c<>+32(SB)/8, $0x3f8111111110f7d0
+DATA sin32c<>+40(SB)/8, $0xbfc5555555555548
+DATA sin32c<>+48(SB)/8, $0xbda8fa49a0861a9b
+DATA sin32c<>+56(SB)/8, $0x3e21ee9d7b4e3f05
+DATA sin32c<>+64(SB)/8, $0xbe927e4f7eac4bc6
+DATA sin32c<>+72(SB)/8, $0x3efa01a019c844f5
+DATA sin32c<>+80(SB)/8, $0xbf56c16c16c14f91
+DATA sin32c<>+88(SB)/8, $0x3fa555555555554b
+DATA sin32c<>+96(SB)/8, $0x3ff45f306dc9c883
+DATA sin32c<>+104(SB)/8, $0x3fe921fb40000000
+DATA sin32c<>+112(SB)/8, $0x3e64442d00000000
+DATA sin32c<>+120(SB)/8, $0x3ce8469898cc5170
+DATA sin32c<>+128(SB)/8, $0x3fe0000000000000
+DATA sin32c<>+136(SB)/8, $0x3ff0000000000000
+DATA sin32c<>+144(SB)/8, $0x3fc0000000000000
+DATA sin32c<>+152(SB)/8, $0x4020000000000000
+DATA sin32c<>+160(SB)/8, $0x4000000000000000
+DATA sin32c<>+168(SB)/8, $0x4010000000000000
+DATA sin32c<>+176(SB)/8, $0x4018000000000000
+DATA sin32c<>+184(SB)/8, $0x41c0000000000000
+GLOBL sin32c<>(SB), RODATA|NOPTR, $192
+
+// func sin64(dst *float64, src *float64, nfull int, mask uint64, bias float64) (big uint64)
+// Requires: AVX, AVX512F
+TEXT ·sin64(SB), NOSPLIT, $0-48
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         nfull+16(FP), CX
+	MOVQ         mask+24(FP), AX
+	KMOVW        AX, K1
+	VBROADCASTSD sin64c<>+96(SB), Z17
+	VBROADCASTSD sin64c<>+104(SB), Z18
+	VBROADCASTSD sin64c<>+112(SB), Z19
+	VBROADCASTSD sin64c<>+120(SB), Z20
+	VBROADCASTSD sin64c<>+128(SB), Z21
+	VBROADCASTSD sin64c<>+136(SB), Z22
+	VBROADCASTSD sin64c<>+144(SB), Z23
+	VBROADCASTSD sin64c<>+152(SB), Z24
+	VBROADCASTSD sin64c<>+160(SB), Z25
+	VBROADCASTSD sin64c<>+168(SB), Z26
+	VBROADCASTSD sin64c<>+176(SB), Z27
+	VBROADCASTSD sin64c<>+184(SB), Z28
+	MOVQ         $0x7fffffffffffffff, AX
+	VPBROADCASTQ AX, Z29
+	MOVQ         $0x8000000000000000, AX
+	VPBROADCASTQ AX, Z30
+	KXORW        K5, K5, K5
+	VBROADCASTSD bias+32(FP), Z16
+	CMPQ         CX, $0x02
+	JLT          sin64_one
+
+sin64_loop2:
+	VADDPD           (SI), Z16, Z0
+	VPANDQ           Z0, Z29, Z2
+	VCMPPD           $0x0d, Z28, Z2, K2
+	KORW             K2, K5, K5
+	VMULPD           Z17, Z2, Z3
+	VRNDSCALEPD      $0x01, Z3, Z3
+	VMULPD           Z21, Z3, Z4
+	VRNDSCALEPD      $0x01, Z4, Z4
+	VADDPD           Z4, Z4, Z4
+	VSUBPD           Z4, Z3, Z4
+	VADDPD           Z4, Z3, Z3
+	VMULPD           Z23, Z3, Z4
+	VRNDSCALEPD      $0x01, Z4, Z4
+	VFNMADD213PD     Z3, Z24, Z4
+	VMOVAPD          Z2, Z5
+	VFNMADD231PD     Z18, Z3, Z5
+	VFNMADD231PD     Z19, Z3, Z5
+	VFNMADD231PD     Z20, Z3, Z5
+	VMULPD           Z5, Z5, Z6
+	VBROADCASTSD     sin64c<>+0(SB), Z7
+	VFMADD213PD.BCST sin64c<>+8(SB), Z6, Z7
+	VFMADD213PD.BCST sin64c<>+16(SB), Z6, Z7
+	VFMADD213PD.BCST sin64c<>+24(SB), Z6, Z7
+	VFMADD213PD.BCST sin64c<>+32(SB), Z6, Z7
+	VFMADD213PD.BCST sin64c<>+40(SB), Z6, Z7
+	VMULPD           Z6, Z7, Z7
+	VFMADD213PD      Z5, Z5, Z7
+	VBROADCASTSD     sin64c<>+48(SB), Z1
+	VFMADD213PD.BCST sin64c<>+56(SB), Z6, Z1
+	VFMADD213PD.BCST sin64c<>+64(SB), Z6, Z1
+	VFMADD213PD.BCST sin64c<>+72(SB), Z6, Z1
+	VFMADD213PD.BCST sin64c<>+80(SB), Z6, Z1
+	VFMADD213PD.BCST sin64c<>+88(SB), Z6, Z1
+	VMULPD           Z6, Z1, Z1
+	VMULPD           Z6, Z1, Z1
+	VFNMADD231PD     Z21, Z6, Z1
+	VADDPD           Z22, Z1, Z1
+	VCMPPD           $0x00, Z25, Z4, K3
+	VCMPPD           $0x00, Z27, Z4, K4
+	KORW             K3, K4, K3
+	VBLENDMPD        Z1, Z7, K3, Z1
+	VCMPPD           $0x0d, Z26, Z4, K4
+	VPXORQ           Z30, Z1, K4, Z1
+	VPANDQ           Z0, Z30, Z2
+	VPXORQ           Z2, Z1, Z1
+	VMOVUPD          Z1, (DI)
+	VADDPD           64(SI), Z16, Z8
+	VPANDQ           Z8, Z29, Z10
+	VCMPPD           $0x0d, Z28, Z10, K2
+	KORW             K2, K5, K5
+	VMULPD           Z17, Z10, Z11
+	VRNDSCALEPD      $0x01, Z11, Z11
+	VMULPD           Z21, Z11, Z12
+	VRNDSCALEPD      $0x01, Z12, Z12
+	VADDPD           Z12, Z12, Z12
+	VSUBPD           Z12, Z11, Z12
+	VADDPD           Z12, Z11, Z11
+	VMULPD           Z23, Z11, Z12
+	VRNDSCALEPD      $0x01, Z12, Z12
+	VFNMADD213PD     Z11, Z24, Z12
+	VMOVAPD          Z10, Z13
+	VFNMADD231PD     Z18, Z11, Z13
+	VFNMADD231PD     Z19, Z11, Z13
+	VFNMADD231PD     Z20, Z11, Z13
+	VMULPD           Z13, Z13, Z14
+	VBROADCASTSD     sin64c<>+0(SB), Z15
+	VFMADD213PD.BCST sin64c<>+8(SB), Z14, Z15
+	VFMADD213PD.BCST sin64c<>+16(SB), Z14, Z15
+	VFMADD213PD.BCST sin64c<>+24(SB), Z14, Z15
+	VFMADD213PD.BCST sin64c<>+32(SB), Z14, Z15
+	VFMADD213PD.BCST sin64c<>+40(SB), Z14, Z15
+	VMULPD           Z14, Z15, Z15
+	VFMADD213PD      Z13, Z13, Z15
+	VBROADCASTSD     sin64c<>+48(SB), Z9
+	VFMADD213PD.BCST sin64c<>+56(SB), Z14, Z9
+	VFMADD213PD.BCST sin64c<>+64(SB), Z14, Z9
+	VFMADD213PD.BCST sin64c<>+72(SB), Z14, Z9
+	VFMADD213PD.BCST sin64c<>+80(SB), Z14, Z9
+	VFMADD213PD.BCST sin64c<>+88(SB), Z14, Z9
+	VMULPD           Z14, Z9, Z9
+	VMULPD           Z14, Z9, Z9
+	VFNMADD231PD     Z21, Z14, Z9
+	VADDPD           Z22, Z9, Z9
+	VCMPPD           $0x00, Z25, Z12, K3
+	VCMPPD           $0x00, Z27, Z12, K4
+	KORW             K3, K4, K3
+	VBLENDMPD        Z9, Z15, K3, Z9
+	VCMPPD           $0x0d, Z26, Z12, K4
+	VPXORQ           Z30, Z9, K4, Z9
+	VPANDQ           Z8, Z30, Z10
+	VPXORQ           Z10, Z9, Z9
+	VMOVUPD          Z9, 64(DI)
+	ADDQ             $0x00000080, SI
+	ADDQ             $0x00000080, DI
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              sin64_loop2
+
+sin64_one:
+	TESTQ            CX, CX
+	JEQ              sin64_tail
+	VADDPD           (SI), Z16, Z0
+	VPANDQ           Z0, Z29, Z2
+	VCMPPD           $0x0d, Z28, Z2, K2
+	KORW             K2, K5, K5
+	VMULPD           Z17, Z2, Z3
+	VRNDSCALEPD      $0x01, Z3, Z3
+	VMULPD           Z21, Z3, Z4
+	VRNDSCALEPD      $0x01, Z4, Z4
+	VADDPD           Z4, Z4, Z4
+	VSUBPD           Z4, Z3, Z4
+	VADDPD           Z4, Z3, Z3
+	VMULPD           Z23, Z3, Z4
+	VRNDSCALEPD      $0x01, Z4, Z4
+	VFNMADD213PD     Z3, Z24, Z4
+	VMOVAPD          Z2, Z5
+	VFNMADD231PD     Z18, Z3, Z5
+	VFNMADD231PD     Z19, Z3, Z5
+	VFNMADD231PD     Z20, Z3, Z5
+	VMULPD           Z5, Z5, Z6
+	VBROADCASTSD     sin64c<>+0(SB), Z7
+	VFMADD213PD.BCST sin64c<>+8(SB), Z6, Z7
+	VFMADD213PD.BCST sin64c<>+16(SB), Z6, Z7
+	VFMADD213PD.BCST sin64c<>+24(SB), Z6, Z7
+	VFMADD213PD.BCST sin64c<>+32(SB), Z6, Z7
+	VFMADD213PD.BCST sin64c<>+40(SB), Z6, Z7
+	VMULPD           Z6, Z7, Z7
+	VFMADD213PD      Z5, Z5, Z7
+	VBROADCASTSD     sin64c<>+48(SB), Z1
+	VFMADD213PD.BCST sin64c<>+56(SB), Z6, Z1
+	VFMADD213PD.BCST sin64c<>+64(SB), Z6, Z1
+	VFMADD213PD.BCST sin64c<>+72(SB), Z6, Z1
+	VFMADD213PD.BCST sin64c<>+80(SB), Z6, Z1
+	VFMADD213PD.BCST sin64c<>+88(SB), Z6, Z1
+	VMULPD           Z6, Z1, Z1
+	VMULPD           Z6, Z1, Z1
+	VFNMADD231PD     Z21, Z6, Z1
+	VADDPD           Z22, Z1, Z1
+	VCMPPD           $0x00, Z25, Z4, K3
+	VCMPPD           $0x00, Z27, Z4, K4
+	KORW             K3, K4, K3
+	VBLENDMPD        Z1, Z7, K3, Z1
+	VCMPPD           $0x0d, Z26, Z4, K4
+	VPXORQ           Z30, Z1, K4, Z1
+	VPANDQ           Z0, Z30, Z2
+	VPXORQ           Z2, Z1, Z1
+	VMOVUPD          Z1, (DI)
+	ADDQ             $0x00000040, SI
+	ADDQ             $0x00000040, DI
+
+sin64_tail:
+	KORTESTW         K1, K1
+	JEQ              sin64_done
+	VMOVUPD.Z        (SI), K1, Z0
+	VADDPD           Z0, Z16, Z0
+	VPANDQ           Z0, Z29, Z2
+	VCMPPD           $0x0d, Z28, Z2, K2
+	KORW             K2, K5, K5
+	VMULPD           Z17, Z2, Z3
+	VRNDSCALEPD      $0x01, Z3, Z3
+	VMULPD           Z21, Z3, Z4
+	VRNDSCALEPD      $0x01, Z4, Z4
+	VADDPD           Z4, Z4, Z4
+	VSUBPD           Z4, Z3, Z4
+	VADDPD           Z4, Z3, Z3
+	VMULPD           Z23, Z3, Z4
+	VRNDSCALEPD      $0x01, Z4, Z4
+	VFNMADD213PD     Z3, Z24, Z4
+	VMOVAPD          Z2, Z5
+	VFNMADD231PD     Z18, Z3, Z5
+	VFNMADD231PD     Z19, Z3, Z5
+	VFNMADD231PD     Z20, Z3, Z5
+	VMULPD           Z5, Z5, Z6
+	VBROADCASTSD     sin64c<>+0(SB), Z7
+	VFMADD213PD.BCST sin64c<>+8(SB), Z6, Z7
+	VFMADD213PD.BCST sin64c<>+16(SB), Z6, Z7
+	VFMADD213PD.BCST sin64c<>+24(SB), Z6, Z7
+	VFMADD213PD.BCST sin64c<>+32(SB), Z6, Z7
+	VFMADD213PD.BCST sin64c<>+40(SB), Z6, Z7
+	VMULPD           Z6, Z7, Z7
+	VFMADD213PD      Z5, Z5, Z7
+	VBROADCASTSD     sin64c<>+48(SB), Z1
+	VFMADD213PD.BCST sin64c<>+56(SB), Z6, Z1
+	VFMADD213PD.BCST sin64c<>+64(SB), Z6, Z1
+	VFMADD213PD.BCST sin64c<>+72(SB), Z6, Z1
+	VFMADD213PD.BCST sin64c<>+80(SB), Z6, Z1
+	VFMADD213PD.BCST sin64c<>+88(SB), Z6, Z1
+	VMULPD           Z6, Z1, Z1
+	VMULPD           Z6, Z1, Z1
+	VFNMADD231PD     Z21, Z6, Z1
+	VADDPD           Z22, Z1, Z1
+	VCMPPD           $0x00, Z25, Z4, K3
+	VCMPPD           $0x00, Z27, Z4, K4
+	KORW             K3, K4, K3
+	VBLENDMPD        Z1, Z7, K3, Z1
+	VCMPPD           $0x0d, Z26, Z4, K4
+	VPXORQ           Z30, Z1, K4, Z1
+	VPANDQ           Z0, Z30, Z2
+	VPXORQ           Z2, Z1, Z1
+	VMOVUPD          Z1, K1, (DI)
+
+sin64_done:
+	KMOVW K5, AX
+	MOVQ  AX, big+40(FP)
+	VZEROUPPER
+	RET
+
+DATA sin64c<>+0(SB)/8, $0x3de5d8fd1fd19ccd
+DATA sin64c<>+8(SB)/8, $0xbe5ae5e5a9291f5d
+DATA sin64c<>+16(SB)/8, $0x3ec71de3567d48a1
+DATA sin64c<>+24(SB)/8, $0xbf2a01a019bfdf03
+DATA sin64c<>+32(SB)/8, $0x3f8111111110f7d0
+DATA sin64c<>+40(SB)/8, $0xbfc5555555555548
+DATA sin64c<>+48(SB)/8, $0xbda8fa49a0861a9b
+DATA sin64c<>+56(SB)/8, $0x3e21ee9d7b4e3f05
+DATA sin64c<>+64(SB)/8, $0xbe927e4f7eac4bc6
+DATA sin64c<>+72(SB)/8, $0x3efa01a019c844f5
+DATA sin64c<>+80(SB)/8, $0xbf56c16c16c14f91
+DATA sin64c<>+88(SB)/8, $0x3fa555555555554b
+DATA sin64c<>+96(SB)/8, $0x3ff45f306dc9c883
+DATA sin64c<>+104(SB)/8, $0x3fe921fb40000000
+DATA sin64c<>+112(SB)/8, $0x3e64442d00000000
+DATA sin64c<>+120(SB)/8, $0x3ce8469898cc5170
+DATA sin64c<>+128(SB)/8, $0x3fe0000000000000
+DATA sin64c<>+136(SB)/8, $0x3ff0000000000000
+DATA sin64c<>+144(SB)/8, $0x3fc0000000000000
+DATA sin64c<>+152(SB)/8, $0x4020000000000000
+DATA sin64c<>+160(SB)/8, $0x4000000000000000
+DATA sin64c<>+168(SB)/8, $0x4010000000000000
+DATA sin64c<>+176(SB)/8, $0x4018000000000000
+DATA sin64c<>+184(SB)/8, $0x41c0000000000000
+GLOBL sin64c<>(SB), RODATA|NOPTR, $192
+
 // func sigmoid32(dst *float32, src *float32, nfull int, mask uint64, bias float32)
 // Requires: AVX, AVX512F
 TEXT ·sigmoid32(SB), NOSPLIT, $0-36

@@ -28,6 +28,10 @@ func softplus32Asm(dst, src []float32, bias float32) { biasSoftplus32Go(dst, src
 
 func softplus64Asm(dst, src []float64, bias float64) { biasSoftplus64Go(dst, src, bias) }
 
+func sin32Asm(dst, src []float32, bias float32) { biasSin32Go(dst, src, bias) }
+
+func sin64Asm(dst, src []float64, bias float64) { biasSin64Go(dst, src, bias) }
+
 func relu32Asm(dst, src []float32, bias float32) { biasReluGo(dst, src, bias) }
 
 func relu64Asm(dst, src []float64, bias float64) { biasReluGo(dst, src, bias) }

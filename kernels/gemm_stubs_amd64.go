@@ -52,6 +52,18 @@ func tanh32(dst *float32, src *float32, nfull int, mask uint64, bias float32)
 //go:noescape
 func tanh64(dst *float64, src *float64, nfull int, mask uint64, bias float64)
 
+// sin32 sets dst[i] = sin(src[i]+bias), computed in float64 and rounded, for the nfull whole
+// zmm and then the lanes of one more zmm in mask; big is nonzero if some |src[i]+bias| ≥ 2²⁹.
+//
+//go:noescape
+func sin32(dst *float32, src *float32, nfull int, mask uint64, bias float32) (big uint64)
+
+// sin64 sets dst[i] = sin(src[i]+bias) for the nfull whole zmm and then the lanes of one
+// more zmm in mask; big is nonzero if some |src[i]+bias| ≥ 2²⁹, whose lanes must be redone.
+//
+//go:noescape
+func sin64(dst *float64, src *float64, nfull int, mask uint64, bias float64) (big uint64)
+
 // sigmoid32 sets dst[i] = 1/(1+exp(-(src[i]+bias))) for the nfull whole zmm and then
 // the lanes of one more zmm in mask.
 //

@@ -289,8 +289,9 @@ func elementwiseArgs() (dst, src, cnt Register) {
 }
 
 // elementwiseLoop walks the nfull whole zmm of an elementwise kernel two at a time (step on
-// registers from 0 and from second), then one, then the lanes of K1, and returns.
-func elementwiseLoop(name string, second int, step func(regs, off int, masked bool), dst, src, cnt Register) {
+// registers from 0 and from second), then one, then the lanes of K1, runs epilogue (if any)
+// and returns.
+func elementwiseLoop(name string, second int, step func(regs, off int, masked bool), dst, src, cnt Register, epilogue ...func()) {
 	CMPQ(cnt, Imm(2))
 	JLT(LabelRef(name + "_one"))
 	Label(name + "_loop2")
@@ -312,6 +313,9 @@ func elementwiseLoop(name string, second int, step func(regs, off int, masked bo
 	JEQ(LabelRef(name + "_done"))
 	step(0, 0, true)
 	Label(name + "_done")
+	for _, f := range epilogue {
+		f()
+	}
 	VZEROUPPER()
 	RET()
 }

@@ -75,6 +75,8 @@ func main() {
 	}
 	tanh32()
 	tanh64()
+	sin32()
+	sin64()
 	for _, d := range []dtype{f32, f64} {
 		sigmoid(d)
 		softplus(d)

@@ -381,8 +381,9 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	dense5 := m.rowWork[0:4]
 	for f := 0; f < 4; f++ {
 		dense5_b_f := m.Dense5B[f]
-		dense5[f] = mlrt.Sin64(dense5_Wx[f] + dense5_b_f)
+		dense5[f] = dense5_Wx[f] + dense5_b_f
 	}
+	kernels.BiasSin64(dense5, dense5, 0.0)
 
 	// dense6_Wx = dense6_W·dense5: [3] from [4] (activations.ml:10)
 	dense6_Wx := m.rowWork[5:8]
@@ -451,12 +452,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// dense5 = sin(dense5_Wx + dense5_b) (activations.ml:9)
 	dense5 := w.work[0*PredictBatch : 4*PredictBatch]
 	for f := 0; f < 4; f++ {
-		out := dense5[f*PredictBatch:][:n]
-		r_dense5_Wx := dense5_Wx[f*PredictBatch:][:len(out)]
-		dense5_b_f := m.Dense5B[f]
-		for b := range out {
-			out[b] = mlrt.Sin64(r_dense5_Wx[b] + dense5_b_f)
-		}
+		kernels.BiasSin64(dense5[f*PredictBatch:][:n], dense5_Wx[f*PredictBatch:], m.Dense5B[f])
 	}
 
 	// dense6_Wx = dense6_W·dense5: [3] from [4] (activations.ml:10)
@@ -530,12 +526,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// dense5 = sin(dense5_Wx + dense5_b) (activations.ml:9)
 	dense5 := w.work[0*MaxBatch : 4*MaxBatch]
 	for f := 0; f < 4; f++ {
-		out := dense5[f*MaxBatch:][:n]
-		r_dense5_Wx := dense5_Wx[f*MaxBatch:][:len(out)]
-		dense5_b_f := m.Dense5B[f]
-		for b := range out {
-			out[b] = mlrt.Sin64(r_dense5_Wx[b] + dense5_b_f)
-		}
+		kernels.BiasSin64(dense5[f*MaxBatch:][:n], dense5_Wx[f*MaxBatch:], m.Dense5B[f])
 	}
 
 	// dense6_Wx = dense6_W·dense5: [3] from [4] (activations.ml:10)
@@ -674,11 +665,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense5 = sin(dense5_z) (activations.ml:9)
 	dense5 := w.work[29*MaxBatch : 33*MaxBatch]
 	for f := 0; f < 4; f++ {
-		out := dense5[f*MaxBatch:][:n]
-		r_dense5_z := dense5_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = mlrt.Sin64(r_dense5_z[b])
-		}
+		kernels.BiasSin64(dense5[f*MaxBatch:][:n], dense5_z[f*MaxBatch:], 0.0)
 	}
 
 	// dense6_Wx = dense6_W·dense5: [3] from [4] (activations.ml:10)
@@ -756,9 +743,9 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	for f := 0; f < 4; f++ {
 		out := d_dense5_z[f*MaxBatch:][:n]
 		r_d_dense5 := d_dense5[f*MaxBatch:][:len(out)]
-		r_dense5_z_2 := dense5_z[f*MaxBatch:][:len(out)]
+		r_dense5_z := dense5_z[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = r_d_dense5[b] * mlrt.Cos64(r_dense5_z_2[b])
+			out[b] = r_d_dense5[b] * mlrt.Cos64(r_dense5_z[b])
 		}
 	}
 

@@ -352,12 +352,7 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	// dense2 = sin(dense2_Wx + dense2_b) (pinn.ml:7)
 	dense2 := w.work[10*MaxBatch : 15*MaxBatch]
 	for f := 0; f < 5; f++ {
-		out := dense2[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = mlrt.Sin64(r_dense2_Wx[b] + dense2_b_f)
-		}
+		kernels.BiasSin64(dense2[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
 	}
 
 	// dense3_Wx = dense3_W·dense2: [1] from [5] (pinn.ml:8)
@@ -426,11 +421,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	// dense2 = sin(dense2_z) (pinn.ml:7)
 	dense2 := w.work[4*MaxBatch : 9*MaxBatch]
 	for f := 0; f < 5; f++ {
-		out := dense2[f*MaxBatch:][:n]
-		r_dense2_z := dense2_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = mlrt.Sin64(r_dense2_z[b])
-		}
+		kernels.BiasSin64(dense2[f*MaxBatch:][:n], dense2_z[f*MaxBatch:], 0.0)
 	}
 
 	// dense3_Wx = dense3_W·dense2: [1] from [5] (pinn.ml:8)
@@ -496,9 +487,9 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	dense2_z_cos := w.work[38*MaxBatch : 43*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_z_cos[f*MaxBatch:][:n]
-		r_dense2_z_2 := dense2_z[f*MaxBatch:][:len(out)]
+		r_dense2_z := dense2_z[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = mlrt.Cos64(r_dense2_z_2[b])
+			out[b] = mlrt.Cos64(r_dense2_z[b])
 		}
 	}
 
@@ -746,11 +737,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	// dense2 = sin(dense2_z) (pinn.ml:7)
 	dense2 := w.work[4*MaxBatch : 9*MaxBatch]
 	for f := 0; f < 5; f++ {
-		out := dense2[f*MaxBatch:][:n]
-		r_dense2_z := dense2_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = mlrt.Sin64(r_dense2_z[b])
-		}
+		kernels.BiasSin64(dense2[f*MaxBatch:][:n], dense2_z[f*MaxBatch:], 0.0)
 	}
 
 	// dense3_Wx = dense3_W·dense2: [1] from [5] (pinn.ml:8)
@@ -816,9 +803,9 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	dense2_z_cos := w.work[38*MaxBatch : 43*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := dense2_z_cos[f*MaxBatch:][:n]
-		r_dense2_z_2 := dense2_z[f*MaxBatch:][:len(out)]
+		r_dense2_z := dense2_z[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = mlrt.Cos64(r_dense2_z_2[b])
+			out[b] = mlrt.Cos64(r_dense2_z[b])
 		}
 	}
 
