@@ -118,6 +118,8 @@ func (e *emitter) pointsFile(pkg string) {
 		jen.Id("team").Qual(RuntimePath, "Team"),
 		jen.Id("job").Id("job"),
 		jen.Id("jobRows").Int(),
+		jen.Comment("predTiles deals Predict's tiles to the workers as they finish one (mlrt.Chunks)."),
+		jen.Id("predTiles").Qual(RuntimePath, "Chunks"),
 	)
 	f.Commentf("Model holds the parameters of %s, its points and the scratch space of its passes.", m.Name)
 	f.Comment("A Model is not safe for concurrent use.")
@@ -278,6 +280,7 @@ func (e *emitter) pointMethods() {
 		jen.Panic(jen.Lit(m.Name+": Predict: dst too short"))))
 	pbody = append(pbody, sets...)
 	pbody = append(pbody, jen.Id("m").Dot("predDst").Op("=").Id("dst"),
+		jen.Id("m").Dot("predTiles").Dot("Reset").Call(jen.Len(jen.Id(first+"s")), jen.Id("MaxBatch")),
 		jen.Id("m").Dot("run").Call(jen.Id("jobPredict"), jen.Len(jen.Id(first+"s"))))
 	for i := range m.Inputs {
 		pbody = append(pbody, jen.Id("m").Dot("predIn").Index(jen.Lit(i)).Op("=").Nil())
@@ -295,19 +298,26 @@ func (e *emitter) pointMethods() {
 	f.Line()
 
 	// part: worker k's tiles; run and Close are shared with mini-batch models.
-	f.Comment("part runs worker k's tiles.")
+	f.Comment("part runs worker k's tiles: a fixed share for the loss and its gradient, summed in a")
+	f.Comment("fixed order; for Predict, whichever tiles are left when the worker asks (a point's")
+	f.Comment("outputs are its own, so who computes them does not matter).")
 	f.Func().Params(recv()).Id("part").Params(jen.Id("k").Int()).Block(
 		jen.List(jen.Id("w"), jen.Id("j"), jen.Id("rows")).Op(":=").List(jen.Op("&").Id("m").Dot("w").Index(jen.Id("k")), jen.Id("m").Dot("job"), jen.Id("m").Dot("jobRows")),
+		jen.If(jen.Id("j").Op("==").Id("jobPredict")).Block(
+			jen.For().Block(
+				jen.List(jen.Id("r0"), jen.Id("ok")).Op(":=").Id("m").Dot("predTiles").Dot("Next").Call(),
+				jen.If(jen.Op("!").Id("ok")).Block(jen.Return()),
+				jen.Id("m").Dot("predictTile").Call(jen.Id("w"), jen.Id("r0"), jen.Min(jen.Id("MaxBatch"), jen.Id("rows").Op("-").Id("r0"))))),
 		jen.If(jen.Id("j").Op("==").Id("jobLossGrad")).Block(jen.Clear(jen.Id("w").Dot("grads").Index(jen.Op(":")))),
 		jen.Id("w").Dot("terms").Op(",").Id("w").Dot("loss").Op("=").Index(jen.Id("NumTerms")).Float64().Values().Op(",").Lit(0),
 		jen.Id("tiles").Op(":=").Parens(jen.Id("rows").Op("+").Id("MaxBatch").Op("-").Lit(1)).Op("/").Id("MaxBatch"),
 		jen.For(jen.Id("t").Op(":=").Id("k").Op("*").Id("tiles").Op("/").Id("NumWorkers"), jen.Id("t").Op("<").Parens(jen.Id("k").Op("+").Lit(1)).Op("*").Id("tiles").Op("/").Id("NumWorkers"), jen.Id("t").Op("++")).Block(
 			jen.Id("r0").Op(":=").Id("t").Op("*").Id("MaxBatch"),
 			jen.Id("n").Op(":=").Min(jen.Id("MaxBatch"), jen.Id("rows").Op("-").Id("r0")),
-			jen.Switch(jen.Id("j")).Block(
-				jen.Case(jen.Id("jobPredict")).Block(jen.Id("m").Dot("predictTile").Call(jen.Id("w"), jen.Id("r0"), jen.Id("n"))),
-				jen.Case(jen.Id("jobLoss")).Block(jen.Id("m").Dot("lossTile").Call(jen.Id("w"), jen.Id("r0"), jen.Id("n"))),
-				jen.Case(jen.Id("jobLossGrad")).Block(jen.Id("m").Dot("lossGradTile").Call(jen.Id("w"), jen.Id("r0"), jen.Id("n"))),
+			jen.If(jen.Id("j").Op("==").Id("jobLoss")).Block(
+				jen.Id("m").Dot("lossTile").Call(jen.Id("w"), jen.Id("r0"), jen.Id("n")),
+			).Else().Block(
+				jen.Id("m").Dot("lossGradTile").Call(jen.Id("w"), jen.Id("r0"), jen.Id("n")),
 			)))
 	f.Line()
 	e.workerRun(true)

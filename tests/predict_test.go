@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/mlc-go/mlc/generated/burgers"
 	"github.com/mlc-go/mlc/generated/cancer"
 	mlrt "github.com/mlc-go/mlc/runtime"
 )
@@ -48,6 +49,35 @@ func testPredictRows(t *testing.T, rows int) {
 	for i := range all {
 		if all[i] != few[i] || all[i] != one[i] {
 			t.Fatalf("%d rows: output %d: %v in one call, %v 37 rows at a time, %v on one core", rows, i, all[i], few[i], one[i])
+		}
+	}
+}
+
+// TestPINNPredictManyPoints does the same for a point-set model, whose Predict deals tiles.
+func TestPINNPredictManyPoints(t *testing.T) {
+	const points = 40*burgers.MaxBatch + 7
+	rng := mlrt.NewRNG(12)
+	xs, ts := make([]float64, points), make([]float64, points)
+	for i := range xs {
+		xs[i], ts[i] = 2*rng.Float64()-1, rng.Float64()
+	}
+	m := burgers.New()
+	defer m.Close()
+	m.Init(mlrt.NewRNG(4))
+	all := make([]float64, points)
+	m.Predict(all, xs, ts)
+	few := make([]float64, points)
+	for i := 0; i < points; i += 50 {
+		e := min(i+50, points)
+		m.Predict(few[i:e], xs[i:e], ts[i:e])
+	}
+	one := make([]float64, points)
+	prev := runtime.GOMAXPROCS(1)
+	m.Predict(one, xs, ts)
+	runtime.GOMAXPROCS(prev)
+	for i := range all {
+		if all[i] != few[i] || all[i] != one[i] {
+			t.Fatalf("point %d: %v in one call, %v 50 points at a time, %v on one core", i, all[i], few[i], one[i])
 		}
 	}
 }

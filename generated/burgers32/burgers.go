@@ -151,6 +151,8 @@ type Model struct {
 	team    mlrt.Team
 	job     job
 	jobRows int
+	// predTiles deals Predict's tiles to the workers as they finish one (mlrt.Chunks).
+	predTiles mlrt.Chunks
 }
 
 // New returns a model with zero parameters and no points; call Init (or load weights) and SetPoints.
@@ -332,15 +334,27 @@ func (m *Model) Predict(dst []T, xs, ts []T) {
 	m.predIn[0] = xs
 	m.predIn[1] = ts
 	m.predDst = dst
+	m.predTiles.Reset(len(xs), MaxBatch)
 	m.run(jobPredict, len(xs))
 	m.predIn[0] = nil
 	m.predIn[1] = nil
 	m.predDst = nil
 }
 
-// part runs worker k's tiles.
+// part runs worker k's tiles: a fixed share for the loss and its gradient, summed in a
+// fixed order; for Predict, whichever tiles are left when the worker asks (a point's
+// outputs are its own, so who computes them does not matter).
 func (m *Model) part(k int) {
 	w, j, rows := &m.w[k], m.job, m.jobRows
+	if j == jobPredict {
+		for {
+			r0, ok := m.predTiles.Next()
+			if !ok {
+				return
+			}
+			m.predictTile(w, r0, min(MaxBatch, rows-r0))
+		}
+	}
 	if j == jobLossGrad {
 		clear(w.grads[:])
 	}
@@ -349,12 +363,9 @@ func (m *Model) part(k int) {
 	for t := k * tiles / NumWorkers; t < (k+1)*tiles/NumWorkers; t++ {
 		r0 := t * MaxBatch
 		n := min(MaxBatch, rows-r0)
-		switch j {
-		case jobPredict:
-			m.predictTile(w, r0, n)
-		case jobLoss:
+		if j == jobLoss {
 			m.lossTile(w, r0, n)
-		case jobLossGrad:
+		} else {
 			m.lossGradTile(w, r0, n)
 		}
 	}
