@@ -493,12 +493,12 @@ func (e *emitter) batchMethods(m *ir.Model, f *jen.File, hasLoss bool) {
 	cases := []jen.Code{
 		jen.Case(jen.Id("jobPredict")).Block(
 			jen.For().Block(
-				jen.List(jen.Id("i"), jen.Id("ok")).Op(":=").Id("m").Dot("batches").Dot("Next").Call(),
+				jen.List(jen.Id("i"), jen.Id("end"), jen.Id("ok")).Op(":=").Id("m").Dot("batches").Dot("Next").Call(),
 				jen.If(jen.Op("!").Id("ok")).Block(jen.Return()),
 				jen.Id("m").Dot("predictBatch").Call(jen.Id("w"),
 					jen.Id("m").Dot("cpred").Index(jen.Id("i").Op("*").Id("NumOutputs").Op(":")),
 					jen.Id("m").Dot("cx").Index(jen.Id("i").Op("*").Id("NumInputs").Op(":")),
-					jen.Min(jen.Id("PredictBatch"), jen.Id("m").Dot("cn").Op("-").Id("i"))))),
+					jen.Id("end").Op("-").Id("i")))),
 	}
 	if hasLoss {
 		cases = append(cases,

@@ -305,9 +305,9 @@ func (e *emitter) pointMethods() {
 		jen.List(jen.Id("w"), jen.Id("j"), jen.Id("rows")).Op(":=").List(jen.Op("&").Id("m").Dot("w").Index(jen.Id("k")), jen.Id("m").Dot("job"), jen.Id("m").Dot("jobRows")),
 		jen.If(jen.Id("j").Op("==").Id("jobPredict")).Block(
 			jen.For().Block(
-				jen.List(jen.Id("r0"), jen.Id("ok")).Op(":=").Id("m").Dot("predTiles").Dot("Next").Call(),
+				jen.List(jen.Id("r0"), jen.Id("end"), jen.Id("ok")).Op(":=").Id("m").Dot("predTiles").Dot("Next").Call(),
 				jen.If(jen.Op("!").Id("ok")).Block(jen.Return()),
-				jen.Id("m").Dot("predictTile").Call(jen.Id("w"), jen.Id("r0"), jen.Min(jen.Id("MaxBatch"), jen.Id("rows").Op("-").Id("r0"))))),
+				jen.Id("m").Dot("predictTile").Call(jen.Id("w"), jen.Id("r0"), jen.Id("end").Op("-").Id("r0")))),
 		jen.If(jen.Id("j").Op("==").Id("jobLossGrad")).Block(jen.Clear(jen.Id("w").Dot("grads").Index(jen.Op(":")))),
 		jen.Id("w").Dot("terms").Op(",").Id("w").Dot("loss").Op("=").Index(jen.Id("NumTerms")).Float64().Values().Op(",").Lit(0),
 		jen.Id("tiles").Op(":=").Parens(jen.Id("rows").Op("+").Id("MaxBatch").Op("-").Lit(1)).Op("/").Id("MaxBatch"),

@@ -126,15 +126,14 @@ type Chunks struct {
 	size int64
 }
 
-// Reset starts dealing [0, n) in chunks of size.
+// Reset starts dealing [0, n) in chunks of size ≥ 1.
 func (c *Chunks) Reset(n, size int) {
 	c.n, c.size = int64(n), int64(size)
 	c.next.Store(0)
 }
 
-// Next returns the start of a chunk not dealt yet, or ok false when none is left. The
-// chunk ends at min(lo+size, n).
-func (c *Chunks) Next() (lo int, ok bool) {
+// Next returns a chunk [lo, hi) not dealt yet, or ok false when none is left.
+func (c *Chunks) Next() (lo, hi int, ok bool) {
 	i := c.next.Add(c.size) - c.size
-	return int(i), i < c.n
+	return int(i), int(min(i+c.size, c.n)), i < c.n
 }

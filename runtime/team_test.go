@@ -55,11 +55,11 @@ func TestChunks(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for {
-					lo, ok := c.Next()
+					lo, hi, ok := c.Next()
 					if !ok {
 						return
 					}
-					for i := lo; i < min(lo+tt.size, tt.n); i++ {
+					for i := lo; i < hi; i++ {
 						got[i]++
 					}
 				}
@@ -71,7 +71,7 @@ func TestChunks(t *testing.T) {
 				t.Fatalf("n=%d size=%d: row %d dealt %d times", tt.n, tt.size, i, g)
 			}
 		}
-		if _, ok := c.Next(); ok {
+		if _, _, ok := c.Next(); ok {
 			t.Errorf("n=%d: Next after the end says ok", tt.n)
 		}
 	}

@@ -348,11 +348,11 @@ func (m *Model) part(k int) {
 	w, j, rows := &m.w[k], m.job, m.jobRows
 	if j == jobPredict {
 		for {
-			r0, ok := m.predTiles.Next()
+			r0, end, ok := m.predTiles.Next()
 			if !ok {
 				return
 			}
-			m.predictTile(w, r0, min(MaxBatch, rows-r0))
+			m.predictTile(w, r0, end-r0)
 		}
 	}
 	if j == jobLossGrad {

@@ -230,11 +230,11 @@ func (m *Model) part(k int) {
 	switch j {
 	case jobPredict:
 		for {
-			i, ok := m.batches.Next()
+			i, end, ok := m.batches.Next()
 			if !ok {
 				return
 			}
-			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], min(PredictBatch, m.cn-i))
+			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], end-i)
 		}
 	case jobLoss:
 		w.loss = float64(m.lossBatch(w, m.cx[lo*NumInputs:], m.cy[lo*NumTargets:], hi-lo, m.cn, pred))
