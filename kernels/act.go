@@ -9,16 +9,7 @@ package kernels
 // which saves instructions. Both are within 5e-7 absolute and 1e-6 relative of
 // math.Tanh. NaN gives NaN, ±Inf gives ±1. It never allocates.
 func BiasTanh32(dst, src []float32, bias float32) {
-	n := len(dst)
-	checkLen("BiasTanh32", "src", len(src), n)
-	if n == 0 {
-		return
-	}
-	if UsingAsm() {
-		biasTanh32Asm(dst, src[:n], bias)
-		return
-	}
-	biasTanh32Go(dst, src[:n], bias)
+	biasAct("BiasTanh32", dst, src, bias, biasTanh32Asm, biasTanh32Go)
 }
 
 // BiasTanh64 sets dst[i] = tanh(src[i] + bias) for i < len(dst), like
@@ -26,16 +17,7 @@ func BiasTanh32(dst, src []float32, bias float32) {
 // is within 1e-15 relative (a few ulp) of it. NaN gives NaN, ±Inf gives ±1,
 // ±0 gives ±0.
 func BiasTanh64(dst, src []float64, bias float64) {
-	n := len(dst)
-	checkLen("BiasTanh64", "src", len(src), n)
-	if n == 0 {
-		return
-	}
-	if UsingAsm() {
-		biasTanh64Asm(dst, src[:n], bias)
-		return
-	}
-	biasTanh64Go(dst, src[:n], bias)
+	biasAct("BiasTanh64", dst, src, bias, biasTanh64Asm, biasTanh64Go)
 }
 
 // BiasSigmoid32 sets dst[i] = 1/(1 + e^−(src[i]+bias)) for i < len(dst), with the
@@ -45,31 +27,13 @@ func BiasTanh64(dst, src []float64, bias float64) {
 // included: the result keeps the relative accuracy of e^y. NaN gives NaN, −Inf 0,
 // +Inf 1.
 func BiasSigmoid32(dst, src []float32, bias float32) {
-	n := len(dst)
-	checkLen("BiasSigmoid32", "src", len(src), n)
-	if n == 0 {
-		return
-	}
-	if UsingAsm() {
-		sigmoid32Asm(dst, src[:n], bias)
-		return
-	}
-	biasSigmoid32Go(dst, src[:n], bias)
+	biasAct("BiasSigmoid32", dst, src, bias, sigmoid32Asm, biasSigmoid32Go)
 }
 
 // BiasSigmoid64 is BiasSigmoid32 in float64; the assembly path is within 4 ulp of
 // 1/(1 + math.Exp(−x)).
 func BiasSigmoid64(dst, src []float64, bias float64) {
-	n := len(dst)
-	checkLen("BiasSigmoid64", "src", len(src), n)
-	if n == 0 {
-		return
-	}
-	if UsingAsm() {
-		sigmoid64Asm(dst, src[:n], bias)
-		return
-	}
-	biasSigmoid64Go(dst, src[:n], bias)
+	biasAct("BiasSigmoid64", dst, src, bias, sigmoid64Asm, biasSigmoid64Go)
 }
 
 // BiasSoftplus32 sets dst[i] = log(1 + e^(src[i]+bias)) for i < len(dst), with the length
@@ -78,31 +42,13 @@ func BiasSigmoid64(dst, src []float64, bias float64) {
 // outputs included (they keep the relative accuracy of e^x). NaN gives NaN, −Inf 0, +Inf
 // +Inf.
 func BiasSoftplus32(dst, src []float32, bias float32) {
-	n := len(dst)
-	checkLen("BiasSoftplus32", "src", len(src), n)
-	if n == 0 {
-		return
-	}
-	if UsingAsm() {
-		softplus32Asm(dst, src[:n], bias)
-		return
-	}
-	biasSoftplus32Go(dst, src[:n], bias)
+	biasAct("BiasSoftplus32", dst, src, bias, softplus32Asm, biasSoftplus32Go)
 }
 
 // BiasSoftplus64 is BiasSoftplus32 in float64; the assembly path is within 6 ulp of
 // Softplus64.
 func BiasSoftplus64(dst, src []float64, bias float64) {
-	n := len(dst)
-	checkLen("BiasSoftplus64", "src", len(src), n)
-	if n == 0 {
-		return
-	}
-	if UsingAsm() {
-		softplus64Asm(dst, src[:n], bias)
-		return
-	}
-	biasSoftplus64Go(dst, src[:n], bias)
+	biasAct("BiasSoftplus64", dst, src, bias, softplus64Asm, biasSoftplus64Go)
 }
 
 // BiasSin32 sets dst[i] = sin(src[i] + bias) for i < len(dst), with the length and
@@ -112,59 +58,38 @@ func BiasSoftplus64(dst, src []float64, bias float64) {
 // hence to the float32 rounding. Arguments of 2²⁹ or more in magnitude, where math.Sin
 // changes its reduction, go to math.Sin itself. NaN and ±Inf give NaN.
 func BiasSin32(dst, src []float32, bias float32) {
-	n := len(dst)
-	checkLen("BiasSin32", "src", len(src), n)
-	if n == 0 {
-		return
-	}
-	if UsingAsm() {
-		sin32Asm(dst, src[:n], bias)
-		return
-	}
-	biasSin32Go(dst, src[:n], bias)
+	biasAct("BiasSin32", dst, src, bias, sin32Asm, biasSin32Go)
 }
 
 // BiasSin64 is BiasSin32 in float64: the portable path is math.Sin, the assembly path within
 // 1e-15 relative or 1e-16 absolute of it.
 func BiasSin64(dst, src []float64, bias float64) {
-	n := len(dst)
-	checkLen("BiasSin64", "src", len(src), n)
-	if n == 0 {
-		return
-	}
-	if UsingAsm() {
-		sin64Asm(dst, src[:n], bias)
-		return
-	}
-	biasSin64Go(dst, src[:n], bias)
+	biasAct("BiasSin64", dst, src, bias, sin64Asm, biasSin64Go)
 }
 
 // BiasRelu32 sets dst[i] = max(src[i] + bias, 0) for i < len(dst), with the length
 // and aliasing rules of BiasTanh32. Both paths give the same values (NaN stays NaN;
 // the assembly path may give −0 where the Go path gives +0).
 func BiasRelu32(dst, src []float32, bias float32) {
-	n := len(dst)
-	checkLen("BiasRelu32", "src", len(src), n)
-	if n == 0 {
-		return
-	}
-	if UsingAsm() {
-		relu32Asm(dst, src[:n], bias)
-		return
-	}
-	biasReluGo(dst, src[:n], bias)
+	biasAct("BiasRelu32", dst, src, bias, relu32Asm, biasReluGo)
 }
 
 // BiasRelu64 is BiasRelu32 in float64.
 func BiasRelu64(dst, src []float64, bias float64) {
+	biasAct("BiasRelu64", dst, src, bias, relu64Asm, biasReluGo)
+}
+
+// biasAct is the body of every Bias* activation: the length check, then the assembly or
+// the portable kernel on the len(dst) ≥ 1 elements.
+func biasAct[T float](fn string, dst, src []T, bias T, asm, portable func(dst, src []T, bias T)) {
 	n := len(dst)
-	checkLen("BiasRelu64", "src", len(src), n)
+	checkLen(fn, "src", len(src), n)
 	if n == 0 {
 		return
 	}
 	if UsingAsm() {
-		relu64Asm(dst, src[:n], bias)
+		asm(dst, src[:n], bias)
 		return
 	}
-	biasReluGo(dst, src[:n], bias)
+	portable(dst, src[:n], bias)
 }

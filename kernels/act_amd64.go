@@ -43,21 +43,22 @@ const sinReduceMax = 1 << 29
 func sin32Asm(dst, src []float32, bias float32) {
 	nfull, mask := zmmSplit[float32](len(dst))
 	if sin32(&dst[0], &src[0], nfull, mask, bias) != 0 {
-		for i, v := range src {
-			if x := float64(v + bias); math.Abs(x) >= sinReduceMax {
-				dst[i] = float32(math.Sin(x))
-			}
-		}
+		sinLarge(dst, src, bias)
 	}
 }
 
 func sin64Asm(dst, src []float64, bias float64) {
 	nfull, mask := zmmSplit[float64](len(dst))
 	if sin64(&dst[0], &src[0], nfull, mask, bias) != 0 {
-		for i, v := range src {
-			if x := v + bias; math.Abs(x) >= sinReduceMax {
-				dst[i] = math.Sin(x)
-			}
+		sinLarge(dst, src, bias)
+	}
+}
+
+// sinLarge redoes with math.Sin the elements the sine kernels flag: |src[i]+bias| ≥ 2²⁹.
+func sinLarge[T float](dst, src []T, bias T) {
+	for i, v := range src {
+		if x := float64(v + bias); math.Abs(x) >= sinReduceMax {
+			dst[i] = T(math.Sin(x))
 		}
 	}
 }
