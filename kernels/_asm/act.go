@@ -1,7 +1,8 @@
 package main
 
-// Elementwise tanh kernels, dst[i] = tanh(src[i] + bias), and the argument prologue
-// and loop that every elementwise kernel (tanh, sigmoid, relu) shares.
+// Elementwise tanh kernels, dst[i] = tanh(src[i] + bias), and the argument prologue,
+// biased load, store and loop that every elementwise kernel (tanh, sigmoid, softplus,
+// sin, relu) shares.
 //
 //   - tanh32: the rational approximation of runtime.Tanh32 (Eigen's
 //     ptanh_float), x·P(x²)/Q(x²), with x² clamped to 100 (|x| to 10) and
@@ -147,14 +148,7 @@ func tanh32() {
 
 	step := func(regs int, off int, masked bool) {
 		x, x2, p, q := z(regs), z(regs+1), z(regs+2), z(regs+3)
-		in := Mem{Base: src, Disp: off}
-		out := Mem{Base: dst, Disp: off}
-		if masked {
-			VMOVUPS_Z(in, K1, x)
-			VADDPS(x, bias, x)
-		} else {
-			VADDPS(in, bias, x)
-		}
+		loadBiased(f32, Mem{Base: src, Disp: off}, bias, x, masked)
 		// x² clamped to 100 instead of x to ±10: one instruction fewer, and the same result,
 		// as x·P(100)/Q(100) exceeds 1 in magnitude for |x| > 10 and is capped below.
 		VMULPS(x, x, x2)
@@ -171,11 +165,7 @@ func tanh32() {
 		VDIVPS(q, p, p)    // p = x·P / Q
 		VMINPS(p, one, p)  // past about ±9.5 the rational exceeds 1: exactly ±1 there
 		VMAXPS(p, none, p) // (NaN stays NaN)
-		if masked {
-			VMOVUPS(p, K1, out)
-		} else {
-			VMOVUPS(p, out)
-		}
+		store(f32, p, Mem{Base: dst, Disp: off}, masked)
 	}
 
 	elementwiseLoop("tanh32", 4, step, dst, src, cnt)
@@ -217,14 +207,7 @@ func tanh64() {
 
 	step := func(regs int, off int, masked bool) {
 		x, a, s, p, q, y, k, e := z(regs), z(regs+1), z(regs+2), z(regs+3), z(regs+4), z(regs+5), z(regs+6), z(regs+7)
-		in := Mem{Base: src, Disp: off}
-		out := Mem{Base: dst, Disp: off}
-		if masked {
-			VMOVUPD_Z(in, K1, x)
-			VADDPD(x, bias, x)
-		} else {
-			VADDPD(in, bias, x)
-		}
+		loadBiased(f64, Mem{Base: src, Disp: off}, bias, x, masked)
 		VPANDQ(x, abs, a)
 		VCMPPD(Imm(1), small, a, K2) // K2 = |x| < 0.625 (false for NaN)
 
@@ -265,11 +248,7 @@ func tanh64() {
 		VADDPD(a, p, p)
 		VPANDNQ(x, abs, x) // sign bit of x
 		VPORQ(x, p, p)
-		if masked {
-			VMOVUPD(p, K1, out)
-		} else {
-			VMOVUPD(p, out)
-		}
+		store(f64, p, Mem{Base: dst, Disp: off}, masked)
 	}
 
 	elementwiseLoop("tanh64", 8, step, dst, src, cnt)
@@ -286,6 +265,25 @@ func elementwiseArgs() (dst, src, cnt Register) {
 	MOVQ(paramAddr("mask"), RAX)
 	KMOVW(EAX, K1)
 	return dst, src, cnt
+}
+
+// loadBiased sets x = src + bias for one zmm (masked: the lanes of K1, others zero).
+func loadBiased(d dtype, in Mem, bias, x VecPhysical, masked bool) {
+	if masked {
+		d.movZ(in, K1, x)
+		d.add(x, bias, x)
+	} else {
+		d.add(in, bias, x)
+	}
+}
+
+// store writes v to out (masked: the lanes of K1).
+func store(d dtype, v VecPhysical, out Mem, masked bool) {
+	if masked {
+		d.mov(v, K1, out)
+	} else {
+		d.mov(v, out)
+	}
 }
 
 // elementwiseLoop walks the nfull whole zmm of an elementwise kernel two at a time (step on

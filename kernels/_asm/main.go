@@ -634,7 +634,6 @@ func trees(d dtype, ins [][]Register, temps []VecPhysical) []VecPhysical {
 	return out
 }
 
-// paramAddr is the frame address of an argument of the current function.
 // rowMem is the address of row i < 6 of a block whose rows are stride bytes apart: rows
 // 0…2 from base, 3…5 from base3 = base + 3·stride (x86 scales reach 2·stride, not 3).
 func rowMem(base, base3, stride Register, i int) Mem {
@@ -652,6 +651,7 @@ func rowMem(base, base3, stride Register, i int) Mem {
 	}
 }
 
+// paramAddr is the frame address of an argument of the current function.
 func paramAddr(name string) Mem {
 	b, err := Param(name).Resolve()
 	if err != nil {

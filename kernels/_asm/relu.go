@@ -17,28 +17,17 @@ func relu(d dtype) {
 	Pragma("noescape")
 	dst, src, cnt := elementwiseArgs()
 	bias, zero := Z16, Z17
-	add, vmax := VADDPS, VMAXPS
-	if d.v == 16 {
-		VBROADCASTSS(paramAddr("bias"), bias)
-	} else {
-		VBROADCASTSD(paramAddr("bias"), bias)
-		add, vmax = VADDPD, VMAXPD
+	vmax := VMAXPS
+	if d.v == 8 {
+		vmax = VMAXPD
 	}
+	d.bcast(paramAddr("bias"), bias)
 	VPXORD(zero, zero, zero)
 	step := func(r, off int, masked bool) {
 		x := z(r)
-		if masked {
-			d.movZ(Mem{Base: src, Disp: off}, K1, x)
-			add(x, bias, x)
-		} else {
-			add(Mem{Base: src, Disp: off}, bias, x)
-		}
+		loadBiased(d, Mem{Base: src, Disp: off}, bias, x, masked)
 		vmax(x, zero, x)
-		if masked {
-			d.mov(x, K1, Mem{Base: dst, Disp: off})
-		} else {
-			d.mov(x, Mem{Base: dst, Disp: off})
-		}
+		store(d, x, Mem{Base: dst, Disp: off}, masked)
 	}
 	elementwiseLoop(name, 1, step, dst, src, cnt)
 }

@@ -91,12 +91,12 @@ func (c *expNegAbs) emit(x, y, k, t VecPhysical) {
 	} else {
 		VPANDQ(x, c.abs, y)
 	}
-	c.vmin(y, c.hi, y)    // NaN stays NaN (the second Intel source is returned)
-	c.sub(y, c.zero, y)   // y = −|x|
-	c.mul(c.invln2, y, k) //
-	c.rnd(Imm(0), k, k)   // round to nearest
-	c.fnma(c.lnhi, k, y)  // y −= k·lnHi
-	c.fnma(c.lnlo, k, y)  // y −= k·lnLo
+	c.vmin(y, c.hi, y)  // NaN stays NaN (the second Intel source is returned)
+	c.sub(y, c.zero, y) // y = −|x|
+	c.mul(c.invln2, y, k)
+	c.rnd(Imm(0), k, k)  // round to nearest
+	c.fnma(c.lnhi, k, y) // y −= k·lnHi
+	c.fnma(c.lnlo, k, y) // y −= k·lnLo
 	c.d.mov(c.poly(0), t)
 	for i := 1; i < c.nEC; i++ {
 		if i < c.inRegs {
@@ -108,25 +108,6 @@ func (c *expNegAbs) emit(x, y, k, t VecPhysical) {
 	c.fma(c.one, y, t) // + r
 	c.fma(c.one, y, t) // + 1
 	c.scalef(k, t, t)  // e^r·2^k
-}
-
-// loadBiased sets x = src + bias for one zmm (masked: the lanes of K1, others zero).
-func loadBiased(d dtype, add func(ops ...Op), in Mem, bias, x VecPhysical, masked bool) {
-	if masked {
-		d.movZ(in, K1, x)
-		add(x, bias, x)
-	} else {
-		add(in, bias, x)
-	}
-}
-
-// store writes v to out (masked: the lanes of K1).
-func store(d dtype, v VecPhysical, out Mem, masked bool) {
-	if masked {
-		d.mov(v, K1, out)
-	} else {
-		d.mov(v, out)
-	}
 }
 
 func sigmoid(d dtype) {
@@ -146,7 +127,7 @@ func sigmoid(d dtype) {
 
 	step := func(regs int, off int, masked bool) {
 		x, y, k, t, num := z(regs), z(regs+1), z(regs+2), z(regs+3), z(regs+4)
-		loadBiased(d, c.add, Mem{Base: src, Disp: off}, bias, x, masked)
+		loadBiased(d, Mem{Base: src, Disp: off}, bias, x, masked)
 		c.emit(x, y, k, t)
 		cmpGE(c.zero, x, K2)
 		d.mov(t, num)
@@ -190,7 +171,7 @@ func softplus(d dtype) {
 
 	step := func(regs int, off int, masked bool) {
 		x, y, k, t, w := z(regs), z(regs+1), z(regs+2), z(regs+3), z(regs+4)
-		loadBiased(d, c.add, Mem{Base: src, Disp: off}, bias, x, masked)
+		loadBiased(d, Mem{Base: src, Disp: off}, bias, x, masked)
 		c.emit(x, y, k, t)
 		d.bcast(at(n), y) // 2
 		c.add(t, y, y)    // 2 + t

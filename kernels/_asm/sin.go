@@ -120,7 +120,7 @@ func sin64() {
 	step := func(regs int, off int, masked bool) {
 		x, r := z(regs), z(regs+1)
 		t := []VecPhysical{z(regs + 2), z(regs + 3), z(regs + 4), z(regs + 5), z(regs + 6), z(regs + 7)}
-		loadBiased(f64, VADDPD, Mem{Base: src, Disp: off}, bias, x, masked)
+		loadBiased(f64, Mem{Base: src, Disp: off}, bias, x, masked)
 		c.core(x, r, t)
 		store(f64, r, Mem{Base: dst, Disp: off}, masked)
 	}
@@ -139,8 +139,8 @@ func sin32() {
 	step := func(regs int, off int, masked bool) {
 		xf, x, r, hold := z(0), z(1), z(2), z(9)
 		t := []VecPhysical{z(3), z(4), z(5), z(6), z(7), z(8)}
-		loadBiased(f32, VADDPS, Mem{Base: src, Disp: off}, bias, xf, masked) // x + bias in float32
-		VCVTPS2PD(xf.AsY(), x)                                               // the low eight
+		loadBiased(f32, Mem{Base: src, Disp: off}, bias, xf, masked) // x + bias in float32
+		VCVTPS2PD(xf.AsY(), x)                                       // the low eight
 		c.core(x, r, t)
 		VCVTPD2PS(r, hold.AsY())
 		VEXTRACTF64X4(Imm(1), xf, x.AsY()) // the high eight
