@@ -50,6 +50,7 @@ type options struct {
 	adamSteps   int
 	lr          float64
 	schedule    string
+	stages      []mlrt.Stage // -schedule read, with -lr, -adam and -lbfgs
 	lbfgsSteps  int
 	timeLimit   time.Duration
 	nInterior   int
@@ -112,7 +113,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if o.nInterior < 0 || o.nBoundary < 1 {
 		return errors.New("-interior must be ≥ 0 and -boundary ≥ 1")
 	}
-	if _, err := stages(o); err != nil {
+	var err error
+	if o.stages, err = stages(o); err != nil {
 		return err
 	}
 	switch o.dtype {
@@ -228,7 +230,7 @@ func train[T mlrt.Float, P any](o options, m mlrt.FullBatch[T], cfg mlrt.FitConf
 		cfg.Stages = []mlrt.Stage{{Optimizer: "adam", LR: 1e-4, Steps: 10000}}
 		cfg.StopRelChange, cfg.StopPatience = 1e-4, 10
 	} else {
-		cfg.Stages, _ = stages(o) // checked in run
+		cfg.Stages = o.stages
 		// The .ml file's stop rule is for the tutorial's slow Adam; a 1000-step warm-up runs in full.
 		cfg.StopRelChange = 0
 	}
