@@ -18,7 +18,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/mlc-go/mlc/codegen"
@@ -128,8 +127,7 @@ func report(w io.Writer, err error) {
 // mlc is about to write aside), so that a model generated into a package, as by
 // //go:generate, joins it whatever the directory is called; "" if there are none.
 func existingPackage(dir, skip string) string {
-	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
-	sort.Strings(files)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go")) // in lexical order
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") || filepath.Clean(f) == filepath.Clean(skip) {
 			continue
