@@ -229,15 +229,25 @@ func (e *emitter) file(pkg string) {
 	f.Commentf("T is the element type of the model (dtype %s).", m.DType)
 	f.Type().Id("T").Op("=").Id("float" + e.bits)
 
-	in, out := m.Inputs[0], m.Output
-	nTargets := 0
+	out := m.Output
+	nInputs, nTargets := 0, 0
+	var inDesc, targetDesc []string
+	for _, in := range m.Inputs {
+		nInputs += in.Size()
+		inDesc = append(inDesc, in.Name+shapeComment(in.Shape))
+	}
 	for _, t := range m.Targets {
 		nTargets += t.Size()
+		targetDesc = append(targetDesc, t.Name+shapeComment(t.Shape))
+	}
+	targets := jen.Id("NumTargets").Op("=").Lit(nTargets)
+	if len(targetDesc) > 0 {
+		targets.Comment(rowLayout(targetDesc))
 	}
 	f.Const().Defs(
-		jen.Id("NumInputs").Op("=").Lit(in.Size()).Comment(in.Name+shapeComment(in.Shape)),
+		jen.Id("NumInputs").Op("=").Lit(nInputs).Comment(rowLayout(inDesc)),
 		jen.Id("NumOutputs").Op("=").Lit(out.Size()).Comment(out.Name+shapeComment(out.Shape)),
-		jen.Id("NumTargets").Op("=").Lit(nTargets),
+		targets,
 		jen.Id("NumParams").Op("=").Lit(m.NumParams),
 		jen.Line().Comment("MaxBatch is the largest batch LossGrad and Loss take: the batch size of the train").
 			Line().Comment("statement. Predict takes any number of rows.").Line().
@@ -286,6 +296,32 @@ func (e *emitter) file(pkg string) {
 		f.Add(c)
 		f.Line()
 	}
+}
+
+// rowLayout describes a row of Predict's or Loss's x or y: the declared tensors, one after
+// another.
+func rowLayout(desc []string) string {
+	if len(desc) > 1 {
+		return strings.Join(desc, ", ") + ", one after another in a row"
+	}
+	return strings.Join(desc, "")
+}
+
+// rowOffset is where input or target n starts in a row of x or y: the sizes of the tensors
+// declared before it.
+func (e *emitter) rowOffset(n *ir.Node) int {
+	list := e.m.Inputs
+	if n.Op == ir.OpTarget {
+		list = e.m.Targets
+	}
+	off := 0
+	for _, t := range list {
+		if t.Name == n.Name {
+			return off
+		}
+		off += t.Size()
+	}
+	panic("mlc: internal error: no input or target " + n.Name)
 }
 
 // paramFields are the Model fields every generated model has: the flat parameter and
@@ -394,7 +430,7 @@ func recv() *jen.Statement { return jen.Id("m").Op("*").Id("Model") }
 func (e *emitter) publicMethods(hasLoss bool) {
 	m, f := e.m, e.f
 	e.commonMethods()
-	for _, c := range []string{"NumInputs", "NumOutputs", "MaxBatch"} {
+	for _, c := range []string{"NumInputs", "NumOutputs", "NumTargets", "MaxBatch"} {
 		f.Func().Params(recv()).Id(c).Params().Int().Block(jen.Return(jen.Id(c)))
 	}
 	f.Line()
@@ -429,7 +465,13 @@ func (e *emitter) batchMethods(m *ir.Model, f *jen.File, hasLoss bool) {
 	f.Comment("(NumOutputs values a row). The workers take batches of up to PredictBatch rows as")
 	f.Comment("they finish one, so a core slowed by other work does fewer; each row's outputs are")
 	f.Comment("the same whichever worker computes them. It allocates nothing.")
+	rows := func(method, arg, width string) jen.Code {
+		return rt("CheckRows").Call(jen.Lit(e.m.Name+"."+method), jen.Lit(arg), jen.Len(jen.Id(arg)), jen.Id("n"), jen.Id(width))
+	}
 	f.Func().Params(recv()).Id("Predict").Params(jen.List(jen.Id("dst"), jen.Id("x")).Index().Id("T"), jen.Id("n").Int()).Block(
+		rows("Predict", "x", "NumInputs"),
+		rows("Predict", "dst", "NumOutputs"),
+		jen.If(jen.Id("n").Op("==").Lit(0)).Block(jen.Return()),
 		jen.If(jen.Id("n").Op("==").Lit(1)).Block(
 			mm("predictRow").Call(jen.Id("dst"), jen.Id("x")),
 			jen.Return(),
@@ -442,14 +484,17 @@ func (e *emitter) batchMethods(m *ir.Model, f *jen.File, hasLoss bool) {
 	)
 	f.Line()
 	if hasLoss {
-		check := func() jen.Code {
+		check := func(method string) jen.Code {
 			return jen.If(jen.Id("n").Op("<").Lit(1).Op("||").Id("n").Op(">").Id("MaxBatch")).Block(
-				jen.Panic(jen.Qual("fmt", "Sprintf").Call(jen.Lit(e.m.Name+": batch of %d rows; want 1 to %d"), jen.Id("n"), jen.Id("MaxBatch"))))
+				jen.Panic(jen.Qual("fmt", "Sprintf").Call(jen.Lit(e.m.Name+"."+method+": batch of %d rows; want 1 to %d"), jen.Id("n"), jen.Id("MaxBatch")))).
+				Line().Add(rows(method, "x", "NumInputs")).
+				Line().Add(rows(method, "y", "NumTargets")).
+				Line().If(jen.Id("pred").Op("!=").Nil()).Block(rows(method, "pred", "NumOutputs"))
 		}
 		f.Comment("Loss is the mean loss of n ≤ MaxBatch rows in inference mode (no dropout). y holds")
 		f.Comment("NumTargets values a row; pred, if not nil, receives the outputs.")
 		f.Func().Params(recv()).Id("Loss").Params(jen.List(jen.Id("x"), jen.Id("y")).Index().Id("T"), jen.Id("n").Int(), jen.Id("pred").Index().Id("T")).Float64().Block(
-			check(),
+			check("Loss"),
 			jen.List(mm("cx"), mm("cy"), mm("cn"), mm("cpred")).Op("=").List(jen.Id("x"), jen.Id("y"), jen.Id("n"), jen.Id("pred")),
 			mm("run").Call(jen.Id("jobLoss"), jen.Id("n").Op(">=").Id("minSplit")),
 			jen.List(mm("cx"), mm("cy"), mm("cpred")).Op("=").List(jen.Nil(), jen.Nil(), jen.Nil()),
@@ -464,7 +509,7 @@ func (e *emitter) batchMethods(m *ir.Model, f *jen.File, hasLoss bool) {
 		f.Comment("the workers in a fixed way and their gradients summed in a fixed order, so a seed gives")
 		f.Comment("the same result on any number of cores.")
 		f.Func().Params(recv()).Id("LossGrad").Params(jen.List(jen.Id("x"), jen.Id("y")).Index().Id("T"), jen.Id("n").Int(), jen.Id("rng").Op("*").Qual(RuntimePath, "RNG"), jen.Id("pred").Index().Id("T")).Float64().Block(
-			check(),
+			check("LossGrad"),
 			jen.List(mm("cx"), mm("cy"), mm("cn"), mm("cpred")).Op("=").List(jen.Id("x"), jen.Id("y"), jen.Id("n"), jen.Id("pred")),
 			mm("crng").Index(jen.Lit(0)).Op("=").Id("rng"),
 			jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
@@ -1047,26 +1092,36 @@ func (en *entry) node(n *ir.Node) {
 		if n.Op == ir.OpTarget {
 			src, what = "yRows", "NumTargets"
 		}
-		if en.row {
-			en.comment(n, "%s %s", n.Op, n.Name)
-			name := en.declare(n, n.Name)
-			en.add(jen.Copy(jen.Id(name), jen.Id(src).Index(jen.Op(":").Lit(size))))
-			return
-		}
 		if en.tile {
 			en.comment(n, "%s %s: rows r0 … r0+n-1", n.Op, n.Name)
 			name := en.declare(n, n.Name)
 			en.add(jen.Copy(jen.Id(name).Index(jen.Op(":").Id("n")), en.column(n).Index(jen.Id("r0").Op(":").Id("r0").Op("+").Id("n"))))
 			return
 		}
+		// A row holds the inputs (targets) one after another: this one starts at off.
+		off := en.e.rowOffset(n)
+		rows := jen.Id(src)
+		if off > 0 {
+			rows = jen.Id(src).Index(jen.Lit(off).Op(":"))
+		}
+		if en.row {
+			en.comment(n, "%s %s", n.Op, n.Name)
+			name := en.declare(n, n.Name)
+			lo := jen.Null()
+			if off > 0 {
+				lo = jen.Lit(off)
+			}
+			en.add(jen.Copy(jen.Id(name), jen.Id(src).Index(lo.Op(":").Lit(off+size))))
+			return
+		}
 		en.comment(n, "%s %s: row-major rows to batch-major", n.Op, n.Name)
 		name := en.declare(n, n.Name)
 		if en.e.kernels {
-			en.add(jen.Qual(KernelsPath, "Transpose"+en.e.bits).Call(jen.Id("n"), jen.Lit(size), jen.Id(src), jen.Id(what), jen.Id(name), en.ld()))
+			en.add(jen.Qual(KernelsPath, "Transpose"+en.e.bits).Call(jen.Id("n"), jen.Lit(size), rows, jen.Id(what), jen.Id(name), en.ld()))
 			return
 		}
 		en.add(jen.For(jen.Id("b").Op(":=").Lit(0), jen.Id("b").Op("<").Id("n"), jen.Id("b").Op("++")).Block(
-			jen.Id("row").Op(":=").Id(src).Index(jen.Id("b").Op("*").Id(what).Op(":")).Index(jen.Op(":").Lit(size)),
+			jen.Id("row").Op(":=").Id(src).Index(jen.Id("b").Op("*").Id(what).Op("+").Lit(off).Op(":")).Index(jen.Op(":").Lit(size)),
 			jen.For(jen.List(jen.Id("f"), jen.Id("v")).Op(":=").Range().Id("row")).Block(
 				jen.Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op("+").Id("b")).Op("=").Id("v"),
 			),

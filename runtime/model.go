@@ -5,6 +5,8 @@
 // around it. Generated code imports it as mlrt, since runtime is also a standard-library name.
 package runtime
 
+import "fmt"
+
 // Float is the element type of a generated model: float32 (the tutorial's) or float64.
 type Float interface{ ~float32 | ~float64 }
 
@@ -31,4 +33,16 @@ type Model[T Float] interface {
 	Loss(x, y []T, n int, pred []T) float64
 	// Predict writes the n×NumOutputs inference outputs for any n.
 	Predict(dst, x []T, n int)
+}
+
+// CheckRows panics, in the caller's goroutine, when the slice arg of a generated model's
+// method holds fewer than n rows of width values: a short slice would otherwise fail deep
+// inside a worker goroutine, with a message pointing into generated code.
+func CheckRows(method, arg string, length, n, width int) {
+	if n < 0 {
+		panic(fmt.Sprintf("%s: n is %d rows; want 0 or more", method, n))
+	}
+	if length < n*width {
+		panic(fmt.Sprintf("%s: %s has %d values; %d rows of %d need %d", method, arg, length, n, width, n*width))
+	}
 }

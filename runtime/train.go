@@ -98,8 +98,8 @@ func Train[T Float](m Model[T], opt Optimizer[T], data Source[T], cfg TrainConfi
 	if m == nil || opt == nil || isNilSource(data) {
 		return nil, errors.New("train: model, optimizer and data must not be nil")
 	}
-	ni, no, maxB := m.NumInputs(), m.NumOutputs(), m.MaxBatch()
-	if err := checkSource(data, ni, no); err != nil {
+	ni, no, nt, maxB := m.NumInputs(), m.NumOutputs(), NumTargets(m), m.MaxBatch()
+	if err := checkSource(data, ni, nt); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
 	params, grads := m.Params(), m.Grads()
@@ -117,6 +117,9 @@ func Train[T Float](m Model[T], opt Optimizer[T], data Source[T], cfg TrainConfi
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
+	if len(trainMetrics) > 0 && nt != no {
+		return nil, fmt.Errorf("train: metrics compare outputs with targets, but the model has %d outputs and %d targets", no, nt)
+	}
 	valMetrics, _ := newMetrics[T](cfg.Metrics)
 
 	rows := data.NumRows()
@@ -130,7 +133,7 @@ func Train[T Float](m Model[T], opt Optimizer[T], data Source[T], cfg TrainConfi
 	shuf := NewRNG(deriveSeed(cfg.Seed, 1))
 	drop := NewRNG(deriveSeed(cfg.Seed, 2))
 	idx := make([]int, nTrain)
-	xb, yb := make([]T, bs*ni), make([]T, bs*no)
+	xb, yb := make([]T, bs*ni), make([]T, bs*nt)
 	var pred []T
 	if len(trainMetrics) > 0 {
 		pred = make([]T, bs*no)
@@ -168,12 +171,12 @@ func Train[T Float](m Model[T], opt Optimizer[T], data Source[T], cfg TrainConfi
 		for b := range nBatches {
 			lo := b * bs
 			nb := min(bs, nTrain-lo)
-			data.Gather(idx[lo:lo+nb], xb[:nb*ni], yb[:nb*no])
+			data.Gather(idx[lo:lo+nb], xb[:nb*ni], yb[:nb*nt])
 			var pb []T
 			if pred != nil {
 				pb = pred[:nb*no]
 			}
-			loss := m.LossGrad(xb[:nb*ni], yb[:nb*no], nb, drop, pb)
+			loss := m.LossGrad(xb[:nb*ni], yb[:nb*nt], nb, drop, pb)
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
 				if p != nil {
 					p.abort()
@@ -183,7 +186,7 @@ func Train[T Float](m Model[T], opt Optimizer[T], data Source[T], cfg TrainConfi
 			opt.Step(params, grads)
 			sum += loss * float64(nb)
 			for _, mt := range trainMetrics {
-				mt.Add(pb, yb[:nb*no])
+				mt.Add(pb, yb[:nb*nt])
 			}
 			if p != nil {
 				p.batch(e, b+1, nBatches, sum/float64(lo+nb))
@@ -242,31 +245,40 @@ func isNilSource[T Float](s Source[T]) bool {
 	return false
 }
 
-// checkSource says what is wrong when data does not fit a model with ni inputs, no outputs.
-func checkSource[T Float](s Source[T], ni, no int) error {
+// NumTargets is the number of target values a row of m's y holds: the model's NumTargets
+// method (generated models have it), else its number of outputs.
+func NumTargets[T Float](m Model[T]) int {
+	if t, ok := m.(interface{ NumTargets() int }); ok {
+		return t.NumTargets()
+	}
+	return m.NumOutputs()
+}
+
+// checkSource says what is wrong when data does not fit a model with ni inputs, nt targets.
+func checkSource[T Float](s Source[T], ni, nt int) error {
 	if t, ok := s.(*Table[T]); ok {
-		return checkTable(t, ni, no)
+		return checkTable(t, ni, nt)
 	}
 	switch {
 	case s.NumRows() < 1:
 		return errors.New("data has no rows")
 	case s.NumFeatures() != ni:
 		return fmt.Errorf("data has %d features, the model takes %d inputs", s.NumFeatures(), ni)
-	case s.NumTargets() != no:
-		return fmt.Errorf("data has %d targets, the model has %d outputs", s.NumTargets(), no)
+	case s.NumTargets() != nt:
+		return fmt.Errorf("data has %d targets a row, the model takes %d", s.NumTargets(), nt)
 	}
 	return nil
 }
 
-// checkTable says what is wrong when data does not fit a model with ni inputs, no outputs.
-func checkTable[T Float](t *Table[T], ni, no int) error {
+// checkTable says what is wrong when data does not fit a model with ni inputs, nt targets.
+func checkTable[T Float](t *Table[T], ni, nt int) error {
 	switch {
 	case t.Rows < 1:
 		return errors.New("data has no rows")
 	case t.Features != ni:
 		return fmt.Errorf("data has %d features, the model takes %d inputs", t.Features, ni)
-	case t.Targets != no:
-		return fmt.Errorf("data has %d targets, the model has %d outputs", t.Targets, no)
+	case t.Targets != nt:
+		return fmt.Errorf("data has %d targets a row, the model takes %d", t.Targets, nt)
 	case len(t.X) != t.Rows*t.Features:
 		return fmt.Errorf("data X holds %d values, %d rows of %d features need %d", len(t.X), t.Rows, t.Features, t.Rows*t.Features)
 	case len(t.Y) != t.Rows*t.Targets:
@@ -308,16 +320,16 @@ func Evaluate[T Float](m Model[T], x, y []T, rows int, batch int, metrics []stri
 	if m == nil {
 		return 0, nil, errors.New("evaluate: model must not be nil")
 	}
-	ni, no := m.NumInputs(), m.NumOutputs()
+	ni, nt := m.NumInputs(), NumTargets(m)
 	switch {
 	case rows < 1:
 		return 0, nil, fmt.Errorf("evaluate: need at least 1 row, got %d", rows)
 	case len(x) < rows*ni:
 		return 0, nil, fmt.Errorf("evaluate: x holds %d values, %d rows of %d inputs need %d", len(x), rows, ni, rows*ni)
-	case len(y) < rows*no:
-		return 0, nil, fmt.Errorf("evaluate: y holds %d values, %d rows of %d outputs need %d", len(y), rows, no, rows*no)
+	case len(y) < rows*nt:
+		return 0, nil, fmt.Errorf("evaluate: y holds %d values, %d rows of %d targets need %d", len(y), rows, nt, rows*nt)
 	}
-	t := &Table[T]{X: x[:rows*ni], Y: y[:rows*no], Rows: rows, Features: ni, Targets: no}
+	t := &Table[T]{X: x[:rows*ni], Y: y[:rows*nt], Rows: rows, Features: ni, Targets: nt}
 	return EvaluateSource[T](m, t, batch, metrics)
 }
 
@@ -326,7 +338,7 @@ func EvaluateSource[T Float](m Model[T], src Source[T], batch int, metrics []str
 	if m == nil || isNilSource(src) {
 		return 0, nil, errors.New("evaluate: model and data must not be nil")
 	}
-	ni, no, maxB := m.NumInputs(), m.NumOutputs(), m.MaxBatch()
+	ni, no, nt, maxB := m.NumInputs(), m.NumOutputs(), NumTargets(m), m.MaxBatch()
 	switch {
 	case maxB < 1:
 		return 0, nil, fmt.Errorf("evaluate: model's maximum batch is %d", maxB)
@@ -336,7 +348,7 @@ func EvaluateSource[T Float](m Model[T], src Source[T], batch int, metrics []str
 	if src.NumRows() < 1 {
 		return 0, nil, fmt.Errorf("evaluate: need at least 1 row, got %d", src.NumRows())
 	}
-	if err := checkSource(src, ni, no); err != nil {
+	if err := checkSource(src, ni, nt); err != nil {
 		return 0, nil, fmt.Errorf("evaluate: %w", err)
 	}
 	if batch == 0 {
@@ -345,6 +357,9 @@ func EvaluateSource[T Float](m Model[T], src Source[T], batch int, metrics []str
 	ms, err := newMetrics[T](metrics)
 	if err != nil {
 		return 0, nil, fmt.Errorf("evaluate: %w", err)
+	}
+	if len(ms) > 0 && nt != no {
+		return 0, nil, fmt.Errorf("evaluate: metrics compare outputs with targets, but the model has %d outputs and %d targets", no, nt)
 	}
 	ev := newEvaluator(m, min(batch, maxB), ms)
 	loss = ev.run(src, 0, src.NumRows())
@@ -379,13 +394,13 @@ func newEvaluator[T Float](m Model[T], batch int, metrics []Metric[T]) *evaluato
 // run returns the mean loss over rows [lo, hi) of src (batches weighted by size) and leaves
 // the metrics filled.
 func (e *evaluator[T]) run(src Source[T], lo, hi int) float64 {
-	ni, no := e.m.NumInputs(), e.m.NumOutputs()
+	ni, no, nt := e.m.NumInputs(), e.m.NumOutputs(), NumTargets(e.m)
 	for _, mt := range e.metrics {
 		mt.Reset()
 	}
 	t, isTable := src.(*Table[T])
 	if !isTable && e.xb == nil {
-		e.xb, e.yb, e.idx = make([]T, e.batch*ni), make([]T, e.batch*no), make([]int, e.batch)
+		e.xb, e.yb, e.idx = make([]T, e.batch*ni), make([]T, e.batch*nt), make([]int, e.batch)
 	}
 	sum := 0.0
 	for b := lo; b < hi; b += e.batch {
@@ -396,13 +411,13 @@ func (e *evaluator[T]) run(src Source[T], lo, hi int) float64 {
 		}
 		var xb, yb []T
 		if isTable {
-			xb, yb = t.X[b*ni:(b+nb)*ni], t.Y[b*no:(b+nb)*no]
+			xb, yb = t.X[b*ni:(b+nb)*ni], t.Y[b*nt:(b+nb)*nt]
 		} else {
 			idx := e.idx[:nb]
 			for i := range idx {
 				idx[i] = b + i
 			}
-			xb, yb = e.xb[:nb*ni], e.yb[:nb*no]
+			xb, yb = e.xb[:nb*ni], e.yb[:nb*nt]
 			src.Gather(idx, xb, yb)
 		}
 		sum += e.m.Loss(xb, yb, nb, pb) * float64(nb)

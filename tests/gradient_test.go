@@ -12,6 +12,7 @@ import (
 	"github.com/mlc-go/mlc/tests/models/bceclip"
 	"github.com/mlc-go/mlc/tests/models/bcelogits"
 	"github.com/mlc-go/mlc/tests/models/conv"
+	"github.com/mlc-go/mlc/tests/models/multi"
 	"github.com/mlc-go/mlc/tests/models/names"
 	"github.com/mlc-go/mlc/tests/models/regress"
 )
@@ -27,6 +28,7 @@ func float64Models() map[string]func() mlrt.Model[float64] {
 		"regress":     func() mlrt.Model[float64] { return regress.New() },
 		"conv":        func() mlrt.Model[float64] { return conv.New() },
 		"names":       func() mlrt.Model[float64] { return names.New() }, // model names that clash with generated code's
+		"multi":       func() mlrt.Model[float64] { return multi.New() }, // several inputs and targets
 	}
 }
 
@@ -66,7 +68,7 @@ func TestGradientsAgainstFiniteDifferences(t *testing.T) {
 					m.Params()[i] += 0.1 * (rng.Float64() - 0.5)
 				}
 				n := min(5, m.MaxBatch())
-				x, y := randomBatch(rng, n, m.NumInputs(), len(m.Params())*0+numTargets(m), name != "regress" && name != "activations" && name != "conv")
+				x, y := randomBatch(rng, n, m.NumInputs(), numTargets(m), name != "regress" && name != "activations" && name != "conv")
 				drop := *mlrt.NewRNG(seed + 100)
 				loss := func(p []float64) float64 {
 					copy(m.Params(), p)
@@ -92,9 +94,11 @@ func TestGradientsAgainstFiniteDifferences(t *testing.T) {
 	}
 }
 
-// numTargets reads the target width from a model: LossGrad takes y with one row per
-// sample. All test models have as many targets as outputs.
-func numTargets(m mlrt.Model[float64]) int { return m.NumOutputs() }
+// numTargets reads the target width from a model: LossGrad takes y with NumTargets
+// values a row.
+func numTargets(m mlrt.Model[float64]) int {
+	return m.(interface{ NumTargets() int }).NumTargets()
+}
 
 // TestInferenceAgreesWithTraining checks that, with dropout off, the training pass, the
 // inference loss and Predict compute the same outputs and loss.

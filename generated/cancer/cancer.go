@@ -32,7 +32,7 @@ type T = float32
 const (
 	NumInputs  = 30 // x[30]
 	NumOutputs = 1  // p[1]
-	NumTargets = 1
+	NumTargets = 1  // y[1]
 	NumParams  = 929
 
 	// MaxBatch is the largest batch LossGrad and Loss take: the batch size of the train
@@ -162,6 +162,9 @@ func (m *Model) NumInputs() int {
 func (m *Model) NumOutputs() int {
 	return NumOutputs
 }
+func (m *Model) NumTargets() int {
+	return NumTargets
+}
 func (m *Model) MaxBatch() int {
 	return MaxBatch
 }
@@ -171,6 +174,11 @@ func (m *Model) MaxBatch() int {
 // they finish one, so a core slowed by other work does fewer; each row's outputs are
 // the same whichever worker computes them. It allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
+	mlrt.CheckRows("Cancer.Predict", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("Cancer.Predict", "dst", len(dst), n, NumOutputs)
+	if n == 0 {
+		return
+	}
 	if n == 1 {
 		m.predictRow(dst, x)
 		return
@@ -186,7 +194,12 @@ func (m *Model) Predict(dst, x []T, n int) {
 // NumTargets values a row; pred, if not nil, receives the outputs.
 func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
-		panic(fmt.Sprintf("Cancer: batch of %d rows; want 1 to %d", n, MaxBatch))
+		panic(fmt.Sprintf("Cancer.Loss: batch of %d rows; want 1 to %d", n, MaxBatch))
+	}
+	mlrt.CheckRows("Cancer.Loss", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("Cancer.Loss", "y", len(y), n, NumTargets)
+	if pred != nil {
+		mlrt.CheckRows("Cancer.Loss", "pred", len(pred), n, NumOutputs)
 	}
 	m.cx, m.cy, m.cn, m.cpred = x, y, n, pred
 	m.run(jobLoss, n >= minSplit)
@@ -205,7 +218,12 @@ func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 // the same result on any number of cores.
 func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
-		panic(fmt.Sprintf("Cancer: batch of %d rows; want 1 to %d", n, MaxBatch))
+		panic(fmt.Sprintf("Cancer.LossGrad: batch of %d rows; want 1 to %d", n, MaxBatch))
+	}
+	mlrt.CheckRows("Cancer.LossGrad", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("Cancer.LossGrad", "y", len(y), n, NumTargets)
+	if pred != nil {
+		mlrt.CheckRows("Cancer.LossGrad", "pred", len(pred), n, NumOutputs)
 	}
 	m.cx, m.cy, m.cn, m.cpred = x, y, n, pred
 	m.crng[0] = rng

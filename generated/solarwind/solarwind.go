@@ -161,6 +161,9 @@ func (m *Model) NumInputs() int {
 func (m *Model) NumOutputs() int {
 	return NumOutputs
 }
+func (m *Model) NumTargets() int {
+	return NumTargets
+}
 func (m *Model) MaxBatch() int {
 	return MaxBatch
 }
@@ -170,6 +173,11 @@ func (m *Model) MaxBatch() int {
 // they finish one, so a core slowed by other work does fewer; each row's outputs are
 // the same whichever worker computes them. It allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
+	mlrt.CheckRows("SolarWind.Predict", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("SolarWind.Predict", "dst", len(dst), n, NumOutputs)
+	if n == 0 {
+		return
+	}
 	if n == 1 {
 		m.predictRow(dst, x)
 		return
@@ -185,7 +193,12 @@ func (m *Model) Predict(dst, x []T, n int) {
 // NumTargets values a row; pred, if not nil, receives the outputs.
 func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
-		panic(fmt.Sprintf("SolarWind: batch of %d rows; want 1 to %d", n, MaxBatch))
+		panic(fmt.Sprintf("SolarWind.Loss: batch of %d rows; want 1 to %d", n, MaxBatch))
+	}
+	mlrt.CheckRows("SolarWind.Loss", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("SolarWind.Loss", "y", len(y), n, NumTargets)
+	if pred != nil {
+		mlrt.CheckRows("SolarWind.Loss", "pred", len(pred), n, NumOutputs)
 	}
 	m.cx, m.cy, m.cn, m.cpred = x, y, n, pred
 	m.run(jobLoss, n >= minSplit)
@@ -204,7 +217,12 @@ func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 // the same result on any number of cores.
 func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
-		panic(fmt.Sprintf("SolarWind: batch of %d rows; want 1 to %d", n, MaxBatch))
+		panic(fmt.Sprintf("SolarWind.LossGrad: batch of %d rows; want 1 to %d", n, MaxBatch))
+	}
+	mlrt.CheckRows("SolarWind.LossGrad", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("SolarWind.LossGrad", "y", len(y), n, NumTargets)
+	if pred != nil {
+		mlrt.CheckRows("SolarWind.LossGrad", "pred", len(pred), n, NumOutputs)
 	}
 	m.cx, m.cy, m.cn, m.cpred = x, y, n, pred
 	m.crng[0] = rng

@@ -32,7 +32,7 @@ type T = float64
 const (
 	NumInputs  = 5 // x[5]
 	NumOutputs = 3 // u[3]
-	NumTargets = 3
+	NumTargets = 3 // y[3]
 	NumParams  = 119
 
 	// MaxBatch is the largest batch LossGrad and Loss take: the batch size of the train
@@ -182,6 +182,9 @@ func (m *Model) NumInputs() int {
 func (m *Model) NumOutputs() int {
 	return NumOutputs
 }
+func (m *Model) NumTargets() int {
+	return NumTargets
+}
 func (m *Model) MaxBatch() int {
 	return MaxBatch
 }
@@ -191,6 +194,11 @@ func (m *Model) MaxBatch() int {
 // they finish one, so a core slowed by other work does fewer; each row's outputs are
 // the same whichever worker computes them. It allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
+	mlrt.CheckRows("Activations.Predict", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("Activations.Predict", "dst", len(dst), n, NumOutputs)
+	if n == 0 {
+		return
+	}
 	if n == 1 {
 		m.predictRow(dst, x)
 		return
@@ -206,7 +214,12 @@ func (m *Model) Predict(dst, x []T, n int) {
 // NumTargets values a row; pred, if not nil, receives the outputs.
 func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
-		panic(fmt.Sprintf("Activations: batch of %d rows; want 1 to %d", n, MaxBatch))
+		panic(fmt.Sprintf("Activations.Loss: batch of %d rows; want 1 to %d", n, MaxBatch))
+	}
+	mlrt.CheckRows("Activations.Loss", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("Activations.Loss", "y", len(y), n, NumTargets)
+	if pred != nil {
+		mlrt.CheckRows("Activations.Loss", "pred", len(pred), n, NumOutputs)
 	}
 	m.cx, m.cy, m.cn, m.cpred = x, y, n, pred
 	m.run(jobLoss, n >= minSplit)
@@ -225,7 +238,12 @@ func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 // the same result on any number of cores.
 func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
-		panic(fmt.Sprintf("Activations: batch of %d rows; want 1 to %d", n, MaxBatch))
+		panic(fmt.Sprintf("Activations.LossGrad: batch of %d rows; want 1 to %d", n, MaxBatch))
+	}
+	mlrt.CheckRows("Activations.LossGrad", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("Activations.LossGrad", "y", len(y), n, NumTargets)
+	if pred != nil {
+		mlrt.CheckRows("Activations.LossGrad", "pred", len(pred), n, NumOutputs)
 	}
 	m.cx, m.cy, m.cn, m.cpred = x, y, n, pred
 	m.crng[0] = rng

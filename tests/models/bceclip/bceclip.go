@@ -28,7 +28,7 @@ type T = float64
 const (
 	NumInputs  = 4 // x[4]
 	NumOutputs = 2 // p[2]
-	NumTargets = 2
+	NumTargets = 2 // y[2]
 	NumParams  = 23
 
 	// MaxBatch is the largest batch LossGrad and Loss take: the batch size of the train
@@ -138,6 +138,9 @@ func (m *Model) NumInputs() int {
 func (m *Model) NumOutputs() int {
 	return NumOutputs
 }
+func (m *Model) NumTargets() int {
+	return NumTargets
+}
 func (m *Model) MaxBatch() int {
 	return MaxBatch
 }
@@ -147,6 +150,11 @@ func (m *Model) MaxBatch() int {
 // they finish one, so a core slowed by other work does fewer; each row's outputs are
 // the same whichever worker computes them. It allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
+	mlrt.CheckRows("BCEClip.Predict", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("BCEClip.Predict", "dst", len(dst), n, NumOutputs)
+	if n == 0 {
+		return
+	}
 	if n == 1 {
 		m.predictRow(dst, x)
 		return
@@ -162,7 +170,12 @@ func (m *Model) Predict(dst, x []T, n int) {
 // NumTargets values a row; pred, if not nil, receives the outputs.
 func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
-		panic(fmt.Sprintf("BCEClip: batch of %d rows; want 1 to %d", n, MaxBatch))
+		panic(fmt.Sprintf("BCEClip.Loss: batch of %d rows; want 1 to %d", n, MaxBatch))
+	}
+	mlrt.CheckRows("BCEClip.Loss", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("BCEClip.Loss", "y", len(y), n, NumTargets)
+	if pred != nil {
+		mlrt.CheckRows("BCEClip.Loss", "pred", len(pred), n, NumOutputs)
 	}
 	m.cx, m.cy, m.cn, m.cpred = x, y, n, pred
 	m.run(jobLoss, n >= minSplit)
@@ -181,7 +194,12 @@ func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 // the same result on any number of cores.
 func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
-		panic(fmt.Sprintf("BCEClip: batch of %d rows; want 1 to %d", n, MaxBatch))
+		panic(fmt.Sprintf("BCEClip.LossGrad: batch of %d rows; want 1 to %d", n, MaxBatch))
+	}
+	mlrt.CheckRows("BCEClip.LossGrad", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("BCEClip.LossGrad", "y", len(y), n, NumTargets)
+	if pred != nil {
+		mlrt.CheckRows("BCEClip.LossGrad", "pred", len(pred), n, NumOutputs)
 	}
 	m.cx, m.cy, m.cn, m.cpred = x, y, n, pred
 	m.crng[0] = rng

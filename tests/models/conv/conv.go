@@ -31,7 +31,7 @@ type T = float64
 const (
 	NumInputs  = 24 // x[12, 2]
 	NumOutputs = 6  // xhat[3, 2]
-	NumTargets = 6
+	NumTargets = 6  // y[3, 2]
 	NumParams  = 113
 
 	// MaxBatch is the largest batch LossGrad and Loss take: the batch size of the train
@@ -161,6 +161,9 @@ func (m *Model) NumInputs() int {
 func (m *Model) NumOutputs() int {
 	return NumOutputs
 }
+func (m *Model) NumTargets() int {
+	return NumTargets
+}
 func (m *Model) MaxBatch() int {
 	return MaxBatch
 }
@@ -170,6 +173,11 @@ func (m *Model) MaxBatch() int {
 // they finish one, so a core slowed by other work does fewer; each row's outputs are
 // the same whichever worker computes them. It allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
+	mlrt.CheckRows("Conv.Predict", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("Conv.Predict", "dst", len(dst), n, NumOutputs)
+	if n == 0 {
+		return
+	}
 	if n == 1 {
 		m.predictRow(dst, x)
 		return
@@ -185,7 +193,12 @@ func (m *Model) Predict(dst, x []T, n int) {
 // NumTargets values a row; pred, if not nil, receives the outputs.
 func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
-		panic(fmt.Sprintf("Conv: batch of %d rows; want 1 to %d", n, MaxBatch))
+		panic(fmt.Sprintf("Conv.Loss: batch of %d rows; want 1 to %d", n, MaxBatch))
+	}
+	mlrt.CheckRows("Conv.Loss", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("Conv.Loss", "y", len(y), n, NumTargets)
+	if pred != nil {
+		mlrt.CheckRows("Conv.Loss", "pred", len(pred), n, NumOutputs)
 	}
 	m.cx, m.cy, m.cn, m.cpred = x, y, n, pred
 	m.run(jobLoss, n >= minSplit)
@@ -204,7 +217,12 @@ func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 // the same result on any number of cores.
 func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
-		panic(fmt.Sprintf("Conv: batch of %d rows; want 1 to %d", n, MaxBatch))
+		panic(fmt.Sprintf("Conv.LossGrad: batch of %d rows; want 1 to %d", n, MaxBatch))
+	}
+	mlrt.CheckRows("Conv.LossGrad", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("Conv.LossGrad", "y", len(y), n, NumTargets)
+	if pred != nil {
+		mlrt.CheckRows("Conv.LossGrad", "pred", len(pred), n, NumOutputs)
 	}
 	m.cx, m.cy, m.cn, m.cpred = x, y, n, pred
 	m.crng[0] = rng

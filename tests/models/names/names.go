@@ -30,7 +30,7 @@ type T = float64
 const (
 	NumInputs  = 3 // total[3]
 	NumOutputs = 2 // kernels[2]
-	NumTargets = 2
+	NumTargets = 2 // mlrt[2]
 	NumParams  = 51
 
 	// MaxBatch is the largest batch LossGrad and Loss take: the batch size of the train
@@ -160,6 +160,9 @@ func (m *Model) NumInputs() int {
 func (m *Model) NumOutputs() int {
 	return NumOutputs
 }
+func (m *Model) NumTargets() int {
+	return NumTargets
+}
 func (m *Model) MaxBatch() int {
 	return MaxBatch
 }
@@ -169,6 +172,11 @@ func (m *Model) MaxBatch() int {
 // they finish one, so a core slowed by other work does fewer; each row's outputs are
 // the same whichever worker computes them. It allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
+	mlrt.CheckRows("Names.Predict", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("Names.Predict", "dst", len(dst), n, NumOutputs)
+	if n == 0 {
+		return
+	}
 	if n == 1 {
 		m.predictRow(dst, x)
 		return
@@ -184,7 +192,12 @@ func (m *Model) Predict(dst, x []T, n int) {
 // NumTargets values a row; pred, if not nil, receives the outputs.
 func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
-		panic(fmt.Sprintf("Names: batch of %d rows; want 1 to %d", n, MaxBatch))
+		panic(fmt.Sprintf("Names.Loss: batch of %d rows; want 1 to %d", n, MaxBatch))
+	}
+	mlrt.CheckRows("Names.Loss", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("Names.Loss", "y", len(y), n, NumTargets)
+	if pred != nil {
+		mlrt.CheckRows("Names.Loss", "pred", len(pred), n, NumOutputs)
 	}
 	m.cx, m.cy, m.cn, m.cpred = x, y, n, pred
 	m.run(jobLoss, n >= minSplit)
@@ -203,7 +216,12 @@ func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 // the same result on any number of cores.
 func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
-		panic(fmt.Sprintf("Names: batch of %d rows; want 1 to %d", n, MaxBatch))
+		panic(fmt.Sprintf("Names.LossGrad: batch of %d rows; want 1 to %d", n, MaxBatch))
+	}
+	mlrt.CheckRows("Names.LossGrad", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("Names.LossGrad", "y", len(y), n, NumTargets)
+	if pred != nil {
+		mlrt.CheckRows("Names.LossGrad", "pred", len(pred), n, NumOutputs)
 	}
 	m.cx, m.cy, m.cn, m.cpred = x, y, n, pred
 	m.crng[0] = rng

@@ -29,7 +29,7 @@ type T = float64
 const (
 	NumInputs  = 3 // x[3]
 	NumOutputs = 2 // u[2]
-	NumTargets = 2
+	NumTargets = 2 // y[2]
 	NumParams  = 38
 
 	// MaxBatch is the largest batch LossGrad and Loss take: the batch size of the train
@@ -139,6 +139,9 @@ func (m *Model) NumInputs() int {
 func (m *Model) NumOutputs() int {
 	return NumOutputs
 }
+func (m *Model) NumTargets() int {
+	return NumTargets
+}
 func (m *Model) MaxBatch() int {
 	return MaxBatch
 }
@@ -148,6 +151,11 @@ func (m *Model) MaxBatch() int {
 // they finish one, so a core slowed by other work does fewer; each row's outputs are
 // the same whichever worker computes them. It allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
+	mlrt.CheckRows("Regress.Predict", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("Regress.Predict", "dst", len(dst), n, NumOutputs)
+	if n == 0 {
+		return
+	}
 	if n == 1 {
 		m.predictRow(dst, x)
 		return
@@ -163,7 +171,12 @@ func (m *Model) Predict(dst, x []T, n int) {
 // NumTargets values a row; pred, if not nil, receives the outputs.
 func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
-		panic(fmt.Sprintf("Regress: batch of %d rows; want 1 to %d", n, MaxBatch))
+		panic(fmt.Sprintf("Regress.Loss: batch of %d rows; want 1 to %d", n, MaxBatch))
+	}
+	mlrt.CheckRows("Regress.Loss", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("Regress.Loss", "y", len(y), n, NumTargets)
+	if pred != nil {
+		mlrt.CheckRows("Regress.Loss", "pred", len(pred), n, NumOutputs)
 	}
 	m.cx, m.cy, m.cn, m.cpred = x, y, n, pred
 	m.run(jobLoss, n >= minSplit)
@@ -182,7 +195,12 @@ func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 // the same result on any number of cores.
 func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
 	if n < 1 || n > MaxBatch {
-		panic(fmt.Sprintf("Regress: batch of %d rows; want 1 to %d", n, MaxBatch))
+		panic(fmt.Sprintf("Regress.LossGrad: batch of %d rows; want 1 to %d", n, MaxBatch))
+	}
+	mlrt.CheckRows("Regress.LossGrad", "x", len(x), n, NumInputs)
+	mlrt.CheckRows("Regress.LossGrad", "y", len(y), n, NumTargets)
+	if pred != nil {
+		mlrt.CheckRows("Regress.LossGrad", "pred", len(pred), n, NumOutputs)
 	}
 	m.cx, m.cy, m.cn, m.cpred = x, y, n, pred
 	m.crng[0] = rng
