@@ -34,7 +34,20 @@ func (t token) describe() string {
 	case tBad:
 		return fmt.Sprintf("illegal character %q", t.text)
 	}
-	return "'" + t.text + "'"
+	return "'" + Abbrev(t.text) + "'"
+}
+
+// Abbrev shortens a long piece of source for a message: its first 40 bytes and an ellipsis.
+func Abbrev(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // lex splits src into tokens. Newlines inside ( ) and [ ] are dropped, so a call or a

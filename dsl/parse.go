@@ -1,13 +1,18 @@
 package dsl
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 )
 
 // Parse reads one .ml file. name is used in positions (give the path the user typed). The
 // returned error, if any, is an ErrorList; the File holds what could be parsed.
 func Parse(name string, src []byte) (*File, error) {
+	// A UTF-8 byte order mark, which some editors write, is not part of the text.
+	src = bytes.TrimPrefix(src, []byte("\xEF\xBB\xBF"))
 	p := &parser{toks: lex(name, src)}
 	f := &File{Name: name}
 	f.Stmts = p.stmts(false)
@@ -23,10 +28,31 @@ func Parse(name string, src []byte) (*File, error) {
 }
 
 type parser struct {
-	toks []token
-	i    int
-	errs ErrorList
+	toks  []token
+	i     int
+	errs  ErrorList
+	depth int // how deeply the current expression or block is nested
+	// tooDeep is set once MaxDepth was passed and reported
+	tooDeep bool
 }
+
+// MaxDepth bounds the nesting of parentheses, operators and repeat blocks: deeper input
+// is refused at once instead of exhausting the stack.
+const MaxDepth = 100
+
+// enter counts one level of nesting at pos; the caller defers p.leave().
+func (p *parser) enter(pos Pos) {
+	p.depth++
+	if p.depth > MaxDepth {
+		if !p.tooDeep {
+			p.errs = append(p.errs, &Error{pos, fmt.Sprintf("nested more than %d levels deep", MaxDepth)})
+		}
+		p.tooDeep = true // said once; the statements still open bail out silently
+		panic(bail{})
+	}
+}
+
+func (p *parser) leave() { p.depth-- }
 
 // bail unwinds a statement after its first error; the parser resumes at the next line.
 type bail struct{}
@@ -44,7 +70,9 @@ func (p *parser) next() token {
 func (p *parser) is(text string) bool { t := p.tok(); return t.kind == tOp && t.text == text }
 
 func (p *parser) errorf(pos Pos, format string, args ...any) {
-	p.errs = append(p.errs, &Error{pos, fmt.Sprintf(format, args...)})
+	if !p.tooDeep {
+		p.errs = append(p.errs, &Error{pos, fmt.Sprintf(format, args...)})
+	}
 	panic(bail{})
 }
 
@@ -94,8 +122,8 @@ func (p *parser) stmts(inBlock bool) []Stmt {
 		if s := p.stmtRecover(); s != nil {
 			out = append(out, s)
 		}
-		if len(p.errs) >= MaxErrors {
-			return out
+		if len(p.errs) >= MaxErrors || p.tooDeep {
+			return out // past MaxDepth the rest is not worth reading
 		}
 	}
 }
@@ -156,6 +184,8 @@ func (p *parser) stmt() Stmt {
 		p.endStmt()
 		return s
 	case "repeat":
+		p.enter(t.pos)
+		defer p.leave()
 		p.next()
 		s := &RepeatStmt{Pos: t.pos, Count: p.expr()}
 		if !p.is("{") {
@@ -369,6 +399,8 @@ func (p *parser) binaryOp() (string, bool) {
 func (p *parser) expr() Expr { return p.binary(1) }
 
 func (p *parser) binary(minPrec int) Expr {
+	p.enter(p.tok().pos)
+	defer p.leave()
 	x := p.unary()
 	for {
 		op, ok := p.binaryOp()
@@ -399,7 +431,10 @@ func (p *parser) primary() Expr {
 	case t.kind == tNumber:
 		p.next()
 		v, err := parseNumber(t.text)
-		if err != nil {
+		if errors.Is(err, strconv.ErrRange) && v != 0 {
+			p.errorf(t.pos, "the number %s is too large (at most about 1.8e308)", t.describe())
+		}
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
 			p.errorf(t.pos, "malformed number %s", t.describe())
 		}
 		return &Number{t.pos, v, t.text}

@@ -364,6 +364,9 @@ func (g *Graph) Apply(op Op, name string, pos dsl.Pos, args ...*Node) (*Node, er
 		}
 		n.Shape, n.Batched = shape, batched
 		if folded := g.fold(n); folded != nil {
+			if folded.Op == OpConst && folded.Pos.Line == 0 {
+				folded.Pos = pos // where a folded constant first appears, for messages
+			}
 			return folded, nil
 		}
 	case Linear:

@@ -14,9 +14,10 @@ import (
 // the network as used for prediction (dropout off); Train is the training pass (dropout
 // on) with the gradient of the loss with respect to every parameter.
 type Model struct {
-	Name   string
-	Source string // the file name as given to dsl.Parse
-	DType  string // float32 or float64
+	Name    string
+	NamePos dsl.Pos // where the model statement names it
+	Source  string  // the file name as given to dsl.Parse
+	DType   string  // float32 or float64
 
 	Inputs  []*Tensor
 	Targets []*Tensor
@@ -129,6 +130,8 @@ type lowerer struct {
 	layers []*dsl.LayerStmt
 	loss   *dsl.LossStmt
 	lets   []*dsl.LetStmt
+	// layerLimit is set once the layers went past MaxLayers (reported once)
+	layerLimit bool
 }
 
 // points checks a points statement: its columns are the model's inputs, in their order.
@@ -197,14 +200,14 @@ func (l *lowerer) declare(id *dsl.Ident, b *binding) bool {
 }
 
 func (l *lowerer) run() {
-	var modelPos dsl.Pos
+	var modelPos, trainPos dsl.Pos
 	for _, s := range l.file.Stmts {
 		switch s := s.(type) {
 		case *dsl.ModelStmt:
 			if l.m.Name != "" {
 				l.errorf(s.Pos, "second model statement; the model was named at %d:%d", modelPos.Line, modelPos.Col)
 			}
-			l.m.Name, modelPos = s.Name.Name, s.Pos
+			l.m.Name, l.m.NamePos, modelPos = s.Name.Name, s.Name.Pos, s.Pos
 		case *dsl.DTypeStmt:
 			if s.Name.Name != "float32" && s.Name.Name != "float64" {
 				l.errorf(s.Name.Pos, "expected float32 or float64, found '%s'", s.Name.Name)
@@ -227,6 +230,10 @@ func (l *lowerer) run() {
 				l.declare(s.Name, &binding{kind: "const", value: v, pos: s.Name.Pos})
 			}
 		case *dsl.LayerStmt:
+			if len(l.layers) >= MaxLayers {
+				l.tooManyLayers(s.Pos)
+				continue
+			}
 			l.layers = append(l.layers, s)
 		case *dsl.RepeatStmt:
 			l.repeat(s)
@@ -247,6 +254,10 @@ func (l *lowerer) run() {
 				l.optimizer(c)
 			}
 		case *dsl.TrainStmt:
+			if trainPos.Line > 0 {
+				l.errorf(s.Pos, "second train statement; the settings were given at %d:%d (write them on one line, separated by commas)", trainPos.Line, trainPos.Col)
+			}
+			trainPos = s.Pos
 			l.settings(s)
 		case *dsl.PointsStmt:
 			l.points(s)
@@ -261,6 +272,7 @@ func (l *lowerer) run() {
 	if l.m.Name == "" {
 		l.errorf(l.end(), "expected a 'model NAME' statement")
 	}
+	l.unusedLets()
 	if len(l.m.Inputs) == 0 {
 		l.errorf(l.end(), "expected an 'input' statement")
 		return
@@ -298,11 +310,55 @@ func (l *lowerer) run() {
 	}
 }
 
+// unusedLets refuses a let or residual that neither the loss nor another let uses: a
+// residual left out of the loss is a mistake, not a definition to keep.
+func (l *lowerer) unusedLets() {
+	if l.loss == nil {
+		return
+	}
+	used := map[string]bool{}
+	var walk func(x dsl.Expr)
+	walk = func(x dsl.Expr) {
+		switch x := x.(type) {
+		case *dsl.Ident:
+			used[x.Name] = true
+		case *dsl.Paren:
+			walk(x.X)
+		case *dsl.Unary:
+			walk(x.X)
+		case *dsl.Binary:
+			walk(x.X)
+			walk(x.Y)
+		case *dsl.Call:
+			for _, a := range x.Args {
+				walk(a.Value)
+			}
+		}
+	}
+	walk(l.loss.Expr)
+	for i := len(l.lets) - 1; i >= 0; i-- {
+		s := l.lets[i]
+		if !used[s.Name.Name] {
+			l.errorf(s.Name.Pos, "%s %s is never used: the loss (or a later let) should use it", s.Keyword, s.Name.Name)
+			continue
+		}
+		walk(s.Value)
+	}
+}
+
 func shapeOrScalar(s []int) []int {
 	if s == nil {
 		return []int{1}
 	}
 	return s
+}
+
+// tooManyLayers reports, once, the layer that goes past MaxLayers.
+func (l *lowerer) tooManyLayers(pos dsl.Pos) {
+	if !l.layerLimit {
+		l.errorf(pos, "more than %d layers (repeats counted), mlc's limit", MaxLayers)
+	}
+	l.layerLimit = true
 }
 
 func (l *lowerer) repeat(s *dsl.RepeatStmt) {
@@ -312,6 +368,10 @@ func (l *lowerer) repeat(s *dsl.RepeatStmt) {
 	}
 	for i := 0; i < n; i++ {
 		for _, b := range s.Body {
+			if len(l.layers) >= MaxLayers {
+				l.tooManyLayers(s.Pos)
+				return
+			}
 			switch b := b.(type) {
 			case *dsl.LayerStmt:
 				if b.Output != nil && n > 1 {
@@ -400,6 +460,10 @@ func (l *lowerer) intExpr(e dsl.Expr, what string) (int, bool) {
 	return int(v), true
 }
 
+// MaxLayers bounds the layers of a model, repeats expanded: the generated code unrolls
+// each layer, so its size grows with their number.
+const MaxLayers = 1000
+
 // maxSize bounds counts in a model (units, batch, repeats, epochs): beyond it a model
 // would not fit in memory, and the generated arrays must stay reasonable.
 const maxSize = 1 << 20
@@ -409,8 +473,45 @@ var knownMetrics = map[string]bool{"binary_accuracy": true, "accuracy": true, "m
 var optimizerArgs = map[string]map[string]float64{
 	"adam":  {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-7, "steps": 0},
 	"sgd":   {"lr": 0.01, "momentum": 0, "steps": 0},
-	"lbfgs": {"steps": 0, "memory": 10},
+	"lbfgs": {"steps": 0, "memory": 100},
 }
+
+// optimizerArgRange says what an optimizer argument must be when v is not that, else "".
+func optimizerArgRange(name string, v float64) string {
+	integer := v == math.Trunc(v)
+	switch name {
+	case "lr":
+		if !(v > 0) {
+			return "a learning rate lr > 0"
+		}
+	case "beta1", "beta2":
+		if !(v > 0 && v < 1) {
+			return name + " between 0 and 1 (exclusive)"
+		}
+	case "epsilon":
+		if !(v > 0) {
+			return "epsilon > 0"
+		}
+	case "momentum":
+		if !(v >= 0 && v < 1) {
+			return "a momentum in [0, 1)"
+		}
+	case "steps":
+		if !integer || v < 0 || v > maxSteps {
+			return fmt.Sprintf("a number of steps (a whole number from 0 to 2^%d; 0: until the stop rule, or epochs)", maxStepsLog2)
+		}
+	case "memory":
+		if !integer || v < 1 || v > 10000 {
+			return "an L-BFGS history (an integer from 1 to 10000)"
+		}
+	}
+	return ""
+}
+
+// maxSteps bounds an optimizer stage's steps: generated code holds them in an int.
+const maxSteps = 1 << maxStepsLog2
+
+const maxStepsLog2 = 40
 
 func copyDefaults(m map[string]float64) map[string]float64 {
 	c := make(map[string]float64, len(m))
@@ -446,6 +547,10 @@ func (l *lowerer) optimizer(c *dsl.Call) {
 			continue
 		}
 		if v, ok := l.constExpr(a.Value); ok {
+			if msg := optimizerArgRange(a.Name.Name, v); msg != "" {
+				l.errorf(a.Value.ExprPos(), "%s: expected %s, found %v", c.Fun.Name, msg, v)
+				continue
+			}
 			o.Args[a.Name.Name] = v
 		}
 	}
@@ -732,12 +837,11 @@ func (l *lowerer) buildPass(training bool) *Pass {
 	if firstPass {
 		l.m.TermNames = names
 	}
-	if len(l.m.PointSets) > 0 && !linearInMeans(loss) {
-		l.errorf(l.loss.Expr.ExprPos(), "the loss must be a weighted sum of means over point sets, so that it can be summed batch by batch")
-		return nil
-	}
 	if len(loss.Shape) != 0 || loss.Batched {
 		l.errorf(l.loss.Expr.ExprPos(), "the loss must be a scalar, found %s per sample; reduce it with mean(...)", shapeStr(loss))
+		return nil
+	}
+	if !l.meansAreSums(g, loss) {
 		return nil
 	}
 	loss.Name = "loss"
@@ -745,8 +849,9 @@ func (l *lowerer) buildPass(training bool) *Pass {
 	return pass
 }
 
-// maxParams bounds a model's parameter count: the generated code holds them in arrays.
-const maxParams = 1 << 27
+// maxParams bounds a model's parameter count: the generated code holds them in arrays
+// (parameters, gradients, and a gradient per worker).
+const maxParams = 1 << 24
 
 func (l *lowerer) newParam(name string, shape []int, init string, fanIn, fanOut int, layer string, pos dsl.Pos) *Param {
 	if n := size(shape); n > maxParams || l.m.NumParams+n > maxParams {
@@ -989,6 +1094,39 @@ func (e *lossLowerer) termName(x dsl.Expr) string {
 	return ""
 }
 
+// setOperator returns the first operator other than '+' in a sum of point sets, or nil.
+func setOperator(x dsl.Expr) *dsl.Binary {
+	switch x := x.(type) {
+	case *dsl.Paren:
+		return setOperator(x.X)
+	case *dsl.Binary:
+		if x.Op != "+" {
+			return x
+		}
+		if bad := setOperator(x.X); bad != nil {
+			return bad
+		}
+		return setOperator(x.Y)
+	}
+	return nil
+}
+
+// notASet returns the first part of a sum of point sets that is not a name, or nil.
+func notASet(x dsl.Expr) dsl.Expr {
+	switch x := x.(type) {
+	case *dsl.Ident:
+		return nil
+	case *dsl.Paren:
+		return notASet(x.X)
+	case *dsl.Binary:
+		if bad := notASet(x.X); bad != nil {
+			return bad
+		}
+		return notASet(x.Y)
+	}
+	return x
+}
+
 func setNames(x dsl.Expr) []string {
 	switch x := x.(type) {
 	case *dsl.Ident:
@@ -1001,33 +1139,120 @@ func setNames(x dsl.Expr) []string {
 	return nil
 }
 
-// linearInMeans reports whether a scalar loss is a weighted sum of means: then the sum of
-// its values on the parts of a batch is its value on the whole.
-func linearInMeans(n *Node) bool {
+// meansAreSums checks what lets generated code compute a loss part by part (the halves of
+// a batch, the tiles of a point set) and add the parts: the loss is a weighted sum of means,
+// and no mean is used per sample (inside a residual, or inside another mean), where each
+// part would see the mean of its own rows only.
+func (l *lowerer) meansAreSums(g *Graph, loss *Node) bool {
+	meanIn := make([]*Node, len(g.Nodes)) // a mean that node i depends on
+	for _, n := range g.Nodes {
+		for _, a := range n.Args {
+			m := meanIn[a.ID]
+			if a.Op == OpMean {
+				m = a
+			}
+			if m == nil {
+				continue
+			}
+			if n.Batched {
+				l.errorf(m.Pos, "this mean is one number over all the rows it averages, but %s at %d:%d uses it per row; "+
+					"mlc computes a loss part by part over the rows, so a mean may only be a term of the loss (weighted by constants)", opText(n.Op), n.Pos.Line, n.Pos.Col)
+				return false
+			}
+			meanIn[n.ID] = m
+		}
+	}
+	if bad := nonlinearInMeans(loss); bad != nil {
+		pos := bad.Pos
+		if pos.Line == 0 {
+			pos = l.loss.Expr.ExprPos()
+		}
+		what := opText(bad.Op) + " of a mean"
+		switch bad.Op {
+		case OpMul:
+			what = "a product of two non-constant values"
+		case OpDiv:
+			what = "a division by a non-constant value"
+		}
+		l.errorf(pos, "the loss must be a weighted sum of means (mse, mae, binary_crossentropy, mean(...)) with constant weights, "+
+			"since mlc sums it part by part over the rows; found %s", what)
+		return false
+	}
+	return true
+}
+
+// opText is how an op is written in a .ml file, for messages.
+func opText(op Op) string {
+	switch op {
+	case OpAdd:
+		return "'+'"
+	case OpSub:
+		return "'-'"
+	case OpMul:
+		return "'*'"
+	case OpDiv:
+		return "'/'"
+	case OpNeg:
+		return "'-'"
+	}
+	return op.String() + "(...)"
+}
+
+// nonlinearInMeans returns the node where a scalar loss stops being a weighted sum of means
+// (then the sum of its values on the parts of a batch is not its value on the whole), or nil.
+func nonlinearInMeans(n *Node) *Node {
 	switch n.Op {
 	case OpMean, OpConst:
-		return true
+		return nil
 	case OpAdd, OpSub:
-		return linearInMeans(n.Args[0]) && linearInMeans(n.Args[1])
+		if bad := nonlinearInMeans(n.Args[0]); bad != nil {
+			return bad
+		}
+		return nonlinearInMeans(n.Args[1])
 	case OpNeg:
-		return linearInMeans(n.Args[0])
+		return nonlinearInMeans(n.Args[0])
 	case OpMul:
-		return n.Args[0].Op == OpConst && linearInMeans(n.Args[1]) || n.Args[1].Op == OpConst && linearInMeans(n.Args[0])
+		if n.Args[0].Op == OpConst {
+			return nonlinearInMeans(n.Args[1])
+		}
+		if n.Args[1].Op == OpConst {
+			return nonlinearInMeans(n.Args[0])
+		}
 	case OpDiv:
-		return n.Args[1].Op == OpConst && linearInMeans(n.Args[0])
+		if n.Args[1].Op == OpConst {
+			return nonlinearInMeans(n.Args[0])
+		}
 	}
-	return false
+	return n
 }
 
 // bceEpsilon is Keras' clipping of probabilities in binary cross-entropy.
 const bceEpsilon = 1e-7
 
+// expr lowers x; a constant it folds to must be a number the model's dtype holds.
 func (e *lossLowerer) expr(x dsl.Expr) (*Node, bool) {
+	n, ok := e.lower(x)
+	if !ok || n.Op != OpConst {
+		return n, ok
+	}
+	v := n.Value
+	switch {
+	case math.IsInf(v, 0) || math.IsNaN(v):
+		e.l.errorf(x.ExprPos(), "this expression is the constant %v: expected a finite number", v)
+		return nil, false
+	case e.l.m.DType == "float32" && math.Abs(v) > math.MaxFloat32:
+		e.l.errorf(x.ExprPos(), "the constant %g does not fit in float32 (dtype float32)", v)
+		return nil, false
+	}
+	return n, true
+}
+
+func (e *lossLowerer) lower(x dsl.Expr) (*Node, bool) {
 	l, g := e.l, e.g
 	switch x := x.(type) {
 	case *dsl.Number:
 		if math.IsInf(x.Value, 0) {
-			l.errorf(x.Pos, "%s is too large for a number", x.Text)
+			l.errorf(x.Pos, "%s is too large for a number", dsl.Abbrev(x.Text))
 			return nil, false
 		}
 		return g.Const(x.Value), true
@@ -1139,6 +1364,11 @@ func (e *lossLowerer) derivative(c *dsl.Call) (*Node, bool) {
 		l.errorf(c.Args[maxOrder+1].Value.ExprPos(), "derivatives of order %d: mlc derives up to order %d", len(c.Args)-1, maxOrder)
 		return nil, false
 	}
+	if inner := e.order(c.Args[0].Value, map[string]bool{}); inner+len(c.Args)-1 > maxOrder {
+		l.errorf(c.Fun.Pos, "this is a derivative of order %d of the network's output (its argument already holds derivatives of order %d): mlc derives up to order %d",
+			inner+len(c.Args)-1, inner, maxOrder)
+		return nil, false
+	}
 	v, ok := e.expr(c.Args[0].Value)
 	if !ok {
 		return nil, false
@@ -1166,6 +1396,37 @@ func (e *lossLowerer) derivative(c *dsl.Call) (*Node, bool) {
 	return v, true
 }
 
+// order is the highest order of input derivatives in x, following lets to their
+// definitions: d(uxx, x) with uxx = d(u, x, x) is of order 3.
+func (e *lossLowerer) order(x dsl.Expr, visiting map[string]bool) int {
+	switch x := x.(type) {
+	case *dsl.Paren:
+		return e.order(x.X, visiting)
+	case *dsl.Unary:
+		return e.order(x.X, visiting)
+	case *dsl.Binary:
+		return max(e.order(x.X, visiting), e.order(x.Y, visiting))
+	case *dsl.Ident:
+		b := e.l.scope[x.Name]
+		if b == nil || b.kind != "residual" || visiting[x.Name] {
+			return 0
+		}
+		visiting[x.Name] = true
+		defer delete(visiting, x.Name)
+		return e.order(b.expr, visiting)
+	case *dsl.Call:
+		o := 0
+		for _, a := range x.Args {
+			o = max(o, e.order(a.Value, visiting))
+		}
+		if x.Fun.Name == "d" && len(x.Args) > 0 {
+			o = e.order(x.Args[0].Value, visiting) + len(x.Args) - 1
+		}
+		return o
+	}
+	return 0
+}
+
 func (e *lossLowerer) inputNames() string {
 	var s []string
 	for _, in := range e.l.m.Inputs {
@@ -1177,6 +1438,14 @@ func (e *lossLowerer) inputNames() string {
 // setMean lowers mean(S, expr) with S a point set or a sum of them.
 func (e *lossLowerer) setMean(c *dsl.Call) (*Node, bool) {
 	l := e.l
+	if bad := setOperator(c.Args[0].Value); bad != nil {
+		l.errorf(bad.OpPos, "mean(S, ...): point sets combine only with '+' (all the points of both); found '%s'", bad.Op)
+		return nil, false
+	}
+	if bad := notASet(c.Args[0].Value); bad != nil {
+		l.errorf(bad.ExprPos(), "mean(S, ...): expected a point set or a sum of them, as in mean(boundary + interior, ...)")
+		return nil, false
+	}
 	var mask uint64
 	for _, name := range setNames(c.Args[0].Value) {
 		b := l.scope[name]

@@ -246,9 +246,11 @@ func isNilSource[T Float](s Source[T]) bool {
 }
 
 // NumTargets is the number of target values a row of m's y holds: the model's NumTargets
-// method (generated models have it), else its number of outputs.
+// method (generated models have it). A model without one, or without targets (an
+// autoencoder, whose loss compares the output with the input), is given rows of
+// NumOutputs values, which the metrics compare the outputs with and the loss ignores.
 func NumTargets[T Float](m Model[T]) int {
-	if t, ok := m.(interface{ NumTargets() int }); ok {
+	if t, ok := m.(interface{ NumTargets() int }); ok && t.NumTargets() > 0 {
 		return t.NumTargets()
 	}
 	return m.NumOutputs()

@@ -395,7 +395,7 @@ func FitConfig() mlrt.FitConfig {
 			Optimizer: "adam",
 			Steps:     1000,
 		}, {
-			Memory:    10,
+			Memory:    100,
 			Optimizer: "lbfgs",
 		}},
 		StopPatience:  10,
