@@ -73,7 +73,7 @@ func Emit(m *ir.Model, opt Options) ([]byte, error) {
 	e.f.ImportAlias(RuntimePath, "mlrt")
 	e.file(pkg)
 	if e.workRows*e.maxBatch > 1<<28 {
-		return nil, fmt.Errorf("%s: the model needs %d intermediate values per batch of %d; lower the batch or the sizes", e.source(), e.workRows*e.maxBatch, e.maxBatch)
+		return nil, dsl.ErrorList{{Pos: m.NamePos, Msg: fmt.Sprintf("the model needs %d intermediate values per batch of %d, more than mlc's limit of 2^28; lower the batch or the sizes", e.workRows*e.maxBatch, e.maxBatch)}}
 	}
 	var buf bytes.Buffer
 	if err := e.f.Render(&buf); err != nil {
@@ -1639,7 +1639,7 @@ func Emitters() []ir.Op {
 // Generate runs the whole pipeline on one source file: dsl.Parse, ir.Lower, Emit. Errors
 // from the first two stages are dsl.ErrorLists naming file:line:col.
 func Generate(filename string, src []byte, opt Options) ([]byte, error) {
-	m, err := Check(filename, src)
+	m, err := lower(filename, src)
 	if err != nil {
 		return nil, err
 	}
@@ -1650,6 +1650,20 @@ func Generate(filename string, src []byte, opt Options) ([]byte, error) {
 // position, everything Emit with default Options would refuse, so `mlc check` and
 // `mlc build` agree.
 func Check(filename string, src []byte) (*ir.Model, error) {
+	m, err := lower(filename, src)
+	if err != nil {
+		return nil, err
+	}
+	// What only writing the code finds (the size of its work area) is found by writing it.
+	if _, err := Emit(m, Options{}); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// lower parses and lowers a source file and makes the checks of the generated package that
+// need no code written: its name and its constants.
+func lower(filename string, src []byte) (*ir.Model, error) {
 	f, err := dsl.Parse(filename, src)
 	if err != nil {
 		return nil, err
