@@ -1,7 +1,5 @@
 package ir
 
-import "math"
-
 // evalConv interprets the convolution ops: y[l][co] = Σ_k Σ_ci W[co][k·Cin+ci]·x[l·s+k][ci].
 func evalConv(x *Node, val [][]float64, n int, out []float64) {
 	k, s := x.Off, x.Stride
@@ -220,17 +218,6 @@ func Evaluate(g *Graph, roots []*Node, in *Batch) [][]float64 {
 					out[f*stride+b] = at(x.Args[0], x.Off+f, b)
 				}
 			}
-		case OpClip, OpInRange:
-			for f := 0; f < size; f++ {
-				for b := 0; b < stride; b++ {
-					v := at(x.Args[0], f, b)
-					if x.Op == OpClip {
-						out[f*stride+b] = math.Min(math.Max(v, x.Lo), x.Hi)
-					} else if x.Lo < v && v < x.Hi {
-						out[f*stride+b] = 1
-					}
-				}
-			}
 		default:
 			if Ops[x.Op].Kind != Elementwise {
 				internalf("Evaluate: no rule for %s", x.Op)
@@ -241,8 +228,7 @@ func Evaluate(g *Graph, roots []*Node, in *Batch) [][]float64 {
 					for i, a := range x.Args {
 						args[i] = at(a, f, b)
 					}
-					v, _ := Eval(x.Op, args...)
-					out[f*stride+b] = v
+					out[f*stride+b] = Ops[x.Op].Eval(x, args)
 				}
 			}
 		}

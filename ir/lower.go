@@ -658,10 +658,9 @@ func (l *lowerer) boolExpr(e dsl.Expr) bool {
 	return false
 }
 
-// activations maps an activation name to its op; linear is the identity.
-var activations = map[string]Op{
-	"linear": -1, "tanh": OpTanh, "sigmoid": OpSigmoid, "relu": OpRelu, "softplus": OpSoftplus, "sin": OpSin,
-}
+// activations maps an activation name to its op (the rows of Ops marked Activation);
+// linear is the identity. Set in init, after Ops.
+var activations map[string]Op
 
 // buildPass lowers the layer stack and the loss into a fresh graph. Parameters are created
 // on the first call (inference) and shared by the second (training).
@@ -1345,8 +1344,9 @@ func (e *lossLowerer) where(n *Node) string {
 	return fmt.Sprintf("%s at %d:%d", name, n.Pos.Line, n.Pos.Col)
 }
 
-var unaryFuncs = map[string]Op{"tanh": OpTanh, "sigmoid": OpSigmoid, "relu": OpRelu, "softplus": OpSoftplus,
-	"exp": OpExp, "log": OpLog, "sin": OpSin, "cos": OpCos, "abs": OpAbs}
+// unaryFuncs are the elementwise functions a loss may call: the rows of Ops with a Func.
+// Set in init, after Ops.
+var unaryFuncs map[string]Op
 
 var lossFuncs = map[string]bool{"binary_crossentropy": true, "mse": true, "mae": true, "mean": true, "d": true}
 
