@@ -72,6 +72,7 @@ func Emit(m *ir.Model, opt Options) ([]byte, error) {
 	e.f.HeaderComment("source: " + e.source())
 	e.f.ImportAlias(RuntimePath, "mlrt")
 	e.file(pkg)
+	e.localFuncs()
 	if e.workRows*e.maxBatch > 1<<28 {
 		return nil, dsl.ErrorList{{Pos: m.NamePos, Msg: fmt.Sprintf("the model needs %d intermediate values per batch of %d, more than mlc's limit of 2^28; lower the batch or the sizes", e.workRows*e.maxBatch, e.maxBatch)}}
 	}
@@ -152,6 +153,8 @@ type emitter struct {
 	// predictRows the work area of that pass, in units of PredictBatch.
 	predictBatch, predictRows int
 	uSize                     int // size of the unbatched scratch area
+	// funcs are the functions of ops the file defines itself (localFunc), by name.
+	funcs map[string]*localFunc
 }
 
 func rt(name string) *jen.Statement { return jen.Qual(RuntimePath, name) }
@@ -1093,137 +1096,150 @@ func (en *entry) shapeOp(n *ir.Node) {
 	}
 }
 
-// node emits the computation of one materialized node.
+// node emits the computation of one materialized node: its op's emitter, or the loop of an
+// elementwise op with its fused arguments inlined.
 func (en *entry) node(n *ir.Node) {
-	size := n.Size()
-	switch n.Op {
-	case ir.OpInput, ir.OpTarget:
-		src := "xRows"
-		what := "NumInputs"
-		if n.Op == ir.OpTarget {
-			src, what = "yRows", "NumTargets"
-		}
-		if en.tile {
-			en.comment(n, "%s %s: rows r0 … r0+n-1", n.Op, n.Name)
-			name := en.declare(n, n.Name)
-			en.add(jen.Copy(jen.Id(name).Index(jen.Op(":").Id("n")), en.column(n).Index(jen.Id("r0").Op(":").Id("r0").Op("+").Id("n"))))
-			return
-		}
-		// A row holds the inputs (targets) one after another: this one starts at off.
-		off := en.e.rowOffset(n)
-		rows := jen.Id(src)
-		if off > 0 {
-			rows = jen.Id(src).Index(jen.Lit(off).Op(":"))
-		}
-		if en.row {
-			en.comment(n, "%s %s", n.Op, n.Name)
-			name := en.declare(n, n.Name)
-			lo := jen.Null()
-			if off > 0 {
-				lo = jen.Lit(off)
-			}
-			en.add(jen.Copy(jen.Id(name), jen.Id(src).Index(lo.Op(":").Lit(off+size))))
-			return
-		}
-		en.comment(n, "%s %s: row-major rows to batch-major", n.Op, n.Name)
-		name := en.declare(n, n.Name)
-		if en.e.kernels {
-			en.add(jen.Qual(KernelsPath, "Transpose"+en.e.bits).Call(jen.Id("n"), jen.Lit(size), rows, jen.Id(what), jen.Id(name), en.ld()))
-			return
-		}
-		en.add(jen.For(jen.Id("b").Op(":=").Lit(0), jen.Id("b").Op("<").Id("n"), jen.Id("b").Op("++")).Block(
-			jen.Id("row").Op(":=").Id(src).Index(jen.Id("b").Op("*").Id(what).Op("+").Lit(off).Op(":")).Index(jen.Op(":").Lit(size)),
-			jen.For(jen.List(jen.Id("f"), jen.Id("v")).Op(":=").Range().Id("row")).Block(
-				jen.Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op("+").Id("b")).Op("=").Id("v"),
-			),
-		))
-	case ir.OpDropMask:
-		en.comment(n, "%s: dropout %v, kept values scaled by 1/(1-%v) as Keras does", n.Name, n.Rate, n.Rate)
-		name := en.declare(n, n.Name)
-		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(size), jen.Id("f").Op("++")).Block(
-			rt("DropoutMask").Call(jen.Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n")), jen.Id("rng"), lit(n.Rate))))
-	case ir.OpMatVec:
-		en.matVec(n, false)
-	case ir.OpMatTVec:
-		en.matVec(n, true)
-	case ir.OpOuter:
-		en.outer(n)
-	case ir.OpSumBatch:
-		en.comment(n, "%s = Σ over the batch of %s", nodeName(n), nodeName(n.Args[0]))
-		name := en.declare(n, nodeName(n))
-		k := en.kernel(n.Args[0].Size())
-		v := k.val(n.Args[0])
-		en.add(k.pre...)
-		argSize := n.Args[0].Size()
-		idx, op := jen.Id("f"), en.assign(n)
-		if argSize > size {
-			// Also summed over the leading dimensions: a bias repeated at every position.
-			if op == "=" {
-				en.add(jen.Clear(jen.Id(name)))
-			}
-			idx, op = jen.Id("f").Op("%").Lit(size), "+="
-		}
-		bloop := jen.For(jen.Id("b").Op(":=").Lit(0), jen.Id("b").Op("<").Id("n"), jen.Id("b").Op("++")).Block(jen.Id("s").Op("+=").Add(v))
-		if en.row {
-			bloop = jen.Id("s").Op("=").Add(v)
-		}
-		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(argSize), jen.Id("f").Op("++")).Block(
-			append(append(k.perF, jen.Var().Id("s").Id("T")),
-				bloop,
-				jen.Id(name).Index(idx).Op(op).Id("s"))...,
-		))
-	case ir.OpSpread:
-		if n.Sets == 0 {
-			en.elementwise(n)
-			return
-		}
-		en.comment(n, "%s = %s/(rows·%d) on the rows of %s, 0 elsewhere: the adjoint of the mean", nodeName(n), nodeName(n.Args[0]), size, en.setList(n.Sets))
-		name := en.declare(n, nodeName(n))
-		k := en.kernel(size)
-		s, _ := k.expr(n.Args[0])
-		en.add(k.pre...)
-		each := en.fresh(nodeName(n) + "_each")
-		en.add(jen.Id(each).Op(":=").Add(s).Op("/").Id("T").Call(jen.Add(en.count(n.Sets)).Op("*").Lit(size)))
-		en.add(jen.Clear(jen.Id(name)))
-		for _, r := range en.ranges(n.Sets) {
-			en.add(r.decl...)
-			en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(size), jen.Id("f").Op("++")).Block(
-				jen.Id("row").Op(":=").Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n")),
-				jen.For(jen.Id("b").Op(":=").Add(r.lo), jen.Id("b").Op("<").Add(r.hi), jen.Id("b").Op("++")).Block(
-					jen.Id("row").Index(jen.Id("b")).Op("=").Id(each)),
-			))
-		}
-	case ir.OpConcat, ir.OpSlice, ir.OpPad, ir.OpCrop:
-		en.shapeOp(n)
-	case ir.OpConv1D, ir.OpConv1DT, ir.OpConv1DW:
-		en.conv(n)
-	case ir.OpConstVec:
-		en.comment(n, "%s = %v", nodeName(n), n.Vec)
-		name := en.declare(n, nodeName(n))
-		for i, v := range n.Vec {
-			en.add(jen.Id(name).Index(jen.Lit(i)).Op("=").Add(lit(v)))
-		}
-	case ir.OpMean:
-		arg := n.Args[0]
-		en.comment(n, "%s = mean of %s over %s and its %d elements", nodeName(n), nodeName(arg), en.setList(n.Sets), arg.Size())
-		name := en.fresh(nodeName(n))
-		en.names[n.ID] = name
-		k := en.kernel(arg.Size())
-		v := k.val(arg)
-		en.add(k.pre...)
-		acc := en.fresh("sum_" + name)
-		en.add(jen.Var().Id(acc).Float64())
-		for _, r := range en.ranges(n.Sets) {
-			en.add(r.decl...)
-			en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(arg.Size()), jen.Id("f").Op("++")).Block(
-				append(k.perF, jen.For(jen.Id("b").Op(":=").Add(r.lo), jen.Id("b").Op("<").Add(r.hi), jen.Id("b").Op("++")).Block(
-					jen.Id(acc).Op("+=").Float64().Call(v)))...,
-			))
-		}
-		en.add(jen.Id(name).Op(":=").Id("T").Call(jen.Id(acc).Op("/").Float64().Call(jen.Add(en.count(n.Sets)).Op("*").Lit(arg.Size()))))
-	default:
-		en.elementwise(n)
+	if f := emitters[n.Op].node; f != nil {
+		f(en, n)
+		return
 	}
+	en.elementwise(n)
+}
+
+// leafRows copies an input or a target from the caller's rows (or columns) into its buffer.
+func (en *entry) leafRows(n *ir.Node) {
+	size := n.Size()
+	src := "xRows"
+	what := "NumInputs"
+	if n.Op == ir.OpTarget {
+		src, what = "yRows", "NumTargets"
+	}
+	if en.tile {
+		en.comment(n, "%s %s: rows r0 … r0+n-1", n.Op, n.Name)
+		name := en.declare(n, n.Name)
+		en.add(jen.Copy(jen.Id(name).Index(jen.Op(":").Id("n")), en.column(n).Index(jen.Id("r0").Op(":").Id("r0").Op("+").Id("n"))))
+		return
+	}
+	// A row holds the inputs (targets) one after another: this one starts at off.
+	off := en.e.rowOffset(n)
+	rows := jen.Id(src)
+	if off > 0 {
+		rows = jen.Id(src).Index(jen.Lit(off).Op(":"))
+	}
+	if en.row {
+		en.comment(n, "%s %s", n.Op, n.Name)
+		name := en.declare(n, n.Name)
+		lo := jen.Null()
+		if off > 0 {
+			lo = jen.Lit(off)
+		}
+		en.add(jen.Copy(jen.Id(name), jen.Id(src).Index(lo.Op(":").Lit(off+size))))
+		return
+	}
+	en.comment(n, "%s %s: row-major rows to batch-major", n.Op, n.Name)
+	name := en.declare(n, n.Name)
+	if en.e.kernels {
+		en.add(jen.Qual(KernelsPath, "Transpose"+en.e.bits).Call(jen.Id("n"), jen.Lit(size), rows, jen.Id(what), jen.Id(name), en.ld()))
+		return
+	}
+	en.add(jen.For(jen.Id("b").Op(":=").Lit(0), jen.Id("b").Op("<").Id("n"), jen.Id("b").Op("++")).Block(
+		jen.Id("row").Op(":=").Id(src).Index(jen.Id("b").Op("*").Id(what).Op("+").Lit(off).Op(":")).Index(jen.Op(":").Lit(size)),
+		jen.For(jen.List(jen.Id("f"), jen.Id("v")).Op(":=").Range().Id("row")).Block(
+			jen.Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op("+").Id("b")).Op("=").Id("v"),
+		),
+	))
+}
+
+// dropMask draws a dropout mask.
+func (en *entry) dropMask(n *ir.Node) {
+	size := n.Size()
+	en.comment(n, "%s: dropout %v, kept values scaled by 1/(1-%v) as Keras does", n.Name, n.Rate, n.Rate)
+	name := en.declare(n, n.Name)
+	en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(size), jen.Id("f").Op("++")).Block(
+		rt("DropoutMask").Call(jen.Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n")), jen.Id("rng"), lit(n.Rate))))
+}
+
+// sumBatch sums a value over the batch (and over leading dimensions down to its shape).
+func (en *entry) sumBatch(n *ir.Node) {
+	size := n.Size()
+	en.comment(n, "%s = Σ over the batch of %s", nodeName(n), nodeName(n.Args[0]))
+	name := en.declare(n, nodeName(n))
+	k := en.kernel(n.Args[0].Size())
+	v := k.val(n.Args[0])
+	en.add(k.pre...)
+	argSize := n.Args[0].Size()
+	idx, op := jen.Id("f"), en.assign(n)
+	if argSize > size {
+		// Also summed over the leading dimensions: a bias repeated at every position.
+		if op == "=" {
+			en.add(jen.Clear(jen.Id(name)))
+		}
+		idx, op = jen.Id("f").Op("%").Lit(size), "+="
+	}
+	bloop := jen.For(jen.Id("b").Op(":=").Lit(0), jen.Id("b").Op("<").Id("n"), jen.Id("b").Op("++")).Block(jen.Id("s").Op("+=").Add(v))
+	if en.row {
+		bloop = jen.Id("s").Op("=").Add(v)
+	}
+	en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(argSize), jen.Id("f").Op("++")).Block(
+		append(append(k.perF, jen.Var().Id("s").Id("T")),
+			bloop,
+			jen.Id(name).Index(idx).Op(op).Id("s"))...,
+	))
+}
+
+// spread is the adjoint of a mean: the mean's adjoint divided over the rows it averaged.
+func (en *entry) spread(n *ir.Node) {
+	size := n.Size()
+	if n.Sets == 0 {
+		en.elementwise(n)
+		return
+	}
+	en.comment(n, "%s = %s/(rows·%d) on the rows of %s, 0 elsewhere: the adjoint of the mean", nodeName(n), nodeName(n.Args[0]), size, en.setList(n.Sets))
+	name := en.declare(n, nodeName(n))
+	k := en.kernel(size)
+	s, _ := k.expr(n.Args[0])
+	en.add(k.pre...)
+	each := en.fresh(nodeName(n) + "_each")
+	en.add(jen.Id(each).Op(":=").Add(s).Op("/").Id("T").Call(jen.Add(en.count(n.Sets)).Op("*").Lit(size)))
+	en.add(jen.Clear(jen.Id(name)))
+	for _, r := range en.ranges(n.Sets) {
+		en.add(r.decl...)
+		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(size), jen.Id("f").Op("++")).Block(
+			jen.Id("row").Op(":=").Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n")),
+			jen.For(jen.Id("b").Op(":=").Add(r.lo), jen.Id("b").Op("<").Add(r.hi), jen.Id("b").Op("++")).Block(
+				jen.Id("row").Index(jen.Id("b")).Op("=").Id(each)),
+		))
+	}
+}
+
+// constVec writes a constant vector.
+func (en *entry) constVec(n *ir.Node) {
+	en.comment(n, "%s = %v", nodeName(n), n.Vec)
+	name := en.declare(n, nodeName(n))
+	for i, v := range n.Vec {
+		en.add(jen.Id(name).Index(jen.Lit(i)).Op("=").Add(lit(v)))
+	}
+}
+
+// mean averages a value over the rows of its point sets (all rows if none) and its elements.
+func (en *entry) mean(n *ir.Node) {
+	arg := n.Args[0]
+	en.comment(n, "%s = mean of %s over %s and its %d elements", nodeName(n), nodeName(arg), en.setList(n.Sets), arg.Size())
+	name := en.fresh(nodeName(n))
+	en.names[n.ID] = name
+	k := en.kernel(arg.Size())
+	v := k.val(arg)
+	en.add(k.pre...)
+	acc := en.fresh("sum_" + name)
+	en.add(jen.Var().Id(acc).Float64())
+	for _, r := range en.ranges(n.Sets) {
+		en.add(r.decl...)
+		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(arg.Size()), jen.Id("f").Op("++")).Block(
+			append(k.perF, jen.For(jen.Id("b").Op(":=").Add(r.lo), jen.Id("b").Op("<").Add(r.hi), jen.Id("b").Op("++")).Block(
+				jen.Id(acc).Op("+=").Float64().Call(v)))...,
+		))
+	}
+	en.add(jen.Id(name).Op(":=").Id("T").Call(jen.Id(acc).Op("/").Float64().Call(jen.Add(en.count(n.Sets)).Op("*").Lit(arg.Size()))))
 }
 
 // elementwise emits the loop of an elementwise node with its fused arguments inlined.
@@ -1257,16 +1273,12 @@ func (en *entry) elementwise(n *ir.Node) {
 	en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(n.Size()), jen.Id("f").Op("++")).Block(body...))
 }
 
-// actKernels lists the activations package kernels computes a batch row at a time, with
-// the bias of the layer added on the way in.
-var actKernels = map[ir.Op]string{ir.OpTanh: "BiasTanh", ir.OpSigmoid: "BiasSigmoid", ir.OpRelu: "BiasRelu", ir.OpSoftplus: "BiasSoftplus", ir.OpSin: "BiasSin"}
-
 // activationKernel emits act(z + bias) over batch rows as kernel calls when n is that
 // pattern (z a buffer, bias an unbatched value per feature, or none). It reports whether
 // it did.
 func (en *entry) activationKernel(n *ir.Node, name string) bool {
-	fn, ok := actKernels[n.Op]
-	if !ok || !en.e.kernels || !n.Batched {
+	fn := emitters[n.Op].biasKernel
+	if fn == "" || !en.e.kernels || !n.Batched {
 		return false
 	}
 	if en.row {
@@ -1560,80 +1572,17 @@ func paren(c jen.Code, prec, need int) jen.Code {
 
 func (k *kernel) fn(name string) *jen.Statement { return rt(name + k.en.e.bits) }
 
-// compute builds the expression of an op from its arguments' values.
+// compute builds the expression of an elementwise op from its arguments' values.
 func (k *kernel) compute(n *ir.Node) (jen.Code, int) {
-	a := n.Args
-	bin := func(op string, prec int, rightNeed int) (jen.Code, int) {
-		x, px := k.expr(a[0])
-		y, py := k.expr(a[1])
-		return jen.Add(paren(x, px, prec)).Op(op).Add(paren(y, py, rightNeed)), prec
-	}
-	un := func(f *jen.Statement) (jen.Code, int) {
-		x, _ := k.expr(a[0])
-		return f.Call(x), precAtom
-	}
-	switch n.Op {
-	case ir.OpAdd:
-		return bin("+", precSum, precSum)
-	case ir.OpSub:
-		return bin("-", precSum, precProd)
-	case ir.OpMul:
-		return bin("*", precProd, precProd)
-	case ir.OpDiv:
-		return bin("/", precProd, precAtom)
-	case ir.OpNeg:
-		x, px := k.expr(a[0])
-		return jen.Op("-").Add(paren(x, px, precAtom)), precAtom
-	case ir.OpTanh:
-		return un(k.fn("Tanh"))
-	case ir.OpSigmoid:
-		return un(k.fn("Sigmoid"))
-	case ir.OpSoftplus:
-		return un(k.fn("Softplus"))
-	case ir.OpExp:
-		return un(k.fn("Exp"))
-	case ir.OpLog:
-		return un(k.fn("Log"))
-	case ir.OpSin:
-		return un(k.fn("Sin"))
-	case ir.OpCos:
-		return un(k.fn("Cos"))
-	case ir.OpRelu:
-		return un(rt("Relu"))
-	case ir.OpStep:
-		return un(rt("Step"))
-	case ir.OpAbs:
-		return un(rt("Abs"))
-	case ir.OpSign:
-		return un(rt("Sign"))
-	case ir.OpClip, ir.OpInRange:
-		x, _ := k.expr(a[0])
-		name := "Clip"
-		if n.Op == ir.OpInRange {
-			name = "InRange"
-		}
-		return rt(name).Call(x, jen.Id("T").Call(lit(n.Lo)), jen.Id("T").Call(lit(n.Hi))), precAtom
-	case ir.OpSpread:
-		// s/(n·size) is the same at every element: computed once before the loop.
-		s, ps := k.expr(a[0])
-		name := k.en.fresh(nodeName(n) + "_each")
-		k.pre = append(k.pre, jen.Id(name).Op(":=").Add(paren(s, ps, precProd)).Op("/").Id("T").Call(jen.Add(k.en.count(0)).Op("*").Lit(n.Size())))
-		return jen.Id(name), precAtom
-	case ir.OpBroadcast:
-		return k.expr(a[0])
+	e := emitters[n.Op]
+	switch {
+	case e.expr != nil:
+		return e.expr(k, n)
+	case e.fn != nil:
+		x, _ := k.expr(n.Args[0])
+		return jen.Id(k.en.e.use(e.fn)).Call(x), precAtom
 	}
 	panic(fmt.Sprintf("mlc: internal error: no emitter for %s", n.Op))
-}
-
-// Emitters lists the ops codegen can emit, for the test that every op has one.
-func Emitters() []ir.Op {
-	ops := []ir.Op{ir.OpInput, ir.OpTarget, ir.OpParam, ir.OpConst, ir.OpDropMask, ir.OpMatVec, ir.OpMatTVec,
-		ir.OpOuter, ir.OpSumBatch, ir.OpMean, ir.OpSpread, ir.OpBroadcast, ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv,
-		ir.OpNeg, ir.OpTanh, ir.OpSigmoid, ir.OpSoftplus, ir.OpExp, ir.OpLog, ir.OpSin, ir.OpCos, ir.OpRelu,
-		ir.OpStep, ir.OpAbs, ir.OpSign, ir.OpClip, ir.OpInRange, ir.OpConcat, ir.OpSlice, ir.OpConstVec,
-		ir.OpPad, ir.OpCrop, ir.OpConv1D, ir.OpConv1DT, ir.OpConv1DW}
-	sort.Slice(ops, func(i, j int) bool { return ops[i] < ops[j] })
-	return ops
 }
 
 // Generate runs the whole pipeline on one source file: dsl.Parse, ir.Lower, Emit. Errors
