@@ -85,8 +85,10 @@ func init() {
 		ir.OpStep:     {expr: call("Step", false)},
 		ir.OpAbs:      {expr: call("Abs", false)},
 		ir.OpSign:     {expr: call("Sign", false)},
-		ir.OpClip:     {expr: bounds("Clip")},
-		ir.OpInRange:  {expr: bounds("InRange")},
+		ir.OpSilu: {fn: &localFunc{name: "opSilu", doc: "opSilu is silu(x) = x·σ(x) = x/(1 + e^-x), computed in float64.",
+			body: jen.Id("x").Op("/").Parens(jen.Lit(1).Op("+").Qual("math", "Exp").Call(jen.Op("-").Id("x")))}},
+		ir.OpClip:    {expr: bounds("Clip")},
+		ir.OpInRange: {expr: bounds("InRange")},
 
 		ir.OpMatVec:  {node: func(en *entry, n *ir.Node) { en.matVec(n, false) }},
 		ir.OpMatTVec: {node: func(en *entry, n *ir.Node) { en.matVec(n, true) }},

@@ -48,6 +48,7 @@ const (
 	OpConv1D              // W [Cout, K·Cin] over x [L, Cin] (already padded), stride Stride: [Lout, Cout]
 	OpConv1DT             // the transpose of conv1d: W [Cout, K·Cin], g [Lout, Cout] to [L, Cin]
 	OpConv1DW             // the kernel gradient: Σ over the batch and positions of g [Lout, Cout] ⊗ x windows: [Cout, K·Cin]
+	OpSilu                // x·σ(x), the sigmoid-weighted linear unit (swish)
 	numOps
 )
 
@@ -191,6 +192,13 @@ func opTable() [numOps]OpInfo {
 		OpAbs: {Name: "abs", Kind: Elementwise, Arity: 1, Func: "abs",
 			Eval:  unary(math.Abs),
 			Local: times(func(g *Graph, n *Node) *Node { return g.unary(OpSign, n.Args[0]) })},
+		OpSilu: {Name: "silu", Kind: Elementwise, Arity: 1, Func: "silu", Activation: true,
+			Eval: unary(func(x float64) float64 { return x / (1 + math.Exp(-x)) }),
+			Local: times(func(g *Graph, n *Node) *Node { // σ(x)·(1 + x·(1 − σ(x)))
+				x := n.Args[0]
+				s := g.unary(OpSigmoid, x)
+				return g.mul(s, g.must(OpAdd, "", x.Pos, g.Const(1), g.mul(x, g.sub(g.Const(1), s))))
+			})},
 		OpClip: {Name: "clip", Kind: Elementwise, Arity: 1,
 			Eval: func(n *Node, v []float64) float64 { return math.Min(math.Max(v[0], n.Lo), n.Hi) },
 			Local: times(func(g *Graph, n *Node) *Node {

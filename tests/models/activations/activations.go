@@ -10,7 +10,8 @@ Package activations is the model Activations of activations.ml, compiled by mlc.
 	dense3    dense 4, relu          # activations.ml:7
 	dense4    dense 4, softplus      # activations.ml:8
 	dense5    dense 4, sin           # activations.ml:9
-	dense6    dense 3                # activations.ml:10
+	dense6    dense 4, silu          # activations.ml:10
+	dense7    dense 3                # activations.ml:11
 	output u[3]
 	target y[3]
 
@@ -24,6 +25,7 @@ import (
 	"fmt"
 	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
+	"math"
 )
 
 // T is the element type of the model (dtype float64).
@@ -33,7 +35,7 @@ const (
 	NumInputs  = 5 // x[5]
 	NumOutputs = 3 // u[3]
 	NumTargets = 3 // y[3]
-	NumParams  = 119
+	NumParams  = 139
 
 	// MaxBatch is the largest batch LossGrad and Loss take: the batch size of the train
 	// statement. Predict takes any number of rows.
@@ -61,7 +63,7 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [max(50*MaxBatch, 9*PredictBatch)]T
+	work    [max(65*MaxBatch, 9*PredictBatch)]T
 	scratch [1]T
 	// grads and loss are this worker's share of the last call.
 	grads [NumParams]T
@@ -96,13 +98,17 @@ type Model struct {
 	Dense5W []T
 	// Dense5B is the bias of dense5 (activations.ml:9): [4].
 	Dense5B []T
-	// Dense6W is the kernel of dense6 (activations.ml:10): [3, 4].
+	// Dense6W is the kernel of dense6 (activations.ml:10): [4, 4].
 	Dense6W []T
-	// Dense6B is the bias of dense6 (activations.ml:10): [3].
+	// Dense6B is the bias of dense6 (activations.ml:10): [4].
 	Dense6B []T
+	// Dense7W is the kernel of dense7 (activations.ml:11): [3, 4].
+	Dense7W []T
+	// Dense7B is the bias of dense7 (activations.ml:11): [3].
+	Dense7B []T
 
 	// The gradient of the loss, in the same layout.
-	Dense1WGrad, Dense1BGrad, Dense2WGrad, Dense2BGrad, Dense3WGrad, Dense3BGrad, Dense4WGrad, Dense4BGrad, Dense5WGrad, Dense5BGrad, Dense6WGrad, Dense6BGrad []T
+	Dense1WGrad, Dense1BGrad, Dense2WGrad, Dense2BGrad, Dense3WGrad, Dense3BGrad, Dense4WGrad, Dense4BGrad, Dense5WGrad, Dense5BGrad, Dense6WGrad, Dense6BGrad, Dense7WGrad, Dense7BGrad []T
 
 	w [NumWorkers]worker
 	// rowWork is the work area of the single-row Predict.
@@ -142,10 +148,14 @@ func New() *Model {
 	m.Dense5WGrad = m.grads[84:100:100]
 	m.Dense5B = m.params[100:104:104]
 	m.Dense5BGrad = m.grads[100:104:104]
-	m.Dense6W = m.params[104:116:116]
-	m.Dense6WGrad = m.grads[104:116:116]
-	m.Dense6B = m.params[116:119:119]
-	m.Dense6BGrad = m.grads[116:119:119]
+	m.Dense6W = m.params[104:120:120]
+	m.Dense6WGrad = m.grads[104:120:120]
+	m.Dense6B = m.params[120:124:124]
+	m.Dense6BGrad = m.grads[120:124:124]
+	m.Dense7W = m.params[124:136:136]
+	m.Dense7WGrad = m.grads[124:136:136]
+	m.Dense7B = m.params[136:139:139]
+	m.Dense7BGrad = m.grads[136:139:139]
 	m.team.Init(NumWorkers, m.part)
 	return m
 }
@@ -172,8 +182,10 @@ func (m *Model) Init(rng *mlrt.RNG) {
 	mlrt.Zeros(m.Dense4B)
 	mlrt.GlorotUniform(m.Dense5W, 4, 4, rng)
 	mlrt.Zeros(m.Dense5B)
-	mlrt.GlorotUniform(m.Dense6W, 4, 3, rng)
+	mlrt.GlorotUniform(m.Dense6W, 4, 4, rng)
 	mlrt.Zeros(m.Dense6B)
+	mlrt.GlorotUniform(m.Dense7W, 4, 3, rng)
+	mlrt.Zeros(m.Dense7B)
 }
 
 func (m *Model) NumInputs() int {
@@ -403,15 +415,26 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	}
 	kernels.BiasSin64(dense5, dense5, 0.0)
 
-	// dense6_Wx = dense6_W·dense5: [3] from [4] (activations.ml:10)
-	dense6_Wx := m.rowWork[5:8]
-	kernels.GemmNT64(3, 1, 4, m.Dense6W, 4, dense5, 4, dense6_Wx, false)
+	// dense6_Wx = dense6_W·dense5: [4] from [4] (activations.ml:10)
+	dense6_Wx := m.rowWork[5:9]
+	kernels.GemmNT64(4, 1, 4, m.Dense6W, 4, dense5, 4, dense6_Wx, false)
 
-	// u = dense6_Wx + dense6_b (activations.ml:10)
+	// dense6 = silu(dense6_Wx + dense6_b) (activations.ml:10)
+	dense6 := m.rowWork[0:4]
+	for f := 0; f < 4; f++ {
+		dense6_b_f := m.Dense6B[f]
+		dense6[f] = opSilu(dense6_Wx[f] + dense6_b_f)
+	}
+
+	// dense7_Wx = dense7_W·dense6: [3] from [4] (activations.ml:11)
+	dense7_Wx := m.rowWork[5:8]
+	kernels.GemmNT64(3, 1, 4, m.Dense7W, 4, dense6, 4, dense7_Wx, false)
+
+	// u = dense7_Wx + dense7_b (activations.ml:11)
 	u := m.rowWork[0:3]
 	for f := 0; f < 3; f++ {
-		dense6_b_f := m.Dense6B[f]
-		u[f] = dense6_Wx[f] + dense6_b_f
+		dense7_b_f := m.Dense7B[f]
+		u[f] = dense7_Wx[f] + dense7_b_f
 	}
 	// The outputs.
 	copy(dstRows[:NumOutputs], u)
@@ -473,18 +496,33 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 		kernels.BiasSin64(dense5[f*PredictBatch:][:n], dense5_Wx[f*PredictBatch:], m.Dense5B[f])
 	}
 
-	// dense6_Wx = dense6_W·dense5: [3] from [4] (activations.ml:10)
-	dense6_Wx := w.work[5*PredictBatch : 8*PredictBatch]
-	kernels.GemmNN64(3, 4, n, m.Dense6W, dense5, PredictBatch, dense6_Wx, PredictBatch, false)
+	// dense6_Wx = dense6_W·dense5: [4] from [4] (activations.ml:10)
+	dense6_Wx := w.work[5*PredictBatch : 9*PredictBatch]
+	kernels.GemmNN64(4, 4, n, m.Dense6W, dense5, PredictBatch, dense6_Wx, PredictBatch, false)
 
-	// u = dense6_Wx + dense6_b (activations.ml:10)
-	u := w.work[0*PredictBatch : 3*PredictBatch]
-	for f := 0; f < 3; f++ {
-		out := u[f*PredictBatch:][:n]
+	// dense6 = silu(dense6_Wx + dense6_b) (activations.ml:10)
+	dense6 := w.work[0*PredictBatch : 4*PredictBatch]
+	for f := 0; f < 4; f++ {
+		out := dense6[f*PredictBatch:][:n]
 		r_dense6_Wx := dense6_Wx[f*PredictBatch:][:len(out)]
 		dense6_b_f := m.Dense6B[f]
 		for b := range out {
-			out[b] = r_dense6_Wx[b] + dense6_b_f
+			out[b] = opSilu(r_dense6_Wx[b] + dense6_b_f)
+		}
+	}
+
+	// dense7_Wx = dense7_W·dense6: [3] from [4] (activations.ml:11)
+	dense7_Wx := w.work[5*PredictBatch : 8*PredictBatch]
+	kernels.GemmNN64(3, 4, n, m.Dense7W, dense6, PredictBatch, dense7_Wx, PredictBatch, false)
+
+	// u = dense7_Wx + dense7_b (activations.ml:11)
+	u := w.work[0*PredictBatch : 3*PredictBatch]
+	for f := 0; f < 3; f++ {
+		out := u[f*PredictBatch:][:n]
+		r_dense7_Wx := dense7_Wx[f*PredictBatch:][:len(out)]
+		dense7_b_f := m.Dense7B[f]
+		for b := range out {
+			out[b] = r_dense7_Wx[b] + dense7_b_f
 		}
 	}
 	// The outputs, row-major.
@@ -547,26 +585,41 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 		kernels.BiasSin64(dense5[f*MaxBatch:][:n], dense5_Wx[f*MaxBatch:], m.Dense5B[f])
 	}
 
-	// dense6_Wx = dense6_W·dense5: [3] from [4] (activations.ml:10)
-	dense6_Wx := w.work[5*MaxBatch : 8*MaxBatch]
-	kernels.GemmNN64(3, 4, n, m.Dense6W, dense5, MaxBatch, dense6_Wx, MaxBatch, false)
+	// dense6_Wx = dense6_W·dense5: [4] from [4] (activations.ml:10)
+	dense6_Wx := w.work[5*MaxBatch : 9*MaxBatch]
+	kernels.GemmNN64(4, 4, n, m.Dense6W, dense5, MaxBatch, dense6_Wx, MaxBatch, false)
 
-	// u = dense6_Wx + dense6_b (activations.ml:10)
-	u := w.work[0*MaxBatch : 3*MaxBatch]
-	for f := 0; f < 3; f++ {
-		out := u[f*MaxBatch:][:n]
+	// dense6 = silu(dense6_Wx + dense6_b) (activations.ml:10)
+	dense6 := w.work[0*MaxBatch : 4*MaxBatch]
+	for f := 0; f < 4; f++ {
+		out := dense6[f*MaxBatch:][:n]
 		r_dense6_Wx := dense6_Wx[f*MaxBatch:][:len(out)]
 		dense6_b_f := m.Dense6B[f]
 		for b := range out {
-			out[b] = r_dense6_Wx[b] + dense6_b_f
+			out[b] = opSilu(r_dense6_Wx[b] + dense6_b_f)
 		}
 	}
 
-	// target y: row-major rows to batch-major (activations.ml:11)
+	// dense7_Wx = dense7_W·dense6: [3] from [4] (activations.ml:11)
+	dense7_Wx := w.work[5*MaxBatch : 8*MaxBatch]
+	kernels.GemmNN64(3, 4, n, m.Dense7W, dense6, MaxBatch, dense7_Wx, MaxBatch, false)
+
+	// u = dense7_Wx + dense7_b (activations.ml:11)
+	u := w.work[0*MaxBatch : 3*MaxBatch]
+	for f := 0; f < 3; f++ {
+		out := u[f*MaxBatch:][:n]
+		r_dense7_Wx := dense7_Wx[f*MaxBatch:][:len(out)]
+		dense7_b_f := m.Dense7B[f]
+		for b := range out {
+			out[b] = r_dense7_Wx[b] + dense7_b_f
+		}
+	}
+
+	// target y: row-major rows to batch-major (activations.ml:12)
 	y := w.work[5*MaxBatch : 8*MaxBatch]
 	kernels.Transpose64(n, 3, yRows, NumTargets, y, MaxBatch)
 
-	// sub = u - y (activations.ml:12)
+	// sub = u - y (activations.ml:13)
 	sub := w.work[9*MaxBatch : 12*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := sub[f*MaxBatch:][:n]
@@ -577,15 +630,28 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 		}
 	}
 
-	// loss = mean of sq_err over the batch and its 3 elements (activations.ml:12)
-	var sum_loss float64
+	// loss_mse = mean of sq_err over the batch and its 3 elements (activations.ml:13)
+	var sum_loss_mse float64
 	for f := 0; f < 3; f++ {
 		r_sub := sub[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
-			sum_loss += float64(r_sub[b] * r_sub[b])
+			sum_loss_mse += float64(r_sub[b] * r_sub[b])
 		}
 	}
-	loss := T(sum_loss / float64(total*3))
+	loss_mse := T(sum_loss_mse / float64(total*3))
+
+	// mean = mean of silu over the batch and its 3 elements (activations.ml:13)
+	var sum_mean float64
+	for f := 0; f < 3; f++ {
+		r_u_2 := u[f*MaxBatch:][:n]
+		for b := 0; b < n; b++ {
+			sum_mean += float64(opSilu(r_u_2[b]))
+		}
+	}
+	mean := T(sum_mean / float64(total*3))
+
+	// loss = loss_mse + 0.1·mean (activations.ml:13)
+	loss := loss_mse + 0.1*mean
 	// The outputs, row-major.
 	if predRows != nil {
 		kernels.Transpose64(NumOutputs, n, u, MaxBatch, predRows, NumOutputs)
@@ -686,14 +752,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		kernels.BiasSin64(dense5[f*MaxBatch:][:n], dense5_z[f*MaxBatch:], 0.0)
 	}
 
-	// dense6_Wx = dense6_W·dense5: [3] from [4] (activations.ml:10)
-	dense6_Wx := w.work[37*MaxBatch : 40*MaxBatch]
-	kernels.GemmNN64(3, 4, n, m.Dense6W, dense5, MaxBatch, dense6_Wx, MaxBatch, false)
+	// dense6_Wx = dense6_W·dense5: [4] from [4] (activations.ml:10)
+	dense6_Wx := w.work[37*MaxBatch : 41*MaxBatch]
+	kernels.GemmNN64(4, 4, n, m.Dense6W, dense5, MaxBatch, dense6_Wx, MaxBatch, false)
 
-	// u = dense6_Wx + dense6_b (activations.ml:10)
-	u := w.work[40*MaxBatch : 43*MaxBatch]
-	for f := 0; f < 3; f++ {
-		out := u[f*MaxBatch:][:n]
+	// dense6_z = dense6_Wx + dense6_b (activations.ml:10)
+	dense6_z := w.work[41*MaxBatch : 45*MaxBatch]
+	for f := 0; f < 4; f++ {
+		out := dense6_z[f*MaxBatch:][:n]
 		r_dense6_Wx := dense6_Wx[f*MaxBatch:][:len(out)]
 		dense6_b_f := m.Dense6B[f]
 		for b := range out {
@@ -701,12 +767,37 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// target y: row-major rows to batch-major (activations.ml:11)
-	y := w.work[37*MaxBatch : 40*MaxBatch]
+	// dense6 = silu(dense6_z) (activations.ml:10)
+	dense6 := w.work[37*MaxBatch : 41*MaxBatch]
+	for f := 0; f < 4; f++ {
+		out := dense6[f*MaxBatch:][:n]
+		r_dense6_z := dense6_z[f*MaxBatch:][:len(out)]
+		for b := range out {
+			out[b] = opSilu(r_dense6_z[b])
+		}
+	}
+
+	// dense7_Wx = dense7_W·dense6: [3] from [4] (activations.ml:11)
+	dense7_Wx := w.work[45*MaxBatch : 48*MaxBatch]
+	kernels.GemmNN64(3, 4, n, m.Dense7W, dense6, MaxBatch, dense7_Wx, MaxBatch, false)
+
+	// u = dense7_Wx + dense7_b (activations.ml:11)
+	u := w.work[48*MaxBatch : 51*MaxBatch]
+	for f := 0; f < 3; f++ {
+		out := u[f*MaxBatch:][:n]
+		r_dense7_Wx := dense7_Wx[f*MaxBatch:][:len(out)]
+		dense7_b_f := m.Dense7B[f]
+		for b := range out {
+			out[b] = r_dense7_Wx[b] + dense7_b_f
+		}
+	}
+
+	// target y: row-major rows to batch-major (activations.ml:12)
+	y := w.work[45*MaxBatch : 48*MaxBatch]
 	kernels.Transpose64(n, 3, yRows, NumTargets, y, MaxBatch)
 
-	// sub = u - y (activations.ml:12)
-	sub := w.work[43*MaxBatch : 46*MaxBatch]
+	// sub = u - y (activations.ml:13)
+	sub := w.work[51*MaxBatch : 54*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := sub[f*MaxBatch:][:n]
 		r_u := u[f*MaxBatch:][:len(out)]
@@ -716,29 +807,51 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// loss = mean of sq_err over the batch and its 3 elements (activations.ml:12)
-	var sum_loss float64
+	// loss_mse = mean of sq_err over the batch and its 3 elements (activations.ml:13)
+	var sum_loss_mse float64
 	for f := 0; f < 3; f++ {
 		r_sub := sub[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
-			sum_loss += float64(r_sub[b] * r_sub[b])
+			sum_loss_mse += float64(r_sub[b] * r_sub[b])
 		}
 	}
-	loss := T(sum_loss / float64(total*3))
+	loss_mse := T(sum_loss_mse / float64(total*3))
 
-	// d_u = 2·sub·1/(n·3)
-	d_u := w.work[37*MaxBatch : 40*MaxBatch]
+	// mean = mean of silu over the batch and its 3 elements (activations.ml:13)
+	var sum_mean float64
+	for f := 0; f < 3; f++ {
+		r_u_2 := u[f*MaxBatch:][:n]
+		for b := 0; b < n; b++ {
+			sum_mean += float64(opSilu(r_u_2[b]))
+		}
+	}
+	mean := T(sum_mean / float64(total*3))
+
+	// loss = loss_mse + 0.1·mean (activations.ml:13)
+	loss := loss_mse + 0.1*mean
+
+	// u_sigmoid = sigmoid(u) (activations.ml:11)
+	u_sigmoid := w.work[45*MaxBatch : 48*MaxBatch]
+	for f := 0; f < 3; f++ {
+		kernels.BiasSigmoid64(u_sigmoid[f*MaxBatch:][:n], u[f*MaxBatch:], 0.0)
+	}
+
+	// d_u = 0.1/(n·3)·u_sigmoid·(1 + u·(1 - u_sigmoid)) + 2·sub·1/(n·3)
+	d_u := w.work[54*MaxBatch : 57*MaxBatch]
+	spread_each := 0.1 / T(total*3)
 	d_sq_err_each := 1.0 / T(total*3)
 	for f := 0; f < 3; f++ {
 		out := d_u[f*MaxBatch:][:n]
+		r_u_sigmoid := u_sigmoid[f*MaxBatch:][:len(out)]
+		r_u_3 := u[f*MaxBatch:][:len(out)]
 		r_sub_2 := sub[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = 2.0 * r_sub_2[b] * d_sq_err_each
+			out[b] = spread_each*r_u_sigmoid[b]*(1.0+r_u_3[b]*(1.0-r_u_sigmoid[b])) + 2.0*r_sub_2[b]*d_sq_err_each
 		}
 	}
 
 	// d_u = Σ over the batch of d_u
-	d_u_2 := w.grads[116:119]
+	d_u_2 := w.grads[136:139]
 	for f := 0; f < 3; f++ {
 		r_d_u := d_u[f*MaxBatch:][:n]
 		var s T
@@ -748,16 +861,53 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		d_u_2[f] = s
 	}
 
-	// d_dense6_W = Σ over the batch of d_u ⊗ dense5: [3, 4] (activations.ml:10)
-	d_dense6_W := w.grads[104:116]
-	kernels.GemmNT64(3, 4, n, d_u, MaxBatch, dense5, MaxBatch, d_dense6_W, false)
+	// d_dense7_W = Σ over the batch of d_u ⊗ dense6: [3, 4] (activations.ml:11)
+	d_dense7_W := w.grads[124:136]
+	kernels.GemmNT64(3, 4, n, d_u, MaxBatch, dense6, MaxBatch, d_dense7_W, false)
 
-	// d_dense5 = dense6_Wᵀ·d_u: [4] from [3] (activations.ml:10)
-	d_dense5 := w.work[29*MaxBatch : 33*MaxBatch]
-	kernels.GemmTN64(3, 4, n, m.Dense6W, d_u, MaxBatch, d_dense5, MaxBatch, false)
+	// d_dense6 = dense7_Wᵀ·d_u: [4] from [3] (activations.ml:11)
+	d_dense6 := w.work[37*MaxBatch : 41*MaxBatch]
+	kernels.GemmTN64(3, 4, n, m.Dense7W, d_u, MaxBatch, d_dense6, MaxBatch, false)
+
+	// dense6_z_sigmoid = sigmoid(dense6_z) (activations.ml:10)
+	dense6_z_sigmoid := w.work[57*MaxBatch : 61*MaxBatch]
+	for f := 0; f < 4; f++ {
+		kernels.BiasSigmoid64(dense6_z_sigmoid[f*MaxBatch:][:n], dense6_z[f*MaxBatch:], 0.0)
+	}
+
+	// d_dense6_z = d_dense6·dense6_z_sigmoid·(1 + dense6_z·(1 - dense6_z_sigmoid)) (activations.ml:11)
+	d_dense6_z := w.work[61*MaxBatch : 65*MaxBatch]
+	for f := 0; f < 4; f++ {
+		out := d_dense6_z[f*MaxBatch:][:n]
+		r_d_dense6 := d_dense6[f*MaxBatch:][:len(out)]
+		r_dense6_z_sigmoid := dense6_z_sigmoid[f*MaxBatch:][:len(out)]
+		r_dense6_z_2 := dense6_z[f*MaxBatch:][:len(out)]
+		for b := range out {
+			out[b] = r_d_dense6[b] * r_dense6_z_sigmoid[b] * (1.0 + r_dense6_z_2[b]*(1.0-r_dense6_z_sigmoid[b]))
+		}
+	}
+
+	// d_dense6_z = Σ over the batch of d_dense6_z (activations.ml:11)
+	d_dense6_z_2 := w.grads[120:124]
+	for f := 0; f < 4; f++ {
+		r_d_dense6_z := d_dense6_z[f*MaxBatch:][:n]
+		var s T
+		for b := 0; b < n; b++ {
+			s += r_d_dense6_z[b]
+		}
+		d_dense6_z_2[f] = s
+	}
+
+	// d_dense6_W = Σ over the batch of d_dense6_z ⊗ dense5: [4, 4] (activations.ml:10)
+	d_dense6_W := w.grads[104:120]
+	kernels.GemmNT64(4, 4, n, d_dense6_z, MaxBatch, dense5, MaxBatch, d_dense6_W, false)
+
+	// d_dense5 = dense6_Wᵀ·d_dense6_z: [4] from [4] (activations.ml:10)
+	d_dense5 := w.work[41*MaxBatch : 45*MaxBatch]
+	kernels.GemmTN64(4, 4, n, m.Dense6W, d_dense6_z, MaxBatch, d_dense5, MaxBatch, false)
 
 	// d_dense5_z = d_dense5·cos(dense5_z) (activations.ml:10)
-	d_dense5_z := w.work[46*MaxBatch : 50*MaxBatch]
+	d_dense5_z := w.work[37*MaxBatch : 41*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := d_dense5_z[f*MaxBatch:][:n]
 		r_d_dense5 := d_dense5[f*MaxBatch:][:len(out)]
@@ -783,7 +933,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNT64(4, 4, n, d_dense5_z, MaxBatch, dense4, MaxBatch, d_dense5_W, false)
 
 	// d_dense4 = dense5_Wᵀ·d_dense5_z: [4] from [4] (activations.ml:9)
-	d_dense4 := w.work[33*MaxBatch : 37*MaxBatch]
+	d_dense4 := w.work[57*MaxBatch : 61*MaxBatch]
 	kernels.GemmTN64(4, 4, n, m.Dense5W, d_dense5_z, MaxBatch, d_dense4, MaxBatch, false)
 
 	// d_dense4_z = d_dense4·sigmoid(dense4_z) (activations.ml:9)
@@ -813,11 +963,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNT64(4, 4, n, d_dense4_z, MaxBatch, dense3, MaxBatch, d_dense4_W, false)
 
 	// d_dense3 = dense4_Wᵀ·d_dense4_z: [4] from [4] (activations.ml:8)
-	d_dense3 := w.work[21*MaxBatch : 25*MaxBatch]
+	d_dense3 := w.work[61*MaxBatch : 65*MaxBatch]
 	kernels.GemmTN64(4, 4, n, m.Dense4W, d_dense4_z, MaxBatch, d_dense3, MaxBatch, false)
 
 	// d_dense3_z = d_dense3·step(dense3_z) (activations.ml:8)
-	d_dense3_z := w.work[46*MaxBatch : 50*MaxBatch]
+	d_dense3_z := w.work[33*MaxBatch : 37*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := d_dense3_z[f*MaxBatch:][:n]
 		r_d_dense3 := d_dense3[f*MaxBatch:][:len(out)]
@@ -843,11 +993,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNT64(4, 4, n, d_dense3_z, MaxBatch, dense2, MaxBatch, d_dense3_W, false)
 
 	// d_dense2 = dense3_Wᵀ·d_dense3_z: [4] from [4] (activations.ml:7)
-	d_dense2 := w.work[25*MaxBatch : 29*MaxBatch]
+	d_dense2 := w.work[41*MaxBatch : 45*MaxBatch]
 	kernels.GemmTN64(4, 4, n, m.Dense3W, d_dense3_z, MaxBatch, d_dense2, MaxBatch, false)
 
 	// d_dense2_z = d_dense2·dense2·(1 - dense2) (activations.ml:7)
-	d_dense2_z := w.work[33*MaxBatch : 37*MaxBatch]
+	d_dense2_z := w.work[21*MaxBatch : 25*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
 		r_d_dense2 := d_dense2[f*MaxBatch:][:len(out)]
@@ -873,11 +1023,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNT64(4, 4, n, d_dense2_z, MaxBatch, dense1, MaxBatch, d_dense2_W, false)
 
 	// d_dense1 = dense2_Wᵀ·d_dense2_z: [4] from [4] (activations.ml:6)
-	d_dense1 := w.work[5*MaxBatch : 9*MaxBatch]
+	d_dense1 := w.work[37*MaxBatch : 41*MaxBatch]
 	kernels.GemmTN64(4, 4, n, m.Dense2W, d_dense2_z, MaxBatch, d_dense1, MaxBatch, false)
 
 	// d_dense1_z = d_dense1·(1 - dense1·dense1) (activations.ml:6)
-	d_dense1_z := w.work[29*MaxBatch : 33*MaxBatch]
+	d_dense1_z := w.work[25*MaxBatch : 29*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
 		r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
@@ -906,4 +1056,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		kernels.Transpose64(NumOutputs, n, u, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
+}
+
+// opSilu is silu(x) = x·σ(x) = x/(1 + e^-x), computed in float64.
+func opSilu(v T) T {
+	x := float64(v)
+	return T(x / (1 + math.Exp(-x)))
 }

@@ -7,7 +7,8 @@ dense  4, sigmoid
 dense  4, relu
 dense  4, softplus
 dense  4, sin
+dense  4, silu
 dense  3 -> u
 target y[3]
-loss   mse(u, y)
+loss   mse(u, y) + 0.1 * mean(silu(u))
 train  batch = 8
