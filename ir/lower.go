@@ -128,6 +128,7 @@ type lowerer struct {
 	scope map[string]*binding
 	// the layer statements in order, with repeats expanded
 	layers []*dsl.LayerStmt
+	specs  []*layerSpec // the layers read, once
 	loss   *dsl.LossStmt
 	lets   []*dsl.LetStmt
 	// layerLimit is set once the layers went past MaxLayers (reported once)
@@ -296,6 +297,23 @@ func (l *lowerer) run() {
 	if len(l.errs) > 0 {
 		return
 	}
+	in := l.inputShape()
+	if in == nil {
+		return
+	}
+	if len(l.layers) == 0 {
+		l.errorf(l.m.Inputs[0].Pos, "the model has no layers")
+		return
+	}
+	l.specs = l.layerSpecs(in)
+	if len(l.errs) > 0 {
+		return
+	}
+	last := l.specs[len(l.specs)-1]
+	l.m.Output = &Tensor{Name: "output", Shape: last.shape.out, Pos: last.stmt.Pos}
+	if last.stmt.Output != nil {
+		l.m.Output.Name = last.stmt.Output.Name
+	}
 	l.m.Infer = l.buildPass(false)
 	if len(l.errs) > 0 {
 		return
@@ -344,6 +362,24 @@ func (l *lowerer) unusedLets() {
 		}
 		walk(s.Value)
 	}
+}
+
+// inputShape is the shape of the first layer's input: the one input, or several scalars
+// and vectors one after another.
+func (l *lowerer) inputShape() []int {
+	in := l.m.Inputs
+	total := 0
+	for _, t := range in {
+		if len(t.Shape) > 2 || len(t.Shape) == 2 && len(in) > 1 {
+			l.errorf(t.Pos, "input %s has shape %v: inputs are vectors, scalars, or one [steps, channels] series", t.Name, t.Shape)
+			return nil
+		}
+		total += t.Size()
+	}
+	if len(in) == 1 {
+		return in[0].Shape
+	}
+	return []int{total}
 }
 
 func shapeOrScalar(s []int) []int {
@@ -662,19 +698,15 @@ func (l *lowerer) boolExpr(e dsl.Expr) bool {
 // linear is the identity. Set in init, after Ops.
 var activations map[string]Op
 
-// buildPass lowers the layer stack and the loss into a fresh graph. Parameters are created
-// on the first call (inference) and shared by the second (training).
+// buildPass builds the graph of one pass from the layer specs and the loss: inference
+// (dropout off) or training.
 func (l *lowerer) buildPass(training bool) *Pass {
+	first := !training // the inference pass is built first; it names the loss terms
 	g := NewGraph()
 	pass := &Pass{Graph: g}
-	in := l.m.Inputs
 	values := map[string]*Node{}
 	var cols []*Node
-	for _, t := range in {
-		if len(t.Shape) > 2 || len(t.Shape) == 2 && len(in) > 1 {
-			l.errorf(t.Pos, "input %s has shape %v: inputs are vectors, scalars, or one [steps, channels] series", t.Name, t.Shape)
-			return nil
-		}
+	for _, t := range l.m.Inputs {
 		leaf := g.Leaf(OpInput, t.Name, t.Shape, true, t.Pos)
 		values[t.Name] = leaf
 		cols = append(cols, leaf)
@@ -682,121 +714,18 @@ func (l *lowerer) buildPass(training bool) *Pass {
 	x := cols[0]
 	if len(cols) > 1 {
 		// Several inputs feed the first layer as one vector: [x; t].
-		x = g.must(OpConcat, strings.ToLower(l.m.Name)+"_in", in[0].Pos, cols...)
+		x = g.must(OpConcat, strings.ToLower(l.m.Name)+"_in", l.m.Inputs[0].Pos, cols...)
 	}
-	counts := map[string]int{}
-	firstPass := !training
-	paramIdx := 0
-	for _, s := range l.layers {
-		kind := s.Kind.Name
-		counts[kind]++
-		name := fmt.Sprintf("%s%d", kind, counts[kind])
-		var desc []string
-		switch kind {
-		case "conv1d":
-			c, ok := l.convArgs(s, x)
-			if !ok {
-				return nil
-			}
-			desc = append(desc, c.desc...)
-			cin := x.Shape[1]
-			var w, b *Param
-			if firstPass {
-				w = l.newParam(name+"_W", []int{c.filters, c.kernel * cin}, "glorot_uniform", c.kernel*cin, c.kernel*c.filters, name, s.Pos)
-				b = l.newParam(name+"_b", []int{c.filters}, "zeros", c.kernel*cin, c.kernel*c.filters, name, s.Pos)
-			} else {
-				w, b = l.m.Params[paramIdx], l.m.Params[paramIdx+1]
-			}
-			paramIdx += 2
-			if len(l.errs) > 0 {
-				return nil
-			}
-			xp := g.Pad(x, c.padL, c.padR, name+"_in")
-			y := g.Conv(OpConv1D, g.ParamNode(w), xp, c.kernel, c.stride, xp.Shape[0], name+"_Wx", s.Pos)
-			z := g.must(OpAdd, name+"_z", s.Pos, y, g.ParamNode(b))
-			x = z
-			if op := activations[c.act]; op >= 0 {
-				x = g.must(op, name, s.Pos, z)
-			}
-		case "dense":
-			units, act, ok := l.denseArgs(s)
-			if !ok {
-				return nil
-			}
-			if len(x.Shape) != 1 {
-				l.errorf(s.Kind.Pos, "dense takes a vector; its input is %s (a series from conv1d or a shaped input)", shapeStr(x))
-				return nil
-			}
-			desc = append(desc, fmt.Sprint(units))
-			if act != "linear" {
-				desc = append(desc, act)
-			}
-			fanIn := x.Size()
-			var w, b *Param
-			if firstPass {
-				w = l.newParam(name+"_W", []int{units, fanIn}, "glorot_uniform", fanIn, units, name, s.Pos)
-				b = l.newParam(name+"_b", []int{units}, "zeros", fanIn, units, name, s.Pos)
-			} else {
-				w, b = l.m.Params[paramIdx], l.m.Params[paramIdx+1]
-			}
-			paramIdx += 2
-			if len(l.errs) > 0 {
-				return nil
-			}
-			wx, err := g.Apply(OpMatVec, name+"_Wx", s.Pos, g.ParamNode(w), x)
-			if err != nil {
-				l.errorf(s.Pos, "%s: %v", name, err)
-				return nil
-			}
-			z := g.must(OpAdd, name+"_z", s.Pos, wx, g.ParamNode(b))
-			x = z
-			if op := activations[act]; op >= 0 {
-				x = g.must(op, name, s.Pos, z)
-			}
-		case "dropout":
-			rate, ok := l.dropoutArgs(s)
-			if !ok {
-				return nil
-			}
-			desc = append(desc, fmt.Sprint(rate))
-			if training {
-				mask := g.DropMask(x, rate, name+"_mask", s.Pos)
-				x = g.must(OpMul, name, s.Pos, x, mask)
-			}
-		default:
-			l.errorf(s.Kind.Pos, "unknown layer '%s'; expected dense, conv1d or dropout", kind)
-			return nil
-		}
-		if firstPass {
-			l.m.Layers = append(l.m.Layers, &Layer{Name: name, Desc: kind + " " + strings.Join(desc, ", "), Pos: s.Pos})
-		}
-		if s.Output != nil {
-			if firstPass && !l.declare(s.Output, &binding{kind: "output", shape: x.Shape, pos: s.Output.Pos}) {
-				return nil
-			}
-			x.Name = s.Output.Name
-			x.Pos = s.Output.Pos
-			values[s.Output.Name] = x
+	for _, sp := range l.specs {
+		param := func(i int) *Node { return g.ParamNode(sp.params[i]) }
+		x = sp.kind.build(g, sp, x, param, training)
+		if out := sp.stmt.Output; out != nil {
+			x.Name, x.Pos = out.Name, out.Pos
+			values[out.Name] = x
 		}
 	}
-	if len(l.layers) == 0 {
-		l.errorf(in[0].Pos, "the model has no layers")
-		return nil
-	}
+	x.Name = l.m.Output.Name
 	pass.Pred = x
-	if firstPass {
-		last := l.layers[len(l.layers)-1]
-		name := x.Name
-		if last.Output == nil {
-			name = "output"
-		}
-		l.m.Output = &Tensor{Name: name, Shape: x.Shape, Pos: last.Pos}
-		if l.m.Output.Name != x.Name {
-			x.Name = "output"
-		}
-	} else {
-		x.Name = l.m.Output.Name
-	}
 	for _, t := range l.m.Targets {
 		values[t.Name] = g.Leaf(OpTarget, t.Name, t.Shape, true, t.Pos)
 	}
@@ -822,7 +751,7 @@ func (l *lowerer) buildPass(training bool) *Pass {
 		values[s.Name.Name] = v
 	}
 	if l.loss == nil {
-		if firstPass {
+		if first {
 			l.errorf(l.end(), "expected a 'loss' statement")
 		}
 		return pass
@@ -833,7 +762,7 @@ func (l *lowerer) buildPass(training bool) *Pass {
 	}
 	var names []string
 	pass.Terms, names = le.terms(l.loss.Expr, loss)
-	if firstPass {
+	if first {
 		l.m.TermNames = names
 	}
 	if len(loss.Shape) != 0 || loss.Batched {
@@ -846,151 +775,6 @@ func (l *lowerer) buildPass(training bool) *Pass {
 	loss.Name = "loss"
 	pass.Loss = loss
 	return pass
-}
-
-// maxParams bounds a model's parameter count: the generated code holds them in arrays
-// (parameters, gradients, and a gradient per worker).
-const maxParams = 1 << 24
-
-func (l *lowerer) newParam(name string, shape []int, init string, fanIn, fanOut int, layer string, pos dsl.Pos) *Param {
-	if n := size(shape); n > maxParams || l.m.NumParams+n > maxParams {
-		l.errorf(pos, "%s would bring the model to %d parameters; mlc's limit is %d", name, l.m.NumParams+n, maxParams)
-		shape = []int{1}
-	}
-	p := &Param{Name: name, Shape: shape, Offset: l.m.NumParams, Init: init, FanIn: fanIn, FanOut: fanOut, Layer: layer, Pos: pos}
-	l.m.Params = append(l.m.Params, p)
-	l.m.NumParams += p.Size()
-	return p
-}
-
-// denseArgs reads `dense UNITS[, ACTIVATION]` (also units = N, activation = NAME).
-func (l *lowerer) denseArgs(s *dsl.LayerStmt) (units int, act string, ok bool) {
-	act = "linear"
-	for i, a := range s.Args {
-		switch {
-		case a.Name == nil && i == 0, a.Name != nil && a.Name.Name == "units":
-			if units, ok = l.intExpr(a.Value, "a number of units"); !ok {
-				return 0, "", false
-			}
-		case a.Name == nil, a.Name != nil && a.Name.Name == "activation":
-			id, isID := a.Value.(*dsl.Ident)
-			if !isID {
-				l.errorf(a.Value.ExprPos(), "expected an activation (%s)", keys(activations))
-				return 0, "", false
-			}
-			if _, known := activations[id.Name]; !known {
-				l.errorf(id.Pos, "unknown activation '%s'; expected one of %s", id.Name, keys(activations))
-				return 0, "", false
-			}
-			act = id.Name
-		default:
-			l.errorf(a.Name.Pos, "dense has no argument '%s'; expected units or activation", a.Name.Name)
-			return 0, "", false
-		}
-	}
-	if units == 0 {
-		l.errorf(s.Kind.Pos, "expected the number of units after dense, as in 'dense 20, tanh'")
-		return 0, "", false
-	}
-	return units, act, true
-}
-
-// convSpec is a conv1d layer's settings.
-type convSpec struct {
-	filters, kernel, stride, padL, padR int
-	act                                 string
-	desc                                []string
-}
-
-// convArgs reads `conv1d FILTERS, kernel = K[, stride = S][, padding = same|valid][, ACT]`
-// and checks it against the input x [steps, channels].
-func (l *lowerer) convArgs(s *dsl.LayerStmt, x *Node) (c convSpec, ok bool) {
-	if len(x.Shape) != 2 {
-		l.errorf(s.Kind.Pos, "conv1d takes a series [steps, channels]; its input is %s", shapeStr(x))
-		return c, false
-	}
-	c.stride, c.act = 1, "linear"
-	padding := "valid"
-	var kernelPos dsl.Pos
-	for i, a := range s.Args {
-		name := ""
-		if a.Name != nil {
-			name = a.Name.Name
-		}
-		switch {
-		case name == "" && i == 0, name == "filters":
-			if c.filters, ok = l.intExpr(a.Value, "a number of filters"); !ok {
-				return c, false
-			}
-		case name == "kernel", name == "kernel_size":
-			kernelPos = a.Value.ExprPos()
-			if c.kernel, ok = l.intExpr(a.Value, "a kernel size"); !ok {
-				return c, false
-			}
-		case name == "stride", name == "strides":
-			if c.stride, ok = l.intExpr(a.Value, "a stride"); !ok {
-				return c, false
-			}
-		case name == "padding":
-			id, isID := a.Value.(*dsl.Ident)
-			if !isID || id.Name != "same" && id.Name != "valid" {
-				l.errorf(a.Value.ExprPos(), "expected padding = same or padding = valid")
-				return c, false
-			}
-			padding = id.Name
-		case name == "", name == "activation":
-			id, isID := a.Value.(*dsl.Ident)
-			if !isID {
-				l.errorf(a.Value.ExprPos(), "expected an activation (%s)", keys(activations))
-				return c, false
-			}
-			if _, known := activations[id.Name]; !known {
-				l.errorf(id.Pos, "unknown activation '%s'; expected one of %s", id.Name, keys(activations))
-				return c, false
-			}
-			c.act = id.Name
-		default:
-			l.errorf(a.Name.Pos, "conv1d has no argument '%s'; expected filters, kernel, stride, padding or activation", name)
-			return c, false
-		}
-	}
-	if c.filters == 0 || c.kernel == 0 {
-		l.errorf(s.Kind.Pos, "expected conv1d FILTERS, kernel = K, as in 'conv1d 32, kernel = 10, padding = same, relu'")
-		return c, false
-	}
-	steps := x.Shape[0]
-	if padding == "same" {
-		// Keras/TensorFlow: out = ceil(steps/stride); an odd total pad puts the extra row
-		// on the right, so an even kernel pads (k-1)/2 on the left and k/2 on the right.
-		out := (steps + c.stride - 1) / c.stride
-		total := max((out-1)*c.stride+c.kernel-steps, 0)
-		c.padL, c.padR = total/2, total-total/2
-	} else if c.kernel > steps {
-		l.errorf(kernelPos, "conv1d: kernel %d is longer than its input of %d steps (padding = valid)", c.kernel, steps)
-		return c, false
-	}
-	c.desc = []string{fmt.Sprint(c.filters), fmt.Sprintf("kernel = %d", c.kernel)}
-	if c.stride != 1 {
-		c.desc = append(c.desc, fmt.Sprintf("stride = %d", c.stride))
-	}
-	c.desc = append(c.desc, "padding = "+padding)
-	if c.act != "linear" {
-		c.desc = append(c.desc, c.act)
-	}
-	return c, true
-}
-
-func (l *lowerer) dropoutArgs(s *dsl.LayerStmt) (float64, bool) {
-	if len(s.Args) != 1 || s.Args[0].Name != nil && s.Args[0].Name.Name != "rate" {
-		l.errorf(s.Kind.Pos, "expected a dropout rate, as in 'dropout 0.2'")
-		return 0, false
-	}
-	v, ok := l.constExpr(s.Args[0].Value)
-	if ok && (v < 0 || v >= 1) {
-		l.errorf(s.Args[0].Value.ExprPos(), "expected a dropout rate in [0, 1), found %v", v)
-		return 0, false
-	}
-	return v, ok
 }
 
 // lossLowerer turns a loss expression into graph nodes.

@@ -1,0 +1,390 @@
+package ir
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/mlc-go/mlc/dsl"
+)
+
+// layerKind is one kind of layer: its arguments and how it lowers to ops. Adding a layer
+// is adding a row to layerKinds.
+type layerKind struct {
+	// usage is an example of the statement, for messages: dense 20, tanh.
+	usage string
+	// args are the layer's arguments: named, or given in order without a name (positional).
+	args []argSpec
+	// check reads the arguments against the layer's input shape and returns the output
+	// shape, the parameters to make and a description, or what is wrong (at the argument
+	// it names, else at the layer).
+	check func(a layerArgs, in []int) (layerShape, *layerErr)
+	// build adds the layer's ops to g: x is its input, p(i) reads its parameter i (in the
+	// order check gave them). Dropout differs in training.
+	build func(g *Graph, sp *layerSpec, x *Node, p func(i int) *Node, training bool) *Node
+}
+
+// argKind is what an argument's value must be.
+type argKind int
+
+const (
+	argCount      argKind = iota // an integer from 1 to maxSize
+	argRate                      // a number in [0, 1)
+	argActivation                // one of activations
+	argChoice                    // one of argSpec.choices
+)
+
+// argSpec is one argument of a layer.
+type argSpec struct {
+	name       string
+	aliases    []string // other names Keras users write (kernel_size for kernel)
+	positional int      // its place among the unnamed arguments, or -1: named only
+	kind       argKind
+	what       string   // what it is, for messages: "a number of units"
+	choices    []string // for argChoice
+	def        string   // the default ("" with required: none)
+	required   bool
+}
+
+// layerArgs are a layer's arguments as read: counts and rates as numbers, names as text,
+// and where each was written.
+type layerArgs struct {
+	num  map[string]float64
+	text map[string]string
+	pos  map[string]dsl.Pos
+}
+
+// layerErr is what a layer's check found wrong, and the argument to blame ("": the layer).
+type layerErr struct{ arg, msg string }
+
+func errorAt(arg, format string, args ...any) *layerErr {
+	return &layerErr{arg, fmt.Sprintf(format, args...)}
+}
+
+// layerShape is what check finds: the output shape, the parameters and a description.
+type layerShape struct {
+	out    []int
+	params []paramSpec
+	desc   []string // dense 20, tanh: the parts after the layer's name
+}
+
+// paramSpec is a parameter a layer needs.
+type paramSpec struct {
+	suffix         string // W, b: the parameter is named dense1_W
+	shape          []int
+	init           string // glorot_uniform or zeros
+	fanIn, fanOut  int
+	padL, padR     int // conv1d: padding of the input (set by check)
+	kernel, stride int
+}
+
+// layerSpec is one layer statement with its arguments read, once: the graphs of both passes
+// are built from it.
+type layerSpec struct {
+	stmt   *dsl.LayerStmt
+	kind   *layerKind
+	name   string // dense1, conv1d2, dropout1
+	args   layerArgs
+	shape  layerShape
+	params []*Param
+}
+
+var layerKinds = map[string]*layerKind{
+	"dense": {
+		usage: "dense 20, tanh",
+		args: []argSpec{
+			{name: "units", positional: 0, kind: argCount, what: "a number of units", required: true},
+			{name: "activation", positional: 1, kind: argActivation, def: "linear"},
+		},
+		check: func(a layerArgs, in []int) (layerShape, *layerErr) {
+			if len(in) != 1 {
+				return layerShape{}, errorAt("", "dense takes a vector; its input is %s (a series from conv1d or a shaped input)", shapeText(in))
+			}
+			units, fanIn := int(a.num["units"]), in[0]
+			desc := []string{fmt.Sprint(units)}
+			if act := a.text["activation"]; act != "linear" {
+				desc = append(desc, act)
+			}
+			return layerShape{out: []int{units}, desc: desc, params: []paramSpec{
+				{suffix: "W", shape: []int{units, fanIn}, init: "glorot_uniform", fanIn: fanIn, fanOut: units},
+				{suffix: "b", shape: []int{units}, init: "zeros", fanIn: fanIn, fanOut: units},
+			}}, nil
+		},
+		build: func(g *Graph, sp *layerSpec, x *Node, p func(int) *Node, _ bool) *Node {
+			pos := sp.stmt.Pos
+			wx := g.must(OpMatVec, sp.name+"_Wx", pos, p(0), x)
+			z := g.must(OpAdd, sp.name+"_z", pos, wx, p(1))
+			return activate(g, sp, z)
+		},
+	},
+	"conv1d": {
+		usage: "conv1d 32, kernel = 10, padding = same, relu",
+		args: []argSpec{
+			{name: "filters", positional: 0, kind: argCount, what: "a number of filters", required: true},
+			{name: "kernel", aliases: []string{"kernel_size"}, positional: -1, kind: argCount, what: "a kernel size", required: true},
+			{name: "stride", aliases: []string{"strides"}, positional: -1, kind: argCount, what: "a stride", def: "1"},
+			{name: "padding", positional: -1, kind: argChoice, choices: []string{"same", "valid"}, def: "valid"},
+			{name: "activation", positional: 1, kind: argActivation, def: "linear"},
+		},
+		check: func(a layerArgs, in []int) (layerShape, *layerErr) {
+			if len(in) != 2 {
+				return layerShape{}, errorAt("", "conv1d takes a series [steps, channels]; its input is %s", shapeText(in))
+			}
+			filters, k, stride := int(a.num["filters"]), int(a.num["kernel"]), int(a.num["stride"])
+			steps, cin := in[0], in[1]
+			var padL, padR int
+			if a.text["padding"] == "same" {
+				// Keras/TensorFlow: out = ceil(steps/stride); an odd total pad puts the extra
+				// row on the right, so an even kernel pads (k-1)/2 on the left and k/2 on the right.
+				out := (steps + stride - 1) / stride
+				total := max((out-1)*stride+k-steps, 0)
+				padL, padR = total/2, total-total/2
+			} else if k > steps {
+				return layerShape{}, errorAt("kernel", "conv1d: kernel %d is longer than its input of %d steps (padding = valid)", k, steps)
+			}
+			desc := []string{fmt.Sprint(filters), fmt.Sprintf("kernel = %d", k)}
+			if stride != 1 {
+				desc = append(desc, fmt.Sprintf("stride = %d", stride))
+			}
+			desc = append(desc, "padding = "+a.text["padding"])
+			if act := a.text["activation"]; act != "linear" {
+				desc = append(desc, act)
+			}
+			lout := (steps+padL+padR-k)/stride + 1
+			conv := paramSpec{padL: padL, padR: padR, kernel: k, stride: stride}
+			w, b := conv, conv
+			w.suffix, w.shape, w.init, w.fanIn, w.fanOut = "W", []int{filters, k * cin}, "glorot_uniform", k*cin, k*filters
+			b.suffix, b.shape, b.init, b.fanIn, b.fanOut = "b", []int{filters}, "zeros", k*cin, k*filters
+			return layerShape{out: []int{lout, filters}, desc: desc, params: []paramSpec{w, b}}, nil
+		},
+		build: func(g *Graph, sp *layerSpec, x *Node, p func(int) *Node, _ bool) *Node {
+			c, pos := sp.shape.params[0], sp.stmt.Pos
+			xp := g.Pad(x, c.padL, c.padR, sp.name+"_in")
+			y := g.Conv(OpConv1D, p(0), xp, c.kernel, c.stride, xp.Shape[0], sp.name+"_Wx", pos)
+			return activate(g, sp, g.must(OpAdd, sp.name+"_z", pos, y, p(1)))
+		},
+	},
+	"dropout": {
+		usage: "dropout 0.2",
+		args:  []argSpec{{name: "rate", positional: 0, kind: argRate, what: "a dropout rate", required: true}},
+		check: func(a layerArgs, in []int) (layerShape, *layerErr) {
+			return layerShape{out: in, desc: []string{fmt.Sprint(a.num["rate"])}}, nil
+		},
+		build: func(g *Graph, sp *layerSpec, x *Node, _ func(int) *Node, training bool) *Node {
+			if !training {
+				return x // Keras' inverted dropout: nothing at inference
+			}
+			mask := g.DropMask(x, sp.args.num["rate"], sp.name+"_mask", sp.stmt.Pos)
+			return g.must(OpMul, sp.name, sp.stmt.Pos, x, mask)
+		},
+	},
+}
+
+// activate applies the layer's activation to z; linear is none.
+func activate(g *Graph, sp *layerSpec, z *Node) *Node {
+	if op := activations[sp.args.text["activation"]]; op >= 0 {
+		return g.must(op, sp.name, sp.stmt.Pos, z)
+	}
+	return z
+}
+
+// readArgs reads a layer statement's arguments against its kind's table, reporting what
+// does not fit at its position.
+func (l *lowerer) readArgs(s *dsl.LayerStmt, k *layerKind) (layerArgs, bool) {
+	kindName := s.Kind.Name
+	a := layerArgs{num: map[string]float64{}, text: map[string]string{}, pos: map[string]dsl.Pos{}}
+	var names []string
+	byName := map[string]*argSpec{}
+	for i := range k.args {
+		spec := &k.args[i]
+		names = append(names, spec.name)
+		byName[spec.name] = spec
+		for _, alias := range spec.aliases {
+			byName[alias] = spec
+		}
+	}
+	given := map[string]bool{}
+	unnamed := 0
+	for _, arg := range s.Args {
+		var spec *argSpec
+		if arg.Name != nil {
+			spec = byName[arg.Name.Name]
+			if spec == nil {
+				l.errorf(arg.Name.Pos, "%s has no argument '%s'; expected %s", kindName, arg.Name.Name, orList(names))
+				return a, false
+			}
+		} else {
+			for i := range k.args {
+				if k.args[i].positional == unnamed {
+					spec = &k.args[i]
+				}
+			}
+			unnamed++
+			if spec == nil {
+				l.errorf(arg.Value.ExprPos(), "%s takes no more arguments without a name; expected %s = ..., as in '%s'", kindName, orList(names), k.usage)
+				return a, false
+			}
+		}
+		if given[spec.name] {
+			l.errorf(arg.Value.ExprPos(), "%s: %s is given twice", kindName, spec.name)
+			return a, false
+		}
+		given[spec.name] = true
+		a.pos[spec.name] = arg.Value.ExprPos()
+		if !l.readArg(arg.Value, spec, a) {
+			return a, false
+		}
+	}
+	for _, spec := range k.args {
+		if given[spec.name] {
+			continue
+		}
+		if spec.required {
+			l.errorf(s.Kind.Pos, "%s needs %s (%s), as in '%s'", kindName, spec.what, spec.name, k.usage)
+			return a, false
+		}
+		switch spec.kind {
+		case argActivation, argChoice:
+			a.text[spec.name] = spec.def
+		default:
+			a.num[spec.name], _ = parseFloat(spec.def)
+		}
+	}
+	return a, true
+}
+
+// readArg reads one argument's value into a.
+func (l *lowerer) readArg(e dsl.Expr, spec *argSpec, a layerArgs) bool {
+	switch spec.kind {
+	case argCount:
+		v, ok := l.intExpr(e, spec.what)
+		a.num[spec.name] = float64(v)
+		return ok
+	case argRate:
+		v, ok := l.constExpr(e)
+		if ok && (v < 0 || v >= 1) {
+			l.errorf(e.ExprPos(), "expected %s in [0, 1), found %v", spec.what, v)
+			return false
+		}
+		a.num[spec.name] = v
+		return ok
+	case argActivation:
+		id, isID := e.(*dsl.Ident)
+		if !isID {
+			l.errorf(e.ExprPos(), "expected an activation (%s)", keys(activations))
+			return false
+		}
+		if _, known := activations[id.Name]; !known {
+			l.errorf(id.Pos, "unknown activation '%s'; expected one of %s", id.Name, keys(activations))
+			return false
+		}
+		a.text[spec.name] = id.Name
+	case argChoice:
+		id, isID := e.(*dsl.Ident)
+		if !isID || !contains(spec.choices, id.Name) {
+			var opts []string
+			for _, c := range spec.choices {
+				opts = append(opts, spec.name+" = "+c)
+			}
+			l.errorf(e.ExprPos(), "expected %s", orList(opts))
+			return false
+		}
+		a.text[spec.name] = id.Name
+	}
+	return true
+}
+
+// layerSpecs reads every layer statement once, in order, with the shapes flowing from the
+// model's input: the layers' names, descriptions, parameters and output shapes.
+func (l *lowerer) layerSpecs(in []int) []*layerSpec {
+	var specs []*layerSpec
+	counts := map[string]int{}
+	for _, s := range l.layers {
+		k := layerKinds[s.Kind.Name]
+		if k == nil {
+			var kinds []string
+			for name := range layerKinds {
+				kinds = append(kinds, name)
+			}
+			sort.Strings(kinds)
+			l.errorf(s.Kind.Pos, "unknown layer '%s'; expected %s", s.Kind.Name, orList(kinds))
+			return nil
+		}
+		counts[s.Kind.Name]++
+		sp := &layerSpec{stmt: s, kind: k, name: fmt.Sprintf("%s%d", s.Kind.Name, counts[s.Kind.Name])}
+		args, ok := l.readArgs(s, k)
+		if !ok {
+			return nil
+		}
+		sp.args = args
+		shape, bad := k.check(args, in)
+		if bad != nil {
+			pos, ok := args.pos[bad.arg]
+			if !ok {
+				pos = s.Kind.Pos
+			}
+			l.errorf(pos, "%s", bad.msg)
+			return nil
+		}
+		sp.shape = shape
+		for _, p := range shape.params {
+			sp.params = append(sp.params, l.newParam(sp.name+"_"+p.suffix, p.shape, p.init, p.fanIn, p.fanOut, sp.name, s.Pos))
+		}
+		if len(l.errs) > 0 {
+			return nil
+		}
+		l.m.Layers = append(l.m.Layers, &Layer{Name: sp.name, Desc: s.Kind.Name + " " + strings.Join(shape.desc, ", "), Pos: s.Pos})
+		if s.Output != nil && !l.declare(s.Output, &binding{kind: "output", shape: shape.out, pos: s.Output.Pos}) {
+			return nil
+		}
+		specs = append(specs, sp)
+		in = shape.out
+	}
+	return specs
+}
+
+// maxParams bounds a model's parameter count: the generated code holds them in arrays
+// (parameters, gradients, and a gradient per worker).
+const maxParams = 1 << 24
+
+func (l *lowerer) newParam(name string, shape []int, init string, fanIn, fanOut int, layer string, pos dsl.Pos) *Param {
+	if n := size(shape); n > maxParams || l.m.NumParams+n > maxParams {
+		l.errorf(pos, "%s would bring the model to %d parameters; mlc's limit is %d", name, l.m.NumParams+n, maxParams)
+		shape = []int{1}
+	}
+	p := &Param{Name: name, Shape: shape, Offset: l.m.NumParams, Init: init, FanIn: fanIn, FanOut: fanOut, Layer: layer, Pos: pos}
+	l.m.Params = append(l.m.Params, p)
+	l.m.NumParams += p.Size()
+	return p
+}
+
+func shapeText(s []int) string {
+	if len(s) == 0 {
+		return "a scalar"
+	}
+	return "[" + strings.Trim(strings.ReplaceAll(fmt.Sprint(s), " ", ", "), "[]") + "]"
+}
+
+// orList is "a, b or c".
+func orList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func parseFloat(s string) (float64, bool) {
+	var v float64
+	_, err := fmt.Sscan(s, &v)
+	return v, err == nil && !math.IsNaN(v)
+}
