@@ -1,0 +1,95 @@
+package ir
+
+import "github.com/mlc-go/mlc/dsl"
+
+// Model is a lowered .ml file: its declarations, its parameters and two graphs. Infer is
+// the network as used for prediction (dropout off); Train is the training pass (dropout
+// on) with the gradient of the loss with respect to every parameter.
+type Model struct {
+	Name    string
+	NamePos dsl.Pos // where the model statement names it
+	Source  string  // the file name as given to dsl.Parse
+	DType   string  // float32 or float64
+
+	Inputs  []*Tensor
+	Targets []*Tensor
+	Output  *Tensor // the network's output, what Predict returns
+	Params  []*Param
+	Layers  []*Layer
+
+	// NumParams is the length of the flat parameter vector.
+	NumParams int
+
+	Infer *Pass
+	Train *Pass
+
+	Metrics    []string
+	Optimizers []*Optimizer
+	Settings   Settings
+
+	// PointSets are the `points` statements, in order. A model with point sets is trained
+	// full-batch on them (a physics-informed network); the batch is all their points, the
+	// sets one after another.
+	PointSets []*PointSet
+	// TermNames names the terms of the loss (its top-level sum), as Pass.Terms.
+	TermNames []string
+}
+
+// PointSet is a named set of points: the input columns and the values known there.
+type PointSet struct {
+	Name  string
+	Known []*Tensor // per-point known values, e.g. u_bd; each [1]
+	Pos   dsl.Pos
+}
+
+// Tensor is a declared input, target or output.
+type Tensor struct {
+	Name  string
+	Shape []int
+	Pos   dsl.Pos
+}
+
+// Size is the number of values per sample.
+func (t *Tensor) Size() int { return size(t.Shape) }
+
+// Layer records a layer for documentation in generated code.
+type Layer struct {
+	Name string // dense1, dropout1, ...
+	Desc string // "dense 20, tanh"
+	Pos  dsl.Pos
+}
+
+// Pass is one graph with its roots: the prediction, the loss and, for training, the
+// gradient of the loss with respect to each of Model.Params (same order).
+type Pass struct {
+	Graph *Graph
+	Pred  *Node
+	Loss  *Node
+	Grads []*Node
+	// Terms are the summands of the loss, named by Model.TermNames.
+	Terms []*Node
+}
+
+// Optimizer is one step of the optimizer schedule, e.g. adam(lr = 1e-3).
+type Optimizer struct {
+	Name string
+	Args map[string]float64
+	Pos  dsl.Pos
+}
+
+// Settings are the training settings of the `train` statement, with Keras' defaults.
+type Settings struct {
+	// StopRelChange and StopPatience are stop_when(rel_change < X, patience = N): stop a
+	// full-batch run when the loss moved less than X·loss over the last N steps.
+	StopRelChange float64
+	StopPatience  int
+
+	Epochs          int
+	Batch           int
+	BatchGiven      bool // the train statement set the batch
+	ValidationSplit float64
+	Shuffle         bool
+	Seed            uint64
+	Patience        int // 0: no early stopping
+	RestoreBest     bool
+}
