@@ -1,0 +1,478 @@
+package codegen
+
+// The generated file's declarations and public API: constants, the Model type, its
+// methods, the workers' share of a call, and the train and optimizer settings.
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/mlc-go/mlc/ir"
+)
+
+func (e *emitter) file(pkg string) {
+	if len(e.m.PointSets) > 0 {
+		e.pointsFile(pkg)
+		return
+	}
+	m, f := e.m, e.f
+	var doc strings.Builder
+	fmt.Fprintf(&doc, "Package %s is the model %s of %s, compiled by mlc.\n\n", pkg, m.Name, e.source())
+	for _, in := range m.Inputs {
+		fmt.Fprintf(&doc, "\tinput  %s%s\n", in.Name, shapeComment(in.Shape))
+	}
+	for _, l := range m.Layers {
+		fmt.Fprintf(&doc, "\t%-9s %-22s # %s\n", l.Name, l.Desc, e.loc(l.Pos.Line))
+	}
+	fmt.Fprintf(&doc, "\toutput %s%s\n", m.Output.Name, shapeComment(m.Output.Shape))
+	for _, t := range m.Targets {
+		fmt.Fprintf(&doc, "\ttarget %s%s\n", t.Name, shapeComment(t.Shape))
+	}
+	doc.WriteString("\nParameters live in one flat vector (Params) with a named view per tensor; a dense\n" +
+		"kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of\n" +
+		"sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).")
+	f.PackageComment(doc.String())
+
+	f.Commentf("T is the element type of the model (dtype %s).", m.DType)
+	f.Type().Id("T").Op("=").Id("float" + e.bits)
+
+	out := m.Output
+	nInputs, nTargets := 0, 0
+	var inDesc, targetDesc []string
+	for _, in := range m.Inputs {
+		nInputs += in.Size()
+		inDesc = append(inDesc, in.Name+shapeComment(in.Shape))
+	}
+	for _, t := range m.Targets {
+		nTargets += t.Size()
+		targetDesc = append(targetDesc, t.Name+shapeComment(t.Shape))
+	}
+	targets := jen.Id("NumTargets").Op("=").Lit(nTargets)
+	if len(targetDesc) > 0 {
+		targets.Comment(rowLayout(targetDesc))
+	}
+	f.Const().Defs(
+		jen.Id("NumInputs").Op("=").Lit(nInputs).Comment(rowLayout(inDesc)),
+		jen.Id("NumOutputs").Op("=").Lit(out.Size()).Comment(out.Name+shapeComment(out.Shape)),
+		targets,
+		jen.Id("NumParams").Op("=").Lit(m.NumParams),
+		jen.Line().Comment("MaxBatch is the largest batch LossGrad and Loss take: the batch size of the train").
+			Line().Comment("statement. Predict takes any number of rows.").Line().
+			Id("MaxBatch").Op("=").Lit(e.maxBatch),
+		jen.Comment("NumWorkers is how many goroutines share a call: a batch is split between them when it"),
+		jen.Comment("has at least minSplit rows; prediction over many rows always uses them all."),
+		jen.Id("NumWorkers").Op("=").Lit(numWorkers),
+		jen.Id("minSplit").Op("=").Lit(minSplit),
+	)
+
+	// Plans first: their sizes set the struct's scratch areas.
+	predPlan := ir.Schedule(m.Infer.Graph, []*ir.Node{m.Infer.Pred})
+	var lossPlan, gradPlan *ir.Plan
+	if m.Infer.Loss != nil {
+		lossPlan = ir.Schedule(m.Infer.Graph, []*ir.Node{m.Infer.Pred, m.Infer.Loss})
+		gradPlan = ir.Schedule(m.Train.Graph, append([]*ir.Node{m.Train.Pred, m.Train.Loss}, m.Train.Grads...))
+	}
+	for _, p := range []*ir.Plan{predPlan, lossPlan, gradPlan} {
+		if p != nil {
+			e.workRows = max(e.workRows, p.Rows)
+		}
+	}
+	e.predictRows = predPlan.Rows
+	e.predictBatch = predictBatchFor(e.maxBatch, predPlan.Rows, e.bits)
+	f.Const().Defs(
+		jen.Comment("PredictBatch is how many rows a worker runs through the network at a time in Predict:"),
+		jen.Comment("as many as keep that pass's intermediate values within about 128 KB, at least MaxBatch."),
+		jen.Id("PredictBatch").Op("=").Lit(e.predictBatch),
+	)
+	var methods []jen.Code
+	methods = append(methods, e.rowEntry(predPlan))
+	methods = append(methods, e.entry("predictBatch", "predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).",
+		m.Infer, predPlan, false, false))
+	if lossPlan != nil {
+		methods = append(methods, e.entry("lossBatch", "lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.",
+			m.Infer, lossPlan, true, false))
+		methods = append(methods, e.entry("lossGradBatch", "lossGradBatch runs the training pass on n ≤ MaxBatch rows: the loss, its gradient into the\n"+
+			"Grad views, and the outputs into pred if not nil. rng draws the dropout masks; nil turns\ndropout off.",
+			m.Train, gradPlan, true, true))
+	}
+
+	e.modelType()
+	e.publicMethods(lossPlan != nil)
+	e.trainingSetup()
+	for _, c := range methods {
+		f.Add(c)
+		f.Line()
+	}
+}
+
+// rowLayout describes a row of Predict's or Loss's x or y: the declared tensors, one after
+// another.
+func rowLayout(desc []string) string {
+	if len(desc) > 1 {
+		return strings.Join(desc, ", ") + ", one after another in a row"
+	}
+	return strings.Join(desc, "")
+}
+
+// rowOffset is where input or target n starts in a row of x or y: the sizes of the tensors
+// declared before it.
+func (e *emitter) rowOffset(n *ir.Node) int {
+	list := e.m.Inputs
+	if n.Op == ir.OpTarget {
+		list = e.m.Targets
+	}
+	off := 0
+	for _, t := range list {
+		if t.Name == n.Name {
+			return off
+		}
+		off += t.Size()
+	}
+	panic("mlc: internal error: no input or target " + n.Name)
+}
+
+// paramFields are the Model fields every generated model has: the flat parameter and
+// gradient vectors and a named view of each tensor in both.
+func (e *emitter) paramFields() []jen.Code {
+	fields := []jen.Code{
+		jen.Id("params").Index(jen.Id("NumParams")).Id("T"),
+		jen.Id("grads").Index(jen.Id("NumParams")).Id("T"),
+		jen.Line(),
+	}
+	for _, p := range e.m.Params {
+		fields = append(fields, jen.Commentf("%s is %s of %s (%s): %s.", exported(p.Name), paramRole(p), p.Layer, e.loc(p.Pos.Line), shapeComment(p.Shape)))
+		fields = append(fields, jen.Id(exported(p.Name)).Index().Id("T"))
+	}
+	fields = append(fields, jen.Line(), jen.Comment("The gradient of the loss, in the same layout."))
+	names := make([]jen.Code, len(e.m.Params))
+	for i, p := range e.m.Params {
+		names[i] = jen.Id(gradName(p))
+	}
+	return append(fields, jen.List(names...).Index().Id("T"), jen.Line())
+}
+
+// paramViews sets the named views of a new model m.
+func (e *emitter) paramViews() []jen.Code {
+	var body []jen.Code
+	for _, p := range e.m.Params {
+		lo, hi := p.Offset, p.Offset+p.Size()
+		body = append(body,
+			jen.Id("m").Dot(exported(p.Name)).Op("=").Id("m").Dot("params").Index(jen.Lit(lo).Op(":").Lit(hi).Op(":").Lit(hi)),
+			jen.Id("m").Dot(gradName(p)).Op("=").Id("m").Dot("grads").Index(jen.Lit(lo).Op(":").Lit(hi).Op(":").Lit(hi)))
+	}
+	return body
+}
+
+func (e *emitter) modelType() {
+	m, f := e.m, e.f
+	fields := e.paramFields()
+	fields = append(fields,
+		jen.Id("w").Index(jen.Id("NumWorkers")).Id("worker"),
+		jen.Comment("rowWork is the work area of the single-row Predict."),
+		jen.Id("rowWork").Index(jen.Lit(e.predictRows)).Id("T"),
+		jen.Comment("The arguments of the current call, for the workers."),
+		jen.List(jen.Id("cx"), jen.Id("cy"), jen.Id("cpred")).Index().Id("T"),
+		jen.Id("cn").Int(),
+		jen.Id("crng").Index(jen.Id("NumWorkers")).Op("*").Qual(RuntimePath, "RNG"),
+		jen.Comment("team runs the workers' parts of a call: worker 0 on the caller's goroutine, the"),
+		jen.Comment("others on goroutines of their own that stay awake between calls (mlrt.Team)."),
+		jen.Id("team").Qual(RuntimePath, "Team"),
+		jen.Id("job").Id("job"),
+		jen.Comment("batches deals Predict's batches to the workers as they finish one (mlrt.Chunks)."),
+		jen.Id("batches").Qual(RuntimePath, "Chunks"),
+	)
+	e.jobType()
+	e.workerType(false)
+	f.Commentf("Model holds the parameters of %s, their gradient and the scratch space of its passes.", m.Name)
+	f.Comment("A Model is not safe for concurrent use; make one per goroutine.")
+	f.Type().Id("Model").Struct(fields...)
+
+	body := append([]jen.Code{jen.Id("m").Op(":=").Op("&").Id("Model").Values()}, e.paramViews()...)
+	body = append(body, jen.Id("m").Dot("team").Dot("Init").Call(jen.Id("NumWorkers"), jen.Id("m").Dot("part")), jen.Return(jen.Id("m")))
+	f.Comment("New returns a model with zero parameters; call Init or load weights.")
+	f.Func().Id("New").Params().Op("*").Id("Model").Block(body...)
+	f.Line()
+}
+
+// jobType declares what a worker can be asked to do.
+func (e *emitter) jobType() {
+	e.f.Comment("job is what a worker is asked to do with its share of a call.")
+	e.f.Type().Id("job").Int()
+	e.f.Const().Defs(jen.Id("jobPredict").Id("job").Op("=").Iota(), jen.Id("jobLoss"), jen.Id("jobLossGrad"))
+}
+
+// workerType declares the scratch space of one goroutine's passes.
+func (e *emitter) workerType(tiles bool) {
+	work := jen.Id("work").Index(jen.Lit(e.workRows).Op("*").Id("MaxBatch")).Id("T")
+	if e.predictBatch > 0 {
+		work = jen.Id("work").Index(jen.Max(jen.Lit(e.workRows).Op("*").Id("MaxBatch"), jen.Lit(e.predictRows).Op("*").Id("PredictBatch"))).Id("T")
+	}
+	fields := []jen.Code{
+		jen.Comment("work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it."),
+		work,
+		jen.Id("scratch").Index(jen.Lit(max(e.uSize, 1))).Id("T"),
+		jen.Comment("grads and loss are this worker's share of the last call."),
+		jen.Id("grads").Index(jen.Id("NumParams")).Id("T"),
+		jen.Id("loss").Float64(),
+	}
+	if tiles {
+		fields = append(fields, jen.Id("terms").Index(jen.Id("NumTerms")).Float64())
+	} else {
+		fields = append(fields, jen.Comment("rng draws this worker's dropout masks (worker 0 uses the caller's)."), jen.Id("rng").Qual(RuntimePath, "RNG"))
+	}
+	e.f.Comment("worker is the scratch space of the passes one goroutine runs.")
+	e.f.Type().Id("worker").Struct(fields...)
+	e.f.Line()
+}
+
+func paramRole(p *ir.Param) string {
+	if p.Init == "zeros" {
+		return "the bias"
+	}
+	return "the kernel"
+}
+
+func recv() *jen.Statement { return jen.Id("m").Op("*").Id("Model") }
+
+func (e *emitter) publicMethods(hasLoss bool) {
+	m, f := e.m, e.f
+	e.commonMethods()
+	for _, c := range []string{"NumInputs", "NumOutputs", "NumTargets", "MaxBatch"} {
+		f.Func().Params(recv()).Id(c).Params().Int().Block(jen.Return(jen.Id(c)))
+	}
+	f.Line()
+	e.batchMethods(m, f, hasLoss)
+}
+
+// commonMethods are Params, Grads and Init, the same for every model.
+func (e *emitter) commonMethods() {
+	m, f := e.m, e.f
+	f.Comment("Params is the flat parameter vector; the named fields are views into it.")
+	f.Func().Params(recv()).Id("Params").Params().Index().Id("T").Block(jen.Return(jen.Id("m").Dot("params").Index(jen.Op(":"))))
+	f.Comment("Grads is the gradient of the loss as left by the last LossGrad, laid out as Params.")
+	f.Func().Params(recv()).Id("Grads").Params().Index().Id("T").Block(jen.Return(jen.Id("m").Dot("grads").Index(jen.Op(":"))))
+	f.Line()
+
+	var init []jen.Code
+	for _, p := range m.Params {
+		if p.Init == "zeros" {
+			init = append(init, rt("Zeros").Call(jen.Id("m").Dot(exported(p.Name))))
+		} else {
+			init = append(init, rt("GlorotUniform").Call(jen.Id("m").Dot(exported(p.Name)), jen.Lit(p.FanIn), jen.Lit(p.FanOut), jen.Id("rng")))
+		}
+	}
+	f.Comment("Init sets the parameters as Keras does: Glorot-uniform kernels, zero biases.")
+	f.Func().Params(recv()).Id("Init").Params(jen.Id("rng").Op("*").Qual(RuntimePath, "RNG")).Block(init...)
+	f.Line()
+}
+
+func (e *emitter) batchMethods(m *ir.Model, f *jen.File, hasLoss bool) {
+	mm := func(name string) *jen.Statement { return jen.Id("m").Dot(name) }
+	f.Comment("Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst")
+	f.Comment("(NumOutputs values a row). The workers take batches of up to PredictBatch rows as")
+	f.Comment("they finish one, so a core slowed by other work does fewer; each row's outputs are")
+	f.Comment("the same whichever worker computes them. It allocates nothing.")
+	rows := func(method, arg, width string) jen.Code {
+		return rt("CheckRows").Call(jen.Lit(e.m.Name+"."+method), jen.Lit(arg), jen.Len(jen.Id(arg)), jen.Id("n"), jen.Id(width))
+	}
+	f.Func().Params(recv()).Id("Predict").Params(jen.List(jen.Id("dst"), jen.Id("x")).Index().Id("T"), jen.Id("n").Int()).Block(
+		rows("Predict", "x", "NumInputs"),
+		rows("Predict", "dst", "NumOutputs"),
+		jen.If(jen.Id("n").Op("==").Lit(0)).Block(jen.Return()),
+		jen.If(jen.Id("n").Op("==").Lit(1)).Block(
+			mm("predictRow").Call(jen.Id("dst"), jen.Id("x")),
+			jen.Return(),
+		),
+		jen.List(mm("cx"), mm("cpred"), mm("cn")).Op("=").List(jen.Id("x"), jen.Id("dst"), jen.Id("n")),
+		jen.Comment("Batches of PredictBatch rows, or of n/NumWorkers when that is fewer: every worker gets some."),
+		mm("batches").Dot("Reset").Call(jen.Id("n"), jen.Min(jen.Id("PredictBatch"), jen.Parens(jen.Id("n").Op("+").Id("NumWorkers").Op("-").Lit(1)).Op("/").Id("NumWorkers"))),
+		mm("run").Call(jen.Id("jobPredict"), jen.Id("n").Op(">=").Id("minSplit")),
+		jen.List(mm("cx"), mm("cpred")).Op("=").List(jen.Nil(), jen.Nil()),
+	)
+	f.Line()
+	if hasLoss {
+		check := func(method string) jen.Code {
+			return jen.If(jen.Id("n").Op("<").Lit(1).Op("||").Id("n").Op(">").Id("MaxBatch")).Block(
+				jen.Panic(jen.Qual("fmt", "Sprintf").Call(jen.Lit(e.m.Name+"."+method+": batch of %d rows; want 1 to %d"), jen.Id("n"), jen.Id("MaxBatch")))).
+				Line().Add(rows(method, "x", "NumInputs")).
+				Line().Add(rows(method, "y", "NumTargets")).
+				Line().If(jen.Id("pred").Op("!=").Nil()).Block(rows(method, "pred", "NumOutputs"))
+		}
+		f.Comment("Loss is the mean loss of n ≤ MaxBatch rows in inference mode (no dropout). y holds")
+		f.Comment("NumTargets values a row; pred, if not nil, receives the outputs.")
+		f.Func().Params(recv()).Id("Loss").Params(jen.List(jen.Id("x"), jen.Id("y")).Index().Id("T"), jen.Id("n").Int(), jen.Id("pred").Index().Id("T")).Float64().Block(
+			check("Loss"),
+			jen.List(mm("cx"), mm("cy"), mm("cn"), mm("cpred")).Op("=").List(jen.Id("x"), jen.Id("y"), jen.Id("n"), jen.Id("pred")),
+			mm("run").Call(jen.Id("jobLoss"), jen.Id("n").Op(">=").Id("minSplit")),
+			jen.List(mm("cx"), mm("cy"), mm("cpred")).Op("=").List(jen.Nil(), jen.Nil(), jen.Nil()),
+			jen.Id("loss").Op(":=").Lit(0.0),
+			jen.For(jen.Id("k").Op(":=").Range().Id("m").Dot("w")).Block(jen.Id("loss").Op("+=").Id("m").Dot("w").Index(jen.Id("k")).Dot("loss")),
+			jen.Return(jen.Id("loss")),
+		)
+		f.Line()
+		f.Comment("LossGrad runs the training pass (dropout masks drawn from rng; nil turns dropout off)")
+		f.Comment("on n ≤ MaxBatch rows, writes the gradient of the mean loss into Grads and returns the")
+		f.Comment("loss. pred, if not nil, receives the outputs of that pass. The rows are split between")
+		f.Comment("the workers in a fixed way and their gradients summed in a fixed order, so a seed gives")
+		f.Comment("the same result on any number of cores.")
+		f.Func().Params(recv()).Id("LossGrad").Params(jen.List(jen.Id("x"), jen.Id("y")).Index().Id("T"), jen.Id("n").Int(), jen.Id("rng").Op("*").Qual(RuntimePath, "RNG"), jen.Id("pred").Index().Id("T")).Float64().Block(
+			check("LossGrad"),
+			jen.List(mm("cx"), mm("cy"), mm("cn"), mm("cpred")).Op("=").List(jen.Id("x"), jen.Id("y"), jen.Id("n"), jen.Id("pred")),
+			mm("crng").Index(jen.Lit(0)).Op("=").Id("rng"),
+			jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
+				mm("crng").Index(jen.Id("k")).Op("=").Nil(),
+				jen.If(jen.Id("rng").Op("!=").Nil()).Block(
+					jen.Comment("Each worker draws its dropout masks from a stream of its own."),
+					mm("w").Index(jen.Id("k")).Dot("rng").Dot("Seed").Call(jen.Id("rng").Dot("Uint64").Call()),
+					mm("crng").Index(jen.Id("k")).Op("=").Op("&").Id("m").Dot("w").Index(jen.Id("k")).Dot("rng"))),
+			mm("run").Call(jen.Id("jobLossGrad"), jen.Id("n").Op(">=").Id("minSplit")),
+			jen.List(mm("cx"), mm("cy"), mm("cpred")).Op("=").List(jen.Nil(), jen.Nil(), jen.Nil()),
+			jen.Copy(mm("grads").Index(jen.Op(":")), mm("w").Index(jen.Lit(0)).Dot("grads").Index(jen.Op(":"))),
+			jen.Id("loss").Op(":=").Id("m").Dot("w").Index(jen.Lit(0)).Dot("loss"),
+			jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
+				jen.Id("loss").Op("+=").Id("m").Dot("w").Index(jen.Id("k")).Dot("loss"),
+				jen.For(jen.List(jen.Id("i"), jen.Id("g")).Op(":=").Range().Id("m").Dot("w").Index(jen.Id("k")).Dot("grads")).Block(
+					mm("grads").Index(jen.Id("i")).Op("+=").Id("g"))),
+			jen.Return(jen.Id("loss")),
+		)
+		f.Line()
+	}
+	// part: worker k's share of a call.
+	rowsOf := func(buf, width string) jen.Code {
+		return jen.Id("m").Dot(buf).Index(jen.Id("lo").Op("*").Id(width).Op(":"))
+	}
+	predOf := jen.Id("pred").Op(":=").Id("m").Dot("cpred")
+	cases := []jen.Code{
+		jen.Case(jen.Id("jobPredict")).Block(
+			jen.For().Block(
+				jen.List(jen.Id("i"), jen.Id("end"), jen.Id("ok")).Op(":=").Id("m").Dot("batches").Dot("Next").Call(),
+				jen.If(jen.Op("!").Id("ok")).Block(jen.Return()),
+				jen.Id("m").Dot("predictBatch").Call(jen.Id("w"),
+					jen.Id("m").Dot("cpred").Index(jen.Id("i").Op("*").Id("NumOutputs").Op(":")),
+					jen.Id("m").Dot("cx").Index(jen.Id("i").Op("*").Id("NumInputs").Op(":")),
+					jen.Id("end").Op("-").Id("i")))),
+	}
+	if hasLoss {
+		cases = append(cases,
+			jen.Case(jen.Id("jobLoss")).Block(
+				jen.Id("w").Dot("loss").Op("=").Float64().Call(jen.Id("m").Dot("lossBatch").Call(jen.Id("w"), rowsOf("cx", "NumInputs"), rowsOf("cy", "NumTargets"), jen.Id("hi").Op("-").Id("lo"), jen.Id("m").Dot("cn"), jen.Id("pred")))),
+			jen.Case(jen.Id("jobLossGrad")).Block(
+				jen.Id("w").Dot("loss").Op("=").Float64().Call(jen.Id("m").Dot("lossGradBatch").Call(jen.Id("w"), rowsOf("cx", "NumInputs"), rowsOf("cy", "NumTargets"), jen.Id("hi").Op("-").Id("lo"), jen.Id("m").Dot("cn"), jen.Id("m").Dot("crng").Index(jen.Id("k")), jen.Id("pred")))))
+	}
+	f.Comment("part runs worker k's share of the current call: rows lo … hi-1 (Predict: the batches it is dealt).")
+	f.Func().Params(recv()).Id("part").Params(jen.Id("k").Int()).Block(
+		jen.List(jen.Id("w"), jen.Id("j")).Op(":=").List(jen.Op("&").Id("m").Dot("w").Index(jen.Id("k")), jen.Id("m").Dot("job")),
+		jen.List(jen.Id("lo"), jen.Id("hi")).Op(":=").List(jen.Id("k").Op("*").Id("m").Dot("cn").Op("/").Id("NumWorkers"), jen.Parens(jen.Id("k").Op("+").Lit(1)).Op("*").Id("m").Dot("cn").Op("/").Id("NumWorkers")),
+		jen.If(jen.Id("m").Dot("cn").Op("<").Id("minSplit")).Block(
+			jen.Comment("A small batch is not split: worker 0 takes it whole."),
+			jen.List(jen.Id("lo"), jen.Id("hi")).Op("=").List(jen.Lit(0), jen.Id("m").Dot("cn")),
+			jen.If(jen.Id("k").Op(">").Lit(0)).Block(jen.Id("lo").Op("=").Id("hi"))),
+		jen.If(jen.Id("j").Op("!=").Id("jobPredict").Op("&&").Id("lo").Op("==").Id("hi")).Block(
+			jen.Clear(jen.Id("w").Dot("grads").Index(jen.Op(":"))),
+			jen.Id("w").Dot("loss").Op("=").Lit(0),
+			jen.Return()),
+		predOf,
+		jen.If(jen.Id("pred").Op("!=").Nil().Op("&&").Id("j").Op("!=").Id("jobPredict")).Block(
+			jen.Id("pred").Op("=").Id("pred").Index(jen.Id("lo").Op("*").Id("NumOutputs").Op(":"))),
+		jen.Switch(jen.Id("j")).Block(cases...),
+	)
+	f.Line()
+	e.workerRun(false)
+}
+
+// workerRun emits run and Close: the job goes to the model's mlrt.Team, which runs
+// worker 0 on the caller's goroutine and the others on goroutines of their own.
+func (e *emitter) workerRun(points bool) {
+	f := e.f
+	params := []jen.Code{jen.Id("j").Id("job")}
+	var body []jen.Code
+	if points {
+		params = append(params, jen.Id("rows").Int())
+		body = append(body,
+			jen.List(jen.Id("m").Dot("job"), jen.Id("m").Dot("jobRows")).Op("=").List(jen.Id("j"), jen.Id("rows")),
+			jen.Id("m").Dot("team").Dot("Run").Call(jen.Id("rows").Op(">").Id("MaxBatch")))
+	} else {
+		params = append(params, jen.Id("parallel").Bool())
+		body = append(body,
+			jen.Id("m").Dot("job").Op("=").Id("j"),
+			jen.Id("m").Dot("team").Dot("Run").Call(jen.Id("parallel")))
+	}
+	f.Comment("run has every worker do its part of job, in parallel when it pays. The parts are the")
+	f.Comment("same either way, so the result does not depend on the number of cores.")
+	f.Func().Params(recv()).Id("run").Params(params...).Block(body...)
+	f.Comment("Close stops the model's worker goroutines; a later call starts them again.")
+	f.Func().Params(recv()).Id("Close").Params().Block(jen.Id("m").Dot("team").Dot("Close").Call())
+	f.Line()
+}
+
+// trainingSetup emits the train and optimizer statements as Go values, so a program
+// trains the model as its .ml file says without repeating the settings.
+func (e *emitter) trainingSetup() {
+	m, f := e.m, e.f
+	st := m.Settings
+	metrics := make([]jen.Code, len(m.Metrics))
+	for i, name := range m.Metrics {
+		metrics[i] = jen.Lit(name)
+	}
+	cfg := jen.Dict{
+		jen.Id("Epochs"):          jen.Lit(st.Epochs),
+		jen.Id("BatchSize"):       jen.Lit(st.Batch),
+		jen.Id("ValidationSplit"): lit(st.ValidationSplit),
+		jen.Id("Shuffle"):         jen.Lit(st.Shuffle),
+		jen.Id("Seed"):            jen.Lit(int(st.Seed)),
+	}
+	if st.Patience > 0 {
+		cfg[jen.Id("Patience")] = jen.Lit(st.Patience)
+		cfg[jen.Id("RestoreBest")] = jen.Lit(st.RestoreBest)
+	}
+	if len(metrics) > 0 {
+		cfg[jen.Id("Metrics")] = jen.Index().String().Values(metrics...)
+	}
+	f.Commentf("TrainConfig returns the settings of the train and metric statements of %s.", e.source())
+	f.Func().Id("TrainConfig").Params().Qual(RuntimePath, "TrainConfig").Block(
+		jen.Return(jen.Qual(RuntimePath, "TrainConfig").Values(cfg)))
+	f.Line()
+
+	o := m.Optimizers[0]
+	var args []string
+	for k := range o.Args {
+		args = append(args, k)
+	}
+	sort.Strings(args)
+	var desc []string
+	for _, k := range args {
+		if k == "steps" && o.Args[k] == 0 {
+			continue
+		}
+		desc = append(desc, fmt.Sprintf("%s = %v", k, o.Args[k]))
+	}
+	body := []jen.Code{}
+	switch o.Name {
+	case "adam":
+		body = append(body,
+			jen.Id("o").Op(":=").Qual(RuntimePath, "NewAdam").Types(jen.Id("T")).Call(jen.Id("NumParams")),
+			jen.Id("o").Dot("LR").Op("=").Add(lit(o.Args["lr"])),
+			jen.Id("o").Dot("Beta1").Op("=").Add(lit(o.Args["beta1"])),
+			jen.Id("o").Dot("Beta2").Op("=").Add(lit(o.Args["beta2"])),
+			jen.Id("o").Dot("Epsilon").Op("=").Add(lit(o.Args["epsilon"])),
+			jen.Return(jen.Id("o")))
+	case "sgd":
+		body = append(body,
+			jen.Id("o").Op(":=").Qual(RuntimePath, "NewSGD").Types(jen.Id("T")).Call(jen.Id("NumParams")),
+			jen.Id("o").Dot("LR").Op("=").Add(lit(o.Args["lr"])),
+			jen.Id("o").Dot("Momentum").Op("=").Add(lit(o.Args["momentum"])),
+			jen.Return(jen.Id("o")))
+	default:
+		panic("mlc: internal error: optimizer " + o.Name)
+	}
+	where := "the default optimizer"
+	if o.Pos.Line > 0 {
+		where = "the optimizer of " + e.loc(o.Pos.Line)
+	}
+	f.Commentf("NewOptimizer returns %s: %s(%s).", where, o.Name, strings.Join(desc, ", "))
+	f.Func().Id("NewOptimizer").Params().Qual(RuntimePath, "Optimizer").Types(jen.Id("T")).Block(body...)
+	f.Line()
+}

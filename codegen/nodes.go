@@ -1,0 +1,411 @@
+package codegen
+
+// The emitters of materialized ops that are not elementwise: leaves, products,
+// convolutions, reductions and layout changes.
+
+import (
+	"fmt"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/mlc-go/mlc/ir"
+)
+
+// conv emits the convolution ops as one matrix product per output position: the window
+// of an output position is a contiguous block of K·Cin batch rows of the (padded) input.
+func (en *entry) conv(n *ir.Node) {
+	a, b := n.Args[0], n.Args[1]
+	k, s := n.Off, n.Stride
+	ld := en.ld()
+	cols := jen.Id("n")
+	if en.row {
+		ld, cols = jen.Lit(1), jen.Lit(1)
+	}
+	at := func(buf jen.Code, row jen.Code) jen.Code {
+		return jen.Add(buf).Index(jen.Parens(row).Op("*").Add(ld).Op(":"))
+	}
+	pos := jen.Id("l")
+	switch n.Op {
+	case ir.OpConv1D: // y[l] (Cout rows) = W · x[l·s : l·s+K] (K·Cin rows)
+		cout, cin := n.Shape[1], b.Shape[1]
+		en.comment(n, "%s = conv1d(%s, %s): [%d, %d] from [%d, %d], kernel %d, stride %d", nodeName(n), nodeName(a), nodeName(b), n.Shape[0], cout, b.Shape[0], cin, k, s)
+		name := en.declare(n, nodeName(n))
+		en.add(jen.For(jen.Id("l").Op(":=").Lit(0), jen.Id("l").Op("<").Lit(n.Shape[0]), jen.Id("l").Op("++")).Block(
+			jen.Qual(KernelsPath, "GemmNN"+en.e.bits).Call(jen.Lit(cout), jen.Lit(k*cin), cols, en.ref(a),
+				at(en.ref(b), jen.Add(pos).Op("*").Lit(s*cin)), ld, at(jen.Id(name), jen.Add(pos).Op("*").Lit(cout)), ld, jen.False())))
+	case ir.OpConv1DT: // x[l·s : l·s+K] += Wᵀ · g[l]
+		w, g := a, b
+		cout, cin := g.Shape[1], n.Shape[1]
+		en.comment(n, "%s = conv1dᵀ(%s, %s): [%d, %d] from [%d, %d]", nodeName(n), nodeName(w), nodeName(g), n.Shape[0], cin, g.Shape[0], cout)
+		name := en.declare(n, nodeName(n))
+		en.add(jen.Clear(jen.Id(name)))
+		en.add(jen.For(jen.Id("l").Op(":=").Lit(0), jen.Id("l").Op("<").Lit(g.Shape[0]), jen.Id("l").Op("++")).Block(
+			jen.Qual(KernelsPath, "GemmTN"+en.e.bits).Call(jen.Lit(cout), jen.Lit(k*cin), cols, en.ref(w),
+				at(en.ref(g), jen.Add(pos).Op("*").Lit(cout)), ld, at(jen.Id(name), jen.Add(pos).Op("*").Lit(s*cin)), ld, jen.True())))
+	case ir.OpConv1DW: // dW += g[l] ⊗ x[l·s : l·s+K] summed over the batch
+		g, x := a, b
+		cout, cin := g.Shape[1], x.Shape[1]
+		en.comment(n, "%s = Σ over the batch and %d positions of %s ⊗ windows of %s: [%d, %d]", nodeName(n), g.Shape[0], nodeName(g), nodeName(x), cout, k*cin)
+		name := en.declare(n, nodeName(n))
+		if en.assign(n) == "=" {
+			en.add(jen.Clear(jen.Id(name)))
+		}
+		en.add(jen.For(jen.Id("l").Op(":=").Lit(0), jen.Id("l").Op("<").Lit(g.Shape[0]), jen.Id("l").Op("++")).Block(
+			jen.Qual(KernelsPath, "GemmNT"+en.e.bits).Call(jen.Lit(cout), jen.Lit(k*cin), cols,
+				at(en.ref(g), jen.Add(pos).Op("*").Lit(cout)), ld, at(en.ref(x), jen.Add(pos).Op("*").Lit(s*cin)), ld, jen.Id(name), jen.True())))
+	}
+}
+
+// shapeOp emits concatenation and slicing: row copies in batch-major storage.
+func (en *entry) shapeOp(n *ir.Node) {
+	en.comment(n, "%s = %s", nodeName(n), en.describe(n))
+	name := en.declare(n, nodeName(n))
+	rowOf := func(buf *jen.Statement, f int) *jen.Statement {
+		if en.row {
+			return buf.Clone().Index(jen.Lit(f))
+		}
+		return buf.Clone().Index(jen.Lit(f).Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n"))
+	}
+	set := func(f int, src jen.Code, batched bool) {
+		dst := rowOf(jen.Id(name), f)
+		switch {
+		case en.row || !n.Batched:
+			if batched && !en.row {
+				panic("mlc: internal error: batched value into an unbatched concat")
+			}
+			en.add(jen.Id(name).Index(jen.Lit(f)).Op("=").Add(src))
+		case batched:
+			en.add(jen.Copy(dst, src))
+		default:
+			en.add(jen.For(jen.Id("b").Op(":=").Range().Add(dst)).Block(jen.Id(name).Index(jen.Lit(f).Op("*").Add(en.ld()).Op("+").Id("b")).Op("=").Add(src)))
+		}
+	}
+	switch n.Op {
+	case ir.OpConcat:
+		off := 0
+		for _, a := range n.Args {
+			for f := 0; f < max(a.Size(), 1); f++ {
+				switch {
+				case a.Op == ir.OpConst:
+					set(off+f, lit(a.Value), false)
+				case a.Op == ir.OpConstVec:
+					set(off+f, lit(a.Vec[f]), false)
+				case a.Batched && !en.row:
+					set(off+f, rowOf(en.ref(a), f), true)
+				default:
+					set(off+f, en.ref(a).Index(jen.Lit(f)), a.Batched)
+				}
+			}
+			off += max(a.Size(), 1)
+		}
+	case ir.OpPad, ir.OpCrop:
+		// Rows of a series [steps, channels], each channel row a batch row: one copy.
+		a := n.Args[0]
+		c := n.Shape[1]
+		ld := en.ld()
+		if en.row {
+			ld = jen.Lit(1)
+		}
+		rows := func(buf string, from, to int) jen.Code {
+			return jen.Id(buf).Index(jen.Lit(from * c).Op("*").Add(ld).Op(":").Lit(to * c).Op("*").Add(ld))
+		}
+		if n.Op == ir.OpPad {
+			if n.PadL > 0 {
+				en.add(jen.Clear(rows(name, 0, n.PadL)))
+			}
+			if en.plan.Inside[a.ID] != n {
+				en.add(jen.Copy(rows(name, n.PadL, n.PadL+a.Shape[0]), en.ref(a)))
+			}
+			if n.PadR > 0 {
+				en.add(jen.Clear(rows(name, n.PadL+a.Shape[0], n.Shape[0])))
+			}
+		} else {
+			en.add(jen.Copy(jen.Id(name), rows(en.names[a.ID], n.PadL, n.PadL+n.Shape[0])))
+		}
+	case ir.OpSlice:
+		a := n.Args[0]
+		for f := 0; f < n.Size(); f++ {
+			if a.Batched && !en.row {
+				set(f, rowOf(en.ref(a), n.Off+f), true)
+			} else {
+				set(f, en.ref(a).Index(jen.Lit(n.Off+f)), a.Batched)
+			}
+		}
+	}
+}
+
+// node emits the computation of one materialized node: its op's emitter, or the loop of an
+// elementwise op with its fused arguments inlined.
+func (en *entry) node(n *ir.Node) {
+	if f := emitters[n.Op].node; f != nil {
+		f(en, n)
+		return
+	}
+	en.elementwise(n)
+}
+
+// leafRows copies an input or a target from the caller's rows (or columns) into its buffer.
+func (en *entry) leafRows(n *ir.Node) {
+	size := n.Size()
+	src := "xRows"
+	what := "NumInputs"
+	if n.Op == ir.OpTarget {
+		src, what = "yRows", "NumTargets"
+	}
+	if en.tile {
+		en.comment(n, "%s %s: rows r0 … r0+n-1", n.Op, n.Name)
+		name := en.declare(n, n.Name)
+		en.add(jen.Copy(jen.Id(name).Index(jen.Op(":").Id("n")), en.column(n).Index(jen.Id("r0").Op(":").Id("r0").Op("+").Id("n"))))
+		return
+	}
+	// A row holds the inputs (targets) one after another: this one starts at off.
+	off := en.e.rowOffset(n)
+	rows := jen.Id(src)
+	if off > 0 {
+		rows = jen.Id(src).Index(jen.Lit(off).Op(":"))
+	}
+	if en.row {
+		en.comment(n, "%s %s", n.Op, n.Name)
+		name := en.declare(n, n.Name)
+		lo := jen.Null()
+		if off > 0 {
+			lo = jen.Lit(off)
+		}
+		en.add(jen.Copy(jen.Id(name), jen.Id(src).Index(lo.Op(":").Lit(off+size))))
+		return
+	}
+	en.comment(n, "%s %s: row-major rows to batch-major", n.Op, n.Name)
+	name := en.declare(n, n.Name)
+	if en.e.kernels {
+		en.add(jen.Qual(KernelsPath, "Transpose"+en.e.bits).Call(jen.Id("n"), jen.Lit(size), rows, jen.Id(what), jen.Id(name), en.ld()))
+		return
+	}
+	en.add(jen.For(jen.Id("b").Op(":=").Lit(0), jen.Id("b").Op("<").Id("n"), jen.Id("b").Op("++")).Block(
+		jen.Id("row").Op(":=").Id(src).Index(jen.Id("b").Op("*").Id(what).Op("+").Lit(off).Op(":")).Index(jen.Op(":").Lit(size)),
+		jen.For(jen.List(jen.Id("f"), jen.Id("v")).Op(":=").Range().Id("row")).Block(
+			jen.Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op("+").Id("b")).Op("=").Id("v"),
+		),
+	))
+}
+
+// dropMask draws a dropout mask.
+func (en *entry) dropMask(n *ir.Node) {
+	size := n.Size()
+	en.comment(n, "%s: dropout %v, kept values scaled by 1/(1-%v) as Keras does", n.Name, n.Rate, n.Rate)
+	name := en.declare(n, n.Name)
+	en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(size), jen.Id("f").Op("++")).Block(
+		rt("DropoutMask").Call(jen.Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n")), jen.Id("rng"), lit(n.Rate))))
+}
+
+// sumBatch sums a value over the batch (and over leading dimensions down to its shape).
+func (en *entry) sumBatch(n *ir.Node) {
+	size := n.Size()
+	en.comment(n, "%s = Σ over the batch of %s", nodeName(n), nodeName(n.Args[0]))
+	name := en.declare(n, nodeName(n))
+	k := en.kernel(n.Args[0].Size())
+	v := k.val(n.Args[0])
+	en.add(k.pre...)
+	argSize := n.Args[0].Size()
+	idx, op := jen.Id("f"), en.assign(n)
+	if argSize > size {
+		// Also summed over the leading dimensions: a bias repeated at every position.
+		if op == "=" {
+			en.add(jen.Clear(jen.Id(name)))
+		}
+		idx, op = jen.Id("f").Op("%").Lit(size), "+="
+	}
+	bloop := jen.For(jen.Id("b").Op(":=").Lit(0), jen.Id("b").Op("<").Id("n"), jen.Id("b").Op("++")).Block(jen.Id("s").Op("+=").Add(v))
+	if en.row {
+		bloop = jen.Id("s").Op("=").Add(v)
+	}
+	en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(argSize), jen.Id("f").Op("++")).Block(
+		append(append(k.perF, jen.Var().Id("s").Id("T")),
+			bloop,
+			jen.Id(name).Index(idx).Op(op).Id("s"))...,
+	))
+}
+
+// spread is the adjoint of a mean: the mean's adjoint divided over the rows it averaged.
+func (en *entry) spread(n *ir.Node) {
+	size := n.Size()
+	if n.Sets == 0 {
+		en.elementwise(n)
+		return
+	}
+	en.comment(n, "%s = %s/(rows·%d) on the rows of %s, 0 elsewhere: the adjoint of the mean", nodeName(n), nodeName(n.Args[0]), size, en.setList(n.Sets))
+	name := en.declare(n, nodeName(n))
+	k := en.kernel(size)
+	s, _ := k.expr(n.Args[0])
+	en.add(k.pre...)
+	each := en.fresh(nodeName(n) + "_each")
+	en.add(jen.Id(each).Op(":=").Add(s).Op("/").Id("T").Call(jen.Add(en.count(n.Sets)).Op("*").Lit(size)))
+	en.add(jen.Clear(jen.Id(name)))
+	for _, r := range en.ranges(n.Sets) {
+		en.add(r.decl...)
+		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(size), jen.Id("f").Op("++")).Block(
+			jen.Id("row").Op(":=").Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n")),
+			jen.For(jen.Id("b").Op(":=").Add(r.lo), jen.Id("b").Op("<").Add(r.hi), jen.Id("b").Op("++")).Block(
+				jen.Id("row").Index(jen.Id("b")).Op("=").Id(each)),
+		))
+	}
+}
+
+// constVec writes a constant vector.
+func (en *entry) constVec(n *ir.Node) {
+	en.comment(n, "%s = %v", nodeName(n), n.Vec)
+	name := en.declare(n, nodeName(n))
+	for i, v := range n.Vec {
+		en.add(jen.Id(name).Index(jen.Lit(i)).Op("=").Add(lit(v)))
+	}
+}
+
+// mean averages a value over the rows of its point sets (all rows if none) and its elements.
+func (en *entry) mean(n *ir.Node) {
+	arg := n.Args[0]
+	en.comment(n, "%s = mean of %s over %s and its %d elements", nodeName(n), nodeName(arg), en.setList(n.Sets), arg.Size())
+	name := en.fresh(nodeName(n))
+	en.names[n.ID] = name
+	k := en.kernel(arg.Size())
+	v := k.val(arg)
+	en.add(k.pre...)
+	acc := en.fresh("sum_" + name)
+	en.add(jen.Var().Id(acc).Float64())
+	for _, r := range en.ranges(n.Sets) {
+		en.add(r.decl...)
+		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(arg.Size()), jen.Id("f").Op("++")).Block(
+			append(k.perF, jen.For(jen.Id("b").Op(":=").Add(r.lo), jen.Id("b").Op("<").Add(r.hi), jen.Id("b").Op("++")).Block(
+				jen.Id(acc).Op("+=").Float64().Call(v)))...,
+		))
+	}
+	en.add(jen.Id(name).Op(":=").Id("T").Call(jen.Id(acc).Op("/").Float64().Call(jen.Add(en.count(n.Sets)).Op("*").Lit(arg.Size()))))
+}
+
+func (en *entry) matVec(n *ir.Node, transposed bool) {
+	w, x := n.Args[0], n.Args[1]
+	rows, cols := w.Shape[0], w.Shape[1]
+	if transposed {
+		en.comment(n, "%s = %sᵀ·%s: [%d] from [%d]", nodeName(n), nodeName(w), nodeName(x), cols, rows)
+	} else {
+		en.comment(n, "%s = %s·%s: [%d] from [%d]", nodeName(n), nodeName(w), nodeName(x), rows, cols)
+	}
+	name := en.declare(n, nodeName(n))
+	W, X := en.ref(w), en.ref(x)
+	outer, inner := rows, cols
+	if transposed {
+		outer, inner = cols, rows
+	}
+	if !x.Batched {
+		// Once per batch: a product of unbatched values, e.g. a weight column W·e_k.
+		widx := W.Clone().Index(jen.Id("j").Op("*").Lit(cols).Op("+").Id("k"))
+		if transposed {
+			widx = W.Clone().Index(jen.Id("k").Op("*").Lit(cols).Op("+").Id("j"))
+		}
+		en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(outer), jen.Id("j").Op("++")).Block(
+			jen.Var().Id("s").Id("T"),
+			jen.For(jen.Id("k").Op(":=").Lit(0), jen.Id("k").Op("<").Lit(inner), jen.Id("k").Op("++")).Block(
+				jen.Id("s").Op("+=").Add(widx).Op("*").Add(X).Index(jen.Id("k"))),
+			jen.Id(name).Index(jen.Id("j")).Op("=").Id("s"),
+		))
+		return
+	}
+	if en.row && en.e.kernels && !transposed {
+		// One row: the rows of W dotted with x, the weight-gradient kernel's contraction
+		// (along contiguous memory on both sides) with x as its only row.
+		en.add(jen.Qual(KernelsPath, "GemmNT"+en.e.bits).Call(jen.Lit(rows), jen.Lit(1), jen.Lit(cols), W, jen.Lit(cols), X, jen.Lit(cols), jen.Id(name), jen.False()))
+		return
+	}
+	if en.row {
+		if transposed {
+			panic("mlc: internal error: transposed matvec in a single-row pass")
+		}
+		en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(rows), jen.Id("j").Op("++")).Block(
+			jen.Id(name).Index(jen.Id("j")).Op("=").Add(rt("Dot").Call(
+				W.Clone().Index(jen.Id("j").Op("*").Lit(cols).Op(":").Op("(").Id("j").Op("+").Lit(1).Op(")").Op("*").Lit(cols)), X)),
+		))
+		return
+	}
+	if en.e.kernels {
+		fn := "GemmNN" + en.e.bits
+		if transposed {
+			fn = "GemmTN" + en.e.bits
+		}
+		en.add(jen.Qual(KernelsPath, fn).Call(jen.Lit(rows), jen.Lit(cols), jen.Id("n"), W, X, en.ld(), jen.Id(name), en.ld(), jen.False()))
+		return
+	}
+	// The inner dimension is taken unrollSum terms at a time: each pass over the batch row
+	// adds several products, so the row is loaded and stored once per group, not per term.
+	wAt := func(k jen.Code) *jen.Statement {
+		if transposed {
+			return W.Clone().Index(jen.Add(k).Op("*").Lit(cols).Op("+").Id("j"))
+		}
+		return W.Clone().Index(jen.Id("j").Op("*").Lit(cols).Op("+").Add(k))
+	}
+	group := func(k0 func(t int) jen.Code, terms int, first bool) []jen.Code {
+		var stmts []jen.Code
+		var sum *jen.Statement
+		for t := 0; t < terms; t++ {
+			in, w := fmt.Sprintf("in%d", t), fmt.Sprintf("w%d", t)
+			stmts = append(stmts,
+				jen.Id(in).Op(":=").Add(X).Index(jen.Add(k0(t)).Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Len(jen.Id("out"))),
+				jen.Id(w).Op(":=").Add(wAt(k0(t))))
+			term := jen.Id(w).Op("*").Id(in).Index(jen.Id("b"))
+			if sum == nil {
+				sum = term
+			} else {
+				sum = sum.Op("+").Add(term)
+			}
+		}
+		op := "+="
+		if first {
+			op = "="
+		}
+		return append(stmts, jen.For(jen.Id("b").Op(":=").Range().Id("out")).Block(jen.Id("out").Index(jen.Id("b")).Op(op).Add(sum)))
+	}
+	body := []jen.Code{jen.Id("out").Op(":=").Id(name).Index(jen.Id("j").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n"))}
+	if inner <= unrollSum {
+		// Small enough to write out whole: one pass over the batch.
+		body = append(body, group(func(t int) jen.Code { return jen.Lit(t) }, inner, true)...)
+	} else {
+		full := inner / unrollSum * unrollSum
+		body = append(body, jen.Clear(jen.Id("out")))
+		body = append(body, jen.For(jen.Id("k").Op(":=").Lit(0), jen.Id("k").Op("<").Lit(full), jen.Id("k").Op("+=").Lit(unrollSum)).Block(
+			group(func(t int) jen.Code {
+				if t == 0 {
+					return jen.Id("k")
+				}
+				return jen.Parens(jen.Id("k").Op("+").Lit(t))
+			}, unrollSum, false)...))
+		if rest := inner - full; rest > 0 {
+			body = append(body, jen.Block(group(func(t int) jen.Code { return jen.Lit(full + t) }, rest, false)...))
+		}
+	}
+	en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(outer), jen.Id("j").Op("++")).Block(body...))
+}
+
+// unrollSum is how many terms of a matrix-vector product one pass over a batch row adds.
+const unrollSum = 4
+
+func (en *entry) outer(n *ir.Node) {
+	g, x := n.Args[0], n.Args[1]
+	rows, cols := n.Shape[0], n.Shape[1]
+	en.comment(n, "%s = Σ over the batch of %s ⊗ %s: [%d, %d]", nodeName(n), nodeName(g), nodeName(x), rows, cols)
+	name := en.declare(n, nodeName(n))
+	G, X := en.ref(g), en.ref(x)
+	if !g.Batched {
+		en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(rows), jen.Id("j").Op("++")).Block(
+			jen.For(jen.Id("k").Op(":=").Lit(0), jen.Id("k").Op("<").Lit(cols), jen.Id("k").Op("++")).Block(
+				jen.Id(name).Index(jen.Id("j").Op("*").Lit(cols).Op("+").Id("k")).Op(en.assign(n)).Add(G).Index(jen.Id("j")).Op("*").Add(X).Index(jen.Id("k")))))
+		return
+	}
+	if en.e.kernels {
+		en.add(jen.Qual(KernelsPath, "GemmNT"+en.e.bits).Call(jen.Lit(rows), jen.Lit(cols), jen.Id("n"), G, en.ld(), X, en.ld(), jen.Id(name), jen.Lit(en.assign(n) == "+=")))
+		return
+	}
+	en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(rows), jen.Id("j").Op("++")).Block(
+		jen.Id("gj").Op(":=").Add(G).Index(jen.Id("j").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n")),
+		jen.For(jen.Id("k").Op(":=").Lit(0), jen.Id("k").Op("<").Lit(cols), jen.Id("k").Op("++")).Block(
+			jen.Id("xk").Op(":=").Add(X).Index(jen.Id("k").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Len(jen.Id("gj"))),
+			jen.Id(name).Index(jen.Id("j").Op("*").Lit(cols).Op("+").Id("k")).Op(en.assign(n)).Add(rt("Dot").Call(jen.Id("gj"), jen.Id("xk"))),
+		),
+	))
+}
