@@ -1,0 +1,279 @@
+package runtime
+
+// The L-BFGS stage of Fit: gonum's optimize.LBFGS with a strong-Wolfe line search, in
+// float64, sharing each evaluation between Func and Grad.
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"gonum.org/v1/gonum/optimize"
+)
+
+// lbfgsRun is the float64 view of the model that gonum's L-BFGS minimises. Func and Grad at
+// the same point share one LossGrad: the last point evaluated (and the best one, which the
+// Moré–Thuente line search returns to when it gives up) are cached with their loss, gradient
+// and terms.
+type lbfgsRun[T Float] struct {
+	f     *fitter[T]
+	stage int
+
+	last, best evalPoint
+	majors     int     // MajorIterations seen by the recorder; the first is the start
+	lsEvals    int     // evaluations gonum asked for since the last major iteration
+	lsStuck    bool    // lsEvals passed lbfgsMaxLineSearch
+	bad        float64 // a non-finite loss (or gradient component) met, else 0
+	badWhat    string
+	lineEvery  int
+	steps      int
+}
+
+// evalPoint is one evaluated point.
+type evalPoint struct {
+	ok    bool
+	x, g  []float64
+	f     float64
+	terms []float64
+}
+
+func newEvalPoint(n, nt int) evalPoint {
+	return evalPoint{x: make([]float64, n), g: make([]float64, n), terms: make([]float64, nt)}
+}
+
+func (e *evalPoint) set(o *evalPoint) {
+	e.ok, e.f = o.ok, o.f
+	copy(e.x, o.x)
+	copy(e.g, o.g)
+	copy(e.terms, o.terms)
+}
+
+// at returns the cached point at x, if any.
+func (r *lbfgsRun[T]) at(x []float64) *evalPoint {
+	switch {
+	case r.last.ok && slices.Equal(r.last.x, x):
+		return &r.last
+	case r.best.ok && slices.Equal(r.best.x, x):
+		return &r.best
+	}
+	return r.eval(x)
+}
+
+func (r *lbfgsRun[T]) eval(x []float64) *evalPoint {
+	f := r.f
+	for i, v := range x {
+		f.params[i] = T(v)
+	}
+	loss := f.m.LossGrad()
+	f.h.Evaluations++
+	e := &r.last
+	copy(e.x, x)
+	for i, g := range f.grads {
+		e.g[i] = float64(g)
+	}
+	e.f, e.ok = loss, true
+	copy(e.terms, f.m.Terms())
+	if !isFinite(loss) {
+		r.bad, r.badWhat = loss, "loss"
+		return e
+	}
+	for _, g := range e.g {
+		if !isFinite(g) {
+			r.bad, r.badWhat = g, "gradient"
+			return e
+		}
+	}
+	f.last = loss
+	if !r.best.ok || loss < r.best.f {
+		r.best.set(e)
+	}
+	return e
+}
+
+// Status is called by gonum after every evaluation: it stops the run on a non-finite loss
+// and when the fit's time is up (measured without Observe, unlike Settings.Runtime).
+func (r *lbfgsRun[T]) Status() (optimize.Status, error) {
+	if r.bad != 0 {
+		return optimize.Failure, nil
+	}
+	if r.lsEvals > lbfgsMaxLineSearch {
+		r.lsStuck = true
+		return optimize.Failure, nil
+	}
+	if r.f.outOfTime() {
+		return optimize.RuntimeLimit, nil
+	}
+	return optimize.NotTerminated, nil
+}
+
+// Init and Record make lbfgsRun gonum's Recorder: each major iteration is a step.
+func (r *lbfgsRun[T]) Init() error { return nil }
+
+func (r *lbfgsRun[T]) Record(loc *optimize.Location, op optimize.Operation, _ *optimize.Stats) error {
+	if op != optimize.MajorIteration {
+		return nil
+	}
+	r.majors++
+	r.lsEvals = 0
+	if r.majors == 1 { // the starting point
+		return nil
+	}
+	f := r.f
+	f.step++
+	k := r.majors - 1
+	e := r.at(loc.X) // the line search's last point, in practice: no new evaluation
+	if f.step%f.cfg.Every == 0 {
+		if !slices.Equal(e.x, r.last.x) {
+			for i, v := range e.x {
+				f.params[i] = T(v)
+			}
+		}
+		f.record(r.stage, e.f, e.terms)
+	}
+	if p := f.p; p != nil {
+		switch {
+		case p.tty:
+			p.fitStep("lbfgs", k, r.steps, e.f, f.names, e.terms, f.clock.seconds())
+		case k%r.lineEvery == 0:
+			p.fitLine("lbfgs", k, r.steps, e.f, f.names, e.terms, f.clock.seconds())
+		}
+	}
+	return nil
+}
+
+// lbfgs runs an L-BFGS stage.
+func (f *fitter[T]) lbfgs(si int) error {
+	s := f.cfg.Stages[si]
+	n, nt := len(f.params), len(f.names)
+	r := &lbfgsRun[T]{f: f, stage: si, last: newEvalPoint(n, nt), best: newEvalPoint(n, nt), steps: s.Steps}
+	r.lineEvery = max(f.cfg.Every, progressEveryUnlimited)
+	if s.Steps > 0 {
+		r.lineEvery = max(f.cfg.Every, s.Steps/50)
+	}
+	x0 := make([]float64, n)
+	for i, v := range f.params {
+		x0[i] = float64(v)
+	}
+	prob := optimize.Problem{
+		Func: func(x []float64) float64 {
+			r.lsEvals++
+			return r.at(x).f
+		},
+		Grad:   func(g, x []float64) { copy(g, r.at(x).g) },
+		Status: r.Status,
+	}
+	settings := &optimize.Settings{
+		// FunctionConverge stops after lbfgsConvergeIterations iterations without a decrease
+		// of more than relTol·|loss| below the best so far. relTol sits just above the
+		// rounding noise of a loss summed over thousands of points in T (about 10 ulp of T, and
+		// not below 1e-12 in float64), so L-BFGS stops when it truly stalls, not when it
+		// merely slows: a PINN's last digits come slowly but are worth having. A user who
+		// wants less bounds the stage with steps or the fit with a time limit. No absolute
+		// tolerance: the loss of a PINN can legitimately be 1e-8.
+		Converger: &optimize.FunctionConverge{Relative: lbfgsRelTol[T](), Iterations: lbfgsConvergeIterations},
+		Recorder:  r,
+	}
+	if s.Steps > 0 {
+		settings.MajorIterations = s.Steps + 1 // gonum counts the starting point as one
+	}
+	// The time limit is enforced by r.Status against the fit's clock, which excludes
+	// Observe; Settings.Runtime would count it.
+	memory := s.Memory
+	if memory == 0 {
+		memory = defaultLBFGSMemory
+	}
+	method := &optimize.LBFGS{
+		Store: memory,
+		// gonum's LBFGS defaults to a bisection line search; ask for Moré–Thuente, as
+		// PyTorch's line_search_fn="strong_wolfe".
+		Linesearcher: &optimize.MoreThuente{DecreaseFactor: lbfgsDecrease, CurvatureFactor: lbfgsCurvature},
+	}
+	stepsBefore := f.step
+	res, err := optimize.Minimize(prob, x0, settings, method)
+
+	// The iterations done: gonum counts the start as a major iteration, and does not show
+	// the recorder the one that ends the run.
+	iters := max(r.majors-1, 0)
+	if res != nil {
+		iters = max(iters, res.MajorIterations-1)
+	}
+	f.step = stepsBefore + iters
+	// Put the model at the best point evaluated: the last evaluation may be a rejected
+	// line-search trial, and res.X (the last major iteration) is never better than it.
+	if r.best.ok {
+		for i, v := range r.best.x {
+			f.params[i] = T(v)
+		}
+		f.last = r.best.f
+	} else if res != nil {
+		for i, v := range res.X {
+			f.params[i] = T(v)
+		}
+	}
+	if r.bad != 0 {
+		f.step = stepsBefore + iters + 1 // the iteration under way
+		return f.diverged(r.bad, r.badWhat, si)
+	}
+	stop, err := lbfgsStop(res, err, s.Steps)
+	if r.lsStuck {
+		stop, err = "L-BFGS: line search failed ("+strconv.Itoa(lbfgsMaxLineSearch)+" evaluations without an acceptable step)", nil
+	}
+	if err != nil {
+		return fmt.Errorf("fit: stage %d (lbfgs): %w", si+1, err)
+	}
+	if r.best.ok && f.step > stepsBefore {
+		last := len(f.h.Records) - 1
+		if last < 0 || f.h.Records[last].Step != f.step || f.h.Records[last].Loss != r.best.f {
+			f.record(si, r.best.f, r.best.terms)
+		}
+	}
+	if f.p != nil {
+		b := &r.best
+		if !b.ok {
+			b = &r.last
+		}
+		f.p.fitEnd("lbfgs", iters, s.Steps, b.f, f.names, b.terms, f.clock.seconds(), stop)
+	}
+	f.h.Stops = append(f.h.Stops, stop)
+	return nil
+}
+
+// lbfgsStop turns gonum's status and error into a stop reason. Errors that only say the line
+// search could not make further progress are normal ends of the stage, not failures.
+func lbfgsStop(res *optimize.Result, err error, steps int) (string, error) {
+	switch {
+	case errors.Is(err, optimize.ErrLinesearcherFailure):
+		return "L-BFGS: line search failed (no further decrease found)", nil
+	case errors.Is(err, optimize.ErrNoProgress):
+		return "L-BFGS: no progress (steps too small to change the parameters)", nil
+	case errors.Is(err, optimize.ErrNonDescentDirection):
+		return "L-BFGS: no descent direction", nil
+	case errors.Is(err, optimize.ErrLinesearcherBound):
+		return "L-BFGS: line search step out of bounds", nil
+	case err != nil:
+		return "", err
+	case res == nil:
+		return "", errors.New("optimize returned no result")
+	}
+	switch res.Status {
+	case optimize.FunctionConvergence:
+		return "L-BFGS: function converged", nil
+	case optimize.GradientThreshold:
+		return "L-BFGS: gradient converged", nil
+	case optimize.IterationLimit:
+		return strconv.Itoa(steps) + " iterations", nil
+	case optimize.RuntimeLimit:
+		return "time limit", nil
+	}
+	return "L-BFGS: " + res.Status.String(), nil
+}
+
+// lbfgsRelTol is the relative decrease FunctionConverge asks for: 10 ulp of T, at least 1e-12.
+func lbfgsRelTol[T Float]() float64 {
+	tiny := 1e-10
+	if T(1+tiny) == 1 { // float32
+		return 10 * 0x1p-23
+	}
+	return 1e-12
+}
