@@ -15,9 +15,9 @@ import (
 
 // elementwise emits the loop of an elementwise node with its fused arguments inlined.
 func (en *entry) elementwise(n *ir.Node) {
-	en.comment(n, "%s = %s", nodeName(n), en.describe(n))
+	en.comment(n, "%s = %s", en.target(n), en.describe(n))
 	if len(n.Shape) == 0 && !n.Batched {
-		name := en.fresh(nodeName(n))
+		name := en.target(n)
 		k := en.kernel(1)
 		v := k.val2(n)
 		en.add(k.pre...)
@@ -104,7 +104,7 @@ func (en *entry) describe(n *ir.Node) string {
 			if n.Op == ir.OpConst {
 				return strconv.FormatFloat(n.Value, 'g', -1, 64)
 			}
-			return nodeName(n)
+			return en.local(n)
 		}
 		var args []string
 		for _, a := range n.Args {

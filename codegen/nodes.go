@@ -28,7 +28,7 @@ func (en *entry) conv(n *ir.Node) {
 	switch n.Op {
 	case ir.OpConv1D: // y[l] (Cout rows) = W · x[l·s : l·s+K] (K·Cin rows)
 		cout, cin := n.Shape[1], b.Shape[1]
-		en.comment(n, "%s = conv1d(%s, %s): [%d, %d] from [%d, %d], kernel %d, stride %d", nodeName(n), nodeName(a), nodeName(b), n.Shape[0], cout, b.Shape[0], cin, k, s)
+		en.comment(n, "%s = conv1d(%s, %s): [%d, %d] from [%d, %d], kernel %d, stride %d", en.target(n), en.local(a), en.local(b), n.Shape[0], cout, b.Shape[0], cin, k, s)
 		name := en.declare(n, nodeName(n))
 		en.add(jen.For(jen.Id("l").Op(":=").Lit(0), jen.Id("l").Op("<").Lit(n.Shape[0]), jen.Id("l").Op("++")).Block(
 			jen.Qual(KernelsPath, "GemmNN"+en.e.bits).Call(jen.Lit(cout), jen.Lit(k*cin), cols, en.ref(a),
@@ -36,7 +36,7 @@ func (en *entry) conv(n *ir.Node) {
 	case ir.OpConv1DT: // x[l·s : l·s+K] += Wᵀ · g[l]
 		w, g := a, b
 		cout, cin := g.Shape[1], n.Shape[1]
-		en.comment(n, "%s = conv1dᵀ(%s, %s): [%d, %d] from [%d, %d]", nodeName(n), nodeName(w), nodeName(g), n.Shape[0], cin, g.Shape[0], cout)
+		en.comment(n, "%s = conv1dᵀ(%s, %s): [%d, %d] from [%d, %d]", en.target(n), en.local(w), en.local(g), n.Shape[0], cin, g.Shape[0], cout)
 		name := en.declare(n, nodeName(n))
 		en.add(jen.Clear(jen.Id(name)))
 		en.add(jen.For(jen.Id("l").Op(":=").Lit(0), jen.Id("l").Op("<").Lit(g.Shape[0]), jen.Id("l").Op("++")).Block(
@@ -45,7 +45,7 @@ func (en *entry) conv(n *ir.Node) {
 	case ir.OpConv1DW: // dW += g[l] ⊗ x[l·s : l·s+K] summed over the batch
 		g, x := a, b
 		cout, cin := g.Shape[1], x.Shape[1]
-		en.comment(n, "%s = Σ over the batch and %d positions of %s ⊗ windows of %s: [%d, %d]", nodeName(n), g.Shape[0], nodeName(g), nodeName(x), cout, k*cin)
+		en.comment(n, "%s = Σ over the batch and %d positions of %s ⊗ windows of %s: [%d, %d]", en.target(n), g.Shape[0], en.local(g), en.local(x), cout, k*cin)
 		name := en.declare(n, nodeName(n))
 		if en.assign(n) == "=" {
 			en.add(jen.Clear(jen.Id(name)))
@@ -58,7 +58,7 @@ func (en *entry) conv(n *ir.Node) {
 
 // shapeOp emits concatenation and slicing: row copies in batch-major storage.
 func (en *entry) shapeOp(n *ir.Node) {
-	en.comment(n, "%s = %s", nodeName(n), en.describe(n))
+	en.comment(n, "%s = %s", en.target(n), en.describe(n))
 	name := en.declare(n, nodeName(n))
 	rowOf := func(buf *jen.Statement, f int) *jen.Statement {
 		if en.row {
@@ -200,7 +200,7 @@ func (en *entry) dropMask(n *ir.Node) {
 // sumBatch sums a value over the batch (and over leading dimensions down to its shape).
 func (en *entry) sumBatch(n *ir.Node) {
 	size := n.Size()
-	en.comment(n, "%s = Σ over the batch of %s", nodeName(n), nodeName(n.Args[0]))
+	en.comment(n, "%s = Σ over the batch of %s", en.target(n), en.local(n.Args[0]))
 	name := en.declare(n, nodeName(n))
 	k := en.kernel(n.Args[0].Size())
 	v := k.val(n.Args[0])
@@ -232,7 +232,7 @@ func (en *entry) spread(n *ir.Node) {
 		en.elementwise(n)
 		return
 	}
-	en.comment(n, "%s = %s/(rows·%d) on the rows of %s, 0 elsewhere: the adjoint of the mean", nodeName(n), nodeName(n.Args[0]), size, en.setList(n.Sets))
+	en.comment(n, "%s = %s/(rows·%d) on the rows of %s, 0 elsewhere: the adjoint of the mean", en.target(n), en.local(n.Args[0]), size, en.setList(n.Sets))
 	name := en.declare(n, nodeName(n))
 	k := en.kernel(size)
 	s, _ := k.expr(n.Args[0])
@@ -252,7 +252,7 @@ func (en *entry) spread(n *ir.Node) {
 
 // constVec writes a constant vector.
 func (en *entry) constVec(n *ir.Node) {
-	en.comment(n, "%s = %v", nodeName(n), n.Vec)
+	en.comment(n, "%s = %v", en.target(n), n.Vec)
 	name := en.declare(n, nodeName(n))
 	for i, v := range n.Vec {
 		en.add(jen.Id(name).Index(jen.Lit(i)).Op("=").Add(lit(v)))
@@ -262,8 +262,8 @@ func (en *entry) constVec(n *ir.Node) {
 // mean averages a value over the rows of its point sets (all rows if none) and its elements.
 func (en *entry) mean(n *ir.Node) {
 	arg := n.Args[0]
-	en.comment(n, "%s = mean of %s over %s and its %d elements", nodeName(n), nodeName(arg), en.setList(n.Sets), arg.Size())
-	name := en.fresh(nodeName(n))
+	en.comment(n, "%s = mean of %s over %s and its %d elements", en.target(n), en.local(arg), en.setList(n.Sets), arg.Size())
+	name := en.target(n)
 	en.names[n.ID] = name
 	k := en.kernel(arg.Size())
 	v := k.val(arg)
@@ -284,9 +284,9 @@ func (en *entry) matVec(n *ir.Node, transposed bool) {
 	w, x := n.Args[0], n.Args[1]
 	rows, cols := w.Shape[0], w.Shape[1]
 	if transposed {
-		en.comment(n, "%s = %sᵀ·%s: [%d] from [%d]", nodeName(n), nodeName(w), nodeName(x), cols, rows)
+		en.comment(n, "%s = %sᵀ·%s: [%d] from [%d]", en.target(n), en.local(w), en.local(x), cols, rows)
 	} else {
-		en.comment(n, "%s = %s·%s: [%d] from [%d]", nodeName(n), nodeName(w), nodeName(x), rows, cols)
+		en.comment(n, "%s = %s·%s: [%d] from [%d]", en.target(n), en.local(w), en.local(x), rows, cols)
 	}
 	name := en.declare(n, nodeName(n))
 	W, X := en.ref(w), en.ref(x)
@@ -388,7 +388,7 @@ const unrollSum = 4
 func (en *entry) outer(n *ir.Node) {
 	g, x := n.Args[0], n.Args[1]
 	rows, cols := n.Shape[0], n.Shape[1]
-	en.comment(n, "%s = Σ over the batch of %s ⊗ %s: [%d, %d]", nodeName(n), nodeName(g), nodeName(x), rows, cols)
+	en.comment(n, "%s = Σ over the batch of %s ⊗ %s: [%d, %d]", en.target(n), en.local(g), en.local(x), rows, cols)
 	name := en.declare(n, nodeName(n))
 	G, X := en.ref(g), en.ref(x)
 	if !g.Batched {

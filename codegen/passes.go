@@ -190,8 +190,11 @@ func (en *entry) ref(n *ir.Node) *jen.Statement {
 
 // declare names the storage of n before it is computed.
 func (en *entry) declare(n *ir.Node, base string) string {
-	name := en.fresh(base)
-	en.names[n.ID] = name
+	name, ok := en.names[n.ID] // reserved by target for the comment above it
+	if !ok {
+		name = en.fresh(base)
+		en.names[n.ID] = name
+	}
 	switch {
 	case n.Batched && en.row:
 		off := en.plan.Offset[n.ID]
@@ -222,6 +225,26 @@ func (en *entry) comment(n *ir.Node, format string, args ...any) {
 		en.add(jen.Line())
 	}
 	en.add(jen.Comment(text))
+}
+
+// target is the Go name of the node about to be computed, chosen now so that the comment
+// above its code can use it.
+func (en *entry) target(n *ir.Node) string {
+	if name, ok := en.names[n.ID]; ok {
+		return name
+	}
+	name := en.fresh(nodeName(n))
+	en.names[n.ID] = name
+	return name
+}
+
+// local is how a comment names a value: the Go name of a computed buffer (which may carry
+// a suffix, d_dense9_W_2, when several values share an IR name), else its IR name.
+func (en *entry) local(n *ir.Node) string {
+	if name, ok := en.names[n.ID]; ok {
+		return name
+	}
+	return nodeName(n)
 }
 
 func nodeName(n *ir.Node) string {

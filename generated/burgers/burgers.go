@@ -850,12 +850,12 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	u_t := w.work[3*MaxBatch : 4*MaxBatch]
 	kernels.GemmNN64(1, 20, n, m.Dense9W, dense8_t, MaxBatch, u_t, MaxBatch, false)
 
-	// basis = [1 0]
+	// basis_2 = [1 0]
 	basis_2 := w.scratch[22:24]
 	basis_2[0] = 1.0
 	basis_2[1] = 0.0
 
-	// dense1_z_x = dense1_W·basis: [20] from [2] (burgers.ml:8)
+	// dense1_z_x = dense1_W·basis_2: [20] from [2] (burgers.ml:8)
 	dense1_z_x := w.scratch[24:44]
 	for j := 0; j < 20; j++ {
 		var s T
@@ -1513,12 +1513,12 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	u_t := w.work[5*MaxBatch : 6*MaxBatch]
 	kernels.GemmNN64(1, 20, n, m.Dense9W, dense8_t, MaxBatch, u_t, MaxBatch, false)
 
-	// basis = [1 0]
+	// basis_2 = [1 0]
 	basis_2 := w.scratch[66:68]
 	basis_2[0] = 1.0
 	basis_2[1] = 0.0
 
-	// dense1_z_x = dense1_W·basis: [20] from [2] (burgers.ml:8)
+	// dense1_z_x = dense1_W·basis_2: [20] from [2] (burgers.ml:8)
 	dense1_z_x := w.scratch[68:88]
 	for j := 0; j < 20; j++ {
 		var s T
@@ -2097,7 +2097,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense1_x_x := w.work[1104*MaxBatch : 1124*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense2W, d_dense2_z_x_x, MaxBatch, d_dense1_x_x, MaxBatch, false)
 
-	// d_dense1_x_x = Σ over the batch of d_dense1_x_x (burgers.ml:8)
+	// d_dense1_x_x_2 = Σ over the batch of d_dense1_x_x (burgers.ml:8)
 	d_dense1_x_x_2 := w.scratch[2908:2928]
 	for f := 0; f < 20; f++ {
 		r_dense1_slope_x_2 := dense1_slope_x[f*MaxBatch:][:n]
@@ -2221,15 +2221,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense9_W = Σ over the batch of d_u_x ⊗ dense8_x: [1, 20] (burgers.ml:9)
+	// d_dense9_W_2 = Σ over the batch of d_u_x ⊗ dense8_x: [1, 20] (burgers.ml:9)
 	d_dense9_W_2 := w.scratch[2928:2948]
 	kernels.GemmNT64(1, 20, n, d_u_x, MaxBatch, dense8_x, MaxBatch, d_dense9_W_2, false)
 
-	// d_dense8_x = dense9_Wᵀ·d_u_x: [20] from [1] (burgers.ml:9)
+	// d_dense8_x_2 = dense9_Wᵀ·d_u_x: [20] from [1] (burgers.ml:9)
 	d_dense8_x_2 := w.work[1524*MaxBatch : 1544*MaxBatch]
 	kernels.GemmTN64(1, 20, n, m.Dense9W, d_u_x, MaxBatch, d_dense8_x_2, MaxBatch, false)
 
-	// d_dense8_x = dense8·d_dense8_x + d_dense8_x (burgers.ml:9)
+	// d_dense8_x_3 = dense8·d_dense8_x + d_dense8_x_2 (burgers.ml:9)
 	d_dense8_x_3 := w.work[1544*MaxBatch : 1564*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8_x_3[f*MaxBatch:][:n]
@@ -2241,7 +2241,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense8_z_x = dense8_slope_x·d_dense8_x_x + dense8_slope·d_dense8_x (burgers.ml:9)
+	// d_dense8_z_x = dense8_slope_x·d_dense8_x_x + dense8_slope·d_dense8_x_3 (burgers.ml:9)
 	d_dense8_z_x := w.work[1524*MaxBatch : 1544*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8_z_x[f*MaxBatch:][:n]
@@ -2254,15 +2254,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense8_W = Σ over the batch of d_dense8_z_x ⊗ dense7_x: [20, 20] (burgers.ml:8)
+	// d_dense8_W_2 = Σ over the batch of d_dense8_z_x ⊗ dense7_x: [20, 20] (burgers.ml:8)
 	d_dense8_W_2 := w.scratch[2948:3348]
 	kernels.GemmNT64(20, 20, n, d_dense8_z_x, MaxBatch, dense7_x, MaxBatch, d_dense8_W_2, false)
 
-	// d_dense7_x = dense8_Wᵀ·d_dense8_z_x: [20] from [20] (burgers.ml:8)
+	// d_dense7_x_2 = dense8_Wᵀ·d_dense8_z_x: [20] from [20] (burgers.ml:8)
 	d_dense7_x_2 := w.work[944*MaxBatch : 964*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense8W, d_dense8_z_x, MaxBatch, d_dense7_x_2, MaxBatch, false)
 
-	// d_dense7_x = dense7·d_dense7_x + d_dense7_x (burgers.ml:8)
+	// d_dense7_x_3 = dense7·d_dense7_x + d_dense7_x_2 (burgers.ml:8)
 	d_dense7_x_3 := w.work[1524*MaxBatch : 1544*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7_x_3[f*MaxBatch:][:n]
@@ -2274,7 +2274,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense7_z_x = dense7_slope_x·d_dense7_x_x + dense7_slope·d_dense7_x (burgers.ml:8)
+	// d_dense7_z_x = dense7_slope_x·d_dense7_x_x + dense7_slope·d_dense7_x_3 (burgers.ml:8)
 	d_dense7_z_x := w.work[944*MaxBatch : 964*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7_z_x[f*MaxBatch:][:n]
@@ -2287,15 +2287,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense7_W = Σ over the batch of d_dense7_z_x ⊗ dense6_x: [20, 20] (burgers.ml:8)
+	// d_dense7_W_2 = Σ over the batch of d_dense7_z_x ⊗ dense6_x: [20, 20] (burgers.ml:8)
 	d_dense7_W_2 := w.scratch[3348:3748]
 	kernels.GemmNT64(20, 20, n, d_dense7_z_x, MaxBatch, dense6_x, MaxBatch, d_dense7_W_2, false)
 
-	// d_dense6_x = dense7_Wᵀ·d_dense7_z_x: [20] from [20] (burgers.ml:8)
+	// d_dense6_x_2 = dense7_Wᵀ·d_dense7_z_x: [20] from [20] (burgers.ml:8)
 	d_dense6_x_2 := w.work[964*MaxBatch : 984*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense7W, d_dense7_z_x, MaxBatch, d_dense6_x_2, MaxBatch, false)
 
-	// d_dense6_x = dense6·d_dense6_x + d_dense6_x (burgers.ml:8)
+	// d_dense6_x_3 = dense6·d_dense6_x + d_dense6_x_2 (burgers.ml:8)
 	d_dense6_x_3 := w.work[944*MaxBatch : 964*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6_x_3[f*MaxBatch:][:n]
@@ -2307,7 +2307,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense6_z_x = dense6_slope_x·d_dense6_x_x + dense6_slope·d_dense6_x (burgers.ml:8)
+	// d_dense6_z_x = dense6_slope_x·d_dense6_x_x + dense6_slope·d_dense6_x_3 (burgers.ml:8)
 	d_dense6_z_x := w.work[964*MaxBatch : 984*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6_z_x[f*MaxBatch:][:n]
@@ -2320,15 +2320,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense6_W = Σ over the batch of d_dense6_z_x ⊗ dense5_x: [20, 20] (burgers.ml:8)
+	// d_dense6_W_2 = Σ over the batch of d_dense6_z_x ⊗ dense5_x: [20, 20] (burgers.ml:8)
 	d_dense6_W_2 := w.scratch[3748:4148]
 	kernels.GemmNT64(20, 20, n, d_dense6_z_x, MaxBatch, dense5_x, MaxBatch, d_dense6_W_2, false)
 
-	// d_dense5_x = dense6_Wᵀ·d_dense6_z_x: [20] from [20] (burgers.ml:8)
+	// d_dense5_x_2 = dense6_Wᵀ·d_dense6_z_x: [20] from [20] (burgers.ml:8)
 	d_dense5_x_2 := w.work[984*MaxBatch : 1004*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense6W, d_dense6_z_x, MaxBatch, d_dense5_x_2, MaxBatch, false)
 
-	// d_dense5_x = dense5·d_dense5_x + d_dense5_x (burgers.ml:8)
+	// d_dense5_x_3 = dense5·d_dense5_x + d_dense5_x_2 (burgers.ml:8)
 	d_dense5_x_3 := w.work[964*MaxBatch : 984*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5_x_3[f*MaxBatch:][:n]
@@ -2340,7 +2340,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense5_z_x = dense5_slope_x·d_dense5_x_x + dense5_slope·d_dense5_x (burgers.ml:8)
+	// d_dense5_z_x = dense5_slope_x·d_dense5_x_x + dense5_slope·d_dense5_x_3 (burgers.ml:8)
 	d_dense5_z_x := w.work[984*MaxBatch : 1004*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5_z_x[f*MaxBatch:][:n]
@@ -2353,15 +2353,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense5_W = Σ over the batch of d_dense5_z_x ⊗ dense4_x: [20, 20] (burgers.ml:8)
+	// d_dense5_W_2 = Σ over the batch of d_dense5_z_x ⊗ dense4_x: [20, 20] (burgers.ml:8)
 	d_dense5_W_2 := w.scratch[4148:4548]
 	kernels.GemmNT64(20, 20, n, d_dense5_z_x, MaxBatch, dense4_x, MaxBatch, d_dense5_W_2, false)
 
-	// d_dense4_x = dense5_Wᵀ·d_dense5_z_x: [20] from [20] (burgers.ml:8)
+	// d_dense4_x_2 = dense5_Wᵀ·d_dense5_z_x: [20] from [20] (burgers.ml:8)
 	d_dense4_x_2 := w.work[1004*MaxBatch : 1024*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense5W, d_dense5_z_x, MaxBatch, d_dense4_x_2, MaxBatch, false)
 
-	// d_dense4_x = dense4·d_dense4_x + d_dense4_x (burgers.ml:8)
+	// d_dense4_x_3 = dense4·d_dense4_x + d_dense4_x_2 (burgers.ml:8)
 	d_dense4_x_3 := w.work[984*MaxBatch : 1004*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4_x_3[f*MaxBatch:][:n]
@@ -2373,7 +2373,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense4_z_x = dense4_slope_x·d_dense4_x_x + dense4_slope·d_dense4_x (burgers.ml:8)
+	// d_dense4_z_x = dense4_slope_x·d_dense4_x_x + dense4_slope·d_dense4_x_3 (burgers.ml:8)
 	d_dense4_z_x := w.work[1004*MaxBatch : 1024*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4_z_x[f*MaxBatch:][:n]
@@ -2386,15 +2386,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense4_W = Σ over the batch of d_dense4_z_x ⊗ dense3_x: [20, 20] (burgers.ml:8)
+	// d_dense4_W_2 = Σ over the batch of d_dense4_z_x ⊗ dense3_x: [20, 20] (burgers.ml:8)
 	d_dense4_W_2 := w.scratch[4548:4948]
 	kernels.GemmNT64(20, 20, n, d_dense4_z_x, MaxBatch, dense3_x, MaxBatch, d_dense4_W_2, false)
 
-	// d_dense3_x = dense4_Wᵀ·d_dense4_z_x: [20] from [20] (burgers.ml:8)
+	// d_dense3_x_2 = dense4_Wᵀ·d_dense4_z_x: [20] from [20] (burgers.ml:8)
 	d_dense3_x_2 := w.work[1024*MaxBatch : 1044*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense4W, d_dense4_z_x, MaxBatch, d_dense3_x_2, MaxBatch, false)
 
-	// d_dense3_x = dense3·d_dense3_x + d_dense3_x (burgers.ml:8)
+	// d_dense3_x_3 = dense3·d_dense3_x + d_dense3_x_2 (burgers.ml:8)
 	d_dense3_x_3 := w.work[1004*MaxBatch : 1024*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3_x_3[f*MaxBatch:][:n]
@@ -2406,7 +2406,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense3_z_x = dense3_slope_x·d_dense3_x_x + dense3_slope·d_dense3_x (burgers.ml:8)
+	// d_dense3_z_x = dense3_slope_x·d_dense3_x_x + dense3_slope·d_dense3_x_3 (burgers.ml:8)
 	d_dense3_z_x := w.work[1024*MaxBatch : 1044*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3_z_x[f*MaxBatch:][:n]
@@ -2419,15 +2419,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense3_W = Σ over the batch of d_dense3_z_x ⊗ dense2_x: [20, 20] (burgers.ml:8)
+	// d_dense3_W_2 = Σ over the batch of d_dense3_z_x ⊗ dense2_x: [20, 20] (burgers.ml:8)
 	d_dense3_W_2 := w.scratch[4948:5348]
 	kernels.GemmNT64(20, 20, n, d_dense3_z_x, MaxBatch, dense2_x, MaxBatch, d_dense3_W_2, false)
 
-	// d_dense2_x = dense3_Wᵀ·d_dense3_z_x: [20] from [20] (burgers.ml:8)
+	// d_dense2_x_2 = dense3_Wᵀ·d_dense3_z_x: [20] from [20] (burgers.ml:8)
 	d_dense2_x_2 := w.work[1044*MaxBatch : 1064*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense3W, d_dense3_z_x, MaxBatch, d_dense2_x_2, MaxBatch, false)
 
-	// d_dense2_x = dense2·d_dense2_x + d_dense2_x (burgers.ml:8)
+	// d_dense2_x_3 = dense2·d_dense2_x + d_dense2_x_2 (burgers.ml:8)
 	d_dense2_x_3 := w.work[1024*MaxBatch : 1044*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2_x_3[f*MaxBatch:][:n]
@@ -2439,7 +2439,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense2_z_x = dense2_slope_x·d_dense2_x_x + dense2_slope·d_dense2_x (burgers.ml:8)
+	// d_dense2_z_x = dense2_slope_x·d_dense2_x_x + dense2_slope·d_dense2_x_3 (burgers.ml:8)
 	d_dense2_z_x := w.work[1044*MaxBatch : 1064*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2_z_x[f*MaxBatch:][:n]
@@ -2452,15 +2452,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense2_W = Σ over the batch of d_dense2_z_x ⊗ dense1_x: [20, 20] (burgers.ml:8)
+	// d_dense2_W_2 = Σ over the batch of d_dense2_z_x ⊗ dense1_x: [20, 20] (burgers.ml:8)
 	d_dense2_W_2 := w.scratch[5348:5748]
 	kernels.GemmNT64(20, 20, n, d_dense2_z_x, MaxBatch, dense1_x, MaxBatch, d_dense2_W_2, false)
 
-	// d_dense1_x = dense2_Wᵀ·d_dense2_z_x: [20] from [20] (burgers.ml:8)
+	// d_dense1_x_2 = dense2_Wᵀ·d_dense2_z_x: [20] from [20] (burgers.ml:8)
 	d_dense1_x_2 := w.work[1064*MaxBatch : 1084*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense2W, d_dense2_z_x, MaxBatch, d_dense1_x_2, MaxBatch, false)
 
-	// d_dense1_x = dense1·d_dense1_x + d_dense1_x (burgers.ml:8)
+	// d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2 (burgers.ml:8)
 	d_dense1_x_3 := w.work[1044*MaxBatch : 1064*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense1_x_3[f*MaxBatch:][:n]
@@ -2472,7 +2472,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense1_x = Σ over the batch of d_dense1_x (burgers.ml:8)
+	// d_dense1_x_4 = Σ over the batch of d_dense1_x (burgers.ml:8)
 	d_dense1_x_4 := w.scratch[5748:5768]
 	for f := 0; f < 20; f++ {
 		r_dense1_slope_3 := dense1_slope[f*MaxBatch:][:n]
@@ -2484,7 +2484,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense1_x_4[f] = s
 	}
 
-	// d_dense1_z_x = d_dense1_x_x + d_dense1_x (burgers.ml:8)
+	// d_dense1_z_x = d_dense1_x_x_2 + d_dense1_x_4 (burgers.ml:8)
 	d_dense1_z_x := w.scratch[5768:5788]
 	for f := 0; f < 20; f++ {
 		d_dense1_x_x_f := d_dense1_x_x_2[f]
@@ -2492,7 +2492,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense1_z_x[f] = d_dense1_x_x_f + d_dense1_x_f
 	}
 
-	// d_dense1_W = Σ over the batch of d_dense1_z_x ⊗ basis: [20, 2] (burgers.ml:8)
+	// d_dense1_W = Σ over the batch of d_dense1_z_x ⊗ basis_2: [20, 2] (burgers.ml:8)
 	d_dense1_W := w.scratch[5788:5828]
 	for j := 0; j < 20; j++ {
 		for k := 0; k < 2; k++ {
@@ -2500,7 +2500,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense9_W = Σ over the batch of d_r ⊗ dense8_t: [1, 20] (burgers.ml:9)
+	// d_dense9_W_3 = Σ over the batch of d_r ⊗ dense8_t: [1, 20] (burgers.ml:9)
 	d_dense9_W_3 := w.scratch[5828:5848]
 	kernels.GemmNT64(1, 20, n, d_r, MaxBatch, dense8_t, MaxBatch, d_dense9_W_3, false)
 
@@ -2519,7 +2519,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense8 = dense8·-((dense8_z_x_x·d_dense8_x_x + dense8_z_x·d_dense8_x) + dense8_z_t·d_dense8_t) (burgers.ml:9)
+	// d_dense8 = dense8·-((dense8_z_x_x·d_dense8_x_x + dense8_z_x·d_dense8_x_3) + dense8_z_t·d_dense8_t) (burgers.ml:9)
 	d_dense8 := w.work[1564*MaxBatch : 1584*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8[f*MaxBatch:][:n]
@@ -2535,7 +2535,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense8_W = Σ over the batch of d_dense8_z_t ⊗ dense7_t: [20, 20] (burgers.ml:8)
+	// d_dense8_W_3 = Σ over the batch of d_dense8_z_t ⊗ dense7_t: [20, 20] (burgers.ml:8)
 	d_dense8_W_3 := w.scratch[5848:6248]
 	kernels.GemmNT64(20, 20, n, d_dense8_z_t, MaxBatch, dense7_t, MaxBatch, d_dense8_W_3, false)
 
@@ -2554,7 +2554,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense7 = dense7·-((dense7_z_x_x·d_dense7_x_x + dense7_z_x·d_dense7_x) + dense7_z_t·d_dense7_t) (burgers.ml:8)
+	// d_dense7 = dense7·-((dense7_z_x_x·d_dense7_x_x + dense7_z_x·d_dense7_x_3) + dense7_z_t·d_dense7_t) (burgers.ml:8)
 	d_dense7 := w.work[1364*MaxBatch : 1384*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7[f*MaxBatch:][:n]
@@ -2570,7 +2570,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense7_W = Σ over the batch of d_dense7_z_t ⊗ dense6_t: [20, 20] (burgers.ml:8)
+	// d_dense7_W_3 = Σ over the batch of d_dense7_z_t ⊗ dense6_t: [20, 20] (burgers.ml:8)
 	d_dense7_W_3 := w.scratch[6248:6648]
 	kernels.GemmNT64(20, 20, n, d_dense7_z_t, MaxBatch, dense6_t, MaxBatch, d_dense7_W_3, false)
 
@@ -2589,7 +2589,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense6 = dense6·-((dense6_z_x_x·d_dense6_x_x + dense6_z_x·d_dense6_x) + dense6_z_t·d_dense6_t) (burgers.ml:8)
+	// d_dense6 = dense6·-((dense6_z_x_x·d_dense6_x_x + dense6_z_x·d_dense6_x_3) + dense6_z_t·d_dense6_t) (burgers.ml:8)
 	d_dense6 := w.work[1064*MaxBatch : 1084*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6[f*MaxBatch:][:n]
@@ -2605,7 +2605,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense6_W = Σ over the batch of d_dense6_z_t ⊗ dense5_t: [20, 20] (burgers.ml:8)
+	// d_dense6_W_3 = Σ over the batch of d_dense6_z_t ⊗ dense5_t: [20, 20] (burgers.ml:8)
 	d_dense6_W_3 := w.scratch[6648:7048]
 	kernels.GemmNT64(20, 20, n, d_dense6_z_t, MaxBatch, dense5_t, MaxBatch, d_dense6_W_3, false)
 
@@ -2624,7 +2624,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense5 = dense5·-((dense5_z_x_x·d_dense5_x_x + dense5_z_x·d_dense5_x) + dense5_z_t·d_dense5_t) (burgers.ml:8)
+	// d_dense5 = dense5·-((dense5_z_x_x·d_dense5_x_x + dense5_z_x·d_dense5_x_3) + dense5_z_t·d_dense5_t) (burgers.ml:8)
 	d_dense5 := w.work[524*MaxBatch : 544*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5[f*MaxBatch:][:n]
@@ -2640,7 +2640,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense5_W = Σ over the batch of d_dense5_z_t ⊗ dense4_t: [20, 20] (burgers.ml:8)
+	// d_dense5_W_3 = Σ over the batch of d_dense5_z_t ⊗ dense4_t: [20, 20] (burgers.ml:8)
 	d_dense5_W_3 := w.scratch[7048:7448]
 	kernels.GemmNT64(20, 20, n, d_dense5_z_t, MaxBatch, dense4_t, MaxBatch, d_dense5_W_3, false)
 
@@ -2659,7 +2659,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense4 = dense4·-((dense4_z_x_x·d_dense4_x_x + dense4_z_x·d_dense4_x) + dense4_z_t·d_dense4_t) (burgers.ml:8)
+	// d_dense4 = dense4·-((dense4_z_x_x·d_dense4_x_x + dense4_z_x·d_dense4_x_3) + dense4_z_t·d_dense4_t) (burgers.ml:8)
 	d_dense4 := w.work[1344*MaxBatch : 1364*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4[f*MaxBatch:][:n]
@@ -2675,7 +2675,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense4_W = Σ over the batch of d_dense4_z_t ⊗ dense3_t: [20, 20] (burgers.ml:8)
+	// d_dense4_W_3 = Σ over the batch of d_dense4_z_t ⊗ dense3_t: [20, 20] (burgers.ml:8)
 	d_dense4_W_3 := w.scratch[7448:7848]
 	kernels.GemmNT64(20, 20, n, d_dense4_z_t, MaxBatch, dense3_t, MaxBatch, d_dense4_W_3, false)
 
@@ -2694,7 +2694,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense3 = dense3·-((dense3_z_x_x·d_dense3_x_x + dense3_z_x·d_dense3_x) + dense3_z_t·d_dense3_t) (burgers.ml:8)
+	// d_dense3 = dense3·-((dense3_z_x_x·d_dense3_x_x + dense3_z_x·d_dense3_x_3) + dense3_z_t·d_dense3_t) (burgers.ml:8)
 	d_dense3 := w.work[504*MaxBatch : 524*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3[f*MaxBatch:][:n]
@@ -2710,7 +2710,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense3_W = Σ over the batch of d_dense3_z_t ⊗ dense2_t: [20, 20] (burgers.ml:8)
+	// d_dense3_W_3 = Σ over the batch of d_dense3_z_t ⊗ dense2_t: [20, 20] (burgers.ml:8)
 	d_dense3_W_3 := w.scratch[7848:8248]
 	kernels.GemmNT64(20, 20, n, d_dense3_z_t, MaxBatch, dense2_t, MaxBatch, d_dense3_W_3, false)
 
@@ -2729,7 +2729,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense2 = dense2·-((dense2_z_x_x·d_dense2_x_x + dense2_z_x·d_dense2_x) + dense2_z_t·d_dense2_t) (burgers.ml:8)
+	// d_dense2 = dense2·-((dense2_z_x_x·d_dense2_x_x + dense2_z_x·d_dense2_x_3) + dense2_z_t·d_dense2_t) (burgers.ml:8)
 	d_dense2 := w.work[824*MaxBatch : 844*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2[f*MaxBatch:][:n]
@@ -2745,7 +2745,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense2_W = Σ over the batch of d_dense2_z_t ⊗ dense1_t: [20, 20] (burgers.ml:8)
+	// d_dense2_W_3 = Σ over the batch of d_dense2_z_t ⊗ dense1_t: [20, 20] (burgers.ml:8)
 	d_dense2_W_3 := w.scratch[8248:8648]
 	kernels.GemmNT64(20, 20, n, d_dense2_z_t, MaxBatch, dense1_t, MaxBatch, d_dense2_W_3, false)
 
@@ -2765,7 +2765,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense1_z_t[f] = s
 	}
 
-	// d_dense1 = dense1·-(dense1_z_x·d_dense1_x + dense1_z_t·d_dense1_t) (burgers.ml:8)
+	// d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t) (burgers.ml:8)
 	d_dense1 := w.work[1304*MaxBatch : 1324*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense1[f*MaxBatch:][:n]
@@ -2779,7 +2779,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense1_W = Σ over the batch of d_dense1_z_t ⊗ basis: [20, 2] (burgers.ml:8)
+	// d_dense1_W_2 = Σ over the batch of d_dense1_z_t ⊗ basis: [20, 2] (burgers.ml:8)
 	d_dense1_W_2 := w.scratch[8668:8708]
 	for j := 0; j < 20; j++ {
 		for k := 0; k < 2; k++ {
@@ -2787,7 +2787,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_u = Σ over the batch of d_u
+	// d_u_2 = Σ over the batch of d_u
 	d_u_2 := w.grads[3020:3021]
 	for f := 0; f < 1; f++ {
 		r_d_u := d_u[f*MaxBatch:][:n]
@@ -2798,15 +2798,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_u_2[f] += s
 	}
 
-	// d_dense9_W = Σ over the batch of d_u ⊗ dense8: [1, 20] (burgers.ml:9)
+	// d_dense9_W_4 = Σ over the batch of d_u ⊗ dense8: [1, 20] (burgers.ml:9)
 	d_dense9_W_4 := w.scratch[8708:8728]
 	kernels.GemmNT64(1, 20, n, d_u, MaxBatch, dense8, MaxBatch, d_dense9_W_4, false)
 
-	// d_dense8 = dense9_Wᵀ·d_u: [20] from [1] (burgers.ml:9)
+	// d_dense8_2 = dense9_Wᵀ·d_u: [20] from [1] (burgers.ml:9)
 	d_dense8_2 := w.work[944*MaxBatch : 964*MaxBatch]
 	kernels.GemmTN64(1, 20, n, m.Dense9W, d_u, MaxBatch, d_dense8_2, MaxBatch, false)
 
-	// d_dense9_W = ((d_dense9_W + d_dense9_W) + d_dense9_W) + d_dense9_W (burgers.ml:9)
+	// d_dense9_W_5 = ((d_dense9_W + d_dense9_W_2) + d_dense9_W_3) + d_dense9_W_4 (burgers.ml:9)
 	d_dense9_W_5 := w.grads[3000:3020]
 	for f := 0; f < 20; f++ {
 		d_dense9_W_f := d_dense9_W[f]
@@ -2816,7 +2816,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense9_W_5[f] += d_dense9_W_f + d_dense9_W_f_2 + d_dense9_W_f_3 + d_dense9_W_f_4
 	}
 
-	// d_dense8_z = dense8_slope·((d_dense8 + (dense8_x·d_dense8_x + d_dense8)) + d_dense8) (burgers.ml:9)
+	// d_dense8_z = dense8_slope·((d_dense8 + (dense8_x·d_dense8_x + d_dense8)) + d_dense8_2) (burgers.ml:9)
 	d_dense8_z := w.work[1384*MaxBatch : 1404*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8_z[f*MaxBatch:][:n]
@@ -2830,7 +2830,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense8_z = Σ over the batch of d_dense8_z (burgers.ml:9)
+	// d_dense8_z_2 = Σ over the batch of d_dense8_z (burgers.ml:9)
 	d_dense8_z_2 := w.grads[2980:3000]
 	for f := 0; f < 20; f++ {
 		r_d_dense8_z := d_dense8_z[f*MaxBatch:][:n]
@@ -2841,15 +2841,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense8_z_2[f] += s
 	}
 
-	// d_dense8_W = Σ over the batch of d_dense8_z ⊗ dense7: [20, 20] (burgers.ml:8)
+	// d_dense8_W_4 = Σ over the batch of d_dense8_z ⊗ dense7: [20, 20] (burgers.ml:8)
 	d_dense8_W_4 := w.scratch[8728:9128]
 	kernels.GemmNT64(20, 20, n, d_dense8_z, MaxBatch, dense7, MaxBatch, d_dense8_W_4, false)
 
-	// d_dense7 = dense8_Wᵀ·d_dense8_z: [20] from [20] (burgers.ml:8)
+	// d_dense7_2 = dense8_Wᵀ·d_dense8_z: [20] from [20] (burgers.ml:8)
 	d_dense7_2 := w.work[444*MaxBatch : 464*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense8W, d_dense8_z, MaxBatch, d_dense7_2, MaxBatch, false)
 
-	// d_dense8_W = ((d_dense8_W + d_dense8_W) + d_dense8_W) + d_dense8_W (burgers.ml:8)
+	// d_dense8_W_5 = ((d_dense8_W + d_dense8_W_2) + d_dense8_W_3) + d_dense8_W_4 (burgers.ml:8)
 	d_dense8_W_5 := w.grads[2580:2980]
 	for f := 0; f < 400; f++ {
 		d_dense8_W_f := d_dense8_W[f]
@@ -2859,7 +2859,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense8_W_5[f] += d_dense8_W_f + d_dense8_W_f_2 + d_dense8_W_f_3 + d_dense8_W_f_4
 	}
 
-	// d_dense7_z = dense7_slope·((d_dense7 + (dense7_x·d_dense7_x + d_dense7)) + d_dense7) (burgers.ml:8)
+	// d_dense7_z = dense7_slope·((d_dense7 + (dense7_x·d_dense7_x + d_dense7)) + d_dense7_2) (burgers.ml:8)
 	d_dense7_z := w.work[1544*MaxBatch : 1564*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7_z[f*MaxBatch:][:n]
@@ -2873,7 +2873,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense7_z = Σ over the batch of d_dense7_z (burgers.ml:8)
+	// d_dense7_z_2 = Σ over the batch of d_dense7_z (burgers.ml:8)
 	d_dense7_z_2 := w.grads[2560:2580]
 	for f := 0; f < 20; f++ {
 		r_d_dense7_z := d_dense7_z[f*MaxBatch:][:n]
@@ -2884,15 +2884,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense7_z_2[f] += s
 	}
 
-	// d_dense7_W = Σ over the batch of d_dense7_z ⊗ dense6: [20, 20] (burgers.ml:8)
+	// d_dense7_W_4 = Σ over the batch of d_dense7_z ⊗ dense6: [20, 20] (burgers.ml:8)
 	d_dense7_W_4 := w.scratch[9128:9528]
 	kernels.GemmNT64(20, 20, n, d_dense7_z, MaxBatch, dense6, MaxBatch, d_dense7_W_4, false)
 
-	// d_dense6 = dense7_Wᵀ·d_dense7_z: [20] from [20] (burgers.ml:8)
+	// d_dense6_2 = dense7_Wᵀ·d_dense7_z: [20] from [20] (burgers.ml:8)
 	d_dense6_2 := w.work[404*MaxBatch : 424*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense7W, d_dense7_z, MaxBatch, d_dense6_2, MaxBatch, false)
 
-	// d_dense7_W = ((d_dense7_W + d_dense7_W) + d_dense7_W) + d_dense7_W (burgers.ml:8)
+	// d_dense7_W_5 = ((d_dense7_W + d_dense7_W_2) + d_dense7_W_3) + d_dense7_W_4 (burgers.ml:8)
 	d_dense7_W_5 := w.grads[2160:2560]
 	for f := 0; f < 400; f++ {
 		d_dense7_W_f := d_dense7_W[f]
@@ -2902,7 +2902,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense7_W_5[f] += d_dense7_W_f + d_dense7_W_f_2 + d_dense7_W_f_3 + d_dense7_W_f_4
 	}
 
-	// d_dense6_z = dense6_slope·((d_dense6 + (dense6_x·d_dense6_x + d_dense6)) + d_dense6) (burgers.ml:8)
+	// d_dense6_z = dense6_slope·((d_dense6 + (dense6_x·d_dense6_x + d_dense6)) + d_dense6_2) (burgers.ml:8)
 	d_dense6_z := w.work[784*MaxBatch : 804*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6_z[f*MaxBatch:][:n]
@@ -2916,7 +2916,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense6_z = Σ over the batch of d_dense6_z (burgers.ml:8)
+	// d_dense6_z_2 = Σ over the batch of d_dense6_z (burgers.ml:8)
 	d_dense6_z_2 := w.grads[2140:2160]
 	for f := 0; f < 20; f++ {
 		r_d_dense6_z := d_dense6_z[f*MaxBatch:][:n]
@@ -2927,15 +2927,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense6_z_2[f] += s
 	}
 
-	// d_dense6_W = Σ over the batch of d_dense6_z ⊗ dense5: [20, 20] (burgers.ml:8)
+	// d_dense6_W_4 = Σ over the batch of d_dense6_z ⊗ dense5: [20, 20] (burgers.ml:8)
 	d_dense6_W_4 := w.scratch[9528:9928]
 	kernels.GemmNT64(20, 20, n, d_dense6_z, MaxBatch, dense5, MaxBatch, d_dense6_W_4, false)
 
-	// d_dense5 = dense6_Wᵀ·d_dense6_z: [20] from [20] (burgers.ml:8)
+	// d_dense5_2 = dense6_Wᵀ·d_dense6_z: [20] from [20] (burgers.ml:8)
 	d_dense5_2 := w.work[1244*MaxBatch : 1264*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense6W, d_dense6_z, MaxBatch, d_dense5_2, MaxBatch, false)
 
-	// d_dense6_W = ((d_dense6_W + d_dense6_W) + d_dense6_W) + d_dense6_W (burgers.ml:8)
+	// d_dense6_W_5 = ((d_dense6_W + d_dense6_W_2) + d_dense6_W_3) + d_dense6_W_4 (burgers.ml:8)
 	d_dense6_W_5 := w.grads[1740:2140]
 	for f := 0; f < 400; f++ {
 		d_dense6_W_f := d_dense6_W[f]
@@ -2945,7 +2945,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense6_W_5[f] += d_dense6_W_f + d_dense6_W_f_2 + d_dense6_W_f_3 + d_dense6_W_f_4
 	}
 
-	// d_dense5_z = dense5_slope·((d_dense5 + (dense5_x·d_dense5_x + d_dense5)) + d_dense5) (burgers.ml:8)
+	// d_dense5_z = dense5_slope·((d_dense5 + (dense5_x·d_dense5_x + d_dense5)) + d_dense5_2) (burgers.ml:8)
 	d_dense5_z := w.work[1264*MaxBatch : 1284*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5_z[f*MaxBatch:][:n]
@@ -2959,7 +2959,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense5_z = Σ over the batch of d_dense5_z (burgers.ml:8)
+	// d_dense5_z_2 = Σ over the batch of d_dense5_z (burgers.ml:8)
 	d_dense5_z_2 := w.grads[1720:1740]
 	for f := 0; f < 20; f++ {
 		r_d_dense5_z := d_dense5_z[f*MaxBatch:][:n]
@@ -2970,15 +2970,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense5_z_2[f] += s
 	}
 
-	// d_dense5_W = Σ over the batch of d_dense5_z ⊗ dense4: [20, 20] (burgers.ml:8)
+	// d_dense5_W_4 = Σ over the batch of d_dense5_z ⊗ dense4: [20, 20] (burgers.ml:8)
 	d_dense5_W_4 := w.scratch[9928:10328]
 	kernels.GemmNT64(20, 20, n, d_dense5_z, MaxBatch, dense4, MaxBatch, d_dense5_W_4, false)
 
-	// d_dense4 = dense5_Wᵀ·d_dense5_z: [20] from [20] (burgers.ml:8)
+	// d_dense4_2 = dense5_Wᵀ·d_dense5_z: [20] from [20] (burgers.ml:8)
 	d_dense4_2 := w.work[964*MaxBatch : 984*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense5W, d_dense5_z, MaxBatch, d_dense4_2, MaxBatch, false)
 
-	// d_dense5_W = ((d_dense5_W + d_dense5_W) + d_dense5_W) + d_dense5_W (burgers.ml:8)
+	// d_dense5_W_5 = ((d_dense5_W + d_dense5_W_2) + d_dense5_W_3) + d_dense5_W_4 (burgers.ml:8)
 	d_dense5_W_5 := w.grads[1320:1720]
 	for f := 0; f < 400; f++ {
 		d_dense5_W_f := d_dense5_W[f]
@@ -2988,7 +2988,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense5_W_5[f] += d_dense5_W_f + d_dense5_W_f_2 + d_dense5_W_f_3 + d_dense5_W_f_4
 	}
 
-	// d_dense4_z = dense4_slope·((d_dense4 + (dense4_x·d_dense4_x + d_dense4)) + d_dense4) (burgers.ml:8)
+	// d_dense4_z = dense4_slope·((d_dense4 + (dense4_x·d_dense4_x + d_dense4)) + d_dense4_2) (burgers.ml:8)
 	d_dense4_z := w.work[564*MaxBatch : 584*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4_z[f*MaxBatch:][:n]
@@ -3002,7 +3002,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense4_z = Σ over the batch of d_dense4_z (burgers.ml:8)
+	// d_dense4_z_2 = Σ over the batch of d_dense4_z (burgers.ml:8)
 	d_dense4_z_2 := w.grads[1300:1320]
 	for f := 0; f < 20; f++ {
 		r_d_dense4_z := d_dense4_z[f*MaxBatch:][:n]
@@ -3013,15 +3013,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense4_z_2[f] += s
 	}
 
-	// d_dense4_W = Σ over the batch of d_dense4_z ⊗ dense3: [20, 20] (burgers.ml:8)
+	// d_dense4_W_4 = Σ over the batch of d_dense4_z ⊗ dense3: [20, 20] (burgers.ml:8)
 	d_dense4_W_4 := w.scratch[10328:10728]
 	kernels.GemmNT64(20, 20, n, d_dense4_z, MaxBatch, dense3, MaxBatch, d_dense4_W_4, false)
 
-	// d_dense3 = dense4_Wᵀ·d_dense4_z: [20] from [20] (burgers.ml:8)
+	// d_dense3_2 = dense4_Wᵀ·d_dense4_z: [20] from [20] (burgers.ml:8)
 	d_dense3_2 := w.work[384*MaxBatch : 404*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense4W, d_dense4_z, MaxBatch, d_dense3_2, MaxBatch, false)
 
-	// d_dense4_W = ((d_dense4_W + d_dense4_W) + d_dense4_W) + d_dense4_W (burgers.ml:8)
+	// d_dense4_W_5 = ((d_dense4_W + d_dense4_W_2) + d_dense4_W_3) + d_dense4_W_4 (burgers.ml:8)
 	d_dense4_W_5 := w.grads[900:1300]
 	for f := 0; f < 400; f++ {
 		d_dense4_W_f := d_dense4_W[f]
@@ -3031,7 +3031,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense4_W_5[f] += d_dense4_W_f + d_dense4_W_f_2 + d_dense4_W_f_3 + d_dense4_W_f_4
 	}
 
-	// d_dense3_z = dense3_slope·((d_dense3 + (dense3_x·d_dense3_x + d_dense3)) + d_dense3) (burgers.ml:8)
+	// d_dense3_z = dense3_slope·((d_dense3 + (dense3_x·d_dense3_x + d_dense3)) + d_dense3_2) (burgers.ml:8)
 	d_dense3_z := w.work[624*MaxBatch : 644*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3_z[f*MaxBatch:][:n]
@@ -3045,7 +3045,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense3_z = Σ over the batch of d_dense3_z (burgers.ml:8)
+	// d_dense3_z_2 = Σ over the batch of d_dense3_z (burgers.ml:8)
 	d_dense3_z_2 := w.grads[880:900]
 	for f := 0; f < 20; f++ {
 		r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
@@ -3056,15 +3056,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense3_z_2[f] += s
 	}
 
-	// d_dense3_W = Σ over the batch of d_dense3_z ⊗ dense2: [20, 20] (burgers.ml:8)
+	// d_dense3_W_4 = Σ over the batch of d_dense3_z ⊗ dense2: [20, 20] (burgers.ml:8)
 	d_dense3_W_4 := w.scratch[10728:11128]
 	kernels.GemmNT64(20, 20, n, d_dense3_z, MaxBatch, dense2, MaxBatch, d_dense3_W_4, false)
 
-	// d_dense2 = dense3_Wᵀ·d_dense3_z: [20] from [20] (burgers.ml:8)
+	// d_dense2_2 = dense3_Wᵀ·d_dense3_z: [20] from [20] (burgers.ml:8)
 	d_dense2_2 := w.work[344*MaxBatch : 364*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense3W, d_dense3_z, MaxBatch, d_dense2_2, MaxBatch, false)
 
-	// d_dense3_W = ((d_dense3_W + d_dense3_W) + d_dense3_W) + d_dense3_W (burgers.ml:8)
+	// d_dense3_W_5 = ((d_dense3_W + d_dense3_W_2) + d_dense3_W_3) + d_dense3_W_4 (burgers.ml:8)
 	d_dense3_W_5 := w.grads[480:880]
 	for f := 0; f < 400; f++ {
 		d_dense3_W_f := d_dense3_W[f]
@@ -3074,7 +3074,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense3_W_5[f] += d_dense3_W_f + d_dense3_W_f_2 + d_dense3_W_f_3 + d_dense3_W_f_4
 	}
 
-	// d_dense2_z = dense2_slope·((d_dense2 + (dense2_x·d_dense2_x + d_dense2)) + d_dense2) (burgers.ml:8)
+	// d_dense2_z = dense2_slope·((d_dense2 + (dense2_x·d_dense2_x + d_dense2)) + d_dense2_2) (burgers.ml:8)
 	d_dense2_z := w.work[744*MaxBatch : 764*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
@@ -3088,7 +3088,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense2_z = Σ over the batch of d_dense2_z (burgers.ml:8)
+	// d_dense2_z_2 = Σ over the batch of d_dense2_z (burgers.ml:8)
 	d_dense2_z_2 := w.grads[460:480]
 	for f := 0; f < 20; f++ {
 		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
@@ -3099,15 +3099,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense2_z_2[f] += s
 	}
 
-	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dense1: [20, 20] (burgers.ml:8)
+	// d_dense2_W_4 = Σ over the batch of d_dense2_z ⊗ dense1: [20, 20] (burgers.ml:8)
 	d_dense2_W_4 := w.scratch[11128:11528]
 	kernels.GemmNT64(20, 20, n, d_dense2_z, MaxBatch, dense1, MaxBatch, d_dense2_W_4, false)
 
-	// d_dense1 = dense2_Wᵀ·d_dense2_z: [20] from [20] (burgers.ml:8)
+	// d_dense1_2 = dense2_Wᵀ·d_dense2_z: [20] from [20] (burgers.ml:8)
 	d_dense1_2 := w.work[1204*MaxBatch : 1224*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense2W, d_dense2_z, MaxBatch, d_dense1_2, MaxBatch, false)
 
-	// d_dense2_W = ((d_dense2_W + d_dense2_W) + d_dense2_W) + d_dense2_W (burgers.ml:8)
+	// d_dense2_W_5 = ((d_dense2_W + d_dense2_W_2) + d_dense2_W_3) + d_dense2_W_4 (burgers.ml:8)
 	d_dense2_W_5 := w.grads[60:460]
 	for f := 0; f < 400; f++ {
 		d_dense2_W_f := d_dense2_W[f]
@@ -3117,7 +3117,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense2_W_5[f] += d_dense2_W_f + d_dense2_W_f_2 + d_dense2_W_f_3 + d_dense2_W_f_4
 	}
 
-	// d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1) (burgers.ml:8)
+	// d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2) (burgers.ml:8)
 	d_dense1_z := w.work[1224*MaxBatch : 1244*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
@@ -3131,7 +3131,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense1_z = Σ over the batch of d_dense1_z (burgers.ml:8)
+	// d_dense1_z_2 = Σ over the batch of d_dense1_z (burgers.ml:8)
 	d_dense1_z_2 := w.grads[40:60]
 	for f := 0; f < 20; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
@@ -3142,11 +3142,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense1_z_2[f] += s
 	}
 
-	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ burgers_in: [20, 2] (burgers.ml:8)
+	// d_dense1_W_3 = Σ over the batch of d_dense1_z ⊗ burgers_in: [20, 2] (burgers.ml:8)
 	d_dense1_W_3 := w.scratch[11528:11568]
 	kernels.GemmNT64(20, 2, n, d_dense1_z, MaxBatch, burgers_in, MaxBatch, d_dense1_W_3, false)
 
-	// d_dense1_W = (d_dense1_W + d_dense1_W) + d_dense1_W (burgers.ml:8)
+	// d_dense1_W_4 = (d_dense1_W + d_dense1_W_2) + d_dense1_W_3 (burgers.ml:8)
 	d_dense1_W_4 := w.grads[0:40]
 	for f := 0; f < 40; f++ {
 		d_dense1_W_f := d_dense1_W[f]

@@ -634,7 +634,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense4_z = Σ over the batch of d_dense4_z
+	// d_dense4_z_2 = Σ over the batch of d_dense4_z
 	d_dense4_z_2 := w.grads[928:929]
 	for f := 0; f < 1; f++ {
 		r_d_dense4_z := d_dense4_z[f*MaxBatch:][:n]
@@ -664,7 +664,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense3_z = Σ over the batch of d_dense3_z (cancer.ml:12)
+	// d_dense3_z_2 = Σ over the batch of d_dense3_z (cancer.ml:12)
 	d_dense3_z_2 := w.grads[920:924]
 	for f := 0; f < 4; f++ {
 		r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
@@ -695,7 +695,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense2_z = Σ over the batch of d_dense2_z (cancer.ml:11)
+	// d_dense2_z_2 = Σ over the batch of d_dense2_z (cancer.ml:11)
 	d_dense2_z_2 := w.grads[860:872]
 	for f := 0; f < 12; f++ {
 		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
@@ -726,7 +726,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense1_z = Σ over the batch of d_dense1_z (cancer.ml:9)
+	// d_dense1_z_2 = Σ over the batch of d_dense1_z (cancer.ml:9)
 	d_dense1_z_2 := w.grads[600:620]
 	for f := 0; f < 20; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]

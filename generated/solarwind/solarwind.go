@@ -762,7 +762,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_xhat = Σ over the batch of d_xhat
+	// d_xhat_2 = Σ over the batch of d_xhat
 	d_xhat_2 := w.grads[3932:3935]
 	clear(d_xhat_2)
 	for f := 0; f < 720; f++ {
@@ -803,7 +803,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_conv1d3_z = Σ over the batch of d_conv1d3_z (solarwind.ml:13)
+	// d_conv1d3_z_2 = Σ over the batch of d_conv1d3_z (solarwind.ml:13)
 	d_conv1d3_z_2 := w.grads[3880:3884]
 	clear(d_conv1d3_z_2)
 	for f := 0; f < 960; f++ {
@@ -845,7 +845,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_conv1d2_z = Σ over the batch of d_conv1d2_z (solarwind.ml:12)
+	// d_conv1d2_z_2 = Σ over the batch of d_conv1d2_z (solarwind.ml:12)
 	d_conv1d2_z_2 := w.grads[3552:3560]
 	clear(d_conv1d2_z_2)
 	for f := 0; f < 1920; f++ {
@@ -887,7 +887,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_conv1d1_z = Σ over the batch of d_conv1d1_z (solarwind.ml:10)
+	// d_conv1d1_z_2 = Σ over the batch of d_conv1d1_z (solarwind.ml:10)
 	d_conv1d1_z_2 := w.grads[960:992]
 	clear(d_conv1d1_z_2)
 	for f := 0; f < 7680; f++ {

@@ -850,7 +850,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_u = Σ over the batch of d_u
+	// d_u_2 = Σ over the batch of d_u
 	d_u_2 := w.grads[136:139]
 	for f := 0; f < 3; f++ {
 		r_d_u := d_u[f*MaxBatch:][:n]
@@ -887,7 +887,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense6_z = Σ over the batch of d_dense6_z (activations.ml:11)
+	// d_dense6_z_2 = Σ over the batch of d_dense6_z (activations.ml:11)
 	d_dense6_z_2 := w.grads[120:124]
 	for f := 0; f < 4; f++ {
 		r_d_dense6_z := d_dense6_z[f*MaxBatch:][:n]
@@ -917,7 +917,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense5_z = Σ over the batch of d_dense5_z (activations.ml:10)
+	// d_dense5_z_2 = Σ over the batch of d_dense5_z (activations.ml:10)
 	d_dense5_z_2 := w.grads[100:104]
 	for f := 0; f < 4; f++ {
 		r_d_dense5_z := d_dense5_z[f*MaxBatch:][:n]
@@ -947,7 +947,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense4_z = Σ over the batch of d_dense4_z (activations.ml:9)
+	// d_dense4_z_2 = Σ over the batch of d_dense4_z (activations.ml:9)
 	d_dense4_z_2 := w.grads[80:84]
 	for f := 0; f < 4; f++ {
 		r_d_dense4_z := d_dense4_z[f*MaxBatch:][:n]
@@ -977,7 +977,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense3_z = Σ over the batch of d_dense3_z (activations.ml:8)
+	// d_dense3_z_2 = Σ over the batch of d_dense3_z (activations.ml:8)
 	d_dense3_z_2 := w.grads[60:64]
 	for f := 0; f < 4; f++ {
 		r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
@@ -1007,7 +1007,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense2_z = Σ over the batch of d_dense2_z (activations.ml:7)
+	// d_dense2_z_2 = Σ over the batch of d_dense2_z (activations.ml:7)
 	d_dense2_z_2 := w.grads[40:44]
 	for f := 0; f < 4; f++ {
 		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
@@ -1037,7 +1037,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense1_z = Σ over the batch of d_dense1_z (activations.ml:6)
+	// d_dense1_z_2 = Σ over the batch of d_dense1_z (activations.ml:6)
 	d_dense1_z_2 := w.grads[20:24]
 	for f := 0; f < 4; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]

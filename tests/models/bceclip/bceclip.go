@@ -477,7 +477,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// sub = 1 - p_clipped (bceclip.ml:8)
+	// sub_2 = 1 - p_clipped (bceclip.ml:8)
 	sub_2 := w.work[18*MaxBatch : 20*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := sub_2[f*MaxBatch:][:n]
@@ -510,7 +510,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense2_z = (-sub·d_bce/sub + y·d_bce/p_clipped)·inrange(p)·sigmoid(dense2_z)
+	// d_dense2_z = (-sub·d_bce/sub_2 + y·d_bce/p_clipped)·inrange(p)·sigmoid(dense2_z)
 	d_dense2_z := w.work[22*MaxBatch : 24*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
@@ -526,7 +526,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense2_z = Σ over the batch of d_dense2_z
+	// d_dense2_z_2 = Σ over the batch of d_dense2_z
 	d_dense2_z_2 := w.grads[21:23]
 	for f := 0; f < 2; f++ {
 		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
@@ -556,7 +556,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense1_z = Σ over the batch of d_dense1_z (bceclip.ml:6)
+	// d_dense1_z_2 = Σ over the batch of d_dense1_z (bceclip.ml:6)
 	d_dense1_z_2 := w.grads[12:15]
 	for f := 0; f < 3; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]

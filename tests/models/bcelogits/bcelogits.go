@@ -509,7 +509,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense2_z = Σ over the batch of d_dense2_z
+	// d_dense2_z_2 = Σ over the batch of d_dense2_z
 	d_dense2_z_2 := w.grads[40:41]
 	for f := 0; f < 1; f++ {
 		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
@@ -540,7 +540,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense1_z = Σ over the batch of d_dense1_z (bcelogits.ml:7)
+	// d_dense1_z_2 = Σ over the batch of d_dense1_z (bcelogits.ml:7)
 	d_dense1_z_2 := w.grads[30:35]
 	for f := 0; f < 5; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]

@@ -737,7 +737,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_xhat = Σ over the batch of d_xhat
+	// d_xhat_2 = Σ over the batch of d_xhat
 	d_xhat_2 := w.grads[111:113]
 	clear(d_xhat_2)
 	for f := 0; f < 6; f++ {
@@ -774,7 +774,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_conv1d3_z = Σ over the batch of d_conv1d3_z (conv.ml:10)
+	// d_conv1d3_z_2 = Σ over the batch of d_conv1d3_z (conv.ml:10)
 	d_conv1d3_z_2 := w.grads[102:105]
 	clear(d_conv1d3_z_2)
 	for f := 0; f < 9; f++ {
@@ -815,7 +815,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_conv1d2_z = Σ over the batch of d_conv1d2_z (conv.ml:9)
+	// d_conv1d2_z_2 = Σ over the batch of d_conv1d2_z (conv.ml:9)
 	d_conv1d2_z_2 := w.grads[72:75]
 	clear(d_conv1d2_z_2)
 	for f := 0; f < 15; f++ {
@@ -853,7 +853,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_conv1d1_z = Σ over the batch of d_conv1d1_z (conv.ml:8)
+	// d_conv1d1_z_2 = Σ over the batch of d_conv1d1_z (conv.ml:8)
 	d_conv1d1_z_2 := w.grads[32:36]
 	clear(d_conv1d1_z_2)
 	for f := 0; f < 48; f++ {

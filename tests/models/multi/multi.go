@@ -380,7 +380,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	v_2 := w.work[2*PredictBatch : 5*PredictBatch]
 	kernels.Transpose64(n, 3, xRows[2:], NumInputs, v_2, PredictBatch)
 
-	// multi_in = concat(a, b, v) (multi.ml:5)
+	// multi_in = concat(a, b_2, v_2) (multi.ml:5)
 	multi_in := w.work[5*PredictBatch : 10*PredictBatch]
 	copy(multi_in[0*PredictBatch:][:n], a[0*PredictBatch:][:n])
 	copy(multi_in[1*PredictBatch:][:n], b_2[0*PredictBatch:][:n])
@@ -417,7 +417,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	dense3_Wx := w.work[0*PredictBatch : 1*PredictBatch]
 	kernels.GemmNN64(1, 2, n, m.Dense3W, u, PredictBatch, dense3_Wx, PredictBatch, false)
 
-	// w = dense3_Wx + dense3_b (multi.ml:9)
+	// w_2 = dense3_Wx + dense3_b (multi.ml:9)
 	w_2 := w.work[1*PredictBatch : 2*PredictBatch]
 	for f := 0; f < 1; f++ {
 		out := w_2[f*PredictBatch:][:n]
@@ -445,7 +445,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	v_2 := w.work[2*MaxBatch : 5*MaxBatch]
 	kernels.Transpose64(n, 3, xRows[2:], NumInputs, v_2, MaxBatch)
 
-	// multi_in = concat(a, b, v) (multi.ml:5)
+	// multi_in = concat(a, b_2, v_2) (multi.ml:5)
 	multi_in := w.work[5*MaxBatch : 10*MaxBatch]
 	copy(multi_in[0*MaxBatch:][:n], a[0*MaxBatch:][:n])
 	copy(multi_in[1*MaxBatch:][:n], b_2[0*MaxBatch:][:n])
@@ -482,7 +482,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	dense3_Wx := w.work[0*MaxBatch : 1*MaxBatch]
 	kernels.GemmNN64(1, 2, n, m.Dense3W, u, MaxBatch, dense3_Wx, MaxBatch, false)
 
-	// w = dense3_Wx + dense3_b (multi.ml:9)
+	// w_2 = dense3_Wx + dense3_b (multi.ml:9)
 	w_2 := w.work[14*MaxBatch : 15*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := w_2[f*MaxBatch:][:n]
@@ -544,7 +544,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 	mean := T(sum_mean / float64(total*1))
 
-	// mean = mean of v over the batch and its 3 elements (multi.ml:12)
+	// mean_2 = mean of v_2 over the batch and its 3 elements (multi.ml:12)
 	var sum_mean_2 float64
 	for f := 0; f < 3; f++ {
 		r_v := v_2[f*MaxBatch:][:n]
@@ -554,7 +554,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 	mean_2 := T(sum_mean_2 / float64(total*3))
 
-	// loss = ((loss_mse + loss_mae) + 0.1·mean) - 0.2·mean·0.5 (multi.ml:12)
+	// loss = ((loss_mse + loss_mae) + 0.1·mean) - 0.2·mean_2·0.5 (multi.ml:12)
 	loss := loss_mse + loss_mae + 0.1*mean - 0.2*mean_2*0.5
 	// The outputs, row-major.
 	if predRows != nil {
@@ -581,7 +581,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	v_2 := w.work[2*MaxBatch : 5*MaxBatch]
 	kernels.Transpose64(n, 3, xRows[2:], NumInputs, v_2, MaxBatch)
 
-	// multi_in = concat(a, b, v) (multi.ml:5)
+	// multi_in = concat(a, b_2, v_2) (multi.ml:5)
 	multi_in := w.work[5*MaxBatch : 10*MaxBatch]
 	copy(multi_in[0*MaxBatch:][:n], a[0*MaxBatch:][:n])
 	copy(multi_in[1*MaxBatch:][:n], b_2[0*MaxBatch:][:n])
@@ -618,7 +618,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dense3_Wx := w.work[0*MaxBatch : 1*MaxBatch]
 	kernels.GemmNN64(1, 2, n, m.Dense3W, u, MaxBatch, dense3_Wx, MaxBatch, false)
 
-	// w = dense3_Wx + dense3_b (multi.ml:9)
+	// w_2 = dense3_Wx + dense3_b (multi.ml:9)
 	w_2 := w.work[14*MaxBatch : 15*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := w_2[f*MaxBatch:][:n]
@@ -658,7 +658,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 	loss_mse := T(sum_loss_mse / float64(total*2))
 
-	// sub = w - z (multi.ml:12)
+	// sub_2 = w_2 - z (multi.ml:12)
 	sub_2 := w.work[10*MaxBatch : 11*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := sub_2[f*MaxBatch:][:n]
@@ -690,7 +690,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 	mean := T(sum_mean / float64(total*1))
 
-	// mean = mean of v over the batch and its 3 elements (multi.ml:12)
+	// mean_2 = mean of v_2 over the batch and its 3 elements (multi.ml:12)
 	var sum_mean_2 float64
 	for f := 0; f < 3; f++ {
 		r_v := v_2[f*MaxBatch:][:n]
@@ -700,10 +700,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 	mean_2 := T(sum_mean_2 / float64(total*3))
 
-	// loss = ((loss_mse + loss_mae) + 0.1·mean) - 0.2·mean·0.5 (multi.ml:12)
+	// loss = ((loss_mse + loss_mae) + 0.1·mean) - 0.2·mean_2·0.5 (multi.ml:12)
 	loss := loss_mse + loss_mae + 0.1*mean - 0.2*mean_2*0.5
 
-	// d_w = b·0.1/(n·1) + 1/(n·1)·sign(sub)
+	// d_w = b_2·0.1/(n·1) + 1/(n·1)·sign(sub_2)
 	d_w := w.work[11*MaxBatch : 12*MaxBatch]
 	spread_each := 0.1 / T(total*1)
 	d_abs_err_each := 1.0 / T(total*1)
@@ -716,7 +716,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_w = Σ over the batch of d_w
+	// d_w_2 = Σ over the batch of d_w
 	d_w_2 := w.grads[44:45]
 	for f := 0; f < 1; f++ {
 		r_d_w := d_w[f*MaxBatch:][:n]
@@ -735,7 +735,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_u := w.work[2*MaxBatch : 4*MaxBatch]
 	kernels.GemmTN64(1, 2, n, m.Dense3W, d_w, MaxBatch, d_u, MaxBatch, false)
 
-	// d_u = 2·sub·1/(n·2) + d_u
+	// d_u_2 = 2·sub·1/(n·2) + d_u
 	d_u_2 := w.work[12*MaxBatch : 14*MaxBatch]
 	d_sq_err_each := 1.0 / T(total*2)
 	for f := 0; f < 2; f++ {
@@ -747,7 +747,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_u = Σ over the batch of d_u
+	// d_u_3 = Σ over the batch of d_u_2
 	d_u_3 := w.grads[40:42]
 	for f := 0; f < 2; f++ {
 		r_d_u_2 := d_u_2[f*MaxBatch:][:n]
@@ -758,11 +758,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		d_u_3[f] = s
 	}
 
-	// d_dense2_W = Σ over the batch of d_u ⊗ dense1: [2, 5] (multi.ml:8)
+	// d_dense2_W = Σ over the batch of d_u_2 ⊗ dense1: [2, 5] (multi.ml:8)
 	d_dense2_W := w.grads[30:40]
 	kernels.GemmNT64(2, 5, n, d_u_2, MaxBatch, dense1, MaxBatch, d_dense2_W, false)
 
-	// d_dense1 = dense2_Wᵀ·d_u: [5] from [2] (multi.ml:8)
+	// d_dense1 = dense2_Wᵀ·d_u_2: [5] from [2] (multi.ml:8)
 	d_dense1 := w.work[22*MaxBatch : 27*MaxBatch]
 	kernels.GemmTN64(2, 5, n, m.Dense2W, d_u_2, MaxBatch, d_dense1, MaxBatch, false)
 
@@ -777,7 +777,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense1_z = Σ over the batch of d_dense1_z (multi.ml:8)
+	// d_dense1_z_2 = Σ over the batch of d_dense1_z (multi.ml:8)
 	d_dense1_z_2 := w.grads[25:30]
 	for f := 0; f < 5; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]

@@ -337,7 +337,7 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	dense2_Wx := m.rowWork[0:3]
 	kernels.GemmNT64(3, 1, 4, m.Dense2W, 4, l, 4, dense2_Wx, false)
 
-	// fmt = sigmoid(dense2_Wx + dense2_b) (names.ml:7)
+	// fmt_ = sigmoid(dense2_Wx + dense2_b) (names.ml:7)
 	fmt_ := m.rowWork[3:6]
 	for f := 0; f < 3; f++ {
 		dense2_b_f := m.Dense2B[f]
@@ -345,11 +345,11 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	}
 	kernels.BiasSigmoid64(fmt_, fmt_, 0.0)
 
-	// dense3_Wx = dense3_W·fmt: [3] from [3] (names.ml:8)
+	// dense3_Wx = dense3_W·fmt_: [3] from [3] (names.ml:8)
 	dense3_Wx := m.rowWork[7:10]
 	kernels.GemmNT64(3, 1, 3, m.Dense3W, 3, fmt_, 3, dense3_Wx, false)
 
-	// NumOutputs = tanh(dense3_Wx + dense3_b) (names.ml:8)
+	// NumOutputs_2 = tanh(dense3_Wx + dense3_b) (names.ml:8)
 	NumOutputs_2 := m.rowWork[0:3]
 	for f := 0; f < 3; f++ {
 		dense3_b_f := m.Dense3B[f]
@@ -357,11 +357,11 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	}
 	kernels.BiasTanh64(NumOutputs_2, NumOutputs_2, 0.0)
 
-	// dense4_Wx = dense4_W·NumOutputs: [2] from [3] (names.ml:9)
+	// dense4_Wx = dense4_W·NumOutputs_2: [2] from [3] (names.ml:9)
 	dense4_Wx := m.rowWork[3:5]
 	kernels.GemmNT64(2, 1, 3, m.Dense4W, 3, NumOutputs_2, 3, dense4_Wx, false)
 
-	// kernels = dense4_Wx + dense4_b (names.ml:9)
+	// kernels_ = dense4_Wx + dense4_b (names.ml:9)
 	kernels_ := m.rowWork[7:9]
 	for f := 0; f < 2; f++ {
 		dense4_b_f := m.Dense4B[f]
@@ -377,41 +377,41 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	total_2 := w.work[0*PredictBatch : 3*PredictBatch]
 	kernels.Transpose64(n, 3, xRows, NumInputs, total_2, PredictBatch)
 
-	// dense1_Wx = dense1_W·total: [4] from [3] (names.ml:6)
+	// dense1_Wx = dense1_W·total_2: [4] from [3] (names.ml:6)
 	dense1_Wx := w.work[3*PredictBatch : 7*PredictBatch]
 	kernels.GemmNN64(4, 3, n, m.Dense1W, total_2, PredictBatch, dense1_Wx, PredictBatch, false)
 
-	// l = tanh(dense1_Wx + dense1_b) (names.ml:6)
+	// l_2 = tanh(dense1_Wx + dense1_b) (names.ml:6)
 	l_2 := w.work[7*PredictBatch : 11*PredictBatch]
 	for f := 0; f < 4; f++ {
 		kernels.BiasTanh64(l_2[f*PredictBatch:][:n], dense1_Wx[f*PredictBatch:], m.Dense1B[f])
 	}
 
-	// dense2_Wx = dense2_W·l: [3] from [4] (names.ml:7)
+	// dense2_Wx = dense2_W·l_2: [3] from [4] (names.ml:7)
 	dense2_Wx := w.work[0*PredictBatch : 3*PredictBatch]
 	kernels.GemmNN64(3, 4, n, m.Dense2W, l_2, PredictBatch, dense2_Wx, PredictBatch, false)
 
-	// fmt = sigmoid(dense2_Wx + dense2_b) (names.ml:7)
+	// fmt_ = sigmoid(dense2_Wx + dense2_b) (names.ml:7)
 	fmt_ := w.work[3*PredictBatch : 6*PredictBatch]
 	for f := 0; f < 3; f++ {
 		kernels.BiasSigmoid64(fmt_[f*PredictBatch:][:n], dense2_Wx[f*PredictBatch:], m.Dense2B[f])
 	}
 
-	// dense3_Wx = dense3_W·fmt: [3] from [3] (names.ml:8)
+	// dense3_Wx = dense3_W·fmt_: [3] from [3] (names.ml:8)
 	dense3_Wx := w.work[7*PredictBatch : 10*PredictBatch]
 	kernels.GemmNN64(3, 3, n, m.Dense3W, fmt_, PredictBatch, dense3_Wx, PredictBatch, false)
 
-	// NumOutputs = tanh(dense3_Wx + dense3_b) (names.ml:8)
+	// NumOutputs_2 = tanh(dense3_Wx + dense3_b) (names.ml:8)
 	NumOutputs_2 := w.work[0*PredictBatch : 3*PredictBatch]
 	for f := 0; f < 3; f++ {
 		kernels.BiasTanh64(NumOutputs_2[f*PredictBatch:][:n], dense3_Wx[f*PredictBatch:], m.Dense3B[f])
 	}
 
-	// dense4_Wx = dense4_W·NumOutputs: [2] from [3] (names.ml:9)
+	// dense4_Wx = dense4_W·NumOutputs_2: [2] from [3] (names.ml:9)
 	dense4_Wx := w.work[3*PredictBatch : 5*PredictBatch]
 	kernels.GemmNN64(2, 3, n, m.Dense4W, NumOutputs_2, PredictBatch, dense4_Wx, PredictBatch, false)
 
-	// kernels = dense4_Wx + dense4_b (names.ml:9)
+	// kernels_ = dense4_Wx + dense4_b (names.ml:9)
 	kernels_ := w.work[7*PredictBatch : 9*PredictBatch]
 	for f := 0; f < 2; f++ {
 		out := kernels_[f*PredictBatch:][:n]
@@ -431,41 +431,41 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	total_2 := w.work[0*MaxBatch : 3*MaxBatch]
 	kernels.Transpose64(n, 3, xRows, NumInputs, total_2, MaxBatch)
 
-	// dense1_Wx = dense1_W·total: [4] from [3] (names.ml:6)
+	// dense1_Wx = dense1_W·total_2: [4] from [3] (names.ml:6)
 	dense1_Wx := w.work[3*MaxBatch : 7*MaxBatch]
 	kernels.GemmNN64(4, 3, n, m.Dense1W, total_2, MaxBatch, dense1_Wx, MaxBatch, false)
 
-	// l = tanh(dense1_Wx + dense1_b) (names.ml:6)
+	// l_2 = tanh(dense1_Wx + dense1_b) (names.ml:6)
 	l_2 := w.work[7*MaxBatch : 11*MaxBatch]
 	for f := 0; f < 4; f++ {
 		kernels.BiasTanh64(l_2[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
-	// dense2_Wx = dense2_W·l: [3] from [4] (names.ml:7)
+	// dense2_Wx = dense2_W·l_2: [3] from [4] (names.ml:7)
 	dense2_Wx := w.work[0*MaxBatch : 3*MaxBatch]
 	kernels.GemmNN64(3, 4, n, m.Dense2W, l_2, MaxBatch, dense2_Wx, MaxBatch, false)
 
-	// fmt = sigmoid(dense2_Wx + dense2_b) (names.ml:7)
+	// fmt_ = sigmoid(dense2_Wx + dense2_b) (names.ml:7)
 	fmt_ := w.work[3*MaxBatch : 6*MaxBatch]
 	for f := 0; f < 3; f++ {
 		kernels.BiasSigmoid64(fmt_[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
 	}
 
-	// dense3_Wx = dense3_W·fmt: [3] from [3] (names.ml:8)
+	// dense3_Wx = dense3_W·fmt_: [3] from [3] (names.ml:8)
 	dense3_Wx := w.work[0*MaxBatch : 3*MaxBatch]
 	kernels.GemmNN64(3, 3, n, m.Dense3W, fmt_, MaxBatch, dense3_Wx, MaxBatch, false)
 
-	// NumOutputs = tanh(dense3_Wx + dense3_b) (names.ml:8)
+	// NumOutputs_2 = tanh(dense3_Wx + dense3_b) (names.ml:8)
 	NumOutputs_2 := w.work[11*MaxBatch : 14*MaxBatch]
 	for f := 0; f < 3; f++ {
 		kernels.BiasTanh64(NumOutputs_2[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
 	}
 
-	// dense4_Wx = dense4_W·NumOutputs: [2] from [3] (names.ml:9)
+	// dense4_Wx = dense4_W·NumOutputs_2: [2] from [3] (names.ml:9)
 	dense4_Wx := w.work[0*MaxBatch : 2*MaxBatch]
 	kernels.GemmNN64(2, 3, n, m.Dense4W, NumOutputs_2, MaxBatch, dense4_Wx, MaxBatch, false)
 
-	// kernels = dense4_Wx + dense4_b (names.ml:9)
+	// kernels_ = dense4_Wx + dense4_b (names.ml:9)
 	kernels_ := w.work[11*MaxBatch : 13*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := kernels_[f*MaxBatch:][:n]
@@ -480,7 +480,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	mlrt_ := w.work[0*MaxBatch : 2*MaxBatch]
 	kernels.Transpose64(n, 2, yRows, NumTargets, mlrt_, MaxBatch)
 
-	// sub = kernels - mlrt (names.ml:11)
+	// sub = kernels_ - mlrt_ (names.ml:11)
 	sub := w.work[14*MaxBatch : 16*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := sub[f*MaxBatch:][:n]
@@ -501,7 +501,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 	loss_mse := T(sum_loss_mse / float64(total*2))
 
-	// mean = mean of l over the batch and its 4 elements (names.ml:11)
+	// mean = mean of l_2 over the batch and its 4 elements (names.ml:11)
 	var sum_mean float64
 	for f := 0; f < 4; f++ {
 		r_l := l_2[f*MaxBatch:][:n]
@@ -511,7 +511,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 	mean := T(sum_mean / float64(total*4))
 
-	// mean = mean of fmt over the batch and its 3 elements (names.ml:11)
+	// mean_2 = mean of fmt_ over the batch and its 3 elements (names.ml:11)
 	var sum_mean_2 float64
 	for f := 0; f < 3; f++ {
 		r_fmt := fmt_[f*MaxBatch:][:n]
@@ -521,7 +521,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 	mean_2 := T(sum_mean_2 / float64(total*3))
 
-	// loss = (loss_mse + 0.1·mean) + 0.01·mean (names.ml:11)
+	// loss = (loss_mse + 0.1·mean) + 0.01·mean_2 (names.ml:11)
 	loss := loss_mse + 0.1*mean + 0.01*mean_2
 	// The outputs, row-major.
 	if predRows != nil {
@@ -540,41 +540,41 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	total_2 := w.work[0*MaxBatch : 3*MaxBatch]
 	kernels.Transpose64(n, 3, xRows, NumInputs, total_2, MaxBatch)
 
-	// dense1_Wx = dense1_W·total: [4] from [3] (names.ml:6)
+	// dense1_Wx = dense1_W·total_2: [4] from [3] (names.ml:6)
 	dense1_Wx := w.work[3*MaxBatch : 7*MaxBatch]
 	kernels.GemmNN64(4, 3, n, m.Dense1W, total_2, MaxBatch, dense1_Wx, MaxBatch, false)
 
-	// l = tanh(dense1_Wx + dense1_b) (names.ml:6)
+	// l_2 = tanh(dense1_Wx + dense1_b) (names.ml:6)
 	l_2 := w.work[7*MaxBatch : 11*MaxBatch]
 	for f := 0; f < 4; f++ {
 		kernels.BiasTanh64(l_2[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
-	// dense2_Wx = dense2_W·l: [3] from [4] (names.ml:7)
+	// dense2_Wx = dense2_W·l_2: [3] from [4] (names.ml:7)
 	dense2_Wx := w.work[3*MaxBatch : 6*MaxBatch]
 	kernels.GemmNN64(3, 4, n, m.Dense2W, l_2, MaxBatch, dense2_Wx, MaxBatch, false)
 
-	// fmt = sigmoid(dense2_Wx + dense2_b) (names.ml:7)
+	// fmt_ = sigmoid(dense2_Wx + dense2_b) (names.ml:7)
 	fmt_ := w.work[11*MaxBatch : 14*MaxBatch]
 	for f := 0; f < 3; f++ {
 		kernels.BiasSigmoid64(fmt_[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
 	}
 
-	// dense3_Wx = dense3_W·fmt: [3] from [3] (names.ml:8)
+	// dense3_Wx = dense3_W·fmt_: [3] from [3] (names.ml:8)
 	dense3_Wx := w.work[3*MaxBatch : 6*MaxBatch]
 	kernels.GemmNN64(3, 3, n, m.Dense3W, fmt_, MaxBatch, dense3_Wx, MaxBatch, false)
 
-	// NumOutputs = tanh(dense3_Wx + dense3_b) (names.ml:8)
+	// NumOutputs_2 = tanh(dense3_Wx + dense3_b) (names.ml:8)
 	NumOutputs_2 := w.work[14*MaxBatch : 17*MaxBatch]
 	for f := 0; f < 3; f++ {
 		kernels.BiasTanh64(NumOutputs_2[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
 	}
 
-	// dense4_Wx = dense4_W·NumOutputs: [2] from [3] (names.ml:9)
+	// dense4_Wx = dense4_W·NumOutputs_2: [2] from [3] (names.ml:9)
 	dense4_Wx := w.work[3*MaxBatch : 5*MaxBatch]
 	kernels.GemmNN64(2, 3, n, m.Dense4W, NumOutputs_2, MaxBatch, dense4_Wx, MaxBatch, false)
 
-	// kernels = dense4_Wx + dense4_b (names.ml:9)
+	// kernels_ = dense4_Wx + dense4_b (names.ml:9)
 	kernels_ := w.work[17*MaxBatch : 19*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := kernels_[f*MaxBatch:][:n]
@@ -589,7 +589,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	mlrt_ := w.work[3*MaxBatch : 5*MaxBatch]
 	kernels.Transpose64(n, 2, yRows, NumTargets, mlrt_, MaxBatch)
 
-	// sub = kernels - mlrt (names.ml:11)
+	// sub = kernels_ - mlrt_ (names.ml:11)
 	sub := w.work[19*MaxBatch : 21*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := sub[f*MaxBatch:][:n]
@@ -610,7 +610,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 	loss_mse := T(sum_loss_mse / float64(total*2))
 
-	// mean = mean of l over the batch and its 4 elements (names.ml:11)
+	// mean = mean of l_2 over the batch and its 4 elements (names.ml:11)
 	var sum_mean float64
 	for f := 0; f < 4; f++ {
 		r_l := l_2[f*MaxBatch:][:n]
@@ -620,7 +620,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 	mean := T(sum_mean / float64(total*4))
 
-	// mean = mean of fmt over the batch and its 3 elements (names.ml:11)
+	// mean_2 = mean of fmt_ over the batch and its 3 elements (names.ml:11)
 	var sum_mean_2 float64
 	for f := 0; f < 3; f++ {
 		r_fmt := fmt_[f*MaxBatch:][:n]
@@ -630,7 +630,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 	mean_2 := T(sum_mean_2 / float64(total*3))
 
-	// loss = (loss_mse + 0.1·mean) + 0.01·mean (names.ml:11)
+	// loss = (loss_mse + 0.1·mean) + 0.01·mean_2 (names.ml:11)
 	loss := loss_mse + 0.1*mean + 0.01*mean_2
 
 	// d_kernels = 2·sub·1/(n·2)
@@ -644,7 +644,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_kernels = Σ over the batch of d_kernels
+	// d_kernels_2 = Σ over the batch of d_kernels
 	d_kernels_2 := w.grads[49:51]
 	for f := 0; f < 2; f++ {
 		r_d_kernels := d_kernels[f*MaxBatch:][:n]
@@ -655,7 +655,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		d_kernels_2[f] = s
 	}
 
-	// d_dense4_W = Σ over the batch of d_kernels ⊗ NumOutputs: [2, 3] (names.ml:9)
+	// d_dense4_W = Σ over the batch of d_kernels ⊗ NumOutputs_2: [2, 3] (names.ml:9)
 	d_dense4_W := w.grads[43:49]
 	kernels.GemmNT64(2, 3, n, d_kernels, MaxBatch, NumOutputs_2, MaxBatch, d_dense4_W, false)
 
@@ -663,7 +663,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_NumOutputs := w.work[21*MaxBatch : 24*MaxBatch]
 	kernels.GemmTN64(2, 3, n, m.Dense4W, d_kernels, MaxBatch, d_NumOutputs, MaxBatch, false)
 
-	// d_dense3_z = d_NumOutputs·(1 - NumOutputs·NumOutputs) (names.ml:9)
+	// d_dense3_z = d_NumOutputs·(1 - NumOutputs_2·NumOutputs_2) (names.ml:9)
 	d_dense3_z := w.work[24*MaxBatch : 27*MaxBatch]
 	for f := 0; f < 3; f++ {
 		out := d_dense3_z[f*MaxBatch:][:n]
@@ -674,7 +674,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense3_z = Σ over the batch of d_dense3_z (names.ml:9)
+	// d_dense3_z_2 = Σ over the batch of d_dense3_z (names.ml:9)
 	d_dense3_z_2 := w.grads[40:43]
 	for f := 0; f < 3; f++ {
 		r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
@@ -685,7 +685,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		d_dense3_z_2[f] = s
 	}
 
-	// d_dense3_W = Σ over the batch of d_dense3_z ⊗ fmt: [3, 3] (names.ml:8)
+	// d_dense3_W = Σ over the batch of d_dense3_z ⊗ fmt_: [3, 3] (names.ml:8)
 	d_dense3_W := w.grads[31:40]
 	kernels.GemmNT64(3, 3, n, d_dense3_z, MaxBatch, fmt_, MaxBatch, d_dense3_W, false)
 
@@ -693,7 +693,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_fmt := w.work[14*MaxBatch : 17*MaxBatch]
 	kernels.GemmTN64(3, 3, n, m.Dense3W, d_dense3_z, MaxBatch, d_fmt, MaxBatch, false)
 
-	// d_dense2_z = (0.01/(n·3) + d_fmt)·fmt·(1 - fmt)
+	// d_dense2_z = (0.01/(n·3) + d_fmt)·fmt_·(1 - fmt_)
 	d_dense2_z := w.work[21*MaxBatch : 24*MaxBatch]
 	spread_each := 0.01 / T(total*3)
 	for f := 0; f < 3; f++ {
@@ -705,7 +705,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense2_z = Σ over the batch of d_dense2_z
+	// d_dense2_z_2 = Σ over the batch of d_dense2_z
 	d_dense2_z_2 := w.grads[28:31]
 	for f := 0; f < 3; f++ {
 		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
@@ -716,7 +716,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		d_dense2_z_2[f] = s
 	}
 
-	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ l: [3, 4] (names.ml:7)
+	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ l_2: [3, 4] (names.ml:7)
 	d_dense2_W := w.grads[16:28]
 	kernels.GemmNT64(3, 4, n, d_dense2_z, MaxBatch, l_2, MaxBatch, d_dense2_W, false)
 
@@ -724,7 +724,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_l := w.work[27*MaxBatch : 31*MaxBatch]
 	kernels.GemmTN64(3, 4, n, m.Dense2W, d_dense2_z, MaxBatch, d_l, MaxBatch, false)
 
-	// d_dense1_z = (0.1/(n·4) + d_l)·(1 - l·l)
+	// d_dense1_z = (0.1/(n·4) + d_l)·(1 - l_2·l_2)
 	d_dense1_z := w.work[31*MaxBatch : 35*MaxBatch]
 	spread_each_2 := 0.1 / T(total*4)
 	for f := 0; f < 4; f++ {
@@ -736,7 +736,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense1_z = Σ over the batch of d_dense1_z
+	// d_dense1_z_2 = Σ over the batch of d_dense1_z
 	d_dense1_z_2 := w.grads[12:16]
 	for f := 0; f < 4; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
@@ -747,7 +747,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		d_dense1_z_2[f] = s
 	}
 
-	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ total: [4, 3] (names.ml:6)
+	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ total_2: [4, 3] (names.ml:6)
 	d_dense1_W := w.grads[0:12]
 	kernels.GemmNT64(4, 3, n, d_dense1_z, MaxBatch, total_2, MaxBatch, d_dense1_W, false)
 	// The outputs, row-major.

@@ -519,12 +519,12 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	u_t := w.work[3*MaxBatch : 4*MaxBatch]
 	kernels.GemmNN64(1, 5, n, m.Dense3W, dense2_t, MaxBatch, u_t, MaxBatch, false)
 
-	// basis = [1 0]
+	// basis_2 = [1 0]
 	basis_2 := w.scratch[8:10]
 	basis_2[0] = 1.0
 	basis_2[1] = 0.0
 
-	// dense1_z_x = dense1_W·basis: [6] from [2] (pinn.ml:6)
+	// dense1_z_x = dense1_W·basis_2: [6] from [2] (pinn.ml:6)
 	dense1_z_x := w.scratch[10:16]
 	for j := 0; j < 6; j++ {
 		var s T
@@ -683,7 +683,7 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	}
 	loss_r := T(sum_loss_r / float64(m.rowsIn(2)*1))
 
-	// mean = mean of mul over the batch and its 1 elements (pinn.ml:13)
+	// mean_2 = mean of mul over the batch and its 1 elements (pinn.ml:13)
 	var sum_mean_2 float64
 	for f := 0; f < 1; f++ {
 		r_u_t_2 := u_t[f*MaxBatch:][:n]
@@ -693,10 +693,10 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	}
 	mean_2 := T(sum_mean_2 / float64(m.rows*1))
 
-	// loss_boundary+interior = 0.5·mean (pinn.ml:13)
+	// loss_boundaryinterior = 0.5·mean_2 (pinn.ml:13)
 	loss_boundaryinterior := 0.5 * mean_2
 
-	// loss = (loss_boundary + loss_r) + loss_boundary+interior (pinn.ml:13)
+	// loss = (loss_boundary + loss_r) + loss_boundaryinterior (pinn.ml:13)
 	loss := loss_boundary + loss_r + loss_boundaryinterior
 	// This tile's share of the loss and its terms.
 	w.loss += float64(loss)
@@ -835,12 +835,12 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	u_t := w.work[0*MaxBatch : 1*MaxBatch]
 	kernels.GemmNN64(1, 5, n, m.Dense3W, dense2_t, MaxBatch, u_t, MaxBatch, false)
 
-	// basis = [1 0]
+	// basis_2 = [1 0]
 	basis_2 := w.scratch[24:26]
 	basis_2[0] = 1.0
 	basis_2[1] = 0.0
 
-	// dense1_z_x = dense1_W·basis: [6] from [2] (pinn.ml:6)
+	// dense1_z_x = dense1_W·basis_2: [6] from [2] (pinn.ml:6)
 	dense1_z_x := w.scratch[26:32]
 	for j := 0; j < 6; j++ {
 		var s T
@@ -1040,7 +1040,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	}
 	loss_r := T(sum_loss_r / float64(m.rowsIn(2)*1))
 
-	// mean = mean of mul over the batch and its 1 elements (pinn.ml:13)
+	// mean_2 = mean of mul over the batch and its 1 elements (pinn.ml:13)
 	var sum_mean_2 float64
 	for f := 0; f < 1; f++ {
 		r_u_t_2 := u_t[f*MaxBatch:][:n]
@@ -1050,10 +1050,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	}
 	mean_2 := T(sum_mean_2 / float64(m.rows*1))
 
-	// loss_boundary+interior = 0.5·mean (pinn.ml:13)
+	// loss_boundaryinterior = 0.5·mean_2 (pinn.ml:13)
 	loss_boundaryinterior := 0.5 * mean_2
 
-	// loss = (loss_boundary + loss_r) + loss_boundary+interior (pinn.ml:13)
+	// loss = (loss_boundary + loss_r) + loss_boundaryinterior (pinn.ml:13)
 	loss := loss_boundary + loss_r + loss_boundaryinterior
 
 	// spread = const/(rows·1) on the rows of interior, 0 elsewhere: the adjoint of the mean
@@ -1080,7 +1080,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// spread = const/(rows·1) on the rows of boundary, 0 elsewhere: the adjoint of the mean
+	// spread_2 = const/(rows·1) on the rows of boundary, 0 elsewhere: the adjoint of the mean
 	spread_2 := w.work[116*MaxBatch : 117*MaxBatch]
 	spread_each_2 := 5.0 / T(m.rowsIn(1)*1)
 	clear(spread_2)
@@ -1130,7 +1130,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense1_x_t := w.work[99*MaxBatch : 105*MaxBatch]
 	kernels.GemmTN64(5, 6, n, m.Dense2W, d_dense2_z_x_t, MaxBatch, d_dense1_x_t, MaxBatch, false)
 
-	// d_dense1_x_t = Σ over the batch of d_dense1_x_t (pinn.ml:7)
+	// d_dense1_x_t_2 = Σ over the batch of d_dense1_x_t (pinn.ml:7)
 	d_dense1_x_t_2 := w.scratch[67:73]
 	for f := 0; f < 6; f++ {
 		r_dense1_slope_t_2 := dense1_slope_t[f*MaxBatch:][:n]
@@ -1174,7 +1174,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense3_W = Σ over the batch of d_u_x_x ⊗ dense2_x_x: [1, 5] (pinn.ml:8)
+	// d_dense3_W_2 = Σ over the batch of d_u_x_x ⊗ dense2_x_x: [1, 5] (pinn.ml:8)
 	d_dense3_W_2 := w.scratch[73:78]
 	kernels.GemmNT64(1, 5, n, d_u_x_x, MaxBatch, dense2_x_x, MaxBatch, d_dense3_W_2, false)
 
@@ -1193,7 +1193,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense2_W = Σ over the batch of d_dense2_z_x_x ⊗ dense1_x_x: [5, 6] (pinn.ml:7)
+	// d_dense2_W_2 = Σ over the batch of d_dense2_z_x_x ⊗ dense1_x_x: [5, 6] (pinn.ml:7)
 	d_dense2_W_2 := w.scratch[78:108]
 	kernels.GemmNT64(5, 6, n, d_dense2_z_x_x, MaxBatch, dense1_x_x, MaxBatch, d_dense2_W_2, false)
 
@@ -1201,7 +1201,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense1_x_x := w.work[71*MaxBatch : 77*MaxBatch]
 	kernels.GemmTN64(5, 6, n, m.Dense2W, d_dense2_z_x_x, MaxBatch, d_dense1_x_x, MaxBatch, false)
 
-	// d_dense1_x_x = Σ over the batch of d_dense1_x_x (pinn.ml:7)
+	// d_dense1_x_x_2 = Σ over the batch of d_dense1_x_x (pinn.ml:7)
 	d_dense1_x_x_2 := w.scratch[108:114]
 	for f := 0; f < 6; f++ {
 		r_dense1_slope_x_2 := dense1_slope_x[f*MaxBatch:][:n]
@@ -1258,7 +1258,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_u = 2·sub·spread + u_x·d_r
+	// d_u = 2·sub·spread_2 + u_x·d_r
 	d_u := w.work[71*MaxBatch : 72*MaxBatch]
 	for f := 0; f < 1; f++ {
 		out := d_u[f*MaxBatch:][:n]
@@ -1271,7 +1271,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense3_W = Σ over the batch of d_u_x ⊗ dense2_x: [1, 5] (pinn.ml:8)
+	// d_dense3_W_3 = Σ over the batch of d_u_x ⊗ dense2_x: [1, 5] (pinn.ml:8)
 	d_dense3_W_3 := w.scratch[114:119]
 	kernels.GemmNT64(1, 5, n, d_u_x, MaxBatch, dense2_x, MaxBatch, d_dense3_W_3, false)
 
@@ -1279,7 +1279,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense2_x := w.work[72*MaxBatch : 77*MaxBatch]
 	kernels.GemmTN64(1, 5, n, m.Dense3W, d_u_x, MaxBatch, d_dense2_x, MaxBatch, false)
 
-	// d_dense2_z_x = ((dense2_z_cos_t·d_dense2_x_t + dense2_z_cos_x·d_dense2_x_x) + dense2·d_dense2_z_x) + dense2_z_cos·d_dense2_x (pinn.ml:8)
+	// d_dense2_z_x_2 = ((dense2_z_cos_t·d_dense2_x_t + dense2_z_cos_x·d_dense2_x_x) + dense2·d_dense2_z_x) + dense2_z_cos·d_dense2_x (pinn.ml:8)
 	d_dense2_z_x_2 := w.work[54*MaxBatch : 59*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := d_dense2_z_x_2[f*MaxBatch:][:n]
@@ -1296,15 +1296,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense2_W = Σ over the batch of d_dense2_z_x ⊗ dense1_x: [5, 6] (pinn.ml:7)
+	// d_dense2_W_3 = Σ over the batch of d_dense2_z_x_2 ⊗ dense1_x: [5, 6] (pinn.ml:7)
 	d_dense2_W_3 := w.scratch[119:149]
 	kernels.GemmNT64(5, 6, n, d_dense2_z_x_2, MaxBatch, dense1_x, MaxBatch, d_dense2_W_3, false)
 
-	// d_dense1_x = dense2_Wᵀ·d_dense2_z_x: [6] from [5] (pinn.ml:7)
+	// d_dense1_x_2 = dense2_Wᵀ·d_dense2_z_x_2: [6] from [5] (pinn.ml:7)
 	d_dense1_x_2 := w.work[122*MaxBatch : 128*MaxBatch]
 	kernels.GemmTN64(5, 6, n, m.Dense2W, d_dense2_z_x_2, MaxBatch, d_dense1_x_2, MaxBatch, false)
 
-	// d_dense1_x = dense1·d_dense1_x + d_dense1_x (pinn.ml:7)
+	// d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2 (pinn.ml:7)
 	d_dense1_x_3 := w.work[128*MaxBatch : 134*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := d_dense1_x_3[f*MaxBatch:][:n]
@@ -1316,7 +1316,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense1_x = Σ over the batch of d_dense1_x (pinn.ml:7)
+	// d_dense1_x_4 = Σ over the batch of d_dense1_x (pinn.ml:7)
 	d_dense1_x_4 := w.scratch[149:155]
 	for f := 0; f < 6; f++ {
 		r_dense1_slope_3 := dense1_slope[f*MaxBatch:][:n]
@@ -1328,7 +1328,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense1_x_4[f] = s
 	}
 
-	// d_dense1_z_x = (d_dense1_x_t + d_dense1_x_x) + d_dense1_x (pinn.ml:7)
+	// d_dense1_z_x = (d_dense1_x_t_2 + d_dense1_x_x_2) + d_dense1_x_4 (pinn.ml:7)
 	d_dense1_z_x := w.scratch[155:161]
 	for f := 0; f < 6; f++ {
 		d_dense1_x_t_f := d_dense1_x_t_2[f]
@@ -1337,7 +1337,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense1_z_x[f] = d_dense1_x_t_f + d_dense1_x_x_f + d_dense1_x_f
 	}
 
-	// d_dense1_W = Σ over the batch of d_dense1_z_x ⊗ basis: [6, 2] (pinn.ml:6)
+	// d_dense1_W = Σ over the batch of d_dense1_z_x ⊗ basis_2: [6, 2] (pinn.ml:6)
 	d_dense1_W := w.scratch[161:173]
 	for j := 0; j < 6; j++ {
 		for k := 0; k < 2; k++ {
@@ -1345,7 +1345,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense3_W = Σ over the batch of d_u_t ⊗ dense2_t: [1, 5] (pinn.ml:8)
+	// d_dense3_W_4 = Σ over the batch of d_u_t ⊗ dense2_t: [1, 5] (pinn.ml:8)
 	d_dense3_W_4 := w.scratch[173:178]
 	kernels.GemmNT64(1, 5, n, d_u_t, MaxBatch, dense2_t, MaxBatch, d_dense3_W_4, false)
 
@@ -1353,7 +1353,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense2_t := w.work[60*MaxBatch : 65*MaxBatch]
 	kernels.GemmTN64(1, 5, n, m.Dense3W, d_u_t, MaxBatch, d_dense2_t, MaxBatch, false)
 
-	// d_dense2_z_t = dense2·d_dense2_z_t + dense2_z_cos·d_dense2_t (pinn.ml:8)
+	// d_dense2_z_t_2 = dense2·d_dense2_z_t + dense2_z_cos·d_dense2_t (pinn.ml:8)
 	d_dense2_z_t_2 := w.work[88*MaxBatch : 93*MaxBatch]
 	for f := 0; f < 5; f++ {
 		out := d_dense2_z_t_2[f*MaxBatch:][:n]
@@ -1366,15 +1366,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense2_W = Σ over the batch of d_dense2_z_t ⊗ dense1_t: [5, 6] (pinn.ml:7)
+	// d_dense2_W_4 = Σ over the batch of d_dense2_z_t_2 ⊗ dense1_t: [5, 6] (pinn.ml:7)
 	d_dense2_W_4 := w.scratch[178:208]
 	kernels.GemmNT64(5, 6, n, d_dense2_z_t_2, MaxBatch, dense1_t, MaxBatch, d_dense2_W_4, false)
 
-	// d_dense1_t = dense2_Wᵀ·d_dense2_z_t: [6] from [5] (pinn.ml:7)
+	// d_dense1_t_2 = dense2_Wᵀ·d_dense2_z_t_2: [6] from [5] (pinn.ml:7)
 	d_dense1_t_2 := w.work[122*MaxBatch : 128*MaxBatch]
 	kernels.GemmTN64(5, 6, n, m.Dense2W, d_dense2_z_t_2, MaxBatch, d_dense1_t_2, MaxBatch, false)
 
-	// d_dense1_t = dense1·d_dense1_t + d_dense1_t (pinn.ml:7)
+	// d_dense1_t_3 = dense1·d_dense1_t + d_dense1_t_2 (pinn.ml:7)
 	d_dense1_t_3 := w.work[134*MaxBatch : 140*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := d_dense1_t_3[f*MaxBatch:][:n]
@@ -1398,7 +1398,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense1_z_t[f] = s
 	}
 
-	// d_dense1 = dense1·-(dense1_z_x·d_dense1_x + dense1_z_t·d_dense1_t) (pinn.ml:7)
+	// d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t_3) (pinn.ml:7)
 	d_dense1 := w.work[122*MaxBatch : 128*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := d_dense1[f*MaxBatch:][:n]
@@ -1412,7 +1412,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense1_W = Σ over the batch of d_dense1_z_t ⊗ basis: [6, 2] (pinn.ml:6)
+	// d_dense1_W_2 = Σ over the batch of d_dense1_z_t ⊗ basis: [6, 2] (pinn.ml:6)
 	d_dense1_W_2 := w.scratch[214:226]
 	for j := 0; j < 6; j++ {
 		for k := 0; k < 2; k++ {
@@ -1420,7 +1420,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_u = Σ over the batch of d_u
+	// d_u_2 = Σ over the batch of d_u
 	d_u_2 := w.grads[58:59]
 	for f := 0; f < 1; f++ {
 		r_d_u := d_u[f*MaxBatch:][:n]
@@ -1431,7 +1431,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_u_2[f] += s
 	}
 
-	// d_dense3_W = Σ over the batch of d_u ⊗ dense2: [1, 5] (pinn.ml:8)
+	// d_dense3_W_5 = Σ over the batch of d_u ⊗ dense2: [1, 5] (pinn.ml:8)
 	d_dense3_W_5 := w.scratch[226:231]
 	kernels.GemmNT64(1, 5, n, d_u, MaxBatch, dense2, MaxBatch, d_dense3_W_5, false)
 
@@ -1439,7 +1439,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	d_dense2 := w.work[54*MaxBatch : 59*MaxBatch]
 	kernels.GemmTN64(1, 5, n, m.Dense3W, d_u, MaxBatch, d_dense2, MaxBatch, false)
 
-	// d_dense3_W = (((d_dense3_W + d_dense3_W) + d_dense3_W) + d_dense3_W) + d_dense3_W (pinn.ml:8)
+	// d_dense3_W_6 = (((d_dense3_W + d_dense3_W_2) + d_dense3_W_3) + d_dense3_W_4) + d_dense3_W_5 (pinn.ml:8)
 	d_dense3_W_6 := w.grads[53:58]
 	for f := 0; f < 5; f++ {
 		d_dense3_W_f := d_dense3_W[f]
@@ -1472,7 +1472,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense2_z = Σ over the batch of d_dense2_z (pinn.ml:8)
+	// d_dense2_z_2 = Σ over the batch of d_dense2_z (pinn.ml:8)
 	d_dense2_z_2 := w.grads[48:53]
 	for f := 0; f < 5; f++ {
 		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
@@ -1483,15 +1483,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense2_z_2[f] += s
 	}
 
-	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dense1: [5, 6] (pinn.ml:7)
+	// d_dense2_W_5 = Σ over the batch of d_dense2_z ⊗ dense1: [5, 6] (pinn.ml:7)
 	d_dense2_W_5 := w.scratch[231:261]
 	kernels.GemmNT64(5, 6, n, d_dense2_z, MaxBatch, dense1, MaxBatch, d_dense2_W_5, false)
 
-	// d_dense1 = dense2_Wᵀ·d_dense2_z: [6] from [5] (pinn.ml:7)
+	// d_dense1_2 = dense2_Wᵀ·d_dense2_z: [6] from [5] (pinn.ml:7)
 	d_dense1_2 := w.work[128*MaxBatch : 134*MaxBatch]
 	kernels.GemmTN64(5, 6, n, m.Dense2W, d_dense2_z, MaxBatch, d_dense1_2, MaxBatch, false)
 
-	// d_dense2_W = (((d_dense2_W + d_dense2_W) + d_dense2_W) + d_dense2_W) + d_dense2_W (pinn.ml:7)
+	// d_dense2_W_6 = (((d_dense2_W + d_dense2_W_2) + d_dense2_W_3) + d_dense2_W_4) + d_dense2_W_5 (pinn.ml:7)
 	d_dense2_W_6 := w.grads[18:48]
 	for f := 0; f < 30; f++ {
 		d_dense2_W_f := d_dense2_W[f]
@@ -1502,7 +1502,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense2_W_6[f] += d_dense2_W_f + d_dense2_W_f_2 + d_dense2_W_f_3 + d_dense2_W_f_4 + d_dense2_W_f_5
 	}
 
-	// d_dense1_z = dense1_slope·((d_dense1 + ((dense1_t·d_dense1_t + dense1_x·d_dense1_x) + d_dense1)) + d_dense1) (pinn.ml:7)
+	// d_dense1_z = dense1_slope·((d_dense1 + ((dense1_t·d_dense1_t + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2) (pinn.ml:7)
 	d_dense1_z := w.work[134*MaxBatch : 140*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
@@ -1518,7 +1518,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense1_z = Σ over the batch of d_dense1_z (pinn.ml:7)
+	// d_dense1_z_2 = Σ over the batch of d_dense1_z (pinn.ml:7)
 	d_dense1_z_2 := w.grads[12:18]
 	for f := 0; f < 6; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
@@ -1529,11 +1529,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense1_z_2[f] += s
 	}
 
-	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ pinn_in: [6, 2] (pinn.ml:6)
+	// d_dense1_W_3 = Σ over the batch of d_dense1_z ⊗ pinn_in: [6, 2] (pinn.ml:6)
 	d_dense1_W_3 := w.scratch[261:273]
 	kernels.GemmNT64(6, 2, n, d_dense1_z, MaxBatch, pinn_in, MaxBatch, d_dense1_W_3, false)
 
-	// d_dense1_W = (d_dense1_W + d_dense1_W) + d_dense1_W (pinn.ml:6)
+	// d_dense1_W_4 = (d_dense1_W + d_dense1_W_2) + d_dense1_W_3 (pinn.ml:6)
 	d_dense1_W_4 := w.grads[0:12]
 	for f := 0; f < 12; f++ {
 		d_dense1_W_f := d_dense1_W[f]

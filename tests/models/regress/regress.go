@@ -569,7 +569,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_u = Σ over the batch of d_u
+	// d_u_2 = Σ over the batch of d_u
 	d_u_2 := w.grads[36:38]
 	for f := 0; f < 2; f++ {
 		r_d_u := d_u[f*MaxBatch:][:n]
@@ -600,7 +600,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense1_z = Σ over the batch of d_dense1_z (regress.ml:7)
+	// d_dense1_z_2 = Σ over the batch of d_dense1_z (regress.ml:7)
 	d_dense1_z_2 := w.grads[18:24]
 	for f := 0; f < 6; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
