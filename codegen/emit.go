@@ -198,6 +198,10 @@ func lit(v float64) jen.Code {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		panic(fmt.Sprintf("mlc: internal error: constant %v in generated code", v))
 	}
+	if v == 0 && math.Signbit(v) {
+		// A Go constant has no negative zero: -0.0 is 0.
+		return jen.Id("T").Call(jen.Qual("math", "Copysign").Call(jen.Lit(0), jen.Lit(-1)))
+	}
 	s := strconv.FormatFloat(v, 'g', -1, 64)
 	if !strings.ContainsAny(s, ".eE") {
 		s += ".0"

@@ -1,6 +1,8 @@
 package codegen
 
 import (
+	"fmt"
+	"math"
 	"testing"
 
 	"github.com/mlc-go/mlc/ir"
@@ -54,5 +56,14 @@ func TestEveryOpHasAnEmitter(t *testing.T) {
 			k := en.kernel(2)
 			k.compute(n)
 		}()
+	}
+}
+
+// TestLitKeepsNegativeZero: Go constants have no -0, so -0 is written as an expression.
+func TestLitKeepsNegativeZero(t *testing.T) {
+	for v, want := range map[float64]string{math.Copysign(0, -1): "T(math.Copysign(0, -1))", 0: "0.0", -2: "(-2.0)", 1e-7: "1e-07"} {
+		if got := fmt.Sprintf("%#v", lit(v)); got != want {
+			t.Errorf("lit(%v) = %s, want %s", v, got, want)
+		}
 	}
 }

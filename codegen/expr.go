@@ -35,13 +35,13 @@ func (en *entry) elementwise(n *ir.Node) {
 	v := k.val2(n)
 	en.add(k.pre...)
 	if !n.Batched || en.row {
-		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(n.Size()), jen.Id("f").Op("++")).Block(
+		en.add(loop("f", n.Size(),
 			append(k.perF, jen.Id(name).Index(jen.Id("f")).Op(en.assign(n)).Add(v))...))
 		return
 	}
 	body := append([]jen.Code{jen.Id("out").Op(":=").Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n"))}, k.perF...)
 	body = append(body, jen.For(jen.Id("b").Op(":=").Range().Id("out")).Block(jen.Id("out").Index(jen.Id("b")).Op("=").Add(v)))
-	en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(n.Size()), jen.Id("f").Op("++")).Block(body...))
+	en.add(loop("f", n.Size(), body...))
 }
 
 // activationKernel emits act(z + bias) over batch rows as kernel calls when n is that
@@ -58,7 +58,7 @@ func (en *entry) activationKernel(n *ir.Node, name string) bool {
 		k := en.kernel(n.Size())
 		v := k.val(n.Args[0])
 		en.add(k.pre...)
-		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(n.Size()), jen.Id("f").Op("++")).Block(
+		en.add(loop("f", n.Size(),
 			append(k.perF, jen.Id(name).Index(jen.Id("f")).Op("=").Add(v))...))
 		en.add(jen.Qual(KernelsPath, fn+en.e.bits).Call(jen.Id(name), jen.Id(name), lit(0)))
 		return true
@@ -88,7 +88,7 @@ func (en *entry) activationKernel(n *ir.Node, name string) bool {
 		}
 		b = en.ref(bias).Index(idx)
 	}
-	en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(n.Size()), jen.Id("f").Op("++")).Block(
+	en.add(loop("f", n.Size(),
 		jen.Qual(KernelsPath, fn+en.e.bits).Call(
 			jen.Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n")),
 			en.ref(z).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")),
@@ -224,4 +224,21 @@ func (k *kernel) compute(n *ir.Node) (jen.Code, int) {
 		return jen.Id(k.en.e.use(e.fn)).Call(x), precAtom
 	}
 	panic(fmt.Sprintf("mlc: internal error: no emitter for %s", n.Op))
+}
+
+// loop is `for v := 0; v < n; v++ { body }`; a loop of one iteration is written as the
+// block it is, with v the constant 0.
+func loop(v string, n int, body ...jen.Code) jen.Code {
+	if n == 1 {
+		return jen.Block(append([]jen.Code{jen.Const().Id(v).Op("=").Lit(0)}, body...)...)
+	}
+	return jen.For(jen.Id(v).Op(":=").Lit(0), jen.Id(v).Op("<").Lit(n), jen.Id(v).Op("++")).Block(body...)
+}
+
+// times is c·k, or c when k is 1.
+func times(c jen.Code, k int) jen.Code {
+	if k == 1 {
+		return c
+	}
+	return jen.Add(c).Op("*").Lit(k)
 }

@@ -30,7 +30,7 @@ func (en *entry) conv(n *ir.Node) {
 		cout, cin := n.Shape[1], b.Shape[1]
 		en.comment(n, "%s = conv1d(%s, %s): [%d, %d] from [%d, %d], kernel %d, stride %d", en.target(n), en.local(a), en.local(b), n.Shape[0], cout, b.Shape[0], cin, k, s)
 		name := en.declare(n, nodeName(n))
-		en.add(jen.For(jen.Id("l").Op(":=").Lit(0), jen.Id("l").Op("<").Lit(n.Shape[0]), jen.Id("l").Op("++")).Block(
+		en.add(loop("l", n.Shape[0],
 			jen.Qual(KernelsPath, "GemmNN"+en.e.bits).Call(jen.Lit(cout), jen.Lit(k*cin), cols, en.ref(a),
 				at(en.ref(b), jen.Add(pos).Op("*").Lit(s*cin)), ld, at(jen.Id(name), jen.Add(pos).Op("*").Lit(cout)), ld, jen.False())))
 	case ir.OpConv1DT: // x[l·s : l·s+K] += Wᵀ · g[l]
@@ -39,7 +39,7 @@ func (en *entry) conv(n *ir.Node) {
 		en.comment(n, "%s = conv1dᵀ(%s, %s): [%d, %d] from [%d, %d]", en.target(n), en.local(w), en.local(g), n.Shape[0], cin, g.Shape[0], cout)
 		name := en.declare(n, nodeName(n))
 		en.add(jen.Clear(jen.Id(name)))
-		en.add(jen.For(jen.Id("l").Op(":=").Lit(0), jen.Id("l").Op("<").Lit(g.Shape[0]), jen.Id("l").Op("++")).Block(
+		en.add(loop("l", g.Shape[0],
 			jen.Qual(KernelsPath, "GemmTN"+en.e.bits).Call(jen.Lit(cout), jen.Lit(k*cin), cols, en.ref(w),
 				at(en.ref(g), jen.Add(pos).Op("*").Lit(cout)), ld, at(jen.Id(name), jen.Add(pos).Op("*").Lit(s*cin)), ld, jen.True())))
 	case ir.OpConv1DW: // dW += g[l] ⊗ x[l·s : l·s+K] summed over the batch
@@ -50,7 +50,7 @@ func (en *entry) conv(n *ir.Node) {
 		if en.assign(n) == "=" {
 			en.add(jen.Clear(jen.Id(name)))
 		}
-		en.add(jen.For(jen.Id("l").Op(":=").Lit(0), jen.Id("l").Op("<").Lit(g.Shape[0]), jen.Id("l").Op("++")).Block(
+		en.add(loop("l", g.Shape[0],
 			jen.Qual(KernelsPath, "GemmNT"+en.e.bits).Call(jen.Lit(cout), jen.Lit(k*cin), cols,
 				at(en.ref(g), jen.Add(pos).Op("*").Lit(cout)), ld, at(en.ref(x), jen.Add(pos).Op("*").Lit(s*cin)), ld, jen.Id(name), jen.True())))
 	}
@@ -193,7 +193,7 @@ func (en *entry) dropMask(n *ir.Node) {
 	size := n.Size()
 	en.comment(n, "%s: dropout %v, kept values scaled by 1/(1-%v) as Keras does", n.Name, n.Rate, n.Rate)
 	name := en.declare(n, n.Name)
-	en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(size), jen.Id("f").Op("++")).Block(
+	en.add(loop("f", size,
 		rt("DropoutMask").Call(jen.Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n")), jen.Id("rng"), lit(n.Rate))))
 }
 
@@ -218,7 +218,7 @@ func (en *entry) sumBatch(n *ir.Node) {
 	if en.row {
 		bloop = jen.Id("s").Op("=").Add(v)
 	}
-	en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(argSize), jen.Id("f").Op("++")).Block(
+	en.add(loop("f", argSize,
 		append(append(k.perF, jen.Var().Id("s").Id("T")),
 			bloop,
 			jen.Id(name).Index(idx).Op(op).Id("s"))...,
@@ -238,11 +238,11 @@ func (en *entry) spread(n *ir.Node) {
 	s, _ := k.expr(n.Args[0])
 	en.add(k.pre...)
 	each := en.fresh(nodeName(n) + "_each")
-	en.add(jen.Id(each).Op(":=").Add(s).Op("/").Id("T").Call(jen.Add(en.count(n.Sets)).Op("*").Lit(size)))
+	en.add(jen.Id(each).Op(":=").Add(s).Op("/").Id("T").Call(times(en.count(n.Sets), size)))
 	en.add(jen.Clear(jen.Id(name)))
 	for _, r := range en.ranges(n.Sets) {
 		en.add(r.decl...)
-		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(size), jen.Id("f").Op("++")).Block(
+		en.add(loop("f", size,
 			jen.Id("row").Op(":=").Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n")),
 			jen.For(jen.Id("b").Op(":=").Add(r.lo), jen.Id("b").Op("<").Add(r.hi), jen.Id("b").Op("++")).Block(
 				jen.Id("row").Index(jen.Id("b")).Op("=").Id(each)),
@@ -272,12 +272,12 @@ func (en *entry) mean(n *ir.Node) {
 	en.add(jen.Var().Id(acc).Float64())
 	for _, r := range en.ranges(n.Sets) {
 		en.add(r.decl...)
-		en.add(jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Lit(arg.Size()), jen.Id("f").Op("++")).Block(
+		en.add(loop("f", arg.Size(),
 			append(k.perF, jen.For(jen.Id("b").Op(":=").Add(r.lo), jen.Id("b").Op("<").Add(r.hi), jen.Id("b").Op("++")).Block(
 				jen.Id(acc).Op("+=").Float64().Call(v)))...,
 		))
 	}
-	en.add(jen.Id(name).Op(":=").Id("T").Call(jen.Id(acc).Op("/").Float64().Call(jen.Add(en.count(n.Sets)).Op("*").Lit(arg.Size()))))
+	en.add(jen.Id(name).Op(":=").Id("T").Call(jen.Id(acc).Op("/").Float64().Call(times(en.count(n.Sets), arg.Size()))))
 }
 
 func (en *entry) matVec(n *ir.Node, transposed bool) {
@@ -300,9 +300,9 @@ func (en *entry) matVec(n *ir.Node, transposed bool) {
 		if transposed {
 			widx = W.Clone().Index(jen.Id("k").Op("*").Lit(cols).Op("+").Id("j"))
 		}
-		en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(outer), jen.Id("j").Op("++")).Block(
+		en.add(loop("j", outer,
 			jen.Var().Id("s").Id("T"),
-			jen.For(jen.Id("k").Op(":=").Lit(0), jen.Id("k").Op("<").Lit(inner), jen.Id("k").Op("++")).Block(
+			loop("k", inner,
 				jen.Id("s").Op("+=").Add(widx).Op("*").Add(X).Index(jen.Id("k"))),
 			jen.Id(name).Index(jen.Id("j")).Op("=").Id("s"),
 		))
@@ -318,7 +318,7 @@ func (en *entry) matVec(n *ir.Node, transposed bool) {
 		if transposed {
 			panic("mlc: internal error: transposed matvec in a single-row pass")
 		}
-		en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(rows), jen.Id("j").Op("++")).Block(
+		en.add(loop("j", rows,
 			jen.Id(name).Index(jen.Id("j")).Op("=").Add(rt("Dot").Call(
 				W.Clone().Index(jen.Id("j").Op("*").Lit(cols).Op(":").Op("(").Id("j").Op("+").Lit(1).Op(")").Op("*").Lit(cols)), X)),
 		))
@@ -379,7 +379,7 @@ func (en *entry) matVec(n *ir.Node, transposed bool) {
 			body = append(body, jen.Block(group(func(t int) jen.Code { return jen.Lit(full + t) }, rest, false)...))
 		}
 	}
-	en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(outer), jen.Id("j").Op("++")).Block(body...))
+	en.add(loop("j", outer, body...))
 }
 
 // unrollSum is how many terms of a matrix-vector product one pass over a batch row adds.
@@ -392,8 +392,8 @@ func (en *entry) outer(n *ir.Node) {
 	name := en.declare(n, nodeName(n))
 	G, X := en.ref(g), en.ref(x)
 	if !g.Batched {
-		en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(rows), jen.Id("j").Op("++")).Block(
-			jen.For(jen.Id("k").Op(":=").Lit(0), jen.Id("k").Op("<").Lit(cols), jen.Id("k").Op("++")).Block(
+		en.add(loop("j", rows,
+			loop("k", cols,
 				jen.Id(name).Index(jen.Id("j").Op("*").Lit(cols).Op("+").Id("k")).Op(en.assign(n)).Add(G).Index(jen.Id("j")).Op("*").Add(X).Index(jen.Id("k")))))
 		return
 	}
@@ -401,9 +401,9 @@ func (en *entry) outer(n *ir.Node) {
 		en.add(jen.Qual(KernelsPath, "GemmNT"+en.e.bits).Call(jen.Lit(rows), jen.Lit(cols), jen.Id("n"), G, en.ld(), X, en.ld(), jen.Id(name), jen.Lit(en.assign(n) == "+=")))
 		return
 	}
-	en.add(jen.For(jen.Id("j").Op(":=").Lit(0), jen.Id("j").Op("<").Lit(rows), jen.Id("j").Op("++")).Block(
+	en.add(loop("j", rows,
 		jen.Id("gj").Op(":=").Add(G).Index(jen.Id("j").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n")),
-		jen.For(jen.Id("k").Op(":=").Lit(0), jen.Id("k").Op("<").Lit(cols), jen.Id("k").Op("++")).Block(
+		loop("k", cols,
 			jen.Id("xk").Op(":=").Add(X).Index(jen.Id("k").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Len(jen.Id("gj"))),
 			jen.Id(name).Index(jen.Id("j").Op("*").Lit(cols).Op("+").Id("k")).Op(en.assign(n)).Add(rt("Dot").Call(jen.Id("gj"), jen.Id("xk"))),
 		),

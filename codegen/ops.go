@@ -103,7 +103,7 @@ func init() {
 			// s/(n·size) is the same at every element: computed once before the loop.
 			s, ps := k.expr(n.Args[0])
 			name := k.en.fresh(nodeName(n) + "_each")
-			k.pre = append(k.pre, jen.Id(name).Op(":=").Add(paren(s, ps, precProd)).Op("/").Id("T").Call(jen.Add(k.en.count(0)).Op("*").Lit(n.Size())))
+			k.pre = append(k.pre, jen.Id(name).Op(":=").Add(paren(s, ps, precProd)).Op("/").Id("T").Call(times(k.en.count(0), n.Size())))
 			return jen.Id(name), precAtom
 		}},
 		ir.OpBroadcast: {expr: func(k *kernel, n *ir.Node) (jen.Code, int) { return k.expr(n.Args[0]) }},

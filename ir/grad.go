@@ -121,11 +121,15 @@ func Differentiate(g *Graph, y *Node, wrt []*Node) []*Node {
 	}
 	out := make([]*Node, len(wrt))
 	for i, w := range wrt {
-		if adj[w] == nil {
+		a := adj[w]
+		if a == nil {
 			out[i] = g.Const(0)
 			continue
 		}
-		out[i] = adj[w]
+		if a.ID > y.ID && a.Op != OpConst && w.Name != "" {
+			a.Name = "d_" + w.Name // the gradient is named after its parameter: d_dense1_b
+		}
+		out[i] = a
 	}
 	return out
 }

@@ -504,7 +504,8 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 
 	// u = dense9_Wx + dense9_b (burgers.ml:9)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := u[f*MaxBatch:][:n]
 		r_dense9_Wx := dense9_Wx[f*MaxBatch:][:len(out)]
 		dense9_b_f := m.Dense9B[f]
@@ -622,7 +623,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 
 	// u = dense9_Wx + dense9_b (burgers.ml:9)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := u[f*MaxBatch:][:n]
 		r_dense9_Wx := dense9_Wx[f*MaxBatch:][:len(out)]
 		dense9_b_f := m.Dense9B[f]
@@ -1129,7 +1131,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 
 	// r = (u_t + u·u_x) - 0.003183098861837907·u_x_x (burgers.ml:16)
 	r := w.work[45*MaxBatch : 46*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := r[f*MaxBatch:][:n]
 		r_u_t := u_t[f*MaxBatch:][:len(out)]
 		r_u := u[f*MaxBatch:][:len(out)]
@@ -1142,7 +1145,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 
 	// sub = u - u_bd (burgers.ml:18)
 	sub := w.work[46*MaxBatch : 47*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := sub[f*MaxBatch:][:n]
 		r_u_2 := u[f*MaxBatch:][:len(out)]
 		r_u_bd := u_bd[f*MaxBatch:][:len(out)]
@@ -1155,26 +1159,28 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	var sum_mean float64
 	// boundary: the rows of this batch
 	lo, hi := max(m.setLo[0]-r0, 0), min(m.setHi[0]-r0, n)
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		r_sub := sub[f*MaxBatch:][:n]
 		for b := lo; b < hi; b++ {
 			sum_mean += float64(r_sub[b] * r_sub[b])
 		}
 	}
-	mean := T(sum_mean / float64(m.rowsIn(1)*1))
+	mean := T(sum_mean / float64(m.rowsIn(1)))
 
 	// loss_boundary = 5·mean (burgers.ml:18)
 	loss_boundary := 5.0 * mean
 
 	// loss_r = mean of mul over the batch and its 1 elements (burgers.ml:19)
 	var sum_loss_r float64
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		r_r := r[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss_r += float64(r_r[b] * r_r[b])
 		}
 	}
-	loss_r := T(sum_loss_r / float64(m.rows*1))
+	loss_r := T(sum_loss_r / float64(m.rows))
 
 	// loss = loss_boundary + loss_r (burgers.ml:19)
 	loss := loss_boundary + loss_r
@@ -1285,7 +1291,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 
 	// u = dense9_Wx + dense9_b (burgers.ml:9)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := u[f*MaxBatch:][:n]
 		r_dense9_Wx := dense9_Wx[f*MaxBatch:][:len(out)]
 		dense9_b_f := m.Dense9B[f]
@@ -1872,7 +1879,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 
 	// r = (u_t + u·u_x) - 0.003183098861837907·u_x_x (burgers.ml:16)
 	r := w.work[8*MaxBatch : 9*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := r[f*MaxBatch:][:n]
 		r_u_t := u_t[f*MaxBatch:][:len(out)]
 		r_u := u[f*MaxBatch:][:len(out)]
@@ -1885,7 +1893,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 
 	// sub = u - u_bd (burgers.ml:18)
 	sub := w.work[9*MaxBatch : 10*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := sub[f*MaxBatch:][:n]
 		r_u_2 := u[f*MaxBatch:][:len(out)]
 		r_u_bd := u_bd[f*MaxBatch:][:len(out)]
@@ -1898,34 +1907,37 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	var sum_mean float64
 	// boundary: the rows of this batch
 	lo, hi := max(m.setLo[0]-r0, 0), min(m.setHi[0]-r0, n)
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		r_sub := sub[f*MaxBatch:][:n]
 		for b := lo; b < hi; b++ {
 			sum_mean += float64(r_sub[b] * r_sub[b])
 		}
 	}
-	mean := T(sum_mean / float64(m.rowsIn(1)*1))
+	mean := T(sum_mean / float64(m.rowsIn(1)))
 
 	// loss_boundary = 5·mean (burgers.ml:18)
 	loss_boundary := 5.0 * mean
 
 	// loss_r = mean of mul over the batch and its 1 elements (burgers.ml:19)
 	var sum_loss_r float64
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		r_r := r[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss_r += float64(r_r[b] * r_r[b])
 		}
 	}
-	loss_r := T(sum_loss_r / float64(m.rows*1))
+	loss_r := T(sum_loss_r / float64(m.rows))
 
 	// loss = loss_boundary + loss_r (burgers.ml:19)
 	loss := loss_boundary + loss_r
 
 	// d_r = 2·r·1/(n·1)
 	d_r := w.work[10*MaxBatch : 11*MaxBatch]
-	spread_each := 1.0 / T(m.rows*1)
-	for f := 0; f < 1; f++ {
+	spread_each := 1.0 / T(m.rows)
+	{
+		const f = 0
 		out := d_r[f*MaxBatch:][:n]
 		r_r_2 := r[f*MaxBatch:][:len(out)]
 		for b := range out {
@@ -1935,11 +1947,12 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 
 	// spread = const/(rows·1) on the rows of boundary, 0 elsewhere: the adjoint of the mean
 	spread := w.work[11*MaxBatch : 12*MaxBatch]
-	spread_each_2 := 5.0 / T(m.rowsIn(1)*1)
+	spread_each_2 := 5.0 / T(m.rowsIn(1))
 	clear(spread)
 	// boundary: the rows of this batch
 	lo_2, hi_2 := max(m.setLo[0]-r0, 0), min(m.setHi[0]-r0, n)
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		row := spread[f*MaxBatch:][:n]
 		for b := lo_2; b < hi_2; b++ {
 			row[b] = spread_each_2
@@ -1948,7 +1961,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 
 	// d_u_x_x = -d_r·0.003183098861837907
 	d_u_x_x := w.work[12*MaxBatch : 13*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := d_u_x_x[f*MaxBatch:][:n]
 		r_d_r := d_r[f*MaxBatch:][:len(out)]
 		for b := range out {
@@ -2199,7 +2213,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 
 	// d_u_x = u·d_r
 	d_u_x := w.work[13*MaxBatch : 14*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := d_u_x[f*MaxBatch:][:n]
 		r_u_3 := u[f*MaxBatch:][:len(out)]
 		r_d_r_2 := d_r[f*MaxBatch:][:len(out)]
@@ -2210,7 +2225,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 
 	// d_u = 2·sub·spread + u_x·d_r
 	d_u := w.work[14*MaxBatch : 15*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := d_u[f*MaxBatch:][:n]
 		r_sub_2 := sub[f*MaxBatch:][:len(out)]
 		r_spread := spread[f*MaxBatch:][:len(out)]
@@ -2787,15 +2803,16 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_u_2 = Σ over the batch of d_u
-	d_u_2 := w.grads[3020:3021]
-	for f := 0; f < 1; f++ {
+	// d_dense9_b = Σ over the batch of d_u
+	d_dense9_b := w.grads[3020:3021]
+	{
+		const f = 0
 		r_d_u := d_u[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_u[b]
 		}
-		d_u_2[f] += s
+		d_dense9_b[f] += s
 	}
 
 	// d_dense9_W_4 = Σ over the batch of d_u ⊗ dense8: [1, 20] (burgers.ml:9)
@@ -2830,15 +2847,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense8_z_2 = Σ over the batch of d_dense8_z (burgers.ml:9)
-	d_dense8_z_2 := w.grads[2980:3000]
+	// d_dense8_b = Σ over the batch of d_dense8_z (burgers.ml:9)
+	d_dense8_b := w.grads[2980:3000]
 	for f := 0; f < 20; f++ {
 		r_d_dense8_z := d_dense8_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense8_z[b]
 		}
-		d_dense8_z_2[f] += s
+		d_dense8_b[f] += s
 	}
 
 	// d_dense8_W_4 = Σ over the batch of d_dense8_z ⊗ dense7: [20, 20] (burgers.ml:8)
@@ -2873,15 +2890,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense7_z_2 = Σ over the batch of d_dense7_z (burgers.ml:8)
-	d_dense7_z_2 := w.grads[2560:2580]
+	// d_dense7_b = Σ over the batch of d_dense7_z (burgers.ml:8)
+	d_dense7_b := w.grads[2560:2580]
 	for f := 0; f < 20; f++ {
 		r_d_dense7_z := d_dense7_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense7_z[b]
 		}
-		d_dense7_z_2[f] += s
+		d_dense7_b[f] += s
 	}
 
 	// d_dense7_W_4 = Σ over the batch of d_dense7_z ⊗ dense6: [20, 20] (burgers.ml:8)
@@ -2916,15 +2933,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense6_z_2 = Σ over the batch of d_dense6_z (burgers.ml:8)
-	d_dense6_z_2 := w.grads[2140:2160]
+	// d_dense6_b = Σ over the batch of d_dense6_z (burgers.ml:8)
+	d_dense6_b := w.grads[2140:2160]
 	for f := 0; f < 20; f++ {
 		r_d_dense6_z := d_dense6_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense6_z[b]
 		}
-		d_dense6_z_2[f] += s
+		d_dense6_b[f] += s
 	}
 
 	// d_dense6_W_4 = Σ over the batch of d_dense6_z ⊗ dense5: [20, 20] (burgers.ml:8)
@@ -2959,15 +2976,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense5_z_2 = Σ over the batch of d_dense5_z (burgers.ml:8)
-	d_dense5_z_2 := w.grads[1720:1740]
+	// d_dense5_b = Σ over the batch of d_dense5_z (burgers.ml:8)
+	d_dense5_b := w.grads[1720:1740]
 	for f := 0; f < 20; f++ {
 		r_d_dense5_z := d_dense5_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense5_z[b]
 		}
-		d_dense5_z_2[f] += s
+		d_dense5_b[f] += s
 	}
 
 	// d_dense5_W_4 = Σ over the batch of d_dense5_z ⊗ dense4: [20, 20] (burgers.ml:8)
@@ -3002,15 +3019,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense4_z_2 = Σ over the batch of d_dense4_z (burgers.ml:8)
-	d_dense4_z_2 := w.grads[1300:1320]
+	// d_dense4_b = Σ over the batch of d_dense4_z (burgers.ml:8)
+	d_dense4_b := w.grads[1300:1320]
 	for f := 0; f < 20; f++ {
 		r_d_dense4_z := d_dense4_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense4_z[b]
 		}
-		d_dense4_z_2[f] += s
+		d_dense4_b[f] += s
 	}
 
 	// d_dense4_W_4 = Σ over the batch of d_dense4_z ⊗ dense3: [20, 20] (burgers.ml:8)
@@ -3045,15 +3062,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense3_z_2 = Σ over the batch of d_dense3_z (burgers.ml:8)
-	d_dense3_z_2 := w.grads[880:900]
+	// d_dense3_b = Σ over the batch of d_dense3_z (burgers.ml:8)
+	d_dense3_b := w.grads[880:900]
 	for f := 0; f < 20; f++ {
 		r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense3_z[b]
 		}
-		d_dense3_z_2[f] += s
+		d_dense3_b[f] += s
 	}
 
 	// d_dense3_W_4 = Σ over the batch of d_dense3_z ⊗ dense2: [20, 20] (burgers.ml:8)
@@ -3088,15 +3105,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense2_z_2 = Σ over the batch of d_dense2_z (burgers.ml:8)
-	d_dense2_z_2 := w.grads[460:480]
+	// d_dense2_b = Σ over the batch of d_dense2_z (burgers.ml:8)
+	d_dense2_b := w.grads[460:480]
 	for f := 0; f < 20; f++ {
 		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense2_z[b]
 		}
-		d_dense2_z_2[f] += s
+		d_dense2_b[f] += s
 	}
 
 	// d_dense2_W_4 = Σ over the batch of d_dense2_z ⊗ dense1: [20, 20] (burgers.ml:8)
@@ -3131,15 +3148,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense1_z_2 = Σ over the batch of d_dense1_z (burgers.ml:8)
-	d_dense1_z_2 := w.grads[40:60]
+	// d_dense1_b = Σ over the batch of d_dense1_z (burgers.ml:8)
+	d_dense1_b := w.grads[40:60]
 	for f := 0; f < 20; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense1_z[b]
 		}
-		d_dense1_z_2[f] += s
+		d_dense1_b[f] += s
 	}
 
 	// d_dense1_W_3 = Σ over the batch of d_dense1_z ⊗ burgers_in: [20, 2] (burgers.ml:8)

@@ -366,7 +366,8 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// p = sigmoid(dense4_Wx + dense4_b) (cancer.ml:12)
 	p := m.rowWork[29:30]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		dense4_b_f := m.Dense4B[f]
 		p[f] = dense4_Wx[f] + dense4_b_f
 	}
@@ -417,7 +418,8 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// p = sigmoid(dense4_Wx + dense4_b) (cancer.ml:12)
 	p := w.work[29*PredictBatch : 30*PredictBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		kernels.BiasSigmoid32(p[f*PredictBatch:][:n], dense4_Wx[f*PredictBatch:], m.Dense4B[f])
 	}
 	// The outputs, row-major.
@@ -466,7 +468,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// dense4_z = dense4_Wx + dense4_b (cancer.ml:12)
 	dense4_z := w.work[29*MaxBatch : 30*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := dense4_z[f*MaxBatch:][:n]
 		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
 		dense4_b_f := m.Dense4B[f]
@@ -477,7 +480,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// p = sigmoid(dense4_z) (cancer.ml:12)
 	p := w.work[42*MaxBatch : 43*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		kernels.BiasSigmoid32(p[f*MaxBatch:][:n], dense4_z[f*MaxBatch:], 0.0)
 	}
 
@@ -487,14 +491,15 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// loss = mean of bce over the batch and its 1 elements (cancer.ml:15)
 	var sum_loss float64
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		r_dense4_z := dense4_z[f*MaxBatch:][:n]
 		r_y := y[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(mlrt.Softplus32(r_dense4_z[b]) - r_dense4_z[b]*r_y[b])
 		}
 	}
-	loss := T(sum_loss / float64(total*1))
+	loss := T(sum_loss / float64(total))
 	// The outputs, row-major.
 	if predRows != nil {
 		kernels.Transpose32(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
@@ -582,7 +587,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dense4_z = dense4_Wx + dense4_b (cancer.ml:12)
 	dense4_z := w.work[127*MaxBatch : 128*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := dense4_z[f*MaxBatch:][:n]
 		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
 		dense4_b_f := m.Dense4B[f]
@@ -593,7 +599,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// p = sigmoid(dense4_z) (cancer.ml:12)
 	p := w.work[128*MaxBatch : 129*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		kernels.BiasSigmoid32(p[f*MaxBatch:][:n], dense4_z[f*MaxBatch:], 0.0)
 	}
 
@@ -603,19 +610,21 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// loss = mean of bce over the batch and its 1 elements (cancer.ml:15)
 	var sum_loss float64
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		r_dense4_z := dense4_z[f*MaxBatch:][:n]
 		r_y := y[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(mlrt.Softplus32(r_dense4_z[b]) - r_dense4_z[b]*r_y[b])
 		}
 	}
-	loss := T(sum_loss / float64(total*1))
+	loss := T(sum_loss / float64(total))
 
 	// d_bce = 1/(n·1)
 	d_bce := w.work[126*MaxBatch : 127*MaxBatch]
-	d_bce_each := 1.0 / T(total*1)
-	for f := 0; f < 1; f++ {
+	d_bce_each := 1.0 / T(total)
+	{
+		const f = 0
 		out := d_bce[f*MaxBatch:][:n]
 		for b := range out {
 			out[b] = d_bce_each
@@ -624,7 +633,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense4_z = y·-d_bce + p·d_bce
 	d_dense4_z := w.work[127*MaxBatch : 128*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := d_dense4_z[f*MaxBatch:][:n]
 		r_y_2 := y[f*MaxBatch:][:len(out)]
 		r_d_bce := d_bce[f*MaxBatch:][:len(out)]
@@ -634,15 +644,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense4_z_2 = Σ over the batch of d_dense4_z
-	d_dense4_z_2 := w.grads[928:929]
-	for f := 0; f < 1; f++ {
+	// d_dense4_b = Σ over the batch of d_dense4_z
+	d_dense4_b := w.grads[928:929]
+	{
+		const f = 0
 		r_d_dense4_z := d_dense4_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense4_z[b]
 		}
-		d_dense4_z_2[f] = s
+		d_dense4_b[f] = s
 	}
 
 	// d_dense4_W = Σ over the batch of d_dense4_z ⊗ dense3: [1, 4] (cancer.ml:12)
@@ -664,15 +675,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense3_z_2 = Σ over the batch of d_dense3_z (cancer.ml:12)
-	d_dense3_z_2 := w.grads[920:924]
+	// d_dense3_b = Σ over the batch of d_dense3_z (cancer.ml:12)
+	d_dense3_b := w.grads[920:924]
 	for f := 0; f < 4; f++ {
 		r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense3_z[b]
 		}
-		d_dense3_z_2[f] = s
+		d_dense3_b[f] = s
 	}
 
 	// d_dense3_W = Σ over the batch of d_dense3_z ⊗ dropout2: [4, 12] (cancer.ml:11)
@@ -695,15 +706,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense2_z_2 = Σ over the batch of d_dense2_z (cancer.ml:11)
-	d_dense2_z_2 := w.grads[860:872]
+	// d_dense2_b = Σ over the batch of d_dense2_z (cancer.ml:11)
+	d_dense2_b := w.grads[860:872]
 	for f := 0; f < 12; f++ {
 		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense2_z[b]
 		}
-		d_dense2_z_2[f] = s
+		d_dense2_b[f] = s
 	}
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dropout1: [12, 20] (cancer.ml:9)
@@ -726,15 +737,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense1_z_2 = Σ over the batch of d_dense1_z (cancer.ml:9)
-	d_dense1_z_2 := w.grads[600:620]
+	// d_dense1_b = Σ over the batch of d_dense1_z (cancer.ml:9)
+	d_dense1_b := w.grads[600:620]
 	for f := 0; f < 20; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense1_z[b]
 		}
-		d_dense1_z_2[f] = s
+		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [20, 30] (cancer.ml:7)

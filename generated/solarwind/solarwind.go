@@ -762,16 +762,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_xhat_2 = Σ over the batch of d_xhat
-	d_xhat_2 := w.grads[3932:3935]
-	clear(d_xhat_2)
+	// d_conv1d4_b = Σ over the batch of d_xhat
+	d_conv1d4_b := w.grads[3932:3935]
+	clear(d_conv1d4_b)
 	for f := 0; f < 720; f++ {
 		r_d_xhat := d_xhat[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_xhat[b]
 		}
-		d_xhat_2[f%3] += s
+		d_conv1d4_b[f%3] += s
 	}
 
 	// d_conv1d4_W = Σ over the batch and 240 positions of d_xhat ⊗ windows of conv1d4_in: [3, 16] (solarwind.ml:13)
@@ -803,16 +803,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_conv1d3_z_2 = Σ over the batch of d_conv1d3_z (solarwind.ml:13)
-	d_conv1d3_z_2 := w.grads[3880:3884]
-	clear(d_conv1d3_z_2)
+	// d_conv1d3_b = Σ over the batch of d_conv1d3_z (solarwind.ml:13)
+	d_conv1d3_b := w.grads[3880:3884]
+	clear(d_conv1d3_b)
 	for f := 0; f < 960; f++ {
 		r_d_conv1d3_z := d_conv1d3_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_conv1d3_z[b]
 		}
-		d_conv1d3_z_2[f%4] += s
+		d_conv1d3_b[f%4] += s
 	}
 
 	// d_conv1d3_W = Σ over the batch and 240 positions of d_conv1d3_z ⊗ windows of conv1d3_in: [4, 80] (solarwind.ml:12)
@@ -845,16 +845,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_conv1d2_z_2 = Σ over the batch of d_conv1d2_z (solarwind.ml:12)
-	d_conv1d2_z_2 := w.grads[3552:3560]
-	clear(d_conv1d2_z_2)
+	// d_conv1d2_b = Σ over the batch of d_conv1d2_z (solarwind.ml:12)
+	d_conv1d2_b := w.grads[3552:3560]
+	clear(d_conv1d2_b)
 	for f := 0; f < 1920; f++ {
 		r_d_conv1d2_z := d_conv1d2_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_conv1d2_z[b]
 		}
-		d_conv1d2_z_2[f%8] += s
+		d_conv1d2_b[f%8] += s
 	}
 
 	// d_conv1d2_W = Σ over the batch and 240 positions of d_conv1d2_z ⊗ windows of conv1d2_in: [8, 320] (solarwind.ml:10)
@@ -887,16 +887,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_conv1d1_z_2 = Σ over the batch of d_conv1d1_z (solarwind.ml:10)
-	d_conv1d1_z_2 := w.grads[960:992]
-	clear(d_conv1d1_z_2)
+	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (solarwind.ml:10)
+	d_conv1d1_b := w.grads[960:992]
+	clear(d_conv1d1_b)
 	for f := 0; f < 7680; f++ {
 		r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_conv1d1_z[b]
 		}
-		d_conv1d1_z_2[f%32] += s
+		d_conv1d1_b[f%32] += s
 	}
 
 	// d_conv1d1_W = Σ over the batch and 240 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [32, 30] (solarwind.ml:8)

@@ -850,15 +850,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_u_2 = Σ over the batch of d_u
-	d_u_2 := w.grads[136:139]
+	// d_dense7_b = Σ over the batch of d_u
+	d_dense7_b := w.grads[136:139]
 	for f := 0; f < 3; f++ {
 		r_d_u := d_u[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_u[b]
 		}
-		d_u_2[f] = s
+		d_dense7_b[f] = s
 	}
 
 	// d_dense7_W = Σ over the batch of d_u ⊗ dense6: [3, 4] (activations.ml:11)
@@ -887,15 +887,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense6_z_2 = Σ over the batch of d_dense6_z (activations.ml:11)
-	d_dense6_z_2 := w.grads[120:124]
+	// d_dense6_b = Σ over the batch of d_dense6_z (activations.ml:11)
+	d_dense6_b := w.grads[120:124]
 	for f := 0; f < 4; f++ {
 		r_d_dense6_z := d_dense6_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense6_z[b]
 		}
-		d_dense6_z_2[f] = s
+		d_dense6_b[f] = s
 	}
 
 	// d_dense6_W = Σ over the batch of d_dense6_z ⊗ dense5: [4, 4] (activations.ml:10)
@@ -917,15 +917,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense5_z_2 = Σ over the batch of d_dense5_z (activations.ml:10)
-	d_dense5_z_2 := w.grads[100:104]
+	// d_dense5_b = Σ over the batch of d_dense5_z (activations.ml:10)
+	d_dense5_b := w.grads[100:104]
 	for f := 0; f < 4; f++ {
 		r_d_dense5_z := d_dense5_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense5_z[b]
 		}
-		d_dense5_z_2[f] = s
+		d_dense5_b[f] = s
 	}
 
 	// d_dense5_W = Σ over the batch of d_dense5_z ⊗ dense4: [4, 4] (activations.ml:9)
@@ -947,15 +947,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense4_z_2 = Σ over the batch of d_dense4_z (activations.ml:9)
-	d_dense4_z_2 := w.grads[80:84]
+	// d_dense4_b = Σ over the batch of d_dense4_z (activations.ml:9)
+	d_dense4_b := w.grads[80:84]
 	for f := 0; f < 4; f++ {
 		r_d_dense4_z := d_dense4_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense4_z[b]
 		}
-		d_dense4_z_2[f] = s
+		d_dense4_b[f] = s
 	}
 
 	// d_dense4_W = Σ over the batch of d_dense4_z ⊗ dense3: [4, 4] (activations.ml:8)
@@ -977,15 +977,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense3_z_2 = Σ over the batch of d_dense3_z (activations.ml:8)
-	d_dense3_z_2 := w.grads[60:64]
+	// d_dense3_b = Σ over the batch of d_dense3_z (activations.ml:8)
+	d_dense3_b := w.grads[60:64]
 	for f := 0; f < 4; f++ {
 		r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense3_z[b]
 		}
-		d_dense3_z_2[f] = s
+		d_dense3_b[f] = s
 	}
 
 	// d_dense3_W = Σ over the batch of d_dense3_z ⊗ dense2: [4, 4] (activations.ml:7)
@@ -1007,15 +1007,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense2_z_2 = Σ over the batch of d_dense2_z (activations.ml:7)
-	d_dense2_z_2 := w.grads[40:44]
+	// d_dense2_b = Σ over the batch of d_dense2_z (activations.ml:7)
+	d_dense2_b := w.grads[40:44]
 	for f := 0; f < 4; f++ {
 		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense2_z[b]
 		}
-		d_dense2_z_2[f] = s
+		d_dense2_b[f] = s
 	}
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dense1: [4, 4] (activations.ml:6)
@@ -1037,15 +1037,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense1_z_2 = Σ over the batch of d_dense1_z (activations.ml:6)
-	d_dense1_z_2 := w.grads[20:24]
+	// d_dense1_b = Σ over the batch of d_dense1_z (activations.ml:6)
+	d_dense1_b := w.grads[20:24]
 	for f := 0; f < 4; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense1_z[b]
 		}
-		d_dense1_z_2[f] = s
+		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [4, 5] (activations.ml:5)

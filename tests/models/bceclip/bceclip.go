@@ -526,15 +526,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense2_z_2 = Σ over the batch of d_dense2_z
-	d_dense2_z_2 := w.grads[21:23]
+	// d_dense2_b = Σ over the batch of d_dense2_z
+	d_dense2_b := w.grads[21:23]
 	for f := 0; f < 2; f++ {
 		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense2_z[b]
 		}
-		d_dense2_z_2[f] = s
+		d_dense2_b[f] = s
 	}
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dense1: [2, 3] (bceclip.ml:6)
@@ -556,15 +556,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense1_z_2 = Σ over the batch of d_dense1_z (bceclip.ml:6)
-	d_dense1_z_2 := w.grads[12:15]
+	// d_dense1_b = Σ over the batch of d_dense1_z (bceclip.ml:6)
+	d_dense1_b := w.grads[12:15]
 	for f := 0; f < 3; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense1_z[b]
 		}
-		d_dense1_z_2[f] = s
+		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [3, 4] (bceclip.ml:5)

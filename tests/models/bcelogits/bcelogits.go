@@ -318,7 +318,8 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// p = sigmoid(dense2_Wx + dense2_b) (bcelogits.ml:7)
 	p := m.rowWork[6:7]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		dense2_b_f := m.Dense2B[f]
 		p[f] = dense2_Wx[f] + dense2_b_f
 	}
@@ -349,7 +350,8 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// p = sigmoid(dense2_Wx + dense2_b) (bcelogits.ml:7)
 	p := w.work[6*PredictBatch : 7*PredictBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		kernels.BiasSigmoid64(p[f*PredictBatch:][:n], dense2_Wx[f*PredictBatch:], m.Dense2B[f])
 	}
 	// The outputs, row-major.
@@ -378,7 +380,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// dense2_z = dense2_Wx + dense2_b (bcelogits.ml:7)
 	dense2_z := w.work[6*MaxBatch : 7*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := dense2_z[f*MaxBatch:][:n]
 		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
 		dense2_b_f := m.Dense2B[f]
@@ -389,7 +392,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// p = sigmoid(dense2_z) (bcelogits.ml:7)
 	p := w.work[7*MaxBatch : 8*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		kernels.BiasSigmoid64(p[f*MaxBatch:][:n], dense2_z[f*MaxBatch:], 0.0)
 	}
 
@@ -399,14 +403,15 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// loss = mean of bce over the batch and its 1 elements (bcelogits.ml:9)
 	var sum_loss float64
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		r_dense2_z := dense2_z[f*MaxBatch:][:n]
 		r_y := y[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(mlrt.Softplus64(r_dense2_z[b]) - r_dense2_z[b]*r_y[b])
 		}
 	}
-	loss := T(sum_loss / float64(total*1))
+	loss := T(sum_loss / float64(total))
 	// The outputs, row-major.
 	if predRows != nil {
 		kernels.Transpose64(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
@@ -457,7 +462,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dense2_z = dense2_Wx + dense2_b (bcelogits.ml:7)
 	dense2_z := w.work[22*MaxBatch : 23*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := dense2_z[f*MaxBatch:][:n]
 		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
 		dense2_b_f := m.Dense2B[f]
@@ -468,7 +474,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// p = sigmoid(dense2_z) (bcelogits.ml:7)
 	p := w.work[21*MaxBatch : 22*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		kernels.BiasSigmoid64(p[f*MaxBatch:][:n], dense2_z[f*MaxBatch:], 0.0)
 	}
 
@@ -478,19 +485,21 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// loss = mean of bce over the batch and its 1 elements (bcelogits.ml:9)
 	var sum_loss float64
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		r_dense2_z := dense2_z[f*MaxBatch:][:n]
 		r_y := y[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(mlrt.Softplus64(r_dense2_z[b]) - r_dense2_z[b]*r_y[b])
 		}
 	}
-	loss := T(sum_loss / float64(total*1))
+	loss := T(sum_loss / float64(total))
 
 	// d_bce = 1/(n·1)
 	d_bce := w.work[22*MaxBatch : 23*MaxBatch]
-	d_bce_each := 1.0 / T(total*1)
-	for f := 0; f < 1; f++ {
+	d_bce_each := 1.0 / T(total)
+	{
+		const f = 0
 		out := d_bce[f*MaxBatch:][:n]
 		for b := range out {
 			out[b] = d_bce_each
@@ -499,7 +508,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_z = y·-d_bce + p·d_bce
 	d_dense2_z := w.work[24*MaxBatch : 25*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := d_dense2_z[f*MaxBatch:][:n]
 		r_y_2 := y[f*MaxBatch:][:len(out)]
 		r_d_bce := d_bce[f*MaxBatch:][:len(out)]
@@ -509,15 +519,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense2_z_2 = Σ over the batch of d_dense2_z
-	d_dense2_z_2 := w.grads[40:41]
-	for f := 0; f < 1; f++ {
+	// d_dense2_b = Σ over the batch of d_dense2_z
+	d_dense2_b := w.grads[40:41]
+	{
+		const f = 0
 		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense2_z[b]
 		}
-		d_dense2_z_2[f] = s
+		d_dense2_b[f] = s
 	}
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dropout1: [1, 5] (bcelogits.ml:7)
@@ -540,15 +551,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense1_z_2 = Σ over the batch of d_dense1_z (bcelogits.ml:7)
-	d_dense1_z_2 := w.grads[30:35]
+	// d_dense1_b = Σ over the batch of d_dense1_z (bcelogits.ml:7)
+	d_dense1_b := w.grads[30:35]
 	for f := 0; f < 5; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense1_z[b]
 		}
-		d_dense1_z_2[f] = s
+		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [5, 6] (bcelogits.ml:5)

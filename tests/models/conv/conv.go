@@ -737,16 +737,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_xhat_2 = Σ over the batch of d_xhat
-	d_xhat_2 := w.grads[111:113]
-	clear(d_xhat_2)
+	// d_conv1d4_b = Σ over the batch of d_xhat
+	d_conv1d4_b := w.grads[111:113]
+	clear(d_conv1d4_b)
 	for f := 0; f < 6; f++ {
 		r_d_xhat := d_xhat[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_xhat[b]
 		}
-		d_xhat_2[f%2] += s
+		d_conv1d4_b[f%2] += s
 	}
 
 	// d_conv1d4_W = Σ over the batch and 3 positions of d_xhat ⊗ windows of conv1d3: [2, 3] (conv.ml:10)
@@ -774,16 +774,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_conv1d3_z_2 = Σ over the batch of d_conv1d3_z (conv.ml:10)
-	d_conv1d3_z_2 := w.grads[102:105]
-	clear(d_conv1d3_z_2)
+	// d_conv1d3_b = Σ over the batch of d_conv1d3_z (conv.ml:10)
+	d_conv1d3_b := w.grads[102:105]
+	clear(d_conv1d3_b)
 	for f := 0; f < 9; f++ {
 		r_d_conv1d3_z := d_conv1d3_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_conv1d3_z[b]
 		}
-		d_conv1d3_z_2[f%3] += s
+		d_conv1d3_b[f%3] += s
 	}
 
 	// d_conv1d3_W = Σ over the batch and 3 positions of d_conv1d3_z ⊗ windows of conv1d3_in: [3, 9] (conv.ml:9)
@@ -815,16 +815,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_conv1d2_z_2 = Σ over the batch of d_conv1d2_z (conv.ml:9)
-	d_conv1d2_z_2 := w.grads[72:75]
-	clear(d_conv1d2_z_2)
+	// d_conv1d2_b = Σ over the batch of d_conv1d2_z (conv.ml:9)
+	d_conv1d2_b := w.grads[72:75]
+	clear(d_conv1d2_b)
 	for f := 0; f < 15; f++ {
 		r_d_conv1d2_z := d_conv1d2_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_conv1d2_z[b]
 		}
-		d_conv1d2_z_2[f%3] += s
+		d_conv1d2_b[f%3] += s
 	}
 
 	// d_conv1d2_W = Σ over the batch and 5 positions of d_conv1d2_z ⊗ windows of dropout1: [3, 12] (conv.ml:8)
@@ -853,16 +853,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_conv1d1_z_2 = Σ over the batch of d_conv1d1_z (conv.ml:8)
-	d_conv1d1_z_2 := w.grads[32:36]
-	clear(d_conv1d1_z_2)
+	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (conv.ml:8)
+	d_conv1d1_b := w.grads[32:36]
+	clear(d_conv1d1_b)
 	for f := 0; f < 48; f++ {
 		r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_conv1d1_z[b]
 		}
-		d_conv1d1_z_2[f%4] += s
+		d_conv1d1_b[f%4] += s
 	}
 
 	// d_conv1d1_W = Σ over the batch and 12 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [4, 8] (conv.ml:6)

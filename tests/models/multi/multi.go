@@ -358,7 +358,8 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 	// w = dense3_Wx + dense3_b (multi.ml:9)
 	w := m.rowWork[1:2]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		dense3_b_f := m.Dense3B[f]
 		w[f] = dense3_Wx[f] + dense3_b_f
 	}
@@ -419,7 +420,8 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// w_2 = dense3_Wx + dense3_b (multi.ml:9)
 	w_2 := w.work[1*PredictBatch : 2*PredictBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := w_2[f*PredictBatch:][:n]
 		r_dense3_Wx := dense3_Wx[f*PredictBatch:][:len(out)]
 		dense3_b_f := m.Dense3B[f]
@@ -484,7 +486,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// w_2 = dense3_Wx + dense3_b (multi.ml:9)
 	w_2 := w.work[14*MaxBatch : 15*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := w_2[f*MaxBatch:][:n]
 		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
 		dense3_b_f := m.Dense3B[f]
@@ -524,25 +527,27 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// loss_mae = mean of abs_err over the batch and its 1 elements (multi.ml:12)
 	var sum_loss_mae float64
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		r_w := w_2[f*MaxBatch:][:n]
 		r_z := z[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss_mae += float64(mlrt.Abs(r_w[b] - r_z[b]))
 		}
 	}
-	loss_mae := T(sum_loss_mae / float64(total*1))
+	loss_mae := T(sum_loss_mae / float64(total))
 
 	// mean = mean of mul over the batch and its 1 elements (multi.ml:12)
 	var sum_mean float64
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		r_b := b_2[f*MaxBatch:][:n]
 		r_w_2 := w_2[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean += float64(r_b[b] * r_w_2[b])
 		}
 	}
-	mean := T(sum_mean / float64(total*1))
+	mean := T(sum_mean / float64(total))
 
 	// mean_2 = mean of v_2 over the batch and its 3 elements (multi.ml:12)
 	var sum_mean_2 float64
@@ -620,7 +625,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// w_2 = dense3_Wx + dense3_b (multi.ml:9)
 	w_2 := w.work[14*MaxBatch : 15*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := w_2[f*MaxBatch:][:n]
 		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
 		dense3_b_f := m.Dense3B[f]
@@ -660,7 +666,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// sub_2 = w_2 - z (multi.ml:12)
 	sub_2 := w.work[10*MaxBatch : 11*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := sub_2[f*MaxBatch:][:n]
 		r_w := w_2[f*MaxBatch:][:len(out)]
 		r_z := z[f*MaxBatch:][:len(out)]
@@ -671,24 +678,26 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// loss_mae = mean of abs_err over the batch and its 1 elements (multi.ml:12)
 	var sum_loss_mae float64
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		r_sub_2 := sub_2[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss_mae += float64(mlrt.Abs(r_sub_2[b]))
 		}
 	}
-	loss_mae := T(sum_loss_mae / float64(total*1))
+	loss_mae := T(sum_loss_mae / float64(total))
 
 	// mean = mean of mul over the batch and its 1 elements (multi.ml:12)
 	var sum_mean float64
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		r_b := b_2[f*MaxBatch:][:n]
 		r_w_2 := w_2[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean += float64(r_b[b] * r_w_2[b])
 		}
 	}
-	mean := T(sum_mean / float64(total*1))
+	mean := T(sum_mean / float64(total))
 
 	// mean_2 = mean of v_2 over the batch and its 3 elements (multi.ml:12)
 	var sum_mean_2 float64
@@ -705,9 +714,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_w = b_2·0.1/(n·1) + 1/(n·1)·sign(sub_2)
 	d_w := w.work[11*MaxBatch : 12*MaxBatch]
-	spread_each := 0.1 / T(total*1)
-	d_abs_err_each := 1.0 / T(total*1)
-	for f := 0; f < 1; f++ {
+	spread_each := 0.1 / T(total)
+	d_abs_err_each := 1.0 / T(total)
+	{
+		const f = 0
 		out := d_w[f*MaxBatch:][:n]
 		r_b_2 := b_2[f*MaxBatch:][:len(out)]
 		r_sub_3 := sub_2[f*MaxBatch:][:len(out)]
@@ -716,15 +726,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_w_2 = Σ over the batch of d_w
-	d_w_2 := w.grads[44:45]
-	for f := 0; f < 1; f++ {
+	// d_dense3_b = Σ over the batch of d_w
+	d_dense3_b := w.grads[44:45]
+	{
+		const f = 0
 		r_d_w := d_w[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_w[b]
 		}
-		d_w_2[f] = s
+		d_dense3_b[f] = s
 	}
 
 	// d_dense3_W = Σ over the batch of d_w ⊗ u: [1, 2] (multi.ml:9)
@@ -747,15 +758,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_u_3 = Σ over the batch of d_u_2
-	d_u_3 := w.grads[40:42]
+	// d_dense2_b = Σ over the batch of d_u_2
+	d_dense2_b := w.grads[40:42]
 	for f := 0; f < 2; f++ {
 		r_d_u_2 := d_u_2[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_u_2[b]
 		}
-		d_u_3[f] = s
+		d_dense2_b[f] = s
 	}
 
 	// d_dense2_W = Σ over the batch of d_u_2 ⊗ dense1: [2, 5] (multi.ml:8)
@@ -777,15 +788,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense1_z_2 = Σ over the batch of d_dense1_z (multi.ml:8)
-	d_dense1_z_2 := w.grads[25:30]
+	// d_dense1_b = Σ over the batch of d_dense1_z (multi.ml:8)
+	d_dense1_b := w.grads[25:30]
 	for f := 0; f < 5; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense1_z[b]
 		}
-		d_dense1_z_2[f] = s
+		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ multi_in: [5, 5] (multi.ml:7)

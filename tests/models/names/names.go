@@ -644,15 +644,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_kernels_2 = Σ over the batch of d_kernels
-	d_kernels_2 := w.grads[49:51]
+	// d_dense4_b = Σ over the batch of d_kernels
+	d_dense4_b := w.grads[49:51]
 	for f := 0; f < 2; f++ {
 		r_d_kernels := d_kernels[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_kernels[b]
 		}
-		d_kernels_2[f] = s
+		d_dense4_b[f] = s
 	}
 
 	// d_dense4_W = Σ over the batch of d_kernels ⊗ NumOutputs_2: [2, 3] (names.ml:9)
@@ -674,15 +674,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense3_z_2 = Σ over the batch of d_dense3_z (names.ml:9)
-	d_dense3_z_2 := w.grads[40:43]
+	// d_dense3_b = Σ over the batch of d_dense3_z (names.ml:9)
+	d_dense3_b := w.grads[40:43]
 	for f := 0; f < 3; f++ {
 		r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense3_z[b]
 		}
-		d_dense3_z_2[f] = s
+		d_dense3_b[f] = s
 	}
 
 	// d_dense3_W = Σ over the batch of d_dense3_z ⊗ fmt_: [3, 3] (names.ml:8)
@@ -705,15 +705,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense2_z_2 = Σ over the batch of d_dense2_z
-	d_dense2_z_2 := w.grads[28:31]
+	// d_dense2_b = Σ over the batch of d_dense2_z
+	d_dense2_b := w.grads[28:31]
 	for f := 0; f < 3; f++ {
 		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense2_z[b]
 		}
-		d_dense2_z_2[f] = s
+		d_dense2_b[f] = s
 	}
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ l_2: [3, 4] (names.ml:7)
@@ -736,15 +736,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense1_z_2 = Σ over the batch of d_dense1_z
-	d_dense1_z_2 := w.grads[12:16]
+	// d_dense1_b = Σ over the batch of d_dense1_z
+	d_dense1_b := w.grads[12:16]
 	for f := 0; f < 4; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense1_z[b]
 		}
-		d_dense1_z_2[f] = s
+		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ total_2: [4, 3] (names.ml:6)

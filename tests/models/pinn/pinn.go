@@ -372,7 +372,8 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 
 	// u = dense3_Wx + dense3_b (pinn.ml:8)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := u[f*MaxBatch:][:n]
 		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
 		dense3_b_f := m.Dense3B[f]
@@ -441,7 +442,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 
 	// u = dense3_Wx + dense3_b (pinn.ml:8)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := u[f*MaxBatch:][:n]
 		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
 		dense3_b_f := m.Dense3B[f]
@@ -633,7 +635,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 
 	// r = ((u_t + u·u_x) - 0.003183098861837907·u_x_x) + 0.1·u_x_t (pinn.ml:12)
 	r := w.work[48*MaxBatch : 49*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := r[f*MaxBatch:][:n]
 		r_u_t := u_t[f*MaxBatch:][:len(out)]
 		r_u := u[f*MaxBatch:][:len(out)]
@@ -647,7 +650,8 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 
 	// sub = u - u_bd (pinn.ml:13)
 	sub := w.work[10*MaxBatch : 11*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := sub[f*MaxBatch:][:n]
 		r_u_2 := u[f*MaxBatch:][:len(out)]
 		r_u_bd := u_bd[f*MaxBatch:][:len(out)]
@@ -660,13 +664,14 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	var sum_mean float64
 	// boundary: the rows of this batch
 	lo, hi := max(m.setLo[0]-r0, 0), min(m.setHi[0]-r0, n)
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		r_sub := sub[f*MaxBatch:][:n]
 		for b := lo; b < hi; b++ {
 			sum_mean += float64(r_sub[b] * r_sub[b])
 		}
 	}
-	mean := T(sum_mean / float64(m.rowsIn(1)*1))
+	mean := T(sum_mean / float64(m.rowsIn(1)))
 
 	// loss_boundary = 5·mean (pinn.ml:13)
 	loss_boundary := 5.0 * mean
@@ -675,23 +680,25 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 	var sum_loss_r float64
 	// interior: the rows of this batch
 	lo_2, hi_2 := max(m.setLo[1]-r0, 0), min(m.setHi[1]-r0, n)
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		r_r := r[f*MaxBatch:][:n]
 		for b := lo_2; b < hi_2; b++ {
 			sum_loss_r += float64(r_r[b] * r_r[b])
 		}
 	}
-	loss_r := T(sum_loss_r / float64(m.rowsIn(2)*1))
+	loss_r := T(sum_loss_r / float64(m.rowsIn(2)))
 
 	// mean_2 = mean of mul over the batch and its 1 elements (pinn.ml:13)
 	var sum_mean_2 float64
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		r_u_t_2 := u_t[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean_2 += float64(r_u_t_2[b] * r_u_t_2[b])
 		}
 	}
-	mean_2 := T(sum_mean_2 / float64(m.rows*1))
+	mean_2 := T(sum_mean_2 / float64(m.rows))
 
 	// loss_boundaryinterior = 0.5·mean_2 (pinn.ml:13)
 	loss_boundaryinterior := 0.5 * mean_2
@@ -757,7 +764,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 
 	// u = dense3_Wx + dense3_b (pinn.ml:8)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := u[f*MaxBatch:][:n]
 		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
 		dense3_b_f := m.Dense3B[f]
@@ -990,7 +998,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 
 	// r = ((u_t + u·u_x) - 0.003183098861837907·u_x_x) + 0.1·u_x_t (pinn.ml:12)
 	r := w.work[116*MaxBatch : 117*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := r[f*MaxBatch:][:n]
 		r_u_t := u_t[f*MaxBatch:][:len(out)]
 		r_u := u[f*MaxBatch:][:len(out)]
@@ -1004,7 +1013,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 
 	// sub = u - u_bd (pinn.ml:13)
 	sub := w.work[87*MaxBatch : 88*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := sub[f*MaxBatch:][:n]
 		r_u_2 := u[f*MaxBatch:][:len(out)]
 		r_u_bd := u_bd[f*MaxBatch:][:len(out)]
@@ -1017,13 +1027,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	var sum_mean float64
 	// boundary: the rows of this batch
 	lo, hi := max(m.setLo[0]-r0, 0), min(m.setHi[0]-r0, n)
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		r_sub := sub[f*MaxBatch:][:n]
 		for b := lo; b < hi; b++ {
 			sum_mean += float64(r_sub[b] * r_sub[b])
 		}
 	}
-	mean := T(sum_mean / float64(m.rowsIn(1)*1))
+	mean := T(sum_mean / float64(m.rowsIn(1)))
 
 	// loss_boundary = 5·mean (pinn.ml:13)
 	loss_boundary := 5.0 * mean
@@ -1032,23 +1043,25 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 	var sum_loss_r float64
 	// interior: the rows of this batch
 	lo_2, hi_2 := max(m.setLo[1]-r0, 0), min(m.setHi[1]-r0, n)
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		r_r := r[f*MaxBatch:][:n]
 		for b := lo_2; b < hi_2; b++ {
 			sum_loss_r += float64(r_r[b] * r_r[b])
 		}
 	}
-	loss_r := T(sum_loss_r / float64(m.rowsIn(2)*1))
+	loss_r := T(sum_loss_r / float64(m.rowsIn(2)))
 
 	// mean_2 = mean of mul over the batch and its 1 elements (pinn.ml:13)
 	var sum_mean_2 float64
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		r_u_t_2 := u_t[f*MaxBatch:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean_2 += float64(r_u_t_2[b] * r_u_t_2[b])
 		}
 	}
-	mean_2 := T(sum_mean_2 / float64(m.rows*1))
+	mean_2 := T(sum_mean_2 / float64(m.rows))
 
 	// loss_boundaryinterior = 0.5·mean_2 (pinn.ml:13)
 	loss_boundaryinterior := 0.5 * mean_2
@@ -1058,11 +1071,12 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 
 	// spread = const/(rows·1) on the rows of interior, 0 elsewhere: the adjoint of the mean
 	spread := w.work[115*MaxBatch : 116*MaxBatch]
-	spread_each := 1.0 / T(m.rowsIn(2)*1)
+	spread_each := 1.0 / T(m.rowsIn(2))
 	clear(spread)
 	// interior: the rows of this batch
 	lo_3, hi_3 := max(m.setLo[1]-r0, 0), min(m.setHi[1]-r0, n)
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		row := spread[f*MaxBatch:][:n]
 		for b := lo_3; b < hi_3; b++ {
 			row[b] = spread_each
@@ -1071,7 +1085,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 
 	// d_r = 2·r·spread
 	d_r := w.work[9*MaxBatch : 10*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := d_r[f*MaxBatch:][:n]
 		r_r_2 := r[f*MaxBatch:][:len(out)]
 		r_spread := spread[f*MaxBatch:][:len(out)]
@@ -1082,11 +1097,12 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 
 	// spread_2 = const/(rows·1) on the rows of boundary, 0 elsewhere: the adjoint of the mean
 	spread_2 := w.work[116*MaxBatch : 117*MaxBatch]
-	spread_each_2 := 5.0 / T(m.rowsIn(1)*1)
+	spread_each_2 := 5.0 / T(m.rowsIn(1))
 	clear(spread_2)
 	// boundary: the rows of this batch
 	lo_4, hi_4 := max(m.setLo[0]-r0, 0), min(m.setHi[0]-r0, n)
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		row := spread_2[f*MaxBatch:][:n]
 		for b := lo_4; b < hi_4; b++ {
 			row[b] = spread_each_2
@@ -1095,7 +1111,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 
 	// d_u_x_t = d_r·0.1
 	d_u_x_t := w.work[115*MaxBatch : 116*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := d_u_x_t[f*MaxBatch:][:n]
 		r_d_r := d_r[f*MaxBatch:][:len(out)]
 		for b := range out {
@@ -1166,7 +1183,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 
 	// d_u_x_x = -d_r·0.003183098861837907
 	d_u_x_x := w.work[115*MaxBatch : 116*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := d_u_x_x[f*MaxBatch:][:n]
 		r_d_r_2 := d_r[f*MaxBatch:][:len(out)]
 		for b := range out {
@@ -1237,8 +1255,9 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 
 	// d_u_t = 2·u_t·0.5/(n·1) + d_r
 	d_u_t := w.work[104*MaxBatch : 105*MaxBatch]
-	spread_each_3 := 0.5 / T(m.rows*1)
-	for f := 0; f < 1; f++ {
+	spread_each_3 := 0.5 / T(m.rows)
+	{
+		const f = 0
 		out := d_u_t[f*MaxBatch:][:n]
 		r_u_t_3 := u_t[f*MaxBatch:][:len(out)]
 		r_d_r_3 := d_r[f*MaxBatch:][:len(out)]
@@ -1249,7 +1268,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 
 	// d_u_x = u·d_r
 	d_u_x := w.work[115*MaxBatch : 116*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := d_u_x[f*MaxBatch:][:n]
 		r_u_3 := u[f*MaxBatch:][:len(out)]
 		r_d_r_4 := d_r[f*MaxBatch:][:len(out)]
@@ -1260,7 +1280,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 
 	// d_u = 2·sub·spread_2 + u_x·d_r
 	d_u := w.work[71*MaxBatch : 72*MaxBatch]
-	for f := 0; f < 1; f++ {
+	{
+		const f = 0
 		out := d_u[f*MaxBatch:][:n]
 		r_sub_2 := sub[f*MaxBatch:][:len(out)]
 		r_spread_2 := spread_2[f*MaxBatch:][:len(out)]
@@ -1420,15 +1441,16 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_u_2 = Σ over the batch of d_u
-	d_u_2 := w.grads[58:59]
-	for f := 0; f < 1; f++ {
+	// d_dense3_b = Σ over the batch of d_u
+	d_dense3_b := w.grads[58:59]
+	{
+		const f = 0
 		r_d_u := d_u[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_u[b]
 		}
-		d_u_2[f] += s
+		d_dense3_b[f] += s
 	}
 
 	// d_dense3_W_5 = Σ over the batch of d_u ⊗ dense2: [1, 5] (pinn.ml:8)
@@ -1472,15 +1494,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense2_z_2 = Σ over the batch of d_dense2_z (pinn.ml:8)
-	d_dense2_z_2 := w.grads[48:53]
+	// d_dense2_b = Σ over the batch of d_dense2_z (pinn.ml:8)
+	d_dense2_b := w.grads[48:53]
 	for f := 0; f < 5; f++ {
 		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense2_z[b]
 		}
-		d_dense2_z_2[f] += s
+		d_dense2_b[f] += s
 	}
 
 	// d_dense2_W_5 = Σ over the batch of d_dense2_z ⊗ dense1: [5, 6] (pinn.ml:7)
@@ -1518,15 +1540,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		}
 	}
 
-	// d_dense1_z_2 = Σ over the batch of d_dense1_z (pinn.ml:7)
-	d_dense1_z_2 := w.grads[12:18]
+	// d_dense1_b = Σ over the batch of d_dense1_z (pinn.ml:7)
+	d_dense1_b := w.grads[12:18]
 	for f := 0; f < 6; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense1_z[b]
 		}
-		d_dense1_z_2[f] += s
+		d_dense1_b[f] += s
 	}
 
 	// d_dense1_W_3 = Σ over the batch of d_dense1_z ⊗ pinn_in: [6, 2] (pinn.ml:6)

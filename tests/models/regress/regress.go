@@ -569,15 +569,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_u_2 = Σ over the batch of d_u
-	d_u_2 := w.grads[36:38]
+	// d_dense2_b = Σ over the batch of d_u
+	d_dense2_b := w.grads[36:38]
 	for f := 0; f < 2; f++ {
 		r_d_u := d_u[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_u[b]
 		}
-		d_u_2[f] = s
+		d_dense2_b[f] = s
 	}
 
 	// d_dense2_W = Σ over the batch of d_u ⊗ dropout1: [2, 6] (regress.ml:7)
@@ -600,15 +600,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense1_z_2 = Σ over the batch of d_dense1_z (regress.ml:7)
-	d_dense1_z_2 := w.grads[18:24]
+	// d_dense1_b = Σ over the batch of d_dense1_z (regress.ml:7)
+	d_dense1_b := w.grads[18:24]
 	for f := 0; f < 6; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
 		var s T
 		for b := 0; b < n; b++ {
 			s += r_d_dense1_z[b]
 		}
-		d_dense1_z_2[f] = s
+		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [6, 3] (regress.ml:5)
