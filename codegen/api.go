@@ -173,25 +173,35 @@ func (e *emitter) modelType() {
 		jen.Id("w").Index(jen.Id("NumWorkers")).Id("worker"),
 		jen.Comment("rowWork is the work area of the single-row Predict."),
 		jen.Id("rowWork").Index(jen.Lit(e.predictRows)).Id("T"),
-		jen.Comment("The arguments of the current call, for the workers."),
-		jen.List(jen.Id("cx"), jen.Id("cy"), jen.Id("cpred")).Index().Id("T"),
-		jen.Id("cn").Int(),
-		jen.Id("crng").Index(jen.Id("NumWorkers")).Op("*").Qual(RuntimePath, "RNG"),
-		jen.Comment("team runs the workers' parts of a call: worker 0 on the caller's goroutine, the"),
-		jen.Comment("others on goroutines of their own that stay awake between calls (mlrt.Team)."),
-		jen.Id("team").Qual(RuntimePath, "Team"),
-		jen.Id("job").Id("job"),
-		jen.Comment("batches deals Predict's batches to the workers as they finish one (mlrt.Chunks)."),
-		jen.Id("batches").Qual(RuntimePath, "Chunks"),
+		jen.Comment("batches runs the passes on the workers: worker 0 on the caller's goroutine, the others"),
+		jen.Comment("on goroutines of their own that stay awake between calls."),
+		jen.Id("batches").Qual(RuntimePath, "Batches").Types(jen.Id("T"), jen.Id("worker")),
 	)
-	e.jobType()
 	e.workerType(false)
 	f.Commentf("Model holds the parameters of %s, their gradient and the scratch space of its passes.", m.Name)
 	f.Comment("A Model is not safe for concurrent use; make one per goroutine.")
 	f.Type().Id("Model").Struct(fields...)
 
+	passes := jen.Dict{
+		jen.Id("Name"):         jen.Lit(m.Name),
+		jen.Id("Inputs"):       jen.Id("NumInputs"),
+		jen.Id("Outputs"):      jen.Id("NumOutputs"),
+		jen.Id("Targets"):      jen.Id("NumTargets"),
+		jen.Id("MaxBatch"):     jen.Id("MaxBatch"),
+		jen.Id("PredictBatch"): jen.Id("PredictBatch"),
+		jen.Id("MinSplit"):     jen.Id("minSplit"),
+		jen.Id("PredictRow"):   jen.Id("m").Dot("predictRow"),
+		jen.Id("Predict"):      jen.Id("m").Dot("predictBatch"),
+		jen.Id("Grads"):        jen.Func().Params(jen.Id("w").Op("*").Id("worker")).Index().Id("T").Block(jen.Return(jen.Id("w").Dot("grads").Index(jen.Op(":")))),
+	}
+	if m.Infer.Loss != nil {
+		passes[jen.Id("Loss")] = jen.Id("m").Dot("lossBatch")
+		passes[jen.Id("LossGrad")] = jen.Id("m").Dot("lossGradBatch")
+	}
 	body := append([]jen.Code{jen.Id("m").Op(":=").Op("&").Id("Model").Values()}, e.paramViews()...)
-	body = append(body, jen.Id("m").Dot("team").Dot("Init").Call(jen.Id("NumWorkers"), jen.Id("m").Dot("part")), jen.Return(jen.Id("m")))
+	body = append(body,
+		jen.Id("m").Dot("batches").Dot("Init").Call(jen.Qual(RuntimePath, "BatchPasses").Types(jen.Id("T"), jen.Id("worker")).Values(passes), jen.Id("m").Dot("w").Index(jen.Op(":"))),
+		jen.Return(jen.Id("m")))
 	f.Comment("New returns a model with zero parameters; call Init or load weights.")
 	f.Func().Id("New").Params().Op("*").Id("Model").Block(body...)
 	f.Line()
@@ -214,14 +224,17 @@ func (e *emitter) workerType(tiles bool) {
 		jen.Comment("work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it."),
 		work,
 		jen.Id("scratch").Index(jen.Lit(max(e.uSize, 1))).Id("T"),
-		jen.Comment("grads and loss are this worker's share of the last call."),
-		jen.Id("grads").Index(jen.Id("NumParams")).Id("T"),
-		jen.Id("loss").Float64(),
 	}
 	if tiles {
-		fields = append(fields, jen.Id("terms").Index(jen.Id("NumTerms")).Float64())
+		fields = append(fields,
+			jen.Comment("grads and loss are this worker's share of the last call."),
+			jen.Id("grads").Index(jen.Id("NumParams")).Id("T"),
+			jen.Id("loss").Float64(),
+			jen.Id("terms").Index(jen.Id("NumTerms")).Float64())
 	} else {
-		fields = append(fields, jen.Comment("rng draws this worker's dropout masks (worker 0 uses the caller's)."), jen.Id("rng").Qual(RuntimePath, "RNG"))
+		fields = append(fields,
+			jen.Comment("grads is this worker's share of the gradient of the last LossGrad."),
+			jen.Id("grads").Index(jen.Id("NumParams")).Id("T"))
 	}
 	e.f.Comment("worker is the scratch space of the passes one goroutine runs.")
 	e.f.Type().Id("worker").Struct(fields...)
@@ -270,48 +283,19 @@ func (e *emitter) commonMethods() {
 }
 
 func (e *emitter) batchMethods(m *ir.Model, f *jen.File, hasLoss bool) {
-	mm := func(name string) *jen.Statement { return jen.Id("m").Dot(name) }
+	b := jen.Id("m").Dot("batches")
 	f.Comment("Predict writes the outputs of n rows of x (row-major, NumInputs values a row) into dst")
 	f.Comment("(NumOutputs values a row). The workers take batches of up to PredictBatch rows as")
 	f.Comment("they finish one, so a core slowed by other work does fewer; each row's outputs are")
 	f.Comment("the same whichever worker computes them. It allocates nothing.")
-	rows := func(method, arg, width string) jen.Code {
-		return rt("CheckRows").Call(jen.Lit(e.m.Name+"."+method), jen.Lit(arg), jen.Len(jen.Id(arg)), jen.Id("n"), jen.Id(width))
-	}
 	f.Func().Params(recv()).Id("Predict").Params(jen.List(jen.Id("dst"), jen.Id("x")).Index().Id("T"), jen.Id("n").Int()).Block(
-		rows("Predict", "x", "NumInputs"),
-		rows("Predict", "dst", "NumOutputs"),
-		jen.If(jen.Id("n").Op("==").Lit(0)).Block(jen.Return()),
-		jen.If(jen.Id("n").Op("==").Lit(1)).Block(
-			mm("predictRow").Call(jen.Id("dst"), jen.Id("x")),
-			jen.Return(),
-		),
-		jen.List(mm("cx"), mm("cpred"), mm("cn")).Op("=").List(jen.Id("x"), jen.Id("dst"), jen.Id("n")),
-		jen.Comment("Batches of PredictBatch rows, or of n/NumWorkers when that is fewer: every worker gets some."),
-		mm("batches").Dot("Reset").Call(jen.Id("n"), jen.Min(jen.Id("PredictBatch"), jen.Parens(jen.Id("n").Op("+").Id("NumWorkers").Op("-").Lit(1)).Op("/").Id("NumWorkers"))),
-		mm("run").Call(jen.Id("jobPredict"), jen.Id("n").Op(">=").Id("minSplit")),
-		jen.List(mm("cx"), mm("cpred")).Op("=").List(jen.Nil(), jen.Nil()),
-	)
+		b.Clone().Dot("Predict").Call(jen.Id("dst"), jen.Id("x"), jen.Id("n")))
 	f.Line()
 	if hasLoss {
-		check := func(method string) jen.Code {
-			return jen.If(jen.Id("n").Op("<").Lit(1).Op("||").Id("n").Op(">").Id("MaxBatch")).Block(
-				jen.Panic(jen.Qual("fmt", "Sprintf").Call(jen.Lit(e.m.Name+"."+method+": batch of %d rows; want 1 to %d"), jen.Id("n"), jen.Id("MaxBatch")))).
-				Line().Add(rows(method, "x", "NumInputs")).
-				Line().Add(rows(method, "y", "NumTargets")).
-				Line().If(jen.Id("pred").Op("!=").Nil()).Block(rows(method, "pred", "NumOutputs"))
-		}
 		f.Comment("Loss is the mean loss of n ≤ MaxBatch rows in inference mode (no dropout). y holds")
 		f.Comment("NumTargets values a row; pred, if not nil, receives the outputs.")
 		f.Func().Params(recv()).Id("Loss").Params(jen.List(jen.Id("x"), jen.Id("y")).Index().Id("T"), jen.Id("n").Int(), jen.Id("pred").Index().Id("T")).Float64().Block(
-			check("Loss"),
-			jen.List(mm("cx"), mm("cy"), mm("cn"), mm("cpred")).Op("=").List(jen.Id("x"), jen.Id("y"), jen.Id("n"), jen.Id("pred")),
-			mm("run").Call(jen.Id("jobLoss"), jen.Id("n").Op(">=").Id("minSplit")),
-			jen.List(mm("cx"), mm("cy"), mm("cpred")).Op("=").List(jen.Nil(), jen.Nil(), jen.Nil()),
-			jen.Id("loss").Op(":=").Lit(0.0),
-			jen.For(jen.Id("k").Op(":=").Range().Id("m").Dot("w")).Block(jen.Id("loss").Op("+=").Id("m").Dot("w").Index(jen.Id("k")).Dot("loss")),
-			jen.Return(jen.Id("loss")),
-		)
+			jen.Return(b.Clone().Dot("Loss").Call(jen.Id("x"), jen.Id("y"), jen.Id("n"), jen.Id("pred"))))
 		f.Line()
 		f.Comment("LossGrad runs the training pass (dropout masks drawn from rng; nil turns dropout off)")
 		f.Comment("on n ≤ MaxBatch rows, writes the gradient of the mean loss into Grads and returns the")
@@ -319,68 +303,12 @@ func (e *emitter) batchMethods(m *ir.Model, f *jen.File, hasLoss bool) {
 		f.Comment("the workers in a fixed way and their gradients summed in a fixed order, so a seed gives")
 		f.Comment("the same result on any number of cores.")
 		f.Func().Params(recv()).Id("LossGrad").Params(jen.List(jen.Id("x"), jen.Id("y")).Index().Id("T"), jen.Id("n").Int(), jen.Id("rng").Op("*").Qual(RuntimePath, "RNG"), jen.Id("pred").Index().Id("T")).Float64().Block(
-			check("LossGrad"),
-			jen.List(mm("cx"), mm("cy"), mm("cn"), mm("cpred")).Op("=").List(jen.Id("x"), jen.Id("y"), jen.Id("n"), jen.Id("pred")),
-			mm("crng").Index(jen.Lit(0)).Op("=").Id("rng"),
-			jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
-				mm("crng").Index(jen.Id("k")).Op("=").Nil(),
-				jen.If(jen.Id("rng").Op("!=").Nil()).Block(
-					jen.Comment("Each worker draws its dropout masks from a stream of its own."),
-					mm("w").Index(jen.Id("k")).Dot("rng").Dot("Seed").Call(jen.Id("rng").Dot("Uint64").Call()),
-					mm("crng").Index(jen.Id("k")).Op("=").Op("&").Id("m").Dot("w").Index(jen.Id("k")).Dot("rng"))),
-			mm("run").Call(jen.Id("jobLossGrad"), jen.Id("n").Op(">=").Id("minSplit")),
-			jen.List(mm("cx"), mm("cy"), mm("cpred")).Op("=").List(jen.Nil(), jen.Nil(), jen.Nil()),
-			jen.Copy(mm("grads").Index(jen.Op(":")), mm("w").Index(jen.Lit(0)).Dot("grads").Index(jen.Op(":"))),
-			jen.Id("loss").Op(":=").Id("m").Dot("w").Index(jen.Lit(0)).Dot("loss"),
-			jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
-				jen.Id("loss").Op("+=").Id("m").Dot("w").Index(jen.Id("k")).Dot("loss"),
-				jen.For(jen.List(jen.Id("i"), jen.Id("g")).Op(":=").Range().Id("m").Dot("w").Index(jen.Id("k")).Dot("grads")).Block(
-					mm("grads").Index(jen.Id("i")).Op("+=").Id("g"))),
-			jen.Return(jen.Id("loss")),
-		)
+			jen.Return(b.Clone().Dot("LossGrad").Call(jen.Id("x"), jen.Id("y"), jen.Id("n"), jen.Id("rng"), jen.Id("pred"), jen.Id("m").Dot("grads").Index(jen.Op(":")))))
 		f.Line()
 	}
-	// part: worker k's share of a call.
-	rowsOf := func(buf, width string) jen.Code {
-		return jen.Id("m").Dot(buf).Index(jen.Id("lo").Op("*").Id(width).Op(":"))
-	}
-	predOf := jen.Id("pred").Op(":=").Id("m").Dot("cpred")
-	cases := []jen.Code{
-		jen.Case(jen.Id("jobPredict")).Block(
-			jen.For().Block(
-				jen.List(jen.Id("i"), jen.Id("end"), jen.Id("ok")).Op(":=").Id("m").Dot("batches").Dot("Next").Call(),
-				jen.If(jen.Op("!").Id("ok")).Block(jen.Return()),
-				jen.Id("m").Dot("predictBatch").Call(jen.Id("w"),
-					jen.Id("m").Dot("cpred").Index(jen.Id("i").Op("*").Id("NumOutputs").Op(":")),
-					jen.Id("m").Dot("cx").Index(jen.Id("i").Op("*").Id("NumInputs").Op(":")),
-					jen.Id("end").Op("-").Id("i")))),
-	}
-	if hasLoss {
-		cases = append(cases,
-			jen.Case(jen.Id("jobLoss")).Block(
-				jen.Id("w").Dot("loss").Op("=").Float64().Call(jen.Id("m").Dot("lossBatch").Call(jen.Id("w"), rowsOf("cx", "NumInputs"), rowsOf("cy", "NumTargets"), jen.Id("hi").Op("-").Id("lo"), jen.Id("m").Dot("cn"), jen.Id("pred")))),
-			jen.Case(jen.Id("jobLossGrad")).Block(
-				jen.Id("w").Dot("loss").Op("=").Float64().Call(jen.Id("m").Dot("lossGradBatch").Call(jen.Id("w"), rowsOf("cx", "NumInputs"), rowsOf("cy", "NumTargets"), jen.Id("hi").Op("-").Id("lo"), jen.Id("m").Dot("cn"), jen.Id("m").Dot("crng").Index(jen.Id("k")), jen.Id("pred")))))
-	}
-	f.Comment("part runs worker k's share of the current call: rows lo … hi-1 (Predict: the batches it is dealt).")
-	f.Func().Params(recv()).Id("part").Params(jen.Id("k").Int()).Block(
-		jen.List(jen.Id("w"), jen.Id("j")).Op(":=").List(jen.Op("&").Id("m").Dot("w").Index(jen.Id("k")), jen.Id("m").Dot("job")),
-		jen.List(jen.Id("lo"), jen.Id("hi")).Op(":=").List(jen.Id("k").Op("*").Id("m").Dot("cn").Op("/").Id("NumWorkers"), jen.Parens(jen.Id("k").Op("+").Lit(1)).Op("*").Id("m").Dot("cn").Op("/").Id("NumWorkers")),
-		jen.If(jen.Id("m").Dot("cn").Op("<").Id("minSplit")).Block(
-			jen.Comment("A small batch is not split: worker 0 takes it whole."),
-			jen.List(jen.Id("lo"), jen.Id("hi")).Op("=").List(jen.Lit(0), jen.Id("m").Dot("cn")),
-			jen.If(jen.Id("k").Op(">").Lit(0)).Block(jen.Id("lo").Op("=").Id("hi"))),
-		jen.If(jen.Id("j").Op("!=").Id("jobPredict").Op("&&").Id("lo").Op("==").Id("hi")).Block(
-			jen.Clear(jen.Id("w").Dot("grads").Index(jen.Op(":"))),
-			jen.Id("w").Dot("loss").Op("=").Lit(0),
-			jen.Return()),
-		predOf,
-		jen.If(jen.Id("pred").Op("!=").Nil().Op("&&").Id("j").Op("!=").Id("jobPredict")).Block(
-			jen.Id("pred").Op("=").Id("pred").Index(jen.Id("lo").Op("*").Id("NumOutputs").Op(":"))),
-		jen.Switch(jen.Id("j")).Block(cases...),
-	)
+	f.Comment("Close stops the model's worker goroutines; a later call starts them again.")
+	f.Func().Params(recv()).Id("Close").Params().Block(b.Clone().Dot("Close").Call())
 	f.Line()
-	e.workerRun(false)
 }
 
 // workerRun emits run and Close: the job goes to the model's mlrt.Team, which runs

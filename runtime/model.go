@@ -35,14 +35,15 @@ type Model[T Float] interface {
 	Predict(dst, x []T, n int)
 }
 
-// CheckRows panics, in the caller's goroutine, when the slice arg of a generated model's
-// method holds fewer than n rows of width values: a short slice would otherwise fail deep
-// inside a worker goroutine, with a message pointing into generated code.
-func CheckRows(method, arg string, length, n, width int) {
+// checkRows panics, in the caller's goroutine, when the slice arg of model's method holds
+// fewer than n rows of width values: a short slice would otherwise fail deep inside a
+// worker goroutine, with a message pointing into generated code. The message is only
+// made when it is needed, so the check allocates nothing.
+func checkRows(model, method, arg string, length, n, width int) {
 	if n < 0 {
-		panic(fmt.Sprintf("%s: n is %d rows; want 0 or more", method, n))
+		panic(fmt.Sprintf("%s.%s: n is %d rows; want 0 or more", model, method, n))
 	}
 	if length < n*width {
-		panic(fmt.Sprintf("%s: %s has %d values; %d rows of %d need %d", method, arg, length, n, width, n*width))
+		panic(fmt.Sprintf("%s.%s: %s has %d values; %d rows of %d need %d", model, method, arg, length, n, width, n*width))
 	}
 }

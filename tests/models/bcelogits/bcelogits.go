@@ -18,7 +18,6 @@ sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).
 package bcelogits
 
 import (
-	"fmt"
 	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
 )
@@ -46,25 +45,13 @@ const (
 	PredictBatch = 1024
 )
 
-// job is what a worker is asked to do with its share of a call.
-type job int
-
-const (
-	jobPredict job = iota
-	jobLoss
-	jobLossGrad
-)
-
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
 	work    [max(30*MaxBatch, 11*PredictBatch)]T
 	scratch [1]T
-	// grads and loss are this worker's share of the last call.
+	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
-	loss  float64
-	// rng draws this worker's dropout masks (worker 0 uses the caller's).
-	rng mlrt.RNG
 }
 
 // Model holds the parameters of BCELogits, their gradient and the scratch space of its passes.
@@ -88,16 +75,9 @@ type Model struct {
 	w [NumWorkers]worker
 	// rowWork is the work area of the single-row Predict.
 	rowWork [11]T
-	// The arguments of the current call, for the workers.
-	cx, cy, cpred []T
-	cn            int
-	crng          [NumWorkers]*mlrt.RNG
-	// team runs the workers' parts of a call: worker 0 on the caller's goroutine, the
-	// others on goroutines of their own that stay awake between calls (mlrt.Team).
-	team mlrt.Team
-	job  job
-	// batches deals Predict's batches to the workers as they finish one (mlrt.Chunks).
-	batches mlrt.Chunks
+	// batches runs the passes on the workers: worker 0 on the caller's goroutine, the others
+	// on goroutines of their own that stay awake between calls.
+	batches mlrt.Batches[T, worker]
 }
 
 // New returns a model with zero parameters; call Init or load weights.
@@ -111,7 +91,22 @@ func New() *Model {
 	m.Dense2WGrad = m.grads[35:40:40]
 	m.Dense2B = m.params[40:41:41]
 	m.Dense2BGrad = m.grads[40:41:41]
-	m.team.Init(NumWorkers, m.part)
+	m.batches.Init(mlrt.BatchPasses[T, worker]{
+		Grads: func(w *worker) []T {
+			return w.grads[:]
+		},
+		Inputs:       NumInputs,
+		Loss:         m.lossBatch,
+		LossGrad:     m.lossGradBatch,
+		MaxBatch:     MaxBatch,
+		MinSplit:     minSplit,
+		Name:         "BCELogits",
+		Outputs:      NumOutputs,
+		Predict:      m.predictBatch,
+		PredictBatch: PredictBatch,
+		PredictRow:   m.predictRow,
+		Targets:      NumTargets,
+	}, m.w[:])
 	return m
 }
 
@@ -151,41 +146,13 @@ func (m *Model) MaxBatch() int {
 // they finish one, so a core slowed by other work does fewer; each row's outputs are
 // the same whichever worker computes them. It allocates nothing.
 func (m *Model) Predict(dst, x []T, n int) {
-	mlrt.CheckRows("BCELogits.Predict", "x", len(x), n, NumInputs)
-	mlrt.CheckRows("BCELogits.Predict", "dst", len(dst), n, NumOutputs)
-	if n == 0 {
-		return
-	}
-	if n == 1 {
-		m.predictRow(dst, x)
-		return
-	}
-	m.cx, m.cpred, m.cn = x, dst, n
-	// Batches of PredictBatch rows, or of n/NumWorkers when that is fewer: every worker gets some.
-	m.batches.Reset(n, min(PredictBatch, (n+NumWorkers-1)/NumWorkers))
-	m.run(jobPredict, n >= minSplit)
-	m.cx, m.cpred = nil, nil
+	m.batches.Predict(dst, x, n)
 }
 
 // Loss is the mean loss of n ≤ MaxBatch rows in inference mode (no dropout). y holds
 // NumTargets values a row; pred, if not nil, receives the outputs.
 func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
-	if n < 1 || n > MaxBatch {
-		panic(fmt.Sprintf("BCELogits.Loss: batch of %d rows; want 1 to %d", n, MaxBatch))
-	}
-	mlrt.CheckRows("BCELogits.Loss", "x", len(x), n, NumInputs)
-	mlrt.CheckRows("BCELogits.Loss", "y", len(y), n, NumTargets)
-	if pred != nil {
-		mlrt.CheckRows("BCELogits.Loss", "pred", len(pred), n, NumOutputs)
-	}
-	m.cx, m.cy, m.cn, m.cpred = x, y, n, pred
-	m.run(jobLoss, n >= minSplit)
-	m.cx, m.cy, m.cpred = nil, nil, nil
-	loss := 0.0
-	for k := range m.w {
-		loss += m.w[k].loss
-	}
-	return loss
+	return m.batches.Loss(x, y, n, pred)
 }
 
 // LossGrad runs the training pass (dropout masks drawn from rng; nil turns dropout off)
@@ -194,83 +161,12 @@ func (m *Model) Loss(x, y []T, n int, pred []T) float64 {
 // the workers in a fixed way and their gradients summed in a fixed order, so a seed gives
 // the same result on any number of cores.
 func (m *Model) LossGrad(x, y []T, n int, rng *mlrt.RNG, pred []T) float64 {
-	if n < 1 || n > MaxBatch {
-		panic(fmt.Sprintf("BCELogits.LossGrad: batch of %d rows; want 1 to %d", n, MaxBatch))
-	}
-	mlrt.CheckRows("BCELogits.LossGrad", "x", len(x), n, NumInputs)
-	mlrt.CheckRows("BCELogits.LossGrad", "y", len(y), n, NumTargets)
-	if pred != nil {
-		mlrt.CheckRows("BCELogits.LossGrad", "pred", len(pred), n, NumOutputs)
-	}
-	m.cx, m.cy, m.cn, m.cpred = x, y, n, pred
-	m.crng[0] = rng
-	for k := 1; k < NumWorkers; k++ {
-		m.crng[k] = nil
-		if rng != nil {
-			// Each worker draws its dropout masks from a stream of its own.
-			m.w[k].rng.Seed(rng.Uint64())
-			m.crng[k] = &m.w[k].rng
-		}
-	}
-	m.run(jobLossGrad, n >= minSplit)
-	m.cx, m.cy, m.cpred = nil, nil, nil
-	copy(m.grads[:], m.w[0].grads[:])
-	loss := m.w[0].loss
-	for k := 1; k < NumWorkers; k++ {
-		loss += m.w[k].loss
-		for i, g := range m.w[k].grads {
-			m.grads[i] += g
-		}
-	}
-	return loss
-}
-
-// part runs worker k's share of the current call: rows lo … hi-1 (Predict: the batches it is dealt).
-func (m *Model) part(k int) {
-	w, j := &m.w[k], m.job
-	lo, hi := k*m.cn/NumWorkers, (k+1)*m.cn/NumWorkers
-	if m.cn < minSplit {
-		// A small batch is not split: worker 0 takes it whole.
-		lo, hi = 0, m.cn
-		if k > 0 {
-			lo = hi
-		}
-	}
-	if j != jobPredict && lo == hi {
-		clear(w.grads[:])
-		w.loss = 0
-		return
-	}
-	pred := m.cpred
-	if pred != nil && j != jobPredict {
-		pred = pred[lo*NumOutputs:]
-	}
-	switch j {
-	case jobPredict:
-		for {
-			i, end, ok := m.batches.Next()
-			if !ok {
-				return
-			}
-			m.predictBatch(w, m.cpred[i*NumOutputs:], m.cx[i*NumInputs:], end-i)
-		}
-	case jobLoss:
-		w.loss = float64(m.lossBatch(w, m.cx[lo*NumInputs:], m.cy[lo*NumTargets:], hi-lo, m.cn, pred))
-	case jobLossGrad:
-		w.loss = float64(m.lossGradBatch(w, m.cx[lo*NumInputs:], m.cy[lo*NumTargets:], hi-lo, m.cn, m.crng[k], pred))
-	}
-}
-
-// run has every worker do its part of job, in parallel when it pays. The parts are the
-// same either way, so the result does not depend on the number of cores.
-func (m *Model) run(j job, parallel bool) {
-	m.job = j
-	m.team.Run(parallel)
+	return m.batches.LossGrad(x, y, n, rng, pred, m.grads[:])
 }
 
 // Close stops the model's worker goroutines; a later call starts them again.
 func (m *Model) Close() {
-	m.team.Close()
+	m.batches.Close()
 }
 
 // TrainConfig returns the settings of the train and metric statements of bcelogits.ml.
