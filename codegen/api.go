@@ -177,7 +177,7 @@ func (e *emitter) modelType() {
 		jen.Comment("on goroutines of their own that stay awake between calls."),
 		jen.Id("batches").Qual(RuntimePath, "Batches").Types(jen.Id("T"), jen.Id("worker")),
 	)
-	e.workerType(false)
+	e.workerType()
 	f.Commentf("Model holds the parameters of %s, their gradient and the scratch space of its passes.", m.Name)
 	f.Comment("A Model is not safe for concurrent use; make one per goroutine.")
 	f.Type().Id("Model").Struct(fields...)
@@ -207,15 +207,8 @@ func (e *emitter) modelType() {
 	f.Line()
 }
 
-// jobType declares what a worker can be asked to do.
-func (e *emitter) jobType() {
-	e.f.Comment("job is what a worker is asked to do with its share of a call.")
-	e.f.Type().Id("job").Int()
-	e.f.Const().Defs(jen.Id("jobPredict").Id("job").Op("=").Iota(), jen.Id("jobLoss"), jen.Id("jobLossGrad"))
-}
-
 // workerType declares the scratch space of one goroutine's passes.
-func (e *emitter) workerType(tiles bool) {
+func (e *emitter) workerType() {
 	work := jen.Id("work").Index(jen.Lit(e.workRows).Op("*").Id("MaxBatch")).Id("T")
 	if e.predictBatch > 0 {
 		work = jen.Id("work").Index(jen.Max(jen.Lit(e.workRows).Op("*").Id("MaxBatch"), jen.Lit(e.predictRows).Op("*").Id("PredictBatch"))).Id("T")
@@ -225,17 +218,9 @@ func (e *emitter) workerType(tiles bool) {
 		work,
 		jen.Id("scratch").Index(jen.Lit(max(e.uSize, 1))).Id("T"),
 	}
-	if tiles {
-		fields = append(fields,
-			jen.Comment("grads and loss are this worker's share of the last call."),
-			jen.Id("grads").Index(jen.Id("NumParams")).Id("T"),
-			jen.Id("loss").Float64(),
-			jen.Id("terms").Index(jen.Id("NumTerms")).Float64())
-	} else {
-		fields = append(fields,
-			jen.Comment("grads is this worker's share of the gradient of the last LossGrad."),
-			jen.Id("grads").Index(jen.Id("NumParams")).Id("T"))
-	}
+	fields = append(fields,
+		jen.Comment("grads is this worker's share of the gradient of the last LossGrad."),
+		jen.Id("grads").Index(jen.Id("NumParams")).Id("T"))
 	e.f.Comment("worker is the scratch space of the passes one goroutine runs.")
 	e.f.Type().Id("worker").Struct(fields...)
 	e.f.Line()
@@ -308,31 +293,6 @@ func (e *emitter) batchMethods(m *ir.Model, f *jen.File, hasLoss bool) {
 	}
 	f.Comment("Close stops the model's worker goroutines; a later call starts them again.")
 	f.Func().Params(recv()).Id("Close").Params().Block(b.Clone().Dot("Close").Call())
-	f.Line()
-}
-
-// workerRun emits run and Close: the job goes to the model's mlrt.Team, which runs
-// worker 0 on the caller's goroutine and the others on goroutines of their own.
-func (e *emitter) workerRun(points bool) {
-	f := e.f
-	params := []jen.Code{jen.Id("j").Id("job")}
-	var body []jen.Code
-	if points {
-		params = append(params, jen.Id("rows").Int())
-		body = append(body,
-			jen.List(jen.Id("m").Dot("job"), jen.Id("m").Dot("jobRows")).Op("=").List(jen.Id("j"), jen.Id("rows")),
-			jen.Id("m").Dot("team").Dot("Run").Call(jen.Id("rows").Op(">").Id("MaxBatch")))
-	} else {
-		params = append(params, jen.Id("parallel").Bool())
-		body = append(body,
-			jen.Id("m").Dot("job").Op("=").Id("j"),
-			jen.Id("m").Dot("team").Dot("Run").Call(jen.Id("parallel")))
-	}
-	f.Comment("run has every worker do its part of job, in parallel when it pays. The parts are the")
-	f.Comment("same either way, so the result does not depend on the number of cores.")
-	f.Func().Params(recv()).Id("run").Params(params...).Block(body...)
-	f.Comment("Close stops the model's worker goroutines; a later call starts them again.")
-	f.Func().Params(recv()).Id("Close").Params().Block(jen.Id("m").Dot("team").Dot("Close").Call())
 	f.Line()
 }
 

@@ -92,12 +92,12 @@ func (e *emitter) pointsFile(pkg string) {
 	}
 	methods := []jen.Code{
 		e.tileEntry("predictTile", "predictTile computes the outputs at rows r0 … r0+n-1 of Predict's columns.", m.Infer, predPlan, tilePredict),
-		e.tileEntry("lossTile", "lossTile adds the loss and its terms on rows r0 … r0+n-1 of the points to w.", m.Infer, lossPlan, tileLoss),
-		e.tileEntry("lossGradTile", "lossGradTile adds the loss, its terms and its gradient on rows r0 … r0+n-1 of the points to w.", m.Train, gradPlan, tileGrad),
+		e.tileEntry("lossTile", "lossTile adds the loss and its terms on rows r0 … r0+n-1 of the points to sums.", m.Infer, lossPlan, tileLoss),
+		e.tileEntry("lossGradTile", "lossGradTile adds the loss and its terms on rows r0 … r0+n-1 of the points to sums, and\nits gradient to w.grads.", m.Train, gradPlan, tileGrad),
 	}
 
 	e.pointTypes()
-	e.workerType(true)
+	e.workerType()
 	fields := e.paramFields()
 	fields = append(fields,
 		jen.Comment("The points of all sets, one after another, a column per input and known value."),
@@ -108,24 +108,29 @@ func (e *emitter) pointsFile(pkg string) {
 	}
 	fields = append(fields,
 		jen.Line(),
-		jen.Id("terms").Index(jen.Id("NumTerms")).Float64(),
 		jen.Id("w").Index(jen.Id("NumWorkers")).Id("worker"),
 		jen.Comment("Predict's arguments, for the workers."),
 		jen.Id("predIn").Index(jen.Id("NumInputs")).Index().Id("T"),
 		jen.Id("predDst").Index().Id("T"),
-		jen.Comment("team runs the workers' parts of a call: worker 0 on the caller's goroutine, the"),
-		jen.Comment("others on goroutines of their own that stay awake between calls (mlrt.Team)."),
-		jen.Id("team").Qual(RuntimePath, "Team"),
-		jen.Id("job").Id("job"),
-		jen.Id("jobRows").Int(),
-		jen.Comment("predTiles deals Predict's tiles to the workers as they finish one (mlrt.Chunks)."),
-		jen.Id("predTiles").Qual(RuntimePath, "Chunks"),
+		jen.Comment("tiles runs the passes on the workers: worker 0 on the caller's goroutine, the others"),
+		jen.Comment("on goroutines of their own that stay awake between calls."),
+		jen.Id("tiles").Qual(RuntimePath, "Tiles").Types(jen.Id("T"), jen.Id("worker")),
 	)
 	f.Commentf("Model holds the parameters of %s, its points and the scratch space of its passes.", m.Name)
 	f.Comment("A Model is not safe for concurrent use.")
 	f.Type().Id("Model").Struct(fields...)
 	body := append([]jen.Code{jen.Id("m").Op(":=").Op("&").Id("Model").Values()}, e.paramViews()...)
-	body = append(body, jen.Id("m").Dot("team").Dot("Init").Call(jen.Id("NumWorkers"), jen.Id("m").Dot("part")), jen.Return(jen.Id("m")))
+	passes := jen.Dict{
+		jen.Id("Tile"):     jen.Id("MaxBatch"),
+		jen.Id("Terms"):    jen.Id("NumTerms"),
+		jen.Id("Predict"):  jen.Id("m").Dot("predictTile"),
+		jen.Id("Loss"):     jen.Id("m").Dot("lossTile"),
+		jen.Id("LossGrad"): jen.Id("m").Dot("lossGradTile"),
+		jen.Id("Grads"):    jen.Func().Params(jen.Id("w").Op("*").Id("worker")).Index().Id("T").Block(jen.Return(jen.Id("w").Dot("grads").Index(jen.Op(":")))),
+	}
+	body = append(body,
+		jen.Id("m").Dot("tiles").Dot("Init").Call(jen.Qual(RuntimePath, "TilePasses").Types(jen.Id("T"), jen.Id("worker")).Values(passes), jen.Id("m").Dot("w").Index(jen.Op(":"))),
+		jen.Return(jen.Id("m")))
 	f.Comment("New returns a model with zero parameters and no points; call Init (or load weights) and SetPoints.")
 	f.Func().Id("New").Params().Op("*").Id("Model").Block(body...)
 	f.Line()
@@ -173,7 +178,6 @@ func (e *emitter) pointTypes() {
 	f.Comment("Points holds every point set of the model.")
 	f.Type().Id("Points").Struct(sets...)
 	f.Line()
-	e.jobType()
 }
 
 func (e *emitter) pointMethods() {
@@ -236,30 +240,16 @@ func (e *emitter) pointMethods() {
 		jen.Return(jen.Id("c")))
 	f.Line()
 
+	tiles := jen.Id("m").Dot("tiles")
 	f.Comment("LossGrad evaluates the loss on all points, writes its gradient into Grads and the")
 	f.Comment("values of its terms into Terms. It allocates nothing after its first call.")
 	f.Func().Params(recv()).Id("LossGrad").Params().Float64().Block(
-		jen.Id("m").Dot("run").Call(jen.Id("jobLossGrad"), jen.Id("m").Dot("rows")),
-		jen.Copy(jen.Id("m").Dot("grads").Index(jen.Op(":")), jen.Id("m").Dot("w").Index(jen.Lit(0)).Dot("grads").Index(jen.Op(":"))),
-		jen.For(jen.Id("k").Op(":=").Lit(1), jen.Id("k").Op("<").Id("NumWorkers"), jen.Id("k").Op("++")).Block(
-			jen.For(jen.List(jen.Id("i"), jen.Id("g")).Op(":=").Range().Id("m").Dot("w").Index(jen.Id("k")).Dot("grads")).Block(
-				jen.Id("m").Dot("grads").Index(jen.Id("i")).Op("+=").Id("g"))),
-		jen.Return(jen.Id("m").Dot("sumTerms").Call()))
+		jen.Return(tiles.Clone().Dot("LossGrad").Call(jen.Id("m").Dot("rows"), jen.Id("m").Dot("grads").Index(jen.Op(":")))))
 	f.Comment("Loss evaluates the loss on all points (and Terms), without the gradient.")
 	f.Func().Params(recv()).Id("Loss").Params().Float64().Block(
-		jen.Id("m").Dot("run").Call(jen.Id("jobLoss"), jen.Id("m").Dot("rows")),
-		jen.Return(jen.Id("m").Dot("sumTerms").Call()))
-	f.Comment("sumTerms adds up the workers' parts in a fixed order.")
-	f.Func().Params(recv()).Id("sumTerms").Params().Float64().Block(
-		jen.Id("loss").Op(":=").Lit(0.0),
-		jen.Id("m").Dot("terms").Op("=").Index(jen.Id("NumTerms")).Float64().Values(),
-		jen.For(jen.Id("k").Op(":=").Range().Id("m").Dot("w")).Block(
-			jen.Id("loss").Op("+=").Id("m").Dot("w").Index(jen.Id("k")).Dot("loss"),
-			jen.For(jen.List(jen.Id("i"), jen.Id("t")).Op(":=").Range().Id("m").Dot("w").Index(jen.Id("k")).Dot("terms")).Block(
-				jen.Id("m").Dot("terms").Index(jen.Id("i")).Op("+=").Id("t"))),
-		jen.Return(jen.Id("loss")))
+		jen.Return(tiles.Clone().Dot("Loss").Call(jen.Id("m").Dot("rows"))))
 	f.Comment("Terms are the values of the loss's terms at the last Loss or LossGrad, named by TermNames.")
-	f.Func().Params(recv()).Id("Terms").Params().Index().Float64().Block(jen.Return(jen.Id("m").Dot("terms").Index(jen.Op(":"))))
+	f.Func().Params(recv()).Id("Terms").Params().Index().Float64().Block(jen.Return(tiles.Clone().Dot("Terms").Call()))
 	f.Comment("TermNames names the terms of the loss.")
 	f.Func().Params(recv()).Id("TermNames").Params().Index().String().Block(jen.Return(jen.Id("termNames")))
 	f.Line()
@@ -280,8 +270,7 @@ func (e *emitter) pointMethods() {
 		jen.Panic(jen.Lit(m.Name+": Predict: dst too short"))))
 	pbody = append(pbody, sets...)
 	pbody = append(pbody, jen.Id("m").Dot("predDst").Op("=").Id("dst"),
-		jen.Id("m").Dot("predTiles").Dot("Reset").Call(jen.Len(jen.Id(first+"s")), jen.Id("MaxBatch")),
-		jen.Id("m").Dot("run").Call(jen.Id("jobPredict"), jen.Len(jen.Id(first+"s"))))
+		jen.Id("m").Dot("tiles").Dot("Predict").Call(jen.Len(jen.Id(first+"s"))))
 	for i := range m.Inputs {
 		pbody = append(pbody, jen.Id("m").Dot("predIn").Index(jen.Lit(i)).Op("=").Nil())
 	}
@@ -297,30 +286,9 @@ func (e *emitter) pointMethods() {
 	f.Func().Params(recv()).Id("Predict").Params(jen.Id("dst").Index().Id("T"), jen.List(args...).Index().Id("T")).Block(pbody...)
 	f.Line()
 
-	// part: worker k's tiles; run and Close are shared with mini-batch models.
-	f.Comment("part runs worker k's tiles: a fixed share for the loss and its gradient, summed in a")
-	f.Comment("fixed order; for Predict, whichever tiles are left when the worker asks (a point's")
-	f.Comment("outputs are its own, so who computes them does not matter).")
-	f.Func().Params(recv()).Id("part").Params(jen.Id("k").Int()).Block(
-		jen.List(jen.Id("w"), jen.Id("j"), jen.Id("rows")).Op(":=").List(jen.Op("&").Id("m").Dot("w").Index(jen.Id("k")), jen.Id("m").Dot("job"), jen.Id("m").Dot("jobRows")),
-		jen.If(jen.Id("j").Op("==").Id("jobPredict")).Block(
-			jen.For().Block(
-				jen.List(jen.Id("r0"), jen.Id("end"), jen.Id("ok")).Op(":=").Id("m").Dot("predTiles").Dot("Next").Call(),
-				jen.If(jen.Op("!").Id("ok")).Block(jen.Return()),
-				jen.Id("m").Dot("predictTile").Call(jen.Id("w"), jen.Id("r0"), jen.Id("end").Op("-").Id("r0")))),
-		jen.If(jen.Id("j").Op("==").Id("jobLossGrad")).Block(jen.Clear(jen.Id("w").Dot("grads").Index(jen.Op(":")))),
-		jen.Id("w").Dot("terms").Op(",").Id("w").Dot("loss").Op("=").Index(jen.Id("NumTerms")).Float64().Values().Op(",").Lit(0),
-		jen.Id("tiles").Op(":=").Parens(jen.Id("rows").Op("+").Id("MaxBatch").Op("-").Lit(1)).Op("/").Id("MaxBatch"),
-		jen.For(jen.Id("t").Op(":=").Id("k").Op("*").Id("tiles").Op("/").Id("NumWorkers"), jen.Id("t").Op("<").Parens(jen.Id("k").Op("+").Lit(1)).Op("*").Id("tiles").Op("/").Id("NumWorkers"), jen.Id("t").Op("++")).Block(
-			jen.Id("r0").Op(":=").Id("t").Op("*").Id("MaxBatch"),
-			jen.Id("n").Op(":=").Min(jen.Id("MaxBatch"), jen.Id("rows").Op("-").Id("r0")),
-			jen.If(jen.Id("j").Op("==").Id("jobLoss")).Block(
-				jen.Id("m").Dot("lossTile").Call(jen.Id("w"), jen.Id("r0"), jen.Id("n")),
-			).Else().Block(
-				jen.Id("m").Dot("lossGradTile").Call(jen.Id("w"), jen.Id("r0"), jen.Id("n")),
-			)))
+	f.Comment("Close stops the model's worker goroutines; a later call starts them again.")
+	f.Func().Params(recv()).Id("Close").Params().Block(jen.Id("m").Dot("tiles").Dot("Close").Call())
 	f.Line()
-	e.workerRun(true)
 }
 
 // fitSetup emits FitConfig: the optimizer schedule and stop rule of the .ml file.
@@ -390,11 +358,15 @@ func (e *emitter) tileEntry(name, doc string, pass *ir.Pass, plan *ir.Plan, kind
 		if kind == tileGrad {
 			en.finishGrads()
 		}
-		en.add(jen.Comment("This tile's share of the loss and its terms."))
-		en.add(jen.Id("w").Dot("loss").Op("+=").Float64().Call(en.ref(pass.Loss)))
+		en.add(jen.Comment("This tile's share of the loss (sums[0]) and of its terms."))
+		en.add(jen.Id("sums").Index(jen.Lit(0)).Op("+=").Float64().Call(en.ref(pass.Loss)))
 		for i, t := range pass.Terms {
-			en.add(jen.Id("w").Dot("terms").Index(jen.Lit(i)).Op("+=").Float64().Call(en.ref(t)))
+			en.add(jen.Id("sums").Index(jen.Lit(1 + i)).Op("+=").Float64().Call(en.ref(t)))
 		}
 	}
-	return jen.Comment(doc).Line().Func().Params(recv()).Id(name).Params(jen.Id("w").Op("*").Id("worker"), jen.List(jen.Id("r0"), jen.Id("n")).Int()).Block(en.body...)
+	params := []jen.Code{jen.Id("w").Op("*").Id("worker"), jen.List(jen.Id("r0"), jen.Id("n")).Int()}
+	if kind != tilePredict {
+		params = append(params, jen.Id("sums").Index().Float64())
+	}
+	return jen.Comment(doc).Line().Func().Params(recv()).Id(name).Params(params...).Block(en.body...)
 }

@@ -62,24 +62,13 @@ type Points struct {
 	Interior InteriorPoints
 }
 
-// job is what a worker is asked to do with its share of a call.
-type job int
-
-const (
-	jobPredict job = iota
-	jobLoss
-	jobLossGrad
-)
-
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
 	work    [140 * MaxBatch]T
 	scratch [273]T
-	// grads and loss are this worker's share of the last call.
+	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
-	loss  float64
-	terms [NumTerms]float64
 }
 
 // Model holds the parameters of PINN, its points and the scratch space of its passes.
@@ -111,18 +100,13 @@ type Model struct {
 	colT         []T
 	colUBd       []T
 
-	terms [NumTerms]float64
-	w     [NumWorkers]worker
+	w [NumWorkers]worker
 	// Predict's arguments, for the workers.
 	predIn  [NumInputs][]T
 	predDst []T
-	// team runs the workers' parts of a call: worker 0 on the caller's goroutine, the
-	// others on goroutines of their own that stay awake between calls (mlrt.Team).
-	team    mlrt.Team
-	job     job
-	jobRows int
-	// predTiles deals Predict's tiles to the workers as they finish one (mlrt.Chunks).
-	predTiles mlrt.Chunks
+	// tiles runs the passes on the workers: worker 0 on the caller's goroutine, the others
+	// on goroutines of their own that stay awake between calls.
+	tiles mlrt.Tiles[T, worker]
 }
 
 // New returns a model with zero parameters and no points; call Init (or load weights) and SetPoints.
@@ -140,7 +124,16 @@ func New() *Model {
 	m.Dense3WGrad = m.grads[53:58:58]
 	m.Dense3B = m.params[58:59:59]
 	m.Dense3BGrad = m.grads[58:59:59]
-	m.team.Init(NumWorkers, m.part)
+	m.tiles.Init(mlrt.TilePasses[T, worker]{
+		Grads: func(w *worker) []T {
+			return w.grads[:]
+		},
+		Loss:     m.lossTile,
+		LossGrad: m.lossGradTile,
+		Predict:  m.predictTile,
+		Terms:    NumTerms,
+		Tile:     MaxBatch,
+	}, m.w[:])
 	return m
 }
 
@@ -217,38 +210,17 @@ func (m *Model) rowsIn(mask int) int {
 // LossGrad evaluates the loss on all points, writes its gradient into Grads and the
 // values of its terms into Terms. It allocates nothing after its first call.
 func (m *Model) LossGrad() float64 {
-	m.run(jobLossGrad, m.rows)
-	copy(m.grads[:], m.w[0].grads[:])
-	for k := 1; k < NumWorkers; k++ {
-		for i, g := range m.w[k].grads {
-			m.grads[i] += g
-		}
-	}
-	return m.sumTerms()
+	return m.tiles.LossGrad(m.rows, m.grads[:])
 }
 
 // Loss evaluates the loss on all points (and Terms), without the gradient.
 func (m *Model) Loss() float64 {
-	m.run(jobLoss, m.rows)
-	return m.sumTerms()
-}
-
-// sumTerms adds up the workers' parts in a fixed order.
-func (m *Model) sumTerms() float64 {
-	loss := 0.0
-	m.terms = [NumTerms]float64{}
-	for k := range m.w {
-		loss += m.w[k].loss
-		for i, t := range m.w[k].terms {
-			m.terms[i] += t
-		}
-	}
-	return loss
+	return m.tiles.Loss(m.rows)
 }
 
 // Terms are the values of the loss's terms at the last Loss or LossGrad, named by TermNames.
 func (m *Model) Terms() []float64 {
-	return m.terms[:]
+	return m.tiles.Terms()
 }
 
 // TermNames names the terms of the loss.
@@ -268,53 +240,15 @@ func (m *Model) Predict(dst []T, xs, ts []T) {
 	m.predIn[0] = xs
 	m.predIn[1] = ts
 	m.predDst = dst
-	m.predTiles.Reset(len(xs), MaxBatch)
-	m.run(jobPredict, len(xs))
+	m.tiles.Predict(len(xs))
 	m.predIn[0] = nil
 	m.predIn[1] = nil
 	m.predDst = nil
 }
 
-// part runs worker k's tiles: a fixed share for the loss and its gradient, summed in a
-// fixed order; for Predict, whichever tiles are left when the worker asks (a point's
-// outputs are its own, so who computes them does not matter).
-func (m *Model) part(k int) {
-	w, j, rows := &m.w[k], m.job, m.jobRows
-	if j == jobPredict {
-		for {
-			r0, end, ok := m.predTiles.Next()
-			if !ok {
-				return
-			}
-			m.predictTile(w, r0, end-r0)
-		}
-	}
-	if j == jobLossGrad {
-		clear(w.grads[:])
-	}
-	w.terms, w.loss = [NumTerms]float64{}, 0
-	tiles := (rows + MaxBatch - 1) / MaxBatch
-	for t := k * tiles / NumWorkers; t < (k+1)*tiles/NumWorkers; t++ {
-		r0 := t * MaxBatch
-		n := min(MaxBatch, rows-r0)
-		if j == jobLoss {
-			m.lossTile(w, r0, n)
-		} else {
-			m.lossGradTile(w, r0, n)
-		}
-	}
-}
-
-// run has every worker do its part of job, in parallel when it pays. The parts are the
-// same either way, so the result does not depend on the number of cores.
-func (m *Model) run(j job, rows int) {
-	m.job, m.jobRows = j, rows
-	m.team.Run(rows > MaxBatch)
-}
-
 // Close stops the model's worker goroutines; a later call starts them again.
 func (m *Model) Close() {
-	m.team.Close()
+	m.tiles.Close()
 }
 
 // FitConfig returns the optimizer schedule and the train settings of pinn.ml.
@@ -390,8 +324,8 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	}
 }
 
-// lossTile adds the loss and its terms on rows r0 … r0+n-1 of the points to w.
-func (m *Model) lossTile(w *worker, r0, n int) {
+// lossTile adds the loss and its terms on rows r0 … r0+n-1 of the points to sums.
+func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// input x: rows r0 … r0+n-1 (pinn.ml:5)
 	x := w.work[0*MaxBatch : 1*MaxBatch]
 	copy(x[:n], m.colX[r0:r0+n])
@@ -705,15 +639,18 @@ func (m *Model) lossTile(w *worker, r0, n int) {
 
 	// loss = (loss_boundary + loss_r) + loss_boundaryinterior (pinn.ml:13)
 	loss := loss_boundary + loss_r + loss_boundaryinterior
-	// This tile's share of the loss and its terms.
-	w.loss += float64(loss)
-	w.terms[0] += float64(loss_boundary)
-	w.terms[1] += float64(loss_r)
-	w.terms[2] += float64(loss_boundaryinterior)
+	// This tile's share of the loss (sums[0]) and of its terms.
+	sums[0] += float64(loss)
+	sums[1] += float64(loss_boundary)
+	sums[2] += float64(loss_r)
+	sums[3] += float64(loss_boundaryinterior)
 }
 
-// lossGradTile adds the loss, its terms and its gradient on rows r0 … r0+n-1 of the points to w.
-func (m *Model) lossGradTile(w *worker, r0, n int) {
+/*
+lossGradTile adds the loss and its terms on rows r0 … r0+n-1 of the points to sums, and
+its gradient to w.grads.
+*/
+func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// input x: rows r0 … r0+n-1 (pinn.ml:5)
 	x := w.work[0*MaxBatch : 1*MaxBatch]
 	copy(x[:n], m.colX[r0:r0+n])
@@ -1563,9 +1500,9 @@ func (m *Model) lossGradTile(w *worker, r0, n int) {
 		d_dense1_W_f_3 := d_dense1_W_3[f]
 		d_dense1_W_4[f] += d_dense1_W_f + d_dense1_W_f_2 + d_dense1_W_f_3
 	}
-	// This tile's share of the loss and its terms.
-	w.loss += float64(loss)
-	w.terms[0] += float64(loss_boundary)
-	w.terms[1] += float64(loss_r)
-	w.terms[2] += float64(loss_boundaryinterior)
+	// This tile's share of the loss (sums[0]) and of its terms.
+	sums[0] += float64(loss)
+	sums[1] += float64(loss_boundary)
+	sums[2] += float64(loss_r)
+	sums[3] += float64(loss_boundaryinterior)
 }
