@@ -20,6 +20,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/mlc-go/mlc/kernels"
 )
 
 type options struct {
@@ -52,8 +54,8 @@ func main() {
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "-test.benchtime of each Go benchmark run")
 	flag.IntVar(&o.procs, "cpu", 1, "GOMAXPROCS of our benchmarks (-test.cpu)")
 	flag.IntVar(&torchThreads, "torch-threads", 1, "torch's --threads (1 is its fastest for most of these sizes; 2 for the Conv1D autoencoder)")
-	flag.Float64Var(&o.peak32, "peak-f32", 220, "practical peak of one core in float32 GFLOP/s (PERF-NOTES)")
-	flag.Float64Var(&o.peak64, "peak-f64", 110, "practical peak of one core in float64 GFLOP/s (PERF-NOTES)")
+	flag.Float64Var(&o.peak32, "peak-f32", 0, "FMA peak of one core in float32 GFLOP/s (0: measure it here, kernels.PeakGFLOPs)")
+	flag.Float64Var(&o.peak64, "peak-f64", 0, "FMA peak of one core in float64 GFLOP/s (0: measure it here)")
 	flag.DurationVar(&o.waitIdle, "wait-idle", 0, "before each measurement wait up to this long for the machine to be idle (other processes < 0.3 cores); 0 = do not wait")
 	flag.BoolVar(&o.verbose, "v", false, "print the output of every benchmark run to stderr")
 	flag.Parse()
@@ -123,7 +125,11 @@ func run(o options) error {
 
 	m := machine(root)
 	m.rounds, m.benchtime, m.procs = o.rounds, o.benchtime, o.procs
-	m.peak32, m.peak64 = o.peak32, o.peak64
+	m.peak32, m.peak64, m.peakMeasured = o.peak32, o.peak64, o.peak32 == 0 || o.peak64 == 0
+	if m.peakMeasured {
+		// The peak of this machine's cores, measured before anything else runs.
+		m.peak32, m.peak64 = kernels.PeakGFLOPs(32), kernels.PeakGFLOPs(64)
+	}
 	m.torchDir, m.python = o.torchDir, o.python
 	m.waitIdle = o.waitIdle
 

@@ -21,7 +21,8 @@ type machineInfo struct {
 	cores                                             int
 	rounds, procs                                     int
 	benchtime                                         string
-	peak32, peak64                                    float64
+	peak32, peak64                                    float64 // one core's FMA peak, GFLOP/s
+	peakMeasured                                      bool    // measured here (not given by flags)
 	torchDir, python, torchStatus                     string
 	elapsed, waitIdle                                 time.Duration
 }
@@ -71,13 +72,11 @@ func printHeader(w io.Writer, m *machineInfo, md bool) {
 		fmt.Sprintf("method: %d alternating rounds per workload (mlc, torch, mlc, torch …), median of each side; %.0f s in all",
 			m.rounds, m.elapsed.Seconds()),
 		"ratio:  torch time / mlc time (or mlc rate / torch rate): > 1 means mlc is faster",
-		fmt.Sprintf("peak:   one core %.0f GFLOP/s float32, %.0f float64 (PERF-NOTES)", m.peak32, m.peak64),
+		fmt.Sprintf("peak:   FMA peak of one core %.0f GFLOP/s float32, %.0f float64 (%s); %% of peak divides by %d× that, the cores mlc used",
+			m.peak32, m.peak64, map[bool]string{true: "measured here, kernels.PeakGFLOPs", false: "given by -peak-f32/-peak-f64"}[m.peakMeasured], m.procs),
 	}
 	if m.waitIdle > 0 {
 		lines[5] += fmt.Sprintf("; waited up to %v for an idle machine before each run", m.waitIdle)
-	}
-	if !strings.Contains(m.cpu, "EPYC") {
-		lines = append(lines, "        caution: PERF-NOTES measured that peak on an AMD EPYC (Zen 5); this CPU differs, so % of peak is indicative only")
 	}
 	if md {
 		for _, l := range lines {
@@ -150,7 +149,9 @@ func (r *row) figures(m *machineInfo) figures {
 		if r.w.f64 {
 			peak = m.peak64
 		}
-		f.peakPct = 100 * f.gflops / peak
+		if peak > 0 {
+			f.peakPct = 100 * f.gflops / (peak * float64(max(m.procs, 1)))
+		}
 	}
 	if r.oursNote != "" {
 		f.notes = append(f.notes, "mlc: "+r.oursNote)

@@ -148,3 +148,14 @@ func transposeAsm[T float](rows, cols int, src []T, lds int, dst []T, ldd int) {
 		}
 	}
 }
+
+// fmaRounds runs n rounds of the FMA peak loop of bits-bit floats (fmaPeak32/64).
+func fmaRounds(bits, n int) {
+	if bits == 32 {
+		v := float32(1e-3)
+		fmaPeak32(n, &v)
+		return
+	}
+	v := 1e-3
+	fmaPeak64(n, &v)
+}

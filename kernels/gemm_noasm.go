@@ -35,3 +35,5 @@ func sin64Asm(dst, src []float64, bias float64) { biasSin64Go(dst, src, bias) }
 func relu32Asm(dst, src []float32, bias float32) { biasReluGo(dst, src, bias) }
 
 func relu64Asm(dst, src []float64, bias float64) { biasReluGo(dst, src, bias) }
+
+func fmaRounds(bits, n int) {}

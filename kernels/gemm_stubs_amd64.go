@@ -88,6 +88,12 @@ func relu32(dst *float32, src *float32, nfull int, mask uint64, bias float32)
 //go:noescape
 func transpose32(dst *float32, ldd int, src *float32, lds int, nr int, nc int, rmask uint64, cmask uint64)
 
+// fmaPeak32 runs n rounds of 12 independent zmm fused multiply-adds and stores a lane of
+// their sum into out (so that the work is not dead): 12·2·16 FLOPs a round.
+//
+//go:noescape
+func fmaPeak32(n int, out *float32)
+
 // sigmoid64 sets dst[i] = 1/(1+exp(-(src[i]+bias))) for the nfull whole zmm and then
 // the lanes of one more zmm in mask.
 //
@@ -111,3 +117,9 @@ func relu64(dst *float64, src *float64, nfull int, mask uint64, bias float64)
 //
 //go:noescape
 func transpose64(dst *float64, ldd int, src *float64, lds int, nr int, nc int, rmask uint64, cmask uint64)
+
+// fmaPeak64 runs n rounds of 12 independent zmm fused multiply-adds and stores a lane of
+// their sum into out (so that the work is not dead): 12·2·8 FLOPs a round.
+//
+//go:noescape
+func fmaPeak64(n int, out *float64)

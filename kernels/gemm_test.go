@@ -428,3 +428,15 @@ func benchKernel[T float](b *testing.B, k kind, M, K, n int) {
 	sec := b.Elapsed().Seconds()
 	b.ReportMetric(2*float64(M)*float64(K)*float64(n)*float64(iters)/sec/1e9, "GFLOP/s")
 }
+
+// TestPeakGFLOPs: the FMA peak is a positive figure on the assembly path, 0 without it.
+// (Its size depends on the machine; go run ./bench prints it.)
+func TestPeakGFLOPs(t *testing.T) {
+	for _, bits := range []int{32, 64} {
+		p := PeakGFLOPs(bits)
+		if HasAsm() != (p > 0) {
+			t.Errorf("PeakGFLOPs(%d) = %v with HasAsm() = %v", bits, p, HasAsm())
+		}
+		t.Logf("float%d: %.0f GFLOP/s on one core", bits, p)
+	}
+}

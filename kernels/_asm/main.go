@@ -83,6 +83,7 @@ func main() {
 		softplus(d)
 		relu(d)
 		transpose(d)
+		fmaPeak(d)
 	}
 	Generate()
 }
