@@ -39,9 +39,6 @@ type Options struct {
 	Package string
 	// DType overrides the model's dtype ("float32" or "float64") when not empty.
 	DType string
-	// Loops writes batched matrix products out as plain Go loops instead of calling
-	// package kernels: slower, but a generated file with no dependency beyond the runtime.
-	Loops bool
 }
 
 // Emit generates the Go source of model m.
@@ -63,7 +60,7 @@ func Emit(m *ir.Model, opt Options) ([]byte, error) {
 	if err := checkConstants(m); err != nil {
 		return nil, err
 	}
-	e := &emitter{m: m, f: jen.NewFile(pkg), bits: "32", maxBatch: m.Settings.Batch, kernels: !opt.Loops}
+	e := &emitter{m: m, f: jen.NewFile(pkg), bits: "32", maxBatch: m.Settings.Batch}
 	if m.DType == "float64" {
 		e.bits = "64"
 	}
@@ -145,7 +142,6 @@ type emitter struct {
 	m        *ir.Model
 	f        *jen.File
 	bits     string // "32" or "64": the suffix of the runtime's math functions
-	kernels  bool   // batched products call package kernels instead of written-out loops
 	maxBatch int
 	workRows int // size of the shared work area, in units of MaxBatch
 	// predictBatch is the number of rows a worker predicts at once (PredictBatch) and

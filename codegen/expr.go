@@ -49,7 +49,7 @@ func (en *entry) elementwise(n *ir.Node) {
 // it did.
 func (en *entry) activationKernel(n *ir.Node, name string) bool {
 	fn := emitters[n.Op].biasKernel
-	if fn == "" || !en.e.kernels || !n.Batched {
+	if fn == "" || !n.Batched {
 		return false
 	}
 	if en.row {

@@ -4,8 +4,6 @@ package codegen
 // convolutions, reductions and layout changes.
 
 import (
-	"fmt"
-
 	"github.com/dave/jennifer/jen"
 
 	"github.com/mlc-go/mlc/ir"
@@ -176,16 +174,7 @@ func (en *entry) leafRows(n *ir.Node) {
 	}
 	en.comment(n, "%s %s: row-major rows to batch-major", n.Op, n.Name)
 	name := en.declare(n, n.Name)
-	if en.e.kernels {
-		en.add(jen.Qual(KernelsPath, "Transpose"+en.e.bits).Call(jen.Id("n"), jen.Lit(size), rows, jen.Id(what), jen.Id(name), en.ld()))
-		return
-	}
-	en.add(jen.For(jen.Id("b").Op(":=").Lit(0), jen.Id("b").Op("<").Id("n"), jen.Id("b").Op("++")).Block(
-		jen.Id("row").Op(":=").Id(src).Index(jen.Id("b").Op("*").Id(what).Op("+").Lit(off).Op(":")).Index(jen.Op(":").Lit(size)),
-		jen.For(jen.List(jen.Id("f"), jen.Id("v")).Op(":=").Range().Id("row")).Block(
-			jen.Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op("+").Id("b")).Op("=").Id("v"),
-		),
-	))
+	en.add(jen.Qual(KernelsPath, "Transpose"+en.e.bits).Call(jen.Id("n"), jen.Lit(size), rows, jen.Id(what), jen.Id(name), en.ld()))
 }
 
 // dropMask draws a dropout mask.
@@ -308,82 +297,21 @@ func (en *entry) matVec(n *ir.Node, transposed bool) {
 		))
 		return
 	}
-	if en.row && en.e.kernels && !transposed {
+	if en.row {
+		if transposed {
+			panic("mlc: internal error: transposed matvec in a single-row pass")
+		}
 		// One row: the rows of W dotted with x, the weight-gradient kernel's contraction
 		// (along contiguous memory on both sides) with x as its only row.
 		en.add(jen.Qual(KernelsPath, "GemmNT"+en.e.bits).Call(jen.Lit(rows), jen.Lit(1), jen.Lit(cols), W, jen.Lit(cols), X, jen.Lit(cols), jen.Id(name), jen.False()))
 		return
 	}
-	if en.row {
-		if transposed {
-			panic("mlc: internal error: transposed matvec in a single-row pass")
-		}
-		en.add(loop("j", rows,
-			jen.Id(name).Index(jen.Id("j")).Op("=").Add(rt("Dot").Call(
-				W.Clone().Index(jen.Id("j").Op("*").Lit(cols).Op(":").Op("(").Id("j").Op("+").Lit(1).Op(")").Op("*").Lit(cols)), X)),
-		))
-		return
+	fn := "GemmNN" + en.e.bits
+	if transposed {
+		fn = "GemmTN" + en.e.bits
 	}
-	if en.e.kernels {
-		fn := "GemmNN" + en.e.bits
-		if transposed {
-			fn = "GemmTN" + en.e.bits
-		}
-		en.add(jen.Qual(KernelsPath, fn).Call(jen.Lit(rows), jen.Lit(cols), jen.Id("n"), W, X, en.ld(), jen.Id(name), en.ld(), jen.False()))
-		return
-	}
-	// The inner dimension is taken unrollSum terms at a time: each pass over the batch row
-	// adds several products, so the row is loaded and stored once per group, not per term.
-	wAt := func(k jen.Code) *jen.Statement {
-		if transposed {
-			return W.Clone().Index(jen.Add(k).Op("*").Lit(cols).Op("+").Id("j"))
-		}
-		return W.Clone().Index(jen.Id("j").Op("*").Lit(cols).Op("+").Add(k))
-	}
-	group := func(k0 func(t int) jen.Code, terms int, first bool) []jen.Code {
-		var stmts []jen.Code
-		var sum *jen.Statement
-		for t := 0; t < terms; t++ {
-			in, w := fmt.Sprintf("in%d", t), fmt.Sprintf("w%d", t)
-			stmts = append(stmts,
-				jen.Id(in).Op(":=").Add(X).Index(jen.Add(k0(t)).Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Len(jen.Id("out"))),
-				jen.Id(w).Op(":=").Add(wAt(k0(t))))
-			term := jen.Id(w).Op("*").Id(in).Index(jen.Id("b"))
-			if sum == nil {
-				sum = term
-			} else {
-				sum = sum.Op("+").Add(term)
-			}
-		}
-		op := "+="
-		if first {
-			op = "="
-		}
-		return append(stmts, jen.For(jen.Id("b").Op(":=").Range().Id("out")).Block(jen.Id("out").Index(jen.Id("b")).Op(op).Add(sum)))
-	}
-	body := []jen.Code{jen.Id("out").Op(":=").Id(name).Index(jen.Id("j").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n"))}
-	if inner <= unrollSum {
-		// Small enough to write out whole: one pass over the batch.
-		body = append(body, group(func(t int) jen.Code { return jen.Lit(t) }, inner, true)...)
-	} else {
-		full := inner / unrollSum * unrollSum
-		body = append(body, jen.Clear(jen.Id("out")))
-		body = append(body, jen.For(jen.Id("k").Op(":=").Lit(0), jen.Id("k").Op("<").Lit(full), jen.Id("k").Op("+=").Lit(unrollSum)).Block(
-			group(func(t int) jen.Code {
-				if t == 0 {
-					return jen.Id("k")
-				}
-				return jen.Parens(jen.Id("k").Op("+").Lit(t))
-			}, unrollSum, false)...))
-		if rest := inner - full; rest > 0 {
-			body = append(body, jen.Block(group(func(t int) jen.Code { return jen.Lit(full + t) }, rest, false)...))
-		}
-	}
-	en.add(loop("j", outer, body...))
+	en.add(jen.Qual(KernelsPath, fn).Call(jen.Lit(rows), jen.Lit(cols), jen.Id("n"), W, X, en.ld(), jen.Id(name), en.ld(), jen.False()))
 }
-
-// unrollSum is how many terms of a matrix-vector product one pass over a batch row adds.
-const unrollSum = 4
 
 func (en *entry) outer(n *ir.Node) {
 	g, x := n.Args[0], n.Args[1]
@@ -397,15 +325,5 @@ func (en *entry) outer(n *ir.Node) {
 				jen.Id(name).Index(jen.Id("j").Op("*").Lit(cols).Op("+").Id("k")).Op(en.assign(n)).Add(G).Index(jen.Id("j")).Op("*").Add(X).Index(jen.Id("k")))))
 		return
 	}
-	if en.e.kernels {
-		en.add(jen.Qual(KernelsPath, "GemmNT"+en.e.bits).Call(jen.Lit(rows), jen.Lit(cols), jen.Id("n"), G, en.ld(), X, en.ld(), jen.Id(name), jen.Lit(en.assign(n) == "+=")))
-		return
-	}
-	en.add(loop("j", rows,
-		jen.Id("gj").Op(":=").Add(G).Index(jen.Id("j").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n")),
-		loop("k", cols,
-			jen.Id("xk").Op(":=").Add(X).Index(jen.Id("k").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Len(jen.Id("gj"))),
-			jen.Id(name).Index(jen.Id("j").Op("*").Lit(cols).Op("+").Id("k")).Op(en.assign(n)).Add(rt("Dot").Call(jen.Id("gj"), jen.Id("xk"))),
-		),
-	))
+	en.add(jen.Qual(KernelsPath, "GemmNT"+en.e.bits).Call(jen.Lit(rows), jen.Lit(cols), jen.Id("n"), G, en.ld(), X, en.ld(), jen.Id(name), jen.Lit(en.assign(n) == "+=")))
 }

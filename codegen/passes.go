@@ -86,15 +86,7 @@ func (e *emitter) entry(name, doc string, pass *ir.Pass, plan *ir.Plan, withLoss
 	if !withLoss {
 		outName = "dstRows"
 	}
-	var store jen.Code = jen.For(jen.Id("f").Op(":=").Lit(0), jen.Id("f").Op("<").Id("NumOutputs"), jen.Id("f").Op("++")).Block(
-		jen.Id("row").Op(":=").Add(predBuf).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n")),
-		jen.For(jen.List(jen.Id("b"), jen.Id("v")).Op(":=").Range().Id("row")).Block(
-			jen.Id(outName).Index(jen.Id("b").Op("*").Id("NumOutputs").Op("+").Id("f")).Op("=").Id("v"),
-		),
-	)
-	if e.kernels {
-		store = jen.Qual(KernelsPath, "Transpose"+e.bits).Call(jen.Id("NumOutputs"), jen.Id("n"), predBuf, en.ld(), jen.Id(outName), jen.Id("NumOutputs"))
-	}
+	store := jen.Qual(KernelsPath, "Transpose"+e.bits).Call(jen.Id("NumOutputs"), jen.Id("n"), predBuf, en.ld(), jen.Id(outName), jen.Id("NumOutputs"))
 	if withLoss {
 		en.add(jen.Comment("The outputs, row-major."))
 		en.add(jen.If(jen.Id("predRows").Op("!=").Nil()).Block(store))

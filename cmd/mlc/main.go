@@ -1,6 +1,6 @@
 // Command mlc compiles a model description (.ml) into a Go package.
 //
-//	mlc build [-o dir] [-pkg name] [-dtype t] [-loops] model.ml
+//	mlc build [-o dir] [-pkg name] [-dtype t] model.ml
 //	                                          write dir/<model>.go (default: the current directory)
 //	mlc check model.ml                        report errors without writing anything
 //	mlc version                               print the version
@@ -30,7 +30,7 @@ const Version = "0.1.0"
 const usage = `mlc compiles a model description (.ml file) into a Go package.
 
 Usage:
-  mlc build [-o dir] [-pkg name] [-dtype float32|float64] [-loops] model.ml
+  mlc build [-o dir] [-pkg name] [-dtype float32|float64] model.ml
                                             generate dir/<model file name>.go
   mlc check model.ml                        parse and check the model, write nothing
   mlc version                               print mlc's version
@@ -71,7 +71,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("o", ".", "output `dir`ectory (build)")
 	pkg := fs.String("pkg", "", "package `name` (build; default: the package already in the output directory, else the directory's name, else the model's)")
 	dtype := fs.String("dtype", "", "override the model's dtype: float32 or float64 (build)")
-	loops := fs.Bool("loops", false, "write matrix products as plain Go loops instead of calls to package kernels (build)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -100,7 +99,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if name == "" {
 		name = packageName(*out)
 	}
-	code, err := codegen.Generate(path, src, codegen.Options{Package: name, DType: *dtype, Loops: *loops})
+	code, err := codegen.Generate(path, src, codegen.Options{Package: name, DType: *dtype})
 	if err != nil {
 		report(stderr, err)
 		return 1
