@@ -30,8 +30,8 @@ import (
 
 const weightsMagic, weightsVersion = "mlc-weights", "v1"
 
-// dtypeName is "float32" or "float64": the width decides, so named float types work too.
-func dtypeName[T Float]() string {
+// DTypeName is "float32" or "float64": the width decides, so named float types work too.
+func DTypeName[T Float]() string {
 	var z T
 	if unsafe.Sizeof(z) == 4 {
 		return "float32"
@@ -91,9 +91,9 @@ func SaveWeights[T Float](path string, model string, params []T) (err error) {
 // writeWeights writes the header and the values through a small buffer.
 func writeWeights[T Float](w io.Writer, model string, params []T) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	fmt.Fprintf(bw, "%s %s %s %s %d\n", weightsMagic, weightsVersion, model, dtypeName[T](), len(params))
+	fmt.Fprintf(bw, "%s %s %s %s %d\n", weightsMagic, weightsVersion, model, DTypeName[T](), len(params))
 	var b [8]byte
-	wide := dtypeName[T]() == "float64"
+	wide := DTypeName[T]() == "float64"
 	for _, p := range params {
 		if wide {
 			binary.LittleEndian.PutUint64(b[:], math.Float64bits(float64(p)))
@@ -141,7 +141,7 @@ func readWeights[T Float](r *bufio.Reader, model string, params []T) error {
 	if fields[2] != model {
 		return fmt.Errorf("weights are for model %s, not %s", fields[2], model)
 	}
-	if want := dtypeName[T](); fields[3] != want {
+	if want := DTypeName[T](); fields[3] != want {
 		return fmt.Errorf("weights are %s, this model is %s", fields[3], want)
 	}
 	n, err := strconv.Atoi(fields[4])

@@ -64,25 +64,32 @@ func ReadCancerCSV[T Float](r io.Reader, name string) (*Table[T], error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1 // the header and the rows differ; counts are checked here
 	cr.ReuseRecord = true
-	p := cancerParser[T]{csvRecords: csvRecords{name: name, cr: cr}}
+	p := cancerParser[T]{CSVRecords: NewCSVRecords(cr, name)}
 	return p.parse()
 }
 
-// csvRecords reads the records of one named CSV input and keeps the line of the last
-// one, so that every error can say where it is.
-type csvRecords struct {
+// CSVRecords reads the records of one named CSV input and keeps the line of the last
+// one, so that every error can say where it is: the reader under the runtime's and the
+// workloads' CSV formats.
+type CSVRecords struct {
 	name string
 	cr   *csv.Reader
 	line int // line of the record being parsed
 }
 
-// errorf is an error at the line of the current record.
-func (r *csvRecords) errorf(format string, args ...any) error {
+// NewCSVRecords reads the records of cr, which reads the input called name.
+func NewCSVRecords(cr *csv.Reader, name string) CSVRecords { return CSVRecords{name: name, cr: cr} }
+
+// Name is the input's name, as errors give it.
+func (r *CSVRecords) Name() string { return r.name }
+
+// Errorf is an error at the line of the current record.
+func (r *CSVRecords) Errorf(format string, args ...any) error {
 	return fmt.Errorf("%s:%d: %s", r.name, r.line, fmt.Sprintf(format, args...))
 }
 
-// read returns the next record, or io.EOF, or a positioned error.
-func (r *csvRecords) read() ([]string, error) {
+// Read returns the next record, or io.EOF, or a positioned error.
+func (r *CSVRecords) Read() ([]string, error) {
 	rec, err := r.cr.Read()
 	if err == io.EOF {
 		return nil, err
@@ -100,12 +107,12 @@ func (r *csvRecords) read() ([]string, error) {
 
 // cancerParser holds the state of one ReadCancerCSV call.
 type cancerParser[T Float] struct {
-	csvRecords
+	CSVRecords
 	t *Table[T]
 }
 
 func (p *cancerParser[T]) parse() (*Table[T], error) {
-	rec, err := p.read()
+	rec, err := p.Read()
 	if err == io.EOF {
 		return nil, fmt.Errorf("%s: empty input: expected sklearn's header \"569,30,malignant,benign\" or wdbc.data rows \"id,M|B,<30 features>\"", p.name)
 	}
@@ -134,7 +141,7 @@ func (p *cancerParser[T]) parse() (*Table[T], error) {
 	headerLine := p.line
 
 	for {
-		rec, err := p.read()
+		rec, err := p.Read()
 		if err == io.EOF {
 			break
 		}
@@ -152,7 +159,7 @@ func (p *cancerParser[T]) parse() (*Table[T], error) {
 	}
 	if headerRows >= 0 && p.t.Rows != headerRows {
 		p.line = headerLine
-		return nil, p.errorf("header says %d rows, found %d", headerRows, p.t.Rows)
+		return nil, p.Errorf("header says %d rows, found %d", headerRows, p.t.Rows)
 	}
 	if p.t.Rows == 0 {
 		return nil, fmt.Errorf("%s: no data rows after the header", p.name)
@@ -169,7 +176,7 @@ func (p *cancerParser[T]) header(rec []string) (int, error) {
 	n, err1 := strconv.Atoi(field(f, 0))
 	k, err2 := strconv.Atoi(field(f, 1))
 	if err1 != nil || err2 != nil || n < 0 || k < 1 || len(f) < 3 {
-		return 0, p.errorf("expected sklearn's header \"569,30,malignant,benign\" (rows, features, class names) or a wdbc.data row \"id,M|B,<30 features>\", found %q", clip(strings.Join(rec, ",")))
+		return 0, p.Errorf("expected sklearn's header \"569,30,malignant,benign\" (rows, features, class names) or a wdbc.data row \"id,M|B,<30 features>\", found %q", ClipText(strings.Join(rec, ",")))
 	}
 	p.t.Features = k
 	for _, s := range f[2:] {
@@ -185,7 +192,7 @@ func (p *cancerParser[T]) header(rec []string) (int, error) {
 func (p *cancerParser[T]) sklearnRow(rec []string) error {
 	k := p.t.Features
 	if len(rec) != k+1 {
-		return p.errorf("expected %d fields (%d features, target), found %d", k+1, k, len(rec))
+		return p.Errorf("expected %d fields (%d features, target), found %d", k+1, k, len(rec))
 	}
 	if err := p.features(rec[:k], 0); err != nil {
 		return err
@@ -193,7 +200,7 @@ func (p *cancerParser[T]) sklearnRow(rec []string) error {
 	s := strings.TrimSpace(rec[k])
 	c, err := strconv.Atoi(s)
 	if err != nil || c < 0 || c >= len(p.t.TargetNames) {
-		return p.errorf("field %d: target %q is not %s", k+1, s, classList(p.t.TargetNames))
+		return p.Errorf("field %d: target %q is not %s", k+1, s, classList(p.t.TargetNames))
 	}
 	p.t.Y = append(p.t.Y, T(c))
 	p.t.Rows++
@@ -204,7 +211,7 @@ func (p *cancerParser[T]) sklearnRow(rec []string) error {
 func (p *cancerParser[T]) wdbcRow(rec []string) error {
 	k := len(cancerFeatures)
 	if len(rec) != k+2 {
-		return p.errorf("expected %d fields (id, diagnosis, %d features), found %d", k+2, k, len(rec))
+		return p.Errorf("expected %d fields (id, diagnosis, %d features), found %d", k+2, k, len(rec))
 	}
 	var y T
 	switch d := strings.TrimSpace(rec[1]); d {
@@ -213,7 +220,7 @@ func (p *cancerParser[T]) wdbcRow(rec []string) error {
 	case "B":
 		y = 1
 	default:
-		return p.errorf("field 2: diagnosis %q is not M (malignant) or B (benign)", d)
+		return p.Errorf("field 2: diagnosis %q is not M (malignant) or B (benign)", d)
 	}
 	if err := p.features(rec[2:], 2); err != nil {
 		return err
@@ -230,11 +237,11 @@ func (p *cancerParser[T]) features(fs []string, skip int) error {
 		s = strings.TrimSpace(s)
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil && !errors.Is(err, strconv.ErrRange) {
-			return p.errorf("field %d: %q is not a number", skip+i+1, s)
+			return p.Errorf("field %d: %q is not a number", skip+i+1, s)
 		}
 		x := T(v)
 		if err != nil || math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-			return p.errorf("field %d: %q is not a finite %s number", skip+i+1, s, dtypeName[T]())
+			return p.Errorf("field %d: %q is not a finite %s number", skip+i+1, s, DTypeName[T]())
 		}
 		p.t.X = append(p.t.X, x)
 	}
@@ -249,8 +256,8 @@ func field(f []string, i int) string {
 	return strings.TrimSpace(f[i])
 }
 
-// clip shortens a quoted line in an error so a wrong file does not flood the terminal.
-func clip(s string) string {
+// ClipText shortens a quoted line in an error so a wrong file does not flood the terminal.
+func ClipText(s string) string {
 	if len(s) > 60 {
 		return s[:60] + "..."
 	}

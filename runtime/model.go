@@ -1,5 +1,7 @@
-// Package runtime is the thin library that mlc's generated code links: seeded randomness,
-// initialisers, optimizers, data loading, the training loop, metrics and checkpoints.
+// Package runtime is the thin library that mlc's generated code links: the drivers that run
+// a model's passes on its workers (Batches, Tiles), seeded randomness, initialisers,
+// optimizers, tables of data, the training loops (Train, Fit), metrics and checkpoints.
+// What serves one workload lives beside it (runtime/timeseries).
 //
 // The math of a model lives in the generated package; this package only moves numbers
 // around it. Generated code imports it as mlrt, since runtime is also a standard-library name.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	goruntime "runtime"
 	"slices"
 	"time"
@@ -232,17 +233,14 @@ func Train[T Float](m Model[T], opt Optimizer[T], data Source[T], cfg TrainConfi
 	return h, nil
 }
 
-// isNilSource is true for a nil interface and for a nil *Table or *Windows in one.
+// isNilSource is true for a nil interface and for a nil pointer in one (a nil *Table, a nil
+// *timeseries.Windows).
 func isNilSource[T Float](s Source[T]) bool {
-	switch v := s.(type) {
-	case nil:
+	if s == nil {
 		return true
-	case *Table[T]:
-		return v == nil
-	case *Windows[T]:
-		return v == nil
 	}
-	return false
+	v := reflect.ValueOf(s)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // NumTargets is the number of target values a row of m's y holds: the model's NumTargets

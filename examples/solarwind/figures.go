@@ -14,18 +14,19 @@ import (
 	"github.com/mlc-go/mlc/examples/internal/plots"
 	"github.com/mlc-go/mlc/generated/solarwind"
 	mlrt "github.com/mlc-go/mlc/runtime"
+	"github.com/mlc-go/mlc/runtime/timeseries"
 )
 
 // figures writes the PNGs a physicist would look at.
 type figures struct {
 	dir           string
-	train, test   *mlrt.Series[solarwind.T] // physical units
-	wTrain, wTest *mlrt.Windows[solarwind.T]
-	scaler        *mlrt.ChannelScaler[solarwind.T]
+	train, test   *timeseries.Series[solarwind.T] // physical units
+	wTrain, wTest *timeseries.Windows[solarwind.T]
+	scaler        *timeseries.ChannelScaler[solarwind.T]
 	m             *solarwind.Model
 	hist          *mlrt.History
 	trainMax      []float64
-	an            *mlrt.Anomalies
+	an            *timeseries.Anomalies
 	events        []event
 	cadence       time.Duration
 }
@@ -84,7 +85,7 @@ func (f *figures) maeHist(path string) error {
 // window: a typical training window (median error) and the worst test window with their
 // reconstructions, in nT.
 func (f *figures) window(path string) error {
-	med := argNearest(f.trainMax, mlrt.Quantile(f.trainMax, 0.5))
+	med := argNearest(f.trainMax, timeseries.Quantile(f.trainMax, 0.5))
 	worst := 0
 	for i, v := range f.an.Max {
 		if v > f.an.Max[worst] {
@@ -93,7 +94,7 @@ func (f *figures) window(path string) error {
 	}
 	var ps []*plot.Plot
 	cols := [2]struct {
-		w     *mlrt.Windows[solarwind.T]
+		w     *timeseries.Windows[solarwind.T]
 		i     int
 		what  string
 		error float64

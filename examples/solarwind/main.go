@@ -28,6 +28,7 @@ import (
 
 	"github.com/mlc-go/mlc/generated/solarwind"
 	mlrt "github.com/mlc-go/mlc/runtime"
+	"github.com/mlc-go/mlc/runtime/timeseries"
 )
 
 // steps and channels are the window the model takes: 240 minutes × 3 components.
@@ -141,7 +142,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	t0 := time.Now()
 	var sum summary
 	sum.Seed, sum.Quantile = o.seed, o.quantile
-	var train, test *mlrt.Series[solarwind.T]
+	var train, test *timeseries.Series[solarwind.T]
 	var events []event
 	var err error
 	if o.train == "" {
@@ -158,7 +159,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			}
 			for _, f := range []struct {
 				name string
-				s    *mlrt.Series[solarwind.T]
+				s    *timeseries.Series[solarwind.T]
 			}{{"synthetic_train.csv", train}, {"synthetic_test.csv", test}} {
 				p := filepath.Join(o.synthCSV, f.name)
 				if err := writeSeriesCSV(p, fmt.Sprintf("synthetic 1-min field from examples/solarwind, seed %d (NOT real data)", o.seed), f.s, time.Minute); err != nil {
@@ -178,7 +179,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, s := range []struct {
 		what string
-		s    *mlrt.Series[solarwind.T]
+		s    *timeseries.Series[solarwind.T]
 	}{{"training", train}, {"test", test}} {
 		if s.s.Len() < steps {
 			return fmt.Errorf("the %s series has %d samples; a window needs %d", s.what, s.s.Len(), steps)
@@ -186,19 +187,19 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 
 	// Standardize with the training statistics, then cut the windows.
-	scaler := mlrt.FitChannelScaler(train)
+	scaler := timeseries.FitChannelScaler(train)
 	trainN, testN := train.Clone(), test.Clone()
 	scaler.Apply(trainN)
 	scaler.Apply(testN)
-	cadence := mlrt.Cadence(train.Times)
-	if tc := mlrt.Cadence(test.Times); tc != cadence {
+	cadence := timeseries.Cadence(train.Times)
+	if tc := timeseries.Cadence(test.Times); tc != cadence {
 		fmt.Fprintf(stderr, "solarwind: warning: the test cadence %v differs from the training cadence %v; windows use %v\n", tc, cadence, cadence)
 	}
-	wTrain, err := mlrt.NewWindows(trainN, steps, cadence)
+	wTrain, err := timeseries.NewWindows(trainN, steps, cadence)
 	if err != nil {
 		return err
 	}
-	wTest, err := mlrt.NewWindows(testN, steps, cadence)
+	wTest, err := timeseries.NewWindows(testN, steps, cadence)
 	if err != nil {
 		return err
 	}
@@ -231,26 +232,26 @@ func run(args []string, stdout, stderr io.Writer) error {
 
 	// The detector.
 	start = time.Now()
-	trainMAE, err := mlrt.WindowMAE[solarwind.T](m, wTrain)
+	trainMAE, err := timeseries.WindowMAE[solarwind.T](m, wTrain)
 	if err != nil {
 		return err
 	}
-	threshold, err := mlrt.Threshold(trainMAE, channels, o.quantile)
+	threshold, err := timeseries.Threshold(trainMAE, channels, o.quantile)
 	if err != nil {
 		return err
 	}
-	testMAE, err := mlrt.WindowMAE[solarwind.T](m, wTest)
+	testMAE, err := timeseries.WindowMAE[solarwind.T](m, wTest)
 	if err != nil {
 		return err
 	}
 	sum.MAESeconds = time.Since(start).Seconds()
-	an, err := mlrt.Detect(wTest, testMAE, threshold)
+	an, err := timeseries.Detect(wTest, testMAE, threshold)
 	if err != nil {
 		return err
 	}
-	trainMax := mlrt.RowMax(trainMAE, channels)
+	trainMax := timeseries.RowMax(trainMAE, channels)
 	sum.Threshold = threshold
-	sum.TrainMAEMedian = mlrt.Quantile(trainMax, 0.5)
+	sum.TrainMAEMedian = timeseries.Quantile(trainMax, 0.5)
 	for _, f := range an.Window {
 		if f {
 			sum.AnomalousWindows++
@@ -308,7 +309,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if err := mlrt.LoadWeights(sum.WeightsFile, "SolarWind", m2.Params()); err != nil {
 			return err
 		}
-		mae2, err := mlrt.WindowMAE[solarwind.T](m2, wTest)
+		mae2, err := timeseries.WindowMAE[solarwind.T](m2, wTest)
 		if err != nil {
 			return err
 		}
@@ -329,8 +330,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 }
 
 // load reads the -train and -test files and cuts the ranges.
-func load(o *options, stderr io.Writer) (train, test *mlrt.Series[solarwind.T], err error) {
-	opts := mlrt.SeriesOptions{TimeColumn: o.timeCol}
+func load(o *options, stderr io.Writer) (train, test *timeseries.Series[solarwind.T], err error) {
+	opts := timeseries.SeriesOptions{TimeColumn: o.timeCol}
 	if o.cols != "" {
 		opts.Columns = splitList(o.cols)
 		if len(opts.Columns) != channels {
@@ -352,8 +353,8 @@ func load(o *options, stderr io.Writer) (train, test *mlrt.Series[solarwind.T], 
 	if err != nil {
 		return nil, nil, err
 	}
-	read := func(path string) (*mlrt.Series[solarwind.T], error) {
-		s, err := mlrt.LoadSeriesCSV[solarwind.T](path, opts)
+	read := func(path string) (*timeseries.Series[solarwind.T], error) {
+		s, err := timeseries.LoadSeriesCSV[solarwind.T](path, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -367,7 +368,7 @@ func load(o *options, stderr io.Writer) (train, test *mlrt.Series[solarwind.T], 
 				}
 				o.Columns = append(o.Columns, n)
 			}
-			if s, err = mlrt.LoadSeriesCSV[solarwind.T](path, o); err != nil {
+			if s, err = timeseries.LoadSeriesCSV[solarwind.T](path, o); err != nil {
 				return nil, err
 			}
 		}
@@ -401,12 +402,12 @@ func parseRange(s string) (from, to time.Time, err error) {
 		return from, to, fmt.Errorf("range %q: want START/END in ISO 8601 (either may be empty)", s)
 	}
 	if a = strings.TrimSpace(a); a != "" {
-		if from, err = mlrt.ParseTime(a); err != nil {
+		if from, err = timeseries.ParseTime(a); err != nil {
 			return from, to, fmt.Errorf("range %q: %v", s, err)
 		}
 	}
 	if b = strings.TrimSpace(b); b != "" {
-		if to, err = mlrt.ParseTime(b); err != nil {
+		if to, err = timeseries.ParseTime(b); err != nil {
 			return from, to, fmt.Errorf("range %q: %v", s, err)
 		}
 	}
@@ -428,7 +429,7 @@ func splitList(s string) []string {
 
 // report says, for the synthetic data, which events were found and how much quiet time was
 // flagged.
-func report(w io.Writer, sum *summary, an *mlrt.Anomalies, test *mlrt.Series[solarwind.T], events []event) {
+func report(w io.Writer, sum *summary, an *timeseries.Anomalies, test *timeseries.Series[solarwind.T], events []event) {
 	quiet, quietFlagged := 0, 0
 	inEvent := make([]int, len(events))
 	evFlagged := make([]int, len(events))
@@ -468,7 +469,7 @@ func report(w io.Writer, sum *summary, an *mlrt.Anomalies, test *mlrt.Series[sol
 }
 
 // eventNote names the injected events an interval overlaps.
-func eventNote(iv mlrt.Interval, events []event) string {
+func eventNote(iv timeseries.Interval, events []event) string {
 	var names []string
 	for _, e := range events {
 		if !iv.End.Before(e.Start) && !iv.Start.After(e.End) {

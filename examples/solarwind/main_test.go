@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	mlrt "github.com/mlc-go/mlc/runtime"
+	"github.com/mlc-go/mlc/runtime/timeseries"
 )
 
 func TestSynthesize(t *testing.T) {
@@ -29,7 +29,7 @@ func TestSynthesize(t *testing.T) {
 	if len(events) != len(testEvents) {
 		t.Fatalf("%d events", len(events))
 	}
-	mag := func(s *mlrt.Series[float32], i int) float64 {
+	mag := func(s *timeseries.Series[float32], i int) float64 {
 		r := s.Row(i)
 		return math.Sqrt(float64(r[0]*r[0] + r[1]*r[1] + r[2]*r[2]))
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mlc-go/mlc/generated/solarwind"
 	mlrt "github.com/mlc-go/mlc/runtime"
+	"github.com/mlc-go/mlc/runtime/timeseries"
 )
 
 // The synthetic default: a 1-minute magnetometer record (B_R, B_T, B_N in nT, RTN) of a
@@ -64,7 +65,7 @@ var testEvents = []synthSpec{
 }
 
 // synthesize makes the training and test series (physical units) and the injected events.
-func synthesize(trainMinutes, testMinutes int, seed uint64) (train, test *mlrt.Series[solarwind.T], events []event, err error) {
+func synthesize(trainMinutes, testMinutes int, seed uint64) (train, test *timeseries.Series[solarwind.T], events []event, err error) {
 	const margin = solarwind.NumInputs / 3 // a window's length: room around every event
 	need := 0
 	for _, e := range testEvents {
@@ -100,7 +101,7 @@ type placed struct {
 
 // period synthesizes n minutes from start, injects the placed events (recording them in
 // events) and returns the series without its missing minutes.
-func period(start time.Time, n int, rng *mlrt.RNG, evs []placed, events *[]event) *mlrt.Series[solarwind.T] {
+func period(start time.Time, n int, rng *mlrt.RNG, evs []placed, events *[]event) *timeseries.Series[solarwind.T] {
 	const (
 		meanB    = 40.0 // nT
 		turbRMS  = 0.22 // per component, relative to |B|
@@ -177,7 +178,7 @@ func period(start time.Time, n int, rng *mlrt.RNG, evs []placed, events *[]event
 			missing[k] = true
 		}
 	}
-	s := &mlrt.Series[solarwind.T]{Channels: 3, Names: []string{"B_R_nT", "B_T_nT", "B_N_nT"}}
+	s := &timeseries.Series[solarwind.T]{Channels: 3, Names: []string{"B_R_nT", "B_T_nT", "B_N_nT"}}
 	for k := range n {
 		if missing[k] {
 			s.Dropped++
@@ -222,7 +223,7 @@ func powerLaw(n int, corner float64, rng *mlrt.RNG) []float64 {
 
 // writeSeriesCSV writes s in the layout of the shared 1-minute CSVs, with NaN rows where
 // minutes at the cadence are missing, so that -train/-test can read it back.
-func writeSeriesCSV(path, comment string, s *mlrt.Series[solarwind.T], cadence time.Duration) error {
+func writeSeriesCSV(path, comment string, s *timeseries.Series[solarwind.T], cadence time.Duration) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err

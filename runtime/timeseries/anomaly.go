@@ -1,4 +1,4 @@
-package runtime
+package timeseries
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	mlrt "github.com/mlc-go/mlc/runtime"
 )
 
 // The tutorial's anomaly detector for an autoencoder over the windows of a series:
@@ -21,7 +23,7 @@ import (
 // WindowMAE runs m over every window (inference mode, batches of MaxBatch) and returns the
 // mean absolute error between each window and its reconstruction, per channel:
 // NumRows × Channels values, row-major, in float64.
-func WindowMAE[T Float](m Model[T], w *Windows[T]) ([]float64, error) {
+func WindowMAE[T mlrt.Float](m mlrt.Model[T], w *Windows[T]) ([]float64, error) {
 	if m == nil || w == nil {
 		return nil, errors.New("window MAE: model and windows must not be nil")
 	}
@@ -31,7 +33,7 @@ func WindowMAE[T Float](m Model[T], w *Windows[T]) ([]float64, error) {
 	}
 	mae := make([]float64, w.NumRows()*c)
 	acc := make([]float64, c)
-	err := PredictBatches[T](m, w, func(lo, n int, x, pred []T) {
+	err := mlrt.PredictBatches[T](m, w, func(lo, n int, x, pred []T) {
 		for r := range n {
 			clear(acc)
 			xr, pr := x[r*l*c:(r+1)*l*c], pred[r*l*c:(r+1)*l*c]
@@ -117,7 +119,7 @@ type Anomalies struct {
 
 // Detect applies the tutorial's rule to the windows w of a test series with per-window
 // per-channel errors mae (WindowMAE) and a threshold (Threshold).
-func Detect[T Float](w *Windows[T], mae []float64, threshold float64) (*Anomalies, error) {
+func Detect[T mlrt.Float](w *Windows[T], mae []float64, threshold float64) (*Anomalies, error) {
 	if w == nil {
 		return nil, errors.New("detect: windows must not be nil")
 	}

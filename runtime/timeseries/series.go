@@ -1,4 +1,4 @@
-package runtime
+package timeseries
 
 import (
 	"encoding/csv"
@@ -10,12 +10,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	mlrt "github.com/mlc-go/mlc/runtime"
 )
 
 // Series is a multichannel time series: sample i was taken at Times[i] and its channels are
 // Values[i*Channels:(i+1)*Channels] (row-major [rows][channels], the layout a window of it
 // takes as a model input: time-major, channel fastest). Times increase strictly.
-type Series[T Float] struct {
+type Series[T mlrt.Float] struct {
 	Times    []time.Time
 	Values   []T
 	Channels int
@@ -171,11 +173,11 @@ func (tp *timeParser) parse(s string) (time.Time, error) {
 			}
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not an ISO-8601 time like 2001-11-05T00:00:30Z", clip(s))
+	return time.Time{}, fmt.Errorf("%q is not an ISO-8601 time like 2001-11-05T00:00:30Z", mlrt.ClipText(s))
 }
 
 // LoadSeriesCSV reads the time series in path; see ReadSeriesCSV. Errors name path.
-func LoadSeriesCSV[T Float](path string, opts SeriesOptions) (*Series[T], error) {
+func LoadSeriesCSV[T mlrt.Float](path string, opts SeriesOptions) (*Series[T], error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -193,7 +195,7 @@ func LoadSeriesCSV[T Float](path string, opts SeriesOptions) (*Series[T], error)
 //
 // Numbers are parsed as float64 and converted to T. Errors read "name:LINE: ...", fields
 // counted from 1.
-func ReadSeriesCSV[T Float](r io.Reader, name string, opts SeriesOptions) (*Series[T], error) {
+func ReadSeriesCSV[T mlrt.Float](r io.Reader, name string, opts SeriesOptions) (*Series[T], error) {
 	cr := csv.NewReader(r)
 	cr.Comment = '#'
 	cr.FieldsPerRecord = -1
@@ -202,13 +204,13 @@ func ReadSeriesCSV[T Float](r io.Reader, name string, opts SeriesOptions) (*Seri
 	if opts.Comma != 0 {
 		cr.Comma = opts.Comma
 	}
-	p := seriesParser[T]{csvRecords: csvRecords{name: name, cr: cr}, opts: &opts, tp: timeParser{extra: opts.TimeLayouts}}
+	p := seriesParser[T]{CSVRecords: mlrt.NewCSVRecords(cr, name), opts: &opts, tp: timeParser{extra: opts.TimeLayouts}}
 	return p.parse()
 }
 
 // seriesParser holds the state of one ReadSeriesCSV call.
-type seriesParser[T Float] struct {
-	csvRecords
+type seriesParser[T mlrt.Float] struct {
+	mlrt.CSVRecords
 	opts *SeriesOptions
 	tp   timeParser
 
@@ -221,9 +223,9 @@ type seriesParser[T Float] struct {
 }
 
 func (p *seriesParser[T]) parse() (*Series[T], error) {
-	rec, err := p.read()
+	rec, err := p.Read()
 	if err == io.EOF {
-		return nil, fmt.Errorf("%s: no header and no rows: expected a header like \"time_utc,B_R_nT,B_T_nT,B_N_nT\" then rows", p.name)
+		return nil, fmt.Errorf("%s: no header and no rows: expected a header like \"time_utc,B_R_nT,B_T_nT,B_N_nT\" then rows", p.Name())
 	}
 	if err != nil {
 		return nil, err
@@ -257,11 +259,11 @@ func (p *seriesParser[T]) parse() (*Series[T], error) {
 			p.cols = append(p.cols, i)
 		}
 		if len(p.cols) == 0 {
-			return nil, p.errorf("no value columns after the time column %q", names[p.timeCol])
+			return nil, p.Errorf("no value columns after the time column %q", names[p.timeCol])
 		}
 	} else {
 		if len(p.opts.Columns) == 0 {
-			return nil, p.errorf("no value columns chosen")
+			return nil, p.Errorf("no value columns chosen")
 		}
 		for _, c := range p.opts.Columns {
 			i, err := p.column(c, names, !isRow, "value")
@@ -269,7 +271,7 @@ func (p *seriesParser[T]) parse() (*Series[T], error) {
 				return nil, err
 			}
 			if i == p.timeCol {
-				return nil, p.errorf("value column %q is the time column", c)
+				return nil, p.Errorf("value column %q is the time column", c)
 			}
 			p.cols = append(p.cols, i)
 		}
@@ -292,7 +294,7 @@ func (p *seriesParser[T]) parse() (*Series[T], error) {
 		}
 	}
 	for {
-		rec, err := p.read()
+		rec, err := p.Read()
 		if err == io.EOF {
 			break
 		}
@@ -304,7 +306,7 @@ func (p *seriesParser[T]) parse() (*Series[T], error) {
 		}
 	}
 	if p.rows == 0 {
-		return nil, fmt.Errorf("%s: no data rows", p.name)
+		return nil, fmt.Errorf("%s: no data rows", p.Name())
 	}
 	return p.s, nil
 }
@@ -330,26 +332,26 @@ func (p *seriesParser[T]) column(sel string, names []string, byName bool, what s
 	}
 	if k, err := strconv.Atoi(sel); err == nil {
 		if k < 1 {
-			return 0, p.errorf("%s column %d: fields are counted from 1", what, k)
+			return 0, p.Errorf("%s column %d: fields are counted from 1", what, k)
 		}
 		return k - 1, nil
 	}
 	if !byName {
-		return 0, p.errorf("%s column %q: the file has no header, choose columns by number (from 1)", what, sel)
+		return 0, p.Errorf("%s column %q: the file has no header, choose columns by number (from 1)", what, sel)
 	}
-	return 0, p.errorf("%s column %q is not in the header (%s)", what, sel, clip(strings.Join(names, ",")))
+	return 0, p.Errorf("%s column %q is not in the header (%s)", what, sel, mlrt.ClipText(strings.Join(names, ",")))
 }
 
 func (p *seriesParser[T]) row(rec []string) error {
 	if len(rec) < p.width {
-		return p.errorf("expected at least %d fields, found %d", p.width, len(rec))
+		return p.Errorf("expected at least %d fields, found %d", p.width, len(rec))
 	}
 	t, err := p.tp.parse(strings.TrimSpace(rec[p.timeCol]))
 	if err != nil {
-		return p.errorf("field %d: %v", p.timeCol+1, err)
+		return p.Errorf("field %d: %v", p.timeCol+1, err)
 	}
 	if p.rows > 0 && !t.After(p.prev) {
-		return p.errorf("time %s is not after the previous row's %s: rows must be in time order, without repeats",
+		return p.Errorf("time %s is not after the previous row's %s: rows must be in time order, without repeats",
 			t.Format(time.RFC3339Nano), p.prev.Format(time.RFC3339Nano))
 	}
 	p.prev = t
@@ -361,7 +363,7 @@ func (p *seriesParser[T]) row(rec []string) error {
 		v, ok, err := p.value(s)
 		if err != nil {
 			p.s.Values = p.s.Values[:n]
-			return p.errorf("field %d: %v", c+1, err)
+			return p.Errorf("field %d: %v", c+1, err)
 		}
 		if !ok {
 			missing = true
@@ -384,7 +386,7 @@ func (p *seriesParser[T]) value(s string) (v T, ok bool, err error) {
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return 0, false, fmt.Errorf("%q is not a number", clip(s))
+		return 0, false, fmt.Errorf("%q is not a number", mlrt.ClipText(s))
 	}
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, false, nil // NaN as written, or a magnitude beyond float64
@@ -399,7 +401,7 @@ func (p *seriesParser[T]) value(s string) (v T, ok bool, err error) {
 	}
 	v = T(f)
 	if math.IsInf(float64(v), 0) {
-		return 0, false, fmt.Errorf("%q is beyond the %s range", clip(s), dtypeName[T]())
+		return 0, false, fmt.Errorf("%q is beyond the %s range", mlrt.ClipText(s), mlrt.DTypeName[T]())
 	}
 	return v, true, nil
 }

@@ -1,4 +1,4 @@
-package runtime
+package timeseries
 
 import (
 	"math"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	mlrt "github.com/mlc-go/mlc/runtime"
 )
 
 // minuteSeries makes a series of channels channels at 1-minute cadence from t0, leaving out
@@ -120,12 +122,12 @@ func newScaleAE(steps, ch, maxB int) *scaleAE {
 	return &scaleAE{steps: steps, ch: ch, maxB: maxB, p: make([]float64, 2*ch), g: make([]float64, 2*ch), out: make([]float64, maxB*steps*ch)}
 }
 
-func (m *scaleAE) Params() []float64 { return m.p }
-func (m *scaleAE) Grads() []float64  { return m.g }
-func (m *scaleAE) NumInputs() int    { return m.steps * m.ch }
-func (m *scaleAE) NumOutputs() int   { return m.steps * m.ch }
-func (m *scaleAE) MaxBatch() int     { return m.maxB }
-func (m *scaleAE) Init(rng *RNG)     { clear(m.p) }
+func (m *scaleAE) Params() []float64  { return m.p }
+func (m *scaleAE) Grads() []float64   { return m.g }
+func (m *scaleAE) NumInputs() int     { return m.steps * m.ch }
+func (m *scaleAE) NumOutputs() int    { return m.steps * m.ch }
+func (m *scaleAE) MaxBatch() int      { return m.maxB }
+func (m *scaleAE) Init(rng *mlrt.RNG) { clear(m.p) }
 func (m *scaleAE) Predict(dst, x []float64, n int) {
 	for i, v := range x[:n*m.steps*m.ch] {
 		c := i % m.ch
@@ -145,7 +147,7 @@ func (m *scaleAE) Loss(x, _ []float64, n int, pred []float64) float64 {
 	}
 	return s / float64(f)
 }
-func (m *scaleAE) LossGrad(x, y []float64, n int, _ *RNG, pred []float64) float64 {
+func (m *scaleAE) LossGrad(x, y []float64, n int, _ *mlrt.RNG, pred []float64) float64 {
 	l := m.Loss(x, y, n, pred)
 	clear(m.g)
 	f := n * m.steps * m.ch
@@ -173,14 +175,14 @@ func TestTrainOnWindows(t *testing.T) {
 		t.Fatalf("%d windows", w.NumRows())
 	}
 	m := newScaleAE(12, 2, 16)
-	opt := NewAdam[float64](0)
+	opt := mlrt.NewAdam[float64](0)
 	opt.LR = 0.05
-	cfg := TrainConfig{Epochs: 30, BatchSize: 16, ValidationSplit: 0.1, Shuffle: true, Seed: 3, Metrics: []string{"mae"}}
-	h, err := Train[float64](m, opt, w, quiet(cfg))
+	cfg := mlrt.TrainConfig{Epochs: 30, BatchSize: 16, ValidationSplit: 0.1, Shuffle: true, Seed: 3, Metrics: []string{"mae"}}
+	h, err := mlrt.Train[float64](m, opt, w, quiet(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
-	nVal := ValidationRows(w.NumRows(), 0.1)
+	nVal := mlrt.ValidationRows(w.NumRows(), 0.1)
 	if h.TrainRows != w.NumRows()-nVal || h.ValRows != nVal {
 		t.Errorf("rows %d + %d", h.TrainRows, h.ValRows)
 	}
@@ -190,11 +192,11 @@ func TestTrainOnWindows(t *testing.T) {
 	}
 	// Validation is the last windows: the evaluation of exactly those gives the same loss.
 	tail := &Windows[float64]{Series: s, Len: 12, Cadence: time.Minute, Starts: w.Starts[w.NumRows()-nVal:]}
-	loss, vals, err := EvaluateSource[float64](m, tail, 7, []string{"mae"})
+	loss, vals, err := mlrt.EvaluateSource[float64](m, tail, 7, []string{"mae"})
 	if err != nil || math.Abs(loss-last.ValLoss) > 1e-12*max(1, loss) || math.Abs(vals["mae"]-last.ValMetrics["mae"]) > 1e-12 {
-		t.Errorf("EvaluateSource on the tail: %v %v %v; Train's val_loss %v %v", loss, vals, err, last.ValLoss, last.ValMetrics)
+		t.Errorf("mlrt.EvaluateSource on the tail: %v %v %v; Train's val_loss %v %v", loss, vals, err, last.ValLoss, last.ValMetrics)
 	}
-	// PredictSource equals Predict on the gathered rows.
+	// mlrt.PredictSource equals Predict on the gathered rows.
 	all := make([]int, w.NumRows())
 	for i := range all {
 		all[i] = i
@@ -203,21 +205,21 @@ func TestTrainOnWindows(t *testing.T) {
 	w.Gather(all, x, nil)
 	want, got := make([]float64, len(x)), make([]float64, len(x))
 	m.Predict(want, x, w.NumRows())
-	if err := PredictSource[float64](m, w, got); err != nil || !slices.Equal(got, want) {
-		t.Errorf("PredictSource differs from Predict (%v)", err)
+	if err := mlrt.PredictSource[float64](m, w, got); err != nil || !slices.Equal(got, want) {
+		t.Errorf("mlrt.PredictSource differs from Predict (%v)", err)
 	}
-	if err := PredictSource[float64](m, w, got[:10]); err == nil || !strings.Contains(err.Error(), "dst holds 10 values") {
+	if err := mlrt.PredictSource[float64](m, w, got[:10]); err == nil || !strings.Contains(err.Error(), "dst holds 10 values") {
 		t.Errorf("short dst: %v", err)
 	}
-	if _, err := Train[float64](newScaleAE(10, 2, 16), NewAdam[float64](0), w, quiet(cfg)); err == nil || !strings.Contains(err.Error(), "data has 24 features, the model takes 20 inputs") {
+	if _, err := mlrt.Train[float64](newScaleAE(10, 2, 16), mlrt.NewAdam[float64](0), w, quiet(cfg)); err == nil || !strings.Contains(err.Error(), "data has 24 features, the model takes 20 inputs") {
 		t.Errorf("wrong window size: %v", err)
 	}
 	var nilW *Windows[float64]
-	if _, err := Train[float64](m, NewAdam[float64](0), nilW, quiet(cfg)); err == nil || !strings.Contains(err.Error(), "must not be nil") {
+	if _, err := mlrt.Train[float64](m, mlrt.NewAdam[float64](0), nilW, quiet(cfg)); err == nil || !strings.Contains(err.Error(), "must not be nil") {
 		t.Errorf("nil windows: %v", err)
 	}
 	empty := &Windows[float64]{Series: s, Len: 12}
-	if _, err := Train[float64](m, NewAdam[float64](0), empty, quiet(cfg)); err == nil || !strings.Contains(err.Error(), "data has no rows") {
+	if _, err := mlrt.Train[float64](m, mlrt.NewAdam[float64](0), empty, quiet(cfg)); err == nil || !strings.Contains(err.Error(), "data has no rows") {
 		t.Errorf("no windows: %v", err)
 	}
 }
@@ -227,15 +229,17 @@ func TestTrainWindowsNoAllocsPerBatch(t *testing.T) {
 	allocs := func(n int) float64 {
 		w, _ := NewWindows(minuteSeries(n, 2), 8, 0)
 		m := newScaleAE(8, 2, 8)
-		opt := NewAdam[float64](len(m.p))
-		cfg := quiet(TrainConfig{Epochs: 2, BatchSize: 8, Shuffle: true, ValidationSplit: 0.2, Metrics: []string{"mae"}})
+		opt := mlrt.NewAdam[float64](len(m.p))
+		cfg := quiet(mlrt.TrainConfig{Epochs: 2, BatchSize: 8, Shuffle: true, ValidationSplit: 0.2, Metrics: []string{"mae"}})
 		return testing.AllocsPerRun(10, func() {
-			if _, err := Train[float64](m, opt, w, cfg); err != nil {
+			if _, err := mlrt.Train[float64](m, opt, w, cfg); err != nil {
 				t.Fatal(err)
 			}
 		})
 	}
 	if small, large := allocs(60), allocs(600); small != large {
-		t.Errorf("Train allocates %v times for 60 samples, %v for 600", small, large)
+		t.Errorf("mlrt.Train allocates %v times for 60 samples, %v for 600", small, large)
 	}
 }
+
+func quiet(cfg mlrt.TrainConfig) mlrt.TrainConfig { cfg.Quiet = true; return cfg }
