@@ -72,8 +72,8 @@ func (e *emitter) file(pkg string) {
 	predPlan := ir.Schedule(m.Infer.Graph, []*ir.Node{m.Infer.Pred})
 	var lossPlan, gradPlan *ir.Plan
 	if m.Infer.Loss != nil {
-		lossPlan = ir.Schedule(m.Infer.Graph, []*ir.Node{m.Infer.Pred, m.Infer.Loss})
-		gradPlan = ir.Schedule(m.Train.Graph, append([]*ir.Node{m.Train.Pred, m.Train.Loss}, m.Train.Grads...))
+		lossPlan = ir.Schedule(m.Infer.Graph, []*ir.Node{m.Infer.Pred, m.Infer.Summed})
+		gradPlan = ir.Schedule(m.Train.Graph, append([]*ir.Node{m.Train.Pred, m.Train.Summed}, m.Train.Grads...))
 	}
 	for _, p := range []*ir.Plan{predPlan, lossPlan, gradPlan} {
 		if p != nil {
@@ -197,6 +197,9 @@ func (e *emitter) modelType() {
 	if m.Infer.Loss != nil {
 		passes[jen.Id("Loss")] = jen.Id("m").Dot("lossBatch")
 		passes[jen.Id("LossGrad")] = jen.Id("m").Dot("lossGradBatch")
+		if c := m.Infer.Const; c != 0 {
+			passes[jen.Id("LossConst")] = lit(c)
+		}
 	}
 	body := append([]jen.Code{jen.Id("m").Op(":=").Op("&").Id("Model").Values()}, e.paramViews()...)
 	body = append(body,

@@ -90,7 +90,7 @@ func (e *emitter) entry(name, doc string, pass *ir.Pass, plan *ir.Plan, withLoss
 	if withLoss {
 		en.add(jen.Comment("The outputs, row-major."))
 		en.add(jen.If(jen.Id("predRows").Op("!=").Nil()).Block(store))
-		en.add(jen.Return(en.ref(pass.Loss)))
+		en.add(jen.Return(en.ref(pass.Summed)))
 	} else {
 		en.add(jen.Comment("The outputs, row-major."))
 		en.add(store)

@@ -85,8 +85,8 @@ func (e *emitter) pointsFile(pkg string) {
 	f.Var().Id("termNames").Op("=").Index().String().Values(names...)
 
 	predPlan := ir.Schedule(m.Infer.Graph, []*ir.Node{m.Infer.Pred})
-	lossPlan := ir.Schedule(m.Infer.Graph, append([]*ir.Node{m.Infer.Loss}, m.Infer.Terms...))
-	gradPlan := ir.Schedule(m.Train.Graph, append(append([]*ir.Node{m.Train.Loss}, m.Train.Terms...), m.Train.Grads...))
+	lossPlan := ir.Schedule(m.Infer.Graph, append([]*ir.Node{m.Infer.Summed}, nonNil(m.Infer.TermSummed)...))
+	gradPlan := ir.Schedule(m.Train.Graph, append(append([]*ir.Node{m.Train.Summed}, nonNil(m.Train.TermSummed)...), m.Train.Grads...))
 	for _, p := range []*ir.Plan{predPlan, lossPlan, gradPlan} {
 		e.workRows = max(e.workRows, p.Rows)
 	}
@@ -120,6 +120,12 @@ func (e *emitter) pointsFile(pkg string) {
 	f.Comment("A Model is not safe for concurrent use.")
 	f.Type().Id("Model").Struct(fields...)
 	body := append([]jen.Code{jen.Id("m").Op(":=").Op("&").Id("Model").Values()}, e.paramViews()...)
+	var consts []jen.Code
+	anyConst := m.Infer.Const != 0
+	for _, c := range m.Infer.TermConst {
+		consts = append(consts, lit(c))
+		anyConst = anyConst || c != 0
+	}
 	passes := jen.Dict{
 		jen.Id("Tile"):     jen.Id("MaxBatch"),
 		jen.Id("Terms"):    jen.Id("NumTerms"),
@@ -127,6 +133,11 @@ func (e *emitter) pointsFile(pkg string) {
 		jen.Id("Loss"):     jen.Id("m").Dot("lossTile"),
 		jen.Id("LossGrad"): jen.Id("m").Dot("lossGradTile"),
 		jen.Id("Grads"):    jen.Func().Params(jen.Id("w").Op("*").Id("worker")).Index().Id("T").Block(jen.Return(jen.Id("w").Dot("grads").Index(jen.Op(":")))),
+	}
+	if anyConst {
+		// The constant parts of the loss and its terms, added once rather than per tile.
+		passes[jen.Id("LossConst")] = lit(m.Infer.Const)
+		passes[jen.Id("TermConsts")] = jen.Index().Float64().Values(consts...)
 	}
 	body = append(body,
 		jen.Id("m").Dot("tiles").Dot("Init").Call(jen.Qual(RuntimePath, "TilePasses").Types(jen.Id("T"), jen.Id("worker")).Values(passes), jen.Id("m").Dot("w").Index(jen.Op(":"))),
@@ -155,6 +166,17 @@ func (e *emitter) columns() []string {
 		}
 	}
 	return cols
+}
+
+// nonNil is the nodes of list that are not nil.
+func nonNil(list []*ir.Node) []*ir.Node {
+	var out []*ir.Node
+	for _, n := range list {
+		if n != nil {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func setType(ps *ir.PointSet) string { return exported(ps.Name) + "Points" }
@@ -359,8 +381,11 @@ func (e *emitter) tileEntry(name, doc string, pass *ir.Pass, plan *ir.Plan, kind
 			en.finishGrads()
 		}
 		en.add(jen.Comment("This tile's share of the loss (sums[0]) and of its terms."))
-		en.add(jen.Id("sums").Index(jen.Lit(0)).Op("+=").Float64().Call(en.ref(pass.Loss)))
-		for i, t := range pass.Terms {
+		en.add(jen.Id("sums").Index(jen.Lit(0)).Op("+=").Float64().Call(en.ref(pass.Summed)))
+		for i, t := range pass.TermSummed {
+			if t == nil {
+				continue // a constant term: Tiles adds it once
+			}
 			en.add(jen.Id("sums").Index(jen.Lit(1 + i)).Op("+=").Float64().Call(en.ref(t)))
 		}
 	}

@@ -412,6 +412,13 @@ func (e *lossLowerer) derivative(c *dsl.Call) (*Node, bool) {
 			v = e.g.Const(0)
 		}
 	}
+	if !v.Batched {
+		// The same at every point (a network linear in x): still a value per point.
+		if v.Op == OpConst {
+			v = e.g.ConstVec([]float64{v.Value})
+		}
+		v = e.g.BroadcastTo(v, v.Shape, "")
+	}
 	return v, true
 }
 
@@ -594,3 +601,78 @@ func (e *lossLowerer) bce(p, y *Node, pos dsl.Pos) *Node {
 }
 
 func posStr(p dsl.Pos) string { return fmt.Sprintf("declared at %d:%d", p.Line, p.Col) }
+
+// splitConst writes a loss that is a weighted sum of means (see nonlinearInMeans) as the
+// sum of its means and its constant part, which a sum over parts of the rows would count
+// once per part. A loss without a constant term is returned as it is; a constant loss
+// gives a nil node.
+func splitConst(g *Graph, n *Node) (*Node, float64) {
+	if !hasConstTerm(n) {
+		return n, 0
+	}
+	switch n.Op {
+	case OpConst:
+		return nil, n.Value
+	case OpAdd, OpSub:
+		a, ca := splitConst(g, n.Args[0])
+		b, cb := splitConst(g, n.Args[1])
+		if n.Op == OpSub {
+			cb = -cb
+		}
+		switch {
+		case a == nil && b == nil:
+			return nil, ca + cb
+		case b == nil:
+			return a, ca + cb
+		case a == nil && n.Op == OpSub:
+			return g.neg(b), ca + cb
+		case a == nil:
+			return b, ca + cb
+		}
+		return g.must(n.Op, n.Name, n.Pos, a, b), ca + cb
+	case OpNeg:
+		a, c := splitConst(g, n.Args[0])
+		if a != nil {
+			a = g.neg(a)
+		}
+		return a, -c
+	case OpMul:
+		k, x := n.Args[0], n.Args[1]
+		if k.Op != OpConst {
+			k, x = x, k
+		}
+		a, c := splitConst(g, x)
+		if a != nil {
+			a = g.must(OpMul, n.Name, n.Pos, k, a)
+		}
+		return a, k.Value * c
+	case OpDiv:
+		a, c := splitConst(g, n.Args[0])
+		if a != nil {
+			a = g.must(OpDiv, n.Name, n.Pos, a, n.Args[1])
+		}
+		return a, c / n.Args[1].Value
+	}
+	internalf("splitConst of %s", n.Op)
+	return nil, 0
+}
+
+// hasConstTerm reports whether a weighted sum of means has a constant term.
+func hasConstTerm(n *Node) bool {
+	switch n.Op {
+	case OpConst:
+		return true
+	case OpAdd, OpSub:
+		return hasConstTerm(n.Args[0]) || hasConstTerm(n.Args[1])
+	case OpNeg:
+		return hasConstTerm(n.Args[0])
+	case OpMul:
+		if n.Args[0].Op == OpConst {
+			return hasConstTerm(n.Args[1])
+		}
+		return hasConstTerm(n.Args[0])
+	case OpDiv:
+		return hasConstTerm(n.Args[0])
+	}
+	return false
+}

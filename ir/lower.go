@@ -437,11 +437,15 @@ func (l *lowerer) buildPass(training bool) *Pass {
 		param := func(i int) *Node { return g.ParamNode(sp.params[i]) }
 		x = sp.kind.build(g, sp, x, param, training)
 		if out := sp.stmt.Output; out != nil {
-			x.Name, x.Pos = out.Name, out.Pos
+			if Ops[x.Op].Kind != Leaf { // a dropout at inference is its input: keep the input's name
+				x.Name, x.Pos = out.Name, out.Pos
+			}
 			values[out.Name] = x
 		}
 	}
-	x.Name = l.m.Output.Name
+	if Ops[x.Op].Kind != Leaf {
+		x.Name = l.m.Output.Name
+	}
 	pass.Pred = x
 	for _, t := range l.m.Targets {
 		values[t.Name] = g.Leaf(OpTarget, t.Name, t.Shape, true, t.Pos)
@@ -491,5 +495,15 @@ func (l *lowerer) buildPass(training bool) *Pass {
 	}
 	loss.Name = "loss"
 	pass.Loss = loss
+	pass.Summed, pass.Const = splitConst(g, loss)
+	if pass.Summed == nil {
+		l.errorf(l.loss.Expr.ExprPos(), "the loss is the constant %v: it has no gradient; it needs a mean of something the network computes", pass.Const)
+		return nil
+	}
+	for _, t := range pass.Terms {
+		ts, tc := splitConst(g, t)
+		pass.TermSummed = append(pass.TermSummed, ts)
+		pass.TermConst = append(pass.TermConst, tc)
+	}
 	return pass
 }

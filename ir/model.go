@@ -68,6 +68,15 @@ type Pass struct {
 	Grads []*Node
 	// Terms are the summands of the loss, named by Model.TermNames.
 	Terms []*Node
+
+	// Summed is the loss without its constant part Const: the part generated code
+	// computes on each part of the rows (the halves of a batch, the tiles of the points)
+	// and adds up; Const is added once. Likewise each term: TermSummed[i] (nil for a
+	// constant term) plus TermConst[i].
+	Summed     *Node
+	Const      float64
+	TermSummed []*Node
+	TermConst  []float64
 }
 
 // Optimizer is one step of the optimizer schedule, e.g. adam(lr = 1e-3).

@@ -343,6 +343,11 @@ func opTable() [numOps]OpInfo {
 // bilinear is the tangent of a product linear in each argument: op(a, db) + op(da, b).
 func bilinear(g *Graph, n *Node, d []*Node, op Op) *Node {
 	var p, q *Node
+	if d[1] != nil && d[1].Op == OpConst && len(n.Args[1].Shape) == 1 {
+		// The tangent of the model's one scalar input x with respect to itself is the
+		// number 1; as the vector it multiplies, it is [1].
+		d[1] = g.ConstVec([]float64{d[1].Value})
+	}
 	if d[1] != nil {
 		p = g.must(op, "", n.Pos, n.Args[0], d[1])
 	}

@@ -14,6 +14,9 @@ type BatchPasses[T Float, W any] struct {
 	Loss                             func(w *W, x, y []T, n, total int, pred []T) T
 	LossGrad                         func(w *W, x, y []T, n, total int, rng *RNG, pred []T) T
 	Grads                            func(w *W) []T // where LossGrad leaves w's share of the gradient
+	// LossConst is the loss's constant term, which the passes leave out: added once, not
+	// once per worker.
+	LossConst float64
 }
 
 // Batches runs a generated mini-batch model's passes on its workers: the code every
@@ -80,7 +83,7 @@ func (b *Batches[T, W]) Loss(x, y []T, n int, pred []T) float64 {
 	for _, l := range b.losses {
 		loss += l
 	}
-	return loss
+	return loss + b.p.LossConst
 }
 
 // LossGrad runs the training pass on n ≤ MaxBatch rows, writes the gradient of the mean
@@ -107,7 +110,7 @@ func (b *Batches[T, W]) LossGrad(x, y []T, n int, rng *RNG, pred, grads []T) flo
 			grads[i] += g
 		}
 	}
-	return loss
+	return loss + b.p.LossConst
 }
 
 // Close stops the worker goroutines; a later call starts them again.

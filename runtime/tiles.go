@@ -11,6 +11,10 @@ type TilePasses[T Float, W any] struct {
 	// sums[1+i]; LossGrad adds its share of the gradient to Grads(w).
 	Loss, LossGrad func(w *W, r0, n int, sums []float64)
 	Grads          func(w *W) []T
+	// LossConst and TermConsts are the constant parts of the loss and its terms, which the
+	// passes leave out: added once, not once per tile.
+	LossConst  float64
+	TermConsts []float64
 }
 
 // Tiles runs a generated point-set model's passes on its workers: the code every generated
@@ -80,7 +84,10 @@ func (t *Tiles[T, W]) sum() float64 {
 			t.terms[i] += v
 		}
 	}
-	return loss
+	for i, c := range t.p.TermConsts {
+		t.terms[i] += c
+	}
+	return loss + t.p.LossConst
 }
 
 // run has every worker do its part of job, in parallel when there is more than one tile.
