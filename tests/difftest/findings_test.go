@@ -1,0 +1,177 @@
+package difftest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// finding is a minimised model from a difftest run: the smallest model that showed a bug,
+// kept as a regression case.
+type finding struct {
+	bug   string
+	model *Model
+}
+
+var (
+	x1  = Tensor{"x", nil}
+	t1  = Tensor{"t", nil}
+	u   = Ref{"u"}
+	mse = LossFn{"mse", Ref{"u"}, Ref{"y"}}
+)
+
+// dense1 is `dense n, act [-> out]`.
+func dense1(n int, act, out string) Layer { return Layer{Kind: "dense", Units: n, Act: act, Out: out} }
+
+func findings() []finding {
+	return []finding{
+		{"a constant term of a mini-batch loss was added once per worker when the batch is split (n ≥ 64)",
+			Build("ConstSplit", 64, func(b *Builder) {
+				b.Input(Tensor{"x", []int{2}})
+				b.Layer(dense1(1, "linear", "u"))
+				b.Target(Tensor{"y", []int{1}})
+				b.Loss(Bin{'+', mse, Num{1}}, "")
+			})},
+		{"a constant term of a point-set loss was counted more than once (2× or 3× when the points span several tiles)",
+			Build("ConstTiles", 3, func(b *Builder) {
+				b.Input(x1, t1)
+				b.Layer(dense1(1, "tanh", "u"))
+				b.Set("bd")
+				b.Loss(Bin{'+', SetMean{[]string{"bd"}, false, Sq{u}}, Num{1}}, "")
+			})},
+		{"a point-set model with one scalar input crashed Check (matvec of a scalar tangent)",
+			Build("OneInput", 4, func(b *Builder) {
+				b.Input(x1)
+				b.Layer(dense1(2, "tanh", ""))
+				b.Layer(dense1(1, "linear", "u"))
+				b.Set("bd")
+				b.Let("residual", "r", D{u, []string{"x", "x"}})
+				b.Loss(SetMean{[]string{"bd"}, false, Sq{Ref{"r"}}}, "")
+			})},
+		{"the derivative of a linear network is one number, and a let holding it was refused",
+			Build("LinearNet", 4, func(b *Builder) {
+				b.Input(x1, t1)
+				b.Layer(dense1(1, "linear", "u"))
+				b.Set("bd")
+				b.Let("residual", "r", D{u, []string{"x"}})
+				b.Loss(SetMean{[]string{"bd"}, false, Sq{Ref{"r"}}}, "")
+			})},
+		{"a mean over sets that are not next to each other (a + c of a, b, c), after a mean over a, generated code that does not compile",
+			Build("SetGap", 4, func(b *Builder) {
+				b.Input(x1, t1)
+				b.Layer(dense1(1, "tanh", "u"))
+				b.Set("a")
+				b.Set("b")
+				b.Set("c")
+				b.Loss(Bin{'+', SetMean{[]string{"a"}, false, Sq{u}}, SetMean{[]string{"a", "c"}, false, D{u, []string{"x", "x"}}}}, "")
+			})},
+		{"a named dropout as the first layer renamed the input's node: Check crashed (no input or target d0)",
+			Build("DropoutFirst", 4, func(b *Builder) {
+				b.Input(Tensor{"x", []int{2}})
+				b.Layer(Layer{Kind: "dropout", Rate: 0.1, Out: "d0"})
+				b.Layer(dense1(1, "linear", "u"))
+				b.Target(Tensor{"y", []int{1}})
+				b.Loss(mse, "")
+			})},
+		{"the mean of a derivative of a linear network (one number, unbatched [1]) was refused as a loss that is not a scalar",
+			Build("LinearMean", 4, func(b *Builder) {
+				b.Input(x1, t1)
+				b.Layer(dense1(1, "linear", "u"))
+				b.Set("bd")
+				b.Loss(SetMean{[]string{"bd"}, false, Sq{D{u, []string{"x"}}}}, "")
+			})},
+		{"several inputs of a mini-batch model all read column 0 (NumInputs was the first input's size)",
+			Build("TwoInputs", 4, func(b *Builder) {
+				b.Input(Tensor{"a", nil}, Tensor{"b", nil})
+				b.Layer(dense1(1, "linear", "u"))
+				b.Target(Tensor{"y", []int{1}})
+				b.Loss(mse, "")
+			})},
+		{"a second target read the first target's columns",
+			Build("TwoTargets", 4, func(b *Builder) {
+				b.Input(Tensor{"x", []int{2}})
+				b.Layer(dense1(1, "linear", "u"))
+				b.Target(Tensor{"y", []int{1}}, Tensor{"y2", []int{1}})
+				b.Loss(Bin{'+', mse, LossFn{"mse", u, Ref{"y2"}}}, "")
+			})},
+		{"mean(e) inside a residual was computed per tile of points",
+			Build("MeanInResidual", 3, func(b *Builder) {
+				b.Input(x1, t1)
+				b.Layer(dense1(1, "tanh", "u"))
+				b.Set("bd")
+				b.Let("residual", "r", Bin{'-', D{u, []string{"t"}}, Mean{u}})
+				b.Loss(SetMean{[]string{"bd"}, false, Sq{Ref{"r"}}}, "mean in a residual")
+			})},
+		{"a mean nested in a mean was computed per tile, and the interpreter's gradient treated it as a constant",
+			Build("NestedMean", 3, func(b *Builder) {
+				b.Input(x1, t1)
+				b.Layer(dense1(1, "tanh", "u"))
+				b.Set("a")
+				b.Set("b")
+				b.Loss(SetMean{[]string{"a"}, false, Sq{Bin{'-', u, SetMean{[]string{"b"}, false, u}}}}, "mean nested in a mean")
+			})},
+		{"mean(left - right, e) was the union of the sets",
+			Build("SetDifference", 4, func(b *Builder) {
+				b.Input(x1, t1)
+				b.Layer(dense1(1, "tanh", "u"))
+				b.Set("a")
+				b.Set("b")
+				b.Loss(SetMean{[]string{"a", "b"}, true, Sq{u}}, "set difference")
+			})},
+		{"a third derivative through a let",
+			Build("Order3", 4, func(b *Builder) {
+				b.Input(x1, t1)
+				b.Layer(dense1(2, "tanh", ""))
+				b.Layer(dense1(1, "linear", "u"))
+				b.Set("bd")
+				b.Let("let", "uxx", D{u, []string{"x", "x"}})
+				b.Let("residual", "r", D{Ref{"uxx"}, []string{"x"}})
+				b.Loss(SetMean{[]string{"bd"}, false, Sq{Ref{"r"}}}, "order 3 through a let")
+			})},
+		{"a loss nonlinear in its means on a split batch",
+			Build("LogMSE", 64, func(b *Builder) {
+				b.Input(Tensor{"x", []int{2}})
+				b.Layer(dense1(1, "linear", "u"))
+				b.Target(Tensor{"y", []int{1}})
+				b.Loss(Fn{"log", Bin{'+', Num{1}, mse}}, "loss nonlinear in its means")
+			})},
+	}
+}
+
+// TestFindings runs the minimised models of past difftest findings: each must now be
+// refused with a positioned error (those outside the language) or agree everywhere.
+func TestFindings(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds generated models with go: skipped in -short mode")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var models []*Model
+	fs := findings()
+	for _, f := range fs {
+		models = append(models, f.model)
+	}
+	dir := t.TempDir()
+	cases, err := RunModels(Config{Seed: 1, Root: root, GoBin: goBin, Dir: dir}, models)
+	os.RemoveAll(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cases {
+		switch {
+		case len(c.Findings) > 0:
+			t.Errorf("%s:\n%s", fs[i].bug, Report(c, "minimised finding"))
+		case c.Refusal != "":
+			t.Logf("%s: %s refused: %s", fs[i].bug, c.M.Name, c.Refusal)
+		default:
+			t.Logf("%s: %s agrees", fs[i].bug, c.M.Name)
+		}
+	}
+}
