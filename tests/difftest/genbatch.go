@@ -227,7 +227,8 @@ func (g *gen) batchLoss(outside bool) []int {
 			}
 			e := g.elem(g.intn(1, 3), leaves)
 			if !g.batched(e) {
-				if g.chance(0.9) {
+				// The first term depends on the network: a loss that is a constant is refused.
+				if g.chance(0.9) || i == 0 {
 					e = Bin{'*', e, Ref{p.name}}
 				} else {
 					m.feature("loss: a constant term")

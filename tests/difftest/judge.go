@@ -75,6 +75,30 @@ func (c *Case) vec(check string, got, want []float64, rtol float64) {
 	}
 }
 
+// grads compares two gradients to rtol relative to the largest component. A component is
+// a sum over the rows whose terms may cancel (a clipped cross-entropy's 1/p near the clip),
+// and two summation orders differ by about ε·Σ|terms|, which can be many times the
+// component itself; a wrong rule is off by far more than rtol of the largest one.
+func (c *Case) grads(check string, got, want []float64, rtol float64) {
+	if len(got) != len(want) {
+		c.fail(check, "length %d, want %d", len(got), len(want))
+		return
+	}
+	scale := 0.0
+	for _, w := range want {
+		if !math.IsNaN(w) && !math.IsInf(w, 0) {
+			scale = math.Max(scale, math.Abs(w))
+		}
+	}
+	for i := range got {
+		if !near(got[i], want[i], rtol, 1e3*scale, c.tol.Abs) { // 1e3·1e-3: the whole scale
+			c.fail(check, "component %d of %d: got %.17g, want %.17g (|diff| %.2g, largest component %.2g)",
+				i, len(got), got[i], want[i], math.Abs(got[i]-want[i]), scale)
+			return
+		}
+	}
+}
+
 func (c *Case) scalar(check string, got, want, rtol float64) {
 	if !near(got, want, rtol, 0, c.tol.Abs) {
 		c.fail(check, "got %.17g, want %.17g (rel. diff %.2g)", got, want, relDiff(got, want))
@@ -286,7 +310,7 @@ func (c *Case) evalCheck(label string, er EvalResult, inf, tr irOut, ref *RefRes
 	loss, gloss := math.Float64frombits(er.Loss), math.Float64frombits(er.GradLoss)
 	c.scalar("Loss vs interpreter "+label, loss, inf.Loss, c.tol.IR)
 	c.scalar("LossGrad's loss vs interpreter "+label, gloss, tr.Loss, c.tol.IR)
-	c.vec("Grads vs interpreter "+label, floats(er.Grads), tr.Grads, c.tol.IR)
+	c.grads("Grads vs interpreter "+label, floats(er.Grads), tr.Grads, c.tol.IR)
 	if er.LossPred != nil {
 		c.vec("Loss's outputs vs interpreter "+label, floats(er.LossPred), inf.Pred, c.tol.IR)
 		c.vec("LossGrad's outputs vs interpreter "+label, floats(er.GradPred), tr.Pred, c.tol.IR)
