@@ -11,7 +11,8 @@ import (
 	"testing"
 )
 
-const cancerCSV = "/work/shared/data/breast_cancer.csv"
+// cancerCSV is the real data file, in the shared data folder beside the project root.
+const cancerCSV = "../../shared/data/breast_cancer.csv"
 
 // realCancer returns the lines of the real data file, or skips the test.
 func realCancer(t *testing.T) []string {

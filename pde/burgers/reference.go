@@ -134,9 +134,8 @@ func LoadReference(path string) (xs, ts, u []float64, err error) {
 
 // FindDataFile looks for a file of the shared data folder (shared/data/SOURCES.md): in
 // $MLC_DATA if set, then in ../shared/data relative to the module root (the nearest
-// directory holding go.mod, walking up from the working directory), then in
-// /work/shared/data. It returns the first path that exists, or an error listing the places
-// tried. Tests use it to skip when the data are absent.
+// directory holding go.mod, walking up from the working directory). It returns the first
+// path that exists, or an error listing the places tried. Tests use it to skip when the data are absent.
 func FindDataFile(name string) (string, error) {
 	var dirs []string
 	if d := os.Getenv("MLC_DATA"); d != "" {
@@ -145,7 +144,6 @@ func FindDataFile(name string) (string, error) {
 	if root, err := moduleRoot(); err == nil {
 		dirs = append(dirs, filepath.Join(root, "..", "shared", "data"))
 	}
-	dirs = append(dirs, "/work/shared/data")
 	for _, d := range dirs {
 		p := filepath.Join(d, name)
 		if st, err := os.Stat(p); err == nil && !st.IsDir() {

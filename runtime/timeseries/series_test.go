@@ -171,10 +171,7 @@ func TestSeriesBetween(t *testing.T) {
 // TestReadSharedSeries reads every CSV layout in the shared data folder, checking the counts
 // SOURCES.md gives for them.
 func TestReadSharedSeries(t *testing.T) {
-	dir := filepath.Join("..", "..", "shared", "data", "solar_wind")
-	if _, err := os.Stat(dir); err != nil {
-		dir = "/work/shared/data/solar_wind"
-	}
+	dir := filepath.Join("..", "..", "..", "shared", "data", "solar_wind") // beside the project root
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("no shared data (%v): the layouts of the real files are not checked", err)
 	}
