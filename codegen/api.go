@@ -38,6 +38,7 @@ func (e *emitter) file(pkg string) {
 
 	f.Commentf("T is the element type of the model (dtype %s).", m.DType)
 	f.Type().Id("T").Op("=").Id("float" + e.bits)
+	e.constDecls()
 
 	out := m.Output
 	nInputs, nTargets := 0, 0

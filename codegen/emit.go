@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -67,6 +68,7 @@ func Emit(m *ir.Model, opt Options) ([]byte, error) {
 	e.f.HeaderComment(Header)
 	e.f.HeaderComment("source: " + e.source())
 	e.f.ImportAlias(RuntimePath, "mlrt")
+	e.nameConstants()
 	e.file(pkg)
 	e.localFuncs()
 	if e.workRows*e.maxBatch > 1<<28 {
@@ -150,6 +152,73 @@ type emitter struct {
 	uSize                     int // size of the unbatched scratch area
 	// funcs are the functions of ops the file defines itself (localFunc), by name.
 	funcs map[string]*localFunc
+	// consts are the model's named constants the code uses, by their .ml name.
+	consts map[string]*namedConst
+}
+
+// namedConst is a constant of the .ml file that generated code writes by name.
+type namedConst struct {
+	goName string
+	value  float64
+	pos    dsl.Pos
+}
+
+// nameConstants gives each named constant of the model's graphs its Go name: its .ml name,
+// prefixed with c if it is not lower-case, and with _c added while generated code or Go
+// claims it.
+func (e *emitter) nameConstants() {
+	e.consts = map[string]*namedConst{}
+	taken := map[string]bool{}
+	for _, p := range []*ir.Pass{e.m.Infer, e.m.Train} {
+		if p == nil {
+			continue
+		}
+		for _, n := range p.Graph.Nodes {
+			if n.Op != ir.OpConst || n.ConstName == "" || e.consts[n.ConstName] != nil || n.Value == 0 && math.Signbit(n.Value) {
+				continue
+			}
+			g := n.ConstName
+			if !unicode.IsLower(rune(g[0])) {
+				g = "c" + g // not exported, and apart from the file's exported names
+			}
+			for generatedNames[g] || goReserved[g] || taken[g] {
+				g += "_c"
+			}
+			taken[g] = true
+			e.consts[n.ConstName] = &namedConst{goName: g, value: n.Value, pos: n.Pos}
+		}
+	}
+}
+
+// constant is how generated code writes the constant n: by its name, or as a number.
+func (e *emitter) constant(n *ir.Node) jen.Code {
+	if c := e.consts[n.ConstName]; c != nil && n.Value == c.value {
+		return jen.Id(c.goName)
+	}
+	return lit(n.Value)
+}
+
+// constDecls declares the named constants the file uses, in name order.
+func (e *emitter) constDecls() {
+	var names []string
+	for name := range e.consts {
+		names = append(names, name)
+	}
+	if len(names) == 0 {
+		return
+	}
+	sort.Strings(names)
+	var defs []jen.Code
+	for _, name := range names {
+		c := e.consts[name]
+		d := jen.Id(c.goName).Op("=").Add(lit(c.value))
+		if c.pos.Line > 0 {
+			d.Comment(fmt.Sprintf("const %s, %s", name, e.loc(c.pos.Line)))
+		}
+		defs = append(defs, d)
+	}
+	e.f.Commentf("The named constants of %s.", e.source())
+	e.f.Const().Defs(defs...)
 }
 
 func rt(name string) *jen.Statement { return jen.Qual(RuntimePath, name) }

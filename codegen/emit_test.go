@@ -3,7 +3,12 @@ package codegen
 import (
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/mlc-go/mlc/ir"
 )
@@ -64,6 +69,54 @@ func TestLitKeepsNegativeZero(t *testing.T) {
 	for v, want := range map[float64]string{math.Copysign(0, -1): "T(math.Copysign(0, -1))", 0: "0.0", -2: "(-2.0)", 1e-7: "1e-07"} {
 		if got := fmt.Sprintf("%#v", lit(v)); got != want {
 			t.Errorf("lit(%v) = %s, want %s", v, got, want)
+		}
+	}
+}
+
+// TestGeneratedNamesComplete: every identifier the emitter writes by a fixed name is in
+// generatedNames, so that a named constant of the model is never shadowed by it.
+func TestGeneratedNamesComplete(t *testing.T) {
+	files, _ := filepath.Glob("*.go")
+	re := regexp.MustCompile(`jen\.Id\("([A-Za-z_][A-Za-z0-9_]*)"\)`)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+			if id := m[1]; unicode.IsLower(rune(id[0])) && !generatedNames[id] {
+				t.Errorf("%s writes the identifier %s, which generatedNames lacks", f, id)
+			}
+		}
+	}
+}
+
+// TestNamedConstants: a constant of the .ml file keeps its name in generated code, renamed
+// only where generated code, Go or an exported name would claim it (the differential
+// tester builds and runs models with such names).
+func TestNamedConstants(t *testing.T) {
+	src := `model K
+dtype float64
+input x[2]
+dense 2, tanh -> u
+target y[2]
+const nu = 0.5
+const T = 2
+const New = 3
+const f = 4
+const len = 5
+loss nu * mse(u, y) + T * mae(u, y) + New * mean(u) + f * mean(u * u) + len * mean(y * u)
+`
+	code, err := Generate("k.ml", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"nu  *= 0.5 ", "cT  *= 2.0 ", "cNew *= 3.0 ", "f_c *= 4.0 ", "len_c *= 5.0 "} {
+		if !regexp.MustCompile(`(?m)^\s*` + want).Match(code) {
+			t.Errorf("generated code lacks the constant %q", want)
 		}
 	}
 }

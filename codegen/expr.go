@@ -102,6 +102,9 @@ func (en *entry) describe(n *ir.Node) string {
 	d = func(n *ir.Node, top bool) string {
 		if !top && !en.plan.Fused[n.ID] {
 			if n.Op == ir.OpConst {
+				if n.ConstName != "" {
+					return n.ConstName
+				}
 				return strconv.FormatFloat(n.Value, 'g', -1, 64)
 			}
 			return en.local(n)
@@ -167,7 +170,7 @@ func (k *kernel) val2(n *ir.Node) jen.Code { c, _ := k.compute(n); return c }
 
 func (k *kernel) expr(n *ir.Node) (jen.Code, int) {
 	if n.Op == ir.OpConst {
-		return lit(n.Value), precAtom
+		return k.en.e.constant(n), precAtom
 	}
 	if k.en.plan.Fused[n.ID] {
 		return k.compute(n)

@@ -85,7 +85,7 @@ func (en *entry) shapeOp(n *ir.Node) {
 			for f := 0; f < max(a.Size(), 1); f++ {
 				switch {
 				case a.Op == ir.OpConst:
-					set(off+f, lit(a.Value), false)
+					set(off+f, en.e.constant(a), false)
 				case a.Op == ir.OpConstVec:
 					set(off+f, lit(a.Vec[f]), false)
 				case a.Batched && !en.row:

@@ -16,8 +16,8 @@ import (
 // rowEntry generates the inference pass for a single row: the same plan with the batch
 // loops gone, so one prediction costs its arithmetic and little else.
 func (e *emitter) rowEntry(plan *ir.Plan) jen.Code {
-	en := &entry{e: e, row: true, plan: plan, pass: e.m.Infer, names: map[int]string{}, used: map[string]bool{
-		"m": true, "xRows": true, "dstRows": true, "f": true, "j": true, "T": true, "i": true, "NumOutputs": true}}
+	en := &entry{e: e, row: true, plan: plan, pass: e.m.Infer, names: map[int]string{}, used: e.usedNames(
+		"m", "xRows", "dstRows", "f", "j", "T", "i", "NumOutputs")}
 	for _, n := range plan.Order {
 		en.node(n)
 	}
@@ -29,10 +29,9 @@ func (e *emitter) rowEntry(plan *ir.Plan) jen.Code {
 
 // newEntry starts a generated pass; the names the generated code uses itself are taken.
 func (e *emitter) newEntry(plan *ir.Plan, pass *ir.Pass) *entry {
-	return &entry{e: e, plan: plan, pass: pass, names: map[int]string{}, used: map[string]bool{
-		"m": true, "xRows": true, "yRows": true, "n": true, "total": true, "rng": true, "predRows": true, "dstRows": true, "row": true, "v": true, "gj": true, "xk": true, "i": true, "b": true, "f": true, "j": true, "k": true, "l": true,
-		"out": true, "w": true, "in0": true, "in1": true, "in2": true, "in3": true, "w0": true, "w1": true, "w2": true, "w3": true, "s": true, "r0": true,
-		"T": true, "MaxBatch": true, "PredictBatch": true, "NumInputs": true, "NumOutputs": true, "NumTargets": true}}
+	return &entry{e: e, plan: plan, pass: pass, names: map[int]string{}, used: e.usedNames(
+		"m", "xRows", "yRows", "n", "total", "rng", "predRows", "dstRows", "row", "v", "i", "b", "f", "j", "k", "l",
+		"out", "w", "s", "r0", "sums", "T", "MaxBatch", "PredictBatch", "NumInputs", "NumOutputs", "NumTargets")}
 }
 
 // markGrads picks the gradient nodes computed straight into their parameter's gradient.
@@ -58,7 +57,7 @@ func (en *entry) finishGrads() {
 		case en.tile:
 			en.add(jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Add(en.ref(g))).Block(dst.Clone().Index(jen.Id("i")).Op("+=").Id("v")))
 		case g.Op == ir.OpConst:
-			en.add(jen.For(jen.Id("i").Op(":=").Range().Add(dst)).Block(dst.Clone().Index(jen.Id("i")).Op("=").Add(lit(g.Value))))
+			en.add(jen.For(jen.Id("i").Op(":=").Range().Add(dst)).Block(dst.Clone().Index(jen.Id("i")).Op("=").Add(en.e.constant(g))))
 		default:
 			en.add(jen.Copy(dst, en.ref(g)))
 		}
@@ -171,7 +170,7 @@ func (en *entry) ref(n *ir.Node) *jen.Statement {
 		return jen.Id("m").Dot(exported(n.Param.Name))
 	}
 	if n.Op == ir.OpConst {
-		return jen.Id("T").Call(lit(n.Value))
+		return jen.Id("T").Call(en.e.constant(n))
 	}
 	name, ok := en.names[n.ID]
 	if !ok {
@@ -217,6 +216,34 @@ func (en *entry) comment(n *ir.Node, format string, args ...any) {
 		en.add(jen.Line())
 	}
 	en.add(jen.Comment(text))
+}
+
+// generatedNames are the identifiers generated code writes itself (jen.Id with a fixed name
+// in this package: locals, parameters, fields, types, package-level names). A named
+// constant that would take one is renamed, so no local can shadow it;
+// TestGeneratedNamesComplete keeps the list complete.
+var generatedNames = map[string]bool{}
+
+func init() {
+	for _, n := range strings.Fields(`b batches c dst dstRows f grads i j k l m mask minSplit n o out p params pred
+		predDst predIn predRows r0 rng row rowWork rows s scratch setHi setLo sums termNames tiles total v w
+		work worker x xRows y yRows T MaxBatch PredictBatch NumInputs NumOutputs NumTargets NumParams NumSets
+		NumTerms NumWorkers Model New Points`) {
+		generatedNames[n] = true
+	}
+}
+
+// usedNames is the set of names an entry starts with: the locals it writes itself and the
+// named constants', which its buffers must not shadow.
+func (e *emitter) usedNames(locals ...string) map[string]bool {
+	used := map[string]bool{}
+	for _, n := range locals {
+		used[n] = true
+	}
+	for _, c := range e.consts {
+		used[c.goName] = true
+	}
+	return used
 }
 
 // target is the Go name of the node about to be computed, chosen now so that the comment

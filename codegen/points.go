@@ -60,6 +60,7 @@ func (e *emitter) pointsFile(pkg string) {
 
 	f.Commentf("T is the element type of the model (dtype %s).", m.DType)
 	f.Type().Id("T").Op("=").Id("float" + e.bits)
+	e.constDecls()
 
 	tile := e.maxBatch
 	if !m.Settings.BatchGiven {

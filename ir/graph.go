@@ -34,7 +34,10 @@ type Node struct {
 	Vec     []float64 // OpConstVec
 	Param   *Param    // OpParam
 	Name    string    // model-given or derived name, for generated identifiers
-	Pos     dsl.Pos   // the .ml place this value comes from
+	// ConstName is, for an OpConst, the name of the .ml constant (or pi) it holds: generated
+	// code writes the name, not the number. Constants folded from it have none.
+	ConstName string
+	Pos       dsl.Pos // the .ml place this value comes from
 }
 
 // Size is the number of elements per sample.
@@ -107,6 +110,8 @@ func (g *Graph) key(n *Node) string {
 	switch n.Op {
 	case OpInput, OpTarget, OpParam:
 		b.WriteString("|" + n.Name)
+	case OpConst:
+		b.WriteString("|" + n.ConstName)
 	case OpDropMask:
 		g.seq++
 		fmt.Fprintf(&b, "|#%d", g.seq)
@@ -136,6 +141,12 @@ func internalf(format string, args ...any) {
 // Const returns the scalar constant v.
 func (g *Graph) Const(v float64) *Node {
 	return g.add(&Node{Op: OpConst, Value: v, Name: "const"})
+}
+
+// NamedConst returns the constant v that the model names name (const nu = …, or pi),
+// declared at pos.
+func (g *Graph) NamedConst(v float64, name string, pos dsl.Pos) *Node {
+	return g.add(&Node{Op: OpConst, Value: v, Name: name, ConstName: name, Pos: pos})
 }
 
 // Leaf makes an input, target or parameter node.

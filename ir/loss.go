@@ -281,10 +281,10 @@ func (e *lossLowerer) lower(x dsl.Expr) (*Node, bool) {
 			return n, true
 		}
 		if x.Name == "pi" {
-			return g.Const(math.Pi), true
+			return g.NamedConst(math.Pi, "pi", dsl.Pos{}), true
 		}
 		if b, ok := l.scope[x.Name]; ok && b.kind == "const" {
-			return g.Const(b.value), true
+			return g.NamedConst(b.value, x.Name, b.pos), true
 		}
 		if b, ok := l.scope[x.Name]; ok && b.kind == "points" {
 			l.errorf(x.Pos, "%s is a point set; use it as mean(%s, ...)", x.Name, x.Name)

@@ -36,6 +36,10 @@ import (
 // T is the element type of the model (dtype float32).
 type T = float32
 
+// The named constants of burgers.ml.
+const (
+	nu = 0.003183098861837907 // const nu, burgers.ml:11
+)
 const (
 	NumInputs  = 2 // x, t
 	NumOutputs = 1 // u[1]
@@ -1063,7 +1067,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	u_x_x := w.work[44*MaxBatch : 45*MaxBatch]
 	kernels.GemmNN32(1, 20, n, m.Dense9W, dense8_x_x, MaxBatch, u_x_x, MaxBatch, false)
 
-	// r = (u_t + u·u_x) - 0.003183098861837907·u_x_x (burgers.ml:16)
+	// r = (u_t + u·u_x) - nu·u_x_x (burgers.ml:16)
 	r := w.work[45*MaxBatch : 46*MaxBatch]
 	{
 		const f = 0
@@ -1073,7 +1077,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		r_u_x := u_x[f*MaxBatch:][:len(out)]
 		r_u_x_x := u_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = r_u_t[b] + r_u[b]*r_u_x[b] - 0.003183098861837907*r_u_x_x[b]
+			out[b] = r_u_t[b] + r_u[b]*r_u_x[b] - nu*r_u_x_x[b]
 		}
 	}
 
@@ -1814,7 +1818,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	u_x_x := w.work[7*MaxBatch : 8*MaxBatch]
 	kernels.GemmNN32(1, 20, n, m.Dense9W, dense8_x_x, MaxBatch, u_x_x, MaxBatch, false)
 
-	// r = (u_t + u·u_x) - 0.003183098861837907·u_x_x (burgers.ml:16)
+	// r = (u_t + u·u_x) - nu·u_x_x (burgers.ml:16)
 	r := w.work[8*MaxBatch : 9*MaxBatch]
 	{
 		const f = 0
@@ -1824,7 +1828,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		r_u_x := u_x[f*MaxBatch:][:len(out)]
 		r_u_x_x := u_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = r_u_t[b] + r_u[b]*r_u_x[b] - 0.003183098861837907*r_u_x_x[b]
+			out[b] = r_u_t[b] + r_u[b]*r_u_x[b] - nu*r_u_x_x[b]
 		}
 	}
 
@@ -1896,14 +1900,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_u_x_x = -d_r·0.003183098861837907
+	// d_u_x_x = -d_r·nu
 	d_u_x_x := w.work[12*MaxBatch : 13*MaxBatch]
 	{
 		const f = 0
 		out := d_u_x_x[f*MaxBatch:][:n]
 		r_d_r := d_r[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = -r_d_r[b] * 0.003183098861837907
+			out[b] = -r_d_r[b] * nu
 		}
 	}
 

@@ -68,6 +68,18 @@ func (g *gen) coef() Expr {
 func (g *gen) addConst() {
 	g.nconst++
 	name := fmt.Sprintf("c%d", g.nconst)
+	if g.chance(0.3) {
+		// A name generated code uses itself (a loop index, a parameter, a type, a Go
+		// name): generated code writes constants by name, and must not let it be shadowed.
+		risky := []string{"f", "n", "total", "row", "w", "m", "k", "j", "l", "r0", "i", "v", "sums", "out", "T", "len", "New", "nu"}
+		name = risky[g.r.IntN(len(risky))]
+		for _, c := range g.m.Consts {
+			if c.Name == name {
+				name = fmt.Sprintf("c%d", g.nconst)
+			}
+		}
+		g.m.feature("const with a name generated code uses")
+	}
 	var e Expr
 	switch g.r.IntN(4) {
 	case 0:
@@ -124,7 +136,7 @@ func constValue(e Expr, consts []Const) float64 {
 	panic("difftest: not a constant expression")
 }
 
-var activations = []string{"linear", "tanh", "sigmoid", "relu", "softplus", "sin"}
+var activations = []string{"linear", "tanh", "sigmoid", "relu", "softplus", "sin", "silu"}
 
 // addLayer appends l, computing its shapes, padding and parameters as the README says.
 func (g *gen) addLayer(l *Layer) *Layer {
@@ -224,7 +236,7 @@ func (g *gen) elem(depth int, leaves []Expr) Expr {
 		g.m.feature("loss fn neg")
 		return Neg{x}
 	}
-	f := g.pick("tanh", "sin", "cos", "abs", "sigmoid", "relu", "softplus")
+	f := g.pick("tanh", "sin", "cos", "abs", "sigmoid", "relu", "softplus", "silu")
 	g.m.feature("loss fn %s", f)
 	return Fn{f, x}
 }

@@ -21,7 +21,7 @@ func (g *gen) pointsModel(outside bool) {
 		groups = slices.Repeat([]int{1}, len(m.Inputs))
 	}
 	m.feature("point inputs: %d", len(m.Inputs))
-	smooth := []string{"tanh", "tanh", "sin", "sigmoid", "softplus", "linear"}
+	smooth := []string{"tanh", "tanh", "sin", "sigmoid", "softplus", "silu", "linear"}
 	n := g.intn(1, 3)
 	for i := 0; i < n; i++ {
 		if g.chance(0.12) {

@@ -129,6 +129,10 @@ func (a jet) fn(name string) jet {
 		s := 1 / (1 + math.Exp(-x))
 		d := s * (1 - s)
 		return a.compose(softplus(x), s, d, d*(1-2*s))
+	case "silu": // x·σ(x)
+		s := 1 / (1 + math.Exp(-x))
+		d, u := s*(1-s), 1-2*s
+		return a.compose(x*s, s*(1+x*(1-s)), d*(2+x*u), d*(u*(3+x*u)-2*x*d))
 	case "relu":
 		if x > 0 {
 			return a.compose(x, 1, 0, 0)

@@ -30,6 +30,10 @@ import (
 // T is the element type of the model (dtype float64).
 type T = float64
 
+// The named constants of pinn.ml.
+const (
+	nu = 0.003183098861837907 // const nu, pinn.ml:9
+)
 const (
 	NumInputs  = 2 // x, t
 	NumOutputs = 1 // u[1]
@@ -567,7 +571,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	u_x_t := w.work[26*MaxBatch : 27*MaxBatch]
 	kernels.GemmNN64(1, 5, n, m.Dense3W, dense2_x_t, MaxBatch, u_x_t, MaxBatch, false)
 
-	// r = ((u_t + u·u_x) - 0.003183098861837907·u_x_x) + 0.1·u_x_t (pinn.ml:12)
+	// r = ((u_t + u·u_x) - nu·u_x_x) + 0.1·u_x_t (pinn.ml:12)
 	r := w.work[48*MaxBatch : 49*MaxBatch]
 	{
 		const f = 0
@@ -578,7 +582,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		r_u_x_x := u_x_x[f*MaxBatch:][:len(out)]
 		r_u_x_t := u_x_t[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = r_u_t[b] + r_u[b]*r_u_x[b] - 0.003183098861837907*r_u_x_x[b] + 0.1*r_u_x_t[b]
+			out[b] = r_u_t[b] + r_u[b]*r_u_x[b] - nu*r_u_x_x[b] + 0.1*r_u_x_t[b]
 		}
 	}
 
@@ -933,7 +937,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	u_x_t := w.work[115*MaxBatch : 116*MaxBatch]
 	kernels.GemmNN64(1, 5, n, m.Dense3W, dense2_x_t, MaxBatch, u_x_t, MaxBatch, false)
 
-	// r = ((u_t + u·u_x) - 0.003183098861837907·u_x_x) + 0.1·u_x_t (pinn.ml:12)
+	// r = ((u_t + u·u_x) - nu·u_x_x) + 0.1·u_x_t (pinn.ml:12)
 	r := w.work[116*MaxBatch : 117*MaxBatch]
 	{
 		const f = 0
@@ -944,7 +948,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		r_u_x_x := u_x_x[f*MaxBatch:][:len(out)]
 		r_u_x_t := u_x_t[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = r_u_t[b] + r_u[b]*r_u_x[b] - 0.003183098861837907*r_u_x_x[b] + 0.1*r_u_x_t[b]
+			out[b] = r_u_t[b] + r_u[b]*r_u_x[b] - nu*r_u_x_x[b] + 0.1*r_u_x_t[b]
 		}
 	}
 
@@ -1118,14 +1122,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_u_x_x = -d_r·0.003183098861837907
+	// d_u_x_x = -d_r·nu
 	d_u_x_x := w.work[115*MaxBatch : 116*MaxBatch]
 	{
 		const f = 0
 		out := d_u_x_x[f*MaxBatch:][:n]
 		r_d_r_2 := d_r[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = -r_d_r_2[b] * 0.003183098861837907
+			out[b] = -r_d_r_2[b] * nu
 		}
 	}
 
