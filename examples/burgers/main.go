@@ -9,8 +9,8 @@
 // plain Latin hypercube; see README.md for what the difference does). The default schedule
 // is the one the .ml file gives: Adam (lr 1e-3) for 1000 steps, then L-BFGS.
 //
-//	go run ./examples/burgers                  # float64, Adam then L-BFGS, 115 s at most
-//	go run ./examples/burgers -dtype float32 -time 60
+//	go run ./examples/burgers                  # float64, Adam ×1000 then L-BFGS ×10000 (a step budget)
+//	go run ./examples/burgers -dtype float32 -time 60s
 package main
 
 import (
