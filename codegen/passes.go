@@ -5,11 +5,13 @@ package codegen
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 
 	"github.com/dave/jennifer/jen"
 
+	"github.com/mlc-go/mlc/dsl"
 	"github.com/mlc-go/mlc/ir"
 )
 
@@ -209,8 +211,8 @@ func (en *entry) declare(n *ir.Node, base string) string {
 
 func (en *entry) comment(n *ir.Node, format string, args ...any) {
 	text := fmt.Sprintf(format, args...)
-	if n.Pos.Line > 0 {
-		text += " (" + en.e.loc(n.Pos.Line) + ")"
+	if pos := sourcePos(n); pos.Line > 0 {
+		text += " (" + en.e.loc(pos.Line) + ")"
 	}
 	if len(en.body) > 0 {
 		en.add(jen.Line())
@@ -262,6 +264,9 @@ func (en *entry) target(n *ir.Node) string {
 func (en *entry) local(n *ir.Node) string {
 	if name, ok := en.names[n.ID]; ok {
 		return name
+	}
+	if n.Op == ir.OpConst && n.ConstName == "" {
+		return strconv.FormatFloat(n.Value, 'g', -1, 64)
 	}
 	return nodeName(n)
 }
@@ -360,4 +365,25 @@ func predictBatchFor(maxBatch, rows int, bits string) int {
 	}
 	b := predictBudget / (max(rows, 1) * size) / 64 * 64
 	return max(maxBatch, min(b, 1024))
+}
+
+// sourcePos is where in the .ml file a node comes from: its own position, or for a value a
+// derivative rule made (a slope, an adjoint), the nearest of its arguments'.
+func sourcePos(n *ir.Node) dsl.Pos {
+	seen := map[*ir.Node]bool{}
+	queue := []*ir.Node{n}
+	for len(queue) > 0 && len(seen) < 64 {
+		x := queue[0]
+		queue = queue[1:]
+		if x.Pos.Line > 0 {
+			return x.Pos
+		}
+		seen[x] = true
+		for _, a := range x.Args {
+			if !seen[a] {
+				queue = append(queue, a)
+			}
+		}
+	}
+	return dsl.Pos{}
 }

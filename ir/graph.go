@@ -311,6 +311,9 @@ func (g *Graph) Apply(op Op, name string, pos dsl.Pos, args ...*Node) (*Node, er
 			}
 			n.Shape = []int{total}
 			if folded := g.foldConcat(n); folded != nil {
+				if folded.Pos.Line == 0 {
+					folded.Pos = pos // where a folded constant vector first appears, for comments
+				}
 				return folded, nil
 			}
 		case OpSlice:

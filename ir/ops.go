@@ -291,7 +291,13 @@ func opTable() [numOps]OpInfo {
 			// An unbatched value does not depend on a sample's inputs.
 			Forward: func(*Graph, *Node, []*Node) *Node { return nil }},
 		OpMean: {Name: "mean", Kind: Reduction, Arity: 1,
-			Reverse: func(g *Graph, n, a *Node) []*Node { return []*Node{g.Spread(a, n.Args[0], n.Sets)} }},
+			Reverse: func(g *Graph, n, a *Node) []*Node {
+				s := g.Spread(a, n.Args[0], n.Sets)
+				if s.Pos.Line == 0 {
+					s.Pos = n.Pos // the mean it is the adjoint of
+				}
+				return []*Node{s}
+			}},
 		OpSpread: {Name: "spread", Kind: Reduction, Arity: 1,
 			Reverse: func(g *Graph, n, a *Node) []*Node { return []*Node{g.MeanOver(a, n.Sets, a.Name, n.Pos)} }},
 

@@ -575,7 +575,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	u_bd := w.work[2*MaxBatch : 3*MaxBatch]
 	copy(u_bd[:n], m.colUBd[r0:r0+n])
 
-	// basis = [0 1]
+	// basis = [0 1] (burgers.ml:7)
 	basis := w.scratch[0:2]
 	basis[0] = 0.0
 	basis[1] = 1.0
@@ -590,7 +590,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		dense1_z_t[j] = s
 	}
 
-	// dense1_slope = 1 - dense1·dense1
+	// dense1_slope = 1 - dense1·dense1 (burgers.ml:8)
 	dense1_slope := w.work[4*MaxBatch : 24*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_slope[f*MaxBatch:][:n]
@@ -615,7 +615,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	dense2_z_t := w.work[204*MaxBatch : 224*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense2W, dense1_t, MaxBatch, dense2_z_t, MaxBatch, false)
 
-	// dense2_slope = 1 - dense2·dense2
+	// dense2_slope = 1 - dense2·dense2 (burgers.ml:8)
 	dense2_slope := w.work[184*MaxBatch : 204*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_slope[f*MaxBatch:][:n]
@@ -640,7 +640,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	dense3_z_t := w.work[204*MaxBatch : 224*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense3W, dense2_t, MaxBatch, dense3_z_t, MaxBatch, false)
 
-	// dense3_slope = 1 - dense3·dense3
+	// dense3_slope = 1 - dense3·dense3 (burgers.ml:8)
 	dense3_slope := w.work[224*MaxBatch : 244*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_slope[f*MaxBatch:][:n]
@@ -665,7 +665,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	dense4_z_t := w.work[204*MaxBatch : 224*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense4W, dense3_t, MaxBatch, dense4_z_t, MaxBatch, false)
 
-	// dense4_slope = 1 - dense4·dense4
+	// dense4_slope = 1 - dense4·dense4 (burgers.ml:8)
 	dense4_slope := w.work[244*MaxBatch : 264*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_slope[f*MaxBatch:][:n]
@@ -690,7 +690,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	dense5_z_t := w.work[204*MaxBatch : 224*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense5W, dense4_t, MaxBatch, dense5_z_t, MaxBatch, false)
 
-	// dense5_slope = 1 - dense5·dense5
+	// dense5_slope = 1 - dense5·dense5 (burgers.ml:8)
 	dense5_slope := w.work[264*MaxBatch : 284*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_slope[f*MaxBatch:][:n]
@@ -715,7 +715,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	dense6_z_t := w.work[204*MaxBatch : 224*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense6W, dense5_t, MaxBatch, dense6_z_t, MaxBatch, false)
 
-	// dense6_slope = 1 - dense6·dense6
+	// dense6_slope = 1 - dense6·dense6 (burgers.ml:8)
 	dense6_slope := w.work[284*MaxBatch : 304*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_slope[f*MaxBatch:][:n]
@@ -740,7 +740,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	dense7_z_t := w.work[204*MaxBatch : 224*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense7W, dense6_t, MaxBatch, dense7_z_t, MaxBatch, false)
 
-	// dense7_slope = 1 - dense7·dense7
+	// dense7_slope = 1 - dense7·dense7 (burgers.ml:8)
 	dense7_slope := w.work[304*MaxBatch : 324*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_slope[f*MaxBatch:][:n]
@@ -765,7 +765,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	dense8_z_t := w.work[204*MaxBatch : 224*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense8W, dense7_t, MaxBatch, dense8_z_t, MaxBatch, false)
 
-	// dense8_slope = 1 - dense8·dense8
+	// dense8_slope = 1 - dense8·dense8 (burgers.ml:8)
 	dense8_slope := w.work[324*MaxBatch : 344*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_slope[f*MaxBatch:][:n]
@@ -790,7 +790,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	u_t := w.work[3*MaxBatch : 4*MaxBatch]
 	kernels.GemmNN64(1, 20, n, m.Dense9W, dense8_t, MaxBatch, u_t, MaxBatch, false)
 
-	// basis_2 = [1 0]
+	// basis_2 = [1 0] (burgers.ml:7)
 	basis_2 := w.scratch[22:24]
 	basis_2[0] = 1.0
 	basis_2[1] = 0.0
@@ -1246,7 +1246,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	u_bd := w.work[4*MaxBatch : 5*MaxBatch]
 	copy(u_bd[:n], m.colUBd[r0:r0+n])
 
-	// basis = [0 1]
+	// basis = [0 1] (burgers.ml:7)
 	basis := w.scratch[44:46]
 	basis[0] = 0.0
 	basis[1] = 1.0
@@ -1261,7 +1261,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		dense1_z_t[j] = s
 	}
 
-	// dense1_slope = 1 - dense1·dense1
+	// dense1_slope = 1 - dense1·dense1 (burgers.ml:8)
 	dense1_slope := w.work[184*MaxBatch : 204*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_slope[f*MaxBatch:][:n]
@@ -1286,7 +1286,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	dense2_z_t := w.work[224*MaxBatch : 244*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense2W, dense1_t, MaxBatch, dense2_z_t, MaxBatch, false)
 
-	// dense2_slope = 1 - dense2·dense2
+	// dense2_slope = 1 - dense2·dense2 (burgers.ml:8)
 	dense2_slope := w.work[244*MaxBatch : 264*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_slope[f*MaxBatch:][:n]
@@ -1311,7 +1311,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	dense3_z_t := w.work[284*MaxBatch : 304*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense3W, dense2_t, MaxBatch, dense3_z_t, MaxBatch, false)
 
-	// dense3_slope = 1 - dense3·dense3
+	// dense3_slope = 1 - dense3·dense3 (burgers.ml:8)
 	dense3_slope := w.work[304*MaxBatch : 324*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_slope[f*MaxBatch:][:n]
@@ -1336,7 +1336,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	dense4_z_t := w.work[344*MaxBatch : 364*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense4W, dense3_t, MaxBatch, dense4_z_t, MaxBatch, false)
 
-	// dense4_slope = 1 - dense4·dense4
+	// dense4_slope = 1 - dense4·dense4 (burgers.ml:8)
 	dense4_slope := w.work[364*MaxBatch : 384*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_slope[f*MaxBatch:][:n]
@@ -1361,7 +1361,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	dense5_z_t := w.work[404*MaxBatch : 424*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense5W, dense4_t, MaxBatch, dense5_z_t, MaxBatch, false)
 
-	// dense5_slope = 1 - dense5·dense5
+	// dense5_slope = 1 - dense5·dense5 (burgers.ml:8)
 	dense5_slope := w.work[424*MaxBatch : 444*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_slope[f*MaxBatch:][:n]
@@ -1386,7 +1386,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	dense6_z_t := w.work[464*MaxBatch : 484*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense6W, dense5_t, MaxBatch, dense6_z_t, MaxBatch, false)
 
-	// dense6_slope = 1 - dense6·dense6
+	// dense6_slope = 1 - dense6·dense6 (burgers.ml:8)
 	dense6_slope := w.work[484*MaxBatch : 504*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_slope[f*MaxBatch:][:n]
@@ -1411,7 +1411,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	dense7_z_t := w.work[524*MaxBatch : 544*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense7W, dense6_t, MaxBatch, dense7_z_t, MaxBatch, false)
 
-	// dense7_slope = 1 - dense7·dense7
+	// dense7_slope = 1 - dense7·dense7 (burgers.ml:8)
 	dense7_slope := w.work[544*MaxBatch : 564*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_slope[f*MaxBatch:][:n]
@@ -1436,7 +1436,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	dense8_z_t := w.work[584*MaxBatch : 604*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense8W, dense7_t, MaxBatch, dense8_z_t, MaxBatch, false)
 
-	// dense8_slope = 1 - dense8·dense8
+	// dense8_slope = 1 - dense8·dense8 (burgers.ml:8)
 	dense8_slope := w.work[604*MaxBatch : 624*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_slope[f*MaxBatch:][:n]
@@ -1461,7 +1461,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	u_t := w.work[5*MaxBatch : 6*MaxBatch]
 	kernels.GemmNN64(1, 20, n, m.Dense9W, dense8_t, MaxBatch, u_t, MaxBatch, false)
 
-	// basis_2 = [1 0]
+	// basis_2 = [1 0] (burgers.ml:7)
 	basis_2 := w.scratch[66:68]
 	basis_2[0] = 1.0
 	basis_2[1] = 0.0
@@ -1874,7 +1874,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// loss = loss_boundary + loss_r (burgers.ml:19)
 	loss := loss_boundary + loss_r
 
-	// d_r = 2·r·1/(n·1)
+	// d_r = 2·r·1/(n·1) (burgers.ml:19)
 	d_r := w.work[10*MaxBatch : 11*MaxBatch]
 	spread_each := 1.0 / T(m.rows)
 	{
@@ -1886,7 +1886,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// spread = const/(rows·1) on the rows of boundary, 0 elsewhere: the adjoint of the mean
+	// spread = 5/(rows·1) on the rows of boundary, 0 elsewhere: the adjoint of the mean (burgers.ml:18)
 	spread := w.work[11*MaxBatch : 12*MaxBatch]
 	spread_each_2 := 5.0 / T(m.rowsIn(1))
 	clear(spread)
@@ -1900,7 +1900,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_u_x_x = -d_r·nu
+	// d_u_x_x = -d_r·nu (burgers.ml:19)
 	d_u_x_x := w.work[12*MaxBatch : 13*MaxBatch]
 	{
 		const f = 0
@@ -2152,7 +2152,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_u_x = u·d_r
+	// d_u_x = u·d_r (burgers.ml:19)
 	d_u_x := w.work[13*MaxBatch : 14*MaxBatch]
 	{
 		const f = 0
@@ -2164,7 +2164,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_u = 2·sub·spread + u_x·d_r
+	// d_u = 2·sub·spread + u_x·d_r (burgers.ml:18)
 	d_u := w.work[14*MaxBatch : 15*MaxBatch]
 	{
 		const f = 0
@@ -2744,7 +2744,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense9_b = Σ over the batch of d_u
+	// d_dense9_b = Σ over the batch of d_u (burgers.ml:18)
 	d_dense9_b := w.grads[3020:3021]
 	{
 		const f = 0

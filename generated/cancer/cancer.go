@@ -516,7 +516,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 	loss := T(sum_loss / float64(total))
 
-	// d_bce = 1/(n·1)
+	// d_bce = 1/(n·1) (cancer.ml:15)
 	d_bce := w.work[126*MaxBatch : 127*MaxBatch]
 	d_bce_each := 1.0 / T(total)
 	{
@@ -527,7 +527,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense4_z = y·-d_bce + p·d_bce
+	// d_dense4_z = y·-d_bce + p·d_bce (cancer.ml:15)
 	d_dense4_z := w.work[127*MaxBatch : 128*MaxBatch]
 	{
 		const f = 0
@@ -540,7 +540,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense4_b = Σ over the batch of d_dense4_z
+	// d_dense4_b = Σ over the batch of d_dense4_z (cancer.ml:15)
 	d_dense4_b := w.grads[928:929]
 	{
 		const f = 0

@@ -647,7 +647,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 	loss := T(sum_loss / float64(total*720))
 
-	// d_xhat = 2·sub·1/(n·720)
+	// d_xhat = 2·sub·1/(n·720) (solarwind.ml:15)
 	d_xhat := w.work[0*MaxBatch : 720*MaxBatch]
 	d_sq_err_each := 1.0 / T(total*720)
 	for f := 0; f < 720; f++ {
@@ -658,7 +658,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_conv1d4_b = Σ over the batch of d_xhat
+	// d_conv1d4_b = Σ over the batch of d_xhat (solarwind.ml:15)
 	d_conv1d4_b := w.grads[3932:3935]
 	clear(d_conv1d4_b)
 	for f := 0; f < 720; f++ {

@@ -732,7 +732,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		kernels.BiasSigmoid64(u_sigmoid[f*MaxBatch:][:n], u[f*MaxBatch:], 0.0)
 	}
 
-	// d_u = 0.1/(n·3)·u_sigmoid·(1 + u·(1 - u_sigmoid)) + 2·sub·1/(n·3)
+	// d_u = 0.1/(n·3)·u_sigmoid·(1 + u·(1 - u_sigmoid)) + 2·sub·1/(n·3) (activations.ml:13)
 	d_u := w.work[54*MaxBatch : 57*MaxBatch]
 	spread_each := 0.1 / T(total*3)
 	d_sq_err_each := 1.0 / T(total*3)
@@ -746,7 +746,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense7_b = Σ over the batch of d_u
+	// d_dense7_b = Σ over the batch of d_u (activations.ml:13)
 	d_dense7_b := w.grads[136:139]
 	for f := 0; f < 3; f++ {
 		r_d_u := d_u[f*MaxBatch:][:n]

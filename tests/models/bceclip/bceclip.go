@@ -396,7 +396,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 	loss := T(sum_loss / float64(total*2))
 
-	// d_bce = -1/(n·2)
+	// d_bce = -1/(n·2) (bceclip.ml:8)
 	d_bce := w.work[20*MaxBatch : 22*MaxBatch]
 	d_bce_each := 1.0 / T(total*2)
 	for f := 0; f < 2; f++ {
@@ -406,7 +406,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense2_z = (-sub·d_bce/sub_2 + y·d_bce/p_clipped)·inrange(p)·sigmoid(dense2_z)
+	// d_dense2_z = (-sub·d_bce/sub_2 + y·d_bce/p_clipped)·inrange(p)·sigmoid(dense2_z) (bceclip.ml:8)
 	d_dense2_z := w.work[22*MaxBatch : 24*MaxBatch]
 	for f := 0; f < 2; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
@@ -422,7 +422,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense2_b = Σ over the batch of d_dense2_z
+	// d_dense2_b = Σ over the batch of d_dense2_z (bceclip.ml:8)
 	d_dense2_b := w.grads[21:23]
 	for f := 0; f < 2; f++ {
 		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]

@@ -391,7 +391,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 	loss := T(sum_loss / float64(total))
 
-	// d_bce = 1/(n·1)
+	// d_bce = 1/(n·1) (bcelogits.ml:9)
 	d_bce := w.work[22*MaxBatch : 23*MaxBatch]
 	d_bce_each := 1.0 / T(total)
 	{
@@ -402,7 +402,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense2_z = y·-d_bce + p·d_bce
+	// d_dense2_z = y·-d_bce + p·d_bce (bcelogits.ml:9)
 	d_dense2_z := w.work[24*MaxBatch : 25*MaxBatch]
 	{
 		const f = 0
@@ -415,7 +415,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense2_b = Σ over the batch of d_dense2_z
+	// d_dense2_b = Σ over the batch of d_dense2_z (bcelogits.ml:9)
 	d_dense2_b := w.grads[40:41]
 	{
 		const f = 0

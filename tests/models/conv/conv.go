@@ -610,7 +610,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// loss = loss_mse + 0.1·mae (conv.ml:12)
 	loss := loss_mse + 0.1*mae
 
-	// d_sq_err = sub·1/(n·6)
+	// d_sq_err = sub·1/(n·6) (conv.ml:12)
 	d_sq_err := w.work[183*MaxBatch : 189*MaxBatch]
 	d_sq_err_each := 1.0 / T(total*6)
 	for f := 0; f < 6; f++ {
@@ -621,7 +621,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_xhat = d_sq_err + (0.1/(n·6)·sign(sub) + d_sq_err)
+	// d_xhat = d_sq_err + (0.1/(n·6)·sign(sub) + d_sq_err) (conv.ml:12)
 	d_xhat := w.work[240*MaxBatch : 246*MaxBatch]
 	d_abs_err_each := 0.1 / T(total*6)
 	for f := 0; f < 6; f++ {
@@ -633,7 +633,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_conv1d4_b = Σ over the batch of d_xhat
+	// d_conv1d4_b = Σ over the batch of d_xhat (conv.ml:12)
 	d_conv1d4_b := w.grads[111:113]
 	clear(d_conv1d4_b)
 	for f := 0; f < 6; f++ {

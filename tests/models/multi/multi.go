@@ -608,7 +608,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// loss = ((loss_mse + loss_mae) + 0.1·mean) - 0.2·mean_2·0.5 (multi.ml:12)
 	loss := loss_mse + loss_mae + 0.1*mean - 0.2*mean_2*0.5
 
-	// d_w = b_2·0.1/(n·1) + 1/(n·1)·sign(sub_2)
+	// d_w = b_2·0.1/(n·1) + 1/(n·1)·sign(sub_2) (multi.ml:12)
 	d_w := w.work[11*MaxBatch : 12*MaxBatch]
 	spread_each := 0.1 / T(total)
 	d_abs_err_each := 1.0 / T(total)
@@ -622,7 +622,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense3_b = Σ over the batch of d_w
+	// d_dense3_b = Σ over the batch of d_w (multi.ml:12)
 	d_dense3_b := w.grads[44:45]
 	{
 		const f = 0
@@ -642,7 +642,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_u := w.work[2*MaxBatch : 4*MaxBatch]
 	kernels.GemmTN64(1, 2, n, m.Dense3W, d_w, MaxBatch, d_u, MaxBatch, false)
 
-	// d_u_2 = 2·sub·1/(n·2) + d_u
+	// d_u_2 = 2·sub·1/(n·2) + d_u (multi.ml:12)
 	d_u_2 := w.work[12*MaxBatch : 14*MaxBatch]
 	d_sq_err_each := 1.0 / T(total*2)
 	for f := 0; f < 2; f++ {
@@ -654,7 +654,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense2_b = Σ over the batch of d_u_2
+	// d_dense2_b = Σ over the batch of d_u_2 (multi.ml:12)
 	d_dense2_b := w.grads[40:42]
 	for f := 0; f < 2; f++ {
 		r_d_u_2 := d_u_2[f*MaxBatch:][:n]

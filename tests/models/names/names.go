@@ -529,7 +529,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// loss = (loss_mse + 0.1·mean) + 0.01·mean_2 (names.ml:11)
 	loss := loss_mse + 0.1*mean + 0.01*mean_2
 
-	// d_kernels = 2·sub·1/(n·2)
+	// d_kernels = 2·sub·1/(n·2) (names.ml:11)
 	d_kernels := w.work[3*MaxBatch : 5*MaxBatch]
 	d_sq_err_each := 1.0 / T(total*2)
 	for f := 0; f < 2; f++ {
@@ -540,7 +540,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense4_b = Σ over the batch of d_kernels
+	// d_dense4_b = Σ over the batch of d_kernels (names.ml:11)
 	d_dense4_b := w.grads[49:51]
 	for f := 0; f < 2; f++ {
 		r_d_kernels := d_kernels[f*MaxBatch:][:n]
@@ -589,7 +589,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_fmt := w.work[14*MaxBatch : 17*MaxBatch]
 	kernels.GemmTN64(3, 3, n, m.Dense3W, d_dense3_z, MaxBatch, d_fmt, MaxBatch, false)
 
-	// d_dense2_z = (0.01/(n·3) + d_fmt)·fmt_·(1 - fmt_)
+	// d_dense2_z = (0.01/(n·3) + d_fmt)·fmt_·(1 - fmt_) (names.ml:11)
 	d_dense2_z := w.work[21*MaxBatch : 24*MaxBatch]
 	spread_each := 0.01 / T(total*3)
 	for f := 0; f < 3; f++ {
@@ -601,7 +601,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense2_b = Σ over the batch of d_dense2_z
+	// d_dense2_b = Σ over the batch of d_dense2_z (names.ml:11)
 	d_dense2_b := w.grads[28:31]
 	for f := 0; f < 3; f++ {
 		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
@@ -620,7 +620,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_l := w.work[27*MaxBatch : 31*MaxBatch]
 	kernels.GemmTN64(3, 4, n, m.Dense2W, d_dense2_z, MaxBatch, d_l, MaxBatch, false)
 
-	// d_dense1_z = (0.1/(n·4) + d_l)·(1 - l_2·l_2)
+	// d_dense1_z = (0.1/(n·4) + d_l)·(1 - l_2·l_2) (names.ml:11)
 	d_dense1_z := w.work[31*MaxBatch : 35*MaxBatch]
 	spread_each_2 := 0.1 / T(total*4)
 	for f := 0; f < 4; f++ {
@@ -632,7 +632,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense1_b = Σ over the batch of d_dense1_z
+	// d_dense1_b = Σ over the batch of d_dense1_z (names.ml:11)
 	d_dense1_b := w.grads[12:16]
 	for f := 0; f < 4; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]

@@ -394,7 +394,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	u_bd := w.work[2*MaxBatch : 3*MaxBatch]
 	copy(u_bd[:n], m.colUBd[r0:r0+n])
 
-	// basis = [0 1]
+	// basis = [0 1] (pinn.ml:5)
 	basis := w.scratch[0:2]
 	basis[0] = 0.0
 	basis[1] = 1.0
@@ -409,7 +409,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		dense1_z_t[j] = s
 	}
 
-	// dense1_slope = 1 - dense1·dense1
+	// dense1_slope = 1 - dense1·dense1 (pinn.ml:6)
 	dense1_slope := w.work[21*MaxBatch : 27*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dense1_slope[f*MaxBatch:][:n]
@@ -459,7 +459,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	u_t := w.work[3*MaxBatch : 4*MaxBatch]
 	kernels.GemmNN64(1, 5, n, m.Dense3W, dense2_t, MaxBatch, u_t, MaxBatch, false)
 
-	// basis_2 = [1 0]
+	// basis_2 = [1 0] (pinn.ml:5)
 	basis_2 := w.scratch[8:10]
 	basis_2[0] = 1.0
 	basis_2[1] = 0.0
@@ -719,7 +719,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	u_bd := w.work[9*MaxBatch : 10*MaxBatch]
 	copy(u_bd[:n], m.colUBd[r0:r0+n])
 
-	// basis = [0 1]
+	// basis = [0 1] (pinn.ml:5)
 	basis := w.scratch[16:18]
 	basis[0] = 0.0
 	basis[1] = 1.0
@@ -734,7 +734,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		dense1_z_t[j] = s
 	}
 
-	// dense1_slope = 1 - dense1·dense1
+	// dense1_slope = 1 - dense1·dense1 (pinn.ml:6)
 	dense1_slope := w.work[21*MaxBatch : 27*MaxBatch]
 	for f := 0; f < 6; f++ {
 		out := dense1_slope[f*MaxBatch:][:n]
@@ -784,7 +784,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	u_t := w.work[0*MaxBatch : 1*MaxBatch]
 	kernels.GemmNN64(1, 5, n, m.Dense3W, dense2_t, MaxBatch, u_t, MaxBatch, false)
 
-	// basis_2 = [1 0]
+	// basis_2 = [1 0] (pinn.ml:5)
 	basis_2 := w.scratch[24:26]
 	basis_2[0] = 1.0
 	basis_2[1] = 0.0
@@ -1010,7 +1010,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// loss = (loss_boundary + loss_r) + loss_boundaryinterior (pinn.ml:13)
 	loss := loss_boundary + loss_r + loss_boundaryinterior
 
-	// spread = const/(rows·1) on the rows of interior, 0 elsewhere: the adjoint of the mean
+	// spread = 1/(rows·1) on the rows of interior, 0 elsewhere: the adjoint of the mean (pinn.ml:13)
 	spread := w.work[115*MaxBatch : 116*MaxBatch]
 	spread_each := 1.0 / T(m.rowsIn(2))
 	clear(spread)
@@ -1024,7 +1024,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_r = 2·r·spread
+	// d_r = 2·r·spread (pinn.ml:13)
 	d_r := w.work[9*MaxBatch : 10*MaxBatch]
 	{
 		const f = 0
@@ -1036,7 +1036,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// spread_2 = const/(rows·1) on the rows of boundary, 0 elsewhere: the adjoint of the mean
+	// spread_2 = 5/(rows·1) on the rows of boundary, 0 elsewhere: the adjoint of the mean (pinn.ml:13)
 	spread_2 := w.work[116*MaxBatch : 117*MaxBatch]
 	spread_each_2 := 5.0 / T(m.rowsIn(1))
 	clear(spread_2)
@@ -1050,7 +1050,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_u_x_t = d_r·0.1
+	// d_u_x_t = d_r·0.1 (pinn.ml:13)
 	d_u_x_t := w.work[115*MaxBatch : 116*MaxBatch]
 	{
 		const f = 0
@@ -1122,7 +1122,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_u_x_x = -d_r·nu
+	// d_u_x_x = -d_r·nu (pinn.ml:13)
 	d_u_x_x := w.work[115*MaxBatch : 116*MaxBatch]
 	{
 		const f = 0
@@ -1194,7 +1194,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_u_t = 2·u_t·0.5/(n·1) + d_r
+	// d_u_t = 2·u_t·0.5/(n·1) + d_r (pinn.ml:13)
 	d_u_t := w.work[104*MaxBatch : 105*MaxBatch]
 	spread_each_3 := 0.5 / T(m.rows)
 	{
@@ -1207,7 +1207,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_u_x = u·d_r
+	// d_u_x = u·d_r (pinn.ml:13)
 	d_u_x := w.work[115*MaxBatch : 116*MaxBatch]
 	{
 		const f = 0
@@ -1219,7 +1219,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_u = 2·sub·spread_2 + u_x·d_r
+	// d_u = 2·sub·spread_2 + u_x·d_r (pinn.ml:13)
 	d_u := w.work[71*MaxBatch : 72*MaxBatch]
 	{
 		const f = 0
@@ -1382,7 +1382,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense3_b = Σ over the batch of d_u
+	// d_dense3_b = Σ over the batch of d_u (pinn.ml:13)
 	d_dense3_b := w.grads[58:59]
 	{
 		const f = 0

@@ -441,7 +441,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// loss = (loss_mse + 0.5·mae) - 0.1·mean (regress.ml:9)
 	loss := loss_mse + 0.5*mae - 0.1*mean
 
-	// d_sq_err = sub·1/(n·2)
+	// d_sq_err = sub·1/(n·2) (regress.ml:9)
 	d_sq_err := w.work[21*MaxBatch : 23*MaxBatch]
 	d_sq_err_each := 1.0 / T(total*2)
 	for f := 0; f < 2; f++ {
@@ -452,7 +452,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_u = -0.1/(n·2) + (d_sq_err + (0.5/(n·2)·sign(sub) + d_sq_err))
+	// d_u = -0.1/(n·2) + (d_sq_err + (0.5/(n·2)·sign(sub) + d_sq_err)) (regress.ml:9)
 	d_u := w.work[27*MaxBatch : 29*MaxBatch]
 	spread_each := (-0.1) / T(total*2)
 	d_abs_err_each := 0.5 / T(total*2)
@@ -465,7 +465,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense2_b = Σ over the batch of d_u
+	// d_dense2_b = Σ over the batch of d_u (regress.ml:9)
 	d_dense2_b := w.grads[36:38]
 	for f := 0; f < 2; f++ {
 		r_d_u := d_u[f*MaxBatch:][:n]
