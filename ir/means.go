@@ -1,0 +1,214 @@
+package ir
+
+import "github.com/mlc-go/mlc/dsl"
+
+// Means: a loss is a weighted sum of means over rows or point sets, computed part by part
+// (the halves of a batch, the tiles of the points); the checks that keep it so, and its
+// split into the summed part and the constant.
+
+// setOperator returns the first operator other than '+' in a sum of point sets, or nil.
+func setOperator(x dsl.Expr) *dsl.Binary {
+	switch x := x.(type) {
+	case *dsl.Paren:
+		return setOperator(x.X)
+	case *dsl.Binary:
+		if x.Op != "+" {
+			return x
+		}
+		if bad := setOperator(x.X); bad != nil {
+			return bad
+		}
+		return setOperator(x.Y)
+	}
+	return nil
+}
+
+// notASet returns the first part of a sum of point sets that is not a name, or nil.
+func notASet(x dsl.Expr) dsl.Expr {
+	switch x := x.(type) {
+	case *dsl.Ident:
+		return nil
+	case *dsl.Paren:
+		return notASet(x.X)
+	case *dsl.Binary:
+		if bad := notASet(x.X); bad != nil {
+			return bad
+		}
+		return notASet(x.Y)
+	}
+	return x
+}
+
+func setNames(x dsl.Expr) []string {
+	switch x := x.(type) {
+	case *dsl.Ident:
+		return []string{x.Name}
+	case *dsl.Paren:
+		return setNames(x.X)
+	case *dsl.Binary:
+		return append(setNames(x.X), setNames(x.Y)...)
+	}
+	return nil
+}
+
+// meansAreSums checks what lets generated code compute a loss part by part (the halves of
+// a batch, the tiles of a point set) and add the parts: the loss is a weighted sum of means,
+// and no mean is used per sample (inside a residual, or inside another mean), where each
+// part would see the mean of its own rows only.
+func (l *lowerer) meansAreSums(g *Graph, loss *Node) bool {
+	meanIn := make([]*Node, len(g.Nodes)) // a mean that node i depends on
+	for _, n := range g.Nodes {
+		for _, a := range n.Args {
+			m := meanIn[a.ID]
+			if a.Op == OpMean {
+				m = a
+			}
+			if m == nil {
+				continue
+			}
+			if n.Batched {
+				l.errorf(m.Pos, "this mean is one number over all the rows it averages, but %s at %d:%d uses it per row; "+
+					"mlc computes a loss part by part over the rows, so a mean may only be a term of the loss (weighted by constants)", opText(n.Op), n.Pos.Line, n.Pos.Col)
+				return false
+			}
+			meanIn[n.ID] = m
+		}
+	}
+	if bad := nonlinearInMeans(loss); bad != nil {
+		pos := bad.Pos
+		if pos.Line == 0 {
+			pos = l.loss.Expr.ExprPos()
+		}
+		what := opText(bad.Op) + " of a mean"
+		switch bad.Op {
+		case OpMul:
+			what = "a product of two non-constant values"
+		case OpDiv:
+			what = "a division by a non-constant value"
+		}
+		l.errorf(pos, "the loss must be a weighted sum of means (mse, mae, binary_crossentropy, mean(...)) with constant weights, "+
+			"since mlc sums it part by part over the rows; found %s", what)
+		return false
+	}
+	return true
+}
+
+// opText is how an op is written in a .ml file, for messages.
+func opText(op Op) string {
+	switch op {
+	case OpAdd:
+		return "'+'"
+	case OpSub:
+		return "'-'"
+	case OpMul:
+		return "'*'"
+	case OpDiv:
+		return "'/'"
+	case OpNeg:
+		return "'-'"
+	}
+	return op.String() + "(...)"
+}
+
+// nonlinearInMeans returns the node where a scalar loss stops being a weighted sum of means
+// (then the sum of its values on the parts of a batch is not its value on the whole), or nil.
+func nonlinearInMeans(n *Node) *Node {
+	switch n.Op {
+	case OpMean, OpConst:
+		return nil
+	case OpAdd, OpSub:
+		if bad := nonlinearInMeans(n.Args[0]); bad != nil {
+			return bad
+		}
+		return nonlinearInMeans(n.Args[1])
+	case OpNeg:
+		return nonlinearInMeans(n.Args[0])
+	case OpMul:
+		if n.Args[0].Op == OpConst {
+			return nonlinearInMeans(n.Args[1])
+		}
+		if n.Args[1].Op == OpConst {
+			return nonlinearInMeans(n.Args[0])
+		}
+	case OpDiv:
+		if n.Args[1].Op == OpConst {
+			return nonlinearInMeans(n.Args[0])
+		}
+	}
+	return n
+}
+
+// splitConst writes a loss that is a weighted sum of means (see nonlinearInMeans) as the
+// sum of its means and its constant part, which a sum over parts of the rows would count
+// once per part. A loss without a constant term is returned as it is; a constant loss
+// gives a nil node.
+func splitConst(g *Graph, n *Node) (*Node, float64) {
+	if !hasConstTerm(n) {
+		return n, 0
+	}
+	switch n.Op {
+	case OpConst:
+		return nil, n.Value
+	case OpAdd, OpSub:
+		a, ca := splitConst(g, n.Args[0])
+		b, cb := splitConst(g, n.Args[1])
+		if n.Op == OpSub {
+			cb = -cb
+		}
+		switch {
+		case a == nil && b == nil:
+			return nil, ca + cb
+		case b == nil:
+			return a, ca + cb
+		case a == nil && n.Op == OpSub:
+			return g.neg(b), ca + cb
+		case a == nil:
+			return b, ca + cb
+		}
+		return g.must(n.Op, n.Name, n.Pos, a, b), ca + cb
+	case OpNeg:
+		a, c := splitConst(g, n.Args[0])
+		if a != nil {
+			a = g.neg(a)
+		}
+		return a, -c
+	case OpMul:
+		k, x := n.Args[0], n.Args[1]
+		if k.Op != OpConst {
+			k, x = x, k
+		}
+		a, c := splitConst(g, x)
+		if a != nil {
+			a = g.must(OpMul, n.Name, n.Pos, k, a)
+		}
+		return a, k.Value * c
+	case OpDiv:
+		a, c := splitConst(g, n.Args[0])
+		if a != nil {
+			a = g.must(OpDiv, n.Name, n.Pos, a, n.Args[1])
+		}
+		return a, c / n.Args[1].Value
+	}
+	internalf("splitConst of %s", n.Op)
+	return nil, 0
+}
+
+// hasConstTerm reports whether a weighted sum of means has a constant term.
+func hasConstTerm(n *Node) bool {
+	switch n.Op {
+	case OpConst:
+		return true
+	case OpAdd, OpSub:
+		return hasConstTerm(n.Args[0]) || hasConstTerm(n.Args[1])
+	case OpNeg:
+		return hasConstTerm(n.Args[0])
+	case OpMul:
+		if n.Args[0].Op == OpConst {
+			return hasConstTerm(n.Args[1])
+		}
+		return hasConstTerm(n.Args[0])
+	case OpDiv:
+		return hasConstTerm(n.Args[0])
+	}
+	return false
+}
