@@ -147,6 +147,9 @@ func (e *emitter) paramFields() []jen.Code {
 		fields = append(fields, jen.Commentf("%s is %s of %s (%s): %s.", exported(p.Name), paramRole(p), p.Layer, e.loc(p.Pos.Line), shapeComment(p.Shape)))
 		fields = append(fields, jen.Id(exported(p.Name)).Index().Id("T"))
 	}
+	if len(e.m.Params) == 0 {
+		return fields
+	}
 	fields = append(fields, jen.Line(), jen.Comment("The gradient of the loss, in the same layout."))
 	names := make([]jen.Code, len(e.m.Params))
 	for i, p := range e.m.Params {

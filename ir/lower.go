@@ -216,6 +216,10 @@ func (l *lowerer) run() {
 	if len(l.errs) > 0 {
 		return
 	}
+	if l.m.NumParams == 0 {
+		l.errorf(l.layers[0].Pos, "the model has no parameters to train: none of its layers has weights")
+		return
+	}
 	last := l.specs[len(l.specs)-1]
 	l.m.Output = &Tensor{Name: "output", Shape: last.shape.out, Pos: last.stmt.Pos}
 	if last.stmt.Output != nil {
