@@ -472,7 +472,9 @@ func (l *lowerer) buildPass(training bool) *Pass {
 			l.errorf(s.Value.ExprPos(), "%s %s must be a value per point, found %s", s.Keyword, s.Name.Name, shapeStr(v))
 			return nil
 		}
-		v.Name = s.Name.Name
+		if Ops[v.Op].Kind != Leaf { // a let that is an input keeps the input's name
+			v.Name = s.Name.Name
+		}
 		values[s.Name.Name] = v
 	}
 	if l.loss == nil {
