@@ -71,7 +71,7 @@ func (g *gen) addConst() {
 	if g.chance(0.3) {
 		// A name generated code uses itself (a loop index, a parameter, a type, a Go
 		// name): generated code writes constants by name, and must not let it be shadowed.
-		risky := []string{"f", "n", "total", "row", "w", "m", "k", "j", "l", "r0", "i", "v", "sums", "out", "T", "len", "New", "nu"}
+		risky := []string{"f", "n", "total", "row", "m", "k", "j", "l", "r0", "i", "v", "sums", "out", "T", "len", "New", "nu"}
 		name = risky[g.r.IntN(len(risky))]
 		for _, c := range g.m.Consts {
 			if c.Name == name {
