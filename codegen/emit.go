@@ -111,18 +111,41 @@ func UsablePackage(pkg string) bool {
 }
 
 // checkConstants refuses constants the model's dtype cannot hold.
+// A constant the gradient folds (1/x at a constant x) may leave the range the lowering
+// checked; it is reported where the nearest value that uses it comes from.
 func checkConstants(m *ir.Model) error {
-	if m.DType != "float32" {
-		return nil
-	}
 	for _, p := range []*ir.Pass{m.Infer, m.Train} {
 		if p == nil {
 			continue
 		}
 		for _, n := range p.Graph.Nodes {
-			if n.Op == ir.OpConst && math.Abs(n.Value) > math.MaxFloat32 {
-				return dsl.ErrorList{{Pos: n.Pos, Msg: fmt.Sprintf("the constant %g does not fit in float32", n.Value)}}
+			if n.Op != ir.OpConst {
+				continue
 			}
+			msg := ""
+			switch {
+			case math.IsInf(n.Value, 0) || math.IsNaN(n.Value):
+				msg = fmt.Sprintf("the model computes the constant %v here (in its gradient or derivatives)", n.Value)
+			case m.DType == "float32" && math.Abs(n.Value) > math.MaxFloat32:
+				msg = fmt.Sprintf("the constant %g does not fit in float32", n.Value)
+			default:
+				continue
+			}
+			pos := n.Pos
+			for _, u := range p.Graph.Nodes {
+				if pos.Line > 0 {
+					break
+				}
+				for _, a := range u.Args {
+					if a == n {
+						pos = sourcePos(u)
+					}
+				}
+			}
+			if pos.Line == 0 {
+				pos = m.NamePos
+			}
+			return dsl.ErrorList{{Pos: pos, Msg: msg}}
 		}
 	}
 	return nil

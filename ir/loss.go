@@ -184,6 +184,10 @@ func (e *lossLowerer) lower(x dsl.Expr) (*Node, bool) {
 		case "*":
 			return e.apply(OpMul, x.OpPos, a, b)
 		case "/":
+			if b.IsConst(0) {
+				l.errorf(x.OpPos, "division by zero")
+				return nil, false
+			}
 			return e.apply(OpDiv, x.OpPos, a, b)
 		case "<", ">":
 			l.errorf(x.OpPos, "a comparison ('%s') has no place in a loss", x.Op)
