@@ -348,8 +348,53 @@ func lower(filename string, src []byte) (*ir.Model, error) {
 		return nil, dsl.ErrorList{{Pos: m.NamePos, Msg: fmt.Sprintf("the model's name, lower-cased, names the generated package, "+
 			"and %q cannot name a Go package that others import (a Go keyword, predeclared name or main); choose another name", pkg)}}
 	}
+	if err := checkGoNames(m); err != nil {
+		return nil, err
+	}
 	if err := checkConstants(m); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// checkGoNames refuses names of the model that the generated API would write as the same
+// Go identifier, or as none: a point set's field and type (a_b and aB both give AB; _ gives
+// nothing), and the columns of a set (its inputs and known values).
+func checkGoNames(m *ir.Model) error {
+	type named struct {
+		name string
+		pos  dsl.Pos
+	}
+	check := func(what string, list []named) error {
+		seen := map[string]named{}
+		for _, n := range list {
+			g := exported(n.name)
+			if g == "" {
+				return dsl.ErrorList{{Pos: n.pos, Msg: fmt.Sprintf("%s %q has no letter or digit to name it by in the generated Go code; choose another name", what, n.name)}}
+			}
+			if old, ok := seen[g]; ok {
+				return dsl.ErrorList{{Pos: n.pos, Msg: fmt.Sprintf("%s %s and %s (%d:%d) are both %s in the generated Go code; choose names that differ by more than '_' and case", what, n.name, old.name, old.pos.Line, old.pos.Col, g)}}
+			}
+			seen[g] = n
+		}
+		return nil
+	}
+	var sets, cols []named
+	for _, ps := range m.PointSets {
+		sets = append(sets, named{ps.Name, ps.Pos})
+	}
+	if len(m.PointSets) > 0 {
+		for _, in := range m.Inputs {
+			cols = append(cols, named{in.Name, in.Pos})
+		}
+		for _, ps := range m.PointSets {
+			for _, k := range ps.Known {
+				cols = append(cols, named{k.Name, k.Pos})
+			}
+		}
+	}
+	if err := check("point set", sets); err != nil {
+		return err
+	}
+	return check("column", cols)
 }
