@@ -369,8 +369,8 @@ func checkGoNames(m *ir.Model) error {
 		seen := map[string]named{}
 		for _, n := range list {
 			g := exported(n.name)
-			if g == "" {
-				return dsl.ErrorList{{Pos: n.pos, Msg: fmt.Sprintf("%s %q has no letter or digit to name it by in the generated Go code; choose another name", what, n.name)}}
+			if g == "" || !unicode.IsLetter(rune(g[0])) {
+				return dsl.ErrorList{{Pos: n.pos, Msg: fmt.Sprintf("%s %q names nothing in the generated Go code, which drops its '_' and needs a letter first (%q); choose another name", what, n.name, g)}}
 			}
 			if old, ok := seen[g]; ok {
 				return dsl.ErrorList{{Pos: n.pos, Msg: fmt.Sprintf("%s %s and %s (%d:%d) are both %s in the generated Go code; choose names that differ by more than '_' and case", what, n.name, old.name, old.pos.Line, old.pos.Col, g)}}
