@@ -144,8 +144,8 @@ func (e *emitter) paramFields() []jen.Code {
 		jen.Line(),
 	}
 	for _, p := range e.m.Params {
-		fields = append(fields, jen.Commentf("%s is %s of %s (%s): %s.", exported(p.Name), paramRole(p), p.Layer, e.loc(p.Pos.Line), shapeComment(p.Shape)))
-		fields = append(fields, jen.Id(exported(p.Name)).Index().Id("T"))
+		fields = append(fields, jen.Commentf("%s is %s of %s (%s): %s.", GoName(p.Name), paramRole(p), p.Layer, e.loc(p.Pos.Line), shapeComment(p.Shape)))
+		fields = append(fields, jen.Id(GoName(p.Name)).Index().Id("T"))
 	}
 	if len(e.m.Params) == 0 {
 		return fields
@@ -164,7 +164,7 @@ func (e *emitter) paramViews() []jen.Code {
 	for _, p := range e.m.Params {
 		lo, hi := p.Offset, p.Offset+p.Size()
 		body = append(body,
-			jen.Id("m").Dot(exported(p.Name)).Op("=").Id("m").Dot("params").Index(jen.Lit(lo).Op(":").Lit(hi).Op(":").Lit(hi)),
+			jen.Id("m").Dot(GoName(p.Name)).Op("=").Id("m").Dot("params").Index(jen.Lit(lo).Op(":").Lit(hi).Op(":").Lit(hi)),
 			jen.Id("m").Dot(gradName(p)).Op("=").Id("m").Dot("grads").Index(jen.Lit(lo).Op(":").Lit(hi).Op(":").Lit(hi)))
 	}
 	return body
@@ -264,9 +264,9 @@ func (e *emitter) commonMethods() {
 	var init []jen.Code
 	for _, p := range m.Params {
 		if p.Init == "zeros" {
-			init = append(init, rt("Zeros").Call(jen.Id("m").Dot(exported(p.Name))))
+			init = append(init, rt("Zeros").Call(jen.Id("m").Dot(GoName(p.Name))))
 		} else {
-			init = append(init, rt("GlorotUniform").Call(jen.Id("m").Dot(exported(p.Name)), jen.Lit(p.FanIn), jen.Lit(p.FanOut), jen.Id("rng")))
+			init = append(init, rt("GlorotUniform").Call(jen.Id("m").Dot(GoName(p.Name)), jen.Lit(p.FanIn), jen.Lit(p.FanOut), jen.Id("rng")))
 		}
 	}
 	f.Comment("Init sets the parameters as Keras does: Glorot-uniform kernels, zero biases.")

@@ -256,8 +256,9 @@ func (e *emitter) inputIndex(name string) int {
 	panic("mlc: internal error: no input " + name)
 }
 
-// exported turns dense1_W into Dense1W.
-func exported(name string) string {
+// GoName is the exported Go identifier generated code gives a .ml name (a parameter's
+// view, a point set's field and type, a column): dense1_W is Dense1W, u_bd is UBd.
+func GoName(name string) string {
 	var b strings.Builder
 	up := true
 	for _, r := range name {
@@ -274,7 +275,7 @@ func exported(name string) string {
 	return b.String()
 }
 
-func gradName(p *ir.Param) string { return exported(p.Name) + "Grad" }
+func gradName(p *ir.Param) string { return GoName(p.Name) + "Grad" }
 
 func (e *emitter) loc(line int) string { return fmt.Sprintf("%s:%d", e.source(), line) }
 
@@ -368,7 +369,7 @@ func checkGoNames(m *ir.Model) error {
 	check := func(what string, list []named) error {
 		seen := map[string]named{}
 		for _, n := range list {
-			g := exported(n.name)
+			g := GoName(n.name)
 			if g == "" || !unicode.IsLetter(rune(g[0])) {
 				return dsl.ErrorList{{Pos: n.pos, Msg: fmt.Sprintf("%s %q names nothing in the generated Go code, which drops its '_' and needs a letter first (%q); choose another name", what, n.name, g)}}
 			}

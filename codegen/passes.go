@@ -169,7 +169,7 @@ func (en *entry) fresh(name string) string {
 // ref is the storage of a materialized node: a local slice, a view, or a scalar.
 func (en *entry) ref(n *ir.Node) *jen.Statement {
 	if n.Op == ir.OpParam {
-		return jen.Id("m").Dot(exported(n.Param.Name))
+		return jen.Id("m").Dot(GoName(n.Param.Name))
 	}
 	if n.Op == ir.OpConst {
 		return jen.Id("T").Call(en.e.constant(n))
@@ -291,7 +291,7 @@ func (en *entry) column(n *ir.Node) *jen.Statement {
 	if en.predict {
 		return jen.Id("m").Dot("predIn").Index(jen.Lit(en.e.inputIndex(n.Name)))
 	}
-	return jen.Id("m").Dot("col" + exported(n.Name))
+	return jen.Id("m").Dot("col" + GoName(n.Name))
 }
 
 // rowRange is a range of rows of the current batch: statements declaring lo and hi.

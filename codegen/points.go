@@ -105,7 +105,7 @@ func (e *emitter) pointsFile(pkg string) {
 		jen.Id("rows").Int(),
 		jen.List(jen.Id("setLo"), jen.Id("setHi")).Index(jen.Id("NumSets")).Int())
 	for _, c := range e.columns() {
-		fields = append(fields, jen.Id("col"+exported(c)).Index().Id("T"))
+		fields = append(fields, jen.Id("col"+GoName(c)).Index().Id("T"))
 	}
 	fields = append(fields,
 		jen.Line(),
@@ -180,7 +180,7 @@ func nonNil(list []*ir.Node) []*ir.Node {
 	return out
 }
 
-func setType(ps *ir.PointSet) string { return exported(ps.Name) + "Points" }
+func setType(ps *ir.PointSet) string { return GoName(ps.Name) + "Points" }
 
 // pointTypes declares Points, the argument of SetPoints: a struct of columns per set.
 func (e *emitter) pointTypes() {
@@ -189,14 +189,14 @@ func (e *emitter) pointTypes() {
 	for _, ps := range e.m.PointSets {
 		var cols []jen.Code
 		for _, in := range e.m.Inputs {
-			cols = append(cols, jen.Id(exported(in.Name)))
+			cols = append(cols, jen.Id(GoName(in.Name)))
 		}
 		for _, k := range ps.Known {
-			cols = append(cols, jen.Id(exported(k.Name)))
+			cols = append(cols, jen.Id(GoName(k.Name)))
 		}
 		f.Commentf("%s are the points of the set %s (%s): one value per point in each column.", setType(ps), ps.Name, e.loc(ps.Pos.Line))
 		f.Type().Id(setType(ps)).Struct(jen.List(cols...).Index().Id("T"))
-		sets = append(sets, jen.Id(exported(ps.Name)).Id(setType(ps)))
+		sets = append(sets, jen.Id(GoName(ps.Name)).Id(setType(ps)))
 	}
 	f.Comment("Points holds every point set of the model.")
 	f.Type().Id("Points").Struct(sets...)
@@ -209,7 +209,7 @@ func (e *emitter) pointMethods() {
 	var body []jen.Code
 	body = append(body, jen.Id("rows").Op(":=").Lit(0))
 	for i, ps := range m.PointSets {
-		set := jen.Id("p").Dot(exported(ps.Name))
+		set := jen.Id("p").Dot(GoName(ps.Name))
 		first := m.Inputs[0].Name
 		body = append(body, jen.Id("m").Dot("setLo").Index(jen.Lit(i)).Op("=").Id("rows"))
 		var cols []string
@@ -220,18 +220,18 @@ func (e *emitter) pointMethods() {
 			cols = append(cols, k.Name)
 		}
 		for _, c := range cols {
-			body = append(body, jen.If(jen.Len(set.Clone().Dot(exported(c))).Op("!=").Len(set.Clone().Dot(exported(first)))).Block(
+			body = append(body, jen.If(jen.Len(set.Clone().Dot(GoName(c))).Op("!=").Len(set.Clone().Dot(GoName(first)))).Block(
 				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(fmt.Sprintf("%s: point set %s: column %s has %%d values, column %s has %%d", strings.ToLower(m.Name), ps.Name, c, first)),
-					jen.Len(set.Clone().Dot(exported(c))), jen.Len(set.Clone().Dot(exported(first)))))))
+					jen.Len(set.Clone().Dot(GoName(c))), jen.Len(set.Clone().Dot(GoName(first)))))))
 		}
-		body = append(body, jen.Id("rows").Op("+=").Len(set.Clone().Dot(exported(first))),
+		body = append(body, jen.Id("rows").Op("+=").Len(set.Clone().Dot(GoName(first))),
 			jen.Id("m").Dot("setHi").Index(jen.Lit(i)).Op("=").Id("rows"))
 	}
 	body = append(body, jen.If(jen.Id("rows").Op("==").Lit(0)).Block(
 		jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(strings.ToLower(m.Name)+": no points")))))
 	body = append(body, jen.Id("m").Dot("rows").Op("=").Id("rows"))
 	for _, c := range e.columns() {
-		col := jen.Id("m").Dot("col" + exported(c))
+		col := jen.Id("m").Dot("col" + GoName(c))
 		body = append(body, jen.Add(col).Op("=").Append(col.Clone().Index(jen.Op(":").Lit(0)), jen.Make(jen.Index().Id("T"), jen.Id("rows")).Op("...")))
 		for i, ps := range m.PointSets {
 			has := false
@@ -242,7 +242,7 @@ func (e *emitter) pointMethods() {
 				has = has || k.Name == c
 			}
 			if has {
-				body = append(body, jen.Copy(col.Clone().Index(jen.Id("m").Dot("setLo").Index(jen.Lit(i)).Op(":")), jen.Id("p").Dot(exported(ps.Name)).Dot(exported(c))))
+				body = append(body, jen.Copy(col.Clone().Index(jen.Id("m").Dot("setLo").Index(jen.Lit(i)).Op(":")), jen.Id("p").Dot(GoName(ps.Name)).Dot(GoName(c))))
 			}
 		}
 	}
@@ -331,7 +331,7 @@ func (e *emitter) fitSetup() {
 			case "lr":
 				d[jen.Id("LR")] = lit(v)
 			case "beta1", "beta2", "epsilon", "momentum":
-				d[jen.Id(exported(k))] = lit(v)
+				d[jen.Id(GoName(k))] = lit(v)
 			}
 		}
 		stages = append(stages, jen.Values(d))

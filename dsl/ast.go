@@ -240,3 +240,22 @@ func (l ErrorList) Err() error {
 	}
 	return l
 }
+
+// Walk calls visit for e and then, depth first in source order, for every expression
+// inside it (operands, call arguments).
+func Walk(e Expr, visit func(Expr)) {
+	visit(e)
+	switch e := e.(type) {
+	case *Paren:
+		Walk(e.X, visit)
+	case *Unary:
+		Walk(e.X, visit)
+	case *Binary:
+		Walk(e.X, visit)
+		Walk(e.Y, visit)
+	case *Call:
+		for _, a := range e.Args {
+			Walk(a.Value, visit)
+		}
+	}
+}

@@ -72,35 +72,20 @@ func (e *lossLowerer) terms(x dsl.Expr, loss *Node) ([]*Node, []string) {
 
 func (e *lossLowerer) termName(x dsl.Expr) string {
 	var residuals, sets, funcs []string
-	var walk func(x dsl.Expr)
-	walk = func(x dsl.Expr) {
+	dsl.Walk(x, func(x dsl.Expr) {
 		switch x := x.(type) {
 		case *dsl.Ident:
 			if b := e.l.scope[x.Name]; b != nil && b.kind == "residual" {
 				residuals = append(residuals, x.Name)
 			}
-		case *dsl.Paren:
-			walk(x.X)
-		case *dsl.Unary:
-			walk(x.X)
-		case *dsl.Binary:
-			walk(x.X)
-			walk(x.Y)
 		case *dsl.Call:
 			if x.Fun.Name == "mean" && len(x.Args) == 2 {
 				sets = append(sets, setNames(x.Args[0].Value)...)
-				walk(x.Args[1].Value)
-				return
-			}
-			if lossFuncs[x.Fun.Name] && x.Fun.Name != "d" {
+			} else if lossFuncs[x.Fun.Name] && x.Fun.Name != "d" {
 				funcs = append(funcs, x.Fun.Name)
 			}
-			for _, a := range x.Args {
-				walk(a.Value)
-			}
 		}
-	}
-	walk(x)
+	})
 	switch {
 	case len(residuals) == 1:
 		return residuals[0]

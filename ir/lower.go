@@ -246,23 +246,12 @@ func (l *lowerer) unusedLets() {
 		return
 	}
 	used := map[string]bool{}
-	var walk func(x dsl.Expr)
-	walk = func(x dsl.Expr) {
-		switch x := x.(type) {
-		case *dsl.Ident:
-			used[x.Name] = true
-		case *dsl.Paren:
-			walk(x.X)
-		case *dsl.Unary:
-			walk(x.X)
-		case *dsl.Binary:
-			walk(x.X)
-			walk(x.Y)
-		case *dsl.Call:
-			for _, a := range x.Args {
-				walk(a.Value)
+	walk := func(x dsl.Expr) {
+		dsl.Walk(x, func(x dsl.Expr) {
+			if id, ok := x.(*dsl.Ident); ok {
+				used[id.Name] = true
 			}
-		}
+		})
 	}
 	walk(l.loss.Expr)
 	for i := len(l.lets) - 1; i >= 0; i-- {

@@ -3,6 +3,8 @@ package difftest
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mlc-go/mlc/codegen"
 )
 
 // Request is what the driver program runs, one entry per model package m<i>: the
@@ -67,24 +69,6 @@ type EvalResult struct {
 	GradTerms []uint64 `json:"gterms,omitempty"`
 }
 
-// exported is how mlc names a Go identifier after a .ml name: dense1_W → Dense1W.
-func exported(name string) string {
-	var b strings.Builder
-	up := true
-	for _, r := range name {
-		if r == '_' {
-			up = true
-			continue
-		}
-		if up {
-			r = []rune(strings.ToUpper(string(r)))[0]
-			up = false
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
 // driverSource is the main package that runs every model of a round: one function per
 // model, started by index. It needs nothing of a model beyond its documented API.
 func driverSource(module string, cases []*Case) string {
@@ -105,10 +89,10 @@ func driverSource(module string, cases []*Case) string {
 		for i, s := range c.M.Sets {
 			cols := c.M.Inputs
 			for j, in := range cols {
-				set = append(set, fmt.Sprintf("p.%s.%s = conv[%s.T](c[%d][%d])", exported(s.Name), exported(in.Name), c.Pkg, i, j))
+				set = append(set, fmt.Sprintf("p.%s.%s = conv[%s.T](c[%d][%d])", codegen.GoName(s.Name), codegen.GoName(in.Name), c.Pkg, i, j))
 			}
 			for k, name := range s.Known {
-				set = append(set, fmt.Sprintf("p.%s.%s = conv[%s.T](c[%d][%d])", exported(s.Name), exported(name), c.Pkg, i, len(cols)+k))
+				set = append(set, fmt.Sprintf("p.%s.%s = conv[%s.T](c[%d][%d])", codegen.GoName(s.Name), codegen.GoName(name), c.Pkg, i, len(cols)+k))
 			}
 		}
 		for j := range c.M.Inputs {
