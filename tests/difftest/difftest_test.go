@@ -25,17 +25,7 @@ var (
 // TestDifferential generates, compiles, runs and judges random models; see the package
 // documentation for the flags of a longer run.
 func TestDifferential(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds generated models with go: skipped in -short mode")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command on PATH")
-	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
+	goBin, root := goAndRoot(t)
 	rounds := 3
 	if *flagDuration > 0 {
 		rounds = 1 << 30
@@ -107,4 +97,32 @@ func TestDifferential(t *testing.T) {
 		fmt.Fprintf(&seen, "  %-60s %s\n", k, first[k])
 	}
 	t.Logf("after %v:\n%s\nfirst seen:\n%s", time.Since(start).Round(time.Second), stats, seen.String())
+}
+
+// goAndRoot skips a test that builds generated models when it cannot (-short, no go
+// command), and returns the go command and the project root.
+func goAndRoot(t *testing.T) (goBin, root string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds generated models with go: skipped in -short mode")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH")
+	}
+	if root, err = filepath.Abs("../.."); err != nil {
+		t.Fatal(err)
+	}
+	return goBin, root
+}
+
+// runFixed builds, runs and judges hand-written models (seed 1).
+func runFixed(t *testing.T, models []*Model) []*Case {
+	t.Helper()
+	goBin, root := goAndRoot(t)
+	cases, err := RunModels(Config{Seed: 1, Root: root, GoBin: goBin, Dir: t.TempDir()}, models)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cases
 }

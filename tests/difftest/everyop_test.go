@@ -1,9 +1,6 @@
 package difftest
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -90,17 +87,7 @@ func everyOpModels() []*Model {
 // table, judged like the random ones (interpreter, reference, finite differences): the test
 // that each op's emitter computes what its row says.
 func TestEveryOpRuns(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds generated models with go: skipped in -short mode")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command on PATH")
-	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
+	goAndRoot(t) // skips where models cannot be built
 	models := everyOpModels()
 	used := map[ir.Op]bool{}
 	for _, m := range models {
@@ -129,12 +116,7 @@ func TestEveryOpRuns(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("no model of everyOpModels computes %s: add one that does", strings.Join(missing, ", "))
 	}
-	dir := t.TempDir()
-	cases, err := RunModels(Config{Seed: 1, Root: root, GoBin: goBin, Dir: dir}, models)
-	os.RemoveAll(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cases := runFixed(t, models)
 	for _, c := range cases {
 		if len(c.Findings) > 0 || c.Refusal != "" {
 			t.Errorf("%s", Report(c, "every op"))

@@ -1,9 +1,6 @@
 package difftest
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 )
 
@@ -142,28 +139,12 @@ func findings() []finding {
 // TestFindings runs the minimised models of past difftest findings: each must now be
 // refused with a positioned error (those outside the language) or agree everywhere.
 func TestFindings(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds generated models with go: skipped in -short mode")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command on PATH")
-	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var models []*Model
 	fs := findings()
 	for _, f := range fs {
 		models = append(models, f.model)
 	}
-	dir := t.TempDir()
-	cases, err := RunModels(Config{Seed: 1, Root: root, GoBin: goBin, Dir: dir}, models)
-	os.RemoveAll(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cases := runFixed(t, models)
 	for i, c := range cases {
 		switch {
 		case len(c.Findings) > 0:

@@ -54,12 +54,7 @@ func (c *Case) vec(check string, got, want []float64, rtol float64) {
 		c.fail(check, "length %d, want %d", len(got), len(want))
 		return
 	}
-	scale := 0.0
-	for _, w := range want {
-		if !math.IsNaN(w) && !math.IsInf(w, 0) {
-			scale = math.Max(scale, math.Abs(w))
-		}
-	}
+	scale := maxAbs(want)
 	bad, first := 0, -1
 	for i := range got {
 		if !near(got[i], want[i], rtol, scale, c.tol.Abs) {
@@ -84,12 +79,7 @@ func (c *Case) grads(check string, got, want []float64, rtol float64) {
 		c.fail(check, "length %d, want %d", len(got), len(want))
 		return
 	}
-	scale := 0.0
-	for _, w := range want {
-		if !math.IsNaN(w) && !math.IsInf(w, 0) {
-			scale = math.Max(scale, math.Abs(w))
-		}
-	}
+	scale := maxAbs(want)
 	for i := range got {
 		if !near(got[i], want[i], rtol, 1e3*scale, c.tol.Abs) { // 1e3·1e-3: the whole scale
 			c.fail(check, "component %d of %d: got %.17g, want %.17g (|diff| %.2g, largest component %.2g)",
@@ -97,6 +87,17 @@ func (c *Case) grads(check string, got, want []float64, rtol float64) {
 			return
 		}
 	}
+}
+
+// maxAbs is the largest finite |w|: the size of a vector, for tolerances.
+func maxAbs(want []float64) float64 {
+	m := 0.0
+	for _, w := range want {
+		if !math.IsNaN(w) && !math.IsInf(w, 0) {
+			m = math.Max(m, math.Abs(w))
+		}
+	}
+	return m
 }
 
 func (c *Case) scalar(check string, got, want, rtol float64) {
