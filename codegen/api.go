@@ -144,7 +144,15 @@ func (e *emitter) paramFields() []jen.Code {
 		jen.Line(),
 	}
 	for _, p := range e.m.Params {
-		fields = append(fields, jen.Commentf("%s is %s of %s (%s): %s.", GoName(p.Name), paramRole(p), p.Layer, e.loc(p.Pos.Line), shapeComment(p.Shape)))
+		if c := e.coefficient(p); c != nil {
+			what := "the coefficient " + c.Name
+			if c.Positive {
+				what = "the logarithm of the positive coefficient " + c.Name
+			}
+			fields = append(fields, jen.Commentf("%s is %s (%s).", GoName(p.Name), what, e.loc(p.Pos.Line)))
+		} else {
+			fields = append(fields, jen.Commentf("%s is %s of %s (%s): %s.", GoName(p.Name), paramRole(p), p.Layer, e.loc(p.Pos.Line), shapeComment(p.Shape)))
+		}
 		fields = append(fields, jen.Id(GoName(p.Name)).Index().Id("T"))
 	}
 	if len(e.m.Params) == 0 {
@@ -263,14 +271,70 @@ func (e *emitter) commonMethods() {
 
 	var init []jen.Code
 	for _, p := range m.Params {
-		if p.Init == "zeros" {
+		switch c := e.coefficient(p); {
+		case c != nil && c.Positive:
+			init = append(init, jen.Id("m").Dot(GoName(p.Name)).Index(jen.Lit(0)).Op("=").Qual("math", "Log").Call(lit(c.Init)).Comment(c.Name+" = "+fmt.Sprint(c.Init)))
+		case c != nil:
+			init = append(init, jen.Id("m").Dot(GoName(p.Name)).Index(jen.Lit(0)).Op("=").Add(lit(c.Init)))
+		case p.Init == "zeros":
 			init = append(init, rt("Zeros").Call(jen.Id("m").Dot(GoName(p.Name))))
-		} else {
+		default:
 			init = append(init, rt("GlorotUniform").Call(jen.Id("m").Dot(GoName(p.Name)), jen.Lit(p.FanIn), jen.Lit(p.FanOut), jen.Id("rng")))
 		}
 	}
-	f.Comment("Init sets the parameters as Keras does: Glorot-uniform kernels, zero biases.")
+	if len(m.Coefficients) > 0 {
+		f.Comment("Init sets the parameters as Keras does (Glorot-uniform kernels, zero biases) and the")
+		f.Comment("coefficients to the values the param statements start them at.")
+	} else {
+		f.Comment("Init sets the parameters as Keras does: Glorot-uniform kernels, zero biases.")
+	}
 	f.Func().Params(recv()).Id("Init").Params(jen.Id("rng").Op("*").Qual(RuntimePath, "RNG")).Block(init...)
+	f.Line()
+	e.coefficientMethods()
+	if names := m.OutputNames; len(names) > 1 {
+		vals := make([]jen.Code, len(names))
+		for i, n := range names {
+			vals[i] = jen.Lit(n)
+		}
+		f.Comment("OutputNames name the values Predict writes for each row, in their order.")
+		f.Func().Params(recv()).Id("OutputNames").Params().Index().String().Block(jen.Return(jen.Index().String().Values(vals...)))
+		f.Line()
+	}
+}
+
+// coefficient returns the coefficient whose parameter p is, or nil.
+func (e *emitter) coefficient(p *ir.Param) *ir.Coefficient {
+	for _, c := range e.m.Coefficients {
+		if c.Param == p {
+			return c
+		}
+	}
+	return nil
+}
+
+// coefficientMethods are CoefficientNames and Coefficients, for a model with param
+// statements: what training reports besides the loss.
+func (e *emitter) coefficientMethods() {
+	cs := e.m.Coefficients
+	if len(cs) == 0 {
+		return
+	}
+	f := e.f
+	names := make([]jen.Code, len(cs))
+	vals := make([]jen.Code, len(cs))
+	for i, c := range cs {
+		names[i] = jen.Lit(c.Name)
+		v := jen.Float64().Call(jen.Id("m").Dot(GoName(c.Param.Name)).Index(jen.Lit(0)))
+		if c.Positive {
+			v = jen.Qual("math", "Exp").Call(v)
+		}
+		vals[i] = v
+	}
+	f.Comment("CoefficientNames name the trainable coefficients of the param statements.")
+	f.Func().Params(recv()).Id("CoefficientNames").Params().Index().String().Block(jen.Return(jen.Index().String().Values(names...)))
+	f.Comment("Coefficients appends the coefficients' current values to dst, in the order of CoefficientNames.")
+	f.Func().Params(recv()).Id("Coefficients").Params(jen.Id("dst").Index().Float64()).Index().Float64().Block(
+		jen.Return(jen.Append(append([]jen.Code{jen.Id("dst")}, vals...)...)))
 	f.Line()
 }
 

@@ -397,5 +397,45 @@ func checkGoNames(m *ir.Model) error {
 	if err := check("point set", sets); err != nil {
 		return err
 	}
-	return check("column", cols)
+	if err := check("column", cols); err != nil {
+		return err
+	}
+	return checkCoefficientNames(m)
+}
+
+// modelMethods are the exported methods a generated Model may have: no coefficient's
+// field may take one of their names.
+var modelMethods = []string{"Close", "CoefficientNames", "Coefficients", "Grads", "Init", "Loss", "LossGrad",
+	"MaxBatch", "NumInputs", "NumOutputs", "NumTargets", "OutputNames", "Params", "Predict", "Rows", "SetPoints", "TermNames", "Terms"}
+
+// checkCoefficientNames refuses a param whose field in the generated Model (and its
+// gradient's, NAMEGrad) would be the name of a method or of another parameter's field.
+func checkCoefficientNames(m *ir.Model) error {
+	taken := map[string]string{}
+	for _, name := range modelMethods {
+		taken[name] = "the method " + name
+	}
+	isCoef := map[*ir.Param]bool{}
+	for _, c := range m.Coefficients {
+		isCoef[c.Param] = true
+	}
+	for _, p := range m.Params {
+		if !isCoef[p] {
+			taken[GoName(p.Name)] = "the parameter " + p.Name
+			taken[GoName(p.Name)+"Grad"] = "the gradient of " + p.Name
+		}
+	}
+	for _, c := range m.Coefficients {
+		g := GoName(c.Param.Name)
+		if g == "" || !unicode.IsLetter(rune(g[0])) {
+			return dsl.ErrorList{{Pos: c.Pos, Msg: fmt.Sprintf("param %q names nothing in the generated Go code, which drops its '_' and needs a letter first (%q); choose another name", c.Name, g)}}
+		}
+		for _, f := range []string{g, g + "Grad"} {
+			if old, ok := taken[f]; ok {
+				return dsl.ErrorList{{Pos: c.Pos, Msg: fmt.Sprintf("param %s would be the field %s of the generated Model, which is already %s; choose another name", c.Name, f, old)}}
+			}
+			taken[f] = "the coefficient " + c.Name
+		}
+	}
+	return nil
 }

@@ -35,8 +35,18 @@ func (e *emitter) pointsFile(pkg string) {
 		ins = append(ins, in.Name)
 	}
 	fmt.Fprintf(&doc, "\tinput  %s\n", strings.Join(ins, ", "))
+	for _, p := range m.Periodic {
+		fmt.Fprintf(&doc, "\tperiodic %s in [%v, %v], harmonics %d  # %s\n", p.Input, p.Lo, p.Hi, p.Harmonics, e.loc(p.Pos.Line))
+	}
 	for _, l := range m.Layers {
 		fmt.Fprintf(&doc, "\t%-9s %-22s # %s\n", l.Name, l.Desc, e.loc(l.Pos.Line))
+	}
+	for _, c := range m.Coefficients {
+		pos := ""
+		if c.Positive {
+			pos = ", positive"
+		}
+		fmt.Fprintf(&doc, "\tparam  %s = %v%s  # %s\n", c.Name, c.Init, pos, e.loc(c.Pos.Line))
 	}
 	fmt.Fprintf(&doc, "\toutput %s%s\n", m.Output.Name, shapeComment(m.Output.Shape))
 	for _, ps := range m.PointSets {
@@ -51,8 +61,8 @@ func (e *emitter) pointsFile(pkg string) {
 		fmt.Fprintf(&doc, ")  # %s\n", e.loc(ps.Pos.Line))
 	}
 	fmt.Fprintf(&doc, "\tloss terms: %s\n", strings.Join(m.TermNames, ", "))
-	doc.WriteString("\nThe input derivatives the loss uses are derived at build time (forward mode, twice for\n" +
-		"second order) and the gradient of the loss is the exact gradient through them.\n" +
+	doc.WriteString("\nThe input derivatives the loss uses are derived at build time (forward mode, once per\n" +
+		"order) and the gradient of the loss is the exact gradient through them.\n" +
 		"Parameters live in one flat vector (Params) with a named view per tensor; a dense\n" +
 		"kernel is stored [out][in], row-major. Tiles of MaxBatch points are batch-major:\n" +
 		"element f of point b is at f*MaxBatch + b.")

@@ -72,13 +72,33 @@ type ConstStmt struct {
 	Value Expr
 }
 
-// LayerStmt is a layer of the network: `KIND ARG, ARG, ... [-> NAME]`, for example
-// `dense 20, tanh -> h` or `conv1d 32, kernel = 10, padding = same, relu`.
+// LayerStmt is a layer of the network: `KIND ARG, ARG, ... [-> NAME, ...]`, for example
+// `dense 20, tanh -> h`, `dense 3 -> u, v, p` or `conv1d 32, kernel = 10, padding = same, relu`.
 type LayerStmt struct {
+	Pos  Pos
+	Kind *Ident
+	Args []*Arg
+	// Outputs name the layer's output: one name for all of it, or one per component.
+	// Empty when the output is not named.
+	Outputs []*Ident
+}
+
+// ParamStmt is `param NAME = EXPR [, positive]`: a trainable scalar (an unknown
+// coefficient) with its initial value.
+type ParamStmt struct {
+	Pos   Pos
+	Name  *Ident
+	Value Expr
+	Args  []*Arg
+}
+
+// PeriodicStmt is `periodic NAME in [LO, HI] [, harmonics = N]`: the input NAME is periodic
+// with period HI - LO, and the network sees it through cos and sin.
+type PeriodicStmt struct {
 	Pos    Pos
-	Kind   *Ident
+	Name   *Ident
+	Lo, Hi Expr
 	Args   []*Arg
-	Output *Ident // nil when the layer's output is not named
 }
 
 // RepeatStmt is `repeat N { STMTS }`.
@@ -122,8 +142,9 @@ type PointsStmt struct {
 	Known []*Ident
 }
 
-// LetStmt is `residual NAME = EXPR` or `let NAME = EXPR`: a named expression of the
-// network's outputs, for use in the loss.
+// LetStmt is `residual NAME = EXPR`, `let NAME = EXPR` or `output NAME = EXPR`: a named
+// expression of the network's outputs, for use in the loss; an output is also what the
+// model predicts.
 type LetStmt struct {
 	Pos     Pos
 	Keyword string
@@ -132,6 +153,8 @@ type LetStmt struct {
 }
 
 func (s *PointsStmt) StmtPos() Pos    { return s.Pos }
+func (s *ParamStmt) StmtPos() Pos     { return s.Pos }
+func (s *PeriodicStmt) StmtPos() Pos  { return s.Pos }
 func (s *LetStmt) StmtPos() Pos       { return s.Pos }
 func (s *ModelStmt) StmtPos() Pos     { return s.Pos }
 func (s *DTypeStmt) StmtPos() Pos     { return s.Pos }
@@ -189,6 +212,12 @@ type Unary struct {
 	X     Expr
 }
 
+// Named is `X as NAME`, a term of the loss given the name it is reported under.
+type Named struct {
+	X  Expr
+	As *Ident
+}
+
 // Paren is `(X)`; kept so positions and printing stay faithful.
 type Paren struct {
 	Lparen Pos
@@ -201,6 +230,7 @@ func (e *Call) ExprPos() Pos   { return e.Fun.Pos }
 func (e *Binary) ExprPos() Pos { return e.X.ExprPos() }
 func (e *Unary) ExprPos() Pos  { return e.OpPos }
 func (e *Paren) ExprPos() Pos  { return e.Lparen }
+func (e *Named) ExprPos() Pos  { return e.X.ExprPos() }
 
 // Error is one problem at one place.
 type Error struct {
@@ -247,6 +277,8 @@ func Walk(e Expr, visit func(Expr)) {
 	visit(e)
 	switch e := e.(type) {
 	case *Paren:
+		Walk(e.X, visit)
+	case *Named:
 		Walk(e.X, visit)
 	case *Unary:
 		Walk(e.X, visit)

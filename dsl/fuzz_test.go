@@ -106,6 +106,9 @@ func walkFile(f *dsl.File, check func(string, dsl.Pos)) {
 			expr(e.X)
 		case *dsl.Paren:
 			expr(e.X)
+		case *dsl.Named:
+			check("term name", e.As.Pos)
+			expr(e.X)
 		}
 	}
 	decls := func(ds []*dsl.Decl) {
@@ -140,8 +143,8 @@ func walkFile(f *dsl.File, check func(string, dsl.Pos)) {
 			case *dsl.LayerStmt:
 				check("layer kind", s.Kind.Pos)
 				args(s.Args)
-				if s.Output != nil {
-					check("layer output", s.Output.Pos)
+				for _, o := range s.Outputs {
+					check("layer output", o.Pos)
 				}
 			case *dsl.RepeatStmt:
 				expr(s.Count)
@@ -166,6 +169,15 @@ func walkFile(f *dsl.File, check func(string, dsl.Pos)) {
 			case *dsl.LetStmt:
 				check("let name", s.Name.Pos)
 				expr(s.Value)
+			case *dsl.ParamStmt:
+				check("param name", s.Name.Pos)
+				expr(s.Value)
+				args(s.Args)
+			case *dsl.PeriodicStmt:
+				check("periodic input", s.Name.Pos)
+				expr(s.Lo)
+				expr(s.Hi)
+				args(s.Args)
 			default:
 				check(fmt.Sprintf("unknown statement %T", s), dsl.Pos{})
 			}

@@ -203,7 +203,7 @@ func (p *parser) stmt() Stmt {
 		return s
 	case "loss":
 		p.next()
-		s := &LossStmt{t.pos, p.expr()}
+		s := &LossStmt{t.pos, p.lossExpr()}
 		p.endStmt()
 		return s
 	case "metric":
@@ -263,7 +263,39 @@ func (p *parser) stmt() Stmt {
 		p.next()
 		p.endStmt()
 		return s
-	case "residual", "let":
+	case "param":
+		p.next()
+		s := &ParamStmt{Pos: t.pos, Name: p.ident("the name of the coefficient")}
+		p.expect("=")
+		s.Value = p.expr()
+		if p.is(",") {
+			p.next()
+			s.Args = p.args()
+		}
+		p.endStmt()
+		return s
+	case "periodic":
+		p.next()
+		s := &PeriodicStmt{Pos: t.pos, Name: p.ident("an input name")}
+		if in := p.tok(); in.kind != tIdent || in.text != "in" {
+			p.expected("'in', as in periodic x in [0, 2*pi]")
+		}
+		p.next()
+		open := p.expect("[").pos
+		s.Lo = p.expr()
+		p.expect(",")
+		s.Hi = p.expr()
+		if !p.is("]") {
+			p.errorf(p.tok().pos, "expected ']' to close the interval opened at %d:%d, found %s", open.Line, open.Col, p.tok().describe())
+		}
+		p.next()
+		if p.is(",") {
+			p.next()
+			s.Args = p.args()
+		}
+		p.endStmt()
+		return s
+	case "residual", "let", "output":
 		p.next()
 		s := &LetStmt{Pos: t.pos, Keyword: t.text, Name: p.ident("a name")}
 		p.expect("=")
@@ -279,7 +311,13 @@ func (p *parser) stmt() Stmt {
 	}
 	if p.is("->") {
 		p.next()
-		s.Output = p.ident("a name for the layer's output")
+		for {
+			s.Outputs = append(s.Outputs, p.ident("a name for the layer's output"))
+			if !p.is(",") {
+				break
+			}
+			p.next()
+		}
 	} else if !p.atLayerEnd() {
 		p.expected("',', '->' or end of line")
 	}
@@ -397,6 +435,33 @@ func (p *parser) binaryOp() (string, bool) {
 }
 
 func (p *parser) expr() Expr { return p.binary(1) }
+
+// lossExpr parses a loss: terms joined by + and -, each optionally named, as in
+// `5 * mean(boundary, (u - u_bd)^2) as initial + mean(interior, r^2) as pde`.
+func (p *parser) lossExpr() Expr {
+	x := p.lossTerm()
+	for {
+		op, ok := p.binaryOp()
+		if !ok {
+			return x
+		}
+		t := p.next()
+		if op == "<" || op == ">" { // refused by Lower, which says why
+			x = &Binary{t.pos, op, x, p.binary(precedence["+"])}
+			continue
+		}
+		x = &Binary{t.pos, op, x, p.lossTerm()}
+	}
+}
+
+func (p *parser) lossTerm() Expr {
+	x := p.binary(precedence["*"])
+	if t := p.tok(); t.kind == tIdent && t.text == "as" {
+		p.next()
+		return &Named{X: x, As: p.ident("a name for the loss term")}
+	}
+	return x
+}
 
 func (p *parser) binary(minPrec int) Expr {
 	p.enter(p.tok().pos)

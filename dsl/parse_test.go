@@ -40,8 +40,13 @@ func dumpStmts(b *strings.Builder, stmts []dsl.Stmt, indent string) {
 			if len(s.Args) > 0 {
 				fmt.Fprintf(b, " %s", dumpArgs(s.Args))
 			}
-			if s.Output != nil {
-				fmt.Fprintf(b, " -> %s", s.Output.Name)
+			for i, o := range s.Outputs {
+				if i == 0 {
+					b.WriteString(" ->")
+				} else {
+					b.WriteString(",")
+				}
+				fmt.Fprintf(b, " %s", o.Name)
 			}
 		case *dsl.RepeatStmt:
 			fmt.Fprintf(b, "repeat %s {\n", dumpExpr(s.Count))
@@ -74,6 +79,16 @@ func dumpStmts(b *strings.Builder, stmts []dsl.Stmt, indent string) {
 			fmt.Fprintf(b, "points %s(%s; %s)", s.Name.Name, strings.Join(cols, ", "), strings.Join(known, ", "))
 		case *dsl.LetStmt:
 			fmt.Fprintf(b, "%s %s = %s", s.Keyword, s.Name.Name, dumpExpr(s.Value))
+		case *dsl.ParamStmt:
+			fmt.Fprintf(b, "param %s = %s", s.Name.Name, dumpExpr(s.Value))
+			if len(s.Args) > 0 {
+				fmt.Fprintf(b, ", %s", dumpArgs(s.Args))
+			}
+		case *dsl.PeriodicStmt:
+			fmt.Fprintf(b, "periodic %s in [%s, %s]", s.Name.Name, dumpExpr(s.Lo), dumpExpr(s.Hi))
+			if len(s.Args) > 0 {
+				fmt.Fprintf(b, ", %s", dumpArgs(s.Args))
+			}
 		default:
 			fmt.Fprintf(b, "?%T", s)
 		}
@@ -122,6 +137,8 @@ func dumpExpr(e dsl.Expr) string {
 		return "(" + e.Op + dumpExpr(e.X) + ")"
 	case *dsl.Paren:
 		return "(paren " + dumpExpr(e.X) + ")"
+	case *dsl.Named:
+		return "(" + dumpExpr(e.X) + " as " + e.As.Name + ")"
 	}
 	return fmt.Sprintf("?%T", e)
 }
@@ -146,6 +163,13 @@ func TestParseValid(t *testing.T) {
 		{"const pi arithmetic", "const w = 2 * pi / 3", "const w = ((2 * pi) / 3)\n"},
 		{"const exponent forms", "const a = 1e-3 + .5 + 2. + 1E+2", "const a = (((1e-3 + .5) + 2.) + 1E+2)\n"},
 		{"layer positional", "dense 20, tanh", "layer dense 20, tanh\n"},
+		{"layer output components", "dense 3 -> u, v, p", "layer dense 3 -> u, v, p\n"},
+		{"param", "param nu = 0.05, positive", "param nu = 0.05, positive\n"},
+		{"param plain", "param k = -1e-2", "param k = (-1e-2)\n"},
+		{"periodic", "periodic x in [0, 2*pi], harmonics = 2", "periodic x in [0, (2 * pi)], harmonics=2\n"},
+		{"output transform", "output u = x * n", "output u = (x * n)\n"},
+		{"named loss terms", "loss 5 * mean(b, u^2) as initial\n  + mean(i, r^2) as pde - mean(i, r)",
+			"loss ((((5 * mean(b, (u ^ 2))) as initial) + (mean(i, (r ^ 2)) as pde)) - mean(i, r))\n"},
 		{"layer without args", "flatten", "layer flatten\n"},
 		{"layer output only", "flatten -> f", "layer flatten -> f\n"},
 		{"layer named output", "dense 1, sigmoid -> p", "layer dense 1, sigmoid -> p\n"},
@@ -313,7 +337,7 @@ func TestParsePositions(t *testing.T) {
 		{"layer kind", layer.Kind.Pos, pos(4, 2)},
 		{"named arg name", layer.Args[1].Name.Pos, pos(4, 11)},
 		{"named arg value", layer.Args[1].Value.ExprPos(), pos(4, 17)},
-		{"layer output", layer.Output.Pos, pos(4, 25)},
+		{"layer output", layer.Outputs[0].Pos, pos(4, 25)},
 		{"loss", loss.Pos, pos(6, 1)},
 		{"binary expr (its left operand)", sum.ExprPos(), pos(6, 6)},
 		{"continued '+'", sum.OpPos, pos(7, 4)},

@@ -83,8 +83,11 @@ type Param struct {
 	Name   string // e.g. dense1_W
 	Shape  []int
 	Offset int
-	Init   string // "glorot_uniform" or "zeros"
-	FanIn  int
+	Init   string // "glorot_uniform", "zeros" or "value" (every element InitValue)
+	// InitValue is the starting value of a coefficient (Init "value"), as stored: the
+	// logarithm of the coefficient for a positive one.
+	InitValue float64
+	FanIn     int
 	FanOut int
 	Layer  string // the layer it belongs to, e.g. dense1
 	Pos    dsl.Pos

@@ -308,7 +308,7 @@ func (l *lowerer) layerSpecs(in []int) []*layerSpec {
 				kinds = append(kinds, name)
 			}
 			sort.Strings(kinds)
-			l.errorf(s.Kind.Pos, "unknown layer '%s'; expected %s", s.Kind.Name, orList(kinds))
+			l.errorf(s.Kind.Pos, "unknown statement or layer '%s'; the layers are %s%s", s.Kind.Name, orList(kinds), statementHint(s.Kind.Name))
 			return nil
 		}
 		counts[s.Kind.Name]++
@@ -335,7 +335,7 @@ func (l *lowerer) layerSpecs(in []int) []*layerSpec {
 			return nil
 		}
 		l.m.Layers = append(l.m.Layers, &Layer{Name: sp.name, Desc: s.Kind.Name + " " + strings.Join(shape.desc, ", "), Pos: s.Pos})
-		if s.Output != nil && !l.declare(s.Output, &binding{kind: "output", shape: shape.out, pos: s.Output.Pos}) {
+		if !l.layerOutputs(s, shape.out) {
 			return nil
 		}
 		specs = append(specs, sp)
@@ -387,4 +387,39 @@ func parseFloat(s string) (float64, bool) {
 	var v float64
 	_, err := fmt.Sscan(s, &v)
 	return v, err == nil && !math.IsNaN(v)
+}
+
+// layerOutputs declares the names of a layer's output: one name for all of it, or one per
+// component of a vector (`dense 3 -> u, v, p`).
+func (l *lowerer) layerOutputs(s *dsl.LayerStmt, out []int) bool {
+	outs := s.Outputs
+	if len(outs) == 1 {
+		return l.declare(outs[0], &binding{kind: "output", shape: out, pos: outs[0].Pos})
+	}
+	if len(outs) > 1 && (len(out) != 1 || out[0] != len(outs)) {
+		l.errorf(outs[0].Pos, "%s gives %s per point but %d names: give one name for all of it, or one per component of a vector",
+			s.Kind.Name, shapeText(out), len(outs))
+		return false
+	}
+	for _, o := range outs {
+		if !l.declare(o, &binding{kind: "output", shape: []int{1}, pos: o.Pos}) {
+			return false
+		}
+	}
+	return true
+}
+
+// statementHint points a word a physicist might try at the statement that does it.
+func statementHint(word string) string {
+	switch strings.ToLower(word) {
+	case "var", "variable", "trainable", "parameter", "coefficient", "unknown", "coef":
+		return " (a trainable coefficient is 'param NAME = VALUE')"
+	case "bc", "ic", "boundary", "domain", "geometry", "collocation":
+		return " (points where the loss is evaluated are 'points NAME(INPUTS; KNOWN VALUES)')"
+	case "equation", "pde", "ode":
+		return " (an equation is 'residual NAME = EXPR', with mean(SET, NAME^2) in the loss)"
+	case "outputs", "transform":
+		return " (an output transform is 'output NAME = EXPR')"
+	}
+	return ""
 }

@@ -30,6 +30,11 @@ func (e *lossLowerer) terms(x dsl.Expr, loss *Node) ([]*Node, []string) {
 		if p, ok := x.(*dsl.Paren); ok {
 			x = p.X
 		}
+		if _, ok := x.(*dsl.Named); ok {
+			parts = append(parts, x)
+			signs = append(signs, neg)
+			return
+		}
 		if b, ok := x.(*dsl.Binary); ok && (b.Op == "+" || b.Op == "-") {
 			split(b.X, neg)
 			split(b.Y, neg != (b.Op == "-"))
@@ -59,6 +64,10 @@ func (e *lossLowerer) terms(x dsl.Expr, loss *Node) ([]*Node, []string) {
 			n = e.g.must(OpNeg, "", p.ExprPos(), n)
 		}
 		name := e.termName(p)
+		if n, ok := p.(*dsl.Named); ok && used[name] {
+			e.l.errorf(n.As.Pos, "two loss terms are named %s", name)
+			return nil, nil
+		}
 		if name == "" || used[name] {
 			name = fmt.Sprintf("term%d", i+1)
 		}
@@ -71,6 +80,9 @@ func (e *lossLowerer) terms(x dsl.Expr, loss *Node) ([]*Node, []string) {
 }
 
 func (e *lossLowerer) termName(x dsl.Expr) string {
+	if n, ok := x.(*dsl.Named); ok {
+		return n.As.Name
+	}
 	var residuals, sets, funcs []string
 	dsl.Walk(x, func(x dsl.Expr) {
 		switch x := x.(type) {
@@ -129,6 +141,8 @@ func (e *lossLowerer) lower(x dsl.Expr) (*Node, bool) {
 		return g.Const(x.Value), true
 	case *dsl.Paren:
 		return e.expr(x.X)
+	case *dsl.Named:
+		return e.expr(x.X) // the name is the loss term's (see terms)
 	case *dsl.Ident:
 		if n, ok := e.values[x.Name]; ok {
 			return n, true
@@ -178,11 +192,7 @@ func (e *lossLowerer) lower(x dsl.Expr) (*Node, bool) {
 			l.errorf(x.OpPos, "a comparison ('%s') has no place in a loss", x.Op)
 			return nil, false
 		case "^":
-			if !b.IsConst(2) {
-				l.errorf(x.OpPos, "only ^2 is supported so far")
-				return nil, false
-			}
-			return e.apply(OpMul, x.OpPos, a, a)
+			return e.power(x, a, b)
 		}
 	case *dsl.Call:
 		return e.call(x)
@@ -226,8 +236,61 @@ var unaryFuncs map[string]Op
 
 var lossFuncs = map[string]bool{"binary_crossentropy": true, "mse": true, "mae": true, "mean": true, "d": true}
 
-// maxOrder is the highest input derivative the compiler derives.
-const maxOrder = 2
+// maxOrder is the highest input derivative the compiler derives. Each order is one more
+// forward-mode pass over the graph of the order below; the graphs share their common parts.
+const maxOrder = 4
+
+// maxPower bounds the integer exponent of u^n.
+const maxPower = 64
+
+// power lowers a^b for a constant integer b: repeated squaring (u^3 is u²·u), and 1/a^|b|
+// for a negative b. Other exponents are refused: a^b for a non-integer b is exp(b·log(a)),
+// which the user can write where a > 0.
+func (e *lossLowerer) power(x *dsl.Binary, a, b *Node) (*Node, bool) {
+	l, g := e.l, e.g
+	if b.Op != OpConst {
+		l.errorf(x.OpPos, "the exponent must be a constant integer (u^3); for a variable exponent write exp(p * log(u))")
+		return nil, false
+	}
+	n := b.Value
+	if n != math.Trunc(n) || math.Abs(n) > maxPower {
+		l.errorf(x.OpPos, "the exponent %v is not an integer from -%d to %d; for other powers write exp(p * log(u))", n, maxPower, maxPower)
+		return nil, false
+	}
+	if n == 0 {
+		return g.Const(1), true
+	}
+	if n == 1 {
+		return a, true
+	}
+	if n == -1 {
+		return e.apply(OpDiv, x.OpPos, g.Const(1), a)
+	}
+	if n < 0 {
+		p, ok := e.intPower(x.OpPos, a, int(-n))
+		if !ok {
+			return nil, false
+		}
+		return e.apply(OpDiv, x.OpPos, g.Const(1), p)
+	}
+	return e.intPower(x.OpPos, a, int(n))
+}
+
+// intPower is a^n for n ≥ 2 by repeated squaring, so u^2 is u·u.
+func (e *lossLowerer) intPower(pos dsl.Pos, a *Node, n int) (*Node, bool) {
+	if n == 1 {
+		return a, true
+	}
+	half, ok := e.intPower(pos, a, n/2)
+	if !ok {
+		return nil, false
+	}
+	sq, ok := e.apply(OpMul, pos, half, half)
+	if !ok || n%2 == 0 {
+		return sq, ok
+	}
+	return e.apply(OpMul, pos, sq, a)
+}
 
 // derivative lowers d(u, x) and d(u, x, y): the tangent pass, once per input named.
 func (e *lossLowerer) derivative(c *dsl.Call) (*Node, bool) {
@@ -285,13 +348,15 @@ func (e *lossLowerer) order(x dsl.Expr, visiting map[string]bool) int {
 	switch x := x.(type) {
 	case *dsl.Paren:
 		return e.order(x.X, visiting)
+	case *dsl.Named:
+		return e.order(x.X, visiting)
 	case *dsl.Unary:
 		return e.order(x.X, visiting)
 	case *dsl.Binary:
 		return max(e.order(x.X, visiting), e.order(x.Y, visiting))
 	case *dsl.Ident:
 		b := e.l.scope[x.Name]
-		if b == nil || b.kind != "residual" || visiting[x.Name] {
+		if b == nil || b.expr == nil || visiting[x.Name] {
 			return 0
 		}
 		visiting[x.Name] = true

@@ -38,6 +38,7 @@ type lowerer struct {
 	specs  []*layerSpec // the layers read, once
 	loss   *dsl.LossStmt
 	lets   []*dsl.LetStmt
+	outs   []*dsl.LetStmt // the output statements, also among lets
 	// layerLimit is set once the layers went past MaxLayers (reported once)
 	layerLimit bool
 }
@@ -170,9 +171,20 @@ func (l *lowerer) run() {
 		case *dsl.PointsStmt:
 			l.points(s)
 		case *dsl.LetStmt:
-			if l.declare(s.Name, &binding{kind: "residual", expr: s.Value, pos: s.Name.Pos}) {
-				l.lets = append(l.lets, s)
+			kind := "residual"
+			if s.Keyword == "output" {
+				kind = "output"
 			}
+			if l.declare(s.Name, &binding{kind: kind, expr: s.Value, pos: s.Name.Pos}) {
+				l.lets = append(l.lets, s)
+				if s.Keyword == "output" {
+					l.outs = append(l.outs, s)
+				}
+			}
+		case *dsl.ParamStmt:
+			l.coefficient(s)
+		case *dsl.PeriodicStmt:
+			l.periodic(s)
 		default:
 			internalf("unknown statement %T", s)
 		}
@@ -220,14 +232,24 @@ func (l *lowerer) run() {
 		l.errorf(l.layers[0].Pos, "the model has no parameters to train: none of its layers has weights")
 		return
 	}
+	l.coefficientParams()
 	last := l.specs[len(l.specs)-1]
 	l.m.Output = &Tensor{Name: "output", Shape: last.shape.out, Pos: last.stmt.Pos}
-	if last.stmt.Output != nil {
-		l.m.Output.Name = last.stmt.Output.Name
+	for _, o := range last.stmt.Outputs {
+		l.m.OutputNames = append(l.m.OutputNames, o.Name)
+	}
+	if len(l.m.OutputNames) > 0 {
+		l.m.Output.Name = joinNames(l.m.OutputNames)
 	}
 	l.m.Infer = l.buildPass(false)
 	if len(l.errs) > 0 {
 		return
+	}
+	if len(l.outs) > 0 {
+		l.m.Output = &Tensor{Name: joinNames(l.m.OutputNames), Shape: []int{l.m.Infer.Pred.Size()}, Pos: l.outs[0].Name.Pos}
+	}
+	if len(l.m.OutputNames) == 0 {
+		l.m.OutputNames = []string{l.m.Output.Name}
 	}
 	l.m.Train = l.buildPass(true)
 	if l.m.Train != nil && l.m.Train.Loss != nil {
@@ -256,11 +278,16 @@ func (l *lowerer) unusedLets() {
 	walk(l.loss.Expr)
 	for i := len(l.lets) - 1; i >= 0; i-- {
 		s := l.lets[i]
-		if !used[s.Name.Name] {
+		if !used[s.Name.Name] && s.Keyword != "output" {
 			l.errorf(s.Name.Pos, "%s %s is never used: the loss (or a later let) should use it", s.Keyword, s.Name.Name)
 			continue
 		}
 		walk(s.Value)
+	}
+	for _, c := range l.m.Coefficients {
+		if !used[c.Name] {
+			l.errorf(c.Pos, "param %s is never used: the loss (or a let or output) should use it, or it cannot be fitted", c.Name)
+		}
 	}
 }
 
@@ -310,8 +337,8 @@ func (l *lowerer) repeat(s *dsl.RepeatStmt) {
 			}
 			switch b := b.(type) {
 			case *dsl.LayerStmt:
-				if b.Output != nil && n > 1 {
-					l.errorf(b.Output.Pos, "a layer inside 'repeat %d' cannot name its output: the name would be bound %d times", n, n)
+				if len(b.Outputs) > 0 && n > 1 {
+					l.errorf(b.Outputs[0].Pos, "a layer inside 'repeat %d' cannot name its output: the name would be bound %d times", n, n)
 					return
 				}
 				l.layers = append(l.layers, b)
@@ -415,31 +442,44 @@ func (l *lowerer) buildPass(training bool) *Pass {
 	g := NewGraph()
 	pass := &Pass{Graph: g}
 	values := map[string]*Node{}
-	var cols []*Node
+	var cols, features []*Node
 	for _, t := range l.m.Inputs {
 		leaf := g.Leaf(OpInput, t.Name, t.Shape, true, t.Pos)
 		values[t.Name] = leaf
 		cols = append(cols, leaf)
+		features = append(features, l.features(g, leaf)...)
 	}
-	x := cols[0]
-	if len(cols) > 1 {
+	for _, c := range l.m.Coefficients {
+		v := g.ParamNode(c.Param)
+		if c.Positive {
+			v = g.must(OpExp, c.Name, c.Pos, v)
+		}
+		values[c.Name] = v
+	}
+	x := features[0]
+	if len(features) > 1 {
 		// Several inputs feed the first layer as one vector: [x; t].
-		x = g.must(OpConcat, strings.ToLower(l.m.Name)+"_in", l.m.Inputs[0].Pos, cols...)
+		x = g.must(OpConcat, strings.ToLower(l.m.Name)+"_in", l.m.Inputs[0].Pos, features...)
 	}
 	for _, sp := range l.specs {
 		param := func(i int) *Node { return g.ParamNode(sp.params[i]) }
 		x = sp.kind.build(g, sp, x, param, training)
-		if out := sp.stmt.Output; out != nil {
+		switch outs := sp.stmt.Outputs; {
+		case len(outs) == 1:
 			if Ops[x.Op].Kind != Leaf { // a dropout at inference is its input: keep the input's name
-				x.Name, x.Pos = out.Name, out.Pos
+				x.Name, x.Pos = outs[0].Name, outs[0].Pos
 			}
-			values[out.Name] = x
+			values[outs[0].Name] = x
+		case len(outs) > 1: // one name per component: u, v, p
+			for i, o := range outs {
+				values[o.Name] = g.Slice(x, i, 1, o.Name)
+			}
 		}
 	}
-	if Ops[x.Op].Kind != Leaf {
+	if Ops[x.Op].Kind != Leaf && len(l.specs[len(l.specs)-1].stmt.Outputs) <= 1 {
 		x.Name = l.m.Output.Name
 	}
-	pass.Pred = x
+	net := x
 	for _, t := range l.m.Targets {
 		values[t.Name] = g.Leaf(OpTarget, t.Name, t.Shape, true, t.Pos)
 	}
@@ -466,6 +506,13 @@ func (l *lowerer) buildPass(training bool) *Pass {
 		}
 		values[s.Name.Name] = v
 	}
+	var names []string
+	if pass.Pred, names = l.outputs(g, values, net); pass.Pred == nil {
+		return nil
+	}
+	if first && names != nil {
+		l.m.OutputNames = names
+	}
 	if l.loss == nil {
 		if first {
 			l.errorf(l.end(), "expected a 'loss' statement")
@@ -476,7 +523,6 @@ func (l *lowerer) buildPass(training bool) *Pass {
 	if !ok {
 		return nil
 	}
-	var names []string
 	pass.Terms, names = le.terms(l.loss.Expr, loss)
 	if first {
 		l.m.TermNames = names

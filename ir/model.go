@@ -13,7 +13,10 @@ type Model struct {
 
 	Inputs  []*Tensor
 	Targets []*Tensor
-	Output  *Tensor // the network's output, what Predict returns
+	Output  *Tensor // what Predict returns: the network's output, or the output statements
+	// OutputNames name the components of Output when they have names of their own
+	// (`dense 3 -> u, v, p`, or one `output` statement each); else it is Output's name.
+	OutputNames []string
 	Params  []*Param
 	Layers  []*Layer
 
@@ -33,6 +36,32 @@ type Model struct {
 	PointSets []*PointSet
 	// TermNames names the terms of the loss (its top-level sum), as Pass.Terms.
 	TermNames []string
+
+	// Coefficients are the trainable scalars of `param` statements (unknown coefficients of
+	// an inverse problem); each is also one of Params.
+	Coefficients []*Coefficient
+	// Periodic are the inputs of `periodic` statements: the network sees them only through
+	// cos and sin of their phase.
+	Periodic []*Periodic
+}
+
+// Coefficient is `param NAME = VALUE [, positive]`: a trainable scalar. A positive one is
+// stored as its logarithm (Param holds log(value)), so no step can make it negative.
+type Coefficient struct {
+	Name     string
+	Param    *Param
+	Init     float64 // the value it starts from
+	Positive bool
+	Pos      dsl.Pos
+}
+
+// Periodic is `periodic NAME in [LO, HI], harmonics = H`: the input NAME enters the network
+// as cos(k·2π(x−LO)/(HI−LO)) and sin(…) for k = 1…H, so the network is periodic in it.
+type Periodic struct {
+	Input     string
+	Lo, Hi    float64
+	Harmonics int
+	Pos       dsl.Pos
 }
 
 // PointSet is a named set of points: the input columns and the values known there.

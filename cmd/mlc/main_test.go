@@ -122,7 +122,7 @@ func TestCheckBad(t *testing.T) {
 		{"syntax", "model M\ninput x[3]\ndense 20 tanh\n",
 			[]string{":3:10: expected ',', '->' or end of line, found 'tanh'"}},
 		{"unknown layer", "model M\ninput x[3]\nfrobnicate 12\ntarget y[1]\nloss mse(output, y)\n",
-			[]string{":3:1: unknown layer 'frobnicate'; expected conv1d, dense or dropout"}},
+			[]string{":3:1: unknown statement or layer 'frobnicate'; the layers are conv1d, dense or dropout"}},
 		{"several", "model M\ninput x[0]\ndense 1 2\nloss (a\n",
 			[]string{
 				":2:9: expected a dimension (a positive integer), found '0'",
@@ -285,7 +285,7 @@ func TestBuildBadModelWritesNothing(t *testing.T) {
 	src := write(t, "bad.ml", "model M\ninput x[3]\nfrobnicate 12\n")
 	out := t.TempDir()
 	code, stdout, errOut := mlc(t, "build", "-o", out, src)
-	if code != 1 || stdout != "" || !strings.HasPrefix(errOut, src+":3:1: unknown layer 'frobnicate'") {
+	if code != 1 || stdout != "" || !strings.HasPrefix(errOut, src+":3:1: unknown statement or layer 'frobnicate'") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, errOut)
 	}
 	if entries, _ := os.ReadDir(out); len(entries) != 0 {

@@ -19,8 +19,8 @@ Package burgers is the model Burgers of burgers.ml, compiled by mlc.
 	points interior(x, t)  # burgers.ml:14
 	loss terms: boundary, r
 
-The input derivatives the loss uses are derived at build time (forward mode, twice for
-second order) and the gradient of the loss is the exact gradient through them.
+The input derivatives the loss uses are derived at build time (forward mode, once per
+order) and the gradient of the loss is the exact gradient through them.
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Tiles of MaxBatch points are batch-major:
 element f of point b is at f*MaxBatch + b.

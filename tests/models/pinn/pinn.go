@@ -13,8 +13,8 @@ Package pinn is the model PINN of pinn.ml, compiled by mlc.
 	points interior(x, t)  # pinn.ml:11
 	loss terms: boundary, r, boundary+interior
 
-The input derivatives the loss uses are derived at build time (forward mode, twice for
-second order) and the gradient of the loss is the exact gradient through them.
+The input derivatives the loss uses are derived at build time (forward mode, once per
+order) and the gradient of the loss is the exact gradient through them.
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Tiles of MaxBatch points are batch-major:
 element f of point b is at f*MaxBatch + b.
