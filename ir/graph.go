@@ -88,9 +88,9 @@ type Param struct {
 	// logarithm of the coefficient for a positive one.
 	InitValue float64
 	FanIn     int
-	FanOut int
-	Layer  string // the layer it belongs to, e.g. dense1
-	Pos    dsl.Pos
+	FanOut    int
+	Layer     string // the layer it belongs to, e.g. dense1
+	Pos       dsl.Pos
 }
 
 // Size is the number of values of p.

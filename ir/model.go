@@ -17,8 +17,8 @@ type Model struct {
 	// OutputNames name the components of Output when they have names of their own
 	// (`dense 3 -> u, v, p`, or one `output` statement each); else it is Output's name.
 	OutputNames []string
-	Params  []*Param
-	Layers  []*Layer
+	Params      []*Param
+	Layers      []*Layer
 
 	// NumParams is the length of the flat parameter vector.
 	NumParams int

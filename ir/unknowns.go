@@ -203,6 +203,5 @@ func knownIn(v *Node) *Node {
 	return walk(v)
 }
 
-
 // joinNames is "u, v, p".
 func joinNames(names []string) string { return strings.Join(names, ", ") }
