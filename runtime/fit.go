@@ -65,12 +65,15 @@ type FitConfig struct {
 
 // FitRecord is the state of a fit at one step.
 type FitRecord struct {
-	Step    int                `json:"step"`            // counting across stages, from 1
-	Stage   int                `json:"stage"`           // index into FitConfig.Stages (and FitHistory.Stops)
-	Seconds float64            `json:"seconds"`         // training time so far (excluding Observe)
-	Loss    float64            `json:"loss"`            // at the parameters the step started from (adam/sgd) or reached (lbfgs)
-	Terms   []float64          `json:"terms"`           // in the order of TermNames
-	Extra   map[string]float64 `json:"extra,omitempty"` // set by Observe
+	Step    int       `json:"step"`    // counting across stages, from 1
+	Stage   int       `json:"stage"`   // index into FitConfig.Stages (and FitHistory.Stops)
+	Seconds float64   `json:"seconds"` // training time so far (excluding Observe)
+	Loss    float64   `json:"loss"`    // at the parameters the step started from (adam/sgd) or reached (lbfgs)
+	Terms   []float64 `json:"terms"`   // in the order of TermNames
+	// Coefficients are the model's trainable coefficients (param statements), in the order
+	// of FitHistory.CoefficientNames; nil for a model without them.
+	Coefficients []float64          `json:"coefficients,omitempty"`
+	Extra        map[string]float64 `json:"extra,omitempty"` // set by Observe
 }
 
 // FitHistory is what Fit returns.
@@ -85,6 +88,8 @@ type FitHistory struct {
 	// FinalLoss is the loss at the parameters Fit leaves in the model (one Loss call at the
 	// end). After a divergence it is the last finite loss seen.
 	FinalLoss float64 `json:"final_loss"`
+	// CoefficientNames name FitRecord.Coefficients: the model's `param` statements.
+	CoefficientNames []string `json:"coefficient_names,omitempty"`
 }
 
 // Defaults and L-BFGS settings.
@@ -228,8 +233,10 @@ type fitter[T Float] struct {
 	clock  fitClock
 	p      *progress
 	terms  termStore
-	step   int     // global steps done
-	last   float64 // last finite loss seen
+	coefs  *coefReader // nil for a model without coefficients
+	cslab  termStore   // the records' coefficients
+	step   int         // global steps done
+	last   float64     // last finite loss seen
 }
 
 func newFitter[T Float](m FullBatch[T], cfg *FitConfig) *fitter[T] {
@@ -257,6 +264,14 @@ func newFitter[T Float](m FullBatch[T], cfg *FitConfig) *fitter[T] {
 		p:     newProgress(cfg.Out, cfg.Quiet, 0),
 		terms: termStore{width: len(names), slab: make([]float64, est*len(names))},
 		last:  math.NaN(),
+		coefs: newCoefReader(m),
+	}
+	if c := f.coefs; c != nil {
+		f.h.CoefficientNames = c.names
+		f.cslab = termStore{width: len(c.names), slab: make([]float64, est*len(c.names))}
+		if f.p != nil {
+			f.p.coefs = c
+		}
 	}
 	f.clock.start = fitNow()
 	return f
@@ -298,6 +313,13 @@ func (f *fitter[T]) record(stage int, loss float64, terms []float64) {
 	}
 	r.Stage, r.Seconds, r.Loss = stage, f.clock.seconds(), loss
 	copy(r.Terms, terms)
+	if c := f.coefs; c != nil {
+		if r.Coefficients == nil {
+			r.Coefficients = f.cslab.next()
+		}
+		c.vals = c.m.Coefficients(c.vals[:0])
+		copy(r.Coefficients, c.vals)
+	}
 	if f.cfg.Observe != nil {
 		t0 := fitNow()
 		f.cfg.Observe(r)

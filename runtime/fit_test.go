@@ -611,3 +611,36 @@ func TestFmtG(t *testing.T) {
 		}
 	}
 }
+
+// quadCoef is quad whose first parameter is reported as a trainable coefficient c = p[0].
+type quadCoef struct{ *quad }
+
+func (q quadCoef) CoefficientNames() []string { return []string{"c"} }
+func (q quadCoef) Coefficients(dst []float64) []float64 {
+	return append(dst, q.p[0])
+}
+
+func TestFitRecordsCoefficients(t *testing.T) {
+	q := quadCoef{newQuad(3)}
+	var out bytes.Buffer
+	h, err := Fit[float64](q, FitConfig{Stages: []Stage{{Optimizer: "adam", LR: 0.1, Steps: 20}}, Every: 5, Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.CoefficientNames) != 1 || h.CoefficientNames[0] != "c" {
+		t.Fatalf("CoefficientNames = %v", h.CoefficientNames)
+	}
+	// Every record holds the coefficients at which its loss was computed.
+	for _, r := range h.Records {
+		if len(r.Coefficients) != 1 {
+			t.Fatalf("record %d: coefficients %v", r.Step, r.Coefficients)
+		}
+	}
+	first, last := h.Records[0], h.Records[len(h.Records)-1]
+	if first.Coefficients[0] == last.Coefficients[0] {
+		t.Errorf("the coefficient did not move between records: %v", first.Coefficients[0])
+	}
+	if !strings.Contains(out.String(), "  c = ") {
+		t.Errorf("progress lines do not show the coefficient:\n%s", out.String())
+	}
+}

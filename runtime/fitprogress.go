@@ -33,7 +33,7 @@ func (p *progress) fitStep(opt string, k, steps int, loss float64, names []strin
 	}
 	p.drawn = now
 	b := append(p.buf[:0], '\r')
-	b = appendFit(b, opt, k, steps, loss, names, terms, secs)
+	b = p.appendFit(b, opt, k, steps, loss, names, terms, secs)
 	b = append(b, "\x1b[K"...)
 	p.buf = b
 	p.w.Write(b)
@@ -41,7 +41,7 @@ func (p *progress) fitStep(opt string, k, steps int, loss float64, names []strin
 
 // fitLine prints the progress line on a line of its own (plain output).
 func (p *progress) fitLine(opt string, k, steps int, loss float64, names []string, terms []float64, secs float64) {
-	b := appendFit(p.buf[:0], opt, k, steps, loss, names, terms, secs)
+	b := p.appendFit(p.buf[:0], opt, k, steps, loss, names, terms, secs)
 	b = append(b, '\n')
 	p.buf = b
 	p.w.Write(b)
@@ -53,7 +53,7 @@ func (p *progress) fitEnd(opt string, k, steps int, loss float64, names []string
 	if p.tty {
 		b = append(b, "\r\x1b[K"...)
 	}
-	b = appendFit(b, opt, k, steps, loss, names, terms, secs)
+	b = p.appendFit(b, opt, k, steps, loss, names, terms, secs)
 	b = append(b, "  ("...)
 	b = append(b, stop...)
 	b = append(b, ")\n"...)
@@ -62,7 +62,7 @@ func (p *progress) fitEnd(opt string, k, steps int, loss float64, names []string
 	p.drawn = time.Time{}
 }
 
-func appendFit(b []byte, opt string, k, steps int, loss float64, names []string, terms []float64, secs float64) []byte {
+func (p *progress) appendFit(b []byte, opt string, k, steps int, loss float64, names []string, terms []float64, secs float64) []byte {
 	b = append(b, opt...)
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, int64(k), 10)
@@ -81,6 +81,38 @@ func appendFit(b []byte, opt string, k, steps int, loss float64, names []string,
 		b = append(b, ' ')
 		b = strconv.AppendFloat(b, terms[i], 'e', 1, 64)
 	}
+	if c := p.coefs; c != nil {
+		c.vals = c.m.Coefficients(c.vals[:0])
+		for i, n := range c.names {
+			b = append(b, "  "...)
+			b = append(b, n...)
+			b = append(b, " = "...)
+			b = strconv.AppendFloat(b, c.vals[i], 'g', 5, 64)
+		}
+	}
 	b = append(b, "  "...)
 	return appendSeconds(b, secs)
+}
+
+// Coefficients is what a model with trainable coefficients (`param` statements) has: Fit
+// records them and shows them in its progress lines.
+type Coefficients interface {
+	CoefficientNames() []string
+	Coefficients(dst []float64) []float64
+}
+
+// coefReader reads a model's coefficients into a reused slice.
+type coefReader struct {
+	m     Coefficients
+	names []string
+	vals  []float64
+}
+
+func newCoefReader(m any) *coefReader {
+	c, ok := m.(Coefficients)
+	if !ok || len(c.CoefficientNames()) == 0 {
+		return nil
+	}
+	names := c.CoefficientNames()
+	return &coefReader{m: c, names: names, vals: make([]float64, 0, len(names))}
 }

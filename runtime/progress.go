@@ -19,6 +19,8 @@ type progress struct {
 	epochs int
 	buf    []byte    // reused, so redrawing the bar does not allocate
 	drawn  time.Time // last redraw, to throttle it
+	// coefs, when set, reports a model's trainable coefficients after the loss terms.
+	coefs *coefReader
 }
 
 // barEvery throttles the bar: a small model runs thousands of batches a second, and a
