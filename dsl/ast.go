@@ -212,6 +212,15 @@ type Unary struct {
 	X     Expr
 }
 
+// FeaturesStmt is `features EXPR, ...`: what the network sees, as expressions of the
+// inputs (by default it sees the inputs themselves).
+type FeaturesStmt struct {
+	Pos   Pos
+	Exprs []Expr
+}
+
+func (s *FeaturesStmt) StmtPos() Pos { return s.Pos }
+
 // Named is `X as NAME`, a term of the loss given the name it is reported under.
 type Named struct {
 	X  Expr

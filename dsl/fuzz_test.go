@@ -173,6 +173,10 @@ func walkFile(f *dsl.File, check func(string, dsl.Pos)) {
 				check("param name", s.Name.Pos)
 				expr(s.Value)
 				args(s.Args)
+			case *dsl.FeaturesStmt:
+				for _, x := range s.Exprs {
+					expr(x)
+				}
 			case *dsl.PeriodicStmt:
 				check("periodic input", s.Name.Pos)
 				expr(s.Lo)

@@ -274,6 +274,18 @@ func (p *parser) stmt() Stmt {
 		}
 		p.endStmt()
 		return s
+	case "features":
+		p.next()
+		s := &FeaturesStmt{Pos: t.pos}
+		for {
+			s.Exprs = append(s.Exprs, p.expr())
+			if !p.is(",") {
+				break
+			}
+			p.next()
+		}
+		p.endStmt()
+		return s
 	case "periodic":
 		p.next()
 		s := &PeriodicStmt{Pos: t.pos, Name: p.ident("an input name")}

@@ -84,6 +84,12 @@ func dumpStmts(b *strings.Builder, stmts []dsl.Stmt, indent string) {
 			if len(s.Args) > 0 {
 				fmt.Fprintf(b, ", %s", dumpArgs(s.Args))
 			}
+		case *dsl.FeaturesStmt:
+			var xs []string
+			for _, x := range s.Exprs {
+				xs = append(xs, dumpExpr(x))
+			}
+			fmt.Fprintf(b, "features %s", strings.Join(xs, ", "))
 		case *dsl.PeriodicStmt:
 			fmt.Fprintf(b, "periodic %s in [%s, %s]", s.Name.Name, dumpExpr(s.Lo), dumpExpr(s.Hi))
 			if len(s.Args) > 0 {
@@ -168,6 +174,7 @@ func TestParseValid(t *testing.T) {
 		{"param plain", "param k = -1e-2", "param k = (-1e-2)\n"},
 		{"periodic", "periodic x in [0, 2*pi], harmonics = 2", "periodic x in [0, (2 * pi)], harmonics=2\n"},
 		{"output transform", "output u = x * n", "output u = (x * n)\n"},
+		{"features", "features cos(pi * x), t", "features cos((pi * x)), t\n"},
 		{"named loss terms", "loss 5 * mean(b, u^2) as initial\n  + mean(i, r^2) as pde - mean(i, r)",
 			"loss ((((5 * mean(b, (u ^ 2))) as initial) + (mean(i, (r ^ 2)) as pde)) - mean(i, r))\n"},
 		{"layer without args", "flatten", "layer flatten\n"},

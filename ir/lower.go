@@ -39,6 +39,7 @@ type lowerer struct {
 	loss   *dsl.LossStmt
 	lets   []*dsl.LetStmt
 	outs   []*dsl.LetStmt // the output statements, also among lets
+	feats  *dsl.FeaturesStmt
 	// layerLimit is set once the layers went past MaxLayers (reported once)
 	layerLimit bool
 }
@@ -185,6 +186,12 @@ func (l *lowerer) run() {
 			l.coefficient(s)
 		case *dsl.PeriodicStmt:
 			l.periodic(s)
+		case *dsl.FeaturesStmt:
+			if l.feats != nil {
+				l.errorf(s.Pos, "second features statement; the network's features were given at %d:%d", l.feats.Pos.Line, l.feats.Pos.Col)
+				continue
+			}
+			l.feats = s
 		default:
 			internalf("unknown statement %T", s)
 		}
@@ -292,8 +299,11 @@ func (l *lowerer) unusedLets() {
 }
 
 // inputShape is the shape of the first layer's input: the one input, or several scalars
-// and vectors one after another.
+// and vectors one after another (a periodic input as its cos and sin features).
 func (l *lowerer) inputShape() []int {
+	if l.feats != nil {
+		return l.featuresShape()
+	}
 	in := l.m.Inputs
 	total := 0
 	for _, t := range in {
@@ -302,8 +312,13 @@ func (l *lowerer) inputShape() []int {
 			return nil
 		}
 		total += t.Size()
+		for _, p := range l.m.Periodic {
+			if p.Input == t.Name {
+				total += 2*p.Harmonics - 1 // x becomes cos and sin of each harmonic
+			}
+		}
 	}
-	if len(in) == 1 {
+	if len(in) == 1 && len(l.m.Periodic) == 0 {
 		return in[0].Shape
 	}
 	return []int{total}
@@ -447,7 +462,12 @@ func (l *lowerer) buildPass(training bool) *Pass {
 		leaf := g.Leaf(OpInput, t.Name, t.Shape, true, t.Pos)
 		values[t.Name] = leaf
 		cols = append(cols, leaf)
-		features = append(features, l.features(g, leaf)...)
+		if l.feats == nil {
+			features = append(features, l.features(g, leaf)...)
+		}
+	}
+	if l.feats != nil {
+		features = l.featureNodes(g, values)
 	}
 	for _, c := range l.m.Coefficients {
 		v := g.ParamNode(c.Param)

@@ -148,6 +148,69 @@ func (l *lowerer) features(g *Graph, x *Node) []*Node {
 	return []*Node{x}
 }
 
+// featuresShape checks the features statement and returns the first layer's input shape:
+// the features' sizes added up.
+func (l *lowerer) featuresShape() []int {
+	s := l.feats
+	if len(l.m.Periodic) > 0 {
+		l.errorf(s.Pos, "features and periodic both say what the network sees; write the periodic input's cos and sin among the features instead")
+		return nil
+	}
+	for _, x := range s.Exprs {
+		bad := ""
+		var at dsl.Pos
+		dsl.Walk(x, func(x dsl.Expr) {
+			id, ok := x.(*dsl.Ident)
+			if !ok || bad != "" {
+				return
+			}
+			if b := l.scope[id.Name]; id.Name != "pi" && (b == nil || b.kind != "input" && b.kind != "const") {
+				bad, at = id.Name, id.Pos
+			}
+		})
+		if bad != "" {
+			l.errorf(at, "features are expressions of the inputs and constants; %s is not one", bad)
+			return nil
+		}
+	}
+	g := NewGraph()
+	values := map[string]*Node{}
+	for _, t := range l.m.Inputs {
+		values[t.Name] = g.Leaf(OpInput, t.Name, t.Shape, true, t.Pos)
+	}
+	nodes := l.featureNodes(g, values)
+	if nodes == nil {
+		return nil
+	}
+	total := 0
+	for _, n := range nodes {
+		total += n.Size()
+	}
+	return []int{total}
+}
+
+// featureNodes lowers the features statement's expressions over the inputs in values.
+func (l *lowerer) featureNodes(g *Graph, values map[string]*Node) []*Node {
+	le := &lossLowerer{l: l, g: g, values: values, inputs: map[string]*Node{}}
+	var out []*Node
+	for _, x := range l.feats.Exprs {
+		n, ok := le.expr(x)
+		if !ok {
+			return nil
+		}
+		if !n.Batched {
+			l.errorf(x.ExprPos(), "this feature is the same for every point: a feature must depend on the inputs")
+			return nil
+		}
+		if len(n.Shape) > 1 {
+			l.errorf(x.ExprPos(), "this feature is %s per point; a feature is a number or a vector per point", shapeStr(n))
+			return nil
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
 // outputs makes the prediction: the `output` statements' values one after another, each
 // a value per point of the inputs and coefficients only (Predict has nothing else).
 // names gives a name to each of its values: the statement's, indexed for a vector.
