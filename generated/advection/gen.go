@@ -1,0 +1,3 @@
+package advection
+
+//go:generate go run ../../cmd/mlc build -o . -pkg advection ../../examples/advection/advection.ml

@@ -1,0 +1,3 @@
+package inverseheat
+
+//go:generate go run ../../cmd/mlc build -o . -pkg inverseheat ../../examples/inverseheat/inverseheat.ml
