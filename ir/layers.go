@@ -397,8 +397,12 @@ func (l *lowerer) layerOutputs(s *dsl.LayerStmt, out []int) bool {
 		return l.declare(outs[0], &binding{kind: "output", shape: out, pos: outs[0].Pos})
 	}
 	if len(outs) > 1 && (len(out) != 1 || out[0] != len(outs)) {
-		l.errorf(outs[0].Pos, "%s gives %s per point but %d names: give one name for all of it, or one per component of a vector",
-			s.Kind.Name, shapeText(out), len(outs))
+		gives := shapeText(out)
+		if len(out) == 1 {
+			gives = fmt.Sprintf("%d values", out[0])
+		}
+		l.errorf(outs[0].Pos, "this layer gives %s per point but has %d names: give one name for all of it, or one per component of a vector",
+			gives, len(outs))
 		return false
 	}
 	for _, o := range outs {

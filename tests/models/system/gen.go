@@ -1,0 +1,3 @@
+package system
+
+//go:generate go run ../../../cmd/mlc build -o . -pkg system system.ml
