@@ -27,7 +27,7 @@ func (e *emitter) file(pkg string) {
 	for _, l := range m.Layers {
 		fmt.Fprintf(&doc, "\t%-9s %-22s # %s\n", l.Name, l.Desc, e.loc(l.Pos.Line))
 	}
-	fmt.Fprintf(&doc, "\toutput %s%s\n", m.Output.Name, shapeComment(m.Output.Shape))
+	fmt.Fprintf(&doc, "\toutput %s\n", outputDesc(m))
 	for _, t := range m.Targets {
 		fmt.Fprintf(&doc, "\ttarget %s%s\n", t.Name, shapeComment(t.Shape))
 	}
@@ -57,7 +57,7 @@ func (e *emitter) file(pkg string) {
 	}
 	f.Const().Defs(
 		jen.Id("NumInputs").Op("=").Lit(nInputs).Comment(rowLayout(inDesc)),
-		jen.Id("NumOutputs").Op("=").Lit(out.Size()).Comment(out.Name+shapeComment(out.Shape)),
+		jen.Id("NumOutputs").Op("=").Lit(out.Size()).Comment(outputDesc(m)),
 		targets,
 		jen.Id("NumParams").Op("=").Lit(m.NumParams),
 		jen.Line().Comment("MaxBatch is the largest batch LossGrad and Loss take: the batch size of the train").
@@ -434,4 +434,12 @@ func (e *emitter) trainingSetup() {
 	f.Commentf("NewOptimizer returns %s: %s(%s).", where, o.Name, strings.Join(desc, ", "))
 	f.Func().Id("NewOptimizer").Params().Qual(RuntimePath, "Optimizer").Types(jen.Id("T")).Block(body...)
 	f.Line()
+}
+
+// outputDesc describes what Predict returns: "u[1]", or the components' names "u, v, p".
+func outputDesc(m *ir.Model) string {
+	if len(m.OutputNames) > 1 {
+		return strings.Join(m.OutputNames, ", ")
+	}
+	return m.Output.Name + shapeComment(m.Output.Shape)
 }

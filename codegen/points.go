@@ -48,7 +48,7 @@ func (e *emitter) pointsFile(pkg string) {
 		}
 		fmt.Fprintf(&doc, "\tparam  %s = %v%s  # %s\n", c.Name, c.Init, pos, e.loc(c.Pos.Line))
 	}
-	fmt.Fprintf(&doc, "\toutput %s%s\n", m.Output.Name, shapeComment(m.Output.Shape))
+	fmt.Fprintf(&doc, "\toutput %s\n", outputDesc(m))
 	for _, ps := range m.PointSets {
 		var known []string
 		for _, k := range ps.Known {
@@ -79,7 +79,7 @@ func (e *emitter) pointsFile(pkg string) {
 	e.maxBatch = tile
 	f.Const().Defs(
 		jen.Id("NumInputs").Op("=").Lit(len(m.Inputs)).Comment(strings.Join(ins, ", ")),
-		jen.Id("NumOutputs").Op("=").Lit(m.Output.Size()).Comment(m.Output.Name+shapeComment(m.Output.Shape)),
+		jen.Id("NumOutputs").Op("=").Lit(m.Output.Size()).Comment(outputDesc(m)),
 		jen.Id("NumParams").Op("=").Lit(m.NumParams),
 		jen.Id("NumSets").Op("=").Lit(len(m.PointSets)),
 		jen.Id("NumTerms").Op("=").Lit(len(m.TermNames)),

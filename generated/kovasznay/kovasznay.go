@@ -10,7 +10,7 @@ Package kovasznay is the model Kovasznay of kovasznay.ml, compiled by mlc.
 	dense3    dense 50, tanh         # kovasznay.ml:10
 	dense4    dense 50, tanh         # kovasznay.ml:10
 	dense5    dense 3                # kovasznay.ml:11
-	output u, v, p[3]
+	output u, v, p
 	points boundary(x, y; u_b, v_b)  # kovasznay.ml:15
 	points outlet(x, y; p_b)  # kovasznay.ml:16
 	points interior(x, y)  # kovasznay.ml:17
@@ -39,7 +39,7 @@ const (
 )
 const (
 	NumInputs  = 2 // x, y
-	NumOutputs = 3 // u, v, p[3]
+	NumOutputs = 3 // u, v, p
 	NumParams  = 7953
 	NumSets    = 3
 	NumTerms   = 4

@@ -10,7 +10,7 @@ Package system is the model System of system.ml, compiled by mlc.
 	dense2    dense 2                # system.ml:10
 	param  k = 0.3, positive  # system.ml:11
 	param  c = -0.2  # system.ml:12
-	output u, v[2]
+	output u, v
 	points data(x, t; u_obs)  # system.ml:15
 	points interior(x, t)  # system.ml:16
 	loss terms: fit, pde
@@ -35,7 +35,7 @@ type T = float64
 
 const (
 	NumInputs  = 2 // x, t
-	NumOutputs = 2 // u, v[2]
+	NumOutputs = 2 // u, v
 	NumParams  = 52
 	NumSets    = 2
 	NumTerms   = 2
