@@ -253,6 +253,13 @@ func (e *lossLowerer) power(x *dsl.Binary, a, b *Node) (*Node, bool) {
 		return nil, false
 	}
 	n := b.Value
+	if a.Op == OpConst { // a constant: any power that is a number
+		if v := math.Pow(a.Value, n); !math.IsNaN(v) {
+			return g.Const(v), true
+		}
+		l.errorf(x.OpPos, "%v^%v is not a real number", a.Value, n)
+		return nil, false
+	}
 	if n != math.Trunc(n) || math.Abs(n) > maxPower {
 		l.errorf(x.OpPos, "the exponent %v is not an integer from -%d to %d; for other powers write exp(p * log(u))", n, maxPower, maxPower)
 		return nil, false
