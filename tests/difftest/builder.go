@@ -48,7 +48,23 @@ func (b *Builder) Set(name string, known ...string) {
 
 // Let declares a let or residual.
 func (b *Builder) Let(keyword, name string, e Expr) {
-	b.g.m.Lets = append(b.g.m.Lets, Let{keyword, name, e})
+	b.g.m.Lets = append(b.g.m.Lets, Let{Keyword: keyword, Name: name, Expr: e})
+}
+
+// Output declares `output name = e` of size values per row.
+func (b *Builder) Output(name string, e Expr, size int) {
+	b.g.m.Lets = append(b.g.m.Lets, Let{Keyword: "output", Name: name, Expr: e, Size: size})
+}
+
+// Param declares `param name = value [, positive]`; call it after the layers.
+func (b *Builder) Param(name string, value Expr, positive bool) {
+	b.g.addCoef(name, value, positive)
+}
+
+// Periodic declares `periodic input in [lo, hi] [, harmonics = h]` (h 0: not written);
+// call it before the layers.
+func (b *Builder) Periodic(input string, lo, hi Expr, h int) {
+	b.g.m.Periodic = append(b.g.m.Periodic, Periodic{input, lo, hi, h})
 }
 
 // Loss sets the loss; outside names the construct outside the language it carries, if any.

@@ -20,6 +20,7 @@ var (
 	flagOut      = flag.String("difftest.out", "", "directory for failing models (default: a new temporary directory)")
 	flagReports  = flag.Int("difftest.reports", 3, "full reports printed per kind of failure")
 	flagDType    = flag.String("difftest.dtype", "float64", "the dtype the models are built with (float64, or float32 with loose tolerances)")
+	flagBugs     = flag.Bool("difftest.knownbugs", false, "also generate the constructs of compiler bugs found and not fixed yet (knownBugs)")
 )
 
 // TestDifferential generates, compiles, runs and judges random models; see the package
@@ -47,7 +48,7 @@ func TestDifferential(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg := Config{Seed: *flagSeed, Round: round, Models: *flagModels, Outside: *flagOutside, Root: root, GoBin: goBin, Dir: dir, DType: *flagDType}
+		cfg := Config{Seed: *flagSeed, Round: round, Models: *flagModels, Outside: *flagOutside, Root: root, GoBin: goBin, Dir: dir, DType: *flagDType, KnownBugs: *flagBugs}
 		cases, err := RunRound(cfg)
 		os.RemoveAll(dir)
 		if err != nil {

@@ -55,6 +55,13 @@ type ModelResult struct {
 	NumParams  int          `json:"np"`
 	Predict    [][]uint64   `json:"predict"`
 	Evals      []EvalResult `json:"evals"`
+	// CoefNames and Coefs are CoefficientNames and Coefficients after the request's
+	// parameters were set, CoefInit Coefficients after Init (models with param statements).
+	CoefNames []string `json:"cnames,omitempty"`
+	Coefs     []uint64 `json:"coefs,omitempty"`
+	CoefInit  []uint64 `json:"cinit,omitempty"`
+	// TermNames is a point-set model's TermNames.
+	TermNames []string `json:"tnames,omitempty"`
 }
 
 // EvalResult is one evaluation: Loss (with its outputs or terms), then LossGrad.
@@ -81,8 +88,15 @@ func driverSource(module string, cases []*Case) string {
 	}
 	b.WriteString(")\n\nvar runners = map[int]func(*ModelRequest) ModelResult{\n")
 	for _, c := range cases {
+		// coefs reads the coefficients after Init, then after the run.
+		coefs, coefsAfter := "", ""
+		if len(c.M.Coefs) > 0 {
+			coefs = "m.Init(mlrt.NewRNG(1)); init := bits(m.Coefficients(nil)); "
+			coefsAfter = "res.CoefNames, res.Coefs, res.CoefInit = m.CoefficientNames(), bits(m.Coefficients(nil)), init; "
+		}
 		if !c.M.Points {
-			fmt.Fprintf(&b, "\t%d: func(r *ModelRequest) ModelResult { m := %s.New(); defer m.Close(); return runBatch[%s.T](m, r) },\n", c.Index, c.Pkg, c.Pkg)
+			fmt.Fprintf(&b, "\t%d: func(r *ModelRequest) ModelResult { m := %s.New(); defer m.Close(); %sres := runBatch[%s.T](m, r); %sreturn res },\n",
+				c.Index, c.Pkg, coefs, c.Pkg, coefsAfter)
 			continue
 		}
 		var set, pred []string
@@ -101,7 +115,7 @@ func driverSource(module string, cases []*Case) string {
 		fmt.Fprintf(&b, "\t%d: func(r *ModelRequest) ModelResult {\n\t\tm := %s.New()\n\t\tdefer m.Close()\n", c.Index, c.Pkg)
 		fmt.Fprintf(&b, "\t\tset := func(c [][][]float64) error { p := &%s.Points{}; %s; return m.SetPoints(p) }\n", c.Pkg, strings.Join(set, "; "))
 		fmt.Fprintf(&b, "\t\tpredict := func(dst []%s.T, c [][]float64) { m.Predict(dst, %s) }\n", c.Pkg, strings.Join(pred, ", "))
-		fmt.Fprintf(&b, "\t\treturn runPoints[%s.T](m, r, set, predict)\n\t},\n", c.Pkg)
+		fmt.Fprintf(&b, "\t\t%sres := runPoints[%s.T](m, r, set, predict)\n\t\t%sres.TermNames = m.TermNames()\n\t\treturn res\n\t},\n", coefs, c.Pkg, coefsAfter)
 	}
 	b.WriteString("}\n")
 	b.WriteString(driverRuntime)
@@ -141,6 +155,10 @@ type ModelResult struct {
 	NumParams  int          ` + "`json:\"np\"`" + `
 	Predict    [][]uint64   ` + "`json:\"predict\"`" + `
 	Evals      []EvalResult ` + "`json:\"evals\"`" + `
+	CoefNames  []string     ` + "`json:\"cnames,omitempty\"`" + `
+	Coefs      []uint64     ` + "`json:\"coefs,omitempty\"`" + `
+	CoefInit   []uint64     ` + "`json:\"cinit,omitempty\"`" + `
+	TermNames  []string     ` + "`json:\"tnames,omitempty\"`" + `
 }
 
 type EvalResult struct {

@@ -24,6 +24,18 @@ type (
 	}
 	// Sq is X^2.
 	Sq struct{ X Expr }
+	// Pow is X^N for an integer N, the exponent written as Src: 3, -2, (-2), or the name
+	// of a constant whose value is N.
+	Pow struct {
+		X   Expr
+		N   int
+		Src string
+	}
+	// Named is `X as NAME`, a top-level term of a loss reported under NAME.
+	Named struct {
+		X    Expr
+		Name string
+	}
 	// Fn is an elementwise function: tanh exp log sin cos abs sigmoid relu softplus.
 	Fn struct {
 		Name string
@@ -58,6 +70,8 @@ func (Mean) prec() int    { return 6 }
 func (SetMean) prec() int { return 6 }
 func (D) prec() int       { return 6 }
 func (Sq) prec() int      { return 5 }
+func (Pow) prec() int     { return 5 }
+func (Named) prec() int   { return 2 }
 func (Neg) prec() int     { return 4 }
 func (b Bin) prec() int {
 	if b.Op == '+' || b.Op == '-' {
@@ -93,12 +107,19 @@ func writeExpr(b *strings.Builder, e Expr) {
 		b.WriteByte('-')
 		paren(e.X, e.X.prec() < 5)
 	case Bin:
+		_, named := e.Y.(Named) // a named term is written bare, as the loss's grammar wants
 		paren(e.X, e.X.prec() < e.prec())
 		b.WriteString(" " + string(e.Op) + " ")
-		paren(e.Y, e.Y.prec() <= e.prec())
+		paren(e.Y, !named && e.Y.prec() <= e.prec())
 	case Sq:
 		paren(e.X, e.X.prec() < 6)
 		b.WriteString("^2")
+	case Pow:
+		paren(e.X, e.X.prec() < 6)
+		b.WriteString("^" + e.Src)
+	case Named:
+		paren(e.X, e.X.prec() <= 2)
+		b.WriteString(" as " + e.Name)
 	case Fn:
 		b.WriteString(e.Name + "(")
 		writeExpr(b, e.X)
@@ -186,6 +207,10 @@ func walkExpr(e Expr, f func(Expr)) {
 		walkExpr(e.X, f)
 		walkExpr(e.Y, f)
 	case Sq:
+		walkExpr(e.X, f)
+	case Pow:
+		walkExpr(e.X, f)
+	case Named:
 		walkExpr(e.X, f)
 	case Fn:
 		walkExpr(e.X, f)

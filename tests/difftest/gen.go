@@ -15,6 +15,9 @@ type gen struct {
 	outs []namedOut
 	// nconst numbers the const statements.
 	nconst int
+	opt    GenOptions
+	// maxOrder is the highest order of derivative a point-set model takes.
+	maxOrder int
 }
 
 type namedOut struct {
@@ -28,11 +31,13 @@ type GenOptions struct {
 	// Outside is the probability that a model carries a construct outside the documented
 	// language (set difference, mean in a residual, order 3, a loss nonlinear in its means).
 	Outside float64
+	// KnownBugs: use the constructs of knownBugs too (see genlang.go).
+	KnownBugs bool
 }
 
 // Generate draws model number index of the stream seed. Its name is M<index>.
 func Generate(seed uint64, index int, opt GenOptions) *Model {
-	g := &gen{r: rand.New(rand.NewPCG(seed, uint64(index)*0x9e3779b97f4a7c15+1))}
+	g := &gen{r: rand.New(rand.NewPCG(seed, uint64(index)*0x9e3779b97f4a7c15+1)), opt: opt}
 	g.m = &Model{Name: fmt.Sprintf("M%d", index), Features: map[string]bool{}, Binary: map[string]bool{}}
 	g.m.DType = g.pick("", "float32", "float64")
 	if g.m.DType != "" {
@@ -73,10 +78,8 @@ func (g *gen) addConst() {
 		// name): generated code writes constants by name, and must not let it be shadowed.
 		risky := []string{"f", "n", "total", "row", "m", "k", "j", "l", "r0", "i", "v", "sums", "out", "T", "len", "New", "nu"}
 		name = risky[g.r.IntN(len(risky))]
-		for _, c := range g.m.Consts {
-			if c.Name == name {
-				name = fmt.Sprintf("c%d", g.nconst)
-			}
+		if g.taken(name) {
+			name = fmt.Sprintf("c%d", g.nconst)
 		}
 		g.m.feature("const with a name generated code uses")
 	}
@@ -141,7 +144,7 @@ var activations = []string{"linear", "tanh", "sigmoid", "relu", "softplus", "sin
 // addLayer appends l, computing its shapes, padding and parameters as the README says.
 func (g *gen) addLayer(l *Layer) *Layer {
 	m := g.m
-	in := []int{m.NumInputs()}
+	in := []int{m.NumFeatures()}
 	if len(m.Layers) > 0 {
 		in = m.Layers[len(m.Layers)-1].OutShape
 	} else if len(m.Inputs) == 1 && len(m.Inputs[0].Shape) == 2 {
@@ -191,6 +194,12 @@ func (g *gen) addLayer(l *Layer) *Layer {
 			m.feature("named dropout output")
 		}
 	}
+	for _, o := range l.Outs {
+		g.outs = append(g.outs, namedOut{o, []int{1}, l})
+	}
+	if len(l.Outs) > 0 {
+		m.feature("named output components")
+	}
 	m.Layers = append(m.Layers, l)
 	return l
 }
@@ -202,6 +211,20 @@ func (g *gen) param(name string, shape []int) int {
 	return len(g.m.Params) - 1
 }
 
+// addCoef declares `param name = value [, positive]`: its parameter comes after every
+// layer's, so call it once the layers are all there.
+func (g *gen) addCoef(name string, value Expr, positive bool) *Coef {
+	c := &Coef{Name: name, Value: value, Init: constValue(value, g.m.Consts), Positive: positive}
+	pname := name
+	if positive {
+		pname = "log_" + name
+	}
+	c.Param = g.param(pname, []int{1})
+	g.m.Params[c.Param].Coef = c
+	g.m.Coefs = append(g.m.Coefs, c)
+	return c
+}
+
 // elem draws an elementwise expression of the given depth over leaves. Every function the
 // loss language has can appear; arguments are kept where the functions are defined and
 // tame: log sees 1 + e², a division is by 1 + e², exp sees a leaf or a tanh.
@@ -210,6 +233,9 @@ func (g *gen) elem(depth int, leaves []Expr) Expr {
 		return leaves[g.r.IntN(len(leaves))]
 	}
 	x := g.elem(depth-1, leaves)
+	if g.chance(0.08) {
+		return g.power(x)
+	}
 	switch g.r.IntN(9) {
 	case 0:
 		return Bin{'+', x, g.elem(depth-1, leaves)}

@@ -42,6 +42,29 @@ func (g *gen) batchModel(outside bool) {
 		groups = []int{1}
 		m.feature("series input")
 	}
+	kind := ""
+	if outside {
+		kind = batchKinds[g.r.IntN(len(batchKinds))]
+		m.Outside = kind
+	}
+	var scalars []string
+	var vectors []string
+	for _, in := range m.Inputs {
+		if in.Size() == 1 && len(in.Shape) < 2 {
+			scalars = append(scalars, in.Name)
+		} else {
+			vectors = append(vectors, in.Name)
+		}
+	}
+	g.addPeriodic(0.25, scalars, true)
+	if kind == "periodic of a vector input" {
+		name := "q"
+		if len(vectors) > 0 {
+			name = vectors[g.r.IntN(len(vectors))]
+		}
+		m.Periodic = append(m.Periodic, Periodic{Input: name, Lo: Num{0}, Hi: Num{1}})
+		g.mustRefuse(kind, "periodic "+name+" in")
+	}
 	if len(m.Inputs[0].Shape) == 2 {
 		g.convStack()
 	} else {
@@ -52,9 +75,14 @@ func (g *gen) batchModel(outside bool) {
 		m.Batch = g.intn(64, 130)
 		m.feature("batch >= 64 (split)")
 	}
-	targetGroups := g.batchLoss(outside)
+	targetGroups := g.batchLoss(kind)
 	m.writeSource(groups, targetGroups, "")
 }
+
+// batchKinds are the constructs outside the language a mini-batch model may carry; those
+// after the first must be refused.
+var batchKinds = []string{"loss nonlinear in its means", "non-integer power", "output using a known value",
+	"duplicate term name", "param never used", "periodic of a vector input"}
 
 // maybeDropout adds a dropout layer with probability p.
 func (g *gen) maybeDropout(p float64, name string) {
@@ -101,8 +129,18 @@ func (g *gen) denseStack() {
 		l := &Layer{Kind: "dense", Units: g.intn(1, 8), Act: g.pick(activations...)}
 		if last {
 			l.Out = g.lastOut()
+			if l.Out == "u" && g.chance(0.2) {
+				l.Units, l.Out = g.intn(2, 4), ""
+				l.Outs = []string{"u", "v", "o3", "o4"}[:l.Units]
+			}
 		} else if g.chance(0.3) {
 			l.Out = fmt.Sprintf("h%d", i+1)
+		} else if g.chance(0.08) {
+			l.Units = g.intn(2, 3)
+			for k := range l.Units {
+				l.Outs = append(l.Outs, fmt.Sprintf("h%d%c", i+1, 'a'+k))
+			}
+			g.m.feature("named components of a hidden layer")
 		}
 		g.addLayer(l)
 		if !last || g.chance(0.1) {
@@ -151,11 +189,18 @@ func (g *gen) convStack() {
 
 // batchLoss draws the loss of a mini-batch model and declares the targets it uses. It
 // returns how the targets are grouped into statements.
-func (g *gen) batchLoss(outside bool) []int {
+func (g *gen) batchLoss(kind string) []int {
 	m := g.m
 	for i := g.intn(0, 2); i > 0; i-- {
 		g.addConst()
 	}
+	// A coefficient multiplies values of one element (a [1] output) only, unless the
+	// bug that refuses it with a vector is wanted.
+	scalarOut := slices.ContainsFunc(g.outs, func(o namedOut) bool { return slices.Equal(o.shape, []int{1}) })
+	if scalarOut || g.may("param times a vector") {
+		g.addCoefs(0.3)
+	}
+	g.batchOutputs(kind)
 	targetOf := map[string]string{}
 	target := func(p namedOut) string {
 		if t, ok := targetOf[p.name]; ok && g.chance(0.8) {
@@ -171,10 +216,12 @@ func (g *gen) batchLoss(outside bool) []int {
 	}
 	var terms []term
 	nterms := g.intn(1, 4)
+	if kind == "duplicate term name" {
+		nterms = max(nterms, 2)
+	}
 	nonlinear := -1
-	if outside {
+	if kind == "loss nonlinear in its means" {
 		nonlinear = g.r.IntN(nterms)
-		m.Outside = "loss nonlinear in its means"
 	}
 	for i := 0; i < nterms; i++ {
 		p := g.outs[len(g.outs)-1]
@@ -194,7 +241,7 @@ func (g *gen) batchLoss(outside bool) []int {
 				y = target(p)
 			}
 			fn := g.pick("mse", "mse", "mae")
-			sigmoid := p.layer.Act == "sigmoid" && p.layer.Kind != "dropout"
+			sigmoid := p.layer != nil && p.layer.Act == "sigmoid" && p.layer.Kind != "dropout"
 			if sigmoid && g.chance(0.6) || g.chance(0.1) {
 				fn = "binary_crossentropy"
 				if sigmoid {
@@ -222,13 +269,21 @@ func (g *gen) batchLoss(outside bool) []int {
 			if len(m.Consts) > 0 {
 				leaves = append(leaves, Ref{m.Consts[0].Name})
 			}
+			if c := g.coefRef(); c != nil && (slices.Equal(p.shape, []int{1}) || g.may("param times a vector")) {
+				if !slices.Equal(p.shape, []int{1}) {
+					g.usesBug("param times a vector")
+				}
+				leaves = append(leaves, c)
+				m.feature("param in an expression")
+			}
 			if t, ok := targetOf[p.name]; ok {
 				leaves = append(leaves, Ref{t})
 			}
 			e := g.elem(g.intn(1, 3), leaves)
 			if !g.batched(e) {
 				// The first term depends on the network: a loss that is a constant is refused.
-				if g.chance(0.9) || i == 0 {
+				// A mean of a coefficient alone is a known bug.
+				if g.chance(0.9) || i == 0 || g.hasCoef(e) && !g.may("param outside a mean") {
 					e = Bin{'*', e, Ref{p.name}}
 				} else {
 					m.feature("loss: a constant term")
@@ -251,17 +306,44 @@ func (g *gen) batchLoss(outside bool) []int {
 			}
 		}
 		if g.chance(0.5) {
-			t = Bin{'*', g.coef(), t}
+			t = Bin{'*', g.lossCoef(), t}
 		}
 		neg := i > 0 && g.chance(0.2)
 		terms = append(terms, term{t, neg})
+	}
+	if kind == "non-integer power" {
+		p := g.outs[len(g.outs)-1]
+		bad := g.pickExpr(Pow{Ref{p.name}, 0, "2.5"}, Pow{Bin{'+', Num{1}, Sq{Ref{p.name}}}, 0, "0.5"},
+			Pow{Ref{p.name}, 0, "(1/3)"}, Pow{Ref{p.name}, 0, g.pick("65", "-65", "128")}).(Pow)
+		if c := g.coefRef(); c != nil && g.chance(0.3) {
+			bad.Src = c.(Ref).Name
+		}
+		terms = append(terms, term{Mean{bad}, false})
+		g.mustRefuse(kind, "^"+bad.Src)
+	}
+	for _, c := range g.unusedCoefs() {
+		// A coefficient no term drew: a term of its own, on an output of one element.
+		var p Expr = Num{0.5}
+		for _, o := range g.outs {
+			if slices.Equal(o.shape, []int{1}) || g.may("param times a vector") {
+				p = Ref{o.name}
+			}
+		}
+		terms = append(terms, term{Mean{Bin{'*', Ref{c}, Sq{p}}}, false})
 	}
 	if g.chance(0.05) {
 		terms = append(terms, term{Num{float64(g.intn(1, 3))}, false})
 		m.feature("loss: a constant term")
 	}
+	g.nameTerms(0.3, terms)
+	if kind == "duplicate term name" {
+		g.duplicateNames(terms)
+	}
 	m.Loss = sum(terms)
-	m.LinearLoss = !outside
+	if kind == "param never used" {
+		g.unusedCoef()
+	}
+	m.LinearLoss = kind != "loss nonlinear in its means"
 	if len(terms) > 1 {
 		m.feature("loss: several terms")
 	}
@@ -278,13 +360,106 @@ func (g *gen) batchLoss(outside bool) []int {
 }
 
 // batched reports whether e refers to a value that differs from row to row (anything
-// but numbers, pi and constants).
+// but numbers, pi, constants and coefficients).
 func (g *gen) batched(e Expr) bool {
 	found := false
 	walkExpr(e, func(x Expr) {
-		if r, ok := x.(Ref); ok && r.Name != "pi" && !slices.ContainsFunc(g.m.Consts, func(c Const) bool { return c.Name == r.Name }) {
+		if r, ok := x.(Ref); ok && r.Name != "pi" && !slices.ContainsFunc(g.m.Consts, func(c Const) bool { return c.Name == r.Name }) &&
+			!slices.ContainsFunc(g.m.Coefs, func(c *Coef) bool { return c.Name == r.Name }) {
 			found = true
 		}
 	})
 	return found
+}
+
+// hasCoef reports whether e uses a coefficient.
+func (g *gen) hasCoef(e Expr) bool {
+	found := false
+	walkExpr(e, func(x Expr) {
+		if r, ok := x.(Ref); ok && slices.ContainsFunc(g.m.Coefs, func(c *Coef) bool { return c.Name == r.Name }) {
+			found = true
+		}
+	})
+	return found
+}
+
+// batchOutputs draws the output statements of a mini-batch model (probability 0.25):
+// each a transform of a named output (2·u, tanh(u), u + x, k·u, a power, u itself, the
+// difference of two outputs of one shape), which the loss then uses. With kind "output
+// using a known value" the last one also subtracts a target, which mlc must refuse.
+func (g *gen) batchOutputs(kind string) {
+	m := g.m
+	bad := kind == "output using a known value"
+	if !bad && !g.chance(0.25) {
+		return
+	}
+	n := 1
+	if g.chance(0.3) {
+		n = 2
+	}
+	var vecs []namedOut // an output is a number or a vector per row
+	for _, o := range g.outs {
+		if len(o.shape) == 1 {
+			vecs = append(vecs, o)
+		}
+	}
+	if len(vecs) == 0 {
+		if !bad {
+			return
+		}
+		vecs = g.outs
+	}
+	for i := 0; i < n; i++ {
+		p := vecs[len(vecs)-1]
+		if g.chance(0.4) {
+			p = vecs[g.r.IntN(len(vecs))]
+		}
+		b := Ref{p.name}
+		scalar := slices.Equal(p.shape, []int{1})
+		name := g.fresh("w", "w", "phi", "out1")
+		var e Expr
+		switch k := g.r.IntN(8); {
+		case k == 0:
+			e = Bin{'*', Num{2}, b}
+		case k == 1:
+			e = Fn{"tanh", b}
+		case k == 2 && len(m.Coefs) > 0 && (scalar || g.may("param times a vector")):
+			if !scalar {
+				g.usesBug("param times a vector")
+			}
+			e = Bin{'*', g.coefRef(), b}
+			m.feature("output using a param")
+		case k == 3:
+			e = g.power(b)
+		case k == 4:
+			e = b
+		default:
+			e = Bin{'+', b, Num{0.5}}
+			for _, o := range g.outs {
+				if o.name != p.name && slices.Equal(o.shape, p.shape) {
+					e = Bin{'-', b, Ref{o.name}}
+				}
+			}
+			for _, in := range m.Inputs {
+				if slices.Equal(in.Shape, p.shape) || len(in.Shape) == 0 && scalar {
+					if g.chance(0.5) {
+						e = Bin{'+', b, Ref{in.Name}}
+						m.feature("output using an input")
+					}
+				}
+			}
+		}
+		if bad && i == n-1 {
+			y := "y"
+			if len(m.Targets) > 0 {
+				y = fmt.Sprintf("y%d", len(m.Targets)+1)
+			}
+			m.Targets = append(m.Targets, Tensor{y, p.shape})
+			e = Bin{'-', e, Ref{y}}
+			g.mustRefuse(kind, "output "+name+" =")
+		}
+		m.Lets = append(m.Lets, Let{Keyword: "output", Name: name, Expr: e, Size: prod(p.shape)})
+		g.outs = append(g.outs, namedOut{name, p.shape, nil})
+	}
+	m.feature("output statements: %d", n)
 }

@@ -59,6 +59,8 @@ type Config struct {
 	// DType is the element type the models are built with: float64 (the default) or
 	// float32, whatever their source says.
 	DType string
+	// KnownBugs: generate the constructs of knownBugs too.
+	KnownBugs bool
 }
 
 const module = "example.com/difftest"
@@ -69,7 +71,7 @@ const module = "example.com/difftest"
 func RunRound(cfg Config) ([]*Case, error) {
 	var models []*Model
 	for i := 0; i < cfg.Models; i++ {
-		models = append(models, Generate(cfg.Seed, cfg.Round*cfg.Models+i, GenOptions{Outside: cfg.Outside}))
+		models = append(models, Generate(cfg.Seed, cfg.Round*cfg.Models+i, GenOptions{Outside: cfg.Outside, KnownBugs: cfg.KnownBugs}))
 	}
 	return RunModels(cfg, models)
 }
@@ -143,9 +145,15 @@ func (c *Case) compile(dir, dtype string) bool {
 			c.fail("refusal without a file:line:col position", "%s", msg)
 		case c.M.Outside == "":
 			c.fail("refused a valid model", "%s", msg)
+		case c.M.RefuseAt != "" && line != c.M.refuseLine():
+			c.fail("refused at the wrong line", "want line %d (%q), got %s", c.M.refuseLine(), c.M.RefuseAt, msg)
 		default:
 			c.Refusal = reason(msg[len(sm[0]):])
 		}
+		return false
+	}
+	if c.M.MustRefuse {
+		c.fail("accepted a construct it must refuse", "%s: no error", c.M.Outside)
 		return false
 	}
 	c.IR = m
@@ -375,6 +383,15 @@ func makeRequest(m *Model, r *rand.Rand, f32 bool) ModelRequest {
 	}
 	req := ModelRequest{NumInputs: m.NumInputs(), NumOutputs: m.OutputSize(), Chunks: []int{0, 1, 3}}
 	for _, p := range m.Params {
+		if c := p.Coef; c != nil {
+			// A coefficient's stored value: log(c) for a positive one, c between 0.05 and 2.
+			if c.Positive {
+				req.Params = append(req.Params, u(math.Log(0.05), math.Log(2)))
+			} else {
+				req.Params = append(req.Params, u(-1, 1))
+			}
+			continue
+		}
 		if strings.HasSuffix(p.Name, "_b") {
 			for i := 0; i < p.Size(); i++ {
 				req.Params = append(req.Params, u(-0.2, 0.2))

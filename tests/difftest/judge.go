@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime/debug"
+	"slices"
 
 	"github.com/mlc-go/mlc/ir"
 )
@@ -269,11 +270,62 @@ func judge(c *Case) {
 	if !m.Points && (res.NumInputs != m.NumInputs() || res.NumOutputs != m.OutputSize()) {
 		c.fail("API: NumInputs/NumOutputs", "got %d/%d, want %d/%d (inputs %v)", res.NumInputs, res.NumOutputs, m.NumInputs(), m.OutputSize(), m.Inputs)
 	}
+	c.judgeCoefs()
 	c.judgePredict()
 	if m.Points {
+		c.judgeTermNames()
 		c.judgePoints()
 	} else {
 		c.judgeBatch()
+	}
+}
+
+// judgeCoefs compares CoefficientNames and Coefficients with the param statements: the
+// values Init starts them at, and exp of the stored value for a positive one.
+func (c *Case) judgeCoefs() {
+	m, res := c.M, c.Res
+	var names []string
+	var init, want []float64
+	for _, k := range m.Coefs {
+		names = append(names, k.Name)
+		init = append(init, k.Init)
+		v := c.Req.Params[m.Params[k.Param].Offset]
+		if k.Positive {
+			v = math.Exp(v)
+		}
+		want = append(want, v)
+	}
+	if !slices.Equal(res.CoefNames, names) {
+		c.fail("API: CoefficientNames", "got %q, want %q", res.CoefNames, names)
+		return
+	}
+	if len(names) == 0 {
+		return
+	}
+	c.vec("Coefficients after Init vs the param statements", floats(res.CoefInit), init, c.tol.Same)
+	c.vec("Coefficients vs the parameters", floats(res.Coefs), want, c.tol.Same)
+}
+
+// judgeTermNames checks that TermNames reports a named term (EXPR as NAME) under its name
+// and that no two terms share one.
+func (c *Case) judgeTermNames() {
+	got := c.Res.TermNames
+	terms := splitTerms(c.M.Loss)
+	if len(got) != len(terms) {
+		c.fail("API: TermNames", "got %q for %d terms", got, len(terms))
+		return
+	}
+	seen := map[string]bool{}
+	for i, t := range terms {
+		if n, ok := t.e.(Named); ok && got[i] != n.Name {
+			c.fail("API: TermNames", "term %d is named %s, TermNames says %q (all: %q)", i+1, n.Name, got[i], got)
+			return
+		}
+		if seen[got[i]] {
+			c.fail("API: TermNames", "two terms are named %q (all: %q)", got[i], got)
+			return
+		}
+		seen[got[i]] = true
 	}
 }
 
@@ -296,7 +348,11 @@ func (c *Case) judgePredict() {
 	want := irRun(c.IR, c.IR.Infer, b, req.Params, true).Pred
 	all := floats(res.Predict[0])
 	c.vec("Predict vs interpreter", all, want, c.tol.IR)
-	c.vec("Predict vs reference", all, RefPredict(m, req.Params, x, n), c.tol.Ref)
+	if ref, err := RefPredict(m, req.Params, x, n); err != nil {
+		c.fail("reference Predict", "%v", err)
+	} else {
+		c.vec("Predict vs reference", all, ref, c.tol.Ref)
+	}
 	for k, p := range res.Predict[1:] {
 		c.vec(fmt.Sprintf("Predict %d rows a call vs all rows in one call", req.Chunks[k+1]), floats(p), all, c.tol.Same)
 	}
@@ -400,8 +456,16 @@ func (c *Case) finiteDifferences(label string, loss func([]float64) float64, gra
 		scale = math.Max(scale, math.Abs(g))
 	}
 	n := len(p)
+	var idx []int
 	for k := 0; k < min(n, 10); k++ {
-		i := k * n / min(n, 10)
+		idx = append(idx, k*n/min(n, 10))
+	}
+	for _, k := range c.M.Coefs { // every coefficient: they come last, past the spread
+		if i := c.M.Params[k.Param].Offset; !slices.Contains(idx, i) {
+			idx = append(idx, i)
+		}
+	}
+	for _, i := range idx {
 		var fd float64
 		ok := false
 		for _, h := range []float64{1e-6, 1e-5, 1e-7, 1e-8, 1e-4} {

@@ -2,6 +2,7 @@ package difftest
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -18,9 +19,16 @@ type Model struct {
 	Targets []Tensor
 	Sets    []Set
 	Consts  []Const
-	Lets    []Let
+	Lets    []Let // let, residual and output statements, in order
 	Loss    Expr
-	Batch   int // the train statement's batch (a point-set model's tile)
+	// Coefs are the param statements (trainable coefficients), in order; each is also the
+	// last of Params, after the layers'.
+	Coefs []*Coef
+	// Periodic are the periodic statements, in order.
+	Periodic []Periodic
+	// CoefsEarly writes the param statements before the layers (else after the targets).
+	CoefsEarly bool
+	Batch      int // the train statement's batch (a point-set model's tile)
 
 	// Params are the tensors of the flat parameter vector in the order the README
 	// documents: per layer its kernel then its bias.
@@ -33,6 +41,10 @@ type Model struct {
 	// Outside names the construct outside the documented language this model carries
 	// ("" for none): mlc must refuse it or compile it as the reference evaluates it.
 	Outside string
+	// MustRefuse: the construct outside the language is one mlc must refuse (compiling it is
+	// a finding), at the line of the first occurrence of RefuseAt in Source (when not "").
+	MustRefuse bool
+	RefuseAt   string
 	// LinearLoss: the loss is a weighted sum of means over all rows, so the loss of a
 	// batch is the row-weighted average of the losses of its parts.
 	LinearLoss bool
@@ -66,8 +78,9 @@ type Layer struct {
 	Stride     int
 	Same       bool
 	Rate       float64
-	Out        string // the name given with ->, or ""
-	Repeat     int    // > 0 on the first layer of a `repeat N { … }` block of RepeatLen layers
+	Out        string   // the name given with ->, or ""
+	Outs       []string // one name per component (-> u, v, p), instead of Out
+	Repeat     int      // > 0 on the first layer of a `repeat N { … }` block of RepeatLen layers
 	RepeatLen  int
 	InShape    []int
 	OutShape   []int
@@ -89,18 +102,41 @@ type Const struct {
 	Value float64
 }
 
-// Let is a `let` or `residual` statement.
+// Let is a `let`, `residual` or `output` statement.
 type Let struct {
 	Keyword string
 	Name    string
 	Expr    Expr
+	// Size is an output's number of values per row.
+	Size int
 }
+
+// Coef is `param NAME = VALUE [, positive]`: a trainable scalar, stored as log(value) when
+// positive (its parameter is then log_NAME).
+type Coef struct {
+	Name     string
+	Value    Expr
+	Init     float64
+	Positive bool
+	Param    int // index into Model.Params
+}
+
+// Periodic is `periodic NAME in [LO, HI] [, harmonics = H]` (Harmonics 0: not written, 1).
+type Periodic struct {
+	Input     string
+	Lo, Hi    Expr
+	Harmonics int
+}
+
+// H is the number of harmonics.
+func (p Periodic) H() int { return max(p.Harmonics, 1) }
 
 // Param is a parameter tensor: its name as mlc gives it (dense1_W), shape and offset.
 type Param struct {
 	Name   string
 	Shape  []int
 	Offset int
+	Coef   *Coef // the coefficient it holds, or nil
 }
 
 // Size is the number of values of p.
@@ -121,6 +157,30 @@ func (m *Model) NumInputs() int {
 	return n
 }
 
+// refuseLine is the line of the last occurrence of RefuseAt in Source (0: none).
+func (m *Model) refuseLine() int {
+	i := strings.LastIndex(m.Source, m.RefuseAt)
+	if i < 0 {
+		return 0
+	}
+	return strings.Count(m.Source[:i], "\n") + 1
+}
+
+// NumFeatures is the size of the first layer's input: the inputs, each periodic one as
+// its 2·H features.
+func (m *Model) NumFeatures() int {
+	n := 0
+	for _, in := range m.Inputs {
+		n += in.Size()
+		for _, p := range m.Periodic {
+			if p.Input == in.Name {
+				n += 2*p.H() - 1
+			}
+		}
+	}
+	return n
+}
+
 // NumTargets is the number of values in a row of y.
 func (m *Model) NumTargets() int {
 	n := 0
@@ -133,8 +193,25 @@ func (m *Model) NumTargets() int {
 // Output is the last layer's output shape.
 func (m *Model) Output() []int { return m.Layers[len(m.Layers)-1].OutShape }
 
-// OutputSize is NumOutputs.
-func (m *Model) OutputSize() int { return prod(m.Output()) }
+// OutputSize is NumOutputs: the values Predict writes per row, the network's output or,
+// when there are output statements, theirs one after another.
+func (m *Model) OutputSize() int {
+	n := 0
+	for _, l := range m.Lets {
+		if l.Keyword == "output" {
+			n += l.Size
+		}
+	}
+	if n > 0 {
+		return n
+	}
+	return prod(m.Output())
+}
+
+// HasOutputs reports whether m has output statements.
+func (m *Model) HasOutputs() bool {
+	return slices.ContainsFunc(m.Lets, func(l Let) bool { return l.Keyword == "output" })
+}
 
 func prod(s []int) int {
 	n := 1
@@ -197,6 +274,25 @@ func (m *Model) writeSource(inputGroups, targetGroups []int, comment string) {
 	for _, c := range m.Consts {
 		fmt.Fprintf(&b, "const %s = %s\n", c.Name, src(c.Expr))
 	}
+	for _, p := range m.Periodic {
+		fmt.Fprintf(&b, "periodic %s in [%s, %s]", p.Input, src(p.Lo), src(p.Hi))
+		if p.Harmonics > 0 {
+			fmt.Fprintf(&b, ", harmonics = %d", p.Harmonics)
+		}
+		b.WriteString("\n")
+	}
+	coefs := func() {
+		for _, c := range m.Coefs {
+			fmt.Fprintf(&b, "param %s = %s", c.Name, src(c.Value))
+			if c.Positive {
+				b.WriteString(", positive")
+			}
+			b.WriteString("\n")
+		}
+	}
+	if m.CoefsEarly {
+		coefs()
+	}
 	for i := 0; i < len(m.Layers); i++ {
 		l := m.Layers[i]
 		if l.Repeat > 0 {
@@ -211,6 +307,9 @@ func (m *Model) writeSource(inputGroups, targetGroups []int, comment string) {
 		b.WriteString(l.src() + "\n")
 	}
 	decls("target", m.Targets, targetGroups)
+	if !m.CoefsEarly {
+		coefs()
+	}
 	for _, s := range m.Sets {
 		fmt.Fprintf(&b, "points %s(", s.Name)
 		var ins []string
@@ -245,7 +344,7 @@ func lossSrc(e Expr) string {
 	var b strings.Builder
 	for i, t := range terms {
 		s := src(t.e)
-		if t.e.prec() <= 2 {
+		if _, named := t.e.(Named); !named && t.e.prec() <= 2 {
 			s = "(" + s + ")"
 		}
 		switch {
@@ -289,6 +388,9 @@ func (l *Layer) src() string {
 	}
 	if l.Out != "" {
 		s += " -> " + l.Out
+	}
+	if len(l.Outs) > 0 {
+		s += " -> " + strings.Join(l.Outs, ", ")
 	}
 	return s
 }

@@ -3,6 +3,7 @@ package difftest
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // The reference evaluator: what the generated .ml source says, computed straight from the
@@ -35,15 +36,16 @@ type RefResult struct {
 	Terms []float64
 }
 
-// refForward runs the network on every row of in (one jet vector per row), binding the
-// named layer outputs (and, after a sigmoid, the logits as name#z) in ev.env. It returns
-// the outputs' values, row-major.
-func (ev *refEval) forward(p []float64, in [][]jet) []float64 {
+// forward runs the network on every row of in (one jet vector per row: the inputs one
+// after another), binding the named layer outputs and components (and, after a sigmoid,
+// the logits as name#z) in ev.env. The first layer sees each row's features: a periodic
+// input as cos and sin of its phase. It returns the last layer's output per row.
+func (ev *refEval) forward(p []float64, in [][]jet) [][]jet {
 	m := ev.m
 	named := map[string][][]jet{}
-	var pred []float64
+	var outs [][]jet
 	for _, x := range in {
-		cur := x
+		cur := ev.features(x)
 		var z []jet
 		for _, l := range m.Layers {
 			switch l.Kind {
@@ -93,15 +95,43 @@ func (ev *refEval) forward(p []float64, in [][]jet) []float64 {
 					named[l.Out+"#z"] = append(named[l.Out+"#z"], z)
 				}
 			}
+			for i, name := range l.Outs {
+				named[name] = append(named[name], cur[i:i+1])
+				if z != nil {
+					named[name+"#z"] = append(named[name+"#z"], z[i:i+1])
+				}
+			}
 		}
-		for _, j := range cur {
-			pred = append(pred, j.v)
-		}
+		outs = append(outs, cur)
 	}
 	for k, v := range named {
 		ev.env[k] = value{batched: true, r: v}
 	}
-	return pred
+	return outs
+}
+
+// features is what the first layer sees of one row of inputs: each input's values, or for
+// a periodic input cos(k·ω(x−lo)) and sin(k·ω(x−lo)) for k = 1…H, ω = 2π/(hi−lo).
+func (ev *refEval) features(row []jet) []jet {
+	var out []jet
+	off := 0
+	for _, in := range ev.m.Inputs {
+		vals := row[off : off+in.Size()]
+		off += in.Size()
+		i := slices.IndexFunc(ev.m.Periodic, func(p Periodic) bool { return p.Input == in.Name })
+		if i < 0 {
+			out = append(out, vals...)
+			continue
+		}
+		p := ev.m.Periodic[i]
+		lo, hi := constValue(p.Lo, ev.m.Consts), constValue(p.Hi, ev.m.Consts)
+		phase := vals[0].sub(constJet(ev.nv, lo))
+		for k := 1; k <= p.H(); k++ {
+			arg := phase.scale(float64(k) * 2 * math.Pi / (hi - lo))
+			out = append(out, arg.fn("cos"), arg.fn("sin"))
+		}
+	}
+	return out
 }
 
 func activate(z []jet, act string) []jet {
@@ -125,48 +155,132 @@ func rowsOf(nv int, data []float64, n, w, off, size int) [][]jet {
 	return out
 }
 
+// inputs binds the inputs of n rows of row-major x (for a point-set model as jets in the
+// direction of each input) and returns the rows.
+func (ev *refEval) inputs(x []float64, n int) [][]jet {
+	m := ev.m
+	ni := m.NumInputs()
+	all := rowsOf(ev.nv, x, n, ni, 0, ni)
+	if m.Points {
+		for _, row := range all {
+			for c := range row {
+				row[c] = varJet(ev.nv, c, row[c].val())
+			}
+		}
+	}
+	off := 0
+	for _, in := range m.Inputs {
+		col := make([][]jet, n)
+		for r := range col {
+			col[r] = all[r][off : off+in.Size()]
+		}
+		ev.env[in.Name] = value{batched: true, r: col}
+		off += in.Size()
+	}
+	return all
+}
+
+func newRef(m *Model, n int) *refEval {
+	ev := &refEval{m: m, rows: n, env: map[string]value{}}
+	if m.Points {
+		ev.nv = len(m.Inputs)
+	}
+	return ev
+}
+
 // RefBatch evaluates a mini-batch model on n rows: x and y row-major as Predict and
 // Loss take them.
 func RefBatch(m *Model, p, x, y []float64, n int) (*RefResult, error) {
-	ev := &refEval{m: m, rows: n, env: map[string]value{}}
-	ni := m.NumInputs()
-	all := rowsOf(0, x, n, ni, 0, ni)
+	ev := newRef(m, n)
+	in := ev.inputs(x, n)
 	off := 0
-	for _, in := range m.Inputs {
-		ev.env[in.Name] = value{batched: true, r: rowsOf(0, x, n, ni, off, in.Size())}
-		off += in.Size()
-	}
-	off = 0
 	for _, t := range m.Targets {
 		ev.env[t.Name] = value{batched: true, r: rowsOf(0, y, n, m.NumTargets(), off, t.Size())}
 		off += t.Size()
 	}
-	res := &RefResult{Pred: ev.forward(p, all)}
-	return ev.loss(res)
+	return ev.loss(p, ev.forward(p, in))
 }
 
-// RefPredict is the network's outputs on n rows of x, row-major as Predict takes them (for
-// a point-set model: each point's inputs, one after another).
-func RefPredict(m *Model, p, x []float64, n int) []float64 {
-	ev := &refEval{m: m, rows: n, env: map[string]value{}}
-	return ev.forward(p, rowsOf(0, x, n, m.NumInputs(), 0, m.NumInputs()))
+// RefPredict is what Predict returns on n rows of x, row-major as Predict takes them (for
+// a point-set model: each point's inputs, one after another): the network's outputs, or
+// the output statements' values.
+func RefPredict(m *Model, p, x []float64, n int) ([]float64, error) {
+	ev := newRef(m, n)
+	net := ev.forward(p, ev.inputs(x, n))
+	ev.scalars(p)
+	need := neededLets(m)
+	for _, l := range m.Lets {
+		if need[l.Name] {
+			ev.env[l.Name] = ev.eval(l.Expr)
+		}
+	}
+	return ev.prediction(net), ev.err
+}
+
+// neededLets are the lets the output statements use, directly or through other lets, and
+// the outputs themselves.
+func neededLets(m *Model) map[string]bool {
+	need := map[string]bool{}
+	for i := len(m.Lets) - 1; i >= 0; i-- {
+		l := m.Lets[i]
+		if l.Keyword != "output" && !need[l.Name] {
+			continue
+		}
+		need[l.Name] = true
+		walkExpr(l.Expr, func(e Expr) {
+			if r, ok := e.(Ref); ok {
+				need[r.Name] = true
+			}
+		})
+	}
+	return need
+}
+
+// prediction is the network's outputs net, row-major, or the output statements' values
+// one after another in each row.
+func (ev *refEval) prediction(net [][]jet) []float64 {
+	var pred []float64
+	if !ev.m.HasOutputs() {
+		for _, row := range net {
+			for _, j := range row {
+				pred = append(pred, j.val())
+			}
+		}
+		return pred
+	}
+	for r := range net {
+		for _, l := range ev.m.Lets {
+			if l.Keyword != "output" {
+				continue
+			}
+			v := ev.env[l.Name]
+			if !v.batched {
+				for range l.Size {
+					pred = append(pred, v.s.val())
+				}
+				continue
+			}
+			for _, j := range v.r[r] {
+				pred = append(pred, j.val())
+			}
+		}
+	}
+	return pred
 }
 
 // RefPoints evaluates a point-set model: sets[i][c] is column c of set i (the inputs,
 // then the set's known values).
 func RefPoints(m *Model, p []float64, sets [][][]float64) (*RefResult, error) {
-	nv := len(m.Inputs)
-	ev := &refEval{m: m, nv: nv, env: map[string]value{}}
-	var in [][]jet
+	ev := newRef(m, 0)
+	nv := ev.nv
+	var x []float64
 	known := map[string][]jet{}
 	for i, s := range m.Sets {
 		lo := ev.rows
 		for r := range sets[i][0] {
-			row := make([]jet, nv)
-			for c := range row {
-				row[c] = varJet(nv, c, sets[i][c][r])
+			for c := range nv {
+				x = append(x, sets[i][c][r])
 			}
-			in = append(in, row)
 		}
 		ev.rows += len(sets[i][0])
 		ev.sets = append(ev.sets, [2]int{lo, ev.rows})
@@ -176,13 +290,7 @@ func RefPoints(m *Model, p []float64, sets [][][]float64) (*RefResult, error) {
 			}
 		}
 	}
-	for c, inp := range m.Inputs {
-		col := make([][]jet, ev.rows)
-		for r := range col {
-			col[r] = []jet{in[r][c]}
-		}
-		ev.env[inp.Name] = value{batched: true, r: col}
-	}
+	in := ev.inputs(x, ev.rows)
 	for i, s := range m.Sets {
 		for _, name := range s.Known {
 			col := make([][]jet, ev.rows)
@@ -195,21 +303,35 @@ func RefPoints(m *Model, p []float64, sets [][][]float64) (*RefResult, error) {
 			ev.env[name] = value{batched: true, r: col}
 		}
 	}
-	res := &RefResult{Pred: ev.forward(p, in)}
-	return ev.loss(res)
+	return ev.loss(p, ev.forward(p, in))
 }
 
-// loss evaluates the constants, lets, loss and terms.
-func (ev *refEval) loss(res *RefResult) (*RefResult, error) {
+// scalars binds the constants and the coefficients (exp of the stored value for a
+// positive one).
+func (ev *refEval) scalars(p []float64) {
 	for _, c := range ev.m.Consts {
 		ev.env[c.Name] = value{s: constJet(ev.nv, c.Value)}
 	}
+	for _, c := range ev.m.Coefs {
+		v := p[ev.m.Params[c.Param].Offset]
+		if c.Positive {
+			v = math.Exp(v)
+		}
+		ev.env[c.Name] = value{s: constJet(ev.nv, v)}
+	}
+}
+
+// loss evaluates the constants, coefficients, lets, outputs, loss and terms, after the
+// network's forward pass gave net.
+func (ev *refEval) loss(p []float64, net [][]jet) (*RefResult, error) {
+	ev.scalars(p)
 	for _, l := range ev.m.Lets {
 		ev.env[l.Name] = ev.eval(l.Expr)
 	}
-	res.Loss = ev.eval(ev.m.Loss).s.v
+	res := &RefResult{Pred: ev.prediction(net)}
+	res.Loss = ev.eval(ev.m.Loss).s.val()
 	for _, t := range splitTerms(ev.m.Loss) {
-		v := ev.eval(t.e).s.v
+		v := ev.eval(t.e).s.val()
 		if t.neg {
 			v = -v
 		}
@@ -273,7 +395,7 @@ func (ev *refEval) mean(x value, rows []int) value {
 	s, n := 0.0, 0
 	for _, b := range rows {
 		for _, v := range x.r[b] {
-			s += v.v
+			s += v.val()
 			n++
 		}
 	}
@@ -333,6 +455,10 @@ func (ev *refEval) eval(e Expr) value {
 	case Sq:
 		x := ev.eval(e.X)
 		return ev.binary(x, x, jet.mul)
+	case Pow:
+		return ev.unary(ev.eval(e.X), func(a jet) jet { return a.pow(e.N) })
+	case Named:
+		return ev.eval(e.X)
 	case Fn:
 		return ev.unary(ev.eval(e.X), func(a jet) jet { return a.fn(e.Name) })
 	case Bin:
@@ -389,7 +515,7 @@ func (ev *refEval) lossFn(e LossFn) value {
 		return ev.binary(z, y, func(z, y jet) jet { return z.fn("softplus").sub(y.mul(z)) })
 	}
 	return ev.binary(p, y, func(p, y jet) jet {
-		pc := p.compose(math.Min(math.Max(p.v, bceEpsilon), 1-bceEpsilon), 0, 0, 0)
+		pc := p.compose(math.Min(math.Max(p.val(), bceEpsilon), 1-bceEpsilon), 0)
 		one := constJet(p.nv, 1)
 		return y.mul(pc.fn("log")).add(one.sub(y).mul(one.sub(pc).fn("log"))).neg()
 	})
