@@ -133,14 +133,58 @@ type TrainStmt struct {
 	Args []*Arg
 }
 
-// PointsStmt is `points NAME(COL, ...; KNOWN, ...)`: a set of points at which the loss is
-// evaluated, given by input columns, with known values after the semicolon.
+// PointsStmt is `points NAME(COL, ...; KNOWN, ...) [= SOURCE [+ SOURCE ...][, KNOWN = EXPR ...]]`:
+// a set of points at which the loss is evaluated, given by input columns, with known values
+// after the semicolon. Without a source the program that embeds the model gives the points.
 type PointsStmt struct {
-	Pos   Pos
-	Name  *Ident
-	Cols  []*Ident
-	Known []*Ident
+	Pos    Pos
+	Name   *Ident
+	Cols   []*Ident
+	Known  []*Ident
+	Source []*Generator // grids, samples and CSV files, their points one after another
+	Values []*Arg       // KNOWN = EXPR: a known value as a function of the columns
 }
+
+// Generator makes points: `grid(x in [-1, 1] : 100, t = 0)`, `grid(x in {-1, 1}, t in [0, 1] : 50)`,
+// `sample(5000, x in [-1, 1], t in [0, 1])` or `csv("file.csv", rows = 1000)`.
+type Generator struct {
+	Kind   *Ident
+	Lparen Pos
+	Count  Expr     // sample's number of points (its first argument)
+	Path   *String  // csv's file, relative to the .ml file
+	Coords []*Coord // x in [lo, hi] (: n), x in {a, b, ...}
+	// Assigns are NAME = EXPR: a fixed coordinate (t = 0) or an option (rows = 1000,
+	// method = lhs); Lower tells them apart by the set's columns.
+	Assigns []*Arg
+}
+
+// Coord is one coordinate's range in a generator: `x in [lo, hi]`, with `: n` points in a
+// grid, or `x in {a, b, ...}`.
+type Coord struct {
+	Name   *Ident
+	Lo, Hi Expr
+	N      Expr   // nil unless given
+	Values []Expr // x in {a, b}: the values themselves (Lo, Hi nil)
+}
+
+// String is a quoted string (a file name).
+type String struct {
+	Pos   Pos
+	Value string
+}
+
+// ReferenceStmt is `reference NAME = csv("file.csv")`, `reference NAME = EXPR [on GENERATOR]`
+// for an output (the solution the error is measured against), or `reference NAME = VALUE`
+// for a param (its true value).
+type ReferenceStmt struct {
+	Pos  Pos
+	Name *Ident
+	CSV  *Generator // csv("file.csv")
+	Expr Expr       // a closed form in the inputs
+	On   *Generator // where a closed form is evaluated; nil: a grid over the point sets
+}
+
+func (s *ReferenceStmt) StmtPos() Pos { return s.Pos }
 
 // LetStmt is `residual NAME = EXPR`, `let NAME = EXPR` or `output NAME = EXPR`: a named
 // expression of the network's outputs, for use in the loss; an output is also what the

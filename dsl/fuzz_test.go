@@ -81,6 +81,7 @@ func FuzzParse(f *testing.F) {
 func walkFile(f *dsl.File, check func(string, dsl.Pos)) {
 	var stmts func([]dsl.Stmt)
 	var expr func(dsl.Expr)
+	var generator func(*dsl.Generator)
 	args := func(as []*dsl.Arg) {
 		for _, a := range as {
 			if a.Name != nil {
@@ -125,6 +126,28 @@ func walkFile(f *dsl.File, check func(string, dsl.Pos)) {
 			}
 		}
 	}
+	generator = func(g *dsl.Generator) {
+		if g == nil {
+			return
+		}
+		check("source of points", g.Kind.Pos)
+		check("source's '('", g.Lparen)
+		if g.Count != nil {
+			expr(g.Count)
+		}
+		if g.Path != nil {
+			check("file name", g.Path.Pos)
+		}
+		for _, c := range g.Coords {
+			check("coordinate", c.Name.Pos)
+			for _, x := range append([]dsl.Expr{c.Lo, c.Hi, c.N}, c.Values...) {
+				if x != nil {
+					expr(x)
+				}
+			}
+		}
+		args(g.Assigns)
+	}
 	stmts = func(ss []dsl.Stmt) {
 		for _, s := range ss {
 			check("statement", s.StmtPos())
@@ -166,6 +189,10 @@ func walkFile(f *dsl.File, check func(string, dsl.Pos)) {
 				for _, id := range append(s.Cols[:len(s.Cols):len(s.Cols)], s.Known...) {
 					check("point set column", id.Pos)
 				}
+				for _, g := range s.Source {
+					generator(g)
+				}
+				args(s.Values)
 			case *dsl.LetStmt:
 				check("let name", s.Name.Pos)
 				expr(s.Value)
@@ -173,6 +200,13 @@ func walkFile(f *dsl.File, check func(string, dsl.Pos)) {
 				check("param name", s.Name.Pos)
 				expr(s.Value)
 				args(s.Args)
+			case *dsl.ReferenceStmt:
+				check("reference name", s.Name.Pos)
+				if s.Expr != nil {
+					expr(s.Expr)
+				}
+				generator(s.CSV)
+				generator(s.On)
 			case *dsl.FeaturesStmt:
 				for _, x := range s.Exprs {
 					expr(x)

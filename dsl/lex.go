@@ -14,7 +14,8 @@ const (
 	tNewline
 	tIdent
 	tNumber
-	tOp // one of + - * / ^ = , ; ( ) [ ] { } ->
+	tOp     // one of + - * / ^ = , ; : ( ) [ ] { } ->
+	tString // "a file name", without its quotes
 	tBad
 )
 
@@ -32,7 +33,12 @@ func (t token) describe() string {
 	case tNewline:
 		return "end of line"
 	case tBad:
+		if t.text == "\"" {
+			return "a string without its closing '\"'"
+		}
 		return fmt.Sprintf("illegal character %q", t.text)
+	case tString:
+		return strconv.Quote(Abbrev(t.text))
 	}
 	return "'" + Abbrev(t.text) + "'"
 }
@@ -93,6 +99,22 @@ func lex(file string, src []byte) []token {
 			col += j - i
 			i = j
 			continue
+		case c == '"':
+			// A string: a file name, on one line, with no escapes.
+			j := i + 1
+			for j < len(src) && src[j] != '"' && src[j] != '\n' {
+				j++
+			}
+			if j == len(src) || src[j] != '"' {
+				toks = append(toks, token{tBad, "\"", start})
+				col += j - i
+				i = j
+				continue
+			}
+			toks = append(toks, token{tString, string(src[i+1 : j]), start})
+			col += j + 1 - i
+			i = j + 1
+			continue
 		case c == '-' && i+1 < len(src) && src[i+1] == '>':
 			toks = append(toks, token{tOp, "->", start})
 			i += 2
@@ -108,7 +130,7 @@ func lex(file string, src []byte) []token {
 			}
 		}
 		switch c {
-		case '+', '-', '*', '/', '^', '=', ',', ';', '(', ')', '[', ']', '{', '}', '<', '>':
+		case '+', '-', '*', '/', '^', '=', ',', ';', ':', '(', ')', '[', ']', '{', '}', '<', '>':
 			toks = append(toks, token{tOp, string(c), start})
 			i++
 			col++

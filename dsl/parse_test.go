@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -77,6 +78,27 @@ func dumpStmts(b *strings.Builder, stmts []dsl.Stmt, indent string) {
 				known = append(known, k.Name)
 			}
 			fmt.Fprintf(b, "points %s(%s; %s)", s.Name.Name, strings.Join(cols, ", "), strings.Join(known, ", "))
+			for i, g := range s.Source {
+				if i == 0 {
+					b.WriteString(" = ")
+				} else {
+					b.WriteString(" + ")
+				}
+				b.WriteString(dumpGenerator(g))
+			}
+			if len(s.Values) > 0 {
+				fmt.Fprintf(b, ", %s", dumpArgs(s.Values))
+			}
+		case *dsl.ReferenceStmt:
+			fmt.Fprintf(b, "reference %s = ", s.Name.Name)
+			if s.CSV != nil {
+				b.WriteString(dumpGenerator(s.CSV))
+			} else {
+				b.WriteString(dumpExpr(s.Expr))
+			}
+			if s.On != nil {
+				b.WriteString(" on " + dumpGenerator(s.On))
+			}
 		case *dsl.LetStmt:
 			fmt.Fprintf(b, "%s %s = %s", s.Keyword, s.Name.Name, dumpExpr(s.Value))
 		case *dsl.ParamStmt:
@@ -124,6 +146,35 @@ func dumpArgs(args []*dsl.Arg) string {
 		out = append(out, s)
 	}
 	return strings.Join(out, ", ")
+}
+
+func dumpGenerator(g *dsl.Generator) string {
+	var parts []string
+	if g.Path != nil {
+		parts = append(parts, strconv.Quote(g.Path.Value))
+	}
+	if g.Count != nil {
+		parts = append(parts, dumpExpr(g.Count))
+	}
+	for _, c := range g.Coords {
+		if c.Values != nil {
+			var vs []string
+			for _, v := range c.Values {
+				vs = append(vs, dumpExpr(v))
+			}
+			parts = append(parts, c.Name.Name+" in {"+strings.Join(vs, ", ")+"}")
+			continue
+		}
+		r := fmt.Sprintf("%s in [%s, %s]", c.Name.Name, dumpExpr(c.Lo), dumpExpr(c.Hi))
+		if c.N != nil {
+			r += " : " + dumpExpr(c.N)
+		}
+		parts = append(parts, r)
+	}
+	if len(g.Assigns) > 0 {
+		parts = append(parts, dumpArgs(g.Assigns))
+	}
+	return g.Kind.Name + "(" + strings.Join(parts, ", ") + ")"
 }
 
 func dumpExpr(e dsl.Expr) string {
@@ -175,6 +226,14 @@ func TestParseValid(t *testing.T) {
 		{"periodic", "periodic x in [0, 2*pi], harmonics = 2", "periodic x in [0, (2 * pi)], harmonics=2\n"},
 		{"output transform", "output u = x * n", "output u = (x * n)\n"},
 		{"features", "features cos(pi * x), t", "features cos((pi * x)), t\n"},
+		{"points from grids", "points b(x, t; u0) = grid(x in [-1, 1] : 100, t = 0)\n  + grid(x in {-1, 1}, t in [0.01, 1] : 100), u0 = -sin(pi * x)",
+			"points b(x, t; u0) = grid(x in [(-1), 1] : 100, t=0) + grid(x in {(-1), 1}, t in [0.01, 1] : 100), u0=(-sin((pi * x)))\n"},
+		{"points sampled", "points i(x, t) = sample(5000, x in [-1, 1], t in [0, 1], method = lhs)",
+			"points i(x, t; ) = sample(5000, x in [(-1), 1], t in [0, 1], method=lhs)\n"},
+		{"points from csv", `points d(x, t; u) = csv("data/m.csv", rows = 20)`, "points d(x, t; u) = csv(\"data/m.csv\", rows=20)\n"},
+		{"reference csv", `reference u = csv("exact.csv")`, "reference u = csv(\"exact.csv\")\n"},
+		{"reference closed form", "reference u = sin(pi * x) on grid(x in [0, 1] : 11)", "reference u = sin((pi * x)) on grid(x in [0, 1] : 11)\n"},
+		{"reference value", "reference k = 0.1", "reference k = 0.1\n"},
 		{"named loss terms", "loss 5 * mean(b, u^2) as initial\n  + mean(i, r^2) as pde - mean(i, r)",
 			"loss ((((5 * mean(b, (u ^ 2))) as initial) + (mean(i, (r ^ 2)) as pde)) - mean(i, r))\n"},
 		{"layer without args", "flatten", "layer flatten\n"},
@@ -380,6 +439,12 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"missing comma before activation", "model M\ninput x[3]\ndense 20 tanh (\n",
 			[]string{"m.ml:3:10: expected ',', '->' or end of line, found 'tanh'"}},
+		{"unterminated string", "points d(x; u) = csv(\"data.csv)\n",
+			[]string{"m.ml:1:22: expected a coordinate range (x in [-1, 1]), a fixed value (t = 0) or an option (rows = 100), found a string without its closing '\"'"}},
+		{"unknown source", "points d(x) = lattice(x in [0, 1] : 3)\n",
+			[]string{"m.ml:1:15: unknown source of points 'lattice'; expected grid(...), sample(N, ...) or csv(\"file\")"}},
+		{"interval not closed", "points d(x) = grid(x in [0, 1 : 3)\n",
+			[]string{"m.ml:1:31: expected ']' to close the interval opened at 1:25, found ':'"}},
 		{"missing comma, named output", "dense 20 tanh -> h",
 			[]string{"m.ml:1:10: expected ',', '->' or end of line, found 'tanh'"}},
 		{"unclosed call at end of file", "model M\nloss mse(p, y\n",
