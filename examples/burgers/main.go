@@ -28,11 +28,11 @@ import (
 
 	"gonum.org/v1/plot/vg"
 
-	"github.com/mlc-go/mlc/examples/internal/plots"
 	"github.com/mlc-go/mlc/generated/burgers"
 	"github.com/mlc-go/mlc/generated/burgers32"
 	exact "github.com/mlc-go/mlc/pde/burgers"
 	"github.com/mlc-go/mlc/pde/sample"
+	"github.com/mlc-go/mlc/plots"
 	mlrt "github.com/mlc-go/mlc/runtime"
 )
 

@@ -22,8 +22,8 @@ import (
 
 	"gonum.org/v1/plot/vg"
 
-	"github.com/mlc-go/mlc/examples/internal/plots"
 	"github.com/mlc-go/mlc/generated/cancer"
+	"github.com/mlc-go/mlc/plots"
 	mlrt "github.com/mlc-go/mlc/runtime"
 )
 

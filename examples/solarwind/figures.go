@@ -11,8 +11,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/mlc-go/mlc/examples/internal/plots"
 	"github.com/mlc-go/mlc/generated/solarwind"
+	"github.com/mlc-go/mlc/plots"
 	mlrt "github.com/mlc-go/mlc/runtime"
 	"github.com/mlc-go/mlc/runtime/timeseries"
 )
