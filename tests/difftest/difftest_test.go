@@ -66,6 +66,8 @@ func TestDifferential(t *testing.T) {
 					t.Fatal(err)
 				}
 				t.Logf("failing models are written to %s", outDir)
+			} else if err := os.MkdirAll(outDir, 0o755); err != nil {
+				t.Fatal(err)
 			}
 			base := filepath.Join(outDir, fmt.Sprintf("s%d-r%d-%s", cfg.Seed, round, c.M.Name))
 			if err := os.WriteFile(base+".ml", []byte(c.M.Source), 0o644); err != nil {

@@ -156,3 +156,91 @@ func TestFindings(t *testing.T) {
 		}
 	}
 }
+
+// openBugs are minimised models of compiler bugs the tester found that are not fixed yet
+// (see knownBugs in genlang.go, whose constructs the generator avoids by default): each
+// disagrees or is refused today. TestOpenBugs runs them with -difftest.knownbugs and is
+// skipped otherwise, so that CI stays green while they are open; once one agrees, move it
+// to findings and delete its knownBugs entry.
+func openBugs() []finding {
+	pinn := func(b *Builder) {
+		b.Input(x1, t1)
+		b.Layer(dense1(1, "tanh", "u"))
+	}
+	return []finding{
+		{"two params with one gradient: the second's gradient adds the first's slot after each tile, earlier tiles' sums included",
+			Build("TwoCoefs", 3, func(b *Builder) {
+				pinn(b)
+				b.Param("nu", Num{0.7}, false)
+				b.Param("c", Num{0.7}, false)
+				b.Set("bd")
+				b.Let("residual", "r", Bin{'+', Bin{'*', Ref{"nu"}, u}, Bin{'*', Ref{"c"}, u}})
+				b.Loss(SetMean{[]string{"bd"}, false, Sq{Ref{"r"}}}, "")
+			})},
+		{"two params with one gradient: a linear layer's bias and a coefficient added to its output",
+			Build("BiasCoef", 3, func(b *Builder) {
+				b.Input(x1, t1)
+				b.Layer(dense1(1, "linear", "u"))
+				b.Param("k", Num{0.7}, false)
+				b.Set("bd")
+				b.Let("residual", "r", Bin{'+', u, Ref{"k"}})
+				b.Loss(SetMean{[]string{"bd"}, false, Sq{Ref{"r"}}}, "")
+			})},
+		{"positive param in a mini-batch output: generated code does not compile (predictRow has no worker w)",
+			Build("PositiveOutput", 4, func(b *Builder) {
+				b.Input(Tensor{"x", []int{2}})
+				b.Layer(dense1(1, "linear", "u"))
+				b.Target(Tensor{"y", []int{1}})
+				b.Param("k", Num{0.5}, true)
+				b.Output("w", Bin{'*', Ref{"k"}, u}, 1)
+				b.Loss(LossFn{"mse", Ref{"w"}, Ref{"y"}}, "")
+			})},
+		{"param outside a mean: a coefficient weighting a term is refused (the loss must be a scalar, found [1] per sample)",
+			Build("ParamWeight", 3, func(b *Builder) {
+				pinn(b)
+				b.Param("k", Num{0.5}, true)
+				b.Set("bd")
+				b.Loss(Bin{'+', SetMean{[]string{"bd"}, false, Sq{u}}, Bin{'*', Ref{"k"}, SetMean{[]string{"bd"}, false, D{u, []string{"x"}}}}}, "")
+			})},
+		{"param outside a mean: the mean of a coefficient alone is refused",
+			Build("ParamMean", 3, func(b *Builder) {
+				pinn(b)
+				b.Param("k", Num{0.5}, false)
+				b.Set("bd")
+				b.Loss(Bin{'+', SetMean{[]string{"bd"}, false, Sq{u}}, SetMean{[]string{"bd"}, false, Sq{Ref{"k"}}}}, "")
+			})},
+		{"param times a vector: k * h with h [3] is refused (shapes [3] and [1] do not match)",
+			Build("ParamVector", 4, func(b *Builder) {
+				b.Input(Tensor{"x", []int{2}})
+				b.Layer(dense1(3, "tanh", "u"))
+				b.Param("k", Num{0.5}, false)
+				b.Loss(Mean{Bin{'*', Ref{"k"}, Sq{u}}}, "")
+			})},
+		{"term named like another term's automatic name: refused as two terms named bd, though one name only is written",
+			Build("TermName", 3, func(b *Builder) {
+				pinn(b)
+				b.Set("bd")
+				b.Set("in")
+				b.Loss(Bin{'+', SetMean{[]string{"bd"}, false, Sq{u}}, Named{SetMean{[]string{"in"}, false, Sq{D{u, []string{"x"}}}}, "bd"}}, "")
+			})},
+	}
+}
+
+// TestOpenBugs runs openBugs with -difftest.knownbugs: it fails while they are open.
+func TestOpenBugs(t *testing.T) {
+	if !*flagBugs {
+		t.Skip("compiler bugs, open (knownBugs): run with -difftest.knownbugs")
+	}
+	var models []*Model
+	fs := openBugs()
+	for _, f := range fs {
+		models = append(models, f.model)
+	}
+	for i, c := range runFixed(t, models) {
+		if len(c.Findings) > 0 {
+			t.Errorf("%s:\n%s", fs[i].bug, Report(c, "open bug"))
+		} else {
+			t.Logf("%s: %s agrees now (refusal: %q)", fs[i].bug, c.M.Name, c.Refusal)
+		}
+	}
+}

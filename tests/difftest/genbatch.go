@@ -65,6 +65,7 @@ func (g *gen) batchModel(outside bool) {
 		m.Periodic = append(m.Periodic, Periodic{Input: name, Lo: Num{0}, Hi: Num{1}})
 		g.mustRefuse(kind, "periodic "+name+" in")
 	}
+	g.addFeatures(0.12, kind)
 	if len(m.Inputs[0].Shape) == 2 {
 		g.convStack()
 	} else {
@@ -82,7 +83,8 @@ func (g *gen) batchModel(outside bool) {
 // batchKinds are the constructs outside the language a mini-batch model may carry; those
 // after the first must be refused.
 var batchKinds = []string{"loss nonlinear in its means", "non-integer power", "output using a known value",
-	"duplicate term name", "param never used", "periodic of a vector input"}
+	"duplicate term name", "param never used", "periodic of a vector input", "features of a non-input", "features and periodic",
+	"a constant feature"}
 
 // maybeDropout adds a dropout layer with probability p.
 func (g *gen) maybeDropout(p float64, name string) {
@@ -407,7 +409,7 @@ func (g *gen) batchOutputs(kind string) {
 		if !bad {
 			return
 		}
-		vecs = g.outs
+		vecs, n = g.outs, 1 // refused for its target, before its shape is looked at
 	}
 	for i := 0; i < n; i++ {
 		p := vecs[len(vecs)-1]
@@ -424,10 +426,18 @@ func (g *gen) batchOutputs(kind string) {
 		case k == 1:
 			e = Fn{"tanh", b}
 		case k == 2 && len(m.Coefs) > 0 && (scalar || g.may("param times a vector")):
+			c := m.Coefs[g.r.IntN(len(m.Coefs))]
+			if c.Positive && !g.may("positive param in a mini-batch output") {
+				e = Bin{'*', Num{2}, b}
+				break
+			}
+			if c.Positive {
+				g.usesBug("positive param in a mini-batch output")
+			}
 			if !scalar {
 				g.usesBug("param times a vector")
 			}
-			e = Bin{'*', g.coefRef(), b}
+			e = Bin{'*', Ref{c.Name}, b}
 			m.feature("output using a param")
 		case k == 3:
 			e = g.power(b)

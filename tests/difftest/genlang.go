@@ -15,13 +15,16 @@ import (
 // test of everything else; a model that uses one anyway has the feature "known bug: …".
 // Remove an entry once its bug is fixed.
 var knownBugs = map[string]string{
-	"periodic": "every model with a periodic input crashes Check: the first layer's kernel is sized " +
-		"for the inputs, not for their cos/sin features (matvec: cannot multiply [4, 2] by [5])",
 	"param outside a mean": "a coefficient outside every mean (k * mean(e), + k) or a mean of coefficients " +
 		"alone (mean(k * nu)) is refused: the loss must be a scalar, found [1] per sample",
 	"param times a vector": "a coefficient times a vector value (k * h with h [4]) is refused: shapes [4] and [1] do not match",
 	"term named like another term's automatic name": "a term named as an earlier term is named by itself " +
 		"(mean(in, u^2) + mean(bd, e) as in) is refused as two terms named in; in the other order it compiles",
+	"two params with one gradient": "in a point-set model, two parameters whose gradients are one expression " +
+		"(nu and c in r = nu * u + c * u, or a linear layer's bias and k in r = u + k) share a gradient slot: after " +
+		"each tile the second adds the first's slot, which holds the earlier tiles' sums too, so Grads is wrong over several tiles",
+	"positive param in a mini-batch output": "a mini-batch model whose output uses a positive param " +
+		"(output w = k * u) does not compile: predictRow computes exp(log_k) into w.scratch, and it has no worker w",
 }
 
 // may reports whether the generator may use the construct named bug: it is not a known
@@ -124,13 +127,89 @@ func (g *gen) addPeriodic(p float64, scalars []string, allowMany bool) {
 	g.m.feature("periodic input")
 }
 
+// addFeatures gives the model a features statement with probability p (when it has no
+// periodic input): per input the input itself, cos(pi·x) and sin(pi·x), x², tanh, a
+// constant times it, e^-x, or its product with another scalar input; sometimes an input is
+// left out. A series input has none. With kind "features of a non-input", "features and
+// periodic" or "a constant feature" the statement is one mlc must refuse.
+func (g *gen) addFeatures(p float64, kind string) {
+	m := g.m
+	bad := kind == "features of a non-input" || kind == "features and periodic" || kind == "a constant feature"
+	if !bad && (len(m.Periodic) > 0 || !g.chance(p)) || slices.ContainsFunc(m.Inputs, func(t Tensor) bool { return len(t.Shape) > 1 }) {
+		return
+	}
+	var scalars []string
+	for _, in := range m.Inputs {
+		if len(in.Shape) == 0 {
+			scalars = append(scalars, in.Name)
+		}
+	}
+	var fs []Expr
+	size := 0
+	for _, in := range m.Inputs {
+		x := Ref{in.Name}
+		if g.chance(0.1) && len(m.Inputs) > 1 {
+			m.feature("features: an input left out")
+			continue
+		}
+		var e []Expr
+		switch k := g.r.IntN(8); {
+		case k == 0:
+			e = []Expr{x}
+		case k == 1:
+			e = []Expr{Fn{"cos", Bin{'*', Ref{"pi"}, x}}, Fn{"sin", Bin{'*', Ref{"pi"}, x}}}
+		case k == 2:
+			e = []Expr{Sq{x}, x}
+		case k == 3:
+			e = []Expr{Fn{"tanh", Bin{'*', Num{2}, x}}}
+		case k == 4 && len(m.Consts) > 0:
+			e = []Expr{Bin{'*', Ref{m.Consts[0].Name}, x}}
+		case k == 5:
+			e = []Expr{Fn{"exp", Neg{x}}}
+		case k == 6 && len(in.Shape) == 0 && len(scalars) > 1:
+			e = []Expr{Bin{'*', x, Ref{scalars[g.r.IntN(len(scalars))]}}, x}
+		default:
+			e = []Expr{Fn{"cos", x}}
+		}
+		fs = append(fs, e...)
+		size += len(e) * in.Size()
+	}
+	if len(fs) == 0 {
+		fs, size = []Expr{Ref{m.Inputs[0].Name}}, m.Inputs[0].Size()
+	}
+	switch kind {
+	case "features of a non-input":
+		fs = append(fs, Ref{g.pick("u", "y", "g1")})
+	case "features and periodic":
+		if len(scalars) > 0 {
+			m.Periodic = append(m.Periodic, Periodic{Input: scalars[0], Lo: Num{0}, Hi: Num{1}})
+		} else {
+			kind = "a constant feature"
+		}
+	}
+	if kind == "a constant feature" {
+		fs = append(fs, Bin{'*', Num{2}, Ref{"pi"}})
+	}
+	if bad {
+		g.mustRefuse(kind, "features ")
+	}
+	m.FeatureExprs, m.FeatureSize = fs, size
+	m.feature("features statement")
+}
+
 // addCoefs declares 1–2 trainable coefficients with probability p; the generator must
 // use each (mlc refuses a param the loss never uses). Call it after the layers.
 func (g *gen) addCoefs(p float64) {
 	if !g.chance(p) {
 		return
 	}
-	for i := g.intn(1, 2); i > 0; i-- {
+	n := g.intn(1, 2)
+	if g.m.Points && !g.may("two params with one gradient") {
+		n = 1
+	} else if g.m.Points && n == 2 {
+		g.usesBug("two params with one gradient")
+	}
+	for i := n; i > 0; i-- {
 		name := g.fresh("k", []string{"nu", "k", "lam", "alpha", "kappa", "c_d", "D", "beta"}[g.r.IntN(8)])
 		positive := g.chance(0.5)
 		var v Expr

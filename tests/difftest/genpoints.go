@@ -16,7 +16,7 @@ type fn struct {
 // after the first three must be refused.
 var pointsKinds = []string{"set difference", "mean in a residual", "mean nested in a mean",
 	"order 5", "non-integer power", "output using a known value", "duplicate term name", "param never used",
-	"periodic of an undeclared input"}
+	"periodic of an undeclared input", "features of a non-input", "features and periodic", "a constant feature"}
 
 // pointsModel draws a point-set (physics-informed) model: 1–3 scalar inputs (perhaps
 // periodic), a dense network whose output u may be named per component (u, v, p),
@@ -48,6 +48,7 @@ func (g *gen) pointsModel(outside bool) {
 		m.Periodic = append(m.Periodic, Periodic{Input: name, Lo: Num{0}, Hi: Num{1}})
 		g.mustRefuse(kind, "periodic "+name+" in")
 	}
+	g.addFeatures(0.12, kind)
 
 	// Derivatives of order 3 and 4 make the most code (each order is one more forward-mode
 	// pass over the graph below it): they go with small networks.

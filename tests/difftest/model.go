@@ -26,6 +26,10 @@ type Model struct {
 	Coefs []*Coef
 	// Periodic are the periodic statements, in order.
 	Periodic []Periodic
+	// FeatureExprs are the expressions of the features statement (nil: none), FeatureSize
+	// their total size per row.
+	FeatureExprs []Expr
+	FeatureSize  int
 	// CoefsEarly writes the param statements before the layers (else after the targets).
 	CoefsEarly bool
 	Batch      int // the train statement's batch (a point-set model's tile)
@@ -167,8 +171,11 @@ func (m *Model) refuseLine() int {
 }
 
 // NumFeatures is the size of the first layer's input: the inputs, each periodic one as
-// its 2·H features.
+// its 2·H features, or the features statement's.
 func (m *Model) NumFeatures() int {
+	if m.FeatureExprs != nil {
+		return m.FeatureSize
+	}
 	n := 0
 	for _, in := range m.Inputs {
 		n += in.Size()
@@ -280,6 +287,13 @@ func (m *Model) writeSource(inputGroups, targetGroups []int, comment string) {
 			fmt.Fprintf(&b, ", harmonics = %d", p.Harmonics)
 		}
 		b.WriteString("\n")
+	}
+	if m.FeatureExprs != nil {
+		var fs []string
+		for _, e := range m.FeatureExprs {
+			fs = append(fs, src(e))
+		}
+		fmt.Fprintf(&b, "features %s\n", strings.Join(fs, ", "))
 	}
 	coefs := func() {
 		for _, c := range m.Coefs {

@@ -44,8 +44,15 @@ func (ev *refEval) forward(p []float64, in [][]jet) [][]jet {
 	m := ev.m
 	named := map[string][][]jet{}
 	var outs [][]jet
-	for _, x := range in {
-		cur := ev.features(x)
+	ev.scalars(p)
+	feats := ev.featureStmt()
+	for r, x := range in {
+		var cur []jet
+		if feats != nil {
+			cur = feats[r]
+		} else {
+			cur = ev.features(x)
+		}
 		var z []jet
 		for _, l := range m.Layers {
 			switch l.Kind {
@@ -132,6 +139,22 @@ func (ev *refEval) features(row []jet) []jet {
 		}
 	}
 	return out
+}
+
+// featureStmt is, when the model has a features statement, what the first layer sees of
+// each row: the statement's expressions of the inputs (bound in ev.env) one after another.
+func (ev *refEval) featureStmt() [][]jet {
+	if ev.m.FeatureExprs == nil {
+		return nil
+	}
+	rows := make([][]jet, ev.rows)
+	for _, e := range ev.m.FeatureExprs {
+		v := ev.eval(e)
+		for r := range rows {
+			rows[r] = append(rows[r], v.r[r]...)
+		}
+	}
+	return rows
 }
 
 func activate(z []jet, act string) []jet {
