@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -50,116 +51,117 @@ func AddShade(p *plot.Plot, name string, colorIndex int, spans ...Span) {
 
 type legendBox struct{ c color.Color }
 
+// Thumbnail is a swatch a little lower than the entry, so that two swatches do not touch.
 func (l legendBox) Thumbnail(c *draw.Canvas) {
-	pts := []vg.Point{{X: c.Min.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Min.X, Y: c.Max.Y}}
-	c.FillPolygon(l.c, pts)
+	d := min(vg.Points(1.5), (c.Max.Y-c.Min.Y)/4)
+	y0, y1 := c.Min.Y+d, c.Max.Y-d
+	c.FillPolygon(l.c, []vg.Point{{X: c.Min.X, Y: y0}, {X: c.Max.X, Y: y0}, {X: c.Max.X, Y: y1}, {X: c.Min.X, Y: y1}})
 }
 
 // TimeLines draws curves against time (X in Unix seconds, UTC), breaking a curve wherever
-// consecutive samples are more than gap apart so that data gaps show as gaps.
+// consecutive samples are more than gap apart so that data gaps show as gaps (and at NaN).
 func TimeLines(title, ylabel string, gap time.Duration, series ...Series) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = title
-	p.Y.Label.Text = ylabel
+	p := newPlot(title, "time (UTC)", ylabel)
 	p.X.Tick.Marker = timeTicks{}
-	p.Legend.Top = true
-	p.Add(plotter.NewGrid())
+	p.Add(gridLines())
 	g := gap.Seconds()
+	ok := func(x, y float64) bool { return finite(x) && finite(y) }
+	r := newRange()
 	for i, s := range series {
-		var first *plotter.Line
+		if len(s.X) != len(s.Y) {
+			return nil, fmt.Errorf("plot %q: series %q has %d x and %d y values", title, s.Name, len(s.X), len(s.Y))
+		}
+		var ps []plotter.XYs
 		start := 0
 		for k := 1; k <= len(s.X); k++ {
 			if k < len(s.X) && s.X[k]-s.X[k-1] <= g {
 				continue
 			}
-			pts := make(plotter.XYs, 0, k-start)
-			for j := start; j < k; j++ {
-				if !math.IsNaN(s.Y[j]) {
-					pts = append(pts, plotter.XY{X: s.X[j], Y: s.Y[j]})
-				}
-			}
+			ps = append(ps, pieces(s.X[start:k], s.Y[start:k], ok)...)
 			start = k
-			if len(pts) == 0 {
-				continue
-			}
-			l, err := plotter.NewLine(pts)
-			if err != nil {
-				return nil, fmt.Errorf("plot %q: %w", s.Name, err)
-			}
-			l.Color = colors[i%len(colors)]
-			l.Width = vg.Points(1)
-			p.Add(l)
-			if first == nil {
-				first = l
+		}
+		for _, pts := range ps {
+			for _, pt := range pts {
+				r.add(pt.X, pt.Y)
 			}
 		}
-		if first != nil && s.Name != "" {
-			p.Legend.Add(s.Name, first)
+		c := i
+		if s.Color > 0 {
+			c = s.Color - 1
+		}
+		thumb, err := addCurve(p, ps, colors[c%len(colors)], vg.Points(1), s.Dashed)
+		if err != nil {
+			return nil, fmt.Errorf("plot %q: series %q: %w", title, s.Name, err)
+		}
+		if thumb != nil && s.Name != "" {
+			p.Legend.Add(s.Name, thumb)
 		}
 	}
+	r.apply(p, false)
+	p.Add(frame{})
 	return p, nil
 }
 
-// Hist draws a histogram of v in bins bins (log-scaled counts when logY) with vertical lines
-// at the given x values, named in the legend.
+// Hist draws a histogram of the finite values of v in bins bins (log-scaled counts when logY)
+// with vertical dashed lines at the given x values, named in the legend in the order of their
+// names.
 func Hist(title, xlabel string, v []float64, bins int, logY bool, lines map[string]float64) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = xlabel
-	p.Y.Label.Text = "windows"
-	h, err := plotter.NewHist(plotter.Values(v), bins)
+	p := newPlot(title, xlabel, "count")
+	var vals plotter.Values
+	for _, x := range v {
+		if finite(x) {
+			vals = append(vals, x)
+		}
+	}
+	if len(vals) == 0 {
+		return nil, fmt.Errorf("histogram %q: no finite values", title)
+	}
+	h, err := plotter.NewHist(vals, max(bins, 1))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("histogram %q: %w", title, err)
 	}
 	h.FillColor = colors[0]
-	h.LineStyle.Width = 0
+	h.LineStyle = draw.LineStyle{Color: color.White, Width: vg.Points(0.25)}
 	if logY {
-		h.LogY = true // empty bins are left out; the axis starts at half the smallest count
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		h.LogY = true // empty bins are left out; the axis starts below the smallest count
+		setLogY(p)
 	}
-	p.Add(h)
-	_, _, ymin, ymax := h.DataRange()
+	p.Add(gridLines(), h)
+	xmin, xmax, ymin, ymax := h.DataRange()
 	if !logY {
 		ymin = 0
 	}
-	i := 1
-	for name, x := range lines {
-		l, err := plotter.NewLine(plotter.XYs{{X: x, Y: ymin}, {X: x, Y: ymax * 1.05}})
+	names := make([]string, 0, len(lines))
+	for name := range lines {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for i, name := range names {
+		x := lines[name]
+		l, err := plotter.NewLine(plotter.XYs{{X: x, Y: ymin}, {X: x, Y: ymax}})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("histogram %q: line %q: %w", title, name, err)
 		}
-		l.Color = colors[i%len(colors)]
+		l.Color = colors[(i+1)%len(colors)]
 		l.Width = vg.Points(2)
 		l.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
 		p.Add(l)
 		p.Legend.Add(name, l)
-		i++
+		xmin, xmax = math.Min(xmin, x), math.Max(xmax, x)
 	}
-	p.Legend.Top = true
+	// A margin, so that a line at the edge of the data shows inside the frame.
+	d := (xmax - xmin) * 0.02
+	if d == 0 {
+		d = 0.5
+	}
+	p.X.Min, p.X.Max = xmin-d, xmax+d
+	if logY {
+		p.Y.Min, p.Y.Max = ymin, ymax*math.Pow(ymax/ymin, 0.06)
+	} else {
+		p.Y.Min, p.Y.Max = 0, ymax*1.06
+	}
+	p.Add(frame{})
 	return p, nil
-}
-
-// SaveGrid writes plots in a grid of rows × cols (row by row) into one PNG, their axes
-// aligned so that the panels of a column share their x positions.
-func SaveGrid(path string, width, height vg.Length, rows, cols int, ps ...*plot.Plot) error {
-	if len(ps) != rows*cols {
-		return fmt.Errorf("save grid %s: %d plots for %d×%d", path, len(ps), rows, cols)
-	}
-	img := vgimgCanvas(width, height)
-	grid := make([][]*plot.Plot, rows)
-	for r := range grid {
-		grid[r] = ps[r*cols : (r+1)*cols]
-	}
-	t := draw.Tiles{Rows: rows, Cols: cols, PadTop: vg.Millimeter, PadBottom: vg.Millimeter,
-		PadLeft: vg.Millimeter, PadRight: 2 * vg.Millimeter, PadX: 4 * vg.Millimeter, PadY: 2 * vg.Millimeter}
-	cs := plot.Align(grid, t, draw.New(img))
-	for r := range grid {
-		for c, p := range grid[r] {
-			p.Draw(cs[r][c])
-		}
-	}
-	return savePNG(img, path)
 }
 
 // timeTicks puts ticks on round UTC times (Unix seconds): whole hours or days, about eight of
