@@ -62,6 +62,8 @@ type ModelResult struct {
 	CoefInit  []uint64 `json:"cinit,omitempty"`
 	// TermNames is a point-set model's TermNames.
 	TermNames []string `json:"tnames,omitempty"`
+	// OutputNames is OutputNames, for a model that has the method.
+	OutputNames []string `json:"onames,omitempty"`
 }
 
 // EvalResult is one evaluation: Loss (with its outputs or terms), then LossGrad.
@@ -94,6 +96,7 @@ func driverSource(module string, cases []*Case) string {
 			coefs = "m.Init(mlrt.NewRNG(1)); init := bits(m.Coefficients(nil)); "
 			coefsAfter = "res.CoefNames, res.Coefs, res.CoefInit = m.CoefficientNames(), bits(m.Coefficients(nil)), init; "
 		}
+		coefsAfter += "res.OutputNames = outputNames(m); "
 		if !c.M.Points {
 			fmt.Fprintf(&b, "\t%d: func(r *ModelRequest) ModelResult { m := %s.New(); defer m.Close(); %sres := runBatch[%s.T](m, r); %sreturn res },\n",
 				c.Index, c.Pkg, coefs, c.Pkg, coefsAfter)
@@ -159,6 +162,15 @@ type ModelResult struct {
 	Coefs      []uint64     ` + "`json:\"coefs,omitempty\"`" + `
 	CoefInit   []uint64     ` + "`json:\"cinit,omitempty\"`" + `
 	TermNames  []string     ` + "`json:\"tnames,omitempty\"`" + `
+	OutputNames []string    ` + "`json:\"onames,omitempty\"`" + `
+}
+
+// outputNames is m's OutputNames, or nil when it has no such method.
+func outputNames(m any) []string {
+	if o, ok := m.(interface{ OutputNames() []string }); ok {
+		return o.OutputNames()
+	}
+	return nil
 }
 
 type EvalResult struct {

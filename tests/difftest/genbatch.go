@@ -3,6 +3,7 @@ package difftest
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // batchModel draws a mini-batch model: one vector, several scalars, several vectors or a
@@ -45,6 +46,9 @@ func (g *gen) batchModel(outside bool) {
 	kind := ""
 	if outside {
 		kind = batchKinds[g.r.IntN(len(batchKinds))]
+		if len(m.Inputs[0].Shape) == 2 && strings.Contains(kind, "feature") {
+			kind = "non-integer power" // a series has no features statement
+		}
 		m.Outside = kind
 	}
 	var scalars []string

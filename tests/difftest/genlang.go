@@ -181,6 +181,9 @@ func (g *gen) addFeatures(p float64, kind string) {
 	case "features of a non-input":
 		fs = append(fs, Ref{g.pick("u", "y", "g1")})
 	case "features and periodic":
+		if len(m.Periodic) > 0 {
+			break // there is one already
+		}
 		if len(scalars) > 0 {
 			m.Periodic = append(m.Periodic, Periodic{Input: scalars[0], Lo: Num{0}, Hi: Num{1}})
 		} else {

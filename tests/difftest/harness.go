@@ -152,11 +152,11 @@ func (c *Case) compile(dir, dtype string) bool {
 		}
 		return false
 	}
+	c.IR = m
 	if c.M.MustRefuse {
 		c.fail("accepted a construct it must refuse", "%s: no error", c.M.Outside)
 		return false
 	}
-	c.IR = m
 	c.checkLayout()
 	out, err := generate(c.M, c.Pkg, dtype)
 	if err != nil {

@@ -271,6 +271,7 @@ func judge(c *Case) {
 		c.fail("API: NumInputs/NumOutputs", "got %d/%d, want %d/%d (inputs %v)", res.NumInputs, res.NumOutputs, m.NumInputs(), m.OutputSize(), m.Inputs)
 	}
 	c.judgeCoefs()
+	c.judgeOutputNames()
 	c.judgePredict()
 	if m.Points {
 		c.judgeTermNames()
@@ -304,6 +305,35 @@ func (c *Case) judgeCoefs() {
 	}
 	c.vec("Coefficients after Init vs the param statements", floats(res.CoefInit), init, c.tol.Same)
 	c.vec("Coefficients vs the parameters", floats(res.Coefs), want, c.tol.Same)
+}
+
+// judgeOutputNames checks OutputNames, which a model has when Predict's values have names
+// of their own: the output statements' (NAME[i] for a vector), else the last layer's
+// components.
+func (c *Case) judgeOutputNames() {
+	m := c.M
+	var want []string
+	for _, l := range m.Lets {
+		if l.Keyword != "output" {
+			continue
+		}
+		if l.Size == 1 {
+			want = append(want, l.Name)
+			continue
+		}
+		for i := range l.Size {
+			want = append(want, fmt.Sprintf("%s[%d]", l.Name, i))
+		}
+	}
+	if want == nil {
+		want = m.Layers[len(m.Layers)-1].Outs
+	}
+	if len(want) < 2 {
+		return
+	}
+	if !slices.Equal(c.Res.OutputNames, want) {
+		c.fail("API: OutputNames", "got %q, want %q", c.Res.OutputNames, want)
+	}
 }
 
 // judgeTermNames checks that TermNames reports a named term (EXPR as NAME) under its name

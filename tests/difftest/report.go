@@ -64,6 +64,10 @@ func (s *Stats) Add(cases []*Case) {
 			case c.Refusal != "":
 			case len(c.Findings) > 0 && c.Findings[0].Check == "Check panicked":
 				outcome = "crashed mlc"
+			case c.IR == nil && len(c.Findings) > 0:
+				outcome = "refused wrongly"
+			case c.M.MustRefuse:
+				outcome = "compiled, must be refused"
 			case len(c.Findings) > 0:
 				outcome = "compiled, disagrees"
 			default:
