@@ -52,10 +52,10 @@ func (s Scale) String() string {
 	return fmt.Sprintf("Scale(%d)", int(s))
 }
 
-// HeatMap draws g as a heat map in the given colour scale, with a colour bar on its right
-// labelled barLabel (the title when barLabel is empty). The grid fills the axes from its
-// first to its last point in each direction; each pixel shows the nearest grid point, so a
-// coarse grid shows as cells and nothing is smoothed. It fails on a grid whose Z does not
+// HeatMap draws g as a heat map, X across and Y up, in the given colour scale, with a colour
+// bar on its right labelled barLabel (the title when barLabel is empty). The grid fills the
+// axes from its first to its last point in each direction; each pixel shows the nearest grid
+// point, so a coarse grid shows as cells and nothing is smoothed. It fails on a grid whose Z does not
 // have len(X)·len(Y) values, or whose X or Y is empty or not strictly increasing.
 func HeatMap(title, xlabel, ylabel string, g Grid, scale Scale, barLabel string) (*plot.Plot, error) {
 	if err := g.check(); err != nil {
@@ -75,7 +75,7 @@ func HeatMap(title, xlabel, ylabel string, g Grid, scale Scale, barLabel string)
 	return p, nil
 }
 
-// Heat is the examples' shorthand for HeatMap with the title as the bar's label: the
+// Heat is a shorthand, kept for the examples, for HeatMap with the title as the bar's label: the
 // Diverging scale when diverging, otherwise Log when the values are all non-negative and the
 // largest is more than ten times the median of the positive ones (an error map, whose
 // values span decades), otherwise Linear. A malformed grid gives an empty plot that says why in its title.

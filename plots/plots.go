@@ -5,8 +5,8 @@
 //
 // The constructors return a *plot.Plot, which the caller may adjust (add a plotter, set an
 // axis range, empty the legend) before saving it. SaveRow and SaveGrid lay panels out and
-// place their legends: in the emptiest corner of the axes when a corner is free of data,
-// otherwise beside the axes.
+// place their legends where they cover no data: in a corner of the axes or elsewhere along
+// their top or bottom edge, or else beside the axes.
 //
 //	p, err := plots.Lines("Loss", "step", "loss", true,
 //		plots.Series{Name: "pde", X: steps, Y: pde}, plots.Series{Name: "boundary", X: steps, Y: bc})

@@ -415,9 +415,15 @@ func TestSaveErrors(t *testing.T) {
 	if err := SaveRow(filepath.Join(dir, "noext"), vg.Inch, vg.Inch, p); err == nil {
 		t.Error("SaveRow without an extension: no error")
 	}
-	// A vector format works too.
-	if err := SaveRow(filepath.Join(dir, "p.svg"), 8*vg.Centimeter, 6*vg.Centimeter, p); err != nil {
-		t.Error(err)
+	// Vector formats work too, heat maps included.
+	h, err := HeatMap("h", "x", "y", field(4, 3, 0, 1, 0, 1, func(x, y float64) float64 { return x * y }), Log, "xy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"p.svg", "p.pdf"} {
+		if err := SaveRow(filepath.Join(dir, name), 16*vg.Centimeter, 6*vg.Centimeter, p, h); err != nil {
+			t.Error(err)
+		}
 	}
 }
 
@@ -496,5 +502,33 @@ func TestIntegerTicks(t *testing.T) {
 func TestIntegerTicksOnANarrowAxis(t *testing.T) {
 	if got := labels(linearTicks{integer: true}.Ticks(2.7, 3.3)); got != "2.7 2.8 2.9 3 3.1 3.2 3.3" {
 		t.Errorf("integer ticks on [2.7, 3.3]: %q", got)
+	}
+}
+
+func TestHistDegenerate(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name string
+		v    []float64
+	}{
+		{"one value", []float64{2}},
+		{"equal counts", []float64{1, 2, 3, 4}},
+		{"constant", []float64{5, 5, 5}},
+	} {
+		for _, logY := range []bool{false, true} {
+			p, err := Hist(c.name, "x", c.v, 4, logY, map[string]float64{"mark": 2})
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			if ts := p.Y.Tick.Marker.Ticks(p.Y.Min, p.Y.Max); len(labels(ts)) == 0 {
+				t.Errorf("%s (log %v): no y labels on [%g, %g]", c.name, logY, p.Y.Min, p.Y.Max)
+			}
+			if err := SaveRow(filepath.Join(dir, "h.png"), 8*vg.Centimeter, 6*vg.Centimeter, p); err != nil {
+				t.Errorf("%s: %v", c.name, err)
+			}
+		}
+	}
+	if _, err := Hist("nothing", "x", []float64{math.NaN()}, 4, false, nil); err == nil {
+		t.Error("Hist of NaN alone: no error")
 	}
 }

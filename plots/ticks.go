@@ -181,9 +181,7 @@ func niceTicks(lo, hi float64, most int, minStep float64) []plot.Tick {
 type logTicks struct{}
 
 func (logTicks) Ticks(lo, hi float64) []plot.Tick {
-	if !(lo > 0) || !(hi > lo) || math.IsInf(hi, 0) {
-		return nil
-	}
+	lo, hi = logRange(lo, hi) // as logScale draws it
 	const eps = 1e-9
 	d0 := int(math.Ceil(math.Log10(lo) - eps))
 	d1 := int(math.Floor(math.Log10(hi) + eps))
@@ -256,7 +254,7 @@ func (logScale) Normalize(lo, hi, x float64) float64 {
 
 // logRange makes [lo, hi] a usable log range.
 func logRange(lo, hi float64) (float64, float64) {
-	if !(hi > 0) || math.IsInf(hi, 0) {
+	if !(hi > 0) || math.IsInf(hi, 0) || math.IsInf(lo, 0) {
 		return 1, 10
 	}
 	if !(lo > 0) || lo >= hi {

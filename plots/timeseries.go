@@ -38,8 +38,9 @@ func (s shade) Plot(c draw.Canvas, p *plot.Plot) {
 	}
 }
 
-// AddShade shades spans on p in a translucent colour (index into the palette), under what is
-// added after it, and names it in the legend when name is not empty.
+// AddShade shades spans across the full height of p's axes in a translucent colour
+// (colorIndex counts the palette from 0: 0 blue, 1 orange, 2 green, …), under what is added
+// after it, and names it in the legend when name is not empty.
 func AddShade(p *plot.Plot, name string, colorIndex int, spans ...Span) {
 	r, g, b, _ := colors[colorIndex%len(colors)].RGBA()
 	col := color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), 70}
@@ -102,9 +103,9 @@ func TimeLines(title, ylabel string, gap time.Duration, series ...Series) (*plot
 	return p, nil
 }
 
-// Hist draws a histogram of the finite values of v in bins bins (log-scaled counts when logY)
-// with vertical dashed lines at the given x values, named in the legend in the order of their
-// names.
+// Hist draws a histogram of the finite values of v in bins bins, the y axis "count"
+// (logarithmic when logY), with vertical dashed lines at the given x values, named in the
+// legend in the order of their names.
 func Hist(title, xlabel string, v []float64, bins int, logY bool, lines map[string]float64) (*plot.Plot, error) {
 	p := newPlot(title, xlabel, "count")
 	var vals plotter.Values
@@ -157,6 +158,9 @@ func Hist(title, xlabel string, v []float64, bins int, logY bool, lines map[stri
 	p.X.Min, p.X.Max = xmin-d, xmax+d
 	if logY {
 		p.Y.Min, p.Y.Max = ymin, ymax*math.Pow(ymax/ymin, 0.06)
+		if !(ymin > 0 && ymax > ymin) { // all bins alike
+			p.Y.Min, p.Y.Max = logRange(ymin/10, ymax*2)
+		}
 	} else {
 		p.Y.Min, p.Y.Max = 0, ymax*1.06
 	}
