@@ -159,6 +159,9 @@ func (e *emitter) pointsFile(pkg string) {
 	e.commonMethods()
 	e.pointMethods()
 	e.fitSetup()
+	if HasSources(m) || len(m.References) > 0 {
+		e.problem()
+	}
 	for _, c := range methods {
 		f.Add(c)
 		f.Line()

@@ -40,6 +40,7 @@ type lowerer struct {
 	lets   []*dsl.LetStmt
 	outs   []*dsl.LetStmt // the output statements, also among lets
 	feats  *dsl.FeaturesStmt
+	refs   []*dsl.ReferenceStmt
 	// layerLimit is set once the layers went past MaxLayers (reported once)
 	layerLimit bool
 }
@@ -75,6 +76,7 @@ func (l *lowerer) points(s *dsl.PointsStmt) {
 			set.Known = append(set.Known, &Tensor{Name: k.Name, Shape: []int{1}, Pos: k.Pos})
 		}
 	}
+	l.sources(s, set)
 	l.m.PointSets = append(l.m.PointSets, set)
 }
 
@@ -136,8 +138,11 @@ func (l *lowerer) run() {
 				}
 			}
 		case *dsl.ConstStmt:
-			if v, ok := l.constExpr(s.Value); ok {
-				l.declare(s.Name, &binding{kind: "const", value: v, pos: s.Name.Pos})
+			if v, ok := l.constExpr(s.Value); ok && l.declare(s.Name, &binding{kind: "const", value: v, pos: s.Name.Pos}) {
+				if l.m.ConstValues == nil {
+					l.m.ConstValues = map[string]float64{}
+				}
+				l.m.ConstValues[s.Name.Name] = v
 			}
 		case *dsl.LayerStmt:
 			if len(l.layers) >= MaxLayers {
@@ -186,6 +191,8 @@ func (l *lowerer) run() {
 			l.coefficient(s)
 		case *dsl.PeriodicStmt:
 			l.periodic(s)
+		case *dsl.ReferenceStmt:
+			l.refs = append(l.refs, s)
 		case *dsl.FeaturesStmt:
 			if l.feats != nil {
 				l.errorf(s.Pos, "second features statement; the network's features were given at %d:%d", l.feats.Pos.Line, l.feats.Pos.Col)
@@ -258,6 +265,7 @@ func (l *lowerer) run() {
 	if len(l.m.OutputNames) == 0 {
 		l.m.OutputNames = []string{l.m.Output.Name}
 	}
+	l.references(l.refs)
 	l.m.Train = l.buildPass(true)
 	if l.m.Train != nil && l.m.Train.Loss != nil {
 		wrt := make([]*Node, len(l.m.Params))

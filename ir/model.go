@@ -43,6 +43,11 @@ type Model struct {
 	// Periodic are the inputs of `periodic` statements: the network sees them only through
 	// cos and sin of their phase.
 	Periodic []*Periodic
+	// References are what training measures its error against.
+	References []*Reference
+	// ConstValues are the values of the model's named constants (const statements), which
+	// closed forms (known values, references) use.
+	ConstValues map[string]float64
 }
 
 // Coefficient is `param NAME = VALUE [, positive]`: a trainable scalar. A positive one is
@@ -69,6 +74,10 @@ type PointSet struct {
 	Name  string
 	Known []*Tensor // per-point known values, e.g. u_bd; each [1]
 	Pos   dsl.Pos
+	// Sources say where the points come from (empty: the program embedding the model gives
+	// them), Values the known values given as closed forms of the columns.
+	Sources []*Source
+	Values  []*KnownValue
 }
 
 // Tensor is a declared input, target or output.

@@ -1,11 +1,14 @@
-// Command mlc compiles a model description (.ml) into a Go package.
+// Command mlc compiles a model description (.ml) into a Go package, or trains it.
 //
+//	mlc train [flags] model.ml                compile, build and train a model whose .ml file
+//	                                          declares its points (see mlc train -h)
+//	mlc predict -weights W -csv P model.ml    evaluate a trained model at the points of a CSV file
 //	mlc build [-o dir] [-pkg name] [-dtype t] model.ml
 //	                                          write dir/<model>.go (default: the current directory)
 //	mlc check model.ml                        report errors without writing anything
 //	mlc version                               print the version
 //
-// It works under go generate: put `//go:generate mlc build model.ml` in a package.
+// It works under go generate: put `//go:generate go tool mlc build model.ml` in a package.
 package main
 
 import (
@@ -30,6 +33,9 @@ const Version = "0.1.0"
 const usage = `mlc compiles a model description (.ml file) into a Go package.
 
 Usage:
+  mlc train [flags] model.ml                compile, build and train a model whose .ml file
+                                            declares its points; flags: mlc train -h
+  mlc predict -weights W -csv P model.ml    evaluate a trained model at the points of a CSV file
   mlc build [-o dir] [-pkg name] [-dtype float32|float64] model.ml
                                             generate dir/<model file name>.go
   mlc check model.ml                        parse and check the model, write nothing
@@ -37,9 +43,9 @@ Usage:
 
 The generated package has the model's forward pass, loss and gradient specialised to its
 shapes, and links github.com/mlc-go/mlc/runtime for training. Under go generate, write
-  //go:generate mlc build model.ml
-in the package that should hold the model (run with go run if mlc is not installed:
-  //go:generate go run github.com/mlc-go/mlc/cmd/mlc build model.ml).
+  //go:generate go tool mlc build model.ml
+in the package that should hold the model, after go get -tool github.com/mlc-go/mlc/cmd/mlc
+(or //go:generate mlc build model.ml with mlc installed).
 
 Errors name file:line:col and say what was expected.
 `
@@ -60,6 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "version":
 		fmt.Fprintln(stdout, "mlc", Version)
 		return 0
+	case "train", "predict":
+		return runTrain(args[0], args[1:], stdout, stderr)
 	case "build", "check":
 	default:
 		fmt.Fprintf(stderr, "mlc: unknown command %q\n\n%s", args[0], usage)

@@ -1,0 +1,330 @@
+package main
+
+// mlc train: compile a model whose .ml file declares its points and references, build a
+// small driver program with the Go toolchain (once per model and mlc version, in a cache
+// directory), and run it.
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+
+	mlcsrc "github.com/mlc-go/mlc"
+	"github.com/mlc-go/mlc/codegen"
+	"github.com/mlc-go/mlc/ir"
+	"github.com/mlc-go/mlc/runtime/trainer"
+)
+
+const trainUsage = `Usage: mlc train [flags] model.ml
+
+Compiles model.ml, builds its training program (once: it is kept in a cache directory,
+$MLC_CACHE or the user cache directory, keyed by the model and mlc's version) and runs it.
+The .ml file declares its point sets' sources (grid, sample, csv) and its references.
+Writes NAME.weights, summary.json and plots into -out.
+
+  mlc predict -weights FILE -csv POINTS.csv model.ml
+                evaluates a trained model at the points of a CSV file (a column per input,
+                by header name) and writes the inputs and outputs as CSV to standard output.
+
+Flags:
+`
+
+// runTrain is `mlc train` and `mlc predict`.
+func runTrain(cmd string, args []string, stdout, stderr io.Writer) int {
+	fset := trainer.Flags()
+	if cmd == "predict" {
+		fset = trainer.PredictFlags()
+	}
+	fset.SetOutput(stderr)
+	fset.Usage = func() {
+		fmt.Fprint(stderr, trainUsage)
+		fset.PrintDefaults()
+	}
+	// The flags are the driver's; they are checked here and passed on as given.
+	var path string
+	var pass []string
+	for i := 0; i < len(args); i++ {
+		if strings.HasSuffix(args[i], ".ml") && !strings.HasPrefix(args[i], "-") {
+			if path != "" {
+				fmt.Fprintf(stderr, "mlc %s: two .ml files: %s and %s\n", cmd, path, args[i])
+				return 2
+			}
+			path = args[i]
+			continue
+		}
+		pass = append(pass, args[i])
+	}
+	if err := fset.Parse(pass); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if path == "" || fset.NArg() > 0 {
+		fmt.Fprintf(stderr, "mlc %s: expected one .ml file\n", cmd)
+		fset.Usage()
+		return 2
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "mlc: %v\n", err)
+		return 1
+	}
+	m, err := codegen.Check(path, src)
+	if err != nil {
+		report(stderr, err)
+		return 1
+	}
+	if msg := trainable(m); msg != "" {
+		fmt.Fprintf(stderr, "%s\n", msg)
+		return 1
+	}
+	code, err := codegen.Generate(path, src, codegen.Options{Package: "model"})
+	if err != nil {
+		report(stderr, err)
+		return 1
+	}
+	bin, err := driver(m, path, code, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "mlc %s: %v\n", cmd, err)
+		return 1
+	}
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		fmt.Fprintf(stderr, "mlc: %v\n", err)
+		return 1
+	}
+	runArgs := append([]string{"-dir", dir}, pass...)
+	if cmd == "predict" {
+		runArgs = append([]string{"predict"}, runArgs...)
+	}
+	c := exec.Command(bin, runArgs...)
+	c.Stdin, c.Stdout, c.Stderr = os.Stdin, stdout, stderr
+	if err := c.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		fmt.Fprintf(stderr, "mlc %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+// trainable says why `mlc train` cannot run m, or "".
+func trainable(m *ir.Model) string {
+	if len(m.PointSets) == 0 {
+		return fmt.Sprintf("%s: mlc train runs models trained on point sets (points statements with their sources); train a mini-batch model from Go (see README)", m.Source)
+	}
+	for _, ps := range m.PointSets {
+		if len(ps.Sources) == 0 {
+			return fmt.Sprintf("%s:%d:%d: mlc train needs the points of %s: write points %s(...) = grid(...), sample(N, ...) or csv(\"file\")",
+				m.Source, ps.Pos.Line, ps.Pos.Col, ps.Name, ps.Name)
+		}
+	}
+	return ""
+}
+
+// driver returns the path of m's training program, building it if the cache does not
+// hold it.
+func driver(m *ir.Model, path string, code []byte, stderr io.Writer) (string, error) {
+	cache, err := cacheDir()
+	if err != nil {
+		return "", err
+	}
+	srcHash, err := sourceHash()
+	if err != nil {
+		return "", err
+	}
+	srcDir := filepath.Join(cache, "src-"+srcHash)
+	if err := writeSource(srcDir); err != nil {
+		return "", err
+	}
+	main := driverMain(m, filepath.Base(path))
+	gomod, err := driverGoMod(srcDir)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, part := range [][]byte{[]byte(srcHash), code, main, gomod} {
+		h.Write(part)
+		h.Write([]byte{0})
+	}
+	dir := filepath.Join(cache, "train-"+hex.EncodeToString(h.Sum(nil))[:20])
+	bin := filepath.Join(dir, "train")
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	gosum, err := mlcsrc.Source.ReadFile("go.sum")
+	if err != nil {
+		return "", err
+	}
+	files := map[string][]byte{"go.mod": gomod, "go.sum": gosum, "main.go": main, "model/model.go": code}
+	for name, b := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			return "", err
+		}
+	}
+	fmt.Fprintf(stderr, "mlc train: building the training program of %s (once; kept in %s)\n", path, dir)
+	build := exec.Command("go", "build", "-o", "train.tmp", ".")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
+	var out bytes.Buffer
+	build.Stdout, build.Stderr = &out, &out
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("building the training program in %s: %v\n%s", dir, err, out.String())
+	}
+	if err := os.Rename(filepath.Join(dir, "train.tmp"), bin); err != nil {
+		return "", err
+	}
+	return bin, nil
+}
+
+// cacheDir is $MLC_CACHE, else mlc's directory in the user cache directory.
+func cacheDir() (string, error) {
+	if d := os.Getenv("MLC_CACHE"); d != "" {
+		return d, nil
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache directory (set MLC_CACHE): %v", err)
+	}
+	return filepath.Join(d, "mlc"), nil
+}
+
+// sourceHash identifies the embedded source: what the driver links.
+func sourceHash() (string, error) {
+	h := sha256.New()
+	var names []string
+	err := fs.WalkDir(mlcsrc.Source, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			names = append(names, p)
+		}
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		b, err := mlcsrc.Source.ReadFile(n)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", n, len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:20], nil
+}
+
+// writeSource writes the embedded source to dir, once: into a temporary directory first,
+// renamed into place, so a run interrupted half-way leaves nothing that looks complete.
+func writeSource(dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "src-tmp-")
+	if err != nil {
+		return err
+	}
+	err = fs.WalkDir(mlcsrc.Source, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := mlcsrc.Source.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(tmp, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(dst, b, 0o644)
+	})
+	if err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		os.RemoveAll(tmp)
+		if _, statErr := os.Stat(filepath.Join(dir, "go.mod")); statErr == nil {
+			return nil // another run wrote it first
+		}
+		return err
+	}
+	return nil
+}
+
+// driverGoMod is the driver module's go.mod: mlc's requirements, and mlc itself from the
+// source written beside it.
+func driverGoMod(srcDir string) ([]byte, error) {
+	b, err := mlcsrc.Source.ReadFile("go.mod")
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(string(b), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "module ") {
+			lines[i] = "module mlctrain"
+		}
+	}
+	s := strings.Join(lines, "\n")
+	s += "\nrequire github.com/mlc-go/mlc v0.0.0-00010101000000-000000000000\n\nreplace github.com/mlc-go/mlc => " + filepath.ToSlash(srcDir) + "\n"
+	return []byte(s), nil
+}
+
+// driverMain is the training program: the generated package's parts handed to trainer.Main.
+func driverMain(m *ir.Model, source string) []byte {
+	f := jen.NewFile("main")
+	f.HeaderComment("Code generated by mlc train. DO NOT EDIT.")
+	const model = "mlctrain/model"
+	f.ImportName(model, "model")
+	var ins, outs []jen.Code
+	for _, in := range m.Inputs {
+		ins = append(ins, jen.Lit(in.Name))
+	}
+	for _, o := range m.OutputNames {
+		outs = append(outs, jen.Lit(o))
+	}
+	f.Func().Id("main").Params().Block(
+		jen.Id("m").Op(":=").Qual(model, "New").Call(),
+		jen.Qual("github.com/mlc-go/mlc/runtime/trainer", "Main").Call(
+			jen.Qual("github.com/mlc-go/mlc/runtime/trainer", "Problem").Types(jen.Qual(model, "T")).Values(jen.Dict{
+				jen.Id("Name"):       jen.Lit(m.Name),
+				jen.Id("Source"):     jen.Lit(source),
+				jen.Id("Inputs"):     jen.Index().String().Values(ins...),
+				jen.Id("Outputs"):    jen.Index().String().Values(outs...),
+				jen.Id("Model"):      jen.Id("m"),
+				jen.Id("Config"):     jen.Qual(model, "FitConfig").Call(),
+				jen.Id("References"): jen.Qual(model, "References"),
+				jen.Id("SetPoints"): jen.Func().Params(jen.Id("rng").Op("*").Qual("math/rand/v2", "Rand"), jen.Id("dir").String()).Error().Block(
+					jen.List(jen.Id("p"), jen.Err()).Op(":=").Qual(model, "MakePoints").Call(jen.Id("rng"), jen.Id("dir")),
+					jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+					jen.Return(jen.Id("m").Dot("SetPoints").Call(jen.Id("p"))),
+				),
+			})))
+	var buf bytes.Buffer
+	if err := f.Render(&buf); err != nil {
+		panic("mlc: internal error: driver: " + err.Error())
+	}
+	return buf.Bytes()
+}

@@ -1,0 +1,188 @@
+package runtime
+
+// Point sets from the sources a .ml file declares (grid, sample, csv), for the MakePoints
+// and References that generated code has when its points statements give sources. Points
+// are columns: one slice per coordinate.
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/mlc-go/mlc/pde/sample"
+)
+
+// GridAxis is one coordinate of a grid: N evenly spaced values from Lo to Hi, or the listed
+// Values.
+type GridAxis struct {
+	Lo, Hi float64
+	N      int
+	Values []float64
+}
+
+func (a GridAxis) values() []float64 {
+	if a.Values != nil {
+		return a.Values
+	}
+	return sample.Linspace(a.Lo, a.Hi, a.N)
+}
+
+// GridColumns returns the points of the grid over axes, the first axis varying fastest.
+func GridColumns(axes ...GridAxis) [][]float64 {
+	vals := make([][]float64, len(axes))
+	n := 1
+	for i, a := range axes {
+		vals[i] = a.values()
+		n *= len(vals[i])
+	}
+	cols := make([][]float64, len(axes))
+	for i := range cols {
+		cols[i] = make([]float64, n)
+	}
+	for p := range n {
+		q := p
+		for i, v := range vals {
+			cols[i][p] = v[q%len(v)]
+			q /= len(v)
+		}
+	}
+	return cols
+}
+
+// SampleColumns draws n points in the box [lo, hi] (a coordinate with lo == hi is fixed)
+// with method "multijitter" (exactly two free coordinates), "lhs" or "uniform".
+func SampleColumns(rng *rand.Rand, n int, lo, hi []float64, method string) [][]float64 {
+	var free []int
+	for i := range lo {
+		if hi[i] > lo[i] {
+			free = append(free, i)
+		}
+	}
+	flo, fhi := make([]float64, len(free)), make([]float64, len(free))
+	for k, i := range free {
+		flo[k], fhi[k] = lo[i], hi[i]
+	}
+	var rows [][]float64
+	switch method {
+	case "multijitter":
+		if len(free) != 2 {
+			panic(fmt.Sprintf("runtime: SampleColumns: multijitter draws 2 coordinates, not %d", len(free)))
+		}
+		rows = sample.MultiJittered(rng, n, [2]float64{flo[0], flo[1]}, [2]float64{fhi[0], fhi[1]})
+	case "lhs":
+		rows = sample.LatinHypercube(rng, n, flo, fhi)
+	case "uniform":
+		rows = make([][]float64, n)
+		for p := range rows {
+			rows[p] = make([]float64, len(free))
+			for k := range free {
+				rows[p][k] = flo[k] + (fhi[k]-flo[k])*rng.Float64()
+			}
+		}
+	default:
+		panic("runtime: SampleColumns: unknown method " + method)
+	}
+	cols := make([][]float64, len(lo))
+	for i := range cols {
+		cols[i] = make([]float64, n)
+		if !(hi[i] > lo[i]) {
+			for p := range cols[i] {
+				cols[i][p] = lo[i]
+			}
+		}
+	}
+	for k, i := range free {
+		for p, r := range rows {
+			cols[i][p] = r[k]
+		}
+	}
+	return cols
+}
+
+// ReadColumns reads the columns names (by their header names) of the CSV file at path: all
+// rows, or the first rows when rows > 0. Errors name the file and line: a missing column, a
+// value that is not a number, too few rows.
+func ReadColumns(path string, names []string, rows int) ([][]float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cr := csv.NewReader(f)
+	cr.ReuseRecord = true
+	cr.TrimLeadingSpace = true
+	r := NewCSVRecords(cr, path)
+	head, err := r.Read()
+	if err == io.EOF {
+		return nil, fmt.Errorf("%s: empty file: expected a header with columns %s", path, strings.Join(names, ", "))
+	}
+	if err != nil {
+		return nil, err
+	}
+	at := make([]int, len(names))
+	for i, n := range names {
+		at[i] = -1
+		for j, h := range head {
+			if strings.TrimSpace(h) == n {
+				at[i] = j
+			}
+		}
+		if at[i] < 0 {
+			return nil, r.Errorf("no column %q in the header (it has %s)", n, ClipText(strings.Join(head, ", ")))
+		}
+	}
+	cols := make([][]float64, len(names))
+	for {
+		if rows > 0 && len(cols[0]) == rows {
+			break
+		}
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		for i, j := range at {
+			if j >= len(rec) {
+				return nil, r.Errorf("%d fields, no %s (column %d)", len(rec), names[i], j+1)
+			}
+			v, err := strconv.ParseFloat(strings.TrimSpace(rec[j]), 64)
+			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, r.Errorf("%s is %q: expected a finite number", names[i], ClipText(rec[j]))
+			}
+			cols[i] = append(cols[i], v)
+		}
+	}
+	if len(cols[0]) == 0 {
+		return nil, fmt.Errorf("%s: no rows after the header", path)
+	}
+	if rows > 0 && len(cols[0]) < rows {
+		return nil, fmt.Errorf("%s: %d rows, fewer than the %d asked for", path, len(cols[0]), rows)
+	}
+	return cols, nil
+}
+
+// AppendAs appends src, converted to T, to dst.
+func AppendAs[T Float](dst []T, src []float64) []T {
+	for _, v := range src {
+		dst = append(dst, T(v))
+	}
+	return dst
+}
+
+// Reference is what training measures its error against (a reference statement): an
+// output's values Want at the points Cols (one column per input), or, for a param
+// (Output −1), its true Value.
+type Reference struct {
+	Name   string
+	Output int
+	Cols   [][]float64
+	Want   []float64
+	Value  float64
+}

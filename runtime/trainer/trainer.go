@@ -1,0 +1,240 @@
+// Package trainer runs a compiled point-set model as `mlc train` does: the points its .ml file
+// declares, the fit with its schedule, the error against its references recorded while it
+// trains, and what it leaves behind — the weights, a JSON summary and plots. The driver that
+// `mlc train` builds is a main function calling Main with the generated package's parts.
+package trainer
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	mlrt "github.com/mlc-go/mlc/runtime"
+)
+
+// Model is a generated point-set model.
+type Model[T mlrt.Float] interface {
+	mlrt.FullBatch[T]
+	Init(rng *mlrt.RNG)
+	Close()
+	PredictColumns(dst []T, cols [][]T)
+}
+
+// Problem is what the driver knows of the generated package.
+type Problem[T mlrt.Float] struct {
+	Name    string   // the model's name
+	Source  string   // the .ml file's name, for messages
+	Inputs  []string // the inputs, in Predict's order
+	Outputs []string // the values Predict writes per point, in order
+	Model   Model[T]
+	Config  mlrt.FitConfig
+	// SetPoints makes the .ml file's point sets (collocation points from rng, CSV files from
+	// dir) and gives them to the model (the generated MakePoints and SetPoints).
+	SetPoints func(rng *rand.Rand, dir string) error
+	// References is the generated References.
+	References func(dir string) ([]mlrt.Reference, error)
+}
+
+// Summary is the JSON summary: the last line of -json, and summary.json.
+type Summary struct {
+	Model string `json:"model"`
+	Seed  uint64 `json:"seed"`
+	// RelL2 is the relative L2 error against the reference: a number for one output, an
+	// object keyed by output name for several; absent without a reference.
+	RelL2        any                `json:"rel_l2,omitempty"`
+	TrainSeconds float64            `json:"train_seconds"`
+	FinalLoss    float64            `json:"final_loss"`
+	Terms        map[string]float64 `json:"terms"`
+	Params       map[string]float64 `json:"params,omitempty"` // the coefficients of param statements
+	// ParamErrors are |fitted − true| / |true| for params with a reference.
+	ParamErrors map[string]float64 `json:"param_errors,omitempty"`
+	Steps       int                `json:"steps"`
+	Evaluations int                `json:"evaluations"`
+	Stops       []string           `json:"stops"`
+	Points      int                `json:"points"`
+	Weights     int                `json:"weights"` // the number of trained values
+	Files       []string           `json:"files,omitempty"`
+	// History is every record of the fit: step, seconds, loss, terms, params, errors.
+	History []Record `json:"history"`
+}
+
+// Record is the state of the fit at one step.
+type Record struct {
+	Step    int                `json:"step"`
+	Seconds float64            `json:"seconds"`
+	Loss    float64            `json:"loss"`
+	Terms   map[string]float64 `json:"terms"`
+	Params  map[string]float64 `json:"params,omitempty"`
+	RelL2   map[string]float64 `json:"rel_l2,omitempty"`
+}
+
+// options are the driver's flags.
+type options struct {
+	seed      uint64
+	adam      int
+	lbfgs     int
+	lr        float64
+	every     int
+	timeLimit time.Duration
+	dir       string
+	out       string
+	jsonOut   bool
+	quiet     bool
+	noFiles   bool
+}
+
+// Main runs Run (or Predict, when the first argument is "predict") with the command line and
+// exits non-zero on an error.
+func Main[T mlrt.Float](p Problem[T]) {
+	run := Run[T]
+	args := os.Args[1:]
+	if len(args) > 0 && args[0] == "predict" {
+		run, args = Predict[T], args[1:]
+	}
+	if err := run(p, args, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "mlc train: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// Flags lists the driver's flags and what they mean, for `mlc train -h`.
+func Flags() *flag.FlagSet {
+	fs, _ := newFlags(io.Discard)
+	return fs
+}
+
+func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
+	var o options
+	fs := flag.NewFlagSet("mlc train", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Uint64Var(&o.seed, "seed", 1, "seed for the initial weights and the sampled points")
+	fs.IntVar(&o.adam, "adam", -1, "Adam (or SGD) steps of each such stage (-1: the .ml file's)")
+	fs.IntVar(&o.lbfgs, "lbfgs", -1, "L-BFGS iterations (-1: the .ml file's; 0: until converged)")
+	fs.Float64Var(&o.lr, "lr", 0, "Adam's learning rate (0: the .ml file's)")
+	fs.DurationVar(&o.timeLimit, "time", 0, "a training time limit (0: none — the step budgets decide, so a run gives the same result on a loaded machine)")
+	fs.IntVar(&o.every, "every", 100, "record the loss and the error every this many steps")
+	fs.StringVar(&o.dir, "dir", ".", "the `directory` of the .ml file, where its CSV files are")
+	fs.StringVar(&o.out, "out", "", "the `directory` for the weights, summary.json and the plots (default: NAME-out beside the .ml file)")
+	fs.BoolVar(&o.jsonOut, "json", false, "print the JSON summary as the last line")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress output")
+	fs.BoolVar(&o.noFiles, "nofiles", false, "write no files")
+	return fs, &o
+}
+
+// Run trains p: the flags in args, the points, the fit, the files and the summary.
+func Run[T mlrt.Float](p Problem[T], args []string, stdout, stderr io.Writer) error {
+	m := p.Model
+	defer m.Close()
+	fs, o := newFlags(stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if o.every < 1 {
+		return errors.New("-every must be at least 1")
+	}
+	if o.out == "" {
+		o.out = filepath.Join(o.dir, strings.ToLower(p.Name)+"-out")
+	}
+	m.Init(mlrt.NewRNG(o.seed))
+	if err := p.SetPoints(rand.New(rand.NewPCG(o.seed, 0x9e3779b97f4a7c15)), o.dir); err != nil {
+		return err
+	}
+	refs, err := p.References(o.dir)
+	if err != nil {
+		return err
+	}
+	ev := newEvaluator(p, refs)
+	cfg := p.Config
+	for i := range cfg.Stages {
+		s := &cfg.Stages[i]
+		switch {
+		case s.Optimizer == "lbfgs" && o.lbfgs >= 0:
+			s.Steps = o.lbfgs
+		case s.Optimizer != "lbfgs" && o.adam >= 0:
+			s.Steps = o.adam
+		}
+		if s.Optimizer == "adam" && o.lr > 0 {
+			s.LR = o.lr
+		}
+	}
+	cfg.TimeLimit = o.timeLimit
+	cfg.Out, cfg.Quiet, cfg.Every = stderr, o.quiet, o.every
+	sum := &Summary{Model: p.Name, Seed: o.seed, Weights: len(m.Params())}
+	if r, ok := any(m).(interface{ Rows() int }); ok {
+		sum.Points = r.Rows()
+	}
+	cfg.Observe = func(r *mlrt.FitRecord) {
+		errs := ev.relL2()
+		if len(errs) > 0 {
+			if r.Extra == nil {
+				r.Extra = map[string]float64{}
+			}
+			for k, v := range errs {
+				r.Extra["rel_l2 "+k] = v
+			}
+		}
+	}
+	if !o.quiet {
+		fmt.Fprintf(stderr, "%s: %d points, %d weights, %s\n", p.Source, sum.Points, sum.Weights, describe(cfg.Stages))
+	}
+	hist, err := mlrt.Fit[T](m, cfg)
+	if hist == nil {
+		return err
+	}
+	fillSummary(sum, p, hist, ev)
+	if err != nil {
+		return err
+	}
+	if !o.noFiles {
+		if err := write(p, o, sum, hist, ev); err != nil {
+			return err
+		}
+	}
+	report(stdout, p, sum)
+	if o.jsonOut {
+		b, err := json.Marshal(sum)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, string(b))
+	}
+	return nil
+}
+
+func describe(st []mlrt.Stage) string {
+	var s []string
+	for _, x := range st {
+		d := x.Optimizer
+		if x.Optimizer == "adam" && x.LR > 0 {
+			d += fmt.Sprintf("(lr %g)", x.LR)
+		}
+		if x.Steps > 0 {
+			d += fmt.Sprintf(" ×%d", x.Steps)
+		}
+		s = append(s, d)
+	}
+	return strings.Join(s, " then ")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	var k []string
+	for key := range m {
+		k = append(k, key)
+	}
+	sort.Strings(k)
+	return k
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
