@@ -188,6 +188,10 @@ func (en *entry) dropMask(n *ir.Node) {
 
 // sumBatch sums a value over the batch (and over leading dimensions down to its shape).
 func (en *entry) sumBatch(n *ir.Node) {
+	if len(n.Shape) == 0 {
+		en.sumAll(n)
+		return
+	}
 	size := n.Size()
 	en.comment(n, "%s = Σ over the batch of %s", en.target(n), en.local(n.Args[0]))
 	name := en.declare(n, nodeName(n))
@@ -212,6 +216,26 @@ func (en *entry) sumBatch(n *ir.Node) {
 			bloop,
 			jen.Id(name).Index(idx).Op(op).Id("s"))...,
 	))
+}
+
+// sumAll is a sum over the batch and every element to a scalar: the gradient of a coefficient
+// that multiplies values per point.
+func (en *entry) sumAll(n *ir.Node) {
+	arg := n.Args[0]
+	en.comment(n, "%s = Σ over the batch and the %d elements of %s", en.target(n), arg.Size(), en.local(arg))
+	name := en.target(n)
+	en.names[n.ID] = name
+	k := en.kernel(arg.Size())
+	v := k.val(arg)
+	en.add(k.pre...)
+	acc := en.fresh("sum_" + name)
+	en.add(jen.Var().Id(acc).Float64())
+	bloop := jen.For(jen.Id("b").Op(":=").Lit(0), jen.Id("b").Op("<").Id("n"), jen.Id("b").Op("++")).Block(jen.Id(acc).Op("+=").Float64().Call(v))
+	if en.row {
+		bloop = jen.Id(acc).Op("+=").Float64().Call(v)
+	}
+	en.add(loop("f", arg.Size(), append(k.perF, bloop)...))
+	en.add(jen.Id(name).Op(":=").Id("T").Call(jen.Id(acc)))
 }
 
 // spread is the adjoint of a mean: the mean's adjoint divided over the rows it averaged.

@@ -36,11 +36,18 @@ func (e *emitter) newEntry(plan *ir.Plan, pass *ir.Pass) *entry {
 		"out", "w", "s", "r0", "sums", "T", "MaxBatch", "PredictBatch", "NumInputs", "NumOutputs", "NumTargets")}
 }
 
-// markGrads picks the gradient nodes computed straight into their parameter's gradient.
+// markGrads picks the gradient nodes computed straight into their parameter's gradient: a
+// node that is the gradient of one parameter only. (Two coefficients that enter the loss
+// alike have one gradient node; computed into the first one's slot, which a tile adds to,
+// the second would add the first's running sum instead of this tile's part.)
 func (en *entry) markGrads() {
 	en.gradOf = map[int]*ir.Param{}
+	count := map[int]int{}
+	for _, g := range en.pass.Grads {
+		count[g.ID]++
+	}
 	for i, g := range en.pass.Grads {
-		if g.Op != ir.OpConst && g.Op != ir.OpParam && !g.Batched && en.plan.Uses[g.ID] == 0 && en.gradOf[g.ID] == nil {
+		if g.Op != ir.OpConst && g.Op != ir.OpParam && !g.Batched && len(g.Shape) > 0 && en.plan.Uses[g.ID] == 0 && count[g.ID] == 1 {
 			en.gradOf[g.ID] = en.e.m.Params[i]
 		}
 	}
@@ -56,6 +63,12 @@ func (en *entry) finishGrads() {
 		case g.IsConst(0) && en.tile:
 		case g.IsConst(0):
 			en.add(jen.Clear(dst))
+		case len(g.Shape) == 0 && en.tile: // a coefficient's gradient: a scalar
+			en.add(dst.Clone().Index(jen.Lit(0)).Op("+=").Add(en.ref(g)))
+		case len(g.Shape) == 0 && g.Op == ir.OpConst:
+			en.add(dst.Clone().Index(jen.Lit(0)).Op("=").Add(en.e.constant(g)))
+		case len(g.Shape) == 0:
+			en.add(dst.Clone().Index(jen.Lit(0)).Op("=").Add(en.ref(g)))
 		case en.tile:
 			en.add(jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Add(en.ref(g))).Block(dst.Clone().Index(jen.Id("i")).Op("+=").Id("v")))
 		case g.Op == ir.OpConst:
@@ -169,6 +182,9 @@ func (en *entry) fresh(name string) string {
 // ref is the storage of a materialized node: a local slice, a view, or a scalar.
 func (en *entry) ref(n *ir.Node) *jen.Statement {
 	if n.Op == ir.OpParam {
+		if len(n.Shape) == 0 { // a coefficient: a scalar, stored as one element
+			return jen.Id("m").Dot(GoName(n.Param.Name)).Index(jen.Lit(0))
+		}
 		return jen.Id("m").Dot(GoName(n.Param.Name))
 	}
 	if n.Op == ir.OpConst {

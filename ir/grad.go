@@ -50,11 +50,8 @@ func unbroadcast(b *Graph, g, x *Node) *Node {
 		return nil
 	}
 	if g.Batched && !x.Batched {
-		if len(x.Shape) == 0 && len(g.Shape) > 0 {
-			// Only constants are scalars beside batched tensors so far, and they need
-			// no adjoint; a trainable scalar would need a full reduction here.
-			return nil
-		}
+		// Summed over the batch, and over the leading dimensions x was repeated along (all
+		// of them for a scalar such as a coefficient).
 		return b.SumBatchTo(g, x.Shape, g.Name)
 	}
 	if len(x.Shape) > 0 && !equalShape(g.Shape, x.Shape) {

@@ -54,6 +54,16 @@ func (e *lossLowerer) terms(x dsl.Expr, loss *Node) ([]*Node, []string) {
 	var out []*Node
 	var names []string
 	used := map[string]bool{}
+	given := map[string]bool{} // the names the user wrote (as NAME), which automatic names avoid
+	for _, p := range parts {
+		if n, ok := p.(*dsl.Named); ok {
+			if given[n.As.Name] {
+				e.l.errorf(n.As.Pos, "two loss terms are named %s", n.As.Name)
+				return nil, nil
+			}
+			given[n.As.Name] = true
+		}
+	}
 	for i, p := range parts {
 		// Re-lowering a part finds the nodes the whole already has (they are shared).
 		n, ok := e.expr(p)
@@ -64,11 +74,7 @@ func (e *lossLowerer) terms(x dsl.Expr, loss *Node) ([]*Node, []string) {
 			n = e.g.must(OpNeg, "", p.ExprPos(), n)
 		}
 		name := e.termName(p)
-		if n, ok := p.(*dsl.Named); ok && used[name] {
-			e.l.errorf(n.As.Pos, "two loss terms are named %s", name)
-			return nil, nil
-		}
-		if name == "" || used[name] {
+		if _, named := p.(*dsl.Named); !named && (name == "" || used[name] || given[name]) {
 			name = fmt.Sprintf("term%d", i+1)
 		}
 		used[name] = true
@@ -418,8 +424,13 @@ func (e *lossLowerer) setMean(c *dsl.Call) (*Node, bool) {
 	if !ok {
 		return nil, false
 	}
+	if v.Op == OpConst {
+		return v, true // the same at every point: its mean is itself
+	}
 	if !v.Batched {
-		return v, true
+		// A value of params alone (mean(S, k^2)): averaged over the points like any other,
+		// so that the loss, summed part by part over the rows, counts it once.
+		v = e.g.BroadcastTo(v, shapeOrScalar(v.Shape), "")
 	}
 	// A known value may only be averaged over the sets it is known on.
 	var bad string
@@ -486,10 +497,14 @@ func (e *lossLowerer) call(c *dsl.Call) (*Node, bool) {
 		return e.apply(op, c.Fun.Pos, args[0])
 	}
 	if name == "mean" {
-		if !args[0].Batched {
-			return args[0], true
+		v := args[0]
+		if v.Op == OpConst || v.Op == OpConstVec {
+			return v, true
 		}
-		return g.MeanOver(args[0], 0, "", c.Fun.Pos), true
+		if !v.Batched {
+			v = g.BroadcastTo(v, shapeOrScalar(v.Shape), "") // see setMean
+		}
+		return g.MeanOver(v, 0, "", c.Fun.Pos), true
 	}
 	p, y := args[0], args[1]
 	if !equalShape(p.Shape, y.Shape) {

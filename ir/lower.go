@@ -564,13 +564,14 @@ func (l *lowerer) buildPass(training bool) *Pass {
 	}
 	loss.Name = "loss"
 	pass.Loss = loss
-	pass.Summed, pass.Const = splitConst(g, loss)
+	hasMean := meanDependence(g)
+	pass.Summed, pass.Const = splitConst(g, loss, hasMean)
 	if pass.Summed == nil {
 		l.errorf(l.loss.Expr.ExprPos(), "the loss is the constant %v: it has no gradient; it needs a mean of something the network computes", pass.Const)
 		return nil
 	}
 	for _, t := range pass.Terms {
-		ts, tc := splitConst(g, t)
+		ts, tc := splitConst(g, t, hasMean)
 		pass.TermSummed = append(pass.TermSummed, ts)
 		pass.TermConst = append(pass.TermConst, tc)
 	}

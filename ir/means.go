@@ -74,19 +74,25 @@ func (l *lowerer) meansAreSums(g *Graph, loss *Node) bool {
 			meanIn[n.ID] = m
 		}
 	}
-	if bad := nonlinearInMeans(loss); bad != nil {
+	hasMean := meanDependence(g)
+	if bad := nonlinearInMeans(loss, hasMean); bad != nil {
 		pos := bad.Pos
 		if pos.Line == 0 {
 			pos = l.loss.Expr.ExprPos()
 		}
+		if !hasMean[bad.ID] {
+			l.errorf(pos, "this term of the loss averages nothing over the points (it depends on params alone), so a sum part by part over the rows would count it once per part; "+
+				"write it as a mean over a point set, as in mean(S, k^2)")
+			return false
+		}
 		what := opText(bad.Op) + " of a mean"
 		switch bad.Op {
 		case OpMul:
-			what = "a product of two non-constant values"
+			what = "a product of two values that both depend on the points"
 		case OpDiv:
-			what = "a division by a non-constant value"
+			what = "a division by a value that depends on the points"
 		}
-		l.errorf(pos, "the loss must be a weighted sum of means (mse, mae, binary_crossentropy, mean(...)) with constant weights, "+
+		l.errorf(pos, "the loss must be a weighted sum of means (mse, mae, binary_crossentropy, mean(...)) with weights of constants and params, "+
 			"since mlc sums it part by part over the rows; found %s", what)
 		return false
 	}
@@ -112,46 +118,77 @@ func opText(op Op) string {
 
 // nonlinearInMeans returns the node where a scalar loss stops being a weighted sum of means
 // (then the sum of its values on the parts of a batch is not its value on the whole), or nil.
-func nonlinearInMeans(n *Node) *Node {
+// A weight is a constant or a value of the params alone (a coefficient weighting a term);
+// a term must hold a mean (a term of params alone would be counted once per part) unless it
+// is a constant, which is added once.
+func nonlinearInMeans(n *Node, hasMean []bool) *Node {
 	switch n.Op {
 	case OpMean, OpConst:
 		return nil
 	case OpAdd, OpSub:
-		if bad := nonlinearInMeans(n.Args[0]); bad != nil {
+		if bad := nonlinearInMeans(n.Args[0], hasMean); bad != nil {
 			return bad
 		}
-		return nonlinearInMeans(n.Args[1])
+		return nonlinearInMeans(n.Args[1], hasMean)
 	case OpNeg:
-		return nonlinearInMeans(n.Args[0])
+		return nonlinearInMeans(n.Args[0], hasMean)
 	case OpMul:
-		if n.Args[0].Op == OpConst {
-			return nonlinearInMeans(n.Args[1])
-		}
-		if n.Args[1].Op == OpConst {
-			return nonlinearInMeans(n.Args[0])
+		for i := range 2 {
+			w, x := n.Args[i], n.Args[1-i]
+			if hasMean[w.ID] {
+				continue
+			}
+			if w.Op != OpConst && (!hasMean[x.ID] || hasConstTerm(x, hasMean)) {
+				return n // a param-weighted term without a mean
+			}
+			return nonlinearInMeans(x, hasMean)
 		}
 	case OpDiv:
-		if n.Args[1].Op == OpConst {
-			return nonlinearInMeans(n.Args[0])
+		if d := n.Args[1]; !hasMean[d.ID] {
+			if d.Op != OpConst && hasConstTerm(n.Args[0], hasMean) {
+				return n
+			}
+			return nonlinearInMeans(n.Args[0], hasMean)
 		}
 	}
 	return n
+}
+
+// meanDependence marks the nodes of g that depend on a mean (or are one).
+func meanDependence(g *Graph) []bool {
+	has := make([]bool, len(g.Nodes))
+	for _, n := range g.Nodes {
+		has[n.ID] = n.Op == OpMean
+		for _, a := range n.Args {
+			has[n.ID] = has[n.ID] || has[a.ID]
+		}
+	}
+	return has
+}
+
+// weight splits a product in a weighted sum of means into its weight (the factor without a
+// mean) and its term.
+func weight(n *Node, hasMean []bool) (w, x *Node) {
+	if !hasMean[n.Args[0].ID] {
+		return n.Args[0], n.Args[1]
+	}
+	return n.Args[1], n.Args[0]
 }
 
 // splitConst writes a loss that is a weighted sum of means (see nonlinearInMeans) as the
 // sum of its means and its constant part, which a sum over parts of the rows would count
 // once per part. A loss without a constant term is returned as it is; a constant loss
 // gives a nil node.
-func splitConst(g *Graph, n *Node) (*Node, float64) {
-	if !hasConstTerm(n) {
+func splitConst(g *Graph, n *Node, hasMean []bool) (*Node, float64) {
+	if !hasConstTerm(n, hasMean) {
 		return n, 0
 	}
 	switch n.Op {
 	case OpConst:
 		return nil, n.Value
 	case OpAdd, OpSub:
-		a, ca := splitConst(g, n.Args[0])
-		b, cb := splitConst(g, n.Args[1])
+		a, ca := splitConst(g, n.Args[0], hasMean)
+		b, cb := splitConst(g, n.Args[1], hasMean)
 		if n.Op == OpSub {
 			cb = -cb
 		}
@@ -167,23 +204,20 @@ func splitConst(g *Graph, n *Node) (*Node, float64) {
 		}
 		return g.must(n.Op, n.Name, n.Pos, a, b), ca + cb
 	case OpNeg:
-		a, c := splitConst(g, n.Args[0])
+		a, c := splitConst(g, n.Args[0], hasMean)
 		if a != nil {
 			a = g.neg(a)
 		}
 		return a, -c
 	case OpMul:
-		k, x := n.Args[0], n.Args[1]
-		if k.Op != OpConst {
-			k, x = x, k
-		}
-		a, c := splitConst(g, x)
+		k, x := weight(n, hasMean) // a constant: hasConstTerm says no for a param weight
+		a, c := splitConst(g, x, hasMean)
 		if a != nil {
 			a = g.must(OpMul, n.Name, n.Pos, k, a)
 		}
 		return a, k.Value * c
 	case OpDiv:
-		a, c := splitConst(g, n.Args[0])
+		a, c := splitConst(g, n.Args[0], hasMean)
 		if a != nil {
 			a = g.must(OpDiv, n.Name, n.Pos, a, n.Args[1])
 		}
@@ -193,22 +227,24 @@ func splitConst(g *Graph, n *Node) (*Node, float64) {
 	return nil, 0
 }
 
-// hasConstTerm reports whether a weighted sum of means has a constant term.
-func hasConstTerm(n *Node) bool {
+// hasConstTerm reports whether a weighted sum of means has a constant term (a term with a
+// param weight has none: nonlinearInMeans refuses a param-weighted constant).
+func hasConstTerm(n *Node, hasMean []bool) bool {
 	switch n.Op {
 	case OpConst:
 		return true
 	case OpAdd, OpSub:
-		return hasConstTerm(n.Args[0]) || hasConstTerm(n.Args[1])
+		return hasConstTerm(n.Args[0], hasMean) || hasConstTerm(n.Args[1], hasMean)
 	case OpNeg:
-		return hasConstTerm(n.Args[0])
+		return hasConstTerm(n.Args[0], hasMean)
 	case OpMul:
-		if n.Args[0].Op == OpConst {
-			return hasConstTerm(n.Args[1])
+		if w, x := weight(n, hasMean); w.Op == OpConst {
+			return hasConstTerm(x, hasMean)
 		}
-		return hasConstTerm(n.Args[0])
 	case OpDiv:
-		return hasConstTerm(n.Args[0])
+		if n.Args[1].Op == OpConst {
+			return hasConstTerm(n.Args[0], hasMean)
+		}
 	}
 	return false
 }

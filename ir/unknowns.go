@@ -72,7 +72,7 @@ func (l *lowerer) coefficientParams() {
 		if c.Positive {
 			name, v = "log_"+c.Name, math.Log(c.Init)
 		}
-		p := l.newParam(name, []int{1}, "value", 0, 0, "", c.Pos)
+		p := l.newParam(name, nil, "value", 0, 0, "", c.Pos) // a scalar: it multiplies values of any shape
 		p.InitValue = v
 		c.Param = p
 	}

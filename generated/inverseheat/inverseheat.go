@@ -70,7 +70,7 @@ type Points struct {
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
 	work    [1223 * MaxBatch]T
-	scratch [12843]T
+	scratch [12840]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
 }
@@ -400,12 +400,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	copy(t[:n], m.colT[r0:r0+n])
 
 	// k_2 = exp(log_k) (inverseheat.ml:11)
-	k_2 := w.scratch[0:1]
-	{
-		const f = 0
-		log_k_f := m.LogK[f]
-		k_2[f] = mlrt.Exp64(log_k_f)
-	}
+	k_2 := mlrt.Exp64(m.LogK[0])
 
 	// inverseheat_in = concat(x, t) (inverseheat.ml:7)
 	inverseheat_in := w.work[2*MaxBatch : 4*MaxBatch]
@@ -461,12 +456,12 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	copy(u_obs[:n], m.colUObs[r0:r0+n])
 
 	// basis = [0 1] (inverseheat.ml:7)
-	basis := w.scratch[1:3]
+	basis := w.scratch[0:2]
 	basis[0] = 0.0
 	basis[1] = 1.0
 
 	// dense1_z_t = dense1_W·basis: [32] from [2] (inverseheat.ml:8)
-	dense1_z_t := w.scratch[3:35]
+	dense1_z_t := w.scratch[2:34]
 	for j := 0; j < 32; j++ {
 		var s T
 		for k := 0; k < 2; k++ {
@@ -576,12 +571,12 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	kernels.GemmNN64(1, 32, n, m.Dense5W, dense4_t, MaxBatch, u_t, MaxBatch, false)
 
 	// basis_2 = [1 0] (inverseheat.ml:7)
-	basis_2 := w.scratch[35:37]
+	basis_2 := w.scratch[34:36]
 	basis_2[0] = 1.0
 	basis_2[1] = 0.0
 
 	// dense1_z_x = dense1_W·basis_2: [32] from [2] (inverseheat.ml:8)
-	dense1_z_x := w.scratch[37:69]
+	dense1_z_x := w.scratch[36:68]
 	for j := 0; j < 32; j++ {
 		var s T
 		for k := 0; k < 2; k++ {
@@ -710,10 +705,9 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		const f = 0
 		out := r[f*MaxBatch:][:n]
 		r_u_t := u_t[f*MaxBatch:][:len(out)]
-		k_f := k_2[f]
 		r_u_x_x := u_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = r_u_t[b] - k_f*r_u_x_x[b]
+			out[b] = r_u_t[b] - k_2*r_u_x_x[b]
 		}
 	}
 
@@ -778,12 +772,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	copy(t[:n], m.colT[r0:r0+n])
 
 	// k_2 = exp(log_k) (inverseheat.ml:11)
-	k_2 := w.scratch[69:70]
-	{
-		const f = 0
-		log_k_f := m.LogK[f]
-		k_2[f] = mlrt.Exp64(log_k_f)
-	}
+	k_2 := mlrt.Exp64(m.LogK[0])
 
 	// inverseheat_in = concat(x, t) (inverseheat.ml:7)
 	inverseheat_in := w.work[2*MaxBatch : 4*MaxBatch]
@@ -839,12 +828,12 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	copy(u_obs[:n], m.colUObs[r0:r0+n])
 
 	// basis = [0 1] (inverseheat.ml:7)
-	basis := w.scratch[70:72]
+	basis := w.scratch[68:70]
 	basis[0] = 0.0
 	basis[1] = 1.0
 
 	// dense1_z_t = dense1_W·basis: [32] from [2] (inverseheat.ml:8)
-	dense1_z_t := w.scratch[72:104]
+	dense1_z_t := w.scratch[70:102]
 	for j := 0; j < 32; j++ {
 		var s T
 		for k := 0; k < 2; k++ {
@@ -954,12 +943,12 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	kernels.GemmNN64(1, 32, n, m.Dense5W, dense4_t, MaxBatch, u_t, MaxBatch, false)
 
 	// basis_2 = [1 0] (inverseheat.ml:7)
-	basis_2 := w.scratch[104:106]
+	basis_2 := w.scratch[102:104]
 	basis_2[0] = 1.0
 	basis_2[1] = 0.0
 
 	// dense1_z_x = dense1_W·basis_2: [32] from [2] (inverseheat.ml:8)
-	dense1_z_x := w.scratch[106:138]
+	dense1_z_x := w.scratch[104:136]
 	for j := 0; j < 32; j++ {
 		var s T
 		for k := 0; k < 2; k++ {
@@ -1140,10 +1129,9 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		const f = 0
 		out := r[f*MaxBatch:][:n]
 		r_u_t := u_t[f*MaxBatch:][:len(out)]
-		k_f := k_2[f]
 		r_u_x_x := u_x_x[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = r_u_t[b] - k_f*r_u_x_x[b]
+			out[b] = r_u_t[b] - k_2*r_u_x_x[b]
 		}
 	}
 
@@ -1252,33 +1240,31 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_k = Σ over the batch of d_r (inverseheat.ml:19)
-	d_k := w.scratch[138:139]
+	// d_k = Σ over the batch and the 1 elements of d_r (inverseheat.ml:19)
+	var sum_d_k float64
 	{
 		const f = 0
 		r_u_x_x_2 := u_x_x[f*MaxBatch:][:n]
 		r_d_r_2 := d_r_2[f*MaxBatch:][:n]
-		var s T
 		for b := 0; b < n; b++ {
-			s += r_u_x_x_2[b] * r_d_r_2[b]
+			sum_d_k += float64(r_u_x_x_2[b] * r_d_r_2[b])
 		}
-		d_k[f] = s
 	}
+	d_k := T(sum_d_k)
 
 	// d_u_x_x = k_2·d_r_2 (inverseheat.ml:19)
 	d_u_x_x := w.work[1062*MaxBatch : 1063*MaxBatch]
 	{
 		const f = 0
 		out := d_u_x_x[f*MaxBatch:][:n]
-		k_f_2 := k_2[f]
 		r_d_r_3 := d_r_2[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = k_f_2 * r_d_r_3[b]
+			out[b] = k_2 * r_d_r_3[b]
 		}
 	}
 
 	// d_dense5_W = Σ over the batch of d_u_x_x ⊗ dense4_x_x: [1, 32] (inverseheat.ml:9)
-	d_dense5_W := w.scratch[139:171]
+	d_dense5_W := w.scratch[136:168]
 	kernels.GemmNT64(1, 32, n, d_u_x_x, MaxBatch, dense4_x_x, MaxBatch, d_dense5_W, false)
 
 	// d_dense4_x_x = dense5_Wᵀ·d_u_x_x: [32] from [1] (inverseheat.ml:9)
@@ -1297,7 +1283,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense4_W = Σ over the batch of d_dense4_z_x_x ⊗ dense3_x_x: [32, 32] (inverseheat.ml:8)
-	d_dense4_W := w.scratch[171:1195]
+	d_dense4_W := w.scratch[168:1192]
 	kernels.GemmNT64(32, 32, n, d_dense4_z_x_x, MaxBatch, dense3_x_x, MaxBatch, d_dense4_W, false)
 
 	// d_dense3_x_x = dense4_Wᵀ·d_dense4_z_x_x: [32] from [32] (inverseheat.ml:8)
@@ -1316,7 +1302,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense3_W = Σ over the batch of d_dense3_z_x_x ⊗ dense2_x_x: [32, 32] (inverseheat.ml:8)
-	d_dense3_W := w.scratch[1195:2219]
+	d_dense3_W := w.scratch[1192:2216]
 	kernels.GemmNT64(32, 32, n, d_dense3_z_x_x, MaxBatch, dense2_x_x, MaxBatch, d_dense3_W, false)
 
 	// d_dense2_x_x = dense3_Wᵀ·d_dense3_z_x_x: [32] from [32] (inverseheat.ml:8)
@@ -1335,7 +1321,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense2_W = Σ over the batch of d_dense2_z_x_x ⊗ dense1_x_x: [32, 32] (inverseheat.ml:8)
-	d_dense2_W := w.scratch[2219:3243]
+	d_dense2_W := w.scratch[2216:3240]
 	kernels.GemmNT64(32, 32, n, d_dense2_z_x_x, MaxBatch, dense1_x_x, MaxBatch, d_dense2_W, false)
 
 	// d_dense1_x_x = dense2_Wᵀ·d_dense2_z_x_x: [32] from [32] (inverseheat.ml:8)
@@ -1343,7 +1329,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	kernels.GemmTN64(32, 32, n, m.Dense2W, d_dense2_z_x_x, MaxBatch, d_dense1_x_x, MaxBatch, false)
 
 	// d_dense1_x_x_2 = Σ over the batch of d_dense1_x_x (inverseheat.ml:8)
-	d_dense1_x_x_2 := w.scratch[3243:3275]
+	d_dense1_x_x_2 := w.scratch[3240:3272]
 	for f := 0; f < 32; f++ {
 		r_dense1_slope_x_2 := dense1_slope_x[f*MaxBatch:][:n]
 		r_d_dense1_x_x := d_dense1_x_x[f*MaxBatch:][:n]
@@ -1423,7 +1409,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense4_W_2 = Σ over the batch of d_dense4_z_x ⊗ dense3_x: [32, 32] (inverseheat.ml:8)
-	d_dense4_W_2 := w.scratch[3275:4299]
+	d_dense4_W_2 := w.scratch[3272:4296]
 	kernels.GemmNT64(32, 32, n, d_dense4_z_x, MaxBatch, dense3_x, MaxBatch, d_dense4_W_2, false)
 
 	// d_dense3_x_2 = dense4_Wᵀ·d_dense4_z_x: [32] from [32] (inverseheat.ml:8)
@@ -1456,7 +1442,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense3_W_2 = Σ over the batch of d_dense3_z_x ⊗ dense2_x: [32, 32] (inverseheat.ml:8)
-	d_dense3_W_2 := w.scratch[4299:5323]
+	d_dense3_W_2 := w.scratch[4296:5320]
 	kernels.GemmNT64(32, 32, n, d_dense3_z_x, MaxBatch, dense2_x, MaxBatch, d_dense3_W_2, false)
 
 	// d_dense2_x_2 = dense3_Wᵀ·d_dense3_z_x: [32] from [32] (inverseheat.ml:8)
@@ -1489,7 +1475,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense2_W_2 = Σ over the batch of d_dense2_z_x ⊗ dense1_x: [32, 32] (inverseheat.ml:8)
-	d_dense2_W_2 := w.scratch[5323:6347]
+	d_dense2_W_2 := w.scratch[5320:6344]
 	kernels.GemmNT64(32, 32, n, d_dense2_z_x, MaxBatch, dense1_x, MaxBatch, d_dense2_W_2, false)
 
 	// d_dense1_x_2 = dense2_Wᵀ·d_dense2_z_x: [32] from [32] (inverseheat.ml:8)
@@ -1509,7 +1495,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense1_x_4 = Σ over the batch of d_dense1_x (inverseheat.ml:8)
-	d_dense1_x_4 := w.scratch[6347:6379]
+	d_dense1_x_4 := w.scratch[6344:6376]
 	for f := 0; f < 32; f++ {
 		r_dense1_slope_3 := dense1_slope[f*MaxBatch:][:n]
 		r_d_dense1_x_3 := d_dense1_x_3[f*MaxBatch:][:n]
@@ -1521,7 +1507,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense1_z_x = d_dense1_x_x_2 + d_dense1_x_4 (inverseheat.ml:8)
-	d_dense1_z_x := w.scratch[6379:6411]
+	d_dense1_z_x := w.scratch[6376:6408]
 	for f := 0; f < 32; f++ {
 		d_dense1_x_x_f := d_dense1_x_x_2[f]
 		d_dense1_x_f := d_dense1_x_4[f]
@@ -1529,7 +1515,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z_x ⊗ basis_2: [32, 2] (inverseheat.ml:8)
-	d_dense1_W := w.scratch[6411:6475]
+	d_dense1_W := w.scratch[6408:6472]
 	for j := 0; j < 32; j++ {
 		for k := 0; k < 2; k++ {
 			d_dense1_W[j*2+k] = d_dense1_z_x[j] * basis_2[k]
@@ -1537,7 +1523,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense5_W_2 = Σ over the batch of d_r ⊗ dense4_t: [1, 32] (inverseheat.ml:9)
-	d_dense5_W_2 := w.scratch[6475:6507]
+	d_dense5_W_2 := w.scratch[6472:6504]
 	kernels.GemmNT64(1, 32, n, d_r, MaxBatch, dense4_t, MaxBatch, d_dense5_W_2, false)
 
 	// d_dense4_t = dense5_Wᵀ·d_r: [32] from [1] (inverseheat.ml:9)
@@ -1572,7 +1558,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense4_W_3 = Σ over the batch of d_dense4_z_t ⊗ dense3_t: [32, 32] (inverseheat.ml:8)
-	d_dense4_W_3 := w.scratch[6507:7531]
+	d_dense4_W_3 := w.scratch[6504:7528]
 	kernels.GemmNT64(32, 32, n, d_dense4_z_t, MaxBatch, dense3_t, MaxBatch, d_dense4_W_3, false)
 
 	// d_dense3_t = dense4_Wᵀ·d_dense4_z_t: [32] from [32] (inverseheat.ml:8)
@@ -1607,7 +1593,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense3_W_3 = Σ over the batch of d_dense3_z_t ⊗ dense2_t: [32, 32] (inverseheat.ml:8)
-	d_dense3_W_3 := w.scratch[7531:8555]
+	d_dense3_W_3 := w.scratch[7528:8552]
 	kernels.GemmNT64(32, 32, n, d_dense3_z_t, MaxBatch, dense2_t, MaxBatch, d_dense3_W_3, false)
 
 	// d_dense2_t = dense3_Wᵀ·d_dense3_z_t: [32] from [32] (inverseheat.ml:8)
@@ -1642,7 +1628,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense2_W_3 = Σ over the batch of d_dense2_z_t ⊗ dense1_t: [32, 32] (inverseheat.ml:8)
-	d_dense2_W_3 := w.scratch[8555:9579]
+	d_dense2_W_3 := w.scratch[8552:9576]
 	kernels.GemmNT64(32, 32, n, d_dense2_z_t, MaxBatch, dense1_t, MaxBatch, d_dense2_W_3, false)
 
 	// d_dense1_t = dense2_Wᵀ·d_dense2_z_t: [32] from [32] (inverseheat.ml:8)
@@ -1650,7 +1636,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	kernels.GemmTN64(32, 32, n, m.Dense2W, d_dense2_z_t, MaxBatch, d_dense1_t, MaxBatch, false)
 
 	// d_dense1_z_t = Σ over the batch of d_dense1_t (inverseheat.ml:8)
-	d_dense1_z_t := w.scratch[9579:9611]
+	d_dense1_z_t := w.scratch[9576:9608]
 	for f := 0; f < 32; f++ {
 		r_dense1_slope_4 := dense1_slope[f*MaxBatch:][:n]
 		r_d_dense1_t := d_dense1_t[f*MaxBatch:][:n]
@@ -1676,7 +1662,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense1_W_2 = Σ over the batch of d_dense1_z_t ⊗ basis: [32, 2] (inverseheat.ml:8)
-	d_dense1_W_2 := w.scratch[9611:9675]
+	d_dense1_W_2 := w.scratch[9608:9672]
 	for j := 0; j < 32; j++ {
 		for k := 0; k < 2; k++ {
 			d_dense1_W_2[j*2+k] = d_dense1_z_t[j] * basis[k]
@@ -1696,7 +1682,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense5_W_3 = Σ over the batch of d_u ⊗ dense4: [1, 32] (inverseheat.ml:9)
-	d_dense5_W_3 := w.scratch[9675:9707]
+	d_dense5_W_3 := w.scratch[9672:9704]
 	kernels.GemmNT64(1, 32, n, d_u, MaxBatch, dense4, MaxBatch, d_dense5_W_3, false)
 
 	// d_dense4_2 = dense5_Wᵀ·d_u: [32] from [1] (inverseheat.ml:9)
@@ -1738,7 +1724,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense4_W_4 = Σ over the batch of d_dense4_z ⊗ dense3: [32, 32] (inverseheat.ml:8)
-	d_dense4_W_4 := w.scratch[9707:10731]
+	d_dense4_W_4 := w.scratch[9704:10728]
 	kernels.GemmNT64(32, 32, n, d_dense4_z, MaxBatch, dense3, MaxBatch, d_dense4_W_4, false)
 
 	// d_dense3_2 = dense4_Wᵀ·d_dense4_z: [32] from [32] (inverseheat.ml:8)
@@ -1781,7 +1767,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense3_W_4 = Σ over the batch of d_dense3_z ⊗ dense2: [32, 32] (inverseheat.ml:8)
-	d_dense3_W_4 := w.scratch[10731:11755]
+	d_dense3_W_4 := w.scratch[10728:11752]
 	kernels.GemmNT64(32, 32, n, d_dense3_z, MaxBatch, dense2, MaxBatch, d_dense3_W_4, false)
 
 	// d_dense2_2 = dense3_Wᵀ·d_dense3_z: [32] from [32] (inverseheat.ml:8)
@@ -1824,7 +1810,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense2_W_4 = Σ over the batch of d_dense2_z ⊗ dense1: [32, 32] (inverseheat.ml:8)
-	d_dense2_W_4 := w.scratch[11755:12779]
+	d_dense2_W_4 := w.scratch[11752:12776]
 	kernels.GemmNT64(32, 32, n, d_dense2_z, MaxBatch, dense1, MaxBatch, d_dense2_W_4, false)
 
 	// d_dense1_2 = dense2_Wᵀ·d_dense2_z: [32] from [32] (inverseheat.ml:8)
@@ -1867,7 +1853,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense1_W_3 = Σ over the batch of d_dense1_z ⊗ inverseheat_in: [32, 2] (inverseheat.ml:8)
-	d_dense1_W_3 := w.scratch[12779:12843]
+	d_dense1_W_3 := w.scratch[12776:12840]
 	kernels.GemmNT64(32, 2, n, d_dense1_z, MaxBatch, inverseheat_in, MaxBatch, d_dense1_W_3, false)
 
 	// d_dense1_W_4 = (d_dense1_W + d_dense1_W_2) + d_dense1_W_3 (inverseheat.ml:8)
@@ -1880,13 +1866,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_log_k = k_2·d_k (inverseheat.ml:19)
-	d_log_k := w.grads[3297:3298]
-	{
-		const f = 0
-		k_f_3 := k_2[f]
-		d_k_f := d_k[f]
-		d_log_k[f] += k_f_3 * d_k_f
-	}
+	d_log_k := k_2 * d_k
+	w.grads[3297:3298][0] += d_log_k
 	// This tile's share of the loss (sums[0]) and of its terms.
 	sums[0] += float64(loss)
 	sums[1] += float64(loss_data)

@@ -69,7 +69,7 @@ type Points struct {
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
 	work    [225 * MaxBatch]T
-	scratch [263]T
+	scratch [258]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
 }
@@ -398,11 +398,10 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	{
 		const f = 0
 		out := u[f*MaxBatch:][:n]
-		c_f := m.C[f]
 		r_t := t[f*MaxBatch:][:len(out)]
 		r_a := a[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = c_f + r_t[b]*r_a[b]
+			out[b] = m.C[0] + r_t[b]*r_a[b]
 		}
 	}
 
@@ -488,12 +487,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	copy(t[:n], m.colT[r0:r0+n])
 
 	// k_2 = exp(log_k) (system.ml:11)
-	k_2 := w.scratch[0:1]
-	{
-		const f = 0
-		log_k_f := m.LogK[f]
-		k_2[f] = mlrt.Exp64(log_k_f)
-	}
+	k_2 := mlrt.Exp64(m.LogK[0])
 
 	// system_in = concat(x_cos1, x_sin1, x_cos2, x_sin2, t) (system.ml:7)
 	system_in := w.work[5*MaxBatch : 10*MaxBatch]
@@ -545,20 +539,19 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	{
 		const f = 0
 		out := u[f*MaxBatch:][:n]
-		c_f := m.C[f]
 		r_t := t[f*MaxBatch:][:len(out)]
 		r_a := a[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = c_f + r_t[b]*r_a[b]
+			out[b] = m.C[0] + r_t[b]*r_a[b]
 		}
 	}
 
 	// basis = [0]
-	basis := w.scratch[1:2]
+	basis := w.scratch[0:1]
 	basis[0] = 0.0
 
 	// basis_2 = [0 0 0 0 1] (system.ml:7)
-	basis_2 := w.scratch[2:7]
+	basis_2 := w.scratch[1:6]
 	basis_2[0] = 0.0
 	basis_2[1] = 0.0
 	basis_2[2] = 0.0
@@ -566,7 +559,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	basis_2[4] = 1.0
 
 	// dense1_z_t = dense1_W·basis_2: [6] from [5] (system.ml:9)
-	dense1_z_t := w.scratch[7:13]
+	dense1_z_t := w.scratch[6:12]
 	for j := 0; j < 6; j++ {
 		var s T
 		for k := 0; k < 5; k++ {
@@ -974,11 +967,10 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		r_a_2 := a[f*MaxBatch:][:len(out)]
 		r_t_2 := t[f*MaxBatch:][:len(out)]
 		r_a_t := a_t[f*MaxBatch:][:len(out)]
-		k_f := k_2[f]
 		r_a_x_x_x_x := a_x_x_x_x[f*MaxBatch:][:len(out)]
 		r_v := v_2[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = r_a_2[b] + r_t_2[b]*r_a_t[b] - k_f*r_t_2[b]*r_a_x_x_x_x[b] + r_v[b]*r_v[b]*r_v[b]
+			out[b] = r_a_2[b] + r_t_2[b]*r_a_t[b] - k_2*r_t_2[b]*r_a_x_x_x_x[b] + r_v[b]*r_v[b]*r_v[b]
 		}
 	}
 
@@ -1033,10 +1025,9 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		const f = 0
 		out := r2[f*MaxBatch:][:n]
 		r_v_x_x_t := v_x_x_t[f*MaxBatch:][:len(out)]
-		c_f_2 := m.C[f]
 		r_add := add[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = r_v_x_x_t[b] + c_f_2*1.0/(r_add[b]*r_add[b])
+			out[b] = r_v_x_x_t[b] + m.C[0]*1.0/(r_add[b]*r_add[b])
 		}
 	}
 
@@ -1162,12 +1153,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	copy(t[:n], m.colT[r0:r0+n])
 
 	// k_2 = exp(log_k) (system.ml:11)
-	k_2 := w.scratch[13:14]
-	{
-		const f = 0
-		log_k_f := m.LogK[f]
-		k_2[f] = mlrt.Exp64(log_k_f)
-	}
+	k_2 := mlrt.Exp64(m.LogK[0])
 
 	// system_in = concat(x_cos1, x_sin1, x_cos2, x_sin2, t) (system.ml:7)
 	system_in := w.work[5*MaxBatch : 10*MaxBatch]
@@ -1219,20 +1205,19 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	{
 		const f = 0
 		out := u[f*MaxBatch:][:n]
-		c_f := m.C[f]
 		r_t := t[f*MaxBatch:][:len(out)]
 		r_a := a[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = c_f + r_t[b]*r_a[b]
+			out[b] = m.C[0] + r_t[b]*r_a[b]
 		}
 	}
 
 	// basis = [0]
-	basis := w.scratch[14:15]
+	basis := w.scratch[12:13]
 	basis[0] = 0.0
 
 	// basis_2 = [0 0 0 0 1] (system.ml:7)
-	basis_2 := w.scratch[15:20]
+	basis_2 := w.scratch[13:18]
 	basis_2[0] = 0.0
 	basis_2[1] = 0.0
 	basis_2[2] = 0.0
@@ -1240,7 +1225,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	basis_2[4] = 1.0
 
 	// dense1_z_t = dense1_W·basis_2: [6] from [5] (system.ml:9)
-	dense1_z_t := w.scratch[20:26]
+	dense1_z_t := w.scratch[18:24]
 	for j := 0; j < 6; j++ {
 		var s T
 		for k := 0; k < 5; k++ {
@@ -1693,12 +1678,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		r_a_2 := a[f*MaxBatch:][:len(out)]
 		r_t_3 := t[f*MaxBatch:][:len(out)]
 		r_a_t := a_t[f*MaxBatch:][:len(out)]
-		k_f := k_2[f]
 		r_u_x_x_x_x := u_x_x_x_x[f*MaxBatch:][:len(out)]
 		r_v_2 := v_2[f*MaxBatch:][:len(out)]
 		r_mul := mul[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = r_a_2[b] + r_t_3[b]*r_a_t[b] - k_f*r_u_x_x_x_x[b] + r_v_2[b]*r_mul[b]
+			out[b] = r_a_2[b] + r_t_3[b]*r_a_t[b] - k_2*r_u_x_x_x_x[b] + r_v_2[b]*r_mul[b]
 		}
 	}
 
@@ -1797,10 +1781,9 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		const f = 0
 		out := r2[f*MaxBatch:][:n]
 		r_v_x_x_t := v_x_x_t[f*MaxBatch:][:len(out)]
-		c_f_2 := m.C[f]
 		r_div := div[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = r_v_x_x_t[b] + c_f_2*r_div[b]
+			out[b] = r_v_x_x_t[b] + m.C[0]*r_div[b]
 		}
 	}
 
@@ -1901,18 +1884,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_r2_2 = Σ over the batch of d_r2 (system.ml:20)
-	d_r2_2 := w.scratch[26:27]
+	// d_r2_2 = Σ over the batch and the 1 elements of d_r2 (system.ml:20)
+	var sum_d_r2_2 float64
 	{
 		const f = 0
 		r_div_2 := div[f*MaxBatch:][:n]
 		r_d_r2 := d_r2[f*MaxBatch:][:n]
-		var s T
 		for b := 0; b < n; b++ {
-			s += r_div_2[b] * r_d_r2[b]
+			sum_d_r2_2 += float64(r_div_2[b] * r_d_r2[b])
 		}
-		d_r2_2[f] = s
 	}
+	d_r2_2 := T(sum_d_r2_2)
 
 	// d_r2_3 = u·2·add·-div·c·d_r2/mul_2 (system.ml:20)
 	d_r2_3 := w.work[119*MaxBatch : 120*MaxBatch]
@@ -1922,11 +1904,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		r_u_3 := u[f*MaxBatch:][:len(out)]
 		r_add_2 := add[f*MaxBatch:][:len(out)]
 		r_div_3 := div[f*MaxBatch:][:len(out)]
-		c_f_3 := m.C[f]
 		r_d_r2_2 := d_r2[f*MaxBatch:][:len(out)]
 		r_mul_3 := mul_2[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = r_u_3[b] * 2.0 * r_add_2[b] * -(r_div_3[b] * c_f_3 * r_d_r2_2[b] / r_mul_3[b])
+			out[b] = r_u_3[b] * 2.0 * r_add_2[b] * -(r_div_3[b] * m.C[0] * r_d_r2_2[b] / r_mul_3[b])
 		}
 	}
 
@@ -1960,7 +1941,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	copy(d_dense2_z_x_x_t[1*MaxBatch:][:n], d_r2[0*MaxBatch:][:n])
 
 	// d_dense2_W = Σ over the batch of d_dense2_z_x_x_t ⊗ dense1_x_x_t: [2, 6] (system.ml:10)
-	d_dense2_W := w.scratch[27:39]
+	d_dense2_W := w.scratch[24:36]
 	kernels.GemmNT64(2, 6, n, d_dense2_z_x_x_t, MaxBatch, dense1_x_x_t, MaxBatch, d_dense2_W, false)
 
 	// d_dense1_x_x_t = dense2_Wᵀ·d_dense2_z_x_x_t: [6] from [2] (system.ml:10)
@@ -2038,18 +2019,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_k = Σ over the batch of d_r1 (system.ml:20)
-	d_k := w.scratch[39:40]
+	// d_k = Σ over the batch and the 1 elements of d_r1 (system.ml:20)
+	var sum_d_k float64
 	{
 		const f = 0
 		r_u_x_x_x_x_2 := u_x_x_x_x[f*MaxBatch:][:n]
 		r_d_r1_5 := d_r1_3[f*MaxBatch:][:n]
-		var s T
 		for b := 0; b < n; b++ {
-			s += r_u_x_x_x_x_2[b] * r_d_r1_5[b]
+			sum_d_k += float64(r_u_x_x_x_x_2[b] * r_d_r1_5[b])
 		}
-		d_k[f] = s
 	}
+	d_k := T(sum_d_k)
 
 	// d_a_x_x_x_x = t·k_2·d_r1_3 (system.ml:20)
 	d_a_x_x_x_x := w.work[11*MaxBatch : 12*MaxBatch]
@@ -2057,10 +2037,9 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		const f = 0
 		out := d_a_x_x_x_x[f*MaxBatch:][:n]
 		r_t_4 := t[f*MaxBatch:][:len(out)]
-		k_f_2 := k_2[f]
 		r_d_r1_6 := d_r1_3[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = r_t_4[b] * k_f_2 * r_d_r1_6[b]
+			out[b] = r_t_4[b] * k_2 * r_d_r1_6[b]
 		}
 	}
 
@@ -2070,7 +2049,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	copy(d_dense2_z_x_x_x_x[1*MaxBatch:][:n], zeros[0*MaxBatch:][:n])
 
 	// d_dense2_W_2 = Σ over the batch of d_dense2_z_x_x_x_x ⊗ dense1_x_x_x_x: [2, 6] (system.ml:10)
-	d_dense2_W_2 := w.scratch[40:52]
+	d_dense2_W_2 := w.scratch[36:48]
 	kernels.GemmNT64(2, 6, n, d_dense2_z_x_x_x_x, MaxBatch, dense1_x_x_x_x, MaxBatch, d_dense2_W_2, false)
 
 	// d_dense1_x_x_x_x = dense2_Wᵀ·d_dense2_z_x_x_x_x: [6] from [2] (system.ml:10)
@@ -2089,7 +2068,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z_x_x_x_x ⊗ system_in_x_x_x_x: [6, 5] (system.ml:9)
-	d_dense1_W := w.scratch[52:82]
+	d_dense1_W := w.scratch[48:78]
 	kernels.GemmNT64(6, 5, n, d_dense1_z_x_x_x_x, MaxBatch, system_in_x_x_x_x, MaxBatch, d_dense1_W, false)
 
 	// d_dense1_x_x_x = -dense1_z_x·d_dense1_x_x_x_x·2 (system.ml:10)
@@ -2148,7 +2127,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense1_W_2 = Σ over the batch of d_dense1_z_x_x_x_2 ⊗ system_in_x_x_x: [6, 5] (system.ml:9)
-	d_dense1_W_2 := w.scratch[82:112]
+	d_dense1_W_2 := w.scratch[78:108]
 	kernels.GemmNT64(6, 5, n, d_dense1_z_x_x_x_2, MaxBatch, system_in_x_x_x, MaxBatch, d_dense1_W_2, false)
 
 	// d_dense1_z_x_x = 2·d_dense1_x_x_x_2 (system.ml:10)
@@ -2216,7 +2195,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense1_W_3 = Σ over the batch of d_dense1_z_x_x_2 ⊗ system_in_x_x: [6, 5] (system.ml:9)
-	d_dense1_W_3 := w.scratch[112:142]
+	d_dense1_W_3 := w.scratch[108:138]
 	kernels.GemmNT64(6, 5, n, d_dense1_z_x_x_2, MaxBatch, system_in_x_x, MaxBatch, d_dense1_W_3, false)
 
 	// d_dense1_x = -((dense1_z_x_x_x·d_dense1_z_x_x_x + dense1_z_x_x·d_dense1_z_x_x) + dense1_z_x·d_dense1_x_x_3)·2 (system.ml:10)
@@ -2272,7 +2251,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense1_W_4 = Σ over the batch of d_dense1_z_x ⊗ system_in_x: [6, 5] (system.ml:9)
-	d_dense1_W_4 := w.scratch[142:172]
+	d_dense1_W_4 := w.scratch[138:168]
 	kernels.GemmNT64(6, 5, n, d_dense1_z_x, MaxBatch, system_in_x, MaxBatch, d_dense1_W_4, false)
 
 	// d_a_t = t·d_r1 (system.ml:20)
@@ -2293,7 +2272,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	copy(d_dense2_z_t[1*MaxBatch:][:n], zeros[0*MaxBatch:][:n])
 
 	// d_dense2_W_3 = Σ over the batch of d_dense2_z_t ⊗ dense1_t: [2, 6] (system.ml:10)
-	d_dense2_W_3 := w.scratch[172:184]
+	d_dense2_W_3 := w.scratch[168:180]
 	kernels.GemmNT64(2, 6, n, d_dense2_z_t, MaxBatch, dense1_t, MaxBatch, d_dense2_W_3, false)
 
 	// d_dense1_t_2 = dense2_Wᵀ·d_dense2_z_t: [6] from [2] (system.ml:10)
@@ -2315,7 +2294,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense1_z_t = Σ over the batch of d_dense1_t (system.ml:10)
-	d_dense1_z_t := w.scratch[184:190]
+	d_dense1_z_t := w.scratch[180:186]
 	for f := 0; f < 6; f++ {
 		r_dense1_slope_10 := dense1_slope[f*MaxBatch:][:n]
 		r_d_dense1_t_3 := d_dense1_t_3[f*MaxBatch:][:n]
@@ -2347,33 +2326,26 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense1_W_5 = Σ over the batch of d_dense1_z_t ⊗ basis_2: [6, 5] (system.ml:9)
-	d_dense1_W_5 := w.scratch[190:220]
+	d_dense1_W_5 := w.scratch[186:216]
 	for j := 0; j < 6; j++ {
 		for k := 0; k < 5; k++ {
 			d_dense1_W_5[j*5+k] = d_dense1_z_t[j] * basis_2[k]
 		}
 	}
 
-	// d_u_2 = Σ over the batch of d_u (system.ml:19)
-	d_u_2 := w.scratch[220:221]
+	// d_u_2 = Σ over the batch and the 1 elements of d_u (system.ml:19)
+	var sum_d_u_2 float64
 	{
 		const f = 0
 		r_d_u := d_u[f*MaxBatch:][:n]
-		var s T
 		for b := 0; b < n; b++ {
-			s += r_d_u[b]
+			sum_d_u_2 += float64(r_d_u[b])
 		}
-		d_u_2[f] = s
 	}
+	d_u_2 := T(sum_d_u_2)
 
 	// d_c = d_r2_2 + d_u_2 (system.ml:20)
-	d_c := w.grads[51:52]
-	{
-		const f = 0
-		d_r2_f := d_r2_2[f]
-		d_u_f := d_u_2[f]
-		d_c[f] += d_r2_f + d_u_f
-	}
+	d_c := d_r2_2 + d_u_2
 
 	// d_a = d_r1 + t·d_u (system.ml:20)
 	d_a := w.work[12*MaxBatch : 13*MaxBatch]
@@ -2421,7 +2393,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense2_W_4 = Σ over the batch of d_dense2_z ⊗ dense1: [2, 6] (system.ml:10)
-	d_dense2_W_4 := w.scratch[221:233]
+	d_dense2_W_4 := w.scratch[216:228]
 	kernels.GemmNT64(2, 6, n, d_dense2_z, MaxBatch, dense1, MaxBatch, d_dense2_W_4, false)
 
 	// d_dense1_2 = dense2_Wᵀ·d_dense2_z: [6] from [2] (system.ml:10)
@@ -2472,7 +2444,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_dense1_W_6 = Σ over the batch of d_dense1_z ⊗ system_in: [6, 5] (system.ml:9)
-	d_dense1_W_6 := w.scratch[233:263]
+	d_dense1_W_6 := w.scratch[228:258]
 	kernels.GemmNT64(6, 5, n, d_dense1_z, MaxBatch, system_in, MaxBatch, d_dense1_W_6, false)
 
 	// d_dense1_W_7 = ((((d_dense1_W + d_dense1_W_2) + d_dense1_W_3) + d_dense1_W_4) + d_dense1_W_5) + d_dense1_W_6 (system.ml:9)
@@ -2488,13 +2460,9 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 
 	// d_log_k = k_2·d_k (system.ml:20)
-	d_log_k := w.grads[50:51]
-	{
-		const f = 0
-		k_f_3 := k_2[f]
-		d_k_f := d_k[f]
-		d_log_k[f] += k_f_3 * d_k_f
-	}
+	d_log_k := k_2 * d_k
+	w.grads[50:51][0] += d_log_k
+	w.grads[51:52][0] += d_c
 	// This tile's share of the loss (sums[0]) and of its terms.
 	sums[0] += float64(loss)
 	sums[1] += float64(loss_fit)
