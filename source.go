@@ -8,5 +8,5 @@ import "embed"
 // Source is the module's go.mod and go.sum and the packages generated code and the
 // training driver import.
 //
-//go:embed go.mod go.sum runtime kernels pde
+//go:embed go.mod go.sum runtime kernels pde plots
 var Source embed.FS

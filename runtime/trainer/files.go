@@ -10,7 +10,7 @@ import (
 )
 
 // write saves the weights, summary.json and the plots into o.out, and lists them in s.Files.
-func write[T mlrt.Float](p Problem[T], o *options, s *Summary, h *mlrt.FitHistory, ev *evaluator[T]) error {
+func write[T mlrt.Float](p Problem[T], o *options, s *Summary, ev *evaluator[T]) error {
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
 	}
@@ -33,7 +33,3 @@ func write[T mlrt.Float](p Problem[T], o *options, s *Summary, h *mlrt.FitHistor
 	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
-// plotAll draws the plots the problem's shape calls for; it returns the files written.
-func plotAll[T mlrt.Float](p Problem[T], dir string, s *Summary, ev *evaluator[T]) ([]string, error) {
-	return nil, nil
-}

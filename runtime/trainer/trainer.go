@@ -198,7 +198,7 @@ func Run[T mlrt.Float](p Problem[T], args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if !o.noFiles {
-		if err := write(p, o, sum, hist, ev); err != nil {
+		if err := write(p, o, sum, ev); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,373 @@
+package trainer
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/mlc-go/mlc/plots"
+	mlrt "github.com/mlc-go/mlc/runtime"
+)
+
+// plotAll draws the plots the problem's shape calls for and returns the files written:
+//   - NAME_training.png: the loss and its terms, and the error against each reference,
+//     against training time;
+//   - NAME_params.png: each param's trajectory, its true value dashed when known;
+//   - for two inputs, NAME_U.png per output U: the predicted field, the error against a
+//     gridded reference (log colour scale) and profiles at four values of one input;
+//   - for one input, NAME_U.png: the prediction against the input, the reference dotted.
+func plotAll[T mlrt.Float](p Problem[T], dir string, s *Summary, ev *evaluator[T]) ([]string, error) {
+	base := filepath.Join(dir, strings.ToLower(p.Name))
+	var files []string
+	save := func(name string, w vg.Length, ps ...*plot.Plot) error {
+		path := base + "_" + name + ".png"
+		if err := plots.SaveRow(path, w, 9*vg.Centimeter, ps...); err != nil {
+			return err
+		}
+		files = append(files, path)
+		return nil
+	}
+	if ps, err := trainingPlots(s); err != nil {
+		return nil, err
+	} else if err := save("training", vg.Length(len(ps))*12*vg.Centimeter, ps...); err != nil {
+		return nil, err
+	}
+	if ps, err := paramPlots(s, ev); err != nil {
+		return nil, err
+	} else if len(ps) > 0 {
+		if err := save("params", vg.Length(len(ps))*11*vg.Centimeter, ps...); err != nil {
+			return nil, err
+		}
+	}
+	for k, out := range p.Outputs {
+		ps, err := fieldPlots(p, k, out, ev)
+		if err != nil {
+			return nil, err
+		}
+		if len(ps) == 0 {
+			continue
+		}
+		if err := save(fileName(out), vg.Length(len(ps))*12*vg.Centimeter, ps...); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+// fileName makes an output's name usable in a file name: u, or w_0 for w[0].
+func fileName(s string) string {
+	return strings.NewReplacer("[", "_", "]", "", " ", "_", "/", "_").Replace(s)
+}
+
+func trainingPlots(s *Summary) ([]*plot.Plot, error) {
+	if len(s.History) == 0 {
+		return nil, nil
+	}
+	var loss []plots.Series
+	total := plots.Series{Name: "loss"}
+	terms := map[string]*plots.Series{}
+	var names []string
+	for _, r := range s.History {
+		total.X, total.Y = append(total.X, r.Seconds), append(total.Y, r.Loss)
+		for n, v := range r.Terms {
+			if terms[n] == nil {
+				terms[n] = &plots.Series{Name: n, Color: len(terms) + 1, Dashed: true}
+				names = append(names, n)
+			}
+			terms[n].X, terms[n].Y = append(terms[n].X, r.Seconds), append(terms[n].Y, v)
+		}
+	}
+	sort.Strings(names)
+	loss = append(loss, total)
+	if len(names) > 1 {
+		for _, n := range names {
+			loss = append(loss, *terms[n])
+		}
+	}
+	lp, err := plots.Lines("loss", "training time (s)", "loss", true, loss...)
+	if err != nil {
+		return nil, err
+	}
+	out := []*plot.Plot{lp}
+	errs := map[string]*plots.Series{}
+	var enames []string
+	for _, r := range s.History {
+		for n, v := range r.RelL2 {
+			if errs[n] == nil {
+				errs[n] = &plots.Series{Name: n, Color: len(errs) + 1}
+				enames = append(enames, n)
+			}
+			errs[n].X, errs[n].Y = append(errs[n].X, r.Seconds), append(errs[n].Y, v)
+		}
+	}
+	if len(enames) > 0 {
+		sort.Strings(enames)
+		var es []plots.Series
+		for _, n := range enames {
+			es = append(es, *errs[n])
+		}
+		ep, err := plots.Lines("error against the reference", "training time (s)", "relative L2 error", true, es...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ep)
+	}
+	return out, nil
+}
+
+func paramPlots[T mlrt.Float](s *Summary, ev *evaluator[T]) ([]*plot.Plot, error) {
+	var names []string
+	for n := range s.Params {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []*plot.Plot
+	for _, n := range names {
+		fit := plots.Series{Name: n}
+		for _, r := range s.History {
+			if v, ok := r.Params[n]; ok {
+				fit.X, fit.Y = append(fit.X, r.Seconds), append(fit.Y, v)
+			}
+		}
+		series := []plots.Series{fit}
+		if want, ok := ev.params[n]; ok && len(fit.X) > 0 {
+			series = append(series, plots.Series{Name: "true value", X: []float64{fit.X[0], fit.X[len(fit.X)-1]}, Y: []float64{want, want}, Color: 1, Dashed: true})
+		}
+		pl, err := plots.Lines(n, "training time (s)", n, false, series...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pl)
+	}
+	return out, nil
+}
+
+// fieldPlots draws output k: for two inputs its field, its error against a gridded
+// reference and profiles; for one input a curve.
+func fieldPlots[T mlrt.Float](p Problem[T], k int, name string, ev *evaluator[T]) ([]*plot.Plot, error) {
+	var ref *fieldRef[T]
+	for i := range ev.fields {
+		if ev.fields[i].output == k {
+			ref = &ev.fields[i]
+		}
+	}
+	switch len(p.Inputs) {
+	case 1:
+		return curvePlot(p, k, name, ref)
+	case 2:
+		return fieldPlots2(p, k, name, ref)
+	}
+	return nil, nil
+}
+
+func curvePlot[T mlrt.Float](p Problem[T], k int, name string, ref *fieldRef[T]) ([]*plot.Plot, error) {
+	lo, hi := 0.0, 1.0
+	if ref != nil {
+		lo, hi = extent(ref.cols[0])
+	}
+	xs := make([]float64, 501)
+	in := make([]T, len(xs))
+	for i := range xs {
+		xs[i] = lo + (hi-lo)*float64(i)/float64(len(xs)-1)
+		in[i] = T(xs[i])
+	}
+	dst := make([]T, len(xs)*len(p.Outputs))
+	p.Model.PredictColumns(dst, [][]T{in})
+	pred := plots.Series{Name: "predicted", X: xs}
+	for i := range xs {
+		pred.Y = append(pred.Y, float64(dst[i*len(p.Outputs)+k]))
+	}
+	series := []plots.Series{pred}
+	if ref != nil {
+		r := plots.Series{Name: "reference", Color: 1, Dashed: true}
+		idx := order(ref.cols[0])
+		for _, i := range idx {
+			r.X, r.Y = append(r.X, float64(ref.cols[0][i])), append(r.Y, ref.want[i])
+		}
+		series = append(series, r)
+	}
+	pl, err := plots.Lines(name, p.Inputs[0], name, false, series...)
+	if err != nil {
+		return nil, err
+	}
+	return []*plot.Plot{pl}, nil
+}
+
+// fieldPlots2 draws a two-input output. The horizontal axis is t when an input is called
+// t (a time), else the first input.
+func fieldPlots2[T mlrt.Float](p Problem[T], k int, name string, ref *fieldRef[T]) ([]*plot.Plot, error) {
+	h, v := 0, 1
+	if p.Inputs[1] == "t" {
+		h, v = 1, 0
+	}
+	var hs, vs []float64
+	var got, want []float64 // on the reference grid, when the reference is one
+	if ref != nil {
+		if hs, vs = gridAxes(ref.cols[h], ref.cols[v]); hs != nil {
+			got, want = onGrid(ref.cols[h], ref.cols[v], hs, vs, ref.got), onGrid(ref.cols[h], ref.cols[v], hs, vs, ref.want)
+		}
+	}
+	if hs == nil {
+		hlo, hhi, vlo, vhi := 0.0, 1.0, 0.0, 1.0
+		if ref != nil {
+			hlo, hhi = extent(ref.cols[h])
+			vlo, vhi = extent(ref.cols[v])
+		}
+		hs, vs = linspace(hlo, hhi, 201), linspace(vlo, vhi, 201)
+	}
+	field := predictGrid(p, k, h, hs, vs)
+	var out []*plot.Plot
+	fp, err := plots.HeatMap(name+" predicted", p.Inputs[h], p.Inputs[v], plots.Grid{X: hs, Y: vs, Z: field}, signedScale(field), name)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, fp)
+	if got != nil {
+		errs := make([]float64, len(got))
+		for i := range got {
+			errs[i] = math.Abs(got[i] - want[i])
+		}
+		ep, err := plots.HeatMap("|"+name+" − reference|", p.Inputs[h], p.Inputs[v], plots.Grid{X: hs, Y: vs, Z: errs}, plots.Log, "absolute error")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ep)
+	}
+	// Profiles: the output along the vertical input at four values of the horizontal one.
+	var series []plots.Series
+	for c, f := range []float64{0, 1.0 / 3, 2.0 / 3, 1} {
+		i := int(math.Round(f * float64(len(hs)-1)))
+		label := fmt.Sprintf("%s = %.3g", p.Inputs[h], hs[i])
+		pred := plots.Series{Name: label, Color: c + 1}
+		for j := range vs {
+			pred.X, pred.Y = append(pred.X, vs[j]), append(pred.Y, field[i*len(vs)+j])
+		}
+		series = append(series, pred)
+		if want != nil {
+			r := plots.Series{Color: c + 1, Dashed: true}
+			for j := range vs {
+				r.X, r.Y = append(r.X, vs[j]), append(r.Y, want[i*len(vs)+j])
+			}
+			series = append(series, r)
+		}
+	}
+	title := "profiles of " + name
+	if want != nil {
+		title += " (reference dashed)"
+	}
+	pp, err := plots.Lines(title, p.Inputs[v], name, false, series...)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, pp), nil
+}
+
+// predictGrid predicts output k on the grid hs × vs (hs the values of input h): the
+// result is laid out as plots.Grid wants, the vertical index fastest.
+func predictGrid[T mlrt.Float](p Problem[T], k, h int, hs, vs []float64) []float64 {
+	cols := [][]T{nil, nil}
+	for _, a := range hs {
+		for _, b := range vs {
+			cols[h] = append(cols[h], T(a))
+			cols[1-h] = append(cols[1-h], T(b))
+		}
+	}
+	n := len(hs) * len(vs)
+	dst := make([]T, n*len(p.Outputs))
+	p.Model.PredictColumns(dst, cols)
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = float64(dst[i*len(p.Outputs)+k])
+	}
+	return out
+}
+
+// signedScale is Diverging for a field of both signs, else Linear.
+func signedScale(z []float64) plots.Scale {
+	lo, hi := extent(z)
+	if lo < 0 && hi > 0 {
+		return plots.Diverging
+	}
+	return plots.Linear
+}
+
+// gridAxes returns the sorted distinct values of a and b when the points (a[i], b[i]) are
+// exactly the grid of their product (each pair once), else nil.
+func gridAxes[T mlrt.Float](a, b []T) ([]float64, []float64) {
+	as, bs := distinct(a), distinct(b)
+	if len(as) < 2 || len(bs) < 2 || len(as)*len(bs) != len(a) {
+		return nil, nil
+	}
+	seen := make(map[[2]T]bool, len(a))
+	for i := range a {
+		seen[[2]T{a[i], b[i]}] = true
+	}
+	if len(seen) != len(a) {
+		return nil, nil
+	}
+	return as, bs
+}
+
+func distinct[T mlrt.Float](a []T) []float64 {
+	set := map[T]bool{}
+	for _, v := range a {
+		set[v] = true
+	}
+	out := make([]float64, 0, len(set))
+	for v := range set {
+		out = append(out, float64(v))
+	}
+	sort.Float64s(out)
+	return out
+}
+
+// onGrid lays the values vals at points (a[i], b[i]) out on the grid as × bs.
+func onGrid[T mlrt.Float](a, b []T, as, bs []float64, vals []float64) []float64 {
+	ia, ib := index(as), index(bs)
+	out := make([]float64, len(as)*len(bs))
+	for i := range a {
+		out[ia[float64(a[i])]*len(bs)+ib[float64(b[i])]] = vals[i]
+	}
+	return out
+}
+
+func index(v []float64) map[float64]int {
+	m := make(map[float64]int, len(v))
+	for i, x := range v {
+		m[x] = i
+	}
+	return m
+}
+
+func order[T mlrt.Float](a []T) []int {
+	idx := make([]int, len(a))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(i, j int) bool { return a[idx[i]] < a[idx[j]] })
+	return idx
+}
+
+func extent[T mlrt.Float](a []T) (float64, float64) {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range a {
+		lo, hi = math.Min(lo, float64(v)), math.Max(hi, float64(v))
+	}
+	if !(hi > lo) {
+		return lo - 0.5, lo + 0.5
+	}
+	return lo, hi
+}
+
+func linspace(lo, hi float64, n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = lo + (hi-lo)*float64(i)/float64(n-1)
+	}
+	return out
+}
