@@ -11,6 +11,14 @@ type finding struct {
 	model *Model
 }
 
+// openBug is a minimised model of a compiler bug not fixed yet, and the dtype it is built
+// with ("": float64).
+type openBug struct {
+	bug   string
+	model *Model
+	dtype string
+}
+
 var (
 	x1  = Tensor{"x", nil}
 	t1  = Tensor{"t", nil}
@@ -126,6 +134,65 @@ func findings() []finding {
 				b.Let("residual", "r", D{Ref{"uxx"}, []string{"x"}})
 				b.Loss(SetMean{[]string{"bd"}, false, Sq{Ref{"r"}}}, "order 3 through a let")
 			})},
+		{"two params with one gradient node (nu*u + c*u): the second added the first's slot after each tile, earlier tiles' sums included, so Grads was wrong over several tiles",
+			Build("TwoCoefs", 3, func(b *Builder) {
+				b.Input(x1, t1)
+				b.Layer(dense1(1, "tanh", "u"))
+				b.Param("nu", Num{0.7}, false)
+				b.Param("c", Num{0.7}, false)
+				b.Set("bd")
+				b.Let("residual", "r", Bin{'+', Bin{'*', Ref{"nu"}, u}, Bin{'*', Ref{"c"}, u}})
+				b.Loss(SetMean{[]string{"bd"}, false, Sq{Ref{"r"}}}, "")
+			})},
+		{"two params with one gradient node: a linear layer's bias and a coefficient added to its output (u + k), wrong over several tiles",
+			Build("BiasCoef", 3, func(b *Builder) {
+				b.Input(x1, t1)
+				b.Layer(dense1(1, "linear", "u"))
+				b.Param("k", Num{0.7}, false)
+				b.Set("bd")
+				b.Let("residual", "r", Bin{'+', u, Ref{"k"}})
+				b.Loss(SetMean{[]string{"bd"}, false, Sq{Ref{"r"}}}, "")
+			})},
+		{"a positive param in a mini-batch output: generated code did not compile (predictRow read a worker w it does not have)",
+			Build("PositiveOutput", 4, func(b *Builder) {
+				b.Input(Tensor{"x", []int{2}})
+				b.Layer(dense1(1, "linear", "u"))
+				b.Target(Tensor{"y", []int{1}})
+				b.Param("k", Num{0.5}, true)
+				b.Output("w", Bin{'*', Ref{"k"}, u}, 1)
+				b.Loss(LossFn{"mse", Ref{"w"}, Ref{"y"}}, "")
+			})},
+		{"a coefficient weighting a term (k * mean(...)) was refused: the loss must be a scalar, found [1] per sample",
+			Build("ParamWeight", 3, func(b *Builder) {
+				b.Input(x1, t1)
+				b.Layer(dense1(1, "tanh", "u"))
+				b.Param("k", Num{0.5}, true)
+				b.Set("bd")
+				b.Loss(Bin{'+', SetMean{[]string{"bd"}, false, Sq{u}}, Bin{'*', Ref{"k"}, SetMean{[]string{"bd"}, false, D{u, []string{"x"}}}}}, "")
+			})},
+		{"the mean of a coefficient alone over a set (mean(bd, k^2)) was refused as not a scalar",
+			Build("ParamMean", 3, func(b *Builder) {
+				b.Input(x1, t1)
+				b.Layer(dense1(1, "tanh", "u"))
+				b.Param("k", Num{0.5}, false)
+				b.Set("bd")
+				b.Loss(Bin{'+', SetMean{[]string{"bd"}, false, Sq{u}}, SetMean{[]string{"bd"}, false, Sq{Ref{"k"}}}}, "")
+			})},
+		{"a coefficient times a vector (k * u^2 with u [3]) was refused: shapes [1] and [3] do not match",
+			Build("ParamVector", 4, func(b *Builder) {
+				b.Input(Tensor{"x", []int{2}})
+				b.Layer(dense1(3, "tanh", "u"))
+				b.Param("k", Num{0.5}, false)
+				b.Loss(Mean{Bin{'*', Ref{"k"}, Sq{u}}}, "")
+			})},
+		{"a term named like an earlier term's automatic name (... as bd after mean(bd, ...)) was refused as two terms named bd",
+			Build("TermName", 3, func(b *Builder) {
+				b.Input(x1, t1)
+				b.Layer(dense1(1, "tanh", "u"))
+				b.Set("bd")
+				b.Set("in")
+				b.Loss(Bin{'+', SetMean{[]string{"bd"}, false, Sq{u}}, Named{SetMean{[]string{"in"}, false, Sq{D{u, []string{"x"}}}}, "bd"}}, "")
+			})},
 		{"a loss nonlinear in its means on a split batch",
 			Build("LogMSE", 64, func(b *Builder) {
 				b.Input(Tensor{"x", []int{2}})
@@ -162,67 +229,16 @@ func TestFindings(t *testing.T) {
 // disagrees or is refused today. TestOpenBugs runs them with -difftest.knownbugs and is
 // skipped otherwise, so that CI stays green while they are open; once one agrees, move it
 // to findings and delete its knownBugs entry.
-func openBugs() []finding {
-	pinn := func(b *Builder) {
-		b.Input(x1, t1)
-		b.Layer(dense1(1, "tanh", "u"))
-	}
-	return []finding{
-		{"two params with one gradient: the second's gradient adds the first's slot after each tile, earlier tiles' sums included",
-			Build("TwoCoefs", 3, func(b *Builder) {
-				pinn(b)
-				b.Param("nu", Num{0.7}, false)
-				b.Param("c", Num{0.7}, false)
-				b.Set("bd")
-				b.Let("residual", "r", Bin{'+', Bin{'*', Ref{"nu"}, u}, Bin{'*', Ref{"c"}, u}})
-				b.Loss(SetMean{[]string{"bd"}, false, Sq{Ref{"r"}}}, "")
-			})},
-		{"two params with one gradient: a linear layer's bias and a coefficient added to its output",
-			Build("BiasCoef", 3, func(b *Builder) {
+func openBugs() []openBug {
+	return []openBug{
+		{"positive param in float32: generated code does not compile (Init assigns math.Log(0.5), a float64, to a float32)",
+			Build("PositiveF32", 3, func(b *Builder) {
 				b.Input(x1, t1)
-				b.Layer(dense1(1, "linear", "u"))
-				b.Param("k", Num{0.7}, false)
-				b.Set("bd")
-				b.Let("residual", "r", Bin{'+', u, Ref{"k"}})
-				b.Loss(SetMean{[]string{"bd"}, false, Sq{Ref{"r"}}}, "")
-			})},
-		{"positive param in a mini-batch output: generated code does not compile (predictRow has no worker w)",
-			Build("PositiveOutput", 4, func(b *Builder) {
-				b.Input(Tensor{"x", []int{2}})
-				b.Layer(dense1(1, "linear", "u"))
-				b.Target(Tensor{"y", []int{1}})
-				b.Param("k", Num{0.5}, true)
-				b.Output("w", Bin{'*', Ref{"k"}, u}, 1)
-				b.Loss(LossFn{"mse", Ref{"w"}, Ref{"y"}}, "")
-			})},
-		{"param outside a mean: a coefficient weighting a term is refused (the loss must be a scalar, found [1] per sample)",
-			Build("ParamWeight", 3, func(b *Builder) {
-				pinn(b)
+				b.Layer(dense1(1, "tanh", "u"))
 				b.Param("k", Num{0.5}, true)
 				b.Set("bd")
-				b.Loss(Bin{'+', SetMean{[]string{"bd"}, false, Sq{u}}, Bin{'*', Ref{"k"}, SetMean{[]string{"bd"}, false, D{u, []string{"x"}}}}}, "")
-			})},
-		{"param outside a mean: the mean of a coefficient alone is refused",
-			Build("ParamMean", 3, func(b *Builder) {
-				pinn(b)
-				b.Param("k", Num{0.5}, false)
-				b.Set("bd")
-				b.Loss(Bin{'+', SetMean{[]string{"bd"}, false, Sq{u}}, SetMean{[]string{"bd"}, false, Sq{Ref{"k"}}}}, "")
-			})},
-		{"param times a vector: k * h with h [3] is refused (shapes [3] and [1] do not match)",
-			Build("ParamVector", 4, func(b *Builder) {
-				b.Input(Tensor{"x", []int{2}})
-				b.Layer(dense1(3, "tanh", "u"))
-				b.Param("k", Num{0.5}, false)
-				b.Loss(Mean{Bin{'*', Ref{"k"}, Sq{u}}}, "")
-			})},
-		{"term named like another term's automatic name: refused as two terms named bd, though one name only is written",
-			Build("TermName", 3, func(b *Builder) {
-				pinn(b)
-				b.Set("bd")
-				b.Set("in")
-				b.Loss(Bin{'+', SetMean{[]string{"bd"}, false, Sq{u}}, Named{SetMean{[]string{"in"}, false, Sq{D{u, []string{"x"}}}}, "bd"}}, "")
-			})},
+				b.Loss(SetMean{[]string{"bd"}, false, Sq{Bin{'*', Ref{"k"}, u}}}, "")
+			}), "float32"},
 	}
 }
 
@@ -231,16 +247,25 @@ func TestOpenBugs(t *testing.T) {
 	if !*flagBugs {
 		t.Skip("compiler bugs, open (knownBugs): run with -difftest.knownbugs")
 	}
-	var models []*Model
-	fs := openBugs()
-	for _, f := range fs {
-		models = append(models, f.model)
-	}
-	for i, c := range runFixed(t, models) {
-		if len(c.Findings) > 0 {
-			t.Errorf("%s:\n%s", fs[i].bug, Report(c, "open bug"))
-		} else {
-			t.Logf("%s: %s agrees now (refusal: %q)", fs[i].bug, c.M.Name, c.Refusal)
+	goBin, root := goAndRoot(t)
+	for _, dtype := range []string{"", "float32"} {
+		var models []*Model
+		var fs []openBug
+		for _, f := range openBugs() {
+			if f.dtype == dtype {
+				models, fs = append(models, f.model), append(fs, f)
+			}
+		}
+		cases, err := RunModels(Config{Seed: 1, Root: root, GoBin: goBin, Dir: t.TempDir(), DType: dtype}, models)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range cases {
+			if len(c.Findings) > 0 {
+				t.Errorf("%s:\n%s", fs[i].bug, Report(c, "open bug"))
+			} else {
+				t.Logf("%s: %s agrees now (refusal: %q)", fs[i].bug, c.M.Name, c.Refusal)
+			}
 		}
 	}
 }

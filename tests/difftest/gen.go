@@ -33,6 +33,9 @@ type GenOptions struct {
 	Outside float64
 	// KnownBugs: use the constructs of knownBugs too (see genlang.go).
 	KnownBugs bool
+	// DType is the dtype the models will be built with ("" for float64), for the known
+	// bugs of one dtype.
+	DType string
 }
 
 // Generate draws model number index of the stream seed. Its name is M<index>.
@@ -219,7 +222,7 @@ func (g *gen) addCoef(name string, value Expr, positive bool) *Coef {
 	if positive {
 		pname = "log_" + name
 	}
-	c.Param = g.param(pname, []int{1})
+	c.Param = g.param(pname, nil) // a scalar
 	g.m.Params[c.Param].Coef = c
 	g.m.Coefs = append(g.m.Coefs, c)
 	return c

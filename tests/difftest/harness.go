@@ -71,7 +71,7 @@ const module = "example.com/difftest"
 func RunRound(cfg Config) ([]*Case, error) {
 	var models []*Model
 	for i := 0; i < cfg.Models; i++ {
-		models = append(models, Generate(cfg.Seed, cfg.Round*cfg.Models+i, GenOptions{Outside: cfg.Outside, KnownBugs: cfg.KnownBugs}))
+		models = append(models, Generate(cfg.Seed, cfg.Round*cfg.Models+i, GenOptions{Outside: cfg.Outside, KnownBugs: cfg.KnownBugs, DType: cfg.DType}))
 	}
 	return RunModels(cfg, models)
 }
