@@ -52,10 +52,21 @@ func runTrain(cmd string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, trainUsage)
 		fset.PrintDefaults()
 	}
-	// The flags are the driver's; they are checked here and passed on as given.
-	var path string
+	// The flags are the driver's; they are checked here and passed on as given, except
+	// -dtype, which is mlc's: it overrides the .ml file's when compiling.
+	var path, dtype string
+	fset.StringVar(&dtype, "dtype", "", "override the model's dtype: float32 or float64")
 	var pass []string
 	for i := 0; i < len(args); i++ {
+		if a := strings.TrimLeft(args[i], "-"); strings.HasPrefix(args[i], "-") && (a == "dtype" || strings.HasPrefix(a, "dtype=")) {
+			if a == "dtype" && i+1 < len(args) {
+				dtype = args[i+1]
+				i++
+			} else {
+				dtype = strings.TrimPrefix(a, "dtype=")
+			}
+			continue
+		}
 		if strings.HasSuffix(args[i], ".ml") && !strings.HasPrefix(args[i], "-") {
 			if path != "" {
 				fmt.Fprintf(stderr, "mlc %s: two .ml files: %s and %s\n", cmd, path, args[i])
@@ -91,7 +102,7 @@ func runTrain(cmd string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s\n", msg)
 		return 1
 	}
-	code, err := codegen.Generate(path, src, codegen.Options{Package: "model"})
+	code, err := codegen.Generate(path, src, codegen.Options{Package: "model", DType: dtype})
 	if err != nil {
 		report(stderr, err)
 		return 1
@@ -316,6 +327,7 @@ func driverMain(m *ir.Model, source string) []byte {
 				jen.Id("Model"):      jen.Id("m"),
 				jen.Id("Config"):     jen.Qual(model, "FitConfig").Call(),
 				jen.Id("References"): jen.Qual(model, "References"),
+				jen.Id("Figures"):    jen.Qual("github.com/mlc-go/mlc/runtime/trainer/figures", "Draw"),
 				jen.Id("SetPoints"): jen.Func().Params(jen.Id("rng").Op("*").Qual("math/rand/v2", "Rand"), jen.Id("dir").String()).Error().Block(
 					jen.List(jen.Id("p"), jen.Err()).Op(":=").Qual(model, "MakePoints").Call(jen.Id("rng"), jen.Id("dir")),
 					jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),

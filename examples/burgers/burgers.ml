@@ -1,6 +1,7 @@
 # The tutorial's physics-informed network for the viscous Burgers equation
 #     u_t + u u_x - (nu/pi) u_xx = 0,   x in [-1, 1], t in [0, 1],
 #     u(x, 0) = -sin(pi x),  u(-1, t) = u(1, t) = 0,  nu = 0.01.
+# Train it with:  mlc train examples/burgers/burgers.ml
 model Burgers
 dtype float64
 
@@ -10,13 +11,18 @@ dense  1 -> u
 
 const nu = 0.01 / pi
 
-points boundary(x, t; u_bd)      # t = 0 and x = +-1, where u is known
-points interior(x, t)            # collocation points (Latin hypercube, multi-jittered)
+# t = 0 and x = +-1, where u is known: -sin(pi x) is 0 at x = +-1 too
+points boundary(x, t; u_bd) = grid(x in [-1, 1] : 100, t = 0)
+                            + grid(x in {-1, 1}, t in [0.01, 1] : 100), u_bd = -sin(pi * x)
+# collocation points: a Latin hypercube also stratified on a 100 x 50 grid
+points interior(x, t) = sample(5000, x in [-1, 1], t in [0, 1])
+
+# the exact (Cole-Hopf) solution on the tutorial's 256 x 100 grid
+reference u = csv("burgers_exact.csv")
 
 residual r = d(u, t) + u * d(u, x) - nu * d(u, x, x)
 
 loss 5 * mean(boundary, (u - u_bd)^2)
    + mean(boundary + interior, r^2)
 
-optimizer adam(lr = 1e-3, steps = 1000) then lbfgs
-train epochs = 10000, stop_when(rel_change < 1e-4, patience = 10)
+optimizer adam(lr = 1e-3, steps = 1000) then lbfgs(steps = 10000)

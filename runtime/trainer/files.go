@@ -19,11 +19,13 @@ func write[T mlrt.Float](p Problem[T], o *options, s *Summary, ev *evaluator[T])
 		return err
 	}
 	s.Files = append(s.Files, weights)
-	pngs, err := plotAll(p, o.out, s, ev)
-	if err != nil {
-		return err
+	if p.Figures != nil {
+		pngs, err := p.Figures(o.out, result(p, s, ev))
+		if err != nil {
+			return err
+		}
+		s.Files = append(s.Files, pngs...)
 	}
-	s.Files = append(s.Files, pngs...)
 	path := filepath.Join(o.out, "summary.json")
 	s.Files = append(s.Files, path)
 	b, err := json.MarshalIndent(s, "", "  ")
@@ -33,3 +35,55 @@ func write[T mlrt.Float](p Problem[T], o *options, s *Summary, ev *evaluator[T])
 	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
+// Result is a finished run, for drawing it: the summary, each reference with the final
+// prediction at its points, and a way to predict elsewhere.
+type Result struct {
+	Name            string
+	Inputs, Outputs []string
+	Summary         *Summary
+	Fields          []FieldResult
+	TrueParams      map[string]float64
+	// Predict returns each output's values at the points cols (one column per input).
+	Predict func(cols [][]float64) [][]float64
+}
+
+// FieldResult is an output's reference and the model's final values at its points.
+type FieldResult struct {
+	Name      string
+	Output    int
+	Cols      [][]float64
+	Want, Got []float64
+}
+
+func result[T mlrt.Float](p Problem[T], s *Summary, ev *evaluator[T]) *Result {
+	r := &Result{Name: p.Name, Inputs: p.Inputs, Outputs: p.Outputs, Summary: s, TrueParams: ev.params}
+	for _, f := range ev.fields {
+		fr := FieldResult{Name: f.name, Output: f.output, Want: f.want, Got: f.got}
+		for _, c := range f.cols {
+			col := make([]float64, len(c))
+			for i, v := range c {
+				col[i] = float64(v)
+			}
+			fr.Cols = append(fr.Cols, col)
+		}
+		r.Fields = append(r.Fields, fr)
+	}
+	r.Predict = func(cols [][]float64) [][]float64 {
+		in := make([][]T, len(cols))
+		for i, c := range cols {
+			in[i] = mlrt.AppendAs[T](nil, c)
+		}
+		n := len(cols[0])
+		dst := make([]T, n*len(p.Outputs))
+		p.Model.PredictColumns(dst, in)
+		out := make([][]float64, len(p.Outputs))
+		for k := range out {
+			out[k] = make([]float64, n)
+			for i := range n {
+				out[k][i] = float64(dst[i*len(p.Outputs)+k])
+			}
+		}
+		return out
+	}
+	return r
+}

@@ -42,6 +42,9 @@ type Problem[T mlrt.Float] struct {
 	SetPoints func(rng *rand.Rand, dir string) error
 	// References is the generated References.
 	References func(dir string) ([]mlrt.Reference, error)
+	// Figures draws the plots of a finished run into a directory and returns the files it
+	// wrote (figures.Draw); nil draws none.
+	Figures func(dir string, r *Result) ([]string, error)
 }
 
 // Summary is the JSON summary: the last line of -json, and summary.json.

@@ -1,4 +1,7 @@
-package trainer
+// Package figures draws the plots of a run of mlc train's driver: it is apart from package
+// trainer so that the mlc command, which reads the trainer's flags, does not link the
+// plotting libraries.
+package figures
 
 import (
 	"fmt"
@@ -11,18 +14,19 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/mlc-go/mlc/plots"
-	mlrt "github.com/mlc-go/mlc/runtime"
+	"github.com/mlc-go/mlc/runtime/trainer"
 )
 
-// plotAll draws the plots the problem's shape calls for and returns the files written:
+// Draw draws the plots the problem's shape calls for into dir and returns the files written:
 //   - NAME_training.png: the loss and its terms, and the error against each reference,
 //     against training time;
 //   - NAME_params.png: each param's trajectory, its true value dashed when known;
 //   - for two inputs, NAME_U.png per output U: the predicted field, the error against a
 //     gridded reference (log colour scale) and profiles at four values of one input;
 //   - for one input, NAME_U.png: the prediction against the input, the reference dotted.
-func plotAll[T mlrt.Float](p Problem[T], dir string, s *Summary, ev *evaluator[T]) ([]string, error) {
-	base := filepath.Join(dir, strings.ToLower(p.Name))
+func Draw(dir string, r *trainer.Result) ([]string, error) {
+	s := r.Summary
+	base := filepath.Join(dir, strings.ToLower(r.Name))
 	var files []string
 	save := func(name string, w vg.Length, ps ...*plot.Plot) error {
 		path := base + "_" + name + ".png"
@@ -37,15 +41,15 @@ func plotAll[T mlrt.Float](p Problem[T], dir string, s *Summary, ev *evaluator[T
 	} else if err := save("training", vg.Length(len(ps))*12*vg.Centimeter, ps...); err != nil {
 		return nil, err
 	}
-	if ps, err := paramPlots(s, ev); err != nil {
+	if ps, err := paramPlots(s, r.TrueParams); err != nil {
 		return nil, err
 	} else if len(ps) > 0 {
 		if err := save("params", vg.Length(len(ps))*11*vg.Centimeter, ps...); err != nil {
 			return nil, err
 		}
 	}
-	for k, out := range p.Outputs {
-		ps, err := fieldPlots(p, k, out, ev)
+	for k, out := range r.Outputs {
+		ps, err := fieldPlots(r, k, out)
 		if err != nil {
 			return nil, err
 		}
@@ -64,7 +68,7 @@ func fileName(s string) string {
 	return strings.NewReplacer("[", "_", "]", "", " ", "_", "/", "_").Replace(s)
 }
 
-func trainingPlots(s *Summary) ([]*plot.Plot, error) {
+func trainingPlots(s *trainer.Summary) ([]*plot.Plot, error) {
 	if len(s.History) == 0 {
 		return nil, nil
 	}
@@ -120,7 +124,7 @@ func trainingPlots(s *Summary) ([]*plot.Plot, error) {
 	return out, nil
 }
 
-func paramPlots[T mlrt.Float](s *Summary, ev *evaluator[T]) ([]*plot.Plot, error) {
+func paramPlots(s *trainer.Summary, truth map[string]float64) ([]*plot.Plot, error) {
 	var names []string
 	for n := range s.Params {
 		names = append(names, n)
@@ -135,7 +139,7 @@ func paramPlots[T mlrt.Float](s *Summary, ev *evaluator[T]) ([]*plot.Plot, error
 			}
 		}
 		series := []plots.Series{fit}
-		if want, ok := ev.params[n]; ok && len(fit.X) > 0 {
+		if want, ok := truth[n]; ok && len(fit.X) > 0 {
 			series = append(series, plots.Series{Name: "true value", X: []float64{fit.X[0], fit.X[len(fit.X)-1]}, Y: []float64{want, want}, Color: 1, Dashed: true})
 		}
 		pl, err := plots.Lines(n, "training time (s)", n, false, series...)
@@ -149,49 +153,38 @@ func paramPlots[T mlrt.Float](s *Summary, ev *evaluator[T]) ([]*plot.Plot, error
 
 // fieldPlots draws output k: for two inputs its field, its error against a gridded
 // reference and profiles; for one input a curve.
-func fieldPlots[T mlrt.Float](p Problem[T], k int, name string, ev *evaluator[T]) ([]*plot.Plot, error) {
-	var ref *fieldRef[T]
-	for i := range ev.fields {
-		if ev.fields[i].output == k {
-			ref = &ev.fields[i]
+func fieldPlots(r *trainer.Result, k int, name string) ([]*plot.Plot, error) {
+	var ref *trainer.FieldResult
+	for i := range r.Fields {
+		if r.Fields[i].Output == k {
+			ref = &r.Fields[i]
 		}
 	}
-	switch len(p.Inputs) {
+	switch len(r.Inputs) {
 	case 1:
-		return curvePlot(p, k, name, ref)
+		return curvePlot(r, k, name, ref)
 	case 2:
-		return fieldPlots2(p, k, name, ref)
+		return fieldPlots2(r, k, name, ref)
 	}
 	return nil, nil
 }
 
-func curvePlot[T mlrt.Float](p Problem[T], k int, name string, ref *fieldRef[T]) ([]*plot.Plot, error) {
+func curvePlot(r *trainer.Result, k int, name string, ref *trainer.FieldResult) ([]*plot.Plot, error) {
 	lo, hi := 0.0, 1.0
 	if ref != nil {
-		lo, hi = extent(ref.cols[0])
+		lo, hi = extent(ref.Cols[0])
 	}
-	xs := make([]float64, 501)
-	in := make([]T, len(xs))
-	for i := range xs {
-		xs[i] = lo + (hi-lo)*float64(i)/float64(len(xs)-1)
-		in[i] = T(xs[i])
-	}
-	dst := make([]T, len(xs)*len(p.Outputs))
-	p.Model.PredictColumns(dst, [][]T{in})
-	pred := plots.Series{Name: "predicted", X: xs}
-	for i := range xs {
-		pred.Y = append(pred.Y, float64(dst[i*len(p.Outputs)+k]))
-	}
+	xs := linspace(lo, hi, 501)
+	pred := plots.Series{Name: "predicted", X: xs, Y: r.Predict([][]float64{xs})[k]}
 	series := []plots.Series{pred}
 	if ref != nil {
-		r := plots.Series{Name: "reference", Color: 1, Dashed: true}
-		idx := order(ref.cols[0])
-		for _, i := range idx {
-			r.X, r.Y = append(r.X, float64(ref.cols[0][i])), append(r.Y, ref.want[i])
+		rs := plots.Series{Name: "reference", Color: 1, Dashed: true}
+		for _, i := range order(ref.Cols[0]) {
+			rs.X, rs.Y = append(rs.X, ref.Cols[0][i]), append(rs.Y, ref.Want[i])
 		}
-		series = append(series, r)
+		series = append(series, rs)
 	}
-	pl, err := plots.Lines(name, p.Inputs[0], name, false, series...)
+	pl, err := plots.Lines(name, r.Inputs[0], name, false, series...)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +193,8 @@ func curvePlot[T mlrt.Float](p Problem[T], k int, name string, ref *fieldRef[T])
 
 // fieldPlots2 draws a two-input output. The horizontal axis is t when an input is called
 // t (a time), else the first input.
-func fieldPlots2[T mlrt.Float](p Problem[T], k int, name string, ref *fieldRef[T]) ([]*plot.Plot, error) {
+func fieldPlots2(r *trainer.Result, k int, name string, ref *trainer.FieldResult) ([]*plot.Plot, error) {
+	p := r
 	h, v := 0, 1
 	if p.Inputs[1] == "t" {
 		h, v = 1, 0
@@ -208,19 +202,19 @@ func fieldPlots2[T mlrt.Float](p Problem[T], k int, name string, ref *fieldRef[T
 	var hs, vs []float64
 	var got, want []float64 // on the reference grid, when the reference is one
 	if ref != nil {
-		if hs, vs = gridAxes(ref.cols[h], ref.cols[v]); hs != nil {
-			got, want = onGrid(ref.cols[h], ref.cols[v], hs, vs, ref.got), onGrid(ref.cols[h], ref.cols[v], hs, vs, ref.want)
+		if hs, vs = gridAxes(ref.Cols[h], ref.Cols[v]); hs != nil {
+			got, want = onGrid(ref.Cols[h], ref.Cols[v], hs, vs, ref.Got), onGrid(ref.Cols[h], ref.Cols[v], hs, vs, ref.Want)
 		}
 	}
 	if hs == nil {
 		hlo, hhi, vlo, vhi := 0.0, 1.0, 0.0, 1.0
 		if ref != nil {
-			hlo, hhi = extent(ref.cols[h])
-			vlo, vhi = extent(ref.cols[v])
+			hlo, hhi = extent(ref.Cols[h])
+			vlo, vhi = extent(ref.Cols[v])
 		}
 		hs, vs = linspace(hlo, hhi, 201), linspace(vlo, vhi, 201)
 	}
-	field := predictGrid(p, k, h, hs, vs)
+	field := predictGrid(r, k, h, hs, vs)
 	var out []*plot.Plot
 	fp, err := plots.HeatMap(name+" predicted", p.Inputs[h], p.Inputs[v], plots.Grid{X: hs, Y: vs, Z: field}, signedScale(field), name)
 	if err != nil {
@@ -269,22 +263,15 @@ func fieldPlots2[T mlrt.Float](p Problem[T], k int, name string, ref *fieldRef[T
 
 // predictGrid predicts output k on the grid hs × vs (hs the values of input h): the
 // result is laid out as plots.Grid wants, the vertical index fastest.
-func predictGrid[T mlrt.Float](p Problem[T], k, h int, hs, vs []float64) []float64 {
-	cols := [][]T{nil, nil}
+func predictGrid(r *trainer.Result, k, h int, hs, vs []float64) []float64 {
+	cols := [][]float64{nil, nil}
 	for _, a := range hs {
 		for _, b := range vs {
-			cols[h] = append(cols[h], T(a))
-			cols[1-h] = append(cols[1-h], T(b))
+			cols[h] = append(cols[h], a)
+			cols[1-h] = append(cols[1-h], b)
 		}
 	}
-	n := len(hs) * len(vs)
-	dst := make([]T, n*len(p.Outputs))
-	p.Model.PredictColumns(dst, cols)
-	out := make([]float64, n)
-	for i := range out {
-		out[i] = float64(dst[i*len(p.Outputs)+k])
-	}
-	return out
+	return r.Predict(cols)[k]
 }
 
 // signedScale is Diverging for a field of both signs, else Linear.
@@ -298,14 +285,14 @@ func signedScale(z []float64) plots.Scale {
 
 // gridAxes returns the sorted distinct values of a and b when the points (a[i], b[i]) are
 // exactly the grid of their product (each pair once), else nil.
-func gridAxes[T mlrt.Float](a, b []T) ([]float64, []float64) {
+func gridAxes(a, b []float64) ([]float64, []float64) {
 	as, bs := distinct(a), distinct(b)
 	if len(as) < 2 || len(bs) < 2 || len(as)*len(bs) != len(a) {
 		return nil, nil
 	}
-	seen := make(map[[2]T]bool, len(a))
+	seen := make(map[[2]float64]bool, len(a))
 	for i := range a {
-		seen[[2]T{a[i], b[i]}] = true
+		seen[[2]float64{a[i], b[i]}] = true
 	}
 	if len(seen) != len(a) {
 		return nil, nil
@@ -313,25 +300,25 @@ func gridAxes[T mlrt.Float](a, b []T) ([]float64, []float64) {
 	return as, bs
 }
 
-func distinct[T mlrt.Float](a []T) []float64 {
-	set := map[T]bool{}
+func distinct(a []float64) []float64 {
+	set := map[float64]bool{}
 	for _, v := range a {
 		set[v] = true
 	}
 	out := make([]float64, 0, len(set))
 	for v := range set {
-		out = append(out, float64(v))
+		out = append(out, v)
 	}
 	sort.Float64s(out)
 	return out
 }
 
 // onGrid lays the values vals at points (a[i], b[i]) out on the grid as × bs.
-func onGrid[T mlrt.Float](a, b []T, as, bs []float64, vals []float64) []float64 {
+func onGrid(a, b []float64, as, bs []float64, vals []float64) []float64 {
 	ia, ib := index(as), index(bs)
 	out := make([]float64, len(as)*len(bs))
 	for i := range a {
-		out[ia[float64(a[i])]*len(bs)+ib[float64(b[i])]] = vals[i]
+		out[ia[a[i]]*len(bs)+ib[b[i]]] = vals[i]
 	}
 	return out
 }
@@ -344,7 +331,7 @@ func index(v []float64) map[float64]int {
 	return m
 }
 
-func order[T mlrt.Float](a []T) []int {
+func order(a []float64) []int {
 	idx := make([]int, len(a))
 	for i := range idx {
 		idx[i] = i
@@ -353,10 +340,10 @@ func order[T mlrt.Float](a []T) []int {
 	return idx
 }
 
-func extent[T mlrt.Float](a []T) (float64, float64) {
+func extent(a []float64) (float64, float64) {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, v := range a {
-		lo, hi = math.Min(lo, float64(v)), math.Max(hi, float64(v))
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
 	}
 	if !(hi > lo) {
 		return lo - 0.5, lo + 0.5
