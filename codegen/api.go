@@ -273,7 +273,7 @@ func (e *emitter) commonMethods() {
 	for _, p := range m.Params {
 		switch c := e.coefficient(p); {
 		case c != nil && c.Positive:
-			init = append(init, jen.Id("m").Dot(GoName(p.Name)).Index(jen.Lit(0)).Op("=").Qual("math", "Log").Call(lit(c.Init)).Comment(c.Name+" = "+fmt.Sprint(c.Init)))
+			init = append(init, jen.Id("m").Dot(GoName(p.Name)).Index(jen.Lit(0)).Op("=").Id("T").Call(jen.Qual("math", "Log").Call(lit(c.Init))).Comment(c.Name+" = "+fmt.Sprint(c.Init)))
 		case c != nil:
 			init = append(init, jen.Id("m").Dot(GoName(p.Name)).Index(jen.Lit(0)).Op("=").Add(lit(c.Init)))
 		case p.Init == "zeros":

@@ -1,5 +1,6 @@
 # Periodic advection: u_t + u_x = 0 on x in [0, 2 pi] (periodic), t in [0, 1],
 # u(x, 0) = sin(x). Exact solution: u = sin(x - t).
+# Train it with:  mlc train examples/advection/advection.ml
 model Advection
 dtype float64
 
@@ -8,8 +9,10 @@ periodic x in [0, 2*pi]            # the network sees cos(x), sin(x): u is perio
 repeat 4 { dense 32, tanh }
 dense    1 -> u
 
-points initial(x, t; u0)           # t = 0, where u = u0 = sin(x)
-points interior(x, t)              # collocation points
+points initial(x, t; u0) = grid(x in [0, 2*pi] : 200, t = 0), u0 = sin(x)
+points interior(x, t)    = sample(4000, x in [0, 2*pi], t in [0, 1])
+
+reference u = sin(x - t) on grid(x in [0, 2*pi] : 256, t in [0, 1] : 101)
 
 residual r = d(u, t) + d(u, x)
 

@@ -2,6 +2,7 @@
 #     u_tt + u_xxxx = 0 on x in [0, 1], t in [0, 1],
 #     u = u_xx = 0 at x = 0 and x = 1 (simply supported ends),
 #     u(x, 0) = sin(pi x), u_t(x, 0) = 0.  Exact: u = sin(pi x) cos(pi^2 t).
+# Train it with:  mlc train examples/beam/beam.ml
 model Beam
 dtype float64
 
@@ -15,7 +16,9 @@ dense    1 -> n
 # u_t(x, 0) = 0. Every condition holds exactly, whatever n is: the loss is the equation alone.
 output u = sin(pi * x) * (1 + t^2 * n)
 
-points interior(x, t)              # collocation points
+points interior(x, t) = sample(3000, x in [0, 1], t in [0, 1])
+
+reference u = sin(pi * x) * cos(pi^2 * t) on grid(x in [0, 1] : 101, t in [0, 1] : 101)
 
 residual r = d(u, t, t) + d(u, x, x, x, x)
 

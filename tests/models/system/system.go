@@ -157,7 +157,7 @@ func (m *Model) Init(rng *mlrt.RNG) {
 	mlrt.Zeros(m.Dense1B)
 	mlrt.GlorotUniform(m.Dense2W, 6, 2, rng)
 	mlrt.Zeros(m.Dense2B)
-	m.LogK[0] = math.Log(0.3) // k = 0.3
+	m.LogK[0] = T(math.Log(0.3)) // k = 0.3
 	m.C[0] = (-0.2)
 }
 

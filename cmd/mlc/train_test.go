@@ -1,0 +1,138 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const trainModel = `# a small heat equation with an unknown coefficient, its points and references declared
+model Tiny
+dtype float64
+input  x, t
+dense  6, tanh
+dense  1 -> u
+param  k = 0.5, positive
+points initial(x, t; u0) = grid(x in [0, 1] : 11, t = 0), u0 = sin(pi * x)
+points data(x, t; u_obs) = csv("data.csv")
+points interior(x, t)    = sample(30, x in [0, 1], t in [0, 1])
+reference u = exp(-0.1 * pi^2 * t) * sin(pi * x) on grid(x in [0, 1] : 6, t in [0, 1] : 5)
+reference k = 0.1
+residual r = d(u, t) - k * d(u, x, x)
+loss mean(initial, (u - u0)^2) + mean(data, (u - u_obs)^2) + mean(interior, r^2) as pde
+optimizer adam(lr = 1e-2, steps = 20) then lbfgs(steps = 10)
+`
+
+// TestTrainAndPredict runs mlc train as a user would: the driver is built into a fresh cache,
+// trains, writes its files and a JSON line; a second run reuses the build; mlc predict reads
+// the weights back.
+func TestTrainAndPredict(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a training program with the go command: skipped in -short mode")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command on PATH")
+	}
+	dir := t.TempDir()
+	t.Setenv("MLC_CACHE", filepath.Join(dir, "cache"))
+	ml := filepath.Join(dir, "tiny.ml")
+	files := map[string]string{
+		"tiny.ml":    trainModel,
+		"data.csv":   "x,t,u_obs\n0.5,0.5,0.61\n0.25,0.75,0.34\n",
+		"points.csv": "t,x\n0,0.5\n0.5,0.25\n1,1\n",
+	}
+	for name, s := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "out")
+	code, stdout, stderr := mlc(t, "train", "-quiet", "-json", "-out", out, ml)
+	if code != 0 {
+		t.Fatalf("mlc train: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "building the training program") {
+		t.Errorf("the first run did not say it builds the program:\n%s", stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	var sum struct {
+		RelL2        *float64           `json:"rel_l2"`
+		TrainSeconds float64            `json:"train_seconds"`
+		FinalLoss    float64            `json:"final_loss"`
+		Params       map[string]float64 `json:"params"`
+		ParamErrors  map[string]float64 `json:"param_errors"`
+		Steps        int                `json:"steps"`
+		Files        []string           `json:"files"`
+		Terms        map[string]float64 `json:"terms"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil {
+		t.Fatalf("the last line is not the JSON summary: %v\n%s", err, stdout)
+	}
+	if sum.RelL2 == nil || !(*sum.RelL2 > 0) || sum.Steps != 30 || sum.Params["k"] <= 0 || sum.ParamErrors["k"] <= 0 {
+		t.Errorf("summary %+v: want rel_l2 > 0, 30 steps, k > 0 with its error", sum)
+	}
+	if _, ok := sum.Terms["pde"]; !ok {
+		t.Errorf("terms %v: want the term named pde", sum.Terms)
+	}
+	for _, want := range []string{"tiny.weights", "summary.json", "tiny_training.png", "tiny_params.png", "tiny_u.png"} {
+		found := false
+		for _, f := range sum.Files {
+			if filepath.Base(f) == want {
+				found = true
+				if _, err := os.Stat(f); err != nil {
+					t.Errorf("%s listed but not written: %v", f, err)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("files %v: no %s", sum.Files, want)
+		}
+	}
+
+	// A second run of the unchanged model starts from the cached program.
+	start := time.Now()
+	code, stdout, stderr = mlc(t, "train", "-quiet", "-nofiles", "-adam", "1", "-lbfgs", "1", ml)
+	if code != 0 || strings.Contains(stderr, "building") {
+		t.Errorf("second run: exit %d, stderr %q: want 0 and no build", code, stderr)
+	}
+	t.Logf("second run: %v", time.Since(start))
+
+	code, stdout, stderr = mlc(t, "predict", "-weights", filepath.Join(out, "tiny.weights"), "-csv", filepath.Join(dir, "points.csv"), ml)
+	if code != 0 {
+		t.Fatalf("mlc predict: exit %d\n%s%s", code, stdout, stderr)
+	}
+	rows := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(rows) != 4 || rows[0] != "x,t,u" || !strings.HasPrefix(rows[1], "0.5,0,") {
+		t.Errorf("mlc predict wrote\n%s\nwant a header x,t,u and 3 rows, the inputs first", stdout)
+	}
+}
+
+// TestTrainRefusals: what mlc train cannot run says why, at a position, before building.
+func TestTrainRefusals(t *testing.T) {
+	noSource := strings.Replace(trainModel, `points interior(x, t)    = sample(30, x in [0, 1], t in [0, 1])`, `points interior(x, t)`, 1)
+	for _, tc := range []struct{ name, src, want string }{
+		{"a set without a source", noSource, "tiny.ml:10:8: mlc train needs the points of interior"},
+		{"a mini-batch model", goodModel, "mlc train runs models trained on point sets"},
+		{"a syntax error", "model M\npoints p(x) = grid(x in [0, 1)\n", "tiny.ml:2:30: expected ']'"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			t.Setenv("MLC_CACHE", filepath.Join(dir, "cache"))
+			ml := filepath.Join(dir, "tiny.ml")
+			if err := os.WriteFile(ml, []byte(tc.src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, _, stderr := mlc(t, "train", ml)
+			if code != 1 || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr, tc.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "cache")); err == nil {
+				t.Error("a refused model made a cache directory")
+			}
+		})
+	}
+}

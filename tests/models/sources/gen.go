@@ -1,0 +1,3 @@
+package sources
+
+//go:generate go run ../../../cmd/mlc build -o . -pkg sources sources.ml
