@@ -88,7 +88,7 @@ func (g *gen) batchModel(outside bool) {
 // after the first must be refused.
 var batchKinds = []string{"loss nonlinear in its means", "non-integer power", "output using a known value",
 	"duplicate term name", "param never used", "periodic of a vector input", "features of a non-input", "features and periodic",
-	"a constant feature"}
+	"a constant feature", "a term of params alone"}
 
 // maybeDropout adds a dropout layer with probability p.
 func (g *gen) maybeDropout(p float64, name string) {
@@ -340,6 +340,9 @@ func (g *gen) batchLoss(kind string) []int {
 	if g.chance(0.05) {
 		terms = append(terms, term{Num{float64(g.intn(1, 3))}, false})
 		m.feature("loss: a constant term")
+	}
+	if kind == "a term of params alone" {
+		terms = g.paramsAloneTerm(terms)
 	}
 	g.nameTerms(0.3, terms)
 	if kind == "duplicate term name" {

@@ -378,6 +378,19 @@ func (g *gen) nameTerms(p float64, terms []term) {
 	g.m.feature("named loss terms")
 }
 
+// paramsAloneTerm appends a loss term of coefficients alone (0.1 * k^2), which mlc must
+// refuse: summed part by part over the rows it would be counted once per part.
+func (g *gen) paramsAloneTerm(terms []term) []term {
+	c := g.coefRef()
+	if c == nil {
+		g.addCoef(g.fresh("k", "k"), Num{0.5}, false)
+		c = g.coefRef()
+	}
+	bad := Bin{'*', Num{0.1}, Sq{c}}
+	g.mustRefuse("a term of params alone", src(bad))
+	return append(terms, term{bad, false})
+}
+
 // mustRefuse marks m as carrying a construct mlc must refuse at the line of the last
 // occurrence of at in the source.
 func (g *gen) mustRefuse(kind, at string) {

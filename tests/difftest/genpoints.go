@@ -16,7 +16,7 @@ type fn struct {
 // after the first three must be refused.
 var pointsKinds = []string{"set difference", "mean in a residual", "mean nested in a mean",
 	"order 5", "non-integer power", "output using a known value", "duplicate term name", "param never used",
-	"periodic of an undeclared input", "features of a non-input", "features and periodic", "a constant feature"}
+	"periodic of an undeclared input", "features of a non-input", "features and periodic", "a constant feature", "a term of params alone"}
 
 // pointsModel draws a point-set (physics-informed) model: 1–3 scalar inputs (perhaps
 // periodic), a dense network whose output u may be named per component (u, v, p),
@@ -262,6 +262,9 @@ func (g *gen) pointsModel(outside bool) {
 	if g.chance(0.05) {
 		terms = append(terms, term{Num{float64(g.intn(1, 3))}, false})
 		m.feature("loss: a constant term")
+	}
+	if kind == "a term of params alone" {
+		terms = g.paramsAloneTerm(terms)
 	}
 	g.nameTerms(0.3, terms)
 	if kind == "duplicate term name" {
