@@ -381,7 +381,7 @@ func (f *fitter[T]) firstOrder(si int) error {
 		case patience > 0 && k > patience+1 && relChangeBelow(prev, loss, f.cfg.StopRelChange):
 			stop = "rel_change < " + fmtG(f.cfg.StopRelChange) + " over " + strconv.Itoa(patience) + " steps"
 		case k >= steps:
-			stop = strconv.Itoa(steps) + " steps"
+			stop = count(steps, "step")
 		case f.outOfTime():
 			stop = "time limit"
 		}

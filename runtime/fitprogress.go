@@ -116,3 +116,11 @@ func newCoefReader(m any) *coefReader {
 	names := c.CoefficientNames()
 	return &coefReader{m: c, names: names, vals: make([]float64, 0, len(names))}
 }
+
+// count is "1 step", "3 steps".
+func count(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
+}

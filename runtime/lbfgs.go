@@ -262,7 +262,7 @@ func lbfgsStop(res *optimize.Result, err error, steps int) (string, error) {
 	case optimize.GradientThreshold:
 		return "L-BFGS: gradient converged", nil
 	case optimize.IterationLimit:
-		return strconv.Itoa(steps) + " iterations", nil
+		return count(steps, "iteration"), nil
 	case optimize.RuntimeLimit:
 		return "time limit", nil
 	}
