@@ -134,7 +134,6 @@ func (l *lowerer) generator(g *dsl.Generator, cols []*dsl.Ident, set string) (*S
 		colNames[c.Name] = true
 	}
 	coords := map[string]*SourceCoord{}
-	var order []string
 	for _, c := range g.Coords {
 		if !colNames[c.Name.Name] {
 			l.errorf(c.Name.Pos, "%s is not a column of %s (%s)", c.Name.Name, set, identList(cols))
@@ -180,7 +179,6 @@ func (l *lowerer) generator(g *dsl.Generator, cols []*dsl.Ident, set string) (*S
 			}
 		}
 		coords[c.Name.Name] = sc
-		order = append(order, c.Name.Name)
 	}
 	for _, a := range g.Assigns {
 		name := a.Name.Name

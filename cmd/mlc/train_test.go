@@ -95,7 +95,7 @@ func TestTrainAndPredict(t *testing.T) {
 
 	// A second run of the unchanged model starts from the cached program.
 	start := time.Now()
-	code, stdout, stderr = mlc(t, "train", "-quiet", "-nofiles", "-adam", "1", "-lbfgs", "1", ml)
+	code, _, stderr = mlc(t, "train", "-quiet", "-nofiles", "-adam", "1", "-lbfgs", "1", ml)
 	if code != 0 || strings.Contains(stderr, "building") {
 		t.Errorf("second run: exit %d, stderr %q: want 0 and no build", code, stderr)
 	}
