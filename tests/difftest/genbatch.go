@@ -288,8 +288,7 @@ func (g *gen) batchLoss(kind string) []int {
 			e := g.elem(g.intn(1, 3), leaves)
 			if !g.batched(e) {
 				// The first term depends on the network: a loss that is a constant is refused.
-				// A mean of a coefficient alone is a known bug.
-				if g.chance(0.9) || i == 0 || g.hasCoef(e) && !g.may("param outside a mean") {
+				if g.chance(0.9) || i == 0 {
 					e = Bin{'*', e, Ref{p.name}}
 				} else {
 					m.feature("loss: a constant term")
@@ -311,8 +310,11 @@ func (g *gen) batchLoss(kind string) []int {
 				t = Bin{'*', t, Mean{Sq{Ref{p.name}}}}
 			}
 		}
-		if g.chance(0.5) {
+		if g.chance(0.5) && g.batched(t) {
 			t = Bin{'*', g.lossCoef(), t}
+		} else if g.chance(0.5) {
+			// A param weighting a term of constants would make a term of params alone.
+			t = Bin{'*', g.coef(), t}
 		}
 		neg := i > 0 && g.chance(0.2)
 		terms = append(terms, term{t, neg})
@@ -375,17 +377,6 @@ func (g *gen) batched(e Expr) bool {
 	walkExpr(e, func(x Expr) {
 		if r, ok := x.(Ref); ok && r.Name != "pi" && !slices.ContainsFunc(g.m.Consts, func(c Const) bool { return c.Name == r.Name }) &&
 			!slices.ContainsFunc(g.m.Coefs, func(c *Coef) bool { return c.Name == r.Name }) {
-			found = true
-		}
-	})
-	return found
-}
-
-// hasCoef reports whether e uses a coefficient.
-func (g *gen) hasCoef(e Expr) bool {
-	found := false
-	walkExpr(e, func(x Expr) {
-		if r, ok := x.(Ref); ok && slices.ContainsFunc(g.m.Coefs, func(c *Coef) bool { return c.Name == r.Name }) {
 			found = true
 		}
 	})
