@@ -103,6 +103,9 @@ func (e *emitter) file(pkg string) {
 	e.modelType()
 	e.publicMethods(lossPlan != nil)
 	e.trainingSetup()
+	if len(m.Data) > 0 {
+		e.makeData()
+	}
 	for _, c := range methods {
 		f.Add(c)
 		f.Line()

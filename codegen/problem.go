@@ -68,7 +68,7 @@ func (e *emitter) makePoints() {
 					}
 				}
 				body = append(body, jen.List(jen.Id("cols"), jen.Err()).Op("=").Add(rt("ReadColumns")).Call(
-					jen.Qual("path/filepath", "Join").Call(jen.Id("dir"), jen.Lit(src.Path)), stringsLit(names), jen.Lit(src.Rows)),
+					rt("Beside").Call(jen.Id("dir"), jen.Lit(src.Path)), stringsLit(names), jen.Lit(src.Rows)),
 					jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())))
 			case "grid":
 				body = append(body, jen.Id("cols").Op("=").Add(rt("GridColumns")).Call(gridAxes(src)...))
@@ -130,7 +130,7 @@ func (e *emitter) references() {
 			usesCSV = true
 			body = append(body, jen.Commentf("%s: %s (%s)", r.Name, describeSource(r.CSV), e.loc(r.Pos.Line)),
 				jen.List(jen.Id("cols"), jen.Err()).Op("=").Add(rt("ReadColumns")).Call(
-					jen.Qual("path/filepath", "Join").Call(jen.Id("dir"), jen.Lit(r.CSV.Path)), stringsLit(append(names, r.Name)), jen.Lit(r.CSV.Rows)),
+					rt("Beside").Call(jen.Id("dir"), jen.Lit(r.CSV.Path)), stringsLit(append(names, r.Name)), jen.Lit(r.CSV.Rows)),
 				jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
 				jen.Id("refs").Op("=").Append(jen.Id("refs"), rt("Reference").Values(jen.Dict{
 					jen.Id("Name"): jen.Lit(r.Name), jen.Id("Output"): jen.Lit(r.Output),
@@ -306,4 +306,37 @@ func exprText(x dsl.Expr) string {
 		return x.Fun.Name + "(" + strings.Join(args, ", ") + ")"
 	}
 	return "?"
+}
+
+// makeData emits MakeData and Standardize for a mini-batch model's data statements.
+func (e *emitter) makeData() {
+	m, f := e.m, e.f
+	body := []jen.Code{}
+	standardize := false
+	for _, d := range m.Data {
+		var ins, tgts []jen.Code
+		for i, c := range d.Columns {
+			v := jen.Values(jen.Id("Lo").Op(":").Lit(c.Lo), jen.Id("Hi").Op(":").Lit(c.Hi))
+			if i < len(m.Inputs) {
+				ins = append(ins, v)
+			} else {
+				tgts = append(tgts, v)
+			}
+		}
+		body = append(body, jen.Commentf("data %s (%s)", d.Name, e.loc(d.Pos.Line)),
+			jen.If(jen.List(jen.Id(d.Name), jen.Err()).Op("=").Add(rt("ReadTable")).Types(jen.Id("T")).Call(
+				rt("Beside").Call(jen.Id("dir"), jen.Lit(d.Path)), jen.Lit(d.Skip), jen.Lit(d.RowLo), jen.Lit(d.RowHi),
+				jen.Index().Add(rt("Columns")).Values(ins...), jen.Index().Add(rt("Columns")).Values(tgts...)),
+				jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Nil(), jen.Err())))
+		standardize = standardize || d.Name == "train" && d.Standardize
+	}
+	body = append(body, jen.Return(jen.Id("train"), jen.Id("test"), jen.Nil()))
+	f.Commentf("MakeData reads the rows the data statements of %s name, from files in dir (the", e.source())
+	f.Comment("directory of the .ml file): the training rows and the test rows (nil without data test).")
+	f.Func().Id("MakeData").Params(jen.Id("dir").String()).Params(jen.List(jen.Id("train"), jen.Id("test")).Op("*").Add(rt("Table")).Types(jen.Id("T")), jen.Err().Error()).Block(body...)
+	f.Line()
+	f.Comment("Standardize is data train's standardize: scale the inputs to zero mean and unit variance")
+	f.Comment("over the rows the model trains on (not the validation rows), and the test rows alike.")
+	f.Const().Id("Standardize").Op("=").Lit(standardize)
+	f.Line()
 }

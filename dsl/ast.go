@@ -156,6 +156,15 @@ type Generator struct {
 	// Assigns are NAME = EXPR: a fixed coordinate (t = 0) or an option (rows = 1000,
 	// method = lhs); Lower tells them apart by the set's columns.
 	Assigns []*Arg
+	// Ranges are NAME = LO:HI, a half-open range of a CSV file's columns or rows (x = 0:30,
+	// rows = 0:559), counted from 0.
+	Ranges []*Range
+}
+
+// Range is `NAME = LO:HI` in a source.
+type Range struct {
+	Name   *Ident
+	Lo, Hi Expr
 }
 
 // Coord is one coordinate's range in a generator: `x in [lo, hi]`, with `: n` points in a
@@ -185,6 +194,16 @@ type ReferenceStmt struct {
 }
 
 func (s *ReferenceStmt) StmtPos() Pos { return s.Pos }
+
+// DataStmt is `data train = csv("file.csv", x = 0:30, y = 30, ...)` (or data test): the rows
+// a mini-batch model trains (or is tested) on, its inputs and targets by column.
+type DataStmt struct {
+	Pos    Pos
+	Name   *Ident
+	Source *Generator
+}
+
+func (s *DataStmt) StmtPos() Pos { return s.Pos }
 
 // LetStmt is `residual NAME = EXPR`, `let NAME = EXPR` or `output NAME = EXPR`: a named
 // expression of the network's outputs, for use in the loss; an output is also what the

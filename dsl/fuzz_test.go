@@ -147,6 +147,11 @@ func walkFile(f *dsl.File, check func(string, dsl.Pos)) {
 			}
 		}
 		args(g.Assigns)
+		for _, r := range g.Ranges {
+			check("range", r.Name.Pos)
+			expr(r.Lo)
+			expr(r.Hi)
+		}
 	}
 	stmts = func(ss []dsl.Stmt) {
 		for _, s := range ss {
@@ -200,6 +205,9 @@ func walkFile(f *dsl.File, check func(string, dsl.Pos)) {
 				check("param name", s.Name.Pos)
 				expr(s.Value)
 				args(s.Args)
+			case *dsl.DataStmt:
+				check("data name", s.Name.Pos)
+				generator(s.Source)
 			case *dsl.ReferenceStmt:
 				check("reference name", s.Name.Pos)
 				if s.Expr != nil {

@@ -277,6 +277,13 @@ func (p *parser) stmt() Stmt {
 		}
 		p.endStmt()
 		return s
+	case "data":
+		p.next()
+		s := &DataStmt{Pos: t.pos, Name: p.ident("train or test")}
+		p.expect("=")
+		s.Source = p.generator()
+		p.endStmt()
+		return s
 	case "reference":
 		p.next()
 		s := &ReferenceStmt{Pos: t.pos, Name: p.ident("the name of an output or a param")}
@@ -403,7 +410,13 @@ func (p *parser) generator() *Generator {
 		case t.kind == tIdent && p.peek().kind == tOp && p.peek().text == "=":
 			p.next()
 			p.next()
-			g.Assigns = append(g.Assigns, &Arg{Name: &Ident{t.pos, t.text}, Value: p.expr()})
+			name, v := &Ident{t.pos, t.text}, p.expr()
+			if p.is(":") {
+				p.next()
+				g.Ranges = append(g.Ranges, &Range{Name: name, Lo: v, Hi: p.expr()})
+				break
+			}
+			g.Assigns = append(g.Assigns, &Arg{Name: name, Value: v})
 		case first && g.Kind.Name == "sample":
 			g.Count = p.expr()
 		default:

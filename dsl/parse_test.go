@@ -89,6 +89,8 @@ func dumpStmts(b *strings.Builder, stmts []dsl.Stmt, indent string) {
 			if len(s.Values) > 0 {
 				fmt.Fprintf(b, ", %s", dumpArgs(s.Values))
 			}
+		case *dsl.DataStmt:
+			fmt.Fprintf(b, "data %s = %s", s.Name.Name, dumpGenerator(s.Source))
 		case *dsl.ReferenceStmt:
 			fmt.Fprintf(b, "reference %s = ", s.Name.Name)
 			if s.CSV != nil {
@@ -174,6 +176,9 @@ func dumpGenerator(g *dsl.Generator) string {
 	if len(g.Assigns) > 0 {
 		parts = append(parts, dumpArgs(g.Assigns))
 	}
+	for _, r := range g.Ranges {
+		parts = append(parts, r.Name.Name+" = "+dumpExpr(r.Lo)+":"+dumpExpr(r.Hi))
+	}
 	return g.Kind.Name + "(" + strings.Join(parts, ", ") + ")"
 }
 
@@ -234,6 +239,7 @@ func TestParseValid(t *testing.T) {
 		{"reference csv", `reference u = csv("exact.csv")`, "reference u = csv(\"exact.csv\")\n"},
 		{"reference closed form", "reference u = sin(pi * x) on grid(x in [0, 1] : 11)", "reference u = sin((pi * x)) on grid(x in [0, 1] : 11)\n"},
 		{"reference value", "reference k = 0.1", "reference k = 0.1\n"},
+		{"data", `data train = csv("c.csv", x = 0:30, y = 30, skip = 1, rows = 0:559)`, "data train = csv(\"c.csv\", y=30, skip=1, x = 0:30, rows = 0:559)\n"},
 		{"named loss terms", "loss 5 * mean(b, u^2) as initial\n  + mean(i, r^2) as pde - mean(i, r)",
 			"loss ((((5 * mean(b, (u ^ 2))) as initial) + (mean(i, (r ^ 2)) as pde)) - mean(i, r))\n"},
 		{"layer without args", "flatten", "layer flatten\n"},

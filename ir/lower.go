@@ -41,6 +41,7 @@ type lowerer struct {
 	outs   []*dsl.LetStmt // the output statements, also among lets
 	feats  *dsl.FeaturesStmt
 	refs   []*dsl.ReferenceStmt
+	datas  []*dsl.DataStmt
 	// layerLimit is set once the layers went past MaxLayers (reported once)
 	layerLimit bool
 }
@@ -193,6 +194,8 @@ func (l *lowerer) run() {
 			l.periodic(s)
 		case *dsl.ReferenceStmt:
 			l.refs = append(l.refs, s)
+		case *dsl.DataStmt:
+			l.datas = append(l.datas, s)
 		case *dsl.FeaturesStmt:
 			if l.feats != nil {
 				l.errorf(s.Pos, "second features statement; the network's features were given at %d:%d", l.feats.Pos.Line, l.feats.Pos.Col)
@@ -210,6 +213,13 @@ func (l *lowerer) run() {
 	if len(l.m.Inputs) == 0 {
 		l.errorf(l.end(), "expected an 'input' statement")
 		return
+	}
+	for _, s := range l.datas {
+		if len(l.m.PointSets) > 0 {
+			l.errorf(s.Pos, "a model with point sets takes its points from points statements, not data")
+			break
+		}
+		l.data(s)
 	}
 	if len(l.m.PointSets) > 0 && len(l.m.Targets) > 0 {
 		l.errorf(l.m.Targets[0].Pos, "a model with point sets gives known values in its points statements, not as targets")

@@ -45,6 +45,8 @@ type Model struct {
 	Periodic []*Periodic
 	// References are what training measures its error against.
 	References []*Reference
+	// Data are the data statements of a mini-batch model: where its rows come from.
+	Data []*DataSet
 	// ConstValues are the values of the model's named constants (const statements), which
 	// closed forms (known values, references) use.
 	ConstValues map[string]float64

@@ -134,6 +134,11 @@ func (l *lowerer) generator(g *dsl.Generator, cols []*dsl.Ident, set string) (*S
 		colNames[c.Name] = true
 	}
 	coords := map[string]*SourceCoord{}
+	if len(g.Ranges) > 0 {
+		r := g.Ranges[0]
+		l.errorf(r.Name.Pos, "%s = LO:HI selects columns or rows of a data statement's CSV file; a point set's CSV columns are found by header name", r.Name.Name)
+		return nil, false
+	}
 	for _, c := range g.Coords {
 		if !colNames[c.Name.Name] {
 			l.errorf(c.Name.Pos, "%s is not a column of %s (%s)", c.Name.Name, set, identList(cols))

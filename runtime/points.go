@@ -11,6 +11,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -185,4 +186,76 @@ type Reference struct {
 	Cols   [][]float64
 	Want   []float64
 	Value  float64
+}
+
+// Columns is a tensor's half-open range of columns in a CSV file, counted from 0.
+type Columns struct{ Lo, Hi int }
+
+// ReadTable reads rows rowLo … rowHi−1 (rowHi 0: all) of the CSV file at path after its first
+// skip lines: a table whose X holds the inputs' columns one after another, and Y the
+// targets'. Errors name the file and line.
+func ReadTable[T Float](path string, skip, rowLo, rowHi int, inputs, targets []Columns) (*Table[T], error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cr := csv.NewReader(f)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	cr.TrimLeadingSpace = true
+	r := NewCSVRecords(cr, path)
+	t := &Table[T]{}
+	for _, c := range inputs {
+		t.Features += c.Hi - c.Lo
+	}
+	for _, c := range targets {
+		t.Targets += c.Hi - c.Lo
+	}
+	for row := -skip; rowHi == 0 || row < rowHi; row++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if row < rowLo {
+			continue
+		}
+		for _, part := range []struct {
+			cols []Columns
+			dst  *[]T
+		}{{inputs, &t.X}, {targets, &t.Y}} {
+			for _, c := range part.cols {
+				if c.Hi > len(rec) {
+					return nil, r.Errorf("%d fields, expected at least %d", len(rec), c.Hi)
+				}
+				for j := c.Lo; j < c.Hi; j++ {
+					v, err := strconv.ParseFloat(strings.TrimSpace(rec[j]), 64)
+					if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+						return nil, r.Errorf("column %d is %q: expected a finite number", j, ClipText(rec[j]))
+					}
+					*part.dst = append(*part.dst, T(v))
+				}
+			}
+		}
+		t.Rows++
+	}
+	if t.Rows == 0 {
+		return nil, fmt.Errorf("%s: no rows in the range asked for", path)
+	}
+	if rowHi > 0 && t.Rows < rowHi-rowLo {
+		return nil, fmt.Errorf("%s: %d rows from row %d, fewer than the %d asked for", path, t.Rows, rowLo, rowHi-rowLo)
+	}
+	return t, nil
+}
+
+// Beside is the path of a file a .ml file in dir names: path itself if absolute, else
+// relative to dir.
+func Beside(dir, path string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(dir, path)
 }

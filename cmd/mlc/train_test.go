@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -116,7 +117,7 @@ func TestTrainRefusals(t *testing.T) {
 	noSource := strings.Replace(trainModel, `points interior(x, t)    = sample(30, x in [0, 1], t in [0, 1])`, `points interior(x, t)`, 1)
 	for _, tc := range []struct{ name, src, want string }{
 		{"a set without a source", noSource, "tiny.ml:10:8: mlc train needs the points of interior"},
-		{"a mini-batch model", goodModel, "mlc train runs models trained on point sets"},
+		{"a mini-batch model without data", goodModel, "mlc train needs the rows a mini-batch model trains on"},
 		{"a syntax error", "model M\npoints p(x) = grid(x in [0, 1)\n", "tiny.ml:2:30: expected ']'"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -136,3 +137,69 @@ func TestTrainRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestTrainBatch: a mini-batch model with data statements trains from its CSV file, with a
+// validation split and test rows, and writes its weights, curves and summary.
+func TestTrainBatch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a training program with the go command: skipped in -short mode")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command on PATH")
+	}
+	dir := t.TempDir()
+	t.Setenv("MLC_CACHE", filepath.Join(dir, "cache"))
+	var csv strings.Builder
+	csv.WriteString("a,b,c,label\n")
+	for i := range 60 {
+		a, b, c := float64(i%7)/7, float64(i%5)/5, float64(i%3)/3
+		label := 0
+		if a+b > c+0.4 {
+			label = 1
+		}
+		csv.WriteString(strings.Join([]string{ftoa(a), ftoa(b), ftoa(c), ftoa(float64(label))}, ",") + "\n")
+	}
+	model := goodModel + `data train = csv("rows.csv", skip = 1, rows = 0:50, x = 0:3, y = 3, standardize = true)
+data test  = csv("rows.csv", skip = 1, rows = 50:60, x = 0:3, y = 3)
+metric mae
+`
+	model = strings.Replace(model, "train  batch = 8", "train  batch = 8, epochs = 5, validation_split = 0.2", 1)
+	for name, s := range map[string]string{"tiny.ml": model, "rows.csv": csv.String()} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr := mlc(t, "train", "-quiet", "-json", "-out", filepath.Join(dir, "out"), filepath.Join(dir, "tiny.ml"))
+	if code != 0 {
+		t.Fatalf("mlc train: exit %d\n%s%s", code, stdout, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	var sum struct {
+		Epochs       int                `json:"epochs"`
+		TrainRows    int                `json:"train_rows"`
+		ValRows      int                `json:"val_rows"`
+		TestRows     int                `json:"test_rows"`
+		TestLoss     *float64           `json:"test_loss"`
+		TestMetrics  map[string]float64 `json:"test_metrics"`
+		Standardized bool               `json:"standardized"`
+		Files        []string           `json:"files"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil {
+		t.Fatalf("the last line is not the JSON summary: %v\n%s", err, stdout)
+	}
+	if sum.Epochs != 5 || sum.TrainRows != 40 || sum.ValRows != 10 || sum.TestRows != 10 || sum.TestLoss == nil || !sum.Standardized {
+		t.Errorf("summary %+v: want 5 epochs, 40 + 10 rows, 10 test rows with a loss, standardized", sum)
+	}
+	if _, ok := sum.TestMetrics["mae"]; !ok {
+		t.Errorf("test metrics %v: want mae", sum.TestMetrics)
+	}
+	if len(sum.Files) != 3 {
+		t.Errorf("files %v: want the weights, the curves and the summary", sum.Files)
+	}
+	code, _, stderr = mlc(t, "predict", "-weights", "w", "-csv", "p.csv", filepath.Join(dir, "tiny.ml"))
+	if code != 1 || !strings.Contains(stderr, "mlc predict runs models trained on point sets") {
+		t.Errorf("mlc predict of a mini-batch model: exit %d, %q", code, stderr)
+	}
+}
+
+func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

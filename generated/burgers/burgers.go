@@ -33,7 +33,6 @@ import (
 	mlrt "github.com/mlc-go/mlc/runtime"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 )
 
 // T is the element type of the model (dtype float64).
@@ -384,7 +383,7 @@ func References(dir string) ([]mlrt.Reference, error) {
 	var cols [][]float64
 	var err error
 	// u: csv("burgers_exact.csv") (burgers.ml:21)
-	cols, err = mlrt.ReadColumns(filepath.Join(dir, "burgers_exact.csv"), []string{"x", "t", "u"}, 0)
+	cols, err = mlrt.ReadColumns(mlrt.Beside(dir, "burgers_exact.csv"), []string{"x", "t", "u"}, 0)
 	if err != nil {
 		return nil, err
 	}

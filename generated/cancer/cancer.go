@@ -5,12 +5,12 @@
 Package cancer is the model Cancer of cancer.ml, compiled by mlc.
 
 	input  x[30]
-	dense1    dense 20, tanh         # cancer.ml:7
-	dropout1  dropout 0.2            # cancer.ml:8
-	dense2    dense 12, tanh         # cancer.ml:9
-	dropout2  dropout 0.2            # cancer.ml:10
-	dense3    dense 4, tanh          # cancer.ml:11
-	dense4    dense 1, sigmoid       # cancer.ml:12
+	dense1    dense 20, tanh         # cancer.ml:8
+	dropout1  dropout 0.2            # cancer.ml:9
+	dense2    dense 12, tanh         # cancer.ml:10
+	dropout2  dropout 0.2            # cancer.ml:11
+	dense3    dense 4, tanh          # cancer.ml:12
+	dense4    dense 1, sigmoid       # cancer.ml:13
 	output p[1]
 	target y[1]
 
@@ -63,21 +63,21 @@ type Model struct {
 	params [NumParams]T
 	grads  [NumParams]T
 
-	// Dense1W is the kernel of dense1 (cancer.ml:7): [20, 30].
+	// Dense1W is the kernel of dense1 (cancer.ml:8): [20, 30].
 	Dense1W []T
-	// Dense1B is the bias of dense1 (cancer.ml:7): [20].
+	// Dense1B is the bias of dense1 (cancer.ml:8): [20].
 	Dense1B []T
-	// Dense2W is the kernel of dense2 (cancer.ml:9): [12, 20].
+	// Dense2W is the kernel of dense2 (cancer.ml:10): [12, 20].
 	Dense2W []T
-	// Dense2B is the bias of dense2 (cancer.ml:9): [12].
+	// Dense2B is the bias of dense2 (cancer.ml:10): [12].
 	Dense2B []T
-	// Dense3W is the kernel of dense3 (cancer.ml:11): [4, 12].
+	// Dense3W is the kernel of dense3 (cancer.ml:12): [4, 12].
 	Dense3W []T
-	// Dense3B is the bias of dense3 (cancer.ml:11): [4].
+	// Dense3B is the bias of dense3 (cancer.ml:12): [4].
 	Dense3B []T
-	// Dense4W is the kernel of dense4 (cancer.ml:12): [1, 4].
+	// Dense4W is the kernel of dense4 (cancer.ml:13): [1, 4].
 	Dense4W []T
-	// Dense4B is the bias of dense4 (cancer.ml:12): [1].
+	// Dense4B is the bias of dense4 (cancer.ml:13): [1].
 	Dense4B []T
 
 	// The gradient of the loss, in the same layout.
@@ -204,7 +204,7 @@ func TrainConfig() mlrt.TrainConfig {
 	}
 }
 
-// NewOptimizer returns the optimizer of cancer.ml:18: adam(beta1 = 0.9, beta2 = 0.999, epsilon = 1e-07, lr = 0.001).
+// NewOptimizer returns the optimizer of cancer.ml:24: adam(beta1 = 0.9, beta2 = 0.999, epsilon = 1e-07, lr = 0.001).
 func NewOptimizer() mlrt.Optimizer[T] {
 	o := mlrt.NewAdam[T](NumParams)
 	o.LR = 0.001
@@ -214,17 +214,35 @@ func NewOptimizer() mlrt.Optimizer[T] {
 	return o
 }
 
+// MakeData reads the rows the data statements of cancer.ml name, from files in dir (the
+// directory of the .ml file): the training rows and the test rows (nil without data test).
+func MakeData(dir string) (train, test *mlrt.Table[T], err error) {
+	// data train (cancer.ml:21)
+	if train, err = mlrt.ReadTable[T](mlrt.Beside(dir, "data/breast_cancer.csv"), 1, 0, 559, []mlrt.Columns{{Lo: 0, Hi: 30}}, []mlrt.Columns{{Lo: 30, Hi: 31}}); err != nil {
+		return nil, nil, err
+	}
+	// data test (cancer.ml:22)
+	if test, err = mlrt.ReadTable[T](mlrt.Beside(dir, "data/breast_cancer.csv"), 1, 559, 569, []mlrt.Columns{{Lo: 0, Hi: 30}}, []mlrt.Columns{{Lo: 30, Hi: 31}}); err != nil {
+		return nil, nil, err
+	}
+	return train, test, nil
+}
+
+// Standardize is data train's standardize: scale the inputs to zero mean and unit variance
+// over the rows the model trains on (not the validation rows), and the test rows alike.
+const Standardize = false
+
 // predictRow computes the outputs of the single row x into dst (inference: no dropout).
 func (m *Model) predictRow(dstRows, xRows []T) {
-	// input x (cancer.ml:6)
+	// input x (cancer.ml:7)
 	x := m.rowWork[0:30]
 	copy(x, xRows[:30])
 
-	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:7)
+	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:8)
 	dense1_Wx := m.rowWork[30:50]
 	kernels.GemmNT32(20, 1, 30, m.Dense1W, 30, x, 30, dense1_Wx, false)
 
-	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:7)
+	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:8)
 	dense1 := m.rowWork[0:20]
 	for f := 0; f < 20; f++ {
 		dense1_b_f := m.Dense1B[f]
@@ -232,11 +250,11 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	}
 	kernels.BiasTanh32(dense1, dense1, 0.0)
 
-	// dense2_Wx = dense2_W·dense1: [12] from [20] (cancer.ml:9)
+	// dense2_Wx = dense2_W·dense1: [12] from [20] (cancer.ml:10)
 	dense2_Wx := m.rowWork[30:42]
 	kernels.GemmNT32(12, 1, 20, m.Dense2W, 20, dense1, 20, dense2_Wx, false)
 
-	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:9)
+	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:10)
 	dense2 := m.rowWork[0:12]
 	for f := 0; f < 12; f++ {
 		dense2_b_f := m.Dense2B[f]
@@ -244,11 +262,11 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	}
 	kernels.BiasTanh32(dense2, dense2, 0.0)
 
-	// dense3_Wx = dense3_W·dense2: [4] from [12] (cancer.ml:11)
+	// dense3_Wx = dense3_W·dense2: [4] from [12] (cancer.ml:12)
 	dense3_Wx := m.rowWork[20:24]
 	kernels.GemmNT32(4, 1, 12, m.Dense3W, 12, dense2, 12, dense3_Wx, false)
 
-	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:11)
+	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:12)
 	dense3 := m.rowWork[24:28]
 	for f := 0; f < 4; f++ {
 		dense3_b_f := m.Dense3B[f]
@@ -256,11 +274,11 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 	}
 	kernels.BiasTanh32(dense3, dense3, 0.0)
 
-	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:12)
+	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:13)
 	dense4_Wx := m.rowWork[28:29]
 	kernels.GemmNT32(1, 1, 4, m.Dense4W, 4, dense3, 4, dense4_Wx, false)
 
-	// p = sigmoid(dense4_Wx + dense4_b) (cancer.ml:12)
+	// p = sigmoid(dense4_Wx + dense4_b) (cancer.ml:13)
 	p := m.rowWork[29:30]
 	{
 		const f = 0
@@ -274,45 +292,45 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
-	// input x: row-major rows to batch-major (cancer.ml:6)
+	// input x: row-major rows to batch-major (cancer.ml:7)
 	x := w.work[0*PredictBatch : 30*PredictBatch]
 	kernels.Transpose32(n, 30, xRows, NumInputs, x, PredictBatch)
 
-	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:7)
+	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:8)
 	dense1_Wx := w.work[30*PredictBatch : 50*PredictBatch]
 	kernels.GemmNN32(20, 30, n, m.Dense1W, x, PredictBatch, dense1_Wx, PredictBatch, false)
 
-	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:7)
+	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:8)
 	dense1 := w.work[0*PredictBatch : 20*PredictBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh32(dense1[f*PredictBatch:][:n], dense1_Wx[f*PredictBatch:], m.Dense1B[f])
 	}
 
-	// dense2_Wx = dense2_W·dense1: [12] from [20] (cancer.ml:9)
+	// dense2_Wx = dense2_W·dense1: [12] from [20] (cancer.ml:10)
 	dense2_Wx := w.work[30*PredictBatch : 42*PredictBatch]
 	kernels.GemmNN32(12, 20, n, m.Dense2W, dense1, PredictBatch, dense2_Wx, PredictBatch, false)
 
-	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:9)
+	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:10)
 	dense2 := w.work[0*PredictBatch : 12*PredictBatch]
 	for f := 0; f < 12; f++ {
 		kernels.BiasTanh32(dense2[f*PredictBatch:][:n], dense2_Wx[f*PredictBatch:], m.Dense2B[f])
 	}
 
-	// dense3_Wx = dense3_W·dense2: [4] from [12] (cancer.ml:11)
+	// dense3_Wx = dense3_W·dense2: [4] from [12] (cancer.ml:12)
 	dense3_Wx := w.work[20*PredictBatch : 24*PredictBatch]
 	kernels.GemmNN32(4, 12, n, m.Dense3W, dense2, PredictBatch, dense3_Wx, PredictBatch, false)
 
-	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:11)
+	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:12)
 	dense3 := w.work[24*PredictBatch : 28*PredictBatch]
 	for f := 0; f < 4; f++ {
 		kernels.BiasTanh32(dense3[f*PredictBatch:][:n], dense3_Wx[f*PredictBatch:], m.Dense3B[f])
 	}
 
-	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:12)
+	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:13)
 	dense4_Wx := w.work[28*PredictBatch : 29*PredictBatch]
 	kernels.GemmNN32(1, 4, n, m.Dense4W, dense3, PredictBatch, dense4_Wx, PredictBatch, false)
 
-	// p = sigmoid(dense4_Wx + dense4_b) (cancer.ml:12)
+	// p = sigmoid(dense4_Wx + dense4_b) (cancer.ml:13)
 	p := w.work[29*PredictBatch : 30*PredictBatch]
 	{
 		const f = 0
@@ -324,45 +342,45 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
-	// input x: row-major rows to batch-major (cancer.ml:6)
+	// input x: row-major rows to batch-major (cancer.ml:7)
 	x := w.work[0*MaxBatch : 30*MaxBatch]
 	kernels.Transpose32(n, 30, xRows, NumInputs, x, MaxBatch)
 
-	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:7)
+	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:8)
 	dense1_Wx := w.work[30*MaxBatch : 50*MaxBatch]
 	kernels.GemmNN32(20, 30, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
 
-	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:7)
+	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:8)
 	dense1 := w.work[0*MaxBatch : 20*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh32(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
-	// dense2_Wx = dense2_W·dense1: [12] from [20] (cancer.ml:9)
+	// dense2_Wx = dense2_W·dense1: [12] from [20] (cancer.ml:10)
 	dense2_Wx := w.work[30*MaxBatch : 42*MaxBatch]
 	kernels.GemmNN32(12, 20, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
 
-	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:9)
+	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:10)
 	dense2 := w.work[0*MaxBatch : 12*MaxBatch]
 	for f := 0; f < 12; f++ {
 		kernels.BiasTanh32(dense2[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
 	}
 
-	// dense3_Wx = dense3_W·dense2: [4] from [12] (cancer.ml:11)
+	// dense3_Wx = dense3_W·dense2: [4] from [12] (cancer.ml:12)
 	dense3_Wx := w.work[20*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN32(4, 12, n, m.Dense3W, dense2, MaxBatch, dense3_Wx, MaxBatch, false)
 
-	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:11)
+	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:12)
 	dense3 := w.work[24*MaxBatch : 28*MaxBatch]
 	for f := 0; f < 4; f++ {
 		kernels.BiasTanh32(dense3[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
 	}
 
-	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:12)
+	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:13)
 	dense4_Wx := w.work[28*MaxBatch : 29*MaxBatch]
 	kernels.GemmNN32(1, 4, n, m.Dense4W, dense3, MaxBatch, dense4_Wx, MaxBatch, false)
 
-	// dense4_z = dense4_Wx + dense4_b (cancer.ml:12)
+	// dense4_z = dense4_Wx + dense4_b (cancer.ml:13)
 	dense4_z := w.work[29*MaxBatch : 30*MaxBatch]
 	{
 		const f = 0
@@ -374,18 +392,18 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 		}
 	}
 
-	// p = sigmoid(dense4_z) (cancer.ml:12)
+	// p = sigmoid(dense4_z) (cancer.ml:13)
 	p := w.work[42*MaxBatch : 43*MaxBatch]
 	{
 		const f = 0
 		kernels.BiasSigmoid32(p[f*MaxBatch:][:n], dense4_z[f*MaxBatch:], 0.0)
 	}
 
-	// target y: row-major rows to batch-major (cancer.ml:14)
+	// target y: row-major rows to batch-major (cancer.ml:15)
 	y := w.work[43*MaxBatch : 44*MaxBatch]
 	kernels.Transpose32(n, 1, yRows, NumTargets, y, MaxBatch)
 
-	// loss = mean of bce over the batch and its 1 elements (cancer.ml:15)
+	// loss = mean of bce over the batch and its 1 elements (cancer.ml:16)
 	var sum_loss float64
 	{
 		const f = 0
@@ -409,27 +427,27 @@ Grad views, and the outputs into pred if not nil. rng draws the dropout masks; n
 dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
-	// input x: row-major rows to batch-major (cancer.ml:6)
+	// input x: row-major rows to batch-major (cancer.ml:7)
 	x := w.work[0*MaxBatch : 30*MaxBatch]
 	kernels.Transpose32(n, 30, xRows, NumInputs, x, MaxBatch)
 
-	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:7)
+	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:8)
 	dense1_Wx := w.work[30*MaxBatch : 50*MaxBatch]
 	kernels.GemmNN32(20, 30, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
 
-	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:7)
+	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:8)
 	dense1 := w.work[50*MaxBatch : 70*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh32(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
-	// dropout1_mask: dropout 0.2, kept values scaled by 1/(1-0.2) as Keras does (cancer.ml:8)
+	// dropout1_mask: dropout 0.2, kept values scaled by 1/(1-0.2) as Keras does (cancer.ml:9)
 	dropout1_mask := w.work[30*MaxBatch : 50*MaxBatch]
 	for f := 0; f < 20; f++ {
 		mlrt.DropoutMask(dropout1_mask[f*MaxBatch:][:n], rng, 0.2)
 	}
 
-	// dropout1 = dense1·dropout1_mask (cancer.ml:8)
+	// dropout1 = dense1·dropout1_mask (cancer.ml:9)
 	dropout1 := w.work[70*MaxBatch : 90*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dropout1[f*MaxBatch:][:n]
@@ -440,23 +458,23 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// dense2_Wx = dense2_W·dropout1: [12] from [20] (cancer.ml:9)
+	// dense2_Wx = dense2_W·dropout1: [12] from [20] (cancer.ml:10)
 	dense2_Wx := w.work[90*MaxBatch : 102*MaxBatch]
 	kernels.GemmNN32(12, 20, n, m.Dense2W, dropout1, MaxBatch, dense2_Wx, MaxBatch, false)
 
-	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:9)
+	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:10)
 	dense2 := w.work[102*MaxBatch : 114*MaxBatch]
 	for f := 0; f < 12; f++ {
 		kernels.BiasTanh32(dense2[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
 	}
 
-	// dropout2_mask: dropout 0.2, kept values scaled by 1/(1-0.2) as Keras does (cancer.ml:10)
+	// dropout2_mask: dropout 0.2, kept values scaled by 1/(1-0.2) as Keras does (cancer.ml:11)
 	dropout2_mask := w.work[90*MaxBatch : 102*MaxBatch]
 	for f := 0; f < 12; f++ {
 		mlrt.DropoutMask(dropout2_mask[f*MaxBatch:][:n], rng, 0.2)
 	}
 
-	// dropout2 = dense2·dropout2_mask (cancer.ml:10)
+	// dropout2 = dense2·dropout2_mask (cancer.ml:11)
 	dropout2 := w.work[114*MaxBatch : 126*MaxBatch]
 	for f := 0; f < 12; f++ {
 		out := dropout2[f*MaxBatch:][:n]
@@ -467,21 +485,21 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// dense3_Wx = dense3_W·dropout2: [4] from [12] (cancer.ml:11)
+	// dense3_Wx = dense3_W·dropout2: [4] from [12] (cancer.ml:12)
 	dense3_Wx := w.work[126*MaxBatch : 130*MaxBatch]
 	kernels.GemmNN32(4, 12, n, m.Dense3W, dropout2, MaxBatch, dense3_Wx, MaxBatch, false)
 
-	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:11)
+	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:12)
 	dense3 := w.work[130*MaxBatch : 134*MaxBatch]
 	for f := 0; f < 4; f++ {
 		kernels.BiasTanh32(dense3[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
 	}
 
-	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:12)
+	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:13)
 	dense4_Wx := w.work[126*MaxBatch : 127*MaxBatch]
 	kernels.GemmNN32(1, 4, n, m.Dense4W, dense3, MaxBatch, dense4_Wx, MaxBatch, false)
 
-	// dense4_z = dense4_Wx + dense4_b (cancer.ml:12)
+	// dense4_z = dense4_Wx + dense4_b (cancer.ml:13)
 	dense4_z := w.work[127*MaxBatch : 128*MaxBatch]
 	{
 		const f = 0
@@ -493,18 +511,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// p = sigmoid(dense4_z) (cancer.ml:12)
+	// p = sigmoid(dense4_z) (cancer.ml:13)
 	p := w.work[128*MaxBatch : 129*MaxBatch]
 	{
 		const f = 0
 		kernels.BiasSigmoid32(p[f*MaxBatch:][:n], dense4_z[f*MaxBatch:], 0.0)
 	}
 
-	// target y: row-major rows to batch-major (cancer.ml:14)
+	// target y: row-major rows to batch-major (cancer.ml:15)
 	y := w.work[129*MaxBatch : 130*MaxBatch]
 	kernels.Transpose32(n, 1, yRows, NumTargets, y, MaxBatch)
 
-	// loss = mean of bce over the batch and its 1 elements (cancer.ml:15)
+	// loss = mean of bce over the batch and its 1 elements (cancer.ml:16)
 	var sum_loss float64
 	{
 		const f = 0
@@ -516,7 +534,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 	loss := T(sum_loss / float64(total))
 
-	// d_bce = 1/(n·1) (cancer.ml:15)
+	// d_bce = 1/(n·1) (cancer.ml:16)
 	d_bce := w.work[126*MaxBatch : 127*MaxBatch]
 	d_bce_each := 1.0 / T(total)
 	{
@@ -527,7 +545,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense4_z = y·-d_bce + p·d_bce (cancer.ml:15)
+	// d_dense4_z = y·-d_bce + p·d_bce (cancer.ml:16)
 	d_dense4_z := w.work[127*MaxBatch : 128*MaxBatch]
 	{
 		const f = 0
@@ -540,7 +558,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense4_b = Σ over the batch of d_dense4_z (cancer.ml:15)
+	// d_dense4_b = Σ over the batch of d_dense4_z (cancer.ml:16)
 	d_dense4_b := w.grads[928:929]
 	{
 		const f = 0
@@ -552,15 +570,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		d_dense4_b[f] = s
 	}
 
-	// d_dense4_W = Σ over the batch of d_dense4_z ⊗ dense3: [1, 4] (cancer.ml:12)
+	// d_dense4_W = Σ over the batch of d_dense4_z ⊗ dense3: [1, 4] (cancer.ml:13)
 	d_dense4_W := w.grads[924:928]
 	kernels.GemmNT32(1, 4, n, d_dense4_z, MaxBatch, dense3, MaxBatch, d_dense4_W, false)
 
-	// d_dense3 = dense4_Wᵀ·d_dense4_z: [4] from [1] (cancer.ml:12)
+	// d_dense3 = dense4_Wᵀ·d_dense4_z: [4] from [1] (cancer.ml:13)
 	d_dense3 := w.work[134*MaxBatch : 138*MaxBatch]
 	kernels.GemmTN32(1, 4, n, m.Dense4W, d_dense4_z, MaxBatch, d_dense3, MaxBatch, false)
 
-	// d_dense3_z = d_dense3·(1 - dense3·dense3) (cancer.ml:12)
+	// d_dense3_z = d_dense3·(1 - dense3·dense3) (cancer.ml:13)
 	d_dense3_z := w.work[138*MaxBatch : 142*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := d_dense3_z[f*MaxBatch:][:n]
@@ -571,7 +589,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense3_b = Σ over the batch of d_dense3_z (cancer.ml:12)
+	// d_dense3_b = Σ over the batch of d_dense3_z (cancer.ml:13)
 	d_dense3_b := w.grads[920:924]
 	for f := 0; f < 4; f++ {
 		r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
@@ -582,15 +600,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		d_dense3_b[f] = s
 	}
 
-	// d_dense3_W = Σ over the batch of d_dense3_z ⊗ dropout2: [4, 12] (cancer.ml:11)
+	// d_dense3_W = Σ over the batch of d_dense3_z ⊗ dropout2: [4, 12] (cancer.ml:12)
 	d_dense3_W := w.grads[872:920]
 	kernels.GemmNT32(4, 12, n, d_dense3_z, MaxBatch, dropout2, MaxBatch, d_dense3_W, false)
 
-	// d_dropout2 = dense3_Wᵀ·d_dense3_z: [12] from [4] (cancer.ml:11)
+	// d_dropout2 = dense3_Wᵀ·d_dense3_z: [12] from [4] (cancer.ml:12)
 	d_dropout2 := w.work[114*MaxBatch : 126*MaxBatch]
 	kernels.GemmTN32(4, 12, n, m.Dense3W, d_dense3_z, MaxBatch, d_dropout2, MaxBatch, false)
 
-	// d_dense2_z = dropout2_mask·d_dropout2·(1 - dense2·dense2) (cancer.ml:11)
+	// d_dense2_z = dropout2_mask·d_dropout2·(1 - dense2·dense2) (cancer.ml:12)
 	d_dense2_z := w.work[142*MaxBatch : 154*MaxBatch]
 	for f := 0; f < 12; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
@@ -602,7 +620,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense2_b = Σ over the batch of d_dense2_z (cancer.ml:11)
+	// d_dense2_b = Σ over the batch of d_dense2_z (cancer.ml:12)
 	d_dense2_b := w.grads[860:872]
 	for f := 0; f < 12; f++ {
 		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
@@ -613,15 +631,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		d_dense2_b[f] = s
 	}
 
-	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dropout1: [12, 20] (cancer.ml:9)
+	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dropout1: [12, 20] (cancer.ml:10)
 	d_dense2_W := w.grads[620:860]
 	kernels.GemmNT32(12, 20, n, d_dense2_z, MaxBatch, dropout1, MaxBatch, d_dense2_W, false)
 
-	// d_dropout1 = dense2_Wᵀ·d_dense2_z: [20] from [12] (cancer.ml:9)
+	// d_dropout1 = dense2_Wᵀ·d_dense2_z: [20] from [12] (cancer.ml:10)
 	d_dropout1 := w.work[70*MaxBatch : 90*MaxBatch]
 	kernels.GemmTN32(12, 20, n, m.Dense2W, d_dense2_z, MaxBatch, d_dropout1, MaxBatch, false)
 
-	// d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1) (cancer.ml:9)
+	// d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1) (cancer.ml:10)
 	d_dense1_z := w.work[154*MaxBatch : 174*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
@@ -633,7 +651,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_dense1_b = Σ over the batch of d_dense1_z (cancer.ml:9)
+	// d_dense1_b = Σ over the batch of d_dense1_z (cancer.ml:10)
 	d_dense1_b := w.grads[600:620]
 	for f := 0; f < 20; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
@@ -644,7 +662,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		d_dense1_b[f] = s
 	}
 
-	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [20, 30] (cancer.ml:7)
+	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [20, 30] (cancer.ml:8)
 	d_dense1_W := w.grads[0:600]
 	kernels.GemmNT32(20, 30, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
 	// The outputs, row-major.

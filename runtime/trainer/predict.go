@@ -95,3 +95,4 @@ func bitsOf[T mlrt.Float]() int {
 	}
 	return 64
 }
+

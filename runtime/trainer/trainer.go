@@ -84,6 +84,7 @@ type options struct {
 	seed      uint64
 	adam      int
 	lbfgs     int
+	epochs    int
 	lr        float64
 	every     int
 	timeLimit time.Duration
@@ -108,6 +109,14 @@ func Main[T mlrt.Float](p Problem[T]) {
 	}
 }
 
+// MainBatch runs RunBatch with the command line and exits non-zero on an error.
+func MainBatch[T mlrt.Float](p BatchProblem[T]) {
+	if err := RunBatch(p, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "mlc train: %v\n", err)
+		os.Exit(1)
+	}
+}
+
 // Flags lists the driver's flags and what they mean, for `mlc train -h`.
 func Flags() *flag.FlagSet {
 	fs, _ := newFlags(io.Discard)
@@ -122,6 +131,7 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs.IntVar(&o.adam, "adam", -1, "Adam (or SGD) steps of each such stage (-1: the .ml file's)")
 	fs.IntVar(&o.lbfgs, "lbfgs", -1, "L-BFGS iterations (-1: the .ml file's; 0: until converged)")
 	fs.Float64Var(&o.lr, "lr", 0, "Adam's learning rate (0: the .ml file's)")
+	fs.IntVar(&o.epochs, "epochs", 0, "epochs of a mini-batch model (0: the .ml file's)")
 	fs.DurationVar(&o.timeLimit, "time", 0, "a training time limit (0: none — the step budgets decide, so a run gives the same result on a loaded machine)")
 	fs.IntVar(&o.every, "every", 100, "record the loss and the error every this many steps")
 	fs.StringVar(&o.dir, "dir", ".", "the `directory` of the .ml file, where its CSV files are")
@@ -145,6 +155,9 @@ func Run[T mlrt.Float](p Problem[T], args []string, stdout, stderr io.Writer) er
 	}
 	if o.every < 1 {
 		return errors.New("-every must be at least 1")
+	}
+	if o.epochs != 0 {
+		return errors.New("-epochs is for mini-batch models; a model trained on point sets takes -adam and -lbfgs")
 	}
 	if o.out == "" {
 		o.out = filepath.Join(o.dir, strings.ToLower(p.Name)+"-out")

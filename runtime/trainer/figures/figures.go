@@ -358,3 +358,52 @@ func linspace(lo, hi float64, n int) []float64 {
 	}
 	return out
 }
+
+// DrawBatch draws a mini-batch run's curves into dir: NAME_training.png with the loss and each
+// metric per epoch, training and validation.
+func DrawBatch(dir string, r *trainer.BatchResult) ([]string, error) {
+	s := r.Summary
+	if len(s.History) == 0 {
+		return nil, nil
+	}
+	curves := func(title string, train func(e int) float64, val func(e int) (float64, bool), logY bool) (*plot.Plot, error) {
+		t := plots.Series{Name: "training"}
+		v := plots.Series{Name: "validation", Color: 2}
+		for i, e := range s.History {
+			t.X, t.Y = append(t.X, float64(e.Epoch)), append(t.Y, train(i))
+			if y, ok := val(i); ok {
+				v.X, v.Y = append(v.X, float64(e.Epoch)), append(v.Y, y)
+			}
+		}
+		series := []plots.Series{t}
+		if len(v.X) > 0 {
+			series = append(series, v)
+		}
+		return plots.Lines(title, "epoch", title, logY, series...)
+	}
+	hasVal := s.ValLoss != nil
+	lp, err := curves("loss", func(i int) float64 { return s.History[i].Loss },
+		func(i int) (float64, bool) { return s.History[i].ValLoss, hasVal }, true)
+	if err != nil {
+		return nil, err
+	}
+	ps := []*plot.Plot{lp}
+	var names []string
+	for n := range s.Metrics {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		mp, err := curves(n, func(i int) float64 { return s.History[i].Metrics[n] },
+			func(i int) (float64, bool) { v, ok := s.History[i].ValMetrics[n]; return v, ok }, false)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, mp)
+	}
+	path := filepath.Join(dir, strings.ToLower(r.Name)+"_training.png")
+	if err := plots.SaveRow(path, vg.Length(len(ps))*12*vg.Centimeter, 9*vg.Centimeter, ps...); err != nil {
+		return nil, err
+	}
+	return []string{path}, nil
+}

@@ -29,7 +29,6 @@ import (
 	mlrt "github.com/mlc-go/mlc/runtime"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 )
 
 // T is the element type of the model (dtype float32).
@@ -343,7 +342,7 @@ func MakePoints(rng *rand.Rand, dir string) (*Points, error) {
 	p.Walls.X = mlrt.AppendAs(p.Walls.X, cols[0])
 	p.Walls.T = mlrt.AppendAs(p.Walls.T, cols[1])
 	// data: csv("data.csv") (sources.ml:14)
-	cols, err = mlrt.ReadColumns(filepath.Join(dir, "data.csv"), []string{"x", "t", "u_obs"}, 3)
+	cols, err = mlrt.ReadColumns(mlrt.Beside(dir, "data.csv"), []string{"x", "t", "u_obs"}, 3)
 	if err != nil {
 		return nil, err
 	}
