@@ -95,4 +95,3 @@ func bitsOf[T mlrt.Float]() int {
 	}
 	return 64
 }
-

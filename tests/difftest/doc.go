@@ -8,7 +8,8 @@
 //     passes), to 1e-9;
 //   - against an independent reference written here from the generator's own
 //     description of the model (dense W·x + b, Keras conv1d padding, the losses, means over
-//     rows and point sets, periodic inputs as cos/sin features, coefficients (exp of the
+//     rows and point sets, periodic inputs as cos/sin features, features statements,
+//     coefficients (exp of the
 //     stored value for a positive one), output transforms, integer powers, input
 //     derivatives from fourth-order Taylor jets), to 1e-8 — this one catches lowering bugs
 //     the interpreter shares with the generated code;
@@ -27,8 +28,9 @@
 // half batch. Other constructs must be refused, at the line where they are written: a
 // derivative of order 5 (directly or through lets), a power whose exponent is not a
 // constant integer from -64 to 64, an output using a known value or a target, two loss
-// terms of one name, a param nothing uses, a periodic input that is not a scalar input
-// declared before.
+// terms of one name, a param nothing uses, a loss term of params alone, a periodic input
+// that is not a scalar input declared before, a features statement with a periodic one,
+// with a feature of something else than the inputs, or with a constant feature.
 //
 // Compiler bugs the tester found that are not fixed yet are listed in knownBugs
 // (genlang.go): the generator avoids their constructs unless -difftest.knownbugs is given.
