@@ -78,3 +78,14 @@ func (b *Builder) Loss(e Expr, outside string) {
 
 // Binary marks a target whose values must lie in [0, 1].
 func (b *Builder) Binary(name string) { b.g.m.Binary[name] = true }
+
+// Refuse marks the model as carrying kind, a construct mlc must refuse at the line of the
+// last occurrence of at in the source.
+func (b *Builder) Refuse(kind, at string) {
+	b.g.m.Outside, b.g.m.MustRefuse, b.g.m.RefuseAt = kind, true, at
+}
+
+// Features gives the model a features statement of exprs, size values per row in all.
+func (b *Builder) Features(size int, exprs ...Expr) {
+	b.g.m.FeatureExprs, b.g.m.FeatureSize = exprs, size
+}

@@ -9,16 +9,16 @@
 //   - against an independent reference written here from the generator's own
 //     description of the model (dense W·x + b, Keras conv1d padding, the losses, means over
 //     rows and point sets, periodic inputs as cos/sin features, features statements,
-//     coefficients (exp of the
-//     stored value for a positive one), output transforms, integer powers, input
-//     derivatives from fourth-order Taylor jets), to 1e-8 — this one catches lowering bugs
-//     the interpreter shares with the generated code;
+//     coefficients (exp of the stored value for a positive one), output transforms,
+//     integer powers, input derivatives from fourth-order Taylor jets), to 1e-8 — this one
+//     catches lowering bugs the interpreter shares with the generated code;
 //   - against itself: Predict of all rows vs one row at a time, a split batch (n ≥ 64,
 //     two workers) vs its unsplit halves, every point given twice vs once; and the
 //     interpreter's gradient against central finite differences of its loss (every
 //     coefficient among the parameters tried);
 //   - the API: CoefficientNames and Coefficients (after Init, and after the parameters were
-//     set), and TermNames, where a term written `EXPR as NAME` must be reported as NAME.
+//     set), OutputNames, and TermNames, where a term written `EXPR as NAME` must be
+//     reported as NAME.
 //
 // A model carrying a construct outside the language (a set difference, a mean inside a
 // residual or nested in a mean, a mini-batch loss nonlinear in its means) must either be

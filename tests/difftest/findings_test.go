@@ -193,6 +193,34 @@ func findings() []finding {
 				b.Set("in")
 				b.Loss(Bin{'+', SetMean{[]string{"bd"}, false, Sq{u}}, Named{SetMean{[]string{"in"}, false, Sq{D{u, []string{"x"}}}}, "bd"}}, "")
 			})},
+		{"difftest: an output using a target was drawn after an output of a series, which mlc refuses first, a line earlier, for its shape",
+			Build("SeriesOutputTarget", 4, func(b *Builder) {
+				b.Input(Tensor{"s", []int{6, 1}})
+				b.Layer(Layer{Kind: "conv1d", Units: 2, Kernel: 1, Stride: 1, Act: "sigmoid", Out: "u"})
+				b.Target(Tensor{"y", []int{6, 2}})
+				b.Output("w", Bin{'-', u, Ref{"y"}}, 12)
+				b.Loss(LossFn{"mse", Ref{"u"}, Ref{"y"}}, "")
+				b.Refuse("output using a known value", "output w =")
+			})},
+		{"difftest: features and periodic drew a second periodic statement for one input, which mlc refuses first, a line earlier",
+			Build("FeaturesPeriodic", 4, func(b *Builder) {
+				b.Input(x1)
+				b.Periodic("x", Num{0}, Num{1}, 0)
+				b.Features(1, Fn{"cos", Ref{"x"}})
+				b.Layer(dense1(1, "tanh", "u"))
+				b.Set("bd")
+				b.Loss(SetMean{[]string{"bd"}, false, Sq{u}}, "")
+				b.Refuse("features and periodic", "features ")
+			})},
+		{"difftest: a param weighted a term of constants (nu * mean(0.5)), a term of params alone, which mlc refuses as the language says",
+			Build("ParamsAlone", 4, func(b *Builder) {
+				b.Input(Tensor{"x", []int{2}})
+				b.Layer(dense1(1, "linear", "u"))
+				b.Target(Tensor{"y", []int{1}})
+				b.Param("nu", Neg{Num{0.5}}, false)
+				b.Loss(Bin{'+', mse, Bin{'*', Ref{"nu"}, Mean{Num{0.5}}}}, "")
+				b.Refuse("a term of params alone", "nu * mean(0.5)")
+			})},
 		{"a loss nonlinear in its means on a split batch",
 			Build("LogMSE", 64, func(b *Builder) {
 				b.Input(Tensor{"x", []int{2}})
