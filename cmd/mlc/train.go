@@ -202,7 +202,8 @@ func driver(m *ir.Model, path string, code []byte, stderr io.Writer) (string, er
 		}
 	}
 	fmt.Fprintf(stderr, "mlc train: building the training program of %s (once; kept in %s)\n", path, dir)
-	build := exec.Command("go", "build", "-o", "train.tmp", ".")
+	tmp := fmt.Sprintf("train.tmp%d", os.Getpid()) // two runs building at once do not share it
+	build := exec.Command("go", "build", "-o", tmp, ".")
 	build.Dir = dir
 	build.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
 	var out bytes.Buffer
@@ -210,7 +211,7 @@ func driver(m *ir.Model, path string, code []byte, stderr io.Writer) (string, er
 	if err := build.Run(); err != nil {
 		return "", fmt.Errorf("building the training program in %s: %v\n%s", dir, err, out.String())
 	}
-	if err := os.Rename(filepath.Join(dir, "train.tmp"), bin); err != nil {
+	if err := os.Rename(filepath.Join(dir, tmp), bin); err != nil {
 		return "", err
 	}
 	return bin, nil
