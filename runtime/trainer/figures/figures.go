@@ -274,10 +274,13 @@ func predictGrid(r *trainer.Result, k, h int, hs, vs []float64) []float64 {
 	return r.Predict(cols)[k]
 }
 
-// signedScale is Diverging for a field of both signs, else Linear.
+// signedScale is Diverging for a field of both signs, else Linear: a field that only dips
+// below zero by a few percent of its size (a network's small error near a zero boundary
+// value) reads better on the sequential map.
 func signedScale(z []float64) plots.Scale {
 	lo, hi := extent(z)
-	if lo < 0 && hi > 0 {
+	size := math.Max(-lo, hi)
+	if lo < -0.05*size && hi > 0.05*size {
 		return plots.Diverging
 	}
 	return plots.Linear
