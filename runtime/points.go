@@ -33,7 +33,8 @@ func (a GridAxis) values() []float64 {
 	return sample.Linspace(a.Lo, a.Hi, a.N)
 }
 
-// GridColumns returns the points of the grid over axes, the first axis varying fastest.
+// GridColumns returns the points of the grid over axes, the last axis varying fastest (as a
+// table is read, row by row): grid(x, t) lists every t for the first x, then for the next.
 func GridColumns(axes ...GridAxis) [][]float64 {
 	vals := make([][]float64, len(axes))
 	n := 1
@@ -47,7 +48,8 @@ func GridColumns(axes ...GridAxis) [][]float64 {
 	}
 	for p := range n {
 		q := p
-		for i, v := range vals {
+		for i := len(vals) - 1; i >= 0; i-- {
+			v := vals[i]
 			cols[i][p] = v[q%len(v)]
 			q /= len(v)
 		}

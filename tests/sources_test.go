@@ -8,7 +8,7 @@ import (
 	"github.com/mlc-go/mlc/tests/models/sources"
 )
 
-// TestMakePoints checks the point sets tests/models/sources declares: grid order (the first
+// TestMakePoints checks the point sets tests/models/sources declares: grid order (the last
 // coordinate fastest), fixed and listed coordinates, a sample's box, a CSV file's columns by
 // header name and its first rows, and known values from their closed forms.
 func TestMakePoints(t *testing.T) {
@@ -30,8 +30,8 @@ func TestMakePoints(t *testing.T) {
 	if len(w.X) != 6+4 {
 		t.Fatalf("walls has %d points, want 6 from the grid and 4 sampled", len(w.X))
 	}
-	wantX := []float32{-1, 1, -1, 1, -1, 1}
-	wantT := []float32{0, 0, 0.5, 0.5, 1, 1}
+	wantX := []float32{-1, -1, -1, 1, 1, 1}
+	wantT := []float32{0, 0.5, 1, 0, 0.5, 1}
 	for i := range 6 {
 		if w.X[i] != wantX[i] || w.T[i] != wantT[i] {
 			t.Errorf("wall grid point %d = (%v, %v), want (%v, %v)", i, w.X[i], w.T[i], wantX[i], wantT[i])
