@@ -253,29 +253,17 @@ type findingCase struct {
 	c *Case
 }
 
-// runFindings builds, runs and judges fs, each in its dtype.
+// runFindings builds, runs and judges fs, each in its dtype, in one round.
 func runFindings(t *testing.T, fs []finding) []findingCase {
 	t.Helper()
-	goBin, root := goAndRoot(t)
+	var models []*Model
+	for _, f := range fs {
+		f.model.BuildDType = f.dtype
+		models = append(models, f.model)
+	}
 	var out []findingCase
-	for _, dtype := range []string{"", "float32"} {
-		var models []*Model
-		var these []finding
-		for _, f := range fs {
-			if f.dtype == dtype {
-				models, these = append(models, f.model), append(these, f)
-			}
-		}
-		if len(models) == 0 {
-			continue
-		}
-		cases, err := RunModels(Config{Seed: 1, Root: root, GoBin: goBin, Dir: t.TempDir(), DType: dtype}, models)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, c := range cases {
-			out = append(out, findingCase{these[i], c})
-		}
+	for i, c := range runFixed(t, models) {
+		out = append(out, findingCase{fs[i], c})
 	}
 	return out
 }

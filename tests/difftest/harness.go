@@ -81,12 +81,16 @@ func RunModels(cfg Config, models []*Model) ([]*Case, error) {
 	var cases, built []*Case
 	for i, m := range models {
 		c := &Case{Index: i, Pkg: fmt.Sprintf("m%d", i), M: m, tol: tol64}
-		if cfg.DType == "float32" {
+		dtype := cfg.DType
+		if m.BuildDType != "" {
+			dtype = m.BuildDType
+		}
+		if dtype == "float32" {
 			c.tol = tol32
 		}
 		cases = append(cases, c)
-		if c.compile(cfg.Dir, cfg.DType) {
-			c.Req = makeRequest(c.M, rand.New(rand.NewPCG(cfg.Seed^0x5eed, uint64(cfg.Round*len(models)+i))), cfg.DType == "float32")
+		if c.compile(cfg.Dir, dtype) {
+			c.Req = makeRequest(c.M, rand.New(rand.NewPCG(cfg.Seed^0x5eed, uint64(cfg.Round*len(models)+i))), dtype == "float32")
 			built = append(built, c)
 		}
 	}

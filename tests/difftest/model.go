@@ -53,6 +53,9 @@ type Model struct {
 	// batch is the row-weighted average of the losses of its parts.
 	LinearLoss bool
 
+	// BuildDType, when set, is the dtype this model is built with whatever the round's.
+	BuildDType string
+
 	Features map[string]bool
 	Source   string
 }
