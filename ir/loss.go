@@ -23,27 +23,7 @@ type lossLowerer struct {
 // terms splits the loss at its top-level + and - into named summands: a term is named after
 // the one residual it uses, else after the point sets it averages over, else termN.
 func (e *lossLowerer) terms(x dsl.Expr, loss *Node) ([]*Node, []string) {
-	var parts []dsl.Expr
-	var signs []bool
-	var split func(x dsl.Expr, neg bool)
-	split = func(x dsl.Expr, neg bool) {
-		if p, ok := x.(*dsl.Paren); ok {
-			x = p.X
-		}
-		if _, ok := x.(*dsl.Named); ok {
-			parts = append(parts, x)
-			signs = append(signs, neg)
-			return
-		}
-		if b, ok := x.(*dsl.Binary); ok && (b.Op == "+" || b.Op == "-") {
-			split(b.X, neg)
-			split(b.Y, neg != (b.Op == "-"))
-			return
-		}
-		parts = append(parts, x)
-		signs = append(signs, neg)
-	}
-	split(x, false)
+	parts, signs := splitTerms(x)
 	if len(parts) == 1 {
 		name := e.termName(x)
 		if name == "" {
@@ -83,6 +63,31 @@ func (e *lossLowerer) terms(x dsl.Expr, loss *Node) ([]*Node, []string) {
 		n.Name = "loss_" + name
 	}
 	return out, names
+}
+
+// splitTerms splits a loss at its top-level + and - into its terms, with whether each is
+// subtracted.
+func splitTerms(x dsl.Expr) (parts []dsl.Expr, signs []bool) {
+	var split func(x dsl.Expr, neg bool)
+	split = func(x dsl.Expr, neg bool) {
+		if p, ok := x.(*dsl.Paren); ok {
+			x = p.X
+		}
+		if _, ok := x.(*dsl.Named); ok {
+			parts = append(parts, x)
+			signs = append(signs, neg)
+			return
+		}
+		if b, ok := x.(*dsl.Binary); ok && (b.Op == "+" || b.Op == "-") {
+			split(b.X, neg)
+			split(b.Y, neg != (b.Op == "-"))
+			return
+		}
+		parts = append(parts, x)
+		signs = append(signs, neg)
+	}
+	split(x, false)
+	return parts, signs
 }
 
 func (e *lossLowerer) termName(x dsl.Expr) string {

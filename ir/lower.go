@@ -569,7 +569,7 @@ func (l *lowerer) buildPass(training bool) *Pass {
 		l.errorf(l.loss.Expr.ExprPos(), "the loss must be a scalar, found %s per sample; reduce it with mean(...)", shapeStr(loss))
 		return nil
 	}
-	if !l.meansAreSums(g, loss) {
+	if !l.meansAreSums(le, loss) {
 		return nil
 	}
 	loss.Name = "loss"

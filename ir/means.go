@@ -55,7 +55,8 @@ func setNames(x dsl.Expr) []string {
 // a batch, the tiles of a point set) and add the parts: the loss is a weighted sum of means,
 // and no mean is used per sample (inside a residual, or inside another mean), where each
 // part would see the mean of its own rows only.
-func (l *lowerer) meansAreSums(g *Graph, loss *Node) bool {
+func (l *lowerer) meansAreSums(e *lossLowerer, loss *Node) bool {
+	g := e.g
 	meanIn := make([]*Node, len(g.Nodes)) // a mean that node i depends on
 	for _, n := range g.Nodes {
 		for _, a := range n.Args {
@@ -81,6 +82,15 @@ func (l *lowerer) meansAreSums(g *Graph, loss *Node) bool {
 			pos = l.loss.Expr.ExprPos()
 		}
 		if !hasMean[bad.ID] {
+			// Nodes are shared, so bad's own position may be another use of it (k^2 inside a
+			// valid mean): the term written without a mean is where to point.
+			parts, _ := splitTerms(l.loss.Expr)
+			for _, p := range parts {
+				if n, ok := e.expr(p); ok && !hasMean[n.ID] && n.Op != OpConst {
+					pos = p.ExprPos()
+					break
+				}
+			}
 			l.errorf(pos, "this term of the loss averages nothing over the points (it depends on params alone), so a sum part by part over the rows would count it once per part; "+
 				"write it as a mean over a point set, as in mean(S, k^2)")
 			return false

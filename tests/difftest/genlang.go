@@ -14,10 +14,7 @@ import (
 // GenOptions.KnownBugs is set (-difftest.knownbugs), so that the default run stays a
 // test of everything else; a model that uses one anyway has the feature "known bug: …".
 // Remove an entry once its bug is fixed.
-var knownBugs = map[string]string{
-	"refused at a shared subexpression": "a loss term of params alone (0.1 * k^2) is refused at the first " +
-		"place its subexpression is written (the k^2 of an earlier, valid term mean(k^2 * u)), not at the term",
-}
+var knownBugs = map[string]string{}
 
 // may reports whether the generator may use the construct named bug: it is not a known
 // bug, or known bugs are wanted. A use is recorded in the coverage table.
