@@ -266,6 +266,9 @@ func newFitter[T Float](m FullBatch[T], cfg *FitConfig) *fitter[T] {
 		last:  math.NaN(),
 		coefs: newCoefReader(m),
 	}
+	if f.p != nil && cfg.Observe != nil {
+		f.p.hist = f.h // the errors Observe records end the progress lines
+	}
 	if c := f.coefs; c != nil {
 		f.h.CoefficientNames = c.names
 		f.cslab = termStore{width: len(c.names), slab: make([]float64, est*len(c.names))}

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"math"
+	"sort"
 	"strconv"
 	"time"
 )
@@ -80,6 +81,23 @@ func (p *progress) appendFit(b []byte, opt string, k, steps int, loss float64, n
 		b = append(b, n...)
 		b = append(b, ' ')
 		b = strconv.AppendFloat(b, terms[i], 'e', 1, 64)
+	}
+	if h := p.hist; h != nil && len(h.Records) > 0 {
+		if extra := h.Records[len(h.Records)-1].Extra; len(extra) > 0 {
+			if len(p.extraKeys) != len(extra) {
+				p.extraKeys = p.extraKeys[:0]
+				for k := range extra {
+					p.extraKeys = append(p.extraKeys, k)
+				}
+				sort.Strings(p.extraKeys)
+			}
+			for _, k := range p.extraKeys {
+				b = append(b, "  "...)
+				b = append(b, k...)
+				b = append(b, ' ')
+				b = strconv.AppendFloat(b, extra[k], 'e', 2, 64)
+			}
+		}
 	}
 	if c := p.coefs; c != nil {
 		c.vals = c.m.Coefficients(c.vals[:0])

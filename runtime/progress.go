@@ -21,6 +21,10 @@ type progress struct {
 	drawn  time.Time // last redraw, to throttle it
 	// coefs, when set, reports a model's trainable coefficients after the loss terms.
 	coefs *coefReader
+	// hist, when set, is the fit whose last record's Extra values (the error against a
+	// reference, set by Observe) end each line; extraKeys are their names, sorted once.
+	hist      *FitHistory
+	extraKeys []string
 }
 
 // barEvery throttles the bar: a small model runs thousands of batches a second, and a
