@@ -5,10 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	mlrt "github.com/mlc-go/mlc/runtime"
@@ -64,18 +61,12 @@ type BatchResult struct {
 func RunBatch[T mlrt.Float](p BatchProblem[T], args []string, stdout, stderr io.Writer) error {
 	m := p.Model
 	defer m.Close()
-	fs, o := newFlags(stderr)
-	if err := fs.Parse(args); err != nil {
+	o, err := parseFlags(args, stderr, p.Name)
+	if err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if o.adam >= 0 || o.lbfgs >= 0 {
 		return errors.New("-adam and -lbfgs are for models trained on point sets; a mini-batch model takes -epochs")
-	}
-	if o.out == "" {
-		o.out = filepath.Join(o.dir, strings.ToLower(p.Name)+"-out")
 	}
 	train, test, err := p.Data(o.dir)
 	if err != nil {
@@ -136,28 +127,11 @@ func RunBatch[T mlrt.Float](p BatchProblem[T], args []string, stdout, stderr io.
 }
 
 func writeBatch[T mlrt.Float](p BatchProblem[T], o *options, s *BatchSummary) error {
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
-		return err
-	}
-	weights := filepath.Join(o.out, strings.ToLower(p.Name)+".weights")
-	if err := mlrt.SaveWeights(weights, p.Name, p.Model.Params()); err != nil {
-		return err
-	}
-	s.Files = append(s.Files, weights)
+	var figures func() ([]string, error)
 	if p.Figures != nil {
-		pngs, err := p.Figures(o.out, &BatchResult{Name: p.Name, Summary: s})
-		if err != nil {
-			return err
-		}
-		s.Files = append(s.Files, pngs...)
+		figures = func() ([]string, error) { return p.Figures(o.out, &BatchResult{Name: p.Name, Summary: s}) }
 	}
-	path := filepath.Join(o.out, "summary.json")
-	s.Files = append(s.Files, path)
-	b, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
+	return writeRun(o.out, p.Name, p.Model.Params(), s, &s.Files, figures)
 }
 
 func reportBatch(w io.Writer, source string, s *BatchSummary) {

@@ -11,24 +11,34 @@ import (
 
 // write saves the weights, summary.json and the plots into o.out, and lists them in s.Files.
 func write[T mlrt.Float](p Problem[T], o *options, s *Summary, ev *evaluator[T]) error {
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
-		return err
-	}
-	weights := filepath.Join(o.out, strings.ToLower(p.Name)+".weights")
-	if err := mlrt.SaveWeights(weights, p.Name, p.Model.Params()); err != nil {
-		return err
-	}
-	s.Files = append(s.Files, weights)
+	var figures func() ([]string, error)
 	if p.Figures != nil {
-		pngs, err := p.Figures(o.out, result(p, s, ev))
+		figures = func() ([]string, error) { return p.Figures(o.out, result(p, s, ev)) }
+	}
+	return writeRun(o.out, p.Name, p.Model.Params(), s, &s.Files, figures)
+}
+
+// writeRun writes a run's files into dir: NAME.weights, the plots figures draws (when not
+// nil) and summary.json (sum, once files lists them all).
+func writeRun[T mlrt.Float](dir, name string, params []T, sum any, files *[]string, figures func() ([]string, error)) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	weights := filepath.Join(dir, strings.ToLower(name)+".weights")
+	if err := mlrt.SaveWeights(weights, name, params); err != nil {
+		return err
+	}
+	*files = append(*files, weights)
+	if figures != nil {
+		pngs, err := figures()
 		if err != nil {
 			return err
 		}
-		s.Files = append(s.Files, pngs...)
+		*files = append(*files, pngs...)
 	}
-	path := filepath.Join(o.out, "summary.json")
-	s.Files = append(s.Files, path)
-	b, err := json.MarshalIndent(s, "", "  ")
+	path := filepath.Join(dir, "summary.json")
+	*files = append(*files, path)
+	b, err := json.MarshalIndent(sum, "", "  ")
 	if err != nil {
 		return err
 	}

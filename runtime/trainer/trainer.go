@@ -142,25 +142,35 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	return fs, &o
 }
 
+// parseFlags reads the driver's flags; the output directory defaults to NAME-out beside the
+// .ml file.
+func parseFlags(args []string, stderr io.Writer, name string) (*options, error) {
+	fs, o := newFlags(stderr)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if o.every < 1 {
+		return nil, errors.New("-every must be at least 1")
+	}
+	if o.out == "" {
+		o.out = filepath.Join(o.dir, strings.ToLower(name)+"-out")
+	}
+	return o, nil
+}
+
 // Run trains p: the flags in args, the points, the fit, the files and the summary.
 func Run[T mlrt.Float](p Problem[T], args []string, stdout, stderr io.Writer) error {
 	m := p.Model
 	defer m.Close()
-	fs, o := newFlags(stderr)
-	if err := fs.Parse(args); err != nil {
+	o, err := parseFlags(args, stderr, p.Name)
+	if err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if o.every < 1 {
-		return errors.New("-every must be at least 1")
 	}
 	if o.epochs != 0 {
 		return errors.New("-epochs is for mini-batch models; a model trained on point sets takes -adam and -lbfgs")
-	}
-	if o.out == "" {
-		o.out = filepath.Join(o.dir, strings.ToLower(p.Name)+"-out")
 	}
 	m.Init(mlrt.NewRNG(o.seed))
 	if err := p.SetPoints(rand.New(rand.NewPCG(o.seed, 0x9e3779b97f4a7c15)), o.dir); err != nil {
