@@ -246,7 +246,7 @@ func init() {
 	for _, n := range strings.Fields(`b batches c dst dstRows f grads i j k l m mask minSplit n o out p params pred
 		predDst predIn predRows r0 rng row rowWork rows s scratch setHi setLo sums termNames tiles total v w
 		work worker x xRows y yRows T MaxBatch PredictBatch NumInputs NumOutputs NumTargets NumParams NumSets
-		NumTerms NumWorkers Model New Points cols dir err refs want MakePoints References PredictColumns MakeData Standardize train test`) {
+		NumTerms NumWorkers Model New Points cols dir err refs want MakePoints References PredictColumns MakeData Standardize train test Domain`) {
 		generatedNames[n] = true
 	}
 }

@@ -41,6 +41,18 @@ func (e *emitter) problem() {
 		e.makePoints()
 	}
 	e.references()
+	var box []jen.Code
+	for _, b := range m.Domain {
+		box = append(box, jen.Values(lit(b[0]), lit(b[1])))
+	}
+	f.Comment("Domain is the box the point sets' grids and samples span, [lo, hi] per input (nil when")
+	f.Comment("their points come only from files).")
+	if box == nil {
+		f.Var().Id("Domain").Index().Index(jen.Lit(2)).Float64()
+	} else {
+		f.Var().Id("Domain").Op("=").Index().Index(jen.Lit(2)).Float64().Values(box...)
+	}
+	f.Line()
 }
 
 func (e *emitter) makePoints() {
@@ -94,7 +106,11 @@ func (e *emitter) makePoints() {
 				return jen.Float64().Call(set().Dot(GoName(in)).Index(jen.Id("i")))
 			})
 			loop := append(decl, set().Dot(GoName(v.Name)).Op("=").Append(set().Dot(GoName(v.Name)), jen.Id("T").Call(e.closedForm(v.Expr, vars))))
-			body = append(body, jen.For(jen.Id("i").Op(":=").Range().Add(set().Dot(GoName(m.Inputs[0].Name)))).Block(loop...))
+			rows := jen.Id("i").Op(":=").Range().Add(set().Dot(GoName(m.Inputs[0].Name)))
+			if len(decl) == 0 { // a constant: the same at every point
+				rows = jen.Range().Add(set().Dot(GoName(m.Inputs[0].Name)))
+			}
+			body = append(body, jen.For(rows).Block(loop...))
 		}
 	}
 	body = append(body, jen.Return(jen.Id("p"), jen.Nil()))

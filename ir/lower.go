@@ -105,12 +105,25 @@ func (l *lowerer) errorf(pos dsl.Pos, format string, args ...any) {
 
 func (l *lowerer) declare(id *dsl.Ident, b *binding) bool {
 	if old, ok := l.scope[id.Name]; ok {
-		l.errorf(id.Pos, "%s is already declared as %s at %d:%d", id.Name, old.kind, old.pos.Line, old.pos.Col)
+		if before(id.Pos, old.pos) {
+			// Layer outputs are declared after the statements are read: the one written
+			// later in the file is the second declaration.
+			l.errorf(old.pos, "%s is already declared as %s at %d:%d", id.Name, b.kind, id.Pos.Line, id.Pos.Col)
+		} else {
+			l.errorf(id.Pos, "%s is already declared as %s at %d:%d", id.Name, old.kind, old.pos.Line, old.pos.Col)
+		}
+		return false
+	}
+	if id.Name == "pi" && b.kind != "input" {
+		l.errorf(id.Pos, "pi is predefined (3.14159…); choose another name")
 		return false
 	}
 	l.scope[id.Name] = b
 	return true
 }
+
+// before reports whether a comes before b in the file.
+func before(a, b dsl.Pos) bool { return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col }
 
 func (l *lowerer) run() {
 	var modelPos, trainPos dsl.Pos
@@ -275,6 +288,7 @@ func (l *lowerer) run() {
 	if len(l.m.OutputNames) == 0 {
 		l.m.OutputNames = []string{l.m.Output.Name}
 	}
+	l.m.Domain = l.domain()
 	l.references(l.refs)
 	l.m.Train = l.buildPass(true)
 	if l.m.Train != nil && l.m.Train.Loss != nil {

@@ -47,6 +47,9 @@ type Model struct {
 	References []*Reference
 	// Data are the data statements of a mini-batch model: where its rows come from.
 	Data []*DataSet
+	// Domain is the box the point sets' grids and samples span, [lo, hi] per input (nil
+	// without any): where plots show a field that has no reference.
+	Domain [][2]float64
 	// ConstValues are the values of the model's named constants (const statements), which
 	// closed forms (known values, references) use.
 	ConstValues map[string]float64
@@ -136,6 +139,7 @@ type Settings struct {
 	Epochs          int
 	Batch           int
 	BatchGiven      bool // the train statement set the batch
+	EpochsGiven     bool // the train statement set the epochs
 	ValidationSplit float64
 	Shuffle         bool
 	Seed            uint64

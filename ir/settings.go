@@ -136,7 +136,7 @@ func (l *lowerer) settings(s *dsl.TrainStmt) {
 			l.errorf(a.Name.Pos, "write stop_when(rel_change < X, patience = N)")
 		case "epochs":
 			if v, ok := l.intExpr(a.Value, "a number of epochs"); ok {
-				st.Epochs = v
+				st.Epochs, st.EpochsGiven = v, true
 			}
 		case "batch", "batch_size":
 			if v, ok := l.intExpr(a.Value, "a batch size"); ok {

@@ -403,36 +403,53 @@ func (l *lowerer) references(stmts []*dsl.ReferenceStmt) {
 }
 
 // defaultGrid is where a closed-form reference is evaluated when no `on` says: a grid over
-// the box the point sets' grids and samples span, 101 points a side for up to two inputs,
-// 21 for three.
+// the box the point sets' grids and samples span (Domain), 1001 points for one input, 101 a
+// side for two, 21 for three.
 func (l *lowerer) defaultGrid(pos dsl.Pos) *Source {
 	n := map[int]int{1: 1001, 2: 101, 3: 21}[len(l.m.Inputs)]
 	if n == 0 {
 		l.errorf(pos, "with %d inputs, say where to evaluate the reference: reference u = ... on sample(N, ...)", len(l.m.Inputs))
 		return nil
 	}
+	box := l.domain()
 	src := &Source{Kind: "grid", Pos: pos}
 	for i, in := range l.m.Inputs {
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for _, ps := range l.m.PointSets {
-			for _, s := range ps.Sources {
-				if s.Kind == "csv" {
-					continue
-				}
-				c := s.Coords[i]
-				lo, hi = math.Min(lo, c.Lo), math.Max(hi, c.Hi)
-				for _, v := range c.Values {
-					lo, hi = math.Min(lo, v), math.Max(hi, v)
-				}
-			}
-		}
-		if !(hi > lo) {
+		if box == nil || !(box[i][1] > box[i][0]) {
 			l.errorf(pos, "the point sets do not span an interval of %s: say where to evaluate the reference, as in reference u = ... on grid(%s in [0, 1] : 101, ...)", in.Name, in.Name)
 			return nil
 		}
-		src.Coords = append(src.Coords, SourceCoord{Name: in.Name, Lo: lo, Hi: hi, N: n})
+		src.Coords = append(src.Coords, SourceCoord{Name: in.Name, Lo: box[i][0], Hi: box[i][1], N: n})
 	}
 	return src
+}
+
+// domain is the box the point sets' grids and samples span, [lo, hi] per input; nil when
+// they have none (points only from CSV files, or from Go).
+func (l *lowerer) domain() [][2]float64 {
+	box := make([][2]float64, len(l.m.Inputs))
+	for i := range box {
+		box[i] = [2]float64{math.Inf(1), math.Inf(-1)}
+	}
+	any := false
+	for _, ps := range l.m.PointSets {
+		for _, s := range ps.Sources {
+			if s.Kind == "csv" {
+				continue
+			}
+			any = true
+			for i, c := range s.Coords {
+				lo, hi := c.Lo, c.Hi
+				for _, v := range c.Values {
+					lo, hi = math.Min(lo, v), math.Max(hi, v)
+				}
+				box[i] = [2]float64{math.Min(box[i][0], lo), math.Max(box[i][1], hi)}
+			}
+		}
+	}
+	if !any {
+		return nil
+	}
+	return box
 }
 
 func sortedStrings(s []string) []string {

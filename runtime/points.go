@@ -117,10 +117,14 @@ func ReadColumns(path string, names []string, rows int) ([][]float64, error) {
 	}
 	defer f.Close()
 	cr := csv.NewReader(f)
+	cr.FieldsPerRecord = -1 // a short row is reported below, with what it lacks
 	cr.ReuseRecord = true
 	cr.TrimLeadingSpace = true
 	r := NewCSVRecords(cr, path)
 	head, err := r.Read()
+	if len(head) > 0 {
+		head[0] = strings.TrimPrefix(head[0], "\ufeff") // the byte order mark spreadsheets write
+	}
 	if err == io.EOF {
 		return nil, fmt.Errorf("%s: empty file: expected a header with columns %s", path, strings.Join(names, ", "))
 	}
@@ -153,7 +157,7 @@ func ReadColumns(path string, names []string, rows int) ([][]float64, error) {
 		}
 		for i, j := range at {
 			if j >= len(rec) {
-				return nil, r.Errorf("%d fields, no %s (column %d)", len(rec), names[i], j+1)
+				return nil, r.Errorf("%d fields, but %s is field %d of the header", len(rec), names[i], j+1)
 			}
 			v, err := strconv.ParseFloat(strings.TrimSpace(rec[j]), 64)
 			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
@@ -221,6 +225,9 @@ func ReadTable[T Float](path string, skip, rowLo, rowHi int, inputs, targets []C
 		}
 		if err != nil {
 			return nil, err
+		}
+		if row == -skip && len(rec) > 0 {
+			rec[0] = strings.TrimPrefix(rec[0], "\ufeff") // a byte order mark
 		}
 		if row < rowLo {
 			continue

@@ -41,6 +41,15 @@ Writes NAME.weights, summary.json and plots into -out.
 Flags:
 `
 
+const predictUsage = `Usage: mlc predict -weights FILE -csv POINTS.csv model.ml
+
+Evaluates a model trained by mlc train at the points of a CSV file (a column per input, found
+by its header name) and writes the inputs and the outputs as CSV to standard output. The
+weights must come from this model: another network's are refused.
+
+Flags:
+`
+
 // runTrain is `mlc train` and `mlc predict`.
 func runTrain(cmd string, args []string, stdout, stderr io.Writer) int {
 	fset := trainer.Flags()
@@ -49,7 +58,11 @@ func runTrain(cmd string, args []string, stdout, stderr io.Writer) int {
 	}
 	fset.SetOutput(stderr)
 	fset.Usage = func() {
-		fmt.Fprint(stderr, trainUsage)
+		if cmd == "predict" {
+			fmt.Fprint(stderr, predictUsage)
+		} else {
+			fmt.Fprint(stderr, trainUsage)
+		}
 		fset.PrintDefaults()
 	}
 	// The flags are the driver's; they are checked here and passed on as given, except
@@ -146,7 +159,27 @@ func trainable(m *ir.Model) string {
 				return ""
 			}
 		}
-		return fmt.Sprintf("%s: mlc train needs the rows a mini-batch model trains on: write data train = csv(\"file.csv\", x = 0:30, y = 30)", m.Source)
+		var cols []string
+		at := 0
+		for _, t := range append(append([]*ir.Tensor(nil), m.Inputs...), m.Targets...) {
+			if t.Size() == 1 {
+				cols = append(cols, fmt.Sprintf("%s = %d", t.Name, at))
+			} else {
+				cols = append(cols, fmt.Sprintf("%s = %d:%d", t.Name, at, at+t.Size()))
+			}
+			at += t.Size()
+		}
+		return fmt.Sprintf("%s: mlc train needs the rows a mini-batch model trains on: write data train = csv(\"file.csv\", skip = 1, %s) (columns from 0; skip the header line)", m.Source, strings.Join(cols, ", "))
+	}
+	for _, o := range m.Optimizers {
+		if o.Name != "lbfgs" && o.Args["steps"] == 0 && !m.Settings.EpochsGiven {
+			pos := o.Pos
+			if pos.Line == 0 { // no optimizer statement: the default adam
+				pos = m.NamePos
+			}
+			return fmt.Sprintf("%s:%d:%d: %s has no step budget: write optimizer %s(lr = %g, steps = 2000), or train epochs = N",
+				m.Source, pos.Line, pos.Col, o.Name, o.Name, o.Args["lr"])
+		}
 	}
 	for _, ps := range m.PointSets {
 		if len(ps.Sources) == 0 {
@@ -201,7 +234,7 @@ func driver(m *ir.Model, path string, code []byte, stderr io.Writer) (string, er
 			return "", err
 		}
 	}
-	fmt.Fprintf(stderr, "mlc train: building the training program of %s (once; kept in %s)\n", path, dir)
+	fmt.Fprintf(stderr, "mlc: building the training program of %s (once; kept in %s)\n", path, dir)
 	tmp := fmt.Sprintf("train.tmp%d", os.Getpid()) // two runs building at once do not share it
 	build := exec.Command("go", "build", "-o", tmp, ".")
 	build.Dir = dir
@@ -346,14 +379,16 @@ func driverMain(m *ir.Model, source string) []byte {
 		jen.Id("m").Op(":=").Qual(model, "New").Call(),
 		jen.Qual("github.com/mlc-go/mlc/runtime/trainer", "Main").Call(
 			jen.Qual("github.com/mlc-go/mlc/runtime/trainer", "Problem").Types(jen.Qual(model, "T")).Values(jen.Dict{
-				jen.Id("Name"):       jen.Lit(m.Name),
-				jen.Id("Source"):     jen.Lit(source),
-				jen.Id("Inputs"):     jen.Index().String().Values(ins...),
-				jen.Id("Outputs"):    jen.Index().String().Values(outs...),
-				jen.Id("Model"):      jen.Id("m"),
-				jen.Id("Config"):     jen.Qual(model, "FitConfig").Call(),
-				jen.Id("References"): jen.Qual(model, "References"),
-				jen.Id("Figures"):    jen.Qual("github.com/mlc-go/mlc/runtime/trainer/figures", "Draw"),
+				jen.Id("Name"):        jen.Lit(m.Name),
+				jen.Id("Source"):      jen.Lit(source),
+				jen.Id("Inputs"):      jen.Index().String().Values(ins...),
+				jen.Id("Outputs"):     jen.Index().String().Values(outs...),
+				jen.Id("Model"):       jen.Id("m"),
+				jen.Id("Config"):      jen.Qual(model, "FitConfig").Call(),
+				jen.Id("References"):  jen.Qual(model, "References"),
+				jen.Id("Figures"):     jen.Qual("github.com/mlc-go/mlc/runtime/trainer/figures", "Draw"),
+				jen.Id("Domain"):      jen.Qual(model, "Domain"),
+				jen.Id("Fingerprint"): jen.Lit(fingerprint(m)),
 				jen.Id("SetPoints"): jen.Func().Params(jen.Id("rng").Op("*").Qual("math/rand/v2", "Rand"), jen.Id("dir").String()).Error().Block(
 					jen.List(jen.Id("p"), jen.Err()).Op(":=").Qual(model, "MakePoints").Call(jen.Id("rng"), jen.Id("dir")),
 					jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
@@ -364,6 +399,22 @@ func driverMain(m *ir.Model, source string) []byte {
 }
 
 const trainerPath = "github.com/mlc-go/mlc/runtime/trainer"
+
+// fingerprint identifies m's network: the ops, shapes and constants of what Predict computes
+// and the parameters' layout. Weights saved under it load only into the same network.
+func fingerprint(m *ir.Model) string {
+	h := sha256.New()
+	plan := ir.Schedule(m.Infer.Graph, []*ir.Node{m.Infer.Pred})
+	for _, n := range m.Infer.Graph.Nodes {
+		if plan.Live[n.ID] {
+			fmt.Fprintln(h, n.String(), n.Value, n.Vec, n.Off, n.PadL, n.PadR, n.Stride, n.Lo, n.Hi)
+		}
+	}
+	for _, p := range m.Params {
+		fmt.Fprintln(h, p.Name, p.Shape, p.Offset)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
 
 func render(f *jen.File) []byte {
 	var buf bytes.Buffer

@@ -110,6 +110,16 @@ func TestTrainAndPredict(t *testing.T) {
 	if len(rows) != 4 || rows[0] != "x,t,u" || !strings.HasPrefix(rows[1], "0.5,0,") {
 		t.Errorf("mlc predict wrote\n%s\nwant a header x,t,u and 3 rows, the inputs first", stdout)
 	}
+
+	// The same weights do not load into another network of the same size.
+	other := filepath.Join(dir, "other.ml")
+	if err := os.WriteFile(other, []byte(strings.Replace(trainModel, "dense  6, tanh", "dense  6, sin", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = mlc(t, "predict", "-weights", filepath.Join(out, "tiny.weights"), "-csv", filepath.Join(dir, "points.csv"), other)
+	if code != 1 || !strings.Contains(stderr, "mlc predict: ") || !strings.Contains(stderr, "weights are for model") {
+		t.Errorf("weights of another network: exit %d, %q; want 1 and a refusal", code, stderr)
+	}
 }
 
 // TestTrainRefusals: what mlc train cannot run says why, at a position, before building.

@@ -30,10 +30,10 @@ func main() {
 	switch dtype {
 	case "float64":
 		m := burgers.New()
-		err = trainer.Run(problem(m, m.SetPoints, burgers.MakePoints, burgers.References, burgers.FitConfig()), args, os.Stdout, os.Stderr)
+		err = trainer.Run(problem(m, m.SetPoints, burgers.MakePoints, burgers.References, burgers.FitConfig(), burgers.Domain), args, os.Stdout, os.Stderr)
 	case "float32":
 		m := burgers32.New()
-		err = trainer.Run(problem(m, m.SetPoints, burgers32.MakePoints, burgers32.References, burgers32.FitConfig()), args, os.Stdout, os.Stderr)
+		err = trainer.Run(problem(m, m.SetPoints, burgers32.MakePoints, burgers32.References, burgers32.FitConfig(), burgers32.Domain), args, os.Stdout, os.Stderr)
 	default:
 		err = fmt.Errorf("-dtype %q: want float64 or float32", dtype)
 	}
@@ -45,10 +45,10 @@ func main() {
 
 // problem is the generated package's parts, as mlc train's driver hands them over.
 func problem[T mlrt.Float, P any](m trainer.Model[T], set func(P) error, make func(*rand.Rand, string) (P, error),
-	refs func(string) ([]mlrt.Reference, error), cfg mlrt.FitConfig) trainer.Problem[T] {
+	refs func(string) ([]mlrt.Reference, error), cfg mlrt.FitConfig, domain [][2]float64) trainer.Problem[T] {
 	return trainer.Problem[T]{
 		Name: "Burgers", Source: "burgers.ml", Inputs: []string{"x", "t"}, Outputs: []string{"u"},
-		Model: m, Config: cfg, References: refs, Figures: figures.Draw,
+		Model: m, Config: cfg, References: refs, Figures: figures.Draw, Domain: domain,
 		SetPoints: func(rng *rand.Rand, dir string) error {
 			p, err := make(rng, dir)
 			if err != nil {

@@ -131,7 +131,7 @@ func writeBatch[T mlrt.Float](p BatchProblem[T], o *options, s *BatchSummary) er
 	if p.Figures != nil {
 		figures = func() ([]string, error) { return p.Figures(o.out, &BatchResult{Name: p.Name, Summary: s}) }
 	}
-	return writeRun(o.out, p.Name, p.Model.Params(), s, &s.Files, figures)
+	return writeRun(o.out, p.Name, p.Name, p.Model.Params(), s, &s.Files, figures)
 }
 
 func reportBatch(w io.Writer, source string, s *BatchSummary) {

@@ -15,17 +15,17 @@ func write[T mlrt.Float](p Problem[T], o *options, s *Summary, ev *evaluator[T])
 	if p.Figures != nil {
 		figures = func() ([]string, error) { return p.Figures(o.out, result(p, s, ev)) }
 	}
-	return writeRun(o.out, p.Name, p.Model.Params(), s, &s.Files, figures)
+	return writeRun(o.out, p.Name, weightsName(p.Name, p.Fingerprint), p.Model.Params(), s, &s.Files, figures)
 }
 
 // writeRun writes a run's files into dir: NAME.weights, the plots figures draws (when not
 // nil) and summary.json (sum, once files lists them all).
-func writeRun[T mlrt.Float](dir, name string, params []T, sum any, files *[]string, figures func() ([]string, error)) error {
+func writeRun[T mlrt.Float](dir, name, saveAs string, params []T, sum any, files *[]string, figures func() ([]string, error)) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	weights := filepath.Join(dir, strings.ToLower(name)+".weights")
-	if err := mlrt.SaveWeights(weights, name, params); err != nil {
+	if err := mlrt.SaveWeights(weights, saveAs, params); err != nil {
 		return err
 	}
 	*files = append(*files, weights)
@@ -49,6 +49,7 @@ func writeRun[T mlrt.Float](dir, name string, params []T, sum any, files *[]stri
 // prediction at its points, and a way to predict elsewhere.
 type Result struct {
 	Name            string
+	Domain          [][2]float64 // as Problem.Domain
 	Inputs, Outputs []string
 	Summary         *Summary
 	Fields          []FieldResult
@@ -66,7 +67,7 @@ type FieldResult struct {
 }
 
 func result[T mlrt.Float](p Problem[T], s *Summary, ev *evaluator[T]) *Result {
-	r := &Result{Name: p.Name, Inputs: p.Inputs, Outputs: p.Outputs, Summary: s, TrueParams: ev.params}
+	r := &Result{Name: p.Name, Inputs: p.Inputs, Outputs: p.Outputs, Summary: s, TrueParams: ev.params, Domain: p.Domain}
 	for _, f := range ev.fields {
 		fr := FieldResult{Name: f.name, Output: f.output, Want: f.want, Got: f.got}
 		for _, c := range f.cols {

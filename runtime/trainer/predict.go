@@ -43,7 +43,7 @@ func Predict[T mlrt.Float](p Problem[T], args []string, stdout, stderr io.Writer
 	if o.weights == "" || o.csv == "" {
 		return errors.New("predict needs -weights FILE and -csv FILE")
 	}
-	if err := mlrt.LoadWeights(o.weights, p.Name, m.Params()); err != nil {
+	if err := mlrt.LoadWeights(o.weights, weightsName(p.Name, p.Fingerprint), m.Params()); err != nil {
 		return err
 	}
 	cols, err := mlrt.ReadColumns(o.csv, p.Inputs, 0)

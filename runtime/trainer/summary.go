@@ -60,6 +60,11 @@ func (ev *evaluator[T]) relL2() map[string]float64 {
 			num += (g - w) * (g - w)
 			den += w * w
 		}
+		if den == 0 {
+			// A reference that is zero everywhere has no relative error: the root-mean-square
+			// error is reported instead (as a relative one would be, against 1).
+			den = float64(len(f.want))
+		}
 		out[f.name] = math.Sqrt(num / den)
 	}
 	return out
@@ -100,7 +105,11 @@ func fillSummary[T mlrt.Float](s *Summary, p Problem[T], h *mlrt.FitHistory, ev 
 			if s.ParamErrors == nil {
 				s.ParamErrors = map[string]float64{}
 			}
-			s.ParamErrors[name] = math.Abs(got-want) / math.Abs(want)
+			e := math.Abs(got - want)
+			if want != 0 { // else absolute: a zero true value has no relative error
+				e /= math.Abs(want)
+			}
+			s.ParamErrors[name] = e
 		}
 	}
 	names := m.TermNames()
@@ -134,8 +143,10 @@ func report[T mlrt.Float](w io.Writer, p Problem[T], s *Summary) {
 	case float64:
 		fmt.Fprintf(w, "  rel. L2 error against the reference: %.3e\n", e)
 	case map[string]float64:
-		for _, k := range sortedKeys(e) {
-			fmt.Fprintf(w, "  rel. L2 error of %s against the reference: %.3e\n", k, e[k])
+		for _, k := range p.Outputs { // in the model's order
+			if v, ok := e[k]; ok {
+				fmt.Fprintf(w, "  rel. L2 error of %s against the reference: %.3e\n", k, v)
+			}
 		}
 	}
 	for _, k := range sortedKeys(s.Params) {
@@ -146,7 +157,7 @@ func report[T mlrt.Float](w io.Writer, p Problem[T], s *Summary) {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "  final loss %.4e:", s.FinalLoss)
-	for _, k := range sortedKeys(s.Terms) {
+	for _, k := range p.Model.TermNames() { // in the loss's order
 		fmt.Fprintf(w, "  %s %.3e", k, s.Terms[k])
 	}
 	fmt.Fprintln(w)

@@ -44,20 +44,36 @@ type Problem[T mlrt.Float] struct {
 	// Figures draws the plots of a finished run into a directory and returns the files it
 	// wrote (figures.Draw); nil draws none.
 	Figures func(dir string, r *Result) ([]string, error)
+	// Domain is the box the points span, [lo, hi] per input (the generated Domain): where
+	// the plots show an output without a reference. Nil: [0, 1] per input.
+	Domain [][2]float64
+	// Fingerprint identifies the network (its ops and shapes): weights are saved under the
+	// model's name and it, so weights of another network are refused when loaded.
+	Fingerprint string
+}
+
+// weightsName is the name weights are saved and loaded under.
+func weightsName(name, fingerprint string) string {
+	if fingerprint == "" {
+		return name
+	}
+	return name + "@" + fingerprint
 }
 
 // Summary is the JSON summary: the last line of -json, and summary.json.
 type Summary struct {
 	Model string `json:"model"`
 	Seed  uint64 `json:"seed"`
-	// RelL2 is the relative L2 error against the reference: a number for one output, an
-	// object keyed by output name for several; absent without a reference.
+	// RelL2 is the relative L2 error against the reference (the root-mean-square error where
+	// the reference is zero everywhere): a number for one output, an object keyed by output
+	// name for several; absent without a reference.
 	RelL2        any                `json:"rel_l2,omitempty"`
 	TrainSeconds float64            `json:"train_seconds"`
 	FinalLoss    float64            `json:"final_loss"`
 	Terms        map[string]float64 `json:"terms"`
 	Params       map[string]float64 `json:"params,omitempty"` // the coefficients of param statements
-	// ParamErrors are |fitted − true| / |true| for params with a reference.
+	// ParamErrors are |fitted − true| / |true| for params with a reference (|fitted| for a
+	// true value of 0).
 	ParamErrors map[string]float64 `json:"param_errors,omitempty"`
 	Steps       int                `json:"steps"`
 	Evaluations int                `json:"evaluations"`
@@ -98,13 +114,13 @@ type options struct {
 // Main runs Run (or Predict, when the first argument is "predict") with the command line and
 // exits non-zero on an error.
 func Main[T mlrt.Float](p Problem[T]) {
-	run := Run[T]
+	run, cmd := Run[T], "mlc train"
 	args := os.Args[1:]
 	if len(args) > 0 && args[0] == "predict" {
-		run, args = Predict[T], args[1:]
+		run, cmd, args = Predict[T], "mlc predict", args[1:]
 	}
 	if err := run(p, args, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintf(os.Stderr, "mlc train: %v\n", err)
+		fmt.Fprintf(os.Stderr, "%s: %v\n", cmd, err)
 		os.Exit(1)
 	}
 }
@@ -128,13 +144,13 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs := flag.NewFlagSet("mlc train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Uint64Var(&o.seed, "seed", 1, "seed for the initial weights and the sampled points")
-	fs.IntVar(&o.adam, "adam", -1, "Adam (or SGD) steps of each such stage (-1: the .ml file's)")
-	fs.IntVar(&o.lbfgs, "lbfgs", -1, "L-BFGS iterations (-1: the .ml file's; 0: until converged)")
+	fs.IntVar(&o.adam, "adam", -1, "Adam (or SGD) steps of each such stage (-1: the .ml file's; 0: none)")
+	fs.IntVar(&o.lbfgs, "lbfgs", -1, "L-BFGS iterations (-1: the .ml file's, or 10000 if it gives none; 0: none)")
 	fs.Float64Var(&o.lr, "lr", 0, "Adam's learning rate (0: the .ml file's)")
 	fs.IntVar(&o.epochs, "epochs", 0, "epochs of a mini-batch model (0: the .ml file's)")
 	fs.DurationVar(&o.timeLimit, "time", 0, "a training time limit (0: none — the step budgets decide, so a run gives the same result on a loaded machine)")
 	fs.IntVar(&o.every, "every", 100, "record the loss and the error every this many steps")
-	fs.StringVar(&o.dir, "dir", ".", "the `directory` of the .ml file, where its CSV files are")
+	fs.StringVar(&o.dir, "dir", ".", "the `directory` CSV files are read from (mlc train sets it to the .ml file's)")
 	fs.StringVar(&o.out, "out", "", "the `directory` for the weights, summary.json and the plots (default: NAME-out beside the .ml file)")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the JSON summary as the last line")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress output")
@@ -154,6 +170,9 @@ func parseFlags(args []string, stderr io.Writer, name string) (*options, error) 
 	}
 	if o.every < 1 {
 		return nil, errors.New("-every must be at least 1")
+	}
+	if o.adam < -1 || o.lbfgs < -1 || o.epochs < 0 || o.lr < 0 {
+		return nil, errors.New("-adam, -lbfgs, -epochs and -lr take a number of steps (or a rate) of at least 0")
 	}
 	if o.out == "" {
 		o.out = filepath.Join(o.dir, strings.ToLower(name)+"-out")
@@ -182,17 +201,8 @@ func Run[T mlrt.Float](p Problem[T], args []string, stdout, stderr io.Writer) er
 	}
 	ev := newEvaluator(p, refs)
 	cfg := p.Config
-	for i := range cfg.Stages {
-		s := &cfg.Stages[i]
-		switch {
-		case s.Optimizer == "lbfgs" && o.lbfgs >= 0:
-			s.Steps = o.lbfgs
-		case s.Optimizer != "lbfgs" && o.adam >= 0:
-			s.Steps = o.adam
-		}
-		if s.Optimizer == "adam" && o.lr > 0 {
-			s.LR = o.lr
-		}
+	if cfg.Stages, err = stages(cfg.Stages, o); err != nil {
+		return err
 	}
 	cfg.TimeLimit = o.timeLimit
 	cfg.Out, cfg.Quiet, cfg.Every = stderr, o.quiet, o.every
@@ -236,6 +246,37 @@ func Run[T mlrt.Float](p Problem[T], args []string, stdout, stderr io.Writer) er
 		fmt.Fprintln(stdout, string(b))
 	}
 	return nil
+}
+
+// defaultLBFGSSteps is the budget of an L-BFGS stage the .ml file gives no steps: a step
+// budget, so that a run ends and gives the same result on a loaded machine.
+const defaultLBFGSSteps = 10000
+
+// stages applies -adam, -lbfgs and -lr to the .ml file's schedule: 0 steps drops a stage,
+// and an L-BFGS stage without steps gets defaultLBFGSSteps.
+func stages(in []mlrt.Stage, o *options) ([]mlrt.Stage, error) {
+	var out []mlrt.Stage
+	for _, s := range in {
+		switch {
+		case s.Optimizer == "lbfgs" && o.lbfgs >= 0:
+			s.Steps = o.lbfgs
+		case s.Optimizer != "lbfgs" && o.adam >= 0:
+			s.Steps = o.adam
+		case s.Optimizer == "lbfgs" && s.Steps == 0:
+			s.Steps = defaultLBFGSSteps
+		}
+		if s.Optimizer == "adam" && o.lr > 0 {
+			s.LR = o.lr
+		}
+		if s.Steps == 0 && (o.adam == 0 && s.Optimizer != "lbfgs" || o.lbfgs == 0 && s.Optimizer == "lbfgs") {
+			continue // -adam 0 or -lbfgs 0: none
+		}
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("-adam 0 and -lbfgs 0 leave no training")
+	}
+	return out, nil
 }
 
 func describe(st []mlrt.Stage) string {

@@ -74,19 +74,21 @@ func trainingPlots(s *trainer.Summary) ([]*plot.Plot, error) {
 	}
 	var loss []plots.Series
 	total := plots.Series{Name: "loss"}
-	terms := map[string]*plots.Series{}
-	var names []string
-	for _, r := range s.History {
-		total.X, total.Y = append(total.X, r.Seconds), append(total.Y, r.Loss)
-		for n, v := range r.Terms {
-			if terms[n] == nil {
-				terms[n] = &plots.Series{Name: n, Color: len(terms) + 1, Dashed: true}
-				names = append(names, n)
-			}
-			terms[n].X, terms[n].Y = append(terms[n].X, r.Seconds), append(terms[n].Y, v)
-		}
+	var names []string // the terms, sorted: a term keeps its colour from run to run
+	for n := range s.History[0].Terms {
+		names = append(names, n)
 	}
 	sort.Strings(names)
+	terms := map[string]*plots.Series{}
+	for i, n := range names {
+		terms[n] = &plots.Series{Name: n, Color: i + 2, Dashed: true}
+	}
+	for _, r := range s.History {
+		total.X, total.Y = append(total.X, r.Seconds), append(total.Y, r.Loss)
+		for _, n := range names {
+			terms[n].X, terms[n].Y = append(terms[n].X, r.Seconds), append(terms[n].Y, r.Terms[n])
+		}
+	}
 	loss = append(loss, total)
 	if len(names) > 1 {
 		for _, n := range names {
@@ -98,22 +100,27 @@ func trainingPlots(s *trainer.Summary) ([]*plot.Plot, error) {
 		return nil, err
 	}
 	out := []*plot.Plot{lp}
-	errs := map[string]*plots.Series{}
 	var enames []string
+	seen := map[string]bool{}
 	for _, r := range s.History {
-		for n, v := range r.RelL2 {
-			if errs[n] == nil {
-				errs[n] = &plots.Series{Name: n, Color: len(errs) + 1}
+		for n := range r.RelL2 {
+			if !seen[n] {
+				seen[n] = true
 				enames = append(enames, n)
 			}
-			errs[n].X, errs[n].Y = append(errs[n].X, r.Seconds), append(errs[n].Y, v)
 		}
 	}
+	sort.Strings(enames)
 	if len(enames) > 0 {
-		sort.Strings(enames)
 		var es []plots.Series
-		for _, n := range enames {
-			es = append(es, *errs[n])
+		for i, n := range enames {
+			e := plots.Series{Name: n, Color: i + 1}
+			for _, r := range s.History {
+				if v, ok := r.RelL2[n]; ok {
+					e.X, e.Y = append(e.X, r.Seconds), append(e.Y, v)
+				}
+			}
+			es = append(es, e)
 		}
 		ep, err := plots.Lines("error against the reference", "training time (s)", "relative L2 error", true, es...)
 		if err != nil {
@@ -170,7 +177,7 @@ func fieldPlots(r *trainer.Result, k int, name string) ([]*plot.Plot, error) {
 }
 
 func curvePlot(r *trainer.Result, k int, name string, ref *trainer.FieldResult) ([]*plot.Plot, error) {
-	lo, hi := 0.0, 1.0
+	lo, hi := span(r, 0)
 	if ref != nil {
 		lo, hi = extent(ref.Cols[0])
 	}
@@ -178,7 +185,7 @@ func curvePlot(r *trainer.Result, k int, name string, ref *trainer.FieldResult) 
 	pred := plots.Series{Name: "predicted", X: xs, Y: r.Predict([][]float64{xs})[k]}
 	series := []plots.Series{pred}
 	if ref != nil {
-		rs := plots.Series{Name: "reference", Color: 1, Dashed: true}
+		rs := plots.Series{Name: "reference", Color: 2, Dashed: true}
 		for _, i := range order(ref.Cols[0]) {
 			rs.X, rs.Y = append(rs.X, ref.Cols[0][i]), append(rs.Y, ref.Want[i])
 		}
@@ -207,8 +214,10 @@ func fieldPlots2(r *trainer.Result, k int, name string, ref *trainer.FieldResult
 		}
 	}
 	if hs == nil {
-		hlo, hhi, vlo, vhi := 0.0, 1.0, 0.0, 1.0
-		if ref != nil {
+		// The box the points span; a scattered reference's own extent when there is none.
+		hlo, hhi := span(r, h)
+		vlo, vhi := span(r, v)
+		if r.Domain == nil && ref != nil {
 			hlo, hhi = extent(ref.Cols[h])
 			vlo, vhi = extent(ref.Cols[v])
 		}
@@ -352,6 +361,14 @@ func extent(a []float64) (float64, float64) {
 		return lo - 0.5, lo + 0.5
 	}
 	return lo, hi
+}
+
+// span is input i's interval in the problem's domain, [0, 1] when it has none.
+func span(r *trainer.Result, i int) (float64, float64) {
+	if r.Domain == nil || !(r.Domain[i][1] > r.Domain[i][0]) {
+		return 0, 1
+	}
+	return r.Domain[i][0], r.Domain[i][1]
 }
 
 func linspace(lo, hi float64, n int) []float64 {

@@ -385,6 +385,10 @@ func References(dir string) ([]mlrt.Reference, error) {
 	return refs, nil
 }
 
+// Domain is the box the point sets' grids and samples span, [lo, hi] per input (nil when
+// their points come only from files).
+var Domain = [][2]float64{{(-1.0), 1.0}, {0.0, 1.0}}
+
 // predictTile computes the outputs at rows r0 … r0+n-1 of Predict's columns.
 func (m *Model) predictTile(w *worker, r0, n int) {
 	// input x: rows r0 … r0+n-1 (sources.ml:7)
