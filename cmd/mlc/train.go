@@ -7,6 +7,7 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -23,7 +24,9 @@ import (
 
 	mlcsrc "github.com/mlc-go/mlc"
 	"github.com/mlc-go/mlc/codegen"
+	"github.com/mlc-go/mlc/dsl"
 	"github.com/mlc-go/mlc/ir"
+	mlrt "github.com/mlc-go/mlc/runtime"
 	"github.com/mlc-go/mlc/runtime/trainer"
 )
 
@@ -115,6 +118,10 @@ func runTrain(cmd string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s\n", msg)
 		return 1
 	}
+	if msg := missingFiles(m, path); msg != "" {
+		fmt.Fprintln(stderr, msg)
+		return 1
+	}
 	if cmd == "predict" && len(m.PointSets) == 0 {
 		fmt.Fprintf(stderr, "%s: mlc predict runs models trained on point sets; a mini-batch model's weights load in Go (mlrt.LoadWeights), with its inputs scaled as in training\n", path)
 		return 1
@@ -185,6 +192,77 @@ func trainable(m *ir.Model) string {
 		if len(ps.Sources) == 0 {
 			return fmt.Sprintf("%s:%d:%d: mlc train needs the points of %s: write points %s(...) = grid(...), sample(N, ...) or csv(\"file\")",
 				m.Source, ps.Pos.Line, ps.Pos.Col, ps.Name, ps.Name)
+		}
+	}
+	return ""
+}
+
+// missingFiles checks, before anything is built, that the CSV files m names exist beside the
+// .ml file at path, and that a point set's or reference's file has the columns it reads; it
+// says what is wrong at the .ml line that names the file, or returns "".
+func missingFiles(m *ir.Model, path string) string {
+	dir := filepath.Dir(path)
+	check := func(file string, pos dsl.Pos, cols []string) string {
+		p := mlrt.Beside(dir, file)
+		f, err := os.Open(p)
+		if err != nil {
+			return fmt.Sprintf("%s:%d:%d: cannot read %s: %v", m.Source, pos.Line, pos.Col, file, errors.Unwrap(err))
+		}
+		defer f.Close()
+		if cols == nil {
+			return ""
+		}
+		head, err := csv.NewReader(f).Read()
+		if err != nil {
+			return fmt.Sprintf("%s:%d:%d: %s has no header line of column names: %v", m.Source, pos.Line, pos.Col, file, err)
+		}
+		have := map[string]bool{}
+		for i, h := range head {
+			if i == 0 {
+				h = strings.TrimPrefix(h, "\ufeff")
+			}
+			have[strings.TrimSpace(h)] = true
+		}
+		for _, c := range cols {
+			if !have[c] {
+				return fmt.Sprintf("%s:%d:%d: %s has no column %q (its header: %s)", m.Source, pos.Line, pos.Col, file, c, strings.Join(head, ", "))
+			}
+		}
+		return ""
+	}
+	var inputs []string
+	for _, in := range m.Inputs {
+		inputs = append(inputs, in.Name)
+	}
+	for _, ps := range m.PointSets {
+		given := map[string]bool{}
+		for _, v := range ps.Values {
+			given[v.Name] = true
+		}
+		cols := append([]string(nil), inputs...)
+		for _, k := range ps.Known {
+			if !given[k.Name] {
+				cols = append(cols, k.Name)
+			}
+		}
+		for _, src := range ps.Sources {
+			if src.Kind == "csv" {
+				if msg := check(src.Path, src.Pos, cols); msg != "" {
+					return msg
+				}
+			}
+		}
+	}
+	for _, r := range m.References {
+		if r.CSV != nil {
+			if msg := check(r.CSV.Path, r.CSV.Pos, append(append([]string(nil), inputs...), r.Name)); msg != "" {
+				return msg
+			}
+		}
+	}
+	for _, d := range m.Data {
+		if msg := check(d.Path, d.Pos, nil); msg != "" {
+			return msg
 		}
 	}
 	return ""

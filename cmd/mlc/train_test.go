@@ -129,6 +129,8 @@ func TestTrainRefusals(t *testing.T) {
 		{"a set without a source", noSource, "tiny.ml:10:8: mlc train needs the points of interior"},
 		{"a mini-batch model without data", goodModel, "mlc train needs the rows a mini-batch model trains on"},
 		{"a syntax error", "model M\npoints p(x) = grid(x in [0, 1)\n", "tiny.ml:2:30: expected ']'"},
+		{"a missing CSV file", trainModel, "tiny.ml:9:28: cannot read data.csv: no such file or directory"},
+		{"a CSV file without a column", trainModel, `tiny.ml:9:28: data.csv has no column "u_obs" (its header: x, t, u)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -136,6 +138,11 @@ func TestTrainRefusals(t *testing.T) {
 			ml := filepath.Join(dir, "tiny.ml")
 			if err := os.WriteFile(ml, []byte(tc.src), 0o644); err != nil {
 				t.Fatal(err)
+			}
+			if strings.Contains(tc.name, "without a column") {
+				if err := os.WriteFile(filepath.Join(dir, "data.csv"), []byte("x,t,u\n1,2,3\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
 			code, _, stderr := mlc(t, "train", ml)
 			if code != 1 || !strings.Contains(stderr, tc.want) {
