@@ -137,14 +137,14 @@ func writeBatch[T mlrt.Float](p BatchProblem[T], o *options, s *BatchSummary) er
 func reportBatch(w io.Writer, source string, s *BatchSummary) {
 	fmt.Fprintf(w, "\n%s: %d epochs, %.3g s of training\n", source, s.Epochs, s.TrainSeconds)
 	line := func(what string, loss float64, metrics map[string]float64) {
-		fmt.Fprintf(w, "  %-10s loss %.4f", what, loss)
+		fmt.Fprintf(w, "  %-10s loss %.4g", what, loss)
 		var names []string
 		for n := range metrics {
 			names = append(names, n)
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			fmt.Fprintf(w, "  %s %.4f", n, metrics[n])
+			fmt.Fprintf(w, "  %s %.4g", n, metrics[n])
 		}
 		fmt.Fprintln(w)
 	}
