@@ -40,6 +40,8 @@ type Options struct {
 	Package string
 	// DType overrides the model's dtype ("float32" or "float64") when not empty.
 	DType string
+	// Consts sets some of the model's constants to other values (ir.LowerWith).
+	Consts map[string]float64
 }
 
 // Emit generates the Go source of model m.
@@ -312,7 +314,7 @@ func shapeComment(shape []int) string {
 // Generate runs the whole pipeline on one source file: dsl.Parse, ir.Lower, Emit. Errors
 // from the first two stages are dsl.ErrorLists naming file:line:col.
 func Generate(filename string, src []byte, opt Options) ([]byte, error) {
-	m, err := lower(filename, src)
+	m, err := lower(filename, src, opt.Consts)
 	if err != nil {
 		return nil, err
 	}
@@ -323,12 +325,17 @@ func Generate(filename string, src []byte, opt Options) ([]byte, error) {
 // position, everything Emit with default Options would refuse, so `mlc check` and
 // `mlc build` agree.
 func Check(filename string, src []byte) (*ir.Model, error) {
-	m, err := lower(filename, src)
+	return CheckWith(filename, src, Options{})
+}
+
+// CheckWith is Check with opt's constants (and dtype) applied, as Generate would.
+func CheckWith(filename string, src []byte, opt Options) (*ir.Model, error) {
+	m, err := lower(filename, src, opt.Consts)
 	if err != nil {
 		return nil, err
 	}
 	// What only writing the code finds (the size of its work area) is found by writing it.
-	if _, err := Emit(m, Options{}); err != nil {
+	if _, err := Emit(m, Options{DType: opt.DType}); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -336,12 +343,12 @@ func Check(filename string, src []byte) (*ir.Model, error) {
 
 // lower parses and lowers a source file and makes the checks of the generated package that
 // need no code written: its name and its constants.
-func lower(filename string, src []byte) (*ir.Model, error) {
+func lower(filename string, src []byte, consts map[string]float64) (*ir.Model, error) {
 	f, err := dsl.Parse(filename, src)
 	if err != nil {
 		return nil, err
 	}
-	m, err := ir.Lower(f)
+	m, err := ir.LowerWith(f, consts)
 	if err != nil {
 		return nil, err
 	}

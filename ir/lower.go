@@ -10,10 +10,16 @@ import (
 
 // Lower checks a parsed file and builds its model. Errors are a dsl.ErrorList: each names
 // its file:line:col; a shape mismatch names both shapes and where each was declared.
-func Lower(f *dsl.File) (*Model, error) {
-	l := &lowerer{file: f, m: &Model{Source: f.Name, DType: "float32"}, scope: map[string]*binding{}}
+func Lower(f *dsl.File) (*Model, error) { return LowerWith(f, nil) }
+
+// LowerWith is Lower with some of the file's constants set to other values (a sweep's
+// settings, `-set width=40`): the const statement's expression is replaced by the value.
+// A name in set that no const statement declares is an error.
+func LowerWith(f *dsl.File, set map[string]float64) (*Model, error) {
+	l := &lowerer{file: f, m: &Model{Source: f.Name, DType: "float32"}, scope: map[string]*binding{}, set: set}
 	l.m.Settings = Settings{Epochs: 1, Batch: 32, Shuffle: true, Seed: 1}
 	l.run()
+	l.unsetConsts()
 	sort.SliceStable(l.errs, func(i, j int) bool {
 		a, b := l.errs[i].Pos, l.errs[j].Pos
 		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
@@ -40,6 +46,8 @@ type lowerer struct {
 	outs   []*dsl.LetStmt // the output statements, also among lets
 	feats  *dsl.FeaturesStmt
 	refs   []*dsl.ReferenceStmt
+	// set holds the constants set from outside (LowerWith), used marks those found
+	set, used map[string]float64
 	datas  []*dsl.DataStmt
 	// layerLimit is set once the layers went past MaxLayers (reported once)
 	layerLimit bool
@@ -121,6 +129,25 @@ func (l *lowerer) declare(id *dsl.Ident, b *binding) bool {
 	return true
 }
 
+// unsetConsts reports the names set from outside that no const statement declares.
+func (l *lowerer) unsetConsts() {
+	var names []string
+	for n := range l.set {
+		if _, ok := l.used[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		var consts []string
+		for c := range l.m.ConstValues {
+			consts = append(consts, c)
+		}
+		sort.Strings(consts)
+		l.errorf(dsl.Pos{File: l.file.Name, Line: 1, Col: 1}, "%s is set from the command line, but %s declares no const %s (its consts: %s)", n, l.file.Name, n, orNone(consts))
+	}
+}
+
 // before reports whether a comes before b in the file.
 func before(a, b dsl.Pos) bool { return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col }
 
@@ -151,7 +178,15 @@ func (l *lowerer) run() {
 				}
 			}
 		case *dsl.ConstStmt:
-			if v, ok := l.constExpr(s.Value); ok && l.declare(s.Name, &binding{kind: "const", value: v, pos: s.Name.Pos}) {
+			v, ok := l.constExpr(s.Value)
+			if w, isSet := l.set[s.Name.Name]; isSet {
+				v, ok = w, true
+				if l.used == nil {
+					l.used = map[string]float64{}
+				}
+				l.used[s.Name.Name] = w
+			}
+			if ok && l.declare(s.Name, &binding{kind: "const", value: v, pos: s.Name.Pos}) {
 				if l.m.ConstValues == nil {
 					l.m.ConstValues = map[string]float64{}
 				}

@@ -3,6 +3,7 @@
 //	mlc train [flags] model.ml                compile, build and train a model whose .ml file
 //	                                          declares its points (see mlc train -h)
 //	mlc predict -weights W -csv P model.ml    evaluate a trained model at the points of a CSV file
+//	mlc sweep -set 'N=1,2' -seeds 1-4 model.ml  train over settings × seeds, and tabulate them
 //	mlc build [-o dir] [-pkg name] [-dtype t] model.ml
 //	                                          write dir/<model>.go (default: the current directory)
 //	mlc check model.ml                        report errors without writing anything
@@ -36,6 +37,8 @@ Usage:
   mlc train [flags] model.ml                compile, build and train a model whose .ml file
                                             declares its points; flags: mlc train -h
   mlc predict -weights W -csv P model.ml    evaluate a trained model at the points of a CSV file
+  mlc sweep -set 'N=1,2' -seeds 1-4 model.ml
+                                            train over settings × seeds; flags: mlc sweep -h
   mlc build [-o dir] [-pkg name] [-dtype float32|float64] model.ml
                                             generate dir/<model file name>.go
   mlc check model.ml                        parse and check the model, write nothing
@@ -68,6 +71,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "train", "predict":
 		return runTrain(args[0], args[1:], stdout, stderr)
+	case "sweep":
+		return runSweep(args[1:], stdout, stderr)
 	case "build", "check":
 	default:
 		fmt.Fprintf(stderr, "mlc: unknown command %q\n\n%s", args[0], usage)

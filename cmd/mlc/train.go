@@ -443,6 +443,7 @@ func driverMain(m *ir.Model, source string) []byte {
 					jen.Id("Data"):        jen.Qual(model, "MakeData"),
 					jen.Id("Standardize"): jen.Qual(model, "Standardize"),
 					jen.Id("Figures"):     jen.Qual(trainerPath+"/figures", "DrawBatch"),
+					jen.Id("SweepFigure"): jen.Qual(trainerPath+"/figures", "DrawSweep"),
 				})))
 		return render(f)
 	}
@@ -466,6 +467,7 @@ func driverMain(m *ir.Model, source string) []byte {
 				jen.Id("References"):  jen.Qual(model, "References"),
 				jen.Id("Figures"):     jen.Qual("github.com/mlc-go/mlc/runtime/trainer/figures", "Draw"),
 				jen.Id("Domain"):      jen.Qual(model, "Domain"),
+				jen.Id("SweepFigure"): jen.Qual("github.com/mlc-go/mlc/runtime/trainer/figures", "DrawSweep"),
 				jen.Id("Fingerprint"): jen.Lit(fingerprint(m)),
 				jen.Id("SetPoints"): jen.Func().Params(jen.Id("rng").Op("*").Qual("math/rand/v2", "Rand"), jen.Id("dir").String()).Error().Block(
 					jen.List(jen.Id("p"), jen.Err()).Op(":=").Qual(model, "MakePoints").Call(jen.Id("rng"), jen.Id("dir")),

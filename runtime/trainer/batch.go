@@ -28,6 +28,8 @@ type BatchProblem[T mlrt.Float] struct {
 	Standardize bool
 	// Figures draws the training curves; nil draws none.
 	Figures func(dir string, r *BatchResult) ([]string, error)
+	// SweepFigure draws a sweep's errors against its settings; nil: none.
+	SweepFigure func(path string, t *SweepTable) error
 }
 
 // BatchSummary is the JSON summary of a mini-batch run.

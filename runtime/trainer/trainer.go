@@ -50,6 +50,8 @@ type Problem[T mlrt.Float] struct {
 	// Fingerprint identifies the network (its ops and shapes): weights are saved under the
 	// model's name and it, so weights of another network are refused when loaded.
 	Fingerprint string
+	// SweepFigure draws a sweep's errors against its settings (figures.DrawSweep); nil: none.
+	SweepFigure func(path string, t *SweepTable) error
 }
 
 // weightsName is the name weights are saved and loaded under.
@@ -116,8 +118,15 @@ type options struct {
 func Main[T mlrt.Float](p Problem[T]) {
 	run, cmd := Run[T], "mlc train"
 	args := os.Args[1:]
-	if len(args) > 0 && args[0] == "predict" {
+	switch {
+	case len(args) > 0 && args[0] == "predict":
 		run, cmd, args = Predict[T], "mlc predict", args[1:]
+	case len(args) == 2 && args[0] == "collect":
+		if err := CollectRuns(args[1], p.SweepFigure, os.Stdout); err != nil {
+			fmt.Fprintf(os.Stderr, "mlc sweep collect: %v\n", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := run(p, args, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", cmd, err)
@@ -127,6 +136,13 @@ func Main[T mlrt.Float](p Problem[T]) {
 
 // MainBatch runs RunBatch with the command line and exits non-zero on an error.
 func MainBatch[T mlrt.Float](p BatchProblem[T]) {
+	if args := os.Args[1:]; len(args) == 2 && args[0] == "collect" {
+		if err := CollectRuns(args[1], p.SweepFigure, os.Stdout); err != nil {
+			fmt.Fprintf(os.Stderr, "mlc sweep collect: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := RunBatch(p, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintf(os.Stderr, "mlc train: %v\n", err)
 		os.Exit(1)

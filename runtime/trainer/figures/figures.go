@@ -8,6 +8,7 @@ import (
 	"math"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -426,4 +427,58 @@ func DrawBatch(dir string, r *trainer.BatchResult) ([]string, error) {
 		return nil, err
 	}
 	return []string{path}, nil
+}
+
+// DrawSweep draws a sweep's result against each of its settings: one panel per setting, the
+// error (the loss without a reference) of every run against the setting's value, a curve
+// per seed, on a log scale.
+func DrawSweep(path string, t *trainer.SweepTable) error {
+	var ps []*plot.Plot
+	for _, name := range t.Settings {
+		bySeed := map[uint64]*plots.Series{}
+		var seeds []uint64
+		for _, r := range t.Rows {
+			x, err := strconv.ParseFloat(r.Settings[name], 64)
+			if err != nil {
+				continue
+			}
+			s := bySeed[r.Run.Seed]
+			if s == nil {
+				s = &plots.Series{Name: fmt.Sprintf("seed %d", r.Run.Seed)}
+				bySeed[r.Run.Seed] = s
+				seeds = append(seeds, r.Run.Seed)
+			}
+			s.X, s.Y = append(s.X, x), append(s.Y, r.Quality)
+		}
+		sort.Slice(seeds, func(i, j int) bool { return seeds[i] < seeds[j] })
+		var series []plots.Series
+		for i, seed := range seeds {
+			s := bySeed[seed]
+			idx := order(s.X)
+			xs, ys := make([]float64, len(idx)), make([]float64, len(idx))
+			for k, j := range idx {
+				xs[k], ys[k] = s.X[j], s.Y[j]
+			}
+			series = append(series, plots.Series{Name: s.Name, X: xs, Y: ys, Color: i + 1})
+		}
+		ylabel := "relative L2 error" // the worst output's, for several
+		if !hasError(t) {
+			ylabel = "final loss"
+		}
+		p, err := plots.Lines(ylabel+" against "+name, name, ylabel, true, series...)
+		if err != nil {
+			return err
+		}
+		ps = append(ps, p)
+	}
+	return plots.SaveRow(path, vg.Length(len(ps))*12*vg.Centimeter, 9*vg.Centimeter, ps...)
+}
+
+func hasError(t *trainer.SweepTable) bool {
+	for _, m := range t.Metrics {
+		if strings.HasPrefix(m, "rel_l2") {
+			return true
+		}
+	}
+	return false
 }
