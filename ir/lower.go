@@ -48,7 +48,7 @@ type lowerer struct {
 	refs   []*dsl.ReferenceStmt
 	// set holds the constants set from outside (LowerWith), used marks those found
 	set, used map[string]float64
-	datas  []*dsl.DataStmt
+	datas     []*dsl.DataStmt
 	// layerLimit is set once the layers went past MaxLayers (reported once)
 	layerLimit bool
 }

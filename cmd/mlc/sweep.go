@@ -244,7 +244,7 @@ func parseSettings(s string) ([]setting, error) {
 	for _, part := range strings.Fields(s) {
 		name, vals, ok := strings.Cut(part, "=")
 		if !ok || name == "" || vals == "" {
-			return nil, fmt.Errorf("-set: %q is not NAME=V1,V2,...", part)
+			return nil, fmt.Errorf("-set: %q is not of the form NAME=V1,V2", part)
 		}
 		if seen[name] {
 			return nil, fmt.Errorf("-set: %s given twice", name)
