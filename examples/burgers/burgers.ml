@@ -6,7 +6,8 @@ model Burgers
 dtype float64
 
 input  x, t
-repeat 8 { dense 20, tanh }
+const  width = 20                  # mlc sweep -set 'width=10,20,40' tries others
+repeat 8 { dense width, tanh }
 dense  1 -> u
 
 const nu = 0.01 / pi

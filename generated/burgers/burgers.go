@@ -5,18 +5,18 @@
 Package burgers is the model Burgers of burgers.ml, compiled by mlc.
 
 	input  x, t
-	dense1    dense 20, tanh         # burgers.ml:9
-	dense2    dense 20, tanh         # burgers.ml:9
-	dense3    dense 20, tanh         # burgers.ml:9
-	dense4    dense 20, tanh         # burgers.ml:9
-	dense5    dense 20, tanh         # burgers.ml:9
-	dense6    dense 20, tanh         # burgers.ml:9
-	dense7    dense 20, tanh         # burgers.ml:9
-	dense8    dense 20, tanh         # burgers.ml:9
-	dense9    dense 1                # burgers.ml:10
+	dense1    dense 20, tanh         # burgers.ml:10
+	dense2    dense 20, tanh         # burgers.ml:10
+	dense3    dense 20, tanh         # burgers.ml:10
+	dense4    dense 20, tanh         # burgers.ml:10
+	dense5    dense 20, tanh         # burgers.ml:10
+	dense6    dense 20, tanh         # burgers.ml:10
+	dense7    dense 20, tanh         # burgers.ml:10
+	dense8    dense 20, tanh         # burgers.ml:10
+	dense9    dense 1                # burgers.ml:11
 	output u[1]
-	points boundary(x, t; u_bd)  # burgers.ml:15
-	points interior(x, t)  # burgers.ml:18
+	points boundary(x, t; u_bd)  # burgers.ml:16
+	points interior(x, t)  # burgers.ml:19
 	loss terms: boundary, r
 
 The input derivatives the loss uses are derived at build time (forward mode, once per
@@ -40,7 +40,7 @@ type T = float64
 
 // The named constants of burgers.ml.
 const (
-	nu = 0.003183098861837907 // const nu, burgers.ml:12
+	nu = 0.003183098861837907 // const nu, burgers.ml:13
 )
 const (
 	NumInputs  = 2 // x, t
@@ -58,12 +58,12 @@ const (
 // termNames name the terms of the loss, in the order of Terms.
 var termNames = []string{"boundary", "r"}
 
-// BoundaryPoints are the points of the set boundary (burgers.ml:15): one value per point in each column.
+// BoundaryPoints are the points of the set boundary (burgers.ml:16): one value per point in each column.
 type BoundaryPoints struct {
 	X, T, UBd []T
 }
 
-// InteriorPoints are the points of the set interior (burgers.ml:18): one value per point in each column.
+// InteriorPoints are the points of the set interior (burgers.ml:19): one value per point in each column.
 type InteriorPoints struct {
 	X, T []T
 }
@@ -89,41 +89,41 @@ type Model struct {
 	params [NumParams]T
 	grads  [NumParams]T
 
-	// Dense1W is the kernel of dense1 (burgers.ml:9): [20, 2].
+	// Dense1W is the kernel of dense1 (burgers.ml:10): [20, 2].
 	Dense1W []T
-	// Dense1B is the bias of dense1 (burgers.ml:9): [20].
+	// Dense1B is the bias of dense1 (burgers.ml:10): [20].
 	Dense1B []T
-	// Dense2W is the kernel of dense2 (burgers.ml:9): [20, 20].
+	// Dense2W is the kernel of dense2 (burgers.ml:10): [20, 20].
 	Dense2W []T
-	// Dense2B is the bias of dense2 (burgers.ml:9): [20].
+	// Dense2B is the bias of dense2 (burgers.ml:10): [20].
 	Dense2B []T
-	// Dense3W is the kernel of dense3 (burgers.ml:9): [20, 20].
+	// Dense3W is the kernel of dense3 (burgers.ml:10): [20, 20].
 	Dense3W []T
-	// Dense3B is the bias of dense3 (burgers.ml:9): [20].
+	// Dense3B is the bias of dense3 (burgers.ml:10): [20].
 	Dense3B []T
-	// Dense4W is the kernel of dense4 (burgers.ml:9): [20, 20].
+	// Dense4W is the kernel of dense4 (burgers.ml:10): [20, 20].
 	Dense4W []T
-	// Dense4B is the bias of dense4 (burgers.ml:9): [20].
+	// Dense4B is the bias of dense4 (burgers.ml:10): [20].
 	Dense4B []T
-	// Dense5W is the kernel of dense5 (burgers.ml:9): [20, 20].
+	// Dense5W is the kernel of dense5 (burgers.ml:10): [20, 20].
 	Dense5W []T
-	// Dense5B is the bias of dense5 (burgers.ml:9): [20].
+	// Dense5B is the bias of dense5 (burgers.ml:10): [20].
 	Dense5B []T
-	// Dense6W is the kernel of dense6 (burgers.ml:9): [20, 20].
+	// Dense6W is the kernel of dense6 (burgers.ml:10): [20, 20].
 	Dense6W []T
-	// Dense6B is the bias of dense6 (burgers.ml:9): [20].
+	// Dense6B is the bias of dense6 (burgers.ml:10): [20].
 	Dense6B []T
-	// Dense7W is the kernel of dense7 (burgers.ml:9): [20, 20].
+	// Dense7W is the kernel of dense7 (burgers.ml:10): [20, 20].
 	Dense7W []T
-	// Dense7B is the bias of dense7 (burgers.ml:9): [20].
+	// Dense7B is the bias of dense7 (burgers.ml:10): [20].
 	Dense7B []T
-	// Dense8W is the kernel of dense8 (burgers.ml:9): [20, 20].
+	// Dense8W is the kernel of dense8 (burgers.ml:10): [20, 20].
 	Dense8W []T
-	// Dense8B is the bias of dense8 (burgers.ml:9): [20].
+	// Dense8B is the bias of dense8 (burgers.ml:10): [20].
 	Dense8B []T
-	// Dense9W is the kernel of dense9 (burgers.ml:10): [1, 20].
+	// Dense9W is the kernel of dense9 (burgers.ml:11): [1, 20].
 	Dense9W []T
-	// Dense9B is the bias of dense9 (burgers.ml:10): [1].
+	// Dense9B is the bias of dense9 (burgers.ml:11): [1].
 	Dense9B []T
 
 	// The gradient of the loss, in the same layout.
@@ -356,11 +356,11 @@ func (m *Model) PredictColumns(dst []T, cols [][]T) {
 func MakePoints(rng *rand.Rand, dir string) (*Points, error) {
 	var cols [][]float64
 	p := &Points{}
-	// boundary: grid(x, t) of 100 points (burgers.ml:15)
+	// boundary: grid(x, t) of 100 points (burgers.ml:16)
 	cols = mlrt.GridColumns(mlrt.GridAxis{Lo: (-1.0), Hi: 1.0, N: 100}, mlrt.GridAxis{Values: []float64{0.0}})
 	p.Boundary.X = mlrt.AppendAs(p.Boundary.X, cols[0])
 	p.Boundary.T = mlrt.AppendAs(p.Boundary.T, cols[1])
-	// boundary: grid(x, t) of 200 points (burgers.ml:16)
+	// boundary: grid(x, t) of 200 points (burgers.ml:17)
 	cols = mlrt.GridColumns(mlrt.GridAxis{Values: []float64{(-1.0), 1.0}}, mlrt.GridAxis{Lo: 0.01, Hi: 1.0, N: 100})
 	p.Boundary.X = mlrt.AppendAs(p.Boundary.X, cols[0])
 	p.Boundary.T = mlrt.AppendAs(p.Boundary.T, cols[1])
@@ -369,7 +369,7 @@ func MakePoints(rng *rand.Rand, dir string) (*Points, error) {
 		x := float64(p.Boundary.X[i])
 		p.Boundary.UBd = append(p.Boundary.UBd, T(-math.Sin(math.Pi*x)))
 	}
-	// interior: sample(5000, x, t, method multijitter) (burgers.ml:18)
+	// interior: sample(5000, x, t, method multijitter) (burgers.ml:19)
 	cols = mlrt.SampleColumns(rng, 5000, []float64{(-1.0), 0.0}, []float64{1.0, 1.0}, "multijitter")
 	p.Interior.X = mlrt.AppendAs(p.Interior.X, cols[0])
 	p.Interior.T = mlrt.AppendAs(p.Interior.T, cols[1])
@@ -382,7 +382,7 @@ func References(dir string) ([]mlrt.Reference, error) {
 	var refs []mlrt.Reference
 	var cols [][]float64
 	var err error
-	// u: csv("burgers_exact.csv") (burgers.ml:21)
+	// u: csv("burgers_exact.csv") (burgers.ml:22)
 	cols, err = mlrt.ReadColumns(mlrt.Beside(dir, "burgers_exact.csv"), []string{"x", "t", "u"}, 0)
 	if err != nil {
 		return nil, err
@@ -415,91 +415,91 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	copy(burgers_in[0*MaxBatch:][:n], x[0*MaxBatch:][:n])
 	copy(burgers_in[1*MaxBatch:][:n], t[0*MaxBatch:][:n])
 
-	// dense1_Wx = dense1_W·burgers_in: [20] from [2] (burgers.ml:9)
+	// dense1_Wx = dense1_W·burgers_in: [20] from [2] (burgers.ml:10)
 	dense1_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 2, n, m.Dense1W, burgers_in, MaxBatch, dense1_Wx, MaxBatch, false)
 
-	// dense1 = tanh(dense1_Wx + dense1_b) (burgers.ml:9)
+	// dense1 = tanh(dense1_Wx + dense1_b) (burgers.ml:10)
 	dense1 := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
-	// dense2_Wx = dense2_W·dense1: [20] from [20] (burgers.ml:9)
+	// dense2_Wx = dense2_W·dense1: [20] from [20] (burgers.ml:10)
 	dense2_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
 
-	// dense2 = tanh(dense2_Wx + dense2_b) (burgers.ml:9)
+	// dense2 = tanh(dense2_Wx + dense2_b) (burgers.ml:10)
 	dense2 := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense2[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
 	}
 
-	// dense3_Wx = dense3_W·dense2: [20] from [20] (burgers.ml:9)
+	// dense3_Wx = dense3_W·dense2: [20] from [20] (burgers.ml:10)
 	dense3_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense3W, dense2, MaxBatch, dense3_Wx, MaxBatch, false)
 
-	// dense3 = tanh(dense3_Wx + dense3_b) (burgers.ml:9)
+	// dense3 = tanh(dense3_Wx + dense3_b) (burgers.ml:10)
 	dense3 := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense3[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
 	}
 
-	// dense4_Wx = dense4_W·dense3: [20] from [20] (burgers.ml:9)
+	// dense4_Wx = dense4_W·dense3: [20] from [20] (burgers.ml:10)
 	dense4_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense4W, dense3, MaxBatch, dense4_Wx, MaxBatch, false)
 
-	// dense4 = tanh(dense4_Wx + dense4_b) (burgers.ml:9)
+	// dense4 = tanh(dense4_Wx + dense4_b) (burgers.ml:10)
 	dense4 := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense4[f*MaxBatch:][:n], dense4_Wx[f*MaxBatch:], m.Dense4B[f])
 	}
 
-	// dense5_Wx = dense5_W·dense4: [20] from [20] (burgers.ml:9)
+	// dense5_Wx = dense5_W·dense4: [20] from [20] (burgers.ml:10)
 	dense5_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense5W, dense4, MaxBatch, dense5_Wx, MaxBatch, false)
 
-	// dense5 = tanh(dense5_Wx + dense5_b) (burgers.ml:9)
+	// dense5 = tanh(dense5_Wx + dense5_b) (burgers.ml:10)
 	dense5 := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense5[f*MaxBatch:][:n], dense5_Wx[f*MaxBatch:], m.Dense5B[f])
 	}
 
-	// dense6_Wx = dense6_W·dense5: [20] from [20] (burgers.ml:9)
+	// dense6_Wx = dense6_W·dense5: [20] from [20] (burgers.ml:10)
 	dense6_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense6W, dense5, MaxBatch, dense6_Wx, MaxBatch, false)
 
-	// dense6 = tanh(dense6_Wx + dense6_b) (burgers.ml:9)
+	// dense6 = tanh(dense6_Wx + dense6_b) (burgers.ml:10)
 	dense6 := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense6[f*MaxBatch:][:n], dense6_Wx[f*MaxBatch:], m.Dense6B[f])
 	}
 
-	// dense7_Wx = dense7_W·dense6: [20] from [20] (burgers.ml:9)
+	// dense7_Wx = dense7_W·dense6: [20] from [20] (burgers.ml:10)
 	dense7_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense7W, dense6, MaxBatch, dense7_Wx, MaxBatch, false)
 
-	// dense7 = tanh(dense7_Wx + dense7_b) (burgers.ml:9)
+	// dense7 = tanh(dense7_Wx + dense7_b) (burgers.ml:10)
 	dense7 := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense7[f*MaxBatch:][:n], dense7_Wx[f*MaxBatch:], m.Dense7B[f])
 	}
 
-	// dense8_Wx = dense8_W·dense7: [20] from [20] (burgers.ml:9)
+	// dense8_Wx = dense8_W·dense7: [20] from [20] (burgers.ml:10)
 	dense8_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense8W, dense7, MaxBatch, dense8_Wx, MaxBatch, false)
 
-	// dense8 = tanh(dense8_Wx + dense8_b) (burgers.ml:9)
+	// dense8 = tanh(dense8_Wx + dense8_b) (burgers.ml:10)
 	dense8 := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense8[f*MaxBatch:][:n], dense8_Wx[f*MaxBatch:], m.Dense8B[f])
 	}
 
-	// dense9_Wx = dense9_W·dense8: [1] from [20] (burgers.ml:10)
+	// dense9_Wx = dense9_W·dense8: [1] from [20] (burgers.ml:11)
 	dense9_Wx := w.work[0*MaxBatch : 1*MaxBatch]
 	kernels.GemmNN64(1, 20, n, m.Dense9W, dense8, MaxBatch, dense9_Wx, MaxBatch, false)
 
-	// u = dense9_Wx + dense9_b (burgers.ml:10)
+	// u = dense9_Wx + dense9_b (burgers.ml:11)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
 	{
 		const f = 0
@@ -534,91 +534,91 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	copy(burgers_in[0*MaxBatch:][:n], x[0*MaxBatch:][:n])
 	copy(burgers_in[1*MaxBatch:][:n], t[0*MaxBatch:][:n])
 
-	// dense1_Wx = dense1_W·burgers_in: [20] from [2] (burgers.ml:9)
+	// dense1_Wx = dense1_W·burgers_in: [20] from [2] (burgers.ml:10)
 	dense1_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 2, n, m.Dense1W, burgers_in, MaxBatch, dense1_Wx, MaxBatch, false)
 
-	// dense1 = tanh(dense1_Wx + dense1_b) (burgers.ml:9)
+	// dense1 = tanh(dense1_Wx + dense1_b) (burgers.ml:10)
 	dense1 := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
-	// dense2_Wx = dense2_W·dense1: [20] from [20] (burgers.ml:9)
+	// dense2_Wx = dense2_W·dense1: [20] from [20] (burgers.ml:10)
 	dense2_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
 
-	// dense2 = tanh(dense2_Wx + dense2_b) (burgers.ml:9)
+	// dense2 = tanh(dense2_Wx + dense2_b) (burgers.ml:10)
 	dense2 := w.work[44*MaxBatch : 64*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense2[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
 	}
 
-	// dense3_Wx = dense3_W·dense2: [20] from [20] (burgers.ml:9)
+	// dense3_Wx = dense3_W·dense2: [20] from [20] (burgers.ml:10)
 	dense3_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense3W, dense2, MaxBatch, dense3_Wx, MaxBatch, false)
 
-	// dense3 = tanh(dense3_Wx + dense3_b) (burgers.ml:9)
+	// dense3 = tanh(dense3_Wx + dense3_b) (burgers.ml:10)
 	dense3 := w.work[64*MaxBatch : 84*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense3[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
 	}
 
-	// dense4_Wx = dense4_W·dense3: [20] from [20] (burgers.ml:9)
+	// dense4_Wx = dense4_W·dense3: [20] from [20] (burgers.ml:10)
 	dense4_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense4W, dense3, MaxBatch, dense4_Wx, MaxBatch, false)
 
-	// dense4 = tanh(dense4_Wx + dense4_b) (burgers.ml:9)
+	// dense4 = tanh(dense4_Wx + dense4_b) (burgers.ml:10)
 	dense4 := w.work[84*MaxBatch : 104*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense4[f*MaxBatch:][:n], dense4_Wx[f*MaxBatch:], m.Dense4B[f])
 	}
 
-	// dense5_Wx = dense5_W·dense4: [20] from [20] (burgers.ml:9)
+	// dense5_Wx = dense5_W·dense4: [20] from [20] (burgers.ml:10)
 	dense5_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense5W, dense4, MaxBatch, dense5_Wx, MaxBatch, false)
 
-	// dense5 = tanh(dense5_Wx + dense5_b) (burgers.ml:9)
+	// dense5 = tanh(dense5_Wx + dense5_b) (burgers.ml:10)
 	dense5 := w.work[104*MaxBatch : 124*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense5[f*MaxBatch:][:n], dense5_Wx[f*MaxBatch:], m.Dense5B[f])
 	}
 
-	// dense6_Wx = dense6_W·dense5: [20] from [20] (burgers.ml:9)
+	// dense6_Wx = dense6_W·dense5: [20] from [20] (burgers.ml:10)
 	dense6_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense6W, dense5, MaxBatch, dense6_Wx, MaxBatch, false)
 
-	// dense6 = tanh(dense6_Wx + dense6_b) (burgers.ml:9)
+	// dense6 = tanh(dense6_Wx + dense6_b) (burgers.ml:10)
 	dense6 := w.work[124*MaxBatch : 144*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense6[f*MaxBatch:][:n], dense6_Wx[f*MaxBatch:], m.Dense6B[f])
 	}
 
-	// dense7_Wx = dense7_W·dense6: [20] from [20] (burgers.ml:9)
+	// dense7_Wx = dense7_W·dense6: [20] from [20] (burgers.ml:10)
 	dense7_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense7W, dense6, MaxBatch, dense7_Wx, MaxBatch, false)
 
-	// dense7 = tanh(dense7_Wx + dense7_b) (burgers.ml:9)
+	// dense7 = tanh(dense7_Wx + dense7_b) (burgers.ml:10)
 	dense7 := w.work[144*MaxBatch : 164*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense7[f*MaxBatch:][:n], dense7_Wx[f*MaxBatch:], m.Dense7B[f])
 	}
 
-	// dense8_Wx = dense8_W·dense7: [20] from [20] (burgers.ml:9)
+	// dense8_Wx = dense8_W·dense7: [20] from [20] (burgers.ml:10)
 	dense8_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense8W, dense7, MaxBatch, dense8_Wx, MaxBatch, false)
 
-	// dense8 = tanh(dense8_Wx + dense8_b) (burgers.ml:9)
+	// dense8 = tanh(dense8_Wx + dense8_b) (burgers.ml:10)
 	dense8 := w.work[164*MaxBatch : 184*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense8[f*MaxBatch:][:n], dense8_Wx[f*MaxBatch:], m.Dense8B[f])
 	}
 
-	// dense9_Wx = dense9_W·dense8: [1] from [20] (burgers.ml:10)
+	// dense9_Wx = dense9_W·dense8: [1] from [20] (burgers.ml:11)
 	dense9_Wx := w.work[0*MaxBatch : 1*MaxBatch]
 	kernels.GemmNN64(1, 20, n, m.Dense9W, dense8, MaxBatch, dense9_Wx, MaxBatch, false)
 
-	// u = dense9_Wx + dense9_b (burgers.ml:10)
+	// u = dense9_Wx + dense9_b (burgers.ml:11)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
 	{
 		const f = 0
@@ -630,7 +630,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// target u_bd: rows r0 … r0+n-1 (burgers.ml:15)
+	// target u_bd: rows r0 … r0+n-1 (burgers.ml:16)
 	u_bd := w.work[2*MaxBatch : 3*MaxBatch]
 	copy(u_bd[:n], m.colUBd[r0:r0+n])
 
@@ -639,7 +639,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	basis[0] = 0.0
 	basis[1] = 1.0
 
-	// dense1_z_t = dense1_W·basis: [20] from [2] (burgers.ml:9)
+	// dense1_z_t = dense1_W·basis: [20] from [2] (burgers.ml:10)
 	dense1_z_t := w.scratch[2:22]
 	for j := 0; j < 20; j++ {
 		var s T
@@ -649,7 +649,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		dense1_z_t[j] = s
 	}
 
-	// dense1_slope = 1 - dense1·dense1 (burgers.ml:9)
+	// dense1_slope = 1 - dense1·dense1 (burgers.ml:10)
 	dense1_slope := w.work[4*MaxBatch : 24*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_slope[f*MaxBatch:][:n]
@@ -659,7 +659,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense1_t = dense1_z_t·dense1_slope (burgers.ml:9)
+	// dense1_t = dense1_z_t·dense1_slope (burgers.ml:10)
 	dense1_t := w.work[184*MaxBatch : 204*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_t[f*MaxBatch:][:n]
@@ -670,11 +670,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense2_z_t = dense2_W·dense1_t: [20] from [20] (burgers.ml:9)
+	// dense2_z_t = dense2_W·dense1_t: [20] from [20] (burgers.ml:10)
 	dense2_z_t := w.work[204*MaxBatch : 224*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense2W, dense1_t, MaxBatch, dense2_z_t, MaxBatch, false)
 
-	// dense2_slope = 1 - dense2·dense2 (burgers.ml:9)
+	// dense2_slope = 1 - dense2·dense2 (burgers.ml:10)
 	dense2_slope := w.work[184*MaxBatch : 204*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_slope[f*MaxBatch:][:n]
@@ -684,7 +684,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense2_t = dense2_z_t·dense2_slope (burgers.ml:9)
+	// dense2_t = dense2_z_t·dense2_slope (burgers.ml:10)
 	dense2_t := w.work[224*MaxBatch : 244*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_t[f*MaxBatch:][:n]
@@ -695,11 +695,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense3_z_t = dense3_W·dense2_t: [20] from [20] (burgers.ml:9)
+	// dense3_z_t = dense3_W·dense2_t: [20] from [20] (burgers.ml:10)
 	dense3_z_t := w.work[204*MaxBatch : 224*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense3W, dense2_t, MaxBatch, dense3_z_t, MaxBatch, false)
 
-	// dense3_slope = 1 - dense3·dense3 (burgers.ml:9)
+	// dense3_slope = 1 - dense3·dense3 (burgers.ml:10)
 	dense3_slope := w.work[224*MaxBatch : 244*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_slope[f*MaxBatch:][:n]
@@ -709,7 +709,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense3_t = dense3_z_t·dense3_slope (burgers.ml:9)
+	// dense3_t = dense3_z_t·dense3_slope (burgers.ml:10)
 	dense3_t := w.work[244*MaxBatch : 264*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_t[f*MaxBatch:][:n]
@@ -720,11 +720,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense4_z_t = dense4_W·dense3_t: [20] from [20] (burgers.ml:9)
+	// dense4_z_t = dense4_W·dense3_t: [20] from [20] (burgers.ml:10)
 	dense4_z_t := w.work[204*MaxBatch : 224*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense4W, dense3_t, MaxBatch, dense4_z_t, MaxBatch, false)
 
-	// dense4_slope = 1 - dense4·dense4 (burgers.ml:9)
+	// dense4_slope = 1 - dense4·dense4 (burgers.ml:10)
 	dense4_slope := w.work[244*MaxBatch : 264*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_slope[f*MaxBatch:][:n]
@@ -734,7 +734,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense4_t = dense4_z_t·dense4_slope (burgers.ml:9)
+	// dense4_t = dense4_z_t·dense4_slope (burgers.ml:10)
 	dense4_t := w.work[264*MaxBatch : 284*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_t[f*MaxBatch:][:n]
@@ -745,11 +745,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense5_z_t = dense5_W·dense4_t: [20] from [20] (burgers.ml:9)
+	// dense5_z_t = dense5_W·dense4_t: [20] from [20] (burgers.ml:10)
 	dense5_z_t := w.work[204*MaxBatch : 224*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense5W, dense4_t, MaxBatch, dense5_z_t, MaxBatch, false)
 
-	// dense5_slope = 1 - dense5·dense5 (burgers.ml:9)
+	// dense5_slope = 1 - dense5·dense5 (burgers.ml:10)
 	dense5_slope := w.work[264*MaxBatch : 284*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_slope[f*MaxBatch:][:n]
@@ -759,7 +759,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense5_t = dense5_z_t·dense5_slope (burgers.ml:9)
+	// dense5_t = dense5_z_t·dense5_slope (burgers.ml:10)
 	dense5_t := w.work[284*MaxBatch : 304*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_t[f*MaxBatch:][:n]
@@ -770,11 +770,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense6_z_t = dense6_W·dense5_t: [20] from [20] (burgers.ml:9)
+	// dense6_z_t = dense6_W·dense5_t: [20] from [20] (burgers.ml:10)
 	dense6_z_t := w.work[204*MaxBatch : 224*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense6W, dense5_t, MaxBatch, dense6_z_t, MaxBatch, false)
 
-	// dense6_slope = 1 - dense6·dense6 (burgers.ml:9)
+	// dense6_slope = 1 - dense6·dense6 (burgers.ml:10)
 	dense6_slope := w.work[284*MaxBatch : 304*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_slope[f*MaxBatch:][:n]
@@ -784,7 +784,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense6_t = dense6_z_t·dense6_slope (burgers.ml:9)
+	// dense6_t = dense6_z_t·dense6_slope (burgers.ml:10)
 	dense6_t := w.work[304*MaxBatch : 324*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_t[f*MaxBatch:][:n]
@@ -795,11 +795,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense7_z_t = dense7_W·dense6_t: [20] from [20] (burgers.ml:9)
+	// dense7_z_t = dense7_W·dense6_t: [20] from [20] (burgers.ml:10)
 	dense7_z_t := w.work[204*MaxBatch : 224*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense7W, dense6_t, MaxBatch, dense7_z_t, MaxBatch, false)
 
-	// dense7_slope = 1 - dense7·dense7 (burgers.ml:9)
+	// dense7_slope = 1 - dense7·dense7 (burgers.ml:10)
 	dense7_slope := w.work[304*MaxBatch : 324*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_slope[f*MaxBatch:][:n]
@@ -809,7 +809,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense7_t = dense7_z_t·dense7_slope (burgers.ml:9)
+	// dense7_t = dense7_z_t·dense7_slope (burgers.ml:10)
 	dense7_t := w.work[324*MaxBatch : 344*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_t[f*MaxBatch:][:n]
@@ -820,11 +820,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense8_z_t = dense8_W·dense7_t: [20] from [20] (burgers.ml:9)
+	// dense8_z_t = dense8_W·dense7_t: [20] from [20] (burgers.ml:10)
 	dense8_z_t := w.work[204*MaxBatch : 224*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense8W, dense7_t, MaxBatch, dense8_z_t, MaxBatch, false)
 
-	// dense8_slope = 1 - dense8·dense8 (burgers.ml:9)
+	// dense8_slope = 1 - dense8·dense8 (burgers.ml:10)
 	dense8_slope := w.work[324*MaxBatch : 344*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_slope[f*MaxBatch:][:n]
@@ -834,7 +834,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense8_t = dense8_z_t·dense8_slope (burgers.ml:9)
+	// dense8_t = dense8_z_t·dense8_slope (burgers.ml:10)
 	dense8_t := w.work[344*MaxBatch : 364*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_t[f*MaxBatch:][:n]
@@ -845,7 +845,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// u_t = dense9_W·dense8_t: [1] from [20] (burgers.ml:10)
+	// u_t = dense9_W·dense8_t: [1] from [20] (burgers.ml:11)
 	u_t := w.work[3*MaxBatch : 4*MaxBatch]
 	kernels.GemmNN64(1, 20, n, m.Dense9W, dense8_t, MaxBatch, u_t, MaxBatch, false)
 
@@ -854,7 +854,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	basis_2[0] = 1.0
 	basis_2[1] = 0.0
 
-	// dense1_z_x = dense1_W·basis_2: [20] from [2] (burgers.ml:9)
+	// dense1_z_x = dense1_W·basis_2: [20] from [2] (burgers.ml:10)
 	dense1_z_x := w.scratch[24:44]
 	for j := 0; j < 20; j++ {
 		var s T
@@ -864,7 +864,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		dense1_z_x[j] = s
 	}
 
-	// dense1_x = dense1_slope·dense1_z_x (burgers.ml:9)
+	// dense1_x = dense1_slope·dense1_z_x (burgers.ml:10)
 	dense1_x := w.work[204*MaxBatch : 224*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_x[f*MaxBatch:][:n]
@@ -875,11 +875,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense2_z_x = dense2_W·dense1_x: [20] from [20] (burgers.ml:9)
+	// dense2_z_x = dense2_W·dense1_x: [20] from [20] (burgers.ml:10)
 	dense2_z_x := w.work[344*MaxBatch : 364*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense2W, dense1_x, MaxBatch, dense2_z_x, MaxBatch, false)
 
-	// dense2_x = dense2_slope·dense2_z_x (burgers.ml:9)
+	// dense2_x = dense2_slope·dense2_z_x (burgers.ml:10)
 	dense2_x := w.work[4*MaxBatch : 24*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_x[f*MaxBatch:][:n]
@@ -890,11 +890,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense3_z_x = dense3_W·dense2_x: [20] from [20] (burgers.ml:9)
+	// dense3_z_x = dense3_W·dense2_x: [20] from [20] (burgers.ml:10)
 	dense3_z_x := w.work[364*MaxBatch : 384*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense3W, dense2_x, MaxBatch, dense3_z_x, MaxBatch, false)
 
-	// dense3_x = dense3_slope·dense3_z_x (burgers.ml:9)
+	// dense3_x = dense3_slope·dense3_z_x (burgers.ml:10)
 	dense3_x := w.work[384*MaxBatch : 404*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_x[f*MaxBatch:][:n]
@@ -905,11 +905,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense4_z_x = dense4_W·dense3_x: [20] from [20] (burgers.ml:9)
+	// dense4_z_x = dense4_W·dense3_x: [20] from [20] (burgers.ml:10)
 	dense4_z_x := w.work[404*MaxBatch : 424*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense4W, dense3_x, MaxBatch, dense4_z_x, MaxBatch, false)
 
-	// dense4_x = dense4_slope·dense4_z_x (burgers.ml:9)
+	// dense4_x = dense4_slope·dense4_z_x (burgers.ml:10)
 	dense4_x := w.work[424*MaxBatch : 444*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_x[f*MaxBatch:][:n]
@@ -920,11 +920,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense5_z_x = dense5_W·dense4_x: [20] from [20] (burgers.ml:9)
+	// dense5_z_x = dense5_W·dense4_x: [20] from [20] (burgers.ml:10)
 	dense5_z_x := w.work[444*MaxBatch : 464*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense5W, dense4_x, MaxBatch, dense5_z_x, MaxBatch, false)
 
-	// dense5_x = dense5_slope·dense5_z_x (burgers.ml:9)
+	// dense5_x = dense5_slope·dense5_z_x (burgers.ml:10)
 	dense5_x := w.work[464*MaxBatch : 484*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_x[f*MaxBatch:][:n]
@@ -935,11 +935,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense6_z_x = dense6_W·dense5_x: [20] from [20] (burgers.ml:9)
+	// dense6_z_x = dense6_W·dense5_x: [20] from [20] (burgers.ml:10)
 	dense6_z_x := w.work[484*MaxBatch : 504*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense6W, dense5_x, MaxBatch, dense6_z_x, MaxBatch, false)
 
-	// dense6_x = dense6_slope·dense6_z_x (burgers.ml:9)
+	// dense6_x = dense6_slope·dense6_z_x (burgers.ml:10)
 	dense6_x := w.work[504*MaxBatch : 524*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_x[f*MaxBatch:][:n]
@@ -950,11 +950,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense7_z_x = dense7_W·dense6_x: [20] from [20] (burgers.ml:9)
+	// dense7_z_x = dense7_W·dense6_x: [20] from [20] (burgers.ml:10)
 	dense7_z_x := w.work[524*MaxBatch : 544*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense7W, dense6_x, MaxBatch, dense7_z_x, MaxBatch, false)
 
-	// dense7_x = dense7_slope·dense7_z_x (burgers.ml:9)
+	// dense7_x = dense7_slope·dense7_z_x (burgers.ml:10)
 	dense7_x := w.work[544*MaxBatch : 564*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_x[f*MaxBatch:][:n]
@@ -965,11 +965,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense8_z_x = dense8_W·dense7_x: [20] from [20] (burgers.ml:9)
+	// dense8_z_x = dense8_W·dense7_x: [20] from [20] (burgers.ml:10)
 	dense8_z_x := w.work[564*MaxBatch : 584*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense8W, dense7_x, MaxBatch, dense8_z_x, MaxBatch, false)
 
-	// dense8_x = dense8_slope·dense8_z_x (burgers.ml:9)
+	// dense8_x = dense8_slope·dense8_z_x (burgers.ml:10)
 	dense8_x := w.work[584*MaxBatch : 604*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_x[f*MaxBatch:][:n]
@@ -980,11 +980,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// u_x = dense9_W·dense8_x: [1] from [20] (burgers.ml:10)
+	// u_x = dense9_W·dense8_x: [1] from [20] (burgers.ml:11)
 	u_x := w.work[0*MaxBatch : 1*MaxBatch]
 	kernels.GemmNN64(1, 20, n, m.Dense9W, dense8_x, MaxBatch, u_x, MaxBatch, false)
 
-	// dense1_x_x = dense1_z_x·-2·dense1·dense1_x (burgers.ml:9)
+	// dense1_x_x = dense1_z_x·-2·dense1·dense1_x (burgers.ml:10)
 	dense1_x_x := w.work[604*MaxBatch : 624*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_x_x[f*MaxBatch:][:n]
@@ -996,11 +996,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense2_z_x_x = dense2_W·dense1_x_x: [20] from [20] (burgers.ml:9)
+	// dense2_z_x_x = dense2_W·dense1_x_x: [20] from [20] (burgers.ml:10)
 	dense2_z_x_x := w.work[24*MaxBatch : 44*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense2W, dense1_x_x, MaxBatch, dense2_z_x_x, MaxBatch, false)
 
-	// dense2_x_x = dense2_z_x·-2·dense2·dense2_x + dense2_slope·dense2_z_x_x (burgers.ml:9)
+	// dense2_x_x = dense2_z_x·-2·dense2·dense2_x + dense2_slope·dense2_z_x_x (burgers.ml:10)
 	dense2_x_x := w.work[204*MaxBatch : 224*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_x_x[f*MaxBatch:][:n]
@@ -1014,11 +1014,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense3_z_x_x = dense3_W·dense2_x_x: [20] from [20] (burgers.ml:9)
+	// dense3_z_x_x = dense3_W·dense2_x_x: [20] from [20] (burgers.ml:10)
 	dense3_z_x_x := w.work[604*MaxBatch : 624*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense3W, dense2_x_x, MaxBatch, dense3_z_x_x, MaxBatch, false)
 
-	// dense3_x_x = dense3_z_x·-2·dense3·dense3_x + dense3_slope·dense3_z_x_x (burgers.ml:9)
+	// dense3_x_x = dense3_z_x·-2·dense3·dense3_x + dense3_slope·dense3_z_x_x (burgers.ml:10)
 	dense3_x_x := w.work[44*MaxBatch : 64*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_x_x[f*MaxBatch:][:n]
@@ -1032,11 +1032,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense4_z_x_x = dense4_W·dense3_x_x: [20] from [20] (burgers.ml:9)
+	// dense4_z_x_x = dense4_W·dense3_x_x: [20] from [20] (burgers.ml:10)
 	dense4_z_x_x := w.work[184*MaxBatch : 204*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense4W, dense3_x_x, MaxBatch, dense4_z_x_x, MaxBatch, false)
 
-	// dense4_x_x = dense4_z_x·-2·dense4·dense4_x + dense4_slope·dense4_z_x_x (burgers.ml:9)
+	// dense4_x_x = dense4_z_x·-2·dense4·dense4_x + dense4_slope·dense4_z_x_x (burgers.ml:10)
 	dense4_x_x := w.work[344*MaxBatch : 364*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_x_x[f*MaxBatch:][:n]
@@ -1050,11 +1050,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense5_z_x_x = dense5_W·dense4_x_x: [20] from [20] (burgers.ml:9)
+	// dense5_z_x_x = dense5_W·dense4_x_x: [20] from [20] (burgers.ml:10)
 	dense5_z_x_x := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense5W, dense4_x_x, MaxBatch, dense5_z_x_x, MaxBatch, false)
 
-	// dense5_x_x = dense5_z_x·-2·dense5·dense5_x + dense5_slope·dense5_z_x_x (burgers.ml:9)
+	// dense5_x_x = dense5_z_x·-2·dense5·dense5_x + dense5_slope·dense5_z_x_x (burgers.ml:10)
 	dense5_x_x := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_x_x[f*MaxBatch:][:n]
@@ -1068,11 +1068,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense6_z_x_x = dense6_W·dense5_x_x: [20] from [20] (burgers.ml:9)
+	// dense6_z_x_x = dense6_W·dense5_x_x: [20] from [20] (burgers.ml:10)
 	dense6_z_x_x := w.work[204*MaxBatch : 224*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense6W, dense5_x_x, MaxBatch, dense6_z_x_x, MaxBatch, false)
 
-	// dense6_x_x = dense6_z_x·-2·dense6·dense6_x + dense6_slope·dense6_z_x_x (burgers.ml:9)
+	// dense6_x_x = dense6_z_x·-2·dense6·dense6_x + dense6_slope·dense6_z_x_x (burgers.ml:10)
 	dense6_x_x := w.work[64*MaxBatch : 84*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_x_x[f*MaxBatch:][:n]
@@ -1086,11 +1086,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense7_z_x_x = dense7_W·dense6_x_x: [20] from [20] (burgers.ml:9)
+	// dense7_z_x_x = dense7_W·dense6_x_x: [20] from [20] (burgers.ml:10)
 	dense7_z_x_x := w.work[224*MaxBatch : 244*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense7W, dense6_x_x, MaxBatch, dense7_z_x_x, MaxBatch, false)
 
-	// dense7_x_x = dense7_z_x·-2·dense7·dense7_x + dense7_slope·dense7_z_x_x (burgers.ml:9)
+	// dense7_x_x = dense7_z_x·-2·dense7·dense7_x + dense7_slope·dense7_z_x_x (burgers.ml:10)
 	dense7_x_x := w.work[364*MaxBatch : 384*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_x_x[f*MaxBatch:][:n]
@@ -1104,11 +1104,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense8_z_x_x = dense8_W·dense7_x_x: [20] from [20] (burgers.ml:9)
+	// dense8_z_x_x = dense8_W·dense7_x_x: [20] from [20] (burgers.ml:10)
 	dense8_z_x_x := w.work[384*MaxBatch : 404*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense8W, dense7_x_x, MaxBatch, dense8_z_x_x, MaxBatch, false)
 
-	// dense8_x_x = dense8_z_x·-2·dense8·dense8_x + dense8_slope·dense8_z_x_x (burgers.ml:9)
+	// dense8_x_x = dense8_z_x·-2·dense8·dense8_x + dense8_slope·dense8_z_x_x (burgers.ml:10)
 	dense8_x_x := w.work[604*MaxBatch : 624*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_x_x[f*MaxBatch:][:n]
@@ -1122,11 +1122,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// u_x_x = dense9_W·dense8_x_x: [1] from [20] (burgers.ml:10)
+	// u_x_x = dense9_W·dense8_x_x: [1] from [20] (burgers.ml:11)
 	u_x_x := w.work[44*MaxBatch : 45*MaxBatch]
 	kernels.GemmNN64(1, 20, n, m.Dense9W, dense8_x_x, MaxBatch, u_x_x, MaxBatch, false)
 
-	// r = (u_t + u·u_x) - nu·u_x_x (burgers.ml:23)
+	// r = (u_t + u·u_x) - nu·u_x_x (burgers.ml:24)
 	r := w.work[45*MaxBatch : 46*MaxBatch]
 	{
 		const f = 0
@@ -1140,7 +1140,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// sub = u - u_bd (burgers.ml:25)
+	// sub = u - u_bd (burgers.ml:26)
 	sub := w.work[46*MaxBatch : 47*MaxBatch]
 	{
 		const f = 0
@@ -1152,7 +1152,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// mean = mean of mul over boundary and its 1 elements (burgers.ml:25)
+	// mean = mean of mul over boundary and its 1 elements (burgers.ml:26)
 	var sum_mean float64
 	// boundary: the rows of this batch
 	lo, hi := max(m.setLo[0]-r0, 0), min(m.setHi[0]-r0, n)
@@ -1165,10 +1165,10 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	}
 	mean := T(sum_mean / float64(m.rowsIn(1)))
 
-	// loss_boundary = 5·mean (burgers.ml:25)
+	// loss_boundary = 5·mean (burgers.ml:26)
 	loss_boundary := 5.0 * mean
 
-	// loss_r = mean of mul over the batch and its 1 elements (burgers.ml:26)
+	// loss_r = mean of mul over the batch and its 1 elements (burgers.ml:27)
 	var sum_loss_r float64
 	{
 		const f = 0
@@ -1179,7 +1179,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	}
 	loss_r := T(sum_loss_r / float64(m.rows))
 
-	// loss = loss_boundary + loss_r (burgers.ml:26)
+	// loss = loss_boundary + loss_r (burgers.ml:27)
 	loss := loss_boundary + loss_r
 	// This tile's share of the loss (sums[0]) and of its terms.
 	sums[0] += float64(loss)
@@ -1205,91 +1205,91 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	copy(burgers_in[0*MaxBatch:][:n], x[0*MaxBatch:][:n])
 	copy(burgers_in[1*MaxBatch:][:n], t[0*MaxBatch:][:n])
 
-	// dense1_Wx = dense1_W·burgers_in: [20] from [2] (burgers.ml:9)
+	// dense1_Wx = dense1_W·burgers_in: [20] from [2] (burgers.ml:10)
 	dense1_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 2, n, m.Dense1W, burgers_in, MaxBatch, dense1_Wx, MaxBatch, false)
 
-	// dense1 = tanh(dense1_Wx + dense1_b) (burgers.ml:9)
+	// dense1 = tanh(dense1_Wx + dense1_b) (burgers.ml:10)
 	dense1 := w.work[24*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
-	// dense2_Wx = dense2_W·dense1: [20] from [20] (burgers.ml:9)
+	// dense2_Wx = dense2_W·dense1: [20] from [20] (burgers.ml:10)
 	dense2_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
 
-	// dense2 = tanh(dense2_Wx + dense2_b) (burgers.ml:9)
+	// dense2 = tanh(dense2_Wx + dense2_b) (burgers.ml:10)
 	dense2 := w.work[44*MaxBatch : 64*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense2[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
 	}
 
-	// dense3_Wx = dense3_W·dense2: [20] from [20] (burgers.ml:9)
+	// dense3_Wx = dense3_W·dense2: [20] from [20] (burgers.ml:10)
 	dense3_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense3W, dense2, MaxBatch, dense3_Wx, MaxBatch, false)
 
-	// dense3 = tanh(dense3_Wx + dense3_b) (burgers.ml:9)
+	// dense3 = tanh(dense3_Wx + dense3_b) (burgers.ml:10)
 	dense3 := w.work[64*MaxBatch : 84*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense3[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
 	}
 
-	// dense4_Wx = dense4_W·dense3: [20] from [20] (burgers.ml:9)
+	// dense4_Wx = dense4_W·dense3: [20] from [20] (burgers.ml:10)
 	dense4_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense4W, dense3, MaxBatch, dense4_Wx, MaxBatch, false)
 
-	// dense4 = tanh(dense4_Wx + dense4_b) (burgers.ml:9)
+	// dense4 = tanh(dense4_Wx + dense4_b) (burgers.ml:10)
 	dense4 := w.work[84*MaxBatch : 104*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense4[f*MaxBatch:][:n], dense4_Wx[f*MaxBatch:], m.Dense4B[f])
 	}
 
-	// dense5_Wx = dense5_W·dense4: [20] from [20] (burgers.ml:9)
+	// dense5_Wx = dense5_W·dense4: [20] from [20] (burgers.ml:10)
 	dense5_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense5W, dense4, MaxBatch, dense5_Wx, MaxBatch, false)
 
-	// dense5 = tanh(dense5_Wx + dense5_b) (burgers.ml:9)
+	// dense5 = tanh(dense5_Wx + dense5_b) (burgers.ml:10)
 	dense5 := w.work[104*MaxBatch : 124*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense5[f*MaxBatch:][:n], dense5_Wx[f*MaxBatch:], m.Dense5B[f])
 	}
 
-	// dense6_Wx = dense6_W·dense5: [20] from [20] (burgers.ml:9)
+	// dense6_Wx = dense6_W·dense5: [20] from [20] (burgers.ml:10)
 	dense6_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense6W, dense5, MaxBatch, dense6_Wx, MaxBatch, false)
 
-	// dense6 = tanh(dense6_Wx + dense6_b) (burgers.ml:9)
+	// dense6 = tanh(dense6_Wx + dense6_b) (burgers.ml:10)
 	dense6 := w.work[124*MaxBatch : 144*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense6[f*MaxBatch:][:n], dense6_Wx[f*MaxBatch:], m.Dense6B[f])
 	}
 
-	// dense7_Wx = dense7_W·dense6: [20] from [20] (burgers.ml:9)
+	// dense7_Wx = dense7_W·dense6: [20] from [20] (burgers.ml:10)
 	dense7_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense7W, dense6, MaxBatch, dense7_Wx, MaxBatch, false)
 
-	// dense7 = tanh(dense7_Wx + dense7_b) (burgers.ml:9)
+	// dense7 = tanh(dense7_Wx + dense7_b) (burgers.ml:10)
 	dense7 := w.work[144*MaxBatch : 164*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense7[f*MaxBatch:][:n], dense7_Wx[f*MaxBatch:], m.Dense7B[f])
 	}
 
-	// dense8_Wx = dense8_W·dense7: [20] from [20] (burgers.ml:9)
+	// dense8_Wx = dense8_W·dense7: [20] from [20] (burgers.ml:10)
 	dense8_Wx := w.work[4*MaxBatch : 24*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense8W, dense7, MaxBatch, dense8_Wx, MaxBatch, false)
 
-	// dense8 = tanh(dense8_Wx + dense8_b) (burgers.ml:9)
+	// dense8 = tanh(dense8_Wx + dense8_b) (burgers.ml:10)
 	dense8 := w.work[164*MaxBatch : 184*MaxBatch]
 	for f := 0; f < 20; f++ {
 		kernels.BiasTanh64(dense8[f*MaxBatch:][:n], dense8_Wx[f*MaxBatch:], m.Dense8B[f])
 	}
 
-	// dense9_Wx = dense9_W·dense8: [1] from [20] (burgers.ml:10)
+	// dense9_Wx = dense9_W·dense8: [1] from [20] (burgers.ml:11)
 	dense9_Wx := w.work[0*MaxBatch : 1*MaxBatch]
 	kernels.GemmNN64(1, 20, n, m.Dense9W, dense8, MaxBatch, dense9_Wx, MaxBatch, false)
 
-	// u = dense9_Wx + dense9_b (burgers.ml:10)
+	// u = dense9_Wx + dense9_b (burgers.ml:11)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
 	{
 		const f = 0
@@ -1301,7 +1301,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// target u_bd: rows r0 … r0+n-1 (burgers.ml:15)
+	// target u_bd: rows r0 … r0+n-1 (burgers.ml:16)
 	u_bd := w.work[4*MaxBatch : 5*MaxBatch]
 	copy(u_bd[:n], m.colUBd[r0:r0+n])
 
@@ -1310,7 +1310,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	basis[0] = 0.0
 	basis[1] = 1.0
 
-	// dense1_z_t = dense1_W·basis: [20] from [2] (burgers.ml:9)
+	// dense1_z_t = dense1_W·basis: [20] from [2] (burgers.ml:10)
 	dense1_z_t := w.scratch[46:66]
 	for j := 0; j < 20; j++ {
 		var s T
@@ -1320,7 +1320,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		dense1_z_t[j] = s
 	}
 
-	// dense1_slope = 1 - dense1·dense1 (burgers.ml:9)
+	// dense1_slope = 1 - dense1·dense1 (burgers.ml:10)
 	dense1_slope := w.work[184*MaxBatch : 204*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_slope[f*MaxBatch:][:n]
@@ -1330,7 +1330,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense1_t = dense1_z_t·dense1_slope (burgers.ml:9)
+	// dense1_t = dense1_z_t·dense1_slope (burgers.ml:10)
 	dense1_t := w.work[204*MaxBatch : 224*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_t[f*MaxBatch:][:n]
@@ -1341,11 +1341,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense2_z_t = dense2_W·dense1_t: [20] from [20] (burgers.ml:9)
+	// dense2_z_t = dense2_W·dense1_t: [20] from [20] (burgers.ml:10)
 	dense2_z_t := w.work[224*MaxBatch : 244*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense2W, dense1_t, MaxBatch, dense2_z_t, MaxBatch, false)
 
-	// dense2_slope = 1 - dense2·dense2 (burgers.ml:9)
+	// dense2_slope = 1 - dense2·dense2 (burgers.ml:10)
 	dense2_slope := w.work[244*MaxBatch : 264*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_slope[f*MaxBatch:][:n]
@@ -1355,7 +1355,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense2_t = dense2_z_t·dense2_slope (burgers.ml:9)
+	// dense2_t = dense2_z_t·dense2_slope (burgers.ml:10)
 	dense2_t := w.work[264*MaxBatch : 284*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_t[f*MaxBatch:][:n]
@@ -1366,11 +1366,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense3_z_t = dense3_W·dense2_t: [20] from [20] (burgers.ml:9)
+	// dense3_z_t = dense3_W·dense2_t: [20] from [20] (burgers.ml:10)
 	dense3_z_t := w.work[284*MaxBatch : 304*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense3W, dense2_t, MaxBatch, dense3_z_t, MaxBatch, false)
 
-	// dense3_slope = 1 - dense3·dense3 (burgers.ml:9)
+	// dense3_slope = 1 - dense3·dense3 (burgers.ml:10)
 	dense3_slope := w.work[304*MaxBatch : 324*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_slope[f*MaxBatch:][:n]
@@ -1380,7 +1380,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense3_t = dense3_z_t·dense3_slope (burgers.ml:9)
+	// dense3_t = dense3_z_t·dense3_slope (burgers.ml:10)
 	dense3_t := w.work[324*MaxBatch : 344*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_t[f*MaxBatch:][:n]
@@ -1391,11 +1391,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense4_z_t = dense4_W·dense3_t: [20] from [20] (burgers.ml:9)
+	// dense4_z_t = dense4_W·dense3_t: [20] from [20] (burgers.ml:10)
 	dense4_z_t := w.work[344*MaxBatch : 364*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense4W, dense3_t, MaxBatch, dense4_z_t, MaxBatch, false)
 
-	// dense4_slope = 1 - dense4·dense4 (burgers.ml:9)
+	// dense4_slope = 1 - dense4·dense4 (burgers.ml:10)
 	dense4_slope := w.work[364*MaxBatch : 384*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_slope[f*MaxBatch:][:n]
@@ -1405,7 +1405,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense4_t = dense4_z_t·dense4_slope (burgers.ml:9)
+	// dense4_t = dense4_z_t·dense4_slope (burgers.ml:10)
 	dense4_t := w.work[384*MaxBatch : 404*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_t[f*MaxBatch:][:n]
@@ -1416,11 +1416,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense5_z_t = dense5_W·dense4_t: [20] from [20] (burgers.ml:9)
+	// dense5_z_t = dense5_W·dense4_t: [20] from [20] (burgers.ml:10)
 	dense5_z_t := w.work[404*MaxBatch : 424*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense5W, dense4_t, MaxBatch, dense5_z_t, MaxBatch, false)
 
-	// dense5_slope = 1 - dense5·dense5 (burgers.ml:9)
+	// dense5_slope = 1 - dense5·dense5 (burgers.ml:10)
 	dense5_slope := w.work[424*MaxBatch : 444*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_slope[f*MaxBatch:][:n]
@@ -1430,7 +1430,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense5_t = dense5_z_t·dense5_slope (burgers.ml:9)
+	// dense5_t = dense5_z_t·dense5_slope (burgers.ml:10)
 	dense5_t := w.work[444*MaxBatch : 464*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_t[f*MaxBatch:][:n]
@@ -1441,11 +1441,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense6_z_t = dense6_W·dense5_t: [20] from [20] (burgers.ml:9)
+	// dense6_z_t = dense6_W·dense5_t: [20] from [20] (burgers.ml:10)
 	dense6_z_t := w.work[464*MaxBatch : 484*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense6W, dense5_t, MaxBatch, dense6_z_t, MaxBatch, false)
 
-	// dense6_slope = 1 - dense6·dense6 (burgers.ml:9)
+	// dense6_slope = 1 - dense6·dense6 (burgers.ml:10)
 	dense6_slope := w.work[484*MaxBatch : 504*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_slope[f*MaxBatch:][:n]
@@ -1455,7 +1455,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense6_t = dense6_z_t·dense6_slope (burgers.ml:9)
+	// dense6_t = dense6_z_t·dense6_slope (burgers.ml:10)
 	dense6_t := w.work[504*MaxBatch : 524*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_t[f*MaxBatch:][:n]
@@ -1466,11 +1466,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense7_z_t = dense7_W·dense6_t: [20] from [20] (burgers.ml:9)
+	// dense7_z_t = dense7_W·dense6_t: [20] from [20] (burgers.ml:10)
 	dense7_z_t := w.work[524*MaxBatch : 544*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense7W, dense6_t, MaxBatch, dense7_z_t, MaxBatch, false)
 
-	// dense7_slope = 1 - dense7·dense7 (burgers.ml:9)
+	// dense7_slope = 1 - dense7·dense7 (burgers.ml:10)
 	dense7_slope := w.work[544*MaxBatch : 564*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_slope[f*MaxBatch:][:n]
@@ -1480,7 +1480,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense7_t = dense7_z_t·dense7_slope (burgers.ml:9)
+	// dense7_t = dense7_z_t·dense7_slope (burgers.ml:10)
 	dense7_t := w.work[564*MaxBatch : 584*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_t[f*MaxBatch:][:n]
@@ -1491,11 +1491,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense8_z_t = dense8_W·dense7_t: [20] from [20] (burgers.ml:9)
+	// dense8_z_t = dense8_W·dense7_t: [20] from [20] (burgers.ml:10)
 	dense8_z_t := w.work[584*MaxBatch : 604*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense8W, dense7_t, MaxBatch, dense8_z_t, MaxBatch, false)
 
-	// dense8_slope = 1 - dense8·dense8 (burgers.ml:9)
+	// dense8_slope = 1 - dense8·dense8 (burgers.ml:10)
 	dense8_slope := w.work[604*MaxBatch : 624*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_slope[f*MaxBatch:][:n]
@@ -1505,7 +1505,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense8_t = dense8_z_t·dense8_slope (burgers.ml:9)
+	// dense8_t = dense8_z_t·dense8_slope (burgers.ml:10)
 	dense8_t := w.work[624*MaxBatch : 644*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_t[f*MaxBatch:][:n]
@@ -1516,7 +1516,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// u_t = dense9_W·dense8_t: [1] from [20] (burgers.ml:10)
+	// u_t = dense9_W·dense8_t: [1] from [20] (burgers.ml:11)
 	u_t := w.work[5*MaxBatch : 6*MaxBatch]
 	kernels.GemmNN64(1, 20, n, m.Dense9W, dense8_t, MaxBatch, u_t, MaxBatch, false)
 
@@ -1525,7 +1525,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	basis_2[0] = 1.0
 	basis_2[1] = 0.0
 
-	// dense1_z_x = dense1_W·basis_2: [20] from [2] (burgers.ml:9)
+	// dense1_z_x = dense1_W·basis_2: [20] from [2] (burgers.ml:10)
 	dense1_z_x := w.scratch[68:88]
 	for j := 0; j < 20; j++ {
 		var s T
@@ -1535,7 +1535,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		dense1_z_x[j] = s
 	}
 
-	// dense1_x = dense1_slope·dense1_z_x (burgers.ml:9)
+	// dense1_x = dense1_slope·dense1_z_x (burgers.ml:10)
 	dense1_x := w.work[644*MaxBatch : 664*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_x[f*MaxBatch:][:n]
@@ -1546,11 +1546,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense2_z_x = dense2_W·dense1_x: [20] from [20] (burgers.ml:9)
+	// dense2_z_x = dense2_W·dense1_x: [20] from [20] (burgers.ml:10)
 	dense2_z_x := w.work[664*MaxBatch : 684*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense2W, dense1_x, MaxBatch, dense2_z_x, MaxBatch, false)
 
-	// dense2_x = dense2_slope·dense2_z_x (burgers.ml:9)
+	// dense2_x = dense2_slope·dense2_z_x (burgers.ml:10)
 	dense2_x := w.work[684*MaxBatch : 704*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_x[f*MaxBatch:][:n]
@@ -1561,11 +1561,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense3_z_x = dense3_W·dense2_x: [20] from [20] (burgers.ml:9)
+	// dense3_z_x = dense3_W·dense2_x: [20] from [20] (burgers.ml:10)
 	dense3_z_x := w.work[704*MaxBatch : 724*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense3W, dense2_x, MaxBatch, dense3_z_x, MaxBatch, false)
 
-	// dense3_x = dense3_slope·dense3_z_x (burgers.ml:9)
+	// dense3_x = dense3_slope·dense3_z_x (burgers.ml:10)
 	dense3_x := w.work[724*MaxBatch : 744*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_x[f*MaxBatch:][:n]
@@ -1576,11 +1576,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense4_z_x = dense4_W·dense3_x: [20] from [20] (burgers.ml:9)
+	// dense4_z_x = dense4_W·dense3_x: [20] from [20] (burgers.ml:10)
 	dense4_z_x := w.work[744*MaxBatch : 764*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense4W, dense3_x, MaxBatch, dense4_z_x, MaxBatch, false)
 
-	// dense4_x = dense4_slope·dense4_z_x (burgers.ml:9)
+	// dense4_x = dense4_slope·dense4_z_x (burgers.ml:10)
 	dense4_x := w.work[764*MaxBatch : 784*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_x[f*MaxBatch:][:n]
@@ -1591,11 +1591,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense5_z_x = dense5_W·dense4_x: [20] from [20] (burgers.ml:9)
+	// dense5_z_x = dense5_W·dense4_x: [20] from [20] (burgers.ml:10)
 	dense5_z_x := w.work[784*MaxBatch : 804*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense5W, dense4_x, MaxBatch, dense5_z_x, MaxBatch, false)
 
-	// dense5_x = dense5_slope·dense5_z_x (burgers.ml:9)
+	// dense5_x = dense5_slope·dense5_z_x (burgers.ml:10)
 	dense5_x := w.work[804*MaxBatch : 824*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_x[f*MaxBatch:][:n]
@@ -1606,11 +1606,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense6_z_x = dense6_W·dense5_x: [20] from [20] (burgers.ml:9)
+	// dense6_z_x = dense6_W·dense5_x: [20] from [20] (burgers.ml:10)
 	dense6_z_x := w.work[824*MaxBatch : 844*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense6W, dense5_x, MaxBatch, dense6_z_x, MaxBatch, false)
 
-	// dense6_x = dense6_slope·dense6_z_x (burgers.ml:9)
+	// dense6_x = dense6_slope·dense6_z_x (burgers.ml:10)
 	dense6_x := w.work[844*MaxBatch : 864*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_x[f*MaxBatch:][:n]
@@ -1621,11 +1621,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense7_z_x = dense7_W·dense6_x: [20] from [20] (burgers.ml:9)
+	// dense7_z_x = dense7_W·dense6_x: [20] from [20] (burgers.ml:10)
 	dense7_z_x := w.work[864*MaxBatch : 884*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense7W, dense6_x, MaxBatch, dense7_z_x, MaxBatch, false)
 
-	// dense7_x = dense7_slope·dense7_z_x (burgers.ml:9)
+	// dense7_x = dense7_slope·dense7_z_x (burgers.ml:10)
 	dense7_x := w.work[884*MaxBatch : 904*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_x[f*MaxBatch:][:n]
@@ -1636,11 +1636,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense8_z_x = dense8_W·dense7_x: [20] from [20] (burgers.ml:9)
+	// dense8_z_x = dense8_W·dense7_x: [20] from [20] (burgers.ml:10)
 	dense8_z_x := w.work[904*MaxBatch : 924*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense8W, dense7_x, MaxBatch, dense8_z_x, MaxBatch, false)
 
-	// dense8_x = dense8_slope·dense8_z_x (burgers.ml:9)
+	// dense8_x = dense8_slope·dense8_z_x (burgers.ml:10)
 	dense8_x := w.work[924*MaxBatch : 944*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_x[f*MaxBatch:][:n]
@@ -1651,11 +1651,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// u_x = dense9_W·dense8_x: [1] from [20] (burgers.ml:10)
+	// u_x = dense9_W·dense8_x: [1] from [20] (burgers.ml:11)
 	u_x := w.work[6*MaxBatch : 7*MaxBatch]
 	kernels.GemmNN64(1, 20, n, m.Dense9W, dense8_x, MaxBatch, u_x, MaxBatch, false)
 
-	// dense8_slope_x = -2·dense8·dense8_x (burgers.ml:9)
+	// dense8_slope_x = -2·dense8·dense8_x (burgers.ml:10)
 	dense8_slope_x := w.work[944*MaxBatch : 964*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_slope_x[f*MaxBatch:][:n]
@@ -1666,7 +1666,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense7_slope_x = -2·dense7·dense7_x (burgers.ml:9)
+	// dense7_slope_x = -2·dense7·dense7_x (burgers.ml:10)
 	dense7_slope_x := w.work[964*MaxBatch : 984*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_slope_x[f*MaxBatch:][:n]
@@ -1677,7 +1677,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense6_slope_x = -2·dense6·dense6_x (burgers.ml:9)
+	// dense6_slope_x = -2·dense6·dense6_x (burgers.ml:10)
 	dense6_slope_x := w.work[984*MaxBatch : 1004*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_slope_x[f*MaxBatch:][:n]
@@ -1688,7 +1688,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense5_slope_x = -2·dense5·dense5_x (burgers.ml:9)
+	// dense5_slope_x = -2·dense5·dense5_x (burgers.ml:10)
 	dense5_slope_x := w.work[1004*MaxBatch : 1024*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_slope_x[f*MaxBatch:][:n]
@@ -1699,7 +1699,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense4_slope_x = -2·dense4·dense4_x (burgers.ml:9)
+	// dense4_slope_x = -2·dense4·dense4_x (burgers.ml:10)
 	dense4_slope_x := w.work[1024*MaxBatch : 1044*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_slope_x[f*MaxBatch:][:n]
@@ -1710,7 +1710,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense3_slope_x = -2·dense3·dense3_x (burgers.ml:9)
+	// dense3_slope_x = -2·dense3·dense3_x (burgers.ml:10)
 	dense3_slope_x := w.work[1044*MaxBatch : 1064*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_slope_x[f*MaxBatch:][:n]
@@ -1721,7 +1721,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense2_slope_x = -2·dense2·dense2_x (burgers.ml:9)
+	// dense2_slope_x = -2·dense2·dense2_x (burgers.ml:10)
 	dense2_slope_x := w.work[1064*MaxBatch : 1084*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_slope_x[f*MaxBatch:][:n]
@@ -1732,7 +1732,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense1_slope_x = -2·dense1·dense1_x (burgers.ml:9)
+	// dense1_slope_x = -2·dense1·dense1_x (burgers.ml:10)
 	dense1_slope_x := w.work[1084*MaxBatch : 1104*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_slope_x[f*MaxBatch:][:n]
@@ -1743,7 +1743,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense1_x_x = dense1_z_x·dense1_slope_x (burgers.ml:9)
+	// dense1_x_x = dense1_z_x·dense1_slope_x (burgers.ml:10)
 	dense1_x_x := w.work[1104*MaxBatch : 1124*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense1_x_x[f*MaxBatch:][:n]
@@ -1754,11 +1754,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense2_z_x_x = dense2_W·dense1_x_x: [20] from [20] (burgers.ml:9)
+	// dense2_z_x_x = dense2_W·dense1_x_x: [20] from [20] (burgers.ml:10)
 	dense2_z_x_x := w.work[1124*MaxBatch : 1144*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense2W, dense1_x_x, MaxBatch, dense2_z_x_x, MaxBatch, false)
 
-	// dense2_x_x = dense2_z_x·dense2_slope_x + dense2_slope·dense2_z_x_x (burgers.ml:9)
+	// dense2_x_x = dense2_z_x·dense2_slope_x + dense2_slope·dense2_z_x_x (burgers.ml:10)
 	dense2_x_x := w.work[1144*MaxBatch : 1164*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense2_x_x[f*MaxBatch:][:n]
@@ -1771,11 +1771,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense3_z_x_x = dense3_W·dense2_x_x: [20] from [20] (burgers.ml:9)
+	// dense3_z_x_x = dense3_W·dense2_x_x: [20] from [20] (burgers.ml:10)
 	dense3_z_x_x := w.work[1164*MaxBatch : 1184*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense3W, dense2_x_x, MaxBatch, dense3_z_x_x, MaxBatch, false)
 
-	// dense3_x_x = dense3_z_x·dense3_slope_x + dense3_slope·dense3_z_x_x (burgers.ml:9)
+	// dense3_x_x = dense3_z_x·dense3_slope_x + dense3_slope·dense3_z_x_x (burgers.ml:10)
 	dense3_x_x := w.work[1184*MaxBatch : 1204*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense3_x_x[f*MaxBatch:][:n]
@@ -1788,11 +1788,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense4_z_x_x = dense4_W·dense3_x_x: [20] from [20] (burgers.ml:9)
+	// dense4_z_x_x = dense4_W·dense3_x_x: [20] from [20] (burgers.ml:10)
 	dense4_z_x_x := w.work[1204*MaxBatch : 1224*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense4W, dense3_x_x, MaxBatch, dense4_z_x_x, MaxBatch, false)
 
-	// dense4_x_x = dense4_z_x·dense4_slope_x + dense4_slope·dense4_z_x_x (burgers.ml:9)
+	// dense4_x_x = dense4_z_x·dense4_slope_x + dense4_slope·dense4_z_x_x (burgers.ml:10)
 	dense4_x_x := w.work[1224*MaxBatch : 1244*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense4_x_x[f*MaxBatch:][:n]
@@ -1805,11 +1805,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense5_z_x_x = dense5_W·dense4_x_x: [20] from [20] (burgers.ml:9)
+	// dense5_z_x_x = dense5_W·dense4_x_x: [20] from [20] (burgers.ml:10)
 	dense5_z_x_x := w.work[1244*MaxBatch : 1264*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense5W, dense4_x_x, MaxBatch, dense5_z_x_x, MaxBatch, false)
 
-	// dense5_x_x = dense5_z_x·dense5_slope_x + dense5_slope·dense5_z_x_x (burgers.ml:9)
+	// dense5_x_x = dense5_z_x·dense5_slope_x + dense5_slope·dense5_z_x_x (burgers.ml:10)
 	dense5_x_x := w.work[1264*MaxBatch : 1284*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense5_x_x[f*MaxBatch:][:n]
@@ -1822,11 +1822,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense6_z_x_x = dense6_W·dense5_x_x: [20] from [20] (burgers.ml:9)
+	// dense6_z_x_x = dense6_W·dense5_x_x: [20] from [20] (burgers.ml:10)
 	dense6_z_x_x := w.work[1284*MaxBatch : 1304*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense6W, dense5_x_x, MaxBatch, dense6_z_x_x, MaxBatch, false)
 
-	// dense6_x_x = dense6_z_x·dense6_slope_x + dense6_slope·dense6_z_x_x (burgers.ml:9)
+	// dense6_x_x = dense6_z_x·dense6_slope_x + dense6_slope·dense6_z_x_x (burgers.ml:10)
 	dense6_x_x := w.work[1304*MaxBatch : 1324*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense6_x_x[f*MaxBatch:][:n]
@@ -1839,11 +1839,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense7_z_x_x = dense7_W·dense6_x_x: [20] from [20] (burgers.ml:9)
+	// dense7_z_x_x = dense7_W·dense6_x_x: [20] from [20] (burgers.ml:10)
 	dense7_z_x_x := w.work[1324*MaxBatch : 1344*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense7W, dense6_x_x, MaxBatch, dense7_z_x_x, MaxBatch, false)
 
-	// dense7_x_x = dense7_z_x·dense7_slope_x + dense7_slope·dense7_z_x_x (burgers.ml:9)
+	// dense7_x_x = dense7_z_x·dense7_slope_x + dense7_slope·dense7_z_x_x (burgers.ml:10)
 	dense7_x_x := w.work[1344*MaxBatch : 1364*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense7_x_x[f*MaxBatch:][:n]
@@ -1856,11 +1856,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// dense8_z_x_x = dense8_W·dense7_x_x: [20] from [20] (burgers.ml:9)
+	// dense8_z_x_x = dense8_W·dense7_x_x: [20] from [20] (burgers.ml:10)
 	dense8_z_x_x := w.work[1364*MaxBatch : 1384*MaxBatch]
 	kernels.GemmNN64(20, 20, n, m.Dense8W, dense7_x_x, MaxBatch, dense8_z_x_x, MaxBatch, false)
 
-	// dense8_x_x = dense8_z_x·dense8_slope_x + dense8_slope·dense8_z_x_x (burgers.ml:9)
+	// dense8_x_x = dense8_z_x·dense8_slope_x + dense8_slope·dense8_z_x_x (burgers.ml:10)
 	dense8_x_x := w.work[1384*MaxBatch : 1404*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := dense8_x_x[f*MaxBatch:][:n]
@@ -1873,11 +1873,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// u_x_x = dense9_W·dense8_x_x: [1] from [20] (burgers.ml:10)
+	// u_x_x = dense9_W·dense8_x_x: [1] from [20] (burgers.ml:11)
 	u_x_x := w.work[7*MaxBatch : 8*MaxBatch]
 	kernels.GemmNN64(1, 20, n, m.Dense9W, dense8_x_x, MaxBatch, u_x_x, MaxBatch, false)
 
-	// r = (u_t + u·u_x) - nu·u_x_x (burgers.ml:23)
+	// r = (u_t + u·u_x) - nu·u_x_x (burgers.ml:24)
 	r := w.work[8*MaxBatch : 9*MaxBatch]
 	{
 		const f = 0
@@ -1891,7 +1891,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// sub = u - u_bd (burgers.ml:25)
+	// sub = u - u_bd (burgers.ml:26)
 	sub := w.work[9*MaxBatch : 10*MaxBatch]
 	{
 		const f = 0
@@ -1903,7 +1903,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// mean = mean of mul over boundary and its 1 elements (burgers.ml:25)
+	// mean = mean of mul over boundary and its 1 elements (burgers.ml:26)
 	var sum_mean float64
 	// boundary: the rows of this batch
 	lo, hi := max(m.setLo[0]-r0, 0), min(m.setHi[0]-r0, n)
@@ -1916,10 +1916,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 	mean := T(sum_mean / float64(m.rowsIn(1)))
 
-	// loss_boundary = 5·mean (burgers.ml:25)
+	// loss_boundary = 5·mean (burgers.ml:26)
 	loss_boundary := 5.0 * mean
 
-	// loss_r = mean of mul over the batch and its 1 elements (burgers.ml:26)
+	// loss_r = mean of mul over the batch and its 1 elements (burgers.ml:27)
 	var sum_loss_r float64
 	{
 		const f = 0
@@ -1930,10 +1930,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 	loss_r := T(sum_loss_r / float64(m.rows))
 
-	// loss = loss_boundary + loss_r (burgers.ml:26)
+	// loss = loss_boundary + loss_r (burgers.ml:27)
 	loss := loss_boundary + loss_r
 
-	// d_r = 2·r·1/(n·1) (burgers.ml:26)
+	// d_r = 2·r·1/(n·1) (burgers.ml:27)
 	d_r := w.work[10*MaxBatch : 11*MaxBatch]
 	spread_each := 1.0 / T(m.rows)
 	{
@@ -1945,7 +1945,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// spread = 5/(rows·1) on the rows of boundary, 0 elsewhere: the adjoint of the mean (burgers.ml:25)
+	// spread = 5/(rows·1) on the rows of boundary, 0 elsewhere: the adjoint of the mean (burgers.ml:26)
 	spread := w.work[11*MaxBatch : 12*MaxBatch]
 	spread_each_2 := 5.0 / T(m.rowsIn(1))
 	clear(spread)
@@ -1959,7 +1959,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_u_x_x = -d_r·nu (burgers.ml:26)
+	// d_u_x_x = -d_r·nu (burgers.ml:27)
 	d_u_x_x := w.work[12*MaxBatch : 13*MaxBatch]
 	{
 		const f = 0
@@ -1970,15 +1970,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense9_W = Σ over the batch of d_u_x_x ⊗ dense8_x_x: [1, 20] (burgers.ml:10)
+	// d_dense9_W = Σ over the batch of d_u_x_x ⊗ dense8_x_x: [1, 20] (burgers.ml:11)
 	d_dense9_W := w.scratch[88:108]
 	kernels.GemmNT64(1, 20, n, d_u_x_x, MaxBatch, dense8_x_x, MaxBatch, d_dense9_W, false)
 
-	// d_dense8_x_x = dense9_Wᵀ·d_u_x_x: [20] from [1] (burgers.ml:10)
+	// d_dense8_x_x = dense9_Wᵀ·d_u_x_x: [20] from [1] (burgers.ml:11)
 	d_dense8_x_x := w.work[1384*MaxBatch : 1404*MaxBatch]
 	kernels.GemmTN64(1, 20, n, m.Dense9W, d_u_x_x, MaxBatch, d_dense8_x_x, MaxBatch, false)
 
-	// d_dense8_z_x_x = dense8_slope·d_dense8_x_x (burgers.ml:10)
+	// d_dense8_z_x_x = dense8_slope·d_dense8_x_x (burgers.ml:11)
 	d_dense8_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8_z_x_x[f*MaxBatch:][:n]
@@ -1989,15 +1989,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense8_W = Σ over the batch of d_dense8_z_x_x ⊗ dense7_x_x: [20, 20] (burgers.ml:9)
+	// d_dense8_W = Σ over the batch of d_dense8_z_x_x ⊗ dense7_x_x: [20, 20] (burgers.ml:10)
 	d_dense8_W := w.scratch[108:508]
 	kernels.GemmNT64(20, 20, n, d_dense8_z_x_x, MaxBatch, dense7_x_x, MaxBatch, d_dense8_W, false)
 
-	// d_dense7_x_x = dense8_Wᵀ·d_dense8_z_x_x: [20] from [20] (burgers.ml:9)
+	// d_dense7_x_x = dense8_Wᵀ·d_dense8_z_x_x: [20] from [20] (burgers.ml:10)
 	d_dense7_x_x := w.work[1344*MaxBatch : 1364*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense8W, d_dense8_z_x_x, MaxBatch, d_dense7_x_x, MaxBatch, false)
 
-	// d_dense7_z_x_x = dense7_slope·d_dense7_x_x (burgers.ml:9)
+	// d_dense7_z_x_x = dense7_slope·d_dense7_x_x (burgers.ml:10)
 	d_dense7_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7_z_x_x[f*MaxBatch:][:n]
@@ -2008,15 +2008,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense7_W = Σ over the batch of d_dense7_z_x_x ⊗ dense6_x_x: [20, 20] (burgers.ml:9)
+	// d_dense7_W = Σ over the batch of d_dense7_z_x_x ⊗ dense6_x_x: [20, 20] (burgers.ml:10)
 	d_dense7_W := w.scratch[508:908]
 	kernels.GemmNT64(20, 20, n, d_dense7_z_x_x, MaxBatch, dense6_x_x, MaxBatch, d_dense7_W, false)
 
-	// d_dense6_x_x = dense7_Wᵀ·d_dense7_z_x_x: [20] from [20] (burgers.ml:9)
+	// d_dense6_x_x = dense7_Wᵀ·d_dense7_z_x_x: [20] from [20] (burgers.ml:10)
 	d_dense6_x_x := w.work[1304*MaxBatch : 1324*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense7W, d_dense7_z_x_x, MaxBatch, d_dense6_x_x, MaxBatch, false)
 
-	// d_dense6_z_x_x = dense6_slope·d_dense6_x_x (burgers.ml:9)
+	// d_dense6_z_x_x = dense6_slope·d_dense6_x_x (burgers.ml:10)
 	d_dense6_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6_z_x_x[f*MaxBatch:][:n]
@@ -2027,15 +2027,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense6_W = Σ over the batch of d_dense6_z_x_x ⊗ dense5_x_x: [20, 20] (burgers.ml:9)
+	// d_dense6_W = Σ over the batch of d_dense6_z_x_x ⊗ dense5_x_x: [20, 20] (burgers.ml:10)
 	d_dense6_W := w.scratch[908:1308]
 	kernels.GemmNT64(20, 20, n, d_dense6_z_x_x, MaxBatch, dense5_x_x, MaxBatch, d_dense6_W, false)
 
-	// d_dense5_x_x = dense6_Wᵀ·d_dense6_z_x_x: [20] from [20] (burgers.ml:9)
+	// d_dense5_x_x = dense6_Wᵀ·d_dense6_z_x_x: [20] from [20] (burgers.ml:10)
 	d_dense5_x_x := w.work[1264*MaxBatch : 1284*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense6W, d_dense6_z_x_x, MaxBatch, d_dense5_x_x, MaxBatch, false)
 
-	// d_dense5_z_x_x = dense5_slope·d_dense5_x_x (burgers.ml:9)
+	// d_dense5_z_x_x = dense5_slope·d_dense5_x_x (burgers.ml:10)
 	d_dense5_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5_z_x_x[f*MaxBatch:][:n]
@@ -2046,15 +2046,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense5_W = Σ over the batch of d_dense5_z_x_x ⊗ dense4_x_x: [20, 20] (burgers.ml:9)
+	// d_dense5_W = Σ over the batch of d_dense5_z_x_x ⊗ dense4_x_x: [20, 20] (burgers.ml:10)
 	d_dense5_W := w.scratch[1308:1708]
 	kernels.GemmNT64(20, 20, n, d_dense5_z_x_x, MaxBatch, dense4_x_x, MaxBatch, d_dense5_W, false)
 
-	// d_dense4_x_x = dense5_Wᵀ·d_dense5_z_x_x: [20] from [20] (burgers.ml:9)
+	// d_dense4_x_x = dense5_Wᵀ·d_dense5_z_x_x: [20] from [20] (burgers.ml:10)
 	d_dense4_x_x := w.work[1224*MaxBatch : 1244*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense5W, d_dense5_z_x_x, MaxBatch, d_dense4_x_x, MaxBatch, false)
 
-	// d_dense4_z_x_x = dense4_slope·d_dense4_x_x (burgers.ml:9)
+	// d_dense4_z_x_x = dense4_slope·d_dense4_x_x (burgers.ml:10)
 	d_dense4_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4_z_x_x[f*MaxBatch:][:n]
@@ -2065,15 +2065,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense4_W = Σ over the batch of d_dense4_z_x_x ⊗ dense3_x_x: [20, 20] (burgers.ml:9)
+	// d_dense4_W = Σ over the batch of d_dense4_z_x_x ⊗ dense3_x_x: [20, 20] (burgers.ml:10)
 	d_dense4_W := w.scratch[1708:2108]
 	kernels.GemmNT64(20, 20, n, d_dense4_z_x_x, MaxBatch, dense3_x_x, MaxBatch, d_dense4_W, false)
 
-	// d_dense3_x_x = dense4_Wᵀ·d_dense4_z_x_x: [20] from [20] (burgers.ml:9)
+	// d_dense3_x_x = dense4_Wᵀ·d_dense4_z_x_x: [20] from [20] (burgers.ml:10)
 	d_dense3_x_x := w.work[1184*MaxBatch : 1204*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense4W, d_dense4_z_x_x, MaxBatch, d_dense3_x_x, MaxBatch, false)
 
-	// d_dense3_z_x_x = dense3_slope·d_dense3_x_x (burgers.ml:9)
+	// d_dense3_z_x_x = dense3_slope·d_dense3_x_x (burgers.ml:10)
 	d_dense3_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3_z_x_x[f*MaxBatch:][:n]
@@ -2084,15 +2084,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense3_W = Σ over the batch of d_dense3_z_x_x ⊗ dense2_x_x: [20, 20] (burgers.ml:9)
+	// d_dense3_W = Σ over the batch of d_dense3_z_x_x ⊗ dense2_x_x: [20, 20] (burgers.ml:10)
 	d_dense3_W := w.scratch[2108:2508]
 	kernels.GemmNT64(20, 20, n, d_dense3_z_x_x, MaxBatch, dense2_x_x, MaxBatch, d_dense3_W, false)
 
-	// d_dense2_x_x = dense3_Wᵀ·d_dense3_z_x_x: [20] from [20] (burgers.ml:9)
+	// d_dense2_x_x = dense3_Wᵀ·d_dense3_z_x_x: [20] from [20] (burgers.ml:10)
 	d_dense2_x_x := w.work[1144*MaxBatch : 1164*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense3W, d_dense3_z_x_x, MaxBatch, d_dense2_x_x, MaxBatch, false)
 
-	// d_dense2_z_x_x = dense2_slope·d_dense2_x_x (burgers.ml:9)
+	// d_dense2_z_x_x = dense2_slope·d_dense2_x_x (burgers.ml:10)
 	d_dense2_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2_z_x_x[f*MaxBatch:][:n]
@@ -2103,15 +2103,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense2_W = Σ over the batch of d_dense2_z_x_x ⊗ dense1_x_x: [20, 20] (burgers.ml:9)
+	// d_dense2_W = Σ over the batch of d_dense2_z_x_x ⊗ dense1_x_x: [20, 20] (burgers.ml:10)
 	d_dense2_W := w.scratch[2508:2908]
 	kernels.GemmNT64(20, 20, n, d_dense2_z_x_x, MaxBatch, dense1_x_x, MaxBatch, d_dense2_W, false)
 
-	// d_dense1_x_x = dense2_Wᵀ·d_dense2_z_x_x: [20] from [20] (burgers.ml:9)
+	// d_dense1_x_x = dense2_Wᵀ·d_dense2_z_x_x: [20] from [20] (burgers.ml:10)
 	d_dense1_x_x := w.work[1104*MaxBatch : 1124*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense2W, d_dense2_z_x_x, MaxBatch, d_dense1_x_x, MaxBatch, false)
 
-	// d_dense1_x_x_2 = Σ over the batch of d_dense1_x_x (burgers.ml:9)
+	// d_dense1_x_x_2 = Σ over the batch of d_dense1_x_x (burgers.ml:10)
 	d_dense1_x_x_2 := w.scratch[2908:2928]
 	for f := 0; f < 20; f++ {
 		r_dense1_slope_x_2 := dense1_slope_x[f*MaxBatch:][:n]
@@ -2123,7 +2123,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense1_x_x_2[f] = s
 	}
 
-	// d_dense1_x = -dense1_z_x·d_dense1_x_x·2 (burgers.ml:9)
+	// d_dense1_x = -dense1_z_x·d_dense1_x_x·2 (burgers.ml:10)
 	d_dense1_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense1_x[f*MaxBatch:][:n]
@@ -2134,7 +2134,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense2_x = -dense2_z_x·d_dense2_x_x·2 (burgers.ml:9)
+	// d_dense2_x = -dense2_z_x·d_dense2_x_x·2 (burgers.ml:10)
 	d_dense2_x := w.work[1084*MaxBatch : 1104*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2_x[f*MaxBatch:][:n]
@@ -2145,7 +2145,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense3_x = -dense3_z_x·d_dense3_x_x·2 (burgers.ml:9)
+	// d_dense3_x = -dense3_z_x·d_dense3_x_x·2 (burgers.ml:10)
 	d_dense3_x := w.work[1104*MaxBatch : 1124*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3_x[f*MaxBatch:][:n]
@@ -2156,7 +2156,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense4_x = -dense4_z_x·d_dense4_x_x·2 (burgers.ml:9)
+	// d_dense4_x = -dense4_z_x·d_dense4_x_x·2 (burgers.ml:10)
 	d_dense4_x := w.work[1424*MaxBatch : 1444*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4_x[f*MaxBatch:][:n]
@@ -2167,7 +2167,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense5_x = -dense5_z_x·d_dense5_x_x·2 (burgers.ml:9)
+	// d_dense5_x = -dense5_z_x·d_dense5_x_x·2 (burgers.ml:10)
 	d_dense5_x := w.work[1444*MaxBatch : 1464*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5_x[f*MaxBatch:][:n]
@@ -2178,7 +2178,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense6_x = -dense6_z_x·d_dense6_x_x·2 (burgers.ml:9)
+	// d_dense6_x = -dense6_z_x·d_dense6_x_x·2 (burgers.ml:10)
 	d_dense6_x := w.work[1464*MaxBatch : 1484*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6_x[f*MaxBatch:][:n]
@@ -2189,7 +2189,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense7_x = -dense7_z_x·d_dense7_x_x·2 (burgers.ml:9)
+	// d_dense7_x = -dense7_z_x·d_dense7_x_x·2 (burgers.ml:10)
 	d_dense7_x := w.work[1484*MaxBatch : 1504*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7_x[f*MaxBatch:][:n]
@@ -2200,7 +2200,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense8_x = -dense8_z_x·d_dense8_x_x·2 (burgers.ml:10)
+	// d_dense8_x = -dense8_z_x·d_dense8_x_x·2 (burgers.ml:11)
 	d_dense8_x := w.work[1504*MaxBatch : 1524*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8_x[f*MaxBatch:][:n]
@@ -2211,7 +2211,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_u_x = u·d_r (burgers.ml:26)
+	// d_u_x = u·d_r (burgers.ml:27)
 	d_u_x := w.work[13*MaxBatch : 14*MaxBatch]
 	{
 		const f = 0
@@ -2223,7 +2223,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_u = 2·sub·spread + u_x·d_r (burgers.ml:25)
+	// d_u = 2·sub·spread + u_x·d_r (burgers.ml:26)
 	d_u := w.work[14*MaxBatch : 15*MaxBatch]
 	{
 		const f = 0
@@ -2237,15 +2237,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense9_W_2 = Σ over the batch of d_u_x ⊗ dense8_x: [1, 20] (burgers.ml:10)
+	// d_dense9_W_2 = Σ over the batch of d_u_x ⊗ dense8_x: [1, 20] (burgers.ml:11)
 	d_dense9_W_2 := w.scratch[2928:2948]
 	kernels.GemmNT64(1, 20, n, d_u_x, MaxBatch, dense8_x, MaxBatch, d_dense9_W_2, false)
 
-	// d_dense8_x_2 = dense9_Wᵀ·d_u_x: [20] from [1] (burgers.ml:10)
+	// d_dense8_x_2 = dense9_Wᵀ·d_u_x: [20] from [1] (burgers.ml:11)
 	d_dense8_x_2 := w.work[1524*MaxBatch : 1544*MaxBatch]
 	kernels.GemmTN64(1, 20, n, m.Dense9W, d_u_x, MaxBatch, d_dense8_x_2, MaxBatch, false)
 
-	// d_dense8_x_3 = dense8·d_dense8_x + d_dense8_x_2 (burgers.ml:10)
+	// d_dense8_x_3 = dense8·d_dense8_x + d_dense8_x_2 (burgers.ml:11)
 	d_dense8_x_3 := w.work[1544*MaxBatch : 1564*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8_x_3[f*MaxBatch:][:n]
@@ -2257,7 +2257,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense8_z_x = dense8_slope_x·d_dense8_x_x + dense8_slope·d_dense8_x_3 (burgers.ml:10)
+	// d_dense8_z_x = dense8_slope_x·d_dense8_x_x + dense8_slope·d_dense8_x_3 (burgers.ml:11)
 	d_dense8_z_x := w.work[1524*MaxBatch : 1544*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8_z_x[f*MaxBatch:][:n]
@@ -2270,15 +2270,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense8_W_2 = Σ over the batch of d_dense8_z_x ⊗ dense7_x: [20, 20] (burgers.ml:9)
+	// d_dense8_W_2 = Σ over the batch of d_dense8_z_x ⊗ dense7_x: [20, 20] (burgers.ml:10)
 	d_dense8_W_2 := w.scratch[2948:3348]
 	kernels.GemmNT64(20, 20, n, d_dense8_z_x, MaxBatch, dense7_x, MaxBatch, d_dense8_W_2, false)
 
-	// d_dense7_x_2 = dense8_Wᵀ·d_dense8_z_x: [20] from [20] (burgers.ml:9)
+	// d_dense7_x_2 = dense8_Wᵀ·d_dense8_z_x: [20] from [20] (burgers.ml:10)
 	d_dense7_x_2 := w.work[944*MaxBatch : 964*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense8W, d_dense8_z_x, MaxBatch, d_dense7_x_2, MaxBatch, false)
 
-	// d_dense7_x_3 = dense7·d_dense7_x + d_dense7_x_2 (burgers.ml:9)
+	// d_dense7_x_3 = dense7·d_dense7_x + d_dense7_x_2 (burgers.ml:10)
 	d_dense7_x_3 := w.work[1524*MaxBatch : 1544*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7_x_3[f*MaxBatch:][:n]
@@ -2290,7 +2290,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense7_z_x = dense7_slope_x·d_dense7_x_x + dense7_slope·d_dense7_x_3 (burgers.ml:9)
+	// d_dense7_z_x = dense7_slope_x·d_dense7_x_x + dense7_slope·d_dense7_x_3 (burgers.ml:10)
 	d_dense7_z_x := w.work[944*MaxBatch : 964*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7_z_x[f*MaxBatch:][:n]
@@ -2303,15 +2303,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense7_W_2 = Σ over the batch of d_dense7_z_x ⊗ dense6_x: [20, 20] (burgers.ml:9)
+	// d_dense7_W_2 = Σ over the batch of d_dense7_z_x ⊗ dense6_x: [20, 20] (burgers.ml:10)
 	d_dense7_W_2 := w.scratch[3348:3748]
 	kernels.GemmNT64(20, 20, n, d_dense7_z_x, MaxBatch, dense6_x, MaxBatch, d_dense7_W_2, false)
 
-	// d_dense6_x_2 = dense7_Wᵀ·d_dense7_z_x: [20] from [20] (burgers.ml:9)
+	// d_dense6_x_2 = dense7_Wᵀ·d_dense7_z_x: [20] from [20] (burgers.ml:10)
 	d_dense6_x_2 := w.work[964*MaxBatch : 984*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense7W, d_dense7_z_x, MaxBatch, d_dense6_x_2, MaxBatch, false)
 
-	// d_dense6_x_3 = dense6·d_dense6_x + d_dense6_x_2 (burgers.ml:9)
+	// d_dense6_x_3 = dense6·d_dense6_x + d_dense6_x_2 (burgers.ml:10)
 	d_dense6_x_3 := w.work[944*MaxBatch : 964*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6_x_3[f*MaxBatch:][:n]
@@ -2323,7 +2323,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense6_z_x = dense6_slope_x·d_dense6_x_x + dense6_slope·d_dense6_x_3 (burgers.ml:9)
+	// d_dense6_z_x = dense6_slope_x·d_dense6_x_x + dense6_slope·d_dense6_x_3 (burgers.ml:10)
 	d_dense6_z_x := w.work[964*MaxBatch : 984*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6_z_x[f*MaxBatch:][:n]
@@ -2336,15 +2336,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense6_W_2 = Σ over the batch of d_dense6_z_x ⊗ dense5_x: [20, 20] (burgers.ml:9)
+	// d_dense6_W_2 = Σ over the batch of d_dense6_z_x ⊗ dense5_x: [20, 20] (burgers.ml:10)
 	d_dense6_W_2 := w.scratch[3748:4148]
 	kernels.GemmNT64(20, 20, n, d_dense6_z_x, MaxBatch, dense5_x, MaxBatch, d_dense6_W_2, false)
 
-	// d_dense5_x_2 = dense6_Wᵀ·d_dense6_z_x: [20] from [20] (burgers.ml:9)
+	// d_dense5_x_2 = dense6_Wᵀ·d_dense6_z_x: [20] from [20] (burgers.ml:10)
 	d_dense5_x_2 := w.work[984*MaxBatch : 1004*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense6W, d_dense6_z_x, MaxBatch, d_dense5_x_2, MaxBatch, false)
 
-	// d_dense5_x_3 = dense5·d_dense5_x + d_dense5_x_2 (burgers.ml:9)
+	// d_dense5_x_3 = dense5·d_dense5_x + d_dense5_x_2 (burgers.ml:10)
 	d_dense5_x_3 := w.work[964*MaxBatch : 984*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5_x_3[f*MaxBatch:][:n]
@@ -2356,7 +2356,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense5_z_x = dense5_slope_x·d_dense5_x_x + dense5_slope·d_dense5_x_3 (burgers.ml:9)
+	// d_dense5_z_x = dense5_slope_x·d_dense5_x_x + dense5_slope·d_dense5_x_3 (burgers.ml:10)
 	d_dense5_z_x := w.work[984*MaxBatch : 1004*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5_z_x[f*MaxBatch:][:n]
@@ -2369,15 +2369,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense5_W_2 = Σ over the batch of d_dense5_z_x ⊗ dense4_x: [20, 20] (burgers.ml:9)
+	// d_dense5_W_2 = Σ over the batch of d_dense5_z_x ⊗ dense4_x: [20, 20] (burgers.ml:10)
 	d_dense5_W_2 := w.scratch[4148:4548]
 	kernels.GemmNT64(20, 20, n, d_dense5_z_x, MaxBatch, dense4_x, MaxBatch, d_dense5_W_2, false)
 
-	// d_dense4_x_2 = dense5_Wᵀ·d_dense5_z_x: [20] from [20] (burgers.ml:9)
+	// d_dense4_x_2 = dense5_Wᵀ·d_dense5_z_x: [20] from [20] (burgers.ml:10)
 	d_dense4_x_2 := w.work[1004*MaxBatch : 1024*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense5W, d_dense5_z_x, MaxBatch, d_dense4_x_2, MaxBatch, false)
 
-	// d_dense4_x_3 = dense4·d_dense4_x + d_dense4_x_2 (burgers.ml:9)
+	// d_dense4_x_3 = dense4·d_dense4_x + d_dense4_x_2 (burgers.ml:10)
 	d_dense4_x_3 := w.work[984*MaxBatch : 1004*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4_x_3[f*MaxBatch:][:n]
@@ -2389,7 +2389,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense4_z_x = dense4_slope_x·d_dense4_x_x + dense4_slope·d_dense4_x_3 (burgers.ml:9)
+	// d_dense4_z_x = dense4_slope_x·d_dense4_x_x + dense4_slope·d_dense4_x_3 (burgers.ml:10)
 	d_dense4_z_x := w.work[1004*MaxBatch : 1024*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4_z_x[f*MaxBatch:][:n]
@@ -2402,15 +2402,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense4_W_2 = Σ over the batch of d_dense4_z_x ⊗ dense3_x: [20, 20] (burgers.ml:9)
+	// d_dense4_W_2 = Σ over the batch of d_dense4_z_x ⊗ dense3_x: [20, 20] (burgers.ml:10)
 	d_dense4_W_2 := w.scratch[4548:4948]
 	kernels.GemmNT64(20, 20, n, d_dense4_z_x, MaxBatch, dense3_x, MaxBatch, d_dense4_W_2, false)
 
-	// d_dense3_x_2 = dense4_Wᵀ·d_dense4_z_x: [20] from [20] (burgers.ml:9)
+	// d_dense3_x_2 = dense4_Wᵀ·d_dense4_z_x: [20] from [20] (burgers.ml:10)
 	d_dense3_x_2 := w.work[1024*MaxBatch : 1044*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense4W, d_dense4_z_x, MaxBatch, d_dense3_x_2, MaxBatch, false)
 
-	// d_dense3_x_3 = dense3·d_dense3_x + d_dense3_x_2 (burgers.ml:9)
+	// d_dense3_x_3 = dense3·d_dense3_x + d_dense3_x_2 (burgers.ml:10)
 	d_dense3_x_3 := w.work[1004*MaxBatch : 1024*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3_x_3[f*MaxBatch:][:n]
@@ -2422,7 +2422,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense3_z_x = dense3_slope_x·d_dense3_x_x + dense3_slope·d_dense3_x_3 (burgers.ml:9)
+	// d_dense3_z_x = dense3_slope_x·d_dense3_x_x + dense3_slope·d_dense3_x_3 (burgers.ml:10)
 	d_dense3_z_x := w.work[1024*MaxBatch : 1044*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3_z_x[f*MaxBatch:][:n]
@@ -2435,15 +2435,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense3_W_2 = Σ over the batch of d_dense3_z_x ⊗ dense2_x: [20, 20] (burgers.ml:9)
+	// d_dense3_W_2 = Σ over the batch of d_dense3_z_x ⊗ dense2_x: [20, 20] (burgers.ml:10)
 	d_dense3_W_2 := w.scratch[4948:5348]
 	kernels.GemmNT64(20, 20, n, d_dense3_z_x, MaxBatch, dense2_x, MaxBatch, d_dense3_W_2, false)
 
-	// d_dense2_x_2 = dense3_Wᵀ·d_dense3_z_x: [20] from [20] (burgers.ml:9)
+	// d_dense2_x_2 = dense3_Wᵀ·d_dense3_z_x: [20] from [20] (burgers.ml:10)
 	d_dense2_x_2 := w.work[1044*MaxBatch : 1064*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense3W, d_dense3_z_x, MaxBatch, d_dense2_x_2, MaxBatch, false)
 
-	// d_dense2_x_3 = dense2·d_dense2_x + d_dense2_x_2 (burgers.ml:9)
+	// d_dense2_x_3 = dense2·d_dense2_x + d_dense2_x_2 (burgers.ml:10)
 	d_dense2_x_3 := w.work[1024*MaxBatch : 1044*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2_x_3[f*MaxBatch:][:n]
@@ -2455,7 +2455,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense2_z_x = dense2_slope_x·d_dense2_x_x + dense2_slope·d_dense2_x_3 (burgers.ml:9)
+	// d_dense2_z_x = dense2_slope_x·d_dense2_x_x + dense2_slope·d_dense2_x_3 (burgers.ml:10)
 	d_dense2_z_x := w.work[1044*MaxBatch : 1064*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2_z_x[f*MaxBatch:][:n]
@@ -2468,15 +2468,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense2_W_2 = Σ over the batch of d_dense2_z_x ⊗ dense1_x: [20, 20] (burgers.ml:9)
+	// d_dense2_W_2 = Σ over the batch of d_dense2_z_x ⊗ dense1_x: [20, 20] (burgers.ml:10)
 	d_dense2_W_2 := w.scratch[5348:5748]
 	kernels.GemmNT64(20, 20, n, d_dense2_z_x, MaxBatch, dense1_x, MaxBatch, d_dense2_W_2, false)
 
-	// d_dense1_x_2 = dense2_Wᵀ·d_dense2_z_x: [20] from [20] (burgers.ml:9)
+	// d_dense1_x_2 = dense2_Wᵀ·d_dense2_z_x: [20] from [20] (burgers.ml:10)
 	d_dense1_x_2 := w.work[1064*MaxBatch : 1084*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense2W, d_dense2_z_x, MaxBatch, d_dense1_x_2, MaxBatch, false)
 
-	// d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2 (burgers.ml:9)
+	// d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2 (burgers.ml:10)
 	d_dense1_x_3 := w.work[1044*MaxBatch : 1064*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense1_x_3[f*MaxBatch:][:n]
@@ -2488,7 +2488,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense1_x_4 = Σ over the batch of d_dense1_x (burgers.ml:9)
+	// d_dense1_x_4 = Σ over the batch of d_dense1_x (burgers.ml:10)
 	d_dense1_x_4 := w.scratch[5748:5768]
 	for f := 0; f < 20; f++ {
 		r_dense1_slope_3 := dense1_slope[f*MaxBatch:][:n]
@@ -2500,7 +2500,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense1_x_4[f] = s
 	}
 
-	// d_dense1_z_x = d_dense1_x_x_2 + d_dense1_x_4 (burgers.ml:9)
+	// d_dense1_z_x = d_dense1_x_x_2 + d_dense1_x_4 (burgers.ml:10)
 	d_dense1_z_x := w.scratch[5768:5788]
 	for f := 0; f < 20; f++ {
 		d_dense1_x_x_f := d_dense1_x_x_2[f]
@@ -2508,7 +2508,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense1_z_x[f] = d_dense1_x_x_f + d_dense1_x_f
 	}
 
-	// d_dense1_W = Σ over the batch of d_dense1_z_x ⊗ basis_2: [20, 2] (burgers.ml:9)
+	// d_dense1_W = Σ over the batch of d_dense1_z_x ⊗ basis_2: [20, 2] (burgers.ml:10)
 	d_dense1_W := w.scratch[5788:5828]
 	for j := 0; j < 20; j++ {
 		for k := 0; k < 2; k++ {
@@ -2516,15 +2516,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense9_W_3 = Σ over the batch of d_r ⊗ dense8_t: [1, 20] (burgers.ml:10)
+	// d_dense9_W_3 = Σ over the batch of d_r ⊗ dense8_t: [1, 20] (burgers.ml:11)
 	d_dense9_W_3 := w.scratch[5828:5848]
 	kernels.GemmNT64(1, 20, n, d_r, MaxBatch, dense8_t, MaxBatch, d_dense9_W_3, false)
 
-	// d_dense8_t = dense9_Wᵀ·d_r: [20] from [1] (burgers.ml:10)
+	// d_dense8_t = dense9_Wᵀ·d_r: [20] from [1] (burgers.ml:11)
 	d_dense8_t := w.work[1064*MaxBatch : 1084*MaxBatch]
 	kernels.GemmTN64(1, 20, n, m.Dense9W, d_r, MaxBatch, d_dense8_t, MaxBatch, false)
 
-	// d_dense8_z_t = dense8_slope·d_dense8_t (burgers.ml:10)
+	// d_dense8_z_t = dense8_slope·d_dense8_t (burgers.ml:11)
 	d_dense8_z_t := w.work[624*MaxBatch : 644*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8_z_t[f*MaxBatch:][:n]
@@ -2535,7 +2535,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense8 = dense8·-((dense8_z_x_x·d_dense8_x_x + dense8_z_x·d_dense8_x_3) + dense8_z_t·d_dense8_t) (burgers.ml:10)
+	// d_dense8 = dense8·-((dense8_z_x_x·d_dense8_x_x + dense8_z_x·d_dense8_x_3) + dense8_z_t·d_dense8_t) (burgers.ml:11)
 	d_dense8 := w.work[1564*MaxBatch : 1584*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8[f*MaxBatch:][:n]
@@ -2551,15 +2551,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense8_W_3 = Σ over the batch of d_dense8_z_t ⊗ dense7_t: [20, 20] (burgers.ml:9)
+	// d_dense8_W_3 = Σ over the batch of d_dense8_z_t ⊗ dense7_t: [20, 20] (burgers.ml:10)
 	d_dense8_W_3 := w.scratch[5848:6248]
 	kernels.GemmNT64(20, 20, n, d_dense8_z_t, MaxBatch, dense7_t, MaxBatch, d_dense8_W_3, false)
 
-	// d_dense7_t = dense8_Wᵀ·d_dense8_z_t: [20] from [20] (burgers.ml:9)
+	// d_dense7_t = dense8_Wᵀ·d_dense8_z_t: [20] from [20] (burgers.ml:10)
 	d_dense7_t := w.work[584*MaxBatch : 604*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense8W, d_dense8_z_t, MaxBatch, d_dense7_t, MaxBatch, false)
 
-	// d_dense7_z_t = dense7_slope·d_dense7_t (burgers.ml:9)
+	// d_dense7_z_t = dense7_slope·d_dense7_t (burgers.ml:10)
 	d_dense7_z_t := w.work[904*MaxBatch : 924*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7_z_t[f*MaxBatch:][:n]
@@ -2570,7 +2570,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense7 = dense7·-((dense7_z_x_x·d_dense7_x_x + dense7_z_x·d_dense7_x_3) + dense7_z_t·d_dense7_t) (burgers.ml:9)
+	// d_dense7 = dense7·-((dense7_z_x_x·d_dense7_x_x + dense7_z_x·d_dense7_x_3) + dense7_z_t·d_dense7_t) (burgers.ml:10)
 	d_dense7 := w.work[1364*MaxBatch : 1384*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7[f*MaxBatch:][:n]
@@ -2586,15 +2586,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense7_W_3 = Σ over the batch of d_dense7_z_t ⊗ dense6_t: [20, 20] (burgers.ml:9)
+	// d_dense7_W_3 = Σ over the batch of d_dense7_z_t ⊗ dense6_t: [20, 20] (burgers.ml:10)
 	d_dense7_W_3 := w.scratch[6248:6648]
 	kernels.GemmNT64(20, 20, n, d_dense7_z_t, MaxBatch, dense6_t, MaxBatch, d_dense7_W_3, false)
 
-	// d_dense6_t = dense7_Wᵀ·d_dense7_z_t: [20] from [20] (burgers.ml:9)
+	// d_dense6_t = dense7_Wᵀ·d_dense7_z_t: [20] from [20] (burgers.ml:10)
 	d_dense6_t := w.work[1384*MaxBatch : 1404*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense7W, d_dense7_z_t, MaxBatch, d_dense6_t, MaxBatch, false)
 
-	// d_dense6_z_t = dense6_slope·d_dense6_t (burgers.ml:9)
+	// d_dense6_z_t = dense6_slope·d_dense6_t (burgers.ml:10)
 	d_dense6_z_t := w.work[1544*MaxBatch : 1564*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6_z_t[f*MaxBatch:][:n]
@@ -2605,7 +2605,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense6 = dense6·-((dense6_z_x_x·d_dense6_x_x + dense6_z_x·d_dense6_x_3) + dense6_z_t·d_dense6_t) (burgers.ml:9)
+	// d_dense6 = dense6·-((dense6_z_x_x·d_dense6_x_x + dense6_z_x·d_dense6_x_3) + dense6_z_t·d_dense6_t) (burgers.ml:10)
 	d_dense6 := w.work[1064*MaxBatch : 1084*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6[f*MaxBatch:][:n]
@@ -2621,15 +2621,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense6_W_3 = Σ over the batch of d_dense6_z_t ⊗ dense5_t: [20, 20] (burgers.ml:9)
+	// d_dense6_W_3 = Σ over the batch of d_dense6_z_t ⊗ dense5_t: [20, 20] (burgers.ml:10)
 	d_dense6_W_3 := w.scratch[6648:7048]
 	kernels.GemmNT64(20, 20, n, d_dense6_z_t, MaxBatch, dense5_t, MaxBatch, d_dense6_W_3, false)
 
-	// d_dense5_t = dense6_Wᵀ·d_dense6_z_t: [20] from [20] (burgers.ml:9)
+	// d_dense5_t = dense6_Wᵀ·d_dense6_z_t: [20] from [20] (burgers.ml:10)
 	d_dense5_t := w.work[564*MaxBatch : 584*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense6W, d_dense6_z_t, MaxBatch, d_dense5_t, MaxBatch, false)
 
-	// d_dense5_z_t = dense5_slope·d_dense5_t (burgers.ml:9)
+	// d_dense5_z_t = dense5_slope·d_dense5_t (burgers.ml:10)
 	d_dense5_z_t := w.work[624*MaxBatch : 644*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5_z_t[f*MaxBatch:][:n]
@@ -2640,7 +2640,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense5 = dense5·-((dense5_z_x_x·d_dense5_x_x + dense5_z_x·d_dense5_x_3) + dense5_z_t·d_dense5_t) (burgers.ml:9)
+	// d_dense5 = dense5·-((dense5_z_x_x·d_dense5_x_x + dense5_z_x·d_dense5_x_3) + dense5_z_t·d_dense5_t) (burgers.ml:10)
 	d_dense5 := w.work[524*MaxBatch : 544*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5[f*MaxBatch:][:n]
@@ -2656,15 +2656,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense5_W_3 = Σ over the batch of d_dense5_z_t ⊗ dense4_t: [20, 20] (burgers.ml:9)
+	// d_dense5_W_3 = Σ over the batch of d_dense5_z_t ⊗ dense4_t: [20, 20] (burgers.ml:10)
 	d_dense5_W_3 := w.scratch[7048:7448]
 	kernels.GemmNT64(20, 20, n, d_dense5_z_t, MaxBatch, dense4_t, MaxBatch, d_dense5_W_3, false)
 
-	// d_dense4_t = dense5_Wᵀ·d_dense5_z_t: [20] from [20] (burgers.ml:9)
+	// d_dense4_t = dense5_Wᵀ·d_dense5_z_t: [20] from [20] (burgers.ml:10)
 	d_dense4_t := w.work[864*MaxBatch : 884*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense5W, d_dense5_z_t, MaxBatch, d_dense4_t, MaxBatch, false)
 
-	// d_dense4_z_t = dense4_slope·d_dense4_t (burgers.ml:9)
+	// d_dense4_z_t = dense4_slope·d_dense4_t (burgers.ml:10)
 	d_dense4_z_t := w.work[1324*MaxBatch : 1344*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4_z_t[f*MaxBatch:][:n]
@@ -2675,7 +2675,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense4 = dense4·-((dense4_z_x_x·d_dense4_x_x + dense4_z_x·d_dense4_x_3) + dense4_z_t·d_dense4_t) (burgers.ml:9)
+	// d_dense4 = dense4·-((dense4_z_x_x·d_dense4_x_x + dense4_z_x·d_dense4_x_3) + dense4_z_t·d_dense4_t) (burgers.ml:10)
 	d_dense4 := w.work[1344*MaxBatch : 1364*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4[f*MaxBatch:][:n]
@@ -2691,15 +2691,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense4_W_3 = Σ over the batch of d_dense4_z_t ⊗ dense3_t: [20, 20] (burgers.ml:9)
+	// d_dense4_W_3 = Σ over the batch of d_dense4_z_t ⊗ dense3_t: [20, 20] (burgers.ml:10)
 	d_dense4_W_3 := w.scratch[7448:7848]
 	kernels.GemmNT64(20, 20, n, d_dense4_z_t, MaxBatch, dense3_t, MaxBatch, d_dense4_W_3, false)
 
-	// d_dense3_t = dense4_Wᵀ·d_dense4_z_t: [20] from [20] (burgers.ml:9)
+	// d_dense3_t = dense4_Wᵀ·d_dense4_z_t: [20] from [20] (burgers.ml:10)
 	d_dense3_t := w.work[1524*MaxBatch : 1544*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense4W, d_dense4_z_t, MaxBatch, d_dense3_t, MaxBatch, false)
 
-	// d_dense3_z_t = dense3_slope·d_dense3_t (burgers.ml:9)
+	// d_dense3_z_t = dense3_slope·d_dense3_t (burgers.ml:10)
 	d_dense3_z_t := w.work[584*MaxBatch : 604*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3_z_t[f*MaxBatch:][:n]
@@ -2710,7 +2710,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense3 = dense3·-((dense3_z_x_x·d_dense3_x_x + dense3_z_x·d_dense3_x_3) + dense3_z_t·d_dense3_t) (burgers.ml:9)
+	// d_dense3 = dense3·-((dense3_z_x_x·d_dense3_x_x + dense3_z_x·d_dense3_x_3) + dense3_z_t·d_dense3_t) (burgers.ml:10)
 	d_dense3 := w.work[504*MaxBatch : 524*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3[f*MaxBatch:][:n]
@@ -2726,15 +2726,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense3_W_3 = Σ over the batch of d_dense3_z_t ⊗ dense2_t: [20, 20] (burgers.ml:9)
+	// d_dense3_W_3 = Σ over the batch of d_dense3_z_t ⊗ dense2_t: [20, 20] (burgers.ml:10)
 	d_dense3_W_3 := w.scratch[7848:8248]
 	kernels.GemmNT64(20, 20, n, d_dense3_z_t, MaxBatch, dense2_t, MaxBatch, d_dense3_W_3, false)
 
-	// d_dense2_t = dense3_Wᵀ·d_dense3_z_t: [20] from [20] (burgers.ml:9)
+	// d_dense2_t = dense3_Wᵀ·d_dense3_z_t: [20] from [20] (burgers.ml:10)
 	d_dense2_t := w.work[904*MaxBatch : 924*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense3W, d_dense3_z_t, MaxBatch, d_dense2_t, MaxBatch, false)
 
-	// d_dense2_z_t = dense2_slope·d_dense2_t (burgers.ml:9)
+	// d_dense2_z_t = dense2_slope·d_dense2_t (burgers.ml:10)
 	d_dense2_z_t := w.work[464*MaxBatch : 484*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2_z_t[f*MaxBatch:][:n]
@@ -2745,7 +2745,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense2 = dense2·-((dense2_z_x_x·d_dense2_x_x + dense2_z_x·d_dense2_x_3) + dense2_z_t·d_dense2_t) (burgers.ml:9)
+	// d_dense2 = dense2·-((dense2_z_x_x·d_dense2_x_x + dense2_z_x·d_dense2_x_3) + dense2_z_t·d_dense2_t) (burgers.ml:10)
 	d_dense2 := w.work[824*MaxBatch : 844*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2[f*MaxBatch:][:n]
@@ -2761,15 +2761,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense2_W_3 = Σ over the batch of d_dense2_z_t ⊗ dense1_t: [20, 20] (burgers.ml:9)
+	// d_dense2_W_3 = Σ over the batch of d_dense2_z_t ⊗ dense1_t: [20, 20] (burgers.ml:10)
 	d_dense2_W_3 := w.scratch[8248:8648]
 	kernels.GemmNT64(20, 20, n, d_dense2_z_t, MaxBatch, dense1_t, MaxBatch, d_dense2_W_3, false)
 
-	// d_dense1_t = dense2_Wᵀ·d_dense2_z_t: [20] from [20] (burgers.ml:9)
+	// d_dense1_t = dense2_Wᵀ·d_dense2_z_t: [20] from [20] (burgers.ml:10)
 	d_dense1_t := w.work[1284*MaxBatch : 1304*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense2W, d_dense2_z_t, MaxBatch, d_dense1_t, MaxBatch, false)
 
-	// d_dense1_z_t = Σ over the batch of d_dense1_t (burgers.ml:9)
+	// d_dense1_z_t = Σ over the batch of d_dense1_t (burgers.ml:10)
 	d_dense1_z_t := w.scratch[8648:8668]
 	for f := 0; f < 20; f++ {
 		r_dense1_slope_4 := dense1_slope[f*MaxBatch:][:n]
@@ -2781,7 +2781,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense1_z_t[f] = s
 	}
 
-	// d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t) (burgers.ml:9)
+	// d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t) (burgers.ml:10)
 	d_dense1 := w.work[1304*MaxBatch : 1324*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense1[f*MaxBatch:][:n]
@@ -2795,7 +2795,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense1_W_2 = Σ over the batch of d_dense1_z_t ⊗ basis: [20, 2] (burgers.ml:9)
+	// d_dense1_W_2 = Σ over the batch of d_dense1_z_t ⊗ basis: [20, 2] (burgers.ml:10)
 	d_dense1_W_2 := w.scratch[8668:8708]
 	for j := 0; j < 20; j++ {
 		for k := 0; k < 2; k++ {
@@ -2803,7 +2803,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense9_b = Σ over the batch of d_u (burgers.ml:25)
+	// d_dense9_b = Σ over the batch of d_u (burgers.ml:26)
 	d_dense9_b := w.grads[3020:3021]
 	{
 		const f = 0
@@ -2815,15 +2815,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense9_b[f] += s
 	}
 
-	// d_dense9_W_4 = Σ over the batch of d_u ⊗ dense8: [1, 20] (burgers.ml:10)
+	// d_dense9_W_4 = Σ over the batch of d_u ⊗ dense8: [1, 20] (burgers.ml:11)
 	d_dense9_W_4 := w.scratch[8708:8728]
 	kernels.GemmNT64(1, 20, n, d_u, MaxBatch, dense8, MaxBatch, d_dense9_W_4, false)
 
-	// d_dense8_2 = dense9_Wᵀ·d_u: [20] from [1] (burgers.ml:10)
+	// d_dense8_2 = dense9_Wᵀ·d_u: [20] from [1] (burgers.ml:11)
 	d_dense8_2 := w.work[944*MaxBatch : 964*MaxBatch]
 	kernels.GemmTN64(1, 20, n, m.Dense9W, d_u, MaxBatch, d_dense8_2, MaxBatch, false)
 
-	// d_dense9_W_5 = ((d_dense9_W + d_dense9_W_2) + d_dense9_W_3) + d_dense9_W_4 (burgers.ml:10)
+	// d_dense9_W_5 = ((d_dense9_W + d_dense9_W_2) + d_dense9_W_3) + d_dense9_W_4 (burgers.ml:11)
 	d_dense9_W_5 := w.grads[3000:3020]
 	for f := 0; f < 20; f++ {
 		d_dense9_W_f := d_dense9_W[f]
@@ -2833,7 +2833,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense9_W_5[f] += d_dense9_W_f + d_dense9_W_f_2 + d_dense9_W_f_3 + d_dense9_W_f_4
 	}
 
-	// d_dense8_z = dense8_slope·((d_dense8 + (dense8_x·d_dense8_x + d_dense8)) + d_dense8_2) (burgers.ml:10)
+	// d_dense8_z = dense8_slope·((d_dense8 + (dense8_x·d_dense8_x + d_dense8)) + d_dense8_2) (burgers.ml:11)
 	d_dense8_z := w.work[1384*MaxBatch : 1404*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense8_z[f*MaxBatch:][:n]
@@ -2847,7 +2847,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense8_b = Σ over the batch of d_dense8_z (burgers.ml:10)
+	// d_dense8_b = Σ over the batch of d_dense8_z (burgers.ml:11)
 	d_dense8_b := w.grads[2980:3000]
 	for f := 0; f < 20; f++ {
 		r_d_dense8_z := d_dense8_z[f*MaxBatch:][:n]
@@ -2858,15 +2858,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense8_b[f] += s
 	}
 
-	// d_dense8_W_4 = Σ over the batch of d_dense8_z ⊗ dense7: [20, 20] (burgers.ml:9)
+	// d_dense8_W_4 = Σ over the batch of d_dense8_z ⊗ dense7: [20, 20] (burgers.ml:10)
 	d_dense8_W_4 := w.scratch[8728:9128]
 	kernels.GemmNT64(20, 20, n, d_dense8_z, MaxBatch, dense7, MaxBatch, d_dense8_W_4, false)
 
-	// d_dense7_2 = dense8_Wᵀ·d_dense8_z: [20] from [20] (burgers.ml:9)
+	// d_dense7_2 = dense8_Wᵀ·d_dense8_z: [20] from [20] (burgers.ml:10)
 	d_dense7_2 := w.work[444*MaxBatch : 464*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense8W, d_dense8_z, MaxBatch, d_dense7_2, MaxBatch, false)
 
-	// d_dense8_W_5 = ((d_dense8_W + d_dense8_W_2) + d_dense8_W_3) + d_dense8_W_4 (burgers.ml:9)
+	// d_dense8_W_5 = ((d_dense8_W + d_dense8_W_2) + d_dense8_W_3) + d_dense8_W_4 (burgers.ml:10)
 	d_dense8_W_5 := w.grads[2580:2980]
 	for f := 0; f < 400; f++ {
 		d_dense8_W_f := d_dense8_W[f]
@@ -2876,7 +2876,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense8_W_5[f] += d_dense8_W_f + d_dense8_W_f_2 + d_dense8_W_f_3 + d_dense8_W_f_4
 	}
 
-	// d_dense7_z = dense7_slope·((d_dense7 + (dense7_x·d_dense7_x + d_dense7)) + d_dense7_2) (burgers.ml:9)
+	// d_dense7_z = dense7_slope·((d_dense7 + (dense7_x·d_dense7_x + d_dense7)) + d_dense7_2) (burgers.ml:10)
 	d_dense7_z := w.work[1544*MaxBatch : 1564*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense7_z[f*MaxBatch:][:n]
@@ -2890,7 +2890,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense7_b = Σ over the batch of d_dense7_z (burgers.ml:9)
+	// d_dense7_b = Σ over the batch of d_dense7_z (burgers.ml:10)
 	d_dense7_b := w.grads[2560:2580]
 	for f := 0; f < 20; f++ {
 		r_d_dense7_z := d_dense7_z[f*MaxBatch:][:n]
@@ -2901,15 +2901,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense7_b[f] += s
 	}
 
-	// d_dense7_W_4 = Σ over the batch of d_dense7_z ⊗ dense6: [20, 20] (burgers.ml:9)
+	// d_dense7_W_4 = Σ over the batch of d_dense7_z ⊗ dense6: [20, 20] (burgers.ml:10)
 	d_dense7_W_4 := w.scratch[9128:9528]
 	kernels.GemmNT64(20, 20, n, d_dense7_z, MaxBatch, dense6, MaxBatch, d_dense7_W_4, false)
 
-	// d_dense6_2 = dense7_Wᵀ·d_dense7_z: [20] from [20] (burgers.ml:9)
+	// d_dense6_2 = dense7_Wᵀ·d_dense7_z: [20] from [20] (burgers.ml:10)
 	d_dense6_2 := w.work[404*MaxBatch : 424*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense7W, d_dense7_z, MaxBatch, d_dense6_2, MaxBatch, false)
 
-	// d_dense7_W_5 = ((d_dense7_W + d_dense7_W_2) + d_dense7_W_3) + d_dense7_W_4 (burgers.ml:9)
+	// d_dense7_W_5 = ((d_dense7_W + d_dense7_W_2) + d_dense7_W_3) + d_dense7_W_4 (burgers.ml:10)
 	d_dense7_W_5 := w.grads[2160:2560]
 	for f := 0; f < 400; f++ {
 		d_dense7_W_f := d_dense7_W[f]
@@ -2919,7 +2919,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense7_W_5[f] += d_dense7_W_f + d_dense7_W_f_2 + d_dense7_W_f_3 + d_dense7_W_f_4
 	}
 
-	// d_dense6_z = dense6_slope·((d_dense6 + (dense6_x·d_dense6_x + d_dense6)) + d_dense6_2) (burgers.ml:9)
+	// d_dense6_z = dense6_slope·((d_dense6 + (dense6_x·d_dense6_x + d_dense6)) + d_dense6_2) (burgers.ml:10)
 	d_dense6_z := w.work[784*MaxBatch : 804*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense6_z[f*MaxBatch:][:n]
@@ -2933,7 +2933,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense6_b = Σ over the batch of d_dense6_z (burgers.ml:9)
+	// d_dense6_b = Σ over the batch of d_dense6_z (burgers.ml:10)
 	d_dense6_b := w.grads[2140:2160]
 	for f := 0; f < 20; f++ {
 		r_d_dense6_z := d_dense6_z[f*MaxBatch:][:n]
@@ -2944,15 +2944,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense6_b[f] += s
 	}
 
-	// d_dense6_W_4 = Σ over the batch of d_dense6_z ⊗ dense5: [20, 20] (burgers.ml:9)
+	// d_dense6_W_4 = Σ over the batch of d_dense6_z ⊗ dense5: [20, 20] (burgers.ml:10)
 	d_dense6_W_4 := w.scratch[9528:9928]
 	kernels.GemmNT64(20, 20, n, d_dense6_z, MaxBatch, dense5, MaxBatch, d_dense6_W_4, false)
 
-	// d_dense5_2 = dense6_Wᵀ·d_dense6_z: [20] from [20] (burgers.ml:9)
+	// d_dense5_2 = dense6_Wᵀ·d_dense6_z: [20] from [20] (burgers.ml:10)
 	d_dense5_2 := w.work[1244*MaxBatch : 1264*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense6W, d_dense6_z, MaxBatch, d_dense5_2, MaxBatch, false)
 
-	// d_dense6_W_5 = ((d_dense6_W + d_dense6_W_2) + d_dense6_W_3) + d_dense6_W_4 (burgers.ml:9)
+	// d_dense6_W_5 = ((d_dense6_W + d_dense6_W_2) + d_dense6_W_3) + d_dense6_W_4 (burgers.ml:10)
 	d_dense6_W_5 := w.grads[1740:2140]
 	for f := 0; f < 400; f++ {
 		d_dense6_W_f := d_dense6_W[f]
@@ -2962,7 +2962,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense6_W_5[f] += d_dense6_W_f + d_dense6_W_f_2 + d_dense6_W_f_3 + d_dense6_W_f_4
 	}
 
-	// d_dense5_z = dense5_slope·((d_dense5 + (dense5_x·d_dense5_x + d_dense5)) + d_dense5_2) (burgers.ml:9)
+	// d_dense5_z = dense5_slope·((d_dense5 + (dense5_x·d_dense5_x + d_dense5)) + d_dense5_2) (burgers.ml:10)
 	d_dense5_z := w.work[1264*MaxBatch : 1284*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense5_z[f*MaxBatch:][:n]
@@ -2976,7 +2976,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense5_b = Σ over the batch of d_dense5_z (burgers.ml:9)
+	// d_dense5_b = Σ over the batch of d_dense5_z (burgers.ml:10)
 	d_dense5_b := w.grads[1720:1740]
 	for f := 0; f < 20; f++ {
 		r_d_dense5_z := d_dense5_z[f*MaxBatch:][:n]
@@ -2987,15 +2987,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense5_b[f] += s
 	}
 
-	// d_dense5_W_4 = Σ over the batch of d_dense5_z ⊗ dense4: [20, 20] (burgers.ml:9)
+	// d_dense5_W_4 = Σ over the batch of d_dense5_z ⊗ dense4: [20, 20] (burgers.ml:10)
 	d_dense5_W_4 := w.scratch[9928:10328]
 	kernels.GemmNT64(20, 20, n, d_dense5_z, MaxBatch, dense4, MaxBatch, d_dense5_W_4, false)
 
-	// d_dense4_2 = dense5_Wᵀ·d_dense5_z: [20] from [20] (burgers.ml:9)
+	// d_dense4_2 = dense5_Wᵀ·d_dense5_z: [20] from [20] (burgers.ml:10)
 	d_dense4_2 := w.work[964*MaxBatch : 984*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense5W, d_dense5_z, MaxBatch, d_dense4_2, MaxBatch, false)
 
-	// d_dense5_W_5 = ((d_dense5_W + d_dense5_W_2) + d_dense5_W_3) + d_dense5_W_4 (burgers.ml:9)
+	// d_dense5_W_5 = ((d_dense5_W + d_dense5_W_2) + d_dense5_W_3) + d_dense5_W_4 (burgers.ml:10)
 	d_dense5_W_5 := w.grads[1320:1720]
 	for f := 0; f < 400; f++ {
 		d_dense5_W_f := d_dense5_W[f]
@@ -3005,7 +3005,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense5_W_5[f] += d_dense5_W_f + d_dense5_W_f_2 + d_dense5_W_f_3 + d_dense5_W_f_4
 	}
 
-	// d_dense4_z = dense4_slope·((d_dense4 + (dense4_x·d_dense4_x + d_dense4)) + d_dense4_2) (burgers.ml:9)
+	// d_dense4_z = dense4_slope·((d_dense4 + (dense4_x·d_dense4_x + d_dense4)) + d_dense4_2) (burgers.ml:10)
 	d_dense4_z := w.work[564*MaxBatch : 584*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense4_z[f*MaxBatch:][:n]
@@ -3019,7 +3019,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense4_b = Σ over the batch of d_dense4_z (burgers.ml:9)
+	// d_dense4_b = Σ over the batch of d_dense4_z (burgers.ml:10)
 	d_dense4_b := w.grads[1300:1320]
 	for f := 0; f < 20; f++ {
 		r_d_dense4_z := d_dense4_z[f*MaxBatch:][:n]
@@ -3030,15 +3030,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense4_b[f] += s
 	}
 
-	// d_dense4_W_4 = Σ over the batch of d_dense4_z ⊗ dense3: [20, 20] (burgers.ml:9)
+	// d_dense4_W_4 = Σ over the batch of d_dense4_z ⊗ dense3: [20, 20] (burgers.ml:10)
 	d_dense4_W_4 := w.scratch[10328:10728]
 	kernels.GemmNT64(20, 20, n, d_dense4_z, MaxBatch, dense3, MaxBatch, d_dense4_W_4, false)
 
-	// d_dense3_2 = dense4_Wᵀ·d_dense4_z: [20] from [20] (burgers.ml:9)
+	// d_dense3_2 = dense4_Wᵀ·d_dense4_z: [20] from [20] (burgers.ml:10)
 	d_dense3_2 := w.work[384*MaxBatch : 404*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense4W, d_dense4_z, MaxBatch, d_dense3_2, MaxBatch, false)
 
-	// d_dense4_W_5 = ((d_dense4_W + d_dense4_W_2) + d_dense4_W_3) + d_dense4_W_4 (burgers.ml:9)
+	// d_dense4_W_5 = ((d_dense4_W + d_dense4_W_2) + d_dense4_W_3) + d_dense4_W_4 (burgers.ml:10)
 	d_dense4_W_5 := w.grads[900:1300]
 	for f := 0; f < 400; f++ {
 		d_dense4_W_f := d_dense4_W[f]
@@ -3048,7 +3048,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense4_W_5[f] += d_dense4_W_f + d_dense4_W_f_2 + d_dense4_W_f_3 + d_dense4_W_f_4
 	}
 
-	// d_dense3_z = dense3_slope·((d_dense3 + (dense3_x·d_dense3_x + d_dense3)) + d_dense3_2) (burgers.ml:9)
+	// d_dense3_z = dense3_slope·((d_dense3 + (dense3_x·d_dense3_x + d_dense3)) + d_dense3_2) (burgers.ml:10)
 	d_dense3_z := w.work[624*MaxBatch : 644*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense3_z[f*MaxBatch:][:n]
@@ -3062,7 +3062,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense3_b = Σ over the batch of d_dense3_z (burgers.ml:9)
+	// d_dense3_b = Σ over the batch of d_dense3_z (burgers.ml:10)
 	d_dense3_b := w.grads[880:900]
 	for f := 0; f < 20; f++ {
 		r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
@@ -3073,15 +3073,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense3_b[f] += s
 	}
 
-	// d_dense3_W_4 = Σ over the batch of d_dense3_z ⊗ dense2: [20, 20] (burgers.ml:9)
+	// d_dense3_W_4 = Σ over the batch of d_dense3_z ⊗ dense2: [20, 20] (burgers.ml:10)
 	d_dense3_W_4 := w.scratch[10728:11128]
 	kernels.GemmNT64(20, 20, n, d_dense3_z, MaxBatch, dense2, MaxBatch, d_dense3_W_4, false)
 
-	// d_dense2_2 = dense3_Wᵀ·d_dense3_z: [20] from [20] (burgers.ml:9)
+	// d_dense2_2 = dense3_Wᵀ·d_dense3_z: [20] from [20] (burgers.ml:10)
 	d_dense2_2 := w.work[344*MaxBatch : 364*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense3W, d_dense3_z, MaxBatch, d_dense2_2, MaxBatch, false)
 
-	// d_dense3_W_5 = ((d_dense3_W + d_dense3_W_2) + d_dense3_W_3) + d_dense3_W_4 (burgers.ml:9)
+	// d_dense3_W_5 = ((d_dense3_W + d_dense3_W_2) + d_dense3_W_3) + d_dense3_W_4 (burgers.ml:10)
 	d_dense3_W_5 := w.grads[480:880]
 	for f := 0; f < 400; f++ {
 		d_dense3_W_f := d_dense3_W[f]
@@ -3091,7 +3091,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense3_W_5[f] += d_dense3_W_f + d_dense3_W_f_2 + d_dense3_W_f_3 + d_dense3_W_f_4
 	}
 
-	// d_dense2_z = dense2_slope·((d_dense2 + (dense2_x·d_dense2_x + d_dense2)) + d_dense2_2) (burgers.ml:9)
+	// d_dense2_z = dense2_slope·((d_dense2 + (dense2_x·d_dense2_x + d_dense2)) + d_dense2_2) (burgers.ml:10)
 	d_dense2_z := w.work[744*MaxBatch : 764*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense2_z[f*MaxBatch:][:n]
@@ -3105,7 +3105,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense2_b = Σ over the batch of d_dense2_z (burgers.ml:9)
+	// d_dense2_b = Σ over the batch of d_dense2_z (burgers.ml:10)
 	d_dense2_b := w.grads[460:480]
 	for f := 0; f < 20; f++ {
 		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
@@ -3116,15 +3116,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense2_b[f] += s
 	}
 
-	// d_dense2_W_4 = Σ over the batch of d_dense2_z ⊗ dense1: [20, 20] (burgers.ml:9)
+	// d_dense2_W_4 = Σ over the batch of d_dense2_z ⊗ dense1: [20, 20] (burgers.ml:10)
 	d_dense2_W_4 := w.scratch[11128:11528]
 	kernels.GemmNT64(20, 20, n, d_dense2_z, MaxBatch, dense1, MaxBatch, d_dense2_W_4, false)
 
-	// d_dense1_2 = dense2_Wᵀ·d_dense2_z: [20] from [20] (burgers.ml:9)
+	// d_dense1_2 = dense2_Wᵀ·d_dense2_z: [20] from [20] (burgers.ml:10)
 	d_dense1_2 := w.work[1204*MaxBatch : 1224*MaxBatch]
 	kernels.GemmTN64(20, 20, n, m.Dense2W, d_dense2_z, MaxBatch, d_dense1_2, MaxBatch, false)
 
-	// d_dense2_W_5 = ((d_dense2_W + d_dense2_W_2) + d_dense2_W_3) + d_dense2_W_4 (burgers.ml:9)
+	// d_dense2_W_5 = ((d_dense2_W + d_dense2_W_2) + d_dense2_W_3) + d_dense2_W_4 (burgers.ml:10)
 	d_dense2_W_5 := w.grads[60:460]
 	for f := 0; f < 400; f++ {
 		d_dense2_W_f := d_dense2_W[f]
@@ -3134,7 +3134,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense2_W_5[f] += d_dense2_W_f + d_dense2_W_f_2 + d_dense2_W_f_3 + d_dense2_W_f_4
 	}
 
-	// d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2) (burgers.ml:9)
+	// d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2) (burgers.ml:10)
 	d_dense1_z := w.work[1224*MaxBatch : 1244*MaxBatch]
 	for f := 0; f < 20; f++ {
 		out := d_dense1_z[f*MaxBatch:][:n]
@@ -3148,7 +3148,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense1_b = Σ over the batch of d_dense1_z (burgers.ml:9)
+	// d_dense1_b = Σ over the batch of d_dense1_z (burgers.ml:10)
 	d_dense1_b := w.grads[40:60]
 	for f := 0; f < 20; f++ {
 		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
@@ -3159,11 +3159,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense1_b[f] += s
 	}
 
-	// d_dense1_W_3 = Σ over the batch of d_dense1_z ⊗ burgers_in: [20, 2] (burgers.ml:9)
+	// d_dense1_W_3 = Σ over the batch of d_dense1_z ⊗ burgers_in: [20, 2] (burgers.ml:10)
 	d_dense1_W_3 := w.scratch[11528:11568]
 	kernels.GemmNT64(20, 2, n, d_dense1_z, MaxBatch, burgers_in, MaxBatch, d_dense1_W_3, false)
 
-	// d_dense1_W_4 = (d_dense1_W + d_dense1_W_2) + d_dense1_W_3 (burgers.ml:9)
+	// d_dense1_W_4 = (d_dense1_W + d_dense1_W_2) + d_dense1_W_3 (burgers.ml:10)
 	d_dense1_W_4 := w.grads[0:40]
 	for f := 0; f < 40; f++ {
 		d_dense1_W_f := d_dense1_W[f]
