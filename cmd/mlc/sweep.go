@@ -41,7 +41,13 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	set := fs.String("set", "", "the settings: NAME=V1,V2,... separated by spaces, each NAME a const of the .ml file")
 	seeds := fs.String("seeds", "1", "the seeds: a list (1,2,5) or a range (1-8)")
-	jobs := fs.Int("jobs", 1, "how many runs at once (each uses both workers of its model)")
+	jobs := fs.Int("jobs", 1, "how many runs at once on this machine (each uses both workers of its model)")
+	on := fs.String("on", "local", "where the runs run: local (this machine) or slurm (a job array, submitted with sbatch)")
+	var sb sbatchOptions
+	fs.StringVar(&sb.time, "sbatch-time", "1:00:00", "-on slurm: each run's time limit (sbatch --time)")
+	fs.StringVar(&sb.mem, "sbatch-mem", "2G", "-on slurm: each run's memory (sbatch --mem)")
+	fs.IntVar(&sb.max, "sbatch-max", 4, "-on slurm: how many runs at once (the array's %K)")
+	fs.StringVar(&sb.partition, "sbatch-partition", "", "-on slurm: the partition (default: the cluster's)")
 	dtype := fs.String("dtype", "", "override the model's dtype: float32 or float64")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, sweepUsage)
@@ -71,11 +77,22 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	var pass []string
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
-		case "set", "seeds", "jobs", "dtype", "out", "seed", "json", "quiet", "dir":
+		case "set", "seeds", "jobs", "dtype", "out", "seed", "json", "quiet", "dir", "on",
+			"sbatch-time", "sbatch-mem", "sbatch-max", "sbatch-partition":
 		default:
 			pass = append(pass, "-"+f.Name+"="+f.Value.String())
 		}
 	})
+	if *on != "local" && *on != "slurm" {
+		fmt.Fprintf(stderr, "mlc sweep: -on %s: expected local or slurm\n", *on)
+		return 2
+	}
+	if *on == "slurm" {
+		if _, err := exec.LookPath("sbatch"); err != nil {
+			fmt.Fprintln(stderr, "mlc sweep -on slurm: sbatch is not on PATH: Slurm is not installed here (or not set up for this shell)")
+			return 1
+		}
+	}
 	if f := fs.Lookup("seed"); f.Value.String() != f.DefValue {
 		fmt.Fprintln(stderr, "mlc sweep: -seed is per run: give -seeds")
 		return 2
@@ -155,6 +172,27 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 			todo = append(todo, r)
 		}
 	}
+	if *on == "slurm" {
+		fmt.Fprintf(stderr, "mlc sweep: %d runs (%d settings × %d seeds), %d to run on Slurm, %d at a time, into %s\n",
+			len(runs), len(runs)/len(seedList), len(seedList), len(todo), sb.max, out)
+		if len(todo) > 0 {
+			if err := runSlurm(todo, runs, out, mlDir, pass, sb, stderr); err != nil {
+				fmt.Fprintf(stderr, "mlc sweep -on slurm: %v\n", err)
+				return 1
+			}
+		}
+		var failed []string
+		for _, r := range todo {
+			if !trainer.Done(out, r) {
+				failed = append(failed, r.ID)
+			}
+		}
+		if len(failed) > 0 {
+			fmt.Fprintf(stderr, "mlc sweep: run %s did not finish (their slurm-*.txt and log.txt say why); re-run the same command to retry them\n", strings.Join(failed, ", run "))
+			return 1
+		}
+		return collectSweep(out, stdout, stderr)
+	}
 	fmt.Fprintf(stderr, "mlc sweep: %d runs (%d settings × %d seeds), %d to run, %d at a time, into %s\n",
 		len(runs), len(runs)/len(seedList), len(seedList), len(todo), *jobs, out)
 	if failed := runLocal(todo, out, mlDir, pass, max(1, *jobs), stderr); failed > 0 {
@@ -196,6 +234,11 @@ func runLocal(runs []trainer.SweepRun, out, mlDir string, pass []string, jobs in
 	return failed
 }
 
+// runArgs are the program's arguments for run r: its seed and directory, then pass.
+func runArgs(r trainer.SweepRun, out, mlDir string, pass []string) []string {
+	return append([]string{"-dir", mlDir, "-seed", strconv.FormatUint(r.Seed, 10), "-out", filepath.Join(out, "run-"+r.ID), "-quiet"}, pass...)
+}
+
 // runOne runs one run, its output into out/run-ID/log.txt.
 func runOne(r trainer.SweepRun, out, mlDir string, pass []string) error {
 	dir := filepath.Join(out, "run-"+r.ID)
@@ -207,8 +250,7 @@ func runOne(r trainer.SweepRun, out, mlDir string, pass []string) error {
 		return err
 	}
 	defer log.Close()
-	args := append([]string{"-dir", mlDir, "-seed", strconv.FormatUint(r.Seed, 10), "-out", dir, "-quiet"}, pass...)
-	c := exec.Command(r.Program, args...)
+	c := exec.Command(r.Program, runArgs(r, out, mlDir, pass)...)
 	c.Stdout, c.Stderr = log, log
 	return c.Run()
 }
