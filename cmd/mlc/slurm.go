@@ -20,7 +20,7 @@ import (
 
 type sbatchOptions struct {
 	time, mem, partition string
-	max                  int
+	max, cpus            int
 }
 
 // slurmPoll is how often squeue is asked whether the array is done.
@@ -57,7 +57,7 @@ func runSlurm(todo, all []trainer.SweepRun, out, mlDir string, pass []string, sb
 	fmt.Fprintf(&script, "#!/bin/bash\n# Written by mlc sweep: task i runs line i+1 of commands.txt, one run of the sweep.\n")
 	fmt.Fprintf(&script, "#SBATCH --job-name=mlc-sweep\n#SBATCH --array=%s%%%d\n", strings.Join(ids, ","), max(1, sb.max))
 	fmt.Fprintf(&script, "#SBATCH --output=%s\n", filepath.Join(abs, "slurm-%A_%a.txt"))
-	fmt.Fprintf(&script, "#SBATCH --time=%s\n#SBATCH --mem=%s\n#SBATCH --cpus-per-task=2\n", sb.time, sb.mem)
+	fmt.Fprintf(&script, "#SBATCH --time=%s\n#SBATCH --mem=%s\n#SBATCH --cpus-per-task=%d\n", sb.time, sb.mem, max(1, sb.cpus))
 	if sb.partition != "" {
 		fmt.Fprintf(&script, "#SBATCH --partition=%s\n", sb.partition)
 	}

@@ -47,6 +47,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&sb.time, "sbatch-time", "1:00:00", "-on slurm: each run's time limit (sbatch --time)")
 	fs.StringVar(&sb.mem, "sbatch-mem", "2G", "-on slurm: each run's memory (sbatch --mem)")
 	fs.IntVar(&sb.max, "sbatch-max", 4, "-on slurm: how many runs at once (the array's %K)")
+	fs.IntVar(&sb.cpus, "sbatch-cpus", 2, "-on slurm: each run's CPUs (a model's passes use two workers)")
 	fs.StringVar(&sb.partition, "sbatch-partition", "", "-on slurm: the partition (default: the cluster's)")
 	dtype := fs.String("dtype", "", "override the model's dtype: float32 or float64")
 	fs.Usage = func() {
@@ -78,11 +79,15 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
 		case "set", "seeds", "jobs", "dtype", "out", "seed", "json", "quiet", "dir", "on",
-			"sbatch-time", "sbatch-mem", "sbatch-max", "sbatch-partition":
+			"sbatch-time", "sbatch-mem", "sbatch-max", "sbatch-partition", "sbatch-cpus":
 		default:
 			pass = append(pass, "-"+f.Name+"="+f.Value.String())
 		}
 	})
+	if f := fs.Lookup("nofiles"); f.Value.String() == "true" {
+		fmt.Fprintln(stderr, "mlc sweep: -nofiles: every run writes its summary.json, which the table and resuming read (-noplots leaves out the plots)")
+		return 2
+	}
 	if *on != "local" && *on != "slurm" {
 		fmt.Fprintf(stderr, "mlc sweep: -on %s: expected local or slurm\n", *on)
 		return 2

@@ -130,7 +130,7 @@ func RunBatch[T mlrt.Float](p BatchProblem[T], args []string, stdout, stderr io.
 
 func writeBatch[T mlrt.Float](p BatchProblem[T], o *options, s *BatchSummary) error {
 	var figures func() ([]string, error)
-	if p.Figures != nil {
+	if p.Figures != nil && !o.noPlots {
 		figures = func() ([]string, error) { return p.Figures(o.out, &BatchResult{Name: p.Name, Summary: s}) }
 	}
 	return writeRun(o.out, p.Name, p.Name, p.Model.Params(), s, &s.Files, figures)

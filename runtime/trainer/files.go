@@ -12,7 +12,7 @@ import (
 // write saves the weights, summary.json and the plots into o.out, and lists them in s.Files.
 func write[T mlrt.Float](p Problem[T], o *options, s *Summary, ev *evaluator[T]) error {
 	var figures func() ([]string, error)
-	if p.Figures != nil {
+	if p.Figures != nil && !o.noPlots {
 		figures = func() ([]string, error) { return p.Figures(o.out, result(p, s, ev)) }
 	}
 	return writeRun(o.out, p.Name, weightsName(p.Name, p.Fingerprint), p.Model.Params(), s, &s.Files, figures)

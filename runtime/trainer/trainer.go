@@ -111,6 +111,7 @@ type options struct {
 	jsonOut   bool
 	quiet     bool
 	noFiles   bool
+	noPlots   bool
 }
 
 // Main runs Run (or Predict, when the first argument is "predict") with the command line and
@@ -171,6 +172,7 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs.BoolVar(&o.jsonOut, "json", false, "print the JSON summary as the last line")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress output")
 	fs.BoolVar(&o.noFiles, "nofiles", false, "write no files")
+	fs.BoolVar(&o.noPlots, "noplots", false, "write the weights and summary.json, no plots")
 	return fs, &o
 }
 
