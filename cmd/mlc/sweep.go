@@ -19,12 +19,14 @@ import (
 	"github.com/mlc-go/mlc/runtime/trainer"
 )
 
-const sweepUsage = `Usage: mlc sweep [-set 'NAME=V1,V2 NAME=V3,V4'] [-seeds 1-4] [-out DIR] [-jobs N] [train flags] model.ml
+const sweepUsage = `Usage: mlc sweep [-set 'NAME=V1,V2 NAME=V3,V4'] [-seeds 1-4] [-out DIR] [-on local|slurm] [train flags] model.ml
        mlc sweep collect DIR
 
 Runs model.ml for every combination of the settings (each NAME a const of the .ml file) and
 every seed, as mlc train does, each run writing its weights, summary.json and plots into
-DIR/run-NNN/. The program is built once per distinct setting (sizes change the code).
+DIR/run-NNN/. The program is built once per distinct setting (sizes change the code). The
+runs run on this machine, -jobs at a time, or with -on slurm as one Slurm job array (sbatch),
+whose nodes must see DIR, the .ml file's directory and mlc's cache (MLC_CACHE).
 Re-running the same sweep runs only the runs without a summary. Then it writes the table of
 all runs: DIR/table.csv, DIR/table.md and DIR/sweep.png (the error against each setting,
 one curve per seed), with the best run named. mlc sweep collect DIR writes it again.
