@@ -327,14 +327,10 @@ func (p *parser) stmt() Stmt {
 			p.expected("'in', as in periodic x in [0, 2*pi]")
 		}
 		p.next()
-		open := p.expect("[").pos
-		s.Lo = p.expr()
-		p.expect(",")
-		s.Hi = p.expr()
-		if !p.is("]") {
-			p.errorf(p.tok().pos, "expected ']' to close the interval opened at %d:%d, found %s", open.Line, open.Col, p.tok().describe())
+		if !p.is("[") {
+			p.expected("'['")
 		}
-		p.next()
+		s.Lo, s.Hi = p.interval()
 		if p.is(",") {
 			p.next()
 			s.Args = p.args()

@@ -70,14 +70,7 @@ func (p *parser) coord() *Coord {
 	p.next() // in
 	switch {
 	case p.is("["):
-		open := p.next().pos
-		c.Lo = p.expr()
-		p.expect(",")
-		c.Hi = p.expr()
-		if !p.is("]") {
-			p.errorf(p.tok().pos, "expected ']' to close the interval opened at %d:%d, found %s", open.Line, open.Col, p.tok().describe())
-		}
-		p.next()
+		c.Lo, c.Hi = p.interval()
 		if p.is(":") {
 			p.next()
 			c.N = p.expr()
@@ -99,4 +92,17 @@ func (p *parser) coord() *Coord {
 		p.expected("an interval [lo, hi] or values {a, b}")
 	}
 	return c
+}
+
+// interval parses `[lo, hi]`, the cursor on the '['.
+func (p *parser) interval() (lo, hi Expr) {
+	open := p.next().pos
+	lo = p.expr()
+	p.expect(",")
+	hi = p.expr()
+	if !p.is("]") {
+		p.errorf(p.tok().pos, "expected ']' to close the interval opened at %d:%d, found %s", open.Line, open.Col, p.tok().describe())
+	}
+	p.next()
+	return lo, hi
 }

@@ -6,7 +6,9 @@ package ir
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/mlc-go/mlc/dsl"
@@ -304,19 +306,11 @@ func (l *lowerer) closedForm(x dsl.Expr, vars map[string]bool, what string) bool
 			if b := l.scope[e.Name]; b != nil && b.kind == "const" {
 				return
 			}
-			var names []string
-			for n := range vars {
-				names = append(names, n)
-			}
-			l.errorf(e.Pos, "%s is a closed form of %s and constants; %s is not one of them", what, orList(sortedStrings(names)), e.Name)
+			l.errorf(e.Pos, "%s is a closed form of %s and constants; %s is not one of them", what, orList(slices.Sorted(maps.Keys(vars))), e.Name)
 			ok = false
 		case *dsl.Call:
 			if _, known := ClosedFormFuncs[e.Fun.Name]; !known || len(e.Args) != 1 || e.Args[0].Name != nil {
-				var fs []string
-				for f := range ClosedFormFuncs {
-					fs = append(fs, f)
-				}
-				l.errorf(e.Fun.Pos, "%s may call %s, each of one value; found %s", what, orList(sortedStrings(fs)), e.Fun.Name)
+				l.errorf(e.Fun.Pos, "%s may call %s, each of one value; found %s", what, orList(slices.Sorted(maps.Keys(ClosedFormFuncs))), e.Fun.Name)
 				ok = false
 			}
 		case *dsl.Binary:
@@ -450,16 +444,6 @@ func (l *lowerer) domain() [][2]float64 {
 		return nil
 	}
 	return box
-}
-
-func sortedStrings(s []string) []string {
-	out := append([]string(nil), s...)
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
 }
 
 // GridSize is the number of points of a grid source.

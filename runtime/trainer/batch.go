@@ -1,7 +1,6 @@
 package trainer
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -118,14 +117,7 @@ func RunBatch[T mlrt.Float](p BatchProblem[T], args []string, stdout, stderr io.
 		}
 	}
 	reportBatch(stdout, p.Source, sum)
-	if o.jsonOut {
-		b, err := json.Marshal(sum)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, string(b))
-	}
-	return nil
+	return printJSON(stdout, o.jsonOut, sum)
 }
 
 func writeBatch[T mlrt.Float](p BatchProblem[T], o *options, s *BatchSummary) error {

@@ -123,31 +123,19 @@ func Main[T mlrt.Float](p Problem[T]) {
 	case len(args) > 0 && args[0] == "predict":
 		run, cmd, args = Predict[T], "mlc predict", args[1:]
 	case len(args) == 2 && args[0] == "collect":
-		if err := CollectRuns(args[1], p.SweepFigure, os.Stdout); err != nil {
-			fmt.Fprintf(os.Stderr, "mlc sweep collect: %v\n", err)
-			os.Exit(1)
-		}
+		exitOn("mlc sweep collect", CollectRuns(args[1], p.SweepFigure, os.Stdout))
 		return
 	}
-	if err := run(p, args, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", cmd, err)
-		os.Exit(1)
-	}
+	exitOn(cmd, run(p, args, os.Stdout, os.Stderr))
 }
 
 // MainBatch runs RunBatch with the command line and exits non-zero on an error.
 func MainBatch[T mlrt.Float](p BatchProblem[T]) {
 	if args := os.Args[1:]; len(args) == 2 && args[0] == "collect" {
-		if err := CollectRuns(args[1], p.SweepFigure, os.Stdout); err != nil {
-			fmt.Fprintf(os.Stderr, "mlc sweep collect: %v\n", err)
-			os.Exit(1)
-		}
+		exitOn("mlc sweep collect", CollectRuns(args[1], p.SweepFigure, os.Stdout))
 		return
 	}
-	if err := RunBatch(p, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintf(os.Stderr, "mlc train: %v\n", err)
-		os.Exit(1)
-	}
+	exitOn("mlc train", RunBatch(p, os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // Flags lists the driver's flags and what they mean, for `mlc train -h`.
@@ -256,14 +244,28 @@ func Run[T mlrt.Float](p Problem[T], args []string, stdout, stderr io.Writer) er
 		}
 	}
 	report(stdout, p, sum)
-	if o.jsonOut {
-		b, err := json.Marshal(sum)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, string(b))
+	return printJSON(stdout, o.jsonOut, sum)
+}
+
+// printJSON prints the summary as one JSON line (-json).
+func printJSON(w io.Writer, on bool, sum any) error {
+	if !on {
+		return nil
 	}
-	return nil
+	b, err := json.Marshal(sum)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(w, string(b))
+	return err
+}
+
+// exitOn prints a failed command's error and exits non-zero.
+func exitOn(cmd string, err error) {
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", cmd, err)
+		os.Exit(1)
+	}
 }
 
 // defaultLBFGSSteps is the budget of an L-BFGS stage the .ml file gives no steps: a step
