@@ -77,15 +77,8 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	// The flags each run gets: the trainer's, less those the sweep sets per run.
-	var pass []string
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "set", "seeds", "jobs", "dtype", "out", "seed", "json", "quiet", "dir", "on",
-			"sbatch-time", "sbatch-mem", "sbatch-max", "sbatch-partition", "sbatch-cpus":
-		default:
-			pass = append(pass, "-"+f.Name+"="+f.Value.String())
-		}
-	})
+	pass := setFlags(fs, "set", "seeds", "jobs", "dtype", "out", "seed", "json", "quiet", "dir", "on",
+		"sbatch-time", "sbatch-mem", "sbatch-max", "sbatch-partition", "sbatch-cpus")
 	if f := fs.Lookup("nofiles"); f.Value.String() == "true" {
 		fmt.Fprintln(stderr, "mlc sweep: -nofiles: every run writes its summary.json, which the table and resuming read (-noplots leaves out the plots)")
 		return 2

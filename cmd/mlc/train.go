@@ -68,37 +68,29 @@ func runTrain(cmd string, args []string, stdout, stderr io.Writer) int {
 		}
 		fset.PrintDefaults()
 	}
-	// The flags are the driver's; they are checked here and passed on as given, except
-	// -dtype, which is mlc's: it overrides the .ml file's when compiling.
+	// The flags are the driver's, checked here and passed on, except -dtype, which is mlc's:
+	// it overrides the .ml file's when compiling.
 	var path, dtype string
 	fset.StringVar(&dtype, "dtype", "", "override the model's dtype: float32 or float64")
-	var pass []string
-	for i := 0; i < len(args); i++ {
-		if a := strings.TrimLeft(args[i], "-"); strings.HasPrefix(args[i], "-") && (a == "dtype" || strings.HasPrefix(a, "dtype=")) {
-			if a == "dtype" && i+1 < len(args) {
-				dtype = args[i+1]
-				i++
-			} else {
-				dtype = strings.TrimPrefix(a, "dtype=")
-			}
-			continue
-		}
-		if strings.HasSuffix(args[i], ".ml") && !strings.HasPrefix(args[i], "-") {
+	var rest []string
+	for _, a := range args {
+		if strings.HasSuffix(a, ".ml") && !strings.HasPrefix(a, "-") {
 			if path != "" {
-				fmt.Fprintf(stderr, "mlc %s: two .ml files: %s and %s\n", cmd, path, args[i])
+				fmt.Fprintf(stderr, "mlc %s: two .ml files: %s and %s\n", cmd, path, a)
 				return 2
 			}
-			path = args[i]
+			path = a
 			continue
 		}
-		pass = append(pass, args[i])
+		rest = append(rest, a)
 	}
-	if err := fset.Parse(pass); err != nil {
+	if err := fset.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
+	pass := setFlags(fset, "dtype")
 	if path == "" || fset.NArg() > 0 {
 		fmt.Fprintf(stderr, "mlc %s: expected one .ml file\n", cmd)
 		fset.Usage()
@@ -479,6 +471,21 @@ func driverMain(m *ir.Model, source string) []byte {
 }
 
 const trainerPath = "github.com/mlc-go/mlc/runtime/trainer"
+
+// setFlags are the flags set on fs, less those named in skip, as -name=value arguments for
+// the training program.
+func setFlags(fs *flag.FlagSet, skip ...string) []string {
+	var out []string
+	fs.Visit(func(f *flag.Flag) {
+		for _, s := range skip {
+			if f.Name == s {
+				return
+			}
+		}
+		out = append(out, "-"+f.Name+"="+f.Value.String())
+	})
+	return out
+}
 
 // fingerprint identifies m's network: the ops, shapes and constants of what Predict computes
 // and the parameters' layout. Weights saved under it load only into the same network.
