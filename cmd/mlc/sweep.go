@@ -140,7 +140,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, msg)
 			return 1
 		}
-		code, err := codegen.Generate(path, src, codegen.Options{Package: "model", DType: *dtype, Consts: consts})
+		code, err := codegen.Emit(m, codegen.Options{Package: "model", DType: *dtype}) // lowered once, by CheckWith
 		if err != nil {
 			report(stderr, err)
 			return 1

@@ -101,7 +101,7 @@ func runTrain(cmd string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mlc: %v\n", err)
 		return 1
 	}
-	m, err := codegen.Check(path, src)
+	m, err := codegen.CheckWith(path, src, codegen.Options{DType: dtype})
 	if err != nil {
 		report(stderr, err)
 		return 1
@@ -118,7 +118,7 @@ func runTrain(cmd string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: mlc predict runs models trained on point sets; a mini-batch model's weights load in Go (mlrt.LoadWeights), with its inputs scaled as in training\n", path)
 		return 1
 	}
-	code, err := codegen.Generate(path, src, codegen.Options{Package: "model", DType: dtype})
+	code, err := codegen.Emit(m, codegen.Options{Package: "model", DType: dtype}) // lowered once, by CheckWith
 	if err != nil {
 		report(stderr, err)
 		return 1
