@@ -13,35 +13,33 @@ import (
 
 	"github.com/mlc-go/mlc/generated/solarwind"
 	"github.com/mlc-go/mlc/plots"
-	mlrt "github.com/mlc-go/mlc/runtime"
 	"github.com/mlc-go/mlc/runtime/timeseries"
 )
 
 // figures writes the PNGs a physicist would look at.
 type figures struct {
 	dir           string
-	train, test   *timeseries.Series[solarwind.T] // physical units
+	train, test   *timeseries.Series[solarwind.T] // physical units; test: the judged samples
 	wTrain, wTest *timeseries.Windows[solarwind.T]
 	scaler        *timeseries.ChannelScaler[solarwind.T]
-	m             *solarwind.Model
-	hist          *mlrt.History
-	trainMax      []float64
-	an            *timeseries.Anomalies
+	member        *member // the model whose loss and reconstructions are shown
+	ens           *verdict
 	events        []event
 	cadence       time.Duration
+	ensemble      bool
 }
 
 func (f *figures) write() ([]string, error) {
 	var paths []string
-	for _, w := range []struct {
+	type png struct {
 		name string
 		fn   func(string) error
-	}{
-		{"solarwind_loss.png", f.loss},
-		{"solarwind_mae.png", f.maeHist},
-		{"solarwind_window.png", f.window},
-		{"solarwind_test.png", f.series},
-	} {
+	}
+	pngs := []png{{"solarwind_mae.png", f.maeHist}, {"solarwind_window.png", f.window}, {"solarwind_test.png", f.series}}
+	if f.member.hist != nil { // trained here, not loaded
+		pngs = append([]png{{"solarwind_loss.png", f.loss}}, pngs...)
+	}
+	for _, w := range pngs {
 		p := filepath.Join(f.dir, w.name)
 		if err := w.fn(p); err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
@@ -54,7 +52,7 @@ func (f *figures) write() ([]string, error) {
 // loss: training and validation loss per epoch.
 func (f *figures) loss(path string) error {
 	var ep, loss, vloss []float64
-	for _, e := range f.hist.Epochs {
+	for _, e := range f.member.hist.Epochs {
 		ep = append(ep, float64(e.Epoch))
 		loss = append(loss, e.Loss)
 		vloss = append(vloss, e.ValLoss)
@@ -70,12 +68,13 @@ func (f *figures) loss(path string) error {
 // maeHist: the largest channel MAE of the training windows and of the test windows, with the
 // threshold.
 func (f *figures) maeHist(path string) error {
-	lines := map[string]float64{fmt.Sprintf("threshold %.3f", f.an.Threshold): f.an.Threshold}
-	pa, err := plots.Hist("Training windows", "largest channel MAE", f.trainMax, 60, true, lines)
+	th := f.ens.an.Threshold
+	lines := map[string]float64{fmt.Sprintf("threshold %.3f", th): th}
+	pa, err := plots.Hist("Training windows", f.scoreName(), f.ens.trainScore, 60, true, lines)
 	if err != nil {
 		return err
 	}
-	pb, err := plots.Hist("Test windows", "largest channel MAE", f.an.Max, 60, true, lines)
+	pb, err := plots.Hist("Test windows", f.scoreName(), f.ens.testScore, 60, true, lines)
 	if err != nil {
 		return err
 	}
@@ -85,10 +84,11 @@ func (f *figures) maeHist(path string) error {
 // window: a typical training window (median error) and the worst test window with their
 // reconstructions, in nT.
 func (f *figures) window(path string) error {
-	med := argNearest(f.trainMax, timeseries.Quantile(f.trainMax, 0.5))
+	mb := f.member
+	med := argNearest(mb.trainMax, timeseries.Quantile(mb.trainMax, 0.5))
 	worst := 0
-	for i, v := range f.an.Max {
-		if v > f.an.Max[worst] {
+	for i, v := range mb.testMax {
+		if v > mb.testMax[worst] {
 			worst = i
 		}
 	}
@@ -98,13 +98,13 @@ func (f *figures) window(path string) error {
 		i     int
 		what  string
 		error float64
-	}{{f.wTrain, med, "typical training window", f.trainMax[med]}, {f.wTest, worst, "worst test window", f.an.Max[worst]}}
+	}{{f.wTrain, med, "typical training window", mb.trainMax[med]}, {f.wTest, worst, "worst test window", mb.testMax[worst]}}
 	recs := [2][]solarwind.T{}
 	ins := [2][]solarwind.T{}
 	for k, c := range cols {
 		in := slices.Clone(c.w.Window(c.i))
 		rec := make([]solarwind.T, len(in))
-		f.m.Predict(rec, in, 1)
+		mb.m.Predict(rec, in, 1)
 		f.scaler.InvertValues(in)
 		f.scaler.InvertValues(rec)
 		ins[k], recs[k] = in, rec
@@ -143,7 +143,7 @@ func (f *figures) series(path string) error {
 	xs := unix(f.test.Times)
 	var anomalous, injected []plots.Span
 	half := f.cadence.Seconds() / 2
-	for _, iv := range f.an.Intervals {
+	for _, iv := range f.ens.an.Intervals {
 		anomalous = append(anomalous, plots.Span{From: float64(iv.Start.Unix()) - half, To: float64(iv.End.Unix()) + half})
 	}
 	for _, e := range f.events {
@@ -154,7 +154,7 @@ func (f *figures) series(path string) error {
 	for ch := range channels {
 		title := ""
 		if ch == 0 {
-			title = fmt.Sprintf("Test period: %d anomalous intervals", len(f.an.Intervals))
+			title = "Test period: " + plural(len(f.ens.an.Intervals), "anomalous interval")
 		}
 		p, err := plots.TimeLines(title, f.test.Names[ch], gap, plots.Series{X: xs, Y: f.test.Column(ch)})
 		if err != nil {
@@ -162,7 +162,7 @@ func (f *figures) series(path string) error {
 		}
 		name, ename := "", ""
 		if ch == 0 {
-			name, ename = "anomalous", "injected event"
+			name, ename = "anomalous", "known event"
 		}
 		if len(injected) > 0 {
 			plots.AddShade(p, ename, 2, injected...)
@@ -175,11 +175,11 @@ func (f *figures) series(path string) error {
 	for i := range wx {
 		wx[i] = float64(f.wTest.Start(i).Unix()) + float64(steps-1)*f.cadence.Seconds()/2
 	}
-	p, err := plots.TimeLines("", "window MAE (largest channel)", gap, plots.Series{Name: "window MAE at the window's centre", X: wx, Y: f.an.Max})
+	p, err := plots.TimeLines("", f.scoreName(), gap, plots.Series{Name: "window score at the window's centre", X: wx, Y: f.ens.testScore})
 	if err != nil {
 		return err
 	}
-	th, err := plotter.NewLine(plotter.XYs{{X: xs[0], Y: f.an.Threshold}, {X: xs[len(xs)-1], Y: f.an.Threshold}})
+	th, err := plotter.NewLine(plotter.XYs{{X: xs[0], Y: f.ens.an.Threshold}, {X: xs[len(xs)-1], Y: f.ens.an.Threshold}})
 	if err != nil {
 		return err
 	}
@@ -194,6 +194,14 @@ func (f *figures) series(path string) error {
 		q.X.Min, q.X.Max = xs[0], xs[len(xs)-1]
 	}
 	return plots.SaveGrid(path, 32*vg.Centimeter, 30*vg.Centimeter, len(ps), 1, ps...)
+}
+
+// scoreName names the windows' score on an axis.
+func (f *figures) scoreName() string {
+	if f.ensemble {
+		return "ensemble score (median MAE / threshold)"
+	}
+	return "largest channel MAE"
 }
 
 func unix(ts []time.Time) []float64 {

@@ -95,11 +95,11 @@ func TestRunSynthetic(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil {
 		t.Fatalf("last line is not JSON: %v\n%s", err, out.String())
 	}
-	if !(s.Threshold > 0) || s.TrainWindows == 0 || s.TestWindows == 0 || s.Epochs != 1 || !s.ReloadMatches ||
-		len(s.Events) != 3 || len(s.EventsCovered) != 3 || s.FlaggedFractionQuiet == nil || s.Intervals == nil {
+	if !(s.Threshold > 0) || s.TrainWindows == 0 || s.TestWindows == 0 || len(s.Members) != 3 || s.Members[2].Epochs != 1 || s.Members[2].Seed != 3 || !s.ReloadMatches ||
+		len(s.Events) != 3 || s.Intervals == nil || s.CadenceSeconds != 60 || s.WindowSeconds != 4*3600 || s.CoveredFraction <= 0.9 {
 		t.Errorf("summary %+v", s)
 	}
-	for _, p := range append(s.PNGs, s.WeightsFile) {
+	for _, p := range append(s.PNGs, s.WeightsFiles...) {
 		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", p, err)
 		}
@@ -120,8 +120,32 @@ func TestRunSynthetic(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s2); err != nil {
 		t.Fatal(err)
 	}
-	if s2.TrainSamples != s.TrainSamples || s2.TestSamples != s.TestSamples-360 || s2.Events != nil {
-		t.Errorf("from CSV: %d train and %d test samples, want %d and %d", s2.TrainSamples, s2.TestSamples, s.TrainSamples, s.TestSamples-360)
+	// The saved models judge the same data the same way with -members; known events from a
+	// file are scored.
+	events := filepath.Join(dir, "events.csv")
+	if err := os.WriteFile(events, []byte("# injected\nstart,end,label\n"+s.Events[0].Start+","+s.Events[0].End+",reversal\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	err = run([]string{"-train", filepath.Join(dir, "synthetic_train.csv"), "-test", filepath.Join(dir, "synthetic_test.csv"),
+		"-members", filepath.Join(dir, "solarwind-seed*.weights"), "-events", events, "-json", "-nofiles"}, &out, &errb)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	lines = strings.Split(strings.TrimSpace(out.String()), "\n")
+	var s3 summary
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s3); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s3.Intervals, s.Intervals) || len(s3.Members) != 3 || s3.Members[0].File == "" || len(s3.Events) != 1 || s3.Events[0].Label != "reversal" ||
+		s3.Events[0].JudgedSamples != s.Events[0].JudgedSamples || s3.Events[0].Hit != s.Events[0].Hit {
+		t.Errorf("-members: intervals %v, want %v; events %+v, want %+v", s3.Intervals, s.Intervals, s3.Events, s.Events[0])
+	}
+
+	// The test range starts 6 h in: 360 minutes fewer are judged, and the 239 before it are
+	// context.
+	if s2.TrainSamples != s.TrainSamples || s2.TestSamples != s.TestSamples-360 || s2.ContextSamples != 239 || s2.Events != nil {
+		t.Errorf("from CSV: %d train and %d test samples (%d context), want %d and %d (239)", s2.TrainSamples, s2.TestSamples, s2.ContextSamples, s.TrainSamples, s.TestSamples-360)
 	}
 }
 
@@ -139,6 +163,10 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-train", "/nonexistent.csv", "-fill", "x"}, `-fill: "x" is not a number`},
 		{[]string{"-test-minutes", "100"}, "-test-minutes 100"},
 		{[]string{"extra"}, "unexpected argument"},
+		{[]string{"-ensemble", "0"}, "-ensemble 0"},
+		{[]string{"-margin", "0.5"}, "-margin 0.5"},
+		{[]string{"-members", "/nonexistent/*.weights"}, "no file matches"},
+		{[]string{"-events", "x.csv"}, "need -train"},
 	} {
 		var out, errb bytes.Buffer
 		err := run(c.args, &out, &errb)
@@ -148,15 +176,27 @@ func TestFlagErrors(t *testing.T) {
 	}
 }
 
-func TestParseRange(t *testing.T) {
-	from, to, err := parseRange("2001-11-05T00:00:00Z/2001-11-06")
-	if err != nil || !from.Equal(time.Date(2001, 11, 5, 0, 0, 0, 0, time.UTC)) || !to.Equal(time.Date(2001, 11, 6, 0, 0, 0, 0, time.UTC)) {
-		t.Errorf("%v %v %v", from, to, err)
+func TestReadEvents(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ text, want string }{
+		{"start,end\n2024-05-10T16:37Z,2024-05-10T16:00Z\n", ":2: the event ends"},
+		{"2024-05-10T16:37Z,soon\n", ":1: end:"},
+		{"start,end\nyesterday,2024-05-10\n", ":2: start:"},
+		{"# nothing\n", "no events"},
+		{"2024-05-10T16:37Z\n", ":1: want start,end[,label]"},
+	} {
+		p := filepath.Join(dir, "e.csv")
+		if err := os.WriteFile(p, []byte(c.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := readEvents(p); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want %q", c.text, err, c.want)
+		}
 	}
-	if from, to, err := parseRange("/2001-11-06T00:00"); err != nil || !from.IsZero() || to.IsZero() {
-		t.Errorf("open start: %v %v %v", from, to, err)
-	}
-	if _, _, err := parseRange("2001-11-06/2001-11-05"); err == nil {
-		t.Error("a backward range accepted")
+	p := filepath.Join(dir, "ok.csv")
+	_ = os.WriteFile(p, []byte("2024-05-10T16:37:00Z, 2024-05-12T12:00:00Z, shock, and after\n2001-310, 2001-311\n"), 0o644)
+	ev, err := readEvents(p)
+	if err != nil || len(ev) != 2 || ev[0].Name != "shock, and after" || ev[1].Name != "event 2" || ev[1].Start.Day() != 6 {
+		t.Errorf("events %+v, %v", ev, err)
 	}
 }

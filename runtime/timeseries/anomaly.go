@@ -103,23 +103,49 @@ type Interval struct {
 	First, Last int
 }
 
+// MergeCadences is the default merge rule of Detect: anomalous samples at most this many
+// cadences apart, with no normal sample between them, are one interval — jittered steps and
+// one missing sample do not split an interval, two missing samples do.
+const MergeCadences = 2.5
+
+// DetectOptions say which samples Detect judges and how it joins them into intervals.
+type DetectOptions struct {
+	// From and To are the series indices of the judged samples, [From, To); To 0 means the
+	// end. The samples outside are context: the windows over them are judged and count for
+	// the samples inside, so that a test range's first minutes are judged by every window that
+	// covers them, as in the middle of the range.
+	From, To int
+	// Merge is the longest time between two anomalous samples, with no normal sample between
+	// them, that keeps them in one interval; 0 means MergeCadences cadences.
+	Merge time.Duration
+}
+
 // Anomalies is what Detect found in the windows of a test series.
 type Anomalies struct {
 	Threshold float64
 	// MAE is the per-window, per-channel error (WindowMAE); Max its largest channel per window.
+	// Both are nil when the verdicts came from DetectWindows.
 	MAE, Max []float64
-	// Window flags the windows whose largest channel error exceeds Threshold.
+	// Window flags the anomalous windows.
 	Window []bool
-	// Sample flags the series' samples all of whose covering windows are anomalous.
+	// Sample flags the judged samples all of whose covering windows are anomalous; samples
+	// outside the judged range are never flagged.
 	Sample []bool
-	// Intervals are the runs of anomalous samples, split where the series has a gap (a step
-	// longer than the windows' cadence).
+	// Seen marks the judged samples at least one window covers: the samples the verdict is
+	// about.
+	Seen []bool
+	// Judged is the number of judged samples, Covered those of them at least one window
+	// covers (a sample no window covers cannot be judged: it lies within a window's length of
+	// a data gap on both sides), Flagged those flagged.
+	Judged, Covered, Flagged int
+	// Intervals are the runs of anomalous samples, joined by the merge rule (DetectOptions).
 	Intervals []Interval
 }
 
 // Detect applies the tutorial's rule to the windows w of a test series with per-window
-// per-channel errors mae (WindowMAE) and a threshold (Threshold).
-func Detect[T mlrt.Float](w *Windows[T], mae []float64, threshold float64) (*Anomalies, error) {
+// per-channel errors mae (WindowMAE) and a threshold (Threshold): a window is anomalous when
+// its largest channel error exceeds the threshold, a sample when every window covering it is.
+func Detect[T mlrt.Float](w *Windows[T], mae []float64, threshold float64, opts DetectOptions) (*Anomalies, error) {
 	if w == nil {
 		return nil, errors.New("detect: windows must not be nil")
 	}
@@ -127,41 +153,78 @@ func Detect[T mlrt.Float](w *Windows[T], mae []float64, threshold float64) (*Ano
 	if len(mae) != w.NumRows()*c {
 		return nil, fmt.Errorf("detect: %d errors for %d windows of %d channels", len(mae), w.NumRows(), c)
 	}
-	a := &Anomalies{Threshold: threshold, MAE: mae, Max: RowMax(mae, c)}
-	a.Window = make([]bool, w.NumRows())
-	for i, m := range a.Max {
-		a.Window[i] = m > threshold
+	mx := RowMax(mae, c)
+	flags := make([]bool, len(mx))
+	for i, m := range mx {
+		flags[i] = m > threshold
 	}
+	a, err := DetectWindows(w, flags, opts)
+	if err != nil {
+		return nil, err
+	}
+	a.Threshold, a.MAE, a.Max = threshold, mae, mx
+	return a, nil
+}
+
+// DetectWindows is Detect with the windows' verdicts given (an ensemble's vote, say).
+func DetectWindows[T mlrt.Float](w *Windows[T], flags []bool, opts DetectOptions) (*Anomalies, error) {
+	if w == nil {
+		return nil, errors.New("detect: windows must not be nil")
+	}
+	if len(flags) != w.NumRows() {
+		return nil, fmt.Errorf("detect: %d verdicts for %d windows", len(flags), w.NumRows())
+	}
+	n := w.Series.Len()
+	lo, hi := opts.From, opts.To
+	if hi == 0 {
+		hi = n
+	}
+	if lo < 0 || hi > n || lo > hi {
+		return nil, fmt.Errorf("detect: judged samples [%d, %d) outside the series' %d", lo, hi, n)
+	}
+	merge := opts.Merge
+	if merge == 0 {
+		merge = time.Duration(MergeCadences * float64(w.Cadence))
+	}
+	a := &Anomalies{Window: flags, Judged: hi - lo}
 	// Count, for every sample, the windows covering it and the anomalous ones among them,
 	// with difference arrays: window i covers samples Starts[i] … Starts[i]+Len−1.
-	n := w.Series.Len()
 	cover, bad := make([]int, n+1), make([]int, n+1)
 	for i, s := range w.Starts {
 		cover[s]++
 		cover[s+w.Len]--
-		if a.Window[i] {
+		if flags[i] {
 			bad[s]++
 			bad[s+w.Len]--
 		}
 	}
-	a.Sample = make([]bool, n)
+	a.Sample, a.Seen = make([]bool, n), make([]bool, n)
+	times := w.Series.Times
+	open := false // an interval is open: its last sample is a.Intervals[len−1].Last
 	cv, bd := 0, 0
-	for k := range n {
+	for k := range hi {
 		cv += cover[k]
 		bd += bad[k]
-		a.Sample[k] = cv > 0 && bd == cv
-	}
-	times := w.Series.Times
-	for k := 0; k < n; k++ {
-		if !a.Sample[k] {
+		if k < lo || cv == 0 {
 			continue
 		}
-		j := k
-		for j+1 < n && a.Sample[j+1] && times[j+1].Sub(times[j]) <= w.Cadence {
-			j++
+		a.Covered++
+		a.Seen[k] = true
+		if bd < cv {
+			open = false // a normal sample ends the interval
+			continue
 		}
-		a.Intervals = append(a.Intervals, Interval{Start: times[k], End: times[j], First: k, Last: j})
-		k = j
+		a.Sample[k] = true
+		a.Flagged++
+		if open {
+			last := &a.Intervals[len(a.Intervals)-1]
+			if times[k].Sub(times[last.Last]) <= merge {
+				last.Last, last.End = k, times[k]
+				continue
+			}
+		}
+		a.Intervals = append(a.Intervals, Interval{Start: times[k], End: times[k], First: k, Last: k})
+		open = true
 	}
 	return a, nil
 }

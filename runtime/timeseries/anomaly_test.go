@@ -88,7 +88,7 @@ func TestDetect(t *testing.T) {
 			mae[i] = 0.5
 		}
 	}
-	a, err := Detect(w, mae, 1)
+	a, err := Detect(w, mae, 1, DetectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,20 +120,37 @@ func TestDetect(t *testing.T) {
 		t.Errorf("%d anomalous windows, threshold %v", nw, a.Threshold)
 	}
 
-	// Runs on either side of a gap stay separate intervals: flag everything.
+	// One missing minute does not split an interval (the merge rule: at most 2.5 cadences
+	// apart); a merge of one minute does.
 	for i := range mae {
 		mae[i] = 2
 	}
-	a, _ = Detect(w, mae, 1)
-	if len(a.Intervals) != 2 || a.Intervals[0].End != at(19) || a.Intervals[1].Start != at(21) {
+	a, _ = Detect(w, mae, 1, DetectOptions{})
+	if len(a.Intervals) != 1 || a.Intervals[0].Start != at(0) || a.Intervals[0].End != at(29) {
 		t.Errorf("all anomalous: %v", a.Intervals)
 	}
+	if a.Judged != 29 || a.Covered != 29 || a.Flagged != 29 {
+		t.Errorf("judged %d covered %d flagged %d, want 29 each", a.Judged, a.Covered, a.Flagged)
+	}
+	a, _ = Detect(w, mae, 1, DetectOptions{Merge: time.Minute})
+	if len(a.Intervals) != 2 || a.Intervals[0].End != at(19) || a.Intervals[1].Start != at(21) {
+		t.Errorf("all anomalous, merge 1 min: %v", a.Intervals)
+	}
+	// A judged range: the samples before index 10 and from 25 on are context, never flagged,
+	// and their windows still count.
+	a, _ = Detect(w, mae, 1, DetectOptions{From: 10, To: 25})
+	if a.Judged != 15 || a.Flagged != 15 || len(a.Intervals) != 1 || a.Intervals[0].First != 10 || a.Intervals[0].Last != 24 || a.Sample[9] || a.Sample[25] {
+		t.Errorf("judged range: %+v", a)
+	}
+	if _, err := Detect(w, mae, 1, DetectOptions{From: 10, To: 40}); err == nil {
+		t.Error("a judged range beyond the series accepted")
+	}
 	// The threshold is strict: equal is normal.
-	a, _ = Detect(w, mae, 2)
+	a, _ = Detect(w, mae, 2, DetectOptions{})
 	if len(a.Intervals) != 0 {
 		t.Errorf("mae = threshold flagged: %v", a.Intervals)
 	}
-	if _, err := Detect(w, mae[:3], 1); err == nil {
+	if _, err := Detect(w, mae[:3], 1, DetectOptions{}); err == nil {
 		t.Error("wrong number of errors accepted")
 	}
 }

@@ -52,6 +52,14 @@ func (s *Series[T]) Between(from, to time.Time) *Series[T] {
 	if !to.IsZero() {
 		hi = max(searchTime(s.Times, to), lo)
 	}
+	return s.Slice(lo, hi)
+}
+
+// Search is the index of the first sample at or after t (Len when there is none).
+func (s *Series[T]) Search(t time.Time) int { return searchTime(s.Times, t) }
+
+// Slice returns samples lo … hi−1 as a view sharing s's storage.
+func (s *Series[T]) Slice(lo, hi int) *Series[T] {
 	c := s.Channels
 	return &Series[T]{
 		Times:    s.Times[lo:hi:hi],
@@ -59,6 +67,86 @@ func (s *Series[T]) Between(from, to time.Time) *Series[T] {
 		Channels: c,
 		Names:    s.Names,
 	}
+}
+
+// Resample averages s onto a regular grid of the given step: bin k holds the samples with
+// origin + k·step ≤ time < origin + (k+1)·step, where origin is the first time truncated to a
+// multiple of step (since the zero time), and is stamped at its centre. Bins without a sample
+// are left out (a gap). A series sampled more finely than step so becomes one at step.
+func Resample[T mlrt.Float](s *Series[T], step time.Duration) (*Series[T], error) {
+	if step <= 0 {
+		return nil, fmt.Errorf("resample: step must be positive, got %v", step)
+	}
+	out := &Series[T]{Channels: s.Channels, Names: s.Names, Dropped: s.Dropped}
+	if s.Len() == 0 {
+		return out, nil
+	}
+	c := s.Channels
+	sum := make([]float64, c)
+	origin := s.Times[0].Truncate(step)
+	for i := 0; i < s.Len(); {
+		k := s.Times[i].Sub(origin) / step
+		lo := origin.Add(k * step)
+		hi := lo.Add(step)
+		clear(sum)
+		n := 0
+		for ; i < s.Len() && s.Times[i].Before(hi); i++ {
+			for j := range c {
+				sum[j] += float64(s.Values[i*c+j])
+			}
+			n++
+		}
+		out.Times = append(out.Times, lo.Add(step/2))
+		for j := range c {
+			out.Values = append(out.Values, T(sum[j]/float64(n)))
+		}
+	}
+	return out, nil
+}
+
+// FillGaps fills every data gap of at most maxMissing missing samples (a step of up to
+// maxMissing+1 cadences, rounded) with samples interpolated linearly between its two sides,
+// so that a window may span a dropout of a sample or two instead of being lost with all the
+// windows over it. It returns the filled series (s itself when nothing was filled) and the
+// number of samples it inserted.
+func FillGaps[T mlrt.Float](s *Series[T], cadence time.Duration, maxMissing int) (*Series[T], int) {
+	if maxMissing < 1 || cadence <= 0 || s.Len() < 2 {
+		return s, 0
+	}
+	c := s.Channels
+	var out *Series[T]
+	inserted := 0
+	for i := 1; i < s.Len(); i++ {
+		d := s.Times[i].Sub(s.Times[i-1])
+		k := int(math.Round(float64(d)/float64(cadence))) - 1 // missing samples
+		if !IsGap(d, cadence) || k < 1 || k > maxMissing {
+			if out != nil {
+				out.Times = append(out.Times, s.Times[i])
+				out.Values = append(out.Values, s.Row(i)...)
+			}
+			continue
+		}
+		if out == nil {
+			out = &Series[T]{Channels: c, Names: s.Names, Dropped: s.Dropped}
+			out.Times = append(out.Times, s.Times[:i]...)
+			out.Values = append(out.Values, s.Values[:i*c]...)
+		}
+		a, b := s.Row(i-1), s.Row(i)
+		for j := 1; j <= k; j++ {
+			f := float64(j) / float64(k+1)
+			out.Times = append(out.Times, s.Times[i-1].Add(time.Duration(f*float64(d))))
+			for ch := range c {
+				out.Values = append(out.Values, T(float64(a[ch])+f*(float64(b[ch])-float64(a[ch]))))
+			}
+		}
+		inserted += k
+		out.Times = append(out.Times, s.Times[i])
+		out.Values = append(out.Values, b...)
+	}
+	if out == nil {
+		return s, 0
+	}
+	return out, inserted
 }
 
 // Clone returns a deep copy (a normalised copy must not rescale the series it came from).
@@ -144,6 +232,10 @@ var timeLayouts = []string{
 	"2006-002T15:04:05Z07:00",
 	"2006-002T15:04:05",
 	"2006-002 15:04:05",
+	"2006-002T15:04Z07:00",
+	"2006-002T15:04",
+	"2006-002 15:04",
+	"2006-002",
 }
 
 // ParseTime reads an ISO-8601 time in one of the forms ReadSeriesCSV accepts; a time without

@@ -82,6 +82,12 @@ func TestReadSeriesCSVNoHeaderAndTimeForms(t *testing.T) {
 			t.Errorf("time %d: %v, want %s", i, s.Times[i], w)
 		}
 	}
+	// CDAWeb's day-of-year form to the minute and as a bare day, as ISO 8601 allows.
+	for in, want := range map[string]string{"2001-310T00:00Z": "2001-11-06T00:00:00Z", "2001-310T01:24": "2001-11-06T01:24:00Z", "2001-310": "2001-11-06T00:00:00Z"} {
+		if got, err := ParseTime(in); err != nil || !got.Equal(mustTime(t, want)) {
+			t.Errorf("ParseTime(%q) = %v, %v; want %s", in, got, err, want)
+		}
+	}
 	// A custom layout, tried first.
 	s, err = ReadSeriesCSV[float64](strings.NewReader("t,v\n05/11/2001 00:00,1\n05/11/2001 00:01,2\n"), "x",
 		SeriesOptions{TimeLayouts: []string{"02/01/2006 15:04"}})
@@ -222,6 +228,72 @@ func TestReadSharedSeries(t *testing.T) {
 				t.Errorf("%s: value %d is %v", c.file, i, v)
 				break
 			}
+		}
+	}
+}
+
+func TestResample(t *testing.T) {
+	// 16-s samples from 00:00:08 (at 08, 24, 40, 56 s, 01:12, 01:28, 01:44, 02:00 and 04:16)
+	// into 1-minute bins: 4, 3, 1 and 1 samples; the empty bins 00:03 and 00:04 are left out.
+	s := &Series[float64]{Channels: 2}
+	t0 := time.Date(2001, 11, 5, 0, 0, 8, 0, time.UTC)
+	for _, sec := range []int{0, 16, 32, 48, 64, 80, 96, 112, 248} {
+		s.Times = append(s.Times, t0.Add(time.Duration(sec)*time.Second))
+		s.Values = append(s.Values, float64(sec), -float64(sec))
+	}
+	r, err := Resample(s, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"2001-11-05T00:00:30Z", "2001-11-05T00:01:30Z", "2001-11-05T00:02:30Z", "2001-11-05T00:04:30Z"}
+	if r.Len() != 4 || !slices.Equal(r.Values, []float64{24, -24, 80, -80, 112, -112, 248, -248}) {
+		t.Fatalf("resampled %v %v", r.Times, r.Values)
+	}
+	for i, w := range want {
+		if !r.Times[i].Equal(mustTime(t, w)) {
+			t.Errorf("bin %d at %v, want %s", i, r.Times[i], w)
+		}
+	}
+	if _, err := Resample(s, 0); err == nil {
+		t.Error("step 0 accepted")
+	}
+}
+
+func TestFillGaps(t *testing.T) {
+	// Minutes 0..9 without 3 (one missing), 6 and 7 (two) — and 20 after a 10-minute gap.
+	s := minuteSeries(10, 1, 3, 6, 7)
+	s.Times = append(s.Times, s.Times[0].Add(20*time.Minute))
+	s.Values = append(s.Values, 20)
+	f, n := FillGaps(s, time.Minute, 1)
+	if n != 1 || f.Len() != s.Len()+1 || f.Values[3] != 3 || !f.Times[3].Equal(s.Times[0].Add(3*time.Minute)) {
+		t.Errorf("one missing filled: %d inserted, values %v", n, f.Values)
+	}
+	f, n = FillGaps(s, time.Minute, 2)
+	if n != 3 || !slices.Equal(f.Values, []float64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 20}) {
+		t.Errorf("two missing filled: %d inserted, values %v", n, f.Values)
+	}
+	if f, n := FillGaps(s, time.Minute, 0); n != 0 || f != s {
+		t.Error("maxMissing 0 fills")
+	}
+	if s.Len() != 8 {
+		t.Error("FillGaps changed its input")
+	}
+}
+
+func TestParseRange(t *testing.T) {
+	from, to, err := ParseRange("2001-11-05T00:00:00Z/2001-11-06")
+	if err != nil || !from.Equal(time.Date(2001, 11, 5, 0, 0, 0, 0, time.UTC)) || !to.Equal(time.Date(2001, 11, 6, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("%v %v %v", from, to, err)
+	}
+	if from, to, err := ParseRange("/2001-11-06T00:00"); err != nil || !from.IsZero() || to.IsZero() {
+		t.Errorf("open start: %v %v %v", from, to, err)
+	}
+	if from, to, err := ParseRange(""); err != nil || !from.IsZero() || !to.IsZero() {
+		t.Errorf("empty: %v %v %v", from, to, err)
+	}
+	for _, bad := range []string{"2001-11-06/2001-11-05", "2001", "x/"} {
+		if _, _, err := ParseRange(bad); err == nil {
+			t.Errorf("%q accepted", bad)
 		}
 	}
 }

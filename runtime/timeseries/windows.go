@@ -9,9 +9,19 @@ import (
 	mlrt "github.com/mlc-go/mlc/runtime"
 )
 
+// GapFactor is the gap rule of windows and intervals: a step between consecutive samples longer
+// than GapFactor cadences is a data gap. Shorter steps are jitter — a 48-s record rounded to
+// the second steps by 47 and 49 s, a 16-s one now and then by 15 s — and never split anything.
+const GapFactor = 1.5
+
+// IsGap says whether the step d between consecutive samples of a series of the given cadence
+// is a data gap (see GapFactor).
+func IsGap(d, cadence time.Duration) bool { return float64(d) > GapFactor*float64(cadence) }
+
 // Windows are the windows of Len consecutive samples of a series, taken with stride 1 and kept
-// only when they hold no gap: the last time minus the first is exactly (Len−1)·Cadence, the
-// tutorial's rule. Only the start indices are held; a window is a view of the series.
+// only when they hold no data gap: no step inside is longer than GapFactor cadences (the
+// tutorial asked for exactly (Len−1) cadences from first to last, which jittered timestamps
+// never give). Only the start indices are held; a window is a view of the series.
 //
 // As a Source a window is both the input and the target (an autoencoder): a row is the
 // window's Len·Channels values, time-major, channel fastest.
@@ -42,10 +52,15 @@ func NewWindows[T mlrt.Float](s *Series[T], length int, cadence time.Duration) (
 		return nil, fmt.Errorf("windows: cadence must be positive, got %v", cadence)
 	}
 	w := &Windows[T]{Series: s, Len: length, Cadence: cadence}
-	span := time.Duration(length-1) * cadence
-	for i := 0; i+length <= s.Len(); i++ {
-		if s.Times[i+length-1].Sub(s.Times[i]) == span {
-			w.Starts = append(w.Starts, i)
+	// run is the number of samples up to and including i with no gap before them.
+	run := 0
+	for i := range s.Len() {
+		if i > 0 && IsGap(s.Times[i].Sub(s.Times[i-1]), cadence) {
+			run = 0
+		}
+		run++
+		if run >= length {
+			w.Starts = append(w.Starts, i-length+1)
 		}
 	}
 	return w, nil
@@ -85,10 +100,12 @@ func (w *Windows[T]) Gather(rows []int, x, y []T) {
 
 // ChannelScaler standardizes each channel of a series: (v − Mean)/Std, with the mean and the
 // sample standard deviation (ddof 1, pandas' DataFrame.std, which the tutorial uses) of the
-// training series. A constant channel is left unscaled (Std 1). Mean and Std are float64
-// whatever T is.
+// training series. A constant channel is left unscaled (Std 1) and listed in Constant: the
+// model learns nothing from it, and any change of it in a test series is off the scale. Mean
+// and Std are float64 whatever T is.
 type ChannelScaler[T mlrt.Float] struct {
 	Mean, Std []float64
+	Constant  []int // indices of the channels constant over the training series
 }
 
 // FitChannelScaler measures s; fit on the training series only, then Apply to training and
@@ -116,6 +133,7 @@ func FitChannelScaler[T mlrt.Float](s *Series[T]) *ChannelScaler[T] {
 		}
 		if std == 0 || math.IsNaN(std) {
 			std = 1
+			sc.Constant = append(sc.Constant, j)
 		}
 		sc.Mean[j], sc.Std[j] = mean, std
 	}

@@ -68,9 +68,10 @@ func TestWindowsGapRule(t *testing.T) {
 		t.Error("Gather with no y")
 	}
 
-	// An explicit cadence; a series shorter than a window; errors.
-	if w, _ := NewWindows(s, 5, 2*time.Minute); w.NumRows() != 0 {
-		t.Errorf("2-minute cadence: %d windows", w.NumRows())
+	// An explicit cadence: at 2 minutes, the 3-minute step over the missing minutes is no gap
+	// (it is not longer than 1.5 cadences). A series shorter than a window; errors.
+	if w, _ := NewWindows(s, 5, 2*time.Minute); w.NumRows() != 14 {
+		t.Errorf("2-minute cadence: %d windows, want 14", w.NumRows())
 	}
 	if w, _ := NewWindows(s, 30, 0); w.NumRows() != 0 {
 		t.Errorf("too short: %d windows", w.NumRows())
@@ -86,13 +87,41 @@ func TestWindowsGapRule(t *testing.T) {
 	}
 }
 
+// Jittered timestamps (a 48-s record rounded to the second steps by 47 and 49 s) split no
+// window; a step longer than 1.5 cadences does.
+func TestWindowsJitter(t *testing.T) {
+	steps := []int{48, 47, 49, 48, 48, 49, 47, 48, 73, 48, 47, 49, 48, 48}
+	s := &Series[float64]{Channels: 1}
+	tm := time.Date(2009, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.Times = append(s.Times, tm)
+	for _, d := range steps {
+		tm = tm.Add(time.Duration(d) * time.Second)
+		s.Times = append(s.Times, tm)
+	}
+	s.Values = make([]float64, s.Len())
+	w, err := NewWindows(s, 4, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Cadence != 48*time.Second {
+		t.Fatalf("cadence %v", w.Cadence)
+	}
+	// Samples 0..8 and 9..14 (the 73-s step after sample 8 is a gap): 6 + 3 windows.
+	if want := []int{0, 1, 2, 3, 4, 5, 9, 10, 11}; !slices.Equal(w.Starts, want) {
+		t.Errorf("starts %v, want %v", w.Starts, want)
+	}
+	if !IsGap(73*time.Second, 48*time.Second) || IsGap(72*time.Second, 48*time.Second) {
+		t.Error("IsGap: the rule is a step longer than 1.5 cadences")
+	}
+}
+
 func TestChannelScaler(t *testing.T) {
 	s := &Series[float32]{Channels: 3, Values: []float32{1, 10, 5, 2, 20, 5, 3, 30, 5, 4, 40, 5}}
 	s.Times = make([]time.Time, 4)
 	sc := FitChannelScaler(s)
 	std := math.Sqrt(5.0 / 3) // sample std (ddof 1) of 1, 2, 3, 4
-	if !slices.Equal(sc.Mean, []float64{2.5, 25, 5}) || math.Abs(sc.Std[0]-std) > 1e-12 || math.Abs(sc.Std[1]-10*std) > 1e-12 || sc.Std[2] != 1 {
-		t.Fatalf("mean %v std %v", sc.Mean, sc.Std)
+	if !slices.Equal(sc.Mean, []float64{2.5, 25, 5}) || math.Abs(sc.Std[0]-std) > 1e-12 || math.Abs(sc.Std[1]-10*std) > 1e-12 || sc.Std[2] != 1 || !slices.Equal(sc.Constant, []int{2}) {
+		t.Fatalf("mean %v std %v constant %v", sc.Mean, sc.Std, sc.Constant)
 	}
 	c := s.Clone()
 	sc.Apply(c)
