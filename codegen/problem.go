@@ -324,9 +324,51 @@ func exprText(x dsl.Expr) string {
 	return "?"
 }
 
+// makeWindows emits MakeWindows for a model whose data statements are series(...): the
+// windows of the training and the test series.
+func (e *emitter) makeWindows() {
+	m, f := e.m, e.f
+	const ts = "github.com/mlc-go/mlc/runtime/timeseries"
+	spec := func(d *ir.DataSet) jen.Code {
+		return jen.Qual(ts, "SeriesSpec").Values(jen.Dict{
+			jen.Id("Path"):    jen.Lit(d.Path),
+			jen.Id("Columns"): jen.Lit(d.Series.Columns),
+			jen.Id("Time"):    jen.Lit(d.Series.Time),
+			jen.Id("Range"):   jen.Lit(d.Series.Range),
+		})
+	}
+	var train, test jen.Code = jen.Qual(ts, "SeriesSpec").Values(), jen.Nil()
+	standardize := false
+	var steps, channels int
+	for _, d := range m.Data {
+		if d.Name == "train" {
+			train, standardize = spec(d), d.Standardize
+		} else {
+			test = jen.Op("&").Add(spec(d))
+		}
+		steps, channels = d.Series.Steps, d.Series.Channels
+	}
+	f.Commentf("MakeWindows reads the series the data statements of %s name, from files in dir (the", e.source())
+	f.Commentf("directory of the .ml file), and cuts them into windows of %d samples × %d channels: the", steps, channels)
+	f.Comment("training windows and the test windows (nil without data test). A window is the input and")
+	f.Comment("the target.")
+	f.Func().Id("MakeWindows").Params(jen.Id("dir").String()).Params(jen.List(jen.Id("train"), jen.Id("test")).Op("*").Qual(ts, "Windows").Types(jen.Id("T")), jen.Err().Error()).Block(
+		jen.Return(jen.Qual(ts, "LoadSeriesWindows").Types(jen.Id("T")).Call(jen.Id("dir"), train, test, jen.Lit(steps), jen.Lit(channels), jen.Id("Standardize"))),
+	)
+	f.Line()
+	f.Comment("Standardize is data train's standardize: scale each channel by the training series' mean and")
+	f.Comment("standard deviation, the test series alike.")
+	f.Const().Id("Standardize").Op("=").Lit(standardize)
+	f.Line()
+}
+
 // makeData emits MakeData and Standardize for a mini-batch model's data statements.
 func (e *emitter) makeData() {
 	m, f := e.m, e.f
+	if m.Data[0].Series != nil {
+		e.makeWindows()
+		return
+	}
 	body := []jen.Code{}
 	standardize := false
 	for _, d := range m.Data {

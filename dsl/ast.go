@@ -146,12 +146,13 @@ type PointsStmt struct {
 }
 
 // Generator makes points: `grid(x in [-1, 1] : 100, t = 0)`, `grid(x in {-1, 1}, t in [0, 1] : 50)`,
-// `sample(5000, x in [-1, 1], t in [0, 1])` or `csv("file.csv", rows = 1000)`.
+// `sample(5000, x in [-1, 1], t in [0, 1])` or `csv("file.csv", rows = 1000)`; or, in a data
+// statement, the windows of a time series: `series("file.csv", range = "START/END")`.
 type Generator struct {
 	Kind   *Ident
 	Lparen Pos
 	Count  Expr     // sample's number of points (its first argument)
-	Path   *String  // csv's file, relative to the .ml file
+	Path   *String  // csv's or series' file, relative to the .ml file
 	Coords []*Coord // x in [lo, hi] (: n), x in {a, b, ...}
 	// Assigns are NAME = EXPR: a fixed coordinate (t = 0) or an option (rows = 1000,
 	// method = lhs); Lower tells them apart by the set's columns.
@@ -159,6 +160,14 @@ type Generator struct {
 	// Ranges are NAME = LO:HI, a half-open range of a CSV file's columns or rows (x = 0:30,
 	// rows = 0:559), counted from 0.
 	Ranges []*Range
+	// Texts are NAME = "text" options (a series' columns = "Bx,By,Bz", range = "START/END").
+	Texts []*TextArg
+}
+
+// TextArg is `NAME = "text"` in a source.
+type TextArg struct {
+	Name  *Ident
+	Value *String
 }
 
 // Range is `NAME = LO:HI` in a source.

@@ -14,11 +14,11 @@ func (p *parser) continues(op string) bool {
 	return p.is(op)
 }
 
-// generator parses grid(...), sample(N, ...) or csv("file", ...).
+// generator parses grid(...), sample(N, ...), csv("file", ...) or series("file", ...).
 func (p *parser) generator() *Generator {
 	g := &Generator{Kind: p.ident("a source of points: grid(...), sample(N, ...) or csv(\"file\")")}
 	switch g.Kind.Name {
-	case "grid", "sample", "csv":
+	case "grid", "sample", "csv", "series":
 	default:
 		p.errorf(g.Kind.Pos, "unknown source of points '%s'; expected grid(...), sample(N, ...) or csv(\"file\")", g.Kind.Name)
 	}
@@ -30,7 +30,7 @@ func (p *parser) generator() *Generator {
 		t := p.tok()
 		switch {
 		case t.kind == tString:
-			if !first || g.Kind.Name != "csv" {
+			if !first || g.Kind.Name != "csv" && g.Kind.Name != "series" {
 				p.errorf(t.pos, "a file name is csv's first argument, as in csv(\"data.csv\")")
 			}
 			g.Path = &String{t.pos, t.text}
@@ -40,6 +40,11 @@ func (p *parser) generator() *Generator {
 		case t.kind == tIdent && p.peek().kind == tOp && p.peek().text == "=":
 			p.next()
 			p.next()
+			if s := p.tok(); s.kind == tString { // an option whose value is text: range = "START/END"
+				g.Texts = append(g.Texts, &TextArg{Name: &Ident{t.pos, t.text}, Value: &String{s.pos, s.text}})
+				p.next()
+				break
+			}
 			name, v := &Ident{t.pos, t.text}, p.expr()
 			if p.is(":") {
 				p.next()

@@ -5,14 +5,19 @@ package ir
 
 import (
 	"math"
+	"strings"
 
 	"github.com/mlc-go/mlc/dsl"
 )
 
-// DataSet is `data train = csv(...)` or `data test = csv(...)`.
+// DataSet is `data train = csv(...)` or `data test = csv(...)`, or the windows of a time
+// series, `data train = series(...)`.
 type DataSet struct {
 	Name string // "train" or "test"
 	Path string // relative to the .ml file
+	// Series is set for series(...): the model's one input [steps, channels] is a window of
+	// the series, and so is its target (an autoencoder).
+	Series *SeriesData
 	// Skip is the number of lines before the data (a header); RowLo, RowHi the half-open range
 	// of data rows to read (RowHi 0: to the end).
 	Skip         int
@@ -24,6 +29,15 @@ type DataSet struct {
 	// trains on (the validation rows excluded); the test rows get the same scaling.
 	Standardize bool
 	Pos         dsl.Pos
+}
+
+// SeriesData is series("file", columns = "a,b,c", time = "t", range = "START/END"): the
+// value columns (by header name or number from 1; "" is every column after the time), the
+// time column ("" is the first) and the range of times, as text for the runtime to read
+// (runtime/timeseries.SeriesSpec).
+type SeriesData struct {
+	Columns, Time, Range string
+	Steps, Channels      int
 }
 
 // ColumnSpan is a tensor's columns in a CSV file.
@@ -46,8 +60,21 @@ func (l *lowerer) data(s *dsl.DataStmt) {
 		}
 	}
 	g := s.Source
+	if g.Kind.Name == "series" && g.Path != nil {
+		l.seriesData(name, s)
+		return
+	}
 	if g.Kind.Name != "csv" || g.Path == nil {
-		l.errorf(g.Kind.Pos, "data %s = csv(\"file.csv\", x = 0:30, y = 30): data come from a CSV file", name)
+		l.errorf(g.Kind.Pos, "data %s = csv(\"file.csv\", x = 0:30, y = 30): data come from a CSV file (or a time series' windows: series(\"file.csv\"))", name)
+		return
+	}
+	if len(g.Texts) > 0 {
+		t := g.Texts[0]
+		l.errorf(t.Value.Pos, "%s = %q: csv's options are numbers (skip, rows, columns) or standardize = true", t.Name.Name, t.Value.Value)
+		return
+	}
+	if len(l.m.Data) > 0 && l.m.Data[0].Series != nil {
+		l.errorf(g.Kind.Pos, "data %s = csv(...) with data %s = series(...): both must be csv or both series", name, l.m.Data[0].Name)
 		return
 	}
 	d := &DataSet{Name: name, Path: g.Path.Value, Pos: s.Name.Pos}
@@ -123,6 +150,72 @@ func (l *lowerer) data(s *dsl.DataStmt) {
 	for n, a := range singles {
 		l.errorf(a.Name.Pos, "data %s: %s is not an input or a target of the model, nor an option (skip, rows, standardize)", name, n)
 		return
+	}
+	l.m.Data = append(l.m.Data, d)
+}
+
+// seriesData reads data NAME = series("file", columns = "...", time = "...", range = "...",
+// standardize = true): the windows of a time series, for an autoencoder whose one input is a
+// window [steps, channels] and whose target is the window itself.
+func (l *lowerer) seriesData(name string, s *dsl.DataStmt) {
+	g := s.Source
+	if len(l.m.Inputs) != 1 || len(l.m.Inputs[0].Shape) != 2 {
+		l.errorf(g.Kind.Pos, "data %s = series(...): the model's input must be one window [steps, channels], as in input x[240, 3]", name)
+		return
+	}
+	if len(l.m.Targets) > 0 {
+		l.errorf(g.Kind.Pos, "data %s = series(...): a window is its own target (an autoencoder), so the model has no target statement", name)
+		return
+	}
+	if len(l.m.Data) > 0 && l.m.Data[0].Series == nil {
+		l.errorf(g.Kind.Pos, "data %s = series(...) with data %s = csv(...): both must be csv or both series", name, l.m.Data[0].Name)
+		return
+	}
+	in := l.m.Inputs[0]
+	d := &DataSet{Name: name, Path: g.Path.Value, Pos: s.Name.Pos, Series: &SeriesData{Steps: in.Shape[0], Channels: in.Shape[1]}}
+	for _, t := range g.Texts {
+		switch t.Name.Name {
+		case "columns":
+			d.Series.Columns = t.Value.Value
+			if n := len(strings.Split(t.Value.Value, ",")); n != in.Shape[1] {
+				l.errorf(t.Value.Pos, "columns = %q names %d columns; a window of %s has %d channels", t.Value.Value, n, in.Name, in.Shape[1])
+				return
+			}
+		case "time":
+			d.Series.Time = t.Value.Value
+		case "range":
+			if !strings.Contains(t.Value.Value, "/") {
+				l.errorf(t.Value.Pos, "range = %q: expected \"START/END\" in ISO 8601, either side may be empty (\"/2024-05-10T16:00:00Z\")", t.Value.Value)
+				return
+			}
+			d.Series.Range = t.Value.Value
+		default:
+			l.errorf(t.Name.Pos, "series has no option %s; its options are columns, time, range (text) and standardize", t.Name.Name)
+			return
+		}
+	}
+	for _, a := range g.Assigns {
+		if a.Name.Name != "standardize" {
+			l.errorf(a.Name.Pos, "series has no option %s = NUMBER; its options are columns, time, range (text) and standardize", a.Name.Name)
+			return
+		}
+		id, ok := a.Value.(*dsl.Ident)
+		if !ok || id.Name != "true" && id.Name != "false" {
+			l.errorf(a.Value.ExprPos(), "standardize: expected true or false")
+			return
+		}
+		d.Standardize = id.Name == "true"
+	}
+	if len(g.Ranges) > 0 || len(g.Coords) > 0 {
+		l.errorf(g.Kind.Pos, "series takes text options (columns = \"a,b,c\", range = \"START/END\"), not column or coordinate ranges")
+		return
+	}
+	if name == "test" {
+		for _, o := range l.m.Data {
+			if o.Name == "train" {
+				d.Standardize = o.Standardize
+			}
+		}
 	}
 	l.m.Data = append(l.m.Data, d)
 }

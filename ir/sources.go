@@ -136,6 +136,15 @@ func (l *lowerer) generator(g *dsl.Generator, cols []*dsl.Ident, set string) (*S
 		colNames[c.Name] = true
 	}
 	coords := map[string]*SourceCoord{}
+	if g.Kind.Name == "series" {
+		l.errorf(g.Kind.Pos, "series(...) gives the windows of a time series to a data statement (data train = series(...)); a point set takes grid, sample or csv")
+		return nil, false
+	}
+	if len(g.Texts) > 0 {
+		t := g.Texts[0]
+		l.errorf(t.Value.Pos, "%s = %q: expected a number, not text", t.Name.Name, t.Value.Value)
+		return nil, false
+	}
 	if len(g.Ranges) > 0 {
 		r := g.Ranges[0]
 		l.errorf(r.Name.Pos, "%s = LO:HI selects columns or rows of a data statement's CSV file; a point set's CSV columns are found by header name", r.Name.Name)

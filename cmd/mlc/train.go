@@ -424,19 +424,24 @@ func driverMain(m *ir.Model, source string) []byte {
 	const model = "mlctrain/model"
 	f.ImportName(model, "model")
 	if len(m.PointSets) == 0 {
+		fields := jen.Dict{
+			jen.Id("Name"):        jen.Lit(m.Name),
+			jen.Id("Source"):      jen.Lit(source),
+			jen.Id("Model"):       jen.Qual(model, "New").Call(),
+			jen.Id("Config"):      jen.Qual(model, "TrainConfig").Call(),
+			jen.Id("Optimizer"):   jen.Qual(model, "NewOptimizer"),
+			jen.Id("Figures"):     jen.Qual(trainerPath+"/figures", "DrawBatch"),
+			jen.Id("SweepFigure"): jen.Qual(trainerPath+"/figures", "DrawSweep"),
+		}
+		if len(m.Data) > 0 && m.Data[0].Series != nil {
+			fields[jen.Id("Windows")] = jen.Qual(model, "MakeWindows")
+		} else {
+			fields[jen.Id("Data")] = jen.Qual(model, "MakeData")
+		}
+		fields[jen.Id("Standardize")] = jen.Qual(model, "Standardize")
 		f.Func().Id("main").Params().Block(
 			jen.Qual(trainerPath, "MainBatch").Call(
-				jen.Qual(trainerPath, "BatchProblem").Types(jen.Qual(model, "T")).Values(jen.Dict{
-					jen.Id("Name"):        jen.Lit(m.Name),
-					jen.Id("Source"):      jen.Lit(source),
-					jen.Id("Model"):       jen.Qual(model, "New").Call(),
-					jen.Id("Config"):      jen.Qual(model, "TrainConfig").Call(),
-					jen.Id("Optimizer"):   jen.Qual(model, "NewOptimizer"),
-					jen.Id("Data"):        jen.Qual(model, "MakeData"),
-					jen.Id("Standardize"): jen.Qual(model, "Standardize"),
-					jen.Id("Figures"):     jen.Qual(trainerPath+"/figures", "DrawBatch"),
-					jen.Id("SweepFigure"): jen.Qual(trainerPath+"/figures", "DrawSweep"),
-				})))
+				jen.Qual(trainerPath, "BatchProblem").Types(jen.Qual(model, "T")).Values(fields)))
 		return render(f)
 	}
 	var ins, outs []jen.Code

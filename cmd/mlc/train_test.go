@@ -220,3 +220,69 @@ metric mae
 }
 
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// TestTrainSeries trains an autoencoder on the windows of a time series, as the solar-wind
+// model does: data train and data test = series(...), with ranges of times.
+func TestTrainSeries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a training program with the go command: skipped in -short mode")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command on PATH")
+	}
+	dir := t.TempDir()
+	t.Setenv("MLC_CACHE", filepath.Join(dir, "cache"))
+	var csv strings.Builder
+	csv.WriteString("# two channels, one minute apart, minute 30 missing\ntime,a,b\n")
+	t0 := time.Date(2024, 5, 10, 0, 0, 30, 0, time.UTC)
+	for i := range 120 {
+		if i == 30 {
+			continue
+		}
+		csv.WriteString(t0.Add(time.Duration(i)*time.Minute).Format(time.RFC3339) + "," + ftoa(float64(i%7)) + "," + ftoa(float64(i%5)) + "\n")
+	}
+	model := `model Auto
+input  x[8, 2]
+conv1d 3, kernel = 3, padding = same, tanh
+conv1d 2, kernel = 3, padding = same -> xhat
+loss   mse(xhat, x)
+optimizer adam(lr = 1e-2)
+train  epochs = 3, batch = 16, validation_split = 0.1, shuffle = true
+data train = series("s.csv", columns = "a,b", range = "/2024-05-10T01:20:00Z", standardize = true)
+data test  = series("s.csv", columns = "a,b", range = "2024-05-10T01:20:00Z/")
+`
+	for name, s := range map[string]string{"auto.ml": model, "s.csv": csv.String()} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr := mlc(t, "train", "-quiet", "-json", "-out", filepath.Join(dir, "out"), filepath.Join(dir, "auto.ml"))
+	if code != 0 {
+		t.Fatalf("mlc train: exit %d\n%s%s", code, stdout, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	var sum struct {
+		Epochs       int      `json:"epochs"`
+		TrainRows    int      `json:"train_rows"`
+		ValRows      int      `json:"val_rows"`
+		TestRows     int      `json:"test_rows"`
+		TestLoss     *float64 `json:"test_loss"`
+		Standardized bool     `json:"standardized"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil {
+		t.Fatalf("the last line is not the JSON summary: %v\n%s", err, stdout)
+	}
+	// Training: minutes 0..79, the missing minute 30 filled by interpolation: 80 samples, 73
+	// windows of 8 (8 for validation, as mlrt.ValidationRows counts). Test: minutes 80..119, 33 windows.
+	if sum.Epochs != 3 || sum.TrainRows != 65 || sum.ValRows != 8 || sum.TestRows != 33 || sum.TestLoss == nil || !sum.Standardized {
+		t.Errorf("summary %+v: want 3 epochs, 65 + 8 windows, 33 test windows with a loss, standardized", sum)
+	}
+	bad := strings.Replace(model, `range = "/2024-05-10T01:20:00Z"`, `range = "2024-05-10T01:20:00Z"`, 1)
+	if err := os.WriteFile(filepath.Join(dir, "auto.ml"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = mlc(t, "train", "-quiet", filepath.Join(dir, "auto.ml"))
+	if code == 0 || !strings.Contains(stderr, `auto.ml:8:55: range = "2024-05-10T01:20:00Z": expected "START/END"`) {
+		t.Errorf("a range without a slash: exit %d, %q", code, stderr)
+	}
+}

@@ -14,4 +14,11 @@ conv1d 3, kernel = 4, padding = same -> xhat      # the reconstruction, [240, 3]
 
 loss   mse(xhat, x)
 optimizer adam(lr = 1e-3)
-train  epochs = 10, batch = 128, validation_split = 0.1, shuffle = true, early_stopping(patience = 5)
+const patience = 5                                # -set patience=1000 trains every epoch
+train  epochs = 10, batch = 128, validation_split = 0.1, shuffle = true, early_stopping(patience = patience)
+
+# For mlc train and mlc sweep: Wind's magnetic field (GSM, 1 min) on 10-12 May 2024, from the
+# mission CDF; the model learns the 16 quiet hours before the storm's shock (16:37 UT on the
+# 10th) and is tested on the rest. The Go program in this directory does the detection.
+data train = series("data/wi_h0s_mfi_20240510.cdf", range = "/2024-05-10T16:00:00Z", standardize = true)
+data test  = series("data/wi_h0s_mfi_20240510.cdf", range = "2024-05-10T16:00:00Z/")

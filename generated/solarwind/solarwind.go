@@ -22,6 +22,7 @@ package solarwind
 import (
 	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
+	timeseries "github.com/mlc-go/mlc/runtime/timeseries"
 )
 
 // T is the element type of the model (dtype float32).
@@ -213,6 +214,28 @@ func NewOptimizer() mlrt.Optimizer[T] {
 	o.Epsilon = 1e-07
 	return o
 }
+
+// MakeWindows reads the series the data statements of solarwind.ml name, from files in dir (the
+// directory of the .ml file), and cuts them into windows of 240 samples × 3 channels: the
+// training windows and the test windows (nil without data test). A window is the input and
+// the target.
+func MakeWindows(dir string) (train, test *timeseries.Windows[T], err error) {
+	return timeseries.LoadSeriesWindows[T](dir, timeseries.SeriesSpec{
+		Columns: "",
+		Path:    "data/wi_h0s_mfi_20240510.cdf",
+		Range:   "/2024-05-10T16:00:00Z",
+		Time:    "",
+	}, &timeseries.SeriesSpec{
+		Columns: "",
+		Path:    "data/wi_h0s_mfi_20240510.cdf",
+		Range:   "2024-05-10T16:00:00Z/",
+		Time:    "",
+	}, 240, 3, Standardize)
+}
+
+// Standardize is data train's standardize: scale each channel by the training series' mean and
+// standard deviation, the test series alike.
+const Standardize = true
 
 // predictRow computes the outputs of the single row x into dst (inference: no dropout).
 func (m *Model) predictRow(dstRows, xRows []T) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	mlrt "github.com/mlc-go/mlc/runtime"
+	"github.com/mlc-go/mlc/runtime/timeseries"
 )
 
 // BatchModel is a generated mini-batch model.
@@ -25,6 +26,9 @@ type BatchProblem[T mlrt.Float] struct {
 	// Data reads the training and test rows (MakeData); Standardize scales the inputs.
 	Data        func(dir string) (train, test *mlrt.Table[T], err error)
 	Standardize bool
+	// Windows reads the windows of series data statements instead (MakeWindows), which
+	// scales them itself when Standardize is set.
+	Windows func(dir string) (train, test *timeseries.Windows[T], err error)
 	// Figures draws the training curves; nil draws none.
 	Figures func(dir string, r *BatchResult) ([]string, error)
 	// SweepFigure draws a sweep's errors against its settings; nil: none.
@@ -69,30 +73,21 @@ func RunBatch[T mlrt.Float](p BatchProblem[T], args []string, stdout, stderr io.
 	if o.adam >= 0 || o.lbfgs >= 0 {
 		return errors.New("-adam and -lbfgs are for models trained on point sets; a mini-batch model takes -epochs")
 	}
-	train, test, err := p.Data(o.dir)
-	if err != nil {
-		return err
-	}
 	cfg := p.Config
 	if o.epochs > 0 {
 		cfg.Epochs = o.epochs
 	}
 	cfg.Seed, cfg.Out, cfg.Quiet = o.seed, stderr, o.quiet
-	if p.Standardize {
-		// Fitted on the rows the model trains on: not the validation rows, not the test rows.
-		fit := train.Rows - mlrt.ValidationRows(train.Rows, cfg.ValidationSplit)
-		s := mlrt.FitStandardizer(train.X, fit, train.Features)
-		s.Apply(train.X, train.Rows)
-		if test != nil {
-			s.Apply(test.X, test.Rows)
-		}
+	d, err := loadBatch(p, o.dir, cfg)
+	if err != nil {
+		return err
 	}
 	m.Init(mlrt.NewRNG(o.seed))
 	if !o.quiet {
-		fmt.Fprintf(stderr, "%s: %d training rows (%d for validation), %d weights\n", p.Source, train.Rows, mlrt.ValidationRows(train.Rows, cfg.ValidationSplit), len(m.Params()))
+		fmt.Fprintf(stderr, "%s: %d training %s (%d for validation), %d weights\n", p.Source, d.train.NumRows(), d.what, mlrt.ValidationRows(d.train.NumRows(), cfg.ValidationSplit), len(m.Params()))
 	}
 	start := time.Now()
-	hist, err := mlrt.Train(m, p.Optimizer(), train, cfg)
+	hist, err := mlrt.Train(m, p.Optimizer(), d.train, cfg)
 	if err != nil {
 		return err
 	}
@@ -104,12 +99,12 @@ func RunBatch[T mlrt.Float](p BatchProblem[T], args []string, stdout, stderr io.
 		v := last.ValLoss
 		sum.ValLoss, sum.ValMetrics = &v, last.ValMetrics
 	}
-	if test != nil {
-		loss, metrics, err := mlrt.Evaluate(m, test.X, test.Y, test.Rows, m.MaxBatch(), cfg.Metrics)
+	if d.test != nil {
+		loss, metrics, err := d.test(m, cfg.Metrics)
 		if err != nil {
 			return err
 		}
-		sum.TestLoss, sum.TestMetrics, sum.TestRows = &loss, metrics, test.Rows
+		sum.TestLoss, sum.TestMetrics, sum.TestRows = &loss, metrics, d.testRows
 	}
 	if !o.noFiles {
 		if err := writeBatch(p, o, sum); err != nil {
@@ -118,6 +113,54 @@ func RunBatch[T mlrt.Float](p BatchProblem[T], args []string, stdout, stderr io.
 	}
 	reportBatch(stdout, p.Source, sum)
 	return printJSON(stdout, o.jsonOut, sum)
+}
+
+// batchData is what a mini-batch model trains on, scaled as its data statements say: CSV rows
+// or the windows of a time series.
+type batchData[T mlrt.Float] struct {
+	train    mlrt.Source[T]
+	what     string // "rows", "windows of 240 samples"
+	test     func(m mlrt.Model[T], metrics []string) (float64, map[string]float64, error) // nil: no test data
+	testRows int
+}
+
+// loadBatch reads the data statements: MakeWindows's windows, or MakeData's rows
+// standardized over the rows the model trains on (not the validation rows, not the test rows).
+func loadBatch[T mlrt.Float](p BatchProblem[T], dir string, cfg mlrt.TrainConfig) (*batchData[T], error) {
+	if p.Windows != nil {
+		train, test, err := p.Windows(dir)
+		if err != nil {
+			return nil, err
+		}
+		d := &batchData[T]{train: train, what: fmt.Sprintf("windows of %d samples", train.Len)}
+		if test != nil {
+			d.testRows = test.NumRows()
+			d.test = func(m mlrt.Model[T], metrics []string) (float64, map[string]float64, error) {
+				return mlrt.EvaluateSource(m, test, m.MaxBatch(), metrics)
+			}
+		}
+		return d, nil
+	}
+	train, test, err := p.Data(dir)
+	if err != nil {
+		return nil, err
+	}
+	if p.Standardize {
+		fit := train.Rows - mlrt.ValidationRows(train.Rows, cfg.ValidationSplit)
+		s := mlrt.FitStandardizer(train.X, fit, train.Features)
+		s.Apply(train.X, train.Rows)
+		if test != nil {
+			s.Apply(test.X, test.Rows)
+		}
+	}
+	d := &batchData[T]{train: train, what: "rows"}
+	if test != nil {
+		d.testRows = test.Rows
+		d.test = func(m mlrt.Model[T], metrics []string) (float64, map[string]float64, error) {
+			return mlrt.Evaluate(m, test.X, test.Y, test.Rows, m.MaxBatch(), metrics)
+		}
+	}
+	return d, nil
 }
 
 func writeBatch[T mlrt.Float](p BatchProblem[T], o *options, s *BatchSummary) error {
