@@ -119,7 +119,7 @@ func RunBatch[T mlrt.Float](p BatchProblem[T], args []string, stdout, stderr io.
 // or the windows of a time series.
 type batchData[T mlrt.Float] struct {
 	train    mlrt.Source[T]
-	what     string // "rows", "windows of 240 samples"
+	what     string                                                                       // "rows", "windows of 240 samples"
 	test     func(m mlrt.Model[T], metrics []string) (float64, map[string]float64, error) // nil: no test data
 	testRows int
 }
