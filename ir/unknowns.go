@@ -6,6 +6,7 @@ package ir
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 
 	"github.com/mlc-go/mlc/dsl"
@@ -194,6 +195,14 @@ func (l *lowerer) featureNodes(g *Graph, values map[string]*Node) []*Node {
 	le := &lossLowerer{l: l, g: g, values: values, inputs: map[string]*Node{}}
 	var out []*Node
 	for _, x := range l.feats.Exprs {
+		if c, ok := x.(*dsl.Call); ok && c.Fun.Name == "fourier" {
+			f := l.fourier(le, c)
+			if f == nil {
+				return nil
+			}
+			out = append(out, f...)
+			continue
+		}
 		n, ok := le.expr(x)
 		if !ok {
 			return nil
@@ -268,3 +277,84 @@ func knownIn(v *Node) *Node {
 
 // joinNames is "u, v, p".
 func joinNames(names []string) string { return strings.Join(names, ", ") }
+
+// maxFourier bounds fourier's number of frequencies: each is two features, and each feature
+// a pass over the points in the generated code.
+const maxFourier = 256
+
+// fourier lowers fourier(x, t, features = M, scale = S, seed = K): random Fourier features
+// of its arguments v (Tancik et al. 2020; Wang, Wang & Perdikaris 2021), cos(2π B·v) and
+// sin(2π B·v) for M frequencies, the rows of B drawn from N(0, S²) at compile time with seed
+// K (default 1). B is a constant of the generated code, not trained; derivatives with
+// respect to the inputs go through the cos and sin by the chain rule.
+func (l *lowerer) fourier(le *lossLowerer, c *dsl.Call) []*Node {
+	g := le.g
+	var args []*Node
+	m, scale, seed := 0, 1.0, 1.0
+	for _, a := range c.Args {
+		if a.Name == nil {
+			n, ok := le.expr(a.Value)
+			if !ok {
+				return nil
+			}
+			if n.Size() != 1 || !n.Batched {
+				l.errorf(a.Value.ExprPos(), "fourier's arguments are numbers per point (inputs, or expressions of them)")
+				return nil
+			}
+			args = append(args, n)
+			continue
+		}
+		v, ok := l.constExpr(a.Value)
+		if !ok {
+			return nil
+		}
+		switch a.Name.Name {
+		case "features":
+			if v != math.Trunc(v) || v < 1 || v > maxFourier {
+				l.errorf(a.Value.ExprPos(), "features: expected a number of frequencies from 1 to %d, found %v", maxFourier, v)
+				return nil
+			}
+			m = int(v)
+		case "scale":
+			if !(v > 0) || math.IsInf(v, 0) {
+				l.errorf(a.Value.ExprPos(), "scale: expected the standard deviation of the frequencies, a number above 0, found %v", v)
+				return nil
+			}
+			scale = v
+		case "seed":
+			if v != math.Trunc(v) || v < 0 || v > 1<<53 {
+				l.errorf(a.Value.ExprPos(), "seed: expected an integer from 0, found %v", v)
+				return nil
+			}
+			seed = v
+		default:
+			l.errorf(a.Name.Pos, "fourier has no argument %s; it takes the inputs, then features = M, scale = S and seed = K", a.Name.Name)
+			return nil
+		}
+	}
+	if len(args) == 0 {
+		l.errorf(c.Fun.Pos, "fourier(x, t, features = 64, scale = 2): name the inputs whose features these are")
+		return nil
+	}
+	if m == 0 {
+		l.errorf(c.Fun.Pos, "fourier needs features = M, the number of frequencies (each gives a cos and a sin)")
+		return nil
+	}
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x464f5552494552)) // "FOURIER"
+	var cos, sin []*Node
+	for k := range m {
+		var arg *Node
+		for j, v := range args {
+			b := 2 * math.Pi * scale * rng.NormFloat64()
+			term := g.must(OpMul, fmt.Sprintf("fourier%d_%d", k+1, j+1), c.Fun.Pos, g.Const(b), v)
+			if arg == nil {
+				arg = term
+			} else {
+				arg = g.must(OpAdd, fmt.Sprintf("fourier%d_phase", k+1), c.Fun.Pos, arg, term)
+			}
+		}
+		cos = append(cos, g.must(OpCos, fmt.Sprintf("fourier%d_cos", k+1), c.Fun.Pos, arg))
+		sin = append(sin, g.must(OpSin, fmt.Sprintf("fourier%d_sin", k+1), c.Fun.Pos, arg))
+	}
+	return append(cos, sin...)
+}

@@ -60,6 +60,14 @@ type (
 		X    Expr
 		Vars []string
 	}
+	// Fourier is fourier(a, b, features = M, scale = S, seed = K), random Fourier features:
+	// a feature of a features statement only.
+	Fourier struct {
+		Args  []Expr
+		M     int
+		Scale float64
+		Seed  int
+	}
 )
 
 func (Num) prec() int     { return 6 }
@@ -69,6 +77,7 @@ func (LossFn) prec() int  { return 6 }
 func (Mean) prec() int    { return 6 }
 func (SetMean) prec() int { return 6 }
 func (D) prec() int       { return 6 }
+func (Fourier) prec() int { return 6 }
 func (Sq) prec() int      { return 5 }
 func (Pow) prec() int     { return 5 }
 func (Named) prec() int   { return 2 }
@@ -145,6 +154,13 @@ func writeExpr(b *strings.Builder, e Expr) {
 			b.WriteString(", " + v)
 		}
 		b.WriteByte(')')
+	case Fourier:
+		b.WriteString("fourier(")
+		for _, a := range e.Args {
+			writeExpr(b, a)
+			b.WriteString(", ")
+		}
+		b.WriteString("features = " + strconv.Itoa(e.M) + ", scale = " + fmtNum(e.Scale) + ", seed = " + strconv.Itoa(e.Seed) + ")")
 	default:
 		panic("difftest: unknown expression")
 	}
@@ -223,5 +239,9 @@ func walkExpr(e Expr, f func(Expr)) {
 		walkExpr(e.X, f)
 	case D:
 		walkExpr(e.X, f)
+	case Fourier:
+		for _, a := range e.Args {
+			walkExpr(a, f)
+		}
 	}
 }

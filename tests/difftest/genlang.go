@@ -157,6 +157,16 @@ func (g *gen) addFeatures(p float64, kind string) {
 			e = []Expr{Fn{"exp", Neg{x}}}
 		case k == 6 && len(in.Shape) == 0 && len(scalars) > 1:
 			e = []Expr{Bin{'*', x, Ref{scalars[g.r.IntN(len(scalars))]}}, x}
+		case k == 7 && len(in.Shape) == 0 && g.chance(0.5):
+			// Random Fourier features of this input and, sometimes, another scalar one.
+			f := Fourier{Args: []Expr{x}, M: 1 + g.r.IntN(3), Scale: []float64{0.3, 0.5, 1}[g.r.IntN(3)], Seed: g.r.IntN(5)}
+			if len(scalars) > 1 && g.chance(0.5) {
+				f.Args = append(f.Args, Ref{scalars[g.r.IntN(len(scalars))]})
+			}
+			fs = append(fs, f)
+			size += 2 * f.M
+			m.feature("fourier features")
+			continue
 		default:
 			e = []Expr{Fn{"cos", x}}
 		}
