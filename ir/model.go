@@ -19,6 +19,10 @@ type Model struct {
 	OutputNames []string
 	Params      []*Param
 	Layers      []*Layer
+	// Sequential is set when Predict is the layer stack alone: the inputs, one after
+	// another, go into the first layer, and the last layer's output is Predict's (no
+	// features, periodic inputs or output statements).
+	Sequential bool
 
 	// NumParams is the length of the flat parameter vector.
 	NumParams int
