@@ -102,8 +102,16 @@ def from_torch(y, layout):
 
 
 def differences(got, want):
+    """Max |got - want|, and that over max |want|."""
     abs_ = float(np.max(np.abs(got.astype(np.float64) - want.astype(np.float64))))
     return abs_, abs_ / float(np.max(np.abs(want)))
+
+
+def elementwise(got, exact):
+    """Max |got - exact| / |exact| over the values with |exact| >= 1e-3 max |exact|."""
+    exact = exact.astype(np.float64)
+    keep = np.abs(exact) >= 1e-3 * np.max(np.abs(exact))
+    return float(np.max(np.abs(got.astype(np.float64)[keep] - exact[keep]) / np.abs(exact[keep])))
 
 
 def main():
@@ -118,7 +126,9 @@ def main():
     if not paths:
         sys.exit(f"no *.mlc.safetensors in {args.dir}: run go test ./tests -run TorchRoundTrip -torch.write first")
     print(f"torch {torch.__version__}, numpy {np.__version__}")
-    print(f"{'case':<16} {'mlc -> PyTorch: max abs':>24} {'max abs / max |y|':>18}")
+    print("mlc -> PyTorch, mlc's weights: max |mlc - PyTorch|, and over max |y|; for float32, the largest")
+    print("elementwise relative error of each against the same network in float64 (values >= 1e-3 max |y|)")
+    print(f"{'case':<16} {'max abs':>9} {'normwise':>9} {'PyTorch32':>10} {'mlc32':>9}")
     for path in paths:
         name = os.path.basename(path)[: -len(".mlc.safetensors")]
         base = os.path.join(args.dir, name)
@@ -134,7 +144,15 @@ def main():
         with torch.no_grad():
             torch_of_mlc = from_torch(net(x), spec["output"])
         a, r = differences(torch_of_mlc, io["mlc"])
-        print(f"{name:<16} {a:>24.3g} {r:>18.3g}")
+        line = f"{name:<16} {a:>9.3g} {r:>9.3g}"
+        if dtype == torch.float32:
+            # The same weights and inputs in float64: how far each float32 result is from it.
+            exact = build(spec, torch.float64)
+            exact.load_state_dict({k: torch.from_numpy(v.astype(np.float64)) for k, v in weights.items()})
+            with torch.no_grad():
+                y64 = from_torch(exact(x.double()), spec["output"])
+            line += f" {elementwise(torch_of_mlc, y64):>10.3g} {elementwise(io['mlc'], y64):>9.3g}"
+        print(line)
 
         # PyTorch -> mlc: the replica's own initialisation, written by hand.
         torch.manual_seed(args.seed)
