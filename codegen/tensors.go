@@ -58,6 +58,7 @@ type torchParam struct {
 // flattened from, so a dense layer after a flatten can reorder its kernel's columns.
 type torchLayout struct {
 	shape, perm []int
+	flat        bool // flattened: PyTorch holds it as a vector
 }
 
 func (l torchLayout) identity() bool {
@@ -69,11 +70,11 @@ func (l torchLayout) identity() bool {
 	return true
 }
 
-func vectorLayout(n int) torchLayout { return torchLayout{[]int{n}, []int{0}} }
+func vectorLayout(n int) torchLayout { return torchLayout{shape: []int{n}, perm: []int{0}} }
 
 // seriesLayout is a [steps, channels] series, channels first in PyTorch.
 func seriesLayout(steps, channels int) torchLayout {
-	return torchLayout{[]int{steps, channels}, []int{1, 0}}
+	return torchLayout{shape: []int{steps, channels}, perm: []int{1, 0}}
 }
 
 // torchLayers are the rows: for a layer and the layout of its input, the modules it is in
@@ -104,11 +105,11 @@ var torchLayers = map[string]func(l *ir.Layer, in torchLayout) ([]torchModule, t
 	// odd one on the right) is PyTorch's padding='same' at stride 1; other uneven padding is
 	// an nn.ConstantPad1d before the convolution.
 	"conv1d": func(l *ir.Layer, in torchLayout) ([]torchModule, torchLayout, error) {
-		cin := l.In[1]
-		filters, k, stride := l.Out[1], int(l.Num["kernel"]), int(l.Num["stride"])
-		if in.identity() {
+		if in.identity() || in.flat || len(l.In) != 2 {
 			return nil, in, fmt.Errorf("its input is not a series in PyTorch's [channels, steps] layout")
 		}
+		cin := l.In[1]
+		filters, k, stride := l.Out[1], int(l.Num["kernel"]), int(l.Num["stride"])
 		w := torchParam{p: l.Params[0], name: "weight", shape: []int{filters, cin, k}, stored: []int{filters, k, cin}, perm: []int{0, 2, 1},
 			note: "[filters][channels][kernel] in PyTorch, [filters][kernel][channels] here"}
 		b := torchParam{p: l.Params[1], name: "bias", shape: []int{filters}}
@@ -133,6 +134,12 @@ var torchLayers = map[string]func(l *ir.Layer, in torchLayout) ([]torchModule, t
 		}
 		mods = append(mods, withActivation(l, conv)...)
 		return mods, seriesLayout(l.Out[0], filters), nil
+	},
+	// flatten: nn.Flatten. The values keep their order (a series' channels first in
+	// PyTorch, steps first in mlc), which the next dense layer's kernel follows.
+	"flatten": func(l *ir.Layer, in torchLayout) ([]torchModule, torchLayout, error) {
+		in.flat = true
+		return []torchModule{{typ: "Flatten", layer: l.Name}}, in, nil
 	},
 	// dropout: nn.Dropout, inverted as Keras' (nothing at inference).
 	"dropout": func(l *ir.Layer, in torchLayout) ([]torchModule, torchLayout, error) {
@@ -374,7 +381,7 @@ func (e *emitter) safetensorsVar() {
 func torchIO(r *torchReplica, sequential bool) string {
 	var series []string
 	side := func(l torchLayout) string {
-		if len(l.shape) == 2 && !l.identity() {
+		if len(l.shape) == 2 && !l.identity() && !l.flat {
 			if s := shapeComment(l.shape); !slices.Contains(series, s) {
 				series = append(series, s)
 			}

@@ -11,20 +11,32 @@ import (
 	"github.com/mlc-go/mlc/runtime/safetensors"
 )
 
-// TestTorchDenseAfterSeries checks the dense row on an input flattened from a series (as a
-// flatten layer will give it): PyTorch's nn.Flatten of [channels, steps] orders the columns
-// channels first, mlc's steps first, and the file must hold PyTorch's order.
-func TestTorchDenseAfterSeries(t *testing.T) {
+// TestTorchDenseAfterFlatten checks the flatten and dense rows on a series: PyTorch's
+// nn.Flatten of [channels, steps] orders the dense kernel's columns channels first, mlc's
+// flatten steps first, and the file must hold PyTorch's order.
+func TestTorchDenseAfterFlatten(t *testing.T) {
 	const steps, channels, units = 4, 3, 2
+	flatten := &ir.Layer{Name: "flatten1", Kind: "flatten", In: []int{steps, channels}, Out: []int{steps * channels}}
+	mods, flat, err := torchLayers["flatten"](flatten, seriesLayout(steps, channels))
+	if err != nil || len(mods) != 1 || mods[0].python() != "nn.Flatten()" {
+		t.Fatalf("flatten: %v, %v", mods, err)
+	}
+	conv := &ir.Layer{Name: "conv1d1", Kind: "conv1d", In: []int{steps * channels}, Out: []int{steps, 1}, Num: map[string]float64{"kernel": 1, "stride": 1}}
+	if _, _, err := torchLayers["conv1d"](conv, flat); err == nil {
+		t.Error("a conv1d took a flattened input")
+	}
 	w := &ir.Param{Name: "dense1_W", Shape: []int{units, steps * channels}}
 	b := &ir.Param{Name: "dense1_b", Shape: []int{units}, Offset: units * steps * channels}
 	l := &ir.Layer{Name: "dense1", Kind: "dense", In: []int{steps * channels}, Out: []int{units}, Params: []*ir.Param{w, b}}
-	mods, out, err := torchLayers["dense"](l, seriesLayout(steps, channels))
+	mods, out, err := torchLayers["dense"](l, flat)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(mods) != 1 || len(out.shape) != 1 || out.shape[0] != units {
 		t.Fatalf("modules %v, output layout %v", mods, out)
+	}
+	if got := torchIO(&torchReplica{in: seriesLayout(steps, channels), out: flat}, true); !strings.HasPrefix(got, "It maps inputs [N, 3, 4] to outputs [N, 12]") {
+		t.Errorf("torchIO: %q", got)
 	}
 	tp := mods[0].params[0]
 	layout := &safetensors.Layout{Tensors: []safetensors.Tensor{{Name: "0.weight", Param: w.Name, Shape: tp.shape, Stored: tp.stored, Perm: tp.perm}}}

@@ -96,8 +96,10 @@ def to_torch(x, layout):
 
 
 def from_torch(y, layout):
-    """PyTorch's outputs as rows of mlc's."""
-    inv = np.argsort(layout["perm"])
+    """PyTorch's outputs as rows of mlc's (a flattened series is unflattened first)."""
+    shape, perm = layout["shape"], layout["perm"]
+    y = y.reshape(y.shape[0], *[shape[p] for p in perm])
+    inv = np.argsort(perm)
     return y.permute(0, *[int(i) + 1 for i in inv]).reshape(y.shape[0], -1).detach().numpy()
 
 
