@@ -30,13 +30,13 @@ type BatchProblem[T mlrt.Float] struct {
 	// Windows reads the windows of series data statements instead (MakeWindows), which
 	// scales them itself when Standardize is set.
 	Windows func(dir string) (train, test *timeseries.Windows[T], err error)
+	// Safetensors names the parameters as PyTorch does (the generated Safetensors): runs
+	// write NAME.safetensors beside NAME.weights, and -init reads either. Nil: no such file.
+	Safetensors *safetensors.Layout
 	// Figures draws the training curves; nil draws none.
 	Figures func(dir string, r *BatchResult) ([]string, error)
 	// SweepFigure draws a sweep's errors against its settings; nil: none.
 	SweepFigure func(path string, t *SweepTable) error
-	// Safetensors names the parameters as PyTorch does (the generated Safetensors): runs
-	// write NAME.safetensors beside NAME.weights, and -init reads either. Nil: no such file.
-	Safetensors *safetensors.Layout
 }
 
 // BatchSummary is the JSON summary of a mini-batch run.
