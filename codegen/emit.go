@@ -72,6 +72,7 @@ func Emit(m *ir.Model, opt Options) ([]byte, error) {
 	e.f.ImportAlias(RuntimePath, "mlrt")
 	e.nameConstants()
 	e.file(pkg)
+	e.safetensorsVar()
 	e.localFuncs()
 	if e.workRows*e.maxBatch > 1<<28 {
 		return nil, dsl.ErrorList{{Pos: m.NamePos, Msg: fmt.Sprintf("the model needs %d intermediate values per batch of %d, more than mlc's limit of 2^28; lower the batch or the sizes", e.workRows*e.maxBatch, e.maxBatch)}}

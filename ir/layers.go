@@ -335,6 +335,7 @@ func (l *lowerer) layerSpecs(in []int) []*layerSpec {
 			return nil
 		}
 		l.m.Layers = append(l.m.Layers, &Layer{Name: sp.name, Desc: s.Kind.Name + " " + strings.Join(shape.desc, ", "), Pos: s.Pos})
+		sp.describe(l.m.Layers[len(l.m.Layers)-1], in)
 		if !l.layerOutputs(s, shape.out) {
 			return nil
 		}

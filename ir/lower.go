@@ -304,6 +304,7 @@ func (l *lowerer) run() {
 		return
 	}
 	l.coefficientParams()
+	l.m.Sequential = l.feats == nil && len(l.m.Periodic) == 0 && len(l.outs) == 0
 	last := l.specs[len(l.specs)-1]
 	l.m.Output = &Tensor{Name: "output", Shape: last.shape.out, Pos: last.stmt.Pos}
 	for _, o := range last.stmt.Outputs {

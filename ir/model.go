@@ -19,6 +19,10 @@ type Model struct {
 	OutputNames []string
 	Params      []*Param
 	Layers      []*Layer
+	// Sequential is set when Predict is the layer stack alone: the inputs, one after
+	// another, go into the first layer, and the last layer's output is Predict's (no
+	// features, periodic inputs or output statements).
+	Sequential bool
 
 	// NumParams is the length of the flat parameter vector.
 	NumParams int
@@ -95,11 +99,22 @@ type Tensor struct {
 // Size is the number of values per sample.
 func (t *Tensor) Size() int { return size(t.Shape) }
 
-// Layer records a layer for documentation in generated code.
+// Layer records a layer for documentation in generated code, and for describing the
+// network to other frameworks (the PyTorch names of safetensors files).
 type Layer struct {
 	Name string // dense1, dropout1, ...
 	Desc string // "dense 20, tanh"
 	Pos  dsl.Pos
+
+	Kind    string // the layer statement: dense, conv1d, dropout
+	In, Out []int  // the shapes of one sample's input and output
+	// Num and Text are the arguments as read, defaults included: counts and rates
+	// (units, kernel, stride, rate) and names (activation, padding).
+	Num  map[string]float64
+	Text map[string]string
+	// PadL and PadR are the zeros a conv1d adds before and after the steps of its input.
+	PadL, PadR int
+	Params     []*Param // the layer's parameters, in order (W, then b)
 }
 
 // Pass is one graph with its roots: the prediction, the loss and, for training, the

@@ -44,27 +44,35 @@ func DTypeName[T Float]() string {
 // little-endian. The file is written next to
 // path under a temporary name, synced, then renamed over path, so a crash leaves either the old
 // file or the new one, never half of one.
-func SaveWeights[T Float](path string, model string, params []T) (err error) {
+func SaveWeights[T Float](path string, model string, params []T) error {
 	if model == "" || strings.ContainsFunc(model, unicode.IsSpace) {
 		return fmt.Errorf("save weights %s: model name %q must be non-empty and without spaces", path, model)
 	}
+	if err := writeAtomic(path, func(w io.Writer) error { return writeWeights(w, model, params) }); err != nil {
+		return fmt.Errorf("save weights %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeAtomic writes a file with write: next to path under a temporary name, synced, then
+// renamed over path, so a crash leaves either the old file or the new one, never half of one.
+func writeAtomic(path string, write func(w io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("save weights: %w", err)
+		return err
 	}
 	tmp := f.Name()
 	defer func() {
 		if err != nil {
 			f.Close()
 			os.Remove(tmp)
-			err = fmt.Errorf("save weights %s: %w", path, err)
 		}
 	}()
-	if err = writeWeights(f, model, params); err != nil {
+	if err = write(f); err != nil {
 		return err
 	}
 	if err = f.Chmod(0o644); err != nil { // CreateTemp makes 0600; weights are not secret

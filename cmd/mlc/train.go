@@ -35,7 +35,8 @@ const trainUsage = `Usage: mlc train [flags] model.ml
 Compiles model.ml, builds its training program (once: it is kept in a cache directory,
 $MLC_CACHE or the user cache directory, keyed by the model and mlc's version) and runs it.
 The .ml file declares its point sets' sources (grid, sample, csv) and its references.
-Writes NAME.weights, summary.json and plots into -out.
+Writes NAME.weights, NAME.safetensors (the same weights as PyTorch names them), summary.json
+and plots into -out. -init FILE starts from weights in either format, PyTorch's included.
 
   mlc predict -weights FILE -csv POINTS.csv model.ml
                 evaluates a trained model at the points of a CSV file (a column per input,
@@ -48,7 +49,8 @@ const predictUsage = `Usage: mlc predict -weights FILE -csv POINTS.csv model.ml
 
 Evaluates a model trained by mlc train at the points of a CSV file (a column per input, found
 by its header name) and writes the inputs and the outputs as CSV to standard output. The
-weights must come from this model: another network's are refused.
+weights (NAME.weights or NAME.safetensors, from mlc train or PyTorch) must come from this
+model: another network's are refused.
 
 Flags:
 `
@@ -432,6 +434,7 @@ func driverMain(m *ir.Model, source string) []byte {
 			jen.Id("Optimizer"):   jen.Qual(model, "NewOptimizer"),
 			jen.Id("Figures"):     jen.Qual(trainerPath+"/figures", "DrawBatch"),
 			jen.Id("SweepFigure"): jen.Qual(trainerPath+"/figures", "DrawSweep"),
+			jen.Id("Safetensors"): jen.Op("&").Qual(model, "Safetensors"),
 		}
 		if len(m.Data) > 0 && m.Data[0].Series != nil {
 			fields[jen.Id("Windows")] = jen.Qual(model, "MakeWindows")
@@ -465,6 +468,7 @@ func driverMain(m *ir.Model, source string) []byte {
 				jen.Id("Figures"):     jen.Qual("github.com/mlc-go/mlc/runtime/trainer/figures", "Draw"),
 				jen.Id("Domain"):      jen.Qual(model, "Domain"),
 				jen.Id("SweepFigure"): jen.Qual("github.com/mlc-go/mlc/runtime/trainer/figures", "DrawSweep"),
+				jen.Id("Safetensors"): jen.Op("&").Qual(model, "Safetensors"),
 				jen.Id("Fingerprint"): jen.Lit(fingerprint(m)),
 				jen.Id("SetPoints"): jen.Func().Params(jen.Id("rng").Op("*").Qual("math/rand/v2", "Rand"), jen.Id("dir").String()).Error().Block(
 					jen.List(jen.Id("p"), jen.Err()).Op(":=").Qual(model, "MakePoints").Call(jen.Id("rng"), jen.Id("dir")),

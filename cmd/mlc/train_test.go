@@ -79,7 +79,7 @@ func TestTrainAndPredict(t *testing.T) {
 	if _, ok := sum.Terms["pde"]; !ok {
 		t.Errorf("terms %v: want the term named pde", sum.Terms)
 	}
-	for _, want := range []string{"tiny.weights", "summary.json", "tiny_training.png", "tiny_params.png", "tiny_u.png"} {
+	for _, want := range []string{"tiny.weights", "tiny.safetensors", "summary.json", "tiny_training.png", "tiny_params.png", "tiny_u.png"} {
 		found := false
 		for _, f := range sum.Files {
 			if filepath.Base(f) == want {
@@ -110,6 +110,19 @@ func TestTrainAndPredict(t *testing.T) {
 	if len(rows) != 4 || rows[0] != "x,t,u" || !strings.HasPrefix(rows[1], "0.5,0,") {
 		t.Errorf("mlc predict wrote\n%s\nwant a header x,t,u and 3 rows, the inputs first", stdout)
 	}
+	// The safetensors file holds the same weights, and training can start from it.
+	code, fromTensors, stderr := mlc(t, "predict", "-weights", filepath.Join(out, "tiny.safetensors"), "-csv", filepath.Join(dir, "points.csv"), ml)
+	if code != 0 || fromTensors != stdout {
+		t.Errorf("mlc predict -weights tiny.safetensors: exit %d, %s\n%s\nwant what tiny.weights gives:\n%s", code, stderr, fromTensors, stdout)
+	}
+	code, _, stderr = mlc(t, "train", "-quiet", "-nofiles", "-adam", "1", "-lbfgs", "0", "-init", filepath.Join(out, "tiny.safetensors"), ml)
+	if code != 0 {
+		t.Errorf("mlc train -init tiny.safetensors: exit %d, %s", code, stderr)
+	}
+	code, _, stderr = mlc(t, "train", "-quiet", "-nofiles", "-adam", "1", "-lbfgs", "0", "-init", filepath.Join(dir, "points.csv"), ml)
+	if code != 1 || !strings.Contains(stderr, "points.csv: not a safetensors file") {
+		t.Errorf("mlc train -init points.csv: exit %d, %q; want 1 and a refusal", code, stderr)
+	}
 
 	// The same weights do not load into another network of the same size.
 	other := filepath.Join(dir, "other.ml")
@@ -119,6 +132,10 @@ func TestTrainAndPredict(t *testing.T) {
 	code, _, stderr = mlc(t, "predict", "-weights", filepath.Join(out, "tiny.weights"), "-csv", filepath.Join(dir, "points.csv"), other)
 	if code != 1 || !strings.Contains(stderr, "mlc predict: ") || !strings.Contains(stderr, "weights are for model") {
 		t.Errorf("weights of another network: exit %d, %q; want 1 and a refusal", code, stderr)
+	}
+	code, _, stderr = mlc(t, "predict", "-weights", filepath.Join(out, "tiny.safetensors"), "-csv", filepath.Join(dir, "points.csv"), other)
+	if code != 1 || !strings.Contains(stderr, "mlc predict: ") || !strings.Contains(stderr, "weights are for Tiny@") {
+		t.Errorf("safetensors of another network: exit %d, %q; want 1 and a refusal", code, stderr)
 	}
 }
 
@@ -210,8 +227,12 @@ metric mae
 	if _, ok := sum.TestMetrics["mae"]; !ok {
 		t.Errorf("test metrics %v: want mae", sum.TestMetrics)
 	}
-	if len(sum.Files) != 3 {
-		t.Errorf("files %v: want the weights, the curves and the summary", sum.Files)
+	if len(sum.Files) != 4 || !strings.HasSuffix(sum.Files[1], "tiny.safetensors") {
+		t.Errorf("files %v: want the weights (.weights and .safetensors), the curves and the summary", sum.Files)
+	}
+	code, _, stderr = mlc(t, "train", "-quiet", "-nofiles", "-epochs", "1", "-init", sum.Files[1], filepath.Join(dir, "tiny.ml"))
+	if code != 0 {
+		t.Errorf("mlc train -init tiny.safetensors: exit %d, %s", code, stderr)
 	}
 	code, _, stderr = mlc(t, "predict", "-weights", "w", "-csv", "p.csv", filepath.Join(dir, "tiny.ml"))
 	if code != 1 || !strings.Contains(stderr, "mlc predict runs models trained on point sets") {

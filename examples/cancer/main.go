@@ -53,6 +53,7 @@ type summary struct {
 	Standardized  bool    `json:"standardized"`
 	Seed          uint64  `json:"seed"`
 	WeightsFile   string  `json:"weights_file,omitempty"`
+	TensorsFile   string  `json:"safetensors_file,omitempty"` // the same weights as PyTorch names them
 	CurvesPNG     string  `json:"curves_png,omitempty"`
 	ReloadMatches bool    `json:"reload_matches"`
 }
@@ -155,17 +156,27 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if err := mlrt.SaveWeights(sum.WeightsFile, "Cancer", m.Params()); err != nil {
 			return err
 		}
-		// Reload into a fresh model and check it predicts the same.
-		m2 := cancer.New()
+		// The same weights for PyTorch: net.load_state_dict of the nn.Sequential in
+		// cancer.Safetensors' doc comment.
+		sum.TensorsFile = filepath.Join(*outDir, "cancer.safetensors")
+		if err := mlrt.SaveSafetensors(sum.TensorsFile, m.Params(), &cancer.Safetensors); err != nil {
+			return err
+		}
+		// Reload both into fresh models and check they predict the same.
+		m2, m3 := cancer.New(), cancer.New()
 		if err := mlrt.LoadWeights(sum.WeightsFile, "Cancer", m2.Params()); err != nil {
 			return err
 		}
-		pred2 := make([]cancer.T, test.Rows)
+		if _, err := mlrt.LoadSafetensors(sum.TensorsFile, m3.Params(), &cancer.Safetensors); err != nil {
+			return err
+		}
+		pred2, pred3 := make([]cancer.T, test.Rows), make([]cancer.T, test.Rows)
 		m2.Predict(pred2, test.X, test.Rows)
-		sum.ReloadMatches = equal(pred, pred2)
-		fmt.Fprintf(stdout, "wrote %s and %s (reloaded weights reproduce the predictions: %v)\n", sum.CurvesPNG, sum.WeightsFile, sum.ReloadMatches)
+		m3.Predict(pred3, test.X, test.Rows)
+		sum.ReloadMatches = equal(pred, pred2) && equal(pred, pred3)
+		fmt.Fprintf(stdout, "wrote %s, %s and %s (reloaded weights reproduce the predictions: %v)\n", sum.CurvesPNG, sum.WeightsFile, sum.TensorsFile, sum.ReloadMatches)
 		if !sum.ReloadMatches {
-			return fmt.Errorf("weights reloaded from %s predict differently", sum.WeightsFile)
+			return fmt.Errorf("weights reloaded from %s or %s predict differently", sum.WeightsFile, sum.TensorsFile)
 		}
 	}
 	if *jsonOut {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mlc-go/mlc/generated/solarwind"
@@ -60,10 +61,18 @@ func trainMember(seed uint64, cfg mlrt.TrainConfig, wTrain, wTest *timeseries.Wi
 	return mb, nil
 }
 
-// loadMember reads a member's weights (mlrt.SaveWeights format, model SolarWind).
+// loadMember reads a member's weights: mlrt.SaveWeights format (model SolarWind), or a
+// .safetensors file (mlc train's, or a PyTorch replica's state_dict: see
+// solarwind.Safetensors).
 func loadMember(path string, wTrain, wTest *timeseries.Windows[solarwind.T], quantile, margin float64) (*member, error) {
 	mb := &member{file: path, m: solarwind.New()}
-	if err := mlrt.LoadWeights(path, "SolarWind", mb.m.Params()); err != nil {
+	var err error
+	if strings.HasSuffix(path, ".safetensors") {
+		_, err = mlrt.LoadSafetensors(path, mb.m.Params(), &solarwind.Safetensors)
+	} else {
+		err = mlrt.LoadWeights(path, "SolarWind", mb.m.Params())
+	}
+	if err != nil {
 		mb.m.Close()
 		return nil, err
 	}

@@ -135,7 +135,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.interpolate, "interpolate", timeseries.DefaultInterpolate, "fill data gaps of at most `N` missing samples by linear interpolation, so that windows span them (0: never)")
 	fs.StringVar(&o.events, "events", "", "CSV `file` of known events (start,end[,label], ISO 8601): score the detector against them")
 	fs.IntVar(&o.ensemble, "ensemble", defaultEnsemble, "train `K` models with seeds seed, seed+1, …; a window is anomalous when the median of its error/threshold over them exceeds 1")
-	fs.StringVar(&o.members, "members", "", "use these weights `files` (comma-separated, globs allowed, e.g. sweep/run-*/SolarWind.weights) as the ensemble instead of training")
+	fs.StringVar(&o.members, "members", "", "use these weights `files` (comma-separated, globs allowed, e.g. sweep/run-*/solarwind.weights; .safetensors files too, PyTorch's included) as the ensemble instead of training")
 	fs.IntVar(&o.trainMinutes, "train-minutes", 20000, "synthetic training period, minutes (the tutorial's is about 110 000)")
 	fs.IntVar(&o.testMinutes, "test-minutes", 10000, "synthetic test period, minutes")
 	fs.Uint64Var(&o.seed, "seed", cfg.Seed, "seed for the synthetic data, initialisation, shuffling and dropout")

@@ -13,7 +13,7 @@ import (
 // TestMembersFromSweep: the runs of an mlc sweep over solarwind.ml's seeds are an ensemble the
 // program takes with -members, and they are the very models it trains itself from the same
 // seeds (same windows, same scaling, same initialisation and batches): the thresholds agree
-// to the bit.
+// to the bit. The sweep's safetensors files are the same members.
 func TestMembersFromSweep(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds mlc and a training program with the go command: skipped in -short mode")
@@ -41,7 +41,11 @@ func TestMembersFromSweep(t *testing.T) {
 		return s
 	}
 	fromSweep := summaryOf("-members", filepath.Join(dir, "sweep", "run-*", "solarwind.weights"))
+	fromTensors := summaryOf("-members", filepath.Join(dir, "sweep", "run-*", "solarwind.safetensors"))
 	trained := summaryOf("-ensemble", "2", "-seed", "1", "-epochs", "2")
+	if !slices.Equal(fromTensors.Intervals, fromSweep.Intervals) || len(fromTensors.Members) != 2 || fromTensors.Members[1].Threshold != fromSweep.Members[1].Threshold {
+		t.Errorf("the sweep's safetensors files judge otherwise than its weights: %+v, %+v", fromTensors, fromSweep)
+	}
 	if len(fromSweep.Members) != 2 || len(trained.Members) != 2 {
 		t.Fatalf("%d and %d members, want 2", len(fromSweep.Members), len(trained.Members))
 	}

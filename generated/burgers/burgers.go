@@ -31,6 +31,7 @@ import (
 	"fmt"
 	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
+	safetensors "github.com/mlc-go/mlc/runtime/safetensors"
 	"math"
 	"math/rand/v2"
 )
@@ -3175,4 +3176,86 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	sums[0] += float64(loss)
 	sums[1] += float64(loss_boundary)
 	sums[2] += float64(loss_r)
+}
+
+/*
+Safetensors lays out the parameters as safetensors files and PyTorch do: each tensor is
+named as in the state_dict of the network's PyTorch replica, with PyTorch's shape,
+
+	net = nn.Sequential(
+	    nn.Linear(2, 20),   #  0: dense1
+	    nn.Tanh(),          #  1: dense1
+	    nn.Linear(20, 20),  #  2: dense2
+	    nn.Tanh(),          #  3: dense2
+	    nn.Linear(20, 20),  #  4: dense3
+	    nn.Tanh(),          #  5: dense3
+	    nn.Linear(20, 20),  #  6: dense4
+	    nn.Tanh(),          #  7: dense4
+	    nn.Linear(20, 20),  #  8: dense5
+	    nn.Tanh(),          #  9: dense5
+	    nn.Linear(20, 20),  # 10: dense6
+	    nn.Tanh(),          # 11: dense6
+	    nn.Linear(20, 20),  # 12: dense7
+	    nn.Tanh(),          # 13: dense7
+	    nn.Linear(20, 20),  # 14: dense8
+	    nn.Tanh(),          # 15: dense8
+	    nn.Linear(20, 1),   # 16: dense9
+	)
+
+It maps inputs [N, 2] to outputs [N, 1], as Predict does.
+
+mlrt.SaveSafetensors(path, m.Params(), &Safetensors) writes a file PyTorch loads with
+net.load_state_dict; mlrt.LoadSafetensors(path, m.Params(), &Safetensors) reads one it wrote
+(F32 or F64). The metadata (mlc.torch) describes the replica in JSON.
+*/
+var Safetensors = safetensors.Layout{
+	Tensors: []safetensors.Tensor{
+		{Name: "0.weight", Param: "dense1_W", Offset: 0, Shape: []int{20, 2}},
+		{Name: "0.bias", Param: "dense1_b", Offset: 40, Shape: []int{20}},
+		{Name: "2.weight", Param: "dense2_W", Offset: 60, Shape: []int{20, 20}},
+		{Name: "2.bias", Param: "dense2_b", Offset: 460, Shape: []int{20}},
+		{Name: "4.weight", Param: "dense3_W", Offset: 480, Shape: []int{20, 20}},
+		{Name: "4.bias", Param: "dense3_b", Offset: 880, Shape: []int{20}},
+		{Name: "6.weight", Param: "dense4_W", Offset: 900, Shape: []int{20, 20}},
+		{Name: "6.bias", Param: "dense4_b", Offset: 1300, Shape: []int{20}},
+		{Name: "8.weight", Param: "dense5_W", Offset: 1320, Shape: []int{20, 20}},
+		{Name: "8.bias", Param: "dense5_b", Offset: 1720, Shape: []int{20}},
+		{Name: "10.weight", Param: "dense6_W", Offset: 1740, Shape: []int{20, 20}},
+		{Name: "10.bias", Param: "dense6_b", Offset: 2140, Shape: []int{20}},
+		{Name: "12.weight", Param: "dense7_W", Offset: 2160, Shape: []int{20, 20}},
+		{Name: "12.bias", Param: "dense7_b", Offset: 2560, Shape: []int{20}},
+		{Name: "14.weight", Param: "dense8_W", Offset: 2580, Shape: []int{20, 20}},
+		{Name: "14.bias", Param: "dense8_b", Offset: 2980, Shape: []int{20}},
+		{Name: "16.weight", Param: "dense9_W", Offset: 3000, Shape: []int{1, 20}},
+		{Name: "16.bias", Param: "dense9_b", Offset: 3020, Shape: []int{1}},
+	},
+	Metadata: map[string]string{
+		"format":     "pt",
+		"mlc.model":  "Burgers",
+		"mlc.source": "burgers.ml",
+		"mlc.torch": `{
+  "input": {"shape": [2], "perm": [0]},
+  "output": {"shape": [1], "perm": [0]},
+  "predict": true,
+  "modules": [
+    {"type": "Linear", "in_features": 2, "out_features": 20},
+    {"type": "Tanh"},
+    {"type": "Linear", "in_features": 20, "out_features": 20},
+    {"type": "Tanh"},
+    {"type": "Linear", "in_features": 20, "out_features": 20},
+    {"type": "Tanh"},
+    {"type": "Linear", "in_features": 20, "out_features": 20},
+    {"type": "Tanh"},
+    {"type": "Linear", "in_features": 20, "out_features": 20},
+    {"type": "Tanh"},
+    {"type": "Linear", "in_features": 20, "out_features": 20},
+    {"type": "Tanh"},
+    {"type": "Linear", "in_features": 20, "out_features": 20},
+    {"type": "Tanh"},
+    {"type": "Linear", "in_features": 20, "out_features": 20},
+    {"type": "Tanh"},
+    {"type": "Linear", "in_features": 20, "out_features": 1}
+  ]
+}`,
+	},
 }

@@ -23,6 +23,7 @@ package cancer
 import (
 	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
+	safetensors "github.com/mlc-go/mlc/runtime/safetensors"
 )
 
 // T is the element type of the model (dtype float32).
@@ -670,4 +671,62 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		kernels.Transpose32(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
+}
+
+/*
+Safetensors lays out the parameters as safetensors files and PyTorch do: each tensor is
+named as in the state_dict of the network's PyTorch replica, with PyTorch's shape,
+
+	net = nn.Sequential(
+	    nn.Linear(30, 20),  # 0: dense1
+	    nn.Tanh(),          # 1: dense1
+	    nn.Dropout(0.2),    # 2: dropout1
+	    nn.Linear(20, 12),  # 3: dense2
+	    nn.Tanh(),          # 4: dense2
+	    nn.Dropout(0.2),    # 5: dropout2
+	    nn.Linear(12, 4),   # 6: dense3
+	    nn.Tanh(),          # 7: dense3
+	    nn.Linear(4, 1),    # 8: dense4
+	    nn.Sigmoid(),       # 9: dense4
+	)
+
+It maps inputs [N, 30] to outputs [N, 1], as Predict does.
+
+mlrt.SaveSafetensors(path, m.Params(), &Safetensors) writes a file PyTorch loads with
+net.load_state_dict; mlrt.LoadSafetensors(path, m.Params(), &Safetensors) reads one it wrote
+(F32 or F64). The metadata (mlc.torch) describes the replica in JSON.
+*/
+var Safetensors = safetensors.Layout{
+	Tensors: []safetensors.Tensor{
+		{Name: "0.weight", Param: "dense1_W", Offset: 0, Shape: []int{20, 30}},
+		{Name: "0.bias", Param: "dense1_b", Offset: 600, Shape: []int{20}},
+		{Name: "3.weight", Param: "dense2_W", Offset: 620, Shape: []int{12, 20}},
+		{Name: "3.bias", Param: "dense2_b", Offset: 860, Shape: []int{12}},
+		{Name: "6.weight", Param: "dense3_W", Offset: 872, Shape: []int{4, 12}},
+		{Name: "6.bias", Param: "dense3_b", Offset: 920, Shape: []int{4}},
+		{Name: "8.weight", Param: "dense4_W", Offset: 924, Shape: []int{1, 4}},
+		{Name: "8.bias", Param: "dense4_b", Offset: 928, Shape: []int{1}},
+	},
+	Metadata: map[string]string{
+		"format":     "pt",
+		"mlc.model":  "Cancer",
+		"mlc.source": "cancer.ml",
+		"mlc.torch": `{
+  "input": {"shape": [30], "perm": [0]},
+  "output": {"shape": [1], "perm": [0]},
+  "predict": true,
+  "modules": [
+    {"type": "Linear", "in_features": 30, "out_features": 20},
+    {"type": "Tanh"},
+    {"type": "Dropout", "p": 0.2},
+    {"type": "Linear", "in_features": 20, "out_features": 12},
+    {"type": "Tanh"},
+    {"type": "Dropout", "p": 0.2},
+    {"type": "Linear", "in_features": 12, "out_features": 4},
+    {"type": "Tanh"},
+    {"type": "Linear", "in_features": 4, "out_features": 1},
+    {"type": "Sigmoid"}
+  ]
+}`,
+	},
 }

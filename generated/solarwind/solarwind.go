@@ -22,6 +22,7 @@ package solarwind
 import (
 	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
+	safetensors "github.com/mlc-go/mlc/runtime/safetensors"
 	timeseries "github.com/mlc-go/mlc/runtime/timeseries"
 )
 
@@ -829,4 +830,65 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		kernels.Transpose32(NumOutputs, n, xhat, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
+}
+
+/*
+Safetensors lays out the parameters as safetensors files and PyTorch do: each tensor is
+named as in the state_dict of the network's PyTorch replica, with PyTorch's shape,
+
+	net = nn.Sequential(
+	    nn.Conv1d(3, 32, 10, padding='same'),  # 0: conv1d1
+	    nn.ReLU(),                             # 1: conv1d1
+	    nn.Dropout(0.2),                       # 2: dropout1
+	    nn.Conv1d(32, 8, 10, padding='same'),  # 3: conv1d2
+	    nn.ReLU(),                             # 4: conv1d2
+	    nn.Dropout(0.2),                       # 5: dropout2
+	    nn.Conv1d(8, 4, 10, padding='same'),   # 6: conv1d3
+	    nn.ReLU(),                             # 7: conv1d3
+	    nn.Conv1d(4, 3, 4, padding='same'),    # 8: conv1d4
+	)
+
+It maps inputs [N, 3, 240] to outputs [N, 3, 240]: a series is channels first in PyTorch, and steps
+first in Predict's rows ([240, 3]).
+
+mlrt.SaveSafetensors(path, m.Params(), &Safetensors) writes a file PyTorch loads with
+net.load_state_dict; mlrt.LoadSafetensors(path, m.Params(), &Safetensors) reads one it wrote
+(F32 or F64). The metadata (mlc.torch) describes the replica in JSON.
+*/
+var Safetensors = safetensors.Layout{
+	Tensors: []safetensors.Tensor{
+		// 0.weight: [filters][channels][kernel] in PyTorch, [filters][kernel][channels] here
+		{Name: "0.weight", Param: "conv1d1_W", Offset: 0, Shape: []int{32, 3, 10}, Stored: []int{32, 10, 3}, Perm: []int{0, 2, 1}},
+		{Name: "0.bias", Param: "conv1d1_b", Offset: 960, Shape: []int{32}},
+		// 3.weight: [filters][channels][kernel] in PyTorch, [filters][kernel][channels] here
+		{Name: "3.weight", Param: "conv1d2_W", Offset: 992, Shape: []int{8, 32, 10}, Stored: []int{8, 10, 32}, Perm: []int{0, 2, 1}},
+		{Name: "3.bias", Param: "conv1d2_b", Offset: 3552, Shape: []int{8}},
+		// 6.weight: [filters][channels][kernel] in PyTorch, [filters][kernel][channels] here
+		{Name: "6.weight", Param: "conv1d3_W", Offset: 3560, Shape: []int{4, 8, 10}, Stored: []int{4, 10, 8}, Perm: []int{0, 2, 1}},
+		{Name: "6.bias", Param: "conv1d3_b", Offset: 3880, Shape: []int{4}},
+		// 8.weight: [filters][channels][kernel] in PyTorch, [filters][kernel][channels] here
+		{Name: "8.weight", Param: "conv1d4_W", Offset: 3884, Shape: []int{3, 4, 4}, Stored: []int{3, 4, 4}, Perm: []int{0, 2, 1}},
+		{Name: "8.bias", Param: "conv1d4_b", Offset: 3932, Shape: []int{3}},
+	},
+	Metadata: map[string]string{
+		"format":     "pt",
+		"mlc.model":  "SolarWind",
+		"mlc.source": "solarwind.ml",
+		"mlc.torch": `{
+  "input": {"shape": [240, 3], "perm": [1, 0]},
+  "output": {"shape": [240, 3], "perm": [1, 0]},
+  "predict": true,
+  "modules": [
+    {"type": "Conv1d", "in_channels": 3, "out_channels": 32, "kernel_size": 10, "stride": 1, "padding": "same"},
+    {"type": "ReLU"},
+    {"type": "Dropout", "p": 0.2},
+    {"type": "Conv1d", "in_channels": 32, "out_channels": 8, "kernel_size": 10, "stride": 1, "padding": "same"},
+    {"type": "ReLU"},
+    {"type": "Dropout", "p": 0.2},
+    {"type": "Conv1d", "in_channels": 8, "out_channels": 4, "kernel_size": 10, "stride": 1, "padding": "same"},
+    {"type": "ReLU"},
+    {"type": "Conv1d", "in_channels": 4, "out_channels": 3, "kernel_size": 4, "stride": 1, "padding": "same"}
+  ]
+}`,
+	},
 }

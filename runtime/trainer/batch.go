@@ -8,6 +8,7 @@ import (
 	"time"
 
 	mlrt "github.com/mlc-go/mlc/runtime"
+	"github.com/mlc-go/mlc/runtime/safetensors"
 	"github.com/mlc-go/mlc/runtime/timeseries"
 )
 
@@ -29,6 +30,9 @@ type BatchProblem[T mlrt.Float] struct {
 	// Windows reads the windows of series data statements instead (MakeWindows), which
 	// scales them itself when Standardize is set.
 	Windows func(dir string) (train, test *timeseries.Windows[T], err error)
+	// Safetensors names the parameters as PyTorch does (the generated Safetensors): runs
+	// write NAME.safetensors beside NAME.weights, and -init reads either. Nil: no such file.
+	Safetensors *safetensors.Layout
 	// Figures draws the training curves; nil draws none.
 	Figures func(dir string, r *BatchResult) ([]string, error)
 	// SweepFigure draws a sweep's errors against its settings; nil: none.
@@ -83,6 +87,11 @@ func RunBatch[T mlrt.Float](p BatchProblem[T], args []string, stdout, stderr io.
 		return err
 	}
 	m.Init(mlrt.NewRNG(o.seed))
+	if o.init != "" {
+		if err := loadWeights(o.init, p.Name, m.Params(), p.Safetensors); err != nil {
+			return err
+		}
+	}
 	if !o.quiet {
 		fmt.Fprintf(stderr, "%s: %d training %s (%d for validation), %d weights\n", p.Source, d.train.NumRows(), d.what, mlrt.ValidationRows(d.train.NumRows(), cfg.ValidationSplit), len(m.Params()))
 	}
@@ -168,7 +177,7 @@ func writeBatch[T mlrt.Float](p BatchProblem[T], o *options, s *BatchSummary) er
 	if p.Figures != nil && !o.noPlots {
 		figures = func() ([]string, error) { return p.Figures(o.out, &BatchResult{Name: p.Name, Summary: s}) }
 	}
-	return writeRun(o.out, p.Name, p.Name, p.Model.Params(), s, &s.Files, figures)
+	return writeRun(o.out, p.Name, p.Name, p.Model.Params(), p.Safetensors, s, &s.Files, figures)
 }
 
 func reportBatch(w io.Writer, source string, s *BatchSummary) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	mlrt "github.com/mlc-go/mlc/runtime"
+	"github.com/mlc-go/mlc/runtime/safetensors"
 )
 
 // write saves the weights, summary.json and the plots into o.out, and lists them in s.Files.
@@ -15,12 +16,13 @@ func write[T mlrt.Float](p Problem[T], o *options, s *Summary, ev *evaluator[T])
 	if p.Figures != nil && !o.noPlots {
 		figures = func() ([]string, error) { return p.Figures(o.out, result(p, s, ev)) }
 	}
-	return writeRun(o.out, p.Name, weightsName(p.Name, p.Fingerprint), p.Model.Params(), s, &s.Files, figures)
+	return writeRun(o.out, p.Name, weightsName(p.Name, p.Fingerprint), p.Model.Params(), p.Safetensors, s, &s.Files, figures)
 }
 
-// writeRun writes a run's files into dir: NAME.weights, the plots figures draws (when not
-// nil) and summary.json (sum, once files lists them all).
-func writeRun[T mlrt.Float](dir, name, saveAs string, params []T, sum any, files *[]string, figures func() ([]string, error)) error {
+// writeRun writes a run's files into dir: NAME.weights, NAME.safetensors (when the model has
+// a layout), the plots figures draws (when not nil) and summary.json (sum, once files lists
+// them all).
+func writeRun[T mlrt.Float](dir, name, saveAs string, params []T, layout *safetensors.Layout, sum any, files *[]string, figures func() ([]string, error)) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -29,6 +31,13 @@ func writeRun[T mlrt.Float](dir, name, saveAs string, params []T, sum any, files
 		return err
 	}
 	*files = append(*files, weights)
+	if layout != nil {
+		tensors := filepath.Join(dir, strings.ToLower(name)+".safetensors")
+		if err := saveTensors(tensors, params, layout, saveAs); err != nil {
+			return err
+		}
+		*files = append(*files, tensors)
+	}
 	if figures != nil {
 		pngs, err := figures()
 		if err != nil {

@@ -25,7 +25,7 @@ func newPredictFlags(stderr io.Writer) (*flag.FlagSet, *predictOptions) {
 	var o predictOptions
 	fs := flag.NewFlagSet("mlc predict", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.weights, "weights", "", "the `file` of trained weights (NAME.weights, written by mlc train)")
+	fs.StringVar(&o.weights, "weights", "", "the `file` of trained weights: NAME.weights or NAME.safetensors (written by mlc train, or a safetensors file from PyTorch)")
 	fs.StringVar(&o.csv, "csv", "", "the `file` of points: a column per input, found by its header name")
 	fs.StringVar(&o.dir, "dir", ".", "the `directory` of the .ml file")
 	return fs, &o
@@ -43,7 +43,7 @@ func Predict[T mlrt.Float](p Problem[T], args []string, stdout, stderr io.Writer
 	if o.weights == "" || o.csv == "" {
 		return errors.New("predict needs -weights FILE and -csv FILE")
 	}
-	if err := mlrt.LoadWeights(o.weights, weightsName(p.Name, p.Fingerprint), m.Params()); err != nil {
+	if err := loadWeights(o.weights, weightsName(p.Name, p.Fingerprint), m.Params(), p.Safetensors); err != nil {
 		return err
 	}
 	cols, err := mlrt.ReadColumns(o.csv, p.Inputs, 0)

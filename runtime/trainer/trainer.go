@@ -18,6 +18,7 @@ import (
 	"time"
 
 	mlrt "github.com/mlc-go/mlc/runtime"
+	"github.com/mlc-go/mlc/runtime/safetensors"
 )
 
 // Model is a generated point-set model.
@@ -52,6 +53,10 @@ type Problem[T mlrt.Float] struct {
 	Fingerprint string
 	// SweepFigure draws a sweep's errors against its settings (figures.DrawSweep); nil: none.
 	SweepFigure func(path string, t *SweepTable) error
+	// Safetensors names the parameters as PyTorch does (the generated Safetensors): runs
+	// write NAME.safetensors beside NAME.weights, and -init and predict read either. Nil: no
+	// such file.
+	Safetensors *safetensors.Layout
 }
 
 // weightsName is the name weights are saved and loaded under.
@@ -112,6 +117,7 @@ type options struct {
 	quiet     bool
 	noFiles   bool
 	noPlots   bool
+	init      string // the weights to start from ("": the seed's initialisation)
 }
 
 // Main runs Run (or Predict, when the first argument is "predict") with the command line and
@@ -161,6 +167,7 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress output")
 	fs.BoolVar(&o.noFiles, "nofiles", false, "write no files")
 	fs.BoolVar(&o.noPlots, "noplots", false, "write the weights and summary.json, no plots")
+	fs.StringVar(&o.init, "init", "", "start from the weights in this `file` (NAME.safetensors, from mlc train or PyTorch, or NAME.weights) instead of the seed's initialisation")
 	return fs, &o
 }
 
@@ -198,6 +205,11 @@ func Run[T mlrt.Float](p Problem[T], args []string, stdout, stderr io.Writer) er
 		return errors.New("-epochs is for mini-batch models; a model trained on point sets takes -adam and -lbfgs")
 	}
 	m.Init(mlrt.NewRNG(o.seed))
+	if o.init != "" {
+		if err := loadWeights(o.init, weightsName(p.Name, p.Fingerprint), m.Params(), p.Safetensors); err != nil {
+			return err
+		}
+	}
 	if err := p.SetPoints(rand.New(rand.NewPCG(o.seed, 0x9e3779b97f4a7c15)), o.dir); err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ package activations
 import (
 	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
+	safetensors "github.com/mlc-go/mlc/runtime/safetensors"
 	"math"
 )
 
@@ -952,6 +953,76 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		kernels.Transpose64(NumOutputs, n, u, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
+}
+
+/*
+Safetensors lays out the parameters as safetensors files and PyTorch do: each tensor is
+named as in the state_dict of the network's PyTorch replica, with PyTorch's shape,
+
+	net = nn.Sequential(
+	    nn.Linear(5, 4),  #  0: dense1
+	    nn.Tanh(),        #  1: dense1
+	    nn.Linear(4, 4),  #  2: dense2
+	    nn.Sigmoid(),     #  3: dense2
+	    nn.Linear(4, 4),  #  4: dense3
+	    nn.ReLU(),        #  5: dense3
+	    nn.Linear(4, 4),  #  6: dense4
+	    nn.Softplus(),    #  7: dense4
+	    nn.Linear(4, 4),  #  8: dense5
+	    Sin(),            #  9: dense5
+	    nn.Linear(4, 4),  # 10: dense6
+	    nn.SiLU(),        # 11: dense6
+	    nn.Linear(4, 3),  # 12: dense7
+	)
+
+It maps inputs [N, 5] to outputs [N, 3], as Predict does.
+
+mlrt.SaveSafetensors(path, m.Params(), &Safetensors) writes a file PyTorch loads with
+net.load_state_dict; mlrt.LoadSafetensors(path, m.Params(), &Safetensors) reads one it wrote
+(F32 or F64). The metadata (mlc.torch) describes the replica in JSON.
+*/
+var Safetensors = safetensors.Layout{
+	Tensors: []safetensors.Tensor{
+		{Name: "0.weight", Param: "dense1_W", Offset: 0, Shape: []int{4, 5}},
+		{Name: "0.bias", Param: "dense1_b", Offset: 20, Shape: []int{4}},
+		{Name: "2.weight", Param: "dense2_W", Offset: 24, Shape: []int{4, 4}},
+		{Name: "2.bias", Param: "dense2_b", Offset: 40, Shape: []int{4}},
+		{Name: "4.weight", Param: "dense3_W", Offset: 44, Shape: []int{4, 4}},
+		{Name: "4.bias", Param: "dense3_b", Offset: 60, Shape: []int{4}},
+		{Name: "6.weight", Param: "dense4_W", Offset: 64, Shape: []int{4, 4}},
+		{Name: "6.bias", Param: "dense4_b", Offset: 80, Shape: []int{4}},
+		{Name: "8.weight", Param: "dense5_W", Offset: 84, Shape: []int{4, 4}},
+		{Name: "8.bias", Param: "dense5_b", Offset: 100, Shape: []int{4}},
+		{Name: "10.weight", Param: "dense6_W", Offset: 104, Shape: []int{4, 4}},
+		{Name: "10.bias", Param: "dense6_b", Offset: 120, Shape: []int{4}},
+		{Name: "12.weight", Param: "dense7_W", Offset: 124, Shape: []int{3, 4}},
+		{Name: "12.bias", Param: "dense7_b", Offset: 136, Shape: []int{3}},
+	},
+	Metadata: map[string]string{
+		"format":     "pt",
+		"mlc.model":  "Activations",
+		"mlc.source": "activations.ml",
+		"mlc.torch": `{
+  "input": {"shape": [5], "perm": [0]},
+  "output": {"shape": [3], "perm": [0]},
+  "predict": true,
+  "modules": [
+    {"type": "Linear", "in_features": 5, "out_features": 4},
+    {"type": "Tanh"},
+    {"type": "Linear", "in_features": 4, "out_features": 4},
+    {"type": "Sigmoid"},
+    {"type": "Linear", "in_features": 4, "out_features": 4},
+    {"type": "ReLU"},
+    {"type": "Linear", "in_features": 4, "out_features": 4},
+    {"type": "Softplus"},
+    {"type": "Linear", "in_features": 4, "out_features": 4},
+    {"type": "Sin"},
+    {"type": "Linear", "in_features": 4, "out_features": 4},
+    {"type": "SiLU"},
+    {"type": "Linear", "in_features": 4, "out_features": 3}
+  ]
+}`,
+	},
 }
 
 // opSilu is silu(x) = x·σ(x) = x/(1 + e^-x), computed in float64.

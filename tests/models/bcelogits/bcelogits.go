@@ -20,6 +20,7 @@ package bcelogits
 import (
 	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
+	safetensors "github.com/mlc-go/mlc/runtime/safetensors"
 )
 
 // T is the element type of the model (dtype float64).
@@ -466,4 +467,48 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		kernels.Transpose64(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
+}
+
+/*
+Safetensors lays out the parameters as safetensors files and PyTorch do: each tensor is
+named as in the state_dict of the network's PyTorch replica, with PyTorch's shape,
+
+	net = nn.Sequential(
+	    nn.Linear(6, 5),  # 0: dense1
+	    nn.Tanh(),        # 1: dense1
+	    nn.Dropout(0.3),  # 2: dropout1
+	    nn.Linear(5, 1),  # 3: dense2
+	    nn.Sigmoid(),     # 4: dense2
+	)
+
+It maps inputs [N, 6] to outputs [N, 1], as Predict does.
+
+mlrt.SaveSafetensors(path, m.Params(), &Safetensors) writes a file PyTorch loads with
+net.load_state_dict; mlrt.LoadSafetensors(path, m.Params(), &Safetensors) reads one it wrote
+(F32 or F64). The metadata (mlc.torch) describes the replica in JSON.
+*/
+var Safetensors = safetensors.Layout{
+	Tensors: []safetensors.Tensor{
+		{Name: "0.weight", Param: "dense1_W", Offset: 0, Shape: []int{5, 6}},
+		{Name: "0.bias", Param: "dense1_b", Offset: 30, Shape: []int{5}},
+		{Name: "3.weight", Param: "dense2_W", Offset: 35, Shape: []int{1, 5}},
+		{Name: "3.bias", Param: "dense2_b", Offset: 40, Shape: []int{1}},
+	},
+	Metadata: map[string]string{
+		"format":     "pt",
+		"mlc.model":  "BCELogits",
+		"mlc.source": "bcelogits.ml",
+		"mlc.torch": `{
+  "input": {"shape": [6], "perm": [0]},
+  "output": {"shape": [1], "perm": [0]},
+  "predict": true,
+  "modules": [
+    {"type": "Linear", "in_features": 6, "out_features": 5},
+    {"type": "Tanh"},
+    {"type": "Dropout", "p": 0.3},
+    {"type": "Linear", "in_features": 5, "out_features": 1},
+    {"type": "Sigmoid"}
+  ]
+}`,
+	},
 }

@@ -22,6 +22,7 @@ package conv
 import (
 	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
+	safetensors "github.com/mlc-go/mlc/runtime/safetensors"
 )
 
 // T is the element type of the model (dtype float64).
@@ -772,4 +773,63 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		kernels.Transpose64(NumOutputs, n, xhat, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
+}
+
+/*
+Safetensors lays out the parameters as safetensors files and PyTorch do: each tensor is
+named as in the state_dict of the network's PyTorch replica, with PyTorch's shape,
+
+	net = nn.Sequential(
+	    nn.Conv1d(2, 4, 4, padding='same'),       # 0: conv1d1
+	    nn.Tanh(),                                # 1: conv1d1
+	    nn.Dropout(0.1),                          # 2: dropout1
+	    nn.Conv1d(4, 3, 3, stride=2),             # 3: conv1d2
+	    nn.Softplus(),                            # 4: conv1d2
+	    nn.Conv1d(3, 3, 3, stride=2, padding=1),  # 5: conv1d3
+	    nn.Sigmoid(),                             # 6: conv1d3
+	    nn.Conv1d(3, 2, 1),                       # 7: conv1d4
+	)
+
+It maps inputs [N, 2, 12] to outputs [N, 2, 3]: a series is channels first in PyTorch, and steps
+first in Predict's rows ([12, 2] and [3, 2]).
+
+mlrt.SaveSafetensors(path, m.Params(), &Safetensors) writes a file PyTorch loads with
+net.load_state_dict; mlrt.LoadSafetensors(path, m.Params(), &Safetensors) reads one it wrote
+(F32 or F64). The metadata (mlc.torch) describes the replica in JSON.
+*/
+var Safetensors = safetensors.Layout{
+	Tensors: []safetensors.Tensor{
+		// 0.weight: [filters][channels][kernel] in PyTorch, [filters][kernel][channels] here
+		{Name: "0.weight", Param: "conv1d1_W", Offset: 0, Shape: []int{4, 2, 4}, Stored: []int{4, 4, 2}, Perm: []int{0, 2, 1}},
+		{Name: "0.bias", Param: "conv1d1_b", Offset: 32, Shape: []int{4}},
+		// 3.weight: [filters][channels][kernel] in PyTorch, [filters][kernel][channels] here
+		{Name: "3.weight", Param: "conv1d2_W", Offset: 36, Shape: []int{3, 4, 3}, Stored: []int{3, 3, 4}, Perm: []int{0, 2, 1}},
+		{Name: "3.bias", Param: "conv1d2_b", Offset: 72, Shape: []int{3}},
+		// 5.weight: [filters][channels][kernel] in PyTorch, [filters][kernel][channels] here
+		{Name: "5.weight", Param: "conv1d3_W", Offset: 75, Shape: []int{3, 3, 3}, Stored: []int{3, 3, 3}, Perm: []int{0, 2, 1}},
+		{Name: "5.bias", Param: "conv1d3_b", Offset: 102, Shape: []int{3}},
+		// 7.weight: [filters][channels][kernel] in PyTorch, [filters][kernel][channels] here
+		{Name: "7.weight", Param: "conv1d4_W", Offset: 105, Shape: []int{2, 3, 1}, Stored: []int{2, 1, 3}, Perm: []int{0, 2, 1}},
+		{Name: "7.bias", Param: "conv1d4_b", Offset: 111, Shape: []int{2}},
+	},
+	Metadata: map[string]string{
+		"format":     "pt",
+		"mlc.model":  "Conv",
+		"mlc.source": "conv.ml",
+		"mlc.torch": `{
+  "input": {"shape": [12, 2], "perm": [1, 0]},
+  "output": {"shape": [3, 2], "perm": [1, 0]},
+  "predict": true,
+  "modules": [
+    {"type": "Conv1d", "in_channels": 2, "out_channels": 4, "kernel_size": 4, "stride": 1, "padding": "same"},
+    {"type": "Tanh"},
+    {"type": "Dropout", "p": 0.1},
+    {"type": "Conv1d", "in_channels": 4, "out_channels": 3, "kernel_size": 3, "stride": 2, "padding": 0},
+    {"type": "Softplus"},
+    {"type": "Conv1d", "in_channels": 3, "out_channels": 3, "kernel_size": 3, "stride": 2, "padding": 1},
+    {"type": "Sigmoid"},
+    {"type": "Conv1d", "in_channels": 3, "out_channels": 2, "kernel_size": 1, "stride": 1, "padding": 0}
+  ]
+}`,
+	},
 }

@@ -23,6 +23,7 @@ package multi
 import (
 	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
+	safetensors "github.com/mlc-go/mlc/runtime/safetensors"
 )
 
 // T is the element type of the model (dtype float64).
@@ -703,4 +704,48 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		kernels.Transpose64(NumOutputs, n, w_2, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
+}
+
+/*
+Safetensors lays out the parameters as safetensors files and PyTorch do: each tensor is
+named as in the state_dict of the network's PyTorch replica, with PyTorch's shape,
+
+	net = nn.Sequential(
+	    nn.Linear(5, 5),  # 0: dense1
+	    nn.Tanh(),        # 1: dense1
+	    nn.Linear(5, 2),  # 2: dense2
+	    nn.Linear(2, 1),  # 3: dense3
+	)
+
+It maps inputs [N, 5] to outputs [N, 1], as Predict does.
+
+mlrt.SaveSafetensors(path, m.Params(), &Safetensors) writes a file PyTorch loads with
+net.load_state_dict; mlrt.LoadSafetensors(path, m.Params(), &Safetensors) reads one it wrote
+(F32 or F64). The metadata (mlc.torch) describes the replica in JSON.
+*/
+var Safetensors = safetensors.Layout{
+	Tensors: []safetensors.Tensor{
+		{Name: "0.weight", Param: "dense1_W", Offset: 0, Shape: []int{5, 5}},
+		{Name: "0.bias", Param: "dense1_b", Offset: 25, Shape: []int{5}},
+		{Name: "2.weight", Param: "dense2_W", Offset: 30, Shape: []int{2, 5}},
+		{Name: "2.bias", Param: "dense2_b", Offset: 40, Shape: []int{2}},
+		{Name: "3.weight", Param: "dense3_W", Offset: 42, Shape: []int{1, 2}},
+		{Name: "3.bias", Param: "dense3_b", Offset: 44, Shape: []int{1}},
+	},
+	Metadata: map[string]string{
+		"format":     "pt",
+		"mlc.model":  "Multi",
+		"mlc.source": "multi.ml",
+		"mlc.torch": `{
+  "input": {"shape": [5], "perm": [0]},
+  "output": {"shape": [1], "perm": [0]},
+  "predict": true,
+  "modules": [
+    {"type": "Linear", "in_features": 5, "out_features": 5},
+    {"type": "Tanh"},
+    {"type": "Linear", "in_features": 5, "out_features": 2},
+    {"type": "Linear", "in_features": 2, "out_features": 1}
+  ]
+}`,
+	},
 }

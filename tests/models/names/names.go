@@ -21,6 +21,7 @@ package names
 import (
 	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
+	safetensors "github.com/mlc-go/mlc/runtime/safetensors"
 )
 
 // T is the element type of the model (dtype float64).
@@ -651,4 +652,56 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		kernels.Transpose64(NumOutputs, n, kernels_, MaxBatch, predRows, NumOutputs)
 	}
 	return loss
+}
+
+/*
+Safetensors lays out the parameters as safetensors files and PyTorch do: each tensor is
+named as in the state_dict of the network's PyTorch replica, with PyTorch's shape,
+
+	net = nn.Sequential(
+	    nn.Linear(3, 4),  # 0: dense1
+	    nn.Tanh(),        # 1: dense1
+	    nn.Linear(4, 3),  # 2: dense2
+	    nn.Sigmoid(),     # 3: dense2
+	    nn.Linear(3, 3),  # 4: dense3
+	    nn.Tanh(),        # 5: dense3
+	    nn.Linear(3, 2),  # 6: dense4
+	)
+
+It maps inputs [N, 3] to outputs [N, 2], as Predict does.
+
+mlrt.SaveSafetensors(path, m.Params(), &Safetensors) writes a file PyTorch loads with
+net.load_state_dict; mlrt.LoadSafetensors(path, m.Params(), &Safetensors) reads one it wrote
+(F32 or F64). The metadata (mlc.torch) describes the replica in JSON.
+*/
+var Safetensors = safetensors.Layout{
+	Tensors: []safetensors.Tensor{
+		{Name: "0.weight", Param: "dense1_W", Offset: 0, Shape: []int{4, 3}},
+		{Name: "0.bias", Param: "dense1_b", Offset: 12, Shape: []int{4}},
+		{Name: "2.weight", Param: "dense2_W", Offset: 16, Shape: []int{3, 4}},
+		{Name: "2.bias", Param: "dense2_b", Offset: 28, Shape: []int{3}},
+		{Name: "4.weight", Param: "dense3_W", Offset: 31, Shape: []int{3, 3}},
+		{Name: "4.bias", Param: "dense3_b", Offset: 40, Shape: []int{3}},
+		{Name: "6.weight", Param: "dense4_W", Offset: 43, Shape: []int{2, 3}},
+		{Name: "6.bias", Param: "dense4_b", Offset: 49, Shape: []int{2}},
+	},
+	Metadata: map[string]string{
+		"format":     "pt",
+		"mlc.model":  "Names",
+		"mlc.source": "names.ml",
+		"mlc.torch": `{
+  "input": {"shape": [3], "perm": [0]},
+  "output": {"shape": [2], "perm": [0]},
+  "predict": true,
+  "modules": [
+    {"type": "Linear", "in_features": 3, "out_features": 4},
+    {"type": "Tanh"},
+    {"type": "Linear", "in_features": 4, "out_features": 3},
+    {"type": "Sigmoid"},
+    {"type": "Linear", "in_features": 3, "out_features": 3},
+    {"type": "Tanh"},
+    {"type": "Linear", "in_features": 3, "out_features": 2}
+  ]
+}`,
+	},
 }

@@ -25,6 +25,7 @@ import (
 	"fmt"
 	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
+	safetensors "github.com/mlc-go/mlc/runtime/safetensors"
 )
 
 // T is the element type of the model (dtype float64).
@@ -1509,4 +1510,50 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	sums[1] += float64(loss_boundary)
 	sums[2] += float64(loss_r)
 	sums[3] += float64(loss_boundaryinterior)
+}
+
+/*
+Safetensors lays out the parameters as safetensors files and PyTorch do: each tensor is
+named as in the state_dict of the network's PyTorch replica, with PyTorch's shape,
+
+	net = nn.Sequential(
+	    nn.Linear(2, 6),  # 0: dense1
+	    nn.Tanh(),        # 1: dense1
+	    nn.Linear(6, 5),  # 2: dense2
+	    Sin(),            # 3: dense2
+	    nn.Linear(5, 1),  # 4: dense3
+	)
+
+It maps inputs [N, 2] to outputs [N, 1], as Predict does.
+
+mlrt.SaveSafetensors(path, m.Params(), &Safetensors) writes a file PyTorch loads with
+net.load_state_dict; mlrt.LoadSafetensors(path, m.Params(), &Safetensors) reads one it wrote
+(F32 or F64). The metadata (mlc.torch) describes the replica in JSON.
+*/
+var Safetensors = safetensors.Layout{
+	Tensors: []safetensors.Tensor{
+		{Name: "0.weight", Param: "dense1_W", Offset: 0, Shape: []int{6, 2}},
+		{Name: "0.bias", Param: "dense1_b", Offset: 12, Shape: []int{6}},
+		{Name: "2.weight", Param: "dense2_W", Offset: 18, Shape: []int{5, 6}},
+		{Name: "2.bias", Param: "dense2_b", Offset: 48, Shape: []int{5}},
+		{Name: "4.weight", Param: "dense3_W", Offset: 53, Shape: []int{1, 5}},
+		{Name: "4.bias", Param: "dense3_b", Offset: 58, Shape: []int{1}},
+	},
+	Metadata: map[string]string{
+		"format":     "pt",
+		"mlc.model":  "PINN",
+		"mlc.source": "pinn.ml",
+		"mlc.torch": `{
+  "input": {"shape": [2], "perm": [0]},
+  "output": {"shape": [1], "perm": [0]},
+  "predict": true,
+  "modules": [
+    {"type": "Linear", "in_features": 2, "out_features": 6},
+    {"type": "Tanh"},
+    {"type": "Linear", "in_features": 6, "out_features": 5},
+    {"type": "Sin"},
+    {"type": "Linear", "in_features": 5, "out_features": 1}
+  ]
+}`,
+	},
 }

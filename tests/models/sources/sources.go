@@ -27,6 +27,7 @@ import (
 	"fmt"
 	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
+	safetensors "github.com/mlc-go/mlc/runtime/safetensors"
 	"math"
 	"math/rand/v2"
 )
@@ -1214,4 +1215,49 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	sums[2] += float64(loss_walls)
 	sums[3] += float64(loss_data)
 	sums[4] += float64(loss_r)
+}
+
+/*
+Safetensors lays out the parameters as safetensors files and PyTorch do: each tensor is
+named as in the state_dict of the network's PyTorch replica, with PyTorch's shape,
+
+	net = nn.Sequential(
+	    nn.Linear(2, 4),  # 0: dense1
+	    nn.Tanh(),        # 1: dense1
+	    nn.Linear(4, 1),  # 2: dense2
+	)
+
+It maps inputs [N, 2] to outputs [N, 1], as Predict does.
+The coefficients (log_k) are not net's: load them by hand, and the rest with
+load_state_dict(..., strict=False).
+
+mlrt.SaveSafetensors(path, m.Params(), &Safetensors) writes a file PyTorch loads with
+net.load_state_dict; mlrt.LoadSafetensors(path, m.Params(), &Safetensors) reads one it wrote
+(F32 or F64). The metadata (mlc.torch) describes the replica in JSON.
+*/
+var Safetensors = safetensors.Layout{
+	Tensors: []safetensors.Tensor{
+		{Name: "0.weight", Param: "dense1_W", Offset: 0, Shape: []int{4, 2}},
+		{Name: "0.bias", Param: "dense1_b", Offset: 8, Shape: []int{4}},
+		{Name: "2.weight", Param: "dense2_W", Offset: 12, Shape: []int{1, 4}},
+		{Name: "2.bias", Param: "dense2_b", Offset: 16, Shape: []int{1}},
+		// log_k: the logarithm of the positive coefficient k
+		{Name: "log_k", Param: "log_k", Offset: 17},
+	},
+	Metadata: map[string]string{
+		"format":     "pt",
+		"mlc.model":  "Sources",
+		"mlc.source": "sources.ml",
+		"mlc.torch": `{
+  "input": {"shape": [2], "perm": [0]},
+  "output": {"shape": [1], "perm": [0]},
+  "predict": true,
+  "coefficients": ["log_k"],
+  "modules": [
+    {"type": "Linear", "in_features": 2, "out_features": 4},
+    {"type": "Tanh"},
+    {"type": "Linear", "in_features": 4, "out_features": 1}
+  ]
+}`,
+	},
 }

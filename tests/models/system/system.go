@@ -27,6 +27,7 @@ import (
 	"fmt"
 	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
+	safetensors "github.com/mlc-go/mlc/runtime/safetensors"
 	"math"
 )
 
@@ -2467,4 +2468,53 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	sums[0] += float64(loss)
 	sums[1] += float64(loss_fit)
 	sums[2] += float64(loss_pde)
+}
+
+/*
+Safetensors lays out the parameters as safetensors files and PyTorch do: each tensor is
+named as in the state_dict of the network's PyTorch replica, with PyTorch's shape,
+
+	net = nn.Sequential(
+	    nn.Linear(5, 6),  # 0: dense1
+	    nn.Tanh(),        # 1: dense1
+	    nn.Linear(6, 2),  # 2: dense2
+	)
+
+It maps inputs [N, 5] to outputs [N, 2].
+It is the network alone: Predict also transforms its inputs or outputs (features,
+periodic or output statements), which PyTorch would have to do around it.
+The coefficients (log_k, c) are not net's: load them by hand, and the rest with
+load_state_dict(..., strict=False).
+
+mlrt.SaveSafetensors(path, m.Params(), &Safetensors) writes a file PyTorch loads with
+net.load_state_dict; mlrt.LoadSafetensors(path, m.Params(), &Safetensors) reads one it wrote
+(F32 or F64). The metadata (mlc.torch) describes the replica in JSON.
+*/
+var Safetensors = safetensors.Layout{
+	Tensors: []safetensors.Tensor{
+		{Name: "0.weight", Param: "dense1_W", Offset: 0, Shape: []int{6, 5}},
+		{Name: "0.bias", Param: "dense1_b", Offset: 30, Shape: []int{6}},
+		{Name: "2.weight", Param: "dense2_W", Offset: 36, Shape: []int{2, 6}},
+		{Name: "2.bias", Param: "dense2_b", Offset: 48, Shape: []int{2}},
+		// log_k: the logarithm of the positive coefficient k
+		{Name: "log_k", Param: "log_k", Offset: 50},
+		// c: the coefficient c
+		{Name: "c", Param: "c", Offset: 51},
+	},
+	Metadata: map[string]string{
+		"format":     "pt",
+		"mlc.model":  "System",
+		"mlc.source": "system.ml",
+		"mlc.torch": `{
+  "input": {"shape": [5], "perm": [0]},
+  "output": {"shape": [2], "perm": [0]},
+  "predict": false,
+  "coefficients": ["log_k", "c"],
+  "modules": [
+    {"type": "Linear", "in_features": 5, "out_features": 6},
+    {"type": "Tanh"},
+    {"type": "Linear", "in_features": 6, "out_features": 2}
+  ]
+}`,
+	},
 }

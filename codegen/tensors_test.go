@@ -1,0 +1,77 @@
+package codegen
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/mlc-go/mlc/ir"
+	"github.com/mlc-go/mlc/runtime/safetensors"
+)
+
+// TestTorchDenseAfterFlatten checks the flatten and dense rows on a series: PyTorch's
+// nn.Flatten of [channels, steps] orders the dense kernel's columns channels first, mlc's
+// flatten steps first, and the file must hold PyTorch's order.
+func TestTorchDenseAfterFlatten(t *testing.T) {
+	const steps, channels, units = 4, 3, 2
+	flatten := &ir.Layer{Name: "flatten1", Kind: "flatten", In: []int{steps, channels}, Out: []int{steps * channels}}
+	mods, flat, err := torchLayers["flatten"](flatten, seriesLayout(steps, channels))
+	if err != nil || len(mods) != 1 || mods[0].python() != "nn.Flatten()" {
+		t.Fatalf("flatten: %v, %v", mods, err)
+	}
+	conv := &ir.Layer{Name: "conv1d1", Kind: "conv1d", In: []int{steps * channels}, Out: []int{steps, 1}, Num: map[string]float64{"kernel": 1, "stride": 1}}
+	if _, _, err := torchLayers["conv1d"](conv, flat); err == nil {
+		t.Error("a conv1d took a flattened input")
+	}
+	w := &ir.Param{Name: "dense1_W", Shape: []int{units, steps * channels}}
+	b := &ir.Param{Name: "dense1_b", Shape: []int{units}, Offset: units * steps * channels}
+	l := &ir.Layer{Name: "dense1", Kind: "dense", In: []int{steps * channels}, Out: []int{units}, Params: []*ir.Param{w, b}}
+	mods, out, err := torchLayers["dense"](l, flat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mods) != 1 || len(out.shape) != 1 || out.shape[0] != units {
+		t.Fatalf("modules %v, output layout %v", mods, out)
+	}
+	if got := torchIO(&torchReplica{in: seriesLayout(steps, channels), out: flat}, true); !strings.HasPrefix(got, "It maps inputs [N, 3, 4] to outputs [N, 12]") {
+		t.Errorf("torchIO: %q", got)
+	}
+	tp := mods[0].params[0]
+	layout := &safetensors.Layout{Tensors: []safetensors.Tensor{{Name: "0.weight", Param: w.Name, Shape: tp.shape, Stored: tp.stored, Perm: tp.perm}}}
+	// params[u, s·channels + c] = 100u + 10s + c: mlc's column of step s, channel c.
+	p := make([]float64, units*steps*channels)
+	for u := range units {
+		for s := range steps {
+			for c := range channels {
+				p[u*steps*channels+s*channels+c] = float64(100*u + 10*s + c)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := safetensors.Write(&buf, p, layout, safetensors.F64); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	data = data[8+binary.LittleEndian.Uint64(data):]
+	for u := range units {
+		for c := range channels {
+			for s := range steps {
+				i := u*steps*channels + c*steps + s // PyTorch's column c·steps + s
+				if got, want := math.Float64frombits(binary.LittleEndian.Uint64(data[8*i:])), float64(100*u+10*s+c); got != want {
+					t.Errorf("W[%d][%d·%d+%d] = %v, want %v", u, c, steps, s, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestTorchNoRow: a layer kind without a row leaves the model without a replica, and its
+// tensors under mlc's names, rather than failing to compile.
+func TestTorchNoRow(t *testing.T) {
+	m := &ir.Model{Layers: []*ir.Layer{{Name: "pool1", Kind: "newpool", In: []int{4, 2}, Out: []int{2, 2}}}}
+	if _, err := torchModel(m); err == nil || !strings.Contains(err.Error(), "layer pool1 (newpool) has no PyTorch counterpart") {
+		t.Errorf("error %v", err)
+	}
+}

@@ -1,0 +1,3 @@
+package padconv
+
+//go:generate go run ../../../cmd/mlc build -o . -pkg padconv padconv.ml
