@@ -260,6 +260,16 @@ func (e *emitter) publicMethods(hasLoss bool) {
 		f.Func().Params(recv()).Id(c).Params().Int().Block(jen.Return(jen.Id(c)))
 	}
 	f.Line()
+	if m.Classes > 0 {
+		target := "one value per class"
+		if m.Labels != "" {
+			target = "the class label " + m.Labels + " (0 … " + fmt.Sprint(m.Classes-1) + ")"
+		}
+		f.Commentf("Classes is the number of classes of this classifier (the categorical cross-entropy of %s):", e.loc(m.ClassesPos.Line))
+		f.Commentf("Predict gives one probability per class, and a row of y holds %s.", target)
+		f.Func().Params(recv()).Id("Classes").Params().Int().Block(jen.Return(jen.Lit(m.Classes)))
+		f.Line()
+	}
 	e.batchMethods(m, f, hasLoss)
 }
 

@@ -102,6 +102,9 @@ var layerKinds = map[string]*layerKind{
 				return layerShape{}, errorAt("", "dense takes a vector; its input is %s (a series from conv1d or a shaped input)", shapeText(in))
 			}
 			units, fanIn := int(a.num["units"]), in[0]
+			if a.text["activation"] == "softmax" && units == 1 {
+				return layerShape{}, errorAt("activation", "softmax of one value is always 1; one probability is 'dense 1, sigmoid' with binary_crossentropy")
+			}
 			desc := []string{fmt.Sprint(units)}
 			if act := a.text["activation"]; act != "linear" {
 				desc = append(desc, act)
@@ -130,6 +133,9 @@ var layerKinds = map[string]*layerKind{
 		check: func(a layerArgs, in []int) (layerShape, *layerErr) {
 			if len(in) != 2 {
 				return layerShape{}, errorAt("", "conv1d takes a series [steps, channels]; its input is %s", shapeText(in))
+			}
+			if a.text["activation"] == "softmax" {
+				return layerShape{}, errorAt("activation", "conv1d: softmax would be taken over all the steps and channels of a sample; flatten the series and give softmax to a dense layer")
 			}
 			filters, k, stride := int(a.num["filters"]), int(a.num["kernel"]), int(a.num["stride"])
 			steps, cin := in[0], in[1]

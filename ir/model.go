@@ -53,6 +53,14 @@ type Model struct {
 	// ConstValues are the values of the model's named constants (const statements), which
 	// closed forms (known values, references) use.
 	ConstValues map[string]float64
+
+	// Classes is the number of classes of a classifier, a model whose loss holds a
+	// categorical cross-entropy (0 for others); ClassesPos is where that loss is written.
+	Classes    int
+	ClassesPos dsl.Pos
+	// Labels names the target that holds a class label (0 … Classes-1) per sample, or is
+	// empty when the targets give one value per class.
+	Labels string
 }
 
 // Coefficient is `param NAME = VALUE [, positive]`: a trainable scalar. A positive one is

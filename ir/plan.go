@@ -30,7 +30,7 @@ func fusable(n *Node) bool {
 	if n.Op == OpSpread {
 		return n.Sets == 0 // over some point sets it is zero on other rows: a loop of its own
 	}
-	if n.Op == OpBroadcast {
+	if n.Op == OpBroadcast || n.Op == OpRepeat {
 		return true
 	}
 	return Ops[n.Op].Kind == Elementwise
@@ -42,7 +42,7 @@ func fusesArgs(n *Node) bool {
 		return true
 	}
 	switch n.Op {
-	case OpSumBatch, OpMean:
+	case OpSumBatch, OpMean, OpRowSum, OpRowMax:
 		return true
 	}
 	return false

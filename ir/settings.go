@@ -11,8 +11,52 @@ import (
 
 // The train, optimizer and metric statements: Keras' settings, checked.
 
-// knownMetrics are the metrics the runtime computes.
-var knownMetrics = map[string]bool{"binary_accuracy": true, "accuracy": true, "mae": true, "mse": true}
+// knownMetrics are the metrics the runtime computes, besides top_K_accuracy.
+var knownMetrics = map[string]bool{"binary_accuracy": true, "accuracy": true, "categorical_accuracy": true, "mae": true, "mse": true}
+
+// topK reads top_K_accuracy: the fraction of samples whose class is among the K largest
+// outputs. It returns 0 for any other name.
+func topK(name string) int {
+	var k int
+	var rest string
+	if n, _ := fmt.Sscanf(name, "top_%d_%s", &k, &rest); n != 2 || rest != "accuracy" || name != fmt.Sprintf("top_%d_accuracy", k) {
+		return 0
+	}
+	return k
+}
+
+// checkMetrics checks the metrics that compare classes against the model. binary_accuracy
+// thresholds each output at 0.5, and so does accuracy, except for a classifier (a loss
+// with a categorical cross-entropy): there accuracy, categorical_accuracy and
+// top_K_accuracy compare the class of the largest outputs with the target's class, as
+// Keras does, so the model's output must be the classes' values and its target their
+// label or one value per class.
+func (l *lowerer) checkMetrics() {
+	m := l.m
+	targets := 0
+	for _, t := range m.Targets {
+		targets += t.Size()
+	}
+	for _, id := range l.metrics {
+		name := id.Name
+		k := topK(name)
+		if name != "categorical_accuracy" && k == 0 && !(name == "accuracy" && m.Classes > 0) {
+			continue
+		}
+		switch want := map[bool]int{true: 1, false: m.Classes}[m.Labels != ""]; {
+		case m.Classes == 0:
+			l.errorf(id.Pos, "%s compares classes: it needs a classifier, a loss with categorical_crossentropy (for one probability per output, binary_accuracy)", name)
+		case m.Output.Size() != m.Classes:
+			l.errorf(id.Pos, "%s compares the model's output with its target, but the output gives %d values and the classifier (its loss at %d:%d) has %d classes: the class probabilities should be the model's output",
+				name, m.Output.Size(), m.ClassesPos.Line, m.ClassesPos.Col, m.Classes)
+		case targets != want:
+			l.errorf(id.Pos, "%s compares the model's output with its target, which should be %s (%d values a row), but the targets give %d",
+				name, map[bool]string{true: "the class label", false: "one value per class"}[m.Labels != ""], want, targets)
+		case k >= m.Classes:
+			l.errorf(id.Pos, "%s of %d classes is always 1: K must be below the number of classes", name, m.Classes)
+		}
+	}
+}
 
 // optimizerArgs are each optimizer's arguments with their defaults (Keras', and for
 // L-BFGS the history of the PyTorch reference).

@@ -114,14 +114,11 @@ func Train[T Float](m Model[T], opt Optimizer[T], data Source[T], cfg TrainConfi
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
-	trainMetrics, err := newMetrics[T](cfg.Metrics)
+	trainMetrics, err := newMetrics[T](cfg.Metrics, no, nt, Classes(m))
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
-	if len(trainMetrics) > 0 && nt != no {
-		return nil, fmt.Errorf("train: metrics compare outputs with targets, but the model has %d outputs and %d targets", no, nt)
-	}
-	valMetrics, _ := newMetrics[T](cfg.Metrics)
+	valMetrics, _ := newMetrics[T](cfg.Metrics, no, nt, Classes(m))
 
 	rows := data.NumRows()
 	nVal := ValidationRows(rows, cfg.ValidationSplit)
@@ -354,12 +351,9 @@ func EvaluateSource[T Float](m Model[T], src Source[T], batch int, metrics []str
 	if batch == 0 {
 		batch = defaultBatch
 	}
-	ms, err := newMetrics[T](metrics)
+	ms, err := newMetrics[T](metrics, no, nt, Classes(m))
 	if err != nil {
 		return 0, nil, fmt.Errorf("evaluate: %w", err)
-	}
-	if len(ms) > 0 && nt != no {
-		return 0, nil, fmt.Errorf("evaluate: metrics compare outputs with targets, but the model has %d outputs and %d targets", no, nt)
 	}
 	ev := newEvaluator(m, min(batch, maxB), ms)
 	loss = ev.run(src, 0, src.NumRows())

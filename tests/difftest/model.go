@@ -42,6 +42,9 @@ type Model struct {
 	// Binary marks targets whose values must lie in [0, 1] (binary cross-entropy on an
 	// output that is not a sigmoid).
 	Binary map[string]bool
+	// Labels marks targets that hold class labels, with the number of classes: their
+	// values are whole numbers from 0 to that number − 1.
+	Labels map[string]int
 	// Outside names the construct outside the documented language this model carries
 	// ("" for none): mlc must refuse it or compile it as the reference evaluates it.
 	Outside string

@@ -70,6 +70,9 @@ func (ev *refEval) forward(p []float64, in [][]jet) [][]jet {
 				if l.Act == "sigmoid" {
 					z = zz
 				}
+				if l.Act == "softmax" && l.Out != "" {
+					named[l.Out+"#logits"] = append(named[l.Out+"#logits"], zz)
+				}
 			case "conv1d":
 				w, b := p[m.Params[l.W].Offset:], p[m.Params[l.B].Offset:]
 				steps, cin, k := l.InShape[0], l.InShape[1], l.Kernel
@@ -158,6 +161,9 @@ func (ev *refEval) featureStmt() [][]jet {
 }
 
 func activate(z []jet, act string) []jet {
+	if rowFns[act] { // softmax: over the layer's values
+		return rowFn(act, z)
+	}
 	out := make([]jet, len(z))
 	for i, v := range z {
 		out[i] = v.fn(act)
@@ -391,17 +397,18 @@ func (ev *refEval) binary(x, y value, f func(a, b jet) jet) value {
 			yr = y.r[b]
 		}
 		size := max(len(xr), len(yr))
-		if xr != nil && yr != nil && len(xr) != len(yr) {
+		if xr != nil && yr != nil && len(xr) != len(yr) && min(len(xr), len(yr)) != 1 {
 			panic(fmt.Sprintf("difftest: reference: sizes %d and %d", len(xr), len(yr)))
 		}
 		out[b] = make([]jet, size)
 		for i := range out[b] {
 			a, c := x.s, y.s
+			// A value of one element per sample repeats over the other's elements.
 			if xr != nil {
-				a = xr[i]
+				a = xr[min(i, len(xr)-1)]
 			}
 			if yr != nil {
-				c = yr[i]
+				c = yr[min(i, len(yr)-1)]
 			}
 			out[b][i] = f(a, c)
 		}
@@ -483,6 +490,9 @@ func (ev *refEval) eval(e Expr) value {
 	case Named:
 		return ev.eval(e.X)
 	case Fn:
+		if rowFns[e.Name] {
+			return ev.perRow(ev.eval(e.X), e.Name)
+		}
 		return ev.unary(ev.eval(e.X), func(a jet) jet { return a.fn(e.Name) })
 	case Bin:
 		f := map[byte]func(a, b jet) jet{'+': jet.add, '-': jet.sub, '*': jet.mul, '/': jet.div}[e.Op]
@@ -526,6 +536,9 @@ const bceEpsilon = 1e-7
 // cross-entropy on a sigmoid output is softplus(z) - y·z from the logits z; on any other
 // output the prediction is clipped to [ε, 1-ε].
 func (ev *refEval) lossFn(e LossFn) value {
+	if e.Name == "categorical_crossentropy" || e.Name == "sparse_categorical_crossentropy" {
+		return ev.cce(e)
+	}
 	p, y := ev.eval(e.P), ev.eval(e.Y)
 	switch e.Name {
 	case "mse":
