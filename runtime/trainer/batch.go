@@ -47,8 +47,19 @@ type BatchSummary struct {
 	ValRows      int                `json:"val_rows"`
 	TestRows     int                `json:"test_rows"`
 	Standardized bool               `json:"standardized"`
-	Files        []string           `json:"files,omitempty"`
-	History      []mlrt.EpochStats  `json:"history"`
+	// Confusion is a classifier's confusion matrix on its test rows (else its validation
+	// rows, else its training rows).
+	Confusion *Confusion        `json:"confusion_matrix,omitempty"`
+	Files     []string          `json:"files,omitempty"`
+	History   []mlrt.EpochStats `json:"history"`
+}
+
+// Confusion is a classifier's confusion matrix: Counts[i][j] samples of true class i were
+// given class j (their largest output), on the rows Data names: "test", "validation" or
+// "training".
+type Confusion struct {
+	Data   string  `json:"data"`
+	Counts [][]int `json:"counts"`
 }
 
 // BatchResult is a finished mini-batch run, for drawing it.
@@ -111,6 +122,9 @@ func RunBatch[T mlrt.Float](p BatchProblem[T], args []string, stdout, stderr io.
 		}
 		sum.TestLoss, sum.TestMetrics, sum.TestRows = &loss, metrics, test.Rows
 	}
+	if k := mlrt.Classes[T](m); k > 0 {
+		sum.Confusion = confusion(m, k, train, test, hist.ValRows)
+	}
 	if !o.noFiles {
 		if err := writeBatch(p, o, sum); err != nil {
 			return err
@@ -118,6 +132,25 @@ func RunBatch[T mlrt.Float](p BatchProblem[T], args []string, stdout, stderr io.
 	}
 	reportBatch(stdout, p.Source, sum)
 	return printJSON(stdout, o.jsonOut, sum)
+}
+
+// confusion is the confusion matrix of a classifier of k classes on the test rows, else the
+// validation rows (the last val of train), else the training rows.
+func confusion[T mlrt.Float](m BatchModel[T], k int, train, test *mlrt.Table[T], val int) *Confusion {
+	c := &Confusion{Data: "test"}
+	t := test
+	if t == nil {
+		c.Data, t = "validation", train
+		if val > 0 {
+			_, t = train.SplitLast(val)
+		} else {
+			c.Data = "training"
+		}
+	}
+	pred := make([]T, t.Rows*k)
+	m.Predict(pred, t.X, t.Rows)
+	c.Counts = mlrt.Confusion(pred, t.Y, t.Rows, k)
+	return c
 }
 
 func writeBatch[T mlrt.Float](p BatchProblem[T], o *options, s *BatchSummary) error {
@@ -148,6 +181,16 @@ func reportBatch(w io.Writer, source string, s *BatchSummary) {
 	}
 	if s.TestLoss != nil {
 		line(fmt.Sprintf("test (%d)", s.TestRows), *s.TestLoss, s.TestMetrics)
+	}
+	if c := s.Confusion; c != nil {
+		fmt.Fprintf(w, "  confusion matrix, %s rows (a row per true class, a column per predicted class):\n", c.Data)
+		for _, row := range c.Counts {
+			fmt.Fprint(w, "   ")
+			for _, n := range row {
+				fmt.Fprintf(w, " %4d", n)
+			}
+			fmt.Fprintln(w)
+		}
 	}
 	for _, f := range s.Files {
 		fmt.Fprintf(w, "  wrote %s\n", f)

@@ -426,7 +426,20 @@ func DrawBatch(dir string, r *trainer.BatchResult) ([]string, error) {
 	if err := plots.SaveRow(path, vg.Length(len(ps))*12*vg.Centimeter, 9*vg.Centimeter, ps...); err != nil {
 		return nil, err
 	}
-	return []string{path}, nil
+	files := []string{path}
+	if c := s.Confusion; c != nil {
+		cp, err := plots.Confusion(fmt.Sprintf("confusion matrix, %s rows", c.Data), c.Counts, nil)
+		if err != nil {
+			return nil, err
+		}
+		path := filepath.Join(dir, strings.ToLower(r.Name)+"_confusion.png")
+		side := vg.Length(8+len(c.Counts)) * vg.Centimeter
+		if err := plots.SaveRow(path, side, side, cp); err != nil {
+			return nil, err
+		}
+		files = append(files, path)
+	}
+	return files, nil
 }
 
 // DrawSweep draws a sweep's result against each of its settings: one panel per setting, the
