@@ -143,6 +143,11 @@ func (en *entry) oneHot(n *ir.Node) {
 // same order.
 func (en *entry) reshape(n *ir.Node) {
 	x := n.Args[0]
+	if en.plan.Alias[n.ID] == x {
+		en.comment(n, "%s is %s read as %s: the same values in the same order, in the same buffer", nodeName(n), en.local(x), shapeComment(n.Shape))
+		en.names[n.ID] = en.names[x.ID]
+		return
+	}
 	en.comment(n, "%s = %s as %s (the same values in the same order)", en.target(n), en.local(x), shapeComment(n.Shape))
 	name := en.declare(n, nodeName(n))
 	en.add(jen.Copy(jen.Id(name), en.ref(x)))
@@ -199,7 +204,11 @@ func (en *entry) pool(n *ir.Node) {
 					jen.Id("best").Op("=").Id("i"))),
 		}
 		if n.Op == ir.OpPoolSelect {
-			en.comment(n, "%s = %s where each window of %d steps, %d apart, of %s is first largest: [%d, %d]", name, en.local(v), pool, stride, en.local(n.Args[0]), lout, c)
+			if n.Args[0] == v {
+				en.comment(n, "%s = the largest value of each window of %d steps, %d apart, of %s: [%d, %d]", name, pool, stride, en.local(v), lout, c)
+			} else {
+				en.comment(n, "%s = %s where each window of %d steps, %d apart, of %s is first largest: [%d, %d]", name, en.local(v), pool, stride, en.local(n.Args[0]), lout, c)
+			}
 			en.declare(n, name)
 			body = []jen.Code{
 				jen.Id("out").Op(":=").Add(rowAt(jen.Id(name), here)),

@@ -67,6 +67,8 @@ type layerShape struct {
 	out    []int
 	params []paramSpec
 	desc   []string // dense 20, tanh: the parts after the layer's name
+	// pool and stride are a pooling layer's windows: pool steps, stride apart.
+	pool, stride int
 }
 
 // paramSpec is a parameter a layer needs.
@@ -99,7 +101,7 @@ var layerKinds = map[string]*layerKind{
 		},
 		check: func(a layerArgs, in []int) (layerShape, *layerErr) {
 			if len(in) != 1 {
-				return layerShape{}, errorAt("", "dense takes a vector; its input is %s (a series from conv1d or a shaped input)", shapeText(in))
+				return layerShape{}, errorAt("", "dense takes a vector; its input is %s, a series [steps, channels]: flatten it first (a flatten layer) or pool it over its steps (global_avgpool1d)", shapeText(in))
 			}
 			units, fanIn := int(a.num["units"]), in[0]
 			if a.text["activation"] == "softmax" && units == 1 {
@@ -171,6 +173,19 @@ var layerKinds = map[string]*layerKind{
 			return activate(g, sp, g.must(OpAdd, sp.name+"_z", pos, y, p(1)))
 		},
 	},
+	"flatten": {
+		usage: "flatten",
+		check: func(_ layerArgs, in []int) (layerShape, *layerErr) {
+			return layerShape{out: []int{size(in)}}, nil
+		},
+		build: func(g *Graph, sp *layerSpec, x *Node, _ func(int) *Node, _ bool) *Node {
+			return g.ReshapeAt(x, sp.shape.out, sp.name, sp.stmt.Pos)
+		},
+	},
+	"maxpool1d":        poolLayer("maxpool1d", false),
+	"avgpool1d":        poolLayer("avgpool1d", false),
+	"global_maxpool1d": poolLayer("global_maxpool1d", true),
+	"global_avgpool1d": poolLayer("global_avgpool1d", true),
 	"dropout": {
 		usage: "dropout 0.2",
 		args:  []argSpec{{name: "rate", positional: 0, kind: argRate, what: "a dropout rate", required: true}},
@@ -185,6 +200,56 @@ var layerKinds = map[string]*layerKind{
 			return g.must(OpMul, sp.name, sp.stmt.Pos, x, mask)
 		},
 	},
+}
+
+// poolLayer is maxpool1d or avgpool1d (the largest or the mean value of each channel over
+// windows of pool steps, stride apart, Keras' MaxPooling1D and AveragePooling1D), or their
+// global forms over all the steps, which give a vector of one value per channel.
+func poolLayer(kind string, global bool) *layerKind {
+	k := &layerKind{usage: kind}
+	if !global {
+		k.usage = kind + " 2"
+		k.args = []argSpec{
+			{name: "pool", aliases: []string{"pool_size"}, positional: 0, kind: argCount, what: "a pool size", def: "2"},
+			{name: "stride", aliases: []string{"strides"}, positional: -1, kind: argCount, what: "a stride", def: "0"},
+			{name: "padding", positional: -1, kind: argChoice, choices: []string{"valid", "same"}, def: "valid"},
+		}
+	}
+	k.check = func(a layerArgs, in []int) (layerShape, *layerErr) {
+		if len(in) != 2 {
+			return layerShape{}, errorAt("", "%s takes a series [steps, channels]; its input is %s", kind, shapeText(in))
+		}
+		if global {
+			return layerShape{out: []int{in[1]}, pool: in[0], stride: in[0]}, nil
+		}
+		pool, stride := int(a.num["pool"]), int(a.num["stride"])
+		if stride == 0 {
+			stride = pool // Keras: strides default to the pool size
+		}
+		switch {
+		case a.text["padding"] == "same":
+			return layerShape{}, errorAt("padding", "%s: padding = same is not supported: the windows lie inside the series (padding = valid, Keras' default); pad with a conv1d's padding = same", kind)
+		case pool > in[0]:
+			return layerShape{}, errorAt("pool", "%s: a pool of %d steps is longer than its input of %d steps", kind, pool, in[0])
+		}
+		desc := []string{fmt.Sprint(pool)}
+		if stride != pool {
+			desc = append(desc, fmt.Sprintf("stride = %d", stride))
+		}
+		return layerShape{out: []int{(in[0]-pool)/stride + 1, in[1]}, desc: desc, pool: pool, stride: stride}, nil
+	}
+	k.build = func(g *Graph, sp *layerSpec, x *Node, _ func(int) *Node, _ bool) *Node {
+		pool, stride, pos := sp.shape.pool, sp.shape.stride, sp.stmt.Pos
+		var y *Node
+		if strings.Contains(kind, "max") {
+			y = g.Pool(OpPoolSelect, x, x, pool, stride, x.Shape[0], sp.name, pos)
+		} else {
+			sum := g.Pool(OpPoolSum, nil, x, pool, stride, x.Shape[0], sp.name+"_sum", pos)
+			y = g.must(OpMul, sp.name, pos, sum, g.Const(1/float64(pool)))
+		}
+		return g.ReshapeAt(y, sp.shape.out, sp.name, pos)
+	}
+	return k
 }
 
 // activate applies the layer's activation to z; linear is none.

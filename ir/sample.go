@@ -143,10 +143,14 @@ func constText(x *Node) string {
 }
 
 func (g *Graph) sample(op Op, x *Node, shape []int, name string) *Node {
+	return g.sampleAt(op, x, shape, name, x.Pos)
+}
+
+// sampleAt is sample with the .ml position the node comes from.
+func (g *Graph) sampleAt(op Op, x *Node, shape []int, name string, pos dsl.Pos) *Node {
 	if !x.Batched {
 		internalf("%s of an unbatched value", op)
 	}
-	pos := x.Pos
 	if name == "" { // sum_p, max_p
 		name = Ops[op].Func
 		if name == "" {
@@ -213,6 +217,11 @@ func (g *Graph) OneHot(y *Node, classes int, name string) *Node {
 
 // Reshape gives each sample of x another shape of as many values, in the same order.
 func (g *Graph) Reshape(x *Node, shape []int, name string) *Node {
+	return g.ReshapeAt(x, shape, name, x.Pos)
+}
+
+// ReshapeAt is Reshape written at pos (a flatten statement).
+func (g *Graph) ReshapeAt(x *Node, shape []int, name string, pos dsl.Pos) *Node {
 	if size(shape) != x.Size() {
 		internalf("reshape of %v to %v", x.Shape, shape)
 	}
@@ -225,7 +234,7 @@ func (g *Graph) Reshape(x *Node, shape []int, name string) *Node {
 			return x
 		}
 	}
-	return g.sample(OpReshape, x, shape, name)
+	return g.sampleAt(OpReshape, x, shape, name, pos)
 }
 
 // Pool builds the pooling ops over windows of pool steps, stride apart, of a series of

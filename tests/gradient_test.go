@@ -13,8 +13,10 @@ import (
 	"github.com/mlc-go/mlc/tests/models/bcelogits"
 	"github.com/mlc-go/mlc/tests/models/classes"
 	"github.com/mlc-go/mlc/tests/models/conv"
+	"github.com/mlc-go/mlc/tests/models/globalpool"
 	"github.com/mlc-go/mlc/tests/models/multi"
 	"github.com/mlc-go/mlc/tests/models/names"
+	"github.com/mlc-go/mlc/tests/models/pools"
 	"github.com/mlc-go/mlc/tests/models/probs"
 	"github.com/mlc-go/mlc/tests/models/regress"
 )
@@ -33,6 +35,8 @@ func float64Models() map[string]func() mlrt.Model[float64] {
 		"multi":       func() mlrt.Model[float64] { return multi.New() },   // several inputs and targets
 		"classes":     func() mlrt.Model[float64] { return classes.New() }, // softmax, class labels, per-sample reductions
 		"probs":       func() mlrt.Model[float64] { return probs.New() },   // categorical cross-entropy of probabilities
+		"pools":       func() mlrt.Model[float64] { return pools.New() },   // max and average pooling, flatten
+		"globalpool":  func() mlrt.Model[float64] { return globalpool.New() },
 	}
 }
 
@@ -88,7 +92,7 @@ func TestGradientsAgainstFiniteDifferences(t *testing.T) {
 					m.Params()[i] += 0.1 * (rng.Float64() - 0.5)
 				}
 				n := min(5, m.MaxBatch())
-				x, y := randomRows(rng, n, m.NumInputs(), numTargets(m), name != "regress" && name != "activations" && name != "conv", labelClasses(m))
+				x, y := randomRows(rng, n, m.NumInputs(), numTargets(m), name != "regress" && name != "activations" && name != "conv" && name != "globalpool", labelClasses(m))
 				drop := *mlrt.NewRNG(seed + 100)
 				loss := func(p []float64) float64 {
 					copy(m.Params(), p)

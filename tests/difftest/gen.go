@@ -194,6 +194,18 @@ func (g *gen) addLayer(l *Layer) *Layer {
 	case "dropout":
 		l.OutShape = in
 		m.feature("dropout")
+	case "maxpool1d", "avgpool1d":
+		l.OutShape = []int{(in[0]-l.Kernel)/l.Stride + 1, in[1]}
+		m.feature("%s", l.Kind)
+		if l.Stride < l.Kernel {
+			m.feature("pooling windows that overlap")
+		}
+	case "global_maxpool1d", "global_avgpool1d":
+		l.OutShape = []int{in[1]}
+		m.feature("%s", l.Kind)
+	case "flatten":
+		l.OutShape = []int{prod(in)}
+		m.feature("flatten")
 	}
 	if l.Out != "" {
 		g.outs = append(g.outs, namedOut{l.Out, l.OutShape, l})

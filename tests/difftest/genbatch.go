@@ -160,13 +160,14 @@ func (g *gen) denseStack() {
 
 func (g *gen) convStack() {
 	n := g.intn(1, 3)
+	head := g.chance(0.3) // a dense head after the convolutions
 	for i := 0; i < n; i++ {
 		in := g.m.Inputs[0].Shape
 		if len(g.m.Layers) > 0 {
 			in = g.m.Layers[len(g.m.Layers)-1].OutShape
 		}
 		steps := in[0]
-		last := i == n-1
+		last := i == n-1 && !head
 		if !last && g.chance(0.15) {
 			reps := g.intn(2, 3)
 			l := Layer{Kind: "conv1d", Units: g.intn(1, 4), Kernel: g.intn(1, 4), Stride: 1, Same: true, Act: g.pick(activations...)}
@@ -190,9 +191,24 @@ func (g *gen) convStack() {
 			l.Out = fmt.Sprintf("h%d", i+1)
 		}
 		g.addLayer(l)
+		if out := l.OutShape; !last && out[0] >= 2 && g.chance(0.3) {
+			pool := g.intn(2, min(3, out[0]))
+			g.addLayer(&Layer{Kind: g.pick("maxpool1d", "avgpool1d"), Kernel: pool, Stride: g.intn(1, pool)})
+		}
 		if !last || g.chance(0.1) {
 			g.maybeDropout(0.25, "")
 		}
+	}
+	if head {
+		g.addLayer(&Layer{Kind: g.pick("flatten", "flatten", "global_maxpool1d", "global_avgpool1d")})
+		g.maybeDropout(0.2, "")
+		l := &Layer{Kind: "dense", Units: g.intn(1, 5), Act: g.pick(activations...)}
+		if l.Units >= 2 && g.chance(0.3) {
+			l.Act = "softmax"
+		}
+		l.Out = g.lastOut()
+		g.addLayer(l)
+		g.m.feature("conv1d with a dense head")
 	}
 }
 

@@ -81,10 +81,10 @@ func (t Tensor) Size() int {
 // Layer is one dense, conv1d or dropout layer. In, Out and the padding are computed by
 // the generator as the README documents them.
 type Layer struct {
-	Kind       string // dense, conv1d, dropout
+	Kind       string // dense, conv1d, dropout, maxpool1d, avgpool1d, global_maxpool1d, global_avgpool1d, flatten
 	Units      int    // dense units or conv filters
 	Act        string
-	Kernel     int
+	Kernel     int // conv1d's kernel, a pooling layer's pool
 	Stride     int
 	Same       bool
 	Rate       float64
@@ -405,6 +405,13 @@ func (l *Layer) src() string {
 		}
 	case "dropout":
 		s = "dropout " + fmtNum(l.Rate)
+	case "maxpool1d", "avgpool1d":
+		s = fmt.Sprintf("%s %d", l.Kind, l.Kernel)
+		if l.Stride != l.Kernel {
+			s += fmt.Sprintf(", stride = %d", l.Stride)
+		}
+	default: // flatten, global pools: no arguments
+		s = l.Kind
 	}
 	if l.Out != "" {
 		s += " -> " + l.Out

@@ -98,6 +98,10 @@ func (ev *refEval) forward(p []float64, in [][]jet) [][]jet {
 				}
 			case "dropout":
 				// The masks are all ones: the passes are compared without dropout.
+			case "flatten":
+				// The same values in the same order.
+			default: // pooling
+				cur = pool(l, cur)
 			}
 			if l.Out != "" {
 				named[l.Out] = append(named[l.Out], cur)

@@ -102,3 +102,29 @@ func (ev *refEval) cce(e LossFn) value {
 	}
 	return value{batched: true, r: out}
 }
+
+// pool is a pooling layer over one row [steps, channels], step-major: the largest (the
+// first of equal ones) or the mean of each channel over windows of Kernel steps, Stride
+// apart, or over all the steps for a global pool.
+func pool(l *Layer, row []jet) []jet {
+	steps, c := l.InShape[0], l.InShape[1]
+	size, stride := l.Kernel, l.Stride
+	if l.Kind == "global_maxpool1d" || l.Kind == "global_avgpool1d" {
+		size, stride = steps, steps
+	}
+	var out []jet
+	for lo := 0; lo+size <= steps; lo += stride {
+		for ch := 0; ch < c; ch++ {
+			win := make([]jet, size)
+			for k := range win {
+				win[k] = row[(lo+k)*c+ch]
+			}
+			if l.Kind == "maxpool1d" || l.Kind == "global_maxpool1d" {
+				out = append(out, rowFn("max", win)[0])
+			} else {
+				out = append(out, rowFn("sum", win)[0].scale(1/float64(size)))
+			}
+		}
+	}
+	return out
+}
