@@ -90,7 +90,9 @@ type Param struct {
 	FanIn     int
 	FanOut    int
 	Layer     string // the layer it belongs to, e.g. dense1
-	Pos       dsl.Pos
+	// L2 is the weight λ of the layer's l2 argument: the loss gains λ·Σ p² (for a kernel).
+	L2  float64
+	Pos dsl.Pos
 }
 
 // Size is the number of values of p.

@@ -33,6 +33,7 @@ const (
 	argRate                      // a number in [0, 1)
 	argActivation                // one of activations
 	argChoice                    // one of argSpec.choices
+	argWeight                    // a number ≥ 0: the weight of a penalty
 )
 
 // argSpec is one argument of a layer.
@@ -79,6 +80,7 @@ type paramSpec struct {
 	fanIn, fanOut  int
 	padL, padR     int // conv1d: padding of the input (set by check)
 	kernel, stride int
+	l2             float64 // the weight of its L2 penalty
 }
 
 // layerSpec is one layer statement with its arguments read, once: the graphs of both passes
@@ -98,6 +100,7 @@ var layerKinds = map[string]*layerKind{
 		args: []argSpec{
 			{name: "units", positional: 0, kind: argCount, what: "a number of units", required: true},
 			{name: "activation", positional: 1, kind: argActivation, def: "linear"},
+			l2Arg,
 		},
 		check: func(a layerArgs, in []int) (layerShape, *layerErr) {
 			if len(in) != 1 {
@@ -111,8 +114,11 @@ var layerKinds = map[string]*layerKind{
 			if act := a.text["activation"]; act != "linear" {
 				desc = append(desc, act)
 			}
+			if l2 := a.num["l2"]; l2 > 0 {
+				desc = append(desc, fmt.Sprintf("l2 = %v", l2))
+			}
 			return layerShape{out: []int{units}, desc: desc, params: []paramSpec{
-				{suffix: "W", shape: []int{units, fanIn}, init: "glorot_uniform", fanIn: fanIn, fanOut: units},
+				{suffix: "W", shape: []int{units, fanIn}, init: "glorot_uniform", fanIn: fanIn, fanOut: units, l2: a.num["l2"]},
 				{suffix: "b", shape: []int{units}, init: "zeros", fanIn: fanIn, fanOut: units},
 			}}, nil
 		},
@@ -131,6 +137,7 @@ var layerKinds = map[string]*layerKind{
 			{name: "stride", aliases: []string{"strides"}, positional: -1, kind: argCount, what: "a stride", def: "1"},
 			{name: "padding", positional: -1, kind: argChoice, choices: []string{"same", "valid"}, def: "valid"},
 			{name: "activation", positional: 1, kind: argActivation, def: "linear"},
+			l2Arg,
 		},
 		check: func(a layerArgs, in []int) (layerShape, *layerErr) {
 			if len(in) != 2 {
@@ -162,7 +169,10 @@ var layerKinds = map[string]*layerKind{
 			lout := (steps+padL+padR-k)/stride + 1
 			conv := paramSpec{padL: padL, padR: padR, kernel: k, stride: stride}
 			w, b := conv, conv
-			w.suffix, w.shape, w.init, w.fanIn, w.fanOut = "W", []int{filters, k * cin}, "glorot_uniform", k*cin, k*filters
+			w.suffix, w.shape, w.init, w.fanIn, w.fanOut, w.l2 = "W", []int{filters, k * cin}, "glorot_uniform", k*cin, k*filters, a.num["l2"]
+			if w.l2 > 0 {
+				desc = append(desc, fmt.Sprintf("l2 = %v", w.l2))
+			}
 			b.suffix, b.shape, b.init, b.fanIn, b.fanOut = "b", []int{filters}, "zeros", k*cin, k*filters
 			return layerShape{out: []int{lout, filters}, desc: desc, params: []paramSpec{w, b}}, nil
 		},
@@ -251,6 +261,10 @@ func poolLayer(kind string, global bool) *layerKind {
 	}
 	return k
 }
+
+// l2Arg is a layer's l2 = λ: the loss gains λ·Σ W² over its kernel (Keras'
+// kernel_regularizer = l2(λ)).
+var l2Arg = argSpec{name: "l2", positional: -1, kind: argWeight, what: "the weight of an L2 penalty", def: "0"}
 
 // activate applies the layer's activation to z; linear is none.
 func activate(g *Graph, sp *layerSpec, z *Node) *Node {
@@ -351,6 +365,14 @@ func (l *lowerer) readArg(e dsl.Expr, spec *argSpec, a layerArgs) bool {
 			return false
 		}
 		a.text[spec.name] = id.Name
+	case argWeight:
+		v, ok := l.constExpr(e)
+		if ok && !(v >= 0) || math.IsInf(v, 0) {
+			l.errorf(e.ExprPos(), "expected %s (a number ≥ 0), found %v", spec.what, v)
+			return false
+		}
+		a.num[spec.name] = v
+		return ok
 	case argChoice:
 		id, isID := e.(*dsl.Ident)
 		if !isID || !contains(spec.choices, id.Name) {
@@ -401,6 +423,11 @@ func (l *lowerer) layerSpecs(in []int) []*layerSpec {
 		sp.shape = shape
 		for _, p := range shape.params {
 			sp.params = append(sp.params, l.newParam(sp.name+"_"+p.suffix, p.shape, p.init, p.fanIn, p.fanOut, sp.name, s.Pos))
+			sp.params[len(sp.params)-1].L2 = p.l2
+			if p.l2 > 0 && len(l.m.PointSets) > 0 {
+				l.errorf(args.pos["l2"], "%s: l2 is for mini-batch models (trained on data); a model with points statements takes none yet", sp.name)
+				return nil
+			}
 		}
 		if len(l.errs) > 0 {
 			return nil

@@ -279,6 +279,7 @@ func (l *lowerer) run() {
 	if len(l.m.Optimizers) == 0 {
 		l.m.Optimizers = []*Optimizer{{Name: "adam", Args: copyDefaults(optimizerArgs["adam"])}}
 	}
+	l.checkMiniBatchOptimizer()
 	if len(l.m.PointSets) == 0 {
 		for _, o := range l.m.Optimizers {
 			if o.Name == "lbfgs" {

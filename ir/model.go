@@ -134,7 +134,10 @@ type Pass struct {
 type Optimizer struct {
 	Name string
 	Args map[string]float64
-	Pos  dsl.Pos
+	// Schedule is how a mini-batch model's learning rate changes over the epochs (nil: it
+	// does not).
+	Schedule *LRSchedule
+	Pos      dsl.Pos
 }
 
 // Settings are the training settings of the `train` statement, with Keras' defaults.

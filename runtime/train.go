@@ -36,6 +36,8 @@ type TrainConfig struct {
 	RestoreBest bool
 	// Metrics names the metrics to report besides the loss (see NewMetric).
 	Metrics []string
+	// Schedule, if not nil, changes the optimizer's learning rate from epoch to epoch.
+	Schedule *Schedule
 	// Out receives the progress report; nil means os.Stderr, as Keras prints by default.
 	Out io.Writer
 	// Quiet prints nothing.
@@ -51,6 +53,8 @@ type EpochStats struct {
 	ValLoss    float64            `json:"val_loss,omitempty"`
 	ValMetrics map[string]float64 `json:"val_metrics,omitempty"`
 	Seconds    float64            `json:"seconds"` // wall time, validation included
+	// LR is the learning rate of the epoch, under a schedule (0 without one).
+	LR float64 `json:"lr,omitempty"`
 }
 
 // History is what Train returns: Keras' history plus what early stopping decided.
@@ -127,6 +131,11 @@ func Train[T Float](m Model[T], opt Optimizer[T], data Source[T], cfg TrainConfi
 		return nil, fmt.Errorf("train: validation split %g of %d rows leaves no rows to train on", cfg.ValidationSplit, rows)
 	}
 
+	sched, err := newScheduler(cfg.Schedule, opt, cfg.Epochs)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+
 	// Everything the epochs need is allocated here, once.
 	shuf := NewRNG(deriveSeed(cfg.Seed, 1))
 	drop := NewRNG(deriveSeed(cfg.Seed, 2))
@@ -156,6 +165,10 @@ func Train[T Float](m Model[T], opt Optimizer[T], data Source[T], cfg TrainConfi
 
 	for e := 1; e <= cfg.Epochs; e++ {
 		start := time.Now()
+		lr := 0.0
+		if sched != nil {
+			lr = sched.before(e)
+		}
 		for i := range idx {
 			idx[i] = i
 		}
@@ -191,7 +204,7 @@ func Train[T Float](m Model[T], opt Optimizer[T], data Source[T], cfg TrainConfi
 			}
 		}
 
-		st := EpochStats{Epoch: e, Loss: sum / float64(nTrain), Metrics: metricValues(trainMetrics)}
+		st := EpochStats{Epoch: e, Loss: sum / float64(nTrain), Metrics: metricValues(trainMetrics), LR: lr}
 		monitored := st.Loss
 		if nVal > 0 {
 			st.ValLoss = ev.run(data, nTrain, rows)
@@ -204,6 +217,9 @@ func Train[T Float](m Model[T], opt Optimizer[T], data Source[T], cfg TrainConfi
 			p.epochEnd(&st, cfg.Metrics, nVal > 0)
 		}
 
+		if sched != nil {
+			sched.after(monitored)
+		}
 		// Keras' EarlyStopping.on_epoch_end with min_delta 0: count the epoch, reset on a new
 		// minimum, stop once patience epochs passed without one (never after the first epoch).
 		wait++

@@ -165,6 +165,9 @@ func (g *gen) addLayer(l *Layer) *Layer {
 		}
 	}
 	l.Name = fmt.Sprintf("%s%d", l.Kind, count)
+	if l.L2 > 0 {
+		m.feature("l2 penalty")
+	}
 	switch l.Kind {
 	case "dense":
 		l.OutShape = []int{l.Units}

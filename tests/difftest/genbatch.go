@@ -136,6 +136,7 @@ func (g *gen) denseStack() {
 		if l.Units >= 2 && g.chance(0.12) {
 			l.Act = "softmax"
 		}
+		l.L2 = g.l2()
 		if last {
 			l.Out = g.lastOut()
 			if l.Out == "u" && g.chance(0.2) {
@@ -181,7 +182,7 @@ func (g *gen) convStack() {
 			g.m.feature("repeat")
 			continue
 		}
-		l := &Layer{Kind: "conv1d", Units: g.intn(1, 4), Kernel: g.intn(1, min(4, steps)), Stride: 1, Same: g.chance(0.5), Act: g.pick(activations...)}
+		l := &Layer{Kind: "conv1d", Units: g.intn(1, 4), Kernel: g.intn(1, min(4, steps)), Stride: 1, Same: g.chance(0.5), Act: g.pick(activations...), L2: g.l2()}
 		if steps > 2 && g.chance(0.3) {
 			l.Stride = 2
 		}
@@ -504,7 +505,10 @@ func (g *gen) cceTerm(p namedOut) Expr {
 	}
 	k := p.shape[0]
 	softmax := p.layer.Act == "softmax"
-	if !(softmax && g.chance(0.6) || g.chance(0.06)) || g.classes != 0 && g.classes != k {
+	// Other outputs are scaled to sum to 1: they must be positive (an output of relus
+	// that are all 0 gives 0/0, as in Keras).
+	positive := p.layer.Act == "sigmoid" || p.layer.Act == "softplus"
+	if !(softmax && g.chance(0.6) || positive && g.chance(0.1)) || g.classes != 0 && g.classes != k {
 		return nil
 	}
 	if g.classes == 0 {
@@ -596,4 +600,12 @@ func (g *gen) rowReduction(x Expr) Expr {
 	}
 	g.m.feature("loss fn %s (per sample)", f)
 	return Fn{f, x}
+}
+
+// l2 is, sometimes, the weight of a layer's l2 penalty.
+func (g *gen) l2() float64 {
+	if g.chance(0.1) {
+		return []float64{1e-3, 0.01, 0.1}[g.r.IntN(3)]
+	}
+	return 0
 }

@@ -84,7 +84,8 @@ type Layer struct {
 	Kind       string // dense, conv1d, dropout, maxpool1d, avgpool1d, global_maxpool1d, global_avgpool1d, flatten
 	Units      int    // dense units or conv filters
 	Act        string
-	Kernel     int // conv1d's kernel, a pooling layer's pool
+	Kernel     int     // conv1d's kernel, a pooling layer's pool
+	L2         float64 // dense and conv1d: the weight of the kernel's l2 penalty (0: none)
 	Stride     int
 	Same       bool
 	Rate       float64
@@ -412,6 +413,9 @@ func (l *Layer) src() string {
 		}
 	default: // flatten, global pools: no arguments
 		s = l.Kind
+	}
+	if l.L2 > 0 {
+		s += ", l2 = " + fmtNum(l.L2)
 	}
 	if l.Out != "" {
 		s += " -> " + l.Out

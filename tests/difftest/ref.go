@@ -231,7 +231,16 @@ func RefBatch(m *Model, p, x, y []float64, n int) (*RefResult, error) {
 		ev.env[t.Name] = value{batched: true, r: rowsOf(0, y, n, m.NumTargets(), off, t.Size())}
 		off += t.Size()
 	}
-	return ev.loss(p, ev.forward(p, in))
+	res, err := ev.loss(p, ev.forward(p, in))
+	for _, l := range m.Layers {
+		if l.L2 > 0 { // the layer's l2 penalty: λ·Σ W² over its kernel
+			w := m.Params[l.W]
+			for _, v := range p[w.Offset : w.Offset+w.Size()] {
+				res.Loss += l.L2 * v * v
+			}
+		}
+	}
+	return res, err
 }
 
 // RefPredict is what Predict returns on n rows of x, row-major as Predict takes them (for

@@ -5,7 +5,7 @@
 Package classes is the model Classes of classes.ml, compiled by mlc.
 
 	input  x[4]
-	dense1    dense 6, tanh          # classes.ml:8
+	dense1    dense 6, tanh, l2 = 0.01 # classes.ml:8
 	dropout1  dropout 0.1            # classes.ml:9
 	dense2    dense 3, softmax       # classes.ml:10
 	output p[3]
@@ -81,6 +81,14 @@ type Model struct {
 	batches mlrt.Batches[T, worker]
 }
 
+// penalty is the loss's L2 penalties of the layers' kernels, λ·Σ W² (the l2 arguments), added once
+// per call; with grads not nil it adds their gradient, 2λ·W, to it.
+func (m *Model) penalty(grads []T) float64 {
+	var s float64
+	s += mlrt.L2(m.Dense1W, grads, 0, 0.01) // dense1, l2 = 0.01 (classes.ml:8)
+	return s
+}
+
 // New returns a model with zero parameters; call Init or load weights.
 func New() *Model {
 	m := &Model{}
@@ -103,6 +111,7 @@ func New() *Model {
 		MinSplit:     minSplit,
 		Name:         "Classes",
 		Outputs:      NumOutputs,
+		Penalty:      m.penalty,
 		Predict:      m.predictBatch,
 		PredictBatch: PredictBatch,
 		PredictRow:   m.predictRow,

@@ -1,11 +1,11 @@
 # A softmax classifier of class labels, for the finite-difference gradient check: the
-# categorical cross-entropy on the logits, and the per-sample sum, max, logsumexp and
+# categorical cross-entropy on the logits, an l2 penalty, and the per-sample sum, max, logsumexp and
 # softmax in the loss, with a value of one element per sample (max(p)) repeated over a
 # vector (h). Batches of 64 rows or more are split between the workers.
 model Classes
 dtype float64
 input  x[4]
-dense  6, tanh -> h
+dense  6, tanh, l2 = 0.01 -> h
 dropout 0.1
 dense  3, softmax -> p
 target y[1]

@@ -8,7 +8,7 @@ Package pools is the model Pools of pools.ml, compiled by mlc.
 	conv1d1   conv1d 4, kernel = 3, padding = same, relu # pools.ml:7
 	maxpool1d1 maxpool1d 3, stride = 2 # pools.ml:8
 	dropout1  dropout 0.1            # pools.ml:9
-	conv1d2   conv1d 3, kernel = 2, padding = valid, tanh # pools.ml:10
+	conv1d2   conv1d 3, kernel = 2, padding = valid, tanh, l2 = 0.05 # pools.ml:10
 	avgpool1d1 avgpool1d 2            # pools.ml:11
 	flatten1  flatten                # pools.ml:12
 	dense1    dense 3, softmax       # pools.ml:13
@@ -88,6 +88,14 @@ type Model struct {
 	batches mlrt.Batches[T, worker]
 }
 
+// penalty is the loss's L2 penalties of the layers' kernels, λ·Σ W² (the l2 arguments), added once
+// per call; with grads not nil it adds their gradient, 2λ·W, to it.
+func (m *Model) penalty(grads []T) float64 {
+	var s float64
+	s += mlrt.L2(m.Conv1d2W, grads, 28, 0.05) // conv1d2, l2 = 0.05 (pools.ml:10)
+	return s
+}
+
 // New returns a model with zero parameters; call Init or load weights.
 func New() *Model {
 	m := &Model{}
@@ -114,6 +122,7 @@ func New() *Model {
 		MinSplit:     minSplit,
 		Name:         "Pools",
 		Outputs:      NumOutputs,
+		Penalty:      m.penalty,
 		Predict:      m.predictBatch,
 		PredictBatch: PredictBatch,
 		PredictRow:   m.predictRow,
