@@ -280,6 +280,9 @@ func (l *lowerer) run() {
 		l.m.Optimizers = []*Optimizer{{Name: "adam", Args: copyDefaults(optimizerArgs["adam"])}}
 	}
 	l.checkMiniBatchOptimizer()
+	if l.m.Settings.Folds > 0 && len(l.m.PointSets) > 0 {
+		l.errorf(l.m.Settings.FoldsPos, "folds (cross-validation) is for mini-batch models, trained on rows of data")
+	}
 	if len(l.m.PointSets) == 0 {
 		for _, o := range l.m.Optimizers {
 			if o.Name == "lbfgs" {

@@ -156,4 +156,8 @@ type Settings struct {
 	Seed            uint64
 	Patience        int // 0: no early stopping
 	RestoreBest     bool
+	// Folds > 1 asks mlc train to cross-validate the model over that many folds of its
+	// training rows (FoldsPos: where) before training it on all of them.
+	Folds    int
+	FoldsPos dsl.Pos
 }

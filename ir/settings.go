@@ -372,6 +372,13 @@ func (l *lowerer) settings(s *dsl.TrainStmt) {
 				}
 				st.ValidationSplit = v
 			}
+		case "folds":
+			if v, ok := l.intExpr(a.Value, "a number of folds"); ok {
+				if v < 2 {
+					l.errorf(a.Value.ExprPos(), "expected a number of folds from 2 (k-fold cross-validation), found %d", v)
+				}
+				st.Folds, st.FoldsPos = v, a.Name.Pos
+			}
 		case "shuffle":
 			st.Shuffle = l.boolExpr(a.Value)
 		case "seed":
@@ -382,7 +389,7 @@ func (l *lowerer) settings(s *dsl.TrainStmt) {
 				st.Seed = uint64(v)
 			}
 		default:
-			l.errorf(a.Name.Pos, "unknown setting '%s'; expected epochs, batch, validation_split, shuffle, seed or early_stopping(...)", a.Name.Name)
+			l.errorf(a.Name.Pos, "unknown setting '%s'; expected epochs, batch, validation_split, shuffle, seed, folds or early_stopping(...)", a.Name.Name)
 		}
 	}
 }

@@ -434,6 +434,7 @@ func driverMain(m *ir.Model, source string) []byte {
 					jen.Id("Optimizer"):   jen.Qual(model, "NewOptimizer"),
 					jen.Id("Data"):        jen.Qual(model, "MakeData"),
 					jen.Id("Standardize"): jen.Qual(model, "Standardize"),
+					jen.Id("Folds"):       jen.Lit(m.Settings.Folds),
 					jen.Id("Figures"):     jen.Qual(trainerPath+"/figures", "DrawBatch"),
 					jen.Id("SweepFigure"): jen.Qual(trainerPath+"/figures", "DrawSweep"),
 				})))
