@@ -41,6 +41,12 @@ func (l *lowerer) checkMetrics() {
 		name := id.Name
 		k := topK(name)
 		if name != "categorical_accuracy" && k == 0 && !(name == "accuracy" && m.Classes > 0) {
+			// Elementwise: each output against the target value in its place (a model
+			// without targets is compared with its inputs, an autoencoder's).
+			if len(m.Targets) > 0 && targets != m.Output.Size() {
+				l.errorf(id.Pos, "%s compares each output with the target value in its place, but the model gives %d outputs a row and its targets %d",
+					name, m.Output.Size(), targets)
+			}
 			continue
 		}
 		switch want := map[bool]int{true: 1, false: m.Classes}[m.Labels != ""]; {
@@ -105,7 +111,7 @@ func (l *lowerer) schedule(opt string, e dsl.Expr) *LRSchedule {
 	}
 	sort.Strings(known)
 	if !ok {
-		l.errorf(e.ExprPos(), "%s: schedule is %s", opt, orList(known))
+		l.errorf(e.ExprPos(), "%s: expected a schedule: %s", opt, orList(known))
 		return nil
 	}
 	defaults, ok := scheduleArgs[c.Fun.Name]
