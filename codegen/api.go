@@ -5,7 +5,8 @@ package codegen
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
@@ -428,7 +429,7 @@ func (e *emitter) trainingSetup() {
 
 	o := m.Optimizers[0]
 	var desc []string
-	for _, k := range sortedArgs(o.Args) {
+	for _, k := range slices.Sorted(maps.Keys(o.Args)) {
 		if o.Args[k] == 0 && (k == "steps" || k == "weight_decay" || k == "clipnorm" || k == "global_clipnorm") {
 			continue // off
 		}
@@ -436,7 +437,7 @@ func (e *emitter) trainingSetup() {
 	}
 	if s := o.Schedule; s != nil {
 		var args []string
-		for _, k := range sortedArgs(s.Args) {
+		for _, k := range slices.Sorted(maps.Keys(s.Args)) {
 			args = append(args, fmt.Sprintf("%s = %v", k, s.Args[k]))
 		}
 		desc = append(desc, fmt.Sprintf("schedule = %s(%s)", s.Name, strings.Join(args, ", ")))
@@ -532,13 +533,4 @@ func outputDesc(m *ir.Model) string {
 		return strings.Join(m.OutputNames, ", ")
 	}
 	return m.Output.Name + shapeComment(m.Output.Shape)
-}
-
-func sortedArgs(m map[string]float64) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

@@ -2,7 +2,9 @@ package ir
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -126,7 +128,7 @@ func (l *lowerer) schedule(opt string, e dsl.Expr) *LRSchedule {
 			return nil
 		}
 		if _, ok := defaults[a.Name.Name]; !ok {
-			l.errorf(a.Name.Pos, "%s has no argument '%s'; expected %s", s.Name, a.Name.Name, orList(sortedKeys(defaults)))
+			l.errorf(a.Name.Pos, "%s has no argument '%s'; expected %s", s.Name, a.Name.Name, orList(slices.Sorted(maps.Keys(defaults))))
 			return nil
 		}
 		v, ok := l.constExpr(a.Value)
@@ -163,22 +165,13 @@ func (l *lowerer) schedule(opt string, e dsl.Expr) *LRSchedule {
 		}
 		s.Args[a.Name.Name] = v
 	}
-	for _, k := range sortedKeys(s.Args) {
+	for _, k := range slices.Sorted(maps.Keys(s.Args)) {
 		if math.IsNaN(s.Args[k]) {
 			l.errorf(c.Fun.Pos, "%s needs %s, as in %s", s.Name, k, scheduleUsage[s.Name])
 			return nil
 		}
 	}
 	return s
-}
-
-func sortedKeys(m map[string]float64) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // checkMiniBatchOptimizer refuses, in a full-batch model, what only mini-batch training
