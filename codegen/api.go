@@ -5,7 +5,8 @@ package codegen
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
@@ -215,6 +216,9 @@ func (e *emitter) modelType() {
 		if c := m.Infer.Const; c != 0 {
 			passes[jen.Id("LossConst")] = lit(c)
 		}
+		if e.penalty() {
+			passes[jen.Id("Penalty")] = jen.Id("m").Dot("penalty")
+		}
 	}
 	body := append([]jen.Code{jen.Id("m").Op(":=").Op("&").Id("Model").Values()}, e.paramViews()...)
 	body = append(body,
@@ -260,6 +264,16 @@ func (e *emitter) publicMethods(hasLoss bool) {
 		f.Func().Params(recv()).Id(c).Params().Int().Block(jen.Return(jen.Id(c)))
 	}
 	f.Line()
+	if m.Classes > 0 {
+		target := "one value per class"
+		if m.Labels != "" {
+			target = "the class label " + m.Labels + " (0 … " + fmt.Sprint(m.Classes-1) + ")"
+		}
+		f.Commentf("Classes is the number of classes of this classifier (the categorical cross-entropy of %s):", e.loc(m.ClassesPos.Line))
+		f.Commentf("Predict gives one probability per class, and a row of y holds %s.", target)
+		f.Func().Params(recv()).Id("Classes").Params().Int().Block(jen.Return(jen.Lit(m.Classes)))
+		f.Line()
+	}
 	e.batchMethods(m, f, hasLoss)
 }
 
@@ -393,43 +407,60 @@ func (e *emitter) trainingSetup() {
 	if len(metrics) > 0 {
 		cfg[jen.Id("Metrics")] = jen.Index().String().Values(metrics...)
 	}
+	if s := m.Optimizers[0].Schedule; s != nil {
+		sched := jen.Dict{jen.Id("Kind"): jen.Lit(s.Name)}
+		fields := map[string]string{"rate": "Rate", "every": "Every", "warmup": "Warmup", "min_lr": "MinLR", "factor": "Factor", "patience": "Patience"}
+		for k, v := range s.Args {
+			switch k {
+			case "every", "warmup", "patience":
+				sched[jen.Id(fields[k])] = jen.Lit(int(v))
+			default:
+				if v != 0 {
+					sched[jen.Id(fields[k])] = lit(v)
+				}
+			}
+		}
+		cfg[jen.Id("Schedule")] = jen.Op("&").Qual(RuntimePath, "Schedule").Values(sched)
+	}
 	f.Commentf("TrainConfig returns the settings of the train and metric statements of %s.", e.source())
 	f.Func().Id("TrainConfig").Params().Qual(RuntimePath, "TrainConfig").Block(
 		jen.Return(jen.Qual(RuntimePath, "TrainConfig").Values(cfg)))
 	f.Line()
 
 	o := m.Optimizers[0]
-	var args []string
-	for k := range o.Args {
-		args = append(args, k)
-	}
-	sort.Strings(args)
 	var desc []string
-	for _, k := range args {
-		if k == "steps" && o.Args[k] == 0 {
-			continue
+	for _, k := range slices.Sorted(maps.Keys(o.Args)) {
+		if o.Args[k] == 0 && (k == "steps" || k == "weight_decay" || k == "clipnorm" || k == "global_clipnorm") {
+			continue // off
 		}
 		desc = append(desc, fmt.Sprintf("%s = %v", k, o.Args[k]))
 	}
+	if s := o.Schedule; s != nil {
+		var args []string
+		for _, k := range slices.Sorted(maps.Keys(s.Args)) {
+			args = append(args, fmt.Sprintf("%s = %v", k, s.Args[k]))
+		}
+		desc = append(desc, fmt.Sprintf("schedule = %s(%s)", s.Name, strings.Join(args, ", ")))
+	}
 	body := []jen.Code{}
 	switch o.Name {
-	case "adam":
+	case "adam", "adamw":
 		body = append(body,
 			jen.Id("o").Op(":=").Qual(RuntimePath, "NewAdam").Types(jen.Id("T")).Call(jen.Id("NumParams")),
 			jen.Id("o").Dot("LR").Op("=").Add(lit(o.Args["lr"])),
 			jen.Id("o").Dot("Beta1").Op("=").Add(lit(o.Args["beta1"])),
 			jen.Id("o").Dot("Beta2").Op("=").Add(lit(o.Args["beta2"])),
-			jen.Id("o").Dot("Epsilon").Op("=").Add(lit(o.Args["epsilon"])),
-			jen.Return(jen.Id("o")))
+			jen.Id("o").Dot("Epsilon").Op("=").Add(lit(o.Args["epsilon"])))
 	case "sgd":
 		body = append(body,
 			jen.Id("o").Op(":=").Qual(RuntimePath, "NewSGD").Types(jen.Id("T")).Call(jen.Id("NumParams")),
 			jen.Id("o").Dot("LR").Op("=").Add(lit(o.Args["lr"])),
-			jen.Id("o").Dot("Momentum").Op("=").Add(lit(o.Args["momentum"])),
-			jen.Return(jen.Id("o")))
+			jen.Id("o").Dot("Momentum").Op("=").Add(lit(o.Args["momentum"])))
 	default:
 		panic("mlc: internal error: optimizer " + o.Name)
 	}
+	body = append(body, e.regularization(o)...)
+	body = append(body, jen.Return(jen.Id("o")))
 	where := "the default optimizer"
 	if o.Pos.Line > 0 {
 		where = "the optimizer of " + e.loc(o.Pos.Line)
@@ -437,6 +468,63 @@ func (e *emitter) trainingSetup() {
 	f.Commentf("NewOptimizer returns %s: %s(%s).", where, o.Name, strings.Join(desc, ", "))
 	f.Func().Id("NewOptimizer").Params().Qual(RuntimePath, "Optimizer").Types(jen.Id("T")).Block(body...)
 	f.Line()
+}
+
+// regularization sets an optimizer's weight decay (of the layers' kernels, not their biases
+// or the coefficients of param statements) and gradient clipping.
+func (e *emitter) regularization(o *ir.Optimizer) []jen.Code {
+	// spans are the places of the parameters keep picks, and a comment naming them.
+	spans := func(keep func(p *ir.Param) bool) (jen.Code, string) {
+		var vals []jen.Code
+		var names []string
+		for _, p := range e.m.Params {
+			if keep(p) {
+				vals = append(vals, jen.Values(jen.Lit(p.Offset), jen.Lit(p.Size())))
+				names = append(names, p.Name)
+			}
+		}
+		return jen.Index().Qual(RuntimePath, "Span").Values(vals...), strings.Join(names, ", ")
+	}
+	var out []jen.Code
+	if wd := o.Args["weight_decay"]; wd > 0 {
+		kernels, names := spans(func(p *ir.Param) bool { return p.Init == "glorot_uniform" })
+		out = append(out,
+			jen.Id("o").Dot("WeightDecay").Op("=").Add(lit(wd)),
+			jen.Comment("The kernels decay: "+names+"."),
+			jen.Id("o").Dot("Decayed").Op("=").Add(kernels))
+	}
+	if c := o.Args["global_clipnorm"]; c > 0 {
+		out = append(out, jen.Id("o").Dot("GlobalClipNorm").Op("=").Add(lit(c)))
+	}
+	if c := o.Args["clipnorm"]; c > 0 {
+		all, names := spans(func(*ir.Param) bool { return true })
+		out = append(out,
+			jen.Id("o").Dot("ClipNorm").Op("=").Add(lit(c)),
+			jen.Comment("Each tensor's gradient is clipped: "+names+"."),
+			jen.Id("o").Dot("Tensors").Op("=").Add(all))
+	}
+	return out
+}
+
+// penalty emits the method that adds the layers' l2 penalties, once per call, when the
+// model has any.
+func (e *emitter) penalty() bool {
+	var body []jen.Code
+	for _, p := range e.m.Params {
+		if p.L2 > 0 {
+			body = append(body, jen.Id("s").Op("+=").Qual(RuntimePath, "L2").Call(jen.Id("m").Dot(GoName(p.Name)), jen.Id("grads"), jen.Lit(p.Offset), lit(p.L2)).
+				Comment(fmt.Sprintf("%s, l2 = %v (%s)", p.Layer, p.L2, e.loc(p.Pos.Line))))
+		}
+	}
+	if body == nil {
+		return false
+	}
+	e.f.Comment("penalty is the loss's L2 penalties of the layers' kernels, λ·Σ W² (the l2 arguments), added once")
+	e.f.Comment("per call; with grads not nil it adds their gradient, 2λ·W, to it.")
+	e.f.Func().Params(recv()).Id("penalty").Params(jen.Id("grads").Index().Id("T")).Float64().Block(
+		append(append([]jen.Code{jen.Var().Id("s").Float64()}, body...), jen.Return(jen.Id("s")))...)
+	e.f.Line()
+	return true
 }
 
 // outputDesc describes what Predict returns: "u[1]", or the components' names "u, v, p".

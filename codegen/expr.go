@@ -183,8 +183,16 @@ func (k *kernel) expr(n *ir.Node) (jen.Code, int) {
 	}
 	ref := k.en.ref(n)
 	switch {
+	case n.Batched && k.en.row && n.Size() < k.loop:
+		return ref.Index(jen.Lit(0)), precAtom // one value per sample, repeated over the loop's
 	case n.Batched && k.en.row:
 		return ref.Index(jen.Id("f")), precAtom
+	case n.Batched && n.Size() < k.loop:
+		// One value per sample, repeated over the values of the loop's: its one row.
+		name := k.en.fresh("r_" + nodeName(n))
+		k.hoisted[n.ID] = name
+		k.pre = append(k.pre, jen.Id(name).Op(":=").Add(ref).Index(jen.Op(":").Id("n")))
+		return jen.Id(name).Index(jen.Id("b")), precAtom
 	case n.Batched:
 		name := k.en.fresh("r_" + nodeName(n))
 		k.hoisted[n.ID] = name

@@ -19,7 +19,7 @@ import (
 // loops gone, so one prediction costs its arithmetic and little else.
 func (e *emitter) rowEntry(plan *ir.Plan) jen.Code {
 	en := &entry{e: e, row: true, plan: plan, pass: e.m.Infer, names: map[int]string{}, used: e.usedNames(
-		"m", "xRows", "dstRows", "f", "j", "T", "i", "NumOutputs")}
+		append([]string{"m", "xRows", "dstRows", "f", "j", "T", "i", "NumOutputs"}, sampleLocals(plan)...)...)}
 	for _, n := range plan.Order {
 		en.node(n)
 	}
@@ -32,8 +32,19 @@ func (e *emitter) rowEntry(plan *ir.Plan) jen.Code {
 // newEntry starts a generated pass; the names the generated code uses itself are taken.
 func (e *emitter) newEntry(plan *ir.Plan, pass *ir.Pass) *entry {
 	return &entry{e: e, plan: plan, pass: pass, names: map[int]string{}, used: e.usedNames(
-		"m", "xRows", "yRows", "n", "total", "rng", "predRows", "dstRows", "row", "v", "i", "b", "f", "j", "k", "l",
-		"out", "w", "s", "r0", "sums", "T", "MaxBatch", "PredictBatch", "NumInputs", "NumOutputs", "NumTargets")}
+		append([]string{"m", "xRows", "yRows", "n", "total", "rng", "predRows", "dstRows", "row", "v", "i", "b", "f", "j", "k", "l",
+			"out", "w", "s", "r0", "sums", "T", "MaxBatch", "PredictBatch", "NumInputs", "NumOutputs", "NumTargets"}, sampleLocals(plan)...)...)}
+}
+
+// sampleLocals are the locals the per-sample ops' loops declare (sample.go), when the plan
+// has such ops: no buffer may take their names.
+func sampleLocals(plan *ir.Plan) []string {
+	for _, n := range plan.Order {
+		if ir.Ops[n.Op].Kind == ir.Sample {
+			return []string{"b", "best", "c", "ch", "e", "i", "k", "l", "out", "row", "s", "top"}
+		}
+	}
+	return nil
 }
 
 // markGrads picks the gradient nodes computed straight into their parameter's gradient: a
@@ -246,7 +257,8 @@ func init() {
 	for _, n := range strings.Fields(`b batches c dst dstRows f grads i j k l m mask minSplit n o out p params pred
 		predDst predIn predRows r0 rng row rowWork rows s scratch setHi setLo sums termNames tiles total v w
 		work worker x xRows y yRows T MaxBatch PredictBatch NumInputs NumOutputs NumTargets NumParams NumSets
-		NumTerms NumWorkers Model New Points cols dir err refs want MakePoints References PredictColumns MakeData Standardize train test Domain`) {
+		NumTerms NumWorkers Model New Points cols dir err refs want MakePoints References PredictColumns MakeData Standardize train test Domain
+		best ch e top`) {
 		generatedNames[n] = true
 	}
 }

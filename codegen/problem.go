@@ -375,6 +375,9 @@ func (e *emitter) makeData() {
 		var ins, tgts []jen.Code
 		for i, c := range d.Columns {
 			v := jen.Values(jen.Id("Lo").Op(":").Lit(c.Lo), jen.Id("Hi").Op(":").Lit(c.Hi))
+			if c.Name == m.Labels {
+				v = jen.Values(jen.Id("Lo").Op(":").Lit(c.Lo), jen.Id("Hi").Op(":").Lit(c.Hi), jen.Id("Classes").Op(":").Lit(m.Classes))
+			}
 			if i < len(m.Inputs) {
 				ins = append(ins, v)
 			} else {

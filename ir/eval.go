@@ -100,6 +100,9 @@ func Evaluate(g *Graph, roots []*Node, in *Batch) [][]float64 {
 			return v[0]
 		}
 		if a.Batched {
+			if a.Size() == 1 {
+				return v[b] // one value per sample, repeated over another's elements
+			}
 			return v[f*n+b]
 		}
 		return v[f%len(v)]
@@ -184,6 +187,9 @@ func Evaluate(g *Graph, roots []*Node, in *Batch) [][]float64 {
 			}
 		case OpConv1D, OpConv1DT, OpConv1DW:
 			evalConv(x, val, n, out)
+		case OpRowSum, OpRowMax, OpArgmaxMask, OpRepeat, OpSoftmax, OpLogSumExp, OpOneHot, OpReshape,
+			OpPoolSum, OpPoolSumT, OpPoolSelect, OpPoolScatter:
+			evalSample(x, n, at, out)
 		case OpMean:
 			a := x.Args[0]
 			rs := rows(x.Sets)

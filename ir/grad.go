@@ -54,6 +54,10 @@ func unbroadcast(b *Graph, g, x *Node) *Node {
 		// of them for a scalar such as a coefficient).
 		return b.SumBatchTo(g, x.Shape, g.Name)
 	}
+	if perSampleOne(x.Shape, x.Batched) && g.Size() > 1 {
+		// A value of one element per sample repeated over another's elements.
+		return b.RowSum(g, g.Name)
+	}
 	if len(x.Shape) > 0 && !equalShape(g.Shape, x.Shape) {
 		internalf("adjoint of shape %v for a value of shape %v", g.Shape, x.Shape)
 	}

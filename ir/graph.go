@@ -90,7 +90,9 @@ type Param struct {
 	FanIn     int
 	FanOut    int
 	Layer     string // the layer it belongs to, e.g. dense1
-	Pos       dsl.Pos
+	// L2 is the weight λ of the layer's l2 argument: the loss gains λ·Σ p² (for a kernel).
+	L2  float64
+	Pos dsl.Pos
 }
 
 // Size is the number of values of p.
@@ -182,10 +184,13 @@ func shapeStr(n *Node) string {
 }
 
 // elementwiseShape is the result shape of an elementwise op: operands agree, or one of
-// them is a scalar, or an unbatched operand is repeated over the batch of a batched one.
+// them is a scalar, or an unbatched operand is repeated over the batch of a batched one, or
+// a value of one element per sample ([1]: u of dense 1, sum(p)) is repeated over the
+// elements of another value of the same sample, as numpy broadcasts (n, 1) with (n, K).
 func elementwiseShape(args []*Node) ([]int, bool, error) {
 	var shape []int
 	batched := false
+	shapeBatched := false // shape is that of a batched operand
 	for _, a := range args {
 		batched = batched || a.Batched
 		if len(a.Shape) == 0 {
@@ -193,13 +198,17 @@ func elementwiseShape(args []*Node) ([]int, bool, error) {
 		}
 		switch {
 		case shape == nil:
-			shape = a.Shape
+			shape, shapeBatched = a.Shape, a.Batched
 		case equalShape(shape, a.Shape):
+			shapeBatched = shapeBatched || a.Batched
+		case perSampleOne(a.Shape, a.Batched) && shapeBatched:
+		case perSampleOne(shape, shapeBatched) && a.Batched:
+			shape = a.Shape
 		case !a.Batched && isSuffix(a.Shape, shape):
 			// An unbatched operand matching the trailing dimensions repeats over the
 			// leading ones: a bias [C] added to every position of [L, C].
 		case isSuffix(shape, a.Shape) && !anyBatchedWithShape(args, shape):
-			shape = a.Shape
+			shape, shapeBatched = a.Shape, a.Batched
 		default:
 			return nil, false, &ShapeError{fmt.Sprintf("shapes %s and %s do not match", shapeStr(args[0]), shapeStr(args[1]))}
 		}
@@ -301,6 +310,11 @@ func (g *Graph) Apply(op Op, name string, pos dsl.Pos, args ...*Node) (*Node, er
 		case OpMean, OpSpread:
 			internalf("use Graph.MeanOver or Graph.Spread")
 		}
+	case Sample:
+		if op == OpPoolSelect || len(args) != 1 || Ops[op].Func == "" {
+			internalf("use the Graph method that builds %s", op)
+		}
+		return g.sampleApply(op, name, pos, args[0])
 	case Shape:
 		switch op {
 		case OpConcat:

@@ -33,6 +33,7 @@ const (
 	argRate                      // a number in [0, 1)
 	argActivation                // one of activations
 	argChoice                    // one of argSpec.choices
+	argWeight                    // a number ≥ 0: the weight of a penalty
 )
 
 // argSpec is one argument of a layer.
@@ -67,6 +68,8 @@ type layerShape struct {
 	out    []int
 	params []paramSpec
 	desc   []string // dense 20, tanh: the parts after the layer's name
+	// pool and stride are a pooling layer's windows: pool steps, stride apart.
+	pool, stride int
 }
 
 // paramSpec is a parameter a layer needs.
@@ -77,6 +80,7 @@ type paramSpec struct {
 	fanIn, fanOut  int
 	padL, padR     int // conv1d: padding of the input (set by check)
 	kernel, stride int
+	l2             float64 // the weight of its L2 penalty
 }
 
 // layerSpec is one layer statement with its arguments read, once: the graphs of both passes
@@ -96,18 +100,25 @@ var layerKinds = map[string]*layerKind{
 		args: []argSpec{
 			{name: "units", positional: 0, kind: argCount, what: "a number of units", required: true},
 			{name: "activation", positional: 1, kind: argActivation, def: "linear"},
+			l2Arg,
 		},
 		check: func(a layerArgs, in []int) (layerShape, *layerErr) {
 			if len(in) != 1 {
-				return layerShape{}, errorAt("", "dense takes a vector; its input is %s (a series from conv1d or a shaped input)", shapeText(in))
+				return layerShape{}, errorAt("", "dense takes a vector; its input is %s, a series [steps, channels]: flatten it first (a flatten layer) or pool it over its steps (global_avgpool1d)", shapeText(in))
 			}
 			units, fanIn := int(a.num["units"]), in[0]
+			if a.text["activation"] == "softmax" && units == 1 {
+				return layerShape{}, errorAt("activation", "softmax of one value is always 1; one probability is 'dense 1, sigmoid' with binary_crossentropy")
+			}
 			desc := []string{fmt.Sprint(units)}
 			if act := a.text["activation"]; act != "linear" {
 				desc = append(desc, act)
 			}
+			if l2 := a.num["l2"]; l2 > 0 {
+				desc = append(desc, fmt.Sprintf("l2 = %v", l2))
+			}
 			return layerShape{out: []int{units}, desc: desc, params: []paramSpec{
-				{suffix: "W", shape: []int{units, fanIn}, init: "glorot_uniform", fanIn: fanIn, fanOut: units},
+				{suffix: "W", shape: []int{units, fanIn}, init: "glorot_uniform", fanIn: fanIn, fanOut: units, l2: a.num["l2"]},
 				{suffix: "b", shape: []int{units}, init: "zeros", fanIn: fanIn, fanOut: units},
 			}}, nil
 		},
@@ -126,10 +137,14 @@ var layerKinds = map[string]*layerKind{
 			{name: "stride", aliases: []string{"strides"}, positional: -1, kind: argCount, what: "a stride", def: "1"},
 			{name: "padding", positional: -1, kind: argChoice, choices: []string{"same", "valid"}, def: "valid"},
 			{name: "activation", positional: 1, kind: argActivation, def: "linear"},
+			l2Arg,
 		},
 		check: func(a layerArgs, in []int) (layerShape, *layerErr) {
 			if len(in) != 2 {
 				return layerShape{}, errorAt("", "conv1d takes a series [steps, channels]; its input is %s", shapeText(in))
+			}
+			if a.text["activation"] == "softmax" {
+				return layerShape{}, errorAt("activation", "conv1d: softmax would be taken over all the steps and channels of a sample; flatten the series and give softmax to a dense layer")
 			}
 			filters, k, stride := int(a.num["filters"]), int(a.num["kernel"]), int(a.num["stride"])
 			steps, cin := in[0], in[1]
@@ -154,7 +169,10 @@ var layerKinds = map[string]*layerKind{
 			lout := (steps+padL+padR-k)/stride + 1
 			conv := paramSpec{padL: padL, padR: padR, kernel: k, stride: stride}
 			w, b := conv, conv
-			w.suffix, w.shape, w.init, w.fanIn, w.fanOut = "W", []int{filters, k * cin}, "glorot_uniform", k*cin, k*filters
+			w.suffix, w.shape, w.init, w.fanIn, w.fanOut, w.l2 = "W", []int{filters, k * cin}, "glorot_uniform", k*cin, k*filters, a.num["l2"]
+			if w.l2 > 0 {
+				desc = append(desc, fmt.Sprintf("l2 = %v", w.l2))
+			}
 			b.suffix, b.shape, b.init, b.fanIn, b.fanOut = "b", []int{filters}, "zeros", k*cin, k*filters
 			return layerShape{out: []int{lout, filters}, desc: desc, params: []paramSpec{w, b}}, nil
 		},
@@ -165,6 +183,19 @@ var layerKinds = map[string]*layerKind{
 			return activate(g, sp, g.must(OpAdd, sp.name+"_z", pos, y, p(1)))
 		},
 	},
+	"flatten": {
+		usage: "flatten",
+		check: func(_ layerArgs, in []int) (layerShape, *layerErr) {
+			return layerShape{out: []int{size(in)}}, nil
+		},
+		build: func(g *Graph, sp *layerSpec, x *Node, _ func(int) *Node, _ bool) *Node {
+			return g.ReshapeAt(x, sp.shape.out, sp.name, sp.stmt.Pos)
+		},
+	},
+	"maxpool1d":        poolLayer("maxpool1d", false),
+	"avgpool1d":        poolLayer("avgpool1d", false),
+	"global_maxpool1d": poolLayer("global_maxpool1d", true),
+	"global_avgpool1d": poolLayer("global_avgpool1d", true),
 	"dropout": {
 		usage: "dropout 0.2",
 		args:  []argSpec{{name: "rate", positional: 0, kind: argRate, what: "a dropout rate", required: true}},
@@ -180,6 +211,60 @@ var layerKinds = map[string]*layerKind{
 		},
 	},
 }
+
+// poolLayer is maxpool1d or avgpool1d (the largest or the mean value of each channel over
+// windows of pool steps, stride apart, Keras' MaxPooling1D and AveragePooling1D), or their
+// global forms over all the steps, which give a vector of one value per channel.
+func poolLayer(kind string, global bool) *layerKind {
+	k := &layerKind{usage: kind}
+	if !global {
+		k.usage = kind + " 2"
+		k.args = []argSpec{
+			{name: "pool", aliases: []string{"pool_size"}, positional: 0, kind: argCount, what: "a pool size", def: "2"},
+			{name: "stride", aliases: []string{"strides"}, positional: -1, kind: argCount, what: "a stride", def: "0"},
+			{name: "padding", positional: -1, kind: argChoice, choices: []string{"valid", "same"}, def: "valid"},
+		}
+	}
+	k.check = func(a layerArgs, in []int) (layerShape, *layerErr) {
+		if len(in) != 2 {
+			return layerShape{}, errorAt("", "%s takes a series [steps, channels]; its input is %s", kind, shapeText(in))
+		}
+		if global {
+			return layerShape{out: []int{in[1]}, pool: in[0], stride: in[0]}, nil
+		}
+		pool, stride := int(a.num["pool"]), int(a.num["stride"])
+		if stride == 0 {
+			stride = pool // Keras: strides default to the pool size
+		}
+		switch {
+		case a.text["padding"] == "same":
+			return layerShape{}, errorAt("padding", "%s: padding = same is not supported: the windows lie inside the series (padding = valid, Keras' default); pad with a conv1d's padding = same", kind)
+		case pool > in[0]:
+			return layerShape{}, errorAt("pool", "%s: a pool of %d steps is longer than its input of %d steps", kind, pool, in[0])
+		}
+		desc := []string{fmt.Sprint(pool)}
+		if stride != pool {
+			desc = append(desc, fmt.Sprintf("stride = %d", stride))
+		}
+		return layerShape{out: []int{(in[0]-pool)/stride + 1, in[1]}, desc: desc, pool: pool, stride: stride}, nil
+	}
+	k.build = func(g *Graph, sp *layerSpec, x *Node, _ func(int) *Node, _ bool) *Node {
+		pool, stride, pos := sp.shape.pool, sp.shape.stride, sp.stmt.Pos
+		var y *Node
+		if strings.Contains(kind, "max") {
+			y = g.Pool(OpPoolSelect, x, x, pool, stride, x.Shape[0], sp.name, pos)
+		} else {
+			sum := g.Pool(OpPoolSum, nil, x, pool, stride, x.Shape[0], sp.name+"_sum", pos)
+			y = g.must(OpMul, sp.name, pos, sum, g.Const(1/float64(pool)))
+		}
+		return g.ReshapeAt(y, sp.shape.out, sp.name, pos)
+	}
+	return k
+}
+
+// l2Arg is a layer's l2 = λ: the loss gains λ·Σ W² over its kernel (Keras'
+// kernel_regularizer = l2(λ)).
+var l2Arg = argSpec{name: "l2", positional: -1, kind: argWeight, what: "the weight of an L2 penalty", def: "0"}
 
 // activate applies the layer's activation to z; linear is none.
 func activate(g *Graph, sp *layerSpec, z *Node) *Node {
@@ -280,6 +365,14 @@ func (l *lowerer) readArg(e dsl.Expr, spec *argSpec, a layerArgs) bool {
 			return false
 		}
 		a.text[spec.name] = id.Name
+	case argWeight:
+		v, ok := l.constExpr(e)
+		if ok && !(v >= 0) || math.IsInf(v, 0) {
+			l.errorf(e.ExprPos(), "expected %s (a number ≥ 0), found %v", spec.what, v)
+			return false
+		}
+		a.num[spec.name] = v
+		return ok
 	case argChoice:
 		id, isID := e.(*dsl.Ident)
 		if !isID || !contains(spec.choices, id.Name) {
@@ -330,6 +423,11 @@ func (l *lowerer) layerSpecs(in []int) []*layerSpec {
 		sp.shape = shape
 		for _, p := range shape.params {
 			sp.params = append(sp.params, l.newParam(sp.name+"_"+p.suffix, p.shape, p.init, p.fanIn, p.fanOut, sp.name, s.Pos))
+			sp.params[len(sp.params)-1].L2 = p.l2
+			if p.l2 > 0 && len(l.m.PointSets) > 0 {
+				l.errorf(args.pos["l2"], "%s: l2 is for mini-batch models (trained on data); a model with points statements takes none yet", sp.name)
+				return nil
+			}
 		}
 		if len(l.errs) > 0 {
 			return nil

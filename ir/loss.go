@@ -245,7 +245,8 @@ func (e *lossLowerer) where(n *Node) string {
 // Set in init, after Ops.
 var unaryFuncs map[string]Op
 
-var lossFuncs = map[string]bool{"binary_crossentropy": true, "mse": true, "mae": true, "mean": true, "d": true}
+var lossFuncs = map[string]bool{"binary_crossentropy": true, "categorical_crossentropy": true, "sparse_categorical_crossentropy": true,
+	"mse": true, "mae": true, "mean": true, "d": true}
 
 // maxOrder is the highest input derivative the compiler derives. Each order is one more
 // forward-mode pass over the graph of the order below; the graphs share their common parts.
@@ -512,6 +513,9 @@ func (e *lossLowerer) call(c *dsl.Call) (*Node, bool) {
 		return g.MeanOver(v, 0, "", c.Fun.Pos), true
 	}
 	p, y := args[0], args[1]
+	if name == "categorical_crossentropy" || name == "sparse_categorical_crossentropy" {
+		return e.cce(c, p, y)
+	}
 	if !equalShape(p.Shape, y.Shape) {
 		l.errorf(c.Fun.Pos, "%s: prediction %s has shape %s (%s) but %s has shape %s (%s)",
 			name, p.Name, shapeStr(p), posStr(p.Pos), y.Name, shapeStr(y), posStr(y.Pos))
@@ -553,3 +557,75 @@ func (e *lossLowerer) bce(p, y *Node, pos dsl.Pos) *Node {
 }
 
 func posStr(p dsl.Pos) string { return fmt.Sprintf("declared at %d:%d", p.Line, p.Col) }
+
+// cce is the mean categorical cross-entropy of the class probabilities p [K] against y: a
+// class label per sample (y [1], Keras' sparse_categorical_crossentropy) or one value per
+// class (y [K], one-hot or probabilities). On a softmax output it is computed from the
+// logits z as logsumexp(z)·Σy − Σ y·z, which is −Σ y·log softmax(z) without rounding a
+// probability to 0 (Keras' from_logits); on any other output p is scaled to sum to 1 and
+// clipped to [ε, 1−ε] before the log, as Keras does.
+func (e *lossLowerer) cce(c *dsl.Call, p, y *Node) (*Node, bool) {
+	l, g, name, pos := e.l, e.g, c.Fun.Name, c.Fun.Pos
+	if !p.Batched || len(p.Shape) != 1 || p.Size() < 2 {
+		l.errorf(pos, "%s: the prediction %s must give one probability per class (a vector of 2 or more), found %s; "+
+			"two classes are one probability: dense 1, sigmoid with binary_crossentropy", name, e.where(p), shapeStr(p))
+		return nil, false
+	}
+	k := p.Size()
+	sparse := perSampleOne(y.Shape, y.Batched)
+	switch {
+	case y.Op != OpTarget:
+		l.errorf(c.Args[1].Value.ExprPos(), "%s: the classes must be a target (target y[1] for class labels, or y[%d] for one value per class), found %s", name, k, e.where(y))
+		return nil, false
+	case name == "sparse_categorical_crossentropy" && !sparse:
+		l.errorf(pos, "sparse_categorical_crossentropy takes a class label per sample, y[1]; %s has shape %s (for one value per class write categorical_crossentropy)", y.Name, shapeStr(y))
+		return nil, false
+	case !sparse && !equalShape(y.Shape, p.Shape):
+		l.errorf(pos, "%s: prediction %s has %d classes (%s) but %s has shape %s (%s): give a class label per sample, %s[1], or one value per class, %s[%d]",
+			name, p.Name, k, posStr(p.Pos), y.Name, shapeStr(y), posStr(y.Pos), y.Name, y.Name, k)
+		return nil, false
+	}
+	if !e.classifier(c, k, sparse, y) {
+		return nil, false
+	}
+	yk := y
+	if sparse {
+		yk = g.OneHot(y, k, y.Name+"_onehot")
+	}
+	var per *Node
+	if p.Op == OpSoftmax {
+		z := p.Args[0]
+		lse := g.LogSumExp(z, z.Name+"_logsumexp")
+		yz := g.RowSum(g.must(OpMul, "", pos, yk, z), "yz")
+		if !sparse { // probabilities need not sum to 1
+			lse = g.must(OpMul, "", pos, lse, g.RowSum(y, y.Name+"_sum"))
+		}
+		per = g.must(OpSub, "cce", pos, lse, yz)
+	} else {
+		q := g.must(OpDiv, p.Name+"_scaled", pos, p, g.RowSum(p, p.Name+"_sum"))
+		qc := g.ClipNode(OpClip, q, bceEpsilon, 1-bceEpsilon, "p_clipped", pos)
+		per = g.must(OpNeg, "cce", pos, g.RowSum(g.must(OpMul, "", pos, yk, g.must(OpLog, "", pos, qc)), ""))
+	}
+	return g.MeanOver(per, 0, name, pos), true
+}
+
+// classifier records what a categorical cross-entropy says of the model: its number of
+// classes and whether its target holds class labels. Two that disagree are refused: the
+// metrics and the data checks would not know which to follow.
+func (e *lossLowerer) classifier(c *dsl.Call, classes int, sparse bool, y *Node) bool {
+	m := e.l.m
+	labels := ""
+	if sparse {
+		labels = y.Name
+	}
+	if m.Classes == 0 {
+		m.Classes, m.Labels, m.ClassesPos = classes, labels, c.Fun.Pos
+		return true
+	}
+	if m.Classes != classes || m.Labels != labels {
+		e.l.errorf(c.Fun.Pos, "%s: a second categorical cross-entropy over other classes (the first, at %d:%d, has %d classes%s); write one per model",
+			c.Fun.Name, m.ClassesPos.Line, m.ClassesPos.Col, m.Classes, map[bool]string{true: " given as labels of " + m.Labels, false: ""}[m.Labels != ""])
+		return false
+	}
+	return true
+}

@@ -49,6 +49,7 @@ type lowerer struct {
 	// set holds the constants set from outside (LowerWith), used marks those found
 	set, used map[string]float64
 	datas     []*dsl.DataStmt
+	metrics   []*dsl.Ident // the metric statements' names
 	// layerLimit is set once the layers went past MaxLayers (reported once)
 	layerLimit bool
 }
@@ -207,10 +208,14 @@ func (l *lowerer) run() {
 			l.loss = s
 		case *dsl.MetricStmt:
 			for _, n := range s.Names {
-				if !knownMetrics[n.Name] {
-					l.errorf(n.Pos, "unknown metric '%s'; expected one of %s", n.Name, keys(knownMetrics))
+				if !knownMetrics[n.Name] && topK(n.Name) == 0 {
+					l.errorf(n.Pos, "unknown metric '%s'; expected one of %s, or top_K_accuracy (the class is among the K largest outputs, as top_3_accuracy)", n.Name, keys(knownMetrics))
+				}
+				if topK(n.Name) < 0 {
+					l.errorf(n.Pos, "top_K_accuracy needs K ≥ 1")
 				}
 				l.m.Metrics = append(l.m.Metrics, n.Name)
+				l.metrics = append(l.metrics, n)
 			}
 		case *dsl.OptimizerStmt:
 			for _, c := range s.Steps {
@@ -274,6 +279,10 @@ func (l *lowerer) run() {
 	if len(l.m.Optimizers) == 0 {
 		l.m.Optimizers = []*Optimizer{{Name: "adam", Args: copyDefaults(optimizerArgs["adam"])}}
 	}
+	l.checkMiniBatchOptimizer()
+	if l.m.Settings.Folds > 0 && len(l.m.PointSets) > 0 {
+		l.errorf(l.m.Settings.FoldsPos, "folds (cross-validation) is for mini-batch models, trained on rows of data")
+	}
 	if len(l.m.PointSets) == 0 {
 		for _, o := range l.m.Optimizers {
 			if o.Name == "lbfgs" {
@@ -323,6 +332,7 @@ func (l *lowerer) run() {
 	if len(l.m.OutputNames) == 0 {
 		l.m.OutputNames = []string{l.m.Output.Name}
 	}
+	l.checkMetrics()
 	l.m.Domain = l.domain()
 	l.references(l.refs)
 	l.m.Train = l.buildPass(true)

@@ -69,7 +69,8 @@ func (l *lowerer) meansAreSums(e *lossLowerer, loss *Node) bool {
 			}
 			if n.Batched {
 				l.errorf(m.Pos, "this mean is one number over all the rows it averages, but %s at %d:%d uses it per row; "+
-					"mlc computes a loss part by part over the rows, so a mean may only be a term of the loss (weighted by constants)", opText(n.Op), n.Pos.Line, n.Pos.Col)
+					"mlc computes a loss part by part over the rows, so a mean may only be a term of the loss (weighted by constants); "+
+					"the mean of each sample's own values is sum(e) / N", opText(n.Op), n.Pos.Line, n.Pos.Col)
 				return false
 			}
 			meanIn[n.ID] = m

@@ -57,6 +57,14 @@ type Model struct {
 	// ConstValues are the values of the model's named constants (const statements), which
 	// closed forms (known values, references) use.
 	ConstValues map[string]float64
+
+	// Classes is the number of classes of a classifier, a model whose loss holds a
+	// categorical cross-entropy (0 for others); ClassesPos is where that loss is written.
+	Classes    int
+	ClassesPos dsl.Pos
+	// Labels names the target that holds a class label (0 … Classes-1) per sample, or is
+	// empty when the targets give one value per class.
+	Labels string
 }
 
 // Coefficient is `param NAME = VALUE [, positive]`: a trainable scalar. A positive one is
@@ -141,7 +149,10 @@ type Pass struct {
 type Optimizer struct {
 	Name string
 	Args map[string]float64
-	Pos  dsl.Pos
+	// Schedule is how a mini-batch model's learning rate changes over the epochs (nil: it
+	// does not).
+	Schedule *LRSchedule
+	Pos      dsl.Pos
 }
 
 // Settings are the training settings of the `train` statement, with Keras' defaults.
@@ -160,4 +171,8 @@ type Settings struct {
 	Seed            uint64
 	Patience        int // 0: no early stopping
 	RestoreBest     bool
+	// Folds > 1 asks mlc train to cross-validate the model over that many folds of its
+	// training rows (FoldsPos: where) before training it on all of them.
+	Folds    int
+	FoldsPos dsl.Pos
 }

@@ -49,6 +49,20 @@ const (
 	OpConv1DT             // the transpose of conv1d: W [Cout, K·Cin], g [Lout, Cout] to [L, Cin]
 	OpConv1DW             // the kernel gradient: Σ over the batch and positions of g [Lout, Cout] ⊗ x windows: [Cout, K·Cin]
 	OpSilu                // x·σ(x), the sigmoid-weighted linear unit (swish)
+
+	// Per-sample ops (sample.go): over the values of one sample, never across samples.
+	OpRowSum      // Σ of the values of each sample: [1]
+	OpRowMax      // the largest value of each sample: [1]
+	OpArgmaxMask  // 1 at the first largest value of each sample, 0 elsewhere: the derivative of rowmax
+	OpRepeat      // a value of one element per sample repeated to Shape: the adjoint of rowsum
+	OpSoftmax     // exp(x)/Σ exp(x) over the values of each sample, computed from x − max x
+	OpLogSumExp   // log Σ exp(x) over the values of each sample, computed from x − max x: [1]
+	OpOneHot      // a class label [1] as Shape[0] indicators: 1 where the index equals the label
+	OpReshape     // the same values of each sample with another shape (flatten)
+	OpPoolSum     // Σ over windows of Off steps, Stride apart, of x [L, C]: [Lout, C]
+	OpPoolSumT    // the transpose of poolsum: each window's value added to its steps, [PadL, C]
+	OpPoolSelect  // v [L, C] where each window of x [L, C] is largest: maxpool is poolselect(x, x)
+	OpPoolScatter // a [Lout, C] added where each window of x is largest, [L, C]: the transpose of poolselect
 	numOps
 )
 
@@ -61,6 +75,7 @@ const (
 	Linear                  // a contraction: matrix-vector or outer product
 	Reduction               // sums over the batch or over all elements
 	Shape                   // moves elements: concatenation and slicing
+	Sample                  // over the values of one sample: softmax, sums and maxima, pooling windows
 )
 
 // OpInfo is everything the compiler knows about an op but how Go code computes it (that is
@@ -118,7 +133,7 @@ func opTable() [numOps]OpInfo {
 	zero := func(*Graph, *Node, int, *Node) *Node { return nil }
 	leaf := OpInfo{Kind: Leaf, Reverse: func(*Graph, *Node, *Node) []*Node { return nil }}
 	row := func(info OpInfo, name string) OpInfo { info.Name = name; return info }
-	return [numOps]OpInfo{
+	t := [numOps]OpInfo{
 		OpInput:    row(leaf, "input"),
 		OpTarget:   row(leaf, "target"),
 		OpParam:    row(leaf, "param"),
@@ -344,6 +359,8 @@ func opTable() [numOps]OpInfo {
 			Reverse: func(g *Graph, n, a *Node) []*Node { return []*Node{g.Pad(a, n.PadL, n.PadR, "d_"+n.Args[0].Name)} },
 			Forward: func(g *Graph, n *Node, d []*Node) *Node { return g.Crop(d[0], n.PadL, n.Shape[0], "") }},
 	}
+	sampleOps(&t)
+	return t
 }
 
 // bilinear is the tangent of a product linear in each argument: op(a, db) + op(da, b).

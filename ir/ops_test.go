@@ -108,6 +108,32 @@ func opCases() map[Op]func(g *Graph) opCase {
 		x := in(g, "x", 5, 2)
 		return opCase{g.Crop(x, 1, 3, ""), []*Node{x}, []float64{-1}, []float64{1}}
 	}
+	one := func(f func(g *Graph, x *Node) *Node, shape ...int) func(g *Graph) opCase {
+		return func(g *Graph) opCase {
+			x := in(g, "x", shape...)
+			return opCase{f(g, x), []*Node{x}, []float64{-2}, []float64{2}}
+		}
+	}
+	cases[OpRowSum] = one(func(g *Graph, x *Node) *Node { return g.RowSum(x, "") }, 4)
+	cases[OpRowMax] = one(func(g *Graph, x *Node) *Node { return g.RowMax(x, "") }, 4)
+	cases[OpArgmaxMask] = one(func(g *Graph, x *Node) *Node { return g.ArgmaxMask(x, "") }, 4)
+	cases[OpRepeat] = one(func(g *Graph, x *Node) *Node { return g.Repeat(x, []int{3}, "") }, 1)
+	cases[OpSoftmax] = one(func(g *Graph, x *Node) *Node { return g.Softmax(x, "") }, 4)
+	cases[OpLogSumExp] = one(func(g *Graph, x *Node) *Node { return g.LogSumExp(x, "") }, 4)
+	cases[OpOneHot] = one(func(g *Graph, x *Node) *Node { return g.OneHot(x, 3, "") }, 1)
+	cases[OpReshape] = one(func(g *Graph, x *Node) *Node { return g.Reshape(x, []int{6}, "") }, 3, 2)
+	const pool, poolStride, steps = 3, 2, 7 // three windows
+	cases[OpPoolSum] = one(func(g *Graph, x *Node) *Node { return g.Pool(OpPoolSum, nil, x, pool, poolStride, steps, "", posZero) }, steps, 2)
+	cases[OpPoolSumT] = one(func(g *Graph, a *Node) *Node { return g.Pool(OpPoolSumT, nil, a, pool, poolStride, steps, "", posZero) }, 3, 2)
+	// The values first: the forward rule is checked along the first input.
+	cases[OpPoolSelect] = func(g *Graph) opCase {
+		v, x := in(g, "v", steps, 2), in(g, "x", steps, 2)
+		return opCase{g.Pool(OpPoolSelect, x, v, pool, poolStride, steps, "", posZero), []*Node{v, x}, []float64{-1, -1}, []float64{1, 1}}
+	}
+	cases[OpPoolScatter] = func(g *Graph) opCase {
+		a, x := in(g, "a", 3, 2), in(g, "x", steps, 2)
+		return opCase{g.Pool(OpPoolScatter, x, a, pool, poolStride, steps, "", posZero), []*Node{a, x}, []float64{-1, -1}, []float64{1, 1}}
+	}
 	return cases
 }
 

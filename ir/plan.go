@@ -1,5 +1,7 @@
 package ir
 
+import "slices"
+
 // Plan is how one entry point of generated code computes its roots: which nodes get a
 // buffer (materialized) and in what order, which are fused into the loop of their one
 // user, and where each batched buffer lives in a shared work area.
@@ -23,6 +25,9 @@ type Plan struct {
 	// buffer is the interior of the pad's, so the pad only clears its borders instead of
 	// copying the whole activation (a conv layer's input).
 	Inside map[int]*Node
+	// Alias[id] is the argument whose buffer a reshape (flatten) reads as its own: the
+	// argument's only reader, so nothing is copied.
+	Alias map[int]*Node
 }
 
 // fusable ops are computed inside the loop of their user when they have one user.
@@ -30,7 +35,7 @@ func fusable(n *Node) bool {
 	if n.Op == OpSpread {
 		return n.Sets == 0 // over some point sets it is zero on other rows: a loop of its own
 	}
-	if n.Op == OpBroadcast {
+	if n.Op == OpBroadcast || n.Op == OpRepeat {
 		return true
 	}
 	return Ops[n.Op].Kind == Elementwise
@@ -42,7 +47,7 @@ func fusesArgs(n *Node) bool {
 		return true
 	}
 	switch n.Op {
-	case OpSumBatch, OpMean:
+	case OpSumBatch, OpMean, OpRowSum, OpRowMax:
 		return true
 	}
 	return false
@@ -51,7 +56,7 @@ func fusesArgs(n *Node) bool {
 // Schedule plans the computation of roots in g. The roots always get a buffer of their own,
 // never fused into a user, since the caller reads them (the prediction is copied out).
 func Schedule(g *Graph, roots []*Node) *Plan {
-	p := &Plan{Fused: map[int]bool{}, Live: map[int]bool{}, Uses: map[int]int{}, Offset: map[int]int{}, Inside: map[int]*Node{}}
+	p := &Plan{Fused: map[int]bool{}, Live: map[int]bool{}, Uses: map[int]int{}, Offset: map[int]int{}, Inside: map[int]*Node{}, Alias: map[int]*Node{}}
 	var visit func(n *Node)
 	visit = func(n *Node) {
 		if p.Live[n.ID] {
@@ -100,6 +105,11 @@ func Schedule(g *Graph, roots []*Node) *Plan {
 		// would nest two such layouts; it stays a copy.
 		if a := n.Args[0]; !p.Fused[a.ID] && a.Batched && n.Batched && p.Uses[a.ID] == 1 && !isRoot[a.ID] && a.Op != OpPad {
 			p.Inside[a.ID] = n
+		}
+	}
+	for _, n := range p.Order {
+		if a := n.Args; n.Op == OpReshape && !p.Fused[a[0].ID] && p.Uses[a[0].ID] == 1 && !isRoot[a[0].ID] && p.Inside[a[0].ID] == nil {
+			p.Alias[n.ID] = a[0]
 		}
 	}
 	p.assignOffsets(isRoot)
@@ -152,6 +162,13 @@ func (p *Plan) assignOffsets(isRoot map[int]bool) {
 		}
 	}
 	for i, n := range p.Order {
+		if a := p.Alias[n.ID]; a != nil {
+			// The reshape takes its argument's buffer over: freed after its own last reader.
+			p.Offset[n.ID] = p.Offset[a.ID]
+			expiring[i] = slices.DeleteFunc(expiring[i], func(x *Node) bool { return x == a })
+			expire(n, i)
+			continue
+		}
 		if n.Batched {
 			if _, placed := p.Offset[n.ID]; placed {
 				// A pad whose argument was computed inside it.

@@ -82,6 +82,15 @@ func checkPlan(t *testing.T, what string, p *Plan, roots []*Node) {
 		start, len int // place in the work area
 	}
 	var bufs []buf
+	aliasOf := map[int]*Node{} // a reshape's argument: its buffer is the reshape's until that dies
+	for id, a := range p.Alias {
+		aliasOf[a.ID] = p.Order[0]
+		for _, n := range p.Order {
+			if n.ID == id {
+				aliasOf[a.ID] = n
+			}
+		}
+	}
 	for i, n := range p.Order {
 		if !n.Batched {
 			continue
@@ -97,6 +106,12 @@ func checkPlan(t *testing.T, what string, p *Plan, roots []*Node) {
 			}
 			to = max(to, end[pad.ID], index[pad.ID]) // its place is the pad's until the pad dies
 		}
+		if r := aliasOf[n.ID]; r != nil {
+			to = max(to, end[r.ID], index[r.ID])
+		}
+		if a := p.Alias[n.ID]; a != nil && off != p.Offset[a.ID] {
+			t.Fatalf("%s: the reshape %s is at %d, not in the buffer of %s (%d)", what, n, off, a, p.Offset[a.ID])
+		}
 		if off+n.Size() > p.Rows {
 			t.Fatalf("%s: %s ends at %d past the work area (%d)", what, n, off+n.Size(), p.Rows)
 		}
@@ -104,7 +119,7 @@ func checkPlan(t *testing.T, what string, p *Plan, roots []*Node) {
 	}
 	for i, a := range bufs {
 		for _, b := range bufs[i+1:] {
-			if p.Inside[a.n.ID] == b.n || p.Inside[b.n.ID] == a.n {
+			if p.Inside[a.n.ID] == b.n || p.Inside[b.n.ID] == a.n || p.Alias[a.n.ID] == b.n || p.Alias[b.n.ID] == a.n {
 				continue
 			}
 			liveTogether := a.from <= b.to && b.from <= a.to

@@ -532,3 +532,25 @@ func TestHistDegenerate(t *testing.T) {
 		t.Error("Hist of NaN alone: no error")
 	}
 }
+
+func TestConfusion(t *testing.T) {
+	counts := [][]int{{30, 2, 0}, {1, 25, 4}, {0, 0, 38}}
+	p, err := Confusion("confusion", counts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(outDir(t), "confusion.png")
+	w := 10 * vg.Centimeter
+	if err := SaveRow(path, w, w, p); err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, path, pixels(w), pixels(w))
+	for _, bad := range [][][]int{nil, {{1, 2}, {3}}} {
+		if _, err := Confusion("bad", bad, nil); err == nil {
+			t.Errorf("Confusion of %v: no error", bad)
+		}
+	}
+	if _, err := Confusion("names", counts, []string{"a", "b"}); err == nil {
+		t.Error("two names for three classes: no error")
+	}
+}

@@ -17,6 +17,10 @@ type BatchPasses[T Float, W any] struct {
 	// LossConst is the loss's constant term, which the passes leave out: added once, not
 	// once per worker.
 	LossConst float64
+	// Penalty, if not nil, is the loss's terms of the parameters alone (the layers' l2
+	// penalties), added once per call, not once per worker: it returns their value and,
+	// when grads is not nil, adds their gradient to it.
+	Penalty func(grads []T) float64
 }
 
 // Batches runs a generated mini-batch model's passes on its workers: the code every
@@ -83,6 +87,9 @@ func (b *Batches[T, W]) Loss(x, y []T, n int, pred []T) float64 {
 	for _, l := range b.losses {
 		loss += l
 	}
+	if b.p.Penalty != nil {
+		loss += b.p.Penalty(nil)
+	}
 	return loss + b.p.LossConst
 }
 
@@ -109,6 +116,9 @@ func (b *Batches[T, W]) LossGrad(x, y []T, n int, rng *RNG, pred, grads []T) flo
 		for i, g := range b.p.Grads(&b.workers[k]) {
 			grads[i] += g
 		}
+	}
+	if b.p.Penalty != nil {
+		loss += b.p.Penalty(grads)
 	}
 	return loss + b.p.LossConst
 }

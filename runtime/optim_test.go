@@ -128,3 +128,64 @@ func TestOptimizerLengthMismatchPanics(t *testing.T) {
 
 var _ Optimizer[float32] = (*Adam[float32])(nil)
 var _ Optimizer[float64] = (*SGD[float64])(nil)
+
+// TestRegularization: decoupled weight decay takes wd·lr·p off the decayed tensors before
+// the update; clipnorm scales each tensor's gradient to the norm, global_clipnorm the whole;
+// neither allocates.
+func TestRegularization(t *testing.T) {
+	// SGD with lr 0.1, wd 0.5 on the first tensor: p = 2 → 2 − 0.05·2 − 0.1·g.
+	s := NewSGD[float64](3)
+	s.LR = 0.1
+	s.WeightDecay, s.Decayed = 0.5, []Span{{0, 1}}
+	p := []float64{2, 2, 2}
+	s.Step(p, []float64{1, 1, 1})
+	if want := []float64{2 - 0.1 - 0.1, 1.9, 1.9}; math.Abs(p[0]-want[0]) > 1e-15 || p[1] != want[1] || p[2] != want[2] {
+		t.Errorf("weight decay: %v, want %v", p, want)
+	}
+
+	// clipnorm 1 on tensors [0,2) and [2,3): (3, 4) → (0.6, 0.8); 0.5 stays.
+	s = NewSGD[float64](3)
+	s.LR = 1
+	s.ClipNorm, s.Tensors = 1, []Span{{0, 2}, {2, 1}}
+	p = []float64{0, 0, 0}
+	g := []float64{3, 4, 0.5}
+	s.Step(p, g)
+	if want := []float64{-0.6, -0.8, -0.5}; math.Abs(p[0]-want[0]) > 1e-15 || math.Abs(p[1]-want[1]) > 1e-15 || p[2] != want[2] {
+		t.Errorf("clipnorm: %v, want %v", p, want)
+	}
+
+	// global_clipnorm 2.6 on (3, 4, 0) (norm 5): scaled by 0.52.
+	a := NewSGD[float64](3)
+	a.LR, a.GlobalClipNorm = 1, 2.6
+	p = []float64{0, 0, 0}
+	a.Step(p, []float64{3, 4, 0})
+	if math.Abs(p[0]+1.56) > 1e-15 || math.Abs(p[1]+2.08) > 1e-15 {
+		t.Errorf("global_clipnorm: %v, want [-1.56 -2.08 0]", p)
+	}
+
+	adam := NewAdam[float32](1000)
+	adam.WeightDecay, adam.Decayed = 0.01, []Span{{0, 500}}
+	adam.ClipNorm, adam.Tensors = 1, []Span{{0, 500}, {500, 500}}
+	p32, g32 := make([]float32, 1000), make([]float32, 1000)
+	for i := range g32 {
+		g32[i] = float32(i)/1000 - 0.5
+	}
+	if n := testing.AllocsPerRun(100, func() { adam.Step(p32, g32) }); n != 0 {
+		t.Errorf("Adam with decay and clipping allocates %v times a step", n)
+	}
+	if got := L2([]float64{1, 2}, nil, 0, 0.5); got != 2.5 {
+		t.Errorf("L2 = %v, want 0.5·(1+4) = 2.5", got)
+	}
+	grads := []float64{0, 0, 1, 1}
+	L2([]float64{1, 2}, grads, 2, 0.5)
+	if grads[2] != 2 || grads[3] != 3 {
+		t.Errorf("L2 gradient: %v, want [0 0 2 3]", grads)
+	}
+}
+
+// wrapped is an optimizer of the user's: Step only. Train takes it (Reset is not needed).
+type wrapped struct{ inner *SGD[float64] }
+
+func (w wrapped) Step(p, g []float64) { w.inner.Step(p, g) }
+
+var _ Optimizer[float64] = wrapped{}

@@ -5,6 +5,7 @@ package runtime
 // are columns: one slice per coordinate.
 
 import (
+	"compress/gzip"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -195,18 +196,32 @@ type Reference struct {
 }
 
 // Columns is a tensor's half-open range of columns in a CSV file, counted from 0.
-type Columns struct{ Lo, Hi int }
+type Columns struct {
+	Lo, Hi int
+	// Classes > 0 says the column holds class labels: whole numbers from 0 to Classes-1.
+	Classes int
+}
 
 // ReadTable reads rows rowLo … rowHi−1 (rowHi 0: all) of the CSV file at path after its first
 // skip lines: a table whose X holds the inputs' columns one after another, and Y the
-// targets'. Errors name the file and line.
+// targets'. A file whose name ends in .gz is read through gzip. Errors name the file and
+// line.
 func ReadTable[T Float](path string, skip, rowLo, rowHi int, inputs, targets []Columns) (*Table[T], error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	cr := csv.NewReader(f)
+	var in io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		z, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		defer z.Close()
+		in = z
+	}
+	cr := csv.NewReader(in)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	cr.TrimLeadingSpace = true
@@ -244,6 +259,9 @@ func ReadTable[T Float](path string, skip, rowLo, rowHi int, inputs, targets []C
 					v, err := strconv.ParseFloat(strings.TrimSpace(rec[j]), 64)
 					if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 						return nil, r.Errorf("column %d is %q: expected a finite number", j, ClipText(rec[j]))
+					}
+					if c.Classes > 0 && (v != math.Trunc(v) || v < 0 || v >= float64(c.Classes)) {
+						return nil, r.Errorf("column %d is %q: expected a class label, a whole number from 0 to %d", j, ClipText(rec[j]), c.Classes-1)
 					}
 					*part.dst = append(*part.dst, T(v))
 				}

@@ -1,9 +1,12 @@
 package runtime
 
 import (
+	"bytes"
+	"compress/gzip"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -70,14 +73,42 @@ func TestReadTable(t *testing.T) {
 	if err := os.WriteFile(p, []byte("3,2,a,b\n1,2,0\n3,4,1\n5,6,0\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tab, err := ReadTable[float32](p, 1, 1, 3, []Columns{{0, 2}}, []Columns{{2, 3}})
+	x, y := []Columns{{Lo: 0, Hi: 2}}, []Columns{{Lo: 2, Hi: 3}}
+	tab, err := ReadTable[float32](p, 1, 1, 3, x, y)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if tab.Rows != 2 || tab.Features != 2 || tab.X[0] != 3 || tab.Y[1] != 0 {
 		t.Errorf("table %+v: want rows 1 and 2 after the header", tab)
 	}
-	if _, err := ReadTable[float32](p, 1, 0, 5, []Columns{{0, 2}}, []Columns{{2, 3}}); err == nil {
+	if _, err := ReadTable[float32](p, 1, 0, 5, x, y); err == nil {
 		t.Error("rows 0:5 of 3 gave no error")
+	}
+
+	// The same file through gzip.
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write([]byte("3,2,a,b\n1,2,0\n3,4,1\n5,6,0\n"))
+	zw.Close()
+	gz := filepath.Join(t.TempDir(), "t.csv.gz")
+	if err := os.WriteFile(gz, z.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if tab2, err := ReadTable[float32](gz, 1, 1, 3, x, y); err != nil || !slices.Equal(tab2.X, tab.X) || !slices.Equal(tab2.Y, tab.Y) {
+		t.Errorf("gzip: %v, %+v; want %+v", err, tab2, tab)
+	}
+
+	// Class labels: whole numbers below the class count, else an error at the line.
+	labels := []Columns{{Lo: 2, Hi: 3, Classes: 2}}
+	if _, err := ReadTable[float32](p, 1, 0, 0, x, labels); err != nil {
+		t.Errorf("labels 0 and 1 of 2 classes: %v", err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	if err := os.WriteFile(bad, []byte("1,2,0\n3,4,2\n5,6,0.5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ReadTable[float32](bad, 0, 0, 0, x, labels)
+	if err == nil || !strings.Contains(err.Error(), "bad.csv:2: column 2 is \"2\": expected a class label, a whole number from 0 to 1") {
+		t.Errorf("label 2 of 2 classes: %v", err)
 	}
 }

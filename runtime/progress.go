@@ -102,6 +102,9 @@ func (p *progress) epochEnd(s *EpochStats, names []string, hasVal bool) {
 			b = appendField(b, "val_"+n, s.ValMetrics[n])
 		}
 	}
+	if s.LR > 0 {
+		b = appendField(b, "lr", s.LR)
+	}
 	b = append(b, "  ("...)
 	b = appendSeconds(b, s.Seconds)
 	b = append(b, ")\n"...)

@@ -36,6 +36,8 @@ type TrainConfig struct {
 	RestoreBest bool
 	// Metrics names the metrics to report besides the loss (see NewMetric).
 	Metrics []string
+	// Schedule, if not nil, changes the optimizer's learning rate from epoch to epoch.
+	Schedule *Schedule
 	// Out receives the progress report; nil means os.Stderr, as Keras prints by default.
 	Out io.Writer
 	// Quiet prints nothing.
@@ -51,6 +53,8 @@ type EpochStats struct {
 	ValLoss    float64            `json:"val_loss,omitempty"`
 	ValMetrics map[string]float64 `json:"val_metrics,omitempty"`
 	Seconds    float64            `json:"seconds"` // wall time, validation included
+	// LR is the learning rate of the epoch, under a schedule (0 without one).
+	LR float64 `json:"lr,omitempty"`
 }
 
 // History is what Train returns: Keras' history plus what early stopping decided.
@@ -114,20 +118,22 @@ func Train[T Float](m Model[T], opt Optimizer[T], data Source[T], cfg TrainConfi
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
-	trainMetrics, err := newMetrics[T](cfg.Metrics)
+	trainMetrics, err := newMetrics[T](cfg.Metrics, no, nt, Classes(m))
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
-	if len(trainMetrics) > 0 && nt != no {
-		return nil, fmt.Errorf("train: metrics compare outputs with targets, but the model has %d outputs and %d targets", no, nt)
-	}
-	valMetrics, _ := newMetrics[T](cfg.Metrics)
+	valMetrics, _ := newMetrics[T](cfg.Metrics, no, nt, Classes(m))
 
 	rows := data.NumRows()
 	nVal := ValidationRows(rows, cfg.ValidationSplit)
 	nTrain := rows - nVal
 	if nTrain == 0 {
 		return nil, fmt.Errorf("train: validation split %g of %d rows leaves no rows to train on", cfg.ValidationSplit, rows)
+	}
+
+	sched, err := newScheduler(cfg.Schedule, opt, cfg.Epochs)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
 	}
 
 	// Everything the epochs need is allocated here, once.
@@ -159,6 +165,10 @@ func Train[T Float](m Model[T], opt Optimizer[T], data Source[T], cfg TrainConfi
 
 	for e := 1; e <= cfg.Epochs; e++ {
 		start := time.Now()
+		lr := 0.0
+		if sched != nil {
+			lr = sched.before(e)
+		}
 		for i := range idx {
 			idx[i] = i
 		}
@@ -194,7 +204,7 @@ func Train[T Float](m Model[T], opt Optimizer[T], data Source[T], cfg TrainConfi
 			}
 		}
 
-		st := EpochStats{Epoch: e, Loss: sum / float64(nTrain), Metrics: metricValues(trainMetrics)}
+		st := EpochStats{Epoch: e, Loss: sum / float64(nTrain), Metrics: metricValues(trainMetrics), LR: lr}
 		monitored := st.Loss
 		if nVal > 0 {
 			st.ValLoss = ev.run(data, nTrain, rows)
@@ -207,6 +217,9 @@ func Train[T Float](m Model[T], opt Optimizer[T], data Source[T], cfg TrainConfi
 			p.epochEnd(&st, cfg.Metrics, nVal > 0)
 		}
 
+		if sched != nil {
+			sched.after(monitored)
+		}
 		// Keras' EarlyStopping.on_epoch_end with min_delta 0: count the epoch, reset on a new
 		// minimum, stop once patience epochs passed without one (never after the first epoch).
 		wait++
@@ -354,12 +367,9 @@ func EvaluateSource[T Float](m Model[T], src Source[T], batch int, metrics []str
 	if batch == 0 {
 		batch = defaultBatch
 	}
-	ms, err := newMetrics[T](metrics)
+	ms, err := newMetrics[T](metrics, no, nt, Classes(m))
 	if err != nil {
 		return 0, nil, fmt.Errorf("evaluate: %w", err)
-	}
-	if len(ms) > 0 && nt != no {
-		return 0, nil, fmt.Errorf("evaluate: metrics compare outputs with targets, but the model has %d outputs and %d targets", no, nt)
 	}
 	ev := newEvaluator(m, min(batch, maxB), ms)
 	loss = ev.run(src, 0, src.NumRows())

@@ -11,9 +11,13 @@ import (
 	"github.com/mlc-go/mlc/tests/models/activations"
 	"github.com/mlc-go/mlc/tests/models/bceclip"
 	"github.com/mlc-go/mlc/tests/models/bcelogits"
+	"github.com/mlc-go/mlc/tests/models/classes"
 	"github.com/mlc-go/mlc/tests/models/conv"
+	"github.com/mlc-go/mlc/tests/models/globalpool"
 	"github.com/mlc-go/mlc/tests/models/multi"
 	"github.com/mlc-go/mlc/tests/models/names"
+	"github.com/mlc-go/mlc/tests/models/pools"
+	"github.com/mlc-go/mlc/tests/models/probs"
 	"github.com/mlc-go/mlc/tests/models/regress"
 )
 
@@ -27,27 +31,47 @@ func float64Models() map[string]func() mlrt.Model[float64] {
 		"bceclip":     func() mlrt.Model[float64] { return bceclip.New() },
 		"regress":     func() mlrt.Model[float64] { return regress.New() },
 		"conv":        func() mlrt.Model[float64] { return conv.New() },
-		"names":       func() mlrt.Model[float64] { return names.New() }, // model names that clash with generated code's
-		"multi":       func() mlrt.Model[float64] { return multi.New() }, // several inputs and targets
+		"names":       func() mlrt.Model[float64] { return names.New() },   // model names that clash with generated code's
+		"multi":       func() mlrt.Model[float64] { return multi.New() },   // several inputs and targets
+		"classes":     func() mlrt.Model[float64] { return classes.New() }, // softmax, class labels, per-sample reductions
+		"probs":       func() mlrt.Model[float64] { return probs.New() },   // categorical cross-entropy of probabilities
+		"pools":       func() mlrt.Model[float64] { return pools.New() },   // max and average pooling, flatten
+		"globalpool":  func() mlrt.Model[float64] { return globalpool.New() },
 	}
 }
 
 // randomBatch draws inputs in [-1.5, 1.5] and targets in {0, 1} (binary losses) or
-// [-1, 1]; all models here accept either.
+// [-1, 1]; all models here accept either, except a classifier of class labels, whose targets
+// are drawn from its classes.
 func randomBatch(rng *mlrt.RNG, n, nin, nout int, binary bool) (x, y []float64) {
+	return randomRows(rng, n, nin, nout, binary, 0)
+}
+
+func randomRows(rng *mlrt.RNG, n, nin, nout int, binary bool, labels int) (x, y []float64) {
 	x = make([]float64, n*nin)
 	y = make([]float64, n*nout)
 	for i := range x {
 		x[i] = 3*rng.Float64() - 1.5
 	}
 	for i := range y {
-		if binary {
+		switch {
+		case labels > 0:
+			y[i] = float64(rng.IntN(labels))
+		case binary:
 			y[i] = float64(rng.IntN(2))
-		} else {
+		default:
 			y[i] = 2*rng.Float64() - 1
 		}
 	}
 	return x, y
+}
+
+// labelClasses is the number of classes of a model whose target is a class label, else 0.
+func labelClasses(m mlrt.Model[float64]) int {
+	if numTargets(m) == 1 {
+		return mlrt.Classes(m)
+	}
+	return 0
 }
 
 // TestGradientsAgainstFiniteDifferences compares LossGrad's gradient with central
@@ -68,7 +92,7 @@ func TestGradientsAgainstFiniteDifferences(t *testing.T) {
 					m.Params()[i] += 0.1 * (rng.Float64() - 0.5)
 				}
 				n := min(5, m.MaxBatch())
-				x, y := randomBatch(rng, n, m.NumInputs(), numTargets(m), name != "regress" && name != "activations" && name != "conv")
+				x, y := randomRows(rng, n, m.NumInputs(), numTargets(m), name != "regress" && name != "activations" && name != "conv" && name != "globalpool", labelClasses(m))
 				drop := *mlrt.NewRNG(seed + 100)
 				loss := func(p []float64) float64 {
 					copy(m.Params(), p)
@@ -109,7 +133,7 @@ func TestInferenceAgreesWithTraining(t *testing.T) {
 			rng := mlrt.NewRNG(7)
 			m.Init(rng)
 			n := m.MaxBatch()
-			x, y := randomBatch(rng, n, m.NumInputs(), numTargets(m), true)
+			x, y := randomRows(rng, n, m.NumInputs(), numTargets(m), true, labelClasses(m))
 			p1 := make([]float64, n*m.NumOutputs())
 			p2 := make([]float64, n*m.NumOutputs())
 			p3 := make([]float64, n*m.NumOutputs())

@@ -435,6 +435,7 @@ func driverMain(m *ir.Model, source string) []byte {
 			jen.Id("Figures"):     jen.Qual(trainerPath+"/figures", "DrawBatch"),
 			jen.Id("SweepFigure"): jen.Qual(trainerPath+"/figures", "DrawSweep"),
 			jen.Id("Safetensors"): jen.Op("&").Qual(model, "Safetensors"),
+			jen.Id("Folds"):       jen.Lit(m.Settings.Folds),
 		}
 		if len(m.Data) > 0 && m.Data[0].Series != nil {
 			fields[jen.Id("Windows")] = jen.Qual(model, "MakeWindows")

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -305,5 +309,93 @@ data test  = series("s.csv", columns = "a,b", range = "2024-05-10T01:20:00Z/")
 	code, _, stderr = mlc(t, "train", "-quiet", filepath.Join(dir, "auto.ml"))
 	if code == 0 || !strings.Contains(stderr, `auto.ml:8:55: range = "2024-05-10T01:20:00Z": expected "START/END"`) {
 		t.Errorf("a range without a slash: exit %d, %q", code, stderr)
+	}
+}
+
+// TestTrainClassifier: a softmax classifier of class labels, read from a gzipped CSV file,
+// cross-validated over the folds its .ml file asks for, under a learning-rate schedule:
+// the summary holds the folds' accuracies, the confusion matrix of the held-out rows and
+// each epoch's rate, and the confusion matrix is drawn.
+func TestTrainClassifier(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a training program with the go command: skipped in -short mode")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command on PATH")
+	}
+	dir := t.TempDir()
+	t.Setenv("MLC_CACHE", filepath.Join(dir, "cache"))
+	var rows bytes.Buffer
+	zw := gzip.NewWriter(&rows)
+	for i := range 60 {
+		class := i % 3
+		a, b := float64(class)+0.1*float64(i%5), float64(2-class)-0.1*float64(i%7)
+		fmt.Fprintf(zw, "%s,%s,%d\n", ftoa(a), ftoa(b), class)
+	}
+	zw.Close()
+	model := `model Three
+input  x[2]
+dense  8, tanh
+dense  3, softmax -> p
+target y[1]
+loss   categorical_crossentropy(p, y)
+metric accuracy
+data train = csv("rows.csv.gz", x = 0:2, y = 2)
+optimizer adam(lr = 0.02, schedule = step(rate = 0.5, every = 2))
+train  epochs = 4, batch = 8, folds = 3
+`
+	for name, s := range map[string][]byte{"three.ml": []byte(model), "rows.csv.gz": rows.Bytes()} {
+		if err := os.WriteFile(filepath.Join(dir, name), s, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr := mlc(t, "train", "-quiet", "-json", "-out", filepath.Join(dir, "out"), filepath.Join(dir, "three.ml"))
+	if code != 0 {
+		t.Fatalf("mlc train: exit %d\n%s%s", code, stdout, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	var sum struct {
+		CV struct {
+			Folds      int  `json:"folds"`
+			Stratified bool `json:"stratified"`
+			Metrics    map[string]struct {
+				Mean  float64   `json:"mean"`
+				Folds []float64 `json:"folds"`
+			} `json:"metrics"`
+		} `json:"cross_validation"`
+		Confusion struct {
+			Data   string  `json:"data"`
+			Counts [][]int `json:"counts"`
+		} `json:"confusion_matrix"`
+		History []struct {
+			LR float64 `json:"lr"`
+		} `json:"history"`
+		Files []string `json:"files"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil {
+		t.Fatalf("the last line is not the JSON summary: %v\n%s", err, stdout)
+	}
+	if sum.CV.Folds != 3 || !sum.CV.Stratified || len(sum.CV.Metrics["accuracy"].Folds) != 3 {
+		t.Errorf("cross-validation %+v: want 3 stratified folds with an accuracy each", sum.CV)
+	}
+	total := 0
+	for _, row := range sum.Confusion.Counts {
+		for _, n := range row {
+			total += n
+		}
+	}
+	if sum.Confusion.Data != "held-out folds" || len(sum.Confusion.Counts) != 3 || total != 60 {
+		t.Errorf("confusion matrix %+v: want the 60 rows, each predicted with its fold held out", sum.Confusion)
+	}
+	if len(sum.History) != 4 || sum.History[0].LR != 0.02 || sum.History[3].LR != 0.01 {
+		t.Errorf("history %+v: want 4 epochs at rates 0.02, 0.02, 0.01, 0.01", sum.History)
+	}
+	if !slices.ContainsFunc(sum.Files, func(f string) bool { return strings.HasSuffix(f, "three_confusion.png") }) {
+		t.Errorf("files %v: want three_confusion.png", sum.Files)
+	}
+	// -folds 0 turns the cross-validation off.
+	code, stdout, _ = mlc(t, "train", "-quiet", "-json", "-nofiles", "-folds", "0", filepath.Join(dir, "three.ml"))
+	if code != 0 || strings.Contains(stdout, "cross_validation") {
+		t.Errorf("-folds 0: exit %d, %s", code, stdout)
 	}
 }

@@ -108,6 +108,7 @@ type options struct {
 	adam      int
 	lbfgs     int
 	epochs    int
+	folds     int
 	lr        float64
 	every     int
 	timeLimit time.Duration
@@ -159,6 +160,7 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs.IntVar(&o.lbfgs, "lbfgs", -1, "L-BFGS iterations (-1: the .ml file's, or 10000 if it gives none; 0: none)")
 	fs.Float64Var(&o.lr, "lr", 0, "Adam's learning rate (0: the .ml file's)")
 	fs.IntVar(&o.epochs, "epochs", 0, "epochs of a mini-batch model (0: the .ml file's)")
+	fs.IntVar(&o.folds, "folds", -1, "cross-validate a mini-batch model over this many folds of its training rows before training it on all of them (-1: the .ml file's folds; 0: none)")
 	fs.DurationVar(&o.timeLimit, "time", 0, "a training time limit (0: none — the step budgets decide, so a run gives the same result on a loaded machine)")
 	fs.IntVar(&o.every, "every", 100, "record the loss and the error every this many steps")
 	fs.StringVar(&o.dir, "dir", ".", "the `directory` CSV files are read from (mlc train sets it to the .ml file's)")
@@ -187,6 +189,9 @@ func parseFlags(args []string, stderr io.Writer, name string) (*options, error) 
 	if o.adam < -1 || o.lbfgs < -1 || o.epochs < 0 || o.lr < 0 {
 		return nil, errors.New("-adam, -lbfgs, -epochs and -lr take a number of steps (or a rate) of at least 0")
 	}
+	if o.folds < -1 || o.folds == 1 {
+		return nil, errors.New("-folds takes 0 (no cross-validation) or a number of folds from 2")
+	}
 	if o.out == "" {
 		o.out = filepath.Join(o.dir, strings.ToLower(name)+"-out")
 	}
@@ -201,8 +206,8 @@ func Run[T mlrt.Float](p Problem[T], args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if o.epochs != 0 {
-		return errors.New("-epochs is for mini-batch models; a model trained on point sets takes -adam and -lbfgs")
+	if o.epochs != 0 || o.folds > 0 {
+		return errors.New("-epochs and -folds are for mini-batch models; a model trained on point sets takes -adam and -lbfgs")
 	}
 	m.Init(mlrt.NewRNG(o.seed))
 	if o.init != "" {

@@ -13,7 +13,7 @@ type Builder struct {
 // Build makes the model name with train batch batch (a point-set model's tile) from the
 // statements f declares.
 func Build(name string, batch int, f func(b *Builder)) *Model {
-	b := &Builder{g: &gen{r: rand.New(rand.NewPCG(1, 1)), m: &Model{Name: name, Batch: batch, Features: map[string]bool{}, Binary: map[string]bool{}, LinearLoss: true}}}
+	b := &Builder{g: &gen{r: rand.New(rand.NewPCG(1, 1)), m: &Model{Name: name, Batch: batch, Features: map[string]bool{}, Binary: map[string]bool{}, Labels: map[string]int{}, LinearLoss: true}}}
 	f(b)
 	b.g.m.writeSource(b.inputGroups, b.targetGroups, "")
 	return b.g.m
@@ -78,6 +78,9 @@ func (b *Builder) Loss(e Expr, outside string) {
 
 // Binary marks a target whose values must lie in [0, 1].
 func (b *Builder) Binary(name string) { b.g.m.Binary[name] = true }
+
+// Labels marks a target that holds class labels of the given number of classes.
+func (b *Builder) Labels(name string, classes int) { b.g.m.Labels[name] = classes }
 
 // Refuse marks the model as carrying kind, a construct mlc must refuse at the line of the
 // last occurrence of at in the source.

@@ -10,7 +10,13 @@ import (
 
 // unreachableOps are ops of ir.Ops that no construct of the language produces yet, with the
 // reason; every other op must appear in the models of TestEveryOpRuns.
-var unreachableOps = map[ir.Op]string{}
+var unreachableOps = map[ir.Op]string{
+	ir.OpReshape:     "flatten is not in the language yet",
+	ir.OpPoolSum:     "pooling is not in the language yet",
+	ir.OpPoolSumT:    "pooling is not in the language yet",
+	ir.OpPoolSelect:  "pooling is not in the language yet",
+	ir.OpPoolScatter: "pooling is not in the language yet",
+}
 
 // everyOpModels use, between them, every op of ir.Ops: each activation in a dense layer and
 // in the loss, every elementwise function of the loss, conv1d with padding (pad, crop and
@@ -54,6 +60,27 @@ func everyOpModels() []*Model {
 		b.Layer(dense1(1, "sin", "q"))
 		b.Target(Tensor{"y", []int{1}})
 		b.Loss(Bin{'+', LossFn{"binary_crossentropy", Ref{"p"}, Ref{"y"}}, LossFn{"binary_crossentropy", Ref{"q"}, Ref{"y"}}}, "")
+	}))
+	models = append(models, Build("Labels", 8, func(b *Builder) {
+		// A softmax classifier of class labels (onehot, logsumexp) with the per-sample max
+		// (its derivative marks the largest value) and sum (its adjoint repeats a value per
+		// sample), repeated over a vector.
+		b.Input(Tensor{"x", []int{3}})
+		b.Layer(dense1(4, "tanh", "h"))
+		b.Layer(dense1(3, "softmax", "p"))
+		b.Target(Tensor{"y", []int{1}})
+		b.Labels("y", 3)
+		h := Ref{"h"}
+		b.Loss(Bin{'+', LossFn{"categorical_crossentropy", Ref{"p"}, Ref{"y"}},
+			Bin{'*', Num{0.1}, Mean{Bin{'*', Fn{"max", h}, Bin{'+', h, Fn{"sum", Sq{h}}}}}}}, "")
+	}))
+	models = append(models, Build("Probabilities", 8, func(b *Builder) {
+		// The categorical cross-entropy of one value per class on an output that is not a
+		// softmax: scaled to sum to 1, clipped.
+		b.Input(Tensor{"x", []int{3}})
+		b.Layer(dense1(4, "sigmoid", "q"))
+		b.Target(Tensor{"y", []int{4}})
+		b.Loss(LossFn{"categorical_crossentropy", Ref{"q"}, Ref{"y"}}, "")
 	}))
 	models = append(models, Build("Conv", 8, func(b *Builder) {
 		b.Input(Tensor{"s", []int{12, 2}})

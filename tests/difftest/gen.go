@@ -18,6 +18,10 @@ type gen struct {
 	opt    GenOptions
 	// maxOrder is the highest order of derivative a point-set model takes.
 	maxOrder int
+	// classes is the number of classes of the model's categorical cross-entropies (0: none
+	// yet), labels the target of their class labels ("": one value per class).
+	classes int
+	labels  string
 }
 
 type namedOut struct {
@@ -41,7 +45,7 @@ type GenOptions struct {
 // Generate draws model number index of the stream seed. Its name is M<index>.
 func Generate(seed uint64, index int, opt GenOptions) *Model {
 	g := &gen{r: rand.New(rand.NewPCG(seed, uint64(index)*0x9e3779b97f4a7c15+1)), opt: opt}
-	g.m = &Model{Name: fmt.Sprintf("M%d", index), Features: map[string]bool{}, Binary: map[string]bool{}}
+	g.m = &Model{Name: fmt.Sprintf("M%d", index), Features: map[string]bool{}, Binary: map[string]bool{}, Labels: map[string]int{}}
 	g.m.DType = g.pick("", "float32", "float64")
 	if g.m.DType != "" {
 		g.m.feature("dtype %s in source", g.m.DType)
@@ -161,6 +165,9 @@ func (g *gen) addLayer(l *Layer) *Layer {
 		}
 	}
 	l.Name = fmt.Sprintf("%s%d", l.Kind, count)
+	if l.L2 > 0 {
+		m.feature("l2 penalty")
+	}
 	switch l.Kind {
 	case "dense":
 		l.OutShape = []int{l.Units}
@@ -190,6 +197,18 @@ func (g *gen) addLayer(l *Layer) *Layer {
 	case "dropout":
 		l.OutShape = in
 		m.feature("dropout")
+	case "maxpool1d", "avgpool1d":
+		l.OutShape = []int{(in[0]-l.Kernel)/l.Stride + 1, in[1]}
+		m.feature("%s", l.Kind)
+		if l.Stride < l.Kernel {
+			m.feature("pooling windows that overlap")
+		}
+	case "global_maxpool1d", "global_avgpool1d":
+		l.OutShape = []int{in[1]}
+		m.feature("%s", l.Kind)
+	case "flatten":
+		l.OutShape = []int{prod(in)}
+		m.feature("flatten")
 	}
 	if l.Out != "" {
 		g.outs = append(g.outs, namedOut{l.Out, l.OutShape, l})
@@ -238,6 +257,11 @@ func (g *gen) elem(depth int, leaves []Expr) Expr {
 	x := g.elem(depth-1, leaves)
 	if g.chance(0.08) {
 		return g.power(x)
+	}
+	if !g.m.Points {
+		if r := g.rowReduction(x); r != x {
+			return r
+		}
 	}
 	switch g.r.IntN(9) {
 	case 0:

@@ -133,6 +133,10 @@ func (g *gen) denseStack() {
 			continue
 		}
 		l := &Layer{Kind: "dense", Units: g.intn(1, 8), Act: g.pick(activations...)}
+		if l.Units >= 2 && g.chance(0.12) {
+			l.Act = "softmax"
+		}
+		l.L2 = g.l2()
 		if last {
 			l.Out = g.lastOut()
 			if l.Out == "u" && g.chance(0.2) {
@@ -157,13 +161,14 @@ func (g *gen) denseStack() {
 
 func (g *gen) convStack() {
 	n := g.intn(1, 3)
+	head := g.chance(0.3) // a dense head after the convolutions
 	for i := 0; i < n; i++ {
 		in := g.m.Inputs[0].Shape
 		if len(g.m.Layers) > 0 {
 			in = g.m.Layers[len(g.m.Layers)-1].OutShape
 		}
 		steps := in[0]
-		last := i == n-1
+		last := i == n-1 && !head
 		if !last && g.chance(0.15) {
 			reps := g.intn(2, 3)
 			l := Layer{Kind: "conv1d", Units: g.intn(1, 4), Kernel: g.intn(1, 4), Stride: 1, Same: true, Act: g.pick(activations...)}
@@ -177,7 +182,7 @@ func (g *gen) convStack() {
 			g.m.feature("repeat")
 			continue
 		}
-		l := &Layer{Kind: "conv1d", Units: g.intn(1, 4), Kernel: g.intn(1, min(4, steps)), Stride: 1, Same: g.chance(0.5), Act: g.pick(activations...)}
+		l := &Layer{Kind: "conv1d", Units: g.intn(1, 4), Kernel: g.intn(1, min(4, steps)), Stride: 1, Same: g.chance(0.5), Act: g.pick(activations...), L2: g.l2()}
 		if steps > 2 && g.chance(0.3) {
 			l.Stride = 2
 		}
@@ -187,9 +192,24 @@ func (g *gen) convStack() {
 			l.Out = fmt.Sprintf("h%d", i+1)
 		}
 		g.addLayer(l)
+		if out := l.OutShape; !last && out[0] >= 2 && g.chance(0.3) {
+			pool := g.intn(2, min(3, out[0]))
+			g.addLayer(&Layer{Kind: g.pick("maxpool1d", "avgpool1d"), Kernel: pool, Stride: g.intn(1, pool)})
+		}
 		if !last || g.chance(0.1) {
 			g.maybeDropout(0.25, "")
 		}
+	}
+	if head {
+		g.addLayer(&Layer{Kind: g.pick("flatten", "flatten", "global_maxpool1d", "global_avgpool1d")})
+		g.maybeDropout(0.2, "")
+		l := &Layer{Kind: "dense", Units: g.intn(1, 5), Act: g.pick(activations...)}
+		if l.Units >= 2 && g.chance(0.3) {
+			l.Act = "softmax"
+		}
+		l.Out = g.lastOut()
+		g.addLayer(l)
+		g.m.feature("conv1d with a dense head")
 	}
 }
 
@@ -235,7 +255,9 @@ func (g *gen) batchLoss(kind string) []int {
 			p = g.outs[g.r.IntN(len(g.outs))]
 		}
 		var t Expr
-		if g.chance(0.6) {
+		if cce := g.cceTerm(p); cce != nil {
+			t = cce
+		} else if g.chance(0.6) {
 			y := ""
 			for _, in := range m.Inputs {
 				if slices.Equal(in.Shape, p.shape) && g.chance(0.3) {
@@ -470,4 +492,120 @@ func (g *gen) batchOutputs(kind string) {
 		g.outs = append(g.outs, namedOut{name, p.shape, nil})
 	}
 	m.feature("output statements: %d", n)
+}
+
+// cceTerm draws, sometimes, a categorical cross-entropy of the output p, a vector of two
+// or more values: of a softmax layer (computed from the logits) or of another output
+// (scaled and clipped), against class labels or one value per class. A model has one
+// classifier: every such term has the same classes, and the same label target.
+func (g *gen) cceTerm(p namedOut) Expr {
+	m := g.m
+	if p.layer == nil || p.layer.Kind == "dropout" || len(p.shape) != 1 || p.shape[0] < 2 {
+		return nil
+	}
+	k := p.shape[0]
+	softmax := p.layer.Act == "softmax"
+	// Other outputs are scaled to sum to 1: they must be positive (an output of relus
+	// that are all 0 gives 0/0, as in Keras).
+	positive := p.layer.Act == "sigmoid" || p.layer.Act == "softplus"
+	if !(softmax && g.chance(0.6) || positive && g.chance(0.1)) || g.classes != 0 && g.classes != k {
+		return nil
+	}
+	if g.classes == 0 {
+		g.classes = k
+		if g.chance(0.6) {
+			g.labels = "y"
+			if len(m.Targets) > 0 {
+				g.labels = fmt.Sprintf("y%d", len(m.Targets)+1)
+			}
+			m.Targets = append(m.Targets, Tensor{g.labels, []int{1}})
+			m.Labels[g.labels] = k
+		}
+	}
+	name, y := "categorical_crossentropy", g.labels
+	if y == "" {
+		y = "y"
+		if len(m.Targets) > 0 {
+			y = fmt.Sprintf("y%d", len(m.Targets)+1)
+		}
+		m.Targets = append(m.Targets, Tensor{y, []int{k}})
+		m.feature("loss categorical_crossentropy: one value per class")
+	} else {
+		if g.chance(0.3) {
+			name = "sparse_categorical_crossentropy"
+		}
+		m.feature("loss categorical_crossentropy: class labels")
+	}
+	if softmax {
+		m.feature("loss categorical_crossentropy on softmax (logits)")
+	} else {
+		m.feature("loss categorical_crossentropy clipped")
+	}
+	return LossFn{name, Ref{p.name}, Ref{y}}
+}
+
+// shapeOf is the shape of e per sample: nil for a value the same for every sample (numbers,
+// constants, coefficients), [1] for a reduction over a sample's values (sum, max,
+// logsumexp) and for a scalar input, else the shape of its largest operand.
+func (g *gen) shapeOf(e Expr) []int {
+	switch e := e.(type) {
+	case Ref:
+		for _, o := range g.outs {
+			if o.name == e.Name {
+				return o.shape
+			}
+		}
+		for _, ts := range [][]Tensor{g.m.Inputs, g.m.Targets} {
+			for _, t := range ts {
+				if t.Name == e.Name {
+					if t.Shape == nil {
+						return []int{1}
+					}
+					return t.Shape
+				}
+			}
+		}
+		return nil
+	case Fn:
+		if rowFns[e.Name] && e.Name != "softmax" {
+			return []int{1}
+		}
+		return g.shapeOf(e.X)
+	case Neg:
+		return g.shapeOf(e.X)
+	case Sq:
+		return g.shapeOf(e.X)
+	case Pow:
+		return g.shapeOf(e.X)
+	case Bin:
+		x, y := g.shapeOf(e.X), g.shapeOf(e.Y)
+		if prod(y) > prod(x) || x == nil {
+			return y
+		}
+		return x
+	}
+	return nil
+}
+
+// rowReduction wraps x, sometimes, in a function over the values of each sample: sum, max,
+// logsumexp (a value per sample, which then repeats over the vectors it meets) or softmax
+// (of a vector).
+func (g *gen) rowReduction(x Expr) Expr {
+	if !g.batched(x) || !g.chance(0.1) {
+		return x
+	}
+	f := g.pick("sum", "max", "logsumexp", "softmax")
+	if shape := g.shapeOf(x); f == "softmax" && (len(shape) != 1 || shape[0] < 2) {
+		f = "sum"
+	}
+	g.m.feature("loss fn %s (per sample)", f)
+	return Fn{f, x}
+}
+
+// l2 is, sometimes, the weight of a layer's l2 penalty.
+func (g *gen) l2() float64 {
+	if g.chance(0.1) {
+		return []float64{1e-3, 0.01, 0.1}[g.r.IntN(3)]
+	}
+	return 0
 }

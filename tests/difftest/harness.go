@@ -454,10 +454,13 @@ func makeRequest(m *Model, r *rand.Rand, f32 bool) ModelRequest {
 	off := 0
 	for _, t := range m.Targets {
 		binary, hard := m.Binary[t.Name], r.IntN(2) == 0
+		classes := m.Labels[t.Name]
 		for row := 0; row < rows; row++ {
 			for f := 0; f < t.Size(); f++ {
 				v := u(-1, 1)
 				switch {
+				case classes > 0:
+					v = float64(r.IntN(classes))
 				case binary && hard:
 					v = float64(r.IntN(2))
 				case binary:

@@ -167,6 +167,13 @@ func irRun(m *ir.Model, pass *ir.Pass, b *ir.Batch, params []float64, predOnly b
 			copy(out.Grads[m.Params[i].Offset:], val[g.ID])
 		}
 	}
+	// The layers' l2 penalties, λ·Σ W², which the IR keeps beside the graph (Param.L2).
+	for _, p := range m.Params {
+		for i, w := range params[p.Offset : p.Offset+p.Size()] {
+			out.Loss += p.L2 * w * w
+			out.Grads[p.Offset+i] += 2 * p.L2 * w
+		}
+	}
 	return out
 }
 

@@ -42,6 +42,9 @@ type Model struct {
 	// Binary marks targets whose values must lie in [0, 1] (binary cross-entropy on an
 	// output that is not a sigmoid).
 	Binary map[string]bool
+	// Labels marks targets that hold class labels, with the number of classes: their
+	// values are whole numbers from 0 to that number − 1.
+	Labels map[string]int
 	// Outside names the construct outside the documented language this model carries
 	// ("" for none): mlc must refuse it or compile it as the reference evaluates it.
 	Outside string
@@ -78,10 +81,11 @@ func (t Tensor) Size() int {
 // Layer is one dense, conv1d or dropout layer. In, Out and the padding are computed by
 // the generator as the README documents them.
 type Layer struct {
-	Kind       string // dense, conv1d, dropout
+	Kind       string // dense, conv1d, dropout, maxpool1d, avgpool1d, global_maxpool1d, global_avgpool1d, flatten
 	Units      int    // dense units or conv filters
 	Act        string
-	Kernel     int
+	Kernel     int     // conv1d's kernel, a pooling layer's pool
+	L2         float64 // dense and conv1d: the weight of the kernel's l2 penalty (0: none)
 	Stride     int
 	Same       bool
 	Rate       float64
@@ -402,6 +406,16 @@ func (l *Layer) src() string {
 		}
 	case "dropout":
 		s = "dropout " + fmtNum(l.Rate)
+	case "maxpool1d", "avgpool1d":
+		s = fmt.Sprintf("%s %d", l.Kind, l.Kernel)
+		if l.Stride != l.Kernel {
+			s += fmt.Sprintf(", stride = %d", l.Stride)
+		}
+	default: // flatten, global pools: no arguments
+		s = l.Kind
+	}
+	if l.L2 > 0 {
+		s += ", l2 = " + fmtNum(l.L2)
 	}
 	if l.Out != "" {
 		s += " -> " + l.Out

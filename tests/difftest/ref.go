@@ -71,6 +71,9 @@ func (ev *refEval) forward(p []float64, in [][]jet) [][]jet {
 				if l.Act == "sigmoid" {
 					z = zz
 				}
+				if l.Act == "softmax" && l.Out != "" {
+					named[l.Out+"#logits"] = append(named[l.Out+"#logits"], zz)
+				}
 			case "conv1d":
 				w, b := p[m.Params[l.W].Offset:], p[m.Params[l.B].Offset:]
 				steps, cin, k := l.InShape[0], l.InShape[1], l.Kernel
@@ -96,6 +99,10 @@ func (ev *refEval) forward(p []float64, in [][]jet) [][]jet {
 				}
 			case "dropout":
 				// The masks are all ones: the passes are compared without dropout.
+			case "flatten":
+				// The same values in the same order.
+			default: // pooling
+				cur = pool(l, cur)
 			}
 			if l.Out != "" {
 				named[l.Out] = append(named[l.Out], cur)
@@ -159,6 +166,9 @@ func (ev *refEval) featureStmt() [][]jet {
 }
 
 func activate(z []jet, act string) []jet {
+	if rowFns[act] { // softmax: over the layer's values
+		return rowFn(act, z)
+	}
 	out := make([]jet, len(z))
 	for i, v := range z {
 		out[i] = v.fn(act)
@@ -222,7 +232,16 @@ func RefBatch(m *Model, p, x, y []float64, n int) (*RefResult, error) {
 		ev.env[t.Name] = value{batched: true, r: rowsOf(0, y, n, m.NumTargets(), off, t.Size())}
 		off += t.Size()
 	}
-	return ev.loss(p, ev.forward(p, in))
+	res, err := ev.loss(p, ev.forward(p, in))
+	for _, l := range m.Layers {
+		if l.L2 > 0 { // the layer's l2 penalty: λ·Σ W² over its kernel
+			w := m.Params[l.W]
+			for _, v := range p[w.Offset : w.Offset+w.Size()] {
+				res.Loss += l.L2 * v * v
+			}
+		}
+	}
+	return res, err
 }
 
 // RefPredict is what Predict returns on n rows of x, row-major as Predict takes them (for
@@ -392,17 +411,18 @@ func (ev *refEval) binary(x, y value, f func(a, b jet) jet) value {
 			yr = y.r[b]
 		}
 		size := max(len(xr), len(yr))
-		if xr != nil && yr != nil && len(xr) != len(yr) {
+		if xr != nil && yr != nil && len(xr) != len(yr) && min(len(xr), len(yr)) != 1 {
 			panic(fmt.Sprintf("difftest: reference: sizes %d and %d", len(xr), len(yr)))
 		}
 		out[b] = make([]jet, size)
 		for i := range out[b] {
 			a, c := x.s, y.s
+			// A value of one element per sample repeats over the other's elements.
 			if xr != nil {
-				a = xr[i]
+				a = xr[min(i, len(xr)-1)]
 			}
 			if yr != nil {
-				c = yr[i]
+				c = yr[min(i, len(yr)-1)]
 			}
 			out[b][i] = f(a, c)
 		}
@@ -484,6 +504,9 @@ func (ev *refEval) eval(e Expr) value {
 	case Named:
 		return ev.eval(e.X)
 	case Fn:
+		if rowFns[e.Name] {
+			return ev.perRow(ev.eval(e.X), e.Name)
+		}
 		return ev.unary(ev.eval(e.X), func(a jet) jet { return a.fn(e.Name) })
 	case Bin:
 		f := map[byte]func(a, b jet) jet{'+': jet.add, '-': jet.sub, '*': jet.mul, '/': jet.div}[e.Op]
@@ -529,6 +552,9 @@ const bceEpsilon = 1e-7
 // cross-entropy on a sigmoid output is softplus(z) - y·z from the logits z; on any other
 // output the prediction is clipped to [ε, 1-ε].
 func (ev *refEval) lossFn(e LossFn) value {
+	if e.Name == "categorical_crossentropy" || e.Name == "sparse_categorical_crossentropy" {
+		return ev.cce(e)
+	}
 	p, y := ev.eval(e.P), ev.eval(e.Y)
 	switch e.Name {
 	case "mse":

@@ -422,11 +422,32 @@ func DrawBatch(dir string, r *trainer.BatchResult) ([]string, error) {
 		}
 		ps = append(ps, mp)
 	}
+	if s.History[0].LR > 0 { // a learning-rate schedule
+		lr, err := curves("learning rate", func(i int) float64 { return s.History[i].LR },
+			func(int) (float64, bool) { return 0, false }, true)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, lr)
+	}
 	path := filepath.Join(dir, strings.ToLower(r.Name)+"_training.png")
 	if err := plots.SaveRow(path, vg.Length(len(ps))*12*vg.Centimeter, 9*vg.Centimeter, ps...); err != nil {
 		return nil, err
 	}
-	return []string{path}, nil
+	files := []string{path}
+	if c := s.Confusion; c != nil {
+		cp, err := plots.Confusion("confusion matrix, "+c.Rows(), c.Counts, nil)
+		if err != nil {
+			return nil, err
+		}
+		path := filepath.Join(dir, strings.ToLower(r.Name)+"_confusion.png")
+		side := vg.Length(8+len(c.Counts)) * vg.Centimeter
+		if err := plots.SaveRow(path, side, side, cp); err != nil {
+			return nil, err
+		}
+		files = append(files, path)
+	}
+	return files, nil
 }
 
 // DrawSweep draws a sweep's result against each of its settings: one panel per setting, the

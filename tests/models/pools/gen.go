@@ -1,0 +1,3 @@
+package pools
+
+//go:generate go run ../../../cmd/mlc build -o . -pkg pools pools.ml

@@ -1,0 +1,3 @@
+package probs
+
+//go:generate go run ../../../cmd/mlc build -o . -pkg probs probs.ml
