@@ -122,7 +122,10 @@ type Layer struct {
 	Text map[string]string
 	// PadL and PadR are the zeros a conv1d adds before and after the steps of its input.
 	PadL, PadR int
-	Params     []*Param // the layer's parameters, in order (W, then b)
+	// Pool and PoolStride are a pooling layer's windows: Pool steps, PoolStride apart (the
+	// stride's default, the pool size, applied); a global pool's one window is all the steps.
+	Pool, PoolStride int
+	Params           []*Param // the layer's parameters, in order (W, then b)
 }
 
 // Pass is one graph with its roots: the prediction, the loss and, for training, the
