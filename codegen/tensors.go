@@ -214,6 +214,9 @@ func withActivation(l *ir.Layer, m torchModule) []torchModule {
 type torchReplica struct {
 	modules []torchModule
 	in, out torchLayout
+	// predict: the replica computes what Predict does (else it is the network alone, and
+	// Predict transforms its inputs or outputs besides).
+	predict bool
 }
 
 func torchModel(m *ir.Model) (*torchReplica, error) {
@@ -242,6 +245,18 @@ func torchModel(m *ir.Model) (*torchReplica, error) {
 		}
 		r.modules = append(r.modules, mods...)
 		at = out
+	}
+	r.predict = m.Sequential
+	if p := m.SoftmaxOutput; p != "" {
+		// output p = softmax(z): over the values of a sample, dim 1 of a vector's [N, K] (an
+		// output is never a series: mlc refuses one).
+		if isSeries(at) {
+			return nil, fmt.Errorf("its output %s is the softmax of a series", p)
+		}
+		sm := torchActivations["softmax"]
+		sm.layer = "output " + p
+		r.modules = append(r.modules, sm)
+		r.predict = true
 	}
 	r.out = at
 	return r, nil
@@ -338,7 +353,7 @@ func (e *emitter) safetensorsVar() {
 			fmt.Fprintf(&doc, "\t    %-*s  # %*d: %s\n", width, py[i], digits, i, mod.layer)
 		}
 		doc.WriteString("\t)\n\n")
-		doc.WriteString(torchIO(r, m.Sequential))
+		doc.WriteString(torchIO(r))
 		var coefs, names []string
 		for _, p := range m.Params {
 			if !placed[p] {
@@ -353,7 +368,7 @@ func (e *emitter) safetensorsVar() {
 		doc.WriteString("\n\n")
 		torch := "{\n  \"input\": {\"shape\": " + jsonInts(r.in.shape) + ", \"perm\": " + jsonInts(r.in.perm) + "},\n" +
 			"  \"output\": {\"shape\": " + jsonInts(r.out.shape) + ", \"perm\": " + jsonInts(r.out.perm) + "},\n" +
-			"  \"predict\": " + strconv.FormatBool(m.Sequential) + ",\n"
+			"  \"predict\": " + strconv.FormatBool(r.predict) + ",\n"
 		if len(coefs) > 0 {
 			torch += "  \"coefficients\": [" + strings.Join(coefs, ", ") + "],\n"
 		}
@@ -421,7 +436,7 @@ func (e *emitter) safetensorsVar() {
 }
 
 // torchIO says how the replica's input and output relate to Predict's rows.
-func torchIO(r *torchReplica, sequential bool) string {
+func torchIO(r *torchReplica) string {
 	var series []string
 	side := func(l torchLayout) string {
 		if len(l.shape) == 2 && !l.identity() && !l.flat {
@@ -436,12 +451,12 @@ func torchIO(r *torchReplica, sequential bool) string {
 	switch {
 	case len(series) > 0:
 		s += ": a series is channels first in PyTorch, and steps\nfirst in Predict's rows (" + strings.Join(series, " and ") + ")."
-	case sequential:
+	case r.predict:
 		s += ", as Predict does."
 	default:
 		s += "."
 	}
-	if !sequential {
+	if !r.predict {
 		s += "\nIt is the network alone: Predict also transforms its inputs or outputs (features,\n" +
 			"periodic or output statements), which PyTorch would have to do around it."
 	}

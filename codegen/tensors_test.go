@@ -36,7 +36,7 @@ func TestTorchDenseAfterFlatten(t *testing.T) {
 	if len(mods) != 1 || len(out.shape) != 1 || out.shape[0] != units {
 		t.Fatalf("modules %v, output layout %v", mods, out)
 	}
-	if got := torchIO(&torchReplica{in: seriesLayout(steps, channels), out: flat}, true); !strings.HasPrefix(got, "It maps inputs [N, 3, 4] to outputs [N, 12]") {
+	if got := torchIO(&torchReplica{in: seriesLayout(steps, channels), out: flat, predict: true}); !strings.HasPrefix(got, "It maps inputs [N, 3, 4] to outputs [N, 12]") {
 		t.Errorf("torchIO: %q", got)
 	}
 	tp := mods[0].params[0]
@@ -119,8 +119,8 @@ loss mse(u, y)
 	if s := r.modules[4].json(); !strings.Contains(s, `"in_channels": 2`) {
 		t.Errorf("conv1d after the pools: %s", s)
 	}
-	if len(r.out.shape) != 1 || r.out.shape[0] != 2 {
-		t.Errorf("output layout %v", r.out)
+	if !r.predict || len(r.out.shape) != 1 || r.out.shape[0] != 2 {
+		t.Errorf("predict %v, output layout %v", r.predict, r.out)
 	}
 	_, py = replicaOf(t, `model G
 input x[5, 3]
@@ -131,5 +131,28 @@ loss binary_crossentropy(p, y)
 `)
 	if want := []string{"nn.AdaptiveMaxPool1d(1)", "nn.Flatten()", "nn.Linear(3, 1)", "nn.Sigmoid()"}; !slices.Equal(py, want) {
 		t.Errorf("replica\n%q\nwant\n%q", py, want)
+	}
+}
+
+// TestTorchSoftmax: softmax is nn.Softmax over dim 1, as a dense layer's activation and as
+// an output transform of the network's output, after which the replica is Predict; any
+// other output transform leaves it the network alone.
+func TestTorchSoftmax(t *testing.T) {
+	const head = "model S\ninput x[4]\ndense 5, relu\n"
+	const tail = "target y[1]\nloss categorical_crossentropy(p, y)\n"
+	for _, c := range []struct {
+		src     string
+		last    string
+		predict bool
+	}{
+		{head + "dense 3, softmax -> p\n" + tail, "nn.Softmax(dim=1)", true},
+		{head + "dense 3 -> z\noutput p = softmax(z)\n" + tail, "nn.Softmax(dim=1)", true},
+		{head + "dense 3 -> z\noutput p = softmax(2 * z)\n" + tail, "nn.Linear(5, 3)", false},
+		{head + "dense 3 -> z\noutput p = 1 - softmax(z)\n" + tail, "nn.Linear(5, 3)", false},
+	} {
+		r, py := replicaOf(t, c.src)
+		if py[len(py)-1] != c.last || r.predict != c.predict {
+			t.Errorf("%s: replica %q, predict %v; want it to end in %s, predict %v", c.src, py, r.predict, c.last, c.predict)
+		}
 	}
 }

@@ -23,6 +23,10 @@ type Model struct {
 	// another, go into the first layer, and the last layer's output is Predict's (no
 	// features, periodic inputs or output statements).
 	Sequential bool
+	// SoftmaxOutput names the one output statement when Predict is the layer stack followed
+	// by softmax: Sequential but for `output p = softmax(z)`, z the last layer's output
+	// (a classifier trained on its logits). Empty otherwise.
+	SoftmaxOutput string
 
 	// NumParams is the length of the flat parameter vector.
 	NumParams int
