@@ -37,8 +37,10 @@ import (
 	"github.com/mlc-go/mlc/tests/models/activations"
 	"github.com/mlc-go/mlc/tests/models/cancer64"
 	"github.com/mlc-go/mlc/tests/models/conv"
+	"github.com/mlc-go/mlc/tests/models/globalpool"
 	"github.com/mlc-go/mlc/tests/models/padconv"
 	"github.com/mlc-go/mlc/tests/models/solarwind64"
+	"github.com/mlc-go/mlc/tests/models/torchpools"
 )
 
 var torchWrite = flag.Bool("torch.write", false, "write the mlc side of the PyTorch round trips into testdata/torch (then run tests/torch/roundtrip.py)")
@@ -118,6 +120,11 @@ func TestTorchRoundTrip(t *testing.T) {
 		func() predictor[float64] { return batch[float64](conv.New()) }})
 	runTorchCase(t, torchCase[float64]{"padconv_f64", &padconv.Safetensors, padconv.NumInputs, padconv.NumOutputs, 8, normal,
 		func() predictor[float64] { return batch[float64](padconv.New()) }})
+	// Pooling: windows that overlap, skip steps and leave the last ones out; global pools.
+	runTorchCase(t, torchCase[float64]{"torchpools_f64", &torchpools.Safetensors, torchpools.NumInputs, torchpools.NumOutputs, 8, normal,
+		func() predictor[float64] { return batch[float64](torchpools.New()) }})
+	runTorchCase(t, torchCase[float64]{"globalpool_f64", &globalpool.Safetensors, globalpool.NumInputs, globalpool.NumOutputs, 8, normal,
+		func() predictor[float64] { return batch[float64](globalpool.New()) }})
 }
 
 // columns splits rows of (x, t) into a column each.
