@@ -56,7 +56,7 @@ const torchDir = "testdata/torch"
 // Tolerances, normwise: max |mlc − torch| over the outputs, divided by max |torch|. Both
 // sides compute in the same dtype but sum in different orders, so they differ by rounding:
 // in float32 the largest case measured is below 7e-7 (the convolutional digits classifier),
-// in float64 below 1e-15 (the figures are in README.md).
+// in float64 about 1e-15 (the figures are in README.md).
 const (
 	torchTol32 = 1e-6
 	torchTol64 = 1e-14
