@@ -439,7 +439,7 @@ func (e *emitter) safetensorsVar() {
 func torchIO(r *torchReplica) string {
 	var series []string
 	side := func(l torchLayout) string {
-		if len(l.shape) == 2 && !l.identity() && !l.flat {
+		if isSeries(l) {
 			if s := shapeComment(l.shape); !slices.Contains(series, s) {
 				series = append(series, s)
 			}
