@@ -479,7 +479,7 @@ func (e *emitter) regularization(o *ir.Optimizer) []jen.Code {
 		var names []string
 		for _, p := range e.m.Params {
 			if keep(p) {
-				vals = append(vals, jen.Values(jen.Lit(p.Offset), jen.Lit(p.Size())))
+				vals = append(vals, jen.Values(jen.Id("Off").Op(":").Lit(p.Offset), jen.Id("Len").Op(":").Lit(p.Size())))
 				names = append(names, p.Name)
 			}
 		}

@@ -105,7 +105,7 @@ var torchLayers = map[string]func(l *ir.Layer, in torchLayout) ([]torchModule, t
 	// odd one on the right) is PyTorch's padding='same' at stride 1; other uneven padding is
 	// an nn.ConstantPad1d before the convolution.
 	"conv1d": func(l *ir.Layer, in torchLayout) ([]torchModule, torchLayout, error) {
-		if in.identity() || in.flat || len(l.In) != 2 {
+		if !isSeries(in) || len(l.In) != 2 {
 			return nil, in, fmt.Errorf("its input is not a series in PyTorch's [channels, steps] layout")
 		}
 		cin := l.In[1]
@@ -141,16 +141,58 @@ var torchLayers = map[string]func(l *ir.Layer, in torchLayout) ([]torchModule, t
 		in.flat = true
 		return []torchModule{{typ: "Flatten", layer: l.Name}}, in, nil
 	},
+	"maxpool1d":        poolRow("MaxPool1d"),
+	"avgpool1d":        poolRow("AvgPool1d"),
+	"global_maxpool1d": globalPoolRow("AdaptiveMaxPool1d"),
+	"global_avgpool1d": globalPoolRow("AdaptiveAvgPool1d"),
 	// dropout: nn.Dropout, inverted as Keras' (nothing at inference).
 	"dropout": func(l *ir.Layer, in torchLayout) ([]torchModule, torchLayout, error) {
 		return []torchModule{{typ: "Dropout", layer: l.Name, args: []torchArg{{name: "p", value: l.Num["rate"], positional: true}}}}, in, nil
 	},
 }
 
+// poolRow is maxpool1d or avgpool1d: nn.MaxPool1d or nn.AvgPool1d on [channels, steps].
+// Both take windows of pool steps, stride apart, inside the series (mlc refuses padding =
+// same) and leave out the steps after the last whole window, as PyTorch does without
+// padding and with ceil_mode=False; an average divides by the pool size.
+func poolRow(typ string) func(l *ir.Layer, in torchLayout) ([]torchModule, torchLayout, error) {
+	return func(l *ir.Layer, in torchLayout) ([]torchModule, torchLayout, error) {
+		if !isSeries(in) {
+			return nil, in, fmt.Errorf("its input is not a series in PyTorch's [channels, steps] layout")
+		}
+		pool := torchModule{typ: typ, layer: l.Name, args: []torchArg{
+			{name: "kernel_size", value: l.Pool, positional: true},
+			{name: "stride", value: l.PoolStride, def: l.Pool}, // PyTorch's default stride is the kernel size
+		}}
+		return []torchModule{pool}, seriesLayout(l.Out[0], l.Out[1]), nil
+	}
+}
+
+// globalPoolRow is global_maxpool1d or global_avgpool1d: nn.AdaptiveMaxPool1d(1) or
+// nn.AdaptiveAvgPool1d(1), one window of all the steps, then nn.Flatten for PyTorch's
+// [N, channels, 1]: a vector of one value per channel, in mlc's order.
+func globalPoolRow(typ string) func(l *ir.Layer, in torchLayout) ([]torchModule, torchLayout, error) {
+	return func(l *ir.Layer, in torchLayout) ([]torchModule, torchLayout, error) {
+		if !isSeries(in) {
+			return nil, in, fmt.Errorf("its input is not a series in PyTorch's [channels, steps] layout")
+		}
+		return []torchModule{
+			{typ: typ, layer: l.Name, args: []torchArg{{name: "output_size", value: 1, positional: true}}},
+			{typ: "Flatten", layer: l.Name},
+		}, vectorLayout(l.Out[0]), nil
+	}
+}
+
+// isSeries is whether a layout is a series PyTorch holds as [channels, steps].
+func isSeries(in torchLayout) bool { return len(in.shape) == 2 && !in.identity() && !in.flat }
+
 // torchActivations are the activations as modules; linear is none. torch.nn has no Sin:
-// the round-trip script defines it (forward = torch.sin).
-var torchActivations = map[string]string{
-	"tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "ReLU", "softplus": "Softplus", "silu": "SiLU", "sin": "Sin",
+// the round-trip script defines it (forward = torch.sin). softmax is over the values of a
+// sample, a dense layer's units: dim 1 of PyTorch's [N, units].
+var torchActivations = map[string]torchModule{
+	"tanh": {typ: "Tanh"}, "sigmoid": {typ: "Sigmoid"}, "relu": {typ: "ReLU"}, "softplus": {typ: "Softplus"},
+	"silu": {typ: "SiLU"}, "sin": {typ: "Sin"},
+	"softmax": {typ: "Softmax", args: []torchArg{{name: "dim", value: 1}}},
 }
 
 // withActivation is m followed by the module of l's activation, if it has one.
@@ -159,11 +201,12 @@ func withActivation(l *ir.Layer, m torchModule) []torchModule {
 	if act == "" || act == "linear" {
 		return []torchModule{m}
 	}
-	typ, ok := torchActivations[act]
+	a, ok := torchActivations[act]
 	if !ok {
-		typ = GoName(act) // a new activation without a row: a module named after it
+		a = torchModule{typ: GoName(act)} // a new activation without a row: a module named after it
 	}
-	return []torchModule{m, {typ: typ, layer: l.Name}}
+	a.layer = l.Name
+	return []torchModule{m, a}
 }
 
 // torchReplica is the model's network as PyTorch modules, the layouts of its input and
@@ -171,6 +214,9 @@ func withActivation(l *ir.Layer, m torchModule) []torchModule {
 type torchReplica struct {
 	modules []torchModule
 	in, out torchLayout
+	// predict: the replica computes what Predict does (else it is the network alone, and
+	// Predict transforms its inputs or outputs besides).
+	predict bool
 }
 
 func torchModel(m *ir.Model) (*torchReplica, error) {
@@ -199,6 +245,18 @@ func torchModel(m *ir.Model) (*torchReplica, error) {
 		}
 		r.modules = append(r.modules, mods...)
 		at = out
+	}
+	r.predict = m.Sequential
+	if p := m.SoftmaxOutput; p != "" {
+		// output p = softmax(z): over the values of a sample, dim 1 of a vector's [N, K] (an
+		// output is never a series: mlc refuses one).
+		if isSeries(at) {
+			return nil, fmt.Errorf("its output %s is the softmax of a series", p)
+		}
+		sm := torchActivations["softmax"]
+		sm.layer = "output " + p
+		r.modules = append(r.modules, sm)
+		r.predict = true
 	}
 	r.out = at
 	return r, nil
@@ -295,7 +353,7 @@ func (e *emitter) safetensorsVar() {
 			fmt.Fprintf(&doc, "\t    %-*s  # %*d: %s\n", width, py[i], digits, i, mod.layer)
 		}
 		doc.WriteString("\t)\n\n")
-		doc.WriteString(torchIO(r, m.Sequential))
+		doc.WriteString(torchIO(r))
 		var coefs, names []string
 		for _, p := range m.Params {
 			if !placed[p] {
@@ -310,7 +368,7 @@ func (e *emitter) safetensorsVar() {
 		doc.WriteString("\n\n")
 		torch := "{\n  \"input\": {\"shape\": " + jsonInts(r.in.shape) + ", \"perm\": " + jsonInts(r.in.perm) + "},\n" +
 			"  \"output\": {\"shape\": " + jsonInts(r.out.shape) + ", \"perm\": " + jsonInts(r.out.perm) + "},\n" +
-			"  \"predict\": " + strconv.FormatBool(m.Sequential) + ",\n"
+			"  \"predict\": " + strconv.FormatBool(r.predict) + ",\n"
 		if len(coefs) > 0 {
 			torch += "  \"coefficients\": [" + strings.Join(coefs, ", ") + "],\n"
 		}
@@ -378,10 +436,10 @@ func (e *emitter) safetensorsVar() {
 }
 
 // torchIO says how the replica's input and output relate to Predict's rows.
-func torchIO(r *torchReplica, sequential bool) string {
+func torchIO(r *torchReplica) string {
 	var series []string
 	side := func(l torchLayout) string {
-		if len(l.shape) == 2 && !l.identity() && !l.flat {
+		if isSeries(l) {
 			if s := shapeComment(l.shape); !slices.Contains(series, s) {
 				series = append(series, s)
 			}
@@ -393,12 +451,12 @@ func torchIO(r *torchReplica, sequential bool) string {
 	switch {
 	case len(series) > 0:
 		s += ": a series is channels first in PyTorch, and steps\nfirst in Predict's rows (" + strings.Join(series, " and ") + ")."
-	case sequential:
+	case r.predict:
 		s += ", as Predict does."
 	default:
 		s += "."
 	}
-	if !sequential {
+	if !r.predict {
 		s += "\nIt is the network alone: Predict also transforms its inputs or outputs (features,\n" +
 			"periodic or output statements), which PyTorch would have to do around it."
 	}

@@ -539,6 +539,9 @@ func (l *lowerer) buildPass(training bool) *Pass {
 	if first && names != nil {
 		l.m.OutputNames = names
 	}
+	if first && l.feats == nil && len(l.m.Periodic) == 0 && len(l.outs) == 1 && pass.Pred.Op == OpSoftmax && pass.Pred.Args[0] == net {
+		l.m.SoftmaxOutput = l.outs[0].Name.Name
+	}
 	if l.loss == nil {
 		if first {
 			l.errorf(l.end(), "expected a 'loss' statement")

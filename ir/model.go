@@ -23,6 +23,10 @@ type Model struct {
 	// another, go into the first layer, and the last layer's output is Predict's (no
 	// features, periodic inputs or output statements).
 	Sequential bool
+	// SoftmaxOutput names the one output statement when Predict is the layer stack followed
+	// by softmax: Sequential but for `output p = softmax(z)`, z the last layer's output
+	// (a classifier trained on its logits). Empty otherwise.
+	SoftmaxOutput string
 
 	// NumParams is the length of the flat parameter vector.
 	NumParams int
@@ -122,7 +126,10 @@ type Layer struct {
 	Text map[string]string
 	// PadL and PadR are the zeros a conv1d adds before and after the steps of its input.
 	PadL, PadR int
-	Params     []*Param // the layer's parameters, in order (W, then b)
+	// Pool and PoolStride are a pooling layer's windows: Pool steps, PoolStride apart (the
+	// stride's default, the pool size, applied); a global pool's one window is all the steps.
+	Pool, PoolStride int
+	Params           []*Param // the layer's parameters, in order (W, then b)
 }
 
 // Pass is one graph with its roots: the prediction, the loss and, for training, the

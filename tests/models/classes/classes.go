@@ -1001,11 +1001,11 @@ Safetensors lays out the parameters as safetensors files and PyTorch do: each te
 named as in the state_dict of the network's PyTorch replica, with PyTorch's shape,
 
 	net = nn.Sequential(
-	    nn.Linear(4, 6),  # 0: dense1
-	    nn.Tanh(),        # 1: dense1
-	    nn.Dropout(0.1),  # 2: dropout1
-	    nn.Linear(6, 3),  # 3: dense2
-	    nn.Softmax(),     # 4: dense2
+	    nn.Linear(4, 6),    # 0: dense1
+	    nn.Tanh(),          # 1: dense1
+	    nn.Dropout(0.1),    # 2: dropout1
+	    nn.Linear(6, 3),    # 3: dense2
+	    nn.Softmax(dim=1),  # 4: dense2
 	)
 
 It maps inputs [N, 4] to outputs [N, 3], as Predict does.
@@ -1034,7 +1034,7 @@ var Safetensors = safetensors.Layout{
     {"type": "Tanh"},
     {"type": "Dropout", "p": 0.1},
     {"type": "Linear", "in_features": 6, "out_features": 3},
-    {"type": "Softmax"}
+    {"type": "Softmax", "dim": 1}
   ]
 }`,
 	},

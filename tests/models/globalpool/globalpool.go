@@ -575,8 +575,19 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 }
 
 /*
-Safetensors lays out the parameters as safetensors files do, under their mlc names: the
-model has no PyTorch replica, as layer global_maxpool1d1 (global_maxpool1d) has no PyTorch counterpart in mlc yet.
+Safetensors lays out the parameters as safetensors files and PyTorch do: each tensor is
+named as in the state_dict of the network's PyTorch replica, with PyTorch's shape,
+
+	net = nn.Sequential(
+	    nn.Conv1d(2, 3, 3, padding=1),  # 0: conv1d1
+	    nn.Sigmoid(),                   # 1: conv1d1
+	    nn.AdaptiveMaxPool1d(1),        # 2: global_maxpool1d1
+	    nn.Flatten(),                   # 3: global_maxpool1d1
+	    nn.Linear(3, 2),                # 4: dense1
+	)
+
+It maps inputs [N, 2, 10] to outputs [N, 2]: a series is channels first in PyTorch, and steps
+first in Predict's rows ([10, 2]).
 
 mlrt.SaveSafetensors(path, m.Params(), &Safetensors) writes a file PyTorch loads with
 net.load_state_dict; mlrt.LoadSafetensors(path, m.Params(), &Safetensors) reads one it wrote
@@ -584,14 +595,27 @@ net.load_state_dict; mlrt.LoadSafetensors(path, m.Params(), &Safetensors) reads 
 */
 var Safetensors = safetensors.Layout{
 	Tensors: []safetensors.Tensor{
-		{Name: "conv1d1_W", Param: "conv1d1_W", Offset: 0, Shape: []int{3, 6}},
-		{Name: "conv1d1_b", Param: "conv1d1_b", Offset: 18, Shape: []int{3}},
-		{Name: "dense1_W", Param: "dense1_W", Offset: 21, Shape: []int{2, 3}},
-		{Name: "dense1_b", Param: "dense1_b", Offset: 27, Shape: []int{2}},
+		// 0.weight: [filters][channels][kernel] in PyTorch, [filters][kernel][channels] here
+		{Name: "0.weight", Param: "conv1d1_W", Offset: 0, Shape: []int{3, 2, 3}, Stored: []int{3, 3, 2}, Perm: []int{0, 2, 1}},
+		{Name: "0.bias", Param: "conv1d1_b", Offset: 18, Shape: []int{3}},
+		{Name: "4.weight", Param: "dense1_W", Offset: 21, Shape: []int{2, 3}},
+		{Name: "4.bias", Param: "dense1_b", Offset: 27, Shape: []int{2}},
 	},
 	Metadata: map[string]string{
 		"format":     "pt",
 		"mlc.model":  "GlobalPool",
 		"mlc.source": "globalpool.ml",
+		"mlc.torch": `{
+  "input": {"shape": [10, 2], "perm": [1, 0]},
+  "output": {"shape": [2], "perm": [0]},
+  "predict": true,
+  "modules": [
+    {"type": "Conv1d", "in_channels": 2, "out_channels": 3, "kernel_size": 3, "stride": 1, "padding": 1},
+    {"type": "Sigmoid"},
+    {"type": "AdaptiveMaxPool1d", "output_size": 1},
+    {"type": "Flatten"},
+    {"type": "Linear", "in_features": 3, "out_features": 2}
+  ]
+}`,
 	},
 }

@@ -999,8 +999,24 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 }
 
 /*
-Safetensors lays out the parameters as safetensors files do, under their mlc names: the
-model has no PyTorch replica, as layer maxpool1d1 (maxpool1d) has no PyTorch counterpart in mlc yet.
+Safetensors lays out the parameters as safetensors files and PyTorch do: each tensor is
+named as in the state_dict of the network's PyTorch replica, with PyTorch's shape,
+
+	net = nn.Sequential(
+	    nn.Conv1d(2, 4, 3, padding=1),  # 0: conv1d1
+	    nn.ReLU(),                      # 1: conv1d1
+	    nn.MaxPool1d(3, stride=2),      # 2: maxpool1d1
+	    nn.Dropout(0.1),                # 3: dropout1
+	    nn.Conv1d(4, 3, 2),             # 4: conv1d2
+	    nn.Tanh(),                      # 5: conv1d2
+	    nn.AvgPool1d(2),                # 6: avgpool1d1
+	    nn.Flatten(),                   # 7: flatten1
+	    nn.Linear(6, 3),                # 8: dense1
+	    nn.Softmax(dim=1),              # 9: dense1
+	)
+
+It maps inputs [N, 2, 12] to outputs [N, 3]: a series is channels first in PyTorch, and steps
+first in Predict's rows ([12, 2]).
 
 mlrt.SaveSafetensors(path, m.Params(), &Safetensors) writes a file PyTorch loads with
 net.load_state_dict; mlrt.LoadSafetensors(path, m.Params(), &Safetensors) reads one it wrote
@@ -1008,16 +1024,36 @@ net.load_state_dict; mlrt.LoadSafetensors(path, m.Params(), &Safetensors) reads 
 */
 var Safetensors = safetensors.Layout{
 	Tensors: []safetensors.Tensor{
-		{Name: "conv1d1_W", Param: "conv1d1_W", Offset: 0, Shape: []int{4, 6}},
-		{Name: "conv1d1_b", Param: "conv1d1_b", Offset: 24, Shape: []int{4}},
-		{Name: "conv1d2_W", Param: "conv1d2_W", Offset: 28, Shape: []int{3, 8}},
-		{Name: "conv1d2_b", Param: "conv1d2_b", Offset: 52, Shape: []int{3}},
-		{Name: "dense1_W", Param: "dense1_W", Offset: 55, Shape: []int{3, 6}},
-		{Name: "dense1_b", Param: "dense1_b", Offset: 73, Shape: []int{3}},
+		// 0.weight: [filters][channels][kernel] in PyTorch, [filters][kernel][channels] here
+		{Name: "0.weight", Param: "conv1d1_W", Offset: 0, Shape: []int{4, 2, 3}, Stored: []int{4, 3, 2}, Perm: []int{0, 2, 1}},
+		{Name: "0.bias", Param: "conv1d1_b", Offset: 24, Shape: []int{4}},
+		// 4.weight: [filters][channels][kernel] in PyTorch, [filters][kernel][channels] here
+		{Name: "4.weight", Param: "conv1d2_W", Offset: 28, Shape: []int{3, 4, 2}, Stored: []int{3, 2, 4}, Perm: []int{0, 2, 1}},
+		{Name: "4.bias", Param: "conv1d2_b", Offset: 52, Shape: []int{3}},
+		// 8.weight: its columns are the flattened input [2, 3] in PyTorch's order
+		{Name: "8.weight", Param: "dense1_W", Offset: 55, Shape: []int{3, 6}, Stored: []int{3, 2, 3}, Perm: []int{0, 2, 1}},
+		{Name: "8.bias", Param: "dense1_b", Offset: 73, Shape: []int{3}},
 	},
 	Metadata: map[string]string{
 		"format":     "pt",
 		"mlc.model":  "Pools",
 		"mlc.source": "pools.ml",
+		"mlc.torch": `{
+  "input": {"shape": [12, 2], "perm": [1, 0]},
+  "output": {"shape": [3], "perm": [0]},
+  "predict": true,
+  "modules": [
+    {"type": "Conv1d", "in_channels": 2, "out_channels": 4, "kernel_size": 3, "stride": 1, "padding": 1},
+    {"type": "ReLU"},
+    {"type": "MaxPool1d", "kernel_size": 3, "stride": 2},
+    {"type": "Dropout", "p": 0.1},
+    {"type": "Conv1d", "in_channels": 4, "out_channels": 3, "kernel_size": 2, "stride": 1, "padding": 0},
+    {"type": "Tanh"},
+    {"type": "AvgPool1d", "kernel_size": 2, "stride": 2},
+    {"type": "Flatten"},
+    {"type": "Linear", "in_features": 6, "out_features": 3},
+    {"type": "Softmax", "dim": 1}
+  ]
+}`,
 	},
 }
