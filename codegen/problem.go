@@ -400,4 +400,15 @@ func (e *emitter) makeData() {
 	f.Comment("over the rows the model trains on (not the validation rows), and the test rows alike.")
 	f.Const().Id("Standardize").Op("=").Lit(standardize)
 	f.Line()
+	for _, d := range m.Data {
+		if a := d.Augment; a != nil {
+			f.Commentf("Augment is data train's augment = shift(%d): each time a training row is drawn, its input,", a.N)
+			f.Commentf("an image of %d × %d, moves by up to %d pixels along each axis (zeros moving in).", a.Rows, a.Cols, a.N)
+			f.Var().Id("Augment").Op("=").Add(rt("Shift")).Values(jen.Dict{
+				jen.Id("N"):     jen.Lit(a.N),
+				jen.Id("Shape"): jen.Index(jen.Lit(2)).Int().Values(jen.Lit(a.Rows), jen.Lit(a.Cols)),
+			})
+			f.Line()
+		}
+	}
 }

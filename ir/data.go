@@ -28,7 +28,16 @@ type DataSet struct {
 	// Standardize scales the inputs to zero mean and unit variance over the rows the model
 	// trains on (the validation rows excluded); the test rows get the same scaling.
 	Standardize bool
-	Pos         dsl.Pos
+	// Augment is `augment = shift(N[, rows = R])`: the training rows' input, an image, moves
+	// by up to N pixels along each axis each time it is drawn (nil: no augmentation).
+	Augment *Augment
+	Pos     dsl.Pos
+}
+
+// Augment is data augmentation by translation (runtime.Shift): the input seen as an image of
+// Rows × Cols moves by a random whole number of pixels in [−N, N] along each axis.
+type Augment struct {
+	N, Rows, Cols int
 }
 
 // SeriesData is series("file", columns = "a,b,c", time = "t", range = "START/END"): the
@@ -98,6 +107,10 @@ func (l *lowerer) data(s *dsl.DataStmt) {
 				return
 			}
 			d.Standardize = id.Name == "true"
+		case "augment":
+			if d.Augment = l.augment(name, a.Value); d.Augment == nil {
+				return
+			}
 		default:
 			singles[a.Name.Name] = a
 		}
@@ -148,10 +161,63 @@ func (l *lowerer) data(s *dsl.DataStmt) {
 		return
 	}
 	for n, a := range singles {
-		l.errorf(a.Name.Pos, "data %s: %s is not an input or a target of the model, nor an option (skip, rows, standardize)", name, n)
+		l.errorf(a.Name.Pos, "data %s: %s is not an input or a target of the model, nor an option (skip, rows, standardize, augment)", name, n)
 		return
 	}
 	l.m.Data = append(l.m.Data, d)
+}
+
+// augment reads `augment = shift(N[, rows = R])` of data train: the model's one input is an
+// image, its own shape if it has two axes, else R rows of its values.
+func (l *lowerer) augment(name string, e dsl.Expr) *Augment {
+	c, ok := e.(*dsl.Call)
+	if !ok || c.Fun.Name != "shift" {
+		l.errorf(e.ExprPos(), "augment: expected shift(N), moving each training image by up to N pixels along each axis, or shift(N, rows = R) for an input of R rows of pixels")
+		return nil
+	}
+	if name != "train" {
+		l.errorf(e.ExprPos(), "augment belongs to data train: the test rows are judged as they are")
+		return nil
+	}
+	if len(l.m.Inputs) != 1 {
+		l.errorf(e.ExprPos(), "augment = shift(...) moves the model's one input; this model has %d", len(l.m.Inputs))
+		return nil
+	}
+	in := l.m.Inputs[0]
+	a := &Augment{}
+	rows := 0
+	for i, arg := range c.Args {
+		v, ok := l.countExpr(arg.Value, "a number of pixels")
+		if !ok {
+			return nil
+		}
+		switch {
+		case arg.Name == nil && i == 0:
+			a.N = v
+		case arg.Name != nil && arg.Name.Name == "rows":
+			rows = v
+		default:
+			l.errorf(arg.Value.ExprPos(), "shift takes N, the most pixels an image moves, and rows = R")
+			return nil
+		}
+	}
+	if a.N < 1 {
+		l.errorf(c.Fun.Pos, "shift(N): N is the most pixels an image moves, at least 1")
+		return nil
+	}
+	switch {
+	case len(in.Shape) == 2 && rows == 0:
+		a.Rows, a.Cols = in.Shape[0], in.Shape[1]
+	case len(in.Shape) == 1 && rows > 0 && in.Shape[0]%rows == 0:
+		a.Rows, a.Cols = rows, in.Shape[0]/rows
+	case len(in.Shape) == 1:
+		l.errorf(c.Fun.Pos, "shift: %s has %d values; say how they make an image with rows = R (R dividing %d)", in.Name, in.Size(), in.Size())
+		return nil
+	default:
+		l.errorf(c.Fun.Pos, "shift moves an image: %s is %s, and rows = R is for an input of one axis", in.Name, shapeStr(&Node{Shape: in.Shape}))
+		return nil
+	}
+	return a
 }
 
 // seriesData reads data NAME = series("file", columns = "...", time = "...", range = "...",

@@ -442,6 +442,11 @@ func driverMain(m *ir.Model, source string) []byte {
 		} else {
 			fields[jen.Id("Data")] = jen.Qual(model, "MakeData")
 		}
+		for _, d := range m.Data {
+			if d.Augment != nil {
+				fields[jen.Id("Augment")] = jen.Op("&").Qual(model, "Augment")
+			}
+		}
 		fields[jen.Id("Standardize")] = jen.Qual(model, "Standardize")
 		f.Func().Id("main").Params().Block(
 			jen.Qual(trainerPath, "MainBatch").Call(

@@ -399,3 +399,49 @@ train  epochs = 4, batch = 8, folds = 3
 		t.Errorf("-folds 0: exit %d, %s", code, stdout)
 	}
 }
+
+// TestTrainAugment trains a classifier whose training images move at random (augment =
+// shift), and refuses augmentation together with cross-validation, which does not augment.
+func TestTrainAugment(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a training program with the go command: skipped in -short mode")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command on PATH")
+	}
+	dir := t.TempDir()
+	t.Setenv("MLC_CACHE", filepath.Join(dir, "cache"))
+	var rows strings.Builder
+	for i := range 40 {
+		class := i % 2
+		px := []string{"0", "0", "0", "0"}
+		px[class*3] = "1" // class 0 lights the top left pixel, class 1 the bottom right
+		rows.WriteString(strings.Join(px, ",") + "," + strconv.Itoa(class) + "\n")
+	}
+	model := `model Shifted
+input  x[4]
+dense  2, softmax -> p
+target y[1]
+loss   categorical_crossentropy(p, y)
+metric accuracy
+data train = csv("rows.csv", x = 0:4, y = 4, augment = shift(1, rows = 2))
+optimizer adam(lr = 0.05)
+train  epochs = 3, batch = 8, validation_split = 0.25
+`
+	for name, s := range map[string]string{"m.ml": model, "rows.csv": rows.String()} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr := mlc(t, "train", "-quiet", "-json", "-nofiles", filepath.Join(dir, "m.ml"))
+	if code != 0 {
+		t.Fatalf("mlc train: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, `"epochs":3`) || !strings.Contains(stdout, `"val_rows":10`) {
+		t.Errorf("summary: %s", stdout)
+	}
+	code, _, stderr = mlc(t, "train", "-quiet", "-nofiles", "-folds", "2", filepath.Join(dir, "m.ml"))
+	if code == 0 || !strings.Contains(stderr, "augment with folds") {
+		t.Errorf("augment with -folds 2: exit %d, %q", code, stderr)
+	}
+}

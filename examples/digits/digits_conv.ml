@@ -19,7 +19,7 @@ target y[1]
 loss   0.8 * categorical_crossentropy(p, y) + 0.2 * mean(logsumexp(z) - sum(z) / 10)
 metric accuracy
 
-data train = csv("data/digits.csv.gz", rows = 0:1437, x = 0:64, y = 64)
+data train = csv("data/digits.csv.gz", rows = 0:1437, x = 0:64, y = 64, augment = shift(1))  # as in digits.ml
 data test  = csv("data/digits.csv.gz", rows = 1437:1797, x = 0:64, y = 64)
 
 optimizer adamw(lr = 1e-3, weight_decay = 0.01, schedule = cosine(warmup = 5))

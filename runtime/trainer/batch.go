@@ -29,6 +29,8 @@ type BatchProblem[T mlrt.Float] struct {
 	// Data reads the training and test rows (MakeData); Standardize scales the inputs.
 	Data        func(dir string) (train, test *mlrt.Table[T], err error)
 	Standardize bool
+	// Augment moves the training rows' inputs at random (data train's augment), nil: no.
+	Augment *mlrt.Shift
 	// Windows reads the windows of series data statements instead (MakeWindows), which
 	// scales them itself when Standardize is set.
 	Windows func(dir string) (train, test *timeseries.Windows[T], err error)
@@ -129,6 +131,16 @@ func RunBatch[T mlrt.Float](p BatchProblem[T], args []string, stdout, stderr io.
 	if p.Standardize && d.rows != nil {
 		// Fitted on the rows the model trains on: not the validation rows, not the test rows.
 		standardize(d.rows, d.testTable, cfg.ValidationSplit)
+	}
+	if p.Augment != nil {
+		if folds > 1 {
+			return errors.New("augment with folds: cross-validation does not augment its folds yet; leave one out")
+		}
+		aug, err := mlrt.NewAugmented(d.train, *p.Augment, mlrt.ValidationRows(d.train.NumRows(), cfg.ValidationSplit), o.seed)
+		if err != nil {
+			return err
+		}
+		d.train = aug
 	}
 	m.Init(mlrt.NewRNG(o.seed))
 	if o.init != "" {

@@ -6,7 +6,7 @@ Package digits is the model Digits of digits.ml, compiled by mlc.
 
 	input  x[64]
 	dense1    dense 512, relu        # digits.ml:8
-	dropout1  dropout 0.5            # digits.ml:9
+	dropout1  dropout 0.3            # digits.ml:9
 	dense2    dense 10               # digits.ml:10
 	output p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]
 	target y[1]
@@ -197,7 +197,7 @@ func TrainConfig() mlrt.TrainConfig {
 	}
 }
 
-// NewOptimizer returns the optimizer of digits.ml:24: adamw(beta1 = 0.9, beta2 = 0.999, epsilon = 1e-07, lr = 0.001, weight_decay = 0.01, schedule = cosine(min_lr = 0, warmup = 5)).
+// NewOptimizer returns the optimizer of digits.ml:26: adamw(beta1 = 0.9, beta2 = 0.999, epsilon = 1e-07, lr = 0.001, weight_decay = 0.01, schedule = cosine(min_lr = 0, warmup = 5)).
 func NewOptimizer() mlrt.Optimizer[T] {
 	o := mlrt.NewAdam[T](NumParams)
 	o.LR = 0.001
@@ -213,11 +213,11 @@ func NewOptimizer() mlrt.Optimizer[T] {
 // MakeData reads the rows the data statements of digits.ml name, from files in dir (the
 // directory of the .ml file): the training rows and the test rows (nil without data test).
 func MakeData(dir string) (train, test *mlrt.Table[T], err error) {
-	// data train (digits.ml:21)
+	// data train (digits.ml:23)
 	if train, err = mlrt.ReadTable[T](mlrt.Beside(dir, "data/digits.csv.gz"), 0, 0, 1437, []mlrt.Columns{{Lo: 0, Hi: 64}}, []mlrt.Columns{{Lo: 64, Hi: 65, Classes: 10}}); err != nil {
 		return nil, nil, err
 	}
-	// data test (digits.ml:22)
+	// data test (digits.ml:24)
 	if test, err = mlrt.ReadTable[T](mlrt.Beside(dir, "data/digits.csv.gz"), 0, 1437, 1797, []mlrt.Columns{{Lo: 0, Hi: 64}}, []mlrt.Columns{{Lo: 64, Hi: 65, Classes: 10}}); err != nil {
 		return nil, nil, err
 	}
@@ -227,6 +227,13 @@ func MakeData(dir string) (train, test *mlrt.Table[T], err error) {
 // Standardize is data train's standardize: scale the inputs to zero mean and unit variance
 // over the rows the model trains on (not the validation rows), and the test rows alike.
 const Standardize = false
+
+// Augment is data train's augment = shift(1): each time a training row is drawn, its input,
+// an image of 8 × 8, moves by up to 1 pixels along each axis (zeros moving in).
+var Augment = mlrt.Shift{
+	N:     1,
+	Shape: [2]int{8, 8},
+}
 
 // predictRow computes the outputs of the single row x into dst (inference: no dropout).
 func (m *Model) predictRow(dstRows, xRows []T) {
@@ -491,10 +498,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// dropout1_mask: dropout 0.5, kept values scaled by 1/(1-0.5) as Keras does (digits.ml:9)
+	// dropout1_mask: dropout 0.3, kept values scaled by 1/(1-0.3) as Keras does (digits.ml:9)
 	dropout1_mask := w.work[64*MaxBatch : 576*MaxBatch]
 	for f := 0; f < 512; f++ {
-		mlrt.DropoutMask(dropout1_mask[f*MaxBatch:][:n], rng, 0.5)
+		mlrt.DropoutMask(dropout1_mask[f*MaxBatch:][:n], rng, 0.3)
 	}
 
 	// dropout1 = relu(dense1_z)·dropout1_mask (digits.ml:9)
@@ -740,7 +747,7 @@ named as in the state_dict of the network's PyTorch replica, with PyTorch's shap
 	net = nn.Sequential(
 	    nn.Linear(64, 512),  # 0: dense1
 	    nn.ReLU(),           # 1: dense1
-	    nn.Dropout(0.5),     # 2: dropout1
+	    nn.Dropout(0.3),     # 2: dropout1
 	    nn.Linear(512, 10),  # 3: dense2
 	    nn.Softmax(dim=1),   # 4: output p
 	)
@@ -769,7 +776,7 @@ var Safetensors = safetensors.Layout{
   "modules": [
     {"type": "Linear", "in_features": 64, "out_features": 512},
     {"type": "ReLU"},
-    {"type": "Dropout", "p": 0.5},
+    {"type": "Dropout", "p": 0.3},
     {"type": "Linear", "in_features": 512, "out_features": 10},
     {"type": "Softmax", "dim": 1}
   ]

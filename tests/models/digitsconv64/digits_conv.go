@@ -241,6 +241,13 @@ func MakeData(dir string) (train, test *mlrt.Table[T], err error) {
 // over the rows the model trains on (not the validation rows), and the test rows alike.
 const Standardize = false
 
+// Augment is data train's augment = shift(1): each time a training row is drawn, its input,
+// an image of 8 × 8, moves by up to 1 pixels along each axis (zeros moving in).
+var Augment = mlrt.Shift{
+	N:     1,
+	Shape: [2]int{8, 8},
+}
+
 // predictRow computes the outputs of the single row x into dst (inference: no dropout).
 func (m *Model) predictRow(dstRows, xRows []T) {
 	// input x (digits_conv.ml:8)
