@@ -77,9 +77,9 @@ func Done(dir string, r SweepRun) bool {
 // SweepTable is a sweep's results: a row per finished run.
 type SweepTable struct {
 	Settings []string // the names of the settings
-	Metrics  []string // error and loss columns: rel_l2 (or rel_l2 u, …), final_loss, params
+	Metrics  []string // error and loss columns: rel_l2 (or rel_l2 u, …), test_… and val_… of a mini-batch model, final_loss, params
 	Rows     []SweepRow
-	Best     int // index of the best row: the lowest error (the lowest loss without one)
+	Best     int // index of the best row: the lowest error, else test loss, else validation loss, else loss
 	Missing  []string
 }
 
@@ -117,6 +117,10 @@ func Collect(dir string) (*SweepTable, error) {
 		var s struct {
 			RelL2        json.RawMessage    `json:"rel_l2"`
 			FinalLoss    float64            `json:"final_loss"`
+			TestLoss     *float64           `json:"test_loss"`
+			TestMetrics  map[string]float64 `json:"test_metrics"`
+			ValLoss      *float64           `json:"val_loss"`
+			ValMetrics   map[string]float64 `json:"val_metrics"`
 			TrainSeconds float64            `json:"train_seconds"`
 			Params       map[string]float64 `json:"params"`
 		}
@@ -138,8 +142,25 @@ func Collect(dir string) (*SweepTable, error) {
 				row.Values["rel_l2 "+k] = v
 				row.Quality = math.Max(row.Quality, v)
 			}
+		case s.TestLoss != nil:
+			row.Quality = *s.TestLoss
+		case s.ValLoss != nil:
+			row.Quality = *s.ValLoss
 		default:
 			row.Quality = s.FinalLoss
+		}
+		// A mini-batch model's held-out figures: what a sweep over its settings is judged by.
+		if s.TestLoss != nil {
+			row.Values["test_loss"] = *s.TestLoss
+		}
+		for k, v := range s.TestMetrics {
+			row.Values["test_"+k] = v
+		}
+		if s.ValLoss != nil {
+			row.Values["val_loss"] = *s.ValLoss
+		}
+		for k, v := range s.ValMetrics {
+			row.Values["val_"+k] = v
 		}
 		for k, v := range s.Params {
 			row.Values[k] = v
@@ -155,15 +176,19 @@ func Collect(dir string) (*SweepTable, error) {
 	for k := range metrics {
 		t.Metrics = append(t.Metrics, k)
 	}
-	sort.Slice(t.Metrics, func(i, j int) bool { // errors first, then the loss, then params
+	sort.Slice(t.Metrics, func(i, j int) bool { // errors first, then held-out figures, the loss, params
 		rank := func(s string) int {
 			switch {
 			case strings.HasPrefix(s, "rel_l2"):
 				return 0
-			case s == "final_loss":
+			case strings.HasPrefix(s, "test_"):
 				return 1
+			case strings.HasPrefix(s, "val_"):
+				return 2
+			case s == "final_loss":
+				return 3
 			}
-			return 2
+			return 4
 		}
 		a, b := t.Metrics[i], t.Metrics[j]
 		if rank(a) != rank(b) {
