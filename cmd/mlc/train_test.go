@@ -393,10 +393,18 @@ train  epochs = 4, batch = 8, folds = 3
 	if !slices.ContainsFunc(sum.Files, func(f string) bool { return strings.HasSuffix(f, "three_confusion.png") }) {
 		t.Errorf("files %v: want three_confusion.png", sum.Files)
 	}
-	// -folds 0 turns the cross-validation off.
-	code, stdout, _ = mlc(t, "train", "-quiet", "-json", "-nofiles", "-folds", "0", filepath.Join(dir, "three.ml"))
+	// -folds 0 turns the cross-validation off; -lr sets the schedule's base rate.
+	code, stdout, _ = mlc(t, "train", "-quiet", "-json", "-nofiles", "-folds", "0", "-lr", "0.004", filepath.Join(dir, "three.ml"))
 	if code != 0 || strings.Contains(stdout, "cross_validation") {
 		t.Errorf("-folds 0: exit %d, %s", code, stdout)
+	}
+	lines = strings.Split(strings.TrimSpace(stdout), "\n")
+	sum.History = nil
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.History) != 4 || sum.History[0].LR != 0.004 || sum.History[3].LR != 0.002 {
+		t.Errorf("-lr 0.004: history %+v, want rates 0.004, 0.004, 0.002, 0.002", sum.History)
 	}
 }
 

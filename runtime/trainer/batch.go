@@ -106,6 +106,19 @@ func RunBatch[T mlrt.Float](p BatchProblem[T], args []string, stdout, stderr io.
 	if o.adam >= 0 || o.lbfgs >= 0 {
 		return errors.New("-adam and -lbfgs are for models trained on point sets; a mini-batch model takes -epochs")
 	}
+	if o.lr > 0 {
+		// -lr sets the optimizer's learning rate: the base rate of a schedule, if any.
+		newOpt := p.Optimizer
+		type lrSetter interface{ SetLearningRate(float64) }
+		if _, ok := newOpt().(lrSetter); !ok {
+			return fmt.Errorf("-lr: the optimizer of %s has no learning rate to set", p.Source)
+		}
+		p.Optimizer = func() mlrt.Optimizer[T] {
+			opt := newOpt()
+			opt.(lrSetter).SetLearningRate(o.lr)
+			return opt
+		}
+	}
 	cfg := p.Config
 	if o.epochs > 0 {
 		cfg.Epochs = o.epochs

@@ -158,7 +158,7 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs.Uint64Var(&o.seed, "seed", 1, "seed for the initial weights and the sampled points")
 	fs.IntVar(&o.adam, "adam", -1, "Adam (or SGD) steps of each such stage (-1: the .ml file's; 0: none)")
 	fs.IntVar(&o.lbfgs, "lbfgs", -1, "L-BFGS iterations (-1: the .ml file's, or 10000 if it gives none; 0: none)")
-	fs.Float64Var(&o.lr, "lr", 0, "Adam's learning rate (0: the .ml file's)")
+	fs.Float64Var(&o.lr, "lr", 0, "the optimizer's learning rate: Adam's of a point-set model, the (base) rate of a mini-batch model's (0: the .ml file's)")
 	fs.IntVar(&o.epochs, "epochs", 0, "epochs of a mini-batch model (0: the .ml file's)")
 	fs.IntVar(&o.folds, "folds", -1, "cross-validate a mini-batch model over this many folds of its training rows before training it on all of them (-1: the .ml file's folds; 0: none)")
 	fs.DurationVar(&o.timeLimit, "time", 0, "a training time limit (0: none — the step budgets decide, so a run gives the same result on a loaded machine)")
