@@ -39,6 +39,7 @@ type options struct {
 	peak64    float64
 	verbose   bool
 	waitIdle  time.Duration
+	compile   bool
 }
 
 func main() {
@@ -58,9 +59,20 @@ func main() {
 	flag.Float64Var(&o.peak64, "peak-f64", 0, "FMA peak of one core in float64 GFLOP/s (0: measure it here)")
 	flag.DurationVar(&o.waitIdle, "wait-idle", 0, "before each measurement wait up to this long for the machine to be idle (other processes < 0.3 cores); 0 = do not wait")
 	flag.BoolVar(&o.verbose, "v", false, "print the output of every benchmark run to stderr")
+	flag.BoolVar(&o.compile, "compile", false, "measure compile times instead: mlc build of each example, then go build of its package, cold and warm")
 	flag.Parse()
 	if o.rounds < 1 {
 		fatalf("-rounds must be at least 1")
+	}
+	if o.compile {
+		root, err := projectRoot()
+		if err == nil {
+			err = compileTimes(root, os.Stdout, o.markdown)
+		}
+		if err != nil {
+			fatalf("%v", err)
+		}
+		return
 	}
 	if err := run(o); err != nil {
 		fatalf("%v", err)
