@@ -2,8 +2,6 @@ package timeseries
 
 import (
 	"fmt"
-	"math"
-	"slices"
 	"strings"
 	"time"
 
@@ -92,7 +90,7 @@ func LoadCDF[T mlrt.Float](path string, opts SeriesOptions) (*Series[T], error) 
 		n := len(s.Values)
 		for i, vals := range cols {
 			for _, x := range vals[r*widths[i] : (r+1)*widths[i]] {
-				if math.IsNaN(x) || math.IsInf(x, 0) || slices.Contains(opts.Fill, x) || !opts.KeepHuge && math.Abs(x) >= hugeFill {
+				if opts.missing(x) {
 					missing = true
 				}
 				s.Values = append(s.Values, T(x))

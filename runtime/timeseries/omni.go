@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,8 +76,9 @@ func readOMNIFormat(path string) ([]omniColumn, error) {
 
 // LoadOMNI reads an OMNIWeb listing (path ends in .lst; its .fmt is beside it). opts.Columns
 // chooses value columns by their name in the .fmt (or its start: "BX"; case ignored) or
-// number from 1; by default every column after the time columns. Fill values and opts.Fill
-// mark missing values; a row with a missing value is dropped, as ReadSeriesCSV does.
+// number from 1; by default every column after the time columns. A column's fill value marks a
+// missing value, as do what ReadSeriesCSV takes for one (NaN, opts.Fill, …); a row with a
+// missing value is dropped.
 func LoadOMNI[T mlrt.Float](path string, opts SeriesOptions) (*Series[T], error) {
 	cols, err := readOMNIFormat(strings.TrimSuffix(path, ".lst") + ".fmt")
 	if err != nil {
@@ -170,7 +170,7 @@ func LoadOMNI[T mlrt.Float](path string, opts SeriesOptions) (*Series[T], error)
 			if err != nil {
 				return nil, err
 			}
-			if v == cols[i].fill || math.IsNaN(v) || slices.Contains(opts.Fill, v) {
+			if v == cols[i].fill || opts.missing(v) {
 				missing = true
 			}
 			s.Values = append(s.Values, T(v))

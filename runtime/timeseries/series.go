@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -215,6 +216,13 @@ type SeriesOptions struct {
 
 // hugeFill is the magnitude from which a value counts as a fill value unless KeepHuge is set.
 const hugeFill = 1e30
+
+// missing says whether a value as read marks a missing sample, in every format: NaN, ±Inf (as
+// written, or a magnitude beyond float64), one of Fill, or (unless KeepHuge) of magnitude
+// ≥ 1e30.
+func (o *SeriesOptions) missing(v float64) bool {
+	return math.IsNaN(v) || math.IsInf(v, 0) || slices.Contains(o.Fill, v) || !o.KeepHuge && math.Abs(v) >= hugeFill
+}
 
 // timeLayouts are the ISO-8601 forms ReadSeriesCSV accepts (fractional seconds are accepted
 // after the seconds of any of them): RFC 3339 as in the shared CSVs (2001-11-05T00:00:30Z),
@@ -480,15 +488,7 @@ func (p *seriesParser[T]) value(s string) (v T, ok bool, err error) {
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, false, fmt.Errorf("%q is not a number", mlrt.ClipText(s))
 	}
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, false, nil // NaN as written, or a magnitude beyond float64
-	}
-	for _, fill := range p.opts.Fill {
-		if f == fill {
-			return 0, false, nil
-		}
-	}
-	if !p.opts.KeepHuge && math.Abs(f) >= hugeFill {
+	if p.opts.missing(f) {
 		return 0, false, nil
 	}
 	v = T(f)
