@@ -276,13 +276,6 @@ func (l *lowerer) seriesData(name string, s *dsl.DataStmt) {
 		l.errorf(g.Kind.Pos, "series takes text options (columns = \"a,b,c\", range = \"START/END\"), not column or coordinate ranges")
 		return
 	}
-	if name == "test" {
-		for _, o := range l.m.Data {
-			if o.Name == "train" {
-				d.Standardize = o.Standardize
-			}
-		}
-	}
 	l.m.Data = append(l.m.Data, d)
 }
 
