@@ -19,8 +19,9 @@ type dataset struct {
 	judgeFrom, judgeTo int
 	cadence            time.Duration
 	resampled          bool
-	interpolated       int  // samples filled in (both files)
-	sameFile           bool // train and test come from one file
+	interpolated       int      // samples filled in (both files)
+	sameFile           bool     // train and test come from one file
+	warnings           []string // what reading them found worth a warning
 }
 
 // load reads the -train and -test files, averages them onto the window's step if -window
@@ -90,7 +91,7 @@ func load(o *options, stderr io.Writer) (*dataset, error) {
 		return nil, fmt.Errorf("%s: the training range holds fewer than two samples", o.train)
 	}
 	if tc := timeseries.Cadence(testFull.Times); tc != d.cadence && o.window == 0 {
-		fmt.Fprintf(stderr, "solarwind: warning: the test cadence %v differs from the training cadence %v; windows use %v\n", tc, d.cadence, d.cadence)
+		d.warnings = append(d.warnings, fmt.Sprintf("the test cadence %v differs from the training cadence %v; windows use %v", tc, d.cadence, d.cadence))
 	}
 	if o.window != 0 {
 		step := o.window / steps

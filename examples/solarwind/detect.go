@@ -146,10 +146,10 @@ func judge(members []*member, wTrain, wTest *timeseries.Windows[solarwind.T], op
 		v.agreement = 1
 		return v, nil
 	}
-	ratio := func(w int, max func(*member) []float64) float64 {
-		r := make([]float64, len(members))
+	r := make([]float64, len(members))
+	ratio := func(w int, maxes func(*member) []float64) float64 {
 		for k, mb := range members {
-			r[k] = max(mb)[w] / mb.threshold
+			r[k] = maxes(mb)[w] / mb.threshold
 		}
 		return timeseries.Quantile(r, 0.5)
 	}

@@ -194,7 +194,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 
 	// The data, in physical units.
 	t0 := time.Now()
-	sum := summary{Seed: o.seed, Quantile: o.quantile, Margin: o.margin, Warnings: []string{}}
+	sum := summary{Seed: o.seed, Quantile: o.quantile, Warnings: []string{}}
 	warn := func(format string, a ...any) {
 		msg := fmt.Sprintf(format, a...)
 		sum.Warnings = append(sum.Warnings, msg)
@@ -235,6 +235,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	} else {
 		if d, err = load(&o, stderr); err != nil {
 			return err
+		}
+		for _, w := range d.warnings {
+			warn("%s", w)
 		}
 		sum.Data = o.train
 		if o.test != "" && o.test != o.train {
