@@ -36,25 +36,14 @@ optimizer adam(lr = 1e-2, steps = 20) then lbfgs(steps = 10)
 // trains, writes its files and a JSON line; a second run reuses the build; mlc predict reads
 // the weights back.
 func TestTrainAndPredict(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a training program with the go command: skipped in -short mode")
-	}
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go command on PATH")
-	}
-	dir := t.TempDir()
-	t.Setenv("MLC_CACHE", filepath.Join(dir, "cache"))
+	dir := trainDir(t)
 	ml := filepath.Join(dir, "tiny.ml")
 	files := map[string]string{
 		"tiny.ml":    trainModel,
 		"data.csv":   "x,t,u_obs\n0.5,0.5,0.61\n0.25,0.75,0.34\n",
 		"points.csv": "t,x\n0,0.5\n0.5,0.25\n1,1\n",
 	}
-	for name, s := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, files)
 	out := filepath.Join(dir, "out")
 	code, stdout, stderr := mlc(t, "train", "-quiet", "-json", "-out", out, ml)
 	if code != 0 {
@@ -179,14 +168,7 @@ func TestTrainRefusals(t *testing.T) {
 // TestTrainBatch: a mini-batch model with data statements trains from its CSV file, with a
 // validation split and test rows, and writes its weights, curves and summary.
 func TestTrainBatch(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a training program with the go command: skipped in -short mode")
-	}
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go command on PATH")
-	}
-	dir := t.TempDir()
-	t.Setenv("MLC_CACHE", filepath.Join(dir, "cache"))
+	dir := trainDir(t)
 	var csv strings.Builder
 	csv.WriteString("a,b,c,label\n")
 	for i := range 60 {
@@ -202,11 +184,7 @@ data test  = csv("rows.csv", skip = 1, rows = 50:60, x = 0:3, y = 3)
 metric mae
 `
 	model = strings.Replace(model, "train  batch = 8", "train  batch = 8, epochs = 5, validation_split = 0.2", 1)
-	for name, s := range map[string]string{"tiny.ml": model, "rows.csv": csv.String()} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, map[string]string{"tiny.ml": model, "rows.csv": csv.String()})
 	code, stdout, stderr := mlc(t, "train", "-quiet", "-json", "-out", filepath.Join(dir, "out"), filepath.Join(dir, "tiny.ml"))
 	if code != 0 {
 		t.Fatalf("mlc train: exit %d\n%s%s", code, stdout, stderr)
@@ -244,11 +222,10 @@ metric mae
 	}
 }
 
-func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-
-// TestTrainSeries trains an autoencoder on the windows of a time series, as the solar-wind
-// model does: data train and data test = series(...), with ranges of times.
-func TestTrainSeries(t *testing.T) {
+// trainDir skips where a training program cannot be built (-short, no go command), points
+// MLC_CACHE into a fresh directory, and returns that directory for the model's files.
+func trainDir(t *testing.T) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds a training program with the go command: skipped in -short mode")
 	}
@@ -257,6 +234,25 @@ func TestTrainSeries(t *testing.T) {
 	}
 	dir := t.TempDir()
 	t.Setenv("MLC_CACHE", filepath.Join(dir, "cache"))
+	return dir
+}
+
+// writeFiles writes each name's contents into dir.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, s := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// TestTrainSeries trains an autoencoder on the windows of a time series, as the solar-wind
+// model does: data train and data test = series(...), with ranges of times.
+func TestTrainSeries(t *testing.T) {
+	dir := trainDir(t)
 	var csv strings.Builder
 	csv.WriteString("# two channels, one minute apart, minute 30 missing\ntime,a,b\n")
 	t0 := time.Date(2024, 5, 10, 0, 0, 30, 0, time.UTC)
@@ -276,11 +272,7 @@ train  epochs = 3, batch = 16, validation_split = 0.1, shuffle = true
 data train = series("s.csv", columns = "a,b", range = "/2024-05-10T01:20:00Z", standardize = true)
 data test  = series("s.csv", columns = "a,b", range = "2024-05-10T01:20:00Z/")
 `
-	for name, s := range map[string]string{"auto.ml": model, "s.csv": csv.String()} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, map[string]string{"auto.ml": model, "s.csv": csv.String()})
 	code, stdout, stderr := mlc(t, "train", "-quiet", "-json", "-out", filepath.Join(dir, "out"), filepath.Join(dir, "auto.ml"))
 	if code != 0 {
 		t.Fatalf("mlc train: exit %d\n%s%s", code, stdout, stderr)
@@ -317,14 +309,7 @@ data test  = series("s.csv", columns = "a,b", range = "2024-05-10T01:20:00Z/")
 // the summary holds the folds' accuracies, the confusion matrix of the held-out rows and
 // each epoch's rate, and the confusion matrix is drawn.
 func TestTrainClassifier(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a training program with the go command: skipped in -short mode")
-	}
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go command on PATH")
-	}
-	dir := t.TempDir()
-	t.Setenv("MLC_CACHE", filepath.Join(dir, "cache"))
+	dir := trainDir(t)
 	var rows bytes.Buffer
 	zw := gzip.NewWriter(&rows)
 	for i := range 60 {
@@ -344,11 +329,7 @@ data train = csv("rows.csv.gz", x = 0:2, y = 2)
 optimizer adam(lr = 0.02, schedule = step(rate = 0.5, every = 2))
 train  epochs = 4, batch = 8, folds = 3
 `
-	for name, s := range map[string][]byte{"three.ml": []byte(model), "rows.csv.gz": rows.Bytes()} {
-		if err := os.WriteFile(filepath.Join(dir, name), s, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, map[string]string{"three.ml": model, "rows.csv.gz": rows.String()})
 	code, stdout, stderr := mlc(t, "train", "-quiet", "-json", "-out", filepath.Join(dir, "out"), filepath.Join(dir, "three.ml"))
 	if code != 0 {
 		t.Fatalf("mlc train: exit %d\n%s%s", code, stdout, stderr)
@@ -411,14 +392,7 @@ train  epochs = 4, batch = 8, folds = 3
 // TestTrainAugment trains a classifier whose training images move at random (augment =
 // shift), and refuses augmentation together with cross-validation, which does not augment.
 func TestTrainAugment(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a training program with the go command: skipped in -short mode")
-	}
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go command on PATH")
-	}
-	dir := t.TempDir()
-	t.Setenv("MLC_CACHE", filepath.Join(dir, "cache"))
+	dir := trainDir(t)
 	var rows strings.Builder
 	for i := range 40 {
 		class := i % 2
@@ -436,11 +410,7 @@ data train = csv("rows.csv", x = 0:4, y = 4, augment = shift(1, rows = 2))
 optimizer adam(lr = 0.05)
 train  epochs = 3, batch = 8, validation_split = 0.25
 `
-	for name, s := range map[string]string{"m.ml": model, "rows.csv": rows.String()} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, map[string]string{"m.ml": model, "rows.csv": rows.String()})
 	code, stdout, stderr := mlc(t, "train", "-quiet", "-json", "-nofiles", filepath.Join(dir, "m.ml"))
 	if code != 0 {
 		t.Fatalf("mlc train: exit %d\n%s%s", code, stdout, stderr)
