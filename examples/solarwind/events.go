@@ -42,29 +42,25 @@ func readEvents(path string) ([]event, error) {
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true
 	var events []event
-	first := true // the first record may be a header
-	for {
+	for n := 0; ; n++ {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("events: %w", err)
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		line, _ := r.FieldPos(0)
 		if len(rec) < 2 {
-			first = false
 			return nil, fmt.Errorf("%s:%d: want start,end[,label]", path, line)
 		}
 		start, err := timeseries.ParseTime(rec[0])
+		if err != nil && n == 0 {
+			continue // the first record may be a header
+		}
 		if err != nil {
-			if first {
-				first = false
-				continue // a header
-			}
 			return nil, fmt.Errorf("%s:%d: start: %v", path, line, err)
 		}
-		first = false
 		end, err := timeseries.ParseTime(rec[1])
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: end: %v", path, line, err)
