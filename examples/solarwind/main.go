@@ -374,8 +374,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	sum.Members, sum.FlaggedFractionSpread, sum.Agreement = ens.members, ens.spread, ens.agreement
 
 	fmt.Fprintf(stdout, "\n%s\n", ens.describe(wTrain.NumRows()))
-	fmt.Fprintf(stdout, "test: %d of %d windows anomalous; %s, %d of %d judged samples (%.2f %%; %d judged samples no window covers):\n",
-		sum.AnomalousWindows, wTest.NumRows(), plural(len(an.Intervals), "anomalous interval"), an.Flagged, an.Covered, 100*sum.FlaggedFraction, an.Judged-an.Covered)
+	fmt.Fprintf(stdout, "test: %d of %d windows anomalous; %s, %d of %d judged samples (%.2f %%; %s no window covers):\n",
+		sum.AnomalousWindows, wTest.NumRows(), plural(len(an.Intervals), "anomalous interval"), an.Flagged, an.Covered, 100*sum.FlaggedFraction, plural(an.Judged-an.Covered, "judged sample"))
 	for i, iv := range an.Intervals {
 		peak := 0.0
 		for w, s := range wTest.Starts {
