@@ -46,22 +46,30 @@ type Options struct {
 
 // Emit generates the Go source of model m.
 func Emit(m *ir.Model, opt Options) ([]byte, error) {
+	src, _, err := EmitAll(m, opt)
+	return src, err
+}
+
+// EmitAll generates the Go source of model m and the amd64 files that give its
+// elementwise loops their assembly (written beside it as NAME_amd64.go and NAME_amd64.s;
+// without them the package builds and runs its scalar loops).
+func EmitAll(m *ir.Model, opt Options) ([]byte, AsmFiles, error) {
 	pkg := opt.Package
 	if pkg == "" {
 		pkg = strings.ToLower(m.Name)
 	}
 	if !UsablePackage(pkg) {
-		return nil, fmt.Errorf("package name %q is not a usable Go package name; give one with -pkg", pkg)
+		return nil, AsmFiles{}, fmt.Errorf("package name %q is not a usable Go package name; give one with -pkg", pkg)
 	}
 	switch opt.DType {
 	case "":
 	case "float32", "float64":
 		m.DType = opt.DType
 	default:
-		return nil, fmt.Errorf("dtype %q: want float32 or float64", opt.DType)
+		return nil, AsmFiles{}, fmt.Errorf("dtype %q: want float32 or float64", opt.DType)
 	}
 	if err := checkConstants(m); err != nil {
-		return nil, err
+		return nil, AsmFiles{}, err
 	}
 	e := &emitter{m: m, f: jen.NewFile(pkg), bits: "32", maxBatch: m.Settings.Batch}
 	if m.DType == "float64" {
@@ -74,14 +82,19 @@ func Emit(m *ir.Model, opt Options) ([]byte, error) {
 	e.file(pkg)
 	e.safetensorsVar()
 	e.localFuncs()
+	e.vecDecls()
 	if e.workRows*e.maxBatch > 1<<28 {
-		return nil, dsl.ErrorList{{Pos: m.NamePos, Msg: fmt.Sprintf("the model needs %d intermediate values per batch of %d, more than mlc's limit of 2^28; lower the batch or the sizes", e.workRows*e.maxBatch, e.maxBatch)}}
+		return nil, AsmFiles{}, dsl.ErrorList{{Pos: m.NamePos, Msg: fmt.Sprintf("the model needs %d intermediate values per batch of %d, more than mlc's limit of 2^28; lower the batch or the sizes", e.workRows*e.maxBatch, e.maxBatch)}}
 	}
 	var buf bytes.Buffer
 	if err := e.f.Render(&buf); err != nil {
-		return nil, fmt.Errorf("internal error: generated code does not format: %v", firstLine(err.Error()))
+		return nil, AsmFiles{}, fmt.Errorf("internal error: generated code does not format: %v", firstLine(err.Error()))
 	}
-	return buf.Bytes(), nil
+	asm, err := e.vecFiles(pkg)
+	if err != nil {
+		return nil, AsmFiles{}, err
+	}
+	return buf.Bytes(), asm, nil
 }
 
 func firstLine(s string) string {
@@ -180,6 +193,8 @@ type emitter struct {
 	funcs map[string]*localFunc
 	// consts are the model's named constants the code uses, by their .ml name.
 	consts map[string]*namedConst
+	// vecs are the programs of the elementwise loops, in the order the file runs them.
+	vecs []*vecProg
 }
 
 // namedConst is a constant of the .ml file that generated code writes by name.
@@ -320,6 +335,15 @@ func Generate(filename string, src []byte, opt Options) ([]byte, error) {
 		return nil, err
 	}
 	return Emit(m, opt)
+}
+
+// GenerateAll is Generate with the amd64 files of EmitAll.
+func GenerateAll(filename string, src []byte, opt Options) ([]byte, AsmFiles, error) {
+	m, err := lower(filename, src, opt.Consts)
+	if err != nil {
+		return nil, AsmFiles{}, err
+	}
+	return EmitAll(m, opt)
 }
 
 // Check parses and lowers a source file without generating code. It refuses, at a

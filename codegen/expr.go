@@ -41,7 +41,15 @@ func (en *entry) elementwise(n *ir.Node) {
 	}
 	body := append([]jen.Code{jen.Id("out").Op(":=").Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n"))}, k.perF...)
 	body = append(body, jen.For(jen.Id("b").Op(":=").Range().Id("out")).Block(jen.Id("out").Index(jen.Id("b")).Op("=").Add(v)))
-	en.add(loop("f", n.Size(), body...))
+	scalar := loop("f", n.Size(), body...)
+	if p := en.vecProgram(n, name); p != nil {
+		p.comment = name + " = " + en.describe(n)
+		i := len(en.e.vecs)
+		en.e.vecs = append(en.e.vecs, p)
+		en.add(jen.If(jen.Id(vecProgsName).Index(jen.Lit(i)).Dot("Fast").Call()).Block(en.vecCall(p, i, n.Size())).Else().Block(scalar))
+		return
+	}
+	en.add(scalar)
 }
 
 // activationKernel emits act(z + bias) over batch rows as kernel calls when n is that

@@ -38,20 +38,22 @@ func TestGeneratedIsFresh(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := codegen.Generate(mlPath, ml, codegen.Options{Package: string(m[1]), DType: string(m[2])})
+		want, asm, err := codegen.GenerateAll(mlPath, ml, codegen.Options{Package: string(m[1]), DType: string(m[2])})
 		if err != nil {
 			t.Fatalf("%s: %v", mlPath, err)
 		}
-		outPath := filepath.Join(dir, filepath.Base(mlPath[:len(mlPath)-len(".ml")])+".go")
-		got, err := os.ReadFile(outPath)
-		if err != nil {
-			t.Fatal(err)
+		base := filepath.Join(dir, filepath.Base(mlPath[:len(mlPath)-len(".ml")]))
+		for suffix, want := range map[string][]byte{".go": want, "_amd64.go": asm.Go, "_amd64.s": asm.Asm} {
+			got, err := os.ReadFile(base + suffix)
+			if err != nil && !(os.IsNotExist(err) && len(want) == 0) {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s is stale: run go generate ./... (it differs from mlc's output for %s)", base+suffix, mlPath)
+			}
 		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s is stale: run go generate ./... (it differs from mlc's output for %s)", outPath, mlPath)
-		}
-		again, _ := codegen.Generate(mlPath, ml, codegen.Options{Package: string(m[1]), DType: string(m[2])})
-		if !bytes.Equal(again, want) {
+		again, asm2, _ := codegen.GenerateAll(mlPath, ml, codegen.Options{Package: string(m[1]), DType: string(m[2])})
+		if !bytes.Equal(again, want) || !bytes.Equal(asm2.Go, asm.Go) || !bytes.Equal(asm2.Asm, asm.Asm) {
 			t.Errorf("%s: two runs of mlc gave different bytes", mlPath)
 		}
 	}

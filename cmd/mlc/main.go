@@ -112,20 +112,44 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if name == "" {
 		name = packageName(*out)
 	}
-	code, err := codegen.Generate(path, src, codegen.Options{Package: name, DType: *dtype})
+	code, asm, err := codegen.GenerateAll(path, src, codegen.Options{Package: name, DType: *dtype})
 	if err != nil {
 		report(stderr, err)
 		return 1
 	}
-	if err := notHandWritten(dst); err != nil {
-		fmt.Fprintf(stderr, "mlc: %v\n", err)
-		return 1
-	}
-	if err := writeIfChanged(dst, code); err != nil {
+	if err := writeModel(dst, code, asm); err != nil {
 		fmt.Fprintf(stderr, "mlc: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// writeModel writes a generated package's files: NAME.go and, when its loops have
+// assembly, NAME_amd64.go and NAME_amd64.s (removed when they have none). It refuses to
+// overwrite a file mlc did not generate.
+func writeModel(dst string, code []byte, asm codegen.AsmFiles) error {
+	base := strings.TrimSuffix(dst, ".go")
+	files := []struct {
+		path string
+		data []byte
+	}{{dst, code}, {base + "_amd64.go", asm.Go}, {base + "_amd64.s", asm.Asm}}
+	for _, f := range files {
+		if err := notHandWritten(f.path); err != nil {
+			return err
+		}
+	}
+	for _, f := range files {
+		if len(f.data) == 0 {
+			if err := os.Remove(f.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+			continue
+		}
+		if err := writeIfChanged(f.path, f.data); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func report(w io.Writer, err error) {

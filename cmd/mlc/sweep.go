@@ -140,12 +140,12 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, msg)
 			return 1
 		}
-		code, err := codegen.Emit(m, codegen.Options{Package: "model", DType: *dtype}) // lowered once, by CheckWith
+		code, asm, err := codegen.EmitAll(m, codegen.Options{Package: "model", DType: *dtype}) // lowered once, by CheckWith
 		if err != nil {
 			report(stderr, err)
 			return 1
 		}
-		bin, err := driver(m, path, code, stderr)
+		bin, err := driver(m, path, code, asm, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "mlc sweep: %v\n", err)
 			return 1

@@ -120,12 +120,12 @@ func runTrain(cmd string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: mlc predict runs models trained on point sets; a mini-batch model's weights load in Go (mlrt.LoadWeights), with its inputs scaled as in training\n", path)
 		return 1
 	}
-	code, err := codegen.Emit(m, codegen.Options{Package: "model", DType: dtype}) // lowered once, by CheckWith
+	code, asm, err := codegen.EmitAll(m, codegen.Options{Package: "model", DType: dtype}) // lowered once, by CheckWith
 	if err != nil {
 		report(stderr, err)
 		return 1
 	}
-	bin, err := driver(m, path, code, stderr)
+	bin, err := driver(m, path, code, asm, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "mlc %s: %v\n", cmd, err)
 		return 1
@@ -264,7 +264,7 @@ func missingFiles(m *ir.Model, path string) string {
 
 // driver returns the path of m's training program, building it if the cache does not
 // hold it.
-func driver(m *ir.Model, path string, code []byte, stderr io.Writer) (string, error) {
+func driver(m *ir.Model, path string, code []byte, asm codegen.AsmFiles, stderr io.Writer) (string, error) {
 	cache, err := cacheDir()
 	if err != nil {
 		return "", err
@@ -283,7 +283,7 @@ func driver(m *ir.Model, path string, code []byte, stderr io.Writer) (string, er
 		return "", err
 	}
 	h := sha256.New()
-	for _, part := range [][]byte{[]byte(srcHash), code, main, gomod} {
+	for _, part := range [][]byte{[]byte(srcHash), code, asm.Go, asm.Asm, main, gomod} {
 		h.Write(part)
 		h.Write([]byte{0})
 	}
@@ -297,6 +297,9 @@ func driver(m *ir.Model, path string, code []byte, stderr io.Writer) (string, er
 		return "", err
 	}
 	files := map[string][]byte{"go.mod": gomod, "go.sum": gosum, "main.go": main, "model/model.go": code}
+	if len(asm.Go) > 0 {
+		files["model/model_amd64.go"], files["model/model_amd64.s"] = asm.Go, asm.Asm
+	}
 	for name, b := range files {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

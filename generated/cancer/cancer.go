@@ -383,13 +383,17 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// dense4_z = dense4_Wx + dense4_b (cancer.ml:13)
 	dense4_z := w.work[29*MaxBatch : 30*MaxBatch]
-	{
-		const f = 0
-		out := dense4_z[f*MaxBatch:][:n]
-		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
-		dense4_b_f := m.Dense4B[f]
-		for b := range out {
-			out[b] = r_dense4_Wx[b] + dense4_b_f
+	if vecProgs[0].Fast() {
+		kernels.Vec32(vecProgs[0], n, 1, MaxBatch, [][]T{dense4_z, dense4_Wx}, [][]T{m.Dense4B})
+	} else {
+		{
+			const f = 0
+			out := dense4_z[f*MaxBatch:][:n]
+			r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
+			dense4_b_f := m.Dense4B[f]
+			for b := range out {
+				out[b] = r_dense4_Wx[b] + dense4_b_f
+			}
 		}
 	}
 
@@ -450,12 +454,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dropout1 = dense1·dropout1_mask (cancer.ml:9)
 	dropout1 := w.work[70*MaxBatch : 90*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := dropout1[f*MaxBatch:][:n]
-		r_dense1 := dense1[f*MaxBatch:][:len(out)]
-		r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense1[b] * r_dropout1_mask[b]
+	if vecProgs[1].Fast() {
+		kernels.Vec32(vecProgs[1], n, 20, MaxBatch, [][]T{dropout1, dense1, dropout1_mask}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dropout1[f*MaxBatch:][:n]
+			r_dense1 := dense1[f*MaxBatch:][:len(out)]
+			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense1[b] * r_dropout1_mask[b]
+			}
 		}
 	}
 
@@ -477,12 +485,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dropout2 = dense2·dropout2_mask (cancer.ml:11)
 	dropout2 := w.work[114*MaxBatch : 126*MaxBatch]
-	for f := 0; f < 12; f++ {
-		out := dropout2[f*MaxBatch:][:n]
-		r_dense2 := dense2[f*MaxBatch:][:len(out)]
-		r_dropout2_mask := dropout2_mask[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense2[b] * r_dropout2_mask[b]
+	if vecProgs[2].Fast() {
+		kernels.Vec32(vecProgs[2], n, 12, MaxBatch, [][]T{dropout2, dense2, dropout2_mask}, nil)
+	} else {
+		for f := 0; f < 12; f++ {
+			out := dropout2[f*MaxBatch:][:n]
+			r_dense2 := dense2[f*MaxBatch:][:len(out)]
+			r_dropout2_mask := dropout2_mask[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense2[b] * r_dropout2_mask[b]
+			}
 		}
 	}
 
@@ -502,13 +514,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dense4_z = dense4_Wx + dense4_b (cancer.ml:13)
 	dense4_z := w.work[127*MaxBatch : 128*MaxBatch]
-	{
-		const f = 0
-		out := dense4_z[f*MaxBatch:][:n]
-		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
-		dense4_b_f := m.Dense4B[f]
-		for b := range out {
-			out[b] = r_dense4_Wx[b] + dense4_b_f
+	if vecProgs[3].Fast() {
+		kernels.Vec32(vecProgs[3], n, 1, MaxBatch, [][]T{dense4_z, dense4_Wx}, [][]T{m.Dense4B})
+	} else {
+		{
+			const f = 0
+			out := dense4_z[f*MaxBatch:][:n]
+			r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
+			dense4_b_f := m.Dense4B[f]
+			for b := range out {
+				out[b] = r_dense4_Wx[b] + dense4_b_f
+			}
 		}
 	}
 
@@ -548,14 +564,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense4_z = y·-d_bce + p·d_bce (cancer.ml:16)
 	d_dense4_z := w.work[127*MaxBatch : 128*MaxBatch]
-	{
-		const f = 0
-		out := d_dense4_z[f*MaxBatch:][:n]
-		r_y_2 := y[f*MaxBatch:][:len(out)]
-		r_d_bce := d_bce[f*MaxBatch:][:len(out)]
-		r_p := p[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_y_2[b]*-r_d_bce[b] + r_p[b]*r_d_bce[b]
+	if vecProgs[4].Fast() {
+		kernels.Vec32(vecProgs[4], n, 1, MaxBatch, [][]T{d_dense4_z, y, d_bce, p}, nil)
+	} else {
+		{
+			const f = 0
+			out := d_dense4_z[f*MaxBatch:][:n]
+			r_y_2 := y[f*MaxBatch:][:len(out)]
+			r_d_bce := d_bce[f*MaxBatch:][:len(out)]
+			r_p := p[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_y_2[b]*-r_d_bce[b] + r_p[b]*r_d_bce[b]
+			}
 		}
 	}
 
@@ -581,12 +601,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense3_z = d_dense3·(1 - dense3·dense3) (cancer.ml:13)
 	d_dense3_z := w.work[138*MaxBatch : 142*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := d_dense3_z[f*MaxBatch:][:n]
-		r_d_dense3 := d_dense3[f*MaxBatch:][:len(out)]
-		r_dense3 := dense3[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_dense3[b] * (1.0 - r_dense3[b]*r_dense3[b])
+	if vecProgs[5].Fast() {
+		kernels.Vec32(vecProgs[5], n, 4, MaxBatch, [][]T{d_dense3_z, d_dense3, dense3}, nil)
+	} else {
+		for f := 0; f < 4; f++ {
+			out := d_dense3_z[f*MaxBatch:][:n]
+			r_d_dense3 := d_dense3[f*MaxBatch:][:len(out)]
+			r_dense3 := dense3[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_dense3[b] * (1.0 - r_dense3[b]*r_dense3[b])
+			}
 		}
 	}
 
@@ -611,13 +635,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_z = dropout2_mask·d_dropout2·(1 - dense2·dense2) (cancer.ml:12)
 	d_dense2_z := w.work[142*MaxBatch : 154*MaxBatch]
-	for f := 0; f < 12; f++ {
-		out := d_dense2_z[f*MaxBatch:][:n]
-		r_dropout2_mask_2 := dropout2_mask[f*MaxBatch:][:len(out)]
-		r_d_dropout2 := d_dropout2[f*MaxBatch:][:len(out)]
-		r_dense2_2 := dense2[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dropout2_mask_2[b] * r_d_dropout2[b] * (1.0 - r_dense2_2[b]*r_dense2_2[b])
+	if vecProgs[6].Fast() {
+		kernels.Vec32(vecProgs[6], n, 12, MaxBatch, [][]T{d_dense2_z, dropout2_mask, d_dropout2, dense2}, nil)
+	} else {
+		for f := 0; f < 12; f++ {
+			out := d_dense2_z[f*MaxBatch:][:n]
+			r_dropout2_mask_2 := dropout2_mask[f*MaxBatch:][:len(out)]
+			r_d_dropout2 := d_dropout2[f*MaxBatch:][:len(out)]
+			r_dense2_2 := dense2[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dropout2_mask_2[b] * r_d_dropout2[b] * (1.0 - r_dense2_2[b]*r_dense2_2[b])
+			}
 		}
 	}
 
@@ -642,13 +670,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1) (cancer.ml:10)
 	d_dense1_z := w.work[154*MaxBatch : 174*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_dense1_z[f*MaxBatch:][:n]
-		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
-		r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
-		r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
+	if vecProgs[7].Fast() {
+		kernels.Vec32(vecProgs[7], n, 20, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dense1}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := d_dense1_z[f*MaxBatch:][:n]
+			r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
+			r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
+			r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
+			}
 		}
 	}
 
@@ -729,4 +761,25 @@ var Safetensors = safetensors.Layout{
   ]
 }`,
 	},
+}
+
+// vecProgs are the elementwise loops of the passes as programs of the vector machine; the
+// files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
+var vecProgs = [8]*kernels.VecProg{
+	// 0: dense4_z = dense4_Wx + dense4_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 1: dropout1 = dense1·dropout1_mask
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 2: dropout2 = dense2·dropout2_mask
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 3: dense4_z = dense4_Wx + dense4_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 4: d_dense4_z = y·-d_bce + p·d_bce
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = -s1; s3 = r3[f]; s4 = s3 * s1; s5 = s0 * s2 + s4; r0[f] = s5"),
+	// 5: d_dense3_z = d_dense3·(1 - dense3·dense3)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4"),
+	// 6: d_dense2_z = dropout2_mask·d_dropout2·(1 - dense2·dense2)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = 1; s5 = s4 - s3 * s3; s6 = s2 * s5; r0[f] = s6"),
+	// 7: d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = 1; s5 = s4 - s3 * s3; s6 = s2 * s5; r0[f] = s6"),
 }

@@ -486,12 +486,16 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// sub = xhat - x (solarwind.ml:15)
 	sub := w.work[8031*MaxBatch : 8751*MaxBatch]
-	for f := 0; f < 720; f++ {
-		out := sub[f*MaxBatch:][:n]
-		r_xhat := xhat[f*MaxBatch:][:len(out)]
-		r_x := x[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_xhat[b] - r_x[b]
+	if vecProgs[0].Fast() {
+		kernels.Vec32(vecProgs[0], n, 720, MaxBatch, [][]T{sub, xhat, x}, nil)
+	} else {
+		for f := 0; f < 720; f++ {
+			out := sub[f*MaxBatch:][:n]
+			r_xhat := xhat[f*MaxBatch:][:len(out)]
+			r_x := x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_xhat[b] - r_x[b]
+			}
 		}
 	}
 
@@ -552,12 +556,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dropout1 = relu(conv1d1_z)·dropout1_mask (solarwind.ml:9)
 	dropout1 := w.work[16955*MaxBatch : 24635*MaxBatch]
-	for f := 0; f < 7680; f++ {
-		out := dropout1[f*MaxBatch:][:n]
-		r_conv1d1_z := conv1d1_z[f*MaxBatch:][:len(out)]
-		r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = mlrt.Relu(r_conv1d1_z[b]) * r_dropout1_mask[b]
+	if vecProgs[1].Fast() {
+		kernels.Vec32(vecProgs[1], n, 7680, MaxBatch, [][]T{dropout1, conv1d1_z, dropout1_mask}, nil)
+	} else {
+		for f := 0; f < 7680; f++ {
+			out := dropout1[f*MaxBatch:][:n]
+			r_conv1d1_z := conv1d1_z[f*MaxBatch:][:len(out)]
+			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = mlrt.Relu(r_conv1d1_z[b]) * r_dropout1_mask[b]
+			}
 		}
 	}
 
@@ -591,12 +599,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dropout2 = relu(conv1d2_z)·dropout2_mask (solarwind.ml:11)
 	dropout2 := w.work[28667*MaxBatch : 30587*MaxBatch]
-	for f := 0; f < 1920; f++ {
-		out := dropout2[f*MaxBatch:][:n]
-		r_conv1d2_z := conv1d2_z[f*MaxBatch:][:len(out)]
-		r_dropout2_mask := dropout2_mask[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = mlrt.Relu(r_conv1d2_z[b]) * r_dropout2_mask[b]
+	if vecProgs[2].Fast() {
+		kernels.Vec32(vecProgs[2], n, 1920, MaxBatch, [][]T{dropout2, conv1d2_z, dropout2_mask}, nil)
+	} else {
+		for f := 0; f < 1920; f++ {
+			out := dropout2[f*MaxBatch:][:n]
+			r_conv1d2_z := conv1d2_z[f*MaxBatch:][:len(out)]
+			r_dropout2_mask := dropout2_mask[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = mlrt.Relu(r_conv1d2_z[b]) * r_dropout2_mask[b]
+			}
 		}
 	}
 
@@ -652,12 +664,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// sub = xhat - x (solarwind.ml:15)
 	sub := w.work[30627*MaxBatch : 31347*MaxBatch]
-	for f := 0; f < 720; f++ {
-		out := sub[f*MaxBatch:][:n]
-		r_xhat := xhat[f*MaxBatch:][:len(out)]
-		r_x := x[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_xhat[b] - r_x[b]
+	if vecProgs[3].Fast() {
+		kernels.Vec32(vecProgs[3], n, 720, MaxBatch, [][]T{sub, xhat, x}, nil)
+	} else {
+		for f := 0; f < 720; f++ {
+			out := sub[f*MaxBatch:][:n]
+			r_xhat := xhat[f*MaxBatch:][:len(out)]
+			r_x := x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_xhat[b] - r_x[b]
+			}
 		}
 	}
 
@@ -714,12 +730,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d3_z = d_conv1d3·step(conv1d3_z) (solarwind.ml:13)
 	d_conv1d3_z := w.work[32547*MaxBatch : 33507*MaxBatch]
-	for f := 0; f < 960; f++ {
-		out := d_conv1d3_z[f*MaxBatch:][:n]
-		r_d_conv1d3 := d_conv1d3[f*MaxBatch:][:len(out)]
-		r_conv1d3_z := conv1d3_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_conv1d3[b] * mlrt.Step(r_conv1d3_z[b])
+	if vecProgs[4].Fast() {
+		kernels.Vec32(vecProgs[4], n, 960, MaxBatch, [][]T{d_conv1d3_z, d_conv1d3, conv1d3_z}, nil)
+	} else {
+		for f := 0; f < 960; f++ {
+			out := d_conv1d3_z[f*MaxBatch:][:n]
+			r_d_conv1d3 := d_conv1d3[f*MaxBatch:][:len(out)]
+			r_conv1d3_z := conv1d3_z[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_conv1d3[b] * mlrt.Step(r_conv1d3_z[b])
+			}
 		}
 	}
 
@@ -755,13 +775,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_z = dropout2_mask·d_dropout2·step(conv1d2_z) (solarwind.ml:12)
 	d_conv1d2_z := w.work[28635*MaxBatch : 30555*MaxBatch]
-	for f := 0; f < 1920; f++ {
-		out := d_conv1d2_z[f*MaxBatch:][:n]
-		r_dropout2_mask_2 := dropout2_mask[f*MaxBatch:][:len(out)]
-		r_d_dropout2 := d_dropout2[f*MaxBatch:][:len(out)]
-		r_conv1d2_z_2 := conv1d2_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dropout2_mask_2[b] * r_d_dropout2[b] * mlrt.Step(r_conv1d2_z_2[b])
+	if vecProgs[5].Fast() {
+		kernels.Vec32(vecProgs[5], n, 1920, MaxBatch, [][]T{d_conv1d2_z, dropout2_mask, d_dropout2, conv1d2_z}, nil)
+	} else {
+		for f := 0; f < 1920; f++ {
+			out := d_conv1d2_z[f*MaxBatch:][:n]
+			r_dropout2_mask_2 := dropout2_mask[f*MaxBatch:][:len(out)]
+			r_d_dropout2 := d_dropout2[f*MaxBatch:][:len(out)]
+			r_conv1d2_z_2 := conv1d2_z[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dropout2_mask_2[b] * r_d_dropout2[b] * mlrt.Step(r_conv1d2_z_2[b])
+			}
 		}
 	}
 
@@ -797,13 +821,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_z = dropout1_mask·d_dropout1·step(conv1d1_z) (solarwind.ml:10)
 	d_conv1d1_z := w.work[16827*MaxBatch : 24507*MaxBatch]
-	for f := 0; f < 7680; f++ {
-		out := d_conv1d1_z[f*MaxBatch:][:n]
-		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
-		r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
-		r_conv1d1_z_2 := conv1d1_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * mlrt.Step(r_conv1d1_z_2[b])
+	if vecProgs[6].Fast() {
+		kernels.Vec32(vecProgs[6], n, 7680, MaxBatch, [][]T{d_conv1d1_z, dropout1_mask, d_dropout1, conv1d1_z}, nil)
+	} else {
+		for f := 0; f < 7680; f++ {
+			out := d_conv1d1_z[f*MaxBatch:][:n]
+			r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
+			r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
+			r_conv1d1_z_2 := conv1d1_z[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * mlrt.Step(r_conv1d1_z_2[b])
+			}
 		}
 	}
 
@@ -891,4 +919,23 @@ var Safetensors = safetensors.Layout{
   ]
 }`,
 	},
+}
+
+// vecProgs are the elementwise loops of the passes as programs of the vector machine; the
+// files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
+var vecProgs = [7]*kernels.VecProg{
+	// 0: sub = xhat - x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 1: dropout1 = relu(conv1d1_z)·dropout1_mask
+	kernels.MustVec("s0 = r1[f]; s1 = relu(s0); s2 = r2[f]; s3 = s1 * s2; r0[f] = s3"),
+	// 2: dropout2 = relu(conv1d2_z)·dropout2_mask
+	kernels.MustVec("s0 = r1[f]; s1 = relu(s0); s2 = r2[f]; s3 = s1 * s2; r0[f] = s3"),
+	// 3: sub = xhat - x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 4: d_conv1d3_z = d_conv1d3·step(conv1d3_z)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3"),
+	// 5: d_conv1d2_z = dropout2_mask·d_dropout2·step(conv1d2_z)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = step(s3); s5 = s2 * s4; r0[f] = s5"),
+	// 6: d_conv1d1_z = dropout1_mask·d_dropout1·step(conv1d1_z)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = step(s3); s5 = s2 * s4; r0[f] = s5"),
 }

@@ -162,14 +162,19 @@ func (c *Case) compile(dir, dtype string) bool {
 		return false
 	}
 	c.checkLayout()
-	out, err := generate(c.M, c.Pkg, dtype)
+	out, asm, err := generate(c.M, c.Pkg, dtype)
 	if err != nil {
 		c.fail("Generate failed after Check passed", "%v", err)
 		return false
 	}
-	if err := writeFile(filepath.Join(dir, c.Pkg, "model.go"), string(out)); err != nil {
-		c.fail("write", "%v", err)
-		return false
+	for name, src := range map[string][]byte{"model.go": out, "model_amd64.go": asm.Go, "model_amd64.s": asm.Asm} {
+		if len(src) == 0 {
+			continue
+		}
+		if err := writeFile(filepath.Join(dir, c.Pkg, name), string(src)); err != nil {
+			c.fail("write", "%v", err)
+			return false
+		}
 	}
 	if err := writeFile(filepath.Join(dir, c.Pkg, file), c.M.Source); err != nil {
 		c.fail("write", "%v", err)
@@ -188,9 +193,9 @@ func check(m *Model) (im *ir.Model, err error) {
 	return codegen.Check(m.Name+".ml", []byte(m.Source))
 }
 
-// generate is codegen.Generate with the dtype forced (float64 when dtype is empty), a
+// generate is codegen.GenerateAll with the dtype forced (float64 when dtype is empty), a
 // panic turned into an error.
-func generate(m *Model, pkg, dtype string) (out []byte, err error) {
+func generate(m *Model, pkg, dtype string) (out []byte, asm codegen.AsmFiles, err error) {
 	if dtype == "" {
 		dtype = "float64"
 	}
@@ -199,7 +204,7 @@ func generate(m *Model, pkg, dtype string) (out []byte, err error) {
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
-	return codegen.Generate(m.Name+".ml", []byte(m.Source), codegen.Options{Package: pkg, DType: dtype})
+	return codegen.GenerateAll(m.Name+".ml", []byte(m.Source), codegen.Options{Package: pkg, DType: dtype})
 }
 
 func safeIndex(s []string, i int) string {

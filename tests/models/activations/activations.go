@@ -414,12 +414,16 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// u = dense7_Wx + dense7_b (activations.ml:11)
 	u := w.work[0*PredictBatch : 3*PredictBatch]
-	for f := 0; f < 3; f++ {
-		out := u[f*PredictBatch:][:n]
-		r_dense7_Wx := dense7_Wx[f*PredictBatch:][:len(out)]
-		dense7_b_f := m.Dense7B[f]
-		for b := range out {
-			out[b] = r_dense7_Wx[b] + dense7_b_f
+	if vecProgs[0].Fast() {
+		kernels.Vec64(vecProgs[0], n, 3, PredictBatch, [][]T{u, dense7_Wx}, [][]T{m.Dense7B})
+	} else {
+		for f := 0; f < 3; f++ {
+			out := u[f*PredictBatch:][:n]
+			r_dense7_Wx := dense7_Wx[f*PredictBatch:][:len(out)]
+			dense7_b_f := m.Dense7B[f]
+			for b := range out {
+				out[b] = r_dense7_Wx[b] + dense7_b_f
+			}
 		}
 	}
 	// The outputs, row-major.
@@ -503,12 +507,16 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// u = dense7_Wx + dense7_b (activations.ml:11)
 	u := w.work[0*MaxBatch : 3*MaxBatch]
-	for f := 0; f < 3; f++ {
-		out := u[f*MaxBatch:][:n]
-		r_dense7_Wx := dense7_Wx[f*MaxBatch:][:len(out)]
-		dense7_b_f := m.Dense7B[f]
-		for b := range out {
-			out[b] = r_dense7_Wx[b] + dense7_b_f
+	if vecProgs[1].Fast() {
+		kernels.Vec64(vecProgs[1], n, 3, MaxBatch, [][]T{u, dense7_Wx}, [][]T{m.Dense7B})
+	} else {
+		for f := 0; f < 3; f++ {
+			out := u[f*MaxBatch:][:n]
+			r_dense7_Wx := dense7_Wx[f*MaxBatch:][:len(out)]
+			dense7_b_f := m.Dense7B[f]
+			for b := range out {
+				out[b] = r_dense7_Wx[b] + dense7_b_f
+			}
 		}
 	}
 
@@ -518,12 +526,16 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// sub = u - y (activations.ml:13)
 	sub := w.work[9*MaxBatch : 12*MaxBatch]
-	for f := 0; f < 3; f++ {
-		out := sub[f*MaxBatch:][:n]
-		r_u := u[f*MaxBatch:][:len(out)]
-		r_y := y[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u[b] - r_y[b]
+	if vecProgs[2].Fast() {
+		kernels.Vec64(vecProgs[2], n, 3, MaxBatch, [][]T{sub, u, y}, nil)
+	} else {
+		for f := 0; f < 3; f++ {
+			out := sub[f*MaxBatch:][:n]
+			r_u := u[f*MaxBatch:][:len(out)]
+			r_y := y[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u[b] - r_y[b]
+			}
 		}
 	}
 
@@ -592,12 +604,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dense3_z = dense3_Wx + dense3_b (activations.ml:7)
 	dense3_z := w.work[17*MaxBatch : 21*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := dense3_z[f*MaxBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
-		dense3_b_f := m.Dense3B[f]
-		for b := range out {
-			out[b] = r_dense3_Wx[b] + dense3_b_f
+	if vecProgs[3].Fast() {
+		kernels.Vec64(vecProgs[3], n, 4, MaxBatch, [][]T{dense3_z, dense3_Wx}, [][]T{m.Dense3B})
+	} else {
+		for f := 0; f < 4; f++ {
+			out := dense3_z[f*MaxBatch:][:n]
+			r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
+			dense3_b_f := m.Dense3B[f]
+			for b := range out {
+				out[b] = r_dense3_Wx[b] + dense3_b_f
+			}
 		}
 	}
 
@@ -613,12 +629,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dense4_z = dense4_Wx + dense4_b (activations.ml:8)
 	dense4_z := w.work[25*MaxBatch : 29*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := dense4_z[f*MaxBatch:][:n]
-		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
-		dense4_b_f := m.Dense4B[f]
-		for b := range out {
-			out[b] = r_dense4_Wx[b] + dense4_b_f
+	if vecProgs[4].Fast() {
+		kernels.Vec64(vecProgs[4], n, 4, MaxBatch, [][]T{dense4_z, dense4_Wx}, [][]T{m.Dense4B})
+	} else {
+		for f := 0; f < 4; f++ {
+			out := dense4_z[f*MaxBatch:][:n]
+			r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
+			dense4_b_f := m.Dense4B[f]
+			for b := range out {
+				out[b] = r_dense4_Wx[b] + dense4_b_f
+			}
 		}
 	}
 
@@ -634,12 +654,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dense5_z = dense5_Wx + dense5_b (activations.ml:9)
 	dense5_z := w.work[33*MaxBatch : 37*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := dense5_z[f*MaxBatch:][:n]
-		r_dense5_Wx := dense5_Wx[f*MaxBatch:][:len(out)]
-		dense5_b_f := m.Dense5B[f]
-		for b := range out {
-			out[b] = r_dense5_Wx[b] + dense5_b_f
+	if vecProgs[5].Fast() {
+		kernels.Vec64(vecProgs[5], n, 4, MaxBatch, [][]T{dense5_z, dense5_Wx}, [][]T{m.Dense5B})
+	} else {
+		for f := 0; f < 4; f++ {
+			out := dense5_z[f*MaxBatch:][:n]
+			r_dense5_Wx := dense5_Wx[f*MaxBatch:][:len(out)]
+			dense5_b_f := m.Dense5B[f]
+			for b := range out {
+				out[b] = r_dense5_Wx[b] + dense5_b_f
+			}
 		}
 	}
 
@@ -655,12 +679,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dense6_z = dense6_Wx + dense6_b (activations.ml:10)
 	dense6_z := w.work[41*MaxBatch : 45*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := dense6_z[f*MaxBatch:][:n]
-		r_dense6_Wx := dense6_Wx[f*MaxBatch:][:len(out)]
-		dense6_b_f := m.Dense6B[f]
-		for b := range out {
-			out[b] = r_dense6_Wx[b] + dense6_b_f
+	if vecProgs[6].Fast() {
+		kernels.Vec64(vecProgs[6], n, 4, MaxBatch, [][]T{dense6_z, dense6_Wx}, [][]T{m.Dense6B})
+	} else {
+		for f := 0; f < 4; f++ {
+			out := dense6_z[f*MaxBatch:][:n]
+			r_dense6_Wx := dense6_Wx[f*MaxBatch:][:len(out)]
+			dense6_b_f := m.Dense6B[f]
+			for b := range out {
+				out[b] = r_dense6_Wx[b] + dense6_b_f
+			}
 		}
 	}
 
@@ -680,12 +708,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// u = dense7_Wx + dense7_b (activations.ml:11)
 	u := w.work[48*MaxBatch : 51*MaxBatch]
-	for f := 0; f < 3; f++ {
-		out := u[f*MaxBatch:][:n]
-		r_dense7_Wx := dense7_Wx[f*MaxBatch:][:len(out)]
-		dense7_b_f := m.Dense7B[f]
-		for b := range out {
-			out[b] = r_dense7_Wx[b] + dense7_b_f
+	if vecProgs[7].Fast() {
+		kernels.Vec64(vecProgs[7], n, 3, MaxBatch, [][]T{u, dense7_Wx}, [][]T{m.Dense7B})
+	} else {
+		for f := 0; f < 3; f++ {
+			out := u[f*MaxBatch:][:n]
+			r_dense7_Wx := dense7_Wx[f*MaxBatch:][:len(out)]
+			dense7_b_f := m.Dense7B[f]
+			for b := range out {
+				out[b] = r_dense7_Wx[b] + dense7_b_f
+			}
 		}
 	}
 
@@ -695,12 +727,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// sub = u - y (activations.ml:13)
 	sub := w.work[51*MaxBatch : 54*MaxBatch]
-	for f := 0; f < 3; f++ {
-		out := sub[f*MaxBatch:][:n]
-		r_u := u[f*MaxBatch:][:len(out)]
-		r_y := y[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u[b] - r_y[b]
+	if vecProgs[8].Fast() {
+		kernels.Vec64(vecProgs[8], n, 3, MaxBatch, [][]T{sub, u, y}, nil)
+	} else {
+		for f := 0; f < 3; f++ {
+			out := sub[f*MaxBatch:][:n]
+			r_u := u[f*MaxBatch:][:len(out)]
+			r_y := y[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u[b] - r_y[b]
+			}
 		}
 	}
 
@@ -774,13 +810,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense6_z = d_dense6·dense6_z_sigmoid·(1 + dense6_z·(1 - dense6_z_sigmoid)) (activations.ml:11)
 	d_dense6_z := w.work[61*MaxBatch : 65*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := d_dense6_z[f*MaxBatch:][:n]
-		r_d_dense6 := d_dense6[f*MaxBatch:][:len(out)]
-		r_dense6_z_sigmoid := dense6_z_sigmoid[f*MaxBatch:][:len(out)]
-		r_dense6_z_2 := dense6_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_dense6[b] * r_dense6_z_sigmoid[b] * (1.0 + r_dense6_z_2[b]*(1.0-r_dense6_z_sigmoid[b]))
+	if vecProgs[9].Fast() {
+		kernels.Vec64(vecProgs[9], n, 4, MaxBatch, [][]T{d_dense6_z, d_dense6, dense6_z_sigmoid, dense6_z}, nil)
+	} else {
+		for f := 0; f < 4; f++ {
+			out := d_dense6_z[f*MaxBatch:][:n]
+			r_d_dense6 := d_dense6[f*MaxBatch:][:len(out)]
+			r_dense6_z_sigmoid := dense6_z_sigmoid[f*MaxBatch:][:len(out)]
+			r_dense6_z_2 := dense6_z[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_dense6[b] * r_dense6_z_sigmoid[b] * (1.0 + r_dense6_z_2[b]*(1.0-r_dense6_z_sigmoid[b]))
+			}
 		}
 	}
 
@@ -865,12 +905,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense3_z = d_dense3·step(dense3_z) (activations.ml:8)
 	d_dense3_z := w.work[33*MaxBatch : 37*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := d_dense3_z[f*MaxBatch:][:n]
-		r_d_dense3 := d_dense3[f*MaxBatch:][:len(out)]
-		r_dense3_z := dense3_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_dense3[b] * mlrt.Step(r_dense3_z[b])
+	if vecProgs[10].Fast() {
+		kernels.Vec64(vecProgs[10], n, 4, MaxBatch, [][]T{d_dense3_z, d_dense3, dense3_z}, nil)
+	} else {
+		for f := 0; f < 4; f++ {
+			out := d_dense3_z[f*MaxBatch:][:n]
+			r_d_dense3 := d_dense3[f*MaxBatch:][:len(out)]
+			r_dense3_z := dense3_z[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_dense3[b] * mlrt.Step(r_dense3_z[b])
+			}
 		}
 	}
 
@@ -895,12 +939,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_z = d_dense2·dense2·(1 - dense2) (activations.ml:7)
 	d_dense2_z := w.work[21*MaxBatch : 25*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := d_dense2_z[f*MaxBatch:][:n]
-		r_d_dense2 := d_dense2[f*MaxBatch:][:len(out)]
-		r_dense2 := dense2[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_dense2[b] * r_dense2[b] * (1.0 - r_dense2[b])
+	if vecProgs[11].Fast() {
+		kernels.Vec64(vecProgs[11], n, 4, MaxBatch, [][]T{d_dense2_z, d_dense2, dense2}, nil)
+	} else {
+		for f := 0; f < 4; f++ {
+			out := d_dense2_z[f*MaxBatch:][:n]
+			r_d_dense2 := d_dense2[f*MaxBatch:][:len(out)]
+			r_dense2 := dense2[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_dense2[b] * r_dense2[b] * (1.0 - r_dense2[b])
+			}
 		}
 	}
 
@@ -925,12 +973,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_z = d_dense1·(1 - dense1·dense1) (activations.ml:6)
 	d_dense1_z := w.work[25*MaxBatch : 29*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := d_dense1_z[f*MaxBatch:][:n]
-		r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
-		r_dense1 := dense1[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_dense1[b] * (1.0 - r_dense1[b]*r_dense1[b])
+	if vecProgs[12].Fast() {
+		kernels.Vec64(vecProgs[12], n, 4, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1}, nil)
+	} else {
+		for f := 0; f < 4; f++ {
+			out := d_dense1_z[f*MaxBatch:][:n]
+			r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
+			r_dense1 := dense1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_dense1[b] * (1.0 - r_dense1[b]*r_dense1[b])
+			}
 		}
 	}
 
@@ -1029,4 +1081,35 @@ var Safetensors = safetensors.Layout{
 func opSilu(v T) T {
 	x := float64(v)
 	return T(x / (1 + math.Exp(-x)))
+}
+
+// vecProgs are the elementwise loops of the passes as programs of the vector machine; the
+// files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
+var vecProgs = [13]*kernels.VecProg{
+	// 0: u = dense7_Wx + dense7_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 1: u = dense7_Wx + dense7_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 2: sub = u - y
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 3: dense3_z = dense3_Wx + dense3_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 4: dense4_z = dense4_Wx + dense4_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 5: dense5_z = dense5_Wx + dense5_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 6: dense6_z = dense6_Wx + dense6_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 7: u = dense7_Wx + dense7_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 8: sub = u - y
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 9: d_dense6_z = d_dense6·dense6_z_sigmoid·(1 + dense6_z·(1 - dense6_z_sigmoid))
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = 1; s4 = s3 - s1; s5 = s2 * s4 + s3; s6 = s1 * s5; s7 = s0 * s6; r0[f] = s7"),
+	// 10: d_dense3_z = d_dense3·step(dense3_z)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3"),
+	// 11: d_dense2_z = d_dense2·dense2·(1 - dense2)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1; s4 = s1 * s3; s5 = s0 * s4; r0[f] = s5"),
+	// 12: d_dense1_z = d_dense1·(1 - dense1·dense1)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4"),
 }

@@ -335,12 +335,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dense2_z = dense2_Wx + dense2_b (bceclip.ml:6)
 	dense2_z := w.work[10*MaxBatch : 12*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := dense2_z[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[0].Fast() {
+		kernels.Vec64(vecProgs[0], n, 2, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		for f := 0; f < 2; f++ {
+			out := dense2_z[f*MaxBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -366,21 +370,29 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// sub = 1 - y (bceclip.ml:8)
 	sub := w.work[16*MaxBatch : 18*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := sub[f*MaxBatch:][:n]
-		r_y := y[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = 1.0 - r_y[b]
+	if vecProgs[1].Fast() {
+		kernels.Vec64(vecProgs[1], n, 2, MaxBatch, [][]T{sub, y}, nil)
+	} else {
+		for f := 0; f < 2; f++ {
+			out := sub[f*MaxBatch:][:n]
+			r_y := y[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = 1.0 - r_y[b]
+			}
 		}
 	}
 
 	// sub_2 = 1 - p_clipped (bceclip.ml:8)
 	sub_2 := w.work[18*MaxBatch : 20*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := sub_2[f*MaxBatch:][:n]
-		r_p_clipped := p_clipped[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = 1.0 - r_p_clipped[b]
+	if vecProgs[2].Fast() {
+		kernels.Vec64(vecProgs[2], n, 2, MaxBatch, [][]T{sub_2, p_clipped}, nil)
+	} else {
+		for f := 0; f < 2; f++ {
+			out := sub_2[f*MaxBatch:][:n]
+			r_p_clipped := p_clipped[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = 1.0 - r_p_clipped[b]
+			}
 		}
 	}
 
@@ -444,12 +456,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_z = d_dense1·(1 - dense1·dense1) (bceclip.ml:6)
 	d_dense1_z := w.work[27*MaxBatch : 30*MaxBatch]
-	for f := 0; f < 3; f++ {
-		out := d_dense1_z[f*MaxBatch:][:n]
-		r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
-		r_dense1 := dense1[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_dense1[b] * (1.0 - r_dense1[b]*r_dense1[b])
+	if vecProgs[3].Fast() {
+		kernels.Vec64(vecProgs[3], n, 3, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1}, nil)
+	} else {
+		for f := 0; f < 3; f++ {
+			out := d_dense1_z[f*MaxBatch:][:n]
+			r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
+			r_dense1 := dense1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_dense1[b] * (1.0 - r_dense1[b]*r_dense1[b])
+			}
 		}
 	}
 
@@ -514,4 +530,17 @@ var Safetensors = safetensors.Layout{
   ]
 }`,
 	},
+}
+
+// vecProgs are the elementwise loops of the passes as programs of the vector machine; the
+// files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
+var vecProgs = [4]*kernels.VecProg{
+	// 0: dense2_z = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 1: sub = 1 - y
+	kernels.MustVec("s0 = 1; s1 = r1[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 2: sub_2 = 1 - p_clipped
+	kernels.MustVec("s0 = 1; s1 = r1[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 3: d_dense1_z = d_dense1·(1 - dense1·dense1)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4"),
 }

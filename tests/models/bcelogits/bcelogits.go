@@ -277,13 +277,17 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// dense2_z = dense2_Wx + dense2_b (bcelogits.ml:7)
 	dense2_z := w.work[6*MaxBatch : 7*MaxBatch]
-	{
-		const f = 0
-		out := dense2_z[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[0].Fast() {
+		kernels.Vec64(vecProgs[0], n, 1, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		{
+			const f = 0
+			out := dense2_z[f*MaxBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -344,12 +348,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dropout1 = dense1·dropout1_mask (bcelogits.ml:6)
 	dropout1 := w.work[16*MaxBatch : 21*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := dropout1[f*MaxBatch:][:n]
-		r_dense1 := dense1[f*MaxBatch:][:len(out)]
-		r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense1[b] * r_dropout1_mask[b]
+	if vecProgs[1].Fast() {
+		kernels.Vec64(vecProgs[1], n, 5, MaxBatch, [][]T{dropout1, dense1, dropout1_mask}, nil)
+	} else {
+		for f := 0; f < 5; f++ {
+			out := dropout1[f*MaxBatch:][:n]
+			r_dense1 := dense1[f*MaxBatch:][:len(out)]
+			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense1[b] * r_dropout1_mask[b]
+			}
 		}
 	}
 
@@ -359,13 +367,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dense2_z = dense2_Wx + dense2_b (bcelogits.ml:7)
 	dense2_z := w.work[22*MaxBatch : 23*MaxBatch]
-	{
-		const f = 0
-		out := dense2_z[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[2].Fast() {
+		kernels.Vec64(vecProgs[2], n, 1, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		{
+			const f = 0
+			out := dense2_z[f*MaxBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -405,14 +417,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_z = y·-d_bce + p·d_bce (bcelogits.ml:9)
 	d_dense2_z := w.work[24*MaxBatch : 25*MaxBatch]
-	{
-		const f = 0
-		out := d_dense2_z[f*MaxBatch:][:n]
-		r_y_2 := y[f*MaxBatch:][:len(out)]
-		r_d_bce := d_bce[f*MaxBatch:][:len(out)]
-		r_p := p[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_y_2[b]*-r_d_bce[b] + r_p[b]*r_d_bce[b]
+	if vecProgs[3].Fast() {
+		kernels.Vec64(vecProgs[3], n, 1, MaxBatch, [][]T{d_dense2_z, y, d_bce, p}, nil)
+	} else {
+		{
+			const f = 0
+			out := d_dense2_z[f*MaxBatch:][:n]
+			r_y_2 := y[f*MaxBatch:][:len(out)]
+			r_d_bce := d_bce[f*MaxBatch:][:len(out)]
+			r_p := p[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_y_2[b]*-r_d_bce[b] + r_p[b]*r_d_bce[b]
+			}
 		}
 	}
 
@@ -438,13 +454,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1) (bcelogits.ml:7)
 	d_dense1_z := w.work[25*MaxBatch : 30*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := d_dense1_z[f*MaxBatch:][:n]
-		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
-		r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
-		r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
+	if vecProgs[4].Fast() {
+		kernels.Vec64(vecProgs[4], n, 5, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dense1}, nil)
+	} else {
+		for f := 0; f < 5; f++ {
+			out := d_dense1_z[f*MaxBatch:][:n]
+			r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
+			r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
+			r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
+			}
 		}
 	}
 
@@ -511,4 +531,19 @@ var Safetensors = safetensors.Layout{
   ]
 }`,
 	},
+}
+
+// vecProgs are the elementwise loops of the passes as programs of the vector machine; the
+// files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
+var vecProgs = [5]*kernels.VecProg{
+	// 0: dense2_z = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 1: dropout1 = dense1·dropout1_mask
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 2: dense2_z = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 3: d_dense2_z = y·-d_bce + p·d_bce
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = -s1; s3 = r3[f]; s4 = s3 * s1; s5 = s0 * s2 + s4; r0[f] = s5"),
+	// 4: d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = 1; s5 = s4 - s3 * s3; s6 = s2 * s5; r0[f] = s6"),
 }

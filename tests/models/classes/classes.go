@@ -280,12 +280,16 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// dense2_z = dense2_Wx + dense2_b (classes.ml:10)
 	dense2_z := w.work[4*PredictBatch : 7*PredictBatch]
-	for f := 0; f < 3; f++ {
-		out := dense2_z[f*PredictBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*PredictBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[0].Fast() {
+		kernels.Vec64(vecProgs[0], n, 3, PredictBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		for f := 0; f < 3; f++ {
+			out := dense2_z[f*PredictBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*PredictBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -332,12 +336,16 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// dense2_z = dense2_Wx + dense2_b (classes.ml:10)
 	dense2_z := w.work[4*MaxBatch : 7*MaxBatch]
-	for f := 0; f < 3; f++ {
-		out := dense2_z[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[1].Fast() {
+		kernels.Vec64(vecProgs[1], n, 3, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		for f := 0; f < 3; f++ {
+			out := dense2_z[f*MaxBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -559,12 +567,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dropout1 = h·dropout1_mask (classes.ml:9)
 	dropout1 := w.work[16*MaxBatch : 22*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := dropout1[f*MaxBatch:][:n]
-		r_h := h[f*MaxBatch:][:len(out)]
-		r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_h[b] * r_dropout1_mask[b]
+	if vecProgs[2].Fast() {
+		kernels.Vec64(vecProgs[2], n, 6, MaxBatch, [][]T{dropout1, h, dropout1_mask}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := dropout1[f*MaxBatch:][:n]
+			r_h := h[f*MaxBatch:][:len(out)]
+			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_h[b] * r_dropout1_mask[b]
+			}
 		}
 	}
 
@@ -574,12 +586,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dense2_z = dense2_Wx + dense2_b (classes.ml:10)
 	dense2_z := w.work[25*MaxBatch : 28*MaxBatch]
-	for f := 0; f < 3; f++ {
-		out := dense2_z[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[3].Fast() {
+		kernels.Vec64(vecProgs[3], n, 3, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		for f := 0; f < 3; f++ {
+			out := dense2_z[f*MaxBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -807,11 +823,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_p = d_max_p·p_argmax (classes.ml:10)
 	d_p := w.work[48*MaxBatch : 51*MaxBatch]
 	r_d_max_p := d_max_p[:n]
-	for f := 0; f < 3; f++ {
-		out := d_p[f*MaxBatch:][:n]
-		r_p_argmax := p_argmax[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_max_p[b] * r_p_argmax[b]
+	if vecProgs[4].Fast() {
+		kernels.Vec64(vecProgs[4], n, 3, MaxBatch, [][]T{d_p, d_max_p, p_argmax}, nil)
+	} else {
+		for f := 0; f < 3; f++ {
+			out := d_p[f*MaxBatch:][:n]
+			r_p_argmax := p_argmax[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_max_p[b] * r_p_argmax[b]
+			}
 		}
 	}
 
@@ -829,21 +849,29 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_ = repeat(d_sum) (classes.ml:13)
 	d_ := w.work[51*MaxBatch : 57*MaxBatch]
 	r_d_sum := d_sum[:n]
-	for f := 0; f < 6; f++ {
-		out := d_[f*MaxBatch:][:n]
-		for b := range out {
-			out[b] = r_d_sum[b]
+	if vecProgs[5].Fast() {
+		kernels.Vec64(vecProgs[5], n, 6, MaxBatch, [][]T{d_, d_sum}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := d_[f*MaxBatch:][:n]
+			for b := range out {
+				out[b] = r_d_sum[b]
+			}
 		}
 	}
 
 	// d_softmax_h = h·d_ (classes.ml:13)
 	d_softmax_h := w.work[57*MaxBatch : 63*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := d_softmax_h[f*MaxBatch:][:n]
-		r_h_6 := h[f*MaxBatch:][:len(out)]
-		r_d_ := d_[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_h_6[b] * r_d_[b]
+	if vecProgs[6].Fast() {
+		kernels.Vec64(vecProgs[6], n, 6, MaxBatch, [][]T{d_softmax_h, h, d_}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := d_softmax_h[f*MaxBatch:][:n]
+			r_h_6 := h[f*MaxBatch:][:len(out)]
+			r_d_ := d_[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_h_6[b] * r_d_[b]
+			}
 		}
 	}
 
@@ -898,12 +926,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_yz = -d_cce (classes.ml:12)
 	d_yz := w.work[45*MaxBatch : 46*MaxBatch]
-	{
-		const f = 0
-		out := d_yz[f*MaxBatch:][:n]
-		r_d_cce := d_cce[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = -r_d_cce[b]
+	if vecProgs[7].Fast() {
+		kernels.Vec64(vecProgs[7], n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
+	} else {
+		{
+			const f = 0
+			out := d_yz[f*MaxBatch:][:n]
+			r_d_cce := d_cce[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -r_d_cce[b]
+			}
 		}
 	}
 
@@ -926,13 +958,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	r_d_yz := d_yz[:n]
 	r_d_cce_2 := d_cce[:n]
 	r_sum_2 := sum_3[:n]
-	for f := 0; f < 3; f++ {
-		out := d_dense2_z[f*MaxBatch:][:n]
-		r_y_onehot_2 := y_onehot[f*MaxBatch:][:len(out)]
-		r_p_3 := p[f*MaxBatch:][:len(out)]
-		r_d_p_2 := d_p[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_y_onehot_2[b]*r_d_yz[b] + r_p_3[b]*r_d_cce_2[b] + r_p_3[b]*(r_d_p_2[b]-r_sum_2[b])
+	if vecProgs[8].Fast() {
+		kernels.Vec64(vecProgs[8], n, 3, MaxBatch, [][]T{d_dense2_z, p, d_p, sum_3, y_onehot, d_yz, d_cce}, nil)
+	} else {
+		for f := 0; f < 3; f++ {
+			out := d_dense2_z[f*MaxBatch:][:n]
+			r_y_onehot_2 := y_onehot[f*MaxBatch:][:len(out)]
+			r_p_3 := p[f*MaxBatch:][:len(out)]
+			r_d_p_2 := d_p[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_y_onehot_2[b]*r_d_yz[b] + r_p_3[b]*r_d_cce_2[b] + r_p_3[b]*(r_d_p_2[b]-r_sum_2[b])
+			}
 		}
 	}
 
@@ -960,18 +996,22 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	r_max_p_2 := max_p[:n]
 	r_sum_3 := sum_2[:n]
 	r_d_max_h := d_max_h[:n]
-	for f := 0; f < 6; f++ {
-		out := d_dense1_z[f*MaxBatch:][:n]
-		r_spread_2 := spread[f*MaxBatch:][:len(out)]
-		r_softmax_h_3 := softmax_h[f*MaxBatch:][:len(out)]
-		r_d__2 := d_[f*MaxBatch:][:len(out)]
-		r_d_softmax_h_2 := d_softmax_h[f*MaxBatch:][:len(out)]
-		r_h_argmax := h_argmax[f*MaxBatch:][:len(out)]
-		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
-		r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
-		r_h_7 := h[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = (r_max_p_2[b]*r_spread_2[b] + r_softmax_h_3[b]*r_d__2[b] + r_softmax_h_3[b]*(r_d_softmax_h_2[b]-r_sum_3[b]) + r_softmax_h_3[b]*-r_d_max_h[b] + r_d_max_h[b]*r_h_argmax[b] + r_dropout1_mask_2[b]*r_d_dropout1[b]) * (1.0 - r_h_7[b]*r_h_7[b])
+	if vecProgs[9].Fast() {
+		kernels.Vec64(vecProgs[9], n, 6, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, d_max_h, h_argmax, softmax_h, d_softmax_h, sum_2, max_p, spread, d_, h}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := d_dense1_z[f*MaxBatch:][:n]
+			r_spread_2 := spread[f*MaxBatch:][:len(out)]
+			r_softmax_h_3 := softmax_h[f*MaxBatch:][:len(out)]
+			r_d__2 := d_[f*MaxBatch:][:len(out)]
+			r_d_softmax_h_2 := d_softmax_h[f*MaxBatch:][:len(out)]
+			r_h_argmax := h_argmax[f*MaxBatch:][:len(out)]
+			r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
+			r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
+			r_h_7 := h[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = (r_max_p_2[b]*r_spread_2[b] + r_softmax_h_3[b]*r_d__2[b] + r_softmax_h_3[b]*(r_d_softmax_h_2[b]-r_sum_3[b]) + r_softmax_h_3[b]*-r_d_max_h[b] + r_d_max_h[b]*r_h_argmax[b] + r_dropout1_mask_2[b]*r_d_dropout1[b]) * (1.0 - r_h_7[b]*r_h_7[b])
+			}
 		}
 	}
 
@@ -1038,4 +1078,29 @@ var Safetensors = safetensors.Layout{
   ]
 }`,
 	},
+}
+
+// vecProgs are the elementwise loops of the passes as programs of the vector machine; the
+// files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
+var vecProgs = [10]*kernels.VecProg{
+	// 0: dense2_z = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 1: dense2_z = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 2: dropout1 = h·dropout1_mask
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 3: dense2_z = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 4: d_p = d_max_p·p_argmax
+	kernels.MustVec("s0 = r1; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 5: d_ = repeat(d_sum)
+	kernels.MustVec("s0 = r1; r0[f] = s0"),
+	// 6: d_softmax_h = h·d_
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 7: d_yz = -d_cce
+	kernels.MustVec("s0 = r1[f]; s1 = -s0; r0[f] = s1"),
+	// 8: d_dense2_z = (y_onehot·repeat(d_yz) + p·d_cce) + p·(d_p - sum_3)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3; s3 = s1 - s2; s4 = r4[f]; s5 = r5; s6 = r6; s7 = s0 * s6; s8 = s4 * s5 + s7; s9 = s0 * s3 + s8; r0[f] = s9"),
+	// 9: d_dense1_z = (((((max_p·spread + softmax_h·d_) + softmax_h·(d_softmax_h - sum_2)) + softmax_h·-d_max_h) + d_max_h·h_argmax) + dropout1_mask·d_dropout1)·(1 - h·h)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3; s3 = r4[f]; s4 = r5[f]; s5 = -s2; s6 = r6[f]; s7 = r7; s8 = s6 - s7; s9 = r8; s10 = r9[f]; s11 = r10[f]; s12 = s4 * s11; s13 = s9 * s10 + s12; s14 = s4 * s8 + s13; s15 = s4 * s5 + s14; s16 = s2 * s3 + s15; s17 = s0 * s1 + s16; s18 = r11[f]; s19 = 1; s20 = s19 - s18 * s18; s21 = s17 * s20; r0[f] = s21"),
 }

@@ -434,12 +434,16 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// sub = xhat - y (conv.ml:12)
 	sub := w.work[72*MaxBatch : 78*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := sub[f*MaxBatch:][:n]
-		r_xhat := xhat[f*MaxBatch:][:len(out)]
-		r_y := y[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_xhat[b] - r_y[b]
+	if vecProgs[0].Fast() {
+		kernels.Vec64(vecProgs[0], n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := sub[f*MaxBatch:][:n]
+			r_xhat := xhat[f*MaxBatch:][:len(out)]
+			r_y := y[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_xhat[b] - r_y[b]
+			}
 		}
 	}
 
@@ -507,12 +511,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dropout1 = conv1d1·dropout1_mask (conv.ml:7)
 	dropout1 := w.work[126*MaxBatch : 174*MaxBatch]
-	for f := 0; f < 48; f++ {
-		out := dropout1[f*MaxBatch:][:n]
-		r_conv1d1 := conv1d1[f*MaxBatch:][:len(out)]
-		r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_conv1d1[b] * r_dropout1_mask[b]
+	if vecProgs[1].Fast() {
+		kernels.Vec64(vecProgs[1], n, 48, MaxBatch, [][]T{dropout1, conv1d1, dropout1_mask}, nil)
+	} else {
+		for f := 0; f < 48; f++ {
+			out := dropout1[f*MaxBatch:][:n]
+			r_conv1d1 := conv1d1[f*MaxBatch:][:len(out)]
+			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_conv1d1[b] * r_dropout1_mask[b]
+			}
 		}
 	}
 
@@ -579,12 +587,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// sub = xhat - y (conv.ml:12)
 	sub := w.work[234*MaxBatch : 240*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := sub[f*MaxBatch:][:n]
-		r_xhat := xhat[f*MaxBatch:][:len(out)]
-		r_y := y[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_xhat[b] - r_y[b]
+	if vecProgs[2].Fast() {
+		kernels.Vec64(vecProgs[2], n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := sub[f*MaxBatch:][:n]
+			r_xhat := xhat[f*MaxBatch:][:len(out)]
+			r_y := y[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_xhat[b] - r_y[b]
+			}
 		}
 	}
 
@@ -662,12 +674,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d3_z = d_conv1d3·conv1d3·(1 - conv1d3) (conv.ml:10)
 	d_conv1d3_z := w.work[255*MaxBatch : 264*MaxBatch]
-	for f := 0; f < 9; f++ {
-		out := d_conv1d3_z[f*MaxBatch:][:n]
-		r_d_conv1d3 := d_conv1d3[f*MaxBatch:][:len(out)]
-		r_conv1d3 := conv1d3[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_conv1d3[b] * r_conv1d3[b] * (1.0 - r_conv1d3[b])
+	if vecProgs[3].Fast() {
+		kernels.Vec64(vecProgs[3], n, 9, MaxBatch, [][]T{d_conv1d3_z, d_conv1d3, conv1d3}, nil)
+	} else {
+		for f := 0; f < 9; f++ {
+			out := d_conv1d3_z[f*MaxBatch:][:n]
+			r_d_conv1d3 := d_conv1d3[f*MaxBatch:][:len(out)]
+			r_conv1d3 := conv1d3[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_conv1d3[b] * r_conv1d3[b] * (1.0 - r_conv1d3[b])
+			}
 		}
 	}
 
@@ -740,13 +756,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_z = dropout1_mask·d_dropout1·(1 - conv1d1·conv1d1) (conv.ml:8)
 	d_conv1d1_z := w.work[279*MaxBatch : 327*MaxBatch]
-	for f := 0; f < 48; f++ {
-		out := d_conv1d1_z[f*MaxBatch:][:n]
-		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
-		r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
-		r_conv1d1_2 := conv1d1[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_conv1d1_2[b]*r_conv1d1_2[b])
+	if vecProgs[4].Fast() {
+		kernels.Vec64(vecProgs[4], n, 48, MaxBatch, [][]T{d_conv1d1_z, dropout1_mask, d_dropout1, conv1d1}, nil)
+	} else {
+		for f := 0; f < 48; f++ {
+			out := d_conv1d1_z[f*MaxBatch:][:n]
+			r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
+			r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
+			r_conv1d1_2 := conv1d1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_conv1d1_2[b]*r_conv1d1_2[b])
+			}
 		}
 	}
 
@@ -832,4 +852,19 @@ var Safetensors = safetensors.Layout{
   ]
 }`,
 	},
+}
+
+// vecProgs are the elementwise loops of the passes as programs of the vector machine; the
+// files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
+var vecProgs = [5]*kernels.VecProg{
+	// 0: sub = xhat - y
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 1: dropout1 = conv1d1·dropout1_mask
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 2: sub = xhat - y
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 3: d_conv1d3_z = d_conv1d3·conv1d3·(1 - conv1d3)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1; s4 = s1 * s3; s5 = s0 * s4; r0[f] = s5"),
+	// 4: d_conv1d1_z = dropout1_mask·d_dropout1·(1 - conv1d1·conv1d1)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = 1; s5 = s4 - s3 * s3; s6 = s2 * s5; r0[f] = s6"),
 }

@@ -307,12 +307,16 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// z = dense2_Wx + dense2_b (digits.ml:10)
 	z := w.work[10*PredictBatch : 20*PredictBatch]
-	for f := 0; f < 10; f++ {
-		out := z[f*PredictBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*PredictBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[0].Fast() {
+		kernels.Vec32(vecProgs[0], n, 10, PredictBatch, [][]T{z, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		for f := 0; f < 10; f++ {
+			out := z[f*PredictBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*PredictBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -359,12 +363,16 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// z = dense2_Wx + dense2_b (digits.ml:10)
 	z := w.work[10*MaxBatch : 20*MaxBatch]
-	for f := 0; f < 10; f++ {
-		out := z[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[1].Fast() {
+		kernels.Vec32(vecProgs[1], n, 10, MaxBatch, [][]T{z, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		for f := 0; f < 10; f++ {
+			out := z[f*MaxBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -489,12 +497,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dense1_z = dense1_Wx + dense1_b (digits.ml:8)
 	dense1_z := w.work[576*MaxBatch : 1088*MaxBatch]
-	for f := 0; f < 512; f++ {
-		out := dense1_z[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = r_dense1_Wx[b] + dense1_b_f
+	if vecProgs[2].Fast() {
+		kernels.Vec32(vecProgs[2], n, 512, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
+	} else {
+		for f := 0; f < 512; f++ {
+			out := dense1_z[f*MaxBatch:][:n]
+			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			dense1_b_f := m.Dense1B[f]
+			for b := range out {
+				out[b] = r_dense1_Wx[b] + dense1_b_f
+			}
 		}
 	}
 
@@ -506,12 +518,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dropout1 = relu(dense1_z)·dropout1_mask (digits.ml:9)
 	dropout1 := w.work[1088*MaxBatch : 1600*MaxBatch]
-	for f := 0; f < 512; f++ {
-		out := dropout1[f*MaxBatch:][:n]
-		r_dense1_z := dense1_z[f*MaxBatch:][:len(out)]
-		r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = mlrt.Relu(r_dense1_z[b]) * r_dropout1_mask[b]
+	if vecProgs[3].Fast() {
+		kernels.Vec32(vecProgs[3], n, 512, MaxBatch, [][]T{dropout1, dense1_z, dropout1_mask}, nil)
+	} else {
+		for f := 0; f < 512; f++ {
+			out := dropout1[f*MaxBatch:][:n]
+			r_dense1_z := dense1_z[f*MaxBatch:][:len(out)]
+			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = mlrt.Relu(r_dense1_z[b]) * r_dropout1_mask[b]
+			}
 		}
 	}
 
@@ -521,12 +537,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// p0p1p2p3p4p5p6p7p8p9 = dense2_Wx + dense2_b (digits.ml:10)
 	p0p1p2p3p4p5p6p7p8p9 := w.work[1610*MaxBatch : 1620*MaxBatch]
-	for f := 0; f < 10; f++ {
-		out := p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[4].Fast() {
+		kernels.Vec32(vecProgs[4], n, 10, MaxBatch, [][]T{p0p1p2p3p4p5p6p7p8p9, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		for f := 0; f < 10; f++ {
+			out := p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -642,12 +662,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_sum_p0p1p2p3p4p5p6p7p8p9 = -spread/10 (digits.ml:16)
 	d_sum_p0p1p2p3p4p5p6p7p8p9 := w.work[1605*MaxBatch : 1606*MaxBatch]
-	{
-		const f = 0
-		out := d_sum_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
-		r_spread := spread[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = -r_spread[b] / 10.0
+	if vecProgs[5].Fast() {
+		kernels.Vec32(vecProgs[5], n, 1, MaxBatch, [][]T{d_sum_p0p1p2p3p4p5p6p7p8p9, spread}, nil)
+	} else {
+		{
+			const f = 0
+			out := d_sum_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
+			r_spread := spread[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -r_spread[b] / 10.0
+			}
 		}
 	}
 
@@ -664,12 +688,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_yz = -d_cce (digits.ml:16)
 	d_yz := w.work[1607*MaxBatch : 1608*MaxBatch]
-	{
-		const f = 0
-		out := d_yz[f*MaxBatch:][:n]
-		r_d_cce := d_cce[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = -r_d_cce[b]
+	if vecProgs[6].Fast() {
+		kernels.Vec32(vecProgs[6], n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
+	} else {
+		{
+			const f = 0
+			out := d_yz[f*MaxBatch:][:n]
+			r_d_cce := d_cce[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -r_d_cce[b]
+			}
 		}
 	}
 
@@ -679,12 +707,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	r_d_yz := d_yz[:n]
 	r_spread_2 := spread[:n]
 	r_d_cce_2 := d_cce[:n]
-	for f := 0; f < 10; f++ {
-		out := d_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
-		r_y_onehot_2 := y_onehot[f*MaxBatch:][:len(out)]
-		r_p := p[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_sum_p0p1p2p3p4p5p6p7p8p9[b] + r_y_onehot_2[b]*r_d_yz[b] + r_p[b]*(r_spread_2[b]+r_d_cce_2[b])
+	if vecProgs[7].Fast() {
+		kernels.Vec32(vecProgs[7], n, 10, MaxBatch, [][]T{d_p0p1p2p3p4p5p6p7p8p9, p, spread, d_cce, y_onehot, d_yz, d_sum_p0p1p2p3p4p5p6p7p8p9}, nil)
+	} else {
+		for f := 0; f < 10; f++ {
+			out := d_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
+			r_y_onehot_2 := y_onehot[f*MaxBatch:][:len(out)]
+			r_p := p[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_sum_p0p1p2p3p4p5p6p7p8p9[b] + r_y_onehot_2[b]*r_d_yz[b] + r_p[b]*(r_spread_2[b]+r_d_cce_2[b])
+			}
 		}
 	}
 
@@ -709,13 +741,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_z = dropout1_mask·d_dropout1·step(dense1_z) (digits.ml:10)
 	d_dense1_z := w.work[1640*MaxBatch : 2152*MaxBatch]
-	for f := 0; f < 512; f++ {
-		out := d_dense1_z[f*MaxBatch:][:n]
-		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
-		r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
-		r_dense1_z_2 := dense1_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * mlrt.Step(r_dense1_z_2[b])
+	if vecProgs[8].Fast() {
+		kernels.Vec32(vecProgs[8], n, 512, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dense1_z}, nil)
+	} else {
+		for f := 0; f < 512; f++ {
+			out := d_dense1_z[f*MaxBatch:][:n]
+			r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
+			r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
+			r_dense1_z_2 := dense1_z[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * mlrt.Step(r_dense1_z_2[b])
+			}
 		}
 	}
 
@@ -782,4 +818,27 @@ var Safetensors = safetensors.Layout{
   ]
 }`,
 	},
+}
+
+// vecProgs are the elementwise loops of the passes as programs of the vector machine; the
+// files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
+var vecProgs = [9]*kernels.VecProg{
+	// 0: z = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 1: z = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 2: dense1_z = dense1_Wx + dense1_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 3: dropout1 = relu(dense1_z)·dropout1_mask
+	kernels.MustVec("s0 = r1[f]; s1 = relu(s0); s2 = r2[f]; s3 = s1 * s2; r0[f] = s3"),
+	// 4: p0p1p2p3p4p5p6p7p8p9 = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 5: d_sum_p0p1p2p3p4p5p6p7p8p9 = -spread/10
+	kernels.MustVec("s0 = r1[f]; s1 = -s0; s2 = 10; s3 = s1 / s2; r0[f] = s3"),
+	// 6: d_yz = -d_cce
+	kernels.MustVec("s0 = r1[f]; s1 = -s0; r0[f] = s1"),
+	// 7: d_p0p1p2p3p4p5p6p7p8p9 = (repeat(d_sum_p0p1p2p3p4p5p6p7p8p9) + y_onehot·repeat(d_yz)) + p·(spread + d_cce)
+	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = r3; s3 = s1 + s2; s4 = r4[f]; s5 = r5; s6 = r6; s7 = s4 * s5 + s6; s8 = s0 * s3 + s7; r0[f] = s8"),
+	// 8: d_dense1_z = dropout1_mask·d_dropout1·step(dense1_z)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = step(s3); s5 = s2 * s4; r0[f] = s5"),
 }

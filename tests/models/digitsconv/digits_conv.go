@@ -408,12 +408,16 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// z = dense1_Wx + dense1_b (digits_conv.ml:14)
 	z := w.work[10*PredictBatch : 20*PredictBatch]
-	for f := 0; f < 10; f++ {
-		out := z[f*PredictBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*PredictBatch:][:len(out)]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = r_dense1_Wx[b] + dense1_b_f
+	if vecProgs[0].Fast() {
+		kernels.Vec32(vecProgs[0], n, 10, PredictBatch, [][]T{z, dense1_Wx}, [][]T{m.Dense1B})
+	} else {
+		for f := 0; f < 10; f++ {
+			out := z[f*PredictBatch:][:n]
+			r_dense1_Wx := dense1_Wx[f*PredictBatch:][:len(out)]
+			dense1_b_f := m.Dense1B[f]
+			for b := range out {
+				out[b] = r_dense1_Wx[b] + dense1_b_f
+			}
 		}
 	}
 
@@ -503,12 +507,16 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// z = dense1_Wx + dense1_b (digits_conv.ml:14)
 	z := w.work[10*MaxBatch : 20*MaxBatch]
-	for f := 0; f < 10; f++ {
-		out := z[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = r_dense1_Wx[b] + dense1_b_f
+	if vecProgs[1].Fast() {
+		kernels.Vec32(vecProgs[1], n, 10, MaxBatch, [][]T{z, dense1_Wx}, [][]T{m.Dense1B})
+	} else {
+		for f := 0; f < 10; f++ {
+			out := z[f*MaxBatch:][:n]
+			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			dense1_b_f := m.Dense1B[f]
+			for b := range out {
+				out[b] = r_dense1_Wx[b] + dense1_b_f
+			}
 		}
 	}
 
@@ -710,12 +718,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dropout1 = conv1d2·dropout1_mask (digits_conv.ml:13)
 	dropout1 := w.work[3024*MaxBatch : 3536*MaxBatch]
-	for f := 0; f < 512; f++ {
-		out := dropout1[f*MaxBatch:][:n]
-		r_flatten1 := conv1d2[f*MaxBatch:][:len(out)]
-		r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_flatten1[b] * r_dropout1_mask[b]
+	if vecProgs[2].Fast() {
+		kernels.Vec32(vecProgs[2], n, 512, MaxBatch, [][]T{dropout1, conv1d2, dropout1_mask}, nil)
+	} else {
+		for f := 0; f < 512; f++ {
+			out := dropout1[f*MaxBatch:][:n]
+			r_flatten1 := conv1d2[f*MaxBatch:][:len(out)]
+			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_flatten1[b] * r_dropout1_mask[b]
+			}
 		}
 	}
 
@@ -725,12 +737,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// p0p1p2p3p4p5p6p7p8p9 = dense1_Wx + dense1_b (digits_conv.ml:14)
 	p0p1p2p3p4p5p6p7p8p9 := w.work[1498*MaxBatch : 1508*MaxBatch]
-	for f := 0; f < 10; f++ {
-		out := p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = r_dense1_Wx[b] + dense1_b_f
+	if vecProgs[3].Fast() {
+		kernels.Vec32(vecProgs[3], n, 10, MaxBatch, [][]T{p0p1p2p3p4p5p6p7p8p9, dense1_Wx}, [][]T{m.Dense1B})
+	} else {
+		for f := 0; f < 10; f++ {
+			out := p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
+			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			dense1_b_f := m.Dense1B[f]
+			for b := range out {
+				out[b] = r_dense1_Wx[b] + dense1_b_f
+			}
 		}
 	}
 
@@ -846,12 +862,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_sum_p0p1p2p3p4p5p6p7p8p9 = -spread/10 (digits_conv.ml:19)
 	d_sum_p0p1p2p3p4p5p6p7p8p9 := w.work[1533*MaxBatch : 1534*MaxBatch]
-	{
-		const f = 0
-		out := d_sum_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
-		r_spread := spread[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = -r_spread[b] / 10.0
+	if vecProgs[4].Fast() {
+		kernels.Vec32(vecProgs[4], n, 1, MaxBatch, [][]T{d_sum_p0p1p2p3p4p5p6p7p8p9, spread}, nil)
+	} else {
+		{
+			const f = 0
+			out := d_sum_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
+			r_spread := spread[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -r_spread[b] / 10.0
+			}
 		}
 	}
 
@@ -868,12 +888,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_yz = -d_cce (digits_conv.ml:19)
 	d_yz := w.work[1535*MaxBatch : 1536*MaxBatch]
-	{
-		const f = 0
-		out := d_yz[f*MaxBatch:][:n]
-		r_d_cce := d_cce[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = -r_d_cce[b]
+	if vecProgs[5].Fast() {
+		kernels.Vec32(vecProgs[5], n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
+	} else {
+		{
+			const f = 0
+			out := d_yz[f*MaxBatch:][:n]
+			r_d_cce := d_cce[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -r_d_cce[b]
+			}
 		}
 	}
 
@@ -883,12 +907,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	r_d_yz := d_yz[:n]
 	r_spread_2 := spread[:n]
 	r_d_cce_2 := d_cce[:n]
-	for f := 0; f < 10; f++ {
-		out := d_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
-		r_y_onehot_2 := y_onehot[f*MaxBatch:][:len(out)]
-		r_p := p[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_sum_p0p1p2p3p4p5p6p7p8p9[b] + r_y_onehot_2[b]*r_d_yz[b] + r_p[b]*(r_spread_2[b]+r_d_cce_2[b])
+	if vecProgs[6].Fast() {
+		kernels.Vec32(vecProgs[6], n, 10, MaxBatch, [][]T{d_p0p1p2p3p4p5p6p7p8p9, p, spread, d_cce, y_onehot, d_yz, d_sum_p0p1p2p3p4p5p6p7p8p9}, nil)
+	} else {
+		for f := 0; f < 10; f++ {
+			out := d_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
+			r_y_onehot_2 := y_onehot[f*MaxBatch:][:len(out)]
+			r_p := p[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_sum_p0p1p2p3p4p5p6p7p8p9[b] + r_y_onehot_2[b]*r_d_yz[b] + r_p[b]*(r_spread_2[b]+r_d_cce_2[b])
+			}
 		}
 	}
 
@@ -913,12 +941,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_flatten1 = dropout1_mask·d_dropout1 (digits_conv.ml:14)
 	d_flatten1 := w.work[3536*MaxBatch : 4048*MaxBatch]
-	for f := 0; f < 512; f++ {
-		out := d_flatten1[f*MaxBatch:][:n]
-		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
-		r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b]
+	if vecProgs[7].Fast() {
+		kernels.Vec32(vecProgs[7], n, 512, MaxBatch, [][]T{d_flatten1, dropout1_mask, d_dropout1}, nil)
+	} else {
+		for f := 0; f < 512; f++ {
+			out := d_flatten1[f*MaxBatch:][:n]
+			r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
+			r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b]
+			}
 		}
 	}
 
@@ -926,12 +958,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_z = d_flatten1·step(conv1d2_z) (digits_conv.ml:14)
 	d_conv1d2_z := w.work[2512*MaxBatch : 3024*MaxBatch]
-	for f := 0; f < 512; f++ {
-		out := d_conv1d2_z[f*MaxBatch:][:n]
-		r_d_conv1d2 := d_flatten1[f*MaxBatch:][:len(out)]
-		r_conv1d2_z := conv1d2_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_conv1d2[b] * mlrt.Step(r_conv1d2_z[b])
+	if vecProgs[8].Fast() {
+		kernels.Vec32(vecProgs[8], n, 512, MaxBatch, [][]T{d_conv1d2_z, d_flatten1, conv1d2_z}, nil)
+	} else {
+		for f := 0; f < 512; f++ {
+			out := d_conv1d2_z[f*MaxBatch:][:n]
+			r_d_conv1d2 := d_flatten1[f*MaxBatch:][:len(out)]
+			r_conv1d2_z := conv1d2_z[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_conv1d2[b] * mlrt.Step(r_conv1d2_z[b])
+			}
 		}
 	}
 
@@ -985,12 +1021,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_z = d_conv1d1·step(conv1d1_z) (digits_conv.ml:10)
 	d_conv1d1_z := w.work[3536*MaxBatch : 4048*MaxBatch]
-	for f := 0; f < 512; f++ {
-		out := d_conv1d1_z[f*MaxBatch:][:n]
-		r_d_conv1d1 := d_conv1d1[f*MaxBatch:][:len(out)]
-		r_conv1d1_z := conv1d1_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_conv1d1[b] * mlrt.Step(r_conv1d1_z[b])
+	if vecProgs[9].Fast() {
+		kernels.Vec32(vecProgs[9], n, 512, MaxBatch, [][]T{d_conv1d1_z, d_conv1d1, conv1d1_z}, nil)
+	} else {
+		for f := 0; f < 512; f++ {
+			out := d_conv1d1_z[f*MaxBatch:][:n]
+			r_d_conv1d1 := d_conv1d1[f*MaxBatch:][:len(out)]
+			r_conv1d1_z := conv1d1_z[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_conv1d1[b] * mlrt.Step(r_conv1d1_z[b])
+			}
 		}
 	}
 
@@ -1075,4 +1115,29 @@ var Safetensors = safetensors.Layout{
   ]
 }`,
 	},
+}
+
+// vecProgs are the elementwise loops of the passes as programs of the vector machine; the
+// files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
+var vecProgs = [10]*kernels.VecProg{
+	// 0: z = dense1_Wx + dense1_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 1: z = dense1_Wx + dense1_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 2: dropout1 = conv1d2·dropout1_mask
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 3: p0p1p2p3p4p5p6p7p8p9 = dense1_Wx + dense1_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 4: d_sum_p0p1p2p3p4p5p6p7p8p9 = -spread/10
+	kernels.MustVec("s0 = r1[f]; s1 = -s0; s2 = 10; s3 = s1 / s2; r0[f] = s3"),
+	// 5: d_yz = -d_cce
+	kernels.MustVec("s0 = r1[f]; s1 = -s0; r0[f] = s1"),
+	// 6: d_p0p1p2p3p4p5p6p7p8p9 = (repeat(d_sum_p0p1p2p3p4p5p6p7p8p9) + y_onehot·repeat(d_yz)) + p·(spread + d_cce)
+	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = r3; s3 = s1 + s2; s4 = r4[f]; s5 = r5; s6 = r6; s7 = s4 * s5 + s6; s8 = s0 * s3 + s7; r0[f] = s8"),
+	// 7: d_flatten1 = dropout1_mask·d_dropout1
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 8: d_conv1d2_z = d_flatten1·step(conv1d2_z)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3"),
+	// 9: d_conv1d1_z = d_conv1d1·step(conv1d1_z)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3"),
 }

@@ -299,12 +299,16 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// u = dense1_Wx + dense1_b (globalpool.ml:8)
 	u := w.work[5*PredictBatch : 7*PredictBatch]
-	for f := 0; f < 2; f++ {
-		out := u[f*PredictBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*PredictBatch:][:len(out)]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = r_dense1_Wx[b] + dense1_b_f
+	if vecProgs[0].Fast() {
+		kernels.Vec64(vecProgs[0], n, 2, PredictBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
+	} else {
+		for f := 0; f < 2; f++ {
+			out := u[f*PredictBatch:][:n]
+			r_dense1_Wx := dense1_Wx[f*PredictBatch:][:len(out)]
+			dense1_b_f := m.Dense1B[f]
+			for b := range out {
+				out[b] = r_dense1_Wx[b] + dense1_b_f
+			}
 		}
 	}
 	// The outputs, row-major.
@@ -360,12 +364,16 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// u = dense1_Wx + dense1_b (globalpool.ml:8)
 	u := w.work[5*MaxBatch : 7*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := u[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = r_dense1_Wx[b] + dense1_b_f
+	if vecProgs[1].Fast() {
+		kernels.Vec64(vecProgs[1], n, 2, MaxBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
+	} else {
+		for f := 0; f < 2; f++ {
+			out := u[f*MaxBatch:][:n]
+			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			dense1_b_f := m.Dense1B[f]
+			for b := range out {
+				out[b] = r_dense1_Wx[b] + dense1_b_f
+			}
 		}
 	}
 
@@ -375,12 +383,16 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// sub = u - y (globalpool.ml:10)
 	sub := w.work[9*MaxBatch : 11*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := sub[f*MaxBatch:][:n]
-		r_u := u[f*MaxBatch:][:len(out)]
-		r_y := y[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u[b] - r_y[b]
+	if vecProgs[2].Fast() {
+		kernels.Vec64(vecProgs[2], n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+	} else {
+		for f := 0; f < 2; f++ {
+			out := sub[f*MaxBatch:][:n]
+			r_u := u[f*MaxBatch:][:len(out)]
+			r_y := y[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u[b] - r_y[b]
+			}
 		}
 	}
 
@@ -453,12 +465,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// u = dense1_Wx + dense1_b (globalpool.ml:8)
 	u := w.work[29*MaxBatch : 31*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := u[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = r_dense1_Wx[b] + dense1_b_f
+	if vecProgs[3].Fast() {
+		kernels.Vec64(vecProgs[3], n, 2, MaxBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
+	} else {
+		for f := 0; f < 2; f++ {
+			out := u[f*MaxBatch:][:n]
+			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			dense1_b_f := m.Dense1B[f]
+			for b := range out {
+				out[b] = r_dense1_Wx[b] + dense1_b_f
+			}
 		}
 	}
 
@@ -468,12 +484,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// sub = u - y (globalpool.ml:10)
 	sub := w.work[33*MaxBatch : 35*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := sub[f*MaxBatch:][:n]
-		r_u := u[f*MaxBatch:][:len(out)]
-		r_y := y[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u[b] - r_y[b]
+	if vecProgs[4].Fast() {
+		kernels.Vec64(vecProgs[4], n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+	} else {
+		for f := 0; f < 2; f++ {
+			out := sub[f*MaxBatch:][:n]
+			r_u := u[f*MaxBatch:][:len(out)]
+			r_y := y[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u[b] - r_y[b]
+			}
 		}
 	}
 
@@ -540,12 +560,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_z = d_conv1d1·conv1d1·(1 - conv1d1) (globalpool.ml:7)
 	d_conv1d1_z := w.work[114*MaxBatch : 144*MaxBatch]
-	for f := 0; f < 30; f++ {
-		out := d_conv1d1_z[f*MaxBatch:][:n]
-		r_d_conv1d1 := d_conv1d1[f*MaxBatch:][:len(out)]
-		r_conv1d1 := conv1d1[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_conv1d1[b] * r_conv1d1[b] * (1.0 - r_conv1d1[b])
+	if vecProgs[5].Fast() {
+		kernels.Vec64(vecProgs[5], n, 30, MaxBatch, [][]T{d_conv1d1_z, d_conv1d1, conv1d1}, nil)
+	} else {
+		for f := 0; f < 30; f++ {
+			out := d_conv1d1_z[f*MaxBatch:][:n]
+			r_d_conv1d1 := d_conv1d1[f*MaxBatch:][:len(out)]
+			r_conv1d1 := conv1d1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_conv1d1[b] * r_conv1d1[b] * (1.0 - r_conv1d1[b])
+			}
 		}
 	}
 
@@ -618,4 +642,21 @@ var Safetensors = safetensors.Layout{
   ]
 }`,
 	},
+}
+
+// vecProgs are the elementwise loops of the passes as programs of the vector machine; the
+// files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
+var vecProgs = [6]*kernels.VecProg{
+	// 0: u = dense1_Wx + dense1_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 1: u = dense1_Wx + dense1_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 2: sub = u - y
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 3: u = dense1_Wx + dense1_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 4: sub = u - y
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 5: d_conv1d1_z = d_conv1d1·conv1d1·(1 - conv1d1)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1; s4 = s1 * s3; s5 = s0 * s4; r0[f] = s5"),
 }

@@ -283,12 +283,16 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// dense2_z = dense2_Wx + dense2_b (iris.ml:11)
 	dense2_z := w.work[4*PredictBatch : 7*PredictBatch]
-	for f := 0; f < 3; f++ {
-		out := dense2_z[f*PredictBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*PredictBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[0].Fast() {
+		kernels.Vec32(vecProgs[0], n, 3, PredictBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		for f := 0; f < 3; f++ {
+			out := dense2_z[f*PredictBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*PredictBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -335,12 +339,16 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// dense2_z = dense2_Wx + dense2_b (iris.ml:11)
 	dense2_z := w.work[4*MaxBatch : 7*MaxBatch]
-	for f := 0; f < 3; f++ {
-		out := dense2_z[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[1].Fast() {
+		kernels.Vec32(vecProgs[1], n, 3, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		for f := 0; f < 3; f++ {
+			out := dense2_z[f*MaxBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -437,12 +445,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dense1_z = dense1_Wx + dense1_b (iris.ml:10)
 	dense1_z := w.work[20*MaxBatch : 36*MaxBatch]
-	for f := 0; f < 16; f++ {
-		out := dense1_z[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = r_dense1_Wx[b] + dense1_b_f
+	if vecProgs[2].Fast() {
+		kernels.Vec32(vecProgs[2], n, 16, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
+	} else {
+		for f := 0; f < 16; f++ {
+			out := dense1_z[f*MaxBatch:][:n]
+			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			dense1_b_f := m.Dense1B[f]
+			for b := range out {
+				out[b] = r_dense1_Wx[b] + dense1_b_f
+			}
 		}
 	}
 
@@ -458,12 +470,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dense2_z = dense2_Wx + dense2_b (iris.ml:11)
 	dense2_z := w.work[39*MaxBatch : 42*MaxBatch]
-	for f := 0; f < 3; f++ {
-		out := dense2_z[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[3].Fast() {
+		kernels.Vec32(vecProgs[3], n, 3, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		for f := 0; f < 3; f++ {
+			out := dense2_z[f*MaxBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -551,12 +567,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_yz = -d_cce (iris.ml:14)
 	d_yz := w.work[40*MaxBatch : 41*MaxBatch]
-	{
-		const f = 0
-		out := d_yz[f*MaxBatch:][:n]
-		r_d_cce := d_cce[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = -r_d_cce[b]
+	if vecProgs[4].Fast() {
+		kernels.Vec32(vecProgs[4], n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
+	} else {
+		{
+			const f = 0
+			out := d_yz[f*MaxBatch:][:n]
+			r_d_cce := d_cce[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -r_d_cce[b]
+			}
 		}
 	}
 
@@ -564,12 +584,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_dense2_z := w.work[47*MaxBatch : 50*MaxBatch]
 	r_d_yz := d_yz[:n]
 	r_d_cce_2 := d_cce[:n]
-	for f := 0; f < 3; f++ {
-		out := d_dense2_z[f*MaxBatch:][:n]
-		r_y_onehot_2 := y_onehot[f*MaxBatch:][:len(out)]
-		r_p := p[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_y_onehot_2[b]*r_d_yz[b] + r_p[b]*r_d_cce_2[b]
+	if vecProgs[5].Fast() {
+		kernels.Vec32(vecProgs[5], n, 3, MaxBatch, [][]T{d_dense2_z, y_onehot, d_yz, p, d_cce}, nil)
+	} else {
+		for f := 0; f < 3; f++ {
+			out := d_dense2_z[f*MaxBatch:][:n]
+			r_y_onehot_2 := y_onehot[f*MaxBatch:][:len(out)]
+			r_p := p[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_y_onehot_2[b]*r_d_yz[b] + r_p[b]*r_d_cce_2[b]
+			}
 		}
 	}
 
@@ -594,12 +618,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_z = d_dense1·step(dense1_z) (iris.ml:11)
 	d_dense1_z := w.work[50*MaxBatch : 66*MaxBatch]
-	for f := 0; f < 16; f++ {
-		out := d_dense1_z[f*MaxBatch:][:n]
-		r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
-		r_dense1_z := dense1_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_dense1[b] * mlrt.Step(r_dense1_z[b])
+	if vecProgs[6].Fast() {
+		kernels.Vec32(vecProgs[6], n, 16, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1_z}, nil)
+	} else {
+		for f := 0; f < 16; f++ {
+			out := d_dense1_z[f*MaxBatch:][:n]
+			r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
+			r_dense1_z := dense1_z[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_dense1[b] * mlrt.Step(r_dense1_z[b])
+			}
 		}
 	}
 
@@ -664,4 +692,23 @@ var Safetensors = safetensors.Layout{
   ]
 }`,
 	},
+}
+
+// vecProgs are the elementwise loops of the passes as programs of the vector machine; the
+// files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
+var vecProgs = [7]*kernels.VecProg{
+	// 0: dense2_z = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 1: dense2_z = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 2: dense1_z = dense1_Wx + dense1_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 3: dense2_z = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 4: d_yz = -d_cce
+	kernels.MustVec("s0 = r1[f]; s1 = -s0; r0[f] = s1"),
+	// 5: d_dense2_z = y_onehot·repeat(d_yz) + p·d_cce
+	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = r3[f]; s3 = r4; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
+	// 6: d_dense1_z = d_dense1·step(dense1_z)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3"),
 }

@@ -302,12 +302,16 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// u = dense2_Wx + dense2_b (multi.ml:8)
 	u := w.work[10*PredictBatch : 12*PredictBatch]
-	for f := 0; f < 2; f++ {
-		out := u[f*PredictBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*PredictBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[0].Fast() {
+		kernels.Vec64(vecProgs[0], n, 2, PredictBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		for f := 0; f < 2; f++ {
+			out := u[f*PredictBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*PredictBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -317,13 +321,17 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// w_2 = dense3_Wx + dense3_b (multi.ml:9)
 	w_2 := w.work[1*PredictBatch : 2*PredictBatch]
-	{
-		const f = 0
-		out := w_2[f*PredictBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*PredictBatch:][:len(out)]
-		dense3_b_f := m.Dense3B[f]
-		for b := range out {
-			out[b] = r_dense3_Wx[b] + dense3_b_f
+	if vecProgs[1].Fast() {
+		kernels.Vec64(vecProgs[1], n, 1, PredictBatch, [][]T{w_2, dense3_Wx}, [][]T{m.Dense3B})
+	} else {
+		{
+			const f = 0
+			out := w_2[f*PredictBatch:][:n]
+			r_dense3_Wx := dense3_Wx[f*PredictBatch:][:len(out)]
+			dense3_b_f := m.Dense3B[f]
+			for b := range out {
+				out[b] = r_dense3_Wx[b] + dense3_b_f
+			}
 		}
 	}
 	// The outputs, row-major.
@@ -368,12 +376,16 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// u = dense2_Wx + dense2_b (multi.ml:8)
 	u := w.work[12*MaxBatch : 14*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := u[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[2].Fast() {
+		kernels.Vec64(vecProgs[2], n, 2, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		for f := 0; f < 2; f++ {
+			out := u[f*MaxBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -383,13 +395,17 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// w_2 = dense3_Wx + dense3_b (multi.ml:9)
 	w_2 := w.work[14*MaxBatch : 15*MaxBatch]
-	{
-		const f = 0
-		out := w_2[f*MaxBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
-		dense3_b_f := m.Dense3B[f]
-		for b := range out {
-			out[b] = r_dense3_Wx[b] + dense3_b_f
+	if vecProgs[3].Fast() {
+		kernels.Vec64(vecProgs[3], n, 1, MaxBatch, [][]T{w_2, dense3_Wx}, [][]T{m.Dense3B})
+	} else {
+		{
+			const f = 0
+			out := w_2[f*MaxBatch:][:n]
+			r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
+			dense3_b_f := m.Dense3B[f]
+			for b := range out {
+				out[b] = r_dense3_Wx[b] + dense3_b_f
+			}
 		}
 	}
 
@@ -403,12 +419,16 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// sub = u - y (multi.ml:12)
 	sub := w.work[8*MaxBatch : 10*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := sub[f*MaxBatch:][:n]
-		r_u := u[f*MaxBatch:][:len(out)]
-		r_y := y[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u[b] - r_y[b]
+	if vecProgs[4].Fast() {
+		kernels.Vec64(vecProgs[4], n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+	} else {
+		for f := 0; f < 2; f++ {
+			out := sub[f*MaxBatch:][:n]
+			r_u := u[f*MaxBatch:][:len(out)]
+			r_y := y[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u[b] - r_y[b]
+			}
 		}
 	}
 
@@ -507,12 +527,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// u = dense2_Wx + dense2_b (multi.ml:8)
 	u := w.work[12*MaxBatch : 14*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := u[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[5].Fast() {
+		kernels.Vec64(vecProgs[5], n, 2, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		for f := 0; f < 2; f++ {
+			out := u[f*MaxBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -522,13 +546,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// w_2 = dense3_Wx + dense3_b (multi.ml:9)
 	w_2 := w.work[14*MaxBatch : 15*MaxBatch]
-	{
-		const f = 0
-		out := w_2[f*MaxBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
-		dense3_b_f := m.Dense3B[f]
-		for b := range out {
-			out[b] = r_dense3_Wx[b] + dense3_b_f
+	if vecProgs[6].Fast() {
+		kernels.Vec64(vecProgs[6], n, 1, MaxBatch, [][]T{w_2, dense3_Wx}, [][]T{m.Dense3B})
+	} else {
+		{
+			const f = 0
+			out := w_2[f*MaxBatch:][:n]
+			r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
+			dense3_b_f := m.Dense3B[f]
+			for b := range out {
+				out[b] = r_dense3_Wx[b] + dense3_b_f
+			}
 		}
 	}
 
@@ -542,12 +570,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// sub = u - y (multi.ml:12)
 	sub := w.work[20*MaxBatch : 22*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := sub[f*MaxBatch:][:n]
-		r_u := u[f*MaxBatch:][:len(out)]
-		r_y := y[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u[b] - r_y[b]
+	if vecProgs[7].Fast() {
+		kernels.Vec64(vecProgs[7], n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+	} else {
+		for f := 0; f < 2; f++ {
+			out := sub[f*MaxBatch:][:n]
+			r_u := u[f*MaxBatch:][:len(out)]
+			r_y := y[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u[b] - r_y[b]
+			}
 		}
 	}
 
@@ -563,13 +595,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// sub_2 = w_2 - z (multi.ml:12)
 	sub_2 := w.work[10*MaxBatch : 11*MaxBatch]
-	{
-		const f = 0
-		out := sub_2[f*MaxBatch:][:n]
-		r_w := w_2[f*MaxBatch:][:len(out)]
-		r_z := z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_w[b] - r_z[b]
+	if vecProgs[8].Fast() {
+		kernels.Vec64(vecProgs[8], n, 1, MaxBatch, [][]T{sub_2, w_2, z}, nil)
+	} else {
+		{
+			const f = 0
+			out := sub_2[f*MaxBatch:][:n]
+			r_w := w_2[f*MaxBatch:][:len(out)]
+			r_z := z[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_w[b] - r_z[b]
+			}
 		}
 	}
 
@@ -676,12 +712,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_z = d_dense1·(1 - dense1·dense1) (multi.ml:8)
 	d_dense1_z := w.work[27*MaxBatch : 32*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := d_dense1_z[f*MaxBatch:][:n]
-		r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
-		r_dense1 := dense1[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_dense1[b] * (1.0 - r_dense1[b]*r_dense1[b])
+	if vecProgs[9].Fast() {
+		kernels.Vec64(vecProgs[9], n, 5, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1}, nil)
+	} else {
+		for f := 0; f < 5; f++ {
+			out := d_dense1_z[f*MaxBatch:][:n]
+			r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
+			r_dense1 := dense1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_dense1[b] * (1.0 - r_dense1[b]*r_dense1[b])
+			}
 		}
 	}
 
@@ -748,4 +788,29 @@ var Safetensors = safetensors.Layout{
   ]
 }`,
 	},
+}
+
+// vecProgs are the elementwise loops of the passes as programs of the vector machine; the
+// files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
+var vecProgs = [10]*kernels.VecProg{
+	// 0: u = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 1: w_2 = dense3_Wx + dense3_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 2: u = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 3: w_2 = dense3_Wx + dense3_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 4: sub = u - y
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 5: u = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 6: w_2 = dense3_Wx + dense3_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 7: sub = u - y
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 8: sub_2 = w_2 - z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 9: d_dense1_z = d_dense1·(1 - dense1·dense1)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4"),
 }

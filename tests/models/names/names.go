@@ -310,12 +310,16 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// kernels_ = dense4_Wx + dense4_b (names.ml:9)
 	kernels_ := w.work[7*PredictBatch : 9*PredictBatch]
-	for f := 0; f < 2; f++ {
-		out := kernels_[f*PredictBatch:][:n]
-		r_dense4_Wx := dense4_Wx[f*PredictBatch:][:len(out)]
-		dense4_b_f := m.Dense4B[f]
-		for b := range out {
-			out[b] = r_dense4_Wx[b] + dense4_b_f
+	if vecProgs[0].Fast() {
+		kernels.Vec64(vecProgs[0], n, 2, PredictBatch, [][]T{kernels_, dense4_Wx}, [][]T{m.Dense4B})
+	} else {
+		for f := 0; f < 2; f++ {
+			out := kernels_[f*PredictBatch:][:n]
+			r_dense4_Wx := dense4_Wx[f*PredictBatch:][:len(out)]
+			dense4_b_f := m.Dense4B[f]
+			for b := range out {
+				out[b] = r_dense4_Wx[b] + dense4_b_f
+			}
 		}
 	}
 	// The outputs, row-major.
@@ -364,12 +368,16 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// kernels_ = dense4_Wx + dense4_b (names.ml:9)
 	kernels_ := w.work[11*MaxBatch : 13*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := kernels_[f*MaxBatch:][:n]
-		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
-		dense4_b_f := m.Dense4B[f]
-		for b := range out {
-			out[b] = r_dense4_Wx[b] + dense4_b_f
+	if vecProgs[1].Fast() {
+		kernels.Vec64(vecProgs[1], n, 2, MaxBatch, [][]T{kernels_, dense4_Wx}, [][]T{m.Dense4B})
+	} else {
+		for f := 0; f < 2; f++ {
+			out := kernels_[f*MaxBatch:][:n]
+			r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
+			dense4_b_f := m.Dense4B[f]
+			for b := range out {
+				out[b] = r_dense4_Wx[b] + dense4_b_f
+			}
 		}
 	}
 
@@ -379,12 +387,16 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// sub = kernels_ - mlrt_ (names.ml:11)
 	sub := w.work[14*MaxBatch : 16*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := sub[f*MaxBatch:][:n]
-		r_kernels := kernels_[f*MaxBatch:][:len(out)]
-		r_mlrt := mlrt_[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_kernels[b] - r_mlrt[b]
+	if vecProgs[2].Fast() {
+		kernels.Vec64(vecProgs[2], n, 2, MaxBatch, [][]T{sub, kernels_, mlrt_}, nil)
+	} else {
+		for f := 0; f < 2; f++ {
+			out := sub[f*MaxBatch:][:n]
+			r_kernels := kernels_[f*MaxBatch:][:len(out)]
+			r_mlrt := mlrt_[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_kernels[b] - r_mlrt[b]
+			}
 		}
 	}
 
@@ -473,12 +485,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// kernels_ = dense4_Wx + dense4_b (names.ml:9)
 	kernels_ := w.work[17*MaxBatch : 19*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := kernels_[f*MaxBatch:][:n]
-		r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
-		dense4_b_f := m.Dense4B[f]
-		for b := range out {
-			out[b] = r_dense4_Wx[b] + dense4_b_f
+	if vecProgs[3].Fast() {
+		kernels.Vec64(vecProgs[3], n, 2, MaxBatch, [][]T{kernels_, dense4_Wx}, [][]T{m.Dense4B})
+	} else {
+		for f := 0; f < 2; f++ {
+			out := kernels_[f*MaxBatch:][:n]
+			r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
+			dense4_b_f := m.Dense4B[f]
+			for b := range out {
+				out[b] = r_dense4_Wx[b] + dense4_b_f
+			}
 		}
 	}
 
@@ -488,12 +504,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// sub = kernels_ - mlrt_ (names.ml:11)
 	sub := w.work[19*MaxBatch : 21*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := sub[f*MaxBatch:][:n]
-		r_kernels := kernels_[f*MaxBatch:][:len(out)]
-		r_mlrt := mlrt_[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_kernels[b] - r_mlrt[b]
+	if vecProgs[4].Fast() {
+		kernels.Vec64(vecProgs[4], n, 2, MaxBatch, [][]T{sub, kernels_, mlrt_}, nil)
+	} else {
+		for f := 0; f < 2; f++ {
+			out := sub[f*MaxBatch:][:n]
+			r_kernels := kernels_[f*MaxBatch:][:len(out)]
+			r_mlrt := mlrt_[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_kernels[b] - r_mlrt[b]
+			}
 		}
 	}
 
@@ -562,12 +582,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense3_z = d_NumOutputs·(1 - NumOutputs_2·NumOutputs_2) (names.ml:9)
 	d_dense3_z := w.work[24*MaxBatch : 27*MaxBatch]
-	for f := 0; f < 3; f++ {
-		out := d_dense3_z[f*MaxBatch:][:n]
-		r_d_NumOutputs := d_NumOutputs[f*MaxBatch:][:len(out)]
-		r_NumOutputs := NumOutputs_2[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_NumOutputs[b] * (1.0 - r_NumOutputs[b]*r_NumOutputs[b])
+	if vecProgs[5].Fast() {
+		kernels.Vec64(vecProgs[5], n, 3, MaxBatch, [][]T{d_dense3_z, d_NumOutputs, NumOutputs_2}, nil)
+	} else {
+		for f := 0; f < 3; f++ {
+			out := d_dense3_z[f*MaxBatch:][:n]
+			r_d_NumOutputs := d_NumOutputs[f*MaxBatch:][:len(out)]
+			r_NumOutputs := NumOutputs_2[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_NumOutputs[b] * (1.0 - r_NumOutputs[b]*r_NumOutputs[b])
+			}
 		}
 	}
 
@@ -704,4 +728,21 @@ var Safetensors = safetensors.Layout{
   ]
 }`,
 	},
+}
+
+// vecProgs are the elementwise loops of the passes as programs of the vector machine; the
+// files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
+var vecProgs = [6]*kernels.VecProg{
+	// 0: kernels_ = dense4_Wx + dense4_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 1: kernels_ = dense4_Wx + dense4_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 2: sub = kernels_ - mlrt_
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 3: kernels_ = dense4_Wx + dense4_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 4: sub = kernels_ - mlrt_
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 5: d_dense3_z = d_NumOutputs·(1 - NumOutputs_2·NumOutputs_2)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4"),
 }

@@ -339,12 +339,16 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// sub = xhat - y (padconv.ml:10)
 	sub := w.work[14*MaxBatch : 20*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := sub[f*MaxBatch:][:n]
-		r_xhat := xhat[f*MaxBatch:][:len(out)]
-		r_y := y[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_xhat[b] - r_y[b]
+	if vecProgs[0].Fast() {
+		kernels.Vec64(vecProgs[0], n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := sub[f*MaxBatch:][:n]
+			r_xhat := xhat[f*MaxBatch:][:len(out)]
+			r_y := y[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_xhat[b] - r_y[b]
+			}
 		}
 	}
 
@@ -432,12 +436,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// sub = xhat - y (padconv.ml:10)
 	sub := w.work[50*MaxBatch : 56*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := sub[f*MaxBatch:][:n]
-		r_xhat := xhat[f*MaxBatch:][:len(out)]
-		r_y := y[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_xhat[b] - r_y[b]
+	if vecProgs[1].Fast() {
+		kernels.Vec64(vecProgs[1], n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := sub[f*MaxBatch:][:n]
+			r_xhat := xhat[f*MaxBatch:][:len(out)]
+			r_y := y[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_xhat[b] - r_y[b]
+			}
 		}
 	}
 
@@ -500,13 +508,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_z = d_conv1d1·conv1d1_z_sigmoid·(1 + conv1d1_z·(1 - conv1d1_z_sigmoid)) (padconv.ml:8)
 	d_conv1d1_z := w.work[65*MaxBatch : 74*MaxBatch]
-	for f := 0; f < 9; f++ {
-		out := d_conv1d1_z[f*MaxBatch:][:n]
-		r_d_conv1d1 := d_conv1d1[f*MaxBatch:][:len(out)]
-		r_conv1d1_z_sigmoid := conv1d1_z_sigmoid[f*MaxBatch:][:len(out)]
-		r_conv1d1_z_2 := conv1d1_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_conv1d1[b] * r_conv1d1_z_sigmoid[b] * (1.0 + r_conv1d1_z_2[b]*(1.0-r_conv1d1_z_sigmoid[b]))
+	if vecProgs[2].Fast() {
+		kernels.Vec64(vecProgs[2], n, 9, MaxBatch, [][]T{d_conv1d1_z, d_conv1d1, conv1d1_z_sigmoid, conv1d1_z}, nil)
+	} else {
+		for f := 0; f < 9; f++ {
+			out := d_conv1d1_z[f*MaxBatch:][:n]
+			r_d_conv1d1 := d_conv1d1[f*MaxBatch:][:len(out)]
+			r_conv1d1_z_sigmoid := conv1d1_z_sigmoid[f*MaxBatch:][:len(out)]
+			r_conv1d1_z_2 := conv1d1_z[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_conv1d1[b] * r_conv1d1_z_sigmoid[b] * (1.0 + r_conv1d1_z_2[b]*(1.0-r_conv1d1_z_sigmoid[b]))
+			}
 		}
 	}
 
@@ -584,4 +596,15 @@ var Safetensors = safetensors.Layout{
 func opSilu(v T) T {
 	x := float64(v)
 	return T(x / (1 + math.Exp(-x)))
+}
+
+// vecProgs are the elementwise loops of the passes as programs of the vector machine; the
+// files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
+var vecProgs = [3]*kernels.VecProg{
+	// 0: sub = xhat - y
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 1: sub = xhat - y
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 2: d_conv1d1_z = d_conv1d1·conv1d1_z_sigmoid·(1 + conv1d1_z·(1 - conv1d1_z_sigmoid))
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = 1; s4 = s3 - s1; s5 = s2 * s4 + s3; s6 = s1 * s5; s7 = s0 * s6; r0[f] = s7"),
 }

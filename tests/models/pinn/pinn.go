@@ -311,13 +311,17 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 
 	// u = dense3_Wx + dense3_b (pinn.ml:8)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
-	{
-		const f = 0
-		out := u[f*MaxBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
-		dense3_b_f := m.Dense3B[f]
-		for b := range out {
-			out[b] = r_dense3_Wx[b] + dense3_b_f
+	if vecProgs[0].Fast() {
+		kernels.Vec64(vecProgs[0], n, 1, MaxBatch, [][]T{u, dense3_Wx}, [][]T{m.Dense3B})
+	} else {
+		{
+			const f = 0
+			out := u[f*MaxBatch:][:n]
+			r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
+			dense3_b_f := m.Dense3B[f]
+			for b := range out {
+				out[b] = r_dense3_Wx[b] + dense3_b_f
+			}
 		}
 	}
 	// The outputs, a row per point.
@@ -360,12 +364,16 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_z = dense2_Wx + dense2_b (pinn.ml:7)
 	dense2_z := w.work[16*MaxBatch : 21*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := dense2_z[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[1].Fast() {
+		kernels.Vec64(vecProgs[1], n, 5, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		for f := 0; f < 5; f++ {
+			out := dense2_z[f*MaxBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -381,13 +389,17 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// u = dense3_Wx + dense3_b (pinn.ml:8)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
-	{
-		const f = 0
-		out := u[f*MaxBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
-		dense3_b_f := m.Dense3B[f]
-		for b := range out {
-			out[b] = r_dense3_Wx[b] + dense3_b_f
+	if vecProgs[2].Fast() {
+		kernels.Vec64(vecProgs[2], n, 1, MaxBatch, [][]T{u, dense3_Wx}, [][]T{m.Dense3B})
+	} else {
+		{
+			const f = 0
+			out := u[f*MaxBatch:][:n]
+			r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
+			dense3_b_f := m.Dense3B[f]
+			for b := range out {
+				out[b] = r_dense3_Wx[b] + dense3_b_f
+			}
 		}
 	}
 
@@ -412,22 +424,30 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_slope = 1 - dense1·dense1 (pinn.ml:6)
 	dense1_slope := w.work[21*MaxBatch : 27*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := dense1_slope[f*MaxBatch:][:n]
-		r_dense1 := dense1[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = 1.0 - r_dense1[b]*r_dense1[b]
+	if vecProgs[3].Fast() {
+		kernels.Vec64(vecProgs[3], n, 6, MaxBatch, [][]T{dense1_slope, dense1}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := dense1_slope[f*MaxBatch:][:n]
+			r_dense1 := dense1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = 1.0 - r_dense1[b]*r_dense1[b]
+			}
 		}
 	}
 
 	// dense1_t = dense1_z_t·dense1_slope (pinn.ml:6)
 	dense1_t := w.work[27*MaxBatch : 33*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := dense1_t[f*MaxBatch:][:n]
-		dense1_z_t_f := dense1_z_t[f]
-		r_dense1_slope := dense1_slope[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = dense1_z_t_f * r_dense1_slope[b]
+	if vecProgs[4].Fast() {
+		kernels.Vec64(vecProgs[4], n, 6, MaxBatch, [][]T{dense1_t, dense1_slope}, [][]T{dense1_z_t})
+	} else {
+		for f := 0; f < 6; f++ {
+			out := dense1_t[f*MaxBatch:][:n]
+			dense1_z_t_f := dense1_z_t[f]
+			r_dense1_slope := dense1_slope[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = dense1_z_t_f * r_dense1_slope[b]
+			}
 		}
 	}
 
@@ -447,12 +467,16 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_t = dense2_z_t·dense2_z_cos (pinn.ml:7)
 	dense2_t := w.work[16*MaxBatch : 21*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := dense2_t[f*MaxBatch:][:n]
-		r_dense2_z_t := dense2_z_t[f*MaxBatch:][:len(out)]
-		r_dense2_z_cos := dense2_z_cos[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense2_z_t[b] * r_dense2_z_cos[b]
+	if vecProgs[5].Fast() {
+		kernels.Vec64(vecProgs[5], n, 5, MaxBatch, [][]T{dense2_t, dense2_z_t, dense2_z_cos}, nil)
+	} else {
+		for f := 0; f < 5; f++ {
+			out := dense2_t[f*MaxBatch:][:n]
+			r_dense2_z_t := dense2_z_t[f*MaxBatch:][:len(out)]
+			r_dense2_z_cos := dense2_z_cos[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense2_z_t[b] * r_dense2_z_cos[b]
+			}
 		}
 	}
 
@@ -477,12 +501,16 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x = dense1_slope·dense1_z_x (pinn.ml:6)
 	dense1_x := w.work[43*MaxBatch : 49*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := dense1_x[f*MaxBatch:][:n]
-		r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:len(out)]
-		dense1_z_x_f := dense1_z_x[f]
-		for b := range out {
-			out[b] = r_dense1_slope_2[b] * dense1_z_x_f
+	if vecProgs[6].Fast() {
+		kernels.Vec64(vecProgs[6], n, 6, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
+	} else {
+		for f := 0; f < 6; f++ {
+			out := dense1_x[f*MaxBatch:][:n]
+			r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:len(out)]
+			dense1_z_x_f := dense1_z_x[f]
+			for b := range out {
+				out[b] = r_dense1_slope_2[b] * dense1_z_x_f
+			}
 		}
 	}
 
@@ -492,12 +520,16 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_x = dense2_z_cos·dense2_z_x (pinn.ml:7)
 	dense2_x := w.work[21*MaxBatch : 26*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := dense2_x[f*MaxBatch:][:n]
-		r_dense2_z_cos_2 := dense2_z_cos[f*MaxBatch:][:len(out)]
-		r_dense2_z_x := dense2_z_x[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense2_z_cos_2[b] * r_dense2_z_x[b]
+	if vecProgs[7].Fast() {
+		kernels.Vec64(vecProgs[7], n, 5, MaxBatch, [][]T{dense2_x, dense2_z_cos, dense2_z_x}, nil)
+	} else {
+		for f := 0; f < 5; f++ {
+			out := dense2_x[f*MaxBatch:][:n]
+			r_dense2_z_cos_2 := dense2_z_cos[f*MaxBatch:][:len(out)]
+			r_dense2_z_x := dense2_z_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense2_z_cos_2[b] * r_dense2_z_x[b]
+			}
 		}
 	}
 
@@ -507,13 +539,17 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x_x = dense1_z_x·-2·dense1·dense1_x (pinn.ml:6)
 	dense1_x_x := w.work[49*MaxBatch : 55*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := dense1_x_x[f*MaxBatch:][:n]
-		dense1_z_x_f_2 := dense1_z_x[f]
-		r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
-		r_dense1_x := dense1_x[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = dense1_z_x_f_2 * -(2.0 * r_dense1_2[b] * r_dense1_x[b])
+	if vecProgs[8].Fast() {
+		kernels.Vec64(vecProgs[8], n, 6, MaxBatch, [][]T{dense1_x_x, dense1, dense1_x}, [][]T{dense1_z_x})
+	} else {
+		for f := 0; f < 6; f++ {
+			out := dense1_x_x[f*MaxBatch:][:n]
+			dense1_z_x_f_2 := dense1_z_x[f]
+			r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
+			r_dense1_x := dense1_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = dense1_z_x_f_2 * -(2.0 * r_dense1_2[b] * r_dense1_x[b])
+			}
 		}
 	}
 
@@ -523,14 +559,18 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_x_x = dense2_z_x·-dense2·dense2_z_x + dense2_z_cos·dense2_z_x_x (pinn.ml:7)
 	dense2_x_x := w.work[43*MaxBatch : 48*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := dense2_x_x[f*MaxBatch:][:n]
-		r_dense2_z_x_2 := dense2_z_x[f*MaxBatch:][:len(out)]
-		r_dense2 := dense2[f*MaxBatch:][:len(out)]
-		r_dense2_z_cos_3 := dense2_z_cos[f*MaxBatch:][:len(out)]
-		r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense2_z_x_2[b]*-(r_dense2[b]*r_dense2_z_x_2[b]) + r_dense2_z_cos_3[b]*r_dense2_z_x_x[b]
+	if vecProgs[9].Fast() {
+		kernels.Vec64(vecProgs[9], n, 5, MaxBatch, [][]T{dense2_x_x, dense2_z_x, dense2, dense2_z_cos, dense2_z_x_x}, nil)
+	} else {
+		for f := 0; f < 5; f++ {
+			out := dense2_x_x[f*MaxBatch:][:n]
+			r_dense2_z_x_2 := dense2_z_x[f*MaxBatch:][:len(out)]
+			r_dense2 := dense2[f*MaxBatch:][:len(out)]
+			r_dense2_z_cos_3 := dense2_z_cos[f*MaxBatch:][:len(out)]
+			r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense2_z_x_2[b]*-(r_dense2[b]*r_dense2_z_x_2[b]) + r_dense2_z_cos_3[b]*r_dense2_z_x_x[b]
+			}
 		}
 	}
 
@@ -540,13 +580,17 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x_t = dense1_z_x·-2·dense1·dense1_t (pinn.ml:6)
 	dense1_x_t := w.work[49*MaxBatch : 55*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := dense1_x_t[f*MaxBatch:][:n]
-		dense1_z_x_f_3 := dense1_z_x[f]
-		r_dense1_3 := dense1[f*MaxBatch:][:len(out)]
-		r_dense1_t := dense1_t[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = dense1_z_x_f_3 * -(2.0 * r_dense1_3[b] * r_dense1_t[b])
+	if vecProgs[10].Fast() {
+		kernels.Vec64(vecProgs[10], n, 6, MaxBatch, [][]T{dense1_x_t, dense1, dense1_t}, [][]T{dense1_z_x})
+	} else {
+		for f := 0; f < 6; f++ {
+			out := dense1_x_t[f*MaxBatch:][:n]
+			dense1_z_x_f_3 := dense1_z_x[f]
+			r_dense1_3 := dense1[f*MaxBatch:][:len(out)]
+			r_dense1_t := dense1_t[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = dense1_z_x_f_3 * -(2.0 * r_dense1_3[b] * r_dense1_t[b])
+			}
 		}
 	}
 
@@ -556,15 +600,19 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_x_t = dense2_z_x·-dense2·dense2_z_t + dense2_z_cos·dense2_z_x_t (pinn.ml:7)
 	dense2_x_t := w.work[43*MaxBatch : 48*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := dense2_x_t[f*MaxBatch:][:n]
-		r_dense2_z_x_3 := dense2_z_x[f*MaxBatch:][:len(out)]
-		r_dense2_2 := dense2[f*MaxBatch:][:len(out)]
-		r_dense2_z_t_2 := dense2_z_t[f*MaxBatch:][:len(out)]
-		r_dense2_z_cos_4 := dense2_z_cos[f*MaxBatch:][:len(out)]
-		r_dense2_z_x_t := dense2_z_x_t[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense2_z_x_3[b]*-(r_dense2_2[b]*r_dense2_z_t_2[b]) + r_dense2_z_cos_4[b]*r_dense2_z_x_t[b]
+	if vecProgs[11].Fast() {
+		kernels.Vec64(vecProgs[11], n, 5, MaxBatch, [][]T{dense2_x_t, dense2_z_x, dense2, dense2_z_t, dense2_z_cos, dense2_z_x_t}, nil)
+	} else {
+		for f := 0; f < 5; f++ {
+			out := dense2_x_t[f*MaxBatch:][:n]
+			r_dense2_z_x_3 := dense2_z_x[f*MaxBatch:][:len(out)]
+			r_dense2_2 := dense2[f*MaxBatch:][:len(out)]
+			r_dense2_z_t_2 := dense2_z_t[f*MaxBatch:][:len(out)]
+			r_dense2_z_cos_4 := dense2_z_cos[f*MaxBatch:][:len(out)]
+			r_dense2_z_x_t := dense2_z_x_t[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense2_z_x_3[b]*-(r_dense2_2[b]*r_dense2_z_t_2[b]) + r_dense2_z_cos_4[b]*r_dense2_z_x_t[b]
+			}
 		}
 	}
 
@@ -574,28 +622,36 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// r = ((u_t + u·u_x) - nu·u_x_x) + 0.1·u_x_t (pinn.ml:12)
 	r := w.work[48*MaxBatch : 49*MaxBatch]
-	{
-		const f = 0
-		out := r[f*MaxBatch:][:n]
-		r_u_t := u_t[f*MaxBatch:][:len(out)]
-		r_u := u[f*MaxBatch:][:len(out)]
-		r_u_x := u_x[f*MaxBatch:][:len(out)]
-		r_u_x_x := u_x_x[f*MaxBatch:][:len(out)]
-		r_u_x_t := u_x_t[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u_t[b] + r_u[b]*r_u_x[b] - nu*r_u_x_x[b] + 0.1*r_u_x_t[b]
+	if vecProgs[12].Fast() {
+		kernels.Vec64(vecProgs[12], n, 1, MaxBatch, [][]T{r, u_x_t, u_x_x, u, u_x, u_t}, nil)
+	} else {
+		{
+			const f = 0
+			out := r[f*MaxBatch:][:n]
+			r_u_t := u_t[f*MaxBatch:][:len(out)]
+			r_u := u[f*MaxBatch:][:len(out)]
+			r_u_x := u_x[f*MaxBatch:][:len(out)]
+			r_u_x_x := u_x_x[f*MaxBatch:][:len(out)]
+			r_u_x_t := u_x_t[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u_t[b] + r_u[b]*r_u_x[b] - nu*r_u_x_x[b] + 0.1*r_u_x_t[b]
+			}
 		}
 	}
 
 	// sub = u - u_bd (pinn.ml:13)
 	sub := w.work[10*MaxBatch : 11*MaxBatch]
-	{
-		const f = 0
-		out := sub[f*MaxBatch:][:n]
-		r_u_2 := u[f*MaxBatch:][:len(out)]
-		r_u_bd := u_bd[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u_2[b] - r_u_bd[b]
+	if vecProgs[13].Fast() {
+		kernels.Vec64(vecProgs[13], n, 1, MaxBatch, [][]T{sub, u, u_bd}, nil)
+	} else {
+		{
+			const f = 0
+			out := sub[f*MaxBatch:][:n]
+			r_u_2 := u[f*MaxBatch:][:len(out)]
+			r_u_bd := u_bd[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u_2[b] - r_u_bd[b]
+			}
 		}
 	}
 
@@ -685,12 +741,16 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_z = dense2_Wx + dense2_b (pinn.ml:7)
 	dense2_z := w.work[16*MaxBatch : 21*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := dense2_z[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[14].Fast() {
+		kernels.Vec64(vecProgs[14], n, 5, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		for f := 0; f < 5; f++ {
+			out := dense2_z[f*MaxBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -706,13 +766,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// u = dense3_Wx + dense3_b (pinn.ml:8)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
-	{
-		const f = 0
-		out := u[f*MaxBatch:][:n]
-		r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
-		dense3_b_f := m.Dense3B[f]
-		for b := range out {
-			out[b] = r_dense3_Wx[b] + dense3_b_f
+	if vecProgs[15].Fast() {
+		kernels.Vec64(vecProgs[15], n, 1, MaxBatch, [][]T{u, dense3_Wx}, [][]T{m.Dense3B})
+	} else {
+		{
+			const f = 0
+			out := u[f*MaxBatch:][:n]
+			r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
+			dense3_b_f := m.Dense3B[f]
+			for b := range out {
+				out[b] = r_dense3_Wx[b] + dense3_b_f
+			}
 		}
 	}
 
@@ -737,22 +801,30 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_slope = 1 - dense1·dense1 (pinn.ml:6)
 	dense1_slope := w.work[21*MaxBatch : 27*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := dense1_slope[f*MaxBatch:][:n]
-		r_dense1 := dense1[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = 1.0 - r_dense1[b]*r_dense1[b]
+	if vecProgs[16].Fast() {
+		kernels.Vec64(vecProgs[16], n, 6, MaxBatch, [][]T{dense1_slope, dense1}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := dense1_slope[f*MaxBatch:][:n]
+			r_dense1 := dense1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = 1.0 - r_dense1[b]*r_dense1[b]
+			}
 		}
 	}
 
 	// dense1_t = dense1_z_t·dense1_slope (pinn.ml:6)
 	dense1_t := w.work[27*MaxBatch : 33*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := dense1_t[f*MaxBatch:][:n]
-		dense1_z_t_f := dense1_z_t[f]
-		r_dense1_slope := dense1_slope[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = dense1_z_t_f * r_dense1_slope[b]
+	if vecProgs[17].Fast() {
+		kernels.Vec64(vecProgs[17], n, 6, MaxBatch, [][]T{dense1_t, dense1_slope}, [][]T{dense1_z_t})
+	} else {
+		for f := 0; f < 6; f++ {
+			out := dense1_t[f*MaxBatch:][:n]
+			dense1_z_t_f := dense1_z_t[f]
+			r_dense1_slope := dense1_slope[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = dense1_z_t_f * r_dense1_slope[b]
+			}
 		}
 	}
 
@@ -772,12 +844,16 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_t = dense2_z_t·dense2_z_cos (pinn.ml:7)
 	dense2_t := w.work[16*MaxBatch : 21*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := dense2_t[f*MaxBatch:][:n]
-		r_dense2_z_t := dense2_z_t[f*MaxBatch:][:len(out)]
-		r_dense2_z_cos := dense2_z_cos[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense2_z_t[b] * r_dense2_z_cos[b]
+	if vecProgs[18].Fast() {
+		kernels.Vec64(vecProgs[18], n, 5, MaxBatch, [][]T{dense2_t, dense2_z_t, dense2_z_cos}, nil)
+	} else {
+		for f := 0; f < 5; f++ {
+			out := dense2_t[f*MaxBatch:][:n]
+			r_dense2_z_t := dense2_z_t[f*MaxBatch:][:len(out)]
+			r_dense2_z_cos := dense2_z_cos[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense2_z_t[b] * r_dense2_z_cos[b]
+			}
 		}
 	}
 
@@ -802,12 +878,16 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x = dense1_slope·dense1_z_x (pinn.ml:6)
 	dense1_x := w.work[43*MaxBatch : 49*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := dense1_x[f*MaxBatch:][:n]
-		r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:len(out)]
-		dense1_z_x_f := dense1_z_x[f]
-		for b := range out {
-			out[b] = r_dense1_slope_2[b] * dense1_z_x_f
+	if vecProgs[19].Fast() {
+		kernels.Vec64(vecProgs[19], n, 6, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
+	} else {
+		for f := 0; f < 6; f++ {
+			out := dense1_x[f*MaxBatch:][:n]
+			r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:len(out)]
+			dense1_z_x_f := dense1_z_x[f]
+			for b := range out {
+				out[b] = r_dense1_slope_2[b] * dense1_z_x_f
+			}
 		}
 	}
 
@@ -817,12 +897,16 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_x = dense2_z_cos·dense2_z_x (pinn.ml:7)
 	dense2_x := w.work[54*MaxBatch : 59*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := dense2_x[f*MaxBatch:][:n]
-		r_dense2_z_cos_2 := dense2_z_cos[f*MaxBatch:][:len(out)]
-		r_dense2_z_x := dense2_z_x[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense2_z_cos_2[b] * r_dense2_z_x[b]
+	if vecProgs[20].Fast() {
+		kernels.Vec64(vecProgs[20], n, 5, MaxBatch, [][]T{dense2_x, dense2_z_cos, dense2_z_x}, nil)
+	} else {
+		for f := 0; f < 5; f++ {
+			out := dense2_x[f*MaxBatch:][:n]
+			r_dense2_z_cos_2 := dense2_z_cos[f*MaxBatch:][:len(out)]
+			r_dense2_z_x := dense2_z_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense2_z_cos_2[b] * r_dense2_z_x[b]
+			}
 		}
 	}
 
@@ -832,34 +916,46 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_z_cos_x = -dense2·dense2_z_x (pinn.ml:7)
 	dense2_z_cos_x := w.work[60*MaxBatch : 65*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := dense2_z_cos_x[f*MaxBatch:][:n]
-		r_dense2 := dense2[f*MaxBatch:][:len(out)]
-		r_dense2_z_x_2 := dense2_z_x[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = -(r_dense2[b] * r_dense2_z_x_2[b])
+	if vecProgs[21].Fast() {
+		kernels.Vec64(vecProgs[21], n, 5, MaxBatch, [][]T{dense2_z_cos_x, dense2, dense2_z_x}, nil)
+	} else {
+		for f := 0; f < 5; f++ {
+			out := dense2_z_cos_x[f*MaxBatch:][:n]
+			r_dense2 := dense2[f*MaxBatch:][:len(out)]
+			r_dense2_z_x_2 := dense2_z_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -(r_dense2[b] * r_dense2_z_x_2[b])
+			}
 		}
 	}
 
 	// dense1_slope_x = -2·dense1·dense1_x (pinn.ml:6)
 	dense1_slope_x := w.work[65*MaxBatch : 71*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := dense1_slope_x[f*MaxBatch:][:n]
-		r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
-		r_dense1_x := dense1_x[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = -(2.0 * r_dense1_2[b] * r_dense1_x[b])
+	if vecProgs[22].Fast() {
+		kernels.Vec64(vecProgs[22], n, 6, MaxBatch, [][]T{dense1_slope_x, dense1, dense1_x}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := dense1_slope_x[f*MaxBatch:][:n]
+			r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
+			r_dense1_x := dense1_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -(2.0 * r_dense1_2[b] * r_dense1_x[b])
+			}
 		}
 	}
 
 	// dense1_x_x = dense1_z_x·dense1_slope_x (pinn.ml:6)
 	dense1_x_x := w.work[71*MaxBatch : 77*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := dense1_x_x[f*MaxBatch:][:n]
-		dense1_z_x_f_2 := dense1_z_x[f]
-		r_dense1_slope_x := dense1_slope_x[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = dense1_z_x_f_2 * r_dense1_slope_x[b]
+	if vecProgs[23].Fast() {
+		kernels.Vec64(vecProgs[23], n, 6, MaxBatch, [][]T{dense1_x_x, dense1_slope_x}, [][]T{dense1_z_x})
+	} else {
+		for f := 0; f < 6; f++ {
+			out := dense1_x_x[f*MaxBatch:][:n]
+			dense1_z_x_f_2 := dense1_z_x[f]
+			r_dense1_slope_x := dense1_slope_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = dense1_z_x_f_2 * r_dense1_slope_x[b]
+			}
 		}
 	}
 
@@ -869,14 +965,18 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_x_x = dense2_z_x·dense2_z_cos_x + dense2_z_cos·dense2_z_x_x (pinn.ml:7)
 	dense2_x_x := w.work[82*MaxBatch : 87*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := dense2_x_x[f*MaxBatch:][:n]
-		r_dense2_z_x_3 := dense2_z_x[f*MaxBatch:][:len(out)]
-		r_dense2_z_cos_x := dense2_z_cos_x[f*MaxBatch:][:len(out)]
-		r_dense2_z_cos_3 := dense2_z_cos[f*MaxBatch:][:len(out)]
-		r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense2_z_x_3[b]*r_dense2_z_cos_x[b] + r_dense2_z_cos_3[b]*r_dense2_z_x_x[b]
+	if vecProgs[24].Fast() {
+		kernels.Vec64(vecProgs[24], n, 5, MaxBatch, [][]T{dense2_x_x, dense2_z_x, dense2_z_cos_x, dense2_z_cos, dense2_z_x_x}, nil)
+	} else {
+		for f := 0; f < 5; f++ {
+			out := dense2_x_x[f*MaxBatch:][:n]
+			r_dense2_z_x_3 := dense2_z_x[f*MaxBatch:][:len(out)]
+			r_dense2_z_cos_x := dense2_z_cos_x[f*MaxBatch:][:len(out)]
+			r_dense2_z_cos_3 := dense2_z_cos[f*MaxBatch:][:len(out)]
+			r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense2_z_x_3[b]*r_dense2_z_cos_x[b] + r_dense2_z_cos_3[b]*r_dense2_z_x_x[b]
+			}
 		}
 	}
 
@@ -886,34 +986,46 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_z_cos_t = -dense2·dense2_z_t (pinn.ml:7)
 	dense2_z_cos_t := w.work[88*MaxBatch : 93*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := dense2_z_cos_t[f*MaxBatch:][:n]
-		r_dense2_2 := dense2[f*MaxBatch:][:len(out)]
-		r_dense2_z_t_2 := dense2_z_t[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = -(r_dense2_2[b] * r_dense2_z_t_2[b])
+	if vecProgs[25].Fast() {
+		kernels.Vec64(vecProgs[25], n, 5, MaxBatch, [][]T{dense2_z_cos_t, dense2, dense2_z_t}, nil)
+	} else {
+		for f := 0; f < 5; f++ {
+			out := dense2_z_cos_t[f*MaxBatch:][:n]
+			r_dense2_2 := dense2[f*MaxBatch:][:len(out)]
+			r_dense2_z_t_2 := dense2_z_t[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -(r_dense2_2[b] * r_dense2_z_t_2[b])
+			}
 		}
 	}
 
 	// dense1_slope_t = -2·dense1·dense1_t (pinn.ml:6)
 	dense1_slope_t := w.work[93*MaxBatch : 99*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := dense1_slope_t[f*MaxBatch:][:n]
-		r_dense1_3 := dense1[f*MaxBatch:][:len(out)]
-		r_dense1_t := dense1_t[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = -(2.0 * r_dense1_3[b] * r_dense1_t[b])
+	if vecProgs[26].Fast() {
+		kernels.Vec64(vecProgs[26], n, 6, MaxBatch, [][]T{dense1_slope_t, dense1, dense1_t}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := dense1_slope_t[f*MaxBatch:][:n]
+			r_dense1_3 := dense1[f*MaxBatch:][:len(out)]
+			r_dense1_t := dense1_t[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -(2.0 * r_dense1_3[b] * r_dense1_t[b])
+			}
 		}
 	}
 
 	// dense1_x_t = dense1_z_x·dense1_slope_t (pinn.ml:6)
 	dense1_x_t := w.work[99*MaxBatch : 105*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := dense1_x_t[f*MaxBatch:][:n]
-		dense1_z_x_f_3 := dense1_z_x[f]
-		r_dense1_slope_t := dense1_slope_t[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = dense1_z_x_f_3 * r_dense1_slope_t[b]
+	if vecProgs[27].Fast() {
+		kernels.Vec64(vecProgs[27], n, 6, MaxBatch, [][]T{dense1_x_t, dense1_slope_t}, [][]T{dense1_z_x})
+	} else {
+		for f := 0; f < 6; f++ {
+			out := dense1_x_t[f*MaxBatch:][:n]
+			dense1_z_x_f_3 := dense1_z_x[f]
+			r_dense1_slope_t := dense1_slope_t[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = dense1_z_x_f_3 * r_dense1_slope_t[b]
+			}
 		}
 	}
 
@@ -923,14 +1035,18 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_x_t = dense2_z_x·dense2_z_cos_t + dense2_z_cos·dense2_z_x_t (pinn.ml:7)
 	dense2_x_t := w.work[110*MaxBatch : 115*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := dense2_x_t[f*MaxBatch:][:n]
-		r_dense2_z_x_4 := dense2_z_x[f*MaxBatch:][:len(out)]
-		r_dense2_z_cos_t := dense2_z_cos_t[f*MaxBatch:][:len(out)]
-		r_dense2_z_cos_4 := dense2_z_cos[f*MaxBatch:][:len(out)]
-		r_dense2_z_x_t := dense2_z_x_t[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense2_z_x_4[b]*r_dense2_z_cos_t[b] + r_dense2_z_cos_4[b]*r_dense2_z_x_t[b]
+	if vecProgs[28].Fast() {
+		kernels.Vec64(vecProgs[28], n, 5, MaxBatch, [][]T{dense2_x_t, dense2_z_x, dense2_z_cos_t, dense2_z_cos, dense2_z_x_t}, nil)
+	} else {
+		for f := 0; f < 5; f++ {
+			out := dense2_x_t[f*MaxBatch:][:n]
+			r_dense2_z_x_4 := dense2_z_x[f*MaxBatch:][:len(out)]
+			r_dense2_z_cos_t := dense2_z_cos_t[f*MaxBatch:][:len(out)]
+			r_dense2_z_cos_4 := dense2_z_cos[f*MaxBatch:][:len(out)]
+			r_dense2_z_x_t := dense2_z_x_t[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense2_z_x_4[b]*r_dense2_z_cos_t[b] + r_dense2_z_cos_4[b]*r_dense2_z_x_t[b]
+			}
 		}
 	}
 
@@ -940,28 +1056,36 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// r = ((u_t + u·u_x) - nu·u_x_x) + 0.1·u_x_t (pinn.ml:12)
 	r := w.work[116*MaxBatch : 117*MaxBatch]
-	{
-		const f = 0
-		out := r[f*MaxBatch:][:n]
-		r_u_t := u_t[f*MaxBatch:][:len(out)]
-		r_u := u[f*MaxBatch:][:len(out)]
-		r_u_x := u_x[f*MaxBatch:][:len(out)]
-		r_u_x_x := u_x_x[f*MaxBatch:][:len(out)]
-		r_u_x_t := u_x_t[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u_t[b] + r_u[b]*r_u_x[b] - nu*r_u_x_x[b] + 0.1*r_u_x_t[b]
+	if vecProgs[29].Fast() {
+		kernels.Vec64(vecProgs[29], n, 1, MaxBatch, [][]T{r, u_x_t, u_x_x, u, u_x, u_t}, nil)
+	} else {
+		{
+			const f = 0
+			out := r[f*MaxBatch:][:n]
+			r_u_t := u_t[f*MaxBatch:][:len(out)]
+			r_u := u[f*MaxBatch:][:len(out)]
+			r_u_x := u_x[f*MaxBatch:][:len(out)]
+			r_u_x_x := u_x_x[f*MaxBatch:][:len(out)]
+			r_u_x_t := u_x_t[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u_t[b] + r_u[b]*r_u_x[b] - nu*r_u_x_x[b] + 0.1*r_u_x_t[b]
+			}
 		}
 	}
 
 	// sub = u - u_bd (pinn.ml:13)
 	sub := w.work[87*MaxBatch : 88*MaxBatch]
-	{
-		const f = 0
-		out := sub[f*MaxBatch:][:n]
-		r_u_2 := u[f*MaxBatch:][:len(out)]
-		r_u_bd := u_bd[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u_2[b] - r_u_bd[b]
+	if vecProgs[30].Fast() {
+		kernels.Vec64(vecProgs[30], n, 1, MaxBatch, [][]T{sub, u, u_bd}, nil)
+	} else {
+		{
+			const f = 0
+			out := sub[f*MaxBatch:][:n]
+			r_u_2 := u[f*MaxBatch:][:len(out)]
+			r_u_bd := u_bd[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u_2[b] - r_u_bd[b]
+			}
 		}
 	}
 
@@ -1027,13 +1151,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_r = 2·r·spread (pinn.ml:13)
 	d_r := w.work[9*MaxBatch : 10*MaxBatch]
-	{
-		const f = 0
-		out := d_r[f*MaxBatch:][:n]
-		r_r_2 := r[f*MaxBatch:][:len(out)]
-		r_spread := spread[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = 2.0 * r_r_2[b] * r_spread[b]
+	if vecProgs[31].Fast() {
+		kernels.Vec64(vecProgs[31], n, 1, MaxBatch, [][]T{d_r, r, spread}, nil)
+	} else {
+		{
+			const f = 0
+			out := d_r[f*MaxBatch:][:n]
+			r_r_2 := r[f*MaxBatch:][:len(out)]
+			r_spread := spread[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = 2.0 * r_r_2[b] * r_spread[b]
+			}
 		}
 	}
 
@@ -1053,12 +1181,16 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_u_x_t = d_r·0.1 (pinn.ml:13)
 	d_u_x_t := w.work[115*MaxBatch : 116*MaxBatch]
-	{
-		const f = 0
-		out := d_u_x_t[f*MaxBatch:][:n]
-		r_d_r := d_r[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_r[b] * 0.1
+	if vecProgs[32].Fast() {
+		kernels.Vec64(vecProgs[32], n, 1, MaxBatch, [][]T{d_u_x_t, d_r}, nil)
+	} else {
+		{
+			const f = 0
+			out := d_u_x_t[f*MaxBatch:][:n]
+			r_d_r := d_r[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_r[b] * 0.1
+			}
 		}
 	}
 
@@ -1072,12 +1204,16 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z_x_t = dense2_z_cos·d_dense2_x_t (pinn.ml:8)
 	d_dense2_z_x_t := w.work[117*MaxBatch : 122*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := d_dense2_z_x_t[f*MaxBatch:][:n]
-		r_dense2_z_cos_5 := dense2_z_cos[f*MaxBatch:][:len(out)]
-		r_d_dense2_x_t := d_dense2_x_t[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense2_z_cos_5[b] * r_d_dense2_x_t[b]
+	if vecProgs[33].Fast() {
+		kernels.Vec64(vecProgs[33], n, 5, MaxBatch, [][]T{d_dense2_z_x_t, dense2_z_cos, d_dense2_x_t}, nil)
+	} else {
+		for f := 0; f < 5; f++ {
+			out := d_dense2_z_x_t[f*MaxBatch:][:n]
+			r_dense2_z_cos_5 := dense2_z_cos[f*MaxBatch:][:len(out)]
+			r_d_dense2_x_t := d_dense2_x_t[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense2_z_cos_5[b] * r_d_dense2_x_t[b]
+			}
 		}
 	}
 
@@ -1103,34 +1239,46 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_t = -dense1_z_x·d_dense1_x_t·2 (pinn.ml:7)
 	d_dense1_t := w.work[93*MaxBatch : 99*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := d_dense1_t[f*MaxBatch:][:n]
-		dense1_z_x_f_4 := dense1_z_x[f]
-		r_d_dense1_x_t_2 := d_dense1_x_t[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = -(dense1_z_x_f_4 * r_d_dense1_x_t_2[b]) * 2.0
+	if vecProgs[34].Fast() {
+		kernels.Vec64(vecProgs[34], n, 6, MaxBatch, [][]T{d_dense1_t, d_dense1_x_t}, [][]T{dense1_z_x})
+	} else {
+		for f := 0; f < 6; f++ {
+			out := d_dense1_t[f*MaxBatch:][:n]
+			dense1_z_x_f_4 := dense1_z_x[f]
+			r_d_dense1_x_t_2 := d_dense1_x_t[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -(dense1_z_x_f_4 * r_d_dense1_x_t_2[b]) * 2.0
+			}
 		}
 	}
 
 	// d_dense2_z_t = -dense2_z_x·d_dense2_x_t (pinn.ml:8)
 	d_dense2_z_t := w.work[117*MaxBatch : 122*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := d_dense2_z_t[f*MaxBatch:][:n]
-		r_dense2_z_x_5 := dense2_z_x[f*MaxBatch:][:len(out)]
-		r_d_dense2_x_t_2 := d_dense2_x_t[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = -(r_dense2_z_x_5[b] * r_d_dense2_x_t_2[b])
+	if vecProgs[35].Fast() {
+		kernels.Vec64(vecProgs[35], n, 5, MaxBatch, [][]T{d_dense2_z_t, dense2_z_x, d_dense2_x_t}, nil)
+	} else {
+		for f := 0; f < 5; f++ {
+			out := d_dense2_z_t[f*MaxBatch:][:n]
+			r_dense2_z_x_5 := dense2_z_x[f*MaxBatch:][:len(out)]
+			r_d_dense2_x_t_2 := d_dense2_x_t[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -(r_dense2_z_x_5[b] * r_d_dense2_x_t_2[b])
+			}
 		}
 	}
 
 	// d_u_x_x = -d_r·nu (pinn.ml:13)
 	d_u_x_x := w.work[115*MaxBatch : 116*MaxBatch]
-	{
-		const f = 0
-		out := d_u_x_x[f*MaxBatch:][:n]
-		r_d_r_2 := d_r[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = -r_d_r_2[b] * nu
+	if vecProgs[36].Fast() {
+		kernels.Vec64(vecProgs[36], n, 1, MaxBatch, [][]T{d_u_x_x, d_r}, nil)
+	} else {
+		{
+			const f = 0
+			out := d_u_x_x[f*MaxBatch:][:n]
+			r_d_r_2 := d_r[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -r_d_r_2[b] * nu
+			}
 		}
 	}
 
@@ -1144,12 +1292,16 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z_x_x = dense2_z_cos·d_dense2_x_x (pinn.ml:8)
 	d_dense2_z_x_x := w.work[82*MaxBatch : 87*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := d_dense2_z_x_x[f*MaxBatch:][:n]
-		r_dense2_z_cos_6 := dense2_z_cos[f*MaxBatch:][:len(out)]
-		r_d_dense2_x_x := d_dense2_x_x[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense2_z_cos_6[b] * r_d_dense2_x_x[b]
+	if vecProgs[37].Fast() {
+		kernels.Vec64(vecProgs[37], n, 5, MaxBatch, [][]T{d_dense2_z_x_x, dense2_z_cos, d_dense2_x_x}, nil)
+	} else {
+		for f := 0; f < 5; f++ {
+			out := d_dense2_z_x_x[f*MaxBatch:][:n]
+			r_dense2_z_cos_6 := dense2_z_cos[f*MaxBatch:][:len(out)]
+			r_d_dense2_x_x := d_dense2_x_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense2_z_cos_6[b] * r_d_dense2_x_x[b]
+			}
 		}
 	}
 
@@ -1175,23 +1327,31 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_x = -dense1_z_x·d_dense1_x_x·2 (pinn.ml:7)
 	d_dense1_x := w.work[65*MaxBatch : 71*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := d_dense1_x[f*MaxBatch:][:n]
-		dense1_z_x_f_5 := dense1_z_x[f]
-		r_d_dense1_x_x_2 := d_dense1_x_x[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = -(dense1_z_x_f_5 * r_d_dense1_x_x_2[b]) * 2.0
+	if vecProgs[38].Fast() {
+		kernels.Vec64(vecProgs[38], n, 6, MaxBatch, [][]T{d_dense1_x, d_dense1_x_x}, [][]T{dense1_z_x})
+	} else {
+		for f := 0; f < 6; f++ {
+			out := d_dense1_x[f*MaxBatch:][:n]
+			dense1_z_x_f_5 := dense1_z_x[f]
+			r_d_dense1_x_x_2 := d_dense1_x_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -(dense1_z_x_f_5 * r_d_dense1_x_x_2[b]) * 2.0
+			}
 		}
 	}
 
 	// d_dense2_z_x = -dense2_z_x·d_dense2_x_x (pinn.ml:8)
 	d_dense2_z_x := w.work[82*MaxBatch : 87*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := d_dense2_z_x[f*MaxBatch:][:n]
-		r_dense2_z_x_6 := dense2_z_x[f*MaxBatch:][:len(out)]
-		r_d_dense2_x_x_2 := d_dense2_x_x[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = -(r_dense2_z_x_6[b] * r_d_dense2_x_x_2[b])
+	if vecProgs[39].Fast() {
+		kernels.Vec64(vecProgs[39], n, 5, MaxBatch, [][]T{d_dense2_z_x, dense2_z_x, d_dense2_x_x}, nil)
+	} else {
+		for f := 0; f < 5; f++ {
+			out := d_dense2_z_x[f*MaxBatch:][:n]
+			r_dense2_z_x_6 := dense2_z_x[f*MaxBatch:][:len(out)]
+			r_d_dense2_x_x_2 := d_dense2_x_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -(r_dense2_z_x_6[b] * r_d_dense2_x_x_2[b])
+			}
 		}
 	}
 
@@ -1210,27 +1370,35 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_u_x = u·d_r (pinn.ml:13)
 	d_u_x := w.work[115*MaxBatch : 116*MaxBatch]
-	{
-		const f = 0
-		out := d_u_x[f*MaxBatch:][:n]
-		r_u_3 := u[f*MaxBatch:][:len(out)]
-		r_d_r_4 := d_r[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u_3[b] * r_d_r_4[b]
+	if vecProgs[40].Fast() {
+		kernels.Vec64(vecProgs[40], n, 1, MaxBatch, [][]T{d_u_x, u, d_r}, nil)
+	} else {
+		{
+			const f = 0
+			out := d_u_x[f*MaxBatch:][:n]
+			r_u_3 := u[f*MaxBatch:][:len(out)]
+			r_d_r_4 := d_r[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u_3[b] * r_d_r_4[b]
+			}
 		}
 	}
 
 	// d_u = 2·sub·spread_2 + u_x·d_r (pinn.ml:13)
 	d_u := w.work[71*MaxBatch : 72*MaxBatch]
-	{
-		const f = 0
-		out := d_u[f*MaxBatch:][:n]
-		r_sub_2 := sub[f*MaxBatch:][:len(out)]
-		r_spread_2 := spread_2[f*MaxBatch:][:len(out)]
-		r_u_x_2 := u_x[f*MaxBatch:][:len(out)]
-		r_d_r_5 := d_r[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = 2.0*r_sub_2[b]*r_spread_2[b] + r_u_x_2[b]*r_d_r_5[b]
+	if vecProgs[41].Fast() {
+		kernels.Vec64(vecProgs[41], n, 1, MaxBatch, [][]T{d_u, sub, spread_2, u_x, d_r}, nil)
+	} else {
+		{
+			const f = 0
+			out := d_u[f*MaxBatch:][:n]
+			r_sub_2 := sub[f*MaxBatch:][:len(out)]
+			r_spread_2 := spread_2[f*MaxBatch:][:len(out)]
+			r_u_x_2 := u_x[f*MaxBatch:][:len(out)]
+			r_d_r_5 := d_r[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = 2.0*r_sub_2[b]*r_spread_2[b] + r_u_x_2[b]*r_d_r_5[b]
+			}
 		}
 	}
 
@@ -1244,18 +1412,22 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z_x_2 = ((dense2_z_cos_t·d_dense2_x_t + dense2_z_cos_x·d_dense2_x_x) + dense2·d_dense2_z_x) + dense2_z_cos·d_dense2_x (pinn.ml:8)
 	d_dense2_z_x_2 := w.work[54*MaxBatch : 59*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := d_dense2_z_x_2[f*MaxBatch:][:n]
-		r_dense2_z_cos_t_2 := dense2_z_cos_t[f*MaxBatch:][:len(out)]
-		r_d_dense2_x_t_3 := d_dense2_x_t[f*MaxBatch:][:len(out)]
-		r_dense2_z_cos_x_2 := dense2_z_cos_x[f*MaxBatch:][:len(out)]
-		r_d_dense2_x_x_3 := d_dense2_x_x[f*MaxBatch:][:len(out)]
-		r_dense2_3 := dense2[f*MaxBatch:][:len(out)]
-		r_d_dense2_z_x := d_dense2_z_x[f*MaxBatch:][:len(out)]
-		r_dense2_z_cos_7 := dense2_z_cos[f*MaxBatch:][:len(out)]
-		r_d_dense2_x := d_dense2_x[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense2_z_cos_t_2[b]*r_d_dense2_x_t_3[b] + r_dense2_z_cos_x_2[b]*r_d_dense2_x_x_3[b] + r_dense2_3[b]*r_d_dense2_z_x[b] + r_dense2_z_cos_7[b]*r_d_dense2_x[b]
+	if vecProgs[42].Fast() {
+		kernels.Vec64(vecProgs[42], n, 5, MaxBatch, [][]T{d_dense2_z_x_2, dense2_z_cos, d_dense2_x, dense2, d_dense2_z_x, dense2_z_cos_t, d_dense2_x_t, dense2_z_cos_x, d_dense2_x_x}, nil)
+	} else {
+		for f := 0; f < 5; f++ {
+			out := d_dense2_z_x_2[f*MaxBatch:][:n]
+			r_dense2_z_cos_t_2 := dense2_z_cos_t[f*MaxBatch:][:len(out)]
+			r_d_dense2_x_t_3 := d_dense2_x_t[f*MaxBatch:][:len(out)]
+			r_dense2_z_cos_x_2 := dense2_z_cos_x[f*MaxBatch:][:len(out)]
+			r_d_dense2_x_x_3 := d_dense2_x_x[f*MaxBatch:][:len(out)]
+			r_dense2_3 := dense2[f*MaxBatch:][:len(out)]
+			r_d_dense2_z_x := d_dense2_z_x[f*MaxBatch:][:len(out)]
+			r_dense2_z_cos_7 := dense2_z_cos[f*MaxBatch:][:len(out)]
+			r_d_dense2_x := d_dense2_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense2_z_cos_t_2[b]*r_d_dense2_x_t_3[b] + r_dense2_z_cos_x_2[b]*r_d_dense2_x_x_3[b] + r_dense2_3[b]*r_d_dense2_z_x[b] + r_dense2_z_cos_7[b]*r_d_dense2_x[b]
+			}
 		}
 	}
 
@@ -1269,13 +1441,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2 (pinn.ml:7)
 	d_dense1_x_3 := w.work[128*MaxBatch : 134*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := d_dense1_x_3[f*MaxBatch:][:n]
-		r_dense1_4 := dense1[f*MaxBatch:][:len(out)]
-		r_d_dense1_x := d_dense1_x[f*MaxBatch:][:len(out)]
-		r_d_dense1_x_2 := d_dense1_x_2[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense1_4[b]*r_d_dense1_x[b] + r_d_dense1_x_2[b]
+	if vecProgs[43].Fast() {
+		kernels.Vec64(vecProgs[43], n, 6, MaxBatch, [][]T{d_dense1_x_3, dense1, d_dense1_x, d_dense1_x_2}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := d_dense1_x_3[f*MaxBatch:][:n]
+			r_dense1_4 := dense1[f*MaxBatch:][:len(out)]
+			r_d_dense1_x := d_dense1_x[f*MaxBatch:][:len(out)]
+			r_d_dense1_x_2 := d_dense1_x_2[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense1_4[b]*r_d_dense1_x[b] + r_d_dense1_x_2[b]
+			}
 		}
 	}
 
@@ -1318,14 +1494,18 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z_t_2 = dense2·d_dense2_z_t + dense2_z_cos·d_dense2_t (pinn.ml:8)
 	d_dense2_z_t_2 := w.work[88*MaxBatch : 93*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := d_dense2_z_t_2[f*MaxBatch:][:n]
-		r_dense2_4 := dense2[f*MaxBatch:][:len(out)]
-		r_d_dense2_z_t := d_dense2_z_t[f*MaxBatch:][:len(out)]
-		r_dense2_z_cos_8 := dense2_z_cos[f*MaxBatch:][:len(out)]
-		r_d_dense2_t := d_dense2_t[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense2_4[b]*r_d_dense2_z_t[b] + r_dense2_z_cos_8[b]*r_d_dense2_t[b]
+	if vecProgs[44].Fast() {
+		kernels.Vec64(vecProgs[44], n, 5, MaxBatch, [][]T{d_dense2_z_t_2, dense2, d_dense2_z_t, dense2_z_cos, d_dense2_t}, nil)
+	} else {
+		for f := 0; f < 5; f++ {
+			out := d_dense2_z_t_2[f*MaxBatch:][:n]
+			r_dense2_4 := dense2[f*MaxBatch:][:len(out)]
+			r_d_dense2_z_t := d_dense2_z_t[f*MaxBatch:][:len(out)]
+			r_dense2_z_cos_8 := dense2_z_cos[f*MaxBatch:][:len(out)]
+			r_d_dense2_t := d_dense2_t[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense2_4[b]*r_d_dense2_z_t[b] + r_dense2_z_cos_8[b]*r_d_dense2_t[b]
+			}
 		}
 	}
 
@@ -1339,13 +1519,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_t_3 = dense1·d_dense1_t + d_dense1_t_2 (pinn.ml:7)
 	d_dense1_t_3 := w.work[134*MaxBatch : 140*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := d_dense1_t_3[f*MaxBatch:][:n]
-		r_dense1_5 := dense1[f*MaxBatch:][:len(out)]
-		r_d_dense1_t := d_dense1_t[f*MaxBatch:][:len(out)]
-		r_d_dense1_t_2 := d_dense1_t_2[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense1_5[b]*r_d_dense1_t[b] + r_d_dense1_t_2[b]
+	if vecProgs[45].Fast() {
+		kernels.Vec64(vecProgs[45], n, 6, MaxBatch, [][]T{d_dense1_t_3, dense1, d_dense1_t, d_dense1_t_2}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := d_dense1_t_3[f*MaxBatch:][:n]
+			r_dense1_5 := dense1[f*MaxBatch:][:len(out)]
+			r_d_dense1_t := d_dense1_t[f*MaxBatch:][:len(out)]
+			r_d_dense1_t_2 := d_dense1_t_2[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense1_5[b]*r_d_dense1_t[b] + r_d_dense1_t_2[b]
+			}
 		}
 	}
 
@@ -1363,15 +1547,19 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t_3) (pinn.ml:7)
 	d_dense1 := w.work[122*MaxBatch : 128*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := d_dense1[f*MaxBatch:][:n]
-		r_dense1_6 := dense1[f*MaxBatch:][:len(out)]
-		dense1_z_x_f_6 := dense1_z_x[f]
-		r_d_dense1_x_4 := d_dense1_x_3[f*MaxBatch:][:len(out)]
-		dense1_z_t_f_2 := dense1_z_t[f]
-		r_d_dense1_t_4 := d_dense1_t_3[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense1_6[b] * -(dense1_z_x_f_6*r_d_dense1_x_4[b] + dense1_z_t_f_2*r_d_dense1_t_4[b])
+	if vecProgs[46].Fast() {
+		kernels.Vec64(vecProgs[46], n, 6, MaxBatch, [][]T{d_dense1, dense1, d_dense1_x_3, d_dense1_t_3}, [][]T{dense1_z_x, dense1_z_t})
+	} else {
+		for f := 0; f < 6; f++ {
+			out := d_dense1[f*MaxBatch:][:n]
+			r_dense1_6 := dense1[f*MaxBatch:][:len(out)]
+			dense1_z_x_f_6 := dense1_z_x[f]
+			r_d_dense1_x_4 := d_dense1_x_3[f*MaxBatch:][:len(out)]
+			dense1_z_t_f_2 := dense1_z_t[f]
+			r_d_dense1_t_4 := d_dense1_t_3[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense1_6[b] * -(dense1_z_x_f_6*r_d_dense1_x_4[b] + dense1_z_t_f_2*r_d_dense1_t_4[b])
+			}
 		}
 	}
 
@@ -1416,23 +1604,27 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z = -dense2·(((dense2_z_x_t·d_dense2_x_t + dense2_z_x_x·d_dense2_x_x) + dense2_z_x·d_dense2_x) + dense2_z_t·d_dense2_t) + dense2_z_cos·((dense2_z_t·d_dense2_z_t + dense2_z_x·d_dense2_z_x) + d_dense2) (pinn.ml:8)
 	d_dense2_z := w.work[16*MaxBatch : 21*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := d_dense2_z[f*MaxBatch:][:n]
-		r_dense2_5 := dense2[f*MaxBatch:][:len(out)]
-		r_dense2_z_x_t_2 := dense2_z_x_t[f*MaxBatch:][:len(out)]
-		r_d_dense2_x_t_4 := d_dense2_x_t[f*MaxBatch:][:len(out)]
-		r_dense2_z_x_x_2 := dense2_z_x_x[f*MaxBatch:][:len(out)]
-		r_d_dense2_x_x_4 := d_dense2_x_x[f*MaxBatch:][:len(out)]
-		r_dense2_z_x_7 := dense2_z_x[f*MaxBatch:][:len(out)]
-		r_d_dense2_x_2 := d_dense2_x[f*MaxBatch:][:len(out)]
-		r_dense2_z_t_3 := dense2_z_t[f*MaxBatch:][:len(out)]
-		r_d_dense2_t_2 := d_dense2_t[f*MaxBatch:][:len(out)]
-		r_dense2_z_cos_9 := dense2_z_cos[f*MaxBatch:][:len(out)]
-		r_d_dense2_z_t_2 := d_dense2_z_t[f*MaxBatch:][:len(out)]
-		r_d_dense2_z_x_2 := d_dense2_z_x[f*MaxBatch:][:len(out)]
-		r_d_dense2 := d_dense2[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = -(r_dense2_5[b] * (r_dense2_z_x_t_2[b]*r_d_dense2_x_t_4[b] + r_dense2_z_x_x_2[b]*r_d_dense2_x_x_4[b] + r_dense2_z_x_7[b]*r_d_dense2_x_2[b] + r_dense2_z_t_3[b]*r_d_dense2_t_2[b])) + r_dense2_z_cos_9[b]*(r_dense2_z_t_3[b]*r_d_dense2_z_t_2[b]+r_dense2_z_x_7[b]*r_d_dense2_z_x_2[b]+r_d_dense2[b])
+	if vecProgs[47].Fast() {
+		kernels.Vec64(vecProgs[47], n, 5, MaxBatch, [][]T{d_dense2_z, dense2_z_cos, dense2_z_t, d_dense2_z_t, dense2_z_x, d_dense2_z_x, d_dense2, dense2, d_dense2_t, d_dense2_x, dense2_z_x_t, d_dense2_x_t, dense2_z_x_x, d_dense2_x_x}, nil)
+	} else {
+		for f := 0; f < 5; f++ {
+			out := d_dense2_z[f*MaxBatch:][:n]
+			r_dense2_5 := dense2[f*MaxBatch:][:len(out)]
+			r_dense2_z_x_t_2 := dense2_z_x_t[f*MaxBatch:][:len(out)]
+			r_d_dense2_x_t_4 := d_dense2_x_t[f*MaxBatch:][:len(out)]
+			r_dense2_z_x_x_2 := dense2_z_x_x[f*MaxBatch:][:len(out)]
+			r_d_dense2_x_x_4 := d_dense2_x_x[f*MaxBatch:][:len(out)]
+			r_dense2_z_x_7 := dense2_z_x[f*MaxBatch:][:len(out)]
+			r_d_dense2_x_2 := d_dense2_x[f*MaxBatch:][:len(out)]
+			r_dense2_z_t_3 := dense2_z_t[f*MaxBatch:][:len(out)]
+			r_d_dense2_t_2 := d_dense2_t[f*MaxBatch:][:len(out)]
+			r_dense2_z_cos_9 := dense2_z_cos[f*MaxBatch:][:len(out)]
+			r_d_dense2_z_t_2 := d_dense2_z_t[f*MaxBatch:][:len(out)]
+			r_d_dense2_z_x_2 := d_dense2_z_x[f*MaxBatch:][:len(out)]
+			r_d_dense2 := d_dense2[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -(r_dense2_5[b] * (r_dense2_z_x_t_2[b]*r_d_dense2_x_t_4[b] + r_dense2_z_x_x_2[b]*r_d_dense2_x_x_4[b] + r_dense2_z_x_7[b]*r_d_dense2_x_2[b] + r_dense2_z_t_3[b]*r_d_dense2_t_2[b])) + r_dense2_z_cos_9[b]*(r_dense2_z_t_3[b]*r_d_dense2_z_t_2[b]+r_dense2_z_x_7[b]*r_d_dense2_z_x_2[b]+r_d_dense2[b])
+			}
 		}
 	}
 
@@ -1468,17 +1660,21 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_z = dense1_slope·((d_dense1 + ((dense1_t·d_dense1_t + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2) (pinn.ml:7)
 	d_dense1_z := w.work[134*MaxBatch : 140*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := d_dense1_z[f*MaxBatch:][:n]
-		r_dense1_slope_5 := dense1_slope[f*MaxBatch:][:len(out)]
-		r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
-		r_dense1_t_2 := dense1_t[f*MaxBatch:][:len(out)]
-		r_d_dense1_t_5 := d_dense1_t[f*MaxBatch:][:len(out)]
-		r_dense1_x_2 := dense1_x[f*MaxBatch:][:len(out)]
-		r_d_dense1_x_5 := d_dense1_x[f*MaxBatch:][:len(out)]
-		r_d_dense1_2 := d_dense1_2[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense1_slope_5[b] * (r_d_dense1[b] + r_dense1_t_2[b]*r_d_dense1_t_5[b] + r_dense1_x_2[b]*r_d_dense1_x_5[b] + r_d_dense1[b] + r_d_dense1_2[b])
+	if vecProgs[48].Fast() {
+		kernels.Vec64(vecProgs[48], n, 6, MaxBatch, [][]T{d_dense1_z, dense1_slope, d_dense1, dense1_t, d_dense1_t, dense1_x, d_dense1_x, d_dense1_2}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := d_dense1_z[f*MaxBatch:][:n]
+			r_dense1_slope_5 := dense1_slope[f*MaxBatch:][:len(out)]
+			r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
+			r_dense1_t_2 := dense1_t[f*MaxBatch:][:len(out)]
+			r_d_dense1_t_5 := d_dense1_t[f*MaxBatch:][:len(out)]
+			r_dense1_x_2 := dense1_x[f*MaxBatch:][:len(out)]
+			r_d_dense1_x_5 := d_dense1_x[f*MaxBatch:][:len(out)]
+			r_d_dense1_2 := d_dense1_2[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense1_slope_5[b] * (r_d_dense1[b] + r_dense1_t_2[b]*r_d_dense1_t_5[b] + r_dense1_x_2[b]*r_d_dense1_x_5[b] + r_d_dense1[b] + r_d_dense1_2[b])
+			}
 		}
 	}
 
@@ -1556,4 +1752,107 @@ var Safetensors = safetensors.Layout{
   ]
 }`,
 	},
+}
+
+// vecProgs are the elementwise loops of the passes as programs of the vector machine; the
+// files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
+var vecProgs = [49]*kernels.VecProg{
+	// 0: u = dense3_Wx + dense3_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 1: dense2_z = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 2: u = dense3_Wx + dense3_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 3: dense1_slope = 1 - dense1·dense1
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
+	// 4: dense1_t = dense1_z_t·dense1_slope
+	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 5: dense2_t = dense2_z_t·dense2_z_cos
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 6: dense1_x = dense1_slope·dense1_z_x
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 7: dense2_x = dense2_z_cos·dense2_z_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 8: dense1_x_x = dense1_z_x·-2·dense1·dense1_x
+	kernels.MustVec("s0 = v0[f]; s1 = 2; s2 = r1[f]; s3 = r2[f]; s4 = s2 * s3; s5 = s1 * s4; s6 = -s5; s7 = s0 * s6; r0[f] = s7"),
+	// 9: dense2_x_x = dense2_z_x·-dense2·dense2_z_x + dense2_z_cos·dense2_z_x_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s1 * s0; s3 = -s2; s4 = r3[f]; s5 = r4[f]; s6 = s4 * s5; s7 = s0 * s3 + s6; r0[f] = s7"),
+	// 10: dense1_x_t = dense1_z_x·-2·dense1·dense1_t
+	kernels.MustVec("s0 = v0[f]; s1 = 2; s2 = r1[f]; s3 = r2[f]; s4 = s2 * s3; s5 = s1 * s4; s6 = -s5; s7 = s0 * s6; r0[f] = s7"),
+	// 11: dense2_x_t = dense2_z_x·-dense2·dense2_z_t + dense2_z_cos·dense2_z_x_t
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s1 * s2; s4 = -s3; s5 = r4[f]; s6 = r5[f]; s7 = s5 * s6; s8 = s0 * s4 + s7; r0[f] = s8"),
+	// 12: r = ((u_t + u·u_x) - nu·u_x_x) + 0.1·u_x_t
+	kernels.MustVec("s0 = 0.1; s1 = r1[f]; s2 = 0.003183098861837907; s3 = r2[f]; s4 = r3[f]; s5 = r4[f]; s6 = r5[f]; s7 = s4 * s5 + s6; s8 = s7 - s2 * s3; s9 = s0 * s1 + s8; r0[f] = s9"),
+	// 13: sub = u - u_bd
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 14: dense2_z = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 15: u = dense3_Wx + dense3_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 16: dense1_slope = 1 - dense1·dense1
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
+	// 17: dense1_t = dense1_z_t·dense1_slope
+	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 18: dense2_t = dense2_z_t·dense2_z_cos
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 19: dense1_x = dense1_slope·dense1_z_x
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 20: dense2_x = dense2_z_cos·dense2_z_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 21: dense2_z_cos_x = -dense2·dense2_z_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
+	// 22: dense1_slope_x = -2·dense1·dense1_x
+	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5"),
+	// 23: dense1_x_x = dense1_z_x·dense1_slope_x
+	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 24: dense2_x_x = dense2_z_x·dense2_z_cos_x + dense2_z_cos·dense2_z_x_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
+	// 25: dense2_z_cos_t = -dense2·dense2_z_t
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
+	// 26: dense1_slope_t = -2·dense1·dense1_t
+	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5"),
+	// 27: dense1_x_t = dense1_z_x·dense1_slope_t
+	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 28: dense2_x_t = dense2_z_x·dense2_z_cos_t + dense2_z_cos·dense2_z_x_t
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
+	// 29: r = ((u_t + u·u_x) - nu·u_x_x) + 0.1·u_x_t
+	kernels.MustVec("s0 = 0.1; s1 = r1[f]; s2 = 0.003183098861837907; s3 = r2[f]; s4 = r3[f]; s5 = r4[f]; s6 = r5[f]; s7 = s4 * s5 + s6; s8 = s7 - s2 * s3; s9 = s0 * s1 + s8; r0[f] = s9"),
+	// 30: sub = u - u_bd
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 31: d_r = 2·r·spread
+	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; r0[f] = s4"),
+	// 32: d_u_x_t = d_r·0.1
+	kernels.MustVec("s0 = r1[f]; s1 = 0.1; s2 = s0 * s1; r0[f] = s2"),
+	// 33: d_dense2_z_x_t = dense2_z_cos·d_dense2_x_t
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 34: d_dense1_t = -dense1_z_x·d_dense1_x_t·2
+	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5"),
+	// 35: d_dense2_z_t = -dense2_z_x·d_dense2_x_t
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
+	// 36: d_u_x_x = -d_r·nu
+	kernels.MustVec("s0 = r1[f]; s1 = -s0; s2 = 0.003183098861837907; s3 = s1 * s2; r0[f] = s3"),
+	// 37: d_dense2_z_x_x = dense2_z_cos·d_dense2_x_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 38: d_dense1_x = -dense1_z_x·d_dense1_x_x·2
+	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5"),
+	// 39: d_dense2_z_x = -dense2_z_x·d_dense2_x_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
+	// 40: d_u_x = u·d_r
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 41: d_u = 2·sub·spread_2 + u_x·d_r
+	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = r3[f]; s5 = r4[f]; s6 = s4 * s5; s7 = s0 * s3 + s6; r0[f] = s7"),
+	// 42: d_dense2_z_x_2 = ((dense2_z_cos_t·d_dense2_x_t + dense2_z_cos_x·d_dense2_x_x) + dense2·d_dense2_z_x) + dense2_z_cos·d_dense2_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = r8[f]; s8 = s6 * s7; s9 = s4 * s5 + s8; s10 = s2 * s3 + s9; s11 = s0 * s1 + s10; r0[f] = s11"),
+	// 43: d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3"),
+	// 44: d_dense2_z_t_2 = dense2·d_dense2_z_t + dense2_z_cos·d_dense2_t
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
+	// 45: d_dense1_t_3 = dense1·d_dense1_t + d_dense1_t_2
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3"),
+	// 46: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t_3)
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = r2[f]; s3 = v1[f]; s4 = r3[f]; s5 = s3 * s4; s6 = s1 * s2 + s5; s7 = -s6; s8 = s0 * s7; r0[f] = s8"),
+	// 47: d_dense2_z = -dense2·(((dense2_z_x_t·d_dense2_x_t + dense2_z_x_x·d_dense2_x_x) + dense2_z_x·d_dense2_x) + dense2_z_t·d_dense2_t) + dense2_z_cos·((dense2_z_t·d_dense2_z_t + dense2_z_x·d_dense2_z_x) + d_dense2)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = s3 * s4; s6 = s1 * s2 + s5; s7 = r6[f]; s8 = s6 + s7; s9 = r7[f]; s10 = r8[f]; s11 = r9[f]; s12 = r10[f]; s13 = r11[f]; s14 = r12[f]; s15 = r13[f]; s16 = s14 * s15; s17 = s12 * s13 + s16; s18 = s3 * s11 + s17; s19 = s1 * s10 + s18; s20 = s9 * s19; s21 = -s20; s22 = s0 * s8 + s21; r0[f] = s22"),
+	// 48: d_dense1_z = dense1_slope·((d_dense1 + ((dense1_t·d_dense1_t + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = s4 * s5; s7 = s2 * s3 + s6; s8 = s7 + s1; s9 = s1 + s8; s10 = r7[f]; s11 = s9 + s10; s12 = s0 * s11; r0[f] = s12"),
 }

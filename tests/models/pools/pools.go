@@ -401,11 +401,15 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// avgpool1d1 = avgpool1d1_sum·0.5 (pools.ml:11)
 	avgpool1d1 := w.work[52*PredictBatch : 58*PredictBatch]
-	for f := 0; f < 6; f++ {
-		out := avgpool1d1[f*PredictBatch:][:n]
-		r_avgpool1d1_sum := avgpool1d1_sum[f*PredictBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_avgpool1d1_sum[b] * 0.5
+	if vecProgs[0].Fast() {
+		kernels.Vec64(vecProgs[0], n, 6, PredictBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := avgpool1d1[f*PredictBatch:][:n]
+			r_avgpool1d1_sum := avgpool1d1_sum[f*PredictBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_avgpool1d1_sum[b] * 0.5
+			}
 		}
 	}
 
@@ -417,12 +421,16 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// dense1_z = dense1_Wx + dense1_b (pools.ml:13)
 	dense1_z := w.work[61*PredictBatch : 64*PredictBatch]
-	for f := 0; f < 3; f++ {
-		out := dense1_z[f*PredictBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*PredictBatch:][:len(out)]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = r_dense1_Wx[b] + dense1_b_f
+	if vecProgs[1].Fast() {
+		kernels.Vec64(vecProgs[1], n, 3, PredictBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
+	} else {
+		for f := 0; f < 3; f++ {
+			out := dense1_z[f*PredictBatch:][:n]
+			r_dense1_Wx := dense1_Wx[f*PredictBatch:][:len(out)]
+			dense1_b_f := m.Dense1B[f]
+			for b := range out {
+				out[b] = r_dense1_Wx[b] + dense1_b_f
+			}
 		}
 	}
 
@@ -516,11 +524,15 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// avgpool1d1 = avgpool1d1_sum·0.5 (pools.ml:11)
 	avgpool1d1 := w.work[52*MaxBatch : 58*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := avgpool1d1[f*MaxBatch:][:n]
-		r_avgpool1d1_sum := avgpool1d1_sum[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_avgpool1d1_sum[b] * 0.5
+	if vecProgs[2].Fast() {
+		kernels.Vec64(vecProgs[2], n, 6, MaxBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := avgpool1d1[f*MaxBatch:][:n]
+			r_avgpool1d1_sum := avgpool1d1_sum[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_avgpool1d1_sum[b] * 0.5
+			}
 		}
 	}
 
@@ -532,12 +544,16 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// dense1_z = dense1_Wx + dense1_b (pools.ml:13)
 	dense1_z := w.work[61*MaxBatch : 64*MaxBatch]
-	for f := 0; f < 3; f++ {
-		out := dense1_z[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = r_dense1_Wx[b] + dense1_b_f
+	if vecProgs[3].Fast() {
+		kernels.Vec64(vecProgs[3], n, 3, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
+	} else {
+		for f := 0; f < 3; f++ {
+			out := dense1_z[f*MaxBatch:][:n]
+			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			dense1_b_f := m.Dense1B[f]
+			for b := range out {
+				out[b] = r_dense1_Wx[b] + dense1_b_f
+			}
 		}
 	}
 
@@ -681,12 +697,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dropout1 = maxpool1d1·dropout1_mask (pools.ml:9)
 	dropout1 := w.work[164*MaxBatch : 184*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := dropout1[f*MaxBatch:][:n]
-		r_maxpool1d1 := maxpool1d1[f*MaxBatch:][:len(out)]
-		r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_maxpool1d1[b] * r_dropout1_mask[b]
+	if vecProgs[4].Fast() {
+		kernels.Vec64(vecProgs[4], n, 20, MaxBatch, [][]T{dropout1, maxpool1d1, dropout1_mask}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dropout1[f*MaxBatch:][:n]
+			r_maxpool1d1 := maxpool1d1[f*MaxBatch:][:len(out)]
+			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_maxpool1d1[b] * r_dropout1_mask[b]
+			}
 		}
 	}
 
@@ -719,11 +739,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// avgpool1d1 = avgpool1d1_sum·0.5 (pools.ml:11)
 	avgpool1d1 := w.work[124*MaxBatch : 130*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := avgpool1d1[f*MaxBatch:][:n]
-		r_avgpool1d1_sum := avgpool1d1_sum[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_avgpool1d1_sum[b] * 0.5
+	if vecProgs[5].Fast() {
+		kernels.Vec64(vecProgs[5], n, 6, MaxBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := avgpool1d1[f*MaxBatch:][:n]
+			r_avgpool1d1_sum := avgpool1d1_sum[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_avgpool1d1_sum[b] * 0.5
+			}
 		}
 	}
 
@@ -735,12 +759,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dense1_z = dense1_Wx + dense1_b (pools.ml:13)
 	dense1_z := w.work[133*MaxBatch : 136*MaxBatch]
-	for f := 0; f < 3; f++ {
-		out := dense1_z[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = r_dense1_Wx[b] + dense1_b_f
+	if vecProgs[6].Fast() {
+		kernels.Vec64(vecProgs[6], n, 3, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
+	} else {
+		for f := 0; f < 3; f++ {
+			out := dense1_z[f*MaxBatch:][:n]
+			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			dense1_b_f := m.Dense1B[f]
+			for b := range out {
+				out[b] = r_dense1_Wx[b] + dense1_b_f
+			}
 		}
 	}
 
@@ -828,12 +856,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_yz = -d_cce (pools.ml:15)
 	d_yz := w.work[132*MaxBatch : 133*MaxBatch]
-	{
-		const f = 0
-		out := d_yz[f*MaxBatch:][:n]
-		r_d_cce := d_cce[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = -r_d_cce[b]
+	if vecProgs[7].Fast() {
+		kernels.Vec64(vecProgs[7], n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
+	} else {
+		{
+			const f = 0
+			out := d_yz[f*MaxBatch:][:n]
+			r_d_cce := d_cce[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -r_d_cce[b]
+			}
 		}
 	}
 
@@ -841,12 +873,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_dense1_z := w.work[133*MaxBatch : 136*MaxBatch]
 	r_d_yz := d_yz[:n]
 	r_d_cce_2 := d_cce[:n]
-	for f := 0; f < 3; f++ {
-		out := d_dense1_z[f*MaxBatch:][:n]
-		r_y_onehot_2 := y_onehot[f*MaxBatch:][:len(out)]
-		r_p := p[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_y_onehot_2[b]*r_d_yz[b] + r_p[b]*r_d_cce_2[b]
+	if vecProgs[8].Fast() {
+		kernels.Vec64(vecProgs[8], n, 3, MaxBatch, [][]T{d_dense1_z, y_onehot, d_yz, p, d_cce}, nil)
+	} else {
+		for f := 0; f < 3; f++ {
+			out := d_dense1_z[f*MaxBatch:][:n]
+			r_y_onehot_2 := y_onehot[f*MaxBatch:][:len(out)]
+			r_p := p[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_y_onehot_2[b]*r_d_yz[b] + r_p[b]*r_d_cce_2[b]
+			}
 		}
 	}
 
@@ -873,11 +909,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_avgpool1d1_sum = d_flatten1·0.5 (pools.ml:13)
 	d_avgpool1d1_sum := w.work[196*MaxBatch : 202*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := d_avgpool1d1_sum[f*MaxBatch:][:n]
-		r_d_avgpool1d1 := d_flatten1[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_avgpool1d1[b] * 0.5
+	if vecProgs[9].Fast() {
+		kernels.Vec64(vecProgs[9], n, 6, MaxBatch, [][]T{d_avgpool1d1_sum, d_flatten1}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := d_avgpool1d1_sum[f*MaxBatch:][:n]
+			r_d_avgpool1d1 := d_flatten1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_avgpool1d1[b] * 0.5
+			}
 		}
 	}
 
@@ -898,12 +938,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2) (pools.ml:11)
 	d_conv1d2_z := w.work[214*MaxBatch : 226*MaxBatch]
-	for f := 0; f < 12; f++ {
-		out := d_conv1d2_z[f*MaxBatch:][:n]
-		r_d_conv1d2 := d_conv1d2[f*MaxBatch:][:len(out)]
-		r_conv1d2 := conv1d2[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_conv1d2[b] * (1.0 - r_conv1d2[b]*r_conv1d2[b])
+	if vecProgs[10].Fast() {
+		kernels.Vec64(vecProgs[10], n, 12, MaxBatch, [][]T{d_conv1d2_z, d_conv1d2, conv1d2}, nil)
+	} else {
+		for f := 0; f < 12; f++ {
+			out := d_conv1d2_z[f*MaxBatch:][:n]
+			r_d_conv1d2 := d_conv1d2[f*MaxBatch:][:len(out)]
+			r_conv1d2 := conv1d2[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_conv1d2[b] * (1.0 - r_conv1d2[b]*r_conv1d2[b])
+			}
 		}
 	}
 
@@ -935,12 +979,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_maxpool1d1 = dropout1_mask·d_dropout1 (pools.ml:10)
 	d_maxpool1d1 := w.work[226*MaxBatch : 246*MaxBatch]
-	for f := 0; f < 20; f++ {
-		out := d_maxpool1d1[f*MaxBatch:][:n]
-		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
-		r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b]
+	if vecProgs[11].Fast() {
+		kernels.Vec64(vecProgs[11], n, 20, MaxBatch, [][]T{d_maxpool1d1, dropout1_mask, d_dropout1}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := d_maxpool1d1[f*MaxBatch:][:n]
+			r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
+			r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b]
+			}
 		}
 	}
 
@@ -964,12 +1012,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_z = d_conv1d1·step(conv1d1_z) (pools.ml:8)
 	d_conv1d1_z := w.work[28*MaxBatch : 76*MaxBatch]
-	for f := 0; f < 48; f++ {
-		out := d_conv1d1_z[f*MaxBatch:][:n]
-		r_d_conv1d1 := d_conv1d1[f*MaxBatch:][:len(out)]
-		r_conv1d1_z := conv1d1_z[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_conv1d1[b] * mlrt.Step(r_conv1d1_z[b])
+	if vecProgs[12].Fast() {
+		kernels.Vec64(vecProgs[12], n, 48, MaxBatch, [][]T{d_conv1d1_z, d_conv1d1, conv1d1_z}, nil)
+	} else {
+		for f := 0; f < 48; f++ {
+			out := d_conv1d1_z[f*MaxBatch:][:n]
+			r_d_conv1d1 := d_conv1d1[f*MaxBatch:][:len(out)]
+			r_conv1d1_z := conv1d1_z[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_conv1d1[b] * mlrt.Step(r_conv1d1_z[b])
+			}
 		}
 	}
 
@@ -1056,4 +1108,35 @@ var Safetensors = safetensors.Layout{
   ]
 }`,
 	},
+}
+
+// vecProgs are the elementwise loops of the passes as programs of the vector machine; the
+// files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
+var vecProgs = [13]*kernels.VecProg{
+	// 0: avgpool1d1 = avgpool1d1_sum·0.5
+	kernels.MustVec("s0 = r1[f]; s1 = 0.5; s2 = s0 * s1; r0[f] = s2"),
+	// 1: dense1_z = dense1_Wx + dense1_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 2: avgpool1d1 = avgpool1d1_sum·0.5
+	kernels.MustVec("s0 = r1[f]; s1 = 0.5; s2 = s0 * s1; r0[f] = s2"),
+	// 3: dense1_z = dense1_Wx + dense1_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 4: dropout1 = maxpool1d1·dropout1_mask
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 5: avgpool1d1 = avgpool1d1_sum·0.5
+	kernels.MustVec("s0 = r1[f]; s1 = 0.5; s2 = s0 * s1; r0[f] = s2"),
+	// 6: dense1_z = dense1_Wx + dense1_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 7: d_yz = -d_cce
+	kernels.MustVec("s0 = r1[f]; s1 = -s0; r0[f] = s1"),
+	// 8: d_dense1_z = y_onehot·repeat(d_yz) + p·d_cce
+	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = r3[f]; s3 = r4; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
+	// 9: d_avgpool1d1_sum = d_flatten1·0.5
+	kernels.MustVec("s0 = r1[f]; s1 = 0.5; s2 = s0 * s1; r0[f] = s2"),
+	// 10: d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4"),
+	// 11: d_maxpool1d1 = dropout1_mask·d_dropout1
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 12: d_conv1d1_z = d_conv1d1·step(conv1d1_z)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3"),
 }

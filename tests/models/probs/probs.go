@@ -350,12 +350,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dense1_z = dense1_Wx + dense1_b (probs.ml:6)
 	dense1_z := w.work[8*MaxBatch : 13*MaxBatch]
-	for f := 0; f < 5; f++ {
-		out := dense1_z[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = r_dense1_Wx[b] + dense1_b_f
+	if vecProgs[0].Fast() {
+		kernels.Vec64(vecProgs[0], n, 5, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
+	} else {
+		for f := 0; f < 5; f++ {
+			out := dense1_z[f*MaxBatch:][:n]
+			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			dense1_b_f := m.Dense1B[f]
+			for b := range out {
+				out[b] = r_dense1_Wx[b] + dense1_b_f
+			}
 		}
 	}
 
@@ -395,11 +399,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// q_scaled = q/q_sum (probs.ml:9)
 	q_scaled := w.work[22*MaxBatch : 26*MaxBatch]
 	r_q_sum := q_sum[:n]
-	for f := 0; f < 4; f++ {
-		out := q_scaled[f*MaxBatch:][:n]
-		r_q_2 := q[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_q_2[b] / r_q_sum[b]
+	if vecProgs[1].Fast() {
+		kernels.Vec64(vecProgs[1], n, 4, MaxBatch, [][]T{q_scaled, q, q_sum}, nil)
+	} else {
+		for f := 0; f < 4; f++ {
+			out := q_scaled[f*MaxBatch:][:n]
+			r_q_2 := q[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_q_2[b] / r_q_sum[b]
+			}
 		}
 	}
 
@@ -480,12 +488,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_dense2_z = (d_q_scaled + repeat(d_q_sum))·q·(1 - q) (probs.ml:9)
 	d_dense2_z := w.work[26*MaxBatch : 30*MaxBatch]
 	r_d_q_sum := d_q_sum[:n]
-	for f := 0; f < 4; f++ {
-		out := d_dense2_z[f*MaxBatch:][:n]
-		r_d_q_scaled_2 := d_q_scaled[f*MaxBatch:][:len(out)]
-		r_q_3 := q[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = (r_d_q_scaled_2[b] + r_d_q_sum[b]) * r_q_3[b] * (1.0 - r_q_3[b])
+	if vecProgs[2].Fast() {
+		kernels.Vec64(vecProgs[2], n, 4, MaxBatch, [][]T{d_dense2_z, d_q_scaled, d_q_sum, q}, nil)
+	} else {
+		for f := 0; f < 4; f++ {
+			out := d_dense2_z[f*MaxBatch:][:n]
+			r_d_q_scaled_2 := d_q_scaled[f*MaxBatch:][:len(out)]
+			r_q_3 := q[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = (r_d_q_scaled_2[b] + r_d_q_sum[b]) * r_q_3[b] * (1.0 - r_q_3[b])
+			}
 		}
 	}
 
@@ -580,4 +592,15 @@ var Safetensors = safetensors.Layout{
   ]
 }`,
 	},
+}
+
+// vecProgs are the elementwise loops of the passes as programs of the vector machine; the
+// files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
+var vecProgs = [3]*kernels.VecProg{
+	// 0: dense1_z = dense1_Wx + dense1_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 1: q_scaled = q/q_sum
+	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = s0 / s1; r0[f] = s2"),
+	// 2: d_dense2_z = (d_q_scaled + repeat(d_q_sum))·q·(1 - q)
+	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = s0 + s1; s3 = r3[f]; s4 = 1; s5 = s4 - s3; s6 = s3 * s5; s7 = s2 * s6; r0[f] = s7"),
 }

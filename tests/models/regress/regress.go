@@ -245,12 +245,16 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// u = dense2_Wx + dense2_b (regress.ml:7)
 	u := w.work[3*PredictBatch : 5*PredictBatch]
-	for f := 0; f < 2; f++ {
-		out := u[f*PredictBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*PredictBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[0].Fast() {
+		kernels.Vec64(vecProgs[0], n, 2, PredictBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		for f := 0; f < 2; f++ {
+			out := u[f*PredictBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*PredictBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 	// The outputs, row-major.
@@ -279,12 +283,16 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// u = dense2_Wx + dense2_b (regress.ml:7)
 	u := w.work[3*MaxBatch : 5*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := u[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[1].Fast() {
+		kernels.Vec64(vecProgs[1], n, 2, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		for f := 0; f < 2; f++ {
+			out := u[f*MaxBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -294,12 +302,16 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// sub = u - y (regress.ml:9)
 	sub := w.work[7*MaxBatch : 9*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := sub[f*MaxBatch:][:n]
-		r_u := u[f*MaxBatch:][:len(out)]
-		r_y := y[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u[b] - r_y[b]
+	if vecProgs[2].Fast() {
+		kernels.Vec64(vecProgs[2], n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+	} else {
+		for f := 0; f < 2; f++ {
+			out := sub[f*MaxBatch:][:n]
+			r_u := u[f*MaxBatch:][:len(out)]
+			r_y := y[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u[b] - r_y[b]
+			}
 		}
 	}
 
@@ -370,12 +382,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dropout1 = dense1·dropout1_mask (regress.ml:6)
 	dropout1 := w.work[15*MaxBatch : 21*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := dropout1[f*MaxBatch:][:n]
-		r_dense1 := dense1[f*MaxBatch:][:len(out)]
-		r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense1[b] * r_dropout1_mask[b]
+	if vecProgs[3].Fast() {
+		kernels.Vec64(vecProgs[3], n, 6, MaxBatch, [][]T{dropout1, dense1, dropout1_mask}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := dropout1[f*MaxBatch:][:n]
+			r_dense1 := dense1[f*MaxBatch:][:len(out)]
+			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense1[b] * r_dropout1_mask[b]
+			}
 		}
 	}
 
@@ -385,12 +401,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// u = dense2_Wx + dense2_b (regress.ml:7)
 	u := w.work[23*MaxBatch : 25*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := u[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[4].Fast() {
+		kernels.Vec64(vecProgs[4], n, 2, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		for f := 0; f < 2; f++ {
+			out := u[f*MaxBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -400,12 +420,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// sub = u - y (regress.ml:9)
 	sub := w.work[25*MaxBatch : 27*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := sub[f*MaxBatch:][:n]
-		r_u := u[f*MaxBatch:][:len(out)]
-		r_y := y[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u[b] - r_y[b]
+	if vecProgs[5].Fast() {
+		kernels.Vec64(vecProgs[5], n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+	} else {
+		for f := 0; f < 2; f++ {
+			out := sub[f*MaxBatch:][:n]
+			r_u := u[f*MaxBatch:][:len(out)]
+			r_y := y[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u[b] - r_y[b]
+			}
 		}
 	}
 
@@ -487,13 +511,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1) (regress.ml:7)
 	d_dense1_z := w.work[29*MaxBatch : 35*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := d_dense1_z[f*MaxBatch:][:n]
-		r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
-		r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
-		r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
+	if vecProgs[6].Fast() {
+		kernels.Vec64(vecProgs[6], n, 6, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dense1}, nil)
+	} else {
+		for f := 0; f < 6; f++ {
+			out := d_dense1_z[f*MaxBatch:][:n]
+			r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
+			r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
+			r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
+			}
 		}
 	}
 
@@ -558,4 +586,23 @@ var Safetensors = safetensors.Layout{
   ]
 }`,
 	},
+}
+
+// vecProgs are the elementwise loops of the passes as programs of the vector machine; the
+// files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
+var vecProgs = [7]*kernels.VecProg{
+	// 0: u = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 1: u = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 2: sub = u - y
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 3: dropout1 = dense1·dropout1_mask
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 4: u = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 5: sub = u - y
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 6: d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = 1; s5 = s4 - s3 * s3; s6 = s2 * s5; r0[f] = s6"),
 }

@@ -421,13 +421,17 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 
 	// u = dense2_Wx + dense2_b (sources.ml:9)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
-	{
-		const f = 0
-		out := u[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[0].Fast() {
+		kernels.Vec32(vecProgs[0], n, 1, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		{
+			const f = 0
+			out := u[f*MaxBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 	// The outputs, a row per point.
@@ -473,13 +477,17 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// u = dense2_Wx + dense2_b (sources.ml:9)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
-	{
-		const f = 0
-		out := u[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[1].Fast() {
+		kernels.Vec32(vecProgs[1], n, 1, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		{
+			const f = 0
+			out := u[f*MaxBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -508,22 +516,30 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_slope = 1 - dense1·dense1 (sources.ml:8)
 	dense1_slope := w.work[4*MaxBatch : 8*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := dense1_slope[f*MaxBatch:][:n]
-		r_dense1 := dense1[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = 1.0 - r_dense1[b]*r_dense1[b]
+	if vecProgs[2].Fast() {
+		kernels.Vec32(vecProgs[2], n, 4, MaxBatch, [][]T{dense1_slope, dense1}, nil)
+	} else {
+		for f := 0; f < 4; f++ {
+			out := dense1_slope[f*MaxBatch:][:n]
+			r_dense1 := dense1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = 1.0 - r_dense1[b]*r_dense1[b]
+			}
 		}
 	}
 
 	// dense1_t = dense1_z_t·dense1_slope (sources.ml:8)
 	dense1_t := w.work[12*MaxBatch : 16*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := dense1_t[f*MaxBatch:][:n]
-		dense1_z_t_f := dense1_z_t[f]
-		r_dense1_slope := dense1_slope[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = dense1_z_t_f * r_dense1_slope[b]
+	if vecProgs[3].Fast() {
+		kernels.Vec32(vecProgs[3], n, 4, MaxBatch, [][]T{dense1_t, dense1_slope}, [][]T{dense1_z_t})
+	} else {
+		for f := 0; f < 4; f++ {
+			out := dense1_t[f*MaxBatch:][:n]
+			dense1_z_t_f := dense1_z_t[f]
+			r_dense1_slope := dense1_slope[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = dense1_z_t_f * r_dense1_slope[b]
+			}
 		}
 	}
 
@@ -548,13 +564,17 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x_x = dense1_z_x·-2·dense1·dense1_slope·dense1_z_x (sources.ml:8)
 	dense1_x_x := w.work[12*MaxBatch : 16*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := dense1_x_x[f*MaxBatch:][:n]
-		dense1_z_x_f := dense1_z_x[f]
-		r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
-		r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = dense1_z_x_f * -(2.0 * r_dense1_2[b] * r_dense1_slope_2[b] * dense1_z_x_f)
+	if vecProgs[4].Fast() {
+		kernels.Vec32(vecProgs[4], n, 4, MaxBatch, [][]T{dense1_x_x, dense1, dense1_slope}, [][]T{dense1_z_x})
+	} else {
+		for f := 0; f < 4; f++ {
+			out := dense1_x_x[f*MaxBatch:][:n]
+			dense1_z_x_f := dense1_z_x[f]
+			r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
+			r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = dense1_z_x_f * -(2.0 * r_dense1_2[b] * r_dense1_slope_2[b] * dense1_z_x_f)
+			}
 		}
 	}
 
@@ -564,25 +584,33 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// r = u_t - k_2·u_x_x (sources.ml:18)
 	r := w.work[9*MaxBatch : 10*MaxBatch]
-	{
-		const f = 0
-		out := r[f*MaxBatch:][:n]
-		r_u_t := u_t[f*MaxBatch:][:len(out)]
-		r_u_x_x := u_x_x[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u_t[b] - k_2*r_u_x_x[b]
+	if vecProgs[5].Fast() {
+		kernels.Vec32(vecProgs[5], n, 1, MaxBatch, [][]T{r, u_x_x, u_t}, [][]T{[]T{k_2}})
+	} else {
+		{
+			const f = 0
+			out := r[f*MaxBatch:][:n]
+			r_u_t := u_t[f*MaxBatch:][:len(out)]
+			r_u_x_x := u_x_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u_t[b] - k_2*r_u_x_x[b]
+			}
 		}
 	}
 
 	// sub = u - u0 (sources.ml:19)
 	sub := w.work[10*MaxBatch : 11*MaxBatch]
-	{
-		const f = 0
-		out := sub[f*MaxBatch:][:n]
-		r_u := u[f*MaxBatch:][:len(out)]
-		r_u0 := u0[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u[b] - r_u0[b]
+	if vecProgs[6].Fast() {
+		kernels.Vec32(vecProgs[6], n, 1, MaxBatch, [][]T{sub, u, u0}, nil)
+	} else {
+		{
+			const f = 0
+			out := sub[f*MaxBatch:][:n]
+			r_u := u[f*MaxBatch:][:len(out)]
+			r_u0 := u0[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u[b] - r_u0[b]
+			}
 		}
 	}
 
@@ -614,13 +642,17 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// sub_2 = u - u_obs (sources.ml:19)
 	sub_2 := w.work[11*MaxBatch : 12*MaxBatch]
-	{
-		const f = 0
-		out := sub_2[f*MaxBatch:][:n]
-		r_u_3 := u[f*MaxBatch:][:len(out)]
-		r_u_obs := u_obs[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u_3[b] - r_u_obs[b]
+	if vecProgs[7].Fast() {
+		kernels.Vec32(vecProgs[7], n, 1, MaxBatch, [][]T{sub_2, u, u_obs}, nil)
+	} else {
+		{
+			const f = 0
+			out := sub_2[f*MaxBatch:][:n]
+			r_u_3 := u[f*MaxBatch:][:len(out)]
+			r_u_obs := u_obs[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u_3[b] - r_u_obs[b]
+			}
 		}
 	}
 
@@ -697,13 +729,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// u = dense2_Wx + dense2_b (sources.ml:9)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
-	{
-		const f = 0
-		out := u[f*MaxBatch:][:n]
-		r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
-		dense2_b_f := m.Dense2B[f]
-		for b := range out {
-			out[b] = r_dense2_Wx[b] + dense2_b_f
+	if vecProgs[8].Fast() {
+		kernels.Vec32(vecProgs[8], n, 1, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+	} else {
+		{
+			const f = 0
+			out := u[f*MaxBatch:][:n]
+			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			dense2_b_f := m.Dense2B[f]
+			for b := range out {
+				out[b] = r_dense2_Wx[b] + dense2_b_f
+			}
 		}
 	}
 
@@ -732,22 +768,30 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_slope = 1 - dense1·dense1 (sources.ml:8)
 	dense1_slope := w.work[12*MaxBatch : 16*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := dense1_slope[f*MaxBatch:][:n]
-		r_dense1 := dense1[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = 1.0 - r_dense1[b]*r_dense1[b]
+	if vecProgs[9].Fast() {
+		kernels.Vec32(vecProgs[9], n, 4, MaxBatch, [][]T{dense1_slope, dense1}, nil)
+	} else {
+		for f := 0; f < 4; f++ {
+			out := dense1_slope[f*MaxBatch:][:n]
+			r_dense1 := dense1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = 1.0 - r_dense1[b]*r_dense1[b]
+			}
 		}
 	}
 
 	// dense1_t = dense1_z_t·dense1_slope (sources.ml:8)
 	dense1_t := w.work[16*MaxBatch : 20*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := dense1_t[f*MaxBatch:][:n]
-		dense1_z_t_f := dense1_z_t[f]
-		r_dense1_slope := dense1_slope[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = dense1_z_t_f * r_dense1_slope[b]
+	if vecProgs[10].Fast() {
+		kernels.Vec32(vecProgs[10], n, 4, MaxBatch, [][]T{dense1_t, dense1_slope}, [][]T{dense1_z_t})
+	} else {
+		for f := 0; f < 4; f++ {
+			out := dense1_t[f*MaxBatch:][:n]
+			dense1_z_t_f := dense1_z_t[f]
+			r_dense1_slope := dense1_slope[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = dense1_z_t_f * r_dense1_slope[b]
+			}
 		}
 	}
 
@@ -772,34 +816,46 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x = dense1_slope·dense1_z_x (sources.ml:8)
 	dense1_x := w.work[20*MaxBatch : 24*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := dense1_x[f*MaxBatch:][:n]
-		r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:len(out)]
-		dense1_z_x_f := dense1_z_x[f]
-		for b := range out {
-			out[b] = r_dense1_slope_2[b] * dense1_z_x_f
+	if vecProgs[11].Fast() {
+		kernels.Vec32(vecProgs[11], n, 4, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
+	} else {
+		for f := 0; f < 4; f++ {
+			out := dense1_x[f*MaxBatch:][:n]
+			r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:len(out)]
+			dense1_z_x_f := dense1_z_x[f]
+			for b := range out {
+				out[b] = r_dense1_slope_2[b] * dense1_z_x_f
+			}
 		}
 	}
 
 	// dense1_slope_x = -2·dense1·dense1_x (sources.ml:8)
 	dense1_slope_x := w.work[24*MaxBatch : 28*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := dense1_slope_x[f*MaxBatch:][:n]
-		r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
-		r_dense1_x := dense1_x[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = -(2.0 * r_dense1_2[b] * r_dense1_x[b])
+	if vecProgs[12].Fast() {
+		kernels.Vec32(vecProgs[12], n, 4, MaxBatch, [][]T{dense1_slope_x, dense1, dense1_x}, nil)
+	} else {
+		for f := 0; f < 4; f++ {
+			out := dense1_slope_x[f*MaxBatch:][:n]
+			r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
+			r_dense1_x := dense1_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -(2.0 * r_dense1_2[b] * r_dense1_x[b])
+			}
 		}
 	}
 
 	// dense1_x_x = dense1_z_x·dense1_slope_x (sources.ml:8)
 	dense1_x_x := w.work[28*MaxBatch : 32*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := dense1_x_x[f*MaxBatch:][:n]
-		dense1_z_x_f_2 := dense1_z_x[f]
-		r_dense1_slope_x := dense1_slope_x[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = dense1_z_x_f_2 * r_dense1_slope_x[b]
+	if vecProgs[13].Fast() {
+		kernels.Vec32(vecProgs[13], n, 4, MaxBatch, [][]T{dense1_x_x, dense1_slope_x}, [][]T{dense1_z_x})
+	} else {
+		for f := 0; f < 4; f++ {
+			out := dense1_x_x[f*MaxBatch:][:n]
+			dense1_z_x_f_2 := dense1_z_x[f]
+			r_dense1_slope_x := dense1_slope_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = dense1_z_x_f_2 * r_dense1_slope_x[b]
+			}
 		}
 	}
 
@@ -809,25 +865,33 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// r = u_t - k_2·u_x_x (sources.ml:18)
 	r := w.work[0*MaxBatch : 1*MaxBatch]
-	{
-		const f = 0
-		out := r[f*MaxBatch:][:n]
-		r_u_t := u_t[f*MaxBatch:][:len(out)]
-		r_u_x_x := u_x_x[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u_t[b] - k_2*r_u_x_x[b]
+	if vecProgs[14].Fast() {
+		kernels.Vec32(vecProgs[14], n, 1, MaxBatch, [][]T{r, u_x_x, u_t}, [][]T{[]T{k_2}})
+	} else {
+		{
+			const f = 0
+			out := r[f*MaxBatch:][:n]
+			r_u_t := u_t[f*MaxBatch:][:len(out)]
+			r_u_x_x := u_x_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u_t[b] - k_2*r_u_x_x[b]
+			}
 		}
 	}
 
 	// sub = u - u0 (sources.ml:19)
 	sub := w.work[6*MaxBatch : 7*MaxBatch]
-	{
-		const f = 0
-		out := sub[f*MaxBatch:][:n]
-		r_u := u[f*MaxBatch:][:len(out)]
-		r_u0 := u0[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u[b] - r_u0[b]
+	if vecProgs[15].Fast() {
+		kernels.Vec32(vecProgs[15], n, 1, MaxBatch, [][]T{sub, u, u0}, nil)
+	} else {
+		{
+			const f = 0
+			out := sub[f*MaxBatch:][:n]
+			r_u := u[f*MaxBatch:][:len(out)]
+			r_u0 := u0[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u[b] - r_u0[b]
+			}
 		}
 	}
 
@@ -859,13 +923,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// sub_2 = u - u_obs (sources.ml:19)
 	sub_2 := w.work[4*MaxBatch : 5*MaxBatch]
-	{
-		const f = 0
-		out := sub_2[f*MaxBatch:][:n]
-		r_u_3 := u[f*MaxBatch:][:len(out)]
-		r_u_obs := u_obs[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u_3[b] - r_u_obs[b]
+	if vecProgs[16].Fast() {
+		kernels.Vec32(vecProgs[16], n, 1, MaxBatch, [][]T{sub_2, u, u_obs}, nil)
+	} else {
+		{
+			const f = 0
+			out := sub_2[f*MaxBatch:][:n]
+			r_u_3 := u[f*MaxBatch:][:len(out)]
+			r_u_obs := u_obs[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u_3[b] - r_u_obs[b]
+			}
 		}
 	}
 
@@ -914,13 +982,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_r = 2·r·spread (sources.ml:19)
 	d_r := w.work[32*MaxBatch : 33*MaxBatch]
-	{
-		const f = 0
-		out := d_r[f*MaxBatch:][:n]
-		r_r_2 := r[f*MaxBatch:][:len(out)]
-		r_spread := spread[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = 2.0 * r_r_2[b] * r_spread[b]
+	if vecProgs[17].Fast() {
+		kernels.Vec32(vecProgs[17], n, 1, MaxBatch, [][]T{d_r, r, spread}, nil)
+	} else {
+		{
+			const f = 0
+			out := d_r[f*MaxBatch:][:n]
+			r_r_2 := r[f*MaxBatch:][:len(out)]
+			r_spread := spread[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = 2.0 * r_r_2[b] * r_spread[b]
+			}
 		}
 	}
 
@@ -954,13 +1026,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// mul = u·spread_3 (sources.ml:19)
 	mul := w.work[33*MaxBatch : 34*MaxBatch]
-	{
-		const f = 0
-		out := mul[f*MaxBatch:][:n]
-		r_u_4 := u[f*MaxBatch:][:len(out)]
-		r_spread_2 := spread_3[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u_4[b] * r_spread_2[b]
+	if vecProgs[18].Fast() {
+		kernels.Vec32(vecProgs[18], n, 1, MaxBatch, [][]T{mul, u, spread_3}, nil)
+	} else {
+		{
+			const f = 0
+			out := mul[f*MaxBatch:][:n]
+			r_u_4 := u[f*MaxBatch:][:len(out)]
+			r_spread_2 := spread_3[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u_4[b] * r_spread_2[b]
+			}
 		}
 	}
 
@@ -980,27 +1056,35 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_u = (mul + (2·sub_2·spread_2 + mul)) + 2·sub·spread_4 (sources.ml:19)
 	d_u := w.work[5*MaxBatch : 6*MaxBatch]
-	{
-		const f = 0
-		out := d_u[f*MaxBatch:][:n]
-		r_mul := mul[f*MaxBatch:][:len(out)]
-		r_sub_3 := sub_2[f*MaxBatch:][:len(out)]
-		r_spread_3 := spread_2[f*MaxBatch:][:len(out)]
-		r_sub_4 := sub[f*MaxBatch:][:len(out)]
-		r_spread_4 := spread_4[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_mul[b] + 2.0*r_sub_3[b]*r_spread_3[b] + r_mul[b] + 2.0*r_sub_4[b]*r_spread_4[b]
+	if vecProgs[19].Fast() {
+		kernels.Vec32(vecProgs[19], n, 1, MaxBatch, [][]T{d_u, sub, spread_4, mul, sub_2, spread_2}, nil)
+	} else {
+		{
+			const f = 0
+			out := d_u[f*MaxBatch:][:n]
+			r_mul := mul[f*MaxBatch:][:len(out)]
+			r_sub_3 := sub_2[f*MaxBatch:][:len(out)]
+			r_spread_3 := spread_2[f*MaxBatch:][:len(out)]
+			r_sub_4 := sub[f*MaxBatch:][:len(out)]
+			r_spread_4 := spread_4[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_mul[b] + 2.0*r_sub_3[b]*r_spread_3[b] + r_mul[b] + 2.0*r_sub_4[b]*r_spread_4[b]
+			}
 		}
 	}
 
 	// d_r_2 = -d_r (sources.ml:19)
 	d_r_2 := w.work[6*MaxBatch : 7*MaxBatch]
-	{
-		const f = 0
-		out := d_r_2[f*MaxBatch:][:n]
-		r_d_r := d_r[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = -r_d_r[b]
+	if vecProgs[20].Fast() {
+		kernels.Vec32(vecProgs[20], n, 1, MaxBatch, [][]T{d_r_2, d_r}, nil)
+	} else {
+		{
+			const f = 0
+			out := d_r_2[f*MaxBatch:][:n]
+			r_d_r := d_r[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -r_d_r[b]
+			}
 		}
 	}
 
@@ -1018,12 +1102,16 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_u_x_x = k_2·d_r_2 (sources.ml:19)
 	d_u_x_x := w.work[4*MaxBatch : 5*MaxBatch]
-	{
-		const f = 0
-		out := d_u_x_x[f*MaxBatch:][:n]
-		r_d_r_3 := d_r_2[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = k_2 * r_d_r_3[b]
+	if vecProgs[21].Fast() {
+		kernels.Vec32(vecProgs[21], n, 1, MaxBatch, [][]T{d_u_x_x, d_r_2}, [][]T{[]T{k_2}})
+	} else {
+		{
+			const f = 0
+			out := d_u_x_x[f*MaxBatch:][:n]
+			r_d_r_3 := d_r_2[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = k_2 * r_d_r_3[b]
+			}
 		}
 	}
 
@@ -1049,23 +1137,31 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_x = -dense1_z_x·d_dense1_x_x·2 (sources.ml:9)
 	d_dense1_x := w.work[24*MaxBatch : 28*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := d_dense1_x[f*MaxBatch:][:n]
-		dense1_z_x_f_3 := dense1_z_x[f]
-		r_d_dense1_x_x_2 := d_dense1_x_x[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = -(dense1_z_x_f_3 * r_d_dense1_x_x_2[b]) * 2.0
+	if vecProgs[22].Fast() {
+		kernels.Vec32(vecProgs[22], n, 4, MaxBatch, [][]T{d_dense1_x, d_dense1_x_x}, [][]T{dense1_z_x})
+	} else {
+		for f := 0; f < 4; f++ {
+			out := d_dense1_x[f*MaxBatch:][:n]
+			dense1_z_x_f_3 := dense1_z_x[f]
+			r_d_dense1_x_x_2 := d_dense1_x_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -(dense1_z_x_f_3 * r_d_dense1_x_x_2[b]) * 2.0
+			}
 		}
 	}
 
 	// d_dense1_x_2 = dense1·d_dense1_x (sources.ml:9)
 	d_dense1_x_2 := w.work[28*MaxBatch : 32*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := d_dense1_x_2[f*MaxBatch:][:n]
-		r_dense1_3 := dense1[f*MaxBatch:][:len(out)]
-		r_d_dense1_x := d_dense1_x[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense1_3[b] * r_d_dense1_x[b]
+	if vecProgs[23].Fast() {
+		kernels.Vec32(vecProgs[23], n, 4, MaxBatch, [][]T{d_dense1_x_2, dense1, d_dense1_x}, nil)
+	} else {
+		for f := 0; f < 4; f++ {
+			out := d_dense1_x_2[f*MaxBatch:][:n]
+			r_dense1_3 := dense1[f*MaxBatch:][:len(out)]
+			r_d_dense1_x := d_dense1_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense1_3[b] * r_d_dense1_x[b]
+			}
 		}
 	}
 
@@ -1119,15 +1215,19 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1 = dense1·-(dense1_z_x·d_dense1_x_2 + dense1_z_t·d_dense1_t) (sources.ml:9)
 	d_dense1 := w.work[34*MaxBatch : 38*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := d_dense1[f*MaxBatch:][:n]
-		r_dense1_4 := dense1[f*MaxBatch:][:len(out)]
-		dense1_z_x_f_4 := dense1_z_x[f]
-		r_d_dense1_x_3 := d_dense1_x_2[f*MaxBatch:][:len(out)]
-		dense1_z_t_f_2 := dense1_z_t[f]
-		r_d_dense1_t_2 := d_dense1_t[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense1_4[b] * -(dense1_z_x_f_4*r_d_dense1_x_3[b] + dense1_z_t_f_2*r_d_dense1_t_2[b])
+	if vecProgs[24].Fast() {
+		kernels.Vec32(vecProgs[24], n, 4, MaxBatch, [][]T{d_dense1, dense1, d_dense1_x_2, d_dense1_t}, [][]T{dense1_z_x, dense1_z_t})
+	} else {
+		for f := 0; f < 4; f++ {
+			out := d_dense1[f*MaxBatch:][:n]
+			r_dense1_4 := dense1[f*MaxBatch:][:len(out)]
+			dense1_z_x_f_4 := dense1_z_x[f]
+			r_d_dense1_x_3 := d_dense1_x_2[f*MaxBatch:][:len(out)]
+			dense1_z_t_f_2 := dense1_z_t[f]
+			r_d_dense1_t_2 := d_dense1_t[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense1_4[b] * -(dense1_z_x_f_4*r_d_dense1_x_3[b] + dense1_z_t_f_2*r_d_dense1_t_2[b])
+			}
 		}
 	}
 
@@ -1170,15 +1270,19 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2) (sources.ml:9)
 	d_dense1_z := w.work[16*MaxBatch : 20*MaxBatch]
-	for f := 0; f < 4; f++ {
-		out := d_dense1_z[f*MaxBatch:][:n]
-		r_dense1_slope_5 := dense1_slope[f*MaxBatch:][:len(out)]
-		r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
-		r_dense1_x_2 := dense1_x[f*MaxBatch:][:len(out)]
-		r_d_dense1_x_4 := d_dense1_x[f*MaxBatch:][:len(out)]
-		r_d_dense1_2 := d_dense1_2[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_dense1_slope_5[b] * (r_d_dense1[b] + r_dense1_x_2[b]*r_d_dense1_x_4[b] + r_d_dense1[b] + r_d_dense1_2[b])
+	if vecProgs[25].Fast() {
+		kernels.Vec32(vecProgs[25], n, 4, MaxBatch, [][]T{d_dense1_z, dense1_slope, d_dense1, dense1_x, d_dense1_x, d_dense1_2}, nil)
+	} else {
+		for f := 0; f < 4; f++ {
+			out := d_dense1_z[f*MaxBatch:][:n]
+			r_dense1_slope_5 := dense1_slope[f*MaxBatch:][:len(out)]
+			r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
+			r_dense1_x_2 := dense1_x[f*MaxBatch:][:len(out)]
+			r_d_dense1_x_4 := d_dense1_x[f*MaxBatch:][:len(out)]
+			r_d_dense1_2 := d_dense1_2[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense1_slope_5[b] * (r_d_dense1[b] + r_dense1_x_2[b]*r_d_dense1_x_4[b] + r_d_dense1[b] + r_d_dense1_2[b])
+			}
 		}
 	}
 
@@ -1260,4 +1364,61 @@ var Safetensors = safetensors.Layout{
   ]
 }`,
 	},
+}
+
+// vecProgs are the elementwise loops of the passes as programs of the vector machine; the
+// files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
+var vecProgs = [26]*kernels.VecProg{
+	// 0: u = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 1: u = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 2: dense1_slope = 1 - dense1·dense1
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
+	// 3: dense1_t = dense1_z_t·dense1_slope
+	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 4: dense1_x_x = dense1_z_x·-2·dense1·dense1_slope·dense1_z_x
+	kernels.MustVec("s0 = v0[f]; s1 = 2; s2 = r1[f]; s3 = r2[f]; s4 = s3 * s0; s5 = s2 * s4; s6 = s1 * s5; s7 = -s6; s8 = s0 * s7; r0[f] = s8"),
+	// 5: r = u_t - k_2·u_x_x
+	kernels.MustVec("s0 = v0; s1 = r1[f]; s2 = r2[f]; s3 = s2 - s0 * s1; r0[f] = s3"),
+	// 6: sub = u - u0
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 7: sub_2 = u - u_obs
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 8: u = dense2_Wx + dense2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 9: dense1_slope = 1 - dense1·dense1
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
+	// 10: dense1_t = dense1_z_t·dense1_slope
+	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 11: dense1_x = dense1_slope·dense1_z_x
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 12: dense1_slope_x = -2·dense1·dense1_x
+	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5"),
+	// 13: dense1_x_x = dense1_z_x·dense1_slope_x
+	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 14: r = u_t - k_2·u_x_x
+	kernels.MustVec("s0 = v0; s1 = r1[f]; s2 = r2[f]; s3 = s2 - s0 * s1; r0[f] = s3"),
+	// 15: sub = u - u0
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 16: sub_2 = u - u_obs
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 17: d_r = 2·r·spread
+	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; r0[f] = s4"),
+	// 18: mul = u·spread_3
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 19: d_u = (mul + (2·sub_2·spread_2 + mul)) + 2·sub·spread_4
+	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = r3[f]; s5 = r4[f]; s6 = r5[f]; s7 = s5 * s6; s8 = s0 * s7 + s4; s9 = s4 + s8; s10 = s0 * s3 + s9; r0[f] = s10"),
+	// 20: d_r_2 = -d_r
+	kernels.MustVec("s0 = r1[f]; s1 = -s0; r0[f] = s1"),
+	// 21: d_u_x_x = k_2·d_r_2
+	kernels.MustVec("s0 = v0; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 22: d_dense1_x = -dense1_z_x·d_dense1_x_x·2
+	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5"),
+	// 23: d_dense1_x_2 = dense1·d_dense1_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 24: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_2 + dense1_z_t·d_dense1_t)
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = r2[f]; s3 = v1[f]; s4 = r3[f]; s5 = s3 * s4; s6 = s1 * s2 + s5; s7 = -s6; s8 = s0 * s7; r0[f] = s8"),
+	// 25: d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8"),
 }

@@ -359,11 +359,15 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// avgpool1d1 = avgpool1d1_sum·0.5 (torchpools.ml:9)
 	avgpool1d1 := w.work[42*PredictBatch : 66*PredictBatch]
-	for f := 0; f < 24; f++ {
-		out := avgpool1d1[f*PredictBatch:][:n]
-		r_avgpool1d1_sum := avgpool1d1_sum[f*PredictBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_avgpool1d1_sum[b] * 0.5
+	if vecProgs[0].Fast() {
+		kernels.Vec64(vecProgs[0], n, 24, PredictBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
+	} else {
+		for f := 0; f < 24; f++ {
+			out := avgpool1d1[f*PredictBatch:][:n]
+			r_avgpool1d1_sum := avgpool1d1_sum[f*PredictBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_avgpool1d1_sum[b] * 0.5
+			}
 		}
 	}
 
@@ -414,11 +418,15 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// global_avgpool1d1 = global_avgpool1d1_sum·0.5 (torchpools.ml:12)
 	global_avgpool1d1 := w.work[93*PredictBatch : 96*PredictBatch]
-	for f := 0; f < 3; f++ {
-		out := global_avgpool1d1[f*PredictBatch:][:n]
-		r_global_avgpool1d1_sum := global_avgpool1d1_sum[f*PredictBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_global_avgpool1d1_sum[b] * 0.5
+	if vecProgs[1].Fast() {
+		kernels.Vec64(vecProgs[1], n, 3, PredictBatch, [][]T{global_avgpool1d1, global_avgpool1d1_sum}, nil)
+	} else {
+		for f := 0; f < 3; f++ {
+			out := global_avgpool1d1[f*PredictBatch:][:n]
+			r_global_avgpool1d1_sum := global_avgpool1d1_sum[f*PredictBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_global_avgpool1d1_sum[b] * 0.5
+			}
 		}
 	}
 
@@ -430,12 +438,16 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// u = dense1_Wx + dense1_b (torchpools.ml:13)
 	u := w.work[98*PredictBatch : 100*PredictBatch]
-	for f := 0; f < 2; f++ {
-		out := u[f*PredictBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*PredictBatch:][:len(out)]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = r_dense1_Wx[b] + dense1_b_f
+	if vecProgs[2].Fast() {
+		kernels.Vec64(vecProgs[2], n, 2, PredictBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
+	} else {
+		for f := 0; f < 2; f++ {
+			out := u[f*PredictBatch:][:n]
+			r_dense1_Wx := dense1_Wx[f*PredictBatch:][:len(out)]
+			dense1_b_f := m.Dense1B[f]
+			for b := range out {
+				out[b] = r_dense1_Wx[b] + dense1_b_f
+			}
 		}
 	}
 	// The outputs, row-major.
@@ -482,11 +494,15 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// avgpool1d1 = avgpool1d1_sum·0.5 (torchpools.ml:9)
 	avgpool1d1 := w.work[42*MaxBatch : 66*MaxBatch]
-	for f := 0; f < 24; f++ {
-		out := avgpool1d1[f*MaxBatch:][:n]
-		r_avgpool1d1_sum := avgpool1d1_sum[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_avgpool1d1_sum[b] * 0.5
+	if vecProgs[3].Fast() {
+		kernels.Vec64(vecProgs[3], n, 24, MaxBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
+	} else {
+		for f := 0; f < 24; f++ {
+			out := avgpool1d1[f*MaxBatch:][:n]
+			r_avgpool1d1_sum := avgpool1d1_sum[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_avgpool1d1_sum[b] * 0.5
+			}
 		}
 	}
 
@@ -537,11 +553,15 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// global_avgpool1d1 = global_avgpool1d1_sum·0.5 (torchpools.ml:12)
 	global_avgpool1d1 := w.work[93*MaxBatch : 96*MaxBatch]
-	for f := 0; f < 3; f++ {
-		out := global_avgpool1d1[f*MaxBatch:][:n]
-		r_global_avgpool1d1_sum := global_avgpool1d1_sum[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_global_avgpool1d1_sum[b] * 0.5
+	if vecProgs[4].Fast() {
+		kernels.Vec64(vecProgs[4], n, 3, MaxBatch, [][]T{global_avgpool1d1, global_avgpool1d1_sum}, nil)
+	} else {
+		for f := 0; f < 3; f++ {
+			out := global_avgpool1d1[f*MaxBatch:][:n]
+			r_global_avgpool1d1_sum := global_avgpool1d1_sum[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_global_avgpool1d1_sum[b] * 0.5
+			}
 		}
 	}
 
@@ -553,12 +573,16 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// u = dense1_Wx + dense1_b (torchpools.ml:13)
 	u := w.work[98*MaxBatch : 100*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := u[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = r_dense1_Wx[b] + dense1_b_f
+	if vecProgs[5].Fast() {
+		kernels.Vec64(vecProgs[5], n, 2, MaxBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
+	} else {
+		for f := 0; f < 2; f++ {
+			out := u[f*MaxBatch:][:n]
+			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			dense1_b_f := m.Dense1B[f]
+			for b := range out {
+				out[b] = r_dense1_Wx[b] + dense1_b_f
+			}
 		}
 	}
 
@@ -568,12 +592,16 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// sub = u - y (torchpools.ml:15)
 	sub := w.work[102*MaxBatch : 104*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := sub[f*MaxBatch:][:n]
-		r_u := u[f*MaxBatch:][:len(out)]
-		r_y := y[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u[b] - r_y[b]
+	if vecProgs[6].Fast() {
+		kernels.Vec64(vecProgs[6], n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+	} else {
+		for f := 0; f < 2; f++ {
+			out := sub[f*MaxBatch:][:n]
+			r_u := u[f*MaxBatch:][:len(out)]
+			r_y := y[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u[b] - r_y[b]
+			}
 		}
 	}
 
@@ -637,11 +665,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// avgpool1d1 = avgpool1d1_sum·0.5 (torchpools.ml:9)
 	avgpool1d1 := w.work[66*MaxBatch : 90*MaxBatch]
-	for f := 0; f < 24; f++ {
-		out := avgpool1d1[f*MaxBatch:][:n]
-		r_avgpool1d1_sum := avgpool1d1_sum[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_avgpool1d1_sum[b] * 0.5
+	if vecProgs[7].Fast() {
+		kernels.Vec64(vecProgs[7], n, 24, MaxBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
+	} else {
+		for f := 0; f < 24; f++ {
+			out := avgpool1d1[f*MaxBatch:][:n]
+			r_avgpool1d1_sum := avgpool1d1_sum[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_avgpool1d1_sum[b] * 0.5
+			}
 		}
 	}
 
@@ -692,11 +724,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// global_avgpool1d1 = global_avgpool1d1_sum·0.5 (torchpools.ml:12)
 	global_avgpool1d1 := w.work[60*MaxBatch : 63*MaxBatch]
-	for f := 0; f < 3; f++ {
-		out := global_avgpool1d1[f*MaxBatch:][:n]
-		r_global_avgpool1d1_sum := global_avgpool1d1_sum[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_global_avgpool1d1_sum[b] * 0.5
+	if vecProgs[8].Fast() {
+		kernels.Vec64(vecProgs[8], n, 3, MaxBatch, [][]T{global_avgpool1d1, global_avgpool1d1_sum}, nil)
+	} else {
+		for f := 0; f < 3; f++ {
+			out := global_avgpool1d1[f*MaxBatch:][:n]
+			r_global_avgpool1d1_sum := global_avgpool1d1_sum[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_global_avgpool1d1_sum[b] * 0.5
+			}
 		}
 	}
 
@@ -708,12 +744,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// u = dense1_Wx + dense1_b (torchpools.ml:13)
 	u := w.work[90*MaxBatch : 92*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := u[f*MaxBatch:][:n]
-		r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
-		dense1_b_f := m.Dense1B[f]
-		for b := range out {
-			out[b] = r_dense1_Wx[b] + dense1_b_f
+	if vecProgs[9].Fast() {
+		kernels.Vec64(vecProgs[9], n, 2, MaxBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
+	} else {
+		for f := 0; f < 2; f++ {
+			out := u[f*MaxBatch:][:n]
+			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			dense1_b_f := m.Dense1B[f]
+			for b := range out {
+				out[b] = r_dense1_Wx[b] + dense1_b_f
+			}
 		}
 	}
 
@@ -723,12 +763,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// sub = u - y (torchpools.ml:15)
 	sub := w.work[94*MaxBatch : 96*MaxBatch]
-	for f := 0; f < 2; f++ {
-		out := sub[f*MaxBatch:][:n]
-		r_u := u[f*MaxBatch:][:len(out)]
-		r_y := y[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_u[b] - r_y[b]
+	if vecProgs[10].Fast() {
+		kernels.Vec64(vecProgs[10], n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+	} else {
+		for f := 0; f < 2; f++ {
+			out := sub[f*MaxBatch:][:n]
+			r_u := u[f*MaxBatch:][:len(out)]
+			r_y := y[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u[b] - r_y[b]
+			}
 		}
 	}
 
@@ -776,11 +820,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_global_avgpool1d1_sum = d_global_avgpool1d1·0.5 (torchpools.ml:13)
 	d_global_avgpool1d1_sum := w.work[101*MaxBatch : 104*MaxBatch]
-	for f := 0; f < 3; f++ {
-		out := d_global_avgpool1d1_sum[f*MaxBatch:][:n]
-		r_d_global_avgpool1d1 := d_global_avgpool1d1[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_global_avgpool1d1[b] * 0.5
+	if vecProgs[11].Fast() {
+		kernels.Vec64(vecProgs[11], n, 3, MaxBatch, [][]T{d_global_avgpool1d1_sum, d_global_avgpool1d1}, nil)
+	} else {
+		for f := 0; f < 3; f++ {
+			out := d_global_avgpool1d1_sum[f*MaxBatch:][:n]
+			r_d_global_avgpool1d1 := d_global_avgpool1d1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_global_avgpool1d1[b] * 0.5
+			}
 		}
 	}
 
@@ -820,12 +868,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2) (torchpools.ml:11)
 	d_conv1d2_z := w.work[212*MaxBatch : 230*MaxBatch]
-	for f := 0; f < 18; f++ {
-		out := d_conv1d2_z[f*MaxBatch:][:n]
-		r_d_conv1d2 := d_conv1d2[f*MaxBatch:][:len(out)]
-		r_conv1d2 := conv1d2[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_conv1d2[b] * (1.0 - r_conv1d2[b]*r_conv1d2[b])
+	if vecProgs[12].Fast() {
+		kernels.Vec64(vecProgs[12], n, 18, MaxBatch, [][]T{d_conv1d2_z, d_conv1d2, conv1d2}, nil)
+	} else {
+		for f := 0; f < 18; f++ {
+			out := d_conv1d2_z[f*MaxBatch:][:n]
+			r_d_conv1d2 := d_conv1d2[f*MaxBatch:][:len(out)]
+			r_conv1d2 := conv1d2[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_conv1d2[b] * (1.0 - r_conv1d2[b]*r_conv1d2[b])
+			}
 		}
 	}
 
@@ -857,11 +909,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_avgpool1d1_sum = d_avgpool1d1·0.5 (torchpools.ml:10)
 	d_avgpool1d1_sum := w.work[230*MaxBatch : 254*MaxBatch]
-	for f := 0; f < 24; f++ {
-		out := d_avgpool1d1_sum[f*MaxBatch:][:n]
-		r_d_avgpool1d1 := d_avgpool1d1[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_avgpool1d1[b] * 0.5
+	if vecProgs[13].Fast() {
+		kernels.Vec64(vecProgs[13], n, 24, MaxBatch, [][]T{d_avgpool1d1_sum, d_avgpool1d1}, nil)
+	} else {
+		for f := 0; f < 24; f++ {
+			out := d_avgpool1d1_sum[f*MaxBatch:][:n]
+			r_d_avgpool1d1 := d_avgpool1d1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_avgpool1d1[b] * 0.5
+			}
 		}
 	}
 
@@ -882,12 +938,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_z = d_conv1d1·(1 - conv1d1·conv1d1) (torchpools.ml:9)
 	d_conv1d1_z := w.work[330*MaxBatch : 406*MaxBatch]
-	for f := 0; f < 76; f++ {
-		out := d_conv1d1_z[f*MaxBatch:][:n]
-		r_d_conv1d1 := d_conv1d1[f*MaxBatch:][:len(out)]
-		r_conv1d1 := conv1d1[f*MaxBatch:][:len(out)]
-		for b := range out {
-			out[b] = r_d_conv1d1[b] * (1.0 - r_conv1d1[b]*r_conv1d1[b])
+	if vecProgs[14].Fast() {
+		kernels.Vec64(vecProgs[14], n, 76, MaxBatch, [][]T{d_conv1d1_z, d_conv1d1, conv1d1}, nil)
+	} else {
+		for f := 0; f < 76; f++ {
+			out := d_conv1d1_z[f*MaxBatch:][:n]
+			r_d_conv1d1 := d_conv1d1[f*MaxBatch:][:len(out)]
+			r_conv1d1 := conv1d1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_conv1d1[b] * (1.0 - r_conv1d1[b]*r_conv1d1[b])
+			}
 		}
 	}
 
@@ -971,4 +1031,39 @@ var Safetensors = safetensors.Layout{
   ]
 }`,
 	},
+}
+
+// vecProgs are the elementwise loops of the passes as programs of the vector machine; the
+// files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
+var vecProgs = [15]*kernels.VecProg{
+	// 0: avgpool1d1 = avgpool1d1_sum·0.5
+	kernels.MustVec("s0 = r1[f]; s1 = 0.5; s2 = s0 * s1; r0[f] = s2"),
+	// 1: global_avgpool1d1 = global_avgpool1d1_sum·0.5
+	kernels.MustVec("s0 = r1[f]; s1 = 0.5; s2 = s0 * s1; r0[f] = s2"),
+	// 2: u = dense1_Wx + dense1_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 3: avgpool1d1 = avgpool1d1_sum·0.5
+	kernels.MustVec("s0 = r1[f]; s1 = 0.5; s2 = s0 * s1; r0[f] = s2"),
+	// 4: global_avgpool1d1 = global_avgpool1d1_sum·0.5
+	kernels.MustVec("s0 = r1[f]; s1 = 0.5; s2 = s0 * s1; r0[f] = s2"),
+	// 5: u = dense1_Wx + dense1_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 6: sub = u - y
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 7: avgpool1d1 = avgpool1d1_sum·0.5
+	kernels.MustVec("s0 = r1[f]; s1 = 0.5; s2 = s0 * s1; r0[f] = s2"),
+	// 8: global_avgpool1d1 = global_avgpool1d1_sum·0.5
+	kernels.MustVec("s0 = r1[f]; s1 = 0.5; s2 = s0 * s1; r0[f] = s2"),
+	// 9: u = dense1_Wx + dense1_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 10: sub = u - y
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 11: d_global_avgpool1d1_sum = d_global_avgpool1d1·0.5
+	kernels.MustVec("s0 = r1[f]; s1 = 0.5; s2 = s0 * s1; r0[f] = s2"),
+	// 12: d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4"),
+	// 13: d_avgpool1d1_sum = d_avgpool1d1·0.5
+	kernels.MustVec("s0 = r1[f]; s1 = 0.5; s2 = s0 * s1; r0[f] = s2"),
+	// 14: d_conv1d1_z = d_conv1d1·(1 - conv1d1·conv1d1)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4"),
 }

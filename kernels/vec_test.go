@@ -1,0 +1,37 @@
+package kernels
+
+import (
+	"math"
+	"testing"
+)
+
+func TestVecPortableSemantics(t *testing.T) {
+	defer func(old bool) { NoAsm = old }(NoAsm)
+	for _, noAsm := range []bool{true, false} {
+		if !noAsm && !HasAsm() {
+			continue
+		}
+		NoAsm = noAsm
+		p := MustVec("s0 = r1[f]; s1 = v0[f]; s2 = 2; s3 = s0 * s1 + s2; s4 = relu(s0); s5 = step(s0); s6 = s5 - s4 * s2; r0[f] = s3; s7 = abs(s0); s7 = -s7; s7 = s7 / s2; s6 = s6 + s7; r2[f] = s6")
+		x := []float64{-1, 0, 3, math.NaN(), 2, -4}
+		y := make([]float64, 6)
+		z := make([]float64, 6)
+		Vec64(p, 3, 2, 3, [][]float64{y, x, z}, [][]float64{{10, 100}})
+		wantY := []float64{-8, 2, 32, math.NaN(), 202, -398}
+		// step − 2·relu − |x|/2
+		wantZ := []float64{-0.5, 0, 1 - 6 - 1.5, math.NaN(), 1 - 4 - 1, -2}
+		for i := range y {
+			if !(y[i] == wantY[i] || math.IsNaN(y[i]) && math.IsNaN(wantY[i])) || !(z[i] == wantZ[i] || math.IsNaN(z[i]) && math.IsNaN(wantZ[i])) {
+				t.Fatalf("NoAsm=%v: got %v %v, want %v %v", noAsm, y, z, wantY, wantZ)
+			}
+		}
+	}
+}
+
+func TestMustVecRefuses(t *testing.T) {
+	for _, bad := range []string{"s0 = r1", "r0[f] = s0 + s1", "s0 = r0[f]; s1 = r0", "s0 = foo(s1)", "s0 = x", "s0 = r0[f]; r2[f] = s0"} {
+		if _, err := parseVec(bad); err == nil {
+			t.Errorf("parseVec(%q) accepted it", bad)
+		}
+	}
+}
