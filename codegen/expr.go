@@ -15,6 +15,7 @@ import (
 
 // elementwise emits the loop of an elementwise node with its fused arguments inlined.
 func (en *entry) elementwise(n *ir.Node) {
+	mark := len(en.body) // where a pending vector group goes if n does not join it
 	en.comment(n, "%s = %s", en.target(n), en.describe(n))
 	if len(n.Shape) == 0 && !n.Batched {
 		name := en.target(n)
@@ -24,10 +25,12 @@ func (en *entry) elementwise(n *ir.Node) {
 		en.add(k.perF...)
 		en.names[n.ID] = name
 		en.add(jen.Id(name).Op(":=").Add(v))
+		en.flushVec(mark)
 		return
 	}
 	name := en.declare(n, nodeName(n))
 	if en.activationKernel(n, name) {
+		en.flushVec(mark)
 		return
 	}
 	k := en.kernel(n.Size())
@@ -37,18 +40,17 @@ func (en *entry) elementwise(n *ir.Node) {
 	if !n.Batched || en.row {
 		en.add(loop("f", n.Size(),
 			append(k.perF, jen.Id(name).Index(jen.Id("f")).Op(en.assign(n)).Add(v))...))
+		en.flushVec(mark)
 		return
 	}
 	body := append([]jen.Code{jen.Id("out").Op(":=").Id(name).Index(jen.Id("f").Op("*").Add(en.ld()).Op(":")).Index(jen.Op(":").Id("n"))}, k.perF...)
 	body = append(body, jen.For(jen.Id("b").Op(":=").Range().Id("out")).Block(jen.Id("out").Index(jen.Id("b")).Op("=").Add(v)))
 	scalar := loop("f", n.Size(), body...)
 	if p := en.vecProgram(n, name); p != nil {
-		p.comment = name + " = " + en.describe(n)
-		i := len(en.e.vecs)
-		en.e.vecs = append(en.e.vecs, p)
-		en.add(jen.If(jen.Id(vecProgsName).Index(jen.Lit(i)).Dot("Fast").Call()).Block(en.vecCall(p, i, n.Size())).Else().Block(scalar))
+		en.vecJoin(n, name, p, scalar, mark)
 		return
 	}
+	en.flushVec(mark)
 	en.add(scalar)
 }
 

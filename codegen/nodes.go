@@ -136,6 +136,7 @@ func (en *entry) shapeOp(n *ir.Node) {
 // elementwise op with its fused arguments inlined.
 func (en *entry) node(n *ir.Node) {
 	if f := emitters[n.Op].node; f != nil {
+		en.flushVec(len(en.body))
 		f(en, n)
 		return
 	}

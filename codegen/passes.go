@@ -23,6 +23,7 @@ func (e *emitter) rowEntry(plan *ir.Plan) jen.Code {
 	for _, n := range plan.Order {
 		en.node(n)
 	}
+	en.flushVec(len(en.body))
 	en.add(jen.Comment("The outputs."))
 	en.add(jen.Copy(jen.Id("dstRows").Index(jen.Op(":").Id("NumOutputs")), en.ref(e.m.Infer.Pred)))
 	return jen.Comment("predictRow computes the outputs of the single row x into dst (inference: no dropout).").Line().
@@ -102,6 +103,7 @@ func (e *emitter) entry(name, doc string, pass *ir.Pass, plan *ir.Plan, withLoss
 	for _, n := range plan.Order {
 		en.node(n)
 	}
+	en.flushVec(len(en.body))
 	if withGrad {
 		en.finishGrads()
 	}
@@ -149,7 +151,8 @@ type entry struct {
 	used    map[string]bool
 	gradOf  map[int]*ir.Param // nodes computed straight into a parameter's gradient view
 	body    []jen.Code
-	ldName  string // the batch stride of the pass's buffers: MaxBatch unless set
+	ldName  string    // the batch stride of the pass's buffers: MaxBatch unless set
+	group   *vecGroup // elementwise nodes waiting to be written as one vector program
 }
 
 func (en *entry) add(c ...jen.Code) { en.body = append(en.body, c...) }

@@ -382,6 +382,7 @@ func (e *emitter) tileEntry(name, doc string, pass *ir.Pass, plan *ir.Plan, kind
 	for _, n := range plan.Order {
 		en.node(n)
 	}
+	en.flushVec(len(en.body))
 	switch kind {
 	case tilePredict:
 		pred := en.ref(pass.Pred)

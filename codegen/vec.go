@@ -7,6 +7,8 @@ package codegen
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,6 +38,8 @@ type vecProg struct {
 	constSlot map[float64]int
 	slots     int
 	memo      map[int]int // node ID → the slot holding its value
+	loaded    []*ir.Node  // the materialized nodes it reads
+	stored    []*ir.Node  // the nodes it computes, in order
 }
 
 // vecProgram builds the program of elementwise node n (batched, over loop features)
@@ -45,17 +49,26 @@ func (en *entry) vecProgram(n *ir.Node, name string) *vecProg {
 		return nil
 	}
 	p := &vecProg{memo: map[int]int{}, constSlot: map[float64]int{}}
-	p.rows = append(p.rows, jen.Id(name))
-	p.rowPerF = append(p.rowPerF, true)
-	s, ok := p.compute(en, n, n.Size())
-	if !ok {
+	if !p.add(en, n, name) {
 		return nil
 	}
-	p.instrs = append(p.instrs, vecInstr{op: "store", d: 0, a: s})
-	if len(p.rows) > vecMaxRows || len(p.scal)+len(p.consts) > vecMaxScal || p.slots > vecMaxSlots {
-		return nil // beyond the machine's tables: the scalar loop alone
-	}
 	return p
+}
+
+// add compiles node n into p, stored into its buffer name, and reports whether it
+// could; p is left half-changed when it could not.
+func (p *vecProg) add(en *entry, n *ir.Node, name string) bool {
+	p.rows = append(p.rows, jen.Id(name))
+	p.rowPerF = append(p.rowPerF, true)
+	out := len(p.rows) - 1
+	s, ok := p.compute(en, n, n.Size())
+	if !ok {
+		return false
+	}
+	p.instrs = append(p.instrs, vecInstr{op: "store", d: out, a: s})
+	p.memo[n.ID] = s
+	p.stored = append(p.stored, n)
+	return len(p.rows) <= vecMaxRows && len(p.scal)+len(p.consts) <= vecMaxScal && p.slots <= vecMaxSlots
 }
 
 // The limits of kernels.MustVec.
@@ -64,6 +77,83 @@ const (
 	vecMaxScal  = 32
 	vecMaxSlots = 255
 )
+
+// clone is a copy of p that add can change.
+func (p *vecProg) clone() *vecProg {
+	q := *p
+	q.instrs = slices.Clone(p.instrs)
+	q.rows, q.rowPerF = slices.Clone(p.rows), slices.Clone(p.rowPerF)
+	q.scal, q.scalPerF = slices.Clone(p.scal), slices.Clone(p.scalPerF)
+	q.consts = slices.Clone(p.consts)
+	q.loaded, q.stored = slices.Clone(p.loaded), slices.Clone(p.stored)
+	q.constSlot, q.memo = maps.Clone(p.constSlot), maps.Clone(p.memo)
+	return &q
+}
+
+// vecGroup is a run of consecutive elementwise nodes over the same features, written as
+// one program: each value is loaded once and every intermediate stays in a register.
+type vecGroup struct {
+	prog     *vecProg
+	features int
+	comments []string
+	scalar   []jen.Code // the members' scalar loops, in order
+}
+
+// vecJoin adds node n (its program p alone, its scalar loop) to the pending group, or
+// flushes that group at body position mark and starts a new one with n.
+func (en *entry) vecJoin(n *ir.Node, name string, p *vecProg, scalar jen.Code, mark int) {
+	comment := name + " = " + en.describe(n)
+	if g := en.group; g != nil && g.features == n.Size() {
+		q := g.prog.clone()
+		if q.add(en, n, name) && en.vecDisjoint(q) && vecAsm(new(strings.Builder), q, "probe", en.e.bits) {
+			g.prog = q
+			g.comments = append(g.comments, comment)
+			g.scalar = append(g.scalar, scalar)
+			return
+		}
+	}
+	en.flushVec(mark)
+	en.group = &vecGroup{prog: p, features: n.Size(), comments: []string{comment}, scalar: []jen.Code{scalar}}
+}
+
+// vecDisjoint reports whether no buffer the program stores overlaps one it loads (or
+// the place of one of them is unknown): the program interleaves its nodes chunk by
+// chunk, where the scalar loops ran one node after the other.
+func (en *entry) vecDisjoint(p *vecProg) bool {
+	span := func(n *ir.Node) (int, int, bool) {
+		off, ok := en.plan.Offset[n.ID]
+		return off, off + n.Size(), ok
+	}
+	for _, s := range p.stored {
+		s0, s1, ok := span(s)
+		if !ok {
+			return false
+		}
+		for _, l := range p.loaded {
+			l0, l1, ok := span(l)
+			if !ok || l0 < s1 && s0 < l1 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// flushVec writes the pending group, if any, at body position mark: its call, with the
+// members' scalar loops as the portable path.
+func (en *entry) flushVec(mark int) {
+	g := en.group
+	if g == nil {
+		return
+	}
+	en.group = nil
+	p := g.prog
+	p.comment = strings.Join(g.comments, "; ")
+	i := len(en.e.vecs)
+	en.e.vecs = append(en.e.vecs, p)
+	code := jen.If(jen.Id(vecProgsName).Index(jen.Lit(i)).Dot("Fast").Call()).Block(en.vecCall(p, i, g.features)).Else().Block(g.scalar...)
+	en.body = slices.Insert(en.body, mark, jen.Code(code))
+}
 
 func (p *vecProg) slot() int { p.slots++; return p.slots - 1 }
 
@@ -101,6 +191,7 @@ func (p *vecProg) value(en *entry, n *ir.Node, loop int) (int, bool) {
 		}
 		p.rows = append(p.rows, en.ref(n))
 		p.rowPerF = append(p.rowPerF, perF)
+		p.loaded = append(p.loaded, n)
 		s = p.emit("load", len(p.rows)-1, 0, 0)
 	case len(n.Shape) > 0:
 		if n.Size() != loop {

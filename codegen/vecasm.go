@@ -9,50 +9,63 @@ package codegen
 import (
 	"fmt"
 	"go/format"
+	"slices"
 	"strings"
 )
 
 // Fixed registers: Z28 sign bits, Z29 the absolute-value mask, Z30 one, Z31 zero;
-// R8 the tables, R11 n, R12 features, R13 the feature, R14 the column.
+// R8 the tables, R11 n, R12 features, R13 the feature, R14 the column; the first rows'
+// addresses at the feature in BX, SI, DI, R9, R10, the others on the frame; AX, CX, DX
+// scratch.
 const vecFreeRegs = 28
 
+var vecRowRegs = []string{"BX", "SI", "DI", "R9", "R10"}
+
+// vecUnroll is the most zmm of columns the main loop does per iteration.
+const vecUnroll = 4
+
 // vecAsm writes the assembly of program p as TEXT ·name, or reports false when it
-// needs more registers than there are.
+// needs more registers than there are. The main loop does U zmm of columns per
+// iteration unmasked (U copies of the program in disjoint registers, U ≤ 4 as the
+// registers allow), then the last columns one masked zmm at a time.
 func vecAsm(b *strings.Builder, p *vecProg, name, bits string) bool {
 	f32 := bits == "32"
 	sfx, size, lanes := "PD", 8, 8
 	if f32 {
 		sfx, size, lanes = "PS", 4, 16
 	}
-	// Registers: broadcasts live for the whole loop, other slots until their last use.
+	isF := map[bool]string{true: "D", false: "Q"}[f32]
+	// Broadcasts live for the whole loop, in the top registers.
 	reg := map[int]int{}
+	hoisted := map[int]bool{}
+	var pro strings.Builder
+	var body []vecInstr
+	top := vecFreeRegs
+	for _, in := range p.instrs {
+		if in.op != "bcast" {
+			body = append(body, in)
+			continue
+		}
+		top--
+		reg[in.d], hoisted[in.d] = top, true
+		j := p.scalIndex(in.a)
+		fmt.Fprintf(&pro, "\tMOVQ %d(R8), AX\n\tMOVQ %d(R8), CX\n\tIMULQ R13, CX\n\tVBROADCASTS%s (AX)(CX*1), Z%d\n",
+			512+16*j, 512+16*j+8, sfx[1:], top)
+	}
+	// Other slots from the bottom, each until its last use.
 	var free []int
-	for r := vecFreeRegs - 1; r >= 0; r-- {
+	for r := top - 1; r >= 0; r-- {
 		free = append(free, r)
 	}
+	used := 0
 	alloc := func() (int, bool) {
 		if len(free) == 0 {
 			return 0, false
 		}
 		r := free[len(free)-1]
 		free = free[:len(free)-1]
+		used = max(used, r+1)
 		return r, true
-	}
-	var body []vecInstr
-	var pro strings.Builder
-	for _, in := range p.instrs {
-		if in.op != "bcast" {
-			body = append(body, in)
-			continue
-		}
-		r, ok := alloc()
-		if !ok {
-			return false
-		}
-		reg[in.d] = r
-		j := p.scalIndex(in.a)
-		fmt.Fprintf(&pro, "\tMOVQ %d(R8), AX\n\tMOVQ %d(R8), BX\n\tIMULQ R13, BX\n\tVBROADCASTS%s (AX)(BX*1), Z%d\n",
-			512+16*j, 512+16*j+8, sfx[1:], r)
 	}
 	last := map[int]int{}
 	for i, in := range body {
@@ -60,28 +73,32 @@ func vecAsm(b *strings.Builder, p *vecProg, name, bits string) bool {
 			last[s] = i
 		}
 	}
+	// ops are the body's instructions with {rN} for body register N, {zN} for a fixed
+	// register, {m:i} for row i's memory operand and {K} for the mask.
+	var ops []string
 	uses := map[string]bool{}
-	var loop strings.Builder
-	w := func(format string, args ...any) { fmt.Fprintf(&loop, "\t"+format+"\n", args...) }
-	z := func(s int) string { return fmt.Sprintf("Z%d", reg[s]) }
+	zr := func(s int) string {
+		if hoisted[s] {
+			return fmt.Sprintf("Z%d", reg[s])
+		}
+		return fmt.Sprintf("{r%d}", reg[s])
+	}
 	for i, in := range body {
-		// Free the registers of sources used for the last time (not the broadcasts').
 		var freed []int
 		for _, s := range in.sources() {
-			if r, ok := reg[s]; ok && last[s] == i && !isHoisted(p, s) && !contains(freed, r) {
+			if r, ok := reg[s]; ok && last[s] == i && !hoisted[s] && !slices.Contains(freed, r) {
 				freed = append(freed, r)
 			}
 		}
 		if in.op == "store" {
-			w("MOVQ %d(SP), AX", 8*in.d)
-			w("VMOVUP%s %s, K1, (AX)(R14*%d)", sfx[1:], z(in.a), size)
+			ops = append(ops, fmt.Sprintf("store %s {m:%d}", zr(in.a), in.d))
 			free = append(free, freed...)
 			continue
 		}
 		var d int
 		fma := in.op == "fma" || in.op == "fms" || in.op == "fnma"
 		switch {
-		case fma && contains(freed, reg[in.c]):
+		case fma && !hoisted[in.c] && slices.Contains(freed, reg[in.c]):
 			d = reg[in.c] // the accumulator form overwrites c
 			free = append(free, without(freed, d)...)
 		case fma: // c lives on: copy it into a register no source holds
@@ -90,7 +107,7 @@ func vecAsm(b *strings.Builder, p *vecProg, name, bits string) bool {
 				return false
 			}
 			free = append(free, freed...)
-			w("VMOVAP%s %s, Z%d", sfx[1:], z(in.c), d)
+			ops = append(ops, fmt.Sprintf("VMOVAP%s %s, {r%d}", sfx[1:], zr(in.c), d))
 		default:
 			free = append(free, freed...)
 			var ok bool
@@ -98,88 +115,126 @@ func vecAsm(b *strings.Builder, p *vecProg, name, bits string) bool {
 				return false
 			}
 		}
-		zd := fmt.Sprintf("Z%d", d)
+		zd := fmt.Sprintf("{r%d}", d)
 		switch in.op {
 		case "load":
-			w("MOVQ %d(SP), AX", 8*in.a)
-			w("VMOVUP%s.Z (AX)(R14*%d), K1, %s", sfx[1:], size, zd)
+			ops = append(ops, fmt.Sprintf("load {m:%d} %s", in.a, zd))
 		case "add", "sub", "mul", "div":
-			w("V%s%s %s, %s, %s", strings.ToUpper(in.op), sfx, z(in.b), z(in.a), zd)
+			ops = append(ops, fmt.Sprintf("V%s%s %s, %s, %s", strings.ToUpper(in.op), sfx, zr(in.b), zr(in.a), zd))
 		case "fma":
-			w("VFMADD231%s %s, %s, %s", sfx, z(in.b), z(in.a), zd)
+			ops = append(ops, fmt.Sprintf("VFMADD231%s %s, %s, %s", sfx, zr(in.b), zr(in.a), zd))
 		case "fms":
-			w("VFMSUB231%s %s, %s, %s", sfx, z(in.b), z(in.a), zd)
+			ops = append(ops, fmt.Sprintf("VFMSUB231%s %s, %s, %s", sfx, zr(in.b), zr(in.a), zd))
 		case "fnma":
-			w("VFNMADD231%s %s, %s, %s", sfx, z(in.b), z(in.a), zd)
+			ops = append(ops, fmt.Sprintf("VFNMADD231%s %s, %s, %s", sfx, zr(in.b), zr(in.a), zd))
 		case "neg":
 			uses["sign"] = true
-			w("VPXOR%s Z28, %s, %s", map[bool]string{true: "D", false: "Q"}[f32], z(in.a), zd)
+			ops = append(ops, fmt.Sprintf("VPXOR%s Z28, %s, %s", isF, zr(in.a), zd))
 		case "abs":
 			uses["abs"] = true
-			w("VPAND%s Z29, %s, %s", map[bool]string{true: "D", false: "Q"}[f32], z(in.a), zd)
+			ops = append(ops, fmt.Sprintf("VPAND%s Z29, %s, %s", isF, zr(in.a), zd))
 		case "relu": // the value as Intel's second source: NaN stays NaN
 			uses["zero"] = true
-			w("VMAX%s %s, Z31, %s", sfx, z(in.a), zd)
+			ops = append(ops, fmt.Sprintf("VMAX%s %s, Z31, %s", sfx, zr(in.a), zd))
 		case "step": // 1 where a > 0 (ordered), else 0
 			uses["zero"], uses["one"] = true, true
-			w("VCMP%s $0x1e, Z31, %s, K2", sfx, z(in.a))
-			w("VMOVAP%s.Z Z30, K2, %s", sfx[1:], zd)
+			ops = append(ops, fmt.Sprintf("VCMP%s $0x1e, Z31, %s, K2", sfx, zr(in.a)), fmt.Sprintf("VMOVAP%s.Z Z30, K2, %s", sfx[1:], zd))
 		default:
 			panic("mlc: internal error: vector op " + in.op)
 		}
 		reg[in.d] = d
+	}
+	unroll := 1
+	if used > 0 {
+		unroll = max(1, min(vecUnroll, top/used))
+	}
+
+	// render writes the body for copy u (registers shifted by u·used, columns by u zmm).
+	rowMem := func(i, u int) (setup, mem string) {
+		disp := ""
+		if u > 0 {
+			disp = fmt.Sprint(64 * u)
+		}
+		if i < len(vecRowRegs) {
+			return "", fmt.Sprintf("%s(%s)(R14*%d)", disp, vecRowRegs[i], size)
+		}
+		return fmt.Sprintf("\tMOVQ %d(SP), AX\n", 8*i), fmt.Sprintf("%s(AX)(R14*%d)", disp, size)
+	}
+	render := func(u int, masked bool) string {
+		var out strings.Builder
+		for _, op := range ops {
+			for r := used - 1; r >= 0; r-- {
+				op = strings.ReplaceAll(op, fmt.Sprintf("{r%d}", r), fmt.Sprintf("Z%d", r+u*used))
+			}
+			f := strings.Fields(op)
+			switch f[0] {
+			case "load":
+				var i int
+				fmt.Sscanf(f[1], "{m:%d}", &i)
+				setup, mem := rowMem(i, u)
+				out.WriteString(setup)
+				if masked {
+					fmt.Fprintf(&out, "\tVMOVUP%s.Z %s, K1, %s\n", sfx[1:], mem, f[2])
+				} else {
+					fmt.Fprintf(&out, "\tVMOVUP%s %s, %s\n", sfx[1:], mem, f[2])
+				}
+			case "store":
+				var i int
+				fmt.Sscanf(f[2], "{m:%d}", &i)
+				setup, mem := rowMem(i, u)
+				out.WriteString(setup)
+				if masked {
+					fmt.Fprintf(&out, "\tVMOVUP%s %s, K1, %s\n", sfx[1:], f[1], mem)
+				} else {
+					fmt.Fprintf(&out, "\tVMOVUP%s %s, %s\n", sfx[1:], f[1], mem)
+				}
+			default:
+				out.WriteString("\t" + op + "\n")
+			}
+		}
+		return out.String()
 	}
 
 	frame := 8 * len(p.rows)
 	fmt.Fprintf(b, "// func %s(tables uintptr, n int, features int)\n", name)
 	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $%d-24\n", name, frame)
 	b.WriteString("\tMOVQ tables+0(FP), R8\n\tMOVQ n+8(FP), R11\n\tMOVQ features+16(FP), R12\n")
-	if f32 {
-		if uses["zero"] {
-			b.WriteString("\tVPXORD Z31, Z31, Z31\n")
+	consts := []struct {
+		use, bits32, bits64 string
+		z                   int
+	}{{"one", "0x3f800000", "0x3ff0000000000000", 30}, {"abs", "0x7fffffff", "0x7fffffffffffffff", 29}, {"sign", "0x80000000", "0x8000000000000000", 28}}
+	if uses["zero"] {
+		fmt.Fprintf(b, "\tVPXOR%s Z31, Z31, Z31\n", isF)
+	}
+	for _, c := range consts {
+		if !uses[c.use] {
+			continue
 		}
-		for _, c := range []struct {
-			use  string
-			bits string
-			z    int
-		}{{"one", "0x3f800000", 30}, {"abs", "0x7fffffff", 29}, {"sign", "0x80000000", 28}} {
-			if uses[c.use] {
-				fmt.Fprintf(b, "\tMOVL $%s, AX\n\tVPBROADCASTD AX, Z%d\n", c.bits, c.z)
-			}
-		}
-	} else {
-		if uses["zero"] {
-			b.WriteString("\tVPXORQ Z31, Z31, Z31\n")
-		}
-		for _, c := range []struct {
-			use  string
-			bits string
-			z    int
-		}{{"one", "0x3ff0000000000000", 30}, {"abs", "0x7fffffffffffffff", 29}, {"sign", "0x8000000000000000", 28}} {
-			if uses[c.use] {
-				fmt.Fprintf(b, "\tMOVQ $%s, AX\n\tVPBROADCASTQ AX, Z%d\n", c.bits, c.z)
-			}
+		if f32 {
+			fmt.Fprintf(b, "\tMOVL $%s, AX\n\tVPBROADCASTD AX, Z%d\n", c.bits32, c.z)
+		} else {
+			fmt.Fprintf(b, "\tMOVQ $%s, AX\n\tVPBROADCASTQ AX, Z%d\n", c.bits64, c.z)
 		}
 	}
 	b.WriteString("\tXORQ R13, R13\n\tTESTQ R11, R11\n\tJLE done\n\tCMPQ R13, R12\n\tJGE done\n\nfeature:\n")
 	for i := range p.rows {
-		fmt.Fprintf(b, "\tMOVQ %d(R8), AX\n\tMOVQ %d(R8), BX\n\tIMULQ R13, BX\n\tADDQ BX, AX\n\tMOVQ AX, %d(SP)\n", 16*i, 16*i+8, 8*i)
+		to := fmt.Sprintf("%d(SP)", 8*i)
+		if i < len(vecRowRegs) {
+			to = vecRowRegs[i]
+		}
+		fmt.Fprintf(b, "\tMOVQ %d(R8), CX\n\tMOVQ %d(R8), DX\n\tIMULQ R13, DX\n\tADDQ DX, CX\n\tMOVQ CX, %s\n", 16*i, 16*i+8, to)
 	}
 	b.WriteString(pro.String())
-	fmt.Fprintf(b, "\tXORQ R14, R14\n\nchunk:\n\tMOVQ R11, AX\n\tSUBQ R14, AX\n\tCMPQ AX, $%d\n\tJGE full\n", lanes)
-	b.WriteString("\tMOVQ AX, CX\n\tMOVL $1, DX\n\tSHLQ CL, DX\n\tDECQ DX\n\tKMOVW DX, K1\n\tJMP body\n\nfull:\n\tKXNORW K0, K0, K1\n\nbody:\n")
-	b.WriteString(loop.String())
-	fmt.Fprintf(b, "\tADDQ $%d, R14\n\tCMPQ R14, R11\n\tJLT chunk\n\tINCQ R13\n\tCMPQ R13, R12\n\tJLT feature\n\ndone:\n\tVZEROUPPER\n\tRET\n\n", lanes)
-	return true
-}
-
-func isHoisted(p *vecProg, s int) bool {
-	for _, in := range p.instrs {
-		if in.d == s && in.op == "bcast" {
-			return true
-		}
+	fmt.Fprintf(b, "\tXORQ R14, R14\n\nmain:\n\tLEAQ %d(R14), CX\n\tCMPQ CX, R11\n\tJGT tail\n", unroll*lanes)
+	for u := range unroll {
+		b.WriteString(render(u, false))
 	}
-	return false
+	fmt.Fprintf(b, "\tADDQ $%d, R14\n\tJMP main\n\ntail:\n\tCMPQ R14, R11\n\tJGE next\n", unroll*lanes)
+	b.WriteString("\tMOVQ R11, CX\n\tSUBQ R14, CX\n\tMOVL $1, DX\n\tSHLQ CL, DX\n\tDECQ DX\n")
+	fmt.Fprintf(b, "\tMOVQ $%d, AX\n\tCMPQ CX, AX\n\tJLT mask\n\tKXNORW K0, K0, K1\n\tJMP masked\n\nmask:\n\tKMOVW DX, K1\n\nmasked:\n", lanes)
+	b.WriteString(render(0, true))
+	fmt.Fprintf(b, "\tADDQ $%d, R14\n\tJMP tail\n\nnext:\n\tINCQ R13\n\tCMPQ R13, R12\n\tJLT feature\n\ndone:\n\tVZEROUPPER\n\tRET\n\n", lanes)
+	return true
 }
 
 // sources are the slots an instruction reads.
@@ -193,15 +248,6 @@ func (in vecInstr) sources() []int {
 		return []int{in.a, in.b, in.c}
 	}
 	return []int{in.a, in.b}
-}
-
-func contains(s []int, x int) bool {
-	for _, v := range s {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 func without(s []int, x int) []int {

@@ -102,46 +102,6 @@ func init() {
 	vecProgs[92].SetAsm(vecAsm92)
 	vecProgs[93].SetAsm(vecAsm93)
 	vecProgs[94].SetAsm(vecAsm94)
-	vecProgs[95].SetAsm(vecAsm95)
-	vecProgs[96].SetAsm(vecAsm96)
-	vecProgs[97].SetAsm(vecAsm97)
-	vecProgs[98].SetAsm(vecAsm98)
-	vecProgs[99].SetAsm(vecAsm99)
-	vecProgs[100].SetAsm(vecAsm100)
-	vecProgs[101].SetAsm(vecAsm101)
-	vecProgs[102].SetAsm(vecAsm102)
-	vecProgs[103].SetAsm(vecAsm103)
-	vecProgs[104].SetAsm(vecAsm104)
-	vecProgs[105].SetAsm(vecAsm105)
-	vecProgs[106].SetAsm(vecAsm106)
-	vecProgs[107].SetAsm(vecAsm107)
-	vecProgs[108].SetAsm(vecAsm108)
-	vecProgs[109].SetAsm(vecAsm109)
-	vecProgs[110].SetAsm(vecAsm110)
-	vecProgs[111].SetAsm(vecAsm111)
-	vecProgs[112].SetAsm(vecAsm112)
-	vecProgs[113].SetAsm(vecAsm113)
-	vecProgs[114].SetAsm(vecAsm114)
-	vecProgs[115].SetAsm(vecAsm115)
-	vecProgs[116].SetAsm(vecAsm116)
-	vecProgs[117].SetAsm(vecAsm117)
-	vecProgs[118].SetAsm(vecAsm118)
-	vecProgs[119].SetAsm(vecAsm119)
-	vecProgs[120].SetAsm(vecAsm120)
-	vecProgs[121].SetAsm(vecAsm121)
-	vecProgs[122].SetAsm(vecAsm122)
-	vecProgs[123].SetAsm(vecAsm123)
-	vecProgs[124].SetAsm(vecAsm124)
-	vecProgs[125].SetAsm(vecAsm125)
-	vecProgs[126].SetAsm(vecAsm126)
-	vecProgs[127].SetAsm(vecAsm127)
-	vecProgs[128].SetAsm(vecAsm128)
-	vecProgs[129].SetAsm(vecAsm129)
-	vecProgs[130].SetAsm(vecAsm130)
-	vecProgs[131].SetAsm(vecAsm131)
-	vecProgs[132].SetAsm(vecAsm132)
-	vecProgs[133].SetAsm(vecAsm133)
-	vecProgs[134].SetAsm(vecAsm134)
 }
 
 // vecAsm0: u = dense9_Wx + dense9_b
@@ -154,667 +114,467 @@ func vecAsm0(tables uintptr, n, features int)
 //go:noescape
 func vecAsm1(tables uintptr, n, features int)
 
-// vecAsm2: dense1_slope = 1 - dense1·dense1
+// vecAsm2: dense1_slope = 1 - dense1·dense1; dense1_t = dense1_z_t·dense1_slope
 //
 //go:noescape
 func vecAsm2(tables uintptr, n, features int)
 
-// vecAsm3: dense1_t = dense1_z_t·dense1_slope
+// vecAsm3: dense2_slope = 1 - dense2·dense2; dense2_t = dense2_z_t·dense2_slope
 //
 //go:noescape
 func vecAsm3(tables uintptr, n, features int)
 
-// vecAsm4: dense2_slope = 1 - dense2·dense2
+// vecAsm4: dense3_slope = 1 - dense3·dense3; dense3_t = dense3_z_t·dense3_slope
 //
 //go:noescape
 func vecAsm4(tables uintptr, n, features int)
 
-// vecAsm5: dense2_t = dense2_z_t·dense2_slope
+// vecAsm5: dense4_slope = 1 - dense4·dense4; dense4_t = dense4_z_t·dense4_slope
 //
 //go:noescape
 func vecAsm5(tables uintptr, n, features int)
 
-// vecAsm6: dense3_slope = 1 - dense3·dense3
+// vecAsm6: dense5_slope = 1 - dense5·dense5; dense5_t = dense5_z_t·dense5_slope
 //
 //go:noescape
 func vecAsm6(tables uintptr, n, features int)
 
-// vecAsm7: dense3_t = dense3_z_t·dense3_slope
+// vecAsm7: dense6_slope = 1 - dense6·dense6; dense6_t = dense6_z_t·dense6_slope
 //
 //go:noescape
 func vecAsm7(tables uintptr, n, features int)
 
-// vecAsm8: dense4_slope = 1 - dense4·dense4
+// vecAsm8: dense7_slope = 1 - dense7·dense7; dense7_t = dense7_z_t·dense7_slope
 //
 //go:noescape
 func vecAsm8(tables uintptr, n, features int)
 
-// vecAsm9: dense4_t = dense4_z_t·dense4_slope
+// vecAsm9: dense8_slope = 1 - dense8·dense8; dense8_t = dense8_z_t·dense8_slope
 //
 //go:noescape
 func vecAsm9(tables uintptr, n, features int)
 
-// vecAsm10: dense5_slope = 1 - dense5·dense5
+// vecAsm10: dense1_x = dense1_slope·dense1_z_x
 //
 //go:noescape
 func vecAsm10(tables uintptr, n, features int)
 
-// vecAsm11: dense5_t = dense5_z_t·dense5_slope
+// vecAsm11: dense2_x = dense2_slope·dense2_z_x
 //
 //go:noescape
 func vecAsm11(tables uintptr, n, features int)
 
-// vecAsm12: dense6_slope = 1 - dense6·dense6
+// vecAsm12: dense3_x = dense3_slope·dense3_z_x
 //
 //go:noescape
 func vecAsm12(tables uintptr, n, features int)
 
-// vecAsm13: dense6_t = dense6_z_t·dense6_slope
+// vecAsm13: dense4_x = dense4_slope·dense4_z_x
 //
 //go:noescape
 func vecAsm13(tables uintptr, n, features int)
 
-// vecAsm14: dense7_slope = 1 - dense7·dense7
+// vecAsm14: dense5_x = dense5_slope·dense5_z_x
 //
 //go:noescape
 func vecAsm14(tables uintptr, n, features int)
 
-// vecAsm15: dense7_t = dense7_z_t·dense7_slope
+// vecAsm15: dense6_x = dense6_slope·dense6_z_x
 //
 //go:noescape
 func vecAsm15(tables uintptr, n, features int)
 
-// vecAsm16: dense8_slope = 1 - dense8·dense8
+// vecAsm16: dense7_x = dense7_slope·dense7_z_x
 //
 //go:noescape
 func vecAsm16(tables uintptr, n, features int)
 
-// vecAsm17: dense8_t = dense8_z_t·dense8_slope
+// vecAsm17: dense8_x = dense8_slope·dense8_z_x
 //
 //go:noescape
 func vecAsm17(tables uintptr, n, features int)
 
-// vecAsm18: dense1_x = dense1_slope·dense1_z_x
+// vecAsm18: dense1_x_x = dense1_z_x·-2·dense1·dense1_x
 //
 //go:noescape
 func vecAsm18(tables uintptr, n, features int)
 
-// vecAsm19: dense2_x = dense2_slope·dense2_z_x
+// vecAsm19: dense2_x_x = dense2_z_x·-2·dense2·dense2_x + dense2_slope·dense2_z_x_x
 //
 //go:noescape
 func vecAsm19(tables uintptr, n, features int)
 
-// vecAsm20: dense3_x = dense3_slope·dense3_z_x
+// vecAsm20: dense3_x_x = dense3_z_x·-2·dense3·dense3_x + dense3_slope·dense3_z_x_x
 //
 //go:noescape
 func vecAsm20(tables uintptr, n, features int)
 
-// vecAsm21: dense4_x = dense4_slope·dense4_z_x
+// vecAsm21: dense4_x_x = dense4_z_x·-2·dense4·dense4_x + dense4_slope·dense4_z_x_x
 //
 //go:noescape
 func vecAsm21(tables uintptr, n, features int)
 
-// vecAsm22: dense5_x = dense5_slope·dense5_z_x
+// vecAsm22: dense5_x_x = dense5_z_x·-2·dense5·dense5_x + dense5_slope·dense5_z_x_x
 //
 //go:noescape
 func vecAsm22(tables uintptr, n, features int)
 
-// vecAsm23: dense6_x = dense6_slope·dense6_z_x
+// vecAsm23: dense6_x_x = dense6_z_x·-2·dense6·dense6_x + dense6_slope·dense6_z_x_x
 //
 //go:noescape
 func vecAsm23(tables uintptr, n, features int)
 
-// vecAsm24: dense7_x = dense7_slope·dense7_z_x
+// vecAsm24: dense7_x_x = dense7_z_x·-2·dense7·dense7_x + dense7_slope·dense7_z_x_x
 //
 //go:noescape
 func vecAsm24(tables uintptr, n, features int)
 
-// vecAsm25: dense8_x = dense8_slope·dense8_z_x
+// vecAsm25: dense8_x_x = dense8_z_x·-2·dense8·dense8_x + dense8_slope·dense8_z_x_x
 //
 //go:noescape
 func vecAsm25(tables uintptr, n, features int)
 
-// vecAsm26: dense1_x_x = dense1_z_x·-2·dense1·dense1_x
+// vecAsm26: r = (u_t + u·u_x) - nu·u_x_x; sub = u - u_bd
 //
 //go:noescape
 func vecAsm26(tables uintptr, n, features int)
 
-// vecAsm27: dense2_x_x = dense2_z_x·-2·dense2·dense2_x + dense2_slope·dense2_z_x_x
+// vecAsm27: u = dense9_Wx + dense9_b
 //
 //go:noescape
 func vecAsm27(tables uintptr, n, features int)
 
-// vecAsm28: dense3_x_x = dense3_z_x·-2·dense3·dense3_x + dense3_slope·dense3_z_x_x
+// vecAsm28: dense1_slope = 1 - dense1·dense1; dense1_t = dense1_z_t·dense1_slope
 //
 //go:noescape
 func vecAsm28(tables uintptr, n, features int)
 
-// vecAsm29: dense4_x_x = dense4_z_x·-2·dense4·dense4_x + dense4_slope·dense4_z_x_x
+// vecAsm29: dense2_slope = 1 - dense2·dense2; dense2_t = dense2_z_t·dense2_slope
 //
 //go:noescape
 func vecAsm29(tables uintptr, n, features int)
 
-// vecAsm30: dense5_x_x = dense5_z_x·-2·dense5·dense5_x + dense5_slope·dense5_z_x_x
+// vecAsm30: dense3_slope = 1 - dense3·dense3; dense3_t = dense3_z_t·dense3_slope
 //
 //go:noescape
 func vecAsm30(tables uintptr, n, features int)
 
-// vecAsm31: dense6_x_x = dense6_z_x·-2·dense6·dense6_x + dense6_slope·dense6_z_x_x
+// vecAsm31: dense4_slope = 1 - dense4·dense4; dense4_t = dense4_z_t·dense4_slope
 //
 //go:noescape
 func vecAsm31(tables uintptr, n, features int)
 
-// vecAsm32: dense7_x_x = dense7_z_x·-2·dense7·dense7_x + dense7_slope·dense7_z_x_x
+// vecAsm32: dense5_slope = 1 - dense5·dense5; dense5_t = dense5_z_t·dense5_slope
 //
 //go:noescape
 func vecAsm32(tables uintptr, n, features int)
 
-// vecAsm33: dense8_x_x = dense8_z_x·-2·dense8·dense8_x + dense8_slope·dense8_z_x_x
+// vecAsm33: dense6_slope = 1 - dense6·dense6; dense6_t = dense6_z_t·dense6_slope
 //
 //go:noescape
 func vecAsm33(tables uintptr, n, features int)
 
-// vecAsm34: r = (u_t + u·u_x) - nu·u_x_x
+// vecAsm34: dense7_slope = 1 - dense7·dense7; dense7_t = dense7_z_t·dense7_slope
 //
 //go:noescape
 func vecAsm34(tables uintptr, n, features int)
 
-// vecAsm35: sub = u - u_bd
+// vecAsm35: dense8_slope = 1 - dense8·dense8; dense8_t = dense8_z_t·dense8_slope
 //
 //go:noescape
 func vecAsm35(tables uintptr, n, features int)
 
-// vecAsm36: u = dense9_Wx + dense9_b
+// vecAsm36: dense1_x = dense1_slope·dense1_z_x
 //
 //go:noescape
 func vecAsm36(tables uintptr, n, features int)
 
-// vecAsm37: dense1_slope = 1 - dense1·dense1
+// vecAsm37: dense2_x = dense2_slope·dense2_z_x
 //
 //go:noescape
 func vecAsm37(tables uintptr, n, features int)
 
-// vecAsm38: dense1_t = dense1_z_t·dense1_slope
+// vecAsm38: dense3_x = dense3_slope·dense3_z_x
 //
 //go:noescape
 func vecAsm38(tables uintptr, n, features int)
 
-// vecAsm39: dense2_slope = 1 - dense2·dense2
+// vecAsm39: dense4_x = dense4_slope·dense4_z_x
 //
 //go:noescape
 func vecAsm39(tables uintptr, n, features int)
 
-// vecAsm40: dense2_t = dense2_z_t·dense2_slope
+// vecAsm40: dense5_x = dense5_slope·dense5_z_x
 //
 //go:noescape
 func vecAsm40(tables uintptr, n, features int)
 
-// vecAsm41: dense3_slope = 1 - dense3·dense3
+// vecAsm41: dense6_x = dense6_slope·dense6_z_x
 //
 //go:noescape
 func vecAsm41(tables uintptr, n, features int)
 
-// vecAsm42: dense3_t = dense3_z_t·dense3_slope
+// vecAsm42: dense7_x = dense7_slope·dense7_z_x
 //
 //go:noescape
 func vecAsm42(tables uintptr, n, features int)
 
-// vecAsm43: dense4_slope = 1 - dense4·dense4
+// vecAsm43: dense8_x = dense8_slope·dense8_z_x
 //
 //go:noescape
 func vecAsm43(tables uintptr, n, features int)
 
-// vecAsm44: dense4_t = dense4_z_t·dense4_slope
+// vecAsm44: dense8_slope_x = -2·dense8·dense8_x; dense7_slope_x = -2·dense7·dense7_x; dense6_slope_x = -2·dense6·dense6_x; dense5_slope_x = -2·dense5·dense5_x; dense4_slope_x = -2·dense4·dense4_x; dense3_slope_x = -2·dense3·dense3_x; dense2_slope_x = -2·dense2·dense2_x; dense1_slope_x = -2·dense1·dense1_x; dense1_x_x = dense1_z_x·dense1_slope_x
 //
 //go:noescape
 func vecAsm44(tables uintptr, n, features int)
 
-// vecAsm45: dense5_slope = 1 - dense5·dense5
+// vecAsm45: dense2_x_x = dense2_z_x·dense2_slope_x + dense2_slope·dense2_z_x_x
 //
 //go:noescape
 func vecAsm45(tables uintptr, n, features int)
 
-// vecAsm46: dense5_t = dense5_z_t·dense5_slope
+// vecAsm46: dense3_x_x = dense3_z_x·dense3_slope_x + dense3_slope·dense3_z_x_x
 //
 //go:noescape
 func vecAsm46(tables uintptr, n, features int)
 
-// vecAsm47: dense6_slope = 1 - dense6·dense6
+// vecAsm47: dense4_x_x = dense4_z_x·dense4_slope_x + dense4_slope·dense4_z_x_x
 //
 //go:noescape
 func vecAsm47(tables uintptr, n, features int)
 
-// vecAsm48: dense6_t = dense6_z_t·dense6_slope
+// vecAsm48: dense5_x_x = dense5_z_x·dense5_slope_x + dense5_slope·dense5_z_x_x
 //
 //go:noescape
 func vecAsm48(tables uintptr, n, features int)
 
-// vecAsm49: dense7_slope = 1 - dense7·dense7
+// vecAsm49: dense6_x_x = dense6_z_x·dense6_slope_x + dense6_slope·dense6_z_x_x
 //
 //go:noescape
 func vecAsm49(tables uintptr, n, features int)
 
-// vecAsm50: dense7_t = dense7_z_t·dense7_slope
+// vecAsm50: dense7_x_x = dense7_z_x·dense7_slope_x + dense7_slope·dense7_z_x_x
 //
 //go:noescape
 func vecAsm50(tables uintptr, n, features int)
 
-// vecAsm51: dense8_slope = 1 - dense8·dense8
+// vecAsm51: dense8_x_x = dense8_z_x·dense8_slope_x + dense8_slope·dense8_z_x_x
 //
 //go:noescape
 func vecAsm51(tables uintptr, n, features int)
 
-// vecAsm52: dense8_t = dense8_z_t·dense8_slope
+// vecAsm52: r = (u_t + u·u_x) - nu·u_x_x; sub = u - u_bd
 //
 //go:noescape
 func vecAsm52(tables uintptr, n, features int)
 
-// vecAsm53: dense1_x = dense1_slope·dense1_z_x
+// vecAsm53: d_u_x_x = -d_r·nu
 //
 //go:noescape
 func vecAsm53(tables uintptr, n, features int)
 
-// vecAsm54: dense2_x = dense2_slope·dense2_z_x
+// vecAsm54: d_dense8_z_x_x = dense8_slope·d_dense8_x_x
 //
 //go:noescape
 func vecAsm54(tables uintptr, n, features int)
 
-// vecAsm55: dense3_x = dense3_slope·dense3_z_x
+// vecAsm55: d_dense7_z_x_x = dense7_slope·d_dense7_x_x
 //
 //go:noescape
 func vecAsm55(tables uintptr, n, features int)
 
-// vecAsm56: dense4_x = dense4_slope·dense4_z_x
+// vecAsm56: d_dense6_z_x_x = dense6_slope·d_dense6_x_x
 //
 //go:noescape
 func vecAsm56(tables uintptr, n, features int)
 
-// vecAsm57: dense5_x = dense5_slope·dense5_z_x
+// vecAsm57: d_dense5_z_x_x = dense5_slope·d_dense5_x_x
 //
 //go:noescape
 func vecAsm57(tables uintptr, n, features int)
 
-// vecAsm58: dense6_x = dense6_slope·dense6_z_x
+// vecAsm58: d_dense4_z_x_x = dense4_slope·d_dense4_x_x
 //
 //go:noescape
 func vecAsm58(tables uintptr, n, features int)
 
-// vecAsm59: dense7_x = dense7_slope·dense7_z_x
+// vecAsm59: d_dense3_z_x_x = dense3_slope·d_dense3_x_x
 //
 //go:noescape
 func vecAsm59(tables uintptr, n, features int)
 
-// vecAsm60: dense8_x = dense8_slope·dense8_z_x
+// vecAsm60: d_dense2_z_x_x = dense2_slope·d_dense2_x_x
 //
 //go:noescape
 func vecAsm60(tables uintptr, n, features int)
 
-// vecAsm61: dense8_slope_x = -2·dense8·dense8_x
+// vecAsm61: d_dense1_x = -dense1_z_x·d_dense1_x_x·2; d_dense2_x = -dense2_z_x·d_dense2_x_x·2
 //
 //go:noescape
 func vecAsm61(tables uintptr, n, features int)
 
-// vecAsm62: dense7_slope_x = -2·dense7·dense7_x
+// vecAsm62: d_dense3_x = -dense3_z_x·d_dense3_x_x·2; d_dense4_x = -dense4_z_x·d_dense4_x_x·2; d_dense5_x = -dense5_z_x·d_dense5_x_x·2; d_dense6_x = -dense6_z_x·d_dense6_x_x·2; d_dense7_x = -dense7_z_x·d_dense7_x_x·2; d_dense8_x = -dense8_z_x·d_dense8_x_x·2
 //
 //go:noescape
 func vecAsm62(tables uintptr, n, features int)
 
-// vecAsm63: dense6_slope_x = -2·dense6·dense6_x
+// vecAsm63: d_u_x = u·d_r; d_u = 2·sub·spread + u_x·d_r
 //
 //go:noescape
 func vecAsm63(tables uintptr, n, features int)
 
-// vecAsm64: dense5_slope_x = -2·dense5·dense5_x
+// vecAsm64: d_dense8_x_3 = dense8·d_dense8_x + d_dense8_x_2
 //
 //go:noescape
 func vecAsm64(tables uintptr, n, features int)
 
-// vecAsm65: dense4_slope_x = -2·dense4·dense4_x
+// vecAsm65: d_dense8_z_x = dense8_slope_x·d_dense8_x_x + dense8_slope·d_dense8_x_3
 //
 //go:noescape
 func vecAsm65(tables uintptr, n, features int)
 
-// vecAsm66: dense3_slope_x = -2·dense3·dense3_x
+// vecAsm66: d_dense7_x_3 = dense7·d_dense7_x + d_dense7_x_2
 //
 //go:noescape
 func vecAsm66(tables uintptr, n, features int)
 
-// vecAsm67: dense2_slope_x = -2·dense2·dense2_x
+// vecAsm67: d_dense7_z_x = dense7_slope_x·d_dense7_x_x + dense7_slope·d_dense7_x_3
 //
 //go:noescape
 func vecAsm67(tables uintptr, n, features int)
 
-// vecAsm68: dense1_slope_x = -2·dense1·dense1_x
+// vecAsm68: d_dense6_x_3 = dense6·d_dense6_x + d_dense6_x_2
 //
 //go:noescape
 func vecAsm68(tables uintptr, n, features int)
 
-// vecAsm69: dense1_x_x = dense1_z_x·dense1_slope_x
+// vecAsm69: d_dense6_z_x = dense6_slope_x·d_dense6_x_x + dense6_slope·d_dense6_x_3
 //
 //go:noescape
 func vecAsm69(tables uintptr, n, features int)
 
-// vecAsm70: dense2_x_x = dense2_z_x·dense2_slope_x + dense2_slope·dense2_z_x_x
+// vecAsm70: d_dense5_x_3 = dense5·d_dense5_x + d_dense5_x_2
 //
 //go:noescape
 func vecAsm70(tables uintptr, n, features int)
 
-// vecAsm71: dense3_x_x = dense3_z_x·dense3_slope_x + dense3_slope·dense3_z_x_x
+// vecAsm71: d_dense5_z_x = dense5_slope_x·d_dense5_x_x + dense5_slope·d_dense5_x_3
 //
 //go:noescape
 func vecAsm71(tables uintptr, n, features int)
 
-// vecAsm72: dense4_x_x = dense4_z_x·dense4_slope_x + dense4_slope·dense4_z_x_x
+// vecAsm72: d_dense4_x_3 = dense4·d_dense4_x + d_dense4_x_2
 //
 //go:noescape
 func vecAsm72(tables uintptr, n, features int)
 
-// vecAsm73: dense5_x_x = dense5_z_x·dense5_slope_x + dense5_slope·dense5_z_x_x
+// vecAsm73: d_dense4_z_x = dense4_slope_x·d_dense4_x_x + dense4_slope·d_dense4_x_3
 //
 //go:noescape
 func vecAsm73(tables uintptr, n, features int)
 
-// vecAsm74: dense6_x_x = dense6_z_x·dense6_slope_x + dense6_slope·dense6_z_x_x
+// vecAsm74: d_dense3_x_3 = dense3·d_dense3_x + d_dense3_x_2
 //
 //go:noescape
 func vecAsm74(tables uintptr, n, features int)
 
-// vecAsm75: dense7_x_x = dense7_z_x·dense7_slope_x + dense7_slope·dense7_z_x_x
+// vecAsm75: d_dense3_z_x = dense3_slope_x·d_dense3_x_x + dense3_slope·d_dense3_x_3
 //
 //go:noescape
 func vecAsm75(tables uintptr, n, features int)
 
-// vecAsm76: dense8_x_x = dense8_z_x·dense8_slope_x + dense8_slope·dense8_z_x_x
+// vecAsm76: d_dense2_x_3 = dense2·d_dense2_x + d_dense2_x_2
 //
 //go:noescape
 func vecAsm76(tables uintptr, n, features int)
 
-// vecAsm77: r = (u_t + u·u_x) - nu·u_x_x
+// vecAsm77: d_dense2_z_x = dense2_slope_x·d_dense2_x_x + dense2_slope·d_dense2_x_3
 //
 //go:noescape
 func vecAsm77(tables uintptr, n, features int)
 
-// vecAsm78: sub = u - u_bd
+// vecAsm78: d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2
 //
 //go:noescape
 func vecAsm78(tables uintptr, n, features int)
 
-// vecAsm79: d_u_x_x = -d_r·nu
+// vecAsm79: d_dense8_z_t = dense8_slope·d_dense8_t; d_dense8 = dense8·-((dense8_z_x_x·d_dense8_x_x + dense8_z_x·d_dense8_x_3) + dense8_z_t·d_dense8_t)
 //
 //go:noescape
 func vecAsm79(tables uintptr, n, features int)
 
-// vecAsm80: d_dense8_z_x_x = dense8_slope·d_dense8_x_x
+// vecAsm80: d_dense7_z_t = dense7_slope·d_dense7_t; d_dense7 = dense7·-((dense7_z_x_x·d_dense7_x_x + dense7_z_x·d_dense7_x_3) + dense7_z_t·d_dense7_t)
 //
 //go:noescape
 func vecAsm80(tables uintptr, n, features int)
 
-// vecAsm81: d_dense7_z_x_x = dense7_slope·d_dense7_x_x
+// vecAsm81: d_dense6_z_t = dense6_slope·d_dense6_t; d_dense6 = dense6·-((dense6_z_x_x·d_dense6_x_x + dense6_z_x·d_dense6_x_3) + dense6_z_t·d_dense6_t)
 //
 //go:noescape
 func vecAsm81(tables uintptr, n, features int)
 
-// vecAsm82: d_dense6_z_x_x = dense6_slope·d_dense6_x_x
+// vecAsm82: d_dense5_z_t = dense5_slope·d_dense5_t; d_dense5 = dense5·-((dense5_z_x_x·d_dense5_x_x + dense5_z_x·d_dense5_x_3) + dense5_z_t·d_dense5_t)
 //
 //go:noescape
 func vecAsm82(tables uintptr, n, features int)
 
-// vecAsm83: d_dense5_z_x_x = dense5_slope·d_dense5_x_x
+// vecAsm83: d_dense4_z_t = dense4_slope·d_dense4_t; d_dense4 = dense4·-((dense4_z_x_x·d_dense4_x_x + dense4_z_x·d_dense4_x_3) + dense4_z_t·d_dense4_t)
 //
 //go:noescape
 func vecAsm83(tables uintptr, n, features int)
 
-// vecAsm84: d_dense4_z_x_x = dense4_slope·d_dense4_x_x
+// vecAsm84: d_dense3_z_t = dense3_slope·d_dense3_t; d_dense3 = dense3·-((dense3_z_x_x·d_dense3_x_x + dense3_z_x·d_dense3_x_3) + dense3_z_t·d_dense3_t)
 //
 //go:noescape
 func vecAsm84(tables uintptr, n, features int)
 
-// vecAsm85: d_dense3_z_x_x = dense3_slope·d_dense3_x_x
+// vecAsm85: d_dense2_z_t = dense2_slope·d_dense2_t; d_dense2 = dense2·-((dense2_z_x_x·d_dense2_x_x + dense2_z_x·d_dense2_x_3) + dense2_z_t·d_dense2_t)
 //
 //go:noescape
 func vecAsm85(tables uintptr, n, features int)
 
-// vecAsm86: d_dense2_z_x_x = dense2_slope·d_dense2_x_x
+// vecAsm86: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t)
 //
 //go:noescape
 func vecAsm86(tables uintptr, n, features int)
 
-// vecAsm87: d_dense1_x = -dense1_z_x·d_dense1_x_x·2
+// vecAsm87: d_dense8_z = dense8_slope·((d_dense8 + (dense8_x·d_dense8_x + d_dense8)) + d_dense8_2)
 //
 //go:noescape
 func vecAsm87(tables uintptr, n, features int)
 
-// vecAsm88: d_dense2_x = -dense2_z_x·d_dense2_x_x·2
+// vecAsm88: d_dense7_z = dense7_slope·((d_dense7 + (dense7_x·d_dense7_x + d_dense7)) + d_dense7_2)
 //
 //go:noescape
 func vecAsm88(tables uintptr, n, features int)
 
-// vecAsm89: d_dense3_x = -dense3_z_x·d_dense3_x_x·2
+// vecAsm89: d_dense6_z = dense6_slope·((d_dense6 + (dense6_x·d_dense6_x + d_dense6)) + d_dense6_2)
 //
 //go:noescape
 func vecAsm89(tables uintptr, n, features int)
 
-// vecAsm90: d_dense4_x = -dense4_z_x·d_dense4_x_x·2
+// vecAsm90: d_dense5_z = dense5_slope·((d_dense5 + (dense5_x·d_dense5_x + d_dense5)) + d_dense5_2)
 //
 //go:noescape
 func vecAsm90(tables uintptr, n, features int)
 
-// vecAsm91: d_dense5_x = -dense5_z_x·d_dense5_x_x·2
+// vecAsm91: d_dense4_z = dense4_slope·((d_dense4 + (dense4_x·d_dense4_x + d_dense4)) + d_dense4_2)
 //
 //go:noescape
 func vecAsm91(tables uintptr, n, features int)
 
-// vecAsm92: d_dense6_x = -dense6_z_x·d_dense6_x_x·2
+// vecAsm92: d_dense3_z = dense3_slope·((d_dense3 + (dense3_x·d_dense3_x + d_dense3)) + d_dense3_2)
 //
 //go:noescape
 func vecAsm92(tables uintptr, n, features int)
 
-// vecAsm93: d_dense7_x = -dense7_z_x·d_dense7_x_x·2
+// vecAsm93: d_dense2_z = dense2_slope·((d_dense2 + (dense2_x·d_dense2_x + d_dense2)) + d_dense2_2)
 //
 //go:noescape
 func vecAsm93(tables uintptr, n, features int)
 
-// vecAsm94: d_dense8_x = -dense8_z_x·d_dense8_x_x·2
+// vecAsm94: d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2)
 //
 //go:noescape
 func vecAsm94(tables uintptr, n, features int)
-
-// vecAsm95: d_u_x = u·d_r
-//
-//go:noescape
-func vecAsm95(tables uintptr, n, features int)
-
-// vecAsm96: d_u = 2·sub·spread + u_x·d_r
-//
-//go:noescape
-func vecAsm96(tables uintptr, n, features int)
-
-// vecAsm97: d_dense8_x_3 = dense8·d_dense8_x + d_dense8_x_2
-//
-//go:noescape
-func vecAsm97(tables uintptr, n, features int)
-
-// vecAsm98: d_dense8_z_x = dense8_slope_x·d_dense8_x_x + dense8_slope·d_dense8_x_3
-//
-//go:noescape
-func vecAsm98(tables uintptr, n, features int)
-
-// vecAsm99: d_dense7_x_3 = dense7·d_dense7_x + d_dense7_x_2
-//
-//go:noescape
-func vecAsm99(tables uintptr, n, features int)
-
-// vecAsm100: d_dense7_z_x = dense7_slope_x·d_dense7_x_x + dense7_slope·d_dense7_x_3
-//
-//go:noescape
-func vecAsm100(tables uintptr, n, features int)
-
-// vecAsm101: d_dense6_x_3 = dense6·d_dense6_x + d_dense6_x_2
-//
-//go:noescape
-func vecAsm101(tables uintptr, n, features int)
-
-// vecAsm102: d_dense6_z_x = dense6_slope_x·d_dense6_x_x + dense6_slope·d_dense6_x_3
-//
-//go:noescape
-func vecAsm102(tables uintptr, n, features int)
-
-// vecAsm103: d_dense5_x_3 = dense5·d_dense5_x + d_dense5_x_2
-//
-//go:noescape
-func vecAsm103(tables uintptr, n, features int)
-
-// vecAsm104: d_dense5_z_x = dense5_slope_x·d_dense5_x_x + dense5_slope·d_dense5_x_3
-//
-//go:noescape
-func vecAsm104(tables uintptr, n, features int)
-
-// vecAsm105: d_dense4_x_3 = dense4·d_dense4_x + d_dense4_x_2
-//
-//go:noescape
-func vecAsm105(tables uintptr, n, features int)
-
-// vecAsm106: d_dense4_z_x = dense4_slope_x·d_dense4_x_x + dense4_slope·d_dense4_x_3
-//
-//go:noescape
-func vecAsm106(tables uintptr, n, features int)
-
-// vecAsm107: d_dense3_x_3 = dense3·d_dense3_x + d_dense3_x_2
-//
-//go:noescape
-func vecAsm107(tables uintptr, n, features int)
-
-// vecAsm108: d_dense3_z_x = dense3_slope_x·d_dense3_x_x + dense3_slope·d_dense3_x_3
-//
-//go:noescape
-func vecAsm108(tables uintptr, n, features int)
-
-// vecAsm109: d_dense2_x_3 = dense2·d_dense2_x + d_dense2_x_2
-//
-//go:noescape
-func vecAsm109(tables uintptr, n, features int)
-
-// vecAsm110: d_dense2_z_x = dense2_slope_x·d_dense2_x_x + dense2_slope·d_dense2_x_3
-//
-//go:noescape
-func vecAsm110(tables uintptr, n, features int)
-
-// vecAsm111: d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2
-//
-//go:noescape
-func vecAsm111(tables uintptr, n, features int)
-
-// vecAsm112: d_dense8_z_t = dense8_slope·d_dense8_t
-//
-//go:noescape
-func vecAsm112(tables uintptr, n, features int)
-
-// vecAsm113: d_dense8 = dense8·-((dense8_z_x_x·d_dense8_x_x + dense8_z_x·d_dense8_x_3) + dense8_z_t·d_dense8_t)
-//
-//go:noescape
-func vecAsm113(tables uintptr, n, features int)
-
-// vecAsm114: d_dense7_z_t = dense7_slope·d_dense7_t
-//
-//go:noescape
-func vecAsm114(tables uintptr, n, features int)
-
-// vecAsm115: d_dense7 = dense7·-((dense7_z_x_x·d_dense7_x_x + dense7_z_x·d_dense7_x_3) + dense7_z_t·d_dense7_t)
-//
-//go:noescape
-func vecAsm115(tables uintptr, n, features int)
-
-// vecAsm116: d_dense6_z_t = dense6_slope·d_dense6_t
-//
-//go:noescape
-func vecAsm116(tables uintptr, n, features int)
-
-// vecAsm117: d_dense6 = dense6·-((dense6_z_x_x·d_dense6_x_x + dense6_z_x·d_dense6_x_3) + dense6_z_t·d_dense6_t)
-//
-//go:noescape
-func vecAsm117(tables uintptr, n, features int)
-
-// vecAsm118: d_dense5_z_t = dense5_slope·d_dense5_t
-//
-//go:noescape
-func vecAsm118(tables uintptr, n, features int)
-
-// vecAsm119: d_dense5 = dense5·-((dense5_z_x_x·d_dense5_x_x + dense5_z_x·d_dense5_x_3) + dense5_z_t·d_dense5_t)
-//
-//go:noescape
-func vecAsm119(tables uintptr, n, features int)
-
-// vecAsm120: d_dense4_z_t = dense4_slope·d_dense4_t
-//
-//go:noescape
-func vecAsm120(tables uintptr, n, features int)
-
-// vecAsm121: d_dense4 = dense4·-((dense4_z_x_x·d_dense4_x_x + dense4_z_x·d_dense4_x_3) + dense4_z_t·d_dense4_t)
-//
-//go:noescape
-func vecAsm121(tables uintptr, n, features int)
-
-// vecAsm122: d_dense3_z_t = dense3_slope·d_dense3_t
-//
-//go:noescape
-func vecAsm122(tables uintptr, n, features int)
-
-// vecAsm123: d_dense3 = dense3·-((dense3_z_x_x·d_dense3_x_x + dense3_z_x·d_dense3_x_3) + dense3_z_t·d_dense3_t)
-//
-//go:noescape
-func vecAsm123(tables uintptr, n, features int)
-
-// vecAsm124: d_dense2_z_t = dense2_slope·d_dense2_t
-//
-//go:noescape
-func vecAsm124(tables uintptr, n, features int)
-
-// vecAsm125: d_dense2 = dense2·-((dense2_z_x_x·d_dense2_x_x + dense2_z_x·d_dense2_x_3) + dense2_z_t·d_dense2_t)
-//
-//go:noescape
-func vecAsm125(tables uintptr, n, features int)
-
-// vecAsm126: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t)
-//
-//go:noescape
-func vecAsm126(tables uintptr, n, features int)
-
-// vecAsm127: d_dense8_z = dense8_slope·((d_dense8 + (dense8_x·d_dense8_x + d_dense8)) + d_dense8_2)
-//
-//go:noescape
-func vecAsm127(tables uintptr, n, features int)
-
-// vecAsm128: d_dense7_z = dense7_slope·((d_dense7 + (dense7_x·d_dense7_x + d_dense7)) + d_dense7_2)
-//
-//go:noescape
-func vecAsm128(tables uintptr, n, features int)
-
-// vecAsm129: d_dense6_z = dense6_slope·((d_dense6 + (dense6_x·d_dense6_x + d_dense6)) + d_dense6_2)
-//
-//go:noescape
-func vecAsm129(tables uintptr, n, features int)
-
-// vecAsm130: d_dense5_z = dense5_slope·((d_dense5 + (dense5_x·d_dense5_x + d_dense5)) + d_dense5_2)
-//
-//go:noescape
-func vecAsm130(tables uintptr, n, features int)
-
-// vecAsm131: d_dense4_z = dense4_slope·((d_dense4 + (dense4_x·d_dense4_x + d_dense4)) + d_dense4_2)
-//
-//go:noescape
-func vecAsm131(tables uintptr, n, features int)
-
-// vecAsm132: d_dense3_z = dense3_slope·((d_dense3 + (dense3_x·d_dense3_x + d_dense3)) + d_dense3_2)
-//
-//go:noescape
-func vecAsm132(tables uintptr, n, features int)
-
-// vecAsm133: d_dense2_z = dense2_slope·((d_dense2 + (dense2_x·d_dense2_x + d_dense2)) + d_dense2_2)
-//
-//go:noescape
-func vecAsm133(tables uintptr, n, features int)
-
-// vecAsm134: d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2)
-//
-//go:noescape
-func vecAsm134(tables uintptr, n, features int)

@@ -660,8 +660,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_slope = 1 - dense1·dense1 (burgers.ml:10)
 	dense1_slope := w.work[4*MaxBatch : 24*MaxBatch]
+
+	// dense1_t = dense1_z_t·dense1_slope (burgers.ml:10)
+	dense1_t := w.work[184*MaxBatch : 204*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec32(vecProgs[2], n, 20, MaxBatch, [][]T{dense1_slope, dense1}, nil)
+		kernels.Vec32(vecProgs[2], n, 20, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense1_slope[f*MaxBatch:][:n]
@@ -670,13 +673,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense1[b]*r_dense1[b]
 			}
 		}
-	}
-
-	// dense1_t = dense1_z_t·dense1_slope (burgers.ml:10)
-	dense1_t := w.work[184*MaxBatch : 204*MaxBatch]
-	if vecProgs[3].Fast() {
-		kernels.Vec32(vecProgs[3], n, 20, MaxBatch, [][]T{dense1_t, dense1_slope}, [][]T{dense1_z_t})
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense1_t[f*MaxBatch:][:n]
 			dense1_z_t_f := dense1_z_t[f]
@@ -693,8 +689,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_slope = 1 - dense2·dense2 (burgers.ml:10)
 	dense2_slope := w.work[184*MaxBatch : 204*MaxBatch]
-	if vecProgs[4].Fast() {
-		kernels.Vec32(vecProgs[4], n, 20, MaxBatch, [][]T{dense2_slope, dense2}, nil)
+
+	// dense2_t = dense2_z_t·dense2_slope (burgers.ml:10)
+	dense2_t := w.work[224*MaxBatch : 244*MaxBatch]
+	if vecProgs[3].Fast() {
+		kernels.Vec32(vecProgs[3], n, 20, MaxBatch, [][]T{dense2_slope, dense2, dense2_t, dense2_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense2_slope[f*MaxBatch:][:n]
@@ -703,13 +702,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense2[b]*r_dense2[b]
 			}
 		}
-	}
-
-	// dense2_t = dense2_z_t·dense2_slope (burgers.ml:10)
-	dense2_t := w.work[224*MaxBatch : 244*MaxBatch]
-	if vecProgs[5].Fast() {
-		kernels.Vec32(vecProgs[5], n, 20, MaxBatch, [][]T{dense2_t, dense2_z_t, dense2_slope}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense2_t[f*MaxBatch:][:n]
 			r_dense2_z_t := dense2_z_t[f*MaxBatch:][:len(out)]
@@ -726,8 +718,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense3_slope = 1 - dense3·dense3 (burgers.ml:10)
 	dense3_slope := w.work[224*MaxBatch : 244*MaxBatch]
-	if vecProgs[6].Fast() {
-		kernels.Vec32(vecProgs[6], n, 20, MaxBatch, [][]T{dense3_slope, dense3}, nil)
+
+	// dense3_t = dense3_z_t·dense3_slope (burgers.ml:10)
+	dense3_t := w.work[244*MaxBatch : 264*MaxBatch]
+	if vecProgs[4].Fast() {
+		kernels.Vec32(vecProgs[4], n, 20, MaxBatch, [][]T{dense3_slope, dense3, dense3_t, dense3_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense3_slope[f*MaxBatch:][:n]
@@ -736,13 +731,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense3[b]*r_dense3[b]
 			}
 		}
-	}
-
-	// dense3_t = dense3_z_t·dense3_slope (burgers.ml:10)
-	dense3_t := w.work[244*MaxBatch : 264*MaxBatch]
-	if vecProgs[7].Fast() {
-		kernels.Vec32(vecProgs[7], n, 20, MaxBatch, [][]T{dense3_t, dense3_z_t, dense3_slope}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense3_t[f*MaxBatch:][:n]
 			r_dense3_z_t := dense3_z_t[f*MaxBatch:][:len(out)]
@@ -759,8 +747,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense4_slope = 1 - dense4·dense4 (burgers.ml:10)
 	dense4_slope := w.work[244*MaxBatch : 264*MaxBatch]
-	if vecProgs[8].Fast() {
-		kernels.Vec32(vecProgs[8], n, 20, MaxBatch, [][]T{dense4_slope, dense4}, nil)
+
+	// dense4_t = dense4_z_t·dense4_slope (burgers.ml:10)
+	dense4_t := w.work[264*MaxBatch : 284*MaxBatch]
+	if vecProgs[5].Fast() {
+		kernels.Vec32(vecProgs[5], n, 20, MaxBatch, [][]T{dense4_slope, dense4, dense4_t, dense4_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense4_slope[f*MaxBatch:][:n]
@@ -769,13 +760,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense4[b]*r_dense4[b]
 			}
 		}
-	}
-
-	// dense4_t = dense4_z_t·dense4_slope (burgers.ml:10)
-	dense4_t := w.work[264*MaxBatch : 284*MaxBatch]
-	if vecProgs[9].Fast() {
-		kernels.Vec32(vecProgs[9], n, 20, MaxBatch, [][]T{dense4_t, dense4_z_t, dense4_slope}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense4_t[f*MaxBatch:][:n]
 			r_dense4_z_t := dense4_z_t[f*MaxBatch:][:len(out)]
@@ -792,8 +776,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense5_slope = 1 - dense5·dense5 (burgers.ml:10)
 	dense5_slope := w.work[264*MaxBatch : 284*MaxBatch]
-	if vecProgs[10].Fast() {
-		kernels.Vec32(vecProgs[10], n, 20, MaxBatch, [][]T{dense5_slope, dense5}, nil)
+
+	// dense5_t = dense5_z_t·dense5_slope (burgers.ml:10)
+	dense5_t := w.work[284*MaxBatch : 304*MaxBatch]
+	if vecProgs[6].Fast() {
+		kernels.Vec32(vecProgs[6], n, 20, MaxBatch, [][]T{dense5_slope, dense5, dense5_t, dense5_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense5_slope[f*MaxBatch:][:n]
@@ -802,13 +789,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense5[b]*r_dense5[b]
 			}
 		}
-	}
-
-	// dense5_t = dense5_z_t·dense5_slope (burgers.ml:10)
-	dense5_t := w.work[284*MaxBatch : 304*MaxBatch]
-	if vecProgs[11].Fast() {
-		kernels.Vec32(vecProgs[11], n, 20, MaxBatch, [][]T{dense5_t, dense5_z_t, dense5_slope}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense5_t[f*MaxBatch:][:n]
 			r_dense5_z_t := dense5_z_t[f*MaxBatch:][:len(out)]
@@ -825,8 +805,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense6_slope = 1 - dense6·dense6 (burgers.ml:10)
 	dense6_slope := w.work[284*MaxBatch : 304*MaxBatch]
-	if vecProgs[12].Fast() {
-		kernels.Vec32(vecProgs[12], n, 20, MaxBatch, [][]T{dense6_slope, dense6}, nil)
+
+	// dense6_t = dense6_z_t·dense6_slope (burgers.ml:10)
+	dense6_t := w.work[304*MaxBatch : 324*MaxBatch]
+	if vecProgs[7].Fast() {
+		kernels.Vec32(vecProgs[7], n, 20, MaxBatch, [][]T{dense6_slope, dense6, dense6_t, dense6_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense6_slope[f*MaxBatch:][:n]
@@ -835,13 +818,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense6[b]*r_dense6[b]
 			}
 		}
-	}
-
-	// dense6_t = dense6_z_t·dense6_slope (burgers.ml:10)
-	dense6_t := w.work[304*MaxBatch : 324*MaxBatch]
-	if vecProgs[13].Fast() {
-		kernels.Vec32(vecProgs[13], n, 20, MaxBatch, [][]T{dense6_t, dense6_z_t, dense6_slope}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense6_t[f*MaxBatch:][:n]
 			r_dense6_z_t := dense6_z_t[f*MaxBatch:][:len(out)]
@@ -858,8 +834,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense7_slope = 1 - dense7·dense7 (burgers.ml:10)
 	dense7_slope := w.work[304*MaxBatch : 324*MaxBatch]
-	if vecProgs[14].Fast() {
-		kernels.Vec32(vecProgs[14], n, 20, MaxBatch, [][]T{dense7_slope, dense7}, nil)
+
+	// dense7_t = dense7_z_t·dense7_slope (burgers.ml:10)
+	dense7_t := w.work[324*MaxBatch : 344*MaxBatch]
+	if vecProgs[8].Fast() {
+		kernels.Vec32(vecProgs[8], n, 20, MaxBatch, [][]T{dense7_slope, dense7, dense7_t, dense7_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense7_slope[f*MaxBatch:][:n]
@@ -868,13 +847,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense7[b]*r_dense7[b]
 			}
 		}
-	}
-
-	// dense7_t = dense7_z_t·dense7_slope (burgers.ml:10)
-	dense7_t := w.work[324*MaxBatch : 344*MaxBatch]
-	if vecProgs[15].Fast() {
-		kernels.Vec32(vecProgs[15], n, 20, MaxBatch, [][]T{dense7_t, dense7_z_t, dense7_slope}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense7_t[f*MaxBatch:][:n]
 			r_dense7_z_t := dense7_z_t[f*MaxBatch:][:len(out)]
@@ -891,8 +863,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense8_slope = 1 - dense8·dense8 (burgers.ml:10)
 	dense8_slope := w.work[324*MaxBatch : 344*MaxBatch]
-	if vecProgs[16].Fast() {
-		kernels.Vec32(vecProgs[16], n, 20, MaxBatch, [][]T{dense8_slope, dense8}, nil)
+
+	// dense8_t = dense8_z_t·dense8_slope (burgers.ml:10)
+	dense8_t := w.work[344*MaxBatch : 364*MaxBatch]
+	if vecProgs[9].Fast() {
+		kernels.Vec32(vecProgs[9], n, 20, MaxBatch, [][]T{dense8_slope, dense8, dense8_t, dense8_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense8_slope[f*MaxBatch:][:n]
@@ -901,13 +876,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense8[b]*r_dense8[b]
 			}
 		}
-	}
-
-	// dense8_t = dense8_z_t·dense8_slope (burgers.ml:10)
-	dense8_t := w.work[344*MaxBatch : 364*MaxBatch]
-	if vecProgs[17].Fast() {
-		kernels.Vec32(vecProgs[17], n, 20, MaxBatch, [][]T{dense8_t, dense8_z_t, dense8_slope}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense8_t[f*MaxBatch:][:n]
 			r_dense8_z_t := dense8_z_t[f*MaxBatch:][:len(out)]
@@ -939,8 +907,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x = dense1_slope·dense1_z_x (burgers.ml:10)
 	dense1_x := w.work[204*MaxBatch : 224*MaxBatch]
-	if vecProgs[18].Fast() {
-		kernels.Vec32(vecProgs[18], n, 20, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
+	if vecProgs[10].Fast() {
+		kernels.Vec32(vecProgs[10], n, 20, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense1_x[f*MaxBatch:][:n]
@@ -958,8 +926,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_x = dense2_slope·dense2_z_x (burgers.ml:10)
 	dense2_x := w.work[4*MaxBatch : 24*MaxBatch]
-	if vecProgs[19].Fast() {
-		kernels.Vec32(vecProgs[19], n, 20, MaxBatch, [][]T{dense2_x, dense2_slope, dense2_z_x}, nil)
+	if vecProgs[11].Fast() {
+		kernels.Vec32(vecProgs[11], n, 20, MaxBatch, [][]T{dense2_x, dense2_slope, dense2_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense2_x[f*MaxBatch:][:n]
@@ -977,8 +945,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense3_x = dense3_slope·dense3_z_x (burgers.ml:10)
 	dense3_x := w.work[384*MaxBatch : 404*MaxBatch]
-	if vecProgs[20].Fast() {
-		kernels.Vec32(vecProgs[20], n, 20, MaxBatch, [][]T{dense3_x, dense3_slope, dense3_z_x}, nil)
+	if vecProgs[12].Fast() {
+		kernels.Vec32(vecProgs[12], n, 20, MaxBatch, [][]T{dense3_x, dense3_slope, dense3_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense3_x[f*MaxBatch:][:n]
@@ -996,8 +964,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense4_x = dense4_slope·dense4_z_x (burgers.ml:10)
 	dense4_x := w.work[424*MaxBatch : 444*MaxBatch]
-	if vecProgs[21].Fast() {
-		kernels.Vec32(vecProgs[21], n, 20, MaxBatch, [][]T{dense4_x, dense4_slope, dense4_z_x}, nil)
+	if vecProgs[13].Fast() {
+		kernels.Vec32(vecProgs[13], n, 20, MaxBatch, [][]T{dense4_x, dense4_slope, dense4_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense4_x[f*MaxBatch:][:n]
@@ -1015,8 +983,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense5_x = dense5_slope·dense5_z_x (burgers.ml:10)
 	dense5_x := w.work[464*MaxBatch : 484*MaxBatch]
-	if vecProgs[22].Fast() {
-		kernels.Vec32(vecProgs[22], n, 20, MaxBatch, [][]T{dense5_x, dense5_slope, dense5_z_x}, nil)
+	if vecProgs[14].Fast() {
+		kernels.Vec32(vecProgs[14], n, 20, MaxBatch, [][]T{dense5_x, dense5_slope, dense5_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense5_x[f*MaxBatch:][:n]
@@ -1034,8 +1002,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense6_x = dense6_slope·dense6_z_x (burgers.ml:10)
 	dense6_x := w.work[504*MaxBatch : 524*MaxBatch]
-	if vecProgs[23].Fast() {
-		kernels.Vec32(vecProgs[23], n, 20, MaxBatch, [][]T{dense6_x, dense6_slope, dense6_z_x}, nil)
+	if vecProgs[15].Fast() {
+		kernels.Vec32(vecProgs[15], n, 20, MaxBatch, [][]T{dense6_x, dense6_slope, dense6_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense6_x[f*MaxBatch:][:n]
@@ -1053,8 +1021,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense7_x = dense7_slope·dense7_z_x (burgers.ml:10)
 	dense7_x := w.work[544*MaxBatch : 564*MaxBatch]
-	if vecProgs[24].Fast() {
-		kernels.Vec32(vecProgs[24], n, 20, MaxBatch, [][]T{dense7_x, dense7_slope, dense7_z_x}, nil)
+	if vecProgs[16].Fast() {
+		kernels.Vec32(vecProgs[16], n, 20, MaxBatch, [][]T{dense7_x, dense7_slope, dense7_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense7_x[f*MaxBatch:][:n]
@@ -1072,8 +1040,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense8_x = dense8_slope·dense8_z_x (burgers.ml:10)
 	dense8_x := w.work[584*MaxBatch : 604*MaxBatch]
-	if vecProgs[25].Fast() {
-		kernels.Vec32(vecProgs[25], n, 20, MaxBatch, [][]T{dense8_x, dense8_slope, dense8_z_x}, nil)
+	if vecProgs[17].Fast() {
+		kernels.Vec32(vecProgs[17], n, 20, MaxBatch, [][]T{dense8_x, dense8_slope, dense8_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense8_x[f*MaxBatch:][:n]
@@ -1091,8 +1059,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x_x = dense1_z_x·-2·dense1·dense1_x (burgers.ml:10)
 	dense1_x_x := w.work[604*MaxBatch : 624*MaxBatch]
-	if vecProgs[26].Fast() {
-		kernels.Vec32(vecProgs[26], n, 20, MaxBatch, [][]T{dense1_x_x, dense1, dense1_x}, [][]T{dense1_z_x})
+	if vecProgs[18].Fast() {
+		kernels.Vec32(vecProgs[18], n, 20, MaxBatch, [][]T{dense1_x_x, dense1, dense1_x}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense1_x_x[f*MaxBatch:][:n]
@@ -1111,8 +1079,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_x_x = dense2_z_x·-2·dense2·dense2_x + dense2_slope·dense2_z_x_x (burgers.ml:10)
 	dense2_x_x := w.work[204*MaxBatch : 224*MaxBatch]
-	if vecProgs[27].Fast() {
-		kernels.Vec32(vecProgs[27], n, 20, MaxBatch, [][]T{dense2_x_x, dense2_z_x, dense2, dense2_x, dense2_slope, dense2_z_x_x}, nil)
+	if vecProgs[19].Fast() {
+		kernels.Vec32(vecProgs[19], n, 20, MaxBatch, [][]T{dense2_x_x, dense2_z_x, dense2, dense2_x, dense2_slope, dense2_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense2_x_x[f*MaxBatch:][:n]
@@ -1133,8 +1101,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense3_x_x = dense3_z_x·-2·dense3·dense3_x + dense3_slope·dense3_z_x_x (burgers.ml:10)
 	dense3_x_x := w.work[44*MaxBatch : 64*MaxBatch]
-	if vecProgs[28].Fast() {
-		kernels.Vec32(vecProgs[28], n, 20, MaxBatch, [][]T{dense3_x_x, dense3_z_x, dense3, dense3_x, dense3_slope, dense3_z_x_x}, nil)
+	if vecProgs[20].Fast() {
+		kernels.Vec32(vecProgs[20], n, 20, MaxBatch, [][]T{dense3_x_x, dense3_z_x, dense3, dense3_x, dense3_slope, dense3_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense3_x_x[f*MaxBatch:][:n]
@@ -1155,8 +1123,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense4_x_x = dense4_z_x·-2·dense4·dense4_x + dense4_slope·dense4_z_x_x (burgers.ml:10)
 	dense4_x_x := w.work[344*MaxBatch : 364*MaxBatch]
-	if vecProgs[29].Fast() {
-		kernels.Vec32(vecProgs[29], n, 20, MaxBatch, [][]T{dense4_x_x, dense4_z_x, dense4, dense4_x, dense4_slope, dense4_z_x_x}, nil)
+	if vecProgs[21].Fast() {
+		kernels.Vec32(vecProgs[21], n, 20, MaxBatch, [][]T{dense4_x_x, dense4_z_x, dense4, dense4_x, dense4_slope, dense4_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense4_x_x[f*MaxBatch:][:n]
@@ -1177,8 +1145,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense5_x_x = dense5_z_x·-2·dense5·dense5_x + dense5_slope·dense5_z_x_x (burgers.ml:10)
 	dense5_x_x := w.work[24*MaxBatch : 44*MaxBatch]
-	if vecProgs[30].Fast() {
-		kernels.Vec32(vecProgs[30], n, 20, MaxBatch, [][]T{dense5_x_x, dense5_z_x, dense5, dense5_x, dense5_slope, dense5_z_x_x}, nil)
+	if vecProgs[22].Fast() {
+		kernels.Vec32(vecProgs[22], n, 20, MaxBatch, [][]T{dense5_x_x, dense5_z_x, dense5, dense5_x, dense5_slope, dense5_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense5_x_x[f*MaxBatch:][:n]
@@ -1199,8 +1167,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense6_x_x = dense6_z_x·-2·dense6·dense6_x + dense6_slope·dense6_z_x_x (burgers.ml:10)
 	dense6_x_x := w.work[64*MaxBatch : 84*MaxBatch]
-	if vecProgs[31].Fast() {
-		kernels.Vec32(vecProgs[31], n, 20, MaxBatch, [][]T{dense6_x_x, dense6_z_x, dense6, dense6_x, dense6_slope, dense6_z_x_x}, nil)
+	if vecProgs[23].Fast() {
+		kernels.Vec32(vecProgs[23], n, 20, MaxBatch, [][]T{dense6_x_x, dense6_z_x, dense6, dense6_x, dense6_slope, dense6_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense6_x_x[f*MaxBatch:][:n]
@@ -1221,8 +1189,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense7_x_x = dense7_z_x·-2·dense7·dense7_x + dense7_slope·dense7_z_x_x (burgers.ml:10)
 	dense7_x_x := w.work[364*MaxBatch : 384*MaxBatch]
-	if vecProgs[32].Fast() {
-		kernels.Vec32(vecProgs[32], n, 20, MaxBatch, [][]T{dense7_x_x, dense7_z_x, dense7, dense7_x, dense7_slope, dense7_z_x_x}, nil)
+	if vecProgs[24].Fast() {
+		kernels.Vec32(vecProgs[24], n, 20, MaxBatch, [][]T{dense7_x_x, dense7_z_x, dense7, dense7_x, dense7_slope, dense7_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense7_x_x[f*MaxBatch:][:n]
@@ -1243,8 +1211,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense8_x_x = dense8_z_x·-2·dense8·dense8_x + dense8_slope·dense8_z_x_x (burgers.ml:10)
 	dense8_x_x := w.work[604*MaxBatch : 624*MaxBatch]
-	if vecProgs[33].Fast() {
-		kernels.Vec32(vecProgs[33], n, 20, MaxBatch, [][]T{dense8_x_x, dense8_z_x, dense8, dense8_x, dense8_slope, dense8_z_x_x}, nil)
+	if vecProgs[25].Fast() {
+		kernels.Vec32(vecProgs[25], n, 20, MaxBatch, [][]T{dense8_x_x, dense8_z_x, dense8, dense8_x, dense8_slope, dense8_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense8_x_x[f*MaxBatch:][:n]
@@ -1265,8 +1233,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// r = (u_t + u·u_x) - nu·u_x_x (burgers.ml:24)
 	r := w.work[45*MaxBatch : 46*MaxBatch]
-	if vecProgs[34].Fast() {
-		kernels.Vec32(vecProgs[34], n, 1, MaxBatch, [][]T{r, u_x_x, u, u_x, u_t}, nil)
+
+	// sub = u - u_bd (burgers.ml:26)
+	sub := w.work[46*MaxBatch : 47*MaxBatch]
+	if vecProgs[26].Fast() {
+		kernels.Vec32(vecProgs[26], n, 1, MaxBatch, [][]T{r, u_x_x, u, u_x, u_t, sub, u_bd}, nil)
 	} else {
 		{
 			const f = 0
@@ -1279,13 +1250,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_u_t[b] + r_u[b]*r_u_x[b] - nu*r_u_x_x[b]
 			}
 		}
-	}
-
-	// sub = u - u_bd (burgers.ml:26)
-	sub := w.work[46*MaxBatch : 47*MaxBatch]
-	if vecProgs[35].Fast() {
-		kernels.Vec32(vecProgs[35], n, 1, MaxBatch, [][]T{sub, u, u_bd}, nil)
-	} else {
 		{
 			const f = 0
 			out := sub[f*MaxBatch:][:n]
@@ -1436,8 +1400,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// u = dense9_Wx + dense9_b (burgers.ml:11)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
-	if vecProgs[36].Fast() {
-		kernels.Vec32(vecProgs[36], n, 1, MaxBatch, [][]T{u, dense9_Wx}, [][]T{m.Dense9B})
+	if vecProgs[27].Fast() {
+		kernels.Vec32(vecProgs[27], n, 1, MaxBatch, [][]T{u, dense9_Wx}, [][]T{m.Dense9B})
 	} else {
 		{
 			const f = 0
@@ -1471,8 +1435,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_slope = 1 - dense1·dense1 (burgers.ml:10)
 	dense1_slope := w.work[184*MaxBatch : 204*MaxBatch]
-	if vecProgs[37].Fast() {
-		kernels.Vec32(vecProgs[37], n, 20, MaxBatch, [][]T{dense1_slope, dense1}, nil)
+
+	// dense1_t = dense1_z_t·dense1_slope (burgers.ml:10)
+	dense1_t := w.work[204*MaxBatch : 224*MaxBatch]
+	if vecProgs[28].Fast() {
+		kernels.Vec32(vecProgs[28], n, 20, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense1_slope[f*MaxBatch:][:n]
@@ -1481,13 +1448,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense1[b]*r_dense1[b]
 			}
 		}
-	}
-
-	// dense1_t = dense1_z_t·dense1_slope (burgers.ml:10)
-	dense1_t := w.work[204*MaxBatch : 224*MaxBatch]
-	if vecProgs[38].Fast() {
-		kernels.Vec32(vecProgs[38], n, 20, MaxBatch, [][]T{dense1_t, dense1_slope}, [][]T{dense1_z_t})
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense1_t[f*MaxBatch:][:n]
 			dense1_z_t_f := dense1_z_t[f]
@@ -1504,8 +1464,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_slope = 1 - dense2·dense2 (burgers.ml:10)
 	dense2_slope := w.work[244*MaxBatch : 264*MaxBatch]
-	if vecProgs[39].Fast() {
-		kernels.Vec32(vecProgs[39], n, 20, MaxBatch, [][]T{dense2_slope, dense2}, nil)
+
+	// dense2_t = dense2_z_t·dense2_slope (burgers.ml:10)
+	dense2_t := w.work[264*MaxBatch : 284*MaxBatch]
+	if vecProgs[29].Fast() {
+		kernels.Vec32(vecProgs[29], n, 20, MaxBatch, [][]T{dense2_slope, dense2, dense2_t, dense2_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense2_slope[f*MaxBatch:][:n]
@@ -1514,13 +1477,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense2[b]*r_dense2[b]
 			}
 		}
-	}
-
-	// dense2_t = dense2_z_t·dense2_slope (burgers.ml:10)
-	dense2_t := w.work[264*MaxBatch : 284*MaxBatch]
-	if vecProgs[40].Fast() {
-		kernels.Vec32(vecProgs[40], n, 20, MaxBatch, [][]T{dense2_t, dense2_z_t, dense2_slope}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense2_t[f*MaxBatch:][:n]
 			r_dense2_z_t := dense2_z_t[f*MaxBatch:][:len(out)]
@@ -1537,8 +1493,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense3_slope = 1 - dense3·dense3 (burgers.ml:10)
 	dense3_slope := w.work[304*MaxBatch : 324*MaxBatch]
-	if vecProgs[41].Fast() {
-		kernels.Vec32(vecProgs[41], n, 20, MaxBatch, [][]T{dense3_slope, dense3}, nil)
+
+	// dense3_t = dense3_z_t·dense3_slope (burgers.ml:10)
+	dense3_t := w.work[324*MaxBatch : 344*MaxBatch]
+	if vecProgs[30].Fast() {
+		kernels.Vec32(vecProgs[30], n, 20, MaxBatch, [][]T{dense3_slope, dense3, dense3_t, dense3_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense3_slope[f*MaxBatch:][:n]
@@ -1547,13 +1506,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense3[b]*r_dense3[b]
 			}
 		}
-	}
-
-	// dense3_t = dense3_z_t·dense3_slope (burgers.ml:10)
-	dense3_t := w.work[324*MaxBatch : 344*MaxBatch]
-	if vecProgs[42].Fast() {
-		kernels.Vec32(vecProgs[42], n, 20, MaxBatch, [][]T{dense3_t, dense3_z_t, dense3_slope}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense3_t[f*MaxBatch:][:n]
 			r_dense3_z_t := dense3_z_t[f*MaxBatch:][:len(out)]
@@ -1570,8 +1522,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense4_slope = 1 - dense4·dense4 (burgers.ml:10)
 	dense4_slope := w.work[364*MaxBatch : 384*MaxBatch]
-	if vecProgs[43].Fast() {
-		kernels.Vec32(vecProgs[43], n, 20, MaxBatch, [][]T{dense4_slope, dense4}, nil)
+
+	// dense4_t = dense4_z_t·dense4_slope (burgers.ml:10)
+	dense4_t := w.work[384*MaxBatch : 404*MaxBatch]
+	if vecProgs[31].Fast() {
+		kernels.Vec32(vecProgs[31], n, 20, MaxBatch, [][]T{dense4_slope, dense4, dense4_t, dense4_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense4_slope[f*MaxBatch:][:n]
@@ -1580,13 +1535,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense4[b]*r_dense4[b]
 			}
 		}
-	}
-
-	// dense4_t = dense4_z_t·dense4_slope (burgers.ml:10)
-	dense4_t := w.work[384*MaxBatch : 404*MaxBatch]
-	if vecProgs[44].Fast() {
-		kernels.Vec32(vecProgs[44], n, 20, MaxBatch, [][]T{dense4_t, dense4_z_t, dense4_slope}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense4_t[f*MaxBatch:][:n]
 			r_dense4_z_t := dense4_z_t[f*MaxBatch:][:len(out)]
@@ -1603,8 +1551,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense5_slope = 1 - dense5·dense5 (burgers.ml:10)
 	dense5_slope := w.work[424*MaxBatch : 444*MaxBatch]
-	if vecProgs[45].Fast() {
-		kernels.Vec32(vecProgs[45], n, 20, MaxBatch, [][]T{dense5_slope, dense5}, nil)
+
+	// dense5_t = dense5_z_t·dense5_slope (burgers.ml:10)
+	dense5_t := w.work[444*MaxBatch : 464*MaxBatch]
+	if vecProgs[32].Fast() {
+		kernels.Vec32(vecProgs[32], n, 20, MaxBatch, [][]T{dense5_slope, dense5, dense5_t, dense5_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense5_slope[f*MaxBatch:][:n]
@@ -1613,13 +1564,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense5[b]*r_dense5[b]
 			}
 		}
-	}
-
-	// dense5_t = dense5_z_t·dense5_slope (burgers.ml:10)
-	dense5_t := w.work[444*MaxBatch : 464*MaxBatch]
-	if vecProgs[46].Fast() {
-		kernels.Vec32(vecProgs[46], n, 20, MaxBatch, [][]T{dense5_t, dense5_z_t, dense5_slope}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense5_t[f*MaxBatch:][:n]
 			r_dense5_z_t := dense5_z_t[f*MaxBatch:][:len(out)]
@@ -1636,8 +1580,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense6_slope = 1 - dense6·dense6 (burgers.ml:10)
 	dense6_slope := w.work[484*MaxBatch : 504*MaxBatch]
-	if vecProgs[47].Fast() {
-		kernels.Vec32(vecProgs[47], n, 20, MaxBatch, [][]T{dense6_slope, dense6}, nil)
+
+	// dense6_t = dense6_z_t·dense6_slope (burgers.ml:10)
+	dense6_t := w.work[504*MaxBatch : 524*MaxBatch]
+	if vecProgs[33].Fast() {
+		kernels.Vec32(vecProgs[33], n, 20, MaxBatch, [][]T{dense6_slope, dense6, dense6_t, dense6_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense6_slope[f*MaxBatch:][:n]
@@ -1646,13 +1593,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense6[b]*r_dense6[b]
 			}
 		}
-	}
-
-	// dense6_t = dense6_z_t·dense6_slope (burgers.ml:10)
-	dense6_t := w.work[504*MaxBatch : 524*MaxBatch]
-	if vecProgs[48].Fast() {
-		kernels.Vec32(vecProgs[48], n, 20, MaxBatch, [][]T{dense6_t, dense6_z_t, dense6_slope}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense6_t[f*MaxBatch:][:n]
 			r_dense6_z_t := dense6_z_t[f*MaxBatch:][:len(out)]
@@ -1669,8 +1609,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense7_slope = 1 - dense7·dense7 (burgers.ml:10)
 	dense7_slope := w.work[544*MaxBatch : 564*MaxBatch]
-	if vecProgs[49].Fast() {
-		kernels.Vec32(vecProgs[49], n, 20, MaxBatch, [][]T{dense7_slope, dense7}, nil)
+
+	// dense7_t = dense7_z_t·dense7_slope (burgers.ml:10)
+	dense7_t := w.work[564*MaxBatch : 584*MaxBatch]
+	if vecProgs[34].Fast() {
+		kernels.Vec32(vecProgs[34], n, 20, MaxBatch, [][]T{dense7_slope, dense7, dense7_t, dense7_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense7_slope[f*MaxBatch:][:n]
@@ -1679,13 +1622,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense7[b]*r_dense7[b]
 			}
 		}
-	}
-
-	// dense7_t = dense7_z_t·dense7_slope (burgers.ml:10)
-	dense7_t := w.work[564*MaxBatch : 584*MaxBatch]
-	if vecProgs[50].Fast() {
-		kernels.Vec32(vecProgs[50], n, 20, MaxBatch, [][]T{dense7_t, dense7_z_t, dense7_slope}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense7_t[f*MaxBatch:][:n]
 			r_dense7_z_t := dense7_z_t[f*MaxBatch:][:len(out)]
@@ -1702,8 +1638,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense8_slope = 1 - dense8·dense8 (burgers.ml:10)
 	dense8_slope := w.work[604*MaxBatch : 624*MaxBatch]
-	if vecProgs[51].Fast() {
-		kernels.Vec32(vecProgs[51], n, 20, MaxBatch, [][]T{dense8_slope, dense8}, nil)
+
+	// dense8_t = dense8_z_t·dense8_slope (burgers.ml:10)
+	dense8_t := w.work[624*MaxBatch : 644*MaxBatch]
+	if vecProgs[35].Fast() {
+		kernels.Vec32(vecProgs[35], n, 20, MaxBatch, [][]T{dense8_slope, dense8, dense8_t, dense8_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense8_slope[f*MaxBatch:][:n]
@@ -1712,13 +1651,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense8[b]*r_dense8[b]
 			}
 		}
-	}
-
-	// dense8_t = dense8_z_t·dense8_slope (burgers.ml:10)
-	dense8_t := w.work[624*MaxBatch : 644*MaxBatch]
-	if vecProgs[52].Fast() {
-		kernels.Vec32(vecProgs[52], n, 20, MaxBatch, [][]T{dense8_t, dense8_z_t, dense8_slope}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense8_t[f*MaxBatch:][:n]
 			r_dense8_z_t := dense8_z_t[f*MaxBatch:][:len(out)]
@@ -1750,8 +1682,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x = dense1_slope·dense1_z_x (burgers.ml:10)
 	dense1_x := w.work[644*MaxBatch : 664*MaxBatch]
-	if vecProgs[53].Fast() {
-		kernels.Vec32(vecProgs[53], n, 20, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
+	if vecProgs[36].Fast() {
+		kernels.Vec32(vecProgs[36], n, 20, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense1_x[f*MaxBatch:][:n]
@@ -1769,8 +1701,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_x = dense2_slope·dense2_z_x (burgers.ml:10)
 	dense2_x := w.work[684*MaxBatch : 704*MaxBatch]
-	if vecProgs[54].Fast() {
-		kernels.Vec32(vecProgs[54], n, 20, MaxBatch, [][]T{dense2_x, dense2_slope, dense2_z_x}, nil)
+	if vecProgs[37].Fast() {
+		kernels.Vec32(vecProgs[37], n, 20, MaxBatch, [][]T{dense2_x, dense2_slope, dense2_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense2_x[f*MaxBatch:][:n]
@@ -1788,8 +1720,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense3_x = dense3_slope·dense3_z_x (burgers.ml:10)
 	dense3_x := w.work[724*MaxBatch : 744*MaxBatch]
-	if vecProgs[55].Fast() {
-		kernels.Vec32(vecProgs[55], n, 20, MaxBatch, [][]T{dense3_x, dense3_slope, dense3_z_x}, nil)
+	if vecProgs[38].Fast() {
+		kernels.Vec32(vecProgs[38], n, 20, MaxBatch, [][]T{dense3_x, dense3_slope, dense3_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense3_x[f*MaxBatch:][:n]
@@ -1807,8 +1739,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense4_x = dense4_slope·dense4_z_x (burgers.ml:10)
 	dense4_x := w.work[764*MaxBatch : 784*MaxBatch]
-	if vecProgs[56].Fast() {
-		kernels.Vec32(vecProgs[56], n, 20, MaxBatch, [][]T{dense4_x, dense4_slope, dense4_z_x}, nil)
+	if vecProgs[39].Fast() {
+		kernels.Vec32(vecProgs[39], n, 20, MaxBatch, [][]T{dense4_x, dense4_slope, dense4_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense4_x[f*MaxBatch:][:n]
@@ -1826,8 +1758,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense5_x = dense5_slope·dense5_z_x (burgers.ml:10)
 	dense5_x := w.work[804*MaxBatch : 824*MaxBatch]
-	if vecProgs[57].Fast() {
-		kernels.Vec32(vecProgs[57], n, 20, MaxBatch, [][]T{dense5_x, dense5_slope, dense5_z_x}, nil)
+	if vecProgs[40].Fast() {
+		kernels.Vec32(vecProgs[40], n, 20, MaxBatch, [][]T{dense5_x, dense5_slope, dense5_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense5_x[f*MaxBatch:][:n]
@@ -1845,8 +1777,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense6_x = dense6_slope·dense6_z_x (burgers.ml:10)
 	dense6_x := w.work[844*MaxBatch : 864*MaxBatch]
-	if vecProgs[58].Fast() {
-		kernels.Vec32(vecProgs[58], n, 20, MaxBatch, [][]T{dense6_x, dense6_slope, dense6_z_x}, nil)
+	if vecProgs[41].Fast() {
+		kernels.Vec32(vecProgs[41], n, 20, MaxBatch, [][]T{dense6_x, dense6_slope, dense6_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense6_x[f*MaxBatch:][:n]
@@ -1864,8 +1796,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense7_x = dense7_slope·dense7_z_x (burgers.ml:10)
 	dense7_x := w.work[884*MaxBatch : 904*MaxBatch]
-	if vecProgs[59].Fast() {
-		kernels.Vec32(vecProgs[59], n, 20, MaxBatch, [][]T{dense7_x, dense7_slope, dense7_z_x}, nil)
+	if vecProgs[42].Fast() {
+		kernels.Vec32(vecProgs[42], n, 20, MaxBatch, [][]T{dense7_x, dense7_slope, dense7_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense7_x[f*MaxBatch:][:n]
@@ -1883,8 +1815,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense8_x = dense8_slope·dense8_z_x (burgers.ml:10)
 	dense8_x := w.work[924*MaxBatch : 944*MaxBatch]
-	if vecProgs[60].Fast() {
-		kernels.Vec32(vecProgs[60], n, 20, MaxBatch, [][]T{dense8_x, dense8_slope, dense8_z_x}, nil)
+	if vecProgs[43].Fast() {
+		kernels.Vec32(vecProgs[43], n, 20, MaxBatch, [][]T{dense8_x, dense8_slope, dense8_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense8_x[f*MaxBatch:][:n]
@@ -1902,8 +1834,32 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense8_slope_x = -2·dense8·dense8_x (burgers.ml:10)
 	dense8_slope_x := w.work[944*MaxBatch : 964*MaxBatch]
-	if vecProgs[61].Fast() {
-		kernels.Vec32(vecProgs[61], n, 20, MaxBatch, [][]T{dense8_slope_x, dense8, dense8_x}, nil)
+
+	// dense7_slope_x = -2·dense7·dense7_x (burgers.ml:10)
+	dense7_slope_x := w.work[964*MaxBatch : 984*MaxBatch]
+
+	// dense6_slope_x = -2·dense6·dense6_x (burgers.ml:10)
+	dense6_slope_x := w.work[984*MaxBatch : 1004*MaxBatch]
+
+	// dense5_slope_x = -2·dense5·dense5_x (burgers.ml:10)
+	dense5_slope_x := w.work[1004*MaxBatch : 1024*MaxBatch]
+
+	// dense4_slope_x = -2·dense4·dense4_x (burgers.ml:10)
+	dense4_slope_x := w.work[1024*MaxBatch : 1044*MaxBatch]
+
+	// dense3_slope_x = -2·dense3·dense3_x (burgers.ml:10)
+	dense3_slope_x := w.work[1044*MaxBatch : 1064*MaxBatch]
+
+	// dense2_slope_x = -2·dense2·dense2_x (burgers.ml:10)
+	dense2_slope_x := w.work[1064*MaxBatch : 1084*MaxBatch]
+
+	// dense1_slope_x = -2·dense1·dense1_x (burgers.ml:10)
+	dense1_slope_x := w.work[1084*MaxBatch : 1104*MaxBatch]
+
+	// dense1_x_x = dense1_z_x·dense1_slope_x (burgers.ml:10)
+	dense1_x_x := w.work[1104*MaxBatch : 1124*MaxBatch]
+	if vecProgs[44].Fast() {
+		kernels.Vec32(vecProgs[44], n, 20, MaxBatch, [][]T{dense8_slope_x, dense8, dense8_x, dense7_slope_x, dense7, dense7_x, dense6_slope_x, dense6, dense6_x, dense5_slope_x, dense5, dense5_x, dense4_slope_x, dense4, dense4_x, dense3_slope_x, dense3, dense3_x, dense2_slope_x, dense2, dense2_x, dense1_slope_x, dense1, dense1_x, dense1_x_x}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense8_slope_x[f*MaxBatch:][:n]
@@ -1913,13 +1869,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(2.0 * r_dense8_2[b] * r_dense8_x[b])
 			}
 		}
-	}
-
-	// dense7_slope_x = -2·dense7·dense7_x (burgers.ml:10)
-	dense7_slope_x := w.work[964*MaxBatch : 984*MaxBatch]
-	if vecProgs[62].Fast() {
-		kernels.Vec32(vecProgs[62], n, 20, MaxBatch, [][]T{dense7_slope_x, dense7, dense7_x}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense7_slope_x[f*MaxBatch:][:n]
 			r_dense7_2 := dense7[f*MaxBatch:][:len(out)]
@@ -1928,13 +1877,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(2.0 * r_dense7_2[b] * r_dense7_x[b])
 			}
 		}
-	}
-
-	// dense6_slope_x = -2·dense6·dense6_x (burgers.ml:10)
-	dense6_slope_x := w.work[984*MaxBatch : 1004*MaxBatch]
-	if vecProgs[63].Fast() {
-		kernels.Vec32(vecProgs[63], n, 20, MaxBatch, [][]T{dense6_slope_x, dense6, dense6_x}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense6_slope_x[f*MaxBatch:][:n]
 			r_dense6_2 := dense6[f*MaxBatch:][:len(out)]
@@ -1943,13 +1885,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(2.0 * r_dense6_2[b] * r_dense6_x[b])
 			}
 		}
-	}
-
-	// dense5_slope_x = -2·dense5·dense5_x (burgers.ml:10)
-	dense5_slope_x := w.work[1004*MaxBatch : 1024*MaxBatch]
-	if vecProgs[64].Fast() {
-		kernels.Vec32(vecProgs[64], n, 20, MaxBatch, [][]T{dense5_slope_x, dense5, dense5_x}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense5_slope_x[f*MaxBatch:][:n]
 			r_dense5_2 := dense5[f*MaxBatch:][:len(out)]
@@ -1958,13 +1893,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(2.0 * r_dense5_2[b] * r_dense5_x[b])
 			}
 		}
-	}
-
-	// dense4_slope_x = -2·dense4·dense4_x (burgers.ml:10)
-	dense4_slope_x := w.work[1024*MaxBatch : 1044*MaxBatch]
-	if vecProgs[65].Fast() {
-		kernels.Vec32(vecProgs[65], n, 20, MaxBatch, [][]T{dense4_slope_x, dense4, dense4_x}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense4_slope_x[f*MaxBatch:][:n]
 			r_dense4_2 := dense4[f*MaxBatch:][:len(out)]
@@ -1973,13 +1901,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(2.0 * r_dense4_2[b] * r_dense4_x[b])
 			}
 		}
-	}
-
-	// dense3_slope_x = -2·dense3·dense3_x (burgers.ml:10)
-	dense3_slope_x := w.work[1044*MaxBatch : 1064*MaxBatch]
-	if vecProgs[66].Fast() {
-		kernels.Vec32(vecProgs[66], n, 20, MaxBatch, [][]T{dense3_slope_x, dense3, dense3_x}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense3_slope_x[f*MaxBatch:][:n]
 			r_dense3_2 := dense3[f*MaxBatch:][:len(out)]
@@ -1988,13 +1909,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(2.0 * r_dense3_2[b] * r_dense3_x[b])
 			}
 		}
-	}
-
-	// dense2_slope_x = -2·dense2·dense2_x (burgers.ml:10)
-	dense2_slope_x := w.work[1064*MaxBatch : 1084*MaxBatch]
-	if vecProgs[67].Fast() {
-		kernels.Vec32(vecProgs[67], n, 20, MaxBatch, [][]T{dense2_slope_x, dense2, dense2_x}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense2_slope_x[f*MaxBatch:][:n]
 			r_dense2_2 := dense2[f*MaxBatch:][:len(out)]
@@ -2003,13 +1917,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(2.0 * r_dense2_2[b] * r_dense2_x[b])
 			}
 		}
-	}
-
-	// dense1_slope_x = -2·dense1·dense1_x (burgers.ml:10)
-	dense1_slope_x := w.work[1084*MaxBatch : 1104*MaxBatch]
-	if vecProgs[68].Fast() {
-		kernels.Vec32(vecProgs[68], n, 20, MaxBatch, [][]T{dense1_slope_x, dense1, dense1_x}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense1_slope_x[f*MaxBatch:][:n]
 			r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
@@ -2018,13 +1925,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(2.0 * r_dense1_2[b] * r_dense1_x[b])
 			}
 		}
-	}
-
-	// dense1_x_x = dense1_z_x·dense1_slope_x (burgers.ml:10)
-	dense1_x_x := w.work[1104*MaxBatch : 1124*MaxBatch]
-	if vecProgs[69].Fast() {
-		kernels.Vec32(vecProgs[69], n, 20, MaxBatch, [][]T{dense1_x_x, dense1_slope_x}, [][]T{dense1_z_x})
-	} else {
 		for f := 0; f < 20; f++ {
 			out := dense1_x_x[f*MaxBatch:][:n]
 			dense1_z_x_f_2 := dense1_z_x[f]
@@ -2041,8 +1941,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_x_x = dense2_z_x·dense2_slope_x + dense2_slope·dense2_z_x_x (burgers.ml:10)
 	dense2_x_x := w.work[1144*MaxBatch : 1164*MaxBatch]
-	if vecProgs[70].Fast() {
-		kernels.Vec32(vecProgs[70], n, 20, MaxBatch, [][]T{dense2_x_x, dense2_z_x, dense2_slope_x, dense2_slope, dense2_z_x_x}, nil)
+	if vecProgs[45].Fast() {
+		kernels.Vec32(vecProgs[45], n, 20, MaxBatch, [][]T{dense2_x_x, dense2_z_x, dense2_slope_x, dense2_slope, dense2_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense2_x_x[f*MaxBatch:][:n]
@@ -2062,8 +1962,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense3_x_x = dense3_z_x·dense3_slope_x + dense3_slope·dense3_z_x_x (burgers.ml:10)
 	dense3_x_x := w.work[1184*MaxBatch : 1204*MaxBatch]
-	if vecProgs[71].Fast() {
-		kernels.Vec32(vecProgs[71], n, 20, MaxBatch, [][]T{dense3_x_x, dense3_z_x, dense3_slope_x, dense3_slope, dense3_z_x_x}, nil)
+	if vecProgs[46].Fast() {
+		kernels.Vec32(vecProgs[46], n, 20, MaxBatch, [][]T{dense3_x_x, dense3_z_x, dense3_slope_x, dense3_slope, dense3_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense3_x_x[f*MaxBatch:][:n]
@@ -2083,8 +1983,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense4_x_x = dense4_z_x·dense4_slope_x + dense4_slope·dense4_z_x_x (burgers.ml:10)
 	dense4_x_x := w.work[1224*MaxBatch : 1244*MaxBatch]
-	if vecProgs[72].Fast() {
-		kernels.Vec32(vecProgs[72], n, 20, MaxBatch, [][]T{dense4_x_x, dense4_z_x, dense4_slope_x, dense4_slope, dense4_z_x_x}, nil)
+	if vecProgs[47].Fast() {
+		kernels.Vec32(vecProgs[47], n, 20, MaxBatch, [][]T{dense4_x_x, dense4_z_x, dense4_slope_x, dense4_slope, dense4_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense4_x_x[f*MaxBatch:][:n]
@@ -2104,8 +2004,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense5_x_x = dense5_z_x·dense5_slope_x + dense5_slope·dense5_z_x_x (burgers.ml:10)
 	dense5_x_x := w.work[1264*MaxBatch : 1284*MaxBatch]
-	if vecProgs[73].Fast() {
-		kernels.Vec32(vecProgs[73], n, 20, MaxBatch, [][]T{dense5_x_x, dense5_z_x, dense5_slope_x, dense5_slope, dense5_z_x_x}, nil)
+	if vecProgs[48].Fast() {
+		kernels.Vec32(vecProgs[48], n, 20, MaxBatch, [][]T{dense5_x_x, dense5_z_x, dense5_slope_x, dense5_slope, dense5_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense5_x_x[f*MaxBatch:][:n]
@@ -2125,8 +2025,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense6_x_x = dense6_z_x·dense6_slope_x + dense6_slope·dense6_z_x_x (burgers.ml:10)
 	dense6_x_x := w.work[1304*MaxBatch : 1324*MaxBatch]
-	if vecProgs[74].Fast() {
-		kernels.Vec32(vecProgs[74], n, 20, MaxBatch, [][]T{dense6_x_x, dense6_z_x, dense6_slope_x, dense6_slope, dense6_z_x_x}, nil)
+	if vecProgs[49].Fast() {
+		kernels.Vec32(vecProgs[49], n, 20, MaxBatch, [][]T{dense6_x_x, dense6_z_x, dense6_slope_x, dense6_slope, dense6_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense6_x_x[f*MaxBatch:][:n]
@@ -2146,8 +2046,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense7_x_x = dense7_z_x·dense7_slope_x + dense7_slope·dense7_z_x_x (burgers.ml:10)
 	dense7_x_x := w.work[1344*MaxBatch : 1364*MaxBatch]
-	if vecProgs[75].Fast() {
-		kernels.Vec32(vecProgs[75], n, 20, MaxBatch, [][]T{dense7_x_x, dense7_z_x, dense7_slope_x, dense7_slope, dense7_z_x_x}, nil)
+	if vecProgs[50].Fast() {
+		kernels.Vec32(vecProgs[50], n, 20, MaxBatch, [][]T{dense7_x_x, dense7_z_x, dense7_slope_x, dense7_slope, dense7_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense7_x_x[f*MaxBatch:][:n]
@@ -2167,8 +2067,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense8_x_x = dense8_z_x·dense8_slope_x + dense8_slope·dense8_z_x_x (burgers.ml:10)
 	dense8_x_x := w.work[1384*MaxBatch : 1404*MaxBatch]
-	if vecProgs[76].Fast() {
-		kernels.Vec32(vecProgs[76], n, 20, MaxBatch, [][]T{dense8_x_x, dense8_z_x, dense8_slope_x, dense8_slope, dense8_z_x_x}, nil)
+	if vecProgs[51].Fast() {
+		kernels.Vec32(vecProgs[51], n, 20, MaxBatch, [][]T{dense8_x_x, dense8_z_x, dense8_slope_x, dense8_slope, dense8_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense8_x_x[f*MaxBatch:][:n]
@@ -2188,8 +2088,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// r = (u_t + u·u_x) - nu·u_x_x (burgers.ml:24)
 	r := w.work[8*MaxBatch : 9*MaxBatch]
-	if vecProgs[77].Fast() {
-		kernels.Vec32(vecProgs[77], n, 1, MaxBatch, [][]T{r, u_x_x, u, u_x, u_t}, nil)
+
+	// sub = u - u_bd (burgers.ml:26)
+	sub := w.work[9*MaxBatch : 10*MaxBatch]
+	if vecProgs[52].Fast() {
+		kernels.Vec32(vecProgs[52], n, 1, MaxBatch, [][]T{r, u_x_x, u, u_x, u_t, sub, u_bd}, nil)
 	} else {
 		{
 			const f = 0
@@ -2202,13 +2105,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_u_t[b] + r_u[b]*r_u_x[b] - nu*r_u_x_x[b]
 			}
 		}
-	}
-
-	// sub = u - u_bd (burgers.ml:26)
-	sub := w.work[9*MaxBatch : 10*MaxBatch]
-	if vecProgs[78].Fast() {
-		kernels.Vec32(vecProgs[78], n, 1, MaxBatch, [][]T{sub, u, u_bd}, nil)
-	} else {
 		{
 			const f = 0
 			out := sub[f*MaxBatch:][:n]
@@ -2278,8 +2174,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_u_x_x = -d_r·nu (burgers.ml:27)
 	d_u_x_x := w.work[12*MaxBatch : 13*MaxBatch]
-	if vecProgs[79].Fast() {
-		kernels.Vec32(vecProgs[79], n, 1, MaxBatch, [][]T{d_u_x_x, d_r}, nil)
+	if vecProgs[53].Fast() {
+		kernels.Vec32(vecProgs[53], n, 1, MaxBatch, [][]T{d_u_x_x, d_r}, nil)
 	} else {
 		{
 			const f = 0
@@ -2301,8 +2197,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense8_z_x_x = dense8_slope·d_dense8_x_x (burgers.ml:11)
 	d_dense8_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
-	if vecProgs[80].Fast() {
-		kernels.Vec32(vecProgs[80], n, 20, MaxBatch, [][]T{d_dense8_z_x_x, dense8_slope, d_dense8_x_x}, nil)
+	if vecProgs[54].Fast() {
+		kernels.Vec32(vecProgs[54], n, 20, MaxBatch, [][]T{d_dense8_z_x_x, dense8_slope, d_dense8_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense8_z_x_x[f*MaxBatch:][:n]
@@ -2324,8 +2220,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense7_z_x_x = dense7_slope·d_dense7_x_x (burgers.ml:10)
 	d_dense7_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
-	if vecProgs[81].Fast() {
-		kernels.Vec32(vecProgs[81], n, 20, MaxBatch, [][]T{d_dense7_z_x_x, dense7_slope, d_dense7_x_x}, nil)
+	if vecProgs[55].Fast() {
+		kernels.Vec32(vecProgs[55], n, 20, MaxBatch, [][]T{d_dense7_z_x_x, dense7_slope, d_dense7_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense7_z_x_x[f*MaxBatch:][:n]
@@ -2347,8 +2243,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense6_z_x_x = dense6_slope·d_dense6_x_x (burgers.ml:10)
 	d_dense6_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
-	if vecProgs[82].Fast() {
-		kernels.Vec32(vecProgs[82], n, 20, MaxBatch, [][]T{d_dense6_z_x_x, dense6_slope, d_dense6_x_x}, nil)
+	if vecProgs[56].Fast() {
+		kernels.Vec32(vecProgs[56], n, 20, MaxBatch, [][]T{d_dense6_z_x_x, dense6_slope, d_dense6_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense6_z_x_x[f*MaxBatch:][:n]
@@ -2370,8 +2266,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense5_z_x_x = dense5_slope·d_dense5_x_x (burgers.ml:10)
 	d_dense5_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
-	if vecProgs[83].Fast() {
-		kernels.Vec32(vecProgs[83], n, 20, MaxBatch, [][]T{d_dense5_z_x_x, dense5_slope, d_dense5_x_x}, nil)
+	if vecProgs[57].Fast() {
+		kernels.Vec32(vecProgs[57], n, 20, MaxBatch, [][]T{d_dense5_z_x_x, dense5_slope, d_dense5_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense5_z_x_x[f*MaxBatch:][:n]
@@ -2393,8 +2289,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense4_z_x_x = dense4_slope·d_dense4_x_x (burgers.ml:10)
 	d_dense4_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
-	if vecProgs[84].Fast() {
-		kernels.Vec32(vecProgs[84], n, 20, MaxBatch, [][]T{d_dense4_z_x_x, dense4_slope, d_dense4_x_x}, nil)
+	if vecProgs[58].Fast() {
+		kernels.Vec32(vecProgs[58], n, 20, MaxBatch, [][]T{d_dense4_z_x_x, dense4_slope, d_dense4_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense4_z_x_x[f*MaxBatch:][:n]
@@ -2416,8 +2312,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense3_z_x_x = dense3_slope·d_dense3_x_x (burgers.ml:10)
 	d_dense3_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
-	if vecProgs[85].Fast() {
-		kernels.Vec32(vecProgs[85], n, 20, MaxBatch, [][]T{d_dense3_z_x_x, dense3_slope, d_dense3_x_x}, nil)
+	if vecProgs[59].Fast() {
+		kernels.Vec32(vecProgs[59], n, 20, MaxBatch, [][]T{d_dense3_z_x_x, dense3_slope, d_dense3_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense3_z_x_x[f*MaxBatch:][:n]
@@ -2439,8 +2335,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z_x_x = dense2_slope·d_dense2_x_x (burgers.ml:10)
 	d_dense2_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
-	if vecProgs[86].Fast() {
-		kernels.Vec32(vecProgs[86], n, 20, MaxBatch, [][]T{d_dense2_z_x_x, dense2_slope, d_dense2_x_x}, nil)
+	if vecProgs[60].Fast() {
+		kernels.Vec32(vecProgs[60], n, 20, MaxBatch, [][]T{d_dense2_z_x_x, dense2_slope, d_dense2_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense2_z_x_x[f*MaxBatch:][:n]
@@ -2474,8 +2370,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_x = -dense1_z_x·d_dense1_x_x·2 (burgers.ml:10)
 	d_dense1_x := w.work[1404*MaxBatch : 1424*MaxBatch]
-	if vecProgs[87].Fast() {
-		kernels.Vec32(vecProgs[87], n, 20, MaxBatch, [][]T{d_dense1_x, d_dense1_x_x}, [][]T{dense1_z_x})
+
+	// d_dense2_x = -dense2_z_x·d_dense2_x_x·2 (burgers.ml:10)
+	d_dense2_x := w.work[1084*MaxBatch : 1104*MaxBatch]
+	if vecProgs[61].Fast() {
+		kernels.Vec32(vecProgs[61], n, 20, MaxBatch, [][]T{d_dense1_x, d_dense1_x_x, d_dense2_x, dense2_z_x, d_dense2_x_x}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense1_x[f*MaxBatch:][:n]
@@ -2485,13 +2384,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(dense1_z_x_f_3 * r_d_dense1_x_x_2[b]) * 2.0
 			}
 		}
-	}
-
-	// d_dense2_x = -dense2_z_x·d_dense2_x_x·2 (burgers.ml:10)
-	d_dense2_x := w.work[1084*MaxBatch : 1104*MaxBatch]
-	if vecProgs[88].Fast() {
-		kernels.Vec32(vecProgs[88], n, 20, MaxBatch, [][]T{d_dense2_x, dense2_z_x, d_dense2_x_x}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense2_x[f*MaxBatch:][:n]
 			r_dense2_z_x_3 := dense2_z_x[f*MaxBatch:][:len(out)]
@@ -2504,8 +2396,23 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense3_x = -dense3_z_x·d_dense3_x_x·2 (burgers.ml:10)
 	d_dense3_x := w.work[1104*MaxBatch : 1124*MaxBatch]
-	if vecProgs[89].Fast() {
-		kernels.Vec32(vecProgs[89], n, 20, MaxBatch, [][]T{d_dense3_x, dense3_z_x, d_dense3_x_x}, nil)
+
+	// d_dense4_x = -dense4_z_x·d_dense4_x_x·2 (burgers.ml:10)
+	d_dense4_x := w.work[1424*MaxBatch : 1444*MaxBatch]
+
+	// d_dense5_x = -dense5_z_x·d_dense5_x_x·2 (burgers.ml:10)
+	d_dense5_x := w.work[1444*MaxBatch : 1464*MaxBatch]
+
+	// d_dense6_x = -dense6_z_x·d_dense6_x_x·2 (burgers.ml:10)
+	d_dense6_x := w.work[1464*MaxBatch : 1484*MaxBatch]
+
+	// d_dense7_x = -dense7_z_x·d_dense7_x_x·2 (burgers.ml:10)
+	d_dense7_x := w.work[1484*MaxBatch : 1504*MaxBatch]
+
+	// d_dense8_x = -dense8_z_x·d_dense8_x_x·2 (burgers.ml:11)
+	d_dense8_x := w.work[1504*MaxBatch : 1524*MaxBatch]
+	if vecProgs[62].Fast() {
+		kernels.Vec32(vecProgs[62], n, 20, MaxBatch, [][]T{d_dense3_x, dense3_z_x, d_dense3_x_x, d_dense4_x, dense4_z_x, d_dense4_x_x, d_dense5_x, dense5_z_x, d_dense5_x_x, d_dense6_x, dense6_z_x, d_dense6_x_x, d_dense7_x, dense7_z_x, d_dense7_x_x, d_dense8_x, dense8_z_x, d_dense8_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense3_x[f*MaxBatch:][:n]
@@ -2515,13 +2422,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_dense3_z_x_3[b] * r_d_dense3_x_x_2[b]) * 2.0
 			}
 		}
-	}
-
-	// d_dense4_x = -dense4_z_x·d_dense4_x_x·2 (burgers.ml:10)
-	d_dense4_x := w.work[1424*MaxBatch : 1444*MaxBatch]
-	if vecProgs[90].Fast() {
-		kernels.Vec32(vecProgs[90], n, 20, MaxBatch, [][]T{d_dense4_x, dense4_z_x, d_dense4_x_x}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense4_x[f*MaxBatch:][:n]
 			r_dense4_z_x_3 := dense4_z_x[f*MaxBatch:][:len(out)]
@@ -2530,13 +2430,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_dense4_z_x_3[b] * r_d_dense4_x_x_2[b]) * 2.0
 			}
 		}
-	}
-
-	// d_dense5_x = -dense5_z_x·d_dense5_x_x·2 (burgers.ml:10)
-	d_dense5_x := w.work[1444*MaxBatch : 1464*MaxBatch]
-	if vecProgs[91].Fast() {
-		kernels.Vec32(vecProgs[91], n, 20, MaxBatch, [][]T{d_dense5_x, dense5_z_x, d_dense5_x_x}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense5_x[f*MaxBatch:][:n]
 			r_dense5_z_x_3 := dense5_z_x[f*MaxBatch:][:len(out)]
@@ -2545,13 +2438,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_dense5_z_x_3[b] * r_d_dense5_x_x_2[b]) * 2.0
 			}
 		}
-	}
-
-	// d_dense6_x = -dense6_z_x·d_dense6_x_x·2 (burgers.ml:10)
-	d_dense6_x := w.work[1464*MaxBatch : 1484*MaxBatch]
-	if vecProgs[92].Fast() {
-		kernels.Vec32(vecProgs[92], n, 20, MaxBatch, [][]T{d_dense6_x, dense6_z_x, d_dense6_x_x}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense6_x[f*MaxBatch:][:n]
 			r_dense6_z_x_3 := dense6_z_x[f*MaxBatch:][:len(out)]
@@ -2560,13 +2446,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_dense6_z_x_3[b] * r_d_dense6_x_x_2[b]) * 2.0
 			}
 		}
-	}
-
-	// d_dense7_x = -dense7_z_x·d_dense7_x_x·2 (burgers.ml:10)
-	d_dense7_x := w.work[1484*MaxBatch : 1504*MaxBatch]
-	if vecProgs[93].Fast() {
-		kernels.Vec32(vecProgs[93], n, 20, MaxBatch, [][]T{d_dense7_x, dense7_z_x, d_dense7_x_x}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense7_x[f*MaxBatch:][:n]
 			r_dense7_z_x_3 := dense7_z_x[f*MaxBatch:][:len(out)]
@@ -2575,13 +2454,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_dense7_z_x_3[b] * r_d_dense7_x_x_2[b]) * 2.0
 			}
 		}
-	}
-
-	// d_dense8_x = -dense8_z_x·d_dense8_x_x·2 (burgers.ml:11)
-	d_dense8_x := w.work[1504*MaxBatch : 1524*MaxBatch]
-	if vecProgs[94].Fast() {
-		kernels.Vec32(vecProgs[94], n, 20, MaxBatch, [][]T{d_dense8_x, dense8_z_x, d_dense8_x_x}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense8_x[f*MaxBatch:][:n]
 			r_dense8_z_x_3 := dense8_z_x[f*MaxBatch:][:len(out)]
@@ -2594,8 +2466,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_u_x = u·d_r (burgers.ml:27)
 	d_u_x := w.work[13*MaxBatch : 14*MaxBatch]
-	if vecProgs[95].Fast() {
-		kernels.Vec32(vecProgs[95], n, 1, MaxBatch, [][]T{d_u_x, u, d_r}, nil)
+
+	// d_u = 2·sub·spread + u_x·d_r (burgers.ml:26)
+	d_u := w.work[14*MaxBatch : 15*MaxBatch]
+	if vecProgs[63].Fast() {
+		kernels.Vec32(vecProgs[63], n, 1, MaxBatch, [][]T{d_u_x, u, d_r, d_u, sub, spread, u_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -2606,13 +2481,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_u_3[b] * r_d_r_2[b]
 			}
 		}
-	}
-
-	// d_u = 2·sub·spread + u_x·d_r (burgers.ml:26)
-	d_u := w.work[14*MaxBatch : 15*MaxBatch]
-	if vecProgs[96].Fast() {
-		kernels.Vec32(vecProgs[96], n, 1, MaxBatch, [][]T{d_u, sub, spread, u_x, d_r}, nil)
-	} else {
 		{
 			const f = 0
 			out := d_u[f*MaxBatch:][:n]
@@ -2636,8 +2504,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense8_x_3 = dense8·d_dense8_x + d_dense8_x_2 (burgers.ml:11)
 	d_dense8_x_3 := w.work[1544*MaxBatch : 1564*MaxBatch]
-	if vecProgs[97].Fast() {
-		kernels.Vec32(vecProgs[97], n, 20, MaxBatch, [][]T{d_dense8_x_3, dense8, d_dense8_x, d_dense8_x_2}, nil)
+	if vecProgs[64].Fast() {
+		kernels.Vec32(vecProgs[64], n, 20, MaxBatch, [][]T{d_dense8_x_3, dense8, d_dense8_x, d_dense8_x_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense8_x_3[f*MaxBatch:][:n]
@@ -2652,8 +2520,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense8_z_x = dense8_slope_x·d_dense8_x_x + dense8_slope·d_dense8_x_3 (burgers.ml:11)
 	d_dense8_z_x := w.work[1524*MaxBatch : 1544*MaxBatch]
-	if vecProgs[98].Fast() {
-		kernels.Vec32(vecProgs[98], n, 20, MaxBatch, [][]T{d_dense8_z_x, dense8_slope_x, d_dense8_x_x, dense8_slope, d_dense8_x_3}, nil)
+	if vecProgs[65].Fast() {
+		kernels.Vec32(vecProgs[65], n, 20, MaxBatch, [][]T{d_dense8_z_x, dense8_slope_x, d_dense8_x_x, dense8_slope, d_dense8_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense8_z_x[f*MaxBatch:][:n]
@@ -2677,8 +2545,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense7_x_3 = dense7·d_dense7_x + d_dense7_x_2 (burgers.ml:10)
 	d_dense7_x_3 := w.work[1524*MaxBatch : 1544*MaxBatch]
-	if vecProgs[99].Fast() {
-		kernels.Vec32(vecProgs[99], n, 20, MaxBatch, [][]T{d_dense7_x_3, dense7, d_dense7_x, d_dense7_x_2}, nil)
+	if vecProgs[66].Fast() {
+		kernels.Vec32(vecProgs[66], n, 20, MaxBatch, [][]T{d_dense7_x_3, dense7, d_dense7_x, d_dense7_x_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense7_x_3[f*MaxBatch:][:n]
@@ -2693,8 +2561,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense7_z_x = dense7_slope_x·d_dense7_x_x + dense7_slope·d_dense7_x_3 (burgers.ml:10)
 	d_dense7_z_x := w.work[944*MaxBatch : 964*MaxBatch]
-	if vecProgs[100].Fast() {
-		kernels.Vec32(vecProgs[100], n, 20, MaxBatch, [][]T{d_dense7_z_x, dense7_slope_x, d_dense7_x_x, dense7_slope, d_dense7_x_3}, nil)
+	if vecProgs[67].Fast() {
+		kernels.Vec32(vecProgs[67], n, 20, MaxBatch, [][]T{d_dense7_z_x, dense7_slope_x, d_dense7_x_x, dense7_slope, d_dense7_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense7_z_x[f*MaxBatch:][:n]
@@ -2718,8 +2586,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense6_x_3 = dense6·d_dense6_x + d_dense6_x_2 (burgers.ml:10)
 	d_dense6_x_3 := w.work[944*MaxBatch : 964*MaxBatch]
-	if vecProgs[101].Fast() {
-		kernels.Vec32(vecProgs[101], n, 20, MaxBatch, [][]T{d_dense6_x_3, dense6, d_dense6_x, d_dense6_x_2}, nil)
+	if vecProgs[68].Fast() {
+		kernels.Vec32(vecProgs[68], n, 20, MaxBatch, [][]T{d_dense6_x_3, dense6, d_dense6_x, d_dense6_x_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense6_x_3[f*MaxBatch:][:n]
@@ -2734,8 +2602,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense6_z_x = dense6_slope_x·d_dense6_x_x + dense6_slope·d_dense6_x_3 (burgers.ml:10)
 	d_dense6_z_x := w.work[964*MaxBatch : 984*MaxBatch]
-	if vecProgs[102].Fast() {
-		kernels.Vec32(vecProgs[102], n, 20, MaxBatch, [][]T{d_dense6_z_x, dense6_slope_x, d_dense6_x_x, dense6_slope, d_dense6_x_3}, nil)
+	if vecProgs[69].Fast() {
+		kernels.Vec32(vecProgs[69], n, 20, MaxBatch, [][]T{d_dense6_z_x, dense6_slope_x, d_dense6_x_x, dense6_slope, d_dense6_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense6_z_x[f*MaxBatch:][:n]
@@ -2759,8 +2627,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense5_x_3 = dense5·d_dense5_x + d_dense5_x_2 (burgers.ml:10)
 	d_dense5_x_3 := w.work[964*MaxBatch : 984*MaxBatch]
-	if vecProgs[103].Fast() {
-		kernels.Vec32(vecProgs[103], n, 20, MaxBatch, [][]T{d_dense5_x_3, dense5, d_dense5_x, d_dense5_x_2}, nil)
+	if vecProgs[70].Fast() {
+		kernels.Vec32(vecProgs[70], n, 20, MaxBatch, [][]T{d_dense5_x_3, dense5, d_dense5_x, d_dense5_x_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense5_x_3[f*MaxBatch:][:n]
@@ -2775,8 +2643,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense5_z_x = dense5_slope_x·d_dense5_x_x + dense5_slope·d_dense5_x_3 (burgers.ml:10)
 	d_dense5_z_x := w.work[984*MaxBatch : 1004*MaxBatch]
-	if vecProgs[104].Fast() {
-		kernels.Vec32(vecProgs[104], n, 20, MaxBatch, [][]T{d_dense5_z_x, dense5_slope_x, d_dense5_x_x, dense5_slope, d_dense5_x_3}, nil)
+	if vecProgs[71].Fast() {
+		kernels.Vec32(vecProgs[71], n, 20, MaxBatch, [][]T{d_dense5_z_x, dense5_slope_x, d_dense5_x_x, dense5_slope, d_dense5_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense5_z_x[f*MaxBatch:][:n]
@@ -2800,8 +2668,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense4_x_3 = dense4·d_dense4_x + d_dense4_x_2 (burgers.ml:10)
 	d_dense4_x_3 := w.work[984*MaxBatch : 1004*MaxBatch]
-	if vecProgs[105].Fast() {
-		kernels.Vec32(vecProgs[105], n, 20, MaxBatch, [][]T{d_dense4_x_3, dense4, d_dense4_x, d_dense4_x_2}, nil)
+	if vecProgs[72].Fast() {
+		kernels.Vec32(vecProgs[72], n, 20, MaxBatch, [][]T{d_dense4_x_3, dense4, d_dense4_x, d_dense4_x_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense4_x_3[f*MaxBatch:][:n]
@@ -2816,8 +2684,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense4_z_x = dense4_slope_x·d_dense4_x_x + dense4_slope·d_dense4_x_3 (burgers.ml:10)
 	d_dense4_z_x := w.work[1004*MaxBatch : 1024*MaxBatch]
-	if vecProgs[106].Fast() {
-		kernels.Vec32(vecProgs[106], n, 20, MaxBatch, [][]T{d_dense4_z_x, dense4_slope_x, d_dense4_x_x, dense4_slope, d_dense4_x_3}, nil)
+	if vecProgs[73].Fast() {
+		kernels.Vec32(vecProgs[73], n, 20, MaxBatch, [][]T{d_dense4_z_x, dense4_slope_x, d_dense4_x_x, dense4_slope, d_dense4_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense4_z_x[f*MaxBatch:][:n]
@@ -2841,8 +2709,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense3_x_3 = dense3·d_dense3_x + d_dense3_x_2 (burgers.ml:10)
 	d_dense3_x_3 := w.work[1004*MaxBatch : 1024*MaxBatch]
-	if vecProgs[107].Fast() {
-		kernels.Vec32(vecProgs[107], n, 20, MaxBatch, [][]T{d_dense3_x_3, dense3, d_dense3_x, d_dense3_x_2}, nil)
+	if vecProgs[74].Fast() {
+		kernels.Vec32(vecProgs[74], n, 20, MaxBatch, [][]T{d_dense3_x_3, dense3, d_dense3_x, d_dense3_x_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense3_x_3[f*MaxBatch:][:n]
@@ -2857,8 +2725,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense3_z_x = dense3_slope_x·d_dense3_x_x + dense3_slope·d_dense3_x_3 (burgers.ml:10)
 	d_dense3_z_x := w.work[1024*MaxBatch : 1044*MaxBatch]
-	if vecProgs[108].Fast() {
-		kernels.Vec32(vecProgs[108], n, 20, MaxBatch, [][]T{d_dense3_z_x, dense3_slope_x, d_dense3_x_x, dense3_slope, d_dense3_x_3}, nil)
+	if vecProgs[75].Fast() {
+		kernels.Vec32(vecProgs[75], n, 20, MaxBatch, [][]T{d_dense3_z_x, dense3_slope_x, d_dense3_x_x, dense3_slope, d_dense3_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense3_z_x[f*MaxBatch:][:n]
@@ -2882,8 +2750,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_x_3 = dense2·d_dense2_x + d_dense2_x_2 (burgers.ml:10)
 	d_dense2_x_3 := w.work[1024*MaxBatch : 1044*MaxBatch]
-	if vecProgs[109].Fast() {
-		kernels.Vec32(vecProgs[109], n, 20, MaxBatch, [][]T{d_dense2_x_3, dense2, d_dense2_x, d_dense2_x_2}, nil)
+	if vecProgs[76].Fast() {
+		kernels.Vec32(vecProgs[76], n, 20, MaxBatch, [][]T{d_dense2_x_3, dense2, d_dense2_x, d_dense2_x_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense2_x_3[f*MaxBatch:][:n]
@@ -2898,8 +2766,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z_x = dense2_slope_x·d_dense2_x_x + dense2_slope·d_dense2_x_3 (burgers.ml:10)
 	d_dense2_z_x := w.work[1044*MaxBatch : 1064*MaxBatch]
-	if vecProgs[110].Fast() {
-		kernels.Vec32(vecProgs[110], n, 20, MaxBatch, [][]T{d_dense2_z_x, dense2_slope_x, d_dense2_x_x, dense2_slope, d_dense2_x_3}, nil)
+	if vecProgs[77].Fast() {
+		kernels.Vec32(vecProgs[77], n, 20, MaxBatch, [][]T{d_dense2_z_x, dense2_slope_x, d_dense2_x_x, dense2_slope, d_dense2_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense2_z_x[f*MaxBatch:][:n]
@@ -2923,8 +2791,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2 (burgers.ml:10)
 	d_dense1_x_3 := w.work[1044*MaxBatch : 1064*MaxBatch]
-	if vecProgs[111].Fast() {
-		kernels.Vec32(vecProgs[111], n, 20, MaxBatch, [][]T{d_dense1_x_3, dense1, d_dense1_x, d_dense1_x_2}, nil)
+	if vecProgs[78].Fast() {
+		kernels.Vec32(vecProgs[78], n, 20, MaxBatch, [][]T{d_dense1_x_3, dense1, d_dense1_x, d_dense1_x_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense1_x_3[f*MaxBatch:][:n]
@@ -2975,8 +2843,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense8_z_t = dense8_slope·d_dense8_t (burgers.ml:11)
 	d_dense8_z_t := w.work[624*MaxBatch : 644*MaxBatch]
-	if vecProgs[112].Fast() {
-		kernels.Vec32(vecProgs[112], n, 20, MaxBatch, [][]T{d_dense8_z_t, dense8_slope, d_dense8_t}, nil)
+
+	// d_dense8 = dense8·-((dense8_z_x_x·d_dense8_x_x + dense8_z_x·d_dense8_x_3) + dense8_z_t·d_dense8_t) (burgers.ml:11)
+	d_dense8 := w.work[1564*MaxBatch : 1584*MaxBatch]
+	if vecProgs[79].Fast() {
+		kernels.Vec32(vecProgs[79], n, 20, MaxBatch, [][]T{d_dense8_z_t, dense8_slope, d_dense8_t, d_dense8, dense8, dense8_z_t, dense8_z_x_x, d_dense8_x_x, dense8_z_x, d_dense8_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense8_z_t[f*MaxBatch:][:n]
@@ -2986,13 +2857,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense8_slope_6[b] * r_d_dense8_t[b]
 			}
 		}
-	}
-
-	// d_dense8 = dense8·-((dense8_z_x_x·d_dense8_x_x + dense8_z_x·d_dense8_x_3) + dense8_z_t·d_dense8_t) (burgers.ml:11)
-	d_dense8 := w.work[1564*MaxBatch : 1584*MaxBatch]
-	if vecProgs[113].Fast() {
-		kernels.Vec32(vecProgs[113], n, 20, MaxBatch, [][]T{d_dense8, dense8, dense8_z_t, d_dense8_t, dense8_z_x_x, d_dense8_x_x, dense8_z_x, d_dense8_x_3}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense8[f*MaxBatch:][:n]
 			r_dense8_4 := dense8[f*MaxBatch:][:len(out)]
@@ -3018,8 +2882,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense7_z_t = dense7_slope·d_dense7_t (burgers.ml:10)
 	d_dense7_z_t := w.work[904*MaxBatch : 924*MaxBatch]
-	if vecProgs[114].Fast() {
-		kernels.Vec32(vecProgs[114], n, 20, MaxBatch, [][]T{d_dense7_z_t, dense7_slope, d_dense7_t}, nil)
+
+	// d_dense7 = dense7·-((dense7_z_x_x·d_dense7_x_x + dense7_z_x·d_dense7_x_3) + dense7_z_t·d_dense7_t) (burgers.ml:10)
+	d_dense7 := w.work[1364*MaxBatch : 1384*MaxBatch]
+	if vecProgs[80].Fast() {
+		kernels.Vec32(vecProgs[80], n, 20, MaxBatch, [][]T{d_dense7_z_t, dense7_slope, d_dense7_t, d_dense7, dense7, dense7_z_t, dense7_z_x_x, d_dense7_x_x, dense7_z_x, d_dense7_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense7_z_t[f*MaxBatch:][:n]
@@ -3029,13 +2896,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense7_slope_6[b] * r_d_dense7_t[b]
 			}
 		}
-	}
-
-	// d_dense7 = dense7·-((dense7_z_x_x·d_dense7_x_x + dense7_z_x·d_dense7_x_3) + dense7_z_t·d_dense7_t) (burgers.ml:10)
-	d_dense7 := w.work[1364*MaxBatch : 1384*MaxBatch]
-	if vecProgs[115].Fast() {
-		kernels.Vec32(vecProgs[115], n, 20, MaxBatch, [][]T{d_dense7, dense7, dense7_z_t, d_dense7_t, dense7_z_x_x, d_dense7_x_x, dense7_z_x, d_dense7_x_3}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense7[f*MaxBatch:][:n]
 			r_dense7_4 := dense7[f*MaxBatch:][:len(out)]
@@ -3061,8 +2921,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense6_z_t = dense6_slope·d_dense6_t (burgers.ml:10)
 	d_dense6_z_t := w.work[1544*MaxBatch : 1564*MaxBatch]
-	if vecProgs[116].Fast() {
-		kernels.Vec32(vecProgs[116], n, 20, MaxBatch, [][]T{d_dense6_z_t, dense6_slope, d_dense6_t}, nil)
+
+	// d_dense6 = dense6·-((dense6_z_x_x·d_dense6_x_x + dense6_z_x·d_dense6_x_3) + dense6_z_t·d_dense6_t) (burgers.ml:10)
+	d_dense6 := w.work[1064*MaxBatch : 1084*MaxBatch]
+	if vecProgs[81].Fast() {
+		kernels.Vec32(vecProgs[81], n, 20, MaxBatch, [][]T{d_dense6_z_t, dense6_slope, d_dense6_t, d_dense6, dense6, dense6_z_t, dense6_z_x_x, d_dense6_x_x, dense6_z_x, d_dense6_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense6_z_t[f*MaxBatch:][:n]
@@ -3072,13 +2935,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense6_slope_6[b] * r_d_dense6_t[b]
 			}
 		}
-	}
-
-	// d_dense6 = dense6·-((dense6_z_x_x·d_dense6_x_x + dense6_z_x·d_dense6_x_3) + dense6_z_t·d_dense6_t) (burgers.ml:10)
-	d_dense6 := w.work[1064*MaxBatch : 1084*MaxBatch]
-	if vecProgs[117].Fast() {
-		kernels.Vec32(vecProgs[117], n, 20, MaxBatch, [][]T{d_dense6, dense6, dense6_z_t, d_dense6_t, dense6_z_x_x, d_dense6_x_x, dense6_z_x, d_dense6_x_3}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense6[f*MaxBatch:][:n]
 			r_dense6_4 := dense6[f*MaxBatch:][:len(out)]
@@ -3104,8 +2960,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense5_z_t = dense5_slope·d_dense5_t (burgers.ml:10)
 	d_dense5_z_t := w.work[624*MaxBatch : 644*MaxBatch]
-	if vecProgs[118].Fast() {
-		kernels.Vec32(vecProgs[118], n, 20, MaxBatch, [][]T{d_dense5_z_t, dense5_slope, d_dense5_t}, nil)
+
+	// d_dense5 = dense5·-((dense5_z_x_x·d_dense5_x_x + dense5_z_x·d_dense5_x_3) + dense5_z_t·d_dense5_t) (burgers.ml:10)
+	d_dense5 := w.work[524*MaxBatch : 544*MaxBatch]
+	if vecProgs[82].Fast() {
+		kernels.Vec32(vecProgs[82], n, 20, MaxBatch, [][]T{d_dense5_z_t, dense5_slope, d_dense5_t, d_dense5, dense5, dense5_z_t, dense5_z_x_x, d_dense5_x_x, dense5_z_x, d_dense5_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense5_z_t[f*MaxBatch:][:n]
@@ -3115,13 +2974,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense5_slope_6[b] * r_d_dense5_t[b]
 			}
 		}
-	}
-
-	// d_dense5 = dense5·-((dense5_z_x_x·d_dense5_x_x + dense5_z_x·d_dense5_x_3) + dense5_z_t·d_dense5_t) (burgers.ml:10)
-	d_dense5 := w.work[524*MaxBatch : 544*MaxBatch]
-	if vecProgs[119].Fast() {
-		kernels.Vec32(vecProgs[119], n, 20, MaxBatch, [][]T{d_dense5, dense5, dense5_z_t, d_dense5_t, dense5_z_x_x, d_dense5_x_x, dense5_z_x, d_dense5_x_3}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense5[f*MaxBatch:][:n]
 			r_dense5_4 := dense5[f*MaxBatch:][:len(out)]
@@ -3147,8 +2999,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense4_z_t = dense4_slope·d_dense4_t (burgers.ml:10)
 	d_dense4_z_t := w.work[1324*MaxBatch : 1344*MaxBatch]
-	if vecProgs[120].Fast() {
-		kernels.Vec32(vecProgs[120], n, 20, MaxBatch, [][]T{d_dense4_z_t, dense4_slope, d_dense4_t}, nil)
+
+	// d_dense4 = dense4·-((dense4_z_x_x·d_dense4_x_x + dense4_z_x·d_dense4_x_3) + dense4_z_t·d_dense4_t) (burgers.ml:10)
+	d_dense4 := w.work[1344*MaxBatch : 1364*MaxBatch]
+	if vecProgs[83].Fast() {
+		kernels.Vec32(vecProgs[83], n, 20, MaxBatch, [][]T{d_dense4_z_t, dense4_slope, d_dense4_t, d_dense4, dense4, dense4_z_t, dense4_z_x_x, d_dense4_x_x, dense4_z_x, d_dense4_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense4_z_t[f*MaxBatch:][:n]
@@ -3158,13 +3013,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense4_slope_6[b] * r_d_dense4_t[b]
 			}
 		}
-	}
-
-	// d_dense4 = dense4·-((dense4_z_x_x·d_dense4_x_x + dense4_z_x·d_dense4_x_3) + dense4_z_t·d_dense4_t) (burgers.ml:10)
-	d_dense4 := w.work[1344*MaxBatch : 1364*MaxBatch]
-	if vecProgs[121].Fast() {
-		kernels.Vec32(vecProgs[121], n, 20, MaxBatch, [][]T{d_dense4, dense4, dense4_z_t, d_dense4_t, dense4_z_x_x, d_dense4_x_x, dense4_z_x, d_dense4_x_3}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense4[f*MaxBatch:][:n]
 			r_dense4_4 := dense4[f*MaxBatch:][:len(out)]
@@ -3190,8 +3038,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense3_z_t = dense3_slope·d_dense3_t (burgers.ml:10)
 	d_dense3_z_t := w.work[584*MaxBatch : 604*MaxBatch]
-	if vecProgs[122].Fast() {
-		kernels.Vec32(vecProgs[122], n, 20, MaxBatch, [][]T{d_dense3_z_t, dense3_slope, d_dense3_t}, nil)
+
+	// d_dense3 = dense3·-((dense3_z_x_x·d_dense3_x_x + dense3_z_x·d_dense3_x_3) + dense3_z_t·d_dense3_t) (burgers.ml:10)
+	d_dense3 := w.work[504*MaxBatch : 524*MaxBatch]
+	if vecProgs[84].Fast() {
+		kernels.Vec32(vecProgs[84], n, 20, MaxBatch, [][]T{d_dense3_z_t, dense3_slope, d_dense3_t, d_dense3, dense3, dense3_z_t, dense3_z_x_x, d_dense3_x_x, dense3_z_x, d_dense3_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense3_z_t[f*MaxBatch:][:n]
@@ -3201,13 +3052,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense3_slope_6[b] * r_d_dense3_t[b]
 			}
 		}
-	}
-
-	// d_dense3 = dense3·-((dense3_z_x_x·d_dense3_x_x + dense3_z_x·d_dense3_x_3) + dense3_z_t·d_dense3_t) (burgers.ml:10)
-	d_dense3 := w.work[504*MaxBatch : 524*MaxBatch]
-	if vecProgs[123].Fast() {
-		kernels.Vec32(vecProgs[123], n, 20, MaxBatch, [][]T{d_dense3, dense3, dense3_z_t, d_dense3_t, dense3_z_x_x, d_dense3_x_x, dense3_z_x, d_dense3_x_3}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense3[f*MaxBatch:][:n]
 			r_dense3_4 := dense3[f*MaxBatch:][:len(out)]
@@ -3233,8 +3077,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z_t = dense2_slope·d_dense2_t (burgers.ml:10)
 	d_dense2_z_t := w.work[464*MaxBatch : 484*MaxBatch]
-	if vecProgs[124].Fast() {
-		kernels.Vec32(vecProgs[124], n, 20, MaxBatch, [][]T{d_dense2_z_t, dense2_slope, d_dense2_t}, nil)
+
+	// d_dense2 = dense2·-((dense2_z_x_x·d_dense2_x_x + dense2_z_x·d_dense2_x_3) + dense2_z_t·d_dense2_t) (burgers.ml:10)
+	d_dense2 := w.work[824*MaxBatch : 844*MaxBatch]
+	if vecProgs[85].Fast() {
+		kernels.Vec32(vecProgs[85], n, 20, MaxBatch, [][]T{d_dense2_z_t, dense2_slope, d_dense2_t, d_dense2, dense2, dense2_z_t, dense2_z_x_x, d_dense2_x_x, dense2_z_x, d_dense2_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense2_z_t[f*MaxBatch:][:n]
@@ -3244,13 +3091,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense2_slope_6[b] * r_d_dense2_t[b]
 			}
 		}
-	}
-
-	// d_dense2 = dense2·-((dense2_z_x_x·d_dense2_x_x + dense2_z_x·d_dense2_x_3) + dense2_z_t·d_dense2_t) (burgers.ml:10)
-	d_dense2 := w.work[824*MaxBatch : 844*MaxBatch]
-	if vecProgs[125].Fast() {
-		kernels.Vec32(vecProgs[125], n, 20, MaxBatch, [][]T{d_dense2, dense2, dense2_z_t, d_dense2_t, dense2_z_x_x, d_dense2_x_x, dense2_z_x, d_dense2_x_3}, nil)
-	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense2[f*MaxBatch:][:n]
 			r_dense2_4 := dense2[f*MaxBatch:][:len(out)]
@@ -3288,8 +3128,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t) (burgers.ml:10)
 	d_dense1 := w.work[1304*MaxBatch : 1324*MaxBatch]
-	if vecProgs[126].Fast() {
-		kernels.Vec32(vecProgs[126], n, 20, MaxBatch, [][]T{d_dense1, dense1, d_dense1_x_3, d_dense1_t}, [][]T{dense1_z_x, dense1_z_t})
+	if vecProgs[86].Fast() {
+		kernels.Vec32(vecProgs[86], n, 20, MaxBatch, [][]T{d_dense1, dense1, d_dense1_x_3, d_dense1_t}, [][]T{dense1_z_x, dense1_z_t})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense1[f*MaxBatch:][:n]
@@ -3344,8 +3184,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense8_z = dense8_slope·((d_dense8 + (dense8_x·d_dense8_x + d_dense8)) + d_dense8_2) (burgers.ml:11)
 	d_dense8_z := w.work[1384*MaxBatch : 1404*MaxBatch]
-	if vecProgs[127].Fast() {
-		kernels.Vec32(vecProgs[127], n, 20, MaxBatch, [][]T{d_dense8_z, dense8_slope, d_dense8, dense8_x, d_dense8_x, d_dense8_2}, nil)
+	if vecProgs[87].Fast() {
+		kernels.Vec32(vecProgs[87], n, 20, MaxBatch, [][]T{d_dense8_z, dense8_slope, d_dense8, dense8_x, d_dense8_x, d_dense8_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense8_z[f*MaxBatch:][:n]
@@ -3391,8 +3231,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense7_z = dense7_slope·((d_dense7 + (dense7_x·d_dense7_x + d_dense7)) + d_dense7_2) (burgers.ml:10)
 	d_dense7_z := w.work[1544*MaxBatch : 1564*MaxBatch]
-	if vecProgs[128].Fast() {
-		kernels.Vec32(vecProgs[128], n, 20, MaxBatch, [][]T{d_dense7_z, dense7_slope, d_dense7, dense7_x, d_dense7_x, d_dense7_2}, nil)
+	if vecProgs[88].Fast() {
+		kernels.Vec32(vecProgs[88], n, 20, MaxBatch, [][]T{d_dense7_z, dense7_slope, d_dense7, dense7_x, d_dense7_x, d_dense7_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense7_z[f*MaxBatch:][:n]
@@ -3438,8 +3278,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense6_z = dense6_slope·((d_dense6 + (dense6_x·d_dense6_x + d_dense6)) + d_dense6_2) (burgers.ml:10)
 	d_dense6_z := w.work[784*MaxBatch : 804*MaxBatch]
-	if vecProgs[129].Fast() {
-		kernels.Vec32(vecProgs[129], n, 20, MaxBatch, [][]T{d_dense6_z, dense6_slope, d_dense6, dense6_x, d_dense6_x, d_dense6_2}, nil)
+	if vecProgs[89].Fast() {
+		kernels.Vec32(vecProgs[89], n, 20, MaxBatch, [][]T{d_dense6_z, dense6_slope, d_dense6, dense6_x, d_dense6_x, d_dense6_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense6_z[f*MaxBatch:][:n]
@@ -3485,8 +3325,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense5_z = dense5_slope·((d_dense5 + (dense5_x·d_dense5_x + d_dense5)) + d_dense5_2) (burgers.ml:10)
 	d_dense5_z := w.work[1264*MaxBatch : 1284*MaxBatch]
-	if vecProgs[130].Fast() {
-		kernels.Vec32(vecProgs[130], n, 20, MaxBatch, [][]T{d_dense5_z, dense5_slope, d_dense5, dense5_x, d_dense5_x, d_dense5_2}, nil)
+	if vecProgs[90].Fast() {
+		kernels.Vec32(vecProgs[90], n, 20, MaxBatch, [][]T{d_dense5_z, dense5_slope, d_dense5, dense5_x, d_dense5_x, d_dense5_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense5_z[f*MaxBatch:][:n]
@@ -3532,8 +3372,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense4_z = dense4_slope·((d_dense4 + (dense4_x·d_dense4_x + d_dense4)) + d_dense4_2) (burgers.ml:10)
 	d_dense4_z := w.work[564*MaxBatch : 584*MaxBatch]
-	if vecProgs[131].Fast() {
-		kernels.Vec32(vecProgs[131], n, 20, MaxBatch, [][]T{d_dense4_z, dense4_slope, d_dense4, dense4_x, d_dense4_x, d_dense4_2}, nil)
+	if vecProgs[91].Fast() {
+		kernels.Vec32(vecProgs[91], n, 20, MaxBatch, [][]T{d_dense4_z, dense4_slope, d_dense4, dense4_x, d_dense4_x, d_dense4_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense4_z[f*MaxBatch:][:n]
@@ -3579,8 +3419,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense3_z = dense3_slope·((d_dense3 + (dense3_x·d_dense3_x + d_dense3)) + d_dense3_2) (burgers.ml:10)
 	d_dense3_z := w.work[624*MaxBatch : 644*MaxBatch]
-	if vecProgs[132].Fast() {
-		kernels.Vec32(vecProgs[132], n, 20, MaxBatch, [][]T{d_dense3_z, dense3_slope, d_dense3, dense3_x, d_dense3_x, d_dense3_2}, nil)
+	if vecProgs[92].Fast() {
+		kernels.Vec32(vecProgs[92], n, 20, MaxBatch, [][]T{d_dense3_z, dense3_slope, d_dense3, dense3_x, d_dense3_x, d_dense3_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense3_z[f*MaxBatch:][:n]
@@ -3626,8 +3466,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z = dense2_slope·((d_dense2 + (dense2_x·d_dense2_x + d_dense2)) + d_dense2_2) (burgers.ml:10)
 	d_dense2_z := w.work[744*MaxBatch : 764*MaxBatch]
-	if vecProgs[133].Fast() {
-		kernels.Vec32(vecProgs[133], n, 20, MaxBatch, [][]T{d_dense2_z, dense2_slope, d_dense2, dense2_x, d_dense2_x, d_dense2_2}, nil)
+	if vecProgs[93].Fast() {
+		kernels.Vec32(vecProgs[93], n, 20, MaxBatch, [][]T{d_dense2_z, dense2_slope, d_dense2, dense2_x, d_dense2_x, d_dense2_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense2_z[f*MaxBatch:][:n]
@@ -3673,8 +3513,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2) (burgers.ml:10)
 	d_dense1_z := w.work[1224*MaxBatch : 1244*MaxBatch]
-	if vecProgs[134].Fast() {
-		kernels.Vec32(vecProgs[134], n, 20, MaxBatch, [][]T{d_dense1_z, dense1_slope, d_dense1, dense1_x, d_dense1_x, d_dense1_2}, nil)
+	if vecProgs[94].Fast() {
+		kernels.Vec32(vecProgs[94], n, 20, MaxBatch, [][]T{d_dense1_z, dense1_slope, d_dense1, dense1_x, d_dense1_x, d_dense1_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -3802,275 +3642,195 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [135]*kernels.VecProg{
+var vecProgs = [95]*kernels.VecProg{
 	// 0: u = dense9_Wx + dense9_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 1: u = dense9_Wx + dense9_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 2: dense1_slope = 1 - dense1·dense1
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 3: dense1_t = dense1_z_t·dense1_slope
-	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 4: dense2_slope = 1 - dense2·dense2
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 5: dense2_t = dense2_z_t·dense2_slope
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 6: dense3_slope = 1 - dense3·dense3
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 7: dense3_t = dense3_z_t·dense3_slope
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 8: dense4_slope = 1 - dense4·dense4
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 9: dense4_t = dense4_z_t·dense4_slope
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 10: dense5_slope = 1 - dense5·dense5
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 11: dense5_t = dense5_z_t·dense5_slope
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 12: dense6_slope = 1 - dense6·dense6
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 13: dense6_t = dense6_z_t·dense6_slope
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 14: dense7_slope = 1 - dense7·dense7
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 15: dense7_t = dense7_z_t·dense7_slope
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 16: dense8_slope = 1 - dense8·dense8
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 17: dense8_t = dense8_z_t·dense8_slope
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 18: dense1_x = dense1_slope·dense1_z_x
+	// 2: dense1_slope = 1 - dense1·dense1; dense1_t = dense1_z_t·dense1_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = v0[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 3: dense2_slope = 1 - dense2·dense2; dense2_t = dense2_z_t·dense2_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 4: dense3_slope = 1 - dense3·dense3; dense3_t = dense3_z_t·dense3_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 5: dense4_slope = 1 - dense4·dense4; dense4_t = dense4_z_t·dense4_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 6: dense5_slope = 1 - dense5·dense5; dense5_t = dense5_z_t·dense5_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 7: dense6_slope = 1 - dense6·dense6; dense6_t = dense6_z_t·dense6_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 8: dense7_slope = 1 - dense7·dense7; dense7_t = dense7_z_t·dense7_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 9: dense8_slope = 1 - dense8·dense8; dense8_t = dense8_z_t·dense8_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 10: dense1_x = dense1_slope·dense1_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 19: dense2_x = dense2_slope·dense2_z_x
+	// 11: dense2_x = dense2_slope·dense2_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 20: dense3_x = dense3_slope·dense3_z_x
+	// 12: dense3_x = dense3_slope·dense3_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 21: dense4_x = dense4_slope·dense4_z_x
+	// 13: dense4_x = dense4_slope·dense4_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 22: dense5_x = dense5_slope·dense5_z_x
+	// 14: dense5_x = dense5_slope·dense5_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 23: dense6_x = dense6_slope·dense6_z_x
+	// 15: dense6_x = dense6_slope·dense6_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 24: dense7_x = dense7_slope·dense7_z_x
+	// 16: dense7_x = dense7_slope·dense7_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 25: dense8_x = dense8_slope·dense8_z_x
+	// 17: dense8_x = dense8_slope·dense8_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 26: dense1_x_x = dense1_z_x·-2·dense1·dense1_x
+	// 18: dense1_x_x = dense1_z_x·-2·dense1·dense1_x
 	kernels.MustVec("s0 = v0[f]; s1 = 2; s2 = r1[f]; s3 = r2[f]; s4 = s2 * s3; s5 = s1 * s4; s6 = -s5; s7 = s0 * s6; r0[f] = s7"),
-	// 27: dense2_x_x = dense2_z_x·-2·dense2·dense2_x + dense2_slope·dense2_z_x_x
+	// 19: dense2_x_x = dense2_z_x·-2·dense2·dense2_x + dense2_slope·dense2_z_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = r2[f]; s3 = r3[f]; s4 = s2 * s3; s5 = s1 * s4; s6 = -s5; s7 = r4[f]; s8 = r5[f]; s9 = s7 * s8; s10 = s0 * s6 + s9; r0[f] = s10"),
-	// 28: dense3_x_x = dense3_z_x·-2·dense3·dense3_x + dense3_slope·dense3_z_x_x
+	// 20: dense3_x_x = dense3_z_x·-2·dense3·dense3_x + dense3_slope·dense3_z_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = r2[f]; s3 = r3[f]; s4 = s2 * s3; s5 = s1 * s4; s6 = -s5; s7 = r4[f]; s8 = r5[f]; s9 = s7 * s8; s10 = s0 * s6 + s9; r0[f] = s10"),
-	// 29: dense4_x_x = dense4_z_x·-2·dense4·dense4_x + dense4_slope·dense4_z_x_x
+	// 21: dense4_x_x = dense4_z_x·-2·dense4·dense4_x + dense4_slope·dense4_z_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = r2[f]; s3 = r3[f]; s4 = s2 * s3; s5 = s1 * s4; s6 = -s5; s7 = r4[f]; s8 = r5[f]; s9 = s7 * s8; s10 = s0 * s6 + s9; r0[f] = s10"),
-	// 30: dense5_x_x = dense5_z_x·-2·dense5·dense5_x + dense5_slope·dense5_z_x_x
+	// 22: dense5_x_x = dense5_z_x·-2·dense5·dense5_x + dense5_slope·dense5_z_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = r2[f]; s3 = r3[f]; s4 = s2 * s3; s5 = s1 * s4; s6 = -s5; s7 = r4[f]; s8 = r5[f]; s9 = s7 * s8; s10 = s0 * s6 + s9; r0[f] = s10"),
-	// 31: dense6_x_x = dense6_z_x·-2·dense6·dense6_x + dense6_slope·dense6_z_x_x
+	// 23: dense6_x_x = dense6_z_x·-2·dense6·dense6_x + dense6_slope·dense6_z_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = r2[f]; s3 = r3[f]; s4 = s2 * s3; s5 = s1 * s4; s6 = -s5; s7 = r4[f]; s8 = r5[f]; s9 = s7 * s8; s10 = s0 * s6 + s9; r0[f] = s10"),
-	// 32: dense7_x_x = dense7_z_x·-2·dense7·dense7_x + dense7_slope·dense7_z_x_x
+	// 24: dense7_x_x = dense7_z_x·-2·dense7·dense7_x + dense7_slope·dense7_z_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = r2[f]; s3 = r3[f]; s4 = s2 * s3; s5 = s1 * s4; s6 = -s5; s7 = r4[f]; s8 = r5[f]; s9 = s7 * s8; s10 = s0 * s6 + s9; r0[f] = s10"),
-	// 33: dense8_x_x = dense8_z_x·-2·dense8·dense8_x + dense8_slope·dense8_z_x_x
+	// 25: dense8_x_x = dense8_z_x·-2·dense8·dense8_x + dense8_slope·dense8_z_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = r2[f]; s3 = r3[f]; s4 = s2 * s3; s5 = s1 * s4; s6 = -s5; s7 = r4[f]; s8 = r5[f]; s9 = s7 * s8; s10 = s0 * s6 + s9; r0[f] = s10"),
-	// 34: r = (u_t + u·u_x) - nu·u_x_x
-	kernels.MustVec("s0 = 0.003183099; s1 = r1[f]; s2 = r2[f]; s3 = r3[f]; s4 = r4[f]; s5 = s2 * s3 + s4; s6 = s5 - s0 * s1; r0[f] = s6"),
-	// 35: sub = u - u_bd
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 36: u = dense9_Wx + dense9_b
+	// 26: r = (u_t + u·u_x) - nu·u_x_x; sub = u - u_bd
+	kernels.MustVec("s0 = 0.003183099; s1 = r1[f]; s2 = r2[f]; s3 = r3[f]; s4 = r4[f]; s5 = s2 * s3 + s4; s6 = s5 - s0 * s1; r0[f] = s6; s7 = r6[f]; s8 = s2 - s7; r5[f] = s8"),
+	// 27: u = dense9_Wx + dense9_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 37: dense1_slope = 1 - dense1·dense1
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 38: dense1_t = dense1_z_t·dense1_slope
-	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 39: dense2_slope = 1 - dense2·dense2
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 40: dense2_t = dense2_z_t·dense2_slope
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 41: dense3_slope = 1 - dense3·dense3
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 42: dense3_t = dense3_z_t·dense3_slope
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 43: dense4_slope = 1 - dense4·dense4
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 44: dense4_t = dense4_z_t·dense4_slope
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 45: dense5_slope = 1 - dense5·dense5
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 46: dense5_t = dense5_z_t·dense5_slope
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 47: dense6_slope = 1 - dense6·dense6
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 48: dense6_t = dense6_z_t·dense6_slope
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 49: dense7_slope = 1 - dense7·dense7
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 50: dense7_t = dense7_z_t·dense7_slope
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 51: dense8_slope = 1 - dense8·dense8
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 52: dense8_t = dense8_z_t·dense8_slope
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 53: dense1_x = dense1_slope·dense1_z_x
+	// 28: dense1_slope = 1 - dense1·dense1; dense1_t = dense1_z_t·dense1_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = v0[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 29: dense2_slope = 1 - dense2·dense2; dense2_t = dense2_z_t·dense2_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 30: dense3_slope = 1 - dense3·dense3; dense3_t = dense3_z_t·dense3_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 31: dense4_slope = 1 - dense4·dense4; dense4_t = dense4_z_t·dense4_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 32: dense5_slope = 1 - dense5·dense5; dense5_t = dense5_z_t·dense5_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 33: dense6_slope = 1 - dense6·dense6; dense6_t = dense6_z_t·dense6_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 34: dense7_slope = 1 - dense7·dense7; dense7_t = dense7_z_t·dense7_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 35: dense8_slope = 1 - dense8·dense8; dense8_t = dense8_z_t·dense8_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 36: dense1_x = dense1_slope·dense1_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 54: dense2_x = dense2_slope·dense2_z_x
+	// 37: dense2_x = dense2_slope·dense2_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 55: dense3_x = dense3_slope·dense3_z_x
+	// 38: dense3_x = dense3_slope·dense3_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 56: dense4_x = dense4_slope·dense4_z_x
+	// 39: dense4_x = dense4_slope·dense4_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 57: dense5_x = dense5_slope·dense5_z_x
+	// 40: dense5_x = dense5_slope·dense5_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 58: dense6_x = dense6_slope·dense6_z_x
+	// 41: dense6_x = dense6_slope·dense6_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 59: dense7_x = dense7_slope·dense7_z_x
+	// 42: dense7_x = dense7_slope·dense7_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 60: dense8_x = dense8_slope·dense8_z_x
+	// 43: dense8_x = dense8_slope·dense8_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 61: dense8_slope_x = -2·dense8·dense8_x
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5"),
-	// 62: dense7_slope_x = -2·dense7·dense7_x
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5"),
-	// 63: dense6_slope_x = -2·dense6·dense6_x
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5"),
-	// 64: dense5_slope_x = -2·dense5·dense5_x
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5"),
-	// 65: dense4_slope_x = -2·dense4·dense4_x
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5"),
-	// 66: dense3_slope_x = -2·dense3·dense3_x
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5"),
-	// 67: dense2_slope_x = -2·dense2·dense2_x
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5"),
-	// 68: dense1_slope_x = -2·dense1·dense1_x
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5"),
-	// 69: dense1_x_x = dense1_z_x·dense1_slope_x
-	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 70: dense2_x_x = dense2_z_x·dense2_slope_x + dense2_slope·dense2_z_x_x
+	// 44: dense8_slope_x = -2·dense8·dense8_x; dense7_slope_x = -2·dense7·dense7_x; dense6_slope_x = -2·dense6·dense6_x; dense5_slope_x = -2·dense5·dense5_x; dense4_slope_x = -2·dense4·dense4_x; dense3_slope_x = -2·dense3·dense3_x; dense2_slope_x = -2·dense2·dense2_x; dense1_slope_x = -2·dense1·dense1_x; dense1_x_x = dense1_z_x·dense1_slope_x
+	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5; s6 = r4[f]; s7 = r5[f]; s8 = s6 * s7; s9 = s0 * s8; s10 = -s9; r3[f] = s10; s11 = r7[f]; s12 = r8[f]; s13 = s11 * s12; s14 = s0 * s13; s15 = -s14; r6[f] = s15; s16 = r10[f]; s17 = r11[f]; s18 = s16 * s17; s19 = s0 * s18; s20 = -s19; r9[f] = s20; s21 = r13[f]; s22 = r14[f]; s23 = s21 * s22; s24 = s0 * s23; s25 = -s24; r12[f] = s25; s26 = r16[f]; s27 = r17[f]; s28 = s26 * s27; s29 = s0 * s28; s30 = -s29; r15[f] = s30; s31 = r19[f]; s32 = r20[f]; s33 = s31 * s32; s34 = s0 * s33; s35 = -s34; r18[f] = s35; s36 = r22[f]; s37 = r23[f]; s38 = s36 * s37; s39 = s0 * s38; s40 = -s39; r21[f] = s40; s41 = v0[f]; s42 = s41 * s40; r24[f] = s42"),
+	// 45: dense2_x_x = dense2_z_x·dense2_slope_x + dense2_slope·dense2_z_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 71: dense3_x_x = dense3_z_x·dense3_slope_x + dense3_slope·dense3_z_x_x
+	// 46: dense3_x_x = dense3_z_x·dense3_slope_x + dense3_slope·dense3_z_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 72: dense4_x_x = dense4_z_x·dense4_slope_x + dense4_slope·dense4_z_x_x
+	// 47: dense4_x_x = dense4_z_x·dense4_slope_x + dense4_slope·dense4_z_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 73: dense5_x_x = dense5_z_x·dense5_slope_x + dense5_slope·dense5_z_x_x
+	// 48: dense5_x_x = dense5_z_x·dense5_slope_x + dense5_slope·dense5_z_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 74: dense6_x_x = dense6_z_x·dense6_slope_x + dense6_slope·dense6_z_x_x
+	// 49: dense6_x_x = dense6_z_x·dense6_slope_x + dense6_slope·dense6_z_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 75: dense7_x_x = dense7_z_x·dense7_slope_x + dense7_slope·dense7_z_x_x
+	// 50: dense7_x_x = dense7_z_x·dense7_slope_x + dense7_slope·dense7_z_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 76: dense8_x_x = dense8_z_x·dense8_slope_x + dense8_slope·dense8_z_x_x
+	// 51: dense8_x_x = dense8_z_x·dense8_slope_x + dense8_slope·dense8_z_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 77: r = (u_t + u·u_x) - nu·u_x_x
-	kernels.MustVec("s0 = 0.003183099; s1 = r1[f]; s2 = r2[f]; s3 = r3[f]; s4 = r4[f]; s5 = s2 * s3 + s4; s6 = s5 - s0 * s1; r0[f] = s6"),
-	// 78: sub = u - u_bd
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 79: d_u_x_x = -d_r·nu
+	// 52: r = (u_t + u·u_x) - nu·u_x_x; sub = u - u_bd
+	kernels.MustVec("s0 = 0.003183099; s1 = r1[f]; s2 = r2[f]; s3 = r3[f]; s4 = r4[f]; s5 = s2 * s3 + s4; s6 = s5 - s0 * s1; r0[f] = s6; s7 = r6[f]; s8 = s2 - s7; r5[f] = s8"),
+	// 53: d_u_x_x = -d_r·nu
 	kernels.MustVec("s0 = r1[f]; s1 = -s0; s2 = 0.003183099; s3 = s1 * s2; r0[f] = s3"),
-	// 80: d_dense8_z_x_x = dense8_slope·d_dense8_x_x
+	// 54: d_dense8_z_x_x = dense8_slope·d_dense8_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 81: d_dense7_z_x_x = dense7_slope·d_dense7_x_x
+	// 55: d_dense7_z_x_x = dense7_slope·d_dense7_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 82: d_dense6_z_x_x = dense6_slope·d_dense6_x_x
+	// 56: d_dense6_z_x_x = dense6_slope·d_dense6_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 83: d_dense5_z_x_x = dense5_slope·d_dense5_x_x
+	// 57: d_dense5_z_x_x = dense5_slope·d_dense5_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 84: d_dense4_z_x_x = dense4_slope·d_dense4_x_x
+	// 58: d_dense4_z_x_x = dense4_slope·d_dense4_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 85: d_dense3_z_x_x = dense3_slope·d_dense3_x_x
+	// 59: d_dense3_z_x_x = dense3_slope·d_dense3_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 86: d_dense2_z_x_x = dense2_slope·d_dense2_x_x
+	// 60: d_dense2_z_x_x = dense2_slope·d_dense2_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 87: d_dense1_x = -dense1_z_x·d_dense1_x_x·2
-	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5"),
-	// 88: d_dense2_x = -dense2_z_x·d_dense2_x_x·2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5"),
-	// 89: d_dense3_x = -dense3_z_x·d_dense3_x_x·2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5"),
-	// 90: d_dense4_x = -dense4_z_x·d_dense4_x_x·2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5"),
-	// 91: d_dense5_x = -dense5_z_x·d_dense5_x_x·2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5"),
-	// 92: d_dense6_x = -dense6_z_x·d_dense6_x_x·2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5"),
-	// 93: d_dense7_x = -dense7_z_x·d_dense7_x_x·2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5"),
-	// 94: d_dense8_x = -dense8_z_x·d_dense8_x_x·2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5"),
-	// 95: d_u_x = u·d_r
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 96: d_u = 2·sub·spread + u_x·d_r
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = r3[f]; s5 = r4[f]; s6 = s4 * s5; s7 = s0 * s3 + s6; r0[f] = s7"),
-	// 97: d_dense8_x_3 = dense8·d_dense8_x + d_dense8_x_2
+	// 61: d_dense1_x = -dense1_z_x·d_dense1_x_x·2; d_dense2_x = -dense2_z_x·d_dense2_x_x·2
+	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5; s6 = r3[f]; s7 = r4[f]; s8 = s6 * s7; s9 = -s8; s10 = s9 * s4; r2[f] = s10"),
+	// 62: d_dense3_x = -dense3_z_x·d_dense3_x_x·2; d_dense4_x = -dense4_z_x·d_dense4_x_x·2; d_dense5_x = -dense5_z_x·d_dense5_x_x·2; d_dense6_x = -dense6_z_x·d_dense6_x_x·2; d_dense7_x = -dense7_z_x·d_dense7_x_x·2; d_dense8_x = -dense8_z_x·d_dense8_x_x·2
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5; s6 = r4[f]; s7 = r5[f]; s8 = s6 * s7; s9 = -s8; s10 = s9 * s4; r3[f] = s10; s11 = r7[f]; s12 = r8[f]; s13 = s11 * s12; s14 = -s13; s15 = s14 * s4; r6[f] = s15; s16 = r10[f]; s17 = r11[f]; s18 = s16 * s17; s19 = -s18; s20 = s19 * s4; r9[f] = s20; s21 = r13[f]; s22 = r14[f]; s23 = s21 * s22; s24 = -s23; s25 = s24 * s4; r12[f] = s25; s26 = r16[f]; s27 = r17[f]; s28 = s26 * s27; s29 = -s28; s30 = s29 * s4; r15[f] = s30"),
+	// 63: d_u_x = u·d_r; d_u = 2·sub·spread + u_x·d_r
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = 2; s4 = r4[f]; s5 = r5[f]; s6 = s4 * s5; s7 = r6[f]; s8 = s7 * s1; s9 = s3 * s6 + s8; r3[f] = s9"),
+	// 64: d_dense8_x_3 = dense8·d_dense8_x + d_dense8_x_2
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3"),
-	// 98: d_dense8_z_x = dense8_slope_x·d_dense8_x_x + dense8_slope·d_dense8_x_3
+	// 65: d_dense8_z_x = dense8_slope_x·d_dense8_x_x + dense8_slope·d_dense8_x_3
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 99: d_dense7_x_3 = dense7·d_dense7_x + d_dense7_x_2
+	// 66: d_dense7_x_3 = dense7·d_dense7_x + d_dense7_x_2
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3"),
-	// 100: d_dense7_z_x = dense7_slope_x·d_dense7_x_x + dense7_slope·d_dense7_x_3
+	// 67: d_dense7_z_x = dense7_slope_x·d_dense7_x_x + dense7_slope·d_dense7_x_3
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 101: d_dense6_x_3 = dense6·d_dense6_x + d_dense6_x_2
+	// 68: d_dense6_x_3 = dense6·d_dense6_x + d_dense6_x_2
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3"),
-	// 102: d_dense6_z_x = dense6_slope_x·d_dense6_x_x + dense6_slope·d_dense6_x_3
+	// 69: d_dense6_z_x = dense6_slope_x·d_dense6_x_x + dense6_slope·d_dense6_x_3
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 103: d_dense5_x_3 = dense5·d_dense5_x + d_dense5_x_2
+	// 70: d_dense5_x_3 = dense5·d_dense5_x + d_dense5_x_2
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3"),
-	// 104: d_dense5_z_x = dense5_slope_x·d_dense5_x_x + dense5_slope·d_dense5_x_3
+	// 71: d_dense5_z_x = dense5_slope_x·d_dense5_x_x + dense5_slope·d_dense5_x_3
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 105: d_dense4_x_3 = dense4·d_dense4_x + d_dense4_x_2
+	// 72: d_dense4_x_3 = dense4·d_dense4_x + d_dense4_x_2
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3"),
-	// 106: d_dense4_z_x = dense4_slope_x·d_dense4_x_x + dense4_slope·d_dense4_x_3
+	// 73: d_dense4_z_x = dense4_slope_x·d_dense4_x_x + dense4_slope·d_dense4_x_3
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 107: d_dense3_x_3 = dense3·d_dense3_x + d_dense3_x_2
+	// 74: d_dense3_x_3 = dense3·d_dense3_x + d_dense3_x_2
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3"),
-	// 108: d_dense3_z_x = dense3_slope_x·d_dense3_x_x + dense3_slope·d_dense3_x_3
+	// 75: d_dense3_z_x = dense3_slope_x·d_dense3_x_x + dense3_slope·d_dense3_x_3
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 109: d_dense2_x_3 = dense2·d_dense2_x + d_dense2_x_2
+	// 76: d_dense2_x_3 = dense2·d_dense2_x + d_dense2_x_2
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3"),
-	// 110: d_dense2_z_x = dense2_slope_x·d_dense2_x_x + dense2_slope·d_dense2_x_3
+	// 77: d_dense2_z_x = dense2_slope_x·d_dense2_x_x + dense2_slope·d_dense2_x_3
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 111: d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2
+	// 78: d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3"),
-	// 112: d_dense8_z_t = dense8_slope·d_dense8_t
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 113: d_dense8 = dense8·-((dense8_z_x_x·d_dense8_x_x + dense8_z_x·d_dense8_x_3) + dense8_z_t·d_dense8_t)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = s5 * s6; s8 = s3 * s4 + s7; s9 = s1 * s2 + s8; s10 = -s9; s11 = s0 * s10; r0[f] = s11"),
-	// 114: d_dense7_z_t = dense7_slope·d_dense7_t
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 115: d_dense7 = dense7·-((dense7_z_x_x·d_dense7_x_x + dense7_z_x·d_dense7_x_3) + dense7_z_t·d_dense7_t)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = s5 * s6; s8 = s3 * s4 + s7; s9 = s1 * s2 + s8; s10 = -s9; s11 = s0 * s10; r0[f] = s11"),
-	// 116: d_dense6_z_t = dense6_slope·d_dense6_t
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 117: d_dense6 = dense6·-((dense6_z_x_x·d_dense6_x_x + dense6_z_x·d_dense6_x_3) + dense6_z_t·d_dense6_t)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = s5 * s6; s8 = s3 * s4 + s7; s9 = s1 * s2 + s8; s10 = -s9; s11 = s0 * s10; r0[f] = s11"),
-	// 118: d_dense5_z_t = dense5_slope·d_dense5_t
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 119: d_dense5 = dense5·-((dense5_z_x_x·d_dense5_x_x + dense5_z_x·d_dense5_x_3) + dense5_z_t·d_dense5_t)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = s5 * s6; s8 = s3 * s4 + s7; s9 = s1 * s2 + s8; s10 = -s9; s11 = s0 * s10; r0[f] = s11"),
-	// 120: d_dense4_z_t = dense4_slope·d_dense4_t
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 121: d_dense4 = dense4·-((dense4_z_x_x·d_dense4_x_x + dense4_z_x·d_dense4_x_3) + dense4_z_t·d_dense4_t)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = s5 * s6; s8 = s3 * s4 + s7; s9 = s1 * s2 + s8; s10 = -s9; s11 = s0 * s10; r0[f] = s11"),
-	// 122: d_dense3_z_t = dense3_slope·d_dense3_t
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 123: d_dense3 = dense3·-((dense3_z_x_x·d_dense3_x_x + dense3_z_x·d_dense3_x_3) + dense3_z_t·d_dense3_t)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = s5 * s6; s8 = s3 * s4 + s7; s9 = s1 * s2 + s8; s10 = -s9; s11 = s0 * s10; r0[f] = s11"),
-	// 124: d_dense2_z_t = dense2_slope·d_dense2_t
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 125: d_dense2 = dense2·-((dense2_z_x_x·d_dense2_x_x + dense2_z_x·d_dense2_x_3) + dense2_z_t·d_dense2_t)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = s5 * s6; s8 = s3 * s4 + s7; s9 = s1 * s2 + s8; s10 = -s9; s11 = s0 * s10; r0[f] = s11"),
-	// 126: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t)
+	// 79: d_dense8_z_t = dense8_slope·d_dense8_t; d_dense8 = dense8·-((dense8_z_x_x·d_dense8_x_x + dense8_z_x·d_dense8_x_3) + dense8_z_t·d_dense8_t)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = r8[f]; s8 = r9[f]; s9 = s7 * s8; s10 = s5 * s6 + s9; s11 = s4 * s1 + s10; s12 = -s11; s13 = s3 * s12; r3[f] = s13"),
+	// 80: d_dense7_z_t = dense7_slope·d_dense7_t; d_dense7 = dense7·-((dense7_z_x_x·d_dense7_x_x + dense7_z_x·d_dense7_x_3) + dense7_z_t·d_dense7_t)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = r8[f]; s8 = r9[f]; s9 = s7 * s8; s10 = s5 * s6 + s9; s11 = s4 * s1 + s10; s12 = -s11; s13 = s3 * s12; r3[f] = s13"),
+	// 81: d_dense6_z_t = dense6_slope·d_dense6_t; d_dense6 = dense6·-((dense6_z_x_x·d_dense6_x_x + dense6_z_x·d_dense6_x_3) + dense6_z_t·d_dense6_t)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = r8[f]; s8 = r9[f]; s9 = s7 * s8; s10 = s5 * s6 + s9; s11 = s4 * s1 + s10; s12 = -s11; s13 = s3 * s12; r3[f] = s13"),
+	// 82: d_dense5_z_t = dense5_slope·d_dense5_t; d_dense5 = dense5·-((dense5_z_x_x·d_dense5_x_x + dense5_z_x·d_dense5_x_3) + dense5_z_t·d_dense5_t)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = r8[f]; s8 = r9[f]; s9 = s7 * s8; s10 = s5 * s6 + s9; s11 = s4 * s1 + s10; s12 = -s11; s13 = s3 * s12; r3[f] = s13"),
+	// 83: d_dense4_z_t = dense4_slope·d_dense4_t; d_dense4 = dense4·-((dense4_z_x_x·d_dense4_x_x + dense4_z_x·d_dense4_x_3) + dense4_z_t·d_dense4_t)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = r8[f]; s8 = r9[f]; s9 = s7 * s8; s10 = s5 * s6 + s9; s11 = s4 * s1 + s10; s12 = -s11; s13 = s3 * s12; r3[f] = s13"),
+	// 84: d_dense3_z_t = dense3_slope·d_dense3_t; d_dense3 = dense3·-((dense3_z_x_x·d_dense3_x_x + dense3_z_x·d_dense3_x_3) + dense3_z_t·d_dense3_t)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = r8[f]; s8 = r9[f]; s9 = s7 * s8; s10 = s5 * s6 + s9; s11 = s4 * s1 + s10; s12 = -s11; s13 = s3 * s12; r3[f] = s13"),
+	// 85: d_dense2_z_t = dense2_slope·d_dense2_t; d_dense2 = dense2·-((dense2_z_x_x·d_dense2_x_x + dense2_z_x·d_dense2_x_3) + dense2_z_t·d_dense2_t)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = r8[f]; s8 = r9[f]; s9 = s7 * s8; s10 = s5 * s6 + s9; s11 = s4 * s1 + s10; s12 = -s11; s13 = s3 * s12; r3[f] = s13"),
+	// 86: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t)
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = r2[f]; s3 = v1[f]; s4 = r3[f]; s5 = s3 * s4; s6 = s1 * s2 + s5; s7 = -s6; s8 = s0 * s7; r0[f] = s8"),
-	// 127: d_dense8_z = dense8_slope·((d_dense8 + (dense8_x·d_dense8_x + d_dense8)) + d_dense8_2)
+	// 87: d_dense8_z = dense8_slope·((d_dense8 + (dense8_x·d_dense8_x + d_dense8)) + d_dense8_2)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8"),
-	// 128: d_dense7_z = dense7_slope·((d_dense7 + (dense7_x·d_dense7_x + d_dense7)) + d_dense7_2)
+	// 88: d_dense7_z = dense7_slope·((d_dense7 + (dense7_x·d_dense7_x + d_dense7)) + d_dense7_2)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8"),
-	// 129: d_dense6_z = dense6_slope·((d_dense6 + (dense6_x·d_dense6_x + d_dense6)) + d_dense6_2)
+	// 89: d_dense6_z = dense6_slope·((d_dense6 + (dense6_x·d_dense6_x + d_dense6)) + d_dense6_2)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8"),
-	// 130: d_dense5_z = dense5_slope·((d_dense5 + (dense5_x·d_dense5_x + d_dense5)) + d_dense5_2)
+	// 90: d_dense5_z = dense5_slope·((d_dense5 + (dense5_x·d_dense5_x + d_dense5)) + d_dense5_2)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8"),
-	// 131: d_dense4_z = dense4_slope·((d_dense4 + (dense4_x·d_dense4_x + d_dense4)) + d_dense4_2)
+	// 91: d_dense4_z = dense4_slope·((d_dense4 + (dense4_x·d_dense4_x + d_dense4)) + d_dense4_2)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8"),
-	// 132: d_dense3_z = dense3_slope·((d_dense3 + (dense3_x·d_dense3_x + d_dense3)) + d_dense3_2)
+	// 92: d_dense3_z = dense3_slope·((d_dense3 + (dense3_x·d_dense3_x + d_dense3)) + d_dense3_2)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8"),
-	// 133: d_dense2_z = dense2_slope·((d_dense2 + (dense2_x·d_dense2_x + d_dense2)) + d_dense2_2)
+	// 93: d_dense2_z = dense2_slope·((d_dense2 + (dense2_x·d_dense2_x + d_dense2)) + d_dense2_2)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8"),
-	// 134: d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2)
+	// 94: d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8"),
 }

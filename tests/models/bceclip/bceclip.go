@@ -370,8 +370,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// sub = 1 - y (bceclip.ml:8)
 	sub := w.work[16*MaxBatch : 18*MaxBatch]
+
+	// sub_2 = 1 - p_clipped (bceclip.ml:8)
+	sub_2 := w.work[18*MaxBatch : 20*MaxBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], n, 2, MaxBatch, [][]T{sub, y}, nil)
+		kernels.Vec64(vecProgs[1], n, 2, MaxBatch, [][]T{sub, y, sub_2, p_clipped}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -380,13 +383,6 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = 1.0 - r_y[b]
 			}
 		}
-	}
-
-	// sub_2 = 1 - p_clipped (bceclip.ml:8)
-	sub_2 := w.work[18*MaxBatch : 20*MaxBatch]
-	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], n, 2, MaxBatch, [][]T{sub_2, p_clipped}, nil)
-	} else {
 		for f := 0; f < 2; f++ {
 			out := sub_2[f*MaxBatch:][:n]
 			r_p_clipped := p_clipped[f*MaxBatch:][:len(out)]
@@ -456,8 +452,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_z = d_dense1·(1 - dense1·dense1) (bceclip.ml:6)
 	d_dense1_z := w.work[27*MaxBatch : 30*MaxBatch]
-	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], n, 3, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1}, nil)
+	if vecProgs[2].Fast() {
+		kernels.Vec64(vecProgs[2], n, 3, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1}, nil)
 	} else {
 		for f := 0; f < 3; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -534,13 +530,11 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [4]*kernels.VecProg{
+var vecProgs = [3]*kernels.VecProg{
 	// 0: dense2_z = dense2_Wx + dense2_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 1: sub = 1 - y
-	kernels.MustVec("s0 = 1; s1 = r1[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 2: sub_2 = 1 - p_clipped
-	kernels.MustVec("s0 = 1; s1 = r1[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 3: d_dense1_z = d_dense1·(1 - dense1·dense1)
+	// 1: sub = 1 - y; sub_2 = 1 - p_clipped
+	kernels.MustVec("s0 = 1; s1 = r1[f]; s2 = s0 - s1; r0[f] = s2; s3 = r3[f]; s4 = s0 - s3; r2[f] = s4"),
+	// 2: d_dense1_z = d_dense1·(1 - dense1·dense1)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4"),
 }

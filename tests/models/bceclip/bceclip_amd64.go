@@ -10,7 +10,6 @@ func init() {
 	vecProgs[0].SetAsm(vecAsm0)
 	vecProgs[1].SetAsm(vecAsm1)
 	vecProgs[2].SetAsm(vecAsm2)
-	vecProgs[3].SetAsm(vecAsm3)
 }
 
 // vecAsm0: dense2_z = dense2_Wx + dense2_b
@@ -18,17 +17,12 @@ func init() {
 //go:noescape
 func vecAsm0(tables uintptr, n, features int)
 
-// vecAsm1: sub = 1 - y
+// vecAsm1: sub = 1 - y; sub_2 = 1 - p_clipped
 //
 //go:noescape
 func vecAsm1(tables uintptr, n, features int)
 
-// vecAsm2: sub_2 = 1 - p_clipped
+// vecAsm2: d_dense1_z = d_dense1·(1 - dense1·dense1)
 //
 //go:noescape
 func vecAsm2(tables uintptr, n, features int)
-
-// vecAsm3: d_dense1_z = d_dense1·(1 - dense1·dense1)
-//
-//go:noescape
-func vecAsm3(tables uintptr, n, features int)

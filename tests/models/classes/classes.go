@@ -849,8 +849,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_ = repeat(d_sum) (classes.ml:13)
 	d_ := w.work[51*MaxBatch : 57*MaxBatch]
 	r_d_sum := d_sum[:n]
+
+	// d_softmax_h = h·d_ (classes.ml:13)
+	d_softmax_h := w.work[57*MaxBatch : 63*MaxBatch]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], n, 6, MaxBatch, [][]T{d_, d_sum}, nil)
+		kernels.Vec64(vecProgs[5], n, 6, MaxBatch, [][]T{d_, d_sum, d_softmax_h, h}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_[f*MaxBatch:][:n]
@@ -858,13 +861,6 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_d_sum[b]
 			}
 		}
-	}
-
-	// d_softmax_h = h·d_ (classes.ml:13)
-	d_softmax_h := w.work[57*MaxBatch : 63*MaxBatch]
-	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], n, 6, MaxBatch, [][]T{d_softmax_h, h, d_}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := d_softmax_h[f*MaxBatch:][:n]
 			r_h_6 := h[f*MaxBatch:][:len(out)]
@@ -926,8 +922,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_yz = -d_cce (classes.ml:12)
 	d_yz := w.work[45*MaxBatch : 46*MaxBatch]
-	if vecProgs[7].Fast() {
-		kernels.Vec64(vecProgs[7], n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
+	if vecProgs[6].Fast() {
+		kernels.Vec64(vecProgs[6], n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
 	} else {
 		{
 			const f = 0
@@ -958,8 +954,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	r_d_yz := d_yz[:n]
 	r_d_cce_2 := d_cce[:n]
 	r_sum_2 := sum_3[:n]
-	if vecProgs[8].Fast() {
-		kernels.Vec64(vecProgs[8], n, 3, MaxBatch, [][]T{d_dense2_z, p, d_p, sum_3, y_onehot, d_yz, d_cce}, nil)
+	if vecProgs[7].Fast() {
+		kernels.Vec64(vecProgs[7], n, 3, MaxBatch, [][]T{d_dense2_z, p, d_p, sum_3, y_onehot, d_yz, d_cce}, nil)
 	} else {
 		for f := 0; f < 3; f++ {
 			out := d_dense2_z[f*MaxBatch:][:n]
@@ -996,8 +992,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	r_max_p_2 := max_p[:n]
 	r_sum_3 := sum_2[:n]
 	r_d_max_h := d_max_h[:n]
-	if vecProgs[9].Fast() {
-		kernels.Vec64(vecProgs[9], n, 6, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, d_max_h, h_argmax, softmax_h, d_softmax_h, sum_2, max_p, spread, d_, h}, nil)
+	if vecProgs[8].Fast() {
+		kernels.Vec64(vecProgs[8], n, 6, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, d_max_h, h_argmax, softmax_h, d_softmax_h, sum_2, max_p, spread, d_, h}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -1082,7 +1078,7 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [10]*kernels.VecProg{
+var vecProgs = [9]*kernels.VecProg{
 	// 0: dense2_z = dense2_Wx + dense2_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 1: dense2_z = dense2_Wx + dense2_b
@@ -1093,14 +1089,12 @@ var vecProgs = [10]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 4: d_p = d_max_p·p_argmax
 	kernels.MustVec("s0 = r1; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 5: d_ = repeat(d_sum)
-	kernels.MustVec("s0 = r1; r0[f] = s0"),
-	// 6: d_softmax_h = h·d_
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 7: d_yz = -d_cce
+	// 5: d_ = repeat(d_sum); d_softmax_h = h·d_
+	kernels.MustVec("s0 = r1; r0[f] = s0; s1 = r3[f]; s2 = s1 * s0; r2[f] = s2"),
+	// 6: d_yz = -d_cce
 	kernels.MustVec("s0 = r1[f]; s1 = -s0; r0[f] = s1"),
-	// 8: d_dense2_z = (y_onehot·repeat(d_yz) + p·d_cce) + p·(d_p - sum_3)
+	// 7: d_dense2_z = (y_onehot·repeat(d_yz) + p·d_cce) + p·(d_p - sum_3)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3; s3 = s1 - s2; s4 = r4[f]; s5 = r5; s6 = r6; s7 = s0 * s6; s8 = s4 * s5 + s7; s9 = s0 * s3 + s8; r0[f] = s9"),
-	// 9: d_dense1_z = (((((max_p·spread + softmax_h·d_) + softmax_h·(d_softmax_h - sum_2)) + softmax_h·-d_max_h) + d_max_h·h_argmax) + dropout1_mask·d_dropout1)·(1 - h·h)
+	// 8: d_dense1_z = (((((max_p·spread + softmax_h·d_) + softmax_h·(d_softmax_h - sum_2)) + softmax_h·-d_max_h) + d_max_h·h_argmax) + dropout1_mask·d_dropout1)·(1 - h·h)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3; s3 = r4[f]; s4 = r5[f]; s5 = -s2; s6 = r6[f]; s7 = r7; s8 = s6 - s7; s9 = r8; s10 = r9[f]; s11 = r10[f]; s12 = s4 * s11; s13 = s9 * s10 + s12; s14 = s4 * s8 + s13; s15 = s4 * s5 + s14; s16 = s2 * s3 + s15; s17 = s0 * s1 + s16; s18 = r11[f]; s19 = 1; s20 = s19 - s18 * s18; s21 = s17 * s20; r0[f] = s21"),
 }

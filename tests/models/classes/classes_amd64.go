@@ -16,7 +16,6 @@ func init() {
 	vecProgs[6].SetAsm(vecAsm6)
 	vecProgs[7].SetAsm(vecAsm7)
 	vecProgs[8].SetAsm(vecAsm8)
-	vecProgs[9].SetAsm(vecAsm9)
 }
 
 // vecAsm0: dense2_z = dense2_Wx + dense2_b
@@ -44,27 +43,22 @@ func vecAsm3(tables uintptr, n, features int)
 //go:noescape
 func vecAsm4(tables uintptr, n, features int)
 
-// vecAsm5: d_ = repeat(d_sum)
+// vecAsm5: d_ = repeat(d_sum); d_softmax_h = h·d_
 //
 //go:noescape
 func vecAsm5(tables uintptr, n, features int)
 
-// vecAsm6: d_softmax_h = h·d_
+// vecAsm6: d_yz = -d_cce
 //
 //go:noescape
 func vecAsm6(tables uintptr, n, features int)
 
-// vecAsm7: d_yz = -d_cce
+// vecAsm7: d_dense2_z = (y_onehot·repeat(d_yz) + p·d_cce) + p·(d_p - sum_3)
 //
 //go:noescape
 func vecAsm7(tables uintptr, n, features int)
 
-// vecAsm8: d_dense2_z = (y_onehot·repeat(d_yz) + p·d_cce) + p·(d_p - sum_3)
+// vecAsm8: d_dense1_z = (((((max_p·spread + softmax_h·d_) + softmax_h·(d_softmax_h - sum_2)) + softmax_h·-d_max_h) + d_max_h·h_argmax) + dropout1_mask·d_dropout1)·(1 - h·h)
 //
 //go:noescape
 func vecAsm8(tables uintptr, n, features int)
-
-// vecAsm9: d_dense1_z = (((((max_p·spread + softmax_h·d_) + softmax_h·(d_softmax_h - sum_2)) + softmax_h·-d_max_h) + d_max_h·h_argmax) + dropout1_mask·d_dropout1)·(1 - h·h)
-//
-//go:noescape
-func vecAsm9(tables uintptr, n, features int)

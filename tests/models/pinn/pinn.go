@@ -424,8 +424,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_slope = 1 - dense1·dense1 (pinn.ml:6)
 	dense1_slope := w.work[21*MaxBatch : 27*MaxBatch]
+
+	// dense1_t = dense1_z_t·dense1_slope (pinn.ml:6)
+	dense1_t := w.work[27*MaxBatch : 33*MaxBatch]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], n, 6, MaxBatch, [][]T{dense1_slope, dense1}, nil)
+		kernels.Vec64(vecProgs[3], n, 6, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope[f*MaxBatch:][:n]
@@ -434,13 +437,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense1[b]*r_dense1[b]
 			}
 		}
-	}
-
-	// dense1_t = dense1_z_t·dense1_slope (pinn.ml:6)
-	dense1_t := w.work[27*MaxBatch : 33*MaxBatch]
-	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], n, 6, MaxBatch, [][]T{dense1_t, dense1_slope}, [][]T{dense1_z_t})
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_t[f*MaxBatch:][:n]
 			dense1_z_t_f := dense1_z_t[f]
@@ -467,8 +463,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_t = dense2_z_t·dense2_z_cos (pinn.ml:7)
 	dense2_t := w.work[16*MaxBatch : 21*MaxBatch]
-	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], n, 5, MaxBatch, [][]T{dense2_t, dense2_z_t, dense2_z_cos}, nil)
+	if vecProgs[4].Fast() {
+		kernels.Vec64(vecProgs[4], n, 5, MaxBatch, [][]T{dense2_t, dense2_z_t, dense2_z_cos}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_t[f*MaxBatch:][:n]
@@ -501,8 +497,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x = dense1_slope·dense1_z_x (pinn.ml:6)
 	dense1_x := w.work[43*MaxBatch : 49*MaxBatch]
-	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], n, 6, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
+	if vecProgs[5].Fast() {
+		kernels.Vec64(vecProgs[5], n, 6, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x[f*MaxBatch:][:n]
@@ -520,8 +516,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_x = dense2_z_cos·dense2_z_x (pinn.ml:7)
 	dense2_x := w.work[21*MaxBatch : 26*MaxBatch]
-	if vecProgs[7].Fast() {
-		kernels.Vec64(vecProgs[7], n, 5, MaxBatch, [][]T{dense2_x, dense2_z_cos, dense2_z_x}, nil)
+	if vecProgs[6].Fast() {
+		kernels.Vec64(vecProgs[6], n, 5, MaxBatch, [][]T{dense2_x, dense2_z_cos, dense2_z_x}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_x[f*MaxBatch:][:n]
@@ -539,8 +535,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x_x = dense1_z_x·-2·dense1·dense1_x (pinn.ml:6)
 	dense1_x_x := w.work[49*MaxBatch : 55*MaxBatch]
-	if vecProgs[8].Fast() {
-		kernels.Vec64(vecProgs[8], n, 6, MaxBatch, [][]T{dense1_x_x, dense1, dense1_x}, [][]T{dense1_z_x})
+	if vecProgs[7].Fast() {
+		kernels.Vec64(vecProgs[7], n, 6, MaxBatch, [][]T{dense1_x_x, dense1, dense1_x}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_x[f*MaxBatch:][:n]
@@ -559,8 +555,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_x_x = dense2_z_x·-dense2·dense2_z_x + dense2_z_cos·dense2_z_x_x (pinn.ml:7)
 	dense2_x_x := w.work[43*MaxBatch : 48*MaxBatch]
-	if vecProgs[9].Fast() {
-		kernels.Vec64(vecProgs[9], n, 5, MaxBatch, [][]T{dense2_x_x, dense2_z_x, dense2, dense2_z_cos, dense2_z_x_x}, nil)
+	if vecProgs[8].Fast() {
+		kernels.Vec64(vecProgs[8], n, 5, MaxBatch, [][]T{dense2_x_x, dense2_z_x, dense2, dense2_z_cos, dense2_z_x_x}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_x_x[f*MaxBatch:][:n]
@@ -580,8 +576,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x_t = dense1_z_x·-2·dense1·dense1_t (pinn.ml:6)
 	dense1_x_t := w.work[49*MaxBatch : 55*MaxBatch]
-	if vecProgs[10].Fast() {
-		kernels.Vec64(vecProgs[10], n, 6, MaxBatch, [][]T{dense1_x_t, dense1, dense1_t}, [][]T{dense1_z_x})
+	if vecProgs[9].Fast() {
+		kernels.Vec64(vecProgs[9], n, 6, MaxBatch, [][]T{dense1_x_t, dense1, dense1_t}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_t[f*MaxBatch:][:n]
@@ -600,8 +596,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_x_t = dense2_z_x·-dense2·dense2_z_t + dense2_z_cos·dense2_z_x_t (pinn.ml:7)
 	dense2_x_t := w.work[43*MaxBatch : 48*MaxBatch]
-	if vecProgs[11].Fast() {
-		kernels.Vec64(vecProgs[11], n, 5, MaxBatch, [][]T{dense2_x_t, dense2_z_x, dense2, dense2_z_t, dense2_z_cos, dense2_z_x_t}, nil)
+	if vecProgs[10].Fast() {
+		kernels.Vec64(vecProgs[10], n, 5, MaxBatch, [][]T{dense2_x_t, dense2_z_x, dense2, dense2_z_t, dense2_z_cos, dense2_z_x_t}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_x_t[f*MaxBatch:][:n]
@@ -622,8 +618,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// r = ((u_t + u·u_x) - nu·u_x_x) + 0.1·u_x_t (pinn.ml:12)
 	r := w.work[48*MaxBatch : 49*MaxBatch]
-	if vecProgs[12].Fast() {
-		kernels.Vec64(vecProgs[12], n, 1, MaxBatch, [][]T{r, u_x_t, u_x_x, u, u_x, u_t}, nil)
+
+	// sub = u - u_bd (pinn.ml:13)
+	sub := w.work[10*MaxBatch : 11*MaxBatch]
+	if vecProgs[11].Fast() {
+		kernels.Vec64(vecProgs[11], n, 1, MaxBatch, [][]T{r, u_x_t, u_x_x, u, u_x, u_t, sub, u_bd}, nil)
 	} else {
 		{
 			const f = 0
@@ -637,13 +636,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_u_t[b] + r_u[b]*r_u_x[b] - nu*r_u_x_x[b] + 0.1*r_u_x_t[b]
 			}
 		}
-	}
-
-	// sub = u - u_bd (pinn.ml:13)
-	sub := w.work[10*MaxBatch : 11*MaxBatch]
-	if vecProgs[13].Fast() {
-		kernels.Vec64(vecProgs[13], n, 1, MaxBatch, [][]T{sub, u, u_bd}, nil)
-	} else {
 		{
 			const f = 0
 			out := sub[f*MaxBatch:][:n]
@@ -741,8 +733,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_z = dense2_Wx + dense2_b (pinn.ml:7)
 	dense2_z := w.work[16*MaxBatch : 21*MaxBatch]
-	if vecProgs[14].Fast() {
-		kernels.Vec64(vecProgs[14], n, 5, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+	if vecProgs[12].Fast() {
+		kernels.Vec64(vecProgs[12], n, 5, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_z[f*MaxBatch:][:n]
@@ -766,8 +758,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// u = dense3_Wx + dense3_b (pinn.ml:8)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
-	if vecProgs[15].Fast() {
-		kernels.Vec64(vecProgs[15], n, 1, MaxBatch, [][]T{u, dense3_Wx}, [][]T{m.Dense3B})
+	if vecProgs[13].Fast() {
+		kernels.Vec64(vecProgs[13], n, 1, MaxBatch, [][]T{u, dense3_Wx}, [][]T{m.Dense3B})
 	} else {
 		{
 			const f = 0
@@ -801,8 +793,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_slope = 1 - dense1·dense1 (pinn.ml:6)
 	dense1_slope := w.work[21*MaxBatch : 27*MaxBatch]
-	if vecProgs[16].Fast() {
-		kernels.Vec64(vecProgs[16], n, 6, MaxBatch, [][]T{dense1_slope, dense1}, nil)
+
+	// dense1_t = dense1_z_t·dense1_slope (pinn.ml:6)
+	dense1_t := w.work[27*MaxBatch : 33*MaxBatch]
+	if vecProgs[14].Fast() {
+		kernels.Vec64(vecProgs[14], n, 6, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope[f*MaxBatch:][:n]
@@ -811,13 +806,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense1[b]*r_dense1[b]
 			}
 		}
-	}
-
-	// dense1_t = dense1_z_t·dense1_slope (pinn.ml:6)
-	dense1_t := w.work[27*MaxBatch : 33*MaxBatch]
-	if vecProgs[17].Fast() {
-		kernels.Vec64(vecProgs[17], n, 6, MaxBatch, [][]T{dense1_t, dense1_slope}, [][]T{dense1_z_t})
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_t[f*MaxBatch:][:n]
 			dense1_z_t_f := dense1_z_t[f]
@@ -844,8 +832,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_t = dense2_z_t·dense2_z_cos (pinn.ml:7)
 	dense2_t := w.work[16*MaxBatch : 21*MaxBatch]
-	if vecProgs[18].Fast() {
-		kernels.Vec64(vecProgs[18], n, 5, MaxBatch, [][]T{dense2_t, dense2_z_t, dense2_z_cos}, nil)
+	if vecProgs[15].Fast() {
+		kernels.Vec64(vecProgs[15], n, 5, MaxBatch, [][]T{dense2_t, dense2_z_t, dense2_z_cos}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_t[f*MaxBatch:][:n]
@@ -878,8 +866,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x = dense1_slope·dense1_z_x (pinn.ml:6)
 	dense1_x := w.work[43*MaxBatch : 49*MaxBatch]
-	if vecProgs[19].Fast() {
-		kernels.Vec64(vecProgs[19], n, 6, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
+	if vecProgs[16].Fast() {
+		kernels.Vec64(vecProgs[16], n, 6, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x[f*MaxBatch:][:n]
@@ -897,8 +885,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_x = dense2_z_cos·dense2_z_x (pinn.ml:7)
 	dense2_x := w.work[54*MaxBatch : 59*MaxBatch]
-	if vecProgs[20].Fast() {
-		kernels.Vec64(vecProgs[20], n, 5, MaxBatch, [][]T{dense2_x, dense2_z_cos, dense2_z_x}, nil)
+	if vecProgs[17].Fast() {
+		kernels.Vec64(vecProgs[17], n, 5, MaxBatch, [][]T{dense2_x, dense2_z_cos, dense2_z_x}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_x[f*MaxBatch:][:n]
@@ -916,8 +904,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_z_cos_x = -dense2·dense2_z_x (pinn.ml:7)
 	dense2_z_cos_x := w.work[60*MaxBatch : 65*MaxBatch]
-	if vecProgs[21].Fast() {
-		kernels.Vec64(vecProgs[21], n, 5, MaxBatch, [][]T{dense2_z_cos_x, dense2, dense2_z_x}, nil)
+	if vecProgs[18].Fast() {
+		kernels.Vec64(vecProgs[18], n, 5, MaxBatch, [][]T{dense2_z_cos_x, dense2, dense2_z_x}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_z_cos_x[f*MaxBatch:][:n]
@@ -931,8 +919,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_slope_x = -2·dense1·dense1_x (pinn.ml:6)
 	dense1_slope_x := w.work[65*MaxBatch : 71*MaxBatch]
-	if vecProgs[22].Fast() {
-		kernels.Vec64(vecProgs[22], n, 6, MaxBatch, [][]T{dense1_slope_x, dense1, dense1_x}, nil)
+
+	// dense1_x_x = dense1_z_x·dense1_slope_x (pinn.ml:6)
+	dense1_x_x := w.work[71*MaxBatch : 77*MaxBatch]
+	if vecProgs[19].Fast() {
+		kernels.Vec64(vecProgs[19], n, 6, MaxBatch, [][]T{dense1_slope_x, dense1, dense1_x, dense1_x_x}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope_x[f*MaxBatch:][:n]
@@ -942,13 +933,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(2.0 * r_dense1_2[b] * r_dense1_x[b])
 			}
 		}
-	}
-
-	// dense1_x_x = dense1_z_x·dense1_slope_x (pinn.ml:6)
-	dense1_x_x := w.work[71*MaxBatch : 77*MaxBatch]
-	if vecProgs[23].Fast() {
-		kernels.Vec64(vecProgs[23], n, 6, MaxBatch, [][]T{dense1_x_x, dense1_slope_x}, [][]T{dense1_z_x})
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_x[f*MaxBatch:][:n]
 			dense1_z_x_f_2 := dense1_z_x[f]
@@ -965,8 +949,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_x_x = dense2_z_x·dense2_z_cos_x + dense2_z_cos·dense2_z_x_x (pinn.ml:7)
 	dense2_x_x := w.work[82*MaxBatch : 87*MaxBatch]
-	if vecProgs[24].Fast() {
-		kernels.Vec64(vecProgs[24], n, 5, MaxBatch, [][]T{dense2_x_x, dense2_z_x, dense2_z_cos_x, dense2_z_cos, dense2_z_x_x}, nil)
+	if vecProgs[20].Fast() {
+		kernels.Vec64(vecProgs[20], n, 5, MaxBatch, [][]T{dense2_x_x, dense2_z_x, dense2_z_cos_x, dense2_z_cos, dense2_z_x_x}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_x_x[f*MaxBatch:][:n]
@@ -986,8 +970,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_z_cos_t = -dense2·dense2_z_t (pinn.ml:7)
 	dense2_z_cos_t := w.work[88*MaxBatch : 93*MaxBatch]
-	if vecProgs[25].Fast() {
-		kernels.Vec64(vecProgs[25], n, 5, MaxBatch, [][]T{dense2_z_cos_t, dense2, dense2_z_t}, nil)
+	if vecProgs[21].Fast() {
+		kernels.Vec64(vecProgs[21], n, 5, MaxBatch, [][]T{dense2_z_cos_t, dense2, dense2_z_t}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_z_cos_t[f*MaxBatch:][:n]
@@ -1001,8 +985,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_slope_t = -2·dense1·dense1_t (pinn.ml:6)
 	dense1_slope_t := w.work[93*MaxBatch : 99*MaxBatch]
-	if vecProgs[26].Fast() {
-		kernels.Vec64(vecProgs[26], n, 6, MaxBatch, [][]T{dense1_slope_t, dense1, dense1_t}, nil)
+
+	// dense1_x_t = dense1_z_x·dense1_slope_t (pinn.ml:6)
+	dense1_x_t := w.work[99*MaxBatch : 105*MaxBatch]
+	if vecProgs[22].Fast() {
+		kernels.Vec64(vecProgs[22], n, 6, MaxBatch, [][]T{dense1_slope_t, dense1, dense1_t, dense1_x_t}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope_t[f*MaxBatch:][:n]
@@ -1012,13 +999,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(2.0 * r_dense1_3[b] * r_dense1_t[b])
 			}
 		}
-	}
-
-	// dense1_x_t = dense1_z_x·dense1_slope_t (pinn.ml:6)
-	dense1_x_t := w.work[99*MaxBatch : 105*MaxBatch]
-	if vecProgs[27].Fast() {
-		kernels.Vec64(vecProgs[27], n, 6, MaxBatch, [][]T{dense1_x_t, dense1_slope_t}, [][]T{dense1_z_x})
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_t[f*MaxBatch:][:n]
 			dense1_z_x_f_3 := dense1_z_x[f]
@@ -1035,8 +1015,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_x_t = dense2_z_x·dense2_z_cos_t + dense2_z_cos·dense2_z_x_t (pinn.ml:7)
 	dense2_x_t := w.work[110*MaxBatch : 115*MaxBatch]
-	if vecProgs[28].Fast() {
-		kernels.Vec64(vecProgs[28], n, 5, MaxBatch, [][]T{dense2_x_t, dense2_z_x, dense2_z_cos_t, dense2_z_cos, dense2_z_x_t}, nil)
+	if vecProgs[23].Fast() {
+		kernels.Vec64(vecProgs[23], n, 5, MaxBatch, [][]T{dense2_x_t, dense2_z_x, dense2_z_cos_t, dense2_z_cos, dense2_z_x_t}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_x_t[f*MaxBatch:][:n]
@@ -1056,8 +1036,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// r = ((u_t + u·u_x) - nu·u_x_x) + 0.1·u_x_t (pinn.ml:12)
 	r := w.work[116*MaxBatch : 117*MaxBatch]
-	if vecProgs[29].Fast() {
-		kernels.Vec64(vecProgs[29], n, 1, MaxBatch, [][]T{r, u_x_t, u_x_x, u, u_x, u_t}, nil)
+	if vecProgs[24].Fast() {
+		kernels.Vec64(vecProgs[24], n, 1, MaxBatch, [][]T{r, u_x_t, u_x_x, u, u_x, u_t}, nil)
 	} else {
 		{
 			const f = 0
@@ -1075,8 +1055,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// sub = u - u_bd (pinn.ml:13)
 	sub := w.work[87*MaxBatch : 88*MaxBatch]
-	if vecProgs[30].Fast() {
-		kernels.Vec64(vecProgs[30], n, 1, MaxBatch, [][]T{sub, u, u_bd}, nil)
+	if vecProgs[25].Fast() {
+		kernels.Vec64(vecProgs[25], n, 1, MaxBatch, [][]T{sub, u, u_bd}, nil)
 	} else {
 		{
 			const f = 0
@@ -1151,8 +1131,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_r = 2·r·spread (pinn.ml:13)
 	d_r := w.work[9*MaxBatch : 10*MaxBatch]
-	if vecProgs[31].Fast() {
-		kernels.Vec64(vecProgs[31], n, 1, MaxBatch, [][]T{d_r, r, spread}, nil)
+	if vecProgs[26].Fast() {
+		kernels.Vec64(vecProgs[26], n, 1, MaxBatch, [][]T{d_r, r, spread}, nil)
 	} else {
 		{
 			const f = 0
@@ -1181,8 +1161,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_u_x_t = d_r·0.1 (pinn.ml:13)
 	d_u_x_t := w.work[115*MaxBatch : 116*MaxBatch]
-	if vecProgs[32].Fast() {
-		kernels.Vec64(vecProgs[32], n, 1, MaxBatch, [][]T{d_u_x_t, d_r}, nil)
+	if vecProgs[27].Fast() {
+		kernels.Vec64(vecProgs[27], n, 1, MaxBatch, [][]T{d_u_x_t, d_r}, nil)
 	} else {
 		{
 			const f = 0
@@ -1204,8 +1184,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z_x_t = dense2_z_cos·d_dense2_x_t (pinn.ml:8)
 	d_dense2_z_x_t := w.work[117*MaxBatch : 122*MaxBatch]
-	if vecProgs[33].Fast() {
-		kernels.Vec64(vecProgs[33], n, 5, MaxBatch, [][]T{d_dense2_z_x_t, dense2_z_cos, d_dense2_x_t}, nil)
+	if vecProgs[28].Fast() {
+		kernels.Vec64(vecProgs[28], n, 5, MaxBatch, [][]T{d_dense2_z_x_t, dense2_z_cos, d_dense2_x_t}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := d_dense2_z_x_t[f*MaxBatch:][:n]
@@ -1239,8 +1219,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_t = -dense1_z_x·d_dense1_x_t·2 (pinn.ml:7)
 	d_dense1_t := w.work[93*MaxBatch : 99*MaxBatch]
-	if vecProgs[34].Fast() {
-		kernels.Vec64(vecProgs[34], n, 6, MaxBatch, [][]T{d_dense1_t, d_dense1_x_t}, [][]T{dense1_z_x})
+	if vecProgs[29].Fast() {
+		kernels.Vec64(vecProgs[29], n, 6, MaxBatch, [][]T{d_dense1_t, d_dense1_x_t}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_t[f*MaxBatch:][:n]
@@ -1254,8 +1234,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z_t = -dense2_z_x·d_dense2_x_t (pinn.ml:8)
 	d_dense2_z_t := w.work[117*MaxBatch : 122*MaxBatch]
-	if vecProgs[35].Fast() {
-		kernels.Vec64(vecProgs[35], n, 5, MaxBatch, [][]T{d_dense2_z_t, dense2_z_x, d_dense2_x_t}, nil)
+	if vecProgs[30].Fast() {
+		kernels.Vec64(vecProgs[30], n, 5, MaxBatch, [][]T{d_dense2_z_t, dense2_z_x, d_dense2_x_t}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := d_dense2_z_t[f*MaxBatch:][:n]
@@ -1269,8 +1249,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_u_x_x = -d_r·nu (pinn.ml:13)
 	d_u_x_x := w.work[115*MaxBatch : 116*MaxBatch]
-	if vecProgs[36].Fast() {
-		kernels.Vec64(vecProgs[36], n, 1, MaxBatch, [][]T{d_u_x_x, d_r}, nil)
+	if vecProgs[31].Fast() {
+		kernels.Vec64(vecProgs[31], n, 1, MaxBatch, [][]T{d_u_x_x, d_r}, nil)
 	} else {
 		{
 			const f = 0
@@ -1292,8 +1272,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z_x_x = dense2_z_cos·d_dense2_x_x (pinn.ml:8)
 	d_dense2_z_x_x := w.work[82*MaxBatch : 87*MaxBatch]
-	if vecProgs[37].Fast() {
-		kernels.Vec64(vecProgs[37], n, 5, MaxBatch, [][]T{d_dense2_z_x_x, dense2_z_cos, d_dense2_x_x}, nil)
+	if vecProgs[32].Fast() {
+		kernels.Vec64(vecProgs[32], n, 5, MaxBatch, [][]T{d_dense2_z_x_x, dense2_z_cos, d_dense2_x_x}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := d_dense2_z_x_x[f*MaxBatch:][:n]
@@ -1327,8 +1307,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_x = -dense1_z_x·d_dense1_x_x·2 (pinn.ml:7)
 	d_dense1_x := w.work[65*MaxBatch : 71*MaxBatch]
-	if vecProgs[38].Fast() {
-		kernels.Vec64(vecProgs[38], n, 6, MaxBatch, [][]T{d_dense1_x, d_dense1_x_x}, [][]T{dense1_z_x})
+	if vecProgs[33].Fast() {
+		kernels.Vec64(vecProgs[33], n, 6, MaxBatch, [][]T{d_dense1_x, d_dense1_x_x}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_x[f*MaxBatch:][:n]
@@ -1342,8 +1322,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z_x = -dense2_z_x·d_dense2_x_x (pinn.ml:8)
 	d_dense2_z_x := w.work[82*MaxBatch : 87*MaxBatch]
-	if vecProgs[39].Fast() {
-		kernels.Vec64(vecProgs[39], n, 5, MaxBatch, [][]T{d_dense2_z_x, dense2_z_x, d_dense2_x_x}, nil)
+	if vecProgs[34].Fast() {
+		kernels.Vec64(vecProgs[34], n, 5, MaxBatch, [][]T{d_dense2_z_x, dense2_z_x, d_dense2_x_x}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := d_dense2_z_x[f*MaxBatch:][:n]
@@ -1370,8 +1350,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_u_x = u·d_r (pinn.ml:13)
 	d_u_x := w.work[115*MaxBatch : 116*MaxBatch]
-	if vecProgs[40].Fast() {
-		kernels.Vec64(vecProgs[40], n, 1, MaxBatch, [][]T{d_u_x, u, d_r}, nil)
+
+	// d_u = 2·sub·spread_2 + u_x·d_r (pinn.ml:13)
+	d_u := w.work[71*MaxBatch : 72*MaxBatch]
+	if vecProgs[35].Fast() {
+		kernels.Vec64(vecProgs[35], n, 1, MaxBatch, [][]T{d_u_x, u, d_r, d_u, sub, spread_2, u_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -1382,13 +1365,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_u_3[b] * r_d_r_4[b]
 			}
 		}
-	}
-
-	// d_u = 2·sub·spread_2 + u_x·d_r (pinn.ml:13)
-	d_u := w.work[71*MaxBatch : 72*MaxBatch]
-	if vecProgs[41].Fast() {
-		kernels.Vec64(vecProgs[41], n, 1, MaxBatch, [][]T{d_u, sub, spread_2, u_x, d_r}, nil)
-	} else {
 		{
 			const f = 0
 			out := d_u[f*MaxBatch:][:n]
@@ -1412,8 +1388,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z_x_2 = ((dense2_z_cos_t·d_dense2_x_t + dense2_z_cos_x·d_dense2_x_x) + dense2·d_dense2_z_x) + dense2_z_cos·d_dense2_x (pinn.ml:8)
 	d_dense2_z_x_2 := w.work[54*MaxBatch : 59*MaxBatch]
-	if vecProgs[42].Fast() {
-		kernels.Vec64(vecProgs[42], n, 5, MaxBatch, [][]T{d_dense2_z_x_2, dense2_z_cos, d_dense2_x, dense2, d_dense2_z_x, dense2_z_cos_t, d_dense2_x_t, dense2_z_cos_x, d_dense2_x_x}, nil)
+	if vecProgs[36].Fast() {
+		kernels.Vec64(vecProgs[36], n, 5, MaxBatch, [][]T{d_dense2_z_x_2, dense2_z_cos, d_dense2_x, dense2, d_dense2_z_x, dense2_z_cos_t, d_dense2_x_t, dense2_z_cos_x, d_dense2_x_x}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := d_dense2_z_x_2[f*MaxBatch:][:n]
@@ -1441,8 +1417,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2 (pinn.ml:7)
 	d_dense1_x_3 := w.work[128*MaxBatch : 134*MaxBatch]
-	if vecProgs[43].Fast() {
-		kernels.Vec64(vecProgs[43], n, 6, MaxBatch, [][]T{d_dense1_x_3, dense1, d_dense1_x, d_dense1_x_2}, nil)
+	if vecProgs[37].Fast() {
+		kernels.Vec64(vecProgs[37], n, 6, MaxBatch, [][]T{d_dense1_x_3, dense1, d_dense1_x, d_dense1_x_2}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_x_3[f*MaxBatch:][:n]
@@ -1494,8 +1470,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z_t_2 = dense2·d_dense2_z_t + dense2_z_cos·d_dense2_t (pinn.ml:8)
 	d_dense2_z_t_2 := w.work[88*MaxBatch : 93*MaxBatch]
-	if vecProgs[44].Fast() {
-		kernels.Vec64(vecProgs[44], n, 5, MaxBatch, [][]T{d_dense2_z_t_2, dense2, d_dense2_z_t, dense2_z_cos, d_dense2_t}, nil)
+	if vecProgs[38].Fast() {
+		kernels.Vec64(vecProgs[38], n, 5, MaxBatch, [][]T{d_dense2_z_t_2, dense2, d_dense2_z_t, dense2_z_cos, d_dense2_t}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := d_dense2_z_t_2[f*MaxBatch:][:n]
@@ -1519,8 +1495,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_t_3 = dense1·d_dense1_t + d_dense1_t_2 (pinn.ml:7)
 	d_dense1_t_3 := w.work[134*MaxBatch : 140*MaxBatch]
-	if vecProgs[45].Fast() {
-		kernels.Vec64(vecProgs[45], n, 6, MaxBatch, [][]T{d_dense1_t_3, dense1, d_dense1_t, d_dense1_t_2}, nil)
+	if vecProgs[39].Fast() {
+		kernels.Vec64(vecProgs[39], n, 6, MaxBatch, [][]T{d_dense1_t_3, dense1, d_dense1_t, d_dense1_t_2}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_t_3[f*MaxBatch:][:n]
@@ -1547,8 +1523,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t_3) (pinn.ml:7)
 	d_dense1 := w.work[122*MaxBatch : 128*MaxBatch]
-	if vecProgs[46].Fast() {
-		kernels.Vec64(vecProgs[46], n, 6, MaxBatch, [][]T{d_dense1, dense1, d_dense1_x_3, d_dense1_t_3}, [][]T{dense1_z_x, dense1_z_t})
+	if vecProgs[40].Fast() {
+		kernels.Vec64(vecProgs[40], n, 6, MaxBatch, [][]T{d_dense1, dense1, d_dense1_x_3, d_dense1_t_3}, [][]T{dense1_z_x, dense1_z_t})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1[f*MaxBatch:][:n]
@@ -1604,8 +1580,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z = -dense2·(((dense2_z_x_t·d_dense2_x_t + dense2_z_x_x·d_dense2_x_x) + dense2_z_x·d_dense2_x) + dense2_z_t·d_dense2_t) + dense2_z_cos·((dense2_z_t·d_dense2_z_t + dense2_z_x·d_dense2_z_x) + d_dense2) (pinn.ml:8)
 	d_dense2_z := w.work[16*MaxBatch : 21*MaxBatch]
-	if vecProgs[47].Fast() {
-		kernels.Vec64(vecProgs[47], n, 5, MaxBatch, [][]T{d_dense2_z, dense2_z_cos, dense2_z_t, d_dense2_z_t, dense2_z_x, d_dense2_z_x, d_dense2, dense2, d_dense2_t, d_dense2_x, dense2_z_x_t, d_dense2_x_t, dense2_z_x_x, d_dense2_x_x}, nil)
+	if vecProgs[41].Fast() {
+		kernels.Vec64(vecProgs[41], n, 5, MaxBatch, [][]T{d_dense2_z, dense2_z_cos, dense2_z_t, d_dense2_z_t, dense2_z_x, d_dense2_z_x, d_dense2, dense2, d_dense2_t, d_dense2_x, dense2_z_x_t, d_dense2_x_t, dense2_z_x_x, d_dense2_x_x}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := d_dense2_z[f*MaxBatch:][:n]
@@ -1660,8 +1636,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_z = dense1_slope·((d_dense1 + ((dense1_t·d_dense1_t + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2) (pinn.ml:7)
 	d_dense1_z := w.work[134*MaxBatch : 140*MaxBatch]
-	if vecProgs[48].Fast() {
-		kernels.Vec64(vecProgs[48], n, 6, MaxBatch, [][]T{d_dense1_z, dense1_slope, d_dense1, dense1_t, d_dense1_t, dense1_x, d_dense1_x, d_dense1_2}, nil)
+	if vecProgs[42].Fast() {
+		kernels.Vec64(vecProgs[42], n, 6, MaxBatch, [][]T{d_dense1_z, dense1_slope, d_dense1, dense1_t, d_dense1_t, dense1_x, d_dense1_x, d_dense1_2}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -1756,103 +1732,91 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [49]*kernels.VecProg{
+var vecProgs = [43]*kernels.VecProg{
 	// 0: u = dense3_Wx + dense3_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 1: dense2_z = dense2_Wx + dense2_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 2: u = dense3_Wx + dense3_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 3: dense1_slope = 1 - dense1·dense1
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 4: dense1_t = dense1_z_t·dense1_slope
-	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 5: dense2_t = dense2_z_t·dense2_z_cos
+	// 3: dense1_slope = 1 - dense1·dense1; dense1_t = dense1_z_t·dense1_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = v0[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 4: dense2_t = dense2_z_t·dense2_z_cos
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 6: dense1_x = dense1_slope·dense1_z_x
+	// 5: dense1_x = dense1_slope·dense1_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 7: dense2_x = dense2_z_cos·dense2_z_x
+	// 6: dense2_x = dense2_z_cos·dense2_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 8: dense1_x_x = dense1_z_x·-2·dense1·dense1_x
+	// 7: dense1_x_x = dense1_z_x·-2·dense1·dense1_x
 	kernels.MustVec("s0 = v0[f]; s1 = 2; s2 = r1[f]; s3 = r2[f]; s4 = s2 * s3; s5 = s1 * s4; s6 = -s5; s7 = s0 * s6; r0[f] = s7"),
-	// 9: dense2_x_x = dense2_z_x·-dense2·dense2_z_x + dense2_z_cos·dense2_z_x_x
+	// 8: dense2_x_x = dense2_z_x·-dense2·dense2_z_x + dense2_z_cos·dense2_z_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s1 * s0; s3 = -s2; s4 = r3[f]; s5 = r4[f]; s6 = s4 * s5; s7 = s0 * s3 + s6; r0[f] = s7"),
-	// 10: dense1_x_t = dense1_z_x·-2·dense1·dense1_t
+	// 9: dense1_x_t = dense1_z_x·-2·dense1·dense1_t
 	kernels.MustVec("s0 = v0[f]; s1 = 2; s2 = r1[f]; s3 = r2[f]; s4 = s2 * s3; s5 = s1 * s4; s6 = -s5; s7 = s0 * s6; r0[f] = s7"),
-	// 11: dense2_x_t = dense2_z_x·-dense2·dense2_z_t + dense2_z_cos·dense2_z_x_t
+	// 10: dense2_x_t = dense2_z_x·-dense2·dense2_z_t + dense2_z_cos·dense2_z_x_t
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s1 * s2; s4 = -s3; s5 = r4[f]; s6 = r5[f]; s7 = s5 * s6; s8 = s0 * s4 + s7; r0[f] = s8"),
-	// 12: r = ((u_t + u·u_x) - nu·u_x_x) + 0.1·u_x_t
-	kernels.MustVec("s0 = 0.1; s1 = r1[f]; s2 = 0.003183098861837907; s3 = r2[f]; s4 = r3[f]; s5 = r4[f]; s6 = r5[f]; s7 = s4 * s5 + s6; s8 = s7 - s2 * s3; s9 = s0 * s1 + s8; r0[f] = s9"),
-	// 13: sub = u - u_bd
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 14: dense2_z = dense2_Wx + dense2_b
+	// 11: r = ((u_t + u·u_x) - nu·u_x_x) + 0.1·u_x_t; sub = u - u_bd
+	kernels.MustVec("s0 = 0.1; s1 = r1[f]; s2 = 0.003183098861837907; s3 = r2[f]; s4 = r3[f]; s5 = r4[f]; s6 = r5[f]; s7 = s4 * s5 + s6; s8 = s7 - s2 * s3; s9 = s0 * s1 + s8; r0[f] = s9; s10 = r7[f]; s11 = s4 - s10; r6[f] = s11"),
+	// 12: dense2_z = dense2_Wx + dense2_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 15: u = dense3_Wx + dense3_b
+	// 13: u = dense3_Wx + dense3_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 16: dense1_slope = 1 - dense1·dense1
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 17: dense1_t = dense1_z_t·dense1_slope
-	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 18: dense2_t = dense2_z_t·dense2_z_cos
+	// 14: dense1_slope = 1 - dense1·dense1; dense1_t = dense1_z_t·dense1_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = v0[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 15: dense2_t = dense2_z_t·dense2_z_cos
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 19: dense1_x = dense1_slope·dense1_z_x
+	// 16: dense1_x = dense1_slope·dense1_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 20: dense2_x = dense2_z_cos·dense2_z_x
+	// 17: dense2_x = dense2_z_cos·dense2_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 21: dense2_z_cos_x = -dense2·dense2_z_x
+	// 18: dense2_z_cos_x = -dense2·dense2_z_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 22: dense1_slope_x = -2·dense1·dense1_x
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5"),
-	// 23: dense1_x_x = dense1_z_x·dense1_slope_x
-	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 24: dense2_x_x = dense2_z_x·dense2_z_cos_x + dense2_z_cos·dense2_z_x_x
+	// 19: dense1_slope_x = -2·dense1·dense1_x; dense1_x_x = dense1_z_x·dense1_slope_x
+	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5; s6 = v0[f]; s7 = s6 * s5; r3[f] = s7"),
+	// 20: dense2_x_x = dense2_z_x·dense2_z_cos_x + dense2_z_cos·dense2_z_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 25: dense2_z_cos_t = -dense2·dense2_z_t
+	// 21: dense2_z_cos_t = -dense2·dense2_z_t
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 26: dense1_slope_t = -2·dense1·dense1_t
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5"),
-	// 27: dense1_x_t = dense1_z_x·dense1_slope_t
-	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 28: dense2_x_t = dense2_z_x·dense2_z_cos_t + dense2_z_cos·dense2_z_x_t
+	// 22: dense1_slope_t = -2·dense1·dense1_t; dense1_x_t = dense1_z_x·dense1_slope_t
+	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5; s6 = v0[f]; s7 = s6 * s5; r3[f] = s7"),
+	// 23: dense2_x_t = dense2_z_x·dense2_z_cos_t + dense2_z_cos·dense2_z_x_t
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 29: r = ((u_t + u·u_x) - nu·u_x_x) + 0.1·u_x_t
+	// 24: r = ((u_t + u·u_x) - nu·u_x_x) + 0.1·u_x_t
 	kernels.MustVec("s0 = 0.1; s1 = r1[f]; s2 = 0.003183098861837907; s3 = r2[f]; s4 = r3[f]; s5 = r4[f]; s6 = r5[f]; s7 = s4 * s5 + s6; s8 = s7 - s2 * s3; s9 = s0 * s1 + s8; r0[f] = s9"),
-	// 30: sub = u - u_bd
+	// 25: sub = u - u_bd
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 31: d_r = 2·r·spread
+	// 26: d_r = 2·r·spread
 	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; r0[f] = s4"),
-	// 32: d_u_x_t = d_r·0.1
+	// 27: d_u_x_t = d_r·0.1
 	kernels.MustVec("s0 = r1[f]; s1 = 0.1; s2 = s0 * s1; r0[f] = s2"),
-	// 33: d_dense2_z_x_t = dense2_z_cos·d_dense2_x_t
+	// 28: d_dense2_z_x_t = dense2_z_cos·d_dense2_x_t
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 34: d_dense1_t = -dense1_z_x·d_dense1_x_t·2
+	// 29: d_dense1_t = -dense1_z_x·d_dense1_x_t·2
 	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5"),
-	// 35: d_dense2_z_t = -dense2_z_x·d_dense2_x_t
+	// 30: d_dense2_z_t = -dense2_z_x·d_dense2_x_t
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 36: d_u_x_x = -d_r·nu
+	// 31: d_u_x_x = -d_r·nu
 	kernels.MustVec("s0 = r1[f]; s1 = -s0; s2 = 0.003183098861837907; s3 = s1 * s2; r0[f] = s3"),
-	// 37: d_dense2_z_x_x = dense2_z_cos·d_dense2_x_x
+	// 32: d_dense2_z_x_x = dense2_z_cos·d_dense2_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 38: d_dense1_x = -dense1_z_x·d_dense1_x_x·2
+	// 33: d_dense1_x = -dense1_z_x·d_dense1_x_x·2
 	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5"),
-	// 39: d_dense2_z_x = -dense2_z_x·d_dense2_x_x
+	// 34: d_dense2_z_x = -dense2_z_x·d_dense2_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 40: d_u_x = u·d_r
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 41: d_u = 2·sub·spread_2 + u_x·d_r
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = r3[f]; s5 = r4[f]; s6 = s4 * s5; s7 = s0 * s3 + s6; r0[f] = s7"),
-	// 42: d_dense2_z_x_2 = ((dense2_z_cos_t·d_dense2_x_t + dense2_z_cos_x·d_dense2_x_x) + dense2·d_dense2_z_x) + dense2_z_cos·d_dense2_x
+	// 35: d_u_x = u·d_r; d_u = 2·sub·spread_2 + u_x·d_r
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = 2; s4 = r4[f]; s5 = r5[f]; s6 = s4 * s5; s7 = r6[f]; s8 = s7 * s1; s9 = s3 * s6 + s8; r3[f] = s9"),
+	// 36: d_dense2_z_x_2 = ((dense2_z_cos_t·d_dense2_x_t + dense2_z_cos_x·d_dense2_x_x) + dense2·d_dense2_z_x) + dense2_z_cos·d_dense2_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = r8[f]; s8 = s6 * s7; s9 = s4 * s5 + s8; s10 = s2 * s3 + s9; s11 = s0 * s1 + s10; r0[f] = s11"),
-	// 43: d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2
+	// 37: d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3"),
-	// 44: d_dense2_z_t_2 = dense2·d_dense2_z_t + dense2_z_cos·d_dense2_t
+	// 38: d_dense2_z_t_2 = dense2·d_dense2_z_t + dense2_z_cos·d_dense2_t
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 45: d_dense1_t_3 = dense1·d_dense1_t + d_dense1_t_2
+	// 39: d_dense1_t_3 = dense1·d_dense1_t + d_dense1_t_2
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3"),
-	// 46: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t_3)
+	// 40: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t_3)
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = r2[f]; s3 = v1[f]; s4 = r3[f]; s5 = s3 * s4; s6 = s1 * s2 + s5; s7 = -s6; s8 = s0 * s7; r0[f] = s8"),
-	// 47: d_dense2_z = -dense2·(((dense2_z_x_t·d_dense2_x_t + dense2_z_x_x·d_dense2_x_x) + dense2_z_x·d_dense2_x) + dense2_z_t·d_dense2_t) + dense2_z_cos·((dense2_z_t·d_dense2_z_t + dense2_z_x·d_dense2_z_x) + d_dense2)
+	// 41: d_dense2_z = -dense2·(((dense2_z_x_t·d_dense2_x_t + dense2_z_x_x·d_dense2_x_x) + dense2_z_x·d_dense2_x) + dense2_z_t·d_dense2_t) + dense2_z_cos·((dense2_z_t·d_dense2_z_t + dense2_z_x·d_dense2_z_x) + d_dense2)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = s3 * s4; s6 = s1 * s2 + s5; s7 = r6[f]; s8 = s6 + s7; s9 = r7[f]; s10 = r8[f]; s11 = r9[f]; s12 = r10[f]; s13 = r11[f]; s14 = r12[f]; s15 = r13[f]; s16 = s14 * s15; s17 = s12 * s13 + s16; s18 = s3 * s11 + s17; s19 = s1 * s10 + s18; s20 = s9 * s19; s21 = -s20; s22 = s0 * s8 + s21; r0[f] = s22"),
-	// 48: d_dense1_z = dense1_slope·((d_dense1 + ((dense1_t·d_dense1_t + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2)
+	// 42: d_dense1_z = dense1_slope·((d_dense1 + ((dense1_t·d_dense1_t + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = s4 * s5; s7 = s2 * s3 + s6; s8 = s7 + s1; s9 = s1 + s8; s10 = r7[f]; s11 = s9 + s10; s12 = s0 * s11; r0[f] = s12"),
 }

@@ -50,12 +50,6 @@ func init() {
 	vecProgs[40].SetAsm(vecAsm40)
 	vecProgs[41].SetAsm(vecAsm41)
 	vecProgs[42].SetAsm(vecAsm42)
-	vecProgs[43].SetAsm(vecAsm43)
-	vecProgs[44].SetAsm(vecAsm44)
-	vecProgs[45].SetAsm(vecAsm45)
-	vecProgs[46].SetAsm(vecAsm46)
-	vecProgs[47].SetAsm(vecAsm47)
-	vecProgs[48].SetAsm(vecAsm48)
 }
 
 // vecAsm0: u = dense3_Wx + dense3_b
@@ -73,232 +67,202 @@ func vecAsm1(tables uintptr, n, features int)
 //go:noescape
 func vecAsm2(tables uintptr, n, features int)
 
-// vecAsm3: dense1_slope = 1 - dense1·dense1
+// vecAsm3: dense1_slope = 1 - dense1·dense1; dense1_t = dense1_z_t·dense1_slope
 //
 //go:noescape
 func vecAsm3(tables uintptr, n, features int)
 
-// vecAsm4: dense1_t = dense1_z_t·dense1_slope
+// vecAsm4: dense2_t = dense2_z_t·dense2_z_cos
 //
 //go:noescape
 func vecAsm4(tables uintptr, n, features int)
 
-// vecAsm5: dense2_t = dense2_z_t·dense2_z_cos
+// vecAsm5: dense1_x = dense1_slope·dense1_z_x
 //
 //go:noescape
 func vecAsm5(tables uintptr, n, features int)
 
-// vecAsm6: dense1_x = dense1_slope·dense1_z_x
+// vecAsm6: dense2_x = dense2_z_cos·dense2_z_x
 //
 //go:noescape
 func vecAsm6(tables uintptr, n, features int)
 
-// vecAsm7: dense2_x = dense2_z_cos·dense2_z_x
+// vecAsm7: dense1_x_x = dense1_z_x·-2·dense1·dense1_x
 //
 //go:noescape
 func vecAsm7(tables uintptr, n, features int)
 
-// vecAsm8: dense1_x_x = dense1_z_x·-2·dense1·dense1_x
+// vecAsm8: dense2_x_x = dense2_z_x·-dense2·dense2_z_x + dense2_z_cos·dense2_z_x_x
 //
 //go:noescape
 func vecAsm8(tables uintptr, n, features int)
 
-// vecAsm9: dense2_x_x = dense2_z_x·-dense2·dense2_z_x + dense2_z_cos·dense2_z_x_x
+// vecAsm9: dense1_x_t = dense1_z_x·-2·dense1·dense1_t
 //
 //go:noescape
 func vecAsm9(tables uintptr, n, features int)
 
-// vecAsm10: dense1_x_t = dense1_z_x·-2·dense1·dense1_t
+// vecAsm10: dense2_x_t = dense2_z_x·-dense2·dense2_z_t + dense2_z_cos·dense2_z_x_t
 //
 //go:noescape
 func vecAsm10(tables uintptr, n, features int)
 
-// vecAsm11: dense2_x_t = dense2_z_x·-dense2·dense2_z_t + dense2_z_cos·dense2_z_x_t
+// vecAsm11: r = ((u_t + u·u_x) - nu·u_x_x) + 0.1·u_x_t; sub = u - u_bd
 //
 //go:noescape
 func vecAsm11(tables uintptr, n, features int)
 
-// vecAsm12: r = ((u_t + u·u_x) - nu·u_x_x) + 0.1·u_x_t
+// vecAsm12: dense2_z = dense2_Wx + dense2_b
 //
 //go:noescape
 func vecAsm12(tables uintptr, n, features int)
 
-// vecAsm13: sub = u - u_bd
+// vecAsm13: u = dense3_Wx + dense3_b
 //
 //go:noescape
 func vecAsm13(tables uintptr, n, features int)
 
-// vecAsm14: dense2_z = dense2_Wx + dense2_b
+// vecAsm14: dense1_slope = 1 - dense1·dense1; dense1_t = dense1_z_t·dense1_slope
 //
 //go:noescape
 func vecAsm14(tables uintptr, n, features int)
 
-// vecAsm15: u = dense3_Wx + dense3_b
+// vecAsm15: dense2_t = dense2_z_t·dense2_z_cos
 //
 //go:noescape
 func vecAsm15(tables uintptr, n, features int)
 
-// vecAsm16: dense1_slope = 1 - dense1·dense1
+// vecAsm16: dense1_x = dense1_slope·dense1_z_x
 //
 //go:noescape
 func vecAsm16(tables uintptr, n, features int)
 
-// vecAsm17: dense1_t = dense1_z_t·dense1_slope
+// vecAsm17: dense2_x = dense2_z_cos·dense2_z_x
 //
 //go:noescape
 func vecAsm17(tables uintptr, n, features int)
 
-// vecAsm18: dense2_t = dense2_z_t·dense2_z_cos
+// vecAsm18: dense2_z_cos_x = -dense2·dense2_z_x
 //
 //go:noescape
 func vecAsm18(tables uintptr, n, features int)
 
-// vecAsm19: dense1_x = dense1_slope·dense1_z_x
+// vecAsm19: dense1_slope_x = -2·dense1·dense1_x; dense1_x_x = dense1_z_x·dense1_slope_x
 //
 //go:noescape
 func vecAsm19(tables uintptr, n, features int)
 
-// vecAsm20: dense2_x = dense2_z_cos·dense2_z_x
+// vecAsm20: dense2_x_x = dense2_z_x·dense2_z_cos_x + dense2_z_cos·dense2_z_x_x
 //
 //go:noescape
 func vecAsm20(tables uintptr, n, features int)
 
-// vecAsm21: dense2_z_cos_x = -dense2·dense2_z_x
+// vecAsm21: dense2_z_cos_t = -dense2·dense2_z_t
 //
 //go:noescape
 func vecAsm21(tables uintptr, n, features int)
 
-// vecAsm22: dense1_slope_x = -2·dense1·dense1_x
+// vecAsm22: dense1_slope_t = -2·dense1·dense1_t; dense1_x_t = dense1_z_x·dense1_slope_t
 //
 //go:noescape
 func vecAsm22(tables uintptr, n, features int)
 
-// vecAsm23: dense1_x_x = dense1_z_x·dense1_slope_x
+// vecAsm23: dense2_x_t = dense2_z_x·dense2_z_cos_t + dense2_z_cos·dense2_z_x_t
 //
 //go:noescape
 func vecAsm23(tables uintptr, n, features int)
 
-// vecAsm24: dense2_x_x = dense2_z_x·dense2_z_cos_x + dense2_z_cos·dense2_z_x_x
+// vecAsm24: r = ((u_t + u·u_x) - nu·u_x_x) + 0.1·u_x_t
 //
 //go:noescape
 func vecAsm24(tables uintptr, n, features int)
 
-// vecAsm25: dense2_z_cos_t = -dense2·dense2_z_t
+// vecAsm25: sub = u - u_bd
 //
 //go:noescape
 func vecAsm25(tables uintptr, n, features int)
 
-// vecAsm26: dense1_slope_t = -2·dense1·dense1_t
+// vecAsm26: d_r = 2·r·spread
 //
 //go:noescape
 func vecAsm26(tables uintptr, n, features int)
 
-// vecAsm27: dense1_x_t = dense1_z_x·dense1_slope_t
+// vecAsm27: d_u_x_t = d_r·0.1
 //
 //go:noescape
 func vecAsm27(tables uintptr, n, features int)
 
-// vecAsm28: dense2_x_t = dense2_z_x·dense2_z_cos_t + dense2_z_cos·dense2_z_x_t
+// vecAsm28: d_dense2_z_x_t = dense2_z_cos·d_dense2_x_t
 //
 //go:noescape
 func vecAsm28(tables uintptr, n, features int)
 
-// vecAsm29: r = ((u_t + u·u_x) - nu·u_x_x) + 0.1·u_x_t
+// vecAsm29: d_dense1_t = -dense1_z_x·d_dense1_x_t·2
 //
 //go:noescape
 func vecAsm29(tables uintptr, n, features int)
 
-// vecAsm30: sub = u - u_bd
+// vecAsm30: d_dense2_z_t = -dense2_z_x·d_dense2_x_t
 //
 //go:noescape
 func vecAsm30(tables uintptr, n, features int)
 
-// vecAsm31: d_r = 2·r·spread
+// vecAsm31: d_u_x_x = -d_r·nu
 //
 //go:noescape
 func vecAsm31(tables uintptr, n, features int)
 
-// vecAsm32: d_u_x_t = d_r·0.1
+// vecAsm32: d_dense2_z_x_x = dense2_z_cos·d_dense2_x_x
 //
 //go:noescape
 func vecAsm32(tables uintptr, n, features int)
 
-// vecAsm33: d_dense2_z_x_t = dense2_z_cos·d_dense2_x_t
+// vecAsm33: d_dense1_x = -dense1_z_x·d_dense1_x_x·2
 //
 //go:noescape
 func vecAsm33(tables uintptr, n, features int)
 
-// vecAsm34: d_dense1_t = -dense1_z_x·d_dense1_x_t·2
+// vecAsm34: d_dense2_z_x = -dense2_z_x·d_dense2_x_x
 //
 //go:noescape
 func vecAsm34(tables uintptr, n, features int)
 
-// vecAsm35: d_dense2_z_t = -dense2_z_x·d_dense2_x_t
+// vecAsm35: d_u_x = u·d_r; d_u = 2·sub·spread_2 + u_x·d_r
 //
 //go:noescape
 func vecAsm35(tables uintptr, n, features int)
 
-// vecAsm36: d_u_x_x = -d_r·nu
+// vecAsm36: d_dense2_z_x_2 = ((dense2_z_cos_t·d_dense2_x_t + dense2_z_cos_x·d_dense2_x_x) + dense2·d_dense2_z_x) + dense2_z_cos·d_dense2_x
 //
 //go:noescape
 func vecAsm36(tables uintptr, n, features int)
 
-// vecAsm37: d_dense2_z_x_x = dense2_z_cos·d_dense2_x_x
+// vecAsm37: d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2
 //
 //go:noescape
 func vecAsm37(tables uintptr, n, features int)
 
-// vecAsm38: d_dense1_x = -dense1_z_x·d_dense1_x_x·2
+// vecAsm38: d_dense2_z_t_2 = dense2·d_dense2_z_t + dense2_z_cos·d_dense2_t
 //
 //go:noescape
 func vecAsm38(tables uintptr, n, features int)
 
-// vecAsm39: d_dense2_z_x = -dense2_z_x·d_dense2_x_x
+// vecAsm39: d_dense1_t_3 = dense1·d_dense1_t + d_dense1_t_2
 //
 //go:noescape
 func vecAsm39(tables uintptr, n, features int)
 
-// vecAsm40: d_u_x = u·d_r
+// vecAsm40: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t_3)
 //
 //go:noescape
 func vecAsm40(tables uintptr, n, features int)
 
-// vecAsm41: d_u = 2·sub·spread_2 + u_x·d_r
+// vecAsm41: d_dense2_z = -dense2·(((dense2_z_x_t·d_dense2_x_t + dense2_z_x_x·d_dense2_x_x) + dense2_z_x·d_dense2_x) + dense2_z_t·d_dense2_t) + dense2_z_cos·((dense2_z_t·d_dense2_z_t + dense2_z_x·d_dense2_z_x) + d_dense2)
 //
 //go:noescape
 func vecAsm41(tables uintptr, n, features int)
 
-// vecAsm42: d_dense2_z_x_2 = ((dense2_z_cos_t·d_dense2_x_t + dense2_z_cos_x·d_dense2_x_x) + dense2·d_dense2_z_x) + dense2_z_cos·d_dense2_x
+// vecAsm42: d_dense1_z = dense1_slope·((d_dense1 + ((dense1_t·d_dense1_t + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2)
 //
 //go:noescape
 func vecAsm42(tables uintptr, n, features int)
-
-// vecAsm43: d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2
-//
-//go:noescape
-func vecAsm43(tables uintptr, n, features int)
-
-// vecAsm44: d_dense2_z_t_2 = dense2·d_dense2_z_t + dense2_z_cos·d_dense2_t
-//
-//go:noescape
-func vecAsm44(tables uintptr, n, features int)
-
-// vecAsm45: d_dense1_t_3 = dense1·d_dense1_t + d_dense1_t_2
-//
-//go:noescape
-func vecAsm45(tables uintptr, n, features int)
-
-// vecAsm46: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t_3)
-//
-//go:noescape
-func vecAsm46(tables uintptr, n, features int)
-
-// vecAsm47: d_dense2_z = -dense2·(((dense2_z_x_t·d_dense2_x_t + dense2_z_x_x·d_dense2_x_x) + dense2_z_x·d_dense2_x) + dense2_z_t·d_dense2_t) + dense2_z_cos·((dense2_z_t·d_dense2_z_t + dense2_z_x·d_dense2_z_x) + d_dense2)
-//
-//go:noescape
-func vecAsm47(tables uintptr, n, features int)
-
-// vecAsm48: d_dense1_z = dense1_slope·((d_dense1 + ((dense1_t·d_dense1_t + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2)
-//
-//go:noescape
-func vecAsm48(tables uintptr, n, features int)

@@ -516,8 +516,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_slope = 1 - dense1·dense1 (sources.ml:8)
 	dense1_slope := w.work[4*MaxBatch : 8*MaxBatch]
+
+	// dense1_t = dense1_z_t·dense1_slope (sources.ml:8)
+	dense1_t := w.work[12*MaxBatch : 16*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec32(vecProgs[2], n, 4, MaxBatch, [][]T{dense1_slope, dense1}, nil)
+		kernels.Vec32(vecProgs[2], n, 4, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := dense1_slope[f*MaxBatch:][:n]
@@ -526,13 +529,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense1[b]*r_dense1[b]
 			}
 		}
-	}
-
-	// dense1_t = dense1_z_t·dense1_slope (sources.ml:8)
-	dense1_t := w.work[12*MaxBatch : 16*MaxBatch]
-	if vecProgs[3].Fast() {
-		kernels.Vec32(vecProgs[3], n, 4, MaxBatch, [][]T{dense1_t, dense1_slope}, [][]T{dense1_z_t})
-	} else {
 		for f := 0; f < 4; f++ {
 			out := dense1_t[f*MaxBatch:][:n]
 			dense1_z_t_f := dense1_z_t[f]
@@ -564,8 +560,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x_x = dense1_z_x·-2·dense1·dense1_slope·dense1_z_x (sources.ml:8)
 	dense1_x_x := w.work[12*MaxBatch : 16*MaxBatch]
-	if vecProgs[4].Fast() {
-		kernels.Vec32(vecProgs[4], n, 4, MaxBatch, [][]T{dense1_x_x, dense1, dense1_slope}, [][]T{dense1_z_x})
+	if vecProgs[3].Fast() {
+		kernels.Vec32(vecProgs[3], n, 4, MaxBatch, [][]T{dense1_x_x, dense1, dense1_slope}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := dense1_x_x[f*MaxBatch:][:n]
@@ -584,8 +580,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// r = u_t - k_2·u_x_x (sources.ml:18)
 	r := w.work[9*MaxBatch : 10*MaxBatch]
-	if vecProgs[5].Fast() {
-		kernels.Vec32(vecProgs[5], n, 1, MaxBatch, [][]T{r, u_x_x, u_t}, [][]T{[]T{k_2}})
+
+	// sub = u - u0 (sources.ml:19)
+	sub := w.work[10*MaxBatch : 11*MaxBatch]
+	if vecProgs[4].Fast() {
+		kernels.Vec32(vecProgs[4], n, 1, MaxBatch, [][]T{r, u_x_x, u_t, sub, u, u0}, [][]T{[]T{k_2}})
 	} else {
 		{
 			const f = 0
@@ -596,13 +595,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_u_t[b] - k_2*r_u_x_x[b]
 			}
 		}
-	}
-
-	// sub = u - u0 (sources.ml:19)
-	sub := w.work[10*MaxBatch : 11*MaxBatch]
-	if vecProgs[6].Fast() {
-		kernels.Vec32(vecProgs[6], n, 1, MaxBatch, [][]T{sub, u, u0}, nil)
-	} else {
 		{
 			const f = 0
 			out := sub[f*MaxBatch:][:n]
@@ -642,8 +634,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// sub_2 = u - u_obs (sources.ml:19)
 	sub_2 := w.work[11*MaxBatch : 12*MaxBatch]
-	if vecProgs[7].Fast() {
-		kernels.Vec32(vecProgs[7], n, 1, MaxBatch, [][]T{sub_2, u, u_obs}, nil)
+	if vecProgs[5].Fast() {
+		kernels.Vec32(vecProgs[5], n, 1, MaxBatch, [][]T{sub_2, u, u_obs}, nil)
 	} else {
 		{
 			const f = 0
@@ -729,8 +721,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// u = dense2_Wx + dense2_b (sources.ml:9)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
-	if vecProgs[8].Fast() {
-		kernels.Vec32(vecProgs[8], n, 1, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+	if vecProgs[6].Fast() {
+		kernels.Vec32(vecProgs[6], n, 1, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		{
 			const f = 0
@@ -768,8 +760,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_slope = 1 - dense1·dense1 (sources.ml:8)
 	dense1_slope := w.work[12*MaxBatch : 16*MaxBatch]
-	if vecProgs[9].Fast() {
-		kernels.Vec32(vecProgs[9], n, 4, MaxBatch, [][]T{dense1_slope, dense1}, nil)
+
+	// dense1_t = dense1_z_t·dense1_slope (sources.ml:8)
+	dense1_t := w.work[16*MaxBatch : 20*MaxBatch]
+	if vecProgs[7].Fast() {
+		kernels.Vec32(vecProgs[7], n, 4, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := dense1_slope[f*MaxBatch:][:n]
@@ -778,13 +773,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense1[b]*r_dense1[b]
 			}
 		}
-	}
-
-	// dense1_t = dense1_z_t·dense1_slope (sources.ml:8)
-	dense1_t := w.work[16*MaxBatch : 20*MaxBatch]
-	if vecProgs[10].Fast() {
-		kernels.Vec32(vecProgs[10], n, 4, MaxBatch, [][]T{dense1_t, dense1_slope}, [][]T{dense1_z_t})
-	} else {
 		for f := 0; f < 4; f++ {
 			out := dense1_t[f*MaxBatch:][:n]
 			dense1_z_t_f := dense1_z_t[f]
@@ -816,8 +804,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x = dense1_slope·dense1_z_x (sources.ml:8)
 	dense1_x := w.work[20*MaxBatch : 24*MaxBatch]
-	if vecProgs[11].Fast() {
-		kernels.Vec32(vecProgs[11], n, 4, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
+
+	// dense1_slope_x = -2·dense1·dense1_x (sources.ml:8)
+	dense1_slope_x := w.work[24*MaxBatch : 28*MaxBatch]
+
+	// dense1_x_x = dense1_z_x·dense1_slope_x (sources.ml:8)
+	dense1_x_x := w.work[28*MaxBatch : 32*MaxBatch]
+	if vecProgs[8].Fast() {
+		kernels.Vec32(vecProgs[8], n, 4, MaxBatch, [][]T{dense1_x, dense1_slope, dense1_slope_x, dense1, dense1_x_x}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := dense1_x[f*MaxBatch:][:n]
@@ -827,13 +821,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_slope_2[b] * dense1_z_x_f
 			}
 		}
-	}
-
-	// dense1_slope_x = -2·dense1·dense1_x (sources.ml:8)
-	dense1_slope_x := w.work[24*MaxBatch : 28*MaxBatch]
-	if vecProgs[12].Fast() {
-		kernels.Vec32(vecProgs[12], n, 4, MaxBatch, [][]T{dense1_slope_x, dense1, dense1_x}, nil)
-	} else {
 		for f := 0; f < 4; f++ {
 			out := dense1_slope_x[f*MaxBatch:][:n]
 			r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
@@ -842,13 +829,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(2.0 * r_dense1_2[b] * r_dense1_x[b])
 			}
 		}
-	}
-
-	// dense1_x_x = dense1_z_x·dense1_slope_x (sources.ml:8)
-	dense1_x_x := w.work[28*MaxBatch : 32*MaxBatch]
-	if vecProgs[13].Fast() {
-		kernels.Vec32(vecProgs[13], n, 4, MaxBatch, [][]T{dense1_x_x, dense1_slope_x}, [][]T{dense1_z_x})
-	} else {
 		for f := 0; f < 4; f++ {
 			out := dense1_x_x[f*MaxBatch:][:n]
 			dense1_z_x_f_2 := dense1_z_x[f]
@@ -865,8 +845,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// r = u_t - k_2·u_x_x (sources.ml:18)
 	r := w.work[0*MaxBatch : 1*MaxBatch]
-	if vecProgs[14].Fast() {
-		kernels.Vec32(vecProgs[14], n, 1, MaxBatch, [][]T{r, u_x_x, u_t}, [][]T{[]T{k_2}})
+	if vecProgs[9].Fast() {
+		kernels.Vec32(vecProgs[9], n, 1, MaxBatch, [][]T{r, u_x_x, u_t}, [][]T{[]T{k_2}})
 	} else {
 		{
 			const f = 0
@@ -881,8 +861,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// sub = u - u0 (sources.ml:19)
 	sub := w.work[6*MaxBatch : 7*MaxBatch]
-	if vecProgs[15].Fast() {
-		kernels.Vec32(vecProgs[15], n, 1, MaxBatch, [][]T{sub, u, u0}, nil)
+	if vecProgs[10].Fast() {
+		kernels.Vec32(vecProgs[10], n, 1, MaxBatch, [][]T{sub, u, u0}, nil)
 	} else {
 		{
 			const f = 0
@@ -923,8 +903,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// sub_2 = u - u_obs (sources.ml:19)
 	sub_2 := w.work[4*MaxBatch : 5*MaxBatch]
-	if vecProgs[16].Fast() {
-		kernels.Vec32(vecProgs[16], n, 1, MaxBatch, [][]T{sub_2, u, u_obs}, nil)
+	if vecProgs[11].Fast() {
+		kernels.Vec32(vecProgs[11], n, 1, MaxBatch, [][]T{sub_2, u, u_obs}, nil)
 	} else {
 		{
 			const f = 0
@@ -982,8 +962,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_r = 2·r·spread (sources.ml:19)
 	d_r := w.work[32*MaxBatch : 33*MaxBatch]
-	if vecProgs[17].Fast() {
-		kernels.Vec32(vecProgs[17], n, 1, MaxBatch, [][]T{d_r, r, spread}, nil)
+	if vecProgs[12].Fast() {
+		kernels.Vec32(vecProgs[12], n, 1, MaxBatch, [][]T{d_r, r, spread}, nil)
 	} else {
 		{
 			const f = 0
@@ -1026,8 +1006,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// mul = u·spread_3 (sources.ml:19)
 	mul := w.work[33*MaxBatch : 34*MaxBatch]
-	if vecProgs[18].Fast() {
-		kernels.Vec32(vecProgs[18], n, 1, MaxBatch, [][]T{mul, u, spread_3}, nil)
+	if vecProgs[13].Fast() {
+		kernels.Vec32(vecProgs[13], n, 1, MaxBatch, [][]T{mul, u, spread_3}, nil)
 	} else {
 		{
 			const f = 0
@@ -1056,8 +1036,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_u = (mul + (2·sub_2·spread_2 + mul)) + 2·sub·spread_4 (sources.ml:19)
 	d_u := w.work[5*MaxBatch : 6*MaxBatch]
-	if vecProgs[19].Fast() {
-		kernels.Vec32(vecProgs[19], n, 1, MaxBatch, [][]T{d_u, sub, spread_4, mul, sub_2, spread_2}, nil)
+	if vecProgs[14].Fast() {
+		kernels.Vec32(vecProgs[14], n, 1, MaxBatch, [][]T{d_u, sub, spread_4, mul, sub_2, spread_2}, nil)
 	} else {
 		{
 			const f = 0
@@ -1075,8 +1055,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_r_2 = -d_r (sources.ml:19)
 	d_r_2 := w.work[6*MaxBatch : 7*MaxBatch]
-	if vecProgs[20].Fast() {
-		kernels.Vec32(vecProgs[20], n, 1, MaxBatch, [][]T{d_r_2, d_r}, nil)
+	if vecProgs[15].Fast() {
+		kernels.Vec32(vecProgs[15], n, 1, MaxBatch, [][]T{d_r_2, d_r}, nil)
 	} else {
 		{
 			const f = 0
@@ -1102,8 +1082,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_u_x_x = k_2·d_r_2 (sources.ml:19)
 	d_u_x_x := w.work[4*MaxBatch : 5*MaxBatch]
-	if vecProgs[21].Fast() {
-		kernels.Vec32(vecProgs[21], n, 1, MaxBatch, [][]T{d_u_x_x, d_r_2}, [][]T{[]T{k_2}})
+	if vecProgs[16].Fast() {
+		kernels.Vec32(vecProgs[16], n, 1, MaxBatch, [][]T{d_u_x_x, d_r_2}, [][]T{[]T{k_2}})
 	} else {
 		{
 			const f = 0
@@ -1137,8 +1117,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_x = -dense1_z_x·d_dense1_x_x·2 (sources.ml:9)
 	d_dense1_x := w.work[24*MaxBatch : 28*MaxBatch]
-	if vecProgs[22].Fast() {
-		kernels.Vec32(vecProgs[22], n, 4, MaxBatch, [][]T{d_dense1_x, d_dense1_x_x}, [][]T{dense1_z_x})
+	if vecProgs[17].Fast() {
+		kernels.Vec32(vecProgs[17], n, 4, MaxBatch, [][]T{d_dense1_x, d_dense1_x_x}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := d_dense1_x[f*MaxBatch:][:n]
@@ -1152,8 +1132,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_x_2 = dense1·d_dense1_x (sources.ml:9)
 	d_dense1_x_2 := w.work[28*MaxBatch : 32*MaxBatch]
-	if vecProgs[23].Fast() {
-		kernels.Vec32(vecProgs[23], n, 4, MaxBatch, [][]T{d_dense1_x_2, dense1, d_dense1_x}, nil)
+	if vecProgs[18].Fast() {
+		kernels.Vec32(vecProgs[18], n, 4, MaxBatch, [][]T{d_dense1_x_2, dense1, d_dense1_x}, nil)
 	} else {
 		for f := 0; f < 4; f++ {
 			out := d_dense1_x_2[f*MaxBatch:][:n]
@@ -1215,8 +1195,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1 = dense1·-(dense1_z_x·d_dense1_x_2 + dense1_z_t·d_dense1_t) (sources.ml:9)
 	d_dense1 := w.work[34*MaxBatch : 38*MaxBatch]
-	if vecProgs[24].Fast() {
-		kernels.Vec32(vecProgs[24], n, 4, MaxBatch, [][]T{d_dense1, dense1, d_dense1_x_2, d_dense1_t}, [][]T{dense1_z_x, dense1_z_t})
+	if vecProgs[19].Fast() {
+		kernels.Vec32(vecProgs[19], n, 4, MaxBatch, [][]T{d_dense1, dense1, d_dense1_x_2, d_dense1_t}, [][]T{dense1_z_x, dense1_z_t})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := d_dense1[f*MaxBatch:][:n]
@@ -1270,8 +1250,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2) (sources.ml:9)
 	d_dense1_z := w.work[16*MaxBatch : 20*MaxBatch]
-	if vecProgs[25].Fast() {
-		kernels.Vec32(vecProgs[25], n, 4, MaxBatch, [][]T{d_dense1_z, dense1_slope, d_dense1, dense1_x, d_dense1_x, d_dense1_2}, nil)
+	if vecProgs[20].Fast() {
+		kernels.Vec32(vecProgs[20], n, 4, MaxBatch, [][]T{d_dense1_z, dense1_slope, d_dense1, dense1_x, d_dense1_x, d_dense1_2}, nil)
 	} else {
 		for f := 0; f < 4; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -1368,57 +1348,47 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [26]*kernels.VecProg{
+var vecProgs = [21]*kernels.VecProg{
 	// 0: u = dense2_Wx + dense2_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 1: u = dense2_Wx + dense2_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 2: dense1_slope = 1 - dense1·dense1
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 3: dense1_t = dense1_z_t·dense1_slope
-	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 4: dense1_x_x = dense1_z_x·-2·dense1·dense1_slope·dense1_z_x
+	// 2: dense1_slope = 1 - dense1·dense1; dense1_t = dense1_z_t·dense1_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = v0[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 3: dense1_x_x = dense1_z_x·-2·dense1·dense1_slope·dense1_z_x
 	kernels.MustVec("s0 = v0[f]; s1 = 2; s2 = r1[f]; s3 = r2[f]; s4 = s3 * s0; s5 = s2 * s4; s6 = s1 * s5; s7 = -s6; s8 = s0 * s7; r0[f] = s8"),
-	// 5: r = u_t - k_2·u_x_x
-	kernels.MustVec("s0 = v0; s1 = r1[f]; s2 = r2[f]; s3 = s2 - s0 * s1; r0[f] = s3"),
-	// 6: sub = u - u0
+	// 4: r = u_t - k_2·u_x_x; sub = u - u0
+	kernels.MustVec("s0 = v0; s1 = r1[f]; s2 = r2[f]; s3 = s2 - s0 * s1; r0[f] = s3; s4 = r4[f]; s5 = r5[f]; s6 = s4 - s5; r3[f] = s6"),
+	// 5: sub_2 = u - u_obs
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 7: sub_2 = u - u_obs
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 8: u = dense2_Wx + dense2_b
+	// 6: u = dense2_Wx + dense2_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 9: dense1_slope = 1 - dense1·dense1
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 10: dense1_t = dense1_z_t·dense1_slope
-	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 11: dense1_x = dense1_slope·dense1_z_x
-	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 12: dense1_slope_x = -2·dense1·dense1_x
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5"),
-	// 13: dense1_x_x = dense1_z_x·dense1_slope_x
-	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 14: r = u_t - k_2·u_x_x
+	// 7: dense1_slope = 1 - dense1·dense1; dense1_t = dense1_z_t·dense1_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = v0[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 8: dense1_x = dense1_slope·dense1_z_x; dense1_slope_x = -2·dense1·dense1_x; dense1_x_x = dense1_z_x·dense1_slope_x
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 * s1; r0[f] = s2; s3 = 2; s4 = r3[f]; s5 = s4 * s2; s6 = s3 * s5; s7 = -s6; r2[f] = s7; s8 = s1 * s7; r4[f] = s8"),
+	// 9: r = u_t - k_2·u_x_x
 	kernels.MustVec("s0 = v0; s1 = r1[f]; s2 = r2[f]; s3 = s2 - s0 * s1; r0[f] = s3"),
-	// 15: sub = u - u0
+	// 10: sub = u - u0
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 16: sub_2 = u - u_obs
+	// 11: sub_2 = u - u_obs
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 17: d_r = 2·r·spread
+	// 12: d_r = 2·r·spread
 	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; r0[f] = s4"),
-	// 18: mul = u·spread_3
+	// 13: mul = u·spread_3
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 19: d_u = (mul + (2·sub_2·spread_2 + mul)) + 2·sub·spread_4
+	// 14: d_u = (mul + (2·sub_2·spread_2 + mul)) + 2·sub·spread_4
 	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = r3[f]; s5 = r4[f]; s6 = r5[f]; s7 = s5 * s6; s8 = s0 * s7 + s4; s9 = s4 + s8; s10 = s0 * s3 + s9; r0[f] = s10"),
-	// 20: d_r_2 = -d_r
+	// 15: d_r_2 = -d_r
 	kernels.MustVec("s0 = r1[f]; s1 = -s0; r0[f] = s1"),
-	// 21: d_u_x_x = k_2·d_r_2
+	// 16: d_u_x_x = k_2·d_r_2
 	kernels.MustVec("s0 = v0; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 22: d_dense1_x = -dense1_z_x·d_dense1_x_x·2
+	// 17: d_dense1_x = -dense1_z_x·d_dense1_x_x·2
 	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5"),
-	// 23: d_dense1_x_2 = dense1·d_dense1_x
+	// 18: d_dense1_x_2 = dense1·d_dense1_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 24: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_2 + dense1_z_t·d_dense1_t)
+	// 19: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_2 + dense1_z_t·d_dense1_t)
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = r2[f]; s3 = v1[f]; s4 = r3[f]; s5 = s3 * s4; s6 = s1 * s2 + s5; s7 = -s6; s8 = s0 * s7; r0[f] = s8"),
-	// 25: d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2)
+	// 20: d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8"),
 }

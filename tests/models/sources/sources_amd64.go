@@ -28,11 +28,6 @@ func init() {
 	vecProgs[18].SetAsm(vecAsm18)
 	vecProgs[19].SetAsm(vecAsm19)
 	vecProgs[20].SetAsm(vecAsm20)
-	vecProgs[21].SetAsm(vecAsm21)
-	vecProgs[22].SetAsm(vecAsm22)
-	vecProgs[23].SetAsm(vecAsm23)
-	vecProgs[24].SetAsm(vecAsm24)
-	vecProgs[25].SetAsm(vecAsm25)
 }
 
 // vecAsm0: u = dense2_Wx + dense2_b
@@ -45,122 +40,97 @@ func vecAsm0(tables uintptr, n, features int)
 //go:noescape
 func vecAsm1(tables uintptr, n, features int)
 
-// vecAsm2: dense1_slope = 1 - dense1·dense1
+// vecAsm2: dense1_slope = 1 - dense1·dense1; dense1_t = dense1_z_t·dense1_slope
 //
 //go:noescape
 func vecAsm2(tables uintptr, n, features int)
 
-// vecAsm3: dense1_t = dense1_z_t·dense1_slope
+// vecAsm3: dense1_x_x = dense1_z_x·-2·dense1·dense1_slope·dense1_z_x
 //
 //go:noescape
 func vecAsm3(tables uintptr, n, features int)
 
-// vecAsm4: dense1_x_x = dense1_z_x·-2·dense1·dense1_slope·dense1_z_x
+// vecAsm4: r = u_t - k_2·u_x_x; sub = u - u0
 //
 //go:noescape
 func vecAsm4(tables uintptr, n, features int)
 
-// vecAsm5: r = u_t - k_2·u_x_x
+// vecAsm5: sub_2 = u - u_obs
 //
 //go:noescape
 func vecAsm5(tables uintptr, n, features int)
 
-// vecAsm6: sub = u - u0
+// vecAsm6: u = dense2_Wx + dense2_b
 //
 //go:noescape
 func vecAsm6(tables uintptr, n, features int)
 
-// vecAsm7: sub_2 = u - u_obs
+// vecAsm7: dense1_slope = 1 - dense1·dense1; dense1_t = dense1_z_t·dense1_slope
 //
 //go:noescape
 func vecAsm7(tables uintptr, n, features int)
 
-// vecAsm8: u = dense2_Wx + dense2_b
+// vecAsm8: dense1_x = dense1_slope·dense1_z_x; dense1_slope_x = -2·dense1·dense1_x; dense1_x_x = dense1_z_x·dense1_slope_x
 //
 //go:noescape
 func vecAsm8(tables uintptr, n, features int)
 
-// vecAsm9: dense1_slope = 1 - dense1·dense1
+// vecAsm9: r = u_t - k_2·u_x_x
 //
 //go:noescape
 func vecAsm9(tables uintptr, n, features int)
 
-// vecAsm10: dense1_t = dense1_z_t·dense1_slope
+// vecAsm10: sub = u - u0
 //
 //go:noescape
 func vecAsm10(tables uintptr, n, features int)
 
-// vecAsm11: dense1_x = dense1_slope·dense1_z_x
+// vecAsm11: sub_2 = u - u_obs
 //
 //go:noescape
 func vecAsm11(tables uintptr, n, features int)
 
-// vecAsm12: dense1_slope_x = -2·dense1·dense1_x
+// vecAsm12: d_r = 2·r·spread
 //
 //go:noescape
 func vecAsm12(tables uintptr, n, features int)
 
-// vecAsm13: dense1_x_x = dense1_z_x·dense1_slope_x
+// vecAsm13: mul = u·spread_3
 //
 //go:noescape
 func vecAsm13(tables uintptr, n, features int)
 
-// vecAsm14: r = u_t - k_2·u_x_x
+// vecAsm14: d_u = (mul + (2·sub_2·spread_2 + mul)) + 2·sub·spread_4
 //
 //go:noescape
 func vecAsm14(tables uintptr, n, features int)
 
-// vecAsm15: sub = u - u0
+// vecAsm15: d_r_2 = -d_r
 //
 //go:noescape
 func vecAsm15(tables uintptr, n, features int)
 
-// vecAsm16: sub_2 = u - u_obs
+// vecAsm16: d_u_x_x = k_2·d_r_2
 //
 //go:noescape
 func vecAsm16(tables uintptr, n, features int)
 
-// vecAsm17: d_r = 2·r·spread
+// vecAsm17: d_dense1_x = -dense1_z_x·d_dense1_x_x·2
 //
 //go:noescape
 func vecAsm17(tables uintptr, n, features int)
 
-// vecAsm18: mul = u·spread_3
+// vecAsm18: d_dense1_x_2 = dense1·d_dense1_x
 //
 //go:noescape
 func vecAsm18(tables uintptr, n, features int)
 
-// vecAsm19: d_u = (mul + (2·sub_2·spread_2 + mul)) + 2·sub·spread_4
+// vecAsm19: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_2 + dense1_z_t·d_dense1_t)
 //
 //go:noescape
 func vecAsm19(tables uintptr, n, features int)
 
-// vecAsm20: d_r_2 = -d_r
+// vecAsm20: d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2)
 //
 //go:noescape
 func vecAsm20(tables uintptr, n, features int)
-
-// vecAsm21: d_u_x_x = k_2·d_r_2
-//
-//go:noescape
-func vecAsm21(tables uintptr, n, features int)
-
-// vecAsm22: d_dense1_x = -dense1_z_x·d_dense1_x_x·2
-//
-//go:noescape
-func vecAsm22(tables uintptr, n, features int)
-
-// vecAsm23: d_dense1_x_2 = dense1·d_dense1_x
-//
-//go:noescape
-func vecAsm23(tables uintptr, n, features int)
-
-// vecAsm24: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_2 + dense1_z_t·d_dense1_t)
-//
-//go:noescape
-func vecAsm24(tables uintptr, n, features int)
-
-// vecAsm25: d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2)
-//
-//go:noescape
-func vecAsm25(tables uintptr, n, features int)

@@ -603,8 +603,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_slope = 1 - dense1·dense1 (system.ml:9)
 	dense1_slope := w.work[22*MaxBatch : 28*MaxBatch]
+
+	// dense1_t = dense1_z_t·dense1_slope (system.ml:9)
+	dense1_t := w.work[28*MaxBatch : 34*MaxBatch]
 	if vecProgs[8].Fast() {
-		kernels.Vec64(vecProgs[8], n, 6, MaxBatch, [][]T{dense1_slope, dense1}, nil)
+		kernels.Vec64(vecProgs[8], n, 6, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope[f*MaxBatch:][:n]
@@ -613,13 +616,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense1[b]*r_dense1[b]
 			}
 		}
-	}
-
-	// dense1_t = dense1_z_t·dense1_slope (system.ml:9)
-	dense1_t := w.work[28*MaxBatch : 34*MaxBatch]
-	if vecProgs[9].Fast() {
-		kernels.Vec64(vecProgs[9], n, 6, MaxBatch, [][]T{dense1_t, dense1_slope}, [][]T{dense1_z_t})
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_t[f*MaxBatch:][:n]
 			dense1_z_t_f := dense1_z_t[f]
@@ -640,8 +636,17 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// x_cos1_x = -3.141592653589793·x_sin1 (system.ml:8)
 	x_cos1_x := w.work[5*MaxBatch : 6*MaxBatch]
-	if vecProgs[10].Fast() {
-		kernels.Vec64(vecProgs[10], n, 1, MaxBatch, [][]T{x_cos1_x, x_sin1}, nil)
+
+	// x_sin1_x = 3.141592653589793·x_cos1 (system.ml:8)
+	x_sin1_x := w.work[6*MaxBatch : 7*MaxBatch]
+
+	// x_cos2_x = -6.283185307179586·x_sin2 (system.ml:8)
+	x_cos2_x := w.work[7*MaxBatch : 8*MaxBatch]
+
+	// x_sin2_x = 6.283185307179586·x_cos2 (system.ml:8)
+	x_sin2_x := w.work[8*MaxBatch : 9*MaxBatch]
+	if vecProgs[9].Fast() {
+		kernels.Vec64(vecProgs[9], n, 1, MaxBatch, [][]T{x_cos1_x, x_sin1, x_sin1_x, x_cos1, x_cos2_x, x_sin2, x_sin2_x, x_cos2}, nil)
 	} else {
 		{
 			const f = 0
@@ -651,13 +656,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(3.141592653589793 * r_x_sin1[b])
 			}
 		}
-	}
-
-	// x_sin1_x = 3.141592653589793·x_cos1 (system.ml:8)
-	x_sin1_x := w.work[6*MaxBatch : 7*MaxBatch]
-	if vecProgs[11].Fast() {
-		kernels.Vec64(vecProgs[11], n, 1, MaxBatch, [][]T{x_sin1_x, x_cos1}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_sin1_x[f*MaxBatch:][:n]
@@ -666,13 +664,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 3.141592653589793 * r_x_cos1[b]
 			}
 		}
-	}
-
-	// x_cos2_x = -6.283185307179586·x_sin2 (system.ml:8)
-	x_cos2_x := w.work[7*MaxBatch : 8*MaxBatch]
-	if vecProgs[12].Fast() {
-		kernels.Vec64(vecProgs[12], n, 1, MaxBatch, [][]T{x_cos2_x, x_sin2}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_cos2_x[f*MaxBatch:][:n]
@@ -681,13 +672,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(6.283185307179586 * r_x_sin2[b])
 			}
 		}
-	}
-
-	// x_sin2_x = 6.283185307179586·x_cos2 (system.ml:8)
-	x_sin2_x := w.work[8*MaxBatch : 9*MaxBatch]
-	if vecProgs[13].Fast() {
-		kernels.Vec64(vecProgs[13], n, 1, MaxBatch, [][]T{x_sin2_x, x_cos2}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_sin2_x[f*MaxBatch:][:n]
@@ -714,8 +698,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x = dense1_slope·dense1_z_x (system.ml:9)
 	dense1_x := w.work[45*MaxBatch : 51*MaxBatch]
-	if vecProgs[14].Fast() {
-		kernels.Vec64(vecProgs[14], n, 6, MaxBatch, [][]T{dense1_x, dense1_slope, dense1_z_x}, nil)
+
+	// dense1_slope_x = -2·dense1·dense1_x (system.ml:9)
+	dense1_slope_x := w.work[51*MaxBatch : 57*MaxBatch]
+	if vecProgs[10].Fast() {
+		kernels.Vec64(vecProgs[10], n, 6, MaxBatch, [][]T{dense1_x, dense1_slope, dense1_z_x, dense1_slope_x, dense1}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x[f*MaxBatch:][:n]
@@ -725,13 +712,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_slope_2[b] * r_dense1_z_x[b]
 			}
 		}
-	}
-
-	// dense1_slope_x = -2·dense1·dense1_x (system.ml:9)
-	dense1_slope_x := w.work[51*MaxBatch : 57*MaxBatch]
-	if vecProgs[15].Fast() {
-		kernels.Vec64(vecProgs[15], n, 6, MaxBatch, [][]T{dense1_slope_x, dense1, dense1_x}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope_x[f*MaxBatch:][:n]
 			r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
@@ -744,8 +724,17 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// x_cos1_x_x = -x_sin1_x·3.141592653589793 (system.ml:8)
 	x_cos1_x_x := w.work[13*MaxBatch : 14*MaxBatch]
-	if vecProgs[16].Fast() {
-		kernels.Vec64(vecProgs[16], n, 1, MaxBatch, [][]T{x_cos1_x_x, x_sin1_x}, nil)
+
+	// x_sin1_x_x = x_cos1_x·3.141592653589793 (system.ml:8)
+	x_sin1_x_x := w.work[14*MaxBatch : 15*MaxBatch]
+
+	// x_cos2_x_x = -x_sin2_x·6.283185307179586 (system.ml:8)
+	x_cos2_x_x := w.work[3*MaxBatch : 4*MaxBatch]
+
+	// x_sin2_x_x = x_cos2_x·6.283185307179586 (system.ml:8)
+	x_sin2_x_x := w.work[2*MaxBatch : 3*MaxBatch]
+	if vecProgs[11].Fast() {
+		kernels.Vec64(vecProgs[11], n, 1, MaxBatch, [][]T{x_cos1_x_x, x_sin1_x, x_sin1_x_x, x_cos1_x, x_cos2_x_x, x_sin2_x, x_sin2_x_x, x_cos2_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -755,13 +744,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_x_sin1_x[b] * 3.141592653589793)
 			}
 		}
-	}
-
-	// x_sin1_x_x = x_cos1_x·3.141592653589793 (system.ml:8)
-	x_sin1_x_x := w.work[14*MaxBatch : 15*MaxBatch]
-	if vecProgs[17].Fast() {
-		kernels.Vec64(vecProgs[17], n, 1, MaxBatch, [][]T{x_sin1_x_x, x_cos1_x}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_sin1_x_x[f*MaxBatch:][:n]
@@ -770,13 +752,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_x_cos1_x[b] * 3.141592653589793
 			}
 		}
-	}
-
-	// x_cos2_x_x = -x_sin2_x·6.283185307179586 (system.ml:8)
-	x_cos2_x_x := w.work[3*MaxBatch : 4*MaxBatch]
-	if vecProgs[18].Fast() {
-		kernels.Vec64(vecProgs[18], n, 1, MaxBatch, [][]T{x_cos2_x_x, x_sin2_x}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_cos2_x_x[f*MaxBatch:][:n]
@@ -785,13 +760,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_x_sin2_x[b] * 6.283185307179586)
 			}
 		}
-	}
-
-	// x_sin2_x_x = x_cos2_x·6.283185307179586 (system.ml:8)
-	x_sin2_x_x := w.work[2*MaxBatch : 3*MaxBatch]
-	if vecProgs[19].Fast() {
-		kernels.Vec64(vecProgs[19], n, 1, MaxBatch, [][]T{x_sin2_x_x, x_cos2_x}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_sin2_x_x[f*MaxBatch:][:n]
@@ -818,8 +786,14 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x_x = dense1_z_x·dense1_slope_x + dense1_slope·dense1_z_x_x (system.ml:9)
 	dense1_x_x := w.work[63*MaxBatch : 69*MaxBatch]
-	if vecProgs[20].Fast() {
-		kernels.Vec64(vecProgs[20], n, 6, MaxBatch, [][]T{dense1_x_x, dense1_z_x, dense1_slope_x, dense1_slope, dense1_z_x_x}, nil)
+
+	// dense1_slope_x_x = -(dense1_x·dense1_x + dense1·dense1_x_x)·2 (system.ml:9)
+	dense1_slope_x_x := w.work[69*MaxBatch : 75*MaxBatch]
+
+	// dense1_z_x_x_2 = dense1_slope_x·dense1_z_x_x (system.ml:9)
+	dense1_z_x_x_2 := w.work[75*MaxBatch : 81*MaxBatch]
+	if vecProgs[12].Fast() {
+		kernels.Vec64(vecProgs[12], n, 6, MaxBatch, [][]T{dense1_x_x, dense1_z_x, dense1_slope_x, dense1_slope, dense1_z_x_x, dense1_slope_x_x, dense1_x, dense1, dense1_z_x_x_2}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_x[f*MaxBatch:][:n]
@@ -831,13 +805,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_z_x_2[b]*r_dense1_slope_x[b] + r_dense1_slope_3[b]*r_dense1_z_x_x[b]
 			}
 		}
-	}
-
-	// dense1_slope_x_x = -(dense1_x·dense1_x + dense1·dense1_x_x)·2 (system.ml:9)
-	dense1_slope_x_x := w.work[69*MaxBatch : 75*MaxBatch]
-	if vecProgs[21].Fast() {
-		kernels.Vec64(vecProgs[21], n, 6, MaxBatch, [][]T{dense1_slope_x_x, dense1_x, dense1, dense1_x_x}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope_x_x[f*MaxBatch:][:n]
 			r_dense1_x_2 := dense1_x[f*MaxBatch:][:len(out)]
@@ -847,13 +814,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -((r_dense1_x_2[b]*r_dense1_x_2[b] + r_dense1_3[b]*r_dense1_x_x[b]) * 2.0)
 			}
 		}
-	}
-
-	// dense1_z_x_x_2 = dense1_slope_x·dense1_z_x_x (system.ml:9)
-	dense1_z_x_x_2 := w.work[75*MaxBatch : 81*MaxBatch]
-	if vecProgs[22].Fast() {
-		kernels.Vec64(vecProgs[22], n, 6, MaxBatch, [][]T{dense1_z_x_x_2, dense1_slope_x, dense1_z_x_x}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_z_x_x_2[f*MaxBatch:][:n]
 			r_dense1_slope_x_2 := dense1_slope_x[f*MaxBatch:][:len(out)]
@@ -866,8 +826,17 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// x_cos1_x_x_x = -x_sin1_x_x·3.141592653589793 (system.ml:8)
 	x_cos1_x_x_x := w.work[4*MaxBatch : 5*MaxBatch]
-	if vecProgs[23].Fast() {
-		kernels.Vec64(vecProgs[23], n, 1, MaxBatch, [][]T{x_cos1_x_x_x, x_sin1_x_x}, nil)
+
+	// x_sin1_x_x_x = x_cos1_x_x·3.141592653589793 (system.ml:8)
+	x_sin1_x_x_x := w.work[0*MaxBatch : 1*MaxBatch]
+
+	// x_cos2_x_x_x = -x_sin2_x_x·6.283185307179586 (system.ml:8)
+	x_cos2_x_x_x := w.work[6*MaxBatch : 7*MaxBatch]
+
+	// x_sin2_x_x_x = x_cos2_x_x·6.283185307179586 (system.ml:8)
+	x_sin2_x_x_x := w.work[5*MaxBatch : 6*MaxBatch]
+	if vecProgs[13].Fast() {
+		kernels.Vec64(vecProgs[13], n, 1, MaxBatch, [][]T{x_cos1_x_x_x, x_sin1_x_x, x_sin1_x_x_x, x_cos1_x_x, x_cos2_x_x_x, x_sin2_x_x, x_sin2_x_x_x, x_cos2_x_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -877,13 +846,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_x_sin1_x_x[b] * 3.141592653589793)
 			}
 		}
-	}
-
-	// x_sin1_x_x_x = x_cos1_x_x·3.141592653589793 (system.ml:8)
-	x_sin1_x_x_x := w.work[0*MaxBatch : 1*MaxBatch]
-	if vecProgs[24].Fast() {
-		kernels.Vec64(vecProgs[24], n, 1, MaxBatch, [][]T{x_sin1_x_x_x, x_cos1_x_x}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_sin1_x_x_x[f*MaxBatch:][:n]
@@ -892,13 +854,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_x_cos1_x_x[b] * 3.141592653589793
 			}
 		}
-	}
-
-	// x_cos2_x_x_x = -x_sin2_x_x·6.283185307179586 (system.ml:8)
-	x_cos2_x_x_x := w.work[6*MaxBatch : 7*MaxBatch]
-	if vecProgs[25].Fast() {
-		kernels.Vec64(vecProgs[25], n, 1, MaxBatch, [][]T{x_cos2_x_x_x, x_sin2_x_x}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_cos2_x_x_x[f*MaxBatch:][:n]
@@ -907,13 +862,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_x_sin2_x_x[b] * 6.283185307179586)
 			}
 		}
-	}
-
-	// x_sin2_x_x_x = x_cos2_x_x·6.283185307179586 (system.ml:8)
-	x_sin2_x_x_x := w.work[5*MaxBatch : 6*MaxBatch]
-	if vecProgs[26].Fast() {
-		kernels.Vec64(vecProgs[26], n, 1, MaxBatch, [][]T{x_sin2_x_x_x, x_cos2_x_x}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_sin2_x_x_x[f*MaxBatch:][:n]
@@ -940,8 +888,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_slope_x_x_2 = dense1_z_x_x·dense1_slope_x_x (system.ml:9)
 	dense1_slope_x_x_2 := w.work[87*MaxBatch : 93*MaxBatch]
-	if vecProgs[27].Fast() {
-		kernels.Vec64(vecProgs[27], n, 6, MaxBatch, [][]T{dense1_slope_x_x_2, dense1_z_x_x, dense1_slope_x_x}, nil)
+
+	// dense1_z_x_x_x_2 = dense1_slope_x·dense1_z_x_x_x (system.ml:9)
+	dense1_z_x_x_x_2 := w.work[93*MaxBatch : 99*MaxBatch]
+	if vecProgs[14].Fast() {
+		kernels.Vec64(vecProgs[14], n, 6, MaxBatch, [][]T{dense1_slope_x_x_2, dense1_z_x_x, dense1_slope_x_x, dense1_z_x_x_x_2, dense1_slope_x, dense1_z_x_x_x}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope_x_x_2[f*MaxBatch:][:n]
@@ -951,13 +902,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_z_x_x_3[b] * r_dense1_slope_x_x[b]
 			}
 		}
-	}
-
-	// dense1_z_x_x_x_2 = dense1_slope_x·dense1_z_x_x_x (system.ml:9)
-	dense1_z_x_x_x_2 := w.work[93*MaxBatch : 99*MaxBatch]
-	if vecProgs[28].Fast() {
-		kernels.Vec64(vecProgs[28], n, 6, MaxBatch, [][]T{dense1_z_x_x_x_2, dense1_slope_x, dense1_z_x_x_x}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_z_x_x_x_2[f*MaxBatch:][:n]
 			r_dense1_slope_x_3 := dense1_slope_x[f*MaxBatch:][:len(out)]
@@ -970,8 +914,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_z_x_x_x_3 = dense1_slope_x_x_2 + dense1_z_x_x_x_2 (system.ml:9)
 	dense1_z_x_x_x_3 := w.work[51*MaxBatch : 57*MaxBatch]
-	if vecProgs[29].Fast() {
-		kernels.Vec64(vecProgs[29], n, 6, MaxBatch, [][]T{dense1_z_x_x_x_3, dense1_slope_x_x_2, dense1_z_x_x_x_2}, nil)
+
+	// dense1_x_x_2 = dense1_x·dense1_x_x (system.ml:9)
+	dense1_x_x_2 := w.work[99*MaxBatch : 105*MaxBatch]
+	if vecProgs[15].Fast() {
+		kernels.Vec64(vecProgs[15], n, 6, MaxBatch, [][]T{dense1_z_x_x_x_3, dense1_slope_x_x_2, dense1_z_x_x_x_2, dense1_x_x_2, dense1_x, dense1_x_x}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_z_x_x_x_3[f*MaxBatch:][:n]
@@ -981,13 +928,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_slope_x_x_2[b] + r_dense1_z_x_x_x_2[b]
 			}
 		}
-	}
-
-	// dense1_x_x_2 = dense1_x·dense1_x_x (system.ml:9)
-	dense1_x_x_2 := w.work[99*MaxBatch : 105*MaxBatch]
-	if vecProgs[30].Fast() {
-		kernels.Vec64(vecProgs[30], n, 6, MaxBatch, [][]T{dense1_x_x_2, dense1_x, dense1_x_x}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_x_2[f*MaxBatch:][:n]
 			r_dense1_x_3 := dense1_x[f*MaxBatch:][:len(out)]
@@ -1000,8 +940,17 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// x_cos1_x_x_x_x = -x_sin1_x_x_x·3.141592653589793 (system.ml:8)
 	x_cos1_x_x_x_x := w.work[8*MaxBatch : 9*MaxBatch]
-	if vecProgs[31].Fast() {
-		kernels.Vec64(vecProgs[31], n, 1, MaxBatch, [][]T{x_cos1_x_x_x_x, x_sin1_x_x_x}, nil)
+
+	// x_sin1_x_x_x_x = x_cos1_x_x_x·3.141592653589793 (system.ml:8)
+	x_sin1_x_x_x_x := w.work[7*MaxBatch : 8*MaxBatch]
+
+	// x_cos2_x_x_x_x = -x_sin2_x_x_x·6.283185307179586 (system.ml:8)
+	x_cos2_x_x_x_x := w.work[14*MaxBatch : 15*MaxBatch]
+
+	// x_sin2_x_x_x_x = x_cos2_x_x_x·6.283185307179586 (system.ml:8)
+	x_sin2_x_x_x_x := w.work[13*MaxBatch : 14*MaxBatch]
+	if vecProgs[16].Fast() {
+		kernels.Vec64(vecProgs[16], n, 1, MaxBatch, [][]T{x_cos1_x_x_x_x, x_sin1_x_x_x, x_sin1_x_x_x_x, x_cos1_x_x_x, x_cos2_x_x_x_x, x_sin2_x_x_x, x_sin2_x_x_x_x, x_cos2_x_x_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -1011,13 +960,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_x_sin1_x_x_x[b] * 3.141592653589793)
 			}
 		}
-	}
-
-	// x_sin1_x_x_x_x = x_cos1_x_x_x·3.141592653589793 (system.ml:8)
-	x_sin1_x_x_x_x := w.work[7*MaxBatch : 8*MaxBatch]
-	if vecProgs[32].Fast() {
-		kernels.Vec64(vecProgs[32], n, 1, MaxBatch, [][]T{x_sin1_x_x_x_x, x_cos1_x_x_x}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_sin1_x_x_x_x[f*MaxBatch:][:n]
@@ -1026,13 +968,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_x_cos1_x_x_x[b] * 3.141592653589793
 			}
 		}
-	}
-
-	// x_cos2_x_x_x_x = -x_sin2_x_x_x·6.283185307179586 (system.ml:8)
-	x_cos2_x_x_x_x := w.work[14*MaxBatch : 15*MaxBatch]
-	if vecProgs[33].Fast() {
-		kernels.Vec64(vecProgs[33], n, 1, MaxBatch, [][]T{x_cos2_x_x_x_x, x_sin2_x_x_x}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_cos2_x_x_x_x[f*MaxBatch:][:n]
@@ -1041,13 +976,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_x_sin2_x_x_x[b] * 6.283185307179586)
 			}
 		}
-	}
-
-	// x_sin2_x_x_x_x = x_cos2_x_x_x·6.283185307179586 (system.ml:8)
-	x_sin2_x_x_x_x := w.work[13*MaxBatch : 14*MaxBatch]
-	if vecProgs[34].Fast() {
-		kernels.Vec64(vecProgs[34], n, 1, MaxBatch, [][]T{x_sin2_x_x_x_x, x_cos2_x_x_x}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_sin2_x_x_x_x[f*MaxBatch:][:n]
@@ -1074,8 +1002,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x_x_x_x = (dense1_z_x_x_x_3 + (dense1_slope_x_x_2 + dense1_z_x·-(2·dense1_x_x_2 + (dense1_x_x_2 + dense1·((dense1_z_x_x_2 + dense1_z_x·dense1_slope_x_x) + (dense1_z_x_x_2 + dense1_slope·dense1_z_x_x_x))))·2)) + (dense1_z_x_x_x_3 + (dense1_z_x_x_x_2 + dense1_slope·dense1_z_x_x_x_x)) (system.ml:9)
 	dense1_x_x_x_x := w.work[105*MaxBatch : 111*MaxBatch]
-	if vecProgs[35].Fast() {
-		kernels.Vec64(vecProgs[35], n, 6, MaxBatch, [][]T{dense1_x_x_x_x, dense1_z_x_x_x_3, dense1_z_x, dense1_x_x_2, dense1, dense1_slope_x_x, dense1_z_x_x_2, dense1_slope, dense1_z_x_x_x, dense1_slope_x_x_2, dense1_z_x_x_x_x, dense1_z_x_x_x_2}, nil)
+	if vecProgs[17].Fast() {
+		kernels.Vec64(vecProgs[17], n, 6, MaxBatch, [][]T{dense1_x_x_x_x, dense1_z_x_x_x_3, dense1_z_x, dense1_x_x_2, dense1, dense1_slope_x_x, dense1_z_x_x_2, dense1_slope, dense1_z_x_x_x, dense1_slope_x_x_2, dense1_z_x_x_x_x, dense1_z_x_x_x_2}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_x_x_x[f*MaxBatch:][:n]
@@ -1106,8 +1034,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// r1 = ((a + t·a_t) - k_2·t·a_x_x_x_x) + v_2·v_2·v_2 (system.ml:17)
 	r1 := w.work[3*MaxBatch : 4*MaxBatch]
-	if vecProgs[36].Fast() {
-		kernels.Vec64(vecProgs[36], n, 1, MaxBatch, [][]T{r1, v_2, t, a_x_x_x_x, a_t, a}, [][]T{[]T{k_2}})
+	if vecProgs[18].Fast() {
+		kernels.Vec64(vecProgs[18], n, 1, MaxBatch, [][]T{r1, v_2, t, a_x_x_x_x, a_t, a}, [][]T{[]T{k_2}})
 	} else {
 		{
 			const f = 0
@@ -1125,8 +1053,11 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_slope_t = -2·dense1·dense1_t (system.ml:9)
 	dense1_slope_t := w.work[22*MaxBatch : 28*MaxBatch]
-	if vecProgs[37].Fast() {
-		kernels.Vec64(vecProgs[37], n, 6, MaxBatch, [][]T{dense1_slope_t, dense1, dense1_t}, nil)
+
+	// dense1_x_x_t = dense1_z_x·-(dense1_t·dense1_x + dense1·dense1_z_x·dense1_slope_t)·2 + dense1_z_x_x·dense1_slope_t (system.ml:9)
+	dense1_x_x_t := w.work[69*MaxBatch : 75*MaxBatch]
+	if vecProgs[19].Fast() {
+		kernels.Vec64(vecProgs[19], n, 6, MaxBatch, [][]T{dense1_slope_t, dense1, dense1_t, dense1_x_x_t, dense1_z_x, dense1_x, dense1_z_x_x}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope_t[f*MaxBatch:][:n]
@@ -1136,13 +1067,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(2.0 * r_dense1_5[b] * r_dense1_t[b])
 			}
 		}
-	}
-
-	// dense1_x_x_t = dense1_z_x·-(dense1_t·dense1_x + dense1·dense1_z_x·dense1_slope_t)·2 + dense1_z_x_x·dense1_slope_t (system.ml:9)
-	dense1_x_x_t := w.work[69*MaxBatch : 75*MaxBatch]
-	if vecProgs[38].Fast() {
-		kernels.Vec64(vecProgs[38], n, 6, MaxBatch, [][]T{dense1_x_x_t, dense1_z_x, dense1_t, dense1_x, dense1, dense1_slope_t, dense1_z_x_x}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_x_t[f*MaxBatch:][:n]
 			r_dense1_z_x_4 := dense1_z_x[f*MaxBatch:][:len(out)]
@@ -1167,8 +1091,14 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 
 	// add = 2 + u·u (system.ml:18)
 	add := w.work[4*MaxBatch : 5*MaxBatch]
-	if vecProgs[39].Fast() {
-		kernels.Vec64(vecProgs[39], n, 1, MaxBatch, [][]T{add, u}, nil)
+
+	// r2 = v_x_x_t + c·1/add·add (system.ml:18)
+	r2 := w.work[5*MaxBatch : 6*MaxBatch]
+
+	// sub = u - u_obs (system.ml:19)
+	sub := w.work[6*MaxBatch : 7*MaxBatch]
+	if vecProgs[20].Fast() {
+		kernels.Vec64(vecProgs[20], n, 1, MaxBatch, [][]T{add, u, r2, v_x_x_t, sub, u_obs}, [][]T{[]T{m.C[0]}})
 	} else {
 		{
 			const f = 0
@@ -1178,13 +1108,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 2.0 + r_u[b]*r_u[b]
 			}
 		}
-	}
-
-	// r2 = v_x_x_t + c·1/add·add (system.ml:18)
-	r2 := w.work[5*MaxBatch : 6*MaxBatch]
-	if vecProgs[40].Fast() {
-		kernels.Vec64(vecProgs[40], n, 1, MaxBatch, [][]T{r2, add, v_x_x_t}, [][]T{[]T{m.C[0]}})
-	} else {
 		{
 			const f = 0
 			out := r2[f*MaxBatch:][:n]
@@ -1194,13 +1117,6 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_v_x_x_t[b] + m.C[0]*1.0/(r_add[b]*r_add[b])
 			}
 		}
-	}
-
-	// sub = u - u_obs (system.ml:19)
-	sub := w.work[6*MaxBatch : 7*MaxBatch]
-	if vecProgs[41].Fast() {
-		kernels.Vec64(vecProgs[41], n, 1, MaxBatch, [][]T{sub, u, u_obs}, nil)
-	} else {
 		{
 			const f = 0
 			out := sub[f*MaxBatch:][:n]
@@ -1261,8 +1177,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// x_phase1 = 3.141592653589793·x (system.ml:8)
 	x_phase1 := w.work[1*MaxBatch : 2*MaxBatch]
-	if vecProgs[42].Fast() {
-		kernels.Vec64(vecProgs[42], n, 1, MaxBatch, [][]T{x_phase1, x}, nil)
+	if vecProgs[21].Fast() {
+		kernels.Vec64(vecProgs[21], n, 1, MaxBatch, [][]T{x_phase1, x}, nil)
 	} else {
 		{
 			const f = 0
@@ -1294,8 +1210,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// x_phase2 = 6.283185307179586·x (system.ml:8)
 	x_phase2 := w.work[1*MaxBatch : 2*MaxBatch]
-	if vecProgs[43].Fast() {
-		kernels.Vec64(vecProgs[43], n, 1, MaxBatch, [][]T{x_phase2, x}, nil)
+	if vecProgs[22].Fast() {
+		kernels.Vec64(vecProgs[22], n, 1, MaxBatch, [][]T{x_phase2, x}, nil)
 	} else {
 		{
 			const f = 0
@@ -1356,8 +1272,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense2_z = dense2_Wx + dense2_b (system.ml:10)
 	dense2_z := w.work[12*MaxBatch : 14*MaxBatch]
-	if vecProgs[44].Fast() {
-		kernels.Vec64(vecProgs[44], n, 2, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+	if vecProgs[23].Fast() {
+		kernels.Vec64(vecProgs[23], n, 2, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := dense2_z[f*MaxBatch:][:n]
@@ -1383,8 +1299,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// u = c + t·a (system.ml:13)
 	u := w.work[11*MaxBatch : 12*MaxBatch]
-	if vecProgs[45].Fast() {
-		kernels.Vec64(vecProgs[45], n, 1, MaxBatch, [][]T{u, t, a}, [][]T{[]T{m.C[0]}})
+	if vecProgs[24].Fast() {
+		kernels.Vec64(vecProgs[24], n, 1, MaxBatch, [][]T{u, t, a}, [][]T{[]T{m.C[0]}})
 	} else {
 		{
 			const f = 0
@@ -1421,8 +1337,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_slope = 1 - dense1·dense1 (system.ml:9)
 	dense1_slope := w.work[22*MaxBatch : 28*MaxBatch]
-	if vecProgs[46].Fast() {
-		kernels.Vec64(vecProgs[46], n, 6, MaxBatch, [][]T{dense1_slope, dense1}, nil)
+
+	// dense1_t = dense1_z_t·dense1_slope (system.ml:9)
+	dense1_t := w.work[28*MaxBatch : 34*MaxBatch]
+	if vecProgs[25].Fast() {
+		kernels.Vec64(vecProgs[25], n, 6, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope[f*MaxBatch:][:n]
@@ -1431,13 +1350,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 - r_dense1[b]*r_dense1[b]
 			}
 		}
-	}
-
-	// dense1_t = dense1_z_t·dense1_slope (system.ml:9)
-	dense1_t := w.work[28*MaxBatch : 34*MaxBatch]
-	if vecProgs[47].Fast() {
-		kernels.Vec64(vecProgs[47], n, 6, MaxBatch, [][]T{dense1_t, dense1_slope}, [][]T{dense1_z_t})
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_t[f*MaxBatch:][:n]
 			dense1_z_t_f := dense1_z_t[f]
@@ -1458,8 +1370,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// x_cos1_x = -3.141592653589793·x_sin1 (system.ml:8)
 	x_cos1_x := w.work[12*MaxBatch : 13*MaxBatch]
-	if vecProgs[48].Fast() {
-		kernels.Vec64(vecProgs[48], n, 1, MaxBatch, [][]T{x_cos1_x, x_sin1}, nil)
+
+	// x_sin1_x = 3.141592653589793·x_cos1 (system.ml:8)
+	x_sin1_x := w.work[13*MaxBatch : 14*MaxBatch]
+	if vecProgs[26].Fast() {
+		kernels.Vec64(vecProgs[26], n, 1, MaxBatch, [][]T{x_cos1_x, x_sin1, x_sin1_x, x_cos1}, nil)
 	} else {
 		{
 			const f = 0
@@ -1469,13 +1384,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(3.141592653589793 * r_x_sin1[b])
 			}
 		}
-	}
-
-	// x_sin1_x = 3.141592653589793·x_cos1 (system.ml:8)
-	x_sin1_x := w.work[13*MaxBatch : 14*MaxBatch]
-	if vecProgs[49].Fast() {
-		kernels.Vec64(vecProgs[49], n, 1, MaxBatch, [][]T{x_sin1_x, x_cos1}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_sin1_x[f*MaxBatch:][:n]
@@ -1488,8 +1396,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// x_cos2_x = -6.283185307179586·x_sin2 (system.ml:8)
 	x_cos2_x := w.work[3*MaxBatch : 4*MaxBatch]
-	if vecProgs[50].Fast() {
-		kernels.Vec64(vecProgs[50], n, 1, MaxBatch, [][]T{x_cos2_x, x_sin2}, nil)
+
+	// x_sin2_x = 6.283185307179586·x_cos2 (system.ml:8)
+	x_sin2_x := w.work[2*MaxBatch : 3*MaxBatch]
+	if vecProgs[27].Fast() {
+		kernels.Vec64(vecProgs[27], n, 1, MaxBatch, [][]T{x_cos2_x, x_sin2, x_sin2_x, x_cos2}, nil)
 	} else {
 		{
 			const f = 0
@@ -1499,13 +1410,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(6.283185307179586 * r_x_sin2[b])
 			}
 		}
-	}
-
-	// x_sin2_x = 6.283185307179586·x_cos2 (system.ml:8)
-	x_sin2_x := w.work[2*MaxBatch : 3*MaxBatch]
-	if vecProgs[51].Fast() {
-		kernels.Vec64(vecProgs[51], n, 1, MaxBatch, [][]T{x_sin2_x, x_cos2}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_sin2_x[f*MaxBatch:][:n]
@@ -1532,8 +1436,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x = dense1_slope·dense1_z_x (system.ml:9)
 	dense1_x := w.work[46*MaxBatch : 52*MaxBatch]
-	if vecProgs[52].Fast() {
-		kernels.Vec64(vecProgs[52], n, 6, MaxBatch, [][]T{dense1_x, dense1_slope, dense1_z_x}, nil)
+
+	// dense1_slope_x = -2·dense1·dense1_x (system.ml:9)
+	dense1_slope_x := w.work[52*MaxBatch : 58*MaxBatch]
+	if vecProgs[28].Fast() {
+		kernels.Vec64(vecProgs[28], n, 6, MaxBatch, [][]T{dense1_x, dense1_slope, dense1_z_x, dense1_slope_x, dense1}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x[f*MaxBatch:][:n]
@@ -1543,13 +1450,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_slope_2[b] * r_dense1_z_x[b]
 			}
 		}
-	}
-
-	// dense1_slope_x = -2·dense1·dense1_x (system.ml:9)
-	dense1_slope_x := w.work[52*MaxBatch : 58*MaxBatch]
-	if vecProgs[53].Fast() {
-		kernels.Vec64(vecProgs[53], n, 6, MaxBatch, [][]T{dense1_slope_x, dense1, dense1_x}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope_x[f*MaxBatch:][:n]
 			r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
@@ -1562,8 +1462,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// x_cos1_x_x = -x_sin1_x·3.141592653589793 (system.ml:8)
 	x_cos1_x_x := w.work[4*MaxBatch : 5*MaxBatch]
-	if vecProgs[54].Fast() {
-		kernels.Vec64(vecProgs[54], n, 1, MaxBatch, [][]T{x_cos1_x_x, x_sin1_x}, nil)
+
+	// x_sin1_x_x = x_cos1_x·3.141592653589793 (system.ml:8)
+	x_sin1_x_x := w.work[0*MaxBatch : 1*MaxBatch]
+	if vecProgs[29].Fast() {
+		kernels.Vec64(vecProgs[29], n, 1, MaxBatch, [][]T{x_cos1_x_x, x_sin1_x, x_sin1_x_x, x_cos1_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -1573,13 +1476,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_x_sin1_x[b] * 3.141592653589793)
 			}
 		}
-	}
-
-	// x_sin1_x_x = x_cos1_x·3.141592653589793 (system.ml:8)
-	x_sin1_x_x := w.work[0*MaxBatch : 1*MaxBatch]
-	if vecProgs[55].Fast() {
-		kernels.Vec64(vecProgs[55], n, 1, MaxBatch, [][]T{x_sin1_x_x, x_cos1_x}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_sin1_x_x[f*MaxBatch:][:n]
@@ -1592,8 +1488,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// x_cos2_x_x = -x_sin2_x·6.283185307179586 (system.ml:8)
 	x_cos2_x_x := w.work[13*MaxBatch : 14*MaxBatch]
-	if vecProgs[56].Fast() {
-		kernels.Vec64(vecProgs[56], n, 1, MaxBatch, [][]T{x_cos2_x_x, x_sin2_x}, nil)
+
+	// x_sin2_x_x = x_cos2_x·6.283185307179586 (system.ml:8)
+	x_sin2_x_x := w.work[12*MaxBatch : 13*MaxBatch]
+	if vecProgs[30].Fast() {
+		kernels.Vec64(vecProgs[30], n, 1, MaxBatch, [][]T{x_cos2_x_x, x_sin2_x, x_sin2_x_x, x_cos2_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -1603,13 +1502,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_x_sin2_x[b] * 6.283185307179586)
 			}
 		}
-	}
-
-	// x_sin2_x_x = x_cos2_x·6.283185307179586 (system.ml:8)
-	x_sin2_x_x := w.work[12*MaxBatch : 13*MaxBatch]
-	if vecProgs[57].Fast() {
-		kernels.Vec64(vecProgs[57], n, 1, MaxBatch, [][]T{x_sin2_x_x, x_cos2_x}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_sin2_x_x[f*MaxBatch:][:n]
@@ -1636,8 +1528,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x_x = dense1_z_x·dense1_slope_x + dense1_slope·dense1_z_x_x (system.ml:9)
 	dense1_x_x := w.work[69*MaxBatch : 75*MaxBatch]
-	if vecProgs[58].Fast() {
-		kernels.Vec64(vecProgs[58], n, 6, MaxBatch, [][]T{dense1_x_x, dense1_z_x, dense1_slope_x, dense1_slope, dense1_z_x_x}, nil)
+
+	// dense1_slope_x_x = -(dense1_x·dense1_x + dense1·dense1_x_x)·2 (system.ml:9)
+	dense1_slope_x_x := w.work[75*MaxBatch : 81*MaxBatch]
+
+	// dense1_z_x_x_2 = dense1_slope_x·dense1_z_x_x (system.ml:9)
+	dense1_z_x_x_2 := w.work[81*MaxBatch : 87*MaxBatch]
+	if vecProgs[31].Fast() {
+		kernels.Vec64(vecProgs[31], n, 6, MaxBatch, [][]T{dense1_x_x, dense1_z_x, dense1_slope_x, dense1_slope, dense1_z_x_x, dense1_slope_x_x, dense1_x, dense1, dense1_z_x_x_2}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_x[f*MaxBatch:][:n]
@@ -1649,13 +1547,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_z_x_2[b]*r_dense1_slope_x[b] + r_dense1_slope_3[b]*r_dense1_z_x_x[b]
 			}
 		}
-	}
-
-	// dense1_slope_x_x = -(dense1_x·dense1_x + dense1·dense1_x_x)·2 (system.ml:9)
-	dense1_slope_x_x := w.work[75*MaxBatch : 81*MaxBatch]
-	if vecProgs[59].Fast() {
-		kernels.Vec64(vecProgs[59], n, 6, MaxBatch, [][]T{dense1_slope_x_x, dense1_x, dense1, dense1_x_x}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope_x_x[f*MaxBatch:][:n]
 			r_dense1_x_2 := dense1_x[f*MaxBatch:][:len(out)]
@@ -1665,13 +1556,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -((r_dense1_x_2[b]*r_dense1_x_2[b] + r_dense1_3[b]*r_dense1_x_x[b]) * 2.0)
 			}
 		}
-	}
-
-	// dense1_z_x_x_2 = dense1_slope_x·dense1_z_x_x (system.ml:9)
-	dense1_z_x_x_2 := w.work[81*MaxBatch : 87*MaxBatch]
-	if vecProgs[60].Fast() {
-		kernels.Vec64(vecProgs[60], n, 6, MaxBatch, [][]T{dense1_z_x_x_2, dense1_slope_x, dense1_z_x_x}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_z_x_x_2[f*MaxBatch:][:n]
 			r_dense1_slope_x_2 := dense1_slope_x[f*MaxBatch:][:len(out)]
@@ -1684,8 +1568,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// x_cos1_x_x_x = -x_sin1_x_x·3.141592653589793 (system.ml:8)
 	x_cos1_x_x_x := w.work[2*MaxBatch : 3*MaxBatch]
-	if vecProgs[61].Fast() {
-		kernels.Vec64(vecProgs[61], n, 1, MaxBatch, [][]T{x_cos1_x_x_x, x_sin1_x_x}, nil)
+
+	// x_sin1_x_x_x = x_cos1_x_x·3.141592653589793 (system.ml:8)
+	x_sin1_x_x_x := w.work[3*MaxBatch : 4*MaxBatch]
+	if vecProgs[32].Fast() {
+		kernels.Vec64(vecProgs[32], n, 1, MaxBatch, [][]T{x_cos1_x_x_x, x_sin1_x_x, x_sin1_x_x_x, x_cos1_x_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -1695,13 +1582,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_x_sin1_x_x[b] * 3.141592653589793)
 			}
 		}
-	}
-
-	// x_sin1_x_x_x = x_cos1_x_x·3.141592653589793 (system.ml:8)
-	x_sin1_x_x_x := w.work[3*MaxBatch : 4*MaxBatch]
-	if vecProgs[62].Fast() {
-		kernels.Vec64(vecProgs[62], n, 1, MaxBatch, [][]T{x_sin1_x_x_x, x_cos1_x_x}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_sin1_x_x_x[f*MaxBatch:][:n]
@@ -1714,8 +1594,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// x_cos2_x_x_x = -x_sin2_x_x·6.283185307179586 (system.ml:8)
 	x_cos2_x_x_x := w.work[0*MaxBatch : 1*MaxBatch]
-	if vecProgs[63].Fast() {
-		kernels.Vec64(vecProgs[63], n, 1, MaxBatch, [][]T{x_cos2_x_x_x, x_sin2_x_x}, nil)
+
+	// x_sin2_x_x_x = x_cos2_x_x·6.283185307179586 (system.ml:8)
+	x_sin2_x_x_x := w.work[4*MaxBatch : 5*MaxBatch]
+	if vecProgs[33].Fast() {
+		kernels.Vec64(vecProgs[33], n, 1, MaxBatch, [][]T{x_cos2_x_x_x, x_sin2_x_x, x_sin2_x_x_x, x_cos2_x_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -1725,13 +1608,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_x_sin2_x_x[b] * 6.283185307179586)
 			}
 		}
-	}
-
-	// x_sin2_x_x_x = x_cos2_x_x·6.283185307179586 (system.ml:8)
-	x_sin2_x_x_x := w.work[4*MaxBatch : 5*MaxBatch]
-	if vecProgs[64].Fast() {
-		kernels.Vec64(vecProgs[64], n, 1, MaxBatch, [][]T{x_sin2_x_x_x, x_cos2_x_x}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_sin2_x_x_x[f*MaxBatch:][:n]
@@ -1758,8 +1634,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x_x_x = (dense1_z_x_x_2 + dense1_z_x·dense1_slope_x_x) + (dense1_z_x_x_2 + dense1_slope·dense1_z_x_x_x) (system.ml:9)
 	dense1_x_x_x := w.work[98*MaxBatch : 104*MaxBatch]
-	if vecProgs[65].Fast() {
-		kernels.Vec64(vecProgs[65], n, 6, MaxBatch, [][]T{dense1_x_x_x, dense1_z_x, dense1_slope_x_x, dense1_z_x_x_2, dense1_slope, dense1_z_x_x_x}, nil)
+	if vecProgs[34].Fast() {
+		kernels.Vec64(vecProgs[34], n, 6, MaxBatch, [][]T{dense1_x_x_x, dense1_z_x, dense1_slope_x_x, dense1_z_x_x_2, dense1_slope, dense1_z_x_x_x}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_x_x[f*MaxBatch:][:n]
@@ -1776,8 +1652,20 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_slope_x_x_2 = dense1_z_x_x·dense1_slope_x_x (system.ml:9)
 	dense1_slope_x_x_2 := w.work[81*MaxBatch : 87*MaxBatch]
-	if vecProgs[66].Fast() {
-		kernels.Vec64(vecProgs[66], n, 6, MaxBatch, [][]T{dense1_slope_x_x_2, dense1_z_x_x, dense1_slope_x_x}, nil)
+
+	// dense1_z_x_x_x_2 = dense1_slope_x·dense1_z_x_x_x (system.ml:9)
+	dense1_z_x_x_x_2 := w.work[104*MaxBatch : 110*MaxBatch]
+
+	// dense1_z_x_x_x_3 = dense1_slope_x_x_2 + dense1_z_x_x_x_2 (system.ml:9)
+	dense1_z_x_x_x_3 := w.work[110*MaxBatch : 116*MaxBatch]
+
+	// dense1_x_x_2 = dense1_x·dense1_x_x (system.ml:9)
+	dense1_x_x_2 := w.work[116*MaxBatch : 122*MaxBatch]
+
+	// dense1_slope_x_x_x = -(2·dense1_x_x_2 + (dense1_x_x_2 + dense1·dense1_x_x_x))·2 (system.ml:9)
+	dense1_slope_x_x_x := w.work[122*MaxBatch : 128*MaxBatch]
+	if vecProgs[35].Fast() {
+		kernels.Vec64(vecProgs[35], n, 6, MaxBatch, [][]T{dense1_slope_x_x_2, dense1_z_x_x, dense1_slope_x_x, dense1_z_x_x_x_2, dense1_slope_x, dense1_z_x_x_x, dense1_z_x_x_x_3, dense1_x_x_2, dense1_x, dense1_x_x, dense1_slope_x_x_x, dense1, dense1_x_x_x}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope_x_x_2[f*MaxBatch:][:n]
@@ -1787,13 +1675,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_z_x_x_4[b] * r_dense1_slope_x_x_2[b]
 			}
 		}
-	}
-
-	// dense1_z_x_x_x_2 = dense1_slope_x·dense1_z_x_x_x (system.ml:9)
-	dense1_z_x_x_x_2 := w.work[104*MaxBatch : 110*MaxBatch]
-	if vecProgs[67].Fast() {
-		kernels.Vec64(vecProgs[67], n, 6, MaxBatch, [][]T{dense1_z_x_x_x_2, dense1_slope_x, dense1_z_x_x_x}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_z_x_x_x_2[f*MaxBatch:][:n]
 			r_dense1_slope_x_3 := dense1_slope_x[f*MaxBatch:][:len(out)]
@@ -1802,13 +1683,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_slope_x_3[b] * r_dense1_z_x_x_x_2[b]
 			}
 		}
-	}
-
-	// dense1_z_x_x_x_3 = dense1_slope_x_x_2 + dense1_z_x_x_x_2 (system.ml:9)
-	dense1_z_x_x_x_3 := w.work[110*MaxBatch : 116*MaxBatch]
-	if vecProgs[68].Fast() {
-		kernels.Vec64(vecProgs[68], n, 6, MaxBatch, [][]T{dense1_z_x_x_x_3, dense1_slope_x_x_2, dense1_z_x_x_x_2}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_z_x_x_x_3[f*MaxBatch:][:n]
 			r_dense1_slope_x_x_3 := dense1_slope_x_x_2[f*MaxBatch:][:len(out)]
@@ -1817,13 +1691,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_slope_x_x_3[b] + r_dense1_z_x_x_x_3[b]
 			}
 		}
-	}
-
-	// dense1_x_x_2 = dense1_x·dense1_x_x (system.ml:9)
-	dense1_x_x_2 := w.work[116*MaxBatch : 122*MaxBatch]
-	if vecProgs[69].Fast() {
-		kernels.Vec64(vecProgs[69], n, 6, MaxBatch, [][]T{dense1_x_x_2, dense1_x, dense1_x_x}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_x_2[f*MaxBatch:][:n]
 			r_dense1_x_3 := dense1_x[f*MaxBatch:][:len(out)]
@@ -1832,13 +1699,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_x_3[b] * r_dense1_x_x_2[b]
 			}
 		}
-	}
-
-	// dense1_slope_x_x_x = -(2·dense1_x_x_2 + (dense1_x_x_2 + dense1·dense1_x_x_x))·2 (system.ml:9)
-	dense1_slope_x_x_x := w.work[122*MaxBatch : 128*MaxBatch]
-	if vecProgs[70].Fast() {
-		kernels.Vec64(vecProgs[70], n, 6, MaxBatch, [][]T{dense1_slope_x_x_x, dense1_x_x_2, dense1, dense1_x_x_x}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope_x_x_x[f*MaxBatch:][:n]
 			r_dense1_x_x_3 := dense1_x_x_2[f*MaxBatch:][:len(out)]
@@ -1852,8 +1712,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// x_cos1_x_x_x_x = -x_sin1_x_x_x·3.141592653589793 (system.ml:8)
 	x_cos1_x_x_x_x := w.work[12*MaxBatch : 13*MaxBatch]
-	if vecProgs[71].Fast() {
-		kernels.Vec64(vecProgs[71], n, 1, MaxBatch, [][]T{x_cos1_x_x_x_x, x_sin1_x_x_x}, nil)
+
+	// x_sin1_x_x_x_x = x_cos1_x_x_x·3.141592653589793 (system.ml:8)
+	x_sin1_x_x_x_x := w.work[13*MaxBatch : 14*MaxBatch]
+
+	// x_cos2_x_x_x_x = -x_sin2_x_x_x·6.283185307179586 (system.ml:8)
+	x_cos2_x_x_x_x := w.work[116*MaxBatch : 117*MaxBatch]
+
+	// x_sin2_x_x_x_x = x_cos2_x_x_x·6.283185307179586 (system.ml:8)
+	x_sin2_x_x_x_x := w.work[117*MaxBatch : 118*MaxBatch]
+	if vecProgs[36].Fast() {
+		kernels.Vec64(vecProgs[36], n, 1, MaxBatch, [][]T{x_cos1_x_x_x_x, x_sin1_x_x_x, x_sin1_x_x_x_x, x_cos1_x_x_x, x_cos2_x_x_x_x, x_sin2_x_x_x, x_sin2_x_x_x_x, x_cos2_x_x_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -1863,13 +1732,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_x_sin1_x_x_x[b] * 3.141592653589793)
 			}
 		}
-	}
-
-	// x_sin1_x_x_x_x = x_cos1_x_x_x·3.141592653589793 (system.ml:8)
-	x_sin1_x_x_x_x := w.work[13*MaxBatch : 14*MaxBatch]
-	if vecProgs[72].Fast() {
-		kernels.Vec64(vecProgs[72], n, 1, MaxBatch, [][]T{x_sin1_x_x_x_x, x_cos1_x_x_x}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_sin1_x_x_x_x[f*MaxBatch:][:n]
@@ -1878,13 +1740,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_x_cos1_x_x_x[b] * 3.141592653589793
 			}
 		}
-	}
-
-	// x_cos2_x_x_x_x = -x_sin2_x_x_x·6.283185307179586 (system.ml:8)
-	x_cos2_x_x_x_x := w.work[116*MaxBatch : 117*MaxBatch]
-	if vecProgs[73].Fast() {
-		kernels.Vec64(vecProgs[73], n, 1, MaxBatch, [][]T{x_cos2_x_x_x_x, x_sin2_x_x_x}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_cos2_x_x_x_x[f*MaxBatch:][:n]
@@ -1893,13 +1748,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_x_sin2_x_x_x[b] * 6.283185307179586)
 			}
 		}
-	}
-
-	// x_sin2_x_x_x_x = x_cos2_x_x_x·6.283185307179586 (system.ml:8)
-	x_sin2_x_x_x_x := w.work[117*MaxBatch : 118*MaxBatch]
-	if vecProgs[74].Fast() {
-		kernels.Vec64(vecProgs[74], n, 1, MaxBatch, [][]T{x_sin2_x_x_x_x, x_cos2_x_x_x}, nil)
-	} else {
 		{
 			const f = 0
 			out := x_sin2_x_x_x_x[f*MaxBatch:][:n]
@@ -1926,8 +1774,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_x_x_x_x = (dense1_z_x_x_x_3 + (dense1_slope_x_x_2 + dense1_z_x·dense1_slope_x_x_x)) + (dense1_z_x_x_x_3 + (dense1_z_x_x_x_2 + dense1_slope·dense1_z_x_x_x_x)) (system.ml:9)
 	dense1_x_x_x_x := w.work[139*MaxBatch : 145*MaxBatch]
-	if vecProgs[75].Fast() {
-		kernels.Vec64(vecProgs[75], n, 6, MaxBatch, [][]T{dense1_x_x_x_x, dense1_z_x_x_x_3, dense1_z_x, dense1_slope_x_x_x, dense1_slope_x_x_2, dense1_slope, dense1_z_x_x_x_x, dense1_z_x_x_x_2}, nil)
+	if vecProgs[37].Fast() {
+		kernels.Vec64(vecProgs[37], n, 6, MaxBatch, [][]T{dense1_x_x_x_x, dense1_z_x_x_x_3, dense1_z_x, dense1_slope_x_x_x, dense1_slope_x_x_2, dense1_slope, dense1_z_x_x_x_x, dense1_z_x_x_x_2}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_x_x_x[f*MaxBatch:][:n]
@@ -1954,8 +1802,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// u_x_x_x_x = t·a_x_x_x_x (system.ml:10)
 	u_x_x_x_x := w.work[121*MaxBatch : 122*MaxBatch]
-	if vecProgs[76].Fast() {
-		kernels.Vec64(vecProgs[76], n, 1, MaxBatch, [][]T{u_x_x_x_x, t, a_x_x_x_x}, nil)
+
+	// mul = v_2·v_2 (system.ml:17)
+	mul := w.work[3*MaxBatch : 4*MaxBatch]
+
+	// r1 = ((a + t·a_t) - k_2·u_x_x_x_x) + v_2·mul (system.ml:17)
+	r1 := w.work[2*MaxBatch : 3*MaxBatch]
+	if vecProgs[38].Fast() {
+		kernels.Vec64(vecProgs[38], n, 1, MaxBatch, [][]T{u_x_x_x_x, t, a_x_x_x_x, mul, v_2, r1, a_t, a}, [][]T{[]T{k_2}})
 	} else {
 		{
 			const f = 0
@@ -1966,13 +1820,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_t_2[b] * r_a_x_x_x_x[b]
 			}
 		}
-	}
-
-	// mul = v_2·v_2 (system.ml:17)
-	mul := w.work[3*MaxBatch : 4*MaxBatch]
-	if vecProgs[77].Fast() {
-		kernels.Vec64(vecProgs[77], n, 1, MaxBatch, [][]T{mul, v_2}, nil)
-	} else {
 		{
 			const f = 0
 			out := mul[f*MaxBatch:][:n]
@@ -1981,13 +1828,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_v[b] * r_v[b]
 			}
 		}
-	}
-
-	// r1 = ((a + t·a_t) - k_2·u_x_x_x_x) + v_2·mul (system.ml:17)
-	r1 := w.work[2*MaxBatch : 3*MaxBatch]
-	if vecProgs[78].Fast() {
-		kernels.Vec64(vecProgs[78], n, 1, MaxBatch, [][]T{r1, v_2, mul, u_x_x_x_x, t, a_t, a}, [][]T{[]T{k_2}})
-	} else {
 		{
 			const f = 0
 			out := r1[f*MaxBatch:][:n]
@@ -2005,8 +1845,17 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// dense1_slope_t = -2·dense1·dense1_t (system.ml:9)
 	dense1_slope_t := w.work[81*MaxBatch : 87*MaxBatch]
-	if vecProgs[79].Fast() {
-		kernels.Vec64(vecProgs[79], n, 6, MaxBatch, [][]T{dense1_slope_t, dense1, dense1_t}, nil)
+
+	// dense1_x_t = dense1_z_x·dense1_slope_t (system.ml:9)
+	dense1_x_t := w.work[104*MaxBatch : 110*MaxBatch]
+
+	// dense1_slope_x_t = -(dense1_t·dense1_x + dense1·dense1_x_t)·2 (system.ml:9)
+	dense1_slope_x_t := w.work[110*MaxBatch : 116*MaxBatch]
+
+	// dense1_x_x_t = dense1_z_x·dense1_slope_x_t + dense1_z_x_x·dense1_slope_t (system.ml:9)
+	dense1_x_x_t := w.work[145*MaxBatch : 151*MaxBatch]
+	if vecProgs[39].Fast() {
+		kernels.Vec64(vecProgs[39], n, 6, MaxBatch, [][]T{dense1_slope_t, dense1, dense1_t, dense1_x_t, dense1_z_x, dense1_slope_x_t, dense1_x, dense1_x_x_t, dense1_z_x_x}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope_t[f*MaxBatch:][:n]
@@ -2016,13 +1865,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(2.0 * r_dense1_5[b] * r_dense1_t[b])
 			}
 		}
-	}
-
-	// dense1_x_t = dense1_z_x·dense1_slope_t (system.ml:9)
-	dense1_x_t := w.work[104*MaxBatch : 110*MaxBatch]
-	if vecProgs[80].Fast() {
-		kernels.Vec64(vecProgs[80], n, 6, MaxBatch, [][]T{dense1_x_t, dense1_z_x, dense1_slope_t}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_t[f*MaxBatch:][:n]
 			r_dense1_z_x_5 := dense1_z_x[f*MaxBatch:][:len(out)]
@@ -2031,13 +1873,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_z_x_5[b] * r_dense1_slope_t[b]
 			}
 		}
-	}
-
-	// dense1_slope_x_t = -(dense1_t·dense1_x + dense1·dense1_x_t)·2 (system.ml:9)
-	dense1_slope_x_t := w.work[110*MaxBatch : 116*MaxBatch]
-	if vecProgs[81].Fast() {
-		kernels.Vec64(vecProgs[81], n, 6, MaxBatch, [][]T{dense1_slope_x_t, dense1_t, dense1_x, dense1, dense1_x_t}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope_x_t[f*MaxBatch:][:n]
 			r_dense1_t_2 := dense1_t[f*MaxBatch:][:len(out)]
@@ -2048,13 +1883,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -((r_dense1_t_2[b]*r_dense1_x_4[b] + r_dense1_6[b]*r_dense1_x_t[b]) * 2.0)
 			}
 		}
-	}
-
-	// dense1_x_x_t = dense1_z_x·dense1_slope_x_t + dense1_z_x_x·dense1_slope_t (system.ml:9)
-	dense1_x_x_t := w.work[145*MaxBatch : 151*MaxBatch]
-	if vecProgs[82].Fast() {
-		kernels.Vec64(vecProgs[82], n, 6, MaxBatch, [][]T{dense1_x_x_t, dense1_z_x, dense1_slope_x_t, dense1_z_x_x, dense1_slope_t}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_x_t[f*MaxBatch:][:n]
 			r_dense1_z_x_6 := dense1_z_x[f*MaxBatch:][:len(out)]
@@ -2077,8 +1905,20 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// add = 2 + u·u (system.ml:18)
 	add := w.work[0*MaxBatch : 1*MaxBatch]
-	if vecProgs[83].Fast() {
-		kernels.Vec64(vecProgs[83], n, 1, MaxBatch, [][]T{add, u}, nil)
+
+	// mul_2 = add·add (system.ml:18)
+	mul_2 := w.work[12*MaxBatch : 13*MaxBatch]
+
+	// div = 1/mul_2 (system.ml:18)
+	div := w.work[13*MaxBatch : 14*MaxBatch]
+
+	// r2 = v_x_x_t + c·div (system.ml:18)
+	r2 := w.work[116*MaxBatch : 117*MaxBatch]
+
+	// sub = u - u_obs (system.ml:19)
+	sub := w.work[117*MaxBatch : 118*MaxBatch]
+	if vecProgs[40].Fast() {
+		kernels.Vec64(vecProgs[40], n, 1, MaxBatch, [][]T{add, u, mul_2, div, r2, v_x_x_t, sub, u_obs}, [][]T{[]T{m.C[0]}})
 	} else {
 		{
 			const f = 0
@@ -2088,13 +1928,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 2.0 + r_u[b]*r_u[b]
 			}
 		}
-	}
-
-	// mul_2 = add·add (system.ml:18)
-	mul_2 := w.work[12*MaxBatch : 13*MaxBatch]
-	if vecProgs[84].Fast() {
-		kernels.Vec64(vecProgs[84], n, 1, MaxBatch, [][]T{mul_2, add}, nil)
-	} else {
 		{
 			const f = 0
 			out := mul_2[f*MaxBatch:][:n]
@@ -2103,13 +1936,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_add[b] * r_add[b]
 			}
 		}
-	}
-
-	// div = 1/mul_2 (system.ml:18)
-	div := w.work[13*MaxBatch : 14*MaxBatch]
-	if vecProgs[85].Fast() {
-		kernels.Vec64(vecProgs[85], n, 1, MaxBatch, [][]T{div, mul_2}, nil)
-	} else {
 		{
 			const f = 0
 			out := div[f*MaxBatch:][:n]
@@ -2118,13 +1944,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 1.0 / r_mul_2[b]
 			}
 		}
-	}
-
-	// r2 = v_x_x_t + c·div (system.ml:18)
-	r2 := w.work[116*MaxBatch : 117*MaxBatch]
-	if vecProgs[86].Fast() {
-		kernels.Vec64(vecProgs[86], n, 1, MaxBatch, [][]T{r2, div, v_x_x_t}, [][]T{[]T{m.C[0]}})
-	} else {
 		{
 			const f = 0
 			out := r2[f*MaxBatch:][:n]
@@ -2134,13 +1953,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_v_x_x_t[b] + m.C[0]*r_div[b]
 			}
 		}
-	}
-
-	// sub = u - u_obs (system.ml:19)
-	sub := w.work[117*MaxBatch : 118*MaxBatch]
-	if vecProgs[87].Fast() {
-		kernels.Vec64(vecProgs[87], n, 1, MaxBatch, [][]T{sub, u, u_obs}, nil)
-	} else {
 		{
 			const f = 0
 			out := sub[f*MaxBatch:][:n]
@@ -2201,8 +2013,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_r2 = 2·r2·spread (system.ml:20)
 	d_r2 := w.work[14*MaxBatch : 15*MaxBatch]
-	if vecProgs[88].Fast() {
-		kernels.Vec64(vecProgs[88], n, 1, MaxBatch, [][]T{d_r2, r2, spread}, nil)
+
+	// d_r1 = 2·r1·spread (system.ml:20)
+	d_r1 := w.work[34*MaxBatch : 35*MaxBatch]
+	if vecProgs[41].Fast() {
+		kernels.Vec64(vecProgs[41], n, 1, MaxBatch, [][]T{d_r2, r2, spread, d_r1, r1}, nil)
 	} else {
 		{
 			const f = 0
@@ -2213,13 +2028,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 2.0 * r_r2_2[b] * r_spread[b]
 			}
 		}
-	}
-
-	// d_r1 = 2·r1·spread (system.ml:20)
-	d_r1 := w.work[34*MaxBatch : 35*MaxBatch]
-	if vecProgs[89].Fast() {
-		kernels.Vec64(vecProgs[89], n, 1, MaxBatch, [][]T{d_r1, r1, spread}, nil)
-	} else {
 		{
 			const f = 0
 			out := d_r1[f*MaxBatch:][:n]
@@ -2259,8 +2067,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_r2_3 = u·2·add·-div·c·d_r2/mul_2 (system.ml:20)
 	d_r2_3 := w.work[119*MaxBatch : 120*MaxBatch]
-	if vecProgs[90].Fast() {
-		kernels.Vec64(vecProgs[90], n, 1, MaxBatch, [][]T{d_r2_3, u, add, div, d_r2, mul_2}, [][]T{[]T{m.C[0]}})
+
+	// d_u = d_r2_3 + (2·sub·spread_2 + d_r2_3) (system.ml:19)
+	d_u := w.work[4*MaxBatch : 5*MaxBatch]
+
+	// zeros = broadcast(basis)
+	zeros := w.work[10*MaxBatch : 11*MaxBatch]
+	if vecProgs[42].Fast() {
+		kernels.Vec64(vecProgs[42], n, 1, MaxBatch, [][]T{d_r2_3, u, add, div, d_r2, mul_2, d_u, sub, spread_2, zeros}, [][]T{[]T{m.C[0]}, basis})
 	} else {
 		{
 			const f = 0
@@ -2274,13 +2088,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_u_3[b] * 2.0 * r_add_2[b] * -(r_div_3[b] * m.C[0] * r_d_r2_2[b] / r_mul_3[b])
 			}
 		}
-	}
-
-	// d_u = d_r2_3 + (2·sub·spread_2 + d_r2_3) (system.ml:19)
-	d_u := w.work[4*MaxBatch : 5*MaxBatch]
-	if vecProgs[91].Fast() {
-		kernels.Vec64(vecProgs[91], n, 1, MaxBatch, [][]T{d_u, d_r2_3, sub, spread_2}, nil)
-	} else {
 		{
 			const f = 0
 			out := d_u[f*MaxBatch:][:n]
@@ -2291,13 +2098,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_d_r2_3[b] + 2.0*r_sub_2[b]*r_spread_3[b] + r_d_r2_3[b]
 			}
 		}
-	}
-
-	// zeros = broadcast(basis)
-	zeros := w.work[10*MaxBatch : 11*MaxBatch]
-	if vecProgs[92].Fast() {
-		kernels.Vec64(vecProgs[92], n, 1, MaxBatch, [][]T{zeros}, [][]T{basis})
-	} else {
 		{
 			const f = 0
 			out := zeros[f*MaxBatch:][:n]
@@ -2323,8 +2123,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_x_t = -dense1_z_x·d_dense1_x_x_t·2 (system.ml:10)
 	d_dense1_x_t := w.work[153*MaxBatch : 159*MaxBatch]
-	if vecProgs[93].Fast() {
-		kernels.Vec64(vecProgs[93], n, 6, MaxBatch, [][]T{d_dense1_x_t, dense1_z_x, d_dense1_x_x_t}, nil)
+
+	// d_dense1_x_t_2 = dense1·d_dense1_x_t (system.ml:10)
+	d_dense1_x_t_2 := w.work[159*MaxBatch : 165*MaxBatch]
+
+	// d_dense1_t = -(dense1_z_x_x·d_dense1_x_x_t + dense1_z_x·d_dense1_x_t_2)·2 (system.ml:10)
+	d_dense1_t := w.work[165*MaxBatch : 171*MaxBatch]
+	if vecProgs[43].Fast() {
+		kernels.Vec64(vecProgs[43], n, 6, MaxBatch, [][]T{d_dense1_x_t, dense1_z_x, d_dense1_x_x_t, d_dense1_x_t_2, dense1, d_dense1_t, dense1_z_x_x}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_x_t[f*MaxBatch:][:n]
@@ -2334,13 +2140,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_dense1_z_x_7[b] * r_d_dense1_x_x_t[b]) * 2.0
 			}
 		}
-	}
-
-	// d_dense1_x_t_2 = dense1·d_dense1_x_t (system.ml:10)
-	d_dense1_x_t_2 := w.work[159*MaxBatch : 165*MaxBatch]
-	if vecProgs[94].Fast() {
-		kernels.Vec64(vecProgs[94], n, 6, MaxBatch, [][]T{d_dense1_x_t_2, dense1, d_dense1_x_t}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_x_t_2[f*MaxBatch:][:n]
 			r_dense1_7 := dense1[f*MaxBatch:][:len(out)]
@@ -2349,13 +2148,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_7[b] * r_d_dense1_x_t[b]
 			}
 		}
-	}
-
-	// d_dense1_t = -(dense1_z_x_x·d_dense1_x_x_t + dense1_z_x·d_dense1_x_t_2)·2 (system.ml:10)
-	d_dense1_t := w.work[165*MaxBatch : 171*MaxBatch]
-	if vecProgs[95].Fast() {
-		kernels.Vec64(vecProgs[95], n, 6, MaxBatch, [][]T{d_dense1_t, dense1_z_x_x, d_dense1_x_x_t, dense1_z_x, d_dense1_x_t_2}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_t[f*MaxBatch:][:n]
 			r_dense1_z_x_x_6 := dense1_z_x_x[f*MaxBatch:][:len(out)]
@@ -2370,8 +2162,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_r1_2 = v_2·v_2·d_r1 (system.ml:20)
 	d_r1_2 := w.work[116*MaxBatch : 117*MaxBatch]
-	if vecProgs[96].Fast() {
-		kernels.Vec64(vecProgs[96], n, 1, MaxBatch, [][]T{d_r1_2, v_2, d_r1}, nil)
+
+	// d_v = d_r1_2 + (mul·d_r1 + d_r1_2) (system.ml:20)
+	d_v := w.work[2*MaxBatch : 3*MaxBatch]
+
+	// d_r1_3 = -d_r1 (system.ml:20)
+	d_r1_3 := w.work[120*MaxBatch : 121*MaxBatch]
+	if vecProgs[44].Fast() {
+		kernels.Vec64(vecProgs[44], n, 1, MaxBatch, [][]T{d_r1_2, v_2, d_r1, d_v, mul, d_r1_3}, nil)
 	} else {
 		{
 			const f = 0
@@ -2382,13 +2180,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_v_3[b] * r_v_3[b] * r_d_r1[b]
 			}
 		}
-	}
-
-	// d_v = d_r1_2 + (mul·d_r1 + d_r1_2) (system.ml:20)
-	d_v := w.work[2*MaxBatch : 3*MaxBatch]
-	if vecProgs[97].Fast() {
-		kernels.Vec64(vecProgs[97], n, 1, MaxBatch, [][]T{d_v, d_r1_2, mul, d_r1}, nil)
-	} else {
 		{
 			const f = 0
 			out := d_v[f*MaxBatch:][:n]
@@ -2399,13 +2190,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_d_r1_2[b] + r_mul_4[b]*r_d_r1_3[b] + r_d_r1_2[b]
 			}
 		}
-	}
-
-	// d_r1_3 = -d_r1 (system.ml:20)
-	d_r1_3 := w.work[120*MaxBatch : 121*MaxBatch]
-	if vecProgs[98].Fast() {
-		kernels.Vec64(vecProgs[98], n, 1, MaxBatch, [][]T{d_r1_3, d_r1}, nil)
-	} else {
 		{
 			const f = 0
 			out := d_r1_3[f*MaxBatch:][:n]
@@ -2430,8 +2214,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_a_x_x_x_x = t·k_2·d_r1_3 (system.ml:20)
 	d_a_x_x_x_x := w.work[11*MaxBatch : 12*MaxBatch]
-	if vecProgs[99].Fast() {
-		kernels.Vec64(vecProgs[99], n, 1, MaxBatch, [][]T{d_a_x_x_x_x, t, d_r1_3}, [][]T{[]T{k_2}})
+	if vecProgs[45].Fast() {
+		kernels.Vec64(vecProgs[45], n, 1, MaxBatch, [][]T{d_a_x_x_x_x, t, d_r1_3}, [][]T{[]T{k_2}})
 	} else {
 		{
 			const f = 0
@@ -2459,8 +2243,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_z_x_x_x_x = dense1_slope·d_dense1_x_x_x_x (system.ml:10)
 	d_dense1_z_x_x_x_x := w.work[171*MaxBatch : 177*MaxBatch]
-	if vecProgs[100].Fast() {
-		kernels.Vec64(vecProgs[100], n, 6, MaxBatch, [][]T{d_dense1_z_x_x_x_x, dense1_slope, d_dense1_x_x_x_x}, nil)
+	if vecProgs[46].Fast() {
+		kernels.Vec64(vecProgs[46], n, 6, MaxBatch, [][]T{d_dense1_z_x_x_x_x, dense1_slope, d_dense1_x_x_x_x}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_z_x_x_x_x[f*MaxBatch:][:n]
@@ -2478,8 +2262,20 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_x_x_x = -dense1_z_x·d_dense1_x_x_x_x·2 (system.ml:10)
 	d_dense1_x_x_x := w.work[171*MaxBatch : 177*MaxBatch]
-	if vecProgs[101].Fast() {
-		kernels.Vec64(vecProgs[101], n, 6, MaxBatch, [][]T{d_dense1_x_x_x, dense1_z_x, d_dense1_x_x_x_x}, nil)
+
+	// d_dense1_x_x_x_2 = dense1·d_dense1_x_x_x (system.ml:10)
+	d_dense1_x_x_x_2 := w.work[177*MaxBatch : 183*MaxBatch]
+
+	// d_dense1_x_x = d_dense1_x_x_x + d_dense1_x_x_x·2 (system.ml:10)
+	d_dense1_x_x := w.work[183*MaxBatch : 189*MaxBatch]
+
+	// d_dense1_z_x_x_x = d_dense1_x_x_x_x + 2·d_dense1_x_x_x_x (system.ml:10)
+	d_dense1_z_x_x_x := w.work[189*MaxBatch : 195*MaxBatch]
+
+	// d_dense1_z_x_x_x_2 = dense1_slope_x·d_dense1_z_x_x_x + dense1_slope·d_dense1_x_x_x_2 (system.ml:10)
+	d_dense1_z_x_x_x_2 := w.work[195*MaxBatch : 201*MaxBatch]
+	if vecProgs[47].Fast() {
+		kernels.Vec64(vecProgs[47], n, 6, MaxBatch, [][]T{d_dense1_x_x_x, dense1_z_x, d_dense1_x_x_x_x, d_dense1_x_x_x_2, dense1, d_dense1_x_x, d_dense1_z_x_x_x, d_dense1_z_x_x_x_2, dense1_slope_x, dense1_slope}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_x_x_x[f*MaxBatch:][:n]
@@ -2489,13 +2285,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_dense1_z_x_9[b] * r_d_dense1_x_x_x_x_2[b]) * 2.0
 			}
 		}
-	}
-
-	// d_dense1_x_x_x_2 = dense1·d_dense1_x_x_x (system.ml:10)
-	d_dense1_x_x_x_2 := w.work[177*MaxBatch : 183*MaxBatch]
-	if vecProgs[102].Fast() {
-		kernels.Vec64(vecProgs[102], n, 6, MaxBatch, [][]T{d_dense1_x_x_x_2, dense1, d_dense1_x_x_x}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_x_x_x_2[f*MaxBatch:][:n]
 			r_dense1_8 := dense1[f*MaxBatch:][:len(out)]
@@ -2504,13 +2293,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_8[b] * r_d_dense1_x_x_x[b]
 			}
 		}
-	}
-
-	// d_dense1_x_x = d_dense1_x_x_x + d_dense1_x_x_x·2 (system.ml:10)
-	d_dense1_x_x := w.work[183*MaxBatch : 189*MaxBatch]
-	if vecProgs[103].Fast() {
-		kernels.Vec64(vecProgs[103], n, 6, MaxBatch, [][]T{d_dense1_x_x, d_dense1_x_x_x}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_x_x[f*MaxBatch:][:n]
 			r_d_dense1_x_x_x_2 := d_dense1_x_x_x[f*MaxBatch:][:len(out)]
@@ -2518,13 +2300,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_d_dense1_x_x_x_2[b] + r_d_dense1_x_x_x_2[b]*2.0
 			}
 		}
-	}
-
-	// d_dense1_z_x_x_x = d_dense1_x_x_x_x + 2·d_dense1_x_x_x_x (system.ml:10)
-	d_dense1_z_x_x_x := w.work[189*MaxBatch : 195*MaxBatch]
-	if vecProgs[104].Fast() {
-		kernels.Vec64(vecProgs[104], n, 6, MaxBatch, [][]T{d_dense1_z_x_x_x, d_dense1_x_x_x_x}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_z_x_x_x[f*MaxBatch:][:n]
 			r_d_dense1_x_x_x_x_3 := d_dense1_x_x_x_x[f*MaxBatch:][:len(out)]
@@ -2532,13 +2307,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_d_dense1_x_x_x_x_3[b] + 2.0*r_d_dense1_x_x_x_x_3[b]
 			}
 		}
-	}
-
-	// d_dense1_z_x_x_x_2 = dense1_slope_x·d_dense1_z_x_x_x + dense1_slope·d_dense1_x_x_x_2 (system.ml:10)
-	d_dense1_z_x_x_x_2 := w.work[195*MaxBatch : 201*MaxBatch]
-	if vecProgs[105].Fast() {
-		kernels.Vec64(vecProgs[105], n, 6, MaxBatch, [][]T{d_dense1_z_x_x_x_2, dense1_slope_x, d_dense1_z_x_x_x, dense1_slope, d_dense1_x_x_x_2}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_z_x_x_x_2[f*MaxBatch:][:n]
 			r_dense1_slope_x_4 := dense1_slope_x[f*MaxBatch:][:len(out)]
@@ -2557,8 +2325,20 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_z_x_x = 2·d_dense1_x_x_x_2 (system.ml:10)
 	d_dense1_z_x_x := w.work[195*MaxBatch : 201*MaxBatch]
-	if vecProgs[106].Fast() {
-		kernels.Vec64(vecProgs[106], n, 6, MaxBatch, [][]T{d_dense1_z_x_x, d_dense1_x_x_x_2}, nil)
+
+	// d_dense1_x_x_2 = -(dense1_z_x_x·d_dense1_z_x_x_x + dense1_z_x·d_dense1_x_x_x_2)·2 (system.ml:10)
+	d_dense1_x_x_2 := w.work[201*MaxBatch : 207*MaxBatch]
+
+	// d_dense1_x_x_3 = dense1_x·d_dense1_x_x + dense1·d_dense1_x_x_2 (system.ml:10)
+	d_dense1_x_x_3 := w.work[207*MaxBatch : 213*MaxBatch]
+
+	// d_dense1_x_x_4 = dense1_x·d_dense1_x_x_2 (system.ml:10)
+	d_dense1_x_x_4 := w.work[213*MaxBatch : 219*MaxBatch]
+
+	// d_dense1_z_x_x_2 = ((dense1_slope_t·d_dense1_x_x_t + dense1_slope_x_x·d_dense1_z_x_x_x) + dense1_slope_x·d_dense1_z_x_x) + dense1_slope·d_dense1_x_x_3 (system.ml:10)
+	d_dense1_z_x_x_2 := w.work[219*MaxBatch : 225*MaxBatch]
+	if vecProgs[48].Fast() {
+		kernels.Vec64(vecProgs[48], n, 6, MaxBatch, [][]T{d_dense1_z_x_x, d_dense1_x_x_x_2, d_dense1_x_x_2, dense1_z_x_x, d_dense1_z_x_x_x, dense1_z_x, d_dense1_x_x_3, dense1_x, d_dense1_x_x, dense1, d_dense1_x_x_4, d_dense1_z_x_x_2, dense1_slope, dense1_slope_x, dense1_slope_t, d_dense1_x_x_t, dense1_slope_x_x}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_z_x_x[f*MaxBatch:][:n]
@@ -2567,13 +2347,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = 2.0 * r_d_dense1_x_x_x_4[b]
 			}
 		}
-	}
-
-	// d_dense1_x_x_2 = -(dense1_z_x_x·d_dense1_z_x_x_x + dense1_z_x·d_dense1_x_x_x_2)·2 (system.ml:10)
-	d_dense1_x_x_2 := w.work[201*MaxBatch : 207*MaxBatch]
-	if vecProgs[107].Fast() {
-		kernels.Vec64(vecProgs[107], n, 6, MaxBatch, [][]T{d_dense1_x_x_2, dense1_z_x_x, d_dense1_z_x_x_x, dense1_z_x, d_dense1_x_x_x_2}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_x_x_2[f*MaxBatch:][:n]
 			r_dense1_z_x_x_7 := dense1_z_x_x[f*MaxBatch:][:len(out)]
@@ -2584,13 +2357,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_dense1_z_x_x_7[b]*r_d_dense1_z_x_x_x_2[b] + r_dense1_z_x_10[b]*r_d_dense1_x_x_x_5[b]) * 2.0
 			}
 		}
-	}
-
-	// d_dense1_x_x_3 = dense1_x·d_dense1_x_x + dense1·d_dense1_x_x_2 (system.ml:10)
-	d_dense1_x_x_3 := w.work[207*MaxBatch : 213*MaxBatch]
-	if vecProgs[108].Fast() {
-		kernels.Vec64(vecProgs[108], n, 6, MaxBatch, [][]T{d_dense1_x_x_3, dense1_x, d_dense1_x_x, dense1, d_dense1_x_x_2}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_x_x_3[f*MaxBatch:][:n]
 			r_dense1_x_5 := dense1_x[f*MaxBatch:][:len(out)]
@@ -2601,13 +2367,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_x_5[b]*r_d_dense1_x_x[b] + r_dense1_9[b]*r_d_dense1_x_x_2[b]
 			}
 		}
-	}
-
-	// d_dense1_x_x_4 = dense1_x·d_dense1_x_x_2 (system.ml:10)
-	d_dense1_x_x_4 := w.work[213*MaxBatch : 219*MaxBatch]
-	if vecProgs[109].Fast() {
-		kernels.Vec64(vecProgs[109], n, 6, MaxBatch, [][]T{d_dense1_x_x_4, dense1_x, d_dense1_x_x_2}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_x_x_4[f*MaxBatch:][:n]
 			r_dense1_x_6 := dense1_x[f*MaxBatch:][:len(out)]
@@ -2616,13 +2375,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_x_6[b] * r_d_dense1_x_x_3[b]
 			}
 		}
-	}
-
-	// d_dense1_z_x_x_2 = ((dense1_slope_t·d_dense1_x_x_t + dense1_slope_x_x·d_dense1_z_x_x_x) + dense1_slope_x·d_dense1_z_x_x) + dense1_slope·d_dense1_x_x_3 (system.ml:10)
-	d_dense1_z_x_x_2 := w.work[219*MaxBatch : 225*MaxBatch]
-	if vecProgs[110].Fast() {
-		kernels.Vec64(vecProgs[110], n, 6, MaxBatch, [][]T{d_dense1_z_x_x_2, dense1_slope, d_dense1_x_x_3, dense1_slope_x, d_dense1_z_x_x, dense1_slope_t, d_dense1_x_x_t, dense1_slope_x_x, d_dense1_z_x_x_x}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_z_x_x_2[f*MaxBatch:][:n]
 			r_dense1_slope_t_3 := dense1_slope_t[f*MaxBatch:][:len(out)]
@@ -2645,8 +2397,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_x = -((dense1_z_x_x_x·d_dense1_z_x_x_x + dense1_z_x_x·d_dense1_z_x_x) + dense1_z_x·d_dense1_x_x_3)·2 (system.ml:10)
 	d_dense1_x := w.work[219*MaxBatch : 225*MaxBatch]
-	if vecProgs[111].Fast() {
-		kernels.Vec64(vecProgs[111], n, 6, MaxBatch, [][]T{d_dense1_x, dense1_z_x, d_dense1_x_x_3, dense1_z_x_x_x, d_dense1_z_x_x_x, dense1_z_x_x, d_dense1_z_x_x}, nil)
+	if vecProgs[49].Fast() {
+		kernels.Vec64(vecProgs[49], n, 6, MaxBatch, [][]T{d_dense1_x, dense1_z_x, d_dense1_x_x_3, dense1_z_x_x_x, d_dense1_z_x_x_x, dense1_z_x_x, d_dense1_z_x_x}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_x[f*MaxBatch:][:n]
@@ -2664,8 +2416,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_x_2 = (d_dense1_x_x_4 + ((dense1_t·d_dense1_x_t + dense1_x_x·d_dense1_x_x) + d_dense1_x_x_4)) + dense1·d_dense1_x (system.ml:10)
 	d_dense1_x_2 := w.work[189*MaxBatch : 195*MaxBatch]
-	if vecProgs[112].Fast() {
-		kernels.Vec64(vecProgs[112], n, 6, MaxBatch, [][]T{d_dense1_x_2, dense1, d_dense1_x, d_dense1_x_x_4, dense1_t, d_dense1_x_t, dense1_x_x, d_dense1_x_x}, nil)
+
+	// d_dense1_z_x = ((((dense1_slope_x_t·d_dense1_x_x_t + dense1_slope_t·d_dense1_x_t_2) + dense1_slope_x_x_x·d_dense1_x_x_x_x) + dense1_slope_x_x·d_dense1_x_x_x_2) + dense1_slope_x·d_dense1_x_x_3) + dense1_slope·d_dense1_x_2 (system.ml:10)
+	d_dense1_z_x := w.work[195*MaxBatch : 201*MaxBatch]
+	if vecProgs[50].Fast() {
+		kernels.Vec64(vecProgs[50], n, 6, MaxBatch, [][]T{d_dense1_x_2, dense1, d_dense1_x, d_dense1_x_x_4, dense1_t, d_dense1_x_t, dense1_x_x, d_dense1_x_x, d_dense1_z_x, dense1_slope, dense1_slope_x, d_dense1_x_x_3, dense1_slope_x_x, d_dense1_x_x_x_2, dense1_slope_x_x_x, d_dense1_x_x_x_x, dense1_slope_x_t, d_dense1_x_x_t, dense1_slope_t, d_dense1_x_t_2}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_x_2[f*MaxBatch:][:n]
@@ -2680,13 +2435,6 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_d_dense1_x_x_6[b] + r_dense1_t_3[b]*r_d_dense1_x_t_3[b] + r_dense1_x_x_4[b]*r_d_dense1_x_x_7[b] + r_d_dense1_x_x_6[b] + r_dense1_10[b]*r_d_dense1_x[b]
 			}
 		}
-	}
-
-	// d_dense1_z_x = ((((dense1_slope_x_t·d_dense1_x_x_t + dense1_slope_t·d_dense1_x_t_2) + dense1_slope_x_x_x·d_dense1_x_x_x_x) + dense1_slope_x_x·d_dense1_x_x_x_2) + dense1_slope_x·d_dense1_x_x_3) + dense1_slope·d_dense1_x_2 (system.ml:10)
-	d_dense1_z_x := w.work[195*MaxBatch : 201*MaxBatch]
-	if vecProgs[113].Fast() {
-		kernels.Vec64(vecProgs[113], n, 6, MaxBatch, [][]T{d_dense1_z_x, dense1_slope, d_dense1_x_2, dense1_slope_x, d_dense1_x_x_3, dense1_slope_x_x, d_dense1_x_x_x_2, dense1_slope_x_x_x, d_dense1_x_x_x_x, dense1_slope_x_t, d_dense1_x_x_t, dense1_slope_t, d_dense1_x_t_2}, nil)
-	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_z_x[f*MaxBatch:][:n]
 			r_dense1_slope_x_t_2 := dense1_slope_x_t[f*MaxBatch:][:len(out)]
@@ -2713,8 +2461,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_a_t = t·d_r1 (system.ml:20)
 	d_a_t := w.work[0*MaxBatch : 1*MaxBatch]
-	if vecProgs[114].Fast() {
-		kernels.Vec64(vecProgs[114], n, 1, MaxBatch, [][]T{d_a_t, t, d_r1}, nil)
+	if vecProgs[51].Fast() {
+		kernels.Vec64(vecProgs[51], n, 1, MaxBatch, [][]T{d_a_t, t, d_r1}, nil)
 	} else {
 		{
 			const f = 0
@@ -2742,8 +2490,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_t_3 = (dense1_x·d_dense1_x_t + dense1·d_dense1_t) + d_dense1_t_2 (system.ml:10)
 	d_dense1_t_3 := w.work[213*MaxBatch : 219*MaxBatch]
-	if vecProgs[115].Fast() {
-		kernels.Vec64(vecProgs[115], n, 6, MaxBatch, [][]T{d_dense1_t_3, dense1_x, d_dense1_x_t, dense1, d_dense1_t, d_dense1_t_2}, nil)
+	if vecProgs[52].Fast() {
+		kernels.Vec64(vecProgs[52], n, 6, MaxBatch, [][]T{d_dense1_t_3, dense1_x, d_dense1_x_t, dense1, d_dense1_t, d_dense1_t_2}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_t_3[f*MaxBatch:][:n]
@@ -2772,8 +2520,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1 = dense1·-((((dense1_z_x_x_x_x·d_dense1_x_x_x_x + dense1_z_x_x_x·d_dense1_x_x_x_2) + dense1_z_x_x·d_dense1_x_x_3) + dense1_z_x·d_dense1_x_2) + dense1_z_t·d_dense1_t_3) (system.ml:10)
 	d_dense1 := w.work[52*MaxBatch : 58*MaxBatch]
-	if vecProgs[116].Fast() {
-		kernels.Vec64(vecProgs[116], n, 6, MaxBatch, [][]T{d_dense1, dense1, d_dense1_t_3, dense1_z_x, d_dense1_x_2, dense1_z_x_x, d_dense1_x_x_3, dense1_z_x_x_x_x, d_dense1_x_x_x_x, dense1_z_x_x_x, d_dense1_x_x_x_2}, [][]T{dense1_z_t})
+	if vecProgs[53].Fast() {
+		kernels.Vec64(vecProgs[53], n, 6, MaxBatch, [][]T{d_dense1, dense1, d_dense1_t_3, dense1_z_x, d_dense1_x_2, dense1_z_x_x, d_dense1_x_x_3, dense1_z_x_x_x_x, d_dense1_x_x_x_x, dense1_z_x_x_x, d_dense1_x_x_x_2}, [][]T{dense1_z_t})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1[f*MaxBatch:][:n]
@@ -2818,8 +2566,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_a = d_r1 + t·d_u (system.ml:20)
 	d_a := w.work[12*MaxBatch : 13*MaxBatch]
-	if vecProgs[117].Fast() {
-		kernels.Vec64(vecProgs[117], n, 1, MaxBatch, [][]T{d_a, t, d_u, d_r1}, nil)
+	if vecProgs[54].Fast() {
+		kernels.Vec64(vecProgs[54], n, 1, MaxBatch, [][]T{d_a, t, d_u, d_r1}, nil)
 	} else {
 		{
 			const f = 0
@@ -2845,8 +2593,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z = d_v_2 + d_a_2 (system.ml:10)
 	d_dense2_z := w.work[87*MaxBatch : 89*MaxBatch]
-	if vecProgs[118].Fast() {
-		kernels.Vec64(vecProgs[118], n, 2, MaxBatch, [][]T{d_dense2_z, d_v_2, d_a_2}, nil)
+	if vecProgs[55].Fast() {
+		kernels.Vec64(vecProgs[55], n, 2, MaxBatch, [][]T{d_dense2_z, d_v_2, d_a_2}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
 			out := d_dense2_z[f*MaxBatch:][:n]
@@ -2889,8 +2637,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_z = dense1_slope·((d_dense1 + (((((dense1_x_t·d_dense1_x_t + dense1_t·d_dense1_t) + dense1_x_x_x·d_dense1_x_x_x) + dense1_x_x·d_dense1_x_x_2) + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2) (system.ml:10)
 	d_dense1_z := w.work[122*MaxBatch : 128*MaxBatch]
-	if vecProgs[119].Fast() {
-		kernels.Vec64(vecProgs[119], n, 6, MaxBatch, [][]T{d_dense1_z, dense1_slope, d_dense1, dense1_x, d_dense1_x, dense1_x_x, d_dense1_x_x_2, dense1_x_x_x, d_dense1_x_x_x, dense1_x_t, d_dense1_x_t, dense1_t, d_dense1_t, d_dense1_2}, nil)
+	if vecProgs[56].Fast() {
+		kernels.Vec64(vecProgs[56], n, 6, MaxBatch, [][]T{d_dense1_z, dense1_slope, d_dense1, dense1_x, d_dense1_x, dense1_x_x, d_dense1_x_x_2, dense1_x_x_x, d_dense1_x_x_x, dense1_x_t, d_dense1_x_t, dense1_t, d_dense1_t, d_dense1_2}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -3001,7 +2749,7 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [120]*kernels.VecProg{
+var vecProgs = [57]*kernels.VecProg{
 	// 0: x_phase1 = 3.141592653589793·x
 	kernels.MustVec("s0 = 3.141592653589793; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
 	// 1: x_phase2 = 6.283185307179586·x
@@ -3018,228 +2766,102 @@ var vecProgs = [120]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 7: u = c + t·a
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = v0; s3 = s0 * s1 + s2; r0[f] = s3"),
-	// 8: dense1_slope = 1 - dense1·dense1
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 9: dense1_t = dense1_z_t·dense1_slope
-	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 10: x_cos1_x = -3.141592653589793·x_sin1
-	kernels.MustVec("s0 = 3.141592653589793; s1 = r1[f]; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 11: x_sin1_x = 3.141592653589793·x_cos1
-	kernels.MustVec("s0 = 3.141592653589793; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 12: x_cos2_x = -6.283185307179586·x_sin2
-	kernels.MustVec("s0 = 6.283185307179586; s1 = r1[f]; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 13: x_sin2_x = 6.283185307179586·x_cos2
-	kernels.MustVec("s0 = 6.283185307179586; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 14: dense1_x = dense1_slope·dense1_z_x
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 15: dense1_slope_x = -2·dense1·dense1_x
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5"),
-	// 16: x_cos1_x_x = -x_sin1_x·3.141592653589793
-	kernels.MustVec("s0 = r1[f]; s1 = 3.141592653589793; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 17: x_sin1_x_x = x_cos1_x·3.141592653589793
-	kernels.MustVec("s0 = r1[f]; s1 = 3.141592653589793; s2 = s0 * s1; r0[f] = s2"),
-	// 18: x_cos2_x_x = -x_sin2_x·6.283185307179586
-	kernels.MustVec("s0 = r1[f]; s1 = 6.283185307179586; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 19: x_sin2_x_x = x_cos2_x·6.283185307179586
-	kernels.MustVec("s0 = r1[f]; s1 = 6.283185307179586; s2 = s0 * s1; r0[f] = s2"),
-	// 20: dense1_x_x = dense1_z_x·dense1_slope_x + dense1_slope·dense1_z_x_x
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 21: dense1_slope_x_x = -(dense1_x·dense1_x + dense1·dense1_x_x)·2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s1 * s2; s4 = s0 * s0 + s3; s5 = 2; s6 = s4 * s5; s7 = -s6; r0[f] = s7"),
-	// 22: dense1_z_x_x_2 = dense1_slope_x·dense1_z_x_x
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 23: x_cos1_x_x_x = -x_sin1_x_x·3.141592653589793
-	kernels.MustVec("s0 = r1[f]; s1 = 3.141592653589793; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 24: x_sin1_x_x_x = x_cos1_x_x·3.141592653589793
-	kernels.MustVec("s0 = r1[f]; s1 = 3.141592653589793; s2 = s0 * s1; r0[f] = s2"),
-	// 25: x_cos2_x_x_x = -x_sin2_x_x·6.283185307179586
-	kernels.MustVec("s0 = r1[f]; s1 = 6.283185307179586; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 26: x_sin2_x_x_x = x_cos2_x_x·6.283185307179586
-	kernels.MustVec("s0 = r1[f]; s1 = 6.283185307179586; s2 = s0 * s1; r0[f] = s2"),
-	// 27: dense1_slope_x_x_2 = dense1_z_x_x·dense1_slope_x_x
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 28: dense1_z_x_x_x_2 = dense1_slope_x·dense1_z_x_x_x
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 29: dense1_z_x_x_x_3 = dense1_slope_x_x_2 + dense1_z_x_x_x_2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 30: dense1_x_x_2 = dense1_x·dense1_x_x
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 31: x_cos1_x_x_x_x = -x_sin1_x_x_x·3.141592653589793
-	kernels.MustVec("s0 = r1[f]; s1 = 3.141592653589793; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 32: x_sin1_x_x_x_x = x_cos1_x_x_x·3.141592653589793
-	kernels.MustVec("s0 = r1[f]; s1 = 3.141592653589793; s2 = s0 * s1; r0[f] = s2"),
-	// 33: x_cos2_x_x_x_x = -x_sin2_x_x_x·6.283185307179586
-	kernels.MustVec("s0 = r1[f]; s1 = 6.283185307179586; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 34: x_sin2_x_x_x_x = x_cos2_x_x_x·6.283185307179586
-	kernels.MustVec("s0 = r1[f]; s1 = 6.283185307179586; s2 = s0 * s1; r0[f] = s2"),
-	// 35: dense1_x_x_x_x = (dense1_z_x_x_x_3 + (dense1_slope_x_x_2 + dense1_z_x·-(2·dense1_x_x_2 + (dense1_x_x_2 + dense1·((dense1_z_x_x_2 + dense1_z_x·dense1_slope_x_x) + (dense1_z_x_x_2 + dense1_slope·dense1_z_x_x_x))))·2)) + (dense1_z_x_x_x_3 + (dense1_z_x_x_x_2 + dense1_slope·dense1_z_x_x_x_x))
+	// 8: dense1_slope = 1 - dense1·dense1; dense1_t = dense1_z_t·dense1_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = v0[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 9: x_cos1_x = -3.141592653589793·x_sin1; x_sin1_x = 3.141592653589793·x_cos1; x_cos2_x = -6.283185307179586·x_sin2; x_sin2_x = 6.283185307179586·x_cos2
+	kernels.MustVec("s0 = 3.141592653589793; s1 = r1[f]; s2 = s0 * s1; s3 = -s2; r0[f] = s3; s4 = r3[f]; s5 = s0 * s4; r2[f] = s5; s6 = 6.283185307179586; s7 = r5[f]; s8 = s6 * s7; s9 = -s8; r4[f] = s9; s10 = r7[f]; s11 = s6 * s10; r6[f] = s11"),
+	// 10: dense1_x = dense1_slope·dense1_z_x; dense1_slope_x = -2·dense1·dense1_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = 2; s4 = r4[f]; s5 = s4 * s2; s6 = s3 * s5; s7 = -s6; r3[f] = s7"),
+	// 11: x_cos1_x_x = -x_sin1_x·3.141592653589793; x_sin1_x_x = x_cos1_x·3.141592653589793; x_cos2_x_x = -x_sin2_x·6.283185307179586; x_sin2_x_x = x_cos2_x·6.283185307179586
+	kernels.MustVec("s0 = r1[f]; s1 = 3.141592653589793; s2 = s0 * s1; s3 = -s2; r0[f] = s3; s4 = r3[f]; s5 = s4 * s1; r2[f] = s5; s6 = r5[f]; s7 = 6.283185307179586; s8 = s6 * s7; s9 = -s8; r4[f] = s9; s10 = r7[f]; s11 = s10 * s7; r6[f] = s11"),
+	// 12: dense1_x_x = dense1_z_x·dense1_slope_x + dense1_slope·dense1_z_x_x; dense1_slope_x_x = -(dense1_x·dense1_x + dense1·dense1_x_x)·2; dense1_z_x_x_2 = dense1_slope_x·dense1_z_x_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5; s6 = r6[f]; s7 = r7[f]; s8 = s7 * s5; s9 = s6 * s6 + s8; s10 = 2; s11 = s9 * s10; s12 = -s11; r5[f] = s12; s13 = s1 * s3; r8[f] = s13"),
+	// 13: x_cos1_x_x_x = -x_sin1_x_x·3.141592653589793; x_sin1_x_x_x = x_cos1_x_x·3.141592653589793; x_cos2_x_x_x = -x_sin2_x_x·6.283185307179586; x_sin2_x_x_x = x_cos2_x_x·6.283185307179586
+	kernels.MustVec("s0 = r1[f]; s1 = 3.141592653589793; s2 = s0 * s1; s3 = -s2; r0[f] = s3; s4 = r3[f]; s5 = s4 * s1; r2[f] = s5; s6 = r5[f]; s7 = 6.283185307179586; s8 = s6 * s7; s9 = -s8; r4[f] = s9; s10 = r7[f]; s11 = s10 * s7; r6[f] = s11"),
+	// 14: dense1_slope_x_x_2 = dense1_z_x_x·dense1_slope_x_x; dense1_z_x_x_x_2 = dense1_slope_x·dense1_z_x_x_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = r4[f]; s4 = r5[f]; s5 = s3 * s4; r3[f] = s5"),
+	// 15: dense1_z_x_x_x_3 = dense1_slope_x_x_2 + dense1_z_x_x_x_2; dense1_x_x_2 = dense1_x·dense1_x_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 + s1; r0[f] = s2; s3 = r4[f]; s4 = r5[f]; s5 = s3 * s4; r3[f] = s5"),
+	// 16: x_cos1_x_x_x_x = -x_sin1_x_x_x·3.141592653589793; x_sin1_x_x_x_x = x_cos1_x_x_x·3.141592653589793; x_cos2_x_x_x_x = -x_sin2_x_x_x·6.283185307179586; x_sin2_x_x_x_x = x_cos2_x_x_x·6.283185307179586
+	kernels.MustVec("s0 = r1[f]; s1 = 3.141592653589793; s2 = s0 * s1; s3 = -s2; r0[f] = s3; s4 = r3[f]; s5 = s4 * s1; r2[f] = s5; s6 = r5[f]; s7 = 6.283185307179586; s8 = s6 * s7; s9 = -s8; r4[f] = s9; s10 = r7[f]; s11 = s10 * s7; r6[f] = s11"),
+	// 17: dense1_x_x_x_x = (dense1_z_x_x_x_3 + (dense1_slope_x_x_2 + dense1_z_x·-(2·dense1_x_x_2 + (dense1_x_x_2 + dense1·((dense1_z_x_x_2 + dense1_z_x·dense1_slope_x_x) + (dense1_z_x_x_2 + dense1_slope·dense1_z_x_x_x))))·2)) + (dense1_z_x_x_x_3 + (dense1_z_x_x_x_2 + dense1_slope·dense1_z_x_x_x_x))
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 2; s3 = r3[f]; s4 = r4[f]; s5 = r5[f]; s6 = r6[f]; s7 = s1 * s5 + s6; s8 = r7[f]; s9 = r8[f]; s10 = s8 * s9 + s6; s11 = s7 + s10; s12 = s4 * s11 + s3; s13 = s2 * s3 + s12; s14 = s13 * s2; s15 = -s14; s16 = r9[f]; s17 = s1 * s15 + s16; s18 = s0 + s17; s19 = r10[f]; s20 = r11[f]; s21 = s8 * s19 + s20; s22 = s0 + s21; s23 = s18 + s22; r0[f] = s23"),
-	// 36: r1 = ((a + t·a_t) - k_2·t·a_x_x_x_x) + v_2·v_2·v_2
+	// 18: r1 = ((a + t·a_t) - k_2·t·a_x_x_x_x) + v_2·v_2·v_2
 	kernels.MustVec("s0 = r1[f]; s1 = s0 * s0; s2 = v0; s3 = r2[f]; s4 = r3[f]; s5 = s3 * s4; s6 = r4[f]; s7 = r5[f]; s8 = s3 * s6 + s7; s9 = s8 - s2 * s5; s10 = s0 * s1 + s9; r0[f] = s10"),
-	// 37: dense1_slope_t = -2·dense1·dense1_t
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5"),
-	// 38: dense1_x_x_t = dense1_z_x·-(dense1_t·dense1_x + dense1·dense1_z_x·dense1_slope_t)·2 + dense1_z_x_x·dense1_slope_t
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = s0 * s4; s6 = s3 * s5; s7 = s1 * s2 + s6; s8 = 2; s9 = s7 * s8; s10 = -s9; s11 = r6[f]; s12 = s11 * s4; s13 = s0 * s10 + s12; r0[f] = s13"),
-	// 39: add = 2 + u·u
-	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = s0 * s0 + s1; r0[f] = s2"),
-	// 40: r2 = v_x_x_t + c·1/add·add
-	kernels.MustVec("s0 = v0; s1 = 1; s2 = r1[f]; s3 = s2 * s2; s4 = s1 / s3; s5 = r2[f]; s6 = s0 * s4 + s5; r0[f] = s6"),
-	// 41: sub = u - u_obs
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 42: x_phase1 = 3.141592653589793·x
+	// 19: dense1_slope_t = -2·dense1·dense1_t; dense1_x_x_t = dense1_z_x·-(dense1_t·dense1_x + dense1·dense1_z_x·dense1_slope_t)·2 + dense1_z_x_x·dense1_slope_t
+	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5; s6 = r4[f]; s7 = r5[f]; s8 = s6 * s5; s9 = s1 * s8; s10 = s2 * s7 + s9; s11 = s10 * s0; s12 = -s11; s13 = r6[f]; s14 = s13 * s5; s15 = s6 * s12 + s14; r3[f] = s15"),
+	// 20: add = 2 + u·u; r2 = v_x_x_t + c·1/add·add; sub = u - u_obs
+	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = s0 * s0 + s1; r0[f] = s2; s3 = v0; s4 = 1; s5 = s2 * s2; s6 = s4 / s5; s7 = r3[f]; s8 = s3 * s6 + s7; r2[f] = s8; s9 = r5[f]; s10 = s0 - s9; r4[f] = s10"),
+	// 21: x_phase1 = 3.141592653589793·x
 	kernels.MustVec("s0 = 3.141592653589793; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 43: x_phase2 = 6.283185307179586·x
+	// 22: x_phase2 = 6.283185307179586·x
 	kernels.MustVec("s0 = 6.283185307179586; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 44: dense2_z = dense2_Wx + dense2_b
+	// 23: dense2_z = dense2_Wx + dense2_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 45: u = c + t·a
+	// 24: u = c + t·a
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = v0; s3 = s0 * s1 + s2; r0[f] = s3"),
-	// 46: dense1_slope = 1 - dense1·dense1
-	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2"),
-	// 47: dense1_t = dense1_z_t·dense1_slope
-	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 48: x_cos1_x = -3.141592653589793·x_sin1
-	kernels.MustVec("s0 = 3.141592653589793; s1 = r1[f]; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 49: x_sin1_x = 3.141592653589793·x_cos1
-	kernels.MustVec("s0 = 3.141592653589793; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 50: x_cos2_x = -6.283185307179586·x_sin2
-	kernels.MustVec("s0 = 6.283185307179586; s1 = r1[f]; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 51: x_sin2_x = 6.283185307179586·x_cos2
-	kernels.MustVec("s0 = 6.283185307179586; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 52: dense1_x = dense1_slope·dense1_z_x
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 53: dense1_slope_x = -2·dense1·dense1_x
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5"),
-	// 54: x_cos1_x_x = -x_sin1_x·3.141592653589793
-	kernels.MustVec("s0 = r1[f]; s1 = 3.141592653589793; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 55: x_sin1_x_x = x_cos1_x·3.141592653589793
-	kernels.MustVec("s0 = r1[f]; s1 = 3.141592653589793; s2 = s0 * s1; r0[f] = s2"),
-	// 56: x_cos2_x_x = -x_sin2_x·6.283185307179586
-	kernels.MustVec("s0 = r1[f]; s1 = 6.283185307179586; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 57: x_sin2_x_x = x_cos2_x·6.283185307179586
-	kernels.MustVec("s0 = r1[f]; s1 = 6.283185307179586; s2 = s0 * s1; r0[f] = s2"),
-	// 58: dense1_x_x = dense1_z_x·dense1_slope_x + dense1_slope·dense1_z_x_x
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 59: dense1_slope_x_x = -(dense1_x·dense1_x + dense1·dense1_x_x)·2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s1 * s2; s4 = s0 * s0 + s3; s5 = 2; s6 = s4 * s5; s7 = -s6; r0[f] = s7"),
-	// 60: dense1_z_x_x_2 = dense1_slope_x·dense1_z_x_x
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 61: x_cos1_x_x_x = -x_sin1_x_x·3.141592653589793
-	kernels.MustVec("s0 = r1[f]; s1 = 3.141592653589793; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 62: x_sin1_x_x_x = x_cos1_x_x·3.141592653589793
-	kernels.MustVec("s0 = r1[f]; s1 = 3.141592653589793; s2 = s0 * s1; r0[f] = s2"),
-	// 63: x_cos2_x_x_x = -x_sin2_x_x·6.283185307179586
-	kernels.MustVec("s0 = r1[f]; s1 = 6.283185307179586; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 64: x_sin2_x_x_x = x_cos2_x_x·6.283185307179586
-	kernels.MustVec("s0 = r1[f]; s1 = 6.283185307179586; s2 = s0 * s1; r0[f] = s2"),
-	// 65: dense1_x_x_x = (dense1_z_x_x_2 + dense1_z_x·dense1_slope_x_x) + (dense1_z_x_x_2 + dense1_slope·dense1_z_x_x_x)
+	// 25: dense1_slope = 1 - dense1·dense1; dense1_t = dense1_z_t·dense1_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = v0[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 26: x_cos1_x = -3.141592653589793·x_sin1; x_sin1_x = 3.141592653589793·x_cos1
+	kernels.MustVec("s0 = 3.141592653589793; s1 = r1[f]; s2 = s0 * s1; s3 = -s2; r0[f] = s3; s4 = r3[f]; s5 = s0 * s4; r2[f] = s5"),
+	// 27: x_cos2_x = -6.283185307179586·x_sin2; x_sin2_x = 6.283185307179586·x_cos2
+	kernels.MustVec("s0 = 6.283185307179586; s1 = r1[f]; s2 = s0 * s1; s3 = -s2; r0[f] = s3; s4 = r3[f]; s5 = s0 * s4; r2[f] = s5"),
+	// 28: dense1_x = dense1_slope·dense1_z_x; dense1_slope_x = -2·dense1·dense1_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = 2; s4 = r4[f]; s5 = s4 * s2; s6 = s3 * s5; s7 = -s6; r3[f] = s7"),
+	// 29: x_cos1_x_x = -x_sin1_x·3.141592653589793; x_sin1_x_x = x_cos1_x·3.141592653589793
+	kernels.MustVec("s0 = r1[f]; s1 = 3.141592653589793; s2 = s0 * s1; s3 = -s2; r0[f] = s3; s4 = r3[f]; s5 = s4 * s1; r2[f] = s5"),
+	// 30: x_cos2_x_x = -x_sin2_x·6.283185307179586; x_sin2_x_x = x_cos2_x·6.283185307179586
+	kernels.MustVec("s0 = r1[f]; s1 = 6.283185307179586; s2 = s0 * s1; s3 = -s2; r0[f] = s3; s4 = r3[f]; s5 = s4 * s1; r2[f] = s5"),
+	// 31: dense1_x_x = dense1_z_x·dense1_slope_x + dense1_slope·dense1_z_x_x; dense1_slope_x_x = -(dense1_x·dense1_x + dense1·dense1_x_x)·2; dense1_z_x_x_2 = dense1_slope_x·dense1_z_x_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5; s6 = r6[f]; s7 = r7[f]; s8 = s7 * s5; s9 = s6 * s6 + s8; s10 = 2; s11 = s9 * s10; s12 = -s11; r5[f] = s12; s13 = s1 * s3; r8[f] = s13"),
+	// 32: x_cos1_x_x_x = -x_sin1_x_x·3.141592653589793; x_sin1_x_x_x = x_cos1_x_x·3.141592653589793
+	kernels.MustVec("s0 = r1[f]; s1 = 3.141592653589793; s2 = s0 * s1; s3 = -s2; r0[f] = s3; s4 = r3[f]; s5 = s4 * s1; r2[f] = s5"),
+	// 33: x_cos2_x_x_x = -x_sin2_x_x·6.283185307179586; x_sin2_x_x_x = x_cos2_x_x·6.283185307179586
+	kernels.MustVec("s0 = r1[f]; s1 = 6.283185307179586; s2 = s0 * s1; s3 = -s2; r0[f] = s3; s4 = r3[f]; s5 = s4 * s1; r2[f] = s5"),
+	// 34: dense1_x_x_x = (dense1_z_x_x_2 + dense1_z_x·dense1_slope_x_x) + (dense1_z_x_x_2 + dense1_slope·dense1_z_x_x_x)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; s4 = r4[f]; s5 = r5[f]; s6 = s4 * s5 + s2; s7 = s3 + s6; r0[f] = s7"),
-	// 66: dense1_slope_x_x_2 = dense1_z_x_x·dense1_slope_x_x
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 67: dense1_z_x_x_x_2 = dense1_slope_x·dense1_z_x_x_x
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 68: dense1_z_x_x_x_3 = dense1_slope_x_x_2 + dense1_z_x_x_x_2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 69: dense1_x_x_2 = dense1_x·dense1_x_x
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 70: dense1_slope_x_x_x = -(2·dense1_x_x_2 + (dense1_x_x_2 + dense1·dense1_x_x_x))·2
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = r3[f]; s4 = s2 * s3 + s1; s5 = s0 * s1 + s4; s6 = s5 * s0; s7 = -s6; r0[f] = s7"),
-	// 71: x_cos1_x_x_x_x = -x_sin1_x_x_x·3.141592653589793
-	kernels.MustVec("s0 = r1[f]; s1 = 3.141592653589793; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 72: x_sin1_x_x_x_x = x_cos1_x_x_x·3.141592653589793
-	kernels.MustVec("s0 = r1[f]; s1 = 3.141592653589793; s2 = s0 * s1; r0[f] = s2"),
-	// 73: x_cos2_x_x_x_x = -x_sin2_x_x_x·6.283185307179586
-	kernels.MustVec("s0 = r1[f]; s1 = 6.283185307179586; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 74: x_sin2_x_x_x_x = x_cos2_x_x_x·6.283185307179586
-	kernels.MustVec("s0 = r1[f]; s1 = 6.283185307179586; s2 = s0 * s1; r0[f] = s2"),
-	// 75: dense1_x_x_x_x = (dense1_z_x_x_x_3 + (dense1_slope_x_x_2 + dense1_z_x·dense1_slope_x_x_x)) + (dense1_z_x_x_x_3 + (dense1_z_x_x_x_2 + dense1_slope·dense1_z_x_x_x_x))
+	// 35: dense1_slope_x_x_2 = dense1_z_x_x·dense1_slope_x_x; dense1_z_x_x_x_2 = dense1_slope_x·dense1_z_x_x_x; dense1_z_x_x_x_3 = dense1_slope_x_x_2 + dense1_z_x_x_x_2; dense1_x_x_2 = dense1_x·dense1_x_x; dense1_slope_x_x_x = -(2·dense1_x_x_2 + (dense1_x_x_2 + dense1·dense1_x_x_x))·2
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = r4[f]; s4 = r5[f]; s5 = s3 * s4; r3[f] = s5; s6 = s2 + s5; r6[f] = s6; s7 = r8[f]; s8 = r9[f]; s9 = s7 * s8; r7[f] = s9; s10 = 2; s11 = r11[f]; s12 = r12[f]; s13 = s11 * s12 + s9; s14 = s10 * s9 + s13; s15 = s14 * s10; s16 = -s15; r10[f] = s16"),
+	// 36: x_cos1_x_x_x_x = -x_sin1_x_x_x·3.141592653589793; x_sin1_x_x_x_x = x_cos1_x_x_x·3.141592653589793; x_cos2_x_x_x_x = -x_sin2_x_x_x·6.283185307179586; x_sin2_x_x_x_x = x_cos2_x_x_x·6.283185307179586
+	kernels.MustVec("s0 = r1[f]; s1 = 3.141592653589793; s2 = s0 * s1; s3 = -s2; r0[f] = s3; s4 = r3[f]; s5 = s4 * s1; r2[f] = s5; s6 = r5[f]; s7 = 6.283185307179586; s8 = s6 * s7; s9 = -s8; r4[f] = s9; s10 = r7[f]; s11 = s10 * s7; r6[f] = s11"),
+	// 37: dense1_x_x_x_x = (dense1_z_x_x_x_3 + (dense1_slope_x_x_2 + dense1_z_x·dense1_slope_x_x_x)) + (dense1_z_x_x_x_3 + (dense1_z_x_x_x_2 + dense1_slope·dense1_z_x_x_x_x))
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s1 * s2 + s3; s5 = s0 + s4; s6 = r5[f]; s7 = r6[f]; s8 = r7[f]; s9 = s6 * s7 + s8; s10 = s0 + s9; s11 = s5 + s10; r0[f] = s11"),
-	// 76: u_x_x_x_x = t·a_x_x_x_x
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 77: mul = v_2·v_2
-	kernels.MustVec("s0 = r1[f]; s1 = s0 * s0; r0[f] = s1"),
-	// 78: r1 = ((a + t·a_t) - k_2·u_x_x_x_x) + v_2·mul
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = v0; s3 = r3[f]; s4 = r4[f]; s5 = r5[f]; s6 = r6[f]; s7 = s4 * s5 + s6; s8 = s7 - s2 * s3; s9 = s0 * s1 + s8; r0[f] = s9"),
-	// 79: dense1_slope_t = -2·dense1·dense1_t
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5"),
-	// 80: dense1_x_t = dense1_z_x·dense1_slope_t
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 81: dense1_slope_x_t = -(dense1_t·dense1_x + dense1·dense1_x_t)·2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; s6 = 2; s7 = s5 * s6; s8 = -s7; r0[f] = s8"),
-	// 82: dense1_x_x_t = dense1_z_x·dense1_slope_x_t + dense1_z_x_x·dense1_slope_t
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 83: add = 2 + u·u
-	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = s0 * s0 + s1; r0[f] = s2"),
-	// 84: mul_2 = add·add
-	kernels.MustVec("s0 = r1[f]; s1 = s0 * s0; r0[f] = s1"),
-	// 85: div = 1/mul_2
-	kernels.MustVec("s0 = 1; s1 = r1[f]; s2 = s0 / s1; r0[f] = s2"),
-	// 86: r2 = v_x_x_t + c·div
-	kernels.MustVec("s0 = v0; s1 = r1[f]; s2 = r2[f]; s3 = s0 * s1 + s2; r0[f] = s3"),
-	// 87: sub = u - u_obs
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 88: d_r2 = 2·r2·spread
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; r0[f] = s4"),
-	// 89: d_r1 = 2·r1·spread
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; r0[f] = s4"),
-	// 90: d_r2_3 = u·2·add·-div·c·d_r2/mul_2
-	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = r2[f]; s3 = r3[f]; s4 = v0; s5 = r4[f]; s6 = s4 * s5; s7 = r5[f]; s8 = s6 / s7; s9 = s3 * s8; s10 = -s9; s11 = s2 * s10; s12 = s1 * s11; s13 = s0 * s12; r0[f] = s13"),
-	// 91: d_u = d_r2_3 + (2·sub·spread_2 + d_r2_3)
-	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = r2[f]; s3 = r3[f]; s4 = s2 * s3; s5 = s1 * s4 + s0; s6 = s0 + s5; r0[f] = s6"),
-	// 92: zeros = broadcast(basis)
-	kernels.MustVec("s0 = v0[f]; r0[f] = s0"),
-	// 93: d_dense1_x_t = -dense1_z_x·d_dense1_x_x_t·2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5"),
-	// 94: d_dense1_x_t_2 = dense1·d_dense1_x_t
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 95: d_dense1_t = -(dense1_z_x_x·d_dense1_x_x_t + dense1_z_x·d_dense1_x_t_2)·2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; s6 = -s5; s7 = 2; s8 = s6 * s7; r0[f] = s8"),
-	// 96: d_r1_2 = v_2·v_2·d_r1
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = s0 * s2; r0[f] = s3"),
-	// 97: d_v = d_r1_2 + (mul·d_r1 + d_r1_2)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s1 * s2 + s0; s4 = s0 + s3; r0[f] = s4"),
-	// 98: d_r1_3 = -d_r1
-	kernels.MustVec("s0 = r1[f]; s1 = -s0; r0[f] = s1"),
-	// 99: d_a_x_x_x_x = t·k_2·d_r1_3
+	// 38: u_x_x_x_x = t·a_x_x_x_x; mul = v_2·v_2; r1 = ((a + t·a_t) - k_2·u_x_x_x_x) + v_2·mul
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = r4[f]; s4 = s3 * s3; r3[f] = s4; s5 = v0; s6 = r6[f]; s7 = r7[f]; s8 = s0 * s6 + s7; s9 = s8 - s5 * s2; s10 = s3 * s4 + s9; r5[f] = s10"),
+	// 39: dense1_slope_t = -2·dense1·dense1_t; dense1_x_t = dense1_z_x·dense1_slope_t; dense1_slope_x_t = -(dense1_t·dense1_x + dense1·dense1_x_t)·2; dense1_x_x_t = dense1_z_x·dense1_slope_x_t + dense1_z_x_x·dense1_slope_t
+	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; s5 = -s4; r0[f] = s5; s6 = r4[f]; s7 = s6 * s5; r3[f] = s7; s8 = r6[f]; s9 = s1 * s7; s10 = s2 * s8 + s9; s11 = s10 * s0; s12 = -s11; r5[f] = s12; s13 = r8[f]; s14 = s13 * s5; s15 = s6 * s12 + s14; r7[f] = s15"),
+	// 40: add = 2 + u·u; mul_2 = add·add; div = 1/mul_2; r2 = v_x_x_t + c·div; sub = u - u_obs
+	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = s0 * s0 + s1; r0[f] = s2; s3 = s2 * s2; r2[f] = s3; s4 = 1; s5 = s4 / s3; r3[f] = s5; s6 = v0; s7 = r5[f]; s8 = s6 * s5 + s7; r4[f] = s8; s9 = r7[f]; s10 = s0 - s9; r6[f] = s10"),
+	// 41: d_r2 = 2·r2·spread; d_r1 = 2·r1·spread
+	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; r0[f] = s4; s5 = r4[f]; s6 = s5 * s2; s7 = s0 * s6; r3[f] = s7"),
+	// 42: d_r2_3 = u·2·add·-div·c·d_r2/mul_2; d_u = d_r2_3 + (2·sub·spread_2 + d_r2_3); zeros = broadcast(basis)
+	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = r2[f]; s3 = r3[f]; s4 = v0; s5 = r4[f]; s6 = s4 * s5; s7 = r5[f]; s8 = s6 / s7; s9 = s3 * s8; s10 = -s9; s11 = s2 * s10; s12 = s1 * s11; s13 = s0 * s12; r0[f] = s13; s14 = r7[f]; s15 = r8[f]; s16 = s14 * s15; s17 = s1 * s16 + s13; s18 = s13 + s17; r6[f] = s18; s19 = v1[f]; r9[f] = s19"),
+	// 43: d_dense1_x_t = -dense1_z_x·d_dense1_x_x_t·2; d_dense1_x_t_2 = dense1·d_dense1_x_t; d_dense1_t = -(dense1_z_x_x·d_dense1_x_x_t + dense1_z_x·d_dense1_x_t_2)·2
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5; s6 = r4[f]; s7 = s6 * s5; r3[f] = s7; s8 = r6[f]; s9 = s0 * s7; s10 = s8 * s1 + s9; s11 = -s10; s12 = s11 * s4; r5[f] = s12"),
+	// 44: d_r1_2 = v_2·v_2·d_r1; d_v = d_r1_2 + (mul·d_r1 + d_r1_2); d_r1_3 = -d_r1
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = s0 * s2; r0[f] = s3; s4 = r4[f]; s5 = s4 * s1 + s3; s6 = s3 + s5; r3[f] = s6; s7 = -s1; r5[f] = s7"),
+	// 45: d_a_x_x_x_x = t·k_2·d_r1_3
 	kernels.MustVec("s0 = r1[f]; s1 = v0; s2 = r2[f]; s3 = s1 * s2; s4 = s0 * s3; r0[f] = s4"),
-	// 100: d_dense1_z_x_x_x_x = dense1_slope·d_dense1_x_x_x_x
+	// 46: d_dense1_z_x_x_x_x = dense1_slope·d_dense1_x_x_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 101: d_dense1_x_x_x = -dense1_z_x·d_dense1_x_x_x_x·2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5"),
-	// 102: d_dense1_x_x_x_2 = dense1·d_dense1_x_x_x
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 103: d_dense1_x_x = d_dense1_x_x_x + d_dense1_x_x_x·2
-	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = s0 * s1 + s0; r0[f] = s2"),
-	// 104: d_dense1_z_x_x_x = d_dense1_x_x_x_x + 2·d_dense1_x_x_x_x
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = s0 * s1 + s1; r0[f] = s2"),
-	// 105: d_dense1_z_x_x_x_2 = dense1_slope_x·d_dense1_z_x_x_x + dense1_slope·d_dense1_x_x_x_2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 106: d_dense1_z_x_x = 2·d_dense1_x_x_x_2
-	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 107: d_dense1_x_x_2 = -(dense1_z_x_x·d_dense1_z_x_x_x + dense1_z_x·d_dense1_x_x_x_2)·2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; s6 = -s5; s7 = 2; s8 = s6 * s7; r0[f] = s8"),
-	// 108: d_dense1_x_x_3 = dense1_x·d_dense1_x_x + dense1·d_dense1_x_x_2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 109: d_dense1_x_x_4 = dense1_x·d_dense1_x_x_2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 110: d_dense1_z_x_x_2 = ((dense1_slope_t·d_dense1_x_x_t + dense1_slope_x_x·d_dense1_z_x_x_x) + dense1_slope_x·d_dense1_z_x_x) + dense1_slope·d_dense1_x_x_3
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = r8[f]; s8 = s6 * s7; s9 = s4 * s5 + s8; s10 = s2 * s3 + s9; s11 = s0 * s1 + s10; r0[f] = s11"),
-	// 111: d_dense1_x = -((dense1_z_x_x_x·d_dense1_z_x_x_x + dense1_z_x_x·d_dense1_z_x_x) + dense1_z_x·d_dense1_x_x_3)·2
+	// 47: d_dense1_x_x_x = -dense1_z_x·d_dense1_x_x_x_x·2; d_dense1_x_x_x_2 = dense1·d_dense1_x_x_x; d_dense1_x_x = d_dense1_x_x_x + d_dense1_x_x_x·2; d_dense1_z_x_x_x = d_dense1_x_x_x_x + 2·d_dense1_x_x_x_x; d_dense1_z_x_x_x_2 = dense1_slope_x·d_dense1_z_x_x_x + dense1_slope·d_dense1_x_x_x_2
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5; s6 = r4[f]; s7 = s6 * s5; r3[f] = s7; s8 = s5 * s4 + s5; r5[f] = s8; s9 = s4 * s1 + s1; r6[f] = s9; s10 = r8[f]; s11 = r9[f]; s12 = s11 * s7; s13 = s10 * s9 + s12; r7[f] = s13"),
+	// 48: d_dense1_z_x_x = 2·d_dense1_x_x_x_2; d_dense1_x_x_2 = -(dense1_z_x_x·d_dense1_z_x_x_x + dense1_z_x·d_dense1_x_x_x_2)·2; d_dense1_x_x_3 = dense1_x·d_dense1_x_x + dense1·d_dense1_x_x_2; d_dense1_x_x_4 = dense1_x·d_dense1_x_x_2; d_dense1_z_x_x_2 = ((dense1_slope_t·d_dense1_x_x_t + dense1_slope_x_x·d_dense1_z_x_x_x) + dense1_slope_x·d_dense1_z_x_x) + dense1_slope·d_dense1_x_x_3
+	kernels.MustVec("s0 = 2; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2; s3 = r3[f]; s4 = r4[f]; s5 = r5[f]; s6 = s5 * s1; s7 = s3 * s4 + s6; s8 = -s7; s9 = s8 * s0; r2[f] = s9; s10 = r7[f]; s11 = r8[f]; s12 = r9[f]; s13 = s12 * s9; s14 = s10 * s11 + s13; r6[f] = s14; s15 = s10 * s9; r10[f] = s15; s16 = r12[f]; s17 = r13[f]; s18 = r14[f]; s19 = r15[f]; s20 = r16[f]; s21 = s20 * s4; s22 = s18 * s19 + s21; s23 = s17 * s2 + s22; s24 = s16 * s14 + s23; r11[f] = s24"),
+	// 49: d_dense1_x = -((dense1_z_x_x_x·d_dense1_z_x_x_x + dense1_z_x_x·d_dense1_z_x_x) + dense1_z_x·d_dense1_x_x_3)·2
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = s4 * s5; s7 = s2 * s3 + s6; s8 = s0 * s1 + s7; s9 = -s8; s10 = 2; s11 = s9 * s10; r0[f] = s11"),
-	// 112: d_dense1_x_2 = (d_dense1_x_x_4 + ((dense1_t·d_dense1_x_t + dense1_x_x·d_dense1_x_x) + d_dense1_x_x_4)) + dense1·d_dense1_x
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = s5 * s6; s8 = s3 * s4 + s7; s9 = s8 + s2; s10 = s2 + s9; s11 = s0 * s1 + s10; r0[f] = s11"),
-	// 113: d_dense1_z_x = ((((dense1_slope_x_t·d_dense1_x_x_t + dense1_slope_t·d_dense1_x_t_2) + dense1_slope_x_x_x·d_dense1_x_x_x_x) + dense1_slope_x_x·d_dense1_x_x_x_2) + dense1_slope_x·d_dense1_x_x_3) + dense1_slope·d_dense1_x_2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = r8[f]; s8 = r9[f]; s9 = r10[f]; s10 = r11[f]; s11 = r12[f]; s12 = s10 * s11; s13 = s8 * s9 + s12; s14 = s6 * s7 + s13; s15 = s4 * s5 + s14; s16 = s2 * s3 + s15; s17 = s0 * s1 + s16; r0[f] = s17"),
-	// 114: d_a_t = t·d_r1
+	// 50: d_dense1_x_2 = (d_dense1_x_x_4 + ((dense1_t·d_dense1_x_t + dense1_x_x·d_dense1_x_x) + d_dense1_x_x_4)) + dense1·d_dense1_x; d_dense1_z_x = ((((dense1_slope_x_t·d_dense1_x_x_t + dense1_slope_t·d_dense1_x_t_2) + dense1_slope_x_x_x·d_dense1_x_x_x_x) + dense1_slope_x_x·d_dense1_x_x_x_2) + dense1_slope_x·d_dense1_x_x_3) + dense1_slope·d_dense1_x_2
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = s5 * s6; s8 = s3 * s4 + s7; s9 = s8 + s2; s10 = s2 + s9; s11 = s0 * s1 + s10; r0[f] = s11; s12 = r9[f]; s13 = r10[f]; s14 = r11[f]; s15 = r12[f]; s16 = r13[f]; s17 = r14[f]; s18 = r15[f]; s19 = r16[f]; s20 = r17[f]; s21 = r18[f]; s22 = r19[f]; s23 = s21 * s22; s24 = s19 * s20 + s23; s25 = s17 * s18 + s24; s26 = s15 * s16 + s25; s27 = s13 * s14 + s26; s28 = s12 * s11 + s27; r8[f] = s28"),
+	// 51: d_a_t = t·d_r1
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 115: d_dense1_t_3 = (dense1_x·d_dense1_x_t + dense1·d_dense1_t) + d_dense1_t_2
+	// 52: d_dense1_t_3 = (dense1_x·d_dense1_x_t + dense1·d_dense1_t) + d_dense1_t_2
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; s6 = r5[f]; s7 = s5 + s6; r0[f] = s7"),
-	// 116: d_dense1 = dense1·-((((dense1_z_x_x_x_x·d_dense1_x_x_x_x + dense1_z_x_x_x·d_dense1_x_x_x_2) + dense1_z_x_x·d_dense1_x_x_3) + dense1_z_x·d_dense1_x_2) + dense1_z_t·d_dense1_t_3)
+	// 53: d_dense1 = dense1·-((((dense1_z_x_x_x_x·d_dense1_x_x_x_x + dense1_z_x_x_x·d_dense1_x_x_x_2) + dense1_z_x_x·d_dense1_x_x_3) + dense1_z_x·d_dense1_x_2) + dense1_z_t·d_dense1_t_3)
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = r2[f]; s3 = r3[f]; s4 = r4[f]; s5 = r5[f]; s6 = r6[f]; s7 = r7[f]; s8 = r8[f]; s9 = r9[f]; s10 = r10[f]; s11 = s9 * s10; s12 = s7 * s8 + s11; s13 = s5 * s6 + s12; s14 = s3 * s4 + s13; s15 = s1 * s2 + s14; s16 = -s15; s17 = s0 * s16; r0[f] = s17"),
-	// 117: d_a = d_r1 + t·d_u
+	// 54: d_a = d_r1 + t·d_u
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3"),
-	// 118: d_dense2_z = d_v_2 + d_a_2
+	// 55: d_dense2_z = d_v_2 + d_a_2
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 119: d_dense1_z = dense1_slope·((d_dense1 + (((((dense1_x_t·d_dense1_x_t + dense1_t·d_dense1_t) + dense1_x_x_x·d_dense1_x_x_x) + dense1_x_x·d_dense1_x_x_2) + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2)
+	// 56: d_dense1_z = dense1_slope·((d_dense1 + (((((dense1_x_t·d_dense1_x_t + dense1_t·d_dense1_t) + dense1_x_x_x·d_dense1_x_x_x) + dense1_x_x·d_dense1_x_x_2) + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = r8[f]; s8 = r9[f]; s9 = r10[f]; s10 = r11[f]; s11 = r12[f]; s12 = s10 * s11; s13 = s8 * s9 + s12; s14 = s6 * s7 + s13; s15 = s4 * s5 + s14; s16 = s2 * s3 + s15; s17 = s16 + s1; s18 = s1 + s17; s19 = r13[f]; s20 = s18 + s19; s21 = s0 * s20; r0[f] = s21"),
 }

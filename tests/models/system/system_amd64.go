@@ -64,69 +64,6 @@ func init() {
 	vecProgs[54].SetAsm(vecAsm54)
 	vecProgs[55].SetAsm(vecAsm55)
 	vecProgs[56].SetAsm(vecAsm56)
-	vecProgs[57].SetAsm(vecAsm57)
-	vecProgs[58].SetAsm(vecAsm58)
-	vecProgs[59].SetAsm(vecAsm59)
-	vecProgs[60].SetAsm(vecAsm60)
-	vecProgs[61].SetAsm(vecAsm61)
-	vecProgs[62].SetAsm(vecAsm62)
-	vecProgs[63].SetAsm(vecAsm63)
-	vecProgs[64].SetAsm(vecAsm64)
-	vecProgs[65].SetAsm(vecAsm65)
-	vecProgs[66].SetAsm(vecAsm66)
-	vecProgs[67].SetAsm(vecAsm67)
-	vecProgs[68].SetAsm(vecAsm68)
-	vecProgs[69].SetAsm(vecAsm69)
-	vecProgs[70].SetAsm(vecAsm70)
-	vecProgs[71].SetAsm(vecAsm71)
-	vecProgs[72].SetAsm(vecAsm72)
-	vecProgs[73].SetAsm(vecAsm73)
-	vecProgs[74].SetAsm(vecAsm74)
-	vecProgs[75].SetAsm(vecAsm75)
-	vecProgs[76].SetAsm(vecAsm76)
-	vecProgs[77].SetAsm(vecAsm77)
-	vecProgs[78].SetAsm(vecAsm78)
-	vecProgs[79].SetAsm(vecAsm79)
-	vecProgs[80].SetAsm(vecAsm80)
-	vecProgs[81].SetAsm(vecAsm81)
-	vecProgs[82].SetAsm(vecAsm82)
-	vecProgs[83].SetAsm(vecAsm83)
-	vecProgs[84].SetAsm(vecAsm84)
-	vecProgs[85].SetAsm(vecAsm85)
-	vecProgs[86].SetAsm(vecAsm86)
-	vecProgs[87].SetAsm(vecAsm87)
-	vecProgs[88].SetAsm(vecAsm88)
-	vecProgs[89].SetAsm(vecAsm89)
-	vecProgs[90].SetAsm(vecAsm90)
-	vecProgs[91].SetAsm(vecAsm91)
-	vecProgs[92].SetAsm(vecAsm92)
-	vecProgs[93].SetAsm(vecAsm93)
-	vecProgs[94].SetAsm(vecAsm94)
-	vecProgs[95].SetAsm(vecAsm95)
-	vecProgs[96].SetAsm(vecAsm96)
-	vecProgs[97].SetAsm(vecAsm97)
-	vecProgs[98].SetAsm(vecAsm98)
-	vecProgs[99].SetAsm(vecAsm99)
-	vecProgs[100].SetAsm(vecAsm100)
-	vecProgs[101].SetAsm(vecAsm101)
-	vecProgs[102].SetAsm(vecAsm102)
-	vecProgs[103].SetAsm(vecAsm103)
-	vecProgs[104].SetAsm(vecAsm104)
-	vecProgs[105].SetAsm(vecAsm105)
-	vecProgs[106].SetAsm(vecAsm106)
-	vecProgs[107].SetAsm(vecAsm107)
-	vecProgs[108].SetAsm(vecAsm108)
-	vecProgs[109].SetAsm(vecAsm109)
-	vecProgs[110].SetAsm(vecAsm110)
-	vecProgs[111].SetAsm(vecAsm111)
-	vecProgs[112].SetAsm(vecAsm112)
-	vecProgs[113].SetAsm(vecAsm113)
-	vecProgs[114].SetAsm(vecAsm114)
-	vecProgs[115].SetAsm(vecAsm115)
-	vecProgs[116].SetAsm(vecAsm116)
-	vecProgs[117].SetAsm(vecAsm117)
-	vecProgs[118].SetAsm(vecAsm118)
-	vecProgs[119].SetAsm(vecAsm119)
 }
 
 // vecAsm0: x_phase1 = 3.141592653589793·x
@@ -169,562 +106,247 @@ func vecAsm6(tables uintptr, n, features int)
 //go:noescape
 func vecAsm7(tables uintptr, n, features int)
 
-// vecAsm8: dense1_slope = 1 - dense1·dense1
+// vecAsm8: dense1_slope = 1 - dense1·dense1; dense1_t = dense1_z_t·dense1_slope
 //
 //go:noescape
 func vecAsm8(tables uintptr, n, features int)
 
-// vecAsm9: dense1_t = dense1_z_t·dense1_slope
+// vecAsm9: x_cos1_x = -3.141592653589793·x_sin1; x_sin1_x = 3.141592653589793·x_cos1; x_cos2_x = -6.283185307179586·x_sin2; x_sin2_x = 6.283185307179586·x_cos2
 //
 //go:noescape
 func vecAsm9(tables uintptr, n, features int)
 
-// vecAsm10: x_cos1_x = -3.141592653589793·x_sin1
+// vecAsm10: dense1_x = dense1_slope·dense1_z_x; dense1_slope_x = -2·dense1·dense1_x
 //
 //go:noescape
 func vecAsm10(tables uintptr, n, features int)
 
-// vecAsm11: x_sin1_x = 3.141592653589793·x_cos1
+// vecAsm11: x_cos1_x_x = -x_sin1_x·3.141592653589793; x_sin1_x_x = x_cos1_x·3.141592653589793; x_cos2_x_x = -x_sin2_x·6.283185307179586; x_sin2_x_x = x_cos2_x·6.283185307179586
 //
 //go:noescape
 func vecAsm11(tables uintptr, n, features int)
 
-// vecAsm12: x_cos2_x = -6.283185307179586·x_sin2
+// vecAsm12: dense1_x_x = dense1_z_x·dense1_slope_x + dense1_slope·dense1_z_x_x; dense1_slope_x_x = -(dense1_x·dense1_x + dense1·dense1_x_x)·2; dense1_z_x_x_2 = dense1_slope_x·dense1_z_x_x
 //
 //go:noescape
 func vecAsm12(tables uintptr, n, features int)
 
-// vecAsm13: x_sin2_x = 6.283185307179586·x_cos2
+// vecAsm13: x_cos1_x_x_x = -x_sin1_x_x·3.141592653589793; x_sin1_x_x_x = x_cos1_x_x·3.141592653589793; x_cos2_x_x_x = -x_sin2_x_x·6.283185307179586; x_sin2_x_x_x = x_cos2_x_x·6.283185307179586
 //
 //go:noescape
 func vecAsm13(tables uintptr, n, features int)
 
-// vecAsm14: dense1_x = dense1_slope·dense1_z_x
+// vecAsm14: dense1_slope_x_x_2 = dense1_z_x_x·dense1_slope_x_x; dense1_z_x_x_x_2 = dense1_slope_x·dense1_z_x_x_x
 //
 //go:noescape
 func vecAsm14(tables uintptr, n, features int)
 
-// vecAsm15: dense1_slope_x = -2·dense1·dense1_x
+// vecAsm15: dense1_z_x_x_x_3 = dense1_slope_x_x_2 + dense1_z_x_x_x_2; dense1_x_x_2 = dense1_x·dense1_x_x
 //
 //go:noescape
 func vecAsm15(tables uintptr, n, features int)
 
-// vecAsm16: x_cos1_x_x = -x_sin1_x·3.141592653589793
+// vecAsm16: x_cos1_x_x_x_x = -x_sin1_x_x_x·3.141592653589793; x_sin1_x_x_x_x = x_cos1_x_x_x·3.141592653589793; x_cos2_x_x_x_x = -x_sin2_x_x_x·6.283185307179586; x_sin2_x_x_x_x = x_cos2_x_x_x·6.283185307179586
 //
 //go:noescape
 func vecAsm16(tables uintptr, n, features int)
 
-// vecAsm17: x_sin1_x_x = x_cos1_x·3.141592653589793
+// vecAsm17: dense1_x_x_x_x = (dense1_z_x_x_x_3 + (dense1_slope_x_x_2 + dense1_z_x·-(2·dense1_x_x_2 + (dense1_x_x_2 + dense1·((dense1_z_x_x_2 + dense1_z_x·dense1_slope_x_x) + (dense1_z_x_x_2 + dense1_slope·dense1_z_x_x_x))))·2)) + (dense1_z_x_x_x_3 + (dense1_z_x_x_x_2 + dense1_slope·dense1_z_x_x_x_x))
 //
 //go:noescape
 func vecAsm17(tables uintptr, n, features int)
 
-// vecAsm18: x_cos2_x_x = -x_sin2_x·6.283185307179586
+// vecAsm18: r1 = ((a + t·a_t) - k_2·t·a_x_x_x_x) + v_2·v_2·v_2
 //
 //go:noescape
 func vecAsm18(tables uintptr, n, features int)
 
-// vecAsm19: x_sin2_x_x = x_cos2_x·6.283185307179586
+// vecAsm19: dense1_slope_t = -2·dense1·dense1_t; dense1_x_x_t = dense1_z_x·-(dense1_t·dense1_x + dense1·dense1_z_x·dense1_slope_t)·2 + dense1_z_x_x·dense1_slope_t
 //
 //go:noescape
 func vecAsm19(tables uintptr, n, features int)
 
-// vecAsm20: dense1_x_x = dense1_z_x·dense1_slope_x + dense1_slope·dense1_z_x_x
+// vecAsm20: add = 2 + u·u; r2 = v_x_x_t + c·1/add·add; sub = u - u_obs
 //
 //go:noescape
 func vecAsm20(tables uintptr, n, features int)
 
-// vecAsm21: dense1_slope_x_x = -(dense1_x·dense1_x + dense1·dense1_x_x)·2
+// vecAsm21: x_phase1 = 3.141592653589793·x
 //
 //go:noescape
 func vecAsm21(tables uintptr, n, features int)
 
-// vecAsm22: dense1_z_x_x_2 = dense1_slope_x·dense1_z_x_x
+// vecAsm22: x_phase2 = 6.283185307179586·x
 //
 //go:noescape
 func vecAsm22(tables uintptr, n, features int)
 
-// vecAsm23: x_cos1_x_x_x = -x_sin1_x_x·3.141592653589793
+// vecAsm23: dense2_z = dense2_Wx + dense2_b
 //
 //go:noescape
 func vecAsm23(tables uintptr, n, features int)
 
-// vecAsm24: x_sin1_x_x_x = x_cos1_x_x·3.141592653589793
+// vecAsm24: u = c + t·a
 //
 //go:noescape
 func vecAsm24(tables uintptr, n, features int)
 
-// vecAsm25: x_cos2_x_x_x = -x_sin2_x_x·6.283185307179586
+// vecAsm25: dense1_slope = 1 - dense1·dense1; dense1_t = dense1_z_t·dense1_slope
 //
 //go:noescape
 func vecAsm25(tables uintptr, n, features int)
 
-// vecAsm26: x_sin2_x_x_x = x_cos2_x_x·6.283185307179586
+// vecAsm26: x_cos1_x = -3.141592653589793·x_sin1; x_sin1_x = 3.141592653589793·x_cos1
 //
 //go:noescape
 func vecAsm26(tables uintptr, n, features int)
 
-// vecAsm27: dense1_slope_x_x_2 = dense1_z_x_x·dense1_slope_x_x
+// vecAsm27: x_cos2_x = -6.283185307179586·x_sin2; x_sin2_x = 6.283185307179586·x_cos2
 //
 //go:noescape
 func vecAsm27(tables uintptr, n, features int)
 
-// vecAsm28: dense1_z_x_x_x_2 = dense1_slope_x·dense1_z_x_x_x
+// vecAsm28: dense1_x = dense1_slope·dense1_z_x; dense1_slope_x = -2·dense1·dense1_x
 //
 //go:noescape
 func vecAsm28(tables uintptr, n, features int)
 
-// vecAsm29: dense1_z_x_x_x_3 = dense1_slope_x_x_2 + dense1_z_x_x_x_2
+// vecAsm29: x_cos1_x_x = -x_sin1_x·3.141592653589793; x_sin1_x_x = x_cos1_x·3.141592653589793
 //
 //go:noescape
 func vecAsm29(tables uintptr, n, features int)
 
-// vecAsm30: dense1_x_x_2 = dense1_x·dense1_x_x
+// vecAsm30: x_cos2_x_x = -x_sin2_x·6.283185307179586; x_sin2_x_x = x_cos2_x·6.283185307179586
 //
 //go:noescape
 func vecAsm30(tables uintptr, n, features int)
 
-// vecAsm31: x_cos1_x_x_x_x = -x_sin1_x_x_x·3.141592653589793
+// vecAsm31: dense1_x_x = dense1_z_x·dense1_slope_x + dense1_slope·dense1_z_x_x; dense1_slope_x_x = -(dense1_x·dense1_x + dense1·dense1_x_x)·2; dense1_z_x_x_2 = dense1_slope_x·dense1_z_x_x
 //
 //go:noescape
 func vecAsm31(tables uintptr, n, features int)
 
-// vecAsm32: x_sin1_x_x_x_x = x_cos1_x_x_x·3.141592653589793
+// vecAsm32: x_cos1_x_x_x = -x_sin1_x_x·3.141592653589793; x_sin1_x_x_x = x_cos1_x_x·3.141592653589793
 //
 //go:noescape
 func vecAsm32(tables uintptr, n, features int)
 
-// vecAsm33: x_cos2_x_x_x_x = -x_sin2_x_x_x·6.283185307179586
+// vecAsm33: x_cos2_x_x_x = -x_sin2_x_x·6.283185307179586; x_sin2_x_x_x = x_cos2_x_x·6.283185307179586
 //
 //go:noescape
 func vecAsm33(tables uintptr, n, features int)
 
-// vecAsm34: x_sin2_x_x_x_x = x_cos2_x_x_x·6.283185307179586
+// vecAsm34: dense1_x_x_x = (dense1_z_x_x_2 + dense1_z_x·dense1_slope_x_x) + (dense1_z_x_x_2 + dense1_slope·dense1_z_x_x_x)
 //
 //go:noescape
 func vecAsm34(tables uintptr, n, features int)
 
-// vecAsm35: dense1_x_x_x_x = (dense1_z_x_x_x_3 + (dense1_slope_x_x_2 + dense1_z_x·-(2·dense1_x_x_2 + (dense1_x_x_2 + dense1·((dense1_z_x_x_2 + dense1_z_x·dense1_slope_x_x) + (dense1_z_x_x_2 + dense1_slope·dense1_z_x_x_x))))·2)) + (dense1_z_x_x_x_3 + (dense1_z_x_x_x_2 + dense1_slope·dense1_z_x_x_x_x))
+// vecAsm35: dense1_slope_x_x_2 = dense1_z_x_x·dense1_slope_x_x; dense1_z_x_x_x_2 = dense1_slope_x·dense1_z_x_x_x; dense1_z_x_x_x_3 = dense1_slope_x_x_2 + dense1_z_x_x_x_2; dense1_x_x_2 = dense1_x·dense1_x_x; dense1_slope_x_x_x = -(2·dense1_x_x_2 + (dense1_x_x_2 + dense1·dense1_x_x_x))·2
 //
 //go:noescape
 func vecAsm35(tables uintptr, n, features int)
 
-// vecAsm36: r1 = ((a + t·a_t) - k_2·t·a_x_x_x_x) + v_2·v_2·v_2
+// vecAsm36: x_cos1_x_x_x_x = -x_sin1_x_x_x·3.141592653589793; x_sin1_x_x_x_x = x_cos1_x_x_x·3.141592653589793; x_cos2_x_x_x_x = -x_sin2_x_x_x·6.283185307179586; x_sin2_x_x_x_x = x_cos2_x_x_x·6.283185307179586
 //
 //go:noescape
 func vecAsm36(tables uintptr, n, features int)
 
-// vecAsm37: dense1_slope_t = -2·dense1·dense1_t
+// vecAsm37: dense1_x_x_x_x = (dense1_z_x_x_x_3 + (dense1_slope_x_x_2 + dense1_z_x·dense1_slope_x_x_x)) + (dense1_z_x_x_x_3 + (dense1_z_x_x_x_2 + dense1_slope·dense1_z_x_x_x_x))
 //
 //go:noescape
 func vecAsm37(tables uintptr, n, features int)
 
-// vecAsm38: dense1_x_x_t = dense1_z_x·-(dense1_t·dense1_x + dense1·dense1_z_x·dense1_slope_t)·2 + dense1_z_x_x·dense1_slope_t
+// vecAsm38: u_x_x_x_x = t·a_x_x_x_x; mul = v_2·v_2; r1 = ((a + t·a_t) - k_2·u_x_x_x_x) + v_2·mul
 //
 //go:noescape
 func vecAsm38(tables uintptr, n, features int)
 
-// vecAsm39: add = 2 + u·u
+// vecAsm39: dense1_slope_t = -2·dense1·dense1_t; dense1_x_t = dense1_z_x·dense1_slope_t; dense1_slope_x_t = -(dense1_t·dense1_x + dense1·dense1_x_t)·2; dense1_x_x_t = dense1_z_x·dense1_slope_x_t + dense1_z_x_x·dense1_slope_t
 //
 //go:noescape
 func vecAsm39(tables uintptr, n, features int)
 
-// vecAsm40: r2 = v_x_x_t + c·1/add·add
+// vecAsm40: add = 2 + u·u; mul_2 = add·add; div = 1/mul_2; r2 = v_x_x_t + c·div; sub = u - u_obs
 //
 //go:noescape
 func vecAsm40(tables uintptr, n, features int)
 
-// vecAsm41: sub = u - u_obs
+// vecAsm41: d_r2 = 2·r2·spread; d_r1 = 2·r1·spread
 //
 //go:noescape
 func vecAsm41(tables uintptr, n, features int)
 
-// vecAsm42: x_phase1 = 3.141592653589793·x
+// vecAsm42: d_r2_3 = u·2·add·-div·c·d_r2/mul_2; d_u = d_r2_3 + (2·sub·spread_2 + d_r2_3); zeros = broadcast(basis)
 //
 //go:noescape
 func vecAsm42(tables uintptr, n, features int)
 
-// vecAsm43: x_phase2 = 6.283185307179586·x
+// vecAsm43: d_dense1_x_t = -dense1_z_x·d_dense1_x_x_t·2; d_dense1_x_t_2 = dense1·d_dense1_x_t; d_dense1_t = -(dense1_z_x_x·d_dense1_x_x_t + dense1_z_x·d_dense1_x_t_2)·2
 //
 //go:noescape
 func vecAsm43(tables uintptr, n, features int)
 
-// vecAsm44: dense2_z = dense2_Wx + dense2_b
+// vecAsm44: d_r1_2 = v_2·v_2·d_r1; d_v = d_r1_2 + (mul·d_r1 + d_r1_2); d_r1_3 = -d_r1
 //
 //go:noescape
 func vecAsm44(tables uintptr, n, features int)
 
-// vecAsm45: u = c + t·a
+// vecAsm45: d_a_x_x_x_x = t·k_2·d_r1_3
 //
 //go:noescape
 func vecAsm45(tables uintptr, n, features int)
 
-// vecAsm46: dense1_slope = 1 - dense1·dense1
+// vecAsm46: d_dense1_z_x_x_x_x = dense1_slope·d_dense1_x_x_x_x
 //
 //go:noescape
 func vecAsm46(tables uintptr, n, features int)
 
-// vecAsm47: dense1_t = dense1_z_t·dense1_slope
+// vecAsm47: d_dense1_x_x_x = -dense1_z_x·d_dense1_x_x_x_x·2; d_dense1_x_x_x_2 = dense1·d_dense1_x_x_x; d_dense1_x_x = d_dense1_x_x_x + d_dense1_x_x_x·2; d_dense1_z_x_x_x = d_dense1_x_x_x_x + 2·d_dense1_x_x_x_x; d_dense1_z_x_x_x_2 = dense1_slope_x·d_dense1_z_x_x_x + dense1_slope·d_dense1_x_x_x_2
 //
 //go:noescape
 func vecAsm47(tables uintptr, n, features int)
 
-// vecAsm48: x_cos1_x = -3.141592653589793·x_sin1
+// vecAsm48: d_dense1_z_x_x = 2·d_dense1_x_x_x_2; d_dense1_x_x_2 = -(dense1_z_x_x·d_dense1_z_x_x_x + dense1_z_x·d_dense1_x_x_x_2)·2; d_dense1_x_x_3 = dense1_x·d_dense1_x_x + dense1·d_dense1_x_x_2; d_dense1_x_x_4 = dense1_x·d_dense1_x_x_2; d_dense1_z_x_x_2 = ((dense1_slope_t·d_dense1_x_x_t + dense1_slope_x_x·d_dense1_z_x_x_x) + dense1_slope_x·d_dense1_z_x_x) + dense1_slope·d_dense1_x_x_3
 //
 //go:noescape
 func vecAsm48(tables uintptr, n, features int)
 
-// vecAsm49: x_sin1_x = 3.141592653589793·x_cos1
+// vecAsm49: d_dense1_x = -((dense1_z_x_x_x·d_dense1_z_x_x_x + dense1_z_x_x·d_dense1_z_x_x) + dense1_z_x·d_dense1_x_x_3)·2
 //
 //go:noescape
 func vecAsm49(tables uintptr, n, features int)
 
-// vecAsm50: x_cos2_x = -6.283185307179586·x_sin2
+// vecAsm50: d_dense1_x_2 = (d_dense1_x_x_4 + ((dense1_t·d_dense1_x_t + dense1_x_x·d_dense1_x_x) + d_dense1_x_x_4)) + dense1·d_dense1_x; d_dense1_z_x = ((((dense1_slope_x_t·d_dense1_x_x_t + dense1_slope_t·d_dense1_x_t_2) + dense1_slope_x_x_x·d_dense1_x_x_x_x) + dense1_slope_x_x·d_dense1_x_x_x_2) + dense1_slope_x·d_dense1_x_x_3) + dense1_slope·d_dense1_x_2
 //
 //go:noescape
 func vecAsm50(tables uintptr, n, features int)
 
-// vecAsm51: x_sin2_x = 6.283185307179586·x_cos2
+// vecAsm51: d_a_t = t·d_r1
 //
 //go:noescape
 func vecAsm51(tables uintptr, n, features int)
 
-// vecAsm52: dense1_x = dense1_slope·dense1_z_x
+// vecAsm52: d_dense1_t_3 = (dense1_x·d_dense1_x_t + dense1·d_dense1_t) + d_dense1_t_2
 //
 //go:noescape
 func vecAsm52(tables uintptr, n, features int)
 
-// vecAsm53: dense1_slope_x = -2·dense1·dense1_x
+// vecAsm53: d_dense1 = dense1·-((((dense1_z_x_x_x_x·d_dense1_x_x_x_x + dense1_z_x_x_x·d_dense1_x_x_x_2) + dense1_z_x_x·d_dense1_x_x_3) + dense1_z_x·d_dense1_x_2) + dense1_z_t·d_dense1_t_3)
 //
 //go:noescape
 func vecAsm53(tables uintptr, n, features int)
 
-// vecAsm54: x_cos1_x_x = -x_sin1_x·3.141592653589793
+// vecAsm54: d_a = d_r1 + t·d_u
 //
 //go:noescape
 func vecAsm54(tables uintptr, n, features int)
 
-// vecAsm55: x_sin1_x_x = x_cos1_x·3.141592653589793
+// vecAsm55: d_dense2_z = d_v_2 + d_a_2
 //
 //go:noescape
 func vecAsm55(tables uintptr, n, features int)
 
-// vecAsm56: x_cos2_x_x = -x_sin2_x·6.283185307179586
+// vecAsm56: d_dense1_z = dense1_slope·((d_dense1 + (((((dense1_x_t·d_dense1_x_t + dense1_t·d_dense1_t) + dense1_x_x_x·d_dense1_x_x_x) + dense1_x_x·d_dense1_x_x_2) + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2)
 //
 //go:noescape
 func vecAsm56(tables uintptr, n, features int)
-
-// vecAsm57: x_sin2_x_x = x_cos2_x·6.283185307179586
-//
-//go:noescape
-func vecAsm57(tables uintptr, n, features int)
-
-// vecAsm58: dense1_x_x = dense1_z_x·dense1_slope_x + dense1_slope·dense1_z_x_x
-//
-//go:noescape
-func vecAsm58(tables uintptr, n, features int)
-
-// vecAsm59: dense1_slope_x_x = -(dense1_x·dense1_x + dense1·dense1_x_x)·2
-//
-//go:noescape
-func vecAsm59(tables uintptr, n, features int)
-
-// vecAsm60: dense1_z_x_x_2 = dense1_slope_x·dense1_z_x_x
-//
-//go:noescape
-func vecAsm60(tables uintptr, n, features int)
-
-// vecAsm61: x_cos1_x_x_x = -x_sin1_x_x·3.141592653589793
-//
-//go:noescape
-func vecAsm61(tables uintptr, n, features int)
-
-// vecAsm62: x_sin1_x_x_x = x_cos1_x_x·3.141592653589793
-//
-//go:noescape
-func vecAsm62(tables uintptr, n, features int)
-
-// vecAsm63: x_cos2_x_x_x = -x_sin2_x_x·6.283185307179586
-//
-//go:noescape
-func vecAsm63(tables uintptr, n, features int)
-
-// vecAsm64: x_sin2_x_x_x = x_cos2_x_x·6.283185307179586
-//
-//go:noescape
-func vecAsm64(tables uintptr, n, features int)
-
-// vecAsm65: dense1_x_x_x = (dense1_z_x_x_2 + dense1_z_x·dense1_slope_x_x) + (dense1_z_x_x_2 + dense1_slope·dense1_z_x_x_x)
-//
-//go:noescape
-func vecAsm65(tables uintptr, n, features int)
-
-// vecAsm66: dense1_slope_x_x_2 = dense1_z_x_x·dense1_slope_x_x
-//
-//go:noescape
-func vecAsm66(tables uintptr, n, features int)
-
-// vecAsm67: dense1_z_x_x_x_2 = dense1_slope_x·dense1_z_x_x_x
-//
-//go:noescape
-func vecAsm67(tables uintptr, n, features int)
-
-// vecAsm68: dense1_z_x_x_x_3 = dense1_slope_x_x_2 + dense1_z_x_x_x_2
-//
-//go:noescape
-func vecAsm68(tables uintptr, n, features int)
-
-// vecAsm69: dense1_x_x_2 = dense1_x·dense1_x_x
-//
-//go:noescape
-func vecAsm69(tables uintptr, n, features int)
-
-// vecAsm70: dense1_slope_x_x_x = -(2·dense1_x_x_2 + (dense1_x_x_2 + dense1·dense1_x_x_x))·2
-//
-//go:noescape
-func vecAsm70(tables uintptr, n, features int)
-
-// vecAsm71: x_cos1_x_x_x_x = -x_sin1_x_x_x·3.141592653589793
-//
-//go:noescape
-func vecAsm71(tables uintptr, n, features int)
-
-// vecAsm72: x_sin1_x_x_x_x = x_cos1_x_x_x·3.141592653589793
-//
-//go:noescape
-func vecAsm72(tables uintptr, n, features int)
-
-// vecAsm73: x_cos2_x_x_x_x = -x_sin2_x_x_x·6.283185307179586
-//
-//go:noescape
-func vecAsm73(tables uintptr, n, features int)
-
-// vecAsm74: x_sin2_x_x_x_x = x_cos2_x_x_x·6.283185307179586
-//
-//go:noescape
-func vecAsm74(tables uintptr, n, features int)
-
-// vecAsm75: dense1_x_x_x_x = (dense1_z_x_x_x_3 + (dense1_slope_x_x_2 + dense1_z_x·dense1_slope_x_x_x)) + (dense1_z_x_x_x_3 + (dense1_z_x_x_x_2 + dense1_slope·dense1_z_x_x_x_x))
-//
-//go:noescape
-func vecAsm75(tables uintptr, n, features int)
-
-// vecAsm76: u_x_x_x_x = t·a_x_x_x_x
-//
-//go:noescape
-func vecAsm76(tables uintptr, n, features int)
-
-// vecAsm77: mul = v_2·v_2
-//
-//go:noescape
-func vecAsm77(tables uintptr, n, features int)
-
-// vecAsm78: r1 = ((a + t·a_t) - k_2·u_x_x_x_x) + v_2·mul
-//
-//go:noescape
-func vecAsm78(tables uintptr, n, features int)
-
-// vecAsm79: dense1_slope_t = -2·dense1·dense1_t
-//
-//go:noescape
-func vecAsm79(tables uintptr, n, features int)
-
-// vecAsm80: dense1_x_t = dense1_z_x·dense1_slope_t
-//
-//go:noescape
-func vecAsm80(tables uintptr, n, features int)
-
-// vecAsm81: dense1_slope_x_t = -(dense1_t·dense1_x + dense1·dense1_x_t)·2
-//
-//go:noescape
-func vecAsm81(tables uintptr, n, features int)
-
-// vecAsm82: dense1_x_x_t = dense1_z_x·dense1_slope_x_t + dense1_z_x_x·dense1_slope_t
-//
-//go:noescape
-func vecAsm82(tables uintptr, n, features int)
-
-// vecAsm83: add = 2 + u·u
-//
-//go:noescape
-func vecAsm83(tables uintptr, n, features int)
-
-// vecAsm84: mul_2 = add·add
-//
-//go:noescape
-func vecAsm84(tables uintptr, n, features int)
-
-// vecAsm85: div = 1/mul_2
-//
-//go:noescape
-func vecAsm85(tables uintptr, n, features int)
-
-// vecAsm86: r2 = v_x_x_t + c·div
-//
-//go:noescape
-func vecAsm86(tables uintptr, n, features int)
-
-// vecAsm87: sub = u - u_obs
-//
-//go:noescape
-func vecAsm87(tables uintptr, n, features int)
-
-// vecAsm88: d_r2 = 2·r2·spread
-//
-//go:noescape
-func vecAsm88(tables uintptr, n, features int)
-
-// vecAsm89: d_r1 = 2·r1·spread
-//
-//go:noescape
-func vecAsm89(tables uintptr, n, features int)
-
-// vecAsm90: d_r2_3 = u·2·add·-div·c·d_r2/mul_2
-//
-//go:noescape
-func vecAsm90(tables uintptr, n, features int)
-
-// vecAsm91: d_u = d_r2_3 + (2·sub·spread_2 + d_r2_3)
-//
-//go:noescape
-func vecAsm91(tables uintptr, n, features int)
-
-// vecAsm92: zeros = broadcast(basis)
-//
-//go:noescape
-func vecAsm92(tables uintptr, n, features int)
-
-// vecAsm93: d_dense1_x_t = -dense1_z_x·d_dense1_x_x_t·2
-//
-//go:noescape
-func vecAsm93(tables uintptr, n, features int)
-
-// vecAsm94: d_dense1_x_t_2 = dense1·d_dense1_x_t
-//
-//go:noescape
-func vecAsm94(tables uintptr, n, features int)
-
-// vecAsm95: d_dense1_t = -(dense1_z_x_x·d_dense1_x_x_t + dense1_z_x·d_dense1_x_t_2)·2
-//
-//go:noescape
-func vecAsm95(tables uintptr, n, features int)
-
-// vecAsm96: d_r1_2 = v_2·v_2·d_r1
-//
-//go:noescape
-func vecAsm96(tables uintptr, n, features int)
-
-// vecAsm97: d_v = d_r1_2 + (mul·d_r1 + d_r1_2)
-//
-//go:noescape
-func vecAsm97(tables uintptr, n, features int)
-
-// vecAsm98: d_r1_3 = -d_r1
-//
-//go:noescape
-func vecAsm98(tables uintptr, n, features int)
-
-// vecAsm99: d_a_x_x_x_x = t·k_2·d_r1_3
-//
-//go:noescape
-func vecAsm99(tables uintptr, n, features int)
-
-// vecAsm100: d_dense1_z_x_x_x_x = dense1_slope·d_dense1_x_x_x_x
-//
-//go:noescape
-func vecAsm100(tables uintptr, n, features int)
-
-// vecAsm101: d_dense1_x_x_x = -dense1_z_x·d_dense1_x_x_x_x·2
-//
-//go:noescape
-func vecAsm101(tables uintptr, n, features int)
-
-// vecAsm102: d_dense1_x_x_x_2 = dense1·d_dense1_x_x_x
-//
-//go:noescape
-func vecAsm102(tables uintptr, n, features int)
-
-// vecAsm103: d_dense1_x_x = d_dense1_x_x_x + d_dense1_x_x_x·2
-//
-//go:noescape
-func vecAsm103(tables uintptr, n, features int)
-
-// vecAsm104: d_dense1_z_x_x_x = d_dense1_x_x_x_x + 2·d_dense1_x_x_x_x
-//
-//go:noescape
-func vecAsm104(tables uintptr, n, features int)
-
-// vecAsm105: d_dense1_z_x_x_x_2 = dense1_slope_x·d_dense1_z_x_x_x + dense1_slope·d_dense1_x_x_x_2
-//
-//go:noescape
-func vecAsm105(tables uintptr, n, features int)
-
-// vecAsm106: d_dense1_z_x_x = 2·d_dense1_x_x_x_2
-//
-//go:noescape
-func vecAsm106(tables uintptr, n, features int)
-
-// vecAsm107: d_dense1_x_x_2 = -(dense1_z_x_x·d_dense1_z_x_x_x + dense1_z_x·d_dense1_x_x_x_2)·2
-//
-//go:noescape
-func vecAsm107(tables uintptr, n, features int)
-
-// vecAsm108: d_dense1_x_x_3 = dense1_x·d_dense1_x_x + dense1·d_dense1_x_x_2
-//
-//go:noescape
-func vecAsm108(tables uintptr, n, features int)
-
-// vecAsm109: d_dense1_x_x_4 = dense1_x·d_dense1_x_x_2
-//
-//go:noescape
-func vecAsm109(tables uintptr, n, features int)
-
-// vecAsm110: d_dense1_z_x_x_2 = ((dense1_slope_t·d_dense1_x_x_t + dense1_slope_x_x·d_dense1_z_x_x_x) + dense1_slope_x·d_dense1_z_x_x) + dense1_slope·d_dense1_x_x_3
-//
-//go:noescape
-func vecAsm110(tables uintptr, n, features int)
-
-// vecAsm111: d_dense1_x = -((dense1_z_x_x_x·d_dense1_z_x_x_x + dense1_z_x_x·d_dense1_z_x_x) + dense1_z_x·d_dense1_x_x_3)·2
-//
-//go:noescape
-func vecAsm111(tables uintptr, n, features int)
-
-// vecAsm112: d_dense1_x_2 = (d_dense1_x_x_4 + ((dense1_t·d_dense1_x_t + dense1_x_x·d_dense1_x_x) + d_dense1_x_x_4)) + dense1·d_dense1_x
-//
-//go:noescape
-func vecAsm112(tables uintptr, n, features int)
-
-// vecAsm113: d_dense1_z_x = ((((dense1_slope_x_t·d_dense1_x_x_t + dense1_slope_t·d_dense1_x_t_2) + dense1_slope_x_x_x·d_dense1_x_x_x_x) + dense1_slope_x_x·d_dense1_x_x_x_2) + dense1_slope_x·d_dense1_x_x_3) + dense1_slope·d_dense1_x_2
-//
-//go:noescape
-func vecAsm113(tables uintptr, n, features int)
-
-// vecAsm114: d_a_t = t·d_r1
-//
-//go:noescape
-func vecAsm114(tables uintptr, n, features int)
-
-// vecAsm115: d_dense1_t_3 = (dense1_x·d_dense1_x_t + dense1·d_dense1_t) + d_dense1_t_2
-//
-//go:noescape
-func vecAsm115(tables uintptr, n, features int)
-
-// vecAsm116: d_dense1 = dense1·-((((dense1_z_x_x_x_x·d_dense1_x_x_x_x + dense1_z_x_x_x·d_dense1_x_x_x_2) + dense1_z_x_x·d_dense1_x_x_3) + dense1_z_x·d_dense1_x_2) + dense1_z_t·d_dense1_t_3)
-//
-//go:noescape
-func vecAsm116(tables uintptr, n, features int)
-
-// vecAsm117: d_a = d_r1 + t·d_u
-//
-//go:noescape
-func vecAsm117(tables uintptr, n, features int)
-
-// vecAsm118: d_dense2_z = d_v_2 + d_a_2
-//
-//go:noescape
-func vecAsm118(tables uintptr, n, features int)
-
-// vecAsm119: d_dense1_z = dense1_slope·((d_dense1 + (((((dense1_x_t·d_dense1_x_t + dense1_t·d_dense1_t) + dense1_x_x_x·d_dense1_x_x_x) + dense1_x_x·d_dense1_x_x_2) + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2)
-//
-//go:noescape
-func vecAsm119(tables uintptr, n, features int)
