@@ -242,7 +242,9 @@ func (e *emitter) workerType() {
 	}
 	fields = append(fields,
 		jen.Comment("grads is this worker's share of the gradient of the last LossGrad."),
-		jen.Id("grads").Index(jen.Id("NumParams")).Id("T"))
+		jen.Id("grads").Index(jen.Id("NumParams")).Id("T"),
+		jen.Comment("vec holds the operands of the vector programs it runs."),
+		jen.Id("vec").Qual(KernelsPath, "VecTables"))
 	e.f.Comment("worker is the scratch space of the passes one goroutine runs.")
 	e.f.Type().Id("worker").Struct(fields...)
 	e.f.Line()

@@ -136,7 +136,9 @@ func (en *entry) shapeOp(n *ir.Node) {
 // elementwise op with its fused arguments inlined.
 func (en *entry) node(n *ir.Node) {
 	if f := emitters[n.Op].node; f != nil {
-		en.flushVec(len(en.body))
+		if n.Op != ir.OpSumBatch { // a sum over the batch may join a vector program
+			en.flushVec(len(en.body))
+		}
 		f(en, n)
 		return
 	}
@@ -189,7 +191,9 @@ func (en *entry) dropMask(n *ir.Node) {
 
 // sumBatch sums a value over the batch (and over leading dimensions down to its shape).
 func (en *entry) sumBatch(n *ir.Node) {
+	mark := len(en.body)
 	if len(n.Shape) == 0 {
+		en.flushVec(mark)
 		en.sumAll(n)
 		return
 	}
@@ -203,6 +207,7 @@ func (en *entry) sumBatch(n *ir.Node) {
 	idx, op := jen.Id("f"), en.assign(n)
 	if argSize > size {
 		// Also summed over the leading dimensions: a bias repeated at every position.
+		en.flushVec(mark)
 		if op == "=" {
 			en.add(jen.Clear(jen.Id(name)))
 		}
@@ -212,11 +217,21 @@ func (en *entry) sumBatch(n *ir.Node) {
 	if en.row {
 		bloop = jen.Id("s").Op("=").Add(v)
 	}
-	en.add(loop("f", argSize,
+	scalar := loop("f", argSize,
 		append(append(k.perF, jen.Var().Id("s").Id("T")),
 			bloop,
 			jen.Id(name).Index(idx).Op(op).Id("s"))...,
-	))
+	)
+	if argSize == size {
+		acc := op == "+="
+		if p := en.vecSum(n, name, acc); p != nil {
+			comment := name + " " + op + " Σ over the batch of " + en.local(n.Args[0])
+			en.vecJoinWith(comment, size, p, scalar, mark, func(q *vecProg) bool { return q.addSum(en, n, name, acc) })
+			return
+		}
+	}
+	en.flushVec(mark)
+	en.add(scalar)
 }
 
 // sumAll is a sum over the batch and every element to a scalar: the gradient of a coefficient

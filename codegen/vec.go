@@ -102,10 +102,14 @@ type vecGroup struct {
 // vecJoin adds node n (its program p alone, its scalar loop) to the pending group, or
 // flushes that group at body position mark and starts a new one with n.
 func (en *entry) vecJoin(n *ir.Node, name string, p *vecProg, scalar jen.Code, mark int) {
-	comment := name + " = " + en.describe(n)
-	if g := en.group; g != nil && g.features == n.Size() {
+	en.vecJoinWith(name+" = "+en.describe(n), n.Size(), p, scalar, mark, func(q *vecProg) bool { return q.add(en, n, name) })
+}
+
+// vecJoinWith is vecJoin for a node that add compiles into a program, over features.
+func (en *entry) vecJoinWith(comment string, features int, p *vecProg, scalar jen.Code, mark int, add func(q *vecProg) bool) {
+	if g := en.group; g != nil && g.features == features {
 		q := g.prog.clone()
-		if q.add(en, n, name) && en.vecDisjoint(q) && vecAsm(new(strings.Builder), q, "probe", en.e.bits) {
+		if add(q) && en.vecDisjoint(q) && vecAsm(new(strings.Builder), q, "probe", en.e.bits) {
 			g.prog = q
 			g.comments = append(g.comments, comment)
 			g.scalar = append(g.scalar, scalar)
@@ -113,7 +117,37 @@ func (en *entry) vecJoin(n *ir.Node, name string, p *vecProg, scalar jen.Code, m
 		}
 	}
 	en.flushVec(mark)
-	en.group = &vecGroup{prog: p, features: n.Size(), comments: []string{comment}, scalar: []jen.Code{scalar}}
+	en.group = &vecGroup{prog: p, features: features, comments: []string{comment}, scalar: []jen.Code{scalar}}
+}
+
+// vecSum builds the program of sum node n (over the batch, per feature, into its
+// vector name; acc: added to it) or returns nil.
+func (en *entry) vecSum(n *ir.Node, name string, acc bool) *vecProg {
+	p := &vecProg{memo: map[int]int{}, constSlot: map[float64]int{}}
+	if en.row || !p.addSum(en, n, name, acc) {
+		return nil
+	}
+	return p
+}
+
+// addSum compiles sum node n into p, like add.
+func (p *vecProg) addSum(en *entry, n *ir.Node, name string, acc bool) bool {
+	arg := n.Args[0]
+	if !arg.Batched || arg.Size() != n.Size() {
+		return false
+	}
+	s, ok := p.value(en, arg, arg.Size())
+	if !ok {
+		return false
+	}
+	p.scal = append(p.scal, jen.Id(name))
+	p.scalPerF = append(p.scalPerF, true)
+	b := 0
+	if acc {
+		b = 1
+	}
+	p.instrs = append(p.instrs, vecInstr{op: "sum", d: -len(p.scal), a: s, b: b})
+	return len(p.rows) <= vecMaxRows && len(p.scal)+len(p.consts) <= vecMaxScal && p.slots <= vecMaxSlots
 }
 
 // vecDisjoint reports whether no buffer the program stores overlaps one it loads (or
@@ -286,6 +320,13 @@ func (p *vecProg) text(bits string) string {
 		case "store":
 			out = append(out, ref("r", in.d, p.rowPerF[in.d])+" = "+s(in.a))
 			continue
+		case "sum":
+			eq := " = "
+			if in.b != 0 {
+				eq = " += "
+			}
+			out = append(out, ref("v", -in.d-1, true)+eq+"sum("+s(in.a)+")")
+			continue
 		case "bcast":
 			if in.a >= 0 {
 				rhs = strconv.FormatFloat(p.consts[in.a], 'g', -1, map[string]int{"32": 32, "64": 64}[bits])
@@ -317,7 +358,7 @@ func (en *entry) vecCall(p *vecProg, i, features int) jen.Code {
 	if len(p.scal) > 0 {
 		scal = typ.Clone().Values(p.scal...)
 	}
-	return jen.Qual(KernelsPath, "Vec"+en.e.bits).Call(jen.Id(vecProgsName).Index(jen.Lit(i)), jen.Id("n"), jen.Lit(features), en.ld(),
+	return jen.Qual(KernelsPath, "Vec"+en.e.bits).Call(jen.Id(vecProgsName).Index(jen.Lit(i)), jen.Op("&").Id("w").Dot("vec"), jen.Id("n"), jen.Lit(features), en.ld(),
 		typ.Clone().Values(p.rows...), scal)
 }
 

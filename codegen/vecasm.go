@@ -52,6 +52,38 @@ func vecAsm(b *strings.Builder, p *vecProg, name, bits string) bool {
 		fmt.Fprintf(&pro, "\tMOVQ %d(R8), AX\n\tMOVQ %d(R8), CX\n\tIMULQ R13, CX\n\tVBROADCASTS%s (AX)(CX*1), Z%d\n",
 			512+16*j, 512+16*j+8, sfx[1:], top)
 	}
+	// Each sum accumulates in vecUnroll registers below them, one per copy of the body.
+	accBase := map[int]int{} // sum instruction's index in body → its first accumulator
+	var epi strings.Builder  // the sums' reductions and stores at the end of a feature
+	var zeroAcc strings.Builder
+	for i, in := range body {
+		if in.op != "sum" {
+			continue
+		}
+		top -= vecUnroll
+		accBase[i] = top
+		for u := range vecUnroll {
+			fmt.Fprintf(&zeroAcc, "\tVPXOR%s Z%d, Z%d, Z%d\n", isF, top+u, top+u, top+u)
+		}
+		for u := 1; u < vecUnroll; u++ {
+			fmt.Fprintf(&epi, "\tVADD%s Z%d, Z%d, Z%d\n", sfx, top+u, top, top)
+		}
+		fmt.Fprintf(&epi, "\tVEXTRACTF64X4 $1, Z%d, Y1\n\tVADD%s Y1, Y%d, Y0\n\tVEXTRACTF128 $1, Y0, X1\n\tVADD%s X1, X0, X0\n", top, sfx, top, sfx)
+		if f32 {
+			epi.WriteString("\tVPERMILPS $0x4e, X0, X1\n\tVADDPS X1, X0, X0\n\tVPERMILPS $0xb1, X0, X1\n\tVADDSS X1, X0, X0\n")
+		} else {
+			epi.WriteString("\tVPERMILPD $1, X0, X1\n\tVADDSD X1, X0, X0\n")
+		}
+		j := p.scalIndex(in.d)
+		fmt.Fprintf(&epi, "\tMOVQ %d(R8), AX\n\tMOVQ %d(R8), CX\n\tIMULQ R13, CX\n", 512+16*j, 512+16*j+8)
+		if in.b != 0 {
+			fmt.Fprintf(&epi, "\tVADDS%s (AX)(CX*1), X0, X0\n", sfx[1:])
+		}
+		fmt.Fprintf(&epi, "\tVMOVS%s X0, (AX)(CX*1)\n", sfx[1:])
+	}
+	if top < 2 { // the reductions use Z0 and Z1
+		return false
+	}
 	// Other slots from the bottom, each until its last use.
 	var free []int
 	for r := top - 1; r >= 0; r-- {
@@ -92,6 +124,11 @@ func vecAsm(b *strings.Builder, p *vecProg, name, bits string) bool {
 		}
 		if in.op == "store" {
 			ops = append(ops, fmt.Sprintf("store %s {m:%d}", zr(in.a), in.d))
+			free = append(free, freed...)
+			continue
+		}
+		if in.op == "sum" {
+			ops = append(ops, fmt.Sprintf("sum %s {acc:%d}", zr(in.a), accBase[i]))
 			free = append(free, freed...)
 			continue
 		}
@@ -188,6 +225,15 @@ func vecAsm(b *strings.Builder, p *vecProg, name, bits string) bool {
 				} else {
 					fmt.Fprintf(&out, "\tVMOVUP%s %s, %s\n", sfx[1:], f[1], mem)
 				}
+			case "sum":
+				var a int
+				fmt.Sscanf(f[2], "{acc:%d}", &a)
+				acc := fmt.Sprintf("Z%d", a+u)
+				if masked {
+					fmt.Fprintf(&out, "\tVADD%s %s, %s, K1, %s\n", sfx, f[1], acc, acc)
+				} else {
+					fmt.Fprintf(&out, "\tVADD%s %s, %s, %s\n", sfx, f[1], acc, acc)
+				}
 			default:
 				out.WriteString("\t" + op + "\n")
 			}
@@ -225,6 +271,7 @@ func vecAsm(b *strings.Builder, p *vecProg, name, bits string) bool {
 		fmt.Fprintf(b, "\tMOVQ %d(R8), CX\n\tMOVQ %d(R8), DX\n\tIMULQ R13, DX\n\tADDQ DX, CX\n\tMOVQ CX, %s\n", 16*i, 16*i+8, to)
 	}
 	b.WriteString(pro.String())
+	b.WriteString(zeroAcc.String())
 	fmt.Fprintf(b, "\tXORQ R14, R14\n\nmain:\n\tLEAQ %d(R14), CX\n\tCMPQ CX, R11\n\tJGT tail\n", unroll*lanes)
 	for u := range unroll {
 		b.WriteString(render(u, false))
@@ -233,7 +280,7 @@ func vecAsm(b *strings.Builder, p *vecProg, name, bits string) bool {
 	b.WriteString("\tMOVQ R11, CX\n\tSUBQ R14, CX\n\tMOVL $1, DX\n\tSHLQ CL, DX\n\tDECQ DX\n")
 	fmt.Fprintf(b, "\tMOVQ $%d, AX\n\tCMPQ CX, AX\n\tJLT mask\n\tKXNORW K0, K0, K1\n\tJMP masked\n\nmask:\n\tKMOVW DX, K1\n\nmasked:\n", lanes)
 	b.WriteString(render(0, true))
-	fmt.Fprintf(b, "\tADDQ $%d, R14\n\tJMP tail\n\nnext:\n\tINCQ R13\n\tCMPQ R13, R12\n\tJLT feature\n\ndone:\n\tVZEROUPPER\n\tRET\n\n", lanes)
+	fmt.Fprintf(b, "\tADDQ $%d, R14\n\tJMP tail\n\nnext:\n%s\tINCQ R13\n\tCMPQ R13, R12\n\tJLT feature\n\ndone:\n\tVZEROUPPER\n\tRET\n\n", lanes, epi.String())
 	return true
 }
 
@@ -242,7 +289,7 @@ func (in vecInstr) sources() []int {
 	switch in.op {
 	case "load", "bcast":
 		return nil
-	case "store", "neg", "abs", "relu", "step":
+	case "store", "neg", "abs", "relu", "step", "sum":
 		return []int{in.a}
 	case "fma", "fms", "fnma":
 		return []int{in.a, in.b, in.c}

@@ -31,6 +31,7 @@ const (
 	vRelu         // d = max(a, 0); NaN stays NaN
 	vStep         // d = 1 where a > 0, else 0 (NaN gives 0)
 	vAbs          // d = |a|
+	vSum          // scalar d at feature f = (b: its old value +) the sum of slot a over the columns
 )
 
 // Limits of one program.
@@ -64,6 +65,7 @@ func (p *VecProg) String() string { return p.text }
 //	s4 = s0 + s1      also −, *, /
 //	s4 = s0 * s1 + s2 fused multiply-add; s0 * s1 - s2 and s2 - s0 * s1 too
 //	s4 = -s0          also relu(s0), step(s0), abs(s0)
+//	v1[f] = sum(s4)   the sum over the columns into caller scalar 1 at feature f (+= adds)
 //
 // Rows and scalars are numbered from 0 in the order the caller passes them; every
 // row and scalar up to the largest number must be used. It panics on a malformed
@@ -131,6 +133,26 @@ func parseVec(text string) (*VecProg, error) {
 				return nil, err
 			}
 			emit(vStore, r, s, 0, 0)
+			continue
+		}
+		if strings.HasPrefix(lhs, "v") {
+			acc := strings.HasSuffix(lhs, "+")
+			v, perF, err := ref(strings.TrimSpace(strings.TrimSuffix(lhs, "+")), 'v', &scalSeen, vecMaxScal)
+			if err != nil {
+				return nil, err
+			}
+			if !perF || len(f) != 4 || f[0] != "sum" || f[1] != "(" || f[3] != ")" {
+				return nil, fmt.Errorf("%q: a scalar per feature is written as vK[f] = sum(sJ) or vK[f] += sum(sJ)", ins)
+			}
+			s, err := slot(f[2])
+			if err != nil {
+				return nil, err
+			}
+			b := 0
+			if acc {
+				b = 1
+			}
+			emit(vSum, v|callerScal, s, b, 0)
 			continue
 		}
 		d, err := slot(lhs)
@@ -242,84 +264,105 @@ func parseVec(text string) (*VecProg, error) {
 			a := (c>>16)&(callerScal-1) + uint64(len(p.consts64))
 			p.code[i] = c&^(0xff<<16) | a<<16
 		}
+		if c&0xff == vSum {
+			d := (c>>8)&(callerScal-1) + uint64(len(p.consts64))
+			p.code[i] = c&^(0xff<<8) | d<<8
+		}
 	}
 	return p, nil
 }
 
-// Vec32 runs p over columns b < n of the given number of feature rows: a row
+// Vec32 runs p over columns b < n of the given number of feature rows, with t
+// (the caller's, one per goroutine: filling it is cheaper than clearing a new one)
+// for the operands' addresses: a row
 // operand used per feature is read or written at rows[i][f*ld:][:n], one used for
 // every feature at rows[i][:n]; a scalar per feature is scal[i][f], another
 // scal[i][0]. Columns n ≤ b < ld are never touched. Rows written must not overlap
 // rows read, except that an instruction may store into a row it loaded earlier in
 // the program. It panics on operands too short for the sizes. Compiled to assembly it
 // never allocates; the portable machine allocates its slots.
-func Vec32(p *VecProg, n, features, ld int, rows, scal [][]float32) {
+func Vec32(p *VecProg, t *VecTables, n, features, ld int, rows, scal [][]float32) {
 	if !p.check(len(rows), len(scal), n, features) {
 		return
 	}
-	var t VecTables
 	for i, r := range rows {
-		need, stride := p.rowNeed(i, n, features, ld)
+		need, _ := p.rowNeed(i, n, features, ld)
 		if len(r) < need {
 			vecShort("row", i, len(r), need)
 		}
-		t.rows[i] = vecRef{unsafe.Pointer(&r[0]), uintptr(4 * stride)}
-	}
-	for i := range p.consts32 {
-		t.scal[i] = vecRef{ptr: unsafe.Pointer(&p.consts32[i])}
 	}
 	for i, s := range scal {
-		need, stride := p.scalNeed(i, features)
-		if len(s) < need {
+		if need := p.scalNeed(i, features); len(s) < need {
 			vecShort("scalar", i, len(s), need)
 		}
-		t.scal[len(p.consts32)+i] = vecRef{unsafe.Pointer(&s[0]), uintptr(4 * stride)}
 	}
-	p.run(&t, n, features, false)
+	if !p.Fast() {
+		vecGo32(p, n, features, ld, rows, scal)
+		return
+	}
+	for i, r := range rows {
+		_, stride := p.rowNeed(i, n, features, ld)
+		t.rows[i] = vecRef{uintptr(unsafe.Pointer(&r[0])), uintptr(4 * stride)}
+	}
+	for i := range p.consts32 {
+		t.scal[i] = vecRef{ptr: uintptr(unsafe.Pointer(&p.consts32[i]))}
+	}
+	for i, s := range scal {
+		t.scal[len(p.consts32)+i] = vecRef{uintptr(unsafe.Pointer(&s[0])), uintptr(4 * p.scalStride(i))}
+	}
+	p.asm(uintptr(unsafe.Pointer(t)), n, features)
 }
 
 // Vec64 is Vec32 in float64.
-func Vec64(p *VecProg, n, features, ld int, rows, scal [][]float64) {
+func Vec64(p *VecProg, t *VecTables, n, features, ld int, rows, scal [][]float64) {
 	if !p.check(len(rows), len(scal), n, features) {
 		return
 	}
-	var t VecTables
 	for i, r := range rows {
-		need, stride := p.rowNeed(i, n, features, ld)
+		need, _ := p.rowNeed(i, n, features, ld)
 		if len(r) < need {
 			vecShort("row", i, len(r), need)
 		}
-		t.rows[i] = vecRef{unsafe.Pointer(&r[0]), uintptr(8 * stride)}
-	}
-	for i := range p.consts64 {
-		t.scal[i] = vecRef{ptr: unsafe.Pointer(&p.consts64[i])}
 	}
 	for i, s := range scal {
-		need, stride := p.scalNeed(i, features)
-		if len(s) < need {
+		if need := p.scalNeed(i, features); len(s) < need {
 			vecShort("scalar", i, len(s), need)
 		}
-		t.scal[len(p.consts64)+i] = vecRef{unsafe.Pointer(&s[0]), uintptr(8 * stride)}
 	}
-	p.run(&t, n, features, true)
+	if !p.Fast() {
+		vecGo(p, n, features, ld, rows, scal, p.consts64, false)
+		return
+	}
+	for i, r := range rows {
+		_, stride := p.rowNeed(i, n, features, ld)
+		t.rows[i] = vecRef{uintptr(unsafe.Pointer(&r[0])), uintptr(8 * stride)}
+	}
+	for i := range p.consts64 {
+		t.scal[i] = vecRef{ptr: uintptr(unsafe.Pointer(&p.consts64[i]))}
+	}
+	for i, s := range scal {
+		t.scal[len(p.consts64)+i] = vecRef{uintptr(unsafe.Pointer(&s[0])), uintptr(8 * p.scalStride(i))}
+	}
+	p.asm(uintptr(unsafe.Pointer(t)), n, features)
 }
 
 // VecTables is what a program's assembly reads: for row i, its address at feature 0
 // (byte 16·i) and its stride per feature in bytes (byte 16·i + 8; 0 for a row shared
-// by every feature); the same for scalars, constants first, from byte 512.
+// by every feature); the same for scalars, constants first, from byte 512. The
+// addresses are uintptrs, so that the operands do not escape through a table kept in a
+// worker: they are valid for the one call that filled them.
 type VecTables struct {
 	rows [vecMaxRows]vecRef
 	scal [vecMaxScal]vecRef
 }
 
 type vecRef struct {
-	ptr    unsafe.Pointer
-	stride uintptr
+	ptr, stride uintptr
 }
 
 // VecAsm is a program compiled to assembly by the code generator. It takes the
-// address of a VecTables on its caller's frame as a uintptr (so that the tables do
-// not escape): the assembly is NOSPLIT and calls nothing, so the frame stays put.
+// address of its VecTables as a uintptr; it is NOSPLIT and calls nothing, so the
+// frames its operands may live on stay put while it runs.
 type VecAsm func(tables uintptr, n, features int)
 
 // SetAsm gives p its compiled assembly; generated files for amd64 call it at init.
@@ -345,50 +388,87 @@ func (p *VecProg) rowNeed(i, n, features, ld int) (need, stride int) {
 	return n, 0
 }
 
-func (p *VecProg) scalNeed(i, features int) (need, stride int) {
+func (p *VecProg) scalNeed(i, features int) int {
 	if p.scalPerF[i] {
-		return features, 1
+		return features
 	}
-	return 1, 0
+	return 1
 }
 
-func (p *VecProg) run(t *VecTables, n, features int, f64 bool) {
-	if p.Fast() {
-		p.asm(uintptr(unsafe.Pointer(t)), n, features)
-		return
+func (p *VecProg) scalStride(i int) int {
+	if p.scalPerF[i] {
+		return 1
 	}
-	vecGo(p, t, n, features, f64)
+	return 0
 }
 
 func vecShort(what string, i, got, need int) {
 	panic(fmt.Sprintf("kernels.Vec: %s %d has %d elements, need %d", what, i, got, need))
 }
 
-// vecGo is the portable machine: the same program, chunk by chunk, one lane at a
-// time, in float64 (float32 values are rounded back when stored or combined).
-func vecGo(p *VecProg, t *VecTables, n, features int, f64 bool) {
-	const lanes = 64
-	size := uintptr(4)
-	if f64 {
-		size = 8
-	}
-	slots := make([][lanes]float64, p.nslots)
-	at := func(r vecRef, f, b int) unsafe.Pointer {
-		return unsafe.Add(r.ptr, r.stride*uintptr(f)+size*uintptr(b))
-	}
-	load := func(q unsafe.Pointer) float64 {
-		if f64 {
-			return *(*float64)(q)
+// vecGo32 runs the portable machine on float64 copies of float32 operands and rounds
+// what it writes back.
+func vecGo32(p *VecProg, n, features, ld int, rows, scal [][]float32) {
+	widen := func(v []float32) []float64 {
+		w := make([]float64, len(v))
+		for i, x := range v {
+			w[i] = float64(x)
 		}
-		return float64(*(*float32)(q))
+		return w
+	}
+	r64, s64 := make([][]float64, len(rows)), make([][]float64, len(scal))
+	for i, r := range rows {
+		r64[i] = widen(r)
+	}
+	for i, s := range scal {
+		s64[i] = widen(s)
+	}
+	c64 := make([]float64, len(p.consts32))
+	for i, c := range p.consts32 {
+		c64[i] = float64(c)
+	}
+	vecGo(p, n, features, ld, r64, s64, c64, true)
+	for i, r := range rows {
+		for j := range r {
+			r[j] = float32(r64[i][j])
+		}
+	}
+	for i, s := range scal {
+		for j := range s {
+			s[j] = float32(s64[i][j])
+		}
+	}
+}
+
+// vecGo is the portable machine: the same program, chunk by chunk, one lane at a time,
+// in float64; round32 rounds every value to float32 as the float32 machine keeps it.
+func vecGo(p *VecProg, n, features, ld int, rows, scal [][]float64, consts []float64, round32 bool) {
+	const lanes = 64
+	slots := make([][lanes]float64, p.nslots)
+	row := func(i uint64, f, b int) *float64 {
+		if p.rowPerF[i] {
+			return &rows[i][f*ld+b]
+		}
+		return &rows[i][b]
+	}
+	scalar := func(i uint64, f int) *float64 {
+		if int(i) < len(consts) {
+			return &consts[i]
+		}
+		i -= uint64(len(consts))
+		if p.scalPerF[i] {
+			return &scal[i][f]
+		}
+		return &scal[i][0]
 	}
 	round := func(x float64) float64 {
-		if f64 {
-			return x
+		if round32 {
+			return float64(float32(x))
 		}
-		return float64(float32(x))
+		return x
 	}
 	for f := range features {
+		sums := map[uint64]float64{}
 		for c0 := 0; c0 < n; c0 += lanes {
 			m := min(lanes, n-c0)
 			for _, ins := range p.code {
@@ -407,17 +487,15 @@ func vecGo(p *VecProg, t *VecTables, n, features int, f64 bool) {
 					var v float64
 					switch op {
 					case vLoad:
-						v = load(at(t.rows[a], f, c0+l))
+						v = *row(a, f, c0+l)
 					case vStore:
-						q := at(t.rows[d], f, c0+l)
-						if f64 {
-							*(*float64)(q) = sa
-						} else {
-							*(*float32)(q) = float32(sa)
-						}
+						*row(d, f, c0+l) = sa
+						continue
+					case vSum:
+						sums[d] += sa
 						continue
 					case vBcast:
-						v = load(at(t.scal[a], f, 0))
+						v = *scalar(a, f)
 					case vAdd:
 						v = sa + sb
 					case vSub:
@@ -445,6 +523,16 @@ func vecGo(p *VecProg, t *VecTables, n, features int, f64 bool) {
 					}
 					slots[d][l] = round(v)
 				}
+			}
+		}
+		for _, ins := range p.code {
+			if op, d, acc := ins&0xff, (ins>>8)&0xff, (ins>>24)&0xff; op == vSum {
+				q := scalar(d, f)
+				v := sums[d]
+				if acc != 0 {
+					v += *q
+				}
+				*q = round(v)
 			}
 		}
 	}

@@ -16,7 +16,7 @@ func TestVecPortableSemantics(t *testing.T) {
 		x := []float64{-1, 0, 3, math.NaN(), 2, -4}
 		y := make([]float64, 6)
 		z := make([]float64, 6)
-		Vec64(p, 3, 2, 3, [][]float64{y, x, z}, [][]float64{{10, 100}})
+		Vec64(p, new(VecTables), 3, 2, 3, [][]float64{y, x, z}, [][]float64{{10, 100}})
 		wantY := []float64{-8, 2, 32, math.NaN(), 202, -398}
 		// step − 2·relu − |x|/2
 		wantZ := []float64{-0.5, 0, 1 - 6 - 1.5, math.NaN(), 1 - 4 - 1, -2}
@@ -25,6 +25,17 @@ func TestVecPortableSemantics(t *testing.T) {
 				t.Fatalf("NoAsm=%v: got %v %v, want %v %v", noAsm, y, z, wantY, wantZ)
 			}
 		}
+	}
+}
+
+func TestVecSum(t *testing.T) {
+	p := MustVec("s0 = r0[f]; s1 = r1; s2 = s0 * s1; v0[f] = sum(s2); v1[f] += sum(s0)")
+	x := []float64{1, 2, 3, 9, 4, 5, 6, 9}
+	w := []float64{1, 10, 100}
+	dot, acc := []float64{0, 0}, []float64{0.5, 0.25}
+	Vec64(p, new(VecTables), 3, 2, 4, [][]float64{x, w}, [][]float64{dot, acc})
+	if dot[0] != 321 || dot[1] != 654 || acc[0] != 6.5 || acc[1] != 15.25 {
+		t.Fatalf("sums %v and %v, want [321 654] and [6.5 15.25]", dot, acc)
 	}
 }
 

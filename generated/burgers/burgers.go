@@ -51,7 +51,7 @@ const (
 	NumTerms   = 2
 
 	// MaxBatch is the tile: the passes work on this many points at a time.
-	MaxBatch = 128
+	MaxBatch = 64
 	// NumWorkers is how many goroutines share the tiles.
 	NumWorkers = 2
 )
@@ -82,6 +82,8 @@ type worker struct {
 	scratch [11568]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of Burgers, its points and the scratch space of its passes.
@@ -503,7 +505,7 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	// u = dense9_Wx + dense9_b (burgers.ml:11)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], n, 1, MaxBatch, [][]T{u, dense9_Wx}, [][]T{m.Dense9B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 1, MaxBatch, [][]T{u, dense9_Wx}, [][]T{m.Dense9B})
 	} else {
 		{
 			const f = 0
@@ -626,7 +628,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// u = dense9_Wx + dense9_b (burgers.ml:11)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], n, 1, MaxBatch, [][]T{u, dense9_Wx}, [][]T{m.Dense9B})
+		kernels.Vec64(vecProgs[1], &w.vec, n, 1, MaxBatch, [][]T{u, dense9_Wx}, [][]T{m.Dense9B})
 	} else {
 		{
 			const f = 0
@@ -664,7 +666,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense1_t = dense1_z_t·dense1_slope (burgers.ml:10)
 	dense1_t := w.work[184*MaxBatch : 204*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], n, 20, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
+		kernels.Vec64(vecProgs[2], &w.vec, n, 20, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense1_slope[f*MaxBatch:][:n]
@@ -693,7 +695,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense2_t = dense2_z_t·dense2_slope (burgers.ml:10)
 	dense2_t := w.work[224*MaxBatch : 244*MaxBatch]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], n, 20, MaxBatch, [][]T{dense2_slope, dense2, dense2_t, dense2_z_t}, nil)
+		kernels.Vec64(vecProgs[3], &w.vec, n, 20, MaxBatch, [][]T{dense2_slope, dense2, dense2_t, dense2_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense2_slope[f*MaxBatch:][:n]
@@ -722,7 +724,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense3_t = dense3_z_t·dense3_slope (burgers.ml:10)
 	dense3_t := w.work[244*MaxBatch : 264*MaxBatch]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], n, 20, MaxBatch, [][]T{dense3_slope, dense3, dense3_t, dense3_z_t}, nil)
+		kernels.Vec64(vecProgs[4], &w.vec, n, 20, MaxBatch, [][]T{dense3_slope, dense3, dense3_t, dense3_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense3_slope[f*MaxBatch:][:n]
@@ -751,7 +753,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense4_t = dense4_z_t·dense4_slope (burgers.ml:10)
 	dense4_t := w.work[264*MaxBatch : 284*MaxBatch]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], n, 20, MaxBatch, [][]T{dense4_slope, dense4, dense4_t, dense4_z_t}, nil)
+		kernels.Vec64(vecProgs[5], &w.vec, n, 20, MaxBatch, [][]T{dense4_slope, dense4, dense4_t, dense4_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense4_slope[f*MaxBatch:][:n]
@@ -780,7 +782,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense5_t = dense5_z_t·dense5_slope (burgers.ml:10)
 	dense5_t := w.work[284*MaxBatch : 304*MaxBatch]
 	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], n, 20, MaxBatch, [][]T{dense5_slope, dense5, dense5_t, dense5_z_t}, nil)
+		kernels.Vec64(vecProgs[6], &w.vec, n, 20, MaxBatch, [][]T{dense5_slope, dense5, dense5_t, dense5_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense5_slope[f*MaxBatch:][:n]
@@ -809,7 +811,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense6_t = dense6_z_t·dense6_slope (burgers.ml:10)
 	dense6_t := w.work[304*MaxBatch : 324*MaxBatch]
 	if vecProgs[7].Fast() {
-		kernels.Vec64(vecProgs[7], n, 20, MaxBatch, [][]T{dense6_slope, dense6, dense6_t, dense6_z_t}, nil)
+		kernels.Vec64(vecProgs[7], &w.vec, n, 20, MaxBatch, [][]T{dense6_slope, dense6, dense6_t, dense6_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense6_slope[f*MaxBatch:][:n]
@@ -838,7 +840,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense7_t = dense7_z_t·dense7_slope (burgers.ml:10)
 	dense7_t := w.work[324*MaxBatch : 344*MaxBatch]
 	if vecProgs[8].Fast() {
-		kernels.Vec64(vecProgs[8], n, 20, MaxBatch, [][]T{dense7_slope, dense7, dense7_t, dense7_z_t}, nil)
+		kernels.Vec64(vecProgs[8], &w.vec, n, 20, MaxBatch, [][]T{dense7_slope, dense7, dense7_t, dense7_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense7_slope[f*MaxBatch:][:n]
@@ -867,7 +869,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense8_t = dense8_z_t·dense8_slope (burgers.ml:10)
 	dense8_t := w.work[344*MaxBatch : 364*MaxBatch]
 	if vecProgs[9].Fast() {
-		kernels.Vec64(vecProgs[9], n, 20, MaxBatch, [][]T{dense8_slope, dense8, dense8_t, dense8_z_t}, nil)
+		kernels.Vec64(vecProgs[9], &w.vec, n, 20, MaxBatch, [][]T{dense8_slope, dense8, dense8_t, dense8_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense8_slope[f*MaxBatch:][:n]
@@ -908,7 +910,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense1_x = dense1_slope·dense1_z_x (burgers.ml:10)
 	dense1_x := w.work[204*MaxBatch : 224*MaxBatch]
 	if vecProgs[10].Fast() {
-		kernels.Vec64(vecProgs[10], n, 20, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
+		kernels.Vec64(vecProgs[10], &w.vec, n, 20, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense1_x[f*MaxBatch:][:n]
@@ -927,7 +929,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense2_x = dense2_slope·dense2_z_x (burgers.ml:10)
 	dense2_x := w.work[4*MaxBatch : 24*MaxBatch]
 	if vecProgs[11].Fast() {
-		kernels.Vec64(vecProgs[11], n, 20, MaxBatch, [][]T{dense2_x, dense2_slope, dense2_z_x}, nil)
+		kernels.Vec64(vecProgs[11], &w.vec, n, 20, MaxBatch, [][]T{dense2_x, dense2_slope, dense2_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense2_x[f*MaxBatch:][:n]
@@ -946,7 +948,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense3_x = dense3_slope·dense3_z_x (burgers.ml:10)
 	dense3_x := w.work[384*MaxBatch : 404*MaxBatch]
 	if vecProgs[12].Fast() {
-		kernels.Vec64(vecProgs[12], n, 20, MaxBatch, [][]T{dense3_x, dense3_slope, dense3_z_x}, nil)
+		kernels.Vec64(vecProgs[12], &w.vec, n, 20, MaxBatch, [][]T{dense3_x, dense3_slope, dense3_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense3_x[f*MaxBatch:][:n]
@@ -965,7 +967,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense4_x = dense4_slope·dense4_z_x (burgers.ml:10)
 	dense4_x := w.work[424*MaxBatch : 444*MaxBatch]
 	if vecProgs[13].Fast() {
-		kernels.Vec64(vecProgs[13], n, 20, MaxBatch, [][]T{dense4_x, dense4_slope, dense4_z_x}, nil)
+		kernels.Vec64(vecProgs[13], &w.vec, n, 20, MaxBatch, [][]T{dense4_x, dense4_slope, dense4_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense4_x[f*MaxBatch:][:n]
@@ -984,7 +986,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense5_x = dense5_slope·dense5_z_x (burgers.ml:10)
 	dense5_x := w.work[464*MaxBatch : 484*MaxBatch]
 	if vecProgs[14].Fast() {
-		kernels.Vec64(vecProgs[14], n, 20, MaxBatch, [][]T{dense5_x, dense5_slope, dense5_z_x}, nil)
+		kernels.Vec64(vecProgs[14], &w.vec, n, 20, MaxBatch, [][]T{dense5_x, dense5_slope, dense5_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense5_x[f*MaxBatch:][:n]
@@ -1003,7 +1005,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense6_x = dense6_slope·dense6_z_x (burgers.ml:10)
 	dense6_x := w.work[504*MaxBatch : 524*MaxBatch]
 	if vecProgs[15].Fast() {
-		kernels.Vec64(vecProgs[15], n, 20, MaxBatch, [][]T{dense6_x, dense6_slope, dense6_z_x}, nil)
+		kernels.Vec64(vecProgs[15], &w.vec, n, 20, MaxBatch, [][]T{dense6_x, dense6_slope, dense6_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense6_x[f*MaxBatch:][:n]
@@ -1022,7 +1024,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense7_x = dense7_slope·dense7_z_x (burgers.ml:10)
 	dense7_x := w.work[544*MaxBatch : 564*MaxBatch]
 	if vecProgs[16].Fast() {
-		kernels.Vec64(vecProgs[16], n, 20, MaxBatch, [][]T{dense7_x, dense7_slope, dense7_z_x}, nil)
+		kernels.Vec64(vecProgs[16], &w.vec, n, 20, MaxBatch, [][]T{dense7_x, dense7_slope, dense7_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense7_x[f*MaxBatch:][:n]
@@ -1041,7 +1043,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense8_x = dense8_slope·dense8_z_x (burgers.ml:10)
 	dense8_x := w.work[584*MaxBatch : 604*MaxBatch]
 	if vecProgs[17].Fast() {
-		kernels.Vec64(vecProgs[17], n, 20, MaxBatch, [][]T{dense8_x, dense8_slope, dense8_z_x}, nil)
+		kernels.Vec64(vecProgs[17], &w.vec, n, 20, MaxBatch, [][]T{dense8_x, dense8_slope, dense8_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense8_x[f*MaxBatch:][:n]
@@ -1060,7 +1062,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense1_x_x = dense1_z_x·-2·dense1·dense1_x (burgers.ml:10)
 	dense1_x_x := w.work[604*MaxBatch : 624*MaxBatch]
 	if vecProgs[18].Fast() {
-		kernels.Vec64(vecProgs[18], n, 20, MaxBatch, [][]T{dense1_x_x, dense1, dense1_x}, [][]T{dense1_z_x})
+		kernels.Vec64(vecProgs[18], &w.vec, n, 20, MaxBatch, [][]T{dense1_x_x, dense1, dense1_x}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense1_x_x[f*MaxBatch:][:n]
@@ -1080,7 +1082,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense2_x_x = dense2_z_x·-2·dense2·dense2_x + dense2_slope·dense2_z_x_x (burgers.ml:10)
 	dense2_x_x := w.work[204*MaxBatch : 224*MaxBatch]
 	if vecProgs[19].Fast() {
-		kernels.Vec64(vecProgs[19], n, 20, MaxBatch, [][]T{dense2_x_x, dense2_z_x, dense2, dense2_x, dense2_slope, dense2_z_x_x}, nil)
+		kernels.Vec64(vecProgs[19], &w.vec, n, 20, MaxBatch, [][]T{dense2_x_x, dense2_z_x, dense2, dense2_x, dense2_slope, dense2_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense2_x_x[f*MaxBatch:][:n]
@@ -1102,7 +1104,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense3_x_x = dense3_z_x·-2·dense3·dense3_x + dense3_slope·dense3_z_x_x (burgers.ml:10)
 	dense3_x_x := w.work[44*MaxBatch : 64*MaxBatch]
 	if vecProgs[20].Fast() {
-		kernels.Vec64(vecProgs[20], n, 20, MaxBatch, [][]T{dense3_x_x, dense3_z_x, dense3, dense3_x, dense3_slope, dense3_z_x_x}, nil)
+		kernels.Vec64(vecProgs[20], &w.vec, n, 20, MaxBatch, [][]T{dense3_x_x, dense3_z_x, dense3, dense3_x, dense3_slope, dense3_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense3_x_x[f*MaxBatch:][:n]
@@ -1124,7 +1126,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense4_x_x = dense4_z_x·-2·dense4·dense4_x + dense4_slope·dense4_z_x_x (burgers.ml:10)
 	dense4_x_x := w.work[344*MaxBatch : 364*MaxBatch]
 	if vecProgs[21].Fast() {
-		kernels.Vec64(vecProgs[21], n, 20, MaxBatch, [][]T{dense4_x_x, dense4_z_x, dense4, dense4_x, dense4_slope, dense4_z_x_x}, nil)
+		kernels.Vec64(vecProgs[21], &w.vec, n, 20, MaxBatch, [][]T{dense4_x_x, dense4_z_x, dense4, dense4_x, dense4_slope, dense4_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense4_x_x[f*MaxBatch:][:n]
@@ -1146,7 +1148,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense5_x_x = dense5_z_x·-2·dense5·dense5_x + dense5_slope·dense5_z_x_x (burgers.ml:10)
 	dense5_x_x := w.work[24*MaxBatch : 44*MaxBatch]
 	if vecProgs[22].Fast() {
-		kernels.Vec64(vecProgs[22], n, 20, MaxBatch, [][]T{dense5_x_x, dense5_z_x, dense5, dense5_x, dense5_slope, dense5_z_x_x}, nil)
+		kernels.Vec64(vecProgs[22], &w.vec, n, 20, MaxBatch, [][]T{dense5_x_x, dense5_z_x, dense5, dense5_x, dense5_slope, dense5_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense5_x_x[f*MaxBatch:][:n]
@@ -1168,7 +1170,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense6_x_x = dense6_z_x·-2·dense6·dense6_x + dense6_slope·dense6_z_x_x (burgers.ml:10)
 	dense6_x_x := w.work[64*MaxBatch : 84*MaxBatch]
 	if vecProgs[23].Fast() {
-		kernels.Vec64(vecProgs[23], n, 20, MaxBatch, [][]T{dense6_x_x, dense6_z_x, dense6, dense6_x, dense6_slope, dense6_z_x_x}, nil)
+		kernels.Vec64(vecProgs[23], &w.vec, n, 20, MaxBatch, [][]T{dense6_x_x, dense6_z_x, dense6, dense6_x, dense6_slope, dense6_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense6_x_x[f*MaxBatch:][:n]
@@ -1190,7 +1192,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense7_x_x = dense7_z_x·-2·dense7·dense7_x + dense7_slope·dense7_z_x_x (burgers.ml:10)
 	dense7_x_x := w.work[364*MaxBatch : 384*MaxBatch]
 	if vecProgs[24].Fast() {
-		kernels.Vec64(vecProgs[24], n, 20, MaxBatch, [][]T{dense7_x_x, dense7_z_x, dense7, dense7_x, dense7_slope, dense7_z_x_x}, nil)
+		kernels.Vec64(vecProgs[24], &w.vec, n, 20, MaxBatch, [][]T{dense7_x_x, dense7_z_x, dense7, dense7_x, dense7_slope, dense7_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense7_x_x[f*MaxBatch:][:n]
@@ -1212,7 +1214,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense8_x_x = dense8_z_x·-2·dense8·dense8_x + dense8_slope·dense8_z_x_x (burgers.ml:10)
 	dense8_x_x := w.work[604*MaxBatch : 624*MaxBatch]
 	if vecProgs[25].Fast() {
-		kernels.Vec64(vecProgs[25], n, 20, MaxBatch, [][]T{dense8_x_x, dense8_z_x, dense8, dense8_x, dense8_slope, dense8_z_x_x}, nil)
+		kernels.Vec64(vecProgs[25], &w.vec, n, 20, MaxBatch, [][]T{dense8_x_x, dense8_z_x, dense8, dense8_x, dense8_slope, dense8_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense8_x_x[f*MaxBatch:][:n]
@@ -1237,7 +1239,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// sub = u - u_bd (burgers.ml:26)
 	sub := w.work[46*MaxBatch : 47*MaxBatch]
 	if vecProgs[26].Fast() {
-		kernels.Vec64(vecProgs[26], n, 1, MaxBatch, [][]T{r, u_x_x, u, u_x, u_t, sub, u_bd}, nil)
+		kernels.Vec64(vecProgs[26], &w.vec, n, 1, MaxBatch, [][]T{r, u_x_x, u, u_x, u_t, sub, u_bd}, nil)
 	} else {
 		{
 			const f = 0
@@ -1401,7 +1403,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// u = dense9_Wx + dense9_b (burgers.ml:11)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
 	if vecProgs[27].Fast() {
-		kernels.Vec64(vecProgs[27], n, 1, MaxBatch, [][]T{u, dense9_Wx}, [][]T{m.Dense9B})
+		kernels.Vec64(vecProgs[27], &w.vec, n, 1, MaxBatch, [][]T{u, dense9_Wx}, [][]T{m.Dense9B})
 	} else {
 		{
 			const f = 0
@@ -1439,7 +1441,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense1_t = dense1_z_t·dense1_slope (burgers.ml:10)
 	dense1_t := w.work[204*MaxBatch : 224*MaxBatch]
 	if vecProgs[28].Fast() {
-		kernels.Vec64(vecProgs[28], n, 20, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
+		kernels.Vec64(vecProgs[28], &w.vec, n, 20, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense1_slope[f*MaxBatch:][:n]
@@ -1468,7 +1470,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense2_t = dense2_z_t·dense2_slope (burgers.ml:10)
 	dense2_t := w.work[264*MaxBatch : 284*MaxBatch]
 	if vecProgs[29].Fast() {
-		kernels.Vec64(vecProgs[29], n, 20, MaxBatch, [][]T{dense2_slope, dense2, dense2_t, dense2_z_t}, nil)
+		kernels.Vec64(vecProgs[29], &w.vec, n, 20, MaxBatch, [][]T{dense2_slope, dense2, dense2_t, dense2_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense2_slope[f*MaxBatch:][:n]
@@ -1497,7 +1499,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense3_t = dense3_z_t·dense3_slope (burgers.ml:10)
 	dense3_t := w.work[324*MaxBatch : 344*MaxBatch]
 	if vecProgs[30].Fast() {
-		kernels.Vec64(vecProgs[30], n, 20, MaxBatch, [][]T{dense3_slope, dense3, dense3_t, dense3_z_t}, nil)
+		kernels.Vec64(vecProgs[30], &w.vec, n, 20, MaxBatch, [][]T{dense3_slope, dense3, dense3_t, dense3_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense3_slope[f*MaxBatch:][:n]
@@ -1526,7 +1528,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense4_t = dense4_z_t·dense4_slope (burgers.ml:10)
 	dense4_t := w.work[384*MaxBatch : 404*MaxBatch]
 	if vecProgs[31].Fast() {
-		kernels.Vec64(vecProgs[31], n, 20, MaxBatch, [][]T{dense4_slope, dense4, dense4_t, dense4_z_t}, nil)
+		kernels.Vec64(vecProgs[31], &w.vec, n, 20, MaxBatch, [][]T{dense4_slope, dense4, dense4_t, dense4_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense4_slope[f*MaxBatch:][:n]
@@ -1555,7 +1557,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense5_t = dense5_z_t·dense5_slope (burgers.ml:10)
 	dense5_t := w.work[444*MaxBatch : 464*MaxBatch]
 	if vecProgs[32].Fast() {
-		kernels.Vec64(vecProgs[32], n, 20, MaxBatch, [][]T{dense5_slope, dense5, dense5_t, dense5_z_t}, nil)
+		kernels.Vec64(vecProgs[32], &w.vec, n, 20, MaxBatch, [][]T{dense5_slope, dense5, dense5_t, dense5_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense5_slope[f*MaxBatch:][:n]
@@ -1584,7 +1586,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense6_t = dense6_z_t·dense6_slope (burgers.ml:10)
 	dense6_t := w.work[504*MaxBatch : 524*MaxBatch]
 	if vecProgs[33].Fast() {
-		kernels.Vec64(vecProgs[33], n, 20, MaxBatch, [][]T{dense6_slope, dense6, dense6_t, dense6_z_t}, nil)
+		kernels.Vec64(vecProgs[33], &w.vec, n, 20, MaxBatch, [][]T{dense6_slope, dense6, dense6_t, dense6_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense6_slope[f*MaxBatch:][:n]
@@ -1613,7 +1615,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense7_t = dense7_z_t·dense7_slope (burgers.ml:10)
 	dense7_t := w.work[564*MaxBatch : 584*MaxBatch]
 	if vecProgs[34].Fast() {
-		kernels.Vec64(vecProgs[34], n, 20, MaxBatch, [][]T{dense7_slope, dense7, dense7_t, dense7_z_t}, nil)
+		kernels.Vec64(vecProgs[34], &w.vec, n, 20, MaxBatch, [][]T{dense7_slope, dense7, dense7_t, dense7_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense7_slope[f*MaxBatch:][:n]
@@ -1642,7 +1644,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense8_t = dense8_z_t·dense8_slope (burgers.ml:10)
 	dense8_t := w.work[624*MaxBatch : 644*MaxBatch]
 	if vecProgs[35].Fast() {
-		kernels.Vec64(vecProgs[35], n, 20, MaxBatch, [][]T{dense8_slope, dense8, dense8_t, dense8_z_t}, nil)
+		kernels.Vec64(vecProgs[35], &w.vec, n, 20, MaxBatch, [][]T{dense8_slope, dense8, dense8_t, dense8_z_t}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense8_slope[f*MaxBatch:][:n]
@@ -1683,7 +1685,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense1_x = dense1_slope·dense1_z_x (burgers.ml:10)
 	dense1_x := w.work[644*MaxBatch : 664*MaxBatch]
 	if vecProgs[36].Fast() {
-		kernels.Vec64(vecProgs[36], n, 20, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
+		kernels.Vec64(vecProgs[36], &w.vec, n, 20, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense1_x[f*MaxBatch:][:n]
@@ -1702,7 +1704,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense2_x = dense2_slope·dense2_z_x (burgers.ml:10)
 	dense2_x := w.work[684*MaxBatch : 704*MaxBatch]
 	if vecProgs[37].Fast() {
-		kernels.Vec64(vecProgs[37], n, 20, MaxBatch, [][]T{dense2_x, dense2_slope, dense2_z_x}, nil)
+		kernels.Vec64(vecProgs[37], &w.vec, n, 20, MaxBatch, [][]T{dense2_x, dense2_slope, dense2_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense2_x[f*MaxBatch:][:n]
@@ -1721,7 +1723,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense3_x = dense3_slope·dense3_z_x (burgers.ml:10)
 	dense3_x := w.work[724*MaxBatch : 744*MaxBatch]
 	if vecProgs[38].Fast() {
-		kernels.Vec64(vecProgs[38], n, 20, MaxBatch, [][]T{dense3_x, dense3_slope, dense3_z_x}, nil)
+		kernels.Vec64(vecProgs[38], &w.vec, n, 20, MaxBatch, [][]T{dense3_x, dense3_slope, dense3_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense3_x[f*MaxBatch:][:n]
@@ -1740,7 +1742,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense4_x = dense4_slope·dense4_z_x (burgers.ml:10)
 	dense4_x := w.work[764*MaxBatch : 784*MaxBatch]
 	if vecProgs[39].Fast() {
-		kernels.Vec64(vecProgs[39], n, 20, MaxBatch, [][]T{dense4_x, dense4_slope, dense4_z_x}, nil)
+		kernels.Vec64(vecProgs[39], &w.vec, n, 20, MaxBatch, [][]T{dense4_x, dense4_slope, dense4_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense4_x[f*MaxBatch:][:n]
@@ -1759,7 +1761,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense5_x = dense5_slope·dense5_z_x (burgers.ml:10)
 	dense5_x := w.work[804*MaxBatch : 824*MaxBatch]
 	if vecProgs[40].Fast() {
-		kernels.Vec64(vecProgs[40], n, 20, MaxBatch, [][]T{dense5_x, dense5_slope, dense5_z_x}, nil)
+		kernels.Vec64(vecProgs[40], &w.vec, n, 20, MaxBatch, [][]T{dense5_x, dense5_slope, dense5_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense5_x[f*MaxBatch:][:n]
@@ -1778,7 +1780,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense6_x = dense6_slope·dense6_z_x (burgers.ml:10)
 	dense6_x := w.work[844*MaxBatch : 864*MaxBatch]
 	if vecProgs[41].Fast() {
-		kernels.Vec64(vecProgs[41], n, 20, MaxBatch, [][]T{dense6_x, dense6_slope, dense6_z_x}, nil)
+		kernels.Vec64(vecProgs[41], &w.vec, n, 20, MaxBatch, [][]T{dense6_x, dense6_slope, dense6_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense6_x[f*MaxBatch:][:n]
@@ -1797,7 +1799,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense7_x = dense7_slope·dense7_z_x (burgers.ml:10)
 	dense7_x := w.work[884*MaxBatch : 904*MaxBatch]
 	if vecProgs[42].Fast() {
-		kernels.Vec64(vecProgs[42], n, 20, MaxBatch, [][]T{dense7_x, dense7_slope, dense7_z_x}, nil)
+		kernels.Vec64(vecProgs[42], &w.vec, n, 20, MaxBatch, [][]T{dense7_x, dense7_slope, dense7_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense7_x[f*MaxBatch:][:n]
@@ -1816,7 +1818,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense8_x = dense8_slope·dense8_z_x (burgers.ml:10)
 	dense8_x := w.work[924*MaxBatch : 944*MaxBatch]
 	if vecProgs[43].Fast() {
-		kernels.Vec64(vecProgs[43], n, 20, MaxBatch, [][]T{dense8_x, dense8_slope, dense8_z_x}, nil)
+		kernels.Vec64(vecProgs[43], &w.vec, n, 20, MaxBatch, [][]T{dense8_x, dense8_slope, dense8_z_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense8_x[f*MaxBatch:][:n]
@@ -1859,7 +1861,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense1_x_x = dense1_z_x·dense1_slope_x (burgers.ml:10)
 	dense1_x_x := w.work[1104*MaxBatch : 1124*MaxBatch]
 	if vecProgs[44].Fast() {
-		kernels.Vec64(vecProgs[44], n, 20, MaxBatch, [][]T{dense8_slope_x, dense8, dense8_x, dense7_slope_x, dense7, dense7_x, dense6_slope_x, dense6, dense6_x, dense5_slope_x, dense5, dense5_x, dense4_slope_x, dense4, dense4_x, dense3_slope_x, dense3, dense3_x, dense2_slope_x, dense2, dense2_x, dense1_slope_x, dense1, dense1_x, dense1_x_x}, [][]T{dense1_z_x})
+		kernels.Vec64(vecProgs[44], &w.vec, n, 20, MaxBatch, [][]T{dense8_slope_x, dense8, dense8_x, dense7_slope_x, dense7, dense7_x, dense6_slope_x, dense6, dense6_x, dense5_slope_x, dense5, dense5_x, dense4_slope_x, dense4, dense4_x, dense3_slope_x, dense3, dense3_x, dense2_slope_x, dense2, dense2_x, dense1_slope_x, dense1, dense1_x, dense1_x_x}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense8_slope_x[f*MaxBatch:][:n]
@@ -1942,7 +1944,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense2_x_x = dense2_z_x·dense2_slope_x + dense2_slope·dense2_z_x_x (burgers.ml:10)
 	dense2_x_x := w.work[1144*MaxBatch : 1164*MaxBatch]
 	if vecProgs[45].Fast() {
-		kernels.Vec64(vecProgs[45], n, 20, MaxBatch, [][]T{dense2_x_x, dense2_z_x, dense2_slope_x, dense2_slope, dense2_z_x_x}, nil)
+		kernels.Vec64(vecProgs[45], &w.vec, n, 20, MaxBatch, [][]T{dense2_x_x, dense2_z_x, dense2_slope_x, dense2_slope, dense2_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense2_x_x[f*MaxBatch:][:n]
@@ -1963,7 +1965,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense3_x_x = dense3_z_x·dense3_slope_x + dense3_slope·dense3_z_x_x (burgers.ml:10)
 	dense3_x_x := w.work[1184*MaxBatch : 1204*MaxBatch]
 	if vecProgs[46].Fast() {
-		kernels.Vec64(vecProgs[46], n, 20, MaxBatch, [][]T{dense3_x_x, dense3_z_x, dense3_slope_x, dense3_slope, dense3_z_x_x}, nil)
+		kernels.Vec64(vecProgs[46], &w.vec, n, 20, MaxBatch, [][]T{dense3_x_x, dense3_z_x, dense3_slope_x, dense3_slope, dense3_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense3_x_x[f*MaxBatch:][:n]
@@ -1984,7 +1986,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense4_x_x = dense4_z_x·dense4_slope_x + dense4_slope·dense4_z_x_x (burgers.ml:10)
 	dense4_x_x := w.work[1224*MaxBatch : 1244*MaxBatch]
 	if vecProgs[47].Fast() {
-		kernels.Vec64(vecProgs[47], n, 20, MaxBatch, [][]T{dense4_x_x, dense4_z_x, dense4_slope_x, dense4_slope, dense4_z_x_x}, nil)
+		kernels.Vec64(vecProgs[47], &w.vec, n, 20, MaxBatch, [][]T{dense4_x_x, dense4_z_x, dense4_slope_x, dense4_slope, dense4_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense4_x_x[f*MaxBatch:][:n]
@@ -2005,7 +2007,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense5_x_x = dense5_z_x·dense5_slope_x + dense5_slope·dense5_z_x_x (burgers.ml:10)
 	dense5_x_x := w.work[1264*MaxBatch : 1284*MaxBatch]
 	if vecProgs[48].Fast() {
-		kernels.Vec64(vecProgs[48], n, 20, MaxBatch, [][]T{dense5_x_x, dense5_z_x, dense5_slope_x, dense5_slope, dense5_z_x_x}, nil)
+		kernels.Vec64(vecProgs[48], &w.vec, n, 20, MaxBatch, [][]T{dense5_x_x, dense5_z_x, dense5_slope_x, dense5_slope, dense5_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense5_x_x[f*MaxBatch:][:n]
@@ -2026,7 +2028,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense6_x_x = dense6_z_x·dense6_slope_x + dense6_slope·dense6_z_x_x (burgers.ml:10)
 	dense6_x_x := w.work[1304*MaxBatch : 1324*MaxBatch]
 	if vecProgs[49].Fast() {
-		kernels.Vec64(vecProgs[49], n, 20, MaxBatch, [][]T{dense6_x_x, dense6_z_x, dense6_slope_x, dense6_slope, dense6_z_x_x}, nil)
+		kernels.Vec64(vecProgs[49], &w.vec, n, 20, MaxBatch, [][]T{dense6_x_x, dense6_z_x, dense6_slope_x, dense6_slope, dense6_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense6_x_x[f*MaxBatch:][:n]
@@ -2047,7 +2049,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense7_x_x = dense7_z_x·dense7_slope_x + dense7_slope·dense7_z_x_x (burgers.ml:10)
 	dense7_x_x := w.work[1344*MaxBatch : 1364*MaxBatch]
 	if vecProgs[50].Fast() {
-		kernels.Vec64(vecProgs[50], n, 20, MaxBatch, [][]T{dense7_x_x, dense7_z_x, dense7_slope_x, dense7_slope, dense7_z_x_x}, nil)
+		kernels.Vec64(vecProgs[50], &w.vec, n, 20, MaxBatch, [][]T{dense7_x_x, dense7_z_x, dense7_slope_x, dense7_slope, dense7_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense7_x_x[f*MaxBatch:][:n]
@@ -2068,7 +2070,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense8_x_x = dense8_z_x·dense8_slope_x + dense8_slope·dense8_z_x_x (burgers.ml:10)
 	dense8_x_x := w.work[1384*MaxBatch : 1404*MaxBatch]
 	if vecProgs[51].Fast() {
-		kernels.Vec64(vecProgs[51], n, 20, MaxBatch, [][]T{dense8_x_x, dense8_z_x, dense8_slope_x, dense8_slope, dense8_z_x_x}, nil)
+		kernels.Vec64(vecProgs[51], &w.vec, n, 20, MaxBatch, [][]T{dense8_x_x, dense8_z_x, dense8_slope_x, dense8_slope, dense8_z_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dense8_x_x[f*MaxBatch:][:n]
@@ -2092,7 +2094,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// sub = u - u_bd (burgers.ml:26)
 	sub := w.work[9*MaxBatch : 10*MaxBatch]
 	if vecProgs[52].Fast() {
-		kernels.Vec64(vecProgs[52], n, 1, MaxBatch, [][]T{r, u_x_x, u, u_x, u_t, sub, u_bd}, nil)
+		kernels.Vec64(vecProgs[52], &w.vec, n, 1, MaxBatch, [][]T{r, u_x_x, u, u_x, u_t, sub, u_bd}, nil)
 	} else {
 		{
 			const f = 0
@@ -2175,7 +2177,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_u_x_x = -d_r·nu (burgers.ml:27)
 	d_u_x_x := w.work[12*MaxBatch : 13*MaxBatch]
 	if vecProgs[53].Fast() {
-		kernels.Vec64(vecProgs[53], n, 1, MaxBatch, [][]T{d_u_x_x, d_r}, nil)
+		kernels.Vec64(vecProgs[53], &w.vec, n, 1, MaxBatch, [][]T{d_u_x_x, d_r}, nil)
 	} else {
 		{
 			const f = 0
@@ -2198,7 +2200,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense8_z_x_x = dense8_slope·d_dense8_x_x (burgers.ml:11)
 	d_dense8_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	if vecProgs[54].Fast() {
-		kernels.Vec64(vecProgs[54], n, 20, MaxBatch, [][]T{d_dense8_z_x_x, dense8_slope, d_dense8_x_x}, nil)
+		kernels.Vec64(vecProgs[54], &w.vec, n, 20, MaxBatch, [][]T{d_dense8_z_x_x, dense8_slope, d_dense8_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense8_z_x_x[f*MaxBatch:][:n]
@@ -2221,7 +2223,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense7_z_x_x = dense7_slope·d_dense7_x_x (burgers.ml:10)
 	d_dense7_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	if vecProgs[55].Fast() {
-		kernels.Vec64(vecProgs[55], n, 20, MaxBatch, [][]T{d_dense7_z_x_x, dense7_slope, d_dense7_x_x}, nil)
+		kernels.Vec64(vecProgs[55], &w.vec, n, 20, MaxBatch, [][]T{d_dense7_z_x_x, dense7_slope, d_dense7_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense7_z_x_x[f*MaxBatch:][:n]
@@ -2244,7 +2246,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense6_z_x_x = dense6_slope·d_dense6_x_x (burgers.ml:10)
 	d_dense6_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	if vecProgs[56].Fast() {
-		kernels.Vec64(vecProgs[56], n, 20, MaxBatch, [][]T{d_dense6_z_x_x, dense6_slope, d_dense6_x_x}, nil)
+		kernels.Vec64(vecProgs[56], &w.vec, n, 20, MaxBatch, [][]T{d_dense6_z_x_x, dense6_slope, d_dense6_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense6_z_x_x[f*MaxBatch:][:n]
@@ -2267,7 +2269,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense5_z_x_x = dense5_slope·d_dense5_x_x (burgers.ml:10)
 	d_dense5_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	if vecProgs[57].Fast() {
-		kernels.Vec64(vecProgs[57], n, 20, MaxBatch, [][]T{d_dense5_z_x_x, dense5_slope, d_dense5_x_x}, nil)
+		kernels.Vec64(vecProgs[57], &w.vec, n, 20, MaxBatch, [][]T{d_dense5_z_x_x, dense5_slope, d_dense5_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense5_z_x_x[f*MaxBatch:][:n]
@@ -2290,7 +2292,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense4_z_x_x = dense4_slope·d_dense4_x_x (burgers.ml:10)
 	d_dense4_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	if vecProgs[58].Fast() {
-		kernels.Vec64(vecProgs[58], n, 20, MaxBatch, [][]T{d_dense4_z_x_x, dense4_slope, d_dense4_x_x}, nil)
+		kernels.Vec64(vecProgs[58], &w.vec, n, 20, MaxBatch, [][]T{d_dense4_z_x_x, dense4_slope, d_dense4_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense4_z_x_x[f*MaxBatch:][:n]
@@ -2313,7 +2315,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense3_z_x_x = dense3_slope·d_dense3_x_x (burgers.ml:10)
 	d_dense3_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	if vecProgs[59].Fast() {
-		kernels.Vec64(vecProgs[59], n, 20, MaxBatch, [][]T{d_dense3_z_x_x, dense3_slope, d_dense3_x_x}, nil)
+		kernels.Vec64(vecProgs[59], &w.vec, n, 20, MaxBatch, [][]T{d_dense3_z_x_x, dense3_slope, d_dense3_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense3_z_x_x[f*MaxBatch:][:n]
@@ -2336,7 +2338,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense2_z_x_x = dense2_slope·d_dense2_x_x (burgers.ml:10)
 	d_dense2_z_x_x := w.work[1404*MaxBatch : 1424*MaxBatch]
 	if vecProgs[60].Fast() {
-		kernels.Vec64(vecProgs[60], n, 20, MaxBatch, [][]T{d_dense2_z_x_x, dense2_slope, d_dense2_x_x}, nil)
+		kernels.Vec64(vecProgs[60], &w.vec, n, 20, MaxBatch, [][]T{d_dense2_z_x_x, dense2_slope, d_dense2_x_x}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense2_z_x_x[f*MaxBatch:][:n]
@@ -2358,24 +2360,21 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_x_x_2 = Σ over the batch of d_dense1_x_x (burgers.ml:10)
 	d_dense1_x_x_2 := w.scratch[2908:2928]
-	for f := 0; f < 20; f++ {
-		r_dense1_slope_x_2 := dense1_slope_x[f*MaxBatch:][:n]
-		r_d_dense1_x_x := d_dense1_x_x[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_dense1_slope_x_2[b] * r_d_dense1_x_x[b]
-		}
-		d_dense1_x_x_2[f] = s
-	}
 
 	// d_dense1_x = -dense1_z_x·d_dense1_x_x·2 (burgers.ml:10)
 	d_dense1_x := w.work[1404*MaxBatch : 1424*MaxBatch]
-
-	// d_dense2_x = -dense2_z_x·d_dense2_x_x·2 (burgers.ml:10)
-	d_dense2_x := w.work[1084*MaxBatch : 1104*MaxBatch]
 	if vecProgs[61].Fast() {
-		kernels.Vec64(vecProgs[61], n, 20, MaxBatch, [][]T{d_dense1_x, d_dense1_x_x, d_dense2_x, dense2_z_x, d_dense2_x_x}, [][]T{dense1_z_x})
+		kernels.Vec64(vecProgs[61], &w.vec, n, 20, MaxBatch, [][]T{dense1_slope_x, d_dense1_x_x, d_dense1_x}, [][]T{d_dense1_x_x_2, dense1_z_x})
 	} else {
+		for f := 0; f < 20; f++ {
+			r_dense1_slope_x_2 := dense1_slope_x[f*MaxBatch:][:n]
+			r_d_dense1_x_x := d_dense1_x_x[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_dense1_slope_x_2[b] * r_d_dense1_x_x[b]
+			}
+			d_dense1_x_x_2[f] = s
+		}
 		for f := 0; f < 20; f++ {
 			out := d_dense1_x[f*MaxBatch:][:n]
 			dense1_z_x_f_3 := dense1_z_x[f]
@@ -2384,15 +2383,10 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(dense1_z_x_f_3 * r_d_dense1_x_x_2[b]) * 2.0
 			}
 		}
-		for f := 0; f < 20; f++ {
-			out := d_dense2_x[f*MaxBatch:][:n]
-			r_dense2_z_x_3 := dense2_z_x[f*MaxBatch:][:len(out)]
-			r_d_dense2_x_x_2 := d_dense2_x_x[f*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] = -(r_dense2_z_x_3[b] * r_d_dense2_x_x_2[b]) * 2.0
-			}
-		}
 	}
+
+	// d_dense2_x = -dense2_z_x·d_dense2_x_x·2 (burgers.ml:10)
+	d_dense2_x := w.work[1084*MaxBatch : 1104*MaxBatch]
 
 	// d_dense3_x = -dense3_z_x·d_dense3_x_x·2 (burgers.ml:10)
 	d_dense3_x := w.work[1104*MaxBatch : 1124*MaxBatch]
@@ -2412,8 +2406,16 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense8_x = -dense8_z_x·d_dense8_x_x·2 (burgers.ml:11)
 	d_dense8_x := w.work[1504*MaxBatch : 1524*MaxBatch]
 	if vecProgs[62].Fast() {
-		kernels.Vec64(vecProgs[62], n, 20, MaxBatch, [][]T{d_dense3_x, dense3_z_x, d_dense3_x_x, d_dense4_x, dense4_z_x, d_dense4_x_x, d_dense5_x, dense5_z_x, d_dense5_x_x, d_dense6_x, dense6_z_x, d_dense6_x_x, d_dense7_x, dense7_z_x, d_dense7_x_x, d_dense8_x, dense8_z_x, d_dense8_x_x}, nil)
+		kernels.Vec64(vecProgs[62], &w.vec, n, 20, MaxBatch, [][]T{d_dense2_x, dense2_z_x, d_dense2_x_x, d_dense3_x, dense3_z_x, d_dense3_x_x, d_dense4_x, dense4_z_x, d_dense4_x_x, d_dense5_x, dense5_z_x, d_dense5_x_x, d_dense6_x, dense6_z_x, d_dense6_x_x, d_dense7_x, dense7_z_x, d_dense7_x_x, d_dense8_x, dense8_z_x, d_dense8_x_x}, nil)
 	} else {
+		for f := 0; f < 20; f++ {
+			out := d_dense2_x[f*MaxBatch:][:n]
+			r_dense2_z_x_3 := dense2_z_x[f*MaxBatch:][:len(out)]
+			r_d_dense2_x_x_2 := d_dense2_x_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = -(r_dense2_z_x_3[b] * r_d_dense2_x_x_2[b]) * 2.0
+			}
+		}
 		for f := 0; f < 20; f++ {
 			out := d_dense3_x[f*MaxBatch:][:n]
 			r_dense3_z_x_3 := dense3_z_x[f*MaxBatch:][:len(out)]
@@ -2470,7 +2472,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_u = 2·sub·spread + u_x·d_r (burgers.ml:26)
 	d_u := w.work[14*MaxBatch : 15*MaxBatch]
 	if vecProgs[63].Fast() {
-		kernels.Vec64(vecProgs[63], n, 1, MaxBatch, [][]T{d_u_x, u, d_r, d_u, sub, spread, u_x}, nil)
+		kernels.Vec64(vecProgs[63], &w.vec, n, 1, MaxBatch, [][]T{d_u_x, u, d_r, d_u, sub, spread, u_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -2505,7 +2507,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense8_x_3 = dense8·d_dense8_x + d_dense8_x_2 (burgers.ml:11)
 	d_dense8_x_3 := w.work[1544*MaxBatch : 1564*MaxBatch]
 	if vecProgs[64].Fast() {
-		kernels.Vec64(vecProgs[64], n, 20, MaxBatch, [][]T{d_dense8_x_3, dense8, d_dense8_x, d_dense8_x_2}, nil)
+		kernels.Vec64(vecProgs[64], &w.vec, n, 20, MaxBatch, [][]T{d_dense8_x_3, dense8, d_dense8_x, d_dense8_x_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense8_x_3[f*MaxBatch:][:n]
@@ -2521,7 +2523,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense8_z_x = dense8_slope_x·d_dense8_x_x + dense8_slope·d_dense8_x_3 (burgers.ml:11)
 	d_dense8_z_x := w.work[1524*MaxBatch : 1544*MaxBatch]
 	if vecProgs[65].Fast() {
-		kernels.Vec64(vecProgs[65], n, 20, MaxBatch, [][]T{d_dense8_z_x, dense8_slope_x, d_dense8_x_x, dense8_slope, d_dense8_x_3}, nil)
+		kernels.Vec64(vecProgs[65], &w.vec, n, 20, MaxBatch, [][]T{d_dense8_z_x, dense8_slope_x, d_dense8_x_x, dense8_slope, d_dense8_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense8_z_x[f*MaxBatch:][:n]
@@ -2546,7 +2548,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense7_x_3 = dense7·d_dense7_x + d_dense7_x_2 (burgers.ml:10)
 	d_dense7_x_3 := w.work[1524*MaxBatch : 1544*MaxBatch]
 	if vecProgs[66].Fast() {
-		kernels.Vec64(vecProgs[66], n, 20, MaxBatch, [][]T{d_dense7_x_3, dense7, d_dense7_x, d_dense7_x_2}, nil)
+		kernels.Vec64(vecProgs[66], &w.vec, n, 20, MaxBatch, [][]T{d_dense7_x_3, dense7, d_dense7_x, d_dense7_x_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense7_x_3[f*MaxBatch:][:n]
@@ -2562,7 +2564,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense7_z_x = dense7_slope_x·d_dense7_x_x + dense7_slope·d_dense7_x_3 (burgers.ml:10)
 	d_dense7_z_x := w.work[944*MaxBatch : 964*MaxBatch]
 	if vecProgs[67].Fast() {
-		kernels.Vec64(vecProgs[67], n, 20, MaxBatch, [][]T{d_dense7_z_x, dense7_slope_x, d_dense7_x_x, dense7_slope, d_dense7_x_3}, nil)
+		kernels.Vec64(vecProgs[67], &w.vec, n, 20, MaxBatch, [][]T{d_dense7_z_x, dense7_slope_x, d_dense7_x_x, dense7_slope, d_dense7_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense7_z_x[f*MaxBatch:][:n]
@@ -2587,7 +2589,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense6_x_3 = dense6·d_dense6_x + d_dense6_x_2 (burgers.ml:10)
 	d_dense6_x_3 := w.work[944*MaxBatch : 964*MaxBatch]
 	if vecProgs[68].Fast() {
-		kernels.Vec64(vecProgs[68], n, 20, MaxBatch, [][]T{d_dense6_x_3, dense6, d_dense6_x, d_dense6_x_2}, nil)
+		kernels.Vec64(vecProgs[68], &w.vec, n, 20, MaxBatch, [][]T{d_dense6_x_3, dense6, d_dense6_x, d_dense6_x_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense6_x_3[f*MaxBatch:][:n]
@@ -2603,7 +2605,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense6_z_x = dense6_slope_x·d_dense6_x_x + dense6_slope·d_dense6_x_3 (burgers.ml:10)
 	d_dense6_z_x := w.work[964*MaxBatch : 984*MaxBatch]
 	if vecProgs[69].Fast() {
-		kernels.Vec64(vecProgs[69], n, 20, MaxBatch, [][]T{d_dense6_z_x, dense6_slope_x, d_dense6_x_x, dense6_slope, d_dense6_x_3}, nil)
+		kernels.Vec64(vecProgs[69], &w.vec, n, 20, MaxBatch, [][]T{d_dense6_z_x, dense6_slope_x, d_dense6_x_x, dense6_slope, d_dense6_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense6_z_x[f*MaxBatch:][:n]
@@ -2628,7 +2630,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense5_x_3 = dense5·d_dense5_x + d_dense5_x_2 (burgers.ml:10)
 	d_dense5_x_3 := w.work[964*MaxBatch : 984*MaxBatch]
 	if vecProgs[70].Fast() {
-		kernels.Vec64(vecProgs[70], n, 20, MaxBatch, [][]T{d_dense5_x_3, dense5, d_dense5_x, d_dense5_x_2}, nil)
+		kernels.Vec64(vecProgs[70], &w.vec, n, 20, MaxBatch, [][]T{d_dense5_x_3, dense5, d_dense5_x, d_dense5_x_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense5_x_3[f*MaxBatch:][:n]
@@ -2644,7 +2646,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense5_z_x = dense5_slope_x·d_dense5_x_x + dense5_slope·d_dense5_x_3 (burgers.ml:10)
 	d_dense5_z_x := w.work[984*MaxBatch : 1004*MaxBatch]
 	if vecProgs[71].Fast() {
-		kernels.Vec64(vecProgs[71], n, 20, MaxBatch, [][]T{d_dense5_z_x, dense5_slope_x, d_dense5_x_x, dense5_slope, d_dense5_x_3}, nil)
+		kernels.Vec64(vecProgs[71], &w.vec, n, 20, MaxBatch, [][]T{d_dense5_z_x, dense5_slope_x, d_dense5_x_x, dense5_slope, d_dense5_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense5_z_x[f*MaxBatch:][:n]
@@ -2669,7 +2671,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense4_x_3 = dense4·d_dense4_x + d_dense4_x_2 (burgers.ml:10)
 	d_dense4_x_3 := w.work[984*MaxBatch : 1004*MaxBatch]
 	if vecProgs[72].Fast() {
-		kernels.Vec64(vecProgs[72], n, 20, MaxBatch, [][]T{d_dense4_x_3, dense4, d_dense4_x, d_dense4_x_2}, nil)
+		kernels.Vec64(vecProgs[72], &w.vec, n, 20, MaxBatch, [][]T{d_dense4_x_3, dense4, d_dense4_x, d_dense4_x_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense4_x_3[f*MaxBatch:][:n]
@@ -2685,7 +2687,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense4_z_x = dense4_slope_x·d_dense4_x_x + dense4_slope·d_dense4_x_3 (burgers.ml:10)
 	d_dense4_z_x := w.work[1004*MaxBatch : 1024*MaxBatch]
 	if vecProgs[73].Fast() {
-		kernels.Vec64(vecProgs[73], n, 20, MaxBatch, [][]T{d_dense4_z_x, dense4_slope_x, d_dense4_x_x, dense4_slope, d_dense4_x_3}, nil)
+		kernels.Vec64(vecProgs[73], &w.vec, n, 20, MaxBatch, [][]T{d_dense4_z_x, dense4_slope_x, d_dense4_x_x, dense4_slope, d_dense4_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense4_z_x[f*MaxBatch:][:n]
@@ -2710,7 +2712,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense3_x_3 = dense3·d_dense3_x + d_dense3_x_2 (burgers.ml:10)
 	d_dense3_x_3 := w.work[1004*MaxBatch : 1024*MaxBatch]
 	if vecProgs[74].Fast() {
-		kernels.Vec64(vecProgs[74], n, 20, MaxBatch, [][]T{d_dense3_x_3, dense3, d_dense3_x, d_dense3_x_2}, nil)
+		kernels.Vec64(vecProgs[74], &w.vec, n, 20, MaxBatch, [][]T{d_dense3_x_3, dense3, d_dense3_x, d_dense3_x_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense3_x_3[f*MaxBatch:][:n]
@@ -2726,7 +2728,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense3_z_x = dense3_slope_x·d_dense3_x_x + dense3_slope·d_dense3_x_3 (burgers.ml:10)
 	d_dense3_z_x := w.work[1024*MaxBatch : 1044*MaxBatch]
 	if vecProgs[75].Fast() {
-		kernels.Vec64(vecProgs[75], n, 20, MaxBatch, [][]T{d_dense3_z_x, dense3_slope_x, d_dense3_x_x, dense3_slope, d_dense3_x_3}, nil)
+		kernels.Vec64(vecProgs[75], &w.vec, n, 20, MaxBatch, [][]T{d_dense3_z_x, dense3_slope_x, d_dense3_x_x, dense3_slope, d_dense3_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense3_z_x[f*MaxBatch:][:n]
@@ -2751,7 +2753,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense2_x_3 = dense2·d_dense2_x + d_dense2_x_2 (burgers.ml:10)
 	d_dense2_x_3 := w.work[1024*MaxBatch : 1044*MaxBatch]
 	if vecProgs[76].Fast() {
-		kernels.Vec64(vecProgs[76], n, 20, MaxBatch, [][]T{d_dense2_x_3, dense2, d_dense2_x, d_dense2_x_2}, nil)
+		kernels.Vec64(vecProgs[76], &w.vec, n, 20, MaxBatch, [][]T{d_dense2_x_3, dense2, d_dense2_x, d_dense2_x_2}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense2_x_3[f*MaxBatch:][:n]
@@ -2767,7 +2769,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense2_z_x = dense2_slope_x·d_dense2_x_x + dense2_slope·d_dense2_x_3 (burgers.ml:10)
 	d_dense2_z_x := w.work[1044*MaxBatch : 1064*MaxBatch]
 	if vecProgs[77].Fast() {
-		kernels.Vec64(vecProgs[77], n, 20, MaxBatch, [][]T{d_dense2_z_x, dense2_slope_x, d_dense2_x_x, dense2_slope, d_dense2_x_3}, nil)
+		kernels.Vec64(vecProgs[77], &w.vec, n, 20, MaxBatch, [][]T{d_dense2_z_x, dense2_slope_x, d_dense2_x_x, dense2_slope, d_dense2_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense2_z_x[f*MaxBatch:][:n]
@@ -2791,8 +2793,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2 (burgers.ml:10)
 	d_dense1_x_3 := w.work[1044*MaxBatch : 1064*MaxBatch]
+
+	// d_dense1_x_4 = Σ over the batch of d_dense1_x (burgers.ml:10)
+	d_dense1_x_4 := w.scratch[5748:5768]
 	if vecProgs[78].Fast() {
-		kernels.Vec64(vecProgs[78], n, 20, MaxBatch, [][]T{d_dense1_x_3, dense1, d_dense1_x, d_dense1_x_2}, nil)
+		kernels.Vec64(vecProgs[78], &w.vec, n, 20, MaxBatch, [][]T{d_dense1_x_3, dense1, d_dense1_x, d_dense1_x_2, dense1_slope}, [][]T{d_dense1_x_4})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense1_x_3[f*MaxBatch:][:n]
@@ -2803,18 +2808,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_3[b]*r_d_dense1_x[b] + r_d_dense1_x_2[b]
 			}
 		}
-	}
-
-	// d_dense1_x_4 = Σ over the batch of d_dense1_x (burgers.ml:10)
-	d_dense1_x_4 := w.scratch[5748:5768]
-	for f := 0; f < 20; f++ {
-		r_dense1_slope_3 := dense1_slope[f*MaxBatch:][:n]
-		r_d_dense1_x_3 := d_dense1_x_3[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_dense1_slope_3[b] * r_d_dense1_x_3[b]
+		for f := 0; f < 20; f++ {
+			r_dense1_slope_3 := dense1_slope[f*MaxBatch:][:n]
+			r_d_dense1_x_3 := d_dense1_x_3[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_dense1_slope_3[b] * r_d_dense1_x_3[b]
+			}
+			d_dense1_x_4[f] = s
 		}
-		d_dense1_x_4[f] = s
 	}
 
 	// d_dense1_z_x = d_dense1_x_x_2 + d_dense1_x_4 (burgers.ml:10)
@@ -2847,7 +2849,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense8 = dense8·-((dense8_z_x_x·d_dense8_x_x + dense8_z_x·d_dense8_x_3) + dense8_z_t·d_dense8_t) (burgers.ml:11)
 	d_dense8 := w.work[1564*MaxBatch : 1584*MaxBatch]
 	if vecProgs[79].Fast() {
-		kernels.Vec64(vecProgs[79], n, 20, MaxBatch, [][]T{d_dense8_z_t, dense8_slope, d_dense8_t, d_dense8, dense8, dense8_z_t, dense8_z_x_x, d_dense8_x_x, dense8_z_x, d_dense8_x_3}, nil)
+		kernels.Vec64(vecProgs[79], &w.vec, n, 20, MaxBatch, [][]T{d_dense8_z_t, dense8_slope, d_dense8_t, d_dense8, dense8, dense8_z_t, dense8_z_x_x, d_dense8_x_x, dense8_z_x, d_dense8_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense8_z_t[f*MaxBatch:][:n]
@@ -2886,7 +2888,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense7 = dense7·-((dense7_z_x_x·d_dense7_x_x + dense7_z_x·d_dense7_x_3) + dense7_z_t·d_dense7_t) (burgers.ml:10)
 	d_dense7 := w.work[1364*MaxBatch : 1384*MaxBatch]
 	if vecProgs[80].Fast() {
-		kernels.Vec64(vecProgs[80], n, 20, MaxBatch, [][]T{d_dense7_z_t, dense7_slope, d_dense7_t, d_dense7, dense7, dense7_z_t, dense7_z_x_x, d_dense7_x_x, dense7_z_x, d_dense7_x_3}, nil)
+		kernels.Vec64(vecProgs[80], &w.vec, n, 20, MaxBatch, [][]T{d_dense7_z_t, dense7_slope, d_dense7_t, d_dense7, dense7, dense7_z_t, dense7_z_x_x, d_dense7_x_x, dense7_z_x, d_dense7_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense7_z_t[f*MaxBatch:][:n]
@@ -2925,7 +2927,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense6 = dense6·-((dense6_z_x_x·d_dense6_x_x + dense6_z_x·d_dense6_x_3) + dense6_z_t·d_dense6_t) (burgers.ml:10)
 	d_dense6 := w.work[1064*MaxBatch : 1084*MaxBatch]
 	if vecProgs[81].Fast() {
-		kernels.Vec64(vecProgs[81], n, 20, MaxBatch, [][]T{d_dense6_z_t, dense6_slope, d_dense6_t, d_dense6, dense6, dense6_z_t, dense6_z_x_x, d_dense6_x_x, dense6_z_x, d_dense6_x_3}, nil)
+		kernels.Vec64(vecProgs[81], &w.vec, n, 20, MaxBatch, [][]T{d_dense6_z_t, dense6_slope, d_dense6_t, d_dense6, dense6, dense6_z_t, dense6_z_x_x, d_dense6_x_x, dense6_z_x, d_dense6_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense6_z_t[f*MaxBatch:][:n]
@@ -2964,7 +2966,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense5 = dense5·-((dense5_z_x_x·d_dense5_x_x + dense5_z_x·d_dense5_x_3) + dense5_z_t·d_dense5_t) (burgers.ml:10)
 	d_dense5 := w.work[524*MaxBatch : 544*MaxBatch]
 	if vecProgs[82].Fast() {
-		kernels.Vec64(vecProgs[82], n, 20, MaxBatch, [][]T{d_dense5_z_t, dense5_slope, d_dense5_t, d_dense5, dense5, dense5_z_t, dense5_z_x_x, d_dense5_x_x, dense5_z_x, d_dense5_x_3}, nil)
+		kernels.Vec64(vecProgs[82], &w.vec, n, 20, MaxBatch, [][]T{d_dense5_z_t, dense5_slope, d_dense5_t, d_dense5, dense5, dense5_z_t, dense5_z_x_x, d_dense5_x_x, dense5_z_x, d_dense5_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense5_z_t[f*MaxBatch:][:n]
@@ -3003,7 +3005,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense4 = dense4·-((dense4_z_x_x·d_dense4_x_x + dense4_z_x·d_dense4_x_3) + dense4_z_t·d_dense4_t) (burgers.ml:10)
 	d_dense4 := w.work[1344*MaxBatch : 1364*MaxBatch]
 	if vecProgs[83].Fast() {
-		kernels.Vec64(vecProgs[83], n, 20, MaxBatch, [][]T{d_dense4_z_t, dense4_slope, d_dense4_t, d_dense4, dense4, dense4_z_t, dense4_z_x_x, d_dense4_x_x, dense4_z_x, d_dense4_x_3}, nil)
+		kernels.Vec64(vecProgs[83], &w.vec, n, 20, MaxBatch, [][]T{d_dense4_z_t, dense4_slope, d_dense4_t, d_dense4, dense4, dense4_z_t, dense4_z_x_x, d_dense4_x_x, dense4_z_x, d_dense4_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense4_z_t[f*MaxBatch:][:n]
@@ -3042,7 +3044,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense3 = dense3·-((dense3_z_x_x·d_dense3_x_x + dense3_z_x·d_dense3_x_3) + dense3_z_t·d_dense3_t) (burgers.ml:10)
 	d_dense3 := w.work[504*MaxBatch : 524*MaxBatch]
 	if vecProgs[84].Fast() {
-		kernels.Vec64(vecProgs[84], n, 20, MaxBatch, [][]T{d_dense3_z_t, dense3_slope, d_dense3_t, d_dense3, dense3, dense3_z_t, dense3_z_x_x, d_dense3_x_x, dense3_z_x, d_dense3_x_3}, nil)
+		kernels.Vec64(vecProgs[84], &w.vec, n, 20, MaxBatch, [][]T{d_dense3_z_t, dense3_slope, d_dense3_t, d_dense3, dense3, dense3_z_t, dense3_z_x_x, d_dense3_x_x, dense3_z_x, d_dense3_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense3_z_t[f*MaxBatch:][:n]
@@ -3081,7 +3083,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense2 = dense2·-((dense2_z_x_x·d_dense2_x_x + dense2_z_x·d_dense2_x_3) + dense2_z_t·d_dense2_t) (burgers.ml:10)
 	d_dense2 := w.work[824*MaxBatch : 844*MaxBatch]
 	if vecProgs[85].Fast() {
-		kernels.Vec64(vecProgs[85], n, 20, MaxBatch, [][]T{d_dense2_z_t, dense2_slope, d_dense2_t, d_dense2, dense2, dense2_z_t, dense2_z_x_x, d_dense2_x_x, dense2_z_x, d_dense2_x_3}, nil)
+		kernels.Vec64(vecProgs[85], &w.vec, n, 20, MaxBatch, [][]T{d_dense2_z_t, dense2_slope, d_dense2_t, d_dense2, dense2, dense2_z_t, dense2_z_x_x, d_dense2_x_x, dense2_z_x, d_dense2_x_3}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense2_z_t[f*MaxBatch:][:n]
@@ -3116,21 +3118,21 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_z_t = Σ over the batch of d_dense1_t (burgers.ml:10)
 	d_dense1_z_t := w.scratch[8648:8668]
-	for f := 0; f < 20; f++ {
-		r_dense1_slope_4 := dense1_slope[f*MaxBatch:][:n]
-		r_d_dense1_t := d_dense1_t[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_dense1_slope_4[b] * r_d_dense1_t[b]
-		}
-		d_dense1_z_t[f] = s
-	}
 
 	// d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t) (burgers.ml:10)
 	d_dense1 := w.work[1304*MaxBatch : 1324*MaxBatch]
 	if vecProgs[86].Fast() {
-		kernels.Vec64(vecProgs[86], n, 20, MaxBatch, [][]T{d_dense1, dense1, d_dense1_x_3, d_dense1_t}, [][]T{dense1_z_x, dense1_z_t})
+		kernels.Vec64(vecProgs[86], &w.vec, n, 20, MaxBatch, [][]T{dense1_slope, d_dense1_t, d_dense1, dense1, d_dense1_x_3}, [][]T{d_dense1_z_t, dense1_z_x, dense1_z_t})
 	} else {
+		for f := 0; f < 20; f++ {
+			r_dense1_slope_4 := dense1_slope[f*MaxBatch:][:n]
+			r_d_dense1_t := d_dense1_t[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_dense1_slope_4[b] * r_d_dense1_t[b]
+			}
+			d_dense1_z_t[f] = s
+		}
 		for f := 0; f < 20; f++ {
 			out := d_dense1[f*MaxBatch:][:n]
 			r_dense1_4 := dense1[f*MaxBatch:][:len(out)]
@@ -3154,14 +3156,18 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense9_b = Σ over the batch of d_u (burgers.ml:26)
 	d_dense9_b := w.grads[3020:3021]
-	{
-		const f = 0
-		r_d_u := d_u[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_u[b]
+	if vecProgs[87].Fast() {
+		kernels.Vec64(vecProgs[87], &w.vec, n, 1, MaxBatch, [][]T{d_u}, [][]T{d_dense9_b})
+	} else {
+		{
+			const f = 0
+			r_d_u := d_u[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_u[b]
+			}
+			d_dense9_b[f] += s
 		}
-		d_dense9_b[f] += s
 	}
 
 	// d_dense9_W_4 = Σ over the batch of d_u ⊗ dense8: [1, 20] (burgers.ml:11)
@@ -3184,8 +3190,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense8_z = dense8_slope·((d_dense8 + (dense8_x·d_dense8_x + d_dense8)) + d_dense8_2) (burgers.ml:11)
 	d_dense8_z := w.work[1384*MaxBatch : 1404*MaxBatch]
-	if vecProgs[87].Fast() {
-		kernels.Vec64(vecProgs[87], n, 20, MaxBatch, [][]T{d_dense8_z, dense8_slope, d_dense8, dense8_x, d_dense8_x, d_dense8_2}, nil)
+
+	// d_dense8_b = Σ over the batch of d_dense8_z (burgers.ml:11)
+	d_dense8_b := w.grads[2980:3000]
+	if vecProgs[88].Fast() {
+		kernels.Vec64(vecProgs[88], &w.vec, n, 20, MaxBatch, [][]T{d_dense8_z, dense8_slope, d_dense8, dense8_x, d_dense8_x, d_dense8_2}, [][]T{d_dense8_b})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense8_z[f*MaxBatch:][:n]
@@ -3198,17 +3207,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense8_slope_7[b] * (r_d_dense8[b] + r_dense8_x_2[b]*r_d_dense8_x_5[b] + r_d_dense8[b] + r_d_dense8_2[b])
 			}
 		}
-	}
-
-	// d_dense8_b = Σ over the batch of d_dense8_z (burgers.ml:11)
-	d_dense8_b := w.grads[2980:3000]
-	for f := 0; f < 20; f++ {
-		r_d_dense8_z := d_dense8_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense8_z[b]
+		for f := 0; f < 20; f++ {
+			r_d_dense8_z := d_dense8_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense8_z[b]
+			}
+			d_dense8_b[f] += s
 		}
-		d_dense8_b[f] += s
 	}
 
 	// d_dense8_W_4 = Σ over the batch of d_dense8_z ⊗ dense7: [20, 20] (burgers.ml:10)
@@ -3231,8 +3237,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense7_z = dense7_slope·((d_dense7 + (dense7_x·d_dense7_x + d_dense7)) + d_dense7_2) (burgers.ml:10)
 	d_dense7_z := w.work[1544*MaxBatch : 1564*MaxBatch]
-	if vecProgs[88].Fast() {
-		kernels.Vec64(vecProgs[88], n, 20, MaxBatch, [][]T{d_dense7_z, dense7_slope, d_dense7, dense7_x, d_dense7_x, d_dense7_2}, nil)
+
+	// d_dense7_b = Σ over the batch of d_dense7_z (burgers.ml:10)
+	d_dense7_b := w.grads[2560:2580]
+	if vecProgs[89].Fast() {
+		kernels.Vec64(vecProgs[89], &w.vec, n, 20, MaxBatch, [][]T{d_dense7_z, dense7_slope, d_dense7, dense7_x, d_dense7_x, d_dense7_2}, [][]T{d_dense7_b})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense7_z[f*MaxBatch:][:n]
@@ -3245,17 +3254,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense7_slope_7[b] * (r_d_dense7[b] + r_dense7_x_2[b]*r_d_dense7_x_5[b] + r_d_dense7[b] + r_d_dense7_2[b])
 			}
 		}
-	}
-
-	// d_dense7_b = Σ over the batch of d_dense7_z (burgers.ml:10)
-	d_dense7_b := w.grads[2560:2580]
-	for f := 0; f < 20; f++ {
-		r_d_dense7_z := d_dense7_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense7_z[b]
+		for f := 0; f < 20; f++ {
+			r_d_dense7_z := d_dense7_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense7_z[b]
+			}
+			d_dense7_b[f] += s
 		}
-		d_dense7_b[f] += s
 	}
 
 	// d_dense7_W_4 = Σ over the batch of d_dense7_z ⊗ dense6: [20, 20] (burgers.ml:10)
@@ -3278,8 +3284,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense6_z = dense6_slope·((d_dense6 + (dense6_x·d_dense6_x + d_dense6)) + d_dense6_2) (burgers.ml:10)
 	d_dense6_z := w.work[784*MaxBatch : 804*MaxBatch]
-	if vecProgs[89].Fast() {
-		kernels.Vec64(vecProgs[89], n, 20, MaxBatch, [][]T{d_dense6_z, dense6_slope, d_dense6, dense6_x, d_dense6_x, d_dense6_2}, nil)
+
+	// d_dense6_b = Σ over the batch of d_dense6_z (burgers.ml:10)
+	d_dense6_b := w.grads[2140:2160]
+	if vecProgs[90].Fast() {
+		kernels.Vec64(vecProgs[90], &w.vec, n, 20, MaxBatch, [][]T{d_dense6_z, dense6_slope, d_dense6, dense6_x, d_dense6_x, d_dense6_2}, [][]T{d_dense6_b})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense6_z[f*MaxBatch:][:n]
@@ -3292,17 +3301,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense6_slope_7[b] * (r_d_dense6[b] + r_dense6_x_2[b]*r_d_dense6_x_5[b] + r_d_dense6[b] + r_d_dense6_2[b])
 			}
 		}
-	}
-
-	// d_dense6_b = Σ over the batch of d_dense6_z (burgers.ml:10)
-	d_dense6_b := w.grads[2140:2160]
-	for f := 0; f < 20; f++ {
-		r_d_dense6_z := d_dense6_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense6_z[b]
+		for f := 0; f < 20; f++ {
+			r_d_dense6_z := d_dense6_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense6_z[b]
+			}
+			d_dense6_b[f] += s
 		}
-		d_dense6_b[f] += s
 	}
 
 	// d_dense6_W_4 = Σ over the batch of d_dense6_z ⊗ dense5: [20, 20] (burgers.ml:10)
@@ -3325,8 +3331,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense5_z = dense5_slope·((d_dense5 + (dense5_x·d_dense5_x + d_dense5)) + d_dense5_2) (burgers.ml:10)
 	d_dense5_z := w.work[1264*MaxBatch : 1284*MaxBatch]
-	if vecProgs[90].Fast() {
-		kernels.Vec64(vecProgs[90], n, 20, MaxBatch, [][]T{d_dense5_z, dense5_slope, d_dense5, dense5_x, d_dense5_x, d_dense5_2}, nil)
+
+	// d_dense5_b = Σ over the batch of d_dense5_z (burgers.ml:10)
+	d_dense5_b := w.grads[1720:1740]
+	if vecProgs[91].Fast() {
+		kernels.Vec64(vecProgs[91], &w.vec, n, 20, MaxBatch, [][]T{d_dense5_z, dense5_slope, d_dense5, dense5_x, d_dense5_x, d_dense5_2}, [][]T{d_dense5_b})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense5_z[f*MaxBatch:][:n]
@@ -3339,17 +3348,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense5_slope_7[b] * (r_d_dense5[b] + r_dense5_x_2[b]*r_d_dense5_x_5[b] + r_d_dense5[b] + r_d_dense5_2[b])
 			}
 		}
-	}
-
-	// d_dense5_b = Σ over the batch of d_dense5_z (burgers.ml:10)
-	d_dense5_b := w.grads[1720:1740]
-	for f := 0; f < 20; f++ {
-		r_d_dense5_z := d_dense5_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense5_z[b]
+		for f := 0; f < 20; f++ {
+			r_d_dense5_z := d_dense5_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense5_z[b]
+			}
+			d_dense5_b[f] += s
 		}
-		d_dense5_b[f] += s
 	}
 
 	// d_dense5_W_4 = Σ over the batch of d_dense5_z ⊗ dense4: [20, 20] (burgers.ml:10)
@@ -3372,8 +3378,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense4_z = dense4_slope·((d_dense4 + (dense4_x·d_dense4_x + d_dense4)) + d_dense4_2) (burgers.ml:10)
 	d_dense4_z := w.work[564*MaxBatch : 584*MaxBatch]
-	if vecProgs[91].Fast() {
-		kernels.Vec64(vecProgs[91], n, 20, MaxBatch, [][]T{d_dense4_z, dense4_slope, d_dense4, dense4_x, d_dense4_x, d_dense4_2}, nil)
+
+	// d_dense4_b = Σ over the batch of d_dense4_z (burgers.ml:10)
+	d_dense4_b := w.grads[1300:1320]
+	if vecProgs[92].Fast() {
+		kernels.Vec64(vecProgs[92], &w.vec, n, 20, MaxBatch, [][]T{d_dense4_z, dense4_slope, d_dense4, dense4_x, d_dense4_x, d_dense4_2}, [][]T{d_dense4_b})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense4_z[f*MaxBatch:][:n]
@@ -3386,17 +3395,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense4_slope_7[b] * (r_d_dense4[b] + r_dense4_x_2[b]*r_d_dense4_x_5[b] + r_d_dense4[b] + r_d_dense4_2[b])
 			}
 		}
-	}
-
-	// d_dense4_b = Σ over the batch of d_dense4_z (burgers.ml:10)
-	d_dense4_b := w.grads[1300:1320]
-	for f := 0; f < 20; f++ {
-		r_d_dense4_z := d_dense4_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense4_z[b]
+		for f := 0; f < 20; f++ {
+			r_d_dense4_z := d_dense4_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense4_z[b]
+			}
+			d_dense4_b[f] += s
 		}
-		d_dense4_b[f] += s
 	}
 
 	// d_dense4_W_4 = Σ over the batch of d_dense4_z ⊗ dense3: [20, 20] (burgers.ml:10)
@@ -3419,8 +3425,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense3_z = dense3_slope·((d_dense3 + (dense3_x·d_dense3_x + d_dense3)) + d_dense3_2) (burgers.ml:10)
 	d_dense3_z := w.work[624*MaxBatch : 644*MaxBatch]
-	if vecProgs[92].Fast() {
-		kernels.Vec64(vecProgs[92], n, 20, MaxBatch, [][]T{d_dense3_z, dense3_slope, d_dense3, dense3_x, d_dense3_x, d_dense3_2}, nil)
+
+	// d_dense3_b = Σ over the batch of d_dense3_z (burgers.ml:10)
+	d_dense3_b := w.grads[880:900]
+	if vecProgs[93].Fast() {
+		kernels.Vec64(vecProgs[93], &w.vec, n, 20, MaxBatch, [][]T{d_dense3_z, dense3_slope, d_dense3, dense3_x, d_dense3_x, d_dense3_2}, [][]T{d_dense3_b})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense3_z[f*MaxBatch:][:n]
@@ -3433,17 +3442,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense3_slope_7[b] * (r_d_dense3[b] + r_dense3_x_2[b]*r_d_dense3_x_5[b] + r_d_dense3[b] + r_d_dense3_2[b])
 			}
 		}
-	}
-
-	// d_dense3_b = Σ over the batch of d_dense3_z (burgers.ml:10)
-	d_dense3_b := w.grads[880:900]
-	for f := 0; f < 20; f++ {
-		r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense3_z[b]
+		for f := 0; f < 20; f++ {
+			r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense3_z[b]
+			}
+			d_dense3_b[f] += s
 		}
-		d_dense3_b[f] += s
 	}
 
 	// d_dense3_W_4 = Σ over the batch of d_dense3_z ⊗ dense2: [20, 20] (burgers.ml:10)
@@ -3466,8 +3472,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z = dense2_slope·((d_dense2 + (dense2_x·d_dense2_x + d_dense2)) + d_dense2_2) (burgers.ml:10)
 	d_dense2_z := w.work[744*MaxBatch : 764*MaxBatch]
-	if vecProgs[93].Fast() {
-		kernels.Vec64(vecProgs[93], n, 20, MaxBatch, [][]T{d_dense2_z, dense2_slope, d_dense2, dense2_x, d_dense2_x, d_dense2_2}, nil)
+
+	// d_dense2_b = Σ over the batch of d_dense2_z (burgers.ml:10)
+	d_dense2_b := w.grads[460:480]
+	if vecProgs[94].Fast() {
+		kernels.Vec64(vecProgs[94], &w.vec, n, 20, MaxBatch, [][]T{d_dense2_z, dense2_slope, d_dense2, dense2_x, d_dense2_x, d_dense2_2}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense2_z[f*MaxBatch:][:n]
@@ -3480,17 +3489,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense2_slope_7[b] * (r_d_dense2[b] + r_dense2_x_2[b]*r_d_dense2_x_5[b] + r_d_dense2[b] + r_d_dense2_2[b])
 			}
 		}
-	}
-
-	// d_dense2_b = Σ over the batch of d_dense2_z (burgers.ml:10)
-	d_dense2_b := w.grads[460:480]
-	for f := 0; f < 20; f++ {
-		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense2_z[b]
+		for f := 0; f < 20; f++ {
+			r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense2_z[b]
+			}
+			d_dense2_b[f] += s
 		}
-		d_dense2_b[f] += s
 	}
 
 	// d_dense2_W_4 = Σ over the batch of d_dense2_z ⊗ dense1: [20, 20] (burgers.ml:10)
@@ -3513,8 +3519,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2) (burgers.ml:10)
 	d_dense1_z := w.work[1224*MaxBatch : 1244*MaxBatch]
-	if vecProgs[94].Fast() {
-		kernels.Vec64(vecProgs[94], n, 20, MaxBatch, [][]T{d_dense1_z, dense1_slope, d_dense1, dense1_x, d_dense1_x, d_dense1_2}, nil)
+
+	// d_dense1_b = Σ over the batch of d_dense1_z (burgers.ml:10)
+	d_dense1_b := w.grads[40:60]
+	if vecProgs[95].Fast() {
+		kernels.Vec64(vecProgs[95], &w.vec, n, 20, MaxBatch, [][]T{d_dense1_z, dense1_slope, d_dense1, dense1_x, d_dense1_x, d_dense1_2}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -3527,17 +3536,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_slope_5[b] * (r_d_dense1[b] + r_dense1_x_2[b]*r_d_dense1_x_5[b] + r_d_dense1[b] + r_d_dense1_2[b])
 			}
 		}
-	}
-
-	// d_dense1_b = Σ over the batch of d_dense1_z (burgers.ml:10)
-	d_dense1_b := w.grads[40:60]
-	for f := 0; f < 20; f++ {
-		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense1_z[b]
+		for f := 0; f < 20; f++ {
+			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense1_z[b]
+			}
+			d_dense1_b[f] += s
 		}
-		d_dense1_b[f] += s
 	}
 
 	// d_dense1_W_3 = Σ over the batch of d_dense1_z ⊗ burgers_in: [20, 2] (burgers.ml:10)
@@ -3642,7 +3648,7 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [95]*kernels.VecProg{
+var vecProgs = [96]*kernels.VecProg{
 	// 0: u = dense9_Wx + dense9_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 1: u = dense9_Wx + dense9_b
@@ -3765,10 +3771,10 @@ var vecProgs = [95]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
 	// 60: d_dense2_z_x_x = dense2_slope·d_dense2_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 61: d_dense1_x = -dense1_z_x·d_dense1_x_x·2; d_dense2_x = -dense2_z_x·d_dense2_x_x·2
-	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5; s6 = r3[f]; s7 = r4[f]; s8 = s6 * s7; s9 = -s8; s10 = s9 * s4; r2[f] = s10"),
-	// 62: d_dense3_x = -dense3_z_x·d_dense3_x_x·2; d_dense4_x = -dense4_z_x·d_dense4_x_x·2; d_dense5_x = -dense5_z_x·d_dense5_x_x·2; d_dense6_x = -dense6_z_x·d_dense6_x_x·2; d_dense7_x = -dense7_z_x·d_dense7_x_x·2; d_dense8_x = -dense8_z_x·d_dense8_x_x·2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5; s6 = r4[f]; s7 = r5[f]; s8 = s6 * s7; s9 = -s8; s10 = s9 * s4; r3[f] = s10; s11 = r7[f]; s12 = r8[f]; s13 = s11 * s12; s14 = -s13; s15 = s14 * s4; r6[f] = s15; s16 = r10[f]; s17 = r11[f]; s18 = s16 * s17; s19 = -s18; s20 = s19 * s4; r9[f] = s20; s21 = r13[f]; s22 = r14[f]; s23 = s21 * s22; s24 = -s23; s25 = s24 * s4; r12[f] = s25; s26 = r16[f]; s27 = r17[f]; s28 = s26 * s27; s29 = -s28; s30 = s29 * s4; r15[f] = s30"),
+	// 61: d_dense1_x_x_2 = Σ over the batch of d_dense1_x_x; d_dense1_x = -dense1_z_x·d_dense1_x_x·2
+	kernels.MustVec("s0 = r0[f]; s1 = r1[f]; s2 = s0 * s1; v0[f] = sum(s2); s3 = v1[f]; s4 = s3 * s1; s5 = -s4; s6 = 2; s7 = s5 * s6; r2[f] = s7"),
+	// 62: d_dense2_x = -dense2_z_x·d_dense2_x_x·2; d_dense3_x = -dense3_z_x·d_dense3_x_x·2; d_dense4_x = -dense4_z_x·d_dense4_x_x·2; d_dense5_x = -dense5_z_x·d_dense5_x_x·2; d_dense6_x = -dense6_z_x·d_dense6_x_x·2; d_dense7_x = -dense7_z_x·d_dense7_x_x·2; d_dense8_x = -dense8_z_x·d_dense8_x_x·2
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5; s6 = r4[f]; s7 = r5[f]; s8 = s6 * s7; s9 = -s8; s10 = s9 * s4; r3[f] = s10; s11 = r7[f]; s12 = r8[f]; s13 = s11 * s12; s14 = -s13; s15 = s14 * s4; r6[f] = s15; s16 = r10[f]; s17 = r11[f]; s18 = s16 * s17; s19 = -s18; s20 = s19 * s4; r9[f] = s20; s21 = r13[f]; s22 = r14[f]; s23 = s21 * s22; s24 = -s23; s25 = s24 * s4; r12[f] = s25; s26 = r16[f]; s27 = r17[f]; s28 = s26 * s27; s29 = -s28; s30 = s29 * s4; r15[f] = s30; s31 = r19[f]; s32 = r20[f]; s33 = s31 * s32; s34 = -s33; s35 = s34 * s4; r18[f] = s35"),
 	// 63: d_u_x = u·d_r; d_u = 2·sub·spread + u_x·d_r
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = 2; s4 = r4[f]; s5 = r5[f]; s6 = s4 * s5; s7 = r6[f]; s8 = s7 * s1; s9 = s3 * s6 + s8; r3[f] = s9"),
 	// 64: d_dense8_x_3 = dense8·d_dense8_x + d_dense8_x_2
@@ -3799,8 +3805,8 @@ var vecProgs = [95]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3"),
 	// 77: d_dense2_z_x = dense2_slope_x·d_dense2_x_x + dense2_slope·d_dense2_x_3
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 78: d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3"),
+	// 78: d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2; d_dense1_x_4 = Σ over the batch of d_dense1_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3; s4 = r4[f]; s5 = s4 * s3; v0[f] = sum(s5)"),
 	// 79: d_dense8_z_t = dense8_slope·d_dense8_t; d_dense8 = dense8·-((dense8_z_x_x·d_dense8_x_x + dense8_z_x·d_dense8_x_3) + dense8_z_t·d_dense8_t)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = r8[f]; s8 = r9[f]; s9 = s7 * s8; s10 = s5 * s6 + s9; s11 = s4 * s1 + s10; s12 = -s11; s13 = s3 * s12; r3[f] = s13"),
 	// 80: d_dense7_z_t = dense7_slope·d_dense7_t; d_dense7 = dense7·-((dense7_z_x_x·d_dense7_x_x + dense7_z_x·d_dense7_x_3) + dense7_z_t·d_dense7_t)
@@ -3815,22 +3821,24 @@ var vecProgs = [95]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = r8[f]; s8 = r9[f]; s9 = s7 * s8; s10 = s5 * s6 + s9; s11 = s4 * s1 + s10; s12 = -s11; s13 = s3 * s12; r3[f] = s13"),
 	// 85: d_dense2_z_t = dense2_slope·d_dense2_t; d_dense2 = dense2·-((dense2_z_x_x·d_dense2_x_x + dense2_z_x·d_dense2_x_3) + dense2_z_t·d_dense2_t)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = r8[f]; s8 = r9[f]; s9 = s7 * s8; s10 = s5 * s6 + s9; s11 = s4 * s1 + s10; s12 = -s11; s13 = s3 * s12; r3[f] = s13"),
-	// 86: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t)
-	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = r2[f]; s3 = v1[f]; s4 = r3[f]; s5 = s3 * s4; s6 = s1 * s2 + s5; s7 = -s6; s8 = s0 * s7; r0[f] = s8"),
-	// 87: d_dense8_z = dense8_slope·((d_dense8 + (dense8_x·d_dense8_x + d_dense8)) + d_dense8_2)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8"),
-	// 88: d_dense7_z = dense7_slope·((d_dense7 + (dense7_x·d_dense7_x + d_dense7)) + d_dense7_2)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8"),
-	// 89: d_dense6_z = dense6_slope·((d_dense6 + (dense6_x·d_dense6_x + d_dense6)) + d_dense6_2)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8"),
-	// 90: d_dense5_z = dense5_slope·((d_dense5 + (dense5_x·d_dense5_x + d_dense5)) + d_dense5_2)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8"),
-	// 91: d_dense4_z = dense4_slope·((d_dense4 + (dense4_x·d_dense4_x + d_dense4)) + d_dense4_2)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8"),
-	// 92: d_dense3_z = dense3_slope·((d_dense3 + (dense3_x·d_dense3_x + d_dense3)) + d_dense3_2)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8"),
-	// 93: d_dense2_z = dense2_slope·((d_dense2 + (dense2_x·d_dense2_x + d_dense2)) + d_dense2_2)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8"),
-	// 94: d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8"),
+	// 86: d_dense1_z_t = Σ over the batch of d_dense1_t; d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t)
+	kernels.MustVec("s0 = r0[f]; s1 = r1[f]; s2 = s0 * s1; v0[f] = sum(s2); s3 = r3[f]; s4 = v1[f]; s5 = r4[f]; s6 = v2[f]; s7 = s6 * s1; s8 = s4 * s5 + s7; s9 = -s8; s10 = s3 * s9; r2[f] = s10"),
+	// 87: d_dense9_b += Σ over the batch of d_u
+	kernels.MustVec("s0 = r0[f]; v0[f] += sum(s0)"),
+	// 88: d_dense8_z = dense8_slope·((d_dense8 + (dense8_x·d_dense8_x + d_dense8)) + d_dense8_2); d_dense8_b += Σ over the batch of d_dense8_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8; v0[f] += sum(s8)"),
+	// 89: d_dense7_z = dense7_slope·((d_dense7 + (dense7_x·d_dense7_x + d_dense7)) + d_dense7_2); d_dense7_b += Σ over the batch of d_dense7_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8; v0[f] += sum(s8)"),
+	// 90: d_dense6_z = dense6_slope·((d_dense6 + (dense6_x·d_dense6_x + d_dense6)) + d_dense6_2); d_dense6_b += Σ over the batch of d_dense6_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8; v0[f] += sum(s8)"),
+	// 91: d_dense5_z = dense5_slope·((d_dense5 + (dense5_x·d_dense5_x + d_dense5)) + d_dense5_2); d_dense5_b += Σ over the batch of d_dense5_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8; v0[f] += sum(s8)"),
+	// 92: d_dense4_z = dense4_slope·((d_dense4 + (dense4_x·d_dense4_x + d_dense4)) + d_dense4_2); d_dense4_b += Σ over the batch of d_dense4_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8; v0[f] += sum(s8)"),
+	// 93: d_dense3_z = dense3_slope·((d_dense3 + (dense3_x·d_dense3_x + d_dense3)) + d_dense3_2); d_dense3_b += Σ over the batch of d_dense3_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8; v0[f] += sum(s8)"),
+	// 94: d_dense2_z = dense2_slope·((d_dense2 + (dense2_x·d_dense2_x + d_dense2)) + d_dense2_2); d_dense2_b += Σ over the batch of d_dense2_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8; v0[f] += sum(s8)"),
+	// 95: d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2); d_dense1_b += Σ over the batch of d_dense1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8; v0[f] += sum(s8)"),
 }

@@ -102,6 +102,7 @@ func init() {
 	vecProgs[92].SetAsm(vecAsm92)
 	vecProgs[93].SetAsm(vecAsm93)
 	vecProgs[94].SetAsm(vecAsm94)
+	vecProgs[95].SetAsm(vecAsm95)
 }
 
 // vecAsm0: u = dense9_Wx + dense9_b
@@ -409,12 +410,12 @@ func vecAsm59(tables uintptr, n, features int)
 //go:noescape
 func vecAsm60(tables uintptr, n, features int)
 
-// vecAsm61: d_dense1_x = -dense1_z_x·d_dense1_x_x·2; d_dense2_x = -dense2_z_x·d_dense2_x_x·2
+// vecAsm61: d_dense1_x_x_2 = Σ over the batch of d_dense1_x_x; d_dense1_x = -dense1_z_x·d_dense1_x_x·2
 //
 //go:noescape
 func vecAsm61(tables uintptr, n, features int)
 
-// vecAsm62: d_dense3_x = -dense3_z_x·d_dense3_x_x·2; d_dense4_x = -dense4_z_x·d_dense4_x_x·2; d_dense5_x = -dense5_z_x·d_dense5_x_x·2; d_dense6_x = -dense6_z_x·d_dense6_x_x·2; d_dense7_x = -dense7_z_x·d_dense7_x_x·2; d_dense8_x = -dense8_z_x·d_dense8_x_x·2
+// vecAsm62: d_dense2_x = -dense2_z_x·d_dense2_x_x·2; d_dense3_x = -dense3_z_x·d_dense3_x_x·2; d_dense4_x = -dense4_z_x·d_dense4_x_x·2; d_dense5_x = -dense5_z_x·d_dense5_x_x·2; d_dense6_x = -dense6_z_x·d_dense6_x_x·2; d_dense7_x = -dense7_z_x·d_dense7_x_x·2; d_dense8_x = -dense8_z_x·d_dense8_x_x·2
 //
 //go:noescape
 func vecAsm62(tables uintptr, n, features int)
@@ -494,7 +495,7 @@ func vecAsm76(tables uintptr, n, features int)
 //go:noescape
 func vecAsm77(tables uintptr, n, features int)
 
-// vecAsm78: d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2
+// vecAsm78: d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2; d_dense1_x_4 = Σ over the batch of d_dense1_x
 //
 //go:noescape
 func vecAsm78(tables uintptr, n, features int)
@@ -534,47 +535,52 @@ func vecAsm84(tables uintptr, n, features int)
 //go:noescape
 func vecAsm85(tables uintptr, n, features int)
 
-// vecAsm86: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t)
+// vecAsm86: d_dense1_z_t = Σ over the batch of d_dense1_t; d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t)
 //
 //go:noescape
 func vecAsm86(tables uintptr, n, features int)
 
-// vecAsm87: d_dense8_z = dense8_slope·((d_dense8 + (dense8_x·d_dense8_x + d_dense8)) + d_dense8_2)
+// vecAsm87: d_dense9_b += Σ over the batch of d_u
 //
 //go:noescape
 func vecAsm87(tables uintptr, n, features int)
 
-// vecAsm88: d_dense7_z = dense7_slope·((d_dense7 + (dense7_x·d_dense7_x + d_dense7)) + d_dense7_2)
+// vecAsm88: d_dense8_z = dense8_slope·((d_dense8 + (dense8_x·d_dense8_x + d_dense8)) + d_dense8_2); d_dense8_b += Σ over the batch of d_dense8_z
 //
 //go:noescape
 func vecAsm88(tables uintptr, n, features int)
 
-// vecAsm89: d_dense6_z = dense6_slope·((d_dense6 + (dense6_x·d_dense6_x + d_dense6)) + d_dense6_2)
+// vecAsm89: d_dense7_z = dense7_slope·((d_dense7 + (dense7_x·d_dense7_x + d_dense7)) + d_dense7_2); d_dense7_b += Σ over the batch of d_dense7_z
 //
 //go:noescape
 func vecAsm89(tables uintptr, n, features int)
 
-// vecAsm90: d_dense5_z = dense5_slope·((d_dense5 + (dense5_x·d_dense5_x + d_dense5)) + d_dense5_2)
+// vecAsm90: d_dense6_z = dense6_slope·((d_dense6 + (dense6_x·d_dense6_x + d_dense6)) + d_dense6_2); d_dense6_b += Σ over the batch of d_dense6_z
 //
 //go:noescape
 func vecAsm90(tables uintptr, n, features int)
 
-// vecAsm91: d_dense4_z = dense4_slope·((d_dense4 + (dense4_x·d_dense4_x + d_dense4)) + d_dense4_2)
+// vecAsm91: d_dense5_z = dense5_slope·((d_dense5 + (dense5_x·d_dense5_x + d_dense5)) + d_dense5_2); d_dense5_b += Σ over the batch of d_dense5_z
 //
 //go:noescape
 func vecAsm91(tables uintptr, n, features int)
 
-// vecAsm92: d_dense3_z = dense3_slope·((d_dense3 + (dense3_x·d_dense3_x + d_dense3)) + d_dense3_2)
+// vecAsm92: d_dense4_z = dense4_slope·((d_dense4 + (dense4_x·d_dense4_x + d_dense4)) + d_dense4_2); d_dense4_b += Σ over the batch of d_dense4_z
 //
 //go:noescape
 func vecAsm92(tables uintptr, n, features int)
 
-// vecAsm93: d_dense2_z = dense2_slope·((d_dense2 + (dense2_x·d_dense2_x + d_dense2)) + d_dense2_2)
+// vecAsm93: d_dense3_z = dense3_slope·((d_dense3 + (dense3_x·d_dense3_x + d_dense3)) + d_dense3_2); d_dense3_b += Σ over the batch of d_dense3_z
 //
 //go:noescape
 func vecAsm93(tables uintptr, n, features int)
 
-// vecAsm94: d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2)
+// vecAsm94: d_dense2_z = dense2_slope·((d_dense2 + (dense2_x·d_dense2_x + d_dense2)) + d_dense2_2); d_dense2_b += Σ over the batch of d_dense2_z
 //
 //go:noescape
 func vecAsm94(tables uintptr, n, features int)
+
+// vecAsm95: d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2); d_dense1_b += Σ over the batch of d_dense1_z
+//
+//go:noescape
+func vecAsm95(tables uintptr, n, features int)

@@ -56,6 +56,8 @@ type worker struct {
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of Cancer, their gradient and the scratch space of its passes.
@@ -384,7 +386,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// dense4_z = dense4_Wx + dense4_b (cancer.ml:13)
 	dense4_z := w.work[29*MaxBatch : 30*MaxBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec32(vecProgs[0], n, 1, MaxBatch, [][]T{dense4_z, dense4_Wx}, [][]T{m.Dense4B})
+		kernels.Vec32(vecProgs[0], &w.vec, n, 1, MaxBatch, [][]T{dense4_z, dense4_Wx}, [][]T{m.Dense4B})
 	} else {
 		{
 			const f = 0
@@ -455,7 +457,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dropout1 = dense1·dropout1_mask (cancer.ml:9)
 	dropout1 := w.work[70*MaxBatch : 90*MaxBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec32(vecProgs[1], n, 20, MaxBatch, [][]T{dropout1, dense1, dropout1_mask}, nil)
+		kernels.Vec32(vecProgs[1], &w.vec, n, 20, MaxBatch, [][]T{dropout1, dense1, dropout1_mask}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dropout1[f*MaxBatch:][:n]
@@ -486,7 +488,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dropout2 = dense2·dropout2_mask (cancer.ml:11)
 	dropout2 := w.work[114*MaxBatch : 126*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec32(vecProgs[2], n, 12, MaxBatch, [][]T{dropout2, dense2, dropout2_mask}, nil)
+		kernels.Vec32(vecProgs[2], &w.vec, n, 12, MaxBatch, [][]T{dropout2, dense2, dropout2_mask}, nil)
 	} else {
 		for f := 0; f < 12; f++ {
 			out := dropout2[f*MaxBatch:][:n]
@@ -515,7 +517,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense4_z = dense4_Wx + dense4_b (cancer.ml:13)
 	dense4_z := w.work[127*MaxBatch : 128*MaxBatch]
 	if vecProgs[3].Fast() {
-		kernels.Vec32(vecProgs[3], n, 1, MaxBatch, [][]T{dense4_z, dense4_Wx}, [][]T{m.Dense4B})
+		kernels.Vec32(vecProgs[3], &w.vec, n, 1, MaxBatch, [][]T{dense4_z, dense4_Wx}, [][]T{m.Dense4B})
 	} else {
 		{
 			const f = 0
@@ -564,8 +566,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense4_z = y·-d_bce + p·d_bce (cancer.ml:16)
 	d_dense4_z := w.work[127*MaxBatch : 128*MaxBatch]
+
+	// d_dense4_b = Σ over the batch of d_dense4_z (cancer.ml:16)
+	d_dense4_b := w.grads[928:929]
 	if vecProgs[4].Fast() {
-		kernels.Vec32(vecProgs[4], n, 1, MaxBatch, [][]T{d_dense4_z, y, d_bce, p}, nil)
+		kernels.Vec32(vecProgs[4], &w.vec, n, 1, MaxBatch, [][]T{d_dense4_z, y, d_bce, p}, [][]T{d_dense4_b})
 	} else {
 		{
 			const f = 0
@@ -577,18 +582,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_y_2[b]*-r_d_bce[b] + r_p[b]*r_d_bce[b]
 			}
 		}
-	}
-
-	// d_dense4_b = Σ over the batch of d_dense4_z (cancer.ml:16)
-	d_dense4_b := w.grads[928:929]
-	{
-		const f = 0
-		r_d_dense4_z := d_dense4_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense4_z[b]
+		{
+			const f = 0
+			r_d_dense4_z := d_dense4_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense4_z[b]
+			}
+			d_dense4_b[f] = s
 		}
-		d_dense4_b[f] = s
 	}
 
 	// d_dense4_W = Σ over the batch of d_dense4_z ⊗ dense3: [1, 4] (cancer.ml:13)
@@ -601,8 +603,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense3_z = d_dense3·(1 - dense3·dense3) (cancer.ml:13)
 	d_dense3_z := w.work[138*MaxBatch : 142*MaxBatch]
+
+	// d_dense3_b = Σ over the batch of d_dense3_z (cancer.ml:13)
+	d_dense3_b := w.grads[920:924]
 	if vecProgs[5].Fast() {
-		kernels.Vec32(vecProgs[5], n, 4, MaxBatch, [][]T{d_dense3_z, d_dense3, dense3}, nil)
+		kernels.Vec32(vecProgs[5], &w.vec, n, 4, MaxBatch, [][]T{d_dense3_z, d_dense3, dense3}, [][]T{d_dense3_b})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := d_dense3_z[f*MaxBatch:][:n]
@@ -612,17 +617,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_d_dense3[b] * (1.0 - r_dense3[b]*r_dense3[b])
 			}
 		}
-	}
-
-	// d_dense3_b = Σ over the batch of d_dense3_z (cancer.ml:13)
-	d_dense3_b := w.grads[920:924]
-	for f := 0; f < 4; f++ {
-		r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense3_z[b]
+		for f := 0; f < 4; f++ {
+			r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense3_z[b]
+			}
+			d_dense3_b[f] = s
 		}
-		d_dense3_b[f] = s
 	}
 
 	// d_dense3_W = Σ over the batch of d_dense3_z ⊗ dropout2: [4, 12] (cancer.ml:12)
@@ -635,8 +637,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_z = dropout2_mask·d_dropout2·(1 - dense2·dense2) (cancer.ml:12)
 	d_dense2_z := w.work[142*MaxBatch : 154*MaxBatch]
+
+	// d_dense2_b = Σ over the batch of d_dense2_z (cancer.ml:12)
+	d_dense2_b := w.grads[860:872]
 	if vecProgs[6].Fast() {
-		kernels.Vec32(vecProgs[6], n, 12, MaxBatch, [][]T{d_dense2_z, dropout2_mask, d_dropout2, dense2}, nil)
+		kernels.Vec32(vecProgs[6], &w.vec, n, 12, MaxBatch, [][]T{d_dense2_z, dropout2_mask, d_dropout2, dense2}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 12; f++ {
 			out := d_dense2_z[f*MaxBatch:][:n]
@@ -647,17 +652,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_dropout2_mask_2[b] * r_d_dropout2[b] * (1.0 - r_dense2_2[b]*r_dense2_2[b])
 			}
 		}
-	}
-
-	// d_dense2_b = Σ over the batch of d_dense2_z (cancer.ml:12)
-	d_dense2_b := w.grads[860:872]
-	for f := 0; f < 12; f++ {
-		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense2_z[b]
+		for f := 0; f < 12; f++ {
+			r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense2_z[b]
+			}
+			d_dense2_b[f] = s
 		}
-		d_dense2_b[f] = s
 	}
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dropout1: [12, 20] (cancer.ml:10)
@@ -670,8 +672,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1) (cancer.ml:10)
 	d_dense1_z := w.work[154*MaxBatch : 174*MaxBatch]
+
+	// d_dense1_b = Σ over the batch of d_dense1_z (cancer.ml:10)
+	d_dense1_b := w.grads[600:620]
 	if vecProgs[7].Fast() {
-		kernels.Vec32(vecProgs[7], n, 20, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dense1}, nil)
+		kernels.Vec32(vecProgs[7], &w.vec, n, 20, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dense1}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -682,17 +687,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
 			}
 		}
-	}
-
-	// d_dense1_b = Σ over the batch of d_dense1_z (cancer.ml:10)
-	d_dense1_b := w.grads[600:620]
-	for f := 0; f < 20; f++ {
-		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense1_z[b]
+		for f := 0; f < 20; f++ {
+			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense1_z[b]
+			}
+			d_dense1_b[f] = s
 		}
-		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [20, 30] (cancer.ml:8)
@@ -774,12 +776,12 @@ var vecProgs = [8]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
 	// 3: dense4_z = dense4_Wx + dense4_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 4: d_dense4_z = y·-d_bce + p·d_bce
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = -s1; s3 = r3[f]; s4 = s3 * s1; s5 = s0 * s2 + s4; r0[f] = s5"),
-	// 5: d_dense3_z = d_dense3·(1 - dense3·dense3)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4"),
-	// 6: d_dense2_z = dropout2_mask·d_dropout2·(1 - dense2·dense2)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = 1; s5 = s4 - s3 * s3; s6 = s2 * s5; r0[f] = s6"),
-	// 7: d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = 1; s5 = s4 - s3 * s3; s6 = s2 * s5; r0[f] = s6"),
+	// 4: d_dense4_z = y·-d_bce + p·d_bce; d_dense4_b = Σ over the batch of d_dense4_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = -s1; s3 = r3[f]; s4 = s3 * s1; s5 = s0 * s2 + s4; r0[f] = s5; v0[f] = sum(s5)"),
+	// 5: d_dense3_z = d_dense3·(1 - dense3·dense3); d_dense3_b = Σ over the batch of d_dense3_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4; v0[f] = sum(s4)"),
+	// 6: d_dense2_z = dropout2_mask·d_dropout2·(1 - dense2·dense2); d_dense2_b = Σ over the batch of d_dense2_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = 1; s5 = s4 - s3 * s3; s6 = s2 * s5; r0[f] = s6; v0[f] = sum(s6)"),
+	// 7: d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1); d_dense1_b = Σ over the batch of d_dense1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = 1; s5 = s4 - s3 * s3; s6 = s2 * s5; r0[f] = s6; v0[f] = sum(s6)"),
 }

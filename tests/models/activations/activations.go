@@ -58,6 +58,8 @@ type worker struct {
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of Activations, their gradient and the scratch space of its passes.
@@ -415,7 +417,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// u = dense7_Wx + dense7_b (activations.ml:11)
 	u := w.work[0*PredictBatch : 3*PredictBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], n, 3, PredictBatch, [][]T{u, dense7_Wx}, [][]T{m.Dense7B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 3, PredictBatch, [][]T{u, dense7_Wx}, [][]T{m.Dense7B})
 	} else {
 		for f := 0; f < 3; f++ {
 			out := u[f*PredictBatch:][:n]
@@ -508,7 +510,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// u = dense7_Wx + dense7_b (activations.ml:11)
 	u := w.work[0*MaxBatch : 3*MaxBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], n, 3, MaxBatch, [][]T{u, dense7_Wx}, [][]T{m.Dense7B})
+		kernels.Vec64(vecProgs[1], &w.vec, n, 3, MaxBatch, [][]T{u, dense7_Wx}, [][]T{m.Dense7B})
 	} else {
 		for f := 0; f < 3; f++ {
 			out := u[f*MaxBatch:][:n]
@@ -527,7 +529,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// sub = u - y (activations.ml:13)
 	sub := w.work[9*MaxBatch : 12*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], n, 3, MaxBatch, [][]T{sub, u, y}, nil)
+		kernels.Vec64(vecProgs[2], &w.vec, n, 3, MaxBatch, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 3; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -605,7 +607,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense3_z = dense3_Wx + dense3_b (activations.ml:7)
 	dense3_z := w.work[17*MaxBatch : 21*MaxBatch]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], n, 4, MaxBatch, [][]T{dense3_z, dense3_Wx}, [][]T{m.Dense3B})
+		kernels.Vec64(vecProgs[3], &w.vec, n, 4, MaxBatch, [][]T{dense3_z, dense3_Wx}, [][]T{m.Dense3B})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := dense3_z[f*MaxBatch:][:n]
@@ -630,7 +632,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense4_z = dense4_Wx + dense4_b (activations.ml:8)
 	dense4_z := w.work[25*MaxBatch : 29*MaxBatch]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], n, 4, MaxBatch, [][]T{dense4_z, dense4_Wx}, [][]T{m.Dense4B})
+		kernels.Vec64(vecProgs[4], &w.vec, n, 4, MaxBatch, [][]T{dense4_z, dense4_Wx}, [][]T{m.Dense4B})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := dense4_z[f*MaxBatch:][:n]
@@ -655,7 +657,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense5_z = dense5_Wx + dense5_b (activations.ml:9)
 	dense5_z := w.work[33*MaxBatch : 37*MaxBatch]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], n, 4, MaxBatch, [][]T{dense5_z, dense5_Wx}, [][]T{m.Dense5B})
+		kernels.Vec64(vecProgs[5], &w.vec, n, 4, MaxBatch, [][]T{dense5_z, dense5_Wx}, [][]T{m.Dense5B})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := dense5_z[f*MaxBatch:][:n]
@@ -680,7 +682,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense6_z = dense6_Wx + dense6_b (activations.ml:10)
 	dense6_z := w.work[41*MaxBatch : 45*MaxBatch]
 	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], n, 4, MaxBatch, [][]T{dense6_z, dense6_Wx}, [][]T{m.Dense6B})
+		kernels.Vec64(vecProgs[6], &w.vec, n, 4, MaxBatch, [][]T{dense6_z, dense6_Wx}, [][]T{m.Dense6B})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := dense6_z[f*MaxBatch:][:n]
@@ -709,7 +711,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// u = dense7_Wx + dense7_b (activations.ml:11)
 	u := w.work[48*MaxBatch : 51*MaxBatch]
 	if vecProgs[7].Fast() {
-		kernels.Vec64(vecProgs[7], n, 3, MaxBatch, [][]T{u, dense7_Wx}, [][]T{m.Dense7B})
+		kernels.Vec64(vecProgs[7], &w.vec, n, 3, MaxBatch, [][]T{u, dense7_Wx}, [][]T{m.Dense7B})
 	} else {
 		for f := 0; f < 3; f++ {
 			out := u[f*MaxBatch:][:n]
@@ -728,7 +730,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// sub = u - y (activations.ml:13)
 	sub := w.work[51*MaxBatch : 54*MaxBatch]
 	if vecProgs[8].Fast() {
-		kernels.Vec64(vecProgs[8], n, 3, MaxBatch, [][]T{sub, u, y}, nil)
+		kernels.Vec64(vecProgs[8], &w.vec, n, 3, MaxBatch, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 3; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -785,13 +787,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense7_b = Σ over the batch of d_u (activations.ml:13)
 	d_dense7_b := w.grads[136:139]
-	for f := 0; f < 3; f++ {
-		r_d_u := d_u[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_u[b]
+	if vecProgs[9].Fast() {
+		kernels.Vec64(vecProgs[9], &w.vec, n, 3, MaxBatch, [][]T{d_u}, [][]T{d_dense7_b})
+	} else {
+		for f := 0; f < 3; f++ {
+			r_d_u := d_u[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_u[b]
+			}
+			d_dense7_b[f] = s
 		}
-		d_dense7_b[f] = s
 	}
 
 	// d_dense7_W = Σ over the batch of d_u ⊗ dense6: [3, 4] (activations.ml:11)
@@ -810,8 +816,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense6_z = d_dense6·dense6_z_sigmoid·(1 + dense6_z·(1 - dense6_z_sigmoid)) (activations.ml:11)
 	d_dense6_z := w.work[61*MaxBatch : 65*MaxBatch]
-	if vecProgs[9].Fast() {
-		kernels.Vec64(vecProgs[9], n, 4, MaxBatch, [][]T{d_dense6_z, d_dense6, dense6_z_sigmoid, dense6_z}, nil)
+
+	// d_dense6_b = Σ over the batch of d_dense6_z (activations.ml:11)
+	d_dense6_b := w.grads[120:124]
+	if vecProgs[10].Fast() {
+		kernels.Vec64(vecProgs[10], &w.vec, n, 4, MaxBatch, [][]T{d_dense6_z, d_dense6, dense6_z_sigmoid, dense6_z}, [][]T{d_dense6_b})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := d_dense6_z[f*MaxBatch:][:n]
@@ -822,17 +831,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_d_dense6[b] * r_dense6_z_sigmoid[b] * (1.0 + r_dense6_z_2[b]*(1.0-r_dense6_z_sigmoid[b]))
 			}
 		}
-	}
-
-	// d_dense6_b = Σ over the batch of d_dense6_z (activations.ml:11)
-	d_dense6_b := w.grads[120:124]
-	for f := 0; f < 4; f++ {
-		r_d_dense6_z := d_dense6_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense6_z[b]
+		for f := 0; f < 4; f++ {
+			r_d_dense6_z := d_dense6_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense6_z[b]
+			}
+			d_dense6_b[f] = s
 		}
-		d_dense6_b[f] = s
 	}
 
 	// d_dense6_W = Σ over the batch of d_dense6_z ⊗ dense5: [4, 4] (activations.ml:10)
@@ -856,13 +862,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense5_b = Σ over the batch of d_dense5_z (activations.ml:10)
 	d_dense5_b := w.grads[100:104]
-	for f := 0; f < 4; f++ {
-		r_d_dense5_z := d_dense5_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense5_z[b]
+	if vecProgs[11].Fast() {
+		kernels.Vec64(vecProgs[11], &w.vec, n, 4, MaxBatch, [][]T{d_dense5_z}, [][]T{d_dense5_b})
+	} else {
+		for f := 0; f < 4; f++ {
+			r_d_dense5_z := d_dense5_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense5_z[b]
+			}
+			d_dense5_b[f] = s
 		}
-		d_dense5_b[f] = s
 	}
 
 	// d_dense5_W = Σ over the batch of d_dense5_z ⊗ dense4: [4, 4] (activations.ml:9)
@@ -886,13 +896,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense4_b = Σ over the batch of d_dense4_z (activations.ml:9)
 	d_dense4_b := w.grads[80:84]
-	for f := 0; f < 4; f++ {
-		r_d_dense4_z := d_dense4_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense4_z[b]
+	if vecProgs[12].Fast() {
+		kernels.Vec64(vecProgs[12], &w.vec, n, 4, MaxBatch, [][]T{d_dense4_z}, [][]T{d_dense4_b})
+	} else {
+		for f := 0; f < 4; f++ {
+			r_d_dense4_z := d_dense4_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense4_z[b]
+			}
+			d_dense4_b[f] = s
 		}
-		d_dense4_b[f] = s
 	}
 
 	// d_dense4_W = Σ over the batch of d_dense4_z ⊗ dense3: [4, 4] (activations.ml:8)
@@ -905,8 +919,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense3_z = d_dense3·step(dense3_z) (activations.ml:8)
 	d_dense3_z := w.work[33*MaxBatch : 37*MaxBatch]
-	if vecProgs[10].Fast() {
-		kernels.Vec64(vecProgs[10], n, 4, MaxBatch, [][]T{d_dense3_z, d_dense3, dense3_z}, nil)
+
+	// d_dense3_b = Σ over the batch of d_dense3_z (activations.ml:8)
+	d_dense3_b := w.grads[60:64]
+	if vecProgs[13].Fast() {
+		kernels.Vec64(vecProgs[13], &w.vec, n, 4, MaxBatch, [][]T{d_dense3_z, d_dense3, dense3_z}, [][]T{d_dense3_b})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := d_dense3_z[f*MaxBatch:][:n]
@@ -916,17 +933,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_d_dense3[b] * mlrt.Step(r_dense3_z[b])
 			}
 		}
-	}
-
-	// d_dense3_b = Σ over the batch of d_dense3_z (activations.ml:8)
-	d_dense3_b := w.grads[60:64]
-	for f := 0; f < 4; f++ {
-		r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense3_z[b]
+		for f := 0; f < 4; f++ {
+			r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense3_z[b]
+			}
+			d_dense3_b[f] = s
 		}
-		d_dense3_b[f] = s
 	}
 
 	// d_dense3_W = Σ over the batch of d_dense3_z ⊗ dense2: [4, 4] (activations.ml:7)
@@ -939,8 +953,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_z = d_dense2·dense2·(1 - dense2) (activations.ml:7)
 	d_dense2_z := w.work[21*MaxBatch : 25*MaxBatch]
-	if vecProgs[11].Fast() {
-		kernels.Vec64(vecProgs[11], n, 4, MaxBatch, [][]T{d_dense2_z, d_dense2, dense2}, nil)
+
+	// d_dense2_b = Σ over the batch of d_dense2_z (activations.ml:7)
+	d_dense2_b := w.grads[40:44]
+	if vecProgs[14].Fast() {
+		kernels.Vec64(vecProgs[14], &w.vec, n, 4, MaxBatch, [][]T{d_dense2_z, d_dense2, dense2}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := d_dense2_z[f*MaxBatch:][:n]
@@ -950,17 +967,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_d_dense2[b] * r_dense2[b] * (1.0 - r_dense2[b])
 			}
 		}
-	}
-
-	// d_dense2_b = Σ over the batch of d_dense2_z (activations.ml:7)
-	d_dense2_b := w.grads[40:44]
-	for f := 0; f < 4; f++ {
-		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense2_z[b]
+		for f := 0; f < 4; f++ {
+			r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense2_z[b]
+			}
+			d_dense2_b[f] = s
 		}
-		d_dense2_b[f] = s
 	}
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dense1: [4, 4] (activations.ml:6)
@@ -973,8 +987,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_z = d_dense1·(1 - dense1·dense1) (activations.ml:6)
 	d_dense1_z := w.work[25*MaxBatch : 29*MaxBatch]
-	if vecProgs[12].Fast() {
-		kernels.Vec64(vecProgs[12], n, 4, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1}, nil)
+
+	// d_dense1_b = Σ over the batch of d_dense1_z (activations.ml:6)
+	d_dense1_b := w.grads[20:24]
+	if vecProgs[15].Fast() {
+		kernels.Vec64(vecProgs[15], &w.vec, n, 4, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -984,17 +1001,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_d_dense1[b] * (1.0 - r_dense1[b]*r_dense1[b])
 			}
 		}
-	}
-
-	// d_dense1_b = Σ over the batch of d_dense1_z (activations.ml:6)
-	d_dense1_b := w.grads[20:24]
-	for f := 0; f < 4; f++ {
-		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense1_z[b]
+		for f := 0; f < 4; f++ {
+			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense1_z[b]
+			}
+			d_dense1_b[f] = s
 		}
-		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [4, 5] (activations.ml:5)
@@ -1085,7 +1099,7 @@ func opSilu(v T) T {
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [13]*kernels.VecProg{
+var vecProgs = [16]*kernels.VecProg{
 	// 0: u = dense7_Wx + dense7_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 1: u = dense7_Wx + dense7_b
@@ -1104,12 +1118,18 @@ var vecProgs = [13]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 8: sub = u - y
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 9: d_dense6_z = d_dense6·dense6_z_sigmoid·(1 + dense6_z·(1 - dense6_z_sigmoid))
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = 1; s4 = s3 - s1; s5 = s2 * s4 + s3; s6 = s1 * s5; s7 = s0 * s6; r0[f] = s7"),
-	// 10: d_dense3_z = d_dense3·step(dense3_z)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3"),
-	// 11: d_dense2_z = d_dense2·dense2·(1 - dense2)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1; s4 = s1 * s3; s5 = s0 * s4; r0[f] = s5"),
-	// 12: d_dense1_z = d_dense1·(1 - dense1·dense1)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4"),
+	// 9: d_dense7_b = Σ over the batch of d_u
+	kernels.MustVec("s0 = r0[f]; v0[f] = sum(s0)"),
+	// 10: d_dense6_z = d_dense6·dense6_z_sigmoid·(1 + dense6_z·(1 - dense6_z_sigmoid)); d_dense6_b = Σ over the batch of d_dense6_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = 1; s4 = s3 - s1; s5 = s2 * s4 + s3; s6 = s1 * s5; s7 = s0 * s6; r0[f] = s7; v0[f] = sum(s7)"),
+	// 11: d_dense5_b = Σ over the batch of d_dense5_z
+	kernels.MustVec("s0 = r0[f]; v0[f] = sum(s0)"),
+	// 12: d_dense4_b = Σ over the batch of d_dense4_z
+	kernels.MustVec("s0 = r0[f]; v0[f] = sum(s0)"),
+	// 13: d_dense3_z = d_dense3·step(dense3_z); d_dense3_b = Σ over the batch of d_dense3_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3; v0[f] = sum(s3)"),
+	// 14: d_dense2_z = d_dense2·dense2·(1 - dense2); d_dense2_b = Σ over the batch of d_dense2_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1; s4 = s1 * s3; s5 = s0 * s4; r0[f] = s5; v0[f] = sum(s5)"),
+	// 15: d_dense1_z = d_dense1·(1 - dense1·dense1); d_dense1_b = Σ over the batch of d_dense1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4; v0[f] = sum(s4)"),
 }

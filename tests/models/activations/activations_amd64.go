@@ -20,6 +20,9 @@ func init() {
 	vecProgs[10].SetAsm(vecAsm10)
 	vecProgs[11].SetAsm(vecAsm11)
 	vecProgs[12].SetAsm(vecAsm12)
+	vecProgs[13].SetAsm(vecAsm13)
+	vecProgs[14].SetAsm(vecAsm14)
+	vecProgs[15].SetAsm(vecAsm15)
 }
 
 // vecAsm0: u = dense7_Wx + dense7_b
@@ -67,22 +70,37 @@ func vecAsm7(tables uintptr, n, features int)
 //go:noescape
 func vecAsm8(tables uintptr, n, features int)
 
-// vecAsm9: d_dense6_z = d_dense6·dense6_z_sigmoid·(1 + dense6_z·(1 - dense6_z_sigmoid))
+// vecAsm9: d_dense7_b = Σ over the batch of d_u
 //
 //go:noescape
 func vecAsm9(tables uintptr, n, features int)
 
-// vecAsm10: d_dense3_z = d_dense3·step(dense3_z)
+// vecAsm10: d_dense6_z = d_dense6·dense6_z_sigmoid·(1 + dense6_z·(1 - dense6_z_sigmoid)); d_dense6_b = Σ over the batch of d_dense6_z
 //
 //go:noescape
 func vecAsm10(tables uintptr, n, features int)
 
-// vecAsm11: d_dense2_z = d_dense2·dense2·(1 - dense2)
+// vecAsm11: d_dense5_b = Σ over the batch of d_dense5_z
 //
 //go:noescape
 func vecAsm11(tables uintptr, n, features int)
 
-// vecAsm12: d_dense1_z = d_dense1·(1 - dense1·dense1)
+// vecAsm12: d_dense4_b = Σ over the batch of d_dense4_z
 //
 //go:noescape
 func vecAsm12(tables uintptr, n, features int)
+
+// vecAsm13: d_dense3_z = d_dense3·step(dense3_z); d_dense3_b = Σ over the batch of d_dense3_z
+//
+//go:noescape
+func vecAsm13(tables uintptr, n, features int)
+
+// vecAsm14: d_dense2_z = d_dense2·dense2·(1 - dense2); d_dense2_b = Σ over the batch of d_dense2_z
+//
+//go:noescape
+func vecAsm14(tables uintptr, n, features int)
+
+// vecAsm15: d_dense1_z = d_dense1·(1 - dense1·dense1); d_dense1_b = Σ over the batch of d_dense1_z
+//
+//go:noescape
+func vecAsm15(tables uintptr, n, features int)

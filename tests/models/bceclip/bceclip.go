@@ -52,6 +52,8 @@ type worker struct {
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of BCEClip, their gradient and the scratch space of its passes.
@@ -336,7 +338,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense2_z = dense2_Wx + dense2_b (bceclip.ml:6)
 	dense2_z := w.work[10*MaxBatch : 12*MaxBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], n, 2, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 2, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := dense2_z[f*MaxBatch:][:n]
@@ -374,7 +376,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// sub_2 = 1 - p_clipped (bceclip.ml:8)
 	sub_2 := w.work[18*MaxBatch : 20*MaxBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], n, 2, MaxBatch, [][]T{sub, y, sub_2, p_clipped}, nil)
+		kernels.Vec64(vecProgs[1], &w.vec, n, 2, MaxBatch, [][]T{sub, y, sub_2, p_clipped}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -433,13 +435,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_b = Σ over the batch of d_dense2_z (bceclip.ml:8)
 	d_dense2_b := w.grads[21:23]
-	for f := 0; f < 2; f++ {
-		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense2_z[b]
+	if vecProgs[2].Fast() {
+		kernels.Vec64(vecProgs[2], &w.vec, n, 2, MaxBatch, [][]T{d_dense2_z}, [][]T{d_dense2_b})
+	} else {
+		for f := 0; f < 2; f++ {
+			r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense2_z[b]
+			}
+			d_dense2_b[f] = s
 		}
-		d_dense2_b[f] = s
 	}
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dense1: [2, 3] (bceclip.ml:6)
@@ -452,8 +458,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_z = d_dense1·(1 - dense1·dense1) (bceclip.ml:6)
 	d_dense1_z := w.work[27*MaxBatch : 30*MaxBatch]
-	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], n, 3, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1}, nil)
+
+	// d_dense1_b = Σ over the batch of d_dense1_z (bceclip.ml:6)
+	d_dense1_b := w.grads[12:15]
+	if vecProgs[3].Fast() {
+		kernels.Vec64(vecProgs[3], &w.vec, n, 3, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 3; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -463,17 +472,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_d_dense1[b] * (1.0 - r_dense1[b]*r_dense1[b])
 			}
 		}
-	}
-
-	// d_dense1_b = Σ over the batch of d_dense1_z (bceclip.ml:6)
-	d_dense1_b := w.grads[12:15]
-	for f := 0; f < 3; f++ {
-		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense1_z[b]
+		for f := 0; f < 3; f++ {
+			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense1_z[b]
+			}
+			d_dense1_b[f] = s
 		}
-		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [3, 4] (bceclip.ml:5)
@@ -530,11 +536,13 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [3]*kernels.VecProg{
+var vecProgs = [4]*kernels.VecProg{
 	// 0: dense2_z = dense2_Wx + dense2_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 1: sub = 1 - y; sub_2 = 1 - p_clipped
 	kernels.MustVec("s0 = 1; s1 = r1[f]; s2 = s0 - s1; r0[f] = s2; s3 = r3[f]; s4 = s0 - s3; r2[f] = s4"),
-	// 2: d_dense1_z = d_dense1·(1 - dense1·dense1)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4"),
+	// 2: d_dense2_b = Σ over the batch of d_dense2_z
+	kernels.MustVec("s0 = r0[f]; v0[f] = sum(s0)"),
+	// 3: d_dense1_z = d_dense1·(1 - dense1·dense1); d_dense1_b = Σ over the batch of d_dense1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4; v0[f] = sum(s4)"),
 }

@@ -53,6 +53,8 @@ type worker struct {
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of BCELogits, their gradient and the scratch space of its passes.
@@ -278,7 +280,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// dense2_z = dense2_Wx + dense2_b (bcelogits.ml:7)
 	dense2_z := w.work[6*MaxBatch : 7*MaxBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], n, 1, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 1, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		{
 			const f = 0
@@ -349,7 +351,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dropout1 = dense1·dropout1_mask (bcelogits.ml:6)
 	dropout1 := w.work[16*MaxBatch : 21*MaxBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], n, 5, MaxBatch, [][]T{dropout1, dense1, dropout1_mask}, nil)
+		kernels.Vec64(vecProgs[1], &w.vec, n, 5, MaxBatch, [][]T{dropout1, dense1, dropout1_mask}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dropout1[f*MaxBatch:][:n]
@@ -368,7 +370,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense2_z = dense2_Wx + dense2_b (bcelogits.ml:7)
 	dense2_z := w.work[22*MaxBatch : 23*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], n, 1, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[2], &w.vec, n, 1, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		{
 			const f = 0
@@ -417,8 +419,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_z = y·-d_bce + p·d_bce (bcelogits.ml:9)
 	d_dense2_z := w.work[24*MaxBatch : 25*MaxBatch]
+
+	// d_dense2_b = Σ over the batch of d_dense2_z (bcelogits.ml:9)
+	d_dense2_b := w.grads[40:41]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], n, 1, MaxBatch, [][]T{d_dense2_z, y, d_bce, p}, nil)
+		kernels.Vec64(vecProgs[3], &w.vec, n, 1, MaxBatch, [][]T{d_dense2_z, y, d_bce, p}, [][]T{d_dense2_b})
 	} else {
 		{
 			const f = 0
@@ -430,18 +435,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_y_2[b]*-r_d_bce[b] + r_p[b]*r_d_bce[b]
 			}
 		}
-	}
-
-	// d_dense2_b = Σ over the batch of d_dense2_z (bcelogits.ml:9)
-	d_dense2_b := w.grads[40:41]
-	{
-		const f = 0
-		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense2_z[b]
+		{
+			const f = 0
+			r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense2_z[b]
+			}
+			d_dense2_b[f] = s
 		}
-		d_dense2_b[f] = s
 	}
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dropout1: [1, 5] (bcelogits.ml:7)
@@ -454,8 +456,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1) (bcelogits.ml:7)
 	d_dense1_z := w.work[25*MaxBatch : 30*MaxBatch]
+
+	// d_dense1_b = Σ over the batch of d_dense1_z (bcelogits.ml:7)
+	d_dense1_b := w.grads[30:35]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], n, 5, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dense1}, nil)
+		kernels.Vec64(vecProgs[4], &w.vec, n, 5, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dense1}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 5; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -466,17 +471,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
 			}
 		}
-	}
-
-	// d_dense1_b = Σ over the batch of d_dense1_z (bcelogits.ml:7)
-	d_dense1_b := w.grads[30:35]
-	for f := 0; f < 5; f++ {
-		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense1_z[b]
+		for f := 0; f < 5; f++ {
+			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense1_z[b]
+			}
+			d_dense1_b[f] = s
 		}
-		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [5, 6] (bcelogits.ml:5)
@@ -542,8 +544,8 @@ var vecProgs = [5]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
 	// 2: dense2_z = dense2_Wx + dense2_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 3: d_dense2_z = y·-d_bce + p·d_bce
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = -s1; s3 = r3[f]; s4 = s3 * s1; s5 = s0 * s2 + s4; r0[f] = s5"),
-	// 4: d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = 1; s5 = s4 - s3 * s3; s6 = s2 * s5; r0[f] = s6"),
+	// 3: d_dense2_z = y·-d_bce + p·d_bce; d_dense2_b = Σ over the batch of d_dense2_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = -s1; s3 = r3[f]; s4 = s3 * s1; s5 = s0 * s2 + s4; r0[f] = s5; v0[f] = sum(s5)"),
+	// 4: d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1); d_dense1_b = Σ over the batch of d_dense1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = 1; s5 = s4 - s3 * s3; s6 = s2 * s5; r0[f] = s6; v0[f] = sum(s6)"),
 }

@@ -29,12 +29,12 @@ func vecAsm1(tables uintptr, n, features int)
 //go:noescape
 func vecAsm2(tables uintptr, n, features int)
 
-// vecAsm3: d_dense2_z = y·-d_bce + p·d_bce
+// vecAsm3: d_dense2_z = y·-d_bce + p·d_bce; d_dense2_b = Σ over the batch of d_dense2_z
 //
 //go:noescape
 func vecAsm3(tables uintptr, n, features int)
 
-// vecAsm4: d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1)
+// vecAsm4: d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1); d_dense1_b = Σ over the batch of d_dense1_z
 //
 //go:noescape
 func vecAsm4(tables uintptr, n, features int)

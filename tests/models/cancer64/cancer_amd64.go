@@ -37,22 +37,22 @@ func vecAsm2(tables uintptr, n, features int)
 //go:noescape
 func vecAsm3(tables uintptr, n, features int)
 
-// vecAsm4: d_dense4_z = y·-d_bce + p·d_bce
+// vecAsm4: d_dense4_z = y·-d_bce + p·d_bce; d_dense4_b = Σ over the batch of d_dense4_z
 //
 //go:noescape
 func vecAsm4(tables uintptr, n, features int)
 
-// vecAsm5: d_dense3_z = d_dense3·(1 - dense3·dense3)
+// vecAsm5: d_dense3_z = d_dense3·(1 - dense3·dense3); d_dense3_b = Σ over the batch of d_dense3_z
 //
 //go:noescape
 func vecAsm5(tables uintptr, n, features int)
 
-// vecAsm6: d_dense2_z = dropout2_mask·d_dropout2·(1 - dense2·dense2)
+// vecAsm6: d_dense2_z = dropout2_mask·d_dropout2·(1 - dense2·dense2); d_dense2_b = Σ over the batch of d_dense2_z
 //
 //go:noescape
 func vecAsm6(tables uintptr, n, features int)
 
-// vecAsm7: d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1)
+// vecAsm7: d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1); d_dense1_b = Σ over the batch of d_dense1_z
 //
 //go:noescape
 func vecAsm7(tables uintptr, n, features int)

@@ -54,6 +54,8 @@ type worker struct {
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of Classes, their gradient and the scratch space of its passes.
@@ -281,7 +283,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// dense2_z = dense2_Wx + dense2_b (classes.ml:10)
 	dense2_z := w.work[4*PredictBatch : 7*PredictBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], n, 3, PredictBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 3, PredictBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 3; f++ {
 			out := dense2_z[f*PredictBatch:][:n]
@@ -337,7 +339,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// dense2_z = dense2_Wx + dense2_b (classes.ml:10)
 	dense2_z := w.work[4*MaxBatch : 7*MaxBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], n, 3, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[1], &w.vec, n, 3, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 3; f++ {
 			out := dense2_z[f*MaxBatch:][:n]
@@ -568,7 +570,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dropout1 = h·dropout1_mask (classes.ml:9)
 	dropout1 := w.work[16*MaxBatch : 22*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], n, 6, MaxBatch, [][]T{dropout1, h, dropout1_mask}, nil)
+		kernels.Vec64(vecProgs[2], &w.vec, n, 6, MaxBatch, [][]T{dropout1, h, dropout1_mask}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dropout1[f*MaxBatch:][:n]
@@ -587,7 +589,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense2_z = dense2_Wx + dense2_b (classes.ml:10)
 	dense2_z := w.work[25*MaxBatch : 28*MaxBatch]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], n, 3, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[3], &w.vec, n, 3, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 3; f++ {
 			out := dense2_z[f*MaxBatch:][:n]
@@ -824,7 +826,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_p := w.work[48*MaxBatch : 51*MaxBatch]
 	r_d_max_p := d_max_p[:n]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], n, 3, MaxBatch, [][]T{d_p, d_max_p, p_argmax}, nil)
+		kernels.Vec64(vecProgs[4], &w.vec, n, 3, MaxBatch, [][]T{d_p, d_max_p, p_argmax}, nil)
 	} else {
 		for f := 0; f < 3; f++ {
 			out := d_p[f*MaxBatch:][:n]
@@ -853,7 +855,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_softmax_h = h·d_ (classes.ml:13)
 	d_softmax_h := w.work[57*MaxBatch : 63*MaxBatch]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], n, 6, MaxBatch, [][]T{d_, d_sum, d_softmax_h, h}, nil)
+		kernels.Vec64(vecProgs[5], &w.vec, n, 6, MaxBatch, [][]T{d_, d_sum, d_softmax_h, h}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_[f*MaxBatch:][:n]
@@ -923,7 +925,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_yz = -d_cce (classes.ml:12)
 	d_yz := w.work[45*MaxBatch : 46*MaxBatch]
 	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
+		kernels.Vec64(vecProgs[6], &w.vec, n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
 	} else {
 		{
 			const f = 0
@@ -954,8 +956,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	r_d_yz := d_yz[:n]
 	r_d_cce_2 := d_cce[:n]
 	r_sum_2 := sum_3[:n]
+
+	// d_dense2_b = Σ over the batch of d_dense2_z (classes.ml:12)
+	d_dense2_b := w.grads[48:51]
 	if vecProgs[7].Fast() {
-		kernels.Vec64(vecProgs[7], n, 3, MaxBatch, [][]T{d_dense2_z, p, d_p, sum_3, y_onehot, d_yz, d_cce}, nil)
+		kernels.Vec64(vecProgs[7], &w.vec, n, 3, MaxBatch, [][]T{d_dense2_z, p, d_p, sum_3, y_onehot, d_yz, d_cce}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 3; f++ {
 			out := d_dense2_z[f*MaxBatch:][:n]
@@ -966,17 +971,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_y_onehot_2[b]*r_d_yz[b] + r_p_3[b]*r_d_cce_2[b] + r_p_3[b]*(r_d_p_2[b]-r_sum_2[b])
 			}
 		}
-	}
-
-	// d_dense2_b = Σ over the batch of d_dense2_z (classes.ml:12)
-	d_dense2_b := w.grads[48:51]
-	for f := 0; f < 3; f++ {
-		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense2_z[b]
+		for f := 0; f < 3; f++ {
+			r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense2_z[b]
+			}
+			d_dense2_b[f] = s
 		}
-		d_dense2_b[f] = s
 	}
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dropout1: [3, 6] (classes.ml:10)
@@ -992,8 +994,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	r_max_p_2 := max_p[:n]
 	r_sum_3 := sum_2[:n]
 	r_d_max_h := d_max_h[:n]
+
+	// d_dense1_b = Σ over the batch of d_dense1_z (classes.ml:13)
+	d_dense1_b := w.grads[24:30]
 	if vecProgs[8].Fast() {
-		kernels.Vec64(vecProgs[8], n, 6, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, d_max_h, h_argmax, softmax_h, d_softmax_h, sum_2, max_p, spread, d_, h}, nil)
+		kernels.Vec64(vecProgs[8], &w.vec, n, 6, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, d_max_h, h_argmax, softmax_h, d_softmax_h, sum_2, max_p, spread, d_, h}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -1009,17 +1014,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = (r_max_p_2[b]*r_spread_2[b] + r_softmax_h_3[b]*r_d__2[b] + r_softmax_h_3[b]*(r_d_softmax_h_2[b]-r_sum_3[b]) + r_softmax_h_3[b]*-r_d_max_h[b] + r_d_max_h[b]*r_h_argmax[b] + r_dropout1_mask_2[b]*r_d_dropout1[b]) * (1.0 - r_h_7[b]*r_h_7[b])
 			}
 		}
-	}
-
-	// d_dense1_b = Σ over the batch of d_dense1_z (classes.ml:13)
-	d_dense1_b := w.grads[24:30]
-	for f := 0; f < 6; f++ {
-		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense1_z[b]
+		for f := 0; f < 6; f++ {
+			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense1_z[b]
+			}
+			d_dense1_b[f] = s
 		}
-		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [6, 4] (classes.ml:8)
@@ -1093,8 +1095,8 @@ var vecProgs = [9]*kernels.VecProg{
 	kernels.MustVec("s0 = r1; r0[f] = s0; s1 = r3[f]; s2 = s1 * s0; r2[f] = s2"),
 	// 6: d_yz = -d_cce
 	kernels.MustVec("s0 = r1[f]; s1 = -s0; r0[f] = s1"),
-	// 7: d_dense2_z = (y_onehot·repeat(d_yz) + p·d_cce) + p·(d_p - sum_3)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3; s3 = s1 - s2; s4 = r4[f]; s5 = r5; s6 = r6; s7 = s0 * s6; s8 = s4 * s5 + s7; s9 = s0 * s3 + s8; r0[f] = s9"),
-	// 8: d_dense1_z = (((((max_p·spread + softmax_h·d_) + softmax_h·(d_softmax_h - sum_2)) + softmax_h·-d_max_h) + d_max_h·h_argmax) + dropout1_mask·d_dropout1)·(1 - h·h)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3; s3 = r4[f]; s4 = r5[f]; s5 = -s2; s6 = r6[f]; s7 = r7; s8 = s6 - s7; s9 = r8; s10 = r9[f]; s11 = r10[f]; s12 = s4 * s11; s13 = s9 * s10 + s12; s14 = s4 * s8 + s13; s15 = s4 * s5 + s14; s16 = s2 * s3 + s15; s17 = s0 * s1 + s16; s18 = r11[f]; s19 = 1; s20 = s19 - s18 * s18; s21 = s17 * s20; r0[f] = s21"),
+	// 7: d_dense2_z = (y_onehot·repeat(d_yz) + p·d_cce) + p·(d_p - sum_3); d_dense2_b = Σ over the batch of d_dense2_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3; s3 = s1 - s2; s4 = r4[f]; s5 = r5; s6 = r6; s7 = s0 * s6; s8 = s4 * s5 + s7; s9 = s0 * s3 + s8; r0[f] = s9; v0[f] = sum(s9)"),
+	// 8: d_dense1_z = (((((max_p·spread + softmax_h·d_) + softmax_h·(d_softmax_h - sum_2)) + softmax_h·-d_max_h) + d_max_h·h_argmax) + dropout1_mask·d_dropout1)·(1 - h·h); d_dense1_b = Σ over the batch of d_dense1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3; s3 = r4[f]; s4 = r5[f]; s5 = -s2; s6 = r6[f]; s7 = r7; s8 = s6 - s7; s9 = r8; s10 = r9[f]; s11 = r10[f]; s12 = s4 * s11; s13 = s9 * s10 + s12; s14 = s4 * s8 + s13; s15 = s4 * s5 + s14; s16 = s2 * s3 + s15; s17 = s0 * s1 + s16; s18 = r11[f]; s19 = 1; s20 = s19 - s18 * s18; s21 = s17 * s20; r0[f] = s21; v0[f] = sum(s21)"),
 }

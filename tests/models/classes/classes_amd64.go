@@ -53,12 +53,12 @@ func vecAsm5(tables uintptr, n, features int)
 //go:noescape
 func vecAsm6(tables uintptr, n, features int)
 
-// vecAsm7: d_dense2_z = (y_onehot·repeat(d_yz) + p·d_cce) + p·(d_p - sum_3)
+// vecAsm7: d_dense2_z = (y_onehot·repeat(d_yz) + p·d_cce) + p·(d_p - sum_3); d_dense2_b = Σ over the batch of d_dense2_z
 //
 //go:noescape
 func vecAsm7(tables uintptr, n, features int)
 
-// vecAsm8: d_dense1_z = (((((max_p·spread + softmax_h·d_) + softmax_h·(d_softmax_h - sum_2)) + softmax_h·-d_max_h) + d_max_h·h_argmax) + dropout1_mask·d_dropout1)·(1 - h·h)
+// vecAsm8: d_dense1_z = (((((max_p·spread + softmax_h·d_) + softmax_h·(d_softmax_h - sum_2)) + softmax_h·-d_max_h) + d_max_h·h_argmax) + dropout1_mask·d_dropout1)·(1 - h·h); d_dense1_b = Σ over the batch of d_dense1_z
 //
 //go:noescape
 func vecAsm8(tables uintptr, n, features int)

@@ -55,6 +55,8 @@ type worker struct {
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of Conv, their gradient and the scratch space of its passes.
@@ -435,7 +437,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// sub = xhat - y (conv.ml:12)
 	sub := w.work[72*MaxBatch : 78*MaxBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
+		kernels.Vec64(vecProgs[0], &w.vec, n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -512,7 +514,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dropout1 = conv1d1·dropout1_mask (conv.ml:7)
 	dropout1 := w.work[126*MaxBatch : 174*MaxBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], n, 48, MaxBatch, [][]T{dropout1, conv1d1, dropout1_mask}, nil)
+		kernels.Vec64(vecProgs[1], &w.vec, n, 48, MaxBatch, [][]T{dropout1, conv1d1, dropout1_mask}, nil)
 	} else {
 		for f := 0; f < 48; f++ {
 			out := dropout1[f*MaxBatch:][:n]
@@ -588,7 +590,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// sub = xhat - y (conv.ml:12)
 	sub := w.work[234*MaxBatch : 240*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
+		kernels.Vec64(vecProgs[2], &w.vec, n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -675,7 +677,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_conv1d3_z = d_conv1d3·conv1d3·(1 - conv1d3) (conv.ml:10)
 	d_conv1d3_z := w.work[255*MaxBatch : 264*MaxBatch]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], n, 9, MaxBatch, [][]T{d_conv1d3_z, d_conv1d3, conv1d3}, nil)
+		kernels.Vec64(vecProgs[3], &w.vec, n, 9, MaxBatch, [][]T{d_conv1d3_z, d_conv1d3, conv1d3}, nil)
 	} else {
 		for f := 0; f < 9; f++ {
 			out := d_conv1d3_z[f*MaxBatch:][:n]
@@ -757,7 +759,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_conv1d1_z = dropout1_mask·d_dropout1·(1 - conv1d1·conv1d1) (conv.ml:8)
 	d_conv1d1_z := w.work[279*MaxBatch : 327*MaxBatch]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], n, 48, MaxBatch, [][]T{d_conv1d1_z, dropout1_mask, d_dropout1, conv1d1}, nil)
+		kernels.Vec64(vecProgs[4], &w.vec, n, 48, MaxBatch, [][]T{d_conv1d1_z, dropout1_mask, d_dropout1, conv1d1}, nil)
 	} else {
 		for f := 0; f < 48; f++ {
 			out := d_conv1d1_z[f*MaxBatch:][:n]

@@ -53,6 +53,8 @@ type worker struct {
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of Digits, their gradient and the scratch space of its passes.
@@ -308,7 +310,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// z = dense2_Wx + dense2_b (digits.ml:10)
 	z := w.work[10*PredictBatch : 20*PredictBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec32(vecProgs[0], n, 10, PredictBatch, [][]T{z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec32(vecProgs[0], &w.vec, n, 10, PredictBatch, [][]T{z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 10; f++ {
 			out := z[f*PredictBatch:][:n]
@@ -364,7 +366,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// z = dense2_Wx + dense2_b (digits.ml:10)
 	z := w.work[10*MaxBatch : 20*MaxBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec32(vecProgs[1], n, 10, MaxBatch, [][]T{z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec32(vecProgs[1], &w.vec, n, 10, MaxBatch, [][]T{z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 10; f++ {
 			out := z[f*MaxBatch:][:n]
@@ -498,7 +500,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense1_z = dense1_Wx + dense1_b (digits.ml:8)
 	dense1_z := w.work[576*MaxBatch : 1088*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec32(vecProgs[2], n, 512, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec32(vecProgs[2], &w.vec, n, 512, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 512; f++ {
 			out := dense1_z[f*MaxBatch:][:n]
@@ -519,7 +521,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dropout1 = relu(dense1_z)·dropout1_mask (digits.ml:9)
 	dropout1 := w.work[1088*MaxBatch : 1600*MaxBatch]
 	if vecProgs[3].Fast() {
-		kernels.Vec32(vecProgs[3], n, 512, MaxBatch, [][]T{dropout1, dense1_z, dropout1_mask}, nil)
+		kernels.Vec32(vecProgs[3], &w.vec, n, 512, MaxBatch, [][]T{dropout1, dense1_z, dropout1_mask}, nil)
 	} else {
 		for f := 0; f < 512; f++ {
 			out := dropout1[f*MaxBatch:][:n]
@@ -538,7 +540,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// p0p1p2p3p4p5p6p7p8p9 = dense2_Wx + dense2_b (digits.ml:10)
 	p0p1p2p3p4p5p6p7p8p9 := w.work[1610*MaxBatch : 1620*MaxBatch]
 	if vecProgs[4].Fast() {
-		kernels.Vec32(vecProgs[4], n, 10, MaxBatch, [][]T{p0p1p2p3p4p5p6p7p8p9, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec32(vecProgs[4], &w.vec, n, 10, MaxBatch, [][]T{p0p1p2p3p4p5p6p7p8p9, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 10; f++ {
 			out := p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
@@ -663,7 +665,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_sum_p0p1p2p3p4p5p6p7p8p9 = -spread/10 (digits.ml:16)
 	d_sum_p0p1p2p3p4p5p6p7p8p9 := w.work[1605*MaxBatch : 1606*MaxBatch]
 	if vecProgs[5].Fast() {
-		kernels.Vec32(vecProgs[5], n, 1, MaxBatch, [][]T{d_sum_p0p1p2p3p4p5p6p7p8p9, spread}, nil)
+		kernels.Vec32(vecProgs[5], &w.vec, n, 1, MaxBatch, [][]T{d_sum_p0p1p2p3p4p5p6p7p8p9, spread}, nil)
 	} else {
 		{
 			const f = 0
@@ -689,7 +691,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_yz = -d_cce (digits.ml:16)
 	d_yz := w.work[1607*MaxBatch : 1608*MaxBatch]
 	if vecProgs[6].Fast() {
-		kernels.Vec32(vecProgs[6], n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
+		kernels.Vec32(vecProgs[6], &w.vec, n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
 	} else {
 		{
 			const f = 0
@@ -707,8 +709,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	r_d_yz := d_yz[:n]
 	r_spread_2 := spread[:n]
 	r_d_cce_2 := d_cce[:n]
+
+	// d_dense2_b = Σ over the batch of d_p0p1p2p3p4p5p6p7p8p9 (digits.ml:16)
+	d_dense2_b := w.grads[38400:38410]
 	if vecProgs[7].Fast() {
-		kernels.Vec32(vecProgs[7], n, 10, MaxBatch, [][]T{d_p0p1p2p3p4p5p6p7p8p9, p, spread, d_cce, y_onehot, d_yz, d_sum_p0p1p2p3p4p5p6p7p8p9}, nil)
+		kernels.Vec32(vecProgs[7], &w.vec, n, 10, MaxBatch, [][]T{d_p0p1p2p3p4p5p6p7p8p9, p, spread, d_cce, y_onehot, d_yz, d_sum_p0p1p2p3p4p5p6p7p8p9}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 10; f++ {
 			out := d_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
@@ -718,17 +723,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_d_sum_p0p1p2p3p4p5p6p7p8p9[b] + r_y_onehot_2[b]*r_d_yz[b] + r_p[b]*(r_spread_2[b]+r_d_cce_2[b])
 			}
 		}
-	}
-
-	// d_dense2_b = Σ over the batch of d_p0p1p2p3p4p5p6p7p8p9 (digits.ml:16)
-	d_dense2_b := w.grads[38400:38410]
-	for f := 0; f < 10; f++ {
-		r_d_p0p1p2p3p4p5p6p7p8p9 := d_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_p0p1p2p3p4p5p6p7p8p9[b]
+		for f := 0; f < 10; f++ {
+			r_d_p0p1p2p3p4p5p6p7p8p9 := d_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_p0p1p2p3p4p5p6p7p8p9[b]
+			}
+			d_dense2_b[f] = s
 		}
-		d_dense2_b[f] = s
 	}
 
 	// d_dense2_W = Σ over the batch of d_p0p1p2p3p4p5p6p7p8p9 ⊗ dropout1: [10, 512] (digits.ml:10)
@@ -741,8 +743,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_z = dropout1_mask·d_dropout1·step(dense1_z) (digits.ml:10)
 	d_dense1_z := w.work[1640*MaxBatch : 2152*MaxBatch]
+
+	// d_dense1_b = Σ over the batch of d_dense1_z (digits.ml:10)
+	d_dense1_b := w.grads[32768:33280]
 	if vecProgs[8].Fast() {
-		kernels.Vec32(vecProgs[8], n, 512, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dense1_z}, nil)
+		kernels.Vec32(vecProgs[8], &w.vec, n, 512, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dense1_z}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 512; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -753,17 +758,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * mlrt.Step(r_dense1_z_2[b])
 			}
 		}
-	}
-
-	// d_dense1_b = Σ over the batch of d_dense1_z (digits.ml:10)
-	d_dense1_b := w.grads[32768:33280]
-	for f := 0; f < 512; f++ {
-		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense1_z[b]
+		for f := 0; f < 512; f++ {
+			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense1_z[b]
+			}
+			d_dense1_b[f] = s
 		}
-		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [512, 64] (digits.ml:8)
@@ -837,8 +839,8 @@ var vecProgs = [9]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = -s0; s2 = 10; s3 = s1 / s2; r0[f] = s3"),
 	// 6: d_yz = -d_cce
 	kernels.MustVec("s0 = r1[f]; s1 = -s0; r0[f] = s1"),
-	// 7: d_p0p1p2p3p4p5p6p7p8p9 = (repeat(d_sum_p0p1p2p3p4p5p6p7p8p9) + y_onehot·repeat(d_yz)) + p·(spread + d_cce)
-	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = r3; s3 = s1 + s2; s4 = r4[f]; s5 = r5; s6 = r6; s7 = s4 * s5 + s6; s8 = s0 * s3 + s7; r0[f] = s8"),
-	// 8: d_dense1_z = dropout1_mask·d_dropout1·step(dense1_z)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = step(s3); s5 = s2 * s4; r0[f] = s5"),
+	// 7: d_p0p1p2p3p4p5p6p7p8p9 = (repeat(d_sum_p0p1p2p3p4p5p6p7p8p9) + y_onehot·repeat(d_yz)) + p·(spread + d_cce); d_dense2_b = Σ over the batch of d_p0p1p2p3p4p5p6p7p8p9
+	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = r3; s3 = s1 + s2; s4 = r4[f]; s5 = r5; s6 = r6; s7 = s4 * s5 + s6; s8 = s0 * s3 + s7; r0[f] = s8; v0[f] = sum(s8)"),
+	// 8: d_dense1_z = dropout1_mask·d_dropout1·step(dense1_z); d_dense1_b = Σ over the batch of d_dense1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = step(s3); s5 = s2 * s4; r0[f] = s5; v0[f] = sum(s5)"),
 }

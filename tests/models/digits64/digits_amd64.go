@@ -53,12 +53,12 @@ func vecAsm5(tables uintptr, n, features int)
 //go:noescape
 func vecAsm6(tables uintptr, n, features int)
 
-// vecAsm7: d_p0p1p2p3p4p5p6p7p8p9 = (repeat(d_sum_p0p1p2p3p4p5p6p7p8p9) + y_onehot·repeat(d_yz)) + p·(spread + d_cce)
+// vecAsm7: d_p0p1p2p3p4p5p6p7p8p9 = (repeat(d_sum_p0p1p2p3p4p5p6p7p8p9) + y_onehot·repeat(d_yz)) + p·(spread + d_cce); d_dense2_b = Σ over the batch of d_p0p1p2p3p4p5p6p7p8p9
 //
 //go:noescape
 func vecAsm7(tables uintptr, n, features int)
 
-// vecAsm8: d_dense1_z = dropout1_mask·d_dropout1·step(dense1_z)
+// vecAsm8: d_dense1_z = dropout1_mask·d_dropout1·step(dense1_z); d_dense1_b = Σ over the batch of d_dense1_z
 //
 //go:noescape
 func vecAsm8(tables uintptr, n, features int)

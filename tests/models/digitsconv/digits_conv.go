@@ -56,6 +56,8 @@ type worker struct {
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of DigitsConv, their gradient and the scratch space of its passes.
@@ -409,7 +411,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// z = dense1_Wx + dense1_b (digits_conv.ml:14)
 	z := w.work[10*PredictBatch : 20*PredictBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec32(vecProgs[0], n, 10, PredictBatch, [][]T{z, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec32(vecProgs[0], &w.vec, n, 10, PredictBatch, [][]T{z, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 10; f++ {
 			out := z[f*PredictBatch:][:n]
@@ -508,7 +510,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// z = dense1_Wx + dense1_b (digits_conv.ml:14)
 	z := w.work[10*MaxBatch : 20*MaxBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec32(vecProgs[1], n, 10, MaxBatch, [][]T{z, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec32(vecProgs[1], &w.vec, n, 10, MaxBatch, [][]T{z, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 10; f++ {
 			out := z[f*MaxBatch:][:n]
@@ -719,7 +721,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dropout1 = conv1d2·dropout1_mask (digits_conv.ml:13)
 	dropout1 := w.work[3024*MaxBatch : 3536*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec32(vecProgs[2], n, 512, MaxBatch, [][]T{dropout1, conv1d2, dropout1_mask}, nil)
+		kernels.Vec32(vecProgs[2], &w.vec, n, 512, MaxBatch, [][]T{dropout1, conv1d2, dropout1_mask}, nil)
 	} else {
 		for f := 0; f < 512; f++ {
 			out := dropout1[f*MaxBatch:][:n]
@@ -738,7 +740,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// p0p1p2p3p4p5p6p7p8p9 = dense1_Wx + dense1_b (digits_conv.ml:14)
 	p0p1p2p3p4p5p6p7p8p9 := w.work[1498*MaxBatch : 1508*MaxBatch]
 	if vecProgs[3].Fast() {
-		kernels.Vec32(vecProgs[3], n, 10, MaxBatch, [][]T{p0p1p2p3p4p5p6p7p8p9, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec32(vecProgs[3], &w.vec, n, 10, MaxBatch, [][]T{p0p1p2p3p4p5p6p7p8p9, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 10; f++ {
 			out := p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
@@ -863,7 +865,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_sum_p0p1p2p3p4p5p6p7p8p9 = -spread/10 (digits_conv.ml:19)
 	d_sum_p0p1p2p3p4p5p6p7p8p9 := w.work[1533*MaxBatch : 1534*MaxBatch]
 	if vecProgs[4].Fast() {
-		kernels.Vec32(vecProgs[4], n, 1, MaxBatch, [][]T{d_sum_p0p1p2p3p4p5p6p7p8p9, spread}, nil)
+		kernels.Vec32(vecProgs[4], &w.vec, n, 1, MaxBatch, [][]T{d_sum_p0p1p2p3p4p5p6p7p8p9, spread}, nil)
 	} else {
 		{
 			const f = 0
@@ -889,7 +891,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_yz = -d_cce (digits_conv.ml:19)
 	d_yz := w.work[1535*MaxBatch : 1536*MaxBatch]
 	if vecProgs[5].Fast() {
-		kernels.Vec32(vecProgs[5], n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
+		kernels.Vec32(vecProgs[5], &w.vec, n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
 	} else {
 		{
 			const f = 0
@@ -907,8 +909,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	r_d_yz := d_yz[:n]
 	r_spread_2 := spread[:n]
 	r_d_cce_2 := d_cce[:n]
+
+	// d_dense1_b = Σ over the batch of d_p0p1p2p3p4p5p6p7p8p9 (digits_conv.ml:19)
+	d_dense1_b := w.grads[31424:31434]
 	if vecProgs[6].Fast() {
-		kernels.Vec32(vecProgs[6], n, 10, MaxBatch, [][]T{d_p0p1p2p3p4p5p6p7p8p9, p, spread, d_cce, y_onehot, d_yz, d_sum_p0p1p2p3p4p5p6p7p8p9}, nil)
+		kernels.Vec32(vecProgs[6], &w.vec, n, 10, MaxBatch, [][]T{d_p0p1p2p3p4p5p6p7p8p9, p, spread, d_cce, y_onehot, d_yz, d_sum_p0p1p2p3p4p5p6p7p8p9}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 10; f++ {
 			out := d_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
@@ -918,17 +923,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_d_sum_p0p1p2p3p4p5p6p7p8p9[b] + r_y_onehot_2[b]*r_d_yz[b] + r_p[b]*(r_spread_2[b]+r_d_cce_2[b])
 			}
 		}
-	}
-
-	// d_dense1_b = Σ over the batch of d_p0p1p2p3p4p5p6p7p8p9 (digits_conv.ml:19)
-	d_dense1_b := w.grads[31424:31434]
-	for f := 0; f < 10; f++ {
-		r_d_p0p1p2p3p4p5p6p7p8p9 := d_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_p0p1p2p3p4p5p6p7p8p9[b]
+		for f := 0; f < 10; f++ {
+			r_d_p0p1p2p3p4p5p6p7p8p9 := d_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_p0p1p2p3p4p5p6p7p8p9[b]
+			}
+			d_dense1_b[f] = s
 		}
-		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_p0p1p2p3p4p5p6p7p8p9 ⊗ dropout1: [10, 512] (digits_conv.ml:14)
@@ -942,7 +944,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_flatten1 = dropout1_mask·d_dropout1 (digits_conv.ml:14)
 	d_flatten1 := w.work[3536*MaxBatch : 4048*MaxBatch]
 	if vecProgs[7].Fast() {
-		kernels.Vec32(vecProgs[7], n, 512, MaxBatch, [][]T{d_flatten1, dropout1_mask, d_dropout1}, nil)
+		kernels.Vec32(vecProgs[7], &w.vec, n, 512, MaxBatch, [][]T{d_flatten1, dropout1_mask, d_dropout1}, nil)
 	} else {
 		for f := 0; f < 512; f++ {
 			out := d_flatten1[f*MaxBatch:][:n]
@@ -959,7 +961,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_conv1d2_z = d_flatten1·step(conv1d2_z) (digits_conv.ml:14)
 	d_conv1d2_z := w.work[2512*MaxBatch : 3024*MaxBatch]
 	if vecProgs[8].Fast() {
-		kernels.Vec32(vecProgs[8], n, 512, MaxBatch, [][]T{d_conv1d2_z, d_flatten1, conv1d2_z}, nil)
+		kernels.Vec32(vecProgs[8], &w.vec, n, 512, MaxBatch, [][]T{d_conv1d2_z, d_flatten1, conv1d2_z}, nil)
 	} else {
 		for f := 0; f < 512; f++ {
 			out := d_conv1d2_z[f*MaxBatch:][:n]
@@ -1022,7 +1024,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_conv1d1_z = d_conv1d1·step(conv1d1_z) (digits_conv.ml:10)
 	d_conv1d1_z := w.work[3536*MaxBatch : 4048*MaxBatch]
 	if vecProgs[9].Fast() {
-		kernels.Vec32(vecProgs[9], n, 512, MaxBatch, [][]T{d_conv1d1_z, d_conv1d1, conv1d1_z}, nil)
+		kernels.Vec32(vecProgs[9], &w.vec, n, 512, MaxBatch, [][]T{d_conv1d1_z, d_conv1d1, conv1d1_z}, nil)
 	} else {
 		for f := 0; f < 512; f++ {
 			out := d_conv1d1_z[f*MaxBatch:][:n]
@@ -1132,8 +1134,8 @@ var vecProgs = [10]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = -s0; s2 = 10; s3 = s1 / s2; r0[f] = s3"),
 	// 5: d_yz = -d_cce
 	kernels.MustVec("s0 = r1[f]; s1 = -s0; r0[f] = s1"),
-	// 6: d_p0p1p2p3p4p5p6p7p8p9 = (repeat(d_sum_p0p1p2p3p4p5p6p7p8p9) + y_onehot·repeat(d_yz)) + p·(spread + d_cce)
-	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = r3; s3 = s1 + s2; s4 = r4[f]; s5 = r5; s6 = r6; s7 = s4 * s5 + s6; s8 = s0 * s3 + s7; r0[f] = s8"),
+	// 6: d_p0p1p2p3p4p5p6p7p8p9 = (repeat(d_sum_p0p1p2p3p4p5p6p7p8p9) + y_onehot·repeat(d_yz)) + p·(spread + d_cce); d_dense1_b = Σ over the batch of d_p0p1p2p3p4p5p6p7p8p9
+	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = r3; s3 = s1 + s2; s4 = r4[f]; s5 = r5; s6 = r6; s7 = s4 * s5 + s6; s8 = s0 * s3 + s7; r0[f] = s8; v0[f] = sum(s8)"),
 	// 7: d_flatten1 = dropout1_mask·d_dropout1
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
 	// 8: d_conv1d2_z = d_flatten1·step(conv1d2_z)

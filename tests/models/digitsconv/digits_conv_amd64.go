@@ -49,7 +49,7 @@ func vecAsm4(tables uintptr, n, features int)
 //go:noescape
 func vecAsm5(tables uintptr, n, features int)
 
-// vecAsm6: d_p0p1p2p3p4p5p6p7p8p9 = (repeat(d_sum_p0p1p2p3p4p5p6p7p8p9) + y_onehot·repeat(d_yz)) + p·(spread + d_cce)
+// vecAsm6: d_p0p1p2p3p4p5p6p7p8p9 = (repeat(d_sum_p0p1p2p3p4p5p6p7p8p9) + y_onehot·repeat(d_yz)) + p·(spread + d_cce); d_dense1_b = Σ over the batch of d_p0p1p2p3p4p5p6p7p8p9
 //
 //go:noescape
 func vecAsm6(tables uintptr, n, features int)

@@ -53,6 +53,8 @@ type worker struct {
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of GlobalPool, their gradient and the scratch space of its passes.
@@ -300,7 +302,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// u = dense1_Wx + dense1_b (globalpool.ml:8)
 	u := w.work[5*PredictBatch : 7*PredictBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], n, 2, PredictBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 2, PredictBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := u[f*PredictBatch:][:n]
@@ -365,7 +367,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// u = dense1_Wx + dense1_b (globalpool.ml:8)
 	u := w.work[5*MaxBatch : 7*MaxBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], n, 2, MaxBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[1], &w.vec, n, 2, MaxBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := u[f*MaxBatch:][:n]
@@ -384,7 +386,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// sub = u - y (globalpool.ml:10)
 	sub := w.work[9*MaxBatch : 11*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+		kernels.Vec64(vecProgs[2], &w.vec, n, 2, MaxBatch, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -466,7 +468,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// u = dense1_Wx + dense1_b (globalpool.ml:8)
 	u := w.work[29*MaxBatch : 31*MaxBatch]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], n, 2, MaxBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[3], &w.vec, n, 2, MaxBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := u[f*MaxBatch:][:n]
@@ -485,7 +487,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// sub = u - y (globalpool.ml:10)
 	sub := w.work[33*MaxBatch : 35*MaxBatch]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+		kernels.Vec64(vecProgs[4], &w.vec, n, 2, MaxBatch, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -520,13 +522,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_b = Σ over the batch of d_u (globalpool.ml:10)
 	d_dense1_b := w.grads[27:29]
-	for f := 0; f < 2; f++ {
-		r_d_u := d_u[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_u[b]
+	if vecProgs[5].Fast() {
+		kernels.Vec64(vecProgs[5], &w.vec, n, 2, MaxBatch, [][]T{d_u}, [][]T{d_dense1_b})
+	} else {
+		for f := 0; f < 2; f++ {
+			r_d_u := d_u[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_u[b]
+			}
+			d_dense1_b[f] = s
 		}
-		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_u ⊗ global_maxpool1d1: [2, 3] (globalpool.ml:8)
@@ -560,8 +566,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_z = d_conv1d1·conv1d1·(1 - conv1d1) (globalpool.ml:7)
 	d_conv1d1_z := w.work[114*MaxBatch : 144*MaxBatch]
-	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], n, 30, MaxBatch, [][]T{d_conv1d1_z, d_conv1d1, conv1d1}, nil)
+	if vecProgs[6].Fast() {
+		kernels.Vec64(vecProgs[6], &w.vec, n, 30, MaxBatch, [][]T{d_conv1d1_z, d_conv1d1, conv1d1}, nil)
 	} else {
 		for f := 0; f < 30; f++ {
 			out := d_conv1d1_z[f*MaxBatch:][:n]
@@ -646,7 +652,7 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [6]*kernels.VecProg{
+var vecProgs = [7]*kernels.VecProg{
 	// 0: u = dense1_Wx + dense1_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 1: u = dense1_Wx + dense1_b
@@ -657,6 +663,8 @@ var vecProgs = [6]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 4: sub = u - y
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 5: d_conv1d1_z = d_conv1d1·conv1d1·(1 - conv1d1)
+	// 5: d_dense1_b = Σ over the batch of d_u
+	kernels.MustVec("s0 = r0[f]; v0[f] = sum(s0)"),
+	// 6: d_conv1d1_z = d_conv1d1·conv1d1·(1 - conv1d1)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1; s4 = s1 * s3; s5 = s0 * s4; r0[f] = s5"),
 }

@@ -13,6 +13,7 @@ func init() {
 	vecProgs[3].SetAsm(vecAsm3)
 	vecProgs[4].SetAsm(vecAsm4)
 	vecProgs[5].SetAsm(vecAsm5)
+	vecProgs[6].SetAsm(vecAsm6)
 }
 
 // vecAsm0: u = dense1_Wx + dense1_b
@@ -40,7 +41,12 @@ func vecAsm3(tables uintptr, n, features int)
 //go:noescape
 func vecAsm4(tables uintptr, n, features int)
 
-// vecAsm5: d_conv1d1_z = d_conv1d1·conv1d1·(1 - conv1d1)
+// vecAsm5: d_dense1_b = Σ over the batch of d_u
 //
 //go:noescape
 func vecAsm5(tables uintptr, n, features int)
+
+// vecAsm6: d_conv1d1_z = d_conv1d1·conv1d1·(1 - conv1d1)
+//
+//go:noescape
+func vecAsm6(tables uintptr, n, features int)

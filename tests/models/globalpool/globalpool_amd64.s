@@ -418,7 +418,90 @@ done:
 	RET
 
 // func vecAsm5(tables uintptr, n int, features int)
-TEXT ·vecAsm5(SB), NOSPLIT, $24-24
+TEXT ·vecAsm5(SB), NOSPLIT, $8-24
+	MOVQ tables+0(FP), R8
+	MOVQ n+8(FP), R11
+	MOVQ features+16(FP), R12
+	XORQ R13, R13
+	TESTQ R11, R11
+	JLE done
+	CMPQ R13, R12
+	JGE done
+
+feature:
+	MOVQ 0(R8), CX
+	MOVQ 8(R8), DX
+	IMULQ R13, DX
+	ADDQ DX, CX
+	MOVQ CX, BX
+	VPXORQ Z24, Z24, Z24
+	VPXORQ Z25, Z25, Z25
+	VPXORQ Z26, Z26, Z26
+	VPXORQ Z27, Z27, Z27
+	XORQ R14, R14
+
+main:
+	LEAQ 32(R14), CX
+	CMPQ CX, R11
+	JGT tail
+	VMOVUPD (BX)(R14*8), Z0
+	VADDPD Z0, Z24, Z24
+	VMOVUPD 64(BX)(R14*8), Z1
+	VADDPD Z1, Z25, Z25
+	VMOVUPD 128(BX)(R14*8), Z2
+	VADDPD Z2, Z26, Z26
+	VMOVUPD 192(BX)(R14*8), Z3
+	VADDPD Z3, Z27, Z27
+	ADDQ $32, R14
+	JMP main
+
+tail:
+	CMPQ R14, R11
+	JGE next
+	MOVQ R11, CX
+	SUBQ R14, CX
+	MOVL $1, DX
+	SHLQ CL, DX
+	DECQ DX
+	MOVQ $8, AX
+	CMPQ CX, AX
+	JLT mask
+	KXNORW K0, K0, K1
+	JMP masked
+
+mask:
+	KMOVW DX, K1
+
+masked:
+	VMOVUPD.Z (BX)(R14*8), K1, Z0
+	VADDPD Z0, Z24, K1, Z24
+	ADDQ $8, R14
+	JMP tail
+
+next:
+	VADDPD Z25, Z24, Z24
+	VADDPD Z26, Z24, Z24
+	VADDPD Z27, Z24, Z24
+	VEXTRACTF64X4 $1, Z24, Y1
+	VADDPD Y1, Y24, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VPERMILPD $1, X0, X1
+	VADDSD X1, X0, X0
+	MOVQ 512(R8), AX
+	MOVQ 520(R8), CX
+	IMULQ R13, CX
+	VMOVSD X0, (AX)(CX*1)
+	INCQ R13
+	CMPQ R13, R12
+	JLT feature
+
+done:
+	VZEROUPPER
+	RET
+
+// func vecAsm6(tables uintptr, n int, features int)
+TEXT ·vecAsm6(SB), NOSPLIT, $24-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ features+16(FP), R12

@@ -41,12 +41,12 @@ func vecAsm3(tables uintptr, n, features int)
 //go:noescape
 func vecAsm4(tables uintptr, n, features int)
 
-// vecAsm5: d_dense2_z = y_onehot·repeat(d_yz) + p·d_cce
+// vecAsm5: d_dense2_z = y_onehot·repeat(d_yz) + p·d_cce; d_dense2_b = Σ over the batch of d_dense2_z
 //
 //go:noescape
 func vecAsm5(tables uintptr, n, features int)
 
-// vecAsm6: d_dense1_z = d_dense1·step(dense1_z)
+// vecAsm6: d_dense1_z = d_dense1·step(dense1_z); d_dense1_b = Σ over the batch of d_dense1_z
 //
 //go:noescape
 func vecAsm6(tables uintptr, n, features int)

@@ -52,6 +52,8 @@ type worker struct {
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of Iris, their gradient and the scratch space of its passes.
@@ -284,7 +286,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// dense2_z = dense2_Wx + dense2_b (iris.ml:11)
 	dense2_z := w.work[4*PredictBatch : 7*PredictBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], n, 3, PredictBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 3, PredictBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 3; f++ {
 			out := dense2_z[f*PredictBatch:][:n]
@@ -340,7 +342,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// dense2_z = dense2_Wx + dense2_b (iris.ml:11)
 	dense2_z := w.work[4*MaxBatch : 7*MaxBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], n, 3, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[1], &w.vec, n, 3, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 3; f++ {
 			out := dense2_z[f*MaxBatch:][:n]
@@ -446,7 +448,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense1_z = dense1_Wx + dense1_b (iris.ml:10)
 	dense1_z := w.work[20*MaxBatch : 36*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], n, 16, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[2], &w.vec, n, 16, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 16; f++ {
 			out := dense1_z[f*MaxBatch:][:n]
@@ -471,7 +473,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense2_z = dense2_Wx + dense2_b (iris.ml:11)
 	dense2_z := w.work[39*MaxBatch : 42*MaxBatch]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], n, 3, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[3], &w.vec, n, 3, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 3; f++ {
 			out := dense2_z[f*MaxBatch:][:n]
@@ -568,7 +570,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_yz = -d_cce (iris.ml:14)
 	d_yz := w.work[40*MaxBatch : 41*MaxBatch]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
+		kernels.Vec64(vecProgs[4], &w.vec, n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
 	} else {
 		{
 			const f = 0
@@ -584,8 +586,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_dense2_z := w.work[47*MaxBatch : 50*MaxBatch]
 	r_d_yz := d_yz[:n]
 	r_d_cce_2 := d_cce[:n]
+
+	// d_dense2_b = Σ over the batch of d_dense2_z (iris.ml:14)
+	d_dense2_b := w.grads[128:131]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], n, 3, MaxBatch, [][]T{d_dense2_z, y_onehot, d_yz, p, d_cce}, nil)
+		kernels.Vec64(vecProgs[5], &w.vec, n, 3, MaxBatch, [][]T{d_dense2_z, y_onehot, d_yz, p, d_cce}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 3; f++ {
 			out := d_dense2_z[f*MaxBatch:][:n]
@@ -595,17 +600,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_y_onehot_2[b]*r_d_yz[b] + r_p[b]*r_d_cce_2[b]
 			}
 		}
-	}
-
-	// d_dense2_b = Σ over the batch of d_dense2_z (iris.ml:14)
-	d_dense2_b := w.grads[128:131]
-	for f := 0; f < 3; f++ {
-		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense2_z[b]
+		for f := 0; f < 3; f++ {
+			r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense2_z[b]
+			}
+			d_dense2_b[f] = s
 		}
-		d_dense2_b[f] = s
 	}
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dense1: [3, 16] (iris.ml:11)
@@ -618,8 +620,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_z = d_dense1·step(dense1_z) (iris.ml:11)
 	d_dense1_z := w.work[50*MaxBatch : 66*MaxBatch]
+
+	// d_dense1_b = Σ over the batch of d_dense1_z (iris.ml:11)
+	d_dense1_b := w.grads[64:80]
 	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], n, 16, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1_z}, nil)
+		kernels.Vec64(vecProgs[6], &w.vec, n, 16, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1_z}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 16; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -629,17 +634,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_d_dense1[b] * mlrt.Step(r_dense1_z[b])
 			}
 		}
-	}
-
-	// d_dense1_b = Σ over the batch of d_dense1_z (iris.ml:11)
-	d_dense1_b := w.grads[64:80]
-	for f := 0; f < 16; f++ {
-		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense1_z[b]
+		for f := 0; f < 16; f++ {
+			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense1_z[b]
+			}
+			d_dense1_b[f] = s
 		}
-		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [16, 4] (iris.ml:10)
@@ -707,8 +709,8 @@ var vecProgs = [7]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 4: d_yz = -d_cce
 	kernels.MustVec("s0 = r1[f]; s1 = -s0; r0[f] = s1"),
-	// 5: d_dense2_z = y_onehot·repeat(d_yz) + p·d_cce
-	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = r3[f]; s3 = r4; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 6: d_dense1_z = d_dense1·step(dense1_z)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3"),
+	// 5: d_dense2_z = y_onehot·repeat(d_yz) + p·d_cce; d_dense2_b = Σ over the batch of d_dense2_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = r3[f]; s3 = r4; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5; v0[f] = sum(s5)"),
+	// 6: d_dense1_z = d_dense1·step(dense1_z); d_dense1_b = Σ over the batch of d_dense1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3; v0[f] = sum(s3)"),
 }

@@ -56,6 +56,8 @@ type worker struct {
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of Multi, their gradient and the scratch space of its passes.
@@ -303,7 +305,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// u = dense2_Wx + dense2_b (multi.ml:8)
 	u := w.work[10*PredictBatch : 12*PredictBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], n, 2, PredictBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 2, PredictBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := u[f*PredictBatch:][:n]
@@ -322,7 +324,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// w_2 = dense3_Wx + dense3_b (multi.ml:9)
 	w_2 := w.work[1*PredictBatch : 2*PredictBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], n, 1, PredictBatch, [][]T{w_2, dense3_Wx}, [][]T{m.Dense3B})
+		kernels.Vec64(vecProgs[1], &w.vec, n, 1, PredictBatch, [][]T{w_2, dense3_Wx}, [][]T{m.Dense3B})
 	} else {
 		{
 			const f = 0
@@ -377,7 +379,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// u = dense2_Wx + dense2_b (multi.ml:8)
 	u := w.work[12*MaxBatch : 14*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], n, 2, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[2], &w.vec, n, 2, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := u[f*MaxBatch:][:n]
@@ -396,7 +398,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// w_2 = dense3_Wx + dense3_b (multi.ml:9)
 	w_2 := w.work[14*MaxBatch : 15*MaxBatch]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], n, 1, MaxBatch, [][]T{w_2, dense3_Wx}, [][]T{m.Dense3B})
+		kernels.Vec64(vecProgs[3], &w.vec, n, 1, MaxBatch, [][]T{w_2, dense3_Wx}, [][]T{m.Dense3B})
 	} else {
 		{
 			const f = 0
@@ -420,7 +422,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// sub = u - y (multi.ml:12)
 	sub := w.work[8*MaxBatch : 10*MaxBatch]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+		kernels.Vec64(vecProgs[4], &w.vec, n, 2, MaxBatch, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -528,7 +530,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// u = dense2_Wx + dense2_b (multi.ml:8)
 	u := w.work[12*MaxBatch : 14*MaxBatch]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], n, 2, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[5], &w.vec, n, 2, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := u[f*MaxBatch:][:n]
@@ -547,7 +549,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// w_2 = dense3_Wx + dense3_b (multi.ml:9)
 	w_2 := w.work[14*MaxBatch : 15*MaxBatch]
 	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], n, 1, MaxBatch, [][]T{w_2, dense3_Wx}, [][]T{m.Dense3B})
+		kernels.Vec64(vecProgs[6], &w.vec, n, 1, MaxBatch, [][]T{w_2, dense3_Wx}, [][]T{m.Dense3B})
 	} else {
 		{
 			const f = 0
@@ -571,7 +573,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// sub = u - y (multi.ml:12)
 	sub := w.work[20*MaxBatch : 22*MaxBatch]
 	if vecProgs[7].Fast() {
-		kernels.Vec64(vecProgs[7], n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+		kernels.Vec64(vecProgs[7], &w.vec, n, 2, MaxBatch, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -596,7 +598,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// sub_2 = w_2 - z (multi.ml:12)
 	sub_2 := w.work[10*MaxBatch : 11*MaxBatch]
 	if vecProgs[8].Fast() {
-		kernels.Vec64(vecProgs[8], n, 1, MaxBatch, [][]T{sub_2, w_2, z}, nil)
+		kernels.Vec64(vecProgs[8], &w.vec, n, 1, MaxBatch, [][]T{sub_2, w_2, z}, nil)
 	} else {
 		{
 			const f = 0
@@ -661,14 +663,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense3_b = Σ over the batch of d_w (multi.ml:12)
 	d_dense3_b := w.grads[44:45]
-	{
-		const f = 0
-		r_d_w := d_w[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_w[b]
+	if vecProgs[9].Fast() {
+		kernels.Vec64(vecProgs[9], &w.vec, n, 1, MaxBatch, [][]T{d_w}, [][]T{d_dense3_b})
+	} else {
+		{
+			const f = 0
+			r_d_w := d_w[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_w[b]
+			}
+			d_dense3_b[f] = s
 		}
-		d_dense3_b[f] = s
 	}
 
 	// d_dense3_W = Σ over the batch of d_w ⊗ u: [1, 2] (multi.ml:9)
@@ -693,13 +699,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_b = Σ over the batch of d_u_2 (multi.ml:12)
 	d_dense2_b := w.grads[40:42]
-	for f := 0; f < 2; f++ {
-		r_d_u_2 := d_u_2[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_u_2[b]
+	if vecProgs[10].Fast() {
+		kernels.Vec64(vecProgs[10], &w.vec, n, 2, MaxBatch, [][]T{d_u_2}, [][]T{d_dense2_b})
+	} else {
+		for f := 0; f < 2; f++ {
+			r_d_u_2 := d_u_2[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_u_2[b]
+			}
+			d_dense2_b[f] = s
 		}
-		d_dense2_b[f] = s
 	}
 
 	// d_dense2_W = Σ over the batch of d_u_2 ⊗ dense1: [2, 5] (multi.ml:8)
@@ -712,8 +722,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_z = d_dense1·(1 - dense1·dense1) (multi.ml:8)
 	d_dense1_z := w.work[27*MaxBatch : 32*MaxBatch]
-	if vecProgs[9].Fast() {
-		kernels.Vec64(vecProgs[9], n, 5, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1}, nil)
+
+	// d_dense1_b = Σ over the batch of d_dense1_z (multi.ml:8)
+	d_dense1_b := w.grads[25:30]
+	if vecProgs[11].Fast() {
+		kernels.Vec64(vecProgs[11], &w.vec, n, 5, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 5; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -723,17 +736,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_d_dense1[b] * (1.0 - r_dense1[b]*r_dense1[b])
 			}
 		}
-	}
-
-	// d_dense1_b = Σ over the batch of d_dense1_z (multi.ml:8)
-	d_dense1_b := w.grads[25:30]
-	for f := 0; f < 5; f++ {
-		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense1_z[b]
+		for f := 0; f < 5; f++ {
+			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense1_z[b]
+			}
+			d_dense1_b[f] = s
 		}
-		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ multi_in: [5, 5] (multi.ml:7)
@@ -792,7 +802,7 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [10]*kernels.VecProg{
+var vecProgs = [12]*kernels.VecProg{
 	// 0: u = dense2_Wx + dense2_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 1: w_2 = dense3_Wx + dense3_b
@@ -811,6 +821,10 @@ var vecProgs = [10]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
 	// 8: sub_2 = w_2 - z
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 9: d_dense1_z = d_dense1·(1 - dense1·dense1)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4"),
+	// 9: d_dense3_b = Σ over the batch of d_w
+	kernels.MustVec("s0 = r0[f]; v0[f] = sum(s0)"),
+	// 10: d_dense2_b = Σ over the batch of d_u_2
+	kernels.MustVec("s0 = r0[f]; v0[f] = sum(s0)"),
+	// 11: d_dense1_z = d_dense1·(1 - dense1·dense1); d_dense1_b = Σ over the batch of d_dense1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4; v0[f] = sum(s4)"),
 }

@@ -17,6 +17,8 @@ func init() {
 	vecProgs[7].SetAsm(vecAsm7)
 	vecProgs[8].SetAsm(vecAsm8)
 	vecProgs[9].SetAsm(vecAsm9)
+	vecProgs[10].SetAsm(vecAsm10)
+	vecProgs[11].SetAsm(vecAsm11)
 }
 
 // vecAsm0: u = dense2_Wx + dense2_b
@@ -64,7 +66,17 @@ func vecAsm7(tables uintptr, n, features int)
 //go:noescape
 func vecAsm8(tables uintptr, n, features int)
 
-// vecAsm9: d_dense1_z = d_dense1·(1 - dense1·dense1)
+// vecAsm9: d_dense3_b = Σ over the batch of d_w
 //
 //go:noescape
 func vecAsm9(tables uintptr, n, features int)
+
+// vecAsm10: d_dense2_b = Σ over the batch of d_u_2
+//
+//go:noescape
+func vecAsm10(tables uintptr, n, features int)
+
+// vecAsm11: d_dense1_z = d_dense1·(1 - dense1·dense1); d_dense1_b = Σ over the batch of d_dense1_z
+//
+//go:noescape
+func vecAsm11(tables uintptr, n, features int)

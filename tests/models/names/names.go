@@ -54,6 +54,8 @@ type worker struct {
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of Names, their gradient and the scratch space of its passes.
@@ -311,7 +313,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// kernels_ = dense4_Wx + dense4_b (names.ml:9)
 	kernels_ := w.work[7*PredictBatch : 9*PredictBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], n, 2, PredictBatch, [][]T{kernels_, dense4_Wx}, [][]T{m.Dense4B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 2, PredictBatch, [][]T{kernels_, dense4_Wx}, [][]T{m.Dense4B})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := kernels_[f*PredictBatch:][:n]
@@ -369,7 +371,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// kernels_ = dense4_Wx + dense4_b (names.ml:9)
 	kernels_ := w.work[11*MaxBatch : 13*MaxBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], n, 2, MaxBatch, [][]T{kernels_, dense4_Wx}, [][]T{m.Dense4B})
+		kernels.Vec64(vecProgs[1], &w.vec, n, 2, MaxBatch, [][]T{kernels_, dense4_Wx}, [][]T{m.Dense4B})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := kernels_[f*MaxBatch:][:n]
@@ -388,7 +390,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// sub = kernels_ - mlrt_ (names.ml:11)
 	sub := w.work[14*MaxBatch : 16*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], n, 2, MaxBatch, [][]T{sub, kernels_, mlrt_}, nil)
+		kernels.Vec64(vecProgs[2], &w.vec, n, 2, MaxBatch, [][]T{sub, kernels_, mlrt_}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -486,7 +488,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// kernels_ = dense4_Wx + dense4_b (names.ml:9)
 	kernels_ := w.work[17*MaxBatch : 19*MaxBatch]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], n, 2, MaxBatch, [][]T{kernels_, dense4_Wx}, [][]T{m.Dense4B})
+		kernels.Vec64(vecProgs[3], &w.vec, n, 2, MaxBatch, [][]T{kernels_, dense4_Wx}, [][]T{m.Dense4B})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := kernels_[f*MaxBatch:][:n]
@@ -505,7 +507,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// sub = kernels_ - mlrt_ (names.ml:11)
 	sub := w.work[19*MaxBatch : 21*MaxBatch]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], n, 2, MaxBatch, [][]T{sub, kernels_, mlrt_}, nil)
+		kernels.Vec64(vecProgs[4], &w.vec, n, 2, MaxBatch, [][]T{sub, kernels_, mlrt_}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -563,13 +565,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense4_b = Σ over the batch of d_kernels (names.ml:11)
 	d_dense4_b := w.grads[49:51]
-	for f := 0; f < 2; f++ {
-		r_d_kernels := d_kernels[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_kernels[b]
+	if vecProgs[5].Fast() {
+		kernels.Vec64(vecProgs[5], &w.vec, n, 2, MaxBatch, [][]T{d_kernels}, [][]T{d_dense4_b})
+	} else {
+		for f := 0; f < 2; f++ {
+			r_d_kernels := d_kernels[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_kernels[b]
+			}
+			d_dense4_b[f] = s
 		}
-		d_dense4_b[f] = s
 	}
 
 	// d_dense4_W = Σ over the batch of d_kernels ⊗ NumOutputs_2: [2, 3] (names.ml:9)
@@ -582,8 +588,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense3_z = d_NumOutputs·(1 - NumOutputs_2·NumOutputs_2) (names.ml:9)
 	d_dense3_z := w.work[24*MaxBatch : 27*MaxBatch]
-	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], n, 3, MaxBatch, [][]T{d_dense3_z, d_NumOutputs, NumOutputs_2}, nil)
+
+	// d_dense3_b = Σ over the batch of d_dense3_z (names.ml:9)
+	d_dense3_b := w.grads[40:43]
+	if vecProgs[6].Fast() {
+		kernels.Vec64(vecProgs[6], &w.vec, n, 3, MaxBatch, [][]T{d_dense3_z, d_NumOutputs, NumOutputs_2}, [][]T{d_dense3_b})
 	} else {
 		for f := 0; f < 3; f++ {
 			out := d_dense3_z[f*MaxBatch:][:n]
@@ -593,17 +602,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_d_NumOutputs[b] * (1.0 - r_NumOutputs[b]*r_NumOutputs[b])
 			}
 		}
-	}
-
-	// d_dense3_b = Σ over the batch of d_dense3_z (names.ml:9)
-	d_dense3_b := w.grads[40:43]
-	for f := 0; f < 3; f++ {
-		r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense3_z[b]
+		for f := 0; f < 3; f++ {
+			r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense3_z[b]
+			}
+			d_dense3_b[f] = s
 		}
-		d_dense3_b[f] = s
 	}
 
 	// d_dense3_W = Σ over the batch of d_dense3_z ⊗ fmt_: [3, 3] (names.ml:8)
@@ -628,13 +634,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_b = Σ over the batch of d_dense2_z (names.ml:11)
 	d_dense2_b := w.grads[28:31]
-	for f := 0; f < 3; f++ {
-		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense2_z[b]
+	if vecProgs[7].Fast() {
+		kernels.Vec64(vecProgs[7], &w.vec, n, 3, MaxBatch, [][]T{d_dense2_z}, [][]T{d_dense2_b})
+	} else {
+		for f := 0; f < 3; f++ {
+			r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense2_z[b]
+			}
+			d_dense2_b[f] = s
 		}
-		d_dense2_b[f] = s
 	}
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ l_2: [3, 4] (names.ml:7)
@@ -659,13 +669,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_b = Σ over the batch of d_dense1_z (names.ml:11)
 	d_dense1_b := w.grads[12:16]
-	for f := 0; f < 4; f++ {
-		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense1_z[b]
+	if vecProgs[8].Fast() {
+		kernels.Vec64(vecProgs[8], &w.vec, n, 4, MaxBatch, [][]T{d_dense1_z}, [][]T{d_dense1_b})
+	} else {
+		for f := 0; f < 4; f++ {
+			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense1_z[b]
+			}
+			d_dense1_b[f] = s
 		}
-		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ total_2: [4, 3] (names.ml:6)
@@ -732,7 +746,7 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [6]*kernels.VecProg{
+var vecProgs = [9]*kernels.VecProg{
 	// 0: kernels_ = dense4_Wx + dense4_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 1: kernels_ = dense4_Wx + dense4_b
@@ -743,6 +757,12 @@ var vecProgs = [6]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 4: sub = kernels_ - mlrt_
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 5: d_dense3_z = d_NumOutputs·(1 - NumOutputs_2·NumOutputs_2)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4"),
+	// 5: d_dense4_b = Σ over the batch of d_kernels
+	kernels.MustVec("s0 = r0[f]; v0[f] = sum(s0)"),
+	// 6: d_dense3_z = d_NumOutputs·(1 - NumOutputs_2·NumOutputs_2); d_dense3_b = Σ over the batch of d_dense3_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4; v0[f] = sum(s4)"),
+	// 7: d_dense2_b = Σ over the batch of d_dense2_z
+	kernels.MustVec("s0 = r0[f]; v0[f] = sum(s0)"),
+	// 8: d_dense1_b = Σ over the batch of d_dense1_z
+	kernels.MustVec("s0 = r0[f]; v0[f] = sum(s0)"),
 }

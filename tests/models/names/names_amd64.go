@@ -13,6 +13,9 @@ func init() {
 	vecProgs[3].SetAsm(vecAsm3)
 	vecProgs[4].SetAsm(vecAsm4)
 	vecProgs[5].SetAsm(vecAsm5)
+	vecProgs[6].SetAsm(vecAsm6)
+	vecProgs[7].SetAsm(vecAsm7)
+	vecProgs[8].SetAsm(vecAsm8)
 }
 
 // vecAsm0: kernels_ = dense4_Wx + dense4_b
@@ -40,7 +43,22 @@ func vecAsm3(tables uintptr, n, features int)
 //go:noescape
 func vecAsm4(tables uintptr, n, features int)
 
-// vecAsm5: d_dense3_z = d_NumOutputs·(1 - NumOutputs_2·NumOutputs_2)
+// vecAsm5: d_dense4_b = Σ over the batch of d_kernels
 //
 //go:noescape
 func vecAsm5(tables uintptr, n, features int)
+
+// vecAsm6: d_dense3_z = d_NumOutputs·(1 - NumOutputs_2·NumOutputs_2); d_dense3_b = Σ over the batch of d_dense3_z
+//
+//go:noescape
+func vecAsm6(tables uintptr, n, features int)
+
+// vecAsm7: d_dense2_b = Σ over the batch of d_dense2_z
+//
+//go:noescape
+func vecAsm7(tables uintptr, n, features int)
+
+// vecAsm8: d_dense1_b = Σ over the batch of d_dense1_z
+//
+//go:noescape
+func vecAsm8(tables uintptr, n, features int)

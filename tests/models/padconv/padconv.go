@@ -53,6 +53,8 @@ type worker struct {
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of PadConv, their gradient and the scratch space of its passes.
@@ -340,7 +342,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// sub = xhat - y (padconv.ml:10)
 	sub := w.work[14*MaxBatch : 20*MaxBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
+		kernels.Vec64(vecProgs[0], &w.vec, n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -437,7 +439,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// sub = xhat - y (padconv.ml:10)
 	sub := w.work[50*MaxBatch : 56*MaxBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
+		kernels.Vec64(vecProgs[1], &w.vec, n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -509,7 +511,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_conv1d1_z = d_conv1d1·conv1d1_z_sigmoid·(1 + conv1d1_z·(1 - conv1d1_z_sigmoid)) (padconv.ml:8)
 	d_conv1d1_z := w.work[65*MaxBatch : 74*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], n, 9, MaxBatch, [][]T{d_conv1d1_z, d_conv1d1, conv1d1_z_sigmoid, conv1d1_z}, nil)
+		kernels.Vec64(vecProgs[2], &w.vec, n, 9, MaxBatch, [][]T{d_conv1d1_z, d_conv1d1, conv1d1_z_sigmoid, conv1d1_z}, nil)
 	} else {
 		for f := 0; f < 9; f++ {
 			out := d_conv1d1_z[f*MaxBatch:][:n]

@@ -74,6 +74,8 @@ type worker struct {
 	scratch [273]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of PINN, its points and the scratch space of its passes.
@@ -312,7 +314,7 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	// u = dense3_Wx + dense3_b (pinn.ml:8)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], n, 1, MaxBatch, [][]T{u, dense3_Wx}, [][]T{m.Dense3B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 1, MaxBatch, [][]T{u, dense3_Wx}, [][]T{m.Dense3B})
 	} else {
 		{
 			const f = 0
@@ -365,7 +367,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense2_z = dense2_Wx + dense2_b (pinn.ml:7)
 	dense2_z := w.work[16*MaxBatch : 21*MaxBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], n, 5, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[1], &w.vec, n, 5, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_z[f*MaxBatch:][:n]
@@ -390,7 +392,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// u = dense3_Wx + dense3_b (pinn.ml:8)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], n, 1, MaxBatch, [][]T{u, dense3_Wx}, [][]T{m.Dense3B})
+		kernels.Vec64(vecProgs[2], &w.vec, n, 1, MaxBatch, [][]T{u, dense3_Wx}, [][]T{m.Dense3B})
 	} else {
 		{
 			const f = 0
@@ -428,7 +430,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense1_t = dense1_z_t·dense1_slope (pinn.ml:6)
 	dense1_t := w.work[27*MaxBatch : 33*MaxBatch]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], n, 6, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
+		kernels.Vec64(vecProgs[3], &w.vec, n, 6, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope[f*MaxBatch:][:n]
@@ -464,7 +466,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense2_t = dense2_z_t·dense2_z_cos (pinn.ml:7)
 	dense2_t := w.work[16*MaxBatch : 21*MaxBatch]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], n, 5, MaxBatch, [][]T{dense2_t, dense2_z_t, dense2_z_cos}, nil)
+		kernels.Vec64(vecProgs[4], &w.vec, n, 5, MaxBatch, [][]T{dense2_t, dense2_z_t, dense2_z_cos}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_t[f*MaxBatch:][:n]
@@ -498,7 +500,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense1_x = dense1_slope·dense1_z_x (pinn.ml:6)
 	dense1_x := w.work[43*MaxBatch : 49*MaxBatch]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], n, 6, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
+		kernels.Vec64(vecProgs[5], &w.vec, n, 6, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x[f*MaxBatch:][:n]
@@ -517,7 +519,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense2_x = dense2_z_cos·dense2_z_x (pinn.ml:7)
 	dense2_x := w.work[21*MaxBatch : 26*MaxBatch]
 	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], n, 5, MaxBatch, [][]T{dense2_x, dense2_z_cos, dense2_z_x}, nil)
+		kernels.Vec64(vecProgs[6], &w.vec, n, 5, MaxBatch, [][]T{dense2_x, dense2_z_cos, dense2_z_x}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_x[f*MaxBatch:][:n]
@@ -536,7 +538,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense1_x_x = dense1_z_x·-2·dense1·dense1_x (pinn.ml:6)
 	dense1_x_x := w.work[49*MaxBatch : 55*MaxBatch]
 	if vecProgs[7].Fast() {
-		kernels.Vec64(vecProgs[7], n, 6, MaxBatch, [][]T{dense1_x_x, dense1, dense1_x}, [][]T{dense1_z_x})
+		kernels.Vec64(vecProgs[7], &w.vec, n, 6, MaxBatch, [][]T{dense1_x_x, dense1, dense1_x}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_x[f*MaxBatch:][:n]
@@ -556,7 +558,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense2_x_x = dense2_z_x·-dense2·dense2_z_x + dense2_z_cos·dense2_z_x_x (pinn.ml:7)
 	dense2_x_x := w.work[43*MaxBatch : 48*MaxBatch]
 	if vecProgs[8].Fast() {
-		kernels.Vec64(vecProgs[8], n, 5, MaxBatch, [][]T{dense2_x_x, dense2_z_x, dense2, dense2_z_cos, dense2_z_x_x}, nil)
+		kernels.Vec64(vecProgs[8], &w.vec, n, 5, MaxBatch, [][]T{dense2_x_x, dense2_z_x, dense2, dense2_z_cos, dense2_z_x_x}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_x_x[f*MaxBatch:][:n]
@@ -577,7 +579,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense1_x_t = dense1_z_x·-2·dense1·dense1_t (pinn.ml:6)
 	dense1_x_t := w.work[49*MaxBatch : 55*MaxBatch]
 	if vecProgs[9].Fast() {
-		kernels.Vec64(vecProgs[9], n, 6, MaxBatch, [][]T{dense1_x_t, dense1, dense1_t}, [][]T{dense1_z_x})
+		kernels.Vec64(vecProgs[9], &w.vec, n, 6, MaxBatch, [][]T{dense1_x_t, dense1, dense1_t}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_t[f*MaxBatch:][:n]
@@ -597,7 +599,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense2_x_t = dense2_z_x·-dense2·dense2_z_t + dense2_z_cos·dense2_z_x_t (pinn.ml:7)
 	dense2_x_t := w.work[43*MaxBatch : 48*MaxBatch]
 	if vecProgs[10].Fast() {
-		kernels.Vec64(vecProgs[10], n, 5, MaxBatch, [][]T{dense2_x_t, dense2_z_x, dense2, dense2_z_t, dense2_z_cos, dense2_z_x_t}, nil)
+		kernels.Vec64(vecProgs[10], &w.vec, n, 5, MaxBatch, [][]T{dense2_x_t, dense2_z_x, dense2, dense2_z_t, dense2_z_cos, dense2_z_x_t}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_x_t[f*MaxBatch:][:n]
@@ -622,7 +624,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// sub = u - u_bd (pinn.ml:13)
 	sub := w.work[10*MaxBatch : 11*MaxBatch]
 	if vecProgs[11].Fast() {
-		kernels.Vec64(vecProgs[11], n, 1, MaxBatch, [][]T{r, u_x_t, u_x_x, u, u_x, u_t, sub, u_bd}, nil)
+		kernels.Vec64(vecProgs[11], &w.vec, n, 1, MaxBatch, [][]T{r, u_x_t, u_x_x, u, u_x, u_t, sub, u_bd}, nil)
 	} else {
 		{
 			const f = 0
@@ -734,7 +736,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense2_z = dense2_Wx + dense2_b (pinn.ml:7)
 	dense2_z := w.work[16*MaxBatch : 21*MaxBatch]
 	if vecProgs[12].Fast() {
-		kernels.Vec64(vecProgs[12], n, 5, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[12], &w.vec, n, 5, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_z[f*MaxBatch:][:n]
@@ -759,7 +761,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// u = dense3_Wx + dense3_b (pinn.ml:8)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
 	if vecProgs[13].Fast() {
-		kernels.Vec64(vecProgs[13], n, 1, MaxBatch, [][]T{u, dense3_Wx}, [][]T{m.Dense3B})
+		kernels.Vec64(vecProgs[13], &w.vec, n, 1, MaxBatch, [][]T{u, dense3_Wx}, [][]T{m.Dense3B})
 	} else {
 		{
 			const f = 0
@@ -797,7 +799,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense1_t = dense1_z_t·dense1_slope (pinn.ml:6)
 	dense1_t := w.work[27*MaxBatch : 33*MaxBatch]
 	if vecProgs[14].Fast() {
-		kernels.Vec64(vecProgs[14], n, 6, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
+		kernels.Vec64(vecProgs[14], &w.vec, n, 6, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope[f*MaxBatch:][:n]
@@ -833,7 +835,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense2_t = dense2_z_t·dense2_z_cos (pinn.ml:7)
 	dense2_t := w.work[16*MaxBatch : 21*MaxBatch]
 	if vecProgs[15].Fast() {
-		kernels.Vec64(vecProgs[15], n, 5, MaxBatch, [][]T{dense2_t, dense2_z_t, dense2_z_cos}, nil)
+		kernels.Vec64(vecProgs[15], &w.vec, n, 5, MaxBatch, [][]T{dense2_t, dense2_z_t, dense2_z_cos}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_t[f*MaxBatch:][:n]
@@ -867,7 +869,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense1_x = dense1_slope·dense1_z_x (pinn.ml:6)
 	dense1_x := w.work[43*MaxBatch : 49*MaxBatch]
 	if vecProgs[16].Fast() {
-		kernels.Vec64(vecProgs[16], n, 6, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
+		kernels.Vec64(vecProgs[16], &w.vec, n, 6, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x[f*MaxBatch:][:n]
@@ -886,7 +888,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense2_x = dense2_z_cos·dense2_z_x (pinn.ml:7)
 	dense2_x := w.work[54*MaxBatch : 59*MaxBatch]
 	if vecProgs[17].Fast() {
-		kernels.Vec64(vecProgs[17], n, 5, MaxBatch, [][]T{dense2_x, dense2_z_cos, dense2_z_x}, nil)
+		kernels.Vec64(vecProgs[17], &w.vec, n, 5, MaxBatch, [][]T{dense2_x, dense2_z_cos, dense2_z_x}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_x[f*MaxBatch:][:n]
@@ -905,7 +907,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense2_z_cos_x = -dense2·dense2_z_x (pinn.ml:7)
 	dense2_z_cos_x := w.work[60*MaxBatch : 65*MaxBatch]
 	if vecProgs[18].Fast() {
-		kernels.Vec64(vecProgs[18], n, 5, MaxBatch, [][]T{dense2_z_cos_x, dense2, dense2_z_x}, nil)
+		kernels.Vec64(vecProgs[18], &w.vec, n, 5, MaxBatch, [][]T{dense2_z_cos_x, dense2, dense2_z_x}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_z_cos_x[f*MaxBatch:][:n]
@@ -923,7 +925,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense1_x_x = dense1_z_x·dense1_slope_x (pinn.ml:6)
 	dense1_x_x := w.work[71*MaxBatch : 77*MaxBatch]
 	if vecProgs[19].Fast() {
-		kernels.Vec64(vecProgs[19], n, 6, MaxBatch, [][]T{dense1_slope_x, dense1, dense1_x, dense1_x_x}, [][]T{dense1_z_x})
+		kernels.Vec64(vecProgs[19], &w.vec, n, 6, MaxBatch, [][]T{dense1_slope_x, dense1, dense1_x, dense1_x_x}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope_x[f*MaxBatch:][:n]
@@ -950,7 +952,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense2_x_x = dense2_z_x·dense2_z_cos_x + dense2_z_cos·dense2_z_x_x (pinn.ml:7)
 	dense2_x_x := w.work[82*MaxBatch : 87*MaxBatch]
 	if vecProgs[20].Fast() {
-		kernels.Vec64(vecProgs[20], n, 5, MaxBatch, [][]T{dense2_x_x, dense2_z_x, dense2_z_cos_x, dense2_z_cos, dense2_z_x_x}, nil)
+		kernels.Vec64(vecProgs[20], &w.vec, n, 5, MaxBatch, [][]T{dense2_x_x, dense2_z_x, dense2_z_cos_x, dense2_z_cos, dense2_z_x_x}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_x_x[f*MaxBatch:][:n]
@@ -971,7 +973,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense2_z_cos_t = -dense2·dense2_z_t (pinn.ml:7)
 	dense2_z_cos_t := w.work[88*MaxBatch : 93*MaxBatch]
 	if vecProgs[21].Fast() {
-		kernels.Vec64(vecProgs[21], n, 5, MaxBatch, [][]T{dense2_z_cos_t, dense2, dense2_z_t}, nil)
+		kernels.Vec64(vecProgs[21], &w.vec, n, 5, MaxBatch, [][]T{dense2_z_cos_t, dense2, dense2_z_t}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_z_cos_t[f*MaxBatch:][:n]
@@ -989,7 +991,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense1_x_t = dense1_z_x·dense1_slope_t (pinn.ml:6)
 	dense1_x_t := w.work[99*MaxBatch : 105*MaxBatch]
 	if vecProgs[22].Fast() {
-		kernels.Vec64(vecProgs[22], n, 6, MaxBatch, [][]T{dense1_slope_t, dense1, dense1_t, dense1_x_t}, [][]T{dense1_z_x})
+		kernels.Vec64(vecProgs[22], &w.vec, n, 6, MaxBatch, [][]T{dense1_slope_t, dense1, dense1_t, dense1_x_t}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope_t[f*MaxBatch:][:n]
@@ -1016,7 +1018,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense2_x_t = dense2_z_x·dense2_z_cos_t + dense2_z_cos·dense2_z_x_t (pinn.ml:7)
 	dense2_x_t := w.work[110*MaxBatch : 115*MaxBatch]
 	if vecProgs[23].Fast() {
-		kernels.Vec64(vecProgs[23], n, 5, MaxBatch, [][]T{dense2_x_t, dense2_z_x, dense2_z_cos_t, dense2_z_cos, dense2_z_x_t}, nil)
+		kernels.Vec64(vecProgs[23], &w.vec, n, 5, MaxBatch, [][]T{dense2_x_t, dense2_z_x, dense2_z_cos_t, dense2_z_cos, dense2_z_x_t}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense2_x_t[f*MaxBatch:][:n]
@@ -1037,7 +1039,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// r = ((u_t + u·u_x) - nu·u_x_x) + 0.1·u_x_t (pinn.ml:12)
 	r := w.work[116*MaxBatch : 117*MaxBatch]
 	if vecProgs[24].Fast() {
-		kernels.Vec64(vecProgs[24], n, 1, MaxBatch, [][]T{r, u_x_t, u_x_x, u, u_x, u_t}, nil)
+		kernels.Vec64(vecProgs[24], &w.vec, n, 1, MaxBatch, [][]T{r, u_x_t, u_x_x, u, u_x, u_t}, nil)
 	} else {
 		{
 			const f = 0
@@ -1056,7 +1058,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// sub = u - u_bd (pinn.ml:13)
 	sub := w.work[87*MaxBatch : 88*MaxBatch]
 	if vecProgs[25].Fast() {
-		kernels.Vec64(vecProgs[25], n, 1, MaxBatch, [][]T{sub, u, u_bd}, nil)
+		kernels.Vec64(vecProgs[25], &w.vec, n, 1, MaxBatch, [][]T{sub, u, u_bd}, nil)
 	} else {
 		{
 			const f = 0
@@ -1132,7 +1134,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_r = 2·r·spread (pinn.ml:13)
 	d_r := w.work[9*MaxBatch : 10*MaxBatch]
 	if vecProgs[26].Fast() {
-		kernels.Vec64(vecProgs[26], n, 1, MaxBatch, [][]T{d_r, r, spread}, nil)
+		kernels.Vec64(vecProgs[26], &w.vec, n, 1, MaxBatch, [][]T{d_r, r, spread}, nil)
 	} else {
 		{
 			const f = 0
@@ -1162,7 +1164,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_u_x_t = d_r·0.1 (pinn.ml:13)
 	d_u_x_t := w.work[115*MaxBatch : 116*MaxBatch]
 	if vecProgs[27].Fast() {
-		kernels.Vec64(vecProgs[27], n, 1, MaxBatch, [][]T{d_u_x_t, d_r}, nil)
+		kernels.Vec64(vecProgs[27], &w.vec, n, 1, MaxBatch, [][]T{d_u_x_t, d_r}, nil)
 	} else {
 		{
 			const f = 0
@@ -1185,7 +1187,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense2_z_x_t = dense2_z_cos·d_dense2_x_t (pinn.ml:8)
 	d_dense2_z_x_t := w.work[117*MaxBatch : 122*MaxBatch]
 	if vecProgs[28].Fast() {
-		kernels.Vec64(vecProgs[28], n, 5, MaxBatch, [][]T{d_dense2_z_x_t, dense2_z_cos, d_dense2_x_t}, nil)
+		kernels.Vec64(vecProgs[28], &w.vec, n, 5, MaxBatch, [][]T{d_dense2_z_x_t, dense2_z_cos, d_dense2_x_t}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := d_dense2_z_x_t[f*MaxBatch:][:n]
@@ -1207,20 +1209,24 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_x_t_2 = Σ over the batch of d_dense1_x_t (pinn.ml:7)
 	d_dense1_x_t_2 := w.scratch[67:73]
-	for f := 0; f < 6; f++ {
-		r_dense1_slope_t_2 := dense1_slope_t[f*MaxBatch:][:n]
-		r_d_dense1_x_t := d_dense1_x_t[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_dense1_slope_t_2[b] * r_d_dense1_x_t[b]
+	if vecProgs[29].Fast() {
+		kernels.Vec64(vecProgs[29], &w.vec, n, 6, MaxBatch, [][]T{dense1_slope_t, d_dense1_x_t}, [][]T{d_dense1_x_t_2})
+	} else {
+		for f := 0; f < 6; f++ {
+			r_dense1_slope_t_2 := dense1_slope_t[f*MaxBatch:][:n]
+			r_d_dense1_x_t := d_dense1_x_t[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_dense1_slope_t_2[b] * r_d_dense1_x_t[b]
+			}
+			d_dense1_x_t_2[f] = s
 		}
-		d_dense1_x_t_2[f] = s
 	}
 
 	// d_dense1_t = -dense1_z_x·d_dense1_x_t·2 (pinn.ml:7)
 	d_dense1_t := w.work[93*MaxBatch : 99*MaxBatch]
-	if vecProgs[29].Fast() {
-		kernels.Vec64(vecProgs[29], n, 6, MaxBatch, [][]T{d_dense1_t, d_dense1_x_t}, [][]T{dense1_z_x})
+	if vecProgs[30].Fast() {
+		kernels.Vec64(vecProgs[30], &w.vec, n, 6, MaxBatch, [][]T{d_dense1_t, d_dense1_x_t}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_t[f*MaxBatch:][:n]
@@ -1234,8 +1240,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z_t = -dense2_z_x·d_dense2_x_t (pinn.ml:8)
 	d_dense2_z_t := w.work[117*MaxBatch : 122*MaxBatch]
-	if vecProgs[30].Fast() {
-		kernels.Vec64(vecProgs[30], n, 5, MaxBatch, [][]T{d_dense2_z_t, dense2_z_x, d_dense2_x_t}, nil)
+	if vecProgs[31].Fast() {
+		kernels.Vec64(vecProgs[31], &w.vec, n, 5, MaxBatch, [][]T{d_dense2_z_t, dense2_z_x, d_dense2_x_t}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := d_dense2_z_t[f*MaxBatch:][:n]
@@ -1249,8 +1255,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_u_x_x = -d_r·nu (pinn.ml:13)
 	d_u_x_x := w.work[115*MaxBatch : 116*MaxBatch]
-	if vecProgs[31].Fast() {
-		kernels.Vec64(vecProgs[31], n, 1, MaxBatch, [][]T{d_u_x_x, d_r}, nil)
+	if vecProgs[32].Fast() {
+		kernels.Vec64(vecProgs[32], &w.vec, n, 1, MaxBatch, [][]T{d_u_x_x, d_r}, nil)
 	} else {
 		{
 			const f = 0
@@ -1272,8 +1278,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z_x_x = dense2_z_cos·d_dense2_x_x (pinn.ml:8)
 	d_dense2_z_x_x := w.work[82*MaxBatch : 87*MaxBatch]
-	if vecProgs[32].Fast() {
-		kernels.Vec64(vecProgs[32], n, 5, MaxBatch, [][]T{d_dense2_z_x_x, dense2_z_cos, d_dense2_x_x}, nil)
+	if vecProgs[33].Fast() {
+		kernels.Vec64(vecProgs[33], &w.vec, n, 5, MaxBatch, [][]T{d_dense2_z_x_x, dense2_z_cos, d_dense2_x_x}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := d_dense2_z_x_x[f*MaxBatch:][:n]
@@ -1295,20 +1301,24 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_x_x_2 = Σ over the batch of d_dense1_x_x (pinn.ml:7)
 	d_dense1_x_x_2 := w.scratch[108:114]
-	for f := 0; f < 6; f++ {
-		r_dense1_slope_x_2 := dense1_slope_x[f*MaxBatch:][:n]
-		r_d_dense1_x_x := d_dense1_x_x[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_dense1_slope_x_2[b] * r_d_dense1_x_x[b]
+	if vecProgs[34].Fast() {
+		kernels.Vec64(vecProgs[34], &w.vec, n, 6, MaxBatch, [][]T{dense1_slope_x, d_dense1_x_x}, [][]T{d_dense1_x_x_2})
+	} else {
+		for f := 0; f < 6; f++ {
+			r_dense1_slope_x_2 := dense1_slope_x[f*MaxBatch:][:n]
+			r_d_dense1_x_x := d_dense1_x_x[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_dense1_slope_x_2[b] * r_d_dense1_x_x[b]
+			}
+			d_dense1_x_x_2[f] = s
 		}
-		d_dense1_x_x_2[f] = s
 	}
 
 	// d_dense1_x = -dense1_z_x·d_dense1_x_x·2 (pinn.ml:7)
 	d_dense1_x := w.work[65*MaxBatch : 71*MaxBatch]
-	if vecProgs[33].Fast() {
-		kernels.Vec64(vecProgs[33], n, 6, MaxBatch, [][]T{d_dense1_x, d_dense1_x_x}, [][]T{dense1_z_x})
+	if vecProgs[35].Fast() {
+		kernels.Vec64(vecProgs[35], &w.vec, n, 6, MaxBatch, [][]T{d_dense1_x, d_dense1_x_x}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_x[f*MaxBatch:][:n]
@@ -1322,8 +1332,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z_x = -dense2_z_x·d_dense2_x_x (pinn.ml:8)
 	d_dense2_z_x := w.work[82*MaxBatch : 87*MaxBatch]
-	if vecProgs[34].Fast() {
-		kernels.Vec64(vecProgs[34], n, 5, MaxBatch, [][]T{d_dense2_z_x, dense2_z_x, d_dense2_x_x}, nil)
+	if vecProgs[36].Fast() {
+		kernels.Vec64(vecProgs[36], &w.vec, n, 5, MaxBatch, [][]T{d_dense2_z_x, dense2_z_x, d_dense2_x_x}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := d_dense2_z_x[f*MaxBatch:][:n]
@@ -1353,8 +1363,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_u = 2·sub·spread_2 + u_x·d_r (pinn.ml:13)
 	d_u := w.work[71*MaxBatch : 72*MaxBatch]
-	if vecProgs[35].Fast() {
-		kernels.Vec64(vecProgs[35], n, 1, MaxBatch, [][]T{d_u_x, u, d_r, d_u, sub, spread_2, u_x}, nil)
+	if vecProgs[37].Fast() {
+		kernels.Vec64(vecProgs[37], &w.vec, n, 1, MaxBatch, [][]T{d_u_x, u, d_r, d_u, sub, spread_2, u_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -1388,8 +1398,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z_x_2 = ((dense2_z_cos_t·d_dense2_x_t + dense2_z_cos_x·d_dense2_x_x) + dense2·d_dense2_z_x) + dense2_z_cos·d_dense2_x (pinn.ml:8)
 	d_dense2_z_x_2 := w.work[54*MaxBatch : 59*MaxBatch]
-	if vecProgs[36].Fast() {
-		kernels.Vec64(vecProgs[36], n, 5, MaxBatch, [][]T{d_dense2_z_x_2, dense2_z_cos, d_dense2_x, dense2, d_dense2_z_x, dense2_z_cos_t, d_dense2_x_t, dense2_z_cos_x, d_dense2_x_x}, nil)
+	if vecProgs[38].Fast() {
+		kernels.Vec64(vecProgs[38], &w.vec, n, 5, MaxBatch, [][]T{d_dense2_z_x_2, dense2_z_cos, d_dense2_x, dense2, d_dense2_z_x, dense2_z_cos_t, d_dense2_x_t, dense2_z_cos_x, d_dense2_x_x}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := d_dense2_z_x_2[f*MaxBatch:][:n]
@@ -1417,8 +1427,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2 (pinn.ml:7)
 	d_dense1_x_3 := w.work[128*MaxBatch : 134*MaxBatch]
-	if vecProgs[37].Fast() {
-		kernels.Vec64(vecProgs[37], n, 6, MaxBatch, [][]T{d_dense1_x_3, dense1, d_dense1_x, d_dense1_x_2}, nil)
+
+	// d_dense1_x_4 = Σ over the batch of d_dense1_x (pinn.ml:7)
+	d_dense1_x_4 := w.scratch[149:155]
+	if vecProgs[39].Fast() {
+		kernels.Vec64(vecProgs[39], &w.vec, n, 6, MaxBatch, [][]T{d_dense1_x_3, dense1, d_dense1_x, d_dense1_x_2, dense1_slope}, [][]T{d_dense1_x_4})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_x_3[f*MaxBatch:][:n]
@@ -1429,18 +1442,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_4[b]*r_d_dense1_x[b] + r_d_dense1_x_2[b]
 			}
 		}
-	}
-
-	// d_dense1_x_4 = Σ over the batch of d_dense1_x (pinn.ml:7)
-	d_dense1_x_4 := w.scratch[149:155]
-	for f := 0; f < 6; f++ {
-		r_dense1_slope_3 := dense1_slope[f*MaxBatch:][:n]
-		r_d_dense1_x_3 := d_dense1_x_3[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_dense1_slope_3[b] * r_d_dense1_x_3[b]
+		for f := 0; f < 6; f++ {
+			r_dense1_slope_3 := dense1_slope[f*MaxBatch:][:n]
+			r_d_dense1_x_3 := d_dense1_x_3[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_dense1_slope_3[b] * r_d_dense1_x_3[b]
+			}
+			d_dense1_x_4[f] = s
 		}
-		d_dense1_x_4[f] = s
 	}
 
 	// d_dense1_z_x = (d_dense1_x_t_2 + d_dense1_x_x_2) + d_dense1_x_4 (pinn.ml:7)
@@ -1470,8 +1480,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z_t_2 = dense2·d_dense2_z_t + dense2_z_cos·d_dense2_t (pinn.ml:8)
 	d_dense2_z_t_2 := w.work[88*MaxBatch : 93*MaxBatch]
-	if vecProgs[38].Fast() {
-		kernels.Vec64(vecProgs[38], n, 5, MaxBatch, [][]T{d_dense2_z_t_2, dense2, d_dense2_z_t, dense2_z_cos, d_dense2_t}, nil)
+	if vecProgs[40].Fast() {
+		kernels.Vec64(vecProgs[40], &w.vec, n, 5, MaxBatch, [][]T{d_dense2_z_t_2, dense2, d_dense2_z_t, dense2_z_cos, d_dense2_t}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
 			out := d_dense2_z_t_2[f*MaxBatch:][:n]
@@ -1495,8 +1505,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_t_3 = dense1·d_dense1_t + d_dense1_t_2 (pinn.ml:7)
 	d_dense1_t_3 := w.work[134*MaxBatch : 140*MaxBatch]
-	if vecProgs[39].Fast() {
-		kernels.Vec64(vecProgs[39], n, 6, MaxBatch, [][]T{d_dense1_t_3, dense1, d_dense1_t, d_dense1_t_2}, nil)
+
+	// d_dense1_z_t = Σ over the batch of d_dense1_t (pinn.ml:7)
+	d_dense1_z_t := w.scratch[208:214]
+	if vecProgs[41].Fast() {
+		kernels.Vec64(vecProgs[41], &w.vec, n, 6, MaxBatch, [][]T{d_dense1_t_3, dense1, d_dense1_t, d_dense1_t_2, dense1_slope}, [][]T{d_dense1_z_t})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_t_3[f*MaxBatch:][:n]
@@ -1507,24 +1520,21 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_5[b]*r_d_dense1_t[b] + r_d_dense1_t_2[b]
 			}
 		}
-	}
-
-	// d_dense1_z_t = Σ over the batch of d_dense1_t (pinn.ml:7)
-	d_dense1_z_t := w.scratch[208:214]
-	for f := 0; f < 6; f++ {
-		r_dense1_slope_4 := dense1_slope[f*MaxBatch:][:n]
-		r_d_dense1_t_3 := d_dense1_t_3[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_dense1_slope_4[b] * r_d_dense1_t_3[b]
+		for f := 0; f < 6; f++ {
+			r_dense1_slope_4 := dense1_slope[f*MaxBatch:][:n]
+			r_d_dense1_t_3 := d_dense1_t_3[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_dense1_slope_4[b] * r_d_dense1_t_3[b]
+			}
+			d_dense1_z_t[f] = s
 		}
-		d_dense1_z_t[f] = s
 	}
 
 	// d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t_3) (pinn.ml:7)
 	d_dense1 := w.work[122*MaxBatch : 128*MaxBatch]
-	if vecProgs[40].Fast() {
-		kernels.Vec64(vecProgs[40], n, 6, MaxBatch, [][]T{d_dense1, dense1, d_dense1_x_3, d_dense1_t_3}, [][]T{dense1_z_x, dense1_z_t})
+	if vecProgs[42].Fast() {
+		kernels.Vec64(vecProgs[42], &w.vec, n, 6, MaxBatch, [][]T{d_dense1, dense1, d_dense1_x_3, d_dense1_t_3}, [][]T{dense1_z_x, dense1_z_t})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1[f*MaxBatch:][:n]
@@ -1549,14 +1559,18 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense3_b = Σ over the batch of d_u (pinn.ml:13)
 	d_dense3_b := w.grads[58:59]
-	{
-		const f = 0
-		r_d_u := d_u[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_u[b]
+	if vecProgs[43].Fast() {
+		kernels.Vec64(vecProgs[43], &w.vec, n, 1, MaxBatch, [][]T{d_u}, [][]T{d_dense3_b})
+	} else {
+		{
+			const f = 0
+			r_d_u := d_u[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_u[b]
+			}
+			d_dense3_b[f] += s
 		}
-		d_dense3_b[f] += s
 	}
 
 	// d_dense3_W_5 = Σ over the batch of d_u ⊗ dense2: [1, 5] (pinn.ml:8)
@@ -1580,8 +1594,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z = -dense2·(((dense2_z_x_t·d_dense2_x_t + dense2_z_x_x·d_dense2_x_x) + dense2_z_x·d_dense2_x) + dense2_z_t·d_dense2_t) + dense2_z_cos·((dense2_z_t·d_dense2_z_t + dense2_z_x·d_dense2_z_x) + d_dense2) (pinn.ml:8)
 	d_dense2_z := w.work[16*MaxBatch : 21*MaxBatch]
-	if vecProgs[41].Fast() {
-		kernels.Vec64(vecProgs[41], n, 5, MaxBatch, [][]T{d_dense2_z, dense2_z_cos, dense2_z_t, d_dense2_z_t, dense2_z_x, d_dense2_z_x, d_dense2, dense2, d_dense2_t, d_dense2_x, dense2_z_x_t, d_dense2_x_t, dense2_z_x_x, d_dense2_x_x}, nil)
+
+	// d_dense2_b = Σ over the batch of d_dense2_z (pinn.ml:8)
+	d_dense2_b := w.grads[48:53]
+	if vecProgs[44].Fast() {
+		kernels.Vec64(vecProgs[44], &w.vec, n, 5, MaxBatch, [][]T{d_dense2_z, dense2_z_cos, dense2_z_t, d_dense2_z_t, dense2_z_x, d_dense2_z_x, d_dense2, dense2, d_dense2_t, d_dense2_x, dense2_z_x_t, d_dense2_x_t, dense2_z_x_x, d_dense2_x_x}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 5; f++ {
 			out := d_dense2_z[f*MaxBatch:][:n]
@@ -1602,17 +1619,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = -(r_dense2_5[b] * (r_dense2_z_x_t_2[b]*r_d_dense2_x_t_4[b] + r_dense2_z_x_x_2[b]*r_d_dense2_x_x_4[b] + r_dense2_z_x_7[b]*r_d_dense2_x_2[b] + r_dense2_z_t_3[b]*r_d_dense2_t_2[b])) + r_dense2_z_cos_9[b]*(r_dense2_z_t_3[b]*r_d_dense2_z_t_2[b]+r_dense2_z_x_7[b]*r_d_dense2_z_x_2[b]+r_d_dense2[b])
 			}
 		}
-	}
-
-	// d_dense2_b = Σ over the batch of d_dense2_z (pinn.ml:8)
-	d_dense2_b := w.grads[48:53]
-	for f := 0; f < 5; f++ {
-		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense2_z[b]
+		for f := 0; f < 5; f++ {
+			r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense2_z[b]
+			}
+			d_dense2_b[f] += s
 		}
-		d_dense2_b[f] += s
 	}
 
 	// d_dense2_W_5 = Σ over the batch of d_dense2_z ⊗ dense1: [5, 6] (pinn.ml:7)
@@ -1636,8 +1650,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_z = dense1_slope·((d_dense1 + ((dense1_t·d_dense1_t + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2) (pinn.ml:7)
 	d_dense1_z := w.work[134*MaxBatch : 140*MaxBatch]
-	if vecProgs[42].Fast() {
-		kernels.Vec64(vecProgs[42], n, 6, MaxBatch, [][]T{d_dense1_z, dense1_slope, d_dense1, dense1_t, d_dense1_t, dense1_x, d_dense1_x, d_dense1_2}, nil)
+
+	// d_dense1_b = Σ over the batch of d_dense1_z (pinn.ml:7)
+	d_dense1_b := w.grads[12:18]
+	if vecProgs[45].Fast() {
+		kernels.Vec64(vecProgs[45], &w.vec, n, 6, MaxBatch, [][]T{d_dense1_z, dense1_slope, d_dense1, dense1_t, d_dense1_t, dense1_x, d_dense1_x, d_dense1_2}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -1652,17 +1669,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_slope_5[b] * (r_d_dense1[b] + r_dense1_t_2[b]*r_d_dense1_t_5[b] + r_dense1_x_2[b]*r_d_dense1_x_5[b] + r_d_dense1[b] + r_d_dense1_2[b])
 			}
 		}
-	}
-
-	// d_dense1_b = Σ over the batch of d_dense1_z (pinn.ml:7)
-	d_dense1_b := w.grads[12:18]
-	for f := 0; f < 6; f++ {
-		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense1_z[b]
+		for f := 0; f < 6; f++ {
+			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense1_z[b]
+			}
+			d_dense1_b[f] += s
 		}
-		d_dense1_b[f] += s
 	}
 
 	// d_dense1_W_3 = Σ over the batch of d_dense1_z ⊗ pinn_in: [6, 2] (pinn.ml:6)
@@ -1732,7 +1746,7 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [43]*kernels.VecProg{
+var vecProgs = [46]*kernels.VecProg{
 	// 0: u = dense3_Wx + dense3_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 1: dense2_z = dense2_Wx + dense2_b
@@ -1791,32 +1805,38 @@ var vecProgs = [43]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = 0.1; s2 = s0 * s1; r0[f] = s2"),
 	// 28: d_dense2_z_x_t = dense2_z_cos·d_dense2_x_t
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 29: d_dense1_t = -dense1_z_x·d_dense1_x_t·2
+	// 29: d_dense1_x_t_2 = Σ over the batch of d_dense1_x_t
+	kernels.MustVec("s0 = r0[f]; s1 = r1[f]; s2 = s0 * s1; v0[f] = sum(s2)"),
+	// 30: d_dense1_t = -dense1_z_x·d_dense1_x_t·2
 	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5"),
-	// 30: d_dense2_z_t = -dense2_z_x·d_dense2_x_t
+	// 31: d_dense2_z_t = -dense2_z_x·d_dense2_x_t
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 31: d_u_x_x = -d_r·nu
+	// 32: d_u_x_x = -d_r·nu
 	kernels.MustVec("s0 = r1[f]; s1 = -s0; s2 = 0.003183098861837907; s3 = s1 * s2; r0[f] = s3"),
-	// 32: d_dense2_z_x_x = dense2_z_cos·d_dense2_x_x
+	// 33: d_dense2_z_x_x = dense2_z_cos·d_dense2_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 33: d_dense1_x = -dense1_z_x·d_dense1_x_x·2
+	// 34: d_dense1_x_x_2 = Σ over the batch of d_dense1_x_x
+	kernels.MustVec("s0 = r0[f]; s1 = r1[f]; s2 = s0 * s1; v0[f] = sum(s2)"),
+	// 35: d_dense1_x = -dense1_z_x·d_dense1_x_x·2
 	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5"),
-	// 34: d_dense2_z_x = -dense2_z_x·d_dense2_x_x
+	// 36: d_dense2_z_x = -dense2_z_x·d_dense2_x_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; r0[f] = s3"),
-	// 35: d_u_x = u·d_r; d_u = 2·sub·spread_2 + u_x·d_r
+	// 37: d_u_x = u·d_r; d_u = 2·sub·spread_2 + u_x·d_r
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = 2; s4 = r4[f]; s5 = r5[f]; s6 = s4 * s5; s7 = r6[f]; s8 = s7 * s1; s9 = s3 * s6 + s8; r3[f] = s9"),
-	// 36: d_dense2_z_x_2 = ((dense2_z_cos_t·d_dense2_x_t + dense2_z_cos_x·d_dense2_x_x) + dense2·d_dense2_z_x) + dense2_z_cos·d_dense2_x
+	// 38: d_dense2_z_x_2 = ((dense2_z_cos_t·d_dense2_x_t + dense2_z_cos_x·d_dense2_x_x) + dense2·d_dense2_z_x) + dense2_z_cos·d_dense2_x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = r8[f]; s8 = s6 * s7; s9 = s4 * s5 + s8; s10 = s2 * s3 + s9; s11 = s0 * s1 + s10; r0[f] = s11"),
-	// 37: d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3"),
-	// 38: d_dense2_z_t_2 = dense2·d_dense2_z_t + dense2_z_cos·d_dense2_t
+	// 39: d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2; d_dense1_x_4 = Σ over the batch of d_dense1_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3; s4 = r4[f]; s5 = s4 * s3; v0[f] = sum(s5)"),
+	// 40: d_dense2_z_t_2 = dense2·d_dense2_z_t + dense2_z_cos·d_dense2_t
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
-	// 39: d_dense1_t_3 = dense1·d_dense1_t + d_dense1_t_2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3"),
-	// 40: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t_3)
+	// 41: d_dense1_t_3 = dense1·d_dense1_t + d_dense1_t_2; d_dense1_z_t = Σ over the batch of d_dense1_t
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3; s4 = r4[f]; s5 = s4 * s3; v0[f] = sum(s5)"),
+	// 42: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t_3)
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = r2[f]; s3 = v1[f]; s4 = r3[f]; s5 = s3 * s4; s6 = s1 * s2 + s5; s7 = -s6; s8 = s0 * s7; r0[f] = s8"),
-	// 41: d_dense2_z = -dense2·(((dense2_z_x_t·d_dense2_x_t + dense2_z_x_x·d_dense2_x_x) + dense2_z_x·d_dense2_x) + dense2_z_t·d_dense2_t) + dense2_z_cos·((dense2_z_t·d_dense2_z_t + dense2_z_x·d_dense2_z_x) + d_dense2)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = s3 * s4; s6 = s1 * s2 + s5; s7 = r6[f]; s8 = s6 + s7; s9 = r7[f]; s10 = r8[f]; s11 = r9[f]; s12 = r10[f]; s13 = r11[f]; s14 = r12[f]; s15 = r13[f]; s16 = s14 * s15; s17 = s12 * s13 + s16; s18 = s3 * s11 + s17; s19 = s1 * s10 + s18; s20 = s9 * s19; s21 = -s20; s22 = s0 * s8 + s21; r0[f] = s22"),
-	// 42: d_dense1_z = dense1_slope·((d_dense1 + ((dense1_t·d_dense1_t + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = s4 * s5; s7 = s2 * s3 + s6; s8 = s7 + s1; s9 = s1 + s8; s10 = r7[f]; s11 = s9 + s10; s12 = s0 * s11; r0[f] = s12"),
+	// 43: d_dense3_b += Σ over the batch of d_u
+	kernels.MustVec("s0 = r0[f]; v0[f] += sum(s0)"),
+	// 44: d_dense2_z = -dense2·(((dense2_z_x_t·d_dense2_x_t + dense2_z_x_x·d_dense2_x_x) + dense2_z_x·d_dense2_x) + dense2_z_t·d_dense2_t) + dense2_z_cos·((dense2_z_t·d_dense2_z_t + dense2_z_x·d_dense2_z_x) + d_dense2); d_dense2_b += Σ over the batch of d_dense2_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = s3 * s4; s6 = s1 * s2 + s5; s7 = r6[f]; s8 = s6 + s7; s9 = r7[f]; s10 = r8[f]; s11 = r9[f]; s12 = r10[f]; s13 = r11[f]; s14 = r12[f]; s15 = r13[f]; s16 = s14 * s15; s17 = s12 * s13 + s16; s18 = s3 * s11 + s17; s19 = s1 * s10 + s18; s20 = s9 * s19; s21 = -s20; s22 = s0 * s8 + s21; r0[f] = s22; v0[f] += sum(s22)"),
+	// 45: d_dense1_z = dense1_slope·((d_dense1 + ((dense1_t·d_dense1_t + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2); d_dense1_b += Σ over the batch of d_dense1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = s4 * s5; s7 = s2 * s3 + s6; s8 = s7 + s1; s9 = s1 + s8; s10 = r7[f]; s11 = s9 + s10; s12 = s0 * s11; r0[f] = s12; v0[f] += sum(s12)"),
 }

@@ -50,6 +50,9 @@ func init() {
 	vecProgs[40].SetAsm(vecAsm40)
 	vecProgs[41].SetAsm(vecAsm41)
 	vecProgs[42].SetAsm(vecAsm42)
+	vecProgs[43].SetAsm(vecAsm43)
+	vecProgs[44].SetAsm(vecAsm44)
+	vecProgs[45].SetAsm(vecAsm45)
 }
 
 // vecAsm0: u = dense3_Wx + dense3_b
@@ -197,72 +200,87 @@ func vecAsm27(tables uintptr, n, features int)
 //go:noescape
 func vecAsm28(tables uintptr, n, features int)
 
-// vecAsm29: d_dense1_t = -dense1_z_x·d_dense1_x_t·2
+// vecAsm29: d_dense1_x_t_2 = Σ over the batch of d_dense1_x_t
 //
 //go:noescape
 func vecAsm29(tables uintptr, n, features int)
 
-// vecAsm30: d_dense2_z_t = -dense2_z_x·d_dense2_x_t
+// vecAsm30: d_dense1_t = -dense1_z_x·d_dense1_x_t·2
 //
 //go:noescape
 func vecAsm30(tables uintptr, n, features int)
 
-// vecAsm31: d_u_x_x = -d_r·nu
+// vecAsm31: d_dense2_z_t = -dense2_z_x·d_dense2_x_t
 //
 //go:noescape
 func vecAsm31(tables uintptr, n, features int)
 
-// vecAsm32: d_dense2_z_x_x = dense2_z_cos·d_dense2_x_x
+// vecAsm32: d_u_x_x = -d_r·nu
 //
 //go:noescape
 func vecAsm32(tables uintptr, n, features int)
 
-// vecAsm33: d_dense1_x = -dense1_z_x·d_dense1_x_x·2
+// vecAsm33: d_dense2_z_x_x = dense2_z_cos·d_dense2_x_x
 //
 //go:noescape
 func vecAsm33(tables uintptr, n, features int)
 
-// vecAsm34: d_dense2_z_x = -dense2_z_x·d_dense2_x_x
+// vecAsm34: d_dense1_x_x_2 = Σ over the batch of d_dense1_x_x
 //
 //go:noescape
 func vecAsm34(tables uintptr, n, features int)
 
-// vecAsm35: d_u_x = u·d_r; d_u = 2·sub·spread_2 + u_x·d_r
+// vecAsm35: d_dense1_x = -dense1_z_x·d_dense1_x_x·2
 //
 //go:noescape
 func vecAsm35(tables uintptr, n, features int)
 
-// vecAsm36: d_dense2_z_x_2 = ((dense2_z_cos_t·d_dense2_x_t + dense2_z_cos_x·d_dense2_x_x) + dense2·d_dense2_z_x) + dense2_z_cos·d_dense2_x
+// vecAsm36: d_dense2_z_x = -dense2_z_x·d_dense2_x_x
 //
 //go:noescape
 func vecAsm36(tables uintptr, n, features int)
 
-// vecAsm37: d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2
+// vecAsm37: d_u_x = u·d_r; d_u = 2·sub·spread_2 + u_x·d_r
 //
 //go:noescape
 func vecAsm37(tables uintptr, n, features int)
 
-// vecAsm38: d_dense2_z_t_2 = dense2·d_dense2_z_t + dense2_z_cos·d_dense2_t
+// vecAsm38: d_dense2_z_x_2 = ((dense2_z_cos_t·d_dense2_x_t + dense2_z_cos_x·d_dense2_x_x) + dense2·d_dense2_z_x) + dense2_z_cos·d_dense2_x
 //
 //go:noescape
 func vecAsm38(tables uintptr, n, features int)
 
-// vecAsm39: d_dense1_t_3 = dense1·d_dense1_t + d_dense1_t_2
+// vecAsm39: d_dense1_x_3 = dense1·d_dense1_x + d_dense1_x_2; d_dense1_x_4 = Σ over the batch of d_dense1_x
 //
 //go:noescape
 func vecAsm39(tables uintptr, n, features int)
 
-// vecAsm40: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t_3)
+// vecAsm40: d_dense2_z_t_2 = dense2·d_dense2_z_t + dense2_z_cos·d_dense2_t
 //
 //go:noescape
 func vecAsm40(tables uintptr, n, features int)
 
-// vecAsm41: d_dense2_z = -dense2·(((dense2_z_x_t·d_dense2_x_t + dense2_z_x_x·d_dense2_x_x) + dense2_z_x·d_dense2_x) + dense2_z_t·d_dense2_t) + dense2_z_cos·((dense2_z_t·d_dense2_z_t + dense2_z_x·d_dense2_z_x) + d_dense2)
+// vecAsm41: d_dense1_t_3 = dense1·d_dense1_t + d_dense1_t_2; d_dense1_z_t = Σ over the batch of d_dense1_t
 //
 //go:noescape
 func vecAsm41(tables uintptr, n, features int)
 
-// vecAsm42: d_dense1_z = dense1_slope·((d_dense1 + ((dense1_t·d_dense1_t + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2)
+// vecAsm42: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_3 + dense1_z_t·d_dense1_t_3)
 //
 //go:noescape
 func vecAsm42(tables uintptr, n, features int)
+
+// vecAsm43: d_dense3_b += Σ over the batch of d_u
+//
+//go:noescape
+func vecAsm43(tables uintptr, n, features int)
+
+// vecAsm44: d_dense2_z = -dense2·(((dense2_z_x_t·d_dense2_x_t + dense2_z_x_x·d_dense2_x_x) + dense2_z_x·d_dense2_x) + dense2_z_t·d_dense2_t) + dense2_z_cos·((dense2_z_t·d_dense2_z_t + dense2_z_x·d_dense2_z_x) + d_dense2); d_dense2_b += Σ over the batch of d_dense2_z
+//
+//go:noescape
+func vecAsm44(tables uintptr, n, features int)
+
+// vecAsm45: d_dense1_z = dense1_slope·((d_dense1 + ((dense1_t·d_dense1_t + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2); d_dense1_b += Σ over the batch of d_dense1_z
+//
+//go:noescape
+func vecAsm45(tables uintptr, n, features int)

@@ -2915,6 +2915,104 @@ TEXT ·vecAsm29(SB), NOSPLIT, $16-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ features+16(FP), R12
+	XORQ R13, R13
+	TESTQ R11, R11
+	JLE done
+	CMPQ R13, R12
+	JGE done
+
+feature:
+	MOVQ 0(R8), CX
+	MOVQ 8(R8), DX
+	IMULQ R13, DX
+	ADDQ DX, CX
+	MOVQ CX, BX
+	MOVQ 16(R8), CX
+	MOVQ 24(R8), DX
+	IMULQ R13, DX
+	ADDQ DX, CX
+	MOVQ CX, SI
+	VPXORQ Z24, Z24, Z24
+	VPXORQ Z25, Z25, Z25
+	VPXORQ Z26, Z26, Z26
+	VPXORQ Z27, Z27, Z27
+	XORQ R14, R14
+
+main:
+	LEAQ 32(R14), CX
+	CMPQ CX, R11
+	JGT tail
+	VMOVUPD (BX)(R14*8), Z0
+	VMOVUPD (SI)(R14*8), Z1
+	VMULPD Z1, Z0, Z1
+	VADDPD Z1, Z24, Z24
+	VMOVUPD 64(BX)(R14*8), Z2
+	VMOVUPD 64(SI)(R14*8), Z3
+	VMULPD Z3, Z2, Z3
+	VADDPD Z3, Z25, Z25
+	VMOVUPD 128(BX)(R14*8), Z4
+	VMOVUPD 128(SI)(R14*8), Z5
+	VMULPD Z5, Z4, Z5
+	VADDPD Z5, Z26, Z26
+	VMOVUPD 192(BX)(R14*8), Z6
+	VMOVUPD 192(SI)(R14*8), Z7
+	VMULPD Z7, Z6, Z7
+	VADDPD Z7, Z27, Z27
+	ADDQ $32, R14
+	JMP main
+
+tail:
+	CMPQ R14, R11
+	JGE next
+	MOVQ R11, CX
+	SUBQ R14, CX
+	MOVL $1, DX
+	SHLQ CL, DX
+	DECQ DX
+	MOVQ $8, AX
+	CMPQ CX, AX
+	JLT mask
+	KXNORW K0, K0, K1
+	JMP masked
+
+mask:
+	KMOVW DX, K1
+
+masked:
+	VMOVUPD.Z (BX)(R14*8), K1, Z0
+	VMOVUPD.Z (SI)(R14*8), K1, Z1
+	VMULPD Z1, Z0, Z1
+	VADDPD Z1, Z24, K1, Z24
+	ADDQ $8, R14
+	JMP tail
+
+next:
+	VADDPD Z25, Z24, Z24
+	VADDPD Z26, Z24, Z24
+	VADDPD Z27, Z24, Z24
+	VEXTRACTF64X4 $1, Z24, Y1
+	VADDPD Y1, Y24, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VPERMILPD $1, X0, X1
+	VADDSD X1, X0, X0
+	MOVQ 512(R8), AX
+	MOVQ 520(R8), CX
+	IMULQ R13, CX
+	VMOVSD X0, (AX)(CX*1)
+	INCQ R13
+	CMPQ R13, R12
+	JLT feature
+
+done:
+	VZEROUPPER
+	RET
+
+// func vecAsm30(tables uintptr, n int, features int)
+TEXT ·vecAsm30(SB), NOSPLIT, $16-24
+	MOVQ tables+0(FP), R8
+	MOVQ n+8(FP), R11
+	MOVQ features+16(FP), R12
 	MOVQ $0x8000000000000000, AX
 	VPBROADCASTQ AX, Z28
 	XORQ R13, R13
@@ -3006,8 +3104,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm30(tables uintptr, n int, features int)
-TEXT ·vecAsm30(SB), NOSPLIT, $24-24
+// func vecAsm31(tables uintptr, n int, features int)
+TEXT ·vecAsm31(SB), NOSPLIT, $24-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ features+16(FP), R12
@@ -3099,8 +3197,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm31(tables uintptr, n int, features int)
-TEXT ·vecAsm31(SB), NOSPLIT, $16-24
+// func vecAsm32(tables uintptr, n int, features int)
+TEXT ·vecAsm32(SB), NOSPLIT, $16-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ features+16(FP), R12
@@ -3186,8 +3284,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm32(tables uintptr, n int, features int)
-TEXT ·vecAsm32(SB), NOSPLIT, $24-24
+// func vecAsm33(tables uintptr, n int, features int)
+TEXT ·vecAsm33(SB), NOSPLIT, $24-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ features+16(FP), R12
@@ -3272,8 +3370,106 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm33(tables uintptr, n int, features int)
-TEXT ·vecAsm33(SB), NOSPLIT, $16-24
+// func vecAsm34(tables uintptr, n int, features int)
+TEXT ·vecAsm34(SB), NOSPLIT, $16-24
+	MOVQ tables+0(FP), R8
+	MOVQ n+8(FP), R11
+	MOVQ features+16(FP), R12
+	XORQ R13, R13
+	TESTQ R11, R11
+	JLE done
+	CMPQ R13, R12
+	JGE done
+
+feature:
+	MOVQ 0(R8), CX
+	MOVQ 8(R8), DX
+	IMULQ R13, DX
+	ADDQ DX, CX
+	MOVQ CX, BX
+	MOVQ 16(R8), CX
+	MOVQ 24(R8), DX
+	IMULQ R13, DX
+	ADDQ DX, CX
+	MOVQ CX, SI
+	VPXORQ Z24, Z24, Z24
+	VPXORQ Z25, Z25, Z25
+	VPXORQ Z26, Z26, Z26
+	VPXORQ Z27, Z27, Z27
+	XORQ R14, R14
+
+main:
+	LEAQ 32(R14), CX
+	CMPQ CX, R11
+	JGT tail
+	VMOVUPD (BX)(R14*8), Z0
+	VMOVUPD (SI)(R14*8), Z1
+	VMULPD Z1, Z0, Z1
+	VADDPD Z1, Z24, Z24
+	VMOVUPD 64(BX)(R14*8), Z2
+	VMOVUPD 64(SI)(R14*8), Z3
+	VMULPD Z3, Z2, Z3
+	VADDPD Z3, Z25, Z25
+	VMOVUPD 128(BX)(R14*8), Z4
+	VMOVUPD 128(SI)(R14*8), Z5
+	VMULPD Z5, Z4, Z5
+	VADDPD Z5, Z26, Z26
+	VMOVUPD 192(BX)(R14*8), Z6
+	VMOVUPD 192(SI)(R14*8), Z7
+	VMULPD Z7, Z6, Z7
+	VADDPD Z7, Z27, Z27
+	ADDQ $32, R14
+	JMP main
+
+tail:
+	CMPQ R14, R11
+	JGE next
+	MOVQ R11, CX
+	SUBQ R14, CX
+	MOVL $1, DX
+	SHLQ CL, DX
+	DECQ DX
+	MOVQ $8, AX
+	CMPQ CX, AX
+	JLT mask
+	KXNORW K0, K0, K1
+	JMP masked
+
+mask:
+	KMOVW DX, K1
+
+masked:
+	VMOVUPD.Z (BX)(R14*8), K1, Z0
+	VMOVUPD.Z (SI)(R14*8), K1, Z1
+	VMULPD Z1, Z0, Z1
+	VADDPD Z1, Z24, K1, Z24
+	ADDQ $8, R14
+	JMP tail
+
+next:
+	VADDPD Z25, Z24, Z24
+	VADDPD Z26, Z24, Z24
+	VADDPD Z27, Z24, Z24
+	VEXTRACTF64X4 $1, Z24, Y1
+	VADDPD Y1, Y24, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VPERMILPD $1, X0, X1
+	VADDSD X1, X0, X0
+	MOVQ 512(R8), AX
+	MOVQ 520(R8), CX
+	IMULQ R13, CX
+	VMOVSD X0, (AX)(CX*1)
+	INCQ R13
+	CMPQ R13, R12
+	JLT feature
+
+done:
+	VZEROUPPER
+	RET
+
+// func vecAsm35(tables uintptr, n int, features int)
+TEXT ·vecAsm35(SB), NOSPLIT, $16-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ features+16(FP), R12
@@ -3368,8 +3564,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm34(tables uintptr, n int, features int)
-TEXT ·vecAsm34(SB), NOSPLIT, $24-24
+// func vecAsm36(tables uintptr, n int, features int)
+TEXT ·vecAsm36(SB), NOSPLIT, $24-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ features+16(FP), R12
@@ -3461,8 +3657,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm35(tables uintptr, n int, features int)
-TEXT ·vecAsm35(SB), NOSPLIT, $56-24
+// func vecAsm37(tables uintptr, n int, features int)
+TEXT ·vecAsm37(SB), NOSPLIT, $56-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ features+16(FP), R12
@@ -3616,8 +3812,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm36(tables uintptr, n int, features int)
-TEXT ·vecAsm36(SB), NOSPLIT, $72-24
+// func vecAsm38(tables uintptr, n int, features int)
+TEXT ·vecAsm38(SB), NOSPLIT, $72-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ features+16(FP), R12
@@ -3780,8 +3976,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm37(tables uintptr, n int, features int)
-TEXT ·vecAsm37(SB), NOSPLIT, $32-24
+// func vecAsm39(tables uintptr, n int, features int)
+TEXT ·vecAsm39(SB), NOSPLIT, $40-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ features+16(FP), R12
@@ -3812,6 +4008,15 @@ feature:
 	IMULQ R13, DX
 	ADDQ DX, CX
 	MOVQ CX, R9
+	MOVQ 64(R8), CX
+	MOVQ 72(R8), DX
+	IMULQ R13, DX
+	ADDQ DX, CX
+	MOVQ CX, R10
+	VPXORQ Z24, Z24, Z24
+	VPXORQ Z25, Z25, Z25
+	VPXORQ Z26, Z26, Z26
+	VPXORQ Z27, Z27, Z27
 	XORQ R14, R14
 
 main:
@@ -3823,21 +4028,33 @@ main:
 	VMOVUPD (R9)(R14*8), Z2
 	VFMADD231PD Z1, Z0, Z2
 	VMOVUPD Z2, (BX)(R14*8)
+	VMOVUPD (R10)(R14*8), Z1
+	VMULPD Z2, Z1, Z2
+	VADDPD Z2, Z24, Z24
 	VMOVUPD 64(SI)(R14*8), Z3
 	VMOVUPD 64(DI)(R14*8), Z4
 	VMOVUPD 64(R9)(R14*8), Z5
 	VFMADD231PD Z4, Z3, Z5
 	VMOVUPD Z5, 64(BX)(R14*8)
+	VMOVUPD 64(R10)(R14*8), Z4
+	VMULPD Z5, Z4, Z5
+	VADDPD Z5, Z25, Z25
 	VMOVUPD 128(SI)(R14*8), Z6
 	VMOVUPD 128(DI)(R14*8), Z7
 	VMOVUPD 128(R9)(R14*8), Z8
 	VFMADD231PD Z7, Z6, Z8
 	VMOVUPD Z8, 128(BX)(R14*8)
+	VMOVUPD 128(R10)(R14*8), Z7
+	VMULPD Z8, Z7, Z8
+	VADDPD Z8, Z26, Z26
 	VMOVUPD 192(SI)(R14*8), Z9
 	VMOVUPD 192(DI)(R14*8), Z10
 	VMOVUPD 192(R9)(R14*8), Z11
 	VFMADD231PD Z10, Z9, Z11
 	VMOVUPD Z11, 192(BX)(R14*8)
+	VMOVUPD 192(R10)(R14*8), Z10
+	VMULPD Z11, Z10, Z11
+	VADDPD Z11, Z27, Z27
 	ADDQ $32, R14
 	JMP main
 
@@ -3864,10 +4081,26 @@ masked:
 	VMOVUPD.Z (R9)(R14*8), K1, Z2
 	VFMADD231PD Z1, Z0, Z2
 	VMOVUPD Z2, K1, (BX)(R14*8)
+	VMOVUPD.Z (R10)(R14*8), K1, Z1
+	VMULPD Z2, Z1, Z2
+	VADDPD Z2, Z24, K1, Z24
 	ADDQ $8, R14
 	JMP tail
 
 next:
+	VADDPD Z25, Z24, Z24
+	VADDPD Z26, Z24, Z24
+	VADDPD Z27, Z24, Z24
+	VEXTRACTF64X4 $1, Z24, Y1
+	VADDPD Y1, Y24, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VPERMILPD $1, X0, X1
+	VADDSD X1, X0, X0
+	MOVQ 512(R8), AX
+	MOVQ 520(R8), CX
+	IMULQ R13, CX
+	VMOVSD X0, (AX)(CX*1)
 	INCQ R13
 	CMPQ R13, R12
 	JLT feature
@@ -3876,8 +4109,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm38(tables uintptr, n int, features int)
-TEXT ·vecAsm38(SB), NOSPLIT, $40-24
+// func vecAsm40(tables uintptr, n int, features int)
+TEXT ·vecAsm40(SB), NOSPLIT, $40-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ features+16(FP), R12
@@ -3987,8 +4220,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm39(tables uintptr, n int, features int)
-TEXT ·vecAsm39(SB), NOSPLIT, $32-24
+// func vecAsm41(tables uintptr, n int, features int)
+TEXT ·vecAsm41(SB), NOSPLIT, $40-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ features+16(FP), R12
@@ -4019,6 +4252,15 @@ feature:
 	IMULQ R13, DX
 	ADDQ DX, CX
 	MOVQ CX, R9
+	MOVQ 64(R8), CX
+	MOVQ 72(R8), DX
+	IMULQ R13, DX
+	ADDQ DX, CX
+	MOVQ CX, R10
+	VPXORQ Z24, Z24, Z24
+	VPXORQ Z25, Z25, Z25
+	VPXORQ Z26, Z26, Z26
+	VPXORQ Z27, Z27, Z27
 	XORQ R14, R14
 
 main:
@@ -4030,21 +4272,33 @@ main:
 	VMOVUPD (R9)(R14*8), Z2
 	VFMADD231PD Z1, Z0, Z2
 	VMOVUPD Z2, (BX)(R14*8)
+	VMOVUPD (R10)(R14*8), Z1
+	VMULPD Z2, Z1, Z2
+	VADDPD Z2, Z24, Z24
 	VMOVUPD 64(SI)(R14*8), Z3
 	VMOVUPD 64(DI)(R14*8), Z4
 	VMOVUPD 64(R9)(R14*8), Z5
 	VFMADD231PD Z4, Z3, Z5
 	VMOVUPD Z5, 64(BX)(R14*8)
+	VMOVUPD 64(R10)(R14*8), Z4
+	VMULPD Z5, Z4, Z5
+	VADDPD Z5, Z25, Z25
 	VMOVUPD 128(SI)(R14*8), Z6
 	VMOVUPD 128(DI)(R14*8), Z7
 	VMOVUPD 128(R9)(R14*8), Z8
 	VFMADD231PD Z7, Z6, Z8
 	VMOVUPD Z8, 128(BX)(R14*8)
+	VMOVUPD 128(R10)(R14*8), Z7
+	VMULPD Z8, Z7, Z8
+	VADDPD Z8, Z26, Z26
 	VMOVUPD 192(SI)(R14*8), Z9
 	VMOVUPD 192(DI)(R14*8), Z10
 	VMOVUPD 192(R9)(R14*8), Z11
 	VFMADD231PD Z10, Z9, Z11
 	VMOVUPD Z11, 192(BX)(R14*8)
+	VMOVUPD 192(R10)(R14*8), Z10
+	VMULPD Z11, Z10, Z11
+	VADDPD Z11, Z27, Z27
 	ADDQ $32, R14
 	JMP main
 
@@ -4071,10 +4325,26 @@ masked:
 	VMOVUPD.Z (R9)(R14*8), K1, Z2
 	VFMADD231PD Z1, Z0, Z2
 	VMOVUPD Z2, K1, (BX)(R14*8)
+	VMOVUPD.Z (R10)(R14*8), K1, Z1
+	VMULPD Z2, Z1, Z2
+	VADDPD Z2, Z24, K1, Z24
 	ADDQ $8, R14
 	JMP tail
 
 next:
+	VADDPD Z25, Z24, Z24
+	VADDPD Z26, Z24, Z24
+	VADDPD Z27, Z24, Z24
+	VEXTRACTF64X4 $1, Z24, Y1
+	VADDPD Y1, Y24, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VPERMILPD $1, X0, X1
+	VADDSD X1, X0, X0
+	MOVQ 512(R8), AX
+	MOVQ 520(R8), CX
+	IMULQ R13, CX
+	VMOVSD X0, (AX)(CX*1)
 	INCQ R13
 	CMPQ R13, R12
 	JLT feature
@@ -4083,8 +4353,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm40(tables uintptr, n int, features int)
-TEXT ·vecAsm40(SB), NOSPLIT, $32-24
+// func vecAsm42(tables uintptr, n int, features int)
+TEXT ·vecAsm42(SB), NOSPLIT, $32-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ features+16(FP), R12
@@ -4204,8 +4474,92 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm41(tables uintptr, n int, features int)
-TEXT ·vecAsm41(SB), NOSPLIT, $112-24
+// func vecAsm43(tables uintptr, n int, features int)
+TEXT ·vecAsm43(SB), NOSPLIT, $8-24
+	MOVQ tables+0(FP), R8
+	MOVQ n+8(FP), R11
+	MOVQ features+16(FP), R12
+	XORQ R13, R13
+	TESTQ R11, R11
+	JLE done
+	CMPQ R13, R12
+	JGE done
+
+feature:
+	MOVQ 0(R8), CX
+	MOVQ 8(R8), DX
+	IMULQ R13, DX
+	ADDQ DX, CX
+	MOVQ CX, BX
+	VPXORQ Z24, Z24, Z24
+	VPXORQ Z25, Z25, Z25
+	VPXORQ Z26, Z26, Z26
+	VPXORQ Z27, Z27, Z27
+	XORQ R14, R14
+
+main:
+	LEAQ 32(R14), CX
+	CMPQ CX, R11
+	JGT tail
+	VMOVUPD (BX)(R14*8), Z0
+	VADDPD Z0, Z24, Z24
+	VMOVUPD 64(BX)(R14*8), Z1
+	VADDPD Z1, Z25, Z25
+	VMOVUPD 128(BX)(R14*8), Z2
+	VADDPD Z2, Z26, Z26
+	VMOVUPD 192(BX)(R14*8), Z3
+	VADDPD Z3, Z27, Z27
+	ADDQ $32, R14
+	JMP main
+
+tail:
+	CMPQ R14, R11
+	JGE next
+	MOVQ R11, CX
+	SUBQ R14, CX
+	MOVL $1, DX
+	SHLQ CL, DX
+	DECQ DX
+	MOVQ $8, AX
+	CMPQ CX, AX
+	JLT mask
+	KXNORW K0, K0, K1
+	JMP masked
+
+mask:
+	KMOVW DX, K1
+
+masked:
+	VMOVUPD.Z (BX)(R14*8), K1, Z0
+	VADDPD Z0, Z24, K1, Z24
+	ADDQ $8, R14
+	JMP tail
+
+next:
+	VADDPD Z25, Z24, Z24
+	VADDPD Z26, Z24, Z24
+	VADDPD Z27, Z24, Z24
+	VEXTRACTF64X4 $1, Z24, Y1
+	VADDPD Y1, Y24, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VPERMILPD $1, X0, X1
+	VADDSD X1, X0, X0
+	MOVQ 512(R8), AX
+	MOVQ 520(R8), CX
+	IMULQ R13, CX
+	VADDSD (AX)(CX*1), X0, X0
+	VMOVSD X0, (AX)(CX*1)
+	INCQ R13
+	CMPQ R13, R12
+	JLT feature
+
+done:
+	VZEROUPPER
+	RET
+
+// func vecAsm44(tables uintptr, n int, features int)
+TEXT ·vecAsm44(SB), NOSPLIT, $112-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ features+16(FP), R12
@@ -4288,6 +4642,10 @@ feature:
 	IMULQ R13, DX
 	ADDQ DX, CX
 	MOVQ CX, 104(SP)
+	VPXORQ Z24, Z24, Z24
+	VPXORQ Z25, Z25, Z25
+	VPXORQ Z26, Z26, Z26
+	VPXORQ Z27, Z27, Z27
 	XORQ R14, R14
 
 main:
@@ -4327,6 +4685,7 @@ main:
 	VPXORQ Z28, Z10, Z10
 	VFMADD231PD Z2, Z0, Z10
 	VMOVUPD Z10, (BX)(R14*8)
+	VADDPD Z10, Z24, Z24
 	VMOVUPD 64(SI)(R14*8), Z11
 	VMOVUPD 64(DI)(R14*8), Z12
 	VMOVUPD 64(R9)(R14*8), Z13
@@ -4360,6 +4719,7 @@ main:
 	VPXORQ Z28, Z21, Z21
 	VFMADD231PD Z13, Z11, Z21
 	VMOVUPD Z21, 64(BX)(R14*8)
+	VADDPD Z21, Z25, Z25
 	ADDQ $16, R14
 	JMP main
 
@@ -4414,10 +4774,25 @@ masked:
 	VPXORQ Z28, Z10, Z10
 	VFMADD231PD Z2, Z0, Z10
 	VMOVUPD Z10, K1, (BX)(R14*8)
+	VADDPD Z10, Z24, K1, Z24
 	ADDQ $8, R14
 	JMP tail
 
 next:
+	VADDPD Z25, Z24, Z24
+	VADDPD Z26, Z24, Z24
+	VADDPD Z27, Z24, Z24
+	VEXTRACTF64X4 $1, Z24, Y1
+	VADDPD Y1, Y24, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VPERMILPD $1, X0, X1
+	VADDSD X1, X0, X0
+	MOVQ 512(R8), AX
+	MOVQ 520(R8), CX
+	IMULQ R13, CX
+	VADDSD (AX)(CX*1), X0, X0
+	VMOVSD X0, (AX)(CX*1)
 	INCQ R13
 	CMPQ R13, R12
 	JLT feature
@@ -4426,8 +4801,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm42(tables uintptr, n int, features int)
-TEXT ·vecAsm42(SB), NOSPLIT, $64-24
+// func vecAsm45(tables uintptr, n int, features int)
+TEXT ·vecAsm45(SB), NOSPLIT, $64-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ features+16(FP), R12
@@ -4478,6 +4853,10 @@ feature:
 	IMULQ R13, DX
 	ADDQ DX, CX
 	MOVQ CX, 56(SP)
+	VPXORQ Z24, Z24, Z24
+	VPXORQ Z25, Z25, Z25
+	VPXORQ Z26, Z26, Z26
+	VPXORQ Z27, Z27, Z27
 	XORQ R14, R14
 
 main:
@@ -4501,6 +4880,7 @@ main:
 	VADDPD Z1, Z5, Z1
 	VMULPD Z1, Z0, Z1
 	VMOVUPD Z1, (BX)(R14*8)
+	VADDPD Z1, Z24, Z24
 	VMOVUPD 64(SI)(R14*8), Z6
 	VMOVUPD 64(DI)(R14*8), Z7
 	VMOVUPD 64(R9)(R14*8), Z8
@@ -4518,6 +4898,7 @@ main:
 	VADDPD Z7, Z11, Z7
 	VMULPD Z7, Z6, Z7
 	VMOVUPD Z7, 64(BX)(R14*8)
+	VADDPD Z7, Z25, Z25
 	VMOVUPD 128(SI)(R14*8), Z12
 	VMOVUPD 128(DI)(R14*8), Z13
 	VMOVUPD 128(R9)(R14*8), Z14
@@ -4535,6 +4916,7 @@ main:
 	VADDPD Z13, Z17, Z13
 	VMULPD Z13, Z12, Z13
 	VMOVUPD Z13, 128(BX)(R14*8)
+	VADDPD Z13, Z26, Z26
 	VMOVUPD 192(SI)(R14*8), Z18
 	VMOVUPD 192(DI)(R14*8), Z19
 	VMOVUPD 192(R9)(R14*8), Z20
@@ -4552,6 +4934,7 @@ main:
 	VADDPD Z19, Z23, Z19
 	VMULPD Z19, Z18, Z19
 	VMOVUPD Z19, 192(BX)(R14*8)
+	VADDPD Z19, Z27, Z27
 	ADDQ $32, R14
 	JMP main
 
@@ -4590,10 +4973,25 @@ masked:
 	VADDPD Z1, Z5, Z1
 	VMULPD Z1, Z0, Z1
 	VMOVUPD Z1, K1, (BX)(R14*8)
+	VADDPD Z1, Z24, K1, Z24
 	ADDQ $8, R14
 	JMP tail
 
 next:
+	VADDPD Z25, Z24, Z24
+	VADDPD Z26, Z24, Z24
+	VADDPD Z27, Z24, Z24
+	VEXTRACTF64X4 $1, Z24, Y1
+	VADDPD Y1, Y24, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VPERMILPD $1, X0, X1
+	VADDSD X1, X0, X0
+	MOVQ 512(R8), AX
+	MOVQ 520(R8), CX
+	IMULQ R13, CX
+	VADDSD (AX)(CX*1), X0, X0
+	VMOVSD X0, (AX)(CX*1)
 	INCQ R13
 	CMPQ R13, R12
 	JLT feature

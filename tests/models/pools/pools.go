@@ -57,6 +57,8 @@ type worker struct {
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of Pools, their gradient and the scratch space of its passes.
@@ -402,7 +404,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// avgpool1d1 = avgpool1d1_sum·0.5 (pools.ml:11)
 	avgpool1d1 := w.work[52*PredictBatch : 58*PredictBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], n, 6, PredictBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
+		kernels.Vec64(vecProgs[0], &w.vec, n, 6, PredictBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := avgpool1d1[f*PredictBatch:][:n]
@@ -422,7 +424,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// dense1_z = dense1_Wx + dense1_b (pools.ml:13)
 	dense1_z := w.work[61*PredictBatch : 64*PredictBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], n, 3, PredictBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[1], &w.vec, n, 3, PredictBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 3; f++ {
 			out := dense1_z[f*PredictBatch:][:n]
@@ -525,7 +527,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// avgpool1d1 = avgpool1d1_sum·0.5 (pools.ml:11)
 	avgpool1d1 := w.work[52*MaxBatch : 58*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], n, 6, MaxBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
+		kernels.Vec64(vecProgs[2], &w.vec, n, 6, MaxBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := avgpool1d1[f*MaxBatch:][:n]
@@ -545,7 +547,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// dense1_z = dense1_Wx + dense1_b (pools.ml:13)
 	dense1_z := w.work[61*MaxBatch : 64*MaxBatch]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], n, 3, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[3], &w.vec, n, 3, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 3; f++ {
 			out := dense1_z[f*MaxBatch:][:n]
@@ -698,7 +700,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dropout1 = maxpool1d1·dropout1_mask (pools.ml:9)
 	dropout1 := w.work[164*MaxBatch : 184*MaxBatch]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], n, 20, MaxBatch, [][]T{dropout1, maxpool1d1, dropout1_mask}, nil)
+		kernels.Vec64(vecProgs[4], &w.vec, n, 20, MaxBatch, [][]T{dropout1, maxpool1d1, dropout1_mask}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := dropout1[f*MaxBatch:][:n]
@@ -740,7 +742,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// avgpool1d1 = avgpool1d1_sum·0.5 (pools.ml:11)
 	avgpool1d1 := w.work[124*MaxBatch : 130*MaxBatch]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], n, 6, MaxBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
+		kernels.Vec64(vecProgs[5], &w.vec, n, 6, MaxBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := avgpool1d1[f*MaxBatch:][:n]
@@ -760,7 +762,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense1_z = dense1_Wx + dense1_b (pools.ml:13)
 	dense1_z := w.work[133*MaxBatch : 136*MaxBatch]
 	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], n, 3, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[6], &w.vec, n, 3, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 3; f++ {
 			out := dense1_z[f*MaxBatch:][:n]
@@ -857,7 +859,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_yz = -d_cce (pools.ml:15)
 	d_yz := w.work[132*MaxBatch : 133*MaxBatch]
 	if vecProgs[7].Fast() {
-		kernels.Vec64(vecProgs[7], n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
+		kernels.Vec64(vecProgs[7], &w.vec, n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
 	} else {
 		{
 			const f = 0
@@ -873,8 +875,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	d_dense1_z := w.work[133*MaxBatch : 136*MaxBatch]
 	r_d_yz := d_yz[:n]
 	r_d_cce_2 := d_cce[:n]
+
+	// d_dense1_b = Σ over the batch of d_dense1_z (pools.ml:15)
+	d_dense1_b := w.grads[73:76]
 	if vecProgs[8].Fast() {
-		kernels.Vec64(vecProgs[8], n, 3, MaxBatch, [][]T{d_dense1_z, y_onehot, d_yz, p, d_cce}, nil)
+		kernels.Vec64(vecProgs[8], &w.vec, n, 3, MaxBatch, [][]T{d_dense1_z, y_onehot, d_yz, p, d_cce}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 3; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -884,17 +889,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_y_onehot_2[b]*r_d_yz[b] + r_p[b]*r_d_cce_2[b]
 			}
 		}
-	}
-
-	// d_dense1_b = Σ over the batch of d_dense1_z (pools.ml:15)
-	d_dense1_b := w.grads[73:76]
-	for f := 0; f < 3; f++ {
-		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense1_z[b]
+		for f := 0; f < 3; f++ {
+			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense1_z[b]
+			}
+			d_dense1_b[f] = s
 		}
-		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ avgpool1d1: [3, 6] (pools.ml:13)
@@ -910,7 +912,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_avgpool1d1_sum = d_flatten1·0.5 (pools.ml:13)
 	d_avgpool1d1_sum := w.work[196*MaxBatch : 202*MaxBatch]
 	if vecProgs[9].Fast() {
-		kernels.Vec64(vecProgs[9], n, 6, MaxBatch, [][]T{d_avgpool1d1_sum, d_flatten1}, nil)
+		kernels.Vec64(vecProgs[9], &w.vec, n, 6, MaxBatch, [][]T{d_avgpool1d1_sum, d_flatten1}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_avgpool1d1_sum[f*MaxBatch:][:n]
@@ -939,7 +941,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2) (pools.ml:11)
 	d_conv1d2_z := w.work[214*MaxBatch : 226*MaxBatch]
 	if vecProgs[10].Fast() {
-		kernels.Vec64(vecProgs[10], n, 12, MaxBatch, [][]T{d_conv1d2_z, d_conv1d2, conv1d2}, nil)
+		kernels.Vec64(vecProgs[10], &w.vec, n, 12, MaxBatch, [][]T{d_conv1d2_z, d_conv1d2, conv1d2}, nil)
 	} else {
 		for f := 0; f < 12; f++ {
 			out := d_conv1d2_z[f*MaxBatch:][:n]
@@ -980,7 +982,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_maxpool1d1 = dropout1_mask·d_dropout1 (pools.ml:10)
 	d_maxpool1d1 := w.work[226*MaxBatch : 246*MaxBatch]
 	if vecProgs[11].Fast() {
-		kernels.Vec64(vecProgs[11], n, 20, MaxBatch, [][]T{d_maxpool1d1, dropout1_mask, d_dropout1}, nil)
+		kernels.Vec64(vecProgs[11], &w.vec, n, 20, MaxBatch, [][]T{d_maxpool1d1, dropout1_mask, d_dropout1}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
 			out := d_maxpool1d1[f*MaxBatch:][:n]
@@ -1013,7 +1015,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_conv1d1_z = d_conv1d1·step(conv1d1_z) (pools.ml:8)
 	d_conv1d1_z := w.work[28*MaxBatch : 76*MaxBatch]
 	if vecProgs[12].Fast() {
-		kernels.Vec64(vecProgs[12], n, 48, MaxBatch, [][]T{d_conv1d1_z, d_conv1d1, conv1d1_z}, nil)
+		kernels.Vec64(vecProgs[12], &w.vec, n, 48, MaxBatch, [][]T{d_conv1d1_z, d_conv1d1, conv1d1_z}, nil)
 	} else {
 		for f := 0; f < 48; f++ {
 			out := d_conv1d1_z[f*MaxBatch:][:n]
@@ -1129,8 +1131,8 @@ var vecProgs = [13]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 7: d_yz = -d_cce
 	kernels.MustVec("s0 = r1[f]; s1 = -s0; r0[f] = s1"),
-	// 8: d_dense1_z = y_onehot·repeat(d_yz) + p·d_cce
-	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = r3[f]; s3 = r4; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5"),
+	// 8: d_dense1_z = y_onehot·repeat(d_yz) + p·d_cce; d_dense1_b = Σ over the batch of d_dense1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = r3[f]; s3 = r4; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5; v0[f] = sum(s5)"),
 	// 9: d_avgpool1d1_sum = d_flatten1·0.5
 	kernels.MustVec("s0 = r1[f]; s1 = 0.5; s2 = s0 * s1; r0[f] = s2"),
 	// 10: d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2)

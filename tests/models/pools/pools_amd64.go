@@ -62,7 +62,7 @@ func vecAsm6(tables uintptr, n, features int)
 //go:noescape
 func vecAsm7(tables uintptr, n, features int)
 
-// vecAsm8: d_dense1_z = y_onehot·repeat(d_yz) + p·d_cce
+// vecAsm8: d_dense1_z = y_onehot·repeat(d_yz) + p·d_cce; d_dense1_b = Σ over the batch of d_dense1_z
 //
 //go:noescape
 func vecAsm8(tables uintptr, n, features int)

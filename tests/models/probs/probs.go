@@ -52,6 +52,8 @@ type worker struct {
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of Probs, their gradient and the scratch space of its passes.
@@ -351,7 +353,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dense1_z = dense1_Wx + dense1_b (probs.ml:6)
 	dense1_z := w.work[8*MaxBatch : 13*MaxBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], n, 5, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 5, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 5; f++ {
 			out := dense1_z[f*MaxBatch:][:n]
@@ -400,7 +402,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	q_scaled := w.work[22*MaxBatch : 26*MaxBatch]
 	r_q_sum := q_sum[:n]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], n, 4, MaxBatch, [][]T{q_scaled, q, q_sum}, nil)
+		kernels.Vec64(vecProgs[1], &w.vec, n, 4, MaxBatch, [][]T{q_scaled, q, q_sum}, nil)
 	} else {
 		for f := 0; f < 4; f++ {
 			out := q_scaled[f*MaxBatch:][:n]
@@ -488,8 +490,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_dense2_z = (d_q_scaled + repeat(d_q_sum))·q·(1 - q) (probs.ml:9)
 	d_dense2_z := w.work[26*MaxBatch : 30*MaxBatch]
 	r_d_q_sum := d_q_sum[:n]
+
+	// d_dense2_b = Σ over the batch of d_dense2_z (probs.ml:9)
+	d_dense2_b := w.grads[40:44]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], n, 4, MaxBatch, [][]T{d_dense2_z, d_q_scaled, d_q_sum, q}, nil)
+		kernels.Vec64(vecProgs[2], &w.vec, n, 4, MaxBatch, [][]T{d_dense2_z, d_q_scaled, d_q_sum, q}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := d_dense2_z[f*MaxBatch:][:n]
@@ -499,17 +504,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = (r_d_q_scaled_2[b] + r_d_q_sum[b]) * r_q_3[b] * (1.0 - r_q_3[b])
 			}
 		}
-	}
-
-	// d_dense2_b = Σ over the batch of d_dense2_z (probs.ml:9)
-	d_dense2_b := w.grads[40:44]
-	for f := 0; f < 4; f++ {
-		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense2_z[b]
+		for f := 0; f < 4; f++ {
+			r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense2_z[b]
+			}
+			d_dense2_b[f] = s
 		}
-		d_dense2_b[f] = s
 	}
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dense1: [4, 5] (probs.ml:7)
@@ -533,13 +535,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_b = Σ over the batch of d_dense1_z (probs.ml:7)
 	d_dense1_b := w.grads[15:20]
-	for f := 0; f < 5; f++ {
-		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense1_z[b]
+	if vecProgs[3].Fast() {
+		kernels.Vec64(vecProgs[3], &w.vec, n, 5, MaxBatch, [][]T{d_dense1_z}, [][]T{d_dense1_b})
+	} else {
+		for f := 0; f < 5; f++ {
+			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense1_z[b]
+			}
+			d_dense1_b[f] = s
 		}
-		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [5, 3] (probs.ml:6)
@@ -596,11 +602,13 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [3]*kernels.VecProg{
+var vecProgs = [4]*kernels.VecProg{
 	// 0: dense1_z = dense1_Wx + dense1_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 1: q_scaled = q/q_sum
 	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = s0 / s1; r0[f] = s2"),
-	// 2: d_dense2_z = (d_q_scaled + repeat(d_q_sum))·q·(1 - q)
-	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = s0 + s1; s3 = r3[f]; s4 = 1; s5 = s4 - s3; s6 = s3 * s5; s7 = s2 * s6; r0[f] = s7"),
+	// 2: d_dense2_z = (d_q_scaled + repeat(d_q_sum))·q·(1 - q); d_dense2_b = Σ over the batch of d_dense2_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = s0 + s1; s3 = r3[f]; s4 = 1; s5 = s4 - s3; s6 = s3 * s5; s7 = s2 * s6; r0[f] = s7; v0[f] = sum(s7)"),
+	// 3: d_dense1_b = Σ over the batch of d_dense1_z
+	kernels.MustVec("s0 = r0[f]; v0[f] = sum(s0)"),
 }

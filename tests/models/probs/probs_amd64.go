@@ -10,6 +10,7 @@ func init() {
 	vecProgs[0].SetAsm(vecAsm0)
 	vecProgs[1].SetAsm(vecAsm1)
 	vecProgs[2].SetAsm(vecAsm2)
+	vecProgs[3].SetAsm(vecAsm3)
 }
 
 // vecAsm0: dense1_z = dense1_Wx + dense1_b
@@ -22,7 +23,12 @@ func vecAsm0(tables uintptr, n, features int)
 //go:noescape
 func vecAsm1(tables uintptr, n, features int)
 
-// vecAsm2: d_dense2_z = (d_q_scaled + repeat(d_q_sum))·q·(1 - q)
+// vecAsm2: d_dense2_z = (d_q_scaled + repeat(d_q_sum))·q·(1 - q); d_dense2_b = Σ over the batch of d_dense2_z
 //
 //go:noescape
 func vecAsm2(tables uintptr, n, features int)
+
+// vecAsm3: d_dense1_b = Σ over the batch of d_dense1_z
+//
+//go:noescape
+func vecAsm3(tables uintptr, n, features int)

@@ -53,6 +53,8 @@ type worker struct {
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of Regress, their gradient and the scratch space of its passes.
@@ -246,7 +248,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// u = dense2_Wx + dense2_b (regress.ml:7)
 	u := w.work[3*PredictBatch : 5*PredictBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], n, 2, PredictBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 2, PredictBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := u[f*PredictBatch:][:n]
@@ -284,7 +286,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// u = dense2_Wx + dense2_b (regress.ml:7)
 	u := w.work[3*MaxBatch : 5*MaxBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], n, 2, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[1], &w.vec, n, 2, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := u[f*MaxBatch:][:n]
@@ -303,7 +305,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// sub = u - y (regress.ml:9)
 	sub := w.work[7*MaxBatch : 9*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+		kernels.Vec64(vecProgs[2], &w.vec, n, 2, MaxBatch, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -383,7 +385,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dropout1 = dense1·dropout1_mask (regress.ml:6)
 	dropout1 := w.work[15*MaxBatch : 21*MaxBatch]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], n, 6, MaxBatch, [][]T{dropout1, dense1, dropout1_mask}, nil)
+		kernels.Vec64(vecProgs[3], &w.vec, n, 6, MaxBatch, [][]T{dropout1, dense1, dropout1_mask}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dropout1[f*MaxBatch:][:n]
@@ -402,7 +404,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// u = dense2_Wx + dense2_b (regress.ml:7)
 	u := w.work[23*MaxBatch : 25*MaxBatch]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], n, 2, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[4], &w.vec, n, 2, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := u[f*MaxBatch:][:n]
@@ -421,7 +423,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// sub = u - y (regress.ml:9)
 	sub := w.work[25*MaxBatch : 27*MaxBatch]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+		kernels.Vec64(vecProgs[5], &w.vec, n, 2, MaxBatch, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -492,13 +494,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_b = Σ over the batch of d_u (regress.ml:9)
 	d_dense2_b := w.grads[36:38]
-	for f := 0; f < 2; f++ {
-		r_d_u := d_u[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_u[b]
+	if vecProgs[6].Fast() {
+		kernels.Vec64(vecProgs[6], &w.vec, n, 2, MaxBatch, [][]T{d_u}, [][]T{d_dense2_b})
+	} else {
+		for f := 0; f < 2; f++ {
+			r_d_u := d_u[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_u[b]
+			}
+			d_dense2_b[f] = s
 		}
-		d_dense2_b[f] = s
 	}
 
 	// d_dense2_W = Σ over the batch of d_u ⊗ dropout1: [2, 6] (regress.ml:7)
@@ -511,8 +517,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1) (regress.ml:7)
 	d_dense1_z := w.work[29*MaxBatch : 35*MaxBatch]
-	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], n, 6, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dense1}, nil)
+
+	// d_dense1_b = Σ over the batch of d_dense1_z (regress.ml:7)
+	d_dense1_b := w.grads[18:24]
+	if vecProgs[7].Fast() {
+		kernels.Vec64(vecProgs[7], &w.vec, n, 6, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dense1}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -523,17 +532,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
 			}
 		}
-	}
-
-	// d_dense1_b = Σ over the batch of d_dense1_z (regress.ml:7)
-	d_dense1_b := w.grads[18:24]
-	for f := 0; f < 6; f++ {
-		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense1_z[b]
+		for f := 0; f < 6; f++ {
+			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense1_z[b]
+			}
+			d_dense1_b[f] = s
 		}
-		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [6, 3] (regress.ml:5)
@@ -590,7 +596,7 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [7]*kernels.VecProg{
+var vecProgs = [8]*kernels.VecProg{
 	// 0: u = dense2_Wx + dense2_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 1: u = dense2_Wx + dense2_b
@@ -603,6 +609,8 @@ var vecProgs = [7]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 5: sub = u - y
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 6: d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = 1; s5 = s4 - s3 * s3; s6 = s2 * s5; r0[f] = s6"),
+	// 6: d_dense2_b = Σ over the batch of d_u
+	kernels.MustVec("s0 = r0[f]; v0[f] = sum(s0)"),
+	// 7: d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1); d_dense1_b = Σ over the batch of d_dense1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = 1; s5 = s4 - s3 * s3; s6 = s2 * s5; r0[f] = s6; v0[f] = sum(s6)"),
 }

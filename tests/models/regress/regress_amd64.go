@@ -14,6 +14,7 @@ func init() {
 	vecProgs[4].SetAsm(vecAsm4)
 	vecProgs[5].SetAsm(vecAsm5)
 	vecProgs[6].SetAsm(vecAsm6)
+	vecProgs[7].SetAsm(vecAsm7)
 }
 
 // vecAsm0: u = dense2_Wx + dense2_b
@@ -46,7 +47,12 @@ func vecAsm4(tables uintptr, n, features int)
 //go:noescape
 func vecAsm5(tables uintptr, n, features int)
 
-// vecAsm6: d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1)
+// vecAsm6: d_dense2_b = Σ over the batch of d_u
 //
 //go:noescape
 func vecAsm6(tables uintptr, n, features int)
+
+// vecAsm7: d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1); d_dense1_b = Σ over the batch of d_dense1_z
+//
+//go:noescape
+func vecAsm7(tables uintptr, n, features int)

@@ -56,6 +56,8 @@ type worker struct {
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of SolarWind, their gradient and the scratch space of its passes.
@@ -487,7 +489,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// sub = xhat - x (solarwind.ml:15)
 	sub := w.work[8031*MaxBatch : 8751*MaxBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], n, 720, MaxBatch, [][]T{sub, xhat, x}, nil)
+		kernels.Vec64(vecProgs[0], &w.vec, n, 720, MaxBatch, [][]T{sub, xhat, x}, nil)
 	} else {
 		for f := 0; f < 720; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -557,7 +559,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dropout1 = relu(conv1d1_z)·dropout1_mask (solarwind.ml:9)
 	dropout1 := w.work[16955*MaxBatch : 24635*MaxBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], n, 7680, MaxBatch, [][]T{dropout1, conv1d1_z, dropout1_mask}, nil)
+		kernels.Vec64(vecProgs[1], &w.vec, n, 7680, MaxBatch, [][]T{dropout1, conv1d1_z, dropout1_mask}, nil)
 	} else {
 		for f := 0; f < 7680; f++ {
 			out := dropout1[f*MaxBatch:][:n]
@@ -600,7 +602,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// dropout2 = relu(conv1d2_z)·dropout2_mask (solarwind.ml:11)
 	dropout2 := w.work[28667*MaxBatch : 30587*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], n, 1920, MaxBatch, [][]T{dropout2, conv1d2_z, dropout2_mask}, nil)
+		kernels.Vec64(vecProgs[2], &w.vec, n, 1920, MaxBatch, [][]T{dropout2, conv1d2_z, dropout2_mask}, nil)
 	} else {
 		for f := 0; f < 1920; f++ {
 			out := dropout2[f*MaxBatch:][:n]
@@ -665,7 +667,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// sub = xhat - x (solarwind.ml:15)
 	sub := w.work[30627*MaxBatch : 31347*MaxBatch]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], n, 720, MaxBatch, [][]T{sub, xhat, x}, nil)
+		kernels.Vec64(vecProgs[3], &w.vec, n, 720, MaxBatch, [][]T{sub, xhat, x}, nil)
 	} else {
 		for f := 0; f < 720; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -731,7 +733,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_conv1d3_z = d_conv1d3·step(conv1d3_z) (solarwind.ml:13)
 	d_conv1d3_z := w.work[32547*MaxBatch : 33507*MaxBatch]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], n, 960, MaxBatch, [][]T{d_conv1d3_z, d_conv1d3, conv1d3_z}, nil)
+		kernels.Vec64(vecProgs[4], &w.vec, n, 960, MaxBatch, [][]T{d_conv1d3_z, d_conv1d3, conv1d3_z}, nil)
 	} else {
 		for f := 0; f < 960; f++ {
 			out := d_conv1d3_z[f*MaxBatch:][:n]
@@ -776,7 +778,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_conv1d2_z = dropout2_mask·d_dropout2·step(conv1d2_z) (solarwind.ml:12)
 	d_conv1d2_z := w.work[28635*MaxBatch : 30555*MaxBatch]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], n, 1920, MaxBatch, [][]T{d_conv1d2_z, dropout2_mask, d_dropout2, conv1d2_z}, nil)
+		kernels.Vec64(vecProgs[5], &w.vec, n, 1920, MaxBatch, [][]T{d_conv1d2_z, dropout2_mask, d_dropout2, conv1d2_z}, nil)
 	} else {
 		for f := 0; f < 1920; f++ {
 			out := d_conv1d2_z[f*MaxBatch:][:n]
@@ -822,7 +824,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_conv1d1_z = dropout1_mask·d_dropout1·step(conv1d1_z) (solarwind.ml:10)
 	d_conv1d1_z := w.work[16827*MaxBatch : 24507*MaxBatch]
 	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], n, 7680, MaxBatch, [][]T{d_conv1d1_z, dropout1_mask, d_dropout1, conv1d1_z}, nil)
+		kernels.Vec64(vecProgs[6], &w.vec, n, 7680, MaxBatch, [][]T{d_conv1d1_z, dropout1_mask, d_dropout1, conv1d1_z}, nil)
 	} else {
 		for f := 0; f < 7680; f++ {
 			out := d_conv1d1_z[f*MaxBatch:][:n]

@@ -86,6 +86,8 @@ type worker struct {
 	scratch [76]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of Sources, its points and the scratch space of its passes.
@@ -422,7 +424,7 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	// u = dense2_Wx + dense2_b (sources.ml:9)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec32(vecProgs[0], n, 1, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec32(vecProgs[0], &w.vec, n, 1, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		{
 			const f = 0
@@ -478,7 +480,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// u = dense2_Wx + dense2_b (sources.ml:9)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec32(vecProgs[1], n, 1, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec32(vecProgs[1], &w.vec, n, 1, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		{
 			const f = 0
@@ -520,7 +522,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense1_t = dense1_z_t·dense1_slope (sources.ml:8)
 	dense1_t := w.work[12*MaxBatch : 16*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec32(vecProgs[2], n, 4, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
+		kernels.Vec32(vecProgs[2], &w.vec, n, 4, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := dense1_slope[f*MaxBatch:][:n]
@@ -561,7 +563,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense1_x_x = dense1_z_x·-2·dense1·dense1_slope·dense1_z_x (sources.ml:8)
 	dense1_x_x := w.work[12*MaxBatch : 16*MaxBatch]
 	if vecProgs[3].Fast() {
-		kernels.Vec32(vecProgs[3], n, 4, MaxBatch, [][]T{dense1_x_x, dense1, dense1_slope}, [][]T{dense1_z_x})
+		kernels.Vec32(vecProgs[3], &w.vec, n, 4, MaxBatch, [][]T{dense1_x_x, dense1, dense1_slope}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := dense1_x_x[f*MaxBatch:][:n]
@@ -584,7 +586,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// sub = u - u0 (sources.ml:19)
 	sub := w.work[10*MaxBatch : 11*MaxBatch]
 	if vecProgs[4].Fast() {
-		kernels.Vec32(vecProgs[4], n, 1, MaxBatch, [][]T{r, u_x_x, u_t, sub, u, u0}, [][]T{[]T{k_2}})
+		kernels.Vec32(vecProgs[4], &w.vec, n, 1, MaxBatch, [][]T{r, u_x_x, u_t, sub, u, u0}, [][]T{[]T{k_2}})
 	} else {
 		{
 			const f = 0
@@ -635,7 +637,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// sub_2 = u - u_obs (sources.ml:19)
 	sub_2 := w.work[11*MaxBatch : 12*MaxBatch]
 	if vecProgs[5].Fast() {
-		kernels.Vec32(vecProgs[5], n, 1, MaxBatch, [][]T{sub_2, u, u_obs}, nil)
+		kernels.Vec32(vecProgs[5], &w.vec, n, 1, MaxBatch, [][]T{sub_2, u, u_obs}, nil)
 	} else {
 		{
 			const f = 0
@@ -722,7 +724,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// u = dense2_Wx + dense2_b (sources.ml:9)
 	u := w.work[1*MaxBatch : 2*MaxBatch]
 	if vecProgs[6].Fast() {
-		kernels.Vec32(vecProgs[6], n, 1, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec32(vecProgs[6], &w.vec, n, 1, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		{
 			const f = 0
@@ -764,7 +766,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense1_t = dense1_z_t·dense1_slope (sources.ml:8)
 	dense1_t := w.work[16*MaxBatch : 20*MaxBatch]
 	if vecProgs[7].Fast() {
-		kernels.Vec32(vecProgs[7], n, 4, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
+		kernels.Vec32(vecProgs[7], &w.vec, n, 4, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := dense1_slope[f*MaxBatch:][:n]
@@ -811,7 +813,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense1_x_x = dense1_z_x·dense1_slope_x (sources.ml:8)
 	dense1_x_x := w.work[28*MaxBatch : 32*MaxBatch]
 	if vecProgs[8].Fast() {
-		kernels.Vec32(vecProgs[8], n, 4, MaxBatch, [][]T{dense1_x, dense1_slope, dense1_slope_x, dense1, dense1_x_x}, [][]T{dense1_z_x})
+		kernels.Vec32(vecProgs[8], &w.vec, n, 4, MaxBatch, [][]T{dense1_x, dense1_slope, dense1_slope_x, dense1, dense1_x_x}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := dense1_x[f*MaxBatch:][:n]
@@ -846,7 +848,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// r = u_t - k_2·u_x_x (sources.ml:18)
 	r := w.work[0*MaxBatch : 1*MaxBatch]
 	if vecProgs[9].Fast() {
-		kernels.Vec32(vecProgs[9], n, 1, MaxBatch, [][]T{r, u_x_x, u_t}, [][]T{[]T{k_2}})
+		kernels.Vec32(vecProgs[9], &w.vec, n, 1, MaxBatch, [][]T{r, u_x_x, u_t}, [][]T{[]T{k_2}})
 	} else {
 		{
 			const f = 0
@@ -862,7 +864,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// sub = u - u0 (sources.ml:19)
 	sub := w.work[6*MaxBatch : 7*MaxBatch]
 	if vecProgs[10].Fast() {
-		kernels.Vec32(vecProgs[10], n, 1, MaxBatch, [][]T{sub, u, u0}, nil)
+		kernels.Vec32(vecProgs[10], &w.vec, n, 1, MaxBatch, [][]T{sub, u, u0}, nil)
 	} else {
 		{
 			const f = 0
@@ -904,7 +906,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// sub_2 = u - u_obs (sources.ml:19)
 	sub_2 := w.work[4*MaxBatch : 5*MaxBatch]
 	if vecProgs[11].Fast() {
-		kernels.Vec32(vecProgs[11], n, 1, MaxBatch, [][]T{sub_2, u, u_obs}, nil)
+		kernels.Vec32(vecProgs[11], &w.vec, n, 1, MaxBatch, [][]T{sub_2, u, u_obs}, nil)
 	} else {
 		{
 			const f = 0
@@ -963,7 +965,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_r = 2·r·spread (sources.ml:19)
 	d_r := w.work[32*MaxBatch : 33*MaxBatch]
 	if vecProgs[12].Fast() {
-		kernels.Vec32(vecProgs[12], n, 1, MaxBatch, [][]T{d_r, r, spread}, nil)
+		kernels.Vec32(vecProgs[12], &w.vec, n, 1, MaxBatch, [][]T{d_r, r, spread}, nil)
 	} else {
 		{
 			const f = 0
@@ -1007,7 +1009,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// mul = u·spread_3 (sources.ml:19)
 	mul := w.work[33*MaxBatch : 34*MaxBatch]
 	if vecProgs[13].Fast() {
-		kernels.Vec32(vecProgs[13], n, 1, MaxBatch, [][]T{mul, u, spread_3}, nil)
+		kernels.Vec32(vecProgs[13], &w.vec, n, 1, MaxBatch, [][]T{mul, u, spread_3}, nil)
 	} else {
 		{
 			const f = 0
@@ -1037,7 +1039,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_u = (mul + (2·sub_2·spread_2 + mul)) + 2·sub·spread_4 (sources.ml:19)
 	d_u := w.work[5*MaxBatch : 6*MaxBatch]
 	if vecProgs[14].Fast() {
-		kernels.Vec32(vecProgs[14], n, 1, MaxBatch, [][]T{d_u, sub, spread_4, mul, sub_2, spread_2}, nil)
+		kernels.Vec32(vecProgs[14], &w.vec, n, 1, MaxBatch, [][]T{d_u, sub, spread_4, mul, sub_2, spread_2}, nil)
 	} else {
 		{
 			const f = 0
@@ -1056,7 +1058,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_r_2 = -d_r (sources.ml:19)
 	d_r_2 := w.work[6*MaxBatch : 7*MaxBatch]
 	if vecProgs[15].Fast() {
-		kernels.Vec32(vecProgs[15], n, 1, MaxBatch, [][]T{d_r_2, d_r}, nil)
+		kernels.Vec32(vecProgs[15], &w.vec, n, 1, MaxBatch, [][]T{d_r_2, d_r}, nil)
 	} else {
 		{
 			const f = 0
@@ -1083,7 +1085,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_u_x_x = k_2·d_r_2 (sources.ml:19)
 	d_u_x_x := w.work[4*MaxBatch : 5*MaxBatch]
 	if vecProgs[16].Fast() {
-		kernels.Vec32(vecProgs[16], n, 1, MaxBatch, [][]T{d_u_x_x, d_r_2}, [][]T{[]T{k_2}})
+		kernels.Vec32(vecProgs[16], &w.vec, n, 1, MaxBatch, [][]T{d_u_x_x, d_r_2}, [][]T{[]T{k_2}})
 	} else {
 		{
 			const f = 0
@@ -1105,20 +1107,24 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_x_x_2 = Σ over the batch of d_dense1_x_x (sources.ml:9)
 	d_dense1_x_x_2 := w.scratch[28:32]
-	for f := 0; f < 4; f++ {
-		r_dense1_slope_x_2 := dense1_slope_x[f*MaxBatch:][:n]
-		r_d_dense1_x_x := d_dense1_x_x[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_dense1_slope_x_2[b] * r_d_dense1_x_x[b]
+	if vecProgs[17].Fast() {
+		kernels.Vec32(vecProgs[17], &w.vec, n, 4, MaxBatch, [][]T{dense1_slope_x, d_dense1_x_x}, [][]T{d_dense1_x_x_2})
+	} else {
+		for f := 0; f < 4; f++ {
+			r_dense1_slope_x_2 := dense1_slope_x[f*MaxBatch:][:n]
+			r_d_dense1_x_x := d_dense1_x_x[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_dense1_slope_x_2[b] * r_d_dense1_x_x[b]
+			}
+			d_dense1_x_x_2[f] = s
 		}
-		d_dense1_x_x_2[f] = s
 	}
 
 	// d_dense1_x = -dense1_z_x·d_dense1_x_x·2 (sources.ml:9)
 	d_dense1_x := w.work[24*MaxBatch : 28*MaxBatch]
-	if vecProgs[17].Fast() {
-		kernels.Vec32(vecProgs[17], n, 4, MaxBatch, [][]T{d_dense1_x, d_dense1_x_x}, [][]T{dense1_z_x})
+	if vecProgs[18].Fast() {
+		kernels.Vec32(vecProgs[18], &w.vec, n, 4, MaxBatch, [][]T{d_dense1_x, d_dense1_x_x}, [][]T{dense1_z_x})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := d_dense1_x[f*MaxBatch:][:n]
@@ -1132,8 +1138,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_x_2 = dense1·d_dense1_x (sources.ml:9)
 	d_dense1_x_2 := w.work[28*MaxBatch : 32*MaxBatch]
-	if vecProgs[18].Fast() {
-		kernels.Vec32(vecProgs[18], n, 4, MaxBatch, [][]T{d_dense1_x_2, dense1, d_dense1_x}, nil)
+
+	// d_dense1_x_3 = Σ over the batch of d_dense1_x (sources.ml:9)
+	d_dense1_x_3 := w.scratch[32:36]
+	if vecProgs[19].Fast() {
+		kernels.Vec32(vecProgs[19], &w.vec, n, 4, MaxBatch, [][]T{d_dense1_x_2, dense1, d_dense1_x, dense1_slope}, [][]T{d_dense1_x_3})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := d_dense1_x_2[f*MaxBatch:][:n]
@@ -1143,18 +1152,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_3[b] * r_d_dense1_x[b]
 			}
 		}
-	}
-
-	// d_dense1_x_3 = Σ over the batch of d_dense1_x (sources.ml:9)
-	d_dense1_x_3 := w.scratch[32:36]
-	for f := 0; f < 4; f++ {
-		r_dense1_slope_3 := dense1_slope[f*MaxBatch:][:n]
-		r_d_dense1_x_2 := d_dense1_x_2[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_dense1_slope_3[b] * r_d_dense1_x_2[b]
+		for f := 0; f < 4; f++ {
+			r_dense1_slope_3 := dense1_slope[f*MaxBatch:][:n]
+			r_d_dense1_x_2 := d_dense1_x_2[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_dense1_slope_3[b] * r_d_dense1_x_2[b]
+			}
+			d_dense1_x_3[f] = s
 		}
-		d_dense1_x_3[f] = s
 	}
 
 	// d_dense1_z_x = d_dense1_x_x_2 + d_dense1_x_3 (sources.ml:9)
@@ -1183,21 +1189,21 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_z_t = Σ over the batch of d_dense1_t (sources.ml:9)
 	d_dense1_z_t := w.scratch[52:56]
-	for f := 0; f < 4; f++ {
-		r_dense1_slope_4 := dense1_slope[f*MaxBatch:][:n]
-		r_d_dense1_t := d_dense1_t[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_dense1_slope_4[b] * r_d_dense1_t[b]
-		}
-		d_dense1_z_t[f] = s
-	}
 
 	// d_dense1 = dense1·-(dense1_z_x·d_dense1_x_2 + dense1_z_t·d_dense1_t) (sources.ml:9)
 	d_dense1 := w.work[34*MaxBatch : 38*MaxBatch]
-	if vecProgs[19].Fast() {
-		kernels.Vec32(vecProgs[19], n, 4, MaxBatch, [][]T{d_dense1, dense1, d_dense1_x_2, d_dense1_t}, [][]T{dense1_z_x, dense1_z_t})
+	if vecProgs[20].Fast() {
+		kernels.Vec32(vecProgs[20], &w.vec, n, 4, MaxBatch, [][]T{dense1_slope, d_dense1_t, d_dense1, dense1, d_dense1_x_2}, [][]T{d_dense1_z_t, dense1_z_x, dense1_z_t})
 	} else {
+		for f := 0; f < 4; f++ {
+			r_dense1_slope_4 := dense1_slope[f*MaxBatch:][:n]
+			r_d_dense1_t := d_dense1_t[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_dense1_slope_4[b] * r_d_dense1_t[b]
+			}
+			d_dense1_z_t[f] = s
+		}
 		for f := 0; f < 4; f++ {
 			out := d_dense1[f*MaxBatch:][:n]
 			r_dense1_4 := dense1[f*MaxBatch:][:len(out)]
@@ -1221,14 +1227,18 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_b = Σ over the batch of d_u (sources.ml:19)
 	d_dense2_b := w.grads[16:17]
-	{
-		const f = 0
-		r_d_u := d_u[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_u[b]
+	if vecProgs[21].Fast() {
+		kernels.Vec32(vecProgs[21], &w.vec, n, 1, MaxBatch, [][]T{d_u}, [][]T{d_dense2_b})
+	} else {
+		{
+			const f = 0
+			r_d_u := d_u[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_u[b]
+			}
+			d_dense2_b[f] += s
 		}
-		d_dense2_b[f] += s
 	}
 
 	// d_dense2_W_3 = Σ over the batch of d_u ⊗ dense1: [1, 4] (sources.ml:9)
@@ -1250,8 +1260,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2) (sources.ml:9)
 	d_dense1_z := w.work[16*MaxBatch : 20*MaxBatch]
-	if vecProgs[20].Fast() {
-		kernels.Vec32(vecProgs[20], n, 4, MaxBatch, [][]T{d_dense1_z, dense1_slope, d_dense1, dense1_x, d_dense1_x, d_dense1_2}, nil)
+
+	// d_dense1_b = Σ over the batch of d_dense1_z (sources.ml:9)
+	d_dense1_b := w.grads[8:12]
+	if vecProgs[22].Fast() {
+		kernels.Vec32(vecProgs[22], &w.vec, n, 4, MaxBatch, [][]T{d_dense1_z, dense1_slope, d_dense1, dense1_x, d_dense1_x, d_dense1_2}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -1264,17 +1277,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_slope_5[b] * (r_d_dense1[b] + r_dense1_x_2[b]*r_d_dense1_x_4[b] + r_d_dense1[b] + r_d_dense1_2[b])
 			}
 		}
-	}
-
-	// d_dense1_b = Σ over the batch of d_dense1_z (sources.ml:9)
-	d_dense1_b := w.grads[8:12]
-	for f := 0; f < 4; f++ {
-		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense1_z[b]
+		for f := 0; f < 4; f++ {
+			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense1_z[b]
+			}
+			d_dense1_b[f] += s
 		}
-		d_dense1_b[f] += s
 	}
 
 	// d_dense1_W_3 = Σ over the batch of d_dense1_z ⊗ sources_in: [4, 2] (sources.ml:8)
@@ -1348,7 +1358,7 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [21]*kernels.VecProg{
+var vecProgs = [23]*kernels.VecProg{
 	// 0: u = dense2_Wx + dense2_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 1: u = dense2_Wx + dense2_b
@@ -1383,12 +1393,16 @@ var vecProgs = [21]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = -s0; r0[f] = s1"),
 	// 16: d_u_x_x = k_2·d_r_2
 	kernels.MustVec("s0 = v0; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 17: d_dense1_x = -dense1_z_x·d_dense1_x_x·2
+	// 17: d_dense1_x_x_2 = Σ over the batch of d_dense1_x_x
+	kernels.MustVec("s0 = r0[f]; s1 = r1[f]; s2 = s0 * s1; v0[f] = sum(s2)"),
+	// 18: d_dense1_x = -dense1_z_x·d_dense1_x_x·2
 	kernels.MustVec("s0 = v0[f]; s1 = r1[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5"),
-	// 18: d_dense1_x_2 = dense1·d_dense1_x
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 19: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_2 + dense1_z_t·d_dense1_t)
-	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = r2[f]; s3 = v1[f]; s4 = r3[f]; s5 = s3 * s4; s6 = s1 * s2 + s5; s7 = -s6; s8 = s0 * s7; r0[f] = s8"),
-	// 20: d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8"),
+	// 19: d_dense1_x_2 = dense1·d_dense1_x; d_dense1_x_3 = Σ over the batch of d_dense1_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; v0[f] = sum(s4)"),
+	// 20: d_dense1_z_t = Σ over the batch of d_dense1_t; d_dense1 = dense1·-(dense1_z_x·d_dense1_x_2 + dense1_z_t·d_dense1_t)
+	kernels.MustVec("s0 = r0[f]; s1 = r1[f]; s2 = s0 * s1; v0[f] = sum(s2); s3 = r3[f]; s4 = v1[f]; s5 = r4[f]; s6 = v2[f]; s7 = s6 * s1; s8 = s4 * s5 + s7; s9 = -s8; s10 = s3 * s9; r2[f] = s10"),
+	// 21: d_dense2_b += Σ over the batch of d_u
+	kernels.MustVec("s0 = r0[f]; v0[f] += sum(s0)"),
+	// 22: d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2); d_dense1_b += Σ over the batch of d_dense1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8; v0[f] += sum(s8)"),
 }

@@ -28,6 +28,8 @@ func init() {
 	vecProgs[18].SetAsm(vecAsm18)
 	vecProgs[19].SetAsm(vecAsm19)
 	vecProgs[20].SetAsm(vecAsm20)
+	vecProgs[21].SetAsm(vecAsm21)
+	vecProgs[22].SetAsm(vecAsm22)
 }
 
 // vecAsm0: u = dense2_Wx + dense2_b
@@ -115,22 +117,32 @@ func vecAsm15(tables uintptr, n, features int)
 //go:noescape
 func vecAsm16(tables uintptr, n, features int)
 
-// vecAsm17: d_dense1_x = -dense1_z_x·d_dense1_x_x·2
+// vecAsm17: d_dense1_x_x_2 = Σ over the batch of d_dense1_x_x
 //
 //go:noescape
 func vecAsm17(tables uintptr, n, features int)
 
-// vecAsm18: d_dense1_x_2 = dense1·d_dense1_x
+// vecAsm18: d_dense1_x = -dense1_z_x·d_dense1_x_x·2
 //
 //go:noescape
 func vecAsm18(tables uintptr, n, features int)
 
-// vecAsm19: d_dense1 = dense1·-(dense1_z_x·d_dense1_x_2 + dense1_z_t·d_dense1_t)
+// vecAsm19: d_dense1_x_2 = dense1·d_dense1_x; d_dense1_x_3 = Σ over the batch of d_dense1_x
 //
 //go:noescape
 func vecAsm19(tables uintptr, n, features int)
 
-// vecAsm20: d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2)
+// vecAsm20: d_dense1_z_t = Σ over the batch of d_dense1_t; d_dense1 = dense1·-(dense1_z_x·d_dense1_x_2 + dense1_z_t·d_dense1_t)
 //
 //go:noescape
 func vecAsm20(tables uintptr, n, features int)
+
+// vecAsm21: d_dense2_b += Σ over the batch of d_u
+//
+//go:noescape
+func vecAsm21(tables uintptr, n, features int)
+
+// vecAsm22: d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2); d_dense1_b += Σ over the batch of d_dense1_z
+//
+//go:noescape
+func vecAsm22(tables uintptr, n, features int)

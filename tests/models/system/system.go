@@ -73,6 +73,8 @@ type worker struct {
 	scratch [258]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of System, its points and the scratch space of its passes.
@@ -294,7 +296,7 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	// x_phase1 = 3.141592653589793·x (system.ml:8)
 	x_phase1 := w.work[1*MaxBatch : 2*MaxBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], n, 1, MaxBatch, [][]T{x_phase1, x}, nil)
+		kernels.Vec64(vecProgs[0], &w.vec, n, 1, MaxBatch, [][]T{x_phase1, x}, nil)
 	} else {
 		{
 			const f = 0
@@ -327,7 +329,7 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	// x_phase2 = 6.283185307179586·x (system.ml:8)
 	x_phase2 := w.work[1*MaxBatch : 2*MaxBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], n, 1, MaxBatch, [][]T{x_phase2, x}, nil)
+		kernels.Vec64(vecProgs[1], &w.vec, n, 1, MaxBatch, [][]T{x_phase2, x}, nil)
 	} else {
 		{
 			const f = 0
@@ -386,7 +388,7 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	// dense2_z = dense2_Wx + dense2_b (system.ml:10)
 	dense2_z := w.work[7*MaxBatch : 9*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], n, 2, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[2], &w.vec, n, 2, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := dense2_z[f*MaxBatch:][:n]
@@ -409,7 +411,7 @@ func (m *Model) predictTile(w *worker, r0, n int) {
 	// u = c + t·a (system.ml:13)
 	u := w.work[0*MaxBatch : 1*MaxBatch]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], n, 1, MaxBatch, [][]T{u, t, a}, [][]T{[]T{m.C[0]}})
+		kernels.Vec64(vecProgs[3], &w.vec, n, 1, MaxBatch, [][]T{u, t, a}, [][]T{[]T{m.C[0]}})
 	} else {
 		{
 			const f = 0
@@ -444,7 +446,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// x_phase1 = 3.141592653589793·x (system.ml:8)
 	x_phase1 := w.work[1*MaxBatch : 2*MaxBatch]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], n, 1, MaxBatch, [][]T{x_phase1, x}, nil)
+		kernels.Vec64(vecProgs[4], &w.vec, n, 1, MaxBatch, [][]T{x_phase1, x}, nil)
 	} else {
 		{
 			const f = 0
@@ -477,7 +479,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// x_phase2 = 6.283185307179586·x (system.ml:8)
 	x_phase2 := w.work[1*MaxBatch : 2*MaxBatch]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], n, 1, MaxBatch, [][]T{x_phase2, x}, nil)
+		kernels.Vec64(vecProgs[5], &w.vec, n, 1, MaxBatch, [][]T{x_phase2, x}, nil)
 	} else {
 		{
 			const f = 0
@@ -539,7 +541,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense2_z = dense2_Wx + dense2_b (system.ml:10)
 	dense2_z := w.work[7*MaxBatch : 9*MaxBatch]
 	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], n, 2, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[6], &w.vec, n, 2, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := dense2_z[f*MaxBatch:][:n]
@@ -566,7 +568,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// u = c + t·a (system.ml:13)
 	u := w.work[12*MaxBatch : 13*MaxBatch]
 	if vecProgs[7].Fast() {
-		kernels.Vec64(vecProgs[7], n, 1, MaxBatch, [][]T{u, t, a}, [][]T{[]T{m.C[0]}})
+		kernels.Vec64(vecProgs[7], &w.vec, n, 1, MaxBatch, [][]T{u, t, a}, [][]T{[]T{m.C[0]}})
 	} else {
 		{
 			const f = 0
@@ -607,7 +609,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense1_t = dense1_z_t·dense1_slope (system.ml:9)
 	dense1_t := w.work[28*MaxBatch : 34*MaxBatch]
 	if vecProgs[8].Fast() {
-		kernels.Vec64(vecProgs[8], n, 6, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
+		kernels.Vec64(vecProgs[8], &w.vec, n, 6, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope[f*MaxBatch:][:n]
@@ -646,7 +648,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// x_sin2_x = 6.283185307179586·x_cos2 (system.ml:8)
 	x_sin2_x := w.work[8*MaxBatch : 9*MaxBatch]
 	if vecProgs[9].Fast() {
-		kernels.Vec64(vecProgs[9], n, 1, MaxBatch, [][]T{x_cos1_x, x_sin1, x_sin1_x, x_cos1, x_cos2_x, x_sin2, x_sin2_x, x_cos2}, nil)
+		kernels.Vec64(vecProgs[9], &w.vec, n, 1, MaxBatch, [][]T{x_cos1_x, x_sin1, x_sin1_x, x_cos1, x_cos2_x, x_sin2, x_sin2_x, x_cos2}, nil)
 	} else {
 		{
 			const f = 0
@@ -702,7 +704,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense1_slope_x = -2·dense1·dense1_x (system.ml:9)
 	dense1_slope_x := w.work[51*MaxBatch : 57*MaxBatch]
 	if vecProgs[10].Fast() {
-		kernels.Vec64(vecProgs[10], n, 6, MaxBatch, [][]T{dense1_x, dense1_slope, dense1_z_x, dense1_slope_x, dense1}, nil)
+		kernels.Vec64(vecProgs[10], &w.vec, n, 6, MaxBatch, [][]T{dense1_x, dense1_slope, dense1_z_x, dense1_slope_x, dense1}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x[f*MaxBatch:][:n]
@@ -734,7 +736,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// x_sin2_x_x = x_cos2_x·6.283185307179586 (system.ml:8)
 	x_sin2_x_x := w.work[2*MaxBatch : 3*MaxBatch]
 	if vecProgs[11].Fast() {
-		kernels.Vec64(vecProgs[11], n, 1, MaxBatch, [][]T{x_cos1_x_x, x_sin1_x, x_sin1_x_x, x_cos1_x, x_cos2_x_x, x_sin2_x, x_sin2_x_x, x_cos2_x}, nil)
+		kernels.Vec64(vecProgs[11], &w.vec, n, 1, MaxBatch, [][]T{x_cos1_x_x, x_sin1_x, x_sin1_x_x, x_cos1_x, x_cos2_x_x, x_sin2_x, x_sin2_x_x, x_cos2_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -793,7 +795,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense1_z_x_x_2 = dense1_slope_x·dense1_z_x_x (system.ml:9)
 	dense1_z_x_x_2 := w.work[75*MaxBatch : 81*MaxBatch]
 	if vecProgs[12].Fast() {
-		kernels.Vec64(vecProgs[12], n, 6, MaxBatch, [][]T{dense1_x_x, dense1_z_x, dense1_slope_x, dense1_slope, dense1_z_x_x, dense1_slope_x_x, dense1_x, dense1, dense1_z_x_x_2}, nil)
+		kernels.Vec64(vecProgs[12], &w.vec, n, 6, MaxBatch, [][]T{dense1_x_x, dense1_z_x, dense1_slope_x, dense1_slope, dense1_z_x_x, dense1_slope_x_x, dense1_x, dense1, dense1_z_x_x_2}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_x[f*MaxBatch:][:n]
@@ -836,7 +838,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// x_sin2_x_x_x = x_cos2_x_x·6.283185307179586 (system.ml:8)
 	x_sin2_x_x_x := w.work[5*MaxBatch : 6*MaxBatch]
 	if vecProgs[13].Fast() {
-		kernels.Vec64(vecProgs[13], n, 1, MaxBatch, [][]T{x_cos1_x_x_x, x_sin1_x_x, x_sin1_x_x_x, x_cos1_x_x, x_cos2_x_x_x, x_sin2_x_x, x_sin2_x_x_x, x_cos2_x_x}, nil)
+		kernels.Vec64(vecProgs[13], &w.vec, n, 1, MaxBatch, [][]T{x_cos1_x_x_x, x_sin1_x_x, x_sin1_x_x_x, x_cos1_x_x, x_cos2_x_x_x, x_sin2_x_x, x_sin2_x_x_x, x_cos2_x_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -892,7 +894,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense1_z_x_x_x_2 = dense1_slope_x·dense1_z_x_x_x (system.ml:9)
 	dense1_z_x_x_x_2 := w.work[93*MaxBatch : 99*MaxBatch]
 	if vecProgs[14].Fast() {
-		kernels.Vec64(vecProgs[14], n, 6, MaxBatch, [][]T{dense1_slope_x_x_2, dense1_z_x_x, dense1_slope_x_x, dense1_z_x_x_x_2, dense1_slope_x, dense1_z_x_x_x}, nil)
+		kernels.Vec64(vecProgs[14], &w.vec, n, 6, MaxBatch, [][]T{dense1_slope_x_x_2, dense1_z_x_x, dense1_slope_x_x, dense1_z_x_x_x_2, dense1_slope_x, dense1_z_x_x_x}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope_x_x_2[f*MaxBatch:][:n]
@@ -918,7 +920,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense1_x_x_2 = dense1_x·dense1_x_x (system.ml:9)
 	dense1_x_x_2 := w.work[99*MaxBatch : 105*MaxBatch]
 	if vecProgs[15].Fast() {
-		kernels.Vec64(vecProgs[15], n, 6, MaxBatch, [][]T{dense1_z_x_x_x_3, dense1_slope_x_x_2, dense1_z_x_x_x_2, dense1_x_x_2, dense1_x, dense1_x_x}, nil)
+		kernels.Vec64(vecProgs[15], &w.vec, n, 6, MaxBatch, [][]T{dense1_z_x_x_x_3, dense1_slope_x_x_2, dense1_z_x_x_x_2, dense1_x_x_2, dense1_x, dense1_x_x}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_z_x_x_x_3[f*MaxBatch:][:n]
@@ -950,7 +952,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// x_sin2_x_x_x_x = x_cos2_x_x_x·6.283185307179586 (system.ml:8)
 	x_sin2_x_x_x_x := w.work[13*MaxBatch : 14*MaxBatch]
 	if vecProgs[16].Fast() {
-		kernels.Vec64(vecProgs[16], n, 1, MaxBatch, [][]T{x_cos1_x_x_x_x, x_sin1_x_x_x, x_sin1_x_x_x_x, x_cos1_x_x_x, x_cos2_x_x_x_x, x_sin2_x_x_x, x_sin2_x_x_x_x, x_cos2_x_x_x}, nil)
+		kernels.Vec64(vecProgs[16], &w.vec, n, 1, MaxBatch, [][]T{x_cos1_x_x_x_x, x_sin1_x_x_x, x_sin1_x_x_x_x, x_cos1_x_x_x, x_cos2_x_x_x_x, x_sin2_x_x_x, x_sin2_x_x_x_x, x_cos2_x_x_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -1003,7 +1005,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense1_x_x_x_x = (dense1_z_x_x_x_3 + (dense1_slope_x_x_2 + dense1_z_x·-(2·dense1_x_x_2 + (dense1_x_x_2 + dense1·((dense1_z_x_x_2 + dense1_z_x·dense1_slope_x_x) + (dense1_z_x_x_2 + dense1_slope·dense1_z_x_x_x))))·2)) + (dense1_z_x_x_x_3 + (dense1_z_x_x_x_2 + dense1_slope·dense1_z_x_x_x_x)) (system.ml:9)
 	dense1_x_x_x_x := w.work[105*MaxBatch : 111*MaxBatch]
 	if vecProgs[17].Fast() {
-		kernels.Vec64(vecProgs[17], n, 6, MaxBatch, [][]T{dense1_x_x_x_x, dense1_z_x_x_x_3, dense1_z_x, dense1_x_x_2, dense1, dense1_slope_x_x, dense1_z_x_x_2, dense1_slope, dense1_z_x_x_x, dense1_slope_x_x_2, dense1_z_x_x_x_x, dense1_z_x_x_x_2}, nil)
+		kernels.Vec64(vecProgs[17], &w.vec, n, 6, MaxBatch, [][]T{dense1_x_x_x_x, dense1_z_x_x_x_3, dense1_z_x, dense1_x_x_2, dense1, dense1_slope_x_x, dense1_z_x_x_2, dense1_slope, dense1_z_x_x_x, dense1_slope_x_x_2, dense1_z_x_x_x_x, dense1_z_x_x_x_2}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_x_x_x[f*MaxBatch:][:n]
@@ -1035,7 +1037,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// r1 = ((a + t·a_t) - k_2·t·a_x_x_x_x) + v_2·v_2·v_2 (system.ml:17)
 	r1 := w.work[3*MaxBatch : 4*MaxBatch]
 	if vecProgs[18].Fast() {
-		kernels.Vec64(vecProgs[18], n, 1, MaxBatch, [][]T{r1, v_2, t, a_x_x_x_x, a_t, a}, [][]T{[]T{k_2}})
+		kernels.Vec64(vecProgs[18], &w.vec, n, 1, MaxBatch, [][]T{r1, v_2, t, a_x_x_x_x, a_t, a}, [][]T{[]T{k_2}})
 	} else {
 		{
 			const f = 0
@@ -1057,7 +1059,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// dense1_x_x_t = dense1_z_x·-(dense1_t·dense1_x + dense1·dense1_z_x·dense1_slope_t)·2 + dense1_z_x_x·dense1_slope_t (system.ml:9)
 	dense1_x_x_t := w.work[69*MaxBatch : 75*MaxBatch]
 	if vecProgs[19].Fast() {
-		kernels.Vec64(vecProgs[19], n, 6, MaxBatch, [][]T{dense1_slope_t, dense1, dense1_t, dense1_x_x_t, dense1_z_x, dense1_x, dense1_z_x_x}, nil)
+		kernels.Vec64(vecProgs[19], &w.vec, n, 6, MaxBatch, [][]T{dense1_slope_t, dense1, dense1_t, dense1_x_x_t, dense1_z_x, dense1_x, dense1_z_x_x}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope_t[f*MaxBatch:][:n]
@@ -1098,7 +1100,7 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	// sub = u - u_obs (system.ml:19)
 	sub := w.work[6*MaxBatch : 7*MaxBatch]
 	if vecProgs[20].Fast() {
-		kernels.Vec64(vecProgs[20], n, 1, MaxBatch, [][]T{add, u, r2, v_x_x_t, sub, u_obs}, [][]T{[]T{m.C[0]}})
+		kernels.Vec64(vecProgs[20], &w.vec, n, 1, MaxBatch, [][]T{add, u, r2, v_x_x_t, sub, u_obs}, [][]T{[]T{m.C[0]}})
 	} else {
 		{
 			const f = 0
@@ -1178,7 +1180,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// x_phase1 = 3.141592653589793·x (system.ml:8)
 	x_phase1 := w.work[1*MaxBatch : 2*MaxBatch]
 	if vecProgs[21].Fast() {
-		kernels.Vec64(vecProgs[21], n, 1, MaxBatch, [][]T{x_phase1, x}, nil)
+		kernels.Vec64(vecProgs[21], &w.vec, n, 1, MaxBatch, [][]T{x_phase1, x}, nil)
 	} else {
 		{
 			const f = 0
@@ -1211,7 +1213,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// x_phase2 = 6.283185307179586·x (system.ml:8)
 	x_phase2 := w.work[1*MaxBatch : 2*MaxBatch]
 	if vecProgs[22].Fast() {
-		kernels.Vec64(vecProgs[22], n, 1, MaxBatch, [][]T{x_phase2, x}, nil)
+		kernels.Vec64(vecProgs[22], &w.vec, n, 1, MaxBatch, [][]T{x_phase2, x}, nil)
 	} else {
 		{
 			const f = 0
@@ -1273,7 +1275,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense2_z = dense2_Wx + dense2_b (system.ml:10)
 	dense2_z := w.work[12*MaxBatch : 14*MaxBatch]
 	if vecProgs[23].Fast() {
-		kernels.Vec64(vecProgs[23], n, 2, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[23], &w.vec, n, 2, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := dense2_z[f*MaxBatch:][:n]
@@ -1300,7 +1302,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// u = c + t·a (system.ml:13)
 	u := w.work[11*MaxBatch : 12*MaxBatch]
 	if vecProgs[24].Fast() {
-		kernels.Vec64(vecProgs[24], n, 1, MaxBatch, [][]T{u, t, a}, [][]T{[]T{m.C[0]}})
+		kernels.Vec64(vecProgs[24], &w.vec, n, 1, MaxBatch, [][]T{u, t, a}, [][]T{[]T{m.C[0]}})
 	} else {
 		{
 			const f = 0
@@ -1341,7 +1343,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense1_t = dense1_z_t·dense1_slope (system.ml:9)
 	dense1_t := w.work[28*MaxBatch : 34*MaxBatch]
 	if vecProgs[25].Fast() {
-		kernels.Vec64(vecProgs[25], n, 6, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
+		kernels.Vec64(vecProgs[25], &w.vec, n, 6, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope[f*MaxBatch:][:n]
@@ -1374,7 +1376,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// x_sin1_x = 3.141592653589793·x_cos1 (system.ml:8)
 	x_sin1_x := w.work[13*MaxBatch : 14*MaxBatch]
 	if vecProgs[26].Fast() {
-		kernels.Vec64(vecProgs[26], n, 1, MaxBatch, [][]T{x_cos1_x, x_sin1, x_sin1_x, x_cos1}, nil)
+		kernels.Vec64(vecProgs[26], &w.vec, n, 1, MaxBatch, [][]T{x_cos1_x, x_sin1, x_sin1_x, x_cos1}, nil)
 	} else {
 		{
 			const f = 0
@@ -1400,7 +1402,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// x_sin2_x = 6.283185307179586·x_cos2 (system.ml:8)
 	x_sin2_x := w.work[2*MaxBatch : 3*MaxBatch]
 	if vecProgs[27].Fast() {
-		kernels.Vec64(vecProgs[27], n, 1, MaxBatch, [][]T{x_cos2_x, x_sin2, x_sin2_x, x_cos2}, nil)
+		kernels.Vec64(vecProgs[27], &w.vec, n, 1, MaxBatch, [][]T{x_cos2_x, x_sin2, x_sin2_x, x_cos2}, nil)
 	} else {
 		{
 			const f = 0
@@ -1440,7 +1442,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense1_slope_x = -2·dense1·dense1_x (system.ml:9)
 	dense1_slope_x := w.work[52*MaxBatch : 58*MaxBatch]
 	if vecProgs[28].Fast() {
-		kernels.Vec64(vecProgs[28], n, 6, MaxBatch, [][]T{dense1_x, dense1_slope, dense1_z_x, dense1_slope_x, dense1}, nil)
+		kernels.Vec64(vecProgs[28], &w.vec, n, 6, MaxBatch, [][]T{dense1_x, dense1_slope, dense1_z_x, dense1_slope_x, dense1}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x[f*MaxBatch:][:n]
@@ -1466,7 +1468,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// x_sin1_x_x = x_cos1_x·3.141592653589793 (system.ml:8)
 	x_sin1_x_x := w.work[0*MaxBatch : 1*MaxBatch]
 	if vecProgs[29].Fast() {
-		kernels.Vec64(vecProgs[29], n, 1, MaxBatch, [][]T{x_cos1_x_x, x_sin1_x, x_sin1_x_x, x_cos1_x}, nil)
+		kernels.Vec64(vecProgs[29], &w.vec, n, 1, MaxBatch, [][]T{x_cos1_x_x, x_sin1_x, x_sin1_x_x, x_cos1_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -1492,7 +1494,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// x_sin2_x_x = x_cos2_x·6.283185307179586 (system.ml:8)
 	x_sin2_x_x := w.work[12*MaxBatch : 13*MaxBatch]
 	if vecProgs[30].Fast() {
-		kernels.Vec64(vecProgs[30], n, 1, MaxBatch, [][]T{x_cos2_x_x, x_sin2_x, x_sin2_x_x, x_cos2_x}, nil)
+		kernels.Vec64(vecProgs[30], &w.vec, n, 1, MaxBatch, [][]T{x_cos2_x_x, x_sin2_x, x_sin2_x_x, x_cos2_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -1535,7 +1537,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense1_z_x_x_2 = dense1_slope_x·dense1_z_x_x (system.ml:9)
 	dense1_z_x_x_2 := w.work[81*MaxBatch : 87*MaxBatch]
 	if vecProgs[31].Fast() {
-		kernels.Vec64(vecProgs[31], n, 6, MaxBatch, [][]T{dense1_x_x, dense1_z_x, dense1_slope_x, dense1_slope, dense1_z_x_x, dense1_slope_x_x, dense1_x, dense1, dense1_z_x_x_2}, nil)
+		kernels.Vec64(vecProgs[31], &w.vec, n, 6, MaxBatch, [][]T{dense1_x_x, dense1_z_x, dense1_slope_x, dense1_slope, dense1_z_x_x, dense1_slope_x_x, dense1_x, dense1, dense1_z_x_x_2}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_x[f*MaxBatch:][:n]
@@ -1572,7 +1574,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// x_sin1_x_x_x = x_cos1_x_x·3.141592653589793 (system.ml:8)
 	x_sin1_x_x_x := w.work[3*MaxBatch : 4*MaxBatch]
 	if vecProgs[32].Fast() {
-		kernels.Vec64(vecProgs[32], n, 1, MaxBatch, [][]T{x_cos1_x_x_x, x_sin1_x_x, x_sin1_x_x_x, x_cos1_x_x}, nil)
+		kernels.Vec64(vecProgs[32], &w.vec, n, 1, MaxBatch, [][]T{x_cos1_x_x_x, x_sin1_x_x, x_sin1_x_x_x, x_cos1_x_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -1598,7 +1600,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// x_sin2_x_x_x = x_cos2_x_x·6.283185307179586 (system.ml:8)
 	x_sin2_x_x_x := w.work[4*MaxBatch : 5*MaxBatch]
 	if vecProgs[33].Fast() {
-		kernels.Vec64(vecProgs[33], n, 1, MaxBatch, [][]T{x_cos2_x_x_x, x_sin2_x_x, x_sin2_x_x_x, x_cos2_x_x}, nil)
+		kernels.Vec64(vecProgs[33], &w.vec, n, 1, MaxBatch, [][]T{x_cos2_x_x_x, x_sin2_x_x, x_sin2_x_x_x, x_cos2_x_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -1635,7 +1637,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense1_x_x_x = (dense1_z_x_x_2 + dense1_z_x·dense1_slope_x_x) + (dense1_z_x_x_2 + dense1_slope·dense1_z_x_x_x) (system.ml:9)
 	dense1_x_x_x := w.work[98*MaxBatch : 104*MaxBatch]
 	if vecProgs[34].Fast() {
-		kernels.Vec64(vecProgs[34], n, 6, MaxBatch, [][]T{dense1_x_x_x, dense1_z_x, dense1_slope_x_x, dense1_z_x_x_2, dense1_slope, dense1_z_x_x_x}, nil)
+		kernels.Vec64(vecProgs[34], &w.vec, n, 6, MaxBatch, [][]T{dense1_x_x_x, dense1_z_x, dense1_slope_x_x, dense1_z_x_x_2, dense1_slope, dense1_z_x_x_x}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_x_x[f*MaxBatch:][:n]
@@ -1665,7 +1667,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense1_slope_x_x_x = -(2·dense1_x_x_2 + (dense1_x_x_2 + dense1·dense1_x_x_x))·2 (system.ml:9)
 	dense1_slope_x_x_x := w.work[122*MaxBatch : 128*MaxBatch]
 	if vecProgs[35].Fast() {
-		kernels.Vec64(vecProgs[35], n, 6, MaxBatch, [][]T{dense1_slope_x_x_2, dense1_z_x_x, dense1_slope_x_x, dense1_z_x_x_x_2, dense1_slope_x, dense1_z_x_x_x, dense1_z_x_x_x_3, dense1_x_x_2, dense1_x, dense1_x_x, dense1_slope_x_x_x, dense1, dense1_x_x_x}, nil)
+		kernels.Vec64(vecProgs[35], &w.vec, n, 6, MaxBatch, [][]T{dense1_slope_x_x_2, dense1_z_x_x, dense1_slope_x_x, dense1_z_x_x_x_2, dense1_slope_x, dense1_z_x_x_x, dense1_z_x_x_x_3, dense1_x_x_2, dense1_x, dense1_x_x, dense1_slope_x_x_x, dense1, dense1_x_x_x}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope_x_x_2[f*MaxBatch:][:n]
@@ -1722,7 +1724,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// x_sin2_x_x_x_x = x_cos2_x_x_x·6.283185307179586 (system.ml:8)
 	x_sin2_x_x_x_x := w.work[117*MaxBatch : 118*MaxBatch]
 	if vecProgs[36].Fast() {
-		kernels.Vec64(vecProgs[36], n, 1, MaxBatch, [][]T{x_cos1_x_x_x_x, x_sin1_x_x_x, x_sin1_x_x_x_x, x_cos1_x_x_x, x_cos2_x_x_x_x, x_sin2_x_x_x, x_sin2_x_x_x_x, x_cos2_x_x_x}, nil)
+		kernels.Vec64(vecProgs[36], &w.vec, n, 1, MaxBatch, [][]T{x_cos1_x_x_x_x, x_sin1_x_x_x, x_sin1_x_x_x_x, x_cos1_x_x_x, x_cos2_x_x_x_x, x_sin2_x_x_x, x_sin2_x_x_x_x, x_cos2_x_x_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -1775,7 +1777,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense1_x_x_x_x = (dense1_z_x_x_x_3 + (dense1_slope_x_x_2 + dense1_z_x·dense1_slope_x_x_x)) + (dense1_z_x_x_x_3 + (dense1_z_x_x_x_2 + dense1_slope·dense1_z_x_x_x_x)) (system.ml:9)
 	dense1_x_x_x_x := w.work[139*MaxBatch : 145*MaxBatch]
 	if vecProgs[37].Fast() {
-		kernels.Vec64(vecProgs[37], n, 6, MaxBatch, [][]T{dense1_x_x_x_x, dense1_z_x_x_x_3, dense1_z_x, dense1_slope_x_x_x, dense1_slope_x_x_2, dense1_slope, dense1_z_x_x_x_x, dense1_z_x_x_x_2}, nil)
+		kernels.Vec64(vecProgs[37], &w.vec, n, 6, MaxBatch, [][]T{dense1_x_x_x_x, dense1_z_x_x_x_3, dense1_z_x, dense1_slope_x_x_x, dense1_slope_x_x_2, dense1_slope, dense1_z_x_x_x_x, dense1_z_x_x_x_2}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_x_x_x_x[f*MaxBatch:][:n]
@@ -1809,7 +1811,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// r1 = ((a + t·a_t) - k_2·u_x_x_x_x) + v_2·mul (system.ml:17)
 	r1 := w.work[2*MaxBatch : 3*MaxBatch]
 	if vecProgs[38].Fast() {
-		kernels.Vec64(vecProgs[38], n, 1, MaxBatch, [][]T{u_x_x_x_x, t, a_x_x_x_x, mul, v_2, r1, a_t, a}, [][]T{[]T{k_2}})
+		kernels.Vec64(vecProgs[38], &w.vec, n, 1, MaxBatch, [][]T{u_x_x_x_x, t, a_x_x_x_x, mul, v_2, r1, a_t, a}, [][]T{[]T{k_2}})
 	} else {
 		{
 			const f = 0
@@ -1855,7 +1857,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// dense1_x_x_t = dense1_z_x·dense1_slope_x_t + dense1_z_x_x·dense1_slope_t (system.ml:9)
 	dense1_x_x_t := w.work[145*MaxBatch : 151*MaxBatch]
 	if vecProgs[39].Fast() {
-		kernels.Vec64(vecProgs[39], n, 6, MaxBatch, [][]T{dense1_slope_t, dense1, dense1_t, dense1_x_t, dense1_z_x, dense1_slope_x_t, dense1_x, dense1_x_x_t, dense1_z_x_x}, nil)
+		kernels.Vec64(vecProgs[39], &w.vec, n, 6, MaxBatch, [][]T{dense1_slope_t, dense1, dense1_t, dense1_x_t, dense1_z_x, dense1_slope_x_t, dense1_x, dense1_x_x_t, dense1_z_x_x}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := dense1_slope_t[f*MaxBatch:][:n]
@@ -1918,7 +1920,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// sub = u - u_obs (system.ml:19)
 	sub := w.work[117*MaxBatch : 118*MaxBatch]
 	if vecProgs[40].Fast() {
-		kernels.Vec64(vecProgs[40], n, 1, MaxBatch, [][]T{add, u, mul_2, div, r2, v_x_x_t, sub, u_obs}, [][]T{[]T{m.C[0]}})
+		kernels.Vec64(vecProgs[40], &w.vec, n, 1, MaxBatch, [][]T{add, u, mul_2, div, r2, v_x_x_t, sub, u_obs}, [][]T{[]T{m.C[0]}})
 	} else {
 		{
 			const f = 0
@@ -2017,7 +2019,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_r1 = 2·r1·spread (system.ml:20)
 	d_r1 := w.work[34*MaxBatch : 35*MaxBatch]
 	if vecProgs[41].Fast() {
-		kernels.Vec64(vecProgs[41], n, 1, MaxBatch, [][]T{d_r2, r2, spread, d_r1, r1}, nil)
+		kernels.Vec64(vecProgs[41], &w.vec, n, 1, MaxBatch, [][]T{d_r2, r2, spread, d_r1, r1}, nil)
 	} else {
 		{
 			const f = 0
@@ -2074,7 +2076,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// zeros = broadcast(basis)
 	zeros := w.work[10*MaxBatch : 11*MaxBatch]
 	if vecProgs[42].Fast() {
-		kernels.Vec64(vecProgs[42], n, 1, MaxBatch, [][]T{d_r2_3, u, add, div, d_r2, mul_2, d_u, sub, spread_2, zeros}, [][]T{[]T{m.C[0]}, basis})
+		kernels.Vec64(vecProgs[42], &w.vec, n, 1, MaxBatch, [][]T{d_r2_3, u, add, div, d_r2, mul_2, d_u, sub, spread_2, zeros}, [][]T{[]T{m.C[0]}, basis})
 	} else {
 		{
 			const f = 0
@@ -2130,7 +2132,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense1_t = -(dense1_z_x_x·d_dense1_x_x_t + dense1_z_x·d_dense1_x_t_2)·2 (system.ml:10)
 	d_dense1_t := w.work[165*MaxBatch : 171*MaxBatch]
 	if vecProgs[43].Fast() {
-		kernels.Vec64(vecProgs[43], n, 6, MaxBatch, [][]T{d_dense1_x_t, dense1_z_x, d_dense1_x_x_t, d_dense1_x_t_2, dense1, d_dense1_t, dense1_z_x_x}, nil)
+		kernels.Vec64(vecProgs[43], &w.vec, n, 6, MaxBatch, [][]T{d_dense1_x_t, dense1_z_x, d_dense1_x_x_t, d_dense1_x_t_2, dense1, d_dense1_t, dense1_z_x_x}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_x_t[f*MaxBatch:][:n]
@@ -2169,7 +2171,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_r1_3 = -d_r1 (system.ml:20)
 	d_r1_3 := w.work[120*MaxBatch : 121*MaxBatch]
 	if vecProgs[44].Fast() {
-		kernels.Vec64(vecProgs[44], n, 1, MaxBatch, [][]T{d_r1_2, v_2, d_r1, d_v, mul, d_r1_3}, nil)
+		kernels.Vec64(vecProgs[44], &w.vec, n, 1, MaxBatch, [][]T{d_r1_2, v_2, d_r1, d_v, mul, d_r1_3}, nil)
 	} else {
 		{
 			const f = 0
@@ -2215,7 +2217,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_a_x_x_x_x = t·k_2·d_r1_3 (system.ml:20)
 	d_a_x_x_x_x := w.work[11*MaxBatch : 12*MaxBatch]
 	if vecProgs[45].Fast() {
-		kernels.Vec64(vecProgs[45], n, 1, MaxBatch, [][]T{d_a_x_x_x_x, t, d_r1_3}, [][]T{[]T{k_2}})
+		kernels.Vec64(vecProgs[45], &w.vec, n, 1, MaxBatch, [][]T{d_a_x_x_x_x, t, d_r1_3}, [][]T{[]T{k_2}})
 	} else {
 		{
 			const f = 0
@@ -2244,7 +2246,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense1_z_x_x_x_x = dense1_slope·d_dense1_x_x_x_x (system.ml:10)
 	d_dense1_z_x_x_x_x := w.work[171*MaxBatch : 177*MaxBatch]
 	if vecProgs[46].Fast() {
-		kernels.Vec64(vecProgs[46], n, 6, MaxBatch, [][]T{d_dense1_z_x_x_x_x, dense1_slope, d_dense1_x_x_x_x}, nil)
+		kernels.Vec64(vecProgs[46], &w.vec, n, 6, MaxBatch, [][]T{d_dense1_z_x_x_x_x, dense1_slope, d_dense1_x_x_x_x}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_z_x_x_x_x[f*MaxBatch:][:n]
@@ -2275,7 +2277,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense1_z_x_x_x_2 = dense1_slope_x·d_dense1_z_x_x_x + dense1_slope·d_dense1_x_x_x_2 (system.ml:10)
 	d_dense1_z_x_x_x_2 := w.work[195*MaxBatch : 201*MaxBatch]
 	if vecProgs[47].Fast() {
-		kernels.Vec64(vecProgs[47], n, 6, MaxBatch, [][]T{d_dense1_x_x_x, dense1_z_x, d_dense1_x_x_x_x, d_dense1_x_x_x_2, dense1, d_dense1_x_x, d_dense1_z_x_x_x, d_dense1_z_x_x_x_2, dense1_slope_x, dense1_slope}, nil)
+		kernels.Vec64(vecProgs[47], &w.vec, n, 6, MaxBatch, [][]T{d_dense1_x_x_x, dense1_z_x, d_dense1_x_x_x_x, d_dense1_x_x_x_2, dense1, d_dense1_x_x, d_dense1_z_x_x_x, d_dense1_z_x_x_x_2, dense1_slope_x, dense1_slope}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_x_x_x[f*MaxBatch:][:n]
@@ -2338,7 +2340,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense1_z_x_x_2 = ((dense1_slope_t·d_dense1_x_x_t + dense1_slope_x_x·d_dense1_z_x_x_x) + dense1_slope_x·d_dense1_z_x_x) + dense1_slope·d_dense1_x_x_3 (system.ml:10)
 	d_dense1_z_x_x_2 := w.work[219*MaxBatch : 225*MaxBatch]
 	if vecProgs[48].Fast() {
-		kernels.Vec64(vecProgs[48], n, 6, MaxBatch, [][]T{d_dense1_z_x_x, d_dense1_x_x_x_2, d_dense1_x_x_2, dense1_z_x_x, d_dense1_z_x_x_x, dense1_z_x, d_dense1_x_x_3, dense1_x, d_dense1_x_x, dense1, d_dense1_x_x_4, d_dense1_z_x_x_2, dense1_slope, dense1_slope_x, dense1_slope_t, d_dense1_x_x_t, dense1_slope_x_x}, nil)
+		kernels.Vec64(vecProgs[48], &w.vec, n, 6, MaxBatch, [][]T{d_dense1_z_x_x, d_dense1_x_x_x_2, d_dense1_x_x_2, dense1_z_x_x, d_dense1_z_x_x_x, dense1_z_x, d_dense1_x_x_3, dense1_x, d_dense1_x_x, dense1, d_dense1_x_x_4, d_dense1_z_x_x_2, dense1_slope, dense1_slope_x, dense1_slope_t, d_dense1_x_x_t, dense1_slope_x_x}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_z_x_x[f*MaxBatch:][:n]
@@ -2398,7 +2400,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense1_x = -((dense1_z_x_x_x·d_dense1_z_x_x_x + dense1_z_x_x·d_dense1_z_x_x) + dense1_z_x·d_dense1_x_x_3)·2 (system.ml:10)
 	d_dense1_x := w.work[219*MaxBatch : 225*MaxBatch]
 	if vecProgs[49].Fast() {
-		kernels.Vec64(vecProgs[49], n, 6, MaxBatch, [][]T{d_dense1_x, dense1_z_x, d_dense1_x_x_3, dense1_z_x_x_x, d_dense1_z_x_x_x, dense1_z_x_x, d_dense1_z_x_x}, nil)
+		kernels.Vec64(vecProgs[49], &w.vec, n, 6, MaxBatch, [][]T{d_dense1_x, dense1_z_x, d_dense1_x_x_3, dense1_z_x_x_x, d_dense1_z_x_x_x, dense1_z_x_x, d_dense1_z_x_x}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_x[f*MaxBatch:][:n]
@@ -2420,7 +2422,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_dense1_z_x = ((((dense1_slope_x_t·d_dense1_x_x_t + dense1_slope_t·d_dense1_x_t_2) + dense1_slope_x_x_x·d_dense1_x_x_x_x) + dense1_slope_x_x·d_dense1_x_x_x_2) + dense1_slope_x·d_dense1_x_x_3) + dense1_slope·d_dense1_x_2 (system.ml:10)
 	d_dense1_z_x := w.work[195*MaxBatch : 201*MaxBatch]
 	if vecProgs[50].Fast() {
-		kernels.Vec64(vecProgs[50], n, 6, MaxBatch, [][]T{d_dense1_x_2, dense1, d_dense1_x, d_dense1_x_x_4, dense1_t, d_dense1_x_t, dense1_x_x, d_dense1_x_x, d_dense1_z_x, dense1_slope, dense1_slope_x, d_dense1_x_x_3, dense1_slope_x_x, d_dense1_x_x_x_2, dense1_slope_x_x_x, d_dense1_x_x_x_x, dense1_slope_x_t, d_dense1_x_x_t, dense1_slope_t, d_dense1_x_t_2}, nil)
+		kernels.Vec64(vecProgs[50], &w.vec, n, 6, MaxBatch, [][]T{d_dense1_x_2, dense1, d_dense1_x, d_dense1_x_x_4, dense1_t, d_dense1_x_t, dense1_x_x, d_dense1_x_x, d_dense1_z_x, dense1_slope, dense1_slope_x, d_dense1_x_x_3, dense1_slope_x_x, d_dense1_x_x_x_2, dense1_slope_x_x_x, d_dense1_x_x_x_x, dense1_slope_x_t, d_dense1_x_x_t, dense1_slope_t, d_dense1_x_t_2}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_x_2[f*MaxBatch:][:n]
@@ -2462,7 +2464,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	// d_a_t = t·d_r1 (system.ml:20)
 	d_a_t := w.work[0*MaxBatch : 1*MaxBatch]
 	if vecProgs[51].Fast() {
-		kernels.Vec64(vecProgs[51], n, 1, MaxBatch, [][]T{d_a_t, t, d_r1}, nil)
+		kernels.Vec64(vecProgs[51], &w.vec, n, 1, MaxBatch, [][]T{d_a_t, t, d_r1}, nil)
 	} else {
 		{
 			const f = 0
@@ -2490,8 +2492,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_t_3 = (dense1_x·d_dense1_x_t + dense1·d_dense1_t) + d_dense1_t_2 (system.ml:10)
 	d_dense1_t_3 := w.work[213*MaxBatch : 219*MaxBatch]
+
+	// d_dense1_z_t = Σ over the batch of d_dense1_t (system.ml:10)
+	d_dense1_z_t := w.scratch[180:186]
+
+	// d_dense1 = dense1·-((((dense1_z_x_x_x_x·d_dense1_x_x_x_x + dense1_z_x_x_x·d_dense1_x_x_x_2) + dense1_z_x_x·d_dense1_x_x_3) + dense1_z_x·d_dense1_x_2) + dense1_z_t·d_dense1_t_3) (system.ml:10)
+	d_dense1 := w.work[52*MaxBatch : 58*MaxBatch]
 	if vecProgs[52].Fast() {
-		kernels.Vec64(vecProgs[52], n, 6, MaxBatch, [][]T{d_dense1_t_3, dense1_x, d_dense1_x_t, dense1, d_dense1_t, d_dense1_t_2}, nil)
+		kernels.Vec64(vecProgs[52], &w.vec, n, 6, MaxBatch, [][]T{d_dense1_t_3, dense1_x, d_dense1_x_t, dense1, d_dense1_t, d_dense1_t_2, dense1_slope, d_dense1, dense1_z_x, d_dense1_x_2, dense1_z_x_x, d_dense1_x_x_3, dense1_z_x_x_x_x, d_dense1_x_x_x_x, dense1_z_x_x_x, d_dense1_x_x_x_2}, [][]T{d_dense1_z_t, dense1_z_t})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_t_3[f*MaxBatch:][:n]
@@ -2504,25 +2512,15 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_x_7[b]*r_d_dense1_x_t_5[b] + r_dense1_11[b]*r_d_dense1_t[b] + r_d_dense1_t_2[b]
 			}
 		}
-	}
-
-	// d_dense1_z_t = Σ over the batch of d_dense1_t (system.ml:10)
-	d_dense1_z_t := w.scratch[180:186]
-	for f := 0; f < 6; f++ {
-		r_dense1_slope_10 := dense1_slope[f*MaxBatch:][:n]
-		r_d_dense1_t_3 := d_dense1_t_3[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_dense1_slope_10[b] * r_d_dense1_t_3[b]
+		for f := 0; f < 6; f++ {
+			r_dense1_slope_10 := dense1_slope[f*MaxBatch:][:n]
+			r_d_dense1_t_3 := d_dense1_t_3[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_dense1_slope_10[b] * r_d_dense1_t_3[b]
+			}
+			d_dense1_z_t[f] = s
 		}
-		d_dense1_z_t[f] = s
-	}
-
-	// d_dense1 = dense1·-((((dense1_z_x_x_x_x·d_dense1_x_x_x_x + dense1_z_x_x_x·d_dense1_x_x_x_2) + dense1_z_x_x·d_dense1_x_x_3) + dense1_z_x·d_dense1_x_2) + dense1_z_t·d_dense1_t_3) (system.ml:10)
-	d_dense1 := w.work[52*MaxBatch : 58*MaxBatch]
-	if vecProgs[53].Fast() {
-		kernels.Vec64(vecProgs[53], n, 6, MaxBatch, [][]T{d_dense1, dense1, d_dense1_t_3, dense1_z_x, d_dense1_x_2, dense1_z_x_x, d_dense1_x_x_3, dense1_z_x_x_x_x, d_dense1_x_x_x_x, dense1_z_x_x_x, d_dense1_x_x_x_2}, [][]T{dense1_z_t})
-	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1[f*MaxBatch:][:n]
 			r_dense1_12 := dense1[f*MaxBatch:][:len(out)]
@@ -2566,8 +2564,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_a = d_r1 + t·d_u (system.ml:20)
 	d_a := w.work[12*MaxBatch : 13*MaxBatch]
-	if vecProgs[54].Fast() {
-		kernels.Vec64(vecProgs[54], n, 1, MaxBatch, [][]T{d_a, t, d_u, d_r1}, nil)
+	if vecProgs[53].Fast() {
+		kernels.Vec64(vecProgs[53], &w.vec, n, 1, MaxBatch, [][]T{d_a, t, d_u, d_r1}, nil)
 	} else {
 		{
 			const f = 0
@@ -2593,8 +2591,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense2_z = d_v_2 + d_a_2 (system.ml:10)
 	d_dense2_z := w.work[87*MaxBatch : 89*MaxBatch]
-	if vecProgs[55].Fast() {
-		kernels.Vec64(vecProgs[55], n, 2, MaxBatch, [][]T{d_dense2_z, d_v_2, d_a_2}, nil)
+
+	// d_dense2_b = Σ over the batch of d_dense2_z (system.ml:10)
+	d_dense2_b := w.grads[48:50]
+	if vecProgs[54].Fast() {
+		kernels.Vec64(vecProgs[54], &w.vec, n, 2, MaxBatch, [][]T{d_dense2_z, d_v_2, d_a_2}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := d_dense2_z[f*MaxBatch:][:n]
@@ -2604,17 +2605,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_d_v[b] + r_d_a[b]
 			}
 		}
-	}
-
-	// d_dense2_b = Σ over the batch of d_dense2_z (system.ml:10)
-	d_dense2_b := w.grads[48:50]
-	for f := 0; f < 2; f++ {
-		r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense2_z[b]
+		for f := 0; f < 2; f++ {
+			r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense2_z[b]
+			}
+			d_dense2_b[f] += s
 		}
-		d_dense2_b[f] += s
 	}
 
 	// d_dense2_W_4 = Σ over the batch of d_dense2_z ⊗ dense1: [2, 6] (system.ml:10)
@@ -2637,8 +2635,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 
 	// d_dense1_z = dense1_slope·((d_dense1 + (((((dense1_x_t·d_dense1_x_t + dense1_t·d_dense1_t) + dense1_x_x_x·d_dense1_x_x_x) + dense1_x_x·d_dense1_x_x_2) + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2) (system.ml:10)
 	d_dense1_z := w.work[122*MaxBatch : 128*MaxBatch]
-	if vecProgs[56].Fast() {
-		kernels.Vec64(vecProgs[56], n, 6, MaxBatch, [][]T{d_dense1_z, dense1_slope, d_dense1, dense1_x, d_dense1_x, dense1_x_x, d_dense1_x_x_2, dense1_x_x_x, d_dense1_x_x_x, dense1_x_t, d_dense1_x_t, dense1_t, d_dense1_t, d_dense1_2}, nil)
+
+	// d_dense1_b = Σ over the batch of d_dense1_z (system.ml:10)
+	d_dense1_b := w.grads[30:36]
+	if vecProgs[55].Fast() {
+		kernels.Vec64(vecProgs[55], &w.vec, n, 6, MaxBatch, [][]T{d_dense1_z, dense1_slope, d_dense1, dense1_x, d_dense1_x, dense1_x_x, d_dense1_x_x_2, dense1_x_x_x, d_dense1_x_x_x, dense1_x_t, d_dense1_x_t, dense1_t, d_dense1_t, d_dense1_2}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 6; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -2659,17 +2660,14 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 				out[b] = r_dense1_slope_11[b] * (r_d_dense1[b] + r_dense1_x_t_2[b]*r_d_dense1_x_t_6[b] + r_dense1_t_4[b]*r_d_dense1_t_5[b] + r_dense1_x_x_x_2[b]*r_d_dense1_x_x_x_8[b] + r_dense1_x_x_5[b]*r_d_dense1_x_x_10[b] + r_dense1_x_8[b]*r_d_dense1_x_4[b] + r_d_dense1[b] + r_d_dense1_2[b])
 			}
 		}
-	}
-
-	// d_dense1_b = Σ over the batch of d_dense1_z (system.ml:10)
-	d_dense1_b := w.grads[30:36]
-	for f := 0; f < 6; f++ {
-		r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_dense1_z[b]
+		for f := 0; f < 6; f++ {
+			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_dense1_z[b]
+			}
+			d_dense1_b[f] += s
 		}
-		d_dense1_b[f] += s
 	}
 
 	// d_dense1_W_6 = Σ over the batch of d_dense1_z ⊗ system_in: [6, 5] (system.ml:9)
@@ -2749,7 +2747,7 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [57]*kernels.VecProg{
+var vecProgs = [56]*kernels.VecProg{
 	// 0: x_phase1 = 3.141592653589793·x
 	kernels.MustVec("s0 = 3.141592653589793; s1 = r1[f]; s2 = s0 * s1; r0[f] = s2"),
 	// 1: x_phase2 = 6.283185307179586·x
@@ -2854,14 +2852,12 @@ var vecProgs = [57]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = s5 * s6; s8 = s3 * s4 + s7; s9 = s8 + s2; s10 = s2 + s9; s11 = s0 * s1 + s10; r0[f] = s11; s12 = r9[f]; s13 = r10[f]; s14 = r11[f]; s15 = r12[f]; s16 = r13[f]; s17 = r14[f]; s18 = r15[f]; s19 = r16[f]; s20 = r17[f]; s21 = r18[f]; s22 = r19[f]; s23 = s21 * s22; s24 = s19 * s20 + s23; s25 = s17 * s18 + s24; s26 = s15 * s16 + s25; s27 = s13 * s14 + s26; s28 = s12 * s11 + s27; r8[f] = s28"),
 	// 51: d_a_t = t·d_r1
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 52: d_dense1_t_3 = (dense1_x·d_dense1_x_t + dense1·d_dense1_t) + d_dense1_t_2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; s6 = r5[f]; s7 = s5 + s6; r0[f] = s7"),
-	// 53: d_dense1 = dense1·-((((dense1_z_x_x_x_x·d_dense1_x_x_x_x + dense1_z_x_x_x·d_dense1_x_x_x_2) + dense1_z_x_x·d_dense1_x_x_3) + dense1_z_x·d_dense1_x_2) + dense1_z_t·d_dense1_t_3)
-	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = r2[f]; s3 = r3[f]; s4 = r4[f]; s5 = r5[f]; s6 = r6[f]; s7 = r7[f]; s8 = r8[f]; s9 = r9[f]; s10 = r10[f]; s11 = s9 * s10; s12 = s7 * s8 + s11; s13 = s5 * s6 + s12; s14 = s3 * s4 + s13; s15 = s1 * s2 + s14; s16 = -s15; s17 = s0 * s16; r0[f] = s17"),
-	// 54: d_a = d_r1 + t·d_u
+	// 52: d_dense1_t_3 = (dense1_x·d_dense1_x_t + dense1·d_dense1_t) + d_dense1_t_2; d_dense1_z_t = Σ over the batch of d_dense1_t; d_dense1 = dense1·-((((dense1_z_x_x_x_x·d_dense1_x_x_x_x + dense1_z_x_x_x·d_dense1_x_x_x_2) + dense1_z_x_x·d_dense1_x_x_3) + dense1_z_x·d_dense1_x_2) + dense1_z_t·d_dense1_t_3)
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3; s5 = s0 * s1 + s4; s6 = r5[f]; s7 = s5 + s6; r0[f] = s7; s8 = r6[f]; s9 = s8 * s7; v0[f] = sum(s9); s10 = v1[f]; s11 = r8[f]; s12 = r9[f]; s13 = r10[f]; s14 = r11[f]; s15 = r12[f]; s16 = r13[f]; s17 = r14[f]; s18 = r15[f]; s19 = s17 * s18; s20 = s15 * s16 + s19; s21 = s13 * s14 + s20; s22 = s11 * s12 + s21; s23 = s10 * s7 + s22; s24 = -s23; s25 = s2 * s24; r7[f] = s25"),
+	// 53: d_a = d_r1 + t·d_u
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3"),
-	// 55: d_dense2_z = d_v_2 + d_a_2
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 56: d_dense1_z = dense1_slope·((d_dense1 + (((((dense1_x_t·d_dense1_x_t + dense1_t·d_dense1_t) + dense1_x_x_x·d_dense1_x_x_x) + dense1_x_x·d_dense1_x_x_2) + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = r8[f]; s8 = r9[f]; s9 = r10[f]; s10 = r11[f]; s11 = r12[f]; s12 = s10 * s11; s13 = s8 * s9 + s12; s14 = s6 * s7 + s13; s15 = s4 * s5 + s14; s16 = s2 * s3 + s15; s17 = s16 + s1; s18 = s1 + s17; s19 = r13[f]; s20 = s18 + s19; s21 = s0 * s20; r0[f] = s21"),
+	// 54: d_dense2_z = d_v_2 + d_a_2; d_dense2_b += Σ over the batch of d_dense2_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 + s1; r0[f] = s2; v0[f] += sum(s2)"),
+	// 55: d_dense1_z = dense1_slope·((d_dense1 + (((((dense1_x_t·d_dense1_x_t + dense1_t·d_dense1_t) + dense1_x_x_x·d_dense1_x_x_x) + dense1_x_x·d_dense1_x_x_2) + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2); d_dense1_b += Σ over the batch of d_dense1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = r5[f]; s5 = r6[f]; s6 = r7[f]; s7 = r8[f]; s8 = r9[f]; s9 = r10[f]; s10 = r11[f]; s11 = r12[f]; s12 = s10 * s11; s13 = s8 * s9 + s12; s14 = s6 * s7 + s13; s15 = s4 * s5 + s14; s16 = s2 * s3 + s15; s17 = s16 + s1; s18 = s1 + s17; s19 = r13[f]; s20 = s18 + s19; s21 = s0 * s20; r0[f] = s21; v0[f] += sum(s21)"),
 }

@@ -63,7 +63,6 @@ func init() {
 	vecProgs[53].SetAsm(vecAsm53)
 	vecProgs[54].SetAsm(vecAsm54)
 	vecProgs[55].SetAsm(vecAsm55)
-	vecProgs[56].SetAsm(vecAsm56)
 }
 
 // vecAsm0: x_phase1 = 3.141592653589793·x
@@ -326,27 +325,22 @@ func vecAsm50(tables uintptr, n, features int)
 //go:noescape
 func vecAsm51(tables uintptr, n, features int)
 
-// vecAsm52: d_dense1_t_3 = (dense1_x·d_dense1_x_t + dense1·d_dense1_t) + d_dense1_t_2
+// vecAsm52: d_dense1_t_3 = (dense1_x·d_dense1_x_t + dense1·d_dense1_t) + d_dense1_t_2; d_dense1_z_t = Σ over the batch of d_dense1_t; d_dense1 = dense1·-((((dense1_z_x_x_x_x·d_dense1_x_x_x_x + dense1_z_x_x_x·d_dense1_x_x_x_2) + dense1_z_x_x·d_dense1_x_x_3) + dense1_z_x·d_dense1_x_2) + dense1_z_t·d_dense1_t_3)
 //
 //go:noescape
 func vecAsm52(tables uintptr, n, features int)
 
-// vecAsm53: d_dense1 = dense1·-((((dense1_z_x_x_x_x·d_dense1_x_x_x_x + dense1_z_x_x_x·d_dense1_x_x_x_2) + dense1_z_x_x·d_dense1_x_x_3) + dense1_z_x·d_dense1_x_2) + dense1_z_t·d_dense1_t_3)
+// vecAsm53: d_a = d_r1 + t·d_u
 //
 //go:noescape
 func vecAsm53(tables uintptr, n, features int)
 
-// vecAsm54: d_a = d_r1 + t·d_u
+// vecAsm54: d_dense2_z = d_v_2 + d_a_2; d_dense2_b += Σ over the batch of d_dense2_z
 //
 //go:noescape
 func vecAsm54(tables uintptr, n, features int)
 
-// vecAsm55: d_dense2_z = d_v_2 + d_a_2
+// vecAsm55: d_dense1_z = dense1_slope·((d_dense1 + (((((dense1_x_t·d_dense1_x_t + dense1_t·d_dense1_t) + dense1_x_x_x·d_dense1_x_x_x) + dense1_x_x·d_dense1_x_x_2) + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2); d_dense1_b += Σ over the batch of d_dense1_z
 //
 //go:noescape
 func vecAsm55(tables uintptr, n, features int)
-
-// vecAsm56: d_dense1_z = dense1_slope·((d_dense1 + (((((dense1_x_t·d_dense1_x_t + dense1_t·d_dense1_t) + dense1_x_x_x·d_dense1_x_x_x) + dense1_x_x·d_dense1_x_x_2) + dense1_x·d_dense1_x) + d_dense1)) + d_dense1_2)
-//
-//go:noescape
-func vecAsm56(tables uintptr, n, features int)

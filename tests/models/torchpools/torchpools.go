@@ -56,6 +56,8 @@ type worker struct {
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
+	// vec holds the operands of the vector programs it runs.
+	vec kernels.VecTables
 }
 
 // Model holds the parameters of TorchPools, their gradient and the scratch space of its passes.
@@ -360,7 +362,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// avgpool1d1 = avgpool1d1_sum·0.5 (torchpools.ml:9)
 	avgpool1d1 := w.work[42*PredictBatch : 66*PredictBatch]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], n, 24, PredictBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
+		kernels.Vec64(vecProgs[0], &w.vec, n, 24, PredictBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
 	} else {
 		for f := 0; f < 24; f++ {
 			out := avgpool1d1[f*PredictBatch:][:n]
@@ -419,7 +421,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// global_avgpool1d1 = global_avgpool1d1_sum·0.5 (torchpools.ml:12)
 	global_avgpool1d1 := w.work[93*PredictBatch : 96*PredictBatch]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], n, 3, PredictBatch, [][]T{global_avgpool1d1, global_avgpool1d1_sum}, nil)
+		kernels.Vec64(vecProgs[1], &w.vec, n, 3, PredictBatch, [][]T{global_avgpool1d1, global_avgpool1d1_sum}, nil)
 	} else {
 		for f := 0; f < 3; f++ {
 			out := global_avgpool1d1[f*PredictBatch:][:n]
@@ -439,7 +441,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// u = dense1_Wx + dense1_b (torchpools.ml:13)
 	u := w.work[98*PredictBatch : 100*PredictBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], n, 2, PredictBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[2], &w.vec, n, 2, PredictBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := u[f*PredictBatch:][:n]
@@ -495,7 +497,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// avgpool1d1 = avgpool1d1_sum·0.5 (torchpools.ml:9)
 	avgpool1d1 := w.work[42*MaxBatch : 66*MaxBatch]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], n, 24, MaxBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
+		kernels.Vec64(vecProgs[3], &w.vec, n, 24, MaxBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
 	} else {
 		for f := 0; f < 24; f++ {
 			out := avgpool1d1[f*MaxBatch:][:n]
@@ -554,7 +556,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// global_avgpool1d1 = global_avgpool1d1_sum·0.5 (torchpools.ml:12)
 	global_avgpool1d1 := w.work[93*MaxBatch : 96*MaxBatch]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], n, 3, MaxBatch, [][]T{global_avgpool1d1, global_avgpool1d1_sum}, nil)
+		kernels.Vec64(vecProgs[4], &w.vec, n, 3, MaxBatch, [][]T{global_avgpool1d1, global_avgpool1d1_sum}, nil)
 	} else {
 		for f := 0; f < 3; f++ {
 			out := global_avgpool1d1[f*MaxBatch:][:n]
@@ -574,7 +576,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// u = dense1_Wx + dense1_b (torchpools.ml:13)
 	u := w.work[98*MaxBatch : 100*MaxBatch]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], n, 2, MaxBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[5], &w.vec, n, 2, MaxBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := u[f*MaxBatch:][:n]
@@ -593,7 +595,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// sub = u - y (torchpools.ml:15)
 	sub := w.work[102*MaxBatch : 104*MaxBatch]
 	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+		kernels.Vec64(vecProgs[6], &w.vec, n, 2, MaxBatch, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -666,7 +668,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// avgpool1d1 = avgpool1d1_sum·0.5 (torchpools.ml:9)
 	avgpool1d1 := w.work[66*MaxBatch : 90*MaxBatch]
 	if vecProgs[7].Fast() {
-		kernels.Vec64(vecProgs[7], n, 24, MaxBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
+		kernels.Vec64(vecProgs[7], &w.vec, n, 24, MaxBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
 	} else {
 		for f := 0; f < 24; f++ {
 			out := avgpool1d1[f*MaxBatch:][:n]
@@ -725,7 +727,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// global_avgpool1d1 = global_avgpool1d1_sum·0.5 (torchpools.ml:12)
 	global_avgpool1d1 := w.work[60*MaxBatch : 63*MaxBatch]
 	if vecProgs[8].Fast() {
-		kernels.Vec64(vecProgs[8], n, 3, MaxBatch, [][]T{global_avgpool1d1, global_avgpool1d1_sum}, nil)
+		kernels.Vec64(vecProgs[8], &w.vec, n, 3, MaxBatch, [][]T{global_avgpool1d1, global_avgpool1d1_sum}, nil)
 	} else {
 		for f := 0; f < 3; f++ {
 			out := global_avgpool1d1[f*MaxBatch:][:n]
@@ -745,7 +747,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// u = dense1_Wx + dense1_b (torchpools.ml:13)
 	u := w.work[90*MaxBatch : 92*MaxBatch]
 	if vecProgs[9].Fast() {
-		kernels.Vec64(vecProgs[9], n, 2, MaxBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[9], &w.vec, n, 2, MaxBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 2; f++ {
 			out := u[f*MaxBatch:][:n]
@@ -764,7 +766,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// sub = u - y (torchpools.ml:15)
 	sub := w.work[94*MaxBatch : 96*MaxBatch]
 	if vecProgs[10].Fast() {
-		kernels.Vec64(vecProgs[10], n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+		kernels.Vec64(vecProgs[10], &w.vec, n, 2, MaxBatch, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -799,13 +801,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_b = Σ over the batch of d_u (torchpools.ml:15)
 	d_dense1_b := w.grads[49:51]
-	for f := 0; f < 2; f++ {
-		r_d_u := d_u[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_u[b]
+	if vecProgs[11].Fast() {
+		kernels.Vec64(vecProgs[11], &w.vec, n, 2, MaxBatch, [][]T{d_u}, [][]T{d_dense1_b})
+	} else {
+		for f := 0; f < 2; f++ {
+			r_d_u := d_u[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_u[b]
+			}
+			d_dense1_b[f] = s
 		}
-		d_dense1_b[f] = s
 	}
 
 	// d_dense1_W = Σ over the batch of d_u ⊗ global_avgpool1d1: [2, 3] (torchpools.ml:13)
@@ -820,8 +826,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_global_avgpool1d1_sum = d_global_avgpool1d1·0.5 (torchpools.ml:13)
 	d_global_avgpool1d1_sum := w.work[101*MaxBatch : 104*MaxBatch]
-	if vecProgs[11].Fast() {
-		kernels.Vec64(vecProgs[11], n, 3, MaxBatch, [][]T{d_global_avgpool1d1_sum, d_global_avgpool1d1}, nil)
+	if vecProgs[12].Fast() {
+		kernels.Vec64(vecProgs[12], &w.vec, n, 3, MaxBatch, [][]T{d_global_avgpool1d1_sum, d_global_avgpool1d1}, nil)
 	} else {
 		for f := 0; f < 3; f++ {
 			out := d_global_avgpool1d1_sum[f*MaxBatch:][:n]
@@ -868,8 +874,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2) (torchpools.ml:11)
 	d_conv1d2_z := w.work[212*MaxBatch : 230*MaxBatch]
-	if vecProgs[12].Fast() {
-		kernels.Vec64(vecProgs[12], n, 18, MaxBatch, [][]T{d_conv1d2_z, d_conv1d2, conv1d2}, nil)
+	if vecProgs[13].Fast() {
+		kernels.Vec64(vecProgs[13], &w.vec, n, 18, MaxBatch, [][]T{d_conv1d2_z, d_conv1d2, conv1d2}, nil)
 	} else {
 		for f := 0; f < 18; f++ {
 			out := d_conv1d2_z[f*MaxBatch:][:n]
@@ -909,8 +915,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_avgpool1d1_sum = d_avgpool1d1·0.5 (torchpools.ml:10)
 	d_avgpool1d1_sum := w.work[230*MaxBatch : 254*MaxBatch]
-	if vecProgs[13].Fast() {
-		kernels.Vec64(vecProgs[13], n, 24, MaxBatch, [][]T{d_avgpool1d1_sum, d_avgpool1d1}, nil)
+	if vecProgs[14].Fast() {
+		kernels.Vec64(vecProgs[14], &w.vec, n, 24, MaxBatch, [][]T{d_avgpool1d1_sum, d_avgpool1d1}, nil)
 	} else {
 		for f := 0; f < 24; f++ {
 			out := d_avgpool1d1_sum[f*MaxBatch:][:n]
@@ -938,8 +944,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_z = d_conv1d1·(1 - conv1d1·conv1d1) (torchpools.ml:9)
 	d_conv1d1_z := w.work[330*MaxBatch : 406*MaxBatch]
-	if vecProgs[14].Fast() {
-		kernels.Vec64(vecProgs[14], n, 76, MaxBatch, [][]T{d_conv1d1_z, d_conv1d1, conv1d1}, nil)
+	if vecProgs[15].Fast() {
+		kernels.Vec64(vecProgs[15], &w.vec, n, 76, MaxBatch, [][]T{d_conv1d1_z, d_conv1d1, conv1d1}, nil)
 	} else {
 		for f := 0; f < 76; f++ {
 			out := d_conv1d1_z[f*MaxBatch:][:n]
@@ -1035,7 +1041,7 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [15]*kernels.VecProg{
+var vecProgs = [16]*kernels.VecProg{
 	// 0: avgpool1d1 = avgpool1d1_sum·0.5
 	kernels.MustVec("s0 = r1[f]; s1 = 0.5; s2 = s0 * s1; r0[f] = s2"),
 	// 1: global_avgpool1d1 = global_avgpool1d1_sum·0.5
@@ -1058,12 +1064,14 @@ var vecProgs = [15]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 10: sub = u - y
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 11: d_global_avgpool1d1_sum = d_global_avgpool1d1·0.5
+	// 11: d_dense1_b = Σ over the batch of d_u
+	kernels.MustVec("s0 = r0[f]; v0[f] = sum(s0)"),
+	// 12: d_global_avgpool1d1_sum = d_global_avgpool1d1·0.5
 	kernels.MustVec("s0 = r1[f]; s1 = 0.5; s2 = s0 * s1; r0[f] = s2"),
-	// 12: d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2)
+	// 13: d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4"),
-	// 13: d_avgpool1d1_sum = d_avgpool1d1·0.5
+	// 14: d_avgpool1d1_sum = d_avgpool1d1·0.5
 	kernels.MustVec("s0 = r1[f]; s1 = 0.5; s2 = s0 * s1; r0[f] = s2"),
-	// 14: d_conv1d1_z = d_conv1d1·(1 - conv1d1·conv1d1)
+	// 15: d_conv1d1_z = d_conv1d1·(1 - conv1d1·conv1d1)
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4"),
 }

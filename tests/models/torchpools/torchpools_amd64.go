@@ -22,6 +22,7 @@ func init() {
 	vecProgs[12].SetAsm(vecAsm12)
 	vecProgs[13].SetAsm(vecAsm13)
 	vecProgs[14].SetAsm(vecAsm14)
+	vecProgs[15].SetAsm(vecAsm15)
 }
 
 // vecAsm0: avgpool1d1 = avgpool1d1_sum·0.5
@@ -79,22 +80,27 @@ func vecAsm9(tables uintptr, n, features int)
 //go:noescape
 func vecAsm10(tables uintptr, n, features int)
 
-// vecAsm11: d_global_avgpool1d1_sum = d_global_avgpool1d1·0.5
+// vecAsm11: d_dense1_b = Σ over the batch of d_u
 //
 //go:noescape
 func vecAsm11(tables uintptr, n, features int)
 
-// vecAsm12: d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2)
+// vecAsm12: d_global_avgpool1d1_sum = d_global_avgpool1d1·0.5
 //
 //go:noescape
 func vecAsm12(tables uintptr, n, features int)
 
-// vecAsm13: d_avgpool1d1_sum = d_avgpool1d1·0.5
+// vecAsm13: d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2)
 //
 //go:noescape
 func vecAsm13(tables uintptr, n, features int)
 
-// vecAsm14: d_conv1d1_z = d_conv1d1·(1 - conv1d1·conv1d1)
+// vecAsm14: d_avgpool1d1_sum = d_avgpool1d1·0.5
 //
 //go:noescape
 func vecAsm14(tables uintptr, n, features int)
+
+// vecAsm15: d_conv1d1_z = d_conv1d1·(1 - conv1d1·conv1d1)
+//
+//go:noescape
+func vecAsm15(tables uintptr, n, features int)
