@@ -366,6 +366,19 @@ func (e *emitter) fitSetup() {
 		cfg[jen.Id("StopRelChange")] = lit(st.StopRelChange)
 		cfg[jen.Id("StopPatience")] = jen.Lit(st.StopPatience)
 	}
+	if b := st.Balance; b != nil {
+		var offs []jen.Code
+		for _, c := range m.Coefficients {
+			if c.Term > 0 {
+				offs = append(offs, jen.Lit(c.Param.Offset))
+			}
+		}
+		cfg[jen.Id("Balance")] = jen.Qual(RuntimePath, "Balance").Values(jen.Dict{
+			jen.Id("Every"):   jen.Lit(b.Every),
+			jen.Id("Alpha"):   lit(b.Alpha),
+			jen.Id("Weights"): jen.Index().Int().Values(offs...),
+		})
+	}
 	f.Commentf("FitConfig returns the optimizer schedule and the train settings of %s.", e.source())
 	f.Func().Id("FitConfig").Params().Qual(RuntimePath, "FitConfig").Block(jen.Return(jen.Qual(RuntimePath, "FitConfig").Values(cfg)))
 	f.Line()

@@ -31,19 +31,11 @@ func (e *lossLowerer) terms(x dsl.Expr, loss *Node) ([]*Node, []string) {
 		}
 		return []*Node{loss}, []string{name}
 	}
-	var out []*Node
-	var names []string
-	used := map[string]bool{}
-	given := map[string]bool{} // the names the user wrote (as NAME), which automatic names avoid
-	for _, p := range parts {
-		if n, ok := p.(*dsl.Named); ok {
-			if given[n.As.Name] {
-				e.l.errorf(n.As.Pos, "two loss terms are named %s", n.As.Name)
-				return nil, nil
-			}
-			given[n.As.Name] = true
-		}
+	names := termNamesOf(e, parts)
+	if names == nil {
+		return nil, nil
 	}
+	var out []*Node
 	for i, p := range parts {
 		// Re-lowering a part finds the nodes the whole already has (they are shared).
 		n, ok := e.expr(p)
@@ -53,16 +45,37 @@ func (e *lossLowerer) terms(x dsl.Expr, loss *Node) ([]*Node, []string) {
 		if signs[i] {
 			n = e.g.must(OpNeg, "", p.ExprPos(), n)
 		}
+		out = append(out, n)
+		n.Name = "loss_" + names[i]
+	}
+	return out, names
+}
+
+// termNamesOf names the terms of a loss (parts, from splitTerms): as written (… as NAME),
+// else after the one residual a term uses or the point sets it averages over, else termN.
+// It reports two terms named alike and returns nil.
+func termNamesOf(e *lossLowerer, parts []dsl.Expr) []string {
+	var names []string
+	used := map[string]bool{}
+	given := map[string]bool{} // the names the user wrote (as NAME), which automatic names avoid
+	for _, p := range parts {
+		if n, ok := p.(*dsl.Named); ok {
+			if given[n.As.Name] {
+				e.l.errorf(n.As.Pos, "two loss terms are named %s", n.As.Name)
+				return nil
+			}
+			given[n.As.Name] = true
+		}
+	}
+	for i, p := range parts {
 		name := e.termName(p)
 		if _, named := p.(*dsl.Named); !named && (name == "" || used[name] || given[name]) {
 			name = fmt.Sprintf("term%d", i+1)
 		}
 		used[name] = true
-		out = append(out, n)
 		names = append(names, name)
-		n.Name = "loss_" + name
 	}
-	return out, names
+	return names
 }
 
 // splitTerms splits a loss at its top-level + and - into its terms, with whether each is

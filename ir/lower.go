@@ -312,6 +312,7 @@ func (l *lowerer) run() {
 		l.errorf(l.layers[0].Pos, "the model has no parameters to train: none of its layers has weights")
 		return
 	}
+	l.balanceWeights()
 	l.coefficientParams()
 	l.m.Sequential = l.feats == nil && len(l.m.Periodic) == 0 && len(l.outs) == 0
 	last := l.specs[len(l.specs)-1]
@@ -555,6 +556,24 @@ func (l *lowerer) buildPass(training bool) *Pass {
 	pass.Terms, names = le.terms(l.loss.Expr, loss)
 	if first {
 		l.m.TermNames = names
+	}
+	if l.m.Settings.Balance != nil && len(pass.Terms) > 1 {
+		// The loss the optimizer sees: Σ weight_i · term_i.
+		var sum *Node
+		for _, c := range l.m.Coefficients {
+			if c.Term == 0 {
+				continue
+			}
+			wt := g.must(OpMul, "", c.Pos, values[c.Name], pass.Terms[c.Term-1])
+			if sum == nil {
+				sum = wt
+			} else {
+				sum = g.must(OpAdd, "", c.Pos, sum, wt)
+			}
+		}
+		if sum != nil { // nil after a refused balance statement
+			loss = sum
+		}
 	}
 	if len(loss.Shape) != 0 || loss.Batched {
 		l.errorf(l.loss.Expr.ExprPos(), "the loss must be a scalar, found %s per sample; reduce it with mean(...)", shapeStr(loss))

@@ -78,7 +78,21 @@ type Coefficient struct {
 	Param    *Param
 	Init     float64 // the value it starts from
 	Positive bool
-	Pos      dsl.Pos
+	// Term is 1 + the index of the loss term a balancing weight multiplies (train balance =
+	// grad_norm): the fit sets it from gradient norms, the optimizer never moves it. 0 for
+	// a param statement's coefficient.
+	Term int
+	Pos  dsl.Pos
+}
+
+// Balance is `train balance = grad_norm(every = N, alpha = A)`: every N first-order steps,
+// each loss term's weight λ_i moves to α·λ_i + (1−α)·Σ_j‖∇L_j‖/‖∇L_i‖, so that the terms
+// pull on the network equally (Wang, Wang & Perdikaris, "An expert's guide to training
+// PINNs"). The weights are coefficients named weight_TERM.
+type Balance struct {
+	Every int
+	Alpha float64
+	Pos   dsl.Pos
 }
 
 // Periodic is `periodic NAME in [LO, HI], harmonics = H`: the input NAME enters the network
@@ -182,4 +196,6 @@ type Settings struct {
 	// training rows (FoldsPos: where) before training it on all of them.
 	Folds    int
 	FoldsPos dsl.Pos
+	// Balance weighs the loss terms by their gradient norms; nil: fixed weights.
+	Balance *Balance
 }

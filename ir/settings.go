@@ -354,6 +354,8 @@ func (l *lowerer) settings(s *dsl.TrainStmt) {
 			continue
 		}
 		switch a.Name.Name {
+		case "balance":
+			l.balance(a.Value)
 		case "stop_when":
 			l.errorf(a.Name.Pos, "write stop_when(rel_change < X, patience = N)")
 		case "epochs":
@@ -431,4 +433,74 @@ func (l *lowerer) boolExpr(e dsl.Expr) bool {
 	}
 	l.errorf(e.ExprPos(), "expected true or false")
 	return false
+}
+
+// balance reads `balance = grad_norm` or `balance = grad_norm(every = N, alpha = A)`.
+func (l *lowerer) balance(x dsl.Expr) {
+	b := &Balance{Every: 100, Alpha: 0.9, Pos: x.ExprPos()}
+	const want = "balance takes grad_norm or grad_norm(every = N, alpha = A): the loss terms weighted by their gradient norms"
+	switch v := x.(type) {
+	case *dsl.Ident:
+		if v.Name != "grad_norm" {
+			l.errorf(v.Pos, "%s, found %s", want, v.Name)
+			return
+		}
+	case *dsl.Call:
+		if v.Fun.Name != "grad_norm" {
+			l.errorf(v.Fun.Pos, "%s, found %s(…)", want, v.Fun.Name)
+			return
+		}
+		for _, a := range v.Args {
+			switch {
+			case a.Name != nil && a.Name.Name == "every":
+				if n, ok := l.intExpr(a.Value, "a number of steps"); ok {
+					if n < 1 {
+						l.errorf(a.Value.ExprPos(), "grad_norm: every is a number of steps, at least 1; found %d", n)
+						return
+					}
+					b.Every = n
+				}
+			case a.Name != nil && a.Name.Name == "alpha":
+				if f, ok := l.constExpr(a.Value); ok {
+					if f < 0 || f >= 1 {
+						l.errorf(a.Value.ExprPos(), "grad_norm: alpha is the weight of the old value in the moving average, in [0, 1); found %v", f)
+						return
+					}
+					b.Alpha = f
+				}
+			default:
+				l.errorf(a.Value.ExprPos(), "grad_norm takes every = N and alpha = A")
+				return
+			}
+		}
+	default:
+		l.errorf(x.ExprPos(), "%s", want)
+		return
+	}
+	l.m.Settings.Balance = b
+}
+
+// balanceWeights declares a coefficient weight_TERM of value 1 for each term of the loss
+// when the train statement balances them.
+func (l *lowerer) balanceWeights() {
+	b := l.m.Settings.Balance
+	if b == nil || l.loss == nil {
+		return
+	}
+	if len(l.m.PointSets) == 0 {
+		l.errorf(b.Pos, "balance = grad_norm weighs the terms of a model trained on point sets (points statements); this model trains on mini-batches of data")
+		return
+	}
+	parts, _ := splitTerms(l.loss.Expr)
+	if len(parts) < 2 {
+		l.errorf(b.Pos, "balance = grad_norm weighs the terms of the loss against each other, and this loss has one term; write it as a sum of terms")
+		return
+	}
+	e := &lossLowerer{l: l}
+	for i, name := range termNamesOf(e, parts) {
+		c := &Coefficient{Name: "weight_" + strings.ReplaceAll(name, "+", "_"), Init: 1, Term: i + 1, Pos: b.Pos}
+		if l.declare(&dsl.Ident{Name: c.Name, Pos: b.Pos}, &binding{kind: "param", pos: b.Pos}) {
+			l.m.Coefficients = append(l.m.Coefficients, c)
+		}
+	}
 }

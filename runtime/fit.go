@@ -61,6 +61,8 @@ type FitConfig struct {
 	// rec.Loss was computed; Observe may call Loss or predict with the model but not LossGrad.
 	// Its time is not counted as training time.
 	Observe func(rec *FitRecord)
+	// Balance weighs the loss terms by their gradient norms; the zero value: fixed weights.
+	Balance Balance
 }
 
 // FitRecord is the state of a fit at one step.
@@ -237,6 +239,7 @@ type fitter[T Float] struct {
 	cslab  termStore   // the records' coefficients
 	step   int         // global steps done
 	last   float64     // last finite loss seen
+	bal    *balancer   // nil: fixed loss weights
 }
 
 func newFitter[T Float](m FullBatch[T], cfg *FitConfig) *fitter[T] {
@@ -265,6 +268,7 @@ func newFitter[T Float](m FullBatch[T], cfg *FitConfig) *fitter[T] {
 		terms: termStore{width: len(names), slab: make([]float64, est*len(names))},
 		last:  math.NaN(),
 		coefs: newCoefReader(m),
+		bal:   newBalancer(cfg.Balance, len(m.Params())),
 	}
 	if f.p != nil && cfg.Observe != nil {
 		f.p.hist = f.h // the errors Observe records end the progress lines
@@ -372,7 +376,11 @@ func (f *fitter[T]) firstOrder(si int) error {
 
 	for k := 1; ; k++ {
 		f.step++
+		if f.bal != nil && f.bal.b.Every > 0 && (k-1)%f.bal.b.Every == 0 {
+			f.h.Evaluations += rebalance(f.bal, f.m, f.params, f.grads)
+		}
 		loss := f.m.LossGrad()
+		freeze(f.bal, f.grads)
 		f.h.Evaluations++
 		if !isFinite(loss) {
 			return f.diverged(loss, "loss", si)

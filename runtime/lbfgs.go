@@ -66,6 +66,7 @@ func (r *lbfgsRun[T]) eval(x []float64) *evalPoint {
 		f.params[i] = T(v)
 	}
 	loss := f.m.LossGrad()
+	freeze(f.bal, f.grads)
 	f.h.Evaluations++
 	e := &r.last
 	copy(e.x, x)

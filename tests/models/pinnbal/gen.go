@@ -1,0 +1,3 @@
+package pinnbal
+
+//go:generate go run ../../../cmd/mlc build -o . -pkg pinnbal pinnbal.ml
