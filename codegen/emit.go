@@ -438,7 +438,7 @@ func checkGoNames(m *ir.Model) error {
 // modelMethods are the exported methods a generated Model may have: no coefficient's
 // field may take one of their names.
 var modelMethods = []string{"Classes", "Close", "CoefficientNames", "Coefficients", "Grads", "Init", "Loss", "LossGrad",
-	"MaxBatch", "NumInputs", "NumOutputs", "NumTargets", "OutputNames", "Params", "Predict", "Rows", "SetPoints", "TermNames", "Terms"}
+	"MaxBatch", "NumInputs", "NumOutputs", "NumTargets", "OutputNames", "Params", "Predict", "Resample", "Residuals", "Rows", "SetPoints", "TermNames", "Terms"}
 
 // checkCoefficientNames refuses a param whose field in the generated Model (and its
 // gradient's, NAMEGrad) would be the name of a method or of another parameter's field.

@@ -85,17 +85,22 @@ func (e *emitter) pointsFile(pkg string) {
 		tile = e.defaultTile()
 	}
 	e.maxBatch = tile
-	f.Const().Defs(
+	decls := []jen.Code{
 		jen.Id("NumInputs").Op("=").Lit(len(m.Inputs)).Comment(strings.Join(ins, ", ")),
 		jen.Id("NumOutputs").Op("=").Lit(m.Output.Size()).Comment(outputDesc(m)),
 		jen.Id("NumParams").Op("=").Lit(m.NumParams),
 		jen.Id("NumSets").Op("=").Lit(len(m.PointSets)),
 		jen.Id("NumTerms").Op("=").Lit(len(m.TermNames)),
+	}
+	if m.Settings.Resample != nil {
+		decls = append(decls, jen.Id("NumResiduals").Op("=").Lit(len(m.ResidualNames)).Comment(strings.Join(m.ResidualNames, ", ")))
+	}
+	f.Const().Defs(append(decls,
 		jen.Line().Comment("MaxBatch is the tile: the passes work on this many points at a time.").Line().
 			Id("MaxBatch").Op("=").Lit(tile),
 		jen.Comment("NumWorkers is how many goroutines share the tiles."),
 		jen.Id("NumWorkers").Op("=").Lit(numWorkers),
-	)
+	)...)
 	names := make([]jen.Code, len(m.TermNames))
 	for i, n := range m.TermNames {
 		names[i] = jen.Lit(n)
@@ -106,13 +111,23 @@ func (e *emitter) pointsFile(pkg string) {
 	predPlan := ir.Schedule(m.Infer.Graph, []*ir.Node{m.Infer.Pred})
 	lossPlan := ir.Schedule(m.Infer.Graph, append([]*ir.Node{m.Infer.Summed}, nonNil(m.Infer.TermSummed)...))
 	gradPlan := ir.Schedule(m.Train.Graph, append(append([]*ir.Node{m.Train.Summed}, nonNil(m.Train.TermSummed)...), m.Train.Grads...))
-	for _, p := range []*ir.Plan{predPlan, lossPlan, gradPlan} {
+	plans := []*ir.Plan{predPlan, lossPlan, gradPlan}
+	resample := m.Settings.Resample != nil
+	var residPlan *ir.Plan
+	if resample {
+		residPlan = ir.Schedule(m.Infer.Graph, m.Infer.Residuals)
+		plans = append(plans, residPlan)
+	}
+	for _, p := range plans {
 		e.workRows = max(e.workRows, p.Rows)
 	}
 	methods := []jen.Code{
 		e.tileEntry("predictTile", "predictTile computes the outputs at rows r0 … r0+n-1 of Predict's columns.", m.Infer, predPlan, tilePredict),
 		e.tileEntry("lossTile", "lossTile adds the loss and its terms on rows r0 … r0+n-1 of the points to sums.", m.Infer, lossPlan, tileLoss),
 		e.tileEntry("lossGradTile", "lossGradTile adds the loss and its terms on rows r0 … r0+n-1 of the points to sums, and\nits gradient to w.grads.", m.Train, gradPlan, tileGrad),
+	}
+	if resample {
+		methods = append(methods, e.tileEntry("residualTile", "residualTile computes the residuals at rows r0 … r0+n-1 of Residuals' columns.", m.Infer, residPlan, tileResiduals))
 	}
 
 	e.pointTypes()
@@ -131,6 +146,8 @@ func (e *emitter) pointsFile(pkg string) {
 		jen.Comment("Predict's arguments, for the workers."),
 		jen.Id("predIn").Index(jen.Id("NumInputs")).Index().Id("T"),
 		jen.Id("predDst").Index().Id("T"),
+		jen.Comment("points are the sets SetPoints last set, which Resample draws again in part."),
+		jen.Id("points").Op("*").Id("Points"),
 		jen.Comment("tiles runs the passes on the workers: worker 0 on the caller's goroutine, the others"),
 		jen.Comment("on goroutines of their own that stay awake between calls."),
 		jen.Id("tiles").Qual(RuntimePath, "Tiles").Types(jen.Id("T"), jen.Id("worker")),
@@ -153,6 +170,9 @@ func (e *emitter) pointsFile(pkg string) {
 		jen.Id("LossGrad"): jen.Id("m").Dot("lossGradTile"),
 		jen.Id("Grads"):    jen.Func().Params(jen.Id("w").Op("*").Id("worker")).Index().Id("T").Block(jen.Return(jen.Id("w").Dot("grads").Index(jen.Op(":")))),
 	}
+	if resample {
+		passes[jen.Id("Residuals")] = jen.Id("m").Dot("residualTile")
+	}
 	if anyConst {
 		// The constant parts of the loss and its terms, added once rather than per tile.
 		passes[jen.Id("LossConst")] = lit(m.Infer.Const)
@@ -166,6 +186,9 @@ func (e *emitter) pointsFile(pkg string) {
 	f.Line()
 	e.commonMethods()
 	e.pointMethods()
+	if m.Settings.Resample != nil {
+		e.resampleMethods()
+	}
 	e.fitSetup()
 	if HasSources(m) || len(m.References) > 0 {
 		e.problem()
@@ -267,7 +290,7 @@ func (e *emitter) pointMethods() {
 			}
 		}
 	}
-	body = append(body, jen.Return(jen.Nil()))
+	body = append(body, jen.Id("m").Dot("points").Op("=").Id("p"), jen.Return(jen.Nil()))
 	f.Comment("SetPoints copies the point sets into the model; the loss is evaluated on them.")
 	f.Comment("Known values are zero on the sets that do not give them (the loss never reads them there).")
 	f.Func().Params(recv()).Id("SetPoints").Params(jen.Id("p").Op("*").Id("Points")).Error().Block(body...)
@@ -366,6 +389,13 @@ func (e *emitter) fitSetup() {
 		cfg[jen.Id("StopRelChange")] = lit(st.StopRelChange)
 		cfg[jen.Id("StopPatience")] = jen.Lit(st.StopPatience)
 	}
+	if r := st.Resample; r != nil {
+		cfg[jen.Id("Resample")] = jen.Qual(RuntimePath, "Resample").Values(jen.Dict{
+			jen.Id("Every"): jen.Lit(r.Every),
+			jen.Id("K"):     lit(r.K),
+			jen.Id("C"):     lit(r.C),
+		})
+	}
 	if b := st.Balance; b != nil {
 		var offs []jen.Code
 		for _, c := range m.Coefficients {
@@ -390,13 +420,14 @@ const (
 	tilePredict tileKind = iota
 	tileLoss
 	tileGrad
+	tileResiduals // Predict's columns in, the residual statements' values out
 )
 
 // tileEntry generates one pass over a tile of a point-set model.
 func (e *emitter) tileEntry(name, doc string, pass *ir.Pass, plan *ir.Plan, kind tileKind) jen.Code {
 	en := e.newEntry(plan, pass)
 	en.tile = true
-	en.predict = kind == tilePredict
+	en.predict = kind == tilePredict || kind == tileResiduals
 	if kind == tileGrad {
 		en.markGrads()
 	}
@@ -405,6 +436,8 @@ func (e *emitter) tileEntry(name, doc string, pass *ir.Pass, plan *ir.Plan, kind
 	}
 	en.flushVec(len(en.body))
 	switch kind {
+	case tileResiduals:
+		en.residualOut(pass)
 	case tilePredict:
 		pred := en.ref(pass.Pred)
 		en.add(jen.Comment("The outputs, a row per point."))
@@ -426,7 +459,7 @@ func (e *emitter) tileEntry(name, doc string, pass *ir.Pass, plan *ir.Plan, kind
 		}
 	}
 	params := []jen.Code{jen.Id("w").Op("*").Id("worker"), jen.List(jen.Id("r0"), jen.Id("n")).Int()}
-	if kind != tilePredict {
+	if kind == tileLoss || kind == tileGrad {
 		params = append(params, jen.Id("sums").Index().Float64())
 	}
 	return jen.Comment(doc).Line().Func().Params(recv()).Id(name).Params(params...).Block(en.body...)

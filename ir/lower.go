@@ -334,6 +334,7 @@ func (l *lowerer) run() {
 		l.m.OutputNames = []string{l.m.Output.Name}
 	}
 	l.checkMetrics()
+	l.checkResample()
 	l.m.Domain = l.domain()
 	l.references(l.refs)
 	l.m.Train = l.buildPass(true)
@@ -532,6 +533,12 @@ func (l *lowerer) buildPass(training bool) *Pass {
 			v.Name = s.Name.Name
 		}
 		values[s.Name.Name] = v
+		if s.Keyword == "residual" && !training {
+			pass.Residuals = append(pass.Residuals, v)
+			if first {
+				l.m.ResidualNames = append(l.m.ResidualNames, s.Name.Name)
+			}
+		}
 	}
 	var names []string
 	if pass.Pred, names = l.outputs(g, values, net); pass.Pred == nil {

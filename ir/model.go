@@ -17,8 +17,10 @@ type Model struct {
 	// OutputNames name the components of Output when they have names of their own
 	// (`dense 3 -> u, v, p`, or one `output` statement each); else it is Output's name.
 	OutputNames []string
-	Params      []*Param
-	Layers      []*Layer
+	// ResidualNames name the residual statements, in the order of Pass.Residuals.
+	ResidualNames []string
+	Params        []*Param
+	Layers        []*Layer
 	// Sequential is set when Predict is the layer stack alone: the inputs, one after
 	// another, go into the first layer, and the last layer's output is Predict's (no
 	// features, periodic inputs or output statements).
@@ -83,6 +85,16 @@ type Coefficient struct {
 	// a param statement's coefficient.
 	Term int
 	Pos  dsl.Pos
+}
+
+// Resample is `train resample = rad(every = N, k = K, c = C)`: every N first-order steps,
+// each point set drawn by one sample(...) is drawn again from 10 times as many uniform
+// candidates, a candidate kept with probability ∝ |r|^k / mean |r|^k + c, r its residuals
+// (Wu et al., residual-based adaptive distribution, RAD).
+type Resample struct {
+	Every int
+	K, C  float64
+	Pos   dsl.Pos
 }
 
 // Balance is `train balance = grad_norm(every = N, alpha = A)`: every N first-order steps,
@@ -164,6 +176,8 @@ type Pass struct {
 	Const      float64
 	TermSummed []*Node
 	TermConst  []float64
+	// Residuals are the residual statements' values, in order (the inference pass only).
+	Residuals []*Node
 }
 
 // Optimizer is one step of the optimizer schedule, e.g. adam(lr = 1e-3).
@@ -198,4 +212,6 @@ type Settings struct {
 	FoldsPos dsl.Pos
 	// Balance weighs the loss terms by their gradient norms; nil: fixed weights.
 	Balance *Balance
+	// Resample redraws the sampled point sets by their residuals; nil: fixed points.
+	Resample *Resample
 }

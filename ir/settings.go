@@ -356,6 +356,8 @@ func (l *lowerer) settings(s *dsl.TrainStmt) {
 		switch a.Name.Name {
 		case "balance":
 			l.balance(a.Value)
+		case "resample":
+			l.resample(a.Value)
 		case "stop_when":
 			l.errorf(a.Name.Pos, "write stop_when(rel_change < X, patience = N)")
 		case "epochs":
@@ -503,4 +505,119 @@ func (l *lowerer) balanceWeights() {
 			l.m.Coefficients = append(l.m.Coefficients, c)
 		}
 	}
+}
+
+// resample reads `resample = rad` or `resample = rad(every = N, k = K, c = C)`.
+func (l *lowerer) resample(x dsl.Expr) {
+	r := &Resample{Every: 500, K: 1, C: 1, Pos: x.ExprPos()}
+	const want = "resample takes rad or rad(every = N, k = K, c = C): the sampled points drawn again where the residuals are large"
+	switch v := x.(type) {
+	case *dsl.Ident:
+		if v.Name != "rad" {
+			l.errorf(v.Pos, "%s, found %s", want, v.Name)
+			return
+		}
+	case *dsl.Call:
+		if v.Fun.Name != "rad" {
+			l.errorf(v.Fun.Pos, "%s, found %s(…)", want, v.Fun.Name)
+			return
+		}
+		for _, a := range v.Args {
+			name := ""
+			if a.Name != nil {
+				name = a.Name.Name
+			}
+			switch name {
+			case "every":
+				if n, ok := l.intExpr(a.Value, "a number of steps"); ok {
+					if n < 1 {
+						l.errorf(a.Value.ExprPos(), "rad: every is a number of steps, at least 1; found %d", n)
+						return
+					}
+					r.Every = n
+				}
+			case "k", "c":
+				f, ok := l.constExpr(a.Value)
+				if !ok {
+					return
+				}
+				if f < 0 || math.IsInf(f, 0) {
+					l.errorf(a.Value.ExprPos(), "rad: %s is at least 0; found %v", name, f)
+					return
+				}
+				if name == "k" {
+					r.K = f
+				} else {
+					r.C = f
+				}
+			default:
+				l.errorf(a.Value.ExprPos(), "rad takes every = N, k = K and c = C")
+				return
+			}
+		}
+		if r.C == 0 && r.K == 0 {
+			l.errorf(v.Fun.Pos, "rad: k = 0 and c = 0 weigh every candidate by nothing; give c > 0 or k > 0")
+			return
+		}
+	default:
+		l.errorf(x.ExprPos(), "%s", want)
+		return
+	}
+	l.m.Settings.Resample = r
+}
+
+// ResampledSets are the point sets resample = rad draws again: those made by one
+// sample(...) alone, with no known values.
+func ResampledSets(m *Model) []*PointSet {
+	var out []*PointSet
+	for _, ps := range m.PointSets {
+		if len(ps.Sources) == 1 && ps.Sources[0].Kind == "sample" && len(ps.Known) == 0 {
+			out = append(out, ps)
+		}
+	}
+	return out
+}
+
+// checkResample refuses resample = rad where it cannot work.
+func (l *lowerer) checkResample() {
+	r := l.m.Settings.Resample
+	if r == nil || l.m.Infer == nil {
+		return
+	}
+	switch {
+	case len(l.m.PointSets) == 0:
+		l.errorf(r.Pos, "resample = rad draws a point-set model's points again; this model trains on mini-batches of data")
+	case len(l.m.Infer.Residuals) == 0:
+		l.errorf(r.Pos, "resample = rad weighs points by their residuals, and the model has no residual statement")
+	case len(ResampledSets(l.m)) == 0:
+		l.errorf(r.Pos, "resample = rad draws again a point set made by one sample(...) and no known values; the model has none")
+	}
+	for i, n := range l.m.Infer.Residuals {
+		if dependsOn(n, OpTarget) {
+			l.errorf(r.Pos, "resample = rad needs the residuals at new points, and residual %s uses known values of a point set, which new points do not have", l.m.ResidualNames[i])
+			return
+		}
+	}
+}
+
+// dependsOn reports whether n's value depends on a node of op.
+func dependsOn(n *Node, op Op) bool {
+	seen := map[*Node]bool{}
+	var walk func(n *Node) bool
+	walk = func(n *Node) bool {
+		if n.Op == op {
+			return true
+		}
+		if seen[n] {
+			return false
+		}
+		seen[n] = true
+		for _, a := range n.Args {
+			if walk(a) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(n)
 }

@@ -47,6 +47,7 @@ const (
 	jobPredict = iota
 	jobLoss
 	jobLossGrad
+	jobResiduals // a point-set model's residuals (Tiles)
 )
 
 // Init sets the passes and the workers, one goroutine each.

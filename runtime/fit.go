@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"time"
 )
@@ -63,6 +64,9 @@ type FitConfig struct {
 	Observe func(rec *FitRecord)
 	// Balance weighs the loss terms by their gradient norms; the zero value: fixed weights.
 	Balance Balance
+	// Resample draws a Resampler's sampled points again by their residuals; the zero
+	// value: fixed points.
+	Resample Resample
 }
 
 // FitRecord is the state of a fit at one step.
@@ -84,9 +88,10 @@ type FitHistory struct {
 	// Stops says, for each stage that ran, why it stopped ("3000 steps", "rel_change < 1e-4
 	// over 10 steps", "L-BFGS: function converged", "time limit", …).
 	Stops       []string `json:"stops"`
-	Steps       int      `json:"steps"`       // steps and iterations of all stages
-	Evaluations int      `json:"evaluations"` // loss+gradient evaluations (LossGrad calls)
-	Seconds     float64  `json:"seconds"`     // training time (excluding Observe)
+	Steps       int      `json:"steps"`               // steps and iterations of all stages
+	Evaluations int      `json:"evaluations"`         // loss+gradient evaluations (LossGrad calls)
+	Resamples   int      `json:"resamples,omitempty"` // times the sampled points were drawn again
+	Seconds     float64  `json:"seconds"`             // training time (excluding Observe)
 	// FinalLoss is the loss at the parameters Fit leaves in the model (one Loss call at the
 	// end). After a divergence it is the last finite loss seen.
 	FinalLoss float64 `json:"final_loss"`
@@ -240,6 +245,8 @@ type fitter[T Float] struct {
 	step   int         // global steps done
 	last   float64     // last finite loss seen
 	bal    *balancer   // nil: fixed loss weights
+	rad    Resampler   // nil: fixed points
+	radRNG *rand.Rand
 }
 
 func newFitter[T Float](m FullBatch[T], cfg *FitConfig) *fitter[T] {
@@ -269,6 +276,9 @@ func newFitter[T Float](m FullBatch[T], cfg *FitConfig) *fitter[T] {
 		last:  math.NaN(),
 		coefs: newCoefReader(m),
 		bal:   newBalancer(cfg.Balance, len(m.Params())),
+	}
+	if r, ok := m.(Resampler); ok && cfg.Resample.Every > 0 {
+		f.rad, f.radRNG = r, rand.New(rand.NewPCG(cfg.Resample.Seed, 0x524144))
 	}
 	if f.p != nil && cfg.Observe != nil {
 		f.p.hist = f.h // the errors Observe records end the progress lines
@@ -403,6 +413,12 @@ func (f *fitter[T]) firstOrder(si int) error {
 			f.record(si, loss, f.m.Terms())
 		}
 		opt.Step(f.params, f.grads)
+		if f.rad != nil && stop == "" && k%f.cfg.Resample.Every == 0 {
+			if err := f.rad.Resample(f.radRNG, f.cfg.Resample.K, f.cfg.Resample.C); err != nil {
+				return err
+			}
+			f.h.Resamples++
+		}
 
 		if f.p != nil {
 			secs := f.clock.seconds()

@@ -5,8 +5,9 @@ package runtime
 // model's worker type, the scratch space of one goroutine.
 type TilePasses[T Float, W any] struct {
 	Tile, Terms int
-	// Predict computes the outputs at points r0 … r0+n-1 of the current Predict call.
-	Predict func(w *W, r0, n int)
+	// Predict computes the outputs at points r0 … r0+n-1 of the current Predict call;
+	// Residuals, if not nil, the residuals at points of the current Residuals call.
+	Predict, Residuals func(w *W, r0, n int)
 	// Loss and LossGrad add the tile's share of the loss to sums[0] and of term i to
 	// sums[1+i]; LossGrad adds its share of the gradient to Grads(w).
 	Loss, LossGrad func(w *W, r0, n int, sums []float64)
@@ -48,6 +49,12 @@ func (t *Tiles[T, W]) Init(p TilePasses[T, W], workers []W) {
 func (t *Tiles[T, W]) Predict(n int) {
 	t.chunks.Reset(n, t.p.Tile)
 	t.run(jobPredict, n)
+}
+
+// Residuals runs the Residuals pass over points 0 … n-1.
+func (t *Tiles[T, W]) Residuals(n int) {
+	t.chunks.Reset(n, t.p.Tile)
+	t.run(jobResiduals, n)
 }
 
 // Loss evaluates the loss and its terms on rows points.
@@ -100,13 +107,17 @@ func (t *Tiles[T, W]) run(job, rows int) {
 // whichever tiles are left when the worker asks.
 func (t *Tiles[T, W]) part(k int) {
 	w, p, nw := &t.workers[k], &t.p, len(t.workers)
-	if t.job == jobPredict {
+	if t.job == jobPredict || t.job == jobResiduals {
+		pass := p.Predict
+		if t.job == jobResiduals {
+			pass = p.Residuals
+		}
 		for {
 			r0, end, ok := t.chunks.Next()
 			if !ok {
 				return
 			}
-			p.Predict(w, r0, end-r0)
+			pass(w, r0, end-r0)
 		}
 	}
 	if t.job == jobLossGrad {

@@ -111,6 +111,7 @@ type options struct {
 	folds     int
 	lr        float64
 	balance   int
+	resample  int
 	every     int
 	timeLimit time.Duration
 	dir       string
@@ -161,6 +162,7 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs.IntVar(&o.lbfgs, "lbfgs", -1, "L-BFGS iterations (-1: the .ml file's, or 10000 if it gives none; 0: none)")
 	fs.Float64Var(&o.lr, "lr", 0, "the optimizer's learning rate: Adam's of a point-set model, the (base) rate of a mini-batch model's (0: the .ml file's)")
 	fs.IntVar(&o.epochs, "epochs", 0, "epochs of a mini-batch model (0: the .ml file's)")
+	fs.IntVar(&o.resample, "resample", -1, "steps between redraws of the sampled points of a model with train resample = rad (-1: the .ml file's; 0: never)")
 	fs.IntVar(&o.balance, "balance", -1, "steps between updates of the loss-term weights of a model with train balance = grad_norm (-1: the .ml file's; 0: the weights stay 1)")
 	fs.IntVar(&o.folds, "folds", -1, "cross-validate a mini-batch model over this many folds of its training rows before training it on all of them (-1: the .ml file's folds; 0: none)")
 	fs.DurationVar(&o.timeLimit, "time", 0, "a training time limit (0: none — the step budgets decide, so a run gives the same result on a loaded machine)")
@@ -236,6 +238,13 @@ func Run[T mlrt.Float](p Problem[T], args []string, stdout, stderr io.Writer) er
 			return errors.New("-balance: the model's train statement has no balance = grad_norm, so its loss has no term weights to update")
 		}
 		cfg.Balance.Every = o.balance
+	}
+	cfg.Resample.Seed = o.seed
+	if o.resample >= 0 {
+		if _, ok := m.(mlrt.Resampler); !ok {
+			return errors.New("-resample: the model's train statement has no resample = rad")
+		}
+		cfg.Resample.Every = o.resample
 	}
 	sum := &Summary{Model: p.Name, Seed: o.seed, Weights: len(m.Params())}
 	if r, ok := any(m).(interface{ Rows() int }); ok {

@@ -120,6 +120,8 @@ type Model struct {
 	// Predict's arguments, for the workers.
 	predIn  [NumInputs][]T
 	predDst []T
+	// points are the sets SetPoints last set, which Resample draws again in part.
+	points *Points
 	// tiles runs the passes on the workers: worker 0 on the caller's goroutine, the others
 	// on goroutines of their own that stay awake between calls.
 	tiles mlrt.Tiles[T, worker]
@@ -224,6 +226,7 @@ func (m *Model) SetPoints(p *Points) error {
 	copy(m.colT[m.setLo[1]:], p.Interior.T)
 	m.colUBd = append(m.colUBd[:0], make([]T, rows)...)
 	copy(m.colUBd[m.setLo[0]:], p.Boundary.UBd)
+	m.points = p
 	return nil
 }
 

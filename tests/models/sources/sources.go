@@ -122,6 +122,8 @@ type Model struct {
 	// Predict's arguments, for the workers.
 	predIn  [NumInputs][]T
 	predDst []T
+	// points are the sets SetPoints last set, which Resample draws again in part.
+	points *Points
 	// tiles runs the passes on the workers: worker 0 on the caller's goroutine, the others
 	// on goroutines of their own that stay awake between calls.
 	tiles mlrt.Tiles[T, worker]
@@ -235,6 +237,7 @@ func (m *Model) SetPoints(p *Points) error {
 	copy(m.colU0[m.setLo[0]:], p.Initial.U0)
 	m.colUObs = append(m.colUObs[:0], make([]T, rows)...)
 	copy(m.colUObs[m.setLo[2]:], p.Data.UObs)
+	m.points = p
 	return nil
 }
 

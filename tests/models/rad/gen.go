@@ -1,0 +1,3 @@
+package rad
+
+//go:generate go run ../../../cmd/mlc build -o . -pkg rad rad.ml
