@@ -261,7 +261,7 @@ func init() {
 		predDst predIn predRows r0 rng row rowWork rows s scratch setHi setLo sums termNames tiles total v w
 		work worker x xRows y yRows T MaxBatch PredictBatch NumInputs NumOutputs NumTargets NumParams NumSets
 		NumTerms NumWorkers Model New Points cols dir err refs want MakePoints References PredictColumns MakeData Standardize train test Domain
-		best ch e top vec points cand col res idx`) {
+		best ch e top vec points cand col res idx chunkWeights chunks epsilon`) {
 		generatedNames[n] = true
 	}
 }

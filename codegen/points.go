@@ -92,7 +92,7 @@ func (e *emitter) pointsFile(pkg string) {
 		jen.Id("NumSets").Op("=").Lit(len(m.PointSets)),
 		jen.Id("NumTerms").Op("=").Lit(len(m.TermNames)),
 	}
-	if m.Settings.Resample != nil {
+	if m.Settings.Resample != nil || m.Settings.Causal != nil {
 		decls = append(decls, jen.Id("NumResiduals").Op("=").Lit(len(m.ResidualNames)).Comment(strings.Join(m.ResidualNames, ", ")))
 	}
 	f.Const().Defs(append(decls,
@@ -112,7 +112,7 @@ func (e *emitter) pointsFile(pkg string) {
 	lossPlan := ir.Schedule(m.Infer.Graph, append([]*ir.Node{m.Infer.Summed}, nonNil(m.Infer.TermSummed)...))
 	gradPlan := ir.Schedule(m.Train.Graph, append(append([]*ir.Node{m.Train.Summed}, nonNil(m.Train.TermSummed)...), m.Train.Grads...))
 	plans := []*ir.Plan{predPlan, lossPlan, gradPlan}
-	resample := m.Settings.Resample != nil
+	resample := m.Settings.Resample != nil || m.Settings.Causal != nil // both need the residuals
 	var residPlan *ir.Plan
 	if resample {
 		residPlan = ir.Schedule(m.Infer.Graph, m.Infer.Residuals)
@@ -186,7 +186,7 @@ func (e *emitter) pointsFile(pkg string) {
 	f.Line()
 	e.commonMethods()
 	e.pointMethods()
-	if m.Settings.Resample != nil {
+	if m.Settings.Resample != nil || m.Settings.Causal != nil {
 		e.resampleMethods()
 	}
 	e.fitSetup()
@@ -388,6 +388,13 @@ func (e *emitter) fitSetup() {
 	if st.StopRelChange > 0 {
 		cfg[jen.Id("StopRelChange")] = lit(st.StopRelChange)
 		cfg[jen.Id("StopPatience")] = jen.Lit(st.StopPatience)
+	}
+	if c := st.Causal; c != nil {
+		cfg[jen.Id("Causal")] = jen.Qual(RuntimePath, "Causal").Values(jen.Dict{
+			jen.Id("Every"):   jen.Lit(c.Every),
+			jen.Id("Chunks"):  jen.Lit(c.Chunks),
+			jen.Id("Epsilon"): lit(c.Epsilon),
+		})
 	}
 	if r := st.Resample; r != nil {
 		cfg[jen.Id("Resample")] = jen.Qual(RuntimePath, "Resample").Values(jen.Dict{

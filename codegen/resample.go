@@ -12,7 +12,7 @@ import (
 	"github.com/mlc-go/mlc/ir"
 )
 
-// resampleMethods writes Residuals and Resample.
+// resampleMethods writes Residuals, and Resample or CausalWeights.
 func (e *emitter) resampleMethods() {
 	m, f := e.m, e.f
 	r := m.Settings.Resample
@@ -41,6 +41,10 @@ func (e *emitter) resampleMethods() {
 	f.Comment("into dst (NumResiduals values a point).")
 	f.Func().Params(recv()).Id("Residuals").Params(jen.Id("dst").Index().Id("T"), jen.List(args...).Index().Id("T")).Block(body...)
 	f.Line()
+	if r == nil {
+		e.causalMethod()
+		return
+	}
 
 	body = []jen.Code{
 		jen.If(jen.Id("m").Dot("points").Op("==").Nil()).Block(
@@ -95,4 +99,44 @@ func (en *entry) residualOut(pass *ir.Pass) {
 		en.add(jen.For(jen.List(jen.Id("b"), jen.Id("v")).Op(":=").Range().Add(en.ref(r)).Index(jen.Op(":").Id("n"))).Block(
 			jen.Id("m").Dot("predDst").Index(jen.Parens(jen.Id("r0").Op("+").Id("b")).Op("*").Id("NumResiduals").Op("+").Lit(i)).Op("=").Id("v")))
 	}
+}
+
+// causalMethod writes CausalWeights: the causal weights of the sampled sets' points from
+// their residuals.
+func (e *emitter) causalMethod() {
+	m, f, c := e.m, e.f, e.m.Settings.Causal
+	body := []jen.Code{
+		jen.If(jen.Id("m").Dot("points").Op("==").Nil()).Block(
+			jen.Return(jen.Qual("errors", "New").Call(jen.Lit(strings.ToLower(m.Name) + ": CausalWeights before SetPoints")))),
+		jen.Id("p").Op(":=").Op("*").Id("m").Dot("points"),
+	}
+	ti := 0
+	for i, in := range m.Inputs {
+		if in.Name == c.Input {
+			ti = i
+		}
+	}
+	for i, ps := range c.Sets {
+		set := func() *jen.Statement { return jen.Id("p").Dot(GoName(ps.Name)) }
+		var cols []jen.Code
+		for _, in := range m.Inputs {
+			cols = append(cols, set().Dot(GoName(in.Name)))
+		}
+		dst := jen.Nil()
+		if i == 0 {
+			dst = jen.Id("chunkWeights")
+		}
+		body = append(body, jen.Commentf("%s: its points by %s in %d chunks of [%v, %v]", ps.Name, c.Input, c.Chunks, c.Lo[i], c.Hi[i]), jen.Block(
+			jen.Id("res").Op(":=").Make(jen.Index().Id("T"), jen.Len(cols[0]).Op("*").Id("NumResiduals")),
+			jen.Id("m").Dot("Residuals").Call(append([]jen.Code{jen.Id("res")}, cols...)...),
+			set().Dot(GoName("causal_"+ps.Name)).Op("=").Add(rt("CausalWeights")).Call(jen.Id("res"), jen.Id("NumResiduals"), cols[ti],
+				lit(c.Lo[i]), lit(c.Hi[i]), jen.Id("chunks"), jen.Id("epsilon"), dst)))
+	}
+	body = append(body, jen.Return(jen.Id("m").Dot("SetPoints").Call(jen.Op("&").Id("p"))))
+	f.Commentf("CausalWeights sets the known causal_SET of the sampled sets (train causal, %s): their", e.loc(c.Pos.Line))
+	f.Comment("points cut by " + c.Input + " into chunks of equal length, a point of chunk i weighs exp(−epsilon·Σ_{k<i} L_k),")
+	f.Comment("L_k the mean squared residual on chunk k (mlrt.CausalWeights); chunkWeights, if not nil,")
+	f.Comment("receives the chunks' weights of the first set.")
+	f.Func().Params(recv()).Id("CausalWeights").Params(jen.Id("chunks").Int(), jen.Id("epsilon").Float64(), jen.Id("chunkWeights").Index().Float64()).Error().Block(body...)
+	f.Line()
 }

@@ -372,3 +372,54 @@ func Walk(e Expr, visit func(Expr)) {
 		}
 	}
 }
+
+// Rewrite returns e with every expression x inside it (operands and call arguments first,
+// then x itself) replaced by f(x); f returns x to keep it. The nodes on the path to a
+// change are copied, so e itself is never modified.
+func Rewrite(e Expr, f func(Expr) Expr) Expr {
+	switch x := e.(type) {
+	case *Paren:
+		if y := Rewrite(x.X, f); y != x.X {
+			c := *x
+			c.X = y
+			e = &c
+		}
+	case *Named:
+		if y := Rewrite(x.X, f); y != x.X {
+			c := *x
+			c.X = y
+			e = &c
+		}
+	case *Unary:
+		if y := Rewrite(x.X, f); y != x.X {
+			c := *x
+			c.X = y
+			e = &c
+		}
+	case *Binary:
+		l, r := Rewrite(x.X, f), Rewrite(x.Y, f)
+		if l != x.X || r != x.Y {
+			c := *x
+			c.X, c.Y = l, r
+			e = &c
+		}
+	case *Call:
+		var args []*Arg
+		for i, a := range x.Args {
+			if v := Rewrite(a.Value, f); v != a.Value {
+				if args == nil {
+					args = append([]*Arg(nil), x.Args...)
+				}
+				b := *a
+				b.Value = v
+				args[i] = &b
+			}
+		}
+		if args != nil {
+			c := *x
+			c.Args = args
+			e = &c
+		}
+	}
+	return f(e)
+}

@@ -312,6 +312,7 @@ func (l *lowerer) run() {
 		l.errorf(l.layers[0].Pos, "the model has no parameters to train: none of its layers has weights")
 		return
 	}
+	l.causalWeights()
 	l.balanceWeights()
 	l.coefficientParams()
 	l.m.Sequential = l.feats == nil && len(l.m.Periodic) == 0 && len(l.outs) == 0

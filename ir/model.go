@@ -87,6 +87,22 @@ type Coefficient struct {
 	Pos  dsl.Pos
 }
 
+// Causal is `train causal(t, chunks = M, epsilon = E, every = N)` (Wang, Sankaran &
+// Perdikaris, "Respecting causality is all you need for training PINNs"): each point set
+// drawn by one sample(...) gets a known value causal_SET, 1 at first, that multiplies what
+// the loss averages over that set. Every N first-order steps the set's points are cut by
+// the input t into M chunks of equal length, L_i is the mean of the squared residuals on
+// chunk i, and a point of chunk i weighs exp(−E·Σ_{k<i} L_k): a later time counts only once
+// the earlier ones fit.
+type Causal struct {
+	Input         string // the time input
+	Chunks, Every int
+	Epsilon       float64
+	Sets          []*PointSet // the weighted sets; their weight is the known causal_NAME
+	Lo, Hi        []float64   // each set's interval of Input
+	Pos           dsl.Pos
+}
+
 // Resample is `train resample = rad(every = N, k = K, c = C)`: every N first-order steps,
 // each point set drawn by one sample(...) is drawn again from 10 times as many uniform
 // candidates, a candidate kept with probability ∝ |r|^k / mean |r|^k + c, r its residuals
@@ -214,4 +230,6 @@ type Settings struct {
 	Balance *Balance
 	// Resample redraws the sampled point sets by their residuals; nil: fixed points.
 	Resample *Resample
+	// Causal weighs the sampled points by time chunk; nil: no causal weighting.
+	Causal *Causal
 }

@@ -333,6 +333,10 @@ func (l *lowerer) settings(s *dsl.TrainStmt) {
 				l.stopWhen(c)
 				continue
 			}
+			if c, ok := a.Value.(*dsl.Call); ok && c.Fun.Name == "causal" {
+				l.causal(c)
+				continue
+			}
 			c, ok := a.Value.(*dsl.Call)
 			if !ok || c.Fun.Name != "early_stopping" {
 				l.errorf(a.Value.ExprPos(), "expected a setting such as epochs = 100 or early_stopping(patience = 5)")
@@ -620,4 +624,125 @@ func dependsOn(n *Node, op Op) bool {
 		return false
 	}
 	return walk(n)
+}
+
+// causal reads `causal(t, chunks = M, epsilon = E, every = N)`.
+func (l *lowerer) causal(c *dsl.Call) {
+	r := &Causal{Chunks: 16, Epsilon: 1, Every: 10, Pos: c.Fun.Pos}
+	const want = "causal takes the time input and chunks = M, epsilon = E, every = N: causal(t, chunks = 16, epsilon = 1, every = 10)"
+	for i, a := range c.Args {
+		name := ""
+		if a.Name != nil {
+			name = a.Name.Name
+		}
+		switch {
+		case i == 0 && name == "":
+			id, ok := a.Value.(*dsl.Ident)
+			if b := l.scope[identName(id)]; !ok || b == nil || b.kind != "input" {
+				l.errorf(a.Value.ExprPos(), "causal: the first argument is the time, an input of the model; %s", want)
+				return
+			}
+			r.Input = id.Name
+		case name == "chunks" || name == "every":
+			n, ok := l.intExpr(a.Value, "a whole number")
+			if !ok {
+				return
+			}
+			if n < 1 || name == "chunks" && n < 2 {
+				l.errorf(a.Value.ExprPos(), "causal: %s is at least %d; found %d", name, map[string]int{"chunks": 2, "every": 1}[name], n)
+				return
+			}
+			if name == "chunks" {
+				r.Chunks = n
+			} else {
+				r.Every = n
+			}
+		case name == "epsilon":
+			f, ok := l.constExpr(a.Value)
+			if !ok {
+				return
+			}
+			if f < 0 || math.IsInf(f, 0) {
+				l.errorf(a.Value.ExprPos(), "causal: epsilon is at least 0; found %v", f)
+				return
+			}
+			r.Epsilon = f
+		default:
+			l.errorf(a.Value.ExprPos(), "%s", want)
+			return
+		}
+	}
+	if r.Input == "" {
+		l.errorf(c.Fun.Pos, "%s", want)
+		return
+	}
+	l.m.Settings.Causal = r
+}
+
+func identName(id *dsl.Ident) string {
+	if id == nil {
+		return ""
+	}
+	return id.Name
+}
+
+// causalWeights gives each sampled point set a known value causal_SET (1 at every point)
+// and multiplies by it what the loss averages over that set alone.
+func (l *lowerer) causalWeights() {
+	r := l.m.Settings.Causal
+	if r == nil || l.loss == nil {
+		return
+	}
+	if len(l.m.PointSets) == 0 {
+		l.errorf(r.Pos, "causal weighs a point-set model's points; this model trains on mini-batches of data")
+		return
+	}
+	if l.m.Settings.Resample != nil {
+		l.errorf(r.Pos, "causal and resample = rad cannot both change the sampled points' weights and places yet; choose one")
+		return
+	}
+	for si, ps := range ResampledSets(l.m) {
+		src := ps.Sources[0]
+		var lo, hi float64
+		found := false
+		for _, c := range src.Coords {
+			if c.Name == r.Input {
+				lo, hi, found = c.Lo, c.Hi, c.Values == nil
+			}
+		}
+		if !found || hi <= lo {
+			continue
+		}
+		name := "causal_" + ps.Name
+		rewrote := false
+		l.loss.Expr = dsl.Rewrite(l.loss.Expr, func(x dsl.Expr) dsl.Expr {
+			call, ok := x.(*dsl.Call)
+			if !ok || call.Fun.Name != "mean" || len(call.Args) != 2 {
+				return x
+			}
+			if sets := setNames(call.Args[0].Value); len(sets) != 1 || sets[0] != ps.Name {
+				return x
+			}
+			rewrote = true
+			arg := *call.Args[1]
+			arg.Value = &dsl.Binary{OpPos: call.Fun.Pos, Op: "*", X: &dsl.Ident{Name: name, Pos: call.Fun.Pos}, Y: arg.Value}
+			c := *call
+			c.Args = []*dsl.Arg{call.Args[0], &arg}
+			return &c
+		})
+		if !rewrote {
+			continue
+		}
+		idx := slices.Index(l.m.PointSets, ps)
+		if l.declare(&dsl.Ident{Name: name, Pos: r.Pos}, &binding{kind: "known", set: idx, shape: []int{1}, pos: r.Pos}) {
+			ps.Known = append(ps.Known, &Tensor{Name: name, Shape: []int{1}, Pos: r.Pos})
+			ps.Values = append(ps.Values, &KnownValue{Name: name, Expr: &dsl.Number{Value: 1, Text: "1", Pos: r.Pos}})
+			r.Sets = append(r.Sets, ps)
+			r.Lo, r.Hi = append(r.Lo, lo), append(r.Hi, hi)
+		}
+		_ = si
+	}
+	if len(r.Sets) == 0 {
+		l.errorf(r.Pos, "causal weighs a mean over a point set drawn by sample(...) over an interval of %s; the loss has none", r.Input)
+	}
 }

@@ -67,6 +67,8 @@ type FitConfig struct {
 	// Resample draws a Resampler's sampled points again by their residuals; the zero
 	// value: fixed points.
 	Resample Resample
+	// Causal weighs a CausalWeighter's sampled points by time chunk; the zero value: not.
+	Causal Causal
 }
 
 // FitRecord is the state of a fit at one step.
@@ -91,7 +93,9 @@ type FitHistory struct {
 	Steps       int      `json:"steps"`               // steps and iterations of all stages
 	Evaluations int      `json:"evaluations"`         // loss+gradient evaluations (LossGrad calls)
 	Resamples   int      `json:"resamples,omitempty"` // times the sampled points were drawn again
-	Seconds     float64  `json:"seconds"`             // training time (excluding Observe)
+	// CausalWeights are the time chunks' weights at the last causal update (train causal).
+	CausalWeights []float64 `json:"causal_weights,omitempty"`
+	Seconds       float64   `json:"seconds"` // training time (excluding Observe)
 	// FinalLoss is the loss at the parameters Fit leaves in the model (one Loss call at the
 	// end). After a divergence it is the last finite loss seen.
 	FinalLoss float64 `json:"final_loss"`
@@ -247,6 +251,7 @@ type fitter[T Float] struct {
 	bal    *balancer   // nil: fixed loss weights
 	rad    Resampler   // nil: fixed points
 	radRNG *rand.Rand
+	causal CausalWeighter // nil: no causal weights
 }
 
 func newFitter[T Float](m FullBatch[T], cfg *FitConfig) *fitter[T] {
@@ -276,6 +281,10 @@ func newFitter[T Float](m FullBatch[T], cfg *FitConfig) *fitter[T] {
 		last:  math.NaN(),
 		coefs: newCoefReader(m),
 		bal:   newBalancer(cfg.Balance, len(m.Params())),
+	}
+	if c, ok := m.(CausalWeighter); ok && cfg.Causal.Every > 0 {
+		f.causal = c
+		f.h.CausalWeights = make([]float64, cfg.Causal.Chunks)
 	}
 	if r, ok := m.(Resampler); ok && cfg.Resample.Every > 0 {
 		f.rad, f.radRNG = r, rand.New(rand.NewPCG(cfg.Resample.Seed, 0x524144))
@@ -386,6 +395,11 @@ func (f *fitter[T]) firstOrder(si int) error {
 
 	for k := 1; ; k++ {
 		f.step++
+		if f.causal != nil && (k-1)%f.cfg.Causal.Every == 0 {
+			if err := f.causal.CausalWeights(f.cfg.Causal.Chunks, f.cfg.Causal.Epsilon, f.h.CausalWeights); err != nil {
+				return err
+			}
+		}
 		if f.bal != nil && f.bal.b.Every > 0 && (k-1)%f.bal.b.Every == 0 {
 			f.h.Evaluations += rebalance(f.bal, f.m, f.params, f.grads)
 		}

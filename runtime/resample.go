@@ -88,3 +88,52 @@ func Pick[T any](src []T, idx []int) []T {
 	}
 	return out
 }
+
+// Causal is the causal weighting of a fit (train causal(t, …) in a .ml file; Wang,
+// Sankaran & Perdikaris 2022): every Every first-order steps, from the first, the model
+// weighs its sampled points by time chunk, a later chunk only once the earlier ones fit.
+type Causal struct {
+	Every, Chunks int
+	Epsilon       float64
+}
+
+// CausalWeighter is a generated point-set model with train causal(…).
+type CausalWeighter interface {
+	CausalWeights(chunks int, epsilon float64, chunkWeights []float64) error
+}
+
+// CausalWeights returns the weight of each point, whose residuals are res (stride a point)
+// and time ts: the points cut into chunks of equal length of [lo, hi], L_i the mean of the
+// squared residuals (summed over the residuals) on chunk i, a point of chunk i weighs
+// exp(−epsilon·Σ_{k<i} L_k). chunkWeights, if not nil, receives the chunks' weights. A chunk
+// without points has L = 0.
+func CausalWeights[T Float](res []T, stride int, ts []T, lo, hi float64, chunks int, epsilon float64, chunkWeights []float64) []T {
+	chunk := func(t T) int {
+		c := int((float64(t) - lo) / (hi - lo) * float64(chunks))
+		return min(max(c, 0), chunks-1)
+	}
+	sum, count := make([]float64, chunks), make([]int, chunks)
+	for j, t := range ts {
+		e := 0.0
+		for _, r := range res[j*stride : (j+1)*stride] {
+			e += float64(r) * float64(r)
+		}
+		c := chunk(t)
+		sum[c] += e
+		count[c]++
+	}
+	w := make([]float64, chunks)
+	acc := 0.0
+	for i := range w {
+		w[i] = math.Exp(-epsilon * acc)
+		if count[i] > 0 {
+			acc += sum[i] / float64(count[i])
+		}
+	}
+	copy(chunkWeights, w)
+	out := make([]T, len(ts))
+	for j, t := range ts {
+		out[j] = T(w[chunk(t)])
+	}
+	return out
+}

@@ -112,6 +112,7 @@ type options struct {
 	lr        float64
 	balance   int
 	resample  int
+	causal    int
 	every     int
 	timeLimit time.Duration
 	dir       string
@@ -162,6 +163,7 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs.IntVar(&o.lbfgs, "lbfgs", -1, "L-BFGS iterations (-1: the .ml file's, or 10000 if it gives none; 0: none)")
 	fs.Float64Var(&o.lr, "lr", 0, "the optimizer's learning rate: Adam's of a point-set model, the (base) rate of a mini-batch model's (0: the .ml file's)")
 	fs.IntVar(&o.epochs, "epochs", 0, "epochs of a mini-batch model (0: the .ml file's)")
+	fs.IntVar(&o.causal, "causal", -1, "steps between updates of the causal weights of a model with train causal(…) (-1: the .ml file's; 0: the weights stay 1)")
 	fs.IntVar(&o.resample, "resample", -1, "steps between redraws of the sampled points of a model with train resample = rad (-1: the .ml file's; 0: never)")
 	fs.IntVar(&o.balance, "balance", -1, "steps between updates of the loss-term weights of a model with train balance = grad_norm (-1: the .ml file's; 0: the weights stay 1)")
 	fs.IntVar(&o.folds, "folds", -1, "cross-validate a mini-batch model over this many folds of its training rows before training it on all of them (-1: the .ml file's folds; 0: none)")
@@ -240,6 +242,12 @@ func Run[T mlrt.Float](p Problem[T], args []string, stdout, stderr io.Writer) er
 		cfg.Balance.Every = o.balance
 	}
 	cfg.Resample.Seed = o.seed
+	if o.causal >= 0 {
+		if _, ok := m.(mlrt.CausalWeighter); !ok {
+			return errors.New("-causal: the model's train statement has no causal(…)")
+		}
+		cfg.Causal.Every = o.causal
+	}
 	if o.resample >= 0 {
 		if _, ok := m.(mlrt.Resampler); !ok {
 			return errors.New("-resample: the model's train statement has no resample = rad")

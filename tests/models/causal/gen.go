@@ -1,0 +1,3 @@
+package causal
+
+//go:generate go run ../../../cmd/mlc build -o . -pkg causal causal.ml
