@@ -14,6 +14,8 @@ Package burgers is the model Burgers of burgers.ml, compiled by mlc.
 	dense7    dense 20, tanh         # burgers.ml:10
 	dense8    dense 20, tanh         # burgers.ml:10
 	dense9    dense 1                # burgers.ml:11
+	param  weight_boundary = 1  # burgers.ml:32
+	param  weight_r = 1  # burgers.ml:32
 	output u[1]
 	points boundary(x, t; u_bd)  # burgers.ml:16
 	points interior(x, t)  # burgers.ml:19
@@ -46,7 +48,7 @@ const (
 const (
 	NumInputs  = 2 // x, t
 	NumOutputs = 1 // u[1]
-	NumParams  = 3021
+	NumParams  = 3023
 	NumSets    = 2
 	NumTerms   = 2
 
@@ -128,9 +130,13 @@ type Model struct {
 	Dense9W []T
 	// Dense9B is the bias of dense9 (burgers.ml:11): [1].
 	Dense9B []T
+	// WeightBoundary is the coefficient weight_boundary (burgers.ml:32).
+	WeightBoundary []T
+	// WeightR is the coefficient weight_r (burgers.ml:32).
+	WeightR []T
 
 	// The gradient of the loss, in the same layout.
-	Dense1WGrad, Dense1BGrad, Dense2WGrad, Dense2BGrad, Dense3WGrad, Dense3BGrad, Dense4WGrad, Dense4BGrad, Dense5WGrad, Dense5BGrad, Dense6WGrad, Dense6BGrad, Dense7WGrad, Dense7BGrad, Dense8WGrad, Dense8BGrad, Dense9WGrad, Dense9BGrad []T
+	Dense1WGrad, Dense1BGrad, Dense2WGrad, Dense2BGrad, Dense3WGrad, Dense3BGrad, Dense4WGrad, Dense4BGrad, Dense5WGrad, Dense5BGrad, Dense6WGrad, Dense6BGrad, Dense7WGrad, Dense7BGrad, Dense8WGrad, Dense8BGrad, Dense9WGrad, Dense9BGrad, WeightBoundaryGrad, WeightRGrad []T
 
 	// The points of all sets, one after another, a column per input and known value.
 	rows         int
@@ -189,6 +195,10 @@ func New() *Model {
 	m.Dense9WGrad = m.grads[3000:3020:3020]
 	m.Dense9B = m.params[3020:3021:3021]
 	m.Dense9BGrad = m.grads[3020:3021:3021]
+	m.WeightBoundary = m.params[3021:3022:3022]
+	m.WeightBoundaryGrad = m.grads[3021:3022:3022]
+	m.WeightR = m.params[3022:3023:3023]
+	m.WeightRGrad = m.grads[3022:3023:3023]
 	m.tiles.Init(mlrt.TilePasses[T, worker]{
 		Grads: func(w *worker) []T {
 			return w.grads[:]
@@ -212,7 +222,8 @@ func (m *Model) Grads() []T {
 	return m.grads[:]
 }
 
-// Init sets the parameters as Keras does: Glorot-uniform kernels, zero biases.
+// Init sets the parameters as Keras does (Glorot-uniform kernels, zero biases) and the
+// coefficients to the values the param statements start them at.
 func (m *Model) Init(rng *mlrt.RNG) {
 	mlrt.GlorotUniform(m.Dense1W, 2, 20, rng)
 	mlrt.Zeros(m.Dense1B)
@@ -232,6 +243,18 @@ func (m *Model) Init(rng *mlrt.RNG) {
 	mlrt.Zeros(m.Dense8B)
 	mlrt.GlorotUniform(m.Dense9W, 20, 1, rng)
 	mlrt.Zeros(m.Dense9B)
+	m.WeightBoundary[0] = 1.0
+	m.WeightR[0] = 1.0
+}
+
+// CoefficientNames name the trainable coefficients of the param statements.
+func (m *Model) CoefficientNames() []string {
+	return []string{"weight_boundary", "weight_r"}
+}
+
+// Coefficients appends the coefficients' current values to dst, in the order of CoefficientNames.
+func (m *Model) Coefficients(dst []float64) []float64 {
+	return append(dst, float64(m.WeightBoundary[0]), float64(m.WeightR[0]))
 }
 
 // SetPoints copies the point sets into the model; the loss is evaluated on them.
@@ -332,6 +355,11 @@ func (m *Model) Close() {
 // FitConfig returns the optimizer schedule and the train settings of burgers.ml.
 func FitConfig() mlrt.FitConfig {
 	return mlrt.FitConfig{
+		Balance: mlrt.Balance{
+			Alpha:   0.9,
+			Every:   100,
+			Weights: []int{3021, 3022},
+		},
 		Epochs: 1,
 		Stages: []mlrt.Stage{{
 			Beta1:     0.9,
@@ -343,7 +371,7 @@ func FitConfig() mlrt.FitConfig {
 		}, {
 			Memory:    100,
 			Optimizer: "lbfgs",
-			Steps:     10000,
+			Steps:     20000,
 		}},
 	}
 }
@@ -1293,8 +1321,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	}
 	loss_r := T(sum_loss_r / float64(m.rows))
 
-	// loss = loss_boundary + loss_r (burgers.ml:27)
-	loss := loss_boundary + loss_r
+	// loss = weight_boundary·loss_boundary + weight_r·loss_r (burgers.ml:32)
+	loss := m.WeightBoundary[0]*loss_boundary + m.WeightR[0]*loss_r
 	// This tile's share of the loss (sums[0]) and of its terms.
 	sums[0] += float64(loss)
 	sums[1] += float64(loss_boundary)
@@ -2148,36 +2176,39 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 	loss_r := T(sum_loss_r / float64(m.rows))
 
-	// loss = loss_boundary + loss_r (burgers.ml:27)
-	loss := loss_boundary + loss_r
+	// loss = weight_boundary·loss_boundary + weight_r·loss_r (burgers.ml:32)
+	loss := m.WeightBoundary[0]*loss_boundary + m.WeightR[0]*loss_r
 
-	// d_r = 2·r·1/(n·1) (burgers.ml:27)
+	// d_r = 2·r·weight_r/(n·1) (burgers.ml:32)
 	d_r := w.work[10*MaxBatch : 11*MaxBatch]
-	spread_each := 1.0 / T(m.rows)
+	weight_r_each := m.WeightR[0] / T(m.rows)
 	{
 		const f = 0
 		out := d_r[f*MaxBatch:][:n]
 		r_r_2 := r[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = 2.0 * r_r_2[b] * spread_each
+			out[b] = 2.0 * r_r_2[b] * weight_r_each
 		}
 	}
 
-	// spread = 5/(rows·1) on the rows of boundary, 0 elsewhere: the adjoint of the mean (burgers.ml:26)
-	spread := w.work[11*MaxBatch : 12*MaxBatch]
-	spread_each_2 := 5.0 / T(m.rowsIn(1))
-	clear(spread)
+	// weight_boundary = weight_boundary·5 (burgers.ml:32)
+	weight_boundary := m.WeightBoundary[0] * 5.0
+
+	// weight_boundary_2 = weight_boundary/(rows·1) on the rows of boundary, 0 elsewhere: the adjoint of the mean (burgers.ml:32)
+	weight_boundary_2 := w.work[11*MaxBatch : 12*MaxBatch]
+	weight_boundary_each := weight_boundary / T(m.rowsIn(1))
+	clear(weight_boundary_2)
 	// boundary: the rows of this batch
 	lo_2, hi_2 := max(m.setLo[0]-r0, 0), min(m.setHi[0]-r0, n)
 	{
 		const f = 0
-		row := spread[f*MaxBatch:][:n]
+		row := weight_boundary_2[f*MaxBatch:][:n]
 		for b := lo_2; b < hi_2; b++ {
-			row[b] = spread_each_2
+			row[b] = weight_boundary_each
 		}
 	}
 
-	// d_u_x_x = -d_r·nu (burgers.ml:27)
+	// d_u_x_x = -d_r·nu (burgers.ml:32)
 	d_u_x_x := w.work[12*MaxBatch : 13*MaxBatch]
 	if vecProgs[53].Fast() {
 		kernels.Vec64(vecProgs[53], &w.vec, n, 1, MaxBatch, [][]T{d_u_x_x, d_r}, nil)
@@ -2469,13 +2500,13 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_u_x = u·d_r (burgers.ml:27)
+	// d_u_x = u·d_r (burgers.ml:32)
 	d_u_x := w.work[13*MaxBatch : 14*MaxBatch]
 
-	// d_u = 2·sub·spread + u_x·d_r (burgers.ml:26)
+	// d_u = 2·sub·weight_boundary_2 + u_x·d_r (burgers.ml:32)
 	d_u := w.work[14*MaxBatch : 15*MaxBatch]
 	if vecProgs[63].Fast() {
-		kernels.Vec64(vecProgs[63], &w.vec, n, 1, MaxBatch, [][]T{d_u_x, u, d_r, d_u, sub, spread, u_x}, nil)
+		kernels.Vec64(vecProgs[63], &w.vec, n, 1, MaxBatch, [][]T{d_u_x, u, d_r, d_u, sub, weight_boundary_2, u_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -2490,11 +2521,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 			const f = 0
 			out := d_u[f*MaxBatch:][:n]
 			r_sub_2 := sub[f*MaxBatch:][:len(out)]
-			r_spread := spread[f*MaxBatch:][:len(out)]
+			r_weight_boundary := weight_boundary_2[f*MaxBatch:][:len(out)]
 			r_u_x_2 := u_x[f*MaxBatch:][:len(out)]
 			r_d_r_3 := d_r[f*MaxBatch:][:len(out)]
 			for b := range out {
-				out[b] = 2.0*r_sub_2[b]*r_spread[b] + r_u_x_2[b]*r_d_r_3[b]
+				out[b] = 2.0*r_sub_2[b]*r_weight_boundary[b] + r_u_x_2[b]*r_d_r_3[b]
 			}
 		}
 	}
@@ -3157,7 +3188,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense9_b = Σ over the batch of d_u (burgers.ml:26)
+	// d_dense9_b = Σ over the batch of d_u (burgers.ml:32)
 	d_dense9_b := w.grads[3020:3021]
 	if vecProgs[87].Fast() {
 		kernels.Vec64(vecProgs[87], &w.vec, n, 1, MaxBatch, [][]T{d_u}, [][]T{d_dense9_b})
@@ -3561,6 +3592,8 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense1_W_f_3 := d_dense1_W_3[f]
 		d_dense1_W_4[f] += d_dense1_W_f + d_dense1_W_f_2 + d_dense1_W_f_3
 	}
+	w.grads[3021:3022][0] += loss_boundary
+	w.grads[3022:3023][0] += loss_r
 	// This tile's share of the loss (sums[0]) and of its terms.
 	sums[0] += float64(loss)
 	sums[1] += float64(loss_boundary)
@@ -3592,6 +3625,8 @@ named as in the state_dict of the network's PyTorch replica, with PyTorch's shap
 	)
 
 It maps inputs [N, 2] to outputs [N, 1], as Predict does.
+The coefficients (weight_boundary, weight_r) are not net's: load them by hand, and the rest with
+load_state_dict(..., strict=False).
 
 mlrt.SaveSafetensors(path, m.Params(), &Safetensors) writes a file PyTorch loads with
 net.load_state_dict; mlrt.LoadSafetensors(path, m.Params(), &Safetensors) reads one it wrote
@@ -3617,6 +3652,10 @@ var Safetensors = safetensors.Layout{
 		{Name: "14.bias", Param: "dense8_b", Offset: 2980, Shape: []int{20}},
 		{Name: "16.weight", Param: "dense9_W", Offset: 3000, Shape: []int{1, 20}},
 		{Name: "16.bias", Param: "dense9_b", Offset: 3020, Shape: []int{1}},
+		// weight_boundary: the coefficient weight_boundary
+		{Name: "weight_boundary", Param: "weight_boundary", Offset: 3021},
+		// weight_r: the coefficient weight_r
+		{Name: "weight_r", Param: "weight_r", Offset: 3022},
 	},
 	Metadata: map[string]string{
 		"format":     "pt",
@@ -3626,6 +3665,7 @@ var Safetensors = safetensors.Layout{
   "input": {"shape": [2], "perm": [0]},
   "output": {"shape": [1], "perm": [0]},
   "predict": true,
+  "coefficients": ["weight_boundary", "weight_r"],
   "modules": [
     {"type": "Linear", "in_features": 2, "out_features": 20},
     {"type": "Tanh"},
@@ -3778,7 +3818,7 @@ var vecProgs = [96]*kernels.VecProg{
 	kernels.MustVec("s0 = r0[f]; s1 = r1[f]; s2 = s0 * s1; v0[f] = sum(s2); s3 = v1[f]; s4 = s3 * s1; s5 = -s4; s6 = 2; s7 = s5 * s6; r2[f] = s7"),
 	// 62: d_dense2_x = -dense2_z_x·d_dense2_x_x·2; d_dense3_x = -dense3_z_x·d_dense3_x_x·2; d_dense4_x = -dense4_z_x·d_dense4_x_x·2; d_dense5_x = -dense5_z_x·d_dense5_x_x·2; d_dense6_x = -dense6_z_x·d_dense6_x_x·2; d_dense7_x = -dense7_z_x·d_dense7_x_x·2; d_dense8_x = -dense8_z_x·d_dense8_x_x·2
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5; s6 = r4[f]; s7 = r5[f]; s8 = s6 * s7; s9 = -s8; s10 = s9 * s4; r3[f] = s10; s11 = r7[f]; s12 = r8[f]; s13 = s11 * s12; s14 = -s13; s15 = s14 * s4; r6[f] = s15; s16 = r10[f]; s17 = r11[f]; s18 = s16 * s17; s19 = -s18; s20 = s19 * s4; r9[f] = s20; s21 = r13[f]; s22 = r14[f]; s23 = s21 * s22; s24 = -s23; s25 = s24 * s4; r12[f] = s25; s26 = r16[f]; s27 = r17[f]; s28 = s26 * s27; s29 = -s28; s30 = s29 * s4; r15[f] = s30; s31 = r19[f]; s32 = r20[f]; s33 = s31 * s32; s34 = -s33; s35 = s34 * s4; r18[f] = s35"),
-	// 63: d_u_x = u·d_r; d_u = 2·sub·spread + u_x·d_r
+	// 63: d_u_x = u·d_r; d_u = 2·sub·weight_boundary_2 + u_x·d_r
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = 2; s4 = r4[f]; s5 = r5[f]; s6 = s4 * s5; s7 = r6[f]; s8 = s7 * s1; s9 = s3 * s6 + s8; r3[f] = s9"),
 	// 64: d_dense8_x_3 = dense8·d_dense8_x + d_dense8_x_2
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3"),

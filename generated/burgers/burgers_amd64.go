@@ -420,7 +420,7 @@ func vecAsm61(tables uintptr, n, features int)
 //go:noescape
 func vecAsm62(tables uintptr, n, features int)
 
-// vecAsm63: d_u_x = u·d_r; d_u = 2·sub·spread + u_x·d_r
+// vecAsm63: d_u_x = u·d_r; d_u = 2·sub·weight_boundary_2 + u_x·d_r
 //
 //go:noescape
 func vecAsm63(tables uintptr, n, features int)

@@ -53,7 +53,7 @@ def write_safetensors(path, tensors, meta):
     header = {"__metadata__": meta}
     blobs, at = [], 0
     for name, a in tensors.items():
-        a = np.ascontiguousarray(a)
+        a = np.asarray(a, order="C")  # not ascontiguousarray, which makes a scalar [1]
         b = a.astype(a.dtype.newbyteorder("<")).tobytes()
         header[name] = {"dtype": NAMES[a.dtype], "shape": list(a.shape), "data_offsets": [at, at + len(b)]}
         blobs.append(b)
@@ -140,6 +140,10 @@ def main():
         _, io = read_safetensors(base + ".in.safetensors")
         x = to_torch(io["x"], spec["input"])
 
+        # The model's coefficients (param statements, loss-term weights) are not the network's:
+        # they go around it, and into the PyTorch side's file unchanged.
+        coefs = {k: weights.pop(k) for k in spec.get("coefficients", [])}
+
         # mlc -> PyTorch
         net = build(spec, dtype)
         net.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in weights.items()}, strict=True)
@@ -160,6 +164,7 @@ def main():
         torch.manual_seed(args.seed)
         net2 = build(spec, dtype)
         state = {k: v.detach().numpy() for k, v in net2.state_dict().items()}
+        state.update(coefs)
         write_safetensors(base + ".torch.safetensors", state,
                           {"format": "pt", "written_by": f"tests/torch/roundtrip.py, torch {torch.__version__}"})
         with torch.no_grad():
