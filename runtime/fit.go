@@ -160,6 +160,13 @@ func Fit[T Float](m FullBatch[T], cfg FitConfig) (*FitHistory, error) {
 		}
 		var err error
 		if cfg.Stages[si].Optimizer == "lbfgs" {
+			if f.causal != nil {
+				// L-BFGS needs one loss throughout: the plain one, every weight 1.
+				if err := f.causal.CausalWeights(cfg.Causal.Chunks, 0, nil); err != nil {
+					f.finish(false)
+					return f.h, err
+				}
+			}
 			err = f.lbfgs(si)
 		} else {
 			err = f.firstOrder(si)

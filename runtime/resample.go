@@ -92,6 +92,7 @@ func Pick[T any](src []T, idx []int) []T {
 // Causal is the causal weighting of a fit (train causal(t, …) in a .ml file; Wang,
 // Sankaran & Perdikaris 2022): every Every first-order steps, from the first, the model
 // weighs its sampled points by time chunk, a later chunk only once the earlier ones fit.
+// An L-BFGS stage, which needs one loss throughout, starts by setting every weight to 1.
 type Causal struct {
 	Every, Chunks int
 	Epsilon       float64

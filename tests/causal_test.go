@@ -83,3 +83,36 @@ func TestFitCausal(t *testing.T) {
 		t.Errorf("causal weights in the history: %v, want 4, the first 1, the last below", h.CausalWeights)
 	}
 }
+
+// TestCausalLBFGSPlainLoss: an L-BFGS stage after Adam runs on the plain loss, every
+// causal weight 1, while the history keeps the weights of the last Adam update.
+func TestCausalLBFGSPlainLoss(t *testing.T) {
+	m := causal.New()
+	t.Cleanup(m.Close)
+	m.Init(mlrt.NewRNG(4))
+	p, _ := causal.MakePoints(rand.New(rand.NewPCG(3, 4)), "")
+	if err := m.SetPoints(p); err != nil {
+		t.Fatal(err)
+	}
+	cfg := causal.FitConfig()
+	cfg.Out, cfg.Quiet = io.Discard, true
+	cfg.Stages = append(cfg.Stages, mlrt.Stage{Optimizer: "lbfgs", Steps: 3})
+	h, err := mlrt.Fit(m, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(h.CausalWeights[3] < 1) {
+		t.Errorf("history's causal weights %v: want the last Adam update's", h.CausalWeights)
+	}
+	m.Loss()
+	res := make([]float64, len(p.Interior.X))
+	m.Residuals(res, p.Interior.X, p.Interior.T)
+	want := 0.0
+	for _, r := range res {
+		want += r * r
+	}
+	want /= float64(len(res))
+	if got := m.Terms()[1]; math.Abs(got-want) > 1e-10*want {
+		t.Errorf("interior term after L-BFGS %v, want the plain mean r² %v", got, want)
+	}
+}
