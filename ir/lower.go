@@ -2,6 +2,7 @@ package ir
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -566,20 +567,25 @@ func (l *lowerer) buildPass(training bool) *Pass {
 		l.m.TermNames = names
 	}
 	if l.m.Settings.Balance != nil && len(pass.Terms) > 1 {
-		// The loss the optimizer sees: Σ weight_i · term_i.
-		var sum *Node
+		// The loss the optimizer sees: Σ weight_i · term_i (a term without a weight: 1).
+		weight := make([]*Node, len(pass.Terms))
 		for _, c := range l.m.Coefficients {
-			if c.Term == 0 {
-				continue
-			}
-			wt := g.must(OpMul, "", c.Pos, values[c.Name], pass.Terms[c.Term-1])
-			if sum == nil {
-				sum = wt
-			} else {
-				sum = g.must(OpAdd, "", c.Pos, sum, wt)
+			if c.Term > 0 {
+				weight[c.Term-1] = values[c.Name]
 			}
 		}
-		if sum != nil { // nil after a refused balance statement
+		var sum *Node
+		for i, t := range pass.Terms {
+			if weight[i] != nil {
+				t = g.must(OpMul, "", l.m.Settings.Balance.Pos, weight[i], t)
+			}
+			if sum == nil {
+				sum = t
+			} else {
+				sum = g.must(OpAdd, "", l.m.Settings.Balance.Pos, sum, t)
+			}
+		}
+		if sum != nil && slices.ContainsFunc(weight, func(n *Node) bool { return n != nil }) {
 			loss = sum
 		}
 	}

@@ -504,6 +504,9 @@ func (l *lowerer) balanceWeights() {
 	}
 	e := &lossLowerer{l: l}
 	for i, name := range termNamesOf(e, parts) {
+		if !averagesPoints(parts[i]) {
+			continue // a term of params alone or a constant has no gradient to balance: weight 1
+		}
 		c := &Coefficient{Name: "weight_" + strings.ReplaceAll(name, "+", "_"), Init: 1, Term: i + 1, Pos: b.Pos}
 		if l.declare(&dsl.Ident{Name: c.Name, Pos: b.Pos}, &binding{kind: "param", pos: b.Pos}) {
 			l.m.Coefficients = append(l.m.Coefficients, c)
@@ -745,4 +748,15 @@ func (l *lowerer) causalWeights() {
 	if len(r.Sets) == 0 {
 		l.errorf(r.Pos, "causal weighs a mean over a point set drawn by sample(...) over an interval of %s; the loss has none", r.Input)
 	}
+}
+
+// averagesPoints reports whether a loss term takes a mean over points.
+func averagesPoints(x dsl.Expr) bool {
+	found := false
+	dsl.Walk(x, func(x dsl.Expr) {
+		if c, ok := x.(*dsl.Call); ok && c.Fun.Name == "mean" {
+			found = true
+		}
+	})
+	return found
 }

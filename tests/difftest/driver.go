@@ -92,7 +92,7 @@ func driverSource(module string, cases []*Case) string {
 	for _, c := range cases {
 		// coefs reads the coefficients after Init, then after the run.
 		coefs, coefsAfter := "", ""
-		if len(c.M.Coefs) > 0 {
+		if len(c.M.Coefs) > 0 || c.M.Balance {
 			coefs = "m.Init(mlrt.NewRNG(1)); init := bits(m.Coefficients(nil)); "
 			coefsAfter = "res.CoefNames, res.Coefs, res.CoefInit = m.CoefficientNames(), bits(m.Coefficients(nil)), init; "
 		}

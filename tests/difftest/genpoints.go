@@ -276,6 +276,17 @@ func (g *gen) pointsModel(outside bool) {
 	}
 	m.LinearLoss = true
 	m.Batch = g.intn(3, 16)
+	if len(terms) > 1 && g.chance(0.3) { // drawn last: the models before it are unchanged
+		m.Balance = true
+		m.feature("balance = grad_norm")
+		for i, t := range terms {
+			if !hasMean(t.e) {
+				continue // a term of params alone (or constant) keeps weight 1
+			}
+			w := g.param("weight_", nil)
+			m.Params[w].Weight, m.Params[w].Term = true, i
+		}
+	}
 	m.writeSource(groups, nil, "")
 }
 
@@ -518,4 +529,16 @@ func (g *gen) residual(leaves, must []Expr) Expr {
 		}
 	})
 	return r
+}
+
+// hasMean reports whether e averages something over the points.
+func hasMean(e Expr) bool {
+	found := false
+	walkExpr(e, func(x Expr) {
+		switch x.(type) {
+		case Mean, SetMean:
+			found = true
+		}
+	})
+	return found
 }

@@ -234,7 +234,11 @@ var (
 func (c *Case) checkLayout() {
 	var got, want []string
 	for _, p := range c.IR.Params {
-		got = append(got, fmt.Sprintf("%s%v@%d", p.Name, p.Shape, p.Offset))
+		name := p.Name
+		if strings.HasPrefix(name, "weight_") && c.M.Balance {
+			name = "weight_" // a term's weight: its name is the term's, which the layout does not fix
+		}
+		got = append(got, fmt.Sprintf("%s%v@%d", name, p.Shape, p.Offset))
 	}
 	for _, p := range c.M.Params {
 		want = append(want, fmt.Sprintf("%s%v@%d", p.Name, p.Shape, p.Offset))
@@ -392,6 +396,10 @@ func makeRequest(m *Model, r *rand.Rand, f32 bool) ModelRequest {
 	}
 	req := ModelRequest{NumInputs: m.NumInputs(), NumOutputs: m.OutputSize(), Chunks: []int{0, 1, 3}}
 	for _, p := range m.Params {
+		if p.Weight {
+			req.Params = append(req.Params, u(0.5, 2)) // a loss term's weight
+			continue
+		}
 		if c := p.Coef; c != nil {
 			// A coefficient's stored value: log(c) for a positive one, c between 0.05 and 2.
 			if c.Positive {

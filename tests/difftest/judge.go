@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime/debug"
 	"slices"
+	"strings"
 
 	"github.com/mlc-go/mlc/ir"
 )
@@ -303,7 +304,20 @@ func (c *Case) judgeCoefs() {
 		}
 		want = append(want, v)
 	}
-	if !slices.Equal(res.CoefNames, names) {
+	for _, q := range m.Params { // the loss terms' weights under balance = grad_norm
+		if q.Weight {
+			names = append(names, "weight_")
+			init = append(init, 1)
+			want = append(want, c.Req.Params[q.Offset])
+		}
+	}
+	got := slices.Clone(res.CoefNames)
+	for i, n := range got {
+		if m.Balance && strings.HasPrefix(n, "weight_") {
+			got[i] = "weight_" // named after its term, which the check does not fix
+		}
+	}
+	if !slices.Equal(got, names) {
 		c.fail("API: CoefficientNames", "got %q, want %q", res.CoefNames, names)
 		return
 	}

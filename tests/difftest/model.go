@@ -32,7 +32,10 @@ type Model struct {
 	FeatureSize  int
 	// CoefsEarly writes the param statements before the layers (else after the targets).
 	CoefsEarly bool
-	Batch      int // the train statement's batch (a point-set model's tile)
+	// Balance weighs the loss terms by their gradient norms (train balance = grad_norm): the
+	// loss gets a coefficient weight_TERM per term.
+	Balance bool
+	Batch   int // the train statement's batch (a point-set model's tile)
 
 	// Params are the tensors of the flat parameter vector in the order the README
 	// documents: per layer its kernel then its bias.
@@ -148,6 +151,10 @@ type Param struct {
 	Shape  []int
 	Offset int
 	Coef   *Coef // the coefficient it holds, or nil
+	// Weight is set on the weight of loss term Term under balance = grad_norm; mlc names it
+	// weight_ and the term's name, which the layout check does not compare.
+	Weight bool
+	Term   int
 }
 
 // Size is the number of values of p.
@@ -348,7 +355,11 @@ func (m *Model) writeSource(inputGroups, targetGroups []int, comment string) {
 	}
 	b.WriteString("loss " + lossSrc(m.Loss) + "\n")
 	if m.Points {
-		fmt.Fprintf(&b, "optimizer adam(lr = 1e-3, steps = 10) then lbfgs\ntrain batch = %d\n", m.Batch)
+		balance := ""
+		if m.Balance {
+			balance = ", balance = grad_norm"
+		}
+		fmt.Fprintf(&b, "optimizer adam(lr = 1e-3, steps = 10) then lbfgs\ntrain batch = %d%s\n", m.Batch, balance)
 	} else {
 		fmt.Fprintf(&b, "optimizer adam(lr = 0.01)\ntrain epochs = 2, batch = %d, seed = 3\n", m.Batch)
 	}

@@ -379,6 +379,21 @@ func (ev *refEval) loss(p []float64, net [][]jet) (*RefResult, error) {
 		}
 		res.Terms = append(res.Terms, v)
 	}
+	if ev.m.Balance { // balance = grad_norm: the loss is Σ weight_i · term_i (weight 1 without a mean)
+		w := make([]float64, len(res.Terms))
+		for i := range w {
+			w[i] = 1
+		}
+		for _, q := range ev.m.Params {
+			if q.Weight {
+				w[q.Term] = p[q.Offset]
+			}
+		}
+		res.Loss = 0
+		for i, t := range res.Terms {
+			res.Loss += w[i] * t
+		}
+	}
 	return res, ev.err
 }
 
