@@ -285,30 +285,40 @@ func Vec32(p *VecProg, t *VecTables, n, features, ld int, rows, scal [][]float32
 	if !p.check(len(rows), len(scal), n, features) {
 		return
 	}
+	fast := p.Fast()
+	// One pass checks every operand's length and, for the assembly, fills the table.
+	last := (features - 1) * ld
 	for i, r := range rows {
-		need, _ := p.rowNeed(i, n, features, ld)
+		need, stride := n, 0
+		if p.rowPerF[i] {
+			need, stride = last+n, ld
+		}
 		if len(r) < need {
 			vecShort("row", i, len(r), need)
 		}
-	}
-	for i, s := range scal {
-		if need := p.scalNeed(i, features); len(s) < need {
-			vecShort("scalar", i, len(s), need)
+		if fast {
+			t.rows[i] = vecRef{uintptr(unsafe.Pointer(unsafe.SliceData(r))), uintptr(4 * stride)}
 		}
 	}
-	if !p.Fast() {
+	nc := len(p.consts32)
+	for i, s := range scal {
+		need, stride := 1, 0
+		if p.scalPerF[i] {
+			need, stride = features, 1
+		}
+		if len(s) < need {
+			vecShort("scalar", i, len(s), need)
+		}
+		if fast {
+			t.scal[nc+i] = vecRef{uintptr(unsafe.Pointer(unsafe.SliceData(s))), uintptr(4 * stride)}
+		}
+	}
+	if !fast {
 		vecGo32(p, n, features, ld, rows, scal)
 		return
 	}
-	for i, r := range rows {
-		_, stride := p.rowNeed(i, n, features, ld)
-		t.rows[i] = vecRef{uintptr(unsafe.Pointer(&r[0])), uintptr(4 * stride)}
-	}
 	for i := range p.consts32 {
 		t.scal[i] = vecRef{ptr: uintptr(unsafe.Pointer(&p.consts32[i]))}
-	}
-	for i, s := range scal {
-		t.scal[len(p.consts32)+i] = vecRef{uintptr(unsafe.Pointer(&s[0])), uintptr(4 * p.scalStride(i))}
 	}
 	p.asm(uintptr(unsafe.Pointer(t)), n, features)
 }
@@ -318,30 +328,40 @@ func Vec64(p *VecProg, t *VecTables, n, features, ld int, rows, scal [][]float64
 	if !p.check(len(rows), len(scal), n, features) {
 		return
 	}
+	fast := p.Fast()
+	// One pass checks every operand's length and, for the assembly, fills the table.
+	last := (features - 1) * ld
 	for i, r := range rows {
-		need, _ := p.rowNeed(i, n, features, ld)
+		need, stride := n, 0
+		if p.rowPerF[i] {
+			need, stride = last+n, ld
+		}
 		if len(r) < need {
 			vecShort("row", i, len(r), need)
 		}
-	}
-	for i, s := range scal {
-		if need := p.scalNeed(i, features); len(s) < need {
-			vecShort("scalar", i, len(s), need)
+		if fast {
+			t.rows[i] = vecRef{uintptr(unsafe.Pointer(unsafe.SliceData(r))), uintptr(8 * stride)}
 		}
 	}
-	if !p.Fast() {
+	nc := len(p.consts64)
+	for i, s := range scal {
+		need, stride := 1, 0
+		if p.scalPerF[i] {
+			need, stride = features, 1
+		}
+		if len(s) < need {
+			vecShort("scalar", i, len(s), need)
+		}
+		if fast {
+			t.scal[nc+i] = vecRef{uintptr(unsafe.Pointer(unsafe.SliceData(s))), uintptr(8 * stride)}
+		}
+	}
+	if !fast {
 		vecGo(p, n, features, ld, rows, scal, p.consts64, false)
 		return
 	}
-	for i, r := range rows {
-		_, stride := p.rowNeed(i, n, features, ld)
-		t.rows[i] = vecRef{uintptr(unsafe.Pointer(&r[0])), uintptr(8 * stride)}
-	}
 	for i := range p.consts64 {
 		t.scal[i] = vecRef{ptr: uintptr(unsafe.Pointer(&p.consts64[i]))}
-	}
-	for i, s := range scal {
-		t.scal[len(p.consts64)+i] = vecRef{uintptr(unsafe.Pointer(&s[0])), uintptr(8 * p.scalStride(i))}
 	}
 	p.asm(uintptr(unsafe.Pointer(t)), n, features)
 }
@@ -378,28 +398,6 @@ func (p *VecProg) check(rows, scal, n, features int) bool {
 			len(p.rowPerF), len(p.scalPerF), rows, scal))
 	}
 	return n > 0 && features > 0
-}
-
-// rowNeed is the length row i must have, and its stride per feature in elements.
-func (p *VecProg) rowNeed(i, n, features, ld int) (need, stride int) {
-	if p.rowPerF[i] {
-		return (features-1)*ld + n, ld
-	}
-	return n, 0
-}
-
-func (p *VecProg) scalNeed(i, features int) int {
-	if p.scalPerF[i] {
-		return features
-	}
-	return 1
-}
-
-func (p *VecProg) scalStride(i int) int {
-	if p.scalPerF[i] {
-		return 1
-	}
-	return 0
 }
 
 func vecShort(what string, i, got, need int) {
