@@ -14,9 +14,9 @@ import (
 )
 
 // Fixed registers: Z28 sign bits, Z29 the absolute-value mask, Z30 one, Z31 zero;
-// R8 the tables, R11 n, R12 features, R13 the feature, R14 the column; the first rows'
-// addresses at the feature in BX, SI, DI, R9, R10, the others on the frame; AX, CX, DX
-// scratch.
+// R8 the tables, R11 n, R13 the feature, R14 the column, R12 the element f·ld + column
+// of the rows indexed by feature (all of them have stride ld); the first rows' addresses
+// in BX, SI, DI, R9, R10, the others on the frame; AX, CX, DX scratch.
 const vecFreeRegs = 28
 
 var vecRowRegs = []string{"BX", "SI", "DI", "R9", "R10"}
@@ -192,10 +192,14 @@ func vecAsm(b *strings.Builder, p *vecProg, name, bits string) bool {
 		if u > 0 {
 			disp = fmt.Sprint(64 * u)
 		}
-		if i < len(vecRowRegs) {
-			return "", fmt.Sprintf("%s(%s)(R14*%d)", disp, vecRowRegs[i], size)
+		idx := "R14"
+		if p.rowPerF[i] {
+			idx = "R12"
 		}
-		return fmt.Sprintf("\tMOVQ %d(SP), AX\n", 8*i), fmt.Sprintf("%s(AX)(R14*%d)", disp, size)
+		if i < len(vecRowRegs) {
+			return "", fmt.Sprintf("%s(%s)(%s*%d)", disp, vecRowRegs[i], idx, size)
+		}
+		return fmt.Sprintf("\tMOVQ %d(SP), AX\n", 8*i), fmt.Sprintf("%s(AX)(%s*%d)", disp, idx, size)
 	}
 	render := func(u int, masked bool) string {
 		var out strings.Builder
@@ -244,7 +248,15 @@ func vecAsm(b *strings.Builder, p *vecProg, name, bits string) bool {
 	frame := 8 * len(p.rows)
 	fmt.Fprintf(b, "// func %s(tables uintptr, n int, features int)\n", name)
 	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $%d-24\n", name, frame)
-	b.WriteString("\tMOVQ tables+0(FP), R8\n\tMOVQ n+8(FP), R11\n\tMOVQ features+16(FP), R12\n")
+	b.WriteString("\tMOVQ tables+0(FP), R8\n\tMOVQ n+8(FP), R11\n")
+	// The rows' addresses at feature 0, once: a row indexed by feature is read at f·ld further.
+	for i := range p.rows {
+		if i < len(vecRowRegs) {
+			fmt.Fprintf(b, "\tMOVQ %d(R8), %s\n", 16*i, vecRowRegs[i])
+		} else {
+			fmt.Fprintf(b, "\tMOVQ %d(R8), CX\n\tMOVQ CX, %d(SP)\n", 16*i, 8*i)
+		}
+	}
 	consts := []struct {
 		use, bits32, bits64 string
 		z                   int
@@ -262,25 +274,19 @@ func vecAsm(b *strings.Builder, p *vecProg, name, bits string) bool {
 			fmt.Fprintf(b, "\tMOVQ $%s, AX\n\tVPBROADCASTQ AX, Z%d\n", c.bits64, c.z)
 		}
 	}
-	b.WriteString("\tXORQ R13, R13\n\tTESTQ R11, R11\n\tJLE done\n\tCMPQ R13, R12\n\tJGE done\n\nfeature:\n")
-	for i := range p.rows {
-		to := fmt.Sprintf("%d(SP)", 8*i)
-		if i < len(vecRowRegs) {
-			to = vecRowRegs[i]
-		}
-		fmt.Fprintf(b, "\tMOVQ %d(R8), CX\n\tMOVQ %d(R8), DX\n\tIMULQ R13, DX\n\tADDQ DX, CX\n\tMOVQ CX, %s\n", 16*i, 16*i+8, to)
-	}
+	b.WriteString("\tXORQ R13, R13\n\tTESTQ R11, R11\n\tJLE done\n\tCMPQ R13, features+16(FP)\n\tJGE done\n\nfeature:\n")
+	b.WriteString("\tMOVQ R13, R12\n\tIMULQ 1024(R8), R12\n") // f·ld
 	b.WriteString(pro.String())
 	b.WriteString(zeroAcc.String())
 	fmt.Fprintf(b, "\tXORQ R14, R14\n\nmain:\n\tLEAQ %d(R14), CX\n\tCMPQ CX, R11\n\tJGT tail\n", unroll*lanes)
 	for u := range unroll {
 		b.WriteString(render(u, false))
 	}
-	fmt.Fprintf(b, "\tADDQ $%d, R14\n\tJMP main\n\ntail:\n\tCMPQ R14, R11\n\tJGE next\n", unroll*lanes)
+	fmt.Fprintf(b, "\tADDQ $%d, R14\n\tADDQ $%d, R12\n\tJMP main\n\ntail:\n\tCMPQ R14, R11\n\tJGE next\n", unroll*lanes, unroll*lanes)
 	b.WriteString("\tMOVQ R11, CX\n\tSUBQ R14, CX\n\tMOVL $1, DX\n\tSHLQ CL, DX\n\tDECQ DX\n")
 	fmt.Fprintf(b, "\tMOVQ $%d, AX\n\tCMPQ CX, AX\n\tJLT mask\n\tKXNORW K0, K0, K1\n\tJMP masked\n\nmask:\n\tKMOVW DX, K1\n\nmasked:\n", lanes)
 	b.WriteString(render(0, true))
-	fmt.Fprintf(b, "\tADDQ $%d, R14\n\tJMP tail\n\nnext:\n%s\tINCQ R13\n\tCMPQ R13, R12\n\tJLT feature\n\ndone:\n\tVZEROUPPER\n\tRET\n\n", lanes, epi.String())
+	fmt.Fprintf(b, "\tADDQ $%d, R14\n\tADDQ $%d, R12\n\tJMP tail\n\nnext:\n%s\tINCQ R13\n\tCMPQ R13, features+16(FP)\n\tJLT feature\n\ndone:\n\tVZEROUPPER\n\tRET\n\n", lanes, lanes, epi.String())
 	return true
 }
 

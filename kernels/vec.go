@@ -320,6 +320,7 @@ func Vec32(p *VecProg, t *VecTables, n, features, ld int, rows, scal [][]float32
 	for i := range p.consts32 {
 		t.scal[i] = vecRef{ptr: uintptr(unsafe.Pointer(&p.consts32[i]))}
 	}
+	t.ld = uintptr(ld)
 	p.asm(uintptr(unsafe.Pointer(t)), n, features)
 }
 
@@ -363,17 +364,19 @@ func Vec64(p *VecProg, t *VecTables, n, features, ld int, rows, scal [][]float64
 	for i := range p.consts64 {
 		t.scal[i] = vecRef{ptr: uintptr(unsafe.Pointer(&p.consts64[i]))}
 	}
+	t.ld = uintptr(ld)
 	p.asm(uintptr(unsafe.Pointer(t)), n, features)
 }
 
 // VecTables is what a program's assembly reads: for row i, its address at feature 0
 // (byte 16·i) and its stride per feature in bytes (byte 16·i + 8; 0 for a row shared
-// by every feature); the same for scalars, constants first, from byte 512. The
+// by every feature); the same for scalars, constants first, from byte 512; then ld. The
 // addresses are uintptrs, so that the operands do not escape through a table kept in a
 // worker: they are valid for the one call that filled them.
 type VecTables struct {
 	rows [vecMaxRows]vecRef
 	scal [vecMaxScal]vecRef
+	ld   uintptr // the stride of a row indexed by feature, in elements (byte 1024)
 }
 
 type vecRef struct {
