@@ -85,14 +85,7 @@ func (e *emitter) makePoints() {
 			case "grid":
 				body = append(body, jen.Id("cols").Op("=").Add(rt("GridColumns")).Call(gridAxes(src)...))
 			case "sample":
-				var lo, hi []jen.Code
-				for _, c := range src.Coords {
-					l, h := c.Lo, c.Hi
-					if c.Values != nil {
-						l, h = c.Values[0], c.Values[0]
-					}
-					lo, hi = append(lo, lit(l)), append(hi, lit(h))
-				}
+				lo, hi := sampleBounds(src)
 				body = append(body, jen.Id("cols").Op("=").Add(rt("SampleColumns")).Call(jen.Id("rng"), jen.Lit(src.Count),
 					jen.Index().Float64().Values(lo...), jen.Index().Float64().Values(hi...), jen.Lit(src.Method)))
 			}
@@ -411,4 +404,17 @@ func (e *emitter) makeData() {
 			f.Line()
 		}
 	}
+}
+
+// sampleBounds are a sample's lower and upper bounds, a literal per coordinate (a fixed
+// coordinate: its value twice).
+func sampleBounds(src *ir.Source) (lo, hi []jen.Code) {
+	for _, c := range src.Coords {
+		l, h := c.Lo, c.Hi
+		if c.Values != nil {
+			l, h = c.Values[0], c.Values[0]
+		}
+		lo, hi = append(lo, lit(l)), append(hi, lit(h))
+	}
+	return lo, hi
 }

@@ -54,14 +54,7 @@ func (e *emitter) resampleMethods() {
 	for _, ps := range ir.ResampledSets(m) {
 		src := ps.Sources[0]
 		set := func() *jen.Statement { return jen.Id("p").Dot(GoName(ps.Name)) }
-		var lo, hi []jen.Code
-		for _, c := range src.Coords {
-			l, h := c.Lo, c.Hi
-			if c.Values != nil {
-				l, h = c.Values[0], c.Values[0]
-			}
-			lo, hi = append(lo, lit(l)), append(hi, lit(h))
-		}
+		lo, hi := sampleBounds(src)
 		blk := []jen.Code{
 			jen.Id("n").Op(":=").Len(set().Dot(GoName(first))),
 			jen.Id("cols").Op(":=").Add(rt("SampleColumns")).Call(jen.Id("rng"), rt("RADCandidates").Op("*").Id("n"),
