@@ -324,7 +324,8 @@ func Vec32(p *VecProg, t *VecTables, n, features, ld int, rows, scal [][]float32
 	p.asm(uintptr(unsafe.Pointer(t)), n, features)
 }
 
-// Vec64 is Vec32 in float64.
+// Vec64 is Vec32 in float64. The two are written out rather than generic: called through a
+// generic function's dictionary, the operands' slices escaped, an allocation per call.
 func Vec64(p *VecProg, t *VecTables, n, features, ld int, rows, scal [][]float64) {
 	if !p.check(len(rows), len(scal), n, features) {
 		return
