@@ -17,15 +17,8 @@ func pinnBalModel(t *testing.T) *pinnbal.Model {
 	m.Init(mlrt.NewRNG(5))
 	rng := rand.New(rand.NewPCG(1, 2))
 	p := &pinnbal.Points{}
-	for i := 0; i < 11; i++ {
-		p.Boundary.X = append(p.Boundary.X, 2*rng.Float64()-1)
-		p.Boundary.T = append(p.Boundary.T, rng.Float64())
-		p.Boundary.UBd = append(p.Boundary.UBd, rng.Float64()-0.5)
-	}
-	for i := 0; i < 29; i++ {
-		p.Interior.X = append(p.Interior.X, 2*rng.Float64()-1)
-		p.Interior.T = append(p.Interior.T, rng.Float64())
-	}
+	c := smallPINNPoints(rng)
+	p.Boundary.X, p.Boundary.T, p.Boundary.UBd, p.Interior.X, p.Interior.T = c[0], c[1], c[2], c[3], c[4]
 	if err := m.SetPoints(p); err != nil {
 		t.Fatal(err)
 	}

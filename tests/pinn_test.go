@@ -22,19 +22,28 @@ func pinnModel(t *testing.T) (*pinn.Model, *pinn.Points) {
 		m.Params()[i] += 0.2 * (rng.Float64() - 0.5)
 	}
 	p := &pinn.Points{}
-	for i := 0; i < 11; i++ {
-		p.Boundary.X = append(p.Boundary.X, 2*rng.Float64()-1)
-		p.Boundary.T = append(p.Boundary.T, rng.Float64())
-		p.Boundary.UBd = append(p.Boundary.UBd, rng.Float64()-0.5)
-	}
-	for i := 0; i < 29; i++ {
-		p.Interior.X = append(p.Interior.X, 2*rng.Float64()-1)
-		p.Interior.T = append(p.Interior.T, rng.Float64())
-	}
+	c := smallPINNPoints(rng)
+	p.Boundary.X, p.Boundary.T, p.Boundary.UBd, p.Interior.X, p.Interior.T = c[0], c[1], c[2], c[3], c[4]
 	if err := m.SetPoints(p); err != nil {
 		t.Fatal(err)
 	}
 	return m, p
+}
+
+// smallPINNPoints are the columns of 11 boundary points (x, t, u_bd) and 29 interior
+// points (x, t) drawn from rng, for the small PINNs of the tests.
+func smallPINNPoints(rng *rand.Rand) [5][]float64 {
+	var c [5][]float64
+	for range 11 {
+		c[0] = append(c[0], 2*rng.Float64()-1)
+		c[1] = append(c[1], rng.Float64())
+		c[2] = append(c[2], rng.Float64()-0.5)
+	}
+	for range 29 {
+		c[3] = append(c[3], 2*rng.Float64()-1)
+		c[4] = append(c[4], rng.Float64())
+	}
+	return c
 }
 
 // TestPINNLossAgainstFiniteDifferences recomputes the PDE loss from Predict alone, with
