@@ -2,7 +2,6 @@ package ir
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -566,29 +565,7 @@ func (l *lowerer) buildPass(training bool) *Pass {
 	if first {
 		l.m.TermNames = names
 	}
-	if l.m.Settings.Balance != nil && len(pass.Terms) > 1 {
-		// The loss the optimizer sees: Σ weight_i · term_i (a term without a weight: 1).
-		weight := make([]*Node, len(pass.Terms))
-		for _, c := range l.m.Coefficients {
-			if c.Term > 0 {
-				weight[c.Term-1] = values[c.Name]
-			}
-		}
-		var sum *Node
-		for i, t := range pass.Terms {
-			if weight[i] != nil {
-				t = g.must(OpMul, "", l.m.Settings.Balance.Pos, weight[i], t)
-			}
-			if sum == nil {
-				sum = t
-			} else {
-				sum = g.must(OpAdd, "", l.m.Settings.Balance.Pos, sum, t)
-			}
-		}
-		if sum != nil && slices.ContainsFunc(weight, func(n *Node) bool { return n != nil }) {
-			loss = sum
-		}
-	}
+	loss = l.weightedLoss(g, pass, values, loss)
 	if len(loss.Shape) != 0 || loss.Batched {
 		l.errorf(l.loss.Expr.ExprPos(), "the loss must be a scalar, found %s per sample; reduce it with mean(...)", shapeStr(loss))
 		return nil
