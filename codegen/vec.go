@@ -15,6 +15,7 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/mlc-go/mlc/ir"
+	"github.com/mlc-go/mlc/kernels"
 )
 
 // vecInstr is one instruction: d = op(a, b, c) on slots; a load reads row a into
@@ -25,8 +26,8 @@ type vecInstr struct {
 	d, a, b, c int
 }
 
-// vecProg is the program of one elementwise node, with the Go expressions of its
-// operands: rows[0] is the node's own buffer.
+// vecProg is the program of one elementwise node or of a group of them (vecGroup), with
+// the Go expressions of its operands.
 type vecProg struct {
 	comment   string
 	instrs    []vecInstr
@@ -48,7 +49,7 @@ func (en *entry) vecProgram(n *ir.Node, name string) *vecProg {
 	if en.row || !n.Batched || len(n.Shape) == 0 {
 		return nil
 	}
-	p := &vecProg{memo: map[int]int{}, constSlot: map[float64]int{}}
+	p := newVecProg()
 	if !p.add(en, n, name) {
 		return nil
 	}
@@ -68,15 +69,15 @@ func (p *vecProg) add(en *entry, n *ir.Node, name string) bool {
 	p.instrs = append(p.instrs, vecInstr{op: "store", d: out, a: s})
 	p.memo[n.ID] = s
 	p.stored = append(p.stored, n)
-	return len(p.rows) <= vecMaxRows && len(p.scal)+len(p.consts) <= vecMaxScal && p.slots <= vecMaxSlots
+	return p.fits()
 }
 
-// The limits of kernels.MustVec.
-const (
-	vecMaxRows  = 32
-	vecMaxScal  = 32
-	vecMaxSlots = 255
-)
+// fits reports whether p stays within the limits of kernels.MustVec.
+func (p *vecProg) fits() bool {
+	return len(p.rows) <= kernels.VecMaxRows && len(p.scal)+len(p.consts) <= kernels.VecMaxScal && p.slots <= kernels.VecMaxSlots
+}
+
+func newVecProg() *vecProg { return &vecProg{memo: map[int]int{}, constSlot: map[float64]int{}} }
 
 // clone is a copy of p that add can change.
 func (p *vecProg) clone() *vecProg {
@@ -123,7 +124,7 @@ func (en *entry) vecJoinWith(comment string, features int, p *vecProg, scalar je
 // vecSum builds the program of sum node n (over the batch, per feature, into its
 // vector name; acc: added to it) or returns nil.
 func (en *entry) vecSum(n *ir.Node, name string, acc bool) *vecProg {
-	p := &vecProg{memo: map[int]int{}, constSlot: map[float64]int{}}
+	p := newVecProg()
 	if en.row || !p.addSum(en, n, name, acc) {
 		return nil
 	}
@@ -147,7 +148,7 @@ func (p *vecProg) addSum(en *entry, n *ir.Node, name string, acc bool) bool {
 		b = 1
 	}
 	p.instrs = append(p.instrs, vecInstr{op: "sum", d: -len(p.scal), a: s, b: b})
-	return len(p.rows) <= vecMaxRows && len(p.scal)+len(p.consts) <= vecMaxScal && p.slots <= vecMaxSlots
+	return p.fits()
 }
 
 // vecDisjoint reports whether no buffer the program stores overlaps one it loads (or

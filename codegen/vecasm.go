@@ -11,6 +11,8 @@ import (
 	"go/format"
 	"slices"
 	"strings"
+
+	"github.com/mlc-go/mlc/kernels"
 )
 
 // Fixed registers: Z28 sign bits, Z29 the absolute-value mask, Z30 one, Z31 zero;
@@ -50,7 +52,7 @@ func vecAsm(b *strings.Builder, p *vecProg, name, bits string) bool {
 		reg[in.d], hoisted[in.d] = top, true
 		j := p.scalIndex(in.a)
 		fmt.Fprintf(&pro, "\tMOVQ %d(R8), AX\n\tMOVQ %d(R8), CX\n\tIMULQ R13, CX\n\tVBROADCASTS%s (AX)(CX*1), Z%d\n",
-			512+16*j, 512+16*j+8, sfx[1:], top)
+			kernels.VecScalOffset+16*j, kernels.VecScalOffset+16*j+8, sfx[1:], top)
 	}
 	// Each sum accumulates in vecUnroll registers below them, one per copy of the body.
 	accBase := map[int]int{} // sum instruction's index in body → its first accumulator
@@ -75,7 +77,7 @@ func vecAsm(b *strings.Builder, p *vecProg, name, bits string) bool {
 			epi.WriteString("\tVPERMILPD $1, X0, X1\n\tVADDSD X1, X0, X0\n")
 		}
 		j := p.scalIndex(in.d)
-		fmt.Fprintf(&epi, "\tMOVQ %d(R8), AX\n\tMOVQ %d(R8), CX\n\tIMULQ R13, CX\n", 512+16*j, 512+16*j+8)
+		fmt.Fprintf(&epi, "\tMOVQ %d(R8), AX\n\tMOVQ %d(R8), CX\n\tIMULQ R13, CX\n", kernels.VecScalOffset+16*j, kernels.VecScalOffset+16*j+8)
 		if in.b != 0 {
 			fmt.Fprintf(&epi, "\tVADDS%s (AX)(CX*1), X0, X0\n", sfx[1:])
 		}
@@ -275,7 +277,7 @@ func vecAsm(b *strings.Builder, p *vecProg, name, bits string) bool {
 		}
 	}
 	b.WriteString("\tXORQ R13, R13\n\tTESTQ R11, R11\n\tJLE done\n\tCMPQ R13, features+16(FP)\n\tJGE done\n\nfeature:\n")
-	b.WriteString("\tMOVQ R13, R12\n\tIMULQ 1024(R8), R12\n") // f·ld
+	fmt.Fprintf(b, "\tMOVQ R13, R12\n\tIMULQ %d(R8), R12\n", kernels.VecLDOffset) // f·ld
 	b.WriteString(pro.String())
 	b.WriteString(zeroAcc.String())
 	fmt.Fprintf(b, "\tXORQ R14, R14\n\nmain:\n\tLEAQ %d(R14), CX\n\tCMPQ CX, R11\n\tJGT tail\n", unroll*lanes)

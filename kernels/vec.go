@@ -34,11 +34,15 @@ const (
 	vSum          // scalar d at feature f = (b: its old value +) the sum of slot a over the columns
 )
 
-// Limits of one program.
+// Limits of one program, and where VecTables keeps the scalars and ld: the code
+// generator compiles programs against them.
 const (
-	vecMaxSlots = 255
-	vecMaxRows  = 32
-	vecMaxScal  = 32 // constants and caller scalars together
+	VecMaxSlots = 255
+	VecMaxRows  = 32
+	VecMaxScal  = 32 // constants and caller scalars together
+
+	VecScalOffset = 16 * VecMaxRows               // byte offset of VecTables' scalars
+	VecLDOffset   = VecScalOffset + 16*VecMaxScal // byte offset of VecTables' ld
 )
 
 // VecProg is a compiled program of the machine. Build it with MustVec.
@@ -106,7 +110,7 @@ func parseVec(text string) (*VecProg, error) {
 		return i, perF, nil
 	}
 	slot := func(tok string) (int, error) {
-		i, _, err := ref(tok, 's', new([]int8), vecMaxSlots)
+		i, _, err := ref(tok, 's', new([]int8), VecMaxSlots)
 		p.nslots = max(p.nslots, i+1)
 		return i, err
 	}
@@ -121,7 +125,7 @@ func parseVec(text string) (*VecProg, error) {
 		lhs = strings.TrimSpace(lhs)
 		f := strings.Fields(strings.NewReplacer("(", " ( ", ")", " ) ").Replace(rhs))
 		if strings.HasPrefix(lhs, "r") {
-			r, _, err := ref(lhs, 'r', &rowSeen, vecMaxRows)
+			r, _, err := ref(lhs, 'r', &rowSeen, VecMaxRows)
 			if err != nil {
 				return nil, err
 			}
@@ -137,7 +141,7 @@ func parseVec(text string) (*VecProg, error) {
 		}
 		if strings.HasPrefix(lhs, "v") {
 			acc := strings.HasSuffix(lhs, "+")
-			v, perF, err := ref(strings.TrimSpace(strings.TrimSuffix(lhs, "+")), 'v', &scalSeen, vecMaxScal)
+			v, perF, err := ref(strings.TrimSpace(strings.TrimSuffix(lhs, "+")), 'v', &scalSeen, VecMaxScal)
 			if err != nil {
 				return nil, err
 			}
@@ -172,13 +176,13 @@ func parseVec(text string) (*VecProg, error) {
 		}
 		switch {
 		case len(f) == 1 && f[0][0] == 'r':
-			r, _, err := ref(f[0], 'r', &rowSeen, vecMaxRows)
+			r, _, err := ref(f[0], 'r', &rowSeen, VecMaxRows)
 			if err != nil {
 				return nil, err
 			}
 			emit(vLoad, d, r, 0, 0)
 		case len(f) == 1 && f[0][0] == 'v':
-			v, _, err := ref(f[0], 'v', &scalSeen, vecMaxScal)
+			v, _, err := ref(f[0], 'v', &scalSeen, VecMaxScal)
 			if err != nil {
 				return nil, err
 			}
@@ -255,8 +259,8 @@ func parseVec(text string) (*VecProg, error) {
 		}
 		p.scalPerF = append(p.scalPerF, m == 2)
 	}
-	if len(p.consts64)+len(p.scalPerF) > vecMaxScal {
-		return nil, fmt.Errorf("more than %d constants and scalars", vecMaxScal)
+	if len(p.consts64)+len(p.scalPerF) > VecMaxScal {
+		return nil, fmt.Errorf("more than %d constants and scalars", VecMaxScal)
 	}
 	// Caller scalars follow the constants in the scalar table.
 	for i, c := range p.code {
@@ -371,13 +375,13 @@ func Vec64(p *VecProg, t *VecTables, n, features, ld int, rows, scal [][]float64
 
 // VecTables is what a program's assembly reads: for row i, its address at feature 0
 // (byte 16·i) and its stride per feature in bytes (byte 16·i + 8; 0 for a row shared
-// by every feature); the same for scalars, constants first, from byte 512; then ld. The
+// by every feature); the same for scalars, constants first, from VecScalOffset; then ld. The
 // addresses are uintptrs, so that the operands do not escape through a table kept in a
 // worker: they are valid for the one call that filled them.
 type VecTables struct {
-	rows [vecMaxRows]vecRef
-	scal [vecMaxScal]vecRef
-	ld   uintptr // the stride of a row indexed by feature, in elements (byte 1024)
+	rows [VecMaxRows]vecRef
+	scal [VecMaxScal]vecRef
+	ld   uintptr // the stride of a row indexed by feature, in elements (VecLDOffset)
 }
 
 type vecRef struct {

@@ -3,6 +3,7 @@ package kernels
 import (
 	"math"
 	"testing"
+	"unsafe"
 )
 
 func TestVecPortableSemantics(t *testing.T) {
@@ -44,5 +45,20 @@ func TestMustVecRefuses(t *testing.T) {
 		if _, err := parseVec(bad); err == nil {
 			t.Errorf("parseVec(%q) accepted it", bad)
 		}
+	}
+}
+
+// TestVecTablesLayout: the generated assembly reads VecTables at the offsets the code
+// generator takes from these constants.
+func TestVecTablesLayout(t *testing.T) {
+	var tb VecTables
+	if o := unsafe.Offsetof(tb.scal); o != VecScalOffset {
+		t.Errorf("scalars at byte %d, VecScalOffset %d", o, VecScalOffset)
+	}
+	if o := unsafe.Offsetof(tb.ld); o != VecLDOffset {
+		t.Errorf("ld at byte %d, VecLDOffset %d", o, VecLDOffset)
+	}
+	if s := unsafe.Sizeof(vecRef{}); s != 16 {
+		t.Errorf("a table entry is %d bytes, not 16", s)
 	}
 }
