@@ -92,7 +92,7 @@ func (e *emitter) pointsFile(pkg string) {
 		jen.Id("NumSets").Op("=").Lit(len(m.PointSets)),
 		jen.Id("NumTerms").Op("=").Lit(len(m.TermNames)),
 	}
-	if m.Settings.Resample != nil || m.Settings.Causal != nil {
+	if ir.NeedsResiduals(m) {
 		decls = append(decls, jen.Id("NumResiduals").Op("=").Lit(len(m.ResidualNames)).Comment(strings.Join(m.ResidualNames, ", ")))
 	}
 	f.Const().Defs(append(decls,
@@ -112,9 +112,9 @@ func (e *emitter) pointsFile(pkg string) {
 	lossPlan := ir.Schedule(m.Infer.Graph, append([]*ir.Node{m.Infer.Summed}, nonNil(m.Infer.TermSummed)...))
 	gradPlan := ir.Schedule(m.Train.Graph, append(append([]*ir.Node{m.Train.Summed}, nonNil(m.Train.TermSummed)...), m.Train.Grads...))
 	plans := []*ir.Plan{predPlan, lossPlan, gradPlan}
-	resample := m.Settings.Resample != nil || m.Settings.Causal != nil // both need the residuals
+	residuals := ir.NeedsResiduals(m)
 	var residPlan *ir.Plan
-	if resample {
+	if residuals {
 		residPlan = ir.Schedule(m.Infer.Graph, m.Infer.Residuals)
 		plans = append(plans, residPlan)
 	}
@@ -126,7 +126,7 @@ func (e *emitter) pointsFile(pkg string) {
 		e.tileEntry("lossTile", "lossTile adds the loss and its terms on rows r0 … r0+n-1 of the points to sums.", m.Infer, lossPlan, tileLoss),
 		e.tileEntry("lossGradTile", "lossGradTile adds the loss and its terms on rows r0 … r0+n-1 of the points to sums, and\nits gradient to w.grads.", m.Train, gradPlan, tileGrad),
 	}
-	if resample {
+	if residuals {
 		methods = append(methods, e.tileEntry("residualTile", "residualTile computes the residuals at rows r0 … r0+n-1 of Residuals' columns.", m.Infer, residPlan, tileResiduals))
 	}
 
@@ -170,7 +170,7 @@ func (e *emitter) pointsFile(pkg string) {
 		jen.Id("LossGrad"): jen.Id("m").Dot("lossGradTile"),
 		jen.Id("Grads"):    jen.Func().Params(jen.Id("w").Op("*").Id("worker")).Index().Id("T").Block(jen.Return(jen.Id("w").Dot("grads").Index(jen.Op(":")))),
 	}
-	if resample {
+	if residuals {
 		passes[jen.Id("Residuals")] = jen.Id("m").Dot("residualTile")
 	}
 	if anyConst {
@@ -186,8 +186,8 @@ func (e *emitter) pointsFile(pkg string) {
 	f.Line()
 	e.commonMethods()
 	e.pointMethods()
-	if m.Settings.Resample != nil || m.Settings.Causal != nil {
-		e.resampleMethods()
+	if ir.NeedsResiduals(m) {
+		e.residualMethods()
 	}
 	e.fitSetup()
 	if HasSources(m) || len(m.References) > 0 {

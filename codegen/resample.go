@@ -12,8 +12,8 @@ import (
 	"github.com/mlc-go/mlc/ir"
 )
 
-// resampleMethods writes Residuals, and Resample or CausalWeights.
-func (e *emitter) resampleMethods() {
+// residualMethods writes Residuals, and Resample or CausalWeights, which use it.
+func (e *emitter) residualMethods() {
 	m, f := e.m, e.f
 	r := m.Settings.Resample
 	var args, sets, clears []jen.Code
@@ -51,7 +51,7 @@ func (e *emitter) resampleMethods() {
 			jen.Return(jen.Qual("errors", "New").Call(jen.Lit(strings.ToLower(m.Name) + ": Resample before SetPoints")))),
 		jen.Id("p").Op(":=").Op("*").Id("m").Dot("points"),
 	}
-	for _, ps := range ir.ResampledSets(m) {
+	for _, ps := range ir.SampledSets(m) {
 		src := ps.Sources[0]
 		set := func() *jen.Statement { return jen.Id("p").Dot(GoName(ps.Name)) }
 		lo, hi := sampleBounds(src)

@@ -144,9 +144,9 @@ func (l *lowerer) resample(x dsl.Expr) {
 	l.m.Settings.Resample = r
 }
 
-// ResampledSets are the point sets resample = rad draws again: those made by one
-// sample(...) alone, with no known values.
-func ResampledSets(m *Model) []*PointSet {
+// SampledSets are the point sets resample = rad draws again and causal weighs: those
+// made by one sample(...) alone, with no known values.
+func SampledSets(m *Model) []*PointSet {
 	var out []*PointSet
 	for _, ps := range m.PointSets {
 		if len(ps.Sources) == 1 && ps.Sources[0].Kind == "sample" && len(ps.Known) == 0 {
@@ -167,7 +167,7 @@ func (l *lowerer) checkResample() {
 		l.errorf(r.Pos, "resample = rad draws a point-set model's points again; this model trains on mini-batches of data")
 	case len(l.m.Infer.Residuals) == 0:
 		l.errorf(r.Pos, "resample = rad weighs points by their residuals, and the model has no residual statement")
-	case len(ResampledSets(l.m)) == 0:
+	case len(SampledSets(l.m)) == 0:
 		l.errorf(r.Pos, "resample = rad draws again a point set made by one sample(...) and no known values; the model has none")
 	}
 	for i, n := range l.m.Infer.Residuals {
@@ -212,7 +212,7 @@ func (l *lowerer) causal(c *dsl.Call) {
 		switch {
 		case i == 0 && name == "":
 			id, ok := a.Value.(*dsl.Ident)
-			if b := l.scope[identName(id)]; !ok || b == nil || b.kind != "input" {
+			if !ok || l.scope[id.Name] == nil || l.scope[id.Name].kind != "input" {
 				l.errorf(a.Value.ExprPos(), "causal: the first argument is the time, an input of the model; %s", want)
 				return
 			}
@@ -253,13 +253,6 @@ func (l *lowerer) causal(c *dsl.Call) {
 	l.m.Settings.Causal = r
 }
 
-func identName(id *dsl.Ident) string {
-	if id == nil {
-		return ""
-	}
-	return id.Name
-}
-
 // causalWeights gives each sampled point set a known value causal_SET (1 at every point)
 // and multiplies by it what the loss averages over that set alone.
 func (l *lowerer) causalWeights() {
@@ -275,7 +268,7 @@ func (l *lowerer) causalWeights() {
 		l.errorf(r.Pos, "causal and resample = rad cannot both change the sampled points' weights and places yet; choose one")
 		return
 	}
-	for si, ps := range ResampledSets(l.m) {
+	for _, ps := range SampledSets(l.m) {
 		src := ps.Sources[0]
 		var lo, hi float64
 		found := false
@@ -314,7 +307,6 @@ func (l *lowerer) causalWeights() {
 			r.Sets = append(r.Sets, ps)
 			r.Lo, r.Hi = append(r.Lo, lo), append(r.Hi, hi)
 		}
-		_ = si
 	}
 	if len(r.Sets) == 0 {
 		l.errorf(r.Pos, "causal weighs a mean over a point set drawn by sample(...) over an interval of %s; the loss has none", r.Input)
@@ -360,4 +352,10 @@ func (l *lowerer) weightedLoss(g *Graph, pass *Pass, values map[string]*Node, lo
 		}
 	}
 	return sum
+}
+
+// NeedsResiduals reports whether the generated model computes its residuals at given
+// points: for resample = rad and for causal weights.
+func NeedsResiduals(m *Model) bool {
+	return m.Settings.Resample != nil || m.Settings.Causal != nil
 }
