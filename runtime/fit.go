@@ -131,7 +131,10 @@ var fitNow = time.Now
 // stage continuing from the parameters the previous one left. It does not initialise m.
 //
 // Adam and SGD stages take one LossGrad and one optimizer step per step, and allocate nothing
-// per step; the records are appended to a slice and term store preallocated for the planned
+// per step but on the steps that update causal weights or redraw points (cfg.Causal,
+// cfg.Resample: a buffer of residuals and new columns); balancing the loss terms
+// (cfg.Balance) costs one LossGrad per term on its steps and allocates nothing. The records
+// are appended to a slice and term store preallocated for the planned
 // steps (amortised growth beyond, e.g. for L-BFGS without a step count). An L-BFGS stage runs
 // gonum's L-BFGS in float64 with a strong-Wolfe (Moré–Thuente) line search; each point it
 // evaluates costs one LossGrad, and the stage leaves the model at the best point it evaluated.
