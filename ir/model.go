@@ -103,7 +103,7 @@ type Causal struct {
 	Pos           dsl.Pos
 }
 
-// Resample is `train resample = rad(every = N, k = K, c = C)`: every N first-order steps,
+// Resample is `train resample = rad(every = N, k = K, c = C)`: every N steps or L-BFGS iterations,
 // each point set drawn by one sample(...) is drawn again from 10 times as many uniform
 // candidates, a candidate kept with probability ∝ |r|^k / mean |r|^k + c, r its residuals
 // (Wu et al., residual-based adaptive distribution, RAD).

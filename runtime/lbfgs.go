@@ -28,6 +28,7 @@ type lbfgsRun[T Float] struct {
 	badWhat    string
 	lineEvery  int
 	steps      int
+	done       int // iterations of the stage before this segment
 }
 
 // evalPoint is one evaluated point.
@@ -122,7 +123,7 @@ func (r *lbfgsRun[T]) Record(loc *optimize.Location, op optimize.Operation, _ *o
 	}
 	f := r.f
 	f.step++
-	k := r.majors - 1
+	k := r.done + r.majors - 1
 	e := r.at(loc.X) // the line search's last point, in practice: no new evaluation
 	if f.step%f.cfg.Every == 0 {
 		if !slices.Equal(e.x, r.last.x) {
@@ -143,11 +144,55 @@ func (r *lbfgsRun[T]) Record(loc *optimize.Location, op optimize.Operation, _ *o
 	return nil
 }
 
-// lbfgs runs an L-BFGS stage.
+// lbfgs runs an L-BFGS stage. With residual-based resampling (cfg.Resample) the stage runs
+// in segments of Resample.Every iterations: after each the points are drawn again and L-BFGS
+// starts afresh from where it stopped, its curvature memory being that of the old points.
 func (f *fitter[T]) lbfgs(si int) error {
 	s := f.cfg.Stages[si]
+	stepsBefore := f.step
+	for {
+		seg := s.Steps - (f.step - stepsBefore) // 0 or less: no step count
+		if s.Steps <= 0 {
+			seg = 0
+		}
+		resample := f.rad != nil && f.cfg.Resample.Every > 0
+		if resample && (seg <= 0 || seg > f.cfg.Resample.Every) {
+			seg = f.cfg.Resample.Every
+		}
+		end, err := f.lbfgsSegment(si, seg, f.step-stepsBefore)
+		if err != nil {
+			return err
+		}
+		if !resample || !end.full || (s.Steps > 0 && f.step-stepsBefore >= s.Steps) {
+			if f.p != nil {
+				f.p.fitEnd("lbfgs", f.step-stepsBefore, s.Steps, end.loss, f.names, end.terms, f.clock.seconds(), end.stop)
+			}
+			f.h.Stops = append(f.h.Stops, end.stop)
+			return nil
+		}
+		if err := f.rad.Resample(f.radRNG, f.cfg.Resample.K, f.cfg.Resample.C); err != nil {
+			return err
+		}
+		f.h.Resamples++
+	}
+}
+
+// lbfgsEnd is how an L-BFGS segment ended: why, whether it ran all its steps, and the loss
+// and terms at the best point it evaluated.
+type lbfgsEnd struct {
+	stop  string
+	full  bool
+	loss  float64
+	terms []float64
+}
+
+// lbfgsSegment runs gonum's L-BFGS for up to steps iterations (0: no limit), done
+// iterations of the stage being behind it. It says why it stopped and whether it ran all
+// its steps; it leaves the model at the best point evaluated.
+func (f *fitter[T]) lbfgsSegment(si, steps, done int) (lbfgsEnd, error) {
+	s := f.cfg.Stages[si]
 	n, nt := len(f.params), len(f.names)
-	r := &lbfgsRun[T]{f: f, stage: si, last: newEvalPoint(n, nt), best: newEvalPoint(n, nt), steps: s.Steps}
+	r := &lbfgsRun[T]{f: f, stage: si, last: newEvalPoint(n, nt), best: newEvalPoint(n, nt), steps: s.Steps, done: done}
 	r.lineEvery = max(f.cfg.Every, progressEveryUnlimited)
 	if s.Steps > 0 {
 		r.lineEvery = max(f.cfg.Every, s.Steps/50)
@@ -175,8 +220,8 @@ func (f *fitter[T]) lbfgs(si int) error {
 		Converger: &optimize.FunctionConverge{Relative: lbfgsRelTol[T](), Iterations: lbfgsConvergeIterations},
 		Recorder:  r,
 	}
-	if s.Steps > 0 {
-		settings.MajorIterations = s.Steps + 1 // gonum counts the starting point as one
+	if steps > 0 {
+		settings.MajorIterations = steps + 1 // gonum counts the starting point as one
 	}
 	// The time limit is enforced by r.Status against the fit's clock, which excludes
 	// Observe; Settings.Runtime would count it.
@@ -214,14 +259,14 @@ func (f *fitter[T]) lbfgs(si int) error {
 	}
 	if r.bad != 0 {
 		f.step = stepsBefore + iters + 1 // the iteration under way
-		return f.diverged(r.bad, r.badWhat, si)
+		return lbfgsEnd{}, f.diverged(r.bad, r.badWhat, si)
 	}
 	stop, err := lbfgsStop(res, err, s.Steps)
 	if r.lsStuck {
 		stop, err = "L-BFGS: line search failed ("+strconv.Itoa(lbfgsMaxLineSearch)+" evaluations without an acceptable step)", nil
 	}
 	if err != nil {
-		return fmt.Errorf("fit: stage %d (lbfgs): %w", si+1, err)
+		return lbfgsEnd{}, fmt.Errorf("fit: stage %d (lbfgs): %w", si+1, err)
 	}
 	if r.best.ok && f.step > stepsBefore {
 		last := len(f.h.Records) - 1
@@ -229,15 +274,11 @@ func (f *fitter[T]) lbfgs(si int) error {
 			f.record(si, r.best.f, r.best.terms)
 		}
 	}
-	if f.p != nil {
-		b := &r.best
-		if !b.ok {
-			b = &r.last
-		}
-		f.p.fitEnd("lbfgs", iters, s.Steps, b.f, f.names, b.terms, f.clock.seconds(), stop)
+	b := &r.best
+	if !b.ok {
+		b = &r.last
 	}
-	f.h.Stops = append(f.h.Stops, stop)
-	return nil
+	return lbfgsEnd{stop, res != nil && res.Status == optimize.IterationLimit, b.f, b.terms}, nil
 }
 
 // lbfgsStop turns gonum's status and error into a stop reason. Errors that only say the line

@@ -8,7 +8,8 @@ import (
 
 // Resample is the residual-based resampling of a fit (train resample = rad in a .ml file;
 // Wu et al. 2023, "A comprehensive study of non-adaptive and residual-based adaptive
-// sampling for PINNs"): every Every first-order steps the model draws its sampled point
+// sampling for PINNs"): every Every steps of a first-order stage, and every Every iterations
+// of an L-BFGS stage (which then starts afresh), the model draws its sampled point
 // sets again, from candidates kept with probability ∝ |r|^K / mean |r|^K + C. The draws come
 // from a generator seeded with Seed (mlc train sets the run's seed).
 type Resample struct {
