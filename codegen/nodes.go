@@ -117,7 +117,7 @@ func (en *entry) shapeOp(n *ir.Node) {
 			if n.PadR > 0 {
 				en.add(jen.Clear(rows(name, n.PadL+a.Shape[0], n.Shape[0])))
 			}
-		} else {
+		} else if en.plan.Alias[n.ID] != a { // an aliased crop is its argument's rows already
 			en.add(jen.Copy(jen.Id(name), rows(en.names[a.ID], n.PadL, n.PadL+n.Shape[0])))
 		}
 	case ir.OpSlice:
@@ -206,8 +206,8 @@ func (en *entry) sumBatch(n *ir.Node) {
 	argSize := n.Args[0].Size()
 	idx, op := jen.Id("f"), en.assign(n)
 	if argSize > size {
-		// Also summed over the leading dimensions: a bias repeated at every position.
-		en.flushVec(mark)
+		// Also summed over the leading dimensions: a bias repeated at every position. The
+		// sum accumulates position by position (the vector program block by block).
 		if op == "=" {
 			en.add(jen.Clear(jen.Id(name)))
 		}
@@ -222,13 +222,11 @@ func (en *entry) sumBatch(n *ir.Node) {
 			bloop,
 			jen.Id(name).Index(idx).Op(op).Id("s"))...,
 	)
-	if argSize == size {
-		acc := op == "+="
-		if p := en.vecSum(n, name, acc); p != nil {
-			comment := name + " " + op + " Σ over the batch of " + en.local(n.Args[0])
-			en.vecJoinWith(comment, size, p, scalar, mark, func(q *vecProg) bool { return q.addSum(en, n, name, acc) })
-			return
-		}
+	acc := op == "+="
+	if p := en.vecSum(n, name, acc); p != nil {
+		comment := name + " " + op + " Σ over the batch of " + en.local(n.Args[0])
+		en.vecJoinWith(comment, argSize, p, scalar, mark, func(q *vecProg) bool { return q.addSum(en, n, name, acc) })
+		return
 	}
 	en.flushVec(mark)
 	en.add(scalar)

@@ -29,18 +29,23 @@ type vecInstr struct {
 // vecProg is the program of one elementwise node or of a group of them (vecGroup), with
 // the Go expressions of its operands.
 type vecProg struct {
-	comment   string
-	instrs    []vecInstr
-	rows      []jen.Code
-	rowPerF   []bool
-	scal      []jen.Code
-	scalPerF  []bool
-	consts    []float64
-	constSlot map[float64]int
-	slots     int
-	memo      map[int]int // node ID → the slot holding its value
-	loaded    []*ir.Node  // the materialized nodes it reads
-	stored    []*ir.Node  // the nodes it computes, in order
+	comment  string
+	instrs   []vecInstr
+	rows     []jen.Code
+	rowPerF  []bool
+	scal     []jen.Code
+	scalPerF []bool
+	// period > 0: the vectors marked in scalPeriodic have period elements and repeat over
+	// the features (a bias at every position of a series, the sum of its gradient over them),
+	// so the program runs block by block, period features at a time.
+	period       int
+	scalPeriodic []bool
+	consts       []float64
+	constSlot    map[float64]int
+	slots        int
+	memo         map[int]int // node ID → the slot holding its value
+	loaded       []*ir.Node  // the materialized nodes it reads
+	stored       []*ir.Node  // the nodes it computes, in order
 }
 
 // vecProgram builds the program of elementwise node n (batched, over loop features)
@@ -84,7 +89,7 @@ func (p *vecProg) clone() *vecProg {
 	q := *p
 	q.instrs = slices.Clone(p.instrs)
 	q.rows, q.rowPerF = slices.Clone(p.rows), slices.Clone(p.rowPerF)
-	q.scal, q.scalPerF = slices.Clone(p.scal), slices.Clone(p.scalPerF)
+	q.scal, q.scalPerF, q.scalPeriodic = slices.Clone(p.scal), slices.Clone(p.scalPerF), slices.Clone(p.scalPeriodic)
 	q.consts = slices.Clone(p.consts)
 	q.loaded, q.stored = slices.Clone(p.loaded), slices.Clone(p.stored)
 	q.constSlot, q.memo = maps.Clone(p.constSlot), maps.Clone(p.memo)
@@ -132,9 +137,12 @@ func (en *entry) vecSum(n *ir.Node, name string, acc bool) *vecProg {
 }
 
 // addSum compiles sum node n into p, like add.
+// A sum also over leading dimensions (arg larger than n) accumulates block by block: its
+// caller clears the sum first.
 func (p *vecProg) addSum(en *entry, n *ir.Node, name string, acc bool) bool {
 	arg := n.Args[0]
-	if !arg.Batched || arg.Size() != n.Size() {
+	periodic := arg.Size() != n.Size()
+	if !arg.Batched || periodic && !p.setPeriod(n.Size(), arg.Size()) {
 		return false
 	}
 	s, ok := p.value(en, arg, arg.Size())
@@ -143,8 +151,9 @@ func (p *vecProg) addSum(en *entry, n *ir.Node, name string, acc bool) bool {
 	}
 	p.scal = append(p.scal, jen.Id(name))
 	p.scalPerF = append(p.scalPerF, true)
+	p.scalPeriodic = append(p.scalPeriodic, periodic)
 	b := 0
-	if acc {
+	if acc || periodic {
 		b = 1
 	}
 	p.instrs = append(p.instrs, vecInstr{op: "sum", d: -len(p.scal), a: s, b: b})
@@ -229,15 +238,18 @@ func (p *vecProg) value(en *entry, n *ir.Node, loop int) (int, bool) {
 		p.loaded = append(p.loaded, n)
 		s = p.emit("load", len(p.rows)-1, 0, 0)
 	case len(n.Shape) > 0:
-		if n.Size() != loop {
-			return 0, false // repeated over leading dimensions: f % size
+		periodic := n.Size() != loop // repeated over leading dimensions: f % size
+		if periodic && !p.setPeriod(n.Size(), loop) {
+			return 0, false
 		}
 		p.scal = append(p.scal, en.ref(n))
 		p.scalPerF = append(p.scalPerF, true)
+		p.scalPeriodic = append(p.scalPeriodic, periodic)
 		s = p.emit("bcast", -len(p.scal), 0, 0) // caller scalars are numbered after the constants
 	default:
 		p.scal = append(p.scal, jen.Index().Id("T").Values(en.ref(n)))
 		p.scalPerF = append(p.scalPerF, false)
+		p.scalPeriodic = append(p.scalPeriodic, false)
 		s = p.emit("bcast", -len(p.scal), 0, 0)
 	}
 	p.memo[n.ID] = s
@@ -279,6 +291,16 @@ func (p *vecProg) compute(en *entry, n *ir.Node, loop int) (int, bool) {
 		return p.emit(op, args[0], 0, 0), true
 	}
 	return p.emit(op, args[0], args[1], 0), true
+}
+
+// setPeriod makes the program run in blocks of size features, of the loop's features, if
+// it can: size divides loop and no other period was set.
+func (p *vecProg) setPeriod(size, loop int) bool {
+	if size <= 0 || loop%size != 0 || p.period != 0 && p.period != size {
+		return false
+	}
+	p.period = size
+	return true
 }
 
 func (p *vecProg) has(n *ir.Node) bool { _, ok := p.memo[n.ID]; return ok }
@@ -352,19 +374,46 @@ func (p *vecProg) text(bits string) string {
 	return strings.Join(out, "; ")
 }
 
-// vecCall is the call that runs program index i of the file on the node's rows.
+// vecCall is the call that runs program index i of the file on the node's rows; a program
+// with a period runs in a loop over the blocks of period features.
 func (en *entry) vecCall(p *vecProg, i, features int) jen.Code {
 	typ := jen.Index().Index().Id("T")
-	scal := jen.Code(jen.Nil())
-	if len(p.scal) > 0 {
-		scal = typ.Clone().Values(p.scal...)
+	rows, scal := p.rows, p.scal
+	blocked, blocks := p.period > 0 && p.period < features, 1
+	if blocked {
+		blocks = features / p.period
+		rows, scal = slices.Clone(rows), slices.Clone(scal)
+		first := jen.Id(vecBlockName).Op("*").Lit(p.period)
+		for j, r := range rows {
+			if p.rowPerF[j] {
+				rows[j] = jen.Add(r).Index(first.Clone().Op("*").Add(en.ld()), jen.Empty())
+			}
+		}
+		for j, v := range scal {
+			if p.scalPerF[j] && !p.scalPeriodic[j] {
+				scal[j] = jen.Add(v).Index(first.Clone(), jen.Empty())
+			}
+		}
+		features = p.period
 	}
-	return jen.Qual(KernelsPath, "Vec"+en.e.bits).Call(jen.Id(vecProgsName).Index(jen.Lit(i)), jen.Op("&").Id("w").Dot("vec"), jen.Id("n"), jen.Lit(features), en.ld(),
-		typ.Clone().Values(p.rows...), scal)
+	scalArg := jen.Code(jen.Nil())
+	if len(scal) > 0 {
+		scalArg = typ.Clone().Values(scal...)
+	}
+	call := jen.Qual(KernelsPath, "Vec"+en.e.bits).Call(jen.Id(vecProgsName).Index(jen.Lit(i)), jen.Op("&").Id("w").Dot("vec"), jen.Id("n"), jen.Lit(features), en.ld(),
+		typ.Clone().Values(rows...), scalArg)
+	if !blocked {
+		return call
+	}
+	return loop(vecBlockName, blocks, call)
 }
 
-// vecProgsName is the file's array of programs; model names never take it.
-const vecProgsName = "vecProgs"
+// vecProgsName is the file's array of programs, vecBlockName the index of a program's
+// block; model names never take them.
+const (
+	vecProgsName = "vecProgs"
+	vecBlockName = "blk"
+)
 
 // vecDecls writes the array of the file's programs.
 func (e *emitter) vecDecls() {
@@ -381,4 +430,4 @@ func (e *emitter) vecDecls() {
 	e.f.Line()
 }
 
-func init() { goReserved[vecProgsName] = true }
+func init() { goReserved[vecProgsName], goReserved[vecBlockName] = true, true }

@@ -19,6 +19,27 @@ func (b *Graph) slope(y *Node) *Node {
 	return d
 }
 
+// reluAdjoint is the adjoint of z for y = relu(z) given y's adjoint seed: seed·step(y),
+// which is seed·step(z), read from y because y is kept anyway (the next layer's input) and
+// z then need not be. When y feeds only a dropout, out = y·m, seed is a·m and the adjoint is
+// a·m·step(out), read from out instead, for the same reason: out is 0 where y is, and where
+// m is (then so is a·m), so step(out) may stand for step(y).
+func (b *Graph) reluAdjoint(y, seed *Node) *Node {
+	if seed.Op == OpMul {
+		for _, m := range seed.Args {
+			if m.Op != OpDropMask {
+				continue
+			}
+			for _, out := range b.Nodes {
+				if out.Op == OpMul && out.Args[0] == y && out.Args[1] == m {
+					return b.mul(seed, b.unary(OpStep, out))
+				}
+			}
+		}
+	}
+	return b.mul(seed, b.unary(OpStep, y))
+}
+
 // zeros is a zero vector of k elements; batched zeros broadcast from an unbatched constant.
 func (b *Graph) zeros(k int, batched bool) *Node {
 	z := b.ConstVec(make([]float64, k))

@@ -186,7 +186,7 @@ func opTable() [numOps]OpInfo {
 			Local: times(func(g *Graph, n *Node) *Node { return g.slope(n) })}, // σ(1 - σ)
 		OpRelu: {Name: "relu", Kind: Elementwise, Arity: 1, Func: "relu", Activation: true,
 			Eval:  unary(func(x float64) float64 { return math.Max(x, 0) }),
-			Local: times(func(g *Graph, n *Node) *Node { return g.unary(OpStep, n.Args[0]) })},
+			Local: func(g *Graph, n *Node, _ int, seed *Node) *Node { return g.reluAdjoint(n, seed) }},
 		OpSoftplus: {Name: "softplus", Kind: Elementwise, Arity: 1, Func: "softplus", Activation: true,
 			Eval:  unary(func(x float64) float64 { return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x))) }),
 			Local: times(func(g *Graph, n *Node) *Node { return g.unary(OpSigmoid, n.Args[0]) })},

@@ -25,8 +25,9 @@ type Plan struct {
 	// buffer is the interior of the pad's, so the pad only clears its borders instead of
 	// copying the whole activation (a conv layer's input).
 	Inside map[int]*Node
-	// Alias[id] is the argument whose buffer a reshape (flatten) reads as its own: the
-	// argument's only reader, so nothing is copied.
+	// Alias[id] is the argument whose buffer a reshape (flatten) reads as its own, or whose
+	// rows a crop reads as its own (the gradient of a conv layer's padded input, cut back to
+	// the layer's steps): the argument's only reader, so nothing is copied.
 	Alias map[int]*Node
 }
 
@@ -108,7 +109,7 @@ func Schedule(g *Graph, roots []*Node) *Plan {
 		}
 	}
 	for _, n := range p.Order {
-		if a := n.Args; n.Op == OpReshape && !p.Fused[a[0].ID] && p.Uses[a[0].ID] == 1 && !isRoot[a[0].ID] && p.Inside[a[0].ID] == nil {
+		if a := n.Args; (n.Op == OpReshape || n.Op == OpCrop && n.Batched && a[0].Batched) && !p.Fused[a[0].ID] && p.Uses[a[0].ID] == 1 && !isRoot[a[0].ID] && p.Inside[a[0].ID] == nil {
 			p.Alias[n.ID] = a[0]
 		}
 	}
@@ -163,8 +164,12 @@ func (p *Plan) assignOffsets(isRoot map[int]bool) {
 	}
 	for i, n := range p.Order {
 		if a := p.Alias[n.ID]; a != nil {
-			// The reshape takes its argument's buffer over: freed after its own last reader.
+			// The reshape or crop takes its argument's buffer over: freed after its own last
+			// reader.
 			p.Offset[n.ID] = p.Offset[a.ID]
+			if n.Op == OpCrop {
+				p.Offset[n.ID] += n.PadL * n.Shape[1]
+			}
 			expiring[i] = slices.DeleteFunc(expiring[i], func(x *Node) bool { return x == a })
 			expire(n, i)
 			continue
@@ -185,6 +190,9 @@ func (p *Plan) assignOffsets(isRoot map[int]bool) {
 		}
 		// Buffers whose last reader is node i are free for the nodes after it.
 		for _, dead := range expiring[i] {
+			if a := p.Alias[dead.ID]; a != nil {
+				dead = a // the whole buffer, of which a crop holds rows
+			}
 			free = append(free, span{p.Offset[dead.ID], dead.Size()})
 		}
 	}

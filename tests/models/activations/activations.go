@@ -54,7 +54,7 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [max(65*MaxBatch, 9*PredictBatch)]T
+	work    [max(61*MaxBatch, 9*PredictBatch)]T
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
@@ -604,35 +604,20 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dense3_Wx := w.work[5*MaxBatch : 9*MaxBatch]
 	kernels.GemmNN64(4, 4, n, m.Dense3W, dense2, MaxBatch, dense3_Wx, MaxBatch, false)
 
-	// dense3_z = dense3_Wx + dense3_b (activations.ml:7)
-	dense3_z := w.work[17*MaxBatch : 21*MaxBatch]
-	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], &w.vec, n, 4, MaxBatch, [][]T{dense3_z, dense3_Wx}, [][]T{m.Dense3B})
-	} else {
-		for f := 0; f < 4; f++ {
-			out := dense3_z[f*MaxBatch:][:n]
-			r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
-			dense3_b_f := m.Dense3B[f]
-			for b := range out {
-				out[b] = r_dense3_Wx[b] + dense3_b_f
-			}
-		}
-	}
-
-	// dense3 = relu(dense3_z) (activations.ml:7)
-	dense3 := w.work[5*MaxBatch : 9*MaxBatch]
+	// dense3 = relu(dense3_Wx + dense3_b) (activations.ml:7)
+	dense3 := w.work[17*MaxBatch : 21*MaxBatch]
 	for f := 0; f < 4; f++ {
-		kernels.BiasRelu64(dense3[f*MaxBatch:][:n], dense3_z[f*MaxBatch:], 0.0)
+		kernels.BiasRelu64(dense3[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
 	}
 
 	// dense4_Wx = dense4_W·dense3: [4] from [4] (activations.ml:8)
-	dense4_Wx := w.work[21*MaxBatch : 25*MaxBatch]
+	dense4_Wx := w.work[5*MaxBatch : 9*MaxBatch]
 	kernels.GemmNN64(4, 4, n, m.Dense4W, dense3, MaxBatch, dense4_Wx, MaxBatch, false)
 
 	// dense4_z = dense4_Wx + dense4_b (activations.ml:8)
-	dense4_z := w.work[25*MaxBatch : 29*MaxBatch]
-	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], &w.vec, n, 4, MaxBatch, [][]T{dense4_z, dense4_Wx}, [][]T{m.Dense4B})
+	dense4_z := w.work[21*MaxBatch : 25*MaxBatch]
+	if vecProgs[3].Fast() {
+		kernels.Vec64(vecProgs[3], &w.vec, n, 4, MaxBatch, [][]T{dense4_z, dense4_Wx}, [][]T{m.Dense4B})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := dense4_z[f*MaxBatch:][:n]
@@ -645,19 +630,19 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dense4 = softplus(dense4_z) (activations.ml:8)
-	dense4 := w.work[21*MaxBatch : 25*MaxBatch]
+	dense4 := w.work[5*MaxBatch : 9*MaxBatch]
 	for f := 0; f < 4; f++ {
 		kernels.BiasSoftplus64(dense4[f*MaxBatch:][:n], dense4_z[f*MaxBatch:], 0.0)
 	}
 
 	// dense5_Wx = dense5_W·dense4: [4] from [4] (activations.ml:9)
-	dense5_Wx := w.work[29*MaxBatch : 33*MaxBatch]
+	dense5_Wx := w.work[25*MaxBatch : 29*MaxBatch]
 	kernels.GemmNN64(4, 4, n, m.Dense5W, dense4, MaxBatch, dense5_Wx, MaxBatch, false)
 
 	// dense5_z = dense5_Wx + dense5_b (activations.ml:9)
-	dense5_z := w.work[33*MaxBatch : 37*MaxBatch]
-	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], &w.vec, n, 4, MaxBatch, [][]T{dense5_z, dense5_Wx}, [][]T{m.Dense5B})
+	dense5_z := w.work[29*MaxBatch : 33*MaxBatch]
+	if vecProgs[4].Fast() {
+		kernels.Vec64(vecProgs[4], &w.vec, n, 4, MaxBatch, [][]T{dense5_z, dense5_Wx}, [][]T{m.Dense5B})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := dense5_z[f*MaxBatch:][:n]
@@ -670,19 +655,19 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dense5 = sin(dense5_z) (activations.ml:9)
-	dense5 := w.work[29*MaxBatch : 33*MaxBatch]
+	dense5 := w.work[25*MaxBatch : 29*MaxBatch]
 	for f := 0; f < 4; f++ {
 		kernels.BiasSin64(dense5[f*MaxBatch:][:n], dense5_z[f*MaxBatch:], 0.0)
 	}
 
 	// dense6_Wx = dense6_W·dense5: [4] from [4] (activations.ml:10)
-	dense6_Wx := w.work[37*MaxBatch : 41*MaxBatch]
+	dense6_Wx := w.work[33*MaxBatch : 37*MaxBatch]
 	kernels.GemmNN64(4, 4, n, m.Dense6W, dense5, MaxBatch, dense6_Wx, MaxBatch, false)
 
 	// dense6_z = dense6_Wx + dense6_b (activations.ml:10)
-	dense6_z := w.work[41*MaxBatch : 45*MaxBatch]
-	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], &w.vec, n, 4, MaxBatch, [][]T{dense6_z, dense6_Wx}, [][]T{m.Dense6B})
+	dense6_z := w.work[37*MaxBatch : 41*MaxBatch]
+	if vecProgs[5].Fast() {
+		kernels.Vec64(vecProgs[5], &w.vec, n, 4, MaxBatch, [][]T{dense6_z, dense6_Wx}, [][]T{m.Dense6B})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := dense6_z[f*MaxBatch:][:n]
@@ -695,7 +680,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dense6 = silu(dense6_z) (activations.ml:10)
-	dense6 := w.work[37*MaxBatch : 41*MaxBatch]
+	dense6 := w.work[33*MaxBatch : 37*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := dense6[f*MaxBatch:][:n]
 		r_dense6_z := dense6_z[f*MaxBatch:][:len(out)]
@@ -705,13 +690,13 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dense7_Wx = dense7_W·dense6: [3] from [4] (activations.ml:11)
-	dense7_Wx := w.work[45*MaxBatch : 48*MaxBatch]
+	dense7_Wx := w.work[41*MaxBatch : 44*MaxBatch]
 	kernels.GemmNN64(3, 4, n, m.Dense7W, dense6, MaxBatch, dense7_Wx, MaxBatch, false)
 
 	// u = dense7_Wx + dense7_b (activations.ml:11)
-	u := w.work[48*MaxBatch : 51*MaxBatch]
-	if vecProgs[7].Fast() {
-		kernels.Vec64(vecProgs[7], &w.vec, n, 3, MaxBatch, [][]T{u, dense7_Wx}, [][]T{m.Dense7B})
+	u := w.work[44*MaxBatch : 47*MaxBatch]
+	if vecProgs[6].Fast() {
+		kernels.Vec64(vecProgs[6], &w.vec, n, 3, MaxBatch, [][]T{u, dense7_Wx}, [][]T{m.Dense7B})
 	} else {
 		for f := 0; f < 3; f++ {
 			out := u[f*MaxBatch:][:n]
@@ -724,13 +709,13 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// target y: row-major rows to batch-major (activations.ml:12)
-	y := w.work[45*MaxBatch : 48*MaxBatch]
+	y := w.work[41*MaxBatch : 44*MaxBatch]
 	kernels.Transpose64(n, 3, yRows, NumTargets, y, MaxBatch)
 
 	// sub = u - y (activations.ml:13)
-	sub := w.work[51*MaxBatch : 54*MaxBatch]
-	if vecProgs[8].Fast() {
-		kernels.Vec64(vecProgs[8], &w.vec, n, 3, MaxBatch, [][]T{sub, u, y}, nil)
+	sub := w.work[47*MaxBatch : 50*MaxBatch]
+	if vecProgs[7].Fast() {
+		kernels.Vec64(vecProgs[7], &w.vec, n, 3, MaxBatch, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 3; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -766,13 +751,13 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := loss_mse + 0.1*mean
 
 	// u_sigmoid = sigmoid(u) (activations.ml:11)
-	u_sigmoid := w.work[45*MaxBatch : 48*MaxBatch]
+	u_sigmoid := w.work[41*MaxBatch : 44*MaxBatch]
 	for f := 0; f < 3; f++ {
 		kernels.BiasSigmoid64(u_sigmoid[f*MaxBatch:][:n], u[f*MaxBatch:], 0.0)
 	}
 
 	// d_u = 0.1/(n·3)·u_sigmoid·(1 + u·(1 - u_sigmoid)) + 2·sub·1/(n·3) (activations.ml:13)
-	d_u := w.work[54*MaxBatch : 57*MaxBatch]
+	d_u := w.work[50*MaxBatch : 53*MaxBatch]
 	spread_each := 0.1 / T(total*3)
 	d_sq_err_each := 1.0 / T(total*3)
 	for f := 0; f < 3; f++ {
@@ -787,8 +772,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense7_b = Σ over the batch of d_u (activations.ml:13)
 	d_dense7_b := w.grads[136:139]
-	if vecProgs[9].Fast() {
-		kernels.Vec64(vecProgs[9], &w.vec, n, 3, MaxBatch, [][]T{d_u}, [][]T{d_dense7_b})
+	if vecProgs[8].Fast() {
+		kernels.Vec64(vecProgs[8], &w.vec, n, 3, MaxBatch, [][]T{d_u}, [][]T{d_dense7_b})
 	} else {
 		for f := 0; f < 3; f++ {
 			r_d_u := d_u[f*MaxBatch:][:n]
@@ -805,22 +790,22 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNT64(3, 4, n, d_u, MaxBatch, dense6, MaxBatch, d_dense7_W, false)
 
 	// d_dense6 = dense7_Wᵀ·d_u: [4] from [3] (activations.ml:11)
-	d_dense6 := w.work[37*MaxBatch : 41*MaxBatch]
+	d_dense6 := w.work[33*MaxBatch : 37*MaxBatch]
 	kernels.GemmTN64(3, 4, n, m.Dense7W, d_u, MaxBatch, d_dense6, MaxBatch, false)
 
 	// dense6_z_sigmoid = sigmoid(dense6_z) (activations.ml:10)
-	dense6_z_sigmoid := w.work[57*MaxBatch : 61*MaxBatch]
+	dense6_z_sigmoid := w.work[53*MaxBatch : 57*MaxBatch]
 	for f := 0; f < 4; f++ {
 		kernels.BiasSigmoid64(dense6_z_sigmoid[f*MaxBatch:][:n], dense6_z[f*MaxBatch:], 0.0)
 	}
 
 	// d_dense6_z = d_dense6·dense6_z_sigmoid·(1 + dense6_z·(1 - dense6_z_sigmoid)) (activations.ml:11)
-	d_dense6_z := w.work[61*MaxBatch : 65*MaxBatch]
+	d_dense6_z := w.work[57*MaxBatch : 61*MaxBatch]
 
 	// d_dense6_b = Σ over the batch of d_dense6_z (activations.ml:11)
 	d_dense6_b := w.grads[120:124]
-	if vecProgs[10].Fast() {
-		kernels.Vec64(vecProgs[10], &w.vec, n, 4, MaxBatch, [][]T{d_dense6_z, d_dense6, dense6_z_sigmoid, dense6_z}, [][]T{d_dense6_b})
+	if vecProgs[9].Fast() {
+		kernels.Vec64(vecProgs[9], &w.vec, n, 4, MaxBatch, [][]T{d_dense6_z, d_dense6, dense6_z_sigmoid, dense6_z}, [][]T{d_dense6_b})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := d_dense6_z[f*MaxBatch:][:n]
@@ -846,11 +831,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNT64(4, 4, n, d_dense6_z, MaxBatch, dense5, MaxBatch, d_dense6_W, false)
 
 	// d_dense5 = dense6_Wᵀ·d_dense6_z: [4] from [4] (activations.ml:10)
-	d_dense5 := w.work[41*MaxBatch : 45*MaxBatch]
+	d_dense5 := w.work[37*MaxBatch : 41*MaxBatch]
 	kernels.GemmTN64(4, 4, n, m.Dense6W, d_dense6_z, MaxBatch, d_dense5, MaxBatch, false)
 
 	// d_dense5_z = d_dense5·cos(dense5_z) (activations.ml:10)
-	d_dense5_z := w.work[37*MaxBatch : 41*MaxBatch]
+	d_dense5_z := w.work[33*MaxBatch : 37*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := d_dense5_z[f*MaxBatch:][:n]
 		r_d_dense5 := d_dense5[f*MaxBatch:][:len(out)]
@@ -862,8 +847,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense5_b = Σ over the batch of d_dense5_z (activations.ml:10)
 	d_dense5_b := w.grads[100:104]
-	if vecProgs[11].Fast() {
-		kernels.Vec64(vecProgs[11], &w.vec, n, 4, MaxBatch, [][]T{d_dense5_z}, [][]T{d_dense5_b})
+	if vecProgs[10].Fast() {
+		kernels.Vec64(vecProgs[10], &w.vec, n, 4, MaxBatch, [][]T{d_dense5_z}, [][]T{d_dense5_b})
 	} else {
 		for f := 0; f < 4; f++ {
 			r_d_dense5_z := d_dense5_z[f*MaxBatch:][:n]
@@ -880,11 +865,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNT64(4, 4, n, d_dense5_z, MaxBatch, dense4, MaxBatch, d_dense5_W, false)
 
 	// d_dense4 = dense5_Wᵀ·d_dense5_z: [4] from [4] (activations.ml:9)
-	d_dense4 := w.work[57*MaxBatch : 61*MaxBatch]
+	d_dense4 := w.work[53*MaxBatch : 57*MaxBatch]
 	kernels.GemmTN64(4, 4, n, m.Dense5W, d_dense5_z, MaxBatch, d_dense4, MaxBatch, false)
 
 	// d_dense4_z = d_dense4·sigmoid(dense4_z) (activations.ml:9)
-	d_dense4_z := w.work[29*MaxBatch : 33*MaxBatch]
+	d_dense4_z := w.work[25*MaxBatch : 29*MaxBatch]
 	for f := 0; f < 4; f++ {
 		out := d_dense4_z[f*MaxBatch:][:n]
 		r_d_dense4 := d_dense4[f*MaxBatch:][:len(out)]
@@ -896,8 +881,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense4_b = Σ over the batch of d_dense4_z (activations.ml:9)
 	d_dense4_b := w.grads[80:84]
-	if vecProgs[12].Fast() {
-		kernels.Vec64(vecProgs[12], &w.vec, n, 4, MaxBatch, [][]T{d_dense4_z}, [][]T{d_dense4_b})
+	if vecProgs[11].Fast() {
+		kernels.Vec64(vecProgs[11], &w.vec, n, 4, MaxBatch, [][]T{d_dense4_z}, [][]T{d_dense4_b})
 	} else {
 		for f := 0; f < 4; f++ {
 			r_d_dense4_z := d_dense4_z[f*MaxBatch:][:n]
@@ -914,23 +899,23 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNT64(4, 4, n, d_dense4_z, MaxBatch, dense3, MaxBatch, d_dense4_W, false)
 
 	// d_dense3 = dense4_Wᵀ·d_dense4_z: [4] from [4] (activations.ml:8)
-	d_dense3 := w.work[61*MaxBatch : 65*MaxBatch]
+	d_dense3 := w.work[57*MaxBatch : 61*MaxBatch]
 	kernels.GemmTN64(4, 4, n, m.Dense4W, d_dense4_z, MaxBatch, d_dense3, MaxBatch, false)
 
-	// d_dense3_z = d_dense3·step(dense3_z) (activations.ml:8)
-	d_dense3_z := w.work[33*MaxBatch : 37*MaxBatch]
+	// d_dense3_z = d_dense3·step(dense3) (activations.ml:8)
+	d_dense3_z := w.work[29*MaxBatch : 33*MaxBatch]
 
 	// d_dense3_b = Σ over the batch of d_dense3_z (activations.ml:8)
 	d_dense3_b := w.grads[60:64]
-	if vecProgs[13].Fast() {
-		kernels.Vec64(vecProgs[13], &w.vec, n, 4, MaxBatch, [][]T{d_dense3_z, d_dense3, dense3_z}, [][]T{d_dense3_b})
+	if vecProgs[12].Fast() {
+		kernels.Vec64(vecProgs[12], &w.vec, n, 4, MaxBatch, [][]T{d_dense3_z, d_dense3, dense3}, [][]T{d_dense3_b})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := d_dense3_z[f*MaxBatch:][:n]
 			r_d_dense3 := d_dense3[f*MaxBatch:][:len(out)]
-			r_dense3_z := dense3_z[f*MaxBatch:][:len(out)]
+			r_dense3 := dense3[f*MaxBatch:][:len(out)]
 			for b := range out {
-				out[b] = r_d_dense3[b] * mlrt.Step(r_dense3_z[b])
+				out[b] = r_d_dense3[b] * mlrt.Step(r_dense3[b])
 			}
 		}
 		for f := 0; f < 4; f++ {
@@ -948,16 +933,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNT64(4, 4, n, d_dense3_z, MaxBatch, dense2, MaxBatch, d_dense3_W, false)
 
 	// d_dense2 = dense3_Wᵀ·d_dense3_z: [4] from [4] (activations.ml:7)
-	d_dense2 := w.work[41*MaxBatch : 45*MaxBatch]
+	d_dense2 := w.work[37*MaxBatch : 41*MaxBatch]
 	kernels.GemmTN64(4, 4, n, m.Dense3W, d_dense3_z, MaxBatch, d_dense2, MaxBatch, false)
 
 	// d_dense2_z = d_dense2·dense2·(1 - dense2) (activations.ml:7)
-	d_dense2_z := w.work[21*MaxBatch : 25*MaxBatch]
+	d_dense2_z := w.work[5*MaxBatch : 9*MaxBatch]
 
 	// d_dense2_b = Σ over the batch of d_dense2_z (activations.ml:7)
 	d_dense2_b := w.grads[40:44]
-	if vecProgs[14].Fast() {
-		kernels.Vec64(vecProgs[14], &w.vec, n, 4, MaxBatch, [][]T{d_dense2_z, d_dense2, dense2}, [][]T{d_dense2_b})
+	if vecProgs[13].Fast() {
+		kernels.Vec64(vecProgs[13], &w.vec, n, 4, MaxBatch, [][]T{d_dense2_z, d_dense2, dense2}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := d_dense2_z[f*MaxBatch:][:n]
@@ -982,16 +967,16 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNT64(4, 4, n, d_dense2_z, MaxBatch, dense1, MaxBatch, d_dense2_W, false)
 
 	// d_dense1 = dense2_Wᵀ·d_dense2_z: [4] from [4] (activations.ml:6)
-	d_dense1 := w.work[37*MaxBatch : 41*MaxBatch]
+	d_dense1 := w.work[33*MaxBatch : 37*MaxBatch]
 	kernels.GemmTN64(4, 4, n, m.Dense2W, d_dense2_z, MaxBatch, d_dense1, MaxBatch, false)
 
 	// d_dense1_z = d_dense1·(1 - dense1·dense1) (activations.ml:6)
-	d_dense1_z := w.work[25*MaxBatch : 29*MaxBatch]
+	d_dense1_z := w.work[21*MaxBatch : 25*MaxBatch]
 
 	// d_dense1_b = Σ over the batch of d_dense1_z (activations.ml:6)
 	d_dense1_b := w.grads[20:24]
-	if vecProgs[15].Fast() {
-		kernels.Vec64(vecProgs[15], &w.vec, n, 4, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1}, [][]T{d_dense1_b})
+	if vecProgs[14].Fast() {
+		kernels.Vec64(vecProgs[14], &w.vec, n, 4, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 4; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
@@ -1099,37 +1084,35 @@ func opSilu(v T) T {
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [16]*kernels.VecProg{
+var vecProgs = [15]*kernels.VecProg{
 	// 0: u = dense7_Wx + dense7_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 1: u = dense7_Wx + dense7_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 2: sub = u - y
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 3: dense3_z = dense3_Wx + dense3_b
+	// 3: dense4_z = dense4_Wx + dense4_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 4: dense4_z = dense4_Wx + dense4_b
+	// 4: dense5_z = dense5_Wx + dense5_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 5: dense5_z = dense5_Wx + dense5_b
+	// 5: dense6_z = dense6_Wx + dense6_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 6: dense6_z = dense6_Wx + dense6_b
+	// 6: u = dense7_Wx + dense7_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 7: u = dense7_Wx + dense7_b
-	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 8: sub = u - y
+	// 7: sub = u - y
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 9: d_dense7_b = Σ over the batch of d_u
+	// 8: d_dense7_b = Σ over the batch of d_u
 	kernels.MustVec("s0 = r0[f]; v0[f] = sum(s0)"),
-	// 10: d_dense6_z = d_dense6·dense6_z_sigmoid·(1 + dense6_z·(1 - dense6_z_sigmoid)); d_dense6_b = Σ over the batch of d_dense6_z
+	// 9: d_dense6_z = d_dense6·dense6_z_sigmoid·(1 + dense6_z·(1 - dense6_z_sigmoid)); d_dense6_b = Σ over the batch of d_dense6_z
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = 1; s4 = s3 - s1; s5 = s2 * s4 + s3; s6 = s1 * s5; s7 = s0 * s6; r0[f] = s7; v0[f] = sum(s7)"),
-	// 11: d_dense5_b = Σ over the batch of d_dense5_z
+	// 10: d_dense5_b = Σ over the batch of d_dense5_z
 	kernels.MustVec("s0 = r0[f]; v0[f] = sum(s0)"),
-	// 12: d_dense4_b = Σ over the batch of d_dense4_z
+	// 11: d_dense4_b = Σ over the batch of d_dense4_z
 	kernels.MustVec("s0 = r0[f]; v0[f] = sum(s0)"),
-	// 13: d_dense3_z = d_dense3·step(dense3_z); d_dense3_b = Σ over the batch of d_dense3_z
+	// 12: d_dense3_z = d_dense3·step(dense3); d_dense3_b = Σ over the batch of d_dense3_z
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3; v0[f] = sum(s3)"),
-	// 14: d_dense2_z = d_dense2·dense2·(1 - dense2); d_dense2_b = Σ over the batch of d_dense2_z
+	// 13: d_dense2_z = d_dense2·dense2·(1 - dense2); d_dense2_b = Σ over the batch of d_dense2_z
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1; s4 = s1 * s3; s5 = s0 * s4; r0[f] = s5; v0[f] = sum(s5)"),
-	// 15: d_dense1_z = d_dense1·(1 - dense1·dense1); d_dense1_b = Σ over the batch of d_dense1_z
+	// 14: d_dense1_z = d_dense1·(1 - dense1·dense1); d_dense1_b = Σ over the batch of d_dense1_z
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4; v0[f] = sum(s4)"),
 }

@@ -22,7 +22,6 @@ func init() {
 	vecProgs[12].SetAsm(vecAsm12)
 	vecProgs[13].SetAsm(vecAsm13)
 	vecProgs[14].SetAsm(vecAsm14)
-	vecProgs[15].SetAsm(vecAsm15)
 }
 
 // vecAsm0: u = dense7_Wx + dense7_b
@@ -40,67 +39,62 @@ func vecAsm1(tables uintptr, n, features int)
 //go:noescape
 func vecAsm2(tables uintptr, n, features int)
 
-// vecAsm3: dense3_z = dense3_Wx + dense3_b
+// vecAsm3: dense4_z = dense4_Wx + dense4_b
 //
 //go:noescape
 func vecAsm3(tables uintptr, n, features int)
 
-// vecAsm4: dense4_z = dense4_Wx + dense4_b
+// vecAsm4: dense5_z = dense5_Wx + dense5_b
 //
 //go:noescape
 func vecAsm4(tables uintptr, n, features int)
 
-// vecAsm5: dense5_z = dense5_Wx + dense5_b
+// vecAsm5: dense6_z = dense6_Wx + dense6_b
 //
 //go:noescape
 func vecAsm5(tables uintptr, n, features int)
 
-// vecAsm6: dense6_z = dense6_Wx + dense6_b
+// vecAsm6: u = dense7_Wx + dense7_b
 //
 //go:noescape
 func vecAsm6(tables uintptr, n, features int)
 
-// vecAsm7: u = dense7_Wx + dense7_b
+// vecAsm7: sub = u - y
 //
 //go:noescape
 func vecAsm7(tables uintptr, n, features int)
 
-// vecAsm8: sub = u - y
+// vecAsm8: d_dense7_b = Σ over the batch of d_u
 //
 //go:noescape
 func vecAsm8(tables uintptr, n, features int)
 
-// vecAsm9: d_dense7_b = Σ over the batch of d_u
+// vecAsm9: d_dense6_z = d_dense6·dense6_z_sigmoid·(1 + dense6_z·(1 - dense6_z_sigmoid)); d_dense6_b = Σ over the batch of d_dense6_z
 //
 //go:noescape
 func vecAsm9(tables uintptr, n, features int)
 
-// vecAsm10: d_dense6_z = d_dense6·dense6_z_sigmoid·(1 + dense6_z·(1 - dense6_z_sigmoid)); d_dense6_b = Σ over the batch of d_dense6_z
+// vecAsm10: d_dense5_b = Σ over the batch of d_dense5_z
 //
 //go:noescape
 func vecAsm10(tables uintptr, n, features int)
 
-// vecAsm11: d_dense5_b = Σ over the batch of d_dense5_z
+// vecAsm11: d_dense4_b = Σ over the batch of d_dense4_z
 //
 //go:noescape
 func vecAsm11(tables uintptr, n, features int)
 
-// vecAsm12: d_dense4_b = Σ over the batch of d_dense4_z
+// vecAsm12: d_dense3_z = d_dense3·step(dense3); d_dense3_b = Σ over the batch of d_dense3_z
 //
 //go:noescape
 func vecAsm12(tables uintptr, n, features int)
 
-// vecAsm13: d_dense3_z = d_dense3·step(dense3_z); d_dense3_b = Σ over the batch of d_dense3_z
+// vecAsm13: d_dense2_z = d_dense2·dense2·(1 - dense2); d_dense2_b = Σ over the batch of d_dense2_z
 //
 //go:noescape
 func vecAsm13(tables uintptr, n, features int)
 
-// vecAsm14: d_dense2_z = d_dense2·dense2·(1 - dense2); d_dense2_b = Σ over the batch of d_dense2_z
+// vecAsm14: d_dense1_z = d_dense1·(1 - dense1·dense1); d_dense1_b = Σ over the batch of d_dense1_z
 //
 //go:noescape
 func vecAsm14(tables uintptr, n, features int)
-
-// vecAsm15: d_dense1_z = d_dense1·(1 - dense1·dense1); d_dense1_b = Σ over the batch of d_dense1_z
-//
-//go:noescape
-func vecAsm15(tables uintptr, n, features int)

@@ -533,82 +533,7 @@ done:
 	RET
 
 // func vecAsm7(tables uintptr, n int, features int)
-TEXT ·vecAsm7(SB), NOSPLIT, $16-24
-	MOVQ tables+0(FP), R8
-	MOVQ n+8(FP), R11
-	MOVQ 0(R8), BX
-	MOVQ 16(R8), SI
-	XORQ R13, R13
-	TESTQ R11, R11
-	JLE done
-	CMPQ R13, features+16(FP)
-	JGE done
-
-feature:
-	MOVQ R13, R12
-	IMULQ 1024(R8), R12
-	MOVQ 512(R8), AX
-	MOVQ 520(R8), CX
-	IMULQ R13, CX
-	VBROADCASTSD (AX)(CX*1), Z27
-	XORQ R14, R14
-
-main:
-	LEAQ 32(R14), CX
-	CMPQ CX, R11
-	JGT tail
-	VMOVUPD (SI)(R12*8), Z0
-	VADDPD Z27, Z0, Z0
-	VMOVUPD Z0, (BX)(R12*8)
-	VMOVUPD 64(SI)(R12*8), Z1
-	VADDPD Z27, Z1, Z1
-	VMOVUPD Z1, 64(BX)(R12*8)
-	VMOVUPD 128(SI)(R12*8), Z2
-	VADDPD Z27, Z2, Z2
-	VMOVUPD Z2, 128(BX)(R12*8)
-	VMOVUPD 192(SI)(R12*8), Z3
-	VADDPD Z27, Z3, Z3
-	VMOVUPD Z3, 192(BX)(R12*8)
-	ADDQ $32, R14
-	ADDQ $32, R12
-	JMP main
-
-tail:
-	CMPQ R14, R11
-	JGE next
-	MOVQ R11, CX
-	SUBQ R14, CX
-	MOVL $1, DX
-	SHLQ CL, DX
-	DECQ DX
-	MOVQ $8, AX
-	CMPQ CX, AX
-	JLT mask
-	KXNORW K0, K0, K1
-	JMP masked
-
-mask:
-	KMOVW DX, K1
-
-masked:
-	VMOVUPD.Z (SI)(R12*8), K1, Z0
-	VADDPD Z27, Z0, Z0
-	VMOVUPD Z0, K1, (BX)(R12*8)
-	ADDQ $8, R14
-	ADDQ $8, R12
-	JMP tail
-
-next:
-	INCQ R13
-	CMPQ R13, features+16(FP)
-	JLT feature
-
-done:
-	VZEROUPPER
-	RET
-
-// func vecAsm8(tables uintptr, n int, features int)
-TEXT ·vecAsm8(SB), NOSPLIT, $24-24
+TEXT ·vecAsm7(SB), NOSPLIT, $24-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
@@ -684,8 +609,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm9(tables uintptr, n int, features int)
-TEXT ·vecAsm9(SB), NOSPLIT, $8-24
+// func vecAsm8(tables uintptr, n int, features int)
+TEXT ·vecAsm8(SB), NOSPLIT, $8-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
@@ -766,8 +691,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm10(tables uintptr, n int, features int)
-TEXT ·vecAsm10(SB), NOSPLIT, $32-24
+// func vecAsm9(tables uintptr, n int, features int)
+TEXT ·vecAsm9(SB), NOSPLIT, $32-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
@@ -895,6 +820,88 @@ done:
 	VZEROUPPER
 	RET
 
+// func vecAsm10(tables uintptr, n int, features int)
+TEXT ·vecAsm10(SB), NOSPLIT, $8-24
+	MOVQ tables+0(FP), R8
+	MOVQ n+8(FP), R11
+	MOVQ 0(R8), BX
+	XORQ R13, R13
+	TESTQ R11, R11
+	JLE done
+	CMPQ R13, features+16(FP)
+	JGE done
+
+feature:
+	MOVQ R13, R12
+	IMULQ 1024(R8), R12
+	VPXORQ Z24, Z24, Z24
+	VPXORQ Z25, Z25, Z25
+	VPXORQ Z26, Z26, Z26
+	VPXORQ Z27, Z27, Z27
+	XORQ R14, R14
+
+main:
+	LEAQ 32(R14), CX
+	CMPQ CX, R11
+	JGT tail
+	VMOVUPD (BX)(R12*8), Z0
+	VADDPD Z0, Z24, Z24
+	VMOVUPD 64(BX)(R12*8), Z1
+	VADDPD Z1, Z25, Z25
+	VMOVUPD 128(BX)(R12*8), Z2
+	VADDPD Z2, Z26, Z26
+	VMOVUPD 192(BX)(R12*8), Z3
+	VADDPD Z3, Z27, Z27
+	ADDQ $32, R14
+	ADDQ $32, R12
+	JMP main
+
+tail:
+	CMPQ R14, R11
+	JGE next
+	MOVQ R11, CX
+	SUBQ R14, CX
+	MOVL $1, DX
+	SHLQ CL, DX
+	DECQ DX
+	MOVQ $8, AX
+	CMPQ CX, AX
+	JLT mask
+	KXNORW K0, K0, K1
+	JMP masked
+
+mask:
+	KMOVW DX, K1
+
+masked:
+	VMOVUPD.Z (BX)(R12*8), K1, Z0
+	VADDPD Z0, Z24, K1, Z24
+	ADDQ $8, R14
+	ADDQ $8, R12
+	JMP tail
+
+next:
+	VADDPD Z25, Z24, Z24
+	VADDPD Z26, Z24, Z24
+	VADDPD Z27, Z24, Z24
+	VEXTRACTF64X4 $1, Z24, Y1
+	VADDPD Y1, Y24, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VPERMILPD $1, X0, X1
+	VADDSD X1, X0, X0
+	MOVQ 512(R8), AX
+	MOVQ 520(R8), CX
+	IMULQ R13, CX
+	VMOVSD X0, (AX)(CX*1)
+	INCQ R13
+	CMPQ R13, features+16(FP)
+	JLT feature
+
+done:
+	VZEROUPPER
+	RET
+
 // func vecAsm11(tables uintptr, n int, features int)
 TEXT ·vecAsm11(SB), NOSPLIT, $8-24
 	MOVQ tables+0(FP), R8
@@ -978,89 +985,7 @@ done:
 	RET
 
 // func vecAsm12(tables uintptr, n int, features int)
-TEXT ·vecAsm12(SB), NOSPLIT, $8-24
-	MOVQ tables+0(FP), R8
-	MOVQ n+8(FP), R11
-	MOVQ 0(R8), BX
-	XORQ R13, R13
-	TESTQ R11, R11
-	JLE done
-	CMPQ R13, features+16(FP)
-	JGE done
-
-feature:
-	MOVQ R13, R12
-	IMULQ 1024(R8), R12
-	VPXORQ Z24, Z24, Z24
-	VPXORQ Z25, Z25, Z25
-	VPXORQ Z26, Z26, Z26
-	VPXORQ Z27, Z27, Z27
-	XORQ R14, R14
-
-main:
-	LEAQ 32(R14), CX
-	CMPQ CX, R11
-	JGT tail
-	VMOVUPD (BX)(R12*8), Z0
-	VADDPD Z0, Z24, Z24
-	VMOVUPD 64(BX)(R12*8), Z1
-	VADDPD Z1, Z25, Z25
-	VMOVUPD 128(BX)(R12*8), Z2
-	VADDPD Z2, Z26, Z26
-	VMOVUPD 192(BX)(R12*8), Z3
-	VADDPD Z3, Z27, Z27
-	ADDQ $32, R14
-	ADDQ $32, R12
-	JMP main
-
-tail:
-	CMPQ R14, R11
-	JGE next
-	MOVQ R11, CX
-	SUBQ R14, CX
-	MOVL $1, DX
-	SHLQ CL, DX
-	DECQ DX
-	MOVQ $8, AX
-	CMPQ CX, AX
-	JLT mask
-	KXNORW K0, K0, K1
-	JMP masked
-
-mask:
-	KMOVW DX, K1
-
-masked:
-	VMOVUPD.Z (BX)(R12*8), K1, Z0
-	VADDPD Z0, Z24, K1, Z24
-	ADDQ $8, R14
-	ADDQ $8, R12
-	JMP tail
-
-next:
-	VADDPD Z25, Z24, Z24
-	VADDPD Z26, Z24, Z24
-	VADDPD Z27, Z24, Z24
-	VEXTRACTF64X4 $1, Z24, Y1
-	VADDPD Y1, Y24, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPD X1, X0, X0
-	VPERMILPD $1, X0, X1
-	VADDSD X1, X0, X0
-	MOVQ 512(R8), AX
-	MOVQ 520(R8), CX
-	IMULQ R13, CX
-	VMOVSD X0, (AX)(CX*1)
-	INCQ R13
-	CMPQ R13, features+16(FP)
-	JLT feature
-
-done:
-	VZEROUPPER
-	RET
-
-// func vecAsm13(tables uintptr, n int, features int)
-TEXT ·vecAsm13(SB), NOSPLIT, $24-24
+TEXT ·vecAsm12(SB), NOSPLIT, $24-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
@@ -1171,8 +1096,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm14(tables uintptr, n int, features int)
-TEXT ·vecAsm14(SB), NOSPLIT, $24-24
+// func vecAsm13(tables uintptr, n int, features int)
+TEXT ·vecAsm13(SB), NOSPLIT, $24-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
@@ -1284,8 +1209,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm15(tables uintptr, n int, features int)
-TEXT ·vecAsm15(SB), NOSPLIT, $24-24
+// func vecAsm14(tables uintptr, n int, features int)
+TEXT ·vecAsm14(SB), NOSPLIT, $24-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX

@@ -349,12 +349,18 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// xhat = conv1d4_Wx + conv1d4_b (conv.ml:10)
 	xhat := w.work[60*PredictBatch : 66*PredictBatch]
-	for f := 0; f < 6; f++ {
-		out := xhat[f*PredictBatch:][:n]
-		r_conv1d4_Wx := conv1d4_Wx[f*PredictBatch:][:len(out)]
-		conv1d4_b_f := m.Conv1d4B[f%2]
-		for b := range out {
-			out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
+	if vecProgs[0].Fast() {
+		for blk := 0; blk < 3; blk++ {
+			kernels.Vec64(vecProgs[0], &w.vec, n, 2, PredictBatch, [][]T{xhat[blk*2*PredictBatch:], conv1d4_Wx[blk*2*PredictBatch:]}, [][]T{m.Conv1d4B})
+		}
+	} else {
+		for f := 0; f < 6; f++ {
+			out := xhat[f*PredictBatch:][:n]
+			r_conv1d4_Wx := conv1d4_Wx[f*PredictBatch:][:len(out)]
+			conv1d4_b_f := m.Conv1d4B[f%2]
+			for b := range out {
+				out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
+			}
 		}
 	}
 	// The outputs, row-major.
@@ -421,12 +427,18 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// xhat = conv1d4_Wx + conv1d4_b (conv.ml:10)
 	xhat := w.work[60*MaxBatch : 66*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := xhat[f*MaxBatch:][:n]
-		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
-		conv1d4_b_f := m.Conv1d4B[f%2]
-		for b := range out {
-			out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
+	if vecProgs[1].Fast() {
+		for blk := 0; blk < 3; blk++ {
+			kernels.Vec64(vecProgs[1], &w.vec, n, 2, MaxBatch, [][]T{xhat[blk*2*MaxBatch:], conv1d4_Wx[blk*2*MaxBatch:]}, [][]T{m.Conv1d4B})
+		}
+	} else {
+		for f := 0; f < 6; f++ {
+			out := xhat[f*MaxBatch:][:n]
+			r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
+			conv1d4_b_f := m.Conv1d4B[f%2]
+			for b := range out {
+				out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
+			}
 		}
 	}
 
@@ -436,8 +448,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// sub = xhat - y (conv.ml:12)
 	sub := w.work[72*MaxBatch : 78*MaxBatch]
-	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], &w.vec, n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
+	if vecProgs[2].Fast() {
+		kernels.Vec64(vecProgs[2], &w.vec, n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -513,8 +525,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// dropout1 = conv1d1·dropout1_mask (conv.ml:7)
 	dropout1 := w.work[126*MaxBatch : 174*MaxBatch]
-	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], &w.vec, n, 48, MaxBatch, [][]T{dropout1, conv1d1, dropout1_mask}, nil)
+	if vecProgs[3].Fast() {
+		kernels.Vec64(vecProgs[3], &w.vec, n, 48, MaxBatch, [][]T{dropout1, conv1d1, dropout1_mask}, nil)
 	} else {
 		for f := 0; f < 48; f++ {
 			out := dropout1[f*MaxBatch:][:n]
@@ -534,12 +546,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// conv1d2_z = conv1d2_Wx + conv1d2_b (conv.ml:8)
 	conv1d2_z := w.work[189*MaxBatch : 204*MaxBatch]
-	for f := 0; f < 15; f++ {
-		out := conv1d2_z[f*MaxBatch:][:n]
-		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
-		conv1d2_b_f := m.Conv1d2B[f%3]
-		for b := range out {
-			out[b] = r_conv1d2_Wx[b] + conv1d2_b_f
+	if vecProgs[4].Fast() {
+		for blk := 0; blk < 5; blk++ {
+			kernels.Vec64(vecProgs[4], &w.vec, n, 3, MaxBatch, [][]T{conv1d2_z[blk*3*MaxBatch:], conv1d2_Wx[blk*3*MaxBatch:]}, [][]T{m.Conv1d2B})
+		}
+	} else {
+		for f := 0; f < 15; f++ {
+			out := conv1d2_z[f*MaxBatch:][:n]
+			r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
+			conv1d2_b_f := m.Conv1d2B[f%3]
+			for b := range out {
+				out[b] = r_conv1d2_Wx[b] + conv1d2_b_f
+			}
 		}
 	}
 
@@ -574,12 +592,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// xhat = conv1d4_Wx + conv1d4_b (conv.ml:10)
 	xhat := w.work[174*MaxBatch : 180*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := xhat[f*MaxBatch:][:n]
-		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
-		conv1d4_b_f := m.Conv1d4B[f%2]
-		for b := range out {
-			out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
+	if vecProgs[5].Fast() {
+		for blk := 0; blk < 3; blk++ {
+			kernels.Vec64(vecProgs[5], &w.vec, n, 2, MaxBatch, [][]T{xhat[blk*2*MaxBatch:], conv1d4_Wx[blk*2*MaxBatch:]}, [][]T{m.Conv1d4B})
+		}
+	} else {
+		for f := 0; f < 6; f++ {
+			out := xhat[f*MaxBatch:][:n]
+			r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
+			conv1d4_b_f := m.Conv1d4B[f%2]
+			for b := range out {
+				out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
+			}
 		}
 	}
 
@@ -589,8 +613,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// sub = xhat - y (conv.ml:12)
 	sub := w.work[234*MaxBatch : 240*MaxBatch]
-	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], &w.vec, n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
+	if vecProgs[6].Fast() {
+		kernels.Vec64(vecProgs[6], &w.vec, n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -651,13 +675,19 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_conv1d4_b = Σ over the batch of d_xhat (conv.ml:12)
 	d_conv1d4_b := w.grads[111:113]
 	clear(d_conv1d4_b)
-	for f := 0; f < 6; f++ {
-		r_d_xhat := d_xhat[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_xhat[b]
+	if vecProgs[7].Fast() {
+		for blk := 0; blk < 3; blk++ {
+			kernels.Vec64(vecProgs[7], &w.vec, n, 2, MaxBatch, [][]T{d_xhat[blk*2*MaxBatch:]}, [][]T{d_conv1d4_b})
 		}
-		d_conv1d4_b[f%2] += s
+	} else {
+		for f := 0; f < 6; f++ {
+			r_d_xhat := d_xhat[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_xhat[b]
+			}
+			d_conv1d4_b[f%2] += s
+		}
 	}
 
 	// d_conv1d4_W = Σ over the batch and 3 positions of d_xhat ⊗ windows of conv1d3: [2, 3] (conv.ml:10)
@@ -676,8 +706,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d3_z = d_conv1d3·conv1d3·(1 - conv1d3) (conv.ml:10)
 	d_conv1d3_z := w.work[255*MaxBatch : 264*MaxBatch]
-	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], &w.vec, n, 9, MaxBatch, [][]T{d_conv1d3_z, d_conv1d3, conv1d3}, nil)
+
+	// d_conv1d3_b = Σ over the batch of d_conv1d3_z (conv.ml:10)
+	d_conv1d3_b := w.grads[102:105]
+	clear(d_conv1d3_b)
+	if vecProgs[8].Fast() {
+		for blk := 0; blk < 3; blk++ {
+			kernels.Vec64(vecProgs[8], &w.vec, n, 3, MaxBatch, [][]T{d_conv1d3_z[blk*3*MaxBatch:], d_conv1d3[blk*3*MaxBatch:], conv1d3[blk*3*MaxBatch:]}, [][]T{d_conv1d3_b})
+		}
 	} else {
 		for f := 0; f < 9; f++ {
 			out := d_conv1d3_z[f*MaxBatch:][:n]
@@ -687,18 +723,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_d_conv1d3[b] * r_conv1d3[b] * (1.0 - r_conv1d3[b])
 			}
 		}
-	}
-
-	// d_conv1d3_b = Σ over the batch of d_conv1d3_z (conv.ml:10)
-	d_conv1d3_b := w.grads[102:105]
-	clear(d_conv1d3_b)
-	for f := 0; f < 9; f++ {
-		r_d_conv1d3_z := d_conv1d3_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_conv1d3_z[b]
+		for f := 0; f < 9; f++ {
+			r_d_conv1d3_z := d_conv1d3_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_conv1d3_z[b]
+			}
+			d_conv1d3_b[f%3] += s
 		}
-		d_conv1d3_b[f%3] += s
 	}
 
 	// d_conv1d3_W = Σ over the batch and 3 positions of d_conv1d3_z ⊗ windows of conv1d3_in: [3, 9] (conv.ml:9)
@@ -716,11 +748,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d2 = crop(d_conv1d3_in) (conv.ml:9)
-	d_conv1d2 := w.work[264*MaxBatch : 279*MaxBatch]
-	copy(d_conv1d2, d_conv1d3_in[3*MaxBatch:18*MaxBatch])
+	d_conv1d2 := w.work[207*MaxBatch : 222*MaxBatch]
 
 	// d_conv1d2_z = d_conv1d2·sigmoid(conv1d2_z) (conv.ml:9)
-	d_conv1d2_z := w.work[204*MaxBatch : 219*MaxBatch]
+	d_conv1d2_z := w.work[264*MaxBatch : 279*MaxBatch]
 	for f := 0; f < 15; f++ {
 		out := d_conv1d2_z[f*MaxBatch:][:n]
 		r_d_conv1d2 := d_conv1d2[f*MaxBatch:][:len(out)]
@@ -733,13 +764,19 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_conv1d2_b = Σ over the batch of d_conv1d2_z (conv.ml:9)
 	d_conv1d2_b := w.grads[72:75]
 	clear(d_conv1d2_b)
-	for f := 0; f < 15; f++ {
-		r_d_conv1d2_z := d_conv1d2_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_conv1d2_z[b]
+	if vecProgs[9].Fast() {
+		for blk := 0; blk < 5; blk++ {
+			kernels.Vec64(vecProgs[9], &w.vec, n, 3, MaxBatch, [][]T{d_conv1d2_z[blk*3*MaxBatch:]}, [][]T{d_conv1d2_b})
 		}
-		d_conv1d2_b[f%3] += s
+	} else {
+		for f := 0; f < 15; f++ {
+			r_d_conv1d2_z := d_conv1d2_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_conv1d2_z[b]
+			}
+			d_conv1d2_b[f%3] += s
+		}
 	}
 
 	// d_conv1d2_W = Σ over the batch and 5 positions of d_conv1d2_z ⊗ windows of dropout1: [3, 12] (conv.ml:8)
@@ -758,8 +795,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_z = dropout1_mask·d_dropout1·(1 - conv1d1·conv1d1) (conv.ml:8)
 	d_conv1d1_z := w.work[279*MaxBatch : 327*MaxBatch]
-	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], &w.vec, n, 48, MaxBatch, [][]T{d_conv1d1_z, dropout1_mask, d_dropout1, conv1d1}, nil)
+
+	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (conv.ml:8)
+	d_conv1d1_b := w.grads[32:36]
+	clear(d_conv1d1_b)
+	if vecProgs[10].Fast() {
+		for blk := 0; blk < 12; blk++ {
+			kernels.Vec64(vecProgs[10], &w.vec, n, 4, MaxBatch, [][]T{d_conv1d1_z[blk*4*MaxBatch:], dropout1_mask[blk*4*MaxBatch:], d_dropout1[blk*4*MaxBatch:], conv1d1[blk*4*MaxBatch:]}, [][]T{d_conv1d1_b})
+		}
 	} else {
 		for f := 0; f < 48; f++ {
 			out := d_conv1d1_z[f*MaxBatch:][:n]
@@ -770,18 +813,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_conv1d1_2[b]*r_conv1d1_2[b])
 			}
 		}
-	}
-
-	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (conv.ml:8)
-	d_conv1d1_b := w.grads[32:36]
-	clear(d_conv1d1_b)
-	for f := 0; f < 48; f++ {
-		r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_conv1d1_z[b]
+		for f := 0; f < 48; f++ {
+			r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_conv1d1_z[b]
+			}
+			d_conv1d1_b[f%4] += s
 		}
-		d_conv1d1_b[f%4] += s
 	}
 
 	// d_conv1d1_W = Σ over the batch and 12 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [4, 8] (conv.ml:6)
@@ -858,15 +897,27 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [5]*kernels.VecProg{
-	// 0: sub = xhat - y
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 1: dropout1 = conv1d1·dropout1_mask
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+var vecProgs = [11]*kernels.VecProg{
+	// 0: xhat = conv1d4_Wx + conv1d4_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 1: xhat = conv1d4_Wx + conv1d4_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 2: sub = xhat - y
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 3: d_conv1d3_z = d_conv1d3·conv1d3·(1 - conv1d3)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1; s4 = s1 * s3; s5 = s0 * s4; r0[f] = s5"),
-	// 4: d_conv1d1_z = dropout1_mask·d_dropout1·(1 - conv1d1·conv1d1)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = 1; s5 = s4 - s3 * s3; s6 = s2 * s5; r0[f] = s6"),
+	// 3: dropout1 = conv1d1·dropout1_mask
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 4: conv1d2_z = conv1d2_Wx + conv1d2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 5: xhat = conv1d4_Wx + conv1d4_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 6: sub = xhat - y
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
+	// 7: d_conv1d4_b += Σ over the batch of d_xhat
+	kernels.MustVec("s0 = r0[f]; v0[f] += sum(s0)"),
+	// 8: d_conv1d3_z = d_conv1d3·conv1d3·(1 - conv1d3); d_conv1d3_b += Σ over the batch of d_conv1d3_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1; s4 = s1 * s3; s5 = s0 * s4; r0[f] = s5; v0[f] += sum(s5)"),
+	// 9: d_conv1d2_b += Σ over the batch of d_conv1d2_z
+	kernels.MustVec("s0 = r0[f]; v0[f] += sum(s0)"),
+	// 10: d_conv1d1_z = dropout1_mask·d_dropout1·(1 - conv1d1·conv1d1); d_conv1d1_b += Σ over the batch of d_conv1d1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = 1; s5 = s4 - s3 * s3; s6 = s2 * s5; r0[f] = s6; v0[f] += sum(s6)"),
 }

@@ -12,14 +12,20 @@ func init() {
 	vecProgs[2].SetAsm(vecAsm2)
 	vecProgs[3].SetAsm(vecAsm3)
 	vecProgs[4].SetAsm(vecAsm4)
+	vecProgs[5].SetAsm(vecAsm5)
+	vecProgs[6].SetAsm(vecAsm6)
+	vecProgs[7].SetAsm(vecAsm7)
+	vecProgs[8].SetAsm(vecAsm8)
+	vecProgs[9].SetAsm(vecAsm9)
+	vecProgs[10].SetAsm(vecAsm10)
 }
 
-// vecAsm0: sub = xhat - y
+// vecAsm0: xhat = conv1d4_Wx + conv1d4_b
 //
 //go:noescape
 func vecAsm0(tables uintptr, n, features int)
 
-// vecAsm1: dropout1 = conv1d1·dropout1_mask
+// vecAsm1: xhat = conv1d4_Wx + conv1d4_b
 //
 //go:noescape
 func vecAsm1(tables uintptr, n, features int)
@@ -29,12 +35,42 @@ func vecAsm1(tables uintptr, n, features int)
 //go:noescape
 func vecAsm2(tables uintptr, n, features int)
 
-// vecAsm3: d_conv1d3_z = d_conv1d3·conv1d3·(1 - conv1d3)
+// vecAsm3: dropout1 = conv1d1·dropout1_mask
 //
 //go:noescape
 func vecAsm3(tables uintptr, n, features int)
 
-// vecAsm4: d_conv1d1_z = dropout1_mask·d_dropout1·(1 - conv1d1·conv1d1)
+// vecAsm4: conv1d2_z = conv1d2_Wx + conv1d2_b
 //
 //go:noescape
 func vecAsm4(tables uintptr, n, features int)
+
+// vecAsm5: xhat = conv1d4_Wx + conv1d4_b
+//
+//go:noescape
+func vecAsm5(tables uintptr, n, features int)
+
+// vecAsm6: sub = xhat - y
+//
+//go:noescape
+func vecAsm6(tables uintptr, n, features int)
+
+// vecAsm7: d_conv1d4_b += Σ over the batch of d_xhat
+//
+//go:noescape
+func vecAsm7(tables uintptr, n, features int)
+
+// vecAsm8: d_conv1d3_z = d_conv1d3·conv1d3·(1 - conv1d3); d_conv1d3_b += Σ over the batch of d_conv1d3_z
+//
+//go:noescape
+func vecAsm8(tables uintptr, n, features int)
+
+// vecAsm9: d_conv1d2_b += Σ over the batch of d_conv1d2_z
+//
+//go:noescape
+func vecAsm9(tables uintptr, n, features int)
+
+// vecAsm10: d_conv1d1_z = dropout1_mask·d_dropout1·(1 - conv1d1·conv1d1); d_conv1d1_b += Σ over the batch of d_conv1d1_z
+//
+//go:noescape
+func vecAsm10(tables uintptr, n, features int)

@@ -49,7 +49,7 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [max(2152*MaxBatch, 1088*PredictBatch)]T
+	work    [max(2624*MaxBatch, 1088*PredictBatch)]T
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
@@ -497,50 +497,36 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dense1_Wx := w.work[64*MaxBatch : 576*MaxBatch]
 	kernels.GemmNN32(512, 64, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
 
-	// dense1_z = dense1_Wx + dense1_b (digits.ml:8)
-	dense1_z := w.work[576*MaxBatch : 1088*MaxBatch]
-	if vecProgs[2].Fast() {
-		kernels.Vec32(vecProgs[2], &w.vec, n, 512, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
-	} else {
-		for f := 0; f < 512; f++ {
-			out := dense1_z[f*MaxBatch:][:n]
-			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
-			dense1_b_f := m.Dense1B[f]
-			for b := range out {
-				out[b] = r_dense1_Wx[b] + dense1_b_f
-			}
-		}
-	}
-
 	// dropout1_mask: dropout 0.3, kept values scaled by 1/(1-0.3) as Keras does (digits.ml:9)
-	dropout1_mask := w.work[64*MaxBatch : 576*MaxBatch]
+	dropout1_mask := w.work[576*MaxBatch : 1088*MaxBatch]
 	for f := 0; f < 512; f++ {
 		mlrt.DropoutMask(dropout1_mask[f*MaxBatch:][:n], rng, 0.3)
 	}
 
-	// dropout1 = relu(dense1_z)·dropout1_mask (digits.ml:9)
+	// dropout1 = relu(dense1_Wx + dense1_b)·dropout1_mask (digits.ml:9)
 	dropout1 := w.work[1088*MaxBatch : 1600*MaxBatch]
-	if vecProgs[3].Fast() {
-		kernels.Vec32(vecProgs[3], &w.vec, n, 512, MaxBatch, [][]T{dropout1, dense1_z, dropout1_mask}, nil)
+	if vecProgs[2].Fast() {
+		kernels.Vec32(vecProgs[2], &w.vec, n, 512, MaxBatch, [][]T{dropout1, dense1_Wx, dropout1_mask}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 512; f++ {
 			out := dropout1[f*MaxBatch:][:n]
-			r_dense1_z := dense1_z[f*MaxBatch:][:len(out)]
+			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			dense1_b_f := m.Dense1B[f]
 			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
 			for b := range out {
-				out[b] = mlrt.Relu(r_dense1_z[b]) * r_dropout1_mask[b]
+				out[b] = mlrt.Relu(r_dense1_Wx[b]+dense1_b_f) * r_dropout1_mask[b]
 			}
 		}
 	}
 
 	// dense2_Wx = dense2_W·dropout1: [10] from [512] (digits.ml:10)
-	dense2_Wx := w.work[1600*MaxBatch : 1610*MaxBatch]
+	dense2_Wx := w.work[64*MaxBatch : 74*MaxBatch]
 	kernels.GemmNN32(10, 512, n, m.Dense2W, dropout1, MaxBatch, dense2_Wx, MaxBatch, false)
 
 	// p0p1p2p3p4p5p6p7p8p9 = dense2_Wx + dense2_b (digits.ml:10)
-	p0p1p2p3p4p5p6p7p8p9 := w.work[1610*MaxBatch : 1620*MaxBatch]
-	if vecProgs[4].Fast() {
-		kernels.Vec32(vecProgs[4], &w.vec, n, 10, MaxBatch, [][]T{p0p1p2p3p4p5p6p7p8p9, dense2_Wx}, [][]T{m.Dense2B})
+	p0p1p2p3p4p5p6p7p8p9 := w.work[74*MaxBatch : 84*MaxBatch]
+	if vecProgs[3].Fast() {
+		kernels.Vec32(vecProgs[3], &w.vec, n, 10, MaxBatch, [][]T{p0p1p2p3p4p5p6p7p8p9, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 10; f++ {
 			out := p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
@@ -553,11 +539,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// target y: row-major rows to batch-major (digits.ml:13)
-	y := w.work[1600*MaxBatch : 1601*MaxBatch]
+	y := w.work[84*MaxBatch : 85*MaxBatch]
 	kernels.Transpose32(n, 1, yRows, NumTargets, y, MaxBatch)
 
 	// p = softmax of the 10 values of each sample of p0p1p2p3p4p5p6p7p8p9: exp(x − max x)/Σ exp(x − max x) (digits.ml:10)
-	p := w.work[1620*MaxBatch : 1630*MaxBatch]
+	p := w.work[85*MaxBatch : 95*MaxBatch]
 	for b := 0; b < n; b++ {
 		top := p0p1p2p3p4p5p6p7p8p9[b]
 		for f := 1; f < 10; f++ {
@@ -575,7 +561,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// y_onehot = 1 at the class y of each sample (0 … 9), 0 elsewhere (digits.ml:13)
-	y_onehot := w.work[1630*MaxBatch : 1640*MaxBatch]
+	y_onehot := w.work[95*MaxBatch : 105*MaxBatch]
 	clear(y_onehot)
 	for b := 0; b < n; b++ {
 		if c := int(y[b]); T(c) == y[b] && c >= 0 && c < 10 {
@@ -584,7 +570,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// p0p1p2p3p4p5p6p7p8p9_logsumexp = log Σ exp over the 10 values of each sample of p0p1p2p3p4p5p6p7p8p9: max x + log Σ exp(x − max x) (digits.ml:10)
-	p0p1p2p3p4p5p6p7p8p9_logsumexp := w.work[1601*MaxBatch : 1602*MaxBatch]
+	p0p1p2p3p4p5p6p7p8p9_logsumexp := w.work[105*MaxBatch : 106*MaxBatch]
 	for b := 0; b < n; b++ {
 		top := p0p1p2p3p4p5p6p7p8p9[b]
 		for f := 1; f < 10; f++ {
@@ -598,7 +584,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// yz = Σ over the 10 values of each sample of p0p1p2p3p4p5p6p7p8p9·y_onehot (digits.ml:16)
-	yz := w.work[1602*MaxBatch : 1603*MaxBatch]
+	yz := w.work[106*MaxBatch : 107*MaxBatch]
 	{
 		out := yz[:n]
 		clear(out)
@@ -624,7 +610,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	categorical_crossentropy := T(sum_categorical_crossentropy / float64(total))
 
 	// sum_p0p1p2p3p4p5p6p7p8p9 = Σ over the 10 values of each sample of p0p1p2p3p4p5p6p7p8p9 (digits.ml:10)
-	sum_p0p1p2p3p4p5p6p7p8p9 := w.work[1603*MaxBatch : 1604*MaxBatch]
+	sum_p0p1p2p3p4p5p6p7p8p9 := w.work[107*MaxBatch : 108*MaxBatch]
 	{
 		out := sum_p0p1p2p3p4p5p6p7p8p9[:n]
 		clear(out)
@@ -652,7 +638,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := 0.8*categorical_crossentropy + 0.2*mean
 
 	// spread = 0.2/(n·1) (digits.ml:16)
-	spread := w.work[1604*MaxBatch : 1605*MaxBatch]
+	spread := w.work[108*MaxBatch : 109*MaxBatch]
 	spread_each := 0.2 / T(total)
 	{
 		const f = 0
@@ -663,9 +649,9 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_sum_p0p1p2p3p4p5p6p7p8p9 = -spread/10 (digits.ml:16)
-	d_sum_p0p1p2p3p4p5p6p7p8p9 := w.work[1605*MaxBatch : 1606*MaxBatch]
-	if vecProgs[5].Fast() {
-		kernels.Vec32(vecProgs[5], &w.vec, n, 1, MaxBatch, [][]T{d_sum_p0p1p2p3p4p5p6p7p8p9, spread}, nil)
+	d_sum_p0p1p2p3p4p5p6p7p8p9 := w.work[109*MaxBatch : 110*MaxBatch]
+	if vecProgs[4].Fast() {
+		kernels.Vec32(vecProgs[4], &w.vec, n, 1, MaxBatch, [][]T{d_sum_p0p1p2p3p4p5p6p7p8p9, spread}, nil)
 	} else {
 		{
 			const f = 0
@@ -678,7 +664,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_cce = 0.8/(n·1) (digits.ml:16)
-	d_cce := w.work[1606*MaxBatch : 1607*MaxBatch]
+	d_cce := w.work[110*MaxBatch : 111*MaxBatch]
 	d_cce_each := 0.8 / T(total)
 	{
 		const f = 0
@@ -689,9 +675,9 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_yz = -d_cce (digits.ml:16)
-	d_yz := w.work[1607*MaxBatch : 1608*MaxBatch]
-	if vecProgs[6].Fast() {
-		kernels.Vec32(vecProgs[6], &w.vec, n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
+	d_yz := w.work[111*MaxBatch : 112*MaxBatch]
+	if vecProgs[5].Fast() {
+		kernels.Vec32(vecProgs[5], &w.vec, n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
 	} else {
 		{
 			const f = 0
@@ -704,7 +690,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_p0p1p2p3p4p5p6p7p8p9 = (repeat(d_sum_p0p1p2p3p4p5p6p7p8p9) + y_onehot·repeat(d_yz)) + p·(spread + d_cce) (digits.ml:16)
-	d_p0p1p2p3p4p5p6p7p8p9 := w.work[1610*MaxBatch : 1620*MaxBatch]
+	d_p0p1p2p3p4p5p6p7p8p9 := w.work[112*MaxBatch : 122*MaxBatch]
 	r_d_sum_p0p1p2p3p4p5p6p7p8p9 := d_sum_p0p1p2p3p4p5p6p7p8p9[:n]
 	r_d_yz := d_yz[:n]
 	r_spread_2 := spread[:n]
@@ -712,8 +698,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_b = Σ over the batch of d_p0p1p2p3p4p5p6p7p8p9 (digits.ml:16)
 	d_dense2_b := w.grads[38400:38410]
-	if vecProgs[7].Fast() {
-		kernels.Vec32(vecProgs[7], &w.vec, n, 10, MaxBatch, [][]T{d_p0p1p2p3p4p5p6p7p8p9, p, spread, d_cce, y_onehot, d_yz, d_sum_p0p1p2p3p4p5p6p7p8p9}, [][]T{d_dense2_b})
+	if vecProgs[6].Fast() {
+		kernels.Vec32(vecProgs[6], &w.vec, n, 10, MaxBatch, [][]T{d_p0p1p2p3p4p5p6p7p8p9, p, spread, d_cce, y_onehot, d_yz, d_sum_p0p1p2p3p4p5p6p7p8p9}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 10; f++ {
 			out := d_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
@@ -738,24 +724,24 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNT32(10, 512, n, d_p0p1p2p3p4p5p6p7p8p9, MaxBatch, dropout1, MaxBatch, d_dense2_W, false)
 
 	// d_dropout1 = dense2_Wᵀ·d_p0p1p2p3p4p5p6p7p8p9: [512] from [10] (digits.ml:10)
-	d_dropout1 := w.work[1088*MaxBatch : 1600*MaxBatch]
+	d_dropout1 := w.work[1600*MaxBatch : 2112*MaxBatch]
 	kernels.GemmTN32(10, 512, n, m.Dense2W, d_p0p1p2p3p4p5p6p7p8p9, MaxBatch, d_dropout1, MaxBatch, false)
 
-	// d_dense1_z = dropout1_mask·d_dropout1·step(dense1_z) (digits.ml:10)
-	d_dense1_z := w.work[1640*MaxBatch : 2152*MaxBatch]
+	// d_dense1_z = dropout1_mask·d_dropout1·step(dropout1) (digits.ml:10)
+	d_dense1_z := w.work[2112*MaxBatch : 2624*MaxBatch]
 
 	// d_dense1_b = Σ over the batch of d_dense1_z (digits.ml:10)
 	d_dense1_b := w.grads[32768:33280]
-	if vecProgs[8].Fast() {
-		kernels.Vec32(vecProgs[8], &w.vec, n, 512, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dense1_z}, [][]T{d_dense1_b})
+	if vecProgs[7].Fast() {
+		kernels.Vec32(vecProgs[7], &w.vec, n, 512, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dropout1}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 512; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
 			r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
 			r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
-			r_dense1_z_2 := dense1_z[f*MaxBatch:][:len(out)]
+			r_dropout1 := dropout1[f*MaxBatch:][:len(out)]
 			for b := range out {
-				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * mlrt.Step(r_dense1_z_2[b])
+				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * mlrt.Step(r_dropout1[b])
 			}
 		}
 		for f := 0; f < 512; f++ {
@@ -824,23 +810,21 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [9]*kernels.VecProg{
+var vecProgs = [8]*kernels.VecProg{
 	// 0: z = dense2_Wx + dense2_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 1: z = dense2_Wx + dense2_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 2: dense1_z = dense1_Wx + dense1_b
+	// 2: dropout1 = relu(dense1_Wx + dense1_b)·dropout1_mask
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; s3 = relu(s2); s4 = r2[f]; s5 = s3 * s4; r0[f] = s5"),
+	// 3: p0p1p2p3p4p5p6p7p8p9 = dense2_Wx + dense2_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 3: dropout1 = relu(dense1_z)·dropout1_mask
-	kernels.MustVec("s0 = r1[f]; s1 = relu(s0); s2 = r2[f]; s3 = s1 * s2; r0[f] = s3"),
-	// 4: p0p1p2p3p4p5p6p7p8p9 = dense2_Wx + dense2_b
-	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 5: d_sum_p0p1p2p3p4p5p6p7p8p9 = -spread/10
+	// 4: d_sum_p0p1p2p3p4p5p6p7p8p9 = -spread/10
 	kernels.MustVec("s0 = r1[f]; s1 = -s0; s2 = 10; s3 = s1 / s2; r0[f] = s3"),
-	// 6: d_yz = -d_cce
+	// 5: d_yz = -d_cce
 	kernels.MustVec("s0 = r1[f]; s1 = -s0; r0[f] = s1"),
-	// 7: d_p0p1p2p3p4p5p6p7p8p9 = (repeat(d_sum_p0p1p2p3p4p5p6p7p8p9) + y_onehot·repeat(d_yz)) + p·(spread + d_cce); d_dense2_b = Σ over the batch of d_p0p1p2p3p4p5p6p7p8p9
+	// 6: d_p0p1p2p3p4p5p6p7p8p9 = (repeat(d_sum_p0p1p2p3p4p5p6p7p8p9) + y_onehot·repeat(d_yz)) + p·(spread + d_cce); d_dense2_b = Σ over the batch of d_p0p1p2p3p4p5p6p7p8p9
 	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = r3; s3 = s1 + s2; s4 = r4[f]; s5 = r5; s6 = r6; s7 = s4 * s5 + s6; s8 = s0 * s3 + s7; r0[f] = s8; v0[f] = sum(s8)"),
-	// 8: d_dense1_z = dropout1_mask·d_dropout1·step(dense1_z); d_dense1_b = Σ over the batch of d_dense1_z
+	// 7: d_dense1_z = dropout1_mask·d_dropout1·step(dropout1); d_dense1_b = Σ over the batch of d_dense1_z
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = step(s3); s5 = s2 * s4; r0[f] = s5; v0[f] = sum(s5)"),
 }

@@ -156,11 +156,13 @@ done:
 	RET
 
 // func vecAsm2(tables uintptr, n int, features int)
-TEXT ·vecAsm2(SB), NOSPLIT, $16-24
+TEXT ·vecAsm2(SB), NOSPLIT, $24-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
 	MOVQ 16(R8), SI
+	MOVQ 32(R8), DI
+	VPXORD Z31, Z31, Z31
 	XORQ R13, R13
 	TESTQ R11, R11
 	JLE done
@@ -182,93 +184,24 @@ main:
 	JGT tail
 	VMOVUPS (SI)(R12*4), Z0
 	VADDPS Z27, Z0, Z0
-	VMOVUPS Z0, (BX)(R12*4)
-	VMOVUPS 64(SI)(R12*4), Z1
-	VADDPS Z27, Z1, Z1
-	VMOVUPS Z1, 64(BX)(R12*4)
-	VMOVUPS 128(SI)(R12*4), Z2
-	VADDPS Z27, Z2, Z2
-	VMOVUPS Z2, 128(BX)(R12*4)
-	VMOVUPS 192(SI)(R12*4), Z3
-	VADDPS Z27, Z3, Z3
-	VMOVUPS Z3, 192(BX)(R12*4)
-	ADDQ $64, R14
-	ADDQ $64, R12
-	JMP main
-
-tail:
-	CMPQ R14, R11
-	JGE next
-	MOVQ R11, CX
-	SUBQ R14, CX
-	MOVL $1, DX
-	SHLQ CL, DX
-	DECQ DX
-	MOVQ $16, AX
-	CMPQ CX, AX
-	JLT mask
-	KXNORW K0, K0, K1
-	JMP masked
-
-mask:
-	KMOVW DX, K1
-
-masked:
-	VMOVUPS.Z (SI)(R12*4), K1, Z0
-	VADDPS Z27, Z0, Z0
-	VMOVUPS Z0, K1, (BX)(R12*4)
-	ADDQ $16, R14
-	ADDQ $16, R12
-	JMP tail
-
-next:
-	INCQ R13
-	CMPQ R13, features+16(FP)
-	JLT feature
-
-done:
-	VZEROUPPER
-	RET
-
-// func vecAsm3(tables uintptr, n int, features int)
-TEXT ·vecAsm3(SB), NOSPLIT, $24-24
-	MOVQ tables+0(FP), R8
-	MOVQ n+8(FP), R11
-	MOVQ 0(R8), BX
-	MOVQ 16(R8), SI
-	MOVQ 32(R8), DI
-	VPXORD Z31, Z31, Z31
-	XORQ R13, R13
-	TESTQ R11, R11
-	JLE done
-	CMPQ R13, features+16(FP)
-	JGE done
-
-feature:
-	MOVQ R13, R12
-	IMULQ 1024(R8), R12
-	XORQ R14, R14
-
-main:
-	LEAQ 64(R14), CX
-	CMPQ CX, R11
-	JGT tail
-	VMOVUPS (SI)(R12*4), Z0
 	VMAXPS Z0, Z31, Z0
 	VMOVUPS (DI)(R12*4), Z1
 	VMULPS Z1, Z0, Z1
 	VMOVUPS Z1, (BX)(R12*4)
 	VMOVUPS 64(SI)(R12*4), Z2
+	VADDPS Z27, Z2, Z2
 	VMAXPS Z2, Z31, Z2
 	VMOVUPS 64(DI)(R12*4), Z3
 	VMULPS Z3, Z2, Z3
 	VMOVUPS Z3, 64(BX)(R12*4)
 	VMOVUPS 128(SI)(R12*4), Z4
+	VADDPS Z27, Z4, Z4
 	VMAXPS Z4, Z31, Z4
 	VMOVUPS 128(DI)(R12*4), Z5
 	VMULPS Z5, Z4, Z5
 	VMOVUPS Z5, 128(BX)(R12*4)
 	VMOVUPS 192(SI)(R12*4), Z6
+	VADDPS Z27, Z6, Z6
 	VMAXPS Z6, Z31, Z6
 	VMOVUPS 192(DI)(R12*4), Z7
 	VMULPS Z7, Z6, Z7
@@ -296,6 +229,7 @@ mask:
 
 masked:
 	VMOVUPS.Z (SI)(R12*4), K1, Z0
+	VADDPS Z27, Z0, Z0
 	VMAXPS Z0, Z31, Z0
 	VMOVUPS.Z (DI)(R12*4), K1, Z1
 	VMULPS Z1, Z0, Z1
@@ -313,8 +247,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm4(tables uintptr, n int, features int)
-TEXT ·vecAsm4(SB), NOSPLIT, $16-24
+// func vecAsm3(tables uintptr, n int, features int)
+TEXT ·vecAsm3(SB), NOSPLIT, $16-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
@@ -388,8 +322,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm5(tables uintptr, n int, features int)
-TEXT ·vecAsm5(SB), NOSPLIT, $16-24
+// func vecAsm4(tables uintptr, n int, features int)
+TEXT ·vecAsm4(SB), NOSPLIT, $16-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
@@ -470,8 +404,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm6(tables uintptr, n int, features int)
-TEXT ·vecAsm6(SB), NOSPLIT, $16-24
+// func vecAsm5(tables uintptr, n int, features int)
+TEXT ·vecAsm5(SB), NOSPLIT, $16-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
@@ -543,8 +477,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm7(tables uintptr, n int, features int)
-TEXT ·vecAsm7(SB), NOSPLIT, $56-24
+// func vecAsm6(tables uintptr, n int, features int)
+TEXT ·vecAsm6(SB), NOSPLIT, $56-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
@@ -690,8 +624,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm8(tables uintptr, n int, features int)
-TEXT ·vecAsm8(SB), NOSPLIT, $32-24
+// func vecAsm7(tables uintptr, n int, features int)
+TEXT ·vecAsm7(SB), NOSPLIT, $32-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX

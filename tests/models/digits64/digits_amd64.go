@@ -15,7 +15,6 @@ func init() {
 	vecProgs[5].SetAsm(vecAsm5)
 	vecProgs[6].SetAsm(vecAsm6)
 	vecProgs[7].SetAsm(vecAsm7)
-	vecProgs[8].SetAsm(vecAsm8)
 }
 
 // vecAsm0: z = dense2_Wx + dense2_b
@@ -28,37 +27,32 @@ func vecAsm0(tables uintptr, n, features int)
 //go:noescape
 func vecAsm1(tables uintptr, n, features int)
 
-// vecAsm2: dense1_z = dense1_Wx + dense1_b
+// vecAsm2: dropout1 = relu(dense1_Wx + dense1_b)·dropout1_mask
 //
 //go:noescape
 func vecAsm2(tables uintptr, n, features int)
 
-// vecAsm3: dropout1 = relu(dense1_z)·dropout1_mask
+// vecAsm3: p0p1p2p3p4p5p6p7p8p9 = dense2_Wx + dense2_b
 //
 //go:noescape
 func vecAsm3(tables uintptr, n, features int)
 
-// vecAsm4: p0p1p2p3p4p5p6p7p8p9 = dense2_Wx + dense2_b
+// vecAsm4: d_sum_p0p1p2p3p4p5p6p7p8p9 = -spread/10
 //
 //go:noescape
 func vecAsm4(tables uintptr, n, features int)
 
-// vecAsm5: d_sum_p0p1p2p3p4p5p6p7p8p9 = -spread/10
+// vecAsm5: d_yz = -d_cce
 //
 //go:noescape
 func vecAsm5(tables uintptr, n, features int)
 
-// vecAsm6: d_yz = -d_cce
+// vecAsm6: d_p0p1p2p3p4p5p6p7p8p9 = (repeat(d_sum_p0p1p2p3p4p5p6p7p8p9) + y_onehot·repeat(d_yz)) + p·(spread + d_cce); d_dense2_b = Σ over the batch of d_p0p1p2p3p4p5p6p7p8p9
 //
 //go:noescape
 func vecAsm6(tables uintptr, n, features int)
 
-// vecAsm7: d_p0p1p2p3p4p5p6p7p8p9 = (repeat(d_sum_p0p1p2p3p4p5p6p7p8p9) + y_onehot·repeat(d_yz)) + p·(spread + d_cce); d_dense2_b = Σ over the batch of d_p0p1p2p3p4p5p6p7p8p9
+// vecAsm7: d_dense1_z = dropout1_mask·d_dropout1·step(dropout1); d_dense1_b = Σ over the batch of d_dense1_z
 //
 //go:noescape
 func vecAsm7(tables uintptr, n, features int)
-
-// vecAsm8: d_dense1_z = dropout1_mask·d_dropout1·step(dense1_z); d_dense1_b = Σ over the batch of d_dense1_z
-//
-//go:noescape
-func vecAsm8(tables uintptr, n, features int)

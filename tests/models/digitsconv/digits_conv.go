@@ -52,7 +52,7 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [max(4048*MaxBatch, 1616*PredictBatch)]T
+	work    [max(3152*MaxBatch, 1616*PredictBatch)]T
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
@@ -648,25 +648,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		kernels.GemmNN32(64, 24, n, m.Conv1d1W, conv1d1_in[(l*8)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*64)*MaxBatch:], MaxBatch, false)
 	}
 
-	// conv1d1_z = conv1d1_Wx + conv1d1_b (digits_conv.ml:9)
-	conv1d1_z := w.work[592*MaxBatch : 1104*MaxBatch]
+	// conv1d1 = relu(conv1d1_Wx + conv1d1_b) (digits_conv.ml:9)
+	conv1d1 := w.work[592*MaxBatch : 1104*MaxBatch]
 	for f := 0; f < 512; f++ {
-		out := conv1d1_z[f*MaxBatch:][:n]
-		r_conv1d1_Wx := conv1d1_Wx[f*MaxBatch:][:len(out)]
-		conv1d1_b_f := m.Conv1d1B[f%64]
-		for b := range out {
-			out[b] = r_conv1d1_Wx[b] + conv1d1_b_f
-		}
-	}
-
-	// conv1d1 = relu(conv1d1_z) (digits_conv.ml:9)
-	conv1d1 := w.work[80*MaxBatch : 592*MaxBatch]
-	for f := 0; f < 512; f++ {
-		kernels.BiasRelu32(conv1d1[f*MaxBatch:][:n], conv1d1_z[f*MaxBatch:], 0.0)
+		kernels.BiasRelu32(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%64])
 	}
 
 	// maxpool1d1 = the largest value of each window of 2 steps, 2 apart, of conv1d1: [4, 64] (digits_conv.ml:10)
-	maxpool1d1 := w.work[1168*MaxBatch : 1424*MaxBatch]
+	maxpool1d1 := w.work[144*MaxBatch : 400*MaxBatch]
 	for l := 0; l < 4; l++ {
 		for ch := 0; ch < 64; ch++ {
 			out := maxpool1d1[(l*64+ch)*MaxBatch:][:n]
@@ -683,49 +672,40 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// conv1d2_in = pad(maxpool1d1) (digits_conv.ml:10)
-	conv1d2_in := w.work[1104*MaxBatch : 1488*MaxBatch]
+	conv1d2_in := w.work[80*MaxBatch : 464*MaxBatch]
 	clear(conv1d2_in[0*MaxBatch : 64*MaxBatch])
 	clear(conv1d2_in[320*MaxBatch : 384*MaxBatch])
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [4, 128] from [6, 64], kernel 3, stride 1 (digits_conv.ml:11)
-	conv1d2_Wx := w.work[1488*MaxBatch : 2000*MaxBatch]
+	conv1d2_Wx := w.work[1104*MaxBatch : 1616*MaxBatch]
 	for l := 0; l < 4; l++ {
 		kernels.GemmNN32(128, 192, n, m.Conv1d2W, conv1d2_in[(l*64)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*128)*MaxBatch:], MaxBatch, false)
 	}
 
-	// conv1d2_z = conv1d2_Wx + conv1d2_b (digits_conv.ml:11)
-	conv1d2_z := w.work[2000*MaxBatch : 2512*MaxBatch]
+	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (digits_conv.ml:11)
+	conv1d2 := w.work[1616*MaxBatch : 2128*MaxBatch]
 	for f := 0; f < 512; f++ {
-		out := conv1d2_z[f*MaxBatch:][:n]
-		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
-		conv1d2_b_f := m.Conv1d2B[f%128]
-		for b := range out {
-			out[b] = r_conv1d2_Wx[b] + conv1d2_b_f
-		}
+		kernels.BiasRelu32(conv1d2[f*MaxBatch:][:n], conv1d2_Wx[f*MaxBatch:], m.Conv1d2B[f%128])
 	}
 
-	// conv1d2 = relu(conv1d2_z) (digits_conv.ml:11)
-	conv1d2 := w.work[1488*MaxBatch : 2000*MaxBatch]
-	for f := 0; f < 512; f++ {
-		kernels.BiasRelu32(conv1d2[f*MaxBatch:][:n], conv1d2_z[f*MaxBatch:], 0.0)
-	}
-
-	// flatten1 is conv1d2 read as [512]: the same values in the same order, in the same buffer (digits_conv.ml:12)
+	// flatten1 = conv1d2 as [512] (the same values in the same order) (digits_conv.ml:12)
+	flatten1 := w.work[1104*MaxBatch : 1616*MaxBatch]
+	copy(flatten1, conv1d2)
 
 	// dropout1_mask: dropout 0.5, kept values scaled by 1/(1-0.5) as Keras does (digits_conv.ml:13)
-	dropout1_mask := w.work[2512*MaxBatch : 3024*MaxBatch]
+	dropout1_mask := w.work[2128*MaxBatch : 2640*MaxBatch]
 	for f := 0; f < 512; f++ {
 		mlrt.DropoutMask(dropout1_mask[f*MaxBatch:][:n], rng, 0.5)
 	}
 
-	// dropout1 = conv1d2·dropout1_mask (digits_conv.ml:13)
-	dropout1 := w.work[3024*MaxBatch : 3536*MaxBatch]
+	// dropout1 = flatten1·dropout1_mask (digits_conv.ml:13)
+	dropout1 := w.work[2640*MaxBatch : 3152*MaxBatch]
 	if vecProgs[2].Fast() {
-		kernels.Vec32(vecProgs[2], &w.vec, n, 512, MaxBatch, [][]T{dropout1, conv1d2, dropout1_mask}, nil)
+		kernels.Vec32(vecProgs[2], &w.vec, n, 512, MaxBatch, [][]T{dropout1, flatten1, dropout1_mask}, nil)
 	} else {
 		for f := 0; f < 512; f++ {
 			out := dropout1[f*MaxBatch:][:n]
-			r_flatten1 := conv1d2[f*MaxBatch:][:len(out)]
+			r_flatten1 := flatten1[f*MaxBatch:][:len(out)]
 			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
 			for b := range out {
 				out[b] = r_flatten1[b] * r_dropout1_mask[b]
@@ -734,11 +714,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dense1_Wx = dense1_W·dropout1: [10] from [512] (digits_conv.ml:14)
-	dense1_Wx := w.work[1488*MaxBatch : 1498*MaxBatch]
+	dense1_Wx := w.work[464*MaxBatch : 474*MaxBatch]
 	kernels.GemmNN32(10, 512, n, m.Dense1W, dropout1, MaxBatch, dense1_Wx, MaxBatch, false)
 
 	// p0p1p2p3p4p5p6p7p8p9 = dense1_Wx + dense1_b (digits_conv.ml:14)
-	p0p1p2p3p4p5p6p7p8p9 := w.work[1498*MaxBatch : 1508*MaxBatch]
+	p0p1p2p3p4p5p6p7p8p9 := w.work[474*MaxBatch : 484*MaxBatch]
 	if vecProgs[3].Fast() {
 		kernels.Vec32(vecProgs[3], &w.vec, n, 10, MaxBatch, [][]T{p0p1p2p3p4p5p6p7p8p9, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
@@ -753,11 +733,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// target y: row-major rows to batch-major (digits_conv.ml:17)
-	y := w.work[1508*MaxBatch : 1509*MaxBatch]
+	y := w.work[484*MaxBatch : 485*MaxBatch]
 	kernels.Transpose32(n, 1, yRows, NumTargets, y, MaxBatch)
 
 	// p = softmax of the 10 values of each sample of p0p1p2p3p4p5p6p7p8p9: exp(x − max x)/Σ exp(x − max x) (digits_conv.ml:14)
-	p := w.work[1509*MaxBatch : 1519*MaxBatch]
+	p := w.work[485*MaxBatch : 495*MaxBatch]
 	for b := 0; b < n; b++ {
 		top := p0p1p2p3p4p5p6p7p8p9[b]
 		for f := 1; f < 10; f++ {
@@ -775,7 +755,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// y_onehot = 1 at the class y of each sample (0 … 9), 0 elsewhere (digits_conv.ml:17)
-	y_onehot := w.work[1519*MaxBatch : 1529*MaxBatch]
+	y_onehot := w.work[495*MaxBatch : 505*MaxBatch]
 	clear(y_onehot)
 	for b := 0; b < n; b++ {
 		if c := int(y[b]); T(c) == y[b] && c >= 0 && c < 10 {
@@ -784,7 +764,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// p0p1p2p3p4p5p6p7p8p9_logsumexp = log Σ exp over the 10 values of each sample of p0p1p2p3p4p5p6p7p8p9: max x + log Σ exp(x − max x) (digits_conv.ml:14)
-	p0p1p2p3p4p5p6p7p8p9_logsumexp := w.work[1529*MaxBatch : 1530*MaxBatch]
+	p0p1p2p3p4p5p6p7p8p9_logsumexp := w.work[505*MaxBatch : 506*MaxBatch]
 	for b := 0; b < n; b++ {
 		top := p0p1p2p3p4p5p6p7p8p9[b]
 		for f := 1; f < 10; f++ {
@@ -798,7 +778,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// yz = Σ over the 10 values of each sample of p0p1p2p3p4p5p6p7p8p9·y_onehot (digits_conv.ml:19)
-	yz := w.work[1530*MaxBatch : 1531*MaxBatch]
+	yz := w.work[506*MaxBatch : 507*MaxBatch]
 	{
 		out := yz[:n]
 		clear(out)
@@ -824,7 +804,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	categorical_crossentropy := T(sum_categorical_crossentropy / float64(total))
 
 	// sum_p0p1p2p3p4p5p6p7p8p9 = Σ over the 10 values of each sample of p0p1p2p3p4p5p6p7p8p9 (digits_conv.ml:14)
-	sum_p0p1p2p3p4p5p6p7p8p9 := w.work[1531*MaxBatch : 1532*MaxBatch]
+	sum_p0p1p2p3p4p5p6p7p8p9 := w.work[507*MaxBatch : 508*MaxBatch]
 	{
 		out := sum_p0p1p2p3p4p5p6p7p8p9[:n]
 		clear(out)
@@ -852,7 +832,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := 0.8*categorical_crossentropy + 0.2*mean
 
 	// spread = 0.2/(n·1) (digits_conv.ml:19)
-	spread := w.work[1532*MaxBatch : 1533*MaxBatch]
+	spread := w.work[508*MaxBatch : 509*MaxBatch]
 	spread_each := 0.2 / T(total)
 	{
 		const f = 0
@@ -863,7 +843,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_sum_p0p1p2p3p4p5p6p7p8p9 = -spread/10 (digits_conv.ml:19)
-	d_sum_p0p1p2p3p4p5p6p7p8p9 := w.work[1533*MaxBatch : 1534*MaxBatch]
+	d_sum_p0p1p2p3p4p5p6p7p8p9 := w.work[509*MaxBatch : 510*MaxBatch]
 	if vecProgs[4].Fast() {
 		kernels.Vec32(vecProgs[4], &w.vec, n, 1, MaxBatch, [][]T{d_sum_p0p1p2p3p4p5p6p7p8p9, spread}, nil)
 	} else {
@@ -878,7 +858,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_cce = 0.8/(n·1) (digits_conv.ml:19)
-	d_cce := w.work[1534*MaxBatch : 1535*MaxBatch]
+	d_cce := w.work[510*MaxBatch : 511*MaxBatch]
 	d_cce_each := 0.8 / T(total)
 	{
 		const f = 0
@@ -889,7 +869,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_yz = -d_cce (digits_conv.ml:19)
-	d_yz := w.work[1535*MaxBatch : 1536*MaxBatch]
+	d_yz := w.work[511*MaxBatch : 512*MaxBatch]
 	if vecProgs[5].Fast() {
 		kernels.Vec32(vecProgs[5], &w.vec, n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
 	} else {
@@ -904,7 +884,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_p0p1p2p3p4p5p6p7p8p9 = (repeat(d_sum_p0p1p2p3p4p5p6p7p8p9) + y_onehot·repeat(d_yz)) + p·(spread + d_cce) (digits_conv.ml:19)
-	d_p0p1p2p3p4p5p6p7p8p9 := w.work[1536*MaxBatch : 1546*MaxBatch]
+	d_p0p1p2p3p4p5p6p7p8p9 := w.work[512*MaxBatch : 522*MaxBatch]
 	r_d_sum_p0p1p2p3p4p5p6p7p8p9 := d_sum_p0p1p2p3p4p5p6p7p8p9[:n]
 	r_d_yz := d_yz[:n]
 	r_spread_2 := spread[:n]
@@ -938,11 +918,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNT32(10, 512, n, d_p0p1p2p3p4p5p6p7p8p9, MaxBatch, dropout1, MaxBatch, d_dense1_W, false)
 
 	// d_dropout1 = dense1_Wᵀ·d_p0p1p2p3p4p5p6p7p8p9: [512] from [10] (digits_conv.ml:14)
-	d_dropout1 := w.work[3024*MaxBatch : 3536*MaxBatch]
+	d_dropout1 := w.work[1104*MaxBatch : 1616*MaxBatch]
 	kernels.GemmTN32(10, 512, n, m.Dense1W, d_p0p1p2p3p4p5p6p7p8p9, MaxBatch, d_dropout1, MaxBatch, false)
 
 	// d_flatten1 = dropout1_mask·d_dropout1 (digits_conv.ml:14)
-	d_flatten1 := w.work[3536*MaxBatch : 4048*MaxBatch]
+	d_flatten1 := w.work[2640*MaxBatch : 3152*MaxBatch]
 	if vecProgs[7].Fast() {
 		kernels.Vec32(vecProgs[7], &w.vec, n, 512, MaxBatch, [][]T{d_flatten1, dropout1_mask, d_dropout1}, nil)
 	} else {
@@ -958,31 +938,33 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2 is d_flatten1 read as [4, 128]: the same values in the same order, in the same buffer (digits_conv.ml:14)
 
-	// d_conv1d2_z = d_flatten1·step(conv1d2_z) (digits_conv.ml:14)
-	d_conv1d2_z := w.work[2512*MaxBatch : 3024*MaxBatch]
-	if vecProgs[8].Fast() {
-		kernels.Vec32(vecProgs[8], &w.vec, n, 512, MaxBatch, [][]T{d_conv1d2_z, d_flatten1, conv1d2_z}, nil)
-	} else {
-		for f := 0; f < 512; f++ {
-			out := d_conv1d2_z[f*MaxBatch:][:n]
-			r_d_conv1d2 := d_flatten1[f*MaxBatch:][:len(out)]
-			r_conv1d2_z := conv1d2_z[f*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] = r_d_conv1d2[b] * mlrt.Step(r_conv1d2_z[b])
-			}
-		}
-	}
+	// d_conv1d2_z = d_flatten1·step(conv1d2) (digits_conv.ml:14)
+	d_conv1d2_z := w.work[2128*MaxBatch : 2640*MaxBatch]
 
 	// d_conv1d2_b = Σ over the batch of d_conv1d2_z (digits_conv.ml:14)
 	d_conv1d2_b := w.grads[26176:26304]
 	clear(d_conv1d2_b)
-	for f := 0; f < 512; f++ {
-		r_d_conv1d2_z := d_conv1d2_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_conv1d2_z[b]
+	if vecProgs[8].Fast() {
+		for blk := 0; blk < 4; blk++ {
+			kernels.Vec32(vecProgs[8], &w.vec, n, 128, MaxBatch, [][]T{d_conv1d2_z[blk*128*MaxBatch:], d_flatten1[blk*128*MaxBatch:], conv1d2[blk*128*MaxBatch:]}, [][]T{d_conv1d2_b})
 		}
-		d_conv1d2_b[f%128] += s
+	} else {
+		for f := 0; f < 512; f++ {
+			out := d_conv1d2_z[f*MaxBatch:][:n]
+			r_d_conv1d2 := d_flatten1[f*MaxBatch:][:len(out)]
+			r_conv1d2 := conv1d2[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_conv1d2[b] * mlrt.Step(r_conv1d2[b])
+			}
+		}
+		for f := 0; f < 512; f++ {
+			r_d_conv1d2_z := d_conv1d2_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_conv1d2_z[b]
+			}
+			d_conv1d2_b[f%128] += s
+		}
 	}
 
 	// d_conv1d2_W = Σ over the batch and 4 positions of d_conv1d2_z ⊗ windows of conv1d2_in: [128, 192] (digits_conv.ml:11)
@@ -993,18 +975,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d2_in = conv1dᵀ(conv1d2_W, d_conv1d2_z): [6, 64] from [4, 128] (digits_conv.ml:11)
-	d_conv1d2_in := w.work[1546*MaxBatch : 1930*MaxBatch]
+	d_conv1d2_in := w.work[1104*MaxBatch : 1488*MaxBatch]
 	clear(d_conv1d2_in)
 	for l := 0; l < 4; l++ {
 		kernels.GemmTN32(128, 192, n, m.Conv1d2W, d_conv1d2_z[(l*128)*MaxBatch:], MaxBatch, d_conv1d2_in[(l*64)*MaxBatch:], MaxBatch, true)
 	}
 
 	// d_maxpool1d1 = crop(d_conv1d2_in) (digits_conv.ml:11)
-	d_maxpool1d1 := w.work[3024*MaxBatch : 3280*MaxBatch]
-	copy(d_maxpool1d1, d_conv1d2_in[64*MaxBatch:320*MaxBatch])
+	d_maxpool1d1 := w.work[1168*MaxBatch : 1424*MaxBatch]
 
 	// d_conv1d1 = d_maxpool1d1 added where each window of 2 steps, 2 apart, of conv1d1 is first largest: [8, 64] (digits_conv.ml:10)
-	d_conv1d1 := w.work[2000*MaxBatch : 2512*MaxBatch]
+	d_conv1d1 := w.work[1616*MaxBatch : 2128*MaxBatch]
 	clear(d_conv1d1)
 	for l := 0; l < 4; l++ {
 		for ch := 0; ch < 64; ch++ {
@@ -1021,31 +1002,33 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_conv1d1_z = d_conv1d1·step(conv1d1_z) (digits_conv.ml:10)
-	d_conv1d1_z := w.work[3536*MaxBatch : 4048*MaxBatch]
-	if vecProgs[9].Fast() {
-		kernels.Vec32(vecProgs[9], &w.vec, n, 512, MaxBatch, [][]T{d_conv1d1_z, d_conv1d1, conv1d1_z}, nil)
-	} else {
-		for f := 0; f < 512; f++ {
-			out := d_conv1d1_z[f*MaxBatch:][:n]
-			r_d_conv1d1 := d_conv1d1[f*MaxBatch:][:len(out)]
-			r_conv1d1_z := conv1d1_z[f*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] = r_d_conv1d1[b] * mlrt.Step(r_conv1d1_z[b])
-			}
-		}
-	}
+	// d_conv1d1_z = d_conv1d1·step(conv1d1) (digits_conv.ml:10)
+	d_conv1d1_z := w.work[2640*MaxBatch : 3152*MaxBatch]
 
 	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (digits_conv.ml:10)
 	d_conv1d1_b := w.grads[1536:1600]
 	clear(d_conv1d1_b)
-	for f := 0; f < 512; f++ {
-		r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_conv1d1_z[b]
+	if vecProgs[9].Fast() {
+		for blk := 0; blk < 8; blk++ {
+			kernels.Vec32(vecProgs[9], &w.vec, n, 64, MaxBatch, [][]T{d_conv1d1_z[blk*64*MaxBatch:], d_conv1d1[blk*64*MaxBatch:], conv1d1[blk*64*MaxBatch:]}, [][]T{d_conv1d1_b})
 		}
-		d_conv1d1_b[f%64] += s
+	} else {
+		for f := 0; f < 512; f++ {
+			out := d_conv1d1_z[f*MaxBatch:][:n]
+			r_d_conv1d1 := d_conv1d1[f*MaxBatch:][:len(out)]
+			r_conv1d1 := conv1d1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_conv1d1[b] * mlrt.Step(r_conv1d1[b])
+			}
+		}
+		for f := 0; f < 512; f++ {
+			r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_conv1d1_z[b]
+			}
+			d_conv1d1_b[f%64] += s
+		}
 	}
 
 	// d_conv1d1_W = Σ over the batch and 8 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [64, 24] (digits_conv.ml:9)
@@ -1126,7 +1109,7 @@ var vecProgs = [10]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 1: z = dense1_Wx + dense1_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 2: dropout1 = conv1d2·dropout1_mask
+	// 2: dropout1 = flatten1·dropout1_mask
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
 	// 3: p0p1p2p3p4p5p6p7p8p9 = dense1_Wx + dense1_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
@@ -1138,8 +1121,8 @@ var vecProgs = [10]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = r3; s3 = s1 + s2; s4 = r4[f]; s5 = r5; s6 = r6; s7 = s4 * s5 + s6; s8 = s0 * s3 + s7; r0[f] = s8; v0[f] = sum(s8)"),
 	// 7: d_flatten1 = dropout1_mask·d_dropout1
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 8: d_conv1d2_z = d_flatten1·step(conv1d2_z)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3"),
-	// 9: d_conv1d1_z = d_conv1d1·step(conv1d1_z)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3"),
+	// 8: d_conv1d2_z = d_flatten1·step(conv1d2); d_conv1d2_b += Σ over the batch of d_conv1d2_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3; v0[f] += sum(s3)"),
+	// 9: d_conv1d1_z = d_conv1d1·step(conv1d1); d_conv1d1_b += Σ over the batch of d_conv1d1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3; v0[f] += sum(s3)"),
 }

@@ -29,7 +29,7 @@ func vecAsm0(tables uintptr, n, features int)
 //go:noescape
 func vecAsm1(tables uintptr, n, features int)
 
-// vecAsm2: dropout1 = conv1d2·dropout1_mask
+// vecAsm2: dropout1 = flatten1·dropout1_mask
 //
 //go:noescape
 func vecAsm2(tables uintptr, n, features int)
@@ -59,12 +59,12 @@ func vecAsm6(tables uintptr, n, features int)
 //go:noescape
 func vecAsm7(tables uintptr, n, features int)
 
-// vecAsm8: d_conv1d2_z = d_flatten1·step(conv1d2_z)
+// vecAsm8: d_conv1d2_z = d_flatten1·step(conv1d2); d_conv1d2_b += Σ over the batch of d_conv1d2_z
 //
 //go:noescape
 func vecAsm8(tables uintptr, n, features int)
 
-// vecAsm9: d_conv1d1_z = d_conv1d1·step(conv1d1_z)
+// vecAsm9: d_conv1d1_z = d_conv1d1·step(conv1d1); d_conv1d1_b += Σ over the batch of d_conv1d1_z
 //
 //go:noescape
 func vecAsm9(tables uintptr, n, features int)

@@ -566,8 +566,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_z = d_conv1d1·conv1d1·(1 - conv1d1) (globalpool.ml:7)
 	d_conv1d1_z := w.work[114*MaxBatch : 144*MaxBatch]
+
+	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (globalpool.ml:7)
+	d_conv1d1_b := w.grads[18:21]
+	clear(d_conv1d1_b)
 	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], &w.vec, n, 30, MaxBatch, [][]T{d_conv1d1_z, d_conv1d1, conv1d1}, nil)
+		for blk := 0; blk < 10; blk++ {
+			kernels.Vec64(vecProgs[6], &w.vec, n, 3, MaxBatch, [][]T{d_conv1d1_z[blk*3*MaxBatch:], d_conv1d1[blk*3*MaxBatch:], conv1d1[blk*3*MaxBatch:]}, [][]T{d_conv1d1_b})
+		}
 	} else {
 		for f := 0; f < 30; f++ {
 			out := d_conv1d1_z[f*MaxBatch:][:n]
@@ -577,18 +583,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_d_conv1d1[b] * r_conv1d1[b] * (1.0 - r_conv1d1[b])
 			}
 		}
-	}
-
-	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (globalpool.ml:7)
-	d_conv1d1_b := w.grads[18:21]
-	clear(d_conv1d1_b)
-	for f := 0; f < 30; f++ {
-		r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_conv1d1_z[b]
+		for f := 0; f < 30; f++ {
+			r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_conv1d1_z[b]
+			}
+			d_conv1d1_b[f%3] += s
 		}
-		d_conv1d1_b[f%3] += s
 	}
 
 	// d_conv1d1_W = Σ over the batch and 10 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [3, 6] (globalpool.ml:6)
@@ -665,6 +667,6 @@ var vecProgs = [7]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
 	// 5: d_dense1_b = Σ over the batch of d_u
 	kernels.MustVec("s0 = r0[f]; v0[f] = sum(s0)"),
-	// 6: d_conv1d1_z = d_conv1d1·conv1d1·(1 - conv1d1)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1; s4 = s1 * s3; s5 = s0 * s4; r0[f] = s5"),
+	// 6: d_conv1d1_z = d_conv1d1·conv1d1·(1 - conv1d1); d_conv1d1_b += Σ over the batch of d_conv1d1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1; s4 = s1 * s3; s5 = s0 * s4; r0[f] = s5; v0[f] += sum(s5)"),
 }

@@ -46,7 +46,7 @@ func vecAsm4(tables uintptr, n, features int)
 //go:noescape
 func vecAsm5(tables uintptr, n, features int)
 
-// vecAsm6: d_conv1d1_z = d_conv1d1·conv1d1·(1 - conv1d1)
+// vecAsm6: d_conv1d1_z = d_conv1d1·conv1d1·(1 - conv1d1); d_conv1d1_b += Σ over the batch of d_conv1d1_z
 //
 //go:noescape
 func vecAsm6(tables uintptr, n, features int)

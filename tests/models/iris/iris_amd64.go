@@ -13,7 +13,6 @@ func init() {
 	vecProgs[3].SetAsm(vecAsm3)
 	vecProgs[4].SetAsm(vecAsm4)
 	vecProgs[5].SetAsm(vecAsm5)
-	vecProgs[6].SetAsm(vecAsm6)
 }
 
 // vecAsm0: dense2_z = dense2_Wx + dense2_b
@@ -26,27 +25,22 @@ func vecAsm0(tables uintptr, n, features int)
 //go:noescape
 func vecAsm1(tables uintptr, n, features int)
 
-// vecAsm2: dense1_z = dense1_Wx + dense1_b
+// vecAsm2: dense2_z = dense2_Wx + dense2_b
 //
 //go:noescape
 func vecAsm2(tables uintptr, n, features int)
 
-// vecAsm3: dense2_z = dense2_Wx + dense2_b
+// vecAsm3: d_yz = -d_cce
 //
 //go:noescape
 func vecAsm3(tables uintptr, n, features int)
 
-// vecAsm4: d_yz = -d_cce
+// vecAsm4: d_dense2_z = y_onehot·repeat(d_yz) + p·d_cce; d_dense2_b = Σ over the batch of d_dense2_z
 //
 //go:noescape
 func vecAsm4(tables uintptr, n, features int)
 
-// vecAsm5: d_dense2_z = y_onehot·repeat(d_yz) + p·d_cce; d_dense2_b = Σ over the batch of d_dense2_z
+// vecAsm5: d_dense1_z = d_dense1·step(dense1); d_dense1_b = Σ over the batch of d_dense1_z
 //
 //go:noescape
 func vecAsm5(tables uintptr, n, features int)
-
-// vecAsm6: d_dense1_z = d_dense1·step(dense1_z); d_dense1_b = Σ over the batch of d_dense1_z
-//
-//go:noescape
-func vecAsm6(tables uintptr, n, features int)

@@ -48,7 +48,7 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [max(66*MaxBatch, 36*PredictBatch)]T
+	work    [max(68*MaxBatch, 36*PredictBatch)]T
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
@@ -445,35 +445,20 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	dense1_Wx := w.work[4*MaxBatch : 20*MaxBatch]
 	kernels.GemmNN64(16, 4, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
 
-	// dense1_z = dense1_Wx + dense1_b (iris.ml:10)
-	dense1_z := w.work[20*MaxBatch : 36*MaxBatch]
-	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], &w.vec, n, 16, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
-	} else {
-		for f := 0; f < 16; f++ {
-			out := dense1_z[f*MaxBatch:][:n]
-			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
-			dense1_b_f := m.Dense1B[f]
-			for b := range out {
-				out[b] = r_dense1_Wx[b] + dense1_b_f
-			}
-		}
-	}
-
-	// dense1 = relu(dense1_z) (iris.ml:10)
-	dense1 := w.work[4*MaxBatch : 20*MaxBatch]
+	// dense1 = relu(dense1_Wx + dense1_b) (iris.ml:10)
+	dense1 := w.work[20*MaxBatch : 36*MaxBatch]
 	for f := 0; f < 16; f++ {
-		kernels.BiasRelu64(dense1[f*MaxBatch:][:n], dense1_z[f*MaxBatch:], 0.0)
+		kernels.BiasRelu64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [3] from [16] (iris.ml:11)
-	dense2_Wx := w.work[36*MaxBatch : 39*MaxBatch]
+	dense2_Wx := w.work[4*MaxBatch : 7*MaxBatch]
 	kernels.GemmNN64(3, 16, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
 
 	// dense2_z = dense2_Wx + dense2_b (iris.ml:11)
-	dense2_z := w.work[39*MaxBatch : 42*MaxBatch]
-	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], &w.vec, n, 3, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+	dense2_z := w.work[7*MaxBatch : 10*MaxBatch]
+	if vecProgs[2].Fast() {
+		kernels.Vec64(vecProgs[2], &w.vec, n, 3, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 3; f++ {
 			out := dense2_z[f*MaxBatch:][:n]
@@ -486,7 +471,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// p = softmax of the 3 values of each sample of dense2_z: exp(x − max x)/Σ exp(x − max x) (iris.ml:11)
-	p := w.work[36*MaxBatch : 39*MaxBatch]
+	p := w.work[10*MaxBatch : 13*MaxBatch]
 	for b := 0; b < n; b++ {
 		top := dense2_z[b]
 		for f := 1; f < 3; f++ {
@@ -504,11 +489,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// target y: row-major rows to batch-major (iris.ml:13)
-	y := w.work[42*MaxBatch : 43*MaxBatch]
+	y := w.work[13*MaxBatch : 14*MaxBatch]
 	kernels.Transpose64(n, 1, yRows, NumTargets, y, MaxBatch)
 
 	// y_onehot = 1 at the class y of each sample (0 … 2), 0 elsewhere (iris.ml:13)
-	y_onehot := w.work[43*MaxBatch : 46*MaxBatch]
+	y_onehot := w.work[14*MaxBatch : 17*MaxBatch]
 	clear(y_onehot)
 	for b := 0; b < n; b++ {
 		if c := int(y[b]); T(c) == y[b] && c >= 0 && c < 3 {
@@ -517,7 +502,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dense2_z_logsumexp = log Σ exp over the 3 values of each sample of dense2_z: max x + log Σ exp(x − max x) (iris.ml:11)
-	dense2_z_logsumexp := w.work[42*MaxBatch : 43*MaxBatch]
+	dense2_z_logsumexp := w.work[17*MaxBatch : 18*MaxBatch]
 	for b := 0; b < n; b++ {
 		top := dense2_z[b]
 		for f := 1; f < 3; f++ {
@@ -531,7 +516,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// yz = Σ over the 3 values of each sample of dense2_z·y_onehot (iris.ml:14)
-	yz := w.work[46*MaxBatch : 47*MaxBatch]
+	yz := w.work[18*MaxBatch : 19*MaxBatch]
 	{
 		out := yz[:n]
 		clear(out)
@@ -557,7 +542,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := T(sum_loss / float64(total))
 
 	// d_cce = 1/(n·1) (iris.ml:14)
-	d_cce := w.work[39*MaxBatch : 40*MaxBatch]
+	d_cce := w.work[19*MaxBatch : 20*MaxBatch]
 	d_cce_each := 1.0 / T(total)
 	{
 		const f = 0
@@ -568,9 +553,9 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_yz = -d_cce (iris.ml:14)
-	d_yz := w.work[40*MaxBatch : 41*MaxBatch]
-	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], &w.vec, n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
+	d_yz := w.work[4*MaxBatch : 5*MaxBatch]
+	if vecProgs[3].Fast() {
+		kernels.Vec64(vecProgs[3], &w.vec, n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
 	} else {
 		{
 			const f = 0
@@ -583,14 +568,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_dense2_z = y_onehot·repeat(d_yz) + p·d_cce (iris.ml:14)
-	d_dense2_z := w.work[47*MaxBatch : 50*MaxBatch]
+	d_dense2_z := w.work[7*MaxBatch : 10*MaxBatch]
 	r_d_yz := d_yz[:n]
 	r_d_cce_2 := d_cce[:n]
 
 	// d_dense2_b = Σ over the batch of d_dense2_z (iris.ml:14)
 	d_dense2_b := w.grads[128:131]
-	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], &w.vec, n, 3, MaxBatch, [][]T{d_dense2_z, y_onehot, d_yz, p, d_cce}, [][]T{d_dense2_b})
+	if vecProgs[4].Fast() {
+		kernels.Vec64(vecProgs[4], &w.vec, n, 3, MaxBatch, [][]T{d_dense2_z, y_onehot, d_yz, p, d_cce}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 3; f++ {
 			out := d_dense2_z[f*MaxBatch:][:n]
@@ -615,23 +600,23 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNT64(3, 16, n, d_dense2_z, MaxBatch, dense1, MaxBatch, d_dense2_W, false)
 
 	// d_dense1 = dense2_Wᵀ·d_dense2_z: [16] from [3] (iris.ml:11)
-	d_dense1 := w.work[4*MaxBatch : 20*MaxBatch]
+	d_dense1 := w.work[36*MaxBatch : 52*MaxBatch]
 	kernels.GemmTN64(3, 16, n, m.Dense2W, d_dense2_z, MaxBatch, d_dense1, MaxBatch, false)
 
-	// d_dense1_z = d_dense1·step(dense1_z) (iris.ml:11)
-	d_dense1_z := w.work[50*MaxBatch : 66*MaxBatch]
+	// d_dense1_z = d_dense1·step(dense1) (iris.ml:11)
+	d_dense1_z := w.work[52*MaxBatch : 68*MaxBatch]
 
 	// d_dense1_b = Σ over the batch of d_dense1_z (iris.ml:11)
 	d_dense1_b := w.grads[64:80]
-	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], &w.vec, n, 16, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1_z}, [][]T{d_dense1_b})
+	if vecProgs[5].Fast() {
+		kernels.Vec64(vecProgs[5], &w.vec, n, 16, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 16; f++ {
 			out := d_dense1_z[f*MaxBatch:][:n]
 			r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
-			r_dense1_z := dense1_z[f*MaxBatch:][:len(out)]
+			r_dense1 := dense1[f*MaxBatch:][:len(out)]
 			for b := range out {
-				out[b] = r_d_dense1[b] * mlrt.Step(r_dense1_z[b])
+				out[b] = r_d_dense1[b] * mlrt.Step(r_dense1[b])
 			}
 		}
 		for f := 0; f < 16; f++ {
@@ -698,19 +683,17 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [7]*kernels.VecProg{
+var vecProgs = [6]*kernels.VecProg{
 	// 0: dense2_z = dense2_Wx + dense2_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 1: dense2_z = dense2_Wx + dense2_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 2: dense1_z = dense1_Wx + dense1_b
+	// 2: dense2_z = dense2_Wx + dense2_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 3: dense2_z = dense2_Wx + dense2_b
-	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 4: d_yz = -d_cce
+	// 3: d_yz = -d_cce
 	kernels.MustVec("s0 = r1[f]; s1 = -s0; r0[f] = s1"),
-	// 5: d_dense2_z = y_onehot·repeat(d_yz) + p·d_cce; d_dense2_b = Σ over the batch of d_dense2_z
+	// 4: d_dense2_z = y_onehot·repeat(d_yz) + p·d_cce; d_dense2_b = Σ over the batch of d_dense2_z
 	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = r3[f]; s3 = r4; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5; v0[f] = sum(s5)"),
-	// 6: d_dense1_z = d_dense1·step(dense1_z); d_dense1_b = Σ over the batch of d_dense1_z
+	// 5: d_dense1_z = d_dense1·step(dense1); d_dense1_b = Σ over the batch of d_dense1_z
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3; v0[f] = sum(s3)"),
 }

@@ -236,81 +236,6 @@ TEXT ·vecAsm3(SB), NOSPLIT, $16-24
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
 	MOVQ 16(R8), SI
-	XORQ R13, R13
-	TESTQ R11, R11
-	JLE done
-	CMPQ R13, features+16(FP)
-	JGE done
-
-feature:
-	MOVQ R13, R12
-	IMULQ 1024(R8), R12
-	MOVQ 512(R8), AX
-	MOVQ 520(R8), CX
-	IMULQ R13, CX
-	VBROADCASTSD (AX)(CX*1), Z27
-	XORQ R14, R14
-
-main:
-	LEAQ 32(R14), CX
-	CMPQ CX, R11
-	JGT tail
-	VMOVUPD (SI)(R12*8), Z0
-	VADDPD Z27, Z0, Z0
-	VMOVUPD Z0, (BX)(R12*8)
-	VMOVUPD 64(SI)(R12*8), Z1
-	VADDPD Z27, Z1, Z1
-	VMOVUPD Z1, 64(BX)(R12*8)
-	VMOVUPD 128(SI)(R12*8), Z2
-	VADDPD Z27, Z2, Z2
-	VMOVUPD Z2, 128(BX)(R12*8)
-	VMOVUPD 192(SI)(R12*8), Z3
-	VADDPD Z27, Z3, Z3
-	VMOVUPD Z3, 192(BX)(R12*8)
-	ADDQ $32, R14
-	ADDQ $32, R12
-	JMP main
-
-tail:
-	CMPQ R14, R11
-	JGE next
-	MOVQ R11, CX
-	SUBQ R14, CX
-	MOVL $1, DX
-	SHLQ CL, DX
-	DECQ DX
-	MOVQ $8, AX
-	CMPQ CX, AX
-	JLT mask
-	KXNORW K0, K0, K1
-	JMP masked
-
-mask:
-	KMOVW DX, K1
-
-masked:
-	VMOVUPD.Z (SI)(R12*8), K1, Z0
-	VADDPD Z27, Z0, Z0
-	VMOVUPD Z0, K1, (BX)(R12*8)
-	ADDQ $8, R14
-	ADDQ $8, R12
-	JMP tail
-
-next:
-	INCQ R13
-	CMPQ R13, features+16(FP)
-	JLT feature
-
-done:
-	VZEROUPPER
-	RET
-
-// func vecAsm4(tables uintptr, n int, features int)
-TEXT ·vecAsm4(SB), NOSPLIT, $16-24
-	MOVQ tables+0(FP), R8
-	MOVQ n+8(FP), R11
-	MOVQ 0(R8), BX
-	MOVQ 16(R8), SI
 	MOVQ $0x8000000000000000, AX
 	VPBROADCASTQ AX, Z28
 	XORQ R13, R13
@@ -378,8 +303,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm5(tables uintptr, n int, features int)
-TEXT ·vecAsm5(SB), NOSPLIT, $40-24
+// func vecAsm4(tables uintptr, n int, features int)
+TEXT ·vecAsm4(SB), NOSPLIT, $40-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
@@ -494,8 +419,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm6(tables uintptr, n int, features int)
-TEXT ·vecAsm6(SB), NOSPLIT, $24-24
+// func vecAsm5(tables uintptr, n int, features int)
+TEXT ·vecAsm5(SB), NOSPLIT, $24-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX

@@ -275,12 +275,18 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// xhat = conv1d2_Wx + conv1d2_b (padconv.ml:8)
 	xhat := w.work[0*PredictBatch : 6*PredictBatch]
-	for f := 0; f < 6; f++ {
-		out := xhat[f*PredictBatch:][:n]
-		r_conv1d2_Wx := conv1d2_Wx[f*PredictBatch:][:len(out)]
-		conv1d2_b_f := m.Conv1d2B[f%2]
-		for b := range out {
-			out[b] = r_conv1d2_Wx[b] + conv1d2_b_f
+	if vecProgs[0].Fast() {
+		for blk := 0; blk < 3; blk++ {
+			kernels.Vec64(vecProgs[0], &w.vec, n, 2, PredictBatch, [][]T{xhat[blk*2*PredictBatch:], conv1d2_Wx[blk*2*PredictBatch:]}, [][]T{m.Conv1d2B})
+		}
+	} else {
+		for f := 0; f < 6; f++ {
+			out := xhat[f*PredictBatch:][:n]
+			r_conv1d2_Wx := conv1d2_Wx[f*PredictBatch:][:len(out)]
+			conv1d2_b_f := m.Conv1d2B[f%2]
+			for b := range out {
+				out[b] = r_conv1d2_Wx[b] + conv1d2_b_f
+			}
 		}
 	}
 	// The outputs, row-major.
@@ -326,12 +332,18 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// xhat = conv1d2_Wx + conv1d2_b (padconv.ml:8)
 	xhat := w.work[0*MaxBatch : 6*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := xhat[f*MaxBatch:][:n]
-		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
-		conv1d2_b_f := m.Conv1d2B[f%2]
-		for b := range out {
-			out[b] = r_conv1d2_Wx[b] + conv1d2_b_f
+	if vecProgs[1].Fast() {
+		for blk := 0; blk < 3; blk++ {
+			kernels.Vec64(vecProgs[1], &w.vec, n, 2, MaxBatch, [][]T{xhat[blk*2*MaxBatch:], conv1d2_Wx[blk*2*MaxBatch:]}, [][]T{m.Conv1d2B})
+		}
+	} else {
+		for f := 0; f < 6; f++ {
+			out := xhat[f*MaxBatch:][:n]
+			r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
+			conv1d2_b_f := m.Conv1d2B[f%2]
+			for b := range out {
+				out[b] = r_conv1d2_Wx[b] + conv1d2_b_f
+			}
 		}
 	}
 
@@ -341,8 +353,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// sub = xhat - y (padconv.ml:10)
 	sub := w.work[14*MaxBatch : 20*MaxBatch]
-	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], &w.vec, n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
+	if vecProgs[2].Fast() {
+		kernels.Vec64(vecProgs[2], &w.vec, n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -392,12 +404,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// conv1d1_z = conv1d1_Wx + conv1d1_b (padconv.ml:7)
 	conv1d1_z := w.work[23*MaxBatch : 32*MaxBatch]
-	for f := 0; f < 9; f++ {
-		out := conv1d1_z[f*MaxBatch:][:n]
-		r_conv1d1_Wx := conv1d1_Wx[f*MaxBatch:][:len(out)]
-		conv1d1_b_f := m.Conv1d1B[f%3]
-		for b := range out {
-			out[b] = r_conv1d1_Wx[b] + conv1d1_b_f
+	if vecProgs[3].Fast() {
+		for blk := 0; blk < 3; blk++ {
+			kernels.Vec64(vecProgs[3], &w.vec, n, 3, MaxBatch, [][]T{conv1d1_z[blk*3*MaxBatch:], conv1d1_Wx[blk*3*MaxBatch:]}, [][]T{m.Conv1d1B})
+		}
+	} else {
+		for f := 0; f < 9; f++ {
+			out := conv1d1_z[f*MaxBatch:][:n]
+			r_conv1d1_Wx := conv1d1_Wx[f*MaxBatch:][:len(out)]
+			conv1d1_b_f := m.Conv1d1B[f%3]
+			for b := range out {
+				out[b] = r_conv1d1_Wx[b] + conv1d1_b_f
+			}
 		}
 	}
 
@@ -423,12 +441,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// xhat = conv1d2_Wx + conv1d2_b (padconv.ml:8)
 	xhat := w.work[44*MaxBatch : 50*MaxBatch]
-	for f := 0; f < 6; f++ {
-		out := xhat[f*MaxBatch:][:n]
-		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
-		conv1d2_b_f := m.Conv1d2B[f%2]
-		for b := range out {
-			out[b] = r_conv1d2_Wx[b] + conv1d2_b_f
+	if vecProgs[4].Fast() {
+		for blk := 0; blk < 3; blk++ {
+			kernels.Vec64(vecProgs[4], &w.vec, n, 2, MaxBatch, [][]T{xhat[blk*2*MaxBatch:], conv1d2_Wx[blk*2*MaxBatch:]}, [][]T{m.Conv1d2B})
+		}
+	} else {
+		for f := 0; f < 6; f++ {
+			out := xhat[f*MaxBatch:][:n]
+			r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
+			conv1d2_b_f := m.Conv1d2B[f%2]
+			for b := range out {
+				out[b] = r_conv1d2_Wx[b] + conv1d2_b_f
+			}
 		}
 	}
 
@@ -438,8 +462,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// sub = xhat - y (padconv.ml:10)
 	sub := w.work[50*MaxBatch : 56*MaxBatch]
-	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], &w.vec, n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
+	if vecProgs[5].Fast() {
+		kernels.Vec64(vecProgs[5], &w.vec, n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -475,13 +499,19 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_conv1d2_b = Σ over the batch of d_xhat (padconv.ml:10)
 	d_conv1d2_b := w.grads[33:35]
 	clear(d_conv1d2_b)
-	for f := 0; f < 6; f++ {
-		r_d_xhat := d_xhat[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_xhat[b]
+	if vecProgs[6].Fast() {
+		for blk := 0; blk < 3; blk++ {
+			kernels.Vec64(vecProgs[6], &w.vec, n, 2, MaxBatch, [][]T{d_xhat[blk*2*MaxBatch:]}, [][]T{d_conv1d2_b})
 		}
-		d_conv1d2_b[f%2] += s
+	} else {
+		for f := 0; f < 6; f++ {
+			r_d_xhat := d_xhat[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_xhat[b]
+			}
+			d_conv1d2_b[f%2] += s
+		}
 	}
 
 	// d_conv1d2_W = Σ over the batch and 3 positions of d_xhat ⊗ windows of conv1d2_in: [2, 6] (padconv.ml:8)
@@ -499,19 +529,24 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d1 = crop(d_conv1d2_in) (padconv.ml:8)
-	d_conv1d1 := w.work[56*MaxBatch : 65*MaxBatch]
-	copy(d_conv1d1, d_conv1d2_in[0*MaxBatch:9*MaxBatch])
+	d_conv1d1 := w.work[32*MaxBatch : 41*MaxBatch]
 
 	// conv1d1_z_sigmoid = sigmoid(conv1d1_z) (padconv.ml:7)
-	conv1d1_z_sigmoid := w.work[32*MaxBatch : 41*MaxBatch]
+	conv1d1_z_sigmoid := w.work[56*MaxBatch : 65*MaxBatch]
 	for f := 0; f < 9; f++ {
 		kernels.BiasSigmoid64(conv1d1_z_sigmoid[f*MaxBatch:][:n], conv1d1_z[f*MaxBatch:], 0.0)
 	}
 
 	// d_conv1d1_z = d_conv1d1·conv1d1_z_sigmoid·(1 + conv1d1_z·(1 - conv1d1_z_sigmoid)) (padconv.ml:8)
 	d_conv1d1_z := w.work[65*MaxBatch : 74*MaxBatch]
-	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], &w.vec, n, 9, MaxBatch, [][]T{d_conv1d1_z, d_conv1d1, conv1d1_z_sigmoid, conv1d1_z}, nil)
+
+	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (padconv.ml:8)
+	d_conv1d1_b := w.grads[18:21]
+	clear(d_conv1d1_b)
+	if vecProgs[7].Fast() {
+		for blk := 0; blk < 3; blk++ {
+			kernels.Vec64(vecProgs[7], &w.vec, n, 3, MaxBatch, [][]T{d_conv1d1_z[blk*3*MaxBatch:], d_conv1d1[blk*3*MaxBatch:], conv1d1_z_sigmoid[blk*3*MaxBatch:], conv1d1_z[blk*3*MaxBatch:]}, [][]T{d_conv1d1_b})
+		}
 	} else {
 		for f := 0; f < 9; f++ {
 			out := d_conv1d1_z[f*MaxBatch:][:n]
@@ -522,18 +557,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_d_conv1d1[b] * r_conv1d1_z_sigmoid[b] * (1.0 + r_conv1d1_z_2[b]*(1.0-r_conv1d1_z_sigmoid[b]))
 			}
 		}
-	}
-
-	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (padconv.ml:8)
-	d_conv1d1_b := w.grads[18:21]
-	clear(d_conv1d1_b)
-	for f := 0; f < 9; f++ {
-		r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_conv1d1_z[b]
+		for f := 0; f < 9; f++ {
+			r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_conv1d1_z[b]
+			}
+			d_conv1d1_b[f%3] += s
 		}
-		d_conv1d1_b[f%3] += s
 	}
 
 	// d_conv1d1_W = Σ over the batch and 3 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [3, 6] (padconv.ml:7)
@@ -602,11 +633,21 @@ func opSilu(v T) T {
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [3]*kernels.VecProg{
-	// 0: sub = xhat - y
+var vecProgs = [8]*kernels.VecProg{
+	// 0: xhat = conv1d2_Wx + conv1d2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 1: xhat = conv1d2_Wx + conv1d2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 2: sub = xhat - y
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 1: sub = xhat - y
+	// 3: conv1d1_z = conv1d1_Wx + conv1d1_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 4: xhat = conv1d2_Wx + conv1d2_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 5: sub = xhat - y
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 2: d_conv1d1_z = d_conv1d1·conv1d1_z_sigmoid·(1 + conv1d1_z·(1 - conv1d1_z_sigmoid))
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = 1; s4 = s3 - s1; s5 = s2 * s4 + s3; s6 = s1 * s5; s7 = s0 * s6; r0[f] = s7"),
+	// 6: d_conv1d2_b += Σ over the batch of d_xhat
+	kernels.MustVec("s0 = r0[f]; v0[f] += sum(s0)"),
+	// 7: d_conv1d1_z = d_conv1d1·conv1d1_z_sigmoid·(1 + conv1d1_z·(1 - conv1d1_z_sigmoid)); d_conv1d1_b += Σ over the batch of d_conv1d1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = 1; s4 = s3 - s1; s5 = s2 * s4 + s3; s6 = s1 * s5; s7 = s0 * s6; r0[f] = s7; v0[f] += sum(s7)"),
 }

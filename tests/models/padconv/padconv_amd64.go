@@ -10,19 +10,49 @@ func init() {
 	vecProgs[0].SetAsm(vecAsm0)
 	vecProgs[1].SetAsm(vecAsm1)
 	vecProgs[2].SetAsm(vecAsm2)
+	vecProgs[3].SetAsm(vecAsm3)
+	vecProgs[4].SetAsm(vecAsm4)
+	vecProgs[5].SetAsm(vecAsm5)
+	vecProgs[6].SetAsm(vecAsm6)
+	vecProgs[7].SetAsm(vecAsm7)
 }
 
-// vecAsm0: sub = xhat - y
+// vecAsm0: xhat = conv1d2_Wx + conv1d2_b
 //
 //go:noescape
 func vecAsm0(tables uintptr, n, features int)
 
-// vecAsm1: sub = xhat - y
+// vecAsm1: xhat = conv1d2_Wx + conv1d2_b
 //
 //go:noescape
 func vecAsm1(tables uintptr, n, features int)
 
-// vecAsm2: d_conv1d1_z = d_conv1d1·conv1d1_z_sigmoid·(1 + conv1d1_z·(1 - conv1d1_z_sigmoid))
+// vecAsm2: sub = xhat - y
 //
 //go:noescape
 func vecAsm2(tables uintptr, n, features int)
+
+// vecAsm3: conv1d1_z = conv1d1_Wx + conv1d1_b
+//
+//go:noescape
+func vecAsm3(tables uintptr, n, features int)
+
+// vecAsm4: xhat = conv1d2_Wx + conv1d2_b
+//
+//go:noescape
+func vecAsm4(tables uintptr, n, features int)
+
+// vecAsm5: sub = xhat - y
+//
+//go:noescape
+func vecAsm5(tables uintptr, n, features int)
+
+// vecAsm6: d_conv1d2_b += Σ over the batch of d_xhat
+//
+//go:noescape
+func vecAsm6(tables uintptr, n, features int)
+
+// vecAsm7: d_conv1d1_z = d_conv1d1·conv1d1_z_sigmoid·(1 + conv1d1_z·(1 - conv1d1_z_sigmoid)); d_conv1d1_b += Σ over the batch of d_conv1d1_z
+//
+//go:noescape
+func vecAsm7(tables uintptr, n, features int)

@@ -53,7 +53,7 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [max(294*MaxBatch, 124*PredictBatch)]T
+	work    [max(302*MaxBatch, 124*PredictBatch)]T
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
@@ -657,25 +657,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		kernels.GemmNN64(4, 6, n, m.Conv1d1W, conv1d1_in[(l*2)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*4)*MaxBatch:], MaxBatch, false)
 	}
 
-	// conv1d1_z = conv1d1_Wx + conv1d1_b (pools.ml:7)
-	conv1d1_z := w.work[76*MaxBatch : 124*MaxBatch]
+	// conv1d1 = relu(conv1d1_Wx + conv1d1_b) (pools.ml:7)
+	conv1d1 := w.work[76*MaxBatch : 124*MaxBatch]
 	for f := 0; f < 48; f++ {
-		out := conv1d1_z[f*MaxBatch:][:n]
-		r_conv1d1_Wx := conv1d1_Wx[f*MaxBatch:][:len(out)]
-		conv1d1_b_f := m.Conv1d1B[f%4]
-		for b := range out {
-			out[b] = r_conv1d1_Wx[b] + conv1d1_b_f
-		}
-	}
-
-	// conv1d1 = relu(conv1d1_z) (pools.ml:7)
-	conv1d1 := w.work[28*MaxBatch : 76*MaxBatch]
-	for f := 0; f < 48; f++ {
-		kernels.BiasRelu64(conv1d1[f*MaxBatch:][:n], conv1d1_z[f*MaxBatch:], 0.0)
+		kernels.BiasRelu64(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%4])
 	}
 
 	// maxpool1d1 = the largest value of each window of 3 steps, 2 apart, of conv1d1: [5, 4] (pools.ml:8)
-	maxpool1d1 := w.work[124*MaxBatch : 144*MaxBatch]
+	maxpool1d1 := w.work[28*MaxBatch : 48*MaxBatch]
 	for l := 0; l < 5; l++ {
 		for ch := 0; ch < 4; ch++ {
 			out := maxpool1d1[(l*4+ch)*MaxBatch:][:n]
@@ -692,13 +681,13 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dropout1_mask: dropout 0.1, kept values scaled by 1/(1-0.1) as Keras does (pools.ml:9)
-	dropout1_mask := w.work[144*MaxBatch : 164*MaxBatch]
+	dropout1_mask := w.work[48*MaxBatch : 68*MaxBatch]
 	for f := 0; f < 20; f++ {
 		mlrt.DropoutMask(dropout1_mask[f*MaxBatch:][:n], rng, 0.1)
 	}
 
 	// dropout1 = maxpool1d1·dropout1_mask (pools.ml:9)
-	dropout1 := w.work[164*MaxBatch : 184*MaxBatch]
+	dropout1 := w.work[124*MaxBatch : 144*MaxBatch]
 	if vecProgs[4].Fast() {
 		kernels.Vec64(vecProgs[4], &w.vec, n, 20, MaxBatch, [][]T{dropout1, maxpool1d1, dropout1_mask}, nil)
 	} else {
@@ -713,19 +702,19 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// conv1d2_Wx = conv1d(conv1d2_W, dropout1): [4, 3] from [5, 4], kernel 2, stride 1 (pools.ml:10)
-	conv1d2_Wx := w.work[124*MaxBatch : 136*MaxBatch]
+	conv1d2_Wx := w.work[28*MaxBatch : 40*MaxBatch]
 	for l := 0; l < 4; l++ {
 		kernels.GemmNN64(3, 8, n, m.Conv1d2W, dropout1[(l*4)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*3)*MaxBatch:], MaxBatch, false)
 	}
 
 	// conv1d2 = tanh(conv1d2_Wx + conv1d2_b) (pools.ml:10)
-	conv1d2 := w.work[184*MaxBatch : 196*MaxBatch]
+	conv1d2 := w.work[144*MaxBatch : 156*MaxBatch]
 	for f := 0; f < 12; f++ {
 		kernels.BiasTanh64(conv1d2[f*MaxBatch:][:n], conv1d2_Wx[f*MaxBatch:], m.Conv1d2B[f%3])
 	}
 
 	// avgpool1d1_sum = Σ over windows of 2 steps, 2 apart, of conv1d2: [2, 3] (pools.ml:11)
-	avgpool1d1_sum := w.work[136*MaxBatch : 142*MaxBatch]
+	avgpool1d1_sum := w.work[68*MaxBatch : 74*MaxBatch]
 	for l := 0; l < 2; l++ {
 		for ch := 0; ch < 3; ch++ {
 			out := avgpool1d1_sum[(l*3+ch)*MaxBatch:][:n]
@@ -740,7 +729,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// avgpool1d1 = avgpool1d1_sum·0.5 (pools.ml:11)
-	avgpool1d1 := w.work[124*MaxBatch : 130*MaxBatch]
+	avgpool1d1 := w.work[40*MaxBatch : 46*MaxBatch]
 	if vecProgs[5].Fast() {
 		kernels.Vec64(vecProgs[5], &w.vec, n, 6, MaxBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
 	} else {
@@ -756,11 +745,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// flatten1 is avgpool1d1 read as [6]: the same values in the same order, in the same buffer (pools.ml:12)
 
 	// dense1_Wx = dense1_W·avgpool1d1: [3] from [6] (pools.ml:13)
-	dense1_Wx := w.work[130*MaxBatch : 133*MaxBatch]
+	dense1_Wx := w.work[28*MaxBatch : 31*MaxBatch]
 	kernels.GemmNN64(3, 6, n, m.Dense1W, avgpool1d1, MaxBatch, dense1_Wx, MaxBatch, false)
 
 	// dense1_z = dense1_Wx + dense1_b (pools.ml:13)
-	dense1_z := w.work[133*MaxBatch : 136*MaxBatch]
+	dense1_z := w.work[31*MaxBatch : 34*MaxBatch]
 	if vecProgs[6].Fast() {
 		kernels.Vec64(vecProgs[6], &w.vec, n, 3, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
@@ -775,7 +764,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// p = softmax of the 3 values of each sample of dense1_z: exp(x − max x)/Σ exp(x − max x) (pools.ml:13)
-	p := w.work[136*MaxBatch : 139*MaxBatch]
+	p := w.work[34*MaxBatch : 37*MaxBatch]
 	for b := 0; b < n; b++ {
 		top := dense1_z[b]
 		for f := 1; f < 3; f++ {
@@ -793,11 +782,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// target y: row-major rows to batch-major (pools.ml:14)
-	y := w.work[142*MaxBatch : 143*MaxBatch]
+	y := w.work[74*MaxBatch : 75*MaxBatch]
 	kernels.Transpose64(n, 1, yRows, NumTargets, y, MaxBatch)
 
 	// y_onehot = 1 at the class y of each sample (0 … 2), 0 elsewhere (pools.ml:14)
-	y_onehot := w.work[139*MaxBatch : 142*MaxBatch]
+	y_onehot := w.work[37*MaxBatch : 40*MaxBatch]
 	clear(y_onehot)
 	for b := 0; b < n; b++ {
 		if c := int(y[b]); T(c) == y[b] && c >= 0 && c < 3 {
@@ -806,7 +795,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dense1_z_logsumexp = log Σ exp over the 3 values of each sample of dense1_z: max x + log Σ exp(x − max x) (pools.ml:13)
-	dense1_z_logsumexp := w.work[143*MaxBatch : 144*MaxBatch]
+	dense1_z_logsumexp := w.work[75*MaxBatch : 76*MaxBatch]
 	for b := 0; b < n; b++ {
 		top := dense1_z[b]
 		for f := 1; f < 3; f++ {
@@ -820,7 +809,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// yz = Σ over the 3 values of each sample of dense1_z·y_onehot (pools.ml:15)
-	yz := w.work[130*MaxBatch : 131*MaxBatch]
+	yz := w.work[46*MaxBatch : 47*MaxBatch]
 	{
 		out := yz[:n]
 		clear(out)
@@ -846,7 +835,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := T(sum_loss / float64(total))
 
 	// d_cce = 1/(n·1) (pools.ml:15)
-	d_cce := w.work[131*MaxBatch : 132*MaxBatch]
+	d_cce := w.work[47*MaxBatch : 48*MaxBatch]
 	d_cce_each := 1.0 / T(total)
 	{
 		const f = 0
@@ -857,7 +846,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_yz = -d_cce (pools.ml:15)
-	d_yz := w.work[132*MaxBatch : 133*MaxBatch]
+	d_yz := w.work[68*MaxBatch : 69*MaxBatch]
 	if vecProgs[7].Fast() {
 		kernels.Vec64(vecProgs[7], &w.vec, n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
 	} else {
@@ -872,7 +861,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_dense1_z = y_onehot·repeat(d_yz) + p·d_cce (pools.ml:15)
-	d_dense1_z := w.work[133*MaxBatch : 136*MaxBatch]
+	d_dense1_z := w.work[69*MaxBatch : 72*MaxBatch]
 	r_d_yz := d_yz[:n]
 	r_d_cce_2 := d_cce[:n]
 
@@ -904,13 +893,13 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNT64(3, 6, n, d_dense1_z, MaxBatch, avgpool1d1, MaxBatch, d_dense1_W, false)
 
 	// d_flatten1 = dense1_Wᵀ·d_dense1_z: [6] from [3] (pools.ml:13)
-	d_flatten1 := w.work[124*MaxBatch : 130*MaxBatch]
+	d_flatten1 := w.work[40*MaxBatch : 46*MaxBatch]
 	kernels.GemmTN64(3, 6, n, m.Dense1W, d_dense1_z, MaxBatch, d_flatten1, MaxBatch, false)
 
 	// d_avgpool1d1 is d_flatten1 read as [2, 3]: the same values in the same order, in the same buffer (pools.ml:13)
 
 	// d_avgpool1d1_sum = d_flatten1·0.5 (pools.ml:13)
-	d_avgpool1d1_sum := w.work[196*MaxBatch : 202*MaxBatch]
+	d_avgpool1d1_sum := w.work[156*MaxBatch : 162*MaxBatch]
 	if vecProgs[9].Fast() {
 		kernels.Vec64(vecProgs[9], &w.vec, n, 6, MaxBatch, [][]T{d_avgpool1d1_sum, d_flatten1}, nil)
 	} else {
@@ -924,7 +913,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d2 = d_avgpool1d1_sum added to each step of its window of 2 steps, 2 apart: [4, 3] (pools.ml:11)
-	d_conv1d2 := w.work[202*MaxBatch : 214*MaxBatch]
+	d_conv1d2 := w.work[162*MaxBatch : 174*MaxBatch]
 	clear(d_conv1d2)
 	for l := 0; l < 2; l++ {
 		for ch := 0; ch < 3; ch++ {
@@ -939,9 +928,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2) (pools.ml:11)
-	d_conv1d2_z := w.work[214*MaxBatch : 226*MaxBatch]
+	d_conv1d2_z := w.work[174*MaxBatch : 186*MaxBatch]
+
+	// d_conv1d2_b = Σ over the batch of d_conv1d2_z (pools.ml:11)
+	d_conv1d2_b := w.grads[52:55]
+	clear(d_conv1d2_b)
 	if vecProgs[10].Fast() {
-		kernels.Vec64(vecProgs[10], &w.vec, n, 12, MaxBatch, [][]T{d_conv1d2_z, d_conv1d2, conv1d2}, nil)
+		for blk := 0; blk < 4; blk++ {
+			kernels.Vec64(vecProgs[10], &w.vec, n, 3, MaxBatch, [][]T{d_conv1d2_z[blk*3*MaxBatch:], d_conv1d2[blk*3*MaxBatch:], conv1d2[blk*3*MaxBatch:]}, [][]T{d_conv1d2_b})
+		}
 	} else {
 		for f := 0; f < 12; f++ {
 			out := d_conv1d2_z[f*MaxBatch:][:n]
@@ -951,18 +946,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_d_conv1d2[b] * (1.0 - r_conv1d2[b]*r_conv1d2[b])
 			}
 		}
-	}
-
-	// d_conv1d2_b = Σ over the batch of d_conv1d2_z (pools.ml:11)
-	d_conv1d2_b := w.grads[52:55]
-	clear(d_conv1d2_b)
-	for f := 0; f < 12; f++ {
-		r_d_conv1d2_z := d_conv1d2_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_conv1d2_z[b]
+		for f := 0; f < 12; f++ {
+			r_d_conv1d2_z := d_conv1d2_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_conv1d2_z[b]
+			}
+			d_conv1d2_b[f%3] += s
 		}
-		d_conv1d2_b[f%3] += s
 	}
 
 	// d_conv1d2_W = Σ over the batch and 4 positions of d_conv1d2_z ⊗ windows of dropout1: [3, 8] (pools.ml:10)
@@ -973,14 +964,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_dropout1 = conv1dᵀ(conv1d2_W, d_conv1d2_z): [5, 4] from [4, 3] (pools.ml:10)
-	d_dropout1 := w.work[164*MaxBatch : 184*MaxBatch]
+	d_dropout1 := w.work[124*MaxBatch : 144*MaxBatch]
 	clear(d_dropout1)
 	for l := 0; l < 4; l++ {
 		kernels.GemmTN64(3, 8, n, m.Conv1d2W, d_conv1d2_z[(l*3)*MaxBatch:], MaxBatch, d_dropout1[(l*4)*MaxBatch:], MaxBatch, true)
 	}
 
 	// d_maxpool1d1 = dropout1_mask·d_dropout1 (pools.ml:10)
-	d_maxpool1d1 := w.work[226*MaxBatch : 246*MaxBatch]
+	d_maxpool1d1 := w.work[186*MaxBatch : 206*MaxBatch]
 	if vecProgs[11].Fast() {
 		kernels.Vec64(vecProgs[11], &w.vec, n, 20, MaxBatch, [][]T{d_maxpool1d1, dropout1_mask, d_dropout1}, nil)
 	} else {
@@ -995,7 +986,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d1 = d_maxpool1d1 added where each window of 3 steps, 2 apart, of conv1d1 is first largest: [12, 4] (pools.ml:8)
-	d_conv1d1 := w.work[246*MaxBatch : 294*MaxBatch]
+	d_conv1d1 := w.work[206*MaxBatch : 254*MaxBatch]
 	clear(d_conv1d1)
 	for l := 0; l < 5; l++ {
 		for ch := 0; ch < 4; ch++ {
@@ -1012,31 +1003,33 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		}
 	}
 
-	// d_conv1d1_z = d_conv1d1·step(conv1d1_z) (pools.ml:8)
-	d_conv1d1_z := w.work[28*MaxBatch : 76*MaxBatch]
-	if vecProgs[12].Fast() {
-		kernels.Vec64(vecProgs[12], &w.vec, n, 48, MaxBatch, [][]T{d_conv1d1_z, d_conv1d1, conv1d1_z}, nil)
-	} else {
-		for f := 0; f < 48; f++ {
-			out := d_conv1d1_z[f*MaxBatch:][:n]
-			r_d_conv1d1 := d_conv1d1[f*MaxBatch:][:len(out)]
-			r_conv1d1_z := conv1d1_z[f*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] = r_d_conv1d1[b] * mlrt.Step(r_conv1d1_z[b])
-			}
-		}
-	}
+	// d_conv1d1_z = d_conv1d1·step(conv1d1) (pools.ml:8)
+	d_conv1d1_z := w.work[254*MaxBatch : 302*MaxBatch]
 
 	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (pools.ml:8)
 	d_conv1d1_b := w.grads[24:28]
 	clear(d_conv1d1_b)
-	for f := 0; f < 48; f++ {
-		r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_conv1d1_z[b]
+	if vecProgs[12].Fast() {
+		for blk := 0; blk < 12; blk++ {
+			kernels.Vec64(vecProgs[12], &w.vec, n, 4, MaxBatch, [][]T{d_conv1d1_z[blk*4*MaxBatch:], d_conv1d1[blk*4*MaxBatch:], conv1d1[blk*4*MaxBatch:]}, [][]T{d_conv1d1_b})
 		}
-		d_conv1d1_b[f%4] += s
+	} else {
+		for f := 0; f < 48; f++ {
+			out := d_conv1d1_z[f*MaxBatch:][:n]
+			r_d_conv1d1 := d_conv1d1[f*MaxBatch:][:len(out)]
+			r_conv1d1 := conv1d1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_conv1d1[b] * mlrt.Step(r_conv1d1[b])
+			}
+		}
+		for f := 0; f < 48; f++ {
+			r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_conv1d1_z[b]
+			}
+			d_conv1d1_b[f%4] += s
+		}
 	}
 
 	// d_conv1d1_W = Σ over the batch and 12 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [4, 6] (pools.ml:7)
@@ -1135,10 +1128,10 @@ var vecProgs = [13]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = r2; s2 = r3[f]; s3 = r4; s4 = s2 * s3; s5 = s0 * s1 + s4; r0[f] = s5; v0[f] = sum(s5)"),
 	// 9: d_avgpool1d1_sum = d_flatten1·0.5
 	kernels.MustVec("s0 = r1[f]; s1 = 0.5; s2 = s0 * s1; r0[f] = s2"),
-	// 10: d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4"),
+	// 10: d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2); d_conv1d2_b += Σ over the batch of d_conv1d2_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4; v0[f] += sum(s4)"),
 	// 11: d_maxpool1d1 = dropout1_mask·d_dropout1
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
-	// 12: d_conv1d1_z = d_conv1d1·step(conv1d1_z)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3"),
+	// 12: d_conv1d1_z = d_conv1d1·step(conv1d1); d_conv1d1_b += Σ over the batch of d_conv1d1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3; v0[f] += sum(s3)"),
 }

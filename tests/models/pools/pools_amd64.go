@@ -72,7 +72,7 @@ func vecAsm8(tables uintptr, n, features int)
 //go:noescape
 func vecAsm9(tables uintptr, n, features int)
 
-// vecAsm10: d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2)
+// vecAsm10: d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2); d_conv1d2_b += Σ over the batch of d_conv1d2_z
 //
 //go:noescape
 func vecAsm10(tables uintptr, n, features int)
@@ -82,7 +82,7 @@ func vecAsm10(tables uintptr, n, features int)
 //go:noescape
 func vecAsm11(tables uintptr, n, features int)
 
-// vecAsm12: d_conv1d1_z = d_conv1d1·step(conv1d1_z)
+// vecAsm12: d_conv1d1_z = d_conv1d1·step(conv1d1); d_conv1d1_b += Σ over the batch of d_conv1d1_z
 //
 //go:noescape
 func vecAsm12(tables uintptr, n, features int)

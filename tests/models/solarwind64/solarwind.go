@@ -52,7 +52,7 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [max(44799*MaxBatch, 16395*PredictBatch)]T
+	work    [max(45027*MaxBatch, 16395*PredictBatch)]T
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
@@ -394,12 +394,18 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 
 	// xhat = conv1d4_Wx + conv1d4_b (solarwind.ml:13)
 	xhat := w.work[6591*PredictBatch : 7311*PredictBatch]
-	for f := 0; f < 720; f++ {
-		out := xhat[f*PredictBatch:][:n]
-		r_conv1d4_Wx := conv1d4_Wx[f*PredictBatch:][:len(out)]
-		conv1d4_b_f := m.Conv1d4B[f%3]
-		for b := range out {
-			out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
+	if vecProgs[0].Fast() {
+		for blk := 0; blk < 240; blk++ {
+			kernels.Vec64(vecProgs[0], &w.vec, n, 3, PredictBatch, [][]T{xhat[blk*3*PredictBatch:], conv1d4_Wx[blk*3*PredictBatch:]}, [][]T{m.Conv1d4B})
+		}
+	} else {
+		for f := 0; f < 720; f++ {
+			out := xhat[f*PredictBatch:][:n]
+			r_conv1d4_Wx := conv1d4_Wx[f*PredictBatch:][:len(out)]
+			conv1d4_b_f := m.Conv1d4B[f%3]
+			for b := range out {
+				out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
+			}
 		}
 	}
 	// The outputs, row-major.
@@ -477,20 +483,22 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 
 	// xhat = conv1d4_Wx + conv1d4_b (solarwind.ml:13)
 	xhat := w.work[7311*MaxBatch : 8031*MaxBatch]
-	for f := 0; f < 720; f++ {
-		out := xhat[f*MaxBatch:][:n]
-		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
-		conv1d4_b_f := m.Conv1d4B[f%3]
-		for b := range out {
-			out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
-		}
-	}
 
 	// sub = xhat - x (solarwind.ml:15)
 	sub := w.work[8031*MaxBatch : 8751*MaxBatch]
-	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], &w.vec, n, 720, MaxBatch, [][]T{sub, xhat, x}, nil)
+	if vecProgs[1].Fast() {
+		for blk := 0; blk < 240; blk++ {
+			kernels.Vec64(vecProgs[1], &w.vec, n, 3, MaxBatch, [][]T{xhat[blk*3*MaxBatch:], conv1d4_Wx[blk*3*MaxBatch:], sub[blk*3*MaxBatch:], x[blk*3*MaxBatch:]}, [][]T{m.Conv1d4B})
+		}
 	} else {
+		for f := 0; f < 720; f++ {
+			out := xhat[f*MaxBatch:][:n]
+			r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
+			conv1d4_b_f := m.Conv1d4B[f%3]
+			for b := range out {
+				out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
+			}
+		}
 		for f := 0; f < 720; f++ {
 			out := sub[f*MaxBatch:][:n]
 			r_xhat := xhat[f*MaxBatch:][:len(out)]
@@ -539,135 +547,117 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 		kernels.GemmNN64(32, 30, n, m.Conv1d1W, conv1d1_in[(l*3)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*32)*MaxBatch:], MaxBatch, false)
 	}
 
-	// conv1d1_z = conv1d1_Wx + conv1d1_b (solarwind.ml:8)
-	conv1d1_z := w.work[9147*MaxBatch : 16827*MaxBatch]
-	for f := 0; f < 7680; f++ {
-		out := conv1d1_z[f*MaxBatch:][:n]
-		r_conv1d1_Wx := conv1d1_Wx[f*MaxBatch:][:len(out)]
-		conv1d1_b_f := m.Conv1d1B[f%32]
-		for b := range out {
-			out[b] = r_conv1d1_Wx[b] + conv1d1_b_f
-		}
-	}
-
 	// dropout1_mask: dropout 0.2, kept values scaled by 1/(1-0.2) as Keras does (solarwind.ml:9)
-	dropout1_mask := w.work[1467*MaxBatch : 9147*MaxBatch]
+	dropout1_mask := w.work[9147*MaxBatch : 16827*MaxBatch]
 	for f := 0; f < 7680; f++ {
 		mlrt.DropoutMask(dropout1_mask[f*MaxBatch:][:n], rng, 0.2)
 	}
 
-	// dropout1 = relu(conv1d1_z)·dropout1_mask (solarwind.ml:9)
-	dropout1 := w.work[16955*MaxBatch : 24635*MaxBatch]
-	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], &w.vec, n, 7680, MaxBatch, [][]T{dropout1, conv1d1_z, dropout1_mask}, nil)
+	// dropout1 = relu(conv1d1_Wx + conv1d1_b)·dropout1_mask (solarwind.ml:9)
+	dropout1 := w.work[16827*MaxBatch : 24507*MaxBatch]
+	if vecProgs[2].Fast() {
+		for blk := 0; blk < 240; blk++ {
+			kernels.Vec64(vecProgs[2], &w.vec, n, 32, MaxBatch, [][]T{dropout1[blk*32*MaxBatch:], conv1d1_Wx[blk*32*MaxBatch:], dropout1_mask[blk*32*MaxBatch:]}, [][]T{m.Conv1d1B})
+		}
 	} else {
 		for f := 0; f < 7680; f++ {
 			out := dropout1[f*MaxBatch:][:n]
-			r_conv1d1_z := conv1d1_z[f*MaxBatch:][:len(out)]
+			r_conv1d1_Wx := conv1d1_Wx[f*MaxBatch:][:len(out)]
+			conv1d1_b_f := m.Conv1d1B[f%32]
 			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
 			for b := range out {
-				out[b] = mlrt.Relu(r_conv1d1_z[b]) * r_dropout1_mask[b]
+				out[b] = mlrt.Relu(r_conv1d1_Wx[b]+conv1d1_b_f) * r_dropout1_mask[b]
 			}
 		}
 	}
 
 	// conv1d2_in = pad(dropout1) (solarwind.ml:9)
-	conv1d2_in := w.work[16827*MaxBatch : 24795*MaxBatch]
+	conv1d2_in := w.work[24507*MaxBatch : 32475*MaxBatch]
 	clear(conv1d2_in[0*MaxBatch : 128*MaxBatch])
+	copy(conv1d2_in[128*MaxBatch:7808*MaxBatch], dropout1)
 	clear(conv1d2_in[7808*MaxBatch : 7968*MaxBatch])
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, stride 1 (solarwind.ml:10)
-	conv1d2_Wx := w.work[24795*MaxBatch : 26715*MaxBatch]
+	conv1d2_Wx := w.work[1467*MaxBatch : 3387*MaxBatch]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN64(8, 320, n, m.Conv1d2W, conv1d2_in[(l*32)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*8)*MaxBatch:], MaxBatch, false)
 	}
 
-	// conv1d2_z = conv1d2_Wx + conv1d2_b (solarwind.ml:10)
-	conv1d2_z := w.work[26715*MaxBatch : 28635*MaxBatch]
-	for f := 0; f < 1920; f++ {
-		out := conv1d2_z[f*MaxBatch:][:n]
-		r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
-		conv1d2_b_f := m.Conv1d2B[f%8]
-		for b := range out {
-			out[b] = r_conv1d2_Wx[b] + conv1d2_b_f
-		}
-	}
-
 	// dropout2_mask: dropout 0.2, kept values scaled by 1/(1-0.2) as Keras does (solarwind.ml:11)
-	dropout2_mask := w.work[24795*MaxBatch : 26715*MaxBatch]
+	dropout2_mask := w.work[3387*MaxBatch : 5307*MaxBatch]
 	for f := 0; f < 1920; f++ {
 		mlrt.DropoutMask(dropout2_mask[f*MaxBatch:][:n], rng, 0.2)
 	}
 
-	// dropout2 = relu(conv1d2_z)·dropout2_mask (solarwind.ml:11)
-	dropout2 := w.work[28667*MaxBatch : 30587*MaxBatch]
-	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], &w.vec, n, 1920, MaxBatch, [][]T{dropout2, conv1d2_z, dropout2_mask}, nil)
+	// dropout2 = relu(conv1d2_Wx + conv1d2_b)·dropout2_mask (solarwind.ml:11)
+	dropout2 := w.work[5307*MaxBatch : 7227*MaxBatch]
+	if vecProgs[3].Fast() {
+		for blk := 0; blk < 240; blk++ {
+			kernels.Vec64(vecProgs[3], &w.vec, n, 8, MaxBatch, [][]T{dropout2[blk*8*MaxBatch:], conv1d2_Wx[blk*8*MaxBatch:], dropout2_mask[blk*8*MaxBatch:]}, [][]T{m.Conv1d2B})
+		}
 	} else {
 		for f := 0; f < 1920; f++ {
 			out := dropout2[f*MaxBatch:][:n]
-			r_conv1d2_z := conv1d2_z[f*MaxBatch:][:len(out)]
+			r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
+			conv1d2_b_f := m.Conv1d2B[f%8]
 			r_dropout2_mask := dropout2_mask[f*MaxBatch:][:len(out)]
 			for b := range out {
-				out[b] = mlrt.Relu(r_conv1d2_z[b]) * r_dropout2_mask[b]
+				out[b] = mlrt.Relu(r_conv1d2_Wx[b]+conv1d2_b_f) * r_dropout2_mask[b]
 			}
 		}
 	}
 
 	// conv1d3_in = pad(dropout2) (solarwind.ml:11)
-	conv1d3_in := w.work[28635*MaxBatch : 30627*MaxBatch]
+	conv1d3_in := w.work[32475*MaxBatch : 34467*MaxBatch]
 	clear(conv1d3_in[0*MaxBatch : 32*MaxBatch])
+	copy(conv1d3_in[32*MaxBatch:1952*MaxBatch], dropout2)
 	clear(conv1d3_in[1952*MaxBatch : 1992*MaxBatch])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [240, 4] from [249, 8], kernel 10, stride 1 (solarwind.ml:12)
-	conv1d3_Wx := w.work[30627*MaxBatch : 31587*MaxBatch]
+	conv1d3_Wx := w.work[7227*MaxBatch : 8187*MaxBatch]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN64(4, 80, n, m.Conv1d3W, conv1d3_in[(l*8)*MaxBatch:], MaxBatch, conv1d3_Wx[(l*4)*MaxBatch:], MaxBatch, false)
 	}
 
-	// conv1d3_z = conv1d3_Wx + conv1d3_b (solarwind.ml:12)
-	conv1d3_z := w.work[31587*MaxBatch : 32547*MaxBatch]
+	// conv1d3 = relu(conv1d3_Wx + conv1d3_b) (solarwind.ml:12)
+	conv1d3 := w.work[8187*MaxBatch : 9147*MaxBatch]
 	for f := 0; f < 960; f++ {
-		out := conv1d3_z[f*MaxBatch:][:n]
-		r_conv1d3_Wx := conv1d3_Wx[f*MaxBatch:][:len(out)]
-		conv1d3_b_f := m.Conv1d3B[f%4]
-		for b := range out {
-			out[b] = r_conv1d3_Wx[b] + conv1d3_b_f
-		}
-	}
-
-	// conv1d3 = relu(conv1d3_z) (solarwind.ml:12)
-	conv1d3 := w.work[32551*MaxBatch : 33511*MaxBatch]
-	for f := 0; f < 960; f++ {
-		kernels.BiasRelu64(conv1d3[f*MaxBatch:][:n], conv1d3_z[f*MaxBatch:], 0.0)
+		kernels.BiasRelu64(conv1d3[f*MaxBatch:][:n], conv1d3_Wx[f*MaxBatch:], m.Conv1d3B[f%4])
 	}
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
-	conv1d4_in := w.work[32547*MaxBatch : 33519*MaxBatch]
+	conv1d4_in := w.work[1467*MaxBatch : 2439*MaxBatch]
 	clear(conv1d4_in[0*MaxBatch : 4*MaxBatch])
+	copy(conv1d4_in[4*MaxBatch:964*MaxBatch], conv1d3)
 	clear(conv1d4_in[964*MaxBatch : 972*MaxBatch])
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d4_in): [240, 3] from [243, 4], kernel 4, stride 1 (solarwind.ml:13)
-	conv1d4_Wx := w.work[30627*MaxBatch : 31347*MaxBatch]
+	conv1d4_Wx := w.work[2439*MaxBatch : 3159*MaxBatch]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN64(3, 16, n, m.Conv1d4W, conv1d4_in[(l*4)*MaxBatch:], MaxBatch, conv1d4_Wx[(l*3)*MaxBatch:], MaxBatch, false)
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (solarwind.ml:13)
-	xhat := w.work[33519*MaxBatch : 34239*MaxBatch]
-	for f := 0; f < 720; f++ {
-		out := xhat[f*MaxBatch:][:n]
-		r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
-		conv1d4_b_f := m.Conv1d4B[f%3]
-		for b := range out {
-			out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
+	xhat := w.work[7227*MaxBatch : 7947*MaxBatch]
+	if vecProgs[4].Fast() {
+		for blk := 0; blk < 240; blk++ {
+			kernels.Vec64(vecProgs[4], &w.vec, n, 3, MaxBatch, [][]T{xhat[blk*3*MaxBatch:], conv1d4_Wx[blk*3*MaxBatch:]}, [][]T{m.Conv1d4B})
+		}
+	} else {
+		for f := 0; f < 720; f++ {
+			out := xhat[f*MaxBatch:][:n]
+			r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
+			conv1d4_b_f := m.Conv1d4B[f%3]
+			for b := range out {
+				out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
+			}
 		}
 	}
 
 	// sub = xhat - x (solarwind.ml:15)
-	sub := w.work[30627*MaxBatch : 31347*MaxBatch]
-	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], &w.vec, n, 720, MaxBatch, [][]T{sub, xhat, x}, nil)
+	sub := w.work[2439*MaxBatch : 3159*MaxBatch]
+	if vecProgs[5].Fast() {
+		kernels.Vec64(vecProgs[5], &w.vec, n, 720, MaxBatch, [][]T{sub, xhat, x}, nil)
 	} else {
 		for f := 0; f < 720; f++ {
 			out := sub[f*MaxBatch:][:n]
@@ -703,13 +693,19 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_conv1d4_b = Σ over the batch of d_xhat (solarwind.ml:15)
 	d_conv1d4_b := w.grads[3932:3935]
 	clear(d_conv1d4_b)
-	for f := 0; f < 720; f++ {
-		r_d_xhat := d_xhat[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_xhat[b]
+	if vecProgs[6].Fast() {
+		for blk := 0; blk < 240; blk++ {
+			kernels.Vec64(vecProgs[6], &w.vec, n, 3, MaxBatch, [][]T{d_xhat[blk*3*MaxBatch:]}, [][]T{d_conv1d4_b})
 		}
-		d_conv1d4_b[f%3] += s
+	} else {
+		for f := 0; f < 720; f++ {
+			r_d_xhat := d_xhat[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_xhat[b]
+			}
+			d_conv1d4_b[f%3] += s
+		}
 	}
 
 	// d_conv1d4_W = Σ over the batch and 240 positions of d_xhat ⊗ windows of conv1d4_in: [3, 16] (solarwind.ml:13)
@@ -720,41 +716,42 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d4_in = conv1dᵀ(conv1d4_W, d_xhat): [243, 4] from [240, 3] (solarwind.ml:13)
-	d_conv1d4_in := w.work[32547*MaxBatch : 33519*MaxBatch]
+	d_conv1d4_in := w.work[1467*MaxBatch : 2439*MaxBatch]
 	clear(d_conv1d4_in)
 	for l := 0; l < 240; l++ {
 		kernels.GemmTN64(3, 16, n, m.Conv1d4W, d_xhat[(l*3)*MaxBatch:], MaxBatch, d_conv1d4_in[(l*4)*MaxBatch:], MaxBatch, true)
 	}
 
 	// d_conv1d3 = crop(d_conv1d4_in) (solarwind.ml:13)
-	d_conv1d3 := w.work[34239*MaxBatch : 35199*MaxBatch]
-	copy(d_conv1d3, d_conv1d4_in[4*MaxBatch:964*MaxBatch])
+	d_conv1d3 := w.work[1471*MaxBatch : 2431*MaxBatch]
 
-	// d_conv1d3_z = d_conv1d3·step(conv1d3_z) (solarwind.ml:13)
-	d_conv1d3_z := w.work[32547*MaxBatch : 33507*MaxBatch]
-	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], &w.vec, n, 960, MaxBatch, [][]T{d_conv1d3_z, d_conv1d3, conv1d3_z}, nil)
-	} else {
-		for f := 0; f < 960; f++ {
-			out := d_conv1d3_z[f*MaxBatch:][:n]
-			r_d_conv1d3 := d_conv1d3[f*MaxBatch:][:len(out)]
-			r_conv1d3_z := conv1d3_z[f*MaxBatch:][:len(out)]
-			for b := range out {
-				out[b] = r_d_conv1d3[b] * mlrt.Step(r_conv1d3_z[b])
-			}
-		}
-	}
+	// d_conv1d3_z = d_conv1d3·step(conv1d3) (solarwind.ml:13)
+	d_conv1d3_z := w.work[34467*MaxBatch : 35427*MaxBatch]
 
 	// d_conv1d3_b = Σ over the batch of d_conv1d3_z (solarwind.ml:13)
 	d_conv1d3_b := w.grads[3880:3884]
 	clear(d_conv1d3_b)
-	for f := 0; f < 960; f++ {
-		r_d_conv1d3_z := d_conv1d3_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_conv1d3_z[b]
+	if vecProgs[7].Fast() {
+		for blk := 0; blk < 240; blk++ {
+			kernels.Vec64(vecProgs[7], &w.vec, n, 4, MaxBatch, [][]T{d_conv1d3_z[blk*4*MaxBatch:], d_conv1d3[blk*4*MaxBatch:], conv1d3[blk*4*MaxBatch:]}, [][]T{d_conv1d3_b})
 		}
-		d_conv1d3_b[f%4] += s
+	} else {
+		for f := 0; f < 960; f++ {
+			out := d_conv1d3_z[f*MaxBatch:][:n]
+			r_d_conv1d3 := d_conv1d3[f*MaxBatch:][:len(out)]
+			r_conv1d3 := conv1d3[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_d_conv1d3[b] * mlrt.Step(r_conv1d3[b])
+			}
+		}
+		for f := 0; f < 960; f++ {
+			r_d_conv1d3_z := d_conv1d3_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_conv1d3_z[b]
+			}
+			d_conv1d3_b[f%4] += s
+		}
 	}
 
 	// d_conv1d3_W = Σ over the batch and 240 positions of d_conv1d3_z ⊗ windows of conv1d3_in: [4, 80] (solarwind.ml:12)
@@ -765,42 +762,43 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d3_in = conv1dᵀ(conv1d3_W, d_conv1d3_z): [249, 8] from [240, 4] (solarwind.ml:12)
-	d_conv1d3_in := w.work[28635*MaxBatch : 30627*MaxBatch]
+	d_conv1d3_in := w.work[32475*MaxBatch : 34467*MaxBatch]
 	clear(d_conv1d3_in)
 	for l := 0; l < 240; l++ {
 		kernels.GemmTN64(4, 80, n, m.Conv1d3W, d_conv1d3_z[(l*4)*MaxBatch:], MaxBatch, d_conv1d3_in[(l*8)*MaxBatch:], MaxBatch, true)
 	}
 
 	// d_dropout2 = crop(d_conv1d3_in) (solarwind.ml:12)
-	d_dropout2 := w.work[35199*MaxBatch : 37119*MaxBatch]
-	copy(d_dropout2, d_conv1d3_in[32*MaxBatch:1952*MaxBatch])
+	d_dropout2 := w.work[32507*MaxBatch : 34427*MaxBatch]
 
-	// d_conv1d2_z = dropout2_mask·d_dropout2·step(conv1d2_z) (solarwind.ml:12)
-	d_conv1d2_z := w.work[28635*MaxBatch : 30555*MaxBatch]
-	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], &w.vec, n, 1920, MaxBatch, [][]T{d_conv1d2_z, dropout2_mask, d_dropout2, conv1d2_z}, nil)
+	// d_conv1d2_z = dropout2_mask·d_dropout2·step(dropout2) (solarwind.ml:12)
+	d_conv1d2_z := w.work[35427*MaxBatch : 37347*MaxBatch]
+
+	// d_conv1d2_b = Σ over the batch of d_conv1d2_z (solarwind.ml:12)
+	d_conv1d2_b := w.grads[3552:3560]
+	clear(d_conv1d2_b)
+	if vecProgs[8].Fast() {
+		for blk := 0; blk < 240; blk++ {
+			kernels.Vec64(vecProgs[8], &w.vec, n, 8, MaxBatch, [][]T{d_conv1d2_z[blk*8*MaxBatch:], dropout2_mask[blk*8*MaxBatch:], d_dropout2[blk*8*MaxBatch:], dropout2[blk*8*MaxBatch:]}, [][]T{d_conv1d2_b})
+		}
 	} else {
 		for f := 0; f < 1920; f++ {
 			out := d_conv1d2_z[f*MaxBatch:][:n]
 			r_dropout2_mask_2 := dropout2_mask[f*MaxBatch:][:len(out)]
 			r_d_dropout2 := d_dropout2[f*MaxBatch:][:len(out)]
-			r_conv1d2_z_2 := conv1d2_z[f*MaxBatch:][:len(out)]
+			r_dropout2 := dropout2[f*MaxBatch:][:len(out)]
 			for b := range out {
-				out[b] = r_dropout2_mask_2[b] * r_d_dropout2[b] * mlrt.Step(r_conv1d2_z_2[b])
+				out[b] = r_dropout2_mask_2[b] * r_d_dropout2[b] * mlrt.Step(r_dropout2[b])
 			}
 		}
-	}
-
-	// d_conv1d2_b = Σ over the batch of d_conv1d2_z (solarwind.ml:12)
-	d_conv1d2_b := w.grads[3552:3560]
-	clear(d_conv1d2_b)
-	for f := 0; f < 1920; f++ {
-		r_d_conv1d2_z := d_conv1d2_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_conv1d2_z[b]
+		for f := 0; f < 1920; f++ {
+			r_d_conv1d2_z := d_conv1d2_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_conv1d2_z[b]
+			}
+			d_conv1d2_b[f%8] += s
 		}
-		d_conv1d2_b[f%8] += s
 	}
 
 	// d_conv1d2_W = Σ over the batch and 240 positions of d_conv1d2_z ⊗ windows of conv1d2_in: [8, 320] (solarwind.ml:10)
@@ -811,42 +809,43 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d2_in = conv1dᵀ(conv1d2_W, d_conv1d2_z): [249, 32] from [240, 8] (solarwind.ml:10)
-	d_conv1d2_in := w.work[16827*MaxBatch : 24795*MaxBatch]
+	d_conv1d2_in := w.work[24507*MaxBatch : 32475*MaxBatch]
 	clear(d_conv1d2_in)
 	for l := 0; l < 240; l++ {
 		kernels.GemmTN64(8, 320, n, m.Conv1d2W, d_conv1d2_z[(l*8)*MaxBatch:], MaxBatch, d_conv1d2_in[(l*32)*MaxBatch:], MaxBatch, true)
 	}
 
 	// d_dropout1 = crop(d_conv1d2_in) (solarwind.ml:10)
-	d_dropout1 := w.work[37119*MaxBatch : 44799*MaxBatch]
-	copy(d_dropout1, d_conv1d2_in[128*MaxBatch:7808*MaxBatch])
+	d_dropout1 := w.work[24635*MaxBatch : 32315*MaxBatch]
 
-	// d_conv1d1_z = dropout1_mask·d_dropout1·step(conv1d1_z) (solarwind.ml:10)
-	d_conv1d1_z := w.work[16827*MaxBatch : 24507*MaxBatch]
-	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], &w.vec, n, 7680, MaxBatch, [][]T{d_conv1d1_z, dropout1_mask, d_dropout1, conv1d1_z}, nil)
+	// d_conv1d1_z = dropout1_mask·d_dropout1·step(dropout1) (solarwind.ml:10)
+	d_conv1d1_z := w.work[37347*MaxBatch : 45027*MaxBatch]
+
+	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (solarwind.ml:10)
+	d_conv1d1_b := w.grads[960:992]
+	clear(d_conv1d1_b)
+	if vecProgs[9].Fast() {
+		for blk := 0; blk < 240; blk++ {
+			kernels.Vec64(vecProgs[9], &w.vec, n, 32, MaxBatch, [][]T{d_conv1d1_z[blk*32*MaxBatch:], dropout1_mask[blk*32*MaxBatch:], d_dropout1[blk*32*MaxBatch:], dropout1[blk*32*MaxBatch:]}, [][]T{d_conv1d1_b})
+		}
 	} else {
 		for f := 0; f < 7680; f++ {
 			out := d_conv1d1_z[f*MaxBatch:][:n]
 			r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
 			r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
-			r_conv1d1_z_2 := conv1d1_z[f*MaxBatch:][:len(out)]
+			r_dropout1 := dropout1[f*MaxBatch:][:len(out)]
 			for b := range out {
-				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * mlrt.Step(r_conv1d1_z_2[b])
+				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * mlrt.Step(r_dropout1[b])
 			}
 		}
-	}
-
-	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (solarwind.ml:10)
-	d_conv1d1_b := w.grads[960:992]
-	clear(d_conv1d1_b)
-	for f := 0; f < 7680; f++ {
-		r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_conv1d1_z[b]
+		for f := 0; f < 7680; f++ {
+			r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_conv1d1_z[b]
+			}
+			d_conv1d1_b[f%32] += s
 		}
-		d_conv1d1_b[f%32] += s
 	}
 
 	// d_conv1d1_W = Σ over the batch and 240 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [32, 30] (solarwind.ml:8)
@@ -925,19 +924,25 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [7]*kernels.VecProg{
-	// 0: sub = xhat - x
+var vecProgs = [10]*kernels.VecProg{
+	// 0: xhat = conv1d4_Wx + conv1d4_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 1: xhat = conv1d4_Wx + conv1d4_b; sub = xhat - x
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2; s3 = r3[f]; s4 = s2 - s3; r2[f] = s4"),
+	// 2: dropout1 = relu(conv1d1_Wx + conv1d1_b)·dropout1_mask
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; s3 = relu(s2); s4 = r2[f]; s5 = s3 * s4; r0[f] = s5"),
+	// 3: dropout2 = relu(conv1d2_Wx + conv1d2_b)·dropout2_mask
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; s3 = relu(s2); s4 = r2[f]; s5 = s3 * s4; r0[f] = s5"),
+	// 4: xhat = conv1d4_Wx + conv1d4_b
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
+	// 5: sub = xhat - x
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 1: dropout1 = relu(conv1d1_z)·dropout1_mask
-	kernels.MustVec("s0 = r1[f]; s1 = relu(s0); s2 = r2[f]; s3 = s1 * s2; r0[f] = s3"),
-	// 2: dropout2 = relu(conv1d2_z)·dropout2_mask
-	kernels.MustVec("s0 = r1[f]; s1 = relu(s0); s2 = r2[f]; s3 = s1 * s2; r0[f] = s3"),
-	// 3: sub = xhat - x
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 4: d_conv1d3_z = d_conv1d3·step(conv1d3_z)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3"),
-	// 5: d_conv1d2_z = dropout2_mask·d_dropout2·step(conv1d2_z)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = step(s3); s5 = s2 * s4; r0[f] = s5"),
-	// 6: d_conv1d1_z = dropout1_mask·d_dropout1·step(conv1d1_z)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = step(s3); s5 = s2 * s4; r0[f] = s5"),
+	// 6: d_conv1d4_b += Σ over the batch of d_xhat
+	kernels.MustVec("s0 = r0[f]; v0[f] += sum(s0)"),
+	// 7: d_conv1d3_z = d_conv1d3·step(conv1d3); d_conv1d3_b += Σ over the batch of d_conv1d3_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3; v0[f] += sum(s3)"),
+	// 8: d_conv1d2_z = dropout2_mask·d_dropout2·step(dropout2); d_conv1d2_b += Σ over the batch of d_conv1d2_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = step(s3); s5 = s2 * s4; r0[f] = s5; v0[f] += sum(s5)"),
+	// 9: d_conv1d1_z = dropout1_mask·d_dropout1·step(dropout1); d_conv1d1_b += Σ over the batch of d_conv1d1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = step(s3); s5 = s2 * s4; r0[f] = s5; v0[f] += sum(s5)"),
 }

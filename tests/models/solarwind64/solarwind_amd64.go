@@ -14,39 +14,57 @@ func init() {
 	vecProgs[4].SetAsm(vecAsm4)
 	vecProgs[5].SetAsm(vecAsm5)
 	vecProgs[6].SetAsm(vecAsm6)
+	vecProgs[7].SetAsm(vecAsm7)
+	vecProgs[8].SetAsm(vecAsm8)
+	vecProgs[9].SetAsm(vecAsm9)
 }
 
-// vecAsm0: sub = xhat - x
+// vecAsm0: xhat = conv1d4_Wx + conv1d4_b
 //
 //go:noescape
 func vecAsm0(tables uintptr, n, features int)
 
-// vecAsm1: dropout1 = relu(conv1d1_z)·dropout1_mask
+// vecAsm1: xhat = conv1d4_Wx + conv1d4_b; sub = xhat - x
 //
 //go:noescape
 func vecAsm1(tables uintptr, n, features int)
 
-// vecAsm2: dropout2 = relu(conv1d2_z)·dropout2_mask
+// vecAsm2: dropout1 = relu(conv1d1_Wx + conv1d1_b)·dropout1_mask
 //
 //go:noescape
 func vecAsm2(tables uintptr, n, features int)
 
-// vecAsm3: sub = xhat - x
+// vecAsm3: dropout2 = relu(conv1d2_Wx + conv1d2_b)·dropout2_mask
 //
 //go:noescape
 func vecAsm3(tables uintptr, n, features int)
 
-// vecAsm4: d_conv1d3_z = d_conv1d3·step(conv1d3_z)
+// vecAsm4: xhat = conv1d4_Wx + conv1d4_b
 //
 //go:noescape
 func vecAsm4(tables uintptr, n, features int)
 
-// vecAsm5: d_conv1d2_z = dropout2_mask·d_dropout2·step(conv1d2_z)
+// vecAsm5: sub = xhat - x
 //
 //go:noescape
 func vecAsm5(tables uintptr, n, features int)
 
-// vecAsm6: d_conv1d1_z = dropout1_mask·d_dropout1·step(conv1d1_z)
+// vecAsm6: d_conv1d4_b += Σ over the batch of d_xhat
 //
 //go:noescape
 func vecAsm6(tables uintptr, n, features int)
+
+// vecAsm7: d_conv1d3_z = d_conv1d3·step(conv1d3); d_conv1d3_b += Σ over the batch of d_conv1d3_z
+//
+//go:noescape
+func vecAsm7(tables uintptr, n, features int)
+
+// vecAsm8: d_conv1d2_z = dropout2_mask·d_dropout2·step(dropout2); d_conv1d2_b += Σ over the batch of d_conv1d2_z
+//
+//go:noescape
+func vecAsm8(tables uintptr, n, features int)
+
+// vecAsm9: d_conv1d1_z = dropout1_mask·d_dropout1·step(dropout1); d_conv1d1_b += Σ over the batch of d_conv1d1_z
+//
+//go:noescape
+func vecAsm9(tables uintptr, n, features int)

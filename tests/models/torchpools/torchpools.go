@@ -874,8 +874,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2) (torchpools.ml:11)
 	d_conv1d2_z := w.work[212*MaxBatch : 230*MaxBatch]
+
+	// d_conv1d2_b = Σ over the batch of d_conv1d2_z (torchpools.ml:11)
+	d_conv1d2_b := w.grads[40:43]
+	clear(d_conv1d2_b)
 	if vecProgs[13].Fast() {
-		kernels.Vec64(vecProgs[13], &w.vec, n, 18, MaxBatch, [][]T{d_conv1d2_z, d_conv1d2, conv1d2}, nil)
+		for blk := 0; blk < 6; blk++ {
+			kernels.Vec64(vecProgs[13], &w.vec, n, 3, MaxBatch, [][]T{d_conv1d2_z[blk*3*MaxBatch:], d_conv1d2[blk*3*MaxBatch:], conv1d2[blk*3*MaxBatch:]}, [][]T{d_conv1d2_b})
+		}
 	} else {
 		for f := 0; f < 18; f++ {
 			out := d_conv1d2_z[f*MaxBatch:][:n]
@@ -885,18 +891,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_d_conv1d2[b] * (1.0 - r_conv1d2[b]*r_conv1d2[b])
 			}
 		}
-	}
-
-	// d_conv1d2_b = Σ over the batch of d_conv1d2_z (torchpools.ml:11)
-	d_conv1d2_b := w.grads[40:43]
-	clear(d_conv1d2_b)
-	for f := 0; f < 18; f++ {
-		r_d_conv1d2_z := d_conv1d2_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_conv1d2_z[b]
+		for f := 0; f < 18; f++ {
+			r_d_conv1d2_z := d_conv1d2_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_conv1d2_z[b]
+			}
+			d_conv1d2_b[f%3] += s
 		}
-		d_conv1d2_b[f%3] += s
 	}
 
 	// d_conv1d2_W = Σ over the batch and 6 positions of d_conv1d2_z ⊗ windows of avgpool1d1: [3, 4] (torchpools.ml:10)
@@ -944,8 +946,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_z = d_conv1d1·(1 - conv1d1·conv1d1) (torchpools.ml:9)
 	d_conv1d1_z := w.work[330*MaxBatch : 406*MaxBatch]
+
+	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (torchpools.ml:9)
+	d_conv1d1_b := w.grads[24:28]
+	clear(d_conv1d1_b)
 	if vecProgs[15].Fast() {
-		kernels.Vec64(vecProgs[15], &w.vec, n, 76, MaxBatch, [][]T{d_conv1d1_z, d_conv1d1, conv1d1}, nil)
+		for blk := 0; blk < 19; blk++ {
+			kernels.Vec64(vecProgs[15], &w.vec, n, 4, MaxBatch, [][]T{d_conv1d1_z[blk*4*MaxBatch:], d_conv1d1[blk*4*MaxBatch:], conv1d1[blk*4*MaxBatch:]}, [][]T{d_conv1d1_b})
+		}
 	} else {
 		for f := 0; f < 76; f++ {
 			out := d_conv1d1_z[f*MaxBatch:][:n]
@@ -955,18 +963,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_d_conv1d1[b] * (1.0 - r_conv1d1[b]*r_conv1d1[b])
 			}
 		}
-	}
-
-	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (torchpools.ml:9)
-	d_conv1d1_b := w.grads[24:28]
-	clear(d_conv1d1_b)
-	for f := 0; f < 76; f++ {
-		r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
-		var s T
-		for b := 0; b < n; b++ {
-			s += r_d_conv1d1_z[b]
+		for f := 0; f < 76; f++ {
+			r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
+			var s T
+			for b := 0; b < n; b++ {
+				s += r_d_conv1d1_z[b]
+			}
+			d_conv1d1_b[f%4] += s
 		}
-		d_conv1d1_b[f%4] += s
 	}
 
 	// d_conv1d1_W = Σ over the batch and 19 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [4, 6] (torchpools.ml:8)
@@ -1068,10 +1072,10 @@ var vecProgs = [16]*kernels.VecProg{
 	kernels.MustVec("s0 = r0[f]; v0[f] = sum(s0)"),
 	// 12: d_global_avgpool1d1_sum = d_global_avgpool1d1·0.5
 	kernels.MustVec("s0 = r1[f]; s1 = 0.5; s2 = s0 * s1; r0[f] = s2"),
-	// 13: d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4"),
+	// 13: d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2); d_conv1d2_b += Σ over the batch of d_conv1d2_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4; v0[f] += sum(s4)"),
 	// 14: d_avgpool1d1_sum = d_avgpool1d1·0.5
 	kernels.MustVec("s0 = r1[f]; s1 = 0.5; s2 = s0 * s1; r0[f] = s2"),
-	// 15: d_conv1d1_z = d_conv1d1·(1 - conv1d1·conv1d1)
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4"),
+	// 15: d_conv1d1_z = d_conv1d1·(1 - conv1d1·conv1d1); d_conv1d1_b += Σ over the batch of d_conv1d1_z
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = 1; s3 = s2 - s1 * s1; s4 = s0 * s3; r0[f] = s4; v0[f] += sum(s4)"),
 }

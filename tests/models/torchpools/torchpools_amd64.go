@@ -90,7 +90,7 @@ func vecAsm11(tables uintptr, n, features int)
 //go:noescape
 func vecAsm12(tables uintptr, n, features int)
 
-// vecAsm13: d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2)
+// vecAsm13: d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2); d_conv1d2_b += Σ over the batch of d_conv1d2_z
 //
 //go:noescape
 func vecAsm13(tables uintptr, n, features int)
@@ -100,7 +100,7 @@ func vecAsm13(tables uintptr, n, features int)
 //go:noescape
 func vecAsm14(tables uintptr, n, features int)
 
-// vecAsm15: d_conv1d1_z = d_conv1d1·(1 - conv1d1·conv1d1)
+// vecAsm15: d_conv1d1_z = d_conv1d1·(1 - conv1d1·conv1d1); d_conv1d1_b += Σ over the batch of d_conv1d1_z
 //
 //go:noescape
 func vecAsm15(tables uintptr, n, features int)
