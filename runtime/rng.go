@@ -98,16 +98,18 @@ func DropoutMask[T Float](mask []T, rng *RNG, rate float64) {
 	}
 	cut := uint64(rate*65536 + 0.5)
 	keep := T(1 / (1 - rate))
+	vals := [2]T{keep, 0}
 	i := 0
 	for ; i+4 <= len(mask); i += 4 {
 		r := rng.Uint64()
 		m := mask[i : i+4 : i+4]
 		// Branch-free: (x - cut) >> 63 is 1 exactly when x < cut; a fifth of the
-		// elements would otherwise be a mispredicted branch each.
-		m[0] = keep * T(1-(((r&0xffff)-cut)>>63))
-		m[1] = keep * T(1-((((r>>16)&0xffff)-cut)>>63))
-		m[2] = keep * T(1-((((r>>32)&0xffff)-cut)>>63))
-		m[3] = keep * T(1-(((r>>48)-cut)>>63))
+		// elements would otherwise be a mispredicted branch each. The value is looked up,
+		// not converted from the integer (Go's uint64 to float conversion branches).
+		m[0] = vals[((r&0xffff)-cut)>>63]
+		m[1] = vals[(((r>>16)&0xffff)-cut)>>63]
+		m[2] = vals[(((r>>32)&0xffff)-cut)>>63]
+		m[3] = vals[((r>>48)-cut)>>63]
 	}
 	if i < len(mask) {
 		r := rng.Uint64()

@@ -208,3 +208,14 @@ func TestDropoutMask(t *testing.T) {
 		t.Errorf("DropoutMask allocates %v times", a)
 	}
 }
+
+// BenchmarkDropoutMask draws the masks of one conv layer's rows of 64 samples, as a
+// training pass does.
+func BenchmarkDropoutMask(b *testing.B) {
+	rng := NewRNG(1)
+	mask := make([]float32, 64)
+	b.SetBytes(4 * 64)
+	for b.Loop() {
+		DropoutMask(mask, rng, 0.2)
+	}
+}
