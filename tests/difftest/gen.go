@@ -173,6 +173,21 @@ func (g *gen) addLayer(l *Layer) *Layer {
 		l.OutShape = []int{l.Units}
 		l.W, l.B = g.param(l.Name+"_W", []int{l.Units, in[0]}), g.param(l.Name+"_b", []int{l.Units})
 		m.feature("dense %s", l.Act)
+	case "modified_mlp":
+		l.OutShape = []int{l.Units}
+		l.W = g.param(l.Name+"_U_W", []int{l.Units, in[0]})
+		l.B = g.param(l.Name+"_U_b", []int{l.Units})
+		g.param(l.Name+"_V_W", []int{l.Units, in[0]})
+		g.param(l.Name+"_V_b", []int{l.Units})
+		for k := 1; k <= l.Depth; k++ {
+			from := l.Units
+			if k == 1 {
+				from = in[0]
+			}
+			g.param(fmt.Sprintf("%s_%d_W", l.Name, k), []int{l.Units, from})
+			g.param(fmt.Sprintf("%s_%d_b", l.Name, k), []int{l.Units})
+		}
+		m.feature("modified_mlp %s", l.Act)
 	case "conv1d":
 		steps, cin := in[0], in[1]
 		var out int

@@ -135,6 +135,8 @@ func (g *gen) denseStack() {
 		l := &Layer{Kind: "dense", Units: g.intn(1, 8), Act: g.pick(activations...)}
 		if l.Units >= 2 && g.chance(0.12) {
 			l.Act = "softmax"
+		} else if !last && g.chance(0.06) {
+			l.Kind, l.Depth = "modified_mlp", g.intn(1, 3)
 		}
 		l.L2 = g.l2()
 		if last {

@@ -80,7 +80,10 @@ func (g *gen) pointsModel(outside bool) {
 			act = "relu"
 		}
 		l := &Layer{Kind: "dense", Units: g.intn(1, width), Act: act}
-		if g.chance(0.08) && !slices.ContainsFunc(fs, func(f fn) bool { return f.name == "ha" }) {
+		if g.chance(0.1) {
+			l.Kind, l.Depth = "modified_mlp", g.intn(1, 3)
+		}
+		if l.Kind == "dense" && g.chance(0.08) && !slices.ContainsFunc(fs, func(f fn) bool { return f.name == "ha" }) {
 			l.Units = g.intn(2, 3)
 			l.Outs = []string{"ha", "hb", "hc"}[:l.Units]
 			for _, o := range l.Outs {

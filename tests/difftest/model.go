@@ -99,7 +99,8 @@ type Layer struct {
 	InShape    []int
 	OutShape   []int
 	PadL, PadR int
-	W, B       int // indices into Model.Params (dense, conv1d)
+	W, B       int // indices into Model.Params (dense, conv1d; modified_mlp: of U's kernel and bias)
+	Depth      int // modified_mlp: its gated layers, whose kernels and biases follow U's and V's
 	Name       string
 }
 
@@ -415,6 +416,8 @@ func (l *Layer) src() string {
 		if l.Act != "linear" {
 			s += ", " + l.Act
 		}
+	case "modified_mlp":
+		s = fmt.Sprintf("modified_mlp %d, depth = %d, %s", l.Units, l.Depth, l.Act)
 	case "dropout":
 		s = "dropout " + fmtNum(l.Rate)
 	case "maxpool1d", "avgpool1d":

@@ -96,6 +96,8 @@ func (ev *refEval) forward(p []float64, in [][]jet) [][]jet {
 				if l.Act == "sigmoid" {
 					z = zz
 				}
+			case "modified_mlp":
+				cur, z = ev.modifiedMLP(p, l, cur), nil
 			case "dropout":
 				// The masks are all ones: the passes are compared without dropout.
 			case "flatten":
@@ -585,4 +587,32 @@ func (ev *refEval) lossFn(e LossFn) value {
 		one := constJet(p.nv, 1)
 		return y.mul(pc.fn("log")).add(one.sub(y).mul(one.sub(pc).fn("log"))).neg()
 	})
+}
+
+// modifiedMLP is the README's modified MLP on one row x: U = act(W_U·x + b_U), V likewise,
+// then Depth times z = act(W_k·h + b_k), h = z·U + (1 − z)·V, from h = x.
+func (ev *refEval) modifiedMLP(p []float64, l *Layer, x []jet) []jet {
+	m := ev.m
+	dense := func(param int, in []jet) []jet {
+		w, b := p[m.Params[param].Offset:], p[m.Params[param+1].Offset:]
+		z := make([]jet, l.Units)
+		for o := range z {
+			acc := constJet(ev.nv, b[o])
+			for i, xi := range in {
+				acc = acc.add(xi.scale(w[o*len(in)+i]))
+			}
+			z[o] = acc
+		}
+		return activate(z, l.Act)
+	}
+	u, v := dense(l.W, x), dense(l.W+2, x)
+	h := x
+	for k := 1; k <= l.Depth; k++ {
+		z := dense(l.W+2+2*k, h)
+		h = make([]jet, l.Units)
+		for i := range h {
+			h[i] = z[i].mul(u[i]).add(constJet(ev.nv, 1).sub(z[i]).mul(v[i]))
+		}
+	}
+	return h
 }
