@@ -189,6 +189,8 @@ func (e *emitter) modelType() {
 		jen.Id("w").Index(jen.Id("NumWorkers")).Id("worker"),
 		jen.Comment("rowWork is the work area of the single-row Predict."),
 		jen.Id("rowWork").Index(jen.Lit(e.predictRows)).Id("T"),
+		jen.Comment("rowScratch holds its values of no row (e^s of a factorized kernel)."),
+		jen.Id("rowScratch").Index(jen.Lit(max(e.rowUSize, 1))).Id("T"),
 		jen.Comment("batches runs the passes on the workers: worker 0 on the caller's goroutine, the others"),
 		jen.Comment("on goroutines of their own that stay awake between calls."),
 		jen.Id("batches").Qual(RuntimePath, "Batches").Types(jen.Id("T"), jen.Id("worker")),
@@ -251,8 +253,13 @@ func (e *emitter) workerType() {
 }
 
 func paramRole(p *ir.Param) string {
-	if p.Init == "zeros" {
+	switch p.Init {
+	case "zeros":
 		return "the bias"
+	case "rwf_scale":
+		return "the log-scales of the rows of the kernel"
+	case "rwf_kernel":
+		return "the kernel without its row scales"
 	}
 	return "the kernel"
 }
@@ -297,6 +304,10 @@ func (e *emitter) commonMethods() {
 			init = append(init, jen.Id("m").Dot(GoName(p.Name)).Index(jen.Lit(0)).Op("=").Add(lit(c.Init)))
 		case p.Init == "zeros":
 			init = append(init, rt("Zeros").Call(jen.Id("m").Dot(GoName(p.Name))))
+		case p.Init == "rwf_scale":
+			init = append(init, rt("RWFScales").Call(jen.Id("m").Dot(GoName(p.Name)), lit(p.InitValue), jen.Id("rng")))
+		case p.Init == "rwf_kernel":
+			init = append(init, rt("RWFKernel").Call(jen.Id("m").Dot(GoName(p.Name)), jen.Id("m").Dot(GoName(p.Scale)), jen.Lit(p.FanIn), jen.Lit(p.FanOut), jen.Id("rng")))
 		default:
 			init = append(init, rt("GlorotUniform").Call(jen.Id("m").Dot(GoName(p.Name)), jen.Lit(p.FanIn), jen.Lit(p.FanOut), jen.Id("rng")))
 		}

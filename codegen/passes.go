@@ -230,6 +230,11 @@ func (en *entry) declare(n *ir.Node, base string) string {
 		if p := en.gradOf[n.ID]; p != nil {
 			// The gradient of a parameter goes straight into the worker's gradient.
 			en.add(jen.Id(name).Op(":=").Id("w").Dot("grads").Index(jen.Lit(p.Offset).Op(":").Lit(p.Offset + p.Size())))
+		} else if en.row {
+			// The single-row Predict runs on the model, without a worker.
+			off := en.e.rowUSize
+			en.e.rowUSize += n.Size()
+			en.add(jen.Id(name).Op(":=").Id("m").Dot("rowScratch").Index(jen.Lit(off).Op(":").Lit(off + n.Size())))
 		} else {
 			off := en.e.uSize
 			en.e.uSize += n.Size()
@@ -258,7 +263,7 @@ var generatedNames = map[string]bool{}
 
 func init() {
 	for _, n := range strings.Fields(`b batches c dst dstRows f grads i j k l m mask minSplit n o out p params pred
-		predDst predIn predRows r0 rng row rowWork rows s scratch setHi setLo sums termNames tiles total v w
+		predDst predIn predRows r0 rng row rowScratch rowWork rows s scratch setHi setLo sums termNames tiles total v w
 		work worker x xRows y yRows T MaxBatch PredictBatch NumInputs NumOutputs NumTargets NumParams NumSets
 		NumTerms NumWorkers Model New Points cols dir err refs want MakePoints References PredictColumns MakeData Standardize train test Domain
 		best ch e top vec points cand col res idx chunkWeights chunks epsilon`) {

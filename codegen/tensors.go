@@ -83,6 +83,9 @@ var torchLayers = map[string]func(l *ir.Layer, in torchLayout) ([]torchModule, t
 	// dense: nn.Linear, whose weight is [out, in] as mlc's kernel; after a flatten of a
 	// series its columns follow PyTorch's order (channels first).
 	"dense": func(l *ir.Layer, in torchLayout) ([]torchModule, torchLayout, error) {
+		if l.Num["factorize"] > 0 {
+			return nil, in, fmt.Errorf("a factorized kernel (factorize) has no nn.Linear counterpart")
+		}
 		units, fanIn := l.Out[0], l.In[0]
 		w := torchParam{p: l.Params[0], name: "weight", shape: []int{units, fanIn}}
 		if !in.identity() || len(in.shape) > 1 {

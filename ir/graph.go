@@ -83,10 +83,15 @@ type Param struct {
 	Name   string // e.g. dense1_W
 	Shape  []int
 	Offset int
-	Init   string // "glorot_uniform", "zeros" or "value" (every element InitValue)
+	// Init is "glorot_uniform", "zeros", "value" (every element InitValue), or for a
+	// factorized dense kernel (Wang et al.'s random weight factorization, W = diag(e^s)·V)
+	// "rwf_scale" (s, drawn from N(InitValue, 0.1²)) and "rwf_kernel" (V, a Glorot-uniform
+	// W with each row divided by e^s of the parameter named Scale).
+	Init string
 	// InitValue is the starting value of a coefficient (Init "value"), as stored: the
-	// logarithm of the coefficient for a positive one.
+	// logarithm of the coefficient for a positive one; the mean of an rwf_scale.
 	InitValue float64
+	Scale     string
 	FanIn     int
 	FanOut    int
 	Layer     string // the layer it belongs to, e.g. dense1

@@ -76,7 +76,9 @@ type layerShape struct {
 type paramSpec struct {
 	suffix         string // W, b: the parameter is named dense1_W
 	shape          []int
-	init           string // glorot_uniform or zeros
+	init           string // glorot_uniform, zeros, rwf_scale or rwf_kernel (Param.Init)
+	initValue      float64
+	scale          string // rwf_kernel: the suffix of its scale parameter
 	fanIn, fanOut  int
 	padL, padR     int // conv1d: padding of the input (set by check)
 	kernel, stride int
@@ -101,6 +103,7 @@ var layerKinds = map[string]*layerKind{
 			{name: "units", positional: 0, kind: argCount, what: "a number of units", required: true},
 			{name: "activation", positional: 1, kind: argActivation, def: "linear"},
 			l2Arg,
+			{name: "factorize", positional: -1, kind: argWeight, what: "the mean of the log-scales of a factorized kernel", def: "0"},
 		},
 		check: func(a layerArgs, in []int) (layerShape, *layerErr) {
 			if len(in) != 1 {
@@ -117,6 +120,17 @@ var layerKinds = map[string]*layerKind{
 			if l2 := a.num["l2"]; l2 > 0 {
 				desc = append(desc, fmt.Sprintf("l2 = %v", l2))
 			}
+			if mu := a.num["factorize"]; mu > 0 {
+				if a.num["l2"] > 0 {
+					return layerShape{}, errorAt("factorize", "dense: a factorized kernel is e^s·V, and l2 penalises a kernel; give one of them")
+				}
+				desc = append(desc, fmt.Sprintf("factorize = %v", mu))
+				return layerShape{out: []int{units}, desc: desc, params: []paramSpec{
+					{suffix: "s", shape: []int{units}, init: "rwf_scale", initValue: mu, fanIn: fanIn, fanOut: units},
+					{suffix: "V", shape: []int{units, fanIn}, init: "rwf_kernel", scale: "s", fanIn: fanIn, fanOut: units},
+					{suffix: "b", shape: []int{units}, init: "zeros", fanIn: fanIn, fanOut: units},
+				}}, nil
+			}
 			return layerShape{out: []int{units}, desc: desc, params: []paramSpec{
 				{suffix: "W", shape: []int{units, fanIn}, init: "glorot_uniform", fanIn: fanIn, fanOut: units, l2: a.num["l2"]},
 				{suffix: "b", shape: []int{units}, init: "zeros", fanIn: fanIn, fanOut: units},
@@ -124,6 +138,16 @@ var layerKinds = map[string]*layerKind{
 		},
 		build: func(g *Graph, sp *layerSpec, x *Node, p func(int) *Node, _ bool) *Node {
 			pos := sp.stmt.Pos
+			if sp.args.num["factorize"] > 0 {
+				// W·x = diag(e^s)·V·x: the scales multiply the product, unit by unit. (Scaling
+				// the kernel once per pass instead would spare each derivative stream this
+				// product, but mlc has no op yet for the sum over a kernel's rows that its
+				// gradient needs.)
+				vx := g.must(OpMatVec, sp.name+"_Vx", pos, p(1), x)
+				scale := g.must(OpExp, sp.name+"_scale", pos, p(0))
+				wx := g.must(OpMul, sp.name+"_Wx", pos, scale, vx)
+				return activate(g, sp, g.must(OpAdd, sp.name+"_z", pos, wx, p(2)))
+			}
 			wx := g.must(OpMatVec, sp.name+"_Wx", pos, p(0), x)
 			z := g.must(OpAdd, sp.name+"_z", pos, wx, p(1))
 			return activate(g, sp, z)
@@ -423,7 +447,11 @@ func (l *lowerer) layerSpecs(in []int) []*layerSpec {
 		sp.shape = shape
 		for _, p := range shape.params {
 			sp.params = append(sp.params, l.newParam(sp.name+"_"+p.suffix, p.shape, p.init, p.fanIn, p.fanOut, sp.name, s.Pos))
-			sp.params[len(sp.params)-1].L2 = p.l2
+			np := sp.params[len(sp.params)-1]
+			np.L2, np.InitValue = p.l2, p.initValue
+			if p.scale != "" {
+				np.Scale = sp.name + "_" + p.scale
+			}
 			if p.l2 > 0 && len(l.m.PointSets) > 0 {
 				l.errorf(args.pos["l2"], "%s: l2 is for mini-batch models (trained on data); a model with points statements takes none yet", sp.name)
 				return nil

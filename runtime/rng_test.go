@@ -219,3 +219,29 @@ func BenchmarkDropoutMask(b *testing.B) {
 		DropoutMask(mask, rng, 0.2)
 	}
 }
+
+// TestRWFInit: a factorized kernel starts as the Glorot-uniform kernel the same draws give,
+// diag(e^s)·V = W, with log-scales s around their mean.
+func TestRWFInit(t *testing.T) {
+	const rows, cols = 20, 7
+	s := make([]float64, rows)
+	v := make([]float64, rows*cols)
+	w := make([]float64, rows*cols)
+	rng := NewRNG(4)
+	RWFScales(s, 1, rng)
+	state := *rng
+	RWFKernel(v, s, cols, rows, rng)
+	GlorotUniform(w, cols, rows, &state)
+	mean := 0.0
+	for i := range rows {
+		mean += s[i] / rows
+		for j := range cols {
+			if got := math.Exp(s[i]) * v[i*cols+j]; math.Abs(got-w[i*cols+j]) > 1e-15 {
+				t.Fatalf("row %d col %d: e^s·V = %v, W = %v", i, j, got, w[i*cols+j])
+			}
+		}
+	}
+	if math.Abs(mean-1) > 0.1 {
+		t.Errorf("mean log-scale %v, want about 1", mean)
+	}
+}

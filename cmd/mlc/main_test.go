@@ -123,7 +123,7 @@ func TestCheckBad(t *testing.T) {
 		{"syntax", "model M\ninput x[3]\ndense 20 tanh\n",
 			[]string{":3:10: expected ',', '->' or end of line, found 'tanh'"}},
 		{"unknown layer", "model M\ninput x[3]\nfrobnicate 12\ntarget y[1]\nloss mse(output, y)\n",
-			[]string{":3:1: unknown statement or layer 'frobnicate'; the layers are avgpool1d, conv1d, dense, dropout, flatten, global_avgpool1d, global_maxpool1d or maxpool1d"}},
+			[]string{":3:1: unknown statement or layer 'frobnicate'; the layers are avgpool1d, conv1d, dense, dropout, flatten, global_avgpool1d, global_maxpool1d, maxpool1d or modified_mlp"}},
 		{"several", "model M\ninput x[0]\ndense 1 2\nloss (a\n",
 			[]string{
 				":2:9: expected a dimension (a positive integer), found '0'",

@@ -238,6 +238,14 @@ func findings() []finding {
 				b.Loss(Bin{'+', Bin{'+', mse, Mean{Bin{'*', Sq{Ref{"k"}}, u}}}, Bin{'*', Num{0.1}, Sq{Ref{"k"}}}}, "")
 				b.Refuse("a term of params alone", "0.1 * k^2")
 			}), ""},
+		{"the single-row Predict of a mini-batch model with a factorized kernel did not compile: e^s, a value of no row, was put in a worker's scratch area, which that pass has not",
+			Build("FactorizedRow", 4, func(b *Builder) {
+				b.Input(Tensor{"x", []int{2}})
+				b.Layer(Layer{Kind: "dense", Units: 3, Act: "tanh", Factorize: 1})
+				b.Layer(dense1(1, "linear", "u"))
+				b.Target(Tensor{"y", []int{1}})
+				b.Loss(mse, "")
+			}), ""},
 	}
 }
 

@@ -171,7 +171,13 @@ func (g *gen) addLayer(l *Layer) *Layer {
 	switch l.Kind {
 	case "dense":
 		l.OutShape = []int{l.Units}
-		l.W, l.B = g.param(l.Name+"_W", []int{l.Units, in[0]}), g.param(l.Name+"_b", []int{l.Units})
+		if l.Factorize > 0 {
+			l.S = g.param(l.Name+"_s", []int{l.Units})
+			l.W, l.B = g.param(l.Name+"_V", []int{l.Units, in[0]}), g.param(l.Name+"_b", []int{l.Units})
+			m.feature("dense, factorized kernel")
+		} else {
+			l.W, l.B = g.param(l.Name+"_W", []int{l.Units, in[0]}), g.param(l.Name+"_b", []int{l.Units})
+		}
 		m.feature("dense %s", l.Act)
 	case "modified_mlp":
 		l.OutShape = []int{l.Units}

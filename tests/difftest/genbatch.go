@@ -138,7 +138,12 @@ func (g *gen) denseStack() {
 		} else if !last && g.chance(0.06) {
 			l.Kind, l.Depth = "modified_mlp", g.intn(1, 3)
 		}
-		l.L2 = g.l2()
+		if l.Kind == "dense" {
+			l.L2 = g.l2() // modified_mlp takes none
+		}
+		if l.Kind == "dense" && l.L2 == 0 && g.chance(0.05) {
+			l.Factorize = 1
+		}
 		if last {
 			l.Out = g.lastOut()
 			if l.Out == "u" && g.chance(0.2) {

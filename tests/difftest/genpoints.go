@@ -82,6 +82,8 @@ func (g *gen) pointsModel(outside bool) {
 		l := &Layer{Kind: "dense", Units: g.intn(1, width), Act: act}
 		if g.chance(0.1) {
 			l.Kind, l.Depth = "modified_mlp", g.intn(1, 3)
+		} else if g.chance(0.1) {
+			l.Factorize = []float64{0.5, 1}[g.r.IntN(2)]
 		}
 		if l.Kind == "dense" && g.chance(0.08) && !slices.ContainsFunc(fs, func(f fn) bool { return f.name == "ha" }) {
 			l.Units = g.intn(2, 3)

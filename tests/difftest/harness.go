@@ -409,7 +409,7 @@ func makeRequest(m *Model, r *rand.Rand, f32 bool) ModelRequest {
 			}
 			continue
 		}
-		if strings.HasSuffix(p.Name, "_b") {
+		if strings.HasSuffix(p.Name, "_b") || len(p.Shape) == 1 { // a bias, or a factorized kernel's log-scales
 			for i := 0; i < p.Size(); i++ {
 				req.Params = append(req.Params, u(-0.2, 0.2))
 			}

@@ -99,8 +99,10 @@ type Layer struct {
 	InShape    []int
 	OutShape   []int
 	PadL, PadR int
-	W, B       int // indices into Model.Params (dense, conv1d; modified_mlp: of U's kernel and bias)
-	Depth      int // modified_mlp: its gated layers, whose kernels and biases follow U's and V's
+	W, B       int     // indices into Model.Params (dense, conv1d; modified_mlp: of U's kernel and bias)
+	Depth      int     // modified_mlp: its gated layers, whose kernels and biases follow U's and V's
+	Factorize  float64 // dense: > 0 for a factorized kernel e^s·V (W is V's index, S s's)
+	S          int
 	Name       string
 }
 
@@ -430,6 +432,9 @@ func (l *Layer) src() string {
 	}
 	if l.L2 > 0 {
 		s += ", l2 = " + fmtNum(l.L2)
+	}
+	if l.Factorize > 0 {
+		s += ", factorize = " + fmtNum(l.Factorize)
 	}
 	if l.Out != "" {
 		s += " -> " + l.Out

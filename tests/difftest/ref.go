@@ -60,9 +60,13 @@ func (ev *refEval) forward(p []float64, in [][]jet) [][]jet {
 				w, b := p[m.Params[l.W].Offset:], p[m.Params[l.B].Offset:]
 				zz := make([]jet, l.Units)
 				for o := range zz {
+					scale := 1.0 // a factorized kernel's row o is e^s[o] times V's
+					if l.Factorize > 0 {
+						scale = math.Exp(p[m.Params[l.S].Offset+o])
+					}
 					acc := constJet(ev.nv, b[o])
 					for i, xi := range cur {
-						acc = acc.add(xi.scale(w[o*len(cur)+i]))
+						acc = acc.add(xi.scale(scale * w[o*len(cur)+i]))
 					}
 					zz[o] = acc
 				}

@@ -103,6 +103,8 @@ type Model struct {
 	w [NumWorkers]worker
 	// rowWork is the work area of the single-row Predict.
 	rowWork [9]T
+	// rowScratch holds its values of no row (e^s of a factorized kernel).
+	rowScratch [1]T
 	// batches runs the passes on the workers: worker 0 on the caller's goroutine, the others
 	// on goroutines of their own that stay awake between calls.
 	batches mlrt.Batches[T, worker]
