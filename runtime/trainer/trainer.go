@@ -164,7 +164,7 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs.Float64Var(&o.lr, "lr", 0, "the optimizer's learning rate: Adam's of a point-set model, the (base) rate of a mini-batch model's (0: the .ml file's)")
 	fs.IntVar(&o.epochs, "epochs", 0, "epochs of a mini-batch model (0: the .ml file's)")
 	fs.IntVar(&o.causal, "causal", -1, "steps between updates of the causal weights of a model with train causal(…) (-1: the .ml file's; 0: the weights stay 1)")
-	fs.IntVar(&o.resample, "resample", -1, "steps between redraws of the sampled points of a model with train resample = rad (-1: the .ml file's; 0: never)")
+	fs.IntVar(&o.resample, "resample", -1, "steps (or L-BFGS iterations) between redraws of the sampled points of a model with train resample = rad (-1: the .ml file's; 0: never)")
 	fs.IntVar(&o.balance, "balance", -1, "steps between updates of the loss-term weights of a model with train balance = grad_norm (-1: the .ml file's; 0: the weights stay 1)")
 	fs.IntVar(&o.folds, "folds", -1, "cross-validate a mini-batch model over this many folds of its training rows before training it on all of them (-1: the .ml file's folds; 0: none)")
 	fs.DurationVar(&o.timeLimit, "time", 0, "a training time limit (0: none — the step budgets decide, so a run gives the same result on a loaded machine)")
