@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
@@ -72,8 +73,9 @@ func runTrain(cmd string, args []string, stdout, stderr io.Writer) int {
 	}
 	// The flags are the driver's, checked here and passed on, except -dtype, which is mlc's:
 	// it overrides the .ml file's when compiling.
-	var path, dtype string
+	var path, dtype, set string
 	fset.StringVar(&dtype, "dtype", "", "override the model's dtype: float32 or float64")
+	fset.StringVar(&set, "set", "", "override constants of the .ml file: NAME=VALUE, separated by spaces (a const of a layer's argument turns a method on or off: factorize = mu with -set mu=0)")
 	var rest []string
 	for _, a := range args {
 		if strings.HasSuffix(a, ".ml") && !strings.HasPrefix(a, "-") {
@@ -92,7 +94,20 @@ func runTrain(cmd string, args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	pass := setFlags(fset, "dtype")
+	pass := setFlags(fset, "dtype", "set")
+	consts := map[string]float64{}
+	settings, err := parseSettings(set)
+	if err != nil {
+		fmt.Fprintf(stderr, "mlc %s: %v\n", cmd, err)
+		return 2
+	}
+	for _, st := range settings {
+		if len(st.values) != 1 {
+			fmt.Fprintf(stderr, "mlc %s: -set %s: one value (mlc sweep tries several)\n", cmd, st.name)
+			return 2
+		}
+		consts[st.name], _ = strconv.ParseFloat(st.values[0], 64)
+	}
 	if path == "" || fset.NArg() > 0 {
 		fmt.Fprintf(stderr, "mlc %s: expected one .ml file\n", cmd)
 		fset.Usage()
@@ -103,7 +118,7 @@ func runTrain(cmd string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mlc: %v\n", err)
 		return 1
 	}
-	m, err := codegen.CheckWith(path, src, codegen.Options{DType: dtype})
+	m, err := codegen.CheckWith(path, src, codegen.Options{Consts: consts, DType: dtype})
 	if err != nil {
 		report(stderr, err)
 		return 1

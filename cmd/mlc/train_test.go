@@ -423,3 +423,25 @@ train  epochs = 3, batch = 8, validation_split = 0.25
 		t.Errorf("augment with -folds 2: exit %d, %q", code, stderr)
 	}
 }
+
+// TestTrainSet: -set overrides a const of the .ml file before it is compiled (a width of 0
+// is refused where the const is used), one value at a time, and only a const the file has.
+func TestTrainSet(t *testing.T) {
+	dir := trainDir(t)
+	ml := filepath.Join(dir, "wide.ml")
+	writeFiles(t, dir, map[string]string{"wide.ml": strings.Replace(trainModel, "dense  6, tanh", "const width = 6\ndense  width, tanh", 1)})
+	for _, c := range []struct {
+		set  string
+		code int
+		want string
+	}{
+		{"width=0", 1, "wide.ml:6:8: expected a number of units"},
+		{"width=3,6", 2, "-set width: one value (mlc sweep tries several)"},
+		{"depth=2", 1, "wide.ml declares no const depth (its consts: width)"},
+	} {
+		code, _, stderr := mlc(t, "train", "-set", c.set, ml)
+		if code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("-set %s: exit %d, stderr %q; want %d and %q", c.set, code, stderr, c.code, c.want)
+		}
+	}
+}
