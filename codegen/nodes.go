@@ -45,12 +45,10 @@ func (en *entry) conv(n *ir.Node) {
 		cout, cin := g.Shape[1], x.Shape[1]
 		en.comment(n, "%s = Σ over the batch and %d positions of %s ⊗ windows of %s: [%d, %d]", en.target(n), g.Shape[0], en.local(g), en.local(x), cout, k*cin)
 		name := en.declare(n, nodeName(n))
-		if en.assign(n) == "=" {
-			en.add(jen.Clear(jen.Id(name)))
-		}
-		en.add(loop("l", g.Shape[0],
-			jen.Qual(KernelsPath, "GemmNT"+en.e.bits).Call(jen.Lit(cout), jen.Lit(k*cin), cols,
-				at(en.ref(g), jen.Add(pos).Op("*").Lit(cout)), ld, at(en.ref(x), jen.Add(pos).Op("*").Lit(s*cin)), ld, jen.Id(name), jen.True())))
+		// One call for all positions: position l's rows of g are l·cout rows on, its window
+		// of x l·s·cin rows on, and the sums stay in the kernel's registers across them.
+		en.add(jen.Qual(KernelsPath, "GemmNTSum"+en.e.bits).Call(jen.Lit(cout), jen.Lit(k*cin), cols, jen.Lit(g.Shape[0]),
+			en.ref(g), ld, jen.Lit(cout).Op("*").Add(ld), en.ref(x), ld, jen.Lit(s*cin).Op("*").Add(ld), jen.Id(name), jen.Lit(en.assign(n) == "+=")))
 	}
 }
 

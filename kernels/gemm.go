@@ -71,6 +71,42 @@ func GemmNT32(M, K, n int, g []float32, ldg int, x []float32, ldx int, dw []floa
 	gemmNT(M, K, n, g, ldg, x, ldx, dw, acc)
 }
 
+// GemmNTSum32 is GemmNT32 summed over npos positions: dw[j*K+k] (+)= Σ_p Σ_b
+// g[p*gstep+j*ldg+b]·x[p*xstep+k*ldx+b]. A conv layer's kernel gradient is one call (a
+// position's output rows and its input window, gstep and xstep rows further on), where a
+// GemmNT per position would reduce and store every sum once per position.
+func GemmNTSum32(M, K, n, npos int, g []float32, ldg, gstep int, x []float32, ldx, xstep int, dw []float32, acc bool) {
+	gemmNTSum(M, K, n, npos, g, ldg, gstep, x, ldx, xstep, dw, acc)
+}
+
+// GemmNTSum64 is GemmNTSum32 in float64.
+func GemmNTSum64(M, K, n, npos int, g []float64, ldg, gstep int, x []float64, ldx, xstep int, dw []float64, acc bool) {
+	gemmNTSum(M, K, n, npos, g, ldg, gstep, x, ldx, xstep, dw, acc)
+}
+
+func gemmNTSum[T float](M, K, n, npos int, g []T, ldg, gstep int, x []T, ldx, xstep int, dw []T, acc bool) {
+	checkDims("GemmNTSum", M, K, n)
+	checkLen("GemmNTSum", "dw", len(dw), M*K)
+	if npos < 1 || gstep < 0 || xstep < 0 {
+		panic(fmt.Sprintf("kernels.GemmNTSum: bad positions npos=%d gstep=%d xstep=%d", npos, gstep, xstep))
+	}
+	if n == 0 {
+		if !acc {
+			clear(dw[:M*K])
+		}
+		return
+	}
+	checkMat("GemmNTSum", "g", len(g), M, n, ldg)
+	checkMat("GemmNTSum", "x", len(x), K, n, ldx)
+	checkLen("GemmNTSum", "g", len(g), (npos-1)*gstep+(M-1)*ldg+n)
+	checkLen("GemmNTSum", "x", len(x), (npos-1)*xstep+(K-1)*ldx+n)
+	if UsingAsm() {
+		ntSumAsm(M, K, n, npos, g, ldg, gstep, x, ldx, xstep, dw, acc)
+		return
+	}
+	ntSumGo(M, K, n, npos, g, ldg, gstep, x, ldx, xstep, dw, acc)
+}
+
 // GemmNT64 computes dw[j*K+k] (+)= Σ_b g[j*ldg+b]·x[k*ldx+b] for j < M, k < K.
 func GemmNT64(M, K, n int, g []float64, ldg int, x []float64, ldx int, dw []float64, acc bool) {
 	gemmNT(M, K, n, g, ldg, x, ldx, dw, acc)

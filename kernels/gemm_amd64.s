@@ -7860,9 +7860,19 @@ done:
 	VZEROUPPER
 	RET
 
-// func nt32(jbase int, jn1 int, nj int, kbase int, kn1 int, nk int, nfull int, mask uint64, grad *float32, ldg int, x *float32, ldx int, dw *float32, ldw int, acc int)
+// func nt32(jbase int, jn1 int, nj int, kbase int, kn1 int, nk int, nfull int, mask uint64, grad *float32, ldg int, x *float32, ldx int, dw *float32, ldw int, acc int, npos int, gstep int, xstep int)
 // Requires: AVX, AVX512F, AVX512VL
-TEXT ·nt32(SB), NOSPLIT, $40-120
+TEXT ·nt32(SB), NOSPLIT, $64-144
+	MOVQ  nfull+48(FP), R9
+	SHLQ  $0x06, R9
+	MOVQ  gstep+128(FP), AX
+	SHLQ  $0x02, AX
+	SUBQ  R9, AX
+	MOVQ  AX, 40(SP)
+	MOVQ  xstep+136(FP), AX
+	SHLQ  $0x02, AX
+	SUBQ  R9, AX
+	MOVQ  AX, 48(SP)
 	MOVQ  ldg+72(FP), DX
 	MOVQ  ldx+88(FP), R8
 	MOVQ  ldw+104(FP), R11
@@ -8078,8 +8088,13 @@ v_ge23_23:
 j1k1:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
-	CMPQ   R9, $0x02
-	JLT    j1k1_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j1k1_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j1k1_one
 
 j1k1_loopU:
 	VMOVUPS     (BX), Z2
@@ -8109,12 +8124,16 @@ j1k1_loop:
 
 j1k1_tail:
 	KORTESTW    K1, K1
-	JEQ         j1k1_reduce
+	JEQ         j1k1_posnext
 	VMOVUPS.Z   (BX), K1, Z2
 	VMOVUPS.Z   (SI), K1, Z4
 	VFMADD231PS Z2, Z4, Z0
 
-j1k1_reduce:
+j1k1_posnext:
+	ADDQ       40(SP), BX
+	ADDQ       48(SP), SI
+	DECQ       56(SP)
+	JNE        j1k1_pos
 	VADDPS     Z1, Z0, Z0
 	VSHUFF32X4 $0x44, Z0, Z0, Z3
 	VSHUFF32X4 $0xee, Z0, Z0, Z4
@@ -8146,8 +8165,13 @@ j1k2:
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
-	CMPQ   R9, $0x02
-	JLT    j1k2_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j1k2_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j1k2_one
 
 j1k2_loopU:
 	VMOVUPS     (BX), Z4
@@ -8183,14 +8207,18 @@ j1k2_loop:
 
 j1k2_tail:
 	KORTESTW    K1, K1
-	JEQ         j1k2_reduce
+	JEQ         j1k2_posnext
 	VMOVUPS.Z   (BX), K1, Z4
 	VMOVUPS.Z   (SI), K1, Z6
 	VFMADD231PS Z4, Z6, Z0
 	VMOVUPS.Z   (SI)(R8*1), K1, Z7
 	VFMADD231PS Z4, Z7, Z1
 
-j1k2_reduce:
+j1k2_posnext:
+	ADDQ       40(SP), BX
+	ADDQ       48(SP), SI
+	DECQ       56(SP)
+	JNE        j1k2_pos
 	VADDPS     Z2, Z0, Z0
 	VADDPS     Z3, Z1, Z1
 	VSHUFF32X4 $0x44, Z0, Z0, Z4
@@ -8231,8 +8259,13 @@ j1k3:
 	VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
-	CMPQ   R9, $0x02
-	JLT    j1k3_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j1k3_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j1k3_one
 
 j1k3_loopU:
 	VMOVUPS     (BX), Z6
@@ -8274,7 +8307,7 @@ j1k3_loop:
 
 j1k3_tail:
 	KORTESTW    K1, K1
-	JEQ         j1k3_reduce
+	JEQ         j1k3_posnext
 	VMOVUPS.Z   (BX), K1, Z6
 	VMOVUPS.Z   (SI), K1, Z8
 	VFMADD231PS Z6, Z8, Z0
@@ -8283,7 +8316,11 @@ j1k3_tail:
 	VMOVUPS.Z   (SI)(R8*2), K1, Z10
 	VFMADD231PS Z6, Z10, Z2
 
-j1k3_reduce:
+j1k3_posnext:
+	ADDQ       40(SP), BX
+	ADDQ       48(SP), SI
+	DECQ       56(SP)
+	JNE        j1k3_pos
 	VADDPS     Z3, Z0, Z0
 	VADDPS     Z4, Z1, Z1
 	VADDPS     Z5, Z2, Z2
@@ -8336,8 +8373,13 @@ j1k4:
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
-	CMPQ   R9, $0x02
-	JLT    j1k4_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j1k4_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j1k4_one
 
 j1k4_loopU:
 	VMOVUPS     (BX), Z8
@@ -8387,7 +8429,7 @@ j1k4_loop:
 
 j1k4_tail:
 	KORTESTW    K1, K1
-	JEQ         j1k4_reduce
+	JEQ         j1k4_posnext
 	VMOVUPS.Z   (BX), K1, Z8
 	VMOVUPS.Z   (SI), K1, Z10
 	VFMADD231PS Z8, Z10, Z0
@@ -8398,7 +8440,12 @@ j1k4_tail:
 	VMOVUPS.Z   (DI), K1, Z13
 	VFMADD231PS Z8, Z13, Z3
 
-j1k4_reduce:
+j1k4_posnext:
+	ADDQ       40(SP), BX
+	ADDQ       48(SP), SI
+	ADDQ       48(SP), DI
+	DECQ       56(SP)
+	JNE        j1k4_pos
 	VADDPS     Z4, Z0, Z0
 	VADDPS     Z5, Z1, Z1
 	VADDPS     Z6, Z2, Z2
@@ -8452,8 +8499,13 @@ j2k1:
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
-	CMPQ   R9, $0x02
-	JLT    j2k1_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j2k1_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j2k1_one
 
 j2k1_loopU:
 	VMOVUPS     (BX), Z4
@@ -8489,14 +8541,18 @@ j2k1_loop:
 
 j2k1_tail:
 	KORTESTW    K1, K1
-	JEQ         j2k1_reduce
+	JEQ         j2k1_posnext
 	VMOVUPS.Z   (BX), K1, Z4
 	VMOVUPS.Z   (BX)(DX*1), K1, Z5
 	VMOVUPS.Z   (SI), K1, Z8
 	VFMADD231PS Z4, Z8, Z0
 	VFMADD231PS Z5, Z8, Z1
 
-j2k1_reduce:
+j2k1_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j2k1_pos
 	VADDPS        Z2, Z0, Z0
 	VADDPS        Z3, Z1, Z1
 	VSHUFF32X4    $0x44, Z1, Z0, Z4
@@ -8541,8 +8597,13 @@ j2k2:
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
-	CMPQ   R9, $0x02
-	JLT    j2k2_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j2k2_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j2k2_one
 
 j2k2_loopU:
 	VMOVUPS     (BX), Z8
@@ -8587,7 +8648,7 @@ j2k2_loop:
 
 j2k2_tail:
 	KORTESTW    K1, K1
-	JEQ         j2k2_reduce
+	JEQ         j2k2_posnext
 	VMOVUPS.Z   (BX), K1, Z8
 	VMOVUPS.Z   (BX)(DX*1), K1, Z9
 	VMOVUPS.Z   (SI), K1, Z12
@@ -8597,7 +8658,11 @@ j2k2_tail:
 	VFMADD231PS Z8, Z13, Z1
 	VFMADD231PS Z9, Z13, Z3
 
-j2k2_reduce:
+j2k2_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j2k2_pos
 	VADDPS        Z4, Z0, Z0
 	VADDPS        Z5, Z1, Z1
 	VADDPS        Z6, Z2, Z2
@@ -8654,8 +8719,13 @@ j2k3:
 	VPXORD Z9, Z9, Z9
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
-	CMPQ   R9, $0x02
-	JLT    j2k3_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j2k3_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j2k3_one
 
 j2k3_loopU:
 	VMOVUPS     (BX), Z12
@@ -8709,7 +8779,7 @@ j2k3_loop:
 
 j2k3_tail:
 	KORTESTW    K1, K1
-	JEQ         j2k3_reduce
+	JEQ         j2k3_posnext
 	VMOVUPS.Z   (BX), K1, Z12
 	VMOVUPS.Z   (BX)(DX*1), K1, Z13
 	VMOVUPS.Z   (SI), K1, Z16
@@ -8722,7 +8792,11 @@ j2k3_tail:
 	VFMADD231PS Z12, Z18, Z2
 	VFMADD231PS Z13, Z18, Z5
 
-j2k3_reduce:
+j2k3_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j2k3_pos
 	VADDPS        Z6, Z0, Z0
 	VADDPS        Z7, Z1, Z1
 	VADDPS        Z8, Z2, Z2
@@ -8794,8 +8868,13 @@ j2k4:
 	VPXORD Z13, Z13, Z13
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
-	CMPQ   R9, $0x02
-	JLT    j2k4_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j2k4_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j2k4_one
 
 j2k4_loopU:
 	VMOVUPS     (BX), Z16
@@ -8860,7 +8939,7 @@ j2k4_loop:
 
 j2k4_tail:
 	KORTESTW    K1, K1
-	JEQ         j2k4_reduce
+	JEQ         j2k4_posnext
 	VMOVUPS.Z   (BX), K1, Z16
 	VMOVUPS.Z   (BX)(DX*1), K1, Z17
 	VMOVUPS.Z   (SI), K1, Z20
@@ -8876,7 +8955,12 @@ j2k4_tail:
 	VFMADD231PS Z16, Z23, Z3
 	VFMADD231PS Z17, Z23, Z7
 
-j2k4_reduce:
+j2k4_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          48(SP), SI
+	ADDQ          48(SP), DI
+	DECQ          56(SP)
+	JNE           j2k4_pos
 	VADDPS        Z8, Z0, Z0
 	VADDPS        Z9, Z1, Z1
 	VADDPS        Z10, Z2, Z2
@@ -8944,8 +9028,13 @@ j3k1:
 	VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
-	CMPQ   R9, $0x02
-	JLT    j3k1_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j3k1_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j3k1_one
 
 j3k1_loopU:
 	VMOVUPS     (BX), Z6
@@ -8987,7 +9076,7 @@ j3k1_loop:
 
 j3k1_tail:
 	KORTESTW    K1, K1
-	JEQ         j3k1_reduce
+	JEQ         j3k1_posnext
 	VMOVUPS.Z   (BX), K1, Z6
 	VMOVUPS.Z   (BX)(DX*1), K1, Z7
 	VMOVUPS.Z   (BX)(DX*2), K1, Z8
@@ -8996,7 +9085,11 @@ j3k1_tail:
 	VFMADD231PS Z7, Z12, Z1
 	VFMADD231PS Z8, Z12, Z2
 
-j3k1_reduce:
+j3k1_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j3k1_pos
 	VADDPS        Z3, Z0, Z0
 	VADDPS        Z4, Z1, Z1
 	VADDPS        Z5, Z2, Z2
@@ -9057,8 +9150,13 @@ j3k2:
 	VPXORD Z9, Z9, Z9
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
-	CMPQ   R9, $0x02
-	JLT    j3k2_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j3k2_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j3k2_one
 
 j3k2_loopU:
 	VMOVUPS     (BX), Z12
@@ -9112,7 +9210,7 @@ j3k2_loop:
 
 j3k2_tail:
 	KORTESTW    K1, K1
-	JEQ         j3k2_reduce
+	JEQ         j3k2_posnext
 	VMOVUPS.Z   (BX), K1, Z12
 	VMOVUPS.Z   (BX)(DX*1), K1, Z13
 	VMOVUPS.Z   (BX)(DX*2), K1, Z14
@@ -9125,7 +9223,11 @@ j3k2_tail:
 	VFMADD231PS Z13, Z19, Z3
 	VFMADD231PS Z14, Z19, Z5
 
-j3k2_reduce:
+j3k2_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j3k2_pos
 	VADDPS        Z6, Z0, Z0
 	VADDPS        Z7, Z1, Z1
 	VADDPS        Z8, Z2, Z2
@@ -9195,8 +9297,13 @@ j3k3:
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
 	VPXORD Z8, Z8, Z8
-	CMPQ   R9, $0x02
-	JLT    j3k3_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j3k3_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j3k3_one
 
 j3k3_loopU:
 	VMOVUPS     (BX), Z9
@@ -9262,7 +9369,7 @@ j3k3_loop:
 
 j3k3_tail:
 	KORTESTW    K1, K1
-	JEQ         j3k3_reduce
+	JEQ         j3k3_posnext
 	VMOVUPS.Z   (BX), K1, Z9
 	VMOVUPS.Z   (BX)(DX*1), K1, Z10
 	VMOVUPS.Z   (BX)(DX*2), K1, Z11
@@ -9279,7 +9386,11 @@ j3k3_tail:
 	VFMADD231PS Z10, Z17, Z5
 	VFMADD231PS Z11, Z17, Z8
 
-j3k3_reduce:
+j3k3_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j3k3_pos
 	VSHUFF32X4    $0x44, Z3, Z0, Z11
 	VSHUFF32X4    $0xee, Z3, Z0, Z12
 	VADDPS        Z12, Z11, Z0
@@ -9358,8 +9469,13 @@ j3k4:
 	VPXORD Z9, Z9, Z9
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
-	CMPQ   R9, $0x02
-	JLT    j3k4_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j3k4_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j3k4_one
 
 j3k4_loopU:
 	VMOVUPS     (BX), Z12
@@ -9439,7 +9555,7 @@ j3k4_loop:
 
 j3k4_tail:
 	KORTESTW    K1, K1
-	JEQ         j3k4_reduce
+	JEQ         j3k4_posnext
 	VMOVUPS.Z   (BX), K1, Z12
 	VMOVUPS.Z   (BX)(DX*1), K1, Z13
 	VMOVUPS.Z   (BX)(DX*2), K1, Z14
@@ -9460,7 +9576,12 @@ j3k4_tail:
 	VFMADD231PS Z13, Z21, Z7
 	VFMADD231PS Z14, Z21, Z11
 
-j3k4_reduce:
+j3k4_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          48(SP), SI
+	ADDQ          48(SP), DI
+	DECQ          56(SP)
+	JNE           j3k4_pos
 	VSHUFF32X4    $0x44, Z4, Z0, Z14
 	VSHUFF32X4    $0xee, Z4, Z0, Z15
 	VADDPS        Z15, Z14, Z0
@@ -9542,8 +9663,13 @@ j4k1:
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
-	CMPQ   R9, $0x02
-	JLT    j4k1_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j4k1_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j4k1_one
 
 j4k1_loopU:
 	VMOVUPS     (BX), Z8
@@ -9593,7 +9719,7 @@ j4k1_loop:
 
 j4k1_tail:
 	KORTESTW    K1, K1
-	JEQ         j4k1_reduce
+	JEQ         j4k1_posnext
 	VMOVUPS.Z   (BX), K1, Z8
 	VMOVUPS.Z   (BX)(DX*1), K1, Z9
 	VMOVUPS.Z   (BX)(DX*2), K1, Z10
@@ -9604,7 +9730,12 @@ j4k1_tail:
 	VFMADD231PS Z10, Z16, Z2
 	VFMADD231PS Z11, Z16, Z3
 
-j4k1_reduce:
+j4k1_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j4k1_pos
 	VADDPS        Z4, Z0, Z0
 	VADDPS        Z5, Z1, Z1
 	VADDPS        Z6, Z2, Z2
@@ -9678,8 +9809,13 @@ j4k2:
 	VPXORD Z13, Z13, Z13
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
-	CMPQ   R9, $0x02
-	JLT    j4k2_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j4k2_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j4k2_one
 
 j4k2_loopU:
 	VMOVUPS     (BX), Z16
@@ -9744,7 +9880,7 @@ j4k2_loop:
 
 j4k2_tail:
 	KORTESTW    K1, K1
-	JEQ         j4k2_reduce
+	JEQ         j4k2_posnext
 	VMOVUPS.Z   (BX), K1, Z16
 	VMOVUPS.Z   (BX)(DX*1), K1, Z17
 	VMOVUPS.Z   (BX)(DX*2), K1, Z18
@@ -9760,7 +9896,12 @@ j4k2_tail:
 	VFMADD231PS Z18, Z25, Z5
 	VFMADD231PS Z19, Z25, Z7
 
-j4k2_reduce:
+j4k2_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j4k2_pos
 	VADDPS        Z8, Z0, Z0
 	VADDPS        Z9, Z1, Z1
 	VADDPS        Z10, Z2, Z2
@@ -9843,8 +9984,13 @@ j4k3:
 	VPXORD Z9, Z9, Z9
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
-	CMPQ   R9, $0x02
-	JLT    j4k3_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j4k3_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j4k3_one
 
 j4k3_loopU:
 	VMOVUPS     (BX), Z12
@@ -9924,7 +10070,7 @@ j4k3_loop:
 
 j4k3_tail:
 	KORTESTW    K1, K1
-	JEQ         j4k3_reduce
+	JEQ         j4k3_posnext
 	VMOVUPS.Z   (BX), K1, Z12
 	VMOVUPS.Z   (BX)(DX*1), K1, Z13
 	VMOVUPS.Z   (BX)(DX*2), K1, Z14
@@ -9945,7 +10091,12 @@ j4k3_tail:
 	VFMADD231PS Z14, Z22, Z8
 	VFMADD231PS Z15, Z22, Z11
 
-j4k3_reduce:
+j4k3_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j4k3_pos
 	VSHUFF32X4    $0x44, Z3, Z0, Z14
 	VSHUFF32X4    $0xee, Z3, Z0, Z15
 	VADDPS        Z15, Z14, Z0
@@ -10036,8 +10187,13 @@ j4k4:
 	VPXORD Z13, Z13, Z13
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
-	CMPQ   R9, $0x02
-	JLT    j4k4_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j4k4_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j4k4_one
 
 j4k4_loopU:
 	VMOVUPS     (BX), Z16
@@ -10134,7 +10290,7 @@ j4k4_loop:
 
 j4k4_tail:
 	KORTESTW    K1, K1
-	JEQ         j4k4_reduce
+	JEQ         j4k4_posnext
 	VMOVUPS.Z   (BX), K1, Z16
 	VMOVUPS.Z   (BX)(DX*1), K1, Z17
 	VMOVUPS.Z   (BX)(DX*2), K1, Z18
@@ -10160,7 +10316,13 @@ j4k4_tail:
 	VFMADD231PS Z18, Z27, Z11
 	VFMADD231PS Z19, Z27, Z15
 
-j4k4_reduce:
+j4k4_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	ADDQ          48(SP), DI
+	DECQ          56(SP)
+	JNE           j4k4_pos
 	VSHUFF32X4    $0x44, Z4, Z0, Z18
 	VSHUFF32X4    $0xee, Z4, Z0, Z19
 	VADDPS        Z19, Z18, Z0
@@ -10252,8 +10414,13 @@ j5k1:
 	VPXORD Z7, Z7, Z7
 	VPXORD Z8, Z8, Z8
 	VPXORD Z9, Z9, Z9
-	CMPQ   R9, $0x02
-	JLT    j5k1_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j5k1_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j5k1_one
 
 j5k1_loopU:
 	VMOVUPS     (BX), Z10
@@ -10309,7 +10476,7 @@ j5k1_loop:
 
 j5k1_tail:
 	KORTESTW    K1, K1
-	JEQ         j5k1_reduce
+	JEQ         j5k1_posnext
 	VMOVUPS.Z   (BX), K1, Z10
 	VMOVUPS.Z   (BX)(DX*1), K1, Z11
 	VMOVUPS.Z   (BX)(DX*2), K1, Z12
@@ -10322,7 +10489,12 @@ j5k1_tail:
 	VFMADD231PS Z13, Z20, Z3
 	VFMADD231PS Z14, Z20, Z4
 
-j5k1_reduce:
+j5k1_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j5k1_pos
 	VADDPS        Z5, Z0, Z0
 	VADDPS        Z6, Z1, Z1
 	VADDPS        Z7, Z2, Z2
@@ -10409,8 +10581,13 @@ j5k2:
 	VPXORD Z7, Z7, Z7
 	VPXORD Z8, Z8, Z8
 	VPXORD Z9, Z9, Z9
-	CMPQ   R9, $0x02
-	JLT    j5k2_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j5k2_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j5k2_one
 
 j5k2_loopU:
 	VMOVUPS     (BX), Z10
@@ -10484,7 +10661,7 @@ j5k2_loop:
 
 j5k2_tail:
 	KORTESTW    K1, K1
-	JEQ         j5k2_reduce
+	JEQ         j5k2_posnext
 	VMOVUPS.Z   (BX), K1, Z10
 	VMOVUPS.Z   (BX)(DX*1), K1, Z11
 	VMOVUPS.Z   (BX)(DX*2), K1, Z12
@@ -10503,7 +10680,12 @@ j5k2_tail:
 	VFMADD231PS Z13, Z21, Z7
 	VFMADD231PS Z14, Z21, Z9
 
-j5k2_reduce:
+j5k2_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j5k2_pos
 	VSHUFF32X4    $0x44, Z2, Z0, Z12
 	VSHUFF32X4    $0xee, Z2, Z0, Z13
 	VADDPS        Z13, Z12, Z0
@@ -10605,8 +10787,13 @@ j5k3:
 	VPXORD Z12, Z12, Z12
 	VPXORD Z13, Z13, Z13
 	VPXORD Z14, Z14, Z14
-	CMPQ   R9, $0x02
-	JLT    j5k3_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j5k3_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j5k3_one
 
 j5k3_loopU:
 	VMOVUPS     (BX), Z15
@@ -10698,7 +10885,7 @@ j5k3_loop:
 
 j5k3_tail:
 	KORTESTW    K1, K1
-	JEQ         j5k3_reduce
+	JEQ         j5k3_posnext
 	VMOVUPS.Z   (BX), K1, Z15
 	VMOVUPS.Z   (BX)(DX*1), K1, Z16
 	VMOVUPS.Z   (BX)(DX*2), K1, Z17
@@ -10723,7 +10910,12 @@ j5k3_tail:
 	VFMADD231PS Z18, Z27, Z11
 	VFMADD231PS Z19, Z27, Z14
 
-j5k3_reduce:
+j5k3_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j5k3_pos
 	VSHUFF32X4    $0x44, Z3, Z0, Z17
 	VSHUFF32X4    $0xee, Z3, Z0, Z18
 	VADDPS        Z18, Z17, Z0
@@ -10851,8 +11043,13 @@ j5k4:
 	VPXORD Z17, Z17, Z17
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
-	CMPQ   R9, $0x02
-	JLT    j5k4_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j5k4_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j5k4_one
 
 j5k4_loopU:
 	VMOVUPS     (BX), Z20
@@ -10964,7 +11161,7 @@ j5k4_loop:
 
 j5k4_tail:
 	KORTESTW    K1, K1
-	JEQ         j5k4_reduce
+	JEQ         j5k4_posnext
 	VMOVUPS.Z   (BX), K1, Z20
 	VMOVUPS.Z   (BX)(DX*1), K1, Z21
 	VMOVUPS.Z   (BX)(DX*2), K1, Z22
@@ -10995,7 +11192,13 @@ j5k4_tail:
 	VFMADD231PS Z23, Z31, Z15
 	VFMADD231PS Z24, Z31, Z19
 
-j5k4_reduce:
+j5k4_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	ADDQ          48(SP), DI
+	DECQ          56(SP)
+	JNE           j5k4_pos
 	VSHUFF32X4    $0x44, Z4, Z0, Z22
 	VSHUFF32X4    $0xee, Z4, Z0, Z23
 	VADDPS        Z23, Z22, Z0
@@ -11128,8 +11331,13 @@ j6k1:
 	VPXORD Z9, Z9, Z9
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
-	CMPQ   R9, $0x02
-	JLT    j6k1_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j6k1_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j6k1_one
 
 j6k1_loopU:
 	VMOVUPS     (BX), Z12
@@ -11191,7 +11399,7 @@ j6k1_loop:
 
 j6k1_tail:
 	KORTESTW    K1, K1
-	JEQ         j6k1_reduce
+	JEQ         j6k1_posnext
 	VMOVUPS.Z   (BX), K1, Z12
 	VMOVUPS.Z   (BX)(DX*1), K1, Z13
 	VMOVUPS.Z   (BX)(DX*2), K1, Z14
@@ -11206,7 +11414,12 @@ j6k1_tail:
 	VFMADD231PS Z16, Z24, Z4
 	VFMADD231PS Z17, Z24, Z5
 
-j6k1_reduce:
+j6k1_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j6k1_pos
 	VADDPS        Z6, Z0, Z0
 	VADDPS        Z7, Z1, Z1
 	VADDPS        Z8, Z2, Z2
@@ -11304,8 +11517,13 @@ j6k2:
 	VPXORD Z9, Z9, Z9
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
-	CMPQ   R9, $0x02
-	JLT    j6k2_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j6k2_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j6k2_one
 
 j6k2_loopU:
 	VMOVUPS     (BX), Z12
@@ -11388,7 +11606,7 @@ j6k2_loop:
 
 j6k2_tail:
 	KORTESTW    K1, K1
-	JEQ         j6k2_reduce
+	JEQ         j6k2_posnext
 	VMOVUPS.Z   (BX), K1, Z12
 	VMOVUPS.Z   (BX)(DX*1), K1, Z13
 	VMOVUPS.Z   (BX)(DX*2), K1, Z14
@@ -11410,7 +11628,12 @@ j6k2_tail:
 	VFMADD231PS Z16, Z25, Z9
 	VFMADD231PS Z17, Z25, Z11
 
-j6k2_reduce:
+j6k2_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j6k2_pos
 	VSHUFF32X4    $0x44, Z2, Z0, Z14
 	VSHUFF32X4    $0xee, Z2, Z0, Z15
 	VADDPS        Z15, Z14, Z0
@@ -11523,8 +11746,13 @@ j6k3:
 	VPXORD Z15, Z15, Z15
 	VPXORD Z16, Z16, Z16
 	VPXORD Z17, Z17, Z17
-	CMPQ   R9, $0x02
-	JLT    j6k3_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j6k3_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j6k3_one
 
 j6k3_loopU:
 	VMOVUPS     (BX), Z18
@@ -11628,7 +11856,7 @@ j6k3_loop:
 
 j6k3_tail:
 	KORTESTW    K1, K1
-	JEQ         j6k3_reduce
+	JEQ         j6k3_posnext
 	VMOVUPS.Z   (BX), K1, Z18
 	VMOVUPS.Z   (BX)(DX*1), K1, Z19
 	VMOVUPS.Z   (BX)(DX*2), K1, Z20
@@ -11657,7 +11885,12 @@ j6k3_tail:
 	VFMADD231PS Z22, Z30, Z14
 	VFMADD231PS Z23, Z30, Z17
 
-j6k3_reduce:
+j6k3_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j6k3_pos
 	VSHUFF32X4    $0x44, Z3, Z0, Z20
 	VSHUFF32X4    $0xee, Z3, Z0, Z21
 	VADDPS        Z21, Z20, Z0
@@ -11797,8 +12030,13 @@ j6k4:
 	VPXORD Z21, Z21, Z21
 	VPXORD Z22, Z22, Z22
 	VPXORD Z23, Z23, Z23
-	CMPQ   R9, $0x02
-	JLT    j6k4_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j6k4_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j6k4_one
 
 j6k4_loopU:
 	VMOVUPS     (BX), Z24
@@ -11925,7 +12163,7 @@ j6k4_loop:
 
 j6k4_tail:
 	KORTESTW    K1, K1
-	JEQ         j6k4_reduce
+	JEQ         j6k4_posnext
 	VMOVUPS.Z   (BX), K1, Z24
 	VMOVUPS.Z   (BX)(DX*1), K1, Z25
 	VMOVUPS.Z   (BX)(DX*2), K1, Z26
@@ -11961,7 +12199,13 @@ j6k4_tail:
 	VFMADD231PS Z28, Z31, Z19
 	VFMADD231PS Z29, Z31, Z23
 
-j6k4_reduce:
+j6k4_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	ADDQ          48(SP), DI
+	DECQ          56(SP)
+	JNE           j6k4_pos
 	VSHUFF32X4    $0x44, Z4, Z0, Z26
 	VSHUFF32X4    $0xee, Z4, Z0, Z27
 	VADDPS        Z27, Z26, Z0
@@ -12114,9 +12358,19 @@ done:
 	VZEROUPPER
 	RET
 
-// func nt64(jbase int, jn1 int, nj int, kbase int, kn1 int, nk int, nfull int, mask uint64, grad *float64, ldg int, x *float64, ldx int, dw *float64, ldw int, acc int)
+// func nt64(jbase int, jn1 int, nj int, kbase int, kn1 int, nk int, nfull int, mask uint64, grad *float64, ldg int, x *float64, ldx int, dw *float64, ldw int, acc int, npos int, gstep int, xstep int)
 // Requires: AVX, AVX512F, AVX512VL
-TEXT ·nt64(SB), NOSPLIT, $40-120
+TEXT ·nt64(SB), NOSPLIT, $64-144
+	MOVQ  nfull+48(FP), R9
+	SHLQ  $0x06, R9
+	MOVQ  gstep+128(FP), AX
+	SHLQ  $0x03, AX
+	SUBQ  R9, AX
+	MOVQ  AX, 40(SP)
+	MOVQ  xstep+136(FP), AX
+	SHLQ  $0x03, AX
+	SUBQ  R9, AX
+	MOVQ  AX, 48(SP)
 	MOVQ  ldg+72(FP), DX
 	MOVQ  ldx+88(FP), R8
 	MOVQ  ldw+104(FP), R11
@@ -12332,8 +12586,13 @@ v_ge23_23:
 j1k1:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
-	CMPQ   R9, $0x02
-	JLT    j1k1_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j1k1_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j1k1_one
 
 j1k1_loopU:
 	VMOVUPD     (BX), Z2
@@ -12363,12 +12622,16 @@ j1k1_loop:
 
 j1k1_tail:
 	KORTESTW    K1, K1
-	JEQ         j1k1_reduce
+	JEQ         j1k1_posnext
 	VMOVUPD.Z   (BX), K1, Z2
 	VMOVUPD.Z   (SI), K1, Z4
 	VFMADD231PD Z2, Z4, Z0
 
-j1k1_reduce:
+j1k1_posnext:
+	ADDQ       40(SP), BX
+	ADDQ       48(SP), SI
+	DECQ       56(SP)
+	JNE        j1k1_pos
 	VADDPD     Z1, Z0, Z0
 	VSHUFF64X2 $0x44, Z0, Z0, Z3
 	VSHUFF64X2 $0xee, Z0, Z0, Z4
@@ -12397,8 +12660,13 @@ j1k2:
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
-	CMPQ   R9, $0x02
-	JLT    j1k2_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j1k2_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j1k2_one
 
 j1k2_loopU:
 	VMOVUPD     (BX), Z4
@@ -12434,14 +12702,18 @@ j1k2_loop:
 
 j1k2_tail:
 	KORTESTW    K1, K1
-	JEQ         j1k2_reduce
+	JEQ         j1k2_posnext
 	VMOVUPD.Z   (BX), K1, Z4
 	VMOVUPD.Z   (SI), K1, Z6
 	VFMADD231PD Z4, Z6, Z0
 	VMOVUPD.Z   (SI)(R8*1), K1, Z7
 	VFMADD231PD Z4, Z7, Z1
 
-j1k2_reduce:
+j1k2_posnext:
+	ADDQ       40(SP), BX
+	ADDQ       48(SP), SI
+	DECQ       56(SP)
+	JNE        j1k2_pos
 	VADDPD     Z2, Z0, Z0
 	VADDPD     Z3, Z1, Z1
 	VSHUFF64X2 $0x44, Z0, Z0, Z4
@@ -12479,8 +12751,13 @@ j1k3:
 	VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
-	CMPQ   R9, $0x02
-	JLT    j1k3_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j1k3_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j1k3_one
 
 j1k3_loopU:
 	VMOVUPD     (BX), Z6
@@ -12522,7 +12799,7 @@ j1k3_loop:
 
 j1k3_tail:
 	KORTESTW    K1, K1
-	JEQ         j1k3_reduce
+	JEQ         j1k3_posnext
 	VMOVUPD.Z   (BX), K1, Z6
 	VMOVUPD.Z   (SI), K1, Z8
 	VFMADD231PD Z6, Z8, Z0
@@ -12531,7 +12808,11 @@ j1k3_tail:
 	VMOVUPD.Z   (SI)(R8*2), K1, Z10
 	VFMADD231PD Z6, Z10, Z2
 
-j1k3_reduce:
+j1k3_posnext:
+	ADDQ       40(SP), BX
+	ADDQ       48(SP), SI
+	DECQ       56(SP)
+	JNE        j1k3_pos
 	VADDPD     Z3, Z0, Z0
 	VADDPD     Z4, Z1, Z1
 	VADDPD     Z5, Z2, Z2
@@ -12572,8 +12853,13 @@ j1k4:
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
-	CMPQ   R9, $0x02
-	JLT    j1k4_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j1k4_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j1k4_one
 
 j1k4_loopU:
 	VMOVUPD     (BX), Z8
@@ -12623,7 +12909,7 @@ j1k4_loop:
 
 j1k4_tail:
 	KORTESTW    K1, K1
-	JEQ         j1k4_reduce
+	JEQ         j1k4_posnext
 	VMOVUPD.Z   (BX), K1, Z8
 	VMOVUPD.Z   (SI), K1, Z10
 	VFMADD231PD Z8, Z10, Z0
@@ -12634,7 +12920,12 @@ j1k4_tail:
 	VMOVUPD.Z   (DI), K1, Z13
 	VFMADD231PD Z8, Z13, Z3
 
-j1k4_reduce:
+j1k4_posnext:
+	ADDQ       40(SP), BX
+	ADDQ       48(SP), SI
+	ADDQ       48(SP), DI
+	DECQ       56(SP)
+	JNE        j1k4_pos
 	VADDPD     Z4, Z0, Z0
 	VADDPD     Z5, Z1, Z1
 	VADDPD     Z6, Z2, Z2
@@ -12670,8 +12961,13 @@ j2k1:
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
-	CMPQ   R9, $0x02
-	JLT    j2k1_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j2k1_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j2k1_one
 
 j2k1_loopU:
 	VMOVUPD     (BX), Z4
@@ -12707,14 +13003,18 @@ j2k1_loop:
 
 j2k1_tail:
 	KORTESTW    K1, K1
-	JEQ         j2k1_reduce
+	JEQ         j2k1_posnext
 	VMOVUPD.Z   (BX), K1, Z4
 	VMOVUPD.Z   (BX)(DX*1), K1, Z5
 	VMOVUPD.Z   (SI), K1, Z8
 	VFMADD231PD Z4, Z8, Z0
 	VFMADD231PD Z5, Z8, Z1
 
-j2k1_reduce:
+j2k1_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j2k1_pos
 	VADDPD        Z2, Z0, Z0
 	VADDPD        Z3, Z1, Z1
 	VSHUFF64X2    $0x44, Z0, Z0, Z4
@@ -12759,8 +13059,13 @@ j2k2:
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
-	CMPQ   R9, $0x02
-	JLT    j2k2_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j2k2_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j2k2_one
 
 j2k2_loopU:
 	VMOVUPD     (BX), Z8
@@ -12805,7 +13110,7 @@ j2k2_loop:
 
 j2k2_tail:
 	KORTESTW    K1, K1
-	JEQ         j2k2_reduce
+	JEQ         j2k2_posnext
 	VMOVUPD.Z   (BX), K1, Z8
 	VMOVUPD.Z   (BX)(DX*1), K1, Z9
 	VMOVUPD.Z   (SI), K1, Z12
@@ -12815,7 +13120,11 @@ j2k2_tail:
 	VFMADD231PD Z8, Z13, Z1
 	VFMADD231PD Z9, Z13, Z3
 
-j2k2_reduce:
+j2k2_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j2k2_pos
 	VADDPD        Z4, Z0, Z0
 	VADDPD        Z5, Z1, Z1
 	VADDPD        Z6, Z2, Z2
@@ -12875,8 +13184,13 @@ j2k3:
 	VPXORD Z9, Z9, Z9
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
-	CMPQ   R9, $0x02
-	JLT    j2k3_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j2k3_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j2k3_one
 
 j2k3_loopU:
 	VMOVUPD     (BX), Z12
@@ -12930,7 +13244,7 @@ j2k3_loop:
 
 j2k3_tail:
 	KORTESTW    K1, K1
-	JEQ         j2k3_reduce
+	JEQ         j2k3_posnext
 	VMOVUPD.Z   (BX), K1, Z12
 	VMOVUPD.Z   (BX)(DX*1), K1, Z13
 	VMOVUPD.Z   (SI), K1, Z16
@@ -12943,7 +13257,11 @@ j2k3_tail:
 	VFMADD231PD Z12, Z18, Z2
 	VFMADD231PD Z13, Z18, Z5
 
-j2k3_reduce:
+j2k3_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j2k3_pos
 	VADDPD        Z6, Z0, Z0
 	VADDPD        Z7, Z1, Z1
 	VADDPD        Z8, Z2, Z2
@@ -13009,8 +13327,13 @@ j2k4:
 	VPXORD Z13, Z13, Z13
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
-	CMPQ   R9, $0x02
-	JLT    j2k4_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j2k4_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j2k4_one
 
 j2k4_loopU:
 	VMOVUPD     (BX), Z16
@@ -13075,7 +13398,7 @@ j2k4_loop:
 
 j2k4_tail:
 	KORTESTW    K1, K1
-	JEQ         j2k4_reduce
+	JEQ         j2k4_posnext
 	VMOVUPD.Z   (BX), K1, Z16
 	VMOVUPD.Z   (BX)(DX*1), K1, Z17
 	VMOVUPD.Z   (SI), K1, Z20
@@ -13091,7 +13414,12 @@ j2k4_tail:
 	VFMADD231PD Z16, Z23, Z3
 	VFMADD231PD Z17, Z23, Z7
 
-j2k4_reduce:
+j2k4_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          48(SP), SI
+	ADDQ          48(SP), DI
+	DECQ          56(SP)
+	JNE           j2k4_pos
 	VADDPD        Z8, Z0, Z0
 	VADDPD        Z9, Z1, Z1
 	VADDPD        Z10, Z2, Z2
@@ -13147,8 +13475,13 @@ j3k1:
 	VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
-	CMPQ   R9, $0x02
-	JLT    j3k1_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j3k1_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j3k1_one
 
 j3k1_loopU:
 	VMOVUPD     (BX), Z6
@@ -13190,7 +13523,7 @@ j3k1_loop:
 
 j3k1_tail:
 	KORTESTW    K1, K1
-	JEQ         j3k1_reduce
+	JEQ         j3k1_posnext
 	VMOVUPD.Z   (BX), K1, Z6
 	VMOVUPD.Z   (BX)(DX*1), K1, Z7
 	VMOVUPD.Z   (BX)(DX*2), K1, Z8
@@ -13199,7 +13532,11 @@ j3k1_tail:
 	VFMADD231PD Z7, Z12, Z1
 	VFMADD231PD Z8, Z12, Z2
 
-j3k1_reduce:
+j3k1_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j3k1_pos
 	VADDPD        Z3, Z0, Z0
 	VADDPD        Z4, Z1, Z1
 	VADDPD        Z5, Z2, Z2
@@ -13264,8 +13601,13 @@ j3k2:
 	VPXORD Z9, Z9, Z9
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
-	CMPQ   R9, $0x02
-	JLT    j3k2_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j3k2_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j3k2_one
 
 j3k2_loopU:
 	VMOVUPD     (BX), Z12
@@ -13319,7 +13661,7 @@ j3k2_loop:
 
 j3k2_tail:
 	KORTESTW    K1, K1
-	JEQ         j3k2_reduce
+	JEQ         j3k2_posnext
 	VMOVUPD.Z   (BX), K1, Z12
 	VMOVUPD.Z   (BX)(DX*1), K1, Z13
 	VMOVUPD.Z   (BX)(DX*2), K1, Z14
@@ -13332,7 +13674,11 @@ j3k2_tail:
 	VFMADD231PD Z13, Z19, Z3
 	VFMADD231PD Z14, Z19, Z5
 
-j3k2_reduce:
+j3k2_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j3k2_pos
 	VADDPD        Z6, Z0, Z0
 	VADDPD        Z7, Z1, Z1
 	VADDPD        Z8, Z2, Z2
@@ -13412,8 +13758,13 @@ j3k3:
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
 	VPXORD Z8, Z8, Z8
-	CMPQ   R9, $0x02
-	JLT    j3k3_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j3k3_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j3k3_one
 
 j3k3_loopU:
 	VMOVUPD     (BX), Z9
@@ -13479,7 +13830,7 @@ j3k3_loop:
 
 j3k3_tail:
 	KORTESTW    K1, K1
-	JEQ         j3k3_reduce
+	JEQ         j3k3_posnext
 	VMOVUPD.Z   (BX), K1, Z9
 	VMOVUPD.Z   (BX)(DX*1), K1, Z10
 	VMOVUPD.Z   (BX)(DX*2), K1, Z11
@@ -13496,7 +13847,11 @@ j3k3_tail:
 	VFMADD231PD Z10, Z17, Z5
 	VFMADD231PD Z11, Z17, Z8
 
-j3k3_reduce:
+j3k3_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j3k3_pos
 	VSHUFF64X2    $0x44, Z2, Z0, Z11
 	VSHUFF64X2    $0xee, Z2, Z0, Z12
 	VADDPD        Z12, Z11, Z0
@@ -13573,8 +13928,13 @@ j3k4:
 	VPXORD Z9, Z9, Z9
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
-	CMPQ   R9, $0x02
-	JLT    j3k4_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j3k4_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j3k4_one
 
 j3k4_loopU:
 	VMOVUPD     (BX), Z12
@@ -13654,7 +14014,7 @@ j3k4_loop:
 
 j3k4_tail:
 	KORTESTW    K1, K1
-	JEQ         j3k4_reduce
+	JEQ         j3k4_posnext
 	VMOVUPD.Z   (BX), K1, Z12
 	VMOVUPD.Z   (BX)(DX*1), K1, Z13
 	VMOVUPD.Z   (BX)(DX*2), K1, Z14
@@ -13675,7 +14035,12 @@ j3k4_tail:
 	VFMADD231PD Z13, Z21, Z7
 	VFMADD231PD Z14, Z21, Z11
 
-j3k4_reduce:
+j3k4_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          48(SP), SI
+	ADDQ          48(SP), DI
+	DECQ          56(SP)
+	JNE           j3k4_pos
 	VSHUFF64X2    $0x44, Z2, Z0, Z14
 	VSHUFF64X2    $0xee, Z2, Z0, Z15
 	VADDPD        Z15, Z14, Z0
@@ -13746,8 +14111,13 @@ j4k1:
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
-	CMPQ   R9, $0x02
-	JLT    j4k1_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j4k1_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j4k1_one
 
 j4k1_loopU:
 	VMOVUPD     (BX), Z8
@@ -13797,7 +14167,7 @@ j4k1_loop:
 
 j4k1_tail:
 	KORTESTW    K1, K1
-	JEQ         j4k1_reduce
+	JEQ         j4k1_posnext
 	VMOVUPD.Z   (BX), K1, Z8
 	VMOVUPD.Z   (BX)(DX*1), K1, Z9
 	VMOVUPD.Z   (BX)(DX*2), K1, Z10
@@ -13808,7 +14178,12 @@ j4k1_tail:
 	VFMADD231PD Z10, Z16, Z2
 	VFMADD231PD Z11, Z16, Z3
 
-j4k1_reduce:
+j4k1_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j4k1_pos
 	VADDPD        Z4, Z0, Z0
 	VADDPD        Z5, Z1, Z1
 	VADDPD        Z6, Z2, Z2
@@ -13889,8 +14264,13 @@ j4k2:
 	VPXORD Z13, Z13, Z13
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
-	CMPQ   R9, $0x02
-	JLT    j4k2_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j4k2_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j4k2_one
 
 j4k2_loopU:
 	VMOVUPD     (BX), Z16
@@ -13955,7 +14335,7 @@ j4k2_loop:
 
 j4k2_tail:
 	KORTESTW    K1, K1
-	JEQ         j4k2_reduce
+	JEQ         j4k2_posnext
 	VMOVUPD.Z   (BX), K1, Z16
 	VMOVUPD.Z   (BX)(DX*1), K1, Z17
 	VMOVUPD.Z   (BX)(DX*2), K1, Z18
@@ -13971,7 +14351,12 @@ j4k2_tail:
 	VFMADD231PD Z18, Z25, Z5
 	VFMADD231PD Z19, Z25, Z7
 
-j4k2_reduce:
+j4k2_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j4k2_pos
 	VADDPD        Z8, Z0, Z0
 	VADDPD        Z9, Z1, Z1
 	VADDPD        Z10, Z2, Z2
@@ -14070,8 +14455,13 @@ j4k3:
 	VPXORD Z9, Z9, Z9
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
-	CMPQ   R9, $0x02
-	JLT    j4k3_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j4k3_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j4k3_one
 
 j4k3_loopU:
 	VMOVUPD     (BX), Z12
@@ -14151,7 +14541,7 @@ j4k3_loop:
 
 j4k3_tail:
 	KORTESTW    K1, K1
-	JEQ         j4k3_reduce
+	JEQ         j4k3_posnext
 	VMOVUPD.Z   (BX), K1, Z12
 	VMOVUPD.Z   (BX)(DX*1), K1, Z13
 	VMOVUPD.Z   (BX)(DX*2), K1, Z14
@@ -14172,7 +14562,12 @@ j4k3_tail:
 	VFMADD231PD Z14, Z22, Z8
 	VFMADD231PD Z15, Z22, Z11
 
-j4k3_reduce:
+j4k3_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j4k3_pos
 	VSHUFF64X2    $0x44, Z2, Z0, Z14
 	VSHUFF64X2    $0xee, Z2, Z0, Z15
 	VADDPD        Z15, Z14, Z0
@@ -14267,8 +14662,13 @@ j4k4:
 	VPXORD Z13, Z13, Z13
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
-	CMPQ   R9, $0x02
-	JLT    j4k4_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j4k4_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j4k4_one
 
 j4k4_loopU:
 	VMOVUPD     (BX), Z16
@@ -14365,7 +14765,7 @@ j4k4_loop:
 
 j4k4_tail:
 	KORTESTW    K1, K1
-	JEQ         j4k4_reduce
+	JEQ         j4k4_posnext
 	VMOVUPD.Z   (BX), K1, Z16
 	VMOVUPD.Z   (BX)(DX*1), K1, Z17
 	VMOVUPD.Z   (BX)(DX*2), K1, Z18
@@ -14391,7 +14791,13 @@ j4k4_tail:
 	VFMADD231PD Z18, Z27, Z11
 	VFMADD231PD Z19, Z27, Z15
 
-j4k4_reduce:
+j4k4_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	ADDQ          48(SP), DI
+	DECQ          56(SP)
+	JNE           j4k4_pos
 	VSHUFF64X2    $0x44, Z2, Z0, Z18
 	VSHUFF64X2    $0xee, Z2, Z0, Z19
 	VADDPD        Z19, Z18, Z0
@@ -14478,8 +14884,13 @@ j5k1:
 	VPXORD Z7, Z7, Z7
 	VPXORD Z8, Z8, Z8
 	VPXORD Z9, Z9, Z9
-	CMPQ   R9, $0x02
-	JLT    j5k1_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j5k1_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j5k1_one
 
 j5k1_loopU:
 	VMOVUPD     (BX), Z10
@@ -14535,7 +14946,7 @@ j5k1_loop:
 
 j5k1_tail:
 	KORTESTW    K1, K1
-	JEQ         j5k1_reduce
+	JEQ         j5k1_posnext
 	VMOVUPD.Z   (BX), K1, Z10
 	VMOVUPD.Z   (BX)(DX*1), K1, Z11
 	VMOVUPD.Z   (BX)(DX*2), K1, Z12
@@ -14548,7 +14959,12 @@ j5k1_tail:
 	VFMADD231PD Z13, Z20, Z3
 	VFMADD231PD Z14, Z20, Z4
 
-j5k1_reduce:
+j5k1_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j5k1_pos
 	VADDPD        Z5, Z0, Z0
 	VADDPD        Z6, Z1, Z1
 	VADDPD        Z7, Z2, Z2
@@ -14639,8 +15055,13 @@ j5k2:
 	VPXORD Z7, Z7, Z7
 	VPXORD Z8, Z8, Z8
 	VPXORD Z9, Z9, Z9
-	CMPQ   R9, $0x02
-	JLT    j5k2_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j5k2_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j5k2_one
 
 j5k2_loopU:
 	VMOVUPD     (BX), Z10
@@ -14714,7 +15135,7 @@ j5k2_loop:
 
 j5k2_tail:
 	KORTESTW    K1, K1
-	JEQ         j5k2_reduce
+	JEQ         j5k2_posnext
 	VMOVUPD.Z   (BX), K1, Z10
 	VMOVUPD.Z   (BX)(DX*1), K1, Z11
 	VMOVUPD.Z   (BX)(DX*2), K1, Z12
@@ -14733,7 +15154,12 @@ j5k2_tail:
 	VFMADD231PD Z13, Z21, Z7
 	VFMADD231PD Z14, Z21, Z9
 
-j5k2_reduce:
+j5k2_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j5k2_pos
 	VSHUFF64X2    $0x44, Z0, Z0, Z12
 	VSHUFF64X2    $0xee, Z0, Z0, Z13
 	VADDPD        Z13, Z12, Z0
@@ -14848,8 +15274,13 @@ j5k3:
 	VPXORD Z12, Z12, Z12
 	VPXORD Z13, Z13, Z13
 	VPXORD Z14, Z14, Z14
-	CMPQ   R9, $0x02
-	JLT    j5k3_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j5k3_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j5k3_one
 
 j5k3_loopU:
 	VMOVUPD     (BX), Z15
@@ -14941,7 +15372,7 @@ j5k3_loop:
 
 j5k3_tail:
 	KORTESTW    K1, K1
-	JEQ         j5k3_reduce
+	JEQ         j5k3_posnext
 	VMOVUPD.Z   (BX), K1, Z15
 	VMOVUPD.Z   (BX)(DX*1), K1, Z16
 	VMOVUPD.Z   (BX)(DX*2), K1, Z17
@@ -14966,7 +15397,12 @@ j5k3_tail:
 	VFMADD231PD Z18, Z27, Z11
 	VFMADD231PD Z19, Z27, Z14
 
-j5k3_reduce:
+j5k3_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j5k3_pos
 	VSHUFF64X2    $0x44, Z2, Z0, Z17
 	VSHUFF64X2    $0xee, Z2, Z0, Z18
 	VADDPD        Z18, Z17, Z0
@@ -15086,8 +15522,13 @@ j5k4:
 	VPXORD Z17, Z17, Z17
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
-	CMPQ   R9, $0x02
-	JLT    j5k4_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j5k4_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j5k4_one
 
 j5k4_loopU:
 	VMOVUPD     (BX), Z20
@@ -15199,7 +15640,7 @@ j5k4_loop:
 
 j5k4_tail:
 	KORTESTW    K1, K1
-	JEQ         j5k4_reduce
+	JEQ         j5k4_posnext
 	VMOVUPD.Z   (BX), K1, Z20
 	VMOVUPD.Z   (BX)(DX*1), K1, Z21
 	VMOVUPD.Z   (BX)(DX*2), K1, Z22
@@ -15230,7 +15671,13 @@ j5k4_tail:
 	VFMADD231PD Z23, Z31, Z15
 	VFMADD231PD Z24, Z31, Z19
 
-j5k4_reduce:
+j5k4_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	ADDQ          48(SP), DI
+	DECQ          56(SP)
+	JNE           j5k4_pos
 	VSHUFF64X2    $0x44, Z2, Z0, Z22
 	VSHUFF64X2    $0xee, Z2, Z0, Z23
 	VADDPD        Z23, Z22, Z0
@@ -15340,8 +15787,13 @@ j6k1:
 	VPXORD Z9, Z9, Z9
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
-	CMPQ   R9, $0x02
-	JLT    j6k1_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j6k1_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j6k1_one
 
 j6k1_loopU:
 	VMOVUPD     (BX), Z12
@@ -15403,7 +15855,7 @@ j6k1_loop:
 
 j6k1_tail:
 	KORTESTW    K1, K1
-	JEQ         j6k1_reduce
+	JEQ         j6k1_posnext
 	VMOVUPD.Z   (BX), K1, Z12
 	VMOVUPD.Z   (BX)(DX*1), K1, Z13
 	VMOVUPD.Z   (BX)(DX*2), K1, Z14
@@ -15418,7 +15870,12 @@ j6k1_tail:
 	VFMADD231PD Z16, Z24, Z4
 	VFMADD231PD Z17, Z24, Z5
 
-j6k1_reduce:
+j6k1_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j6k1_pos
 	VADDPD        Z6, Z0, Z0
 	VADDPD        Z7, Z1, Z1
 	VADDPD        Z8, Z2, Z2
@@ -15523,8 +15980,13 @@ j6k2:
 	VPXORD Z9, Z9, Z9
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
-	CMPQ   R9, $0x02
-	JLT    j6k2_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j6k2_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j6k2_one
 
 j6k2_loopU:
 	VMOVUPD     (BX), Z12
@@ -15607,7 +16069,7 @@ j6k2_loop:
 
 j6k2_tail:
 	KORTESTW    K1, K1
-	JEQ         j6k2_reduce
+	JEQ         j6k2_posnext
 	VMOVUPD.Z   (BX), K1, Z12
 	VMOVUPD.Z   (BX)(DX*1), K1, Z13
 	VMOVUPD.Z   (BX)(DX*2), K1, Z14
@@ -15629,7 +16091,12 @@ j6k2_tail:
 	VFMADD231PD Z16, Z25, Z9
 	VFMADD231PD Z17, Z25, Z11
 
-j6k2_reduce:
+j6k2_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j6k2_pos
 	VSHUFF64X2    $0x44, Z0, Z0, Z14
 	VSHUFF64X2    $0xee, Z0, Z0, Z15
 	VADDPD        Z15, Z14, Z0
@@ -15761,8 +16228,13 @@ j6k3:
 	VPXORD Z15, Z15, Z15
 	VPXORD Z16, Z16, Z16
 	VPXORD Z17, Z17, Z17
-	CMPQ   R9, $0x02
-	JLT    j6k3_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j6k3_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j6k3_one
 
 j6k3_loopU:
 	VMOVUPD     (BX), Z18
@@ -15866,7 +16338,7 @@ j6k3_loop:
 
 j6k3_tail:
 	KORTESTW    K1, K1
-	JEQ         j6k3_reduce
+	JEQ         j6k3_posnext
 	VMOVUPD.Z   (BX), K1, Z18
 	VMOVUPD.Z   (BX)(DX*1), K1, Z19
 	VMOVUPD.Z   (BX)(DX*2), K1, Z20
@@ -15895,7 +16367,12 @@ j6k3_tail:
 	VFMADD231PD Z22, Z30, Z14
 	VFMADD231PD Z23, Z30, Z17
 
-j6k3_reduce:
+j6k3_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	DECQ          56(SP)
+	JNE           j6k3_pos
 	VSHUFF64X2    $0x44, Z2, Z0, Z20
 	VSHUFF64X2    $0xee, Z2, Z0, Z21
 	VADDPD        Z21, Z20, Z0
@@ -16033,8 +16510,13 @@ j6k4:
 	VPXORD Z21, Z21, Z21
 	VPXORD Z22, Z22, Z22
 	VPXORD Z23, Z23, Z23
-	CMPQ   R9, $0x02
-	JLT    j6k4_one
+	MOVQ   npos+120(FP), AX
+	MOVQ   AX, 56(SP)
+
+j6k4_pos:
+	MOVQ nfull+48(FP), R9
+	CMPQ R9, $0x02
+	JLT  j6k4_one
 
 j6k4_loopU:
 	VMOVUPD     (BX), Z24
@@ -16161,7 +16643,7 @@ j6k4_loop:
 
 j6k4_tail:
 	KORTESTW    K1, K1
-	JEQ         j6k4_reduce
+	JEQ         j6k4_posnext
 	VMOVUPD.Z   (BX), K1, Z24
 	VMOVUPD.Z   (BX)(DX*1), K1, Z25
 	VMOVUPD.Z   (BX)(DX*2), K1, Z26
@@ -16197,7 +16679,13 @@ j6k4_tail:
 	VFMADD231PD Z28, Z31, Z19
 	VFMADD231PD Z29, Z31, Z23
 
-j6k4_reduce:
+j6k4_posnext:
+	ADDQ          40(SP), BX
+	ADDQ          40(SP), CX
+	ADDQ          48(SP), SI
+	ADDQ          48(SP), DI
+	DECQ          56(SP)
+	JNE           j6k4_pos
 	VSHUFF64X2    $0x44, Z2, Z0, Z26
 	VSHUFF64X2    $0xee, Z2, Z0, Z27
 	VADDPD        Z27, Z26, Z0

@@ -65,3 +65,10 @@ func ntGo[T float](M, K, n int, g []T, ldg int, x []T, ldx int, dw []T, acc bool
 		}
 	}
 }
+
+// ntSumGo is ntGo over each position in turn, accumulating.
+func ntSumGo[T float](M, K, n, npos int, g []T, ldg, gstep int, x []T, ldx, xstep int, dw []T, acc bool) {
+	for p := range npos {
+		ntGo(M, K, n, g[p*gstep:], ldg, x[p*xstep:], ldx, dw, acc || p > 0)
+	}
+}

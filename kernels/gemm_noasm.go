@@ -12,6 +12,10 @@ func ntAsm[T float](M, K, n int, g []T, ldg int, x []T, ldx int, dw []T, acc boo
 	ntGo(M, K, n, g, ldg, x, ldx, dw, acc)
 }
 
+func ntSumAsm[T float](M, K, n, npos int, g []T, ldg, gstep int, x []T, ldx, xstep int, dw []T, acc bool) {
+	ntSumGo(M, K, n, npos, g, ldg, gstep, x, ldx, xstep, dw, acc)
+}
+
 func biasTanh32Asm(dst, src []float32, bias float32) { biasTanh32Go(dst, src, bias) }
 
 func biasTanh64Asm(dst, src []float64, bias float64) { biasTanh64Go(dst, src, bias) }

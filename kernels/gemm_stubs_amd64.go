@@ -22,23 +22,25 @@ func panel32(rbase int, rn1 int, nrb int, red int, nblk1 int, tq1 int, mask1 uin
 //go:noescape
 func panel64(rbase int, rn1 int, nrb int, red int, nblk1 int, tq1 int, mask1 uint64, nblk2 int, tq2 int, mask2 uint64, w *float64, rs int, ts int, x *float64, ldx int, out *float64, ldo int, acc int)
 
-// nt32 computes dw[j*ldw+k] (+)= Σ_b grad[j*ldg+b]·x[k*ldx+b] for j < M, k < K
-// over nfull full zmm of b and then one zmm masked by mask (if mask != 0).
+// nt32 computes dw[j*ldw+k] (+)= Σ_p Σ_b grad[p*gstep+j*ldg+b]·x[p*xstep+k*ldx+b] for j < M,
+// k < K and p < npos ≥ 1, over nfull full zmm of b and then one zmm masked by mask (if
+// mask != 0): the sums of all positions p stay in the accumulators, reduced once.
 // The rows j are taken in nj blocks, the first jn1 of jbase rows and the rest of jbase+1 (≤ 6);
 // likewise the columns k in nk blocks of kbase or kbase+1 (≤ 4). Strides are in elements;
 // acc != 0 adds to dw.
 //
 //go:noescape
-func nt32(jbase int, jn1 int, nj int, kbase int, kn1 int, nk int, nfull int, mask uint64, grad *float32, ldg int, x *float32, ldx int, dw *float32, ldw int, acc int)
+func nt32(jbase int, jn1 int, nj int, kbase int, kn1 int, nk int, nfull int, mask uint64, grad *float32, ldg int, x *float32, ldx int, dw *float32, ldw int, acc int, npos int, gstep int, xstep int)
 
-// nt64 computes dw[j*ldw+k] (+)= Σ_b grad[j*ldg+b]·x[k*ldx+b] for j < M, k < K
-// over nfull full zmm of b and then one zmm masked by mask (if mask != 0).
+// nt64 computes dw[j*ldw+k] (+)= Σ_p Σ_b grad[p*gstep+j*ldg+b]·x[p*xstep+k*ldx+b] for j < M,
+// k < K and p < npos ≥ 1, over nfull full zmm of b and then one zmm masked by mask (if
+// mask != 0): the sums of all positions p stay in the accumulators, reduced once.
 // The rows j are taken in nj blocks, the first jn1 of jbase rows and the rest of jbase+1 (≤ 6);
 // likewise the columns k in nk blocks of kbase or kbase+1 (≤ 4). Strides are in elements;
 // acc != 0 adds to dw.
 //
 //go:noescape
-func nt64(jbase int, jn1 int, nj int, kbase int, kn1 int, nk int, nfull int, mask uint64, grad *float64, ldg int, x *float64, ldx int, dw *float64, ldw int, acc int)
+func nt64(jbase int, jn1 int, nj int, kbase int, kn1 int, nk int, nfull int, mask uint64, grad *float64, ldg int, x *float64, ldx int, dw *float64, ldw int, acc int, npos int, gstep int, xstep int)
 
 // tanh32 sets dst[i] = tanh(src[i] + bias) (runtime.Tanh32's rational approximation)
 // for the nfull·16 elements of nfull full zmm and then the lanes of one more zmm in mask.

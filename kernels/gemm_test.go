@@ -440,3 +440,57 @@ func TestPeakGFLOPs(t *testing.T) {
 		t.Logf("float%d: %.0f GFLOP/s on one core", bits, p)
 	}
 }
+
+// TestGemmNTSum: the sum over positions equals GemmNT per position, accumulated, for block
+// shapes of every size class, column tails, and both element types, on both paths.
+func TestGemmNTSum(t *testing.T) {
+	for _, sz := range []struct{ M, K, n, npos int }{
+		{1, 1, 1, 1}, {3, 30, 64, 240}, {8, 320, 64, 7}, {4, 80, 13, 5}, {6, 4, 17, 3}, {7, 9, 33, 4}, {20, 20, 128, 4},
+	} {
+		ld := sz.n + 3
+		gstep, xstep := sz.M*ld, 2*ld // windows overlapping, as a conv layer's
+		g := seq32(1+(sz.npos-1)*gstep+sz.M*ld, 0.37)
+		x := seq32(1+(sz.npos-1)*xstep+sz.K*ld, 0.61)
+		paths(t, func(t testing.TB, path string) {
+			want := make([]float32, sz.M*sz.K)
+			for p := range sz.npos {
+				GemmNT32(sz.M, sz.K, sz.n, g[p*gstep:], ld, x[p*xstep:], ld, want, p > 0)
+			}
+			got := make([]float32, sz.M*sz.K)
+			GemmNTSum32(sz.M, sz.K, sz.n, sz.npos, g, ld, gstep, x, ld, xstep, got, false)
+			for i := range want {
+				if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*(1+math.Abs(float64(want[i]))) {
+					t.Fatalf("%+v %s: dw[%d] = %v, per position %v", sz, path, i, got[i], want[i])
+				}
+			}
+			g64, x64 := widen(g), widen(x)
+			want64 := make([]float64, sz.M*sz.K)
+			for p := range sz.npos {
+				GemmNT64(sz.M, sz.K, sz.n, g64[p*gstep:], ld, x64[p*xstep:], ld, want64, p > 0)
+			}
+			got64 := append([]float64(nil), want64...) // acc: adds to what is there
+			GemmNTSum64(sz.M, sz.K, sz.n, sz.npos, g64, ld, gstep, x64, ld, xstep, got64, true)
+			for i := range want64 {
+				if d := math.Abs(got64[i] - 2*want64[i]); d > 1e-10*(1+math.Abs(want64[i])) {
+					t.Fatalf("%+v %s: float64 dw[%d] = %v, want %v", sz, path, i, got64[i], 2*want64[i])
+				}
+			}
+		})
+	}
+}
+
+func seq32(n int, step float64) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(math.Sin(float64(i) * step))
+	}
+	return v
+}
+
+func widen(v []float32) []float64 {
+	w := make([]float64, len(v))
+	for i, x := range v {
+		w[i] = float64(x)
+	}
+	return w
+}

@@ -13,15 +13,29 @@ import (
 
 func nt(d dtype) {
 	TEXT("nt"+d.name, NOSPLIT, fmt.Sprintf(
-		"func(jbase, jn1, nj, kbase, kn1, nk, nfull int, mask uint64, grad *%[1]s, ldg int, x *%[1]s, ldx int, dw *%[1]s, ldw int, acc int)", d.goType))
-	Doc(fmt.Sprintf("nt%s computes dw[j*ldw+k] (+)= Σ_b grad[j*ldg+b]·x[k*ldx+b] for j < M, k < K", d.name),
-		"over nfull full zmm of b and then one zmm masked by mask (if mask != 0).",
+		"func(jbase, jn1, nj, kbase, kn1, nk, nfull int, mask uint64, grad *%[1]s, ldg int, x *%[1]s, ldx int, dw *%[1]s, ldw int, acc int, npos int, gstep int, xstep int)", d.goType))
+	Doc(fmt.Sprintf("nt%s computes dw[j*ldw+k] (+)= Σ_p Σ_b grad[p*gstep+j*ldg+b]·x[p*xstep+k*ldx+b] for j < M,", d.name),
+		"k < K and p < npos ≥ 1, over nfull full zmm of b and then one zmm masked by mask (if",
+		"mask != 0): the sums of all positions p stay in the accumulators, reduced once.",
 		fmt.Sprintf("The rows j are taken in nj blocks, the first jn1 of jbase rows and the rest of jbase+1 (≤ %d);", ntRows),
 		fmt.Sprintf("likewise the columns k in nk blocks of kbase or kbase+1 (≤ %d). Strides are in elements;", ntCols),
 		"acc != 0 adds to dw.")
 	Pragma("noescape")
 
 	jb, kb, rj, rk, dwRow := AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	// From the end of one position's b loop to the start of the next: the step less the
+	// nfull zmm the loop advanced (the masked tail does not advance).
+	gDelta, xDelta, posLeft = AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	Load(Param("nfull"), tCnt)
+	SHLQ(Imm(6), tCnt)
+	Load(Param("gstep"), tTmp)
+	SHLQ(Imm(d.shift), tTmp)
+	SUBQ(tCnt, tTmp)
+	MOVQ(tTmp, gDelta)
+	Load(Param("xstep"), tTmp)
+	SHLQ(Imm(d.shift), tTmp)
+	SUBQ(tCnt, tTmp)
+	MOVQ(tTmp, xDelta)
 
 	Load(Param("ldg"), tLDG)
 	Load(Param("ldx"), tLDX)
@@ -109,6 +123,9 @@ func nt(d dtype) {
 	RET()
 }
 
+// gDelta, xDelta and posLeft are nt's locals for its position loop (ntBlock uses them).
+var gDelta, xDelta, posLeft Mem
+
 func ntBlock(d dtype, rj, rk int, tag string) {
 	// sets: independent accumulator sets (small blocks need more chains to
 	// hide the FMA latency); the loop body does ntUnroll steps.
@@ -159,6 +176,10 @@ func ntBlock(d dtype, rj, rk int, tag string) {
 	for i := 0; i < sets*nacc; i++ {
 		VPXORD(z(i), z(i), z(i))
 	}
+	Load(Param("npos"), tTmp)
+	MOVQ(tTmp, posLeft)
+	Label(tag + "pos")
+	Load(Param("nfull"), tCnt)
 	if ntUnroll > 1 {
 		CMPQ(tCnt, Imm(ntUnroll))
 		JLT(LabelRef(tag + "one"))
@@ -181,9 +202,19 @@ func ntBlock(d dtype, rj, rk int, tag string) {
 	JNE(LabelRef(tag + "loop"))
 	Label(tag + "tail")
 	KORTESTW(tMask, tMask)
-	JEQ(LabelRef(tag + "reduce"))
+	JEQ(LabelRef(tag + "posnext"))
 	step(0, 0, true)
-	Label(tag + "reduce")
+	Label(tag + "posnext")
+	ADDQ(gDelta, tGP)
+	if rj > 3 {
+		ADDQ(gDelta, tGP3)
+	}
+	ADDQ(xDelta, tXP)
+	if rk > 3 {
+		ADDQ(xDelta, tXP3)
+	}
+	DECQ(posLeft)
+	JNE(LabelRef(tag + "pos"))
 	if sets == 2 {
 		for i := 0; i < nacc; i++ {
 			d.add(z(nacc+i), z(i), z(i))

@@ -694,10 +694,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d4_W = Σ over the batch and 3 positions of d_xhat ⊗ windows of conv1d3: [2, 3] (conv.ml:10)
 	d_conv1d4_W := w.grads[105:111]
-	clear(d_conv1d4_W)
-	for l := 0; l < 3; l++ {
-		kernels.GemmNT64(2, 3, n, d_xhat[(l*2)*MaxBatch:], MaxBatch, conv1d3[(l*3)*MaxBatch:], MaxBatch, d_conv1d4_W, true)
-	}
+	kernels.GemmNTSum64(2, 3, n, 3, d_xhat, MaxBatch, 2*MaxBatch, conv1d3, MaxBatch, 3*MaxBatch, d_conv1d4_W, false)
 
 	// d_conv1d3 = conv1dᵀ(conv1d4_W, d_xhat): [3, 3] from [3, 2] (conv.ml:10)
 	d_conv1d3 := w.work[246*MaxBatch : 255*MaxBatch]
@@ -737,10 +734,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d3_W = Σ over the batch and 3 positions of d_conv1d3_z ⊗ windows of conv1d3_in: [3, 9] (conv.ml:9)
 	d_conv1d3_W := w.grads[75:102]
-	clear(d_conv1d3_W)
-	for l := 0; l < 3; l++ {
-		kernels.GemmNT64(3, 9, n, d_conv1d3_z[(l*3)*MaxBatch:], MaxBatch, conv1d3_in[(l*6)*MaxBatch:], MaxBatch, d_conv1d3_W, true)
-	}
+	kernels.GemmNTSum64(3, 9, n, 3, d_conv1d3_z, MaxBatch, 3*MaxBatch, conv1d3_in, MaxBatch, 6*MaxBatch, d_conv1d3_W, false)
 
 	// d_conv1d3_in = conv1dᵀ(conv1d3_W, d_conv1d3_z): [7, 3] from [3, 3] (conv.ml:9)
 	d_conv1d3_in := w.work[204*MaxBatch : 225*MaxBatch]
@@ -783,10 +777,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_W = Σ over the batch and 5 positions of d_conv1d2_z ⊗ windows of dropout1: [3, 12] (conv.ml:8)
 	d_conv1d2_W := w.grads[36:72]
-	clear(d_conv1d2_W)
-	for l := 0; l < 5; l++ {
-		kernels.GemmNT64(3, 12, n, d_conv1d2_z[(l*3)*MaxBatch:], MaxBatch, dropout1[(l*8)*MaxBatch:], MaxBatch, d_conv1d2_W, true)
-	}
+	kernels.GemmNTSum64(3, 12, n, 5, d_conv1d2_z, MaxBatch, 3*MaxBatch, dropout1, MaxBatch, 8*MaxBatch, d_conv1d2_W, false)
 
 	// d_dropout1 = conv1dᵀ(conv1d2_W, d_conv1d2_z): [12, 4] from [5, 3] (conv.ml:8)
 	d_dropout1 := w.work[126*MaxBatch : 174*MaxBatch]
@@ -827,10 +818,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_W = Σ over the batch and 12 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [4, 8] (conv.ml:6)
 	d_conv1d1_W := w.grads[0:32]
-	clear(d_conv1d1_W)
-	for l := 0; l < 12; l++ {
-		kernels.GemmNT64(4, 8, n, d_conv1d1_z[(l*4)*MaxBatch:], MaxBatch, conv1d1_in[(l*2)*MaxBatch:], MaxBatch, d_conv1d1_W, true)
-	}
+	kernels.GemmNTSum64(4, 8, n, 12, d_conv1d1_z, MaxBatch, 4*MaxBatch, conv1d1_in, MaxBatch, 2*MaxBatch, d_conv1d1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
 		kernels.Transpose64(NumOutputs, n, xhat, MaxBatch, predRows, NumOutputs)

@@ -971,10 +971,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_W = Σ over the batch and 4 positions of d_conv1d2_z ⊗ windows of conv1d2_in: [128, 192] (digits_conv.ml:11)
 	d_conv1d2_W := w.grads[1600:26176]
-	clear(d_conv1d2_W)
-	for l := 0; l < 4; l++ {
-		kernels.GemmNT32(128, 192, n, d_conv1d2_z[(l*128)*MaxBatch:], MaxBatch, conv1d2_in[(l*64)*MaxBatch:], MaxBatch, d_conv1d2_W, true)
-	}
+	kernels.GemmNTSum32(128, 192, n, 4, d_conv1d2_z, MaxBatch, 128*MaxBatch, conv1d2_in, MaxBatch, 64*MaxBatch, d_conv1d2_W, false)
 
 	// d_conv1d2_in = conv1dᵀ(conv1d2_W, d_conv1d2_z): [6, 64] from [4, 128] (digits_conv.ml:11)
 	d_conv1d2_in := w.work[1104*MaxBatch : 1488*MaxBatch]
@@ -1035,10 +1032,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_W = Σ over the batch and 8 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [64, 24] (digits_conv.ml:9)
 	d_conv1d1_W := w.grads[0:1536]
-	clear(d_conv1d1_W)
-	for l := 0; l < 8; l++ {
-		kernels.GemmNT32(64, 24, n, d_conv1d1_z[(l*64)*MaxBatch:], MaxBatch, conv1d1_in[(l*8)*MaxBatch:], MaxBatch, d_conv1d1_W, true)
-	}
+	kernels.GemmNTSum32(64, 24, n, 8, d_conv1d1_z, MaxBatch, 64*MaxBatch, conv1d1_in, MaxBatch, 8*MaxBatch, d_conv1d1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
 		kernels.Transpose32(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)

@@ -597,10 +597,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_W = Σ over the batch and 10 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [3, 6] (globalpool.ml:6)
 	d_conv1d1_W := w.grads[0:18]
-	clear(d_conv1d1_W)
-	for l := 0; l < 10; l++ {
-		kernels.GemmNT64(3, 6, n, d_conv1d1_z[(l*3)*MaxBatch:], MaxBatch, conv1d1_in[(l*2)*MaxBatch:], MaxBatch, d_conv1d1_W, true)
-	}
+	kernels.GemmNTSum64(3, 6, n, 10, d_conv1d1_z, MaxBatch, 3*MaxBatch, conv1d1_in, MaxBatch, 2*MaxBatch, d_conv1d1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
 		kernels.Transpose64(NumOutputs, n, u, MaxBatch, predRows, NumOutputs)

@@ -518,10 +518,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_W = Σ over the batch and 3 positions of d_xhat ⊗ windows of conv1d2_in: [2, 6] (padconv.ml:8)
 	d_conv1d2_W := w.grads[21:33]
-	clear(d_conv1d2_W)
-	for l := 0; l < 3; l++ {
-		kernels.GemmNT64(2, 6, n, d_xhat[(l*2)*MaxBatch:], MaxBatch, conv1d2_in[(l*3)*MaxBatch:], MaxBatch, d_conv1d2_W, true)
-	}
+	kernels.GemmNTSum64(2, 6, n, 3, d_xhat, MaxBatch, 2*MaxBatch, conv1d2_in, MaxBatch, 3*MaxBatch, d_conv1d2_W, false)
 
 	// d_conv1d2_in = conv1dᵀ(conv1d2_W, d_xhat): [4, 3] from [3, 2] (padconv.ml:8)
 	d_conv1d2_in := w.work[32*MaxBatch : 44*MaxBatch]
@@ -571,10 +568,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_W = Σ over the batch and 3 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [3, 6] (padconv.ml:7)
 	d_conv1d1_W := w.grads[0:18]
-	clear(d_conv1d1_W)
-	for l := 0; l < 3; l++ {
-		kernels.GemmNT64(3, 6, n, d_conv1d1_z[(l*3)*MaxBatch:], MaxBatch, conv1d1_in[(l*4)*MaxBatch:], MaxBatch, d_conv1d1_W, true)
-	}
+	kernels.GemmNTSum64(3, 6, n, 3, d_conv1d1_z, MaxBatch, 3*MaxBatch, conv1d1_in, MaxBatch, 4*MaxBatch, d_conv1d1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
 		kernels.Transpose64(NumOutputs, n, xhat, MaxBatch, predRows, NumOutputs)

@@ -960,10 +960,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_W = Σ over the batch and 4 positions of d_conv1d2_z ⊗ windows of dropout1: [3, 8] (pools.ml:10)
 	d_conv1d2_W := w.grads[28:52]
-	clear(d_conv1d2_W)
-	for l := 0; l < 4; l++ {
-		kernels.GemmNT64(3, 8, n, d_conv1d2_z[(l*3)*MaxBatch:], MaxBatch, dropout1[(l*4)*MaxBatch:], MaxBatch, d_conv1d2_W, true)
-	}
+	kernels.GemmNTSum64(3, 8, n, 4, d_conv1d2_z, MaxBatch, 3*MaxBatch, dropout1, MaxBatch, 4*MaxBatch, d_conv1d2_W, false)
 
 	// d_dropout1 = conv1dᵀ(conv1d2_W, d_conv1d2_z): [5, 4] from [4, 3] (pools.ml:10)
 	d_dropout1 := w.work[124*MaxBatch : 144*MaxBatch]
@@ -1036,10 +1033,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_W = Σ over the batch and 12 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [4, 6] (pools.ml:7)
 	d_conv1d1_W := w.grads[0:24]
-	clear(d_conv1d1_W)
-	for l := 0; l < 12; l++ {
-		kernels.GemmNT64(4, 6, n, d_conv1d1_z[(l*4)*MaxBatch:], MaxBatch, conv1d1_in[(l*2)*MaxBatch:], MaxBatch, d_conv1d1_W, true)
-	}
+	kernels.GemmNTSum64(4, 6, n, 12, d_conv1d1_z, MaxBatch, 4*MaxBatch, conv1d1_in, MaxBatch, 2*MaxBatch, d_conv1d1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
 		kernels.Transpose64(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)

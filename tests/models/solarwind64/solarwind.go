@@ -712,10 +712,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d4_W = Σ over the batch and 240 positions of d_xhat ⊗ windows of conv1d4_in: [3, 16] (solarwind.ml:13)
 	d_conv1d4_W := w.grads[3884:3932]
-	clear(d_conv1d4_W)
-	for l := 0; l < 240; l++ {
-		kernels.GemmNT64(3, 16, n, d_xhat[(l*3)*MaxBatch:], MaxBatch, conv1d4_in[(l*4)*MaxBatch:], MaxBatch, d_conv1d4_W, true)
-	}
+	kernels.GemmNTSum64(3, 16, n, 240, d_xhat, MaxBatch, 3*MaxBatch, conv1d4_in, MaxBatch, 4*MaxBatch, d_conv1d4_W, false)
 
 	// d_conv1d4_in = conv1dᵀ(conv1d4_W, d_xhat): [243, 4] from [240, 3] (solarwind.ml:13)
 	d_conv1d4_in := w.work[1467*MaxBatch : 2439*MaxBatch]
@@ -758,10 +755,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d3_W = Σ over the batch and 240 positions of d_conv1d3_z ⊗ windows of conv1d3_in: [4, 80] (solarwind.ml:12)
 	d_conv1d3_W := w.grads[3560:3880]
-	clear(d_conv1d3_W)
-	for l := 0; l < 240; l++ {
-		kernels.GemmNT64(4, 80, n, d_conv1d3_z[(l*4)*MaxBatch:], MaxBatch, conv1d3_in[(l*8)*MaxBatch:], MaxBatch, d_conv1d3_W, true)
-	}
+	kernels.GemmNTSum64(4, 80, n, 240, d_conv1d3_z, MaxBatch, 4*MaxBatch, conv1d3_in, MaxBatch, 8*MaxBatch, d_conv1d3_W, false)
 
 	// d_conv1d3_in = conv1dᵀ(conv1d3_W, d_conv1d3_z): [249, 8] from [240, 4] (solarwind.ml:12)
 	d_conv1d3_in := w.work[32475*MaxBatch : 34467*MaxBatch]
@@ -805,10 +799,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_W = Σ over the batch and 240 positions of d_conv1d2_z ⊗ windows of conv1d2_in: [8, 320] (solarwind.ml:10)
 	d_conv1d2_W := w.grads[992:3552]
-	clear(d_conv1d2_W)
-	for l := 0; l < 240; l++ {
-		kernels.GemmNT64(8, 320, n, d_conv1d2_z[(l*8)*MaxBatch:], MaxBatch, conv1d2_in[(l*32)*MaxBatch:], MaxBatch, d_conv1d2_W, true)
-	}
+	kernels.GemmNTSum64(8, 320, n, 240, d_conv1d2_z, MaxBatch, 8*MaxBatch, conv1d2_in, MaxBatch, 32*MaxBatch, d_conv1d2_W, false)
 
 	// d_conv1d2_in = conv1dᵀ(conv1d2_W, d_conv1d2_z): [249, 32] from [240, 8] (solarwind.ml:10)
 	d_conv1d2_in := w.work[24507*MaxBatch : 32475*MaxBatch]
@@ -852,10 +843,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_W = Σ over the batch and 240 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [32, 30] (solarwind.ml:8)
 	d_conv1d1_W := w.grads[0:960]
-	clear(d_conv1d1_W)
-	for l := 0; l < 240; l++ {
-		kernels.GemmNT64(32, 30, n, d_conv1d1_z[(l*32)*MaxBatch:], MaxBatch, conv1d1_in[(l*3)*MaxBatch:], MaxBatch, d_conv1d1_W, true)
-	}
+	kernels.GemmNTSum64(32, 30, n, 240, d_conv1d1_z, MaxBatch, 32*MaxBatch, conv1d1_in, MaxBatch, 3*MaxBatch, d_conv1d1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
 		kernels.Transpose64(NumOutputs, n, xhat, MaxBatch, predRows, NumOutputs)

@@ -905,10 +905,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_W = Σ over the batch and 6 positions of d_conv1d2_z ⊗ windows of avgpool1d1: [3, 4] (torchpools.ml:10)
 	d_conv1d2_W := w.grads[28:40]
-	clear(d_conv1d2_W)
-	for l := 0; l < 6; l++ {
-		kernels.GemmNT64(3, 4, n, d_conv1d2_z[(l*3)*MaxBatch:], MaxBatch, avgpool1d1[(l*4)*MaxBatch:], MaxBatch, d_conv1d2_W, true)
-	}
+	kernels.GemmNTSum64(3, 4, n, 6, d_conv1d2_z, MaxBatch, 3*MaxBatch, avgpool1d1, MaxBatch, 4*MaxBatch, d_conv1d2_W, false)
 
 	// d_avgpool1d1 = conv1dᵀ(conv1d2_W, d_conv1d2_z): [6, 4] from [6, 3] (torchpools.ml:10)
 	d_avgpool1d1 := w.work[66*MaxBatch : 90*MaxBatch]
@@ -977,10 +974,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_W = Σ over the batch and 19 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [4, 6] (torchpools.ml:8)
 	d_conv1d1_W := w.grads[0:24]
-	clear(d_conv1d1_W)
-	for l := 0; l < 19; l++ {
-		kernels.GemmNT64(4, 6, n, d_conv1d1_z[(l*4)*MaxBatch:], MaxBatch, conv1d1_in[(l*2)*MaxBatch:], MaxBatch, d_conv1d1_W, true)
-	}
+	kernels.GemmNTSum64(4, 6, n, 19, d_conv1d1_z, MaxBatch, 4*MaxBatch, conv1d1_in, MaxBatch, 2*MaxBatch, d_conv1d1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
 		kernels.Transpose64(NumOutputs, n, u, MaxBatch, predRows, NumOutputs)
