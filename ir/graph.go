@@ -91,7 +91,7 @@ type Param struct {
 	// InitValue is the starting value of a coefficient (Init "value"), as stored: the
 	// logarithm of the coefficient for a positive one; the mean of an rwf_scale.
 	InitValue float64
-	Scale     string
+	Scale     string // rwf_kernel: the name of its rwf_scale parameter
 	FanIn     int
 	FanOut    int
 	Layer     string // the layer it belongs to, e.g. dense1

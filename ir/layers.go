@@ -291,9 +291,12 @@ func poolLayer(kind string, global bool) *layerKind {
 var l2Arg = argSpec{name: "l2", positional: -1, kind: argWeight, what: "the weight of an L2 penalty", def: "0"}
 
 // activate applies the layer's activation to z; linear is none.
-func activate(g *Graph, sp *layerSpec, z *Node) *Node {
+func activate(g *Graph, sp *layerSpec, z *Node) *Node { return activateAs(g, sp, z, sp.name) }
+
+// activateAs is activate naming the result name (a layer made of several, modified_mlp).
+func activateAs(g *Graph, sp *layerSpec, z *Node, name string) *Node {
 	if op := activations[sp.args.text["activation"]]; op >= 0 {
-		return g.must(op, sp.name, sp.stmt.Pos, z)
+		return g.must(op, name, sp.stmt.Pos, z)
 	}
 	return z
 }

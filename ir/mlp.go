@@ -49,11 +49,7 @@ func init() {
 			pos := sp.stmt.Pos
 			dense := func(name string, w, b int, in *Node) *Node {
 				wx := g.must(OpMatVec, name+"_Wx", pos, p(w), in)
-				z := g.must(OpAdd, name+"_z", pos, wx, p(b))
-				if op := activations[sp.args.text["activation"]]; op >= 0 {
-					return g.must(op, name, pos, z)
-				}
-				return z
+				return activateAs(g, sp, g.must(OpAdd, name+"_z", pos, wx, p(b)), name)
 			}
 			u := dense(sp.name+"_U", 0, 1, x)
 			v := dense(sp.name+"_V", 2, 3, x)
@@ -66,9 +62,7 @@ func init() {
 				z := dense(name+"_gate", 4+2*(k-1), 5+2*(k-1), h)
 				h = g.must(OpAdd, name, pos, v, g.must(OpMul, name+"_zUV", pos, z, uv))
 			}
-			if depth > 0 {
-				h.Name = sp.name
-			}
+			h.Name = sp.name // depth ≥ 1: the last gated layer is the layer's output
 			return h
 		},
 	}

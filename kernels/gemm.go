@@ -76,19 +76,19 @@ func GemmNT32(M, K, n int, g []float32, ldg int, x []float32, ldx int, dw []floa
 // position's output rows and its input window, gstep and xstep rows further on), where a
 // GemmNT per position would reduce and store every sum once per position.
 func GemmNTSum32(M, K, n, npos int, g []float32, ldg, gstep int, x []float32, ldx, xstep int, dw []float32, acc bool) {
-	gemmNTSum(M, K, n, npos, g, ldg, gstep, x, ldx, xstep, dw, acc)
+	gemmNTSum("GemmNTSum", M, K, n, npos, g, ldg, gstep, x, ldx, xstep, dw, acc)
 }
 
 // GemmNTSum64 is GemmNTSum32 in float64.
 func GemmNTSum64(M, K, n, npos int, g []float64, ldg, gstep int, x []float64, ldx, xstep int, dw []float64, acc bool) {
-	gemmNTSum(M, K, n, npos, g, ldg, gstep, x, ldx, xstep, dw, acc)
+	gemmNTSum("GemmNTSum", M, K, n, npos, g, ldg, gstep, x, ldx, xstep, dw, acc)
 }
 
-func gemmNTSum[T float](M, K, n, npos int, g []T, ldg, gstep int, x []T, ldx, xstep int, dw []T, acc bool) {
-	checkDims("GemmNTSum", M, K, n)
-	checkLen("GemmNTSum", "dw", len(dw), M*K)
+func gemmNTSum[T float](fn string, M, K, n, npos int, g []T, ldg, gstep int, x []T, ldx, xstep int, dw []T, acc bool) {
+	checkDims(fn, M, K, n)
+	checkLen(fn, "dw", len(dw), M*K)
 	if npos < 1 || gstep < 0 || xstep < 0 {
-		panic(fmt.Sprintf("kernels.GemmNTSum: bad positions npos=%d gstep=%d xstep=%d", npos, gstep, xstep))
+		panic(fmt.Sprintf("kernels.%s: bad positions npos=%d gstep=%d xstep=%d", fn, npos, gstep, xstep))
 	}
 	if n == 0 {
 		if !acc {
@@ -96,10 +96,10 @@ func gemmNTSum[T float](M, K, n, npos int, g []T, ldg, gstep int, x []T, ldx, xs
 		}
 		return
 	}
-	checkMat("GemmNTSum", "g", len(g), M, n, ldg)
-	checkMat("GemmNTSum", "x", len(x), K, n, ldx)
-	checkLen("GemmNTSum", "g", len(g), (npos-1)*gstep+(M-1)*ldg+n)
-	checkLen("GemmNTSum", "x", len(x), (npos-1)*xstep+(K-1)*ldx+n)
+	checkMat(fn, "g", len(g), M, n, ldg)
+	checkMat(fn, "x", len(x), K, n, ldx)
+	checkLen(fn, "g", len(g), (npos-1)*gstep+(M-1)*ldg+n)
+	checkLen(fn, "x", len(x), (npos-1)*xstep+(K-1)*ldx+n)
 	if UsingAsm() {
 		ntSumAsm(M, K, n, npos, g, ldg, gstep, x, ldx, xstep, dw, acc)
 		return
@@ -142,22 +142,9 @@ func gemmTN[T float](M, K, n int, w, g []T, ldg int, out []T, ldo int, acc bool)
 	panelsGo(K, M, n, w, 1, K, g, ldg, out, ldo, acc)
 }
 
+// gemmNT is gemmNTSum at one position.
 func gemmNT[T float](M, K, n int, g []T, ldg int, x []T, ldx int, dw []T, acc bool) {
-	checkDims("GemmNT", M, K, n)
-	checkLen("GemmNT", "dw", len(dw), M*K)
-	if n == 0 {
-		if !acc {
-			clear(dw[:M*K])
-		}
-		return
-	}
-	checkMat("GemmNT", "g", len(g), M, n, ldg)
-	checkMat("GemmNT", "x", len(x), K, n, ldx)
-	if UsingAsm() {
-		ntAsm(M, K, n, g, ldg, x, ldx, dw, acc)
-		return
-	}
-	ntGo(M, K, n, g, ldg, x, ldx, dw, acc)
+	gemmNTSum("GemmNT", M, K, n, 1, g, ldg, 0, x, ldx, 0, dw, acc)
 }
 
 func checkDims(fn string, M, K, n int) {

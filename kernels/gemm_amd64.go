@@ -83,17 +83,12 @@ func panel[T float](rbase, rn1, nrb, red, nblk1, tq1 int, mask1 uint64, nblk2, t
 	}
 }
 
-// ntAsm is ntGo on the assembly kernels.
-func ntAsm[T float](M, K, n int, g []T, ldg int, x []T, ldx int, dw []T, acc bool) {
-	ntSumAsm(M, K, n, 1, g, ldg, 0, x, ldx, 0, dw, acc)
-}
-
 // ntPositions is how many positions ntSumAsm sums in the kernel's registers at a time:
 // measured on the Conv1D autoencoder, 4 beats 2, 3, 8 and 16 (a training batch on one
 // core 6.52 ms at 4, 6.63 at 8, 7.0 at 16, 6.74 at 2; 7.24 one position at a time).
 const ntPositions = 4
 
-// ntSumAsm is ntAsm summed over npos positions, gstep and xstep elements apart: each
+// ntSumAsm is ntSumGo on the assembly kernels, npos positions gstep and xstep elements apart: each
 // block's accumulators run over ntPositions positions before they are reduced and stored.
 func ntSumAsm[T float](M, K, n, npos int, g []T, ldg, gstep int, x []T, ldx, xstep int, dw []T, acc bool) {
 	v := vecLen[T]()

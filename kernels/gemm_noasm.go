@@ -8,10 +8,6 @@ func panelsAsm[T float](rows, red, n int, w []T, rs, ts int, x []T, ldx int, out
 	panelsGo(rows, red, n, w, rs, ts, x, ldx, out, ldo, acc)
 }
 
-func ntAsm[T float](M, K, n int, g []T, ldg int, x []T, ldx int, dw []T, acc bool) {
-	ntGo(M, K, n, g, ldg, x, ldx, dw, acc)
-}
-
 func ntSumAsm[T float](M, K, n, npos int, g []T, ldg, gstep int, x []T, ldx, xstep int, dw []T, acc bool) {
 	ntSumGo(M, K, n, npos, g, ldg, gstep, x, ldx, xstep, dw, acc)
 }
