@@ -285,8 +285,8 @@ func (l *lowerer) run() {
 	}
 	if len(l.m.PointSets) == 0 {
 		for _, o := range l.m.Optimizers {
-			if o.Name == "lbfgs" {
-				l.errorf(o.Pos, "lbfgs needs a full-batch model (one with points statements); mini-batch training takes adam or sgd")
+			if QuasiNewton(o.Name) {
+				l.errorf(o.Pos, "%s needs a full-batch model (one with points statements); mini-batch training takes adam or sgd", o.Name)
 			}
 		}
 		if len(l.m.Optimizers) > 1 {
@@ -315,6 +315,12 @@ func (l *lowerer) run() {
 	l.causalWeights()
 	l.balanceWeights()
 	l.coefficientParams()
+	for _, o := range l.m.Optimizers {
+		if o.Name == "bfgs" && l.m.NumParams > maxBFGSParams {
+			l.errorf(o.Pos, "bfgs keeps an inverse Hessian of (number of parameters)² values: %d parameters would need %.1f GB; it takes up to %d, and lbfgs any number",
+				l.m.NumParams, 8*float64(l.m.NumParams)*float64(l.m.NumParams)/1e9, maxBFGSParams)
+		}
+	}
 	l.m.Sequential = l.feats == nil && len(l.m.Periodic) == 0 && len(l.outs) == 0
 	last := l.specs[len(l.specs)-1]
 	l.m.Output = &Tensor{Name: "output", Shape: last.shape.out, Pos: last.stmt.Pos}

@@ -73,7 +73,16 @@ var optimizerArgs = map[string]map[string]float64{
 	"adamw": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-7, "steps": 0, "weight_decay": 0.004, "clipnorm": 0, "global_clipnorm": 0},
 	"sgd":   {"lr": 0.01, "momentum": 0, "steps": 0, "weight_decay": 0, "clipnorm": 0, "global_clipnorm": 0},
 	"lbfgs": {"steps": 0, "memory": 100},
+	"bfgs":  {"steps": 0},
 }
+
+// QuasiNewton says whether an optimizer is a full-batch quasi-Newton method, counted in
+// iterations and taking no learning rate or schedule.
+func QuasiNewton(name string) bool { return name == "lbfgs" || name == "bfgs" }
+
+// maxBFGSParams is the most parameters bfgs takes (its inverse Hessian is then 800 MB); the
+// runtime's MaxBFGSParams.
+const maxBFGSParams = 10000
 
 // miniBatchOnly are the optimizer arguments a full-batch model's stages do not take.
 var miniBatchOnly = []string{"weight_decay", "clipnorm", "global_clipnorm"}
@@ -194,7 +203,7 @@ func (l *lowerer) checkMiniBatchOptimizer() {
 			}
 			switch {
 			case bad == "adamw":
-				l.errorf(o.Pos, "adamw is for mini-batch training; a full-batch model's stages ('then') are adam, sgd and lbfgs")
+				l.errorf(o.Pos, "adamw is for mini-batch training; a full-batch model's stages ('then') are adam, sgd, lbfgs and bfgs")
 			case bad != "":
 				l.errorf(o.Pos, "%s: %s is for mini-batch training; a full-batch model's schedule is its stages ('then')", o.Name, bad)
 			}
@@ -295,14 +304,14 @@ func (l *lowerer) optimizer(c *dsl.Call) {
 	o := &Optimizer{Name: c.Fun.Name, Args: copyDefaults(defaults), Pos: c.Fun.Pos}
 	for _, a := range c.Args {
 		names := keys(defaults)
-		if c.Fun.Name != "lbfgs" {
+		if !QuasiNewton(c.Fun.Name) {
 			names = keys(scheduleOr(defaults))
 		}
 		if a.Name == nil {
 			l.errorf(a.Value.ExprPos(), "expected a named argument (%s)", names)
 			continue
 		}
-		if a.Name.Name == "schedule" && c.Fun.Name != "lbfgs" {
+		if a.Name.Name == "schedule" && !QuasiNewton(c.Fun.Name) {
 			if o.Schedule != nil {
 				l.errorf(a.Name.Pos, "%s: a second schedule", c.Fun.Name)
 				continue

@@ -26,14 +26,15 @@ type FullBatch[T Float] interface {
 
 // Stage is one step of an optimizer schedule: `optimizer adam(lr = 1e-3, steps = 1000) then lbfgs`.
 type Stage struct {
-	Optimizer string // "adam", "sgd" or "lbfgs"
+	Optimizer string // "adam", "sgd", "lbfgs" or "bfgs"
 	// Steps is the number of iterations of this stage; 0: FitConfig.Epochs for adam/sgd,
 	// unlimited (until converged or out of time) for lbfgs.
 	Steps int
 	// LR, Beta1, Beta2, Epsilon, Momentum are the adam/sgd settings (Keras semantics; zero
 	// means Keras' default: adam lr 1e-3, β1 0.9, β2 0.999, ε 1e-7; sgd lr 0.01, no momentum).
 	LR, Beta1, Beta2, Epsilon, Momentum float64
-	// Memory is the lbfgs history size (0: 100, as the PyTorch reference uses).
+	// Memory is the lbfgs history size (0: 100, as the PyTorch reference uses). bfgs keeps
+	// the whole inverse Hessian instead, and takes at most MaxBFGSParams parameters.
 	Memory int
 }
 
@@ -156,15 +157,21 @@ func Fit[T Float](m FullBatch[T], cfg FitConfig) (*FitHistory, error) {
 	if err := checkFitConfig(&cfg); err != nil {
 		return nil, fmt.Errorf("fit: %w", err)
 	}
+	for i, s := range cfg.Stages {
+		if s.Optimizer == "bfgs" && len(params) > MaxBFGSParams {
+			return nil, fmt.Errorf("fit: stage %d (bfgs): %d parameters need an inverse Hessian of %.1f GB; bfgs takes up to %d, lbfgs any number",
+				i+1, len(params), 8*float64(len(params))*float64(len(params))/1e9, MaxBFGSParams)
+		}
+	}
 	f := newFitter(m, &cfg)
 	for si := range cfg.Stages {
 		if f.outOfTime() {
 			break
 		}
 		var err error
-		if cfg.Stages[si].Optimizer == "lbfgs" {
+		if QuasiNewton(cfg.Stages[si].Optimizer) {
 			if f.causal != nil {
-				// L-BFGS needs one loss throughout: the plain one, every weight 1.
+				// (L-)BFGS needs one loss throughout: the plain one, every weight 1.
 				if err := f.causal.CausalWeights(cfg.Causal.Chunks, 0, nil); err != nil {
 					f.finish(false)
 					return f.h, err
@@ -183,6 +190,12 @@ func Fit[T Float](m FullBatch[T], cfg FitConfig) (*FitHistory, error) {
 		return f.h, err
 	}
 	return f.h, nil
+}
+
+// QuasiNewton says whether an optimizer is L-BFGS or BFGS: a full-batch stage with a line
+// search, counted in iterations, not Adam/SGD steps.
+func QuasiNewton(optimizer string) bool {
+	return optimizer == "lbfgs" || optimizer == "bfgs"
 }
 
 // checkFitConfig validates cfg and fills in the defaults.
@@ -215,15 +228,18 @@ func checkFitConfig(cfg *FitConfig) error {
 			if s.Memory != 0 {
 				return fmt.Errorf("%s: memory is an lbfgs setting", where)
 			}
-		case "lbfgs":
+		case "lbfgs", "bfgs":
 			if s.LR != 0 || s.Beta1 != 0 || s.Beta2 != 0 || s.Epsilon != 0 || s.Momentum != 0 {
 				return fmt.Errorf("%s: lr, beta1, beta2, epsilon and momentum are adam/sgd settings", where)
 			}
 			if s.Memory < 0 {
 				return fmt.Errorf("%s: memory must not be negative, got %d", where, s.Memory)
 			}
+			if s.Memory != 0 && s.Optimizer == "bfgs" {
+				return fmt.Errorf("%s: memory is an lbfgs setting (bfgs keeps the whole inverse Hessian)", where)
+			}
 		default:
-			return fmt.Errorf("stage %d: unknown optimizer %q (adam, sgd or lbfgs)", i+1, s.Optimizer)
+			return fmt.Errorf("stage %d: unknown optimizer %q (adam, sgd, lbfgs or bfgs)", i+1, s.Optimizer)
 		}
 		if s.Steps < 0 {
 			return fmt.Errorf("%s: steps must not be negative, got %d", where, s.Steps)
@@ -257,6 +273,7 @@ type fitter[T Float] struct {
 	coefs  *coefReader // nil for a model without coefficients
 	cslab  termStore   // the records' coefficients
 	step   int         // global steps done
+	qn     *bfgsState  // a bfgs stage's inverse Hessian, made when one starts
 	last   float64     // last finite loss seen
 	bal    *balancer   // nil: fixed loss weights
 	rad    Resampler   // nil: fixed points
@@ -271,7 +288,7 @@ func newFitter[T Float](m FullBatch[T], cfg *FitConfig) *fitter[T] {
 	est := 0
 	for _, s := range cfg.Stages {
 		n := s.Steps
-		if n == 0 && s.Optimizer != "lbfgs" {
+		if n == 0 && !QuasiNewton(s.Optimizer) {
 			n = cfg.Epochs
 		}
 		if n == 0 {

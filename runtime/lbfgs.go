@@ -136,9 +136,9 @@ func (r *lbfgsRun[T]) Record(loc *optimize.Location, op optimize.Operation, _ *o
 	if p := f.p; p != nil {
 		switch {
 		case p.tty:
-			p.fitStep("lbfgs", k, r.steps, e.f, f.names, e.terms, f.clock.seconds())
+			p.fitStep(f.cfg.Stages[r.stage].Optimizer, k, r.steps, e.f, f.names, e.terms, f.clock.seconds())
 		case k%r.lineEvery == 0:
-			p.fitLine("lbfgs", k, r.steps, e.f, f.names, e.terms, f.clock.seconds())
+			p.fitLine(f.cfg.Stages[r.stage].Optimizer, k, r.steps, e.f, f.names, e.terms, f.clock.seconds())
 		}
 	}
 	return nil
@@ -165,7 +165,7 @@ func (f *fitter[T]) lbfgs(si int) error {
 		}
 		if !resample || !end.full || (s.Steps > 0 && f.step-stepsBefore >= s.Steps) {
 			if f.p != nil {
-				f.p.fitEnd("lbfgs", f.step-stepsBefore, s.Steps, end.loss, f.names, end.terms, f.clock.seconds(), end.stop)
+				f.p.fitEnd(s.Optimizer, f.step-stepsBefore, s.Steps, end.loss, f.names, end.terms, f.clock.seconds(), end.stop)
 			}
 			f.h.Stops = append(f.h.Stops, end.stop)
 			return nil
@@ -236,7 +236,20 @@ func (f *fitter[T]) lbfgsSegment(si, steps, done int) (lbfgsEnd, error) {
 		Linesearcher: &optimize.MoreThuente{DecreaseFactor: lbfgsDecrease, CurvatureFactor: lbfgsCurvature},
 	}
 	stepsBefore := f.step
-	res, err := optimize.Minimize(prob, x0, settings, method)
+	var res *optimize.Result
+	var err error
+	if s.Optimizer == "bfgs" {
+		if f.qn == nil {
+			f.qn = newBFGSState(n)
+		}
+		var st optimize.Status
+		st, err = r.bfgs(f.qn, x0, steps, settings.Converger.(*optimize.FunctionConverge))
+		if err == nil {
+			res = &optimize.Result{Status: st}
+		}
+	} else {
+		res, err = optimize.Minimize(prob, x0, settings, method)
+	}
 
 	// The iterations done: gonum counts the start as a major iteration, and does not show
 	// the recorder the one that ends the run.
@@ -261,9 +274,10 @@ func (f *fitter[T]) lbfgsSegment(si, steps, done int) (lbfgsEnd, error) {
 		f.step = stepsBefore + iters + 1 // the iteration under way
 		return lbfgsEnd{}, f.diverged(r.bad, r.badWhat, si)
 	}
-	stop, err := lbfgsStop(res, err, s.Steps)
+	name := quasiNewtonName[s.Optimizer]
+	stop, err := lbfgsStop(res, err, s.Steps, name)
 	if r.lsStuck {
-		stop, err = "L-BFGS: line search failed ("+strconv.Itoa(lbfgsMaxLineSearch)+" evaluations without an acceptable step)", nil
+		stop, err = name+": line search failed ("+strconv.Itoa(lbfgsMaxLineSearch)+" evaluations without an acceptable step)", nil
 	}
 	if err != nil {
 		return lbfgsEnd{}, fmt.Errorf("fit: stage %d (lbfgs): %w", si+1, err)
@@ -281,18 +295,21 @@ func (f *fitter[T]) lbfgsSegment(si, steps, done int) (lbfgsEnd, error) {
 	return lbfgsEnd{stop, res != nil && res.Status == optimize.IterationLimit, b.f, b.terms}, nil
 }
 
+// quasiNewtonName names the quasi-Newton optimizers in stop reasons.
+var quasiNewtonName = map[string]string{"lbfgs": "L-BFGS", "bfgs": "BFGS"}
+
 // lbfgsStop turns gonum's status and error into a stop reason. Errors that only say the line
 // search could not make further progress are normal ends of the stage, not failures.
-func lbfgsStop(res *optimize.Result, err error, steps int) (string, error) {
+func lbfgsStop(res *optimize.Result, err error, steps int, name string) (string, error) {
 	switch {
 	case errors.Is(err, optimize.ErrLinesearcherFailure):
-		return "L-BFGS: line search failed (no further decrease found)", nil
+		return name + ": line search failed (no further decrease found)", nil
 	case errors.Is(err, optimize.ErrNoProgress):
-		return "L-BFGS: no progress (steps too small to change the parameters)", nil
+		return name + ": no progress (steps too small to change the parameters)", nil
 	case errors.Is(err, optimize.ErrNonDescentDirection):
-		return "L-BFGS: no descent direction", nil
+		return name + ": no descent direction", nil
 	case errors.Is(err, optimize.ErrLinesearcherBound):
-		return "L-BFGS: line search step out of bounds", nil
+		return name + ": line search step out of bounds", nil
 	case err != nil:
 		return "", err
 	case res == nil:
@@ -300,15 +317,15 @@ func lbfgsStop(res *optimize.Result, err error, steps int) (string, error) {
 	}
 	switch res.Status {
 	case optimize.FunctionConvergence:
-		return "L-BFGS: function converged", nil
+		return name + ": function converged", nil
 	case optimize.GradientThreshold:
-		return "L-BFGS: gradient converged", nil
+		return name + ": gradient converged", nil
 	case optimize.IterationLimit:
 		return count(steps, "iteration"), nil
 	case optimize.RuntimeLimit:
 		return "time limit", nil
 	}
-	return "L-BFGS: " + res.Status.String(), nil
+	return name + ": " + res.Status.String(), nil
 }
 
 // lbfgsRelTol is the relative decrease FunctionConverge asks for: 10 ulp of T, at least 1e-12.

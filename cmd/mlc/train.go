@@ -188,7 +188,7 @@ func trainable(m *ir.Model) string {
 		return fmt.Sprintf("%s: mlc train needs the rows a mini-batch model trains on: write data train = csv(\"file.csv\", skip = 1, %s) (columns from 0; skip the header line)", m.Source, strings.Join(cols, ", "))
 	}
 	for _, o := range m.Optimizers {
-		if o.Name != "lbfgs" && o.Args["steps"] == 0 && !m.Settings.EpochsGiven {
+		if !ir.QuasiNewton(o.Name) && o.Args["steps"] == 0 && !m.Settings.EpochsGiven {
 			pos := o.Pos
 			if pos.Line == 0 { // no optimizer statement: the default adam
 				pos = m.NamePos

@@ -160,11 +160,11 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs.SetOutput(stderr)
 	fs.Uint64Var(&o.seed, "seed", 1, "seed for the initial weights and the sampled points")
 	fs.IntVar(&o.adam, "adam", -1, "Adam (or SGD) steps of each such stage (-1: the .ml file's; 0: none)")
-	fs.IntVar(&o.lbfgs, "lbfgs", -1, "L-BFGS iterations (-1: the .ml file's, or 10000 if it gives none; 0: none)")
+	fs.IntVar(&o.lbfgs, "lbfgs", -1, "L-BFGS or BFGS iterations (-1: the .ml file's, or 10000 if it gives none; 0: none)")
 	fs.Float64Var(&o.lr, "lr", 0, "the optimizer's learning rate: Adam's of a point-set model, the (base) rate of a mini-batch model's (0: the .ml file's)")
 	fs.IntVar(&o.epochs, "epochs", 0, "epochs of a mini-batch model (0: the .ml file's)")
 	fs.IntVar(&o.causal, "causal", -1, "steps between updates of the causal weights of a model with train causal(…) (-1: the .ml file's; 0: the weights stay 1)")
-	fs.IntVar(&o.resample, "resample", -1, "steps (or L-BFGS iterations) between redraws of the sampled points of a model with train resample = rad (-1: the .ml file's; 0: never)")
+	fs.IntVar(&o.resample, "resample", -1, "steps (or L-BFGS/BFGS iterations) between redraws of the sampled points of a model with train resample = rad (-1: the .ml file's; 0: never)")
 	fs.IntVar(&o.balance, "balance", -1, "steps between updates of the loss-term weights of a model with train balance = grad_norm (-1: the .ml file's; 0: the weights stay 1)")
 	fs.IntVar(&o.folds, "folds", -1, "cross-validate a mini-batch model over this many folds of its training rows before training it on all of them (-1: the .ml file's folds; 0: none)")
 	fs.DurationVar(&o.timeLimit, "time", 0, "a training time limit (0: none — the step budgets decide, so a run gives the same result on a loaded machine)")
@@ -320,17 +320,17 @@ func stages(in []mlrt.Stage, o *options) ([]mlrt.Stage, error) {
 	var out []mlrt.Stage
 	for _, s := range in {
 		switch {
-		case s.Optimizer == "lbfgs" && o.lbfgs >= 0:
+		case mlrt.QuasiNewton(s.Optimizer) && o.lbfgs >= 0:
 			s.Steps = o.lbfgs
-		case s.Optimizer != "lbfgs" && o.adam >= 0:
+		case !mlrt.QuasiNewton(s.Optimizer) && o.adam >= 0:
 			s.Steps = o.adam
-		case s.Optimizer == "lbfgs" && s.Steps == 0:
+		case mlrt.QuasiNewton(s.Optimizer) && s.Steps == 0:
 			s.Steps = defaultLBFGSSteps
 		}
 		if s.Optimizer == "adam" && o.lr > 0 {
 			s.LR = o.lr
 		}
-		if s.Steps == 0 && (o.adam == 0 && s.Optimizer != "lbfgs" || o.lbfgs == 0 && s.Optimizer == "lbfgs") {
+		if s.Steps == 0 && (o.adam == 0 && !mlrt.QuasiNewton(s.Optimizer) || o.lbfgs == 0 && mlrt.QuasiNewton(s.Optimizer)) {
 			continue // -adam 0 or -lbfgs 0: none
 		}
 		out = append(out, s)

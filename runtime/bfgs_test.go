@@ -1,0 +1,90 @@
+package runtime
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+// TestFitBFGSQuadratic minimises convex quadratics: a small one (H updated in one part) and
+// one large enough for the parallel row passes.
+func TestFitBFGSQuadratic(t *testing.T) {
+	for _, n := range []int{10, 300} {
+		q := newQuad(n)
+		m := &probe[float64]{FullBatch: q}
+		h, err := Fit[float64](m, fitQuiet(Stage{Optimizer: "bfgs"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("n %d: %d iterations, %d evaluations, loss %g, stop %q", n, h.Steps, h.Evaluations, h.FinalLoss, h.Stops)
+		if !(h.FinalLoss < 1e-20) {
+			t.Errorf("n %d: final loss %g on a convex quadratic (start %g)", n, h.FinalLoss, m.losses[0])
+		}
+		if h.Steps > 2*n+20 {
+			t.Errorf("n %d: %d iterations", n, h.Steps)
+		}
+		if len(h.Stops) != 1 || !strings.HasPrefix(h.Stops[0], "BFGS: ") {
+			t.Errorf("n %d: stops %q", n, h.Stops)
+		}
+		if h.Evaluations != m.calls {
+			t.Errorf("n %d: history counts %d evaluations, the model saw %d", n, h.Evaluations, m.calls)
+		}
+		for i, x := range q.p {
+			if math.Abs(x-q.c[i]) > 1e-10 {
+				t.Errorf("n %d: x[%d] = %.17g, want %.17g", n, i, x, q.c[i])
+				break
+			}
+		}
+	}
+}
+
+// TestFitBFGSRosenbrock finds the minimum (1, 1) of Rosenbrock's valley from (−1.2, 1).
+func TestFitBFGSRosenbrock(t *testing.T) {
+	r := &rosen{p: [2]float64{-1.2, 1}}
+	h, err := Fit[float64](r, fitQuiet(Stage{Optimizer: "bfgs", Steps: 200}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d iterations, %d evaluations, loss %g, stop %q", h.Steps, h.Evaluations, h.FinalLoss, h.Stops)
+	if math.Abs(r.p[0]-1) > 1e-6 || math.Abs(r.p[1]-1) > 1e-6 {
+		t.Errorf("ends at %v, want (1, 1)", r.p)
+	}
+}
+
+// TestFitBFGSStages runs BFGS as two stages: the second goes on with the inverse Hessian the
+// first learned (as the segments between redraws of the points do), and converges as one
+// stage would.
+func TestFitBFGSStages(t *testing.T) {
+	const n = 300
+	q := newQuad(n)
+	h, err := Fit[float64](q, fitQuiet(Stage{Optimizer: "bfgs", Steps: 40}, Stage{Optimizer: "bfgs", Steps: 2 * n}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d iterations, %d evaluations, loss %g, stops %q", h.Steps, h.Evaluations, h.FinalLoss, h.Stops)
+	if !(h.FinalLoss < 1e-20) || h.Steps > 2*n+20 {
+		t.Errorf("loss %g after %d iterations", h.FinalLoss, h.Steps)
+	}
+}
+
+// TestFitBFGSNoAllocs: an iteration allocates nothing (H and the vectors are made once).
+func TestFitBFGSNoAllocs(t *testing.T) {
+	run := func(steps int) float64 {
+		return testing.AllocsPerRun(5, func() {
+			if _, err := Fit[float64](newQuad(300), fitQuiet(Stage{Optimizer: "bfgs", Steps: steps})); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	if short, long := run(10), run(100); long > short+5 {
+		t.Errorf("%v allocations for 10 iterations, %v for 100", short, long)
+	}
+}
+
+// TestFitBFGSTooLarge: a model beyond MaxBFGSParams is refused before H is made.
+func TestFitBFGSTooLarge(t *testing.T) {
+	_, err := Fit[float64](newQuad(MaxBFGSParams+1), fitQuiet(Stage{Optimizer: "bfgs"}))
+	if err == nil || !strings.Contains(err.Error(), "lbfgs any number") {
+		t.Errorf("err = %v", err)
+	}
+}
