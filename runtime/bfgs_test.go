@@ -88,3 +88,23 @@ func TestFitBFGSTooLarge(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// BenchmarkBFGSPass is one iteration's pass over H for the Burgers network's 3023
+// parameters: the pending update applied to each row as H·g is taken.
+func BenchmarkBFGSPass(b *testing.B) {
+	const n = 3023
+	q := newBFGSState(n)
+	q.init = true
+	for i := range q.h {
+		q.h[i] = 1e-3
+	}
+	g := make([]float64, n)
+	for i := range g {
+		g[i] = float64(i%7) - 3
+	}
+	b.SetBytes(int64(16 * n * n)) // one read and one write of H
+	for b.Loop() {
+		q.a = 1
+		q.mul(q.hgNew, g)
+	}
+}

@@ -103,6 +103,31 @@ func init() {
 	vecProgs[93].SetAsm(vecAsm93)
 	vecProgs[94].SetAsm(vecAsm94)
 	vecProgs[95].SetAsm(vecAsm95)
+	vecProgs[96].SetAsm(vecAsm96)
+	vecProgs[97].SetAsm(vecAsm97)
+	vecProgs[98].SetAsm(vecAsm98)
+	vecProgs[99].SetAsm(vecAsm99)
+	vecProgs[100].SetAsm(vecAsm100)
+	vecProgs[101].SetAsm(vecAsm101)
+	vecProgs[102].SetAsm(vecAsm102)
+	vecProgs[103].SetAsm(vecAsm103)
+	vecProgs[104].SetAsm(vecAsm104)
+	vecProgs[105].SetAsm(vecAsm105)
+	vecProgs[106].SetAsm(vecAsm106)
+	vecProgs[107].SetAsm(vecAsm107)
+	vecProgs[108].SetAsm(vecAsm108)
+	vecProgs[109].SetAsm(vecAsm109)
+	vecProgs[110].SetAsm(vecAsm110)
+	vecProgs[111].SetAsm(vecAsm111)
+	vecProgs[112].SetAsm(vecAsm112)
+	vecProgs[113].SetAsm(vecAsm113)
+	vecProgs[114].SetAsm(vecAsm114)
+	vecProgs[115].SetAsm(vecAsm115)
+	vecProgs[116].SetAsm(vecAsm116)
+	vecProgs[117].SetAsm(vecAsm117)
+	vecProgs[118].SetAsm(vecAsm118)
+	vecProgs[119].SetAsm(vecAsm119)
+	vecProgs[120].SetAsm(vecAsm120)
 }
 
 // vecAsm0: u = dense9_Wx + dense9_b
@@ -420,7 +445,7 @@ func vecAsm61(tables uintptr, n, features int)
 //go:noescape
 func vecAsm62(tables uintptr, n, features int)
 
-// vecAsm63: d_u_x = u·d_r; d_u = 2·sub·weight_boundary_2 + u_x·d_r
+// vecAsm63: d_u_x = u·d_r; d_u = 2·sub·spread + u_x·d_r
 //
 //go:noescape
 func vecAsm63(tables uintptr, n, features int)
@@ -584,3 +609,128 @@ func vecAsm94(tables uintptr, n, features int)
 //
 //go:noescape
 func vecAsm95(tables uintptr, n, features int)
+
+// vecAsm96: dense1_slope = 1 - dense1·dense1; dense1_t = dense1_z_t·dense1_slope
+//
+//go:noescape
+func vecAsm96(tables uintptr, n, features int)
+
+// vecAsm97: dense2_slope = 1 - dense2·dense2; dense2_t = dense2_z_t·dense2_slope
+//
+//go:noescape
+func vecAsm97(tables uintptr, n, features int)
+
+// vecAsm98: dense3_slope = 1 - dense3·dense3; dense3_t = dense3_z_t·dense3_slope
+//
+//go:noescape
+func vecAsm98(tables uintptr, n, features int)
+
+// vecAsm99: dense4_slope = 1 - dense4·dense4; dense4_t = dense4_z_t·dense4_slope
+//
+//go:noescape
+func vecAsm99(tables uintptr, n, features int)
+
+// vecAsm100: dense5_slope = 1 - dense5·dense5; dense5_t = dense5_z_t·dense5_slope
+//
+//go:noescape
+func vecAsm100(tables uintptr, n, features int)
+
+// vecAsm101: dense6_slope = 1 - dense6·dense6; dense6_t = dense6_z_t·dense6_slope
+//
+//go:noescape
+func vecAsm101(tables uintptr, n, features int)
+
+// vecAsm102: dense7_slope = 1 - dense7·dense7; dense7_t = dense7_z_t·dense7_slope
+//
+//go:noescape
+func vecAsm102(tables uintptr, n, features int)
+
+// vecAsm103: dense8_slope = 1 - dense8·dense8; dense8_t = dense8_z_t·dense8_slope
+//
+//go:noescape
+func vecAsm103(tables uintptr, n, features int)
+
+// vecAsm104: dense1_x = dense1_slope·dense1_z_x
+//
+//go:noescape
+func vecAsm104(tables uintptr, n, features int)
+
+// vecAsm105: dense2_x = dense2_slope·dense2_z_x
+//
+//go:noescape
+func vecAsm105(tables uintptr, n, features int)
+
+// vecAsm106: dense3_x = dense3_slope·dense3_z_x
+//
+//go:noescape
+func vecAsm106(tables uintptr, n, features int)
+
+// vecAsm107: dense4_x = dense4_slope·dense4_z_x
+//
+//go:noescape
+func vecAsm107(tables uintptr, n, features int)
+
+// vecAsm108: dense5_x = dense5_slope·dense5_z_x
+//
+//go:noescape
+func vecAsm108(tables uintptr, n, features int)
+
+// vecAsm109: dense6_x = dense6_slope·dense6_z_x
+//
+//go:noescape
+func vecAsm109(tables uintptr, n, features int)
+
+// vecAsm110: dense7_x = dense7_slope·dense7_z_x
+//
+//go:noescape
+func vecAsm110(tables uintptr, n, features int)
+
+// vecAsm111: dense8_x = dense8_slope·dense8_z_x
+//
+//go:noescape
+func vecAsm111(tables uintptr, n, features int)
+
+// vecAsm112: dense1_x_x = dense1_z_x·-2·dense1·dense1_x
+//
+//go:noescape
+func vecAsm112(tables uintptr, n, features int)
+
+// vecAsm113: dense2_x_x = dense2_z_x·-2·dense2·dense2_x + dense2_slope·dense2_z_x_x
+//
+//go:noescape
+func vecAsm113(tables uintptr, n, features int)
+
+// vecAsm114: dense3_x_x = dense3_z_x·-2·dense3·dense3_x + dense3_slope·dense3_z_x_x
+//
+//go:noescape
+func vecAsm114(tables uintptr, n, features int)
+
+// vecAsm115: dense4_x_x = dense4_z_x·-2·dense4·dense4_x + dense4_slope·dense4_z_x_x
+//
+//go:noescape
+func vecAsm115(tables uintptr, n, features int)
+
+// vecAsm116: dense5_x_x = dense5_z_x·-2·dense5·dense5_x + dense5_slope·dense5_z_x_x
+//
+//go:noescape
+func vecAsm116(tables uintptr, n, features int)
+
+// vecAsm117: dense6_x_x = dense6_z_x·-2·dense6·dense6_x + dense6_slope·dense6_z_x_x
+//
+//go:noescape
+func vecAsm117(tables uintptr, n, features int)
+
+// vecAsm118: dense7_x_x = dense7_z_x·-2·dense7·dense7_x + dense7_slope·dense7_z_x_x
+//
+//go:noescape
+func vecAsm118(tables uintptr, n, features int)
+
+// vecAsm119: dense8_x_x = dense8_z_x·-2·dense8·dense8_x + dense8_slope·dense8_z_x_x
+//
+//go:noescape
+func vecAsm119(tables uintptr, n, features int)
+
+// vecAsm120: r = (u_t + (dense9_Wx + dense9_b)·u_x) - nu·u_x_x
+//
+//go:noescape
+func vecAsm120(tables uintptr, n, features int)

@@ -14,8 +14,6 @@ Package burgers32 is the model Burgers of burgers.ml, compiled by mlc.
 	dense7    dense 20, tanh         # burgers.ml:10
 	dense8    dense 20, tanh         # burgers.ml:10
 	dense9    dense 1                # burgers.ml:11
-	param  weight_boundary = 1  # burgers.ml:32
-	param  weight_r = 1  # burgers.ml:32
 	output u[1]
 	points boundary(x, t; u_bd)  # burgers.ml:16
 	points interior(x, t)  # burgers.ml:19
@@ -30,6 +28,7 @@ element f of point b is at f*MaxBatch + b.
 package burgers32
 
 import (
+	"errors"
 	"fmt"
 	kernels "github.com/mlc-go/mlc/kernels"
 	mlrt "github.com/mlc-go/mlc/runtime"
@@ -46,11 +45,12 @@ const (
 	nu = 0.003183098861837907 // const nu, burgers.ml:13
 )
 const (
-	NumInputs  = 2 // x, t
-	NumOutputs = 1 // u[1]
-	NumParams  = 3023
-	NumSets    = 2
-	NumTerms   = 2
+	NumInputs    = 2 // x, t
+	NumOutputs   = 1 // u[1]
+	NumParams    = 3021
+	NumSets      = 2
+	NumTerms     = 2
+	NumResiduals = 1 // r
 
 	// MaxBatch is the tile: the passes work on this many points at a time.
 	MaxBatch = 128
@@ -81,7 +81,7 @@ type Points struct {
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
 	work    [1584 * MaxBatch]T
-	scratch [11568]T
+	scratch [11612]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
 	// vec holds the operands of the vector programs it runs.
@@ -130,13 +130,9 @@ type Model struct {
 	Dense9W []T
 	// Dense9B is the bias of dense9 (burgers.ml:11): [1].
 	Dense9B []T
-	// WeightBoundary is the coefficient weight_boundary (burgers.ml:32).
-	WeightBoundary []T
-	// WeightR is the coefficient weight_r (burgers.ml:32).
-	WeightR []T
 
 	// The gradient of the loss, in the same layout.
-	Dense1WGrad, Dense1BGrad, Dense2WGrad, Dense2BGrad, Dense3WGrad, Dense3BGrad, Dense4WGrad, Dense4BGrad, Dense5WGrad, Dense5BGrad, Dense6WGrad, Dense6BGrad, Dense7WGrad, Dense7BGrad, Dense8WGrad, Dense8BGrad, Dense9WGrad, Dense9BGrad, WeightBoundaryGrad, WeightRGrad []T
+	Dense1WGrad, Dense1BGrad, Dense2WGrad, Dense2BGrad, Dense3WGrad, Dense3BGrad, Dense4WGrad, Dense4BGrad, Dense5WGrad, Dense5BGrad, Dense6WGrad, Dense6BGrad, Dense7WGrad, Dense7BGrad, Dense8WGrad, Dense8BGrad, Dense9WGrad, Dense9BGrad []T
 
 	// The points of all sets, one after another, a column per input and known value.
 	rows         int
@@ -195,19 +191,16 @@ func New() *Model {
 	m.Dense9WGrad = m.grads[3000:3020:3020]
 	m.Dense9B = m.params[3020:3021:3021]
 	m.Dense9BGrad = m.grads[3020:3021:3021]
-	m.WeightBoundary = m.params[3021:3022:3022]
-	m.WeightBoundaryGrad = m.grads[3021:3022:3022]
-	m.WeightR = m.params[3022:3023:3023]
-	m.WeightRGrad = m.grads[3022:3023:3023]
 	m.tiles.Init(mlrt.TilePasses[T, worker]{
 		Grads: func(w *worker) []T {
 			return w.grads[:]
 		},
-		Loss:     m.lossTile,
-		LossGrad: m.lossGradTile,
-		Predict:  m.predictTile,
-		Terms:    NumTerms,
-		Tile:     MaxBatch,
+		Loss:      m.lossTile,
+		LossGrad:  m.lossGradTile,
+		Predict:   m.predictTile,
+		Residuals: m.residualTile,
+		Terms:     NumTerms,
+		Tile:      MaxBatch,
 	}, m.w[:])
 	return m
 }
@@ -222,8 +215,7 @@ func (m *Model) Grads() []T {
 	return m.grads[:]
 }
 
-// Init sets the parameters as Keras does (Glorot-uniform kernels, zero biases) and the
-// coefficients to the values the param statements start them at.
+// Init sets the parameters as Keras does: Glorot-uniform kernels, zero biases.
 func (m *Model) Init(rng *mlrt.RNG) {
 	mlrt.GlorotUniform(m.Dense1W, 2, 20, rng)
 	mlrt.Zeros(m.Dense1B)
@@ -243,18 +235,6 @@ func (m *Model) Init(rng *mlrt.RNG) {
 	mlrt.Zeros(m.Dense8B)
 	mlrt.GlorotUniform(m.Dense9W, 20, 1, rng)
 	mlrt.Zeros(m.Dense9B)
-	m.WeightBoundary[0] = 1.0
-	m.WeightR[0] = 1.0
-}
-
-// CoefficientNames name the trainable coefficients of the param statements.
-func (m *Model) CoefficientNames() []string {
-	return []string{"weight_boundary", "weight_r"}
-}
-
-// Coefficients appends the coefficients' current values to dst, in the order of CoefficientNames.
-func (m *Model) Coefficients(dst []float64) []float64 {
-	return append(dst, float64(m.WeightBoundary[0]), float64(m.WeightR[0]))
 }
 
 // SetPoints copies the point sets into the model; the loss is evaluated on them.
@@ -352,15 +332,59 @@ func (m *Model) Close() {
 	m.tiles.Close()
 }
 
+// Residuals writes the residuals r at the points given by the columns xs, ts
+// into dst (NumResiduals values a point).
+func (m *Model) Residuals(dst []T, xs, ts []T) {
+	if len(ts) != len(xs) {
+		panic("Burgers: Residuals: columns of different lengths")
+	}
+	if len(dst) < len(xs)*NumResiduals {
+		panic("Burgers: Residuals: dst too short")
+	}
+	m.predIn[0] = xs
+	m.predIn[1] = ts
+	m.predDst = dst
+	m.tiles.Residuals(len(xs))
+	m.predIn[0] = nil
+	m.predIn[1] = nil
+	m.predDst = nil
+}
+
+// Resample draws the sampled point sets again (train resample = rad, burgers.ml:33): for each,
+// mlrt.RADCandidates times as many uniform candidates in its domain, of which as many as the
+// set has are kept, candidate j with probability ∝ |r_j|^k / mean |r|^k + c (mlrt.RADSelect),
+// r the residuals there. The other sets stay as SetPoints last set them.
+func (m *Model) Resample(rng *rand.Rand, k, c float64) error {
+	if m.points == nil {
+		return errors.New("burgers: Resample before SetPoints")
+	}
+	p := *m.points
+	// interior: sample(5000, x, t, method multijitter) (burgers.ml:19)
+	{
+		n := len(p.Interior.X)
+		cols := mlrt.SampleColumns(rng, mlrt.RADCandidates*n, []float64{(-1.0), 0.0}, []float64{1.0, 1.0}, "uniform")
+		cand := make([][]T, len(cols))
+		for i, col := range cols {
+			cand[i] = mlrt.AppendAs([]T(nil), col)
+		}
+		res := make([]T, len(cols[0])*NumResiduals)
+		m.Residuals(res, cand[0], cand[1])
+		idx := mlrt.RADSelect(rng, res, NumResiduals, n, k, c)
+		p.Interior.X = mlrt.Pick(cand[0], idx)
+		p.Interior.T = mlrt.Pick(cand[1], idx)
+	}
+	return m.SetPoints(&p)
+}
+
 // FitConfig returns the optimizer schedule and the train settings of burgers.ml.
 func FitConfig() mlrt.FitConfig {
 	return mlrt.FitConfig{
-		Balance: mlrt.Balance{
-			Alpha:   0.9,
-			Every:   100,
-			Weights: []int{3021, 3022},
-		},
 		Epochs: 1,
+		Resample: mlrt.Resample{
+			C:     1.0,
+			Every: 500,
+			K:     1.0,
+		},
 		Stages: []mlrt.Stage{{
 			Beta1:     0.9,
 			Beta2:     0.999,
@@ -369,9 +393,8 @@ func FitConfig() mlrt.FitConfig {
 			Optimizer: "adam",
 			Steps:     1000,
 		}, {
-			Memory:    100,
-			Optimizer: "lbfgs",
-			Steps:     20000,
+			Optimizer: "bfgs",
+			Steps:     6000,
 		}},
 	}
 }
@@ -1321,8 +1344,8 @@ func (m *Model) lossTile(w *worker, r0, n int, sums []float64) {
 	}
 	loss_r := T(sum_loss_r / float64(m.rows))
 
-	// loss = weight_boundary·loss_boundary + weight_r·loss_r (burgers.ml:32)
-	loss := m.WeightBoundary[0]*loss_boundary + m.WeightR[0]*loss_r
+	// loss = loss_boundary + loss_r (burgers.ml:27)
+	loss := loss_boundary + loss_r
 	// This tile's share of the loss (sums[0]) and of its terms.
 	sums[0] += float64(loss)
 	sums[1] += float64(loss_boundary)
@@ -2176,39 +2199,36 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 	}
 	loss_r := T(sum_loss_r / float64(m.rows))
 
-	// loss = weight_boundary·loss_boundary + weight_r·loss_r (burgers.ml:32)
-	loss := m.WeightBoundary[0]*loss_boundary + m.WeightR[0]*loss_r
+	// loss = loss_boundary + loss_r (burgers.ml:27)
+	loss := loss_boundary + loss_r
 
-	// d_r = 2·r·weight_r/(n·1) (burgers.ml:32)
+	// d_r = 2·r·1/(n·1) (burgers.ml:27)
 	d_r := w.work[10*MaxBatch : 11*MaxBatch]
-	weight_r_each := m.WeightR[0] / T(m.rows)
+	spread_each := 1.0 / T(m.rows)
 	{
 		const f = 0
 		out := d_r[f*MaxBatch:][:n]
 		r_r_2 := r[f*MaxBatch:][:len(out)]
 		for b := range out {
-			out[b] = 2.0 * r_r_2[b] * weight_r_each
+			out[b] = 2.0 * r_r_2[b] * spread_each
 		}
 	}
 
-	// weight_boundary = weight_boundary·5 (burgers.ml:32)
-	weight_boundary := m.WeightBoundary[0] * 5.0
-
-	// weight_boundary_2 = weight_boundary/(rows·1) on the rows of boundary, 0 elsewhere: the adjoint of the mean (burgers.ml:32)
-	weight_boundary_2 := w.work[11*MaxBatch : 12*MaxBatch]
-	weight_boundary_each := weight_boundary / T(m.rowsIn(1))
-	clear(weight_boundary_2)
+	// spread = 5/(rows·1) on the rows of boundary, 0 elsewhere: the adjoint of the mean (burgers.ml:26)
+	spread := w.work[11*MaxBatch : 12*MaxBatch]
+	spread_each_2 := 5.0 / T(m.rowsIn(1))
+	clear(spread)
 	// boundary: the rows of this batch
 	lo_2, hi_2 := max(m.setLo[0]-r0, 0), min(m.setHi[0]-r0, n)
 	{
 		const f = 0
-		row := weight_boundary_2[f*MaxBatch:][:n]
+		row := spread[f*MaxBatch:][:n]
 		for b := lo_2; b < hi_2; b++ {
-			row[b] = weight_boundary_each
+			row[b] = spread_each_2
 		}
 	}
 
-	// d_u_x_x = -d_r·nu (burgers.ml:32)
+	// d_u_x_x = -d_r·nu (burgers.ml:27)
 	d_u_x_x := w.work[12*MaxBatch : 13*MaxBatch]
 	if vecProgs[53].Fast() {
 		kernels.Vec32(vecProgs[53], &w.vec, n, 1, MaxBatch, [][]T{d_u_x_x, d_r}, nil)
@@ -2500,13 +2520,13 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_u_x = u·d_r (burgers.ml:32)
+	// d_u_x = u·d_r (burgers.ml:27)
 	d_u_x := w.work[13*MaxBatch : 14*MaxBatch]
 
-	// d_u = 2·sub·weight_boundary_2 + u_x·d_r (burgers.ml:32)
+	// d_u = 2·sub·spread + u_x·d_r (burgers.ml:26)
 	d_u := w.work[14*MaxBatch : 15*MaxBatch]
 	if vecProgs[63].Fast() {
-		kernels.Vec32(vecProgs[63], &w.vec, n, 1, MaxBatch, [][]T{d_u_x, u, d_r, d_u, sub, weight_boundary_2, u_x}, nil)
+		kernels.Vec32(vecProgs[63], &w.vec, n, 1, MaxBatch, [][]T{d_u_x, u, d_r, d_u, sub, spread, u_x}, nil)
 	} else {
 		{
 			const f = 0
@@ -2521,11 +2541,11 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 			const f = 0
 			out := d_u[f*MaxBatch:][:n]
 			r_sub_2 := sub[f*MaxBatch:][:len(out)]
-			r_weight_boundary := weight_boundary_2[f*MaxBatch:][:len(out)]
+			r_spread := spread[f*MaxBatch:][:len(out)]
 			r_u_x_2 := u_x[f*MaxBatch:][:len(out)]
 			r_d_r_3 := d_r[f*MaxBatch:][:len(out)]
 			for b := range out {
-				out[b] = 2.0*r_sub_2[b]*r_weight_boundary[b] + r_u_x_2[b]*r_d_r_3[b]
+				out[b] = 2.0*r_sub_2[b]*r_spread[b] + r_u_x_2[b]*r_d_r_3[b]
 			}
 		}
 	}
@@ -3188,7 +3208,7 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		}
 	}
 
-	// d_dense9_b = Σ over the batch of d_u (burgers.ml:32)
+	// d_dense9_b = Σ over the batch of d_u (burgers.ml:26)
 	d_dense9_b := w.grads[3020:3021]
 	if vecProgs[87].Fast() {
 		kernels.Vec32(vecProgs[87], &w.vec, n, 1, MaxBatch, [][]T{d_u}, [][]T{d_dense9_b})
@@ -3592,12 +3612,721 @@ func (m *Model) lossGradTile(w *worker, r0, n int, sums []float64) {
 		d_dense1_W_f_3 := d_dense1_W_3[f]
 		d_dense1_W_4[f] += d_dense1_W_f + d_dense1_W_f_2 + d_dense1_W_f_3
 	}
-	w.grads[3021:3022][0] += loss_boundary
-	w.grads[3022:3023][0] += loss_r
 	// This tile's share of the loss (sums[0]) and of its terms.
 	sums[0] += float64(loss)
 	sums[1] += float64(loss_boundary)
 	sums[2] += float64(loss_r)
+}
+
+// residualTile computes the residuals at rows r0 … r0+n-1 of Residuals' columns.
+func (m *Model) residualTile(w *worker, r0, n int) {
+	// input x: rows r0 … r0+n-1 (burgers.ml:8)
+	x := w.work[0*MaxBatch : 1*MaxBatch]
+	copy(x[:n], m.predIn[0][r0:r0+n])
+
+	// input t: rows r0 … r0+n-1 (burgers.ml:8)
+	t := w.work[1*MaxBatch : 2*MaxBatch]
+	copy(t[:n], m.predIn[1][r0:r0+n])
+
+	// burgers_in = concat(x, t) (burgers.ml:8)
+	burgers_in := w.work[2*MaxBatch : 4*MaxBatch]
+	copy(burgers_in[0*MaxBatch:][:n], x[0*MaxBatch:][:n])
+	copy(burgers_in[1*MaxBatch:][:n], t[0*MaxBatch:][:n])
+
+	// dense1_Wx = dense1_W·burgers_in: [20] from [2] (burgers.ml:10)
+	dense1_Wx := w.work[4*MaxBatch : 24*MaxBatch]
+	kernels.GemmNN32(20, 2, n, m.Dense1W, burgers_in, MaxBatch, dense1_Wx, MaxBatch, false)
+
+	// dense1 = tanh(dense1_Wx + dense1_b) (burgers.ml:10)
+	dense1 := w.work[24*MaxBatch : 44*MaxBatch]
+	for f := 0; f < 20; f++ {
+		kernels.BiasTanh32(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+	}
+
+	// dense2_Wx = dense2_W·dense1: [20] from [20] (burgers.ml:10)
+	dense2_Wx := w.work[4*MaxBatch : 24*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
+
+	// dense2 = tanh(dense2_Wx + dense2_b) (burgers.ml:10)
+	dense2 := w.work[44*MaxBatch : 64*MaxBatch]
+	for f := 0; f < 20; f++ {
+		kernels.BiasTanh32(dense2[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
+	}
+
+	// dense3_Wx = dense3_W·dense2: [20] from [20] (burgers.ml:10)
+	dense3_Wx := w.work[4*MaxBatch : 24*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense3W, dense2, MaxBatch, dense3_Wx, MaxBatch, false)
+
+	// dense3 = tanh(dense3_Wx + dense3_b) (burgers.ml:10)
+	dense3 := w.work[64*MaxBatch : 84*MaxBatch]
+	for f := 0; f < 20; f++ {
+		kernels.BiasTanh32(dense3[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
+	}
+
+	// dense4_Wx = dense4_W·dense3: [20] from [20] (burgers.ml:10)
+	dense4_Wx := w.work[4*MaxBatch : 24*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense4W, dense3, MaxBatch, dense4_Wx, MaxBatch, false)
+
+	// dense4 = tanh(dense4_Wx + dense4_b) (burgers.ml:10)
+	dense4 := w.work[84*MaxBatch : 104*MaxBatch]
+	for f := 0; f < 20; f++ {
+		kernels.BiasTanh32(dense4[f*MaxBatch:][:n], dense4_Wx[f*MaxBatch:], m.Dense4B[f])
+	}
+
+	// dense5_Wx = dense5_W·dense4: [20] from [20] (burgers.ml:10)
+	dense5_Wx := w.work[4*MaxBatch : 24*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense5W, dense4, MaxBatch, dense5_Wx, MaxBatch, false)
+
+	// dense5 = tanh(dense5_Wx + dense5_b) (burgers.ml:10)
+	dense5 := w.work[104*MaxBatch : 124*MaxBatch]
+	for f := 0; f < 20; f++ {
+		kernels.BiasTanh32(dense5[f*MaxBatch:][:n], dense5_Wx[f*MaxBatch:], m.Dense5B[f])
+	}
+
+	// dense6_Wx = dense6_W·dense5: [20] from [20] (burgers.ml:10)
+	dense6_Wx := w.work[4*MaxBatch : 24*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense6W, dense5, MaxBatch, dense6_Wx, MaxBatch, false)
+
+	// dense6 = tanh(dense6_Wx + dense6_b) (burgers.ml:10)
+	dense6 := w.work[124*MaxBatch : 144*MaxBatch]
+	for f := 0; f < 20; f++ {
+		kernels.BiasTanh32(dense6[f*MaxBatch:][:n], dense6_Wx[f*MaxBatch:], m.Dense6B[f])
+	}
+
+	// dense7_Wx = dense7_W·dense6: [20] from [20] (burgers.ml:10)
+	dense7_Wx := w.work[4*MaxBatch : 24*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense7W, dense6, MaxBatch, dense7_Wx, MaxBatch, false)
+
+	// dense7 = tanh(dense7_Wx + dense7_b) (burgers.ml:10)
+	dense7 := w.work[144*MaxBatch : 164*MaxBatch]
+	for f := 0; f < 20; f++ {
+		kernels.BiasTanh32(dense7[f*MaxBatch:][:n], dense7_Wx[f*MaxBatch:], m.Dense7B[f])
+	}
+
+	// dense8_Wx = dense8_W·dense7: [20] from [20] (burgers.ml:10)
+	dense8_Wx := w.work[4*MaxBatch : 24*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense8W, dense7, MaxBatch, dense8_Wx, MaxBatch, false)
+
+	// dense8 = tanh(dense8_Wx + dense8_b) (burgers.ml:10)
+	dense8 := w.work[164*MaxBatch : 184*MaxBatch]
+	for f := 0; f < 20; f++ {
+		kernels.BiasTanh32(dense8[f*MaxBatch:][:n], dense8_Wx[f*MaxBatch:], m.Dense8B[f])
+	}
+
+	// dense9_Wx = dense9_W·dense8: [1] from [20] (burgers.ml:11)
+	dense9_Wx := w.work[0*MaxBatch : 1*MaxBatch]
+	kernels.GemmNN32(1, 20, n, m.Dense9W, dense8, MaxBatch, dense9_Wx, MaxBatch, false)
+
+	// basis = [0 1] (burgers.ml:8)
+	basis := w.scratch[11568:11570]
+	basis[0] = 0.0
+	basis[1] = 1.0
+
+	// dense1_z_t = dense1_W·basis: [20] from [2] (burgers.ml:10)
+	dense1_z_t := w.scratch[11570:11590]
+	for j := 0; j < 20; j++ {
+		var s T
+		for k := 0; k < 2; k++ {
+			s += m.Dense1W[j*2+k] * basis[k]
+		}
+		dense1_z_t[j] = s
+	}
+
+	// dense1_slope = 1 - dense1·dense1 (burgers.ml:10)
+	dense1_slope := w.work[4*MaxBatch : 24*MaxBatch]
+
+	// dense1_t = dense1_z_t·dense1_slope (burgers.ml:10)
+	dense1_t := w.work[184*MaxBatch : 204*MaxBatch]
+	if vecProgs[96].Fast() {
+		kernels.Vec32(vecProgs[96], &w.vec, n, 20, MaxBatch, [][]T{dense1_slope, dense1, dense1_t}, [][]T{dense1_z_t})
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense1_slope[f*MaxBatch:][:n]
+			r_dense1 := dense1[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = 1.0 - r_dense1[b]*r_dense1[b]
+			}
+		}
+		for f := 0; f < 20; f++ {
+			out := dense1_t[f*MaxBatch:][:n]
+			dense1_z_t_f := dense1_z_t[f]
+			r_dense1_slope := dense1_slope[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = dense1_z_t_f * r_dense1_slope[b]
+			}
+		}
+	}
+
+	// dense2_z_t = dense2_W·dense1_t: [20] from [20] (burgers.ml:10)
+	dense2_z_t := w.work[204*MaxBatch : 224*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense2W, dense1_t, MaxBatch, dense2_z_t, MaxBatch, false)
+
+	// dense2_slope = 1 - dense2·dense2 (burgers.ml:10)
+	dense2_slope := w.work[184*MaxBatch : 204*MaxBatch]
+
+	// dense2_t = dense2_z_t·dense2_slope (burgers.ml:10)
+	dense2_t := w.work[224*MaxBatch : 244*MaxBatch]
+	if vecProgs[97].Fast() {
+		kernels.Vec32(vecProgs[97], &w.vec, n, 20, MaxBatch, [][]T{dense2_slope, dense2, dense2_t, dense2_z_t}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense2_slope[f*MaxBatch:][:n]
+			r_dense2 := dense2[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = 1.0 - r_dense2[b]*r_dense2[b]
+			}
+		}
+		for f := 0; f < 20; f++ {
+			out := dense2_t[f*MaxBatch:][:n]
+			r_dense2_z_t := dense2_z_t[f*MaxBatch:][:len(out)]
+			r_dense2_slope := dense2_slope[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense2_z_t[b] * r_dense2_slope[b]
+			}
+		}
+	}
+
+	// dense3_z_t = dense3_W·dense2_t: [20] from [20] (burgers.ml:10)
+	dense3_z_t := w.work[204*MaxBatch : 224*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense3W, dense2_t, MaxBatch, dense3_z_t, MaxBatch, false)
+
+	// dense3_slope = 1 - dense3·dense3 (burgers.ml:10)
+	dense3_slope := w.work[224*MaxBatch : 244*MaxBatch]
+
+	// dense3_t = dense3_z_t·dense3_slope (burgers.ml:10)
+	dense3_t := w.work[244*MaxBatch : 264*MaxBatch]
+	if vecProgs[98].Fast() {
+		kernels.Vec32(vecProgs[98], &w.vec, n, 20, MaxBatch, [][]T{dense3_slope, dense3, dense3_t, dense3_z_t}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense3_slope[f*MaxBatch:][:n]
+			r_dense3 := dense3[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = 1.0 - r_dense3[b]*r_dense3[b]
+			}
+		}
+		for f := 0; f < 20; f++ {
+			out := dense3_t[f*MaxBatch:][:n]
+			r_dense3_z_t := dense3_z_t[f*MaxBatch:][:len(out)]
+			r_dense3_slope := dense3_slope[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense3_z_t[b] * r_dense3_slope[b]
+			}
+		}
+	}
+
+	// dense4_z_t = dense4_W·dense3_t: [20] from [20] (burgers.ml:10)
+	dense4_z_t := w.work[204*MaxBatch : 224*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense4W, dense3_t, MaxBatch, dense4_z_t, MaxBatch, false)
+
+	// dense4_slope = 1 - dense4·dense4 (burgers.ml:10)
+	dense4_slope := w.work[244*MaxBatch : 264*MaxBatch]
+
+	// dense4_t = dense4_z_t·dense4_slope (burgers.ml:10)
+	dense4_t := w.work[264*MaxBatch : 284*MaxBatch]
+	if vecProgs[99].Fast() {
+		kernels.Vec32(vecProgs[99], &w.vec, n, 20, MaxBatch, [][]T{dense4_slope, dense4, dense4_t, dense4_z_t}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense4_slope[f*MaxBatch:][:n]
+			r_dense4 := dense4[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = 1.0 - r_dense4[b]*r_dense4[b]
+			}
+		}
+		for f := 0; f < 20; f++ {
+			out := dense4_t[f*MaxBatch:][:n]
+			r_dense4_z_t := dense4_z_t[f*MaxBatch:][:len(out)]
+			r_dense4_slope := dense4_slope[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense4_z_t[b] * r_dense4_slope[b]
+			}
+		}
+	}
+
+	// dense5_z_t = dense5_W·dense4_t: [20] from [20] (burgers.ml:10)
+	dense5_z_t := w.work[204*MaxBatch : 224*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense5W, dense4_t, MaxBatch, dense5_z_t, MaxBatch, false)
+
+	// dense5_slope = 1 - dense5·dense5 (burgers.ml:10)
+	dense5_slope := w.work[264*MaxBatch : 284*MaxBatch]
+
+	// dense5_t = dense5_z_t·dense5_slope (burgers.ml:10)
+	dense5_t := w.work[284*MaxBatch : 304*MaxBatch]
+	if vecProgs[100].Fast() {
+		kernels.Vec32(vecProgs[100], &w.vec, n, 20, MaxBatch, [][]T{dense5_slope, dense5, dense5_t, dense5_z_t}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense5_slope[f*MaxBatch:][:n]
+			r_dense5 := dense5[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = 1.0 - r_dense5[b]*r_dense5[b]
+			}
+		}
+		for f := 0; f < 20; f++ {
+			out := dense5_t[f*MaxBatch:][:n]
+			r_dense5_z_t := dense5_z_t[f*MaxBatch:][:len(out)]
+			r_dense5_slope := dense5_slope[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense5_z_t[b] * r_dense5_slope[b]
+			}
+		}
+	}
+
+	// dense6_z_t = dense6_W·dense5_t: [20] from [20] (burgers.ml:10)
+	dense6_z_t := w.work[204*MaxBatch : 224*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense6W, dense5_t, MaxBatch, dense6_z_t, MaxBatch, false)
+
+	// dense6_slope = 1 - dense6·dense6 (burgers.ml:10)
+	dense6_slope := w.work[284*MaxBatch : 304*MaxBatch]
+
+	// dense6_t = dense6_z_t·dense6_slope (burgers.ml:10)
+	dense6_t := w.work[304*MaxBatch : 324*MaxBatch]
+	if vecProgs[101].Fast() {
+		kernels.Vec32(vecProgs[101], &w.vec, n, 20, MaxBatch, [][]T{dense6_slope, dense6, dense6_t, dense6_z_t}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense6_slope[f*MaxBatch:][:n]
+			r_dense6 := dense6[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = 1.0 - r_dense6[b]*r_dense6[b]
+			}
+		}
+		for f := 0; f < 20; f++ {
+			out := dense6_t[f*MaxBatch:][:n]
+			r_dense6_z_t := dense6_z_t[f*MaxBatch:][:len(out)]
+			r_dense6_slope := dense6_slope[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense6_z_t[b] * r_dense6_slope[b]
+			}
+		}
+	}
+
+	// dense7_z_t = dense7_W·dense6_t: [20] from [20] (burgers.ml:10)
+	dense7_z_t := w.work[204*MaxBatch : 224*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense7W, dense6_t, MaxBatch, dense7_z_t, MaxBatch, false)
+
+	// dense7_slope = 1 - dense7·dense7 (burgers.ml:10)
+	dense7_slope := w.work[304*MaxBatch : 324*MaxBatch]
+
+	// dense7_t = dense7_z_t·dense7_slope (burgers.ml:10)
+	dense7_t := w.work[324*MaxBatch : 344*MaxBatch]
+	if vecProgs[102].Fast() {
+		kernels.Vec32(vecProgs[102], &w.vec, n, 20, MaxBatch, [][]T{dense7_slope, dense7, dense7_t, dense7_z_t}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense7_slope[f*MaxBatch:][:n]
+			r_dense7 := dense7[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = 1.0 - r_dense7[b]*r_dense7[b]
+			}
+		}
+		for f := 0; f < 20; f++ {
+			out := dense7_t[f*MaxBatch:][:n]
+			r_dense7_z_t := dense7_z_t[f*MaxBatch:][:len(out)]
+			r_dense7_slope := dense7_slope[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense7_z_t[b] * r_dense7_slope[b]
+			}
+		}
+	}
+
+	// dense8_z_t = dense8_W·dense7_t: [20] from [20] (burgers.ml:10)
+	dense8_z_t := w.work[204*MaxBatch : 224*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense8W, dense7_t, MaxBatch, dense8_z_t, MaxBatch, false)
+
+	// dense8_slope = 1 - dense8·dense8 (burgers.ml:10)
+	dense8_slope := w.work[324*MaxBatch : 344*MaxBatch]
+
+	// dense8_t = dense8_z_t·dense8_slope (burgers.ml:10)
+	dense8_t := w.work[344*MaxBatch : 364*MaxBatch]
+	if vecProgs[103].Fast() {
+		kernels.Vec32(vecProgs[103], &w.vec, n, 20, MaxBatch, [][]T{dense8_slope, dense8, dense8_t, dense8_z_t}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense8_slope[f*MaxBatch:][:n]
+			r_dense8 := dense8[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = 1.0 - r_dense8[b]*r_dense8[b]
+			}
+		}
+		for f := 0; f < 20; f++ {
+			out := dense8_t[f*MaxBatch:][:n]
+			r_dense8_z_t := dense8_z_t[f*MaxBatch:][:len(out)]
+			r_dense8_slope := dense8_slope[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense8_z_t[b] * r_dense8_slope[b]
+			}
+		}
+	}
+
+	// u_t = dense9_W·dense8_t: [1] from [20] (burgers.ml:11)
+	u_t := w.work[1*MaxBatch : 2*MaxBatch]
+	kernels.GemmNN32(1, 20, n, m.Dense9W, dense8_t, MaxBatch, u_t, MaxBatch, false)
+
+	// basis_2 = [1 0] (burgers.ml:8)
+	basis_2 := w.scratch[11590:11592]
+	basis_2[0] = 1.0
+	basis_2[1] = 0.0
+
+	// dense1_z_x = dense1_W·basis_2: [20] from [2] (burgers.ml:10)
+	dense1_z_x := w.scratch[11592:11612]
+	for j := 0; j < 20; j++ {
+		var s T
+		for k := 0; k < 2; k++ {
+			s += m.Dense1W[j*2+k] * basis_2[k]
+		}
+		dense1_z_x[j] = s
+	}
+
+	// dense1_x = dense1_slope·dense1_z_x (burgers.ml:10)
+	dense1_x := w.work[204*MaxBatch : 224*MaxBatch]
+	if vecProgs[104].Fast() {
+		kernels.Vec32(vecProgs[104], &w.vec, n, 20, MaxBatch, [][]T{dense1_x, dense1_slope}, [][]T{dense1_z_x})
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense1_x[f*MaxBatch:][:n]
+			r_dense1_slope_2 := dense1_slope[f*MaxBatch:][:len(out)]
+			dense1_z_x_f := dense1_z_x[f]
+			for b := range out {
+				out[b] = r_dense1_slope_2[b] * dense1_z_x_f
+			}
+		}
+	}
+
+	// dense2_z_x = dense2_W·dense1_x: [20] from [20] (burgers.ml:10)
+	dense2_z_x := w.work[344*MaxBatch : 364*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense2W, dense1_x, MaxBatch, dense2_z_x, MaxBatch, false)
+
+	// dense2_x = dense2_slope·dense2_z_x (burgers.ml:10)
+	dense2_x := w.work[4*MaxBatch : 24*MaxBatch]
+	if vecProgs[105].Fast() {
+		kernels.Vec32(vecProgs[105], &w.vec, n, 20, MaxBatch, [][]T{dense2_x, dense2_slope, dense2_z_x}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense2_x[f*MaxBatch:][:n]
+			r_dense2_slope_2 := dense2_slope[f*MaxBatch:][:len(out)]
+			r_dense2_z_x := dense2_z_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense2_slope_2[b] * r_dense2_z_x[b]
+			}
+		}
+	}
+
+	// dense3_z_x = dense3_W·dense2_x: [20] from [20] (burgers.ml:10)
+	dense3_z_x := w.work[364*MaxBatch : 384*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense3W, dense2_x, MaxBatch, dense3_z_x, MaxBatch, false)
+
+	// dense3_x = dense3_slope·dense3_z_x (burgers.ml:10)
+	dense3_x := w.work[384*MaxBatch : 404*MaxBatch]
+	if vecProgs[106].Fast() {
+		kernels.Vec32(vecProgs[106], &w.vec, n, 20, MaxBatch, [][]T{dense3_x, dense3_slope, dense3_z_x}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense3_x[f*MaxBatch:][:n]
+			r_dense3_slope_2 := dense3_slope[f*MaxBatch:][:len(out)]
+			r_dense3_z_x := dense3_z_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense3_slope_2[b] * r_dense3_z_x[b]
+			}
+		}
+	}
+
+	// dense4_z_x = dense4_W·dense3_x: [20] from [20] (burgers.ml:10)
+	dense4_z_x := w.work[404*MaxBatch : 424*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense4W, dense3_x, MaxBatch, dense4_z_x, MaxBatch, false)
+
+	// dense4_x = dense4_slope·dense4_z_x (burgers.ml:10)
+	dense4_x := w.work[424*MaxBatch : 444*MaxBatch]
+	if vecProgs[107].Fast() {
+		kernels.Vec32(vecProgs[107], &w.vec, n, 20, MaxBatch, [][]T{dense4_x, dense4_slope, dense4_z_x}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense4_x[f*MaxBatch:][:n]
+			r_dense4_slope_2 := dense4_slope[f*MaxBatch:][:len(out)]
+			r_dense4_z_x := dense4_z_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense4_slope_2[b] * r_dense4_z_x[b]
+			}
+		}
+	}
+
+	// dense5_z_x = dense5_W·dense4_x: [20] from [20] (burgers.ml:10)
+	dense5_z_x := w.work[444*MaxBatch : 464*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense5W, dense4_x, MaxBatch, dense5_z_x, MaxBatch, false)
+
+	// dense5_x = dense5_slope·dense5_z_x (burgers.ml:10)
+	dense5_x := w.work[464*MaxBatch : 484*MaxBatch]
+	if vecProgs[108].Fast() {
+		kernels.Vec32(vecProgs[108], &w.vec, n, 20, MaxBatch, [][]T{dense5_x, dense5_slope, dense5_z_x}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense5_x[f*MaxBatch:][:n]
+			r_dense5_slope_2 := dense5_slope[f*MaxBatch:][:len(out)]
+			r_dense5_z_x := dense5_z_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense5_slope_2[b] * r_dense5_z_x[b]
+			}
+		}
+	}
+
+	// dense6_z_x = dense6_W·dense5_x: [20] from [20] (burgers.ml:10)
+	dense6_z_x := w.work[484*MaxBatch : 504*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense6W, dense5_x, MaxBatch, dense6_z_x, MaxBatch, false)
+
+	// dense6_x = dense6_slope·dense6_z_x (burgers.ml:10)
+	dense6_x := w.work[504*MaxBatch : 524*MaxBatch]
+	if vecProgs[109].Fast() {
+		kernels.Vec32(vecProgs[109], &w.vec, n, 20, MaxBatch, [][]T{dense6_x, dense6_slope, dense6_z_x}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense6_x[f*MaxBatch:][:n]
+			r_dense6_slope_2 := dense6_slope[f*MaxBatch:][:len(out)]
+			r_dense6_z_x := dense6_z_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense6_slope_2[b] * r_dense6_z_x[b]
+			}
+		}
+	}
+
+	// dense7_z_x = dense7_W·dense6_x: [20] from [20] (burgers.ml:10)
+	dense7_z_x := w.work[524*MaxBatch : 544*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense7W, dense6_x, MaxBatch, dense7_z_x, MaxBatch, false)
+
+	// dense7_x = dense7_slope·dense7_z_x (burgers.ml:10)
+	dense7_x := w.work[544*MaxBatch : 564*MaxBatch]
+	if vecProgs[110].Fast() {
+		kernels.Vec32(vecProgs[110], &w.vec, n, 20, MaxBatch, [][]T{dense7_x, dense7_slope, dense7_z_x}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense7_x[f*MaxBatch:][:n]
+			r_dense7_slope_2 := dense7_slope[f*MaxBatch:][:len(out)]
+			r_dense7_z_x := dense7_z_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense7_slope_2[b] * r_dense7_z_x[b]
+			}
+		}
+	}
+
+	// dense8_z_x = dense8_W·dense7_x: [20] from [20] (burgers.ml:10)
+	dense8_z_x := w.work[564*MaxBatch : 584*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense8W, dense7_x, MaxBatch, dense8_z_x, MaxBatch, false)
+
+	// dense8_x = dense8_slope·dense8_z_x (burgers.ml:10)
+	dense8_x := w.work[584*MaxBatch : 604*MaxBatch]
+	if vecProgs[111].Fast() {
+		kernels.Vec32(vecProgs[111], &w.vec, n, 20, MaxBatch, [][]T{dense8_x, dense8_slope, dense8_z_x}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense8_x[f*MaxBatch:][:n]
+			r_dense8_slope_2 := dense8_slope[f*MaxBatch:][:len(out)]
+			r_dense8_z_x := dense8_z_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense8_slope_2[b] * r_dense8_z_x[b]
+			}
+		}
+	}
+
+	// u_x = dense9_W·dense8_x: [1] from [20] (burgers.ml:11)
+	u_x := w.work[2*MaxBatch : 3*MaxBatch]
+	kernels.GemmNN32(1, 20, n, m.Dense9W, dense8_x, MaxBatch, u_x, MaxBatch, false)
+
+	// dense1_x_x = dense1_z_x·-2·dense1·dense1_x (burgers.ml:10)
+	dense1_x_x := w.work[604*MaxBatch : 624*MaxBatch]
+	if vecProgs[112].Fast() {
+		kernels.Vec32(vecProgs[112], &w.vec, n, 20, MaxBatch, [][]T{dense1_x_x, dense1, dense1_x}, [][]T{dense1_z_x})
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense1_x_x[f*MaxBatch:][:n]
+			dense1_z_x_f_2 := dense1_z_x[f]
+			r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
+			r_dense1_x := dense1_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = dense1_z_x_f_2 * -(2.0 * r_dense1_2[b] * r_dense1_x[b])
+			}
+		}
+	}
+
+	// dense2_z_x_x = dense2_W·dense1_x_x: [20] from [20] (burgers.ml:10)
+	dense2_z_x_x := w.work[24*MaxBatch : 44*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense2W, dense1_x_x, MaxBatch, dense2_z_x_x, MaxBatch, false)
+
+	// dense2_x_x = dense2_z_x·-2·dense2·dense2_x + dense2_slope·dense2_z_x_x (burgers.ml:10)
+	dense2_x_x := w.work[204*MaxBatch : 224*MaxBatch]
+	if vecProgs[113].Fast() {
+		kernels.Vec32(vecProgs[113], &w.vec, n, 20, MaxBatch, [][]T{dense2_x_x, dense2_z_x, dense2, dense2_x, dense2_slope, dense2_z_x_x}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense2_x_x[f*MaxBatch:][:n]
+			r_dense2_z_x_2 := dense2_z_x[f*MaxBatch:][:len(out)]
+			r_dense2_2 := dense2[f*MaxBatch:][:len(out)]
+			r_dense2_x := dense2_x[f*MaxBatch:][:len(out)]
+			r_dense2_slope_3 := dense2_slope[f*MaxBatch:][:len(out)]
+			r_dense2_z_x_x := dense2_z_x_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense2_z_x_2[b]*-(2.0*r_dense2_2[b]*r_dense2_x[b]) + r_dense2_slope_3[b]*r_dense2_z_x_x[b]
+			}
+		}
+	}
+
+	// dense3_z_x_x = dense3_W·dense2_x_x: [20] from [20] (burgers.ml:10)
+	dense3_z_x_x := w.work[604*MaxBatch : 624*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense3W, dense2_x_x, MaxBatch, dense3_z_x_x, MaxBatch, false)
+
+	// dense3_x_x = dense3_z_x·-2·dense3·dense3_x + dense3_slope·dense3_z_x_x (burgers.ml:10)
+	dense3_x_x := w.work[44*MaxBatch : 64*MaxBatch]
+	if vecProgs[114].Fast() {
+		kernels.Vec32(vecProgs[114], &w.vec, n, 20, MaxBatch, [][]T{dense3_x_x, dense3_z_x, dense3, dense3_x, dense3_slope, dense3_z_x_x}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense3_x_x[f*MaxBatch:][:n]
+			r_dense3_z_x_2 := dense3_z_x[f*MaxBatch:][:len(out)]
+			r_dense3_2 := dense3[f*MaxBatch:][:len(out)]
+			r_dense3_x := dense3_x[f*MaxBatch:][:len(out)]
+			r_dense3_slope_3 := dense3_slope[f*MaxBatch:][:len(out)]
+			r_dense3_z_x_x := dense3_z_x_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense3_z_x_2[b]*-(2.0*r_dense3_2[b]*r_dense3_x[b]) + r_dense3_slope_3[b]*r_dense3_z_x_x[b]
+			}
+		}
+	}
+
+	// dense4_z_x_x = dense4_W·dense3_x_x: [20] from [20] (burgers.ml:10)
+	dense4_z_x_x := w.work[184*MaxBatch : 204*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense4W, dense3_x_x, MaxBatch, dense4_z_x_x, MaxBatch, false)
+
+	// dense4_x_x = dense4_z_x·-2·dense4·dense4_x + dense4_slope·dense4_z_x_x (burgers.ml:10)
+	dense4_x_x := w.work[344*MaxBatch : 364*MaxBatch]
+	if vecProgs[115].Fast() {
+		kernels.Vec32(vecProgs[115], &w.vec, n, 20, MaxBatch, [][]T{dense4_x_x, dense4_z_x, dense4, dense4_x, dense4_slope, dense4_z_x_x}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense4_x_x[f*MaxBatch:][:n]
+			r_dense4_z_x_2 := dense4_z_x[f*MaxBatch:][:len(out)]
+			r_dense4_2 := dense4[f*MaxBatch:][:len(out)]
+			r_dense4_x := dense4_x[f*MaxBatch:][:len(out)]
+			r_dense4_slope_3 := dense4_slope[f*MaxBatch:][:len(out)]
+			r_dense4_z_x_x := dense4_z_x_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense4_z_x_2[b]*-(2.0*r_dense4_2[b]*r_dense4_x[b]) + r_dense4_slope_3[b]*r_dense4_z_x_x[b]
+			}
+		}
+	}
+
+	// dense5_z_x_x = dense5_W·dense4_x_x: [20] from [20] (burgers.ml:10)
+	dense5_z_x_x := w.work[4*MaxBatch : 24*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense5W, dense4_x_x, MaxBatch, dense5_z_x_x, MaxBatch, false)
+
+	// dense5_x_x = dense5_z_x·-2·dense5·dense5_x + dense5_slope·dense5_z_x_x (burgers.ml:10)
+	dense5_x_x := w.work[24*MaxBatch : 44*MaxBatch]
+	if vecProgs[116].Fast() {
+		kernels.Vec32(vecProgs[116], &w.vec, n, 20, MaxBatch, [][]T{dense5_x_x, dense5_z_x, dense5, dense5_x, dense5_slope, dense5_z_x_x}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense5_x_x[f*MaxBatch:][:n]
+			r_dense5_z_x_2 := dense5_z_x[f*MaxBatch:][:len(out)]
+			r_dense5_2 := dense5[f*MaxBatch:][:len(out)]
+			r_dense5_x := dense5_x[f*MaxBatch:][:len(out)]
+			r_dense5_slope_3 := dense5_slope[f*MaxBatch:][:len(out)]
+			r_dense5_z_x_x := dense5_z_x_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense5_z_x_2[b]*-(2.0*r_dense5_2[b]*r_dense5_x[b]) + r_dense5_slope_3[b]*r_dense5_z_x_x[b]
+			}
+		}
+	}
+
+	// dense6_z_x_x = dense6_W·dense5_x_x: [20] from [20] (burgers.ml:10)
+	dense6_z_x_x := w.work[204*MaxBatch : 224*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense6W, dense5_x_x, MaxBatch, dense6_z_x_x, MaxBatch, false)
+
+	// dense6_x_x = dense6_z_x·-2·dense6·dense6_x + dense6_slope·dense6_z_x_x (burgers.ml:10)
+	dense6_x_x := w.work[64*MaxBatch : 84*MaxBatch]
+	if vecProgs[117].Fast() {
+		kernels.Vec32(vecProgs[117], &w.vec, n, 20, MaxBatch, [][]T{dense6_x_x, dense6_z_x, dense6, dense6_x, dense6_slope, dense6_z_x_x}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense6_x_x[f*MaxBatch:][:n]
+			r_dense6_z_x_2 := dense6_z_x[f*MaxBatch:][:len(out)]
+			r_dense6_2 := dense6[f*MaxBatch:][:len(out)]
+			r_dense6_x := dense6_x[f*MaxBatch:][:len(out)]
+			r_dense6_slope_3 := dense6_slope[f*MaxBatch:][:len(out)]
+			r_dense6_z_x_x := dense6_z_x_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense6_z_x_2[b]*-(2.0*r_dense6_2[b]*r_dense6_x[b]) + r_dense6_slope_3[b]*r_dense6_z_x_x[b]
+			}
+		}
+	}
+
+	// dense7_z_x_x = dense7_W·dense6_x_x: [20] from [20] (burgers.ml:10)
+	dense7_z_x_x := w.work[224*MaxBatch : 244*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense7W, dense6_x_x, MaxBatch, dense7_z_x_x, MaxBatch, false)
+
+	// dense7_x_x = dense7_z_x·-2·dense7·dense7_x + dense7_slope·dense7_z_x_x (burgers.ml:10)
+	dense7_x_x := w.work[364*MaxBatch : 384*MaxBatch]
+	if vecProgs[118].Fast() {
+		kernels.Vec32(vecProgs[118], &w.vec, n, 20, MaxBatch, [][]T{dense7_x_x, dense7_z_x, dense7, dense7_x, dense7_slope, dense7_z_x_x}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense7_x_x[f*MaxBatch:][:n]
+			r_dense7_z_x_2 := dense7_z_x[f*MaxBatch:][:len(out)]
+			r_dense7_2 := dense7[f*MaxBatch:][:len(out)]
+			r_dense7_x := dense7_x[f*MaxBatch:][:len(out)]
+			r_dense7_slope_3 := dense7_slope[f*MaxBatch:][:len(out)]
+			r_dense7_z_x_x := dense7_z_x_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense7_z_x_2[b]*-(2.0*r_dense7_2[b]*r_dense7_x[b]) + r_dense7_slope_3[b]*r_dense7_z_x_x[b]
+			}
+		}
+	}
+
+	// dense8_z_x_x = dense8_W·dense7_x_x: [20] from [20] (burgers.ml:10)
+	dense8_z_x_x := w.work[384*MaxBatch : 404*MaxBatch]
+	kernels.GemmNN32(20, 20, n, m.Dense8W, dense7_x_x, MaxBatch, dense8_z_x_x, MaxBatch, false)
+
+	// dense8_x_x = dense8_z_x·-2·dense8·dense8_x + dense8_slope·dense8_z_x_x (burgers.ml:10)
+	dense8_x_x := w.work[604*MaxBatch : 624*MaxBatch]
+	if vecProgs[119].Fast() {
+		kernels.Vec32(vecProgs[119], &w.vec, n, 20, MaxBatch, [][]T{dense8_x_x, dense8_z_x, dense8, dense8_x, dense8_slope, dense8_z_x_x}, nil)
+	} else {
+		for f := 0; f < 20; f++ {
+			out := dense8_x_x[f*MaxBatch:][:n]
+			r_dense8_z_x_2 := dense8_z_x[f*MaxBatch:][:len(out)]
+			r_dense8_2 := dense8[f*MaxBatch:][:len(out)]
+			r_dense8_x := dense8_x[f*MaxBatch:][:len(out)]
+			r_dense8_slope_3 := dense8_slope[f*MaxBatch:][:len(out)]
+			r_dense8_z_x_x := dense8_z_x_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_dense8_z_x_2[b]*-(2.0*r_dense8_2[b]*r_dense8_x[b]) + r_dense8_slope_3[b]*r_dense8_z_x_x[b]
+			}
+		}
+	}
+
+	// u_x_x = dense9_W·dense8_x_x: [1] from [20] (burgers.ml:11)
+	u_x_x := w.work[3*MaxBatch : 4*MaxBatch]
+	kernels.GemmNN32(1, 20, n, m.Dense9W, dense8_x_x, MaxBatch, u_x_x, MaxBatch, false)
+
+	// r = (u_t + (dense9_Wx + dense9_b)·u_x) - nu·u_x_x (burgers.ml:24)
+	r := w.work[44*MaxBatch : 45*MaxBatch]
+	if vecProgs[120].Fast() {
+		kernels.Vec32(vecProgs[120], &w.vec, n, 1, MaxBatch, [][]T{r, u_x_x, dense9_Wx, u_x, u_t}, [][]T{m.Dense9B})
+	} else {
+		{
+			const f = 0
+			out := r[f*MaxBatch:][:n]
+			r_u_t := u_t[f*MaxBatch:][:len(out)]
+			r_dense9_Wx := dense9_Wx[f*MaxBatch:][:len(out)]
+			dense9_b_f := m.Dense9B[f]
+			r_u_x := u_x[f*MaxBatch:][:len(out)]
+			r_u_x_x := u_x_x[f*MaxBatch:][:len(out)]
+			for b := range out {
+				out[b] = r_u_t[b] + (r_dense9_Wx[b]+dense9_b_f)*r_u_x[b] - nu*r_u_x_x[b]
+			}
+		}
+	}
+	// The residuals, NumResiduals a point.
+	for b, v := range r[:n] {
+		m.predDst[(r0+b)*NumResiduals+0] = v
+	}
 }
 
 /*
@@ -3625,8 +4354,6 @@ named as in the state_dict of the network's PyTorch replica, with PyTorch's shap
 	)
 
 It maps inputs [N, 2] to outputs [N, 1], as Predict does.
-The coefficients (weight_boundary, weight_r) are not net's: load them by hand, and the rest with
-load_state_dict(..., strict=False).
 
 mlrt.SaveSafetensors(path, m.Params(), &Safetensors) writes a file PyTorch loads with
 net.load_state_dict; mlrt.LoadSafetensors(path, m.Params(), &Safetensors) reads one it wrote
@@ -3652,10 +4379,6 @@ var Safetensors = safetensors.Layout{
 		{Name: "14.bias", Param: "dense8_b", Offset: 2980, Shape: []int{20}},
 		{Name: "16.weight", Param: "dense9_W", Offset: 3000, Shape: []int{1, 20}},
 		{Name: "16.bias", Param: "dense9_b", Offset: 3020, Shape: []int{1}},
-		// weight_boundary: the coefficient weight_boundary
-		{Name: "weight_boundary", Param: "weight_boundary", Offset: 3021},
-		// weight_r: the coefficient weight_r
-		{Name: "weight_r", Param: "weight_r", Offset: 3022},
 	},
 	Metadata: map[string]string{
 		"format":     "pt",
@@ -3665,7 +4388,6 @@ var Safetensors = safetensors.Layout{
   "input": {"shape": [2], "perm": [0]},
   "output": {"shape": [1], "perm": [0]},
   "predict": true,
-  "coefficients": ["weight_boundary", "weight_r"],
   "modules": [
     {"type": "Linear", "in_features": 2, "out_features": 20},
     {"type": "Tanh"},
@@ -3691,7 +4413,7 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [96]*kernels.VecProg{
+var vecProgs = [121]*kernels.VecProg{
 	// 0: u = dense9_Wx + dense9_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 1: u = dense9_Wx + dense9_b
@@ -3818,7 +4540,7 @@ var vecProgs = [96]*kernels.VecProg{
 	kernels.MustVec("s0 = r0[f]; s1 = r1[f]; s2 = s0 * s1; v0[f] = sum(s2); s3 = v1[f]; s4 = s3 * s1; s5 = -s4; s6 = 2; s7 = s5 * s6; r2[f] = s7"),
 	// 62: d_dense2_x = -dense2_z_x·d_dense2_x_x·2; d_dense3_x = -dense3_z_x·d_dense3_x_x·2; d_dense4_x = -dense4_z_x·d_dense4_x_x·2; d_dense5_x = -dense5_z_x·d_dense5_x_x·2; d_dense6_x = -dense6_z_x·d_dense6_x_x·2; d_dense7_x = -dense7_z_x·d_dense7_x_x·2; d_dense8_x = -dense8_z_x·d_dense8_x_x·2
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = -s2; s4 = 2; s5 = s3 * s4; r0[f] = s5; s6 = r4[f]; s7 = r5[f]; s8 = s6 * s7; s9 = -s8; s10 = s9 * s4; r3[f] = s10; s11 = r7[f]; s12 = r8[f]; s13 = s11 * s12; s14 = -s13; s15 = s14 * s4; r6[f] = s15; s16 = r10[f]; s17 = r11[f]; s18 = s16 * s17; s19 = -s18; s20 = s19 * s4; r9[f] = s20; s21 = r13[f]; s22 = r14[f]; s23 = s21 * s22; s24 = -s23; s25 = s24 * s4; r12[f] = s25; s26 = r16[f]; s27 = r17[f]; s28 = s26 * s27; s29 = -s28; s30 = s29 * s4; r15[f] = s30; s31 = r19[f]; s32 = r20[f]; s33 = s31 * s32; s34 = -s33; s35 = s34 * s4; r18[f] = s35"),
-	// 63: d_u_x = u·d_r; d_u = 2·sub·weight_boundary_2 + u_x·d_r
+	// 63: d_u_x = u·d_r; d_u = 2·sub·spread + u_x·d_r
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2; s3 = 2; s4 = r4[f]; s5 = r5[f]; s6 = s4 * s5; s7 = r6[f]; s8 = s7 * s1; s9 = s3 * s6 + s8; r3[f] = s9"),
 	// 64: d_dense8_x_3 = dense8·d_dense8_x + d_dense8_x_2
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = s0 * s1 + s2; r0[f] = s3"),
@@ -3884,4 +4606,54 @@ var vecProgs = [96]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8; v0[f] += sum(s8)"),
 	// 95: d_dense1_z = dense1_slope·((d_dense1 + (dense1_x·d_dense1_x + d_dense1)) + d_dense1_2); d_dense1_b += Σ over the batch of d_dense1_z
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = r3[f]; s3 = r4[f]; s4 = s2 * s3 + s1; s5 = s1 + s4; s6 = r5[f]; s7 = s5 + s6; s8 = s0 * s7; r0[f] = s8; v0[f] += sum(s8)"),
+	// 96: dense1_slope = 1 - dense1·dense1; dense1_t = dense1_z_t·dense1_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = v0[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 97: dense2_slope = 1 - dense2·dense2; dense2_t = dense2_z_t·dense2_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 98: dense3_slope = 1 - dense3·dense3; dense3_t = dense3_z_t·dense3_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 99: dense4_slope = 1 - dense4·dense4; dense4_t = dense4_z_t·dense4_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 100: dense5_slope = 1 - dense5·dense5; dense5_t = dense5_z_t·dense5_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 101: dense6_slope = 1 - dense6·dense6; dense6_t = dense6_z_t·dense6_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 102: dense7_slope = 1 - dense7·dense7; dense7_t = dense7_z_t·dense7_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 103: dense8_slope = 1 - dense8·dense8; dense8_t = dense8_z_t·dense8_slope
+	kernels.MustVec("s0 = r1[f]; s1 = 1; s2 = s1 - s0 * s0; r0[f] = s2; s3 = r3[f]; s4 = s3 * s2; r2[f] = s4"),
+	// 104: dense1_x = dense1_slope·dense1_z_x
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 105: dense2_x = dense2_slope·dense2_z_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 106: dense3_x = dense3_slope·dense3_z_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 107: dense4_x = dense4_slope·dense4_z_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 108: dense5_x = dense5_slope·dense5_z_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 109: dense6_x = dense6_slope·dense6_z_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 110: dense7_x = dense7_slope·dense7_z_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 111: dense8_x = dense8_slope·dense8_z_x
+	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; r0[f] = s2"),
+	// 112: dense1_x_x = dense1_z_x·-2·dense1·dense1_x
+	kernels.MustVec("s0 = v0[f]; s1 = 2; s2 = r1[f]; s3 = r2[f]; s4 = s2 * s3; s5 = s1 * s4; s6 = -s5; s7 = s0 * s6; r0[f] = s7"),
+	// 113: dense2_x_x = dense2_z_x·-2·dense2·dense2_x + dense2_slope·dense2_z_x_x
+	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = r2[f]; s3 = r3[f]; s4 = s2 * s3; s5 = s1 * s4; s6 = -s5; s7 = r4[f]; s8 = r5[f]; s9 = s7 * s8; s10 = s0 * s6 + s9; r0[f] = s10"),
+	// 114: dense3_x_x = dense3_z_x·-2·dense3·dense3_x + dense3_slope·dense3_z_x_x
+	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = r2[f]; s3 = r3[f]; s4 = s2 * s3; s5 = s1 * s4; s6 = -s5; s7 = r4[f]; s8 = r5[f]; s9 = s7 * s8; s10 = s0 * s6 + s9; r0[f] = s10"),
+	// 115: dense4_x_x = dense4_z_x·-2·dense4·dense4_x + dense4_slope·dense4_z_x_x
+	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = r2[f]; s3 = r3[f]; s4 = s2 * s3; s5 = s1 * s4; s6 = -s5; s7 = r4[f]; s8 = r5[f]; s9 = s7 * s8; s10 = s0 * s6 + s9; r0[f] = s10"),
+	// 116: dense5_x_x = dense5_z_x·-2·dense5·dense5_x + dense5_slope·dense5_z_x_x
+	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = r2[f]; s3 = r3[f]; s4 = s2 * s3; s5 = s1 * s4; s6 = -s5; s7 = r4[f]; s8 = r5[f]; s9 = s7 * s8; s10 = s0 * s6 + s9; r0[f] = s10"),
+	// 117: dense6_x_x = dense6_z_x·-2·dense6·dense6_x + dense6_slope·dense6_z_x_x
+	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = r2[f]; s3 = r3[f]; s4 = s2 * s3; s5 = s1 * s4; s6 = -s5; s7 = r4[f]; s8 = r5[f]; s9 = s7 * s8; s10 = s0 * s6 + s9; r0[f] = s10"),
+	// 118: dense7_x_x = dense7_z_x·-2·dense7·dense7_x + dense7_slope·dense7_z_x_x
+	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = r2[f]; s3 = r3[f]; s4 = s2 * s3; s5 = s1 * s4; s6 = -s5; s7 = r4[f]; s8 = r5[f]; s9 = s7 * s8; s10 = s0 * s6 + s9; r0[f] = s10"),
+	// 119: dense8_x_x = dense8_z_x·-2·dense8·dense8_x + dense8_slope·dense8_z_x_x
+	kernels.MustVec("s0 = r1[f]; s1 = 2; s2 = r2[f]; s3 = r3[f]; s4 = s2 * s3; s5 = s1 * s4; s6 = -s5; s7 = r4[f]; s8 = r5[f]; s9 = s7 * s8; s10 = s0 * s6 + s9; r0[f] = s10"),
+	// 120: r = (u_t + (dense9_Wx + dense9_b)·u_x) - nu·u_x_x
+	kernels.MustVec("s0 = 0.003183099; s1 = r1[f]; s2 = r2[f]; s3 = v0[f]; s4 = s2 + s3; s5 = r3[f]; s6 = r4[f]; s7 = s4 * s5 + s6; s8 = s7 - s0 * s1; r0[f] = s8"),
 }
