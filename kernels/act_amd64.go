@@ -79,3 +79,8 @@ func zmmSplit[T float](n int) (nfull int, mask uint64) {
 	nfull = n / v
 	return nfull, uint64(1)<<(n-nfull*v) - 1
 }
+
+func rowUpdateDot64Asm(row, s, t, x []float64, a, u, v float64) float64 {
+	nfull, mask := zmmSplit[float64](len(row))
+	return rowUpdateDot64(&row[0], &s[0], &t[0], &x[0], nfull, mask, a, u, v)
+}

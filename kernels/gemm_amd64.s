@@ -19343,3 +19343,77 @@ fmaPeak64_done:
 	VMOVSD X0, (DX)
 	VZEROUPPER
 	RET
+
+// func rowUpdateDot64(row *float64, s *float64, t *float64, x *float64, nfull int, mask uint64, a float64, u float64, v float64) float64
+// Requires: AVX, AVX512F, SSE2
+TEXT ·rowUpdateDot64(SB), NOSPLIT, $0-80
+	MOVQ         row+0(FP), DI
+	MOVQ         s+8(FP), SI
+	MOVQ         t+16(FP), DX
+	MOVQ         x+24(FP), R8
+	MOVQ         nfull+32(FP), CX
+	MOVQ         mask+40(FP), AX
+	KMOVW        AX, K1
+	VBROADCASTSD a+48(FP), Z16
+	VBROADCASTSD u+56(FP), Z17
+	VBROADCASTSD v+64(FP), Z18
+	VPXORD       Z20, Z20, Z20
+	VPXORD       Z21, Z21, Z21
+	CMPQ         CX, $0x02
+	JLT          one
+
+loop2:
+	VMULPD      (DI), Z16, Z0
+	VFMADD231PD (SI), Z17, Z0
+	VFMADD231PD (DX), Z18, Z0
+	VMOVUPD     Z0, (DI)
+	VFMADD231PD (R8), Z0, Z20
+	VMULPD      64(DI), Z16, Z4
+	VFMADD231PD 64(SI), Z17, Z4
+	VFMADD231PD 64(DX), Z18, Z4
+	VMOVUPD     Z4, 64(DI)
+	VFMADD231PD 64(R8), Z4, Z21
+	ADDQ        $0x00000080, DI
+	ADDQ        $0x00000080, SI
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000080, R8
+	SUBQ        $0x02, CX
+	CMPQ        CX, $0x02
+	JGE         loop2
+
+one:
+	TESTQ       CX, CX
+	JEQ         tail
+	VMULPD      (DI), Z16, Z0
+	VFMADD231PD (SI), Z17, Z0
+	VFMADD231PD (DX), Z18, Z0
+	VMOVUPD     Z0, (DI)
+	VFMADD231PD (R8), Z0, Z20
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000040, DX
+	ADDQ        $0x00000040, R8
+
+tail:
+	KORTESTW    K1, K1
+	JEQ         sum
+	VMOVUPD.Z   (DI), K1, Z0
+	VMOVUPD.Z   (SI), K1, Z1
+	VMOVUPD.Z   (DX), K1, Z2
+	VMOVUPD.Z   (R8), K1, Z3
+	VMULPD      Z16, Z0, Z0
+	VFMADD231PD Z1, Z17, Z0
+	VFMADD231PD Z2, Z18, Z0
+	VMOVUPD     Z0, K1, (DI)
+	VFMADD231PD Z3, Z0, Z21
+
+sum:
+	VADDPD        Z21, Z20, Z20
+	VEXTRACTF64X4 $0x01, Z20, Y1
+	VADDPD        Y1, Y20, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VHADDPD       X0, X0, X0
+	VZEROUPPER
+	MOVSD         X0, ret+72(FP)
+	RET

@@ -37,3 +37,7 @@ func relu32Asm(dst, src []float32, bias float32) { biasReluGo(dst, src, bias) }
 func relu64Asm(dst, src []float64, bias float64) { biasReluGo(dst, src, bias) }
 
 func fmaRounds(bits, n int) {}
+
+func rowUpdateDot64Asm(row, s, t, x []float64, a, u, v float64) float64 {
+	return rowUpdateDot64Go(row, s, t, x, a, u, v)
+}

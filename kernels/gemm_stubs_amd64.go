@@ -125,3 +125,9 @@ func transpose64(dst *float64, ldd int, src *float64, lds int, nr int, nc int, r
 //
 //go:noescape
 func fmaPeak64(n int, out *float64)
+
+// rowUpdateDot64 sets row[j] = a·row[j] + u·s[j] + v·t[j] for the nfull whole zmm and then the
+// lanes of one more zmm in mask, and returns the sum of row[j]·x[j] over the new row.
+//
+//go:noescape
+func rowUpdateDot64(row *float64, s *float64, t *float64, x *float64, nfull int, mask uint64, a float64, u float64, v float64) float64

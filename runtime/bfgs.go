@@ -10,6 +10,7 @@ import (
 	"math"
 	goruntime "runtime"
 
+	"github.com/mlc-go/mlc/kernels"
 	"gonum.org/v1/gonum/optimize"
 )
 
@@ -59,45 +60,17 @@ func (q *bfgsState) mul(dst, src []float64) {
 	q.a = 0
 }
 
-// mulRows is part k of mul: rows [k·n/parts, (k+1)·n/parts).
+// mulRows is part k of mul: rows [k·n/parts, (k+1)·n/parts), each updated and multiplied in
+// one pass (kernels.RowUpdateDot64; with no update pending, a = 1 and u = v = 0).
 func (q *bfgsState) mulRows(k int) {
 	n := q.n
-	src, dst := q.src, q.dst
-	s, hy := q.ps, q.hy
+	pending := q.a != 0
 	for i := k * n / q.parts; i < (k+1)*n/q.parts; i++ {
-		row := q.h[i*n : i*n+n]
-		var s0, s1, s2, s3 float64
-		if a := q.a; a != 0 {
-			ui, vi := q.u[i], q.v[i]
-			j := 0
-			for ; j+4 <= n; j += 4 {
-				r0 := a*row[j] + ui*s[j] + vi*hy[j]
-				r1 := a*row[j+1] + ui*s[j+1] + vi*hy[j+1]
-				r2 := a*row[j+2] + ui*s[j+2] + vi*hy[j+2]
-				r3 := a*row[j+3] + ui*s[j+3] + vi*hy[j+3]
-				row[j], row[j+1], row[j+2], row[j+3] = r0, r1, r2, r3
-				s0 += r0 * src[j]
-				s1 += r1 * src[j+1]
-				s2 += r2 * src[j+2]
-				s3 += r3 * src[j+3]
-			}
-			for ; j < n; j++ {
-				row[j] = a*row[j] + ui*s[j] + vi*hy[j]
-				s0 += row[j] * src[j]
-			}
-		} else {
-			j := 0
-			for ; j+4 <= n; j += 4 {
-				s0 += row[j] * src[j]
-				s1 += row[j+1] * src[j+1]
-				s2 += row[j+2] * src[j+2]
-				s3 += row[j+3] * src[j+3]
-			}
-			for ; j < n; j++ {
-				s0 += row[j] * src[j]
-			}
+		a, u, v := 1.0, 0.0, 0.0
+		if pending {
+			a, u, v = q.a, q.u[i], q.v[i]
 		}
-		dst[i] = (s0 + s1) + (s2 + s3)
+		q.dst[i] = kernels.RowUpdateDot64(q.h[i*n:i*n+n], q.ps, q.hy, q.src, a, u, v)
 	}
 }
 

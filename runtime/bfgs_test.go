@@ -108,3 +108,84 @@ func BenchmarkBFGSPass(b *testing.B) {
 		q.mul(q.hgNew, g)
 	}
 }
+
+// TestBFGSUpdate checks the deferred update against the SSBFGS formula on an explicit
+// matrix, over updates with and without a product in between (which applies the pending
+// update and leaves none), for the serial and the parallel pass.
+func TestBFGSUpdate(t *testing.T) {
+	for _, n := range []int{7, 300} {
+		rng := NewRNG(uint64(n))
+		vec := func() []float64 {
+			v := make([]float64, n)
+			for i := range v {
+				v[i] = rng.Float64()*2 - 1
+			}
+			return v
+		}
+		q := newBFGSState(n)
+		ref := make([]float64, n*n) // H, explicitly
+		for i := range n {
+			ref[i*n+i] = 0.5 + rng.Float64()
+		}
+		copy(q.h, ref)
+		q.init = true
+		mulRef := func(dst, x []float64) {
+			for i := range n {
+				dst[i] = dot(ref[i*n:i*n+n], x)
+			}
+		}
+		check := func(what string, got []float64, x []float64) {
+			want := make([]float64, n)
+			mulRef(want, x)
+			for i := range want {
+				if math.Abs(got[i]-want[i]) > 1e-12*(1+math.Abs(want[i])) {
+					t.Fatalf("n %d, %s: [%d] = %v, want %v", n, what, i, got[i], want[i])
+				}
+			}
+		}
+		tmp := make([]float64, n)
+		for k := range 6 {
+			gOld := vec()
+			q.mul(q.hg, gOld) // H·gOld, applying any pending update
+			check("H·gOld", q.hg, gOld)
+			alpha := 0.5 + rng.Float64()
+			for i := range n { // s = −alpha·H·gOld; y = g − gOld with yᵀs > 0
+				q.s[i] = -alpha * q.hg[i]
+			}
+			y := vec()
+			for i := range y {
+				y[i] = 0.1*y[i] + q.s[i]
+			}
+			copy(q.y, y)
+			g := make([]float64, n)
+			for i := range g {
+				g[i] = gOld[i] + y[i]
+			}
+			s := q.s
+			sy := dot(s, y)
+			rho := 1 / sy
+			tau := 1.0
+			if b := -alpha * rho * dot(s, gOld); b > 1 {
+				tau = 1 / b
+			}
+			for i := range ref {
+				ref[i] /= tau
+			}
+			hy := make([]float64, n)
+			mulRef(hy, y)
+			c := rho * (1 + rho*dot(y, hy))
+			for i := range n {
+				for j := range n {
+					ref[i*n+j] += -rho*(hy[i]*s[j]+s[i]*hy[j]) + c*s[i]*s[j]
+				}
+			}
+			q.update(alpha, gOld, g)
+			check("H₊·g", q.hg, g)
+			if k%2 == 0 {
+				x := vec()
+				q.mul(tmp, x)
+				check("H₊·x", tmp, x)
+			}
+		}
+	}
+}

@@ -85,6 +85,7 @@ func main() {
 		transpose(d)
 		fmaPeak(d)
 	}
+	rowUpdateDot()
 	Generate()
 }
 
