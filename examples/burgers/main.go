@@ -3,7 +3,7 @@
 // into a driver mlc builds: the same flags, files and JSON line (runtime/trainer), and
 // -dtype float32 for the float32 build (../../generated/burgers32).
 //
-//	go run ./examples/burgers                  # float64, Adam ×1000 then BFGS ×6000 (a step budget)
+//	go run ./examples/burgers                  # float64, Adam ×1000 then BFGS ×7000 (a step budget)
 //	go run ./examples/burgers -dtype float32 -time 60s
 package main
 

@@ -394,7 +394,7 @@ func FitConfig() mlrt.FitConfig {
 			Steps:     1000,
 		}, {
 			Optimizer: "bfgs",
-			Steps:     6000,
+			Steps:     7000,
 		}},
 	}
 }
