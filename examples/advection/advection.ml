@@ -19,4 +19,4 @@ residual r = d(u, t) + d(u, x)
 loss 10 * mean(initial, (u - u0)^2) as initial
    + mean(interior, r^2) as pde
 
-optimizer adam(lr = 1e-3, steps = 1000) then lbfgs(steps = 3000)
+optimizer adam(lr = 1e-3, steps = 1000) then bfgs(steps = 3000)

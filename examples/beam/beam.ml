@@ -24,4 +24,4 @@ residual r = d(u, t, t) + d(u, x, x, x, x)
 
 loss mean(interior, r^2) as pde
 
-optimizer adam(lr = 1e-3, steps = 2000) then lbfgs(steps = 5000)
+optimizer adam(lr = 1e-3, steps = 2000) then bfgs(steps = 5000)

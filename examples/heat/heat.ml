@@ -22,4 +22,4 @@ loss mean(initial, (u - u0)^2) as initial
    + mean(ends, u^2) as ends
    + mean(interior, r^2) as pde
 
-optimizer adam(lr = 1e-3, steps = 2000) then lbfgs(steps = 3000)
+optimizer adam(lr = 1e-3, steps = 2000) then bfgs(steps = 3000)

@@ -38,4 +38,4 @@ loss mean(boundary, (u - u_b)^2 + (v - v_b)^2) as boundary
    + mean(interior, momentum_x^2 + momentum_y^2) as momentum
    + mean(interior, continuity^2) as continuity
 
-optimizer adam(lr = 1e-3, steps = 2000) then lbfgs(steps = 5000)
+optimizer adam(lr = 1e-3, steps = 2000) then bfgs(steps = 5000)

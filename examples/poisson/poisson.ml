@@ -18,4 +18,4 @@ residual r = d(u, x, x) + d(u, y, y) + 2 * pi^2 * sin(pi * x) * sin(pi * y)
 loss mean(edges, u^2) as edges
    + mean(interior, r^2) as pde
 
-optimizer adam(lr = 1e-3, steps = 2000) then lbfgs(steps = 3000)
+optimizer adam(lr = 1e-3, steps = 2000) then bfgs(steps = 3000)
