@@ -126,23 +126,25 @@ func TestFitResamples(t *testing.T) {
 	}
 }
 
-// TestFitResamplesInLBFGS: an L-BFGS stage of 7 iterations with resample every 3 runs as
-// segments of 3, 3 and 1 iterations, each a fresh L-BFGS on the points drawn after the one
-// before, and counts its iterations across them.
+// TestFitResamplesInLBFGS: an L-BFGS (or BFGS) stage of 7 iterations with resample every 3
+// runs as segments of 3, 3 and 1 iterations on the points drawn after the one before (L-BFGS
+// starting afresh, BFGS keeping its inverse Hessian), and counts its iterations across them.
 func TestFitResamplesInLBFGS(t *testing.T) {
-	m := radModel(t)
-	cfg := rad.FitConfig()
-	cfg.Out, cfg.Quiet, cfg.Resample.Seed = io.Discard, true, 1
-	cfg.Stages = []mlrt.Stage{{Optimizer: "lbfgs", Steps: 7}}
-	cfg.Resample.Every = 3
-	h, err := mlrt.Fit(m, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h.Resamples != 2 || h.Steps != 7 || len(h.Stops) != 1 || h.Stops[0] != "7 iterations" {
-		t.Errorf("%d resamples, %d steps, stops %q; want 2, 7, [7 iterations]", h.Resamples, h.Steps, h.Stops)
-	}
-	if math.Abs(h.FinalLoss-m.Loss()) > 1e-12*math.Abs(h.FinalLoss) {
-		t.Errorf("final loss %v, the model's loss at the end %v", h.FinalLoss, m.Loss())
+	for _, opt := range []string{"lbfgs", "bfgs"} {
+		m := radModel(t)
+		cfg := rad.FitConfig()
+		cfg.Out, cfg.Quiet, cfg.Resample.Seed = io.Discard, true, 1
+		cfg.Stages = []mlrt.Stage{{Optimizer: opt, Steps: 7}}
+		cfg.Resample.Every = 3
+		h, err := mlrt.Fit(m, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Resamples != 2 || h.Steps != 7 || len(h.Stops) != 1 || h.Stops[0] != "7 iterations" {
+			t.Errorf("%s: %d resamples, %d steps, stops %q; want 2, 7, [7 iterations]", opt, h.Resamples, h.Steps, h.Stops)
+		}
+		if math.Abs(h.FinalLoss-m.Loss()) > 1e-12*math.Abs(h.FinalLoss) {
+			t.Errorf("%s: final loss %v, the model's loss at the end %v", opt, h.FinalLoss, m.Loss())
+		}
 	}
 }
