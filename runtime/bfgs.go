@@ -11,6 +11,7 @@ import (
 	goruntime "runtime"
 
 	"github.com/mlc-go/mlc/kernels"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/optimize"
 )
 
@@ -37,11 +38,13 @@ type bfgsState struct {
 	dst   []float64 // and result
 	team  Team
 	parts int
+
+	x, g, xt, gt, d []float64 // bfgs's point and gradient, the line search's, the direction
 }
 
 func newBFGSState(n int) *bfgsState {
 	q := &bfgsState{n: n, h: make([]float64, n*n)}
-	for _, p := range []*[]float64{&q.hg, &q.hgNew, &q.s, &q.y, &q.ps, &q.hy, &q.u, &q.v} {
+	for _, p := range []*[]float64{&q.hg, &q.hgNew, &q.s, &q.y, &q.ps, &q.hy, &q.u, &q.v, &q.x, &q.g, &q.xt, &q.gt, &q.d} {
 		*p = make([]float64, n)
 	}
 	q.parts = max(1, min(goruntime.GOMAXPROCS(0), 8))
@@ -130,14 +133,9 @@ func (q *bfgsState) update(alpha float64, gOld, g []float64) {
 // (its GradStopThreshold) do.
 const bfgsGradTol = 1e-12
 
-func normInf(a []float64) float64 {
-	var m float64
-	for _, v := range a {
-		m = max(m, math.Abs(v))
-	}
-	return m
-}
-
+// dot is Σ a[i]·b[i] summed in order. Not floats.Dot: its assembly sums in another order,
+// and the last bits of these products steer thousands of iterations, so the trained
+// networks (and the figures measured with them) would change.
 func dot(a, b []float64) float64 {
 	var s float64
 	for i, v := range a {
@@ -151,21 +149,20 @@ func dot(a, b []float64) float64 {
 // search fails with a curvature-informed H, H is dropped and the iteration tried again along
 // the steepest descent: H learned on other points (after a redraw) can point nowhere useful.
 func (r *lbfgsRun[T]) bfgs(q *bfgsState, x0 []float64, maxIter int, conv *optimize.FunctionConverge) (optimize.Status, error) {
-	n := len(x0)
-	x, g := append([]float64(nil), x0...), make([]float64, n)
-	xt, gt, d := make([]float64, n), make([]float64, n), make([]float64, n)
+	x, g, xt, gt, d := q.x, q.g, q.xt, q.gt, q.d
+	copy(x, x0)
 	e := r.at(x)
 	if st, _ := r.Status(); st != optimize.NotTerminated {
 		return st, nil
 	}
 	fx := e.f
 	copy(g, e.g)
-	r.Record(&optimize.Location{X: x}, optimize.MajorIteration, nil)
-	conv.Init(n)
-	conv.Converged(&optimize.Location{F: fx})
+	loc := &optimize.Location{X: x, F: fx}
+	r.Record(loc, optimize.MajorIteration, nil)
+	conv.Init(len(x))
+	conv.Converged(loc)
 	q.mul(q.hg, g)
 	ls := &optimize.MoreThuente{DecreaseFactor: lbfgsDecrease, CurvatureFactor: lbfgsCurvature}
-	loc := &optimize.Location{X: x}
 	for it := 0; maxIter == 0 || it < maxIter; it++ {
 		var alpha float64
 		for {
@@ -187,13 +184,11 @@ func (r *lbfgsRun[T]) bfgs(q *bfgsState, x0 []float64, maxIter int, conv *optimi
 			}
 			break
 		}
-		for i := range x {
-			q.s[i] = xt[i] - x[i]
-			q.y[i] = gt[i] - g[i]
-		}
+		floats.SubTo(q.s, xt, x)
+		floats.SubTo(q.y, gt, g)
 		copy(x, xt)
 		r.Record(loc, optimize.MajorIteration, nil)
-		if normInf(gt) < bfgsGradTol {
+		if floats.Norm(gt, math.Inf(1)) < bfgsGradTol {
 			return optimize.GradientThreshold, nil
 		}
 		loc.F = fx
@@ -225,12 +220,7 @@ func (r *lbfgsRun[T]) lineSearch(ls *optimize.MoreThuente, q *bfgsState, x, g []
 	}
 	ls.Init(fx, dg, step)
 	for {
-		moved := false
-		for i := range xt {
-			xt[i] = x[i] + step*d[i]
-			moved = moved || xt[i] != x[i]
-		}
-		if !moved {
+		if floats.Equal(floats.AddScaledTo(xt, x, step, d), x) {
 			return 0, 0, optimize.ErrNoProgress
 		}
 		r.lsEvals++

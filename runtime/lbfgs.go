@@ -1,7 +1,7 @@
 package runtime
 
-// The L-BFGS stage of Fit: gonum's optimize.LBFGS with a strong-Wolfe line search, in
-// float64, sharing each evaluation between Func and Grad.
+// The L-BFGS and BFGS stages of Fit: gonum's optimize.LBFGS (or mlc's BFGS, bfgs.go) with a
+// strong-Wolfe line search, in float64, sharing each evaluation between Func and Grad.
 
 import (
 	"errors"
@@ -12,7 +12,8 @@ import (
 	"gonum.org/v1/gonum/optimize"
 )
 
-// lbfgsRun is the float64 view of the model that gonum's L-BFGS minimises. Func and Grad at
+// lbfgsRun is the float64 view of the model that gonum's L-BFGS (or the BFGS of bfgs.go)
+// minimises. Func and Grad at
 // the same point share one LossGrad: the last point evaluated (and the best one, which the
 // Moré–Thuente line search returns to when it gives up) are cached with their loss, gradient
 // and terms.
@@ -186,7 +187,7 @@ type lbfgsEnd struct {
 	terms []float64
 }
 
-// lbfgsSegment runs gonum's L-BFGS for up to steps iterations (0: no limit), done
+// lbfgsSegment runs the stage's L-BFGS or BFGS for up to steps iterations (0: no limit), done
 // iterations of the stage being behind it. It says why it stopped and whether it ran all
 // its steps; it leaves the model at the best point evaluated.
 func (f *fitter[T]) lbfgsSegment(si, steps, done int) (lbfgsEnd, error) {
@@ -201,40 +202,14 @@ func (f *fitter[T]) lbfgsSegment(si, steps, done int) (lbfgsEnd, error) {
 	for i, v := range f.params {
 		x0[i] = float64(v)
 	}
-	prob := optimize.Problem{
-		Func: func(x []float64) float64 {
-			r.lsEvals++
-			return r.at(x).f
-		},
-		Grad:   func(g, x []float64) { copy(g, r.at(x).g) },
-		Status: r.Status,
-	}
-	settings := &optimize.Settings{
-		// FunctionConverge stops after lbfgsConvergeIterations iterations without a decrease
-		// of more than relTol·|loss| below the best so far. relTol sits just above the
-		// rounding noise of a loss summed over thousands of points in T (about 10 ulp of T, and
-		// not below 1e-12 in float64), so L-BFGS stops when it truly stalls, not when it
-		// merely slows: a PINN's last digits come slowly but are worth having. A user who
-		// wants less bounds the stage with steps or the fit with a time limit. No absolute
-		// tolerance: the loss of a PINN can legitimately be 1e-8.
-		Converger: &optimize.FunctionConverge{Relative: lbfgsRelTol[T](), Iterations: lbfgsConvergeIterations},
-		Recorder:  r,
-	}
-	if steps > 0 {
-		settings.MajorIterations = steps + 1 // gonum counts the starting point as one
-	}
-	// The time limit is enforced by r.Status against the fit's clock, which excludes
-	// Observe; Settings.Runtime would count it.
-	memory := s.Memory
-	if memory == 0 {
-		memory = defaultLBFGSMemory
-	}
-	method := &optimize.LBFGS{
-		Store: memory,
-		// gonum's LBFGS defaults to a bisection line search; ask for Moré–Thuente, as
-		// PyTorch's line_search_fn="strong_wolfe".
-		Linesearcher: &optimize.MoreThuente{DecreaseFactor: lbfgsDecrease, CurvatureFactor: lbfgsCurvature},
-	}
+	// FunctionConverge stops after lbfgsConvergeIterations iterations without a decrease of
+	// more than relTol·|loss| below the best so far. relTol sits just above the rounding noise
+	// of a loss summed over thousands of points in T (about 10 ulp of T, and not below 1e-12
+	// in float64), so the stage stops when it truly stalls, not when it merely slows: a PINN's
+	// last digits come slowly but are worth having. A user who wants less bounds the stage
+	// with steps or the fit with a time limit. No absolute tolerance: the loss of a PINN can
+	// legitimately be 1e-8.
+	conv := &optimize.FunctionConverge{Relative: lbfgsRelTol[T](), Iterations: lbfgsConvergeIterations}
 	stepsBefore := f.step
 	var res *optimize.Result
 	var err error
@@ -243,12 +218,11 @@ func (f *fitter[T]) lbfgsSegment(si, steps, done int) (lbfgsEnd, error) {
 			f.qn = newBFGSState(n)
 		}
 		var st optimize.Status
-		st, err = r.bfgs(f.qn, x0, steps, settings.Converger.(*optimize.FunctionConverge))
-		if err == nil {
+		if st, err = r.bfgs(f.qn, x0, steps, conv); err == nil {
 			res = &optimize.Result{Status: st}
 		}
 	} else {
-		res, err = optimize.Minimize(prob, x0, settings, method)
+		res, err = r.minimizeLBFGS(x0, steps, s.Memory, conv)
 	}
 
 	// The iterations done: gonum counts the start as a major iteration, and does not show
@@ -280,7 +254,7 @@ func (f *fitter[T]) lbfgsSegment(si, steps, done int) (lbfgsEnd, error) {
 		stop, err = name+": line search failed ("+strconv.Itoa(lbfgsMaxLineSearch)+" evaluations without an acceptable step)", nil
 	}
 	if err != nil {
-		return lbfgsEnd{}, fmt.Errorf("fit: stage %d (lbfgs): %w", si+1, err)
+		return lbfgsEnd{}, fmt.Errorf("fit: stage %d (%s): %w", si+1, s.Optimizer, err)
 	}
 	if r.best.ok && f.step > stepsBefore {
 		last := len(f.h.Records) - 1
@@ -293,6 +267,35 @@ func (f *fitter[T]) lbfgsSegment(si, steps, done int) (lbfgsEnd, error) {
 		b = &r.last
 	}
 	return lbfgsEnd{stop, res != nil && res.Status == optimize.IterationLimit, b.f, b.terms}, nil
+}
+
+// minimizeLBFGS runs gonum's L-BFGS from x0 for up to steps iterations (0: no limit) with
+// history memory (0: defaultLBFGSMemory) and the stop rule conv.
+func (r *lbfgsRun[T]) minimizeLBFGS(x0 []float64, steps, memory int, conv *optimize.FunctionConverge) (*optimize.Result, error) {
+	prob := optimize.Problem{
+		Func: func(x []float64) float64 {
+			r.lsEvals++
+			return r.at(x).f
+		},
+		Grad:   func(g, x []float64) { copy(g, r.at(x).g) },
+		Status: r.Status,
+	}
+	// The time limit is enforced by r.Status against the fit's clock, which excludes
+	// Observe; Settings.Runtime would count it.
+	settings := &optimize.Settings{Converger: conv, Recorder: r}
+	if steps > 0 {
+		settings.MajorIterations = steps + 1 // gonum counts the starting point as one
+	}
+	if memory == 0 {
+		memory = defaultLBFGSMemory
+	}
+	method := &optimize.LBFGS{
+		Store: memory,
+		// gonum's LBFGS defaults to a bisection line search; ask for Moré–Thuente, as
+		// PyTorch's line_search_fn="strong_wolfe".
+		Linesearcher: &optimize.MoreThuente{DecreaseFactor: lbfgsDecrease, CurvatureFactor: lbfgsCurvature},
+	}
+	return optimize.Minimize(prob, x0, settings, method)
 }
 
 // quasiNewtonName names the quasi-Newton optimizers in stop reasons.
