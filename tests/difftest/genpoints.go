@@ -292,6 +292,10 @@ func (g *gen) pointsModel(outside bool) {
 			m.Params[w].Weight, m.Params[w].Term = true, i
 		}
 	}
+	if g.chance(0.5) { // drawn after balance: the models before it are unchanged
+		m.QuasiNewton = "bfgs"
+		m.feature("bfgs")
+	}
 	m.writeSource(groups, nil, "")
 }
 

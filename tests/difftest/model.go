@@ -35,7 +35,10 @@ type Model struct {
 	// Balance weighs the loss terms by their gradient norms (train balance = grad_norm): the
 	// loss gets a coefficient weight_TERM per term.
 	Balance bool
-	Batch   int // the train statement's batch (a point-set model's tile)
+	// QuasiNewton is the stage after Adam: lbfgs (also when empty) or bfgs. It changes only
+	// FitConfig, which the tester compiles but does not train with.
+	QuasiNewton string
+	Batch       int // the train statement's batch (a point-set model's tile)
 
 	// Params are the tensors of the flat parameter vector in the order the README
 	// documents: per layer its kernel then its bias.
@@ -362,7 +365,11 @@ func (m *Model) writeSource(inputGroups, targetGroups []int, comment string) {
 		if m.Balance {
 			balance = ", balance = grad_norm"
 		}
-		fmt.Fprintf(&b, "optimizer adam(lr = 1e-3, steps = 10) then lbfgs\ntrain batch = %d%s\n", m.Batch, balance)
+		qn := m.QuasiNewton
+		if qn == "" {
+			qn = "lbfgs"
+		}
+		fmt.Fprintf(&b, "optimizer adam(lr = 1e-3, steps = 10) then %s\ntrain batch = %d%s\n", qn, m.Batch, balance)
 	} else {
 		fmt.Fprintf(&b, "optimizer adam(lr = 0.01)\ntrain epochs = 2, batch = %d, seed = 3\n", m.Batch)
 	}
