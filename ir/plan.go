@@ -102,9 +102,11 @@ func Schedule(g *Graph, roots []*Node) *Plan {
 		if n.Op != OpPad {
 			continue
 		}
-		// The pad's one argument, read by nothing else, can live inside it. A pad of a pad
-		// would nest two such layouts; it stays a copy.
-		if a := n.Args[0]; !p.Fused[a.ID] && a.Batched && n.Batched && p.Uses[a.ID] == 1 && !isRoot[a.ID] && a.Op != OpPad {
+		// The pad's argument can live inside it: its other readers (a training pass keeps a
+		// layer's output for its adjoint) read the interior, and the buffer lives until the
+		// last of them. An argument can sit inside one pad only, and a pad of a pad would nest
+		// two such layouts; those stay copies.
+		if a := n.Args[0]; !p.Fused[a.ID] && a.Batched && n.Batched && p.Inside[a.ID] == nil && !isRoot[a.ID] && a.Op != OpPad {
 			p.Inside[a.ID] = n
 		}
 	}
@@ -133,6 +135,11 @@ func (p *Plan) assignOffsets(isRoot map[int]bool) {
 	}
 	for i, n := range p.Order {
 		readers(n, i)
+	}
+	for a, pad := range p.Inside { // a pad's buffer lives as long as the node inside it
+		if l, ok := last[a]; ok && l > last[pad.ID] {
+			last[pad.ID] = l
+		}
 	}
 	type span struct{ off, rows int }
 	var free []span
@@ -179,7 +186,8 @@ func (p *Plan) assignOffsets(isRoot map[int]bool) {
 				// A pad whose argument was computed inside it.
 				expire(n, i)
 			} else if pad := p.Inside[n.ID]; pad != nil {
-				// The pad's buffer, with this node in its interior; freed with the pad.
+				// The pad's buffer, with this node in its interior; freed with the pad, after
+				// the last reader of either.
 				off := alloc(pad.Size())
 				p.Offset[pad.ID] = off
 				p.Offset[n.ID] = off + pad.PadL*pad.Shape[1]

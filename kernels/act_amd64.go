@@ -2,7 +2,10 @@
 
 package kernels
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // The activation kernels' entry points on len(dst) == len(src) ≥ 1 elements: the
 // generated kernel walks the whole zmm, then one zmm under the mask of the tail.
@@ -83,4 +86,12 @@ func zmmSplit[T float](n int) (nfull int, mask uint64) {
 func rowUpdateDot64Asm(row, s, t, x []float64, a, u, v float64) float64 {
 	nfull, mask := zmmSplit[float64](len(row))
 	return rowUpdateDot64(&row[0], &s[0], &t[0], &x[0], nfull, mask, a, u, v)
+}
+
+func dropMaskAsm[T float](mask []T, m *MaskStream, steps int, cut uint32, keep T) {
+	if unsafe.Sizeof(keep) == 4 {
+		dropMask32(&m.s[0][0], (*float32)(unsafe.Pointer(&mask[0])), steps, cut, *(*float32)(unsafe.Pointer(&keep)))
+	} else {
+		dropMask64(&m.s[0][0], (*float64)(unsafe.Pointer(&mask[0])), steps, cut, *(*float64)(unsafe.Pointer(&keep)))
+	}
 }

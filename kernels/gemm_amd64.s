@@ -19417,3 +19417,107 @@ sum:
 	VZEROUPPER
 	MOVSD         X0, ret+72(FP)
 	RET
+
+// func dropMask32(state *uint32, mask *float32, steps int, cut uint32, keep float32)
+// Requires: AVX, AVX512F
+TEXT ·dropMask32(SB), NOSPLIT, $0-32
+	MOVQ         state+0(FP), DI
+	MOVQ         mask+8(FP), SI
+	MOVQ         steps+16(FP), CX
+	VMOVDQU32    (DI), Z0
+	VMOVDQU32    64(DI), Z1
+	VMOVDQU32    128(DI), Z2
+	VMOVDQU32    192(DI), Z3
+	MOVL         cut+24(FP), AX
+	VPBROADCASTD AX, Z16
+	MOVL         $0x0000ffff, AX
+	VPBROADCASTD AX, Z17
+	VBROADCASTSS keep+28(FP), Z18
+	TESTQ        CX, CX
+	JEQ          done
+
+loop:
+	VPADDD    Z3, Z0, Z4
+	VPROLD    $0x07, Z4, Z4
+	VPADDD    Z0, Z4, Z4
+	VPSLLD    $0x09, Z1, Z5
+	VPXORD    Z0, Z2, Z2
+	VPXORD    Z1, Z3, Z3
+	VPXORD    Z2, Z1, Z1
+	VPXORD    Z3, Z0, Z0
+	VPXORD    Z5, Z2, Z2
+	VPROLD    $0x0b, Z3, Z3
+	VPANDD    Z17, Z4, Z6
+	VPCMPUD   $0x05, Z16, Z6, K1
+	VPSRLD    $0x10, Z4, Z6
+	VPCMPUD   $0x05, Z16, Z6, K2
+	VMOVUPS.Z Z18, K1, Z7
+	VMOVUPS   Z7, (SI)
+	VMOVUPS.Z Z18, K2, Z8
+	VMOVUPS   Z8, 64(SI)
+	ADDQ      $0x00000080, SI
+	DECQ      CX
+	JNE       loop
+
+done:
+	VMOVDQU32 Z0, (DI)
+	VMOVDQU32 Z1, 64(DI)
+	VMOVDQU32 Z2, 128(DI)
+	VMOVDQU32 Z3, 192(DI)
+	VZEROUPPER
+	RET
+
+// func dropMask64(state *uint32, mask *float64, steps int, cut uint32, keep float64)
+// Requires: AVX, AVX512F
+TEXT ·dropMask64(SB), NOSPLIT, $0-40
+	MOVQ         state+0(FP), DI
+	MOVQ         mask+8(FP), SI
+	MOVQ         steps+16(FP), CX
+	VMOVDQU32    (DI), Z0
+	VMOVDQU32    64(DI), Z1
+	VMOVDQU32    128(DI), Z2
+	VMOVDQU32    192(DI), Z3
+	MOVL         cut+24(FP), AX
+	VPBROADCASTD AX, Z16
+	MOVL         $0x0000ffff, AX
+	VPBROADCASTD AX, Z17
+	VBROADCASTSD keep+32(FP), Z18
+	TESTQ        CX, CX
+	JEQ          done
+
+loop:
+	VPADDD    Z3, Z0, Z4
+	VPROLD    $0x07, Z4, Z4
+	VPADDD    Z0, Z4, Z4
+	VPSLLD    $0x09, Z1, Z5
+	VPXORD    Z0, Z2, Z2
+	VPXORD    Z1, Z3, Z3
+	VPXORD    Z2, Z1, Z1
+	VPXORD    Z3, Z0, Z0
+	VPXORD    Z5, Z2, Z2
+	VPROLD    $0x0b, Z3, Z3
+	VPANDD    Z17, Z4, Z6
+	VPCMPUD   $0x05, Z16, Z6, K1
+	VPSRLD    $0x10, Z4, Z6
+	VPCMPUD   $0x05, Z16, Z6, K2
+	VMOVUPD.Z Z18, K1, Z7
+	VMOVUPD   Z7, (SI)
+	KSHIFTRW  $0x08, K1, K3
+	VMOVUPD.Z Z18, K3, Z8
+	VMOVUPD   Z8, 64(SI)
+	VMOVUPD.Z Z18, K2, Z7
+	VMOVUPD   Z7, 128(SI)
+	KSHIFTRW  $0x08, K2, K3
+	VMOVUPD.Z Z18, K3, Z8
+	VMOVUPD   Z8, 192(SI)
+	ADDQ      $0x00000100, SI
+	DECQ      CX
+	JNE       loop
+
+done:
+	VMOVDQU32 Z0, (DI)
+	VMOVDQU32 Z1, 64(DI)
+	VMOVDQU32 Z2, 128(DI)
+	VMOVDQU32 Z3, 192(DI)
+	VZEROUPPER
+	RET

@@ -41,3 +41,9 @@ func fmaRounds(bits, n int) {}
 func rowUpdateDot64Asm(row, s, t, x []float64, a, u, v float64) float64 {
 	return rowUpdateDot64Go(row, s, t, x, a, u, v)
 }
+
+func dropMaskAsm[T float](mask []T, m *MaskStream, steps int, cut uint32, keep T) {
+	for b := range steps {
+		dropBlock(mask[32*b:32*b+32], m, cut, keep)
+	}
+}

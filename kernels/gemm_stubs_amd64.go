@@ -131,3 +131,15 @@ func fmaPeak64(n int, out *float64)
 //
 //go:noescape
 func rowUpdateDot64(row *float64, s *float64, t *float64, x *float64, nfull int, mask uint64, a float64, u float64, v float64) float64
+
+// dropMask32 advances the 16-lane xoshiro128++ state by steps steps and writes 32 mask
+// elements per step: keep where a 16-bit half of the lane's word is ≥ cut, else 0.
+//
+//go:noescape
+func dropMask32(state *uint32, mask *float32, steps int, cut uint32, keep float32)
+
+// dropMask64 advances the 16-lane xoshiro128++ state by steps steps and writes 32 mask
+// elements per step: keep where a 16-bit half of the lane's word is ≥ cut, else 0.
+//
+//go:noescape
+func dropMask64(state *uint32, mask *float64, steps int, cut uint32, keep float64)

@@ -16,7 +16,6 @@ func init() {
 	vecProgs[6].SetAsm(vecAsm6)
 	vecProgs[7].SetAsm(vecAsm7)
 	vecProgs[8].SetAsm(vecAsm8)
-	vecProgs[9].SetAsm(vecAsm9)
 }
 
 // vecAsm0: xhat = conv1d4_Wx + conv1d4_b
@@ -39,32 +38,27 @@ func vecAsm2(tables uintptr, n, features int)
 //go:noescape
 func vecAsm3(tables uintptr, n, features int)
 
-// vecAsm4: xhat = conv1d4_Wx + conv1d4_b
+// vecAsm4: xhat = conv1d4_Wx + conv1d4_b; sub = xhat - x
 //
 //go:noescape
 func vecAsm4(tables uintptr, n, features int)
 
-// vecAsm5: sub = xhat - x
+// vecAsm5: d_conv1d4_b += Σ over the batch of d_xhat
 //
 //go:noescape
 func vecAsm5(tables uintptr, n, features int)
 
-// vecAsm6: d_conv1d4_b += Σ over the batch of d_xhat
+// vecAsm6: d_conv1d3_z = d_conv1d3·step(conv1d3); d_conv1d3_b += Σ over the batch of d_conv1d3_z
 //
 //go:noescape
 func vecAsm6(tables uintptr, n, features int)
 
-// vecAsm7: d_conv1d3_z = d_conv1d3·step(conv1d3); d_conv1d3_b += Σ over the batch of d_conv1d3_z
+// vecAsm7: d_conv1d2_z = dropout2_mask·d_dropout2·step(dropout2); d_conv1d2_b += Σ over the batch of d_conv1d2_z
 //
 //go:noescape
 func vecAsm7(tables uintptr, n, features int)
 
-// vecAsm8: d_conv1d2_z = dropout2_mask·d_dropout2·step(dropout2); d_conv1d2_b += Σ over the batch of d_conv1d2_z
+// vecAsm8: d_conv1d1_z = dropout1_mask·d_dropout1·step(dropout1); d_conv1d1_b += Σ over the batch of d_conv1d1_z
 //
 //go:noescape
 func vecAsm8(tables uintptr, n, features int)
-
-// vecAsm9: d_conv1d1_z = dropout1_mask·d_dropout1·step(dropout1); d_conv1d1_b += Σ over the batch of d_conv1d1_z
-//
-//go:noescape
-func vecAsm9(tables uintptr, n, features int)

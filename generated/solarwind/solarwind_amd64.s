@@ -357,11 +357,13 @@ done:
 	RET
 
 // func vecAsm4(tables uintptr, n int, features int)
-TEXT ·vecAsm4(SB), NOSPLIT, $16-24
+TEXT ·vecAsm4(SB), NOSPLIT, $32-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
 	MOVQ 16(R8), SI
+	MOVQ 32(R8), DI
+	MOVQ 48(R8), R9
 	XORQ R13, R13
 	TESTQ R11, R11
 	JLE done
@@ -384,15 +386,27 @@ main:
 	VMOVUPS (SI)(R12*4), Z0
 	VADDPS Z27, Z0, Z0
 	VMOVUPS Z0, (BX)(R12*4)
-	VMOVUPS 64(SI)(R12*4), Z1
-	VADDPS Z27, Z1, Z1
-	VMOVUPS Z1, 64(BX)(R12*4)
-	VMOVUPS 128(SI)(R12*4), Z2
+	VMOVUPS (R9)(R12*4), Z1
+	VSUBPS Z1, Z0, Z1
+	VMOVUPS Z1, (DI)(R12*4)
+	VMOVUPS 64(SI)(R12*4), Z2
 	VADDPS Z27, Z2, Z2
-	VMOVUPS Z2, 128(BX)(R12*4)
-	VMOVUPS 192(SI)(R12*4), Z3
-	VADDPS Z27, Z3, Z3
-	VMOVUPS Z3, 192(BX)(R12*4)
+	VMOVUPS Z2, 64(BX)(R12*4)
+	VMOVUPS 64(R9)(R12*4), Z3
+	VSUBPS Z3, Z2, Z3
+	VMOVUPS Z3, 64(DI)(R12*4)
+	VMOVUPS 128(SI)(R12*4), Z4
+	VADDPS Z27, Z4, Z4
+	VMOVUPS Z4, 128(BX)(R12*4)
+	VMOVUPS 128(R9)(R12*4), Z5
+	VSUBPS Z5, Z4, Z5
+	VMOVUPS Z5, 128(DI)(R12*4)
+	VMOVUPS 192(SI)(R12*4), Z6
+	VADDPS Z27, Z6, Z6
+	VMOVUPS Z6, 192(BX)(R12*4)
+	VMOVUPS 192(R9)(R12*4), Z7
+	VSUBPS Z7, Z6, Z7
+	VMOVUPS Z7, 192(DI)(R12*4)
 	ADDQ $64, R14
 	ADDQ $64, R12
 	JMP main
@@ -418,6 +432,9 @@ masked:
 	VMOVUPS.Z (SI)(R12*4), K1, Z0
 	VADDPS Z27, Z0, Z0
 	VMOVUPS Z0, K1, (BX)(R12*4)
+	VMOVUPS.Z (R9)(R12*4), K1, Z1
+	VSUBPS Z1, Z0, Z1
+	VMOVUPS Z1, K1, (DI)(R12*4)
 	ADDQ $16, R14
 	ADDQ $16, R12
 	JMP tail
@@ -432,84 +449,7 @@ done:
 	RET
 
 // func vecAsm5(tables uintptr, n int, features int)
-TEXT ·vecAsm5(SB), NOSPLIT, $24-24
-	MOVQ tables+0(FP), R8
-	MOVQ n+8(FP), R11
-	MOVQ 0(R8), BX
-	MOVQ 16(R8), SI
-	MOVQ 32(R8), DI
-	XORQ R13, R13
-	TESTQ R11, R11
-	JLE done
-	CMPQ R13, features+16(FP)
-	JGE done
-
-feature:
-	MOVQ R13, R12
-	IMULQ 1024(R8), R12
-	XORQ R14, R14
-
-main:
-	LEAQ 64(R14), CX
-	CMPQ CX, R11
-	JGT tail
-	VMOVUPS (SI)(R12*4), Z0
-	VMOVUPS (DI)(R12*4), Z1
-	VSUBPS Z1, Z0, Z1
-	VMOVUPS Z1, (BX)(R12*4)
-	VMOVUPS 64(SI)(R12*4), Z2
-	VMOVUPS 64(DI)(R12*4), Z3
-	VSUBPS Z3, Z2, Z3
-	VMOVUPS Z3, 64(BX)(R12*4)
-	VMOVUPS 128(SI)(R12*4), Z4
-	VMOVUPS 128(DI)(R12*4), Z5
-	VSUBPS Z5, Z4, Z5
-	VMOVUPS Z5, 128(BX)(R12*4)
-	VMOVUPS 192(SI)(R12*4), Z6
-	VMOVUPS 192(DI)(R12*4), Z7
-	VSUBPS Z7, Z6, Z7
-	VMOVUPS Z7, 192(BX)(R12*4)
-	ADDQ $64, R14
-	ADDQ $64, R12
-	JMP main
-
-tail:
-	CMPQ R14, R11
-	JGE next
-	MOVQ R11, CX
-	SUBQ R14, CX
-	MOVL $1, DX
-	SHLQ CL, DX
-	DECQ DX
-	MOVQ $16, AX
-	CMPQ CX, AX
-	JLT mask
-	KXNORW K0, K0, K1
-	JMP masked
-
-mask:
-	KMOVW DX, K1
-
-masked:
-	VMOVUPS.Z (SI)(R12*4), K1, Z0
-	VMOVUPS.Z (DI)(R12*4), K1, Z1
-	VSUBPS Z1, Z0, Z1
-	VMOVUPS Z1, K1, (BX)(R12*4)
-	ADDQ $16, R14
-	ADDQ $16, R12
-	JMP tail
-
-next:
-	INCQ R13
-	CMPQ R13, features+16(FP)
-	JLT feature
-
-done:
-	VZEROUPPER
-	RET
-
-// func vecAsm6(tables uintptr, n int, features int)
-TEXT ·vecAsm6(SB), NOSPLIT, $8-24
+TEXT ·vecAsm5(SB), NOSPLIT, $8-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
@@ -593,8 +533,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm7(tables uintptr, n int, features int)
-TEXT ·vecAsm7(SB), NOSPLIT, $24-24
+// func vecAsm6(tables uintptr, n int, features int)
+TEXT ·vecAsm6(SB), NOSPLIT, $24-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
@@ -708,8 +648,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm8(tables uintptr, n int, features int)
-TEXT ·vecAsm8(SB), NOSPLIT, $32-24
+// func vecAsm7(tables uintptr, n int, features int)
+TEXT ·vecAsm7(SB), NOSPLIT, $32-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
@@ -834,8 +774,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm9(tables uintptr, n int, features int)
-TEXT ·vecAsm9(SB), NOSPLIT, $32-24
+// func vecAsm8(tables uintptr, n int, features int)
+TEXT ·vecAsm8(SB), NOSPLIT, $32-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX

@@ -20,6 +20,7 @@
 //   - relu{32,64}: dst[i] = max(src[i] + bias, 0) (relu.go).
 //   - transpose{32,64}: one 16×16 / 8×8 block row-major ↔ batch-major
 //     (transpose.go).
+//   - dropMask{32,64}: dropout masks from 16 lanes of xoshiro128++ (dropmask.go).
 package main
 
 import (
@@ -86,6 +87,8 @@ func main() {
 		fmaPeak(d)
 	}
 	rowUpdateDot()
+	dropMask(f32)
+	dropMask(f64)
 	Generate()
 }
 

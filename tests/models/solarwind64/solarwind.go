@@ -52,7 +52,7 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [max(45027*MaxBatch, 16395*PredictBatch)]T
+	work    [max(45567*MaxBatch, 16395*PredictBatch)]T
 	scratch [1]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
@@ -417,68 +417,67 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
 	// input x: row-major rows to batch-major (solarwind.ml:7)
-	x := w.work[0*MaxBatch : 720*MaxBatch]
+	x := w.work[12*MaxBatch : 732*MaxBatch]
 	kernels.Transpose64(n, 720, xRows, NumInputs, x, MaxBatch)
 
 	// conv1d1_in = pad(x) (solarwind.ml:7)
-	conv1d1_in := w.work[720*MaxBatch : 1467*MaxBatch]
+	conv1d1_in := w.work[0*MaxBatch : 747*MaxBatch]
 	clear(conv1d1_in[0*MaxBatch : 12*MaxBatch])
-	copy(conv1d1_in[12*MaxBatch:732*MaxBatch], x)
 	clear(conv1d1_in[732*MaxBatch : 747*MaxBatch])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [240, 32] from [249, 3], kernel 10, stride 1 (solarwind.ml:8)
-	conv1d1_Wx := w.work[1467*MaxBatch : 9147*MaxBatch]
+	conv1d1_Wx := w.work[747*MaxBatch : 8427*MaxBatch]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN64(32, 30, n, m.Conv1d1W, conv1d1_in[(l*3)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*32)*MaxBatch:], MaxBatch, false)
 	}
 
 	// conv1d1 = relu(conv1d1_Wx + conv1d1_b) (solarwind.ml:8)
-	conv1d1 := w.work[9275*MaxBatch : 16955*MaxBatch]
+	conv1d1 := w.work[8555*MaxBatch : 16235*MaxBatch]
 	for f := 0; f < 7680; f++ {
 		kernels.BiasRelu64(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%32])
 	}
 
 	// conv1d2_in = pad(conv1d1) (solarwind.ml:8)
-	conv1d2_in := w.work[9147*MaxBatch : 17115*MaxBatch]
+	conv1d2_in := w.work[8427*MaxBatch : 16395*MaxBatch]
 	clear(conv1d2_in[0*MaxBatch : 128*MaxBatch])
 	clear(conv1d2_in[7808*MaxBatch : 7968*MaxBatch])
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, stride 1 (solarwind.ml:10)
-	conv1d2_Wx := w.work[1467*MaxBatch : 3387*MaxBatch]
+	conv1d2_Wx := w.work[747*MaxBatch : 2667*MaxBatch]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN64(8, 320, n, m.Conv1d2W, conv1d2_in[(l*32)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*8)*MaxBatch:], MaxBatch, false)
 	}
 
 	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (solarwind.ml:10)
-	conv1d2 := w.work[3419*MaxBatch : 5339*MaxBatch]
+	conv1d2 := w.work[2699*MaxBatch : 4619*MaxBatch]
 	for f := 0; f < 1920; f++ {
 		kernels.BiasRelu64(conv1d2[f*MaxBatch:][:n], conv1d2_Wx[f*MaxBatch:], m.Conv1d2B[f%8])
 	}
 
 	// conv1d3_in = pad(conv1d2) (solarwind.ml:10)
-	conv1d3_in := w.work[3387*MaxBatch : 5379*MaxBatch]
+	conv1d3_in := w.work[2667*MaxBatch : 4659*MaxBatch]
 	clear(conv1d3_in[0*MaxBatch : 32*MaxBatch])
 	clear(conv1d3_in[1952*MaxBatch : 1992*MaxBatch])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [240, 4] from [249, 8], kernel 10, stride 1 (solarwind.ml:12)
-	conv1d3_Wx := w.work[5379*MaxBatch : 6339*MaxBatch]
+	conv1d3_Wx := w.work[4659*MaxBatch : 5619*MaxBatch]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN64(4, 80, n, m.Conv1d3W, conv1d3_in[(l*8)*MaxBatch:], MaxBatch, conv1d3_Wx[(l*4)*MaxBatch:], MaxBatch, false)
 	}
 
 	// conv1d3 = relu(conv1d3_Wx + conv1d3_b) (solarwind.ml:12)
-	conv1d3 := w.work[6343*MaxBatch : 7303*MaxBatch]
+	conv1d3 := w.work[5623*MaxBatch : 6583*MaxBatch]
 	for f := 0; f < 960; f++ {
 		kernels.BiasRelu64(conv1d3[f*MaxBatch:][:n], conv1d3_Wx[f*MaxBatch:], m.Conv1d3B[f%4])
 	}
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
-	conv1d4_in := w.work[6339*MaxBatch : 7311*MaxBatch]
+	conv1d4_in := w.work[5619*MaxBatch : 6591*MaxBatch]
 	clear(conv1d4_in[0*MaxBatch : 4*MaxBatch])
 	clear(conv1d4_in[964*MaxBatch : 972*MaxBatch])
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d4_in): [240, 3] from [243, 4], kernel 4, stride 1 (solarwind.ml:13)
-	conv1d4_Wx := w.work[720*MaxBatch : 1440*MaxBatch]
+	conv1d4_Wx := w.work[6591*MaxBatch : 7311*MaxBatch]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN64(3, 16, n, m.Conv1d4W, conv1d4_in[(l*4)*MaxBatch:], MaxBatch, conv1d4_Wx[(l*3)*MaxBatch:], MaxBatch, false)
 	}
@@ -487,7 +486,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	xhat := w.work[7311*MaxBatch : 8031*MaxBatch]
 
 	// sub = xhat - x (solarwind.ml:15)
-	sub := w.work[8031*MaxBatch : 8751*MaxBatch]
+	sub := w.work[8427*MaxBatch : 9147*MaxBatch]
 	if vecProgs[1].Fast() {
 		for blk := 0; blk < 240; blk++ {
 			kernels.Vec64(vecProgs[1], &w.vec, n, 3, MaxBatch, [][]T{xhat[blk*3*MaxBatch:], conv1d4_Wx[blk*3*MaxBatch:], sub[blk*3*MaxBatch:], x[blk*3*MaxBatch:]}, [][]T{m.Conv1d4B})
@@ -534,29 +533,28 @@ dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
 	// input x: row-major rows to batch-major (solarwind.ml:7)
-	x := w.work[0*MaxBatch : 720*MaxBatch]
+	x := w.work[12*MaxBatch : 732*MaxBatch]
 	kernels.Transpose64(n, 720, xRows, NumInputs, x, MaxBatch)
 
 	// conv1d1_in = pad(x) (solarwind.ml:7)
-	conv1d1_in := w.work[720*MaxBatch : 1467*MaxBatch]
+	conv1d1_in := w.work[0*MaxBatch : 747*MaxBatch]
 	clear(conv1d1_in[0*MaxBatch : 12*MaxBatch])
-	copy(conv1d1_in[12*MaxBatch:732*MaxBatch], x)
 	clear(conv1d1_in[732*MaxBatch : 747*MaxBatch])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [240, 32] from [249, 3], kernel 10, stride 1 (solarwind.ml:8)
-	conv1d1_Wx := w.work[1467*MaxBatch : 9147*MaxBatch]
+	conv1d1_Wx := w.work[747*MaxBatch : 8427*MaxBatch]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN64(32, 30, n, m.Conv1d1W, conv1d1_in[(l*3)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*32)*MaxBatch:], MaxBatch, false)
 	}
 
 	// dropout1_mask: dropout 0.2, kept values scaled by 1/(1-0.2) as Keras does (solarwind.ml:9)
-	dropout1_mask := w.work[9147*MaxBatch : 16827*MaxBatch]
+	dropout1_mask := w.work[8427*MaxBatch : 16107*MaxBatch]
 	for f := 0; f < 7680; f++ {
 		mlrt.DropoutMask(dropout1_mask[f*MaxBatch:][:n], rng, 0.2)
 	}
 
 	// dropout1 = relu(conv1d1_Wx + conv1d1_b)·dropout1_mask (solarwind.ml:9)
-	dropout1 := w.work[16827*MaxBatch : 24507*MaxBatch]
+	dropout1 := w.work[16235*MaxBatch : 23915*MaxBatch]
 	if vecProgs[2].Fast() {
 		for blk := 0; blk < 240; blk++ {
 			kernels.Vec64(vecProgs[2], &w.vec, n, 32, MaxBatch, [][]T{dropout1[blk*32*MaxBatch:], conv1d1_Wx[blk*32*MaxBatch:], dropout1_mask[blk*32*MaxBatch:]}, [][]T{m.Conv1d1B})
@@ -574,25 +572,24 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// conv1d2_in = pad(dropout1) (solarwind.ml:9)
-	conv1d2_in := w.work[24507*MaxBatch : 32475*MaxBatch]
+	conv1d2_in := w.work[16107*MaxBatch : 24075*MaxBatch]
 	clear(conv1d2_in[0*MaxBatch : 128*MaxBatch])
-	copy(conv1d2_in[128*MaxBatch:7808*MaxBatch], dropout1)
 	clear(conv1d2_in[7808*MaxBatch : 7968*MaxBatch])
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, stride 1 (solarwind.ml:10)
-	conv1d2_Wx := w.work[1467*MaxBatch : 3387*MaxBatch]
+	conv1d2_Wx := w.work[747*MaxBatch : 2667*MaxBatch]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN64(8, 320, n, m.Conv1d2W, conv1d2_in[(l*32)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*8)*MaxBatch:], MaxBatch, false)
 	}
 
 	// dropout2_mask: dropout 0.2, kept values scaled by 1/(1-0.2) as Keras does (solarwind.ml:11)
-	dropout2_mask := w.work[3387*MaxBatch : 5307*MaxBatch]
+	dropout2_mask := w.work[2667*MaxBatch : 4587*MaxBatch]
 	for f := 0; f < 1920; f++ {
 		mlrt.DropoutMask(dropout2_mask[f*MaxBatch:][:n], rng, 0.2)
 	}
 
 	// dropout2 = relu(conv1d2_Wx + conv1d2_b)·dropout2_mask (solarwind.ml:11)
-	dropout2 := w.work[5307*MaxBatch : 7227*MaxBatch]
+	dropout2 := w.work[4619*MaxBatch : 6539*MaxBatch]
 	if vecProgs[3].Fast() {
 		for blk := 0; blk < 240; blk++ {
 			kernels.Vec64(vecProgs[3], &w.vec, n, 8, MaxBatch, [][]T{dropout2[blk*8*MaxBatch:], conv1d2_Wx[blk*8*MaxBatch:], dropout2_mask[blk*8*MaxBatch:]}, [][]T{m.Conv1d2B})
@@ -610,40 +607,41 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// conv1d3_in = pad(dropout2) (solarwind.ml:11)
-	conv1d3_in := w.work[32475*MaxBatch : 34467*MaxBatch]
+	conv1d3_in := w.work[4587*MaxBatch : 6579*MaxBatch]
 	clear(conv1d3_in[0*MaxBatch : 32*MaxBatch])
-	copy(conv1d3_in[32*MaxBatch:1952*MaxBatch], dropout2)
 	clear(conv1d3_in[1952*MaxBatch : 1992*MaxBatch])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [240, 4] from [249, 8], kernel 10, stride 1 (solarwind.ml:12)
-	conv1d3_Wx := w.work[7227*MaxBatch : 8187*MaxBatch]
+	conv1d3_Wx := w.work[6579*MaxBatch : 7539*MaxBatch]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN64(4, 80, n, m.Conv1d3W, conv1d3_in[(l*8)*MaxBatch:], MaxBatch, conv1d3_Wx[(l*4)*MaxBatch:], MaxBatch, false)
 	}
 
 	// conv1d3 = relu(conv1d3_Wx + conv1d3_b) (solarwind.ml:12)
-	conv1d3 := w.work[8187*MaxBatch : 9147*MaxBatch]
+	conv1d3 := w.work[751*MaxBatch : 1711*MaxBatch]
 	for f := 0; f < 960; f++ {
 		kernels.BiasRelu64(conv1d3[f*MaxBatch:][:n], conv1d3_Wx[f*MaxBatch:], m.Conv1d3B[f%4])
 	}
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
-	conv1d4_in := w.work[1467*MaxBatch : 2439*MaxBatch]
+	conv1d4_in := w.work[747*MaxBatch : 1719*MaxBatch]
 	clear(conv1d4_in[0*MaxBatch : 4*MaxBatch])
-	copy(conv1d4_in[4*MaxBatch:964*MaxBatch], conv1d3)
 	clear(conv1d4_in[964*MaxBatch : 972*MaxBatch])
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d4_in): [240, 3] from [243, 4], kernel 4, stride 1 (solarwind.ml:13)
-	conv1d4_Wx := w.work[2439*MaxBatch : 3159*MaxBatch]
+	conv1d4_Wx := w.work[7539*MaxBatch : 8259*MaxBatch]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN64(3, 16, n, m.Conv1d4W, conv1d4_in[(l*4)*MaxBatch:], MaxBatch, conv1d4_Wx[(l*3)*MaxBatch:], MaxBatch, false)
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (solarwind.ml:13)
-	xhat := w.work[7227*MaxBatch : 7947*MaxBatch]
+	xhat := w.work[1719*MaxBatch : 2439*MaxBatch]
+
+	// sub = xhat - x (solarwind.ml:15)
+	sub := w.work[6579*MaxBatch : 7299*MaxBatch]
 	if vecProgs[4].Fast() {
 		for blk := 0; blk < 240; blk++ {
-			kernels.Vec64(vecProgs[4], &w.vec, n, 3, MaxBatch, [][]T{xhat[blk*3*MaxBatch:], conv1d4_Wx[blk*3*MaxBatch:]}, [][]T{m.Conv1d4B})
+			kernels.Vec64(vecProgs[4], &w.vec, n, 3, MaxBatch, [][]T{xhat[blk*3*MaxBatch:], conv1d4_Wx[blk*3*MaxBatch:], sub[blk*3*MaxBatch:], x[blk*3*MaxBatch:]}, [][]T{m.Conv1d4B})
 		}
 	} else {
 		for f := 0; f < 720; f++ {
@@ -654,13 +652,6 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 				out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
 			}
 		}
-	}
-
-	// sub = xhat - x (solarwind.ml:15)
-	sub := w.work[2439*MaxBatch : 3159*MaxBatch]
-	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], &w.vec, n, 720, MaxBatch, [][]T{sub, xhat, x}, nil)
-	} else {
 		for f := 0; f < 720; f++ {
 			out := sub[f*MaxBatch:][:n]
 			r_xhat := xhat[f*MaxBatch:][:len(out)]
@@ -682,7 +673,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := T(sum_loss / float64(total*720))
 
 	// d_xhat = 2·sub·1/(n·720) (solarwind.ml:15)
-	d_xhat := w.work[0*MaxBatch : 720*MaxBatch]
+	d_xhat := w.work[7539*MaxBatch : 8259*MaxBatch]
 	d_sq_err_each := 1.0 / T(total*720)
 	for f := 0; f < 720; f++ {
 		out := d_xhat[f*MaxBatch:][:n]
@@ -695,9 +686,9 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_conv1d4_b = Σ over the batch of d_xhat (solarwind.ml:15)
 	d_conv1d4_b := w.grads[3932:3935]
 	clear(d_conv1d4_b)
-	if vecProgs[6].Fast() {
+	if vecProgs[5].Fast() {
 		for blk := 0; blk < 240; blk++ {
-			kernels.Vec64(vecProgs[6], &w.vec, n, 3, MaxBatch, [][]T{d_xhat[blk*3*MaxBatch:]}, [][]T{d_conv1d4_b})
+			kernels.Vec64(vecProgs[5], &w.vec, n, 3, MaxBatch, [][]T{d_xhat[blk*3*MaxBatch:]}, [][]T{d_conv1d4_b})
 		}
 	} else {
 		for f := 0; f < 720; f++ {
@@ -715,24 +706,24 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNTSum64(3, 16, n, 240, d_xhat, MaxBatch, 3*MaxBatch, conv1d4_in, MaxBatch, 4*MaxBatch, d_conv1d4_W, false)
 
 	// d_conv1d4_in = conv1dᵀ(conv1d4_W, d_xhat): [243, 4] from [240, 3] (solarwind.ml:13)
-	d_conv1d4_in := w.work[1467*MaxBatch : 2439*MaxBatch]
+	d_conv1d4_in := w.work[24075*MaxBatch : 25047*MaxBatch]
 	clear(d_conv1d4_in)
 	for l := 0; l < 240; l++ {
 		kernels.GemmTN64(3, 16, n, m.Conv1d4W, d_xhat[(l*3)*MaxBatch:], MaxBatch, d_conv1d4_in[(l*4)*MaxBatch:], MaxBatch, true)
 	}
 
 	// d_conv1d3 = crop(d_conv1d4_in) (solarwind.ml:13)
-	d_conv1d3 := w.work[1471*MaxBatch : 2431*MaxBatch]
+	d_conv1d3 := w.work[24079*MaxBatch : 25039*MaxBatch]
 
 	// d_conv1d3_z = d_conv1d3·step(conv1d3) (solarwind.ml:13)
-	d_conv1d3_z := w.work[34467*MaxBatch : 35427*MaxBatch]
+	d_conv1d3_z := w.work[25047*MaxBatch : 26007*MaxBatch]
 
 	// d_conv1d3_b = Σ over the batch of d_conv1d3_z (solarwind.ml:13)
 	d_conv1d3_b := w.grads[3880:3884]
 	clear(d_conv1d3_b)
-	if vecProgs[7].Fast() {
+	if vecProgs[6].Fast() {
 		for blk := 0; blk < 240; blk++ {
-			kernels.Vec64(vecProgs[7], &w.vec, n, 4, MaxBatch, [][]T{d_conv1d3_z[blk*4*MaxBatch:], d_conv1d3[blk*4*MaxBatch:], conv1d3[blk*4*MaxBatch:]}, [][]T{d_conv1d3_b})
+			kernels.Vec64(vecProgs[6], &w.vec, n, 4, MaxBatch, [][]T{d_conv1d3_z[blk*4*MaxBatch:], d_conv1d3[blk*4*MaxBatch:], conv1d3[blk*4*MaxBatch:]}, [][]T{d_conv1d3_b})
 		}
 	} else {
 		for f := 0; f < 960; f++ {
@@ -758,24 +749,24 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNTSum64(4, 80, n, 240, d_conv1d3_z, MaxBatch, 4*MaxBatch, conv1d3_in, MaxBatch, 8*MaxBatch, d_conv1d3_W, false)
 
 	// d_conv1d3_in = conv1dᵀ(conv1d3_W, d_conv1d3_z): [249, 8] from [240, 4] (solarwind.ml:12)
-	d_conv1d3_in := w.work[32475*MaxBatch : 34467*MaxBatch]
+	d_conv1d3_in := w.work[26007*MaxBatch : 27999*MaxBatch]
 	clear(d_conv1d3_in)
 	for l := 0; l < 240; l++ {
 		kernels.GemmTN64(4, 80, n, m.Conv1d3W, d_conv1d3_z[(l*4)*MaxBatch:], MaxBatch, d_conv1d3_in[(l*8)*MaxBatch:], MaxBatch, true)
 	}
 
 	// d_dropout2 = crop(d_conv1d3_in) (solarwind.ml:12)
-	d_dropout2 := w.work[32507*MaxBatch : 34427*MaxBatch]
+	d_dropout2 := w.work[26039*MaxBatch : 27959*MaxBatch]
 
 	// d_conv1d2_z = dropout2_mask·d_dropout2·step(dropout2) (solarwind.ml:12)
-	d_conv1d2_z := w.work[35427*MaxBatch : 37347*MaxBatch]
+	d_conv1d2_z := w.work[27999*MaxBatch : 29919*MaxBatch]
 
 	// d_conv1d2_b = Σ over the batch of d_conv1d2_z (solarwind.ml:12)
 	d_conv1d2_b := w.grads[3552:3560]
 	clear(d_conv1d2_b)
-	if vecProgs[8].Fast() {
+	if vecProgs[7].Fast() {
 		for blk := 0; blk < 240; blk++ {
-			kernels.Vec64(vecProgs[8], &w.vec, n, 8, MaxBatch, [][]T{d_conv1d2_z[blk*8*MaxBatch:], dropout2_mask[blk*8*MaxBatch:], d_dropout2[blk*8*MaxBatch:], dropout2[blk*8*MaxBatch:]}, [][]T{d_conv1d2_b})
+			kernels.Vec64(vecProgs[7], &w.vec, n, 8, MaxBatch, [][]T{d_conv1d2_z[blk*8*MaxBatch:], dropout2_mask[blk*8*MaxBatch:], d_dropout2[blk*8*MaxBatch:], dropout2[blk*8*MaxBatch:]}, [][]T{d_conv1d2_b})
 		}
 	} else {
 		for f := 0; f < 1920; f++ {
@@ -802,24 +793,24 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	kernels.GemmNTSum64(8, 320, n, 240, d_conv1d2_z, MaxBatch, 8*MaxBatch, conv1d2_in, MaxBatch, 32*MaxBatch, d_conv1d2_W, false)
 
 	// d_conv1d2_in = conv1dᵀ(conv1d2_W, d_conv1d2_z): [249, 32] from [240, 8] (solarwind.ml:10)
-	d_conv1d2_in := w.work[24507*MaxBatch : 32475*MaxBatch]
+	d_conv1d2_in := w.work[29919*MaxBatch : 37887*MaxBatch]
 	clear(d_conv1d2_in)
 	for l := 0; l < 240; l++ {
 		kernels.GemmTN64(8, 320, n, m.Conv1d2W, d_conv1d2_z[(l*8)*MaxBatch:], MaxBatch, d_conv1d2_in[(l*32)*MaxBatch:], MaxBatch, true)
 	}
 
 	// d_dropout1 = crop(d_conv1d2_in) (solarwind.ml:10)
-	d_dropout1 := w.work[24635*MaxBatch : 32315*MaxBatch]
+	d_dropout1 := w.work[30047*MaxBatch : 37727*MaxBatch]
 
 	// d_conv1d1_z = dropout1_mask·d_dropout1·step(dropout1) (solarwind.ml:10)
-	d_conv1d1_z := w.work[37347*MaxBatch : 45027*MaxBatch]
+	d_conv1d1_z := w.work[37887*MaxBatch : 45567*MaxBatch]
 
 	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (solarwind.ml:10)
 	d_conv1d1_b := w.grads[960:992]
 	clear(d_conv1d1_b)
-	if vecProgs[9].Fast() {
+	if vecProgs[8].Fast() {
 		for blk := 0; blk < 240; blk++ {
-			kernels.Vec64(vecProgs[9], &w.vec, n, 32, MaxBatch, [][]T{d_conv1d1_z[blk*32*MaxBatch:], dropout1_mask[blk*32*MaxBatch:], d_dropout1[blk*32*MaxBatch:], dropout1[blk*32*MaxBatch:]}, [][]T{d_conv1d1_b})
+			kernels.Vec64(vecProgs[8], &w.vec, n, 32, MaxBatch, [][]T{d_conv1d1_z[blk*32*MaxBatch:], dropout1_mask[blk*32*MaxBatch:], d_dropout1[blk*32*MaxBatch:], dropout1[blk*32*MaxBatch:]}, [][]T{d_conv1d1_b})
 		}
 	} else {
 		for f := 0; f < 7680; f++ {
@@ -914,7 +905,7 @@ var Safetensors = safetensors.Layout{
 
 // vecProgs are the elementwise loops of the passes as programs of the vector machine; the
 // files for amd64 give each its AVX-512 assembly. Each runs where its loop is written.
-var vecProgs = [10]*kernels.VecProg{
+var vecProgs = [9]*kernels.VecProg{
 	// 0: xhat = conv1d4_Wx + conv1d4_b
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
 	// 1: xhat = conv1d4_Wx + conv1d4_b; sub = xhat - x
@@ -923,16 +914,14 @@ var vecProgs = [10]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; s3 = relu(s2); s4 = r2[f]; s5 = s3 * s4; r0[f] = s5"),
 	// 3: dropout2 = relu(conv1d2_Wx + conv1d2_b)·dropout2_mask
 	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; s3 = relu(s2); s4 = r2[f]; s5 = s3 * s4; r0[f] = s5"),
-	// 4: xhat = conv1d4_Wx + conv1d4_b
-	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2"),
-	// 5: sub = xhat - x
-	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 - s1; r0[f] = s2"),
-	// 6: d_conv1d4_b += Σ over the batch of d_xhat
+	// 4: xhat = conv1d4_Wx + conv1d4_b; sub = xhat - x
+	kernels.MustVec("s0 = r1[f]; s1 = v0[f]; s2 = s0 + s1; r0[f] = s2; s3 = r3[f]; s4 = s2 - s3; r2[f] = s4"),
+	// 5: d_conv1d4_b += Σ over the batch of d_xhat
 	kernels.MustVec("s0 = r0[f]; v0[f] += sum(s0)"),
-	// 7: d_conv1d3_z = d_conv1d3·step(conv1d3); d_conv1d3_b += Σ over the batch of d_conv1d3_z
+	// 6: d_conv1d3_z = d_conv1d3·step(conv1d3); d_conv1d3_b += Σ over the batch of d_conv1d3_z
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = step(s1); s3 = s0 * s2; r0[f] = s3; v0[f] += sum(s3)"),
-	// 8: d_conv1d2_z = dropout2_mask·d_dropout2·step(dropout2); d_conv1d2_b += Σ over the batch of d_conv1d2_z
+	// 7: d_conv1d2_z = dropout2_mask·d_dropout2·step(dropout2); d_conv1d2_b += Σ over the batch of d_conv1d2_z
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = step(s3); s5 = s2 * s4; r0[f] = s5; v0[f] += sum(s5)"),
-	// 9: d_conv1d1_z = dropout1_mask·d_dropout1·step(dropout1); d_conv1d1_b += Σ over the batch of d_conv1d1_z
+	// 8: d_conv1d1_z = dropout1_mask·d_dropout1·step(dropout1); d_conv1d1_b += Σ over the batch of d_conv1d1_z
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = step(s3); s5 = s2 * s4; r0[f] = s5; v0[f] += sum(s5)"),
 }

@@ -357,11 +357,13 @@ done:
 	RET
 
 // func vecAsm4(tables uintptr, n int, features int)
-TEXT ·vecAsm4(SB), NOSPLIT, $16-24
+TEXT ·vecAsm4(SB), NOSPLIT, $32-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
 	MOVQ 16(R8), SI
+	MOVQ 32(R8), DI
+	MOVQ 48(R8), R9
 	XORQ R13, R13
 	TESTQ R11, R11
 	JLE done
@@ -384,15 +386,27 @@ main:
 	VMOVUPD (SI)(R12*8), Z0
 	VADDPD Z27, Z0, Z0
 	VMOVUPD Z0, (BX)(R12*8)
-	VMOVUPD 64(SI)(R12*8), Z1
-	VADDPD Z27, Z1, Z1
-	VMOVUPD Z1, 64(BX)(R12*8)
-	VMOVUPD 128(SI)(R12*8), Z2
+	VMOVUPD (R9)(R12*8), Z1
+	VSUBPD Z1, Z0, Z1
+	VMOVUPD Z1, (DI)(R12*8)
+	VMOVUPD 64(SI)(R12*8), Z2
 	VADDPD Z27, Z2, Z2
-	VMOVUPD Z2, 128(BX)(R12*8)
-	VMOVUPD 192(SI)(R12*8), Z3
-	VADDPD Z27, Z3, Z3
-	VMOVUPD Z3, 192(BX)(R12*8)
+	VMOVUPD Z2, 64(BX)(R12*8)
+	VMOVUPD 64(R9)(R12*8), Z3
+	VSUBPD Z3, Z2, Z3
+	VMOVUPD Z3, 64(DI)(R12*8)
+	VMOVUPD 128(SI)(R12*8), Z4
+	VADDPD Z27, Z4, Z4
+	VMOVUPD Z4, 128(BX)(R12*8)
+	VMOVUPD 128(R9)(R12*8), Z5
+	VSUBPD Z5, Z4, Z5
+	VMOVUPD Z5, 128(DI)(R12*8)
+	VMOVUPD 192(SI)(R12*8), Z6
+	VADDPD Z27, Z6, Z6
+	VMOVUPD Z6, 192(BX)(R12*8)
+	VMOVUPD 192(R9)(R12*8), Z7
+	VSUBPD Z7, Z6, Z7
+	VMOVUPD Z7, 192(DI)(R12*8)
 	ADDQ $32, R14
 	ADDQ $32, R12
 	JMP main
@@ -418,6 +432,9 @@ masked:
 	VMOVUPD.Z (SI)(R12*8), K1, Z0
 	VADDPD Z27, Z0, Z0
 	VMOVUPD Z0, K1, (BX)(R12*8)
+	VMOVUPD.Z (R9)(R12*8), K1, Z1
+	VSUBPD Z1, Z0, Z1
+	VMOVUPD Z1, K1, (DI)(R12*8)
 	ADDQ $8, R14
 	ADDQ $8, R12
 	JMP tail
@@ -432,84 +449,7 @@ done:
 	RET
 
 // func vecAsm5(tables uintptr, n int, features int)
-TEXT ·vecAsm5(SB), NOSPLIT, $24-24
-	MOVQ tables+0(FP), R8
-	MOVQ n+8(FP), R11
-	MOVQ 0(R8), BX
-	MOVQ 16(R8), SI
-	MOVQ 32(R8), DI
-	XORQ R13, R13
-	TESTQ R11, R11
-	JLE done
-	CMPQ R13, features+16(FP)
-	JGE done
-
-feature:
-	MOVQ R13, R12
-	IMULQ 1024(R8), R12
-	XORQ R14, R14
-
-main:
-	LEAQ 32(R14), CX
-	CMPQ CX, R11
-	JGT tail
-	VMOVUPD (SI)(R12*8), Z0
-	VMOVUPD (DI)(R12*8), Z1
-	VSUBPD Z1, Z0, Z1
-	VMOVUPD Z1, (BX)(R12*8)
-	VMOVUPD 64(SI)(R12*8), Z2
-	VMOVUPD 64(DI)(R12*8), Z3
-	VSUBPD Z3, Z2, Z3
-	VMOVUPD Z3, 64(BX)(R12*8)
-	VMOVUPD 128(SI)(R12*8), Z4
-	VMOVUPD 128(DI)(R12*8), Z5
-	VSUBPD Z5, Z4, Z5
-	VMOVUPD Z5, 128(BX)(R12*8)
-	VMOVUPD 192(SI)(R12*8), Z6
-	VMOVUPD 192(DI)(R12*8), Z7
-	VSUBPD Z7, Z6, Z7
-	VMOVUPD Z7, 192(BX)(R12*8)
-	ADDQ $32, R14
-	ADDQ $32, R12
-	JMP main
-
-tail:
-	CMPQ R14, R11
-	JGE next
-	MOVQ R11, CX
-	SUBQ R14, CX
-	MOVL $1, DX
-	SHLQ CL, DX
-	DECQ DX
-	MOVQ $8, AX
-	CMPQ CX, AX
-	JLT mask
-	KXNORW K0, K0, K1
-	JMP masked
-
-mask:
-	KMOVW DX, K1
-
-masked:
-	VMOVUPD.Z (SI)(R12*8), K1, Z0
-	VMOVUPD.Z (DI)(R12*8), K1, Z1
-	VSUBPD Z1, Z0, Z1
-	VMOVUPD Z1, K1, (BX)(R12*8)
-	ADDQ $8, R14
-	ADDQ $8, R12
-	JMP tail
-
-next:
-	INCQ R13
-	CMPQ R13, features+16(FP)
-	JLT feature
-
-done:
-	VZEROUPPER
-	RET
-
-// func vecAsm6(tables uintptr, n int, features int)
-TEXT ·vecAsm6(SB), NOSPLIT, $8-24
+TEXT ·vecAsm5(SB), NOSPLIT, $8-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
@@ -591,8 +531,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm7(tables uintptr, n int, features int)
-TEXT ·vecAsm7(SB), NOSPLIT, $24-24
+// func vecAsm6(tables uintptr, n int, features int)
+TEXT ·vecAsm6(SB), NOSPLIT, $24-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
@@ -704,8 +644,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm8(tables uintptr, n int, features int)
-TEXT ·vecAsm8(SB), NOSPLIT, $32-24
+// func vecAsm7(tables uintptr, n int, features int)
+TEXT ·vecAsm7(SB), NOSPLIT, $32-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
@@ -828,8 +768,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func vecAsm9(tables uintptr, n int, features int)
-TEXT ·vecAsm9(SB), NOSPLIT, $32-24
+// func vecAsm8(tables uintptr, n int, features int)
+TEXT ·vecAsm8(SB), NOSPLIT, $32-24
 	MOVQ tables+0(FP), R8
 	MOVQ n+8(FP), R11
 	MOVQ 0(R8), BX
