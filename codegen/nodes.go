@@ -4,6 +4,8 @@ package codegen
 // convolutions, reductions and layout changes.
 
 import (
+	"fmt"
+
 	"github.com/dave/jennifer/jen"
 
 	"github.com/mlc-go/mlc/ir"
@@ -36,6 +38,10 @@ func (en *entry) conv(n *ir.Node) {
 		cout, cin := g.Shape[1], n.Shape[1]
 		en.comment(n, "%s = conv1dᵀ(%s, %s): [%d, %d] from [%d, %d]", en.target(n), en.local(w), en.local(g), n.Shape[0], cin, g.Shape[0], cout)
 		name := en.declare(n, nodeName(n))
+		if L := g.Shape[0]; s == 1 && !en.row && n.Shape[0] == L+k-1 && L >= k-1 {
+			en.convFlipped(w, g, name, k, cout, cin)
+			return
+		}
 		en.add(jen.Clear(jen.Id(name)))
 		en.add(loop("l", g.Shape[0],
 			jen.Qual(KernelsPath, "GemmTN"+en.e.bits).Call(jen.Lit(cout), jen.Lit(k*cin), cols, en.ref(w),
@@ -49,6 +55,46 @@ func (en *entry) conv(n *ir.Node) {
 		// of x l·s·cin rows on, and the sums stay in the kernel's registers across them.
 		en.add(jen.Qual(KernelsPath, "GemmNTSum"+en.e.bits).Call(jen.Lit(cout), jen.Lit(k*cin), cols, jen.Lit(g.Shape[0]),
 			en.ref(g), ld, jen.Lit(cout).Op("*").Add(ld), en.ref(x), ld, jen.Lit(s*cin).Op("*").Add(ld), jen.Id(name), jen.Lit(en.assign(n) == "+=")))
+	}
+}
+
+// convFlipped emits the input gradient of a stride-1 conv layer as a convolution of the
+// output gradient g (L positions of cout rows) with the kernel flipped: input position p
+// gets Wᶠ·g[p−k+1 … p], the output positions whose windows contain it, which are contiguous
+// rows of g. Each row of the result is written once by one product over k·cout terms,
+// where k products accumulating into it over cout terms each would read and write it k
+// times. At the ends of the series fewer output positions reach p: the product takes the
+// columns of Wᶠ of the taps that do.
+func (en *entry) convFlipped(w, g *ir.Node, name string, k, cout, cin int) {
+	L, kc, ld := g.Shape[0], k*cout, en.ld()
+	bits := en.e.bits
+	flip := en.fresh(en.local(w) + "_flip")
+	off := en.e.uSize
+	en.e.uSize += cin * kc
+	en.add(jen.Comment(fmt.Sprintf("%s: %s with its taps reversed, [%d, %d·%d]", flip, en.local(w), cin, k, cout)))
+	en.add(jen.Id(flip).Op(":=").Id("w").Dot("scratch").Index(jen.Lit(off).Op(":").Lit(off + cin*kc)))
+	en.add(jen.Qual(KernelsPath, "FlipConvKernel"+bits).Call(jen.Id(flip), en.ref(w), jen.Lit(cout), jen.Lit(k), jen.Lit(cin)))
+	rows := func(buf jen.Code, row jen.Code) jen.Code {
+		return jen.Add(buf).Index(jen.Parens(row).Op("*").Add(ld).Op(":"))
+	}
+	p := jen.Id("p")
+	out := rows(jen.Id(name), jen.Add(p).Op("*").Lit(cin))
+	span := func(from, to int, body jen.Code) jen.Code {
+		return jen.For(jen.Id("p").Op(":=").Lit(from), jen.Id("p").Op("<").Lit(to), jen.Id("p").Op("++")).Block(body)
+	}
+	if k > 1 {
+		en.add(jen.Comment(fmt.Sprintf("the first %d positions: output positions 0 … p", k-1)))
+		en.add(span(0, k-1, jen.Qual(KernelsPath, "GemmNNW"+bits).Call(jen.Lit(cin), jen.Parens(jen.Add(p).Op("+").Lit(1)).Op("*").Lit(cout), jen.Id("n"),
+			jen.Id(flip).Index(jen.Parens(jen.Lit(k-1).Op("-").Add(p)).Op("*").Lit(cout).Op(":")), jen.Lit(kc),
+			en.ref(g), ld, out, ld, jen.False())))
+	}
+	en.add(span(k-1, L, jen.Qual(KernelsPath, "GemmNN"+bits).Call(jen.Lit(cin), jen.Lit(kc), jen.Id("n"), jen.Id(flip),
+		rows(en.ref(g), jen.Parens(jen.Add(p).Op("-").Lit(k-1)).Op("*").Lit(cout)), ld, out, ld, jen.False())))
+	if k > 1 {
+		en.add(jen.Comment(fmt.Sprintf("the last %d positions: output positions p−%d … %d", k-1, k-1, L-1)))
+		en.add(span(L, L+k-1, jen.Qual(KernelsPath, "GemmNNW"+bits).Call(jen.Lit(cin), jen.Parens(jen.Lit(L+k-1).Op("-").Add(p)).Op("*").Lit(cout), jen.Id("n"),
+			jen.Id(flip), jen.Lit(kc),
+			rows(en.ref(g), jen.Parens(jen.Add(p).Op("-").Lit(k-1)).Op("*").Lit(cout)), ld, out, ld, jen.False())))
 	}
 }
 

@@ -127,6 +127,62 @@ func gemmNN[T float](M, K, n int, w, x []T, ldx int, out []T, ldo int, acc bool)
 	panelsGo(M, K, n, w, K, 1, x, ldx, out, ldo, acc)
 }
 
+// GemmNNW32 is GemmNN32 on the first K columns of a weight matrix whose rows are ldw ≥ K
+// elements apart: out[j*ldo+b] (+)= Σ_k w[j*ldw+k]·x[k*ldx+b]. A conv layer's input
+// gradient at the ends of the series uses part of its flipped kernel this way.
+func GemmNNW32(M, K, n int, w []float32, ldw int, x []float32, ldx int, out []float32, ldo int, acc bool) {
+	gemmNNW(M, K, n, w, ldw, x, ldx, out, ldo, acc)
+}
+
+// GemmNNW64 is GemmNN64 on the first K columns of a weight matrix whose rows are ldw ≥ K
+// elements apart: out[j*ldo+b] (+)= Σ_k w[j*ldw+k]·x[k*ldx+b].
+func GemmNNW64(M, K, n int, w []float64, ldw int, x []float64, ldx int, out []float64, ldo int, acc bool) {
+	gemmNNW(M, K, n, w, ldw, x, ldx, out, ldo, acc)
+}
+
+func gemmNNW[T float](M, K, n int, w []T, ldw int, x []T, ldx int, out []T, ldo int, acc bool) {
+	checkDims("GemmNNW", M, K, n)
+	if ldw < K {
+		panic(fmt.Sprintf("kernels.GemmNNW: leading dimension of w is %d < K = %d", ldw, K))
+	}
+	checkLen("GemmNNW", "w", len(w), (M-1)*ldw+K)
+	if n == 0 {
+		return
+	}
+	checkMat("GemmNNW", "x", len(x), K, n, ldx)
+	checkMat("GemmNNW", "out", len(out), M, n, ldo)
+	if UsingAsm() {
+		panelsAsm(M, K, n, w, ldw, 1, x, ldx, out, ldo, acc)
+		return
+	}
+	panelsGo(M, K, n, w, ldw, 1, x, ldx, out, ldo, acc)
+}
+
+// FlipConvKernel32 writes into dst (cin × k·cout) the kernel w of a conv layer (cout × k·cin,
+// row j holding tap t's cin weights at t·cin) transposed and reversed in its taps:
+// dst[c*k*cout + (k−1−t)*cout + j] = w[j*k*cin + t*cin + c]. The input gradient of a
+// stride-1 layer is then a convolution of the output gradient with dst, one GemmNN per
+// position that writes each row once, instead of k accumulating GemmTN.
+func FlipConvKernel32(dst, w []float32, cout, k, cin int) { flipConvKernel(dst, w, cout, k, cin) }
+
+// FlipConvKernel64 is FlipConvKernel32 in float64.
+func FlipConvKernel64(dst, w []float64, cout, k, cin int) { flipConvKernel(dst, w, cout, k, cin) }
+
+func flipConvKernel[T float](dst, w []T, cout, k, cin int) {
+	n := cout * k * cin
+	if len(dst) < n || len(w) < n {
+		panic(fmt.Sprintf("kernels.FlipConvKernel: len(dst) = %d, len(w) = %d, need %d", len(dst), len(w), n))
+	}
+	for j := range cout {
+		for t := range k {
+			row := w[j*k*cin+t*cin : j*k*cin+t*cin+cin]
+			for c, v := range row {
+				dst[c*k*cout+(k-1-t)*cout+j] = v
+			}
+		}
+	}
+}
+
 func gemmTN[T float](M, K, n int, w, g []T, ldg int, out []T, ldo int, acc bool) {
 	checkDims("GemmTN", M, K, n)
 	checkLen("GemmTN", "w", len(w), M*K)

@@ -52,7 +52,7 @@ const (
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
 	work    [max(327*MaxBatch, 126*PredictBatch)]T
-	scratch [1]T
+	scratch [6]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
 	// vec holds the operands of the vector programs it runs.
@@ -698,9 +698,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d3 = conv1dᵀ(conv1d4_W, d_xhat): [3, 3] from [3, 2] (conv.ml:10)
 	d_conv1d3 := w.work[246*MaxBatch : 255*MaxBatch]
-	clear(d_conv1d3)
-	for l := 0; l < 3; l++ {
-		kernels.GemmTN64(2, 3, n, m.Conv1d4W, d_xhat[(l*2)*MaxBatch:], MaxBatch, d_conv1d3[(l*3)*MaxBatch:], MaxBatch, true)
+	// conv1d4_W_flip: conv1d4_W with its taps reversed, [3, 1·2]
+	conv1d4_W_flip := w.scratch[0:6]
+	kernels.FlipConvKernel64(conv1d4_W_flip, m.Conv1d4W, 2, 1, 3)
+	for p := 0; p < 3; p++ {
+		kernels.GemmNN64(3, 2, n, conv1d4_W_flip, d_xhat[((p-0)*2)*MaxBatch:], MaxBatch, d_conv1d3[(p*3)*MaxBatch:], MaxBatch, false)
 	}
 
 	// d_conv1d3_z = d_conv1d3·conv1d3·(1 - conv1d3) (conv.ml:10)

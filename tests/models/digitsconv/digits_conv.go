@@ -53,7 +53,7 @@ const (
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
 	work    [max(3152*MaxBatch, 1616*PredictBatch)]T
-	scratch [1]T
+	scratch [24576]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
 	// vec holds the operands of the vector programs it runs.
@@ -975,9 +975,19 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_in = conv1dᵀ(conv1d2_W, d_conv1d2_z): [6, 64] from [4, 128] (digits_conv.ml:11)
 	d_conv1d2_in := w.work[1104*MaxBatch : 1488*MaxBatch]
-	clear(d_conv1d2_in)
-	for l := 0; l < 4; l++ {
-		kernels.GemmTN32(128, 192, n, m.Conv1d2W, d_conv1d2_z[(l*128)*MaxBatch:], MaxBatch, d_conv1d2_in[(l*64)*MaxBatch:], MaxBatch, true)
+	// conv1d2_W_flip: conv1d2_W with its taps reversed, [64, 3·128]
+	conv1d2_W_flip := w.scratch[0:24576]
+	kernels.FlipConvKernel32(conv1d2_W_flip, m.Conv1d2W, 128, 3, 64)
+	// the first 2 positions: output positions 0 … p
+	for p := 0; p < 2; p++ {
+		kernels.GemmNNW32(64, (p+1)*128, n, conv1d2_W_flip[(2-p)*128:], 384, d_conv1d2_z, MaxBatch, d_conv1d2_in[(p*64)*MaxBatch:], MaxBatch, false)
+	}
+	for p := 2; p < 4; p++ {
+		kernels.GemmNN32(64, 384, n, conv1d2_W_flip, d_conv1d2_z[((p-2)*128)*MaxBatch:], MaxBatch, d_conv1d2_in[(p*64)*MaxBatch:], MaxBatch, false)
+	}
+	// the last 2 positions: output positions p−2 … 3
+	for p := 4; p < 6; p++ {
+		kernels.GemmNNW32(64, (6-p)*128, n, conv1d2_W_flip, 384, d_conv1d2_z[((p-2)*128)*MaxBatch:], MaxBatch, d_conv1d2_in[(p*64)*MaxBatch:], MaxBatch, false)
 	}
 
 	// d_maxpool1d1 = crop(d_conv1d2_in) (digits_conv.ml:11)

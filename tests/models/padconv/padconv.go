@@ -50,7 +50,7 @@ const (
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
 	work    [max(74*MaxBatch, 23*PredictBatch)]T
-	scratch [1]T
+	scratch [12]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
 	// vec holds the operands of the vector programs it runs.
@@ -522,9 +522,19 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_in = conv1dᵀ(conv1d2_W, d_xhat): [4, 3] from [3, 2] (padconv.ml:8)
 	d_conv1d2_in := w.work[32*MaxBatch : 44*MaxBatch]
-	clear(d_conv1d2_in)
-	for l := 0; l < 3; l++ {
-		kernels.GemmTN64(2, 6, n, m.Conv1d2W, d_xhat[(l*2)*MaxBatch:], MaxBatch, d_conv1d2_in[(l*3)*MaxBatch:], MaxBatch, true)
+	// conv1d2_W_flip: conv1d2_W with its taps reversed, [3, 2·2]
+	conv1d2_W_flip := w.scratch[0:12]
+	kernels.FlipConvKernel64(conv1d2_W_flip, m.Conv1d2W, 2, 2, 3)
+	// the first 1 positions: output positions 0 … p
+	for p := 0; p < 1; p++ {
+		kernels.GemmNNW64(3, (p+1)*2, n, conv1d2_W_flip[(1-p)*2:], 4, d_xhat, MaxBatch, d_conv1d2_in[(p*3)*MaxBatch:], MaxBatch, false)
+	}
+	for p := 1; p < 3; p++ {
+		kernels.GemmNN64(3, 4, n, conv1d2_W_flip, d_xhat[((p-1)*2)*MaxBatch:], MaxBatch, d_conv1d2_in[(p*3)*MaxBatch:], MaxBatch, false)
+	}
+	// the last 1 positions: output positions p−1 … 2
+	for p := 3; p < 4; p++ {
+		kernels.GemmNNW64(3, (4-p)*2, n, conv1d2_W_flip, 4, d_xhat[((p-1)*2)*MaxBatch:], MaxBatch, d_conv1d2_in[(p*3)*MaxBatch:], MaxBatch, false)
 	}
 
 	// d_conv1d1 = crop(d_conv1d2_in) (padconv.ml:8)

@@ -54,7 +54,7 @@ const (
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
 	work    [max(302*MaxBatch, 124*PredictBatch)]T
-	scratch [1]T
+	scratch [24]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
 	// vec holds the operands of the vector programs it runs.
@@ -964,9 +964,19 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dropout1 = conv1dᵀ(conv1d2_W, d_conv1d2_z): [5, 4] from [4, 3] (pools.ml:10)
 	d_dropout1 := w.work[124*MaxBatch : 144*MaxBatch]
-	clear(d_dropout1)
-	for l := 0; l < 4; l++ {
-		kernels.GemmTN64(3, 8, n, m.Conv1d2W, d_conv1d2_z[(l*3)*MaxBatch:], MaxBatch, d_dropout1[(l*4)*MaxBatch:], MaxBatch, true)
+	// conv1d2_W_flip: conv1d2_W with its taps reversed, [4, 2·3]
+	conv1d2_W_flip := w.scratch[0:24]
+	kernels.FlipConvKernel64(conv1d2_W_flip, m.Conv1d2W, 3, 2, 4)
+	// the first 1 positions: output positions 0 … p
+	for p := 0; p < 1; p++ {
+		kernels.GemmNNW64(4, (p+1)*3, n, conv1d2_W_flip[(1-p)*3:], 6, d_conv1d2_z, MaxBatch, d_dropout1[(p*4)*MaxBatch:], MaxBatch, false)
+	}
+	for p := 1; p < 4; p++ {
+		kernels.GemmNN64(4, 6, n, conv1d2_W_flip, d_conv1d2_z[((p-1)*3)*MaxBatch:], MaxBatch, d_dropout1[(p*4)*MaxBatch:], MaxBatch, false)
+	}
+	// the last 1 positions: output positions p−1 … 3
+	for p := 4; p < 5; p++ {
+		kernels.GemmNNW64(4, (5-p)*3, n, conv1d2_W_flip, 6, d_conv1d2_z[((p-1)*3)*MaxBatch:], MaxBatch, d_dropout1[(p*4)*MaxBatch:], MaxBatch, false)
 	}
 
 	// d_maxpool1d1 = dropout1_mask·d_dropout1 (pools.ml:10)

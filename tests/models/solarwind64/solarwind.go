@@ -53,7 +53,7 @@ const (
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
 	work    [max(45567*MaxBatch, 16395*PredictBatch)]T
-	scratch [1]T
+	scratch [2928]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
 	// vec holds the operands of the vector programs it runs.
@@ -707,9 +707,19 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d4_in = conv1dᵀ(conv1d4_W, d_xhat): [243, 4] from [240, 3] (solarwind.ml:13)
 	d_conv1d4_in := w.work[24075*MaxBatch : 25047*MaxBatch]
-	clear(d_conv1d4_in)
-	for l := 0; l < 240; l++ {
-		kernels.GemmTN64(3, 16, n, m.Conv1d4W, d_xhat[(l*3)*MaxBatch:], MaxBatch, d_conv1d4_in[(l*4)*MaxBatch:], MaxBatch, true)
+	// conv1d4_W_flip: conv1d4_W with its taps reversed, [4, 4·3]
+	conv1d4_W_flip := w.scratch[0:48]
+	kernels.FlipConvKernel64(conv1d4_W_flip, m.Conv1d4W, 3, 4, 4)
+	// the first 3 positions: output positions 0 … p
+	for p := 0; p < 3; p++ {
+		kernels.GemmNNW64(4, (p+1)*3, n, conv1d4_W_flip[(3-p)*3:], 12, d_xhat, MaxBatch, d_conv1d4_in[(p*4)*MaxBatch:], MaxBatch, false)
+	}
+	for p := 3; p < 240; p++ {
+		kernels.GemmNN64(4, 12, n, conv1d4_W_flip, d_xhat[((p-3)*3)*MaxBatch:], MaxBatch, d_conv1d4_in[(p*4)*MaxBatch:], MaxBatch, false)
+	}
+	// the last 3 positions: output positions p−3 … 239
+	for p := 240; p < 243; p++ {
+		kernels.GemmNNW64(4, (243-p)*3, n, conv1d4_W_flip, 12, d_xhat[((p-3)*3)*MaxBatch:], MaxBatch, d_conv1d4_in[(p*4)*MaxBatch:], MaxBatch, false)
 	}
 
 	// d_conv1d3 = crop(d_conv1d4_in) (solarwind.ml:13)
@@ -750,9 +760,19 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d3_in = conv1dᵀ(conv1d3_W, d_conv1d3_z): [249, 8] from [240, 4] (solarwind.ml:12)
 	d_conv1d3_in := w.work[26007*MaxBatch : 27999*MaxBatch]
-	clear(d_conv1d3_in)
-	for l := 0; l < 240; l++ {
-		kernels.GemmTN64(4, 80, n, m.Conv1d3W, d_conv1d3_z[(l*4)*MaxBatch:], MaxBatch, d_conv1d3_in[(l*8)*MaxBatch:], MaxBatch, true)
+	// conv1d3_W_flip: conv1d3_W with its taps reversed, [8, 10·4]
+	conv1d3_W_flip := w.scratch[48:368]
+	kernels.FlipConvKernel64(conv1d3_W_flip, m.Conv1d3W, 4, 10, 8)
+	// the first 9 positions: output positions 0 … p
+	for p := 0; p < 9; p++ {
+		kernels.GemmNNW64(8, (p+1)*4, n, conv1d3_W_flip[(9-p)*4:], 40, d_conv1d3_z, MaxBatch, d_conv1d3_in[(p*8)*MaxBatch:], MaxBatch, false)
+	}
+	for p := 9; p < 240; p++ {
+		kernels.GemmNN64(8, 40, n, conv1d3_W_flip, d_conv1d3_z[((p-9)*4)*MaxBatch:], MaxBatch, d_conv1d3_in[(p*8)*MaxBatch:], MaxBatch, false)
+	}
+	// the last 9 positions: output positions p−9 … 239
+	for p := 240; p < 249; p++ {
+		kernels.GemmNNW64(8, (249-p)*4, n, conv1d3_W_flip, 40, d_conv1d3_z[((p-9)*4)*MaxBatch:], MaxBatch, d_conv1d3_in[(p*8)*MaxBatch:], MaxBatch, false)
 	}
 
 	// d_dropout2 = crop(d_conv1d3_in) (solarwind.ml:12)
@@ -794,9 +814,19 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_in = conv1dᵀ(conv1d2_W, d_conv1d2_z): [249, 32] from [240, 8] (solarwind.ml:10)
 	d_conv1d2_in := w.work[29919*MaxBatch : 37887*MaxBatch]
-	clear(d_conv1d2_in)
-	for l := 0; l < 240; l++ {
-		kernels.GemmTN64(8, 320, n, m.Conv1d2W, d_conv1d2_z[(l*8)*MaxBatch:], MaxBatch, d_conv1d2_in[(l*32)*MaxBatch:], MaxBatch, true)
+	// conv1d2_W_flip: conv1d2_W with its taps reversed, [32, 10·8]
+	conv1d2_W_flip := w.scratch[368:2928]
+	kernels.FlipConvKernel64(conv1d2_W_flip, m.Conv1d2W, 8, 10, 32)
+	// the first 9 positions: output positions 0 … p
+	for p := 0; p < 9; p++ {
+		kernels.GemmNNW64(32, (p+1)*8, n, conv1d2_W_flip[(9-p)*8:], 80, d_conv1d2_z, MaxBatch, d_conv1d2_in[(p*32)*MaxBatch:], MaxBatch, false)
+	}
+	for p := 9; p < 240; p++ {
+		kernels.GemmNN64(32, 80, n, conv1d2_W_flip, d_conv1d2_z[((p-9)*8)*MaxBatch:], MaxBatch, d_conv1d2_in[(p*32)*MaxBatch:], MaxBatch, false)
+	}
+	// the last 9 positions: output positions p−9 … 239
+	for p := 240; p < 249; p++ {
+		kernels.GemmNNW64(32, (249-p)*8, n, conv1d2_W_flip, 80, d_conv1d2_z[((p-9)*8)*MaxBatch:], MaxBatch, d_conv1d2_in[(p*32)*MaxBatch:], MaxBatch, false)
 	}
 
 	// d_dropout1 = crop(d_conv1d2_in) (solarwind.ml:10)

@@ -53,7 +53,7 @@ const (
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
 	work    [max(406*MaxBatch, 194*PredictBatch)]T
-	scratch [1]T
+	scratch [12]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
 	// vec holds the operands of the vector programs it runs.
@@ -909,9 +909,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_avgpool1d1 = conv1dᵀ(conv1d2_W, d_conv1d2_z): [6, 4] from [6, 3] (torchpools.ml:10)
 	d_avgpool1d1 := w.work[66*MaxBatch : 90*MaxBatch]
-	clear(d_avgpool1d1)
-	for l := 0; l < 6; l++ {
-		kernels.GemmTN64(3, 4, n, m.Conv1d2W, d_conv1d2_z[(l*3)*MaxBatch:], MaxBatch, d_avgpool1d1[(l*4)*MaxBatch:], MaxBatch, true)
+	// conv1d2_W_flip: conv1d2_W with its taps reversed, [4, 1·3]
+	conv1d2_W_flip := w.scratch[0:12]
+	kernels.FlipConvKernel64(conv1d2_W_flip, m.Conv1d2W, 3, 1, 4)
+	for p := 0; p < 6; p++ {
+		kernels.GemmNN64(4, 3, n, conv1d2_W_flip, d_conv1d2_z[((p-0)*3)*MaxBatch:], MaxBatch, d_avgpool1d1[(p*4)*MaxBatch:], MaxBatch, false)
 	}
 
 	// d_avgpool1d1_sum = d_avgpool1d1·0.5 (torchpools.ml:10)
