@@ -34,7 +34,7 @@ func (e *emitter) file(pkg string) {
 	}
 	doc.WriteString("\nParameters live in one flat vector (Params) with a named view per tensor; a dense\n" +
 		"kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of\n" +
-		"sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).")
+		"sample b is at f*ld + b, ld the rows of the call rounded up to whole vectors.")
 	f.PackageComment(doc.String())
 
 	f.Commentf("T is the element type of the model (dtype %s).", m.DType)

@@ -3,9 +3,9 @@
 //
 // The generated code is meant to be read. Buffers are named after the model's layers,
 // each loop carries a comment pointing back to its .ml line, and shapes are constants.
-// Batched values are stored batch-major (element f of sample b at f·MaxBatch + b, and at
-// f·PredictBatch + b in Predict's larger batches), so the inner loops run over contiguous
-// samples.
+// Batched values are stored batch-major (element f of sample b at f·ld + b: ld is a
+// mini-batch pass's rows rounded up to whole vectors, a tile of a point-set model's
+// MaxBatch), so the inner loops run over contiguous samples.
 package codegen
 
 import (

@@ -34,7 +34,7 @@ func (e *emitter) rowEntry(plan *ir.Plan) jen.Code {
 func (e *emitter) newEntry(plan *ir.Plan, pass *ir.Pass) *entry {
 	return &entry{e: e, plan: plan, pass: pass, names: map[int]string{}, used: e.usedNames(
 		append([]string{"m", "xRows", "yRows", "n", "total", "rng", "predRows", "dstRows", "row", "v", "i", "b", "f", "j", "k", "l",
-			"out", "w", "s", "r0", "sums", "T", "MaxBatch", "PredictBatch", "NumInputs", "NumOutputs", "NumTargets"}, sampleLocals(plan)...)...)}
+			"out", "w", "s", "r0", "sums", "T", "MaxBatch", "PredictBatch", "NumInputs", "NumOutputs", "NumTargets", "ld"}, sampleLocals(plan)...)...)}
 }
 
 // sampleLocals are the locals the per-sample ops' loops declare (sample.go), when the plan
@@ -94,9 +94,21 @@ func (en *entry) finishGrads() {
 // entry generates one pass over a batch as a method.
 func (e *emitter) entry(name, doc string, pass *ir.Pass, plan *ir.Plan, withLoss, withGrad bool) jen.Code {
 	en := e.newEntry(plan, pass)
-	if !withLoss {
-		en.ldName = "PredictBatch"
+	// The rows of the work area are ld apart: the n rows of this call rounded up to whole
+	// zmm, not the largest batch. A worker's share of a batch (half of it on two workers) is
+	// then dense in memory; with MaxBatch apart, half of every row was never touched and a
+	// training pass of the Conv1D autoencoder took 2.86 ms instead of 2.04 on two cores.
+	lanes := 16
+	if e.bits == "64" {
+		lanes = 8
 	}
+	limit := "MaxBatch"
+	if !withLoss {
+		limit = "PredictBatch"
+	}
+	en.ldName = "ld"
+	en.add(jen.Comment(fmt.Sprintf("ld is the stride of the work area's rows: n rounded up to whole vectors (at most %s).", limit)))
+	en.add(jen.Id("ld").Op(":=").Min(jen.Parens(jen.Id("n").Op("+").Lit(lanes-1)).Op("&^").Lit(lanes-1), jen.Id(limit)))
 	if withGrad {
 		en.markGrads()
 	}
@@ -266,7 +278,7 @@ func init() {
 		predDst predIn predRows r0 rng row rowScratch rowWork rows s scratch setHi setLo sums termNames tiles total v w
 		work worker x xRows y yRows T MaxBatch PredictBatch NumInputs NumOutputs NumTargets NumParams NumSets
 		NumTerms NumWorkers Model New Points cols dir err refs want MakePoints References PredictColumns MakeData Standardize train test Domain
-		best ch e top vec points cand col res idx chunkWeights chunks epsilon`) {
+		best ch e top vec points cand col res idx chunkWeights chunks epsilon ld`) {
 		generatedNames[n] = true
 	}
 }

@@ -16,7 +16,7 @@ Package cancer is the model Cancer of cancer.ml, compiled by mlc.
 
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of
-sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).
+sample b is at f*ld + b, ld the rows of the call rounded up to whole vectors.
 */
 package cancer
 
@@ -297,103 +297,109 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most PredictBatch).
+	ld := min((n+15)&^15, PredictBatch)
+
 	// input x: row-major rows to batch-major (cancer.ml:7)
-	x := w.work[0*PredictBatch : 30*PredictBatch]
-	kernels.Transpose32(n, 30, xRows, NumInputs, x, PredictBatch)
+	x := w.work[0*ld : 30*ld]
+	kernels.Transpose32(n, 30, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:8)
-	dense1_Wx := w.work[30*PredictBatch : 50*PredictBatch]
-	kernels.GemmNN32(20, 30, n, m.Dense1W, x, PredictBatch, dense1_Wx, PredictBatch, false)
+	dense1_Wx := w.work[30*ld : 50*ld]
+	kernels.GemmNN32(20, 30, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:8)
-	dense1 := w.work[0*PredictBatch : 20*PredictBatch]
+	dense1 := w.work[0*ld : 20*ld]
 	for f := 0; f < 20; f++ {
-		kernels.BiasTanh32(dense1[f*PredictBatch:][:n], dense1_Wx[f*PredictBatch:], m.Dense1B[f])
+		kernels.BiasTanh32(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [12] from [20] (cancer.ml:10)
-	dense2_Wx := w.work[30*PredictBatch : 42*PredictBatch]
-	kernels.GemmNN32(12, 20, n, m.Dense2W, dense1, PredictBatch, dense2_Wx, PredictBatch, false)
+	dense2_Wx := w.work[30*ld : 42*ld]
+	kernels.GemmNN32(12, 20, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:10)
-	dense2 := w.work[0*PredictBatch : 12*PredictBatch]
+	dense2 := w.work[0*ld : 12*ld]
 	for f := 0; f < 12; f++ {
-		kernels.BiasTanh32(dense2[f*PredictBatch:][:n], dense2_Wx[f*PredictBatch:], m.Dense2B[f])
+		kernels.BiasTanh32(dense2[f*ld:][:n], dense2_Wx[f*ld:], m.Dense2B[f])
 	}
 
 	// dense3_Wx = dense3_W·dense2: [4] from [12] (cancer.ml:12)
-	dense3_Wx := w.work[20*PredictBatch : 24*PredictBatch]
-	kernels.GemmNN32(4, 12, n, m.Dense3W, dense2, PredictBatch, dense3_Wx, PredictBatch, false)
+	dense3_Wx := w.work[20*ld : 24*ld]
+	kernels.GemmNN32(4, 12, n, m.Dense3W, dense2, ld, dense3_Wx, ld, false)
 
 	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:12)
-	dense3 := w.work[24*PredictBatch : 28*PredictBatch]
+	dense3 := w.work[24*ld : 28*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasTanh32(dense3[f*PredictBatch:][:n], dense3_Wx[f*PredictBatch:], m.Dense3B[f])
+		kernels.BiasTanh32(dense3[f*ld:][:n], dense3_Wx[f*ld:], m.Dense3B[f])
 	}
 
 	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:13)
-	dense4_Wx := w.work[28*PredictBatch : 29*PredictBatch]
-	kernels.GemmNN32(1, 4, n, m.Dense4W, dense3, PredictBatch, dense4_Wx, PredictBatch, false)
+	dense4_Wx := w.work[28*ld : 29*ld]
+	kernels.GemmNN32(1, 4, n, m.Dense4W, dense3, ld, dense4_Wx, ld, false)
 
 	// p = sigmoid(dense4_Wx + dense4_b) (cancer.ml:13)
-	p := w.work[29*PredictBatch : 30*PredictBatch]
+	p := w.work[29*ld : 30*ld]
 	{
 		const f = 0
-		kernels.BiasSigmoid32(p[f*PredictBatch:][:n], dense4_Wx[f*PredictBatch:], m.Dense4B[f])
+		kernels.BiasSigmoid32(p[f*ld:][:n], dense4_Wx[f*ld:], m.Dense4B[f])
 	}
 	// The outputs, row-major.
-	kernels.Transpose32(NumOutputs, n, p, PredictBatch, dstRows, NumOutputs)
+	kernels.Transpose32(NumOutputs, n, p, ld, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+15)&^15, MaxBatch)
+
 	// input x: row-major rows to batch-major (cancer.ml:7)
-	x := w.work[0*MaxBatch : 30*MaxBatch]
-	kernels.Transpose32(n, 30, xRows, NumInputs, x, MaxBatch)
+	x := w.work[0*ld : 30*ld]
+	kernels.Transpose32(n, 30, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:8)
-	dense1_Wx := w.work[30*MaxBatch : 50*MaxBatch]
-	kernels.GemmNN32(20, 30, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[30*ld : 50*ld]
+	kernels.GemmNN32(20, 30, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:8)
-	dense1 := w.work[0*MaxBatch : 20*MaxBatch]
+	dense1 := w.work[0*ld : 20*ld]
 	for f := 0; f < 20; f++ {
-		kernels.BiasTanh32(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh32(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [12] from [20] (cancer.ml:10)
-	dense2_Wx := w.work[30*MaxBatch : 42*MaxBatch]
-	kernels.GemmNN32(12, 20, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[30*ld : 42*ld]
+	kernels.GemmNN32(12, 20, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:10)
-	dense2 := w.work[0*MaxBatch : 12*MaxBatch]
+	dense2 := w.work[0*ld : 12*ld]
 	for f := 0; f < 12; f++ {
-		kernels.BiasTanh32(dense2[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
+		kernels.BiasTanh32(dense2[f*ld:][:n], dense2_Wx[f*ld:], m.Dense2B[f])
 	}
 
 	// dense3_Wx = dense3_W·dense2: [4] from [12] (cancer.ml:12)
-	dense3_Wx := w.work[20*MaxBatch : 24*MaxBatch]
-	kernels.GemmNN32(4, 12, n, m.Dense3W, dense2, MaxBatch, dense3_Wx, MaxBatch, false)
+	dense3_Wx := w.work[20*ld : 24*ld]
+	kernels.GemmNN32(4, 12, n, m.Dense3W, dense2, ld, dense3_Wx, ld, false)
 
 	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:12)
-	dense3 := w.work[24*MaxBatch : 28*MaxBatch]
+	dense3 := w.work[24*ld : 28*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasTanh32(dense3[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
+		kernels.BiasTanh32(dense3[f*ld:][:n], dense3_Wx[f*ld:], m.Dense3B[f])
 	}
 
 	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:13)
-	dense4_Wx := w.work[28*MaxBatch : 29*MaxBatch]
-	kernels.GemmNN32(1, 4, n, m.Dense4W, dense3, MaxBatch, dense4_Wx, MaxBatch, false)
+	dense4_Wx := w.work[28*ld : 29*ld]
+	kernels.GemmNN32(1, 4, n, m.Dense4W, dense3, ld, dense4_Wx, ld, false)
 
 	// dense4_z = dense4_Wx + dense4_b (cancer.ml:13)
-	dense4_z := w.work[29*MaxBatch : 30*MaxBatch]
+	dense4_z := w.work[29*ld : 30*ld]
 	if vecProgs[0].Fast() {
-		kernels.Vec32(vecProgs[0], &w.vec, n, 1, MaxBatch, [][]T{dense4_z, dense4_Wx}, [][]T{m.Dense4B})
+		kernels.Vec32(vecProgs[0], &w.vec, n, 1, ld, [][]T{dense4_z, dense4_Wx}, [][]T{m.Dense4B})
 	} else {
 		{
 			const f = 0
-			out := dense4_z[f*MaxBatch:][:n]
-			r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
+			out := dense4_z[f*ld:][:n]
+			r_dense4_Wx := dense4_Wx[f*ld:][:len(out)]
 			dense4_b_f := m.Dense4B[f]
 			for b := range out {
 				out[b] = r_dense4_Wx[b] + dense4_b_f
@@ -402,22 +408,22 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// p = sigmoid(dense4_z) (cancer.ml:13)
-	p := w.work[42*MaxBatch : 43*MaxBatch]
+	p := w.work[42*ld : 43*ld]
 	{
 		const f = 0
-		kernels.BiasSigmoid32(p[f*MaxBatch:][:n], dense4_z[f*MaxBatch:], 0.0)
+		kernels.BiasSigmoid32(p[f*ld:][:n], dense4_z[f*ld:], 0.0)
 	}
 
 	// target y: row-major rows to batch-major (cancer.ml:15)
-	y := w.work[43*MaxBatch : 44*MaxBatch]
-	kernels.Transpose32(n, 1, yRows, NumTargets, y, MaxBatch)
+	y := w.work[43*ld : 44*ld]
+	kernels.Transpose32(n, 1, yRows, NumTargets, y, ld)
 
 	// loss = mean of bce over the batch and its 1 elements (cancer.ml:16)
 	var sum_loss float64
 	{
 		const f = 0
-		r_dense4_z := dense4_z[f*MaxBatch:][:n]
-		r_y := y[f*MaxBatch:][:n]
+		r_dense4_z := dense4_z[f*ld:][:n]
+		r_y := y[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(mlrt.Softplus32(r_dense4_z[b]) - r_dense4_z[b]*r_y[b])
 		}
@@ -425,7 +431,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := T(sum_loss / float64(total))
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose32(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose32(NumOutputs, n, p, ld, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -436,35 +442,38 @@ Grad views, and the outputs into pred if not nil. rng draws the dropout masks; n
 dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+15)&^15, MaxBatch)
+
 	// input x: row-major rows to batch-major (cancer.ml:7)
-	x := w.work[0*MaxBatch : 30*MaxBatch]
-	kernels.Transpose32(n, 30, xRows, NumInputs, x, MaxBatch)
+	x := w.work[0*ld : 30*ld]
+	kernels.Transpose32(n, 30, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [20] from [30] (cancer.ml:8)
-	dense1_Wx := w.work[30*MaxBatch : 50*MaxBatch]
-	kernels.GemmNN32(20, 30, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[30*ld : 50*ld]
+	kernels.GemmNN32(20, 30, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (cancer.ml:8)
-	dense1 := w.work[50*MaxBatch : 70*MaxBatch]
+	dense1 := w.work[50*ld : 70*ld]
 	for f := 0; f < 20; f++ {
-		kernels.BiasTanh32(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh32(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dropout1_mask: dropout 0.2, kept values scaled by 1/(1-0.2) as Keras does (cancer.ml:9)
-	dropout1_mask := w.work[30*MaxBatch : 50*MaxBatch]
+	dropout1_mask := w.work[30*ld : 50*ld]
 	for f := 0; f < 20; f++ {
-		mlrt.DropoutMask(dropout1_mask[f*MaxBatch:][:n], rng, 0.2)
+		mlrt.DropoutMask(dropout1_mask[f*ld:][:n], rng, 0.2)
 	}
 
 	// dropout1 = dense1·dropout1_mask (cancer.ml:9)
-	dropout1 := w.work[70*MaxBatch : 90*MaxBatch]
+	dropout1 := w.work[70*ld : 90*ld]
 	if vecProgs[1].Fast() {
-		kernels.Vec32(vecProgs[1], &w.vec, n, 20, MaxBatch, [][]T{dropout1, dense1, dropout1_mask}, nil)
+		kernels.Vec32(vecProgs[1], &w.vec, n, 20, ld, [][]T{dropout1, dense1, dropout1_mask}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
-			out := dropout1[f*MaxBatch:][:n]
-			r_dense1 := dense1[f*MaxBatch:][:len(out)]
-			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
+			out := dropout1[f*ld:][:n]
+			r_dense1 := dense1[f*ld:][:len(out)]
+			r_dropout1_mask := dropout1_mask[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_dense1[b] * r_dropout1_mask[b]
 			}
@@ -472,30 +481,30 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dense2_Wx = dense2_W·dropout1: [12] from [20] (cancer.ml:10)
-	dense2_Wx := w.work[90*MaxBatch : 102*MaxBatch]
-	kernels.GemmNN32(12, 20, n, m.Dense2W, dropout1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[90*ld : 102*ld]
+	kernels.GemmNN32(12, 20, n, m.Dense2W, dropout1, ld, dense2_Wx, ld, false)
 
 	// dense2 = tanh(dense2_Wx + dense2_b) (cancer.ml:10)
-	dense2 := w.work[102*MaxBatch : 114*MaxBatch]
+	dense2 := w.work[102*ld : 114*ld]
 	for f := 0; f < 12; f++ {
-		kernels.BiasTanh32(dense2[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
+		kernels.BiasTanh32(dense2[f*ld:][:n], dense2_Wx[f*ld:], m.Dense2B[f])
 	}
 
 	// dropout2_mask: dropout 0.2, kept values scaled by 1/(1-0.2) as Keras does (cancer.ml:11)
-	dropout2_mask := w.work[90*MaxBatch : 102*MaxBatch]
+	dropout2_mask := w.work[90*ld : 102*ld]
 	for f := 0; f < 12; f++ {
-		mlrt.DropoutMask(dropout2_mask[f*MaxBatch:][:n], rng, 0.2)
+		mlrt.DropoutMask(dropout2_mask[f*ld:][:n], rng, 0.2)
 	}
 
 	// dropout2 = dense2·dropout2_mask (cancer.ml:11)
-	dropout2 := w.work[114*MaxBatch : 126*MaxBatch]
+	dropout2 := w.work[114*ld : 126*ld]
 	if vecProgs[2].Fast() {
-		kernels.Vec32(vecProgs[2], &w.vec, n, 12, MaxBatch, [][]T{dropout2, dense2, dropout2_mask}, nil)
+		kernels.Vec32(vecProgs[2], &w.vec, n, 12, ld, [][]T{dropout2, dense2, dropout2_mask}, nil)
 	} else {
 		for f := 0; f < 12; f++ {
-			out := dropout2[f*MaxBatch:][:n]
-			r_dense2 := dense2[f*MaxBatch:][:len(out)]
-			r_dropout2_mask := dropout2_mask[f*MaxBatch:][:len(out)]
+			out := dropout2[f*ld:][:n]
+			r_dense2 := dense2[f*ld:][:len(out)]
+			r_dropout2_mask := dropout2_mask[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_dense2[b] * r_dropout2_mask[b]
 			}
@@ -503,28 +512,28 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dense3_Wx = dense3_W·dropout2: [4] from [12] (cancer.ml:12)
-	dense3_Wx := w.work[126*MaxBatch : 130*MaxBatch]
-	kernels.GemmNN32(4, 12, n, m.Dense3W, dropout2, MaxBatch, dense3_Wx, MaxBatch, false)
+	dense3_Wx := w.work[126*ld : 130*ld]
+	kernels.GemmNN32(4, 12, n, m.Dense3W, dropout2, ld, dense3_Wx, ld, false)
 
 	// dense3 = tanh(dense3_Wx + dense3_b) (cancer.ml:12)
-	dense3 := w.work[130*MaxBatch : 134*MaxBatch]
+	dense3 := w.work[130*ld : 134*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasTanh32(dense3[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
+		kernels.BiasTanh32(dense3[f*ld:][:n], dense3_Wx[f*ld:], m.Dense3B[f])
 	}
 
 	// dense4_Wx = dense4_W·dense3: [1] from [4] (cancer.ml:13)
-	dense4_Wx := w.work[126*MaxBatch : 127*MaxBatch]
-	kernels.GemmNN32(1, 4, n, m.Dense4W, dense3, MaxBatch, dense4_Wx, MaxBatch, false)
+	dense4_Wx := w.work[126*ld : 127*ld]
+	kernels.GemmNN32(1, 4, n, m.Dense4W, dense3, ld, dense4_Wx, ld, false)
 
 	// dense4_z = dense4_Wx + dense4_b (cancer.ml:13)
-	dense4_z := w.work[127*MaxBatch : 128*MaxBatch]
+	dense4_z := w.work[127*ld : 128*ld]
 	if vecProgs[3].Fast() {
-		kernels.Vec32(vecProgs[3], &w.vec, n, 1, MaxBatch, [][]T{dense4_z, dense4_Wx}, [][]T{m.Dense4B})
+		kernels.Vec32(vecProgs[3], &w.vec, n, 1, ld, [][]T{dense4_z, dense4_Wx}, [][]T{m.Dense4B})
 	} else {
 		{
 			const f = 0
-			out := dense4_z[f*MaxBatch:][:n]
-			r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
+			out := dense4_z[f*ld:][:n]
+			r_dense4_Wx := dense4_Wx[f*ld:][:len(out)]
 			dense4_b_f := m.Dense4B[f]
 			for b := range out {
 				out[b] = r_dense4_Wx[b] + dense4_b_f
@@ -533,22 +542,22 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// p = sigmoid(dense4_z) (cancer.ml:13)
-	p := w.work[128*MaxBatch : 129*MaxBatch]
+	p := w.work[128*ld : 129*ld]
 	{
 		const f = 0
-		kernels.BiasSigmoid32(p[f*MaxBatch:][:n], dense4_z[f*MaxBatch:], 0.0)
+		kernels.BiasSigmoid32(p[f*ld:][:n], dense4_z[f*ld:], 0.0)
 	}
 
 	// target y: row-major rows to batch-major (cancer.ml:15)
-	y := w.work[129*MaxBatch : 130*MaxBatch]
-	kernels.Transpose32(n, 1, yRows, NumTargets, y, MaxBatch)
+	y := w.work[129*ld : 130*ld]
+	kernels.Transpose32(n, 1, yRows, NumTargets, y, ld)
 
 	// loss = mean of bce over the batch and its 1 elements (cancer.ml:16)
 	var sum_loss float64
 	{
 		const f = 0
-		r_dense4_z := dense4_z[f*MaxBatch:][:n]
-		r_y := y[f*MaxBatch:][:n]
+		r_dense4_z := dense4_z[f*ld:][:n]
+		r_y := y[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(mlrt.Softplus32(r_dense4_z[b]) - r_dense4_z[b]*r_y[b])
 		}
@@ -556,37 +565,37 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := T(sum_loss / float64(total))
 
 	// d_bce = 1/(n·1) (cancer.ml:16)
-	d_bce := w.work[126*MaxBatch : 127*MaxBatch]
+	d_bce := w.work[126*ld : 127*ld]
 	d_bce_each := 1.0 / T(total)
 	{
 		const f = 0
-		out := d_bce[f*MaxBatch:][:n]
+		out := d_bce[f*ld:][:n]
 		for b := range out {
 			out[b] = d_bce_each
 		}
 	}
 
 	// d_dense4_z = y·-d_bce + p·d_bce (cancer.ml:16)
-	d_dense4_z := w.work[127*MaxBatch : 128*MaxBatch]
+	d_dense4_z := w.work[127*ld : 128*ld]
 
 	// d_dense4_b = Σ over the batch of d_dense4_z (cancer.ml:16)
 	d_dense4_b := w.grads[928:929]
 	if vecProgs[4].Fast() {
-		kernels.Vec32(vecProgs[4], &w.vec, n, 1, MaxBatch, [][]T{d_dense4_z, y, d_bce, p}, [][]T{d_dense4_b})
+		kernels.Vec32(vecProgs[4], &w.vec, n, 1, ld, [][]T{d_dense4_z, y, d_bce, p}, [][]T{d_dense4_b})
 	} else {
 		{
 			const f = 0
-			out := d_dense4_z[f*MaxBatch:][:n]
-			r_y_2 := y[f*MaxBatch:][:len(out)]
-			r_d_bce := d_bce[f*MaxBatch:][:len(out)]
-			r_p := p[f*MaxBatch:][:len(out)]
+			out := d_dense4_z[f*ld:][:n]
+			r_y_2 := y[f*ld:][:len(out)]
+			r_d_bce := d_bce[f*ld:][:len(out)]
+			r_p := p[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_y_2[b]*-r_d_bce[b] + r_p[b]*r_d_bce[b]
 			}
 		}
 		{
 			const f = 0
-			r_d_dense4_z := d_dense4_z[f*MaxBatch:][:n]
+			r_d_dense4_z := d_dense4_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense4_z[b]
@@ -597,30 +606,30 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense4_W = Σ over the batch of d_dense4_z ⊗ dense3: [1, 4] (cancer.ml:13)
 	d_dense4_W := w.grads[924:928]
-	kernels.GemmNT32(1, 4, n, d_dense4_z, MaxBatch, dense3, MaxBatch, d_dense4_W, false)
+	kernels.GemmNT32(1, 4, n, d_dense4_z, ld, dense3, ld, d_dense4_W, false)
 
 	// d_dense3 = dense4_Wᵀ·d_dense4_z: [4] from [1] (cancer.ml:13)
-	d_dense3 := w.work[134*MaxBatch : 138*MaxBatch]
-	kernels.GemmTN32(1, 4, n, m.Dense4W, d_dense4_z, MaxBatch, d_dense3, MaxBatch, false)
+	d_dense3 := w.work[134*ld : 138*ld]
+	kernels.GemmTN32(1, 4, n, m.Dense4W, d_dense4_z, ld, d_dense3, ld, false)
 
 	// d_dense3_z = d_dense3·(1 - dense3·dense3) (cancer.ml:13)
-	d_dense3_z := w.work[138*MaxBatch : 142*MaxBatch]
+	d_dense3_z := w.work[138*ld : 142*ld]
 
 	// d_dense3_b = Σ over the batch of d_dense3_z (cancer.ml:13)
 	d_dense3_b := w.grads[920:924]
 	if vecProgs[5].Fast() {
-		kernels.Vec32(vecProgs[5], &w.vec, n, 4, MaxBatch, [][]T{d_dense3_z, d_dense3, dense3}, [][]T{d_dense3_b})
+		kernels.Vec32(vecProgs[5], &w.vec, n, 4, ld, [][]T{d_dense3_z, d_dense3, dense3}, [][]T{d_dense3_b})
 	} else {
 		for f := 0; f < 4; f++ {
-			out := d_dense3_z[f*MaxBatch:][:n]
-			r_d_dense3 := d_dense3[f*MaxBatch:][:len(out)]
-			r_dense3 := dense3[f*MaxBatch:][:len(out)]
+			out := d_dense3_z[f*ld:][:n]
+			r_d_dense3 := d_dense3[f*ld:][:len(out)]
+			r_dense3 := dense3[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_dense3[b] * (1.0 - r_dense3[b]*r_dense3[b])
 			}
 		}
 		for f := 0; f < 4; f++ {
-			r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
+			r_d_dense3_z := d_dense3_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense3_z[b]
@@ -631,31 +640,31 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense3_W = Σ over the batch of d_dense3_z ⊗ dropout2: [4, 12] (cancer.ml:12)
 	d_dense3_W := w.grads[872:920]
-	kernels.GemmNT32(4, 12, n, d_dense3_z, MaxBatch, dropout2, MaxBatch, d_dense3_W, false)
+	kernels.GemmNT32(4, 12, n, d_dense3_z, ld, dropout2, ld, d_dense3_W, false)
 
 	// d_dropout2 = dense3_Wᵀ·d_dense3_z: [12] from [4] (cancer.ml:12)
-	d_dropout2 := w.work[114*MaxBatch : 126*MaxBatch]
-	kernels.GemmTN32(4, 12, n, m.Dense3W, d_dense3_z, MaxBatch, d_dropout2, MaxBatch, false)
+	d_dropout2 := w.work[114*ld : 126*ld]
+	kernels.GemmTN32(4, 12, n, m.Dense3W, d_dense3_z, ld, d_dropout2, ld, false)
 
 	// d_dense2_z = dropout2_mask·d_dropout2·(1 - dense2·dense2) (cancer.ml:12)
-	d_dense2_z := w.work[142*MaxBatch : 154*MaxBatch]
+	d_dense2_z := w.work[142*ld : 154*ld]
 
 	// d_dense2_b = Σ over the batch of d_dense2_z (cancer.ml:12)
 	d_dense2_b := w.grads[860:872]
 	if vecProgs[6].Fast() {
-		kernels.Vec32(vecProgs[6], &w.vec, n, 12, MaxBatch, [][]T{d_dense2_z, dropout2_mask, d_dropout2, dense2}, [][]T{d_dense2_b})
+		kernels.Vec32(vecProgs[6], &w.vec, n, 12, ld, [][]T{d_dense2_z, dropout2_mask, d_dropout2, dense2}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 12; f++ {
-			out := d_dense2_z[f*MaxBatch:][:n]
-			r_dropout2_mask_2 := dropout2_mask[f*MaxBatch:][:len(out)]
-			r_d_dropout2 := d_dropout2[f*MaxBatch:][:len(out)]
-			r_dense2_2 := dense2[f*MaxBatch:][:len(out)]
+			out := d_dense2_z[f*ld:][:n]
+			r_dropout2_mask_2 := dropout2_mask[f*ld:][:len(out)]
+			r_d_dropout2 := d_dropout2[f*ld:][:len(out)]
+			r_dense2_2 := dense2[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_dropout2_mask_2[b] * r_d_dropout2[b] * (1.0 - r_dense2_2[b]*r_dense2_2[b])
 			}
 		}
 		for f := 0; f < 12; f++ {
-			r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
+			r_d_dense2_z := d_dense2_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense2_z[b]
@@ -666,31 +675,31 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dropout1: [12, 20] (cancer.ml:10)
 	d_dense2_W := w.grads[620:860]
-	kernels.GemmNT32(12, 20, n, d_dense2_z, MaxBatch, dropout1, MaxBatch, d_dense2_W, false)
+	kernels.GemmNT32(12, 20, n, d_dense2_z, ld, dropout1, ld, d_dense2_W, false)
 
 	// d_dropout1 = dense2_Wᵀ·d_dense2_z: [20] from [12] (cancer.ml:10)
-	d_dropout1 := w.work[70*MaxBatch : 90*MaxBatch]
-	kernels.GemmTN32(12, 20, n, m.Dense2W, d_dense2_z, MaxBatch, d_dropout1, MaxBatch, false)
+	d_dropout1 := w.work[70*ld : 90*ld]
+	kernels.GemmTN32(12, 20, n, m.Dense2W, d_dense2_z, ld, d_dropout1, ld, false)
 
 	// d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1) (cancer.ml:10)
-	d_dense1_z := w.work[154*MaxBatch : 174*MaxBatch]
+	d_dense1_z := w.work[154*ld : 174*ld]
 
 	// d_dense1_b = Σ over the batch of d_dense1_z (cancer.ml:10)
 	d_dense1_b := w.grads[600:620]
 	if vecProgs[7].Fast() {
-		kernels.Vec32(vecProgs[7], &w.vec, n, 20, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dense1}, [][]T{d_dense1_b})
+		kernels.Vec32(vecProgs[7], &w.vec, n, 20, ld, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dense1}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 20; f++ {
-			out := d_dense1_z[f*MaxBatch:][:n]
-			r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
-			r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
-			r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
+			out := d_dense1_z[f*ld:][:n]
+			r_dropout1_mask_2 := dropout1_mask[f*ld:][:len(out)]
+			r_d_dropout1 := d_dropout1[f*ld:][:len(out)]
+			r_dense1_2 := dense1[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
 			}
 		}
 		for f := 0; f < 20; f++ {
-			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			r_d_dense1_z := d_dense1_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense1_z[b]
@@ -701,10 +710,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [20, 30] (cancer.ml:8)
 	d_dense1_W := w.grads[0:600]
-	kernels.GemmNT32(20, 30, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
+	kernels.GemmNT32(20, 30, n, d_dense1_z, ld, x, ld, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose32(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose32(NumOutputs, n, p, ld, predRows, NumOutputs)
 	}
 	return loss
 }

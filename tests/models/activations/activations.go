@@ -17,7 +17,7 @@ Package activations is the model Activations of activations.ml, compiled by mlc.
 
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of
-sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).
+sample b is at f*ld + b, ld the rows of the call rounded up to whole vectors.
 */
 package activations
 
@@ -343,69 +343,72 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most PredictBatch).
+	ld := min((n+7)&^7, PredictBatch)
+
 	// input x: row-major rows to batch-major (activations.ml:4)
-	x := w.work[0*PredictBatch : 5*PredictBatch]
-	kernels.Transpose64(n, 5, xRows, NumInputs, x, PredictBatch)
+	x := w.work[0*ld : 5*ld]
+	kernels.Transpose64(n, 5, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [4] from [5] (activations.ml:5)
-	dense1_Wx := w.work[5*PredictBatch : 9*PredictBatch]
-	kernels.GemmNN64(4, 5, n, m.Dense1W, x, PredictBatch, dense1_Wx, PredictBatch, false)
+	dense1_Wx := w.work[5*ld : 9*ld]
+	kernels.GemmNN64(4, 5, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (activations.ml:5)
-	dense1 := w.work[0*PredictBatch : 4*PredictBatch]
+	dense1 := w.work[0*ld : 4*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasTanh64(dense1[f*PredictBatch:][:n], dense1_Wx[f*PredictBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [4] from [4] (activations.ml:6)
-	dense2_Wx := w.work[5*PredictBatch : 9*PredictBatch]
-	kernels.GemmNN64(4, 4, n, m.Dense2W, dense1, PredictBatch, dense2_Wx, PredictBatch, false)
+	dense2_Wx := w.work[5*ld : 9*ld]
+	kernels.GemmNN64(4, 4, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// dense2 = sigmoid(dense2_Wx + dense2_b) (activations.ml:6)
-	dense2 := w.work[0*PredictBatch : 4*PredictBatch]
+	dense2 := w.work[0*ld : 4*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasSigmoid64(dense2[f*PredictBatch:][:n], dense2_Wx[f*PredictBatch:], m.Dense2B[f])
+		kernels.BiasSigmoid64(dense2[f*ld:][:n], dense2_Wx[f*ld:], m.Dense2B[f])
 	}
 
 	// dense3_Wx = dense3_W·dense2: [4] from [4] (activations.ml:7)
-	dense3_Wx := w.work[5*PredictBatch : 9*PredictBatch]
-	kernels.GemmNN64(4, 4, n, m.Dense3W, dense2, PredictBatch, dense3_Wx, PredictBatch, false)
+	dense3_Wx := w.work[5*ld : 9*ld]
+	kernels.GemmNN64(4, 4, n, m.Dense3W, dense2, ld, dense3_Wx, ld, false)
 
 	// dense3 = relu(dense3_Wx + dense3_b) (activations.ml:7)
-	dense3 := w.work[0*PredictBatch : 4*PredictBatch]
+	dense3 := w.work[0*ld : 4*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasRelu64(dense3[f*PredictBatch:][:n], dense3_Wx[f*PredictBatch:], m.Dense3B[f])
+		kernels.BiasRelu64(dense3[f*ld:][:n], dense3_Wx[f*ld:], m.Dense3B[f])
 	}
 
 	// dense4_Wx = dense4_W·dense3: [4] from [4] (activations.ml:8)
-	dense4_Wx := w.work[5*PredictBatch : 9*PredictBatch]
-	kernels.GemmNN64(4, 4, n, m.Dense4W, dense3, PredictBatch, dense4_Wx, PredictBatch, false)
+	dense4_Wx := w.work[5*ld : 9*ld]
+	kernels.GemmNN64(4, 4, n, m.Dense4W, dense3, ld, dense4_Wx, ld, false)
 
 	// dense4 = softplus(dense4_Wx + dense4_b) (activations.ml:8)
-	dense4 := w.work[0*PredictBatch : 4*PredictBatch]
+	dense4 := w.work[0*ld : 4*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasSoftplus64(dense4[f*PredictBatch:][:n], dense4_Wx[f*PredictBatch:], m.Dense4B[f])
+		kernels.BiasSoftplus64(dense4[f*ld:][:n], dense4_Wx[f*ld:], m.Dense4B[f])
 	}
 
 	// dense5_Wx = dense5_W·dense4: [4] from [4] (activations.ml:9)
-	dense5_Wx := w.work[5*PredictBatch : 9*PredictBatch]
-	kernels.GemmNN64(4, 4, n, m.Dense5W, dense4, PredictBatch, dense5_Wx, PredictBatch, false)
+	dense5_Wx := w.work[5*ld : 9*ld]
+	kernels.GemmNN64(4, 4, n, m.Dense5W, dense4, ld, dense5_Wx, ld, false)
 
 	// dense5 = sin(dense5_Wx + dense5_b) (activations.ml:9)
-	dense5 := w.work[0*PredictBatch : 4*PredictBatch]
+	dense5 := w.work[0*ld : 4*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasSin64(dense5[f*PredictBatch:][:n], dense5_Wx[f*PredictBatch:], m.Dense5B[f])
+		kernels.BiasSin64(dense5[f*ld:][:n], dense5_Wx[f*ld:], m.Dense5B[f])
 	}
 
 	// dense6_Wx = dense6_W·dense5: [4] from [4] (activations.ml:10)
-	dense6_Wx := w.work[5*PredictBatch : 9*PredictBatch]
-	kernels.GemmNN64(4, 4, n, m.Dense6W, dense5, PredictBatch, dense6_Wx, PredictBatch, false)
+	dense6_Wx := w.work[5*ld : 9*ld]
+	kernels.GemmNN64(4, 4, n, m.Dense6W, dense5, ld, dense6_Wx, ld, false)
 
 	// dense6 = silu(dense6_Wx + dense6_b) (activations.ml:10)
-	dense6 := w.work[0*PredictBatch : 4*PredictBatch]
+	dense6 := w.work[0*ld : 4*ld]
 	for f := 0; f < 4; f++ {
-		out := dense6[f*PredictBatch:][:n]
-		r_dense6_Wx := dense6_Wx[f*PredictBatch:][:len(out)]
+		out := dense6[f*ld:][:n]
+		r_dense6_Wx := dense6_Wx[f*ld:][:len(out)]
 		dense6_b_f := m.Dense6B[f]
 		for b := range out {
 			out[b] = opSilu(r_dense6_Wx[b] + dense6_b_f)
@@ -413,17 +416,17 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// dense7_Wx = dense7_W·dense6: [3] from [4] (activations.ml:11)
-	dense7_Wx := w.work[5*PredictBatch : 8*PredictBatch]
-	kernels.GemmNN64(3, 4, n, m.Dense7W, dense6, PredictBatch, dense7_Wx, PredictBatch, false)
+	dense7_Wx := w.work[5*ld : 8*ld]
+	kernels.GemmNN64(3, 4, n, m.Dense7W, dense6, ld, dense7_Wx, ld, false)
 
 	// u = dense7_Wx + dense7_b (activations.ml:11)
-	u := w.work[0*PredictBatch : 3*PredictBatch]
+	u := w.work[0*ld : 3*ld]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], &w.vec, n, 3, PredictBatch, [][]T{u, dense7_Wx}, [][]T{m.Dense7B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 3, ld, [][]T{u, dense7_Wx}, [][]T{m.Dense7B})
 	} else {
 		for f := 0; f < 3; f++ {
-			out := u[f*PredictBatch:][:n]
-			r_dense7_Wx := dense7_Wx[f*PredictBatch:][:len(out)]
+			out := u[f*ld:][:n]
+			r_dense7_Wx := dense7_Wx[f*ld:][:len(out)]
 			dense7_b_f := m.Dense7B[f]
 			for b := range out {
 				out[b] = r_dense7_Wx[b] + dense7_b_f
@@ -431,74 +434,77 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 		}
 	}
 	// The outputs, row-major.
-	kernels.Transpose64(NumOutputs, n, u, PredictBatch, dstRows, NumOutputs)
+	kernels.Transpose64(NumOutputs, n, u, ld, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (activations.ml:4)
-	x := w.work[0*MaxBatch : 5*MaxBatch]
-	kernels.Transpose64(n, 5, xRows, NumInputs, x, MaxBatch)
+	x := w.work[0*ld : 5*ld]
+	kernels.Transpose64(n, 5, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [4] from [5] (activations.ml:5)
-	dense1_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	kernels.GemmNN64(4, 5, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[5*ld : 9*ld]
+	kernels.GemmNN64(4, 5, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (activations.ml:5)
-	dense1 := w.work[0*MaxBatch : 4*MaxBatch]
+	dense1 := w.work[0*ld : 4*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [4] from [4] (activations.ml:6)
-	dense2_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	kernels.GemmNN64(4, 4, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[5*ld : 9*ld]
+	kernels.GemmNN64(4, 4, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// dense2 = sigmoid(dense2_Wx + dense2_b) (activations.ml:6)
-	dense2 := w.work[0*MaxBatch : 4*MaxBatch]
+	dense2 := w.work[0*ld : 4*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasSigmoid64(dense2[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
+		kernels.BiasSigmoid64(dense2[f*ld:][:n], dense2_Wx[f*ld:], m.Dense2B[f])
 	}
 
 	// dense3_Wx = dense3_W·dense2: [4] from [4] (activations.ml:7)
-	dense3_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	kernels.GemmNN64(4, 4, n, m.Dense3W, dense2, MaxBatch, dense3_Wx, MaxBatch, false)
+	dense3_Wx := w.work[5*ld : 9*ld]
+	kernels.GemmNN64(4, 4, n, m.Dense3W, dense2, ld, dense3_Wx, ld, false)
 
 	// dense3 = relu(dense3_Wx + dense3_b) (activations.ml:7)
-	dense3 := w.work[0*MaxBatch : 4*MaxBatch]
+	dense3 := w.work[0*ld : 4*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasRelu64(dense3[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
+		kernels.BiasRelu64(dense3[f*ld:][:n], dense3_Wx[f*ld:], m.Dense3B[f])
 	}
 
 	// dense4_Wx = dense4_W·dense3: [4] from [4] (activations.ml:8)
-	dense4_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	kernels.GemmNN64(4, 4, n, m.Dense4W, dense3, MaxBatch, dense4_Wx, MaxBatch, false)
+	dense4_Wx := w.work[5*ld : 9*ld]
+	kernels.GemmNN64(4, 4, n, m.Dense4W, dense3, ld, dense4_Wx, ld, false)
 
 	// dense4 = softplus(dense4_Wx + dense4_b) (activations.ml:8)
-	dense4 := w.work[0*MaxBatch : 4*MaxBatch]
+	dense4 := w.work[0*ld : 4*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasSoftplus64(dense4[f*MaxBatch:][:n], dense4_Wx[f*MaxBatch:], m.Dense4B[f])
+		kernels.BiasSoftplus64(dense4[f*ld:][:n], dense4_Wx[f*ld:], m.Dense4B[f])
 	}
 
 	// dense5_Wx = dense5_W·dense4: [4] from [4] (activations.ml:9)
-	dense5_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	kernels.GemmNN64(4, 4, n, m.Dense5W, dense4, MaxBatch, dense5_Wx, MaxBatch, false)
+	dense5_Wx := w.work[5*ld : 9*ld]
+	kernels.GemmNN64(4, 4, n, m.Dense5W, dense4, ld, dense5_Wx, ld, false)
 
 	// dense5 = sin(dense5_Wx + dense5_b) (activations.ml:9)
-	dense5 := w.work[0*MaxBatch : 4*MaxBatch]
+	dense5 := w.work[0*ld : 4*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasSin64(dense5[f*MaxBatch:][:n], dense5_Wx[f*MaxBatch:], m.Dense5B[f])
+		kernels.BiasSin64(dense5[f*ld:][:n], dense5_Wx[f*ld:], m.Dense5B[f])
 	}
 
 	// dense6_Wx = dense6_W·dense5: [4] from [4] (activations.ml:10)
-	dense6_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	kernels.GemmNN64(4, 4, n, m.Dense6W, dense5, MaxBatch, dense6_Wx, MaxBatch, false)
+	dense6_Wx := w.work[5*ld : 9*ld]
+	kernels.GemmNN64(4, 4, n, m.Dense6W, dense5, ld, dense6_Wx, ld, false)
 
 	// dense6 = silu(dense6_Wx + dense6_b) (activations.ml:10)
-	dense6 := w.work[0*MaxBatch : 4*MaxBatch]
+	dense6 := w.work[0*ld : 4*ld]
 	for f := 0; f < 4; f++ {
-		out := dense6[f*MaxBatch:][:n]
-		r_dense6_Wx := dense6_Wx[f*MaxBatch:][:len(out)]
+		out := dense6[f*ld:][:n]
+		r_dense6_Wx := dense6_Wx[f*ld:][:len(out)]
 		dense6_b_f := m.Dense6B[f]
 		for b := range out {
 			out[b] = opSilu(r_dense6_Wx[b] + dense6_b_f)
@@ -506,17 +512,17 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// dense7_Wx = dense7_W·dense6: [3] from [4] (activations.ml:11)
-	dense7_Wx := w.work[5*MaxBatch : 8*MaxBatch]
-	kernels.GemmNN64(3, 4, n, m.Dense7W, dense6, MaxBatch, dense7_Wx, MaxBatch, false)
+	dense7_Wx := w.work[5*ld : 8*ld]
+	kernels.GemmNN64(3, 4, n, m.Dense7W, dense6, ld, dense7_Wx, ld, false)
 
 	// u = dense7_Wx + dense7_b (activations.ml:11)
-	u := w.work[0*MaxBatch : 3*MaxBatch]
+	u := w.work[0*ld : 3*ld]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], &w.vec, n, 3, MaxBatch, [][]T{u, dense7_Wx}, [][]T{m.Dense7B})
+		kernels.Vec64(vecProgs[1], &w.vec, n, 3, ld, [][]T{u, dense7_Wx}, [][]T{m.Dense7B})
 	} else {
 		for f := 0; f < 3; f++ {
-			out := u[f*MaxBatch:][:n]
-			r_dense7_Wx := dense7_Wx[f*MaxBatch:][:len(out)]
+			out := u[f*ld:][:n]
+			r_dense7_Wx := dense7_Wx[f*ld:][:len(out)]
 			dense7_b_f := m.Dense7B[f]
 			for b := range out {
 				out[b] = r_dense7_Wx[b] + dense7_b_f
@@ -525,18 +531,18 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// target y: row-major rows to batch-major (activations.ml:12)
-	y := w.work[5*MaxBatch : 8*MaxBatch]
-	kernels.Transpose64(n, 3, yRows, NumTargets, y, MaxBatch)
+	y := w.work[5*ld : 8*ld]
+	kernels.Transpose64(n, 3, yRows, NumTargets, y, ld)
 
 	// sub = u - y (activations.ml:13)
-	sub := w.work[9*MaxBatch : 12*MaxBatch]
+	sub := w.work[9*ld : 12*ld]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], &w.vec, n, 3, MaxBatch, [][]T{sub, u, y}, nil)
+		kernels.Vec64(vecProgs[2], &w.vec, n, 3, ld, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 3; f++ {
-			out := sub[f*MaxBatch:][:n]
-			r_u := u[f*MaxBatch:][:len(out)]
-			r_y := y[f*MaxBatch:][:len(out)]
+			out := sub[f*ld:][:n]
+			r_u := u[f*ld:][:len(out)]
+			r_y := y[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_u[b] - r_y[b]
 			}
@@ -546,7 +552,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// loss_mse = mean of sq_err over the batch and its 3 elements (activations.ml:13)
 	var sum_loss_mse float64
 	for f := 0; f < 3; f++ {
-		r_sub := sub[f*MaxBatch:][:n]
+		r_sub := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss_mse += float64(r_sub[b] * r_sub[b])
 		}
@@ -556,7 +562,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// mean = mean of silu over the batch and its 3 elements (activations.ml:13)
 	var sum_mean float64
 	for f := 0; f < 3; f++ {
-		r_u_2 := u[f*MaxBatch:][:n]
+		r_u_2 := u[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean += float64(opSilu(r_u_2[b]))
 		}
@@ -567,7 +573,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := loss_mse + 0.1*mean
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, u, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, u, ld, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -578,52 +584,55 @@ Grad views, and the outputs into pred if not nil. rng draws the dropout masks; n
 dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (activations.ml:4)
-	x := w.work[0*MaxBatch : 5*MaxBatch]
-	kernels.Transpose64(n, 5, xRows, NumInputs, x, MaxBatch)
+	x := w.work[0*ld : 5*ld]
+	kernels.Transpose64(n, 5, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [4] from [5] (activations.ml:5)
-	dense1_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	kernels.GemmNN64(4, 5, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[5*ld : 9*ld]
+	kernels.GemmNN64(4, 5, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (activations.ml:5)
-	dense1 := w.work[9*MaxBatch : 13*MaxBatch]
+	dense1 := w.work[9*ld : 13*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [4] from [4] (activations.ml:6)
-	dense2_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	kernels.GemmNN64(4, 4, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[5*ld : 9*ld]
+	kernels.GemmNN64(4, 4, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// dense2 = sigmoid(dense2_Wx + dense2_b) (activations.ml:6)
-	dense2 := w.work[13*MaxBatch : 17*MaxBatch]
+	dense2 := w.work[13*ld : 17*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasSigmoid64(dense2[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
+		kernels.BiasSigmoid64(dense2[f*ld:][:n], dense2_Wx[f*ld:], m.Dense2B[f])
 	}
 
 	// dense3_Wx = dense3_W·dense2: [4] from [4] (activations.ml:7)
-	dense3_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	kernels.GemmNN64(4, 4, n, m.Dense3W, dense2, MaxBatch, dense3_Wx, MaxBatch, false)
+	dense3_Wx := w.work[5*ld : 9*ld]
+	kernels.GemmNN64(4, 4, n, m.Dense3W, dense2, ld, dense3_Wx, ld, false)
 
 	// dense3 = relu(dense3_Wx + dense3_b) (activations.ml:7)
-	dense3 := w.work[17*MaxBatch : 21*MaxBatch]
+	dense3 := w.work[17*ld : 21*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasRelu64(dense3[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
+		kernels.BiasRelu64(dense3[f*ld:][:n], dense3_Wx[f*ld:], m.Dense3B[f])
 	}
 
 	// dense4_Wx = dense4_W·dense3: [4] from [4] (activations.ml:8)
-	dense4_Wx := w.work[5*MaxBatch : 9*MaxBatch]
-	kernels.GemmNN64(4, 4, n, m.Dense4W, dense3, MaxBatch, dense4_Wx, MaxBatch, false)
+	dense4_Wx := w.work[5*ld : 9*ld]
+	kernels.GemmNN64(4, 4, n, m.Dense4W, dense3, ld, dense4_Wx, ld, false)
 
 	// dense4_z = dense4_Wx + dense4_b (activations.ml:8)
-	dense4_z := w.work[21*MaxBatch : 25*MaxBatch]
+	dense4_z := w.work[21*ld : 25*ld]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], &w.vec, n, 4, MaxBatch, [][]T{dense4_z, dense4_Wx}, [][]T{m.Dense4B})
+		kernels.Vec64(vecProgs[3], &w.vec, n, 4, ld, [][]T{dense4_z, dense4_Wx}, [][]T{m.Dense4B})
 	} else {
 		for f := 0; f < 4; f++ {
-			out := dense4_z[f*MaxBatch:][:n]
-			r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
+			out := dense4_z[f*ld:][:n]
+			r_dense4_Wx := dense4_Wx[f*ld:][:len(out)]
 			dense4_b_f := m.Dense4B[f]
 			for b := range out {
 				out[b] = r_dense4_Wx[b] + dense4_b_f
@@ -632,23 +641,23 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dense4 = softplus(dense4_z) (activations.ml:8)
-	dense4 := w.work[5*MaxBatch : 9*MaxBatch]
+	dense4 := w.work[5*ld : 9*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasSoftplus64(dense4[f*MaxBatch:][:n], dense4_z[f*MaxBatch:], 0.0)
+		kernels.BiasSoftplus64(dense4[f*ld:][:n], dense4_z[f*ld:], 0.0)
 	}
 
 	// dense5_Wx = dense5_W·dense4: [4] from [4] (activations.ml:9)
-	dense5_Wx := w.work[25*MaxBatch : 29*MaxBatch]
-	kernels.GemmNN64(4, 4, n, m.Dense5W, dense4, MaxBatch, dense5_Wx, MaxBatch, false)
+	dense5_Wx := w.work[25*ld : 29*ld]
+	kernels.GemmNN64(4, 4, n, m.Dense5W, dense4, ld, dense5_Wx, ld, false)
 
 	// dense5_z = dense5_Wx + dense5_b (activations.ml:9)
-	dense5_z := w.work[29*MaxBatch : 33*MaxBatch]
+	dense5_z := w.work[29*ld : 33*ld]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], &w.vec, n, 4, MaxBatch, [][]T{dense5_z, dense5_Wx}, [][]T{m.Dense5B})
+		kernels.Vec64(vecProgs[4], &w.vec, n, 4, ld, [][]T{dense5_z, dense5_Wx}, [][]T{m.Dense5B})
 	} else {
 		for f := 0; f < 4; f++ {
-			out := dense5_z[f*MaxBatch:][:n]
-			r_dense5_Wx := dense5_Wx[f*MaxBatch:][:len(out)]
+			out := dense5_z[f*ld:][:n]
+			r_dense5_Wx := dense5_Wx[f*ld:][:len(out)]
 			dense5_b_f := m.Dense5B[f]
 			for b := range out {
 				out[b] = r_dense5_Wx[b] + dense5_b_f
@@ -657,23 +666,23 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dense5 = sin(dense5_z) (activations.ml:9)
-	dense5 := w.work[25*MaxBatch : 29*MaxBatch]
+	dense5 := w.work[25*ld : 29*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasSin64(dense5[f*MaxBatch:][:n], dense5_z[f*MaxBatch:], 0.0)
+		kernels.BiasSin64(dense5[f*ld:][:n], dense5_z[f*ld:], 0.0)
 	}
 
 	// dense6_Wx = dense6_W·dense5: [4] from [4] (activations.ml:10)
-	dense6_Wx := w.work[33*MaxBatch : 37*MaxBatch]
-	kernels.GemmNN64(4, 4, n, m.Dense6W, dense5, MaxBatch, dense6_Wx, MaxBatch, false)
+	dense6_Wx := w.work[33*ld : 37*ld]
+	kernels.GemmNN64(4, 4, n, m.Dense6W, dense5, ld, dense6_Wx, ld, false)
 
 	// dense6_z = dense6_Wx + dense6_b (activations.ml:10)
-	dense6_z := w.work[37*MaxBatch : 41*MaxBatch]
+	dense6_z := w.work[37*ld : 41*ld]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], &w.vec, n, 4, MaxBatch, [][]T{dense6_z, dense6_Wx}, [][]T{m.Dense6B})
+		kernels.Vec64(vecProgs[5], &w.vec, n, 4, ld, [][]T{dense6_z, dense6_Wx}, [][]T{m.Dense6B})
 	} else {
 		for f := 0; f < 4; f++ {
-			out := dense6_z[f*MaxBatch:][:n]
-			r_dense6_Wx := dense6_Wx[f*MaxBatch:][:len(out)]
+			out := dense6_z[f*ld:][:n]
+			r_dense6_Wx := dense6_Wx[f*ld:][:len(out)]
 			dense6_b_f := m.Dense6B[f]
 			for b := range out {
 				out[b] = r_dense6_Wx[b] + dense6_b_f
@@ -682,27 +691,27 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dense6 = silu(dense6_z) (activations.ml:10)
-	dense6 := w.work[33*MaxBatch : 37*MaxBatch]
+	dense6 := w.work[33*ld : 37*ld]
 	for f := 0; f < 4; f++ {
-		out := dense6[f*MaxBatch:][:n]
-		r_dense6_z := dense6_z[f*MaxBatch:][:len(out)]
+		out := dense6[f*ld:][:n]
+		r_dense6_z := dense6_z[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = opSilu(r_dense6_z[b])
 		}
 	}
 
 	// dense7_Wx = dense7_W·dense6: [3] from [4] (activations.ml:11)
-	dense7_Wx := w.work[41*MaxBatch : 44*MaxBatch]
-	kernels.GemmNN64(3, 4, n, m.Dense7W, dense6, MaxBatch, dense7_Wx, MaxBatch, false)
+	dense7_Wx := w.work[41*ld : 44*ld]
+	kernels.GemmNN64(3, 4, n, m.Dense7W, dense6, ld, dense7_Wx, ld, false)
 
 	// u = dense7_Wx + dense7_b (activations.ml:11)
-	u := w.work[44*MaxBatch : 47*MaxBatch]
+	u := w.work[44*ld : 47*ld]
 	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], &w.vec, n, 3, MaxBatch, [][]T{u, dense7_Wx}, [][]T{m.Dense7B})
+		kernels.Vec64(vecProgs[6], &w.vec, n, 3, ld, [][]T{u, dense7_Wx}, [][]T{m.Dense7B})
 	} else {
 		for f := 0; f < 3; f++ {
-			out := u[f*MaxBatch:][:n]
-			r_dense7_Wx := dense7_Wx[f*MaxBatch:][:len(out)]
+			out := u[f*ld:][:n]
+			r_dense7_Wx := dense7_Wx[f*ld:][:len(out)]
 			dense7_b_f := m.Dense7B[f]
 			for b := range out {
 				out[b] = r_dense7_Wx[b] + dense7_b_f
@@ -711,18 +720,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// target y: row-major rows to batch-major (activations.ml:12)
-	y := w.work[41*MaxBatch : 44*MaxBatch]
-	kernels.Transpose64(n, 3, yRows, NumTargets, y, MaxBatch)
+	y := w.work[41*ld : 44*ld]
+	kernels.Transpose64(n, 3, yRows, NumTargets, y, ld)
 
 	// sub = u - y (activations.ml:13)
-	sub := w.work[47*MaxBatch : 50*MaxBatch]
+	sub := w.work[47*ld : 50*ld]
 	if vecProgs[7].Fast() {
-		kernels.Vec64(vecProgs[7], &w.vec, n, 3, MaxBatch, [][]T{sub, u, y}, nil)
+		kernels.Vec64(vecProgs[7], &w.vec, n, 3, ld, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 3; f++ {
-			out := sub[f*MaxBatch:][:n]
-			r_u := u[f*MaxBatch:][:len(out)]
-			r_y := y[f*MaxBatch:][:len(out)]
+			out := sub[f*ld:][:n]
+			r_u := u[f*ld:][:len(out)]
+			r_y := y[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_u[b] - r_y[b]
 			}
@@ -732,7 +741,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// loss_mse = mean of sq_err over the batch and its 3 elements (activations.ml:13)
 	var sum_loss_mse float64
 	for f := 0; f < 3; f++ {
-		r_sub := sub[f*MaxBatch:][:n]
+		r_sub := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss_mse += float64(r_sub[b] * r_sub[b])
 		}
@@ -742,7 +751,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// mean = mean of silu over the batch and its 3 elements (activations.ml:13)
 	var sum_mean float64
 	for f := 0; f < 3; f++ {
-		r_u_2 := u[f*MaxBatch:][:n]
+		r_u_2 := u[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean += float64(opSilu(r_u_2[b]))
 		}
@@ -753,20 +762,20 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := loss_mse + 0.1*mean
 
 	// u_sigmoid = sigmoid(u) (activations.ml:11)
-	u_sigmoid := w.work[41*MaxBatch : 44*MaxBatch]
+	u_sigmoid := w.work[41*ld : 44*ld]
 	for f := 0; f < 3; f++ {
-		kernels.BiasSigmoid64(u_sigmoid[f*MaxBatch:][:n], u[f*MaxBatch:], 0.0)
+		kernels.BiasSigmoid64(u_sigmoid[f*ld:][:n], u[f*ld:], 0.0)
 	}
 
 	// d_u = 0.1/(n·3)·u_sigmoid·(1 + u·(1 - u_sigmoid)) + 2·sub·1/(n·3) (activations.ml:13)
-	d_u := w.work[50*MaxBatch : 53*MaxBatch]
+	d_u := w.work[50*ld : 53*ld]
 	spread_each := 0.1 / T(total*3)
 	d_sq_err_each := 1.0 / T(total*3)
 	for f := 0; f < 3; f++ {
-		out := d_u[f*MaxBatch:][:n]
-		r_u_sigmoid := u_sigmoid[f*MaxBatch:][:len(out)]
-		r_u_3 := u[f*MaxBatch:][:len(out)]
-		r_sub_2 := sub[f*MaxBatch:][:len(out)]
+		out := d_u[f*ld:][:n]
+		r_u_sigmoid := u_sigmoid[f*ld:][:len(out)]
+		r_u_3 := u[f*ld:][:len(out)]
+		r_sub_2 := sub[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = spread_each*r_u_sigmoid[b]*(1.0+r_u_3[b]*(1.0-r_u_sigmoid[b])) + 2.0*r_sub_2[b]*d_sq_err_each
 		}
@@ -775,10 +784,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_dense7_b = Σ over the batch of d_u (activations.ml:13)
 	d_dense7_b := w.grads[136:139]
 	if vecProgs[8].Fast() {
-		kernels.Vec64(vecProgs[8], &w.vec, n, 3, MaxBatch, [][]T{d_u}, [][]T{d_dense7_b})
+		kernels.Vec64(vecProgs[8], &w.vec, n, 3, ld, [][]T{d_u}, [][]T{d_dense7_b})
 	} else {
 		for f := 0; f < 3; f++ {
-			r_d_u := d_u[f*MaxBatch:][:n]
+			r_d_u := d_u[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_u[b]
@@ -789,37 +798,37 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense7_W = Σ over the batch of d_u ⊗ dense6: [3, 4] (activations.ml:11)
 	d_dense7_W := w.grads[124:136]
-	kernels.GemmNT64(3, 4, n, d_u, MaxBatch, dense6, MaxBatch, d_dense7_W, false)
+	kernels.GemmNT64(3, 4, n, d_u, ld, dense6, ld, d_dense7_W, false)
 
 	// d_dense6 = dense7_Wᵀ·d_u: [4] from [3] (activations.ml:11)
-	d_dense6 := w.work[33*MaxBatch : 37*MaxBatch]
-	kernels.GemmTN64(3, 4, n, m.Dense7W, d_u, MaxBatch, d_dense6, MaxBatch, false)
+	d_dense6 := w.work[33*ld : 37*ld]
+	kernels.GemmTN64(3, 4, n, m.Dense7W, d_u, ld, d_dense6, ld, false)
 
 	// dense6_z_sigmoid = sigmoid(dense6_z) (activations.ml:10)
-	dense6_z_sigmoid := w.work[53*MaxBatch : 57*MaxBatch]
+	dense6_z_sigmoid := w.work[53*ld : 57*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasSigmoid64(dense6_z_sigmoid[f*MaxBatch:][:n], dense6_z[f*MaxBatch:], 0.0)
+		kernels.BiasSigmoid64(dense6_z_sigmoid[f*ld:][:n], dense6_z[f*ld:], 0.0)
 	}
 
 	// d_dense6_z = d_dense6·dense6_z_sigmoid·(1 + dense6_z·(1 - dense6_z_sigmoid)) (activations.ml:11)
-	d_dense6_z := w.work[57*MaxBatch : 61*MaxBatch]
+	d_dense6_z := w.work[57*ld : 61*ld]
 
 	// d_dense6_b = Σ over the batch of d_dense6_z (activations.ml:11)
 	d_dense6_b := w.grads[120:124]
 	if vecProgs[9].Fast() {
-		kernels.Vec64(vecProgs[9], &w.vec, n, 4, MaxBatch, [][]T{d_dense6_z, d_dense6, dense6_z_sigmoid, dense6_z}, [][]T{d_dense6_b})
+		kernels.Vec64(vecProgs[9], &w.vec, n, 4, ld, [][]T{d_dense6_z, d_dense6, dense6_z_sigmoid, dense6_z}, [][]T{d_dense6_b})
 	} else {
 		for f := 0; f < 4; f++ {
-			out := d_dense6_z[f*MaxBatch:][:n]
-			r_d_dense6 := d_dense6[f*MaxBatch:][:len(out)]
-			r_dense6_z_sigmoid := dense6_z_sigmoid[f*MaxBatch:][:len(out)]
-			r_dense6_z_2 := dense6_z[f*MaxBatch:][:len(out)]
+			out := d_dense6_z[f*ld:][:n]
+			r_d_dense6 := d_dense6[f*ld:][:len(out)]
+			r_dense6_z_sigmoid := dense6_z_sigmoid[f*ld:][:len(out)]
+			r_dense6_z_2 := dense6_z[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_dense6[b] * r_dense6_z_sigmoid[b] * (1.0 + r_dense6_z_2[b]*(1.0-r_dense6_z_sigmoid[b]))
 			}
 		}
 		for f := 0; f < 4; f++ {
-			r_d_dense6_z := d_dense6_z[f*MaxBatch:][:n]
+			r_d_dense6_z := d_dense6_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense6_z[b]
@@ -830,18 +839,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense6_W = Σ over the batch of d_dense6_z ⊗ dense5: [4, 4] (activations.ml:10)
 	d_dense6_W := w.grads[104:120]
-	kernels.GemmNT64(4, 4, n, d_dense6_z, MaxBatch, dense5, MaxBatch, d_dense6_W, false)
+	kernels.GemmNT64(4, 4, n, d_dense6_z, ld, dense5, ld, d_dense6_W, false)
 
 	// d_dense5 = dense6_Wᵀ·d_dense6_z: [4] from [4] (activations.ml:10)
-	d_dense5 := w.work[37*MaxBatch : 41*MaxBatch]
-	kernels.GemmTN64(4, 4, n, m.Dense6W, d_dense6_z, MaxBatch, d_dense5, MaxBatch, false)
+	d_dense5 := w.work[37*ld : 41*ld]
+	kernels.GemmTN64(4, 4, n, m.Dense6W, d_dense6_z, ld, d_dense5, ld, false)
 
 	// d_dense5_z = d_dense5·cos(dense5_z) (activations.ml:10)
-	d_dense5_z := w.work[33*MaxBatch : 37*MaxBatch]
+	d_dense5_z := w.work[33*ld : 37*ld]
 	for f := 0; f < 4; f++ {
-		out := d_dense5_z[f*MaxBatch:][:n]
-		r_d_dense5 := d_dense5[f*MaxBatch:][:len(out)]
-		r_dense5_z := dense5_z[f*MaxBatch:][:len(out)]
+		out := d_dense5_z[f*ld:][:n]
+		r_d_dense5 := d_dense5[f*ld:][:len(out)]
+		r_dense5_z := dense5_z[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = r_d_dense5[b] * mlrt.Cos64(r_dense5_z[b])
 		}
@@ -850,10 +859,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_dense5_b = Σ over the batch of d_dense5_z (activations.ml:10)
 	d_dense5_b := w.grads[100:104]
 	if vecProgs[10].Fast() {
-		kernels.Vec64(vecProgs[10], &w.vec, n, 4, MaxBatch, [][]T{d_dense5_z}, [][]T{d_dense5_b})
+		kernels.Vec64(vecProgs[10], &w.vec, n, 4, ld, [][]T{d_dense5_z}, [][]T{d_dense5_b})
 	} else {
 		for f := 0; f < 4; f++ {
-			r_d_dense5_z := d_dense5_z[f*MaxBatch:][:n]
+			r_d_dense5_z := d_dense5_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense5_z[b]
@@ -864,18 +873,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense5_W = Σ over the batch of d_dense5_z ⊗ dense4: [4, 4] (activations.ml:9)
 	d_dense5_W := w.grads[84:100]
-	kernels.GemmNT64(4, 4, n, d_dense5_z, MaxBatch, dense4, MaxBatch, d_dense5_W, false)
+	kernels.GemmNT64(4, 4, n, d_dense5_z, ld, dense4, ld, d_dense5_W, false)
 
 	// d_dense4 = dense5_Wᵀ·d_dense5_z: [4] from [4] (activations.ml:9)
-	d_dense4 := w.work[53*MaxBatch : 57*MaxBatch]
-	kernels.GemmTN64(4, 4, n, m.Dense5W, d_dense5_z, MaxBatch, d_dense4, MaxBatch, false)
+	d_dense4 := w.work[53*ld : 57*ld]
+	kernels.GemmTN64(4, 4, n, m.Dense5W, d_dense5_z, ld, d_dense4, ld, false)
 
 	// d_dense4_z = d_dense4·sigmoid(dense4_z) (activations.ml:9)
-	d_dense4_z := w.work[25*MaxBatch : 29*MaxBatch]
+	d_dense4_z := w.work[25*ld : 29*ld]
 	for f := 0; f < 4; f++ {
-		out := d_dense4_z[f*MaxBatch:][:n]
-		r_d_dense4 := d_dense4[f*MaxBatch:][:len(out)]
-		r_dense4_z := dense4_z[f*MaxBatch:][:len(out)]
+		out := d_dense4_z[f*ld:][:n]
+		r_d_dense4 := d_dense4[f*ld:][:len(out)]
+		r_dense4_z := dense4_z[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = r_d_dense4[b] * mlrt.Sigmoid64(r_dense4_z[b])
 		}
@@ -884,10 +893,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_dense4_b = Σ over the batch of d_dense4_z (activations.ml:9)
 	d_dense4_b := w.grads[80:84]
 	if vecProgs[11].Fast() {
-		kernels.Vec64(vecProgs[11], &w.vec, n, 4, MaxBatch, [][]T{d_dense4_z}, [][]T{d_dense4_b})
+		kernels.Vec64(vecProgs[11], &w.vec, n, 4, ld, [][]T{d_dense4_z}, [][]T{d_dense4_b})
 	} else {
 		for f := 0; f < 4; f++ {
-			r_d_dense4_z := d_dense4_z[f*MaxBatch:][:n]
+			r_d_dense4_z := d_dense4_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense4_z[b]
@@ -898,30 +907,30 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense4_W = Σ over the batch of d_dense4_z ⊗ dense3: [4, 4] (activations.ml:8)
 	d_dense4_W := w.grads[64:80]
-	kernels.GemmNT64(4, 4, n, d_dense4_z, MaxBatch, dense3, MaxBatch, d_dense4_W, false)
+	kernels.GemmNT64(4, 4, n, d_dense4_z, ld, dense3, ld, d_dense4_W, false)
 
 	// d_dense3 = dense4_Wᵀ·d_dense4_z: [4] from [4] (activations.ml:8)
-	d_dense3 := w.work[57*MaxBatch : 61*MaxBatch]
-	kernels.GemmTN64(4, 4, n, m.Dense4W, d_dense4_z, MaxBatch, d_dense3, MaxBatch, false)
+	d_dense3 := w.work[57*ld : 61*ld]
+	kernels.GemmTN64(4, 4, n, m.Dense4W, d_dense4_z, ld, d_dense3, ld, false)
 
 	// d_dense3_z = d_dense3·step(dense3) (activations.ml:8)
-	d_dense3_z := w.work[29*MaxBatch : 33*MaxBatch]
+	d_dense3_z := w.work[29*ld : 33*ld]
 
 	// d_dense3_b = Σ over the batch of d_dense3_z (activations.ml:8)
 	d_dense3_b := w.grads[60:64]
 	if vecProgs[12].Fast() {
-		kernels.Vec64(vecProgs[12], &w.vec, n, 4, MaxBatch, [][]T{d_dense3_z, d_dense3, dense3}, [][]T{d_dense3_b})
+		kernels.Vec64(vecProgs[12], &w.vec, n, 4, ld, [][]T{d_dense3_z, d_dense3, dense3}, [][]T{d_dense3_b})
 	} else {
 		for f := 0; f < 4; f++ {
-			out := d_dense3_z[f*MaxBatch:][:n]
-			r_d_dense3 := d_dense3[f*MaxBatch:][:len(out)]
-			r_dense3 := dense3[f*MaxBatch:][:len(out)]
+			out := d_dense3_z[f*ld:][:n]
+			r_d_dense3 := d_dense3[f*ld:][:len(out)]
+			r_dense3 := dense3[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_dense3[b] * mlrt.Step(r_dense3[b])
 			}
 		}
 		for f := 0; f < 4; f++ {
-			r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
+			r_d_dense3_z := d_dense3_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense3_z[b]
@@ -932,30 +941,30 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense3_W = Σ over the batch of d_dense3_z ⊗ dense2: [4, 4] (activations.ml:7)
 	d_dense3_W := w.grads[44:60]
-	kernels.GemmNT64(4, 4, n, d_dense3_z, MaxBatch, dense2, MaxBatch, d_dense3_W, false)
+	kernels.GemmNT64(4, 4, n, d_dense3_z, ld, dense2, ld, d_dense3_W, false)
 
 	// d_dense2 = dense3_Wᵀ·d_dense3_z: [4] from [4] (activations.ml:7)
-	d_dense2 := w.work[37*MaxBatch : 41*MaxBatch]
-	kernels.GemmTN64(4, 4, n, m.Dense3W, d_dense3_z, MaxBatch, d_dense2, MaxBatch, false)
+	d_dense2 := w.work[37*ld : 41*ld]
+	kernels.GemmTN64(4, 4, n, m.Dense3W, d_dense3_z, ld, d_dense2, ld, false)
 
 	// d_dense2_z = d_dense2·dense2·(1 - dense2) (activations.ml:7)
-	d_dense2_z := w.work[5*MaxBatch : 9*MaxBatch]
+	d_dense2_z := w.work[5*ld : 9*ld]
 
 	// d_dense2_b = Σ over the batch of d_dense2_z (activations.ml:7)
 	d_dense2_b := w.grads[40:44]
 	if vecProgs[13].Fast() {
-		kernels.Vec64(vecProgs[13], &w.vec, n, 4, MaxBatch, [][]T{d_dense2_z, d_dense2, dense2}, [][]T{d_dense2_b})
+		kernels.Vec64(vecProgs[13], &w.vec, n, 4, ld, [][]T{d_dense2_z, d_dense2, dense2}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 4; f++ {
-			out := d_dense2_z[f*MaxBatch:][:n]
-			r_d_dense2 := d_dense2[f*MaxBatch:][:len(out)]
-			r_dense2 := dense2[f*MaxBatch:][:len(out)]
+			out := d_dense2_z[f*ld:][:n]
+			r_d_dense2 := d_dense2[f*ld:][:len(out)]
+			r_dense2 := dense2[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_dense2[b] * r_dense2[b] * (1.0 - r_dense2[b])
 			}
 		}
 		for f := 0; f < 4; f++ {
-			r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
+			r_d_dense2_z := d_dense2_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense2_z[b]
@@ -966,30 +975,30 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dense1: [4, 4] (activations.ml:6)
 	d_dense2_W := w.grads[24:40]
-	kernels.GemmNT64(4, 4, n, d_dense2_z, MaxBatch, dense1, MaxBatch, d_dense2_W, false)
+	kernels.GemmNT64(4, 4, n, d_dense2_z, ld, dense1, ld, d_dense2_W, false)
 
 	// d_dense1 = dense2_Wᵀ·d_dense2_z: [4] from [4] (activations.ml:6)
-	d_dense1 := w.work[33*MaxBatch : 37*MaxBatch]
-	kernels.GemmTN64(4, 4, n, m.Dense2W, d_dense2_z, MaxBatch, d_dense1, MaxBatch, false)
+	d_dense1 := w.work[33*ld : 37*ld]
+	kernels.GemmTN64(4, 4, n, m.Dense2W, d_dense2_z, ld, d_dense1, ld, false)
 
 	// d_dense1_z = d_dense1·(1 - dense1·dense1) (activations.ml:6)
-	d_dense1_z := w.work[21*MaxBatch : 25*MaxBatch]
+	d_dense1_z := w.work[21*ld : 25*ld]
 
 	// d_dense1_b = Σ over the batch of d_dense1_z (activations.ml:6)
 	d_dense1_b := w.grads[20:24]
 	if vecProgs[14].Fast() {
-		kernels.Vec64(vecProgs[14], &w.vec, n, 4, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1}, [][]T{d_dense1_b})
+		kernels.Vec64(vecProgs[14], &w.vec, n, 4, ld, [][]T{d_dense1_z, d_dense1, dense1}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 4; f++ {
-			out := d_dense1_z[f*MaxBatch:][:n]
-			r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
-			r_dense1 := dense1[f*MaxBatch:][:len(out)]
+			out := d_dense1_z[f*ld:][:n]
+			r_d_dense1 := d_dense1[f*ld:][:len(out)]
+			r_dense1 := dense1[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_dense1[b] * (1.0 - r_dense1[b]*r_dense1[b])
 			}
 		}
 		for f := 0; f < 4; f++ {
-			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			r_d_dense1_z := d_dense1_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense1_z[b]
@@ -1000,10 +1009,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [4, 5] (activations.ml:5)
 	d_dense1_W := w.grads[0:20]
-	kernels.GemmNT64(4, 5, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
+	kernels.GemmNT64(4, 5, n, d_dense1_z, ld, x, ld, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, u, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, u, ld, predRows, NumOutputs)
 	}
 	return loss
 }

@@ -12,7 +12,7 @@ Package bceclip is the model BCEClip of bceclip.ml, compiled by mlc.
 
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of
-sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).
+sample b is at f*ld + b, ld the rows of the call rounded up to whole vectors.
 */
 package bceclip
 
@@ -229,68 +229,74 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most PredictBatch).
+	ld := min((n+7)&^7, PredictBatch)
+
 	// input x: row-major rows to batch-major (bceclip.ml:4)
-	x := w.work[0*PredictBatch : 4*PredictBatch]
-	kernels.Transpose64(n, 4, xRows, NumInputs, x, PredictBatch)
+	x := w.work[0*ld : 4*ld]
+	kernels.Transpose64(n, 4, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [3] from [4] (bceclip.ml:5)
-	dense1_Wx := w.work[4*PredictBatch : 7*PredictBatch]
-	kernels.GemmNN64(3, 4, n, m.Dense1W, x, PredictBatch, dense1_Wx, PredictBatch, false)
+	dense1_Wx := w.work[4*ld : 7*ld]
+	kernels.GemmNN64(3, 4, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bceclip.ml:5)
-	dense1 := w.work[0*PredictBatch : 3*PredictBatch]
+	dense1 := w.work[0*ld : 3*ld]
 	for f := 0; f < 3; f++ {
-		kernels.BiasTanh64(dense1[f*PredictBatch:][:n], dense1_Wx[f*PredictBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [2] from [3] (bceclip.ml:6)
-	dense2_Wx := w.work[4*PredictBatch : 6*PredictBatch]
-	kernels.GemmNN64(2, 3, n, m.Dense2W, dense1, PredictBatch, dense2_Wx, PredictBatch, false)
+	dense2_Wx := w.work[4*ld : 6*ld]
+	kernels.GemmNN64(2, 3, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// p = softplus(dense2_Wx + dense2_b) (bceclip.ml:6)
-	p := w.work[0*PredictBatch : 2*PredictBatch]
+	p := w.work[0*ld : 2*ld]
 	for f := 0; f < 2; f++ {
-		kernels.BiasSoftplus64(p[f*PredictBatch:][:n], dense2_Wx[f*PredictBatch:], m.Dense2B[f])
+		kernels.BiasSoftplus64(p[f*ld:][:n], dense2_Wx[f*ld:], m.Dense2B[f])
 	}
 	// The outputs, row-major.
-	kernels.Transpose64(NumOutputs, n, p, PredictBatch, dstRows, NumOutputs)
+	kernels.Transpose64(NumOutputs, n, p, ld, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (bceclip.ml:4)
-	x := w.work[0*MaxBatch : 4*MaxBatch]
-	kernels.Transpose64(n, 4, xRows, NumInputs, x, MaxBatch)
+	x := w.work[0*ld : 4*ld]
+	kernels.Transpose64(n, 4, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [3] from [4] (bceclip.ml:5)
-	dense1_Wx := w.work[4*MaxBatch : 7*MaxBatch]
-	kernels.GemmNN64(3, 4, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[4*ld : 7*ld]
+	kernels.GemmNN64(3, 4, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bceclip.ml:5)
-	dense1 := w.work[0*MaxBatch : 3*MaxBatch]
+	dense1 := w.work[0*ld : 3*ld]
 	for f := 0; f < 3; f++ {
-		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [2] from [3] (bceclip.ml:6)
-	dense2_Wx := w.work[4*MaxBatch : 6*MaxBatch]
-	kernels.GemmNN64(2, 3, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[4*ld : 6*ld]
+	kernels.GemmNN64(2, 3, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// p = softplus(dense2_Wx + dense2_b) (bceclip.ml:6)
-	p := w.work[0*MaxBatch : 2*MaxBatch]
+	p := w.work[0*ld : 2*ld]
 	for f := 0; f < 2; f++ {
-		kernels.BiasSoftplus64(p[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
+		kernels.BiasSoftplus64(p[f*ld:][:n], dense2_Wx[f*ld:], m.Dense2B[f])
 	}
 
 	// target y: row-major rows to batch-major (bceclip.ml:7)
-	y := w.work[4*MaxBatch : 6*MaxBatch]
-	kernels.Transpose64(n, 2, yRows, NumTargets, y, MaxBatch)
+	y := w.work[4*ld : 6*ld]
+	kernels.Transpose64(n, 2, yRows, NumTargets, y, ld)
 
 	// p_clipped = clip(p) (bceclip.ml:8)
-	p_clipped := w.work[7*MaxBatch : 9*MaxBatch]
+	p_clipped := w.work[7*ld : 9*ld]
 	for f := 0; f < 2; f++ {
-		out := p_clipped[f*MaxBatch:][:n]
-		r_p := p[f*MaxBatch:][:len(out)]
+		out := p_clipped[f*ld:][:n]
+		r_p := p[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Clip(r_p[b], T(1e-07), T(0.9999999))
 		}
@@ -299,8 +305,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// loss = mean of bce over the batch and its 2 elements (bceclip.ml:8)
 	var sum_loss float64
 	for f := 0; f < 2; f++ {
-		r_y := y[f*MaxBatch:][:n]
-		r_p_clipped := p_clipped[f*MaxBatch:][:n]
+		r_y := y[f*ld:][:n]
+		r_p_clipped := p_clipped[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(-(r_y[b]*mlrt.Log64(r_p_clipped[b]) + (1.0-r_y[b])*mlrt.Log64(1.0-r_p_clipped[b])))
 		}
@@ -308,7 +314,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := T(sum_loss / float64(total*2))
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, p, ld, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -319,32 +325,35 @@ Grad views, and the outputs into pred if not nil. rng draws the dropout masks; n
 dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (bceclip.ml:4)
-	x := w.work[0*MaxBatch : 4*MaxBatch]
-	kernels.Transpose64(n, 4, xRows, NumInputs, x, MaxBatch)
+	x := w.work[0*ld : 4*ld]
+	kernels.Transpose64(n, 4, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [3] from [4] (bceclip.ml:5)
-	dense1_Wx := w.work[4*MaxBatch : 7*MaxBatch]
-	kernels.GemmNN64(3, 4, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[4*ld : 7*ld]
+	kernels.GemmNN64(3, 4, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bceclip.ml:5)
-	dense1 := w.work[7*MaxBatch : 10*MaxBatch]
+	dense1 := w.work[7*ld : 10*ld]
 	for f := 0; f < 3; f++ {
-		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [2] from [3] (bceclip.ml:6)
-	dense2_Wx := w.work[4*MaxBatch : 6*MaxBatch]
-	kernels.GemmNN64(2, 3, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[4*ld : 6*ld]
+	kernels.GemmNN64(2, 3, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// dense2_z = dense2_Wx + dense2_b (bceclip.ml:6)
-	dense2_z := w.work[10*MaxBatch : 12*MaxBatch]
+	dense2_z := w.work[10*ld : 12*ld]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], &w.vec, n, 2, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 2, ld, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 2; f++ {
-			out := dense2_z[f*MaxBatch:][:n]
-			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			out := dense2_z[f*ld:][:n]
+			r_dense2_Wx := dense2_Wx[f*ld:][:len(out)]
 			dense2_b_f := m.Dense2B[f]
 			for b := range out {
 				out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -353,43 +362,43 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// p = softplus(dense2_z) (bceclip.ml:6)
-	p := w.work[4*MaxBatch : 6*MaxBatch]
+	p := w.work[4*ld : 6*ld]
 	for f := 0; f < 2; f++ {
-		kernels.BiasSoftplus64(p[f*MaxBatch:][:n], dense2_z[f*MaxBatch:], 0.0)
+		kernels.BiasSoftplus64(p[f*ld:][:n], dense2_z[f*ld:], 0.0)
 	}
 
 	// target y: row-major rows to batch-major (bceclip.ml:7)
-	y := w.work[12*MaxBatch : 14*MaxBatch]
-	kernels.Transpose64(n, 2, yRows, NumTargets, y, MaxBatch)
+	y := w.work[12*ld : 14*ld]
+	kernels.Transpose64(n, 2, yRows, NumTargets, y, ld)
 
 	// p_clipped = clip(p) (bceclip.ml:8)
-	p_clipped := w.work[14*MaxBatch : 16*MaxBatch]
+	p_clipped := w.work[14*ld : 16*ld]
 	for f := 0; f < 2; f++ {
-		out := p_clipped[f*MaxBatch:][:n]
-		r_p := p[f*MaxBatch:][:len(out)]
+		out := p_clipped[f*ld:][:n]
+		r_p := p[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Clip(r_p[b], T(1e-07), T(0.9999999))
 		}
 	}
 
 	// sub = 1 - y (bceclip.ml:8)
-	sub := w.work[16*MaxBatch : 18*MaxBatch]
+	sub := w.work[16*ld : 18*ld]
 
 	// sub_2 = 1 - p_clipped (bceclip.ml:8)
-	sub_2 := w.work[18*MaxBatch : 20*MaxBatch]
+	sub_2 := w.work[18*ld : 20*ld]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], &w.vec, n, 2, MaxBatch, [][]T{sub, y, sub_2, p_clipped}, nil)
+		kernels.Vec64(vecProgs[1], &w.vec, n, 2, ld, [][]T{sub, y, sub_2, p_clipped}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
-			out := sub[f*MaxBatch:][:n]
-			r_y := y[f*MaxBatch:][:len(out)]
+			out := sub[f*ld:][:n]
+			r_y := y[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = 1.0 - r_y[b]
 			}
 		}
 		for f := 0; f < 2; f++ {
-			out := sub_2[f*MaxBatch:][:n]
-			r_p_clipped := p_clipped[f*MaxBatch:][:len(out)]
+			out := sub_2[f*ld:][:n]
+			r_p_clipped := p_clipped[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = 1.0 - r_p_clipped[b]
 			}
@@ -399,10 +408,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// loss = mean of bce over the batch and its 2 elements (bceclip.ml:8)
 	var sum_loss float64
 	for f := 0; f < 2; f++ {
-		r_y_2 := y[f*MaxBatch:][:n]
-		r_p_clipped_2 := p_clipped[f*MaxBatch:][:n]
-		r_sub := sub[f*MaxBatch:][:n]
-		r_sub_2 := sub_2[f*MaxBatch:][:n]
+		r_y_2 := y[f*ld:][:n]
+		r_p_clipped_2 := p_clipped[f*ld:][:n]
+		r_sub := sub[f*ld:][:n]
+		r_sub_2 := sub_2[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(-(r_y_2[b]*mlrt.Log64(r_p_clipped_2[b]) + r_sub[b]*mlrt.Log64(r_sub_2[b])))
 		}
@@ -410,26 +419,26 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := T(sum_loss / float64(total*2))
 
 	// d_bce = -1/(n·2) (bceclip.ml:8)
-	d_bce := w.work[20*MaxBatch : 22*MaxBatch]
+	d_bce := w.work[20*ld : 22*ld]
 	d_bce_each := 1.0 / T(total*2)
 	for f := 0; f < 2; f++ {
-		out := d_bce[f*MaxBatch:][:n]
+		out := d_bce[f*ld:][:n]
 		for b := range out {
 			out[b] = -d_bce_each
 		}
 	}
 
 	// d_dense2_z = (-sub·d_bce/sub_2 + y·d_bce/p_clipped)·inrange(p)·sigmoid(dense2_z) (bceclip.ml:8)
-	d_dense2_z := w.work[22*MaxBatch : 24*MaxBatch]
+	d_dense2_z := w.work[22*ld : 24*ld]
 	for f := 0; f < 2; f++ {
-		out := d_dense2_z[f*MaxBatch:][:n]
-		r_sub_3 := sub[f*MaxBatch:][:len(out)]
-		r_d_bce := d_bce[f*MaxBatch:][:len(out)]
-		r_sub_4 := sub_2[f*MaxBatch:][:len(out)]
-		r_y_3 := y[f*MaxBatch:][:len(out)]
-		r_p_clipped_3 := p_clipped[f*MaxBatch:][:len(out)]
-		r_p_2 := p[f*MaxBatch:][:len(out)]
-		r_dense2_z := dense2_z[f*MaxBatch:][:len(out)]
+		out := d_dense2_z[f*ld:][:n]
+		r_sub_3 := sub[f*ld:][:len(out)]
+		r_d_bce := d_bce[f*ld:][:len(out)]
+		r_sub_4 := sub_2[f*ld:][:len(out)]
+		r_y_3 := y[f*ld:][:len(out)]
+		r_p_clipped_3 := p_clipped[f*ld:][:len(out)]
+		r_p_2 := p[f*ld:][:len(out)]
+		r_dense2_z := dense2_z[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = (-(r_sub_3[b] * r_d_bce[b] / r_sub_4[b]) + r_y_3[b]*r_d_bce[b]/r_p_clipped_3[b]) * mlrt.InRange(r_p_2[b], T(1e-07), T(0.9999999)) * mlrt.Sigmoid64(r_dense2_z[b])
 		}
@@ -438,10 +447,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_dense2_b = Σ over the batch of d_dense2_z (bceclip.ml:8)
 	d_dense2_b := w.grads[21:23]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], &w.vec, n, 2, MaxBatch, [][]T{d_dense2_z}, [][]T{d_dense2_b})
+		kernels.Vec64(vecProgs[2], &w.vec, n, 2, ld, [][]T{d_dense2_z}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 2; f++ {
-			r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
+			r_d_dense2_z := d_dense2_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense2_z[b]
@@ -452,30 +461,30 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dense1: [2, 3] (bceclip.ml:6)
 	d_dense2_W := w.grads[15:21]
-	kernels.GemmNT64(2, 3, n, d_dense2_z, MaxBatch, dense1, MaxBatch, d_dense2_W, false)
+	kernels.GemmNT64(2, 3, n, d_dense2_z, ld, dense1, ld, d_dense2_W, false)
 
 	// d_dense1 = dense2_Wᵀ·d_dense2_z: [3] from [2] (bceclip.ml:6)
-	d_dense1 := w.work[24*MaxBatch : 27*MaxBatch]
-	kernels.GemmTN64(2, 3, n, m.Dense2W, d_dense2_z, MaxBatch, d_dense1, MaxBatch, false)
+	d_dense1 := w.work[24*ld : 27*ld]
+	kernels.GemmTN64(2, 3, n, m.Dense2W, d_dense2_z, ld, d_dense1, ld, false)
 
 	// d_dense1_z = d_dense1·(1 - dense1·dense1) (bceclip.ml:6)
-	d_dense1_z := w.work[27*MaxBatch : 30*MaxBatch]
+	d_dense1_z := w.work[27*ld : 30*ld]
 
 	// d_dense1_b = Σ over the batch of d_dense1_z (bceclip.ml:6)
 	d_dense1_b := w.grads[12:15]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], &w.vec, n, 3, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1}, [][]T{d_dense1_b})
+		kernels.Vec64(vecProgs[3], &w.vec, n, 3, ld, [][]T{d_dense1_z, d_dense1, dense1}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 3; f++ {
-			out := d_dense1_z[f*MaxBatch:][:n]
-			r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
-			r_dense1 := dense1[f*MaxBatch:][:len(out)]
+			out := d_dense1_z[f*ld:][:n]
+			r_d_dense1 := d_dense1[f*ld:][:len(out)]
+			r_dense1 := dense1[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_dense1[b] * (1.0 - r_dense1[b]*r_dense1[b])
 			}
 		}
 		for f := 0; f < 3; f++ {
-			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			r_d_dense1_z := d_dense1_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense1_z[b]
@@ -486,10 +495,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [3, 4] (bceclip.ml:5)
 	d_dense1_W := w.grads[0:12]
-	kernels.GemmNT64(3, 4, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
+	kernels.GemmNT64(3, 4, n, d_dense1_z, ld, x, ld, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, p, ld, predRows, NumOutputs)
 	}
 	return loss
 }

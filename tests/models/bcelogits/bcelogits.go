@@ -13,7 +13,7 @@ Package bcelogits is the model BCELogits of bcelogits.ml, compiled by mlc.
 
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of
-sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).
+sample b is at f*ld + b, ld the rows of the call rounded up to whole vectors.
 */
 package bcelogits
 
@@ -231,63 +231,69 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most PredictBatch).
+	ld := min((n+7)&^7, PredictBatch)
+
 	// input x: row-major rows to batch-major (bcelogits.ml:4)
-	x := w.work[0*PredictBatch : 6*PredictBatch]
-	kernels.Transpose64(n, 6, xRows, NumInputs, x, PredictBatch)
+	x := w.work[0*ld : 6*ld]
+	kernels.Transpose64(n, 6, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [5] from [6] (bcelogits.ml:5)
-	dense1_Wx := w.work[6*PredictBatch : 11*PredictBatch]
-	kernels.GemmNN64(5, 6, n, m.Dense1W, x, PredictBatch, dense1_Wx, PredictBatch, false)
+	dense1_Wx := w.work[6*ld : 11*ld]
+	kernels.GemmNN64(5, 6, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bcelogits.ml:5)
-	dense1 := w.work[0*PredictBatch : 5*PredictBatch]
+	dense1 := w.work[0*ld : 5*ld]
 	for f := 0; f < 5; f++ {
-		kernels.BiasTanh64(dense1[f*PredictBatch:][:n], dense1_Wx[f*PredictBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [1] from [5] (bcelogits.ml:7)
-	dense2_Wx := w.work[5*PredictBatch : 6*PredictBatch]
-	kernels.GemmNN64(1, 5, n, m.Dense2W, dense1, PredictBatch, dense2_Wx, PredictBatch, false)
+	dense2_Wx := w.work[5*ld : 6*ld]
+	kernels.GemmNN64(1, 5, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// p = sigmoid(dense2_Wx + dense2_b) (bcelogits.ml:7)
-	p := w.work[6*PredictBatch : 7*PredictBatch]
+	p := w.work[6*ld : 7*ld]
 	{
 		const f = 0
-		kernels.BiasSigmoid64(p[f*PredictBatch:][:n], dense2_Wx[f*PredictBatch:], m.Dense2B[f])
+		kernels.BiasSigmoid64(p[f*ld:][:n], dense2_Wx[f*ld:], m.Dense2B[f])
 	}
 	// The outputs, row-major.
-	kernels.Transpose64(NumOutputs, n, p, PredictBatch, dstRows, NumOutputs)
+	kernels.Transpose64(NumOutputs, n, p, ld, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (bcelogits.ml:4)
-	x := w.work[0*MaxBatch : 6*MaxBatch]
-	kernels.Transpose64(n, 6, xRows, NumInputs, x, MaxBatch)
+	x := w.work[0*ld : 6*ld]
+	kernels.Transpose64(n, 6, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [5] from [6] (bcelogits.ml:5)
-	dense1_Wx := w.work[6*MaxBatch : 11*MaxBatch]
-	kernels.GemmNN64(5, 6, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[6*ld : 11*ld]
+	kernels.GemmNN64(5, 6, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bcelogits.ml:5)
-	dense1 := w.work[0*MaxBatch : 5*MaxBatch]
+	dense1 := w.work[0*ld : 5*ld]
 	for f := 0; f < 5; f++ {
-		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [1] from [5] (bcelogits.ml:7)
-	dense2_Wx := w.work[5*MaxBatch : 6*MaxBatch]
-	kernels.GemmNN64(1, 5, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[5*ld : 6*ld]
+	kernels.GemmNN64(1, 5, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// dense2_z = dense2_Wx + dense2_b (bcelogits.ml:7)
-	dense2_z := w.work[6*MaxBatch : 7*MaxBatch]
+	dense2_z := w.work[6*ld : 7*ld]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], &w.vec, n, 1, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 1, ld, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		{
 			const f = 0
-			out := dense2_z[f*MaxBatch:][:n]
-			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			out := dense2_z[f*ld:][:n]
+			r_dense2_Wx := dense2_Wx[f*ld:][:len(out)]
 			dense2_b_f := m.Dense2B[f]
 			for b := range out {
 				out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -296,22 +302,22 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// p = sigmoid(dense2_z) (bcelogits.ml:7)
-	p := w.work[7*MaxBatch : 8*MaxBatch]
+	p := w.work[7*ld : 8*ld]
 	{
 		const f = 0
-		kernels.BiasSigmoid64(p[f*MaxBatch:][:n], dense2_z[f*MaxBatch:], 0.0)
+		kernels.BiasSigmoid64(p[f*ld:][:n], dense2_z[f*ld:], 0.0)
 	}
 
 	// target y: row-major rows to batch-major (bcelogits.ml:8)
-	y := w.work[8*MaxBatch : 9*MaxBatch]
-	kernels.Transpose64(n, 1, yRows, NumTargets, y, MaxBatch)
+	y := w.work[8*ld : 9*ld]
+	kernels.Transpose64(n, 1, yRows, NumTargets, y, ld)
 
 	// loss = mean of bce over the batch and its 1 elements (bcelogits.ml:9)
 	var sum_loss float64
 	{
 		const f = 0
-		r_dense2_z := dense2_z[f*MaxBatch:][:n]
-		r_y := y[f*MaxBatch:][:n]
+		r_dense2_z := dense2_z[f*ld:][:n]
+		r_y := y[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(mlrt.Softplus64(r_dense2_z[b]) - r_dense2_z[b]*r_y[b])
 		}
@@ -319,7 +325,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := T(sum_loss / float64(total))
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, p, ld, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -330,35 +336,38 @@ Grad views, and the outputs into pred if not nil. rng draws the dropout masks; n
 dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (bcelogits.ml:4)
-	x := w.work[0*MaxBatch : 6*MaxBatch]
-	kernels.Transpose64(n, 6, xRows, NumInputs, x, MaxBatch)
+	x := w.work[0*ld : 6*ld]
+	kernels.Transpose64(n, 6, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [5] from [6] (bcelogits.ml:5)
-	dense1_Wx := w.work[6*MaxBatch : 11*MaxBatch]
-	kernels.GemmNN64(5, 6, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[6*ld : 11*ld]
+	kernels.GemmNN64(5, 6, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (bcelogits.ml:5)
-	dense1 := w.work[11*MaxBatch : 16*MaxBatch]
+	dense1 := w.work[11*ld : 16*ld]
 	for f := 0; f < 5; f++ {
-		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dropout1_mask: dropout 0.3, kept values scaled by 1/(1-0.3) as Keras does (bcelogits.ml:6)
-	dropout1_mask := w.work[6*MaxBatch : 11*MaxBatch]
+	dropout1_mask := w.work[6*ld : 11*ld]
 	for f := 0; f < 5; f++ {
-		mlrt.DropoutMask(dropout1_mask[f*MaxBatch:][:n], rng, 0.3)
+		mlrt.DropoutMask(dropout1_mask[f*ld:][:n], rng, 0.3)
 	}
 
 	// dropout1 = dense1·dropout1_mask (bcelogits.ml:6)
-	dropout1 := w.work[16*MaxBatch : 21*MaxBatch]
+	dropout1 := w.work[16*ld : 21*ld]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], &w.vec, n, 5, MaxBatch, [][]T{dropout1, dense1, dropout1_mask}, nil)
+		kernels.Vec64(vecProgs[1], &w.vec, n, 5, ld, [][]T{dropout1, dense1, dropout1_mask}, nil)
 	} else {
 		for f := 0; f < 5; f++ {
-			out := dropout1[f*MaxBatch:][:n]
-			r_dense1 := dense1[f*MaxBatch:][:len(out)]
-			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
+			out := dropout1[f*ld:][:n]
+			r_dense1 := dense1[f*ld:][:len(out)]
+			r_dropout1_mask := dropout1_mask[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_dense1[b] * r_dropout1_mask[b]
 			}
@@ -366,18 +375,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dense2_Wx = dense2_W·dropout1: [1] from [5] (bcelogits.ml:7)
-	dense2_Wx := w.work[21*MaxBatch : 22*MaxBatch]
-	kernels.GemmNN64(1, 5, n, m.Dense2W, dropout1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[21*ld : 22*ld]
+	kernels.GemmNN64(1, 5, n, m.Dense2W, dropout1, ld, dense2_Wx, ld, false)
 
 	// dense2_z = dense2_Wx + dense2_b (bcelogits.ml:7)
-	dense2_z := w.work[22*MaxBatch : 23*MaxBatch]
+	dense2_z := w.work[22*ld : 23*ld]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], &w.vec, n, 1, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[2], &w.vec, n, 1, ld, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		{
 			const f = 0
-			out := dense2_z[f*MaxBatch:][:n]
-			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			out := dense2_z[f*ld:][:n]
+			r_dense2_Wx := dense2_Wx[f*ld:][:len(out)]
 			dense2_b_f := m.Dense2B[f]
 			for b := range out {
 				out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -386,22 +395,22 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// p = sigmoid(dense2_z) (bcelogits.ml:7)
-	p := w.work[21*MaxBatch : 22*MaxBatch]
+	p := w.work[21*ld : 22*ld]
 	{
 		const f = 0
-		kernels.BiasSigmoid64(p[f*MaxBatch:][:n], dense2_z[f*MaxBatch:], 0.0)
+		kernels.BiasSigmoid64(p[f*ld:][:n], dense2_z[f*ld:], 0.0)
 	}
 
 	// target y: row-major rows to batch-major (bcelogits.ml:8)
-	y := w.work[23*MaxBatch : 24*MaxBatch]
-	kernels.Transpose64(n, 1, yRows, NumTargets, y, MaxBatch)
+	y := w.work[23*ld : 24*ld]
+	kernels.Transpose64(n, 1, yRows, NumTargets, y, ld)
 
 	// loss = mean of bce over the batch and its 1 elements (bcelogits.ml:9)
 	var sum_loss float64
 	{
 		const f = 0
-		r_dense2_z := dense2_z[f*MaxBatch:][:n]
-		r_y := y[f*MaxBatch:][:n]
+		r_dense2_z := dense2_z[f*ld:][:n]
+		r_y := y[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(mlrt.Softplus64(r_dense2_z[b]) - r_dense2_z[b]*r_y[b])
 		}
@@ -409,37 +418,37 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := T(sum_loss / float64(total))
 
 	// d_bce = 1/(n·1) (bcelogits.ml:9)
-	d_bce := w.work[22*MaxBatch : 23*MaxBatch]
+	d_bce := w.work[22*ld : 23*ld]
 	d_bce_each := 1.0 / T(total)
 	{
 		const f = 0
-		out := d_bce[f*MaxBatch:][:n]
+		out := d_bce[f*ld:][:n]
 		for b := range out {
 			out[b] = d_bce_each
 		}
 	}
 
 	// d_dense2_z = y·-d_bce + p·d_bce (bcelogits.ml:9)
-	d_dense2_z := w.work[24*MaxBatch : 25*MaxBatch]
+	d_dense2_z := w.work[24*ld : 25*ld]
 
 	// d_dense2_b = Σ over the batch of d_dense2_z (bcelogits.ml:9)
 	d_dense2_b := w.grads[40:41]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], &w.vec, n, 1, MaxBatch, [][]T{d_dense2_z, y, d_bce, p}, [][]T{d_dense2_b})
+		kernels.Vec64(vecProgs[3], &w.vec, n, 1, ld, [][]T{d_dense2_z, y, d_bce, p}, [][]T{d_dense2_b})
 	} else {
 		{
 			const f = 0
-			out := d_dense2_z[f*MaxBatch:][:n]
-			r_y_2 := y[f*MaxBatch:][:len(out)]
-			r_d_bce := d_bce[f*MaxBatch:][:len(out)]
-			r_p := p[f*MaxBatch:][:len(out)]
+			out := d_dense2_z[f*ld:][:n]
+			r_y_2 := y[f*ld:][:len(out)]
+			r_d_bce := d_bce[f*ld:][:len(out)]
+			r_p := p[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_y_2[b]*-r_d_bce[b] + r_p[b]*r_d_bce[b]
 			}
 		}
 		{
 			const f = 0
-			r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
+			r_d_dense2_z := d_dense2_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense2_z[b]
@@ -450,31 +459,31 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dropout1: [1, 5] (bcelogits.ml:7)
 	d_dense2_W := w.grads[35:40]
-	kernels.GemmNT64(1, 5, n, d_dense2_z, MaxBatch, dropout1, MaxBatch, d_dense2_W, false)
+	kernels.GemmNT64(1, 5, n, d_dense2_z, ld, dropout1, ld, d_dense2_W, false)
 
 	// d_dropout1 = dense2_Wᵀ·d_dense2_z: [5] from [1] (bcelogits.ml:7)
-	d_dropout1 := w.work[16*MaxBatch : 21*MaxBatch]
-	kernels.GemmTN64(1, 5, n, m.Dense2W, d_dense2_z, MaxBatch, d_dropout1, MaxBatch, false)
+	d_dropout1 := w.work[16*ld : 21*ld]
+	kernels.GemmTN64(1, 5, n, m.Dense2W, d_dense2_z, ld, d_dropout1, ld, false)
 
 	// d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1) (bcelogits.ml:7)
-	d_dense1_z := w.work[25*MaxBatch : 30*MaxBatch]
+	d_dense1_z := w.work[25*ld : 30*ld]
 
 	// d_dense1_b = Σ over the batch of d_dense1_z (bcelogits.ml:7)
 	d_dense1_b := w.grads[30:35]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], &w.vec, n, 5, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dense1}, [][]T{d_dense1_b})
+		kernels.Vec64(vecProgs[4], &w.vec, n, 5, ld, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dense1}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 5; f++ {
-			out := d_dense1_z[f*MaxBatch:][:n]
-			r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
-			r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
-			r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
+			out := d_dense1_z[f*ld:][:n]
+			r_dropout1_mask_2 := dropout1_mask[f*ld:][:len(out)]
+			r_d_dropout1 := d_dropout1[f*ld:][:len(out)]
+			r_dense1_2 := dense1[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
 			}
 		}
 		for f := 0; f < 5; f++ {
-			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			r_d_dense1_z := d_dense1_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense1_z[b]
@@ -485,10 +494,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [5, 6] (bcelogits.ml:5)
 	d_dense1_W := w.grads[0:30]
-	kernels.GemmNT64(5, 6, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
+	kernels.GemmNT64(5, 6, n, d_dense1_z, ld, x, ld, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, p, ld, predRows, NumOutputs)
 	}
 	return loss
 }

@@ -13,7 +13,7 @@ Package classes is the model Classes of classes.ml, compiled by mlc.
 
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of
-sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).
+sample b is at f*ld + b, ld the rows of the call rounded up to whole vectors.
 */
 package classes
 
@@ -264,32 +264,35 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most PredictBatch).
+	ld := min((n+7)&^7, PredictBatch)
+
 	// input x: row-major rows to batch-major (classes.ml:7)
-	x := w.work[0*PredictBatch : 4*PredictBatch]
-	kernels.Transpose64(n, 4, xRows, NumInputs, x, PredictBatch)
+	x := w.work[0*ld : 4*ld]
+	kernels.Transpose64(n, 4, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [6] from [4] (classes.ml:8)
-	dense1_Wx := w.work[4*PredictBatch : 10*PredictBatch]
-	kernels.GemmNN64(6, 4, n, m.Dense1W, x, PredictBatch, dense1_Wx, PredictBatch, false)
+	dense1_Wx := w.work[4*ld : 10*ld]
+	kernels.GemmNN64(6, 4, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// h = tanh(dense1_Wx + dense1_b) (classes.ml:8)
-	h := w.work[10*PredictBatch : 16*PredictBatch]
+	h := w.work[10*ld : 16*ld]
 	for f := 0; f < 6; f++ {
-		kernels.BiasTanh64(h[f*PredictBatch:][:n], dense1_Wx[f*PredictBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(h[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·h: [3] from [6] (classes.ml:10)
-	dense2_Wx := w.work[0*PredictBatch : 3*PredictBatch]
-	kernels.GemmNN64(3, 6, n, m.Dense2W, h, PredictBatch, dense2_Wx, PredictBatch, false)
+	dense2_Wx := w.work[0*ld : 3*ld]
+	kernels.GemmNN64(3, 6, n, m.Dense2W, h, ld, dense2_Wx, ld, false)
 
 	// dense2_z = dense2_Wx + dense2_b (classes.ml:10)
-	dense2_z := w.work[4*PredictBatch : 7*PredictBatch]
+	dense2_z := w.work[4*ld : 7*ld]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], &w.vec, n, 3, PredictBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 3, ld, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 3; f++ {
-			out := dense2_z[f*PredictBatch:][:n]
-			r_dense2_Wx := dense2_Wx[f*PredictBatch:][:len(out)]
+			out := dense2_z[f*ld:][:n]
+			r_dense2_Wx := dense2_Wx[f*ld:][:len(out)]
 			dense2_b_f := m.Dense2B[f]
 			for b := range out {
 				out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -298,54 +301,57 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// p = softmax of the 3 values of each sample of dense2_z: exp(x − max x)/Σ exp(x − max x) (classes.ml:10)
-	p := w.work[7*PredictBatch : 10*PredictBatch]
+	p := w.work[7*ld : 10*ld]
 	for b := 0; b < n; b++ {
 		top := dense2_z[b]
 		for f := 1; f < 3; f++ {
-			top = max(top, dense2_z[f*PredictBatch+b])
+			top = max(top, dense2_z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 3; f++ {
-			e := mlrt.Exp64(dense2_z[f*PredictBatch+b] - top)
-			p[f*PredictBatch+b] = e
+			e := mlrt.Exp64(dense2_z[f*ld+b] - top)
+			p[f*ld+b] = e
 			s += e
 		}
 		for f := 0; f < 3; f++ {
-			p[f*PredictBatch+b] /= s
+			p[f*ld+b] /= s
 		}
 	}
 	// The outputs, row-major.
-	kernels.Transpose64(NumOutputs, n, p, PredictBatch, dstRows, NumOutputs)
+	kernels.Transpose64(NumOutputs, n, p, ld, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (classes.ml:7)
-	x := w.work[0*MaxBatch : 4*MaxBatch]
-	kernels.Transpose64(n, 4, xRows, NumInputs, x, MaxBatch)
+	x := w.work[0*ld : 4*ld]
+	kernels.Transpose64(n, 4, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [6] from [4] (classes.ml:8)
-	dense1_Wx := w.work[4*MaxBatch : 10*MaxBatch]
-	kernels.GemmNN64(6, 4, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[4*ld : 10*ld]
+	kernels.GemmNN64(6, 4, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// h = tanh(dense1_Wx + dense1_b) (classes.ml:8)
-	h := w.work[10*MaxBatch : 16*MaxBatch]
+	h := w.work[10*ld : 16*ld]
 	for f := 0; f < 6; f++ {
-		kernels.BiasTanh64(h[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(h[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·h: [3] from [6] (classes.ml:10)
-	dense2_Wx := w.work[0*MaxBatch : 3*MaxBatch]
-	kernels.GemmNN64(3, 6, n, m.Dense2W, h, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[0*ld : 3*ld]
+	kernels.GemmNN64(3, 6, n, m.Dense2W, h, ld, dense2_Wx, ld, false)
 
 	// dense2_z = dense2_Wx + dense2_b (classes.ml:10)
-	dense2_z := w.work[4*MaxBatch : 7*MaxBatch]
+	dense2_z := w.work[4*ld : 7*ld]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], &w.vec, n, 3, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[1], &w.vec, n, 3, ld, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 3; f++ {
-			out := dense2_z[f*MaxBatch:][:n]
-			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			out := dense2_z[f*ld:][:n]
+			r_dense2_Wx := dense2_Wx[f*ld:][:len(out)]
 			dense2_b_f := m.Dense2B[f]
 			for b := range out {
 				out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -354,58 +360,58 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// p = softmax of the 3 values of each sample of dense2_z: exp(x − max x)/Σ exp(x − max x) (classes.ml:10)
-	p := w.work[7*MaxBatch : 10*MaxBatch]
+	p := w.work[7*ld : 10*ld]
 	for b := 0; b < n; b++ {
 		top := dense2_z[b]
 		for f := 1; f < 3; f++ {
-			top = max(top, dense2_z[f*MaxBatch+b])
+			top = max(top, dense2_z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 3; f++ {
-			e := mlrt.Exp64(dense2_z[f*MaxBatch+b] - top)
-			p[f*MaxBatch+b] = e
+			e := mlrt.Exp64(dense2_z[f*ld+b] - top)
+			p[f*ld+b] = e
 			s += e
 		}
 		for f := 0; f < 3; f++ {
-			p[f*MaxBatch+b] /= s
+			p[f*ld+b] /= s
 		}
 	}
 
 	// target y: row-major rows to batch-major (classes.ml:11)
-	y := w.work[3*MaxBatch : 4*MaxBatch]
-	kernels.Transpose64(n, 1, yRows, NumTargets, y, MaxBatch)
+	y := w.work[3*ld : 4*ld]
+	kernels.Transpose64(n, 1, yRows, NumTargets, y, ld)
 
 	// y_onehot = 1 at the class y of each sample (0 … 2), 0 elsewhere (classes.ml:11)
-	y_onehot := w.work[0*MaxBatch : 3*MaxBatch]
+	y_onehot := w.work[0*ld : 3*ld]
 	clear(y_onehot)
 	for b := 0; b < n; b++ {
 		if c := int(y[b]); T(c) == y[b] && c >= 0 && c < 3 {
-			y_onehot[c*MaxBatch+b] = 1
+			y_onehot[c*ld+b] = 1
 		}
 	}
 
 	// dense2_z_logsumexp = log Σ exp over the 3 values of each sample of dense2_z: max x + log Σ exp(x − max x) (classes.ml:10)
-	dense2_z_logsumexp := w.work[3*MaxBatch : 4*MaxBatch]
+	dense2_z_logsumexp := w.work[3*ld : 4*ld]
 	for b := 0; b < n; b++ {
 		top := dense2_z[b]
 		for f := 1; f < 3; f++ {
-			top = max(top, dense2_z[f*MaxBatch+b])
+			top = max(top, dense2_z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 3; f++ {
-			s += mlrt.Exp64(dense2_z[f*MaxBatch+b] - top)
+			s += mlrt.Exp64(dense2_z[f*ld+b] - top)
 		}
 		dense2_z_logsumexp[b] = top + mlrt.Log64(s)
 	}
 
 	// yz = Σ over the 3 values of each sample of dense2_z·y_onehot (classes.ml:12)
-	yz := w.work[16*MaxBatch : 17*MaxBatch]
+	yz := w.work[16*ld : 17*ld]
 	{
 		out := yz[:n]
 		clear(out)
 		for f := 0; f < 3; f++ {
-			r_dense2_z := dense2_z[f*MaxBatch:][:len(out)]
-			r_y_onehot := y_onehot[f*MaxBatch:][:len(out)]
+			r_dense2_z := dense2_z[f*ld:][:len(out)]
+			r_y_onehot := y_onehot[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_dense2_z[b] * r_y_onehot[b]
 			}
@@ -416,8 +422,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	var sum_loss_categorical_crossentropy float64
 	{
 		const f = 0
-		r_dense2_z_logsumexp := dense2_z_logsumexp[f*MaxBatch:][:n]
-		r_yz := yz[f*MaxBatch:][:n]
+		r_dense2_z_logsumexp := dense2_z_logsumexp[f*ld:][:n]
+		r_yz := yz[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss_categorical_crossentropy += float64(r_dense2_z_logsumexp[b] - r_yz[b])
 		}
@@ -425,14 +431,14 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss_categorical_crossentropy := T(sum_loss_categorical_crossentropy / float64(total))
 
 	// max_h = max over the 6 values of each sample of h (classes.ml:8)
-	max_h := w.work[4*MaxBatch : 5*MaxBatch]
+	max_h := w.work[4*ld : 5*ld]
 	{
 		out := max_h[:n]
 		for b := range out {
 			out[b] = T(math.Inf(-1))
 		}
 		for f := 0; f < 6; f++ {
-			r_h := h[f*MaxBatch:][:len(out)]
+			r_h := h[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = max(out[b], r_h[b])
 			}
@@ -440,15 +446,15 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// logsumexp_h = log Σ exp over the 6 values of each sample of h: max x + log Σ exp(x − max x) (classes.ml:8)
-	logsumexp_h := w.work[5*MaxBatch : 6*MaxBatch]
+	logsumexp_h := w.work[5*ld : 6*ld]
 	for b := 0; b < n; b++ {
 		top := h[b]
 		for f := 1; f < 6; f++ {
-			top = max(top, h[f*MaxBatch+b])
+			top = max(top, h[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 6; f++ {
-			s += mlrt.Exp64(h[f*MaxBatch+b] - top)
+			s += mlrt.Exp64(h[f*ld+b] - top)
 		}
 		logsumexp_h[b] = top + mlrt.Log64(s)
 	}
@@ -457,8 +463,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	var sum_mean float64
 	{
 		const f = 0
-		r_max_h := max_h[f*MaxBatch:][:n]
-		r_logsumexp_h := logsumexp_h[f*MaxBatch:][:n]
+		r_max_h := max_h[f*ld:][:n]
+		r_logsumexp_h := logsumexp_h[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean += float64(r_max_h[b] - r_logsumexp_h[b])
 		}
@@ -466,31 +472,31 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	mean := T(sum_mean / float64(total))
 
 	// softmax_h = softmax of the 6 values of each sample of h: exp(x − max x)/Σ exp(x − max x) (classes.ml:8)
-	softmax_h := w.work[17*MaxBatch : 23*MaxBatch]
+	softmax_h := w.work[17*ld : 23*ld]
 	for b := 0; b < n; b++ {
 		top := h[b]
 		for f := 1; f < 6; f++ {
-			top = max(top, h[f*MaxBatch+b])
+			top = max(top, h[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 6; f++ {
-			e := mlrt.Exp64(h[f*MaxBatch+b] - top)
-			softmax_h[f*MaxBatch+b] = e
+			e := mlrt.Exp64(h[f*ld+b] - top)
+			softmax_h[f*ld+b] = e
 			s += e
 		}
 		for f := 0; f < 6; f++ {
-			softmax_h[f*MaxBatch+b] /= s
+			softmax_h[f*ld+b] /= s
 		}
 	}
 
 	// sum = Σ over the 6 values of each sample of h·softmax_h (classes.ml:13)
-	sum := w.work[6*MaxBatch : 7*MaxBatch]
+	sum := w.work[6*ld : 7*ld]
 	{
 		out := sum[:n]
 		clear(out)
 		for f := 0; f < 6; f++ {
-			r_h_2 := h[f*MaxBatch:][:len(out)]
-			r_softmax_h := softmax_h[f*MaxBatch:][:len(out)]
+			r_h_2 := h[f*ld:][:len(out)]
+			r_softmax_h := softmax_h[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_h_2[b] * r_softmax_h[b]
 			}
@@ -501,7 +507,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	var sum_mean_2 float64
 	{
 		const f = 0
-		r_sum := sum[f*MaxBatch:][:n]
+		r_sum := sum[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean_2 += float64(r_sum[b])
 		}
@@ -509,14 +515,14 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	mean_2 := T(sum_mean_2 / float64(total))
 
 	// max_p = max over the 3 values of each sample of p (classes.ml:10)
-	max_p := w.work[0*MaxBatch : 1*MaxBatch]
+	max_p := w.work[0*ld : 1*ld]
 	{
 		out := max_p[:n]
 		for b := range out {
 			out[b] = T(math.Inf(-1))
 		}
 		for f := 0; f < 3; f++ {
-			r_p := p[f*MaxBatch:][:len(out)]
+			r_p := p[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = max(out[b], r_p[b])
 			}
@@ -527,7 +533,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	r_max_p := max_p[:n]
 	var sum_mean_3 float64
 	for f := 0; f < 6; f++ {
-		r_h_3 := h[f*MaxBatch:][:n]
+		r_h_3 := h[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean_3 += float64(r_h_3[b] * r_max_p[b])
 		}
@@ -538,7 +544,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := loss_categorical_crossentropy + 0.1*mean + 0.05*mean_2 + 0.1*mean_3
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, p, ld, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -549,35 +555,38 @@ Grad views, and the outputs into pred if not nil. rng draws the dropout masks; n
 dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (classes.ml:7)
-	x := w.work[0*MaxBatch : 4*MaxBatch]
-	kernels.Transpose64(n, 4, xRows, NumInputs, x, MaxBatch)
+	x := w.work[0*ld : 4*ld]
+	kernels.Transpose64(n, 4, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [6] from [4] (classes.ml:8)
-	dense1_Wx := w.work[4*MaxBatch : 10*MaxBatch]
-	kernels.GemmNN64(6, 4, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[4*ld : 10*ld]
+	kernels.GemmNN64(6, 4, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// h = tanh(dense1_Wx + dense1_b) (classes.ml:8)
-	h := w.work[10*MaxBatch : 16*MaxBatch]
+	h := w.work[10*ld : 16*ld]
 	for f := 0; f < 6; f++ {
-		kernels.BiasTanh64(h[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(h[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dropout1_mask: dropout 0.1, kept values scaled by 1/(1-0.1) as Keras does (classes.ml:9)
-	dropout1_mask := w.work[4*MaxBatch : 10*MaxBatch]
+	dropout1_mask := w.work[4*ld : 10*ld]
 	for f := 0; f < 6; f++ {
-		mlrt.DropoutMask(dropout1_mask[f*MaxBatch:][:n], rng, 0.1)
+		mlrt.DropoutMask(dropout1_mask[f*ld:][:n], rng, 0.1)
 	}
 
 	// dropout1 = h·dropout1_mask (classes.ml:9)
-	dropout1 := w.work[16*MaxBatch : 22*MaxBatch]
+	dropout1 := w.work[16*ld : 22*ld]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], &w.vec, n, 6, MaxBatch, [][]T{dropout1, h, dropout1_mask}, nil)
+		kernels.Vec64(vecProgs[2], &w.vec, n, 6, ld, [][]T{dropout1, h, dropout1_mask}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
-			out := dropout1[f*MaxBatch:][:n]
-			r_h := h[f*MaxBatch:][:len(out)]
-			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
+			out := dropout1[f*ld:][:n]
+			r_h := h[f*ld:][:len(out)]
+			r_dropout1_mask := dropout1_mask[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_h[b] * r_dropout1_mask[b]
 			}
@@ -585,17 +594,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dense2_Wx = dense2_W·dropout1: [3] from [6] (classes.ml:10)
-	dense2_Wx := w.work[22*MaxBatch : 25*MaxBatch]
-	kernels.GemmNN64(3, 6, n, m.Dense2W, dropout1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[22*ld : 25*ld]
+	kernels.GemmNN64(3, 6, n, m.Dense2W, dropout1, ld, dense2_Wx, ld, false)
 
 	// dense2_z = dense2_Wx + dense2_b (classes.ml:10)
-	dense2_z := w.work[25*MaxBatch : 28*MaxBatch]
+	dense2_z := w.work[25*ld : 28*ld]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], &w.vec, n, 3, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[3], &w.vec, n, 3, ld, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 3; f++ {
-			out := dense2_z[f*MaxBatch:][:n]
-			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			out := dense2_z[f*ld:][:n]
+			r_dense2_Wx := dense2_Wx[f*ld:][:len(out)]
 			dense2_b_f := m.Dense2B[f]
 			for b := range out {
 				out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -604,58 +613,58 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// p = softmax of the 3 values of each sample of dense2_z: exp(x − max x)/Σ exp(x − max x) (classes.ml:10)
-	p := w.work[22*MaxBatch : 25*MaxBatch]
+	p := w.work[22*ld : 25*ld]
 	for b := 0; b < n; b++ {
 		top := dense2_z[b]
 		for f := 1; f < 3; f++ {
-			top = max(top, dense2_z[f*MaxBatch+b])
+			top = max(top, dense2_z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 3; f++ {
-			e := mlrt.Exp64(dense2_z[f*MaxBatch+b] - top)
-			p[f*MaxBatch+b] = e
+			e := mlrt.Exp64(dense2_z[f*ld+b] - top)
+			p[f*ld+b] = e
 			s += e
 		}
 		for f := 0; f < 3; f++ {
-			p[f*MaxBatch+b] /= s
+			p[f*ld+b] /= s
 		}
 	}
 
 	// target y: row-major rows to batch-major (classes.ml:11)
-	y := w.work[28*MaxBatch : 29*MaxBatch]
-	kernels.Transpose64(n, 1, yRows, NumTargets, y, MaxBatch)
+	y := w.work[28*ld : 29*ld]
+	kernels.Transpose64(n, 1, yRows, NumTargets, y, ld)
 
 	// y_onehot = 1 at the class y of each sample (0 … 2), 0 elsewhere (classes.ml:11)
-	y_onehot := w.work[29*MaxBatch : 32*MaxBatch]
+	y_onehot := w.work[29*ld : 32*ld]
 	clear(y_onehot)
 	for b := 0; b < n; b++ {
 		if c := int(y[b]); T(c) == y[b] && c >= 0 && c < 3 {
-			y_onehot[c*MaxBatch+b] = 1
+			y_onehot[c*ld+b] = 1
 		}
 	}
 
 	// dense2_z_logsumexp = log Σ exp over the 3 values of each sample of dense2_z: max x + log Σ exp(x − max x) (classes.ml:10)
-	dense2_z_logsumexp := w.work[28*MaxBatch : 29*MaxBatch]
+	dense2_z_logsumexp := w.work[28*ld : 29*ld]
 	for b := 0; b < n; b++ {
 		top := dense2_z[b]
 		for f := 1; f < 3; f++ {
-			top = max(top, dense2_z[f*MaxBatch+b])
+			top = max(top, dense2_z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 3; f++ {
-			s += mlrt.Exp64(dense2_z[f*MaxBatch+b] - top)
+			s += mlrt.Exp64(dense2_z[f*ld+b] - top)
 		}
 		dense2_z_logsumexp[b] = top + mlrt.Log64(s)
 	}
 
 	// yz = Σ over the 3 values of each sample of dense2_z·y_onehot (classes.ml:12)
-	yz := w.work[32*MaxBatch : 33*MaxBatch]
+	yz := w.work[32*ld : 33*ld]
 	{
 		out := yz[:n]
 		clear(out)
 		for f := 0; f < 3; f++ {
-			r_dense2_z := dense2_z[f*MaxBatch:][:len(out)]
-			r_y_onehot := y_onehot[f*MaxBatch:][:len(out)]
+			r_dense2_z := dense2_z[f*ld:][:len(out)]
+			r_y_onehot := y_onehot[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_dense2_z[b] * r_y_onehot[b]
 			}
@@ -666,8 +675,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	var sum_loss_categorical_crossentropy float64
 	{
 		const f = 0
-		r_dense2_z_logsumexp := dense2_z_logsumexp[f*MaxBatch:][:n]
-		r_yz := yz[f*MaxBatch:][:n]
+		r_dense2_z_logsumexp := dense2_z_logsumexp[f*ld:][:n]
+		r_yz := yz[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss_categorical_crossentropy += float64(r_dense2_z_logsumexp[b] - r_yz[b])
 		}
@@ -675,14 +684,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss_categorical_crossentropy := T(sum_loss_categorical_crossentropy / float64(total))
 
 	// max_h = max over the 6 values of each sample of h (classes.ml:8)
-	max_h := w.work[25*MaxBatch : 26*MaxBatch]
+	max_h := w.work[25*ld : 26*ld]
 	{
 		out := max_h[:n]
 		for b := range out {
 			out[b] = T(math.Inf(-1))
 		}
 		for f := 0; f < 6; f++ {
-			r_h_2 := h[f*MaxBatch:][:len(out)]
+			r_h_2 := h[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = max(out[b], r_h_2[b])
 			}
@@ -690,15 +699,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// logsumexp_h = log Σ exp over the 6 values of each sample of h: max x + log Σ exp(x − max x) (classes.ml:8)
-	logsumexp_h := w.work[26*MaxBatch : 27*MaxBatch]
+	logsumexp_h := w.work[26*ld : 27*ld]
 	for b := 0; b < n; b++ {
 		top := h[b]
 		for f := 1; f < 6; f++ {
-			top = max(top, h[f*MaxBatch+b])
+			top = max(top, h[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 6; f++ {
-			s += mlrt.Exp64(h[f*MaxBatch+b] - top)
+			s += mlrt.Exp64(h[f*ld+b] - top)
 		}
 		logsumexp_h[b] = top + mlrt.Log64(s)
 	}
@@ -707,8 +716,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	var sum_mean float64
 	{
 		const f = 0
-		r_max_h := max_h[f*MaxBatch:][:n]
-		r_logsumexp_h := logsumexp_h[f*MaxBatch:][:n]
+		r_max_h := max_h[f*ld:][:n]
+		r_logsumexp_h := logsumexp_h[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean += float64(r_max_h[b] - r_logsumexp_h[b])
 		}
@@ -716,31 +725,31 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	mean := T(sum_mean / float64(total))
 
 	// softmax_h = softmax of the 6 values of each sample of h: exp(x − max x)/Σ exp(x − max x) (classes.ml:8)
-	softmax_h := w.work[33*MaxBatch : 39*MaxBatch]
+	softmax_h := w.work[33*ld : 39*ld]
 	for b := 0; b < n; b++ {
 		top := h[b]
 		for f := 1; f < 6; f++ {
-			top = max(top, h[f*MaxBatch+b])
+			top = max(top, h[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 6; f++ {
-			e := mlrt.Exp64(h[f*MaxBatch+b] - top)
-			softmax_h[f*MaxBatch+b] = e
+			e := mlrt.Exp64(h[f*ld+b] - top)
+			softmax_h[f*ld+b] = e
 			s += e
 		}
 		for f := 0; f < 6; f++ {
-			softmax_h[f*MaxBatch+b] /= s
+			softmax_h[f*ld+b] /= s
 		}
 	}
 
 	// sum = Σ over the 6 values of each sample of h·softmax_h (classes.ml:13)
-	sum := w.work[27*MaxBatch : 28*MaxBatch]
+	sum := w.work[27*ld : 28*ld]
 	{
 		out := sum[:n]
 		clear(out)
 		for f := 0; f < 6; f++ {
-			r_h_3 := h[f*MaxBatch:][:len(out)]
-			r_softmax_h := softmax_h[f*MaxBatch:][:len(out)]
+			r_h_3 := h[f*ld:][:len(out)]
+			r_softmax_h := softmax_h[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_h_3[b] * r_softmax_h[b]
 			}
@@ -751,7 +760,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	var sum_mean_2 float64
 	{
 		const f = 0
-		r_sum := sum[f*MaxBatch:][:n]
+		r_sum := sum[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean_2 += float64(r_sum[b])
 		}
@@ -759,14 +768,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	mean_2 := T(sum_mean_2 / float64(total))
 
 	// max_p = max over the 3 values of each sample of p (classes.ml:10)
-	max_p := w.work[28*MaxBatch : 29*MaxBatch]
+	max_p := w.work[28*ld : 29*ld]
 	{
 		out := max_p[:n]
 		for b := range out {
 			out[b] = T(math.Inf(-1))
 		}
 		for f := 0; f < 3; f++ {
-			r_p := p[f*MaxBatch:][:len(out)]
+			r_p := p[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = max(out[b], r_p[b])
 			}
@@ -777,7 +786,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	r_max_p := max_p[:n]
 	var sum_mean_3 float64
 	for f := 0; f < 6; f++ {
-		r_h_4 := h[f*MaxBatch:][:n]
+		r_h_4 := h[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean_3 += float64(r_h_4[b] * r_max_p[b])
 		}
@@ -788,23 +797,23 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := loss_categorical_crossentropy + 0.1*mean + 0.05*mean_2 + 0.1*mean_3
 
 	// spread = 0.1/(n·6) (classes.ml:13)
-	spread := w.work[39*MaxBatch : 45*MaxBatch]
+	spread := w.work[39*ld : 45*ld]
 	spread_each := 0.1 / T(total*6)
 	for f := 0; f < 6; f++ {
-		out := spread[f*MaxBatch:][:n]
+		out := spread[f*ld:][:n]
 		for b := range out {
 			out[b] = spread_each
 		}
 	}
 
 	// d_max_p = Σ over the 6 values of each sample of h·spread (classes.ml:13)
-	d_max_p := w.work[32*MaxBatch : 33*MaxBatch]
+	d_max_p := w.work[32*ld : 33*ld]
 	{
 		out := d_max_p[:n]
 		clear(out)
 		for f := 0; f < 6; f++ {
-			r_h_5 := h[f*MaxBatch:][:len(out)]
-			r_spread := spread[f*MaxBatch:][:len(out)]
+			r_h_5 := h[f*ld:][:len(out)]
+			r_spread := spread[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_h_5[b] * r_spread[b]
 			}
@@ -812,27 +821,27 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// p_argmax = 1 at the first largest of the 3 values of each sample of p, 0 elsewhere (classes.ml:10)
-	p_argmax := w.work[45*MaxBatch : 48*MaxBatch]
+	p_argmax := w.work[45*ld : 48*ld]
 	clear(p_argmax)
 	for b := 0; b < n; b++ {
 		best := 0
 		for f := 1; f < 3; f++ {
-			if p[f*MaxBatch+b] > p[best*MaxBatch+b] {
+			if p[f*ld+b] > p[best*ld+b] {
 				best = f
 			}
 		}
-		p_argmax[best*MaxBatch+b] = 1
+		p_argmax[best*ld+b] = 1
 	}
 
 	// d_p = d_max_p·p_argmax (classes.ml:10)
-	d_p := w.work[48*MaxBatch : 51*MaxBatch]
+	d_p := w.work[48*ld : 51*ld]
 	r_d_max_p := d_max_p[:n]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], &w.vec, n, 3, MaxBatch, [][]T{d_p, d_max_p, p_argmax}, nil)
+		kernels.Vec64(vecProgs[4], &w.vec, n, 3, ld, [][]T{d_p, d_max_p, p_argmax}, nil)
 	} else {
 		for f := 0; f < 3; f++ {
-			out := d_p[f*MaxBatch:][:n]
-			r_p_argmax := p_argmax[f*MaxBatch:][:len(out)]
+			out := d_p[f*ld:][:n]
+			r_p_argmax := p_argmax[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_max_p[b] * r_p_argmax[b]
 			}
@@ -840,35 +849,35 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_sum = 0.05/(n·1) (classes.ml:13)
-	d_sum := w.work[25*MaxBatch : 26*MaxBatch]
+	d_sum := w.work[25*ld : 26*ld]
 	d_sum_each := 0.05 / T(total)
 	{
 		const f = 0
-		out := d_sum[f*MaxBatch:][:n]
+		out := d_sum[f*ld:][:n]
 		for b := range out {
 			out[b] = d_sum_each
 		}
 	}
 
 	// d_ = repeat(d_sum) (classes.ml:13)
-	d_ := w.work[51*MaxBatch : 57*MaxBatch]
+	d_ := w.work[51*ld : 57*ld]
 	r_d_sum := d_sum[:n]
 
 	// d_softmax_h = h·d_ (classes.ml:13)
-	d_softmax_h := w.work[57*MaxBatch : 63*MaxBatch]
+	d_softmax_h := w.work[57*ld : 63*ld]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], &w.vec, n, 6, MaxBatch, [][]T{d_, d_sum, d_softmax_h, h}, nil)
+		kernels.Vec64(vecProgs[5], &w.vec, n, 6, ld, [][]T{d_, d_sum, d_softmax_h, h}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
-			out := d_[f*MaxBatch:][:n]
+			out := d_[f*ld:][:n]
 			for b := range out {
 				out[b] = r_d_sum[b]
 			}
 		}
 		for f := 0; f < 6; f++ {
-			out := d_softmax_h[f*MaxBatch:][:n]
-			r_h_6 := h[f*MaxBatch:][:len(out)]
-			r_d_ := d_[f*MaxBatch:][:len(out)]
+			out := d_softmax_h[f*ld:][:n]
+			r_h_6 := h[f*ld:][:len(out)]
+			r_d_ := d_[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_h_6[b] * r_d_[b]
 			}
@@ -876,13 +885,13 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// sum_2 = Σ over the 6 values of each sample of softmax_h·d_softmax_h (classes.ml:8)
-	sum_2 := w.work[26*MaxBatch : 27*MaxBatch]
+	sum_2 := w.work[26*ld : 27*ld]
 	{
 		out := sum_2[:n]
 		clear(out)
 		for f := 0; f < 6; f++ {
-			r_softmax_h_2 := softmax_h[f*MaxBatch:][:len(out)]
-			r_d_softmax_h := d_softmax_h[f*MaxBatch:][:len(out)]
+			r_softmax_h_2 := softmax_h[f*ld:][:len(out)]
+			r_d_softmax_h := d_softmax_h[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_softmax_h_2[b] * r_d_softmax_h[b]
 			}
@@ -890,49 +899,49 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_max_h = 0.1/(n·1) (classes.ml:12)
-	d_max_h := w.work[27*MaxBatch : 28*MaxBatch]
+	d_max_h := w.work[27*ld : 28*ld]
 	d_max_h_each := 0.1 / T(total)
 	{
 		const f = 0
-		out := d_max_h[f*MaxBatch:][:n]
+		out := d_max_h[f*ld:][:n]
 		for b := range out {
 			out[b] = d_max_h_each
 		}
 	}
 
 	// h_argmax = 1 at the first largest of the 6 values of each sample of h, 0 elsewhere (classes.ml:8)
-	h_argmax := w.work[63*MaxBatch : 69*MaxBatch]
+	h_argmax := w.work[63*ld : 69*ld]
 	clear(h_argmax)
 	for b := 0; b < n; b++ {
 		best := 0
 		for f := 1; f < 6; f++ {
-			if h[f*MaxBatch+b] > h[best*MaxBatch+b] {
+			if h[f*ld+b] > h[best*ld+b] {
 				best = f
 			}
 		}
-		h_argmax[best*MaxBatch+b] = 1
+		h_argmax[best*ld+b] = 1
 	}
 
 	// d_cce = 1/(n·1) (classes.ml:12)
-	d_cce := w.work[32*MaxBatch : 33*MaxBatch]
+	d_cce := w.work[32*ld : 33*ld]
 	d_cce_each := 1.0 / T(total)
 	{
 		const f = 0
-		out := d_cce[f*MaxBatch:][:n]
+		out := d_cce[f*ld:][:n]
 		for b := range out {
 			out[b] = d_cce_each
 		}
 	}
 
 	// d_yz = -d_cce (classes.ml:12)
-	d_yz := w.work[45*MaxBatch : 46*MaxBatch]
+	d_yz := w.work[45*ld : 46*ld]
 	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], &w.vec, n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
+		kernels.Vec64(vecProgs[6], &w.vec, n, 1, ld, [][]T{d_yz, d_cce}, nil)
 	} else {
 		{
 			const f = 0
-			out := d_yz[f*MaxBatch:][:n]
-			r_d_cce := d_cce[f*MaxBatch:][:len(out)]
+			out := d_yz[f*ld:][:n]
+			r_d_cce := d_cce[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = -r_d_cce[b]
 			}
@@ -940,13 +949,13 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// sum_3 = Σ over the 3 values of each sample of p·d_p (classes.ml:10)
-	sum_3 := w.work[46*MaxBatch : 47*MaxBatch]
+	sum_3 := w.work[46*ld : 47*ld]
 	{
 		out := sum_3[:n]
 		clear(out)
 		for f := 0; f < 3; f++ {
-			r_p_2 := p[f*MaxBatch:][:len(out)]
-			r_d_p := d_p[f*MaxBatch:][:len(out)]
+			r_p_2 := p[f*ld:][:len(out)]
+			r_d_p := d_p[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_p_2[b] * r_d_p[b]
 			}
@@ -954,7 +963,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_dense2_z = (y_onehot·repeat(d_yz) + p·d_cce) + p·(d_p - sum_3) (classes.ml:12)
-	d_dense2_z := w.work[69*MaxBatch : 72*MaxBatch]
+	d_dense2_z := w.work[69*ld : 72*ld]
 	r_d_yz := d_yz[:n]
 	r_d_cce_2 := d_cce[:n]
 	r_sum_2 := sum_3[:n]
@@ -962,19 +971,19 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_dense2_b = Σ over the batch of d_dense2_z (classes.ml:12)
 	d_dense2_b := w.grads[48:51]
 	if vecProgs[7].Fast() {
-		kernels.Vec64(vecProgs[7], &w.vec, n, 3, MaxBatch, [][]T{d_dense2_z, p, d_p, sum_3, y_onehot, d_yz, d_cce}, [][]T{d_dense2_b})
+		kernels.Vec64(vecProgs[7], &w.vec, n, 3, ld, [][]T{d_dense2_z, p, d_p, sum_3, y_onehot, d_yz, d_cce}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 3; f++ {
-			out := d_dense2_z[f*MaxBatch:][:n]
-			r_y_onehot_2 := y_onehot[f*MaxBatch:][:len(out)]
-			r_p_3 := p[f*MaxBatch:][:len(out)]
-			r_d_p_2 := d_p[f*MaxBatch:][:len(out)]
+			out := d_dense2_z[f*ld:][:n]
+			r_y_onehot_2 := y_onehot[f*ld:][:len(out)]
+			r_p_3 := p[f*ld:][:len(out)]
+			r_d_p_2 := d_p[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_y_onehot_2[b]*r_d_yz[b] + r_p_3[b]*r_d_cce_2[b] + r_p_3[b]*(r_d_p_2[b]-r_sum_2[b])
 			}
 		}
 		for f := 0; f < 3; f++ {
-			r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
+			r_d_dense2_z := d_dense2_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense2_z[b]
@@ -985,14 +994,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dropout1: [3, 6] (classes.ml:10)
 	d_dense2_W := w.grads[30:48]
-	kernels.GemmNT64(3, 6, n, d_dense2_z, MaxBatch, dropout1, MaxBatch, d_dense2_W, false)
+	kernels.GemmNT64(3, 6, n, d_dense2_z, ld, dropout1, ld, d_dense2_W, false)
 
 	// d_dropout1 = dense2_Wᵀ·d_dense2_z: [6] from [3] (classes.ml:10)
-	d_dropout1 := w.work[16*MaxBatch : 22*MaxBatch]
-	kernels.GemmTN64(3, 6, n, m.Dense2W, d_dense2_z, MaxBatch, d_dropout1, MaxBatch, false)
+	d_dropout1 := w.work[16*ld : 22*ld]
+	kernels.GemmTN64(3, 6, n, m.Dense2W, d_dense2_z, ld, d_dropout1, ld, false)
 
 	// d_dense1_z = (((((max_p·spread + softmax_h·d_) + softmax_h·(d_softmax_h - sum_2)) + softmax_h·-d_max_h) + d_max_h·h_argmax) + dropout1_mask·d_dropout1)·(1 - h·h) (classes.ml:13)
-	d_dense1_z := w.work[72*MaxBatch : 78*MaxBatch]
+	d_dense1_z := w.work[72*ld : 78*ld]
 	r_max_p_2 := max_p[:n]
 	r_sum_3 := sum_2[:n]
 	r_d_max_h := d_max_h[:n]
@@ -1000,24 +1009,24 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_dense1_b = Σ over the batch of d_dense1_z (classes.ml:13)
 	d_dense1_b := w.grads[24:30]
 	if vecProgs[8].Fast() {
-		kernels.Vec64(vecProgs[8], &w.vec, n, 6, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, d_max_h, h_argmax, softmax_h, d_softmax_h, sum_2, max_p, spread, d_, h}, [][]T{d_dense1_b})
+		kernels.Vec64(vecProgs[8], &w.vec, n, 6, ld, [][]T{d_dense1_z, dropout1_mask, d_dropout1, d_max_h, h_argmax, softmax_h, d_softmax_h, sum_2, max_p, spread, d_, h}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 6; f++ {
-			out := d_dense1_z[f*MaxBatch:][:n]
-			r_spread_2 := spread[f*MaxBatch:][:len(out)]
-			r_softmax_h_3 := softmax_h[f*MaxBatch:][:len(out)]
-			r_d__2 := d_[f*MaxBatch:][:len(out)]
-			r_d_softmax_h_2 := d_softmax_h[f*MaxBatch:][:len(out)]
-			r_h_argmax := h_argmax[f*MaxBatch:][:len(out)]
-			r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
-			r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
-			r_h_7 := h[f*MaxBatch:][:len(out)]
+			out := d_dense1_z[f*ld:][:n]
+			r_spread_2 := spread[f*ld:][:len(out)]
+			r_softmax_h_3 := softmax_h[f*ld:][:len(out)]
+			r_d__2 := d_[f*ld:][:len(out)]
+			r_d_softmax_h_2 := d_softmax_h[f*ld:][:len(out)]
+			r_h_argmax := h_argmax[f*ld:][:len(out)]
+			r_dropout1_mask_2 := dropout1_mask[f*ld:][:len(out)]
+			r_d_dropout1 := d_dropout1[f*ld:][:len(out)]
+			r_h_7 := h[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = (r_max_p_2[b]*r_spread_2[b] + r_softmax_h_3[b]*r_d__2[b] + r_softmax_h_3[b]*(r_d_softmax_h_2[b]-r_sum_3[b]) + r_softmax_h_3[b]*-r_d_max_h[b] + r_d_max_h[b]*r_h_argmax[b] + r_dropout1_mask_2[b]*r_d_dropout1[b]) * (1.0 - r_h_7[b]*r_h_7[b])
 			}
 		}
 		for f := 0; f < 6; f++ {
-			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			r_d_dense1_z := d_dense1_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense1_z[b]
@@ -1028,10 +1037,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [6, 4] (classes.ml:8)
 	d_dense1_W := w.grads[0:24]
-	kernels.GemmNT64(6, 4, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
+	kernels.GemmNT64(6, 4, n, d_dense1_z, ld, x, ld, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, p, ld, predRows, NumOutputs)
 	}
 	return loss
 }

@@ -15,7 +15,7 @@ Package conv is the model Conv of conv.ml, compiled by mlc.
 
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of
-sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).
+sample b is at f*ld + b, ld the rows of the call rounded up to whole vectors.
 */
 package conv
 
@@ -293,72 +293,75 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most PredictBatch).
+	ld := min((n+7)&^7, PredictBatch)
+
 	// input x: row-major rows to batch-major (conv.ml:5)
-	x := w.work[2*PredictBatch : 26*PredictBatch]
-	kernels.Transpose64(n, 24, xRows, NumInputs, x, PredictBatch)
+	x := w.work[2*ld : 26*ld]
+	kernels.Transpose64(n, 24, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (conv.ml:5)
-	conv1d1_in := w.work[0*PredictBatch : 30*PredictBatch]
-	clear(conv1d1_in[0*PredictBatch : 2*PredictBatch])
-	clear(conv1d1_in[26*PredictBatch : 30*PredictBatch])
+	conv1d1_in := w.work[0*ld : 30*ld]
+	clear(conv1d1_in[0*ld : 2*ld])
+	clear(conv1d1_in[26*ld : 30*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [12, 4] from [15, 2], kernel 4, stride 1 (conv.ml:6)
-	conv1d1_Wx := w.work[30*PredictBatch : 78*PredictBatch]
+	conv1d1_Wx := w.work[30*ld : 78*ld]
 	for l := 0; l < 12; l++ {
-		kernels.GemmNN64(4, 8, n, m.Conv1d1W, conv1d1_in[(l*2)*PredictBatch:], PredictBatch, conv1d1_Wx[(l*4)*PredictBatch:], PredictBatch, false)
+		kernels.GemmNN64(4, 8, n, m.Conv1d1W, conv1d1_in[(l*2)*ld:], ld, conv1d1_Wx[(l*4)*ld:], ld, false)
 	}
 
 	// conv1d1 = tanh(conv1d1_Wx + conv1d1_b) (conv.ml:6)
-	conv1d1 := w.work[78*PredictBatch : 126*PredictBatch]
+	conv1d1 := w.work[78*ld : 126*ld]
 	for f := 0; f < 48; f++ {
-		kernels.BiasTanh64(conv1d1[f*PredictBatch:][:n], conv1d1_Wx[f*PredictBatch:], m.Conv1d1B[f%4])
+		kernels.BiasTanh64(conv1d1[f*ld:][:n], conv1d1_Wx[f*ld:], m.Conv1d1B[f%4])
 	}
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d1): [5, 3] from [12, 4], kernel 3, stride 2 (conv.ml:8)
-	conv1d2_Wx := w.work[0*PredictBatch : 15*PredictBatch]
+	conv1d2_Wx := w.work[0*ld : 15*ld]
 	for l := 0; l < 5; l++ {
-		kernels.GemmNN64(3, 12, n, m.Conv1d2W, conv1d1[(l*8)*PredictBatch:], PredictBatch, conv1d2_Wx[(l*3)*PredictBatch:], PredictBatch, false)
+		kernels.GemmNN64(3, 12, n, m.Conv1d2W, conv1d1[(l*8)*ld:], ld, conv1d2_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// conv1d2 = softplus(conv1d2_Wx + conv1d2_b) (conv.ml:8)
-	conv1d2 := w.work[33*PredictBatch : 48*PredictBatch]
+	conv1d2 := w.work[33*ld : 48*ld]
 	for f := 0; f < 15; f++ {
-		kernels.BiasSoftplus64(conv1d2[f*PredictBatch:][:n], conv1d2_Wx[f*PredictBatch:], m.Conv1d2B[f%3])
+		kernels.BiasSoftplus64(conv1d2[f*ld:][:n], conv1d2_Wx[f*ld:], m.Conv1d2B[f%3])
 	}
 
 	// conv1d3_in = pad(conv1d2) (conv.ml:8)
-	conv1d3_in := w.work[30*PredictBatch : 51*PredictBatch]
-	clear(conv1d3_in[0*PredictBatch : 3*PredictBatch])
-	clear(conv1d3_in[18*PredictBatch : 21*PredictBatch])
+	conv1d3_in := w.work[30*ld : 51*ld]
+	clear(conv1d3_in[0*ld : 3*ld])
+	clear(conv1d3_in[18*ld : 21*ld])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [3, 3] from [7, 3], kernel 3, stride 2 (conv.ml:9)
-	conv1d3_Wx := w.work[15*PredictBatch : 24*PredictBatch]
+	conv1d3_Wx := w.work[15*ld : 24*ld]
 	for l := 0; l < 3; l++ {
-		kernels.GemmNN64(3, 9, n, m.Conv1d3W, conv1d3_in[(l*6)*PredictBatch:], PredictBatch, conv1d3_Wx[(l*3)*PredictBatch:], PredictBatch, false)
+		kernels.GemmNN64(3, 9, n, m.Conv1d3W, conv1d3_in[(l*6)*ld:], ld, conv1d3_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// conv1d3 = sigmoid(conv1d3_Wx + conv1d3_b) (conv.ml:9)
-	conv1d3 := w.work[51*PredictBatch : 60*PredictBatch]
+	conv1d3 := w.work[51*ld : 60*ld]
 	for f := 0; f < 9; f++ {
-		kernels.BiasSigmoid64(conv1d3[f*PredictBatch:][:n], conv1d3_Wx[f*PredictBatch:], m.Conv1d3B[f%3])
+		kernels.BiasSigmoid64(conv1d3[f*ld:][:n], conv1d3_Wx[f*ld:], m.Conv1d3B[f%3])
 	}
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d3): [3, 2] from [3, 3], kernel 1, stride 1 (conv.ml:10)
-	conv1d4_Wx := w.work[24*PredictBatch : 30*PredictBatch]
+	conv1d4_Wx := w.work[24*ld : 30*ld]
 	for l := 0; l < 3; l++ {
-		kernels.GemmNN64(2, 3, n, m.Conv1d4W, conv1d3[(l*3)*PredictBatch:], PredictBatch, conv1d4_Wx[(l*2)*PredictBatch:], PredictBatch, false)
+		kernels.GemmNN64(2, 3, n, m.Conv1d4W, conv1d3[(l*3)*ld:], ld, conv1d4_Wx[(l*2)*ld:], ld, false)
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (conv.ml:10)
-	xhat := w.work[60*PredictBatch : 66*PredictBatch]
+	xhat := w.work[60*ld : 66*ld]
 	if vecProgs[0].Fast() {
 		for blk := 0; blk < 3; blk++ {
-			kernels.Vec64(vecProgs[0], &w.vec, n, 2, PredictBatch, [][]T{xhat[blk*2*PredictBatch:], conv1d4_Wx[blk*2*PredictBatch:]}, [][]T{m.Conv1d4B})
+			kernels.Vec64(vecProgs[0], &w.vec, n, 2, ld, [][]T{xhat[blk*2*ld:], conv1d4_Wx[blk*2*ld:]}, [][]T{m.Conv1d4B})
 		}
 	} else {
 		for f := 0; f < 6; f++ {
-			out := xhat[f*PredictBatch:][:n]
-			r_conv1d4_Wx := conv1d4_Wx[f*PredictBatch:][:len(out)]
+			out := xhat[f*ld:][:n]
+			r_conv1d4_Wx := conv1d4_Wx[f*ld:][:len(out)]
 			conv1d4_b_f := m.Conv1d4B[f%2]
 			for b := range out {
 				out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
@@ -366,77 +369,80 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 		}
 	}
 	// The outputs, row-major.
-	kernels.Transpose64(NumOutputs, n, xhat, PredictBatch, dstRows, NumOutputs)
+	kernels.Transpose64(NumOutputs, n, xhat, ld, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (conv.ml:5)
-	x := w.work[2*MaxBatch : 26*MaxBatch]
-	kernels.Transpose64(n, 24, xRows, NumInputs, x, MaxBatch)
+	x := w.work[2*ld : 26*ld]
+	kernels.Transpose64(n, 24, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (conv.ml:5)
-	conv1d1_in := w.work[0*MaxBatch : 30*MaxBatch]
-	clear(conv1d1_in[0*MaxBatch : 2*MaxBatch])
-	clear(conv1d1_in[26*MaxBatch : 30*MaxBatch])
+	conv1d1_in := w.work[0*ld : 30*ld]
+	clear(conv1d1_in[0*ld : 2*ld])
+	clear(conv1d1_in[26*ld : 30*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [12, 4] from [15, 2], kernel 4, stride 1 (conv.ml:6)
-	conv1d1_Wx := w.work[30*MaxBatch : 78*MaxBatch]
+	conv1d1_Wx := w.work[30*ld : 78*ld]
 	for l := 0; l < 12; l++ {
-		kernels.GemmNN64(4, 8, n, m.Conv1d1W, conv1d1_in[(l*2)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*4)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(4, 8, n, m.Conv1d1W, conv1d1_in[(l*2)*ld:], ld, conv1d1_Wx[(l*4)*ld:], ld, false)
 	}
 
 	// conv1d1 = tanh(conv1d1_Wx + conv1d1_b) (conv.ml:6)
-	conv1d1 := w.work[78*MaxBatch : 126*MaxBatch]
+	conv1d1 := w.work[78*ld : 126*ld]
 	for f := 0; f < 48; f++ {
-		kernels.BiasTanh64(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%4])
+		kernels.BiasTanh64(conv1d1[f*ld:][:n], conv1d1_Wx[f*ld:], m.Conv1d1B[f%4])
 	}
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d1): [5, 3] from [12, 4], kernel 3, stride 2 (conv.ml:8)
-	conv1d2_Wx := w.work[0*MaxBatch : 15*MaxBatch]
+	conv1d2_Wx := w.work[0*ld : 15*ld]
 	for l := 0; l < 5; l++ {
-		kernels.GemmNN64(3, 12, n, m.Conv1d2W, conv1d1[(l*8)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(3, 12, n, m.Conv1d2W, conv1d1[(l*8)*ld:], ld, conv1d2_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// conv1d2 = softplus(conv1d2_Wx + conv1d2_b) (conv.ml:8)
-	conv1d2 := w.work[33*MaxBatch : 48*MaxBatch]
+	conv1d2 := w.work[33*ld : 48*ld]
 	for f := 0; f < 15; f++ {
-		kernels.BiasSoftplus64(conv1d2[f*MaxBatch:][:n], conv1d2_Wx[f*MaxBatch:], m.Conv1d2B[f%3])
+		kernels.BiasSoftplus64(conv1d2[f*ld:][:n], conv1d2_Wx[f*ld:], m.Conv1d2B[f%3])
 	}
 
 	// conv1d3_in = pad(conv1d2) (conv.ml:8)
-	conv1d3_in := w.work[30*MaxBatch : 51*MaxBatch]
-	clear(conv1d3_in[0*MaxBatch : 3*MaxBatch])
-	clear(conv1d3_in[18*MaxBatch : 21*MaxBatch])
+	conv1d3_in := w.work[30*ld : 51*ld]
+	clear(conv1d3_in[0*ld : 3*ld])
+	clear(conv1d3_in[18*ld : 21*ld])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [3, 3] from [7, 3], kernel 3, stride 2 (conv.ml:9)
-	conv1d3_Wx := w.work[15*MaxBatch : 24*MaxBatch]
+	conv1d3_Wx := w.work[15*ld : 24*ld]
 	for l := 0; l < 3; l++ {
-		kernels.GemmNN64(3, 9, n, m.Conv1d3W, conv1d3_in[(l*6)*MaxBatch:], MaxBatch, conv1d3_Wx[(l*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(3, 9, n, m.Conv1d3W, conv1d3_in[(l*6)*ld:], ld, conv1d3_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// conv1d3 = sigmoid(conv1d3_Wx + conv1d3_b) (conv.ml:9)
-	conv1d3 := w.work[51*MaxBatch : 60*MaxBatch]
+	conv1d3 := w.work[51*ld : 60*ld]
 	for f := 0; f < 9; f++ {
-		kernels.BiasSigmoid64(conv1d3[f*MaxBatch:][:n], conv1d3_Wx[f*MaxBatch:], m.Conv1d3B[f%3])
+		kernels.BiasSigmoid64(conv1d3[f*ld:][:n], conv1d3_Wx[f*ld:], m.Conv1d3B[f%3])
 	}
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d3): [3, 2] from [3, 3], kernel 1, stride 1 (conv.ml:10)
-	conv1d4_Wx := w.work[24*MaxBatch : 30*MaxBatch]
+	conv1d4_Wx := w.work[24*ld : 30*ld]
 	for l := 0; l < 3; l++ {
-		kernels.GemmNN64(2, 3, n, m.Conv1d4W, conv1d3[(l*3)*MaxBatch:], MaxBatch, conv1d4_Wx[(l*2)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(2, 3, n, m.Conv1d4W, conv1d3[(l*3)*ld:], ld, conv1d4_Wx[(l*2)*ld:], ld, false)
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (conv.ml:10)
-	xhat := w.work[60*MaxBatch : 66*MaxBatch]
+	xhat := w.work[60*ld : 66*ld]
 	if vecProgs[1].Fast() {
 		for blk := 0; blk < 3; blk++ {
-			kernels.Vec64(vecProgs[1], &w.vec, n, 2, MaxBatch, [][]T{xhat[blk*2*MaxBatch:], conv1d4_Wx[blk*2*MaxBatch:]}, [][]T{m.Conv1d4B})
+			kernels.Vec64(vecProgs[1], &w.vec, n, 2, ld, [][]T{xhat[blk*2*ld:], conv1d4_Wx[blk*2*ld:]}, [][]T{m.Conv1d4B})
 		}
 	} else {
 		for f := 0; f < 6; f++ {
-			out := xhat[f*MaxBatch:][:n]
-			r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
+			out := xhat[f*ld:][:n]
+			r_conv1d4_Wx := conv1d4_Wx[f*ld:][:len(out)]
 			conv1d4_b_f := m.Conv1d4B[f%2]
 			for b := range out {
 				out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
@@ -445,18 +451,18 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// target y: row-major rows to batch-major (conv.ml:11)
-	y := w.work[66*MaxBatch : 72*MaxBatch]
-	kernels.Transpose64(n, 6, yRows, NumTargets, y, MaxBatch)
+	y := w.work[66*ld : 72*ld]
+	kernels.Transpose64(n, 6, yRows, NumTargets, y, ld)
 
 	// sub = xhat - y (conv.ml:12)
-	sub := w.work[72*MaxBatch : 78*MaxBatch]
+	sub := w.work[72*ld : 78*ld]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], &w.vec, n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
+		kernels.Vec64(vecProgs[2], &w.vec, n, 6, ld, [][]T{sub, xhat, y}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
-			out := sub[f*MaxBatch:][:n]
-			r_xhat := xhat[f*MaxBatch:][:len(out)]
-			r_y := y[f*MaxBatch:][:len(out)]
+			out := sub[f*ld:][:n]
+			r_xhat := xhat[f*ld:][:len(out)]
+			r_y := y[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_xhat[b] - r_y[b]
 			}
@@ -466,7 +472,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// loss_mse = mean of sq_err over the batch and its 6 elements (conv.ml:12)
 	var sum_loss_mse float64
 	for f := 0; f < 6; f++ {
-		r_sub := sub[f*MaxBatch:][:n]
+		r_sub := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss_mse += float64(r_sub[b] * r_sub[b])
 		}
@@ -476,7 +482,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// mae = mean of abs_err over the batch and its 6 elements (conv.ml:12)
 	var sum_mae float64
 	for f := 0; f < 6; f++ {
-		r_sub_2 := sub[f*MaxBatch:][:n]
+		r_sub_2 := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mae += float64(mlrt.Abs(r_sub_2[b]))
 		}
@@ -487,7 +493,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := loss_mse + 0.1*mae
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, xhat, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, xhat, ld, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -498,42 +504,45 @@ Grad views, and the outputs into pred if not nil. rng draws the dropout masks; n
 dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (conv.ml:5)
-	x := w.work[2*MaxBatch : 26*MaxBatch]
-	kernels.Transpose64(n, 24, xRows, NumInputs, x, MaxBatch)
+	x := w.work[2*ld : 26*ld]
+	kernels.Transpose64(n, 24, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (conv.ml:5)
-	conv1d1_in := w.work[0*MaxBatch : 30*MaxBatch]
-	clear(conv1d1_in[0*MaxBatch : 2*MaxBatch])
-	clear(conv1d1_in[26*MaxBatch : 30*MaxBatch])
+	conv1d1_in := w.work[0*ld : 30*ld]
+	clear(conv1d1_in[0*ld : 2*ld])
+	clear(conv1d1_in[26*ld : 30*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [12, 4] from [15, 2], kernel 4, stride 1 (conv.ml:6)
-	conv1d1_Wx := w.work[30*MaxBatch : 78*MaxBatch]
+	conv1d1_Wx := w.work[30*ld : 78*ld]
 	for l := 0; l < 12; l++ {
-		kernels.GemmNN64(4, 8, n, m.Conv1d1W, conv1d1_in[(l*2)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*4)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(4, 8, n, m.Conv1d1W, conv1d1_in[(l*2)*ld:], ld, conv1d1_Wx[(l*4)*ld:], ld, false)
 	}
 
 	// conv1d1 = tanh(conv1d1_Wx + conv1d1_b) (conv.ml:6)
-	conv1d1 := w.work[78*MaxBatch : 126*MaxBatch]
+	conv1d1 := w.work[78*ld : 126*ld]
 	for f := 0; f < 48; f++ {
-		kernels.BiasTanh64(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%4])
+		kernels.BiasTanh64(conv1d1[f*ld:][:n], conv1d1_Wx[f*ld:], m.Conv1d1B[f%4])
 	}
 
 	// dropout1_mask: dropout 0.1, kept values scaled by 1/(1-0.1) as Keras does (conv.ml:7)
-	dropout1_mask := w.work[30*MaxBatch : 78*MaxBatch]
+	dropout1_mask := w.work[30*ld : 78*ld]
 	for f := 0; f < 48; f++ {
-		mlrt.DropoutMask(dropout1_mask[f*MaxBatch:][:n], rng, 0.1)
+		mlrt.DropoutMask(dropout1_mask[f*ld:][:n], rng, 0.1)
 	}
 
 	// dropout1 = conv1d1·dropout1_mask (conv.ml:7)
-	dropout1 := w.work[126*MaxBatch : 174*MaxBatch]
+	dropout1 := w.work[126*ld : 174*ld]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], &w.vec, n, 48, MaxBatch, [][]T{dropout1, conv1d1, dropout1_mask}, nil)
+		kernels.Vec64(vecProgs[3], &w.vec, n, 48, ld, [][]T{dropout1, conv1d1, dropout1_mask}, nil)
 	} else {
 		for f := 0; f < 48; f++ {
-			out := dropout1[f*MaxBatch:][:n]
-			r_conv1d1 := conv1d1[f*MaxBatch:][:len(out)]
-			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
+			out := dropout1[f*ld:][:n]
+			r_conv1d1 := conv1d1[f*ld:][:len(out)]
+			r_dropout1_mask := dropout1_mask[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_conv1d1[b] * r_dropout1_mask[b]
 			}
@@ -541,21 +550,21 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// conv1d2_Wx = conv1d(conv1d2_W, dropout1): [5, 3] from [12, 4], kernel 3, stride 2 (conv.ml:8)
-	conv1d2_Wx := w.work[174*MaxBatch : 189*MaxBatch]
+	conv1d2_Wx := w.work[174*ld : 189*ld]
 	for l := 0; l < 5; l++ {
-		kernels.GemmNN64(3, 12, n, m.Conv1d2W, dropout1[(l*8)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(3, 12, n, m.Conv1d2W, dropout1[(l*8)*ld:], ld, conv1d2_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// conv1d2_z = conv1d2_Wx + conv1d2_b (conv.ml:8)
-	conv1d2_z := w.work[189*MaxBatch : 204*MaxBatch]
+	conv1d2_z := w.work[189*ld : 204*ld]
 	if vecProgs[4].Fast() {
 		for blk := 0; blk < 5; blk++ {
-			kernels.Vec64(vecProgs[4], &w.vec, n, 3, MaxBatch, [][]T{conv1d2_z[blk*3*MaxBatch:], conv1d2_Wx[blk*3*MaxBatch:]}, [][]T{m.Conv1d2B})
+			kernels.Vec64(vecProgs[4], &w.vec, n, 3, ld, [][]T{conv1d2_z[blk*3*ld:], conv1d2_Wx[blk*3*ld:]}, [][]T{m.Conv1d2B})
 		}
 	} else {
 		for f := 0; f < 15; f++ {
-			out := conv1d2_z[f*MaxBatch:][:n]
-			r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
+			out := conv1d2_z[f*ld:][:n]
+			r_conv1d2_Wx := conv1d2_Wx[f*ld:][:len(out)]
 			conv1d2_b_f := m.Conv1d2B[f%3]
 			for b := range out {
 				out[b] = r_conv1d2_Wx[b] + conv1d2_b_f
@@ -564,44 +573,44 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// conv1d2 = softplus(conv1d2_z) (conv.ml:8)
-	conv1d2 := w.work[207*MaxBatch : 222*MaxBatch]
+	conv1d2 := w.work[207*ld : 222*ld]
 	for f := 0; f < 15; f++ {
-		kernels.BiasSoftplus64(conv1d2[f*MaxBatch:][:n], conv1d2_z[f*MaxBatch:], 0.0)
+		kernels.BiasSoftplus64(conv1d2[f*ld:][:n], conv1d2_z[f*ld:], 0.0)
 	}
 
 	// conv1d3_in = pad(conv1d2) (conv.ml:8)
-	conv1d3_in := w.work[204*MaxBatch : 225*MaxBatch]
-	clear(conv1d3_in[0*MaxBatch : 3*MaxBatch])
-	clear(conv1d3_in[18*MaxBatch : 21*MaxBatch])
+	conv1d3_in := w.work[204*ld : 225*ld]
+	clear(conv1d3_in[0*ld : 3*ld])
+	clear(conv1d3_in[18*ld : 21*ld])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [3, 3] from [7, 3], kernel 3, stride 2 (conv.ml:9)
-	conv1d3_Wx := w.work[174*MaxBatch : 183*MaxBatch]
+	conv1d3_Wx := w.work[174*ld : 183*ld]
 	for l := 0; l < 3; l++ {
-		kernels.GemmNN64(3, 9, n, m.Conv1d3W, conv1d3_in[(l*6)*MaxBatch:], MaxBatch, conv1d3_Wx[(l*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(3, 9, n, m.Conv1d3W, conv1d3_in[(l*6)*ld:], ld, conv1d3_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// conv1d3 = sigmoid(conv1d3_Wx + conv1d3_b) (conv.ml:9)
-	conv1d3 := w.work[225*MaxBatch : 234*MaxBatch]
+	conv1d3 := w.work[225*ld : 234*ld]
 	for f := 0; f < 9; f++ {
-		kernels.BiasSigmoid64(conv1d3[f*MaxBatch:][:n], conv1d3_Wx[f*MaxBatch:], m.Conv1d3B[f%3])
+		kernels.BiasSigmoid64(conv1d3[f*ld:][:n], conv1d3_Wx[f*ld:], m.Conv1d3B[f%3])
 	}
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d3): [3, 2] from [3, 3], kernel 1, stride 1 (conv.ml:10)
-	conv1d4_Wx := w.work[183*MaxBatch : 189*MaxBatch]
+	conv1d4_Wx := w.work[183*ld : 189*ld]
 	for l := 0; l < 3; l++ {
-		kernels.GemmNN64(2, 3, n, m.Conv1d4W, conv1d3[(l*3)*MaxBatch:], MaxBatch, conv1d4_Wx[(l*2)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(2, 3, n, m.Conv1d4W, conv1d3[(l*3)*ld:], ld, conv1d4_Wx[(l*2)*ld:], ld, false)
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (conv.ml:10)
-	xhat := w.work[174*MaxBatch : 180*MaxBatch]
+	xhat := w.work[174*ld : 180*ld]
 	if vecProgs[5].Fast() {
 		for blk := 0; blk < 3; blk++ {
-			kernels.Vec64(vecProgs[5], &w.vec, n, 2, MaxBatch, [][]T{xhat[blk*2*MaxBatch:], conv1d4_Wx[blk*2*MaxBatch:]}, [][]T{m.Conv1d4B})
+			kernels.Vec64(vecProgs[5], &w.vec, n, 2, ld, [][]T{xhat[blk*2*ld:], conv1d4_Wx[blk*2*ld:]}, [][]T{m.Conv1d4B})
 		}
 	} else {
 		for f := 0; f < 6; f++ {
-			out := xhat[f*MaxBatch:][:n]
-			r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
+			out := xhat[f*ld:][:n]
+			r_conv1d4_Wx := conv1d4_Wx[f*ld:][:len(out)]
 			conv1d4_b_f := m.Conv1d4B[f%2]
 			for b := range out {
 				out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
@@ -610,18 +619,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// target y: row-major rows to batch-major (conv.ml:11)
-	y := w.work[183*MaxBatch : 189*MaxBatch]
-	kernels.Transpose64(n, 6, yRows, NumTargets, y, MaxBatch)
+	y := w.work[183*ld : 189*ld]
+	kernels.Transpose64(n, 6, yRows, NumTargets, y, ld)
 
 	// sub = xhat - y (conv.ml:12)
-	sub := w.work[234*MaxBatch : 240*MaxBatch]
+	sub := w.work[234*ld : 240*ld]
 	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], &w.vec, n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
+		kernels.Vec64(vecProgs[6], &w.vec, n, 6, ld, [][]T{sub, xhat, y}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
-			out := sub[f*MaxBatch:][:n]
-			r_xhat := xhat[f*MaxBatch:][:len(out)]
-			r_y := y[f*MaxBatch:][:len(out)]
+			out := sub[f*ld:][:n]
+			r_xhat := xhat[f*ld:][:len(out)]
+			r_y := y[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_xhat[b] - r_y[b]
 			}
@@ -631,7 +640,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// loss_mse = mean of sq_err over the batch and its 6 elements (conv.ml:12)
 	var sum_loss_mse float64
 	for f := 0; f < 6; f++ {
-		r_sub := sub[f*MaxBatch:][:n]
+		r_sub := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss_mse += float64(r_sub[b] * r_sub[b])
 		}
@@ -641,7 +650,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// mae = mean of abs_err over the batch and its 6 elements (conv.ml:12)
 	var sum_mae float64
 	for f := 0; f < 6; f++ {
-		r_sub_2 := sub[f*MaxBatch:][:n]
+		r_sub_2 := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mae += float64(mlrt.Abs(r_sub_2[b]))
 		}
@@ -652,23 +661,23 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := loss_mse + 0.1*mae
 
 	// d_sq_err = sub·1/(n·6) (conv.ml:12)
-	d_sq_err := w.work[183*MaxBatch : 189*MaxBatch]
+	d_sq_err := w.work[183*ld : 189*ld]
 	d_sq_err_each := 1.0 / T(total*6)
 	for f := 0; f < 6; f++ {
-		out := d_sq_err[f*MaxBatch:][:n]
-		r_sub_3 := sub[f*MaxBatch:][:len(out)]
+		out := d_sq_err[f*ld:][:n]
+		r_sub_3 := sub[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = r_sub_3[b] * d_sq_err_each
 		}
 	}
 
 	// d_xhat = d_sq_err + (0.1/(n·6)·sign(sub) + d_sq_err) (conv.ml:12)
-	d_xhat := w.work[240*MaxBatch : 246*MaxBatch]
+	d_xhat := w.work[240*ld : 246*ld]
 	d_abs_err_each := 0.1 / T(total*6)
 	for f := 0; f < 6; f++ {
-		out := d_xhat[f*MaxBatch:][:n]
-		r_d_sq_err := d_sq_err[f*MaxBatch:][:len(out)]
-		r_sub_4 := sub[f*MaxBatch:][:len(out)]
+		out := d_xhat[f*ld:][:n]
+		r_d_sq_err := d_sq_err[f*ld:][:len(out)]
+		r_sub_4 := sub[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = r_d_sq_err[b] + d_abs_err_each*mlrt.Sign(r_sub_4[b]) + r_d_sq_err[b]
 		}
@@ -679,11 +688,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	clear(d_conv1d4_b)
 	if vecProgs[7].Fast() {
 		for blk := 0; blk < 3; blk++ {
-			kernels.Vec64(vecProgs[7], &w.vec, n, 2, MaxBatch, [][]T{d_xhat[blk*2*MaxBatch:]}, [][]T{d_conv1d4_b})
+			kernels.Vec64(vecProgs[7], &w.vec, n, 2, ld, [][]T{d_xhat[blk*2*ld:]}, [][]T{d_conv1d4_b})
 		}
 	} else {
 		for f := 0; f < 6; f++ {
-			r_d_xhat := d_xhat[f*MaxBatch:][:n]
+			r_d_xhat := d_xhat[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_xhat[b]
@@ -694,38 +703,38 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d4_W = Σ over the batch and 3 positions of d_xhat ⊗ windows of conv1d3: [2, 3] (conv.ml:10)
 	d_conv1d4_W := w.grads[105:111]
-	kernels.GemmNTSum64(2, 3, n, 3, d_xhat, MaxBatch, 2*MaxBatch, conv1d3, MaxBatch, 3*MaxBatch, d_conv1d4_W, false)
+	kernels.GemmNTSum64(2, 3, n, 3, d_xhat, ld, 2*ld, conv1d3, ld, 3*ld, d_conv1d4_W, false)
 
 	// d_conv1d3 = conv1dᵀ(conv1d4_W, d_xhat): [3, 3] from [3, 2] (conv.ml:10)
-	d_conv1d3 := w.work[246*MaxBatch : 255*MaxBatch]
+	d_conv1d3 := w.work[246*ld : 255*ld]
 	// conv1d4_W_flip: conv1d4_W with its taps reversed, [3, 1·2]
 	conv1d4_W_flip := w.scratch[0:6]
 	kernels.FlipConvKernel64(conv1d4_W_flip, m.Conv1d4W, 2, 1, 3)
 	for p := 0; p < 3; p++ {
-		kernels.GemmNN64(3, 2, n, conv1d4_W_flip, d_xhat[((p-0)*2)*MaxBatch:], MaxBatch, d_conv1d3[(p*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(3, 2, n, conv1d4_W_flip, d_xhat[((p-0)*2)*ld:], ld, d_conv1d3[(p*3)*ld:], ld, false)
 	}
 
 	// d_conv1d3_z = d_conv1d3·conv1d3·(1 - conv1d3) (conv.ml:10)
-	d_conv1d3_z := w.work[255*MaxBatch : 264*MaxBatch]
+	d_conv1d3_z := w.work[255*ld : 264*ld]
 
 	// d_conv1d3_b = Σ over the batch of d_conv1d3_z (conv.ml:10)
 	d_conv1d3_b := w.grads[102:105]
 	clear(d_conv1d3_b)
 	if vecProgs[8].Fast() {
 		for blk := 0; blk < 3; blk++ {
-			kernels.Vec64(vecProgs[8], &w.vec, n, 3, MaxBatch, [][]T{d_conv1d3_z[blk*3*MaxBatch:], d_conv1d3[blk*3*MaxBatch:], conv1d3[blk*3*MaxBatch:]}, [][]T{d_conv1d3_b})
+			kernels.Vec64(vecProgs[8], &w.vec, n, 3, ld, [][]T{d_conv1d3_z[blk*3*ld:], d_conv1d3[blk*3*ld:], conv1d3[blk*3*ld:]}, [][]T{d_conv1d3_b})
 		}
 	} else {
 		for f := 0; f < 9; f++ {
-			out := d_conv1d3_z[f*MaxBatch:][:n]
-			r_d_conv1d3 := d_conv1d3[f*MaxBatch:][:len(out)]
-			r_conv1d3 := conv1d3[f*MaxBatch:][:len(out)]
+			out := d_conv1d3_z[f*ld:][:n]
+			r_d_conv1d3 := d_conv1d3[f*ld:][:len(out)]
+			r_conv1d3 := conv1d3[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_conv1d3[b] * r_conv1d3[b] * (1.0 - r_conv1d3[b])
 			}
 		}
 		for f := 0; f < 9; f++ {
-			r_d_conv1d3_z := d_conv1d3_z[f*MaxBatch:][:n]
+			r_d_conv1d3_z := d_conv1d3_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_conv1d3_z[b]
@@ -736,24 +745,24 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d3_W = Σ over the batch and 3 positions of d_conv1d3_z ⊗ windows of conv1d3_in: [3, 9] (conv.ml:9)
 	d_conv1d3_W := w.grads[75:102]
-	kernels.GemmNTSum64(3, 9, n, 3, d_conv1d3_z, MaxBatch, 3*MaxBatch, conv1d3_in, MaxBatch, 6*MaxBatch, d_conv1d3_W, false)
+	kernels.GemmNTSum64(3, 9, n, 3, d_conv1d3_z, ld, 3*ld, conv1d3_in, ld, 6*ld, d_conv1d3_W, false)
 
 	// d_conv1d3_in = conv1dᵀ(conv1d3_W, d_conv1d3_z): [7, 3] from [3, 3] (conv.ml:9)
-	d_conv1d3_in := w.work[204*MaxBatch : 225*MaxBatch]
+	d_conv1d3_in := w.work[204*ld : 225*ld]
 	clear(d_conv1d3_in)
 	for l := 0; l < 3; l++ {
-		kernels.GemmTN64(3, 9, n, m.Conv1d3W, d_conv1d3_z[(l*3)*MaxBatch:], MaxBatch, d_conv1d3_in[(l*6)*MaxBatch:], MaxBatch, true)
+		kernels.GemmTN64(3, 9, n, m.Conv1d3W, d_conv1d3_z[(l*3)*ld:], ld, d_conv1d3_in[(l*6)*ld:], ld, true)
 	}
 
 	// d_conv1d2 = crop(d_conv1d3_in) (conv.ml:9)
-	d_conv1d2 := w.work[207*MaxBatch : 222*MaxBatch]
+	d_conv1d2 := w.work[207*ld : 222*ld]
 
 	// d_conv1d2_z = d_conv1d2·sigmoid(conv1d2_z) (conv.ml:9)
-	d_conv1d2_z := w.work[264*MaxBatch : 279*MaxBatch]
+	d_conv1d2_z := w.work[264*ld : 279*ld]
 	for f := 0; f < 15; f++ {
-		out := d_conv1d2_z[f*MaxBatch:][:n]
-		r_d_conv1d2 := d_conv1d2[f*MaxBatch:][:len(out)]
-		r_conv1d2_z := conv1d2_z[f*MaxBatch:][:len(out)]
+		out := d_conv1d2_z[f*ld:][:n]
+		r_d_conv1d2 := d_conv1d2[f*ld:][:len(out)]
+		r_conv1d2_z := conv1d2_z[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = r_d_conv1d2[b] * mlrt.Sigmoid64(r_conv1d2_z[b])
 		}
@@ -764,11 +773,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	clear(d_conv1d2_b)
 	if vecProgs[9].Fast() {
 		for blk := 0; blk < 5; blk++ {
-			kernels.Vec64(vecProgs[9], &w.vec, n, 3, MaxBatch, [][]T{d_conv1d2_z[blk*3*MaxBatch:]}, [][]T{d_conv1d2_b})
+			kernels.Vec64(vecProgs[9], &w.vec, n, 3, ld, [][]T{d_conv1d2_z[blk*3*ld:]}, [][]T{d_conv1d2_b})
 		}
 	} else {
 		for f := 0; f < 15; f++ {
-			r_d_conv1d2_z := d_conv1d2_z[f*MaxBatch:][:n]
+			r_d_conv1d2_z := d_conv1d2_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_conv1d2_z[b]
@@ -779,37 +788,37 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_W = Σ over the batch and 5 positions of d_conv1d2_z ⊗ windows of dropout1: [3, 12] (conv.ml:8)
 	d_conv1d2_W := w.grads[36:72]
-	kernels.GemmNTSum64(3, 12, n, 5, d_conv1d2_z, MaxBatch, 3*MaxBatch, dropout1, MaxBatch, 8*MaxBatch, d_conv1d2_W, false)
+	kernels.GemmNTSum64(3, 12, n, 5, d_conv1d2_z, ld, 3*ld, dropout1, ld, 8*ld, d_conv1d2_W, false)
 
 	// d_dropout1 = conv1dᵀ(conv1d2_W, d_conv1d2_z): [12, 4] from [5, 3] (conv.ml:8)
-	d_dropout1 := w.work[126*MaxBatch : 174*MaxBatch]
+	d_dropout1 := w.work[126*ld : 174*ld]
 	clear(d_dropout1)
 	for l := 0; l < 5; l++ {
-		kernels.GemmTN64(3, 12, n, m.Conv1d2W, d_conv1d2_z[(l*3)*MaxBatch:], MaxBatch, d_dropout1[(l*8)*MaxBatch:], MaxBatch, true)
+		kernels.GemmTN64(3, 12, n, m.Conv1d2W, d_conv1d2_z[(l*3)*ld:], ld, d_dropout1[(l*8)*ld:], ld, true)
 	}
 
 	// d_conv1d1_z = dropout1_mask·d_dropout1·(1 - conv1d1·conv1d1) (conv.ml:8)
-	d_conv1d1_z := w.work[279*MaxBatch : 327*MaxBatch]
+	d_conv1d1_z := w.work[279*ld : 327*ld]
 
 	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (conv.ml:8)
 	d_conv1d1_b := w.grads[32:36]
 	clear(d_conv1d1_b)
 	if vecProgs[10].Fast() {
 		for blk := 0; blk < 12; blk++ {
-			kernels.Vec64(vecProgs[10], &w.vec, n, 4, MaxBatch, [][]T{d_conv1d1_z[blk*4*MaxBatch:], dropout1_mask[blk*4*MaxBatch:], d_dropout1[blk*4*MaxBatch:], conv1d1[blk*4*MaxBatch:]}, [][]T{d_conv1d1_b})
+			kernels.Vec64(vecProgs[10], &w.vec, n, 4, ld, [][]T{d_conv1d1_z[blk*4*ld:], dropout1_mask[blk*4*ld:], d_dropout1[blk*4*ld:], conv1d1[blk*4*ld:]}, [][]T{d_conv1d1_b})
 		}
 	} else {
 		for f := 0; f < 48; f++ {
-			out := d_conv1d1_z[f*MaxBatch:][:n]
-			r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
-			r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
-			r_conv1d1_2 := conv1d1[f*MaxBatch:][:len(out)]
+			out := d_conv1d1_z[f*ld:][:n]
+			r_dropout1_mask_2 := dropout1_mask[f*ld:][:len(out)]
+			r_d_dropout1 := d_dropout1[f*ld:][:len(out)]
+			r_conv1d1_2 := conv1d1[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_conv1d1_2[b]*r_conv1d1_2[b])
 			}
 		}
 		for f := 0; f < 48; f++ {
-			r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
+			r_d_conv1d1_z := d_conv1d1_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_conv1d1_z[b]
@@ -820,10 +829,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_W = Σ over the batch and 12 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [4, 8] (conv.ml:6)
 	d_conv1d1_W := w.grads[0:32]
-	kernels.GemmNTSum64(4, 8, n, 12, d_conv1d1_z, MaxBatch, 4*MaxBatch, conv1d1_in, MaxBatch, 2*MaxBatch, d_conv1d1_W, false)
+	kernels.GemmNTSum64(4, 8, n, 12, d_conv1d1_z, ld, 4*ld, conv1d1_in, ld, 2*ld, d_conv1d1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, xhat, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, xhat, ld, predRows, NumOutputs)
 	}
 	return loss
 }

@@ -13,7 +13,7 @@ Package digits is the model Digits of digits.ml, compiled by mlc.
 
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of
-sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).
+sample b is at f*ld + b, ld the rows of the call rounded up to whole vectors.
 */
 package digits
 
@@ -291,32 +291,35 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most PredictBatch).
+	ld := min((n+15)&^15, PredictBatch)
+
 	// input x: row-major rows to batch-major (digits.ml:7)
-	x := w.work[0*PredictBatch : 64*PredictBatch]
-	kernels.Transpose32(n, 64, xRows, NumInputs, x, PredictBatch)
+	x := w.work[0*ld : 64*ld]
+	kernels.Transpose32(n, 64, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [512] from [64] (digits.ml:8)
-	dense1_Wx := w.work[64*PredictBatch : 576*PredictBatch]
-	kernels.GemmNN32(512, 64, n, m.Dense1W, x, PredictBatch, dense1_Wx, PredictBatch, false)
+	dense1_Wx := w.work[64*ld : 576*ld]
+	kernels.GemmNN32(512, 64, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = relu(dense1_Wx + dense1_b) (digits.ml:8)
-	dense1 := w.work[576*PredictBatch : 1088*PredictBatch]
+	dense1 := w.work[576*ld : 1088*ld]
 	for f := 0; f < 512; f++ {
-		kernels.BiasRelu32(dense1[f*PredictBatch:][:n], dense1_Wx[f*PredictBatch:], m.Dense1B[f])
+		kernels.BiasRelu32(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [10] from [512] (digits.ml:10)
-	dense2_Wx := w.work[0*PredictBatch : 10*PredictBatch]
-	kernels.GemmNN32(10, 512, n, m.Dense2W, dense1, PredictBatch, dense2_Wx, PredictBatch, false)
+	dense2_Wx := w.work[0*ld : 10*ld]
+	kernels.GemmNN32(10, 512, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// z = dense2_Wx + dense2_b (digits.ml:10)
-	z := w.work[10*PredictBatch : 20*PredictBatch]
+	z := w.work[10*ld : 20*ld]
 	if vecProgs[0].Fast() {
-		kernels.Vec32(vecProgs[0], &w.vec, n, 10, PredictBatch, [][]T{z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec32(vecProgs[0], &w.vec, n, 10, ld, [][]T{z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 10; f++ {
-			out := z[f*PredictBatch:][:n]
-			r_dense2_Wx := dense2_Wx[f*PredictBatch:][:len(out)]
+			out := z[f*ld:][:n]
+			r_dense2_Wx := dense2_Wx[f*ld:][:len(out)]
 			dense2_b_f := m.Dense2B[f]
 			for b := range out {
 				out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -325,54 +328,57 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// p = softmax of the 10 values of each sample of z: exp(x − max x)/Σ exp(x − max x) (digits.ml:10)
-	p := w.work[20*PredictBatch : 30*PredictBatch]
+	p := w.work[20*ld : 30*ld]
 	for b := 0; b < n; b++ {
 		top := z[b]
 		for f := 1; f < 10; f++ {
-			top = max(top, z[f*PredictBatch+b])
+			top = max(top, z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 10; f++ {
-			e := mlrt.Exp32(z[f*PredictBatch+b] - top)
-			p[f*PredictBatch+b] = e
+			e := mlrt.Exp32(z[f*ld+b] - top)
+			p[f*ld+b] = e
 			s += e
 		}
 		for f := 0; f < 10; f++ {
-			p[f*PredictBatch+b] /= s
+			p[f*ld+b] /= s
 		}
 	}
 	// The outputs, row-major.
-	kernels.Transpose32(NumOutputs, n, p, PredictBatch, dstRows, NumOutputs)
+	kernels.Transpose32(NumOutputs, n, p, ld, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+15)&^15, MaxBatch)
+
 	// input x: row-major rows to batch-major (digits.ml:7)
-	x := w.work[0*MaxBatch : 64*MaxBatch]
-	kernels.Transpose32(n, 64, xRows, NumInputs, x, MaxBatch)
+	x := w.work[0*ld : 64*ld]
+	kernels.Transpose32(n, 64, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [512] from [64] (digits.ml:8)
-	dense1_Wx := w.work[64*MaxBatch : 576*MaxBatch]
-	kernels.GemmNN32(512, 64, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[64*ld : 576*ld]
+	kernels.GemmNN32(512, 64, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = relu(dense1_Wx + dense1_b) (digits.ml:8)
-	dense1 := w.work[576*MaxBatch : 1088*MaxBatch]
+	dense1 := w.work[576*ld : 1088*ld]
 	for f := 0; f < 512; f++ {
-		kernels.BiasRelu32(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasRelu32(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [10] from [512] (digits.ml:10)
-	dense2_Wx := w.work[0*MaxBatch : 10*MaxBatch]
-	kernels.GemmNN32(10, 512, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[0*ld : 10*ld]
+	kernels.GemmNN32(10, 512, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// z = dense2_Wx + dense2_b (digits.ml:10)
-	z := w.work[10*MaxBatch : 20*MaxBatch]
+	z := w.work[10*ld : 20*ld]
 	if vecProgs[1].Fast() {
-		kernels.Vec32(vecProgs[1], &w.vec, n, 10, MaxBatch, [][]T{z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec32(vecProgs[1], &w.vec, n, 10, ld, [][]T{z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 10; f++ {
-			out := z[f*MaxBatch:][:n]
-			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			out := z[f*ld:][:n]
+			r_dense2_Wx := dense2_Wx[f*ld:][:len(out)]
 			dense2_b_f := m.Dense2B[f]
 			for b := range out {
 				out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -381,58 +387,58 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// target y: row-major rows to batch-major (digits.ml:13)
-	y := w.work[20*MaxBatch : 21*MaxBatch]
-	kernels.Transpose32(n, 1, yRows, NumTargets, y, MaxBatch)
+	y := w.work[20*ld : 21*ld]
+	kernels.Transpose32(n, 1, yRows, NumTargets, y, ld)
 
 	// p = softmax of the 10 values of each sample of z: exp(x − max x)/Σ exp(x − max x) (digits.ml:10)
-	p := w.work[21*MaxBatch : 31*MaxBatch]
+	p := w.work[21*ld : 31*ld]
 	for b := 0; b < n; b++ {
 		top := z[b]
 		for f := 1; f < 10; f++ {
-			top = max(top, z[f*MaxBatch+b])
+			top = max(top, z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 10; f++ {
-			e := mlrt.Exp32(z[f*MaxBatch+b] - top)
-			p[f*MaxBatch+b] = e
+			e := mlrt.Exp32(z[f*ld+b] - top)
+			p[f*ld+b] = e
 			s += e
 		}
 		for f := 0; f < 10; f++ {
-			p[f*MaxBatch+b] /= s
+			p[f*ld+b] /= s
 		}
 	}
 
 	// y_onehot = 1 at the class y of each sample (0 … 9), 0 elsewhere (digits.ml:13)
-	y_onehot := w.work[31*MaxBatch : 41*MaxBatch]
+	y_onehot := w.work[31*ld : 41*ld]
 	clear(y_onehot)
 	for b := 0; b < n; b++ {
 		if c := int(y[b]); T(c) == y[b] && c >= 0 && c < 10 {
-			y_onehot[c*MaxBatch+b] = 1
+			y_onehot[c*ld+b] = 1
 		}
 	}
 
 	// z_logsumexp = log Σ exp over the 10 values of each sample of z: max x + log Σ exp(x − max x) (digits.ml:10)
-	z_logsumexp := w.work[41*MaxBatch : 42*MaxBatch]
+	z_logsumexp := w.work[41*ld : 42*ld]
 	for b := 0; b < n; b++ {
 		top := z[b]
 		for f := 1; f < 10; f++ {
-			top = max(top, z[f*MaxBatch+b])
+			top = max(top, z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 10; f++ {
-			s += mlrt.Exp32(z[f*MaxBatch+b] - top)
+			s += mlrt.Exp32(z[f*ld+b] - top)
 		}
 		z_logsumexp[b] = top + mlrt.Log32(s)
 	}
 
 	// yz = Σ over the 10 values of each sample of z·y_onehot (digits.ml:16)
-	yz := w.work[42*MaxBatch : 43*MaxBatch]
+	yz := w.work[42*ld : 43*ld]
 	{
 		out := yz[:n]
 		clear(out)
 		for f := 0; f < 10; f++ {
-			r_z := z[f*MaxBatch:][:len(out)]
-			r_y_onehot := y_onehot[f*MaxBatch:][:len(out)]
+			r_z := z[f*ld:][:len(out)]
+			r_y_onehot := y_onehot[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_z[b] * r_y_onehot[b]
 			}
@@ -443,8 +449,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	var sum_categorical_crossentropy float64
 	{
 		const f = 0
-		r_z_logsumexp := z_logsumexp[f*MaxBatch:][:n]
-		r_yz := yz[f*MaxBatch:][:n]
+		r_z_logsumexp := z_logsumexp[f*ld:][:n]
+		r_yz := yz[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_categorical_crossentropy += float64(r_z_logsumexp[b] - r_yz[b])
 		}
@@ -452,12 +458,12 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	categorical_crossentropy := T(sum_categorical_crossentropy / float64(total))
 
 	// sum_z = Σ over the 10 values of each sample of z (digits.ml:10)
-	sum_z := w.work[43*MaxBatch : 44*MaxBatch]
+	sum_z := w.work[43*ld : 44*ld]
 	{
 		out := sum_z[:n]
 		clear(out)
 		for f := 0; f < 10; f++ {
-			r_z_2 := z[f*MaxBatch:][:len(out)]
+			r_z_2 := z[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_z_2[b]
 			}
@@ -468,8 +474,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	var sum_mean float64
 	{
 		const f = 0
-		r_z_logsumexp_2 := z_logsumexp[f*MaxBatch:][:n]
-		r_sum_z := sum_z[f*MaxBatch:][:n]
+		r_z_logsumexp_2 := z_logsumexp[f*ld:][:n]
+		r_sum_z := sum_z[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean += float64(r_z_logsumexp_2[b] - r_sum_z[b]/10.0)
 		}
@@ -480,7 +486,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := 0.8*categorical_crossentropy + 0.2*mean
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose32(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose32(NumOutputs, n, p, ld, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -491,30 +497,33 @@ Grad views, and the outputs into pred if not nil. rng draws the dropout masks; n
 dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+15)&^15, MaxBatch)
+
 	// input x: row-major rows to batch-major (digits.ml:7)
-	x := w.work[0*MaxBatch : 64*MaxBatch]
-	kernels.Transpose32(n, 64, xRows, NumInputs, x, MaxBatch)
+	x := w.work[0*ld : 64*ld]
+	kernels.Transpose32(n, 64, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [512] from [64] (digits.ml:8)
-	dense1_Wx := w.work[64*MaxBatch : 576*MaxBatch]
-	kernels.GemmNN32(512, 64, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[64*ld : 576*ld]
+	kernels.GemmNN32(512, 64, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dropout1_mask: dropout 0.3, kept values scaled by 1/(1-0.3) as Keras does (digits.ml:9)
-	dropout1_mask := w.work[576*MaxBatch : 1088*MaxBatch]
+	dropout1_mask := w.work[576*ld : 1088*ld]
 	for f := 0; f < 512; f++ {
-		mlrt.DropoutMask(dropout1_mask[f*MaxBatch:][:n], rng, 0.3)
+		mlrt.DropoutMask(dropout1_mask[f*ld:][:n], rng, 0.3)
 	}
 
 	// dropout1 = relu(dense1_Wx + dense1_b)·dropout1_mask (digits.ml:9)
-	dropout1 := w.work[1088*MaxBatch : 1600*MaxBatch]
+	dropout1 := w.work[1088*ld : 1600*ld]
 	if vecProgs[2].Fast() {
-		kernels.Vec32(vecProgs[2], &w.vec, n, 512, MaxBatch, [][]T{dropout1, dense1_Wx, dropout1_mask}, [][]T{m.Dense1B})
+		kernels.Vec32(vecProgs[2], &w.vec, n, 512, ld, [][]T{dropout1, dense1_Wx, dropout1_mask}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 512; f++ {
-			out := dropout1[f*MaxBatch:][:n]
-			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			out := dropout1[f*ld:][:n]
+			r_dense1_Wx := dense1_Wx[f*ld:][:len(out)]
 			dense1_b_f := m.Dense1B[f]
-			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
+			r_dropout1_mask := dropout1_mask[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = mlrt.Relu(r_dense1_Wx[b]+dense1_b_f) * r_dropout1_mask[b]
 			}
@@ -522,17 +531,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dense2_Wx = dense2_W·dropout1: [10] from [512] (digits.ml:10)
-	dense2_Wx := w.work[64*MaxBatch : 74*MaxBatch]
-	kernels.GemmNN32(10, 512, n, m.Dense2W, dropout1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[64*ld : 74*ld]
+	kernels.GemmNN32(10, 512, n, m.Dense2W, dropout1, ld, dense2_Wx, ld, false)
 
 	// p0p1p2p3p4p5p6p7p8p9 = dense2_Wx + dense2_b (digits.ml:10)
-	p0p1p2p3p4p5p6p7p8p9 := w.work[74*MaxBatch : 84*MaxBatch]
+	p0p1p2p3p4p5p6p7p8p9 := w.work[74*ld : 84*ld]
 	if vecProgs[3].Fast() {
-		kernels.Vec32(vecProgs[3], &w.vec, n, 10, MaxBatch, [][]T{p0p1p2p3p4p5p6p7p8p9, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec32(vecProgs[3], &w.vec, n, 10, ld, [][]T{p0p1p2p3p4p5p6p7p8p9, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 10; f++ {
-			out := p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
-			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			out := p0p1p2p3p4p5p6p7p8p9[f*ld:][:n]
+			r_dense2_Wx := dense2_Wx[f*ld:][:len(out)]
 			dense2_b_f := m.Dense2B[f]
 			for b := range out {
 				out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -541,58 +550,58 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// target y: row-major rows to batch-major (digits.ml:13)
-	y := w.work[84*MaxBatch : 85*MaxBatch]
-	kernels.Transpose32(n, 1, yRows, NumTargets, y, MaxBatch)
+	y := w.work[84*ld : 85*ld]
+	kernels.Transpose32(n, 1, yRows, NumTargets, y, ld)
 
 	// p = softmax of the 10 values of each sample of p0p1p2p3p4p5p6p7p8p9: exp(x − max x)/Σ exp(x − max x) (digits.ml:10)
-	p := w.work[85*MaxBatch : 95*MaxBatch]
+	p := w.work[85*ld : 95*ld]
 	for b := 0; b < n; b++ {
 		top := p0p1p2p3p4p5p6p7p8p9[b]
 		for f := 1; f < 10; f++ {
-			top = max(top, p0p1p2p3p4p5p6p7p8p9[f*MaxBatch+b])
+			top = max(top, p0p1p2p3p4p5p6p7p8p9[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 10; f++ {
-			e := mlrt.Exp32(p0p1p2p3p4p5p6p7p8p9[f*MaxBatch+b] - top)
-			p[f*MaxBatch+b] = e
+			e := mlrt.Exp32(p0p1p2p3p4p5p6p7p8p9[f*ld+b] - top)
+			p[f*ld+b] = e
 			s += e
 		}
 		for f := 0; f < 10; f++ {
-			p[f*MaxBatch+b] /= s
+			p[f*ld+b] /= s
 		}
 	}
 
 	// y_onehot = 1 at the class y of each sample (0 … 9), 0 elsewhere (digits.ml:13)
-	y_onehot := w.work[95*MaxBatch : 105*MaxBatch]
+	y_onehot := w.work[95*ld : 105*ld]
 	clear(y_onehot)
 	for b := 0; b < n; b++ {
 		if c := int(y[b]); T(c) == y[b] && c >= 0 && c < 10 {
-			y_onehot[c*MaxBatch+b] = 1
+			y_onehot[c*ld+b] = 1
 		}
 	}
 
 	// p0p1p2p3p4p5p6p7p8p9_logsumexp = log Σ exp over the 10 values of each sample of p0p1p2p3p4p5p6p7p8p9: max x + log Σ exp(x − max x) (digits.ml:10)
-	p0p1p2p3p4p5p6p7p8p9_logsumexp := w.work[105*MaxBatch : 106*MaxBatch]
+	p0p1p2p3p4p5p6p7p8p9_logsumexp := w.work[105*ld : 106*ld]
 	for b := 0; b < n; b++ {
 		top := p0p1p2p3p4p5p6p7p8p9[b]
 		for f := 1; f < 10; f++ {
-			top = max(top, p0p1p2p3p4p5p6p7p8p9[f*MaxBatch+b])
+			top = max(top, p0p1p2p3p4p5p6p7p8p9[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 10; f++ {
-			s += mlrt.Exp32(p0p1p2p3p4p5p6p7p8p9[f*MaxBatch+b] - top)
+			s += mlrt.Exp32(p0p1p2p3p4p5p6p7p8p9[f*ld+b] - top)
 		}
 		p0p1p2p3p4p5p6p7p8p9_logsumexp[b] = top + mlrt.Log32(s)
 	}
 
 	// yz = Σ over the 10 values of each sample of p0p1p2p3p4p5p6p7p8p9·y_onehot (digits.ml:16)
-	yz := w.work[106*MaxBatch : 107*MaxBatch]
+	yz := w.work[106*ld : 107*ld]
 	{
 		out := yz[:n]
 		clear(out)
 		for f := 0; f < 10; f++ {
-			r_p0p1p2p3p4p5p6p7p8p9 := p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:len(out)]
-			r_y_onehot := y_onehot[f*MaxBatch:][:len(out)]
+			r_p0p1p2p3p4p5p6p7p8p9 := p0p1p2p3p4p5p6p7p8p9[f*ld:][:len(out)]
+			r_y_onehot := y_onehot[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_p0p1p2p3p4p5p6p7p8p9[b] * r_y_onehot[b]
 			}
@@ -603,8 +612,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	var sum_categorical_crossentropy float64
 	{
 		const f = 0
-		r_p0p1p2p3p4p5p6p7p8p9_logsumexp := p0p1p2p3p4p5p6p7p8p9_logsumexp[f*MaxBatch:][:n]
-		r_yz := yz[f*MaxBatch:][:n]
+		r_p0p1p2p3p4p5p6p7p8p9_logsumexp := p0p1p2p3p4p5p6p7p8p9_logsumexp[f*ld:][:n]
+		r_yz := yz[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_categorical_crossentropy += float64(r_p0p1p2p3p4p5p6p7p8p9_logsumexp[b] - r_yz[b])
 		}
@@ -612,12 +621,12 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	categorical_crossentropy := T(sum_categorical_crossentropy / float64(total))
 
 	// sum_p0p1p2p3p4p5p6p7p8p9 = Σ over the 10 values of each sample of p0p1p2p3p4p5p6p7p8p9 (digits.ml:10)
-	sum_p0p1p2p3p4p5p6p7p8p9 := w.work[107*MaxBatch : 108*MaxBatch]
+	sum_p0p1p2p3p4p5p6p7p8p9 := w.work[107*ld : 108*ld]
 	{
 		out := sum_p0p1p2p3p4p5p6p7p8p9[:n]
 		clear(out)
 		for f := 0; f < 10; f++ {
-			r_p0p1p2p3p4p5p6p7p8p9_2 := p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:len(out)]
+			r_p0p1p2p3p4p5p6p7p8p9_2 := p0p1p2p3p4p5p6p7p8p9[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_p0p1p2p3p4p5p6p7p8p9_2[b]
 			}
@@ -628,8 +637,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	var sum_mean float64
 	{
 		const f = 0
-		r_p0p1p2p3p4p5p6p7p8p9_logsumexp_2 := p0p1p2p3p4p5p6p7p8p9_logsumexp[f*MaxBatch:][:n]
-		r_sum_p0p1p2p3p4p5p6p7p8p9 := sum_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
+		r_p0p1p2p3p4p5p6p7p8p9_logsumexp_2 := p0p1p2p3p4p5p6p7p8p9_logsumexp[f*ld:][:n]
+		r_sum_p0p1p2p3p4p5p6p7p8p9 := sum_p0p1p2p3p4p5p6p7p8p9[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean += float64(r_p0p1p2p3p4p5p6p7p8p9_logsumexp_2[b] - r_sum_p0p1p2p3p4p5p6p7p8p9[b]/10.0)
 		}
@@ -640,25 +649,25 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := 0.8*categorical_crossentropy + 0.2*mean
 
 	// spread = 0.2/(n·1) (digits.ml:16)
-	spread := w.work[108*MaxBatch : 109*MaxBatch]
+	spread := w.work[108*ld : 109*ld]
 	spread_each := 0.2 / T(total)
 	{
 		const f = 0
-		out := spread[f*MaxBatch:][:n]
+		out := spread[f*ld:][:n]
 		for b := range out {
 			out[b] = spread_each
 		}
 	}
 
 	// d_sum_p0p1p2p3p4p5p6p7p8p9 = -spread/10 (digits.ml:16)
-	d_sum_p0p1p2p3p4p5p6p7p8p9 := w.work[109*MaxBatch : 110*MaxBatch]
+	d_sum_p0p1p2p3p4p5p6p7p8p9 := w.work[109*ld : 110*ld]
 	if vecProgs[4].Fast() {
-		kernels.Vec32(vecProgs[4], &w.vec, n, 1, MaxBatch, [][]T{d_sum_p0p1p2p3p4p5p6p7p8p9, spread}, nil)
+		kernels.Vec32(vecProgs[4], &w.vec, n, 1, ld, [][]T{d_sum_p0p1p2p3p4p5p6p7p8p9, spread}, nil)
 	} else {
 		{
 			const f = 0
-			out := d_sum_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
-			r_spread := spread[f*MaxBatch:][:len(out)]
+			out := d_sum_p0p1p2p3p4p5p6p7p8p9[f*ld:][:n]
+			r_spread := spread[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = -r_spread[b] / 10.0
 			}
@@ -666,25 +675,25 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_cce = 0.8/(n·1) (digits.ml:16)
-	d_cce := w.work[110*MaxBatch : 111*MaxBatch]
+	d_cce := w.work[110*ld : 111*ld]
 	d_cce_each := 0.8 / T(total)
 	{
 		const f = 0
-		out := d_cce[f*MaxBatch:][:n]
+		out := d_cce[f*ld:][:n]
 		for b := range out {
 			out[b] = d_cce_each
 		}
 	}
 
 	// d_yz = -d_cce (digits.ml:16)
-	d_yz := w.work[111*MaxBatch : 112*MaxBatch]
+	d_yz := w.work[111*ld : 112*ld]
 	if vecProgs[5].Fast() {
-		kernels.Vec32(vecProgs[5], &w.vec, n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
+		kernels.Vec32(vecProgs[5], &w.vec, n, 1, ld, [][]T{d_yz, d_cce}, nil)
 	} else {
 		{
 			const f = 0
-			out := d_yz[f*MaxBatch:][:n]
-			r_d_cce := d_cce[f*MaxBatch:][:len(out)]
+			out := d_yz[f*ld:][:n]
+			r_d_cce := d_cce[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = -r_d_cce[b]
 			}
@@ -692,7 +701,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_p0p1p2p3p4p5p6p7p8p9 = (repeat(d_sum_p0p1p2p3p4p5p6p7p8p9) + y_onehot·repeat(d_yz)) + p·(spread + d_cce) (digits.ml:16)
-	d_p0p1p2p3p4p5p6p7p8p9 := w.work[112*MaxBatch : 122*MaxBatch]
+	d_p0p1p2p3p4p5p6p7p8p9 := w.work[112*ld : 122*ld]
 	r_d_sum_p0p1p2p3p4p5p6p7p8p9 := d_sum_p0p1p2p3p4p5p6p7p8p9[:n]
 	r_d_yz := d_yz[:n]
 	r_spread_2 := spread[:n]
@@ -701,18 +710,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_dense2_b = Σ over the batch of d_p0p1p2p3p4p5p6p7p8p9 (digits.ml:16)
 	d_dense2_b := w.grads[38400:38410]
 	if vecProgs[6].Fast() {
-		kernels.Vec32(vecProgs[6], &w.vec, n, 10, MaxBatch, [][]T{d_p0p1p2p3p4p5p6p7p8p9, p, spread, d_cce, y_onehot, d_yz, d_sum_p0p1p2p3p4p5p6p7p8p9}, [][]T{d_dense2_b})
+		kernels.Vec32(vecProgs[6], &w.vec, n, 10, ld, [][]T{d_p0p1p2p3p4p5p6p7p8p9, p, spread, d_cce, y_onehot, d_yz, d_sum_p0p1p2p3p4p5p6p7p8p9}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 10; f++ {
-			out := d_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
-			r_y_onehot_2 := y_onehot[f*MaxBatch:][:len(out)]
-			r_p := p[f*MaxBatch:][:len(out)]
+			out := d_p0p1p2p3p4p5p6p7p8p9[f*ld:][:n]
+			r_y_onehot_2 := y_onehot[f*ld:][:len(out)]
+			r_p := p[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_sum_p0p1p2p3p4p5p6p7p8p9[b] + r_y_onehot_2[b]*r_d_yz[b] + r_p[b]*(r_spread_2[b]+r_d_cce_2[b])
 			}
 		}
 		for f := 0; f < 10; f++ {
-			r_d_p0p1p2p3p4p5p6p7p8p9 := d_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
+			r_d_p0p1p2p3p4p5p6p7p8p9 := d_p0p1p2p3p4p5p6p7p8p9[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_p0p1p2p3p4p5p6p7p8p9[b]
@@ -723,31 +732,31 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_W = Σ over the batch of d_p0p1p2p3p4p5p6p7p8p9 ⊗ dropout1: [10, 512] (digits.ml:10)
 	d_dense2_W := w.grads[33280:38400]
-	kernels.GemmNT32(10, 512, n, d_p0p1p2p3p4p5p6p7p8p9, MaxBatch, dropout1, MaxBatch, d_dense2_W, false)
+	kernels.GemmNT32(10, 512, n, d_p0p1p2p3p4p5p6p7p8p9, ld, dropout1, ld, d_dense2_W, false)
 
 	// d_dropout1 = dense2_Wᵀ·d_p0p1p2p3p4p5p6p7p8p9: [512] from [10] (digits.ml:10)
-	d_dropout1 := w.work[1600*MaxBatch : 2112*MaxBatch]
-	kernels.GemmTN32(10, 512, n, m.Dense2W, d_p0p1p2p3p4p5p6p7p8p9, MaxBatch, d_dropout1, MaxBatch, false)
+	d_dropout1 := w.work[1600*ld : 2112*ld]
+	kernels.GemmTN32(10, 512, n, m.Dense2W, d_p0p1p2p3p4p5p6p7p8p9, ld, d_dropout1, ld, false)
 
 	// d_dense1_z = dropout1_mask·d_dropout1·step(dropout1) (digits.ml:10)
-	d_dense1_z := w.work[2112*MaxBatch : 2624*MaxBatch]
+	d_dense1_z := w.work[2112*ld : 2624*ld]
 
 	// d_dense1_b = Σ over the batch of d_dense1_z (digits.ml:10)
 	d_dense1_b := w.grads[32768:33280]
 	if vecProgs[7].Fast() {
-		kernels.Vec32(vecProgs[7], &w.vec, n, 512, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dropout1}, [][]T{d_dense1_b})
+		kernels.Vec32(vecProgs[7], &w.vec, n, 512, ld, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dropout1}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 512; f++ {
-			out := d_dense1_z[f*MaxBatch:][:n]
-			r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
-			r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
-			r_dropout1 := dropout1[f*MaxBatch:][:len(out)]
+			out := d_dense1_z[f*ld:][:n]
+			r_dropout1_mask_2 := dropout1_mask[f*ld:][:len(out)]
+			r_d_dropout1 := d_dropout1[f*ld:][:len(out)]
+			r_dropout1 := dropout1[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * mlrt.Step(r_dropout1[b])
 			}
 		}
 		for f := 0; f < 512; f++ {
-			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			r_d_dense1_z := d_dense1_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense1_z[b]
@@ -758,10 +767,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [512, 64] (digits.ml:8)
 	d_dense1_W := w.grads[0:32768]
-	kernels.GemmNT32(512, 64, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
+	kernels.GemmNT32(512, 64, n, d_dense1_z, ld, x, ld, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose32(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose32(NumOutputs, n, p, ld, predRows, NumOutputs)
 	}
 	return loss
 }

@@ -16,7 +16,7 @@ Package digitsconv64 is the model DigitsConv of digits_conv.ml, compiled by mlc.
 
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of
-sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).
+sample b is at f*ld + b, ld the rows of the call rounded up to whole vectors.
 */
 package digitsconv64
 
@@ -349,36 +349,39 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most PredictBatch).
+	ld := min((n+7)&^7, PredictBatch)
+
 	// input x: row-major rows to batch-major (digits_conv.ml:8)
-	x := w.work[8*PredictBatch : 72*PredictBatch]
-	kernels.Transpose64(n, 64, xRows, NumInputs, x, PredictBatch)
+	x := w.work[8*ld : 72*ld]
+	kernels.Transpose64(n, 64, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (digits_conv.ml:8)
-	conv1d1_in := w.work[0*PredictBatch : 80*PredictBatch]
-	clear(conv1d1_in[0*PredictBatch : 8*PredictBatch])
-	clear(conv1d1_in[72*PredictBatch : 80*PredictBatch])
+	conv1d1_in := w.work[0*ld : 80*ld]
+	clear(conv1d1_in[0*ld : 8*ld])
+	clear(conv1d1_in[72*ld : 80*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [8, 64] from [10, 8], kernel 3, stride 1 (digits_conv.ml:9)
-	conv1d1_Wx := w.work[80*PredictBatch : 592*PredictBatch]
+	conv1d1_Wx := w.work[80*ld : 592*ld]
 	for l := 0; l < 8; l++ {
-		kernels.GemmNN64(64, 24, n, m.Conv1d1W, conv1d1_in[(l*8)*PredictBatch:], PredictBatch, conv1d1_Wx[(l*64)*PredictBatch:], PredictBatch, false)
+		kernels.GemmNN64(64, 24, n, m.Conv1d1W, conv1d1_in[(l*8)*ld:], ld, conv1d1_Wx[(l*64)*ld:], ld, false)
 	}
 
 	// conv1d1 = relu(conv1d1_Wx + conv1d1_b) (digits_conv.ml:9)
-	conv1d1 := w.work[592*PredictBatch : 1104*PredictBatch]
+	conv1d1 := w.work[592*ld : 1104*ld]
 	for f := 0; f < 512; f++ {
-		kernels.BiasRelu64(conv1d1[f*PredictBatch:][:n], conv1d1_Wx[f*PredictBatch:], m.Conv1d1B[f%64])
+		kernels.BiasRelu64(conv1d1[f*ld:][:n], conv1d1_Wx[f*ld:], m.Conv1d1B[f%64])
 	}
 
 	// maxpool1d1 = the largest value of each window of 2 steps, 2 apart, of conv1d1: [4, 64] (digits_conv.ml:10)
-	maxpool1d1 := w.work[144*PredictBatch : 400*PredictBatch]
+	maxpool1d1 := w.work[144*ld : 400*ld]
 	for l := 0; l < 4; l++ {
 		for ch := 0; ch < 64; ch++ {
-			out := maxpool1d1[(l*64+ch)*PredictBatch:][:n]
+			out := maxpool1d1[(l*64+ch)*ld:][:n]
 			for b := range out {
-				best := ((l*2+0)*64+ch)*PredictBatch + b
+				best := ((l*2+0)*64+ch)*ld + b
 				for k := 1; k < 2; k++ {
-					if i := ((l*2+k)*64+ch)*PredictBatch + b; conv1d1[i] > conv1d1[best] {
+					if i := ((l*2+k)*64+ch)*ld + b; conv1d1[i] > conv1d1[best] {
 						best = i
 					}
 				}
@@ -388,36 +391,36 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// conv1d2_in = pad(maxpool1d1) (digits_conv.ml:10)
-	conv1d2_in := w.work[80*PredictBatch : 464*PredictBatch]
-	clear(conv1d2_in[0*PredictBatch : 64*PredictBatch])
-	clear(conv1d2_in[320*PredictBatch : 384*PredictBatch])
+	conv1d2_in := w.work[80*ld : 464*ld]
+	clear(conv1d2_in[0*ld : 64*ld])
+	clear(conv1d2_in[320*ld : 384*ld])
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [4, 128] from [6, 64], kernel 3, stride 1 (digits_conv.ml:11)
-	conv1d2_Wx := w.work[592*PredictBatch : 1104*PredictBatch]
+	conv1d2_Wx := w.work[592*ld : 1104*ld]
 	for l := 0; l < 4; l++ {
-		kernels.GemmNN64(128, 192, n, m.Conv1d2W, conv1d2_in[(l*64)*PredictBatch:], PredictBatch, conv1d2_Wx[(l*128)*PredictBatch:], PredictBatch, false)
+		kernels.GemmNN64(128, 192, n, m.Conv1d2W, conv1d2_in[(l*64)*ld:], ld, conv1d2_Wx[(l*128)*ld:], ld, false)
 	}
 
 	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (digits_conv.ml:11)
-	conv1d2 := w.work[1104*PredictBatch : 1616*PredictBatch]
+	conv1d2 := w.work[1104*ld : 1616*ld]
 	for f := 0; f < 512; f++ {
-		kernels.BiasRelu64(conv1d2[f*PredictBatch:][:n], conv1d2_Wx[f*PredictBatch:], m.Conv1d2B[f%128])
+		kernels.BiasRelu64(conv1d2[f*ld:][:n], conv1d2_Wx[f*ld:], m.Conv1d2B[f%128])
 	}
 
 	// flatten1 is conv1d2 read as [512]: the same values in the same order, in the same buffer (digits_conv.ml:12)
 
 	// dense1_Wx = dense1_W·conv1d2: [10] from [512] (digits_conv.ml:14)
-	dense1_Wx := w.work[0*PredictBatch : 10*PredictBatch]
-	kernels.GemmNN64(10, 512, n, m.Dense1W, conv1d2, PredictBatch, dense1_Wx, PredictBatch, false)
+	dense1_Wx := w.work[0*ld : 10*ld]
+	kernels.GemmNN64(10, 512, n, m.Dense1W, conv1d2, ld, dense1_Wx, ld, false)
 
 	// z = dense1_Wx + dense1_b (digits_conv.ml:14)
-	z := w.work[10*PredictBatch : 20*PredictBatch]
+	z := w.work[10*ld : 20*ld]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], &w.vec, n, 10, PredictBatch, [][]T{z, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 10, ld, [][]T{z, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 10; f++ {
-			out := z[f*PredictBatch:][:n]
-			r_dense1_Wx := dense1_Wx[f*PredictBatch:][:len(out)]
+			out := z[f*ld:][:n]
+			r_dense1_Wx := dense1_Wx[f*ld:][:len(out)]
 			dense1_b_f := m.Dense1B[f]
 			for b := range out {
 				out[b] = r_dense1_Wx[b] + dense1_b_f
@@ -426,58 +429,61 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// p = softmax of the 10 values of each sample of z: exp(x − max x)/Σ exp(x − max x) (digits_conv.ml:14)
-	p := w.work[20*PredictBatch : 30*PredictBatch]
+	p := w.work[20*ld : 30*ld]
 	for b := 0; b < n; b++ {
 		top := z[b]
 		for f := 1; f < 10; f++ {
-			top = max(top, z[f*PredictBatch+b])
+			top = max(top, z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 10; f++ {
-			e := mlrt.Exp64(z[f*PredictBatch+b] - top)
-			p[f*PredictBatch+b] = e
+			e := mlrt.Exp64(z[f*ld+b] - top)
+			p[f*ld+b] = e
 			s += e
 		}
 		for f := 0; f < 10; f++ {
-			p[f*PredictBatch+b] /= s
+			p[f*ld+b] /= s
 		}
 	}
 	// The outputs, row-major.
-	kernels.Transpose64(NumOutputs, n, p, PredictBatch, dstRows, NumOutputs)
+	kernels.Transpose64(NumOutputs, n, p, ld, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (digits_conv.ml:8)
-	x := w.work[8*MaxBatch : 72*MaxBatch]
-	kernels.Transpose64(n, 64, xRows, NumInputs, x, MaxBatch)
+	x := w.work[8*ld : 72*ld]
+	kernels.Transpose64(n, 64, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (digits_conv.ml:8)
-	conv1d1_in := w.work[0*MaxBatch : 80*MaxBatch]
-	clear(conv1d1_in[0*MaxBatch : 8*MaxBatch])
-	clear(conv1d1_in[72*MaxBatch : 80*MaxBatch])
+	conv1d1_in := w.work[0*ld : 80*ld]
+	clear(conv1d1_in[0*ld : 8*ld])
+	clear(conv1d1_in[72*ld : 80*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [8, 64] from [10, 8], kernel 3, stride 1 (digits_conv.ml:9)
-	conv1d1_Wx := w.work[80*MaxBatch : 592*MaxBatch]
+	conv1d1_Wx := w.work[80*ld : 592*ld]
 	for l := 0; l < 8; l++ {
-		kernels.GemmNN64(64, 24, n, m.Conv1d1W, conv1d1_in[(l*8)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*64)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(64, 24, n, m.Conv1d1W, conv1d1_in[(l*8)*ld:], ld, conv1d1_Wx[(l*64)*ld:], ld, false)
 	}
 
 	// conv1d1 = relu(conv1d1_Wx + conv1d1_b) (digits_conv.ml:9)
-	conv1d1 := w.work[592*MaxBatch : 1104*MaxBatch]
+	conv1d1 := w.work[592*ld : 1104*ld]
 	for f := 0; f < 512; f++ {
-		kernels.BiasRelu64(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%64])
+		kernels.BiasRelu64(conv1d1[f*ld:][:n], conv1d1_Wx[f*ld:], m.Conv1d1B[f%64])
 	}
 
 	// maxpool1d1 = the largest value of each window of 2 steps, 2 apart, of conv1d1: [4, 64] (digits_conv.ml:10)
-	maxpool1d1 := w.work[144*MaxBatch : 400*MaxBatch]
+	maxpool1d1 := w.work[144*ld : 400*ld]
 	for l := 0; l < 4; l++ {
 		for ch := 0; ch < 64; ch++ {
-			out := maxpool1d1[(l*64+ch)*MaxBatch:][:n]
+			out := maxpool1d1[(l*64+ch)*ld:][:n]
 			for b := range out {
-				best := ((l*2+0)*64+ch)*MaxBatch + b
+				best := ((l*2+0)*64+ch)*ld + b
 				for k := 1; k < 2; k++ {
-					if i := ((l*2+k)*64+ch)*MaxBatch + b; conv1d1[i] > conv1d1[best] {
+					if i := ((l*2+k)*64+ch)*ld + b; conv1d1[i] > conv1d1[best] {
 						best = i
 					}
 				}
@@ -487,36 +493,36 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// conv1d2_in = pad(maxpool1d1) (digits_conv.ml:10)
-	conv1d2_in := w.work[80*MaxBatch : 464*MaxBatch]
-	clear(conv1d2_in[0*MaxBatch : 64*MaxBatch])
-	clear(conv1d2_in[320*MaxBatch : 384*MaxBatch])
+	conv1d2_in := w.work[80*ld : 464*ld]
+	clear(conv1d2_in[0*ld : 64*ld])
+	clear(conv1d2_in[320*ld : 384*ld])
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [4, 128] from [6, 64], kernel 3, stride 1 (digits_conv.ml:11)
-	conv1d2_Wx := w.work[592*MaxBatch : 1104*MaxBatch]
+	conv1d2_Wx := w.work[592*ld : 1104*ld]
 	for l := 0; l < 4; l++ {
-		kernels.GemmNN64(128, 192, n, m.Conv1d2W, conv1d2_in[(l*64)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*128)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(128, 192, n, m.Conv1d2W, conv1d2_in[(l*64)*ld:], ld, conv1d2_Wx[(l*128)*ld:], ld, false)
 	}
 
 	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (digits_conv.ml:11)
-	conv1d2 := w.work[1104*MaxBatch : 1616*MaxBatch]
+	conv1d2 := w.work[1104*ld : 1616*ld]
 	for f := 0; f < 512; f++ {
-		kernels.BiasRelu64(conv1d2[f*MaxBatch:][:n], conv1d2_Wx[f*MaxBatch:], m.Conv1d2B[f%128])
+		kernels.BiasRelu64(conv1d2[f*ld:][:n], conv1d2_Wx[f*ld:], m.Conv1d2B[f%128])
 	}
 
 	// flatten1 is conv1d2 read as [512]: the same values in the same order, in the same buffer (digits_conv.ml:12)
 
 	// dense1_Wx = dense1_W·conv1d2: [10] from [512] (digits_conv.ml:14)
-	dense1_Wx := w.work[0*MaxBatch : 10*MaxBatch]
-	kernels.GemmNN64(10, 512, n, m.Dense1W, conv1d2, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[0*ld : 10*ld]
+	kernels.GemmNN64(10, 512, n, m.Dense1W, conv1d2, ld, dense1_Wx, ld, false)
 
 	// z = dense1_Wx + dense1_b (digits_conv.ml:14)
-	z := w.work[10*MaxBatch : 20*MaxBatch]
+	z := w.work[10*ld : 20*ld]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], &w.vec, n, 10, MaxBatch, [][]T{z, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[1], &w.vec, n, 10, ld, [][]T{z, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 10; f++ {
-			out := z[f*MaxBatch:][:n]
-			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			out := z[f*ld:][:n]
+			r_dense1_Wx := dense1_Wx[f*ld:][:len(out)]
 			dense1_b_f := m.Dense1B[f]
 			for b := range out {
 				out[b] = r_dense1_Wx[b] + dense1_b_f
@@ -525,58 +531,58 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// target y: row-major rows to batch-major (digits_conv.ml:17)
-	y := w.work[20*MaxBatch : 21*MaxBatch]
-	kernels.Transpose64(n, 1, yRows, NumTargets, y, MaxBatch)
+	y := w.work[20*ld : 21*ld]
+	kernels.Transpose64(n, 1, yRows, NumTargets, y, ld)
 
 	// p = softmax of the 10 values of each sample of z: exp(x − max x)/Σ exp(x − max x) (digits_conv.ml:14)
-	p := w.work[21*MaxBatch : 31*MaxBatch]
+	p := w.work[21*ld : 31*ld]
 	for b := 0; b < n; b++ {
 		top := z[b]
 		for f := 1; f < 10; f++ {
-			top = max(top, z[f*MaxBatch+b])
+			top = max(top, z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 10; f++ {
-			e := mlrt.Exp64(z[f*MaxBatch+b] - top)
-			p[f*MaxBatch+b] = e
+			e := mlrt.Exp64(z[f*ld+b] - top)
+			p[f*ld+b] = e
 			s += e
 		}
 		for f := 0; f < 10; f++ {
-			p[f*MaxBatch+b] /= s
+			p[f*ld+b] /= s
 		}
 	}
 
 	// y_onehot = 1 at the class y of each sample (0 … 9), 0 elsewhere (digits_conv.ml:17)
-	y_onehot := w.work[31*MaxBatch : 41*MaxBatch]
+	y_onehot := w.work[31*ld : 41*ld]
 	clear(y_onehot)
 	for b := 0; b < n; b++ {
 		if c := int(y[b]); T(c) == y[b] && c >= 0 && c < 10 {
-			y_onehot[c*MaxBatch+b] = 1
+			y_onehot[c*ld+b] = 1
 		}
 	}
 
 	// z_logsumexp = log Σ exp over the 10 values of each sample of z: max x + log Σ exp(x − max x) (digits_conv.ml:14)
-	z_logsumexp := w.work[41*MaxBatch : 42*MaxBatch]
+	z_logsumexp := w.work[41*ld : 42*ld]
 	for b := 0; b < n; b++ {
 		top := z[b]
 		for f := 1; f < 10; f++ {
-			top = max(top, z[f*MaxBatch+b])
+			top = max(top, z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 10; f++ {
-			s += mlrt.Exp64(z[f*MaxBatch+b] - top)
+			s += mlrt.Exp64(z[f*ld+b] - top)
 		}
 		z_logsumexp[b] = top + mlrt.Log64(s)
 	}
 
 	// yz = Σ over the 10 values of each sample of z·y_onehot (digits_conv.ml:19)
-	yz := w.work[42*MaxBatch : 43*MaxBatch]
+	yz := w.work[42*ld : 43*ld]
 	{
 		out := yz[:n]
 		clear(out)
 		for f := 0; f < 10; f++ {
-			r_z := z[f*MaxBatch:][:len(out)]
-			r_y_onehot := y_onehot[f*MaxBatch:][:len(out)]
+			r_z := z[f*ld:][:len(out)]
+			r_y_onehot := y_onehot[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_z[b] * r_y_onehot[b]
 			}
@@ -587,8 +593,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	var sum_categorical_crossentropy float64
 	{
 		const f = 0
-		r_z_logsumexp := z_logsumexp[f*MaxBatch:][:n]
-		r_yz := yz[f*MaxBatch:][:n]
+		r_z_logsumexp := z_logsumexp[f*ld:][:n]
+		r_yz := yz[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_categorical_crossentropy += float64(r_z_logsumexp[b] - r_yz[b])
 		}
@@ -596,12 +602,12 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	categorical_crossentropy := T(sum_categorical_crossentropy / float64(total))
 
 	// sum_z = Σ over the 10 values of each sample of z (digits_conv.ml:14)
-	sum_z := w.work[43*MaxBatch : 44*MaxBatch]
+	sum_z := w.work[43*ld : 44*ld]
 	{
 		out := sum_z[:n]
 		clear(out)
 		for f := 0; f < 10; f++ {
-			r_z_2 := z[f*MaxBatch:][:len(out)]
+			r_z_2 := z[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_z_2[b]
 			}
@@ -612,8 +618,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	var sum_mean float64
 	{
 		const f = 0
-		r_z_logsumexp_2 := z_logsumexp[f*MaxBatch:][:n]
-		r_sum_z := sum_z[f*MaxBatch:][:n]
+		r_z_logsumexp_2 := z_logsumexp[f*ld:][:n]
+		r_sum_z := sum_z[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean += float64(r_z_logsumexp_2[b] - r_sum_z[b]/10.0)
 		}
@@ -624,7 +630,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := 0.8*categorical_crossentropy + 0.2*mean
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, p, ld, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -635,36 +641,39 @@ Grad views, and the outputs into pred if not nil. rng draws the dropout masks; n
 dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (digits_conv.ml:8)
-	x := w.work[8*MaxBatch : 72*MaxBatch]
-	kernels.Transpose64(n, 64, xRows, NumInputs, x, MaxBatch)
+	x := w.work[8*ld : 72*ld]
+	kernels.Transpose64(n, 64, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (digits_conv.ml:8)
-	conv1d1_in := w.work[0*MaxBatch : 80*MaxBatch]
-	clear(conv1d1_in[0*MaxBatch : 8*MaxBatch])
-	clear(conv1d1_in[72*MaxBatch : 80*MaxBatch])
+	conv1d1_in := w.work[0*ld : 80*ld]
+	clear(conv1d1_in[0*ld : 8*ld])
+	clear(conv1d1_in[72*ld : 80*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [8, 64] from [10, 8], kernel 3, stride 1 (digits_conv.ml:9)
-	conv1d1_Wx := w.work[80*MaxBatch : 592*MaxBatch]
+	conv1d1_Wx := w.work[80*ld : 592*ld]
 	for l := 0; l < 8; l++ {
-		kernels.GemmNN64(64, 24, n, m.Conv1d1W, conv1d1_in[(l*8)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*64)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(64, 24, n, m.Conv1d1W, conv1d1_in[(l*8)*ld:], ld, conv1d1_Wx[(l*64)*ld:], ld, false)
 	}
 
 	// conv1d1 = relu(conv1d1_Wx + conv1d1_b) (digits_conv.ml:9)
-	conv1d1 := w.work[592*MaxBatch : 1104*MaxBatch]
+	conv1d1 := w.work[592*ld : 1104*ld]
 	for f := 0; f < 512; f++ {
-		kernels.BiasRelu64(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%64])
+		kernels.BiasRelu64(conv1d1[f*ld:][:n], conv1d1_Wx[f*ld:], m.Conv1d1B[f%64])
 	}
 
 	// maxpool1d1 = the largest value of each window of 2 steps, 2 apart, of conv1d1: [4, 64] (digits_conv.ml:10)
-	maxpool1d1 := w.work[144*MaxBatch : 400*MaxBatch]
+	maxpool1d1 := w.work[144*ld : 400*ld]
 	for l := 0; l < 4; l++ {
 		for ch := 0; ch < 64; ch++ {
-			out := maxpool1d1[(l*64+ch)*MaxBatch:][:n]
+			out := maxpool1d1[(l*64+ch)*ld:][:n]
 			for b := range out {
-				best := ((l*2+0)*64+ch)*MaxBatch + b
+				best := ((l*2+0)*64+ch)*ld + b
 				for k := 1; k < 2; k++ {
-					if i := ((l*2+k)*64+ch)*MaxBatch + b; conv1d1[i] > conv1d1[best] {
+					if i := ((l*2+k)*64+ch)*ld + b; conv1d1[i] > conv1d1[best] {
 						best = i
 					}
 				}
@@ -674,41 +683,41 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// conv1d2_in = pad(maxpool1d1) (digits_conv.ml:10)
-	conv1d2_in := w.work[80*MaxBatch : 464*MaxBatch]
-	clear(conv1d2_in[0*MaxBatch : 64*MaxBatch])
-	clear(conv1d2_in[320*MaxBatch : 384*MaxBatch])
+	conv1d2_in := w.work[80*ld : 464*ld]
+	clear(conv1d2_in[0*ld : 64*ld])
+	clear(conv1d2_in[320*ld : 384*ld])
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [4, 128] from [6, 64], kernel 3, stride 1 (digits_conv.ml:11)
-	conv1d2_Wx := w.work[1104*MaxBatch : 1616*MaxBatch]
+	conv1d2_Wx := w.work[1104*ld : 1616*ld]
 	for l := 0; l < 4; l++ {
-		kernels.GemmNN64(128, 192, n, m.Conv1d2W, conv1d2_in[(l*64)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*128)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(128, 192, n, m.Conv1d2W, conv1d2_in[(l*64)*ld:], ld, conv1d2_Wx[(l*128)*ld:], ld, false)
 	}
 
 	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (digits_conv.ml:11)
-	conv1d2 := w.work[1616*MaxBatch : 2128*MaxBatch]
+	conv1d2 := w.work[1616*ld : 2128*ld]
 	for f := 0; f < 512; f++ {
-		kernels.BiasRelu64(conv1d2[f*MaxBatch:][:n], conv1d2_Wx[f*MaxBatch:], m.Conv1d2B[f%128])
+		kernels.BiasRelu64(conv1d2[f*ld:][:n], conv1d2_Wx[f*ld:], m.Conv1d2B[f%128])
 	}
 
 	// flatten1 = conv1d2 as [512] (the same values in the same order) (digits_conv.ml:12)
-	flatten1 := w.work[1104*MaxBatch : 1616*MaxBatch]
+	flatten1 := w.work[1104*ld : 1616*ld]
 	copy(flatten1, conv1d2)
 
 	// dropout1_mask: dropout 0.5, kept values scaled by 1/(1-0.5) as Keras does (digits_conv.ml:13)
-	dropout1_mask := w.work[2128*MaxBatch : 2640*MaxBatch]
+	dropout1_mask := w.work[2128*ld : 2640*ld]
 	for f := 0; f < 512; f++ {
-		mlrt.DropoutMask(dropout1_mask[f*MaxBatch:][:n], rng, 0.5)
+		mlrt.DropoutMask(dropout1_mask[f*ld:][:n], rng, 0.5)
 	}
 
 	// dropout1 = flatten1·dropout1_mask (digits_conv.ml:13)
-	dropout1 := w.work[2640*MaxBatch : 3152*MaxBatch]
+	dropout1 := w.work[2640*ld : 3152*ld]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], &w.vec, n, 512, MaxBatch, [][]T{dropout1, flatten1, dropout1_mask}, nil)
+		kernels.Vec64(vecProgs[2], &w.vec, n, 512, ld, [][]T{dropout1, flatten1, dropout1_mask}, nil)
 	} else {
 		for f := 0; f < 512; f++ {
-			out := dropout1[f*MaxBatch:][:n]
-			r_flatten1 := flatten1[f*MaxBatch:][:len(out)]
-			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
+			out := dropout1[f*ld:][:n]
+			r_flatten1 := flatten1[f*ld:][:len(out)]
+			r_dropout1_mask := dropout1_mask[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_flatten1[b] * r_dropout1_mask[b]
 			}
@@ -716,17 +725,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dense1_Wx = dense1_W·dropout1: [10] from [512] (digits_conv.ml:14)
-	dense1_Wx := w.work[464*MaxBatch : 474*MaxBatch]
-	kernels.GemmNN64(10, 512, n, m.Dense1W, dropout1, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[464*ld : 474*ld]
+	kernels.GemmNN64(10, 512, n, m.Dense1W, dropout1, ld, dense1_Wx, ld, false)
 
 	// p0p1p2p3p4p5p6p7p8p9 = dense1_Wx + dense1_b (digits_conv.ml:14)
-	p0p1p2p3p4p5p6p7p8p9 := w.work[474*MaxBatch : 484*MaxBatch]
+	p0p1p2p3p4p5p6p7p8p9 := w.work[474*ld : 484*ld]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], &w.vec, n, 10, MaxBatch, [][]T{p0p1p2p3p4p5p6p7p8p9, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[3], &w.vec, n, 10, ld, [][]T{p0p1p2p3p4p5p6p7p8p9, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 10; f++ {
-			out := p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
-			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			out := p0p1p2p3p4p5p6p7p8p9[f*ld:][:n]
+			r_dense1_Wx := dense1_Wx[f*ld:][:len(out)]
 			dense1_b_f := m.Dense1B[f]
 			for b := range out {
 				out[b] = r_dense1_Wx[b] + dense1_b_f
@@ -735,58 +744,58 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// target y: row-major rows to batch-major (digits_conv.ml:17)
-	y := w.work[484*MaxBatch : 485*MaxBatch]
-	kernels.Transpose64(n, 1, yRows, NumTargets, y, MaxBatch)
+	y := w.work[484*ld : 485*ld]
+	kernels.Transpose64(n, 1, yRows, NumTargets, y, ld)
 
 	// p = softmax of the 10 values of each sample of p0p1p2p3p4p5p6p7p8p9: exp(x − max x)/Σ exp(x − max x) (digits_conv.ml:14)
-	p := w.work[485*MaxBatch : 495*MaxBatch]
+	p := w.work[485*ld : 495*ld]
 	for b := 0; b < n; b++ {
 		top := p0p1p2p3p4p5p6p7p8p9[b]
 		for f := 1; f < 10; f++ {
-			top = max(top, p0p1p2p3p4p5p6p7p8p9[f*MaxBatch+b])
+			top = max(top, p0p1p2p3p4p5p6p7p8p9[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 10; f++ {
-			e := mlrt.Exp64(p0p1p2p3p4p5p6p7p8p9[f*MaxBatch+b] - top)
-			p[f*MaxBatch+b] = e
+			e := mlrt.Exp64(p0p1p2p3p4p5p6p7p8p9[f*ld+b] - top)
+			p[f*ld+b] = e
 			s += e
 		}
 		for f := 0; f < 10; f++ {
-			p[f*MaxBatch+b] /= s
+			p[f*ld+b] /= s
 		}
 	}
 
 	// y_onehot = 1 at the class y of each sample (0 … 9), 0 elsewhere (digits_conv.ml:17)
-	y_onehot := w.work[495*MaxBatch : 505*MaxBatch]
+	y_onehot := w.work[495*ld : 505*ld]
 	clear(y_onehot)
 	for b := 0; b < n; b++ {
 		if c := int(y[b]); T(c) == y[b] && c >= 0 && c < 10 {
-			y_onehot[c*MaxBatch+b] = 1
+			y_onehot[c*ld+b] = 1
 		}
 	}
 
 	// p0p1p2p3p4p5p6p7p8p9_logsumexp = log Σ exp over the 10 values of each sample of p0p1p2p3p4p5p6p7p8p9: max x + log Σ exp(x − max x) (digits_conv.ml:14)
-	p0p1p2p3p4p5p6p7p8p9_logsumexp := w.work[505*MaxBatch : 506*MaxBatch]
+	p0p1p2p3p4p5p6p7p8p9_logsumexp := w.work[505*ld : 506*ld]
 	for b := 0; b < n; b++ {
 		top := p0p1p2p3p4p5p6p7p8p9[b]
 		for f := 1; f < 10; f++ {
-			top = max(top, p0p1p2p3p4p5p6p7p8p9[f*MaxBatch+b])
+			top = max(top, p0p1p2p3p4p5p6p7p8p9[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 10; f++ {
-			s += mlrt.Exp64(p0p1p2p3p4p5p6p7p8p9[f*MaxBatch+b] - top)
+			s += mlrt.Exp64(p0p1p2p3p4p5p6p7p8p9[f*ld+b] - top)
 		}
 		p0p1p2p3p4p5p6p7p8p9_logsumexp[b] = top + mlrt.Log64(s)
 	}
 
 	// yz = Σ over the 10 values of each sample of p0p1p2p3p4p5p6p7p8p9·y_onehot (digits_conv.ml:19)
-	yz := w.work[506*MaxBatch : 507*MaxBatch]
+	yz := w.work[506*ld : 507*ld]
 	{
 		out := yz[:n]
 		clear(out)
 		for f := 0; f < 10; f++ {
-			r_p0p1p2p3p4p5p6p7p8p9 := p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:len(out)]
-			r_y_onehot := y_onehot[f*MaxBatch:][:len(out)]
+			r_p0p1p2p3p4p5p6p7p8p9 := p0p1p2p3p4p5p6p7p8p9[f*ld:][:len(out)]
+			r_y_onehot := y_onehot[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_p0p1p2p3p4p5p6p7p8p9[b] * r_y_onehot[b]
 			}
@@ -797,8 +806,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	var sum_categorical_crossentropy float64
 	{
 		const f = 0
-		r_p0p1p2p3p4p5p6p7p8p9_logsumexp := p0p1p2p3p4p5p6p7p8p9_logsumexp[f*MaxBatch:][:n]
-		r_yz := yz[f*MaxBatch:][:n]
+		r_p0p1p2p3p4p5p6p7p8p9_logsumexp := p0p1p2p3p4p5p6p7p8p9_logsumexp[f*ld:][:n]
+		r_yz := yz[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_categorical_crossentropy += float64(r_p0p1p2p3p4p5p6p7p8p9_logsumexp[b] - r_yz[b])
 		}
@@ -806,12 +815,12 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	categorical_crossentropy := T(sum_categorical_crossentropy / float64(total))
 
 	// sum_p0p1p2p3p4p5p6p7p8p9 = Σ over the 10 values of each sample of p0p1p2p3p4p5p6p7p8p9 (digits_conv.ml:14)
-	sum_p0p1p2p3p4p5p6p7p8p9 := w.work[507*MaxBatch : 508*MaxBatch]
+	sum_p0p1p2p3p4p5p6p7p8p9 := w.work[507*ld : 508*ld]
 	{
 		out := sum_p0p1p2p3p4p5p6p7p8p9[:n]
 		clear(out)
 		for f := 0; f < 10; f++ {
-			r_p0p1p2p3p4p5p6p7p8p9_2 := p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:len(out)]
+			r_p0p1p2p3p4p5p6p7p8p9_2 := p0p1p2p3p4p5p6p7p8p9[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_p0p1p2p3p4p5p6p7p8p9_2[b]
 			}
@@ -822,8 +831,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	var sum_mean float64
 	{
 		const f = 0
-		r_p0p1p2p3p4p5p6p7p8p9_logsumexp_2 := p0p1p2p3p4p5p6p7p8p9_logsumexp[f*MaxBatch:][:n]
-		r_sum_p0p1p2p3p4p5p6p7p8p9 := sum_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
+		r_p0p1p2p3p4p5p6p7p8p9_logsumexp_2 := p0p1p2p3p4p5p6p7p8p9_logsumexp[f*ld:][:n]
+		r_sum_p0p1p2p3p4p5p6p7p8p9 := sum_p0p1p2p3p4p5p6p7p8p9[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean += float64(r_p0p1p2p3p4p5p6p7p8p9_logsumexp_2[b] - r_sum_p0p1p2p3p4p5p6p7p8p9[b]/10.0)
 		}
@@ -834,25 +843,25 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := 0.8*categorical_crossentropy + 0.2*mean
 
 	// spread = 0.2/(n·1) (digits_conv.ml:19)
-	spread := w.work[508*MaxBatch : 509*MaxBatch]
+	spread := w.work[508*ld : 509*ld]
 	spread_each := 0.2 / T(total)
 	{
 		const f = 0
-		out := spread[f*MaxBatch:][:n]
+		out := spread[f*ld:][:n]
 		for b := range out {
 			out[b] = spread_each
 		}
 	}
 
 	// d_sum_p0p1p2p3p4p5p6p7p8p9 = -spread/10 (digits_conv.ml:19)
-	d_sum_p0p1p2p3p4p5p6p7p8p9 := w.work[509*MaxBatch : 510*MaxBatch]
+	d_sum_p0p1p2p3p4p5p6p7p8p9 := w.work[509*ld : 510*ld]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], &w.vec, n, 1, MaxBatch, [][]T{d_sum_p0p1p2p3p4p5p6p7p8p9, spread}, nil)
+		kernels.Vec64(vecProgs[4], &w.vec, n, 1, ld, [][]T{d_sum_p0p1p2p3p4p5p6p7p8p9, spread}, nil)
 	} else {
 		{
 			const f = 0
-			out := d_sum_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
-			r_spread := spread[f*MaxBatch:][:len(out)]
+			out := d_sum_p0p1p2p3p4p5p6p7p8p9[f*ld:][:n]
+			r_spread := spread[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = -r_spread[b] / 10.0
 			}
@@ -860,25 +869,25 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_cce = 0.8/(n·1) (digits_conv.ml:19)
-	d_cce := w.work[510*MaxBatch : 511*MaxBatch]
+	d_cce := w.work[510*ld : 511*ld]
 	d_cce_each := 0.8 / T(total)
 	{
 		const f = 0
-		out := d_cce[f*MaxBatch:][:n]
+		out := d_cce[f*ld:][:n]
 		for b := range out {
 			out[b] = d_cce_each
 		}
 	}
 
 	// d_yz = -d_cce (digits_conv.ml:19)
-	d_yz := w.work[511*MaxBatch : 512*MaxBatch]
+	d_yz := w.work[511*ld : 512*ld]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], &w.vec, n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
+		kernels.Vec64(vecProgs[5], &w.vec, n, 1, ld, [][]T{d_yz, d_cce}, nil)
 	} else {
 		{
 			const f = 0
-			out := d_yz[f*MaxBatch:][:n]
-			r_d_cce := d_cce[f*MaxBatch:][:len(out)]
+			out := d_yz[f*ld:][:n]
+			r_d_cce := d_cce[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = -r_d_cce[b]
 			}
@@ -886,7 +895,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_p0p1p2p3p4p5p6p7p8p9 = (repeat(d_sum_p0p1p2p3p4p5p6p7p8p9) + y_onehot·repeat(d_yz)) + p·(spread + d_cce) (digits_conv.ml:19)
-	d_p0p1p2p3p4p5p6p7p8p9 := w.work[512*MaxBatch : 522*MaxBatch]
+	d_p0p1p2p3p4p5p6p7p8p9 := w.work[512*ld : 522*ld]
 	r_d_sum_p0p1p2p3p4p5p6p7p8p9 := d_sum_p0p1p2p3p4p5p6p7p8p9[:n]
 	r_d_yz := d_yz[:n]
 	r_spread_2 := spread[:n]
@@ -895,18 +904,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_dense1_b = Σ over the batch of d_p0p1p2p3p4p5p6p7p8p9 (digits_conv.ml:19)
 	d_dense1_b := w.grads[31424:31434]
 	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], &w.vec, n, 10, MaxBatch, [][]T{d_p0p1p2p3p4p5p6p7p8p9, p, spread, d_cce, y_onehot, d_yz, d_sum_p0p1p2p3p4p5p6p7p8p9}, [][]T{d_dense1_b})
+		kernels.Vec64(vecProgs[6], &w.vec, n, 10, ld, [][]T{d_p0p1p2p3p4p5p6p7p8p9, p, spread, d_cce, y_onehot, d_yz, d_sum_p0p1p2p3p4p5p6p7p8p9}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 10; f++ {
-			out := d_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
-			r_y_onehot_2 := y_onehot[f*MaxBatch:][:len(out)]
-			r_p := p[f*MaxBatch:][:len(out)]
+			out := d_p0p1p2p3p4p5p6p7p8p9[f*ld:][:n]
+			r_y_onehot_2 := y_onehot[f*ld:][:len(out)]
+			r_p := p[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_sum_p0p1p2p3p4p5p6p7p8p9[b] + r_y_onehot_2[b]*r_d_yz[b] + r_p[b]*(r_spread_2[b]+r_d_cce_2[b])
 			}
 		}
 		for f := 0; f < 10; f++ {
-			r_d_p0p1p2p3p4p5p6p7p8p9 := d_p0p1p2p3p4p5p6p7p8p9[f*MaxBatch:][:n]
+			r_d_p0p1p2p3p4p5p6p7p8p9 := d_p0p1p2p3p4p5p6p7p8p9[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_p0p1p2p3p4p5p6p7p8p9[b]
@@ -917,21 +926,21 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_W = Σ over the batch of d_p0p1p2p3p4p5p6p7p8p9 ⊗ dropout1: [10, 512] (digits_conv.ml:14)
 	d_dense1_W := w.grads[26304:31424]
-	kernels.GemmNT64(10, 512, n, d_p0p1p2p3p4p5p6p7p8p9, MaxBatch, dropout1, MaxBatch, d_dense1_W, false)
+	kernels.GemmNT64(10, 512, n, d_p0p1p2p3p4p5p6p7p8p9, ld, dropout1, ld, d_dense1_W, false)
 
 	// d_dropout1 = dense1_Wᵀ·d_p0p1p2p3p4p5p6p7p8p9: [512] from [10] (digits_conv.ml:14)
-	d_dropout1 := w.work[1104*MaxBatch : 1616*MaxBatch]
-	kernels.GemmTN64(10, 512, n, m.Dense1W, d_p0p1p2p3p4p5p6p7p8p9, MaxBatch, d_dropout1, MaxBatch, false)
+	d_dropout1 := w.work[1104*ld : 1616*ld]
+	kernels.GemmTN64(10, 512, n, m.Dense1W, d_p0p1p2p3p4p5p6p7p8p9, ld, d_dropout1, ld, false)
 
 	// d_flatten1 = dropout1_mask·d_dropout1 (digits_conv.ml:14)
-	d_flatten1 := w.work[2640*MaxBatch : 3152*MaxBatch]
+	d_flatten1 := w.work[2640*ld : 3152*ld]
 	if vecProgs[7].Fast() {
-		kernels.Vec64(vecProgs[7], &w.vec, n, 512, MaxBatch, [][]T{d_flatten1, dropout1_mask, d_dropout1}, nil)
+		kernels.Vec64(vecProgs[7], &w.vec, n, 512, ld, [][]T{d_flatten1, dropout1_mask, d_dropout1}, nil)
 	} else {
 		for f := 0; f < 512; f++ {
-			out := d_flatten1[f*MaxBatch:][:n]
-			r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
-			r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
+			out := d_flatten1[f*ld:][:n]
+			r_dropout1_mask_2 := dropout1_mask[f*ld:][:len(out)]
+			r_d_dropout1 := d_dropout1[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b]
 			}
@@ -941,26 +950,26 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_conv1d2 is d_flatten1 read as [4, 128]: the same values in the same order, in the same buffer (digits_conv.ml:14)
 
 	// d_conv1d2_z = d_flatten1·step(conv1d2) (digits_conv.ml:14)
-	d_conv1d2_z := w.work[2128*MaxBatch : 2640*MaxBatch]
+	d_conv1d2_z := w.work[2128*ld : 2640*ld]
 
 	// d_conv1d2_b = Σ over the batch of d_conv1d2_z (digits_conv.ml:14)
 	d_conv1d2_b := w.grads[26176:26304]
 	clear(d_conv1d2_b)
 	if vecProgs[8].Fast() {
 		for blk := 0; blk < 4; blk++ {
-			kernels.Vec64(vecProgs[8], &w.vec, n, 128, MaxBatch, [][]T{d_conv1d2_z[blk*128*MaxBatch:], d_flatten1[blk*128*MaxBatch:], conv1d2[blk*128*MaxBatch:]}, [][]T{d_conv1d2_b})
+			kernels.Vec64(vecProgs[8], &w.vec, n, 128, ld, [][]T{d_conv1d2_z[blk*128*ld:], d_flatten1[blk*128*ld:], conv1d2[blk*128*ld:]}, [][]T{d_conv1d2_b})
 		}
 	} else {
 		for f := 0; f < 512; f++ {
-			out := d_conv1d2_z[f*MaxBatch:][:n]
-			r_d_conv1d2 := d_flatten1[f*MaxBatch:][:len(out)]
-			r_conv1d2 := conv1d2[f*MaxBatch:][:len(out)]
+			out := d_conv1d2_z[f*ld:][:n]
+			r_d_conv1d2 := d_flatten1[f*ld:][:len(out)]
+			r_conv1d2 := conv1d2[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_conv1d2[b] * mlrt.Step(r_conv1d2[b])
 			}
 		}
 		for f := 0; f < 512; f++ {
-			r_d_conv1d2_z := d_conv1d2_z[f*MaxBatch:][:n]
+			r_d_conv1d2_z := d_conv1d2_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_conv1d2_z[b]
@@ -971,38 +980,38 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_W = Σ over the batch and 4 positions of d_conv1d2_z ⊗ windows of conv1d2_in: [128, 192] (digits_conv.ml:11)
 	d_conv1d2_W := w.grads[1600:26176]
-	kernels.GemmNTSum64(128, 192, n, 4, d_conv1d2_z, MaxBatch, 128*MaxBatch, conv1d2_in, MaxBatch, 64*MaxBatch, d_conv1d2_W, false)
+	kernels.GemmNTSum64(128, 192, n, 4, d_conv1d2_z, ld, 128*ld, conv1d2_in, ld, 64*ld, d_conv1d2_W, false)
 
 	// d_conv1d2_in = conv1dᵀ(conv1d2_W, d_conv1d2_z): [6, 64] from [4, 128] (digits_conv.ml:11)
-	d_conv1d2_in := w.work[1104*MaxBatch : 1488*MaxBatch]
+	d_conv1d2_in := w.work[1104*ld : 1488*ld]
 	// conv1d2_W_flip: conv1d2_W with its taps reversed, [64, 3·128]
 	conv1d2_W_flip := w.scratch[0:24576]
 	kernels.FlipConvKernel64(conv1d2_W_flip, m.Conv1d2W, 128, 3, 64)
 	// the first 2 positions: output positions 0 … p
 	for p := 0; p < 2; p++ {
-		kernels.GemmNNW64(64, (p+1)*128, n, conv1d2_W_flip[(2-p)*128:], 384, d_conv1d2_z, MaxBatch, d_conv1d2_in[(p*64)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNNW64(64, (p+1)*128, n, conv1d2_W_flip[(2-p)*128:], 384, d_conv1d2_z, ld, d_conv1d2_in[(p*64)*ld:], ld, false)
 	}
 	for p := 2; p < 4; p++ {
-		kernels.GemmNN64(64, 384, n, conv1d2_W_flip, d_conv1d2_z[((p-2)*128)*MaxBatch:], MaxBatch, d_conv1d2_in[(p*64)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(64, 384, n, conv1d2_W_flip, d_conv1d2_z[((p-2)*128)*ld:], ld, d_conv1d2_in[(p*64)*ld:], ld, false)
 	}
 	// the last 2 positions: output positions p−2 … 3
 	for p := 4; p < 6; p++ {
-		kernels.GemmNNW64(64, (6-p)*128, n, conv1d2_W_flip, 384, d_conv1d2_z[((p-2)*128)*MaxBatch:], MaxBatch, d_conv1d2_in[(p*64)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNNW64(64, (6-p)*128, n, conv1d2_W_flip, 384, d_conv1d2_z[((p-2)*128)*ld:], ld, d_conv1d2_in[(p*64)*ld:], ld, false)
 	}
 
 	// d_maxpool1d1 = crop(d_conv1d2_in) (digits_conv.ml:11)
-	d_maxpool1d1 := w.work[1168*MaxBatch : 1424*MaxBatch]
+	d_maxpool1d1 := w.work[1168*ld : 1424*ld]
 
 	// d_conv1d1 = d_maxpool1d1 added where each window of 2 steps, 2 apart, of conv1d1 is first largest: [8, 64] (digits_conv.ml:10)
-	d_conv1d1 := w.work[1616*MaxBatch : 2128*MaxBatch]
+	d_conv1d1 := w.work[1616*ld : 2128*ld]
 	clear(d_conv1d1)
 	for l := 0; l < 4; l++ {
 		for ch := 0; ch < 64; ch++ {
-			row := d_maxpool1d1[(l*64+ch)*MaxBatch:][:n]
+			row := d_maxpool1d1[(l*64+ch)*ld:][:n]
 			for b := range row {
-				best := ((l*2+0)*64+ch)*MaxBatch + b
+				best := ((l*2+0)*64+ch)*ld + b
 				for k := 1; k < 2; k++ {
-					if i := ((l*2+k)*64+ch)*MaxBatch + b; conv1d1[i] > conv1d1[best] {
+					if i := ((l*2+k)*64+ch)*ld + b; conv1d1[i] > conv1d1[best] {
 						best = i
 					}
 				}
@@ -1012,26 +1021,26 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d1_z = d_conv1d1·step(conv1d1) (digits_conv.ml:10)
-	d_conv1d1_z := w.work[2640*MaxBatch : 3152*MaxBatch]
+	d_conv1d1_z := w.work[2640*ld : 3152*ld]
 
 	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (digits_conv.ml:10)
 	d_conv1d1_b := w.grads[1536:1600]
 	clear(d_conv1d1_b)
 	if vecProgs[9].Fast() {
 		for blk := 0; blk < 8; blk++ {
-			kernels.Vec64(vecProgs[9], &w.vec, n, 64, MaxBatch, [][]T{d_conv1d1_z[blk*64*MaxBatch:], d_conv1d1[blk*64*MaxBatch:], conv1d1[blk*64*MaxBatch:]}, [][]T{d_conv1d1_b})
+			kernels.Vec64(vecProgs[9], &w.vec, n, 64, ld, [][]T{d_conv1d1_z[blk*64*ld:], d_conv1d1[blk*64*ld:], conv1d1[blk*64*ld:]}, [][]T{d_conv1d1_b})
 		}
 	} else {
 		for f := 0; f < 512; f++ {
-			out := d_conv1d1_z[f*MaxBatch:][:n]
-			r_d_conv1d1 := d_conv1d1[f*MaxBatch:][:len(out)]
-			r_conv1d1 := conv1d1[f*MaxBatch:][:len(out)]
+			out := d_conv1d1_z[f*ld:][:n]
+			r_d_conv1d1 := d_conv1d1[f*ld:][:len(out)]
+			r_conv1d1 := conv1d1[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_conv1d1[b] * mlrt.Step(r_conv1d1[b])
 			}
 		}
 		for f := 0; f < 512; f++ {
-			r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
+			r_d_conv1d1_z := d_conv1d1_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_conv1d1_z[b]
@@ -1042,10 +1051,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_W = Σ over the batch and 8 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [64, 24] (digits_conv.ml:9)
 	d_conv1d1_W := w.grads[0:1536]
-	kernels.GemmNTSum64(64, 24, n, 8, d_conv1d1_z, MaxBatch, 64*MaxBatch, conv1d1_in, MaxBatch, 8*MaxBatch, d_conv1d1_W, false)
+	kernels.GemmNTSum64(64, 24, n, 8, d_conv1d1_z, ld, 64*ld, conv1d1_in, ld, 8*ld, d_conv1d1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, p, ld, predRows, NumOutputs)
 	}
 	return loss
 }

@@ -13,7 +13,7 @@ Package globalpool is the model GlobalPool of globalpool.ml, compiled by mlc.
 
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of
-sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).
+sample b is at f*ld + b, ld the rows of the call rounded up to whole vectors.
 */
 package globalpool
 
@@ -256,37 +256,40 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most PredictBatch).
+	ld := min((n+7)&^7, PredictBatch)
+
 	// input x: row-major rows to batch-major (globalpool.ml:5)
-	x := w.work[2*PredictBatch : 22*PredictBatch]
-	kernels.Transpose64(n, 20, xRows, NumInputs, x, PredictBatch)
+	x := w.work[2*ld : 22*ld]
+	kernels.Transpose64(n, 20, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (globalpool.ml:5)
-	conv1d1_in := w.work[0*PredictBatch : 24*PredictBatch]
-	clear(conv1d1_in[0*PredictBatch : 2*PredictBatch])
-	clear(conv1d1_in[22*PredictBatch : 24*PredictBatch])
+	conv1d1_in := w.work[0*ld : 24*ld]
+	clear(conv1d1_in[0*ld : 2*ld])
+	clear(conv1d1_in[22*ld : 24*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [10, 3] from [12, 2], kernel 3, stride 1 (globalpool.ml:6)
-	conv1d1_Wx := w.work[24*PredictBatch : 54*PredictBatch]
+	conv1d1_Wx := w.work[24*ld : 54*ld]
 	for l := 0; l < 10; l++ {
-		kernels.GemmNN64(3, 6, n, m.Conv1d1W, conv1d1_in[(l*2)*PredictBatch:], PredictBatch, conv1d1_Wx[(l*3)*PredictBatch:], PredictBatch, false)
+		kernels.GemmNN64(3, 6, n, m.Conv1d1W, conv1d1_in[(l*2)*ld:], ld, conv1d1_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// conv1d1 = sigmoid(conv1d1_Wx + conv1d1_b) (globalpool.ml:6)
-	conv1d1 := w.work[54*PredictBatch : 84*PredictBatch]
+	conv1d1 := w.work[54*ld : 84*ld]
 	for f := 0; f < 30; f++ {
-		kernels.BiasSigmoid64(conv1d1[f*PredictBatch:][:n], conv1d1_Wx[f*PredictBatch:], m.Conv1d1B[f%3])
+		kernels.BiasSigmoid64(conv1d1[f*ld:][:n], conv1d1_Wx[f*ld:], m.Conv1d1B[f%3])
 	}
 
 	// global_maxpool1d1 = the largest value of each window of 10 steps, 10 apart, of conv1d1: [1, 3] (globalpool.ml:7)
-	global_maxpool1d1 := w.work[0*PredictBatch : 3*PredictBatch]
+	global_maxpool1d1 := w.work[0*ld : 3*ld]
 	{
 		const l = 0
 		for ch := 0; ch < 3; ch++ {
-			out := global_maxpool1d1[(l*3+ch)*PredictBatch:][:n]
+			out := global_maxpool1d1[(l*3+ch)*ld:][:n]
 			for b := range out {
-				best := ((l*10+0)*3+ch)*PredictBatch + b
+				best := ((l*10+0)*3+ch)*ld + b
 				for k := 1; k < 10; k++ {
-					if i := ((l*10+k)*3+ch)*PredictBatch + b; conv1d1[i] > conv1d1[best] {
+					if i := ((l*10+k)*3+ch)*ld + b; conv1d1[i] > conv1d1[best] {
 						best = i
 					}
 				}
@@ -298,17 +301,17 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// global_maxpool1d1 is global_maxpool1d1 read as [3]: the same values in the same order, in the same buffer (globalpool.ml:7)
 
 	// dense1_Wx = dense1_W·global_maxpool1d1: [2] from [3] (globalpool.ml:8)
-	dense1_Wx := w.work[3*PredictBatch : 5*PredictBatch]
-	kernels.GemmNN64(2, 3, n, m.Dense1W, global_maxpool1d1, PredictBatch, dense1_Wx, PredictBatch, false)
+	dense1_Wx := w.work[3*ld : 5*ld]
+	kernels.GemmNN64(2, 3, n, m.Dense1W, global_maxpool1d1, ld, dense1_Wx, ld, false)
 
 	// u = dense1_Wx + dense1_b (globalpool.ml:8)
-	u := w.work[5*PredictBatch : 7*PredictBatch]
+	u := w.work[5*ld : 7*ld]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], &w.vec, n, 2, PredictBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 2, ld, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 2; f++ {
-			out := u[f*PredictBatch:][:n]
-			r_dense1_Wx := dense1_Wx[f*PredictBatch:][:len(out)]
+			out := u[f*ld:][:n]
+			r_dense1_Wx := dense1_Wx[f*ld:][:len(out)]
 			dense1_b_f := m.Dense1B[f]
 			for b := range out {
 				out[b] = r_dense1_Wx[b] + dense1_b_f
@@ -316,42 +319,45 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 		}
 	}
 	// The outputs, row-major.
-	kernels.Transpose64(NumOutputs, n, u, PredictBatch, dstRows, NumOutputs)
+	kernels.Transpose64(NumOutputs, n, u, ld, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (globalpool.ml:5)
-	x := w.work[2*MaxBatch : 22*MaxBatch]
-	kernels.Transpose64(n, 20, xRows, NumInputs, x, MaxBatch)
+	x := w.work[2*ld : 22*ld]
+	kernels.Transpose64(n, 20, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (globalpool.ml:5)
-	conv1d1_in := w.work[0*MaxBatch : 24*MaxBatch]
-	clear(conv1d1_in[0*MaxBatch : 2*MaxBatch])
-	clear(conv1d1_in[22*MaxBatch : 24*MaxBatch])
+	conv1d1_in := w.work[0*ld : 24*ld]
+	clear(conv1d1_in[0*ld : 2*ld])
+	clear(conv1d1_in[22*ld : 24*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [10, 3] from [12, 2], kernel 3, stride 1 (globalpool.ml:6)
-	conv1d1_Wx := w.work[24*MaxBatch : 54*MaxBatch]
+	conv1d1_Wx := w.work[24*ld : 54*ld]
 	for l := 0; l < 10; l++ {
-		kernels.GemmNN64(3, 6, n, m.Conv1d1W, conv1d1_in[(l*2)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(3, 6, n, m.Conv1d1W, conv1d1_in[(l*2)*ld:], ld, conv1d1_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// conv1d1 = sigmoid(conv1d1_Wx + conv1d1_b) (globalpool.ml:6)
-	conv1d1 := w.work[54*MaxBatch : 84*MaxBatch]
+	conv1d1 := w.work[54*ld : 84*ld]
 	for f := 0; f < 30; f++ {
-		kernels.BiasSigmoid64(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%3])
+		kernels.BiasSigmoid64(conv1d1[f*ld:][:n], conv1d1_Wx[f*ld:], m.Conv1d1B[f%3])
 	}
 
 	// global_maxpool1d1 = the largest value of each window of 10 steps, 10 apart, of conv1d1: [1, 3] (globalpool.ml:7)
-	global_maxpool1d1 := w.work[0*MaxBatch : 3*MaxBatch]
+	global_maxpool1d1 := w.work[0*ld : 3*ld]
 	{
 		const l = 0
 		for ch := 0; ch < 3; ch++ {
-			out := global_maxpool1d1[(l*3+ch)*MaxBatch:][:n]
+			out := global_maxpool1d1[(l*3+ch)*ld:][:n]
 			for b := range out {
-				best := ((l*10+0)*3+ch)*MaxBatch + b
+				best := ((l*10+0)*3+ch)*ld + b
 				for k := 1; k < 10; k++ {
-					if i := ((l*10+k)*3+ch)*MaxBatch + b; conv1d1[i] > conv1d1[best] {
+					if i := ((l*10+k)*3+ch)*ld + b; conv1d1[i] > conv1d1[best] {
 						best = i
 					}
 				}
@@ -363,17 +369,17 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// global_maxpool1d1 is global_maxpool1d1 read as [3]: the same values in the same order, in the same buffer (globalpool.ml:7)
 
 	// dense1_Wx = dense1_W·global_maxpool1d1: [2] from [3] (globalpool.ml:8)
-	dense1_Wx := w.work[3*MaxBatch : 5*MaxBatch]
-	kernels.GemmNN64(2, 3, n, m.Dense1W, global_maxpool1d1, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[3*ld : 5*ld]
+	kernels.GemmNN64(2, 3, n, m.Dense1W, global_maxpool1d1, ld, dense1_Wx, ld, false)
 
 	// u = dense1_Wx + dense1_b (globalpool.ml:8)
-	u := w.work[5*MaxBatch : 7*MaxBatch]
+	u := w.work[5*ld : 7*ld]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], &w.vec, n, 2, MaxBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[1], &w.vec, n, 2, ld, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 2; f++ {
-			out := u[f*MaxBatch:][:n]
-			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			out := u[f*ld:][:n]
+			r_dense1_Wx := dense1_Wx[f*ld:][:len(out)]
 			dense1_b_f := m.Dense1B[f]
 			for b := range out {
 				out[b] = r_dense1_Wx[b] + dense1_b_f
@@ -382,18 +388,18 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// target y: row-major rows to batch-major (globalpool.ml:9)
-	y := w.work[7*MaxBatch : 9*MaxBatch]
-	kernels.Transpose64(n, 2, yRows, NumTargets, y, MaxBatch)
+	y := w.work[7*ld : 9*ld]
+	kernels.Transpose64(n, 2, yRows, NumTargets, y, ld)
 
 	// sub = u - y (globalpool.ml:10)
-	sub := w.work[9*MaxBatch : 11*MaxBatch]
+	sub := w.work[9*ld : 11*ld]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], &w.vec, n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+		kernels.Vec64(vecProgs[2], &w.vec, n, 2, ld, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
-			out := sub[f*MaxBatch:][:n]
-			r_u := u[f*MaxBatch:][:len(out)]
-			r_y := y[f*MaxBatch:][:len(out)]
+			out := sub[f*ld:][:n]
+			r_u := u[f*ld:][:len(out)]
+			r_y := y[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_u[b] - r_y[b]
 			}
@@ -403,7 +409,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// loss = mean of sq_err over the batch and its 2 elements (globalpool.ml:10)
 	var sum_loss float64
 	for f := 0; f < 2; f++ {
-		r_sub := sub[f*MaxBatch:][:n]
+		r_sub := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(r_sub[b] * r_sub[b])
 		}
@@ -411,7 +417,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := T(sum_loss / float64(total*2))
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, u, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, u, ld, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -422,37 +428,40 @@ Grad views, and the outputs into pred if not nil. rng draws the dropout masks; n
 dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (globalpool.ml:5)
-	x := w.work[2*MaxBatch : 22*MaxBatch]
-	kernels.Transpose64(n, 20, xRows, NumInputs, x, MaxBatch)
+	x := w.work[2*ld : 22*ld]
+	kernels.Transpose64(n, 20, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (globalpool.ml:5)
-	conv1d1_in := w.work[0*MaxBatch : 24*MaxBatch]
-	clear(conv1d1_in[0*MaxBatch : 2*MaxBatch])
-	clear(conv1d1_in[22*MaxBatch : 24*MaxBatch])
+	conv1d1_in := w.work[0*ld : 24*ld]
+	clear(conv1d1_in[0*ld : 2*ld])
+	clear(conv1d1_in[22*ld : 24*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [10, 3] from [12, 2], kernel 3, stride 1 (globalpool.ml:6)
-	conv1d1_Wx := w.work[24*MaxBatch : 54*MaxBatch]
+	conv1d1_Wx := w.work[24*ld : 54*ld]
 	for l := 0; l < 10; l++ {
-		kernels.GemmNN64(3, 6, n, m.Conv1d1W, conv1d1_in[(l*2)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(3, 6, n, m.Conv1d1W, conv1d1_in[(l*2)*ld:], ld, conv1d1_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// conv1d1 = sigmoid(conv1d1_Wx + conv1d1_b) (globalpool.ml:6)
-	conv1d1 := w.work[54*MaxBatch : 84*MaxBatch]
+	conv1d1 := w.work[54*ld : 84*ld]
 	for f := 0; f < 30; f++ {
-		kernels.BiasSigmoid64(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%3])
+		kernels.BiasSigmoid64(conv1d1[f*ld:][:n], conv1d1_Wx[f*ld:], m.Conv1d1B[f%3])
 	}
 
 	// global_maxpool1d1 = the largest value of each window of 10 steps, 10 apart, of conv1d1: [1, 3] (globalpool.ml:7)
-	global_maxpool1d1 := w.work[24*MaxBatch : 27*MaxBatch]
+	global_maxpool1d1 := w.work[24*ld : 27*ld]
 	{
 		const l = 0
 		for ch := 0; ch < 3; ch++ {
-			out := global_maxpool1d1[(l*3+ch)*MaxBatch:][:n]
+			out := global_maxpool1d1[(l*3+ch)*ld:][:n]
 			for b := range out {
-				best := ((l*10+0)*3+ch)*MaxBatch + b
+				best := ((l*10+0)*3+ch)*ld + b
 				for k := 1; k < 10; k++ {
-					if i := ((l*10+k)*3+ch)*MaxBatch + b; conv1d1[i] > conv1d1[best] {
+					if i := ((l*10+k)*3+ch)*ld + b; conv1d1[i] > conv1d1[best] {
 						best = i
 					}
 				}
@@ -464,17 +473,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// global_maxpool1d1 is global_maxpool1d1 read as [3]: the same values in the same order, in the same buffer (globalpool.ml:7)
 
 	// dense1_Wx = dense1_W·global_maxpool1d1: [2] from [3] (globalpool.ml:8)
-	dense1_Wx := w.work[27*MaxBatch : 29*MaxBatch]
-	kernels.GemmNN64(2, 3, n, m.Dense1W, global_maxpool1d1, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[27*ld : 29*ld]
+	kernels.GemmNN64(2, 3, n, m.Dense1W, global_maxpool1d1, ld, dense1_Wx, ld, false)
 
 	// u = dense1_Wx + dense1_b (globalpool.ml:8)
-	u := w.work[29*MaxBatch : 31*MaxBatch]
+	u := w.work[29*ld : 31*ld]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], &w.vec, n, 2, MaxBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[3], &w.vec, n, 2, ld, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 2; f++ {
-			out := u[f*MaxBatch:][:n]
-			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			out := u[f*ld:][:n]
+			r_dense1_Wx := dense1_Wx[f*ld:][:len(out)]
 			dense1_b_f := m.Dense1B[f]
 			for b := range out {
 				out[b] = r_dense1_Wx[b] + dense1_b_f
@@ -483,18 +492,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// target y: row-major rows to batch-major (globalpool.ml:9)
-	y := w.work[31*MaxBatch : 33*MaxBatch]
-	kernels.Transpose64(n, 2, yRows, NumTargets, y, MaxBatch)
+	y := w.work[31*ld : 33*ld]
+	kernels.Transpose64(n, 2, yRows, NumTargets, y, ld)
 
 	// sub = u - y (globalpool.ml:10)
-	sub := w.work[33*MaxBatch : 35*MaxBatch]
+	sub := w.work[33*ld : 35*ld]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], &w.vec, n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+		kernels.Vec64(vecProgs[4], &w.vec, n, 2, ld, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
-			out := sub[f*MaxBatch:][:n]
-			r_u := u[f*MaxBatch:][:len(out)]
-			r_y := y[f*MaxBatch:][:len(out)]
+			out := sub[f*ld:][:n]
+			r_u := u[f*ld:][:len(out)]
+			r_y := y[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_u[b] - r_y[b]
 			}
@@ -504,7 +513,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// loss = mean of sq_err over the batch and its 2 elements (globalpool.ml:10)
 	var sum_loss float64
 	for f := 0; f < 2; f++ {
-		r_sub := sub[f*MaxBatch:][:n]
+		r_sub := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(r_sub[b] * r_sub[b])
 		}
@@ -512,11 +521,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := T(sum_loss / float64(total*2))
 
 	// d_u = 2·sub·1/(n·2) (globalpool.ml:10)
-	d_u := w.work[35*MaxBatch : 37*MaxBatch]
+	d_u := w.work[35*ld : 37*ld]
 	d_sq_err_each := 1.0 / T(total*2)
 	for f := 0; f < 2; f++ {
-		out := d_u[f*MaxBatch:][:n]
-		r_sub_2 := sub[f*MaxBatch:][:len(out)]
+		out := d_u[f*ld:][:n]
+		r_sub_2 := sub[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = 2.0 * r_sub_2[b] * d_sq_err_each
 		}
@@ -525,10 +534,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_dense1_b = Σ over the batch of d_u (globalpool.ml:10)
 	d_dense1_b := w.grads[27:29]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], &w.vec, n, 2, MaxBatch, [][]T{d_u}, [][]T{d_dense1_b})
+		kernels.Vec64(vecProgs[5], &w.vec, n, 2, ld, [][]T{d_u}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 2; f++ {
-			r_d_u := d_u[f*MaxBatch:][:n]
+			r_d_u := d_u[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_u[b]
@@ -539,25 +548,25 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_W = Σ over the batch of d_u ⊗ global_maxpool1d1: [2, 3] (globalpool.ml:8)
 	d_dense1_W := w.grads[21:27]
-	kernels.GemmNT64(2, 3, n, d_u, MaxBatch, global_maxpool1d1, MaxBatch, d_dense1_W, false)
+	kernels.GemmNT64(2, 3, n, d_u, ld, global_maxpool1d1, ld, d_dense1_W, false)
 
 	// d_global_maxpool1d1 = dense1_Wᵀ·d_u: [3] from [2] (globalpool.ml:8)
-	d_global_maxpool1d1 := w.work[37*MaxBatch : 40*MaxBatch]
-	kernels.GemmTN64(2, 3, n, m.Dense1W, d_u, MaxBatch, d_global_maxpool1d1, MaxBatch, false)
+	d_global_maxpool1d1 := w.work[37*ld : 40*ld]
+	kernels.GemmTN64(2, 3, n, m.Dense1W, d_u, ld, d_global_maxpool1d1, ld, false)
 
 	// d_global_maxpool1d1 is d_global_maxpool1d1 read as [1, 3]: the same values in the same order, in the same buffer (globalpool.ml:8)
 
 	// d_conv1d1 = d_global_maxpool1d1 added where each window of 10 steps, 10 apart, of conv1d1 is first largest: [10, 3] (globalpool.ml:7)
-	d_conv1d1 := w.work[84*MaxBatch : 114*MaxBatch]
+	d_conv1d1 := w.work[84*ld : 114*ld]
 	clear(d_conv1d1)
 	{
 		const l = 0
 		for ch := 0; ch < 3; ch++ {
-			row := d_global_maxpool1d1[(l*3+ch)*MaxBatch:][:n]
+			row := d_global_maxpool1d1[(l*3+ch)*ld:][:n]
 			for b := range row {
-				best := ((l*10+0)*3+ch)*MaxBatch + b
+				best := ((l*10+0)*3+ch)*ld + b
 				for k := 1; k < 10; k++ {
-					if i := ((l*10+k)*3+ch)*MaxBatch + b; conv1d1[i] > conv1d1[best] {
+					if i := ((l*10+k)*3+ch)*ld + b; conv1d1[i] > conv1d1[best] {
 						best = i
 					}
 				}
@@ -567,26 +576,26 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d1_z = d_conv1d1·conv1d1·(1 - conv1d1) (globalpool.ml:7)
-	d_conv1d1_z := w.work[114*MaxBatch : 144*MaxBatch]
+	d_conv1d1_z := w.work[114*ld : 144*ld]
 
 	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (globalpool.ml:7)
 	d_conv1d1_b := w.grads[18:21]
 	clear(d_conv1d1_b)
 	if vecProgs[6].Fast() {
 		for blk := 0; blk < 10; blk++ {
-			kernels.Vec64(vecProgs[6], &w.vec, n, 3, MaxBatch, [][]T{d_conv1d1_z[blk*3*MaxBatch:], d_conv1d1[blk*3*MaxBatch:], conv1d1[blk*3*MaxBatch:]}, [][]T{d_conv1d1_b})
+			kernels.Vec64(vecProgs[6], &w.vec, n, 3, ld, [][]T{d_conv1d1_z[blk*3*ld:], d_conv1d1[blk*3*ld:], conv1d1[blk*3*ld:]}, [][]T{d_conv1d1_b})
 		}
 	} else {
 		for f := 0; f < 30; f++ {
-			out := d_conv1d1_z[f*MaxBatch:][:n]
-			r_d_conv1d1 := d_conv1d1[f*MaxBatch:][:len(out)]
-			r_conv1d1 := conv1d1[f*MaxBatch:][:len(out)]
+			out := d_conv1d1_z[f*ld:][:n]
+			r_d_conv1d1 := d_conv1d1[f*ld:][:len(out)]
+			r_conv1d1 := conv1d1[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_conv1d1[b] * r_conv1d1[b] * (1.0 - r_conv1d1[b])
 			}
 		}
 		for f := 0; f < 30; f++ {
-			r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
+			r_d_conv1d1_z := d_conv1d1_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_conv1d1_z[b]
@@ -597,10 +606,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_W = Σ over the batch and 10 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [3, 6] (globalpool.ml:6)
 	d_conv1d1_W := w.grads[0:18]
-	kernels.GemmNTSum64(3, 6, n, 10, d_conv1d1_z, MaxBatch, 3*MaxBatch, conv1d1_in, MaxBatch, 2*MaxBatch, d_conv1d1_W, false)
+	kernels.GemmNTSum64(3, 6, n, 10, d_conv1d1_z, ld, 3*ld, conv1d1_in, ld, 2*ld, d_conv1d1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, u, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, u, ld, predRows, NumOutputs)
 	}
 	return loss
 }

@@ -12,7 +12,7 @@ Package iris is the model Iris of iris.ml, compiled by mlc.
 
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of
-sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).
+sample b is at f*ld + b, ld the rows of the call rounded up to whole vectors.
 */
 package iris
 
@@ -267,32 +267,35 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most PredictBatch).
+	ld := min((n+15)&^15, PredictBatch)
+
 	// input x: row-major rows to batch-major (iris.ml:9)
-	x := w.work[0*PredictBatch : 4*PredictBatch]
-	kernels.Transpose32(n, 4, xRows, NumInputs, x, PredictBatch)
+	x := w.work[0*ld : 4*ld]
+	kernels.Transpose32(n, 4, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [16] from [4] (iris.ml:10)
-	dense1_Wx := w.work[4*PredictBatch : 20*PredictBatch]
-	kernels.GemmNN32(16, 4, n, m.Dense1W, x, PredictBatch, dense1_Wx, PredictBatch, false)
+	dense1_Wx := w.work[4*ld : 20*ld]
+	kernels.GemmNN32(16, 4, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = relu(dense1_Wx + dense1_b) (iris.ml:10)
-	dense1 := w.work[20*PredictBatch : 36*PredictBatch]
+	dense1 := w.work[20*ld : 36*ld]
 	for f := 0; f < 16; f++ {
-		kernels.BiasRelu32(dense1[f*PredictBatch:][:n], dense1_Wx[f*PredictBatch:], m.Dense1B[f])
+		kernels.BiasRelu32(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [3] from [16] (iris.ml:11)
-	dense2_Wx := w.work[0*PredictBatch : 3*PredictBatch]
-	kernels.GemmNN32(3, 16, n, m.Dense2W, dense1, PredictBatch, dense2_Wx, PredictBatch, false)
+	dense2_Wx := w.work[0*ld : 3*ld]
+	kernels.GemmNN32(3, 16, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// dense2_z = dense2_Wx + dense2_b (iris.ml:11)
-	dense2_z := w.work[4*PredictBatch : 7*PredictBatch]
+	dense2_z := w.work[4*ld : 7*ld]
 	if vecProgs[0].Fast() {
-		kernels.Vec32(vecProgs[0], &w.vec, n, 3, PredictBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec32(vecProgs[0], &w.vec, n, 3, ld, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 3; f++ {
-			out := dense2_z[f*PredictBatch:][:n]
-			r_dense2_Wx := dense2_Wx[f*PredictBatch:][:len(out)]
+			out := dense2_z[f*ld:][:n]
+			r_dense2_Wx := dense2_Wx[f*ld:][:len(out)]
 			dense2_b_f := m.Dense2B[f]
 			for b := range out {
 				out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -301,54 +304,57 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// p = softmax of the 3 values of each sample of dense2_z: exp(x − max x)/Σ exp(x − max x) (iris.ml:11)
-	p := w.work[7*PredictBatch : 10*PredictBatch]
+	p := w.work[7*ld : 10*ld]
 	for b := 0; b < n; b++ {
 		top := dense2_z[b]
 		for f := 1; f < 3; f++ {
-			top = max(top, dense2_z[f*PredictBatch+b])
+			top = max(top, dense2_z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 3; f++ {
-			e := mlrt.Exp32(dense2_z[f*PredictBatch+b] - top)
-			p[f*PredictBatch+b] = e
+			e := mlrt.Exp32(dense2_z[f*ld+b] - top)
+			p[f*ld+b] = e
 			s += e
 		}
 		for f := 0; f < 3; f++ {
-			p[f*PredictBatch+b] /= s
+			p[f*ld+b] /= s
 		}
 	}
 	// The outputs, row-major.
-	kernels.Transpose32(NumOutputs, n, p, PredictBatch, dstRows, NumOutputs)
+	kernels.Transpose32(NumOutputs, n, p, ld, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+15)&^15, MaxBatch)
+
 	// input x: row-major rows to batch-major (iris.ml:9)
-	x := w.work[0*MaxBatch : 4*MaxBatch]
-	kernels.Transpose32(n, 4, xRows, NumInputs, x, MaxBatch)
+	x := w.work[0*ld : 4*ld]
+	kernels.Transpose32(n, 4, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [16] from [4] (iris.ml:10)
-	dense1_Wx := w.work[4*MaxBatch : 20*MaxBatch]
-	kernels.GemmNN32(16, 4, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[4*ld : 20*ld]
+	kernels.GemmNN32(16, 4, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = relu(dense1_Wx + dense1_b) (iris.ml:10)
-	dense1 := w.work[20*MaxBatch : 36*MaxBatch]
+	dense1 := w.work[20*ld : 36*ld]
 	for f := 0; f < 16; f++ {
-		kernels.BiasRelu32(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasRelu32(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [3] from [16] (iris.ml:11)
-	dense2_Wx := w.work[0*MaxBatch : 3*MaxBatch]
-	kernels.GemmNN32(3, 16, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[0*ld : 3*ld]
+	kernels.GemmNN32(3, 16, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// dense2_z = dense2_Wx + dense2_b (iris.ml:11)
-	dense2_z := w.work[4*MaxBatch : 7*MaxBatch]
+	dense2_z := w.work[4*ld : 7*ld]
 	if vecProgs[1].Fast() {
-		kernels.Vec32(vecProgs[1], &w.vec, n, 3, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec32(vecProgs[1], &w.vec, n, 3, ld, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 3; f++ {
-			out := dense2_z[f*MaxBatch:][:n]
-			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			out := dense2_z[f*ld:][:n]
+			r_dense2_Wx := dense2_Wx[f*ld:][:len(out)]
 			dense2_b_f := m.Dense2B[f]
 			for b := range out {
 				out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -357,58 +363,58 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// p = softmax of the 3 values of each sample of dense2_z: exp(x − max x)/Σ exp(x − max x) (iris.ml:11)
-	p := w.work[7*MaxBatch : 10*MaxBatch]
+	p := w.work[7*ld : 10*ld]
 	for b := 0; b < n; b++ {
 		top := dense2_z[b]
 		for f := 1; f < 3; f++ {
-			top = max(top, dense2_z[f*MaxBatch+b])
+			top = max(top, dense2_z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 3; f++ {
-			e := mlrt.Exp32(dense2_z[f*MaxBatch+b] - top)
-			p[f*MaxBatch+b] = e
+			e := mlrt.Exp32(dense2_z[f*ld+b] - top)
+			p[f*ld+b] = e
 			s += e
 		}
 		for f := 0; f < 3; f++ {
-			p[f*MaxBatch+b] /= s
+			p[f*ld+b] /= s
 		}
 	}
 
 	// target y: row-major rows to batch-major (iris.ml:13)
-	y := w.work[3*MaxBatch : 4*MaxBatch]
-	kernels.Transpose32(n, 1, yRows, NumTargets, y, MaxBatch)
+	y := w.work[3*ld : 4*ld]
+	kernels.Transpose32(n, 1, yRows, NumTargets, y, ld)
 
 	// y_onehot = 1 at the class y of each sample (0 … 2), 0 elsewhere (iris.ml:13)
-	y_onehot := w.work[10*MaxBatch : 13*MaxBatch]
+	y_onehot := w.work[10*ld : 13*ld]
 	clear(y_onehot)
 	for b := 0; b < n; b++ {
 		if c := int(y[b]); T(c) == y[b] && c >= 0 && c < 3 {
-			y_onehot[c*MaxBatch+b] = 1
+			y_onehot[c*ld+b] = 1
 		}
 	}
 
 	// dense2_z_logsumexp = log Σ exp over the 3 values of each sample of dense2_z: max x + log Σ exp(x − max x) (iris.ml:11)
-	dense2_z_logsumexp := w.work[13*MaxBatch : 14*MaxBatch]
+	dense2_z_logsumexp := w.work[13*ld : 14*ld]
 	for b := 0; b < n; b++ {
 		top := dense2_z[b]
 		for f := 1; f < 3; f++ {
-			top = max(top, dense2_z[f*MaxBatch+b])
+			top = max(top, dense2_z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 3; f++ {
-			s += mlrt.Exp32(dense2_z[f*MaxBatch+b] - top)
+			s += mlrt.Exp32(dense2_z[f*ld+b] - top)
 		}
 		dense2_z_logsumexp[b] = top + mlrt.Log32(s)
 	}
 
 	// yz = Σ over the 3 values of each sample of dense2_z·y_onehot (iris.ml:14)
-	yz := w.work[14*MaxBatch : 15*MaxBatch]
+	yz := w.work[14*ld : 15*ld]
 	{
 		out := yz[:n]
 		clear(out)
 		for f := 0; f < 3; f++ {
-			r_dense2_z := dense2_z[f*MaxBatch:][:len(out)]
-			r_y_onehot := y_onehot[f*MaxBatch:][:len(out)]
+			r_dense2_z := dense2_z[f*ld:][:len(out)]
+			r_y_onehot := y_onehot[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_dense2_z[b] * r_y_onehot[b]
 			}
@@ -419,8 +425,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	var sum_loss float64
 	{
 		const f = 0
-		r_dense2_z_logsumexp := dense2_z_logsumexp[f*MaxBatch:][:n]
-		r_yz := yz[f*MaxBatch:][:n]
+		r_dense2_z_logsumexp := dense2_z_logsumexp[f*ld:][:n]
+		r_yz := yz[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(r_dense2_z_logsumexp[b] - r_yz[b])
 		}
@@ -428,7 +434,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := T(sum_loss / float64(total))
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose32(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose32(NumOutputs, n, p, ld, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -439,32 +445,35 @@ Grad views, and the outputs into pred if not nil. rng draws the dropout masks; n
 dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+15)&^15, MaxBatch)
+
 	// input x: row-major rows to batch-major (iris.ml:9)
-	x := w.work[0*MaxBatch : 4*MaxBatch]
-	kernels.Transpose32(n, 4, xRows, NumInputs, x, MaxBatch)
+	x := w.work[0*ld : 4*ld]
+	kernels.Transpose32(n, 4, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [16] from [4] (iris.ml:10)
-	dense1_Wx := w.work[4*MaxBatch : 20*MaxBatch]
-	kernels.GemmNN32(16, 4, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[4*ld : 20*ld]
+	kernels.GemmNN32(16, 4, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = relu(dense1_Wx + dense1_b) (iris.ml:10)
-	dense1 := w.work[20*MaxBatch : 36*MaxBatch]
+	dense1 := w.work[20*ld : 36*ld]
 	for f := 0; f < 16; f++ {
-		kernels.BiasRelu32(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasRelu32(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [3] from [16] (iris.ml:11)
-	dense2_Wx := w.work[4*MaxBatch : 7*MaxBatch]
-	kernels.GemmNN32(3, 16, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[4*ld : 7*ld]
+	kernels.GemmNN32(3, 16, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// dense2_z = dense2_Wx + dense2_b (iris.ml:11)
-	dense2_z := w.work[7*MaxBatch : 10*MaxBatch]
+	dense2_z := w.work[7*ld : 10*ld]
 	if vecProgs[2].Fast() {
-		kernels.Vec32(vecProgs[2], &w.vec, n, 3, MaxBatch, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec32(vecProgs[2], &w.vec, n, 3, ld, [][]T{dense2_z, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 3; f++ {
-			out := dense2_z[f*MaxBatch:][:n]
-			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			out := dense2_z[f*ld:][:n]
+			r_dense2_Wx := dense2_Wx[f*ld:][:len(out)]
 			dense2_b_f := m.Dense2B[f]
 			for b := range out {
 				out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -473,58 +482,58 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// p = softmax of the 3 values of each sample of dense2_z: exp(x − max x)/Σ exp(x − max x) (iris.ml:11)
-	p := w.work[10*MaxBatch : 13*MaxBatch]
+	p := w.work[10*ld : 13*ld]
 	for b := 0; b < n; b++ {
 		top := dense2_z[b]
 		for f := 1; f < 3; f++ {
-			top = max(top, dense2_z[f*MaxBatch+b])
+			top = max(top, dense2_z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 3; f++ {
-			e := mlrt.Exp32(dense2_z[f*MaxBatch+b] - top)
-			p[f*MaxBatch+b] = e
+			e := mlrt.Exp32(dense2_z[f*ld+b] - top)
+			p[f*ld+b] = e
 			s += e
 		}
 		for f := 0; f < 3; f++ {
-			p[f*MaxBatch+b] /= s
+			p[f*ld+b] /= s
 		}
 	}
 
 	// target y: row-major rows to batch-major (iris.ml:13)
-	y := w.work[13*MaxBatch : 14*MaxBatch]
-	kernels.Transpose32(n, 1, yRows, NumTargets, y, MaxBatch)
+	y := w.work[13*ld : 14*ld]
+	kernels.Transpose32(n, 1, yRows, NumTargets, y, ld)
 
 	// y_onehot = 1 at the class y of each sample (0 … 2), 0 elsewhere (iris.ml:13)
-	y_onehot := w.work[14*MaxBatch : 17*MaxBatch]
+	y_onehot := w.work[14*ld : 17*ld]
 	clear(y_onehot)
 	for b := 0; b < n; b++ {
 		if c := int(y[b]); T(c) == y[b] && c >= 0 && c < 3 {
-			y_onehot[c*MaxBatch+b] = 1
+			y_onehot[c*ld+b] = 1
 		}
 	}
 
 	// dense2_z_logsumexp = log Σ exp over the 3 values of each sample of dense2_z: max x + log Σ exp(x − max x) (iris.ml:11)
-	dense2_z_logsumexp := w.work[17*MaxBatch : 18*MaxBatch]
+	dense2_z_logsumexp := w.work[17*ld : 18*ld]
 	for b := 0; b < n; b++ {
 		top := dense2_z[b]
 		for f := 1; f < 3; f++ {
-			top = max(top, dense2_z[f*MaxBatch+b])
+			top = max(top, dense2_z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 3; f++ {
-			s += mlrt.Exp32(dense2_z[f*MaxBatch+b] - top)
+			s += mlrt.Exp32(dense2_z[f*ld+b] - top)
 		}
 		dense2_z_logsumexp[b] = top + mlrt.Log32(s)
 	}
 
 	// yz = Σ over the 3 values of each sample of dense2_z·y_onehot (iris.ml:14)
-	yz := w.work[18*MaxBatch : 19*MaxBatch]
+	yz := w.work[18*ld : 19*ld]
 	{
 		out := yz[:n]
 		clear(out)
 		for f := 0; f < 3; f++ {
-			r_dense2_z := dense2_z[f*MaxBatch:][:len(out)]
-			r_y_onehot := y_onehot[f*MaxBatch:][:len(out)]
+			r_dense2_z := dense2_z[f*ld:][:len(out)]
+			r_y_onehot := y_onehot[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_dense2_z[b] * r_y_onehot[b]
 			}
@@ -535,8 +544,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	var sum_loss float64
 	{
 		const f = 0
-		r_dense2_z_logsumexp := dense2_z_logsumexp[f*MaxBatch:][:n]
-		r_yz := yz[f*MaxBatch:][:n]
+		r_dense2_z_logsumexp := dense2_z_logsumexp[f*ld:][:n]
+		r_yz := yz[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(r_dense2_z_logsumexp[b] - r_yz[b])
 		}
@@ -544,25 +553,25 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := T(sum_loss / float64(total))
 
 	// d_cce = 1/(n·1) (iris.ml:14)
-	d_cce := w.work[19*MaxBatch : 20*MaxBatch]
+	d_cce := w.work[19*ld : 20*ld]
 	d_cce_each := 1.0 / T(total)
 	{
 		const f = 0
-		out := d_cce[f*MaxBatch:][:n]
+		out := d_cce[f*ld:][:n]
 		for b := range out {
 			out[b] = d_cce_each
 		}
 	}
 
 	// d_yz = -d_cce (iris.ml:14)
-	d_yz := w.work[4*MaxBatch : 5*MaxBatch]
+	d_yz := w.work[4*ld : 5*ld]
 	if vecProgs[3].Fast() {
-		kernels.Vec32(vecProgs[3], &w.vec, n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
+		kernels.Vec32(vecProgs[3], &w.vec, n, 1, ld, [][]T{d_yz, d_cce}, nil)
 	} else {
 		{
 			const f = 0
-			out := d_yz[f*MaxBatch:][:n]
-			r_d_cce := d_cce[f*MaxBatch:][:len(out)]
+			out := d_yz[f*ld:][:n]
+			r_d_cce := d_cce[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = -r_d_cce[b]
 			}
@@ -570,25 +579,25 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_dense2_z = y_onehot·repeat(d_yz) + p·d_cce (iris.ml:14)
-	d_dense2_z := w.work[7*MaxBatch : 10*MaxBatch]
+	d_dense2_z := w.work[7*ld : 10*ld]
 	r_d_yz := d_yz[:n]
 	r_d_cce_2 := d_cce[:n]
 
 	// d_dense2_b = Σ over the batch of d_dense2_z (iris.ml:14)
 	d_dense2_b := w.grads[128:131]
 	if vecProgs[4].Fast() {
-		kernels.Vec32(vecProgs[4], &w.vec, n, 3, MaxBatch, [][]T{d_dense2_z, y_onehot, d_yz, p, d_cce}, [][]T{d_dense2_b})
+		kernels.Vec32(vecProgs[4], &w.vec, n, 3, ld, [][]T{d_dense2_z, y_onehot, d_yz, p, d_cce}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 3; f++ {
-			out := d_dense2_z[f*MaxBatch:][:n]
-			r_y_onehot_2 := y_onehot[f*MaxBatch:][:len(out)]
-			r_p := p[f*MaxBatch:][:len(out)]
+			out := d_dense2_z[f*ld:][:n]
+			r_y_onehot_2 := y_onehot[f*ld:][:len(out)]
+			r_p := p[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_y_onehot_2[b]*r_d_yz[b] + r_p[b]*r_d_cce_2[b]
 			}
 		}
 		for f := 0; f < 3; f++ {
-			r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
+			r_d_dense2_z := d_dense2_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense2_z[b]
@@ -599,30 +608,30 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dense1: [3, 16] (iris.ml:11)
 	d_dense2_W := w.grads[80:128]
-	kernels.GemmNT32(3, 16, n, d_dense2_z, MaxBatch, dense1, MaxBatch, d_dense2_W, false)
+	kernels.GemmNT32(3, 16, n, d_dense2_z, ld, dense1, ld, d_dense2_W, false)
 
 	// d_dense1 = dense2_Wᵀ·d_dense2_z: [16] from [3] (iris.ml:11)
-	d_dense1 := w.work[36*MaxBatch : 52*MaxBatch]
-	kernels.GemmTN32(3, 16, n, m.Dense2W, d_dense2_z, MaxBatch, d_dense1, MaxBatch, false)
+	d_dense1 := w.work[36*ld : 52*ld]
+	kernels.GemmTN32(3, 16, n, m.Dense2W, d_dense2_z, ld, d_dense1, ld, false)
 
 	// d_dense1_z = d_dense1·step(dense1) (iris.ml:11)
-	d_dense1_z := w.work[52*MaxBatch : 68*MaxBatch]
+	d_dense1_z := w.work[52*ld : 68*ld]
 
 	// d_dense1_b = Σ over the batch of d_dense1_z (iris.ml:11)
 	d_dense1_b := w.grads[64:80]
 	if vecProgs[5].Fast() {
-		kernels.Vec32(vecProgs[5], &w.vec, n, 16, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1}, [][]T{d_dense1_b})
+		kernels.Vec32(vecProgs[5], &w.vec, n, 16, ld, [][]T{d_dense1_z, d_dense1, dense1}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 16; f++ {
-			out := d_dense1_z[f*MaxBatch:][:n]
-			r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
-			r_dense1 := dense1[f*MaxBatch:][:len(out)]
+			out := d_dense1_z[f*ld:][:n]
+			r_d_dense1 := d_dense1[f*ld:][:len(out)]
+			r_dense1 := dense1[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_dense1[b] * mlrt.Step(r_dense1[b])
 			}
 		}
 		for f := 0; f < 16; f++ {
-			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			r_d_dense1_z := d_dense1_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense1_z[b]
@@ -633,10 +642,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [16, 4] (iris.ml:10)
 	d_dense1_W := w.grads[0:64]
-	kernels.GemmNT32(16, 4, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
+	kernels.GemmNT32(16, 4, n, d_dense1_z, ld, x, ld, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose32(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose32(NumOutputs, n, p, ld, predRows, NumOutputs)
 	}
 	return loss
 }

@@ -16,7 +16,7 @@ Package multi is the model Multi of multi.ml, compiled by mlc.
 
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of
-sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).
+sample b is at f*ld + b, ld the rows of the call rounded up to whole vectors.
 */
 package multi
 
@@ -270,48 +270,51 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most PredictBatch).
+	ld := min((n+7)&^7, PredictBatch)
+
 	// input a: row-major rows to batch-major (multi.ml:5)
-	a := w.work[0*PredictBatch : 1*PredictBatch]
-	kernels.Transpose64(n, 1, xRows, NumInputs, a, PredictBatch)
+	a := w.work[0*ld : 1*ld]
+	kernels.Transpose64(n, 1, xRows, NumInputs, a, ld)
 
 	// input b: row-major rows to batch-major (multi.ml:5)
-	b_2 := w.work[1*PredictBatch : 2*PredictBatch]
-	kernels.Transpose64(n, 1, xRows[1:], NumInputs, b_2, PredictBatch)
+	b_2 := w.work[1*ld : 2*ld]
+	kernels.Transpose64(n, 1, xRows[1:], NumInputs, b_2, ld)
 
 	// input v: row-major rows to batch-major (multi.ml:6)
-	v_2 := w.work[2*PredictBatch : 5*PredictBatch]
-	kernels.Transpose64(n, 3, xRows[2:], NumInputs, v_2, PredictBatch)
+	v_2 := w.work[2*ld : 5*ld]
+	kernels.Transpose64(n, 3, xRows[2:], NumInputs, v_2, ld)
 
 	// multi_in = concat(a, b_2, v_2) (multi.ml:5)
-	multi_in := w.work[5*PredictBatch : 10*PredictBatch]
-	copy(multi_in[0*PredictBatch:][:n], a[0*PredictBatch:][:n])
-	copy(multi_in[1*PredictBatch:][:n], b_2[0*PredictBatch:][:n])
-	copy(multi_in[2*PredictBatch:][:n], v_2[0*PredictBatch:][:n])
-	copy(multi_in[3*PredictBatch:][:n], v_2[1*PredictBatch:][:n])
-	copy(multi_in[4*PredictBatch:][:n], v_2[2*PredictBatch:][:n])
+	multi_in := w.work[5*ld : 10*ld]
+	copy(multi_in[0*ld:][:n], a[0*ld:][:n])
+	copy(multi_in[1*ld:][:n], b_2[0*ld:][:n])
+	copy(multi_in[2*ld:][:n], v_2[0*ld:][:n])
+	copy(multi_in[3*ld:][:n], v_2[1*ld:][:n])
+	copy(multi_in[4*ld:][:n], v_2[2*ld:][:n])
 
 	// dense1_Wx = dense1_W·multi_in: [5] from [5] (multi.ml:7)
-	dense1_Wx := w.work[10*PredictBatch : 15*PredictBatch]
-	kernels.GemmNN64(5, 5, n, m.Dense1W, multi_in, PredictBatch, dense1_Wx, PredictBatch, false)
+	dense1_Wx := w.work[10*ld : 15*ld]
+	kernels.GemmNN64(5, 5, n, m.Dense1W, multi_in, ld, dense1_Wx, ld, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (multi.ml:7)
-	dense1 := w.work[5*PredictBatch : 10*PredictBatch]
+	dense1 := w.work[5*ld : 10*ld]
 	for f := 0; f < 5; f++ {
-		kernels.BiasTanh64(dense1[f*PredictBatch:][:n], dense1_Wx[f*PredictBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [2] from [5] (multi.ml:8)
-	dense2_Wx := w.work[2*PredictBatch : 4*PredictBatch]
-	kernels.GemmNN64(2, 5, n, m.Dense2W, dense1, PredictBatch, dense2_Wx, PredictBatch, false)
+	dense2_Wx := w.work[2*ld : 4*ld]
+	kernels.GemmNN64(2, 5, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// u = dense2_Wx + dense2_b (multi.ml:8)
-	u := w.work[10*PredictBatch : 12*PredictBatch]
+	u := w.work[10*ld : 12*ld]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], &w.vec, n, 2, PredictBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 2, ld, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 2; f++ {
-			out := u[f*PredictBatch:][:n]
-			r_dense2_Wx := dense2_Wx[f*PredictBatch:][:len(out)]
+			out := u[f*ld:][:n]
+			r_dense2_Wx := dense2_Wx[f*ld:][:len(out)]
 			dense2_b_f := m.Dense2B[f]
 			for b := range out {
 				out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -320,18 +323,18 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// dense3_Wx = dense3_W·u: [1] from [2] (multi.ml:9)
-	dense3_Wx := w.work[0*PredictBatch : 1*PredictBatch]
-	kernels.GemmNN64(1, 2, n, m.Dense3W, u, PredictBatch, dense3_Wx, PredictBatch, false)
+	dense3_Wx := w.work[0*ld : 1*ld]
+	kernels.GemmNN64(1, 2, n, m.Dense3W, u, ld, dense3_Wx, ld, false)
 
 	// w_2 = dense3_Wx + dense3_b (multi.ml:9)
-	w_2 := w.work[1*PredictBatch : 2*PredictBatch]
+	w_2 := w.work[1*ld : 2*ld]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], &w.vec, n, 1, PredictBatch, [][]T{w_2, dense3_Wx}, [][]T{m.Dense3B})
+		kernels.Vec64(vecProgs[1], &w.vec, n, 1, ld, [][]T{w_2, dense3_Wx}, [][]T{m.Dense3B})
 	} else {
 		{
 			const f = 0
-			out := w_2[f*PredictBatch:][:n]
-			r_dense3_Wx := dense3_Wx[f*PredictBatch:][:len(out)]
+			out := w_2[f*ld:][:n]
+			r_dense3_Wx := dense3_Wx[f*ld:][:len(out)]
 			dense3_b_f := m.Dense3B[f]
 			for b := range out {
 				out[b] = r_dense3_Wx[b] + dense3_b_f
@@ -339,53 +342,56 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 		}
 	}
 	// The outputs, row-major.
-	kernels.Transpose64(NumOutputs, n, w_2, PredictBatch, dstRows, NumOutputs)
+	kernels.Transpose64(NumOutputs, n, w_2, ld, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input a: row-major rows to batch-major (multi.ml:5)
-	a := w.work[0*MaxBatch : 1*MaxBatch]
-	kernels.Transpose64(n, 1, xRows, NumInputs, a, MaxBatch)
+	a := w.work[0*ld : 1*ld]
+	kernels.Transpose64(n, 1, xRows, NumInputs, a, ld)
 
 	// input b: row-major rows to batch-major (multi.ml:5)
-	b_2 := w.work[1*MaxBatch : 2*MaxBatch]
-	kernels.Transpose64(n, 1, xRows[1:], NumInputs, b_2, MaxBatch)
+	b_2 := w.work[1*ld : 2*ld]
+	kernels.Transpose64(n, 1, xRows[1:], NumInputs, b_2, ld)
 
 	// input v: row-major rows to batch-major (multi.ml:6)
-	v_2 := w.work[2*MaxBatch : 5*MaxBatch]
-	kernels.Transpose64(n, 3, xRows[2:], NumInputs, v_2, MaxBatch)
+	v_2 := w.work[2*ld : 5*ld]
+	kernels.Transpose64(n, 3, xRows[2:], NumInputs, v_2, ld)
 
 	// multi_in = concat(a, b_2, v_2) (multi.ml:5)
-	multi_in := w.work[5*MaxBatch : 10*MaxBatch]
-	copy(multi_in[0*MaxBatch:][:n], a[0*MaxBatch:][:n])
-	copy(multi_in[1*MaxBatch:][:n], b_2[0*MaxBatch:][:n])
-	copy(multi_in[2*MaxBatch:][:n], v_2[0*MaxBatch:][:n])
-	copy(multi_in[3*MaxBatch:][:n], v_2[1*MaxBatch:][:n])
-	copy(multi_in[4*MaxBatch:][:n], v_2[2*MaxBatch:][:n])
+	multi_in := w.work[5*ld : 10*ld]
+	copy(multi_in[0*ld:][:n], a[0*ld:][:n])
+	copy(multi_in[1*ld:][:n], b_2[0*ld:][:n])
+	copy(multi_in[2*ld:][:n], v_2[0*ld:][:n])
+	copy(multi_in[3*ld:][:n], v_2[1*ld:][:n])
+	copy(multi_in[4*ld:][:n], v_2[2*ld:][:n])
 
 	// dense1_Wx = dense1_W·multi_in: [5] from [5] (multi.ml:7)
-	dense1_Wx := w.work[10*MaxBatch : 15*MaxBatch]
-	kernels.GemmNN64(5, 5, n, m.Dense1W, multi_in, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[10*ld : 15*ld]
+	kernels.GemmNN64(5, 5, n, m.Dense1W, multi_in, ld, dense1_Wx, ld, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (multi.ml:7)
-	dense1 := w.work[5*MaxBatch : 10*MaxBatch]
+	dense1 := w.work[5*ld : 10*ld]
 	for f := 0; f < 5; f++ {
-		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [2] from [5] (multi.ml:8)
-	dense2_Wx := w.work[10*MaxBatch : 12*MaxBatch]
-	kernels.GemmNN64(2, 5, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[10*ld : 12*ld]
+	kernels.GemmNN64(2, 5, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// u = dense2_Wx + dense2_b (multi.ml:8)
-	u := w.work[12*MaxBatch : 14*MaxBatch]
+	u := w.work[12*ld : 14*ld]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], &w.vec, n, 2, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[2], &w.vec, n, 2, ld, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 2; f++ {
-			out := u[f*MaxBatch:][:n]
-			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			out := u[f*ld:][:n]
+			r_dense2_Wx := dense2_Wx[f*ld:][:len(out)]
 			dense2_b_f := m.Dense2B[f]
 			for b := range out {
 				out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -394,18 +400,18 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// dense3_Wx = dense3_W·u: [1] from [2] (multi.ml:9)
-	dense3_Wx := w.work[0*MaxBatch : 1*MaxBatch]
-	kernels.GemmNN64(1, 2, n, m.Dense3W, u, MaxBatch, dense3_Wx, MaxBatch, false)
+	dense3_Wx := w.work[0*ld : 1*ld]
+	kernels.GemmNN64(1, 2, n, m.Dense3W, u, ld, dense3_Wx, ld, false)
 
 	// w_2 = dense3_Wx + dense3_b (multi.ml:9)
-	w_2 := w.work[14*MaxBatch : 15*MaxBatch]
+	w_2 := w.work[14*ld : 15*ld]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], &w.vec, n, 1, MaxBatch, [][]T{w_2, dense3_Wx}, [][]T{m.Dense3B})
+		kernels.Vec64(vecProgs[3], &w.vec, n, 1, ld, [][]T{w_2, dense3_Wx}, [][]T{m.Dense3B})
 	} else {
 		{
 			const f = 0
-			out := w_2[f*MaxBatch:][:n]
-			r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
+			out := w_2[f*ld:][:n]
+			r_dense3_Wx := dense3_Wx[f*ld:][:len(out)]
 			dense3_b_f := m.Dense3B[f]
 			for b := range out {
 				out[b] = r_dense3_Wx[b] + dense3_b_f
@@ -414,22 +420,22 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// target y: row-major rows to batch-major (multi.ml:10)
-	y := w.work[5*MaxBatch : 7*MaxBatch]
-	kernels.Transpose64(n, 2, yRows, NumTargets, y, MaxBatch)
+	y := w.work[5*ld : 7*ld]
+	kernels.Transpose64(n, 2, yRows, NumTargets, y, ld)
 
 	// target z: row-major rows to batch-major (multi.ml:11)
-	z := w.work[7*MaxBatch : 8*MaxBatch]
-	kernels.Transpose64(n, 1, yRows[2:], NumTargets, z, MaxBatch)
+	z := w.work[7*ld : 8*ld]
+	kernels.Transpose64(n, 1, yRows[2:], NumTargets, z, ld)
 
 	// sub = u - y (multi.ml:12)
-	sub := w.work[8*MaxBatch : 10*MaxBatch]
+	sub := w.work[8*ld : 10*ld]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], &w.vec, n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+		kernels.Vec64(vecProgs[4], &w.vec, n, 2, ld, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
-			out := sub[f*MaxBatch:][:n]
-			r_u := u[f*MaxBatch:][:len(out)]
-			r_y := y[f*MaxBatch:][:len(out)]
+			out := sub[f*ld:][:n]
+			r_u := u[f*ld:][:len(out)]
+			r_y := y[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_u[b] - r_y[b]
 			}
@@ -439,7 +445,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// loss_mse = mean of sq_err over the batch and its 2 elements (multi.ml:12)
 	var sum_loss_mse float64
 	for f := 0; f < 2; f++ {
-		r_sub := sub[f*MaxBatch:][:n]
+		r_sub := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss_mse += float64(r_sub[b] * r_sub[b])
 		}
@@ -450,8 +456,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	var sum_loss_mae float64
 	{
 		const f = 0
-		r_w := w_2[f*MaxBatch:][:n]
-		r_z := z[f*MaxBatch:][:n]
+		r_w := w_2[f*ld:][:n]
+		r_z := z[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss_mae += float64(mlrt.Abs(r_w[b] - r_z[b]))
 		}
@@ -462,8 +468,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	var sum_mean float64
 	{
 		const f = 0
-		r_b := b_2[f*MaxBatch:][:n]
-		r_w_2 := w_2[f*MaxBatch:][:n]
+		r_b := b_2[f*ld:][:n]
+		r_w_2 := w_2[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean += float64(r_b[b] * r_w_2[b])
 		}
@@ -473,7 +479,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// mean_2 = mean of v_2 over the batch and its 3 elements (multi.ml:12)
 	var sum_mean_2 float64
 	for f := 0; f < 3; f++ {
-		r_v := v_2[f*MaxBatch:][:n]
+		r_v := v_2[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean_2 += float64(r_v[b])
 		}
@@ -484,7 +490,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := loss_mse + loss_mae + 0.1*mean - 0.2*mean_2*0.5
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, w_2, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, w_2, ld, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -495,48 +501,51 @@ Grad views, and the outputs into pred if not nil. rng draws the dropout masks; n
 dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input a: row-major rows to batch-major (multi.ml:5)
-	a := w.work[0*MaxBatch : 1*MaxBatch]
-	kernels.Transpose64(n, 1, xRows, NumInputs, a, MaxBatch)
+	a := w.work[0*ld : 1*ld]
+	kernels.Transpose64(n, 1, xRows, NumInputs, a, ld)
 
 	// input b: row-major rows to batch-major (multi.ml:5)
-	b_2 := w.work[1*MaxBatch : 2*MaxBatch]
-	kernels.Transpose64(n, 1, xRows[1:], NumInputs, b_2, MaxBatch)
+	b_2 := w.work[1*ld : 2*ld]
+	kernels.Transpose64(n, 1, xRows[1:], NumInputs, b_2, ld)
 
 	// input v: row-major rows to batch-major (multi.ml:6)
-	v_2 := w.work[2*MaxBatch : 5*MaxBatch]
-	kernels.Transpose64(n, 3, xRows[2:], NumInputs, v_2, MaxBatch)
+	v_2 := w.work[2*ld : 5*ld]
+	kernels.Transpose64(n, 3, xRows[2:], NumInputs, v_2, ld)
 
 	// multi_in = concat(a, b_2, v_2) (multi.ml:5)
-	multi_in := w.work[5*MaxBatch : 10*MaxBatch]
-	copy(multi_in[0*MaxBatch:][:n], a[0*MaxBatch:][:n])
-	copy(multi_in[1*MaxBatch:][:n], b_2[0*MaxBatch:][:n])
-	copy(multi_in[2*MaxBatch:][:n], v_2[0*MaxBatch:][:n])
-	copy(multi_in[3*MaxBatch:][:n], v_2[1*MaxBatch:][:n])
-	copy(multi_in[4*MaxBatch:][:n], v_2[2*MaxBatch:][:n])
+	multi_in := w.work[5*ld : 10*ld]
+	copy(multi_in[0*ld:][:n], a[0*ld:][:n])
+	copy(multi_in[1*ld:][:n], b_2[0*ld:][:n])
+	copy(multi_in[2*ld:][:n], v_2[0*ld:][:n])
+	copy(multi_in[3*ld:][:n], v_2[1*ld:][:n])
+	copy(multi_in[4*ld:][:n], v_2[2*ld:][:n])
 
 	// dense1_Wx = dense1_W·multi_in: [5] from [5] (multi.ml:7)
-	dense1_Wx := w.work[10*MaxBatch : 15*MaxBatch]
-	kernels.GemmNN64(5, 5, n, m.Dense1W, multi_in, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[10*ld : 15*ld]
+	kernels.GemmNN64(5, 5, n, m.Dense1W, multi_in, ld, dense1_Wx, ld, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (multi.ml:7)
-	dense1 := w.work[15*MaxBatch : 20*MaxBatch]
+	dense1 := w.work[15*ld : 20*ld]
 	for f := 0; f < 5; f++ {
-		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [2] from [5] (multi.ml:8)
-	dense2_Wx := w.work[10*MaxBatch : 12*MaxBatch]
-	kernels.GemmNN64(2, 5, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[10*ld : 12*ld]
+	kernels.GemmNN64(2, 5, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// u = dense2_Wx + dense2_b (multi.ml:8)
-	u := w.work[12*MaxBatch : 14*MaxBatch]
+	u := w.work[12*ld : 14*ld]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], &w.vec, n, 2, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[5], &w.vec, n, 2, ld, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 2; f++ {
-			out := u[f*MaxBatch:][:n]
-			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			out := u[f*ld:][:n]
+			r_dense2_Wx := dense2_Wx[f*ld:][:len(out)]
 			dense2_b_f := m.Dense2B[f]
 			for b := range out {
 				out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -545,18 +554,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dense3_Wx = dense3_W·u: [1] from [2] (multi.ml:9)
-	dense3_Wx := w.work[0*MaxBatch : 1*MaxBatch]
-	kernels.GemmNN64(1, 2, n, m.Dense3W, u, MaxBatch, dense3_Wx, MaxBatch, false)
+	dense3_Wx := w.work[0*ld : 1*ld]
+	kernels.GemmNN64(1, 2, n, m.Dense3W, u, ld, dense3_Wx, ld, false)
 
 	// w_2 = dense3_Wx + dense3_b (multi.ml:9)
-	w_2 := w.work[14*MaxBatch : 15*MaxBatch]
+	w_2 := w.work[14*ld : 15*ld]
 	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], &w.vec, n, 1, MaxBatch, [][]T{w_2, dense3_Wx}, [][]T{m.Dense3B})
+		kernels.Vec64(vecProgs[6], &w.vec, n, 1, ld, [][]T{w_2, dense3_Wx}, [][]T{m.Dense3B})
 	} else {
 		{
 			const f = 0
-			out := w_2[f*MaxBatch:][:n]
-			r_dense3_Wx := dense3_Wx[f*MaxBatch:][:len(out)]
+			out := w_2[f*ld:][:n]
+			r_dense3_Wx := dense3_Wx[f*ld:][:len(out)]
 			dense3_b_f := m.Dense3B[f]
 			for b := range out {
 				out[b] = r_dense3_Wx[b] + dense3_b_f
@@ -565,22 +574,22 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// target y: row-major rows to batch-major (multi.ml:10)
-	y := w.work[10*MaxBatch : 12*MaxBatch]
-	kernels.Transpose64(n, 2, yRows, NumTargets, y, MaxBatch)
+	y := w.work[10*ld : 12*ld]
+	kernels.Transpose64(n, 2, yRows, NumTargets, y, ld)
 
 	// target z: row-major rows to batch-major (multi.ml:11)
-	z := w.work[0*MaxBatch : 1*MaxBatch]
-	kernels.Transpose64(n, 1, yRows[2:], NumTargets, z, MaxBatch)
+	z := w.work[0*ld : 1*ld]
+	kernels.Transpose64(n, 1, yRows[2:], NumTargets, z, ld)
 
 	// sub = u - y (multi.ml:12)
-	sub := w.work[20*MaxBatch : 22*MaxBatch]
+	sub := w.work[20*ld : 22*ld]
 	if vecProgs[7].Fast() {
-		kernels.Vec64(vecProgs[7], &w.vec, n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+		kernels.Vec64(vecProgs[7], &w.vec, n, 2, ld, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
-			out := sub[f*MaxBatch:][:n]
-			r_u := u[f*MaxBatch:][:len(out)]
-			r_y := y[f*MaxBatch:][:len(out)]
+			out := sub[f*ld:][:n]
+			r_u := u[f*ld:][:len(out)]
+			r_y := y[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_u[b] - r_y[b]
 			}
@@ -590,7 +599,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// loss_mse = mean of sq_err over the batch and its 2 elements (multi.ml:12)
 	var sum_loss_mse float64
 	for f := 0; f < 2; f++ {
-		r_sub := sub[f*MaxBatch:][:n]
+		r_sub := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss_mse += float64(r_sub[b] * r_sub[b])
 		}
@@ -598,15 +607,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss_mse := T(sum_loss_mse / float64(total*2))
 
 	// sub_2 = w_2 - z (multi.ml:12)
-	sub_2 := w.work[10*MaxBatch : 11*MaxBatch]
+	sub_2 := w.work[10*ld : 11*ld]
 	if vecProgs[8].Fast() {
-		kernels.Vec64(vecProgs[8], &w.vec, n, 1, MaxBatch, [][]T{sub_2, w_2, z}, nil)
+		kernels.Vec64(vecProgs[8], &w.vec, n, 1, ld, [][]T{sub_2, w_2, z}, nil)
 	} else {
 		{
 			const f = 0
-			out := sub_2[f*MaxBatch:][:n]
-			r_w := w_2[f*MaxBatch:][:len(out)]
-			r_z := z[f*MaxBatch:][:len(out)]
+			out := sub_2[f*ld:][:n]
+			r_w := w_2[f*ld:][:len(out)]
+			r_z := z[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_w[b] - r_z[b]
 			}
@@ -617,7 +626,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	var sum_loss_mae float64
 	{
 		const f = 0
-		r_sub_2 := sub_2[f*MaxBatch:][:n]
+		r_sub_2 := sub_2[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss_mae += float64(mlrt.Abs(r_sub_2[b]))
 		}
@@ -628,8 +637,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	var sum_mean float64
 	{
 		const f = 0
-		r_b := b_2[f*MaxBatch:][:n]
-		r_w_2 := w_2[f*MaxBatch:][:n]
+		r_b := b_2[f*ld:][:n]
+		r_w_2 := w_2[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean += float64(r_b[b] * r_w_2[b])
 		}
@@ -639,7 +648,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// mean_2 = mean of v_2 over the batch and its 3 elements (multi.ml:12)
 	var sum_mean_2 float64
 	for f := 0; f < 3; f++ {
-		r_v := v_2[f*MaxBatch:][:n]
+		r_v := v_2[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean_2 += float64(r_v[b])
 		}
@@ -650,14 +659,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := loss_mse + loss_mae + 0.1*mean - 0.2*mean_2*0.5
 
 	// d_w = b_2·0.1/(n·1) + 1/(n·1)·sign(sub_2) (multi.ml:12)
-	d_w := w.work[11*MaxBatch : 12*MaxBatch]
+	d_w := w.work[11*ld : 12*ld]
 	spread_each := 0.1 / T(total)
 	d_abs_err_each := 1.0 / T(total)
 	{
 		const f = 0
-		out := d_w[f*MaxBatch:][:n]
-		r_b_2 := b_2[f*MaxBatch:][:len(out)]
-		r_sub_3 := sub_2[f*MaxBatch:][:len(out)]
+		out := d_w[f*ld:][:n]
+		r_b_2 := b_2[f*ld:][:len(out)]
+		r_sub_3 := sub_2[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = r_b_2[b]*spread_each + d_abs_err_each*mlrt.Sign(r_sub_3[b])
 		}
@@ -666,11 +675,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_dense3_b = Σ over the batch of d_w (multi.ml:12)
 	d_dense3_b := w.grads[44:45]
 	if vecProgs[9].Fast() {
-		kernels.Vec64(vecProgs[9], &w.vec, n, 1, MaxBatch, [][]T{d_w}, [][]T{d_dense3_b})
+		kernels.Vec64(vecProgs[9], &w.vec, n, 1, ld, [][]T{d_w}, [][]T{d_dense3_b})
 	} else {
 		{
 			const f = 0
-			r_d_w := d_w[f*MaxBatch:][:n]
+			r_d_w := d_w[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_w[b]
@@ -681,19 +690,19 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense3_W = Σ over the batch of d_w ⊗ u: [1, 2] (multi.ml:9)
 	d_dense3_W := w.grads[42:44]
-	kernels.GemmNT64(1, 2, n, d_w, MaxBatch, u, MaxBatch, d_dense3_W, false)
+	kernels.GemmNT64(1, 2, n, d_w, ld, u, ld, d_dense3_W, false)
 
 	// d_u = dense3_Wᵀ·d_w: [2] from [1] (multi.ml:9)
-	d_u := w.work[2*MaxBatch : 4*MaxBatch]
-	kernels.GemmTN64(1, 2, n, m.Dense3W, d_w, MaxBatch, d_u, MaxBatch, false)
+	d_u := w.work[2*ld : 4*ld]
+	kernels.GemmTN64(1, 2, n, m.Dense3W, d_w, ld, d_u, ld, false)
 
 	// d_u_2 = 2·sub·1/(n·2) + d_u (multi.ml:12)
-	d_u_2 := w.work[12*MaxBatch : 14*MaxBatch]
+	d_u_2 := w.work[12*ld : 14*ld]
 	d_sq_err_each := 1.0 / T(total*2)
 	for f := 0; f < 2; f++ {
-		out := d_u_2[f*MaxBatch:][:n]
-		r_sub_4 := sub[f*MaxBatch:][:len(out)]
-		r_d_u := d_u[f*MaxBatch:][:len(out)]
+		out := d_u_2[f*ld:][:n]
+		r_sub_4 := sub[f*ld:][:len(out)]
+		r_d_u := d_u[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = 2.0*r_sub_4[b]*d_sq_err_each + r_d_u[b]
 		}
@@ -702,10 +711,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_dense2_b = Σ over the batch of d_u_2 (multi.ml:12)
 	d_dense2_b := w.grads[40:42]
 	if vecProgs[10].Fast() {
-		kernels.Vec64(vecProgs[10], &w.vec, n, 2, MaxBatch, [][]T{d_u_2}, [][]T{d_dense2_b})
+		kernels.Vec64(vecProgs[10], &w.vec, n, 2, ld, [][]T{d_u_2}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 2; f++ {
-			r_d_u_2 := d_u_2[f*MaxBatch:][:n]
+			r_d_u_2 := d_u_2[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_u_2[b]
@@ -716,30 +725,30 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_W = Σ over the batch of d_u_2 ⊗ dense1: [2, 5] (multi.ml:8)
 	d_dense2_W := w.grads[30:40]
-	kernels.GemmNT64(2, 5, n, d_u_2, MaxBatch, dense1, MaxBatch, d_dense2_W, false)
+	kernels.GemmNT64(2, 5, n, d_u_2, ld, dense1, ld, d_dense2_W, false)
 
 	// d_dense1 = dense2_Wᵀ·d_u_2: [5] from [2] (multi.ml:8)
-	d_dense1 := w.work[22*MaxBatch : 27*MaxBatch]
-	kernels.GemmTN64(2, 5, n, m.Dense2W, d_u_2, MaxBatch, d_dense1, MaxBatch, false)
+	d_dense1 := w.work[22*ld : 27*ld]
+	kernels.GemmTN64(2, 5, n, m.Dense2W, d_u_2, ld, d_dense1, ld, false)
 
 	// d_dense1_z = d_dense1·(1 - dense1·dense1) (multi.ml:8)
-	d_dense1_z := w.work[27*MaxBatch : 32*MaxBatch]
+	d_dense1_z := w.work[27*ld : 32*ld]
 
 	// d_dense1_b = Σ over the batch of d_dense1_z (multi.ml:8)
 	d_dense1_b := w.grads[25:30]
 	if vecProgs[11].Fast() {
-		kernels.Vec64(vecProgs[11], &w.vec, n, 5, MaxBatch, [][]T{d_dense1_z, d_dense1, dense1}, [][]T{d_dense1_b})
+		kernels.Vec64(vecProgs[11], &w.vec, n, 5, ld, [][]T{d_dense1_z, d_dense1, dense1}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 5; f++ {
-			out := d_dense1_z[f*MaxBatch:][:n]
-			r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
-			r_dense1 := dense1[f*MaxBatch:][:len(out)]
+			out := d_dense1_z[f*ld:][:n]
+			r_d_dense1 := d_dense1[f*ld:][:len(out)]
+			r_dense1 := dense1[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_dense1[b] * (1.0 - r_dense1[b]*r_dense1[b])
 			}
 		}
 		for f := 0; f < 5; f++ {
-			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			r_d_dense1_z := d_dense1_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense1_z[b]
@@ -750,10 +759,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ multi_in: [5, 5] (multi.ml:7)
 	d_dense1_W := w.grads[0:25]
-	kernels.GemmNT64(5, 5, n, d_dense1_z, MaxBatch, multi_in, MaxBatch, d_dense1_W, false)
+	kernels.GemmNT64(5, 5, n, d_dense1_z, ld, multi_in, ld, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, w_2, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, w_2, ld, predRows, NumOutputs)
 	}
 	return loss
 }

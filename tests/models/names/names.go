@@ -14,7 +14,7 @@ Package names is the model Names of names.ml, compiled by mlc.
 
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of
-sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).
+sample b is at f*ld + b, ld the rows of the call rounded up to whole vectors.
 */
 package names
 
@@ -274,52 +274,55 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most PredictBatch).
+	ld := min((n+7)&^7, PredictBatch)
+
 	// input total: row-major rows to batch-major (names.ml:5)
-	total_2 := w.work[0*PredictBatch : 3*PredictBatch]
-	kernels.Transpose64(n, 3, xRows, NumInputs, total_2, PredictBatch)
+	total_2 := w.work[0*ld : 3*ld]
+	kernels.Transpose64(n, 3, xRows, NumInputs, total_2, ld)
 
 	// dense1_Wx = dense1_W·total_2: [4] from [3] (names.ml:6)
-	dense1_Wx := w.work[3*PredictBatch : 7*PredictBatch]
-	kernels.GemmNN64(4, 3, n, m.Dense1W, total_2, PredictBatch, dense1_Wx, PredictBatch, false)
+	dense1_Wx := w.work[3*ld : 7*ld]
+	kernels.GemmNN64(4, 3, n, m.Dense1W, total_2, ld, dense1_Wx, ld, false)
 
 	// l_2 = tanh(dense1_Wx + dense1_b) (names.ml:6)
-	l_2 := w.work[7*PredictBatch : 11*PredictBatch]
+	l_2 := w.work[7*ld : 11*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasTanh64(l_2[f*PredictBatch:][:n], dense1_Wx[f*PredictBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(l_2[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·l_2: [3] from [4] (names.ml:7)
-	dense2_Wx := w.work[0*PredictBatch : 3*PredictBatch]
-	kernels.GemmNN64(3, 4, n, m.Dense2W, l_2, PredictBatch, dense2_Wx, PredictBatch, false)
+	dense2_Wx := w.work[0*ld : 3*ld]
+	kernels.GemmNN64(3, 4, n, m.Dense2W, l_2, ld, dense2_Wx, ld, false)
 
 	// fmt_ = sigmoid(dense2_Wx + dense2_b) (names.ml:7)
-	fmt_ := w.work[3*PredictBatch : 6*PredictBatch]
+	fmt_ := w.work[3*ld : 6*ld]
 	for f := 0; f < 3; f++ {
-		kernels.BiasSigmoid64(fmt_[f*PredictBatch:][:n], dense2_Wx[f*PredictBatch:], m.Dense2B[f])
+		kernels.BiasSigmoid64(fmt_[f*ld:][:n], dense2_Wx[f*ld:], m.Dense2B[f])
 	}
 
 	// dense3_Wx = dense3_W·fmt_: [3] from [3] (names.ml:8)
-	dense3_Wx := w.work[7*PredictBatch : 10*PredictBatch]
-	kernels.GemmNN64(3, 3, n, m.Dense3W, fmt_, PredictBatch, dense3_Wx, PredictBatch, false)
+	dense3_Wx := w.work[7*ld : 10*ld]
+	kernels.GemmNN64(3, 3, n, m.Dense3W, fmt_, ld, dense3_Wx, ld, false)
 
 	// NumOutputs_2 = tanh(dense3_Wx + dense3_b) (names.ml:8)
-	NumOutputs_2 := w.work[0*PredictBatch : 3*PredictBatch]
+	NumOutputs_2 := w.work[0*ld : 3*ld]
 	for f := 0; f < 3; f++ {
-		kernels.BiasTanh64(NumOutputs_2[f*PredictBatch:][:n], dense3_Wx[f*PredictBatch:], m.Dense3B[f])
+		kernels.BiasTanh64(NumOutputs_2[f*ld:][:n], dense3_Wx[f*ld:], m.Dense3B[f])
 	}
 
 	// dense4_Wx = dense4_W·NumOutputs_2: [2] from [3] (names.ml:9)
-	dense4_Wx := w.work[3*PredictBatch : 5*PredictBatch]
-	kernels.GemmNN64(2, 3, n, m.Dense4W, NumOutputs_2, PredictBatch, dense4_Wx, PredictBatch, false)
+	dense4_Wx := w.work[3*ld : 5*ld]
+	kernels.GemmNN64(2, 3, n, m.Dense4W, NumOutputs_2, ld, dense4_Wx, ld, false)
 
 	// kernels_ = dense4_Wx + dense4_b (names.ml:9)
-	kernels_ := w.work[7*PredictBatch : 9*PredictBatch]
+	kernels_ := w.work[7*ld : 9*ld]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], &w.vec, n, 2, PredictBatch, [][]T{kernels_, dense4_Wx}, [][]T{m.Dense4B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 2, ld, [][]T{kernels_, dense4_Wx}, [][]T{m.Dense4B})
 	} else {
 		for f := 0; f < 2; f++ {
-			out := kernels_[f*PredictBatch:][:n]
-			r_dense4_Wx := dense4_Wx[f*PredictBatch:][:len(out)]
+			out := kernels_[f*ld:][:n]
+			r_dense4_Wx := dense4_Wx[f*ld:][:len(out)]
 			dense4_b_f := m.Dense4B[f]
 			for b := range out {
 				out[b] = r_dense4_Wx[b] + dense4_b_f
@@ -327,57 +330,60 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 		}
 	}
 	// The outputs, row-major.
-	kernels.Transpose64(NumOutputs, n, kernels_, PredictBatch, dstRows, NumOutputs)
+	kernels.Transpose64(NumOutputs, n, kernels_, ld, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input total: row-major rows to batch-major (names.ml:5)
-	total_2 := w.work[0*MaxBatch : 3*MaxBatch]
-	kernels.Transpose64(n, 3, xRows, NumInputs, total_2, MaxBatch)
+	total_2 := w.work[0*ld : 3*ld]
+	kernels.Transpose64(n, 3, xRows, NumInputs, total_2, ld)
 
 	// dense1_Wx = dense1_W·total_2: [4] from [3] (names.ml:6)
-	dense1_Wx := w.work[3*MaxBatch : 7*MaxBatch]
-	kernels.GemmNN64(4, 3, n, m.Dense1W, total_2, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[3*ld : 7*ld]
+	kernels.GemmNN64(4, 3, n, m.Dense1W, total_2, ld, dense1_Wx, ld, false)
 
 	// l_2 = tanh(dense1_Wx + dense1_b) (names.ml:6)
-	l_2 := w.work[7*MaxBatch : 11*MaxBatch]
+	l_2 := w.work[7*ld : 11*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasTanh64(l_2[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(l_2[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·l_2: [3] from [4] (names.ml:7)
-	dense2_Wx := w.work[0*MaxBatch : 3*MaxBatch]
-	kernels.GemmNN64(3, 4, n, m.Dense2W, l_2, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[0*ld : 3*ld]
+	kernels.GemmNN64(3, 4, n, m.Dense2W, l_2, ld, dense2_Wx, ld, false)
 
 	// fmt_ = sigmoid(dense2_Wx + dense2_b) (names.ml:7)
-	fmt_ := w.work[3*MaxBatch : 6*MaxBatch]
+	fmt_ := w.work[3*ld : 6*ld]
 	for f := 0; f < 3; f++ {
-		kernels.BiasSigmoid64(fmt_[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
+		kernels.BiasSigmoid64(fmt_[f*ld:][:n], dense2_Wx[f*ld:], m.Dense2B[f])
 	}
 
 	// dense3_Wx = dense3_W·fmt_: [3] from [3] (names.ml:8)
-	dense3_Wx := w.work[0*MaxBatch : 3*MaxBatch]
-	kernels.GemmNN64(3, 3, n, m.Dense3W, fmt_, MaxBatch, dense3_Wx, MaxBatch, false)
+	dense3_Wx := w.work[0*ld : 3*ld]
+	kernels.GemmNN64(3, 3, n, m.Dense3W, fmt_, ld, dense3_Wx, ld, false)
 
 	// NumOutputs_2 = tanh(dense3_Wx + dense3_b) (names.ml:8)
-	NumOutputs_2 := w.work[11*MaxBatch : 14*MaxBatch]
+	NumOutputs_2 := w.work[11*ld : 14*ld]
 	for f := 0; f < 3; f++ {
-		kernels.BiasTanh64(NumOutputs_2[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
+		kernels.BiasTanh64(NumOutputs_2[f*ld:][:n], dense3_Wx[f*ld:], m.Dense3B[f])
 	}
 
 	// dense4_Wx = dense4_W·NumOutputs_2: [2] from [3] (names.ml:9)
-	dense4_Wx := w.work[0*MaxBatch : 2*MaxBatch]
-	kernels.GemmNN64(2, 3, n, m.Dense4W, NumOutputs_2, MaxBatch, dense4_Wx, MaxBatch, false)
+	dense4_Wx := w.work[0*ld : 2*ld]
+	kernels.GemmNN64(2, 3, n, m.Dense4W, NumOutputs_2, ld, dense4_Wx, ld, false)
 
 	// kernels_ = dense4_Wx + dense4_b (names.ml:9)
-	kernels_ := w.work[11*MaxBatch : 13*MaxBatch]
+	kernels_ := w.work[11*ld : 13*ld]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], &w.vec, n, 2, MaxBatch, [][]T{kernels_, dense4_Wx}, [][]T{m.Dense4B})
+		kernels.Vec64(vecProgs[1], &w.vec, n, 2, ld, [][]T{kernels_, dense4_Wx}, [][]T{m.Dense4B})
 	} else {
 		for f := 0; f < 2; f++ {
-			out := kernels_[f*MaxBatch:][:n]
-			r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
+			out := kernels_[f*ld:][:n]
+			r_dense4_Wx := dense4_Wx[f*ld:][:len(out)]
 			dense4_b_f := m.Dense4B[f]
 			for b := range out {
 				out[b] = r_dense4_Wx[b] + dense4_b_f
@@ -386,18 +392,18 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// target mlrt: row-major rows to batch-major (names.ml:10)
-	mlrt_ := w.work[0*MaxBatch : 2*MaxBatch]
-	kernels.Transpose64(n, 2, yRows, NumTargets, mlrt_, MaxBatch)
+	mlrt_ := w.work[0*ld : 2*ld]
+	kernels.Transpose64(n, 2, yRows, NumTargets, mlrt_, ld)
 
 	// sub = kernels_ - mlrt_ (names.ml:11)
-	sub := w.work[14*MaxBatch : 16*MaxBatch]
+	sub := w.work[14*ld : 16*ld]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], &w.vec, n, 2, MaxBatch, [][]T{sub, kernels_, mlrt_}, nil)
+		kernels.Vec64(vecProgs[2], &w.vec, n, 2, ld, [][]T{sub, kernels_, mlrt_}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
-			out := sub[f*MaxBatch:][:n]
-			r_kernels := kernels_[f*MaxBatch:][:len(out)]
-			r_mlrt := mlrt_[f*MaxBatch:][:len(out)]
+			out := sub[f*ld:][:n]
+			r_kernels := kernels_[f*ld:][:len(out)]
+			r_mlrt := mlrt_[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_kernels[b] - r_mlrt[b]
 			}
@@ -407,7 +413,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// loss_mse = mean of sq_err over the batch and its 2 elements (names.ml:11)
 	var sum_loss_mse float64
 	for f := 0; f < 2; f++ {
-		r_sub := sub[f*MaxBatch:][:n]
+		r_sub := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss_mse += float64(r_sub[b] * r_sub[b])
 		}
@@ -417,7 +423,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// mean = mean of l_2 over the batch and its 4 elements (names.ml:11)
 	var sum_mean float64
 	for f := 0; f < 4; f++ {
-		r_l := l_2[f*MaxBatch:][:n]
+		r_l := l_2[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean += float64(r_l[b])
 		}
@@ -427,7 +433,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// mean_2 = mean of fmt_ over the batch and its 3 elements (names.ml:11)
 	var sum_mean_2 float64
 	for f := 0; f < 3; f++ {
-		r_fmt := fmt_[f*MaxBatch:][:n]
+		r_fmt := fmt_[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean_2 += float64(r_fmt[b])
 		}
@@ -438,7 +444,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := loss_mse + 0.1*mean + 0.01*mean_2
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, kernels_, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, kernels_, ld, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -449,52 +455,55 @@ Grad views, and the outputs into pred if not nil. rng draws the dropout masks; n
 dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input total: row-major rows to batch-major (names.ml:5)
-	total_2 := w.work[0*MaxBatch : 3*MaxBatch]
-	kernels.Transpose64(n, 3, xRows, NumInputs, total_2, MaxBatch)
+	total_2 := w.work[0*ld : 3*ld]
+	kernels.Transpose64(n, 3, xRows, NumInputs, total_2, ld)
 
 	// dense1_Wx = dense1_W·total_2: [4] from [3] (names.ml:6)
-	dense1_Wx := w.work[3*MaxBatch : 7*MaxBatch]
-	kernels.GemmNN64(4, 3, n, m.Dense1W, total_2, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[3*ld : 7*ld]
+	kernels.GemmNN64(4, 3, n, m.Dense1W, total_2, ld, dense1_Wx, ld, false)
 
 	// l_2 = tanh(dense1_Wx + dense1_b) (names.ml:6)
-	l_2 := w.work[7*MaxBatch : 11*MaxBatch]
+	l_2 := w.work[7*ld : 11*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasTanh64(l_2[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(l_2[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·l_2: [3] from [4] (names.ml:7)
-	dense2_Wx := w.work[3*MaxBatch : 6*MaxBatch]
-	kernels.GemmNN64(3, 4, n, m.Dense2W, l_2, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[3*ld : 6*ld]
+	kernels.GemmNN64(3, 4, n, m.Dense2W, l_2, ld, dense2_Wx, ld, false)
 
 	// fmt_ = sigmoid(dense2_Wx + dense2_b) (names.ml:7)
-	fmt_ := w.work[11*MaxBatch : 14*MaxBatch]
+	fmt_ := w.work[11*ld : 14*ld]
 	for f := 0; f < 3; f++ {
-		kernels.BiasSigmoid64(fmt_[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
+		kernels.BiasSigmoid64(fmt_[f*ld:][:n], dense2_Wx[f*ld:], m.Dense2B[f])
 	}
 
 	// dense3_Wx = dense3_W·fmt_: [3] from [3] (names.ml:8)
-	dense3_Wx := w.work[3*MaxBatch : 6*MaxBatch]
-	kernels.GemmNN64(3, 3, n, m.Dense3W, fmt_, MaxBatch, dense3_Wx, MaxBatch, false)
+	dense3_Wx := w.work[3*ld : 6*ld]
+	kernels.GemmNN64(3, 3, n, m.Dense3W, fmt_, ld, dense3_Wx, ld, false)
 
 	// NumOutputs_2 = tanh(dense3_Wx + dense3_b) (names.ml:8)
-	NumOutputs_2 := w.work[14*MaxBatch : 17*MaxBatch]
+	NumOutputs_2 := w.work[14*ld : 17*ld]
 	for f := 0; f < 3; f++ {
-		kernels.BiasTanh64(NumOutputs_2[f*MaxBatch:][:n], dense3_Wx[f*MaxBatch:], m.Dense3B[f])
+		kernels.BiasTanh64(NumOutputs_2[f*ld:][:n], dense3_Wx[f*ld:], m.Dense3B[f])
 	}
 
 	// dense4_Wx = dense4_W·NumOutputs_2: [2] from [3] (names.ml:9)
-	dense4_Wx := w.work[3*MaxBatch : 5*MaxBatch]
-	kernels.GemmNN64(2, 3, n, m.Dense4W, NumOutputs_2, MaxBatch, dense4_Wx, MaxBatch, false)
+	dense4_Wx := w.work[3*ld : 5*ld]
+	kernels.GemmNN64(2, 3, n, m.Dense4W, NumOutputs_2, ld, dense4_Wx, ld, false)
 
 	// kernels_ = dense4_Wx + dense4_b (names.ml:9)
-	kernels_ := w.work[17*MaxBatch : 19*MaxBatch]
+	kernels_ := w.work[17*ld : 19*ld]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], &w.vec, n, 2, MaxBatch, [][]T{kernels_, dense4_Wx}, [][]T{m.Dense4B})
+		kernels.Vec64(vecProgs[3], &w.vec, n, 2, ld, [][]T{kernels_, dense4_Wx}, [][]T{m.Dense4B})
 	} else {
 		for f := 0; f < 2; f++ {
-			out := kernels_[f*MaxBatch:][:n]
-			r_dense4_Wx := dense4_Wx[f*MaxBatch:][:len(out)]
+			out := kernels_[f*ld:][:n]
+			r_dense4_Wx := dense4_Wx[f*ld:][:len(out)]
 			dense4_b_f := m.Dense4B[f]
 			for b := range out {
 				out[b] = r_dense4_Wx[b] + dense4_b_f
@@ -503,18 +512,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// target mlrt: row-major rows to batch-major (names.ml:10)
-	mlrt_ := w.work[3*MaxBatch : 5*MaxBatch]
-	kernels.Transpose64(n, 2, yRows, NumTargets, mlrt_, MaxBatch)
+	mlrt_ := w.work[3*ld : 5*ld]
+	kernels.Transpose64(n, 2, yRows, NumTargets, mlrt_, ld)
 
 	// sub = kernels_ - mlrt_ (names.ml:11)
-	sub := w.work[19*MaxBatch : 21*MaxBatch]
+	sub := w.work[19*ld : 21*ld]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], &w.vec, n, 2, MaxBatch, [][]T{sub, kernels_, mlrt_}, nil)
+		kernels.Vec64(vecProgs[4], &w.vec, n, 2, ld, [][]T{sub, kernels_, mlrt_}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
-			out := sub[f*MaxBatch:][:n]
-			r_kernels := kernels_[f*MaxBatch:][:len(out)]
-			r_mlrt := mlrt_[f*MaxBatch:][:len(out)]
+			out := sub[f*ld:][:n]
+			r_kernels := kernels_[f*ld:][:len(out)]
+			r_mlrt := mlrt_[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_kernels[b] - r_mlrt[b]
 			}
@@ -524,7 +533,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// loss_mse = mean of sq_err over the batch and its 2 elements (names.ml:11)
 	var sum_loss_mse float64
 	for f := 0; f < 2; f++ {
-		r_sub := sub[f*MaxBatch:][:n]
+		r_sub := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss_mse += float64(r_sub[b] * r_sub[b])
 		}
@@ -534,7 +543,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// mean = mean of l_2 over the batch and its 4 elements (names.ml:11)
 	var sum_mean float64
 	for f := 0; f < 4; f++ {
-		r_l := l_2[f*MaxBatch:][:n]
+		r_l := l_2[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean += float64(r_l[b])
 		}
@@ -544,7 +553,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// mean_2 = mean of fmt_ over the batch and its 3 elements (names.ml:11)
 	var sum_mean_2 float64
 	for f := 0; f < 3; f++ {
-		r_fmt := fmt_[f*MaxBatch:][:n]
+		r_fmt := fmt_[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean_2 += float64(r_fmt[b])
 		}
@@ -555,11 +564,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := loss_mse + 0.1*mean + 0.01*mean_2
 
 	// d_kernels = 2·sub·1/(n·2) (names.ml:11)
-	d_kernels := w.work[3*MaxBatch : 5*MaxBatch]
+	d_kernels := w.work[3*ld : 5*ld]
 	d_sq_err_each := 1.0 / T(total*2)
 	for f := 0; f < 2; f++ {
-		out := d_kernels[f*MaxBatch:][:n]
-		r_sub_2 := sub[f*MaxBatch:][:len(out)]
+		out := d_kernels[f*ld:][:n]
+		r_sub_2 := sub[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = 2.0 * r_sub_2[b] * d_sq_err_each
 		}
@@ -568,10 +577,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_dense4_b = Σ over the batch of d_kernels (names.ml:11)
 	d_dense4_b := w.grads[49:51]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], &w.vec, n, 2, MaxBatch, [][]T{d_kernels}, [][]T{d_dense4_b})
+		kernels.Vec64(vecProgs[5], &w.vec, n, 2, ld, [][]T{d_kernels}, [][]T{d_dense4_b})
 	} else {
 		for f := 0; f < 2; f++ {
-			r_d_kernels := d_kernels[f*MaxBatch:][:n]
+			r_d_kernels := d_kernels[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_kernels[b]
@@ -582,30 +591,30 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense4_W = Σ over the batch of d_kernels ⊗ NumOutputs_2: [2, 3] (names.ml:9)
 	d_dense4_W := w.grads[43:49]
-	kernels.GemmNT64(2, 3, n, d_kernels, MaxBatch, NumOutputs_2, MaxBatch, d_dense4_W, false)
+	kernels.GemmNT64(2, 3, n, d_kernels, ld, NumOutputs_2, ld, d_dense4_W, false)
 
 	// d_NumOutputs = dense4_Wᵀ·d_kernels: [3] from [2] (names.ml:9)
-	d_NumOutputs := w.work[21*MaxBatch : 24*MaxBatch]
-	kernels.GemmTN64(2, 3, n, m.Dense4W, d_kernels, MaxBatch, d_NumOutputs, MaxBatch, false)
+	d_NumOutputs := w.work[21*ld : 24*ld]
+	kernels.GemmTN64(2, 3, n, m.Dense4W, d_kernels, ld, d_NumOutputs, ld, false)
 
 	// d_dense3_z = d_NumOutputs·(1 - NumOutputs_2·NumOutputs_2) (names.ml:9)
-	d_dense3_z := w.work[24*MaxBatch : 27*MaxBatch]
+	d_dense3_z := w.work[24*ld : 27*ld]
 
 	// d_dense3_b = Σ over the batch of d_dense3_z (names.ml:9)
 	d_dense3_b := w.grads[40:43]
 	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], &w.vec, n, 3, MaxBatch, [][]T{d_dense3_z, d_NumOutputs, NumOutputs_2}, [][]T{d_dense3_b})
+		kernels.Vec64(vecProgs[6], &w.vec, n, 3, ld, [][]T{d_dense3_z, d_NumOutputs, NumOutputs_2}, [][]T{d_dense3_b})
 	} else {
 		for f := 0; f < 3; f++ {
-			out := d_dense3_z[f*MaxBatch:][:n]
-			r_d_NumOutputs := d_NumOutputs[f*MaxBatch:][:len(out)]
-			r_NumOutputs := NumOutputs_2[f*MaxBatch:][:len(out)]
+			out := d_dense3_z[f*ld:][:n]
+			r_d_NumOutputs := d_NumOutputs[f*ld:][:len(out)]
+			r_NumOutputs := NumOutputs_2[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_NumOutputs[b] * (1.0 - r_NumOutputs[b]*r_NumOutputs[b])
 			}
 		}
 		for f := 0; f < 3; f++ {
-			r_d_dense3_z := d_dense3_z[f*MaxBatch:][:n]
+			r_d_dense3_z := d_dense3_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense3_z[b]
@@ -616,19 +625,19 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense3_W = Σ over the batch of d_dense3_z ⊗ fmt_: [3, 3] (names.ml:8)
 	d_dense3_W := w.grads[31:40]
-	kernels.GemmNT64(3, 3, n, d_dense3_z, MaxBatch, fmt_, MaxBatch, d_dense3_W, false)
+	kernels.GemmNT64(3, 3, n, d_dense3_z, ld, fmt_, ld, d_dense3_W, false)
 
 	// d_fmt = dense3_Wᵀ·d_dense3_z: [3] from [3] (names.ml:8)
-	d_fmt := w.work[14*MaxBatch : 17*MaxBatch]
-	kernels.GemmTN64(3, 3, n, m.Dense3W, d_dense3_z, MaxBatch, d_fmt, MaxBatch, false)
+	d_fmt := w.work[14*ld : 17*ld]
+	kernels.GemmTN64(3, 3, n, m.Dense3W, d_dense3_z, ld, d_fmt, ld, false)
 
 	// d_dense2_z = (0.01/(n·3) + d_fmt)·fmt_·(1 - fmt_) (names.ml:11)
-	d_dense2_z := w.work[21*MaxBatch : 24*MaxBatch]
+	d_dense2_z := w.work[21*ld : 24*ld]
 	spread_each := 0.01 / T(total*3)
 	for f := 0; f < 3; f++ {
-		out := d_dense2_z[f*MaxBatch:][:n]
-		r_d_fmt := d_fmt[f*MaxBatch:][:len(out)]
-		r_fmt_2 := fmt_[f*MaxBatch:][:len(out)]
+		out := d_dense2_z[f*ld:][:n]
+		r_d_fmt := d_fmt[f*ld:][:len(out)]
+		r_fmt_2 := fmt_[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = (spread_each + r_d_fmt[b]) * r_fmt_2[b] * (1.0 - r_fmt_2[b])
 		}
@@ -637,10 +646,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_dense2_b = Σ over the batch of d_dense2_z (names.ml:11)
 	d_dense2_b := w.grads[28:31]
 	if vecProgs[7].Fast() {
-		kernels.Vec64(vecProgs[7], &w.vec, n, 3, MaxBatch, [][]T{d_dense2_z}, [][]T{d_dense2_b})
+		kernels.Vec64(vecProgs[7], &w.vec, n, 3, ld, [][]T{d_dense2_z}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 3; f++ {
-			r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
+			r_d_dense2_z := d_dense2_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense2_z[b]
@@ -651,19 +660,19 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ l_2: [3, 4] (names.ml:7)
 	d_dense2_W := w.grads[16:28]
-	kernels.GemmNT64(3, 4, n, d_dense2_z, MaxBatch, l_2, MaxBatch, d_dense2_W, false)
+	kernels.GemmNT64(3, 4, n, d_dense2_z, ld, l_2, ld, d_dense2_W, false)
 
 	// d_l = dense2_Wᵀ·d_dense2_z: [4] from [3] (names.ml:7)
-	d_l := w.work[27*MaxBatch : 31*MaxBatch]
-	kernels.GemmTN64(3, 4, n, m.Dense2W, d_dense2_z, MaxBatch, d_l, MaxBatch, false)
+	d_l := w.work[27*ld : 31*ld]
+	kernels.GemmTN64(3, 4, n, m.Dense2W, d_dense2_z, ld, d_l, ld, false)
 
 	// d_dense1_z = (0.1/(n·4) + d_l)·(1 - l_2·l_2) (names.ml:11)
-	d_dense1_z := w.work[31*MaxBatch : 35*MaxBatch]
+	d_dense1_z := w.work[31*ld : 35*ld]
 	spread_each_2 := 0.1 / T(total*4)
 	for f := 0; f < 4; f++ {
-		out := d_dense1_z[f*MaxBatch:][:n]
-		r_d_l := d_l[f*MaxBatch:][:len(out)]
-		r_l_2 := l_2[f*MaxBatch:][:len(out)]
+		out := d_dense1_z[f*ld:][:n]
+		r_d_l := d_l[f*ld:][:len(out)]
+		r_l_2 := l_2[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = (spread_each_2 + r_d_l[b]) * (1.0 - r_l_2[b]*r_l_2[b])
 		}
@@ -672,10 +681,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_dense1_b = Σ over the batch of d_dense1_z (names.ml:11)
 	d_dense1_b := w.grads[12:16]
 	if vecProgs[8].Fast() {
-		kernels.Vec64(vecProgs[8], &w.vec, n, 4, MaxBatch, [][]T{d_dense1_z}, [][]T{d_dense1_b})
+		kernels.Vec64(vecProgs[8], &w.vec, n, 4, ld, [][]T{d_dense1_z}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 4; f++ {
-			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			r_d_dense1_z := d_dense1_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense1_z[b]
@@ -686,10 +695,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ total_2: [4, 3] (names.ml:6)
 	d_dense1_W := w.grads[0:12]
-	kernels.GemmNT64(4, 3, n, d_dense1_z, MaxBatch, total_2, MaxBatch, d_dense1_W, false)
+	kernels.GemmNT64(4, 3, n, d_dense1_z, ld, total_2, ld, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, kernels_, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, kernels_, ld, predRows, NumOutputs)
 	}
 	return loss
 }

@@ -12,7 +12,7 @@ Package padconv is the model PadConv of padconv.ml, compiled by mlc.
 
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of
-sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).
+sample b is at f*ld + b, ld the rows of the call rounded up to whole vectors.
 */
 package padconv
 
@@ -240,25 +240,28 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most PredictBatch).
+	ld := min((n+7)&^7, PredictBatch)
+
 	// input x: row-major rows to batch-major (padconv.ml:6)
-	x := w.work[0*PredictBatch : 12*PredictBatch]
-	kernels.Transpose64(n, 12, xRows, NumInputs, x, PredictBatch)
+	x := w.work[0*ld : 12*ld]
+	kernels.Transpose64(n, 12, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (padconv.ml:6)
-	conv1d1_in := w.work[0*PredictBatch : 14*PredictBatch]
-	clear(conv1d1_in[12*PredictBatch : 14*PredictBatch])
+	conv1d1_in := w.work[0*ld : 14*ld]
+	clear(conv1d1_in[12*ld : 14*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [3, 3] from [7, 2], kernel 3, stride 2 (padconv.ml:7)
-	conv1d1_Wx := w.work[14*PredictBatch : 23*PredictBatch]
+	conv1d1_Wx := w.work[14*ld : 23*ld]
 	for l := 0; l < 3; l++ {
-		kernels.GemmNN64(3, 6, n, m.Conv1d1W, conv1d1_in[(l*4)*PredictBatch:], PredictBatch, conv1d1_Wx[(l*3)*PredictBatch:], PredictBatch, false)
+		kernels.GemmNN64(3, 6, n, m.Conv1d1W, conv1d1_in[(l*4)*ld:], ld, conv1d1_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// conv1d1 = silu(conv1d1_Wx + conv1d1_b) (padconv.ml:7)
-	conv1d1 := w.work[0*PredictBatch : 9*PredictBatch]
+	conv1d1 := w.work[0*ld : 9*ld]
 	for f := 0; f < 9; f++ {
-		out := conv1d1[f*PredictBatch:][:n]
-		r_conv1d1_Wx := conv1d1_Wx[f*PredictBatch:][:len(out)]
+		out := conv1d1[f*ld:][:n]
+		r_conv1d1_Wx := conv1d1_Wx[f*ld:][:len(out)]
 		conv1d1_b_f := m.Conv1d1B[f%3]
 		for b := range out {
 			out[b] = opSilu(r_conv1d1_Wx[b] + conv1d1_b_f)
@@ -266,25 +269,25 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// conv1d2_in = pad(conv1d1) (padconv.ml:7)
-	conv1d2_in := w.work[0*PredictBatch : 12*PredictBatch]
-	clear(conv1d2_in[9*PredictBatch : 12*PredictBatch])
+	conv1d2_in := w.work[0*ld : 12*ld]
+	clear(conv1d2_in[9*ld : 12*ld])
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [3, 2] from [4, 3], kernel 2, stride 1 (padconv.ml:8)
-	conv1d2_Wx := w.work[14*PredictBatch : 20*PredictBatch]
+	conv1d2_Wx := w.work[14*ld : 20*ld]
 	for l := 0; l < 3; l++ {
-		kernels.GemmNN64(2, 6, n, m.Conv1d2W, conv1d2_in[(l*3)*PredictBatch:], PredictBatch, conv1d2_Wx[(l*2)*PredictBatch:], PredictBatch, false)
+		kernels.GemmNN64(2, 6, n, m.Conv1d2W, conv1d2_in[(l*3)*ld:], ld, conv1d2_Wx[(l*2)*ld:], ld, false)
 	}
 
 	// xhat = conv1d2_Wx + conv1d2_b (padconv.ml:8)
-	xhat := w.work[0*PredictBatch : 6*PredictBatch]
+	xhat := w.work[0*ld : 6*ld]
 	if vecProgs[0].Fast() {
 		for blk := 0; blk < 3; blk++ {
-			kernels.Vec64(vecProgs[0], &w.vec, n, 2, PredictBatch, [][]T{xhat[blk*2*PredictBatch:], conv1d2_Wx[blk*2*PredictBatch:]}, [][]T{m.Conv1d2B})
+			kernels.Vec64(vecProgs[0], &w.vec, n, 2, ld, [][]T{xhat[blk*2*ld:], conv1d2_Wx[blk*2*ld:]}, [][]T{m.Conv1d2B})
 		}
 	} else {
 		for f := 0; f < 6; f++ {
-			out := xhat[f*PredictBatch:][:n]
-			r_conv1d2_Wx := conv1d2_Wx[f*PredictBatch:][:len(out)]
+			out := xhat[f*ld:][:n]
+			r_conv1d2_Wx := conv1d2_Wx[f*ld:][:len(out)]
 			conv1d2_b_f := m.Conv1d2B[f%2]
 			for b := range out {
 				out[b] = r_conv1d2_Wx[b] + conv1d2_b_f
@@ -292,30 +295,33 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 		}
 	}
 	// The outputs, row-major.
-	kernels.Transpose64(NumOutputs, n, xhat, PredictBatch, dstRows, NumOutputs)
+	kernels.Transpose64(NumOutputs, n, xhat, ld, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (padconv.ml:6)
-	x := w.work[0*MaxBatch : 12*MaxBatch]
-	kernels.Transpose64(n, 12, xRows, NumInputs, x, MaxBatch)
+	x := w.work[0*ld : 12*ld]
+	kernels.Transpose64(n, 12, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (padconv.ml:6)
-	conv1d1_in := w.work[0*MaxBatch : 14*MaxBatch]
-	clear(conv1d1_in[12*MaxBatch : 14*MaxBatch])
+	conv1d1_in := w.work[0*ld : 14*ld]
+	clear(conv1d1_in[12*ld : 14*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [3, 3] from [7, 2], kernel 3, stride 2 (padconv.ml:7)
-	conv1d1_Wx := w.work[14*MaxBatch : 23*MaxBatch]
+	conv1d1_Wx := w.work[14*ld : 23*ld]
 	for l := 0; l < 3; l++ {
-		kernels.GemmNN64(3, 6, n, m.Conv1d1W, conv1d1_in[(l*4)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(3, 6, n, m.Conv1d1W, conv1d1_in[(l*4)*ld:], ld, conv1d1_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// conv1d1 = silu(conv1d1_Wx + conv1d1_b) (padconv.ml:7)
-	conv1d1 := w.work[0*MaxBatch : 9*MaxBatch]
+	conv1d1 := w.work[0*ld : 9*ld]
 	for f := 0; f < 9; f++ {
-		out := conv1d1[f*MaxBatch:][:n]
-		r_conv1d1_Wx := conv1d1_Wx[f*MaxBatch:][:len(out)]
+		out := conv1d1[f*ld:][:n]
+		r_conv1d1_Wx := conv1d1_Wx[f*ld:][:len(out)]
 		conv1d1_b_f := m.Conv1d1B[f%3]
 		for b := range out {
 			out[b] = opSilu(r_conv1d1_Wx[b] + conv1d1_b_f)
@@ -323,25 +329,25 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// conv1d2_in = pad(conv1d1) (padconv.ml:7)
-	conv1d2_in := w.work[0*MaxBatch : 12*MaxBatch]
-	clear(conv1d2_in[9*MaxBatch : 12*MaxBatch])
+	conv1d2_in := w.work[0*ld : 12*ld]
+	clear(conv1d2_in[9*ld : 12*ld])
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [3, 2] from [4, 3], kernel 2, stride 1 (padconv.ml:8)
-	conv1d2_Wx := w.work[14*MaxBatch : 20*MaxBatch]
+	conv1d2_Wx := w.work[14*ld : 20*ld]
 	for l := 0; l < 3; l++ {
-		kernels.GemmNN64(2, 6, n, m.Conv1d2W, conv1d2_in[(l*3)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*2)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(2, 6, n, m.Conv1d2W, conv1d2_in[(l*3)*ld:], ld, conv1d2_Wx[(l*2)*ld:], ld, false)
 	}
 
 	// xhat = conv1d2_Wx + conv1d2_b (padconv.ml:8)
-	xhat := w.work[0*MaxBatch : 6*MaxBatch]
+	xhat := w.work[0*ld : 6*ld]
 	if vecProgs[1].Fast() {
 		for blk := 0; blk < 3; blk++ {
-			kernels.Vec64(vecProgs[1], &w.vec, n, 2, MaxBatch, [][]T{xhat[blk*2*MaxBatch:], conv1d2_Wx[blk*2*MaxBatch:]}, [][]T{m.Conv1d2B})
+			kernels.Vec64(vecProgs[1], &w.vec, n, 2, ld, [][]T{xhat[blk*2*ld:], conv1d2_Wx[blk*2*ld:]}, [][]T{m.Conv1d2B})
 		}
 	} else {
 		for f := 0; f < 6; f++ {
-			out := xhat[f*MaxBatch:][:n]
-			r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
+			out := xhat[f*ld:][:n]
+			r_conv1d2_Wx := conv1d2_Wx[f*ld:][:len(out)]
 			conv1d2_b_f := m.Conv1d2B[f%2]
 			for b := range out {
 				out[b] = r_conv1d2_Wx[b] + conv1d2_b_f
@@ -350,18 +356,18 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// target y: row-major rows to batch-major (padconv.ml:9)
-	y := w.work[6*MaxBatch : 12*MaxBatch]
-	kernels.Transpose64(n, 6, yRows, NumTargets, y, MaxBatch)
+	y := w.work[6*ld : 12*ld]
+	kernels.Transpose64(n, 6, yRows, NumTargets, y, ld)
 
 	// sub = xhat - y (padconv.ml:10)
-	sub := w.work[14*MaxBatch : 20*MaxBatch]
+	sub := w.work[14*ld : 20*ld]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], &w.vec, n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
+		kernels.Vec64(vecProgs[2], &w.vec, n, 6, ld, [][]T{sub, xhat, y}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
-			out := sub[f*MaxBatch:][:n]
-			r_xhat := xhat[f*MaxBatch:][:len(out)]
-			r_y := y[f*MaxBatch:][:len(out)]
+			out := sub[f*ld:][:n]
+			r_xhat := xhat[f*ld:][:len(out)]
+			r_y := y[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_xhat[b] - r_y[b]
 			}
@@ -371,7 +377,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// loss = mean of sq_err over the batch and its 6 elements (padconv.ml:10)
 	var sum_loss float64
 	for f := 0; f < 6; f++ {
-		r_sub := sub[f*MaxBatch:][:n]
+		r_sub := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(r_sub[b] * r_sub[b])
 		}
@@ -379,7 +385,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := T(sum_loss / float64(total*6))
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, xhat, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, xhat, ld, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -390,30 +396,33 @@ Grad views, and the outputs into pred if not nil. rng draws the dropout masks; n
 dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (padconv.ml:6)
-	x := w.work[0*MaxBatch : 12*MaxBatch]
-	kernels.Transpose64(n, 12, xRows, NumInputs, x, MaxBatch)
+	x := w.work[0*ld : 12*ld]
+	kernels.Transpose64(n, 12, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (padconv.ml:6)
-	conv1d1_in := w.work[0*MaxBatch : 14*MaxBatch]
-	clear(conv1d1_in[12*MaxBatch : 14*MaxBatch])
+	conv1d1_in := w.work[0*ld : 14*ld]
+	clear(conv1d1_in[12*ld : 14*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [3, 3] from [7, 2], kernel 3, stride 2 (padconv.ml:7)
-	conv1d1_Wx := w.work[14*MaxBatch : 23*MaxBatch]
+	conv1d1_Wx := w.work[14*ld : 23*ld]
 	for l := 0; l < 3; l++ {
-		kernels.GemmNN64(3, 6, n, m.Conv1d1W, conv1d1_in[(l*4)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(3, 6, n, m.Conv1d1W, conv1d1_in[(l*4)*ld:], ld, conv1d1_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// conv1d1_z = conv1d1_Wx + conv1d1_b (padconv.ml:7)
-	conv1d1_z := w.work[23*MaxBatch : 32*MaxBatch]
+	conv1d1_z := w.work[23*ld : 32*ld]
 	if vecProgs[3].Fast() {
 		for blk := 0; blk < 3; blk++ {
-			kernels.Vec64(vecProgs[3], &w.vec, n, 3, MaxBatch, [][]T{conv1d1_z[blk*3*MaxBatch:], conv1d1_Wx[blk*3*MaxBatch:]}, [][]T{m.Conv1d1B})
+			kernels.Vec64(vecProgs[3], &w.vec, n, 3, ld, [][]T{conv1d1_z[blk*3*ld:], conv1d1_Wx[blk*3*ld:]}, [][]T{m.Conv1d1B})
 		}
 	} else {
 		for f := 0; f < 9; f++ {
-			out := conv1d1_z[f*MaxBatch:][:n]
-			r_conv1d1_Wx := conv1d1_Wx[f*MaxBatch:][:len(out)]
+			out := conv1d1_z[f*ld:][:n]
+			r_conv1d1_Wx := conv1d1_Wx[f*ld:][:len(out)]
 			conv1d1_b_f := m.Conv1d1B[f%3]
 			for b := range out {
 				out[b] = r_conv1d1_Wx[b] + conv1d1_b_f
@@ -422,35 +431,35 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// conv1d1 = silu(conv1d1_z) (padconv.ml:7)
-	conv1d1 := w.work[32*MaxBatch : 41*MaxBatch]
+	conv1d1 := w.work[32*ld : 41*ld]
 	for f := 0; f < 9; f++ {
-		out := conv1d1[f*MaxBatch:][:n]
-		r_conv1d1_z := conv1d1_z[f*MaxBatch:][:len(out)]
+		out := conv1d1[f*ld:][:n]
+		r_conv1d1_z := conv1d1_z[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = opSilu(r_conv1d1_z[b])
 		}
 	}
 
 	// conv1d2_in = pad(conv1d1) (padconv.ml:7)
-	conv1d2_in := w.work[32*MaxBatch : 44*MaxBatch]
-	clear(conv1d2_in[9*MaxBatch : 12*MaxBatch])
+	conv1d2_in := w.work[32*ld : 44*ld]
+	clear(conv1d2_in[9*ld : 12*ld])
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [3, 2] from [4, 3], kernel 2, stride 1 (padconv.ml:8)
-	conv1d2_Wx := w.work[14*MaxBatch : 20*MaxBatch]
+	conv1d2_Wx := w.work[14*ld : 20*ld]
 	for l := 0; l < 3; l++ {
-		kernels.GemmNN64(2, 6, n, m.Conv1d2W, conv1d2_in[(l*3)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*2)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(2, 6, n, m.Conv1d2W, conv1d2_in[(l*3)*ld:], ld, conv1d2_Wx[(l*2)*ld:], ld, false)
 	}
 
 	// xhat = conv1d2_Wx + conv1d2_b (padconv.ml:8)
-	xhat := w.work[44*MaxBatch : 50*MaxBatch]
+	xhat := w.work[44*ld : 50*ld]
 	if vecProgs[4].Fast() {
 		for blk := 0; blk < 3; blk++ {
-			kernels.Vec64(vecProgs[4], &w.vec, n, 2, MaxBatch, [][]T{xhat[blk*2*MaxBatch:], conv1d2_Wx[blk*2*MaxBatch:]}, [][]T{m.Conv1d2B})
+			kernels.Vec64(vecProgs[4], &w.vec, n, 2, ld, [][]T{xhat[blk*2*ld:], conv1d2_Wx[blk*2*ld:]}, [][]T{m.Conv1d2B})
 		}
 	} else {
 		for f := 0; f < 6; f++ {
-			out := xhat[f*MaxBatch:][:n]
-			r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
+			out := xhat[f*ld:][:n]
+			r_conv1d2_Wx := conv1d2_Wx[f*ld:][:len(out)]
 			conv1d2_b_f := m.Conv1d2B[f%2]
 			for b := range out {
 				out[b] = r_conv1d2_Wx[b] + conv1d2_b_f
@@ -459,18 +468,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// target y: row-major rows to batch-major (padconv.ml:9)
-	y := w.work[14*MaxBatch : 20*MaxBatch]
-	kernels.Transpose64(n, 6, yRows, NumTargets, y, MaxBatch)
+	y := w.work[14*ld : 20*ld]
+	kernels.Transpose64(n, 6, yRows, NumTargets, y, ld)
 
 	// sub = xhat - y (padconv.ml:10)
-	sub := w.work[50*MaxBatch : 56*MaxBatch]
+	sub := w.work[50*ld : 56*ld]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], &w.vec, n, 6, MaxBatch, [][]T{sub, xhat, y}, nil)
+		kernels.Vec64(vecProgs[5], &w.vec, n, 6, ld, [][]T{sub, xhat, y}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
-			out := sub[f*MaxBatch:][:n]
-			r_xhat := xhat[f*MaxBatch:][:len(out)]
-			r_y := y[f*MaxBatch:][:len(out)]
+			out := sub[f*ld:][:n]
+			r_xhat := xhat[f*ld:][:len(out)]
+			r_y := y[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_xhat[b] - r_y[b]
 			}
@@ -480,7 +489,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// loss = mean of sq_err over the batch and its 6 elements (padconv.ml:10)
 	var sum_loss float64
 	for f := 0; f < 6; f++ {
-		r_sub := sub[f*MaxBatch:][:n]
+		r_sub := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(r_sub[b] * r_sub[b])
 		}
@@ -488,11 +497,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := T(sum_loss / float64(total*6))
 
 	// d_xhat = 2·sub·1/(n·6) (padconv.ml:10)
-	d_xhat := w.work[14*MaxBatch : 20*MaxBatch]
+	d_xhat := w.work[14*ld : 20*ld]
 	d_sq_err_each := 1.0 / T(total*6)
 	for f := 0; f < 6; f++ {
-		out := d_xhat[f*MaxBatch:][:n]
-		r_sub_2 := sub[f*MaxBatch:][:len(out)]
+		out := d_xhat[f*ld:][:n]
+		r_sub_2 := sub[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = 2.0 * r_sub_2[b] * d_sq_err_each
 		}
@@ -503,11 +512,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	clear(d_conv1d2_b)
 	if vecProgs[6].Fast() {
 		for blk := 0; blk < 3; blk++ {
-			kernels.Vec64(vecProgs[6], &w.vec, n, 2, MaxBatch, [][]T{d_xhat[blk*2*MaxBatch:]}, [][]T{d_conv1d2_b})
+			kernels.Vec64(vecProgs[6], &w.vec, n, 2, ld, [][]T{d_xhat[blk*2*ld:]}, [][]T{d_conv1d2_b})
 		}
 	} else {
 		for f := 0; f < 6; f++ {
-			r_d_xhat := d_xhat[f*MaxBatch:][:n]
+			r_d_xhat := d_xhat[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_xhat[b]
@@ -518,56 +527,56 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_W = Σ over the batch and 3 positions of d_xhat ⊗ windows of conv1d2_in: [2, 6] (padconv.ml:8)
 	d_conv1d2_W := w.grads[21:33]
-	kernels.GemmNTSum64(2, 6, n, 3, d_xhat, MaxBatch, 2*MaxBatch, conv1d2_in, MaxBatch, 3*MaxBatch, d_conv1d2_W, false)
+	kernels.GemmNTSum64(2, 6, n, 3, d_xhat, ld, 2*ld, conv1d2_in, ld, 3*ld, d_conv1d2_W, false)
 
 	// d_conv1d2_in = conv1dᵀ(conv1d2_W, d_xhat): [4, 3] from [3, 2] (padconv.ml:8)
-	d_conv1d2_in := w.work[32*MaxBatch : 44*MaxBatch]
+	d_conv1d2_in := w.work[32*ld : 44*ld]
 	// conv1d2_W_flip: conv1d2_W with its taps reversed, [3, 2·2]
 	conv1d2_W_flip := w.scratch[0:12]
 	kernels.FlipConvKernel64(conv1d2_W_flip, m.Conv1d2W, 2, 2, 3)
 	// the first 1 positions: output positions 0 … p
 	for p := 0; p < 1; p++ {
-		kernels.GemmNNW64(3, (p+1)*2, n, conv1d2_W_flip[(1-p)*2:], 4, d_xhat, MaxBatch, d_conv1d2_in[(p*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNNW64(3, (p+1)*2, n, conv1d2_W_flip[(1-p)*2:], 4, d_xhat, ld, d_conv1d2_in[(p*3)*ld:], ld, false)
 	}
 	for p := 1; p < 3; p++ {
-		kernels.GemmNN64(3, 4, n, conv1d2_W_flip, d_xhat[((p-1)*2)*MaxBatch:], MaxBatch, d_conv1d2_in[(p*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(3, 4, n, conv1d2_W_flip, d_xhat[((p-1)*2)*ld:], ld, d_conv1d2_in[(p*3)*ld:], ld, false)
 	}
 	// the last 1 positions: output positions p−1 … 2
 	for p := 3; p < 4; p++ {
-		kernels.GemmNNW64(3, (4-p)*2, n, conv1d2_W_flip, 4, d_xhat[((p-1)*2)*MaxBatch:], MaxBatch, d_conv1d2_in[(p*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNNW64(3, (4-p)*2, n, conv1d2_W_flip, 4, d_xhat[((p-1)*2)*ld:], ld, d_conv1d2_in[(p*3)*ld:], ld, false)
 	}
 
 	// d_conv1d1 = crop(d_conv1d2_in) (padconv.ml:8)
-	d_conv1d1 := w.work[32*MaxBatch : 41*MaxBatch]
+	d_conv1d1 := w.work[32*ld : 41*ld]
 
 	// conv1d1_z_sigmoid = sigmoid(conv1d1_z) (padconv.ml:7)
-	conv1d1_z_sigmoid := w.work[56*MaxBatch : 65*MaxBatch]
+	conv1d1_z_sigmoid := w.work[56*ld : 65*ld]
 	for f := 0; f < 9; f++ {
-		kernels.BiasSigmoid64(conv1d1_z_sigmoid[f*MaxBatch:][:n], conv1d1_z[f*MaxBatch:], 0.0)
+		kernels.BiasSigmoid64(conv1d1_z_sigmoid[f*ld:][:n], conv1d1_z[f*ld:], 0.0)
 	}
 
 	// d_conv1d1_z = d_conv1d1·conv1d1_z_sigmoid·(1 + conv1d1_z·(1 - conv1d1_z_sigmoid)) (padconv.ml:8)
-	d_conv1d1_z := w.work[65*MaxBatch : 74*MaxBatch]
+	d_conv1d1_z := w.work[65*ld : 74*ld]
 
 	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (padconv.ml:8)
 	d_conv1d1_b := w.grads[18:21]
 	clear(d_conv1d1_b)
 	if vecProgs[7].Fast() {
 		for blk := 0; blk < 3; blk++ {
-			kernels.Vec64(vecProgs[7], &w.vec, n, 3, MaxBatch, [][]T{d_conv1d1_z[blk*3*MaxBatch:], d_conv1d1[blk*3*MaxBatch:], conv1d1_z_sigmoid[blk*3*MaxBatch:], conv1d1_z[blk*3*MaxBatch:]}, [][]T{d_conv1d1_b})
+			kernels.Vec64(vecProgs[7], &w.vec, n, 3, ld, [][]T{d_conv1d1_z[blk*3*ld:], d_conv1d1[blk*3*ld:], conv1d1_z_sigmoid[blk*3*ld:], conv1d1_z[blk*3*ld:]}, [][]T{d_conv1d1_b})
 		}
 	} else {
 		for f := 0; f < 9; f++ {
-			out := d_conv1d1_z[f*MaxBatch:][:n]
-			r_d_conv1d1 := d_conv1d1[f*MaxBatch:][:len(out)]
-			r_conv1d1_z_sigmoid := conv1d1_z_sigmoid[f*MaxBatch:][:len(out)]
-			r_conv1d1_z_2 := conv1d1_z[f*MaxBatch:][:len(out)]
+			out := d_conv1d1_z[f*ld:][:n]
+			r_d_conv1d1 := d_conv1d1[f*ld:][:len(out)]
+			r_conv1d1_z_sigmoid := conv1d1_z_sigmoid[f*ld:][:len(out)]
+			r_conv1d1_z_2 := conv1d1_z[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_conv1d1[b] * r_conv1d1_z_sigmoid[b] * (1.0 + r_conv1d1_z_2[b]*(1.0-r_conv1d1_z_sigmoid[b]))
 			}
 		}
 		for f := 0; f < 9; f++ {
-			r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
+			r_d_conv1d1_z := d_conv1d1_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_conv1d1_z[b]
@@ -578,10 +587,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_W = Σ over the batch and 3 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [3, 6] (padconv.ml:7)
 	d_conv1d1_W := w.grads[0:18]
-	kernels.GemmNTSum64(3, 6, n, 3, d_conv1d1_z, MaxBatch, 3*MaxBatch, conv1d1_in, MaxBatch, 4*MaxBatch, d_conv1d1_W, false)
+	kernels.GemmNTSum64(3, 6, n, 3, d_conv1d1_z, ld, 3*ld, conv1d1_in, ld, 4*ld, d_conv1d1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, xhat, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, xhat, ld, predRows, NumOutputs)
 	}
 	return loss
 }

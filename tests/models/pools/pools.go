@@ -17,7 +17,7 @@ Package pools is the model Pools of pools.ml, compiled by mlc.
 
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of
-sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).
+sample b is at f*ld + b, ld the rows of the call rounded up to whole vectors.
 */
 package pools
 
@@ -338,36 +338,39 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most PredictBatch).
+	ld := min((n+7)&^7, PredictBatch)
+
 	// input x: row-major rows to batch-major (pools.ml:6)
-	x := w.work[2*PredictBatch : 26*PredictBatch]
-	kernels.Transpose64(n, 24, xRows, NumInputs, x, PredictBatch)
+	x := w.work[2*ld : 26*ld]
+	kernels.Transpose64(n, 24, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (pools.ml:6)
-	conv1d1_in := w.work[0*PredictBatch : 28*PredictBatch]
-	clear(conv1d1_in[0*PredictBatch : 2*PredictBatch])
-	clear(conv1d1_in[26*PredictBatch : 28*PredictBatch])
+	conv1d1_in := w.work[0*ld : 28*ld]
+	clear(conv1d1_in[0*ld : 2*ld])
+	clear(conv1d1_in[26*ld : 28*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [12, 4] from [14, 2], kernel 3, stride 1 (pools.ml:7)
-	conv1d1_Wx := w.work[28*PredictBatch : 76*PredictBatch]
+	conv1d1_Wx := w.work[28*ld : 76*ld]
 	for l := 0; l < 12; l++ {
-		kernels.GemmNN64(4, 6, n, m.Conv1d1W, conv1d1_in[(l*2)*PredictBatch:], PredictBatch, conv1d1_Wx[(l*4)*PredictBatch:], PredictBatch, false)
+		kernels.GemmNN64(4, 6, n, m.Conv1d1W, conv1d1_in[(l*2)*ld:], ld, conv1d1_Wx[(l*4)*ld:], ld, false)
 	}
 
 	// conv1d1 = relu(conv1d1_Wx + conv1d1_b) (pools.ml:7)
-	conv1d1 := w.work[76*PredictBatch : 124*PredictBatch]
+	conv1d1 := w.work[76*ld : 124*ld]
 	for f := 0; f < 48; f++ {
-		kernels.BiasRelu64(conv1d1[f*PredictBatch:][:n], conv1d1_Wx[f*PredictBatch:], m.Conv1d1B[f%4])
+		kernels.BiasRelu64(conv1d1[f*ld:][:n], conv1d1_Wx[f*ld:], m.Conv1d1B[f%4])
 	}
 
 	// maxpool1d1 = the largest value of each window of 3 steps, 2 apart, of conv1d1: [5, 4] (pools.ml:8)
-	maxpool1d1 := w.work[0*PredictBatch : 20*PredictBatch]
+	maxpool1d1 := w.work[0*ld : 20*ld]
 	for l := 0; l < 5; l++ {
 		for ch := 0; ch < 4; ch++ {
-			out := maxpool1d1[(l*4+ch)*PredictBatch:][:n]
+			out := maxpool1d1[(l*4+ch)*ld:][:n]
 			for b := range out {
-				best := ((l*2+0)*4+ch)*PredictBatch + b
+				best := ((l*2+0)*4+ch)*ld + b
 				for k := 1; k < 3; k++ {
-					if i := ((l*2+k)*4+ch)*PredictBatch + b; conv1d1[i] > conv1d1[best] {
+					if i := ((l*2+k)*4+ch)*ld + b; conv1d1[i] > conv1d1[best] {
 						best = i
 					}
 				}
@@ -377,25 +380,25 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// conv1d2_Wx = conv1d(conv1d2_W, maxpool1d1): [4, 3] from [5, 4], kernel 2, stride 1 (pools.ml:10)
-	conv1d2_Wx := w.work[28*PredictBatch : 40*PredictBatch]
+	conv1d2_Wx := w.work[28*ld : 40*ld]
 	for l := 0; l < 4; l++ {
-		kernels.GemmNN64(3, 8, n, m.Conv1d2W, maxpool1d1[(l*4)*PredictBatch:], PredictBatch, conv1d2_Wx[(l*3)*PredictBatch:], PredictBatch, false)
+		kernels.GemmNN64(3, 8, n, m.Conv1d2W, maxpool1d1[(l*4)*ld:], ld, conv1d2_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// conv1d2 = tanh(conv1d2_Wx + conv1d2_b) (pools.ml:10)
-	conv1d2 := w.work[40*PredictBatch : 52*PredictBatch]
+	conv1d2 := w.work[40*ld : 52*ld]
 	for f := 0; f < 12; f++ {
-		kernels.BiasTanh64(conv1d2[f*PredictBatch:][:n], conv1d2_Wx[f*PredictBatch:], m.Conv1d2B[f%3])
+		kernels.BiasTanh64(conv1d2[f*ld:][:n], conv1d2_Wx[f*ld:], m.Conv1d2B[f%3])
 	}
 
 	// avgpool1d1_sum = Σ over windows of 2 steps, 2 apart, of conv1d2: [2, 3] (pools.ml:11)
-	avgpool1d1_sum := w.work[20*PredictBatch : 26*PredictBatch]
+	avgpool1d1_sum := w.work[20*ld : 26*ld]
 	for l := 0; l < 2; l++ {
 		for ch := 0; ch < 3; ch++ {
-			out := avgpool1d1_sum[(l*3+ch)*PredictBatch:][:n]
-			copy(out, conv1d2[((l*2+0)*3+ch)*PredictBatch:][:n])
+			out := avgpool1d1_sum[(l*3+ch)*ld:][:n]
+			copy(out, conv1d2[((l*2+0)*3+ch)*ld:][:n])
 			for k := 1; k < 2; k++ {
-				row := conv1d2[((l*2+k)*3+ch)*PredictBatch:][:n][:len(out)]
+				row := conv1d2[((l*2+k)*3+ch)*ld:][:n][:len(out)]
 				for b := range out {
 					out[b] += row[b]
 				}
@@ -404,13 +407,13 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// avgpool1d1 = avgpool1d1_sum·0.5 (pools.ml:11)
-	avgpool1d1 := w.work[52*PredictBatch : 58*PredictBatch]
+	avgpool1d1 := w.work[52*ld : 58*ld]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], &w.vec, n, 6, PredictBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
+		kernels.Vec64(vecProgs[0], &w.vec, n, 6, ld, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
-			out := avgpool1d1[f*PredictBatch:][:n]
-			r_avgpool1d1_sum := avgpool1d1_sum[f*PredictBatch:][:len(out)]
+			out := avgpool1d1[f*ld:][:n]
+			r_avgpool1d1_sum := avgpool1d1_sum[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_avgpool1d1_sum[b] * 0.5
 			}
@@ -420,17 +423,17 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// flatten1 is avgpool1d1 read as [6]: the same values in the same order, in the same buffer (pools.ml:12)
 
 	// dense1_Wx = dense1_W·avgpool1d1: [3] from [6] (pools.ml:13)
-	dense1_Wx := w.work[58*PredictBatch : 61*PredictBatch]
-	kernels.GemmNN64(3, 6, n, m.Dense1W, avgpool1d1, PredictBatch, dense1_Wx, PredictBatch, false)
+	dense1_Wx := w.work[58*ld : 61*ld]
+	kernels.GemmNN64(3, 6, n, m.Dense1W, avgpool1d1, ld, dense1_Wx, ld, false)
 
 	// dense1_z = dense1_Wx + dense1_b (pools.ml:13)
-	dense1_z := w.work[61*PredictBatch : 64*PredictBatch]
+	dense1_z := w.work[61*ld : 64*ld]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], &w.vec, n, 3, PredictBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[1], &w.vec, n, 3, ld, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 3; f++ {
-			out := dense1_z[f*PredictBatch:][:n]
-			r_dense1_Wx := dense1_Wx[f*PredictBatch:][:len(out)]
+			out := dense1_z[f*ld:][:n]
+			r_dense1_Wx := dense1_Wx[f*ld:][:len(out)]
 			dense1_b_f := m.Dense1B[f]
 			for b := range out {
 				out[b] = r_dense1_Wx[b] + dense1_b_f
@@ -439,58 +442,61 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// p = softmax of the 3 values of each sample of dense1_z: exp(x − max x)/Σ exp(x − max x) (pools.ml:13)
-	p := w.work[64*PredictBatch : 67*PredictBatch]
+	p := w.work[64*ld : 67*ld]
 	for b := 0; b < n; b++ {
 		top := dense1_z[b]
 		for f := 1; f < 3; f++ {
-			top = max(top, dense1_z[f*PredictBatch+b])
+			top = max(top, dense1_z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 3; f++ {
-			e := mlrt.Exp64(dense1_z[f*PredictBatch+b] - top)
-			p[f*PredictBatch+b] = e
+			e := mlrt.Exp64(dense1_z[f*ld+b] - top)
+			p[f*ld+b] = e
 			s += e
 		}
 		for f := 0; f < 3; f++ {
-			p[f*PredictBatch+b] /= s
+			p[f*ld+b] /= s
 		}
 	}
 	// The outputs, row-major.
-	kernels.Transpose64(NumOutputs, n, p, PredictBatch, dstRows, NumOutputs)
+	kernels.Transpose64(NumOutputs, n, p, ld, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (pools.ml:6)
-	x := w.work[2*MaxBatch : 26*MaxBatch]
-	kernels.Transpose64(n, 24, xRows, NumInputs, x, MaxBatch)
+	x := w.work[2*ld : 26*ld]
+	kernels.Transpose64(n, 24, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (pools.ml:6)
-	conv1d1_in := w.work[0*MaxBatch : 28*MaxBatch]
-	clear(conv1d1_in[0*MaxBatch : 2*MaxBatch])
-	clear(conv1d1_in[26*MaxBatch : 28*MaxBatch])
+	conv1d1_in := w.work[0*ld : 28*ld]
+	clear(conv1d1_in[0*ld : 2*ld])
+	clear(conv1d1_in[26*ld : 28*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [12, 4] from [14, 2], kernel 3, stride 1 (pools.ml:7)
-	conv1d1_Wx := w.work[28*MaxBatch : 76*MaxBatch]
+	conv1d1_Wx := w.work[28*ld : 76*ld]
 	for l := 0; l < 12; l++ {
-		kernels.GemmNN64(4, 6, n, m.Conv1d1W, conv1d1_in[(l*2)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*4)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(4, 6, n, m.Conv1d1W, conv1d1_in[(l*2)*ld:], ld, conv1d1_Wx[(l*4)*ld:], ld, false)
 	}
 
 	// conv1d1 = relu(conv1d1_Wx + conv1d1_b) (pools.ml:7)
-	conv1d1 := w.work[76*MaxBatch : 124*MaxBatch]
+	conv1d1 := w.work[76*ld : 124*ld]
 	for f := 0; f < 48; f++ {
-		kernels.BiasRelu64(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%4])
+		kernels.BiasRelu64(conv1d1[f*ld:][:n], conv1d1_Wx[f*ld:], m.Conv1d1B[f%4])
 	}
 
 	// maxpool1d1 = the largest value of each window of 3 steps, 2 apart, of conv1d1: [5, 4] (pools.ml:8)
-	maxpool1d1 := w.work[0*MaxBatch : 20*MaxBatch]
+	maxpool1d1 := w.work[0*ld : 20*ld]
 	for l := 0; l < 5; l++ {
 		for ch := 0; ch < 4; ch++ {
-			out := maxpool1d1[(l*4+ch)*MaxBatch:][:n]
+			out := maxpool1d1[(l*4+ch)*ld:][:n]
 			for b := range out {
-				best := ((l*2+0)*4+ch)*MaxBatch + b
+				best := ((l*2+0)*4+ch)*ld + b
 				for k := 1; k < 3; k++ {
-					if i := ((l*2+k)*4+ch)*MaxBatch + b; conv1d1[i] > conv1d1[best] {
+					if i := ((l*2+k)*4+ch)*ld + b; conv1d1[i] > conv1d1[best] {
 						best = i
 					}
 				}
@@ -500,25 +506,25 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// conv1d2_Wx = conv1d(conv1d2_W, maxpool1d1): [4, 3] from [5, 4], kernel 2, stride 1 (pools.ml:10)
-	conv1d2_Wx := w.work[28*MaxBatch : 40*MaxBatch]
+	conv1d2_Wx := w.work[28*ld : 40*ld]
 	for l := 0; l < 4; l++ {
-		kernels.GemmNN64(3, 8, n, m.Conv1d2W, maxpool1d1[(l*4)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(3, 8, n, m.Conv1d2W, maxpool1d1[(l*4)*ld:], ld, conv1d2_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// conv1d2 = tanh(conv1d2_Wx + conv1d2_b) (pools.ml:10)
-	conv1d2 := w.work[40*MaxBatch : 52*MaxBatch]
+	conv1d2 := w.work[40*ld : 52*ld]
 	for f := 0; f < 12; f++ {
-		kernels.BiasTanh64(conv1d2[f*MaxBatch:][:n], conv1d2_Wx[f*MaxBatch:], m.Conv1d2B[f%3])
+		kernels.BiasTanh64(conv1d2[f*ld:][:n], conv1d2_Wx[f*ld:], m.Conv1d2B[f%3])
 	}
 
 	// avgpool1d1_sum = Σ over windows of 2 steps, 2 apart, of conv1d2: [2, 3] (pools.ml:11)
-	avgpool1d1_sum := w.work[20*MaxBatch : 26*MaxBatch]
+	avgpool1d1_sum := w.work[20*ld : 26*ld]
 	for l := 0; l < 2; l++ {
 		for ch := 0; ch < 3; ch++ {
-			out := avgpool1d1_sum[(l*3+ch)*MaxBatch:][:n]
-			copy(out, conv1d2[((l*2+0)*3+ch)*MaxBatch:][:n])
+			out := avgpool1d1_sum[(l*3+ch)*ld:][:n]
+			copy(out, conv1d2[((l*2+0)*3+ch)*ld:][:n])
 			for k := 1; k < 2; k++ {
-				row := conv1d2[((l*2+k)*3+ch)*MaxBatch:][:n][:len(out)]
+				row := conv1d2[((l*2+k)*3+ch)*ld:][:n][:len(out)]
 				for b := range out {
 					out[b] += row[b]
 				}
@@ -527,13 +533,13 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// avgpool1d1 = avgpool1d1_sum·0.5 (pools.ml:11)
-	avgpool1d1 := w.work[52*MaxBatch : 58*MaxBatch]
+	avgpool1d1 := w.work[52*ld : 58*ld]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], &w.vec, n, 6, MaxBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
+		kernels.Vec64(vecProgs[2], &w.vec, n, 6, ld, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
-			out := avgpool1d1[f*MaxBatch:][:n]
-			r_avgpool1d1_sum := avgpool1d1_sum[f*MaxBatch:][:len(out)]
+			out := avgpool1d1[f*ld:][:n]
+			r_avgpool1d1_sum := avgpool1d1_sum[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_avgpool1d1_sum[b] * 0.5
 			}
@@ -543,17 +549,17 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// flatten1 is avgpool1d1 read as [6]: the same values in the same order, in the same buffer (pools.ml:12)
 
 	// dense1_Wx = dense1_W·avgpool1d1: [3] from [6] (pools.ml:13)
-	dense1_Wx := w.work[58*MaxBatch : 61*MaxBatch]
-	kernels.GemmNN64(3, 6, n, m.Dense1W, avgpool1d1, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[58*ld : 61*ld]
+	kernels.GemmNN64(3, 6, n, m.Dense1W, avgpool1d1, ld, dense1_Wx, ld, false)
 
 	// dense1_z = dense1_Wx + dense1_b (pools.ml:13)
-	dense1_z := w.work[61*MaxBatch : 64*MaxBatch]
+	dense1_z := w.work[61*ld : 64*ld]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], &w.vec, n, 3, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[3], &w.vec, n, 3, ld, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 3; f++ {
-			out := dense1_z[f*MaxBatch:][:n]
-			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			out := dense1_z[f*ld:][:n]
+			r_dense1_Wx := dense1_Wx[f*ld:][:len(out)]
 			dense1_b_f := m.Dense1B[f]
 			for b := range out {
 				out[b] = r_dense1_Wx[b] + dense1_b_f
@@ -562,58 +568,58 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// p = softmax of the 3 values of each sample of dense1_z: exp(x − max x)/Σ exp(x − max x) (pools.ml:13)
-	p := w.work[64*MaxBatch : 67*MaxBatch]
+	p := w.work[64*ld : 67*ld]
 	for b := 0; b < n; b++ {
 		top := dense1_z[b]
 		for f := 1; f < 3; f++ {
-			top = max(top, dense1_z[f*MaxBatch+b])
+			top = max(top, dense1_z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 3; f++ {
-			e := mlrt.Exp64(dense1_z[f*MaxBatch+b] - top)
-			p[f*MaxBatch+b] = e
+			e := mlrt.Exp64(dense1_z[f*ld+b] - top)
+			p[f*ld+b] = e
 			s += e
 		}
 		for f := 0; f < 3; f++ {
-			p[f*MaxBatch+b] /= s
+			p[f*ld+b] /= s
 		}
 	}
 
 	// target y: row-major rows to batch-major (pools.ml:14)
-	y := w.work[26*MaxBatch : 27*MaxBatch]
-	kernels.Transpose64(n, 1, yRows, NumTargets, y, MaxBatch)
+	y := w.work[26*ld : 27*ld]
+	kernels.Transpose64(n, 1, yRows, NumTargets, y, ld)
 
 	// y_onehot = 1 at the class y of each sample (0 … 2), 0 elsewhere (pools.ml:14)
-	y_onehot := w.work[67*MaxBatch : 70*MaxBatch]
+	y_onehot := w.work[67*ld : 70*ld]
 	clear(y_onehot)
 	for b := 0; b < n; b++ {
 		if c := int(y[b]); T(c) == y[b] && c >= 0 && c < 3 {
-			y_onehot[c*MaxBatch+b] = 1
+			y_onehot[c*ld+b] = 1
 		}
 	}
 
 	// dense1_z_logsumexp = log Σ exp over the 3 values of each sample of dense1_z: max x + log Σ exp(x − max x) (pools.ml:13)
-	dense1_z_logsumexp := w.work[27*MaxBatch : 28*MaxBatch]
+	dense1_z_logsumexp := w.work[27*ld : 28*ld]
 	for b := 0; b < n; b++ {
 		top := dense1_z[b]
 		for f := 1; f < 3; f++ {
-			top = max(top, dense1_z[f*MaxBatch+b])
+			top = max(top, dense1_z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 3; f++ {
-			s += mlrt.Exp64(dense1_z[f*MaxBatch+b] - top)
+			s += mlrt.Exp64(dense1_z[f*ld+b] - top)
 		}
 		dense1_z_logsumexp[b] = top + mlrt.Log64(s)
 	}
 
 	// yz = Σ over the 3 values of each sample of dense1_z·y_onehot (pools.ml:15)
-	yz := w.work[70*MaxBatch : 71*MaxBatch]
+	yz := w.work[70*ld : 71*ld]
 	{
 		out := yz[:n]
 		clear(out)
 		for f := 0; f < 3; f++ {
-			r_dense1_z := dense1_z[f*MaxBatch:][:len(out)]
-			r_y_onehot := y_onehot[f*MaxBatch:][:len(out)]
+			r_dense1_z := dense1_z[f*ld:][:len(out)]
+			r_y_onehot := y_onehot[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_dense1_z[b] * r_y_onehot[b]
 			}
@@ -624,8 +630,8 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	var sum_loss float64
 	{
 		const f = 0
-		r_dense1_z_logsumexp := dense1_z_logsumexp[f*MaxBatch:][:n]
-		r_yz := yz[f*MaxBatch:][:n]
+		r_dense1_z_logsumexp := dense1_z_logsumexp[f*ld:][:n]
+		r_yz := yz[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(r_dense1_z_logsumexp[b] - r_yz[b])
 		}
@@ -633,7 +639,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := T(sum_loss / float64(total))
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, p, ld, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -644,36 +650,39 @@ Grad views, and the outputs into pred if not nil. rng draws the dropout masks; n
 dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (pools.ml:6)
-	x := w.work[2*MaxBatch : 26*MaxBatch]
-	kernels.Transpose64(n, 24, xRows, NumInputs, x, MaxBatch)
+	x := w.work[2*ld : 26*ld]
+	kernels.Transpose64(n, 24, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (pools.ml:6)
-	conv1d1_in := w.work[0*MaxBatch : 28*MaxBatch]
-	clear(conv1d1_in[0*MaxBatch : 2*MaxBatch])
-	clear(conv1d1_in[26*MaxBatch : 28*MaxBatch])
+	conv1d1_in := w.work[0*ld : 28*ld]
+	clear(conv1d1_in[0*ld : 2*ld])
+	clear(conv1d1_in[26*ld : 28*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [12, 4] from [14, 2], kernel 3, stride 1 (pools.ml:7)
-	conv1d1_Wx := w.work[28*MaxBatch : 76*MaxBatch]
+	conv1d1_Wx := w.work[28*ld : 76*ld]
 	for l := 0; l < 12; l++ {
-		kernels.GemmNN64(4, 6, n, m.Conv1d1W, conv1d1_in[(l*2)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*4)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(4, 6, n, m.Conv1d1W, conv1d1_in[(l*2)*ld:], ld, conv1d1_Wx[(l*4)*ld:], ld, false)
 	}
 
 	// conv1d1 = relu(conv1d1_Wx + conv1d1_b) (pools.ml:7)
-	conv1d1 := w.work[76*MaxBatch : 124*MaxBatch]
+	conv1d1 := w.work[76*ld : 124*ld]
 	for f := 0; f < 48; f++ {
-		kernels.BiasRelu64(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%4])
+		kernels.BiasRelu64(conv1d1[f*ld:][:n], conv1d1_Wx[f*ld:], m.Conv1d1B[f%4])
 	}
 
 	// maxpool1d1 = the largest value of each window of 3 steps, 2 apart, of conv1d1: [5, 4] (pools.ml:8)
-	maxpool1d1 := w.work[28*MaxBatch : 48*MaxBatch]
+	maxpool1d1 := w.work[28*ld : 48*ld]
 	for l := 0; l < 5; l++ {
 		for ch := 0; ch < 4; ch++ {
-			out := maxpool1d1[(l*4+ch)*MaxBatch:][:n]
+			out := maxpool1d1[(l*4+ch)*ld:][:n]
 			for b := range out {
-				best := ((l*2+0)*4+ch)*MaxBatch + b
+				best := ((l*2+0)*4+ch)*ld + b
 				for k := 1; k < 3; k++ {
-					if i := ((l*2+k)*4+ch)*MaxBatch + b; conv1d1[i] > conv1d1[best] {
+					if i := ((l*2+k)*4+ch)*ld + b; conv1d1[i] > conv1d1[best] {
 						best = i
 					}
 				}
@@ -683,20 +692,20 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dropout1_mask: dropout 0.1, kept values scaled by 1/(1-0.1) as Keras does (pools.ml:9)
-	dropout1_mask := w.work[48*MaxBatch : 68*MaxBatch]
+	dropout1_mask := w.work[48*ld : 68*ld]
 	for f := 0; f < 20; f++ {
-		mlrt.DropoutMask(dropout1_mask[f*MaxBatch:][:n], rng, 0.1)
+		mlrt.DropoutMask(dropout1_mask[f*ld:][:n], rng, 0.1)
 	}
 
 	// dropout1 = maxpool1d1·dropout1_mask (pools.ml:9)
-	dropout1 := w.work[124*MaxBatch : 144*MaxBatch]
+	dropout1 := w.work[124*ld : 144*ld]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], &w.vec, n, 20, MaxBatch, [][]T{dropout1, maxpool1d1, dropout1_mask}, nil)
+		kernels.Vec64(vecProgs[4], &w.vec, n, 20, ld, [][]T{dropout1, maxpool1d1, dropout1_mask}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
-			out := dropout1[f*MaxBatch:][:n]
-			r_maxpool1d1 := maxpool1d1[f*MaxBatch:][:len(out)]
-			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
+			out := dropout1[f*ld:][:n]
+			r_maxpool1d1 := maxpool1d1[f*ld:][:len(out)]
+			r_dropout1_mask := dropout1_mask[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_maxpool1d1[b] * r_dropout1_mask[b]
 			}
@@ -704,25 +713,25 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// conv1d2_Wx = conv1d(conv1d2_W, dropout1): [4, 3] from [5, 4], kernel 2, stride 1 (pools.ml:10)
-	conv1d2_Wx := w.work[28*MaxBatch : 40*MaxBatch]
+	conv1d2_Wx := w.work[28*ld : 40*ld]
 	for l := 0; l < 4; l++ {
-		kernels.GemmNN64(3, 8, n, m.Conv1d2W, dropout1[(l*4)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(3, 8, n, m.Conv1d2W, dropout1[(l*4)*ld:], ld, conv1d2_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// conv1d2 = tanh(conv1d2_Wx + conv1d2_b) (pools.ml:10)
-	conv1d2 := w.work[144*MaxBatch : 156*MaxBatch]
+	conv1d2 := w.work[144*ld : 156*ld]
 	for f := 0; f < 12; f++ {
-		kernels.BiasTanh64(conv1d2[f*MaxBatch:][:n], conv1d2_Wx[f*MaxBatch:], m.Conv1d2B[f%3])
+		kernels.BiasTanh64(conv1d2[f*ld:][:n], conv1d2_Wx[f*ld:], m.Conv1d2B[f%3])
 	}
 
 	// avgpool1d1_sum = Σ over windows of 2 steps, 2 apart, of conv1d2: [2, 3] (pools.ml:11)
-	avgpool1d1_sum := w.work[68*MaxBatch : 74*MaxBatch]
+	avgpool1d1_sum := w.work[68*ld : 74*ld]
 	for l := 0; l < 2; l++ {
 		for ch := 0; ch < 3; ch++ {
-			out := avgpool1d1_sum[(l*3+ch)*MaxBatch:][:n]
-			copy(out, conv1d2[((l*2+0)*3+ch)*MaxBatch:][:n])
+			out := avgpool1d1_sum[(l*3+ch)*ld:][:n]
+			copy(out, conv1d2[((l*2+0)*3+ch)*ld:][:n])
 			for k := 1; k < 2; k++ {
-				row := conv1d2[((l*2+k)*3+ch)*MaxBatch:][:n][:len(out)]
+				row := conv1d2[((l*2+k)*3+ch)*ld:][:n][:len(out)]
 				for b := range out {
 					out[b] += row[b]
 				}
@@ -731,13 +740,13 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// avgpool1d1 = avgpool1d1_sum·0.5 (pools.ml:11)
-	avgpool1d1 := w.work[40*MaxBatch : 46*MaxBatch]
+	avgpool1d1 := w.work[40*ld : 46*ld]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], &w.vec, n, 6, MaxBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
+		kernels.Vec64(vecProgs[5], &w.vec, n, 6, ld, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
-			out := avgpool1d1[f*MaxBatch:][:n]
-			r_avgpool1d1_sum := avgpool1d1_sum[f*MaxBatch:][:len(out)]
+			out := avgpool1d1[f*ld:][:n]
+			r_avgpool1d1_sum := avgpool1d1_sum[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_avgpool1d1_sum[b] * 0.5
 			}
@@ -747,17 +756,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// flatten1 is avgpool1d1 read as [6]: the same values in the same order, in the same buffer (pools.ml:12)
 
 	// dense1_Wx = dense1_W·avgpool1d1: [3] from [6] (pools.ml:13)
-	dense1_Wx := w.work[28*MaxBatch : 31*MaxBatch]
-	kernels.GemmNN64(3, 6, n, m.Dense1W, avgpool1d1, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[28*ld : 31*ld]
+	kernels.GemmNN64(3, 6, n, m.Dense1W, avgpool1d1, ld, dense1_Wx, ld, false)
 
 	// dense1_z = dense1_Wx + dense1_b (pools.ml:13)
-	dense1_z := w.work[31*MaxBatch : 34*MaxBatch]
+	dense1_z := w.work[31*ld : 34*ld]
 	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], &w.vec, n, 3, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[6], &w.vec, n, 3, ld, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 3; f++ {
-			out := dense1_z[f*MaxBatch:][:n]
-			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			out := dense1_z[f*ld:][:n]
+			r_dense1_Wx := dense1_Wx[f*ld:][:len(out)]
 			dense1_b_f := m.Dense1B[f]
 			for b := range out {
 				out[b] = r_dense1_Wx[b] + dense1_b_f
@@ -766,58 +775,58 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// p = softmax of the 3 values of each sample of dense1_z: exp(x − max x)/Σ exp(x − max x) (pools.ml:13)
-	p := w.work[34*MaxBatch : 37*MaxBatch]
+	p := w.work[34*ld : 37*ld]
 	for b := 0; b < n; b++ {
 		top := dense1_z[b]
 		for f := 1; f < 3; f++ {
-			top = max(top, dense1_z[f*MaxBatch+b])
+			top = max(top, dense1_z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 3; f++ {
-			e := mlrt.Exp64(dense1_z[f*MaxBatch+b] - top)
-			p[f*MaxBatch+b] = e
+			e := mlrt.Exp64(dense1_z[f*ld+b] - top)
+			p[f*ld+b] = e
 			s += e
 		}
 		for f := 0; f < 3; f++ {
-			p[f*MaxBatch+b] /= s
+			p[f*ld+b] /= s
 		}
 	}
 
 	// target y: row-major rows to batch-major (pools.ml:14)
-	y := w.work[74*MaxBatch : 75*MaxBatch]
-	kernels.Transpose64(n, 1, yRows, NumTargets, y, MaxBatch)
+	y := w.work[74*ld : 75*ld]
+	kernels.Transpose64(n, 1, yRows, NumTargets, y, ld)
 
 	// y_onehot = 1 at the class y of each sample (0 … 2), 0 elsewhere (pools.ml:14)
-	y_onehot := w.work[37*MaxBatch : 40*MaxBatch]
+	y_onehot := w.work[37*ld : 40*ld]
 	clear(y_onehot)
 	for b := 0; b < n; b++ {
 		if c := int(y[b]); T(c) == y[b] && c >= 0 && c < 3 {
-			y_onehot[c*MaxBatch+b] = 1
+			y_onehot[c*ld+b] = 1
 		}
 	}
 
 	// dense1_z_logsumexp = log Σ exp over the 3 values of each sample of dense1_z: max x + log Σ exp(x − max x) (pools.ml:13)
-	dense1_z_logsumexp := w.work[75*MaxBatch : 76*MaxBatch]
+	dense1_z_logsumexp := w.work[75*ld : 76*ld]
 	for b := 0; b < n; b++ {
 		top := dense1_z[b]
 		for f := 1; f < 3; f++ {
-			top = max(top, dense1_z[f*MaxBatch+b])
+			top = max(top, dense1_z[f*ld+b])
 		}
 		var s T
 		for f := 0; f < 3; f++ {
-			s += mlrt.Exp64(dense1_z[f*MaxBatch+b] - top)
+			s += mlrt.Exp64(dense1_z[f*ld+b] - top)
 		}
 		dense1_z_logsumexp[b] = top + mlrt.Log64(s)
 	}
 
 	// yz = Σ over the 3 values of each sample of dense1_z·y_onehot (pools.ml:15)
-	yz := w.work[46*MaxBatch : 47*MaxBatch]
+	yz := w.work[46*ld : 47*ld]
 	{
 		out := yz[:n]
 		clear(out)
 		for f := 0; f < 3; f++ {
-			r_dense1_z := dense1_z[f*MaxBatch:][:len(out)]
-			r_y_onehot := y_onehot[f*MaxBatch:][:len(out)]
+			r_dense1_z := dense1_z[f*ld:][:len(out)]
+			r_y_onehot := y_onehot[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_dense1_z[b] * r_y_onehot[b]
 			}
@@ -828,8 +837,8 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	var sum_loss float64
 	{
 		const f = 0
-		r_dense1_z_logsumexp := dense1_z_logsumexp[f*MaxBatch:][:n]
-		r_yz := yz[f*MaxBatch:][:n]
+		r_dense1_z_logsumexp := dense1_z_logsumexp[f*ld:][:n]
+		r_yz := yz[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(r_dense1_z_logsumexp[b] - r_yz[b])
 		}
@@ -837,25 +846,25 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := T(sum_loss / float64(total))
 
 	// d_cce = 1/(n·1) (pools.ml:15)
-	d_cce := w.work[47*MaxBatch : 48*MaxBatch]
+	d_cce := w.work[47*ld : 48*ld]
 	d_cce_each := 1.0 / T(total)
 	{
 		const f = 0
-		out := d_cce[f*MaxBatch:][:n]
+		out := d_cce[f*ld:][:n]
 		for b := range out {
 			out[b] = d_cce_each
 		}
 	}
 
 	// d_yz = -d_cce (pools.ml:15)
-	d_yz := w.work[68*MaxBatch : 69*MaxBatch]
+	d_yz := w.work[68*ld : 69*ld]
 	if vecProgs[7].Fast() {
-		kernels.Vec64(vecProgs[7], &w.vec, n, 1, MaxBatch, [][]T{d_yz, d_cce}, nil)
+		kernels.Vec64(vecProgs[7], &w.vec, n, 1, ld, [][]T{d_yz, d_cce}, nil)
 	} else {
 		{
 			const f = 0
-			out := d_yz[f*MaxBatch:][:n]
-			r_d_cce := d_cce[f*MaxBatch:][:len(out)]
+			out := d_yz[f*ld:][:n]
+			r_d_cce := d_cce[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = -r_d_cce[b]
 			}
@@ -863,25 +872,25 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_dense1_z = y_onehot·repeat(d_yz) + p·d_cce (pools.ml:15)
-	d_dense1_z := w.work[69*MaxBatch : 72*MaxBatch]
+	d_dense1_z := w.work[69*ld : 72*ld]
 	r_d_yz := d_yz[:n]
 	r_d_cce_2 := d_cce[:n]
 
 	// d_dense1_b = Σ over the batch of d_dense1_z (pools.ml:15)
 	d_dense1_b := w.grads[73:76]
 	if vecProgs[8].Fast() {
-		kernels.Vec64(vecProgs[8], &w.vec, n, 3, MaxBatch, [][]T{d_dense1_z, y_onehot, d_yz, p, d_cce}, [][]T{d_dense1_b})
+		kernels.Vec64(vecProgs[8], &w.vec, n, 3, ld, [][]T{d_dense1_z, y_onehot, d_yz, p, d_cce}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 3; f++ {
-			out := d_dense1_z[f*MaxBatch:][:n]
-			r_y_onehot_2 := y_onehot[f*MaxBatch:][:len(out)]
-			r_p := p[f*MaxBatch:][:len(out)]
+			out := d_dense1_z[f*ld:][:n]
+			r_y_onehot_2 := y_onehot[f*ld:][:len(out)]
+			r_p := p[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_y_onehot_2[b]*r_d_yz[b] + r_p[b]*r_d_cce_2[b]
 			}
 		}
 		for f := 0; f < 3; f++ {
-			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			r_d_dense1_z := d_dense1_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense1_z[b]
@@ -892,22 +901,22 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ avgpool1d1: [3, 6] (pools.ml:13)
 	d_dense1_W := w.grads[55:73]
-	kernels.GemmNT64(3, 6, n, d_dense1_z, MaxBatch, avgpool1d1, MaxBatch, d_dense1_W, false)
+	kernels.GemmNT64(3, 6, n, d_dense1_z, ld, avgpool1d1, ld, d_dense1_W, false)
 
 	// d_flatten1 = dense1_Wᵀ·d_dense1_z: [6] from [3] (pools.ml:13)
-	d_flatten1 := w.work[40*MaxBatch : 46*MaxBatch]
-	kernels.GemmTN64(3, 6, n, m.Dense1W, d_dense1_z, MaxBatch, d_flatten1, MaxBatch, false)
+	d_flatten1 := w.work[40*ld : 46*ld]
+	kernels.GemmTN64(3, 6, n, m.Dense1W, d_dense1_z, ld, d_flatten1, ld, false)
 
 	// d_avgpool1d1 is d_flatten1 read as [2, 3]: the same values in the same order, in the same buffer (pools.ml:13)
 
 	// d_avgpool1d1_sum = d_flatten1·0.5 (pools.ml:13)
-	d_avgpool1d1_sum := w.work[156*MaxBatch : 162*MaxBatch]
+	d_avgpool1d1_sum := w.work[156*ld : 162*ld]
 	if vecProgs[9].Fast() {
-		kernels.Vec64(vecProgs[9], &w.vec, n, 6, MaxBatch, [][]T{d_avgpool1d1_sum, d_flatten1}, nil)
+		kernels.Vec64(vecProgs[9], &w.vec, n, 6, ld, [][]T{d_avgpool1d1_sum, d_flatten1}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
-			out := d_avgpool1d1_sum[f*MaxBatch:][:n]
-			r_d_avgpool1d1 := d_flatten1[f*MaxBatch:][:len(out)]
+			out := d_avgpool1d1_sum[f*ld:][:n]
+			r_d_avgpool1d1 := d_flatten1[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_avgpool1d1[b] * 0.5
 			}
@@ -915,13 +924,13 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d2 = d_avgpool1d1_sum added to each step of its window of 2 steps, 2 apart: [4, 3] (pools.ml:11)
-	d_conv1d2 := w.work[162*MaxBatch : 174*MaxBatch]
+	d_conv1d2 := w.work[162*ld : 174*ld]
 	clear(d_conv1d2)
 	for l := 0; l < 2; l++ {
 		for ch := 0; ch < 3; ch++ {
-			row := d_avgpool1d1_sum[(l*3+ch)*MaxBatch:][:n]
+			row := d_avgpool1d1_sum[(l*3+ch)*ld:][:n]
 			for k := 0; k < 2; k++ {
-				out := d_conv1d2[((l*2+k)*3+ch)*MaxBatch:][:n][:len(row)]
+				out := d_conv1d2[((l*2+k)*3+ch)*ld:][:n][:len(row)]
 				for b := range row {
 					out[b] += row[b]
 				}
@@ -930,26 +939,26 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2) (pools.ml:11)
-	d_conv1d2_z := w.work[174*MaxBatch : 186*MaxBatch]
+	d_conv1d2_z := w.work[174*ld : 186*ld]
 
 	// d_conv1d2_b = Σ over the batch of d_conv1d2_z (pools.ml:11)
 	d_conv1d2_b := w.grads[52:55]
 	clear(d_conv1d2_b)
 	if vecProgs[10].Fast() {
 		for blk := 0; blk < 4; blk++ {
-			kernels.Vec64(vecProgs[10], &w.vec, n, 3, MaxBatch, [][]T{d_conv1d2_z[blk*3*MaxBatch:], d_conv1d2[blk*3*MaxBatch:], conv1d2[blk*3*MaxBatch:]}, [][]T{d_conv1d2_b})
+			kernels.Vec64(vecProgs[10], &w.vec, n, 3, ld, [][]T{d_conv1d2_z[blk*3*ld:], d_conv1d2[blk*3*ld:], conv1d2[blk*3*ld:]}, [][]T{d_conv1d2_b})
 		}
 	} else {
 		for f := 0; f < 12; f++ {
-			out := d_conv1d2_z[f*MaxBatch:][:n]
-			r_d_conv1d2 := d_conv1d2[f*MaxBatch:][:len(out)]
-			r_conv1d2 := conv1d2[f*MaxBatch:][:len(out)]
+			out := d_conv1d2_z[f*ld:][:n]
+			r_d_conv1d2 := d_conv1d2[f*ld:][:len(out)]
+			r_conv1d2 := conv1d2[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_conv1d2[b] * (1.0 - r_conv1d2[b]*r_conv1d2[b])
 			}
 		}
 		for f := 0; f < 12; f++ {
-			r_d_conv1d2_z := d_conv1d2_z[f*MaxBatch:][:n]
+			r_d_conv1d2_z := d_conv1d2_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_conv1d2_z[b]
@@ -960,34 +969,34 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_W = Σ over the batch and 4 positions of d_conv1d2_z ⊗ windows of dropout1: [3, 8] (pools.ml:10)
 	d_conv1d2_W := w.grads[28:52]
-	kernels.GemmNTSum64(3, 8, n, 4, d_conv1d2_z, MaxBatch, 3*MaxBatch, dropout1, MaxBatch, 4*MaxBatch, d_conv1d2_W, false)
+	kernels.GemmNTSum64(3, 8, n, 4, d_conv1d2_z, ld, 3*ld, dropout1, ld, 4*ld, d_conv1d2_W, false)
 
 	// d_dropout1 = conv1dᵀ(conv1d2_W, d_conv1d2_z): [5, 4] from [4, 3] (pools.ml:10)
-	d_dropout1 := w.work[124*MaxBatch : 144*MaxBatch]
+	d_dropout1 := w.work[124*ld : 144*ld]
 	// conv1d2_W_flip: conv1d2_W with its taps reversed, [4, 2·3]
 	conv1d2_W_flip := w.scratch[0:24]
 	kernels.FlipConvKernel64(conv1d2_W_flip, m.Conv1d2W, 3, 2, 4)
 	// the first 1 positions: output positions 0 … p
 	for p := 0; p < 1; p++ {
-		kernels.GemmNNW64(4, (p+1)*3, n, conv1d2_W_flip[(1-p)*3:], 6, d_conv1d2_z, MaxBatch, d_dropout1[(p*4)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNNW64(4, (p+1)*3, n, conv1d2_W_flip[(1-p)*3:], 6, d_conv1d2_z, ld, d_dropout1[(p*4)*ld:], ld, false)
 	}
 	for p := 1; p < 4; p++ {
-		kernels.GemmNN64(4, 6, n, conv1d2_W_flip, d_conv1d2_z[((p-1)*3)*MaxBatch:], MaxBatch, d_dropout1[(p*4)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(4, 6, n, conv1d2_W_flip, d_conv1d2_z[((p-1)*3)*ld:], ld, d_dropout1[(p*4)*ld:], ld, false)
 	}
 	// the last 1 positions: output positions p−1 … 3
 	for p := 4; p < 5; p++ {
-		kernels.GemmNNW64(4, (5-p)*3, n, conv1d2_W_flip, 6, d_conv1d2_z[((p-1)*3)*MaxBatch:], MaxBatch, d_dropout1[(p*4)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNNW64(4, (5-p)*3, n, conv1d2_W_flip, 6, d_conv1d2_z[((p-1)*3)*ld:], ld, d_dropout1[(p*4)*ld:], ld, false)
 	}
 
 	// d_maxpool1d1 = dropout1_mask·d_dropout1 (pools.ml:10)
-	d_maxpool1d1 := w.work[186*MaxBatch : 206*MaxBatch]
+	d_maxpool1d1 := w.work[186*ld : 206*ld]
 	if vecProgs[11].Fast() {
-		kernels.Vec64(vecProgs[11], &w.vec, n, 20, MaxBatch, [][]T{d_maxpool1d1, dropout1_mask, d_dropout1}, nil)
+		kernels.Vec64(vecProgs[11], &w.vec, n, 20, ld, [][]T{d_maxpool1d1, dropout1_mask, d_dropout1}, nil)
 	} else {
 		for f := 0; f < 20; f++ {
-			out := d_maxpool1d1[f*MaxBatch:][:n]
-			r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
-			r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
+			out := d_maxpool1d1[f*ld:][:n]
+			r_dropout1_mask_2 := dropout1_mask[f*ld:][:len(out)]
+			r_d_dropout1 := d_dropout1[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b]
 			}
@@ -995,15 +1004,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d1 = d_maxpool1d1 added where each window of 3 steps, 2 apart, of conv1d1 is first largest: [12, 4] (pools.ml:8)
-	d_conv1d1 := w.work[206*MaxBatch : 254*MaxBatch]
+	d_conv1d1 := w.work[206*ld : 254*ld]
 	clear(d_conv1d1)
 	for l := 0; l < 5; l++ {
 		for ch := 0; ch < 4; ch++ {
-			row := d_maxpool1d1[(l*4+ch)*MaxBatch:][:n]
+			row := d_maxpool1d1[(l*4+ch)*ld:][:n]
 			for b := range row {
-				best := ((l*2+0)*4+ch)*MaxBatch + b
+				best := ((l*2+0)*4+ch)*ld + b
 				for k := 1; k < 3; k++ {
-					if i := ((l*2+k)*4+ch)*MaxBatch + b; conv1d1[i] > conv1d1[best] {
+					if i := ((l*2+k)*4+ch)*ld + b; conv1d1[i] > conv1d1[best] {
 						best = i
 					}
 				}
@@ -1013,26 +1022,26 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d1_z = d_conv1d1·step(conv1d1) (pools.ml:8)
-	d_conv1d1_z := w.work[254*MaxBatch : 302*MaxBatch]
+	d_conv1d1_z := w.work[254*ld : 302*ld]
 
 	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (pools.ml:8)
 	d_conv1d1_b := w.grads[24:28]
 	clear(d_conv1d1_b)
 	if vecProgs[12].Fast() {
 		for blk := 0; blk < 12; blk++ {
-			kernels.Vec64(vecProgs[12], &w.vec, n, 4, MaxBatch, [][]T{d_conv1d1_z[blk*4*MaxBatch:], d_conv1d1[blk*4*MaxBatch:], conv1d1[blk*4*MaxBatch:]}, [][]T{d_conv1d1_b})
+			kernels.Vec64(vecProgs[12], &w.vec, n, 4, ld, [][]T{d_conv1d1_z[blk*4*ld:], d_conv1d1[blk*4*ld:], conv1d1[blk*4*ld:]}, [][]T{d_conv1d1_b})
 		}
 	} else {
 		for f := 0; f < 48; f++ {
-			out := d_conv1d1_z[f*MaxBatch:][:n]
-			r_d_conv1d1 := d_conv1d1[f*MaxBatch:][:len(out)]
-			r_conv1d1 := conv1d1[f*MaxBatch:][:len(out)]
+			out := d_conv1d1_z[f*ld:][:n]
+			r_d_conv1d1 := d_conv1d1[f*ld:][:len(out)]
+			r_conv1d1 := conv1d1[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_conv1d1[b] * mlrt.Step(r_conv1d1[b])
 			}
 		}
 		for f := 0; f < 48; f++ {
-			r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
+			r_d_conv1d1_z := d_conv1d1_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_conv1d1_z[b]
@@ -1043,10 +1052,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_W = Σ over the batch and 12 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [4, 6] (pools.ml:7)
 	d_conv1d1_W := w.grads[0:24]
-	kernels.GemmNTSum64(4, 6, n, 12, d_conv1d1_z, MaxBatch, 4*MaxBatch, conv1d1_in, MaxBatch, 2*MaxBatch, d_conv1d1_W, false)
+	kernels.GemmNTSum64(4, 6, n, 12, d_conv1d1_z, ld, 4*ld, conv1d1_in, ld, 2*ld, d_conv1d1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, p, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, p, ld, predRows, NumOutputs)
 	}
 	return loss
 }

@@ -12,7 +12,7 @@ Package probs is the model Probs of probs.ml, compiled by mlc.
 
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of
-sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).
+sample b is at f*ld + b, ld the rows of the call rounded up to whole vectors.
 */
 package probs
 
@@ -236,70 +236,76 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most PredictBatch).
+	ld := min((n+7)&^7, PredictBatch)
+
 	// input x: row-major rows to batch-major (probs.ml:5)
-	x := w.work[0*PredictBatch : 3*PredictBatch]
-	kernels.Transpose64(n, 3, xRows, NumInputs, x, PredictBatch)
+	x := w.work[0*ld : 3*ld]
+	kernels.Transpose64(n, 3, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [5] from [3] (probs.ml:6)
-	dense1_Wx := w.work[3*PredictBatch : 8*PredictBatch]
-	kernels.GemmNN64(5, 3, n, m.Dense1W, x, PredictBatch, dense1_Wx, PredictBatch, false)
+	dense1_Wx := w.work[3*ld : 8*ld]
+	kernels.GemmNN64(5, 3, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = softplus(dense1_Wx + dense1_b) (probs.ml:6)
-	dense1 := w.work[8*PredictBatch : 13*PredictBatch]
+	dense1 := w.work[8*ld : 13*ld]
 	for f := 0; f < 5; f++ {
-		kernels.BiasSoftplus64(dense1[f*PredictBatch:][:n], dense1_Wx[f*PredictBatch:], m.Dense1B[f])
+		kernels.BiasSoftplus64(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [4] from [5] (probs.ml:7)
-	dense2_Wx := w.work[3*PredictBatch : 7*PredictBatch]
-	kernels.GemmNN64(4, 5, n, m.Dense2W, dense1, PredictBatch, dense2_Wx, PredictBatch, false)
+	dense2_Wx := w.work[3*ld : 7*ld]
+	kernels.GemmNN64(4, 5, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// q = sigmoid(dense2_Wx + dense2_b) (probs.ml:7)
-	q := w.work[8*PredictBatch : 12*PredictBatch]
+	q := w.work[8*ld : 12*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasSigmoid64(q[f*PredictBatch:][:n], dense2_Wx[f*PredictBatch:], m.Dense2B[f])
+		kernels.BiasSigmoid64(q[f*ld:][:n], dense2_Wx[f*ld:], m.Dense2B[f])
 	}
 	// The outputs, row-major.
-	kernels.Transpose64(NumOutputs, n, q, PredictBatch, dstRows, NumOutputs)
+	kernels.Transpose64(NumOutputs, n, q, ld, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (probs.ml:5)
-	x := w.work[0*MaxBatch : 3*MaxBatch]
-	kernels.Transpose64(n, 3, xRows, NumInputs, x, MaxBatch)
+	x := w.work[0*ld : 3*ld]
+	kernels.Transpose64(n, 3, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [5] from [3] (probs.ml:6)
-	dense1_Wx := w.work[3*MaxBatch : 8*MaxBatch]
-	kernels.GemmNN64(5, 3, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[3*ld : 8*ld]
+	kernels.GemmNN64(5, 3, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = softplus(dense1_Wx + dense1_b) (probs.ml:6)
-	dense1 := w.work[8*MaxBatch : 13*MaxBatch]
+	dense1 := w.work[8*ld : 13*ld]
 	for f := 0; f < 5; f++ {
-		kernels.BiasSoftplus64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasSoftplus64(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [4] from [5] (probs.ml:7)
-	dense2_Wx := w.work[3*MaxBatch : 7*MaxBatch]
-	kernels.GemmNN64(4, 5, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[3*ld : 7*ld]
+	kernels.GemmNN64(4, 5, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// q = sigmoid(dense2_Wx + dense2_b) (probs.ml:7)
-	q := w.work[8*MaxBatch : 12*MaxBatch]
+	q := w.work[8*ld : 12*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasSigmoid64(q[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
+		kernels.BiasSigmoid64(q[f*ld:][:n], dense2_Wx[f*ld:], m.Dense2B[f])
 	}
 
 	// target y: row-major rows to batch-major (probs.ml:8)
-	y := w.work[3*MaxBatch : 7*MaxBatch]
-	kernels.Transpose64(n, 4, yRows, NumTargets, y, MaxBatch)
+	y := w.work[3*ld : 7*ld]
+	kernels.Transpose64(n, 4, yRows, NumTargets, y, ld)
 
 	// q_sum = Σ over the 4 values of each sample of q (probs.ml:7)
-	q_sum := w.work[0*MaxBatch : 1*MaxBatch]
+	q_sum := w.work[0*ld : 1*ld]
 	{
 		out := q_sum[:n]
 		clear(out)
 		for f := 0; f < 4; f++ {
-			r_q := q[f*MaxBatch:][:len(out)]
+			r_q := q[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_q[b]
 			}
@@ -307,14 +313,14 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// sum = Σ over the 4 values of each sample of y·log(clip(q/q_sum)) (probs.ml:9)
-	sum := w.work[1*MaxBatch : 2*MaxBatch]
+	sum := w.work[1*ld : 2*ld]
 	r_q_sum := q_sum[:n]
 	{
 		out := sum[:n]
 		clear(out)
 		for f := 0; f < 4; f++ {
-			r_y := y[f*MaxBatch:][:len(out)]
-			r_q_2 := q[f*MaxBatch:][:len(out)]
+			r_y := y[f*ld:][:len(out)]
+			r_q_2 := q[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_y[b] * mlrt.Log64(mlrt.Clip(r_q_2[b]/r_q_sum[b], T(1e-07), T(0.9999999)))
 			}
@@ -325,7 +331,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	var sum_loss float64
 	{
 		const f = 0
-		r_sum := sum[f*MaxBatch:][:n]
+		r_sum := sum[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(-r_sum[b])
 		}
@@ -333,7 +339,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := T(sum_loss / float64(total))
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, q, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, q, ld, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -344,22 +350,25 @@ Grad views, and the outputs into pred if not nil. rng draws the dropout masks; n
 dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (probs.ml:5)
-	x := w.work[0*MaxBatch : 3*MaxBatch]
-	kernels.Transpose64(n, 3, xRows, NumInputs, x, MaxBatch)
+	x := w.work[0*ld : 3*ld]
+	kernels.Transpose64(n, 3, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [5] from [3] (probs.ml:6)
-	dense1_Wx := w.work[3*MaxBatch : 8*MaxBatch]
-	kernels.GemmNN64(5, 3, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[3*ld : 8*ld]
+	kernels.GemmNN64(5, 3, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1_z = dense1_Wx + dense1_b (probs.ml:6)
-	dense1_z := w.work[8*MaxBatch : 13*MaxBatch]
+	dense1_z := w.work[8*ld : 13*ld]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], &w.vec, n, 5, MaxBatch, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 5, ld, [][]T{dense1_z, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 5; f++ {
-			out := dense1_z[f*MaxBatch:][:n]
-			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			out := dense1_z[f*ld:][:n]
+			r_dense1_Wx := dense1_Wx[f*ld:][:len(out)]
 			dense1_b_f := m.Dense1B[f]
 			for b := range out {
 				out[b] = r_dense1_Wx[b] + dense1_b_f
@@ -368,32 +377,32 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dense1 = softplus(dense1_z) (probs.ml:6)
-	dense1 := w.work[3*MaxBatch : 8*MaxBatch]
+	dense1 := w.work[3*ld : 8*ld]
 	for f := 0; f < 5; f++ {
-		kernels.BiasSoftplus64(dense1[f*MaxBatch:][:n], dense1_z[f*MaxBatch:], 0.0)
+		kernels.BiasSoftplus64(dense1[f*ld:][:n], dense1_z[f*ld:], 0.0)
 	}
 
 	// dense2_Wx = dense2_W·dense1: [4] from [5] (probs.ml:7)
-	dense2_Wx := w.work[13*MaxBatch : 17*MaxBatch]
-	kernels.GemmNN64(4, 5, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[13*ld : 17*ld]
+	kernels.GemmNN64(4, 5, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// q = sigmoid(dense2_Wx + dense2_b) (probs.ml:7)
-	q := w.work[17*MaxBatch : 21*MaxBatch]
+	q := w.work[17*ld : 21*ld]
 	for f := 0; f < 4; f++ {
-		kernels.BiasSigmoid64(q[f*MaxBatch:][:n], dense2_Wx[f*MaxBatch:], m.Dense2B[f])
+		kernels.BiasSigmoid64(q[f*ld:][:n], dense2_Wx[f*ld:], m.Dense2B[f])
 	}
 
 	// target y: row-major rows to batch-major (probs.ml:8)
-	y := w.work[13*MaxBatch : 17*MaxBatch]
-	kernels.Transpose64(n, 4, yRows, NumTargets, y, MaxBatch)
+	y := w.work[13*ld : 17*ld]
+	kernels.Transpose64(n, 4, yRows, NumTargets, y, ld)
 
 	// q_sum = Σ over the 4 values of each sample of q (probs.ml:7)
-	q_sum := w.work[21*MaxBatch : 22*MaxBatch]
+	q_sum := w.work[21*ld : 22*ld]
 	{
 		out := q_sum[:n]
 		clear(out)
 		for f := 0; f < 4; f++ {
-			r_q := q[f*MaxBatch:][:len(out)]
+			r_q := q[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_q[b]
 			}
@@ -401,14 +410,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// q_scaled = q/q_sum (probs.ml:9)
-	q_scaled := w.work[22*MaxBatch : 26*MaxBatch]
+	q_scaled := w.work[22*ld : 26*ld]
 	r_q_sum := q_sum[:n]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], &w.vec, n, 4, MaxBatch, [][]T{q_scaled, q, q_sum}, nil)
+		kernels.Vec64(vecProgs[1], &w.vec, n, 4, ld, [][]T{q_scaled, q, q_sum}, nil)
 	} else {
 		for f := 0; f < 4; f++ {
-			out := q_scaled[f*MaxBatch:][:n]
-			r_q_2 := q[f*MaxBatch:][:len(out)]
+			out := q_scaled[f*ld:][:n]
+			r_q_2 := q[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_q_2[b] / r_q_sum[b]
 			}
@@ -416,23 +425,23 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// p_clipped = clip(q_scaled) (probs.ml:9)
-	p_clipped := w.work[26*MaxBatch : 30*MaxBatch]
+	p_clipped := w.work[26*ld : 30*ld]
 	for f := 0; f < 4; f++ {
-		out := p_clipped[f*MaxBatch:][:n]
-		r_q_scaled := q_scaled[f*MaxBatch:][:len(out)]
+		out := p_clipped[f*ld:][:n]
+		r_q_scaled := q_scaled[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = mlrt.Clip(r_q_scaled[b], T(1e-07), T(0.9999999))
 		}
 	}
 
 	// sum = Σ over the 4 values of each sample of y·log(p_clipped) (probs.ml:9)
-	sum := w.work[30*MaxBatch : 31*MaxBatch]
+	sum := w.work[30*ld : 31*ld]
 	{
 		out := sum[:n]
 		clear(out)
 		for f := 0; f < 4; f++ {
-			r_y := y[f*MaxBatch:][:len(out)]
-			r_p_clipped := p_clipped[f*MaxBatch:][:len(out)]
+			r_y := y[f*ld:][:len(out)]
+			r_p_clipped := p_clipped[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += r_y[b] * mlrt.Log64(r_p_clipped[b])
 			}
@@ -443,7 +452,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	var sum_loss float64
 	{
 		const f = 0
-		r_sum := sum[f*MaxBatch:][:n]
+		r_sum := sum[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(-r_sum[b])
 		}
@@ -451,38 +460,38 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := T(sum_loss / float64(total))
 
 	// d_sum = -1/(n·1) (probs.ml:9)
-	d_sum := w.work[30*MaxBatch : 31*MaxBatch]
+	d_sum := w.work[30*ld : 31*ld]
 	d_cce_each := 1.0 / T(total)
 	{
 		const f = 0
-		out := d_sum[f*MaxBatch:][:n]
+		out := d_sum[f*ld:][:n]
 		for b := range out {
 			out[b] = -d_cce_each
 		}
 	}
 
 	// d_q_scaled = y·repeat(d_sum)/p_clipped·inrange(q_scaled)/q_sum (probs.ml:9)
-	d_q_scaled := w.work[31*MaxBatch : 35*MaxBatch]
+	d_q_scaled := w.work[31*ld : 35*ld]
 	r_d_sum := d_sum[:n]
 	r_q_sum_2 := q_sum[:n]
 	for f := 0; f < 4; f++ {
-		out := d_q_scaled[f*MaxBatch:][:n]
-		r_y_2 := y[f*MaxBatch:][:len(out)]
-		r_p_clipped_2 := p_clipped[f*MaxBatch:][:len(out)]
-		r_q_scaled_2 := q_scaled[f*MaxBatch:][:len(out)]
+		out := d_q_scaled[f*ld:][:n]
+		r_y_2 := y[f*ld:][:len(out)]
+		r_p_clipped_2 := p_clipped[f*ld:][:len(out)]
+		r_q_scaled_2 := q_scaled[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = r_y_2[b] * r_d_sum[b] / r_p_clipped_2[b] * mlrt.InRange(r_q_scaled_2[b], T(1e-07), T(0.9999999)) / r_q_sum_2[b]
 		}
 	}
 
 	// d_q_sum = Σ over the 4 values of each sample of -q_scaled·d_q_scaled (probs.ml:9)
-	d_q_sum := w.work[13*MaxBatch : 14*MaxBatch]
+	d_q_sum := w.work[13*ld : 14*ld]
 	{
 		out := d_q_sum[:n]
 		clear(out)
 		for f := 0; f < 4; f++ {
-			r_q_scaled_3 := q_scaled[f*MaxBatch:][:len(out)]
-			r_d_q_scaled := d_q_scaled[f*MaxBatch:][:len(out)]
+			r_q_scaled_3 := q_scaled[f*ld:][:len(out)]
+			r_d_q_scaled := d_q_scaled[f*ld:][:len(out)]
 			for b := range out {
 				out[b] += -(r_q_scaled_3[b] * r_d_q_scaled[b])
 			}
@@ -490,24 +499,24 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_dense2_z = (d_q_scaled + repeat(d_q_sum))·q·(1 - q) (probs.ml:9)
-	d_dense2_z := w.work[26*MaxBatch : 30*MaxBatch]
+	d_dense2_z := w.work[26*ld : 30*ld]
 	r_d_q_sum := d_q_sum[:n]
 
 	// d_dense2_b = Σ over the batch of d_dense2_z (probs.ml:9)
 	d_dense2_b := w.grads[40:44]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], &w.vec, n, 4, MaxBatch, [][]T{d_dense2_z, d_q_scaled, d_q_sum, q}, [][]T{d_dense2_b})
+		kernels.Vec64(vecProgs[2], &w.vec, n, 4, ld, [][]T{d_dense2_z, d_q_scaled, d_q_sum, q}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 4; f++ {
-			out := d_dense2_z[f*MaxBatch:][:n]
-			r_d_q_scaled_2 := d_q_scaled[f*MaxBatch:][:len(out)]
-			r_q_3 := q[f*MaxBatch:][:len(out)]
+			out := d_dense2_z[f*ld:][:n]
+			r_d_q_scaled_2 := d_q_scaled[f*ld:][:len(out)]
+			r_q_3 := q[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = (r_d_q_scaled_2[b] + r_d_q_sum[b]) * r_q_3[b] * (1.0 - r_q_3[b])
 			}
 		}
 		for f := 0; f < 4; f++ {
-			r_d_dense2_z := d_dense2_z[f*MaxBatch:][:n]
+			r_d_dense2_z := d_dense2_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense2_z[b]
@@ -518,18 +527,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_W = Σ over the batch of d_dense2_z ⊗ dense1: [4, 5] (probs.ml:7)
 	d_dense2_W := w.grads[20:40]
-	kernels.GemmNT64(4, 5, n, d_dense2_z, MaxBatch, dense1, MaxBatch, d_dense2_W, false)
+	kernels.GemmNT64(4, 5, n, d_dense2_z, ld, dense1, ld, d_dense2_W, false)
 
 	// d_dense1 = dense2_Wᵀ·d_dense2_z: [5] from [4] (probs.ml:7)
-	d_dense1 := w.work[3*MaxBatch : 8*MaxBatch]
-	kernels.GemmTN64(4, 5, n, m.Dense2W, d_dense2_z, MaxBatch, d_dense1, MaxBatch, false)
+	d_dense1 := w.work[3*ld : 8*ld]
+	kernels.GemmTN64(4, 5, n, m.Dense2W, d_dense2_z, ld, d_dense1, ld, false)
 
 	// d_dense1_z = d_dense1·sigmoid(dense1_z) (probs.ml:7)
-	d_dense1_z := w.work[35*MaxBatch : 40*MaxBatch]
+	d_dense1_z := w.work[35*ld : 40*ld]
 	for f := 0; f < 5; f++ {
-		out := d_dense1_z[f*MaxBatch:][:n]
-		r_d_dense1 := d_dense1[f*MaxBatch:][:len(out)]
-		r_dense1_z := dense1_z[f*MaxBatch:][:len(out)]
+		out := d_dense1_z[f*ld:][:n]
+		r_d_dense1 := d_dense1[f*ld:][:len(out)]
+		r_dense1_z := dense1_z[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = r_d_dense1[b] * mlrt.Sigmoid64(r_dense1_z[b])
 		}
@@ -538,10 +547,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_dense1_b = Σ over the batch of d_dense1_z (probs.ml:7)
 	d_dense1_b := w.grads[15:20]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], &w.vec, n, 5, MaxBatch, [][]T{d_dense1_z}, [][]T{d_dense1_b})
+		kernels.Vec64(vecProgs[3], &w.vec, n, 5, ld, [][]T{d_dense1_z}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 5; f++ {
-			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			r_d_dense1_z := d_dense1_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense1_z[b]
@@ -552,10 +561,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [5, 3] (probs.ml:6)
 	d_dense1_W := w.grads[0:15]
-	kernels.GemmNT64(5, 3, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
+	kernels.GemmNT64(5, 3, n, d_dense1_z, ld, x, ld, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, q, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, q, ld, predRows, NumOutputs)
 	}
 	return loss
 }

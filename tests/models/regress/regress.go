@@ -13,7 +13,7 @@ Package regress is the model Regress of regress.ml, compiled by mlc.
 
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of
-sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).
+sample b is at f*ld + b, ld the rows of the call rounded up to whole vectors.
 */
 package regress
 
@@ -229,32 +229,35 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most PredictBatch).
+	ld := min((n+7)&^7, PredictBatch)
+
 	// input x: row-major rows to batch-major (regress.ml:4)
-	x := w.work[0*PredictBatch : 3*PredictBatch]
-	kernels.Transpose64(n, 3, xRows, NumInputs, x, PredictBatch)
+	x := w.work[0*ld : 3*ld]
+	kernels.Transpose64(n, 3, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [6] from [3] (regress.ml:5)
-	dense1_Wx := w.work[3*PredictBatch : 9*PredictBatch]
-	kernels.GemmNN64(6, 3, n, m.Dense1W, x, PredictBatch, dense1_Wx, PredictBatch, false)
+	dense1_Wx := w.work[3*ld : 9*ld]
+	kernels.GemmNN64(6, 3, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (regress.ml:5)
-	dense1 := w.work[9*PredictBatch : 15*PredictBatch]
+	dense1 := w.work[9*ld : 15*ld]
 	for f := 0; f < 6; f++ {
-		kernels.BiasTanh64(dense1[f*PredictBatch:][:n], dense1_Wx[f*PredictBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [2] from [6] (regress.ml:7)
-	dense2_Wx := w.work[0*PredictBatch : 2*PredictBatch]
-	kernels.GemmNN64(2, 6, n, m.Dense2W, dense1, PredictBatch, dense2_Wx, PredictBatch, false)
+	dense2_Wx := w.work[0*ld : 2*ld]
+	kernels.GemmNN64(2, 6, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// u = dense2_Wx + dense2_b (regress.ml:7)
-	u := w.work[3*PredictBatch : 5*PredictBatch]
+	u := w.work[3*ld : 5*ld]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], &w.vec, n, 2, PredictBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[0], &w.vec, n, 2, ld, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 2; f++ {
-			out := u[f*PredictBatch:][:n]
-			r_dense2_Wx := dense2_Wx[f*PredictBatch:][:len(out)]
+			out := u[f*ld:][:n]
+			r_dense2_Wx := dense2_Wx[f*ld:][:len(out)]
 			dense2_b_f := m.Dense2B[f]
 			for b := range out {
 				out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -262,37 +265,40 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 		}
 	}
 	// The outputs, row-major.
-	kernels.Transpose64(NumOutputs, n, u, PredictBatch, dstRows, NumOutputs)
+	kernels.Transpose64(NumOutputs, n, u, ld, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (regress.ml:4)
-	x := w.work[0*MaxBatch : 3*MaxBatch]
-	kernels.Transpose64(n, 3, xRows, NumInputs, x, MaxBatch)
+	x := w.work[0*ld : 3*ld]
+	kernels.Transpose64(n, 3, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [6] from [3] (regress.ml:5)
-	dense1_Wx := w.work[3*MaxBatch : 9*MaxBatch]
-	kernels.GemmNN64(6, 3, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[3*ld : 9*ld]
+	kernels.GemmNN64(6, 3, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (regress.ml:5)
-	dense1 := w.work[9*MaxBatch : 15*MaxBatch]
+	dense1 := w.work[9*ld : 15*ld]
 	for f := 0; f < 6; f++ {
-		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dense2_Wx = dense2_W·dense1: [2] from [6] (regress.ml:7)
-	dense2_Wx := w.work[0*MaxBatch : 2*MaxBatch]
-	kernels.GemmNN64(2, 6, n, m.Dense2W, dense1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[0*ld : 2*ld]
+	kernels.GemmNN64(2, 6, n, m.Dense2W, dense1, ld, dense2_Wx, ld, false)
 
 	// u = dense2_Wx + dense2_b (regress.ml:7)
-	u := w.work[3*MaxBatch : 5*MaxBatch]
+	u := w.work[3*ld : 5*ld]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], &w.vec, n, 2, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[1], &w.vec, n, 2, ld, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 2; f++ {
-			out := u[f*MaxBatch:][:n]
-			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			out := u[f*ld:][:n]
+			r_dense2_Wx := dense2_Wx[f*ld:][:len(out)]
 			dense2_b_f := m.Dense2B[f]
 			for b := range out {
 				out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -301,18 +307,18 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// target y: row-major rows to batch-major (regress.ml:8)
-	y := w.work[5*MaxBatch : 7*MaxBatch]
-	kernels.Transpose64(n, 2, yRows, NumTargets, y, MaxBatch)
+	y := w.work[5*ld : 7*ld]
+	kernels.Transpose64(n, 2, yRows, NumTargets, y, ld)
 
 	// sub = u - y (regress.ml:9)
-	sub := w.work[7*MaxBatch : 9*MaxBatch]
+	sub := w.work[7*ld : 9*ld]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], &w.vec, n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+		kernels.Vec64(vecProgs[2], &w.vec, n, 2, ld, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
-			out := sub[f*MaxBatch:][:n]
-			r_u := u[f*MaxBatch:][:len(out)]
-			r_y := y[f*MaxBatch:][:len(out)]
+			out := sub[f*ld:][:n]
+			r_u := u[f*ld:][:len(out)]
+			r_y := y[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_u[b] - r_y[b]
 			}
@@ -322,7 +328,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// loss_mse = mean of sq_err over the batch and its 2 elements (regress.ml:9)
 	var sum_loss_mse float64
 	for f := 0; f < 2; f++ {
-		r_sub := sub[f*MaxBatch:][:n]
+		r_sub := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss_mse += float64(r_sub[b] * r_sub[b])
 		}
@@ -332,7 +338,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// mae = mean of abs_err over the batch and its 2 elements (regress.ml:9)
 	var sum_mae float64
 	for f := 0; f < 2; f++ {
-		r_sub_2 := sub[f*MaxBatch:][:n]
+		r_sub_2 := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mae += float64(mlrt.Abs(r_sub_2[b]))
 		}
@@ -342,7 +348,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// mean = mean of u over the batch and its 2 elements (regress.ml:9)
 	var sum_mean float64
 	for f := 0; f < 2; f++ {
-		r_u_2 := u[f*MaxBatch:][:n]
+		r_u_2 := u[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean += float64(r_u_2[b])
 		}
@@ -353,7 +359,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := loss_mse + 0.5*mae - 0.1*mean
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, u, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, u, ld, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -364,35 +370,38 @@ Grad views, and the outputs into pred if not nil. rng draws the dropout masks; n
 dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (regress.ml:4)
-	x := w.work[0*MaxBatch : 3*MaxBatch]
-	kernels.Transpose64(n, 3, xRows, NumInputs, x, MaxBatch)
+	x := w.work[0*ld : 3*ld]
+	kernels.Transpose64(n, 3, xRows, NumInputs, x, ld)
 
 	// dense1_Wx = dense1_W·x: [6] from [3] (regress.ml:5)
-	dense1_Wx := w.work[3*MaxBatch : 9*MaxBatch]
-	kernels.GemmNN64(6, 3, n, m.Dense1W, x, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[3*ld : 9*ld]
+	kernels.GemmNN64(6, 3, n, m.Dense1W, x, ld, dense1_Wx, ld, false)
 
 	// dense1 = tanh(dense1_Wx + dense1_b) (regress.ml:5)
-	dense1 := w.work[9*MaxBatch : 15*MaxBatch]
+	dense1 := w.work[9*ld : 15*ld]
 	for f := 0; f < 6; f++ {
-		kernels.BiasTanh64(dense1[f*MaxBatch:][:n], dense1_Wx[f*MaxBatch:], m.Dense1B[f])
+		kernels.BiasTanh64(dense1[f*ld:][:n], dense1_Wx[f*ld:], m.Dense1B[f])
 	}
 
 	// dropout1_mask: dropout 0.1, kept values scaled by 1/(1-0.1) as Keras does (regress.ml:6)
-	dropout1_mask := w.work[3*MaxBatch : 9*MaxBatch]
+	dropout1_mask := w.work[3*ld : 9*ld]
 	for f := 0; f < 6; f++ {
-		mlrt.DropoutMask(dropout1_mask[f*MaxBatch:][:n], rng, 0.1)
+		mlrt.DropoutMask(dropout1_mask[f*ld:][:n], rng, 0.1)
 	}
 
 	// dropout1 = dense1·dropout1_mask (regress.ml:6)
-	dropout1 := w.work[15*MaxBatch : 21*MaxBatch]
+	dropout1 := w.work[15*ld : 21*ld]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], &w.vec, n, 6, MaxBatch, [][]T{dropout1, dense1, dropout1_mask}, nil)
+		kernels.Vec64(vecProgs[3], &w.vec, n, 6, ld, [][]T{dropout1, dense1, dropout1_mask}, nil)
 	} else {
 		for f := 0; f < 6; f++ {
-			out := dropout1[f*MaxBatch:][:n]
-			r_dense1 := dense1[f*MaxBatch:][:len(out)]
-			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
+			out := dropout1[f*ld:][:n]
+			r_dense1 := dense1[f*ld:][:len(out)]
+			r_dropout1_mask := dropout1_mask[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_dense1[b] * r_dropout1_mask[b]
 			}
@@ -400,17 +409,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// dense2_Wx = dense2_W·dropout1: [2] from [6] (regress.ml:7)
-	dense2_Wx := w.work[21*MaxBatch : 23*MaxBatch]
-	kernels.GemmNN64(2, 6, n, m.Dense2W, dropout1, MaxBatch, dense2_Wx, MaxBatch, false)
+	dense2_Wx := w.work[21*ld : 23*ld]
+	kernels.GemmNN64(2, 6, n, m.Dense2W, dropout1, ld, dense2_Wx, ld, false)
 
 	// u = dense2_Wx + dense2_b (regress.ml:7)
-	u := w.work[23*MaxBatch : 25*MaxBatch]
+	u := w.work[23*ld : 25*ld]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], &w.vec, n, 2, MaxBatch, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
+		kernels.Vec64(vecProgs[4], &w.vec, n, 2, ld, [][]T{u, dense2_Wx}, [][]T{m.Dense2B})
 	} else {
 		for f := 0; f < 2; f++ {
-			out := u[f*MaxBatch:][:n]
-			r_dense2_Wx := dense2_Wx[f*MaxBatch:][:len(out)]
+			out := u[f*ld:][:n]
+			r_dense2_Wx := dense2_Wx[f*ld:][:len(out)]
 			dense2_b_f := m.Dense2B[f]
 			for b := range out {
 				out[b] = r_dense2_Wx[b] + dense2_b_f
@@ -419,18 +428,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// target y: row-major rows to batch-major (regress.ml:8)
-	y := w.work[21*MaxBatch : 23*MaxBatch]
-	kernels.Transpose64(n, 2, yRows, NumTargets, y, MaxBatch)
+	y := w.work[21*ld : 23*ld]
+	kernels.Transpose64(n, 2, yRows, NumTargets, y, ld)
 
 	// sub = u - y (regress.ml:9)
-	sub := w.work[25*MaxBatch : 27*MaxBatch]
+	sub := w.work[25*ld : 27*ld]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], &w.vec, n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+		kernels.Vec64(vecProgs[5], &w.vec, n, 2, ld, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
-			out := sub[f*MaxBatch:][:n]
-			r_u := u[f*MaxBatch:][:len(out)]
-			r_y := y[f*MaxBatch:][:len(out)]
+			out := sub[f*ld:][:n]
+			r_u := u[f*ld:][:len(out)]
+			r_y := y[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_u[b] - r_y[b]
 			}
@@ -440,7 +449,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// loss_mse = mean of sq_err over the batch and its 2 elements (regress.ml:9)
 	var sum_loss_mse float64
 	for f := 0; f < 2; f++ {
-		r_sub := sub[f*MaxBatch:][:n]
+		r_sub := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss_mse += float64(r_sub[b] * r_sub[b])
 		}
@@ -450,7 +459,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// mae = mean of abs_err over the batch and its 2 elements (regress.ml:9)
 	var sum_mae float64
 	for f := 0; f < 2; f++ {
-		r_sub_2 := sub[f*MaxBatch:][:n]
+		r_sub_2 := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mae += float64(mlrt.Abs(r_sub_2[b]))
 		}
@@ -460,7 +469,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// mean = mean of u over the batch and its 2 elements (regress.ml:9)
 	var sum_mean float64
 	for f := 0; f < 2; f++ {
-		r_u_2 := u[f*MaxBatch:][:n]
+		r_u_2 := u[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_mean += float64(r_u_2[b])
 		}
@@ -471,24 +480,24 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := loss_mse + 0.5*mae - 0.1*mean
 
 	// d_sq_err = sub·1/(n·2) (regress.ml:9)
-	d_sq_err := w.work[21*MaxBatch : 23*MaxBatch]
+	d_sq_err := w.work[21*ld : 23*ld]
 	d_sq_err_each := 1.0 / T(total*2)
 	for f := 0; f < 2; f++ {
-		out := d_sq_err[f*MaxBatch:][:n]
-		r_sub_3 := sub[f*MaxBatch:][:len(out)]
+		out := d_sq_err[f*ld:][:n]
+		r_sub_3 := sub[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = r_sub_3[b] * d_sq_err_each
 		}
 	}
 
 	// d_u = -0.1/(n·2) + (d_sq_err + (0.5/(n·2)·sign(sub) + d_sq_err)) (regress.ml:9)
-	d_u := w.work[27*MaxBatch : 29*MaxBatch]
+	d_u := w.work[27*ld : 29*ld]
 	spread_each := (-0.1) / T(total*2)
 	d_abs_err_each := 0.5 / T(total*2)
 	for f := 0; f < 2; f++ {
-		out := d_u[f*MaxBatch:][:n]
-		r_d_sq_err := d_sq_err[f*MaxBatch:][:len(out)]
-		r_sub_4 := sub[f*MaxBatch:][:len(out)]
+		out := d_u[f*ld:][:n]
+		r_d_sq_err := d_sq_err[f*ld:][:len(out)]
+		r_sub_4 := sub[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = spread_each + r_d_sq_err[b] + d_abs_err_each*mlrt.Sign(r_sub_4[b]) + r_d_sq_err[b]
 		}
@@ -497,10 +506,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_dense2_b = Σ over the batch of d_u (regress.ml:9)
 	d_dense2_b := w.grads[36:38]
 	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], &w.vec, n, 2, MaxBatch, [][]T{d_u}, [][]T{d_dense2_b})
+		kernels.Vec64(vecProgs[6], &w.vec, n, 2, ld, [][]T{d_u}, [][]T{d_dense2_b})
 	} else {
 		for f := 0; f < 2; f++ {
-			r_d_u := d_u[f*MaxBatch:][:n]
+			r_d_u := d_u[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_u[b]
@@ -511,31 +520,31 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense2_W = Σ over the batch of d_u ⊗ dropout1: [2, 6] (regress.ml:7)
 	d_dense2_W := w.grads[24:36]
-	kernels.GemmNT64(2, 6, n, d_u, MaxBatch, dropout1, MaxBatch, d_dense2_W, false)
+	kernels.GemmNT64(2, 6, n, d_u, ld, dropout1, ld, d_dense2_W, false)
 
 	// d_dropout1 = dense2_Wᵀ·d_u: [6] from [2] (regress.ml:7)
-	d_dropout1 := w.work[15*MaxBatch : 21*MaxBatch]
-	kernels.GemmTN64(2, 6, n, m.Dense2W, d_u, MaxBatch, d_dropout1, MaxBatch, false)
+	d_dropout1 := w.work[15*ld : 21*ld]
+	kernels.GemmTN64(2, 6, n, m.Dense2W, d_u, ld, d_dropout1, ld, false)
 
 	// d_dense1_z = dropout1_mask·d_dropout1·(1 - dense1·dense1) (regress.ml:7)
-	d_dense1_z := w.work[29*MaxBatch : 35*MaxBatch]
+	d_dense1_z := w.work[29*ld : 35*ld]
 
 	// d_dense1_b = Σ over the batch of d_dense1_z (regress.ml:7)
 	d_dense1_b := w.grads[18:24]
 	if vecProgs[7].Fast() {
-		kernels.Vec64(vecProgs[7], &w.vec, n, 6, MaxBatch, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dense1}, [][]T{d_dense1_b})
+		kernels.Vec64(vecProgs[7], &w.vec, n, 6, ld, [][]T{d_dense1_z, dropout1_mask, d_dropout1, dense1}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 6; f++ {
-			out := d_dense1_z[f*MaxBatch:][:n]
-			r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
-			r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
-			r_dense1_2 := dense1[f*MaxBatch:][:len(out)]
+			out := d_dense1_z[f*ld:][:n]
+			r_dropout1_mask_2 := dropout1_mask[f*ld:][:len(out)]
+			r_d_dropout1 := d_dropout1[f*ld:][:len(out)]
+			r_dense1_2 := dense1[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * (1.0 - r_dense1_2[b]*r_dense1_2[b])
 			}
 		}
 		for f := 0; f < 6; f++ {
-			r_d_dense1_z := d_dense1_z[f*MaxBatch:][:n]
+			r_d_dense1_z := d_dense1_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_dense1_z[b]
@@ -546,10 +555,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_W = Σ over the batch of d_dense1_z ⊗ x: [6, 3] (regress.ml:5)
 	d_dense1_W := w.grads[0:18]
-	kernels.GemmNT64(6, 3, n, d_dense1_z, MaxBatch, x, MaxBatch, d_dense1_W, false)
+	kernels.GemmNT64(6, 3, n, d_dense1_z, ld, x, ld, d_dense1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, u, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, u, ld, predRows, NumOutputs)
 	}
 	return loss
 }

@@ -15,7 +15,7 @@ Package solarwind64 is the model SolarWind of solarwind.ml, compiled by mlc.
 
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of
-sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).
+sample b is at f*ld + b, ld the rows of the call rounded up to whole vectors.
 */
 package solarwind64
 
@@ -328,82 +328,85 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most PredictBatch).
+	ld := min((n+7)&^7, PredictBatch)
+
 	// input x: row-major rows to batch-major (solarwind.ml:7)
-	x := w.work[12*PredictBatch : 732*PredictBatch]
-	kernels.Transpose64(n, 720, xRows, NumInputs, x, PredictBatch)
+	x := w.work[12*ld : 732*ld]
+	kernels.Transpose64(n, 720, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (solarwind.ml:7)
-	conv1d1_in := w.work[0*PredictBatch : 747*PredictBatch]
-	clear(conv1d1_in[0*PredictBatch : 12*PredictBatch])
-	clear(conv1d1_in[732*PredictBatch : 747*PredictBatch])
+	conv1d1_in := w.work[0*ld : 747*ld]
+	clear(conv1d1_in[0*ld : 12*ld])
+	clear(conv1d1_in[732*ld : 747*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [240, 32] from [249, 3], kernel 10, stride 1 (solarwind.ml:8)
-	conv1d1_Wx := w.work[747*PredictBatch : 8427*PredictBatch]
+	conv1d1_Wx := w.work[747*ld : 8427*ld]
 	for l := 0; l < 240; l++ {
-		kernels.GemmNN64(32, 30, n, m.Conv1d1W, conv1d1_in[(l*3)*PredictBatch:], PredictBatch, conv1d1_Wx[(l*32)*PredictBatch:], PredictBatch, false)
+		kernels.GemmNN64(32, 30, n, m.Conv1d1W, conv1d1_in[(l*3)*ld:], ld, conv1d1_Wx[(l*32)*ld:], ld, false)
 	}
 
 	// conv1d1 = relu(conv1d1_Wx + conv1d1_b) (solarwind.ml:8)
-	conv1d1 := w.work[8555*PredictBatch : 16235*PredictBatch]
+	conv1d1 := w.work[8555*ld : 16235*ld]
 	for f := 0; f < 7680; f++ {
-		kernels.BiasRelu64(conv1d1[f*PredictBatch:][:n], conv1d1_Wx[f*PredictBatch:], m.Conv1d1B[f%32])
+		kernels.BiasRelu64(conv1d1[f*ld:][:n], conv1d1_Wx[f*ld:], m.Conv1d1B[f%32])
 	}
 
 	// conv1d2_in = pad(conv1d1) (solarwind.ml:8)
-	conv1d2_in := w.work[8427*PredictBatch : 16395*PredictBatch]
-	clear(conv1d2_in[0*PredictBatch : 128*PredictBatch])
-	clear(conv1d2_in[7808*PredictBatch : 7968*PredictBatch])
+	conv1d2_in := w.work[8427*ld : 16395*ld]
+	clear(conv1d2_in[0*ld : 128*ld])
+	clear(conv1d2_in[7808*ld : 7968*ld])
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, stride 1 (solarwind.ml:10)
-	conv1d2_Wx := w.work[747*PredictBatch : 2667*PredictBatch]
+	conv1d2_Wx := w.work[747*ld : 2667*ld]
 	for l := 0; l < 240; l++ {
-		kernels.GemmNN64(8, 320, n, m.Conv1d2W, conv1d2_in[(l*32)*PredictBatch:], PredictBatch, conv1d2_Wx[(l*8)*PredictBatch:], PredictBatch, false)
+		kernels.GemmNN64(8, 320, n, m.Conv1d2W, conv1d2_in[(l*32)*ld:], ld, conv1d2_Wx[(l*8)*ld:], ld, false)
 	}
 
 	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (solarwind.ml:10)
-	conv1d2 := w.work[2699*PredictBatch : 4619*PredictBatch]
+	conv1d2 := w.work[2699*ld : 4619*ld]
 	for f := 0; f < 1920; f++ {
-		kernels.BiasRelu64(conv1d2[f*PredictBatch:][:n], conv1d2_Wx[f*PredictBatch:], m.Conv1d2B[f%8])
+		kernels.BiasRelu64(conv1d2[f*ld:][:n], conv1d2_Wx[f*ld:], m.Conv1d2B[f%8])
 	}
 
 	// conv1d3_in = pad(conv1d2) (solarwind.ml:10)
-	conv1d3_in := w.work[2667*PredictBatch : 4659*PredictBatch]
-	clear(conv1d3_in[0*PredictBatch : 32*PredictBatch])
-	clear(conv1d3_in[1952*PredictBatch : 1992*PredictBatch])
+	conv1d3_in := w.work[2667*ld : 4659*ld]
+	clear(conv1d3_in[0*ld : 32*ld])
+	clear(conv1d3_in[1952*ld : 1992*ld])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [240, 4] from [249, 8], kernel 10, stride 1 (solarwind.ml:12)
-	conv1d3_Wx := w.work[4659*PredictBatch : 5619*PredictBatch]
+	conv1d3_Wx := w.work[4659*ld : 5619*ld]
 	for l := 0; l < 240; l++ {
-		kernels.GemmNN64(4, 80, n, m.Conv1d3W, conv1d3_in[(l*8)*PredictBatch:], PredictBatch, conv1d3_Wx[(l*4)*PredictBatch:], PredictBatch, false)
+		kernels.GemmNN64(4, 80, n, m.Conv1d3W, conv1d3_in[(l*8)*ld:], ld, conv1d3_Wx[(l*4)*ld:], ld, false)
 	}
 
 	// conv1d3 = relu(conv1d3_Wx + conv1d3_b) (solarwind.ml:12)
-	conv1d3 := w.work[5623*PredictBatch : 6583*PredictBatch]
+	conv1d3 := w.work[5623*ld : 6583*ld]
 	for f := 0; f < 960; f++ {
-		kernels.BiasRelu64(conv1d3[f*PredictBatch:][:n], conv1d3_Wx[f*PredictBatch:], m.Conv1d3B[f%4])
+		kernels.BiasRelu64(conv1d3[f*ld:][:n], conv1d3_Wx[f*ld:], m.Conv1d3B[f%4])
 	}
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
-	conv1d4_in := w.work[5619*PredictBatch : 6591*PredictBatch]
-	clear(conv1d4_in[0*PredictBatch : 4*PredictBatch])
-	clear(conv1d4_in[964*PredictBatch : 972*PredictBatch])
+	conv1d4_in := w.work[5619*ld : 6591*ld]
+	clear(conv1d4_in[0*ld : 4*ld])
+	clear(conv1d4_in[964*ld : 972*ld])
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d4_in): [240, 3] from [243, 4], kernel 4, stride 1 (solarwind.ml:13)
-	conv1d4_Wx := w.work[0*PredictBatch : 720*PredictBatch]
+	conv1d4_Wx := w.work[0*ld : 720*ld]
 	for l := 0; l < 240; l++ {
-		kernels.GemmNN64(3, 16, n, m.Conv1d4W, conv1d4_in[(l*4)*PredictBatch:], PredictBatch, conv1d4_Wx[(l*3)*PredictBatch:], PredictBatch, false)
+		kernels.GemmNN64(3, 16, n, m.Conv1d4W, conv1d4_in[(l*4)*ld:], ld, conv1d4_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (solarwind.ml:13)
-	xhat := w.work[6591*PredictBatch : 7311*PredictBatch]
+	xhat := w.work[6591*ld : 7311*ld]
 	if vecProgs[0].Fast() {
 		for blk := 0; blk < 240; blk++ {
-			kernels.Vec64(vecProgs[0], &w.vec, n, 3, PredictBatch, [][]T{xhat[blk*3*PredictBatch:], conv1d4_Wx[blk*3*PredictBatch:]}, [][]T{m.Conv1d4B})
+			kernels.Vec64(vecProgs[0], &w.vec, n, 3, ld, [][]T{xhat[blk*3*ld:], conv1d4_Wx[blk*3*ld:]}, [][]T{m.Conv1d4B})
 		}
 	} else {
 		for f := 0; f < 720; f++ {
-			out := xhat[f*PredictBatch:][:n]
-			r_conv1d4_Wx := conv1d4_Wx[f*PredictBatch:][:len(out)]
+			out := xhat[f*ld:][:n]
+			r_conv1d4_Wx := conv1d4_Wx[f*ld:][:len(out)]
 			conv1d4_b_f := m.Conv1d4B[f%3]
 			for b := range out {
 				out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
@@ -411,99 +414,102 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 		}
 	}
 	// The outputs, row-major.
-	kernels.Transpose64(NumOutputs, n, xhat, PredictBatch, dstRows, NumOutputs)
+	kernels.Transpose64(NumOutputs, n, xhat, ld, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (solarwind.ml:7)
-	x := w.work[12*MaxBatch : 732*MaxBatch]
-	kernels.Transpose64(n, 720, xRows, NumInputs, x, MaxBatch)
+	x := w.work[12*ld : 732*ld]
+	kernels.Transpose64(n, 720, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (solarwind.ml:7)
-	conv1d1_in := w.work[0*MaxBatch : 747*MaxBatch]
-	clear(conv1d1_in[0*MaxBatch : 12*MaxBatch])
-	clear(conv1d1_in[732*MaxBatch : 747*MaxBatch])
+	conv1d1_in := w.work[0*ld : 747*ld]
+	clear(conv1d1_in[0*ld : 12*ld])
+	clear(conv1d1_in[732*ld : 747*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [240, 32] from [249, 3], kernel 10, stride 1 (solarwind.ml:8)
-	conv1d1_Wx := w.work[747*MaxBatch : 8427*MaxBatch]
+	conv1d1_Wx := w.work[747*ld : 8427*ld]
 	for l := 0; l < 240; l++ {
-		kernels.GemmNN64(32, 30, n, m.Conv1d1W, conv1d1_in[(l*3)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*32)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(32, 30, n, m.Conv1d1W, conv1d1_in[(l*3)*ld:], ld, conv1d1_Wx[(l*32)*ld:], ld, false)
 	}
 
 	// conv1d1 = relu(conv1d1_Wx + conv1d1_b) (solarwind.ml:8)
-	conv1d1 := w.work[8555*MaxBatch : 16235*MaxBatch]
+	conv1d1 := w.work[8555*ld : 16235*ld]
 	for f := 0; f < 7680; f++ {
-		kernels.BiasRelu64(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%32])
+		kernels.BiasRelu64(conv1d1[f*ld:][:n], conv1d1_Wx[f*ld:], m.Conv1d1B[f%32])
 	}
 
 	// conv1d2_in = pad(conv1d1) (solarwind.ml:8)
-	conv1d2_in := w.work[8427*MaxBatch : 16395*MaxBatch]
-	clear(conv1d2_in[0*MaxBatch : 128*MaxBatch])
-	clear(conv1d2_in[7808*MaxBatch : 7968*MaxBatch])
+	conv1d2_in := w.work[8427*ld : 16395*ld]
+	clear(conv1d2_in[0*ld : 128*ld])
+	clear(conv1d2_in[7808*ld : 7968*ld])
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, stride 1 (solarwind.ml:10)
-	conv1d2_Wx := w.work[747*MaxBatch : 2667*MaxBatch]
+	conv1d2_Wx := w.work[747*ld : 2667*ld]
 	for l := 0; l < 240; l++ {
-		kernels.GemmNN64(8, 320, n, m.Conv1d2W, conv1d2_in[(l*32)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*8)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(8, 320, n, m.Conv1d2W, conv1d2_in[(l*32)*ld:], ld, conv1d2_Wx[(l*8)*ld:], ld, false)
 	}
 
 	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (solarwind.ml:10)
-	conv1d2 := w.work[2699*MaxBatch : 4619*MaxBatch]
+	conv1d2 := w.work[2699*ld : 4619*ld]
 	for f := 0; f < 1920; f++ {
-		kernels.BiasRelu64(conv1d2[f*MaxBatch:][:n], conv1d2_Wx[f*MaxBatch:], m.Conv1d2B[f%8])
+		kernels.BiasRelu64(conv1d2[f*ld:][:n], conv1d2_Wx[f*ld:], m.Conv1d2B[f%8])
 	}
 
 	// conv1d3_in = pad(conv1d2) (solarwind.ml:10)
-	conv1d3_in := w.work[2667*MaxBatch : 4659*MaxBatch]
-	clear(conv1d3_in[0*MaxBatch : 32*MaxBatch])
-	clear(conv1d3_in[1952*MaxBatch : 1992*MaxBatch])
+	conv1d3_in := w.work[2667*ld : 4659*ld]
+	clear(conv1d3_in[0*ld : 32*ld])
+	clear(conv1d3_in[1952*ld : 1992*ld])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [240, 4] from [249, 8], kernel 10, stride 1 (solarwind.ml:12)
-	conv1d3_Wx := w.work[4659*MaxBatch : 5619*MaxBatch]
+	conv1d3_Wx := w.work[4659*ld : 5619*ld]
 	for l := 0; l < 240; l++ {
-		kernels.GemmNN64(4, 80, n, m.Conv1d3W, conv1d3_in[(l*8)*MaxBatch:], MaxBatch, conv1d3_Wx[(l*4)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(4, 80, n, m.Conv1d3W, conv1d3_in[(l*8)*ld:], ld, conv1d3_Wx[(l*4)*ld:], ld, false)
 	}
 
 	// conv1d3 = relu(conv1d3_Wx + conv1d3_b) (solarwind.ml:12)
-	conv1d3 := w.work[5623*MaxBatch : 6583*MaxBatch]
+	conv1d3 := w.work[5623*ld : 6583*ld]
 	for f := 0; f < 960; f++ {
-		kernels.BiasRelu64(conv1d3[f*MaxBatch:][:n], conv1d3_Wx[f*MaxBatch:], m.Conv1d3B[f%4])
+		kernels.BiasRelu64(conv1d3[f*ld:][:n], conv1d3_Wx[f*ld:], m.Conv1d3B[f%4])
 	}
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
-	conv1d4_in := w.work[5619*MaxBatch : 6591*MaxBatch]
-	clear(conv1d4_in[0*MaxBatch : 4*MaxBatch])
-	clear(conv1d4_in[964*MaxBatch : 972*MaxBatch])
+	conv1d4_in := w.work[5619*ld : 6591*ld]
+	clear(conv1d4_in[0*ld : 4*ld])
+	clear(conv1d4_in[964*ld : 972*ld])
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d4_in): [240, 3] from [243, 4], kernel 4, stride 1 (solarwind.ml:13)
-	conv1d4_Wx := w.work[6591*MaxBatch : 7311*MaxBatch]
+	conv1d4_Wx := w.work[6591*ld : 7311*ld]
 	for l := 0; l < 240; l++ {
-		kernels.GemmNN64(3, 16, n, m.Conv1d4W, conv1d4_in[(l*4)*MaxBatch:], MaxBatch, conv1d4_Wx[(l*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(3, 16, n, m.Conv1d4W, conv1d4_in[(l*4)*ld:], ld, conv1d4_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (solarwind.ml:13)
-	xhat := w.work[7311*MaxBatch : 8031*MaxBatch]
+	xhat := w.work[7311*ld : 8031*ld]
 
 	// sub = xhat - x (solarwind.ml:15)
-	sub := w.work[8427*MaxBatch : 9147*MaxBatch]
+	sub := w.work[8427*ld : 9147*ld]
 	if vecProgs[1].Fast() {
 		for blk := 0; blk < 240; blk++ {
-			kernels.Vec64(vecProgs[1], &w.vec, n, 3, MaxBatch, [][]T{xhat[blk*3*MaxBatch:], conv1d4_Wx[blk*3*MaxBatch:], sub[blk*3*MaxBatch:], x[blk*3*MaxBatch:]}, [][]T{m.Conv1d4B})
+			kernels.Vec64(vecProgs[1], &w.vec, n, 3, ld, [][]T{xhat[blk*3*ld:], conv1d4_Wx[blk*3*ld:], sub[blk*3*ld:], x[blk*3*ld:]}, [][]T{m.Conv1d4B})
 		}
 	} else {
 		for f := 0; f < 720; f++ {
-			out := xhat[f*MaxBatch:][:n]
-			r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
+			out := xhat[f*ld:][:n]
+			r_conv1d4_Wx := conv1d4_Wx[f*ld:][:len(out)]
 			conv1d4_b_f := m.Conv1d4B[f%3]
 			for b := range out {
 				out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
 			}
 		}
 		for f := 0; f < 720; f++ {
-			out := sub[f*MaxBatch:][:n]
-			r_xhat := xhat[f*MaxBatch:][:len(out)]
-			r_x := x[f*MaxBatch:][:len(out)]
+			out := sub[f*ld:][:n]
+			r_xhat := xhat[f*ld:][:len(out)]
+			r_x := x[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_xhat[b] - r_x[b]
 			}
@@ -513,7 +519,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// loss = mean of sq_err over the batch and its 720 elements (solarwind.ml:15)
 	var sum_loss float64
 	for f := 0; f < 720; f++ {
-		r_sub := sub[f*MaxBatch:][:n]
+		r_sub := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(r_sub[b] * r_sub[b])
 		}
@@ -521,7 +527,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := T(sum_loss / float64(total*720))
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, xhat, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, xhat, ld, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -532,39 +538,42 @@ Grad views, and the outputs into pred if not nil. rng draws the dropout masks; n
 dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (solarwind.ml:7)
-	x := w.work[12*MaxBatch : 732*MaxBatch]
-	kernels.Transpose64(n, 720, xRows, NumInputs, x, MaxBatch)
+	x := w.work[12*ld : 732*ld]
+	kernels.Transpose64(n, 720, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (solarwind.ml:7)
-	conv1d1_in := w.work[0*MaxBatch : 747*MaxBatch]
-	clear(conv1d1_in[0*MaxBatch : 12*MaxBatch])
-	clear(conv1d1_in[732*MaxBatch : 747*MaxBatch])
+	conv1d1_in := w.work[0*ld : 747*ld]
+	clear(conv1d1_in[0*ld : 12*ld])
+	clear(conv1d1_in[732*ld : 747*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [240, 32] from [249, 3], kernel 10, stride 1 (solarwind.ml:8)
-	conv1d1_Wx := w.work[747*MaxBatch : 8427*MaxBatch]
+	conv1d1_Wx := w.work[747*ld : 8427*ld]
 	for l := 0; l < 240; l++ {
-		kernels.GemmNN64(32, 30, n, m.Conv1d1W, conv1d1_in[(l*3)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*32)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(32, 30, n, m.Conv1d1W, conv1d1_in[(l*3)*ld:], ld, conv1d1_Wx[(l*32)*ld:], ld, false)
 	}
 
 	// dropout1_mask: dropout 0.2, kept values scaled by 1/(1-0.2) as Keras does (solarwind.ml:9)
-	dropout1_mask := w.work[8427*MaxBatch : 16107*MaxBatch]
+	dropout1_mask := w.work[8427*ld : 16107*ld]
 	for f := 0; f < 7680; f++ {
-		mlrt.DropoutMask(dropout1_mask[f*MaxBatch:][:n], rng, 0.2)
+		mlrt.DropoutMask(dropout1_mask[f*ld:][:n], rng, 0.2)
 	}
 
 	// dropout1 = relu(conv1d1_Wx + conv1d1_b)·dropout1_mask (solarwind.ml:9)
-	dropout1 := w.work[16235*MaxBatch : 23915*MaxBatch]
+	dropout1 := w.work[16235*ld : 23915*ld]
 	if vecProgs[2].Fast() {
 		for blk := 0; blk < 240; blk++ {
-			kernels.Vec64(vecProgs[2], &w.vec, n, 32, MaxBatch, [][]T{dropout1[blk*32*MaxBatch:], conv1d1_Wx[blk*32*MaxBatch:], dropout1_mask[blk*32*MaxBatch:]}, [][]T{m.Conv1d1B})
+			kernels.Vec64(vecProgs[2], &w.vec, n, 32, ld, [][]T{dropout1[blk*32*ld:], conv1d1_Wx[blk*32*ld:], dropout1_mask[blk*32*ld:]}, [][]T{m.Conv1d1B})
 		}
 	} else {
 		for f := 0; f < 7680; f++ {
-			out := dropout1[f*MaxBatch:][:n]
-			r_conv1d1_Wx := conv1d1_Wx[f*MaxBatch:][:len(out)]
+			out := dropout1[f*ld:][:n]
+			r_conv1d1_Wx := conv1d1_Wx[f*ld:][:len(out)]
 			conv1d1_b_f := m.Conv1d1B[f%32]
-			r_dropout1_mask := dropout1_mask[f*MaxBatch:][:len(out)]
+			r_dropout1_mask := dropout1_mask[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = mlrt.Relu(r_conv1d1_Wx[b]+conv1d1_b_f) * r_dropout1_mask[b]
 			}
@@ -572,34 +581,34 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// conv1d2_in = pad(dropout1) (solarwind.ml:9)
-	conv1d2_in := w.work[16107*MaxBatch : 24075*MaxBatch]
-	clear(conv1d2_in[0*MaxBatch : 128*MaxBatch])
-	clear(conv1d2_in[7808*MaxBatch : 7968*MaxBatch])
+	conv1d2_in := w.work[16107*ld : 24075*ld]
+	clear(conv1d2_in[0*ld : 128*ld])
+	clear(conv1d2_in[7808*ld : 7968*ld])
 
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, stride 1 (solarwind.ml:10)
-	conv1d2_Wx := w.work[747*MaxBatch : 2667*MaxBatch]
+	conv1d2_Wx := w.work[747*ld : 2667*ld]
 	for l := 0; l < 240; l++ {
-		kernels.GemmNN64(8, 320, n, m.Conv1d2W, conv1d2_in[(l*32)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*8)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(8, 320, n, m.Conv1d2W, conv1d2_in[(l*32)*ld:], ld, conv1d2_Wx[(l*8)*ld:], ld, false)
 	}
 
 	// dropout2_mask: dropout 0.2, kept values scaled by 1/(1-0.2) as Keras does (solarwind.ml:11)
-	dropout2_mask := w.work[2667*MaxBatch : 4587*MaxBatch]
+	dropout2_mask := w.work[2667*ld : 4587*ld]
 	for f := 0; f < 1920; f++ {
-		mlrt.DropoutMask(dropout2_mask[f*MaxBatch:][:n], rng, 0.2)
+		mlrt.DropoutMask(dropout2_mask[f*ld:][:n], rng, 0.2)
 	}
 
 	// dropout2 = relu(conv1d2_Wx + conv1d2_b)·dropout2_mask (solarwind.ml:11)
-	dropout2 := w.work[4619*MaxBatch : 6539*MaxBatch]
+	dropout2 := w.work[4619*ld : 6539*ld]
 	if vecProgs[3].Fast() {
 		for blk := 0; blk < 240; blk++ {
-			kernels.Vec64(vecProgs[3], &w.vec, n, 8, MaxBatch, [][]T{dropout2[blk*8*MaxBatch:], conv1d2_Wx[blk*8*MaxBatch:], dropout2_mask[blk*8*MaxBatch:]}, [][]T{m.Conv1d2B})
+			kernels.Vec64(vecProgs[3], &w.vec, n, 8, ld, [][]T{dropout2[blk*8*ld:], conv1d2_Wx[blk*8*ld:], dropout2_mask[blk*8*ld:]}, [][]T{m.Conv1d2B})
 		}
 	} else {
 		for f := 0; f < 1920; f++ {
-			out := dropout2[f*MaxBatch:][:n]
-			r_conv1d2_Wx := conv1d2_Wx[f*MaxBatch:][:len(out)]
+			out := dropout2[f*ld:][:n]
+			r_conv1d2_Wx := conv1d2_Wx[f*ld:][:len(out)]
 			conv1d2_b_f := m.Conv1d2B[f%8]
-			r_dropout2_mask := dropout2_mask[f*MaxBatch:][:len(out)]
+			r_dropout2_mask := dropout2_mask[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = mlrt.Relu(r_conv1d2_Wx[b]+conv1d2_b_f) * r_dropout2_mask[b]
 			}
@@ -607,55 +616,55 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// conv1d3_in = pad(dropout2) (solarwind.ml:11)
-	conv1d3_in := w.work[4587*MaxBatch : 6579*MaxBatch]
-	clear(conv1d3_in[0*MaxBatch : 32*MaxBatch])
-	clear(conv1d3_in[1952*MaxBatch : 1992*MaxBatch])
+	conv1d3_in := w.work[4587*ld : 6579*ld]
+	clear(conv1d3_in[0*ld : 32*ld])
+	clear(conv1d3_in[1952*ld : 1992*ld])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [240, 4] from [249, 8], kernel 10, stride 1 (solarwind.ml:12)
-	conv1d3_Wx := w.work[6579*MaxBatch : 7539*MaxBatch]
+	conv1d3_Wx := w.work[6579*ld : 7539*ld]
 	for l := 0; l < 240; l++ {
-		kernels.GemmNN64(4, 80, n, m.Conv1d3W, conv1d3_in[(l*8)*MaxBatch:], MaxBatch, conv1d3_Wx[(l*4)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(4, 80, n, m.Conv1d3W, conv1d3_in[(l*8)*ld:], ld, conv1d3_Wx[(l*4)*ld:], ld, false)
 	}
 
 	// conv1d3 = relu(conv1d3_Wx + conv1d3_b) (solarwind.ml:12)
-	conv1d3 := w.work[751*MaxBatch : 1711*MaxBatch]
+	conv1d3 := w.work[751*ld : 1711*ld]
 	for f := 0; f < 960; f++ {
-		kernels.BiasRelu64(conv1d3[f*MaxBatch:][:n], conv1d3_Wx[f*MaxBatch:], m.Conv1d3B[f%4])
+		kernels.BiasRelu64(conv1d3[f*ld:][:n], conv1d3_Wx[f*ld:], m.Conv1d3B[f%4])
 	}
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
-	conv1d4_in := w.work[747*MaxBatch : 1719*MaxBatch]
-	clear(conv1d4_in[0*MaxBatch : 4*MaxBatch])
-	clear(conv1d4_in[964*MaxBatch : 972*MaxBatch])
+	conv1d4_in := w.work[747*ld : 1719*ld]
+	clear(conv1d4_in[0*ld : 4*ld])
+	clear(conv1d4_in[964*ld : 972*ld])
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d4_in): [240, 3] from [243, 4], kernel 4, stride 1 (solarwind.ml:13)
-	conv1d4_Wx := w.work[7539*MaxBatch : 8259*MaxBatch]
+	conv1d4_Wx := w.work[7539*ld : 8259*ld]
 	for l := 0; l < 240; l++ {
-		kernels.GemmNN64(3, 16, n, m.Conv1d4W, conv1d4_in[(l*4)*MaxBatch:], MaxBatch, conv1d4_Wx[(l*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(3, 16, n, m.Conv1d4W, conv1d4_in[(l*4)*ld:], ld, conv1d4_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (solarwind.ml:13)
-	xhat := w.work[1719*MaxBatch : 2439*MaxBatch]
+	xhat := w.work[1719*ld : 2439*ld]
 
 	// sub = xhat - x (solarwind.ml:15)
-	sub := w.work[6579*MaxBatch : 7299*MaxBatch]
+	sub := w.work[6579*ld : 7299*ld]
 	if vecProgs[4].Fast() {
 		for blk := 0; blk < 240; blk++ {
-			kernels.Vec64(vecProgs[4], &w.vec, n, 3, MaxBatch, [][]T{xhat[blk*3*MaxBatch:], conv1d4_Wx[blk*3*MaxBatch:], sub[blk*3*MaxBatch:], x[blk*3*MaxBatch:]}, [][]T{m.Conv1d4B})
+			kernels.Vec64(vecProgs[4], &w.vec, n, 3, ld, [][]T{xhat[blk*3*ld:], conv1d4_Wx[blk*3*ld:], sub[blk*3*ld:], x[blk*3*ld:]}, [][]T{m.Conv1d4B})
 		}
 	} else {
 		for f := 0; f < 720; f++ {
-			out := xhat[f*MaxBatch:][:n]
-			r_conv1d4_Wx := conv1d4_Wx[f*MaxBatch:][:len(out)]
+			out := xhat[f*ld:][:n]
+			r_conv1d4_Wx := conv1d4_Wx[f*ld:][:len(out)]
 			conv1d4_b_f := m.Conv1d4B[f%3]
 			for b := range out {
 				out[b] = r_conv1d4_Wx[b] + conv1d4_b_f
 			}
 		}
 		for f := 0; f < 720; f++ {
-			out := sub[f*MaxBatch:][:n]
-			r_xhat := xhat[f*MaxBatch:][:len(out)]
-			r_x := x[f*MaxBatch:][:len(out)]
+			out := sub[f*ld:][:n]
+			r_xhat := xhat[f*ld:][:len(out)]
+			r_x := x[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_xhat[b] - r_x[b]
 			}
@@ -665,7 +674,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// loss = mean of sq_err over the batch and its 720 elements (solarwind.ml:15)
 	var sum_loss float64
 	for f := 0; f < 720; f++ {
-		r_sub := sub[f*MaxBatch:][:n]
+		r_sub := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(r_sub[b] * r_sub[b])
 		}
@@ -673,11 +682,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := T(sum_loss / float64(total*720))
 
 	// d_xhat = 2·sub·1/(n·720) (solarwind.ml:15)
-	d_xhat := w.work[7539*MaxBatch : 8259*MaxBatch]
+	d_xhat := w.work[7539*ld : 8259*ld]
 	d_sq_err_each := 1.0 / T(total*720)
 	for f := 0; f < 720; f++ {
-		out := d_xhat[f*MaxBatch:][:n]
-		r_sub_2 := sub[f*MaxBatch:][:len(out)]
+		out := d_xhat[f*ld:][:n]
+		r_sub_2 := sub[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = 2.0 * r_sub_2[b] * d_sq_err_each
 		}
@@ -688,11 +697,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	clear(d_conv1d4_b)
 	if vecProgs[5].Fast() {
 		for blk := 0; blk < 240; blk++ {
-			kernels.Vec64(vecProgs[5], &w.vec, n, 3, MaxBatch, [][]T{d_xhat[blk*3*MaxBatch:]}, [][]T{d_conv1d4_b})
+			kernels.Vec64(vecProgs[5], &w.vec, n, 3, ld, [][]T{d_xhat[blk*3*ld:]}, [][]T{d_conv1d4_b})
 		}
 	} else {
 		for f := 0; f < 720; f++ {
-			r_d_xhat := d_xhat[f*MaxBatch:][:n]
+			r_d_xhat := d_xhat[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_xhat[b]
@@ -703,49 +712,49 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d4_W = Σ over the batch and 240 positions of d_xhat ⊗ windows of conv1d4_in: [3, 16] (solarwind.ml:13)
 	d_conv1d4_W := w.grads[3884:3932]
-	kernels.GemmNTSum64(3, 16, n, 240, d_xhat, MaxBatch, 3*MaxBatch, conv1d4_in, MaxBatch, 4*MaxBatch, d_conv1d4_W, false)
+	kernels.GemmNTSum64(3, 16, n, 240, d_xhat, ld, 3*ld, conv1d4_in, ld, 4*ld, d_conv1d4_W, false)
 
 	// d_conv1d4_in = conv1dᵀ(conv1d4_W, d_xhat): [243, 4] from [240, 3] (solarwind.ml:13)
-	d_conv1d4_in := w.work[24075*MaxBatch : 25047*MaxBatch]
+	d_conv1d4_in := w.work[24075*ld : 25047*ld]
 	// conv1d4_W_flip: conv1d4_W with its taps reversed, [4, 4·3]
 	conv1d4_W_flip := w.scratch[0:48]
 	kernels.FlipConvKernel64(conv1d4_W_flip, m.Conv1d4W, 3, 4, 4)
 	// the first 3 positions: output positions 0 … p
 	for p := 0; p < 3; p++ {
-		kernels.GemmNNW64(4, (p+1)*3, n, conv1d4_W_flip[(3-p)*3:], 12, d_xhat, MaxBatch, d_conv1d4_in[(p*4)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNNW64(4, (p+1)*3, n, conv1d4_W_flip[(3-p)*3:], 12, d_xhat, ld, d_conv1d4_in[(p*4)*ld:], ld, false)
 	}
 	for p := 3; p < 240; p++ {
-		kernels.GemmNN64(4, 12, n, conv1d4_W_flip, d_xhat[((p-3)*3)*MaxBatch:], MaxBatch, d_conv1d4_in[(p*4)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(4, 12, n, conv1d4_W_flip, d_xhat[((p-3)*3)*ld:], ld, d_conv1d4_in[(p*4)*ld:], ld, false)
 	}
 	// the last 3 positions: output positions p−3 … 239
 	for p := 240; p < 243; p++ {
-		kernels.GemmNNW64(4, (243-p)*3, n, conv1d4_W_flip, 12, d_xhat[((p-3)*3)*MaxBatch:], MaxBatch, d_conv1d4_in[(p*4)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNNW64(4, (243-p)*3, n, conv1d4_W_flip, 12, d_xhat[((p-3)*3)*ld:], ld, d_conv1d4_in[(p*4)*ld:], ld, false)
 	}
 
 	// d_conv1d3 = crop(d_conv1d4_in) (solarwind.ml:13)
-	d_conv1d3 := w.work[24079*MaxBatch : 25039*MaxBatch]
+	d_conv1d3 := w.work[24079*ld : 25039*ld]
 
 	// d_conv1d3_z = d_conv1d3·step(conv1d3) (solarwind.ml:13)
-	d_conv1d3_z := w.work[25047*MaxBatch : 26007*MaxBatch]
+	d_conv1d3_z := w.work[25047*ld : 26007*ld]
 
 	// d_conv1d3_b = Σ over the batch of d_conv1d3_z (solarwind.ml:13)
 	d_conv1d3_b := w.grads[3880:3884]
 	clear(d_conv1d3_b)
 	if vecProgs[6].Fast() {
 		for blk := 0; blk < 240; blk++ {
-			kernels.Vec64(vecProgs[6], &w.vec, n, 4, MaxBatch, [][]T{d_conv1d3_z[blk*4*MaxBatch:], d_conv1d3[blk*4*MaxBatch:], conv1d3[blk*4*MaxBatch:]}, [][]T{d_conv1d3_b})
+			kernels.Vec64(vecProgs[6], &w.vec, n, 4, ld, [][]T{d_conv1d3_z[blk*4*ld:], d_conv1d3[blk*4*ld:], conv1d3[blk*4*ld:]}, [][]T{d_conv1d3_b})
 		}
 	} else {
 		for f := 0; f < 960; f++ {
-			out := d_conv1d3_z[f*MaxBatch:][:n]
-			r_d_conv1d3 := d_conv1d3[f*MaxBatch:][:len(out)]
-			r_conv1d3 := conv1d3[f*MaxBatch:][:len(out)]
+			out := d_conv1d3_z[f*ld:][:n]
+			r_d_conv1d3 := d_conv1d3[f*ld:][:len(out)]
+			r_conv1d3 := conv1d3[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_conv1d3[b] * mlrt.Step(r_conv1d3[b])
 			}
 		}
 		for f := 0; f < 960; f++ {
-			r_d_conv1d3_z := d_conv1d3_z[f*MaxBatch:][:n]
+			r_d_conv1d3_z := d_conv1d3_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_conv1d3_z[b]
@@ -756,50 +765,50 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d3_W = Σ over the batch and 240 positions of d_conv1d3_z ⊗ windows of conv1d3_in: [4, 80] (solarwind.ml:12)
 	d_conv1d3_W := w.grads[3560:3880]
-	kernels.GemmNTSum64(4, 80, n, 240, d_conv1d3_z, MaxBatch, 4*MaxBatch, conv1d3_in, MaxBatch, 8*MaxBatch, d_conv1d3_W, false)
+	kernels.GemmNTSum64(4, 80, n, 240, d_conv1d3_z, ld, 4*ld, conv1d3_in, ld, 8*ld, d_conv1d3_W, false)
 
 	// d_conv1d3_in = conv1dᵀ(conv1d3_W, d_conv1d3_z): [249, 8] from [240, 4] (solarwind.ml:12)
-	d_conv1d3_in := w.work[26007*MaxBatch : 27999*MaxBatch]
+	d_conv1d3_in := w.work[26007*ld : 27999*ld]
 	// conv1d3_W_flip: conv1d3_W with its taps reversed, [8, 10·4]
 	conv1d3_W_flip := w.scratch[48:368]
 	kernels.FlipConvKernel64(conv1d3_W_flip, m.Conv1d3W, 4, 10, 8)
 	// the first 9 positions: output positions 0 … p
 	for p := 0; p < 9; p++ {
-		kernels.GemmNNW64(8, (p+1)*4, n, conv1d3_W_flip[(9-p)*4:], 40, d_conv1d3_z, MaxBatch, d_conv1d3_in[(p*8)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNNW64(8, (p+1)*4, n, conv1d3_W_flip[(9-p)*4:], 40, d_conv1d3_z, ld, d_conv1d3_in[(p*8)*ld:], ld, false)
 	}
 	for p := 9; p < 240; p++ {
-		kernels.GemmNN64(8, 40, n, conv1d3_W_flip, d_conv1d3_z[((p-9)*4)*MaxBatch:], MaxBatch, d_conv1d3_in[(p*8)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(8, 40, n, conv1d3_W_flip, d_conv1d3_z[((p-9)*4)*ld:], ld, d_conv1d3_in[(p*8)*ld:], ld, false)
 	}
 	// the last 9 positions: output positions p−9 … 239
 	for p := 240; p < 249; p++ {
-		kernels.GemmNNW64(8, (249-p)*4, n, conv1d3_W_flip, 40, d_conv1d3_z[((p-9)*4)*MaxBatch:], MaxBatch, d_conv1d3_in[(p*8)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNNW64(8, (249-p)*4, n, conv1d3_W_flip, 40, d_conv1d3_z[((p-9)*4)*ld:], ld, d_conv1d3_in[(p*8)*ld:], ld, false)
 	}
 
 	// d_dropout2 = crop(d_conv1d3_in) (solarwind.ml:12)
-	d_dropout2 := w.work[26039*MaxBatch : 27959*MaxBatch]
+	d_dropout2 := w.work[26039*ld : 27959*ld]
 
 	// d_conv1d2_z = dropout2_mask·d_dropout2·step(dropout2) (solarwind.ml:12)
-	d_conv1d2_z := w.work[27999*MaxBatch : 29919*MaxBatch]
+	d_conv1d2_z := w.work[27999*ld : 29919*ld]
 
 	// d_conv1d2_b = Σ over the batch of d_conv1d2_z (solarwind.ml:12)
 	d_conv1d2_b := w.grads[3552:3560]
 	clear(d_conv1d2_b)
 	if vecProgs[7].Fast() {
 		for blk := 0; blk < 240; blk++ {
-			kernels.Vec64(vecProgs[7], &w.vec, n, 8, MaxBatch, [][]T{d_conv1d2_z[blk*8*MaxBatch:], dropout2_mask[blk*8*MaxBatch:], d_dropout2[blk*8*MaxBatch:], dropout2[blk*8*MaxBatch:]}, [][]T{d_conv1d2_b})
+			kernels.Vec64(vecProgs[7], &w.vec, n, 8, ld, [][]T{d_conv1d2_z[blk*8*ld:], dropout2_mask[blk*8*ld:], d_dropout2[blk*8*ld:], dropout2[blk*8*ld:]}, [][]T{d_conv1d2_b})
 		}
 	} else {
 		for f := 0; f < 1920; f++ {
-			out := d_conv1d2_z[f*MaxBatch:][:n]
-			r_dropout2_mask_2 := dropout2_mask[f*MaxBatch:][:len(out)]
-			r_d_dropout2 := d_dropout2[f*MaxBatch:][:len(out)]
-			r_dropout2 := dropout2[f*MaxBatch:][:len(out)]
+			out := d_conv1d2_z[f*ld:][:n]
+			r_dropout2_mask_2 := dropout2_mask[f*ld:][:len(out)]
+			r_d_dropout2 := d_dropout2[f*ld:][:len(out)]
+			r_dropout2 := dropout2[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_dropout2_mask_2[b] * r_d_dropout2[b] * mlrt.Step(r_dropout2[b])
 			}
 		}
 		for f := 0; f < 1920; f++ {
-			r_d_conv1d2_z := d_conv1d2_z[f*MaxBatch:][:n]
+			r_d_conv1d2_z := d_conv1d2_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_conv1d2_z[b]
@@ -810,50 +819,50 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_W = Σ over the batch and 240 positions of d_conv1d2_z ⊗ windows of conv1d2_in: [8, 320] (solarwind.ml:10)
 	d_conv1d2_W := w.grads[992:3552]
-	kernels.GemmNTSum64(8, 320, n, 240, d_conv1d2_z, MaxBatch, 8*MaxBatch, conv1d2_in, MaxBatch, 32*MaxBatch, d_conv1d2_W, false)
+	kernels.GemmNTSum64(8, 320, n, 240, d_conv1d2_z, ld, 8*ld, conv1d2_in, ld, 32*ld, d_conv1d2_W, false)
 
 	// d_conv1d2_in = conv1dᵀ(conv1d2_W, d_conv1d2_z): [249, 32] from [240, 8] (solarwind.ml:10)
-	d_conv1d2_in := w.work[29919*MaxBatch : 37887*MaxBatch]
+	d_conv1d2_in := w.work[29919*ld : 37887*ld]
 	// conv1d2_W_flip: conv1d2_W with its taps reversed, [32, 10·8]
 	conv1d2_W_flip := w.scratch[368:2928]
 	kernels.FlipConvKernel64(conv1d2_W_flip, m.Conv1d2W, 8, 10, 32)
 	// the first 9 positions: output positions 0 … p
 	for p := 0; p < 9; p++ {
-		kernels.GemmNNW64(32, (p+1)*8, n, conv1d2_W_flip[(9-p)*8:], 80, d_conv1d2_z, MaxBatch, d_conv1d2_in[(p*32)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNNW64(32, (p+1)*8, n, conv1d2_W_flip[(9-p)*8:], 80, d_conv1d2_z, ld, d_conv1d2_in[(p*32)*ld:], ld, false)
 	}
 	for p := 9; p < 240; p++ {
-		kernels.GemmNN64(32, 80, n, conv1d2_W_flip, d_conv1d2_z[((p-9)*8)*MaxBatch:], MaxBatch, d_conv1d2_in[(p*32)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(32, 80, n, conv1d2_W_flip, d_conv1d2_z[((p-9)*8)*ld:], ld, d_conv1d2_in[(p*32)*ld:], ld, false)
 	}
 	// the last 9 positions: output positions p−9 … 239
 	for p := 240; p < 249; p++ {
-		kernels.GemmNNW64(32, (249-p)*8, n, conv1d2_W_flip, 80, d_conv1d2_z[((p-9)*8)*MaxBatch:], MaxBatch, d_conv1d2_in[(p*32)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNNW64(32, (249-p)*8, n, conv1d2_W_flip, 80, d_conv1d2_z[((p-9)*8)*ld:], ld, d_conv1d2_in[(p*32)*ld:], ld, false)
 	}
 
 	// d_dropout1 = crop(d_conv1d2_in) (solarwind.ml:10)
-	d_dropout1 := w.work[30047*MaxBatch : 37727*MaxBatch]
+	d_dropout1 := w.work[30047*ld : 37727*ld]
 
 	// d_conv1d1_z = dropout1_mask·d_dropout1·step(dropout1) (solarwind.ml:10)
-	d_conv1d1_z := w.work[37887*MaxBatch : 45567*MaxBatch]
+	d_conv1d1_z := w.work[37887*ld : 45567*ld]
 
 	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (solarwind.ml:10)
 	d_conv1d1_b := w.grads[960:992]
 	clear(d_conv1d1_b)
 	if vecProgs[8].Fast() {
 		for blk := 0; blk < 240; blk++ {
-			kernels.Vec64(vecProgs[8], &w.vec, n, 32, MaxBatch, [][]T{d_conv1d1_z[blk*32*MaxBatch:], dropout1_mask[blk*32*MaxBatch:], d_dropout1[blk*32*MaxBatch:], dropout1[blk*32*MaxBatch:]}, [][]T{d_conv1d1_b})
+			kernels.Vec64(vecProgs[8], &w.vec, n, 32, ld, [][]T{d_conv1d1_z[blk*32*ld:], dropout1_mask[blk*32*ld:], d_dropout1[blk*32*ld:], dropout1[blk*32*ld:]}, [][]T{d_conv1d1_b})
 		}
 	} else {
 		for f := 0; f < 7680; f++ {
-			out := d_conv1d1_z[f*MaxBatch:][:n]
-			r_dropout1_mask_2 := dropout1_mask[f*MaxBatch:][:len(out)]
-			r_d_dropout1 := d_dropout1[f*MaxBatch:][:len(out)]
-			r_dropout1 := dropout1[f*MaxBatch:][:len(out)]
+			out := d_conv1d1_z[f*ld:][:n]
+			r_dropout1_mask_2 := dropout1_mask[f*ld:][:len(out)]
+			r_d_dropout1 := d_dropout1[f*ld:][:len(out)]
+			r_dropout1 := dropout1[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_dropout1_mask_2[b] * r_d_dropout1[b] * mlrt.Step(r_dropout1[b])
 			}
 		}
 		for f := 0; f < 7680; f++ {
-			r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
+			r_d_conv1d1_z := d_conv1d1_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_conv1d1_z[b]
@@ -864,10 +873,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_W = Σ over the batch and 240 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [32, 30] (solarwind.ml:8)
 	d_conv1d1_W := w.grads[0:960]
-	kernels.GemmNTSum64(32, 30, n, 240, d_conv1d1_z, MaxBatch, 32*MaxBatch, conv1d1_in, MaxBatch, 3*MaxBatch, d_conv1d1_W, false)
+	kernels.GemmNTSum64(32, 30, n, 240, d_conv1d1_z, ld, 32*ld, conv1d1_in, ld, 3*ld, d_conv1d1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, xhat, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, xhat, ld, predRows, NumOutputs)
 	}
 	return loss
 }

@@ -16,7 +16,7 @@ Package torchpools is the model TorchPools of torchpools.ml, compiled by mlc.
 
 Parameters live in one flat vector (Params) with a named view per tensor; a dense
 kernel is stored [out][in], row-major. Batched buffers are batch-major: element f of
-sample b is at f*MaxBatch + b (f*PredictBatch + b in Predict).
+sample b is at f*ld + b, ld the rows of the call rounded up to whole vectors.
 */
 package torchpools
 
@@ -325,35 +325,38 @@ func (m *Model) predictRow(dstRows, xRows []T) {
 
 // predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).
 func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most PredictBatch).
+	ld := min((n+7)&^7, PredictBatch)
+
 	// input x: row-major rows to batch-major (torchpools.ml:7)
-	x := w.work[2*PredictBatch : 40*PredictBatch]
-	kernels.Transpose64(n, 38, xRows, NumInputs, x, PredictBatch)
+	x := w.work[2*ld : 40*ld]
+	kernels.Transpose64(n, 38, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (torchpools.ml:7)
-	conv1d1_in := w.work[0*PredictBatch : 42*PredictBatch]
-	clear(conv1d1_in[0*PredictBatch : 2*PredictBatch])
-	clear(conv1d1_in[40*PredictBatch : 42*PredictBatch])
+	conv1d1_in := w.work[0*ld : 42*ld]
+	clear(conv1d1_in[0*ld : 2*ld])
+	clear(conv1d1_in[40*ld : 42*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [19, 4] from [21, 2], kernel 3, stride 1 (torchpools.ml:8)
-	conv1d1_Wx := w.work[42*PredictBatch : 118*PredictBatch]
+	conv1d1_Wx := w.work[42*ld : 118*ld]
 	for l := 0; l < 19; l++ {
-		kernels.GemmNN64(4, 6, n, m.Conv1d1W, conv1d1_in[(l*2)*PredictBatch:], PredictBatch, conv1d1_Wx[(l*4)*PredictBatch:], PredictBatch, false)
+		kernels.GemmNN64(4, 6, n, m.Conv1d1W, conv1d1_in[(l*2)*ld:], ld, conv1d1_Wx[(l*4)*ld:], ld, false)
 	}
 
 	// conv1d1 = tanh(conv1d1_Wx + conv1d1_b) (torchpools.ml:8)
-	conv1d1 := w.work[118*PredictBatch : 194*PredictBatch]
+	conv1d1 := w.work[118*ld : 194*ld]
 	for f := 0; f < 76; f++ {
-		kernels.BiasTanh64(conv1d1[f*PredictBatch:][:n], conv1d1_Wx[f*PredictBatch:], m.Conv1d1B[f%4])
+		kernels.BiasTanh64(conv1d1[f*ld:][:n], conv1d1_Wx[f*ld:], m.Conv1d1B[f%4])
 	}
 
 	// avgpool1d1_sum = Σ over windows of 2 steps, 3 apart, of conv1d1: [6, 4] (torchpools.ml:9)
-	avgpool1d1_sum := w.work[0*PredictBatch : 24*PredictBatch]
+	avgpool1d1_sum := w.work[0*ld : 24*ld]
 	for l := 0; l < 6; l++ {
 		for ch := 0; ch < 4; ch++ {
-			out := avgpool1d1_sum[(l*4+ch)*PredictBatch:][:n]
-			copy(out, conv1d1[((l*3+0)*4+ch)*PredictBatch:][:n])
+			out := avgpool1d1_sum[(l*4+ch)*ld:][:n]
+			copy(out, conv1d1[((l*3+0)*4+ch)*ld:][:n])
 			for k := 1; k < 2; k++ {
-				row := conv1d1[((l*3+k)*4+ch)*PredictBatch:][:n][:len(out)]
+				row := conv1d1[((l*3+k)*4+ch)*ld:][:n][:len(out)]
 				for b := range out {
 					out[b] += row[b]
 				}
@@ -362,13 +365,13 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// avgpool1d1 = avgpool1d1_sum·0.5 (torchpools.ml:9)
-	avgpool1d1 := w.work[42*PredictBatch : 66*PredictBatch]
+	avgpool1d1 := w.work[42*ld : 66*ld]
 	if vecProgs[0].Fast() {
-		kernels.Vec64(vecProgs[0], &w.vec, n, 24, PredictBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
+		kernels.Vec64(vecProgs[0], &w.vec, n, 24, ld, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
 	} else {
 		for f := 0; f < 24; f++ {
-			out := avgpool1d1[f*PredictBatch:][:n]
-			r_avgpool1d1_sum := avgpool1d1_sum[f*PredictBatch:][:len(out)]
+			out := avgpool1d1[f*ld:][:n]
+			r_avgpool1d1_sum := avgpool1d1_sum[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_avgpool1d1_sum[b] * 0.5
 			}
@@ -376,26 +379,26 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// conv1d2_Wx = conv1d(conv1d2_W, avgpool1d1): [6, 3] from [6, 4], kernel 1, stride 1 (torchpools.ml:10)
-	conv1d2_Wx := w.work[24*PredictBatch : 42*PredictBatch]
+	conv1d2_Wx := w.work[24*ld : 42*ld]
 	for l := 0; l < 6; l++ {
-		kernels.GemmNN64(3, 4, n, m.Conv1d2W, avgpool1d1[(l*4)*PredictBatch:], PredictBatch, conv1d2_Wx[(l*3)*PredictBatch:], PredictBatch, false)
+		kernels.GemmNN64(3, 4, n, m.Conv1d2W, avgpool1d1[(l*4)*ld:], ld, conv1d2_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// conv1d2 = tanh(conv1d2_Wx + conv1d2_b) (torchpools.ml:10)
-	conv1d2 := w.work[66*PredictBatch : 84*PredictBatch]
+	conv1d2 := w.work[66*ld : 84*ld]
 	for f := 0; f < 18; f++ {
-		kernels.BiasTanh64(conv1d2[f*PredictBatch:][:n], conv1d2_Wx[f*PredictBatch:], m.Conv1d2B[f%3])
+		kernels.BiasTanh64(conv1d2[f*ld:][:n], conv1d2_Wx[f*ld:], m.Conv1d2B[f%3])
 	}
 
 	// maxpool1d1 = the largest value of each window of 3 steps, 2 apart, of conv1d2: [2, 3] (torchpools.ml:11)
-	maxpool1d1 := w.work[84*PredictBatch : 90*PredictBatch]
+	maxpool1d1 := w.work[84*ld : 90*ld]
 	for l := 0; l < 2; l++ {
 		for ch := 0; ch < 3; ch++ {
-			out := maxpool1d1[(l*3+ch)*PredictBatch:][:n]
+			out := maxpool1d1[(l*3+ch)*ld:][:n]
 			for b := range out {
-				best := ((l*2+0)*3+ch)*PredictBatch + b
+				best := ((l*2+0)*3+ch)*ld + b
 				for k := 1; k < 3; k++ {
-					if i := ((l*2+k)*3+ch)*PredictBatch + b; conv1d2[i] > conv1d2[best] {
+					if i := ((l*2+k)*3+ch)*ld + b; conv1d2[i] > conv1d2[best] {
 						best = i
 					}
 				}
@@ -405,14 +408,14 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// global_avgpool1d1_sum = Σ over windows of 2 steps, 2 apart, of maxpool1d1: [1, 3] (torchpools.ml:12)
-	global_avgpool1d1_sum := w.work[90*PredictBatch : 93*PredictBatch]
+	global_avgpool1d1_sum := w.work[90*ld : 93*ld]
 	{
 		const l = 0
 		for ch := 0; ch < 3; ch++ {
-			out := global_avgpool1d1_sum[(l*3+ch)*PredictBatch:][:n]
-			copy(out, maxpool1d1[((l*2+0)*3+ch)*PredictBatch:][:n])
+			out := global_avgpool1d1_sum[(l*3+ch)*ld:][:n]
+			copy(out, maxpool1d1[((l*2+0)*3+ch)*ld:][:n])
 			for k := 1; k < 2; k++ {
-				row := maxpool1d1[((l*2+k)*3+ch)*PredictBatch:][:n][:len(out)]
+				row := maxpool1d1[((l*2+k)*3+ch)*ld:][:n][:len(out)]
 				for b := range out {
 					out[b] += row[b]
 				}
@@ -421,13 +424,13 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// global_avgpool1d1 = global_avgpool1d1_sum·0.5 (torchpools.ml:12)
-	global_avgpool1d1 := w.work[93*PredictBatch : 96*PredictBatch]
+	global_avgpool1d1 := w.work[93*ld : 96*ld]
 	if vecProgs[1].Fast() {
-		kernels.Vec64(vecProgs[1], &w.vec, n, 3, PredictBatch, [][]T{global_avgpool1d1, global_avgpool1d1_sum}, nil)
+		kernels.Vec64(vecProgs[1], &w.vec, n, 3, ld, [][]T{global_avgpool1d1, global_avgpool1d1_sum}, nil)
 	} else {
 		for f := 0; f < 3; f++ {
-			out := global_avgpool1d1[f*PredictBatch:][:n]
-			r_global_avgpool1d1_sum := global_avgpool1d1_sum[f*PredictBatch:][:len(out)]
+			out := global_avgpool1d1[f*ld:][:n]
+			r_global_avgpool1d1_sum := global_avgpool1d1_sum[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_global_avgpool1d1_sum[b] * 0.5
 			}
@@ -437,17 +440,17 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// global_avgpool1d1 is global_avgpool1d1 read as [3]: the same values in the same order, in the same buffer (torchpools.ml:12)
 
 	// dense1_Wx = dense1_W·global_avgpool1d1: [2] from [3] (torchpools.ml:13)
-	dense1_Wx := w.work[96*PredictBatch : 98*PredictBatch]
-	kernels.GemmNN64(2, 3, n, m.Dense1W, global_avgpool1d1, PredictBatch, dense1_Wx, PredictBatch, false)
+	dense1_Wx := w.work[96*ld : 98*ld]
+	kernels.GemmNN64(2, 3, n, m.Dense1W, global_avgpool1d1, ld, dense1_Wx, ld, false)
 
 	// u = dense1_Wx + dense1_b (torchpools.ml:13)
-	u := w.work[98*PredictBatch : 100*PredictBatch]
+	u := w.work[98*ld : 100*ld]
 	if vecProgs[2].Fast() {
-		kernels.Vec64(vecProgs[2], &w.vec, n, 2, PredictBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[2], &w.vec, n, 2, ld, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 2; f++ {
-			out := u[f*PredictBatch:][:n]
-			r_dense1_Wx := dense1_Wx[f*PredictBatch:][:len(out)]
+			out := u[f*ld:][:n]
+			r_dense1_Wx := dense1_Wx[f*ld:][:len(out)]
 			dense1_b_f := m.Dense1B[f]
 			for b := range out {
 				out[b] = r_dense1_Wx[b] + dense1_b_f
@@ -455,40 +458,43 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 		}
 	}
 	// The outputs, row-major.
-	kernels.Transpose64(NumOutputs, n, u, PredictBatch, dstRows, NumOutputs)
+	kernels.Transpose64(NumOutputs, n, u, ld, dstRows, NumOutputs)
 }
 
 // lossBatch is the inference-mode loss of n ≤ MaxBatch rows; pred, if not nil, receives the outputs.
 func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (torchpools.ml:7)
-	x := w.work[2*MaxBatch : 40*MaxBatch]
-	kernels.Transpose64(n, 38, xRows, NumInputs, x, MaxBatch)
+	x := w.work[2*ld : 40*ld]
+	kernels.Transpose64(n, 38, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (torchpools.ml:7)
-	conv1d1_in := w.work[0*MaxBatch : 42*MaxBatch]
-	clear(conv1d1_in[0*MaxBatch : 2*MaxBatch])
-	clear(conv1d1_in[40*MaxBatch : 42*MaxBatch])
+	conv1d1_in := w.work[0*ld : 42*ld]
+	clear(conv1d1_in[0*ld : 2*ld])
+	clear(conv1d1_in[40*ld : 42*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [19, 4] from [21, 2], kernel 3, stride 1 (torchpools.ml:8)
-	conv1d1_Wx := w.work[42*MaxBatch : 118*MaxBatch]
+	conv1d1_Wx := w.work[42*ld : 118*ld]
 	for l := 0; l < 19; l++ {
-		kernels.GemmNN64(4, 6, n, m.Conv1d1W, conv1d1_in[(l*2)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*4)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(4, 6, n, m.Conv1d1W, conv1d1_in[(l*2)*ld:], ld, conv1d1_Wx[(l*4)*ld:], ld, false)
 	}
 
 	// conv1d1 = tanh(conv1d1_Wx + conv1d1_b) (torchpools.ml:8)
-	conv1d1 := w.work[118*MaxBatch : 194*MaxBatch]
+	conv1d1 := w.work[118*ld : 194*ld]
 	for f := 0; f < 76; f++ {
-		kernels.BiasTanh64(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%4])
+		kernels.BiasTanh64(conv1d1[f*ld:][:n], conv1d1_Wx[f*ld:], m.Conv1d1B[f%4])
 	}
 
 	// avgpool1d1_sum = Σ over windows of 2 steps, 3 apart, of conv1d1: [6, 4] (torchpools.ml:9)
-	avgpool1d1_sum := w.work[0*MaxBatch : 24*MaxBatch]
+	avgpool1d1_sum := w.work[0*ld : 24*ld]
 	for l := 0; l < 6; l++ {
 		for ch := 0; ch < 4; ch++ {
-			out := avgpool1d1_sum[(l*4+ch)*MaxBatch:][:n]
-			copy(out, conv1d1[((l*3+0)*4+ch)*MaxBatch:][:n])
+			out := avgpool1d1_sum[(l*4+ch)*ld:][:n]
+			copy(out, conv1d1[((l*3+0)*4+ch)*ld:][:n])
 			for k := 1; k < 2; k++ {
-				row := conv1d1[((l*3+k)*4+ch)*MaxBatch:][:n][:len(out)]
+				row := conv1d1[((l*3+k)*4+ch)*ld:][:n][:len(out)]
 				for b := range out {
 					out[b] += row[b]
 				}
@@ -497,13 +503,13 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// avgpool1d1 = avgpool1d1_sum·0.5 (torchpools.ml:9)
-	avgpool1d1 := w.work[42*MaxBatch : 66*MaxBatch]
+	avgpool1d1 := w.work[42*ld : 66*ld]
 	if vecProgs[3].Fast() {
-		kernels.Vec64(vecProgs[3], &w.vec, n, 24, MaxBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
+		kernels.Vec64(vecProgs[3], &w.vec, n, 24, ld, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
 	} else {
 		for f := 0; f < 24; f++ {
-			out := avgpool1d1[f*MaxBatch:][:n]
-			r_avgpool1d1_sum := avgpool1d1_sum[f*MaxBatch:][:len(out)]
+			out := avgpool1d1[f*ld:][:n]
+			r_avgpool1d1_sum := avgpool1d1_sum[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_avgpool1d1_sum[b] * 0.5
 			}
@@ -511,26 +517,26 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// conv1d2_Wx = conv1d(conv1d2_W, avgpool1d1): [6, 3] from [6, 4], kernel 1, stride 1 (torchpools.ml:10)
-	conv1d2_Wx := w.work[24*MaxBatch : 42*MaxBatch]
+	conv1d2_Wx := w.work[24*ld : 42*ld]
 	for l := 0; l < 6; l++ {
-		kernels.GemmNN64(3, 4, n, m.Conv1d2W, avgpool1d1[(l*4)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(3, 4, n, m.Conv1d2W, avgpool1d1[(l*4)*ld:], ld, conv1d2_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// conv1d2 = tanh(conv1d2_Wx + conv1d2_b) (torchpools.ml:10)
-	conv1d2 := w.work[66*MaxBatch : 84*MaxBatch]
+	conv1d2 := w.work[66*ld : 84*ld]
 	for f := 0; f < 18; f++ {
-		kernels.BiasTanh64(conv1d2[f*MaxBatch:][:n], conv1d2_Wx[f*MaxBatch:], m.Conv1d2B[f%3])
+		kernels.BiasTanh64(conv1d2[f*ld:][:n], conv1d2_Wx[f*ld:], m.Conv1d2B[f%3])
 	}
 
 	// maxpool1d1 = the largest value of each window of 3 steps, 2 apart, of conv1d2: [2, 3] (torchpools.ml:11)
-	maxpool1d1 := w.work[84*MaxBatch : 90*MaxBatch]
+	maxpool1d1 := w.work[84*ld : 90*ld]
 	for l := 0; l < 2; l++ {
 		for ch := 0; ch < 3; ch++ {
-			out := maxpool1d1[(l*3+ch)*MaxBatch:][:n]
+			out := maxpool1d1[(l*3+ch)*ld:][:n]
 			for b := range out {
-				best := ((l*2+0)*3+ch)*MaxBatch + b
+				best := ((l*2+0)*3+ch)*ld + b
 				for k := 1; k < 3; k++ {
-					if i := ((l*2+k)*3+ch)*MaxBatch + b; conv1d2[i] > conv1d2[best] {
+					if i := ((l*2+k)*3+ch)*ld + b; conv1d2[i] > conv1d2[best] {
 						best = i
 					}
 				}
@@ -540,14 +546,14 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// global_avgpool1d1_sum = Σ over windows of 2 steps, 2 apart, of maxpool1d1: [1, 3] (torchpools.ml:12)
-	global_avgpool1d1_sum := w.work[90*MaxBatch : 93*MaxBatch]
+	global_avgpool1d1_sum := w.work[90*ld : 93*ld]
 	{
 		const l = 0
 		for ch := 0; ch < 3; ch++ {
-			out := global_avgpool1d1_sum[(l*3+ch)*MaxBatch:][:n]
-			copy(out, maxpool1d1[((l*2+0)*3+ch)*MaxBatch:][:n])
+			out := global_avgpool1d1_sum[(l*3+ch)*ld:][:n]
+			copy(out, maxpool1d1[((l*2+0)*3+ch)*ld:][:n])
 			for k := 1; k < 2; k++ {
-				row := maxpool1d1[((l*2+k)*3+ch)*MaxBatch:][:n][:len(out)]
+				row := maxpool1d1[((l*2+k)*3+ch)*ld:][:n][:len(out)]
 				for b := range out {
 					out[b] += row[b]
 				}
@@ -556,13 +562,13 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// global_avgpool1d1 = global_avgpool1d1_sum·0.5 (torchpools.ml:12)
-	global_avgpool1d1 := w.work[93*MaxBatch : 96*MaxBatch]
+	global_avgpool1d1 := w.work[93*ld : 96*ld]
 	if vecProgs[4].Fast() {
-		kernels.Vec64(vecProgs[4], &w.vec, n, 3, MaxBatch, [][]T{global_avgpool1d1, global_avgpool1d1_sum}, nil)
+		kernels.Vec64(vecProgs[4], &w.vec, n, 3, ld, [][]T{global_avgpool1d1, global_avgpool1d1_sum}, nil)
 	} else {
 		for f := 0; f < 3; f++ {
-			out := global_avgpool1d1[f*MaxBatch:][:n]
-			r_global_avgpool1d1_sum := global_avgpool1d1_sum[f*MaxBatch:][:len(out)]
+			out := global_avgpool1d1[f*ld:][:n]
+			r_global_avgpool1d1_sum := global_avgpool1d1_sum[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_global_avgpool1d1_sum[b] * 0.5
 			}
@@ -572,17 +578,17 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// global_avgpool1d1 is global_avgpool1d1 read as [3]: the same values in the same order, in the same buffer (torchpools.ml:12)
 
 	// dense1_Wx = dense1_W·global_avgpool1d1: [2] from [3] (torchpools.ml:13)
-	dense1_Wx := w.work[96*MaxBatch : 98*MaxBatch]
-	kernels.GemmNN64(2, 3, n, m.Dense1W, global_avgpool1d1, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[96*ld : 98*ld]
+	kernels.GemmNN64(2, 3, n, m.Dense1W, global_avgpool1d1, ld, dense1_Wx, ld, false)
 
 	// u = dense1_Wx + dense1_b (torchpools.ml:13)
-	u := w.work[98*MaxBatch : 100*MaxBatch]
+	u := w.work[98*ld : 100*ld]
 	if vecProgs[5].Fast() {
-		kernels.Vec64(vecProgs[5], &w.vec, n, 2, MaxBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[5], &w.vec, n, 2, ld, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 2; f++ {
-			out := u[f*MaxBatch:][:n]
-			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			out := u[f*ld:][:n]
+			r_dense1_Wx := dense1_Wx[f*ld:][:len(out)]
 			dense1_b_f := m.Dense1B[f]
 			for b := range out {
 				out[b] = r_dense1_Wx[b] + dense1_b_f
@@ -591,18 +597,18 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	}
 
 	// target y: row-major rows to batch-major (torchpools.ml:14)
-	y := w.work[100*MaxBatch : 102*MaxBatch]
-	kernels.Transpose64(n, 2, yRows, NumTargets, y, MaxBatch)
+	y := w.work[100*ld : 102*ld]
+	kernels.Transpose64(n, 2, yRows, NumTargets, y, ld)
 
 	// sub = u - y (torchpools.ml:15)
-	sub := w.work[102*MaxBatch : 104*MaxBatch]
+	sub := w.work[102*ld : 104*ld]
 	if vecProgs[6].Fast() {
-		kernels.Vec64(vecProgs[6], &w.vec, n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+		kernels.Vec64(vecProgs[6], &w.vec, n, 2, ld, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
-			out := sub[f*MaxBatch:][:n]
-			r_u := u[f*MaxBatch:][:len(out)]
-			r_y := y[f*MaxBatch:][:len(out)]
+			out := sub[f*ld:][:n]
+			r_u := u[f*ld:][:len(out)]
+			r_y := y[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_u[b] - r_y[b]
 			}
@@ -612,7 +618,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// loss = mean of sq_err over the batch and its 2 elements (torchpools.ml:15)
 	var sum_loss float64
 	for f := 0; f < 2; f++ {
-		r_sub := sub[f*MaxBatch:][:n]
+		r_sub := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(r_sub[b] * r_sub[b])
 		}
@@ -620,7 +626,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	loss := T(sum_loss / float64(total*2))
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, u, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, u, ld, predRows, NumOutputs)
 	}
 	return loss
 }
@@ -631,35 +637,38 @@ Grad views, and the outputs into pred if not nil. rng draws the dropout masks; n
 dropout off.
 */
 func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *mlrt.RNG, predRows []T) T {
+	// ld is the stride of the work area's rows: n rounded up to whole vectors (at most MaxBatch).
+	ld := min((n+7)&^7, MaxBatch)
+
 	// input x: row-major rows to batch-major (torchpools.ml:7)
-	x := w.work[2*MaxBatch : 40*MaxBatch]
-	kernels.Transpose64(n, 38, xRows, NumInputs, x, MaxBatch)
+	x := w.work[2*ld : 40*ld]
+	kernels.Transpose64(n, 38, xRows, NumInputs, x, ld)
 
 	// conv1d1_in = pad(x) (torchpools.ml:7)
-	conv1d1_in := w.work[0*MaxBatch : 42*MaxBatch]
-	clear(conv1d1_in[0*MaxBatch : 2*MaxBatch])
-	clear(conv1d1_in[40*MaxBatch : 42*MaxBatch])
+	conv1d1_in := w.work[0*ld : 42*ld]
+	clear(conv1d1_in[0*ld : 2*ld])
+	clear(conv1d1_in[40*ld : 42*ld])
 
 	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [19, 4] from [21, 2], kernel 3, stride 1 (torchpools.ml:8)
-	conv1d1_Wx := w.work[42*MaxBatch : 118*MaxBatch]
+	conv1d1_Wx := w.work[42*ld : 118*ld]
 	for l := 0; l < 19; l++ {
-		kernels.GemmNN64(4, 6, n, m.Conv1d1W, conv1d1_in[(l*2)*MaxBatch:], MaxBatch, conv1d1_Wx[(l*4)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(4, 6, n, m.Conv1d1W, conv1d1_in[(l*2)*ld:], ld, conv1d1_Wx[(l*4)*ld:], ld, false)
 	}
 
 	// conv1d1 = tanh(conv1d1_Wx + conv1d1_b) (torchpools.ml:8)
-	conv1d1 := w.work[118*MaxBatch : 194*MaxBatch]
+	conv1d1 := w.work[118*ld : 194*ld]
 	for f := 0; f < 76; f++ {
-		kernels.BiasTanh64(conv1d1[f*MaxBatch:][:n], conv1d1_Wx[f*MaxBatch:], m.Conv1d1B[f%4])
+		kernels.BiasTanh64(conv1d1[f*ld:][:n], conv1d1_Wx[f*ld:], m.Conv1d1B[f%4])
 	}
 
 	// avgpool1d1_sum = Σ over windows of 2 steps, 3 apart, of conv1d1: [6, 4] (torchpools.ml:9)
-	avgpool1d1_sum := w.work[42*MaxBatch : 66*MaxBatch]
+	avgpool1d1_sum := w.work[42*ld : 66*ld]
 	for l := 0; l < 6; l++ {
 		for ch := 0; ch < 4; ch++ {
-			out := avgpool1d1_sum[(l*4+ch)*MaxBatch:][:n]
-			copy(out, conv1d1[((l*3+0)*4+ch)*MaxBatch:][:n])
+			out := avgpool1d1_sum[(l*4+ch)*ld:][:n]
+			copy(out, conv1d1[((l*3+0)*4+ch)*ld:][:n])
 			for k := 1; k < 2; k++ {
-				row := conv1d1[((l*3+k)*4+ch)*MaxBatch:][:n][:len(out)]
+				row := conv1d1[((l*3+k)*4+ch)*ld:][:n][:len(out)]
 				for b := range out {
 					out[b] += row[b]
 				}
@@ -668,13 +677,13 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// avgpool1d1 = avgpool1d1_sum·0.5 (torchpools.ml:9)
-	avgpool1d1 := w.work[66*MaxBatch : 90*MaxBatch]
+	avgpool1d1 := w.work[66*ld : 90*ld]
 	if vecProgs[7].Fast() {
-		kernels.Vec64(vecProgs[7], &w.vec, n, 24, MaxBatch, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
+		kernels.Vec64(vecProgs[7], &w.vec, n, 24, ld, [][]T{avgpool1d1, avgpool1d1_sum}, nil)
 	} else {
 		for f := 0; f < 24; f++ {
-			out := avgpool1d1[f*MaxBatch:][:n]
-			r_avgpool1d1_sum := avgpool1d1_sum[f*MaxBatch:][:len(out)]
+			out := avgpool1d1[f*ld:][:n]
+			r_avgpool1d1_sum := avgpool1d1_sum[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_avgpool1d1_sum[b] * 0.5
 			}
@@ -682,26 +691,26 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// conv1d2_Wx = conv1d(conv1d2_W, avgpool1d1): [6, 3] from [6, 4], kernel 1, stride 1 (torchpools.ml:10)
-	conv1d2_Wx := w.work[90*MaxBatch : 108*MaxBatch]
+	conv1d2_Wx := w.work[90*ld : 108*ld]
 	for l := 0; l < 6; l++ {
-		kernels.GemmNN64(3, 4, n, m.Conv1d2W, avgpool1d1[(l*4)*MaxBatch:], MaxBatch, conv1d2_Wx[(l*3)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(3, 4, n, m.Conv1d2W, avgpool1d1[(l*4)*ld:], ld, conv1d2_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// conv1d2 = tanh(conv1d2_Wx + conv1d2_b) (torchpools.ml:10)
-	conv1d2 := w.work[42*MaxBatch : 60*MaxBatch]
+	conv1d2 := w.work[42*ld : 60*ld]
 	for f := 0; f < 18; f++ {
-		kernels.BiasTanh64(conv1d2[f*MaxBatch:][:n], conv1d2_Wx[f*MaxBatch:], m.Conv1d2B[f%3])
+		kernels.BiasTanh64(conv1d2[f*ld:][:n], conv1d2_Wx[f*ld:], m.Conv1d2B[f%3])
 	}
 
 	// maxpool1d1 = the largest value of each window of 3 steps, 2 apart, of conv1d2: [2, 3] (torchpools.ml:11)
-	maxpool1d1 := w.work[108*MaxBatch : 114*MaxBatch]
+	maxpool1d1 := w.work[108*ld : 114*ld]
 	for l := 0; l < 2; l++ {
 		for ch := 0; ch < 3; ch++ {
-			out := maxpool1d1[(l*3+ch)*MaxBatch:][:n]
+			out := maxpool1d1[(l*3+ch)*ld:][:n]
 			for b := range out {
-				best := ((l*2+0)*3+ch)*MaxBatch + b
+				best := ((l*2+0)*3+ch)*ld + b
 				for k := 1; k < 3; k++ {
-					if i := ((l*2+k)*3+ch)*MaxBatch + b; conv1d2[i] > conv1d2[best] {
+					if i := ((l*2+k)*3+ch)*ld + b; conv1d2[i] > conv1d2[best] {
 						best = i
 					}
 				}
@@ -711,14 +720,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// global_avgpool1d1_sum = Σ over windows of 2 steps, 2 apart, of maxpool1d1: [1, 3] (torchpools.ml:12)
-	global_avgpool1d1_sum := w.work[114*MaxBatch : 117*MaxBatch]
+	global_avgpool1d1_sum := w.work[114*ld : 117*ld]
 	{
 		const l = 0
 		for ch := 0; ch < 3; ch++ {
-			out := global_avgpool1d1_sum[(l*3+ch)*MaxBatch:][:n]
-			copy(out, maxpool1d1[((l*2+0)*3+ch)*MaxBatch:][:n])
+			out := global_avgpool1d1_sum[(l*3+ch)*ld:][:n]
+			copy(out, maxpool1d1[((l*2+0)*3+ch)*ld:][:n])
 			for k := 1; k < 2; k++ {
-				row := maxpool1d1[((l*2+k)*3+ch)*MaxBatch:][:n][:len(out)]
+				row := maxpool1d1[((l*2+k)*3+ch)*ld:][:n][:len(out)]
 				for b := range out {
 					out[b] += row[b]
 				}
@@ -727,13 +736,13 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// global_avgpool1d1 = global_avgpool1d1_sum·0.5 (torchpools.ml:12)
-	global_avgpool1d1 := w.work[60*MaxBatch : 63*MaxBatch]
+	global_avgpool1d1 := w.work[60*ld : 63*ld]
 	if vecProgs[8].Fast() {
-		kernels.Vec64(vecProgs[8], &w.vec, n, 3, MaxBatch, [][]T{global_avgpool1d1, global_avgpool1d1_sum}, nil)
+		kernels.Vec64(vecProgs[8], &w.vec, n, 3, ld, [][]T{global_avgpool1d1, global_avgpool1d1_sum}, nil)
 	} else {
 		for f := 0; f < 3; f++ {
-			out := global_avgpool1d1[f*MaxBatch:][:n]
-			r_global_avgpool1d1_sum := global_avgpool1d1_sum[f*MaxBatch:][:len(out)]
+			out := global_avgpool1d1[f*ld:][:n]
+			r_global_avgpool1d1_sum := global_avgpool1d1_sum[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_global_avgpool1d1_sum[b] * 0.5
 			}
@@ -743,17 +752,17 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// global_avgpool1d1 is global_avgpool1d1 read as [3]: the same values in the same order, in the same buffer (torchpools.ml:12)
 
 	// dense1_Wx = dense1_W·global_avgpool1d1: [2] from [3] (torchpools.ml:13)
-	dense1_Wx := w.work[63*MaxBatch : 65*MaxBatch]
-	kernels.GemmNN64(2, 3, n, m.Dense1W, global_avgpool1d1, MaxBatch, dense1_Wx, MaxBatch, false)
+	dense1_Wx := w.work[63*ld : 65*ld]
+	kernels.GemmNN64(2, 3, n, m.Dense1W, global_avgpool1d1, ld, dense1_Wx, ld, false)
 
 	// u = dense1_Wx + dense1_b (torchpools.ml:13)
-	u := w.work[90*MaxBatch : 92*MaxBatch]
+	u := w.work[90*ld : 92*ld]
 	if vecProgs[9].Fast() {
-		kernels.Vec64(vecProgs[9], &w.vec, n, 2, MaxBatch, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
+		kernels.Vec64(vecProgs[9], &w.vec, n, 2, ld, [][]T{u, dense1_Wx}, [][]T{m.Dense1B})
 	} else {
 		for f := 0; f < 2; f++ {
-			out := u[f*MaxBatch:][:n]
-			r_dense1_Wx := dense1_Wx[f*MaxBatch:][:len(out)]
+			out := u[f*ld:][:n]
+			r_dense1_Wx := dense1_Wx[f*ld:][:len(out)]
 			dense1_b_f := m.Dense1B[f]
 			for b := range out {
 				out[b] = r_dense1_Wx[b] + dense1_b_f
@@ -762,18 +771,18 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// target y: row-major rows to batch-major (torchpools.ml:14)
-	y := w.work[92*MaxBatch : 94*MaxBatch]
-	kernels.Transpose64(n, 2, yRows, NumTargets, y, MaxBatch)
+	y := w.work[92*ld : 94*ld]
+	kernels.Transpose64(n, 2, yRows, NumTargets, y, ld)
 
 	// sub = u - y (torchpools.ml:15)
-	sub := w.work[94*MaxBatch : 96*MaxBatch]
+	sub := w.work[94*ld : 96*ld]
 	if vecProgs[10].Fast() {
-		kernels.Vec64(vecProgs[10], &w.vec, n, 2, MaxBatch, [][]T{sub, u, y}, nil)
+		kernels.Vec64(vecProgs[10], &w.vec, n, 2, ld, [][]T{sub, u, y}, nil)
 	} else {
 		for f := 0; f < 2; f++ {
-			out := sub[f*MaxBatch:][:n]
-			r_u := u[f*MaxBatch:][:len(out)]
-			r_y := y[f*MaxBatch:][:len(out)]
+			out := sub[f*ld:][:n]
+			r_u := u[f*ld:][:len(out)]
+			r_y := y[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_u[b] - r_y[b]
 			}
@@ -783,7 +792,7 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// loss = mean of sq_err over the batch and its 2 elements (torchpools.ml:15)
 	var sum_loss float64
 	for f := 0; f < 2; f++ {
-		r_sub := sub[f*MaxBatch:][:n]
+		r_sub := sub[f*ld:][:n]
 		for b := 0; b < n; b++ {
 			sum_loss += float64(r_sub[b] * r_sub[b])
 		}
@@ -791,11 +800,11 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	loss := T(sum_loss / float64(total*2))
 
 	// d_u = 2·sub·1/(n·2) (torchpools.ml:15)
-	d_u := w.work[96*MaxBatch : 98*MaxBatch]
+	d_u := w.work[96*ld : 98*ld]
 	d_sq_err_each := 1.0 / T(total*2)
 	for f := 0; f < 2; f++ {
-		out := d_u[f*MaxBatch:][:n]
-		r_sub_2 := sub[f*MaxBatch:][:len(out)]
+		out := d_u[f*ld:][:n]
+		r_sub_2 := sub[f*ld:][:len(out)]
 		for b := range out {
 			out[b] = 2.0 * r_sub_2[b] * d_sq_err_each
 		}
@@ -804,10 +813,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	// d_dense1_b = Σ over the batch of d_u (torchpools.ml:15)
 	d_dense1_b := w.grads[49:51]
 	if vecProgs[11].Fast() {
-		kernels.Vec64(vecProgs[11], &w.vec, n, 2, MaxBatch, [][]T{d_u}, [][]T{d_dense1_b})
+		kernels.Vec64(vecProgs[11], &w.vec, n, 2, ld, [][]T{d_u}, [][]T{d_dense1_b})
 	} else {
 		for f := 0; f < 2; f++ {
-			r_d_u := d_u[f*MaxBatch:][:n]
+			r_d_u := d_u[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_u[b]
@@ -818,22 +827,22 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_dense1_W = Σ over the batch of d_u ⊗ global_avgpool1d1: [2, 3] (torchpools.ml:13)
 	d_dense1_W := w.grads[43:49]
-	kernels.GemmNT64(2, 3, n, d_u, MaxBatch, global_avgpool1d1, MaxBatch, d_dense1_W, false)
+	kernels.GemmNT64(2, 3, n, d_u, ld, global_avgpool1d1, ld, d_dense1_W, false)
 
 	// d_global_avgpool1d1 = dense1_Wᵀ·d_u: [3] from [2] (torchpools.ml:13)
-	d_global_avgpool1d1 := w.work[98*MaxBatch : 101*MaxBatch]
-	kernels.GemmTN64(2, 3, n, m.Dense1W, d_u, MaxBatch, d_global_avgpool1d1, MaxBatch, false)
+	d_global_avgpool1d1 := w.work[98*ld : 101*ld]
+	kernels.GemmTN64(2, 3, n, m.Dense1W, d_u, ld, d_global_avgpool1d1, ld, false)
 
 	// d_global_avgpool1d1 is d_global_avgpool1d1 read as [1, 3]: the same values in the same order, in the same buffer (torchpools.ml:13)
 
 	// d_global_avgpool1d1_sum = d_global_avgpool1d1·0.5 (torchpools.ml:13)
-	d_global_avgpool1d1_sum := w.work[101*MaxBatch : 104*MaxBatch]
+	d_global_avgpool1d1_sum := w.work[101*ld : 104*ld]
 	if vecProgs[12].Fast() {
-		kernels.Vec64(vecProgs[12], &w.vec, n, 3, MaxBatch, [][]T{d_global_avgpool1d1_sum, d_global_avgpool1d1}, nil)
+		kernels.Vec64(vecProgs[12], &w.vec, n, 3, ld, [][]T{d_global_avgpool1d1_sum, d_global_avgpool1d1}, nil)
 	} else {
 		for f := 0; f < 3; f++ {
-			out := d_global_avgpool1d1_sum[f*MaxBatch:][:n]
-			r_d_global_avgpool1d1 := d_global_avgpool1d1[f*MaxBatch:][:len(out)]
+			out := d_global_avgpool1d1_sum[f*ld:][:n]
+			r_d_global_avgpool1d1 := d_global_avgpool1d1[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_global_avgpool1d1[b] * 0.5
 			}
@@ -841,14 +850,14 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_maxpool1d1 = d_global_avgpool1d1_sum added to each step of its window of 2 steps, 2 apart: [2, 3] (torchpools.ml:12)
-	d_maxpool1d1 := w.work[108*MaxBatch : 114*MaxBatch]
+	d_maxpool1d1 := w.work[108*ld : 114*ld]
 	clear(d_maxpool1d1)
 	{
 		const l = 0
 		for ch := 0; ch < 3; ch++ {
-			row := d_global_avgpool1d1_sum[(l*3+ch)*MaxBatch:][:n]
+			row := d_global_avgpool1d1_sum[(l*3+ch)*ld:][:n]
 			for k := 0; k < 2; k++ {
-				out := d_maxpool1d1[((l*2+k)*3+ch)*MaxBatch:][:n][:len(row)]
+				out := d_maxpool1d1[((l*2+k)*3+ch)*ld:][:n][:len(row)]
 				for b := range row {
 					out[b] += row[b]
 				}
@@ -857,15 +866,15 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d2 = d_maxpool1d1 added where each window of 3 steps, 2 apart, of conv1d2 is first largest: [6, 3] (torchpools.ml:11)
-	d_conv1d2 := w.work[194*MaxBatch : 212*MaxBatch]
+	d_conv1d2 := w.work[194*ld : 212*ld]
 	clear(d_conv1d2)
 	for l := 0; l < 2; l++ {
 		for ch := 0; ch < 3; ch++ {
-			row := d_maxpool1d1[(l*3+ch)*MaxBatch:][:n]
+			row := d_maxpool1d1[(l*3+ch)*ld:][:n]
 			for b := range row {
-				best := ((l*2+0)*3+ch)*MaxBatch + b
+				best := ((l*2+0)*3+ch)*ld + b
 				for k := 1; k < 3; k++ {
-					if i := ((l*2+k)*3+ch)*MaxBatch + b; conv1d2[i] > conv1d2[best] {
+					if i := ((l*2+k)*3+ch)*ld + b; conv1d2[i] > conv1d2[best] {
 						best = i
 					}
 				}
@@ -875,26 +884,26 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d2_z = d_conv1d2·(1 - conv1d2·conv1d2) (torchpools.ml:11)
-	d_conv1d2_z := w.work[212*MaxBatch : 230*MaxBatch]
+	d_conv1d2_z := w.work[212*ld : 230*ld]
 
 	// d_conv1d2_b = Σ over the batch of d_conv1d2_z (torchpools.ml:11)
 	d_conv1d2_b := w.grads[40:43]
 	clear(d_conv1d2_b)
 	if vecProgs[13].Fast() {
 		for blk := 0; blk < 6; blk++ {
-			kernels.Vec64(vecProgs[13], &w.vec, n, 3, MaxBatch, [][]T{d_conv1d2_z[blk*3*MaxBatch:], d_conv1d2[blk*3*MaxBatch:], conv1d2[blk*3*MaxBatch:]}, [][]T{d_conv1d2_b})
+			kernels.Vec64(vecProgs[13], &w.vec, n, 3, ld, [][]T{d_conv1d2_z[blk*3*ld:], d_conv1d2[blk*3*ld:], conv1d2[blk*3*ld:]}, [][]T{d_conv1d2_b})
 		}
 	} else {
 		for f := 0; f < 18; f++ {
-			out := d_conv1d2_z[f*MaxBatch:][:n]
-			r_d_conv1d2 := d_conv1d2[f*MaxBatch:][:len(out)]
-			r_conv1d2 := conv1d2[f*MaxBatch:][:len(out)]
+			out := d_conv1d2_z[f*ld:][:n]
+			r_d_conv1d2 := d_conv1d2[f*ld:][:len(out)]
+			r_conv1d2 := conv1d2[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_conv1d2[b] * (1.0 - r_conv1d2[b]*r_conv1d2[b])
 			}
 		}
 		for f := 0; f < 18; f++ {
-			r_d_conv1d2_z := d_conv1d2_z[f*MaxBatch:][:n]
+			r_d_conv1d2_z := d_conv1d2_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_conv1d2_z[b]
@@ -905,25 +914,25 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d2_W = Σ over the batch and 6 positions of d_conv1d2_z ⊗ windows of avgpool1d1: [3, 4] (torchpools.ml:10)
 	d_conv1d2_W := w.grads[28:40]
-	kernels.GemmNTSum64(3, 4, n, 6, d_conv1d2_z, MaxBatch, 3*MaxBatch, avgpool1d1, MaxBatch, 4*MaxBatch, d_conv1d2_W, false)
+	kernels.GemmNTSum64(3, 4, n, 6, d_conv1d2_z, ld, 3*ld, avgpool1d1, ld, 4*ld, d_conv1d2_W, false)
 
 	// d_avgpool1d1 = conv1dᵀ(conv1d2_W, d_conv1d2_z): [6, 4] from [6, 3] (torchpools.ml:10)
-	d_avgpool1d1 := w.work[66*MaxBatch : 90*MaxBatch]
+	d_avgpool1d1 := w.work[66*ld : 90*ld]
 	// conv1d2_W_flip: conv1d2_W with its taps reversed, [4, 1·3]
 	conv1d2_W_flip := w.scratch[0:12]
 	kernels.FlipConvKernel64(conv1d2_W_flip, m.Conv1d2W, 3, 1, 4)
 	for p := 0; p < 6; p++ {
-		kernels.GemmNN64(4, 3, n, conv1d2_W_flip, d_conv1d2_z[((p-0)*3)*MaxBatch:], MaxBatch, d_avgpool1d1[(p*4)*MaxBatch:], MaxBatch, false)
+		kernels.GemmNN64(4, 3, n, conv1d2_W_flip, d_conv1d2_z[((p-0)*3)*ld:], ld, d_avgpool1d1[(p*4)*ld:], ld, false)
 	}
 
 	// d_avgpool1d1_sum = d_avgpool1d1·0.5 (torchpools.ml:10)
-	d_avgpool1d1_sum := w.work[230*MaxBatch : 254*MaxBatch]
+	d_avgpool1d1_sum := w.work[230*ld : 254*ld]
 	if vecProgs[14].Fast() {
-		kernels.Vec64(vecProgs[14], &w.vec, n, 24, MaxBatch, [][]T{d_avgpool1d1_sum, d_avgpool1d1}, nil)
+		kernels.Vec64(vecProgs[14], &w.vec, n, 24, ld, [][]T{d_avgpool1d1_sum, d_avgpool1d1}, nil)
 	} else {
 		for f := 0; f < 24; f++ {
-			out := d_avgpool1d1_sum[f*MaxBatch:][:n]
-			r_d_avgpool1d1 := d_avgpool1d1[f*MaxBatch:][:len(out)]
+			out := d_avgpool1d1_sum[f*ld:][:n]
+			r_d_avgpool1d1 := d_avgpool1d1[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_avgpool1d1[b] * 0.5
 			}
@@ -931,13 +940,13 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d1 = d_avgpool1d1_sum added to each step of its window of 2 steps, 3 apart: [19, 4] (torchpools.ml:9)
-	d_conv1d1 := w.work[254*MaxBatch : 330*MaxBatch]
+	d_conv1d1 := w.work[254*ld : 330*ld]
 	clear(d_conv1d1)
 	for l := 0; l < 6; l++ {
 		for ch := 0; ch < 4; ch++ {
-			row := d_avgpool1d1_sum[(l*4+ch)*MaxBatch:][:n]
+			row := d_avgpool1d1_sum[(l*4+ch)*ld:][:n]
 			for k := 0; k < 2; k++ {
-				out := d_conv1d1[((l*3+k)*4+ch)*MaxBatch:][:n][:len(row)]
+				out := d_conv1d1[((l*3+k)*4+ch)*ld:][:n][:len(row)]
 				for b := range row {
 					out[b] += row[b]
 				}
@@ -946,26 +955,26 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 	}
 
 	// d_conv1d1_z = d_conv1d1·(1 - conv1d1·conv1d1) (torchpools.ml:9)
-	d_conv1d1_z := w.work[330*MaxBatch : 406*MaxBatch]
+	d_conv1d1_z := w.work[330*ld : 406*ld]
 
 	// d_conv1d1_b = Σ over the batch of d_conv1d1_z (torchpools.ml:9)
 	d_conv1d1_b := w.grads[24:28]
 	clear(d_conv1d1_b)
 	if vecProgs[15].Fast() {
 		for blk := 0; blk < 19; blk++ {
-			kernels.Vec64(vecProgs[15], &w.vec, n, 4, MaxBatch, [][]T{d_conv1d1_z[blk*4*MaxBatch:], d_conv1d1[blk*4*MaxBatch:], conv1d1[blk*4*MaxBatch:]}, [][]T{d_conv1d1_b})
+			kernels.Vec64(vecProgs[15], &w.vec, n, 4, ld, [][]T{d_conv1d1_z[blk*4*ld:], d_conv1d1[blk*4*ld:], conv1d1[blk*4*ld:]}, [][]T{d_conv1d1_b})
 		}
 	} else {
 		for f := 0; f < 76; f++ {
-			out := d_conv1d1_z[f*MaxBatch:][:n]
-			r_d_conv1d1 := d_conv1d1[f*MaxBatch:][:len(out)]
-			r_conv1d1 := conv1d1[f*MaxBatch:][:len(out)]
+			out := d_conv1d1_z[f*ld:][:n]
+			r_d_conv1d1 := d_conv1d1[f*ld:][:len(out)]
+			r_conv1d1 := conv1d1[f*ld:][:len(out)]
 			for b := range out {
 				out[b] = r_d_conv1d1[b] * (1.0 - r_conv1d1[b]*r_conv1d1[b])
 			}
 		}
 		for f := 0; f < 76; f++ {
-			r_d_conv1d1_z := d_conv1d1_z[f*MaxBatch:][:n]
+			r_d_conv1d1_z := d_conv1d1_z[f*ld:][:n]
 			var s T
 			for b := 0; b < n; b++ {
 				s += r_d_conv1d1_z[b]
@@ -976,10 +985,10 @@ func (m *Model) lossGradBatch(w *worker, xRows, yRows []T, n, total int, rng *ml
 
 	// d_conv1d1_W = Σ over the batch and 19 positions of d_conv1d1_z ⊗ windows of conv1d1_in: [4, 6] (torchpools.ml:8)
 	d_conv1d1_W := w.grads[0:24]
-	kernels.GemmNTSum64(4, 6, n, 19, d_conv1d1_z, MaxBatch, 4*MaxBatch, conv1d1_in, MaxBatch, 2*MaxBatch, d_conv1d1_W, false)
+	kernels.GemmNTSum64(4, 6, n, 19, d_conv1d1_z, ld, 4*ld, conv1d1_in, ld, 2*ld, d_conv1d1_W, false)
 	// The outputs, row-major.
 	if predRows != nil {
-		kernels.Transpose64(NumOutputs, n, u, MaxBatch, predRows, NumOutputs)
+		kernels.Transpose64(NumOutputs, n, u, ld, predRows, NumOutputs)
 	}
 	return loss
 }
