@@ -113,44 +113,34 @@ func GemmNT64(M, K, n int, g []float64, ldg int, x []float64, ldx int, dw []floa
 }
 
 func gemmNN[T float](M, K, n int, w, x []T, ldx int, out []T, ldo int, acc bool) {
-	checkDims("GemmNN", M, K, n)
-	checkLen("GemmNN", "w", len(w), M*K)
-	if n == 0 {
-		return
-	}
-	checkMat("GemmNN", "x", len(x), K, n, ldx)
-	checkMat("GemmNN", "out", len(out), M, n, ldo)
-	if UsingAsm() {
-		panelsAsm(M, K, n, w, K, 1, x, ldx, out, ldo, acc)
-		return
-	}
-	panelsGo(M, K, n, w, K, 1, x, ldx, out, ldo, acc)
+	gemmNNW("GemmNN", M, K, n, w, K, x, ldx, out, ldo, acc)
 }
 
 // GemmNNW32 is GemmNN32 on the first K columns of a weight matrix whose rows are ldw ≥ K
 // elements apart: out[j*ldo+b] (+)= Σ_k w[j*ldw+k]·x[k*ldx+b]. A conv layer's input
 // gradient at the ends of the series uses part of its flipped kernel this way.
 func GemmNNW32(M, K, n int, w []float32, ldw int, x []float32, ldx int, out []float32, ldo int, acc bool) {
-	gemmNNW(M, K, n, w, ldw, x, ldx, out, ldo, acc)
+	gemmNNW("GemmNNW", M, K, n, w, ldw, x, ldx, out, ldo, acc)
 }
 
 // GemmNNW64 is GemmNN64 on the first K columns of a weight matrix whose rows are ldw ≥ K
 // elements apart: out[j*ldo+b] (+)= Σ_k w[j*ldw+k]·x[k*ldx+b].
 func GemmNNW64(M, K, n int, w []float64, ldw int, x []float64, ldx int, out []float64, ldo int, acc bool) {
-	gemmNNW(M, K, n, w, ldw, x, ldx, out, ldo, acc)
+	gemmNNW("GemmNNW", M, K, n, w, ldw, x, ldx, out, ldo, acc)
 }
 
-func gemmNNW[T float](M, K, n int, w []T, ldw int, x []T, ldx int, out []T, ldo int, acc bool) {
-	checkDims("GemmNNW", M, K, n)
+// gemmNNW checks the operands of fn, a product W·X with W's rows ldw apart, and runs it.
+func gemmNNW[T float](fn string, M, K, n int, w []T, ldw int, x []T, ldx int, out []T, ldo int, acc bool) {
+	checkDims(fn, M, K, n)
 	if ldw < K {
-		panic(fmt.Sprintf("kernels.GemmNNW: leading dimension of w is %d < K = %d", ldw, K))
+		panic(fmt.Sprintf("kernels.%s: leading dimension of w is %d < K = %d", fn, ldw, K))
 	}
-	checkLen("GemmNNW", "w", len(w), (M-1)*ldw+K)
+	checkLen(fn, "w", len(w), (M-1)*ldw+K)
 	if n == 0 {
 		return
 	}
-	checkMat("GemmNNW", "x", len(x), K, n, ldx)
-	checkMat("GemmNNW", "out", len(out), M, n, ldo)
+	checkMat(fn, "x", len(x), K, n, ldx)
+	checkMat(fn, "out", len(out), M, n, ldo)
 	if UsingAsm() {
 		panelsAsm(M, K, n, w, ldw, 1, x, ldx, out, ldo, acc)
 		return
