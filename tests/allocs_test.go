@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/mlc-go/mlc/generated/cancer"
+	"github.com/mlc-go/mlc/generated/solarwind"
 	mlrt "github.com/mlc-go/mlc/runtime"
 )
 
@@ -35,6 +36,21 @@ func TestHotPathsAllocateNothing(t *testing.T) {
 	for _, c := range cases {
 		if a := testing.AllocsPerRun(50, c.f); a != 0 {
 			t.Errorf("%s: %v allocations per run, want 0", c.name, a)
+		}
+	}
+	// The Conv1D autoencoder in float32: dropout masks from the vector stream, the flipped
+	// kernel's input gradient, and a batch split between the workers.
+	sw := solarwind.New()
+	sw.Init(rng)
+	win := convWindows(solarwind.MaxBatch)
+	swPred := make([]solarwind.T, len(win))
+	for name, f := range map[string]func(){
+		"solarwind LossGrad with dropout": func() { sw.LossGrad(win, win, solarwind.MaxBatch, rng, nil) },
+		"solarwind LossGrad of 37 rows":   func() { sw.LossGrad(win, win, 37, rng, nil) },
+		"solarwind Predict":               func() { sw.Predict(swPred, win, solarwind.MaxBatch) },
+	} {
+		if a := testing.AllocsPerRun(10, f); a != 0 {
+			t.Errorf("%s: %v allocations per run, want 0", name, a)
 		}
 	}
 	for name, mk := range float64Models() {
