@@ -79,6 +79,11 @@ func unbroadcast(b *Graph, g, x *Node) *Node {
 		// A value of one element per sample repeated over another's elements.
 		return b.RowSum(g, g.Name)
 	}
+	if perSampleOne(x.Shape, x.Batched) && g.Batched && g.Size() == 1 && !equalShape(g.Shape, x.Shape) {
+		// One element per sample met a value of one element in another shape (a [1, 1]
+		// series, say): the same number, reshaped.
+		return b.ReshapeAt(g, x.Shape, g.Name, g.Pos)
+	}
 	if len(x.Shape) > 0 && !equalShape(g.Shape, x.Shape) {
 		internalf("adjoint of shape %v for a value of shape %v", g.Shape, x.Shape)
 	}

@@ -238,6 +238,12 @@ func findings() []finding {
 				b.Loss(Bin{'+', Bin{'+', mse, Mean{Bin{'*', Sq{Ref{"k"}}, u}}}, Bin{'*', Num{0.1}, Sq{Ref{"k"}}}}, "")
 				b.Refuse("a term of params alone", "0.1 * k^2")
 			}), ""},
+		{"one value per sample (a logsumexp) divided a series of one step and one channel ([1, 1]) elementwise, and Check panicked: adjoint of shape [1 1] for a value of shape [1]",
+			Build("OneByOne", 4, func(b *Builder) {
+				b.Input(Tensor{"s", []int{2, 1}})
+				b.Layer(Layer{Kind: "conv1d", Units: 1, Kernel: 2, Stride: 1, Act: "tanh", Out: "u"})
+				b.Loss(Mean{Bin{'/', u, Bin{'+', Num{1}, Sq{Fn{"logsumexp", u}}}}}, "")
+			}), "float32"},
 		{"the single-row Predict of a mini-batch model with a factorized kernel did not compile: e^s, a value of no row, was put in a worker's scratch area, which that pass has not",
 			Build("FactorizedRow", 4, func(b *Builder) {
 				b.Input(Tensor{"x", []int{2}})
