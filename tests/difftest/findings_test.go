@@ -238,6 +238,14 @@ func findings() []finding {
 				b.Loss(Bin{'+', Bin{'+', mse, Mean{Bin{'*', Sq{Ref{"k"}}, u}}}, Bin{'*', Num{0.1}, Sq{Ref{"k"}}}}, "")
 				b.Refuse("a term of params alone", "0.1 * k^2")
 			}), ""},
+		{"difftest: the finite differences of a loss with a large constant term (6.25·mean(e^6.25)² ≈ 1.7e6) differ from the gradient by the loss's rounding over the step, which the tester counted as a wrong gradient",
+			Build("BigConstant", 3, func(b *Builder) {
+				b.Input(Tensor{"x", []int{2}})
+				b.Layer(dense1(8, "tanh", ""))
+				b.Layer(dense1(4, "softmax", "u"))
+				b.Target(Tensor{"y", []int{4}})
+				b.Loss(Bin{'+', LossFn{"categorical_crossentropy", Ref{"u"}, Ref{"y"}}, Num{1.7e6}}, "")
+			}), ""},
 		{"one value per sample (a logsumexp) divided a series of one step and one channel ([1, 1]) elementwise, and Check panicked: adjoint of shape [1 1] for a value of shape [1]",
 			Build("OneByOne", 4, func(b *Builder) {
 				b.Input(Tensor{"s", []int{2, 1}})

@@ -524,8 +524,13 @@ func (c *Case) finiteDifferences(label string, loss func([]float64) float64, gra
 			q[i] = p[i] + h
 			up := loss(q)
 			q[i] = p[i] - h
-			fd = (up - loss(q)) / (2 * h)
-			if math.Abs(fd-grad[i]) <= tolFD*(math.Abs(grad[i])+1e-2*scale)+1e-9 {
+			down := loss(q)
+			fd = (up - down) / (2 * h)
+			// Each loss carries at least the rounding of its own size: over a step of h that is
+			// an error of about ε·|loss|/h in the difference quotient, which a large constant
+			// term (1.7e6) makes larger than tolFD.
+			rounding := 4 * 0x1p-52 * math.Max(math.Abs(up), math.Abs(down)) / h
+			if math.Abs(fd-grad[i]) <= tolFD*(math.Abs(grad[i])+1e-2*scale)+1e-9+rounding {
 				ok = true
 				break
 			}
