@@ -16,7 +16,7 @@ func TestFiniteDifferencesJudge(t *testing.T) {
 		fails    bool
 	}{
 		{"right gradient", 0, 0, false},
-		{"right gradient, constant term 1.7e6", 1.7e6, 0, false},
+		{"right gradient, constant term 1e8", 1e8, 0, false},
 		{"gradient 1 % off", 0, 0.01, true},
 		{"gradient 1 % off, constant term 1e3", 1e3, 0.01, true},
 	} {
