@@ -1,5 +1,7 @@
 package kernels
 
+import "math/bits"
+
 // MaskStream is the random stream dropout masks are drawn from: 16 lanes of xoshiro128++
 // (Blackman & Vigna), one zmm of 32-bit words per state word, so the assembly draws 32
 // mask elements in a dozen vector instructions. The portable path computes the same bits:
@@ -31,18 +33,24 @@ func (m *MaskStream) Seed(seed uint64) {
 
 // next advances every lane one step and returns the 16 words drawn.
 func (m *MaskStream) next() (r [16]uint32) {
-	s0, s1, s2, s3 := &m.s[0], &m.s[1], &m.s[2], &m.s[3]
 	for j := range 16 {
-		v := s0[j] + s3[j]
-		r[j] = (v<<7 | v>>25) + s0[j]
-		t := s1[j] << 9
-		s2[j] ^= s0[j]
-		s3[j] ^= s1[j]
-		s1[j] ^= s2[j]
-		s0[j] ^= s3[j]
-		s2[j] ^= t
-		s3[j] = s3[j]<<11 | s3[j]>>21
+		r[j] = m.step(j)
 	}
+	return r
+}
+
+// step advances lane j one step of xoshiro128++ and returns its word.
+func (m *MaskStream) step(j int) uint32 {
+	s := &m.s
+	a, b, c, d := s[0][j], s[1][j], s[2][j], s[3][j]
+	r := bits.RotateLeft32(a+d, 7) + a
+	t := b << 9
+	c ^= a
+	d ^= b
+	b ^= c
+	a ^= d
+	c ^= t
+	s[0][j], s[1][j], s[2][j], s[3][j] = a, b, c, bits.RotateLeft32(d, 11)
 	return r
 }
 
@@ -65,7 +73,7 @@ func dropoutMask[T float](mask []T, m *MaskStream, cut uint32, keep T) {
 			dropMaskAsm(mask[:32*steps], m, steps, cut, keep)
 		} else {
 			for b := range steps {
-				dropBlock(mask[32*b:32*b+32], m, cut, keep)
+				dropFull(mask[32*b:32*b+32], m, cut, keep)
 			}
 		}
 	}
@@ -74,7 +82,18 @@ func dropoutMask[T float](mask []T, m *MaskStream, cut uint32, keep T) {
 	}
 }
 
-// dropBlock draws one step into up to 32 elements of mask.
+// dropFull draws one step into a whole block of 32 elements: the portable path's loop.
+func dropFull[T float](mask []T, m *MaskStream, cut uint32, keep T) {
+	vals := [2]T{keep, 0}
+	lo, hi := mask[:16:16], mask[16:32:32]
+	for j := range 16 {
+		w := m.step(j)
+		lo[j] = vals[(w&0xffff-cut)>>31] // 0 when u < cut (u, cut ≤ 65536), without a branch
+		hi[j] = vals[(w>>16-cut)>>31]
+	}
+}
+
+// dropBlock draws one step into the first len(mask) ≤ 32 elements of a block.
 func dropBlock[T float](mask []T, m *MaskStream, cut uint32, keep T) {
 	r := m.next()
 	vals := [2]T{keep, 0}
@@ -83,6 +102,6 @@ func dropBlock[T float](mask []T, m *MaskStream, cut uint32, keep T) {
 		if i >= 16 {
 			u = r[i-16] >> 16
 		}
-		mask[i] = vals[(u-cut)>>31] // 0 when u < cut (u, cut ≤ 65536), without a branch
+		mask[i] = vals[(u-cut)>>31]
 	}
 }

@@ -44,6 +44,6 @@ func rowUpdateDot64Asm(row, s, t, x []float64, a, u, v float64) float64 {
 
 func dropMaskAsm[T float](mask []T, m *MaskStream, steps int, cut uint32, keep T) {
 	for b := range steps {
-		dropBlock(mask[32*b:32*b+32], m, cut, keep)
+		dropFull(mask[32*b:32*b+32], m, cut, keep)
 	}
 }
