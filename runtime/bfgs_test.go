@@ -2,8 +2,10 @@ package runtime
 
 import (
 	"math"
+	goruntime "runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestFitBFGSQuadratic minimises convex quadratics: a small one (H updated in one part) and
@@ -187,5 +189,23 @@ func TestBFGSUpdate(t *testing.T) {
 				check("H₊·x", tmp, x)
 			}
 		}
+	}
+}
+
+// TestFitBFGSReleasesHelpers: a bfgs stage's parallel pass over H starts helper goroutines,
+// which hold H; Fit stops them before it returns, so repeated fits leak neither.
+func TestFitBFGSReleasesHelpers(t *testing.T) {
+	before := goruntime.NumGoroutine()
+	for range 3 {
+		if _, err := Fit[float64](newQuad(300), fitQuiet(Stage{Optimizer: "bfgs", Steps: 20})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for goruntime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := goruntime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after three fits, %d before", n, before)
 	}
 }

@@ -164,6 +164,7 @@ func Fit[T Float](m FullBatch[T], cfg FitConfig) (*FitHistory, error) {
 		}
 	}
 	f := newFitter(m, &cfg)
+	defer f.release()
 	for si := range cfg.Stages {
 		if f.outOfTime() {
 			break
@@ -346,6 +347,14 @@ func (f *fitter[T]) finish(final bool) error {
 	f.h.Seconds = f.clock.seconds()
 	f.h.FinalLoss = f.last
 	return nil
+}
+
+// release stops the goroutines of a bfgs stage's passes over H, which would otherwise keep
+// H (up to 800 MB) alive after Fit returns.
+func (f *fitter[T]) release() {
+	if f.qn != nil {
+		f.qn.team.Close()
+	}
 }
 
 func (f *fitter[T]) outOfTime() bool {
