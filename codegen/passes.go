@@ -98,10 +98,7 @@ func (e *emitter) entry(name, doc string, pass *ir.Pass, plan *ir.Plan, withLoss
 	// zmm, not the largest batch. A worker's share of a batch (half of it on two workers) is
 	// then dense in memory; with MaxBatch apart, half of every row was never touched and a
 	// training pass of the Conv1D autoencoder took 2.86 ms instead of 2.04 on two cores.
-	lanes := 16
-	if e.bits == "64" {
-		lanes = 8
-	}
+	lanes := 64 / floatBytes(e.bits) // a zmm
 	limit := "MaxBatch"
 	if !withLoss {
 		limit = "PredictBatch"
@@ -407,12 +404,16 @@ const predictBudget = 128 << 10
 // predictBatchFor is PredictBatch: the multiple of 64 rows whose work area (rows values a row
 // of bits-bit floats) fits predictBudget, between maxBatch and 1024.
 func predictBatchFor(maxBatch, rows int, bits string) int {
-	size := 4
-	if bits == "64" {
-		size = 8
-	}
-	b := predictBudget / (max(rows, 1) * size) / 64 * 64
+	b := predictBudget / (max(rows, 1) * floatBytes(bits)) / 64 * 64
 	return max(maxBatch, min(b, 1024))
+}
+
+// floatBytes is the size of the model's floats ("32" or "64" bits) in bytes.
+func floatBytes(bits string) int {
+	if bits == "64" {
+		return 8
+	}
+	return 4
 }
 
 // sourcePos is where in the .ml file a node comes from: its own position, or for a value a
