@@ -72,13 +72,18 @@ func dropoutMask[T float](mask []T, m *MaskStream, cut uint32, keep T) {
 		if UsingAsm() {
 			dropMaskAsm(mask[:32*steps], m, steps, cut, keep)
 		} else {
-			for b := range steps {
-				dropFull(mask[32*b:32*b+32], m, cut, keep)
-			}
+			dropMaskGo(mask, m, steps, cut, keep)
 		}
 	}
 	if rest := mask[32*steps:]; len(rest) > 0 {
 		dropBlock(rest, m, cut, keep)
+	}
+}
+
+// dropMaskGo is the portable path of dropMaskAsm: steps whole blocks of 32.
+func dropMaskGo[T float](mask []T, m *MaskStream, steps int, cut uint32, keep T) {
+	for b := range steps {
+		dropFull(mask[32*b:32*b+32], m, cut, keep)
 	}
 }
 

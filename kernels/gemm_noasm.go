@@ -43,7 +43,5 @@ func rowUpdateDot64Asm(row, s, t, x []float64, a, u, v float64) float64 {
 }
 
 func dropMaskAsm[T float](mask []T, m *MaskStream, steps int, cut uint32, keep T) {
-	for b := range steps {
-		dropFull(mask[32*b:32*b+32], m, cut, keep)
-	}
+	dropMaskGo(mask, m, steps, cut, keep)
 }

@@ -319,18 +319,19 @@ const defaultLBFGSSteps = 10000
 func stages(in []mlrt.Stage, o *options) ([]mlrt.Stage, error) {
 	var out []mlrt.Stage
 	for _, s := range in {
+		qn := mlrt.QuasiNewton(s.Optimizer)
 		switch {
-		case mlrt.QuasiNewton(s.Optimizer) && o.lbfgs >= 0:
+		case qn && o.lbfgs >= 0:
 			s.Steps = o.lbfgs
-		case !mlrt.QuasiNewton(s.Optimizer) && o.adam >= 0:
+		case !qn && o.adam >= 0:
 			s.Steps = o.adam
-		case mlrt.QuasiNewton(s.Optimizer) && s.Steps == 0:
+		case qn && s.Steps == 0:
 			s.Steps = defaultLBFGSSteps
 		}
 		if s.Optimizer == "adam" && o.lr > 0 {
 			s.LR = o.lr
 		}
-		if s.Steps == 0 && (o.adam == 0 && !mlrt.QuasiNewton(s.Optimizer) || o.lbfgs == 0 && mlrt.QuasiNewton(s.Optimizer)) {
+		if s.Steps == 0 && (o.adam == 0 && !qn || o.lbfgs == 0 && qn) {
 			continue // -adam 0 or -lbfgs 0: none
 		}
 		out = append(out, s)
