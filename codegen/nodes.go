@@ -39,7 +39,7 @@ func (en *entry) conv(n *ir.Node) {
 		en.comment(n, "%s = conv1dᵀ(%s, %s): [%d, %d] from [%d, %d]", en.target(n), en.local(w), en.local(g), n.Shape[0], cin, g.Shape[0], cout)
 		name := en.declare(n, nodeName(n))
 		if L := g.Shape[0]; s == 1 && !en.row && n.Shape[0] == L+k-1 && L >= k-1 {
-			en.convFlipped(w, g, name, k, cout, cin)
+			en.convFlipped(w, g, name, k, cout, cin, at)
 			return
 		}
 		en.add(jen.Clear(jen.Id(name)))
@@ -64,8 +64,8 @@ func (en *entry) conv(n *ir.Node) {
 // rows of g. Each row of the result is written once by one product over k·cout terms,
 // where k products accumulating into it over cout terms each would read and write it k
 // times. At the ends of the series fewer output positions reach p: the product takes the
-// columns of Wᶠ of the taps that do.
-func (en *entry) convFlipped(w, g *ir.Node, name string, k, cout, cin int) {
+// columns of Wᶠ of the taps that do. rows(buf, r) is buf from row r on (conv's at).
+func (en *entry) convFlipped(w, g *ir.Node, name string, k, cout, cin int, rows func(buf, row jen.Code) jen.Code) {
 	L, kc, ld := g.Shape[0], k*cout, en.ld()
 	bits := en.e.bits
 	flip := en.fresh(en.local(w) + "_flip")
@@ -74,9 +74,6 @@ func (en *entry) convFlipped(w, g *ir.Node, name string, k, cout, cin int) {
 	en.add(jen.Comment(fmt.Sprintf("%s: %s with its taps reversed, [%d, %d·%d]", flip, en.local(w), cin, k, cout)))
 	en.add(jen.Id(flip).Op(":=").Id("w").Dot("scratch").Index(jen.Lit(off).Op(":").Lit(off + cin*kc)))
 	en.add(jen.Qual(KernelsPath, "FlipConvKernel"+bits).Call(jen.Id(flip), en.ref(w), jen.Lit(cout), jen.Lit(k), jen.Lit(cin)))
-	rows := func(buf jen.Code, row jen.Code) jen.Code {
-		return jen.Add(buf).Index(jen.Parens(row).Op("*").Add(ld).Op(":"))
-	}
 	p := jen.Id("p")
 	out := rows(jen.Id(name), jen.Add(p).Op("*").Lit(cin))
 	span := func(from, to int, body jen.Code) jen.Code {
