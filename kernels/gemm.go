@@ -30,6 +30,7 @@ package kernels
 import (
 	"fmt"
 	"os"
+	"unsafe"
 )
 
 // NoAsm forces the portable Go path even where the assembly kernels are
@@ -45,6 +46,12 @@ func HasAsm() bool { return hasAsm }
 func UsingAsm() bool { return hasAsm && !NoAsm }
 
 type float interface{ float32 | float64 }
+
+// vecLen is the number of elements of T in one 512-bit vector.
+func vecLen[T float]() int {
+	var z T
+	return 64 / int(unsafe.Sizeof(z))
+}
 
 // GemmNN32 computes out[j*ldo+b] (+)= Σ_k w[j*K+k]·x[k*ldx+b] for j < M, b < n.
 func GemmNN32(M, K, n int, w, x []float32, ldx int, out []float32, ldo int, acc bool) {

@@ -28,11 +28,6 @@ const (
 	ntChunkBytes    = 2560
 )
 
-func vecLen[T float]() int {
-	var z T
-	return 64 / int(unsafe.Sizeof(z))
-}
-
 // panelsAsm is panelsGo on the assembly kernels.
 func panelsAsm[T float](rows, red, n int, w []T, rs, ts int, x []T, ldx int, out []T, ldo int, acc bool) {
 	v := vecLen[T]()

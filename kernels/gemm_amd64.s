@@ -18593,6 +18593,522 @@ transpose32_done:
 	VZEROUPPER
 	RET
 
+// func fftRadix432(x *float32, tw *float32, n int, m int)
+// Requires: AVX, AVX512F
+TEXT ·fftRadix432(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ tw+8(FP), R8
+	MOVQ n+16(FP), R10
+	MOVQ m+24(FP), R9
+	MOVQ R9, R11
+	SHLQ $0x05, R11
+	LEAQ (R11)(R11*2), R12
+	LEAQ (R12)(R11*1), R13
+	MOVQ R10, AX
+	XORQ DX, DX
+	DIVQ R9
+	MOVQ AX, R10
+	SHRQ $0x02, R9
+
+p:
+	VBROADCASTSS (R8), Z24
+	VBROADCASTSS 4(R8), Z25
+	VBROADCASTSS 8(R8), Z26
+	VBROADCASTSS 12(R8), Z27
+	VBROADCASTSS 16(R8), Z28
+	VBROADCASTSS 20(R8), Z29
+	MOVQ         SI, AX
+	MOVQ         R10, DX
+
+q:
+	VMOVUPS     (AX), Z0
+	VMOVUPS     64(AX), Z1
+	VMOVUPS     (AX)(R11*1), Z2
+	VMOVUPS     64(AX)(R11*1), Z3
+	VMOVUPS     (AX)(R11*2), Z4
+	VMOVUPS     64(AX)(R11*2), Z5
+	VMOVUPS     (AX)(R12*1), Z6
+	VMOVUPS     64(AX)(R12*1), Z7
+	VADDPS      Z4, Z0, Z8
+	VADDPS      Z5, Z1, Z9
+	VSUBPS      Z4, Z0, Z10
+	VSUBPS      Z5, Z1, Z11
+	VADDPS      Z6, Z2, Z12
+	VADDPS      Z7, Z3, Z13
+	VSUBPS      Z6, Z2, Z14
+	VSUBPS      Z7, Z3, Z15
+	VADDPS      Z12, Z8, Z16
+	VADDPS      Z13, Z9, Z17
+	VMOVUPS     Z16, (AX)
+	VMOVUPS     Z17, 64(AX)
+	VADDPS      Z15, Z10, Z18
+	VSUBPS      Z14, Z11, Z19
+	VSUBPS      Z12, Z8, Z20
+	VSUBPS      Z13, Z9, Z21
+	VSUBPS      Z15, Z10, Z22
+	VADDPS      Z14, Z11, Z23
+	VMULPS      Z25, Z19, Z0
+	VFMSUB231PS Z24, Z18, Z0
+	VMULPS      Z24, Z19, Z1
+	VFMADD231PS Z25, Z18, Z1
+	VMOVUPS     Z0, (AX)(R11*1)
+	VMOVUPS     Z1, 64(AX)(R11*1)
+	VMULPS      Z27, Z21, Z2
+	VFMSUB231PS Z26, Z20, Z2
+	VMULPS      Z26, Z21, Z3
+	VFMADD231PS Z27, Z20, Z3
+	VMOVUPS     Z2, (AX)(R11*2)
+	VMOVUPS     Z3, 64(AX)(R11*2)
+	VMULPS      Z29, Z23, Z4
+	VFMSUB231PS Z28, Z22, Z4
+	VMULPS      Z28, Z23, Z5
+	VFMADD231PS Z29, Z22, Z5
+	VMOVUPS     Z4, (AX)(R12*1)
+	VMOVUPS     Z5, 64(AX)(R12*1)
+	ADDQ        R13, AX
+	DECQ        DX
+	JNZ         q
+	ADDQ        $0x00000018, R8
+	ADDQ        $0x80, SI
+	DECQ        R9
+	JNZ         p
+	VZEROUPPER
+	RET
+
+// func fftRadix232(x *float32, n int)
+// Requires: AVX, AVX512F
+TEXT ·fftRadix232(SB), NOSPLIT, $0-16
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $0x01, CX
+
+loop:
+	VMOVUPS (SI), Z0
+	VMOVUPS 128(SI), Z1
+	VADDPS  Z1, Z0, Z2
+	VSUBPS  Z1, Z0, Z3
+	VMOVUPS Z2, (SI)
+	VMOVUPS Z3, 128(SI)
+	VMOVUPS 64(SI), Z4
+	VMOVUPS 192(SI), Z5
+	VADDPS  Z5, Z4, Z6
+	VSUBPS  Z5, Z4, Z7
+	VMOVUPS Z6, 64(SI)
+	VMOVUPS Z7, 192(SI)
+	ADDQ    $0x00000100, SI
+	DECQ    CX
+	JNZ     loop
+	VZEROUPPER
+	RET
+
+// func fftGather32(buf *float32, re *float32, im *float32, stride int, lin int, n int, nvec int, mask uint64)
+// Requires: AVX, AVX512F
+TEXT ·fftGather32(SB), NOSPLIT, $0-64
+	MOVQ   buf+0(FP), DI
+	MOVQ   re+8(FP), SI
+	MOVQ   im+16(FP), DX
+	MOVQ   stride+24(FP), CX
+	MOVQ   lin+32(FP), R8
+	MOVQ   n+40(FP), R9
+	MOVQ   nvec+48(FP), R10
+	DECQ   R10
+	MOVQ   mask+56(FP), AX
+	KMOVW  AX, K1
+	KXNORW K2, K2, K2
+	SHLQ   $0x02, CX
+	MOVQ   R9, R11
+	SHLQ   $0x07, R11
+	SUBQ   R8, R9
+
+row:
+	MOVQ  SI, R12
+	MOVQ  DX, R13
+	MOVQ  DI, R14
+	MOVQ  R10, BX
+	TESTQ BX, BX
+	JEQ   veclast
+
+vec:
+	VMOVUPS.Z (R12), K2, Z0
+	VMOVUPS.Z (R13), K2, Z1
+	VMOVUPS   Z0, (R14)
+	VMOVUPS   Z1, 64(R14)
+	ADDQ      $0x40, R12
+	ADDQ      $0x40, R13
+	ADDQ      R11, R14
+	DECQ      BX
+	JNZ       vec
+
+veclast:
+	VMOVUPS.Z (R12), K1, Z0
+	VMOVUPS.Z (R13), K1, Z1
+	VMOVUPS   Z0, (R14)
+	VMOVUPS   Z1, 64(R14)
+	ADDQ      CX, SI
+	ADDQ      CX, DX
+	ADDQ      $0x80, DI
+	DECQ      R8
+	JNZ       row
+	TESTQ     R9, R9
+	JEQ       done
+	VPXORD    Z0, Z0, Z0
+	INCQ      R10
+
+zbuf:
+	MOVQ DI, R14
+	MOVQ R9, BX
+
+zero:
+	VMOVUPS Z0, (R14)
+	VMOVUPS Z0, 64(R14)
+	ADDQ    $0x80, R14
+	DECQ    BX
+	JNZ     zero
+	ADDQ    R11, DI
+	DECQ    R10
+	JNZ     zbuf
+
+done:
+	VZEROUPPER
+	RET
+
+// func fftScatter32(d0 *float32, d1 *float32, buf *float32, perm *int32, stride int, L int, n int, nvec int, mask uint64, two bool)
+// Requires: AVX, AVX512F
+TEXT ·fftScatter32(SB), NOSPLIT, $0-73
+	MOVQ    d0+0(FP), DI
+	MOVQ    d1+8(FP), SI
+	MOVQ    buf+16(FP), DX
+	MOVQ    perm+24(FP), R9
+	MOVQ    stride+32(FP), CX
+	MOVQ    L+40(FP), R8
+	MOVQ    n+48(FP), R10
+	MOVQ    nvec+56(FP), R11
+	DECQ    R11
+	SHLQ    $0x07, R10
+	MOVQ    mask+64(FP), AX
+	KMOVW   AX, K1
+	KXNORW  K2, K2, K2
+	KXORW   K3, K3, K3
+	KXORW   K4, K4, K4
+	MOVBQZX two+72(FP), AX
+	TESTQ   AX, AX
+	JEQ     one
+	KMOVW   K1, K3
+	KMOVW   K2, K4
+
+one:
+	SHLQ $0x02, CX
+
+row:
+	MOVLQSX (R9), R14
+	SHLQ    $0x07, R14
+	ADDQ    DX, R14
+	MOVQ    DI, R12
+	MOVQ    SI, R13
+	MOVQ    R11, BX
+	TESTQ   BX, BX
+	JEQ     veclast
+
+vec:
+	VMOVUPS 64(R14), Z0
+	VMOVUPS (R14), Z1
+	VMOVUPS Z0, K2, (R12)
+	VMOVUPS Z1, K4, (R13)
+	ADDQ    $0x40, R12
+	ADDQ    $0x40, R13
+	ADDQ    R10, R14
+	DECQ    BX
+	JNZ     vec
+
+veclast:
+	VMOVUPS 64(R14), Z0
+	VMOVUPS (R14), Z1
+	VMOVUPS Z0, K1, (R12)
+	VMOVUPS Z1, K3, (R13)
+	ADDQ    CX, DI
+	ADDQ    CX, SI
+	ADDQ    $0x04, R9
+	DECQ    R8
+	JNZ     row
+	VZEROUPPER
+	RET
+
+// func fftSplit32(buf *float32, dst *float32, perm *int32, bin int, im int, next int, n int, nvec int, two bool)
+// Requires: AVX, AVX512F
+TEXT ·fftSplit32(SB), NOSPLIT, $0-65
+	MOVQ    buf+0(FP), DI
+	MOVQ    dst+8(FP), SI
+	MOVQ    bin+24(FP), DX
+	MOVQ    im+32(FP), CX
+	MOVQ    next+40(FP), R8
+	MOVQ    n+48(FP), R9
+	MOVQ    nvec+56(FP), R10
+	DECQ    R10
+	KXNORW  K1, K1, K1
+	KXORW   K2, K2, K2
+	MOVBQZX two+64(FP), AX
+	TESTQ   AX, AX
+	JEQ     one
+	KMOVW   K1, K2
+
+one:
+	SHLQ    $0x02, DX
+	SHLQ    $0x02, CX
+	SHLQ    $0x02, R8
+	LEAQ    (R8)(CX*1), R11
+	MOVQ    DX, bin+24(FP)
+	MOVQ    perm+16(FP), R12
+	LEAQ    (R12)(R9*4), R13
+	MOVQ    R9, BX
+	SHLQ    $0x07, BX
+	MOVLQSX (R12), R14
+	SHLQ    $0x07, R14
+	MOVQ    R14, DX
+	ADDQ    DI, R14
+	ADDQ    DI, DX
+	MOVQ    SI, AX
+	MOVQ    R10, R9
+	TESTQ   R9, R9
+	JEQ     firstlast
+
+first:
+	VMOVUPS (R14), Z0
+	VMOVUPS 64(R14), Z1
+	VMOVUPS (DX), Z2
+	VMOVUPS 64(DX), Z3
+	VADDPS  Z2, Z0, Z4
+	VSUBPS  Z3, Z1, Z5
+	VADDPS  Z3, Z1, Z6
+	VSUBPS  Z0, Z2, Z7
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, (AX)(CX*1)
+	VMOVUPS Z6, K2, (AX)(R8*1)
+	VMOVUPS Z7, K2, (AX)(R11*1)
+	ADDQ    $0x40, AX
+	ADDQ    BX, R14
+	ADDQ    BX, DX
+	DECQ    R9
+	JNZ     first
+
+firstlast:
+	VMOVUPS (R14), Z0
+	VMOVUPS 64(R14), Z1
+	VMOVUPS (DX), Z2
+	VMOVUPS 64(DX), Z3
+	VADDPS  Z2, Z0, Z4
+	VSUBPS  Z3, Z1, Z5
+	VADDPS  Z3, Z1, Z6
+	VSUBPS  Z0, Z2, Z7
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, (AX)(CX*1)
+	VMOVUPS Z6, K2, (AX)(R8*1)
+	VMOVUPS Z7, K2, (AX)(R11*1)
+	ADDQ    bin+24(FP), SI
+	ADDQ    $0x04, R12
+
+bin:
+	SUBQ    $0x04, R13
+	CMPQ    R12, R13
+	JHI     done
+	MOVLQSX (R12), R14
+	SHLQ    $0x07, R14
+	MOVLQSX (R13), DX
+	SHLQ    $0x07, DX
+	ADDQ    DI, R14
+	ADDQ    DI, DX
+	MOVQ    SI, AX
+	MOVQ    R10, R9
+	TESTQ   R9, R9
+	JEQ     veclast
+
+vec:
+	VMOVUPS (R14), Z0
+	VMOVUPS 64(R14), Z1
+	VMOVUPS (DX), Z2
+	VMOVUPS 64(DX), Z3
+	VADDPS  Z2, Z0, Z4
+	VSUBPS  Z3, Z1, Z5
+	VADDPS  Z3, Z1, Z6
+	VSUBPS  Z0, Z2, Z7
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, (AX)(CX*1)
+	VMOVUPS Z6, K2, (AX)(R8*1)
+	VMOVUPS Z7, K2, (AX)(R11*1)
+	ADDQ    $0x40, AX
+	ADDQ    BX, R14
+	ADDQ    BX, DX
+	DECQ    R9
+	JNZ     vec
+
+veclast:
+	VMOVUPS (R14), Z0
+	VMOVUPS 64(R14), Z1
+	VMOVUPS (DX), Z2
+	VMOVUPS 64(DX), Z3
+	VADDPS  Z2, Z0, Z4
+	VSUBPS  Z3, Z1, Z5
+	VADDPS  Z3, Z1, Z6
+	VSUBPS  Z0, Z2, Z7
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, (AX)(CX*1)
+	VMOVUPS Z6, K2, (AX)(R8*1)
+	VMOVUPS Z7, K2, (AX)(R11*1)
+	ADDQ    bin+24(FP), SI
+	ADDQ    $0x04, R12
+	JMP     bin
+
+done:
+	VZEROUPPER
+	RET
+
+// func fftJoin32(buf *float32, src *float32, bin int, im int, next int, n int, nvec int, two bool)
+// Requires: AVX, AVX512F
+TEXT ·fftJoin32(SB), NOSPLIT, $0-57
+	MOVQ    buf+0(FP), DI
+	MOVQ    src+8(FP), SI
+	MOVQ    bin+16(FP), DX
+	MOVQ    im+24(FP), CX
+	MOVQ    next+32(FP), R8
+	MOVQ    n+40(FP), R9
+	MOVQ    nvec+48(FP), R10
+	DECQ    R10
+	KXORW   K2, K2, K2
+	MOVBQZX two+56(FP), AX
+	TESTQ   AX, AX
+	JEQ     one
+	KXNORW  K2, K2, K2
+
+one:
+	SHLQ  $0x02, DX
+	SHLQ  $0x02, CX
+	SHLQ  $0x02, R8
+	LEAQ  (R8)(CX*1), R11
+	MOVQ  DX, bin+16(FP)
+	MOVQ  R9, R12
+	SHLQ  $0x07, R12
+	MOVQ  R12, R13
+	ADDQ  DI, R12
+	SHRQ  $0x01, R9
+	DECQ  R9
+	MOVQ  SI, AX
+	MOVQ  DI, BX
+	MOVQ  R12, R14
+	MOVQ  R10, DX
+	TESTQ DX, DX
+	JEQ   firstlast
+
+first:
+	VMOVUPS   (AX), Z0
+	VMOVUPS   (AX)(CX*1), Z1
+	VMOVUPS.Z (AX)(R8*1), K2, Z2
+	VMOVUPS.Z (AX)(R11*1), K2, Z3
+	VADDPS    Z2, Z1, Z4
+	VSUBPS    Z3, Z0, Z5
+	VMOVUPS   Z4, (BX)
+	VMOVUPS   Z5, 64(BX)
+	ADDQ      $0x40, AX
+	ADDQ      R13, BX
+	ADDQ      R13, R14
+	DECQ      DX
+	JNZ       first
+
+firstlast:
+	VMOVUPS   (AX), Z0
+	VMOVUPS   (AX)(CX*1), Z1
+	VMOVUPS.Z (AX)(R8*1), K2, Z2
+	VMOVUPS.Z (AX)(R11*1), K2, Z3
+	VADDPS    Z2, Z1, Z4
+	VSUBPS    Z3, Z0, Z5
+	VMOVUPS   Z4, (BX)
+	VMOVUPS   Z5, 64(BX)
+	ADDQ      bin+16(FP), SI
+	ADDQ      $0x80, DI
+	TESTQ     R9, R9
+	JEQ       lastbin
+
+bin:
+	SUBQ  $0x80, R12
+	MOVQ  SI, AX
+	MOVQ  DI, BX
+	MOVQ  R12, R14
+	MOVQ  R10, DX
+	TESTQ DX, DX
+	JEQ   veclast
+
+vec:
+	VMOVUPS   (AX), Z0
+	VMOVUPS   (AX)(CX*1), Z1
+	VMOVUPS.Z (AX)(R8*1), K2, Z2
+	VMOVUPS.Z (AX)(R11*1), K2, Z3
+	VADDPS    Z2, Z1, Z4
+	VSUBPS    Z3, Z0, Z5
+	VMOVUPS   Z4, (BX)
+	VMOVUPS   Z5, 64(BX)
+	VSUBPS    Z1, Z2, Z6
+	VADDPS    Z3, Z0, Z7
+	VMOVUPS   Z6, (R14)
+	VMOVUPS   Z7, 64(R14)
+	ADDQ      $0x40, AX
+	ADDQ      R13, BX
+	ADDQ      R13, R14
+	DECQ      DX
+	JNZ       vec
+
+veclast:
+	VMOVUPS   (AX), Z0
+	VMOVUPS   (AX)(CX*1), Z1
+	VMOVUPS.Z (AX)(R8*1), K2, Z2
+	VMOVUPS.Z (AX)(R11*1), K2, Z3
+	VADDPS    Z2, Z1, Z4
+	VSUBPS    Z3, Z0, Z5
+	VMOVUPS   Z4, (BX)
+	VMOVUPS   Z5, 64(BX)
+	VSUBPS    Z1, Z2, Z6
+	VADDPS    Z3, Z0, Z7
+	VMOVUPS   Z6, (R14)
+	VMOVUPS   Z7, 64(R14)
+	ADDQ      bin+16(FP), SI
+	ADDQ      $0x80, DI
+	DECQ      R9
+	JNZ       bin
+
+lastbin:
+	MOVQ  SI, AX
+	MOVQ  DI, BX
+	MOVQ  R12, R14
+	MOVQ  R10, DX
+	TESTQ DX, DX
+	JEQ   finallast
+
+final:
+	VMOVUPS   (AX), Z0
+	VMOVUPS   (AX)(CX*1), Z1
+	VMOVUPS.Z (AX)(R8*1), K2, Z2
+	VMOVUPS.Z (AX)(R11*1), K2, Z3
+	VADDPS    Z2, Z1, Z4
+	VSUBPS    Z3, Z0, Z5
+	VMOVUPS   Z4, (BX)
+	VMOVUPS   Z5, 64(BX)
+	ADDQ      $0x40, AX
+	ADDQ      R13, BX
+	ADDQ      R13, R14
+	DECQ      DX
+	JNZ       final
+
+finallast:
+	VMOVUPS   (AX), Z0
+	VMOVUPS   (AX)(CX*1), Z1
+	VMOVUPS.Z (AX)(R8*1), K2, Z2
+	VMOVUPS.Z (AX)(R11*1), K2, Z3
+	VADDPS    Z2, Z1, Z4
+	VSUBPS    Z3, Z0, Z5
+	VMOVUPS   Z4, (BX)
+	VMOVUPS   Z5, 64(BX)
+	ADDQ      bin+16(FP), SI
+	ADDQ      $0x80, DI
+	VZEROUPPER
+	RET
+
 // func fmaPeak32(n int, out *float32)
 // Requires: AVX, AVX512F
 TEXT ·fmaPeak32(SB), NOSPLIT, $0-16
@@ -19287,6 +19803,522 @@ transpose64_loaded:
 	ADDQ       R8, DI
 
 transpose64_done:
+	VZEROUPPER
+	RET
+
+// func fftRadix464(x *float64, tw *float64, n int, m int)
+// Requires: AVX, AVX512F
+TEXT ·fftRadix464(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ tw+8(FP), R8
+	MOVQ n+16(FP), R10
+	MOVQ m+24(FP), R9
+	MOVQ R9, R11
+	SHLQ $0x05, R11
+	LEAQ (R11)(R11*2), R12
+	LEAQ (R12)(R11*1), R13
+	MOVQ R10, AX
+	XORQ DX, DX
+	DIVQ R9
+	MOVQ AX, R10
+	SHRQ $0x02, R9
+
+p:
+	VBROADCASTSD (R8), Z24
+	VBROADCASTSD 8(R8), Z25
+	VBROADCASTSD 16(R8), Z26
+	VBROADCASTSD 24(R8), Z27
+	VBROADCASTSD 32(R8), Z28
+	VBROADCASTSD 40(R8), Z29
+	MOVQ         SI, AX
+	MOVQ         R10, DX
+
+q:
+	VMOVUPS     (AX), Z0
+	VMOVUPS     64(AX), Z1
+	VMOVUPS     (AX)(R11*1), Z2
+	VMOVUPS     64(AX)(R11*1), Z3
+	VMOVUPS     (AX)(R11*2), Z4
+	VMOVUPS     64(AX)(R11*2), Z5
+	VMOVUPS     (AX)(R12*1), Z6
+	VMOVUPS     64(AX)(R12*1), Z7
+	VADDPD      Z4, Z0, Z8
+	VADDPD      Z5, Z1, Z9
+	VSUBPD      Z4, Z0, Z10
+	VSUBPD      Z5, Z1, Z11
+	VADDPD      Z6, Z2, Z12
+	VADDPD      Z7, Z3, Z13
+	VSUBPD      Z6, Z2, Z14
+	VSUBPD      Z7, Z3, Z15
+	VADDPD      Z12, Z8, Z16
+	VADDPD      Z13, Z9, Z17
+	VMOVUPS     Z16, (AX)
+	VMOVUPS     Z17, 64(AX)
+	VADDPD      Z15, Z10, Z18
+	VSUBPD      Z14, Z11, Z19
+	VSUBPD      Z12, Z8, Z20
+	VSUBPD      Z13, Z9, Z21
+	VSUBPD      Z15, Z10, Z22
+	VADDPD      Z14, Z11, Z23
+	VMULPD      Z25, Z19, Z0
+	VFMSUB231PD Z24, Z18, Z0
+	VMULPD      Z24, Z19, Z1
+	VFMADD231PD Z25, Z18, Z1
+	VMOVUPS     Z0, (AX)(R11*1)
+	VMOVUPS     Z1, 64(AX)(R11*1)
+	VMULPD      Z27, Z21, Z2
+	VFMSUB231PD Z26, Z20, Z2
+	VMULPD      Z26, Z21, Z3
+	VFMADD231PD Z27, Z20, Z3
+	VMOVUPS     Z2, (AX)(R11*2)
+	VMOVUPS     Z3, 64(AX)(R11*2)
+	VMULPD      Z29, Z23, Z4
+	VFMSUB231PD Z28, Z22, Z4
+	VMULPD      Z28, Z23, Z5
+	VFMADD231PD Z29, Z22, Z5
+	VMOVUPS     Z4, (AX)(R12*1)
+	VMOVUPS     Z5, 64(AX)(R12*1)
+	ADDQ        R13, AX
+	DECQ        DX
+	JNZ         q
+	ADDQ        $0x00000030, R8
+	ADDQ        $0x80, SI
+	DECQ        R9
+	JNZ         p
+	VZEROUPPER
+	RET
+
+// func fftRadix264(x *float64, n int)
+// Requires: AVX, AVX512F
+TEXT ·fftRadix264(SB), NOSPLIT, $0-16
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $0x01, CX
+
+loop:
+	VMOVUPS (SI), Z0
+	VMOVUPS 128(SI), Z1
+	VADDPD  Z1, Z0, Z2
+	VSUBPD  Z1, Z0, Z3
+	VMOVUPS Z2, (SI)
+	VMOVUPS Z3, 128(SI)
+	VMOVUPS 64(SI), Z4
+	VMOVUPS 192(SI), Z5
+	VADDPD  Z5, Z4, Z6
+	VSUBPD  Z5, Z4, Z7
+	VMOVUPS Z6, 64(SI)
+	VMOVUPS Z7, 192(SI)
+	ADDQ    $0x00000100, SI
+	DECQ    CX
+	JNZ     loop
+	VZEROUPPER
+	RET
+
+// func fftGather64(buf *float64, re *float64, im *float64, stride int, lin int, n int, nvec int, mask uint64)
+// Requires: AVX, AVX512F
+TEXT ·fftGather64(SB), NOSPLIT, $0-64
+	MOVQ   buf+0(FP), DI
+	MOVQ   re+8(FP), SI
+	MOVQ   im+16(FP), DX
+	MOVQ   stride+24(FP), CX
+	MOVQ   lin+32(FP), R8
+	MOVQ   n+40(FP), R9
+	MOVQ   nvec+48(FP), R10
+	DECQ   R10
+	MOVQ   mask+56(FP), AX
+	KMOVW  AX, K1
+	KXNORW K2, K2, K2
+	SHLQ   $0x03, CX
+	MOVQ   R9, R11
+	SHLQ   $0x07, R11
+	SUBQ   R8, R9
+
+row:
+	MOVQ  SI, R12
+	MOVQ  DX, R13
+	MOVQ  DI, R14
+	MOVQ  R10, BX
+	TESTQ BX, BX
+	JEQ   veclast
+
+vec:
+	VMOVUPD.Z (R12), K2, Z0
+	VMOVUPD.Z (R13), K2, Z1
+	VMOVUPS   Z0, (R14)
+	VMOVUPS   Z1, 64(R14)
+	ADDQ      $0x40, R12
+	ADDQ      $0x40, R13
+	ADDQ      R11, R14
+	DECQ      BX
+	JNZ       vec
+
+veclast:
+	VMOVUPD.Z (R12), K1, Z0
+	VMOVUPD.Z (R13), K1, Z1
+	VMOVUPS   Z0, (R14)
+	VMOVUPS   Z1, 64(R14)
+	ADDQ      CX, SI
+	ADDQ      CX, DX
+	ADDQ      $0x80, DI
+	DECQ      R8
+	JNZ       row
+	TESTQ     R9, R9
+	JEQ       done
+	VPXORD    Z0, Z0, Z0
+	INCQ      R10
+
+zbuf:
+	MOVQ DI, R14
+	MOVQ R9, BX
+
+zero:
+	VMOVUPS Z0, (R14)
+	VMOVUPS Z0, 64(R14)
+	ADDQ    $0x80, R14
+	DECQ    BX
+	JNZ     zero
+	ADDQ    R11, DI
+	DECQ    R10
+	JNZ     zbuf
+
+done:
+	VZEROUPPER
+	RET
+
+// func fftScatter64(d0 *float64, d1 *float64, buf *float64, perm *int32, stride int, L int, n int, nvec int, mask uint64, two bool)
+// Requires: AVX, AVX512F
+TEXT ·fftScatter64(SB), NOSPLIT, $0-73
+	MOVQ    d0+0(FP), DI
+	MOVQ    d1+8(FP), SI
+	MOVQ    buf+16(FP), DX
+	MOVQ    perm+24(FP), R9
+	MOVQ    stride+32(FP), CX
+	MOVQ    L+40(FP), R8
+	MOVQ    n+48(FP), R10
+	MOVQ    nvec+56(FP), R11
+	DECQ    R11
+	SHLQ    $0x07, R10
+	MOVQ    mask+64(FP), AX
+	KMOVW   AX, K1
+	KXNORW  K2, K2, K2
+	KXORW   K3, K3, K3
+	KXORW   K4, K4, K4
+	MOVBQZX two+72(FP), AX
+	TESTQ   AX, AX
+	JEQ     one
+	KMOVW   K1, K3
+	KMOVW   K2, K4
+
+one:
+	SHLQ $0x03, CX
+
+row:
+	MOVLQSX (R9), R14
+	SHLQ    $0x07, R14
+	ADDQ    DX, R14
+	MOVQ    DI, R12
+	MOVQ    SI, R13
+	MOVQ    R11, BX
+	TESTQ   BX, BX
+	JEQ     veclast
+
+vec:
+	VMOVUPS 64(R14), Z0
+	VMOVUPS (R14), Z1
+	VMOVUPD Z0, K2, (R12)
+	VMOVUPD Z1, K4, (R13)
+	ADDQ    $0x40, R12
+	ADDQ    $0x40, R13
+	ADDQ    R10, R14
+	DECQ    BX
+	JNZ     vec
+
+veclast:
+	VMOVUPS 64(R14), Z0
+	VMOVUPS (R14), Z1
+	VMOVUPD Z0, K1, (R12)
+	VMOVUPD Z1, K3, (R13)
+	ADDQ    CX, DI
+	ADDQ    CX, SI
+	ADDQ    $0x04, R9
+	DECQ    R8
+	JNZ     row
+	VZEROUPPER
+	RET
+
+// func fftSplit64(buf *float64, dst *float64, perm *int32, bin int, im int, next int, n int, nvec int, two bool)
+// Requires: AVX, AVX512F
+TEXT ·fftSplit64(SB), NOSPLIT, $0-65
+	MOVQ    buf+0(FP), DI
+	MOVQ    dst+8(FP), SI
+	MOVQ    bin+24(FP), DX
+	MOVQ    im+32(FP), CX
+	MOVQ    next+40(FP), R8
+	MOVQ    n+48(FP), R9
+	MOVQ    nvec+56(FP), R10
+	DECQ    R10
+	KXNORW  K1, K1, K1
+	KXORW   K2, K2, K2
+	MOVBQZX two+64(FP), AX
+	TESTQ   AX, AX
+	JEQ     one
+	KMOVW   K1, K2
+
+one:
+	SHLQ    $0x03, DX
+	SHLQ    $0x03, CX
+	SHLQ    $0x03, R8
+	LEAQ    (R8)(CX*1), R11
+	MOVQ    DX, bin+24(FP)
+	MOVQ    perm+16(FP), R12
+	LEAQ    (R12)(R9*4), R13
+	MOVQ    R9, BX
+	SHLQ    $0x07, BX
+	MOVLQSX (R12), R14
+	SHLQ    $0x07, R14
+	MOVQ    R14, DX
+	ADDQ    DI, R14
+	ADDQ    DI, DX
+	MOVQ    SI, AX
+	MOVQ    R10, R9
+	TESTQ   R9, R9
+	JEQ     firstlast
+
+first:
+	VMOVUPS (R14), Z0
+	VMOVUPS 64(R14), Z1
+	VMOVUPS (DX), Z2
+	VMOVUPS 64(DX), Z3
+	VADDPD  Z2, Z0, Z4
+	VSUBPD  Z3, Z1, Z5
+	VADDPD  Z3, Z1, Z6
+	VSUBPD  Z0, Z2, Z7
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, (AX)(CX*1)
+	VMOVUPD Z6, K2, (AX)(R8*1)
+	VMOVUPD Z7, K2, (AX)(R11*1)
+	ADDQ    $0x40, AX
+	ADDQ    BX, R14
+	ADDQ    BX, DX
+	DECQ    R9
+	JNZ     first
+
+firstlast:
+	VMOVUPS (R14), Z0
+	VMOVUPS 64(R14), Z1
+	VMOVUPS (DX), Z2
+	VMOVUPS 64(DX), Z3
+	VADDPD  Z2, Z0, Z4
+	VSUBPD  Z3, Z1, Z5
+	VADDPD  Z3, Z1, Z6
+	VSUBPD  Z0, Z2, Z7
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, (AX)(CX*1)
+	VMOVUPD Z6, K2, (AX)(R8*1)
+	VMOVUPD Z7, K2, (AX)(R11*1)
+	ADDQ    bin+24(FP), SI
+	ADDQ    $0x04, R12
+
+bin:
+	SUBQ    $0x04, R13
+	CMPQ    R12, R13
+	JHI     done
+	MOVLQSX (R12), R14
+	SHLQ    $0x07, R14
+	MOVLQSX (R13), DX
+	SHLQ    $0x07, DX
+	ADDQ    DI, R14
+	ADDQ    DI, DX
+	MOVQ    SI, AX
+	MOVQ    R10, R9
+	TESTQ   R9, R9
+	JEQ     veclast
+
+vec:
+	VMOVUPS (R14), Z0
+	VMOVUPS 64(R14), Z1
+	VMOVUPS (DX), Z2
+	VMOVUPS 64(DX), Z3
+	VADDPD  Z2, Z0, Z4
+	VSUBPD  Z3, Z1, Z5
+	VADDPD  Z3, Z1, Z6
+	VSUBPD  Z0, Z2, Z7
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, (AX)(CX*1)
+	VMOVUPD Z6, K2, (AX)(R8*1)
+	VMOVUPD Z7, K2, (AX)(R11*1)
+	ADDQ    $0x40, AX
+	ADDQ    BX, R14
+	ADDQ    BX, DX
+	DECQ    R9
+	JNZ     vec
+
+veclast:
+	VMOVUPS (R14), Z0
+	VMOVUPS 64(R14), Z1
+	VMOVUPS (DX), Z2
+	VMOVUPS 64(DX), Z3
+	VADDPD  Z2, Z0, Z4
+	VSUBPD  Z3, Z1, Z5
+	VADDPD  Z3, Z1, Z6
+	VSUBPD  Z0, Z2, Z7
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, (AX)(CX*1)
+	VMOVUPD Z6, K2, (AX)(R8*1)
+	VMOVUPD Z7, K2, (AX)(R11*1)
+	ADDQ    bin+24(FP), SI
+	ADDQ    $0x04, R12
+	JMP     bin
+
+done:
+	VZEROUPPER
+	RET
+
+// func fftJoin64(buf *float64, src *float64, bin int, im int, next int, n int, nvec int, two bool)
+// Requires: AVX, AVX512F
+TEXT ·fftJoin64(SB), NOSPLIT, $0-57
+	MOVQ    buf+0(FP), DI
+	MOVQ    src+8(FP), SI
+	MOVQ    bin+16(FP), DX
+	MOVQ    im+24(FP), CX
+	MOVQ    next+32(FP), R8
+	MOVQ    n+40(FP), R9
+	MOVQ    nvec+48(FP), R10
+	DECQ    R10
+	KXORW   K2, K2, K2
+	MOVBQZX two+56(FP), AX
+	TESTQ   AX, AX
+	JEQ     one
+	KXNORW  K2, K2, K2
+
+one:
+	SHLQ  $0x03, DX
+	SHLQ  $0x03, CX
+	SHLQ  $0x03, R8
+	LEAQ  (R8)(CX*1), R11
+	MOVQ  DX, bin+16(FP)
+	MOVQ  R9, R12
+	SHLQ  $0x07, R12
+	MOVQ  R12, R13
+	ADDQ  DI, R12
+	SHRQ  $0x01, R9
+	DECQ  R9
+	MOVQ  SI, AX
+	MOVQ  DI, BX
+	MOVQ  R12, R14
+	MOVQ  R10, DX
+	TESTQ DX, DX
+	JEQ   firstlast
+
+first:
+	VMOVUPS   (AX), Z0
+	VMOVUPS   (AX)(CX*1), Z1
+	VMOVUPD.Z (AX)(R8*1), K2, Z2
+	VMOVUPD.Z (AX)(R11*1), K2, Z3
+	VADDPD    Z2, Z1, Z4
+	VSUBPD    Z3, Z0, Z5
+	VMOVUPS   Z4, (BX)
+	VMOVUPS   Z5, 64(BX)
+	ADDQ      $0x40, AX
+	ADDQ      R13, BX
+	ADDQ      R13, R14
+	DECQ      DX
+	JNZ       first
+
+firstlast:
+	VMOVUPS   (AX), Z0
+	VMOVUPS   (AX)(CX*1), Z1
+	VMOVUPD.Z (AX)(R8*1), K2, Z2
+	VMOVUPD.Z (AX)(R11*1), K2, Z3
+	VADDPD    Z2, Z1, Z4
+	VSUBPD    Z3, Z0, Z5
+	VMOVUPS   Z4, (BX)
+	VMOVUPS   Z5, 64(BX)
+	ADDQ      bin+16(FP), SI
+	ADDQ      $0x80, DI
+	TESTQ     R9, R9
+	JEQ       lastbin
+
+bin:
+	SUBQ  $0x80, R12
+	MOVQ  SI, AX
+	MOVQ  DI, BX
+	MOVQ  R12, R14
+	MOVQ  R10, DX
+	TESTQ DX, DX
+	JEQ   veclast
+
+vec:
+	VMOVUPS   (AX), Z0
+	VMOVUPS   (AX)(CX*1), Z1
+	VMOVUPD.Z (AX)(R8*1), K2, Z2
+	VMOVUPD.Z (AX)(R11*1), K2, Z3
+	VADDPD    Z2, Z1, Z4
+	VSUBPD    Z3, Z0, Z5
+	VMOVUPS   Z4, (BX)
+	VMOVUPS   Z5, 64(BX)
+	VSUBPD    Z1, Z2, Z6
+	VADDPD    Z3, Z0, Z7
+	VMOVUPS   Z6, (R14)
+	VMOVUPS   Z7, 64(R14)
+	ADDQ      $0x40, AX
+	ADDQ      R13, BX
+	ADDQ      R13, R14
+	DECQ      DX
+	JNZ       vec
+
+veclast:
+	VMOVUPS   (AX), Z0
+	VMOVUPS   (AX)(CX*1), Z1
+	VMOVUPD.Z (AX)(R8*1), K2, Z2
+	VMOVUPD.Z (AX)(R11*1), K2, Z3
+	VADDPD    Z2, Z1, Z4
+	VSUBPD    Z3, Z0, Z5
+	VMOVUPS   Z4, (BX)
+	VMOVUPS   Z5, 64(BX)
+	VSUBPD    Z1, Z2, Z6
+	VADDPD    Z3, Z0, Z7
+	VMOVUPS   Z6, (R14)
+	VMOVUPS   Z7, 64(R14)
+	ADDQ      bin+16(FP), SI
+	ADDQ      $0x80, DI
+	DECQ      R9
+	JNZ       bin
+
+lastbin:
+	MOVQ  SI, AX
+	MOVQ  DI, BX
+	MOVQ  R12, R14
+	MOVQ  R10, DX
+	TESTQ DX, DX
+	JEQ   finallast
+
+final:
+	VMOVUPS   (AX), Z0
+	VMOVUPS   (AX)(CX*1), Z1
+	VMOVUPD.Z (AX)(R8*1), K2, Z2
+	VMOVUPD.Z (AX)(R11*1), K2, Z3
+	VADDPD    Z2, Z1, Z4
+	VSUBPD    Z3, Z0, Z5
+	VMOVUPS   Z4, (BX)
+	VMOVUPS   Z5, 64(BX)
+	ADDQ      $0x40, AX
+	ADDQ      R13, BX
+	ADDQ      R13, R14
+	DECQ      DX
+	JNZ       final
+
+finallast:
+	VMOVUPS   (AX), Z0
+	VMOVUPS   (AX)(CX*1), Z1
+	VMOVUPD.Z (AX)(R8*1), K2, Z2
+	VMOVUPD.Z (AX)(R11*1), K2, Z3
+	VADDPD    Z2, Z1, Z4
+	VSUBPD    Z3, Z0, Z5
+	VMOVUPS   Z4, (BX)
+	VMOVUPS   Z5, 64(BX)
+	ADDQ      bin+16(FP), SI
+	ADDQ      $0x80, DI
 	VZEROUPPER
 	RET
 

@@ -45,3 +45,25 @@ func rowUpdateDot64Asm(row, s, t, x []float64, a, u, v float64) float64 {
 func dropMaskAsm[T float](mask []T, m *MaskStream, steps int, cut uint32, keep T) {
 	dropMaskGo(mask, m, steps, cut, keep)
 }
+
+// The FFT steps are called only when UsingAsm.
+
+func fftRadix4Asm[T float](x, tw []T, N, m int) { panic("kernels: no assembly") }
+
+func fftRadix2Asm[T float](x []T, N int) { panic("kernels: no assembly") }
+
+func fftGatherAsm[T float](buf, re, im []T, stride, lin, N, nvec, last int) {
+	panic("kernels: no assembly")
+}
+
+func fftSplitAsm[T float](buf, dst []T, perm []int32, bin, im, next, N, nvec int, two bool) {
+	panic("kernels: no assembly")
+}
+
+func fftJoinAsm[T float](buf, src []T, bin, im, next, N, nvec int, two bool) {
+	panic("kernels: no assembly")
+}
+
+func fftScatterAsm[T float](d0, d1, buf []T, perm []int32, stride, L, N, nvec, last int, two bool) {
+	panic("kernels: no assembly")
+}

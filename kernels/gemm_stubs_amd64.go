@@ -90,6 +90,49 @@ func relu32(dst *float32, src *float32, nfull int, mask uint64, bias float32)
 //go:noescape
 func transpose32(dst *float32, ldd int, src *float32, lds int, nr int, nc int, rmask uint64, cmask uint64)
 
+// fftRadix432 is one in-place radix-4 step on the n/m blocks of m elements of x: for p < m/4
+// the elements a_r = x[p + r·m/4] of a block become w^{kp}·Σ_r a_r·(−i)^{kr} at
+// p + k·m/4, w = e^{−2πi/m}, where tw holds w^p, w^{2p}, w^{3p} of each p as (re, im).
+//
+//go:noescape
+func fftRadix432(x *float32, tw *float32, n int, m int)
+
+// fftRadix232 is the in-place last step of a transform of odd log2 length n: each pair of
+// elements (a, b) becomes (a + b, a − b).
+//
+//go:noescape
+func fftRadix232(x *float32, n int)
+
+// fftGather32 sets element t < lin of buffer j < nvec to re[t·stride + j·v …] + i·im[t·stride + j·v …]
+// (v lanes a vector; the last vector's lanes in mask, the others zero) and the elements
+// lin ≤ t < n to zero.
+//
+//go:noescape
+func fftGather32(buf *float32, re *float32, im *float32, stride int, lin int, n int, nvec int, mask uint64)
+
+// fftScatter32 stores the imaginary parts of element perm[t], t < L, of buffer j < nvec to
+// d0[t·stride + j·v …] and, if two, their real parts to d1[t·stride + j·v …] (v lanes a
+// vector; the last vector's lanes in mask).
+//
+//go:noescape
+func fftScatter32(d0 *float32, d1 *float32, buf *float32, perm *int32, stride int, L int, n int, nvec int, mask uint64, two bool)
+
+// fftSplit32 separates the spectra of the real and imaginary parts of the series Z in the
+// nvec buffers (Z[f] at element perm[f]): for f ≤ n/2 it stores 2X₀[f] = Z[f] + conj Z[n−f]
+// to dst[f·bin + j·v …] (real parts) and dst[f·bin+im + j·v …] for buffer j, and, if two,
+// 2X₁[f] = −i(Z[f] − conj Z[n−f]) next to them, at +next.
+//
+//go:noescape
+func fftSplit32(buf *float32, dst *float32, perm *int32, bin int, im int, next int, n int, nvec int, two bool)
+
+// fftJoin32 puts Z = Y₀ + i·Y₁ into the nvec buffers with its real and imaginary parts
+// swapped, where Y₀[f] of buffer j is at src[f·bin + j·v …] (real parts) and
+// src[f·bin+im + j·v …] for f ≤ n/2 and Y₁ next to it at +next if two (zero otherwise);
+// the bins above n/2 follow from the symmetry of real series' spectra.
+//
+//go:noescape
+func fftJoin32(buf *float32, src *float32, bin int, im int, next int, n int, nvec int, two bool)
+
 // fmaPeak32 runs n rounds of 12 independent zmm fused multiply-adds and stores a lane of
 // their sum into out (so that the work is not dead): 12·2·16 FLOPs a round.
 //
@@ -119,6 +162,49 @@ func relu64(dst *float64, src *float64, nfull int, mask uint64, bias float64)
 //
 //go:noescape
 func transpose64(dst *float64, ldd int, src *float64, lds int, nr int, nc int, rmask uint64, cmask uint64)
+
+// fftRadix464 is one in-place radix-4 step on the n/m blocks of m elements of x: for p < m/4
+// the elements a_r = x[p + r·m/4] of a block become w^{kp}·Σ_r a_r·(−i)^{kr} at
+// p + k·m/4, w = e^{−2πi/m}, where tw holds w^p, w^{2p}, w^{3p} of each p as (re, im).
+//
+//go:noescape
+func fftRadix464(x *float64, tw *float64, n int, m int)
+
+// fftRadix264 is the in-place last step of a transform of odd log2 length n: each pair of
+// elements (a, b) becomes (a + b, a − b).
+//
+//go:noescape
+func fftRadix264(x *float64, n int)
+
+// fftGather64 sets element t < lin of buffer j < nvec to re[t·stride + j·v …] + i·im[t·stride + j·v …]
+// (v lanes a vector; the last vector's lanes in mask, the others zero) and the elements
+// lin ≤ t < n to zero.
+//
+//go:noescape
+func fftGather64(buf *float64, re *float64, im *float64, stride int, lin int, n int, nvec int, mask uint64)
+
+// fftScatter64 stores the imaginary parts of element perm[t], t < L, of buffer j < nvec to
+// d0[t·stride + j·v …] and, if two, their real parts to d1[t·stride + j·v …] (v lanes a
+// vector; the last vector's lanes in mask).
+//
+//go:noescape
+func fftScatter64(d0 *float64, d1 *float64, buf *float64, perm *int32, stride int, L int, n int, nvec int, mask uint64, two bool)
+
+// fftSplit64 separates the spectra of the real and imaginary parts of the series Z in the
+// nvec buffers (Z[f] at element perm[f]): for f ≤ n/2 it stores 2X₀[f] = Z[f] + conj Z[n−f]
+// to dst[f·bin + j·v …] (real parts) and dst[f·bin+im + j·v …] for buffer j, and, if two,
+// 2X₁[f] = −i(Z[f] − conj Z[n−f]) next to them, at +next.
+//
+//go:noescape
+func fftSplit64(buf *float64, dst *float64, perm *int32, bin int, im int, next int, n int, nvec int, two bool)
+
+// fftJoin64 puts Z = Y₀ + i·Y₁ into the nvec buffers with its real and imaginary parts
+// swapped, where Y₀[f] of buffer j is at src[f·bin + j·v …] (real parts) and
+// src[f·bin+im + j·v …] for f ≤ n/2 and Y₁ next to it at +next if two (zero otherwise);
+// the bins above n/2 follow from the symmetry of real series' spectra.
+//
+//go:noescape
+func fftJoin64(buf *float64, src *float64, bin int, im int, next int, n int, nvec int, two bool)
 
 // fmaPeak64 runs n rounds of 12 independent zmm fused multiply-adds and stores a lane of
 // their sum into out (so that the work is not dead): 12·2·8 FLOPs a round.

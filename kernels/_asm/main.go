@@ -21,6 +21,7 @@
 //   - transpose{32,64}: one 16×16 / 8×8 block row-major ↔ batch-major
 //     (transpose.go).
 //   - dropMask{32,64}: dropout masks from 16 lanes of xoshiro128++ (dropmask.go).
+//   - fft*{32,64}: the steps of the FFT convolution, lanes = columns (fft.go).
 package main
 
 import (
@@ -84,6 +85,12 @@ func main() {
 		softplus(d)
 		relu(d)
 		transpose(d)
+		fftRadix4(d)
+		fftRadix2(d)
+		fftGather(d)
+		fftScatter(d)
+		fftSplit(d)
+		fftJoin(d)
 		fmaPeak(d)
 	}
 	rowUpdateDot()

@@ -1,0 +1,359 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+)
+
+// ConvFFT computes a stride-1 conv1d layer through the discrete Fourier transform, for
+// inference on layers with many channel pairs and long kernels, where it takes a fraction
+// of the multiply-adds of the direct product (the conv AE's 32 → 8 layer of kernel 10: a
+// fifth). It computes what GemmNN computes position by position,
+//
+//	out[(l·cout+o)·ld + b] = Σ_{j<K, c<cin} w[o·K·cin + j·cin + c] · in[((l+j)·cin+c)·ld + b]
+//
+// for l < L, o < cout, b < n, with every (l+j) < L+K−1 ≤ N, so the circular convolution of
+// length N is the linear one. The steps, per block of up to 4 vectors of columns:
+//
+//   - the spectra of the input channels, two at a time as the real and imaginary parts of
+//     one complex series (zero past L+K−1), separated afterwards by their symmetry;
+//   - per frequency f ≤ N/2 one matrix product Y_f = A_f·X_f over the real and imaginary
+//     parts, where A_f = [[Re H, −Im H], [Im H, Re H]]/(2N) holds the kernel's spectra
+//     H[o][c](f) = Σ_j w[o][j][c]·e^{2πi·fj/N}, computed per call from w;
+//   - the series of the output channels, two at a time, by the same transform on
+//     swapped real and imaginary parts (which is the inverse transform).
+//
+// The transform is a radix-4 Stockham FFT (radix 2 for the last step when N is an odd
+// power of two) on buffers of N complex elements of one vector each: the columns of the
+// batch are the vector lanes, so no step shuffles within a vector. The results differ from
+// the direct product's by rounding: about log2(N)·ε relative to the largest output of the
+// channel, where the direct product's error is relative to each output.
+type ConvFFT[T float] struct {
+	N, K int
+	tw   []T     // the radix-4 steps' twiddles: per butterfly index w, w², w³ as (re, im)
+	perm []int32 // the element where the in-place transform leaves each frequency
+	// the kernel's DFT matrices [N/2+1][K], scaled by 1/(2N): cos, sin and −sin of 2π·fj/N
+	cos, sin, nsin []T
+}
+
+// NewConvFFT32 plans float32 convolutions with kernels of k taps through transforms of
+// length n, a power of two ≥ 4.
+func NewConvFFT32(n, k int) *ConvFFT[float32] { return newConvFFT[float32](n, k) }
+
+// NewConvFFT64 plans float64 convolutions with kernels of k taps through transforms of
+// length n, a power of two ≥ 4.
+func NewConvFFT64(n, k int) *ConvFFT[float64] { return newConvFFT[float64](n, k) }
+
+func newConvFFT[T float](n, k int) *ConvFFT[T] {
+	if n < 4 || n&(n-1) != 0 || k < 1 || k > n {
+		panic(fmt.Sprintf("kernels: FFT convolution of length %d with %d taps", n, k))
+	}
+	p := &ConvFFT[T]{N: n, K: k, perm: fftPerm(n)}
+	for m := n; m >= 4; m /= 4 {
+		for q := 0; q < m/4; q++ {
+			for e := 1; e <= 3; e++ {
+				c, s := unitRoot(e*q*(n/m), n)
+				p.tw = append(p.tw, T(c), T(-s))
+			}
+		}
+	}
+	nb := n/2 + 1
+	p.cos, p.sin, p.nsin = make([]T, nb*k), make([]T, nb*k), make([]T, nb*k)
+	scale := 1 / float64(2*n)
+	for f := 0; f < nb; f++ {
+		for j := 0; j < k; j++ {
+			c, s := unitRoot(f*j, n)
+			p.cos[f*k+j], p.sin[f*k+j], p.nsin[f*k+j] = T(c*scale), T(s*scale), T(-s*scale)
+		}
+	}
+	return p
+}
+
+// unitRoot returns cos and sin of 2π·a/n, exact at the multiples of a quarter turn.
+func unitRoot(a, n int) (c, s float64) {
+	a %= n
+	switch a {
+	case 0:
+		return 1, 0
+	case n / 4:
+		return 0, 1
+	case n / 2:
+		return -1, 0
+	case 3 * n / 4:
+		return 0, -1
+	}
+	s, c = math.Sincos(2 * math.Pi * float64(a) / float64(n))
+	return c, s
+}
+
+// ConvFFTScratch is the length of the scratch a ConvFFT's Conv needs for a layer of cin
+// input and cout output channels through transforms of length n, in elements of bits bits.
+func ConvFFTScratch(n, cout, cin, bits int) int {
+	v := 512 / bits
+	nb := n/2 + 1
+	return nb*4*cout*cin + (nb*2*(cin+cout)+n*2)*convFFTBlock*v
+}
+
+// Conv computes the layer's L output positions (the formula on ConvFFT) for n ≤ ld columns
+// of rows ld apart, touching no other column. w is the layer's [cout][K·cin] weight
+// matrix; scratch has ConvFFTScratch elements.
+func (p *ConvFFT[T]) Conv(out, in, w []T, L, cout, cin, ld, n int, scratch []T) {
+	N, K := p.N, p.K
+	v := vecLen[T]()
+	B := convFFTBlock * v
+	nb := N/2 + 1
+	lin := L + K - 1
+	if lin > N || len(w) < cout*K*cin || len(scratch) < ConvFFTScratch(N, cout, cin, 512/v) ||
+		n > ld || n > 0 && (len(in) < ((lin-1)*cin+cin-1)*ld+n || len(out) < ((L-1)*cout+cout-1)*ld+n) {
+		panic(fmt.Sprintf("kernels: ConvFFT of %d positions, %d → %d channels, n=%d, ld=%d on %d/%d/%d/%d elements",
+			L, cin, cout, n, ld, len(out), len(in), len(w), len(scratch)))
+	}
+	// The spectra are [channel][re, im][bin][B columns]: bin f of every channel is a
+	// matrix of rows nb·B apart for the products, and each transform's bins are written
+	// and read in order.
+	a := scratch[:nb*4*cout*cin]
+	spec := scratch[len(a):][:nb*2*cin*B]
+	yspec := scratch[len(a)+len(spec):][:nb*2*cout*B]
+	buf := scratch[len(a)+len(spec)+len(yspec):][:convFFTBlock*N*2*v]
+	p.kernelSpectra(a, w, cout, cin)
+	asm := UsingAsm()
+	for b0 := 0; b0 < n; b0 += B {
+		bw := min(B, n-b0)
+		nvec := (bw + v - 1) / v
+		for c := 0; c < cin; c += 2 {
+			c1 := min(c+1, cin-1)
+			fftGather(asm, buf, in[c*ld+b0:], in[c1*ld+b0:], cin*ld, lin, N, bw)
+			for j := range nvec {
+				p.fft(asm, buf[j*N*2*v:])
+			}
+			fftSplit(asm, buf, spec[c*nb*B:], p.perm, B, cin*nb*B, nb*B, N, nvec, c1 > c)
+		}
+		for f := 0; f < nb; f++ {
+			gemmNN(2*cout, 2*cin, bw, a[f*4*cout*cin:], spec[f*B:], nb*B, yspec[f*B:], nb*B, false)
+		}
+		for o := 0; o < cout; o += 2 {
+			o1 := min(o+1, cout-1)
+			fftJoin(asm, buf, yspec[o*nb*B:], B, cout*nb*B, nb*B, N, nvec, o1 > o)
+			for j := range nvec {
+				p.fft(asm, buf[j*N*2*v:])
+			}
+			fftScatter(asm, out[o*ld+b0:], out[o1*ld+b0:], buf, p.perm, cout*ld, L, N, bw, o1 > o)
+		}
+	}
+}
+
+// convFFTBlock is the number of vectors of columns Conv takes at a time: its products
+// run on that many vectors per weight, and its spectra take nb·2·(cin+cout) rows of them.
+const convFFTBlock = 4
+
+// kernelSpectra sets a[f] (f ≤ N/2, each [2·cout][2·cin]) to A_f of the weights w: for
+// each output channel and each of the four blocks one product of a DFT matrix [N/2+1][K]
+// with the output channel's [K][cin] slice of w.
+func (p *ConvFFT[T]) kernelSpectra(a, w []T, cout, cin int) {
+	nb, K := p.N/2+1, p.K
+	ld := 4 * cout * cin
+	for o := 0; o < cout; o++ {
+		wo := w[o*K*cin:]
+		for blk, tab := range [4][]T{p.cos, p.nsin, p.sin, p.cos} {
+			row, col := blk/2*cout+o, blk%2*cin
+			gemmNN(nb, K, cin, tab, wo, cin, a[row*2*cin+col:], ld, false)
+		}
+	}
+}
+
+// fft transforms buf in place, X[f] = Σ_t x[t]·e^{−2πi·ft/N} with each element a vector of
+// columns, leaving X[f] at element perm[f]: radix-4 decimation in frequency, its last step
+// radix 2 when N is an odd power of two. One buffer of N elements (32 KB for N = 256 in
+// float32) stays in the first-level cache, where the Stockham ordering's two did not.
+func (p *ConvFFT[T]) fft(asm bool, buf []T) {
+	tw := p.tw
+	m := p.N
+	for ; m >= 4; m /= 4 {
+		if asm {
+			fftRadix4Asm(buf, tw, p.N, m)
+		} else {
+			fftRadix4Go(buf, tw, p.N, m)
+		}
+		tw = tw[6*(m/4):]
+	}
+	if m == 2 {
+		if asm {
+			fftRadix2Asm(buf, p.N)
+		} else {
+			fftRadix2Go(buf, p.N)
+		}
+	}
+}
+
+// The portable steps. A buffer holds N complex elements of one vector of v columns each:
+// element e's real parts at [2e·v, 2e·v+v), its imaginary parts the next v.
+
+// fftRadix4Go is one radix-4 step on the N/m blocks of m elements: for p < m/4 and
+// r < 4 the elements a_r = x[p + r·m/4] of a block become
+// (w^{kp}·Σ_r a_r·(−i)^{kr}) at p + k·m/4, w = e^{−2πi/m}.
+func fftRadix4Go[T float](x, tw []T, N, m int) {
+	v := vecLen[T]()
+	e := 2 * v // elements
+	quarter := m / 4 * e
+	for p := 0; p < m/4; p++ {
+		w := tw[6*p : 6*p+6]
+		for blk := 0; blk < N; blk += m {
+			xa := x[(blk+p)*e:]
+			for l := 0; l < v; l++ {
+				ar, ai := xa[l], xa[v+l]
+				br, bi := xa[quarter+l], xa[quarter+v+l]
+				cr, ci := xa[2*quarter+l], xa[2*quarter+v+l]
+				dr, di := xa[3*quarter+l], xa[3*quarter+v+l]
+				apcR, apcI := ar+cr, ai+ci
+				amcR, amcI := ar-cr, ai-ci
+				bpdR, bpdI := br+dr, bi+di
+				jbR, jbI := -(bi - di), br-dr // i·(b−d)
+				xa[l], xa[v+l] = apcR+bpdR, apcI+bpdI
+				t1R, t1I := amcR-jbR, amcI-jbI
+				t2R, t2I := apcR-bpdR, apcI-bpdI
+				t3R, t3I := amcR+jbR, amcI+jbI
+				xa[quarter+l], xa[quarter+v+l] = t1R*w[0]-t1I*w[1], t1R*w[1]+t1I*w[0]
+				xa[2*quarter+l], xa[2*quarter+v+l] = t2R*w[2]-t2I*w[3], t2R*w[3]+t2I*w[2]
+				xa[3*quarter+l], xa[3*quarter+v+l] = t3R*w[4]-t3I*w[5], t3R*w[5]+t3I*w[4]
+			}
+		}
+	}
+}
+
+// fftRadix2Go is the last step of a transform of odd log2 length: each pair of elements
+// (a, b) becomes (a + b, a − b).
+func fftRadix2Go[T float](x []T, N int) {
+	v := vecLen[T]()
+	for j := 0; j < N; j += 2 {
+		xa := x[2*j*v:][:4*v]
+		for i := 0; i < 2*v; i++ {
+			a, b := xa[i], xa[2*v+i]
+			xa[i], xa[2*v+i] = a+b, a-b
+		}
+	}
+}
+
+// fftPerm returns where the in-place transform of length n leaves frequency f: a block of
+// span m keeps its frequency f ≡ r (mod 4) in the sub-block at r·m/4, at the place of
+// f div 4 there.
+func fftPerm(n int) []int32 {
+	perm := make([]int32, n)
+	for f := range perm {
+		pos, g := 0, f
+		m := n
+		for ; m >= 4; m /= 4 {
+			pos += g % 4 * (m / 4)
+			g /= 4
+		}
+		perm[f] = int32(pos + g) // m is 1, or 2 with g < 2 at the place g
+	}
+	return perm
+}
+
+// The steps that read or write the batch take nvec ≤ convFFTBlock vectors of columns at
+// once, one buffer of N elements each (buffer j at element j·N of buf), so that the
+// vectors of a row, adjacent in memory, are read or written together.
+
+// fftGather loads two channels' series as the real and imaginary parts of the buffers:
+// element t < lin of buffer j from re[t·stride + j·v …] and im[t·stride + j·v …] (of the
+// lanes columns, v to a buffer; the lanes past them zero), the elements from lin to N zero.
+func fftGather[T float](asm bool, buf, re, im []T, stride, lin, N, lanes int) {
+	v := vecLen[T]()
+	nvec := (lanes + v - 1) / v
+	if asm {
+		fftGatherAsm(buf, re, im, stride, lin, N, nvec, lanes-(nvec-1)*v)
+		return
+	}
+	clear(buf[:nvec*N*2*v])
+	for j := 0; j < nvec; j++ {
+		bj, cols := buf[j*N*2*v:], min(v, lanes-j*v)
+		for t := 0; t < lin; t++ {
+			copy(bj[2*t*v:][:cols], re[t*stride+j*v:])
+			copy(bj[2*t*v+v:][:cols], im[t*stride+j*v:])
+		}
+	}
+}
+
+// fftSplit separates the spectra of the two real series in each buffer's real and
+// imaginary parts, Z = X₀ + i·X₁ (Z[f] at element perm[f]): 2X₀[f] = Z[f] + conj Z[N−f]
+// and 2X₁[f] = −i(Z[f] − conj Z[N−f]), for f ≤ N/2. Bin f of channel 0 of buffer j goes
+// to dst[f·bin + j·v …] (real) and dst[f·bin+im + j·v …] (imaginary), channel 1 (if two)
+// next to it at +next.
+func fftSplit[T float](asm bool, buf, dst []T, perm []int32, bin, im, next, N, nvec int, two bool) {
+	if asm {
+		fftSplitAsm(buf, dst, perm, bin, im, next, N, nvec, two)
+		return
+	}
+	v := vecLen[T]()
+	for j := 0; j < nvec; j++ {
+		bj := buf[j*N*2*v:]
+		for f := 0; f <= N/2; f++ {
+			z, zr := bj[2*int(perm[f])*v:], bj[2*int(perm[(N-f)%N])*v:]
+			d := dst[f*bin+j*v:]
+			for l := 0; l < v; l++ {
+				a, b, c, e := z[l], z[v+l], zr[l], zr[v+l]
+				d[l], d[im+l] = a+c, b-e
+				if two {
+					d[next+l], d[next+im+l] = b+e, c-a
+				}
+			}
+		}
+	}
+}
+
+// fftJoin puts two channels' spectra Y₀ and Y₁ (laid out as fftSplit writes them, for
+// f ≤ N/2; Y₁ zero unless two) into each buffer as Z = Y₀ + i·Y₁ over all N bins by their
+// symmetry, with the real and imaginary parts swapped: the transform of the swapped Z is
+// N times the inverse transform of Z, swapped.
+func fftJoin[T float](asm bool, buf, src []T, bin, im, next, N, nvec int, two bool) {
+	if asm {
+		fftJoinAsm(buf, src, bin, im, next, N, nvec, two)
+		return
+	}
+	v := vecLen[T]()
+	for j := 0; j < nvec; j++ {
+		bj := buf[j*N*2*v:]
+		for f := 0; f <= N/2; f++ {
+			s := src[f*bin+j*v:]
+			z := bj[2*f*v:]
+			var zr []T
+			if f > 0 && f < N/2 {
+				zr = bj[2*(N-f)*v:]
+			}
+			for l := 0; l < v; l++ {
+				ar, ai := s[l], s[im+l]
+				var br, bi T
+				if two {
+					br, bi = s[next+l], s[next+im+l]
+				}
+				z[l], z[v+l] = ai+br, ar-bi // Z[f] = (ar − bi) + i(ai + br), swapped
+				if zr != nil {
+					zr[l], zr[v+l] = br-ai, ar+bi // Z[N−f] = (ar + bi) + i(br − ai), swapped
+				}
+			}
+		}
+	}
+}
+
+// fftScatter stores the two real series of the inverse transforms in the buffers (channel
+// 0 in the imaginary parts, channel 1 in the real parts, as fftJoin swapped them; element t
+// at perm[t]): element t < L of buffer j to d0[t·stride + j·v …] and, if two, to
+// d1[t·stride + j·v …], of the lanes columns.
+func fftScatter[T float](asm bool, d0, d1, buf []T, perm []int32, stride, L, N, lanes int, two bool) {
+	v := vecLen[T]()
+	nvec := (lanes + v - 1) / v
+	if asm {
+		fftScatterAsm(d0, d1, buf, perm, stride, L, N, nvec, lanes-(nvec-1)*v, two)
+		return
+	}
+	for j := 0; j < nvec; j++ {
+		bj, cols := buf[j*N*2*v:], min(v, lanes-j*v)
+		for t := 0; t < L; t++ {
+			e := 2 * int(perm[t]) * v
+			copy(d0[t*stride+j*v:][:cols], bj[e+v:])
+			if two {
+				copy(d1[t*stride+j*v:][:cols], bj[e:])
+			}
+		}
+	}
+}

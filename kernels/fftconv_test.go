@@ -1,0 +1,176 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// convDirect is the definition ConvFFT computes, in float64.
+func convDirect[T float](in, w []T, L, cout, cin, k, ld, n int) []float64 {
+	out := make([]float64, L*cout*ld)
+	for l := 0; l < L; l++ {
+		for o := 0; o < cout; o++ {
+			for b := 0; b < n; b++ {
+				var s float64
+				for j := 0; j < k; j++ {
+					for c := 0; c < cin; c++ {
+						s += float64(w[o*k*cin+j*cin+c]) * float64(in[((l+j)*cin+c)*ld+b])
+					}
+				}
+				out[(l*cout+o)*ld+b] = s
+			}
+		}
+	}
+	return out
+}
+
+// testConvFFT checks one shape on the current path: every output against the direct sum
+// within the FFT's error bound, and the columns n ≤ b < ld of the output untouched.
+func testConvFFT[T float](t *testing.T, N, L, cout, cin, k, ld, n int) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(uint64(N*1000+L), uint64(cout*100+cin*10+k+n)))
+	lin := L + k - 1
+	in := make([]T, lin*cin*ld)
+	for i := range in {
+		in[i] = T(rng.NormFloat64())
+	}
+	w := make([]T, cout*k*cin)
+	for i := range w {
+		w[i] = T(rng.NormFloat64())
+	}
+	out := make([]T, L*cout*ld)
+	for i := range out {
+		out[i] = T(math.NaN())
+	}
+	var p *ConvFFT[T]
+	var zero T
+	switch any(zero).(type) {
+	case float32:
+		p = any(NewConvFFT32(N, k)).(*ConvFFT[T])
+	default:
+		p = any(NewConvFFT64(N, k)).(*ConvFFT[T])
+	}
+	bits := 8 * int(64/vecLen[T]())
+	scratch := make([]T, ConvFFTScratch(N, cout, cin, bits))
+	p.Conv(out, in, w, L, cout, cin, ld, n, scratch)
+	want := convDirect(in, w, L, cout, cin, k, ld, n)
+	eps := math.Pow(2, -52)
+	if bits == 32 {
+		eps = math.Pow(2, -23)
+	}
+	// The FFT's error is relative to the size of the whole series: bound it by the
+	// largest |w|·|x| sum of the output channel times log2(N) roundings, with room.
+	var maxIn float64
+	for _, x := range in {
+		maxIn = max(maxIn, math.Abs(float64(x)))
+	}
+	worst := 0.0
+	for l := 0; l < L; l++ {
+		for o := 0; o < cout; o++ {
+			var wsum float64
+			for _, x := range w[o*k*cin : (o+1)*k*cin] {
+				wsum += math.Abs(float64(x))
+			}
+			tol := 2 * (math.Log2(float64(N)) + 2) * eps * wsum * maxIn
+			for b := 0; b < ld; b++ {
+				got := float64(out[(l*cout+o)*ld+b])
+				if b >= n {
+					if !math.IsNaN(got) {
+						t.Fatalf("N=%d L=%d %d→%d k=%d ld=%d n=%d: column %d of row (%d, %d) written", N, L, cin, cout, k, ld, n, b, l, o)
+					}
+					continue
+				}
+				d := math.Abs(got - want[(l*cout+o)*ld+b])
+				worst = max(worst, d/tol)
+				if !(d <= tol) {
+					t.Fatalf("N=%d L=%d %d→%d k=%d ld=%d n=%d: out[%d][%d][%d] = %g, want %g (tolerance %.3g)",
+						N, L, cin, cout, k, ld, n, l, o, b, got, want[(l*cout+o)*ld+b], tol)
+				}
+			}
+		}
+	}
+	t.Logf("N=%d L=%d %d→%d k=%d ld=%d n=%d: worst error %.3f of the tolerance", N, L, cin, cout, k, ld, n, worst)
+}
+
+// TestConvFFT checks ConvFFT against the direct sum on both paths, over transform lengths
+// of even and odd log2, odd and even channel counts, a series that fills the transform,
+// column counts that are not whole vectors and batches of several column blocks.
+func TestConvFFT(t *testing.T) {
+	shapes := []struct{ N, L, cout, cin, k, ld, n int }{
+		{4, 1, 1, 1, 4, 16, 16},
+		{8, 5, 2, 3, 4, 16, 7},
+		{16, 16, 3, 2, 1, 32, 17},
+		{32, 30, 5, 4, 3, 40, 33},
+		{64, 55, 4, 5, 10, 100, 100},
+		{256, 240, 8, 32, 10, 128, 128},
+		{256, 240, 32, 3, 10, 144, 131},
+		{128, 119, 3, 8, 10, 300, 290},
+	}
+	for _, noasm := range []bool{false, true} {
+		if !noasm && !HasAsm() {
+			continue
+		}
+		t.Run(fmt.Sprintf("noasm=%v", noasm), func(t *testing.T) {
+			defer func(old bool) { NoAsm = old }(NoAsm)
+			NoAsm = noasm
+			for _, s := range shapes {
+				testConvFFT[float32](t, s.N, s.L, s.cout, s.cin, s.k, s.ld, s.n)
+				testConvFFT[float64](t, s.N, s.L, s.cout, s.cin, s.k, s.ld, s.n)
+			}
+		})
+	}
+}
+
+// TestConvFFTAllocs checks that a layer allocates nothing.
+func TestConvFFTAllocs(t *testing.T) {
+	p := NewConvFFT32(256, 10)
+	in, w := make([]float32, 249*32*128), make([]float32, 8*10*32)
+	out := make([]float32, 240*8*128)
+	scratch := make([]float32, ConvFFTScratch(256, 8, 32, 32))
+	if a := testing.AllocsPerRun(3, func() { p.Conv(out, in, w, 240, 8, 32, 128, 128, scratch) }); a != 0 {
+		t.Errorf("ConvFFT.Conv allocates %v times", a)
+	}
+}
+
+// BenchmarkConvFFT is the conv AE's layers (kernel 10, 240 positions) on a batch of 128
+// windows, by FFT and directly.
+func BenchmarkConvFFT(b *testing.B) {
+	const L, k, ld = 240, 10, 128
+	for _, s := range []struct{ cin, cout int }{{3, 32}, {32, 8}, {8, 4}} {
+		cin, cout := s.cin, s.cout
+		in, w := make([]float32, (L+k-1)*cin*ld), make([]float32, cout*k*cin)
+		for i := range in {
+			in[i] = float32(i%7) - 3
+		}
+		out := make([]float32, L*cout*ld)
+		p := NewConvFFT32(256, k)
+		scratch := make([]float32, ConvFFTScratch(256, cout, cin, 32))
+		b.Run(fmt.Sprintf("%dto%d/fft", cin, cout), func(b *testing.B) {
+			for range b.N {
+				p.Conv(out, in, w, L, cout, cin, ld, ld, scratch)
+			}
+		})
+		b.Run(fmt.Sprintf("%dto%d/direct", cin, cout), func(b *testing.B) {
+			for range b.N {
+				for l := 0; l < L; l++ {
+					GemmNN32(cout, k*cin, ld, w, in[l*cin*ld:], ld, out[l*cout*ld:], ld, false)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkFFT is one in-place transform of a vector of columns, float32.
+func BenchmarkFFT(b *testing.B) {
+	for _, n := range []int{64, 256, 1024} {
+		p := NewConvFFT32(n, 1)
+		buf := make([]float32, n*2*16)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for range b.N {
+				p.fft(UsingAsm(), buf)
+			}
+		})
+	}
+}
