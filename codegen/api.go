@@ -242,6 +242,11 @@ func (e *emitter) workerType() {
 		work,
 		jen.Id("scratch").Index(jen.Lit(max(e.uSize, 1))).Id("T"),
 	}
+	if e.fftSize > 0 {
+		fields = append(fields,
+			jen.Comment("fft is the scratch of the conv layers Predict and Loss compute through the FFT."),
+			jen.Id("fft").Index(jen.Lit(e.fftSize)).Id("T"))
+	}
 	fields = append(fields,
 		jen.Comment("grads is this worker's share of the gradient of the last LossGrad."),
 		jen.Id("grads").Index(jen.Id("NumParams")).Id("T"),

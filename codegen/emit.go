@@ -42,6 +42,11 @@ type Options struct {
 	DType string
 	// Consts sets some of the model's constants to other values (ir.LowerWith).
 	Consts map[string]float64
+	// ConvFFT chooses how Predict and Loss compute a stride-1 conv1d layer: "auto" (or
+	// empty) through the FFT where a cost model measured on the kernels says that is
+	// faster, "always" through the FFT, "never" directly. The training pass always
+	// computes it directly.
+	ConvFFT string
 }
 
 // Emit generates the Go source of model m.
@@ -68,10 +73,15 @@ func EmitAll(m *ir.Model, opt Options) ([]byte, AsmFiles, error) {
 	default:
 		return nil, AsmFiles{}, fmt.Errorf("dtype %q: want float32 or float64", opt.DType)
 	}
+	switch opt.ConvFFT {
+	case "", "auto", "always", "never":
+	default:
+		return nil, AsmFiles{}, fmt.Errorf("conv FFT %q: want auto, always or never", opt.ConvFFT)
+	}
 	if err := checkConstants(m); err != nil {
 		return nil, AsmFiles{}, err
 	}
-	e := &emitter{m: m, f: jen.NewFile(pkg), bits: "32", maxBatch: m.Settings.Batch}
+	e := &emitter{m: m, f: jen.NewFile(pkg), bits: "32", maxBatch: m.Settings.Batch, convFFT: opt.ConvFFT}
 	if m.DType == "float64" {
 		e.bits = "64"
 	}
@@ -83,6 +93,7 @@ func EmitAll(m *ir.Model, opt Options) ([]byte, AsmFiles, error) {
 	e.safetensorsVar()
 	e.localFuncs()
 	e.vecDecls()
+	e.fftDecls()
 	if e.workRows*e.maxBatch > 1<<28 {
 		return nil, AsmFiles{}, dsl.ErrorList{{Pos: m.NamePos, Msg: fmt.Sprintf("the model needs %d intermediate values per batch of %d, more than mlc's limit of 2^28; lower the batch or the sizes", e.workRows*e.maxBatch, e.maxBatch)}}
 	}
@@ -196,6 +207,11 @@ type emitter struct {
 	consts map[string]*namedConst
 	// vecs are the programs of the elementwise loops, in the order the file runs them.
 	vecs []*vecProg
+	// convFFT is Options.ConvFFT; ffts are the FFT convolutions' plans the file declares,
+	// fftSize the largest scratch one of them needs.
+	convFFT string
+	ffts    []fftPlan
+	fftSize int
 }
 
 // namedConst is a constant of the .ml file that generated code writes by name.

@@ -5,10 +5,13 @@ package codegen
 
 import (
 	"fmt"
+	"math/bits"
+	"slices"
 
 	"github.com/dave/jennifer/jen"
 
 	"github.com/mlc-go/mlc/ir"
+	"github.com/mlc-go/mlc/kernels"
 )
 
 // conv emits the convolution ops as one matrix product per output position: the window
@@ -28,6 +31,10 @@ func (en *entry) conv(n *ir.Node) {
 	switch n.Op {
 	case ir.OpConv1D: // y[l] (Cout rows) = W · x[l·s : l·s+K] (K·Cin rows)
 		cout, cin := n.Shape[1], b.Shape[1]
+		if N := en.fftLength(n); N > 0 {
+			en.convFFT(n, N)
+			return
+		}
 		en.comment(n, "%s = conv1d(%s, %s): [%d, %d] from [%d, %d], kernel %d, stride %d", en.target(n), en.local(a), en.local(b), n.Shape[0], cout, b.Shape[0], cin, k, s)
 		name := en.declare(n, nodeName(n))
 		en.add(loop("l", n.Shape[0],
@@ -56,6 +63,84 @@ func (en *entry) conv(n *ir.Node) {
 		en.add(jen.Qual(KernelsPath, "GemmNTSum"+en.e.bits).Call(jen.Lit(cout), jen.Lit(k*cin), cols, jen.Lit(g.Shape[0]),
 			en.ref(g), ld, jen.Lit(cout).Op("*").Add(ld), en.ref(x), ld, jen.Lit(s*cin).Op("*").Add(ld), jen.Id(name), jen.Lit(en.assign(n) == "+=")))
 	}
+}
+
+// fftLength is the transform length through which the conv1d layer n is computed, or 0
+// for the direct product: Predict and Loss take the FFT for a stride-1 layer where
+// fftPays (or Options.ConvFFT "always") says so; the training pass never does, so that
+// its gradient is the exact derivative of the loss it computes.
+func (en *entry) fftLength(n *ir.Node) int {
+	if en.row || en.tile || n.Stride != 1 || en.pass != en.e.m.Infer || en.e.convFFT == "never" {
+		return 0
+	}
+	lin := n.Args[1].Shape[0]
+	N := 4
+	for N < lin {
+		N *= 2
+	}
+	if N > maxFFTLength {
+		return 0
+	}
+	if en.e.convFFT == "always" || fftPays(n.Shape[0], n.Off, n.Args[1].Shape[1], n.Shape[1], N) {
+		return N
+	}
+	return 0
+}
+
+// maxFFTLength bounds the series the FFT convolution takes (its scratch grows with it).
+const maxFFTLength = 1 << 14
+
+// fftPays reports whether a stride-1 conv layer of L positions, k taps and cin → cout
+// channels runs faster through transforms of length N than as direct products, by a cost
+// model in units of the direct product's multiply-adds, fitted to kernels.ConvFFT on the
+// conv AE's three layers of kernel 10 (BenchmarkConvFFT, 128 windows, AMD EPYC Zen 5):
+// a channel's transform with its gather or scatter costs about 6400 of them at N = 256,
+// growing as N·log N, and a product of the spectra 1.1 per real multiply-add. The FFT must
+// win by a fifth, the model's margin. Only the 32 → 8 layer passes (0.44 ms against 0.67);
+// 3 → 32 (0.32 against 0.24) and 8 → 4 (0.10 against 0.08) do not.
+func fftPays(L, k, cin, cout, N int) bool {
+	logN := bits.Len(uint(N)) - 1
+	transforms := 6400 * float64(cin+cout) * float64(N*logN) / 2048
+	products := 1.1 * float64(N/2+1) * 4 * float64(cin*cout)
+	return transforms+products < 0.8*float64(L*k*cin*cout)
+}
+
+// fftPlan is a kernels.ConvFFT the file declares: its transform length and kernel size.
+type fftPlan struct{ N, K int }
+
+// convFFT emits the conv1d layer n computed through transforms of length N.
+func (en *entry) convFFT(n *ir.Node, N int) {
+	w, x := n.Args[0], n.Args[1]
+	k, cout, cin, L := n.Off, n.Shape[1], x.Shape[1], n.Shape[0]
+	e := en.e
+	plan := slices.Index(e.ffts, fftPlan{N, k})
+	if plan < 0 {
+		plan = len(e.ffts)
+		e.ffts = append(e.ffts, fftPlan{N, k})
+	}
+	e.fftSize = max(e.fftSize, kernels.ConvFFTScratch(N, cout, cin, floatBytes(e.bits)*8))
+	en.comment(n, "%s = conv1d(%s, %s): [%d, %d] from [%d, %d], kernel %d, through transforms of length %d", en.target(n), en.local(w), en.local(x), L, cout, x.Shape[0], cin, k, N)
+	name := en.declare(n, nodeName(n))
+	en.add(jen.Id(fftPlansName).Index(jen.Lit(plan)).Dot("Conv").Call(jen.Id(name), en.ref(x), en.ref(w),
+		jen.Lit(L), jen.Lit(cout), jen.Lit(cin), en.ld(), jen.Id("n"), jen.Id("w").Dot("fft").Index(jen.Op(":"))))
+}
+
+// fftPlansName is the file's array of FFT convolution plans.
+const fftPlansName = "convFFTs"
+
+// fftDecls writes the array of the file's FFT convolution plans.
+func (e *emitter) fftDecls() {
+	if len(e.ffts) == 0 {
+		return
+	}
+	var vals []jen.Code
+	for _, p := range e.ffts {
+		vals = append(vals, jen.Line().Qual(KernelsPath, "NewConvFFT"+e.bits).Call(jen.Lit(p.N), jen.Lit(p.K)))
+	}
+	e.f.Comment(fftPlansName + " plan the conv layers Predict and Loss compute through the FFT (kernels.ConvFFT),")
+	e.f.Comment("by transform length and kernel size.")
+	e.f.Var().Id(fftPlansName).Op("=").Index(jen.Lit(len(vals))).Op("*").Qual(KernelsPath, "ConvFFT").Types(jen.Id("T")).Values(append(vals, jen.Line())...)
+	e.f.Line()
 }
 
 // convFlipped emits the input gradient of a stride-1 conv layer as a convolution of the

@@ -162,7 +162,7 @@ func (c *Case) compile(dir, dtype string) bool {
 		return false
 	}
 	c.checkLayout()
-	out, asm, err := generate(c.M, c.Pkg, dtype)
+	out, asm, err := generate(c.M, c.Pkg, dtype, c.Index%2 == 1)
 	if err != nil {
 		c.fail("Generate failed after Check passed", "%v", err)
 		return false
@@ -194,8 +194,9 @@ func check(m *Model) (im *ir.Model, err error) {
 }
 
 // generate is codegen.GenerateAll with the dtype forced (float64 when dtype is empty), a
-// panic turned into an error.
-func generate(m *Model, pkg, dtype string) (out []byte, asm codegen.AsmFiles, err error) {
+// panic turned into an error. With fft, Predict and Loss compute every stride-1 conv1d
+// layer through the FFT (the models' layers are too small for the cost model to choose it).
+func generate(m *Model, pkg, dtype string, fft bool) (out []byte, asm codegen.AsmFiles, err error) {
 	if dtype == "" {
 		dtype = "float64"
 	}
@@ -204,7 +205,11 @@ func generate(m *Model, pkg, dtype string) (out []byte, asm codegen.AsmFiles, er
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
-	return codegen.GenerateAll(m.Name+".ml", []byte(m.Source), codegen.Options{Package: pkg, DType: dtype})
+	conv := "never"
+	if fft {
+		conv = "always"
+	}
+	return codegen.GenerateAll(m.Name+".ml", []byte(m.Source), codegen.Options{Package: pkg, DType: dtype, ConvFFT: conv})
 }
 
 func safeIndex(s []string, i int) string {

@@ -54,6 +54,8 @@ type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
 	work    [max(45567*MaxBatch, 16395*PredictBatch)]T
 	scratch [2928]T
+	// fft is the scratch of the conv layers Predict and Loss compute through the FFT.
+	fft [478720]T
 	// grads is this worker's share of the gradient of the last LossGrad.
 	grads [NumParams]T
 	// vec holds the operands of the vector programs it runs.
@@ -357,11 +359,9 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	clear(conv1d2_in[0*ld : 128*ld])
 	clear(conv1d2_in[7808*ld : 7968*ld])
 
-	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, stride 1 (solarwind.ml:10)
+	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, through transforms of length 256 (solarwind.ml:10)
 	conv1d2_Wx := w.work[747*ld : 2667*ld]
-	for l := 0; l < 240; l++ {
-		kernels.GemmNN64(8, 320, n, m.Conv1d2W, conv1d2_in[(l*32)*ld:], ld, conv1d2_Wx[(l*8)*ld:], ld, false)
-	}
+	convFFTs[0].Conv(conv1d2_Wx, conv1d2_in, m.Conv1d2W, 240, 8, 32, ld, n, w.fft[:])
 
 	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (solarwind.ml:10)
 	conv1d2 := w.work[2699*ld : 4619*ld]
@@ -448,11 +448,9 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	clear(conv1d2_in[0*ld : 128*ld])
 	clear(conv1d2_in[7808*ld : 7968*ld])
 
-	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, stride 1 (solarwind.ml:10)
+	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, through transforms of length 256 (solarwind.ml:10)
 	conv1d2_Wx := w.work[747*ld : 2667*ld]
-	for l := 0; l < 240; l++ {
-		kernels.GemmNN64(8, 320, n, m.Conv1d2W, conv1d2_in[(l*32)*ld:], ld, conv1d2_Wx[(l*8)*ld:], ld, false)
-	}
+	convFFTs[0].Conv(conv1d2_Wx, conv1d2_in, m.Conv1d2W, 240, 8, 32, ld, n, w.fft[:])
 
 	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (solarwind.ml:10)
 	conv1d2 := w.work[2699*ld : 4619*ld]
@@ -963,4 +961,10 @@ var vecProgs = [9]*kernels.VecProg{
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = step(s3); s5 = s2 * s4; r0[f] = s5; v0[f] += sum(s5)"),
 	// 8: d_conv1d1_z = dropout1_mask·d_dropout1·step(dropout1); d_conv1d1_b += Σ over the batch of d_conv1d1_z
 	kernels.MustVec("s0 = r1[f]; s1 = r2[f]; s2 = s0 * s1; s3 = r3[f]; s4 = step(s3); s5 = s2 * s4; r0[f] = s5; v0[f] += sum(s5)"),
+}
+
+// convFFTs plan the conv layers Predict and Loss compute through the FFT (kernels.ConvFFT),
+// by transform length and kernel size.
+var convFFTs = [1]*kernels.ConvFFT[T]{
+	kernels.NewConvFFT64(256, 10),
 }
