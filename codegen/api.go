@@ -8,10 +8,12 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/dave/jennifer/jen"
 
 	"github.com/mlc-go/mlc/ir"
+	"github.com/mlc-go/mlc/kernels"
 )
 
 func (e *emitter) file(pkg string) {
@@ -184,9 +186,8 @@ func (e *emitter) paramViews() []jen.Code {
 
 func (e *emitter) modelType() {
 	m, f := e.m, e.f
-	fields := e.paramFields()
+	fields := append(workersField(), e.paramFields()...)
 	fields = append(fields,
-		jen.Id("w").Index(jen.Id("NumWorkers")).Id("worker"),
 		jen.Comment("rowWork is the work area of the single-row Predict."),
 		jen.Id("rowWork").Index(jen.Lit(e.predictRows)).Id("T"),
 		jen.Comment("rowScratch holds its values of no row (e^s of a factorized kernel)."),
@@ -210,7 +211,7 @@ func (e *emitter) modelType() {
 		jen.Id("MinSplit"):     jen.Id("minSplit"),
 		jen.Id("PredictRow"):   jen.Id("m").Dot("predictRow"),
 		jen.Id("Predict"):      jen.Id("m").Dot("predictBatch"),
-		jen.Id("Grads"):        jen.Func().Params(jen.Id("w").Op("*").Id("worker")).Index().Id("T").Block(jen.Return(jen.Id("w").Dot("grads").Index(jen.Op(":")))),
+		jen.Id("Grads"):        jen.Func().Params(jen.Id("w").Op("*").Id("worker")).Index().Id("T").Block(jen.Return(jen.Id("w").Dot("grads").Index(jen.Op(":").Id("NumParams")))),
 	}
 	if m.Infer.Loss != nil {
 		passes[jen.Id("Loss")] = jen.Id("m").Dot("lossBatch")
@@ -231,30 +232,51 @@ func (e *emitter) modelType() {
 	f.Line()
 }
 
-// workerType declares the scratch space of one goroutine's passes.
+// workerType declares the scratch space of one goroutine's passes. Its arrays are whole
+// cache lines and the struct is too, so that with the workers first in the Model (a large
+// allocation, which starts on a page) every worker's buffers start on a cache line and a
+// row of ld values, ld a whole number of vectors, never straddles two: the Burgers
+// float32 step took 1.60 ms with its buffers 56 bytes off a line and 1.50 ms on it.
 func (e *emitter) workerType() {
-	work := jen.Id("work").Index(jen.Lit(e.workRows).Op("*").Id("MaxBatch")).Id("T")
-	if e.predictBatch > 0 {
-		work = jen.Id("work").Index(jen.Max(jen.Lit(e.workRows).Op("*").Id("MaxBatch"), jen.Lit(e.predictRows).Op("*").Id("PredictBatch"))).Id("T")
+	lanes := 64 / floatBytes(e.bits)
+	whole := func(n *jen.Statement) *jen.Statement { // n rounded up to whole vectors
+		return jen.Parens(n.Op("+").Lit(lanes - 1)).Op("&^").Lit(lanes - 1)
 	}
+	size := jen.Lit(e.workRows).Op("*").Id("MaxBatch")
+	if e.predictBatch > 0 {
+		size = jen.Max(jen.Lit(e.workRows).Op("*").Id("MaxBatch"), jen.Lit(e.predictRows).Op("*").Id("PredictBatch"))
+	}
+	roundUp := func(n int) int { return (n + lanes - 1) &^ (lanes - 1) }
 	fields := []jen.Code{
 		jen.Comment("work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it."),
-		work,
-		jen.Id("scratch").Index(jen.Lit(max(e.uSize, 1))).Id("T"),
+		jen.Id("work").Index(whole(size)).Id("T"),
+		jen.Id("scratch").Index(jen.Lit(roundUp(max(e.uSize, 1)))).Id("T"),
 	}
 	if e.fftSize > 0 {
 		fields = append(fields,
 			jen.Comment("fft is the scratch of the conv layers Predict and Loss compute through the FFT."),
-			jen.Id("fft").Index(jen.Lit(e.fftSize)).Id("T"))
+			jen.Id("fft").Index(jen.Lit(roundUp(e.fftSize))).Id("T"))
 	}
 	fields = append(fields,
-		jen.Comment("grads is this worker's share of the gradient of the last LossGrad."),
-		jen.Id("grads").Index(jen.Id("NumParams")).Id("T"),
+		jen.Comment("grads is this worker's share of the gradient of the last LossGrad (its first NumParams)."),
+		jen.Id("grads").Index(whole(jen.Id("NumParams"))).Id("T"),
 		jen.Comment("vec holds the operands of the vector programs it runs."),
 		jen.Id("vec").Qual(KernelsPath, "VecTables"))
+	if pad := (64 - unsafe.Sizeof(kernels.VecTables{})%64) % 64; pad > 0 {
+		fields = append(fields, jen.Id("_").Index(jen.Lit(int(pad))).Byte())
+	}
 	e.f.Comment("worker is the scratch space of the passes one goroutine runs.")
 	e.f.Type().Id("worker").Struct(fields...)
 	e.f.Line()
+}
+
+// workersField is the Model's first field: its workers, on the page the Model starts on.
+func workersField() []jen.Code {
+	return []jen.Code{
+		jen.Comment("w are the workers' scratch spaces, first so that they start on a cache line."),
+		jen.Id("w").Index(jen.Id("NumWorkers")).Id("worker"),
+		jen.Line(),
+	}
 }
 
 func paramRole(p *ir.Param) string {

@@ -127,7 +127,7 @@ func (e *emitter) pointsFile(pkg string) {
 
 	e.pointTypes()
 	e.workerType()
-	fields := e.paramFields()
+	fields := append(workersField(), e.paramFields()...)
 	fields = append(fields,
 		jen.Comment("The points of all sets, one after another, a column per input and known value."),
 		jen.Id("rows").Int(),
@@ -137,7 +137,6 @@ func (e *emitter) pointsFile(pkg string) {
 	}
 	fields = append(fields,
 		jen.Line(),
-		jen.Id("w").Index(jen.Id("NumWorkers")).Id("worker"),
 		jen.Comment("Predict's arguments, for the workers."),
 		jen.Id("predIn").Index(jen.Id("NumInputs")).Index().Id("T"),
 		jen.Id("predDst").Index().Id("T"),
@@ -163,7 +162,7 @@ func (e *emitter) pointsFile(pkg string) {
 		jen.Id("Predict"):  jen.Id("m").Dot("predictTile"),
 		jen.Id("Loss"):     jen.Id("m").Dot("lossTile"),
 		jen.Id("LossGrad"): jen.Id("m").Dot("lossGradTile"),
-		jen.Id("Grads"):    jen.Func().Params(jen.Id("w").Op("*").Id("worker")).Index().Id("T").Block(jen.Return(jen.Id("w").Dot("grads").Index(jen.Op(":")))),
+		jen.Id("Grads"):    jen.Func().Params(jen.Id("w").Op("*").Id("worker")).Index().Id("T").Block(jen.Return(jen.Id("w").Dot("grads").Index(jen.Op(":").Id("NumParams")))),
 	}
 	if residuals {
 		passes[jen.Id("Residuals")] = jen.Id("m").Dot("residualTile")

@@ -80,17 +80,21 @@ type Points struct {
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [1584 * MaxBatch]T
-	scratch [11612]T
-	// grads is this worker's share of the gradient of the last LossGrad.
-	grads [NumParams]T
+	work    [(1584*MaxBatch + 15) &^ 15]T
+	scratch [11616]T
+	// grads is this worker's share of the gradient of the last LossGrad (its first NumParams).
+	grads [(NumParams + 15) &^ 15]T
 	// vec holds the operands of the vector programs it runs.
 	vec kernels.VecTables
+	_   [56]byte
 }
 
 // Model holds the parameters of Burgers, its points and the scratch space of its passes.
 // A Model is not safe for concurrent use.
 type Model struct {
+	// w are the workers' scratch spaces, first so that they start on a cache line.
+	w [NumWorkers]worker
+
 	params [NumParams]T
 	grads  [NumParams]T
 
@@ -141,7 +145,6 @@ type Model struct {
 	colT         []T
 	colUBd       []T
 
-	w [NumWorkers]worker
 	// Predict's arguments, for the workers.
 	predIn  [NumInputs][]T
 	predDst []T
@@ -193,7 +196,7 @@ func New() *Model {
 	m.Dense9BGrad = m.grads[3020:3021:3021]
 	m.tiles.Init(mlrt.TilePasses[T, worker]{
 		Grads: func(w *worker) []T {
-			return w.grads[:]
+			return w.grads[:NumParams]
 		},
 		Loss:      m.lossTile,
 		LossGrad:  m.lossGradTile,

@@ -52,19 +52,23 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [max(45567*MaxBatch, 16395*PredictBatch)]T
+	work    [(max(45567*MaxBatch, 16395*PredictBatch) + 15) &^ 15]T
 	scratch [2928]T
 	// fft is the scratch of the conv layers Predict and Loss compute through the FFT.
 	fft [825344]T
-	// grads is this worker's share of the gradient of the last LossGrad.
-	grads [NumParams]T
+	// grads is this worker's share of the gradient of the last LossGrad (its first NumParams).
+	grads [(NumParams + 15) &^ 15]T
 	// vec holds the operands of the vector programs it runs.
 	vec kernels.VecTables
+	_   [56]byte
 }
 
 // Model holds the parameters of SolarWind, their gradient and the scratch space of its passes.
 // A Model is not safe for concurrent use; make one per goroutine.
 type Model struct {
+	// w are the workers' scratch spaces, first so that they start on a cache line.
+	w [NumWorkers]worker
+
 	params [NumParams]T
 	grads  [NumParams]T
 
@@ -88,7 +92,6 @@ type Model struct {
 	// The gradient of the loss, in the same layout.
 	Conv1d1WGrad, Conv1d1BGrad, Conv1d2WGrad, Conv1d2BGrad, Conv1d3WGrad, Conv1d3BGrad, Conv1d4WGrad, Conv1d4BGrad []T
 
-	w [NumWorkers]worker
 	// rowWork is the work area of the single-row Predict.
 	rowWork [16395]T
 	// rowScratch holds its values of no row (e^s of a factorized kernel).
@@ -119,7 +122,7 @@ func New() *Model {
 	m.Conv1d4BGrad = m.grads[3932:3935:3935]
 	m.batches.Init(mlrt.BatchPasses[T, worker]{
 		Grads: func(w *worker) []T {
-			return w.grads[:]
+			return w.grads[:NumParams]
 		},
 		Inputs:       NumInputs,
 		Loss:         m.lossBatch,

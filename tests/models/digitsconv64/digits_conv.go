@@ -52,17 +52,21 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [max(3152*MaxBatch, 1616*PredictBatch)]T
+	work    [(max(3152*MaxBatch, 1616*PredictBatch) + 7) &^ 7]T
 	scratch [24576]T
-	// grads is this worker's share of the gradient of the last LossGrad.
-	grads [NumParams]T
+	// grads is this worker's share of the gradient of the last LossGrad (its first NumParams).
+	grads [(NumParams + 7) &^ 7]T
 	// vec holds the operands of the vector programs it runs.
 	vec kernels.VecTables
+	_   [56]byte
 }
 
 // Model holds the parameters of DigitsConv, their gradient and the scratch space of its passes.
 // A Model is not safe for concurrent use; make one per goroutine.
 type Model struct {
+	// w are the workers' scratch spaces, first so that they start on a cache line.
+	w [NumWorkers]worker
+
 	params [NumParams]T
 	grads  [NumParams]T
 
@@ -82,7 +86,6 @@ type Model struct {
 	// The gradient of the loss, in the same layout.
 	Conv1d1WGrad, Conv1d1BGrad, Conv1d2WGrad, Conv1d2BGrad, Dense1WGrad, Dense1BGrad []T
 
-	w [NumWorkers]worker
 	// rowWork is the work area of the single-row Predict.
 	rowWork [1616]T
 	// rowScratch holds its values of no row (e^s of a factorized kernel).
@@ -109,7 +112,7 @@ func New() *Model {
 	m.Dense1BGrad = m.grads[31424:31434:31434]
 	m.batches.Init(mlrt.BatchPasses[T, worker]{
 		Grads: func(w *worker) []T {
-			return w.grads[:]
+			return w.grads[:NumParams]
 		},
 		Inputs:       NumInputs,
 		Loss:         m.lossBatch,

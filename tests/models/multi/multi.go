@@ -52,17 +52,21 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [max(32*MaxBatch, 15*PredictBatch)]T
-	scratch [1]T
-	// grads is this worker's share of the gradient of the last LossGrad.
-	grads [NumParams]T
+	work    [(max(32*MaxBatch, 15*PredictBatch) + 7) &^ 7]T
+	scratch [8]T
+	// grads is this worker's share of the gradient of the last LossGrad (its first NumParams).
+	grads [(NumParams + 7) &^ 7]T
 	// vec holds the operands of the vector programs it runs.
 	vec kernels.VecTables
+	_   [56]byte
 }
 
 // Model holds the parameters of Multi, their gradient and the scratch space of its passes.
 // A Model is not safe for concurrent use; make one per goroutine.
 type Model struct {
+	// w are the workers' scratch spaces, first so that they start on a cache line.
+	w [NumWorkers]worker
+
 	params [NumParams]T
 	grads  [NumParams]T
 
@@ -82,7 +86,6 @@ type Model struct {
 	// The gradient of the loss, in the same layout.
 	Dense1WGrad, Dense1BGrad, Dense2WGrad, Dense2BGrad, Dense3WGrad, Dense3BGrad []T
 
-	w [NumWorkers]worker
 	// rowWork is the work area of the single-row Predict.
 	rowWork [15]T
 	// rowScratch holds its values of no row (e^s of a factorized kernel).
@@ -109,7 +112,7 @@ func New() *Model {
 	m.Dense3BGrad = m.grads[44:45:45]
 	m.batches.Init(mlrt.BatchPasses[T, worker]{
 		Grads: func(w *worker) []T {
-			return w.grads[:]
+			return w.grads[:NumParams]
 		},
 		Inputs:       NumInputs,
 		Loss:         m.lossBatch,

@@ -73,17 +73,21 @@ type Points struct {
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [58 * MaxBatch]T
-	scratch [132]T
-	// grads is this worker's share of the gradient of the last LossGrad.
-	grads [NumParams]T
+	work    [(58*MaxBatch + 7) &^ 7]T
+	scratch [136]T
+	// grads is this worker's share of the gradient of the last LossGrad (its first NumParams).
+	grads [(NumParams + 7) &^ 7]T
 	// vec holds the operands of the vector programs it runs.
 	vec kernels.VecTables
+	_   [56]byte
 }
 
 // Model holds the parameters of RAD, its points and the scratch space of its passes.
 // A Model is not safe for concurrent use.
 type Model struct {
+	// w are the workers' scratch spaces, first so that they start on a cache line.
+	w [NumWorkers]worker
+
 	params [NumParams]T
 	grads  [NumParams]T
 
@@ -106,7 +110,6 @@ type Model struct {
 	colT         []T
 	colUBd       []T
 
-	w [NumWorkers]worker
 	// Predict's arguments, for the workers.
 	predIn  [NumInputs][]T
 	predDst []T
@@ -130,7 +133,7 @@ func New() *Model {
 	m.Dense2BGrad = m.grads[24:25:25]
 	m.tiles.Init(mlrt.TilePasses[T, worker]{
 		Grads: func(w *worker) []T {
-			return w.grads[:]
+			return w.grads[:NumParams]
 		},
 		Loss:      m.lossTile,
 		LossGrad:  m.lossGradTile,
