@@ -73,10 +73,15 @@ func (e *emitter) file(pkg string) {
 	)
 
 	// Plans first: their sizes set the struct's scratch areas.
-	predPlan := ir.Schedule(m.Infer.Graph, []*ir.Node{m.Infer.Pred})
+	// The inference passes read a conv layer's input straight from the previous layer's
+	// pre-activation where they compute the layer through the FFT; the single-row Predict
+	// computes every layer directly, on a plan of its own.
+	fft := func(n *ir.Node) bool { return e.fftLength(n) > 0 }
+	predPlan := ir.ScheduleWith(m.Infer.Graph, []*ir.Node{m.Infer.Pred}, fft)
+	rowPlan := ir.Schedule(m.Infer.Graph, []*ir.Node{m.Infer.Pred})
 	var lossPlan, gradPlan *ir.Plan
 	if m.Infer.Loss != nil {
-		lossPlan = ir.Schedule(m.Infer.Graph, []*ir.Node{m.Infer.Pred, m.Infer.Summed})
+		lossPlan = ir.ScheduleWith(m.Infer.Graph, []*ir.Node{m.Infer.Pred, m.Infer.Summed}, fft)
 		gradPlan = ir.Schedule(m.Train.Graph, append([]*ir.Node{m.Train.Pred, m.Train.Summed}, m.Train.Grads...))
 	}
 	for _, p := range []*ir.Plan{predPlan, lossPlan, gradPlan} {
@@ -84,7 +89,7 @@ func (e *emitter) file(pkg string) {
 			e.workRows = max(e.workRows, p.Rows)
 		}
 	}
-	e.predictRows = predPlan.Rows
+	e.predictRows, e.rowRows = predPlan.Rows, rowPlan.Rows
 	e.predictBatch = predictBatchFor(e.maxBatch, predPlan.Rows, e.bits)
 	f.Const().Defs(
 		jen.Comment("PredictBatch is how many rows a worker runs through the network at a time in Predict:"),
@@ -92,7 +97,7 @@ func (e *emitter) file(pkg string) {
 		jen.Id("PredictBatch").Op("=").Lit(e.predictBatch),
 	)
 	var methods []jen.Code
-	methods = append(methods, e.rowEntry(predPlan))
+	methods = append(methods, e.rowEntry(rowPlan))
 	methods = append(methods, e.entry("predictBatch", "predictBatch computes the outputs of n ≤ PredictBatch rows of x into dst (inference: no dropout).",
 		m.Infer, predPlan, false, false))
 	if lossPlan != nil {
@@ -189,7 +194,7 @@ func (e *emitter) modelType() {
 	fields := append(workersField(), e.paramFields()...)
 	fields = append(fields,
 		jen.Comment("rowWork is the work area of the single-row Predict."),
-		jen.Id("rowWork").Index(jen.Lit(e.predictRows)).Id("T"),
+		jen.Id("rowWork").Index(jen.Lit(e.rowRows)).Id("T"),
 		jen.Comment("rowScratch holds its values of no row (e^s of a factorized kernel)."),
 		jen.Id("rowScratch").Index(jen.Lit(max(e.rowUSize, 1))).Id("T"),
 		jen.Comment("batches runs the passes on the workers: worker 0 on the caller's goroutine, the others"),

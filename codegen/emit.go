@@ -197,8 +197,9 @@ type emitter struct {
 	maxBatch int
 	workRows int // size of the shared work area, in units of MaxBatch
 	// predictBatch is the number of rows a worker predicts at once (PredictBatch) and
-	// predictRows the work area of that pass, in units of PredictBatch.
-	predictBatch, predictRows int
+	// predictRows the work area of that pass, in units of PredictBatch; rowRows is the
+	// work area of the single-row Predict.
+	predictBatch, predictRows, rowRows int
 	uSize                     int // size of the unbatched scratch area
 	rowUSize                  int // the same for the single-row Predict
 	// funcs are the functions of ops the file defines itself (localFunc), by name.

@@ -35,6 +35,9 @@ func (en *entry) conv(n *ir.Node) {
 			en.convFFT(n, N)
 			return
 		}
+		if _, ok := en.plan.ConvIn[n.ID]; ok {
+			panic("mlc: internal error: a conv layer planned to read its input itself is computed directly")
+		}
 		en.comment(n, "%s = conv1d(%s, %s): [%d, %d] from [%d, %d], kernel %d, stride %d", en.target(n), en.local(a), en.local(b), n.Shape[0], cout, b.Shape[0], cin, k, s)
 		name := en.declare(n, nodeName(n))
 		en.add(loop("l", n.Shape[0],
@@ -65,12 +68,22 @@ func (en *entry) conv(n *ir.Node) {
 	}
 }
 
-// fftLength is the transform length through which the conv1d layer n is computed, or 0
-// for the direct product: Predict and Loss take the FFT for a stride-1 layer where
-// fftPays (or Options.ConvFFT "always") says so; the training pass never does, so that
-// its gradient is the exact derivative of the loss it computes.
+// fftLength is the transform length through which the conv1d layer n is computed in this
+// pass, or 0 for the direct product: Predict's and Loss's batch passes take the FFT where
+// the emitter's fftLength says so; the training pass never does, so that its gradient is
+// the exact derivative of the loss it computes.
 func (en *entry) fftLength(n *ir.Node) int {
-	if en.row || en.tile || n.Stride != 1 || en.pass != en.e.m.Infer || en.e.convFFT == "never" {
+	if en.row || en.tile || en.pass != en.e.m.Infer {
+		return 0
+	}
+	return en.e.fftLength(n)
+}
+
+// fftLength is the transform length through which an inference batch pass computes the
+// conv1d layer n, or 0: for a stride-1 layer where fftPays (or Options.ConvFFT "always")
+// says so.
+func (e *emitter) fftLength(n *ir.Node) int {
+	if n.Op != ir.OpConv1D || n.Stride != 1 || e.convFFT == "never" {
 		return 0
 	}
 	lin := n.Args[1].Shape[0]
@@ -81,7 +94,7 @@ func (en *entry) fftLength(n *ir.Node) int {
 	if N > maxFFTLength {
 		return 0
 	}
-	if en.e.convFFT == "always" || fftPays(n.Shape[0], n.Off, n.Args[1].Shape[1], n.Shape[1], N) {
+	if e.convFFT == "always" || fftPays(n.Shape[0], n.Off, n.Args[1].Shape[1], n.Shape[1], N) {
 		return N
 	}
 	return 0
@@ -120,9 +133,31 @@ func (en *entry) convFFT(n *ir.Node, N int) {
 	}
 	e.fftSize = max(e.fftSize, kernels.ConvFFTScratch(N, cout, cin, floatBytes(e.bits)*8))
 	en.comment(n, "%s = conv1d(%s, %s): [%d, %d] from [%d, %d], kernel %d, through transforms of length %d", en.target(n), en.local(w), en.local(x), L, cout, x.Shape[0], cin, k, N)
+	field := func(k string, v jen.Code) jen.Code { return jen.Id(k).Op(":").Add(v) }
+	var in []jen.Code
+	if ci, ok := en.plan.ConvIn[n.ID]; !ok {
+		in = []jen.Code{field("Rows", en.ref(x)), field("Len", jen.Lit(x.Shape[0]))}
+	} else {
+		// The input is pad(relu(z + bias)), which the transform's gather computes itself.
+		en.add(jen.Comment(fmt.Sprintf("its input is relu(%s) after %d zero steps, computed as the transform gathers it", en.local(ci.Z)+biasTerm(en, ci.Bias), ci.Pad)))
+		in = []jen.Code{field("Rows", en.ref(ci.Z)), field("Pad", jen.Lit(ci.Pad)), field("Len", jen.Lit(ci.Z.Shape[0]))}
+		if ci.Bias != nil {
+			in = append(in, field("Bias", en.ref(ci.Bias)))
+		}
+		in = append(in, field("Relu", jen.True()))
+	}
 	name := en.declare(n, nodeName(n))
-	en.add(jen.Id(fftPlansName).Index(jen.Lit(plan)).Dot("Conv").Call(jen.Id(name), en.ref(x), en.ref(w),
+	en.add(jen.Id(fftPlansName).Index(jen.Lit(plan)).Dot("Conv").Call(jen.Id(name),
+		jen.Qual(KernelsPath, "ConvIn").Types(jen.Id("T")).Values(in...), en.ref(w),
 		jen.Lit(L), jen.Lit(cout), jen.Lit(cin), en.ld(), jen.Id("n"), jen.Id("w").Dot("fft").Index(jen.Op(":"))))
+}
+
+// biasTerm is " + bias" for a ConvIn's bias, or nothing.
+func biasTerm(en *entry, bias *ir.Node) string {
+	if bias == nil {
+		return ""
+	}
+	return " + " + en.local(bias)
 }
 
 // fftPlansName is the file's array of FFT convolution plans.

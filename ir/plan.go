@@ -29,6 +29,17 @@ type Plan struct {
 	// rows a crop reads as its own (the gradient of a conv layer's padded input, cut back to
 	// the layer's steps): the argument's only reader, so nothing is copied.
 	Alias map[int]*Node
+	// ConvIn[id] is set for a conv1d layer that reads its input straight from the previous
+	// layer's pre-activation (ScheduleWith): the input is pad(relu(Z + Bias)), and neither the
+	// ReLU nor the pad is computed; Z lives until the layer has read it.
+	ConvIn map[int]ConvInput
+}
+
+// ConvInput is how a conv1d layer reads its input itself: Pad zero steps, then
+// relu(Z + Bias) (Bias nil: relu(Z)), then zeros.
+type ConvInput struct {
+	Z, Bias *Node
+	Pad     int
 }
 
 // fusable ops are computed inside the loop of their user when they have one user.
@@ -56,8 +67,14 @@ func fusesArgs(n *Node) bool {
 
 // Schedule plans the computation of roots in g. The roots always get a buffer of their own,
 // never fused into a user, since the caller reads them (the prediction is copied out).
-func Schedule(g *Graph, roots []*Node) *Plan {
-	p := &Plan{Fused: map[int]bool{}, Live: map[int]bool{}, Uses: map[int]int{}, Offset: map[int]int{}, Inside: map[int]*Node{}, Alias: map[int]*Node{}}
+func Schedule(g *Graph, roots []*Node) *Plan { return ScheduleWith(g, roots, nil) }
+
+// ScheduleWith is Schedule where each conv1d layer for which readsInput returns true reads
+// an input of the form pad(relu(z + bias)) itself when nothing else reads the ReLU or the
+// pad (Plan.ConvIn): code generation passes the layers it computes through the FFT, whose
+// gather takes the bias, the ReLU and the padding on the way.
+func ScheduleWith(g *Graph, roots []*Node, readsInput func(conv *Node) bool) *Plan {
+	p := &Plan{Fused: map[int]bool{}, Live: map[int]bool{}, Uses: map[int]int{}, Offset: map[int]int{}, Inside: map[int]*Node{}, Alias: map[int]*Node{}, ConvIn: map[int]ConvInput{}}
 	var visit func(n *Node)
 	visit = func(n *Node) {
 		if p.Live[n.ID] {
@@ -93,8 +110,20 @@ func Schedule(g *Graph, roots []*Node) *Plan {
 			p.Fused[n.ID] = true
 		}
 	}
+	skip := map[int]bool{} // the ReLUs and pads conv layers read through
+	if readsInput != nil {
+		for _, n := range g.Nodes {
+			if !p.Live[n.ID] || n.Op != OpConv1D || !readsInput(n) {
+				continue
+			}
+			if in, ok := p.convInput(n, isRoot); ok {
+				p.ConvIn[n.ID] = in
+				skip[n.Args[1].ID], skip[n.Args[1].Args[0].ID] = true, true
+			}
+		}
+	}
 	for _, n := range g.Nodes {
-		if p.Live[n.ID] && !p.Fused[n.ID] && n.Op != OpConst && n.Op != OpParam {
+		if p.Live[n.ID] && !p.Fused[n.ID] && !skip[n.ID] && n.Op != OpConst && n.Op != OpParam {
 			p.Order = append(p.Order, n)
 		}
 	}
@@ -119,6 +148,38 @@ func Schedule(g *Graph, roots []*Node) *Plan {
 	return p
 }
 
+// convInput reports whether conv's input is pad(relu(z + bias)) or pad(relu(z)) with the
+// pad and the ReLU read by conv alone, z a batched [steps, channels] buffer and bias a
+// parameter-like unbatched vector of one value per channel, and says how to read it.
+func (p *Plan) convInput(conv *Node, isRoot map[int]bool) (ConvInput, bool) {
+	pad := conv.Args[1]
+	if pad.Op != OpPad || !pad.Batched || p.Uses[pad.ID] != 1 || isRoot[pad.ID] {
+		return ConvInput{}, false
+	}
+	act := pad.Args[0]
+	if act.Op != OpRelu || !act.Batched || p.Fused[act.ID] || p.Uses[act.ID] != 1 || isRoot[act.ID] {
+		return ConvInput{}, false
+	}
+	z, bias := act.Args[0], (*Node)(nil)
+	if p.Fused[z.ID] {
+		if z.Op != OpAdd {
+			return ConvInput{}, false
+		}
+		a, b := z.Args[0], z.Args[1]
+		if !a.Batched {
+			a, b = b, a
+		}
+		if !a.Batched || b.Batched || p.Fused[a.ID] || p.Fused[b.ID] || b.Op == OpConst || b.Size() != pad.Shape[1] {
+			return ConvInput{}, false
+		}
+		z, bias = a, b
+	}
+	if !z.Batched || len(z.Shape) != 2 || z.Shape[1] != pad.Shape[1] {
+		return ConvInput{}, false
+	}
+	return ConvInput{Z: z, Bias: bias, Pad: pad.PadL}, true
+}
+
 // assignOffsets gives each batched materialized node a place in the work area, reusing
 // the place of a buffer whose last reader has run (first fit over freed ranges).
 func (p *Plan) assignOffsets(isRoot map[int]bool) {
@@ -134,6 +195,11 @@ func (p *Plan) assignOffsets(isRoot map[int]bool) {
 		}
 	}
 	for i, n := range p.Order {
+		if in, ok := p.ConvIn[n.ID]; ok {
+			last[in.Z.ID] = i // it reads z itself, not its pad
+			last[n.Args[0].ID] = i
+			continue
+		}
 		readers(n, i)
 	}
 	for a, pad := range p.Inside { // a pad's buffer lives as long as the node inside it

@@ -94,19 +94,39 @@ func ConvFFTScratch(n, cout, cin, bits int) int {
 	return nb*4*cout*cin + (nb*2*(cin+cout)+n*2)*convFFTBlock*v
 }
 
-// Conv computes the layer's L output positions (the formula on ConvFFT) for n ≤ ld columns
-// of rows ld apart, touching no other column. w is the layer's [cout][K·cin] weight
-// matrix; scratch has ConvFFTScratch elements.
-func (p *ConvFFT[T]) Conv(out, in, w []T, L, cout, cin, ld, n int, scratch []T) {
+// ConvIn is the input series of a ConvFFT layer, padded and activated as it is read:
+// position t of the layer's input (t < L+K−1) is zero for t < Pad and t ≥ Pad+Len, and
+// otherwise act(Rows[((t−Pad)·cin + c)·ld + b] + Bias[c]) for channel c and column b, act
+// max(·, 0) when Relu and none otherwise, Bias nil meaning no bias. A layer that reads the
+// previous layer's pre-activations this way needs neither its bias-and-ReLU pass nor its
+// padded copy.
+type ConvIn[T float] struct {
+	Rows     []T
+	Pad, Len int
+	Bias     []T
+	Relu     bool
+}
+
+// Conv computes the layer's L output positions (the formula on ConvFFT, with in the input
+// in as ConvIn describes it) for n ≤ ld columns of rows ld apart, touching no other column.
+// w is the layer's [cout][K·cin] weight matrix; scratch has ConvFFTScratch elements.
+func (p *ConvFFT[T]) Conv(out []T, in ConvIn[T], w []T, L, cout, cin, ld, n int, scratch []T) {
 	N, K := p.N, p.K
 	v := vecLen[T]()
 	B := convFFTBlock * v
 	nb := N/2 + 1
 	lin := L + K - 1
-	if lin > N || len(w) < cout*K*cin || len(scratch) < ConvFFTScratch(N, cout, cin, 512/v) ||
-		n > ld || n > 0 && (len(in) < ((lin-1)*cin+cin-1)*ld+n || len(out) < ((L-1)*cout+cout-1)*ld+n) {
-		panic(fmt.Sprintf("kernels: ConvFFT of %d positions, %d → %d channels, n=%d, ld=%d on %d/%d/%d/%d elements",
-			L, cin, cout, n, ld, len(out), len(in), len(w), len(scratch)))
+	rows := in.Rows
+	if lin > N || in.Pad < 0 || in.Len < 1 || in.Pad+in.Len > lin || in.Bias != nil && len(in.Bias) < cin ||
+		len(w) < cout*K*cin || len(scratch) < ConvFFTScratch(N, cout, cin, 512/v) ||
+		n > ld || n > 0 && (len(rows) < ((in.Len-1)*cin+cin-1)*ld+n || len(out) < ((L-1)*cout+cout-1)*ld+n) {
+		panic(fmt.Sprintf("kernels: ConvFFT of %d positions (input %d+%d), %d → %d channels, n=%d, ld=%d on %d/%d/%d/%d elements",
+			L, in.Pad, in.Len, cin, cout, n, ld, len(out), len(rows), len(w), len(scratch)))
+	}
+	var zero T
+	lo := T(math.Inf(-1)) // the floor of the activation: none
+	if in.Relu {
+		lo = 0
 	}
 	// The spectra are [channel][re, im][bin][B columns]: bin f of every channel is a
 	// matrix of rows nb·B apart for the products, and each transform's bins are written
@@ -122,7 +142,12 @@ func (p *ConvFFT[T]) Conv(out, in, w []T, L, cout, cin, ld, n int, scratch []T) 
 		nvec := (bw + v - 1) / v
 		for c := 0; c < cin; c += 2 {
 			c1 := min(c+1, cin-1)
-			fftGather(asm, buf, in[c*ld+b0:], in[c1*ld+b0:], cin*ld, lin, N, bw)
+			b, b1 := zero, zero
+			if in.Bias != nil {
+				b, b1 = in.Bias[c], in.Bias[c1]
+			}
+			g := gather[T]{rows[c*ld+b0:], rows[c1*ld+b0:], cin * ld, in.Pad, in.Len, b, b1, lo}
+			g.run(asm, buf, N, bw)
 			for j := range nvec {
 				p.fft(asm, buf[j*N*2*v:])
 			}
@@ -254,22 +279,32 @@ func fftPerm(n int) []int32 {
 // once, one buffer of N elements each (buffer j at element j·N of buf), so that the
 // vectors of a row, adjacent in memory, are read or written together.
 
-// fftGather loads two channels' series as the real and imaginary parts of the buffers:
-// element t < lin of buffer j from re[t·stride + j·v …] and im[t·stride + j·v …] (of the
-// lanes columns, v to a buffer; the lanes past them zero), the elements from lin to N zero.
-func fftGather[T float](asm bool, buf, re, im []T, stride, lin, N, lanes int) {
+// gather loads two channels' series as the real and imaginary parts of the buffers:
+// element t of buffer j is max(re[(t−pad)·stride + j·v + l] + bias, lo) (l < v, of the lanes
+// columns; the lanes past them zero) and likewise from im with bias1, for pad ≤ t < pad+len,
+// and zero elsewhere up to N.
+type gather[T float] struct {
+	re, im           []T
+	stride, pad, len int
+	bias, bias1, lo  T
+}
+
+func (g gather[T]) run(asm bool, buf []T, N, lanes int) {
 	v := vecLen[T]()
 	nvec := (lanes + v - 1) / v
 	if asm {
-		fftGatherAsm(buf, re, im, stride, lin, N, nvec, lanes-(nvec-1)*v)
+		fftGatherAsm(buf, g, N, nvec, lanes-(nvec-1)*v)
 		return
 	}
 	clear(buf[:nvec*N*2*v])
 	for j := 0; j < nvec; j++ {
 		bj, cols := buf[j*N*2*v:], min(v, lanes-j*v)
-		for t := 0; t < lin; t++ {
-			copy(bj[2*t*v:][:cols], re[t*stride+j*v:])
-			copy(bj[2*t*v+v:][:cols], im[t*stride+j*v:])
+		for t := 0; t < g.len; t++ {
+			e := bj[2*(g.pad+t)*v:]
+			for l := 0; l < cols; l++ {
+				e[l] = max(g.lo, g.re[t*g.stride+j*v+l]+g.bias)
+				e[v+l] = max(g.lo, g.im[t*g.stride+j*v+l]+g.bias1)
+			}
 		}
 	}
 }

@@ -28,11 +28,13 @@ func fftRadix2Asm[T float](x []T, N int) {
 	}
 }
 
-func fftGatherAsm[T float](buf, re, im []T, stride, lin, N, nvec, last int) {
+func fftGatherAsm[T float](buf []T, g gather[T], N, nvec, last int) {
 	if vecLen[T]() == 16 {
-		fftGather32((*float32)(ptr(buf)), (*float32)(ptr(re)), (*float32)(ptr(im)), stride, lin, N, nvec, laneMask(last))
+		fftGather32((*float32)(ptr(buf)), (*float32)(ptr(g.re)), (*float32)(ptr(g.im)), g.stride, g.pad, g.len, N, nvec, laneMask(last),
+			float32(g.bias), float32(g.bias1), float32(g.lo))
 	} else {
-		fftGather64((*float64)(ptr(buf)), (*float64)(ptr(re)), (*float64)(ptr(im)), stride, lin, N, nvec, laneMask(last))
+		fftGather64((*float64)(ptr(buf)), (*float64)(ptr(g.re)), (*float64)(ptr(g.im)), g.stride, g.pad, g.len, N, nvec, laneMask(last),
+			float64(g.bias), float64(g.bias1), float64(g.lo))
 	}
 }
 

@@ -26,15 +26,49 @@ func convDirect[T float](in, w []T, L, cout, cin, k, ld, n int) []float64 {
 	return out
 }
 
+// convShape is a ConvFFT test case: the layer, and how its input is read (ConvIn).
+type convShape struct {
+	N, L, cout, cin, k, ld, n int
+	pad, len                  int // the input's leading zeros and rows (len 0: all of it)
+	bias, relu                bool
+}
+
 // testConvFFT checks one shape on the current path: every output against the direct sum
 // within the FFT's error bound, and the columns n ≤ b < ld of the output untouched.
-func testConvFFT[T float](t *testing.T, N, L, cout, cin, k, ld, n int) {
+func testConvFFT[T float](t *testing.T, s convShape) {
 	t.Helper()
+	N, L, cout, cin, k, ld, n := s.N, s.L, s.cout, s.cin, s.k, s.ld, s.n
 	rng := rand.New(rand.NewPCG(uint64(N*1000+L), uint64(cout*100+cin*10+k+n)))
 	lin := L + k - 1
+	if s.len == 0 {
+		s.len = lin - s.pad
+	}
+	rows := make([]T, s.len*cin*ld)
+	for i := range rows {
+		rows[i] = T(rng.NormFloat64())
+	}
+	var bias []T
+	if s.bias {
+		bias = make([]T, cin)
+		for i := range bias {
+			bias[i] = T(rng.NormFloat64())
+		}
+	}
+	// in is the layer's input as ConvIn defines it, for the direct sum.
 	in := make([]T, lin*cin*ld)
-	for i := range in {
-		in[i] = T(rng.NormFloat64())
+	for p := s.pad; p < s.pad+s.len; p++ {
+		for c := 0; c < cin; c++ {
+			for b := 0; b < ld; b++ {
+				x := rows[((p-s.pad)*cin+c)*ld+b]
+				if bias != nil {
+					x += bias[c]
+				}
+				if s.relu {
+					x = max(x, 0)
+				}
+				in[(p*cin+c)*ld+b] = x
+			}
+		}
 	}
 	w := make([]T, cout*k*cin)
 	for i := range w {
@@ -54,7 +88,7 @@ func testConvFFT[T float](t *testing.T, N, L, cout, cin, k, ld, n int) {
 	}
 	bits := 8 * int(64/vecLen[T]())
 	scratch := make([]T, ConvFFTScratch(N, cout, cin, bits))
-	p.Conv(out, in, w, L, cout, cin, ld, n, scratch)
+	p.Conv(out, ConvIn[T]{Rows: rows, Pad: s.pad, Len: s.len, Bias: bias, Relu: s.relu}, w, L, cout, cin, ld, n, scratch)
 	want := convDirect(in, w, L, cout, cin, k, ld, n)
 	eps := math.Pow(2, -52)
 	if bits == 32 {
@@ -78,35 +112,39 @@ func testConvFFT[T float](t *testing.T, N, L, cout, cin, k, ld, n int) {
 				got := float64(out[(l*cout+o)*ld+b])
 				if b >= n {
 					if !math.IsNaN(got) {
-						t.Fatalf("N=%d L=%d %d→%d k=%d ld=%d n=%d: column %d of row (%d, %d) written", N, L, cin, cout, k, ld, n, b, l, o)
+						t.Fatalf("%+v: column %d of row (%d, %d) written", s, b, l, o)
 					}
 					continue
 				}
 				d := math.Abs(got - want[(l*cout+o)*ld+b])
 				worst = max(worst, d/tol)
 				if !(d <= tol) {
-					t.Fatalf("N=%d L=%d %d→%d k=%d ld=%d n=%d: out[%d][%d][%d] = %g, want %g (tolerance %.3g)",
-						N, L, cin, cout, k, ld, n, l, o, b, got, want[(l*cout+o)*ld+b], tol)
+					t.Fatalf("%+v: out[%d][%d][%d] = %g, want %g (tolerance %.3g)", s, l, o, b, got, want[(l*cout+o)*ld+b], tol)
 				}
 			}
 		}
 	}
-	t.Logf("N=%d L=%d %d→%d k=%d ld=%d n=%d: worst error %.3f of the tolerance", N, L, cin, cout, k, ld, n, worst)
+	t.Logf("%+v: worst error %.3f of the tolerance", s, worst)
 }
 
 // TestConvFFT checks ConvFFT against the direct sum on both paths, over transform lengths
 // of even and odd log2, odd and even channel counts, a series that fills the transform,
-// column counts that are not whole vectors and batches of several column blocks.
+// column counts that are not whole vectors, batches of several column blocks, and inputs
+// read with padding, bias and ReLU.
 func TestConvFFT(t *testing.T) {
-	shapes := []struct{ N, L, cout, cin, k, ld, n int }{
-		{4, 1, 1, 1, 4, 16, 16},
-		{8, 5, 2, 3, 4, 16, 7},
-		{16, 16, 3, 2, 1, 32, 17},
-		{32, 30, 5, 4, 3, 40, 33},
-		{64, 55, 4, 5, 10, 100, 100},
-		{256, 240, 8, 32, 10, 128, 128},
-		{256, 240, 32, 3, 10, 144, 131},
-		{128, 119, 3, 8, 10, 300, 290},
+	shapes := []convShape{
+		{N: 4, L: 1, cout: 1, cin: 1, k: 4, ld: 16, n: 16},
+		{N: 8, L: 5, cout: 2, cin: 3, k: 4, ld: 16, n: 7},
+		{N: 16, L: 16, cout: 3, cin: 2, k: 1, ld: 32, n: 17},
+		{N: 32, L: 30, cout: 5, cin: 4, k: 3, ld: 40, n: 33},
+		{N: 64, L: 55, cout: 4, cin: 5, k: 10, ld: 100, n: 100},
+		{N: 256, L: 240, cout: 8, cin: 32, k: 10, ld: 128, n: 128},
+		{N: 256, L: 240, cout: 32, cin: 3, k: 10, ld: 144, n: 131},
+		{N: 128, L: 119, cout: 3, cin: 8, k: 10, ld: 300, n: 290},
+		{N: 256, L: 240, cout: 8, cin: 32, k: 10, ld: 128, n: 128, pad: 4, len: 240, bias: true, relu: true},
+		{N: 32, L: 20, cout: 3, cin: 5, k: 4, ld: 48, n: 37, pad: 1, len: 20, bias: true},
+		{N: 32, L: 20, cout: 2, cin: 3, k: 3, ld: 16, n: 16, pad: 0, len: 21, relu: true},
+		{N: 16, L: 9, cout: 1, cin: 2, k: 5, ld: 16, n: 5, pad: 4, len: 9, bias: true, relu: true},
 	}
 	for _, noasm := range []bool{false, true} {
 		if !noasm && !HasAsm() {
@@ -116,8 +154,8 @@ func TestConvFFT(t *testing.T) {
 			defer func(old bool) { NoAsm = old }(NoAsm)
 			NoAsm = noasm
 			for _, s := range shapes {
-				testConvFFT[float32](t, s.N, s.L, s.cout, s.cin, s.k, s.ld, s.n)
-				testConvFFT[float64](t, s.N, s.L, s.cout, s.cin, s.k, s.ld, s.n)
+				testConvFFT[float32](t, s)
+				testConvFFT[float64](t, s)
 			}
 		})
 	}
@@ -129,7 +167,7 @@ func TestConvFFTAllocs(t *testing.T) {
 	in, w := make([]float32, 249*32*128), make([]float32, 8*10*32)
 	out := make([]float32, 240*8*128)
 	scratch := make([]float32, ConvFFTScratch(256, 8, 32, 32))
-	if a := testing.AllocsPerRun(3, func() { p.Conv(out, in, w, 240, 8, 32, 128, 128, scratch) }); a != 0 {
+	if a := testing.AllocsPerRun(3, func() { p.Conv(out, ConvIn[float32]{Rows: in, Len: 249}, w, 240, 8, 32, 128, 128, scratch) }); a != 0 {
 		t.Errorf("ConvFFT.Conv allocates %v times", a)
 	}
 }
@@ -149,7 +187,7 @@ func BenchmarkConvFFT(b *testing.B) {
 		scratch := make([]float32, ConvFFTScratch(256, cout, cin, 32))
 		b.Run(fmt.Sprintf("%dto%d/fft", cin, cout), func(b *testing.B) {
 			for range b.N {
-				p.Conv(out, in, w, L, cout, cin, ld, ld, scratch)
+				p.Conv(out, ConvIn[float32]{Rows: in, Len: L + k - 1}, w, L, cout, cin, ld, ld, scratch)
 			}
 		})
 		b.Run(fmt.Sprintf("%dto%d/direct", cin, cout), func(b *testing.B) {

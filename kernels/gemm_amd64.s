@@ -18701,74 +18701,119 @@ loop:
 	VZEROUPPER
 	RET
 
-// func fftGather32(buf *float32, re *float32, im *float32, stride int, lin int, n int, nvec int, mask uint64)
+// func fftGather32(buf *float32, re *float32, im *float32, stride int, pad int, rows int, n int, nvec int, mask uint64, bias float32, bias1 float32, lo float32)
 // Requires: AVX, AVX512F
-TEXT ·fftGather32(SB), NOSPLIT, $0-64
-	MOVQ   buf+0(FP), DI
-	MOVQ   re+8(FP), SI
-	MOVQ   im+16(FP), DX
-	MOVQ   stride+24(FP), CX
-	MOVQ   lin+32(FP), R8
-	MOVQ   n+40(FP), R9
-	MOVQ   nvec+48(FP), R10
-	DECQ   R10
-	MOVQ   mask+56(FP), AX
-	KMOVW  AX, K1
-	KXNORW K2, K2, K2
-	SHLQ   $0x02, CX
-	MOVQ   R9, R11
-	SHLQ   $0x07, R11
-	SUBQ   R8, R9
+TEXT ·fftGather32(SB), NOSPLIT, $0-84
+	MOVQ         buf+0(FP), DI
+	MOVQ         re+8(FP), SI
+	MOVQ         im+16(FP), DX
+	MOVQ         stride+24(FP), CX
+	MOVQ         pad+32(FP), R8
+	MOVQ         rows+40(FP), R9
+	MOVQ         n+48(FP), R10
+	MOVQ         nvec+56(FP), R11
+	DECQ         R11
+	MOVQ         mask+64(FP), AX
+	KMOVW        AX, K1
+	KXNORW       K2, K2, K2
+	VBROADCASTSS bias+72(FP), Z16
+	VBROADCASTSS bias1+76(FP), Z17
+	VBROADCASTSS lo+80(FP), Z18
+	VPXORD       Z19, Z19, Z19
+	SHLQ         $0x02, CX
+	MOVQ         R10, R12
+	SHLQ         $0x07, R12
+	SUBQ         R8, R10
+	SUBQ         R9, R10
+	TESTQ        R8, R8
+	JEQ          leaddone
+	MOVQ         DI, BX
+	MOVQ         R11, R13
+	INCQ         R13
 
+leadbuf:
+	MOVQ R8, AX
+
+lead:
+	VMOVUPS Z19, (BX)
+	VMOVUPS Z19, 64(BX)
+	ADDQ    $0x80, BX
+	DECQ    AX
+	JNZ     lead
+	MOVQ    R8, AX
+	SHLQ    $0x07, AX
+	SUBQ    AX, BX
+	ADDQ    R12, BX
+	DECQ    R13
+	JNZ     leadbuf
+	MOVQ    R8, AX
+	SHLQ    $0x07, AX
+	ADDQ    AX, DI
+
+leaddone:
 row:
-	MOVQ  SI, R12
-	MOVQ  DX, R13
-	MOVQ  DI, R14
-	MOVQ  R10, BX
-	TESTQ BX, BX
+	MOVQ  SI, R13
+	MOVQ  DX, R14
+	MOVQ  DI, BX
+	MOVQ  R11, AX
+	TESTQ AX, AX
 	JEQ   veclast
 
 vec:
-	VMOVUPS.Z (R12), K2, Z0
-	VMOVUPS.Z (R13), K2, Z1
-	VMOVUPS   Z0, (R14)
-	VMOVUPS   Z1, 64(R14)
-	ADDQ      $0x40, R12
+	VMOVUPS.Z (R13), K2, Z0
+	VMOVUPS.Z (R14), K2, Z1
+	VADDPS    Z16, Z0, Z0
+	VADDPS    Z17, Z1, Z1
+	VMAXPS    Z0, Z18, Z0
+	VMAXPS    Z1, Z18, Z1
+	VMOVUPS   Z0, (BX)
+	VMOVUPS   Z1, 64(BX)
 	ADDQ      $0x40, R13
-	ADDQ      R11, R14
-	DECQ      BX
+	ADDQ      $0x40, R14
+	ADDQ      R12, BX
+	DECQ      AX
 	JNZ       vec
 
 veclast:
-	VMOVUPS.Z (R12), K1, Z0
-	VMOVUPS.Z (R13), K1, Z1
-	VMOVUPS   Z0, (R14)
-	VMOVUPS   Z1, 64(R14)
+	VMOVUPS.Z (R13), K1, Z0
+	VMOVUPS.Z (R14), K1, Z1
+	VADDPS    Z16, Z0, Z0
+	VADDPS    Z17, Z1, Z1
+	VMAXPS    Z0, Z18, Z0
+	VMAXPS    Z1, Z18, Z1
+	VMOVUPS   Z0, (BX)
+	VMOVUPS   Z1, 64(BX)
 	ADDQ      CX, SI
 	ADDQ      CX, DX
 	ADDQ      $0x80, DI
-	DECQ      R8
+	DECQ      R9
 	JNZ       row
-	TESTQ     R9, R9
-	JEQ       done
-	VPXORD    Z0, Z0, Z0
-	INCQ      R10
+	TESTQ     R10, R10
+	JEQ       taildone
+	MOVQ      DI, BX
+	MOVQ      R11, R13
+	INCQ      R13
 
-zbuf:
-	MOVQ DI, R14
-	MOVQ R9, BX
+tailbuf:
+	MOVQ R10, AX
 
-zero:
-	VMOVUPS Z0, (R14)
-	VMOVUPS Z0, 64(R14)
-	ADDQ    $0x80, R14
-	DECQ    BX
-	JNZ     zero
-	ADDQ    R11, DI
-	DECQ    R10
-	JNZ     zbuf
+tail:
+	VMOVUPS Z19, (BX)
+	VMOVUPS Z19, 64(BX)
+	ADDQ    $0x80, BX
+	DECQ    AX
+	JNZ     tail
+	MOVQ    R10, AX
+	SHLQ    $0x07, AX
+	SUBQ    AX, BX
+	ADDQ    R12, BX
+	DECQ    R13
+	JNZ     tailbuf
+	MOVQ    R10, AX
+	SHLQ    $0x07, AX
+	ADDQ    AX, DI
 
-done:
+taildone:
 	VZEROUPPER
 	RET
 
@@ -19914,74 +19959,119 @@ loop:
 	VZEROUPPER
 	RET
 
-// func fftGather64(buf *float64, re *float64, im *float64, stride int, lin int, n int, nvec int, mask uint64)
+// func fftGather64(buf *float64, re *float64, im *float64, stride int, pad int, rows int, n int, nvec int, mask uint64, bias float64, bias1 float64, lo float64)
 // Requires: AVX, AVX512F
-TEXT ·fftGather64(SB), NOSPLIT, $0-64
-	MOVQ   buf+0(FP), DI
-	MOVQ   re+8(FP), SI
-	MOVQ   im+16(FP), DX
-	MOVQ   stride+24(FP), CX
-	MOVQ   lin+32(FP), R8
-	MOVQ   n+40(FP), R9
-	MOVQ   nvec+48(FP), R10
-	DECQ   R10
-	MOVQ   mask+56(FP), AX
-	KMOVW  AX, K1
-	KXNORW K2, K2, K2
-	SHLQ   $0x03, CX
-	MOVQ   R9, R11
-	SHLQ   $0x07, R11
-	SUBQ   R8, R9
+TEXT ·fftGather64(SB), NOSPLIT, $0-96
+	MOVQ         buf+0(FP), DI
+	MOVQ         re+8(FP), SI
+	MOVQ         im+16(FP), DX
+	MOVQ         stride+24(FP), CX
+	MOVQ         pad+32(FP), R8
+	MOVQ         rows+40(FP), R9
+	MOVQ         n+48(FP), R10
+	MOVQ         nvec+56(FP), R11
+	DECQ         R11
+	MOVQ         mask+64(FP), AX
+	KMOVW        AX, K1
+	KXNORW       K2, K2, K2
+	VBROADCASTSD bias+72(FP), Z16
+	VBROADCASTSD bias1+80(FP), Z17
+	VBROADCASTSD lo+88(FP), Z18
+	VPXORD       Z19, Z19, Z19
+	SHLQ         $0x03, CX
+	MOVQ         R10, R12
+	SHLQ         $0x07, R12
+	SUBQ         R8, R10
+	SUBQ         R9, R10
+	TESTQ        R8, R8
+	JEQ          leaddone
+	MOVQ         DI, BX
+	MOVQ         R11, R13
+	INCQ         R13
 
+leadbuf:
+	MOVQ R8, AX
+
+lead:
+	VMOVUPS Z19, (BX)
+	VMOVUPS Z19, 64(BX)
+	ADDQ    $0x80, BX
+	DECQ    AX
+	JNZ     lead
+	MOVQ    R8, AX
+	SHLQ    $0x07, AX
+	SUBQ    AX, BX
+	ADDQ    R12, BX
+	DECQ    R13
+	JNZ     leadbuf
+	MOVQ    R8, AX
+	SHLQ    $0x07, AX
+	ADDQ    AX, DI
+
+leaddone:
 row:
-	MOVQ  SI, R12
-	MOVQ  DX, R13
-	MOVQ  DI, R14
-	MOVQ  R10, BX
-	TESTQ BX, BX
+	MOVQ  SI, R13
+	MOVQ  DX, R14
+	MOVQ  DI, BX
+	MOVQ  R11, AX
+	TESTQ AX, AX
 	JEQ   veclast
 
 vec:
-	VMOVUPD.Z (R12), K2, Z0
-	VMOVUPD.Z (R13), K2, Z1
-	VMOVUPS   Z0, (R14)
-	VMOVUPS   Z1, 64(R14)
-	ADDQ      $0x40, R12
+	VMOVUPD.Z (R13), K2, Z0
+	VMOVUPD.Z (R14), K2, Z1
+	VADDPD    Z16, Z0, Z0
+	VADDPD    Z17, Z1, Z1
+	VMAXPD    Z0, Z18, Z0
+	VMAXPD    Z1, Z18, Z1
+	VMOVUPS   Z0, (BX)
+	VMOVUPS   Z1, 64(BX)
 	ADDQ      $0x40, R13
-	ADDQ      R11, R14
-	DECQ      BX
+	ADDQ      $0x40, R14
+	ADDQ      R12, BX
+	DECQ      AX
 	JNZ       vec
 
 veclast:
-	VMOVUPD.Z (R12), K1, Z0
-	VMOVUPD.Z (R13), K1, Z1
-	VMOVUPS   Z0, (R14)
-	VMOVUPS   Z1, 64(R14)
+	VMOVUPD.Z (R13), K1, Z0
+	VMOVUPD.Z (R14), K1, Z1
+	VADDPD    Z16, Z0, Z0
+	VADDPD    Z17, Z1, Z1
+	VMAXPD    Z0, Z18, Z0
+	VMAXPD    Z1, Z18, Z1
+	VMOVUPS   Z0, (BX)
+	VMOVUPS   Z1, 64(BX)
 	ADDQ      CX, SI
 	ADDQ      CX, DX
 	ADDQ      $0x80, DI
-	DECQ      R8
+	DECQ      R9
 	JNZ       row
-	TESTQ     R9, R9
-	JEQ       done
-	VPXORD    Z0, Z0, Z0
-	INCQ      R10
+	TESTQ     R10, R10
+	JEQ       taildone
+	MOVQ      DI, BX
+	MOVQ      R11, R13
+	INCQ      R13
 
-zbuf:
-	MOVQ DI, R14
-	MOVQ R9, BX
+tailbuf:
+	MOVQ R10, AX
 
-zero:
-	VMOVUPS Z0, (R14)
-	VMOVUPS Z0, 64(R14)
-	ADDQ    $0x80, R14
-	DECQ    BX
-	JNZ     zero
-	ADDQ    R11, DI
-	DECQ    R10
-	JNZ     zbuf
+tail:
+	VMOVUPS Z19, (BX)
+	VMOVUPS Z19, 64(BX)
+	ADDQ    $0x80, BX
+	DECQ    AX
+	JNZ     tail
+	MOVQ    R10, AX
+	SHLQ    $0x07, AX
+	SUBQ    AX, BX
+	ADDQ    R12, BX
+	DECQ    R13
+	JNZ     tailbuf
+	MOVQ    R10, AX
+	SHLQ    $0x07, AX
+	ADDQ    AX, DI
 
-done:
+taildone:
 	VZEROUPPER
 	RET
 

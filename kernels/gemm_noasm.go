@@ -52,7 +52,7 @@ func fftRadix4Asm[T float](x, tw []T, N, m int) { panic("kernels: no assembly") 
 
 func fftRadix2Asm[T float](x []T, N int) { panic("kernels: no assembly") }
 
-func fftGatherAsm[T float](buf, re, im []T, stride, lin, N, nvec, last int) {
+func fftGatherAsm[T float](buf []T, g gather[T], N, nvec, last int) {
 	panic("kernels: no assembly")
 }
 

@@ -103,12 +103,12 @@ func fftRadix432(x *float32, tw *float32, n int, m int)
 //go:noescape
 func fftRadix232(x *float32, n int)
 
-// fftGather32 sets element t < lin of buffer j < nvec to re[t·stride + j·v …] + i·im[t·stride + j·v …]
-// (v lanes a vector; the last vector's lanes in mask, the others zero) and the elements
-// lin ≤ t < n to zero.
+// fftGather32 sets element pad+t, t < rows, of buffer j < nvec to max(re[t·stride + j·v …] + bias, lo)
+// + i·max(im[t·stride + j·v …] + bias1, lo) (v lanes a vector; the last vector's lanes in
+// mask, the others zero) and its other elements up to n to zero.
 //
 //go:noescape
-func fftGather32(buf *float32, re *float32, im *float32, stride int, lin int, n int, nvec int, mask uint64)
+func fftGather32(buf *float32, re *float32, im *float32, stride int, pad int, rows int, n int, nvec int, mask uint64, bias float32, bias1 float32, lo float32)
 
 // fftScatter32 stores the imaginary parts of element perm[t], t < L, of buffer j < nvec to
 // d0[t·stride + j·v …] and, if two, their real parts to d1[t·stride + j·v …] (v lanes a
@@ -176,12 +176,12 @@ func fftRadix464(x *float64, tw *float64, n int, m int)
 //go:noescape
 func fftRadix264(x *float64, n int)
 
-// fftGather64 sets element t < lin of buffer j < nvec to re[t·stride + j·v …] + i·im[t·stride + j·v …]
-// (v lanes a vector; the last vector's lanes in mask, the others zero) and the elements
-// lin ≤ t < n to zero.
+// fftGather64 sets element pad+t, t < rows, of buffer j < nvec to max(re[t·stride + j·v …] + bias, lo)
+// + i·max(im[t·stride + j·v …] + bias1, lo) (v lanes a vector; the last vector's lanes in
+// mask, the others zero) and its other elements up to n to zero.
 //
 //go:noescape
-func fftGather64(buf *float64, re *float64, im *float64, stride int, lin int, n int, nvec int, mask uint64)
+func fftGather64(buf *float64, re *float64, im *float64, stride int, pad int, rows int, n int, nvec int, mask uint64, bias float64, bias1 float64, lo float64)
 
 // fftScatter64 stores the imaginary parts of element perm[t], t < L, of buffer j < nvec to
 // d0[t·stride + j·v …] and, if two, their real parts to d1[t·stride + j·v …] (v lanes a

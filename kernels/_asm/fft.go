@@ -196,24 +196,62 @@ func vecLoop(label string, nvec1, cnt Register, body func(last bool)) {
 
 func fftGather(d dtype) {
 	name := "fftGather" + d.name
-	TEXT(name, NOSPLIT, "func(buf, re, im *"+d.goType+", stride, lin, n, nvec int, mask uint64)")
-	Doc(name+" sets element t < lin of buffer j < nvec to re[t·stride + j·v …] + i·im[t·stride + j·v …]",
-		"(v lanes a vector; the last vector's lanes in mask, the others zero) and the elements",
-		"lin ≤ t < n to zero.")
+	TEXT(name, NOSPLIT, "func(buf, re, im *"+d.goType+", stride, pad, rows, n, nvec int, mask uint64, bias, bias1, lo "+d.goType+")")
+	Doc(name+" sets element pad+t, t < rows, of buffer j < nvec to max(re[t·stride + j·v …] + bias, lo)",
+		"+ i·max(im[t·stride + j·v …] + bias1, lo) (v lanes a vector; the last vector's lanes in",
+		"mask, the others zero) and its other elements up to n to zero.")
 	Pragma("noescape")
 	o := opsOf(d)
-	buf, re, im, stride, lin, n, nvec1 := RDI, RSI, RDX, RCX, R8, R9, R10
-	loadArgs([]string{"buf", "re", "im", "stride", "lin", "n", "nvec"}, []Register{buf, re, im, stride, lin, n, nvec1})
+	vmax := VMAXPS
+	if d.v == 8 {
+		vmax = VMAXPD
+	}
+	buf, re, im, stride, pad, length, n, nvec1 := RDI, RSI, RDX, RCX, R8, R9, R10, R11
+	loadArgs([]string{"buf", "re", "im", "stride", "pad", "rows", "n", "nvec"}, []Register{buf, re, im, stride, pad, length, n, nvec1})
 	DECQ(nvec1)
 	MOVQ(paramAddr("mask"), RAX)
 	KMOVW(EAX, K1)
 	KXNORW(K2, K2, K2)
+	bias, bias1, lo, zero := Z16, Z17, Z18, Z19
+	d.bcast(paramAddr("bias"), bias)
+	d.bcast(paramAddr("bias1"), bias1)
+	d.bcast(paramAddr("lo"), lo)
+	VPXORD(zero, zero, zero)
 	SHLQ(Imm(d.shift), stride)
-	bufBytes := R11
+	bufBytes := R12
 	MOVQ(n, bufBytes)
 	SHLQ(Imm(7), bufBytes)
-	SUBQ(lin, n)
-	rp, ip, bp, cnt := R12, R13, R14, RBX
+	SUBQ(pad, n)
+	SUBQ(length, n) // the zeros after the rows
+	rp, ip, bp, cnt := R13, R14, RBX, RAX
+	// zeros stores count elements of zeros from buf on in every buffer, with rp as the
+	// buffer counter, and leaves buf past them.
+	zeros := func(label string, count Register) {
+		TESTQ(count, count)
+		JEQ(LabelRef(label + "done"))
+		MOVQ(buf, bp)
+		MOVQ(nvec1, rp)
+		INCQ(rp)
+		Label(label + "buf")
+		MOVQ(count, cnt)
+		Label(label)
+		VMOVUPS(zero, Mem{Base: bp})
+		VMOVUPS(zero, Mem{Base: bp, Disp: 64})
+		ADDQ(Imm(128), bp)
+		DECQ(cnt)
+		JNZ(LabelRef(label))
+		MOVQ(count, cnt)
+		SHLQ(Imm(7), cnt)
+		SUBQ(cnt, bp)
+		ADDQ(bufBytes, bp)
+		DECQ(rp)
+		JNZ(LabelRef(label + "buf"))
+		MOVQ(count, cnt)
+		SHLQ(Imm(7), cnt)
+		ADDQ(cnt, buf)
+		Label(label + "done")
+	}
+	zeros("lead", pad)
 	Label("row")
 	MOVQ(re, rp)
 	MOVQ(im, ip)
@@ -225,6 +263,10 @@ func fftGather(d dtype) {
 		}
 		o.movz(Mem{Base: rp}, k, Z0)
 		o.movz(Mem{Base: ip}, k, Z1)
+		o.add(Z0, Z0, bias)
+		o.add(Z1, Z1, bias1)
+		vmax(Z0, lo, Z0)
+		vmax(Z1, lo, Z1)
 		VMOVUPS(Z0, Mem{Base: bp})
 		VMOVUPS(Z1, Mem{Base: bp, Disp: 64})
 		if !last {
@@ -236,26 +278,9 @@ func fftGather(d dtype) {
 	ADDQ(stride, re)
 	ADDQ(stride, im)
 	ADDQ(Imm(128), buf)
-	DECQ(lin)
+	DECQ(length)
 	JNZ(LabelRef("row"))
-	// The zeros past lin, buffer by buffer.
-	TESTQ(n, n)
-	JEQ(LabelRef("done"))
-	VPXORD(Z0, Z0, Z0)
-	INCQ(nvec1)
-	Label("zbuf")
-	MOVQ(buf, bp)
-	MOVQ(n, cnt)
-	Label("zero")
-	VMOVUPS(Z0, Mem{Base: bp})
-	VMOVUPS(Z0, Mem{Base: bp, Disp: 64})
-	ADDQ(Imm(128), bp)
-	DECQ(cnt)
-	JNZ(LabelRef("zero"))
-	ADDQ(bufBytes, buf)
-	DECQ(nvec1)
-	JNZ(LabelRef("zbuf"))
-	Label("done")
+	zeros("tail", n)
 	VZEROUPPER()
 	RET()
 }

@@ -52,7 +52,7 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [(max(45567*MaxBatch, 16395*PredictBatch) + 7) &^ 7]T
+	work    [(max(45567*MaxBatch, 10347*PredictBatch) + 7) &^ 7]T
 	scratch [2928]T
 	// fft is the scratch of the conv layers Predict and Loss compute through the FFT.
 	fft [478720]T
@@ -351,46 +351,36 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 		kernels.GemmNN64(32, 30, n, m.Conv1d1W, conv1d1_in[(l*3)*ld:], ld, conv1d1_Wx[(l*32)*ld:], ld, false)
 	}
 
-	// conv1d1 = relu(conv1d1_Wx + conv1d1_b) (solarwind.ml:8)
-	conv1d1 := w.work[8555*ld : 16235*ld]
-	for f := 0; f < 7680; f++ {
-		kernels.BiasRelu64(conv1d1[f*ld:][:n], conv1d1_Wx[f*ld:], m.Conv1d1B[f%32])
-	}
-
-	// conv1d2_in = pad(conv1d1) (solarwind.ml:8)
-	conv1d2_in := w.work[8427*ld : 16395*ld]
-	clear(conv1d2_in[0*ld : 128*ld])
-	clear(conv1d2_in[7808*ld : 7968*ld])
-
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, through transforms of length 256 (solarwind.ml:10)
-	conv1d2_Wx := w.work[747*ld : 2667*ld]
-	convFFTs[0].Conv(conv1d2_Wx, conv1d2_in, m.Conv1d2W, 240, 8, 32, ld, n, w.fft[:])
+	// its input is relu(conv1d1_Wx + conv1d1_b) after 4 zero steps, computed as the transform gathers it
+	conv1d2_Wx := w.work[8427*ld : 10347*ld]
+	convFFTs[0].Conv(conv1d2_Wx, kernels.ConvIn[T]{Rows: conv1d1_Wx, Pad: 4, Len: 240, Bias: m.Conv1d1B, Relu: true}, m.Conv1d2W, 240, 8, 32, ld, n, w.fft[:])
 
 	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (solarwind.ml:10)
-	conv1d2 := w.work[2699*ld : 4619*ld]
+	conv1d2 := w.work[779*ld : 2699*ld]
 	for f := 0; f < 1920; f++ {
 		kernels.BiasRelu64(conv1d2[f*ld:][:n], conv1d2_Wx[f*ld:], m.Conv1d2B[f%8])
 	}
 
 	// conv1d3_in = pad(conv1d2) (solarwind.ml:10)
-	conv1d3_in := w.work[2667*ld : 4659*ld]
+	conv1d3_in := w.work[747*ld : 2739*ld]
 	clear(conv1d3_in[0*ld : 32*ld])
 	clear(conv1d3_in[1952*ld : 1992*ld])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [240, 4] from [249, 8], kernel 10, stride 1 (solarwind.ml:12)
-	conv1d3_Wx := w.work[4659*ld : 5619*ld]
+	conv1d3_Wx := w.work[2739*ld : 3699*ld]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN64(4, 80, n, m.Conv1d3W, conv1d3_in[(l*8)*ld:], ld, conv1d3_Wx[(l*4)*ld:], ld, false)
 	}
 
 	// conv1d3 = relu(conv1d3_Wx + conv1d3_b) (solarwind.ml:12)
-	conv1d3 := w.work[5623*ld : 6583*ld]
+	conv1d3 := w.work[3703*ld : 4663*ld]
 	for f := 0; f < 960; f++ {
 		kernels.BiasRelu64(conv1d3[f*ld:][:n], conv1d3_Wx[f*ld:], m.Conv1d3B[f%4])
 	}
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
-	conv1d4_in := w.work[5619*ld : 6591*ld]
+	conv1d4_in := w.work[3699*ld : 4671*ld]
 	clear(conv1d4_in[0*ld : 4*ld])
 	clear(conv1d4_in[964*ld : 972*ld])
 
@@ -401,7 +391,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (solarwind.ml:13)
-	xhat := w.work[6591*ld : 7311*ld]
+	xhat := w.work[4671*ld : 5391*ld]
 	if vecProgs[0].Fast() {
 		for blk := 0; blk < 240; blk++ {
 			kernels.Vec64(vecProgs[0], &w.vec, n, 3, ld, [][]T{xhat[blk*3*ld:], conv1d4_Wx[blk*3*ld:]}, [][]T{m.Conv1d4B})
@@ -440,60 +430,50 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 		kernels.GemmNN64(32, 30, n, m.Conv1d1W, conv1d1_in[(l*3)*ld:], ld, conv1d1_Wx[(l*32)*ld:], ld, false)
 	}
 
-	// conv1d1 = relu(conv1d1_Wx + conv1d1_b) (solarwind.ml:8)
-	conv1d1 := w.work[8555*ld : 16235*ld]
-	for f := 0; f < 7680; f++ {
-		kernels.BiasRelu64(conv1d1[f*ld:][:n], conv1d1_Wx[f*ld:], m.Conv1d1B[f%32])
-	}
-
-	// conv1d2_in = pad(conv1d1) (solarwind.ml:8)
-	conv1d2_in := w.work[8427*ld : 16395*ld]
-	clear(conv1d2_in[0*ld : 128*ld])
-	clear(conv1d2_in[7808*ld : 7968*ld])
-
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, through transforms of length 256 (solarwind.ml:10)
-	conv1d2_Wx := w.work[747*ld : 2667*ld]
-	convFFTs[0].Conv(conv1d2_Wx, conv1d2_in, m.Conv1d2W, 240, 8, 32, ld, n, w.fft[:])
+	// its input is relu(conv1d1_Wx + conv1d1_b) after 4 zero steps, computed as the transform gathers it
+	conv1d2_Wx := w.work[8427*ld : 10347*ld]
+	convFFTs[0].Conv(conv1d2_Wx, kernels.ConvIn[T]{Rows: conv1d1_Wx, Pad: 4, Len: 240, Bias: m.Conv1d1B, Relu: true}, m.Conv1d2W, 240, 8, 32, ld, n, w.fft[:])
 
 	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (solarwind.ml:10)
-	conv1d2 := w.work[2699*ld : 4619*ld]
+	conv1d2 := w.work[779*ld : 2699*ld]
 	for f := 0; f < 1920; f++ {
 		kernels.BiasRelu64(conv1d2[f*ld:][:n], conv1d2_Wx[f*ld:], m.Conv1d2B[f%8])
 	}
 
 	// conv1d3_in = pad(conv1d2) (solarwind.ml:10)
-	conv1d3_in := w.work[2667*ld : 4659*ld]
+	conv1d3_in := w.work[747*ld : 2739*ld]
 	clear(conv1d3_in[0*ld : 32*ld])
 	clear(conv1d3_in[1952*ld : 1992*ld])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [240, 4] from [249, 8], kernel 10, stride 1 (solarwind.ml:12)
-	conv1d3_Wx := w.work[4659*ld : 5619*ld]
+	conv1d3_Wx := w.work[2739*ld : 3699*ld]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN64(4, 80, n, m.Conv1d3W, conv1d3_in[(l*8)*ld:], ld, conv1d3_Wx[(l*4)*ld:], ld, false)
 	}
 
 	// conv1d3 = relu(conv1d3_Wx + conv1d3_b) (solarwind.ml:12)
-	conv1d3 := w.work[5623*ld : 6583*ld]
+	conv1d3 := w.work[3703*ld : 4663*ld]
 	for f := 0; f < 960; f++ {
 		kernels.BiasRelu64(conv1d3[f*ld:][:n], conv1d3_Wx[f*ld:], m.Conv1d3B[f%4])
 	}
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
-	conv1d4_in := w.work[5619*ld : 6591*ld]
+	conv1d4_in := w.work[3699*ld : 4671*ld]
 	clear(conv1d4_in[0*ld : 4*ld])
 	clear(conv1d4_in[964*ld : 972*ld])
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d4_in): [240, 3] from [243, 4], kernel 4, stride 1 (solarwind.ml:13)
-	conv1d4_Wx := w.work[6591*ld : 7311*ld]
+	conv1d4_Wx := w.work[4671*ld : 5391*ld]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN64(3, 16, n, m.Conv1d4W, conv1d4_in[(l*4)*ld:], ld, conv1d4_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (solarwind.ml:13)
-	xhat := w.work[7311*ld : 8031*ld]
+	xhat := w.work[5391*ld : 6111*ld]
 
 	// sub = xhat - x (solarwind.ml:15)
-	sub := w.work[8427*ld : 9147*ld]
+	sub := w.work[6111*ld : 6831*ld]
 	if vecProgs[1].Fast() {
 		for blk := 0; blk < 240; blk++ {
 			kernels.Vec64(vecProgs[1], &w.vec, n, 3, ld, [][]T{xhat[blk*3*ld:], conv1d4_Wx[blk*3*ld:], sub[blk*3*ld:], x[blk*3*ld:]}, [][]T{m.Conv1d4B})
