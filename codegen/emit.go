@@ -200,8 +200,8 @@ type emitter struct {
 	// predictRows the work area of that pass, in units of PredictBatch; rowRows is the
 	// work area of the single-row Predict.
 	predictBatch, predictRows, rowRows int
-	uSize                     int // size of the unbatched scratch area
-	rowUSize                  int // the same for the single-row Predict
+	uSize                              int // size of the unbatched scratch area
+	rowUSize                           int // the same for the single-row Predict
 	// funcs are the functions of ops the file defines itself (localFunc), by name.
 	funcs map[string]*localFunc
 	// consts are the model's named constants the code uses, by their .ml name.
