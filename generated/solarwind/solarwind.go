@@ -55,7 +55,7 @@ type worker struct {
 	work    [(max(45567*MaxBatch, 10347*PredictBatch) + 15) &^ 15]T
 	scratch [2928]T
 	// fft is the scratch of the conv layers Predict and Loss compute through the FFT.
-	fft [825344]T
+	fft [652032]T
 	// grads is this worker's share of the gradient of the last LossGrad (its first NumParams).
 	grads [(NumParams + 15) &^ 15]T
 	// vec holds the operands of the vector programs it runs.

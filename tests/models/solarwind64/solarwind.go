@@ -55,7 +55,7 @@ type worker struct {
 	work    [(max(45567*MaxBatch, 10347*PredictBatch) + 7) &^ 7]T
 	scratch [2928]T
 	// fft is the scratch of the conv layers Predict and Loss compute through the FFT.
-	fft [478720]T
+	fft [392064]T
 	// grads is this worker's share of the gradient of the last LossGrad (its first NumParams).
 	grads [(NumParams + 7) &^ 7]T
 	// vec holds the operands of the vector programs it runs.
