@@ -259,8 +259,10 @@ func (e *emitter) workerType() {
 	}
 	if e.fftSize > 0 {
 		fields = append(fields,
-			jen.Comment("fft is the scratch of the conv layers Predict and Loss compute through the FFT."),
-			jen.Id("fft").Index(jen.Lit(roundUp(e.fftSize))).Id("T"))
+			jen.Comment("fft is the scratch of the conv layers Predict and Loss compute through the FFT, and"),
+			jen.Comment("fftCache holds each one's coefficients, computed again only when its weights change."),
+			jen.Id("fft").Index(jen.Lit(roundUp(e.fftSize))).Id("T"),
+			jen.Id("fftCache").Index(jen.Lit(roundUp(e.fftCacheSize))).Id("T"))
 	}
 	fields = append(fields,
 		jen.Comment("grads is this worker's share of the gradient of the last LossGrad (its first NumParams)."),

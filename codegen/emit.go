@@ -81,7 +81,7 @@ func EmitAll(m *ir.Model, opt Options) ([]byte, AsmFiles, error) {
 	if err := checkConstants(m); err != nil {
 		return nil, AsmFiles{}, err
 	}
-	e := &emitter{m: m, f: jen.NewFile(pkg), bits: "32", maxBatch: m.Settings.Batch, convFFT: opt.ConvFFT}
+	e := &emitter{m: m, f: jen.NewFile(pkg), bits: "32", maxBatch: m.Settings.Batch, convFFT: opt.ConvFFT, fftCaches: map[int][2]int{}}
 	if m.DType == "float64" {
 		e.bits = "64"
 	}
@@ -213,6 +213,10 @@ type emitter struct {
 	convFFT string
 	ffts    []fftPlan
 	fftSize int
+	// fftCaches are the places of the FFT conv layers' coefficient caches in the worker's
+	// fftCache (offset, length), by node; fftCacheSize their total.
+	fftCaches    map[int][2]int
+	fftCacheSize int
 }
 
 // namedConst is a constant of the .ml file that generated code writes by name.

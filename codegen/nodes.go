@@ -106,15 +106,17 @@ const maxFFTLength = 1 << 14
 // fftPays reports whether a stride-1 conv layer of L positions, k taps and cin → cout
 // channels runs faster through transforms of length N than as direct products, by a cost
 // model in units of the direct product's multiply-adds, fitted to kernels.ConvFFT on the
-// conv AE's three layers of kernel 10 (BenchmarkConvFFT, 128 windows, AMD EPYC Zen 5):
-// a channel's transform with its gather or scatter costs about 6400 of them at N = 256,
-// growing as N·log N, and a product of the spectra 1.1 per real multiply-add. The FFT must
-// win by a fifth, the model's margin. Only the 32 → 8 layer passes (0.44 ms against 0.67);
-// 3 → 32 (0.32 against 0.24) and 8 → 4 (0.10 against 0.08) do not.
+// conv AE's three layers of kernel 10 (BenchmarkConvFFT, 128 windows, AMD EPYC Zen 5): at
+// N = 256 an input channel (rounded up to a pair) costs about 3000 of them, an output
+// channel 6300 (both growing as N·log N), and the products 1.46 per complex
+// multiply-add's four. The FFT must win by a fifth, the model's margin: the 32 → 8 layer
+// passes (0.37 ms against 0.66), 3 → 32 (0.31 against 0.23) and 8 → 4 (0.079 against
+// 0.083) do not.
 func fftPays(L, k, cin, cout, N int) bool {
 	logN := bits.Len(uint(N)) - 1
-	transforms := 6400 * float64(cin+cout) * float64(N*logN) / 2048
-	products := 1.1 * float64(N/2+1) * 4 * float64(cin*cout)
+	scale := float64(N*logN) / 2048
+	transforms := (3000*float64(cin+cin%2) + 6300*float64(cout)) * scale
+	products := 1.46 * float64(N/2+1) * 4 * float64(cin*cout)
 	return transforms+products < 0.8*float64(L*k*cin*cout)
 }
 
@@ -132,6 +134,13 @@ func (en *entry) convFFT(n *ir.Node, N int) {
 		e.ffts = append(e.ffts, fftPlan{N, k})
 	}
 	e.fftSize = max(e.fftSize, kernels.ConvFFTScratch(N, cout, cin, floatBytes(e.bits)*8))
+	cache, ok := e.fftCaches[n.ID] // the layer's in Predict and in Loss
+	if !ok {
+		cache = [2]int{e.fftCacheSize, kernels.ConvFFTCache(N, k, cout, cin)}
+		cache[1] = (cache[1] + 15) &^ 15 // whole cache lines
+		e.fftCaches[n.ID] = cache
+		e.fftCacheSize += cache[1]
+	}
 	en.comment(n, "%s = conv1d(%s, %s): [%d, %d] from [%d, %d], kernel %d, through transforms of length %d", en.target(n), en.local(w), en.local(x), L, cout, x.Shape[0], cin, k, N)
 	field := func(k string, v jen.Code) jen.Code { return jen.Id(k).Op(":").Add(v) }
 	var in []jen.Code
@@ -149,7 +158,8 @@ func (en *entry) convFFT(n *ir.Node, N int) {
 	name := en.declare(n, nodeName(n))
 	en.add(jen.Id(fftPlansName).Index(jen.Lit(plan)).Dot("Conv").Call(jen.Id(name),
 		jen.Qual(KernelsPath, "ConvIn").Types(jen.Id("T")).Values(in...), en.ref(w),
-		jen.Lit(L), jen.Lit(cout), jen.Lit(cin), en.ld(), jen.Id("n"), jen.Id("w").Dot("fft").Index(jen.Op(":"))))
+		jen.Lit(L), jen.Lit(cout), jen.Lit(cin), en.ld(), jen.Id("n"),
+		jen.Id("w").Dot("fftCache").Index(jen.Lit(cache[0]).Op(":").Lit(cache[0]+cache[1])), jen.Id("w").Dot("fft").Index(jen.Op(":"))))
 }
 
 // biasTerm is " + bias" for a ConvIn's bias, or nothing.

@@ -275,7 +275,7 @@ func init() {
 		predDst predIn predRows r0 rng row rowScratch rowWork rows s scratch setHi setLo sums termNames tiles total v w
 		work worker x xRows y yRows T MaxBatch PredictBatch NumInputs NumOutputs NumTargets NumParams NumSets
 		NumTerms NumWorkers Model New Points cols dir err refs want MakePoints References PredictColumns MakeData Standardize train test Domain
-		best ch e top vec points cand col res idx chunkWeights chunks epsilon ld convFFTs fft`) {
+		best ch e top vec points cand col res idx chunkWeights chunks epsilon ld convFFTs fft fftCache`) {
 		generatedNames[n] = true
 	}
 }

@@ -1,8 +1,10 @@
 package kernels
 
 import (
+	"bytes"
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // ConvFFT computes a stride-1 conv1d layer through the discrete Fourier transform, for
@@ -86,12 +88,22 @@ func unitRoot(a, n int) (c, s float64) {
 	return c, s
 }
 
+// ConvFFTCache is the length of the cache a ConvFFT's Conv keeps for one layer of cin
+// input and cout output channels, in elements: the coefficients of its products, computed
+// from the weights, and the weights they were computed from, so that a batch with the same
+// weights as the last skips them.
+func ConvFFTCache(n, k, cout, cin int) int {
+	return 4 + cout*k*cin + (n/2+1)*cout*(cin+1)/2*4
+}
+
 // ConvFFTScratch is the length of the scratch a ConvFFT's Conv needs for a layer of cin
-// input and cout output channels through transforms of length n, in elements of bits bits.
+// input and cout output channels through transforms of length n, in elements of bits bits;
+// layers that run one after another can share it.
 func ConvFFTScratch(n, cout, cin, bits int) int {
 	v := 512 / bits
 	nb := n/2 + 1
-	return nb*4*cout*cin + (nb*2*(cin+cout)+n*2)*convFFTBlock*v
+	pairs := (cin + 1) / 2
+	return max(2*nb*cin, pairs*n*2*v+nb*2*cout*convFFTBlock*v+convFFTBlock*n*2*v)
 }
 
 // ConvIn is the input series of a ConvFFT layer, padded and activated as it is read:
@@ -109,52 +121,50 @@ type ConvIn[T float] struct {
 
 // Conv computes the layer's L output positions (the formula on ConvFFT, with in the input
 // in as ConvIn describes it) for n ≤ ld columns of rows ld apart, touching no other column.
-// w is the layer's [cout][K·cin] weight matrix; scratch has ConvFFTScratch elements.
-func (p *ConvFFT[T]) Conv(out []T, in ConvIn[T], w []T, L, cout, cin, ld, n int, scratch []T) {
+// w is the layer's [cout][K·cin] weight matrix; cache (ConvFFTCache elements) belongs to
+// this layer, scratch (ConvFFTScratch) may be shared.
+func (p *ConvFFT[T]) Conv(out []T, in ConvIn[T], w []T, L, cout, cin, ld, n int, cache, scratch []T) {
 	N, K := p.N, p.K
 	v := vecLen[T]()
 	B := convFFTBlock * v
 	nb := N/2 + 1
+	pairs := (cin + 1) / 2
 	lin := L + K - 1
 	rows := in.Rows
 	if lin > N || in.Pad < 0 || in.Len < 1 || in.Pad+in.Len > lin || in.Bias != nil && len(in.Bias) < cin ||
-		len(w) < cout*K*cin || len(scratch) < ConvFFTScratch(N, cout, cin, 512/v) ||
+		len(w) < cout*K*cin || len(cache) < ConvFFTCache(N, K, cout, cin) || len(scratch) < ConvFFTScratch(N, cout, cin, 512/v) ||
 		n > ld || n > 0 && (len(rows) < ((in.Len-1)*cin+cin-1)*ld+n || len(out) < ((L-1)*cout+cout-1)*ld+n) {
-		panic(fmt.Sprintf("kernels: ConvFFT of %d positions (input %d+%d), %d → %d channels, n=%d, ld=%d on %d/%d/%d/%d elements",
-			L, in.Pad, in.Len, cin, cout, n, ld, len(out), len(rows), len(w), len(scratch)))
+		panic(fmt.Sprintf("kernels: ConvFFT of %d positions (input %d+%d), %d → %d channels, n=%d, ld=%d on %d/%d/%d/%d/%d elements",
+			L, in.Pad, in.Len, cin, cout, n, ld, len(out), len(rows), len(w), len(cache), len(scratch)))
 	}
 	var zero T
 	lo := T(math.Inf(-1)) // the floor of the activation: none
 	if in.Relu {
 		lo = 0
 	}
-	// The spectra are [channel][re, im][bin][B columns]: bin f of every channel is a
-	// matrix of rows nb·B apart for the products, and each transform's bins are written
-	// and read in order.
-	a := scratch[:nb*4*cout*cin]
-	spec := scratch[len(a):][:nb*2*cin*B]
-	yspec := scratch[len(a)+len(spec):][:nb*2*cout*B]
-	buf := scratch[len(a)+len(spec)+len(yspec):][:convFFTBlock*N*2*v]
-	p.kernelSpectra(a, w, cout, cin)
+	ab := p.coefficients(cache, scratch, w, cout, cin)
+	// The spectra of the outputs are [channel][re, im][bin][B columns], so that the
+	// inverse transforms read each channel's bins in order.
+	spectra := scratch[:pairs*N*2*v] // the transforms of the input pairs of one vector of columns
+	yspec := scratch[len(spectra):][:nb*2*cout*B]
+	buf := scratch[len(spectra)+len(yspec):][:convFFTBlock*N*2*v]
 	asm := UsingAsm()
 	for b0 := 0; b0 < n; b0 += B {
 		bw := min(B, n-b0)
 		nvec := (bw + v - 1) / v
-		for c := 0; c < cin; c += 2 {
-			c1 := min(c+1, cin-1)
-			b, b1 := zero, zero
-			if in.Bias != nil {
-				b, b1 = in.Bias[c], in.Bias[c1]
+		for j := 0; j < nvec; j++ {
+			for q := 0; q < pairs; q++ {
+				c, c1 := 2*q, min(2*q+1, cin-1)
+				b, b1 := zero, zero
+				if in.Bias != nil {
+					b, b1 = in.Bias[c], in.Bias[c1]
+				}
+				g := gather[T]{rows[c*ld+b0+j*v:], rows[c1*ld+b0+j*v:], cin * ld, in.Pad, in.Len, b, b1, lo}
+				z := spectra[q*N*2*v:]
+				g.run(asm, z, N, min(v, bw-j*v))
+				p.fft(asm, z)
 			}
-			g := gather[T]{rows[c*ld+b0:], rows[c1*ld+b0:], cin * ld, in.Pad, in.Len, b, b1, lo}
-			g.run(asm, buf, N, bw)
-			for j := range nvec {
-				p.fft(asm, buf[j*N*2*v:])
-			}
-			fftSplit(asm, buf, spec[c*nb*B:], p.perm, B, cin*nb*B, nb*B, N, nvec, c1 > c)
-		}
-		for f := 0; f < nb; f++ {
-			gemmNN(2*cout, 2*cin, bw, a[f*4*cout*cin:], spec[f*B:], nb*B, yspec[f*B:], nb*B, false)
+			p.mix(asm, spectra, ab, yspec[j*v:], cout, pairs, B, nb*B, cout*nb*B)
 		}
 		for o := 0; o < cout; o += 2 {
 			o1 := min(o+1, cout-1)
@@ -167,26 +177,109 @@ func (p *ConvFFT[T]) Conv(out []T, in ConvIn[T], w []T, L, cout, cin, ld, n int,
 	}
 }
 
+// The products work on the transforms of the input pairs directly: with Z = X_c + i·X_{c+1}
+// the transform of channels c and c+1 (X_{c+1} zero for a last odd channel),
+// 2X_c[f] = Z[f] + conj Z[N−f] and 2X_{c+1}[f] = −i(Z[f] − conj Z[N−f]), so
+//
+//	Y_o[f] = Σ_c H_oc[f]·X_c[f] = Σ_pairs A[f]·Z[f] + B[f]·conj Z[N−f]
+//
+// with A = (H_c − i·H_{c+1})/2 and B = (H_c + i·H_{c+1})/2, and no pass separates the
+// spectra. The coefficients carry the inverse transform's 1/N too.
+
+// mixBlock is the largest number of outputs one pass of the products takes (their sums
+// stay in 16 registers).
+const mixBlock = 8
+
+// coefficients returns the products' coefficients of the weights w, [output block][f][pair]
+// [output][Re A, Im A, Re B, Im B] (blocks of mixBlock outputs), from the cache when it holds
+// those of the same weights, else computed into it (scratch serves for H).
+func (p *ConvFFT[T]) coefficients(cache, scratch, w []T, cout, cin int) []T {
+	N, K := p.N, p.K
+	nb, pairs := N/2+1, (cin+1)/2
+	size := cout * K * cin
+	key, ab := cache[:4+size], cache[4+size:][:nb*cout*pairs*4]
+	head := [4]T{T(N), T(K), T(cout), T(cin)}
+	if bitsEqual(key[:4], head[:]) && bitsEqual(key[4:], w[:size]) {
+		return ab
+	}
+	hr, hi := scratch[:nb*cin], scratch[nb*cin:2*nb*cin]
+	for o := 0; o < cout; o++ {
+		// H_oc[f]/(2N) for every c and f: the DFT matrices times the output's [K][cin] slice.
+		gemmNN(nb, K, cin, p.cos, w[o*K*cin:], cin, hr, cin, false)
+		gemmNN(nb, K, cin, p.sin, w[o*K*cin:], cin, hi, cin, false)
+		o0 := o / mixBlock * mixBlock
+		r := min(mixBlock, cout-o0)
+		blk := ab[o0*nb*pairs*4:]
+		for f := 0; f < nb; f++ {
+			for q := 0; q < pairs; q++ {
+				c := 2 * q
+				r0, i0 := hr[f*cin+c], hi[f*cin+c]
+				var r1, i1 T
+				if c+1 < cin {
+					r1, i1 = hr[f*cin+c+1], hi[f*cin+c+1]
+				}
+				e := blk[((f*pairs+q)*r+o-o0)*4:][:4]
+				e[0], e[1], e[2], e[3] = r0+i1, i0-r1, r0-i1, i0+r1
+			}
+		}
+	}
+	copy(key, head[:])
+	copy(key[4:], w[:size])
+	return ab
+}
+
+// bitsEqual reports whether a and b hold the same bits.
+func bitsEqual[T float](a, b []T) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 {
+		return true
+	}
+	n := len(a) * int(unsafe.Sizeof(a[0]))
+	return bytes.Equal(unsafe.Slice((*byte)(unsafe.Pointer(&a[0])), n), unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), n))
+}
+
+// mix computes the spectra of the outputs from the transforms of the input pairs in
+// spectra (pair q's at element q·N, each element one vector of columns; Z[f] at perm[f]):
+// for f ≤ N/2, Y_o[f] = Σ_q A·Z_q[f] + B·conj Z_q[N−f] goes to y[o·yo + f·ybin …] (real
+// parts) and y[o·yo + yim + f·ybin …].
+func (p *ConvFFT[T]) mix(asm bool, spectra, ab, y []T, cout, pairs, ybin, yo, yim int) {
+	N := p.N
+	nb := N/2 + 1
+	v := vecLen[T]()
+	for o0 := 0; o0 < cout; o0 += mixBlock {
+		r := min(mixBlock, cout-o0)
+		blk, yb := ab[o0*nb*pairs*4:], y[o0*yo:]
+		if asm {
+			fftMixAsm(spectra, p.perm, blk, yb, N, pairs, r, ybin, yo, yim)
+			continue
+		}
+		for f := 0; f < nb; f++ {
+			zf, zr := 2*int(p.perm[f])*v, 2*int(p.perm[(N-f)%N])*v
+			for o := 0; o < r; o++ {
+				d := yb[o*yo+f*ybin:]
+				for l := 0; l < v; l++ {
+					var yr, yi T
+					for q := 0; q < pairs; q++ {
+						z := spectra[q*N*2*v:]
+						e := blk[((f*pairs+q)*r+o)*4:][:4]
+						fr, fi, rr, ri := z[zf+l], z[zf+v+l], z[zr+l], z[zr+v+l]
+						yr += e[0]*fr - e[1]*fi + e[2]*rr + e[3]*ri
+						yi += e[0]*fi + e[1]*fr + e[3]*rr - e[2]*ri
+					}
+					d[l], d[yim+l] = yr, yi
+				}
+			}
+		}
+	}
+}
+
 // convFFTBlock is the number of vectors of columns Conv takes at a time: its products
 // run on that many vectors per weight, and its spectra take nb·2·(cin+cout) rows of them.
 // Measured on the conv AE's inference (128 windows, one core): 2 or 4 vectors gave 141 k
 // windows/s, 3 gave 149-153 k, 6 gave 138-141 k.
 const convFFTBlock = 3
-
-// kernelSpectra sets a[f] (f ≤ N/2, each [2·cout][2·cin]) to A_f of the weights w: for
-// each output channel and each of the four blocks one product of a DFT matrix [N/2+1][K]
-// with the output channel's [K][cin] slice of w.
-func (p *ConvFFT[T]) kernelSpectra(a, w []T, cout, cin int) {
-	nb, K := p.N/2+1, p.K
-	ld := 4 * cout * cin
-	for o := 0; o < cout; o++ {
-		wo := w[o*K*cin:]
-		for blk, tab := range [4][]T{p.cos, p.nsin, p.sin, p.cos} {
-			row, col := blk/2*cout+o, blk%2*cin
-			gemmNN(nb, K, cin, tab, wo, cin, a[row*2*cin+col:], ld, false)
-		}
-	}
-}
 
 // fft transforms buf in place, X[f] = Σ_t x[t]·e^{−2πi·ft/N} with each element a vector of
 // columns, leaving X[f] at element perm[f]: radix-4 decimation in frequency, its last step
@@ -311,34 +404,7 @@ func (g gather[T]) run(asm bool, buf []T, N, lanes int) {
 	}
 }
 
-// fftSplit separates the spectra of the two real series in each buffer's real and
-// imaginary parts, Z = X₀ + i·X₁ (Z[f] at element perm[f]): 2X₀[f] = Z[f] + conj Z[N−f]
-// and 2X₁[f] = −i(Z[f] − conj Z[N−f]), for f ≤ N/2. Bin f of channel 0 of buffer j goes
-// to dst[f·bin + j·v …] (real) and dst[f·bin+im + j·v …] (imaginary), channel 1 (if two)
-// next to it at +next.
-func fftSplit[T float](asm bool, buf, dst []T, perm []int32, bin, im, next, N, nvec int, two bool) {
-	if asm {
-		fftSplitAsm(buf, dst, perm, bin, im, next, N, nvec, two)
-		return
-	}
-	v := vecLen[T]()
-	for j := 0; j < nvec; j++ {
-		bj := buf[j*N*2*v:]
-		for f := 0; f <= N/2; f++ {
-			z, zr := bj[2*int(perm[f])*v:], bj[2*int(perm[(N-f)%N])*v:]
-			d := dst[f*bin+j*v:]
-			for l := 0; l < v; l++ {
-				a, b, c, e := z[l], z[v+l], zr[l], zr[v+l]
-				d[l], d[im+l] = a+c, b-e
-				if two {
-					d[next+l], d[next+im+l] = b+e, c-a
-				}
-			}
-		}
-	}
-}
-
-// fftJoin puts two channels' spectra Y₀ and Y₁ (laid out as fftSplit writes them, for
+// fftJoin puts two channels' spectra Y₀ and Y₁ (laid out as mix writes them, for
 // f ≤ N/2; Y₁ zero unless two) into each buffer as Z = Y₀ + i·Y₁ over all N bins by their
 // symmetry, with the real and imaginary parts swapped: the transform of the swapped Z is
 // N times the inverse transform of Z, swapped.

@@ -38,13 +38,21 @@ func fftGatherAsm[T float](buf []T, g gather[T], N, nvec, last int) {
 	}
 }
 
-func fftSplitAsm[T float](buf, dst []T, perm []int32, bin, im, next, N, nvec int, two bool) {
+func fftMixAsm[T float](spectra []T, perm []int32, ab, y []T, N, pairs, r, ybin, yo, yim int) {
 	if vecLen[T]() == 16 {
-		fftSplit32((*float32)(ptr(buf)), (*float32)(ptr(dst)), &perm[0], bin, im, next, N, nvec, two)
+		fftMix32[r]((*float32)(ptr(spectra)), &perm[0], (*float32)(ptr(ab)), (*float32)(ptr(y)), N, pairs, ybin, yo, yim)
 	} else {
-		fftSplit64((*float64)(ptr(buf)), (*float64)(ptr(dst)), &perm[0], bin, im, next, N, nvec, two)
+		fftMix64[r]((*float64)(ptr(spectra)), &perm[0], (*float64)(ptr(ab)), (*float64)(ptr(y)), N, pairs, ybin, yo, yim)
 	}
 }
+
+// fftMix32[r] and fftMix64[r] are the kernels of r outputs.
+var (
+	fftMix32 = [...]func(spectra *float32, perm *int32, ab, y *float32, n, pairs, ybin, yo, yim int){
+		nil, fftMix1x32, fftMix2x32, fftMix3x32, fftMix4x32, fftMix5x32, fftMix6x32, fftMix7x32, fftMix8x32}
+	fftMix64 = [...]func(spectra *float64, perm *int32, ab, y *float64, n, pairs, ybin, yo, yim int){
+		nil, fftMix1x64, fftMix2x64, fftMix3x64, fftMix4x64, fftMix5x64, fftMix6x64, fftMix7x64, fftMix8x64}
+)
 
 func fftJoinAsm[T float](buf, src []T, bin, im, next, N, nvec int, two bool) {
 	if vecLen[T]() == 16 {

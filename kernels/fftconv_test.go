@@ -87,13 +87,32 @@ func testConvFFT[T float](t *testing.T, s convShape) {
 		p = any(NewConvFFT64(N, k)).(*ConvFFT[T])
 	}
 	bits := 8 * int(64/vecLen[T]())
-	scratch := make([]T, ConvFFTScratch(N, cout, cin, bits))
-	p.Conv(out, ConvIn[T]{Rows: rows, Pad: s.pad, Len: s.len, Bias: bias, Relu: s.relu}, w, L, cout, cin, ld, n, scratch)
-	want := convDirect(in, w, L, cout, cin, k, ld, n)
-	eps := math.Pow(2, -52)
-	if bits == 32 {
-		eps = math.Pow(2, -23)
+	cache, scratch := make([]T, ConvFFTCache(N, k, cout, cin)), make([]T, ConvFFTScratch(N, cout, cin, bits))
+	// Three calls on one cache: the weights, the same again (the cached coefficients), and
+	// other weights, which must not find the first ones' coefficients.
+	for call := 0; call < 3; call++ {
+		if call == 2 {
+			for i := range w {
+				w[i] *= -0.5
+			}
+		}
+		p.Conv(out, ConvIn[T]{Rows: rows, Pad: s.pad, Len: s.len, Bias: bias, Relu: s.relu}, w, L, cout, cin, ld, n, cache, scratch)
+		checkConvFFT(t, s, out, in, w, eps(bits))
 	}
+}
+
+func eps(bits int) float64 {
+	if bits == 32 {
+		return math.Pow(2, -23)
+	}
+	return math.Pow(2, -52)
+}
+
+// checkConvFFT compares out with the direct sum of in and w (bound as on testConvFFT).
+func checkConvFFT[T float](t *testing.T, s convShape, out, in, w []T, eps float64) {
+	t.Helper()
+	L, cout, cin, k, ld, n, N := s.L, s.cout, s.cin, s.k, s.ld, s.n, s.N
+	want := convDirect(in, w, L, cout, cin, k, ld, n)
 	// The FFT's error is relative to the size of the whole series: bound it by the
 	// largest |w|·|x| sum of the output channel times log2(N) roundings, with room.
 	var maxIn float64
@@ -166,8 +185,8 @@ func TestConvFFTAllocs(t *testing.T) {
 	p := NewConvFFT32(256, 10)
 	in, w := make([]float32, 249*32*128), make([]float32, 8*10*32)
 	out := make([]float32, 240*8*128)
-	scratch := make([]float32, ConvFFTScratch(256, 8, 32, 32))
-	if a := testing.AllocsPerRun(3, func() { p.Conv(out, ConvIn[float32]{Rows: in, Len: 249}, w, 240, 8, 32, 128, 128, scratch) }); a != 0 {
+	cache, scratch := make([]float32, ConvFFTCache(256, 10, 8, 32)), make([]float32, ConvFFTScratch(256, 8, 32, 32))
+	if a := testing.AllocsPerRun(3, func() { p.Conv(out, ConvIn[float32]{Rows: in, Len: 249}, w, 240, 8, 32, 128, 128, cache, scratch) }); a != 0 {
 		t.Errorf("ConvFFT.Conv allocates %v times", a)
 	}
 }
@@ -184,10 +203,10 @@ func BenchmarkConvFFT(b *testing.B) {
 		}
 		out := make([]float32, L*cout*ld)
 		p := NewConvFFT32(256, k)
-		scratch := make([]float32, ConvFFTScratch(256, cout, cin, 32))
+		cache, scratch := make([]float32, ConvFFTCache(256, k, cout, cin)), make([]float32, ConvFFTScratch(256, cout, cin, 32))
 		b.Run(fmt.Sprintf("%dto%d/fft", cin, cout), func(b *testing.B) {
 			for range b.N {
-				p.Conv(out, ConvIn[float32]{Rows: in, Len: L + k - 1}, w, L, cout, cin, ld, ld, scratch)
+				p.Conv(out, ConvIn[float32]{Rows: in, Len: L + k - 1}, w, L, cout, cin, ld, ld, cache, scratch)
 			}
 		})
 		b.Run(fmt.Sprintf("%dto%d/direct", cin, cout), func(b *testing.B) {

@@ -56,7 +56,7 @@ func fftGatherAsm[T float](buf []T, g gather[T], N, nvec, last int) {
 	panic("kernels: no assembly")
 }
 
-func fftSplitAsm[T float](buf, dst []T, perm []int32, bin, im, next, N, nvec int, two bool) {
+func fftMixAsm[T float](spectra []T, perm []int32, ab, y []T, N, pairs, r, ybin, yo, yim int) {
 	panic("kernels: no assembly")
 }
 

@@ -117,13 +117,69 @@ func fftGather32(buf *float32, re *float32, im *float32, stride int, pad int, ro
 //go:noescape
 func fftScatter32(d0 *float32, d1 *float32, buf *float32, perm *int32, stride int, L int, n int, nvec int, mask uint64, two bool)
 
-// fftSplit32 separates the spectra of the real and imaginary parts of the series Z in the
-// nvec buffers (Z[f] at element perm[f]): for f ≤ n/2 it stores 2X₀[f] = Z[f] + conj Z[n−f]
-// to dst[f·bin + j·v …] (real parts) and dst[f·bin+im + j·v …] for buffer j, and, if two,
-// 2X₁[f] = −i(Z[f] − conj Z[n−f]) next to them, at +next.
+// fftMix1x32 computes the spectra of 1 outputs from the transforms of the input pairs
+// (pair q's at element q·n of spectra, Z[f] at perm[f]): for f ≤ n/2,
+// Y_o[f] = Σ_q A·Z_q[f] + B·conj Z_q[n−f] with (Re A, Im A, Re B, Im B) at ab[((f·pairs+q)·r+o)·4 …],
+// stored to y[o·yo + f·ybin …] (real parts) and y[o·yo + yim + f·ybin …].
 //
 //go:noescape
-func fftSplit32(buf *float32, dst *float32, perm *int32, bin int, im int, next int, n int, nvec int, two bool)
+func fftMix1x32(spectra *float32, perm *int32, ab *float32, y *float32, n int, pairs int, ybin int, yo int, yim int)
+
+// fftMix2x32 computes the spectra of 2 outputs from the transforms of the input pairs
+// (pair q's at element q·n of spectra, Z[f] at perm[f]): for f ≤ n/2,
+// Y_o[f] = Σ_q A·Z_q[f] + B·conj Z_q[n−f] with (Re A, Im A, Re B, Im B) at ab[((f·pairs+q)·r+o)·4 …],
+// stored to y[o·yo + f·ybin …] (real parts) and y[o·yo + yim + f·ybin …].
+//
+//go:noescape
+func fftMix2x32(spectra *float32, perm *int32, ab *float32, y *float32, n int, pairs int, ybin int, yo int, yim int)
+
+// fftMix3x32 computes the spectra of 3 outputs from the transforms of the input pairs
+// (pair q's at element q·n of spectra, Z[f] at perm[f]): for f ≤ n/2,
+// Y_o[f] = Σ_q A·Z_q[f] + B·conj Z_q[n−f] with (Re A, Im A, Re B, Im B) at ab[((f·pairs+q)·r+o)·4 …],
+// stored to y[o·yo + f·ybin …] (real parts) and y[o·yo + yim + f·ybin …].
+//
+//go:noescape
+func fftMix3x32(spectra *float32, perm *int32, ab *float32, y *float32, n int, pairs int, ybin int, yo int, yim int)
+
+// fftMix4x32 computes the spectra of 4 outputs from the transforms of the input pairs
+// (pair q's at element q·n of spectra, Z[f] at perm[f]): for f ≤ n/2,
+// Y_o[f] = Σ_q A·Z_q[f] + B·conj Z_q[n−f] with (Re A, Im A, Re B, Im B) at ab[((f·pairs+q)·r+o)·4 …],
+// stored to y[o·yo + f·ybin …] (real parts) and y[o·yo + yim + f·ybin …].
+//
+//go:noescape
+func fftMix4x32(spectra *float32, perm *int32, ab *float32, y *float32, n int, pairs int, ybin int, yo int, yim int)
+
+// fftMix5x32 computes the spectra of 5 outputs from the transforms of the input pairs
+// (pair q's at element q·n of spectra, Z[f] at perm[f]): for f ≤ n/2,
+// Y_o[f] = Σ_q A·Z_q[f] + B·conj Z_q[n−f] with (Re A, Im A, Re B, Im B) at ab[((f·pairs+q)·r+o)·4 …],
+// stored to y[o·yo + f·ybin …] (real parts) and y[o·yo + yim + f·ybin …].
+//
+//go:noescape
+func fftMix5x32(spectra *float32, perm *int32, ab *float32, y *float32, n int, pairs int, ybin int, yo int, yim int)
+
+// fftMix6x32 computes the spectra of 6 outputs from the transforms of the input pairs
+// (pair q's at element q·n of spectra, Z[f] at perm[f]): for f ≤ n/2,
+// Y_o[f] = Σ_q A·Z_q[f] + B·conj Z_q[n−f] with (Re A, Im A, Re B, Im B) at ab[((f·pairs+q)·r+o)·4 …],
+// stored to y[o·yo + f·ybin …] (real parts) and y[o·yo + yim + f·ybin …].
+//
+//go:noescape
+func fftMix6x32(spectra *float32, perm *int32, ab *float32, y *float32, n int, pairs int, ybin int, yo int, yim int)
+
+// fftMix7x32 computes the spectra of 7 outputs from the transforms of the input pairs
+// (pair q's at element q·n of spectra, Z[f] at perm[f]): for f ≤ n/2,
+// Y_o[f] = Σ_q A·Z_q[f] + B·conj Z_q[n−f] with (Re A, Im A, Re B, Im B) at ab[((f·pairs+q)·r+o)·4 …],
+// stored to y[o·yo + f·ybin …] (real parts) and y[o·yo + yim + f·ybin …].
+//
+//go:noescape
+func fftMix7x32(spectra *float32, perm *int32, ab *float32, y *float32, n int, pairs int, ybin int, yo int, yim int)
+
+// fftMix8x32 computes the spectra of 8 outputs from the transforms of the input pairs
+// (pair q's at element q·n of spectra, Z[f] at perm[f]): for f ≤ n/2,
+// Y_o[f] = Σ_q A·Z_q[f] + B·conj Z_q[n−f] with (Re A, Im A, Re B, Im B) at ab[((f·pairs+q)·r+o)·4 …],
+// stored to y[o·yo + f·ybin …] (real parts) and y[o·yo + yim + f·ybin …].
+//
+//go:noescape
+func fftMix8x32(spectra *float32, perm *int32, ab *float32, y *float32, n int, pairs int, ybin int, yo int, yim int)
 
 // fftJoin32 puts Z = Y₀ + i·Y₁ into the nvec buffers with its real and imaginary parts
 // swapped, where Y₀[f] of buffer j is at src[f·bin + j·v …] (real parts) and
@@ -190,13 +246,69 @@ func fftGather64(buf *float64, re *float64, im *float64, stride int, pad int, ro
 //go:noescape
 func fftScatter64(d0 *float64, d1 *float64, buf *float64, perm *int32, stride int, L int, n int, nvec int, mask uint64, two bool)
 
-// fftSplit64 separates the spectra of the real and imaginary parts of the series Z in the
-// nvec buffers (Z[f] at element perm[f]): for f ≤ n/2 it stores 2X₀[f] = Z[f] + conj Z[n−f]
-// to dst[f·bin + j·v …] (real parts) and dst[f·bin+im + j·v …] for buffer j, and, if two,
-// 2X₁[f] = −i(Z[f] − conj Z[n−f]) next to them, at +next.
+// fftMix1x64 computes the spectra of 1 outputs from the transforms of the input pairs
+// (pair q's at element q·n of spectra, Z[f] at perm[f]): for f ≤ n/2,
+// Y_o[f] = Σ_q A·Z_q[f] + B·conj Z_q[n−f] with (Re A, Im A, Re B, Im B) at ab[((f·pairs+q)·r+o)·4 …],
+// stored to y[o·yo + f·ybin …] (real parts) and y[o·yo + yim + f·ybin …].
 //
 //go:noescape
-func fftSplit64(buf *float64, dst *float64, perm *int32, bin int, im int, next int, n int, nvec int, two bool)
+func fftMix1x64(spectra *float64, perm *int32, ab *float64, y *float64, n int, pairs int, ybin int, yo int, yim int)
+
+// fftMix2x64 computes the spectra of 2 outputs from the transforms of the input pairs
+// (pair q's at element q·n of spectra, Z[f] at perm[f]): for f ≤ n/2,
+// Y_o[f] = Σ_q A·Z_q[f] + B·conj Z_q[n−f] with (Re A, Im A, Re B, Im B) at ab[((f·pairs+q)·r+o)·4 …],
+// stored to y[o·yo + f·ybin …] (real parts) and y[o·yo + yim + f·ybin …].
+//
+//go:noescape
+func fftMix2x64(spectra *float64, perm *int32, ab *float64, y *float64, n int, pairs int, ybin int, yo int, yim int)
+
+// fftMix3x64 computes the spectra of 3 outputs from the transforms of the input pairs
+// (pair q's at element q·n of spectra, Z[f] at perm[f]): for f ≤ n/2,
+// Y_o[f] = Σ_q A·Z_q[f] + B·conj Z_q[n−f] with (Re A, Im A, Re B, Im B) at ab[((f·pairs+q)·r+o)·4 …],
+// stored to y[o·yo + f·ybin …] (real parts) and y[o·yo + yim + f·ybin …].
+//
+//go:noescape
+func fftMix3x64(spectra *float64, perm *int32, ab *float64, y *float64, n int, pairs int, ybin int, yo int, yim int)
+
+// fftMix4x64 computes the spectra of 4 outputs from the transforms of the input pairs
+// (pair q's at element q·n of spectra, Z[f] at perm[f]): for f ≤ n/2,
+// Y_o[f] = Σ_q A·Z_q[f] + B·conj Z_q[n−f] with (Re A, Im A, Re B, Im B) at ab[((f·pairs+q)·r+o)·4 …],
+// stored to y[o·yo + f·ybin …] (real parts) and y[o·yo + yim + f·ybin …].
+//
+//go:noescape
+func fftMix4x64(spectra *float64, perm *int32, ab *float64, y *float64, n int, pairs int, ybin int, yo int, yim int)
+
+// fftMix5x64 computes the spectra of 5 outputs from the transforms of the input pairs
+// (pair q's at element q·n of spectra, Z[f] at perm[f]): for f ≤ n/2,
+// Y_o[f] = Σ_q A·Z_q[f] + B·conj Z_q[n−f] with (Re A, Im A, Re B, Im B) at ab[((f·pairs+q)·r+o)·4 …],
+// stored to y[o·yo + f·ybin …] (real parts) and y[o·yo + yim + f·ybin …].
+//
+//go:noescape
+func fftMix5x64(spectra *float64, perm *int32, ab *float64, y *float64, n int, pairs int, ybin int, yo int, yim int)
+
+// fftMix6x64 computes the spectra of 6 outputs from the transforms of the input pairs
+// (pair q's at element q·n of spectra, Z[f] at perm[f]): for f ≤ n/2,
+// Y_o[f] = Σ_q A·Z_q[f] + B·conj Z_q[n−f] with (Re A, Im A, Re B, Im B) at ab[((f·pairs+q)·r+o)·4 …],
+// stored to y[o·yo + f·ybin …] (real parts) and y[o·yo + yim + f·ybin …].
+//
+//go:noescape
+func fftMix6x64(spectra *float64, perm *int32, ab *float64, y *float64, n int, pairs int, ybin int, yo int, yim int)
+
+// fftMix7x64 computes the spectra of 7 outputs from the transforms of the input pairs
+// (pair q's at element q·n of spectra, Z[f] at perm[f]): for f ≤ n/2,
+// Y_o[f] = Σ_q A·Z_q[f] + B·conj Z_q[n−f] with (Re A, Im A, Re B, Im B) at ab[((f·pairs+q)·r+o)·4 …],
+// stored to y[o·yo + f·ybin …] (real parts) and y[o·yo + yim + f·ybin …].
+//
+//go:noescape
+func fftMix7x64(spectra *float64, perm *int32, ab *float64, y *float64, n int, pairs int, ybin int, yo int, yim int)
+
+// fftMix8x64 computes the spectra of 8 outputs from the transforms of the input pairs
+// (pair q's at element q·n of spectra, Z[f] at perm[f]): for f ≤ n/2,
+// Y_o[f] = Σ_q A·Z_q[f] + B·conj Z_q[n−f] with (Re A, Im A, Re B, Im B) at ab[((f·pairs+q)·r+o)·4 …],
+// stored to y[o·yo + f·ybin …] (real parts) and y[o·yo + yim + f·ybin …].
+//
+//go:noescape
+func fftMix8x64(spectra *float64, perm *int32, ab *float64, y *float64, n int, pairs int, ybin int, yo int, yim int)
 
 // fftJoin64 puts Z = Y₀ + i·Y₁ into the nvec buffers with its real and imaginary parts
 // swapped, where Y₀[f] of buffer j is at src[f·bin + j·v …] (real parts) and

@@ -7,9 +7,13 @@ package main
 //   - fftRadix4{32,64}: one radix-4 Stockham step;
 //   - fftRadix2{32,64}: the radix-2 last step of a transform of odd log2 length;
 //   - fftGather{32,64}, fftScatter{32,64}: batch-major rows ↔ a buffer, masked lanes;
-//   - fftSplit{32,64}, fftJoin{32,64}: two real series' spectra ↔ one complex spectrum.
+//   - fftMix{r}x{32,64}: the products of the spectra, from the transforms of the input
+//     pairs to the spectra of r ≤ 8 outputs;
+//   - fftJoin{32,64}: two real series' spectra → one complex spectrum.
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -339,39 +343,32 @@ func fftScatter(d dtype) {
 	RET()
 }
 
-func fftSplit(d dtype) {
-	name := "fftSplit" + d.name
-	TEXT(name, NOSPLIT, "func(buf, dst *"+d.goType+", perm *int32, bin, im, next, n, nvec int, two bool)")
-	Doc(name+" separates the spectra of the real and imaginary parts of the series Z in the",
-		"nvec buffers (Z[f] at element perm[f]): for f ≤ n/2 it stores 2X₀[f] = Z[f] + conj Z[n−f]",
-		"to dst[f·bin + j·v …] (real parts) and dst[f·bin+im + j·v …] for buffer j, and, if two,",
-		"2X₁[f] = −i(Z[f] − conj Z[n−f]) next to them, at +next.")
+func fftMix(d dtype, r int) {
+	name := fmt.Sprintf("fftMix%dx%s", r, d.name)
+	TEXT(name, NOSPLIT, "func(spectra *"+d.goType+", perm *int32, ab, y *"+d.goType+", n, pairs, ybin, yo, yim int)")
+	Doc(name+fmt.Sprintf(" computes the spectra of %d outputs from the transforms of the input pairs", r),
+		"(pair q's at element q·n of spectra, Z[f] at perm[f]): for f ≤ n/2,",
+		"Y_o[f] = Σ_q A·Z_q[f] + B·conj Z_q[n−f] with (Re A, Im A, Re B, Im B) at ab[((f·pairs+q)·r+o)·4 …],",
+		"stored to y[o·yo + f·ybin …] (real parts) and y[o·yo + yim + f·ybin …].")
 	Pragma("noescape")
 	o := opsOf(d)
-	buf, dst, bin, im, next, n, nvec1 := RDI, RSI, RDX, RCX, R8, R9, R10
-	loadArgs([]string{"buf", "dst", "bin", "im", "next", "n", "nvec"}, []Register{buf, dst, bin, im, next, n, nvec1})
-	DECQ(nvec1)
-	KXNORW(K1, K1, K1)
-	KXORW(K2, K2, K2)
-	MOVBQZX(paramAddr("two"), RAX)
-	TESTQ(RAX, RAX)
-	JEQ(LabelRef("one"))
-	KMOVW(K1, K2)
-	Label("one")
-	for _, r := range []Register{bin, im, next} {
-		SHLQ(Imm(d.shift), r)
+	fnmadd := VFNMADD231PS
+	if d.v == 8 {
+		fnmadd = VFNMADD231PD
 	}
-	nextIm := R11
-	LEAQ(Mem{Base: next, Index: im, Scale: 1}, nextIm)
-	MOVQ(bin, paramAddr("bin"))            // in bytes now; its register is zr's
-	perm, pr, zf, zr := R12, R13, R14, RDX // perm[f], perm[n−f] and their elements
-	MOVQ(paramAddr("perm"), perm)
-	LEAQ(Mem{Base: perm, Index: n, Scale: 4}, pr)
-	bufBytes := RBX
-	MOVQ(n, bufBytes)
-	SHLQ(Imm(7), bufBytes)
-	dp, cnt := RAX, n // f runs 0 … n/2 until perm[f] passes perm[n−f]
-	bin0 := func(first bool, label string) {
+	spectra, perm, pr, ab, y, pairs := RSI, R8, R9, RDI, RDX, R10
+	pairStride, yo, yim, zf, zr, sp, cnt := R11, R12, R13, RAX, RBX, R14, RCX
+	loadArgs([]string{"spectra", "perm", "ab", "y", "n", "pairs", "yo", "yim"}, []Register{spectra, perm, ab, y, pairStride, pairs, yo, yim})
+	LEAQ(Mem{Base: perm, Index: pairStride, Scale: 4}, pr) // perm[n]
+	SHLQ(Imm(7), pairStride)                               // n elements of 128 bytes
+	SHLQ(Imm(d.shift), yo)
+	SHLQ(Imm(d.shift), yim)
+	MOVQ(paramAddr("ybin"), cnt)
+	SHLQ(Imm(d.shift), cnt)
+	MOVQ(cnt, paramAddr("ybin")) // in bytes now
+	fr, fi, rr, ri := Z16, Z17, Z18, Z19
+	e := []VecPhysical{Z20, Z21, Z22, Z23}
+	bin := func(first bool, label string) {
 		MOVLQSX(Mem{Base: perm}, zf)
 		SHLQ(Imm(7), zf)
 		if first {
@@ -380,37 +377,51 @@ func fftSplit(d dtype) {
 			MOVLQSX(Mem{Base: pr}, zr)
 			SHLQ(Imm(7), zr)
 		}
-		ADDQ(buf, zf)
-		ADDQ(buf, zr)
-		MOVQ(dst, dp)
-		vecLoop(label, nvec1, cnt, func(last bool) {
-			VMOVUPS(Mem{Base: zf}, Z0)           // a
-			VMOVUPS(Mem{Base: zf, Disp: 64}, Z1) // b
-			VMOVUPS(Mem{Base: zr}, Z2)           // c
-			VMOVUPS(Mem{Base: zr, Disp: 64}, Z3) // e
-			o.add(Z4, Z0, Z2)
-			o.sub(Z5, Z1, Z3)
-			o.add(Z6, Z1, Z3)
-			o.sub(Z7, Z2, Z0)
-			VMOVUPS(Z4, Mem{Base: dp})
-			VMOVUPS(Z5, Mem{Base: dp, Index: im, Scale: 1})
-			d.mov(Z6, K2, Mem{Base: dp, Index: next, Scale: 1})
-			d.mov(Z7, K2, Mem{Base: dp, Index: nextIm, Scale: 1})
-			if !last {
-				ADDQ(Imm(64), dp)
-				ADDQ(bufBytes, zf)
-				ADDQ(bufBytes, zr)
+		for i := 0; i < 2*r; i++ {
+			VPXORD(z(i), z(i), z(i))
+		}
+		MOVQ(spectra, sp)
+		MOVQ(pairs, cnt)
+		Label(label)
+		VMOVUPS(Mem{Base: sp, Index: zf, Scale: 1}, fr)
+		VMOVUPS(Mem{Base: sp, Index: zf, Scale: 1, Disp: 64}, fi)
+		VMOVUPS(Mem{Base: sp, Index: zr, Scale: 1}, rr)
+		VMOVUPS(Mem{Base: sp, Index: zr, Scale: 1, Disp: 64}, ri)
+		for k := 0; k < r; k++ {
+			for i, ek := range e {
+				d.bcast(Mem{Base: ab, Disp: (4*k + i) << d.shift}, ek)
 			}
-		})
-		ADDQ(paramAddr("bin"), dst)
+			yr, yi := z(2*k), z(2*k+1)
+			o.fmadd(yr, e[0], fr)
+			fnmadd(fi, e[1], yr)
+			o.fmadd(yr, e[2], rr)
+			o.fmadd(yr, e[3], ri)
+			o.fmadd(yi, e[0], fi)
+			o.fmadd(yi, e[1], fr)
+			o.fmadd(yi, e[3], rr)
+			fnmadd(ri, e[2], yi)
+		}
+		ADDQ(U32(4*r<<d.shift), ab)
+		ADDQ(pairStride, sp)
+		DECQ(cnt)
+		JNZ(LabelRef(label))
+		MOVQ(y, zf)
+		for k := 0; k < r; k++ {
+			VMOVUPS(z(2*k), Mem{Base: zf})
+			VMOVUPS(z(2*k+1), Mem{Base: zf, Index: yim, Scale: 1})
+			if k < r-1 {
+				ADDQ(yo, zf)
+			}
+		}
+		ADDQ(paramAddr("ybin"), y)
 		ADDQ(Imm(4), perm)
 	}
-	bin0(true, "first")
+	bin(true, "first")
 	Label("bin")
 	SUBQ(Imm(4), pr)
 	CMPQ(perm, pr)
 	JHI(LabelRef("done"))
-	bin0(false, "vec")
+	bin(false, "pair")
 	JMP(LabelRef("bin"))
 	Label("done")
 	VZEROUPPER()

@@ -89,7 +89,9 @@ func main() {
 		fftRadix2(d)
 		fftGather(d)
 		fftScatter(d)
-		fftSplit(d)
+		for r := 1; r <= 8; r++ {
+			fftMix(d, r)
+		}
 		fftJoin(d)
 		fmaPeak(d)
 	}

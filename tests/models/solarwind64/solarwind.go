@@ -54,8 +54,10 @@ type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
 	work    [(max(45567*MaxBatch, 10347*PredictBatch) + 7) &^ 7]T
 	scratch [2928]T
-	// fft is the scratch of the conv layers Predict and Loss compute through the FFT.
-	fft [392064]T
+	// fft is the scratch of the conv layers Predict and Loss compute through the FFT, and
+	// fftCache holds each one's coefficients, computed again only when its weights change.
+	fft      [127360]T
+	fftCache [70688]T
 	// grads is this worker's share of the gradient of the last LossGrad (its first NumParams).
 	grads [(NumParams + 7) &^ 7]T
 	// vec holds the operands of the vector programs it runs.
@@ -354,7 +356,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, through transforms of length 256 (solarwind.ml:10)
 	// its input is relu(conv1d1_Wx + conv1d1_b) after 4 zero steps, computed as the transform gathers it
 	conv1d2_Wx := w.work[8427*ld : 10347*ld]
-	convFFTs[0].Conv(conv1d2_Wx, kernels.ConvIn[T]{Rows: conv1d1_Wx, Pad: 4, Len: 240, Bias: m.Conv1d1B, Relu: true}, m.Conv1d2W, 240, 8, 32, ld, n, w.fft[:])
+	convFFTs[0].Conv(conv1d2_Wx, kernels.ConvIn[T]{Rows: conv1d1_Wx, Pad: 4, Len: 240, Bias: m.Conv1d1B, Relu: true}, m.Conv1d2W, 240, 8, 32, ld, n, w.fftCache[0:70688], w.fft[:])
 
 	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (solarwind.ml:10)
 	conv1d2 := w.work[779*ld : 2699*ld]
@@ -433,7 +435,7 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, through transforms of length 256 (solarwind.ml:10)
 	// its input is relu(conv1d1_Wx + conv1d1_b) after 4 zero steps, computed as the transform gathers it
 	conv1d2_Wx := w.work[8427*ld : 10347*ld]
-	convFFTs[0].Conv(conv1d2_Wx, kernels.ConvIn[T]{Rows: conv1d1_Wx, Pad: 4, Len: 240, Bias: m.Conv1d1B, Relu: true}, m.Conv1d2W, 240, 8, 32, ld, n, w.fft[:])
+	convFFTs[0].Conv(conv1d2_Wx, kernels.ConvIn[T]{Rows: conv1d1_Wx, Pad: 4, Len: 240, Bias: m.Conv1d1B, Relu: true}, m.Conv1d2W, 240, 8, 32, ld, n, w.fftCache[0:70688], w.fft[:])
 
 	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (solarwind.ml:10)
 	conv1d2 := w.work[779*ld : 2699*ld]
