@@ -94,7 +94,11 @@ func (e *emitter) fftLength(n *ir.Node) int {
 	if N > maxFFTLength {
 		return 0
 	}
-	if e.convFFT == "always" || fftPays(n.Shape[0], n.Off, n.Args[1].Shape[1], n.Shape[1], N) {
+	// An input pad(relu(z + b)) is read through (ir.ScheduleWith) when the ReLU has no
+	// other reader, which saves its pass.
+	x := n.Args[1]
+	through := x.Op == ir.OpPad && x.Args[0].Op == ir.OpRelu
+	if e.convFFT == "always" || fftPays(n.Shape[0], n.Off, x.Shape[1], n.Shape[1], N, through) {
 		return N
 	}
 	return 0
@@ -109,15 +113,20 @@ const maxFFTLength = 1 << 14
 // conv AE's three layers of kernel 10 (BenchmarkConvFFT, 128 windows, AMD EPYC Zen 5): at
 // N = 256 an input channel (rounded up to a pair) costs about 3000 of them, an output
 // channel 6300 (both growing as N·log N), and the products 1.46 per complex
-// multiply-add's four. The FFT must win by a fifth, the model's margin: the 32 → 8 layer
-// passes (0.37 ms against 0.66), 3 → 32 (0.31 against 0.23) and 8 → 4 (0.079 against
-// 0.083) do not.
-func fftPays(L, k, cin, cout, N int) bool {
+// multiply-add's four. A layer that reads its input through a ReLU saves that pass, 12
+// per value (the 8 → 4 layer's input: 0.025 ms). The FFT must win by a fifth, the
+// model's margin: the 32 → 8 layer passes (0.37 ms against 0.66) and so does 8 → 4 (0.079
+// against 0.083, and its input's ReLU pass); 3 → 32 (0.31 against 0.23) does not.
+func fftPays(L, k, cin, cout, N int, throughReLU bool) bool {
 	logN := bits.Len(uint(N)) - 1
 	scale := float64(N*logN) / 2048
 	transforms := (3000*float64(cin+cin%2) + 6300*float64(cout)) * scale
 	products := 1.46 * float64(N/2+1) * 4 * float64(cin*cout)
-	return transforms+products < 0.8*float64(L*k*cin*cout)
+	cost := transforms + products
+	if throughReLU {
+		cost -= 12 * float64(L*cin)
+	}
+	return cost < 0.8*float64(L*k*cin*cout)
 }
 
 // fftPlan is a kernels.ConvFFT the file declares: its transform length and kernel size.

@@ -57,7 +57,7 @@ type worker struct {
 	// fft is the scratch of the conv layers Predict and Loss compute through the FFT, and
 	// fftCache holds each one's coefficients, computed again only when its weights change.
 	fft      [127360]T
-	fftCache [70688]T
+	fftCache [80304]T
 	// grads is this worker's share of the gradient of the last LossGrad (its first NumParams).
 	grads [(NumParams + 7) &^ 7]T
 	// vec holds the operands of the vector programs it runs.
@@ -358,31 +358,19 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	conv1d2_Wx := w.work[8427*ld : 10347*ld]
 	convFFTs[0].Conv(conv1d2_Wx, kernels.ConvIn[T]{Rows: conv1d1_Wx, Pad: 4, Len: 240, Bias: m.Conv1d1B, Relu: true}, m.Conv1d2W, 240, 8, 32, ld, n, w.fftCache[0:70688], w.fft[:])
 
-	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (solarwind.ml:10)
-	conv1d2 := w.work[779*ld : 2699*ld]
-	for f := 0; f < 1920; f++ {
-		kernels.BiasRelu64(conv1d2[f*ld:][:n], conv1d2_Wx[f*ld:], m.Conv1d2B[f%8])
-	}
-
-	// conv1d3_in = pad(conv1d2) (solarwind.ml:10)
-	conv1d3_in := w.work[747*ld : 2739*ld]
-	clear(conv1d3_in[0*ld : 32*ld])
-	clear(conv1d3_in[1952*ld : 1992*ld])
-
-	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [240, 4] from [249, 8], kernel 10, stride 1 (solarwind.ml:12)
-	conv1d3_Wx := w.work[2739*ld : 3699*ld]
-	for l := 0; l < 240; l++ {
-		kernels.GemmNN64(4, 80, n, m.Conv1d3W, conv1d3_in[(l*8)*ld:], ld, conv1d3_Wx[(l*4)*ld:], ld, false)
-	}
+	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [240, 4] from [249, 8], kernel 10, through transforms of length 256 (solarwind.ml:12)
+	// its input is relu(conv1d2_Wx + conv1d2_b) after 4 zero steps, computed as the transform gathers it
+	conv1d3_Wx := w.work[747*ld : 1707*ld]
+	convFFTs[0].Conv(conv1d3_Wx, kernels.ConvIn[T]{Rows: conv1d2_Wx, Pad: 4, Len: 240, Bias: m.Conv1d2B, Relu: true}, m.Conv1d3W, 240, 4, 8, ld, n, w.fftCache[70688:80304], w.fft[:])
 
 	// conv1d3 = relu(conv1d3_Wx + conv1d3_b) (solarwind.ml:12)
-	conv1d3 := w.work[3703*ld : 4663*ld]
+	conv1d3 := w.work[1711*ld : 2671*ld]
 	for f := 0; f < 960; f++ {
 		kernels.BiasRelu64(conv1d3[f*ld:][:n], conv1d3_Wx[f*ld:], m.Conv1d3B[f%4])
 	}
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
-	conv1d4_in := w.work[3699*ld : 4671*ld]
+	conv1d4_in := w.work[1707*ld : 2679*ld]
 	clear(conv1d4_in[0*ld : 4*ld])
 	clear(conv1d4_in[964*ld : 972*ld])
 
@@ -393,7 +381,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (solarwind.ml:13)
-	xhat := w.work[4671*ld : 5391*ld]
+	xhat := w.work[2679*ld : 3399*ld]
 	if vecProgs[0].Fast() {
 		for blk := 0; blk < 240; blk++ {
 			kernels.Vec64(vecProgs[0], &w.vec, n, 3, ld, [][]T{xhat[blk*3*ld:], conv1d4_Wx[blk*3*ld:]}, [][]T{m.Conv1d4B})
@@ -437,45 +425,33 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	conv1d2_Wx := w.work[8427*ld : 10347*ld]
 	convFFTs[0].Conv(conv1d2_Wx, kernels.ConvIn[T]{Rows: conv1d1_Wx, Pad: 4, Len: 240, Bias: m.Conv1d1B, Relu: true}, m.Conv1d2W, 240, 8, 32, ld, n, w.fftCache[0:70688], w.fft[:])
 
-	// conv1d2 = relu(conv1d2_Wx + conv1d2_b) (solarwind.ml:10)
-	conv1d2 := w.work[779*ld : 2699*ld]
-	for f := 0; f < 1920; f++ {
-		kernels.BiasRelu64(conv1d2[f*ld:][:n], conv1d2_Wx[f*ld:], m.Conv1d2B[f%8])
-	}
-
-	// conv1d3_in = pad(conv1d2) (solarwind.ml:10)
-	conv1d3_in := w.work[747*ld : 2739*ld]
-	clear(conv1d3_in[0*ld : 32*ld])
-	clear(conv1d3_in[1952*ld : 1992*ld])
-
-	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [240, 4] from [249, 8], kernel 10, stride 1 (solarwind.ml:12)
-	conv1d3_Wx := w.work[2739*ld : 3699*ld]
-	for l := 0; l < 240; l++ {
-		kernels.GemmNN64(4, 80, n, m.Conv1d3W, conv1d3_in[(l*8)*ld:], ld, conv1d3_Wx[(l*4)*ld:], ld, false)
-	}
+	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [240, 4] from [249, 8], kernel 10, through transforms of length 256 (solarwind.ml:12)
+	// its input is relu(conv1d2_Wx + conv1d2_b) after 4 zero steps, computed as the transform gathers it
+	conv1d3_Wx := w.work[747*ld : 1707*ld]
+	convFFTs[0].Conv(conv1d3_Wx, kernels.ConvIn[T]{Rows: conv1d2_Wx, Pad: 4, Len: 240, Bias: m.Conv1d2B, Relu: true}, m.Conv1d3W, 240, 4, 8, ld, n, w.fftCache[70688:80304], w.fft[:])
 
 	// conv1d3 = relu(conv1d3_Wx + conv1d3_b) (solarwind.ml:12)
-	conv1d3 := w.work[3703*ld : 4663*ld]
+	conv1d3 := w.work[1711*ld : 2671*ld]
 	for f := 0; f < 960; f++ {
 		kernels.BiasRelu64(conv1d3[f*ld:][:n], conv1d3_Wx[f*ld:], m.Conv1d3B[f%4])
 	}
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
-	conv1d4_in := w.work[3699*ld : 4671*ld]
+	conv1d4_in := w.work[1707*ld : 2679*ld]
 	clear(conv1d4_in[0*ld : 4*ld])
 	clear(conv1d4_in[964*ld : 972*ld])
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d4_in): [240, 3] from [243, 4], kernel 4, stride 1 (solarwind.ml:13)
-	conv1d4_Wx := w.work[4671*ld : 5391*ld]
+	conv1d4_Wx := w.work[2679*ld : 3399*ld]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN64(3, 16, n, m.Conv1d4W, conv1d4_in[(l*4)*ld:], ld, conv1d4_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (solarwind.ml:13)
-	xhat := w.work[5391*ld : 6111*ld]
+	xhat := w.work[3399*ld : 4119*ld]
 
 	// sub = xhat - x (solarwind.ml:15)
-	sub := w.work[6111*ld : 6831*ld]
+	sub := w.work[4119*ld : 4839*ld]
 	if vecProgs[1].Fast() {
 		for blk := 0; blk < 240; blk++ {
 			kernels.Vec64(vecProgs[1], &w.vec, n, 3, ld, [][]T{xhat[blk*3*ld:], conv1d4_Wx[blk*3*ld:], sub[blk*3*ld:], x[blk*3*ld:]}, [][]T{m.Conv1d4B})
