@@ -149,8 +149,11 @@ func (r *row) figures(m *machineInfo) figures {
 		if r.w.f64 {
 			peak = m.peak64
 		}
-		if peak > 0 {
+		if peak > 0 && !r.w.effective {
 			f.peakPct = 100 * f.gflops / (peak * float64(max(m.procs, 1)))
+		}
+		if r.w.effective {
+			f.notes = append(f.notes, "GFLOP/s by the direct count: mlc computes two layers through the FFT")
 		}
 	}
 	if r.oursNote != "" {
@@ -225,6 +228,8 @@ func printTable(w io.Writer, m *machineInfo, rows []*row, md bool) {
 		}
 		if f.gflops > 0 {
 			gf = fmt.Sprintf("%.3g", f.gflops)
+		}
+		if f.peakPct > 0 {
 			pk = fmt.Sprintf("%.2g%%", f.peakPct)
 		}
 		// notes without what the cells already say

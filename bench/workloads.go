@@ -38,6 +38,10 @@ type workload struct {
 
 	flops float64 // per unit of work; 0 = not counted
 	f64   bool    // element type float64 (selects the peak)
+	// effective says that flops is the direct algorithm's count and mlc does fewer
+	// multiply-adds (a conv layer through the FFT): its GFLOP/s says how fast the work goes,
+	// not how busy the FMA units are, so the table gives no % of peak.
+	effective bool
 }
 
 // group is a set of workloads measured by one torch invocation (its JSON has all their
@@ -177,6 +181,7 @@ func groups() []*group {
 				goBench: "BenchmarkConvAEPredict", goMetric: "windows/s",
 				torchValue: convAEInfer,
 				flops:      tests.ConvAEFwdWindow,
+				effective:  true,
 			}},
 		},
 	}
