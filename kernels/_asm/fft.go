@@ -367,7 +367,7 @@ func fftMix(d dtype, r int) {
 	SHLQ(Imm(d.shift), cnt)
 	MOVQ(cnt, paramAddr("ybin")) // in bytes now
 	fr, fi, rr, ri := Z16, Z17, Z18, Z19
-	e := []VecPhysical{Z20, Z21, Z22, Z23}
+	e, e2 := []VecPhysical{Z20, Z21, Z22, Z23}, []VecPhysical{Z24, Z25, Z26, Z27}
 	bin := func(first bool, label string) {
 		MOVLQSX(Mem{Base: perm}, zf)
 		SHLQ(Imm(7), zf)
@@ -388,17 +388,23 @@ func fftMix(d dtype, r int) {
 		VMOVUPS(Mem{Base: sp, Index: zr, Scale: 1}, rr)
 		VMOVUPS(Mem{Base: sp, Index: zr, Scale: 1, Disp: 64}, ri)
 		for k := 0; k < r; k++ {
+			e := e
+			if k%2 == 1 {
+				e = e2
+			}
 			for i, ek := range e {
 				d.bcast(Mem{Base: ab, Disp: (4*k + i) << d.shift}, ek)
 			}
+			// The real and the imaginary sums alternate, so that no two FMAs in a row
+			// depend on each other.
 			yr, yi := z(2*k), z(2*k+1)
 			o.fmadd(yr, e[0], fr)
-			fnmadd(fi, e[1], yr)
-			o.fmadd(yr, e[2], rr)
-			o.fmadd(yr, e[3], ri)
 			o.fmadd(yi, e[0], fi)
+			fnmadd(fi, e[1], yr)
 			o.fmadd(yi, e[1], fr)
+			o.fmadd(yr, e[2], rr)
 			o.fmadd(yi, e[3], rr)
+			o.fmadd(yr, e[3], ri)
 			fnmadd(ri, e[2], yi)
 		}
 		ADDQ(U32(4*r<<d.shift), ab)
