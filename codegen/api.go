@@ -76,7 +76,7 @@ func (e *emitter) file(pkg string) {
 	// The inference passes read a conv layer's input straight from the previous layer's
 	// pre-activation where they compute the layer through the FFT; the single-row Predict
 	// computes every layer directly, on a plan of its own.
-	fft := func(n *ir.Node) bool { return e.fftLength(n) > 0 }
+	fft := ir.ConvOptions{ReadsInput: func(n *ir.Node) bool { return e.fftLength(n) > 0 }, Chains: e.chains}
 	predPlan := ir.ScheduleWith(m.Infer.Graph, []*ir.Node{m.Infer.Pred}, fft)
 	rowPlan := ir.Schedule(m.Infer.Graph, []*ir.Node{m.Infer.Pred})
 	var lossPlan, gradPlan *ir.Plan

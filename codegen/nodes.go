@@ -86,11 +86,7 @@ func (e *emitter) fftLength(n *ir.Node) int {
 	if n.Op != ir.OpConv1D || n.Stride != 1 || e.convFFT == "never" {
 		return 0
 	}
-	lin := n.Args[1].Shape[0]
-	N := 4
-	for N < lin {
-		N *= 2
-	}
+	N := fftLengthFor(n.Args[1].Shape[0])
 	if N > maxFFTLength {
 		return 0
 	}
@@ -118,15 +114,52 @@ const maxFFTLength = 1 << 14
 // model's margin: the 32 → 8 layer passes (0.37 ms against 0.66) and so does 8 → 4 (0.079
 // against 0.083, and its input's ReLU pass); 3 → 32 (0.31 against 0.23) does not.
 func fftPays(L, k, cin, cout, N int, throughReLU bool) bool {
-	logN := bits.Len(uint(N)) - 1
-	scale := float64(N*logN) / 2048
-	transforms := (3000*float64(cin+cin%2) + 6300*float64(cout)) * scale
-	products := 1.46 * float64(N/2+1) * 4 * float64(cin*cout)
-	cost := transforms + products
+	cost := fftCost(cin, cout, N)
 	if throughReLU {
 		cost -= 12 * float64(L*cin)
 	}
 	return cost < 0.8*float64(L*k*cin*cout)
+}
+
+// fftCost is fftPays' cost of a layer through the FFT, in the direct product's
+// multiply-adds.
+func fftCost(cin, cout, N int) float64 {
+	logN := bits.Len(uint(N)) - 1
+	scale := float64(N*logN) / 2048
+	transforms := (3000*float64(cin+cin%2) + 6300*float64(cout)) * scale
+	products := 1.46 * float64(N/2+1) * 4 * float64(cin*cout)
+	return transforms + products
+}
+
+// chains reports whether the FFT layer conv, reading its input through, computes the layer
+// first before it in the same call (kernels.ConvChain): first's output then goes from its
+// inverse transform straight into conv's forward one, and no pass writes or reads it. That
+// saves about 4300 direct multiply-adds per output channel of first (BenchmarkConvChain:
+// the conv AE's 3 → 32 → 8 takes 0.54 ms chained, 0.60 ms with the first layer direct);
+// first must then pay by fftPays' rule with that saving.
+func (e *emitter) chains(first, conv *ir.Node) bool {
+	if e.convFFT == "never" || first.Stride != 1 {
+		return false
+	}
+	if e.convFFT == "always" {
+		return true
+	}
+	L, k, cin, cout := first.Shape[0], first.Off, first.Args[1].Shape[1], first.Shape[1]
+	N := fftLengthFor(first.Args[1].Shape[0])
+	if N > maxFFTLength {
+		return false
+	}
+	scale := float64(N*(bits.Len(uint(N))-1)) / 2048
+	return fftCost(cin, cout, N)-4300*float64(cout)*scale < 0.8*float64(L*k*cin*cout)
+}
+
+// fftLengthFor is the transform length for a series of lin steps: a power of two, ≥ 4.
+func fftLengthFor(lin int) int {
+	N := 4
+	for N < lin {
+		N *= 2
+	}
+	return N
 }
 
 // fftPlan is a kernels.ConvFFT the file declares: its transform length and kernel size.
@@ -137,38 +170,77 @@ func (en *entry) convFFT(n *ir.Node, N int) {
 	w, x := n.Args[0], n.Args[1]
 	k, cout, cin, L := n.Off, n.Shape[1], x.Shape[1], n.Shape[0]
 	e := en.e
+	field := func(k string, v jen.Code) jen.Code { return jen.Id(k).Op(":").Add(v) }
+	en.comment(n, "%s = conv1d(%s, %s): [%d, %d] from [%d, %d], kernel %d, through transforms of length %d", en.target(n), en.local(w), en.local(x), L, cout, x.Shape[0], cin, k, N)
+	ci, through := en.plan.ConvIn[n.ID]
+	if !through {
+		e.fftSize = max(e.fftSize, kernels.ConvFFTScratch(N, cout, cin, floatBytes(e.bits)*8))
+		name := en.declare(n, nodeName(n))
+		in := []jen.Code{field("Rows", en.ref(x)), field("Len", jen.Lit(x.Shape[0]))}
+		en.add(e.fftPlan(N, k).Dot("Conv").Call(jen.Id(name),
+			jen.Qual(KernelsPath, "ConvIn").Types(jen.Id("T")).Values(in...), en.ref(w),
+			jen.Lit(L), jen.Lit(cout), jen.Lit(cin), en.ld(), jen.Id("n"), e.fftCache(n, N), jen.Id("w").Dot("fft").Index(jen.Op(":"))))
+		return
+	}
+	relu := en.local(ci.Z) + biasTerm(en, ci.Bias)
+	var bias jen.Code = jen.Nil()
+	if ci.Bias != nil {
+		bias = en.ref(ci.Bias)
+	}
+	if !en.plan.Chained[n.ID] {
+		// The input is pad(relu(z + bias)), which the transform's gather computes itself.
+		en.add(jen.Comment(fmt.Sprintf("its input is relu(%s) after %d zero steps, computed as the transform gathers it", relu, ci.Pad)))
+		e.fftSize = max(e.fftSize, kernels.ConvFFTScratch(N, cout, cin, floatBytes(e.bits)*8))
+		in := []jen.Code{field("Rows", en.ref(ci.Z)), field("Pad", jen.Lit(ci.Pad)), field("Len", jen.Lit(ci.Z.Shape[0]))}
+		if ci.Bias != nil {
+			in = append(in, field("Bias", bias))
+		}
+		in = append(in, field("Relu", jen.True()))
+		name := en.declare(n, nodeName(n))
+		en.add(e.fftPlan(N, k).Dot("Conv").Call(jen.Id(name),
+			jen.Qual(KernelsPath, "ConvIn").Types(jen.Id("T")).Values(in...), en.ref(w),
+			jen.Lit(L), jen.Lit(cout), jen.Lit(cin), en.ld(), jen.Id("n"), e.fftCache(n, N), jen.Id("w").Dot("fft").Index(jen.Op(":"))))
+		return
+	}
+	// The layer before, z = conv1d(wz, xz), is computed in the same call: its output goes
+	// from its inverse transform straight into this layer's forward one.
+	z := ci.Z
+	wz, xz := z.Args[0], z.Args[1]
+	Nz := fftLengthFor(xz.Shape[0])
+	en.add(jen.Comment(fmt.Sprintf("its input is relu(%s) after %d zero steps, where %s = conv1d(%s, %s): [%d, %d], kernel %d,", relu, ci.Pad, en.local(z), en.local(wz), en.local(xz), z.Shape[0], z.Shape[1], z.Off)))
+	en.add(jen.Comment(fmt.Sprintf("through transforms of length %d, is computed in the same call and never stored", Nz)))
+	e.fftSize = max(e.fftSize, kernels.ConvChainScratch(Nz, xz.Shape[1], z.Shape[1], N, cout, floatBytes(e.bits)*8))
+	layer := func(c *ir.Node, N int, wt *ir.Node) jen.Code {
+		return jen.Qual(KernelsPath, "ConvLayer").Types(jen.Id("T")).Values(field("FFT", e.fftPlan(N, c.Off)), field("W", en.ref(wt)),
+			field("Cache", e.fftCache(c, N)), field("L", jen.Lit(c.Shape[0])), field("Cout", jen.Lit(c.Shape[1])), field("Cin", jen.Lit(c.Args[1].Shape[1])))
+	}
+	name := en.declare(n, nodeName(n))
+	en.add(jen.Qual(KernelsPath, "ConvChain").Call(jen.Id(name),
+		jen.Qual(KernelsPath, "ConvIn").Types(jen.Id("T")).Values(field("Rows", en.ref(xz)), field("Len", jen.Lit(xz.Shape[0]))),
+		jen.Line().Add(layer(z, Nz, wz)), jen.Line().Add(layer(n, N, w)), jen.Line().Add(bias), jen.Lit(ci.Pad), en.ld(), jen.Id("n"), jen.Id("w").Dot("fft").Index(jen.Op(":"))))
+}
+
+// fftPlan is the file's plan of transforms of length N for kernels of k taps.
+func (e *emitter) fftPlan(N, k int) *jen.Statement {
 	plan := slices.Index(e.ffts, fftPlan{N, k})
 	if plan < 0 {
 		plan = len(e.ffts)
 		e.ffts = append(e.ffts, fftPlan{N, k})
 	}
-	e.fftSize = max(e.fftSize, kernels.ConvFFTScratch(N, cout, cin, floatBytes(e.bits)*8))
-	cache, ok := e.fftCaches[n.ID] // the layer's in Predict and in Loss
+	return jen.Id(fftPlansName).Index(jen.Lit(plan))
+}
+
+// fftCache is the worker's cache of the FFT layer n's coefficients, the same in Predict
+// and in Loss.
+func (e *emitter) fftCache(n *ir.Node, N int) jen.Code {
+	cache, ok := e.fftCaches[n.ID]
 	if !ok {
-		cache = [2]int{e.fftCacheSize, kernels.ConvFFTCache(N, k, cout, cin)}
+		cache = [2]int{e.fftCacheSize, kernels.ConvFFTCache(N, n.Off, n.Shape[1], n.Args[1].Shape[1])}
 		cache[1] = (cache[1] + 15) &^ 15 // whole cache lines
 		e.fftCaches[n.ID] = cache
 		e.fftCacheSize += cache[1]
 	}
-	en.comment(n, "%s = conv1d(%s, %s): [%d, %d] from [%d, %d], kernel %d, through transforms of length %d", en.target(n), en.local(w), en.local(x), L, cout, x.Shape[0], cin, k, N)
-	field := func(k string, v jen.Code) jen.Code { return jen.Id(k).Op(":").Add(v) }
-	var in []jen.Code
-	if ci, ok := en.plan.ConvIn[n.ID]; !ok {
-		in = []jen.Code{field("Rows", en.ref(x)), field("Len", jen.Lit(x.Shape[0]))}
-	} else {
-		// The input is pad(relu(z + bias)), which the transform's gather computes itself.
-		en.add(jen.Comment(fmt.Sprintf("its input is relu(%s) after %d zero steps, computed as the transform gathers it", en.local(ci.Z)+biasTerm(en, ci.Bias), ci.Pad)))
-		in = []jen.Code{field("Rows", en.ref(ci.Z)), field("Pad", jen.Lit(ci.Pad)), field("Len", jen.Lit(ci.Z.Shape[0]))}
-		if ci.Bias != nil {
-			in = append(in, field("Bias", en.ref(ci.Bias)))
-		}
-		in = append(in, field("Relu", jen.True()))
-	}
-	name := en.declare(n, nodeName(n))
-	en.add(jen.Id(fftPlansName).Index(jen.Lit(plan)).Dot("Conv").Call(jen.Id(name),
-		jen.Qual(KernelsPath, "ConvIn").Types(jen.Id("T")).Values(in...), en.ref(w),
-		jen.Lit(L), jen.Lit(cout), jen.Lit(cin), en.ld(), jen.Id("n"),
-		jen.Id("w").Dot("fftCache").Index(jen.Lit(cache[0]).Op(":").Lit(cache[0]+cache[1])), jen.Id("w").Dot("fft").Index(jen.Op(":"))))
+	return jen.Id("w").Dot("fftCache").Index(jen.Lit(cache[0]).Op(":").Lit(cache[0] + cache[1]))
 }
 
 // biasTerm is " + bias" for a ConvIn's bias, or nothing.

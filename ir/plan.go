@@ -33,6 +33,18 @@ type Plan struct {
 	// layer's pre-activation (ScheduleWith): the input is pad(relu(Z + Bias)), and neither the
 	// ReLU nor the pad is computed; Z lives until the layer has read it.
 	ConvIn map[int]ConvInput
+	// Chained[id] is set for such a layer whose Z, itself a conv1d layer, it computes in the
+	// same call (ConvOptions.Chains): Z gets no buffer, and its input lives until then.
+	Chained map[int]bool
+}
+
+// ConvOptions are the choices code generation makes for the conv layers of a pass.
+type ConvOptions struct {
+	// ReadsInput reports whether a conv1d layer reads an input pad(relu(z + bias)) itself.
+	ReadsInput func(conv *Node) bool
+	// Chains reports whether conv, reading its input through, computes the conv1d layer
+	// first that makes z in the same call.
+	Chains func(first, conv *Node) bool
 }
 
 // ConvInput is how a conv1d layer reads its input itself: Pad zero steps, then
@@ -67,14 +79,17 @@ func fusesArgs(n *Node) bool {
 
 // Schedule plans the computation of roots in g. The roots always get a buffer of their own,
 // never fused into a user, since the caller reads them (the prediction is copied out).
-func Schedule(g *Graph, roots []*Node) *Plan { return ScheduleWith(g, roots, nil) }
+func Schedule(g *Graph, roots []*Node) *Plan { return ScheduleWith(g, roots, ConvOptions{}) }
 
-// ScheduleWith is Schedule where each conv1d layer for which readsInput returns true reads
-// an input of the form pad(relu(z + bias)) itself when nothing else reads the ReLU or the
-// pad (Plan.ConvIn): code generation passes the layers it computes through the FFT, whose
-// gather takes the bias, the ReLU and the padding on the way.
-func ScheduleWith(g *Graph, roots []*Node, readsInput func(conv *Node) bool) *Plan {
-	p := &Plan{Fused: map[int]bool{}, Live: map[int]bool{}, Uses: map[int]int{}, Offset: map[int]int{}, Inside: map[int]*Node{}, Alias: map[int]*Node{}, ConvIn: map[int]ConvInput{}}
+// ScheduleWith is Schedule where each conv1d layer for which opt.ReadsInput returns true
+// reads an input of the form pad(relu(z + bias)) itself when nothing else reads the ReLU or
+// the pad (Plan.ConvIn): code generation passes the layers it computes through the FFT, whose
+// gather takes the bias, the ReLU and the padding on the way. When z is a stride-1 conv1d
+// layer read by nothing else, whose own input is a buffer, and opt.Chains agrees, the layer
+// computes z too (Plan.Chained).
+func ScheduleWith(g *Graph, roots []*Node, opt ConvOptions) *Plan {
+	p := &Plan{Fused: map[int]bool{}, Live: map[int]bool{}, Uses: map[int]int{}, Offset: map[int]int{}, Inside: map[int]*Node{}, Alias: map[int]*Node{},
+		ConvIn: map[int]ConvInput{}, Chained: map[int]bool{}}
 	var visit func(n *Node)
 	visit = func(n *Node) {
 		if p.Live[n.ID] {
@@ -111,14 +126,22 @@ func ScheduleWith(g *Graph, roots []*Node, readsInput func(conv *Node) bool) *Pl
 		}
 	}
 	skip := map[int]bool{} // the ReLUs and pads conv layers read through
-	if readsInput != nil {
+	if opt.ReadsInput != nil {
 		for _, n := range g.Nodes {
-			if !p.Live[n.ID] || n.Op != OpConv1D || !readsInput(n) {
+			if !p.Live[n.ID] || n.Op != OpConv1D || !opt.ReadsInput(n) {
 				continue
 			}
-			if in, ok := p.convInput(n, isRoot); ok {
-				p.ConvIn[n.ID] = in
-				skip[n.Args[1].ID], skip[n.Args[1].Args[0].ID] = true, true
+			in, ok := p.convInput(n, isRoot)
+			if !ok {
+				continue
+			}
+			p.ConvIn[n.ID] = in
+			skip[n.Args[1].ID], skip[n.Args[1].Args[0].ID] = true, true
+			z := in.Z
+			if _, through := p.ConvIn[z.ID]; opt.Chains != nil && z.Op == OpConv1D && z.Stride == 1 && !through &&
+				p.Uses[z.ID] == 1 && !isRoot[z.ID] && !skip[z.Args[1].ID] && opt.Chains(z, n) {
+				p.Chained[n.ID] = true
+				skip[z.ID] = true
 			}
 		}
 	}
@@ -196,7 +219,14 @@ func (p *Plan) assignOffsets(isRoot map[int]bool) {
 	}
 	for i, n := range p.Order {
 		if in, ok := p.ConvIn[n.ID]; ok {
-			last[in.Z.ID] = i // it reads z itself, not its pad
+			z := in.Z
+			if p.Chained[n.ID] { // it computes z from z's arguments
+				for _, a := range z.Args {
+					last[a.ID] = i
+				}
+			} else {
+				last[z.ID] = i // it reads z itself, not its pad
+			}
 			last[n.Args[0].ID] = i
 			continue
 		}

@@ -21,7 +21,7 @@ func TestPlanBuffersDoNotClash(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no .ml files found")
 	}
-	insideSeen, convInSeen := 0, 0
+	insideSeen, convInSeen, chainSeen := 0, 0, 0
 	for _, file := range files {
 		src, err := os.ReadFile(file)
 		if err != nil {
@@ -46,9 +46,13 @@ func TestPlanBuffersDoNotClash(t *testing.T) {
 			insideSeen += len(p.Inside)
 			checkPlan(t, file+" "+name, p, roots)
 			if name != "grad" { // the inference passes, with every conv layer reading its input itself
-				p := ScheduleWith(g[name], roots, func(n *Node) bool { return n.Stride == 1 })
+				stride1 := func(n *Node) bool { return n.Stride == 1 }
+				p := ScheduleWith(g[name], roots, ConvOptions{ReadsInput: stride1})
 				convInSeen += len(p.ConvIn)
 				checkPlan(t, file+" "+name+" (conv inputs read through)", p, roots)
+				p = ScheduleWith(g[name], roots, ConvOptions{ReadsInput: stride1, Chains: func(_, _ *Node) bool { return true }})
+				chainSeen += len(p.Chained)
+				checkPlan(t, file+" "+name+" (conv layers chained)", p, roots)
 			}
 		}
 	}
@@ -57,6 +61,9 @@ func TestPlanBuffersDoNotClash(t *testing.T) {
 	}
 	if convInSeen == 0 {
 		t.Error("no conv layer read its input through a pad and a ReLU: the conv models should")
+	}
+	if chainSeen == 0 {
+		t.Error("no conv layer computed the one before it: the conv models should")
 	}
 }
 
@@ -79,8 +86,15 @@ func checkPlan(t *testing.T, what string, p *Plan, roots []*Node) {
 		}
 	}
 	for i, n := range p.Order {
-		if in, ok := p.ConvIn[n.ID]; ok { // it reads z, not the pad
-			end[in.Z.ID] = max(end[in.Z.ID], i)
+		if in, ok := p.ConvIn[n.ID]; ok { // it reads z, not the pad, or z's arguments
+			if p.Chained[n.ID] {
+				for _, a := range in.Z.Args {
+					end[a.ID] = max(end[a.ID], i)
+				}
+			} else {
+				end[in.Z.ID] = max(end[in.Z.ID], i)
+			}
+			end[n.Args[0].ID] = max(end[n.Args[0].ID], i)
 			continue
 		}
 		read(n, i)

@@ -177,6 +177,134 @@ func (p *ConvFFT[T]) Conv(out []T, in ConvIn[T], w []T, L, cout, cin, ld, n int,
 	}
 }
 
+// ConvLayer is one layer of a ConvChain: its plan, its [Cout][K·Cin] weights, the cache of
+// its coefficients (ConvFFTCache) and its sizes (L output positions).
+type ConvLayer[T float] struct {
+	FFT          *ConvFFT[T]
+	W, Cache     []T
+	L, Cout, Cin int
+}
+
+// ConvChainScratch is the length of the scratch ConvChain needs for a layer a of cin → mid
+// channels through transforms of length na and a layer b of mid → cout through nb, in
+// elements of bits bits.
+func ConvChainScratch(na, cin, mid, nb, cout, bits int) int {
+	v := 512 / bits
+	fa, fb := na/2+1, nb/2+1
+	work := (cin+1)/2*na*2*v + fa*2*mid*v + na*2*v + (mid+1)/2*nb*2*v + fb*2*cout*convFFTBlock*v + convFFTBlock*nb*2*v
+	return max(2*fa*cin, 2*fb*mid, work)
+}
+
+// ConvChain computes two stride-1 conv layers through the FFT, b reading relu(a's output +
+// bias) (bias nil: none) after pad zero steps, without writing a's output: a vector of columns at a time,
+// each pair of a's output channels goes from its inverse transform, with the bias and the
+// ReLU, straight into b's forward transform. in is a's input, out b's output (as on Conv).
+// The results are Conv's of a, then of b on ConvIn{Rows: a's output, Pad: pad, Len: a.L,
+// Bias: bias, Relu: true}, up to rounding (a's output is not rounded to rows).
+func ConvChain[T float](out []T, in ConvIn[T], a, b ConvLayer[T], bias []T, pad, ld, n int, scratch []T) {
+	v := vecLen[T]()
+	B := convFFTBlock * v
+	Na, Nb := a.FFT.N, b.FFT.N
+	na, nbb := Na/2+1, Nb/2+1
+	pa, pb := (a.Cin+1)/2, (b.Cin+1)/2
+	lin := a.L + a.FFT.K - 1
+	rows := in.Rows
+	if lin > Na || b.Cin != a.Cout || pad < 0 || pad+a.L > b.L+b.FFT.K-1 || b.L+b.FFT.K-1 > Nb || bias != nil && len(bias) < a.Cout ||
+		in.Pad < 0 || in.Len < 1 || in.Pad+in.Len > lin || in.Bias != nil && len(in.Bias) < a.Cin ||
+		len(a.W) < a.Cout*a.FFT.K*a.Cin || len(b.W) < b.Cout*b.FFT.K*b.Cin ||
+		len(a.Cache) < ConvFFTCache(Na, a.FFT.K, a.Cout, a.Cin) || len(b.Cache) < ConvFFTCache(Nb, b.FFT.K, b.Cout, b.Cin) ||
+		len(scratch) < ConvChainScratch(Na, a.Cin, a.Cout, Nb, b.Cout, 512/v) ||
+		n > ld || n > 0 && (len(rows) < ((in.Len-1)*a.Cin+a.Cin-1)*ld+n || len(out) < ((b.L-1)*b.Cout+b.Cout-1)*ld+n) {
+		panic(fmt.Sprintf("kernels: ConvChain of %d → %d → %d channels over %d and %d positions, n=%d, ld=%d on %d/%d/%d elements",
+			a.Cin, a.Cout, b.Cout, a.L, b.L, n, ld, len(out), len(rows), len(scratch)))
+	}
+	var zero T
+	lo := T(math.Inf(-1))
+	if in.Relu {
+		lo = 0
+	}
+	abA := a.FFT.coefficients(a.Cache, scratch, a.W, a.Cout, a.Cin)
+	abB := b.FFT.coefficients(b.Cache, scratch, b.W, b.Cout, b.Cin)
+	specA := scratch[:pa*Na*2*v]
+	yA := scratch[len(specA):][:na*2*a.Cout*v]
+	bufA := scratch[len(specA)+len(yA):][:Na*2*v]
+	off := len(specA) + len(yA) + len(bufA)
+	specB := scratch[off:][:pb*Nb*2*v]
+	yB := scratch[off+len(specB):][:nbb*2*b.Cout*B]
+	buf := scratch[off+len(specB)+len(yB):][:convFFTBlock*Nb*2*v]
+	asm := UsingAsm()
+	for b0 := 0; b0 < n; b0 += B {
+		bw := min(B, n-b0)
+		nvec := (bw + v - 1) / v
+		for j := 0; j < nvec; j++ {
+			for q := 0; q < pa; q++ {
+				c, c1 := 2*q, min(2*q+1, a.Cin-1)
+				b, b1 := zero, zero
+				if in.Bias != nil {
+					b, b1 = in.Bias[c], in.Bias[c1]
+				}
+				g := gather[T]{rows[c*ld+b0+j*v:], rows[c1*ld+b0+j*v:], a.Cin * ld, in.Pad, in.Len, b, b1, lo}
+				z := specA[q*Na*2*v:]
+				g.run(asm, z, Na, min(v, bw-j*v))
+				a.FFT.fft(asm, z)
+			}
+			a.FFT.mix(asm, specA, abA, yA, a.Cout, pa, v, na*v, a.Cout*na*v)
+			for q := 0; q < pb; q++ {
+				o, o1 := 2*q, min(2*q+1, a.Cout-1)
+				fftJoin(asm, bufA, yA[o*na*v:], v, a.Cout*na*v, na*v, Na, 1, o1 > o)
+				a.FFT.fft(asm, bufA)
+				z := specB[q*Nb*2*v:]
+				r := relay[T]{bufA, a.FFT.perm, pad, a.L, zero, zero, o1 > o}
+				if bias != nil {
+					r.bias0, r.bias1 = bias[o], bias[o1]
+				}
+				r.run(asm, z, Nb)
+				b.FFT.fft(asm, z)
+			}
+			b.FFT.mix(asm, specB, abB, yB[j*v:], b.Cout, pb, B, nbb*B, b.Cout*nbb*B)
+		}
+		for o := 0; o < b.Cout; o += 2 {
+			o1 := min(o+1, b.Cout-1)
+			fftJoin(asm, buf, yB[o*nbb*B:], B, b.Cout*nbb*B, nbb*B, Nb, nvec, o1 > o)
+			for j := range nvec {
+				b.FFT.fft(asm, buf[j*Nb*2*v:])
+			}
+			fftScatter(asm, out[o*ld+b0:], out[o1*ld+b0:], buf, b.FFT.perm, b.Cout*ld, b.L, Nb, bw, o1 > o)
+		}
+	}
+}
+
+// relay takes the two series of an inverse transform (channel 0 in the imaginary parts,
+// channel 1 in the real parts, element t at perm[t]) into the next layer's buffer: element
+// pad+t, t < len, is max(ch0[t] + bias0, 0) + i·max(ch1[t] + bias1, 0) (the imaginary part
+// zero unless two), the others zero up to N.
+type relay[T float] struct {
+	src          []T
+	perm         []int32
+	pad, len     int
+	bias0, bias1 T
+	two          bool
+}
+
+func (r relay[T]) run(asm bool, dst []T, N int) {
+	if asm {
+		fftRelayAsm(dst, r, N)
+		return
+	}
+	v := vecLen[T]()
+	clear(dst[:N*2*v])
+	for t := 0; t < r.len; t++ {
+		s := r.src[2*int(r.perm[t])*v:]
+		d := dst[2*(r.pad+t)*v:]
+		for l := 0; l < v; l++ {
+			d[l] = max(0, s[v+l]+r.bias0)
+			if r.two {
+				d[v+l] = max(0, s[l]+r.bias1)
+			}
+		}
+	}
+}
+
 // The products work on the transforms of the input pairs directly: with Z = X_c + i·X_{c+1}
 // the transform of channels c and c+1 (X_{c+1} zero for a last odd channel),
 // 2X_c[f] = Z[f] + conj Z[N−f] and 2X_{c+1}[f] = −i(Z[f] − conj Z[N−f]), so

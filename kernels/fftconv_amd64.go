@@ -69,3 +69,15 @@ func fftScatterAsm[T float](d0, d1, buf []T, perm []int32, stride, L, N, nvec, l
 		fftScatter64((*float64)(ptr(d0)), (*float64)(ptr(d1)), (*float64)(ptr(buf)), &perm[0], stride, L, N, nvec, laneMask(last), two)
 	}
 }
+
+func fftRelayAsm[T float](dst []T, r relay[T], N int) {
+	m1 := uint64(0)
+	if r.two {
+		m1 = laneMask(vecLen[T]())
+	}
+	if vecLen[T]() == 16 {
+		fftRelay32((*float32)(ptr(dst)), (*float32)(ptr(r.src)), &r.perm[0], r.pad, r.len, N, float32(r.bias0), float32(r.bias1), m1)
+	} else {
+		fftRelay64((*float64)(ptr(dst)), (*float64)(ptr(r.src)), &r.perm[0], r.pad, r.len, N, float64(r.bias0), float64(r.bias1), m1)
+	}
+}

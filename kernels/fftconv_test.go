@@ -111,6 +111,12 @@ func eps(bits int) float64 {
 // checkConvFFT compares out with the direct sum of in and w (bound as on testConvFFT).
 func checkConvFFT[T float](t *testing.T, s convShape, out, in, w []T, eps float64) {
 	t.Helper()
+	checkConvFFTWith(t, s, out, in, w, eps, 0)
+}
+
+// checkConvFFTWith is checkConvFFT where each value of in may be off by inErr.
+func checkConvFFTWith[T float](t *testing.T, s convShape, out, in, w []T, eps, inErr float64) {
+	t.Helper()
 	L, cout, cin, k, ld, n, N := s.L, s.cout, s.cin, s.k, s.ld, s.n, s.N
 	want := convDirect(in, w, L, cout, cin, k, ld, n)
 	// The FFT's error is relative to the size of the whole series: bound it by the
@@ -126,7 +132,7 @@ func checkConvFFT[T float](t *testing.T, s convShape, out, in, w []T, eps float6
 			for _, x := range w[o*k*cin : (o+1)*k*cin] {
 				wsum += math.Abs(float64(x))
 			}
-			tol := 2 * (math.Log2(float64(N)) + 2) * eps * wsum * maxIn
+			tol := 2*(math.Log2(float64(N))+2)*eps*wsum*maxIn + wsum*inErr
 			for b := 0; b < ld; b++ {
 				got := float64(out[(l*cout+o)*ld+b])
 				if b >= n {
@@ -230,4 +236,130 @@ func BenchmarkFFT(b *testing.B) {
 			}
 		})
 	}
+}
+
+// chainShape is a ConvChain test case: a of cin → mid over La positions with ka taps and
+// transforms of na; b of mid → cout over Lb positions with kb taps and nb, reading a's
+// output after pad zero steps.
+type chainShape struct {
+	na, La, cin, mid, ka int
+	nb, Lb, cout, kb     int
+	pad, ld, n           int
+}
+
+// testConvChain checks ConvChain against the direct sums of the two layers.
+func testConvChain[T float](t *testing.T, s chainShape) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(uint64(s.na*100+s.cin), uint64(s.mid*10+s.cout+s.n)))
+	rnd := func(n int) []T {
+		x := make([]T, n)
+		for i := range x {
+			x[i] = T(rng.NormFloat64())
+		}
+		return x
+	}
+	lina := s.La + s.ka - 1
+	x, wa, wb, bias := rnd(lina*s.cin*s.ld), rnd(s.mid*s.ka*s.cin), rnd(s.cout*s.kb*s.mid), rnd(s.mid)
+	// The reference: a directly, then its ReLU with the bias, padded, then b directly.
+	ya := convDirect(x, wa, s.La, s.mid, s.cin, s.ka, s.ld, s.n)
+	linb := s.Lb + s.kb - 1
+	xb := make([]T, linb*s.mid*s.ld)
+	for p := 0; p < s.La; p++ {
+		for c := 0; c < s.mid; c++ {
+			for b := 0; b < s.n; b++ {
+				xb[((s.pad+p)*s.mid+c)*s.ld+b] = T(max(0, ya[(p*s.mid+c)*s.ld+b]+float64(bias[c])))
+			}
+		}
+	}
+	bits := 8 * int(64/vecLen[T]())
+	pa, pb := newPlan[T](s.na, s.ka), newPlan[T](s.nb, s.kb)
+	out := make([]T, s.Lb*s.cout*s.ld)
+	for i := range out {
+		out[i] = T(math.NaN())
+	}
+	a := ConvLayer[T]{FFT: pa, W: wa, Cache: make([]T, ConvFFTCache(s.na, s.ka, s.mid, s.cin)), L: s.La, Cout: s.mid, Cin: s.cin}
+	b := ConvLayer[T]{FFT: pb, W: wb, Cache: make([]T, ConvFFTCache(s.nb, s.kb, s.cout, s.mid)), L: s.Lb, Cout: s.cout, Cin: s.mid}
+	scratch := make([]T, ConvChainScratch(s.na, s.cin, s.mid, s.nb, s.cout, bits))
+	ConvChain(out, ConvIn[T]{Rows: x, Len: lina}, a, b, bias, s.pad, s.ld, s.n, scratch)
+	// b's input went through a's transform: bound its error by a's, carried through b.
+	cs := convShape{N: s.nb, L: s.Lb, cout: s.cout, cin: s.mid, k: s.kb, ld: s.ld, n: s.n}
+	var amax, xmax float64
+	for _, v := range xb {
+		amax = max(amax, math.Abs(float64(v)))
+	}
+	for _, v := range x {
+		xmax = max(xmax, math.Abs(float64(v)))
+	}
+	var wsum float64
+	for _, v := range wa {
+		wsum = max(wsum, math.Abs(float64(v)))
+	}
+	errA := 2 * (math.Log2(float64(s.na)) + 2) * eps(bits) * wsum * float64(s.ka*s.cin) * xmax // a's output error, at most
+	checkConvFFTWith(t, cs, out, xb, wb, eps(bits), errA)
+}
+
+func newPlan[T float](n, k int) *ConvFFT[T] {
+	var zero T
+	if _, ok := any(zero).(float32); ok {
+		return any(NewConvFFT32(n, k)).(*ConvFFT[T])
+	}
+	return any(NewConvFFT64(n, k)).(*ConvFFT[T])
+}
+
+// TestConvChain checks two layers computed in one chain against their direct sums, on both
+// paths: the conv AE's first two layers, and small ones with odd channel counts, different
+// transform lengths and column counts that are not whole vectors.
+func TestConvChain(t *testing.T) {
+	shapes := []chainShape{
+		{na: 256, La: 240, cin: 3, mid: 32, ka: 10, nb: 256, Lb: 240, cout: 8, kb: 10, pad: 4, ld: 128, n: 128},
+		{na: 32, La: 20, cin: 3, mid: 5, ka: 4, nb: 32, Lb: 20, cout: 2, kb: 3, pad: 1, ld: 48, n: 37},
+		{na: 16, La: 13, cin: 2, mid: 3, ka: 4, nb: 32, Lb: 17, cout: 3, kb: 5, pad: 2, ld: 16, n: 5},
+		{na: 64, La: 50, cin: 1, mid: 2, ka: 3, nb: 64, Lb: 48, cout: 1, kb: 3, pad: 0, ld: 32, n: 32},
+	}
+	for _, noasm := range []bool{false, true} {
+		if !noasm && !HasAsm() {
+			continue
+		}
+		t.Run(fmt.Sprintf("noasm=%v", noasm), func(t *testing.T) {
+			defer func(old bool) { NoAsm = old }(NoAsm)
+			NoAsm = noasm
+			for _, s := range shapes {
+				testConvChain[float32](t, s)
+				testConvChain[float64](t, s)
+			}
+		})
+	}
+}
+
+// BenchmarkConvChain is the conv AE's first two layers on 128 windows: as one chain through
+// the FFT, and as the first directly and the second through the FFT reading its output.
+func BenchmarkConvChain(b *testing.B) {
+	const L, k, ld, cin, mid, cout = 240, 10, 128, 3, 32, 8
+	x, wa, wb, bias := make([]float32, (L+k-1)*cin*ld), make([]float32, mid*k*cin), make([]float32, cout*k*mid), make([]float32, mid)
+	for i := range x {
+		x[i] = float32(i%7) - 3
+	}
+	for i := range wa {
+		wa[i] = float32(i%5) - 2
+	}
+	ya, out := make([]float32, L*mid*ld), make([]float32, L*cout*ld)
+	p := NewConvFFT32(256, k)
+	ca, cb := make([]float32, ConvFFTCache(256, k, mid, cin)), make([]float32, ConvFFTCache(256, k, cout, mid))
+	b.Run("chain", func(b *testing.B) {
+		scratch := make([]float32, ConvChainScratch(256, cin, mid, 256, cout, 32))
+		for range b.N {
+			ConvChain(out, ConvIn[float32]{Rows: x, Len: L + k - 1},
+				ConvLayer[float32]{FFT: p, W: wa, Cache: ca, L: L, Cout: mid, Cin: cin},
+				ConvLayer[float32]{FFT: p, W: wb, Cache: cb, L: L, Cout: cout, Cin: mid}, bias, 4, ld, ld, scratch)
+		}
+	})
+	b.Run("direct+fft", func(b *testing.B) {
+		scratch := make([]float32, ConvFFTScratch(256, cout, mid, 32))
+		for range b.N {
+			for l := 0; l < L; l++ {
+				GemmNN32(mid, k*cin, ld, wa, x[l*cin*ld:], ld, ya[l*mid*ld:], ld, false)
+			}
+			p.Conv(out, ConvIn[float32]{Rows: ya, Pad: 4, Len: L, Bias: bias, Relu: true}, wb, L, cout, mid, ld, ld, cb, scratch)
+		}
+	})
 }

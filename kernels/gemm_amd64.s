@@ -20762,6 +20762,63 @@ finallast:
 	VZEROUPPER
 	RET
 
+// func fftRelay32(dst *float32, src *float32, perm *int32, pad int, rows int, n int, bias0 float32, bias1 float32, mask1 uint64)
+// Requires: AVX, AVX512F
+TEXT ·fftRelay32(SB), NOSPLIT, $0-64
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         perm+16(FP), R8
+	MOVQ         pad+24(FP), R9
+	MOVQ         rows+32(FP), R10
+	MOVQ         n+40(FP), R11
+	MOVQ         mask1+56(FP), AX
+	KMOVW        AX, K2
+	VBROADCASTSS bias0+48(FP), Z16
+	VBROADCASTSS bias1+52(FP), Z17
+	VPXORD       Z19, Z19, Z19
+	SUBQ         R9, R11
+	SUBQ         R10, R11
+	TESTQ        R9, R9
+	JEQ          leaddone
+
+lead:
+	VMOVUPS Z19, (DI)
+	VMOVUPS Z19, 64(DI)
+	ADDQ    $0x80, DI
+	DECQ    R9
+	JNZ     lead
+
+leaddone:
+row:
+	MOVLQSX   (R8), AX
+	SHLQ      $0x07, AX
+	VMOVUPS   64(SI)(AX*1), Z0
+	VMOVUPS   (SI)(AX*1), Z1
+	VADDPS    Z16, Z0, Z0
+	VADDPS    Z17, Z1, Z1
+	VMAXPS    Z0, Z19, Z0
+	VMAXPS    Z1, Z19, Z1
+	VMOVUPS.Z Z1, K2, Z1
+	VMOVUPS   Z0, (DI)
+	VMOVUPS   Z1, 64(DI)
+	ADDQ      $0x80, DI
+	ADDQ      $0x04, R8
+	DECQ      R10
+	JNZ       row
+	TESTQ     R11, R11
+	JEQ       taildone
+
+tail:
+	VMOVUPS Z19, (DI)
+	VMOVUPS Z19, 64(DI)
+	ADDQ    $0x80, DI
+	DECQ    R11
+	JNZ     tail
+
+taildone:
+	VZEROUPPER
+	RET
+
 // func fmaPeak32(n int, out *float32)
 // Requires: AVX, AVX512F
 TEXT ·fmaPeak32(SB), NOSPLIT, $0-16
@@ -23625,6 +23682,63 @@ finallast:
 	VMOVUPS   Z5, 64(BX)
 	ADDQ      bin+16(FP), SI
 	ADDQ      $0x80, DI
+	VZEROUPPER
+	RET
+
+// func fftRelay64(dst *float64, src *float64, perm *int32, pad int, rows int, n int, bias0 float64, bias1 float64, mask1 uint64)
+// Requires: AVX, AVX512F
+TEXT ·fftRelay64(SB), NOSPLIT, $0-72
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         perm+16(FP), R8
+	MOVQ         pad+24(FP), R9
+	MOVQ         rows+32(FP), R10
+	MOVQ         n+40(FP), R11
+	MOVQ         mask1+64(FP), AX
+	KMOVW        AX, K2
+	VBROADCASTSD bias0+48(FP), Z16
+	VBROADCASTSD bias1+56(FP), Z17
+	VPXORD       Z19, Z19, Z19
+	SUBQ         R9, R11
+	SUBQ         R10, R11
+	TESTQ        R9, R9
+	JEQ          leaddone
+
+lead:
+	VMOVUPS Z19, (DI)
+	VMOVUPS Z19, 64(DI)
+	ADDQ    $0x80, DI
+	DECQ    R9
+	JNZ     lead
+
+leaddone:
+row:
+	MOVLQSX   (R8), AX
+	SHLQ      $0x07, AX
+	VMOVUPS   64(SI)(AX*1), Z0
+	VMOVUPS   (SI)(AX*1), Z1
+	VADDPD    Z16, Z0, Z0
+	VADDPD    Z17, Z1, Z1
+	VMAXPD    Z0, Z19, Z0
+	VMAXPD    Z1, Z19, Z1
+	VMOVUPD.Z Z1, K2, Z1
+	VMOVUPS   Z0, (DI)
+	VMOVUPS   Z1, 64(DI)
+	ADDQ      $0x80, DI
+	ADDQ      $0x04, R8
+	DECQ      R10
+	JNZ       row
+	TESTQ     R11, R11
+	JEQ       taildone
+
+tail:
+	VMOVUPS Z19, (DI)
+	VMOVUPS Z19, 64(DI)
+	ADDQ    $0x80, DI
+	DECQ    R11
+	JNZ     tail
+
+taildone:
 	VZEROUPPER
 	RET
 

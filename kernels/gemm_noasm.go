@@ -67,3 +67,5 @@ func fftJoinAsm[T float](buf, src []T, bin, im, next, N, nvec int, two bool) {
 func fftScatterAsm[T float](d0, d1, buf []T, perm []int32, stride, L, N, nvec, last int, two bool) {
 	panic("kernels: no assembly")
 }
+
+func fftRelayAsm[T float](dst []T, r relay[T], N int) { panic("kernels: no assembly") }

@@ -189,6 +189,13 @@ func fftMix8x32(spectra *float32, perm *int32, ab *float32, y *float32, n int, p
 //go:noescape
 func fftJoin32(buf *float32, src *float32, bin int, im int, next int, n int, nvec int, two bool)
 
+// fftRelay32 sets element pad+t, t < rows, of dst to max(Im src[perm[t]] + bias0, 0)
+// + i·max(Re src[perm[t]] + bias1, 0) (the imaginary part in the lanes of mask1, all or
+// none; zero otherwise) and its other elements up to n to zero.
+//
+//go:noescape
+func fftRelay32(dst *float32, src *float32, perm *int32, pad int, rows int, n int, bias0 float32, bias1 float32, mask1 uint64)
+
 // fmaPeak32 runs n rounds of 12 independent zmm fused multiply-adds and stores a lane of
 // their sum into out (so that the work is not dead): 12·2·16 FLOPs a round.
 //
@@ -317,6 +324,13 @@ func fftMix8x64(spectra *float64, perm *int32, ab *float64, y *float64, n int, p
 //
 //go:noescape
 func fftJoin64(buf *float64, src *float64, bin int, im int, next int, n int, nvec int, two bool)
+
+// fftRelay64 sets element pad+t, t < rows, of dst to max(Im src[perm[t]] + bias0, 0)
+// + i·max(Re src[perm[t]] + bias1, 0) (the imaginary part in the lanes of mask1, all or
+// none; zero otherwise) and its other elements up to n to zero.
+//
+//go:noescape
+func fftRelay64(dst *float64, src *float64, perm *int32, pad int, rows int, n int, bias0 float64, bias1 float64, mask1 uint64)
 
 // fmaPeak64 runs n rounds of 12 independent zmm fused multiply-adds and stores a lane of
 // their sum into out (so that the work is not dead): 12·2·8 FLOPs a round.

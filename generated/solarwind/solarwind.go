@@ -52,12 +52,12 @@ const (
 // worker is the scratch space of the passes one goroutine runs.
 type worker struct {
 	// work holds the batch-major intermediate values; buffers whose lifetimes do not overlap share it.
-	work    [(max(45567*MaxBatch, 10347*PredictBatch) + 15) &^ 15]T
+	work    [(max(45567*MaxBatch, 3627*PredictBatch) + 15) &^ 15]T
 	scratch [2928]T
 	// fft is the scratch of the conv layers Predict and Loss compute through the FFT, and
 	// fftCache holds each one's coefficients, computed again only when its weights change.
-	fft      [254720]T
-	fftCache [80304]T
+	fft      [411392]T
+	fftCache [114304]T
 	// grads is this worker's share of the gradient of the last LossGrad (its first NumParams).
 	grads [(NumParams + 15) &^ 15]T
 	// vec holds the operands of the vector programs it runs.
@@ -347,30 +347,28 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	clear(conv1d1_in[0*ld : 12*ld])
 	clear(conv1d1_in[732*ld : 747*ld])
 
-	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [240, 32] from [249, 3], kernel 10, stride 1 (solarwind.ml:8)
-	conv1d1_Wx := w.work[747*ld : 8427*ld]
-	for l := 0; l < 240; l++ {
-		kernels.GemmNN32(32, 30, n, m.Conv1d1W, conv1d1_in[(l*3)*ld:], ld, conv1d1_Wx[(l*32)*ld:], ld, false)
-	}
-
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, through transforms of length 256 (solarwind.ml:10)
-	// its input is relu(conv1d1_Wx + conv1d1_b) after 4 zero steps, computed as the transform gathers it
-	conv1d2_Wx := w.work[8427*ld : 10347*ld]
-	convFFTs[0].Conv(conv1d2_Wx, kernels.ConvIn[T]{Rows: conv1d1_Wx, Pad: 4, Len: 240, Bias: m.Conv1d1B, Relu: true}, m.Conv1d2W, 240, 8, 32, ld, n, w.fftCache[0:70688], w.fft[:])
+	// its input is relu(conv1d1_Wx + conv1d1_b) after 4 zero steps, where conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [240, 32], kernel 10,
+	// through transforms of length 256, is computed in the same call and never stored
+	conv1d2_Wx := w.work[747*ld : 2667*ld]
+	kernels.ConvChain(conv1d2_Wx, kernels.ConvIn[T]{Rows: conv1d1_in, Len: 249},
+		kernels.ConvLayer[T]{FFT: convFFTs[0], W: m.Conv1d1W, Cache: w.fftCache[0:34000], L: 240, Cout: 32, Cin: 3},
+		kernels.ConvLayer[T]{FFT: convFFTs[0], W: m.Conv1d2W, Cache: w.fftCache[34000:104688], L: 240, Cout: 8, Cin: 32},
+		m.Conv1d1B, 4, ld, n, w.fft[:])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [240, 4] from [249, 8], kernel 10, through transforms of length 256 (solarwind.ml:12)
 	// its input is relu(conv1d2_Wx + conv1d2_b) after 4 zero steps, computed as the transform gathers it
-	conv1d3_Wx := w.work[747*ld : 1707*ld]
-	convFFTs[0].Conv(conv1d3_Wx, kernels.ConvIn[T]{Rows: conv1d2_Wx, Pad: 4, Len: 240, Bias: m.Conv1d2B, Relu: true}, m.Conv1d3W, 240, 4, 8, ld, n, w.fftCache[70688:80304], w.fft[:])
+	conv1d3_Wx := w.work[2667*ld : 3627*ld]
+	convFFTs[0].Conv(conv1d3_Wx, kernels.ConvIn[T]{Rows: conv1d2_Wx, Pad: 4, Len: 240, Bias: m.Conv1d2B, Relu: true}, m.Conv1d3W, 240, 4, 8, ld, n, w.fftCache[104688:114304], w.fft[:])
 
 	// conv1d3 = relu(conv1d3_Wx + conv1d3_b) (solarwind.ml:12)
-	conv1d3 := w.work[1711*ld : 2671*ld]
+	conv1d3 := w.work[751*ld : 1711*ld]
 	for f := 0; f < 960; f++ {
 		kernels.BiasRelu32(conv1d3[f*ld:][:n], conv1d3_Wx[f*ld:], m.Conv1d3B[f%4])
 	}
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
-	conv1d4_in := w.work[1707*ld : 2679*ld]
+	conv1d4_in := w.work[747*ld : 1719*ld]
 	clear(conv1d4_in[0*ld : 4*ld])
 	clear(conv1d4_in[964*ld : 972*ld])
 
@@ -381,7 +379,7 @@ func (m *Model) predictBatch(w *worker, dstRows, xRows []T, n int) {
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (solarwind.ml:13)
-	xhat := w.work[2679*ld : 3399*ld]
+	xhat := w.work[1719*ld : 2439*ld]
 	if vecProgs[0].Fast() {
 		for blk := 0; blk < 240; blk++ {
 			kernels.Vec32(vecProgs[0], &w.vec, n, 3, ld, [][]T{xhat[blk*3*ld:], conv1d4_Wx[blk*3*ld:]}, [][]T{m.Conv1d4B})
@@ -414,44 +412,42 @@ func (m *Model) lossBatch(w *worker, xRows, yRows []T, n, total int, predRows []
 	clear(conv1d1_in[0*ld : 12*ld])
 	clear(conv1d1_in[732*ld : 747*ld])
 
-	// conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [240, 32] from [249, 3], kernel 10, stride 1 (solarwind.ml:8)
-	conv1d1_Wx := w.work[747*ld : 8427*ld]
-	for l := 0; l < 240; l++ {
-		kernels.GemmNN32(32, 30, n, m.Conv1d1W, conv1d1_in[(l*3)*ld:], ld, conv1d1_Wx[(l*32)*ld:], ld, false)
-	}
-
 	// conv1d2_Wx = conv1d(conv1d2_W, conv1d2_in): [240, 8] from [249, 32], kernel 10, through transforms of length 256 (solarwind.ml:10)
-	// its input is relu(conv1d1_Wx + conv1d1_b) after 4 zero steps, computed as the transform gathers it
-	conv1d2_Wx := w.work[8427*ld : 10347*ld]
-	convFFTs[0].Conv(conv1d2_Wx, kernels.ConvIn[T]{Rows: conv1d1_Wx, Pad: 4, Len: 240, Bias: m.Conv1d1B, Relu: true}, m.Conv1d2W, 240, 8, 32, ld, n, w.fftCache[0:70688], w.fft[:])
+	// its input is relu(conv1d1_Wx + conv1d1_b) after 4 zero steps, where conv1d1_Wx = conv1d(conv1d1_W, conv1d1_in): [240, 32], kernel 10,
+	// through transforms of length 256, is computed in the same call and never stored
+	conv1d2_Wx := w.work[747*ld : 2667*ld]
+	kernels.ConvChain(conv1d2_Wx, kernels.ConvIn[T]{Rows: conv1d1_in, Len: 249},
+		kernels.ConvLayer[T]{FFT: convFFTs[0], W: m.Conv1d1W, Cache: w.fftCache[0:34000], L: 240, Cout: 32, Cin: 3},
+		kernels.ConvLayer[T]{FFT: convFFTs[0], W: m.Conv1d2W, Cache: w.fftCache[34000:104688], L: 240, Cout: 8, Cin: 32},
+		m.Conv1d1B, 4, ld, n, w.fft[:])
 
 	// conv1d3_Wx = conv1d(conv1d3_W, conv1d3_in): [240, 4] from [249, 8], kernel 10, through transforms of length 256 (solarwind.ml:12)
 	// its input is relu(conv1d2_Wx + conv1d2_b) after 4 zero steps, computed as the transform gathers it
-	conv1d3_Wx := w.work[747*ld : 1707*ld]
-	convFFTs[0].Conv(conv1d3_Wx, kernels.ConvIn[T]{Rows: conv1d2_Wx, Pad: 4, Len: 240, Bias: m.Conv1d2B, Relu: true}, m.Conv1d3W, 240, 4, 8, ld, n, w.fftCache[70688:80304], w.fft[:])
+	conv1d3_Wx := w.work[2667*ld : 3627*ld]
+	convFFTs[0].Conv(conv1d3_Wx, kernels.ConvIn[T]{Rows: conv1d2_Wx, Pad: 4, Len: 240, Bias: m.Conv1d2B, Relu: true}, m.Conv1d3W, 240, 4, 8, ld, n, w.fftCache[104688:114304], w.fft[:])
 
 	// conv1d3 = relu(conv1d3_Wx + conv1d3_b) (solarwind.ml:12)
-	conv1d3 := w.work[1711*ld : 2671*ld]
+	conv1d3 := w.work[751*ld : 1711*ld]
 	for f := 0; f < 960; f++ {
 		kernels.BiasRelu32(conv1d3[f*ld:][:n], conv1d3_Wx[f*ld:], m.Conv1d3B[f%4])
 	}
 
 	// conv1d4_in = pad(conv1d3) (solarwind.ml:12)
-	conv1d4_in := w.work[1707*ld : 2679*ld]
+	conv1d4_in := w.work[747*ld : 1719*ld]
 	clear(conv1d4_in[0*ld : 4*ld])
 	clear(conv1d4_in[964*ld : 972*ld])
 
 	// conv1d4_Wx = conv1d(conv1d4_W, conv1d4_in): [240, 3] from [243, 4], kernel 4, stride 1 (solarwind.ml:13)
-	conv1d4_Wx := w.work[2679*ld : 3399*ld]
+	conv1d4_Wx := w.work[1719*ld : 2439*ld]
 	for l := 0; l < 240; l++ {
 		kernels.GemmNN32(3, 16, n, m.Conv1d4W, conv1d4_in[(l*4)*ld:], ld, conv1d4_Wx[(l*3)*ld:], ld, false)
 	}
 
 	// xhat = conv1d4_Wx + conv1d4_b (solarwind.ml:13)
-	xhat := w.work[3399*ld : 4119*ld]
+	xhat := w.work[2667*ld : 3387*ld]
 
 	// sub = xhat - x (solarwind.ml:15)
-	sub := w.work[4119*ld : 4839*ld]
+	sub := w.work[747*ld : 1467*ld]
 	if vecProgs[1].Fast() {
 		for blk := 0; blk < 240; blk++ {
 			kernels.Vec32(vecProgs[1], &w.vec, n, 3, ld, [][]T{xhat[blk*3*ld:], conv1d4_Wx[blk*3*ld:], sub[blk*3*ld:], x[blk*3*ld:]}, [][]T{m.Conv1d4B})

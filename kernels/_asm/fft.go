@@ -508,3 +508,59 @@ func fftJoin(d dtype) {
 	VZEROUPPER()
 	RET()
 }
+
+func fftRelay(d dtype) {
+	name := "fftRelay" + d.name
+	TEXT(name, NOSPLIT, "func(dst, src *"+d.goType+", perm *int32, pad, rows, n int, bias0, bias1 "+d.goType+", mask1 uint64)")
+	Doc(name+" sets element pad+t, t < rows, of dst to max(Im src[perm[t]] + bias0, 0)",
+		"+ i·max(Re src[perm[t]] + bias1, 0) (the imaginary part in the lanes of mask1, all or",
+		"none; zero otherwise) and its other elements up to n to zero.")
+	Pragma("noescape")
+	o := opsOf(d)
+	vmax := VMAXPS
+	if d.v == 8 {
+		vmax = VMAXPD
+	}
+	dst, src, perm, pad, rows, n := RDI, RSI, R8, R9, R10, R11
+	loadArgs([]string{"dst", "src", "perm", "pad", "rows", "n"}, []Register{dst, src, perm, pad, rows, n})
+	MOVQ(paramAddr("mask1"), RAX)
+	KMOVW(EAX, K2)
+	bias0, bias1, zero := Z16, Z17, Z19
+	d.bcast(paramAddr("bias0"), bias0)
+	d.bcast(paramAddr("bias1"), bias1)
+	VPXORD(zero, zero, zero)
+	SUBQ(pad, n)
+	SUBQ(rows, n)
+	zeros := func(label string, count Register) {
+		TESTQ(count, count)
+		JEQ(LabelRef(label + "done"))
+		Label(label)
+		VMOVUPS(zero, Mem{Base: dst})
+		VMOVUPS(zero, Mem{Base: dst, Disp: 64})
+		ADDQ(Imm(128), dst)
+		DECQ(count)
+		JNZ(LabelRef(label))
+		Label(label + "done")
+	}
+	zeros("lead", pad)
+	idx := RAX
+	Label("row")
+	MOVLQSX(Mem{Base: perm}, idx)
+	SHLQ(Imm(7), idx)
+	VMOVUPS(Mem{Base: src, Index: idx, Scale: 1, Disp: 64}, Z0)
+	VMOVUPS(Mem{Base: src, Index: idx, Scale: 1}, Z1)
+	o.add(Z0, Z0, bias0)
+	o.add(Z1, Z1, bias1)
+	vmax(Z0, zero, Z0)
+	vmax(Z1, zero, Z1)
+	o.movz(Z1, K2, Z1)
+	VMOVUPS(Z0, Mem{Base: dst})
+	VMOVUPS(Z1, Mem{Base: dst, Disp: 64})
+	ADDQ(Imm(128), dst)
+	ADDQ(Imm(4), perm)
+	DECQ(rows)
+	JNZ(LabelRef("row"))
+	zeros("tail", n)
+	VZEROUPPER()
+	RET()
+}

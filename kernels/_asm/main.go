@@ -93,6 +93,7 @@ func main() {
 			fftMix(d, r)
 		}
 		fftJoin(d)
+		fftRelay(d)
 		fmaPeak(d)
 	}
 	rowUpdateDot()
