@@ -153,7 +153,7 @@ func (r *row) figures(m *machineInfo) figures {
 			f.peakPct = 100 * f.gflops / (peak * float64(max(m.procs, 1)))
 		}
 		if r.w.effective {
-			f.notes = append(f.notes, "GFLOP/s by the direct count: mlc computes two layers through the FFT")
+			f.notes = append(f.notes, "GFLOP/s by the direct count: mlc computes three of its layers through the FFT")
 		}
 	}
 	if r.oursNote != "" {
