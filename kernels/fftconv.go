@@ -137,11 +137,6 @@ func (p *ConvFFT[T]) Conv(out []T, in ConvIn[T], w []T, L, cout, cin, ld, n int,
 		panic(fmt.Sprintf("kernels: ConvFFT of %d positions (input %d+%d), %d → %d channels, n=%d, ld=%d on %d/%d/%d/%d/%d elements",
 			L, in.Pad, in.Len, cin, cout, n, ld, len(out), len(rows), len(w), len(cache), len(scratch)))
 	}
-	var zero T
-	lo := T(math.Inf(-1)) // the floor of the activation: none
-	if in.Relu {
-		lo = 0
-	}
 	ab := p.coefficients(cache, scratch, w, cout, cin)
 	// The spectra of the outputs are [channel][re, im][bin][B columns], so that the
 	// inverse transforms read each channel's bins in order.
@@ -153,27 +148,48 @@ func (p *ConvFFT[T]) Conv(out []T, in ConvIn[T], w []T, L, cout, cin, ld, n int,
 		bw := min(B, n-b0)
 		nvec := (bw + v - 1) / v
 		for j := 0; j < nvec; j++ {
-			for q := 0; q < pairs; q++ {
-				c, c1 := 2*q, min(2*q+1, cin-1)
-				b, b1 := zero, zero
-				if in.Bias != nil {
-					b, b1 = in.Bias[c], in.Bias[c1]
-				}
-				g := gather[T]{rows[c*ld+b0+j*v:], rows[c1*ld+b0+j*v:], cin * ld, in.Pad, in.Len, b, b1, lo}
-				z := spectra[q*N*2*v:]
-				g.run(asm, z, N, min(v, bw-j*v))
-				p.fft(asm, z)
-			}
+			p.transformInputs(asm, spectra, in, cin, ld, b0+j*v, min(v, bw-j*v))
 			p.mix(asm, spectra, ab, yspec[j*v:], cout, pairs, B, nb*B, cout*nb*B)
 		}
-		for o := 0; o < cout; o += 2 {
-			o1 := min(o+1, cout-1)
-			fftJoin(asm, buf, yspec[o*nb*B:], B, cout*nb*B, nb*B, N, nvec, o1 > o)
-			for j := range nvec {
-				p.fft(asm, buf[j*N*2*v:])
-			}
-			fftScatter(asm, out[o*ld+b0:], out[o1*ld+b0:], buf, p.perm, cout*ld, L, N, bw, o1 > o)
+		p.transformOutputs(asm, out, yspec, buf, cout, L, ld, b0, bw)
+	}
+}
+
+// transformInputs gathers the input pairs of the v columns from col (lanes of them) as in
+// describes them and transforms them into spectra, pair q's at element q·N.
+func (p *ConvFFT[T]) transformInputs(asm bool, spectra []T, in ConvIn[T], cin, ld, col, lanes int) {
+	N, v := p.N, vecLen[T]()
+	lo := T(math.Inf(-1)) // the floor of the activation: none
+	if in.Relu {
+		lo = 0
+	}
+	for q := 0; q < (cin+1)/2; q++ {
+		c, c1 := 2*q, min(2*q+1, cin-1)
+		var b, b1 T
+		if in.Bias != nil {
+			b, b1 = in.Bias[c], in.Bias[c1]
 		}
+		g := gather[T]{in.Rows[c*ld+col:], in.Rows[c1*ld+col:], cin * ld, in.Pad, in.Len, b, b1, lo}
+		z := spectra[q*N*2*v:]
+		g.run(asm, z, N, lanes)
+		p.fft(asm, z)
+	}
+}
+
+// transformOutputs takes the spectra of the cout outputs of the bw columns from b0 (yspec,
+// as mix writes them for a block of convFFTBlock vectors) back to their L rows in out,
+// two channels a transform, in buf.
+func (p *ConvFFT[T]) transformOutputs(asm bool, out, yspec, buf []T, cout, L, ld, b0, bw int) {
+	N, v := p.N, vecLen[T]()
+	B, nb := convFFTBlock*v, N/2+1
+	nvec := (bw + v - 1) / v
+	for o := 0; o < cout; o += 2 {
+		o1 := min(o+1, cout-1)
+		fftJoin(asm, buf, yspec[o*nb*B:], B, cout*nb*B, nb*B, N, nvec, o1 > o)
+		for j := range nvec {
+			p.fft(asm, buf[j*N*2*v:])
+		}
+		fftScatter(asm, out[o*ld+b0:], out[o1*ld+b0:], buf, p.perm, cout*ld, L, N, bw, o1 > o)
 	}
 }
 
@@ -219,10 +235,6 @@ func ConvChain[T float](out []T, in ConvIn[T], a, b ConvLayer[T], bias []T, pad,
 			a.Cin, a.Cout, b.Cout, a.L, b.L, n, ld, len(out), len(rows), len(scratch)))
 	}
 	var zero T
-	lo := T(math.Inf(-1))
-	if in.Relu {
-		lo = 0
-	}
 	abA := a.FFT.coefficients(a.Cache, scratch, a.W, a.Cout, a.Cin)
 	abB := b.FFT.coefficients(b.Cache, scratch, b.W, b.Cout, b.Cin)
 	specA := scratch[:pa*Na*2*v]
@@ -237,17 +249,7 @@ func ConvChain[T float](out []T, in ConvIn[T], a, b ConvLayer[T], bias []T, pad,
 		bw := min(B, n-b0)
 		nvec := (bw + v - 1) / v
 		for j := 0; j < nvec; j++ {
-			for q := 0; q < pa; q++ {
-				c, c1 := 2*q, min(2*q+1, a.Cin-1)
-				b, b1 := zero, zero
-				if in.Bias != nil {
-					b, b1 = in.Bias[c], in.Bias[c1]
-				}
-				g := gather[T]{rows[c*ld+b0+j*v:], rows[c1*ld+b0+j*v:], a.Cin * ld, in.Pad, in.Len, b, b1, lo}
-				z := specA[q*Na*2*v:]
-				g.run(asm, z, Na, min(v, bw-j*v))
-				a.FFT.fft(asm, z)
-			}
+			a.FFT.transformInputs(asm, specA, in, a.Cin, ld, b0+j*v, min(v, bw-j*v))
 			a.FFT.mix(asm, specA, abA, yA, a.Cout, pa, v, na*v, a.Cout*na*v)
 			for q := 0; q < pb; q++ {
 				o, o1 := 2*q, min(2*q+1, a.Cout-1)
@@ -263,14 +265,7 @@ func ConvChain[T float](out []T, in ConvIn[T], a, b ConvLayer[T], bias []T, pad,
 			}
 			b.FFT.mix(asm, specB, abB, yB[j*v:], b.Cout, pb, B, nbb*B, b.Cout*nbb*B)
 		}
-		for o := 0; o < b.Cout; o += 2 {
-			o1 := min(o+1, b.Cout-1)
-			fftJoin(asm, buf, yB[o*nbb*B:], B, b.Cout*nbb*B, nbb*B, Nb, nvec, o1 > o)
-			for j := range nvec {
-				b.FFT.fft(asm, buf[j*Nb*2*v:])
-			}
-			fftScatter(asm, out[o*ld+b0:], out[o1*ld+b0:], buf, b.FFT.perm, b.Cout*ld, b.L, Nb, bw, o1 > o)
-		}
+		b.FFT.transformOutputs(asm, out, yB, buf, b.Cout, b.L, ld, b0, bw)
 	}
 }
 

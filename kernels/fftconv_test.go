@@ -35,7 +35,7 @@ type convShape struct {
 
 // testConvFFT checks one shape on the current path: every output against the direct sum
 // within the FFT's error bound, and the columns n ≤ b < ld of the output untouched.
-func testConvFFT[T float](t *testing.T, s convShape) {
+func testConvFFT[T float](t testing.TB, s convShape) {
 	t.Helper()
 	N, L, cout, cin, k, ld, n := s.N, s.L, s.cout, s.cin, s.k, s.ld, s.n
 	rng := rand.New(rand.NewPCG(uint64(N*1000+L), uint64(cout*100+cin*10+k+n)))
@@ -109,13 +109,13 @@ func eps(bits int) float64 {
 }
 
 // checkConvFFT compares out with the direct sum of in and w (bound as on testConvFFT).
-func checkConvFFT[T float](t *testing.T, s convShape, out, in, w []T, eps float64) {
+func checkConvFFT[T float](t testing.TB, s convShape, out, in, w []T, eps float64) {
 	t.Helper()
 	checkConvFFTWith(t, s, out, in, w, eps, 0)
 }
 
 // checkConvFFTWith is checkConvFFT where each value of in may be off by inErr.
-func checkConvFFTWith[T float](t *testing.T, s convShape, out, in, w []T, eps, inErr float64) {
+func checkConvFFTWith[T float](t testing.TB, s convShape, out, in, w []T, eps, inErr float64) {
 	t.Helper()
 	L, cout, cin, k, ld, n, N := s.L, s.cout, s.cin, s.k, s.ld, s.n, s.N
 	want := convDirect(in, w, L, cout, cin, k, ld, n)
@@ -171,19 +171,12 @@ func TestConvFFT(t *testing.T) {
 		{N: 32, L: 20, cout: 2, cin: 3, k: 3, ld: 16, n: 16, pad: 0, len: 21, relu: true},
 		{N: 16, L: 9, cout: 1, cin: 2, k: 5, ld: 16, n: 5, pad: 4, len: 9, bias: true, relu: true},
 	}
-	for _, noasm := range []bool{false, true} {
-		if !noasm && !HasAsm() {
-			continue
+	paths(t, func(t testing.TB, path string) {
+		for _, s := range shapes {
+			testConvFFT[float32](t, s)
+			testConvFFT[float64](t, s)
 		}
-		t.Run(fmt.Sprintf("noasm=%v", noasm), func(t *testing.T) {
-			defer func(old bool) { NoAsm = old }(NoAsm)
-			NoAsm = noasm
-			for _, s := range shapes {
-				testConvFFT[float32](t, s)
-				testConvFFT[float64](t, s)
-			}
-		})
-	}
+	})
 }
 
 // TestConvFFTAllocs checks that a layer allocates nothing.
@@ -248,7 +241,7 @@ type chainShape struct {
 }
 
 // testConvChain checks ConvChain against the direct sums of the two layers.
-func testConvChain[T float](t *testing.T, s chainShape) {
+func testConvChain[T float](t testing.TB, s chainShape) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(uint64(s.na*100+s.cin), uint64(s.mid*10+s.cout+s.n)))
 	rnd := func(n int) []T {
@@ -316,19 +309,12 @@ func TestConvChain(t *testing.T) {
 		{na: 16, La: 13, cin: 2, mid: 3, ka: 4, nb: 32, Lb: 17, cout: 3, kb: 5, pad: 2, ld: 16, n: 5},
 		{na: 64, La: 50, cin: 1, mid: 2, ka: 3, nb: 64, Lb: 48, cout: 1, kb: 3, pad: 0, ld: 32, n: 32},
 	}
-	for _, noasm := range []bool{false, true} {
-		if !noasm && !HasAsm() {
-			continue
+	paths(t, func(t testing.TB, path string) {
+		for _, s := range shapes {
+			testConvChain[float32](t, s)
+			testConvChain[float64](t, s)
 		}
-		t.Run(fmt.Sprintf("noasm=%v", noasm), func(t *testing.T) {
-			defer func(old bool) { NoAsm = old }(NoAsm)
-			NoAsm = noasm
-			for _, s := range shapes {
-				testConvChain[float32](t, s)
-				testConvChain[float64](t, s)
-			}
-		})
-	}
+	})
 }
 
 // BenchmarkConvChain is the conv AE's first two layers on 128 windows: as one chain through
