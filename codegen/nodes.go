@@ -94,14 +94,22 @@ func (e *emitter) fftLength(n *ir.Node) int {
 	// other reader, which saves its pass.
 	x := n.Args[1]
 	through := x.Op == ir.OpPad && x.Args[0].Op == ir.OpRelu
-	if e.convFFT == "always" || fftPays(n.Shape[0], n.Off, x.Shape[1], n.Shape[1], N, through) {
+	if e.convFFT == "always" || N <= fftPaysUpTo && fftPays(n.Shape[0], n.Off, x.Shape[1], n.Shape[1], N, through) {
 		return N
 	}
 	return 0
 }
 
-// maxFFTLength bounds the series the FFT convolution takes (its scratch grows with it).
-const maxFFTLength = 1 << 14
+// maxFFTLength bounds the series the FFT convolution takes (its scratch grows with it);
+// the cost model takes it only up to fftPaysUpTo: one transform's buffer of N elements of
+// 128 bytes fits the first-level cache up to N = 256, and past it a transform costs three
+// times as much per butterfly (BenchmarkFFT: 9.6 cycles at N = 256, 27–33 at 1024). A
+// user's model of 500 steps and kernels of 15 and 7 ran Predict at 80 k windows/s with
+// its two inner layers through transforms of 1024 and 512, and at 98 k directly.
+const (
+	maxFFTLength = 1 << 14
+	fftPaysUpTo  = 256
+)
 
 // fftPays reports whether a stride-1 conv layer of L positions, k taps and cin → cout
 // channels runs faster through transforms of length N than as direct products, by a cost
@@ -146,7 +154,7 @@ func (e *emitter) chains(first, conv *ir.Node) bool {
 	}
 	L, k, cin, cout := first.Shape[0], first.Off, first.Args[1].Shape[1], first.Shape[1]
 	N := fftLengthFor(first.Args[1].Shape[0])
-	if N > maxFFTLength {
+	if N > fftPaysUpTo {
 		return false
 	}
 	scale := float64(N*(bits.Len(uint(N))-1)) / 2048
