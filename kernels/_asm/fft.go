@@ -4,12 +4,14 @@ package main
 // element e's real parts at byte 128·e, its imaginary parts at 128·e + 64. The columns of
 // the batch are the lanes, so no step shuffles within a register.
 //
-//   - fftRadix4{32,64}: one radix-4 Stockham step;
+//   - fftRadix4{32,64}: one in-place radix-4 step (decimation in frequency);
 //   - fftRadix2{32,64}: the radix-2 last step of a transform of odd log2 length;
 //   - fftGather{32,64}, fftScatter{32,64}: batch-major rows ↔ a buffer, masked lanes;
 //   - fftMix{r}x{32,64}: the products of the spectra, from the transforms of the input
 //     pairs to the spectra of r ≤ 8 outputs;
-//   - fftJoin{32,64}: two real series' spectra → one complex spectrum.
+//   - fftJoin{32,64}: two real series' spectra → one complex spectrum;
+//   - fftRelay{32,64}: an inverse transform's two series, with bias and ReLU, into the
+//     next layer's buffer (ConvChain).
 
 import (
 	"fmt"
@@ -21,29 +23,30 @@ import (
 
 // fftOps are the arithmetic instructions of one dtype, in dst-first form.
 type fftOps struct {
-	add, sub, mul func(dst, a, b Op) // dst = a op b
-	fmsub, fmadd  func(dst, a, b Op) // dst = a·b − dst, dst = a·b + dst
-	movz          func(m, k, r Op)   // masked zeroing load
+	add, sub, mul, max   func(dst, a, b Op) // dst = a op b (max: b when either is NaN)
+	fmsub, fmadd, fnmadd func(dst, a, b Op) // dst = a·b − dst, a·b + dst, dst − a·b
 }
 
 func opsOf(d dtype) fftOps {
 	if d.v == 16 {
 		return fftOps{
-			add:   func(dst, a, b Op) { VADDPS(b, a, dst) },
-			sub:   func(dst, a, b Op) { VSUBPS(b, a, dst) },
-			mul:   func(dst, a, b Op) { VMULPS(b, a, dst) },
-			fmsub: func(dst, a, b Op) { VFMSUB231PS(b, a, dst) },
-			fmadd: func(dst, a, b Op) { VFMADD231PS(b, a, dst) },
-			movz:  VMOVUPS_Z,
+			add:    func(dst, a, b Op) { VADDPS(b, a, dst) },
+			sub:    func(dst, a, b Op) { VSUBPS(b, a, dst) },
+			mul:    func(dst, a, b Op) { VMULPS(b, a, dst) },
+			max:    func(dst, a, b Op) { VMAXPS(b, a, dst) },
+			fmsub:  func(dst, a, b Op) { VFMSUB231PS(b, a, dst) },
+			fmadd:  func(dst, a, b Op) { VFMADD231PS(b, a, dst) },
+			fnmadd: func(dst, a, b Op) { VFNMADD231PS(b, a, dst) },
 		}
 	}
 	return fftOps{
-		add:   func(dst, a, b Op) { VADDPD(b, a, dst) },
-		sub:   func(dst, a, b Op) { VSUBPD(b, a, dst) },
-		mul:   func(dst, a, b Op) { VMULPD(b, a, dst) },
-		fmsub: func(dst, a, b Op) { VFMSUB231PD(b, a, dst) },
-		fmadd: func(dst, a, b Op) { VFMADD231PD(b, a, dst) },
-		movz:  VMOVUPD_Z,
+		add:    func(dst, a, b Op) { VADDPD(b, a, dst) },
+		sub:    func(dst, a, b Op) { VSUBPD(b, a, dst) },
+		mul:    func(dst, a, b Op) { VMULPD(b, a, dst) },
+		max:    func(dst, a, b Op) { VMAXPD(b, a, dst) },
+		fmsub:  func(dst, a, b Op) { VFMSUB231PD(b, a, dst) },
+		fmadd:  func(dst, a, b Op) { VFMADD231PD(b, a, dst) },
+		fnmadd: func(dst, a, b Op) { VFNMADD231PD(b, a, dst) },
 	}
 }
 
@@ -206,10 +209,6 @@ func fftGather(d dtype) {
 		"mask, the others zero) and its other elements up to n to zero.")
 	Pragma("noescape")
 	o := opsOf(d)
-	vmax := VMAXPS
-	if d.v == 8 {
-		vmax = VMAXPD
-	}
 	buf, re, im, stride, pad, length, n, nvec1 := RDI, RSI, RDX, RCX, R8, R9, R10, R11
 	loadArgs([]string{"buf", "re", "im", "stride", "pad", "rows", "n", "nvec"}, []Register{buf, re, im, stride, pad, length, n, nvec1})
 	DECQ(nvec1)
@@ -265,12 +264,12 @@ func fftGather(d dtype) {
 		if last {
 			k = K1
 		}
-		o.movz(Mem{Base: rp}, k, Z0)
-		o.movz(Mem{Base: ip}, k, Z1)
+		d.movZ(Mem{Base: rp}, k, Z0)
+		d.movZ(Mem{Base: ip}, k, Z1)
 		o.add(Z0, Z0, bias)
 		o.add(Z1, Z1, bias1)
-		vmax(Z0, lo, Z0)
-		vmax(Z1, lo, Z1)
+		o.max(Z0, lo, Z0)
+		o.max(Z1, lo, Z1)
 		VMOVUPS(Z0, Mem{Base: bp})
 		VMOVUPS(Z1, Mem{Base: bp, Disp: 64})
 		if !last {
@@ -352,10 +351,6 @@ func fftMix(d dtype, r int) {
 		"stored to y[o·yo + f·ybin …] (real parts) and y[o·yo + yim + f·ybin …].")
 	Pragma("noescape")
 	o := opsOf(d)
-	fnmadd := VFNMADD231PS
-	if d.v == 8 {
-		fnmadd = VFNMADD231PD
-	}
 	spectra, perm, pr, ab, y, pairs := RSI, R8, R9, RDI, RDX, R10
 	pairStride, yo, yim, zf, zr, sp, cnt := R11, R12, R13, RAX, RBX, R14, RCX
 	loadArgs([]string{"spectra", "perm", "ab", "y", "n", "pairs", "yo", "yim"}, []Register{spectra, perm, ab, y, pairStride, pairs, yo, yim})
@@ -400,12 +395,12 @@ func fftMix(d dtype, r int) {
 			yr, yi := z(2*k), z(2*k+1)
 			o.fmadd(yr, e[0], fr)
 			o.fmadd(yi, e[0], fi)
-			fnmadd(fi, e[1], yr)
+			o.fnmadd(yr, e[1], fi)
 			o.fmadd(yi, e[1], fr)
 			o.fmadd(yr, e[2], rr)
 			o.fmadd(yi, e[3], rr)
 			o.fmadd(yr, e[3], ri)
-			fnmadd(ri, e[2], yi)
+			o.fnmadd(yi, e[2], ri)
 		}
 		ADDQ(U32(4*r<<d.shift), ab)
 		ADDQ(pairStride, sp)
@@ -474,8 +469,8 @@ func fftJoin(d dtype) {
 		vecLoop(label, nvec1, cnt, func(last bool) {
 			VMOVUPS(Mem{Base: sp}, Z0)                             // ar
 			VMOVUPS(Mem{Base: sp, Index: im, Scale: 1}, Z1)        // ai
-			o.movz(Mem{Base: sp, Index: next, Scale: 1}, K2, Z2)   // br
-			o.movz(Mem{Base: sp, Index: nextIm, Scale: 1}, K2, Z3) // bi
+			d.movZ(Mem{Base: sp, Index: next, Scale: 1}, K2, Z2)   // br
+			d.movZ(Mem{Base: sp, Index: nextIm, Scale: 1}, K2, Z3) // bi
 			o.add(Z4, Z1, Z2)
 			o.sub(Z5, Z0, Z3)
 			VMOVUPS(Z4, Mem{Base: zp})
@@ -517,10 +512,6 @@ func fftRelay(d dtype) {
 		"none; zero otherwise) and its other elements up to n to zero.")
 	Pragma("noescape")
 	o := opsOf(d)
-	vmax := VMAXPS
-	if d.v == 8 {
-		vmax = VMAXPD
-	}
 	dst, src, perm, pad, rows, n := RDI, RSI, R8, R9, R10, R11
 	loadArgs([]string{"dst", "src", "perm", "pad", "rows", "n"}, []Register{dst, src, perm, pad, rows, n})
 	MOVQ(paramAddr("mask1"), RAX)
@@ -551,9 +542,9 @@ func fftRelay(d dtype) {
 	VMOVUPS(Mem{Base: src, Index: idx, Scale: 1}, Z1)
 	o.add(Z0, Z0, bias0)
 	o.add(Z1, Z1, bias1)
-	vmax(Z0, zero, Z0)
-	vmax(Z1, zero, Z1)
-	o.movz(Z1, K2, Z1)
+	o.max(Z0, zero, Z0)
+	o.max(Z1, zero, Z1)
+	d.movZ(Z1, K2, Z1)
 	VMOVUPS(Z0, Mem{Base: dst})
 	VMOVUPS(Z1, Mem{Base: dst, Disp: 64})
 	ADDQ(Imm(128), dst)
