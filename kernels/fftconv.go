@@ -15,27 +15,28 @@ import (
 //	out[(l·cout+o)·ld + b] = Σ_{j<K, c<cin} w[o·K·cin + j·cin + c] · in[((l+j)·cin+c)·ld + b]
 //
 // for l < L, o < cout, b < n, with every (l+j) < L+K−1 ≤ N, so the circular convolution of
-// length N is the linear one. The steps, per block of up to 4 vectors of columns:
+// length N is the linear one. The steps, per block of convFFTBlock vectors of columns:
 //
-//   - the spectra of the input channels, two at a time as the real and imaginary parts of
-//     one complex series (zero past L+K−1), separated afterwards by their symmetry;
-//   - per frequency f ≤ N/2 one matrix product Y_f = A_f·X_f over the real and imaginary
-//     parts, where A_f = [[Re H, −Im H], [Im H, Re H]]/(2N) holds the kernel's spectra
-//     H[o][c](f) = Σ_j w[o][j][c]·e^{2πi·fj/N}, computed per call from w;
-//   - the series of the output channels, two at a time, by the same transform on
-//     swapped real and imaginary parts (which is the inverse transform).
+//   - per vector, the transforms of the input channels, two at a time as the real and
+//     imaginary parts of one complex series (zero past L+K−1, read as ConvIn says);
+//   - per vector, the products of those transforms with the kernel's spectra (mix), which
+//     give the output channels' spectra without separating the pairs' spectra; their
+//     coefficients come from w and are cached with the weights they came from;
+//   - the series of the output channels, two at a time, by the same transform on swapped
+//     real and imaginary parts (which is the inverse transform).
 //
-// The transform is a radix-4 Stockham FFT (radix 2 for the last step when N is an odd
-// power of two) on buffers of N complex elements of one vector each: the columns of the
-// batch are the vector lanes, so no step shuffles within a vector. The results differ from
-// the direct product's by rounding: about log2(N)·ε relative to the largest output of the
-// channel, where the direct product's error is relative to each output.
+// The transform is radix-4, in place, with decimation in frequency (radix 2 for the last
+// step when N is an odd power of two), on a buffer of N complex elements of one vector
+// each: the columns of the batch are the vector lanes, so no step shuffles within a vector,
+// and the bins end in digit-reversed order (perm). The results differ from the direct
+// product's by rounding: about log2(N)·ε relative to the largest output of the channel,
+// where the direct product's error is relative to each output.
 type ConvFFT[T float] struct {
 	N, K int
 	tw   []T     // the radix-4 steps' twiddles: per butterfly index w, w², w³ as (re, im)
 	perm []int32 // the element where the in-place transform leaves each frequency
-	// the kernel's DFT matrices [N/2+1][K], scaled by 1/(2N): cos, sin and −sin of 2π·fj/N
-	cos, sin, nsin []T
+	// the kernel's DFT matrices [N/2+1][K], scaled by 1/(2N): cos and sin of 2π·fj/N
+	cos, sin []T
 }
 
 // NewConvFFT32 plans float32 convolutions with kernels of k taps through transforms of
@@ -60,12 +61,12 @@ func newConvFFT[T float](n, k int) *ConvFFT[T] {
 		}
 	}
 	nb := n/2 + 1
-	p.cos, p.sin, p.nsin = make([]T, nb*k), make([]T, nb*k), make([]T, nb*k)
+	p.cos, p.sin = make([]T, nb*k), make([]T, nb*k)
 	scale := 1 / float64(2*n)
 	for f := 0; f < nb; f++ {
 		for j := 0; j < k; j++ {
 			c, s := unitRoot(f*j, n)
-			p.cos[f*k+j], p.sin[f*k+j], p.nsin[f*k+j] = T(c*scale), T(s*scale), T(-s*scale)
+			p.cos[f*k+j], p.sin[f*k+j] = T(c*scale), T(s*scale)
 		}
 	}
 	return p
@@ -398,16 +399,16 @@ func (p *ConvFFT[T]) mix(asm bool, spectra, ab, y []T, cout, pairs, ybin, yo, yi
 	}
 }
 
-// convFFTBlock is the number of vectors of columns Conv takes at a time: its products
-// run on that many vectors per weight, and its spectra take nb·2·(cin+cout) rows of them.
-// Measured on the conv AE's inference (128 windows, one core): 2 or 4 vectors gave 141 k
+// convFFTBlock is the number of vectors of columns Conv takes at a time: the output side
+// joins, transforms and scatters that many together, three vectors of a row at once, from
+// the block's output spectra (nb·2·cout rows of them). Measured on the conv AE's inference (128 windows, one core): 2 or 4 vectors gave 141 k
 // windows/s, 3 gave 149-153 k, 6 gave 138-141 k.
 const convFFTBlock = 3
 
 // fft transforms buf in place, X[f] = Σ_t x[t]·e^{−2πi·ft/N} with each element a vector of
 // columns, leaving X[f] at element perm[f]: radix-4 decimation in frequency, its last step
-// radix 2 when N is an odd power of two. One buffer of N elements (32 KB for N = 256 in
-// float32) stays in the first-level cache, where the Stockham ordering's two did not.
+// radix 2 when N is an odd power of two. One buffer of N elements (32 KB for N = 256) stays
+// in the first-level cache, where an out-of-place (Stockham) ordering's two did not.
 func (p *ConvFFT[T]) fft(asm bool, buf []T) {
 	tw := p.tw
 	m := p.N
