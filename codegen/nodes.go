@@ -132,12 +132,13 @@ func fftPays(L, k, cin, cout, N int, throughReLU bool) bool {
 // fftCost is fftPays' cost of a layer through the FFT, in the direct product's
 // multiply-adds.
 func fftCost(cin, cout, N int) float64 {
-	logN := bits.Len(uint(N)) - 1
-	scale := float64(N*logN) / 2048
-	transforms := (3000*float64(cin+cin%2) + 6300*float64(cout)) * scale
+	transforms := (3000*float64(cin+cin%2) + 6300*float64(cout)) * fftScale(N)
 	products := 1.46 * float64(N/2+1) * 4 * float64(cin*cout)
 	return transforms + products
 }
+
+// fftScale is how a transform's cost grows with its length: N·log2 N, 1 at N = 256.
+func fftScale(N int) float64 { return float64(N*(bits.Len(uint(N))-1)) / 2048 }
 
 // chains reports whether the FFT layer conv, reading its input through, computes the layer
 // first before it in the same call (kernels.ConvChain): first's output then goes from its
@@ -146,19 +147,15 @@ func fftCost(cin, cout, N int) float64 {
 // the conv AE's 3 → 32 → 8 takes 0.54 ms chained, 0.60 ms with the first layer direct);
 // first must then pay by fftPays' rule with that saving.
 func (e *emitter) chains(first, conv *ir.Node) bool {
-	if e.convFFT == "never" || first.Stride != 1 {
+	N := fftLengthFor(first.Args[1].Shape[0])
+	if e.convFFT == "never" || first.Stride != 1 || N > maxFFTLength {
 		return false
 	}
 	if e.convFFT == "always" {
 		return true
 	}
 	L, k, cin, cout := first.Shape[0], first.Off, first.Args[1].Shape[1], first.Shape[1]
-	N := fftLengthFor(first.Args[1].Shape[0])
-	if N > fftPaysUpTo {
-		return false
-	}
-	scale := float64(N*(bits.Len(uint(N))-1)) / 2048
-	return fftCost(cin, cout, N)-4300*float64(cout)*scale < 0.8*float64(L*k*cin*cout)
+	return N <= fftPaysUpTo && fftCost(cin, cout, N)-4300*float64(cout)*fftScale(N) < 0.8*float64(L*k*cin*cout)
 }
 
 // fftLengthFor is the transform length for a series of lin steps: a power of two, ≥ 4.
@@ -181,29 +178,28 @@ func (en *entry) convFFT(n *ir.Node, N int) {
 	field := func(k string, v jen.Code) jen.Code { return jen.Id(k).Op(":").Add(v) }
 	en.comment(n, "%s = conv1d(%s, %s): [%d, %d] from [%d, %d], kernel %d, through transforms of length %d", en.target(n), en.local(w), en.local(x), L, cout, x.Shape[0], cin, k, N)
 	ci, through := en.plan.ConvIn[n.ID]
-	if !through {
-		e.fftSize = max(e.fftSize, kernels.ConvFFTScratch(N, cout, cin, floatBytes(e.bits)*8))
-		name := en.declare(n, nodeName(n))
-		in := []jen.Code{field("Rows", en.ref(x)), field("Len", jen.Lit(x.Shape[0]))}
-		en.add(e.fftPlan(N, k).Dot("Conv").Call(jen.Id(name),
-			jen.Qual(KernelsPath, "ConvIn").Types(jen.Id("T")).Values(in...), en.ref(w),
-			jen.Lit(L), jen.Lit(cout), jen.Lit(cin), en.ld(), jen.Id("n"), e.fftCache(n, N), jen.Id("w").Dot("fft").Index(jen.Op(":"))))
-		return
-	}
-	relu := en.local(ci.Z) + biasTerm(en, ci.Bias)
+	relu := ""
 	var bias jen.Code = jen.Nil()
-	if ci.Bias != nil {
-		bias = en.ref(ci.Bias)
+	if through {
+		relu = en.local(ci.Z) + biasTerm(en, ci.Bias)
+		if ci.Bias != nil {
+			bias = en.ref(ci.Bias)
+		}
 	}
 	if !en.plan.Chained[n.ID] {
-		// The input is pad(relu(z + bias)), which the transform's gather computes itself.
-		en.add(jen.Comment(fmt.Sprintf("its input is relu(%s) after %d zero steps, computed as the transform gathers it", relu, ci.Pad)))
-		e.fftSize = max(e.fftSize, kernels.ConvFFTScratch(N, cout, cin, floatBytes(e.bits)*8))
-		in := []jen.Code{field("Rows", en.ref(ci.Z)), field("Pad", jen.Lit(ci.Pad)), field("Len", jen.Lit(ci.Z.Shape[0]))}
-		if ci.Bias != nil {
-			in = append(in, field("Bias", bias))
+		var in []jen.Code
+		if !through {
+			in = []jen.Code{field("Rows", en.ref(x)), field("Len", jen.Lit(x.Shape[0]))}
+		} else {
+			// The input is pad(relu(z + bias)), which the transform's gather computes itself.
+			en.add(jen.Comment(fmt.Sprintf("its input is relu(%s) after %d zero steps, computed as the transform gathers it", relu, ci.Pad)))
+			in = []jen.Code{field("Rows", en.ref(ci.Z)), field("Pad", jen.Lit(ci.Pad)), field("Len", jen.Lit(ci.Z.Shape[0]))}
+			if ci.Bias != nil {
+				in = append(in, field("Bias", bias))
+			}
+			in = append(in, field("Relu", jen.True()))
 		}
-		in = append(in, field("Relu", jen.True()))
+		e.fftSize = max(e.fftSize, kernels.ConvFFTScratch(N, cout, cin, floatBytes(e.bits)*8))
 		name := en.declare(n, nodeName(n))
 		en.add(e.fftPlan(N, k).Dot("Conv").Call(jen.Id(name),
 			jen.Qual(KernelsPath, "ConvIn").Types(jen.Id("T")).Values(in...), en.ref(w),
